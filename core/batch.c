@@ -1,0 +1,98 @@
+/*
+ * batch.c - growable arrays of records plus their arena; see batch.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+
+int
+batch_init(struct gw_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->arena = arena_new();
+	return b->arena == NULL ? -1 : 0;
+}
+
+void
+batch_destroy(struct gw_batch *b)
+{
+	arena_free(b->arena);
+	free(b->events);
+	free(b->errors);
+	free(b->rejects);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+batch_clear(struct gw_batch *b)
+{
+	arena_reset(b->arena);
+	b->n_events = 0;
+	b->n_errors = 0;
+	b->n_rejects = 0;
+}
+
+/* Make room for one more element of size sz in *arr; 0 or -1. */
+static int
+grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 256;
+	void *p = realloc(*arr, ncap * sz);
+	if (p == NULL)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+struct gw_event *
+batch_add_event(struct gw_batch *b)
+{
+	if (grow((void **)&b->events, &b->cap_events, b->n_events,
+	    sizeof(*b->events)) != 0)
+		return NULL;
+	struct gw_event *e = &b->events[b->n_events++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+struct gw_gateway_error *
+batch_add_error(struct gw_batch *b)
+{
+	if (grow((void **)&b->errors, &b->cap_errors, b->n_errors,
+	    sizeof(*b->errors)) != 0)
+		return NULL;
+	struct gw_gateway_error *e = &b->errors[b->n_errors++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+int
+batch_add_reject(struct gw_batch *b, uint64_t line_no, uint64_t offset,
+    const char *reason, const char *raw, size_t raw_len)
+{
+	if (grow((void **)&b->rejects, &b->cap_rejects, b->n_rejects,
+	    sizeof(*b->rejects)) != 0)
+		return -1;
+	if (raw_len > GW_REJECT_RAW_MAX)
+		raw_len = GW_REJECT_RAW_MAX;
+	char *copy = arena_strndup(b->arena, raw, raw_len);
+	if (copy == NULL)
+		return -1;
+	struct gw_reject *r = &b->rejects[b->n_rejects++];
+	r->line_no = line_no;
+	r->offset = offset;
+	r->reason = reason;
+	r->raw = copy;
+	r->raw_len = raw_len;
+	return 0;
+}
+
+size_t
+batch_count(const struct gw_batch *b)
+{
+	return b->n_events + b->n_errors + b->n_rejects;
+}

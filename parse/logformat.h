@@ -1,0 +1,57 @@
+/*
+ * logformat.h - nginx log_format text compiled to one PCRE2 pattern.
+ *
+ * The text is what follows the format name in nginx.conf: optional
+ * escape=default|json|none, then one or more quoted (or bare) strings with
+ * $variables / ${variables}. Each variable becomes a named capture whose
+ * sub-pattern fits what nginx writes for it; literal text is matched exactly.
+ * Unknown variables are captured as opaque text.
+ */
+#ifndef GW_LOGFORMAT_H
+#define GW_LOGFORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "event.h"
+
+struct logformat;
+
+/*
+ * The text of a built-in format ("combined", "upstream"), or NULL. The
+ * "upstream" format is documented in README.md.
+ */
+const char *logformat_builtin(const char *name);
+
+/*
+ * Compile format text (see file comment). default_tz_min is the offset used
+ * for times that carry none ($msec, $time_iso8601 without offset). Returns 0
+ * or -1 with err filled (naming the position in the text). Free with
+ * logformat_free().
+ */
+int logformat_compile(const char *text, int default_tz_min,
+    struct logformat **out, char *err, size_t errlen);
+void logformat_free(struct logformat *lf);
+
+/* True when the format logs $upstream_addr or $upstream_status. */
+bool logformat_has_upstream(const struct logformat *lf);
+
+/*
+ * Read `log_format NAME ...;` from nginx.conf at path (also following
+ * `include` lines relative to it) and return its text in *text (malloc'd,
+ * caller frees). Returns 0 or -1 with err filled.
+ */
+int logformat_from_conf(const char *path, const char *name, char **text,
+    char *err, size_t errlen);
+
+/*
+ * Parse one line (without its newline; len bytes, not NUL-terminated) into
+ * ev: every field found, upstream attempts, query shape and causes inferred
+ * from the access log alone. Strings are allocated from a. Returns 0, or -1
+ * with *reason set to a static text when the line does not match.
+ */
+int logformat_parse(const struct logformat *lf, const char *line, size_t len,
+    struct arena *a, struct gw_event *ev, const char **reason);
+
+#endif

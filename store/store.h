@@ -1,0 +1,127 @@
+/*
+ * store.h - gatewatch's SQLite database: schema, writes, joins, reports.
+ *
+ * One struct store per open database. Writes come as batches (core/batch.h):
+ * store_write_batch() stores a batch's requests, attempts, gateway errors and
+ * rejects, updates the per-minute rollups, joins error-log lines to their
+ * requests, and records the source position - all in one transaction, so a
+ * crash leaves either the whole batch with its position or neither.
+ *
+ * Readers (report, console) ask for grouped figures with store_report(); they
+ * never write SQL of their own.
+ */
+#ifndef GW_STORE_H
+#define GW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+
+struct store;
+
+/*
+ * Open (creating if needed) the database at path, switch it to WAL and bring
+ * its schema to the newest version (schema/NNN_*.sql applied in order by
+ * PRAGMA user_version). Returns 0, or -1 with err filled.
+ * Free with store_close().
+ */
+int store_open(const char *path, struct store **out, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* Schema version of the open database (PRAGMA user_version). */
+int store_schema_version(struct store *s);
+
+/* What identifies an input, so re-reading it resumes instead of doubling. */
+struct store_source_info {
+	const char *path;	/* as given; "-" for stdin */
+	const char *kind;	/* "nginx_access", "nginx_error", ... */
+	const char *format;	/* format name or log_format text, may be NULL */
+	uint64_t dev, ino;	/* 0,0 when unknown (stdin) */
+	const unsigned char *fingerprint;	/* first bytes of the content */
+	size_t fingerprint_len;	/* 0 = no identity: always a new source */
+};
+
+/*
+ * Find or create the source for info. A source with the same fingerprint
+ * (same first bytes, compared over the shorter of the two, at least 64
+ * bytes) and kind is the same input: its stored position is returned so the
+ * caller resumes there. A new source starts at 0.
+ */
+int store_source_open(struct store *s, const struct store_source_info *info,
+    int64_t *source_id, uint64_t *resume_offset, uint64_t *resume_line,
+    char *err, size_t errlen);
+
+/*
+ * Store batch b (b->source_id, b->position, b->line_no set by the caller) in
+ * one transaction; see the file comment. Returns 0 or -1 with err filled, in
+ * which case nothing of the batch was stored.
+ */
+int store_write_batch(struct store *s, struct gw_batch *b, char *err,
+    size_t errlen);
+
+/* Fits gw_sink_fn; ctx is the struct store. */
+int store_sink(void *ctx, struct gw_batch *b, char *err, size_t errlen);
+
+/* Grouping keys of a report. */
+enum report_key {
+	REPORT_KEY_UPSTREAM,
+	REPORT_KEY_CAUSE,
+	REPORT_KEY_STATUS,
+	REPORT_KEY_PATH,
+	REPORT_KEY_SOURCE,
+	REPORT_KEY_MINUTE,
+	REPORT_KEY_COUNT
+};
+
+/* "upstream", ...; and back: -1 when the name is none of them. */
+const char *report_key_name(enum report_key k);
+int report_key_from_name(const char *s, size_t len);
+
+#define REPORT_KEYS_MAX 6
+
+struct report_query {
+	int64_t since_ms;	/* INT64_MIN = no lower bound */
+	int64_t until_ms;	/* INT64_MAX = no upper bound (exclusive) */
+	enum report_key keys[REPORT_KEYS_MAX];
+	int n_keys;		/* 0 = one row for everything */
+	const char *upstream;	/* optional filters: exact match, NULL = any */
+	const char *cause;
+	int status;		/* -1 = any */
+	size_t limit;		/* 0 = no limit */
+};
+
+/*
+ * One group of a report. For REPORT_KEY_UPSTREAM a request belongs to the
+ * upstream whose answer was final (its last attempt), "-" when it reached
+ * none; attempts are grouped by their own upstream, cause and status.
+ */
+struct report_row {
+	char *key[REPORT_KEYS_MAX];	/* text of each key, same order as query */
+	int64_t requests;	/* requests in the group */
+	int64_t errors_5xx;	/* of those, final status 500-599 */
+	int64_t failed;		/* of those, cause != ok */
+	int64_t attempts;	/* upstream attempts in the group */
+	int64_t failed_attempts;	/* of those, cause != ok */
+	double request_ms_avg;	/* mean request time where known, -1 none */
+};
+
+/*
+ * Run a report. Rows come sorted by failed, then requests, descending.
+ * Uses the per-minute rollups unless a key or bound needs raw rows (path,
+ * bounds not on a minute). *rows is freed with store_report_free().
+ */
+int store_report(struct store *s, const struct report_query *q,
+    struct report_row **rows, size_t *n_rows, char *err, size_t errlen);
+void store_report_free(struct report_row *rows, size_t n_rows);
+
+/* Totals since the database was created, for ingest summaries and tests. */
+struct store_totals {
+	int64_t requests, attempts, gateway_errors, joined_errors, rejects;
+	int64_t first_ms, last_ms;	/* -1 when empty */
+};
+int store_totals(struct store *s, struct store_totals *t, char *err,
+    size_t errlen);
+
+#endif
