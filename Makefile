@@ -27,7 +27,7 @@ TEST_DEB_PKGS := nginx-light tmux tcpdump sqlite3 procps
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
             -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Icore -I$(O)
+CPPFLAGS += -D_GNU_SOURCE -Icore -Icapture -Iparse -Istore -Itui -I$(O)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 ifneq ($(SAN),)

@@ -1,0 +1,55 @@
+/*
+ * cli.h - the gatewatch front end: one file per subcommand, and the few
+ * helpers they share. Only cli/ prints to the terminal or decides the exit
+ * status; the stages below return results and messages.
+ */
+#ifndef GW_CLI_H
+#define GW_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses. */
+#define EXIT_OK		0
+#define EXIT_ERR	1
+#define EXIT_USAGE	2
+
+#define GW_DEFAULT_DB	"gatewatch.db"
+
+int cmd_ingest(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/*
+ * Parse a time for --since/--until: "2026-11-25T10:00:00Z", "2026-11-25
+ * 10:00", "2026-11-25" (UTC unless an offset is given), epoch seconds
+ * "@1764064800", or an age "30m", "2h", "7d" (that long before now).
+ * Returns 0 with *ms set, -1 when the text is none of those.
+ */
+int cli_parse_time(const char *s, int64_t now_ms, int64_t *ms);
+
+/* Parse a zone for --tz: "UTC", "local", "+0100", "-05:30". */
+int cli_parse_tz(const char *s, int *tz_min);
+
+/* Offset of the machine's local time zone now, in minutes. */
+int cli_local_tz(void);
+
+/*
+ * Write len bytes of untrusted text to f with every control byte, DEL,
+ * backslash and invalid UTF-8 byte shown as \xHH, so nothing from a log
+ * can drive the terminal. Valid UTF-8 is kept.
+ */
+void cli_put_safe(FILE *f, const char *s, size_t len);
+
+/* The same into buf (cut to fit, always NUL-terminated); returns buf. */
+char *cli_safe(char *buf, size_t size, const char *s, size_t len);
+
+/* Display width of the escaped form of s (one column per code point). */
+size_t cli_safe_width(const char *s);
+
+/* Milliseconds since the epoch, wall clock / monotonic. */
+int64_t cli_now_ms(void);
+double cli_mono(void);
+
+#endif

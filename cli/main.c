@@ -1,0 +1,61 @@
+/*
+ * main.c - the gatewatch command: git-style subcommands.
+ *
+ *   gatewatch ingest [-d DB] [--format NAME | --log-format FMT] FILE...
+ *   gatewatch report [-d DB] [--since T] [--until T] [--by KEYS] [--format F]
+ *
+ * Each subcommand lives in its own file (cli/ingest.c, cli/report.c) and
+ * returns the process exit status: 0 success, 1 error, 2 usage.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int, char **);
+	const char *summary;
+} commands[] = {
+	{"ingest", cmd_ingest, "read gateway logs (files, .gz, stdin) into the database"},
+	{"report", cmd_report, "5xx and failures grouped by upstream, cause, ... (table, json, csv)"},
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: gatewatch [--version] [--help] COMMAND [ARGS]\n\n"
+	    "gatewatch tells which upstream behind a gateway fails, how often "
+	    "and why.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'gatewatch COMMAND --help' tells more. The database is "
+	    "./%s unless -d DB or GATEWATCH_DB says otherwise.\n",
+	    GW_DEFAULT_DB);
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_CTYPE, "");
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("gatewatch %s\n", GW_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "gatewatch: '%s' is not a command\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

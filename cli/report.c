@@ -1,0 +1,324 @@
+/*
+ * report.c - `gatewatch report`: grouped failure figures as a table, JSON
+ * or CSV. The store computes the groups; this file only formats them.
+ *
+ * JSON: an array of objects, one per group, with the keys named as in --by
+ * plus requests, errors_5xx, rate_5xx, failed, attempts, failed_attempts
+ * (and request_ms_avg). CSV: a header line, then one row per group, same
+ * columns. Text from logs is escaped in every format.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "store.h"
+
+enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
+
+static void
+report_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: gatewatch report [-d DB] [--since T] [--until T] [--by KEYS]\n"
+	    "                        [--upstream U] [--cause C] [--status N]\n"
+	    "                        [--limit N] [--format table|json|csv]\n\n"
+	    "Requests and failures grouped by KEYS, a comma list of upstream,\n"
+	    "cause, status, path, source, minute (default: upstream,cause).\n"
+	    "A request counts under the upstream that gave its final answer ('-'\n"
+	    "when it reached none); attempts count under the upstream they were\n"
+	    "sent to, so an upstream whose failures were retried elsewhere shows\n"
+	    "failed_attempts.\n\n"
+	    "  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
+	    "  age such as 30m, 2h, 7d.\n");
+}
+
+static double
+rate(int64_t part, int64_t whole)
+{
+	return whole > 0 ? (double)part / (double)whole : 0.0;
+}
+
+static void
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static bool
+key_is_number(enum report_key k)
+{
+	return k == REPORT_KEY_STATUS;
+}
+
+static void
+print_json(const struct report_query *q, const struct report_row *rows,
+    size_t n)
+{
+	printf("[");
+	for (size_t i = 0; i < n; i++) {
+		const struct report_row *r = &rows[i];
+		printf("%s\n  {", i ? "," : "");
+		for (int k = 0; k < q->n_keys; k++) {
+			json_string(stdout, report_key_name(q->keys[k]));
+			fputs(": ", stdout);
+			char safe[2048];
+			const char *v = r->key[k] ? r->key[k] : "-";
+			if (key_is_number(q->keys[k]) && strspn(v, "0123456789") ==
+			    strlen(v) && *v)
+				fputs(v, stdout);
+			else
+				json_string(stdout, cli_safe(safe, sizeof(safe), v,
+				    strlen(v)));
+			fputs(", ", stdout);
+		}
+		printf("\"requests\": %" PRId64 ", \"errors_5xx\": %" PRId64
+		    ", \"rate_5xx\": %.4f, \"failed\": %" PRId64
+		    ", \"attempts\": %" PRId64 ", \"failed_attempts\": %" PRId64,
+		    r->requests, r->errors_5xx, rate(r->errors_5xx, r->requests),
+		    r->failed, r->attempts, r->failed_attempts);
+		if (r->request_ms_avg >= 0)
+			printf(", \"request_ms_avg\": %.1f", r->request_ms_avg);
+		printf("}");
+	}
+	printf("%s]\n", n ? "\n" : "");
+}
+
+static void
+csv_field(const char *s)
+{
+	char safe[2048];
+	cli_safe(safe, sizeof(safe), s, strlen(s));
+	if (strpbrk(safe, ",\"") == NULL) {
+		fputs(safe, stdout);
+		return;
+	}
+	fputc('"', stdout);
+	for (const char *p = safe; *p; p++) {
+		if (*p == '"')
+			fputc('"', stdout);
+		fputc(*p, stdout);
+	}
+	fputc('"', stdout);
+}
+
+static void
+print_csv(const struct report_query *q, const struct report_row *rows,
+    size_t n)
+{
+	for (int k = 0; k < q->n_keys; k++)
+		printf("%s,", report_key_name(q->keys[k]));
+	printf("requests,errors_5xx,rate_5xx,failed,attempts,failed_attempts\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct report_row *r = &rows[i];
+		for (int k = 0; k < q->n_keys; k++) {
+			csv_field(r->key[k] ? r->key[k] : "-");
+			fputc(',', stdout);
+		}
+		printf("%" PRId64 ",%" PRId64 ",%.4f,%" PRId64 ",%" PRId64 ",%"
+		    PRId64 "\n", r->requests, r->errors_5xx,
+		    rate(r->errors_5xx, r->requests), r->failed, r->attempts,
+		    r->failed_attempts);
+	}
+}
+
+#define COL_MAX 48
+
+static void
+print_table(const struct report_query *q, const struct report_row *rows,
+    size_t n)
+{
+	size_t w[REPORT_KEYS_MAX];
+	char safe[COL_MAX * 4 + 8];
+
+	for (int k = 0; k < q->n_keys; k++) {
+		w[k] = strlen(report_key_name(q->keys[k]));
+		for (size_t i = 0; i < n; i++) {
+			size_t l = cli_safe_width(rows[i].key[k] ? rows[i].key[k] : "-");
+			if (l > w[k])
+				w[k] = l > COL_MAX ? COL_MAX : l;
+		}
+	}
+	for (int k = 0; k < q->n_keys; k++)
+		printf("%-*s  ", (int)w[k], report_key_name(q->keys[k]));
+	printf("%9s %8s %7s %8s %9s %8s\n", "requests", "5xx", "5xx%",
+	    "failed", "attempts", "failed_a");
+	int64_t tr = 0, t5 = 0, tf = 0, ta = 0, tfa = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct report_row *r = &rows[i];
+		for (int k = 0; k < q->n_keys; k++) {
+			const char *v = r->key[k] ? r->key[k] : "-";
+			cli_safe(safe, sizeof(safe), v, strlen(v));
+			/* Cut to the column, on a character boundary. */
+			size_t cols = 0, b = 0;
+			while (safe[b] && cols < w[k]) {
+				b++;
+				while ((safe[b] & 0xc0) == 0x80)
+					b++;
+				cols++;
+			}
+			safe[b] = '\0';
+			printf("%s%*s  ", safe, (int)(w[k] - cols), "");
+		}
+		printf("%9" PRId64 " %8" PRId64 " %6.2f%% %8" PRId64 " %9" PRId64
+		    " %8" PRId64 "\n", r->requests, r->errors_5xx,
+		    100.0 * rate(r->errors_5xx, r->requests), r->failed,
+		    r->attempts, r->failed_attempts);
+		tr += r->requests;
+		t5 += r->errors_5xx;
+		tf += r->failed;
+		ta += r->attempts;
+		tfa += r->failed_attempts;
+	}
+	if (n > 1) {
+		size_t lead = 0;
+		for (int k = 0; k < q->n_keys; k++)
+			lead += w[k] + 2;
+		printf("%-*s%9" PRId64 " %8" PRId64 " %6.2f%% %8" PRId64 " %9"
+		    PRId64 " %8" PRId64 "\n", (int)lead, "total", tr, t5,
+		    100.0 * rate(t5, tr), tf, ta, tfa);
+	}
+	if (n == 0)
+		printf("(no requests in the database for this window)\n");
+}
+
+static int
+parse_keys(const char *s, struct report_query *q)
+{
+	q->n_keys = 0;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		if (len > 0) {
+			int k = report_key_from_name(s, len);
+			if (k < 0 || q->n_keys == REPORT_KEYS_MAX) {
+				fprintf(stderr, "gatewatch report: unknown key '%.*s' "
+				    "(upstream, cause, status, path, source, minute)\n",
+				    (int)len, s);
+				return -1;
+			}
+			for (int i = 0; i < q->n_keys; i++)
+				if (q->keys[i] == (enum report_key)k)
+					goto next;
+			q->keys[q->n_keys++] = (enum report_key)k;
+		}
+next:
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},
+		{"by", required_argument, NULL, 'b'},
+		{"format", required_argument, NULL, 'f'},
+		{"upstream", required_argument, NULL, 'U'},
+		{"cause", required_argument, NULL, 'c'},
+		{"status", required_argument, NULL, 'S'},
+		{"limit", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
+	    GW_DEFAULT_DB;
+	struct report_query q = {
+		.since_ms = INT64_MIN, .until_ms = INT64_MAX, .status = -1,
+		.n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
+	};
+	enum out_format fmt = OUT_TABLE;
+	int64_t now = cli_now_ms();
+	char err[512];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "d:b:f:n:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 's':
+		case 'u':
+			if (cli_parse_time(optarg, now, ch == 's' ? &q.since_ms :
+			    &q.until_ms) != 0) {
+				fprintf(stderr, "gatewatch report: bad time '%s'\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'b':
+			if (parse_keys(optarg, &q) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				fmt = OUT_TABLE;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = OUT_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				fmt = OUT_CSV;
+			else {
+				fprintf(stderr, "gatewatch report: --format is table, "
+				    "json or csv\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'U': q.upstream = optarg; break;
+		case 'c':
+			if (cause_from_name(optarg, strlen(optarg)) < 0) {
+				fprintf(stderr, "gatewatch report: unknown cause '%s'\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			q.cause = optarg;
+			break;
+		case 'S': q.status = atoi(optarg); break;
+		case 'n': q.limit = (size_t)strtoul(optarg, NULL, 10); break;
+		case 'h': report_usage(stdout); return EXIT_OK;
+		default: report_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gatewatch report: unexpected '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (access(db, F_OK) != 0) {
+		fprintf(stderr, "gatewatch report: %s: no such database (run "
+		    "'gatewatch ingest' first)\n", db);
+		return EXIT_ERR;
+	}
+	struct store *st;
+	if (store_open(db, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch report: %s\n", err);
+		return EXIT_ERR;
+	}
+	struct report_row *rows;
+	size_t n;
+	if (store_report(st, &q, &rows, &n, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch report: %s\n", err);
+		store_close(st);
+		return EXIT_ERR;
+	}
+	switch (fmt) {
+	case OUT_TABLE: print_table(&q, rows, n); break;
+	case OUT_JSON: print_json(&q, rows, n); break;
+	case OUT_CSV: print_csv(&q, rows, n); break;
+	}
+	store_report_free(rows, n);
+	store_close(st);
+	return EXIT_OK;
+}

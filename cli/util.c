@@ -1,0 +1,247 @@
+/*
+ * util.c - small helpers of the front end: times, zones, safe output.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+int64_t
+cli_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double
+cli_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+cli_local_tz(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	return (int)(tm.tm_gmtoff / 60);
+}
+
+int
+cli_parse_tz(const char *s, int *tz_min)
+{
+	if (strcasecmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
+		*tz_min = 0;
+		return 0;
+	}
+	if (strcasecmp(s, "local") == 0) {
+		*tz_min = cli_local_tz();
+		return 0;
+	}
+	int sign;
+	if (s[0] == '+')
+		sign = 1;
+	else if (s[0] == '-')
+		sign = -1;
+	else
+		return -1;
+	int h, m;
+	char tail;
+	if (sscanf(s + 1, "%2d:%2d%c", &h, &m, &tail) == 2 ||
+	    (strlen(s + 1) == 4 && sscanf(s + 1, "%2d%2d%c", &h, &m, &tail) == 2)) {
+		if (h > 14 || m > 59)
+			return -1;
+		*tz_min = sign * (h * 60 + m);
+		return 0;
+	}
+	return -1;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+cli_parse_time(const char *s, int64_t now_ms, int64_t *ms)
+{
+	char *end;
+
+	if (s[0] == '@') {
+		double v = strtod(s + 1, &end);
+		if (end == s + 1 || *end != '\0')
+			return -1;
+		*ms = (int64_t)(v * 1000.0);
+		return 0;
+	}
+	/* An age: digits and a unit. */
+	long n = strtol(s, &end, 10);
+	if (end != s && end[0] != '\0' && end[1] == '\0' && end[0] != '-') {
+		int64_t unit;
+		switch (end[0]) {
+		case 's': unit = 1000; break;
+		case 'm': unit = 60 * 1000; break;
+		case 'h': unit = 3600 * 1000; break;
+		case 'd': unit = 86400 * 1000; break;
+		default: return -1;
+		}
+		if (n < 0)
+			return -1;
+		*ms = now_ms - (int64_t)n * unit;
+		return 0;
+	}
+	int y, mo, d, h = 0, mi = 0, sec = 0, frac_ms = 0, used = 0;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
+		return -1;
+	const char *p = s + used;
+	if (*p == 'T' || *p == ' ') {
+		int u2 = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &u2) != 2)
+			return -1;
+		p += 1 + u2;
+		if (*p == ':') {
+			int u3 = 0;
+			if (sscanf(p + 1, "%2d%n", &sec, &u3) != 1)
+				return -1;
+			p += 1 + u3;
+			if (*p == '.') {
+				int digits = 0;
+				p++;
+				while (isdigit((unsigned char)*p)) {
+					if (digits < 3) {
+						frac_ms = frac_ms * 10 + (*p - '0');
+						digits++;
+					}
+					p++;
+				}
+				while (digits++ < 3)
+					frac_ms *= 10;
+			}
+		}
+	}
+	int tz = 0;
+	if (*p != '\0' && cli_parse_tz(p, &tz) != 0)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	int64_t days = days_from_civil(y, mo, d);
+	*ms = ((days * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)tz * 60) *
+	    1000 + frac_ms;
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 ||
+	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	/* C1 controls (U+0080..U+009F) can drive terminals too. */
+	if (cp >= 0x80 && cp <= 0x9f)
+		return 0;
+	return len;
+}
+
+char *
+cli_safe(char *buf, size_t size, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (size == 0)
+		return buf;
+	for (size_t i = 0; i < len;) {
+		size_t l = utf8_len(u + i, len - i);
+		bool plain = l > 1 || (l == 1 && u[i] >= 0x20 && u[i] < 0x7f &&
+		    u[i] != '\\');
+		if (plain) {
+			if (o + l >= size)
+				break;
+			memcpy(buf + o, u + i, l);
+			o += l;
+			i += l;
+		} else {
+			if (o + 4 >= size)
+				break;
+			snprintf(buf + o, 5, "\\x%02x", u[i]);
+			o += 4;
+			i++;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+void
+cli_put_safe(FILE *f, const char *s, size_t len)
+{
+	char buf[1024];
+
+	while (len > 0) {
+		/* Escape in chunks that end on a UTF-8 boundary. */
+		size_t chunk = len < 200 ? len : 200;
+		while (chunk < len && chunk > 0 &&
+		    ((unsigned char)s[chunk] & 0xc0) == 0x80)
+			chunk--;
+		if (chunk == 0)
+			chunk = len < 200 ? len : 200;
+		cli_safe(buf, sizeof(buf), s, chunk);
+		fputs(buf, f);
+		s += chunk;
+		len -= chunk;
+	}
+}
+
+size_t
+cli_safe_width(const char *s)
+{
+	char buf[4096];
+	size_t w = 0;
+
+	cli_safe(buf, sizeof(buf), s, strlen(s));
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			w++;
+	return w;
+}
