@@ -1,0 +1,131 @@
+/*
+ * genlog.c - a deterministic nginx access log in gatewatch's "upstream"
+ * format, for the benchmark and for tests that need volume.
+ *
+ *   genlog LINES [SEED] > access.log
+ *
+ * About 5% of requests end in a 5xx spread over the failure kinds nginx
+ * logs (refused 502, read timeout 504, upstream 503, ...), about 2% are
+ * retried on a second server (`502, 200`), over eight upstreams and a few
+ * dozen routes with query strings. Times advance ~2 ms per line from
+ * 2026-11-25 00:00:00 +0000. Same LINES and SEED, same bytes.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static uint64_t state = 88172645463325252ull;
+
+static uint32_t
+next_rand(void)
+{
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return (uint32_t)(state >> 11);
+}
+
+static const char *const upstreams[] = {
+	"10.0.1.1:8080", "10.0.1.2:8080", "10.0.1.3:8080", "10.0.2.1:9000",
+	"10.0.2.2:9000", "10.0.3.1:80", "[2001:db8::7]:8443", "10.0.4.9:3000",
+};
+static const char *const paths[] = {
+	"/api/v1/users", "/api/v1/users/%u", "/api/v1/orders", "/api/v1/orders/%u/items",
+	"/login", "/static/app.js", "/health", "/api/v2/search",
+	"/api/v2/items/%u", "/cart", "/checkout", "/api/v1/profile",
+};
+static const char *const queries[] = {
+	"", "?id=%u", "?username=alice&age=%u", "?userName=bob&age=", "?q=shoes&page=%u",
+	"?limit=20&offset=%u", "", "",
+};
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
+	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: genlog LINES [SEED]\n");
+		return 2;
+	}
+	unsigned long long lines = strtoull(argv[1], NULL, 10);
+	if (argc > 2)
+		state ^= strtoull(argv[2], NULL, 10) * 0x9e3779b97f4a7c15ull;
+	int64_t t_ms = 1795564800000LL;	/* 2026-11-25T00:00:00Z */
+	static char buf[1 << 16];
+	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+
+	for (unsigned long long i = 0; i < lines; i++) {
+		t_ms += next_rand() % 5;
+		time_t secs = (time_t)(t_ms / 1000);
+		struct tm tm;
+		gmtime_r(&secs, &tm);
+		uint32_t r = next_rand();
+		unsigned up = r % 8;
+		const char *path = paths[(r >> 3) % 12];
+		const char *query = queries[(r >> 7) % 8];
+		unsigned id = next_rand() % 100000;
+		char target[256], pbuf[128], qbuf[128];
+		snprintf(pbuf, sizeof(pbuf), path, id);
+		snprintf(qbuf, sizeof(qbuf), query, id % 90);
+		snprintf(target, sizeof(target), "%s%s", pbuf, qbuf);
+		unsigned roll = next_rand() % 1000;
+		int status = 200;
+		char uaddr[128], ustatus[64], uct[64], uht[64], urt[64];
+		double rt = (next_rand() % 300) / 1000.0;
+		snprintf(uaddr, sizeof(uaddr), "%s", upstreams[up]);
+		snprintf(ustatus, sizeof(ustatus), "200");
+		snprintf(uct, sizeof(uct), "0.00%u", next_rand() % 10);
+		snprintf(uht, sizeof(uht), "%.3f", rt);
+		snprintf(urt, sizeof(urt), "%.3f", rt);
+		if (roll < 15) {		/* refused */
+			status = 502;
+			snprintf(ustatus, sizeof(ustatus), "502");
+			snprintf(uct, sizeof(uct), "-");
+			snprintf(uht, sizeof(uht), "-");
+			snprintf(urt, sizeof(urt), "0.000");
+			rt = 0.0;
+		} else if (roll < 25) {		/* read timeout */
+			status = 504;
+			snprintf(ustatus, sizeof(ustatus), "504");
+			snprintf(uht, sizeof(uht), "-");
+			snprintf(urt, sizeof(urt), "60.001");
+			rt = 60.001;
+		} else if (roll < 40) {		/* upstream's own 503 / 500 */
+			status = roll < 33 ? 503 : 500;
+			snprintf(ustatus, sizeof(ustatus), "%d", status);
+		} else if (roll < 50) {		/* closed early / reset */
+			status = 502;
+			snprintf(ustatus, sizeof(ustatus), "502");
+			snprintf(uht, sizeof(uht), "-");
+		} else if (roll < 70) {		/* retried: 502, 200 */
+			unsigned up2 = (up + 1) % 8;
+			snprintf(uaddr, sizeof(uaddr), "%s, %s", upstreams[up],
+			    upstreams[up2]);
+			snprintf(ustatus, sizeof(ustatus), "502, 200");
+			snprintf(uct, sizeof(uct), "-, 0.001");
+			snprintf(uht, sizeof(uht), "-, %.3f", rt);
+			snprintf(urt, sizeof(urt), "0.000, %.3f", rt);
+		} else if (roll < 75) {		/* client went away */
+			status = 499;
+		} else if (roll < 80) {		/* rate limited, no upstream */
+			status = 429;
+			snprintf(uaddr, sizeof(uaddr), "-");
+			snprintf(ustatus, sizeof(ustatus), "-");
+			snprintf(uct, sizeof(uct), "-");
+			snprintf(uht, sizeof(uht), "-");
+			snprintf(urt, sizeof(urt), "-");
+		}
+		printf("10.%u.%u.%u - - [%02d/%s/%04d:%02d:%02d:%02d +0000] "
+		    "\"%s %s HTTP/1.1\" %d %u \"-\" \"Mozilla/5.0 (X11; Linux "
+		    "x86_64) bench/1.0\" rt=%.3f uaddr=\"%s\" us=\"%s\" uct=\"%s\" "
+		    "uht=\"%s\" urt=\"%s\" rid=%08x%08x%08x%08x\n",
+		    (r >> 12) % 256, (r >> 20) % 256, id % 256, tm.tm_mday,
+		    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec, (roll % 7) ? "GET" : "POST", target, status,
+		    status == 200 ? 512 + id % 4096 : 157, rt, uaddr, ustatus, uct,
+		    uht, urt, next_rand(), next_rand(), next_rand(), next_rand());
+	}
+	return 0;
+}
