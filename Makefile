@@ -69,11 +69,11 @@ $(O)/%.o: %.c
 # schema/*.sql embedded in the binary, applied in order by PRAGMA user_version.
 $(O)/schema_sql.c: $(SCHEMA) Makefile
 	@mkdir -p $(O)
-	{ echo '/* generated from schema/*.sql by the Makefile; do not edit */'; \
+	{ echo '/* generated from schema/NNN_name.sql by the Makefile; do not edit */'; \
 	  echo '#include <stddef.h>'; \
 	  echo 'const char *const gw_schema_sql[] = {'; \
 	  for f in $(SCHEMA); do \
-	    echo "/* $$f */"; \
+	    echo "/* $$(basename $$f) */"; \
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
 	    echo ','; \
 	  done; \

@@ -209,8 +209,12 @@ reader_next(struct reader *r, struct reader_line *line, char *err,
 			line->offset = r->base + r->start;
 			line->next = line->offset + len + 1;
 			line->flags = 0;
-			if (len > 0 && p[len - 1] == '\r')
+			if (len > READER_LINE_MAX) {
+				len = READER_LINE_MAX;
+				line->flags = READER_TRUNCATED;
+			} else if (len > 0 && p[len - 1] == '\r') {
 				len--;
+			}
 			line->len = len;
 			r->start += (size_t)(nl - p) + 1;
 			return 1;

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "safe.h"
+
 /* Exit statuses. */
 #define EXIT_OK		0
 #define EXIT_ERR	1
@@ -34,19 +36,6 @@ int cli_parse_tz(const char *s, int *tz_min);
 
 /* Offset of the machine's local time zone now, in minutes. */
 int cli_local_tz(void);
-
-/*
- * Write len bytes of untrusted text to f with every control byte, DEL,
- * backslash and invalid UTF-8 byte shown as \xHH, so nothing from a log
- * can drive the terminal. Valid UTF-8 is kept.
- */
-void cli_put_safe(FILE *f, const char *s, size_t len);
-
-/* The same into buf (cut to fit, always NUL-terminated); returns buf. */
-char *cli_safe(char *buf, size_t size, const char *s, size_t len);
-
-/* Display width of the escaped form of s (one column per code point). */
-size_t cli_safe_width(const char *s);
 
 /* Milliseconds since the epoch, wall clock / monotonic. */
 int64_t cli_now_ms(void);

@@ -155,7 +155,7 @@ decide_kind(const char *path, const struct ingest_opts *o,
 			fprintf(stderr, "gatewatch: %s: not a log format gatewatch "
 			    "knows (give --format or --log-format); first line: ",
 			    path);
-			cli_put_safe(stderr, lines[0], lens[0] > 200 ? 200 : lens[0]);
+			safe_put(stderr, lines[0], lens[0] > 200 ? 200 : lens[0]);
 			fputc('\n', stderr);
 			return -1;
 		}

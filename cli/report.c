@@ -80,7 +80,7 @@ print_json(const struct report_query *q, const struct report_row *rows,
 			    strlen(v) && *v)
 				fputs(v, stdout);
 			else
-				json_string(stdout, cli_safe(safe, sizeof(safe), v,
+				json_string(stdout, safe_text(safe, sizeof(safe), v,
 				    strlen(v)));
 			fputs(", ", stdout);
 		}
@@ -100,7 +100,7 @@ static void
 csv_field(const char *s)
 {
 	char safe[2048];
-	cli_safe(safe, sizeof(safe), s, strlen(s));
+	safe_text(safe, sizeof(safe), s, strlen(s));
 	if (strpbrk(safe, ",\"") == NULL) {
 		fputs(safe, stdout);
 		return;
@@ -146,7 +146,7 @@ print_table(const struct report_query *q, const struct report_row *rows,
 	for (int k = 0; k < q->n_keys; k++) {
 		w[k] = strlen(report_key_name(q->keys[k]));
 		for (size_t i = 0; i < n; i++) {
-			size_t l = cli_safe_width(rows[i].key[k] ? rows[i].key[k] : "-");
+			size_t l = safe_width(rows[i].key[k] ? rows[i].key[k] : "-");
 			if (l > w[k])
 				w[k] = l > COL_MAX ? COL_MAX : l;
 		}
@@ -160,7 +160,7 @@ print_table(const struct report_query *q, const struct report_row *rows,
 		const struct report_row *r = &rows[i];
 		for (int k = 0; k < q->n_keys; k++) {
 			const char *v = r->key[k] ? r->key[k] : "-";
-			cli_safe(safe, sizeof(safe), v, strlen(v));
+			safe_text(safe, sizeof(safe), v, strlen(v));
 			/* Cut to the column, on a character boundary. */
 			size_t cols = 0, b = 0;
 			while (safe[b] && cols < w[k]) {
