@@ -123,7 +123,8 @@ check: test-deps
 	$(MAKE) O=build-san SAN=1 test
 	@echo "make check: all tests passed (plain and ASan+UBSan)"
 
-demo: $(BIN)
+demo: deps
+	$(MAKE) $(BIN)
 	rm -f demo.db
 	./gatewatch ingest -d demo.db tests/data/demo/access.log tests/data/demo/error.log
 	./gatewatch report -d demo.db --by upstream,cause
