@@ -18,10 +18,10 @@ O        ?= build
 SAN      ?=
 PKG_CONFIG ?= pkg-config
 
-PKGS     := libpcap libpcre2-8 sqlite3 ncursesw zlib
+PKGS     := libpcap libpcre2-8 sqlite3 ncursesw zlib json-c
 TEST_PKGS := cmocka
 DEB_PKGS := pkg-config libpcap-dev libpcre2-dev libsqlite3-dev libncurses-dev \
-            zlib1g-dev libcmocka-dev
+            zlib1g-dev libjson-c-dev libhttp-parser-dev libcmocka-dev
 TEST_DEB_PKGS := nginx-light tmux tcpdump sqlite3 procps
 
 CFLAGS   ?= -O2 -g
@@ -29,7 +29,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
             -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Icore -Icapture -Iparse -Istore -Itui -I$(O)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread -lm
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
@@ -99,6 +99,7 @@ deps:
 	for p in $(PKGS) $(TEST_PKGS); do \
 	  $(PKG_CONFIG) --exists $$p 2>/dev/null || missing=yes; \
 	done; \
+	[ -f /usr/include/http_parser.h ] || missing=yes; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing build dependencies: $(DEB_PKGS)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEB_PKGS); \
