@@ -16,9 +16,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "detect.h"
+#include "lineparse.h"
 #include "logformat.h"
-#include "nginx_error.h"
 #include "pipeline.h"
 #include "reader.h"
 #include "store.h"
@@ -31,9 +30,8 @@
 
 struct ingest_opts {
 	const char *db;
-	const char *format;		/* NULL = auto */
-	char *log_format;		/* user's log_format text, or NULL */
-	int tz_min;
+	struct lineparse_opts lp;	/* format, log_format, tz */
+	char *log_format;		/* owned copy behind lp.log_format */
 	bool quiet;
 	bool progress;
 };
@@ -77,157 +75,24 @@ add_counts(struct ingest_counts *to, const struct ingest_counts *from)
 			count_reject(to, from->reasons[i].reason);
 }
 
-/* Split the head of a file into up to max lines (the last may be cut). */
-static size_t
-sample_lines(const unsigned char *head, size_t n, const char **lines,
-    size_t *lens, size_t max)
-{
-	size_t count = 0, i = 0;
-	while (i < n && count < max) {
-		const unsigned char *nl = memchr(head + i, '\n', n - i);
-		size_t end = nl ? (size_t)(nl - head) : n;
-		if (nl == NULL && count > 0)
-			break;	/* a cut last line would mislead detection */
-		size_t len = end - i;
-		if (len > 0 && head[i + len - 1] == '\r')
-			len--;
-		if (len > 0) {
-			lines[count] = (const char *)head + i;
-			lens[count] = len;
-			count++;
-		}
-		i = end + 1;
-	}
-	return count;
-}
-
-/* What one file is and how to parse it. */
-struct file_kind {
-	enum detect_kind kind;
-	const char *format_name;	/* built-in name, or "log_format" */
-	struct logformat *lf;		/* for access logs */
-};
-
+/* Parse one line into the batch and count what it became; -1 on OOM. */
 static int
-decide_kind(const char *path, const struct ingest_opts *o,
-    const unsigned char *head, size_t n, struct file_kind *fk)
-{
-	const char *lines[SAMPLE_LINES];
-	size_t lens[SAMPLE_LINES];
-	size_t count = sample_lines(head, n, lines, lens, SAMPLE_LINES);
-	char err[512];
-
-	memset(fk, 0, sizeof(*fk));
-	const char *builtin = NULL;
-	if (o->format != NULL && strcmp(o->format, "nginx-error") == 0) {
-		fk->kind = DETECT_NGINX_ERROR;
-		fk->format_name = "nginx-error";
-		return 0;
-	}
-	/* An error log is recognised even when an access format is forced. */
-	size_t err_lines = 0;
-	for (size_t i = 0; i < count; i++)
-		err_lines += nginx_error_match(lines[i], lens[i]);
-	if (count > 0 && err_lines * 2 > count) {
-		fk->kind = DETECT_NGINX_ERROR;
-		fk->format_name = "nginx-error";
-		return 0;
-	}
-	if (o->log_format != NULL) {
-		fk->kind = DETECT_NGINX_ACCESS;
-		fk->format_name = "log_format";
-		if (logformat_compile(o->log_format, o->tz_min, &fk->lf, err,
-		    sizeof(err)) != 0) {
-			fprintf(stderr, "gatewatch: --log-format: %s\n", err);
-			return -1;
-		}
-		return 0;
-	}
-	if (o->format != NULL && strcmp(o->format, "auto") != 0) {
-		builtin = o->format;
-		fk->kind = DETECT_NGINX_ACCESS;
-	} else if (count == 0) {
-		fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n", path);
-		return 1;
-	} else {
-		fk->kind = detect_lines(lines, lens, count, &builtin);
-		if (fk->kind == DETECT_UNKNOWN) {
-			fprintf(stderr, "gatewatch: %s: not a log format gatewatch "
-			    "knows (give --format or --log-format); first line: ",
-			    path);
-			safe_put(stderr, lines[0], lens[0] > 200 ? 200 : lens[0]);
-			fputc('\n', stderr);
-			return -1;
-		}
-		if (fk->kind == DETECT_NGINX_ERROR) {
-			fk->format_name = "nginx-error";
-			return 0;
-		}
-	}
-	const char *text = builtin ? logformat_builtin(builtin) : NULL;
-	if (text == NULL) {
-		fprintf(stderr, "gatewatch: unknown format '%s' (known: auto, "
-		    "combined, upstream, nginx-error)\n", builtin ? builtin : "?");
-		return -1;
-	}
-	fk->format_name = builtin;
-	if (logformat_compile(text, o->tz_min, &fk->lf, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch: format %s: %s\n", builtin, err);
-		return -1;
-	}
-	return 0;
-}
-
-/* Parse one line into the batch; updates counts. 0, or -1 on OOM. */
-static int
-take_line(struct gw_batch *b, const struct file_kind *fk,
+take_line(struct lineparse *lp, struct gw_batch *b,
     const struct reader_line *ln, uint64_t line_no, struct ingest_counts *c)
 {
-	const char *reason = NULL;
+	const char *reason;
 
 	c->lines++;
-	if (ln->len == 0) {
-		c->blank++;
-		return 0;
+	switch (lineparse_take(lp, b, ln->p, ln->len,
+	    (ln->flags & READER_TRUNCATED) != 0, line_no, ln->offset, &reason)) {
+	case LP_EVENT: c->events++; break;
+	case LP_ERROR: c->errors++; break;
+	case LP_NOTICE: c->notices++; break;
+	case LP_BLANK: c->blank++; break;
+	case LP_REJECT: count_reject(c, reason); break;
+	case LP_NOMEM: return -1;
 	}
-	if (ln->flags & READER_TRUNCATED) {
-		count_reject(c, "line too long");
-		return batch_add_reject(b, line_no, ln->offset, "line too long",
-		    ln->p, ln->len);
-	}
-	if (fk->kind == DETECT_NGINX_ERROR) {
-		struct gw_gateway_error *ge = batch_add_error(b);
-		if (ge == NULL)
-			return -1;
-		int rc = nginx_error_parse(ln->p, ln->len, b->arena, ge, &reason);
-		if (rc == 1) {
-			ge->line_no = line_no;
-			ge->offset = ln->offset;
-			c->errors++;
-			return 0;
-		}
-		b->n_errors--;
-		if (rc == 0) {
-			c->notices++;
-			return 0;
-		}
-	} else {
-		struct gw_event *ev = batch_add_event(b);
-		if (ev == NULL)
-			return -1;
-		if (logformat_parse(fk->lf, ln->p, ln->len, b->arena, ev,
-		    &reason) == 0) {
-			ev->line_no = line_no;
-			ev->offset = ln->offset;
-			c->events++;
-			return 0;
-		}
-		b->n_events--;
-	}
-	if (reason == NULL)
-		reason = "unparsed";
-	count_reject(c, reason);
-	return batch_add_reject(b, line_no, ln->offset, reason, ln->p, ln->len);
+	return 0;
 }
 
 static volatile sig_atomic_t interrupted;
@@ -271,7 +136,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	char err[512];
 	struct reader *r;
 	struct ingest_counts c;
-	struct file_kind fk;
+	struct lineparse *lp = NULL;
 	const unsigned char *head;
 	size_t head_len;
 	double t0 = cli_mono(), last_progress = t0;
@@ -283,15 +148,26 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		return -1;
 	}
 	reader_head(r, &head, &head_len, SAMPLE_BYTES);
-	int dk = decide_kind(path, o, head, head_len, &fk);
-	if (dk != 0) {
+	const char *lines[SAMPLE_LINES];
+	size_t lens[SAMPLE_LINES];
+	size_t n = lineparse_sample(head, head_len, lines, lens, SAMPLE_LINES);
+	if (n == 0 && head_len == 0) {
+		if (!o->quiet)
+			fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n",
+			    path);
 		reader_close(r);
-		return dk;
+		return 1;
+	}
+	if (lineparse_new(&o->lp, lines, lens, n, &lp, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch: %s: %s\n", path, err);
+		reader_close(r);
+		return -1;
 	}
 	struct store_source_info si = {
 		.path = path,
-		.kind = detect_kind_name(fk.kind),
-		.format = o->log_format ? o->log_format : fk.format_name,
+		.kind = lineparse_kind(lp),
+		.format = o->lp.log_format ? o->lp.log_format :
+		    lineparse_format(lp),
 		.fingerprint = head,
 		.fingerprint_len = head_len < FINGERPRINT_LEN ? head_len :
 		    FINGERPRINT_LEN,
@@ -318,9 +194,8 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 			    (unsigned long long)line_no);
 	}
 	if (!o->quiet)
-		fprintf(stderr, "%s: %s%s\n", path, fk.kind == DETECT_NGINX_ERROR ?
-		    "nginx error log" : "nginx access log, format ",
-		    fk.kind == DETECT_NGINX_ERROR ? "" : fk.format_name);
+		fprintf(stderr, "%s: %s, format %s\n", path, lineparse_kind(lp),
+		    lineparse_format(lp));
 
 	struct gw_batch *b = pipeline_batch(pl);
 	b->source_id = source_id;
@@ -330,7 +205,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	int got;
 	while (!interrupted && (got = reader_next(r, &ln, err, sizeof(err))) == 1) {
 		line_no++;
-		if (take_line(b, &fk, &ln, line_no, &c) != 0) {
+		if (take_line(lp, b, &ln, line_no, &c) != 0) {
 			fprintf(stderr, "gatewatch: %s: out of memory\n", path);
 			goto out;
 		}
@@ -368,7 +243,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		print_counts(path, &c, cli_mono() - t0);
 out:
 	add_counts(total, &c);
-	logformat_free(fk.lf);
+	lineparse_free(lp);
 	reader_close(r);
 	return rc;
 }
@@ -414,11 +289,11 @@ cmd_ingest(int argc, char **argv)
 	int ch;
 
 	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
-	o.tz_min = cli_local_tz();
+	o.lp.tz_min = cli_local_tz();
 	while ((ch = getopt_long(argc, argv, "d:f:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o.db = optarg; break;
-		case 'f': o.format = optarg; break;
+		case 'f': o.lp.format = optarg; break;
 		case 'L':
 			free(o.log_format);
 			o.log_format = strdup(optarg);
@@ -426,7 +301,7 @@ cmd_ingest(int argc, char **argv)
 		case 'C': conf = optarg; break;
 		case 'N': conf_name = optarg; break;
 		case 'z':
-			if (cli_parse_tz(optarg, &o.tz_min) != 0) {
+			if (cli_parse_tz(optarg, &o.lp.tz_min) != 0) {
 				fprintf(stderr, "gatewatch ingest: bad --tz '%s' "
 				    "(UTC, local, +HHMM)\n", optarg);
 				return EXIT_USAGE;
@@ -458,6 +333,7 @@ cmd_ingest(int argc, char **argv)
 			return EXIT_ERR;
 		}
 	}
+	o.lp.log_format = o.log_format;
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 
 	struct store *st;
