@@ -20,17 +20,18 @@ struct lineparse_opts {
 	const char *format;	/* NULL or "auto", or a format name */
 	const char *log_format;	/* user's nginx log_format text, or NULL */
 	int tz_min;		/* zone for times that carry none */
+	const char *haproxy_cfg;	/* --haproxy-cfg, or NULL */
 };
 
 struct lineparse;
 
 /* What one line turned into. */
 enum lineparse_result {
-	LP_EVENT,		/* a request was added to the batch */
-	LP_ERROR,		/* a gateway error record was added */
-	LP_NOTICE,		/* a well-formed line with nothing to keep */
-	LP_BLANK,		/* an empty line */
-	LP_REJECT,		/* kept as a reject; *reason says why */
+	LP_EVENT = 0,		/* a request was added to the batch */
+	LP_ERROR = 1,		/* a gateway error record was added */
+	LP_NOTICE = 2,		/* a well-formed line with nothing to keep */
+	LP_BLANK = 3,		/* an empty line */
+	LP_REJECT = 4,		/* kept as a reject; *reason says why */
 	LP_NOMEM = -1
 };
 
