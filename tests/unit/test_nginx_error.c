@@ -443,6 +443,52 @@ test_tricky_message(void **state)
 	assert_null(f->e.query);
 }
 
+/* Lines captured from nginx 1.22.1 on Debian 12 (proxy to dead upstreams). */
+static void
+test_real_lines(void **state)
+{
+	struct fixture *f = *state;
+
+	/* nginx writes a quote in the request line as it is. */
+	assert_int_equal(parse(f, "2026/11/25 17:16:03 [error] 9334#9334: *22 "
+	    "connect() failed (111: Connection refused) while connecting to "
+	    "upstream, client: 127.0.0.1, server: localhost, request: \"GET "
+	    "/refuse/a\"b?x=%22y HTTP/1.1\", upstream: \"http://127.0.0.1:1/"
+	    "refuse/a\"b?x=%22y\", host: \"127.0.0.1:8089\", referrer: "
+	    "\"http://ref/\""), 1);
+	assert_int_equal(f->e.cause, GW_CAUSE_UPSTREAM_REFUSED);
+	assert_int_equal(f->e.conn, 22);
+	assert_field(f->e.path, "/refuse/a\"b");
+	assert_field(f->e.query, "x=%22y");
+	assert_field(f->e.upstream, "127.0.0.1:1");
+	assert_field(f->e.host, "127.0.0.1:8089");
+
+	assert_int_equal(parse(f, "2026/11/25 17:16:03 [crit] 9334#9334: *24 "
+	    "connect() to unix:/tmp/ng/php.sock failed (2: No such file or "
+	    "directory) while connecting to upstream, client: 127.0.0.1, "
+	    "server: localhost, request: \"GET /fcgi HTTP/1.1\", upstream: "
+	    "\"fastcgi://unix:/tmp/ng/php.sock:\", host: \"127.0.0.1:8089\""),
+	    1);
+	assert_int_equal(f->e.level, 2);
+	assert_int_equal(f->e.cause, GW_CAUSE_UPSTREAM_REFUSED);
+	assert_field(f->e.upstream, "unix:/tmp/ng/php.sock");
+
+	assert_int_equal(parse(f, "2026/11/25 17:16:02 [error] 9334#9334: *13 "
+	    "upstream sent invalid header: \"Foo\\x01...\" while reading "
+	    "response header from upstream, client: 127.0.0.1, server: "
+	    "localhost, request: \"GET /invalid HTTP/1.1\", upstream: "
+	    "\"http://127.0.0.1:9103/invalid\", host: \"127.0.0.1:8089\", "
+	    "referrer: \"http://ref/\""), 1);
+	assert_int_equal(f->e.cause, GW_CAUSE_UPSTREAM_INVALID_RESPONSE);
+	assert_field(f->e.message, "upstream sent invalid header: "
+	    "\"Foo\\x01...\" while reading response header from upstream");
+
+	assert_int_equal(parse(f, "2026/11/25 17:16:02 [info] 9334#9334: *1 "
+	    "client 127.0.0.1 closed keepalive connection"), 0);
+	assert_int_equal(parse(f, "2026/11/25 17:16:03 [notice] 9333#9333: "
+	    "signal 17 (SIGCHLD) received from 9334"), 0);
+}
+
 static void
 test_cut_line(void **state)
 {
@@ -596,6 +642,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_group_name, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tricky_message, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_real_lines, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cut_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crlf, setup, teardown),
