@@ -50,8 +50,14 @@ int logformat_from_conf(const char *path, const char *name, char **text,
  * ev: every field found, upstream attempts, query shape and causes inferred
  * from the access log alone. Strings are allocated from a. Returns 0, or -1
  * with *reason set to a static text when the line does not match.
+ * ev->line_no and ev->offset are kept; every other field is overwritten.
+ * lf holds the match scratch space: one logformat serves one thread at a
+ * time (compile one per thread to parse in parallel).
  */
 int logformat_parse(const struct logformat *lf, const char *line, size_t len,
     struct arena *a, struct gw_event *ev, const char **reason);
+
+/* The PCRE2 pattern the format compiled to (diagnostics, tests). */
+const char *logformat_pattern(const struct logformat *lf);
 
 #endif

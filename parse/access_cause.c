@@ -1,0 +1,83 @@
+/*
+ * access_cause.c - causes from the access log alone; see access_cause.h.
+ *
+ * The rules are those of shared/causes.md, nginx section, and nothing more:
+ * nginx writes its own 502/504 into $upstream_status, so a 5xx there is the
+ * upstream's only when $upstream_header_time is a number; "-" for both
+ * connect and header time means the attempt failed at connect (or TLS). A
+ * 504 then is a connect timeout, a 502 any of refused / unreachable / DNS /
+ * TLS, which the access log cannot tell apart, so it stays "unknown" until
+ * the error log (joined later by the store) says more.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "access_cause.h"
+
+/*
+ * True when addr is an upstream group's name rather than an address: nginx
+ * writes the name when it could pick no server ("no live upstreams").
+ * Addresses are host:port, [v6]:port or unix:/path, so all hold a ':'.
+ */
+static bool
+access_addr_is_group(const char *addr)
+{
+	if (addr == NULL || addr[0] == '\0')
+		return false;
+	if (strncmp(addr, "unix:", 5) == 0)
+		return false;
+	return strchr(addr, ':') == NULL;
+}
+
+enum gw_cause
+access_cause_attempt(const struct gw_attempt *at, unsigned logged)
+{
+	int s = at->status;
+	bool have_header = (logged & ACCESS_LOGGED_HEADER) != 0;
+	bool have_connect = (logged & ACCESS_LOGGED_CONNECT) != 0;
+
+	if (s == 9)
+		return GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
+	if (s < 500 || s > 599)
+		return GW_CAUSE_OK;
+	if (have_header && at->header_ms >= 0)
+		return GW_CAUSE_UPSTREAM_5XX;
+	if ((s == 502 || s == 503) && (logged & ACCESS_LOGGED_ADDR) != 0 &&
+	    access_addr_is_group(at->addr))
+		return GW_CAUSE_NO_LIVE_UPSTREAM;
+	if (s == 504 && have_header && have_connect)
+		return at->connect_ms < 0 ? GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT :
+		    GW_CAUSE_UPSTREAM_READ_TIMEOUT;
+	return GW_CAUSE_UNKNOWN;
+}
+
+void
+access_cause_infer_logged(struct gw_event *ev, unsigned logged)
+{
+	int i, s = ev->status;
+
+	for (i = 0; i < ev->n_attempts; i++)
+		ev->attempts[i].cause = access_cause_attempt(&ev->attempts[i],
+		    logged);
+
+	if (s == 499)
+		ev->cause = GW_CAUSE_CLIENT_CLOSED;
+	else if (s == 9)
+		ev->cause = GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
+	else if (s >= 500 && s <= 599) {
+		ev->cause = GW_CAUSE_UNKNOWN;
+		if (ev->n_attempts > 0 &&
+		    ev->attempts[ev->n_attempts - 1].cause != GW_CAUSE_OK)
+			ev->cause = ev->attempts[ev->n_attempts - 1].cause;
+	} else if (s == 429 && ev->n_attempts == 0 &&
+	    (logged & (ACCESS_LOGGED_ADDR | ACCESS_LOGGED_STATUS)) != 0)
+		ev->cause = GW_CAUSE_RATE_LIMITED;
+	else
+		ev->cause = GW_CAUSE_OK;
+}
+
+void
+access_cause_infer(struct gw_event *ev)
+{
+	access_cause_infer_logged(ev, ACCESS_LOGGED_ALL);
+}

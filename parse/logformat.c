@@ -1,0 +1,1863 @@
+/*
+ * logformat.c - nginx log_format text compiled to one PCRE2 pattern; see
+ * logformat.h.
+ *
+ * Compiling reads the format the way nginx does (ngx_conf_read_token for the
+ * quoting, ngx_http_log_compile for the variables): each string argument is
+ * cut into literal text and $variables, the arguments are concatenated, and
+ * the result becomes one anchored pattern: literals escaped, every variable
+ * a named group (?<vN>...) whose sub-pattern fits what nginx writes for it.
+ * Group numbers are resolved once, at compile time, and kept per known
+ * variable, so a parse only reads the ovector.
+ *
+ * Backtracking is kept linear: numbers, times, addresses and upstream lists
+ * are possessive; free text is possessive too when the next literal byte can
+ * never occur in it (with escape=default or json nginx writes '"', '\' and
+ * control bytes escaped, so `"$http_user_agent"` is `[^"\\...]*+`), and lazy
+ * only when it can (`$remote_user [` with a space). A match limit and a
+ * bounded JIT stack stop whatever remains; a line over LF_LINE_MAX bytes is
+ * rejected before matching.
+ *
+ * The pattern is compiled without UTF (bytes are bytes, invalid UTF-8 is
+ * only text) and JIT-compiled when the library can; otherwise the
+ * interpreter runs it. The match data lives in the logformat, so a
+ * struct logformat must be used by one thread at a time (logformat_parse
+ * takes it const for callers' sake and writes only that scratch space).
+ *
+ * Parsed strings go to the caller's arena, unescaped per the format's
+ * escape= mode. Cookies ($cookie_*, $http_cookie) and Authorization are
+ * matched but never stored: struct gw_event has no place for them and no
+ * code here copies an opaque variable.
+ *
+ * The second half of the file reads log_format from nginx.conf (with
+ * include and globs) for logformat_from_conf().
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "access_cause.h"
+#include "logformat.h"
+#include "query.h"
+
+/* Longest line matched; longer ones are rejected (nginx lines are short). */
+#define LF_LINE_MAX		(1024 * 1024)
+/* PCRE2 match and depth limits: far above what a real line needs. */
+#define LF_MATCH_LIMIT		5000000
+#define LF_DEPTH_LIMIT		10000
+#define LF_JIT_STACK_MIN	(32 * 1024)
+#define LF_JIT_STACK_MAX	(1024 * 1024)
+/* Most variables in one format. */
+#define LF_VARS_MAX		256
+/* Include depth followed by logformat_from_conf(). */
+#define LF_CONF_DEPTH		16
+#define LF_CONF_SIZE_MAX	(16 * 1024 * 1024)
+
+/* next-literal markers for the pattern emitters */
+#define LF_NEXT_VAR		(-1)
+#define LF_NEXT_END		(-2)
+
+enum lf_escape {
+	LF_ESC_DEFAULT,
+	LF_ESC_JSON,
+	LF_ESC_NONE
+};
+
+/* What the value of a variable looks like. */
+enum lf_kind {
+	LF_K_TEXT,		/* anything */
+	LF_K_TOKEN,		/* no white space */
+	LF_K_STATUS,		/* three digits */
+	LF_K_NUM,		/* digits */
+	LF_K_DEC,		/* digits, optional fraction */
+	LF_K_ADDR,		/* IPv4, IPv6, unix: */
+	LF_K_TIME_LOCAL,	/* 10/Oct/2000:13:55:36 -0700 */
+	LF_K_TIME_ISO,		/* 2000-10-10T13:55:36-07:00 */
+	LF_K_ADDR_LIST,		/* upstream lists, ", " and " : " */
+	LF_K_STATUS_LIST,
+	LF_K_TIME_LIST,
+	LF_K_NUM_LIST
+};
+
+/* Variables the parser reads; every other one is matched and dropped. */
+enum lf_var {
+	LF_V_NONE = 0,
+	LF_V_REMOTE_ADDR,
+	LF_V_REALIP_ADDR,
+	LF_V_TIME_LOCAL,
+	LF_V_TIME_ISO,
+	LF_V_MSEC,
+	LF_V_REQUEST,
+	LF_V_METHOD,
+	LF_V_REQUEST_URI,
+	LF_V_URI,
+	LF_V_ARGS,
+	LF_V_STATUS,
+	LF_V_BODY_BYTES,
+	LF_V_REQUEST_TIME,
+	LF_V_HOST,
+	LF_V_HTTP_HOST,
+	LF_V_SERVER_NAME,
+	LF_V_PROTOCOL,
+	LF_V_REQUEST_ID,
+	LF_V_X_REQUEST_ID,
+	LF_V_UP_ADDR,
+	LF_V_UP_STATUS,
+	LF_V_UP_CONNECT,
+	LF_V_UP_HEADER,
+	LF_V_UP_RESPONSE,
+	LF_V_COUNT
+};
+
+struct lf_known {
+	const char *name;
+	enum lf_var var;
+	enum lf_kind kind;
+};
+
+/* Variables with a known shape, by exact (lower-case) name. */
+static const struct lf_known lf_known_vars[] = {
+	{ "remote_addr", LF_V_REMOTE_ADDR, LF_K_ADDR },
+	{ "realip_remote_addr", LF_V_REALIP_ADDR, LF_K_ADDR },
+	{ "server_addr", LF_V_NONE, LF_K_ADDR },
+	{ "binary_remote_addr", LF_V_NONE, LF_K_TEXT },
+	{ "remote_user", LF_V_NONE, LF_K_TEXT },
+	{ "remote_port", LF_V_NONE, LF_K_NUM },
+	{ "server_port", LF_V_NONE, LF_K_NUM },
+	{ "realip_remote_port", LF_V_NONE, LF_K_NUM },
+	{ "time_local", LF_V_TIME_LOCAL, LF_K_TIME_LOCAL },
+	{ "time_iso8601", LF_V_TIME_ISO, LF_K_TIME_ISO },
+	{ "msec", LF_V_MSEC, LF_K_DEC },
+	{ "request", LF_V_REQUEST, LF_K_TEXT },
+	{ "request_method", LF_V_METHOD, LF_K_TOKEN },
+	{ "request_uri", LF_V_REQUEST_URI, LF_K_TEXT },
+	{ "uri", LF_V_URI, LF_K_TEXT },
+	{ "document_uri", LF_V_URI, LF_K_TEXT },
+	{ "args", LF_V_ARGS, LF_K_TEXT },
+	{ "query_string", LF_V_ARGS, LF_K_TEXT },
+	{ "status", LF_V_STATUS, LF_K_STATUS },
+	{ "body_bytes_sent", LF_V_BODY_BYTES, LF_K_NUM },
+	{ "bytes_sent", LF_V_NONE, LF_K_NUM },
+	{ "request_time", LF_V_REQUEST_TIME, LF_K_DEC },
+	{ "request_length", LF_V_NONE, LF_K_NUM },
+	{ "host", LF_V_HOST, LF_K_TOKEN },
+	{ "http_host", LF_V_HTTP_HOST, LF_K_TEXT },
+	{ "server_name", LF_V_SERVER_NAME, LF_K_TOKEN },
+	{ "scheme", LF_V_NONE, LF_K_TOKEN },
+	{ "server_protocol", LF_V_PROTOCOL, LF_K_TOKEN },
+	{ "request_id", LF_V_REQUEST_ID, LF_K_TOKEN },
+	{ "http_x_request_id", LF_V_X_REQUEST_ID, LF_K_TEXT },
+	{ "upstream_addr", LF_V_UP_ADDR, LF_K_ADDR_LIST },
+	{ "upstream_status", LF_V_UP_STATUS, LF_K_STATUS_LIST },
+	{ "upstream_connect_time", LF_V_UP_CONNECT, LF_K_TIME_LIST },
+	{ "upstream_header_time", LF_V_UP_HEADER, LF_K_TIME_LIST },
+	{ "upstream_response_time", LF_V_UP_RESPONSE, LF_K_TIME_LIST },
+	{ "upstream_response_length", LF_V_NONE, LF_K_NUM_LIST },
+	{ "upstream_bytes_received", LF_V_NONE, LF_K_NUM_LIST },
+	{ "upstream_bytes_sent", LF_V_NONE, LF_K_NUM_LIST },
+	{ "upstream_cache_status", LF_V_NONE, LF_K_TOKEN },
+	{ "connection", LF_V_NONE, LF_K_NUM },
+	{ "connection_requests", LF_V_NONE, LF_K_NUM },
+	{ "pipe", LF_V_NONE, LF_K_TOKEN },
+	{ "gzip_ratio", LF_V_NONE, LF_K_DEC },
+	{ "proxy_host", LF_V_NONE, LF_K_TOKEN },
+	{ "proxy_add_x_forwarded_for", LF_V_NONE, LF_K_TEXT },
+	{ "request_completion", LF_V_NONE, LF_K_TOKEN },
+};
+
+/*
+ * Families matched as opaque text: $http_*, $sent_http_*, $cookie_* (never
+ * stored), $ssl_*, $arg_*, $upstream_http_* ... Listed for documentation:
+ * every unknown variable is opaque text too.
+ */
+
+struct logformat {
+	pcre2_code *re;
+	pcre2_match_data *md;		/* scratch: one thread at a time */
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit_stack;
+	bool jit;
+	enum lf_escape esc;
+	int default_tz_min;
+	unsigned logged;		/* ACCESS_LOGGED_* */
+	uint32_t group[LF_V_COUNT];	/* first capture of each, 0 absent */
+	char *pattern;
+};
+
+/* A growable string for building the pattern (compile time only). */
+struct lf_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* One piece of the format: literal bytes or a variable name. */
+struct lf_item {
+	bool is_var;
+	size_t off, len;	/* into the item text pool */
+	size_t pos;		/* offset in the format text, for errors */
+};
+
+struct lf_items {
+	struct lf_item *v;
+	size_t n, cap;
+	struct lf_buf pool;
+};
+
+static void
+lf_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Fill err (if any) with a formatted message. */
+static void
+lf_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Append n bytes to b; on OOM set b->oom and drop them. */
+static void
+lf_buf_add(struct lf_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->cap - b->len <= n) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+		while (cap - b->len <= n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Append NUL-terminated s to b. */
+static void
+lf_buf_str(struct lf_buf *b, const char *s)
+{
+	lf_buf_add(b, s, strlen(s));
+}
+
+/* True for the bytes nginx allows in a variable name. */
+static bool
+lf_is_name_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Append a literal or variable item; adjacent literals merge. */
+static void
+lf_items_add(struct lf_items *it, bool is_var, const char *s, size_t n,
+    size_t pos)
+{
+	struct lf_item *last = it->n > 0 ? &it->v[it->n - 1] : NULL;
+
+	if (!is_var && n == 0)
+		return;
+	if (!is_var && last != NULL && !last->is_var &&
+	    last->off + last->len == it->pool.len) {
+		lf_buf_add(&it->pool, s, n);
+		last->len += n;
+		return;
+	}
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 32;
+		struct lf_item *v = realloc(it->v, cap * sizeof(*v));
+		if (v == NULL) {
+			it->pool.oom = true;
+			return;
+		}
+		it->v = v;
+		it->cap = cap;
+	}
+	it->v[it->n].is_var = is_var;
+	it->v[it->n].off = it->pool.len;
+	it->v[it->n].len = n;
+	it->v[it->n].pos = pos;
+	it->n++;
+	lf_buf_add(&it->pool, s, n);
+}
+
+/*
+ * Cut one argument (already unquoted, s/n) into literals and variables as
+ * ngx_http_log_compile does; pos is its offset in the format text.
+ */
+static int
+lf_split_arg(struct lf_items *it, const char *s, size_t n, size_t pos,
+    char *err, size_t errlen)
+{
+	size_t i = 0, lit = 0;
+
+	while (i < n) {
+		size_t name, name_len;
+		bool brace = false;
+
+		if (s[i] != '$') {
+			i++;
+			continue;
+		}
+		lf_items_add(it, false, s + lit, i - lit, pos + lit);
+		if (++i == n) {
+			lf_err(err, errlen, "'$' without a variable name at "
+			    "offset %zu", pos + i - 1);
+			return -1;
+		}
+		if (s[i] == '{') {
+			brace = true;
+			i++;
+		}
+		name = i;
+		while (i < n && lf_is_name_char((unsigned char)s[i]))
+			i++;
+		name_len = i - name;
+		if (brace) {
+			if (i == n || s[i] != '}') {
+				lf_err(err, errlen, "missing '}' in variable at "
+				    "offset %zu", pos + name - 2);
+				return -1;
+			}
+			i++;
+		}
+		if (name_len == 0) {
+			lf_err(err, errlen, "'$' without a variable name at "
+			    "offset %zu", pos + name - (brace ? 2 : 1));
+			return -1;
+		}
+		lf_items_add(it, true, s + name, name_len, pos + name);
+		lit = i;
+	}
+	lf_items_add(it, false, s + lit, n - lit, pos + lit);
+	return 0;
+}
+
+/*
+ * Read one argument of the format text at *pp (quoted or bare) and unquote
+ * it into out as nginx's config reader does: \" \' \\ stand for the byte,
+ * \t \r \n for control bytes, any other backslash stays. Returns 1 with an
+ * argument, 0 at the end (or at ';'), -1 on error.
+ */
+static int
+lf_read_arg(const char **pp, const char *end, struct lf_buf *out,
+    const char *text, char *err, size_t errlen)
+{
+	const char *p = *pp;
+	char quote = 0;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (p == end || *p == ';') {
+		const char *q = p < end ? p + 1 : p;
+		while (q < end && isspace((unsigned char)*q))
+			q++;
+		if (q != end) {
+			lf_err(err, errlen, "text after ';' at offset %zu",
+			    (size_t)(q - text));
+			return -1;
+		}
+		*pp = end;
+		return 0;
+	}
+	out->len = 0;
+	lf_buf_add(out, "", 0);
+	if (*p == '"' || *p == '\'')
+		quote = *p++;
+	for (;;) {
+		if (p == end) {
+			if (quote) {
+				lf_err(err, errlen, "unterminated quote at "
+				    "offset %zu", (size_t)(*pp - text));
+				return -1;
+			}
+			break;
+		}
+		if (quote && *p == quote) {
+			p++;
+			break;
+		}
+		if (!quote && (isspace((unsigned char)*p) || *p == ';'))
+			break;
+		if (*p == '\\' && end - p >= 2) {
+			char c = p[1], r = 0;
+			switch (c) {
+			case '"':
+			case '\'':
+			case '\\':
+				r = c;
+				break;
+			case 't':
+				r = '\t';
+				break;
+			case 'r':
+				r = '\r';
+				break;
+			case 'n':
+				r = '\n';
+				break;
+			}
+			if (r != 0) {
+				lf_buf_add(out, &r, 1);
+				p += 2;
+				continue;
+			}
+		}
+		lf_buf_add(out, p, 1);
+		p++;
+	}
+	if (quote && p < end && !isspace((unsigned char)*p) && *p != ';') {
+		lf_err(err, errlen, "unexpected text after quote at offset %zu",
+		    (size_t)(p - text));
+		return -1;
+	}
+	*pp = p;
+	return 1;
+}
+
+/* The known entry for variable name (any case), or NULL for opaque. */
+static const struct lf_known *
+lf_lookup(const char *name, size_t n)
+{
+	char low[64];
+	size_t i;
+
+	if (n >= sizeof(low))
+		return NULL;
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[n] = '\0';
+	for (i = 0; i < sizeof(lf_known_vars) / sizeof(lf_known_vars[0]); i++)
+		if (strcmp(lf_known_vars[i].name, low) == 0)
+			return &lf_known_vars[i];
+	return NULL;
+}
+
+/* True for ASCII letters and digits. */
+static bool
+lf_is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* Append the n bytes at s to the pattern as a literal. */
+static void
+lf_emit_literal(struct lf_buf *b, const unsigned char *s, size_t n)
+{
+	char tmp[8];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (lf_is_alnum(c) || c == ' ') {
+			lf_buf_add(b, (const char *)&s[i], 1);
+		} else if (c > 0x20 && c < 0x7f) {
+			tmp[0] = '\\';
+			tmp[1] = (char)c;
+			lf_buf_add(b, tmp, 2);
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\x{%02x}", c);
+			lf_buf_str(b, tmp);
+		}
+	}
+}
+
+/* True when byte c (>= 0) is white space as PCRE2's \s sees it. */
+static bool
+lf_is_space(int c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * Append the sub-pattern of free text (kind TEXT or TOKEN) followed by
+ * next (a byte, LF_NEXT_VAR or LF_NEXT_END).
+ */
+static void
+lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
+    int next)
+{
+	bool token = kind == LF_K_TOKEN;
+	bool possessive;
+
+	if (esc == LF_ESC_NONE) {
+		possessive = next == LF_NEXT_END ||
+		    (token && next >= 0 && lf_is_space(next));
+		if (token)
+			lf_buf_str(b, possessive ? "\\S*+" : "\\S*?");
+		else
+			lf_buf_str(b, possessive ? ".*+" : ".*?");
+		return;
+	}
+	/* default and json: '"', '\' and control bytes come escaped */
+	possessive = next == LF_NEXT_END || next == '"' ||
+	    (next >= 0 && next < 0x20) || (token && next == ' ');
+	if (possessive)
+		lf_buf_str(b, token ?
+		    "[^\"\\\\\\x00-\\x20]*+(?:\\\\.[^\"\\\\\\x00-\\x20]*+)*+" :
+		    "[^\"\\\\\\x00-\\x1f]*+(?:\\\\.[^\"\\\\\\x00-\\x1f]*+)*+");
+	else
+		lf_buf_str(b, token ?
+		    "(?:[^\"\\\\\\x00-\\x20]|\\\\.)*?" :
+		    "(?:[^\"\\\\\\x00-\\x1f]|\\\\.)*?");
+}
+
+/* True when next is a byte that can start or continue a number. */
+static bool
+lf_next_numeric(int next)
+{
+	return next == LF_NEXT_VAR || (next >= '0' && next <= '9') ||
+	    next == '.';
+}
+
+/* Append the sub-pattern for a variable of kind, followed by next. */
+static void
+lf_emit_var(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
+    int next)
+{
+	bool num_bt = lf_next_numeric(next);
+	bool list_bt = next == LF_NEXT_VAR || next == ',' ||
+	    (next >= 0 && lf_is_space(next));
+	const char *rep = list_bt ? "*" : "*+";
+
+	switch (kind) {
+	case LF_K_TEXT:
+	case LF_K_TOKEN:
+		lf_emit_text(b, kind, esc, next);
+		break;
+	case LF_K_STATUS:
+		lf_buf_str(b, "(?:[0-9]{3}|-)");
+		break;
+	case LF_K_NUM:
+		lf_buf_str(b, num_bt ? "(?:[0-9]+|-)" : "(?:[0-9]++|-)");
+		break;
+	case LF_K_DEC:
+		lf_buf_str(b, num_bt ? "(?:[0-9]+(?:\\.[0-9]+)?|-)" :
+		    "(?:[0-9]++(?:\\.[0-9]++)?+|-)");
+		break;
+	case LF_K_ADDR:
+		if (next == LF_NEXT_VAR || next == ':' || next == '.' ||
+		    next == '%' || (next >= 0 && isxdigit(next)))
+			lf_buf_str(b, "(?:unix:[^\\s\"]*?|"
+			    "[0-9A-Fa-f:.]+?(?:%[0-9A-Za-z_.-]+?)?|-)");
+		else
+			lf_buf_str(b, "(?:unix:[^\\s\"]*+|"
+			    "[0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+|-)");
+		break;
+	case LF_K_TIME_LOCAL:
+		lf_buf_str(b, "[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:"
+		    "[0-9]{2}:[0-9]{2} [+-][0-9]{4}");
+		break;
+	case LF_K_TIME_ISO:
+		lf_buf_str(b, "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
+		    "[0-9]{2}(?:\\.[0-9]+)?+(?:Z|[+-][0-9]{2}:?[0-9]{2})?+");
+		break;
+	case LF_K_ADDR_LIST:
+		if (next == LF_NEXT_VAR || (next >= 0 && !lf_is_space(next) &&
+		    next != ',' && next != '"' && next != '\\'))
+			lf_buf_str(b, "[^\\s,\"\\\\]+?(?:(?:, | : )"
+			    "[^\\s,\"\\\\]+?)*");
+		else {
+			lf_buf_str(b, "[^\\s,\"\\\\]++(?:(?:, | : )"
+			    "[^\\s,\"\\\\]++)");
+			lf_buf_str(b, rep);
+		}
+		break;
+	case LF_K_STATUS_LIST:
+		lf_buf_str(b, "(?:[0-9]{3}|-)(?:(?:, | : )(?:[0-9]{3}|-))");
+		lf_buf_str(b, rep);
+		break;
+	case LF_K_TIME_LIST:
+		if (num_bt)
+			lf_buf_str(b, "(?:[0-9]+(?:\\.[0-9]+)?|-)(?:(?:, | : )"
+			    "(?:[0-9]+(?:\\.[0-9]+)?|-))*");
+		else {
+			lf_buf_str(b, "(?:[0-9]++(?:\\.[0-9]++)?+|-)(?:(?:, | : )"
+			    "(?:[0-9]++(?:\\.[0-9]++)?+|-))");
+			lf_buf_str(b, rep);
+		}
+		break;
+	case LF_K_NUM_LIST:
+		if (num_bt)
+			lf_buf_str(b, "(?:[0-9]+|-)(?:(?:, | : )(?:[0-9]+|-))*");
+		else {
+			lf_buf_str(b, "(?:[0-9]++|-)(?:(?:, | : )(?:[0-9]++|-))");
+			lf_buf_str(b, rep);
+		}
+		break;
+	}
+}
+
+const char *
+logformat_builtin(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	if (strcmp(name, "combined") == 0)
+		return "'$remote_addr - $remote_user [$time_local] "
+		    "\"$request\" $status $body_bytes_sent "
+		    "\"$http_referer\" \"$http_user_agent\"'";
+	if (strcmp(name, "upstream") == 0)
+		return "'$remote_addr - $remote_user [$time_local] "
+		    "\"$request\" $status $body_bytes_sent "
+		    "\"$http_referer\" \"$http_user_agent\" "
+		    "rt=$request_time uaddr=\"$upstream_addr\" "
+		    "us=\"$upstream_status\" uct=\"$upstream_connect_time\" "
+		    "uht=\"$upstream_header_time\" "
+		    "urt=\"$upstream_response_time\" rid=$request_id'";
+	return NULL;
+}
+
+void
+logformat_free(struct logformat *lf)
+{
+	if (lf == NULL)
+		return;
+	pcre2_match_data_free(lf->md);
+	pcre2_match_context_free(lf->mctx);
+	pcre2_jit_stack_free(lf->jit_stack);
+	pcre2_code_free(lf->re);
+	free(lf->pattern);
+	free(lf);
+}
+
+bool
+logformat_has_upstream(const struct logformat *lf)
+{
+	return lf != NULL && (lf->logged &
+	    (ACCESS_LOGGED_ADDR | ACCESS_LOGGED_STATUS)) != 0;
+}
+
+const char *
+logformat_pattern(const struct logformat *lf)
+{
+	return lf != NULL ? lf->pattern : NULL;
+}
+
+/*
+ * Turn the format text into items (and the escape mode). Returns 0 or -1
+ * with err filled.
+ */
+static int
+lf_tokenize(const char *text, struct lf_items *it, enum lf_escape *esc,
+    char *err, size_t errlen)
+{
+	const char *p = text, *end = text + strlen(text);
+	struct lf_buf arg = { 0 };
+	bool first = true;
+	int rc, nargs = 0;
+
+	*esc = LF_ESC_DEFAULT;
+	for (;;) {
+		const char *start;
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		start = p;
+		rc = lf_read_arg(&p, end, &arg, text, err, errlen);
+		if (rc <= 0)
+			break;
+		if (arg.oom)
+			break;
+		if (first && arg.len >= 7 && memcmp(arg.p, "escape=", 7) == 0) {
+			const char *v = arg.p + 7;
+			if (strcmp(v, "default") == 0)
+				*esc = LF_ESC_DEFAULT;
+			else if (strcmp(v, "json") == 0)
+				*esc = LF_ESC_JSON;
+			else if (strcmp(v, "none") == 0)
+				*esc = LF_ESC_NONE;
+			else {
+				lf_err(err, errlen, "unknown escape \"%s\" at "
+				    "offset %zu", v, (size_t)(start - text));
+				rc = -1;
+				break;
+			}
+			first = false;
+			continue;
+		}
+		first = false;
+		nargs++;
+		/* a quoted argument starts one byte in */
+		if (*start == '"' || *start == '\'')
+			start++;
+		if (lf_split_arg(it, arg.p, arg.len, (size_t)(start - text),
+		    err, errlen) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && (arg.oom || it->pool.oom)) {
+		lf_err(err, errlen, "out of memory");
+		rc = -1;
+	}
+	if (rc == 0 && nargs == 0) {
+		lf_err(err, errlen, "log_format has no format string");
+		rc = -1;
+	}
+	free(arg.p);
+	return rc;
+}
+
+int
+logformat_compile(const char *text, int default_tz_min,
+    struct logformat **out, char *err, size_t errlen)
+{
+	struct lf_items it = { 0 };
+	struct lf_buf pat = { 0 };
+	struct logformat *lf = NULL;
+	size_t i, nvars = 0;
+	int errcode;
+	PCRE2_SIZE erroff;
+	char name[16];
+	const uint32_t opts = PCRE2_ANCHORED | PCRE2_ENDANCHORED |
+	    PCRE2_DOTALL | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP |
+	    PCRE2_NO_AUTO_CAPTURE | PCRE2_NEVER_BACKSLASH_C;
+
+	*out = NULL;
+	if (text == NULL) {
+		lf_err(err, errlen, "no log_format text");
+		return -1;
+	}
+	lf = calloc(1, sizeof(*lf));
+	if (lf == NULL) {
+		lf_err(err, errlen, "out of memory");
+		return -1;
+	}
+	lf->default_tz_min = default_tz_min;
+	if (lf_tokenize(text, &it, &lf->esc, err, errlen) < 0)
+		goto fail;
+
+	for (i = 0; i < it.n; i++) {
+		const struct lf_item *item = &it.v[i];
+		const unsigned char *s =
+		    (const unsigned char *)it.pool.p + item->off;
+		const struct lf_known *k;
+		int next;
+
+		if (!item->is_var) {
+			lf_emit_literal(&pat, s, item->len);
+			continue;
+		}
+		if (++nvars > LF_VARS_MAX) {
+			lf_err(err, errlen, "more than %d variables",
+			    LF_VARS_MAX);
+			goto fail;
+		}
+		if (i + 1 == it.n)
+			next = LF_NEXT_END;
+		else if (it.v[i + 1].is_var)
+			next = LF_NEXT_VAR;
+		else
+			next = (unsigned char)it.pool.p[it.v[i + 1].off];
+		k = lf_lookup((const char *)s, item->len);
+		snprintf(name, sizeof(name), "(?<v%zu>", nvars);
+		lf_buf_str(&pat, name);
+		lf_emit_var(&pat, k != NULL ? k->kind : LF_K_TEXT, lf->esc,
+		    next);
+		lf_buf_str(&pat, ")");
+	}
+	if (pat.oom || it.pool.oom) {
+		lf_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (pat.p == NULL)
+		lf_buf_add(&pat, "", 0);
+
+	lf->re = pcre2_compile((PCRE2_SPTR)pat.p, pat.len, opts, &errcode,
+	    &erroff, NULL);
+	if (lf->re == NULL) {
+		PCRE2_UCHAR msg[128];
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		lf_err(err, errlen, "cannot compile log_format: %s", msg);
+		goto fail;
+	}
+	lf->jit = pcre2_jit_compile(lf->re, PCRE2_JIT_COMPLETE) == 0;
+	lf->md = pcre2_match_data_create_from_pattern(lf->re, NULL);
+	lf->mctx = pcre2_match_context_create(NULL);
+	if (lf->md == NULL || lf->mctx == NULL) {
+		lf_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	pcre2_set_match_limit(lf->mctx, LF_MATCH_LIMIT);
+	pcre2_set_depth_limit(lf->mctx, LF_DEPTH_LIMIT);
+	if (lf->jit) {
+		lf->jit_stack = pcre2_jit_stack_create(LF_JIT_STACK_MIN,
+		    LF_JIT_STACK_MAX, NULL);
+		if (lf->jit_stack != NULL)
+			pcre2_jit_stack_assign(lf->mctx, NULL, lf->jit_stack);
+	}
+
+	/* resolve group numbers once; the first occurrence of a variable wins */
+	nvars = 0;
+	for (i = 0; i < it.n; i++) {
+		const struct lf_known *k;
+		int g;
+
+		if (!it.v[i].is_var)
+			continue;
+		nvars++;
+		k = lf_lookup(it.pool.p + it.v[i].off, it.v[i].len);
+		if (k == NULL || k->var == LF_V_NONE || lf->group[k->var] != 0)
+			continue;
+		snprintf(name, sizeof(name), "v%zu", nvars);
+		g = pcre2_substring_number_from_name(lf->re, (PCRE2_SPTR)name);
+		if (g <= 0) {
+			lf_err(err, errlen, "internal: no group %s", name);
+			goto fail;
+		}
+		lf->group[k->var] = (uint32_t)g;
+	}
+	if (lf->group[LF_V_UP_ADDR])
+		lf->logged |= ACCESS_LOGGED_ADDR;
+	if (lf->group[LF_V_UP_STATUS])
+		lf->logged |= ACCESS_LOGGED_STATUS;
+	if (lf->group[LF_V_UP_CONNECT])
+		lf->logged |= ACCESS_LOGGED_CONNECT;
+	if (lf->group[LF_V_UP_HEADER])
+		lf->logged |= ACCESS_LOGGED_HEADER;
+
+	lf->pattern = pat.p;
+	free(it.v);
+	free(it.pool.p);
+	*out = lf;
+	return 0;
+fail:
+	free(it.v);
+	free(it.pool.p);
+	free(pat.p);
+	logformat_free(lf);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing one line                                                     */
+
+/* A span of the line. */
+struct lf_val {
+	const char *p;
+	size_t n;
+};
+
+/* What one parse works with. */
+struct lf_ctx {
+	const struct logformat *lf;
+	const char *line;
+	const PCRE2_SIZE *ov;
+	struct arena *a;
+	bool oom;
+};
+
+/* The span variable v matched, false when the format lacks it. */
+static bool
+lf_get(const struct lf_ctx *c, enum lf_var v, struct lf_val *out)
+{
+	uint32_t g = c->lf->group[v];
+
+	if (g == 0 || c->ov[2 * g] == PCRE2_UNSET)
+		return false;
+	out->p = c->line + c->ov[2 * g];
+	out->n = c->ov[2 * g + 1] - c->ov[2 * g];
+	return true;
+}
+
+/* True when the span is nginx's "-" (no value). */
+static bool
+lf_is_dash(const struct lf_val *v)
+{
+	return v->n == 1 && v->p[0] == '-';
+}
+
+/* Value of hex digit c, or -1. */
+static int
+lf_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Four hex digits at s (n bytes available) as a number, or -1. */
+static long
+lf_hex4(const char *s, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (n < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		int h = lf_hex((unsigned char)s[i]);
+		if (h < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return v;
+}
+
+/* Write code point cp as UTF-8 at d; returns bytes written. */
+static size_t
+lf_utf8(char *d, long cp)
+{
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Undo nginx's escaping of the n bytes at s into d (room for n bytes):
+ * default writes \xHH, json \" \\ \n \r \t \b \f \uXXXX. An escape that
+ * would give a NUL, or is malformed, is copied as written. Returns the
+ * length written.
+ */
+static size_t
+lf_unescape_into(char *d, const char *s, size_t n, enum lf_escape esc)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		const char *e;
+		int hi, lo;
+		long cp, cp2;
+
+		if (s[i] != '\\' || n - i < 2) {
+			d[o++] = s[i++];
+			continue;
+		}
+		e = s + i + 1;
+		if (esc == LF_ESC_DEFAULT) {
+			if (*e == 'x' && n - i >= 4 &&
+			    (hi = lf_hex((unsigned char)e[1])) >= 0 &&
+			    (lo = lf_hex((unsigned char)e[2])) >= 0 &&
+			    (hi | lo) != 0) {
+				d[o++] = (char)(hi << 4 | lo);
+				i += 4;
+				continue;
+			}
+			d[o++] = s[i++];
+			continue;
+		}
+		switch (*e) {
+		case '"':
+		case '\\':
+		case '/':
+			d[o++] = *e;
+			i += 2;
+			continue;
+		case 'n':
+			d[o++] = '\n';
+			i += 2;
+			continue;
+		case 'r':
+			d[o++] = '\r';
+			i += 2;
+			continue;
+		case 't':
+			d[o++] = '\t';
+			i += 2;
+			continue;
+		case 'b':
+			d[o++] = '\b';
+			i += 2;
+			continue;
+		case 'f':
+			d[o++] = '\f';
+			i += 2;
+			continue;
+		case 'u':
+			cp = lf_hex4(e + 1, n - i - 2);
+			if (cp > 0 && (cp < 0xd800 || cp > 0xdfff)) {
+				o += lf_utf8(d + o, cp);
+				i += 6;
+				continue;
+			}
+			if (cp >= 0xd800 && cp <= 0xdbff && n - i >= 12 &&
+			    e[5] == '\\' && e[6] == 'u' &&
+			    (cp2 = lf_hex4(e + 7, n - i - 8)) >= 0xdc00 &&
+			    cp2 <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (cp2 - 0xdc00);
+				o += lf_utf8(d + o, cp);
+				i += 12;
+				continue;
+			}
+			break;
+		}
+		d[o++] = s[i++];
+	}
+	return o;
+}
+
+/* Arena copy of the n bytes at s, unescaped; NULL (and oom) on OOM. */
+static char *
+lf_copy(struct lf_ctx *c, const char *s, size_t n)
+{
+	char *d;
+
+	if (c->lf->esc == LF_ESC_NONE || memchr(s, '\\', n) == NULL) {
+		d = arena_strndup(c->a, s, n);
+	} else {
+		d = arena_alloc(c->a, n + 1);
+		if (d != NULL)
+			d[lf_unescape_into(d, s, n, c->lf->esc)] = '\0';
+	}
+	if (d == NULL)
+		c->oom = true;
+	return d;
+}
+
+/* Arena copy of variable v's value; NULL when absent or "-". */
+static const char *
+lf_text(struct lf_ctx *c, enum lf_var v)
+{
+	struct lf_val val;
+
+	if (!lf_get(c, v, &val) || lf_is_dash(&val))
+		return NULL;
+	return lf_copy(c, val.p, val.n);
+}
+
+/* Digits at s (n bytes) as a number; -1 for "-", empty or non-digits. */
+static int64_t
+lf_int(const char *s, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * Seconds with an optional fraction ("0.004", "12") at s as milliseconds,
+ * digits past the third decimal dropped; -1 for "-" or malformed.
+ */
+static int64_t
+lf_ms(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	size_t ip = dot != NULL ? (size_t)(dot - s) : n;
+	int64_t secs = lf_int(s, ip), ms = 0;
+	size_t i;
+
+	if (secs < 0 || secs > INT64_MAX / 1000 - 1)
+		return -1;
+	if (dot != NULL) {
+		if (ip + 1 == n)
+			return -1;
+		for (i = 0; i < 3; i++) {
+			size_t k = ip + 1 + i;
+			char ch = k < n ? s[k] : '0';
+			if (ch < '0' || ch > '9')
+				return -1;
+			ms = ms * 10 + (ch - '0');
+		}
+		for (i = ip + 4; i < n; i++)
+			if (s[i] < '0' || s[i] > '9')
+				return -1;
+	}
+	return secs * 1000 + ms;
+}
+
+/* A duration in ms clamped to int; -1 stays -1. */
+static int
+lf_ms_int(const char *s, size_t n)
+{
+	int64_t v = lf_ms(s, n);
+
+	return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t
+lf_days(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* n digits at s as a number (the pattern checked they are digits). */
+static int
+lf_digits(const char *s, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* Local wall-clock fields to UTC ms, given the offset in minutes. */
+static bool
+lf_civil_ms(int y, int mon, int d, int h, int mi, int sec, int tz_min,
+    int64_t *ms)
+{
+	static const int mdays[] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (mon < 1 || mon > 12 || d < 1 || d > mdays[mon - 1] || h > 23 ||
+	    mi > 59 || sec > 60)
+		return false;
+	*ms = ((lf_days(y, mon, d) * 86400 + h * 3600 + mi * 60 + sec) -
+	    (int64_t)tz_min * 60) * 1000;
+	return true;
+}
+
+/* "10/Oct/2000:13:55:36 -0700" (shape checked by the pattern). */
+static bool
+lf_time_local(const struct lf_val *v, int64_t *ms, int *tz_min)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *s = v->p;
+	int mon, off;
+
+	if (v->n != 26)
+		return false;
+	for (mon = 0; mon < 12; mon++)
+		if (memcmp(months + mon * 3, s + 3, 3) == 0)
+			break;
+	if (mon == 12)
+		return false;
+	off = lf_digits(s + 22, 2) * 60 + lf_digits(s + 24, 2);
+	if (lf_digits(s + 24, 2) > 59 || off > 18 * 60)
+		return false;
+	*tz_min = s[21] == '-' ? -off : off;
+	return lf_civil_ms(lf_digits(s + 7, 4), mon + 1, lf_digits(s, 2),
+	    lf_digits(s + 12, 2), lf_digits(s + 15, 2), lf_digits(s + 18, 2),
+	    *tz_min, ms);
+}
+
+/*
+ * "2000-10-10T13:55:36-07:00" (also Z, +0700, a fraction, or no offset:
+ * then *known is false and default_tz applies).
+ */
+static bool
+lf_time_iso(const struct lf_val *v, int default_tz, int64_t *ms,
+    int *tz_min, bool *known)
+{
+	const char *s = v->p, *z;
+	size_t i = 19;
+	int frac = 0, digits = 0;
+
+	if (v->n < 19)
+		return false;
+	if (i < v->n && s[i] == '.') {
+		for (i++; i < v->n && s[i] >= '0' && s[i] <= '9'; i++)
+			if (digits++ < 3)
+				frac = frac * 10 + (s[i] - '0');
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	z = s + i;
+	*known = true;
+	if (i == v->n) {
+		*known = false;
+		*tz_min = default_tz;
+	} else if (*z == 'Z' && v->n - i == 1) {
+		*tz_min = 0;
+	} else if ((*z == '+' || *z == '-') && (v->n - i == 6 || v->n - i == 5)) {
+		int hh = lf_digits(z + 1, 2);
+		int mm = lf_digits(z + (v->n - i == 6 ? 4 : 3), 2);
+		if (mm > 59 || hh > 18)
+			return false;
+		*tz_min = (*z == '-' ? -1 : 1) * (hh * 60 + mm);
+	} else
+		return false;
+	if (!lf_civil_ms(lf_digits(s, 4), lf_digits(s + 5, 2),
+	    lf_digits(s + 8, 2), lf_digits(s + 11, 2), lf_digits(s + 14, 2),
+	    lf_digits(s + 17, 2), *tz_min, ms))
+		return false;
+	*ms += frac;
+	return true;
+}
+
+/* Fill ev's time fields; false when a time variable is malformed. */
+static bool
+lf_fill_time(struct lf_ctx *c, struct gw_event *ev)
+{
+	struct lf_val v;
+	int64_t ms;
+	int tz;
+	bool known;
+
+	if (lf_get(c, LF_V_TIME_LOCAL, &v)) {
+		if (!lf_time_local(&v, &ms, &tz))
+			return false;
+		ev->ts_ms = ms;
+		ev->tz_min = tz;
+		ev->tz_known = true;
+	} else if (lf_get(c, LF_V_TIME_ISO, &v)) {
+		if (!lf_time_iso(&v, c->lf->default_tz_min, &ms, &tz, &known))
+			return false;
+		ev->ts_ms = ms;
+		ev->tz_min = tz;
+		ev->tz_known = known;
+	}
+	if (lf_get(c, LF_V_MSEC, &v)) {
+		ms = lf_ms(v.p, v.n);
+		if (ms < 0)
+			return false;
+		ev->ts_ms = ms;
+	}
+	return true;
+}
+
+/* True when s (n bytes) looks like an HTTP method token. */
+static bool
+lf_is_method(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 32)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
+		    s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Set path and query from a request target (s, n bytes, escaped). */
+static void
+lf_fill_target(struct lf_ctx *c, struct gw_event *ev, const char *s,
+    size_t n)
+{
+	const char *qm = memchr(s, '?', n);
+	size_t plen = qm != NULL ? (size_t)(qm - s) : n;
+
+	ev->path = lf_copy(c, s, plen);
+	if (qm != NULL && n - plen > 1)
+		ev->query = lf_copy(c, qm + 1, n - plen - 1);
+}
+
+/*
+ * Split $request ("GET /p?q HTTP/1.1", "GET /p" for HTTP/0.9) into method,
+ * path, query, protocol. Garbage (a TLS hello sent to a plain port, "-")
+ * leaves them NULL.
+ */
+static void
+lf_fill_request(struct lf_ctx *c, struct gw_event *ev, const struct lf_val *r)
+{
+	const char *sp1, *sp2, *end = r->p + r->n;
+	size_t mlen;
+
+	sp1 = memchr(r->p, ' ', r->n);
+	if (sp1 == NULL)
+		return;
+	mlen = (size_t)(sp1 - r->p);
+	if (!lf_is_method(r->p, mlen))
+		return;
+	for (sp2 = end; sp2 > sp1 + 1 && sp2[-1] != ' '; sp2--)
+		;
+	ev->method = lf_copy(c, r->p, mlen);
+	if (sp2 > sp1 + 1 && end - sp2 > 5 && memcmp(sp2, "HTTP/", 5) == 0) {
+		ev->protocol = lf_copy(c, sp2, (size_t)(end - sp2));
+		end = sp2 - 1;
+	}
+	if (end > sp1 + 1)
+		lf_fill_target(c, ev, sp1 + 1, (size_t)(end - sp1 - 1));
+}
+
+/* Request line fields from $request, else $request_uri / $uri + $args. */
+static void
+lf_fill_request_fields(struct lf_ctx *c, struct gw_event *ev)
+{
+	struct lf_val v;
+
+	if (lf_get(c, LF_V_REQUEST, &v) && !lf_is_dash(&v))
+		lf_fill_request(c, ev, &v);
+	if (ev->path == NULL) {
+		if (lf_get(c, LF_V_REQUEST_URI, &v) && !lf_is_dash(&v) &&
+		    v.n > 0) {
+			lf_fill_target(c, ev, v.p, v.n);
+		} else if (lf_get(c, LF_V_URI, &v) && !lf_is_dash(&v) &&
+		    v.n > 0) {
+			ev->path = lf_copy(c, v.p, v.n);
+			if (lf_get(c, LF_V_ARGS, &v) && !lf_is_dash(&v) &&
+			    v.n > 0)
+				ev->query = lf_copy(c, v.p, v.n);
+		}
+	}
+	if (ev->method == NULL)
+		ev->method = lf_text(c, LF_V_METHOD);
+	if (ev->protocol == NULL)
+		ev->protocol = lf_text(c, LF_V_PROTOCOL);
+	if (ev->query != NULL) {
+		ev->shape = query_shape(ev->query, strlen(ev->query), c->a);
+		if (ev->shape == NULL)
+			c->oom = true;
+	}
+}
+
+/* Iterator over one upstream list ("a, b : c"). */
+struct lf_list {
+	const char *p, *end;	/* p NULL when done */
+	int group;
+};
+
+/* Start iterating v; a whole "-" or empty value has no items. */
+static void
+lf_list_init(struct lf_list *l, const struct lf_val *v)
+{
+	l->group = 0;
+	l->end = v->p + v->n;
+	l->p = (v->n == 0 || lf_is_dash(v)) ? NULL : v->p;
+}
+
+/* Next item and its group; false at the end. */
+static bool
+lf_list_next(struct lf_list *l, struct lf_val *item, int *group)
+{
+	const char *q;
+
+	if (l->p == NULL)
+		return false;
+	for (q = l->p; q < l->end && *q != ',' && *q != ' '; q++)
+		;
+	item->p = l->p;
+	item->n = (size_t)(q - l->p);
+	*group = l->group;
+	if (l->end - q >= 2 && q[0] == ',' && q[1] == ' ') {
+		l->p = q + 2;
+	} else if (l->end - q >= 3 && q[0] == ' ' && q[1] == ':' &&
+	    q[2] == ' ') {
+		l->p = q + 3;
+		l->group++;
+	} else
+		l->p = NULL;
+	return true;
+}
+
+/*
+ * Build ev->attempts from the upstream lists. The lists are aligned by
+ * position; a shorter list leaves -1/NULL; at most GW_ATTEMPTS_MAX are kept.
+ * The group index comes from $upstream_addr, else the next list that has
+ * the item.
+ */
+static void
+lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
+{
+	/* later entries override the group of earlier ones */
+	static const enum lf_var lists[] = {
+		LF_V_UP_RESPONSE, LF_V_UP_HEADER, LF_V_UP_CONNECT,
+		LF_V_UP_STATUS, LF_V_UP_ADDR
+	};
+	struct lf_val v, item;
+	struct lf_list l;
+	struct gw_attempt *at;
+	int n = 0, i, k, group;
+
+	for (k = 0; k < 5; k++) {
+		if (!lf_get(c, lists[k], &v))
+			continue;
+		lf_list_init(&l, &v);
+		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item,
+		    &group); i++)
+			;
+		if (i > n)
+			n = i;
+	}
+	if (n == 0)
+		return;
+	at = arena_alloc(c->a, (size_t)n * sizeof(*at));
+	if (at == NULL) {
+		c->oom = true;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		at[i].addr = NULL;
+		at[i].status = at[i].connect_ms = -1;
+		at[i].header_ms = at[i].response_ms = -1;
+		at[i].group = 0;
+		at[i].cause = GW_CAUSE_OK;
+	}
+	for (k = 0; k < 5; k++) {
+		if (!lf_get(c, lists[k], &v))
+			continue;
+		lf_list_init(&l, &v);
+		for (i = 0; i < n && lf_list_next(&l, &item, &group); i++) {
+			bool dash = lf_is_dash(&item);
+			at[i].group = group;
+			switch (lists[k]) {
+			case LF_V_UP_ADDR:
+				if (!dash && item.n > 0)
+					at[i].addr = lf_copy(c, item.p, item.n);
+				break;
+			case LF_V_UP_STATUS:
+				at[i].status = (int)lf_int(item.p, item.n);
+				break;
+			case LF_V_UP_CONNECT:
+				at[i].connect_ms = lf_ms_int(item.p, item.n);
+				break;
+			case LF_V_UP_HEADER:
+				at[i].header_ms = lf_ms_int(item.p, item.n);
+				break;
+			default:
+				at[i].response_ms = lf_ms_int(item.p, item.n);
+				break;
+			}
+		}
+	}
+	ev->attempts = at;
+	ev->n_attempts = n;
+}
+
+/* Fill ev from a matched line; returns NULL or a reason to reject it. */
+static const char *
+lf_fill(struct lf_ctx *c, struct gw_event *ev)
+{
+	struct lf_val v;
+
+	if (!lf_fill_time(c, ev))
+		return "bad time";
+	ev->client = lf_text(c, LF_V_REMOTE_ADDR);
+	if (ev->client == NULL)
+		ev->client = lf_text(c, LF_V_REALIP_ADDR);
+	lf_fill_request_fields(c, ev);
+	ev->host = lf_text(c, LF_V_HOST);
+	if (ev->host == NULL)
+		ev->host = lf_text(c, LF_V_HTTP_HOST);
+	if (ev->host == NULL)
+		ev->host = lf_text(c, LF_V_SERVER_NAME);
+	ev->request_id = lf_text(c, LF_V_REQUEST_ID);
+	if (ev->request_id == NULL)
+		ev->request_id = lf_text(c, LF_V_X_REQUEST_ID);
+	if (lf_get(c, LF_V_STATUS, &v))
+		ev->status = (int)lf_int(v.p, v.n);
+	if (lf_get(c, LF_V_BODY_BYTES, &v))
+		ev->bytes = lf_int(v.p, v.n);
+	if (lf_get(c, LF_V_REQUEST_TIME, &v))
+		ev->request_ms = lf_ms_int(v.p, v.n);
+	lf_fill_attempts(c, ev);
+	if (c->oom)
+		return "out of memory";
+	access_cause_infer_logged(ev, c->lf->logged);
+	return NULL;
+}
+
+int
+logformat_parse(const struct logformat *lf, const char *line, size_t len,
+    struct arena *a, struct gw_event *ev, const char **reason)
+{
+	/* the match data is per-logformat scratch; see the file comment */
+	struct logformat *scratch = (struct logformat *)lf;
+	struct lf_ctx c;
+	uint64_t line_no = ev->line_no, offset = ev->offset;
+	const char *why;
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->line_no = line_no;
+	ev->offset = offset;
+	ev->ts_ms = -1;
+	ev->tz_min = lf->default_tz_min;
+	ev->status = -1;
+	ev->bytes = -1;
+	ev->request_ms = -1;
+
+	if (len > LF_LINE_MAX) {
+		*reason = "line too long";
+		return -1;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		*reason = "empty line";
+		return -1;
+	}
+	if (memchr(line, '\0', len) != NULL) {
+		*reason = "NUL byte in line";
+		return -1;
+	}
+	if (lf->jit)
+		rc = pcre2_jit_match(lf->re, (PCRE2_SPTR)line, len, 0, 0,
+		    scratch->md, lf->mctx);
+	else
+		rc = pcre2_match(lf->re, (PCRE2_SPTR)line, len, 0, 0,
+		    scratch->md, lf->mctx);
+	if (rc < 0) {
+		switch (rc) {
+		case PCRE2_ERROR_NOMATCH:
+			*reason = "line does not match log_format";
+			break;
+		case PCRE2_ERROR_MATCHLIMIT:
+		case PCRE2_ERROR_DEPTHLIMIT:
+		case PCRE2_ERROR_JIT_STACKLIMIT:
+			*reason = "match limit exceeded";
+			break;
+		default:
+			*reason = "match error";
+			break;
+		}
+		return -1;
+	}
+	c.lf = lf;
+	c.line = line;
+	c.ov = pcre2_get_ovector_pointer(scratch->md);
+	c.a = a;
+	c.oom = false;
+	why = lf_fill(&c, ev);
+	if (why != NULL) {
+		*reason = why;
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading log_format from nginx.conf                                   */
+
+/* A token of nginx.conf: raw text (quotes kept) or one of ; { }. */
+struct conf_tok {
+	const char *p;
+	size_t len;
+};
+
+/* What a search through nginx.conf and its includes carries. */
+struct conf_search {
+	const char *name;	/* the log_format wanted */
+	char dir[PATH_MAX];	/* directory of the main file, for includes */
+	struct lf_buf out;	/* the format text, once found */
+	bool found;
+	char missing[PATH_MAX];	/* first include that could not be read */
+};
+
+/*
+ * The next token at *pp (before end): skips white space and # comments as
+ * ngx_conf_read_token does. Returns 1 with a token, 0 at the end, -1 on an
+ * unterminated quote.
+ */
+static int
+conf_next(const char **pp, const char *end, struct conf_tok *t)
+{
+	const char *p = *pp;
+
+	for (;;) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (p < end && *p == '#') {
+			while (p < end && *p != '\n')
+				p++;
+			continue;
+		}
+		break;
+	}
+	if (p == end) {
+		*pp = p;
+		return 0;
+	}
+	t->p = p;
+	if (*p == ';' || *p == '{' || *p == '}') {
+		p++;
+	} else if (*p == '"' || *p == '\'') {
+		char q = *p++;
+		while (p < end && *p != q) {
+			if (*p == '\\' && end - p >= 2)
+				p++;
+			p++;
+		}
+		if (p == end)
+			return -1;
+		p++;
+	} else {
+		while (p < end && !isspace((unsigned char)*p) && *p != ';' &&
+		    *p != '{' && *p != '}') {
+			if (*p == '\\' && end - p >= 2) {
+				p += 2;
+				continue;
+			}
+			if (*p == '$' && end - p >= 2 && p[1] == '{') {
+				p += 2;
+				while (p < end && *p != '}' &&
+				    !isspace((unsigned char)*p))
+					p++;
+				if (p < end && *p == '}')
+					p++;
+				continue;
+			}
+			p++;
+		}
+	}
+	t->len = (size_t)(p - t->p);
+	*pp = p;
+	return 1;
+}
+
+/* Token t without its quotes into buf (size n); false when too long. */
+static bool
+conf_unquote(const struct conf_tok *t, char *buf, size_t n)
+{
+	const char *s = t->p;
+	size_t len = t->len;
+
+	if (len >= 2 && (s[0] == '"' || s[0] == '\'') && s[len - 1] == s[0]) {
+		s++;
+		len -= 2;
+	}
+	if (len >= n)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return true;
+}
+
+/* Read the whole file at path (malloc'd, NUL-terminated); NULL on error. */
+static char *
+conf_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, r;
+
+	if (f == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - n < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			if (cap > LF_CONF_SIZE_MAX + 8192 ||
+			    (nb = realloc(buf, cap)) == NULL) {
+				free(buf);
+				fclose(f);
+				errno = EFBIG;
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static int conf_scan_file(struct conf_search *s, const char *path,
+    int depth, char *err, size_t errlen);
+
+/* Follow `include pattern;` (relative to the main file's directory). */
+static int
+conf_include(struct conf_search *s, const struct conf_tok *arg, int depth,
+    char *err, size_t errlen)
+{
+	char pat[PATH_MAX], full[PATH_MAX];
+	glob_t g;
+	size_t i;
+	int rc = 0;
+
+	if (!conf_unquote(arg, pat, sizeof(pat)))
+		return 0;
+	if (pat[0] == '/')
+		snprintf(full, sizeof(full), "%s", pat);
+	else if ((size_t)snprintf(full, sizeof(full), "%s/%s", s->dir, pat) >=
+	    sizeof(full))
+		return 0;
+	if (glob(full, 0, NULL, &g) != 0) {
+		if (s->missing[0] == '\0' && strpbrk(pat, "*?[") == NULL)
+			snprintf(s->missing, sizeof(s->missing), "%s", full);
+		return 0;
+	}
+	for (i = 0; i < g.gl_pathc && !s->found && rc == 0; i++)
+		rc = conf_scan_file(s, g.gl_pathv[i], depth + 1, err, errlen);
+	globfree(&g);
+	return rc;
+}
+
+/*
+ * Scan the conf text buf for the wanted log_format, following includes.
+ * Returns 0 (s->found tells) or -1 with err filled.
+ */
+static int
+conf_scan(struct conf_search *s, const char *buf, size_t len,
+    const char *path, int depth, char *err, size_t errlen)
+{
+	const char *p = buf, *end = buf + len;
+	struct conf_tok t, first = { 0 }, second = { 0 };
+	size_t ntok = 0;
+	bool want = false;
+	char name[256];
+	int rc;
+
+	while ((rc = conf_next(&p, end, &t)) > 0) {
+		if (t.len == 1 && (*t.p == '{' || *t.p == '}')) {
+			ntok = 0;
+			want = false;
+			continue;
+		}
+		if (t.len == 1 && *t.p == ';') {
+			if (want) {
+				s->found = true;
+				return 0;
+			}
+			if (ntok == 2 && first.len == 7 &&
+			    memcmp(first.p, "include", 7) == 0 &&
+			    conf_include(s, &second, depth, err, errlen) < 0)
+				return -1;
+			if (s->found)
+				return 0;
+			ntok = 0;
+			continue;
+		}
+		if (ntok == 0)
+			first = t;
+		else if (ntok == 1) {
+			second = t;
+			want = first.len == 10 &&
+			    memcmp(first.p, "log_format", 10) == 0 &&
+			    conf_unquote(&t, name, sizeof(name)) &&
+			    strcmp(name, s->name) == 0;
+			if (want)
+				s->out.len = 0;
+		} else if (want) {
+			if (s->out.len > 0)
+				lf_buf_add(&s->out, " ", 1);
+			lf_buf_add(&s->out, t.p, t.len);
+		}
+		ntok++;
+	}
+	if (rc < 0) {
+		lf_err(err, errlen, "%s: unterminated quote", path);
+		return -1;
+	}
+	if (want) {
+		lf_err(err, errlen, "%s: log_format %s has no ';'", path,
+		    s->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Scan the file at path (see conf_scan); depth counts includes. */
+static int
+conf_scan_file(struct conf_search *s, const char *path, int depth,
+    char *err, size_t errlen)
+{
+	char *buf;
+	size_t len = 0;
+	int rc;
+
+	if (depth > LF_CONF_DEPTH) {
+		lf_err(err, errlen, "%s: includes nested too deep", path);
+		return -1;
+	}
+	buf = conf_read_file(path, &len);
+	if (buf == NULL) {
+		if (depth == 0) {
+			lf_err(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (s->missing[0] == '\0')
+			snprintf(s->missing, sizeof(s->missing), "%s", path);
+		return 0;
+	}
+	rc = conf_scan(s, buf, len, path, depth, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int
+logformat_from_conf(const char *path, const char *name, char **text,
+    char *err, size_t errlen)
+{
+	struct conf_search s;
+	const char *slash;
+
+	*text = NULL;
+	memset(&s, 0, sizeof(s));
+	s.name = name;
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(s.dir, sizeof(s.dir), ".");
+	else if (slash == path)
+		snprintf(s.dir, sizeof(s.dir), "/");
+	else
+		snprintf(s.dir, sizeof(s.dir), "%.*s", (int)(slash - path),
+		    path);
+	if (conf_scan_file(&s, path, 0, err, errlen) < 0) {
+		free(s.out.p);
+		return -1;
+	}
+	if (!s.found) {
+		if (s.missing[0] != '\0')
+			lf_err(err, errlen, "%s: no log_format %s (could not "
+			    "read include %s)", path, name, s.missing);
+		else
+			lf_err(err, errlen, "%s: no log_format %s", path, name);
+		free(s.out.p);
+		return -1;
+	}
+	if (s.out.oom) {
+		lf_err(err, errlen, "out of memory");
+		free(s.out.p);
+		return -1;
+	}
+	if (s.out.p == NULL) {
+		lf_err(err, errlen, "%s: log_format %s is empty", path, name);
+		return -1;
+	}
+	*text = s.out.p;
+	return 0;
+}
