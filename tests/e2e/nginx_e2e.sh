@@ -78,7 +78,10 @@ gw_start badupstream "$GW_TOOLS/badupstream" "${args[@]}" \
 BU_PID=$GW_LAST_PID
 gw_wait_file "$T/badupstream.pid" 5 "$BU_PID" ||
 	gw_fail "badupstream did not start: $(cat "$T/badupstream.out")"
-declare -A PORT
+declare -A PORT MODE
+for u in "${UPSTREAMS[@]}"; do
+	MODE[${u%%:*}]=${u#*:}
+done
 while read -r label port; do
 	PORT[$label]=$port
 done <"$T/ports"
@@ -93,8 +96,9 @@ upstream_block() {
 	for s in "$@"; do
 		local label=${s%%/*} params=
 		[ "$s" != "$label" ] && params=" ${s#*/}"
-		printf '        server 127.0.0.1:%s%s;\n' "${PORT[$label]}" \
-			"${params//,/ }"
+		printf "        server 127.0.0.1:%s%s;  # %s (%s)\n" \
+			"${PORT[$label]}" "${params//,/ }" "$label" \
+			"${MODE[$label]}"
 	done
 	printf '    }\n'
 }
@@ -153,7 +157,7 @@ write_conf() {
 		if [ "$RUN" = demo ]; then
 			upstream_block users users_a users_b \
 				users_c/max_fails=2,fail_timeout=2s
-			upstream_block orders orders_a orders_b orders_c
+			upstream_block orders orders_a orders_b/max_fails=0 orders_c
 			upstream_block search search_a search_b
 			upstream_block payments pay_a pay_b/backup
 			upstream_block legacy legacy_a legacy_b
@@ -209,7 +213,10 @@ write_conf() {
 			            proxy_read_timeout 1s;
 			            proxy_pass http://search;
 			        }
-			        location /api/payments/ { proxy_pass http://payments; }
+			        location /api/payments/ {
+			            proxy_next_upstream error timeout http_503;
+			            proxy_pass http://payments;
+			        }
 			        location /legacy/ { proxy_pass http://legacy; }
 			        location /media/ { proxy_pass http://media; }
 			EOF
@@ -327,7 +334,7 @@ send_test_mix() {
 send_demo_mix() {
 	local i
 	{
-		for ((i = 0; i < 60; i++)); do
+		for ((i = 0; i < 80; i++)); do
 			echo "GET /api/users/$((i % 17))?fields=name,email"
 			[ $((i % 3)) = 0 ] && echo "GET /api/users/?userName=u$i&age=$((20 + i % 50))"
 			[ $((i % 4)) = 0 ] && echo "GET /api/orders/$((1000 + i))"
