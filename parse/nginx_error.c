@@ -587,7 +587,7 @@ ne_copy(struct arena *a, const char *p, size_t n, size_t max, bool unescape,
 }
 
 /* The copy of a span, or NULL when it is absent, empty or "-". */
-static const char *
+static char *
 ne_field(struct arena *a, const struct ne_span *sp, size_t max, bool unescape,
     bool *ok)
 {
@@ -731,11 +731,11 @@ nginx_error_parse(const char *line, size_t len, struct arena *a,
 	out->host = ne_field(a, &t.field[NE_KEY_HOST], NE_FIELD_MAX, true, &ok);
 	out->method = out->path = out->query = out->upstream = NULL;
 
-	req = (char *)ne_field(a, &t.field[NE_KEY_REQUEST], NE_REQUEST_MAX,
+	req = ne_field(a, &t.field[NE_KEY_REQUEST], NE_REQUEST_MAX,
 	    true, &ok);
 	if (req != NULL)
 		ne_split_request(req, out);
-	ups = (char *)ne_field(a, &t.field[NE_KEY_UPSTREAM], NE_FIELD_MAX, true,
+	ups = ne_field(a, &t.field[NE_KEY_UPSTREAM], NE_FIELD_MAX, true,
 	    &ok);
 	if (ups != NULL)
 		out->upstream = ne_upstream_addr(ups);
