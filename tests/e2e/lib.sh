@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - helpers for the end-to-end tests; source it, do not run it.
 #
 #   . "$(dirname "$0")/lib.sh"

@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 
-RUN=test
+RUN="test"
 OUT=
 case "${1:-}" in
 --logs-only) RUN=logs; OUT=${2:?--logs-only DIR} ;;

@@ -105,6 +105,9 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
+static void die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
 static void
 die(const char *fmt, ...)
 {
@@ -451,7 +454,7 @@ main(int argc, char **argv)
 	const char *pidfile = NULL, *portfile = NULL;
 	const char *single_port = NULL, *single_mode = NULL;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--free-port") == 0)
@@ -475,7 +478,6 @@ main(int argc, char **argv)
 		} else {
 			usage();
 		}
-		i++;
 	}
 	if (single_port != NULL || single_mode != NULL) {
 		static char spec[128];
