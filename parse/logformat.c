@@ -501,6 +501,7 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 {
 	bool token = kind == LF_K_TOKEN;
 	bool possessive;
+	const char *run, *escape;
 
 	if (esc == LF_ESC_NONE) {
 		possessive = next == LF_NEXT_END ||
@@ -514,14 +515,23 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 	/* default and json: '"', '\' and control bytes come escaped */
 	possessive = next == LF_NEXT_END || next == '"' ||
 	    (next >= 0 && next < 0x20) || (token && next == ' ');
-	if (possessive)
-		lf_buf_str(b, token ?
-		    "[^\"\\\\\\x00-\\x20]*+(?:\\\\.[^\"\\\\\\x00-\\x20]*+)*+" :
-		    "[^\"\\\\\\x00-\\x1f]*+(?:\\\\.[^\"\\\\\\x00-\\x1f]*+)*+");
-	else
-		lf_buf_str(b, token ?
-		    "(?:[^\"\\\\\\x00-\\x20]|\\\\.)*?" :
-		    "(?:[^\"\\\\\\x00-\\x1f]|\\\\.)*?");
+	/* a run of plain bytes, then (escape, run)*; escapes never hold NUL */
+	run = token ? "[^\"\\\\\\x00-\\x20]" : "[^\"\\\\\\x00-\\x1f]";
+	escape = "\\\\[^\\x00]";
+
+	if (possessive) {
+		lf_buf_str(b, run);
+		lf_buf_str(b, "*+(?:");
+		lf_buf_str(b, escape);
+		lf_buf_str(b, run);
+		lf_buf_str(b, "*+)*+");
+	} else {
+		lf_buf_str(b, "(?:");
+		lf_buf_str(b, run);
+		lf_buf_str(b, "|");
+		lf_buf_str(b, escape);
+		lf_buf_str(b, ")*?");
+	}
 }
 
 /* True when next is a byte that can start or continue a number. */
@@ -560,10 +570,10 @@ lf_emit_var(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 	case LF_K_ADDR:
 		if (next == LF_NEXT_VAR || next == ':' || next == '.' ||
 		    next == '%' || (next >= 0 && isxdigit(next)))
-			lf_buf_str(b, "(?:unix:[^\\s\"]*?|"
+			lf_buf_str(b, "(?:unix:[^\\s\"\\x00]*?|"
 			    "[0-9A-Fa-f:.]+?(?:%[0-9A-Za-z_.-]+?)?|-)");
 		else
-			lf_buf_str(b, "(?:unix:[^\\s\"]*+|"
+			lf_buf_str(b, "(?:unix:[^\\s\"\\x00]*+|"
 			    "[0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+|-)");
 		break;
 	case LF_K_TIME_LOCAL:
@@ -577,11 +587,11 @@ lf_emit_var(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 	case LF_K_ADDR_LIST:
 		if (next == LF_NEXT_VAR || (next >= 0 && !lf_is_space(next) &&
 		    next != ',' && next != '"' && next != '\\'))
-			lf_buf_str(b, "[^\\s,\"\\\\]+?(?:(?:, | : )"
-			    "[^\\s,\"\\\\]+?)*");
+			lf_buf_str(b, "[^\\s,\"\\\\\\x00]+?(?:(?:, | : )"
+			    "[^\\s,\"\\\\\\x00]+?)*");
 		else {
-			lf_buf_str(b, "[^\\s,\"\\\\]++(?:(?:, | : )"
-			    "[^\\s,\"\\\\]++)");
+			lf_buf_str(b, "[^\\s,\"\\\\\\x00]++(?:(?:, | : )"
+			    "[^\\s,\"\\\\\\x00]++)");
 			lf_buf_str(b, rep);
 		}
 		break;
@@ -1521,7 +1531,8 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 		*reason = "empty line";
 		return -1;
 	}
-	if (memchr(line, '\0', len) != NULL) {
+	/* with escaping on, no sub-pattern matches a NUL: look only on failure */
+	if (lf->esc == LF_ESC_NONE && memchr(line, '\0', len) != NULL) {
 		*reason = "NUL byte in line";
 		return -1;
 	}
@@ -1534,7 +1545,8 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 	if (rc < 0) {
 		switch (rc) {
 		case PCRE2_ERROR_NOMATCH:
-			*reason = "line does not match log_format";
+			*reason = memchr(line, '\0', len) != NULL ?
+			    "NUL byte in line" : "line does not match log_format";
 			break;
 		case PCRE2_ERROR_MATCHLIMIT:
 		case PCRE2_ERROR_DEPTHLIMIT:
