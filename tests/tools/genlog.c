@@ -30,14 +30,25 @@ static const char *const upstreams[] = {
 	"10.0.1.1:8080", "10.0.1.2:8080", "10.0.1.3:8080", "10.0.2.1:9000",
 	"10.0.2.2:9000", "10.0.3.1:80", "[2001:db8::7]:8443", "10.0.4.9:3000",
 };
-static const char *const paths[] = {
-	"/api/v1/users", "/api/v1/users/%u", "/api/v1/orders", "/api/v1/orders/%u/items",
-	"/login", "/static/app.js", "/health", "/api/v2/search",
-	"/api/v2/items/%u", "/cart", "/checkout", "/api/v1/profile",
+/* A route is a prefix, then (when with_id) a number, then a suffix. */
+static const struct {
+	const char *prefix;
+	int with_id;
+	const char *suffix;
+} paths[] = {
+	{"/api/v1/users", 0, ""}, {"/api/v1/users/", 1, ""},
+	{"/api/v1/orders", 0, ""}, {"/api/v1/orders/", 1, "/items"},
+	{"/login", 0, ""}, {"/static/app.js", 0, ""}, {"/health", 0, ""},
+	{"/api/v2/search", 0, ""}, {"/api/v2/items/", 1, ""}, {"/cart", 0, ""},
+	{"/checkout", 0, ""}, {"/api/v1/profile", 0, ""},
 };
-static const char *const queries[] = {
-	"", "?id=%u", "?username=alice&age=%u", "?userName=bob&age=", "?q=shoes&page=%u",
-	"?limit=20&offset=%u", "", "",
+/* A query is a text, then (when with_id) a number. */
+static const struct {
+	const char *text;
+	int with_id;
+} queries[] = {
+	{"", 0}, {"?id=", 1}, {"?username=alice&age=", 1}, {"?userName=bob&age=", 0},
+	{"?q=shoes&page=", 1}, {"?limit=20&offset=", 1}, {"", 0}, {"", 0},
 };
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
 	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -63,13 +74,15 @@ main(int argc, char **argv)
 		gmtime_r(&secs, &tm);
 		uint32_t r = next_rand();
 		unsigned up = r % 8;
-		const char *path = paths[(r >> 3) % 12];
-		const char *query = queries[(r >> 7) % 8];
+		unsigned pi = (r >> 3) % 12, qi = (r >> 7) % 8;
 		unsigned id = next_rand() % 100000;
-		char target[256], pbuf[128], qbuf[128];
-		snprintf(pbuf, sizeof(pbuf), path, id);
-		snprintf(qbuf, sizeof(qbuf), query, id % 90);
-		snprintf(target, sizeof(target), "%s%s", pbuf, qbuf);
+		char target[256], pid[16] = "", qid[16] = "";
+		if (paths[pi].with_id)
+			snprintf(pid, sizeof(pid), "%u", id);
+		if (queries[qi].with_id)
+			snprintf(qid, sizeof(qid), "%u", id % 90);
+		snprintf(target, sizeof(target), "%s%s%s%s%s", paths[pi].prefix,
+		    pid, paths[pi].suffix, queries[qi].text, qid);
 		unsigned roll = next_rand() % 1000;
 		int status = 200;
 		char uaddr[128], ustatus[64], uct[64], uht[64], urt[64];
