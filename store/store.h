@@ -33,6 +33,13 @@ void store_close(struct store *s);
 /* Schema version of the open database (PRAGMA user_version). */
 int store_schema_version(struct store *s);
 
+/*
+ * Bulk mode: synchronous=OFF while true (a crash of the machine, not of
+ * gatewatch, may then lose or damage recent batches); NORMAL otherwise.
+ * Returns 0, or -1 with err filled.
+ */
+int store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen);
+
 /* What identifies an input, so re-reading it resumes instead of doubling. */
 struct store_source_info {
 	const char *path;	/* as given; "-" for stdin */

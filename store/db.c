@@ -1,0 +1,270 @@
+/*
+ * db.c - opening the database: pragmas, migrations, transactions.
+ *
+ * The schema is the list of schema/NNN_*.sql files the Makefile embeds as
+ * gw_schema_sql[] (file-name order, NULL-terminated). PRAGMA user_version
+ * counts the files applied; on open every missing file is applied in order,
+ * each in its own BEGIN IMMEDIATE transaction together with the new
+ * user_version, so two processes opening an old database at once cannot
+ * both upgrade it, and a failed upgrade leaves the previous version intact.
+ * A database newer than the files we carry is refused rather than guessed
+ * at.
+ *
+ * Pragmas: WAL so readers (report, console) never block the writer and the
+ * writer never blocks them; synchronous=NORMAL (a power loss may drop the
+ * last transactions but never corrupts; store_set_bulk() trades even that
+ * for speed); a busy timeout because another process may hold the write
+ * lock for a batch; a large page cache and in-memory temporaries. Foreign
+ * keys stay off: the schema declares them for readers, the writer checks
+ * a batch's source once instead of every row.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+extern const char *const gw_schema_sql[];
+extern const char *const gw_schema_names[];
+
+/* How long a writer waits for another one's transaction, ms. */
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+/* Fill err from a printf format; always returns -1. */
+int
+store_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Fill err with what failed and SQLite's message; always returns -1. */
+int
+store_fail_db(struct store *s, char *err, size_t errlen, const char *what)
+{
+	return store_fail(err, errlen, "%s: %s", what,
+	    s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : "no database");
+}
+
+/* Run SQL text that returns no rows we need; 0 or -1. */
+static int
+db_exec(struct store *s, const char *sql, const char *what, char *err,
+    size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		store_fail(err, errlen, "%s: %s", what,
+		    msg != NULL ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read PRAGMA user_version into *v; 0 or -1. */
+static int
+db_user_version(struct store *s, int *v, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return store_fail_db(s, err, errlen, "user_version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_fail_db(s, err, errlen, "user_version");
+	return 0;
+}
+
+/* Number of schema files this build carries. */
+static int
+db_schema_count(void)
+{
+	int n = 0;
+
+	while (gw_schema_sql[n] != NULL)
+		n++;
+	return n;
+}
+
+/*
+ * Apply the schema files the database lacks, one transaction each; refuse
+ * a database newer than this build. 0 or -1.
+ */
+static int
+db_migrate(struct store *s, const char *path, char *err, size_t errlen)
+{
+	int known = db_schema_count();
+	char sql[64];
+	int v;
+
+	for (;;) {
+		if (db_exec(s, "BEGIN IMMEDIATE", "begin migration", err,
+		    errlen) != 0)
+			return -1;
+		if (db_user_version(s, &v, err, errlen) != 0)
+			goto fail;
+		if (v > known) {
+			store_fail(err, errlen, "%s: database schema version "
+			    "%d is newer than this gatewatch knows (%d); use a "
+			    "newer gatewatch", path, v, known);
+			goto fail;
+		}
+		if (v == known || v < 0)
+			break;
+		if (db_exec(s, gw_schema_sql[v], gw_schema_names[v], err,
+		    errlen) != 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (db_exec(s, sql, "user_version", err, errlen) != 0)
+			goto fail;
+		if (db_exec(s, "COMMIT", "commit migration", err, errlen) != 0)
+			goto fail;
+	}
+	if (v < 0) {
+		store_fail(err, errlen, "%s: bad schema version %d", path, v);
+		goto fail;
+	}
+	return db_exec(s, "COMMIT", "commit migration", err, errlen);
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Switch to WAL and set the connection's pragmas; 0 or -1. */
+static int
+db_pragmas(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	/* An in-memory database answers "memory"; that is fine too. */
+	if (db_exec(s, "PRAGMA journal_mode = WAL", "journal_mode", err,
+	    errlen) != 0)
+		return -1;
+	return db_exec(s,
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA temp_store = MEMORY;"
+	    "PRAGMA cache_size = -65536;"	/* 64 MiB */
+	    "PRAGMA foreign_keys = OFF;",
+	    "pragmas", err, errlen);
+}
+
+/* See store.h. */
+int
+store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store *s;
+	int rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return store_fail(err, errlen, "out of memory");
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(err, errlen, "%s: %s", path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (db_pragmas(s, err, errlen) != 0 ||
+	    db_migrate(s, path, err, errlen) != 0)
+		goto fail;
+	if (intern_init(s) != 0 || join_filter_init(s) != 0) {
+		store_fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+/* See store.h. */
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	store_stmt_finalize_all(s);
+	intern_free(s);
+	join_filter_free(s);
+	rollup_map_free(&s->rollup_req);
+	rollup_map_free(&s->rollup_att);
+	id_list_free(&s->new_errors);
+	id_list_free(&s->candidates);
+	free(s->probes);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* See store.h. */
+int
+store_schema_version(struct store *s)
+{
+	int v = -1;
+
+	if (db_user_version(s, &v, NULL, 0) != 0)
+		return -1;
+	return v;
+}
+
+/* See store.h. */
+int
+store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
+{
+	return db_exec(s, bulk ? "PRAGMA synchronous = OFF" :
+	    "PRAGMA synchronous = NORMAL", "synchronous", err, errlen);
+}
+
+/* Start the write transaction of a batch (takes the write lock now). */
+int
+store_begin(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_BEGIN, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	return store_stmt_run(s, st, err, errlen);
+}
+
+/* Commit the batch transaction; 0 or -1 (the caller then rolls back). */
+int
+store_commit(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_COMMIT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	return store_stmt_run(s, st, err, errlen);
+}
+
+/*
+ * Undo the batch transaction, if one is open, and forget what memory
+ * learnt inside it (interned ids may have been rolled back).
+ */
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	intern_clear_all(s);
+	rollup_map_clear(&s->rollup_req);
+	rollup_map_clear(&s->rollup_att);
+	s->dash_upstream = 0;
+	s->new_errors.n = 0;
+	s->candidates.n = 0;
+	s->n_probes = 0;
+}

@@ -1,0 +1,226 @@
+/*
+ * intern.c - repeated strings stored once, looked up from memory.
+ *
+ * upstreams, hosts, paths, shapes, clients and methods each live in a
+ * table (id, name UNIQUE). A batch names the same few values thousands of
+ * times, so each table has a cache in front: an open-addressing hash map
+ * from string to id whose strings are copied into an arena. A miss costs a
+ * SELECT and, for a new string, an INSERT (we hold the write lock, so no
+ * one can insert it between the two).
+ *
+ * Memory is bounded: a cache that reaches INTERN_CACHE_MAX entries is
+ * emptied and refills from the hot values. A rolled-back batch empties all
+ * caches, since ids learnt inside it may no longer exist.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+#define INTERN_CACHE_MAX	65536	/* entries per table before clearing */
+#define INTERN_CACHE_INIT	1024	/* initial slots, power of two */
+
+static const char *const intern_table[INTERN_COUNT] = {
+	[INTERN_UPSTREAM] = "upstreams",
+	[INTERN_HOST] = "hosts",
+	[INTERN_PATH] = "paths",
+	[INTERN_SHAPE] = "shapes",
+	[INTERN_CLIENT] = "clients",
+	[INTERN_METHOD] = "methods",
+};
+
+/* FNV-1a over a NUL-terminated string; also returns its length. */
+static uint64_t
+intern_hash(const char *s, size_t *len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	*len = (size_t)(p - (const unsigned char *)s);
+	return h;
+}
+
+/* Allocate every cache; 0 or -1 when out of memory. */
+int
+intern_init(struct store *s)
+{
+	for (int i = 0; i < INTERN_COUNT; i++) {
+		struct intern_cache *c = &s->intern[i];
+
+		c->cap = INTERN_CACHE_INIT;
+		c->slots = calloc(c->cap, sizeof(*c->slots));
+		c->strings = arena_new();
+		if (c->slots == NULL || c->strings == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Free the caches and their statements. */
+void
+intern_free(struct store *s)
+{
+	for (int i = 0; i < INTERN_COUNT; i++) {
+		struct intern_cache *c = &s->intern[i];
+
+		free(c->slots);
+		arena_free(c->strings);
+		sqlite3_finalize(c->insert);
+		sqlite3_finalize(c->select);
+		memset(c, 0, sizeof(*c));
+	}
+}
+
+/* Empty one cache, keeping its memory. */
+static void
+intern_clear(struct intern_cache *c)
+{
+	if (c->slots == NULL)
+		return;
+	memset(c->slots, 0, c->cap * sizeof(*c->slots));
+	c->n = 0;
+	arena_reset(c->strings);
+}
+
+/* Empty every cache (after a rollback). */
+void
+intern_clear_all(struct store *s)
+{
+	for (int i = 0; i < INTERN_COUNT; i++)
+		intern_clear(&s->intern[i]);
+}
+
+/* Double the slots of c; 0 or -1 (then c is left as it was). */
+static int
+intern_grow(struct intern_cache *c)
+{
+	size_t ncap = c->cap * 2, mask = ncap - 1;
+	struct intern_slot *ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (size_t i = 0; i < c->cap; i++) {
+		size_t j;
+
+		if (c->slots[i].str == NULL)
+			continue;
+		for (j = c->slots[i].hash & mask; ns[j].str != NULL;
+		    j = (j + 1) & mask)
+			;
+		ns[j] = c->slots[i];
+	}
+	free(c->slots);
+	c->slots = ns;
+	c->cap = ncap;
+	return 0;
+}
+
+/* Prepare the SELECT and INSERT of table t once; 0 or -1. */
+static int
+intern_prepare(struct store *s, enum store_intern_id t, char *err,
+    size_t errlen)
+{
+	struct intern_cache *c = &s->intern[t];
+	char sql[128];
+
+	if (c->select != NULL)
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE name = ?1",
+	    intern_table[t]);
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &c->select, NULL) != SQLITE_OK)
+		return store_fail_db(s, err, errlen, intern_table[t]);
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (name) VALUES (?1)",
+	    intern_table[t]);
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &c->insert, NULL) != SQLITE_OK) {
+		sqlite3_finalize(c->select);
+		c->select = NULL;
+		return store_fail_db(s, err, errlen, intern_table[t]);
+	}
+	return 0;
+}
+
+/* The id of str in table t from the database, inserting it when new. */
+static int
+intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
+    size_t len, int64_t *id, char *err, size_t errlen)
+{
+	struct intern_cache *c = &s->intern[t];
+	int rc;
+
+	if (intern_prepare(s, t, err, errlen) != 0)
+		return -1;
+	sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(c->select);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(c->select, 0);
+		sqlite3_reset(c->select);
+		return 0;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, intern_table[t]);
+		sqlite3_reset(c->select);
+		return -1;
+	}
+	sqlite3_reset(c->select);
+	sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(c->insert) != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, intern_table[t]);
+		sqlite3_reset(c->insert);
+		return -1;
+	}
+	sqlite3_reset(c->insert);
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+/*
+ * The id of str in table t (inserted when new); str NULL gives id 0, which
+ * callers store as NULL. Must run inside the batch transaction.
+ */
+int
+intern_id(struct store *s, enum store_intern_id t, const char *str,
+    int64_t *id, char *err, size_t errlen)
+{
+	struct intern_cache *c = &s->intern[t];
+	size_t len, mask, i;
+	uint64_t h;
+
+	if (str == NULL) {
+		*id = 0;
+		return 0;
+	}
+	h = intern_hash(str, &len);
+	mask = c->cap - 1;
+	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask) {
+		if (c->slots[i].hash == h && strcmp(c->slots[i].str, str) == 0) {
+			*id = c->slots[i].id;
+			return 0;
+		}
+	}
+	if (intern_lookup_db(s, t, str, len, id, err, errlen) != 0)
+		return -1;
+
+	/* Remember it; a full cache starts over, a crowded one grows. */
+	if (c->n >= INTERN_CACHE_MAX)
+		intern_clear(c);
+	else if ((c->n + 1) * 2 > c->cap) {
+		if (intern_grow(c) != 0)
+			return 0;	/* correct, just uncached */
+	}
+	mask = c->cap - 1;
+	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask)
+		;
+	if ((c->slots[i].str = arena_strndup(c->strings, str, len)) == NULL)
+		return 0;
+	c->slots[i].hash = h;
+	c->slots[i].id = *id;
+	c->n++;
+	return 0;
+}

@@ -1,0 +1,443 @@
+/*
+ * join.c - error-log lines joined to the requests they explain.
+ *
+ * The access log says a request got 502; the gateway's error log says why
+ * ("connect() failed (111: Connection refused)"). The two logs arrive in
+ * any order, in one batch or many, from different sources, so every batch
+ * joins in both directions:
+ *   (a) each error it brings is matched against all stored requests;
+ *   (b) each request it brings whose client has unjoined errors looks those
+ *       errors up, and each found is matched as in (a).
+ * Both directions therefore share one rule, from the error's side:
+ *
+ *   same client, method, path and query (NULL = NULL); the error's local
+ *   time within [end - duration - 2 s, end + 2 s] of the request's local
+ *   end (ts_ms + tz_min); when the error names an upstream, the request
+ *   must have a failed attempt to it (status >= 500, 009, or a cause) not
+ *   yet joined - the first such in order; an error naming no upstream
+ *   joins the request itself (rate limiting, auth, DNS); an
+ *   upstream_truncated error may join an attempt that looked fine. The
+ *   nearest request in time wins.
+ *
+ * Each lookup is an index range: requests_join (client, path, local end)
+ * bounded by the longest request stored, or the partial index of unjoined
+ * errors. Probing every new request would cost a lookup per row, so a
+ * small table counts unjoined errors by hash of client id and only
+ * requests whose client appears there are probed.
+ *
+ * A join sets attempt.cause (unless the error's cause is unknown),
+ * attempt.error_id or request.error_id, and error.request_id; the request
+ * takes the error's cause when the joined attempt was its last and the
+ * request failed (or the error is upstream_truncated), or when it reached
+ * no upstream and got >= 400. Changed causes move their counts between
+ * rollup keys through the batch's rollup deltas.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+/* A request found for an error, as the join needs it. */
+struct join_request {
+	int64_t id, ts_ms, source_id, upstream_id;
+	int status, cause, n_attempts;
+	int64_t request_ms, bytes;	/* -1 when not logged */
+};
+
+/* Slot of client id in the filter. */
+static size_t
+join_filter_slot(int64_t client_id)
+{
+	return (size_t)(((uint64_t)client_id * 0x9E3779B97F4A7C15ULL) >> 48) &
+	    (STORE_ERR_FILTER_SIZE - 1);
+}
+
+/* Allocate the filter; 0 or -1. */
+int
+join_filter_init(struct store *s)
+{
+	s->err_filter = calloc(STORE_ERR_FILTER_SIZE, sizeof(*s->err_filter));
+	return s->err_filter == NULL ? -1 : 0;
+}
+
+/* Free the filter. */
+void
+join_filter_free(struct store *s)
+{
+	free(s->err_filter);
+	s->err_filter = NULL;
+}
+
+/* Count one more unjoined error of client_id. */
+void
+join_filter_add(struct store *s, int64_t client_id)
+{
+	uint32_t *c = &s->err_filter[join_filter_slot(client_id)];
+
+	if (*c < UINT32_MAX)
+		(*c)++;
+}
+
+/* Count one fewer (the error got joined). */
+static void
+join_filter_remove(struct store *s, int64_t client_id)
+{
+	uint32_t *c = &s->err_filter[join_filter_slot(client_id)];
+
+	if (*c > 0)
+		(*c)--;
+}
+
+/* True when client_id may have unjoined errors (false positives only). */
+bool
+join_filter_has(const struct store *s, int64_t client_id)
+{
+	return s->err_filter[join_filter_slot(client_id)] != 0;
+}
+
+/*
+ * Count the unjoined errors written since the last look, by us or another
+ * process (call inside the batch transaction).
+ */
+int
+join_filter_load(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_JOIN_ERRORS_SINCE, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, s->err_filter_seen);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		join_filter_add(s, sqlite3_column_int64(st, 1));
+		s->err_filter_seen = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "gateway_errors");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Append id to l; 0 or -1 when out of memory. */
+int
+id_list_add(struct id_list *l, int64_t id)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 64;
+		int64_t *v = realloc(l->v, ncap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+/* Free a list. */
+void
+id_list_free(struct id_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Queue a new request to be probed for unjoined errors; 0 or -1. */
+int
+join_probe_add(struct store *s, const struct join_probe *p)
+{
+	if (s->n_probes == s->cap_probes) {
+		size_t ncap = s->cap_probes ? s->cap_probes * 2 : 64;
+		struct join_probe *v = realloc(s->probes, ncap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		s->probes = v;
+		s->cap_probes = ncap;
+	}
+	s->probes[s->n_probes++] = *p;
+	return 0;
+}
+
+/* Bind an id where 0 means NULL. */
+static void
+join_bind_id(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id != 0)
+		sqlite3_bind_int64(st, i, id);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Integer column i, or -1 when NULL. */
+static int64_t
+join_column_opt(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return -1;
+	return sqlite3_column_int64(st, i);
+}
+
+/* Read the request columns (JOIN_REQUEST_COLUMNS) of a found row. */
+static void
+join_read_request(sqlite3_stmt *st, struct join_request *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->ts_ms = sqlite3_column_int64(st, 1);
+	r->source_id = sqlite3_column_int64(st, 2);
+	r->upstream_id = sqlite3_column_int64(st, 3);
+	r->status = sqlite3_column_int(st, 4);
+	r->cause = sqlite3_column_int(st, 5);
+	r->request_ms = join_column_opt(st, 6);
+	r->bytes = join_column_opt(st, 7);
+	r->n_attempts = sqlite3_column_int(st, 8);
+}
+
+/* Move one request from its rollup key under cause from to cause to. */
+static int
+join_move_request(struct store *s, const struct join_request *r, int from,
+    int to)
+{
+	struct rollup_key k = {
+		.minute = rollup_minute_of(r->ts_ms), .source_id = r->source_id,
+		.upstream_id = r->upstream_id, .status = r->status, .cause = from,
+	};
+
+	if (rollup_add(&s->rollup_req, &k, -1, r->request_ms, r->bytes) != 0)
+		return -1;
+	k.cause = to;
+	return rollup_add(&s->rollup_req, &k, 1, r->request_ms, r->bytes);
+}
+
+/* Move one attempt of r from its rollup key under cause from to to. */
+static int
+join_move_attempt(struct store *s, const struct join_request *r,
+    int64_t upstream_id, int status, int from, int to)
+{
+	struct rollup_key k = {
+		.minute = rollup_minute_of(r->ts_ms), .source_id = r->source_id,
+		.upstream_id = upstream_id, .status = status, .cause = from,
+	};
+
+	if (rollup_add(&s->rollup_att, &k, -1, -1, -1) != 0)
+		return -1;
+	k.cause = to;
+	return rollup_add(&s->rollup_att, &k, 1, -1, -1);
+}
+
+/* Run an UPDATE of two or four integer parameters; 0 or -1. */
+static int
+join_update(struct store *s, enum store_stmt_id id, int64_t a, int64_t b,
+    int64_t c, int64_t d, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	if (sqlite3_bind_parameter_count(st) >= 4) {
+		sqlite3_bind_int64(st, 3, c);
+		sqlite3_bind_int64(st, 4, d);
+	}
+	return store_stmt_run(s, st, err, errlen);
+}
+
+/*
+ * Record that error eid (cause ecause) explains request r, through its
+ * attempt seq (status astatus, cause acause, upstream up) or, with seq
+ * -1, the request itself; recompute causes and move rollup counts.
+ */
+static int
+join_apply(struct store *s, int64_t eid, int ecause,
+    const struct join_request *r, int seq, int astatus, int acause,
+    int64_t up, char *err, size_t errlen)
+{
+	bool known = ecause != GW_CAUSE_UNKNOWN;
+	int rcause = r->cause;
+
+	if (seq >= 0) {
+		int ncause = known ? ecause : acause;
+
+		if (join_update(s, STMT_JOIN_ATTEMPT_SET, r->id, seq, ncause,
+		    eid, err, errlen) != 0)
+			return -1;
+		if (ncause != acause && join_move_attempt(s, r, up, astatus,
+		    acause, ncause) != 0)
+			return store_fail(err, errlen, "out of memory");
+		if (known && seq == r->n_attempts - 1 &&
+		    (r->cause != GW_CAUSE_OK ||
+		    ecause == GW_CAUSE_UPSTREAM_TRUNCATED))
+			rcause = ecause;
+	} else {
+		if (join_update(s, STMT_JOIN_REQUEST_SET_ERROR, r->id, eid, 0, 0,
+		    err, errlen) != 0)
+			return -1;
+		if (known && r->n_attempts == 0 && r->status >= 400)
+			rcause = ecause;
+	}
+	if (join_update(s, STMT_JOIN_ERROR_SET, eid, r->id, 0, 0, err,
+	    errlen) != 0)
+		return -1;
+	if (rcause == r->cause)
+		return 0;
+	if (join_update(s, STMT_JOIN_REQUEST_SET_CAUSE, r->id, rcause, 0, 0,
+	    err, errlen) != 0)
+		return -1;
+	if (join_move_request(s, r, r->cause, rcause) != 0)
+		return store_fail(err, errlen, "out of memory");
+	return 0;
+}
+
+/*
+ * Find the request (and attempt) error eid belongs to and join them; an
+ * error already joined, without a client, or matching nothing is left.
+ */
+static int
+join_error(struct store *s, int64_t eid, char *err, size_t errlen)
+{
+	sqlite3_stmt *get, *find;
+	struct join_request r;
+	int64_t client, up;
+	int ecause, rc, seq = -1, astatus = -1, acause = 0;
+
+	if ((get = store_stmt(s, STMT_JOIN_ERROR_GET, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(get, 1, eid);
+	if ((rc = sqlite3_step(get)) != SQLITE_ROW) {
+		sqlite3_reset(get);
+		if (rc == SQLITE_DONE)
+			return 0;
+		return store_fail_db(s, err, errlen, "gateway_errors");
+	}
+	client = sqlite3_column_int64(get, 0);
+	up = sqlite3_column_type(get, 5) == SQLITE_NULL ? 0 :
+	    sqlite3_column_int64(get, 5);
+	ecause = sqlite3_column_int(get, 6);
+	if (sqlite3_column_type(get, 0) == SQLITE_NULL) {
+		sqlite3_reset(get);
+		return 0;
+	}
+	find = store_stmt(s, up != 0 ? STMT_JOIN_ATTEMPT_FIND :
+	    STMT_JOIN_REQUEST_FIND, err, errlen);
+	if (find == NULL) {
+		sqlite3_reset(get);
+		return -1;
+	}
+	sqlite3_bind_int64(find, 1, client);
+	sqlite3_bind_value(find, 2, sqlite3_column_value(get, 1));
+	sqlite3_bind_value(find, 3, sqlite3_column_value(get, 2));
+	sqlite3_bind_int64(find, 4, s->max_request_ms);
+	sqlite3_bind_value(find, 5, sqlite3_column_value(get, 3));
+	sqlite3_bind_value(find, 6, sqlite3_column_value(get, 4));
+	sqlite3_reset(get);
+	if (up != 0) {
+		sqlite3_bind_int64(find, 7, up);
+		sqlite3_bind_int(find, 8,
+		    ecause == GW_CAUSE_UPSTREAM_TRUNCATED);
+	}
+	rc = sqlite3_step(find);
+	if (rc == SQLITE_ROW) {
+		join_read_request(find, &r);
+		if (up != 0) {
+			seq = sqlite3_column_int(find, 9);
+			astatus = (int)join_column_opt(find, 10);
+			acause = sqlite3_column_int(find, 11);
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "join");
+		sqlite3_reset(find);
+		return -1;
+	}
+	sqlite3_reset(find);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (join_apply(s, eid, ecause, &r, seq, astatus, acause, up, err,
+	    errlen) != 0)
+		return -1;
+	join_filter_remove(s, client);
+	return 0;
+}
+
+/* Order ids ascending (qsort). */
+static int
+join_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Collect older unjoined errors that probe p's request may own. */
+static int
+join_probe_errors(struct store *s, const struct join_probe *p,
+    int64_t first_new, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(s, STMT_JOIN_ERRORS_FOR_REQUEST, err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, p->client_id);
+	join_bind_id(st, 2, p->path_id);
+	sqlite3_bind_int64(st, 3, p->local_end_ms);
+	sqlite3_bind_int64(st, 4, p->request_ms);
+	join_bind_id(st, 5, p->method_id);
+	if (p->query != NULL)
+		sqlite3_bind_text(st, 6, p->query, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		/* This batch's errors were already matched against it. */
+		if (first_new != 0 && id >= first_new)
+			continue;
+		if (id_list_add(&s->candidates, id) != 0) {
+			sqlite3_reset(st);
+			return store_fail(err, errlen, "out of memory");
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "join");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/*
+ * Join the current batch: its errors against every request, then older
+ * unjoined errors against its requests. Inside the batch transaction.
+ */
+int
+join_batch(struct store *s, char *err, size_t errlen)
+{
+	int64_t first_new = s->new_errors.n > 0 ? s->new_errors.v[0] : 0;
+	struct id_list *c = &s->candidates;
+
+	for (size_t i = 0; i < s->new_errors.n; i++)
+		if (join_error(s, s->new_errors.v[i], err, errlen) != 0)
+			return -1;
+	c->n = 0;
+	for (size_t i = 0; i < s->n_probes; i++)
+		if (join_probe_errors(s, &s->probes[i], first_new, err,
+		    errlen) != 0)
+			return -1;
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), join_id_cmp);
+	for (size_t i = 0; i < c->n; i++) {
+		if (i > 0 && c->v[i] == c->v[i - 1])
+			continue;
+		if (join_error(s, c->v[i], err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,129 @@
+/*
+ * source.c - which input is this: find or create a row of sources.
+ *
+ * An input is known by its content, not its name: logs get rotated,
+ * renamed and copied. The caller hands the first bytes of the file as a
+ * fingerprint; a stored source of the same kind whose fingerprint agrees
+ * with it over the shorter of the two (at least SOURCE_FINGERPRINT_MIN
+ * bytes) is the same input, and reading resumes at its stored position.
+ * When the new fingerprint is longer (the file has grown) it replaces the
+ * stored one, so identity sharpens over time. Without a fingerprint an
+ * input is always new.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "store_int.h"
+
+#define SOURCE_FINGERPRINT_MIN 64
+
+/* Wall-clock time now in UTC ms (for first/last seen). */
+static int64_t
+source_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Bind the descriptive columns ?3..?7 shared by insert and reopen. */
+static void
+source_bind_info(sqlite3_stmt *st, const struct store_source_info *info)
+{
+	if (info->format != NULL)
+		sqlite3_bind_text(st, 3, info->format, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, (int64_t)info->dev);
+	sqlite3_bind_int64(st, 5, (int64_t)info->ino);
+	if (info->fingerprint_len > 0)
+		sqlite3_bind_blob(st, 6, info->fingerprint,
+		    (int)info->fingerprint_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_int64(st, 7, source_now_ms());
+}
+
+/*
+ * Look for a stored source matching info; *id = 0 when none. Among
+ * several the longest agreement wins, then the most recently seen.
+ */
+static int
+source_find(struct store *s, const struct store_source_info *info,
+    int64_t *id, uint64_t *pos, uint64_t *line, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	size_t best = 0;
+	int rc;
+
+	*id = 0;
+	if (info->fingerprint_len < SOURCE_FINGERPRINT_MIN)
+		return 0;
+	if ((st = store_stmt(s, STMT_SOURCE_FIND, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, info->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, SOURCE_FINGERPRINT_MIN);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *fp = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+
+		if (n > info->fingerprint_len)
+			n = info->fingerprint_len;
+		if (n <= best || memcmp(fp, info->fingerprint, n) != 0)
+			continue;
+		best = n;
+		*id = sqlite3_column_int64(st, 0);
+		*pos = (uint64_t)sqlite3_column_int64(st, 2);
+		*line = (uint64_t)sqlite3_column_int64(st, 3);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "sources");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* See store.h. */
+int
+store_source_open(struct store *s, const struct store_source_info *info,
+    int64_t *source_id, uint64_t *resume_offset, uint64_t *resume_line,
+    char *err, size_t errlen)
+{
+	enum store_stmt_id op;
+	sqlite3_stmt *st;
+	int64_t id;
+	uint64_t pos = 0, line = 0;
+
+	if (info->path == NULL || info->kind == NULL)
+		return store_fail(err, errlen, "source without path or kind");
+	if (store_begin(s, err, errlen) != 0)
+		return -1;
+	if (source_find(s, info, &id, &pos, &line, err, errlen) != 0)
+		goto fail;
+	op = id != 0 ? STMT_SOURCE_REOPEN : STMT_SOURCE_INSERT;
+	if ((st = store_stmt(s, op, err, errlen)) == NULL)
+		goto fail;
+	if (id != 0)
+		sqlite3_bind_int64(st, 1, id);
+	else
+		sqlite3_bind_text(st, 1, info->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id != 0 ? info->path : info->kind, -1,
+	    SQLITE_STATIC);
+	source_bind_info(st, info);
+	if (store_stmt_run(s, st, err, errlen) != 0)
+		goto fail;
+	if (id == 0)
+		id = sqlite3_last_insert_rowid(s->db);
+	if (store_commit(s, err, errlen) != 0)
+		goto fail;
+	*source_id = id;
+	*resume_offset = pos;
+	*resume_line = line;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}

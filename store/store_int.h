@@ -1,0 +1,172 @@
+/*
+ * store_int.h - what the files of store/ share; nobody outside store/
+ * includes it.
+ *
+ *   db.c      open, pragmas, migrations, transactions, error text
+ *   stmt.c    the named SQL statements, prepared once and reused
+ *   intern.c  string -> id cache in front of the lookup tables
+ *   source.c  store_source_open: find or create an input
+ *   write.c   store_write_batch: rows of a batch in one transaction
+ *   rollup.c  per-minute counts aggregated in memory, upserted per batch
+ *   join.c    error-log lines joined to requests and attempts
+ *   report.c  grouped figures and totals
+ */
+#ifndef GW_STORE_INT_H
+#define GW_STORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "arena.h"
+#include "store.h"
+
+/* Named statements; their SQL is in stmt.c. */
+enum store_stmt_id {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_SOURCE_FIND,
+	STMT_SOURCE_INSERT,
+	STMT_SOURCE_REOPEN,
+	STMT_SOURCE_POSITION,
+	STMT_META_GET,
+	STMT_META_SET,
+	STMT_REQUEST_INSERT,
+	STMT_ATTEMPT_INSERT,
+	STMT_ERROR_INSERT,
+	STMT_REJECT_INSERT,
+	STMT_ROLLUP_UPSERT,
+	STMT_ROLLUP_PRUNE,
+	STMT_ROLLUP_ATTEMPT_UPSERT,
+	STMT_ROLLUP_ATTEMPT_PRUNE,
+	STMT_JOIN_ATTEMPT_FIND,
+	STMT_JOIN_REQUEST_FIND,
+	STMT_JOIN_ERRORS_FOR_REQUEST,
+	STMT_JOIN_ERRORS_SINCE,
+	STMT_JOIN_ERROR_GET,
+	STMT_JOIN_ATTEMPT_SET,
+	STMT_JOIN_REQUEST_SET_CAUSE,
+	STMT_JOIN_REQUEST_SET_ERROR,
+	STMT_JOIN_ERROR_SET,
+	STMT_COUNT
+};
+
+/* The lookup tables of interned strings. */
+enum store_intern_id {
+	INTERN_UPSTREAM,
+	INTERN_HOST,
+	INTERN_PATH,
+	INTERN_SHAPE,
+	INTERN_CLIENT,
+	INTERN_METHOD,
+	INTERN_COUNT
+};
+
+/* One string -> id cache (open addressing; strings in an arena). */
+struct intern_cache {
+	struct intern_slot {
+		const char *str;	/* NULL = empty slot */
+		uint64_t hash;
+		int64_t id;
+	} *slots;
+	size_t cap;		/* power of two */
+	size_t n;
+	struct arena *strings;
+	sqlite3_stmt *insert, *select;
+};
+
+/* Key and sums of one per-minute rollup row. */
+struct rollup_key {
+	int64_t minute, source_id, upstream_id;
+	int status, cause;
+};
+struct rollup_entry {
+	struct rollup_key key;
+	bool used;
+	int64_t count;		/* requests or attempts */
+	int64_t request_ms_sum, request_ms_n, bytes_sum;
+};
+/* Deltas to the rollup rows, gathered over one batch. */
+struct rollup_map {
+	struct rollup_entry *slots;
+	size_t cap, n;
+};
+
+/* A growable list of row ids. */
+struct id_list {
+	int64_t *v;
+	size_t n, cap;
+};
+
+/* A new request whose client has unjoined errors: look for them. */
+struct join_probe {
+	int64_t client_id, path_id, method_id;	/* 0 = NULL */
+	int64_t local_end_ms, request_ms;	/* request_ms 0 when not logged */
+	const char *query;			/* in the batch arena */
+};
+
+/* Counts of unjoined errors by hash of client id: which requests to probe. */
+#define STORE_ERR_FILTER_SIZE 65536
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	struct intern_cache intern[INTERN_COUNT];
+	struct rollup_map rollup_req, rollup_att;
+	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
+	int64_t err_filter_seen;	/* errors with id <= this are counted */
+	int64_t max_request_ms;		/* longest request stored (meta) */
+	int64_t dash_upstream;		/* id of upstream '-', 0 unknown */
+	struct id_list new_errors;	/* errors written by this batch */
+	struct id_list candidates;	/* older errors new requests may own */
+	struct join_probe *probes;	/* new requests to look errors up for */
+	size_t n_probes, cap_probes;
+};
+
+/* Error text helpers (db.c). */
+int store_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int store_fail_db(struct store *s, char *err, size_t errlen, const char *what);
+
+/* Transactions (db.c). */
+int store_begin(struct store *s, char *err, size_t errlen);
+int store_commit(struct store *s, char *err, size_t errlen);
+void store_rollback(struct store *s);
+
+/* Named statement id, prepared on first use and reset; NULL on error. */
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id,
+    char *err, size_t errlen);
+void store_stmt_finalize_all(struct store *s);
+/* Step a statement that returns no rows, then reset it; 0 or -1. */
+int store_stmt_run(struct store *s, sqlite3_stmt *st, char *err,
+    size_t errlen);
+
+/* Interning (intern.c). */
+int intern_init(struct store *s);
+void intern_free(struct store *s);
+void intern_clear_all(struct store *s);
+int intern_id(struct store *s, enum store_intern_id t, const char *str,
+    int64_t *id, char *err, size_t errlen);
+
+/* Rollups (rollup.c). */
+void rollup_map_free(struct rollup_map *m);
+void rollup_map_clear(struct rollup_map *m);
+int rollup_add(struct rollup_map *m, const struct rollup_key *k,
+    int64_t count, int64_t request_ms, int64_t bytes);
+int rollup_flush(struct store *s, char *err, size_t errlen);
+int64_t rollup_minute_of(int64_t ts_ms);
+
+/* Join (join.c). */
+int join_filter_init(struct store *s);
+void join_filter_free(struct store *s);
+int join_filter_load(struct store *s, char *err, size_t errlen);
+void join_filter_add(struct store *s, int64_t client_id);
+bool join_filter_has(const struct store *s, int64_t client_id);
+int join_probe_add(struct store *s, const struct join_probe *p);
+int join_batch(struct store *s, char *err, size_t errlen);
+int id_list_add(struct id_list *l, int64_t id);
+void id_list_free(struct id_list *l);
+
+#endif

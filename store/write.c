@@ -1,0 +1,344 @@
+/*
+ * write.c - store_write_batch: one batch, one transaction.
+ *
+ * Order inside the transaction (BEGIN IMMEDIATE, so the write lock is
+ * taken up front and a concurrent writer waits on busy_timeout rather than
+ * failing at commit):
+ *   1. the source position - also proves the source exists;
+ *   2. rejects, gateway errors, then requests with their attempts, each
+ *      through one reused prepared statement, strings through the intern
+ *      caches, rollup deltas summed in memory;
+ *   3. the join of error-log lines to requests (join.c);
+ *   4. the rollup upserts (rollup.c);
+ *   5. COMMIT.
+ * Any failure rolls the whole batch back, position included, and empties
+ * the caches that may remember rolled-back ids.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "store_int.h"
+
+/* Bind a string, or NULL. */
+static void
+write_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Bind an interned id, 0 meaning NULL. */
+static void
+write_bind_id(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id != 0)
+		sqlite3_bind_int64(st, i, id);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Bind an integer where negative means "not logged" (NULL). */
+static void
+write_bind_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v >= 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Store the source position reached; fails when the source is unknown. */
+static int
+write_position(struct store *s, const struct gw_batch *b, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_SOURCE_POSITION, err, errlen);
+	struct timespec ts;
+
+	if (st == NULL)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sqlite3_bind_int64(st, 1, b->source_id);
+	sqlite3_bind_int64(st, 2, (int64_t)b->position);
+	sqlite3_bind_int64(st, 3, (int64_t)b->line_no);
+	sqlite3_bind_int64(st, 4, (int64_t)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000);
+	if (store_stmt_run(s, st, err, errlen) != 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1)
+		return store_fail(err, errlen, "batch for unknown source %lld",
+		    (long long)b->source_id);
+	return 0;
+}
+
+/* Read (or, with set, raise) the stored longest request time. */
+static int
+write_meta_max_request(struct store *s, bool set, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(s, set ? STMT_META_SET : STMT_META_GET, err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, "max_request_ms", -1, SQLITE_STATIC);
+	if (set) {
+		sqlite3_bind_int64(st, 2, s->max_request_ms);
+		return store_stmt_run(s, st, err, errlen);
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > s->max_request_ms)
+		s->max_request_ms = sqlite3_column_int64(st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "store_meta");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Insert the batch's rejected lines, raw bytes as a blob. */
+static int
+write_rejects(struct store *s, const struct gw_batch *b, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < b->n_rejects; i++) {
+		const struct gw_reject *r = &b->rejects[i];
+		size_t len = r->raw_len;
+		sqlite3_stmt *st;
+
+		if ((st = store_stmt(s, STMT_REJECT_INSERT, err, errlen)) == NULL)
+			return -1;
+		if (len > GW_REJECT_RAW_MAX)
+			len = GW_REJECT_RAW_MAX;
+		sqlite3_bind_int64(st, 1, b->source_id);
+		sqlite3_bind_int64(st, 2, (int64_t)r->line_no);
+		sqlite3_bind_int64(st, 3, (int64_t)r->offset);
+		sqlite3_bind_text(st, 4, r->reason != NULL ? r->reason : "?",
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, r->raw != NULL ? r->raw : "",
+		    (int)len, SQLITE_STATIC);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Insert the batch's gateway errors and remember them for the join. */
+static int
+write_errors(struct store *s, const struct gw_batch *b, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < b->n_errors; i++) {
+		const struct gw_gateway_error *e = &b->errors[i];
+		int64_t client, method, path, upstream, host, id;
+		sqlite3_stmt *st;
+
+		if (intern_id(s, INTERN_CLIENT, e->client, &client, err,
+		    errlen) != 0 ||
+		    intern_id(s, INTERN_METHOD, e->method, &method, err,
+		    errlen) != 0 ||
+		    intern_id(s, INTERN_PATH, e->path, &path, err, errlen) != 0 ||
+		    intern_id(s, INTERN_UPSTREAM, e->upstream, &upstream, err,
+		    errlen) != 0 ||
+		    intern_id(s, INTERN_HOST, e->host, &host, err, errlen) != 0)
+			return -1;
+		if ((st = store_stmt(s, STMT_ERROR_INSERT, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, b->source_id);
+		sqlite3_bind_int64(st, 2, (int64_t)e->line_no);
+		sqlite3_bind_int64(st, 3, e->local_ms);
+		sqlite3_bind_int(st, 4, e->level);
+		write_bind_opt(st, 5, e->conn);
+		sqlite3_bind_int(st, 6, (int)e->cause);
+		write_bind_text(st, 7, e->message);
+		write_bind_id(st, 8, client);
+		write_bind_text(st, 9, e->server);
+		write_bind_id(st, 10, method);
+		write_bind_id(st, 11, path);
+		write_bind_text(st, 12, e->query);
+		write_bind_id(st, 13, upstream);
+		write_bind_id(st, 14, host);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+		if (client == 0)
+			continue;	/* cannot be joined: no client */
+		id = sqlite3_last_insert_rowid(s->db);
+		if (id_list_add(&s->new_errors, id) != 0)
+			return store_fail(err, errlen, "out of memory");
+		join_filter_add(s, client);
+		s->err_filter_seen = id;
+	}
+	return 0;
+}
+
+/* Insert the attempts of request id; fills the id of its last upstream. */
+static int
+write_attempts(struct store *s, const struct gw_event *ev, int64_t id,
+    int64_t minute, int64_t source_id, char *err, size_t errlen)
+{
+	for (int i = 0; i < ev->n_attempts; i++) {
+		const struct gw_attempt *a = &ev->attempts[i];
+		struct rollup_key k;
+		int64_t up;
+		sqlite3_stmt *st;
+
+		if (intern_id(s, INTERN_UPSTREAM, a->addr != NULL ? a->addr :
+		    "-", &up, err, errlen) != 0)
+			return -1;
+		if ((st = store_stmt(s, STMT_ATTEMPT_INSERT, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int(st, 2, i);
+		sqlite3_bind_int(st, 3, a->group);
+		sqlite3_bind_int64(st, 4, up);
+		write_bind_opt(st, 5, a->status);
+		write_bind_opt(st, 6, a->connect_ms);
+		write_bind_opt(st, 7, a->header_ms);
+		write_bind_opt(st, 8, a->response_ms);
+		sqlite3_bind_int(st, 9, (int)a->cause);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+		k.minute = minute;
+		k.source_id = source_id;
+		k.upstream_id = up;
+		k.status = a->status >= 0 ? a->status : -1;
+		k.cause = (int)a->cause;
+		if (rollup_add(&s->rollup_att, &k, 1, -1, -1) != 0)
+			return store_fail(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+/* The id of the upstream a request ended with: its last attempt, or '-'. */
+static int
+write_final_upstream(struct store *s, const struct gw_event *ev,
+    int64_t *up, char *err, size_t errlen)
+{
+	const char *addr = "-";
+
+	if (ev->n_attempts > 0 && ev->attempts[ev->n_attempts - 1].addr != NULL)
+		addr = ev->attempts[ev->n_attempts - 1].addr;
+	else if (ev->n_attempts == 0 && s->dash_upstream != 0) {
+		*up = s->dash_upstream;
+		return 0;
+	}
+	if (intern_id(s, INTERN_UPSTREAM, addr, up, err, errlen) != 0)
+		return -1;
+	if (addr[0] == '-' && addr[1] == '\0')
+		s->dash_upstream = *up;
+	return 0;
+}
+
+/* Insert one request and its attempts; queue it for the join if needed. */
+static int
+write_event(struct store *s, const struct gw_batch *b,
+    const struct gw_event *ev, char *err, size_t errlen)
+{
+	int64_t client, method, host, path, shape, up, id;
+	int64_t local_end = ev->ts_ms + (int64_t)ev->tz_min * 60000;
+	struct rollup_key k;
+	sqlite3_stmt *st;
+
+	if (intern_id(s, INTERN_CLIENT, ev->client, &client, err, errlen) ||
+	    intern_id(s, INTERN_METHOD, ev->method, &method, err, errlen) ||
+	    intern_id(s, INTERN_HOST, ev->host, &host, err, errlen) ||
+	    intern_id(s, INTERN_PATH, ev->path, &path, err, errlen) ||
+	    intern_id(s, INTERN_SHAPE, ev->shape, &shape, err, errlen) ||
+	    write_final_upstream(s, ev, &up, err, errlen))
+		return -1;
+	if ((st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, b->source_id);
+	sqlite3_bind_int64(st, 2, (int64_t)ev->line_no);
+	sqlite3_bind_int64(st, 3, ev->ts_ms);
+	sqlite3_bind_int(st, 4, ev->tz_min);
+	sqlite3_bind_int64(st, 5, local_end);
+	write_bind_id(st, 6, client);
+	write_bind_id(st, 7, method);
+	write_bind_id(st, 8, host);
+	write_bind_id(st, 9, path);
+	write_bind_text(st, 10, ev->query);
+	write_bind_id(st, 11, shape);
+	write_bind_text(st, 12, ev->protocol);
+	sqlite3_bind_int(st, 13, ev->status);
+	write_bind_opt(st, 14, ev->bytes);
+	write_bind_opt(st, 15, ev->request_ms);
+	write_bind_text(st, 16, ev->request_id);
+	sqlite3_bind_int64(st, 17, up);
+	sqlite3_bind_int(st, 18, ev->n_attempts);
+	sqlite3_bind_int(st, 19, (int)ev->cause);
+	if (store_stmt_run(s, st, err, errlen) != 0)
+		return -1;
+	id = sqlite3_last_insert_rowid(s->db);
+
+	k.minute = rollup_minute_of(ev->ts_ms);
+	k.source_id = b->source_id;
+	k.upstream_id = up;
+	k.status = ev->status;
+	k.cause = (int)ev->cause;
+	if (rollup_add(&s->rollup_req, &k, 1, ev->request_ms, ev->bytes) != 0)
+		return store_fail(err, errlen, "out of memory");
+	if (write_attempts(s, ev, id, k.minute, b->source_id, err, errlen) != 0)
+		return -1;
+	if (ev->request_ms > s->max_request_ms)
+		s->max_request_ms = ev->request_ms;
+
+	if (client != 0 && join_filter_has(s, client)) {
+		struct join_probe p = {
+			.client_id = client, .path_id = path, .method_id = method,
+			.local_end_ms = local_end,
+			.request_ms = ev->request_ms > 0 ? ev->request_ms : 0,
+			.query = ev->query,
+		};
+		if (join_probe_add(s, &p) != 0)
+			return store_fail(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+/* See store.h. */
+int
+store_write_batch(struct store *s, struct gw_batch *b, char *err,
+    size_t errlen)
+{
+	int64_t filter_seen = s->err_filter_seen, max_before;
+
+	s->new_errors.n = 0;
+	s->candidates.n = 0;
+	s->n_probes = 0;
+	if (store_begin(s, err, errlen) != 0)
+		return -1;
+	if (write_position(s, b, err, errlen) != 0 ||
+	    write_meta_max_request(s, false, err, errlen) != 0 ||
+	    join_filter_load(s, err, errlen) != 0 ||
+	    write_rejects(s, b, err, errlen) != 0 ||
+	    write_errors(s, b, err, errlen) != 0)
+		goto fail;
+	max_before = s->max_request_ms;
+	for (size_t i = 0; i < b->n_events; i++)
+		if (write_event(s, b, &b->events[i], err, errlen) != 0)
+			goto fail;
+	if (s->max_request_ms > max_before &&
+	    write_meta_max_request(s, true, err, errlen) != 0)
+		goto fail;
+	if (join_batch(s, err, errlen) != 0 ||
+	    rollup_flush(s, err, errlen) != 0 ||
+	    store_commit(s, err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	s->err_filter_seen = filter_seen;
+	store_rollback(s);
+	return -1;
+}
+
+/* See store.h. */
+int
+store_sink(void *ctx, struct gw_batch *b, char *err, size_t errlen)
+{
+	return store_write_batch(ctx, b, err, errlen);
+}

@@ -1,0 +1,450 @@
+/*
+ * test_store.c - the store: open and migrations, writing batches, sources,
+ * rejects, rollback, and the write speed (printed, loosely asserted).
+ * The join is in test_store_join.c, reports in test_store_report.c.
+ */
+#include <time.h>
+
+#include "test_store_fixture.h"
+
+extern const char *const gw_schema_sql[];
+
+/* Number of schema files built in. */
+static int
+schema_files(void)
+{
+	int n = 0;
+
+	while (gw_schema_sql[n] != NULL)
+		n++;
+	return n;
+}
+
+/* A fresh database gets every schema file; opening again changes nothing. */
+static void
+test_open_fresh_and_again(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	assert_true(schema_files() >= 1);
+	assert_int_equal(store_schema_version(f.s), schema_files());
+	assert_int_equal(fx_int(&f, "PRAGMA user_version"), schema_files());
+	assert_string_equal(fx_text(&f, "PRAGMA journal_mode"), "wal");
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM causes"),
+	    GW_CAUSE_COUNT);
+	/* The seeded names are exactly cause_name()'s. */
+	for (int c = 0; c < GW_CAUSE_COUNT; c++) {
+		char sql[128];
+
+		snprintf(sql, sizeof(sql), "SELECT name FROM causes WHERE id = %d",
+		    c);
+		assert_string_equal(fx_text(&f, sql), cause_name(c));
+	}
+	int64_t src = fx_source(&f, "a.log", "nginx_access");
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/a", NULL, 200, 5,
+	    GW_CAUSE_OK, "10.0.0.5:80 200 0");
+	fx_write(&f, src);
+	store_close(f.s);
+
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(store_schema_version(f.s), schema_files());
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM causes"),
+	    GW_CAUSE_COUNT);
+	fx_free(&f);
+}
+
+/* A database at version 0 holding someone's data is upgraded in place. */
+static void
+test_open_upgrades_version_0(void **state)
+{
+	char path[] = "/tmp/gw-test-store-v0-XXXXXX", err[256];
+	struct store *s;
+	sqlite3 *db;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE notes (x);"
+	    "INSERT INTO notes VALUES (42);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_schema_version(s), schema_files());
+	store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT x FROM notes),"
+	    " (SELECT count(*) FROM sqlite_schema WHERE name = 'requests')",
+	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 42);
+	assert_int_equal(sqlite3_column_int(st, 1), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	fx_unlink(path);
+}
+
+/* A database newer than we know is refused with a clear message. */
+static void
+test_open_newer_fails(void **state)
+{
+	char path[] = "/tmp/gw-test-store-new-XXXXXX", err[256] = "";
+	struct store *s = (struct store *)1;
+	sqlite3 *db;
+	char sql[64];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    schema_files() + 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(path, &s, err, sizeof(err)), -1);
+	assert_null(s);
+	assert_non_null(strstr(err, "newer"));
+	assert_non_null(strstr(err, path));
+	fx_unlink(path);
+}
+
+/* A batch's rows come back as written, with interned strings. */
+static void
+test_write_and_read_back(void **state)
+{
+	struct fx f;
+	struct store_totals t;
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	struct gw_event *e = fx_event(&f, T0 + 1234, 60, "10.0.0.1", "POST",
+	    "/v1/users", "id=7", 502, 30, GW_CAUSE_UNKNOWN,
+	    "10.0.0.5:8080 502 1, 10.0.0.6:8080 502 1");
+	e->request_id = fx_str(&f, "abc123");
+	e->attempts[1].group = 1;
+	fx_event(&f, T0 + 2000, 60, "10.0.0.2", "GET", "/v1/users", NULL,
+	    200, -1, GW_CAUSE_OK, NULL)->bytes = -1;
+	f.b.position = 4000;
+	f.b.line_no = 40;
+	fx_write(&f, src);
+
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 2);
+	assert_string_equal(fx_text(&f, "SELECT client || ' ' || method || ' '"
+	    " || path || '?' || query || ' ' || status || ' ' || upstream"
+	    " || ' ' || cause || ' ' || request_id || ' ' || n_attempts"
+	    " FROM request_view WHERE id = 1"),
+	    "10.0.0.1 POST /v1/users?id=7 502 10.0.0.6:8080 unknown abc123 2");
+	assert_int_equal(fx_int(&f, "SELECT local_end_ms - ts_ms FROM requests"
+	    " WHERE id = 1"), 3600000);
+	assert_string_equal(fx_text(&f, "SELECT upstream || ' ' || cause"
+	    " FROM request_view WHERE id = 2"), "- ok");
+	assert_int_equal(fx_int(&f, "SELECT bytes FROM requests WHERE id = 2"),
+	    -1);	/* NULL */
+	assert_int_equal(fx_int(&f, "SELECT request_ms FROM requests"
+	    " WHERE id = 2"), -1);
+	assert_string_equal(fx_text(&f, "SELECT group_concat(upstream || ' '"
+	    " || status || ' ' || grp || ' ' || (header_ms IS NULL), ',')"
+	    " FROM (SELECT * FROM attempt_view ORDER BY request_id, seq)"),
+	    "10.0.0.5:8080 502 0 1,10.0.0.6:8080 502 1 1");
+	/* Interned once. */
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 1);
+	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 5000);
+	assert_int_equal(fx_int(&f, "SELECT line_no FROM sources"), 50);
+
+	assert_int_equal(store_totals(f.s, &t, f.err, sizeof(f.err)), 0);
+	assert_int_equal(t.requests, 2);
+	assert_int_equal(t.attempts, 2);
+	assert_int_equal(t.first_ms, T0 + 1234);
+	assert_int_equal(t.last_ms, T0 + 2000);
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/* Rejected lines are kept byte for byte, NULs included, cut at 4 KiB. */
+static void
+test_rejects_raw_bytes(void **state)
+{
+	struct fx f;
+	static const char raw[] = "GET \0/x\0 \xff\xfe garbage";
+	char big[GW_REJECT_RAW_MAX + 100];
+	struct store_totals t;
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(batch_add_reject(&f.b, 7, 700, "bad request line",
+	    raw, sizeof(raw) - 1), 0);
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(batch_add_reject(&f.b, 8, 800, "too long", big,
+	    sizeof(big)), 0);
+	fx_write(&f, src);
+
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT line_no, offset, reason,"
+	    " raw FROM rejects ORDER BY id", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 7);
+	assert_int_equal(sqlite3_column_int(st, 1), 700);
+	assert_string_equal(sqlite3_column_text(st, 2), "bad request line");
+	assert_int_equal(sqlite3_column_bytes(st, 3), sizeof(raw) - 1);
+	assert_memory_equal(sqlite3_column_blob(st, 3), raw, sizeof(raw) - 1);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(st, 3), GW_REJECT_RAW_MAX);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(store_totals(f.s, &t, f.err, sizeof(f.err)), 0);
+	assert_int_equal(t.rejects, 2);
+	fx_free(&f);
+}
+
+/* Sources are found again by fingerprint and resume where they stopped. */
+static void
+test_source_resume_by_fingerprint(void **state)
+{
+	struct fx f;
+	unsigned char fp[200], other[200];
+	int64_t id, id2;
+	uint64_t off, line;
+
+	for (size_t i = 0; i < sizeof(fp); i++) {
+		fp[i] = (unsigned char)(i * 7);
+		other[i] = (unsigned char)(i * 7);
+	}
+	other[70] ^= 1;
+	fx_init(&f);
+	struct store_source_info si = {.path = "/var/log/nginx/access.log",
+	    .kind = "nginx_access", .dev = 1, .ino = 2, .fingerprint = fp,
+	    .fingerprint_len = 100};
+	assert_int_equal(store_source_open(f.s, &si, &id, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(line, 0);
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/", NULL, 200, 1, GW_CAUSE_OK,
+	    NULL);
+	f.b.position = 12345 - 1000;
+	f.b.line_no = 99 - 10;
+	fx_write(&f, id);
+
+	/* Rotated: new name, longer content, same start. */
+	si.path = "/var/log/nginx/access.log.1";
+	si.fingerprint_len = 200;
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(id2, id);
+	assert_int_equal(off, 12345);
+	assert_int_equal(line, 99);
+	assert_int_equal(fx_int(&f, "SELECT length(fingerprint) FROM sources"),
+	    200);
+	assert_string_equal(fx_text(&f, "SELECT path FROM sources"),
+	    "/var/log/nginx/access.log.1");
+
+	/* Shorter but >= 64 bytes: same. */
+	si.fingerprint_len = 64;
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(id2, id);
+
+	/* Other kind: new. */
+	si.kind = "nginx_error";
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_not_equal(id2, id);
+	assert_int_equal(off, 0);
+
+	/* Differs at byte 70: new. */
+	si.kind = "nginx_access";
+	si.fingerprint = other;
+	si.fingerprint_len = 200;
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_not_equal(id2, id);
+	assert_int_equal(off, 0);
+
+	/* Under 64 bytes, or none: always new. */
+	si.fingerprint = fp;
+	si.fingerprint_len = 63;
+	int64_t id3;
+	assert_int_equal(store_source_open(f.s, &si, &id3, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_not_equal(id3, id);
+	assert_int_equal(off, 0);
+	si.fingerprint_len = 0;
+	int64_t id4;
+	assert_int_equal(store_source_open(f.s, &si, &id4, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_not_equal(id4, id3);
+	fx_free(&f);
+}
+
+/* A failing batch leaves nothing: no rows, no rollups, no position. */
+static void
+test_failed_batch_leaves_nothing(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/a", NULL, 200, 1, GW_CAUSE_OK,
+	    "10.0.0.5:80 200 0");
+	fx_write(&f, src);
+
+	/* Unknown source: refused before anything is written. */
+	fx_event(&f, T0, 0, "10.0.0.9", "GET", "/new", NULL, 200, 1,
+	    GW_CAUSE_OK, "10.9.9.9:80 200 0");
+	f.b.source_id = 999;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	assert_non_null(strstr(f.err, "source"));
+	batch_clear(&f.b);
+
+	/* Fails half-way: a reader holds nothing, but a trigger aborts. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT"
+	    " ON attempts WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
+	    " 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	fx_event(&f, T0 + 1, 0, "10.0.0.7", "GET", "/fresh", NULL, 200, 1,
+	    GW_CAUSE_OK, "10.7.7.7:80 200 0");
+	fx_event(&f, T0 + 2, 0, "10.0.0.8", "GET", "/fresh2", NULL, 555, 1,
+	    GW_CAUSE_OK, "10.8.8.8:80 555 0");
+	fx_error(&f, T0, "10.0.0.1", "GET", "/a", NULL, NULL,
+	    GW_CAUSE_RATE_LIMITED);
+	assert_int_equal(batch_add_reject(&f.b, 1, 1, "r", "x", 1), 0);
+	f.b.source_id = src;
+	f.b.position = 777777;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	assert_non_null(strstr(f.err, "boom"));
+	batch_clear(&f.b);
+
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors"), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rejects"), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM upstreams"), 1);
+	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 1000);
+	assert_int_equal(fx_int(&f, "SELECT sum(requests) FROM rollup_minute"),
+	    1);
+	fx_check_rollups(&f);
+
+	/* The store still works, and re-interns what the rollback undid. */
+	fx_event(&f, T0 + 1, 0, "10.0.0.7", "GET", "/fresh", NULL, 200, 1,
+	    GW_CAUSE_OK, "10.7.7.7:80 200 0");
+	fx_write(&f, src);
+	assert_string_equal(fx_text(&f, "SELECT path || ' ' || upstream FROM"
+	    " request_view WHERE id = 2"), "/fresh 10.7.7.7:80");
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/* Seconds on a monotonic clock. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Write speed: batches of 10,000 synthetic requests with 1-2 attempts.
+ * Prints requests/s (and rows/s counting attempts); asserts only a floor
+ * far below the target so sanitizer builds pass.
+ */
+static void
+test_write_speed(void **state)
+{
+	enum { BATCH = 10000, BATCHES = 10 };
+	static const char *const paths[] = {"/v1/users", "/v1/orders",
+	    "/v1/items", "/health", "/v2/search"};
+	struct fx f;
+	char client[32], addr[32];
+	double t, best = 1e9, total = 0;
+	int64_t attempts = 0;
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "bench.log", "nginx_access");
+	for (int b = 0; b < BATCHES; b++) {
+		for (int i = 0; i < BATCH; i++) {
+			int n = b * BATCH + i;
+			struct gw_event *e = batch_add_event(&f.b);
+
+			snprintf(client, sizeof(client), "10.1.%d.%d",
+			    (n / 250) % 250, n % 250);
+			e->ts_ms = T0 + n * 2;
+			e->client = arena_strndup(f.b.arena, client,
+			    strlen(client));
+			e->method = "GET";
+			e->host = "api.example.com";
+			e->path = paths[n % 5];
+			e->query = n % 3 ? NULL : "id=7&x=1";
+			e->shape = e->path;
+			e->protocol = "HTTP/1.1";
+			e->status = n % 50 ? 200 : 502;
+			e->bytes = 512;
+			e->request_ms = n % 100;
+			e->cause = n % 50 ? GW_CAUSE_OK : GW_CAUSE_UNKNOWN;
+			e->line_no = (uint64_t)n + 1;
+			e->n_attempts = n % 10 ? 1 : 2;
+			e->attempts = arena_alloc(f.b.arena,
+			    2 * sizeof(*e->attempts));
+			for (int a = 0; a < e->n_attempts; a++) {
+				snprintf(addr, sizeof(addr), "10.0.0.%d:8080",
+				    (n + a) % 8);
+				e->attempts[a] = (struct gw_attempt){
+				    .addr = arena_strndup(f.b.arena, addr,
+				    strlen(addr)),
+				    .status = a + 1 < e->n_attempts ? 502 :
+				    e->status, .connect_ms = 1, .header_ms = 2,
+				    .response_ms = 3, .group = 0,
+				    .cause = a + 1 < e->n_attempts ?
+				    GW_CAUSE_UNKNOWN : e->cause};
+			}
+			attempts += e->n_attempts;
+		}
+		f.b.source_id = src;
+		t = now_s();
+		if (store_write_batch(f.s, &f.b, f.err, sizeof(f.err)) != 0)
+			fail_msg("%s", f.err);
+		t = now_s() - t;
+		total += t;
+		if (t < best)
+			best = t;
+		batch_clear(&f.b);
+	}
+	double rps = BATCH * BATCHES / total;
+	double rows = (BATCH * BATCHES + (double)attempts) / total;
+	fprintf(stderr, "store write speed: %.0f requests/s (%.0f rows/s with"
+	    " attempts; best batch %.0f requests/s), %d x %d\n", rps, rows,
+	    BATCH / best, BATCHES, BATCH);
+	assert_true(rps > 20000);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"),
+	    BATCH * BATCHES);
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_fresh_and_again),
+		cmocka_unit_test(test_open_upgrades_version_0),
+		cmocka_unit_test(test_open_newer_fails),
+		cmocka_unit_test(test_write_and_read_back),
+		cmocka_unit_test(test_rejects_raw_bytes),
+		cmocka_unit_test(test_source_resume_by_fingerprint),
+		cmocka_unit_test(test_failed_batch_leaves_nothing),
+		cmocka_unit_test(test_write_speed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
