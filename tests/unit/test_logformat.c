@@ -1,0 +1,759 @@
+/*
+ * test_logformat.c - parse/logformat.c: the log_format compiler (quoting,
+ * variables, escape modes, nginx.conf reading) and the line parser (built-in
+ * formats, upstream lists, request lines, times, bad input).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "logformat.h"
+
+struct fixture {
+	struct arena *a;
+	struct logformat *lf;
+	struct gw_event ev;
+	const char *reason;
+	char err[256];
+};
+
+/* Compile fmt into f->lf (freeing any earlier one); asserts success. */
+static void
+compile_ok(struct fixture *f, const char *fmt, int tz)
+{
+	logformat_free(f->lf);
+	f->lf = NULL;
+	if (logformat_compile(fmt, tz, &f->lf, f->err, sizeof(f->err)) != 0)
+		fail_msg("compile failed: %s", f->err);
+}
+
+/* Parse NUL-terminated line with f->lf; returns logformat_parse's value. */
+static int
+parse(struct fixture *f, const char *line)
+{
+	memset(&f->ev, 0, sizeof(f->ev));
+	f->reason = NULL;
+	return logformat_parse(f->lf, line, strlen(line), f->a, &f->ev,
+	    &f->reason);
+}
+
+/* Parse and assert success. */
+static void
+parse_ok(struct fixture *f, const char *line)
+{
+	if (parse(f, line) != 0)
+		fail_msg("rejected (%s): %s", f->reason, line);
+}
+
+/* Parse and assert a reject with a reason. */
+static void
+parse_bad(struct fixture *f, const char *line, size_t len)
+{
+	memset(&f->ev, 0, sizeof(f->ev));
+	f->reason = NULL;
+	assert_int_equal(logformat_parse(f->lf, line, len, f->a, &f->ev,
+	    &f->reason), -1);
+	assert_non_null(f->reason);
+}
+
+/* parse_bad() of a NUL-terminated line. */
+static void
+parse_bad_s(struct fixture *f, const char *line)
+{
+	parse_bad(f, line, strlen(line));
+}
+
+/* Compile fmt, assert failure, and that err names part of want. */
+static void
+compile_bad(struct fixture *f, const char *fmt, const char *want)
+{
+	struct logformat *lf = NULL;
+
+	f->err[0] = '\0';
+	assert_int_equal(logformat_compile(fmt, 0, &lf, f->err,
+	    sizeof(f->err)), -1);
+	assert_null(lf);
+	if (strstr(f->err, want) == NULL)
+		fail_msg("error \"%s\" lacks \"%s\"", f->err, want);
+}
+
+/* Assert that s (may be NULL) equals want (may be NULL). */
+static void
+str_eq(const char *s, const char *want)
+{
+	if (want == NULL)
+		assert_null(s);
+	else {
+		assert_non_null(s);
+		assert_string_equal(s, want);
+	}
+}
+
+static const char UP_OK[] =
+    "10.1.2.3 - alice [25/Nov/2026:10:15:02 +0100] "
+    "\"GET /v1/users?id=7&name=bob HTTP/1.1\" 200 157 \"-\" "
+    "\"curl/8.0\" rt=0.004 uaddr=\"10.0.0.5:8080\" us=\"200\" "
+    "uct=\"0.001\" uht=\"0.003\" urt=\"0.004\" rid=abc123";
+
+static void
+test_builtin_text(void **state)
+{
+	(void)state;
+	str_eq(logformat_builtin("combined"),
+	    "'$remote_addr - $remote_user [$time_local] \"$request\" $status "
+	    "$body_bytes_sent \"$http_referer\" \"$http_user_agent\"'");
+	str_eq(logformat_builtin("upstream"),
+	    "'$remote_addr - $remote_user [$time_local] \"$request\" $status "
+	    "$body_bytes_sent \"$http_referer\" \"$http_user_agent\" "
+	    "rt=$request_time uaddr=\"$upstream_addr\" us=\"$upstream_status\" "
+	    "uct=\"$upstream_connect_time\" uht=\"$upstream_header_time\" "
+	    "urt=\"$upstream_response_time\" rid=$request_id'");
+	assert_null(logformat_builtin("main"));
+	assert_null(logformat_builtin(NULL));
+}
+
+static void
+test_combined(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, logformat_builtin("combined"), 0);
+	assert_false(logformat_has_upstream(f->lf));
+	parse_ok(f, "192.168.1.20 - - [10/Oct/2000:13:55:36 -0700] "
+	    "\"GET /apache_pb.gif HTTP/1.0\" 200 2326 "
+	    "\"http://www.example.com/start.html\" "
+	    "\"Mozilla/4.08 [en] (Win98; I ;Nav)\"");
+	str_eq(f->ev.client, "192.168.1.20");
+	str_eq(f->ev.method, "GET");
+	str_eq(f->ev.path, "/apache_pb.gif");
+	assert_null(f->ev.query);
+	assert_null(f->ev.shape);
+	str_eq(f->ev.protocol, "HTTP/1.0");
+	assert_int_equal(f->ev.status, 200);
+	assert_int_equal(f->ev.bytes, 2326);
+	assert_int_equal(f->ev.request_ms, -1);
+	assert_int_equal(f->ev.n_attempts, 0);
+	assert_null(f->ev.attempts);
+	/* 2000-10-10 20:55:36 UTC */
+	assert_int_equal(f->ev.ts_ms, 971211336000LL);
+	assert_int_equal(f->ev.tz_min, -420);
+	assert_true(f->ev.tz_known);
+	assert_int_equal(f->ev.cause, GW_CAUSE_OK);
+	/* no upstream logged: a 502 has no attempts and an unknown cause */
+	parse_ok(f, "::1 - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" "
+	    "502 0 \"-\" \"-\"");
+	assert_int_equal(f->ev.cause, GW_CAUSE_UNKNOWN);
+}
+
+static void
+test_upstream_single(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, logformat_builtin("upstream"), 0);
+	assert_true(logformat_has_upstream(f->lf));
+	f->ev.line_no = 7;
+	f->ev.offset = 4096;
+	f->reason = NULL;
+	assert_int_equal(logformat_parse(f->lf, UP_OK, strlen(UP_OK), f->a,
+	    &f->ev, &f->reason), 0);
+	assert_int_equal(f->ev.line_no, 7);
+	assert_int_equal(f->ev.offset, 4096);
+	str_eq(f->ev.client, "10.1.2.3");
+	str_eq(f->ev.path, "/v1/users");
+	str_eq(f->ev.query, "id=7&name=bob");
+	str_eq(f->ev.shape, "id=<number>&name=<text>");
+	str_eq(f->ev.request_id, "abc123");
+	assert_int_equal(f->ev.request_ms, 4);
+	assert_int_equal(f->ev.ts_ms, 1795598102000LL);
+	assert_int_equal(f->ev.tz_min, 60);
+	assert_int_equal(f->ev.n_attempts, 1);
+	str_eq(f->ev.attempts[0].addr, "10.0.0.5:8080");
+	assert_int_equal(f->ev.attempts[0].status, 200);
+	assert_int_equal(f->ev.attempts[0].connect_ms, 1);
+	assert_int_equal(f->ev.attempts[0].header_ms, 3);
+	assert_int_equal(f->ev.attempts[0].response_ms, 4);
+	assert_int_equal(f->ev.attempts[0].group, 0);
+	assert_int_equal(f->ev.attempts[0].cause, GW_CAUSE_OK);
+	assert_int_equal(f->ev.cause, GW_CAUSE_OK);
+}
+
+static void
+test_upstream_retry(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, logformat_builtin("upstream"), 0);
+	parse_ok(f, "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] "
+	    "\"GET /x HTTP/1.1\" 200 10 \"-\" \"-\" rt=0.010 "
+	    "uaddr=\"10.0.0.5:8080, 10.0.0.6:8080\" us=\"502, 200\" "
+	    "uct=\"-, 0.001\" uht=\"-, 0.008\" urt=\"0.000, 0.009\" rid=r1");
+	assert_int_equal(f->ev.n_attempts, 2);
+	str_eq(f->ev.attempts[0].addr, "10.0.0.5:8080");
+	assert_int_equal(f->ev.attempts[0].status, 502);
+	assert_int_equal(f->ev.attempts[0].connect_ms, -1);
+	assert_int_equal(f->ev.attempts[0].header_ms, -1);
+	assert_int_equal(f->ev.attempts[0].response_ms, 0);
+	assert_int_equal(f->ev.attempts[0].cause, GW_CAUSE_UNKNOWN);
+	str_eq(f->ev.attempts[1].addr, "10.0.0.6:8080");
+	assert_int_equal(f->ev.attempts[1].status, 200);
+	assert_int_equal(f->ev.attempts[1].connect_ms, 1);
+	assert_int_equal(f->ev.attempts[1].header_ms, 8);
+	assert_int_equal(f->ev.attempts[1].response_ms, 9);
+	assert_int_equal(f->ev.attempts[1].group, 0);
+	assert_int_equal(f->ev.attempts[1].cause, GW_CAUSE_OK);
+	assert_int_equal(f->ev.cause, GW_CAUSE_OK);
+
+	/* both tried and both failed: the last attempt's cause */
+	parse_ok(f, "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] "
+	    "\"GET /x HTTP/1.1\" 504 0 \"-\" \"-\" rt=5.010 "
+	    "uaddr=\"10.0.0.5:8080, 10.0.0.6:8080\" us=\"502, 504\" "
+	    "uct=\"-, 0.001\" uht=\"-, -\" urt=\"0.000, 5.001\" rid=r2");
+	assert_int_equal(f->ev.attempts[1].cause,
+	    GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+	assert_int_equal(f->ev.cause, GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+}
+
+static void
+test_upstream_groups(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, logformat_builtin("upstream"), 0);
+	parse_ok(f, "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] "
+	    "\"GET /x HTTP/1.1\" 502 0 \"-\" \"-\" rt=1.000 "
+	    "uaddr=\"10.0.0.5:8080, 10.0.0.6:8080 : backend\" "
+	    "us=\"504, 500 : 502\" uct=\"-, 0.002 : -\" "
+	    "uht=\"-, 0.100 : -\" urt=\"1.000, 0.100 : 0.000\" rid=-");
+	assert_null(f->ev.request_id);
+	assert_int_equal(f->ev.n_attempts, 3);
+	assert_int_equal(f->ev.attempts[0].group, 0);
+	assert_int_equal(f->ev.attempts[1].group, 0);
+	assert_int_equal(f->ev.attempts[2].group, 1);
+	str_eq(f->ev.attempts[2].addr, "backend");
+	assert_int_equal(f->ev.attempts[0].cause,
+	    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
+	assert_int_equal(f->ev.attempts[1].cause, GW_CAUSE_UPSTREAM_5XX);
+	assert_int_equal(f->ev.attempts[2].cause, GW_CAUSE_NO_LIVE_UPSTREAM);
+	assert_int_equal(f->ev.cause, GW_CAUSE_NO_LIVE_UPSTREAM);
+}
+
+static void
+test_upstream_dashes_and_odd_lists(void **state)
+{
+	struct fixture *f = *state;
+	char line[4096], list[2048];
+	int i;
+
+	compile_ok(f, logformat_builtin("upstream"), 0);
+	/* no upstream contacted: no attempts; 429 then is the gateway's */
+	parse_ok(f, "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] "
+	    "\"GET /x HTTP/1.1\" 429 0 \"-\" \"-\" rt=0.000 uaddr=\"-\" "
+	    "us=\"-\" uct=\"-\" uht=\"-\" urt=\"-\" rid=r3");
+	assert_int_equal(f->ev.n_attempts, 0);
+	assert_int_equal(f->ev.cause, GW_CAUSE_RATE_LIMITED);
+
+	/* lists of different lengths are padded */
+	parse_ok(f, "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] "
+	    "\"GET /x HTTP/1.1\" 200 0 \"-\" \"-\" rt=0.000 "
+	    "uaddr=\"10.0.0.1:80\" us=\"502, 200, 200\" uct=\"-\" uht=\"-\" "
+	    "urt=\"0.001, 0.002\" rid=r4");
+	assert_int_equal(f->ev.n_attempts, 3);
+	str_eq(f->ev.attempts[0].addr, "10.0.0.1:80");
+	assert_null(f->ev.attempts[1].addr);
+	assert_int_equal(f->ev.attempts[2].status, 200);
+	assert_int_equal(f->ev.attempts[2].response_ms, -1);
+	assert_int_equal(f->ev.attempts[1].response_ms, 2);
+
+	/* unix sockets; IPv6 upstreams */
+	parse_ok(f, "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] "
+	    "\"GET /x HTTP/1.1\" 502 0 \"-\" \"-\" rt=0.000 "
+	    "uaddr=\"unix:/run/app.sock, [2001:db8::7]:8443\" us=\"502, 502\" "
+	    "uct=\"-, -\" uht=\"-, -\" urt=\"0.000, 0.000\" rid=r5");
+	str_eq(f->ev.attempts[0].addr, "unix:/run/app.sock");
+	str_eq(f->ev.attempts[1].addr, "[2001:db8::7]:8443");
+	assert_int_equal(f->ev.attempts[1].cause, GW_CAUSE_UNKNOWN);
+
+	/* more than GW_ATTEMPTS_MAX attempts: the rest dropped */
+	list[0] = '\0';
+	for (i = 0; i < 40; i++)
+		strcat(list, i ? ", 502" : "502");
+	snprintf(line, sizeof(line), "10.1.2.3 - - [25/Nov/2026:10:15:02 "
+	    "+0000] \"GET /x HTTP/1.1\" 502 0 \"-\" \"-\" rt=0.000 "
+	    "uaddr=\"-\" us=\"%s\" uct=\"-\" uht=\"-\" urt=\"-\" rid=r6", list);
+	parse_ok(f, line);
+	assert_int_equal(f->ev.n_attempts, GW_ATTEMPTS_MAX);
+
+	/* 009: a non-HTTP answer relayed */
+	parse_ok(f, "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] "
+	    "\"GET /x HTTP/1.1\" 009 12 \"-\" \"-\" rt=0.001 "
+	    "uaddr=\"10.0.0.1:80\" us=\"009\" uct=\"0.000\" uht=\"0.001\" "
+	    "urt=\"0.001\" rid=r7");
+	assert_int_equal(f->ev.status, 9);
+	assert_int_equal(f->ev.attempts[0].status, 9);
+	assert_int_equal(f->ev.attempts[0].cause,
+	    GW_CAUSE_UPSTREAM_INVALID_RESPONSE);
+	assert_int_equal(f->ev.cause, GW_CAUSE_UPSTREAM_INVALID_RESPONSE);
+}
+
+static void
+test_request_lines(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, logformat_builtin("combined"), 0);
+	/* IPv6 client, an escaped quote in the path and the user agent */
+	parse_ok(f, "2001:db8::1 - - [10/Oct/2000:13:55:36 +0000] "
+	    "\"GET /a\\x22b?x=\\x22 HTTP/1.1\" 404 0 \"-\" "
+	    "\"say \\x22hi\\x22\"");
+	str_eq(f->ev.client, "2001:db8::1");
+	str_eq(f->ev.path, "/a\"b");
+	str_eq(f->ev.query, "x=\"");
+	str_eq(f->ev.shape, "x=<text>");
+
+	/* a TLS hello sent to a plain port */
+	parse_ok(f, "10.0.0.9 - - [10/Oct/2000:13:55:36 +0000] "
+	    "\"\\x16\\x03\\x01\\x00\\xA5\\x01\\x00\\x00\" 400 157 \"-\" \"-\"");
+	assert_int_equal(f->ev.status, 400);
+	assert_null(f->ev.method);
+	assert_null(f->ev.path);
+	assert_null(f->ev.protocol);
+
+	/* "-" request (closed before a request line), HTTP/0.9 */
+	parse_ok(f, "10.0.0.9 - - [10/Oct/2000:13:55:36 +0000] \"-\" 400 0 "
+	    "\"-\" \"-\"");
+	assert_null(f->ev.method);
+	parse_ok(f, "10.0.0.9 - - [10/Oct/2000:13:55:36 +0000] \"GET /old\" "
+	    "200 5 \"-\" \"-\"");
+	str_eq(f->ev.method, "GET");
+	str_eq(f->ev.path, "/old");
+	assert_null(f->ev.protocol);
+
+	/* an empty query is no query */
+	parse_ok(f, "10.0.0.9 - - [10/Oct/2000:13:55:36 +0000] "
+	    "\"GET /p? HTTP/1.1\" 200 5 \"-\" \"-\"");
+	str_eq(f->ev.path, "/p");
+	assert_null(f->ev.query);
+	assert_null(f->ev.shape);
+
+	/* unix-socket client, a user name with a space */
+	parse_ok(f, "unix: - bob smith [10/Oct/2000:13:55:36 +0000] "
+	    "\"GET / HTTP/1.1\" 200 5 \"-\" \"-\"");
+	str_eq(f->ev.client, "unix:");
+}
+
+static void
+test_braces_bare_words_and_strings(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, "'${status}xyz ' $remote_addr \" \" ${request_time}s",
+	    0);
+	parse_ok(f, "503xyz 10.0.0.1 0.250s");
+	assert_int_equal(f->ev.status, 503);
+	str_eq(f->ev.client, "10.0.0.1");
+	assert_int_equal(f->ev.request_ms, 250);
+	assert_int_equal(f->ev.ts_ms, -1);
+	parse_bad_s(f, "503 10.0.0.1 0.250s");
+
+	/* escaped quotes inside a double-quoted and a single-quoted string */
+	compile_ok(f, "\"\\\"$request\\\" $status\" '\\'$host\\''", 0);
+	parse_ok(f, "\"GET /q?a=1 HTTP/1.1\" 200'api.example.com'");
+	str_eq(f->ev.path, "/q");
+	str_eq(f->ev.host, "api.example.com");
+
+	/* other backslashes stay literal; \t is a tab */
+	compile_ok(f, "'$status\\t$body_bytes_sent\\d'", 0);
+	parse_ok(f, "200\t15\\d");
+	assert_int_equal(f->ev.bytes, 15);
+
+	/* a trailing ';' and newlines between strings (as from nginx.conf) */
+	compile_ok(f, "'$status '\n    '$request_time';", 0);
+	parse_ok(f, "201 1.5");
+	assert_int_equal(f->ev.request_ms, 1500);
+}
+
+static void
+test_unknown_and_private_variables(void **state)
+{
+	struct fixture *f = *state;
+	size_t i;
+
+	compile_ok(f, "'$my_custom_var [$cookie_session] \"$http_cookie\" "
+	    "\"$http_authorization\" $status $foo$bar|'", 0);
+	parse_ok(f, "any thing [SECRET1] \"sid=SECRET2\" \"Bearer SECRET3\" "
+	    "200 xy|");
+	assert_int_equal(f->ev.status, 200);
+	{
+		const char *got[] = {
+			f->ev.client, f->ev.method, f->ev.host, f->ev.path,
+			f->ev.query, f->ev.protocol, f->ev.request_id,
+			f->ev.shape,
+		};
+		for (i = 0; i < sizeof(got) / sizeof(got[0]); i++)
+			assert_true(got[i] == NULL ||
+			    strstr(got[i], "SECRET") == NULL);
+	}
+}
+
+static void
+test_every_family(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, "'$remote_addr $realip_remote_addr $binary_remote_addr "
+	    "$remote_user [$time_iso8601] $msec \"$request_method\" "
+	    "\"$request_uri\" \"$uri\" \"$document_uri\" \"$args\" "
+	    "\"$query_string\" $status $body_bytes_sent $bytes_sent "
+	    "$request_time $request_length $host \"$http_host\" $server_name "
+	    "$scheme $server_protocol $request_id \"$http_x_request_id\" "
+	    "\"$upstream_addr\" \"$upstream_status\" "
+	    "\"$upstream_connect_time\" \"$upstream_header_time\" "
+	    "\"$upstream_response_time\" $upstream_cache_status "
+	    "\"$upstream_response_length\" \"$upstream_bytes_received\" "
+	    "\"$http_user_agent\" \"$sent_http_content_type\" "
+	    "\"$cookie_sid\" $connection $connection_requests $pipe "
+	    "$gzip_ratio \"$ssl_protocol\" \"$ssl_client_s_dn\" $proxy_host "
+	    "\"$proxy_add_x_forwarded_for\"'", 0);
+	parse_ok(f, "10.0.0.1 192.0.2.7 \\x0A\\x00\\x00\\x01 - "
+	    "[2026-11-25T10:15:02+01:00] 1795598102.123 \"PUT\" "
+	    "\"/v2/items/9?b=2&a=x\" \"/v2/items/9\" \"/v2/items/9\" "
+	    "\"b=2&a=x\" \"b=2&a=x\" 201 12 300 0.020 512 api.example.com "
+	    "\"api.example.com:8443\" _ https HTTP/2.0 - \"xrid-1\" "
+	    "\"10.0.0.5:80\" \"201\" \"0.001\" \"0.019\" \"0.020\" MISS "
+	    "\"12\" \"300\" \"Mozilla/5.0 (X11)\" \"application/json\" "
+	    "\"s3cr3t\" 1234 2 . 2.50 \"TLSv1.3\" \"CN=client,O=Org\" "
+	    "backend_pool \"198.51.100.1, 10.0.0.1\"");
+	str_eq(f->ev.client, "10.0.0.1");
+	str_eq(f->ev.method, "PUT");
+	str_eq(f->ev.path, "/v2/items/9");
+	str_eq(f->ev.query, "b=2&a=x");
+	str_eq(f->ev.shape, "a=<text>&b=<number>");
+	str_eq(f->ev.protocol, "HTTP/2.0");
+	str_eq(f->ev.host, "api.example.com");
+	str_eq(f->ev.request_id, "xrid-1");
+	assert_int_equal(f->ev.status, 201);
+	assert_int_equal(f->ev.bytes, 12);
+	assert_int_equal(f->ev.request_ms, 20);
+	/* $msec wins for the instant, $time_iso8601 gives the zone */
+	assert_int_equal(f->ev.ts_ms, 1795598102123LL);
+	assert_int_equal(f->ev.tz_min, 60);
+	assert_true(f->ev.tz_known);
+	assert_int_equal(f->ev.n_attempts, 1);
+	assert_int_equal(f->ev.attempts[0].header_ms, 19);
+
+	/* host falls back to $http_host, then $server_name */
+	compile_ok(f, "'$status \"$http_host\" $server_name'", 0);
+	parse_ok(f, "200 \"h.example:81\" srv");
+	str_eq(f->ev.host, "h.example:81");
+	parse_ok(f, "200 \"-\" srv");
+	str_eq(f->ev.host, "srv");
+
+	/* $uri + $args when $request is absent */
+	compile_ok(f, "'$status $uri $args'", 0);
+	parse_ok(f, "200 /a/b x=1");
+	str_eq(f->ev.path, "/a/b");
+	str_eq(f->ev.query, "x=1");
+	str_eq(f->ev.shape, "x=<number>");
+	parse_ok(f, "200 /a/b -");
+	assert_null(f->ev.query);
+}
+
+static void
+test_times(void **state)
+{
+	struct fixture *f = *state;
+
+	/* $msec alone: UTC, the zone is the caller's default */
+	compile_ok(f, "'$msec $status'", -300);
+	parse_ok(f, "1795598102.5 200");
+	assert_int_equal(f->ev.ts_ms, 1795598102500LL);
+	assert_int_equal(f->ev.tz_min, -300);
+	assert_false(f->ev.tz_known);
+
+	/* ISO time without offset: read in the default zone */
+	compile_ok(f, "'$time_iso8601 $status'", 120);
+	parse_ok(f, "2026-11-25T11:15:02 200");
+	assert_int_equal(f->ev.ts_ms, 1795598102000LL);
+	assert_false(f->ev.tz_known);
+	parse_ok(f, "2026-11-25T09:15:02Z 200");
+	assert_int_equal(f->ev.ts_ms, 1795598102000LL);
+	assert_int_equal(f->ev.tz_min, 0);
+	assert_true(f->ev.tz_known);
+
+	/* $time_local and $msec: msec's precision, local's zone */
+	compile_ok(f, "'[$time_local] $msec'", 0);
+	parse_ok(f, "[25/Nov/2026:05:45:02 -0330] 1795598102.999");
+	assert_int_equal(f->ev.ts_ms, 1795598102999LL);
+	assert_int_equal(f->ev.tz_min, -210);
+	assert_true(f->ev.tz_known);
+
+	/* impossible dates are rejected */
+	compile_ok(f, logformat_builtin("combined"), 0);
+	parse_bad_s(f, "1.2.3.4 - - [10/Foo/2000:13:55:36 +0000] \"GET / "
+	    "HTTP/1.1\" 200 1 \"-\" \"-\"");
+	assert_string_equal(f->reason, "bad time");
+	parse_bad_s(f, "1.2.3.4 - - [31/Feb/2000:13:55:36 +0000] \"GET / "
+	    "HTTP/1.1\" 200 1 \"-\" \"-\"");
+	assert_string_equal(f->reason, "bad time");
+}
+
+static void
+test_escape_json(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, "escape=json '{\"time\":\"$time_iso8601\","
+	    "\"req\":\"$request\",\"status\":$status,"
+	    "\"ua\":\"$http_user_agent\",\"host\":\"$host\"}'", 0);
+	parse_ok(f, "{\"time\":\"2026-11-25T10:15:02+01:00\","
+	    "\"req\":\"GET /q\\\"x\\\\y\\u0001?k=\\u00e9 HTTP/1.1\","
+	    "\"status\":502,\"ua\":\"a \\\"b\\\" c\",\"host\":\"h\"}");
+	str_eq(f->ev.method, "GET");
+	str_eq(f->ev.path, "/q\"x\\y\001");
+	str_eq(f->ev.query, "k=\xc3\xa9");
+	assert_int_equal(f->ev.status, 502);
+	str_eq(f->ev.host, "h");
+	/* a raw quote cannot be in a json-escaped value */
+	parse_bad_s(f, "{\"time\":\"2026-11-25T10:15:02+01:00\",\"req\":\"GET "
+	    "/\" HTTP/1.1\",\"status\":200,\"ua\":\"\",\"host\":\"h\"}");
+
+	/* escape=none: values are taken as they come */
+	compile_ok(f, "escape=none '\"$request\" $status'", 0);
+	parse_ok(f, "\"GET /a\"b HTTP/1.1\" 200");
+	str_eq(f->ev.path, "/a\"b");
+}
+
+static void
+test_compile_errors(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_bad(f, "'$status", "unterminated quote at offset 0");
+	compile_bad(f, "'$status $'", "without a variable name at offset 9");
+	compile_bad(f, "'${status'", "missing '}'");
+	compile_bad(f, "'${}'", "without a variable name");
+	compile_bad(f, "'a $-b'", "without a variable name at offset 3");
+	compile_bad(f, "escape=html '$status'", "unknown escape");
+	compile_bad(f, "", "no format string");
+	compile_bad(f, "escape=json", "no format string");
+	compile_bad(f, "'$status'; '$x'", "after ';'");
+}
+
+/* Write text to dir/name. */
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+test_from_conf(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/gw-lf.XXXXXX", path[512], sub[512], *text = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/conf.d", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_file(dir, "nginx.conf",
+	    "# log_format fake '$status';\n"
+	    "events { worker_connections 64; }\n"
+	    "http {\n"
+	    "    include conf.d/*.conf;\n"
+	    "    include missing.conf;\n"
+	    "    log_format main '$remote_addr [$time_local] '  # trailing\n"
+	    "                    '\"$request\" $status \"#not-a-comment\" '\n"
+	    "                    \"rid=${request_id};x\";\n"
+	    "    access_log /var/log/nginx/access.log main;\n"
+	    "}\n");
+	write_file(sub, "a.conf", "server { listen 80; }\n");
+	write_file(sub, "b.conf",
+	    "log_format  gw_json escape=json\n"
+	    "  '{\"s\":$status,\"u\":\"$upstream_addr\"}';\n");
+
+	snprintf(path, sizeof(path), "%s/nginx.conf", dir);
+	assert_int_equal(logformat_from_conf(path, "main", &text, f->err,
+	    sizeof(f->err)), 0);
+	compile_ok(f, text, 0);
+	free(text);
+	parse_ok(f, "10.0.0.1 [10/Oct/2000:13:55:36 +0000] \"GET /x HTTP/1.1\" "
+	    "200 \"#not-a-comment\" rid=abc;x");
+	str_eq(f->ev.request_id, "abc");
+	str_eq(f->ev.path, "/x");
+
+	/* found through the include glob */
+	assert_int_equal(logformat_from_conf(path, "gw_json", &text, f->err,
+	    sizeof(f->err)), 0);
+	compile_ok(f, text, 0);
+	free(text);
+	parse_ok(f, "{\"s\":502,\"u\":\"10.0.0.1:80, 10.0.0.2:80\"}");
+	assert_int_equal(f->ev.n_attempts, 2);
+	assert_true(logformat_has_upstream(f->lf));
+
+	/* commented out, or absent: an error naming the missing include */
+	text = NULL;
+	assert_int_equal(logformat_from_conf(path, "fake", &text, f->err,
+	    sizeof(f->err)), -1);
+	assert_null(text);
+	assert_non_null(strstr(f->err, "no log_format fake"));
+	assert_non_null(strstr(f->err, "missing.conf"));
+	snprintf(sub, sizeof(sub), "%s/none.conf", dir);
+	assert_int_equal(logformat_from_conf(sub, "main", &text, f->err,
+	    sizeof(f->err)), -1);
+
+	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
+	assert_int_equal(system(sub), 0);
+}
+
+static void
+test_bad_lines(void **state)
+{
+	struct fixture *f = *state;
+	size_t big = 10 * 1024 * 1024, n;
+	char *line;
+	static const char nul[] = "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] "
+	    "\"GET /\0x HTTP/1.1\" 200 1 \"-\" \"-\"";
+
+	compile_ok(f, logformat_builtin("upstream"), 0);
+	parse_bad(f, "", 0);
+	assert_string_equal(f->reason, "empty line");
+	parse_bad_s(f, "garbage");
+	assert_string_equal(f->reason, "line does not match log_format");
+	parse_bad_s(f, "\xff\xfe\x80 not utf-8 \xc3");
+	/* truncated anywhere before the last field (rid=...) */
+	for (n = 0; n < strlen(UP_OK) - strlen("abc123"); n++) {
+		parse_bad(f, UP_OK, n);
+		assert_int_equal(f->ev.n_attempts, 0);
+	}
+	/* invalid UTF-8 inside a field is only bytes */
+	parse_ok(f, "10.1.2.3 - - [25/Nov/2026:10:15:02 +0000] \"GET /\xff\xc3 "
+	    "HTTP/1.1\" 200 1 \"-\" \"\xfe\" rt=0.001 uaddr=\"-\" us=\"-\" "
+	    "uct=\"-\" uht=\"-\" urt=\"-\" rid=x");
+	str_eq(f->ev.path, "/\xff\xc3");
+	/* not NUL-terminated: the length is what counts */
+	line = malloc(strlen(UP_OK) + 8);
+	assert_non_null(line);
+	memcpy(line, UP_OK, strlen(UP_OK));
+	memcpy(line + strlen(UP_OK), " extra\"", 7);
+	assert_int_equal(logformat_parse(f->lf, line, strlen(UP_OK), f->a,
+	    &f->ev, &f->reason), 0);
+	free(line);
+	/* CRLF line endings are fine */
+	line = malloc(strlen(UP_OK) + 1);
+	memcpy(line, UP_OK, strlen(UP_OK));
+	line[strlen(UP_OK)] = '\r';
+	assert_int_equal(logformat_parse(f->lf, line, strlen(UP_OK) + 1, f->a,
+	    &f->ev, &f->reason), 0);
+	free(line);
+
+	parse_bad(f, nul, sizeof(nul) - 1);
+	assert_string_equal(f->reason, "NUL byte in line");
+
+	line = malloc(big);
+	assert_non_null(line);
+	memset(line, 'a', big);
+	parse_bad(f, line, big);
+	assert_string_equal(f->reason, "line too long");
+	free(line);
+}
+
+static void
+test_no_catastrophic_backtracking(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 200000, i;
+	char *line = malloc(n);
+	const char *head;
+	clock_t t0;
+
+	assert_non_null(line);
+	/* many lazy text variables, a long line that almost matches */
+	compile_ok(f, "'$a $b $c $d $e $f $g $h [$status]'", 0);
+	for (i = 0; i < n; i++)
+		line[i] = i % 2 ? ' ' : 'x';
+	line[n - 1] = ']';
+	t0 = clock();
+	parse_bad(f, line, n);
+	assert_true(clock() - t0 < 5 * CLOCKS_PER_SEC);
+
+	/* a huge user agent in the upstream format is matched in time */
+	compile_ok(f, logformat_builtin("combined"), 0);
+	head = "1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" "
+	    "200 1 \"-\" \"";
+	memcpy(line, head, strlen(head));
+	memset(line + strlen(head), 'u', n - strlen(head) - 1);
+	line[n - 1] = '"';
+	t0 = clock();
+	assert_int_equal(logformat_parse(f->lf, line, n, f->a, &f->ev,
+	    &f->reason), 0);
+	line[n - 1] = 'x';
+	parse_bad(f, line, n);
+	assert_true(clock() - t0 < 5 * CLOCKS_PER_SEC);
+	free(line);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->a = arena_new()) == NULL)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	logformat_free(f->lf);
+	arena_free(f->a);
+	free(f);
+	return 0;
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_builtin_text),
+		T(test_combined),
+		T(test_upstream_single),
+		T(test_upstream_retry),
+		T(test_upstream_groups),
+		T(test_upstream_dashes_and_odd_lists),
+		T(test_request_lines),
+		T(test_braces_bare_words_and_strings),
+		T(test_unknown_and_private_variables),
+		T(test_every_family),
+		T(test_times),
+		T(test_escape_json),
+		T(test_compile_errors),
+		T(test_from_conf),
+		T(test_bad_lines),
+		T(test_no_catastrophic_backtracking),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
