@@ -502,14 +502,25 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 	bool token = kind == LF_K_TOKEN;
 	bool possessive;
 	const char *run, *escape;
+	char nx[8];
 
 	if (esc == LF_ESC_NONE) {
 		possessive = next == LF_NEXT_END ||
 		    (token && next >= 0 && lf_is_space(next));
-		if (token)
-			lf_buf_str(b, possessive ? "\\S*+" : "\\S*?");
-		else
-			lf_buf_str(b, possessive ? ".*+" : ".*?");
+		if (possessive || next < 0) {
+			if (token)
+				lf_buf_str(b, possessive ? "\\S*+" : "\\S*?");
+			else
+				lf_buf_str(b, possessive ? ".*+" : ".*?");
+			return;
+		}
+		/* lazy by runs: stop only where the next literal can begin */
+		snprintf(nx, sizeof(nx), "\\x%02x", (unsigned)next);
+		lf_buf_str(b, "(?:[^");
+		lf_buf_str(b, nx);
+		lf_buf_str(b, token ? "\\s]++|" : "]++|");
+		lf_buf_str(b, nx);
+		lf_buf_str(b, ")*?");
 		return;
 	}
 	/* default and json: '"', '\' and control bytes come escaped */
@@ -525,11 +536,27 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 		lf_buf_str(b, escape);
 		lf_buf_str(b, run);
 		lf_buf_str(b, "*+)*+");
-	} else {
+	} else if (next < 0) {
 		lf_buf_str(b, "(?:");
 		lf_buf_str(b, run);
 		lf_buf_str(b, "|");
 		lf_buf_str(b, escape);
+		lf_buf_str(b, ")*?");
+	} else {
+		/*
+		 * Lazy by runs, not bytes: a run never holds the byte the next
+		 * literal starts with, so every place the literal could begin
+		 * is still tried, with one backtracking frame per occurrence
+		 * of that byte instead of one per byte.
+		 */
+		snprintf(nx, sizeof(nx), "\\x%02x", (unsigned)next);
+		lf_buf_str(b, "(?:");
+		lf_buf_add(b, run, strlen(run) - 1);
+		lf_buf_str(b, nx);
+		lf_buf_str(b, "]++|");
+		lf_buf_str(b, escape);
+		lf_buf_str(b, "|");
+		lf_buf_str(b, nx);
 		lf_buf_str(b, ")*?");
 	}
 }

@@ -707,6 +707,16 @@ test_no_catastrophic_backtracking(void **state)
 	line[n - 1] = 'x';
 	parse_bad(f, line, n);
 	assert_true(clock() - t0 < 5 * CLOCKS_PER_SEC);
+
+	/* a long value in a lazily matched field (the user) still matches */
+	memcpy(line, "1.2.3.4 - ", 10);
+	memset(line + 10, 'u', n - 100);
+	head = " [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 "
+	    "\"-\" \"-\"";
+	memcpy(line + 10 + n - 100, head, strlen(head));
+	assert_int_equal(logformat_parse(f->lf, line, n - 90 + strlen(head),
+	    f->a, &f->ev, &f->reason), 0);
+	assert_int_equal(f->ev.status, 200);
 	free(line);
 }
 
