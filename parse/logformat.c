@@ -336,8 +336,8 @@ lf_split_arg(struct lf_items *it, const char *s, size_t n, size_t pos,
 		name_len = i - name;
 		if (brace) {
 			if (i == n || s[i] != '}') {
-				lf_err(err, errlen, "missing '}' in variable at "
-				    "offset %zu", pos + name - 2);
+				lf_err(err, errlen, "missing '}' in variable "
+				    "at offset %zu", pos + name - 2);
 				return -1;
 			}
 			i++;
@@ -631,16 +631,18 @@ lf_emit_var(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 			lf_buf_str(b, "(?:[0-9]+(?:\\.[0-9]+)?|-)(?:(?:, | : )"
 			    "(?:[0-9]+(?:\\.[0-9]+)?|-))*");
 		else {
-			lf_buf_str(b, "(?:[0-9]++(?:\\.[0-9]++)?+|-)(?:(?:, | : )"
-			    "(?:[0-9]++(?:\\.[0-9]++)?+|-))");
+			lf_buf_str(b, "(?:[0-9]++(?:\\.[0-9]++)?+|-)"
+			    "(?:(?:, | : )(?:[0-9]++(?:\\.[0-9]++)?+|-))");
 			lf_buf_str(b, rep);
 		}
 		break;
 	case LF_K_NUM_LIST:
 		if (num_bt)
-			lf_buf_str(b, "(?:[0-9]+|-)(?:(?:, | : )(?:[0-9]+|-))*");
+			lf_buf_str(b, "(?:[0-9]+|-)"
+			    "(?:(?:, | : )(?:[0-9]+|-))*");
 		else {
-			lf_buf_str(b, "(?:[0-9]++|-)(?:(?:, | : )(?:[0-9]++|-))");
+			lf_buf_str(b, "(?:[0-9]++|-)"
+			    "(?:(?:, | : )(?:[0-9]++|-))");
 			lf_buf_str(b, rep);
 		}
 		break;
@@ -846,7 +848,7 @@ logformat_compile(const char *text, int default_tz_min,
 			pcre2_jit_stack_assign(lf->mctx, NULL, lf->jit_stack);
 	}
 
-	/* resolve group numbers once; the first occurrence of a variable wins */
+	/* group numbers resolved once; a variable's first occurrence wins */
 	nvars = 0;
 	for (i = 0; i < it.n; i++) {
 		const struct lf_known *k;
@@ -1248,7 +1250,8 @@ lf_time_iso(const struct lf_val *v, int default_tz, int64_t *ms,
 		*tz_min = default_tz;
 	} else if (*z == 'Z' && v->n - i == 1) {
 		*tz_min = 0;
-	} else if ((*z == '+' || *z == '-') && (v->n - i == 6 || v->n - i == 5)) {
+	} else if ((*z == '+' || *z == '-') &&
+	    (v->n - i == 6 || v->n - i == 5)) {
 		int hh = lf_digits(z + 1, 2);
 		int mm = lf_digits(z + (v->n - i == 6 ? 4 : 3), 2);
 		if (mm > 59 || hh > 18)
@@ -1558,7 +1561,7 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 		*reason = "empty line";
 		return -1;
 	}
-	/* with escaping on, no sub-pattern matches a NUL: look only on failure */
+	/* with escaping on no sub-pattern matches NUL: look on failure only */
 	if (lf->esc == LF_ESC_NONE && memchr(line, '\0', len) != NULL) {
 		*reason = "NUL byte in line";
 		return -1;
@@ -1573,7 +1576,8 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 		switch (rc) {
 		case PCRE2_ERROR_NOMATCH:
 			*reason = memchr(line, '\0', len) != NULL ?
-			    "NUL byte in line" : "line does not match log_format";
+			    "NUL byte in line" :
+			    "line does not match log_format";
 			break;
 		case PCRE2_ERROR_MATCHLIMIT:
 		case PCRE2_ERROR_DEPTHLIMIT:
@@ -1611,10 +1615,10 @@ struct conf_tok {
 /* What a search through nginx.conf and its includes carries. */
 struct conf_search {
 	const char *name;	/* the log_format wanted */
-	char dir[PATH_MAX];	/* directory of the main file, for includes */
+	char dir[PATH_MAX];	/* the main file's directory, for includes */
 	struct lf_buf out;	/* the format text, once found */
 	bool found;
-	char missing[PATH_MAX];	/* first include that could not be read */
+	char missing[PATH_MAX];	/* first include that was not read */
 };
 
 /*

@@ -121,11 +121,13 @@ query_shape(const char *q, size_t len, struct arena *a)
 	while (start <= len && q != NULL) {
 		const char *seg = q + start;
 		const char *amp = memchr(seg, '&', len - start);
-		size_t seg_len = amp != NULL ? (size_t)(amp - seg) : len - start;
+		size_t seg_len = amp != NULL ? (size_t)(amp - seg) :
+		    len - start;
 
 		if (seg_len > 0) {
 			const char *eq = memchr(seg, '=', seg_len);
-			size_t key_len = eq != NULL ? (size_t)(eq - seg) : seg_len;
+			size_t key_len = eq != NULL ? (size_t)(eq - seg) :
+			    seg_len;
 
 			if (n == QS_KEYS_MAX) {
 				more = true;
