@@ -1,0 +1,399 @@
+/*
+ * test_store_join.c - error-log lines joined to requests: both arrival
+ * orders, retries, several errors per request, time zones, misses, and
+ * the rollups kept equal to the raw rows through cause changes.
+ */
+#include "test_store_fixture.h"
+
+/* Cause name of attempt seq of request id. */
+static const char *
+attempt_cause(struct fx *f, int64_t id, int seq)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT cause FROM attempt_view"
+	    " WHERE request_id = %lld AND seq = %d", (long long)id, seq);
+	return fx_text(f, sql);
+}
+
+/* Cause name of request id. */
+static const char *
+request_cause(struct fx *f, int64_t id)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT cause FROM request_view"
+	    " WHERE id = %lld", (long long)id);
+	return fx_text(f, sql);
+}
+
+/* Add the 502 request of the basic case. */
+static void
+add_502(struct fx *f)
+{
+	fx_event(f, T0 + 5000, 0, "10.1.2.3", "GET", "/v1/users", "id=7",
+	    502, 3, GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+}
+
+/* Add the refused-connect error of the basic case. */
+static void
+add_refused(struct fx *f)
+{
+	fx_error(f, T0 + 5000 - 500, "10.1.2.3", "GET", "/v1/users", "id=7",
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+}
+
+/* Common assertions of the basic case. */
+static void
+check_basic_joined(struct fx *f)
+{
+	assert_string_equal(request_cause(f, 1), "upstream_refused");
+	assert_string_equal(attempt_cause(f, 1, 0), "upstream_refused");
+	assert_int_equal(fx_int(f, "SELECT request_id FROM gateway_errors"), 1);
+	assert_int_equal(fx_int(f, "SELECT error_id FROM attempts"), 1);
+	fx_check_rollups(f);
+}
+
+/* Request batch first, error batch later (other source). */
+static void
+test_join_request_first(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	add_502(&f);
+	fx_write(&f, acc);
+	assert_string_equal(request_cause(&f, 1), "unknown");
+	fx_check_rollups(&f);
+	add_refused(&f);
+	fx_write(&f, errlog);
+	check_basic_joined(&f);
+	fx_free(&f);
+}
+
+/* Error batch first: the request finds its error when it arrives. */
+static void
+test_join_error_first(void **state)
+{
+	struct fx f;
+	struct store_totals t;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	add_refused(&f);
+	fx_write(&f, errlog);
+	assert_int_equal(fx_int(&f, "SELECT request_id FROM gateway_errors"),
+	    -1);
+	add_502(&f);
+	fx_write(&f, acc);
+	check_basic_joined(&f);
+	assert_int_equal(store_totals(f.s, &t, f.err, sizeof(f.err)), 0);
+	assert_int_equal(t.gateway_errors, 1);
+	assert_int_equal(t.joined_errors, 1);
+	fx_free(&f);
+}
+
+/* Both in one batch. */
+static void
+test_join_same_batch(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "mixed.log", "nginx_access");
+	add_refused(&f);
+	add_502(&f);
+	fx_write(&f, acc);
+	check_basic_joined(&f);
+	fx_free(&f);
+}
+
+/*
+ * "502, 200": the first attempt was refused, the retry answered. The
+ * attempt gets the cause, the request stays ok - both orders.
+ */
+static void
+test_join_retry_502_200(void **state)
+{
+	for (int order = 0; order < 2; order++) {
+		struct fx f;
+
+		fx_init(&f);
+		int64_t acc = fx_source(&f, "access.log", "nginx_access");
+		int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+		for (int step = 0; step < 2; step++) {
+			if (step == order) {
+				fx_event(&f, T0 + 5000, 0, "10.1.2.3", "GET",
+				    "/v1/users", NULL, 200, 40, GW_CAUSE_OK,
+				    "10.0.0.5:8080 502 1, 10.0.0.6:8080 200 0");
+				fx_write(&f, acc);
+			} else {
+				fx_error(&f, T0 + 4000, "10.1.2.3", "GET",
+				    "/v1/users", NULL, "10.0.0.5:8080",
+				    GW_CAUSE_UPSTREAM_REFUSED);
+				fx_write(&f, errlog);
+			}
+		}
+		assert_string_equal(attempt_cause(&f, 1, 0),
+		    "upstream_refused");
+		assert_string_equal(attempt_cause(&f, 1, 1), "ok");
+		assert_string_equal(request_cause(&f, 1), "ok");
+		assert_int_equal(fx_int(&f, "SELECT request_id FROM"
+		    " gateway_errors"), 1);
+		fx_check_rollups(&f);
+		fx_free(&f);
+	}
+}
+
+/*
+ * Two failed attempts, two errors: each error takes one attempt, in
+ * order; the request takes the cause of the last.
+ */
+static void
+test_join_two_errors_two_attempts(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	/* Same upstream twice (listed twice in the group), then another. */
+	fx_event(&f, T0 + 9000, 0, "10.1.2.3", "POST", "/v1/orders", NULL,
+	    504, 8000, GW_CAUSE_UNKNOWN,
+	    "10.0.0.5:8080 502 1, 10.0.0.5:8080 504 1");
+	fx_write(&f, acc);
+	fx_error(&f, T0 + 1000, "10.1.2.3", "POST", "/v1/orders", NULL,
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_RESET);
+	fx_error(&f, T0 + 9000, "10.1.2.3", "POST", "/v1/orders", NULL,
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+	fx_write(&f, errlog);
+	assert_string_equal(attempt_cause(&f, 1, 0), "upstream_reset");
+	assert_string_equal(attempt_cause(&f, 1, 1), "upstream_read_timeout");
+	assert_string_equal(request_cause(&f, 1), "upstream_read_timeout");
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors"
+	    " WHERE request_id = 1"), 2);
+	assert_string_equal(fx_text(&f, "SELECT group_concat(error_id) FROM"
+	    " (SELECT error_id FROM attempts ORDER BY seq)"), "1,2");
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/*
+ * The access log is in +0100; the error log writes local wall-clock time.
+ * The error at local 11:15:04.5 belongs to the request that ended at
+ * 10:15:05Z; one written as 10:15:04.5 (an hour off) does not.
+ */
+static void
+test_join_timezone(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	fx_event(&f, T0 + 5000, 60, "10.1.2.3", "GET", "/v1/users", NULL,
+	    502, 3, GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+	fx_write(&f, acc);
+	/* Written as UTC: an hour before the request's local end - no. */
+	fx_error(&f, T0 + 4500, "10.1.2.3", "GET", "/v1/users", NULL,
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_RESET);
+	fx_write(&f, errlog);
+	assert_string_equal(request_cause(&f, 1), "unknown");
+	/* Local time: yes. */
+	fx_error(&f, T0 + 3600000 + 4500, "10.1.2.3", "GET", "/v1/users",
+	    NULL, "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_write(&f, errlog);
+	assert_string_equal(request_cause(&f, 1), "upstream_refused");
+	assert_int_equal(fx_int(&f, "SELECT request_id FROM gateway_errors"
+	    " WHERE id = 2"), 1);
+	assert_int_equal(fx_int(&f, "SELECT request_id FROM gateway_errors"
+	    " WHERE id = 1"), -1);
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/* Errors that match nothing stay unjoined and are counted. */
+static void
+test_join_no_match_stays_unjoined(void **state)
+{
+	struct fx f;
+	struct store_totals t;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	add_502(&f);
+	fx_write(&f, acc);
+	/* Other client; other path; other query; too late; other upstream;
+	 * no client at all. */
+	fx_error(&f, T0 + 4500, "10.9.9.9", "GET", "/v1/users", "id=7",
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_error(&f, T0 + 4500, "10.1.2.3", "GET", "/v1/other", "id=7",
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_error(&f, T0 + 4500, "10.1.2.3", "GET", "/v1/users", NULL,
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_error(&f, T0 + 5000 + 2001, "10.1.2.3", "GET", "/v1/users", "id=7",
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_error(&f, T0 + 4500, "10.1.2.3", "GET", "/v1/users", "id=7",
+	    "10.0.0.7:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_error(&f, T0 + 4500, NULL, NULL, NULL, NULL, NULL,
+	    GW_CAUSE_RATE_LIMITED);
+	fx_write(&f, errlog);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors"
+	    " WHERE request_id IS NULL"), 6);
+	assert_string_equal(request_cause(&f, 1), "unknown");
+	assert_int_equal(store_totals(f.s, &t, f.err, sizeof(f.err)), 0);
+	assert_int_equal(t.gateway_errors, 6);
+	assert_int_equal(t.joined_errors, 0);
+	/* A later request, still no match: they stay. */
+	fx_event(&f, T0 + 60000, 0, "10.1.2.3", "GET", "/v1/users", "id=7",
+	    502, 3, GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+	fx_write(&f, acc);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors"
+	    " WHERE request_id IS NULL"), 6);
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/*
+ * Errors naming no upstream join the request itself: a rate-limited 503
+ * with no attempts takes rate_limited; a 200 near it is not preferred.
+ */
+static void
+test_join_no_upstream(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	fx_error(&f, T0 + 5000, "10.1.2.3", "GET", "/api", NULL, NULL,
+	    GW_CAUSE_RATE_LIMITED);
+	fx_write(&f, errlog);
+	fx_event(&f, T0 + 5000, 0, "10.1.2.3", "GET", "/api", NULL, 200, 1,
+	    GW_CAUSE_OK, "10.0.0.5:8080 200 0");
+	fx_event(&f, T0 + 5400, 0, "10.1.2.3", "GET", "/api", NULL, 503, 0,
+	    GW_CAUSE_UNKNOWN, NULL);
+	fx_write(&f, acc);
+	assert_string_equal(request_cause(&f, 1), "ok");
+	assert_string_equal(request_cause(&f, 2), "rate_limited");
+	assert_int_equal(fx_int(&f, "SELECT error_id FROM requests"
+	    " WHERE id = 2"), 1);
+	assert_int_equal(fx_int(&f, "SELECT request_id FROM gateway_errors"),
+	    2);
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/* upstream_truncated turns a 200 whose only attempt looked fine. */
+static void
+test_join_truncated(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	fx_event(&f, T0 + 5000, 0, "10.1.2.3", "GET", "/big", NULL, 200, 900,
+	    GW_CAUSE_OK, "10.0.0.5:8080 200 0");
+	fx_write(&f, acc);
+	fx_error(&f, T0 + 4900, "10.1.2.3", "GET", "/big", NULL,
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_TRUNCATED);
+	fx_write(&f, errlog);
+	assert_string_equal(request_cause(&f, 1), "upstream_truncated");
+	assert_string_equal(attempt_cause(&f, 1, 0), "upstream_truncated");
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/* Two requests could take the error: the nearer in time wins. */
+static void
+test_join_nearest(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	fx_event(&f, T0 + 3000, 0, "10.1.2.3", "GET", "/x", NULL, 502, 1,
+	    GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+	fx_event(&f, T0 + 4000, 0, "10.1.2.3", "GET", "/x", NULL, 502, 1,
+	    GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+	fx_write(&f, acc);
+	fx_error(&f, T0 + 4000, "10.1.2.3", "GET", "/x", NULL,
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_RESET);
+	fx_error(&f, T0 + 3000, "10.1.2.3", "GET", "/x", NULL,
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_write(&f, errlog);
+	assert_string_equal(request_cause(&f, 1), "upstream_refused");
+	assert_string_equal(request_cause(&f, 2), "upstream_reset");
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/*
+ * Many requests and errors in mixed batches: rollups stay equal to the
+ * raw rows, and every error found its request.
+ */
+static void
+test_join_rollups_many(void **state)
+{
+	struct fx f;
+	struct store_totals t;
+	char client[32];
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	for (int b = 0; b < 6; b++) {
+		for (int i = 0; i < 50; i++) {
+			int n = b * 50 + i;
+
+			/* Error n explains request n - 50. */
+			snprintf(client, sizeof(client), "10.2.0.%d",
+			    (b % 2 ? n - 50 : n) % 20);
+			if (b % 2 == 0)
+				fx_event(&f, T0 + n * 1000, 0, client, "GET",
+				    "/m", NULL, n % 3 ? 502 : 200, 10,
+				    n % 3 ? GW_CAUSE_UNKNOWN : GW_CAUSE_OK,
+				    n % 3 ? "10.0.0.1:80 502 1" :
+				    "10.0.0.1:80 502 1, 10.0.0.2:80 200 0");
+			else
+				fx_error(&f, T0 + (n - 50) * 1000, client, "GET",
+				    "/m", NULL, "10.0.0.1:80",
+				    (n % 2) ? GW_CAUSE_UPSTREAM_RESET :
+				    GW_CAUSE_UPSTREAM_REFUSED);
+		}
+		fx_write(&f, b % 2 == 0 ? acc : errlog);
+		fx_check_rollups(&f);
+	}
+	assert_int_equal(store_totals(f.s, &t, f.err, sizeof(f.err)), 0);
+	assert_int_equal(t.gateway_errors, 150);
+	assert_int_equal(t.joined_errors, 150);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"
+	    " WHERE cause = 1"), 0);
+	fx_free(&f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_join_request_first),
+		cmocka_unit_test(test_join_error_first),
+		cmocka_unit_test(test_join_same_batch),
+		cmocka_unit_test(test_join_retry_502_200),
+		cmocka_unit_test(test_join_two_errors_two_attempts),
+		cmocka_unit_test(test_join_timezone),
+		cmocka_unit_test(test_join_no_match_stays_unjoined),
+		cmocka_unit_test(test_join_no_upstream),
+		cmocka_unit_test(test_join_truncated),
+		cmocka_unit_test(test_join_nearest),
+		cmocka_unit_test(test_join_rollups_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
