@@ -62,9 +62,16 @@ access_cause_infer_logged(struct gw_event *ev, unsigned logged)
 
 	if (s == 499)
 		ev->cause = GW_CAUSE_CLIENT_CLOSED;
-	else if (s == 9)
+	else if (s == 9) {
+		/*
+		 * nginx relayed a non-HTTP answer as HTTP/0.9 and logs the
+		 * attempt as "200": the final attempt is the one that failed.
+		 */
 		ev->cause = GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
-	else if (s >= 500 && s <= 599) {
+		if (ev->n_attempts > 0)
+			ev->attempts[ev->n_attempts - 1].cause =
+			    GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
+	} else if (s >= 500 && s <= 599) {
 		ev->cause = GW_CAUSE_UNKNOWN;
 		if (ev->n_attempts > 0 &&
 		    ev->attempts[ev->n_attempts - 1].cause != GW_CAUSE_OK)

@@ -199,6 +199,23 @@ test_retry_success_keeps_attempt_causes(void **state)
 	assert_int_equal(ev.cause, GW_CAUSE_OK);
 }
 
+/* nginx 1.22 relays a non-HTTP answer: request 009, attempt logged "200". */
+static void
+test_relayed_garbage_blames_last_attempt(void **state)
+{
+	struct gw_attempt at[2];
+	struct gw_event ev;
+
+	(void)state;
+	at[0] = att("10.0.0.1:80", 502, 0, -1);
+	at[1] = att("10.0.0.2:80", 200, 0, 0);
+	ev = ev_with(9, at, 2);
+	access_cause_infer(&ev);
+	assert_int_equal(ev.cause, GW_CAUSE_UPSTREAM_INVALID_RESPONSE);
+	assert_int_equal(at[1].cause, GW_CAUSE_UPSTREAM_INVALID_RESPONSE);
+	assert_int_equal(at[0].cause, GW_CAUSE_UNKNOWN);
+}
+
 int
 main(void)
 {
@@ -208,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_unlogged_variables_prove_nothing),
 		cmocka_unit_test(test_request_rules),
 		cmocka_unit_test(test_retry_success_keeps_attempt_causes),
+		cmocka_unit_test(test_relayed_garbage_blames_last_attempt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
