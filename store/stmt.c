@@ -30,6 +30,20 @@
 	" r.id, r.ts_ms, r.source_id, r.upstream_id, r.status, r.cause," \
 	" r.request_ms, r.bytes, r.n_attempts "
 
+/* Multi-row VALUES lists: STORE_INSERT_ROWS tuples of anonymous '?'. */
+#define ROWS8(t) t "," t "," t "," t "," t "," t "," t "," t
+_Static_assert(STORE_INSERT_ROWS == 8, "ROWS8 writes 8 tuples");
+#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
+#define REQUEST_INSERT_INTO \
+	"INSERT INTO requests (source_id, line_no, ts_ms, tz_min," \
+	" local_end_ms, client_id, method_id, host_id, path_id, query," \
+	" shape_id, protocol, status, bytes, request_ms, request_id," \
+	" upstream_id, n_attempts, cause) VALUES "
+#define ATTEMPT_INSERT_INTO \
+	"INSERT INTO attempts (request_id, seq, grp, upstream_id, status," \
+	" connect_ms, header_ms, response_ms, cause) VALUES "
+
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
@@ -56,16 +70,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ON CONFLICT (key) DO UPDATE SET"
 	    " value = max(value, excluded.value)",
 
-	[STMT_REQUEST_INSERT] =
-	    "INSERT INTO requests (source_id, line_no, ts_ms, tz_min,"
-	    " local_end_ms, client_id, method_id, host_id, path_id, query,"
-	    " shape_id, protocol, status, bytes, request_ms, request_id,"
-	    " upstream_id, n_attempts, cause) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-	[STMT_ATTEMPT_INSERT] =
-	    "INSERT INTO attempts (request_id, seq, grp, upstream_id, status,"
-	    " connect_ms, header_ms, response_ms, cause) VALUES (?1, ?2, ?3,"
-	    " ?4, ?5, ?6, ?7, ?8, ?9)",
+	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE,
+	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS8(REQUEST_TUPLE),
+	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
+	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS8(ATTEMPT_TUPLE),
 	[STMT_ERROR_INSERT] =
 	    "INSERT INTO gateway_errors (source_id, line_no, local_ms, level,"
 	    " conn, cause, message, client_id, server, method_id, path_id,"

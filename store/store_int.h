@@ -34,7 +34,9 @@ enum store_stmt_id {
 	STMT_META_GET,
 	STMT_META_SET,
 	STMT_REQUEST_INSERT,
+	STMT_REQUEST_INSERT_N,
 	STMT_ATTEMPT_INSERT,
+	STMT_ATTEMPT_INSERT_N,
 	STMT_ERROR_INSERT,
 	STMT_REJECT_INSERT,
 	STMT_ROLLUP_UPSERT,
@@ -52,6 +54,11 @@ enum store_stmt_id {
 	STMT_JOIN_ERROR_SET,
 	STMT_COUNT
 };
+
+/* Rows per multi-row INSERT of requests and attempts (see write.c). */
+#define STORE_INSERT_ROWS 8
+#define STORE_REQUEST_COLUMNS 19
+#define STORE_ATTEMPT_COLUMNS 9
 
 /* The lookup tables of interned strings. */
 enum store_intern_id {

@@ -6,8 +6,9 @@
  * failing at commit):
  *   1. the source position - also proves the source exists;
  *   2. rejects, gateway errors, then requests with their attempts, each
- *      through one reused prepared statement, strings through the intern
- *      caches, rollup deltas summed in memory;
+ *      through reused prepared statements (requests and attempts several
+ *      rows per INSERT), strings through the intern caches, rollup deltas
+ *      summed in memory;
  *   3. the join of error-log lines to requests (join.c);
  *   4. the rollup upserts (rollup.c);
  *   5. COMMIT.
@@ -175,41 +176,171 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 	return 0;
 }
 
-/* Insert the attempts of request id; fills the id of its last upstream. */
-static int
-write_attempts(struct store *s, const struct gw_event *ev, int64_t id,
-    int64_t minute, int64_t source_id, char *err, size_t errlen)
-{
-	for (int i = 0; i < ev->n_attempts; i++) {
-		const struct gw_attempt *a = &ev->attempts[i];
-		struct rollup_key k;
-		int64_t up;
-		sqlite3_stmt *st;
+/*
+ * Requests and attempts go in STORE_INSERT_ROWS at a time through one
+ * multi-row INSERT (a lone row through the single-row one): per-statement
+ * overhead is then paid once per group. Rowids of one INSERT are
+ * consecutive (max + 1 each, under our write lock), which gives every
+ * staged request its id for its attempts.
+ */
+struct write_req {
+	const struct gw_event *ev;
+	int64_t client, method, host, path, shape, up, local_end;
+};
+struct write_att {
+	const struct gw_attempt *a;
+	int64_t request_id, up;
+	int seq;
+};
+struct write_stage {
+	struct write_req req[STORE_INSERT_ROWS];
+	struct write_att att[STORE_INSERT_ROWS];
+	int n_req, n_att;
+	int64_t source_id;
+};
 
-		if (intern_id(s, INTERN_UPSTREAM, a->addr != NULL ? a->addr :
-		    "-", &up, err, errlen) != 0)
+/* Bind the columns of attempt w at parameter base + 1... */
+static void
+write_bind_attempt(sqlite3_stmt *st, int base, const struct write_att *w)
+{
+	const struct gw_attempt *a = w->a;
+
+	sqlite3_bind_int64(st, base + 1, w->request_id);
+	sqlite3_bind_int(st, base + 2, w->seq);
+	sqlite3_bind_int(st, base + 3, a->group);
+	sqlite3_bind_int64(st, base + 4, w->up);
+	write_bind_opt(st, base + 5, a->status);
+	write_bind_opt(st, base + 6, a->connect_ms);
+	write_bind_opt(st, base + 7, a->header_ms);
+	write_bind_opt(st, base + 8, a->response_ms);
+	sqlite3_bind_int(st, base + 9, (int)a->cause);
+}
+
+/* Insert the staged attempts. */
+static int
+write_flush_attempts(struct store *s, struct write_stage *g, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	int n = g->n_att;
+
+	if (n == 0)
+		return 0;
+	g->n_att = 0;
+	if (n == STORE_INSERT_ROWS) {
+		if ((st = store_stmt(s, STMT_ATTEMPT_INSERT_N, err, errlen)) ==
+		    NULL)
 			return -1;
+		for (int i = 0; i < n; i++)
+			write_bind_attempt(st, i * STORE_ATTEMPT_COLUMNS,
+			    &g->att[i]);
+		return store_stmt_run(s, st, err, errlen);
+	}
+	for (int i = 0; i < n; i++) {
 		if ((st = store_stmt(s, STMT_ATTEMPT_INSERT, err, errlen)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int(st, 2, i);
-		sqlite3_bind_int(st, 3, a->group);
-		sqlite3_bind_int64(st, 4, up);
-		write_bind_opt(st, 5, a->status);
-		write_bind_opt(st, 6, a->connect_ms);
-		write_bind_opt(st, 7, a->header_ms);
-		write_bind_opt(st, 8, a->response_ms);
-		sqlite3_bind_int(st, 9, (int)a->cause);
+		write_bind_attempt(st, 0, &g->att[i]);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
-		k.minute = minute;
-		k.source_id = source_id;
-		k.upstream_id = up;
+	}
+	return 0;
+}
+
+/* Stage the attempts of request id, counting them in the rollups. */
+static int
+write_stage_attempts(struct store *s, struct write_stage *g,
+    const struct gw_event *ev, int64_t id, char *err, size_t errlen)
+{
+	struct rollup_key k = {.minute = rollup_minute_of(ev->ts_ms),
+	    .source_id = g->source_id};
+
+	for (int i = 0; i < ev->n_attempts; i++) {
+		const struct gw_attempt *a = &ev->attempts[i];
+		struct write_att *w;
+
+		if (g->n_att == STORE_INSERT_ROWS &&
+		    write_flush_attempts(s, g, err, errlen) != 0)
+			return -1;
+		w = &g->att[g->n_att++];
+		w->a = a;
+		w->request_id = id;
+		w->seq = i;
+		if (intern_id(s, INTERN_UPSTREAM, a->addr != NULL ? a->addr :
+		    "-", &w->up, err, errlen) != 0)
+			return -1;
+		k.upstream_id = w->up;
 		k.status = a->status >= 0 ? a->status : -1;
 		k.cause = (int)a->cause;
 		if (rollup_add(&s->rollup_att, &k, 1, -1, -1) != 0)
 			return store_fail(err, errlen, "out of memory");
 	}
+	return 0;
+}
+
+/* Bind the columns of request w at parameter base + 1... */
+static void
+write_bind_request(sqlite3_stmt *st, int base, int64_t source_id,
+    const struct write_req *w)
+{
+	const struct gw_event *ev = w->ev;
+
+	sqlite3_bind_int64(st, base + 1, source_id);
+	sqlite3_bind_int64(st, base + 2, (int64_t)ev->line_no);
+	sqlite3_bind_int64(st, base + 3, ev->ts_ms);
+	sqlite3_bind_int(st, base + 4, ev->tz_min);
+	sqlite3_bind_int64(st, base + 5, w->local_end);
+	write_bind_id(st, base + 6, w->client);
+	write_bind_id(st, base + 7, w->method);
+	write_bind_id(st, base + 8, w->host);
+	write_bind_id(st, base + 9, w->path);
+	write_bind_text(st, base + 10, ev->query);
+	write_bind_id(st, base + 11, w->shape);
+	write_bind_text(st, base + 12, ev->protocol);
+	sqlite3_bind_int(st, base + 13, ev->status);
+	write_bind_opt(st, base + 14, ev->bytes);
+	write_bind_opt(st, base + 15, ev->request_ms);
+	write_bind_text(st, base + 16, ev->request_id);
+	sqlite3_bind_int64(st, base + 17, w->up);
+	sqlite3_bind_int(st, base + 18, ev->n_attempts);
+	sqlite3_bind_int(st, base + 19, (int)ev->cause);
+}
+
+/* Insert the staged requests, then stage their attempts. */
+static int
+write_flush_requests(struct store *s, struct write_stage *g, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	int n = g->n_req;
+	int64_t last;
+
+	if (n == 0)
+		return 0;
+	g->n_req = 0;
+	if (n == STORE_INSERT_ROWS) {
+		if ((st = store_stmt(s, STMT_REQUEST_INSERT_N, err, errlen)) ==
+		    NULL)
+			return -1;
+		for (int i = 0; i < n; i++)
+			write_bind_request(st, i * STORE_REQUEST_COLUMNS,
+			    g->source_id, &g->req[i]);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+	} else {
+		for (int i = 0; i < n; i++) {
+			st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen);
+			if (st == NULL)
+				return -1;
+			write_bind_request(st, 0, g->source_id, &g->req[i]);
+			if (store_stmt_run(s, st, err, errlen) != 0)
+				return -1;
+		}
+	}
+	last = sqlite3_last_insert_rowid(s->db);
+	for (int i = 0; i < n; i++)
+		if (write_stage_attempts(s, g, g->req[i].ev, last - (n - 1) + i,
+		    err, errlen) != 0)
+			return -1;
 	return 0;
 }
 
@@ -222,7 +353,7 @@ write_final_upstream(struct store *s, const struct gw_event *ev,
 
 	if (ev->n_attempts > 0 && ev->attempts[ev->n_attempts - 1].addr != NULL)
 		addr = ev->attempts[ev->n_attempts - 1].addr;
-	else if (ev->n_attempts == 0 && s->dash_upstream != 0) {
+	else if (s->dash_upstream != 0) {
 		*up = s->dash_upstream;
 		return 0;
 	}
@@ -233,70 +364,66 @@ write_final_upstream(struct store *s, const struct gw_event *ev,
 	return 0;
 }
 
-/* Insert one request and its attempts; queue it for the join if needed. */
+/* Stage one request: intern its strings, count it, queue it for the join. */
 static int
-write_event(struct store *s, const struct gw_batch *b,
+write_stage_event(struct store *s, struct write_stage *g,
     const struct gw_event *ev, char *err, size_t errlen)
 {
-	int64_t client, method, host, path, shape, up, id;
-	int64_t local_end = ev->ts_ms + (int64_t)ev->tz_min * 60000;
+	struct write_req *w;
 	struct rollup_key k;
-	sqlite3_stmt *st;
 
-	if (intern_id(s, INTERN_CLIENT, ev->client, &client, err, errlen) ||
-	    intern_id(s, INTERN_METHOD, ev->method, &method, err, errlen) ||
-	    intern_id(s, INTERN_HOST, ev->host, &host, err, errlen) ||
-	    intern_id(s, INTERN_PATH, ev->path, &path, err, errlen) ||
-	    intern_id(s, INTERN_SHAPE, ev->shape, &shape, err, errlen) ||
-	    write_final_upstream(s, ev, &up, err, errlen))
+	if (g->n_req == STORE_INSERT_ROWS &&
+	    write_flush_requests(s, g, err, errlen) != 0)
 		return -1;
-	if ((st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen)) == NULL)
+	w = &g->req[g->n_req++];
+	w->ev = ev;
+	w->local_end = ev->ts_ms + (int64_t)ev->tz_min * 60000;
+	if (intern_id(s, INTERN_CLIENT, ev->client, &w->client, err, errlen) ||
+	    intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
+	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
+	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen) ||
+	    intern_id(s, INTERN_SHAPE, ev->shape, &w->shape, err, errlen) ||
+	    write_final_upstream(s, ev, &w->up, err, errlen))
 		return -1;
-	sqlite3_bind_int64(st, 1, b->source_id);
-	sqlite3_bind_int64(st, 2, (int64_t)ev->line_no);
-	sqlite3_bind_int64(st, 3, ev->ts_ms);
-	sqlite3_bind_int(st, 4, ev->tz_min);
-	sqlite3_bind_int64(st, 5, local_end);
-	write_bind_id(st, 6, client);
-	write_bind_id(st, 7, method);
-	write_bind_id(st, 8, host);
-	write_bind_id(st, 9, path);
-	write_bind_text(st, 10, ev->query);
-	write_bind_id(st, 11, shape);
-	write_bind_text(st, 12, ev->protocol);
-	sqlite3_bind_int(st, 13, ev->status);
-	write_bind_opt(st, 14, ev->bytes);
-	write_bind_opt(st, 15, ev->request_ms);
-	write_bind_text(st, 16, ev->request_id);
-	sqlite3_bind_int64(st, 17, up);
-	sqlite3_bind_int(st, 18, ev->n_attempts);
-	sqlite3_bind_int(st, 19, (int)ev->cause);
-	if (store_stmt_run(s, st, err, errlen) != 0)
-		return -1;
-	id = sqlite3_last_insert_rowid(s->db);
 
 	k.minute = rollup_minute_of(ev->ts_ms);
-	k.source_id = b->source_id;
-	k.upstream_id = up;
+	k.source_id = g->source_id;
+	k.upstream_id = w->up;
 	k.status = ev->status;
 	k.cause = (int)ev->cause;
 	if (rollup_add(&s->rollup_req, &k, 1, ev->request_ms, ev->bytes) != 0)
 		return store_fail(err, errlen, "out of memory");
-	if (write_attempts(s, ev, id, k.minute, b->source_id, err, errlen) != 0)
-		return -1;
 	if (ev->request_ms > s->max_request_ms)
 		s->max_request_ms = ev->request_ms;
 
-	if (client != 0 && join_filter_has(s, client)) {
+	if (w->client != 0 && join_filter_has(s, w->client)) {
 		struct join_probe p = {
-			.client_id = client, .path_id = path, .method_id = method,
-			.local_end_ms = local_end,
+			.client_id = w->client, .path_id = w->path,
+			.method_id = w->method, .local_end_ms = w->local_end,
 			.request_ms = ev->request_ms > 0 ? ev->request_ms : 0,
 			.query = ev->query,
 		};
 		if (join_probe_add(s, &p) != 0)
 			return store_fail(err, errlen, "out of memory");
 	}
+	return 0;
+}
+
+/* Insert every request of b with its attempts. */
+static int
+write_events(struct store *s, const struct gw_batch *b, char *err,
+    size_t errlen)
+{
+	struct write_stage g;
+
+	g.n_req = g.n_att = 0;
+	g.source_id = b->source_id;
+	for (size_t i = 0; i < b->n_events; i++)
+		if (write_stage_event(s, &g, &b->events[i], err, errlen) != 0)
+			return -1;
+	if (write_flush_requests(s, &g, err, errlen) != 0 ||
+	    write_flush_attempts(s, &g, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -319,9 +446,8 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	    write_errors(s, b, err, errlen) != 0)
 		goto fail;
 	max_before = s->max_request_ms;
-	for (size_t i = 0; i < b->n_events; i++)
-		if (write_event(s, b, &b->events[i], err, errlen) != 0)
-			goto fail;
+	if (write_events(s, b, err, errlen) != 0)
+		goto fail;
 	if (s->max_request_ms > max_before &&
 	    write_meta_max_request(s, true, err, errlen) != 0)
 		goto fail;
