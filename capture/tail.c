@@ -640,7 +640,8 @@ tail_keep_carry(struct tail_file *f, const char *p, size_t n, uint64_t off)
 		f->carry = c;
 		f->carry_cap = cap;
 	}
-	memcpy(f->carry, p, n);
+	if (n > 0)
+		memcpy(f->carry, p, n);
 	f->carry_len = n;
 	f->carry_off = off;
 	return 0;
