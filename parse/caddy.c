@@ -1,0 +1,540 @@
+/*
+ * caddy.c - Caddy's JSON logs: the access log and the reverse proxy's
+ * runtime log.
+ *
+ * Caddy writes one JSON object per line, {"level":..,"ts":..,"logger":..,
+ * "msg":..,...}, "ts" in epoch seconds (or an ISO 8601 string when so
+ * configured). Three kinds of line matter:
+ *
+ *   - logger "http.log.access..." ("handled request"): a request with
+ *     status, duration, size and request{remote_ip, remote_port, method,
+ *     host, uri, proto}. It names no upstream.
+ *   - logger "http.handlers.reverse_proxy", msg "upstream roundtrip" (debug
+ *     level): one per attempt, with "upstream", "duration", the request as
+ *     sent, and either "status" (it answered) or "error" (it did not). A
+ *     failed one becomes a struct gw_gateway_error with its upstream and the
+ *     cause its error text states, which the store joins to the request by
+ *     client, method, path, query and time: Caddy logs epoch times, so
+ *     local_ms is UTC and the request's tz_min is 0.
+ *   - logger "http.log.error..." with msg "no upstreams available": a
+ *     gateway error naming no upstream (no_live_upstream).
+ * Any other Caddy line is a notice.
+ *
+ * When both kinds come in one stream (Caddy's default: everything to one
+ * writer), the roundtrip lines of a request always precede its access line,
+ * so they are also kept in a small ring keyed by client address and port,
+ * method and URI, and the access line takes them as its attempts, in order:
+ * upstream, status, duration, cause. Then even requests that succeeded
+ * carry their upstream. The ring is per input and bounded; a roundtrip
+ * whose access line never comes is simply overwritten.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "jsonlog.h"
+#include "logscan.h"
+
+#define CADDY_PENDING	256	/* roundtrips remembered per input */
+#define CADDY_KEY_MAX	512	/* bytes of the key kept for comparison */
+#define CADDY_ADDR_MAX	128	/* bytes of an upstream address kept */
+#define CADDY_PENDING_MS 600000	/* a roundtrip older than this is stale */
+
+/* One attempt seen in the runtime log, waiting for its access line. */
+struct caddy_pending {
+	bool used;
+	uint64_t hash;
+	size_t key_len;
+	char key[CADDY_KEY_MAX];
+	char addr[CADDY_ADDR_MAX];
+	int status;		/* -1 when it failed without an answer */
+	int duration_ms;
+	int64_t ts_ms;
+	enum gw_cause cause;
+};
+
+/* Per-input state. */
+struct caddy_state {
+	struct json_tokener *tok;
+	struct caddy_pending ring[CADDY_PENDING];
+	size_t next;		/* ring slot written next */
+	size_t n_used;
+};
+
+/* The Caddy error text of a failed roundtrip to a cause (causes.md). */
+static enum gw_cause
+caddy_error_cause(struct logspan e)
+{
+	if (logspan_has(e, "connection refused"))
+		return GW_CAUSE_UPSTREAM_REFUSED;
+	if (logspan_has(e, "timeout awaiting response headers"))
+		return GW_CAUSE_UPSTREAM_READ_TIMEOUT;
+	if (logspan_has(e, "i/o timeout"))
+		return e.n >= 5 && memcmp(e.p, "dial ", 5) == 0 ?
+		    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT :
+		    GW_CAUSE_UPSTREAM_READ_TIMEOUT;
+	if (logspan_has(e, "no route to host") ||
+	    logspan_has(e, "network is unreachable") ||
+	    logspan_has(e, "host is down"))
+		return GW_CAUSE_UPSTREAM_UNREACHABLE;
+	if (logspan_has(e, "no such host") ||
+	    logspan_has(e, "server misbehaving"))
+		return GW_CAUSE_DNS_FAILURE;
+	if (logspan_has(e, "tls: ") || logspan_has(e, "x509: "))
+		return GW_CAUSE_TLS_FAILURE;
+	if (logspan_has(e, "connection reset by peer"))
+		return GW_CAUSE_UPSTREAM_RESET;
+	if (logspan_has(e, "malformed HTTP"))
+		return GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
+	if (logspan_has(e, "response headers too big") ||
+	    logspan_has(e, "response headers exceeded"))
+		return GW_CAUSE_UPSTREAM_HEADER_TOO_BIG;
+	if (logspan_eq(e, "EOF") || logspan_eq(e, "unexpected EOF") ||
+	    (e.n >= 5 && memcmp(e.p + e.n - 5, ": EOF", 5) == 0))
+		return GW_CAUSE_UPSTREAM_CLOSED_EARLY;
+	if (logspan_has(e, "no upstreams available"))
+		return GW_CAUSE_NO_LIVE_UPSTREAM;
+	if (logspan_has(e, "context canceled"))
+		return GW_CAUSE_CLIENT_CLOSED;
+	return GW_CAUSE_UNKNOWN;
+}
+
+/* FNV-1a over the bytes of a key. */
+static uint64_t
+caddy_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The request fields of a line, as spans. */
+struct caddy_request {
+	struct logspan ip, port, method, host, uri, proto;
+};
+
+/* Read the "request" member; false when there is none. */
+static bool
+caddy_request(struct json_object *o, struct caddy_request *r)
+{
+	struct json_object *req = jsonlog_get(o, "request");
+
+	memset(r, 0, sizeof(*r));
+	if (req == NULL || !json_object_is_type(req, json_type_object))
+		return false;
+	/* client_ip (Caddy >= 2.7, after trusted proxies) over remote_ip */
+	if (!jsonlog_str(req, "client_ip", &r->ip) || r->ip.n == 0)
+		jsonlog_str(req, "remote_ip", &r->ip);
+	jsonlog_str(req, "remote_port", &r->port);
+	jsonlog_str(req, "method", &r->method);
+	jsonlog_str(req, "host", &r->host);
+	jsonlog_str(req, "uri", &r->uri);
+	jsonlog_str(req, "proto", &r->proto);
+	return true;
+}
+
+/* Build the pending-ring key of r into buf; its length (capped). */
+static size_t
+caddy_key(const struct caddy_request *r, char *buf)
+{
+	const struct logspan *parts[] = { &r->ip, &r->port, &r->method,
+	    &r->uri };
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		size_t k = parts[i]->n;
+
+		if (n + k + 1 > CADDY_KEY_MAX)
+			k = CADDY_KEY_MAX - n - 1;
+		memcpy(buf + n, parts[i]->p, k);
+		n += k;
+		buf[n++] = '\n';
+		if (n >= CADDY_KEY_MAX - 1)
+			break;
+	}
+	return n;
+}
+
+/* "ts": epoch seconds (number) or an ISO 8601 string, to UTC ms. */
+static bool
+caddy_ts(struct json_object *o, int64_t *ms)
+{
+	struct json_object *v = jsonlog_get(o, "ts");
+	struct logspan s;
+	int tz;
+	bool has_tz;
+
+	if (v == NULL)
+		return false;
+	if (json_object_is_type(v, json_type_double) ||
+	    json_object_is_type(v, json_type_int)) {
+		double d = json_object_get_double(v);
+
+		if (d < 0 || d > 1e11)
+			return false;
+		*ms = (int64_t)(d * 1000.0 + 0.5);
+		return true;
+	}
+	if (!jsonlog_str(o, "ts", &s))
+		return false;
+	return logtime_iso(s, ms, &tz, &has_tz);
+}
+
+/*
+ * A duration: seconds as a number (Caddy's default encoder) or a Go
+ * duration string ("1.5ms", "2s"). -1 when absent or unreadable.
+ */
+static int
+caddy_duration_ms(struct json_object *o, const char *key)
+{
+	struct json_object *v = jsonlog_get(o, key);
+	struct logspan s;
+	double x = 0, unit = 1000.0;
+	char buf[64], *end;
+
+	if (v == NULL)
+		return -1;
+	if (json_object_is_type(v, json_type_double) ||
+	    json_object_is_type(v, json_type_int)) {
+		x = json_object_get_double(v);
+		return x >= 0 && x < 1e7 ? (int)(x * 1000.0 + 0.5) : -1;
+	}
+	if (!jsonlog_str(o, key, &s) || s.n == 0 || s.n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s.p, s.n);
+	buf[s.n] = '\0';
+	x = strtod(buf, &end);
+	if (strcmp(end, "ns") == 0)
+		unit = 1e-6;
+	else if (strcmp(end, "us") == 0 || strcmp(end, "\xc2\xb5s") == 0)
+		unit = 1e-3;
+	else if (strcmp(end, "ms") == 0)
+		unit = 1.0;
+	else if (strcmp(end, "s") == 0)
+		unit = 1000.0;
+	else if (strcmp(end, "m") == 0)
+		unit = 60000.0;
+	else
+		return -1;
+	x *= unit;
+	return x >= 0 && x < 1e10 ? (int)(x + 0.5) : -1;
+}
+
+/* Remember a roundtrip for the access line of its request. */
+static void
+caddy_remember(struct caddy_state *st, const struct caddy_request *r,
+    struct logspan upstream, int status, int duration_ms, int64_t ts_ms,
+    enum gw_cause cause)
+{
+	struct caddy_pending *p = &st->ring[st->next];
+
+	if (!p->used)
+		st->n_used++;
+	p->used = true;
+	p->key_len = caddy_key(r, p->key);
+	p->hash = caddy_hash(p->key, p->key_len);
+	if (upstream.n >= sizeof(p->addr))
+		upstream.n = sizeof(p->addr) - 1;
+	memcpy(p->addr, upstream.p, upstream.n);
+	p->addr[upstream.n] = '\0';
+	p->status = status;
+	p->duration_ms = duration_ms;
+	p->ts_ms = ts_ms;
+	p->cause = cause;
+	st->next = (st->next + 1) % CADDY_PENDING;
+}
+
+/*
+ * Give ev the remembered roundtrips of its request, oldest first, and
+ * forget them. Returns 0, or -1 when out of memory.
+ */
+static int
+caddy_attach(struct caddy_state *st, struct gw_event *ev,
+    const struct caddy_request *r, struct arena *a)
+{
+	char key[CADDY_KEY_MAX];
+	size_t key_len, idx[GW_ATTEMPTS_MAX];
+	uint64_t h;
+	int n = 0;
+	struct gw_attempt *at;
+
+	if (st->n_used == 0)
+		return 0;
+	key_len = caddy_key(r, key);
+	h = caddy_hash(key, key_len);
+	for (size_t k = 0; k < CADDY_PENDING && n < GW_ATTEMPTS_MAX; k++) {
+		size_t i = (st->next + k) % CADDY_PENDING;	/* oldest first */
+		struct caddy_pending *p = &st->ring[i];
+
+		if (!p->used)
+			continue;
+		if (ev->ts_ms - p->ts_ms > CADDY_PENDING_MS) {
+			p->used = false;
+			st->n_used--;
+			continue;
+		}
+		if (p->hash == h && p->key_len == key_len &&
+		    memcmp(p->key, key, key_len) == 0 &&
+		    p->ts_ms <= ev->ts_ms + 1000)
+			idx[n++] = i;
+	}
+	if (n == 0)
+		return 0;
+	if ((at = logev_attempts(a, n)) == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct caddy_pending *p = &st->ring[idx[i]];
+
+		if ((at[i].addr = arena_strndup(a, p->addr,
+		    strlen(p->addr))) == NULL)
+			return -1;
+		at[i].status = p->status;
+		at[i].response_ms = p->duration_ms;
+		at[i].cause = p->cause;
+		p->used = false;
+		st->n_used--;
+	}
+	ev->attempts = at;
+	ev->n_attempts = n;
+	return 0;
+}
+
+/* The request's cause from its status and attempts. */
+static enum gw_cause
+caddy_request_cause(const struct gw_event *ev)
+{
+	const struct gw_attempt *last;
+
+	if (ev->status == 499)
+		return GW_CAUSE_CLIENT_CLOSED;
+	if (ev->status < 500 || ev->status > 599)
+		return GW_CAUSE_OK;
+	if (ev->n_attempts == 0)
+		return GW_CAUSE_UNKNOWN;	/* the store's join may say */
+	last = &ev->attempts[ev->n_attempts - 1];
+	if (last->cause != GW_CAUSE_OK)
+		return last->cause;
+	return last->status == ev->status ? GW_CAUSE_UPSTREAM_5XX :
+	    GW_CAUSE_UNKNOWN;
+}
+
+/* Copy r's client, method, host, path, query into ev. */
+static int
+caddy_fill_request(struct gw_event *ev, const struct caddy_request *r,
+    struct arena *a)
+{
+	if ((r->ip.n > 0 && (ev->client = logspan_dup(r->ip, a)) == NULL) ||
+	    (r->method.n > 0 && (ev->method = logspan_dup(r->method, a)) ==
+	    NULL) ||
+	    (r->host.n > 0 && (ev->host = logspan_dup(r->host, a)) == NULL) ||
+	    (r->proto.n > 0 && (ev->protocol = logspan_dup(r->proto, a)) ==
+	    NULL))
+		return -1;
+	if (r->uri.n > 0 && logreq_target(ev, r->uri, a) != 0)
+		return -1;
+	return 0;
+}
+
+/* An access line: a request, with the roundtrips remembered for it. */
+static enum format_result
+caddy_access(struct caddy_state *st, struct json_object *o,
+    struct gw_batch *b, int64_t ts, uint64_t line_no, uint64_t offset,
+    const char **reason)
+{
+	struct caddy_request r;
+	struct gw_event *ev;
+	int64_t status, size;
+
+	if (!caddy_request(o, &r) || !jsonlog_int(o, "status", &status)) {
+		*reason = "Caddy access line without request or status";
+		return FORMAT_REJECT;
+	}
+	if ((ev = batch_add_event(b)) == NULL)
+		return FORMAT_NOMEM;
+	logev_init(ev, line_no, offset);
+	ev->ts_ms = ts;
+	ev->tz_min = 0;
+	ev->tz_known = true;
+	ev->status = (int)status;
+	ev->bytes = jsonlog_int(o, "size", &size) ? size : -1;
+	ev->request_ms = caddy_duration_ms(o, "duration");
+	if (caddy_fill_request(ev, &r, b->arena) != 0 ||
+	    caddy_attach(st, ev, &r, b->arena) != 0)
+		return FORMAT_NOMEM;
+	ev->cause = caddy_request_cause(ev);
+	return FORMAT_EVENT;
+}
+
+/* Syslog-like level of Caddy's level name. */
+static int
+caddy_level(struct json_object *o)
+{
+	struct logspan v;
+
+	if (!jsonlog_str(o, "level", &v))
+		return 6;
+	if (logspan_eq(v, "debug"))
+		return 7;
+	if (logspan_eq(v, "info"))
+		return 6;
+	if (logspan_eq(v, "warn"))
+		return 4;
+	if (logspan_eq(v, "error"))
+		return 3;
+	return 2;	/* panic, fatal, dpanic */
+}
+
+/* Fill a gateway error from a runtime line; FORMAT_* result. */
+static enum format_result
+caddy_gateway_error(struct json_object *o, struct gw_batch *b,
+    const struct caddy_request *r, struct logspan upstream,
+    struct logspan msg, enum gw_cause cause, int64_t ts, uint64_t line_no,
+    uint64_t offset)
+{
+	struct gw_gateway_error *e = batch_add_error(b);
+	struct gw_event tmp;
+	struct arena *a = b->arena;
+
+	if (e == NULL)
+		return FORMAT_NOMEM;
+	memset(e, 0, sizeof(*e));
+	e->local_ms = ts;
+	e->level = caddy_level(o);
+	e->conn = -1;
+	e->cause = cause;
+	e->line_no = line_no;
+	e->offset = offset;
+	/* the request's fields, split as for an event */
+	logev_init(&tmp, line_no, offset);
+	if (caddy_fill_request(&tmp, r, a) != 0)
+		return FORMAT_NOMEM;
+	e->client = tmp.client;
+	e->method = tmp.method;
+	e->path = tmp.path;
+	e->query = tmp.query;
+	e->host = tmp.host;
+	if ((msg.n > 0 && (e->message = logspan_dup(msg.n > 1024 ?
+	    (struct logspan){ msg.p, 1024 } : msg, a)) == NULL) ||
+	    (upstream.n > 0 && (e->upstream = logspan_dup(upstream, a)) ==
+	    NULL))
+		return FORMAT_NOMEM;
+	return FORMAT_ERROR;
+}
+
+/* A runtime line of the reverse proxy or the error logger. */
+static enum format_result
+caddy_runtime(struct caddy_state *st, struct json_object *o,
+    struct gw_batch *b, struct logspan logger, int64_t ts, uint64_t line_no,
+    uint64_t offset)
+{
+	struct logspan msg = { "", 0 }, up = { "", 0 }, err = { "", 0 };
+	struct caddy_request r;
+	int64_t status;
+	enum gw_cause cause;
+
+	jsonlog_str(o, "msg", &msg);
+	if (!caddy_request(o, &r))
+		return FORMAT_NOTICE;
+	if (logspan_eq(logger, "http.handlers.reverse_proxy") &&
+	    logspan_eq(msg, "upstream roundtrip") &&
+	    jsonlog_str(o, "upstream", &up) && up.n > 0) {
+		int dur = caddy_duration_ms(o, "duration");
+
+		if (!jsonlog_str(o, "error", &err) || err.n == 0) {
+			if (!jsonlog_int(o, "status", &status))
+				status = -1;
+			caddy_remember(st, &r, up, (int)status, dur, ts,
+			    status >= 500 && status <= 599 ?
+			    GW_CAUSE_UPSTREAM_5XX : GW_CAUSE_OK);
+			return FORMAT_NOTICE;
+		}
+		cause = caddy_error_cause(err);
+		caddy_remember(st, &r, up, -1, dur, ts, cause);
+		return caddy_gateway_error(o, b, &r, up, err, cause, ts,
+		    line_no, offset);
+	}
+	if (logger.n >= 14 && memcmp(logger.p, "http.log.error", 14) == 0 &&
+	    logspan_has(msg, "no upstreams available")) {
+		up.n = 0;
+		return caddy_gateway_error(o, b, &r, up, msg,
+		    GW_CAUSE_NO_LIVE_UPSTREAM, ts, line_no, offset);
+	}
+	return FORMAT_NOTICE;
+}
+
+/* See format.h: Caddy's JSON encoder starts every line the same way. */
+static bool
+caddy_match(const char *line, size_t len)
+{
+	size_t lim = len < 48 ? len : 48;
+
+	return len > 12 && memcmp(line, "{\"level\":\"", 10) == 0 &&
+	    memmem(line, lim, "\",\"ts\":", 7) != NULL;
+}
+
+/* See format.h. */
+static void *
+caddy_open(const struct format_opts *o, char *err, size_t errlen)
+{
+	struct caddy_state *st = calloc(1, sizeof(*st));
+
+	if (st == NULL || (st->tok = json_tokener_new()) == NULL) {
+		free(st);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return st;
+}
+
+/* See format.h. */
+static void
+caddy_close(void *state)
+{
+	struct caddy_state *st = state;
+
+	if (st == NULL)
+		return;
+	json_tokener_free(st->tok);
+	free(st);
+}
+
+/* See format.h. */
+static enum format_result
+caddy_take(void *state, struct gw_batch *b, const char *line, size_t len,
+    uint64_t line_no, uint64_t offset, const char **reason)
+{
+	struct caddy_state *st = state;
+	struct json_object *o = jsonlog_parse(st->tok, line, len);
+	struct logspan logger = { "", 0 };
+	enum format_result r;
+	int64_t ts;
+
+	if (o == NULL) {
+		*reason = "not a JSON object";
+		return FORMAT_REJECT;
+	}
+	if (!caddy_ts(o, &ts)) {
+		json_object_put(o);
+		*reason = "Caddy line without a time (ts)";
+		return FORMAT_REJECT;
+	}
+	jsonlog_str(o, "logger", &logger);
+	if (logger.n >= 15 && memcmp(logger.p, "http.log.access", 15) == 0)
+		r = caddy_access(st, o, b, ts, line_no, offset, reason);
+	else
+		r = caddy_runtime(st, o, b, logger, ts, line_no, offset);
+	json_object_put(o);
+	return r;
+}
+
+const struct line_format caddy_format = {
+	.name = "caddy",
+	.kind = "caddy",
+	.match = caddy_match,
+	.open = caddy_open,
+	.close = caddy_close,
+	.take = caddy_take,
+};

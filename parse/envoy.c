@@ -1,0 +1,462 @@
+/*
+ * envoy.c - Envoy access logs: the default text format and JSON.
+ *
+ * Default format (both the short form of older releases and the current
+ * one, which adds the code details, connection termination details and the
+ * upstream transport failure reason after the flags, and six unquoted
+ * fields after the upstream host):
+ *
+ *   [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%
+ *   %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% [%RESPONSE_CODE_DETAILS%
+ *   %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"]
+ *   %BYTES_RECEIVED% %BYTES_SENT% %DURATION%
+ *   %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%"
+ *   "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%"
+ *   "%UPSTREAM_HOST%" [%UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS%
+ *   %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS%
+ *   %REQUESTED_SERVER_NAME% %ROUTE_NAME%]
+ *
+ * The two are told apart by the token after the flags: a number is
+ * %BYTES_RECEIVED% of the short form. JSON logs use the command operators'
+ * names in snake case as keys ("response_flags", "upstream_host", ... as in
+ * Envoy's and Istio's documented json_format examples).
+ *
+ * The cause comes from %RESPONSE_FLAGS% per shared/causes.md, refined by
+ * %RESPONSE_CODE_DETAILS% and the transport failure reason where the table
+ * says so (connect timeout vs refused, reset vs clean close, and a reset
+ * after the response started = truncated). URX (retry limit exceeded) only
+ * says the last attempt's cause stands. A 5xx without any flag is the
+ * upstream's own answer. %UPSTREAM_HOST% is the attempt's address; when no
+ * host was chosen (UH, UO) the cluster stands in for it, as nginx's group.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "jsonlog.h"
+#include "logscan.h"
+
+/* The fields of one access-log entry, as spans; n = 0 when absent. */
+struct envoy_line {
+	struct logspan start, method, path, protocol, flags, details,
+	    transport, xff, user_agent, request_id, authority, upstream,
+	    cluster, remote;
+	int64_t code, bytes_sent, duration, upstream_time, attempt_count;
+};
+
+/* Envoy's "-" (and JSON null, already absent) as "no value". */
+static struct logspan
+envoy_opt(struct logspan v)
+{
+	if (logspan_is_dash(v))
+		v.n = 0;
+	return v;
+}
+
+/* A number or "-" (-1). */
+static bool
+envoy_num(struct logspan v, int64_t *out)
+{
+	if (logspan_is_dash(v)) {
+		*out = -1;
+		return true;
+	}
+	return logspan_int(v, out);
+}
+
+/* Does the comma list of flags hold flag? */
+static bool
+envoy_flag(struct logspan flags, const char *flag)
+{
+	size_t n = strlen(flag);
+	const char *p = flags.p, *end = flags.p + flags.n;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t len = (size_t)((c != NULL ? c : end) - p);
+
+		if (len == n && memcmp(p, flag, n) == 0)
+			return true;
+		p = c != NULL ? c + 1 : end;
+	}
+	return false;
+}
+
+/* The cause of UF from the details and the transport failure reason. */
+static enum gw_cause
+envoy_connect_cause(const struct envoy_line *l)
+{
+	struct logspan d = l->details, t = l->transport;
+
+	if (logspan_has(d, "timeout") || logspan_has(t, "timeout") ||
+	    logspan_has(t, "Timeout"))
+		return GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT;
+	if (logspan_has(t, "TLS") || logspan_has(t, "tls") ||
+	    logspan_has(t, "CERTIFICATE") || logspan_has(d, "tls"))
+		return GW_CAUSE_TLS_FAILURE;
+	if (logspan_has(d, "No_route_to_host") ||
+	    logspan_has(d, "Network_is_unreachable") ||
+	    logspan_has(t, "No route to host") ||
+	    logspan_has(t, "Network is unreachable"))
+		return GW_CAUSE_UPSTREAM_UNREACHABLE;
+	return GW_CAUSE_UPSTREAM_REFUSED;
+}
+
+/* The cause of UC / UR from the details. */
+static enum gw_cause
+envoy_reset_cause(const struct envoy_line *l, bool remote_reset)
+{
+	struct logspan d = l->details;
+
+	if (logspan_has(d, "upstream_reset_after_response_started"))
+		return GW_CAUSE_UPSTREAM_TRUNCATED;
+	if (logspan_has(d, "remote_reset") ||
+	    logspan_has(d, "remote_refused_stream_reset"))
+		return GW_CAUSE_UPSTREAM_RESET;
+	if (logspan_has(d, "connection_termination"))
+		return GW_CAUSE_UPSTREAM_CLOSED_EARLY;
+	return remote_reset ? GW_CAUSE_UPSTREAM_RESET :
+	    GW_CAUSE_UPSTREAM_CLOSED_EARLY;
+}
+
+/* The request's cause per the Envoy table of shared/causes.md. */
+static enum gw_cause
+envoy_cause(const struct envoy_line *l)
+{
+	struct logspan f = l->flags;
+
+	if (f.n > 0) {
+		if (envoy_flag(f, "UF"))
+			return envoy_connect_cause(l);
+		if (envoy_flag(f, "UH") || envoy_flag(f, "LH"))
+			return GW_CAUSE_NO_LIVE_UPSTREAM;
+		if (envoy_flag(f, "UO"))
+			return GW_CAUSE_UPSTREAM_OVERLOADED;
+		if (envoy_flag(f, "UT"))
+			return GW_CAUSE_UPSTREAM_READ_TIMEOUT;
+		if (envoy_flag(f, "UR"))
+			return envoy_reset_cause(l, true);
+		if (envoy_flag(f, "UC"))
+			return envoy_reset_cause(l, false);
+		if (envoy_flag(f, "DF"))
+			return GW_CAUSE_DNS_FAILURE;
+		if (envoy_flag(f, "UPE"))
+			return GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
+		if (envoy_flag(f, "NR") || envoy_flag(f, "NC"))
+			return GW_CAUSE_NO_ROUTE;
+		if (envoy_flag(f, "RL") || envoy_flag(f, "RLSE"))
+			return GW_CAUSE_RATE_LIMITED;
+		if (envoy_flag(f, "UAEX"))
+			return GW_CAUSE_AUTH_FAILURE;
+		if (envoy_flag(f, "DC"))
+			return GW_CAUSE_CLIENT_CLOSED;
+		if (envoy_flag(f, "DPE") || envoy_flag(f, "SI"))
+			return GW_CAUSE_GATEWAY_INTERNAL;
+	}
+	if (l->code >= 500 && l->code <= 599) {
+		/* no flag: the upstream's own answer, when one answered */
+		if (l->upstream.n > 0 && (l->details.n == 0 ||
+		    logspan_eq(l->details, "via_upstream")))
+			return GW_CAUSE_UPSTREAM_5XX;
+		return GW_CAUSE_UNKNOWN;
+	}
+	if (logspan_has(l->details, "upstream_reset_after_response_started"))
+		return GW_CAUSE_UPSTREAM_TRUNCATED;
+	return GW_CAUSE_OK;
+}
+
+/* Is c a cause of the gateway alone (no upstream attempt failed)? */
+static bool
+envoy_gateway_only(enum gw_cause c)
+{
+	return c == GW_CAUSE_NO_ROUTE || c == GW_CAUSE_RATE_LIMITED ||
+	    c == GW_CAUSE_AUTH_FAILURE || c == GW_CAUSE_GATEWAY_INTERNAL ||
+	    c == GW_CAUSE_DNS_FAILURE;
+}
+
+/* Turn l into an event of b; a FORMAT_* result. */
+static enum format_result
+envoy_fill(const struct envoy_line *l, struct gw_batch *b, uint64_t line_no,
+    uint64_t offset, const char **reason)
+{
+	struct arena *a = b->arena;
+	struct gw_event *ev;
+	struct logspan host, port, client = { NULL, 0 };
+	int64_t ms;
+	int tz;
+	bool has_tz;
+	int n = 0, extra = 0;
+
+	if (!logtime_iso(l->start, &ms, &tz, &has_tz)) {
+		*reason = "bad Envoy start time";
+		return FORMAT_REJECT;
+	}
+	if ((ev = batch_add_event(b)) == NULL)
+		return FORMAT_NOMEM;
+	logev_init(ev, line_no, offset);
+	ev->tz_min = 0;
+	ev->tz_known = true;
+	ev->ts_ms = ms + (l->duration > 0 ? l->duration : 0);
+	ev->request_ms = l->duration >= 0 ? (int)l->duration : -1;
+	ev->status = (int)l->code;
+	ev->bytes = l->bytes_sent;
+	/* the client: the downstream peer, else the first X-Forwarded-For */
+	if (l->remote.n > 0) {
+		client = l->remote;
+		if (logspan_split_port(client, &host, &port))
+			client = host;
+	} else if (l->xff.n > 0) {
+		const char *c = memchr(l->xff.p, ',', l->xff.n);
+
+		client.p = l->xff.p;
+		client.n = c != NULL ? (size_t)(c - l->xff.p) : l->xff.n;
+	}
+	if ((client.n > 0 && (ev->client = logspan_dup(client, a)) == NULL) ||
+	    (l->method.n > 0 && (ev->method = logspan_dup(l->method, a)) ==
+	    NULL) ||
+	    (l->protocol.n > 0 && (ev->protocol = logspan_dup(l->protocol,
+	    a)) == NULL) ||
+	    (l->authority.n > 0 && (ev->host = logspan_dup(l->authority, a)) ==
+	    NULL) ||
+	    (l->request_id.n > 0 && (ev->request_id = logspan_dup(l->request_id,
+	    a)) == NULL))
+		return FORMAT_NOMEM;
+	if (l->path.n > 0 && logreq_target(ev, l->path, a) != 0)
+		return FORMAT_NOMEM;
+	ev->cause = envoy_cause(l);
+
+	if (l->upstream.n > 0) {
+		n = 1;
+		if (l->attempt_count > 1)
+			extra = l->attempt_count - 1 > GW_ATTEMPTS_MAX - 1 ?
+			    GW_ATTEMPTS_MAX - 1 : (int)l->attempt_count - 1;
+	} else if (l->cluster.n > 0 &&
+	    (ev->cause == GW_CAUSE_NO_LIVE_UPSTREAM ||
+	    ev->cause == GW_CAUSE_UPSTREAM_OVERLOADED))
+		n = 1;
+	if (n > 0) {
+		struct gw_attempt *at = logev_attempts(a, n + extra);
+		struct gw_attempt *last;
+		const char *group = NULL;
+
+		if (at == NULL)
+			return FORMAT_NOMEM;
+		last = &at[extra];
+		last->addr = logspan_dup(l->upstream.n > 0 ? l->upstream :
+		    l->cluster, a);
+		if (last->addr == NULL)
+			return FORMAT_NOMEM;
+		if (extra > 0) {
+			group = l->cluster.n > 0 ? logspan_dup(l->cluster, a) :
+			    NULL;
+			for (int i = 0; i < extra; i++) {
+				at[i].addr = group;
+				at[i].cause = GW_CAUSE_UNKNOWN;
+			}
+		}
+		last->status = (int)l->code > 0 ? (int)l->code : -1;
+		last->header_ms = (int)l->upstream_time;
+		last->cause = envoy_gateway_only(ev->cause) ? GW_CAUSE_OK :
+		    ev->cause;
+		ev->attempts = at;
+		ev->n_attempts = n + extra;
+	}
+	return FORMAT_EVENT;
+}
+
+/* Split a default-format line into l; false when it is not one. */
+static bool
+envoy_split(const char *line, size_t len, struct envoy_line *l)
+{
+	struct logscan s;
+	struct logspan req, tok, rs;
+	struct logscan r;
+
+	memset(l, 0, sizeof(*l));
+	l->attempt_count = -1;
+	while (len > 0 && line[len - 1] == '\r')
+		len--;
+	logscan_init(&s, line, len);
+	if (!logscan_char(&s, '[') || !logscan_until(&s, ']', &l->start) ||
+	    l->start.n < 20 || l->start.p[4] != '-' ||
+	    !logscan_lit(&s, "] ", 2) || !logscan_quoted(&s, &req) ||
+	    !logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
+	    !logspan_int(tok, &l->code) || !logscan_char(&s, ' ') ||
+	    !logscan_token(&s, &l->flags) || !logscan_char(&s, ' ') ||
+	    !logscan_token(&s, &tok))
+		return false;
+	l->flags = envoy_opt(l->flags);
+	if (!logspan_int(tok, &l->bytes_sent)) {
+		/* current default: details, termination details, "reason" */
+		l->details = envoy_opt(tok);
+		if (!logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
+		    !logscan_char(&s, ' ') ||
+		    !logscan_quoted(&s, &l->transport) ||
+		    !logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
+		    !logspan_int(tok, &l->bytes_sent))
+			return false;
+		l->transport = envoy_opt(l->transport);
+	}
+	/* that was %BYTES_RECEIVED%; then sent, duration, service time */
+	if (!logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
+	    !logspan_int(tok, &l->bytes_sent) || !logscan_char(&s, ' ') ||
+	    !logscan_token(&s, &tok) || !envoy_num(tok, &l->duration) ||
+	    !logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
+	    !envoy_num(tok, &l->upstream_time))
+		return false;
+	struct logspan *q[] = { &l->xff, &l->user_agent, &l->request_id,
+	    &l->authority, &l->upstream };
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		if (!logscan_char(&s, ' ') || !logscan_quoted(&s, q[i]))
+			return false;
+		*q[i] = envoy_opt(*q[i]);
+	}
+	/* optional: cluster, upstream local, downstream local, remote, ... */
+	if (logscan_char(&s, ' ') && logscan_token(&s, &tok)) {
+		l->cluster = envoy_opt(tok);
+		for (int i = 0; i < 3; i++)
+			if (!logscan_char(&s, ' ') || !logscan_token(&s, &tok))
+				break;
+			else if (i == 2)
+				l->remote = envoy_opt(tok);
+	}
+	/* the request: "METHOD PATH PROTOCOL", each possibly "-" */
+	logscan_init(&r, req.p, req.n);
+	if (!logscan_token(&r, &l->method) || !logscan_char(&r, ' ') ||
+	    !logscan_token(&r, &l->path) || !logscan_char(&r, ' ') ||
+	    !logscan_token(&r, &rs) || !logscan_eol(&r))
+		return false;
+	l->method = envoy_opt(l->method);
+	l->path = envoy_opt(l->path);
+	l->protocol = envoy_opt(rs);
+	return true;
+}
+
+/* See format.h. */
+static bool
+envoy_match(const char *line, size_t len)
+{
+	struct envoy_line l;
+
+	return envoy_split(line, len, &l);
+}
+
+/* See format.h. */
+static enum format_result
+envoy_take(void *state, struct gw_batch *b, const char *line, size_t len,
+    uint64_t line_no, uint64_t offset, const char **reason)
+{
+	struct envoy_line l;
+
+	if (!envoy_split(line, len, &l)) {
+		*reason = "not an Envoy default-format access log line";
+		return FORMAT_REJECT;
+	}
+	return envoy_fill(&l, b, line_no, offset, reason);
+}
+
+const struct line_format envoy_format = {
+	.name = "envoy",
+	.kind = "envoy_access",
+	.match = envoy_match,
+	.take = envoy_take,
+};
+
+/* --- JSON ---------------------------------------------------------------- */
+
+/* See format.h: a JSON object with Envoy's response_flags key. */
+static bool
+envoy_json_match(const char *line, size_t len)
+{
+	return len > 2 && line[0] == '{' &&
+	    memmem(line, len, "\"response_flags\"", 16) != NULL &&
+	    memmem(line, len, "\"response_code\"", 15) != NULL;
+}
+
+/* See format.h: a json-c tokener reused for every line of the input. */
+static void *
+envoy_json_open(const struct format_opts *o, char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new();
+
+	if (tok == NULL)
+		snprintf(err, errlen, "out of memory");
+	return tok;
+}
+
+/* See format.h. */
+static void
+envoy_json_close(void *state)
+{
+	if (state != NULL)
+		json_tokener_free(state);
+}
+
+/* A string member as a span, "-" and absent as empty. */
+static struct logspan
+envoy_json_str(struct json_object *o, const char *key)
+{
+	struct logspan v = { NULL, 0 };
+
+	if (!jsonlog_str(o, key, &v))
+		v.n = 0;
+	return envoy_opt(v);
+}
+
+/* See format.h. */
+static enum format_result
+envoy_json_take(void *state, struct gw_batch *b, const char *line,
+    size_t len, uint64_t line_no, uint64_t offset, const char **reason)
+{
+	struct json_object *o = jsonlog_parse(state, line, len);
+	struct envoy_line l;
+	enum format_result r;
+
+	if (o == NULL) {
+		*reason = "not a JSON object";
+		return FORMAT_REJECT;
+	}
+	memset(&l, 0, sizeof(l));
+	l.start = envoy_json_str(o, "start_time");
+	l.method = envoy_json_str(o, "method");
+	l.path = envoy_json_str(o, "path");
+	l.protocol = envoy_json_str(o, "protocol");
+	l.flags = envoy_json_str(o, "response_flags");
+	l.details = envoy_json_str(o, "response_code_details");
+	l.transport = envoy_json_str(o, "upstream_transport_failure_reason");
+	l.xff = envoy_json_str(o, "x_forwarded_for");
+	l.user_agent = envoy_json_str(o, "user_agent");
+	l.request_id = envoy_json_str(o, "request_id");
+	l.authority = envoy_json_str(o, "authority");
+	l.upstream = envoy_json_str(o, "upstream_host");
+	l.cluster = envoy_json_str(o, "upstream_cluster");
+	l.remote = envoy_json_str(o, "downstream_remote_address");
+	if (!jsonlog_int(o, "response_code", &l.code) ||
+	    l.start.n == 0) {
+		json_object_put(o);
+		*reason = "Envoy JSON without start_time or response_code";
+		return FORMAT_REJECT;
+	}
+	if (!jsonlog_int(o, "bytes_sent", &l.bytes_sent))
+		l.bytes_sent = -1;
+	if (!jsonlog_int(o, "duration", &l.duration))
+		l.duration = -1;
+	if (!jsonlog_int(o, "upstream_service_time", &l.upstream_time))
+		l.upstream_time = -1;
+	if (!jsonlog_int(o, "upstream_request_attempt_count",
+	    &l.attempt_count))
+		l.attempt_count = -1;
+	r = envoy_fill(&l, b, line_no, offset, reason);
+	json_object_put(o);
+	return r;
+}
+
+const struct line_format envoy_json_format = {
+	.name = "envoy-json",
+	.kind = "envoy_access",
+	.match = envoy_json_match,
+	.open = envoy_json_open,
+	.close = envoy_json_close,
+	.take = envoy_json_take,
+};

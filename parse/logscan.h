@@ -1,0 +1,115 @@
+/*
+ * logscan.h - bounds-checked reading of one log line, for the formats of
+ * parse/formats.c (HAProxy, Envoy, Caddy, Traefik, ALB, CLF).
+ *
+ * A line comes as a pointer and a length and is never NUL-terminated; a
+ * struct logscan is a cursor over it and every read goes through the
+ * functions below, which never look past the end. What they find is a
+ * struct logspan (pointer + length into the line), copied into the batch
+ * arena only when it is kept. Also here: the time stamps these gateways
+ * write (CLF, ISO 8601, epoch seconds), the request line, addresses, and
+ * filling an event's common fields.
+ */
+#ifndef GW_LOGSCAN_H
+#define GW_LOGSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "event.h"
+
+/* A run of bytes inside a line; not NUL-terminated. */
+struct logspan {
+	const char *p;
+	size_t n;
+};
+
+/* A cursor over a line: p moves towards end, never past it. */
+struct logscan {
+	const char *p;
+	const char *end;
+};
+
+void logscan_init(struct logscan *s, const char *line, size_t len);
+bool logscan_eol(const struct logscan *s);
+
+/* Consume c (or the n bytes of lit) when next; false and no move if not. */
+bool logscan_char(struct logscan *s, char c);
+bool logscan_lit(struct logscan *s, const char *lit, size_t n);
+
+/* Skip spaces; returns how many. */
+size_t logscan_spaces(struct logscan *s);
+
+/* A non-empty run up to the next space (or end); cursor after it. */
+bool logscan_token(struct logscan *s, struct logspan *out);
+
+/*
+ * A double-quoted field: out is its raw inside (backslash escapes left as
+ * written); cursor after the closing quote. False when the cursor is not at
+ * a quote or the field is not closed.
+ */
+bool logscan_quoted(struct logscan *s, struct logspan *out);
+
+/* Bytes up to (not including) c; cursor on c. False when c is absent. */
+bool logscan_until(struct logscan *s, char c, struct logspan *out);
+
+/* Span helpers. */
+bool logspan_eq(struct logspan v, const char *lit);
+bool logspan_is_dash(struct logspan v);
+bool logspan_has(struct logspan v, const char *lit);
+/* Decimal integer, optional sign; whole span. */
+bool logspan_int(struct logspan v, int64_t *out);
+/* Seconds with optional fraction ("0.123", "-1") to ms, rounded; whole span. */
+bool logspan_sec_ms(struct logspan v, int64_t *out);
+/* NUL-terminated copy in a; NULL for an empty span or on OOM. */
+char *logspan_dup(struct logspan v, struct arena *a);
+/* As logspan_dup, but "-" (and empty) give NULL. */
+char *logspan_dup_opt(struct logspan v, struct arena *a);
+
+/* UTC seconds since the epoch of a civil date and time. */
+int64_t logtime_civil(int y, int mon, int d, int h, int mi, int sec);
+
+/*
+ * "10/Oct/2000:13:55:36 -0700", also with ".655" (HAProxy) and without a
+ * zone. *ms is UTC when a zone was given, else the wall clock as if UTC
+ * (caller applies its default); *has_tz tells which.
+ */
+bool logtime_clf(struct logspan v, int64_t *ms, int *tz_min, bool *has_tz);
+
+/* "2018-07-02T22:23:00.186641Z", "...+01:00", "... 22:23:00" (no zone). */
+bool logtime_iso(struct logspan v, int64_t *ms, int *tz_min, bool *has_tz);
+
+/*
+ * Split "ADDR:PORT" at its last colon (HAProxy and ALB write IPv6 bare,
+ * "::1:5000"; "[::1]:5000" is also understood). *host gets the address
+ * without brackets. False when there is no numeric port.
+ */
+bool logspan_split_port(struct logspan v, struct logspan *host,
+    struct logspan *port);
+
+/*
+ * Fill ev's method, path, query, protocol (and host, when the target is an
+ * absolute URL) from a request line "GET /p?q HTTP/1.1", and its query
+ * shape. Returns 0, 1 when the line is not a request (fields left NULL), or
+ * -1 when out of memory.
+ */
+int logreq_fill(struct gw_event *ev, struct logspan req, struct arena *a);
+
+/* Fill path, query (and shape) from a target "/p?q" or absolute URL. */
+int logreq_target(struct gw_event *ev, struct logspan target, struct arena *a);
+
+/* Zero ev, set the "none" values (-1) and the position. */
+void logev_init(struct gw_event *ev, uint64_t line_no, uint64_t offset);
+
+/* n zeroed attempts from a (status and times -1); NULL on OOM. */
+struct gw_attempt *logev_attempts(struct arena *a, int n);
+
+/*
+ * "host:port" of a URL ("http://10.0.0.5:8080/x" -> "10.0.0.5:8080");
+ * v itself when it has no "://".
+ */
+struct logspan logspan_url_hostport(struct logspan v);
+
+#endif
