@@ -22,6 +22,7 @@
 
 int cmd_ingest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_tail(int argc, char **argv);
 
 /*
  * Parse a time for --since/--until: "2026-11-25T10:00:00Z", "2026-11-25

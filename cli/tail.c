@@ -1,0 +1,532 @@
+/*
+ * tail.c - `gatewatch tail`: follow live logs into the database.
+ *
+ * capture/tail.c follows the files through rotation and hands out their
+ * lines; this file decides, for each content it announces, what format it
+ * is (parse/lineparse.h, from its first lines) and which store source it
+ * is (store_source_open, by the fingerprint of its first bytes, which also
+ * says where an earlier run - or `gatewatch ingest` - stopped reading it).
+ * Lines go into batches that a writer thread stores (cli/pipeline.h); a
+ * batch holds lines of one content and its position, committed together,
+ * so after a crash every line is stored exactly once.
+ *
+ * A batch is handed over when full, when lines of another content come,
+ * and at most TAIL_FLUSH_MS after its first line, so what is written shows
+ * in the database within a second. Before a source is looked up the
+ * pipeline is drained, so the position the store returns is current.
+ *
+ * A content found beside a followed path (access.log.1) is read only when
+ * an earlier run began it (stored position past 0 and short of its end).
+ *
+ * Signals: SIGINT/SIGTERM end the loop; what was read is stored and the
+ * exit status is 0. SIGHUP closes and reopens every followed path.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lineparse.h"
+#include "logformat.h"
+#include "pipeline.h"
+#include "store.h"
+#include "tail.h"
+
+#define TAIL_BATCH_RECORDS	8192
+#define TAIL_BATCH_BYTES	(8 * 1024 * 1024)	/* arena use */
+#define TAIL_FLUSH_MS		250
+#define TAIL_SAMPLE_LINES	32
+/* As cli/ingest.c: the same first bytes make the same source either way. */
+#define TAIL_FINGERPRINT_LEN	1024
+/* store.h: a fingerprint shorter than this gives no identity. */
+#define TAIL_FINGERPRINT_MIN	64
+#define TAIL_RETRY_MS		1000
+
+struct follow_opts {
+	const char *db;
+	struct lineparse_opts lp;	/* format, log_format, tz */
+	char *log_format;		/* owned copy behind lp.log_format */
+	bool verbose;
+	bool status;			/* status line: stderr is a terminal */
+	bool polling;
+};
+
+/* What this file knows of one content the follower announced. */
+struct follow_source {
+	struct follow_source *next;
+	struct tail_file *file;
+	struct lineparse *lp;
+	int64_t source_id;		/* 0 until its store source is open */
+	uint64_t line_no;		/* lines of the source read so far */
+	bool warned;
+};
+
+struct follow {
+	const struct follow_opts *o;
+	struct store *st;
+	struct pipeline *pl;
+	struct tail *t;
+	struct follow_source *sources;
+	struct follow_source *batch_src;	/* whose lines the batch holds */
+	size_t batch_lines;
+	double batch_t0;			/* when its first line came */
+	uint64_t lines;				/* since start */
+};
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reopen_requested;
+
+static void
+follow_on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reopen_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+/*
+ * Hand the batch to the writer if it holds lines; with sync, also wait
+ * until everything handed over is stored. Returns 0, or -1 with err.
+ */
+static int
+follow_flush(struct follow *fw, bool sync, char *err, size_t errlen)
+{
+	if (fw->batch_lines > 0) {
+		if (pipeline_flush(fw->pl, err, errlen) != 0)
+			return -1;
+		fw->batch_lines = 0;
+		fw->batch_src = NULL;
+	}
+	if (sync && pipeline_sync(fw->pl, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* Forget src (its file was closed or dropped). */
+static void
+follow_forget(struct follow *fw, struct follow_source *src)
+{
+	struct follow_source **pp = &fw->sources;
+
+	while (*pp != NULL && *pp != src)
+		pp = &(*pp)->next;
+	if (*pp != NULL)
+		*pp = src->next;
+	if (fw->batch_src == src)
+		fw->batch_src = NULL;
+	lineparse_free(src->lp);
+	free(src);
+}
+
+/* True when another open content already reads source id. */
+static bool
+follow_source_busy(struct follow *fw, struct follow_source *src, int64_t id)
+{
+	for (struct follow_source *s = fw->sources; s != NULL; s = s->next)
+		if (s != src && s->source_id == id)
+			return true;
+	return false;
+}
+
+/*
+ * A new content: decide its format, find its source and where to resume,
+ * and tell the follower. Returns 0, or -1 with err (the store failed).
+ */
+static int
+follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
+    size_t errlen)
+{
+	struct follow_source *src = tail_udata(ev->file);
+	char msg[512];
+
+	if (src == NULL) {
+		if ((src = calloc(1, sizeof(*src))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		src->file = ev->file;
+		src->next = fw->sources;
+		fw->sources = src;
+		tail_set_udata(ev->file, src);
+	}
+	if (src->lp == NULL) {
+		const char *lines[TAIL_SAMPLE_LINES];
+		size_t lens[TAIL_SAMPLE_LINES];
+		size_t n = lineparse_sample(ev->head, ev->head_len, lines, lens,
+		    TAIL_SAMPLE_LINES);
+		if (lineparse_new(&fw->o->lp, lines, lens, n, &src->lp, msg,
+		    sizeof(msg)) != 0) {
+			src->lp = NULL;
+			if (!ev->rotated && n < TAIL_SAMPLE_LINES &&
+			    ev->head_len < TAIL_HEAD_MAX) {
+				/* More lines may settle it. */
+				if (!src->warned)
+					fprintf(stderr, "gatewatch tail: %s: %s; "
+					    "waiting for more lines\n", ev->path,
+					    msg);
+				src->warned = true;
+				tail_defer(ev->file, TAIL_RETRY_MS);
+				return 0;
+			}
+			fprintf(stderr, "gatewatch tail: %s: %s; not read\n",
+			    ev->path, msg);
+			follow_forget(fw, src);
+			tail_drop(ev->file);
+			return 0;
+		}
+		if (src->warned)
+			fprintf(stderr, "gatewatch tail: %s: recognised now\n",
+			    ev->path);
+	}
+	struct store_source_info si = {
+		.path = ev->path,
+		.kind = lineparse_kind(src->lp),
+		.format = fw->o->lp.log_format ? fw->o->lp.log_format :
+		    lineparse_format(src->lp),
+		.dev = ev->dev,
+		.ino = ev->ino,
+		.fingerprint = ev->head,
+		.fingerprint_len = ev->head_len < TAIL_FINGERPRINT_LEN ?
+		    ev->head_len : TAIL_FINGERPRINT_LEN,
+	};
+	int64_t id;
+	uint64_t resume = 0, line_no = 0;
+	if (follow_flush(fw, true, err, errlen) != 0 ||
+	    store_source_open(fw->st, &si, &id, &resume, &line_no, err,
+	    errlen) != 0)
+		return -1;
+	if (follow_source_busy(fw, src, id)) {
+		/* A copy of a content still being read elsewhere: later. */
+		tail_defer(ev->file, TAIL_RETRY_MS);
+		return 0;
+	}
+	if (ev->rotated && (resume == 0 || resume >= ev->size)) {
+		/* Not begun by an earlier run, or finished: not ours. */
+		follow_forget(fw, src);
+		tail_drop(ev->file);
+		return 0;
+	}
+	src->source_id = id;
+	src->line_no = line_no;
+	tail_start(ev->file, resume);
+	if (fw->o->verbose) {
+		fprintf(stderr, "%s: %s, format %s", ev->path, si.kind,
+		    lineparse_format(src->lp));
+		if (resume > 0)
+			fprintf(stderr, ", resuming at byte %llu (line %llu)",
+			    (unsigned long long)resume,
+			    (unsigned long long)line_no);
+		if (si.fingerprint_len < TAIL_FINGERPRINT_MIN)
+			fprintf(stderr, " (too short to be recognised later)");
+		fputc('\n', stderr);
+	}
+	return 0;
+}
+
+/* One line into the batch. Returns 0, or -1 with err. */
+static int
+follow_line(struct follow *fw, const struct tail_event *ev, char *err,
+    size_t errlen)
+{
+	struct follow_source *src = tail_udata(ev->file);
+	const char *reason;
+
+	if (src == NULL || src->source_id == 0)
+		return 0;	/* cannot happen: lines follow tail_start */
+	if (fw->batch_src != src) {
+		if (follow_flush(fw, false, err, errlen) != 0)
+			return -1;
+		struct gw_batch *nb = pipeline_batch(fw->pl);
+		nb->source_id = src->source_id;
+		fw->batch_src = src;
+	}
+	struct gw_batch *b = pipeline_batch(fw->pl);
+	src->line_no++;
+	if (lineparse_take(src->lp, b, ev->line, ev->len,
+	    (ev->flags & TAIL_TRUNCATED) != 0, src->line_no, ev->offset,
+	    &reason) == LP_NOMEM) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b->position = ev->next;
+	b->line_no = src->line_no;
+	fw->lines++;
+	if (fw->batch_lines++ == 0)
+		fw->batch_t0 = cli_mono();
+	if (batch_count(b) >= TAIL_BATCH_RECORDS ||
+	    arena_used(b->arena) > TAIL_BATCH_BYTES)
+		return follow_flush(fw, false, err, errlen);
+	return 0;
+}
+
+/* A content is done: store its lines, forget it. */
+static int
+follow_closed(struct follow *fw, const struct tail_event *ev, char *err,
+    size_t errlen)
+{
+	struct follow_source *src = tail_udata(ev->file);
+
+	if (src == NULL)
+		return 0;
+	if (fw->batch_src == src && follow_flush(fw, false, err, errlen) != 0)
+		return -1;
+	if (fw->o->verbose)
+		fprintf(stderr, "%s: closed (%s) after line %llu\n", ev->path,
+		    ev->reason, (unsigned long long)src->line_no);
+	follow_forget(fw, src);
+	return 0;
+}
+
+/* The status line (terminal only), and problems the follower noted. */
+static void
+follow_status(struct follow *fw, double now, double *last,
+    uint64_t *last_lines, uint64_t *problem_seq)
+{
+	struct tail_stats s;
+
+	tail_get_stats(fw->t, &s);
+	if (s.problem_seq != *problem_seq) {
+		*problem_seq = s.problem_seq;
+		if (fw->o->status)
+			fputc('\n', stderr);
+		fprintf(stderr, "gatewatch tail: %s\n", s.problem);
+	}
+	if (!fw->o->status || now - *last < 1.0)
+		return;
+	double rate = (double)(fw->lines - *last_lines) / (now - *last);
+	fprintf(stderr, "\r%8.0f lines/s  %zu files%s  behind %llu KiB  "
+	    "%llu lines  ", rate, s.files, s.polling ? " (polling)" : "",
+	    (unsigned long long)(s.behind / 1024),
+	    (unsigned long long)fw->lines);
+	*last = now;
+	*last_lines = fw->lines;
+}
+
+/* The follow loop, until a signal or an error. Returns the exit status. */
+static int
+follow_run(struct follow *fw)
+{
+	char err[512];
+	struct tail_event ev;
+	double last_status = cli_mono();
+	uint64_t last_lines = 0, problem_seq = 0;
+	int rc = EXIT_OK;
+
+	while (!stop_requested) {
+		if (reopen_requested) {
+			reopen_requested = 0;
+			if (follow_flush(fw, true, err, sizeof(err)) != 0)
+				goto fail;
+			if (fw->o->verbose)
+				fprintf(stderr, "gatewatch tail: SIGHUP, "
+				    "reopening files\n");
+			tail_reopen(fw->t);
+		}
+		double now = cli_mono();
+		int timeout = TAIL_FLUSH_MS;
+		if (fw->batch_lines > 0) {
+			double left = fw->batch_t0 + TAIL_FLUSH_MS / 1000.0 - now;
+			timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
+		}
+		int got = tail_next(fw->t, &ev, timeout, err, sizeof(err));
+		if (got < 0)
+			goto fail;
+		if (got > 0) {
+			int r = 0;
+			switch (ev.type) {
+			case TAIL_OPENED:
+				r = follow_opened(fw, &ev, err, sizeof(err));
+				break;
+			case TAIL_LINE:
+				r = follow_line(fw, &ev, err, sizeof(err));
+				break;
+			case TAIL_CLOSED:
+				r = follow_closed(fw, &ev, err, sizeof(err));
+				break;
+			}
+			if (r != 0)
+				goto fail;
+		}
+		now = cli_mono();
+		if (fw->batch_lines > 0 &&
+		    now - fw->batch_t0 >= TAIL_FLUSH_MS / 1000.0 &&
+		    follow_flush(fw, false, err, sizeof(err)) != 0)
+			goto fail;
+		follow_status(fw, now, &last_status, &last_lines, &problem_seq);
+	}
+	if (follow_flush(fw, true, err, sizeof(err)) != 0)
+		goto fail;
+	goto out;
+fail:
+	fprintf(stderr, "%sgatewatch tail: %s\n", fw->o->status ? "\n" : "",
+	    err);
+	rc = EXIT_ERR;
+out:
+	if (fw->o->status)
+		fputc('\n', stderr);
+	return rc;
+}
+
+static void
+follow_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: gatewatch tail [-d DB] [--format NAME | --log-format FMT |\n"
+	    "                      --nginx-conf FILE --log-format-name NAME]\n"
+	    "                      [--tz ZONE] [-v] FILE|GLOB...\n\n"
+	    "Follows logs as they are written, like tail -F: through rotation\n"
+	    "(rename, copytruncate, delete and recreate), files that appear\n"
+	    "later, and new files matching a quoted GLOB. Where each file was\n"
+	    "read to is stored with its lines, so a restart - even after kill\n"
+	    "-9 - resumes exactly there; a file rotated meanwhile is finished\n"
+	    "from its FILE.1 name. SIGINT/SIGTERM store what was read and exit;\n"
+	    "SIGHUP reopens the files.\n\n"
+	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
+	    "  -f, --format NAME      auto (default), combined, upstream, nginx-error\n"
+	    "  --log-format FMT       an nginx log_format, as written in nginx.conf\n"
+	    "  --nginx-conf FILE      read the format from this nginx.conf ...\n"
+	    "  --log-format-name NAME ... under this name\n"
+	    "  --tz ZONE              zone of times that carry none (error logs,\n"
+	    "                         $msec): UTC, local (default), +0100\n"
+	    "  --poll                 poll the files instead of using inotify\n"
+	    "  -v, --verbose          tell each file opened, resumed and closed\n",
+	    GW_DEFAULT_DB);
+}
+
+/* Options into o; returns -1 to go on, else the exit status. */
+static int
+follow_parse_args(int argc, char **argv, struct follow_opts *o)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"format", required_argument, NULL, 'f'},
+		{"log-format", required_argument, NULL, 'L'},
+		{"nginx-conf", required_argument, NULL, 'C'},
+		{"log-format-name", required_argument, NULL, 'N'},
+		{"tz", required_argument, NULL, 'z'},
+		{"poll", no_argument, NULL, 'P'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL, *conf_name = NULL;
+	char err[512];
+	int ch;
+
+	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o->lp.tz_min = cli_local_tz();
+	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': o->db = optarg; break;
+		case 'f': o->lp.format = optarg; break;
+		case 'L':
+			free(o->log_format);
+			o->log_format = strdup(optarg);
+			break;
+		case 'C': conf = optarg; break;
+		case 'N': conf_name = optarg; break;
+		case 'z':
+			if (cli_parse_tz(optarg, &o->lp.tz_min) != 0) {
+				fprintf(stderr, "gatewatch tail: bad --tz '%s' "
+				    "(UTC, local, +HHMM)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'P': o->polling = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': follow_usage(stdout); return EXIT_OK;
+		default: follow_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "gatewatch tail: no FILE given\n");
+		follow_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((conf != NULL) != (conf_name != NULL)) {
+		fprintf(stderr, "gatewatch tail: --nginx-conf and "
+		    "--log-format-name go together\n");
+		return EXIT_USAGE;
+	}
+	if (conf != NULL) {
+		free(o->log_format);
+		o->log_format = NULL;
+		if (logformat_from_conf(conf, conf_name, &o->log_format, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "gatewatch tail: %s\n", err);
+			return EXIT_ERR;
+		}
+	}
+	o->lp.log_format = o->log_format;
+	o->status = isatty(STDERR_FILENO);
+	return -1;
+}
+
+int
+cmd_tail(int argc, char **argv)
+{
+	struct follow_opts o = {0};
+	struct follow fw = {.o = &o};
+	struct tail_opts to = {0};
+	char err[512];
+	sigset_t sigs, old;
+	int rc;
+
+	if ((rc = follow_parse_args(argc, argv, &o)) >= 0) {
+		free(o.log_format);
+		return rc;
+	}
+	rc = EXIT_ERR;
+	if (store_open(o.db, &fw.st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch tail: %s\n", err);
+		goto out;
+	}
+	/* The writer thread must not take the signals: the loop waits for
+	   them in poll(2). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	fw.pl = pipeline_new(store_sink, fw.st, err, sizeof(err));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (fw.pl == NULL) {
+		fprintf(stderr, "gatewatch tail: %s\n", err);
+		goto out;
+	}
+	struct sigaction sa = {.sa_handler = follow_on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	to.no_inotify = o.polling;
+	to.head_min = TAIL_FINGERPRINT_MIN;
+	if (tail_new(&to, &fw.t, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch tail: %s\n", err);
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (tail_add(fw.t, argv[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, "gatewatch tail: %s\n", err);
+			goto out;
+		}
+	}
+	rc = follow_run(&fw);
+out:
+	if (fw.pl != NULL && pipeline_free(fw.pl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch tail: %s\n", err);
+		rc = EXIT_ERR;
+	}
+	while (fw.sources != NULL)
+		follow_forget(&fw, fw.sources);
+	tail_free(fw.t);
+	store_close(fw.st);
+	free(o.log_format);
+	return rc;
+}
