@@ -1,0 +1,289 @@
+/*
+ * pcap.c - libpcap behind the cap_* interface; see pcap.h.
+ *
+ * File offsets are counted rather than asked for: a classic pcap file is a
+ * 24-byte header then, per packet, a 16-byte record header and the
+ * captured bytes; for pcapng (block sizes vary) the stdio position is read
+ * after each packet.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "packet.h"
+#include "pcap.h"
+
+#define DEFAULT_SNAPLEN		262144
+#define DEFAULT_BUFFER_MB	64
+#define DEFAULT_TIMEOUT_MS	100
+#define PCAP_FILE_HEADER	24
+#define PCAP_RECORD_HEADER	16
+#define PCAPNG_MAGIC		0x0a0d0d0a
+
+/* The default filter: all TCP and ICMP, VLAN-tagged or not. */
+#define FILTER_PLAIN	"tcp or icmp or icmp6"
+#define FILTER_VLAN	"tcp or icmp or icmp6 or (vlan and (tcp or icmp or icmp6))"
+
+struct cap_source {
+	pcap_t *p;
+	bool live;
+	bool pcapng;
+	FILE *f;		/* the file behind an offline handle */
+	uint64_t offset;	/* of the next packet in the file */
+	struct cap_stats st;
+};
+
+/* Set a BPF program on c->p; 0 or -1. */
+static int
+cap_set_filter(struct cap_source *c, const char *expr, char *err,
+    size_t errlen)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(err, errlen, "filter '%s': %s", expr, pcap_geterr(c->p));
+		return -1;
+	}
+	if (pcap_setfilter(c->p, &prog) != 0) {
+		snprintf(err, errlen, "filter '%s': %s", expr, pcap_geterr(c->p));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+/* Open a live capture. */
+static int
+cap_open_live(struct cap_source *c, const struct cap_opts *o, char *err,
+    size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	int rc;
+
+	if ((c->p = pcap_create(o->iface, ebuf)) == NULL) {
+		snprintf(err, errlen, "%s: %s", o->iface, ebuf);
+		return -1;
+	}
+	c->live = c->st.live = true;
+	pcap_set_snaplen(c->p, o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
+	pcap_set_promisc(c->p, 0);
+	pcap_set_timeout(c->p, o->timeout_ms > 0 ? o->timeout_ms :
+	    DEFAULT_TIMEOUT_MS);
+	pcap_set_immediate_mode(c->p, 1);
+	pcap_set_buffer_size(c->p, (o->buffer_mb > 0 ? o->buffer_mb :
+	    DEFAULT_BUFFER_MB) * 1024 * 1024);
+	pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_MICRO);
+	rc = pcap_activate(c->p);
+	if (rc < 0) {
+		const char *why = pcap_geterr(c->p);
+
+		if (rc == PCAP_ERROR_PERM_DENIED)
+			snprintf(err, errlen, "%s: %s (capturing needs root or "
+			    "CAP_NET_RAW)", o->iface, why);
+		else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+			snprintf(err, errlen, "%s: no such interface", o->iface);
+		else
+			snprintf(err, errlen, "%s: %s", o->iface,
+			    why[0] ? why : pcap_statustostr(rc));
+		return -1;
+	}
+	if (!packet_dlt_supported(pcap_datalink(c->p))) {
+		snprintf(err, errlen, "%s: link type %s is not supported",
+		    o->iface, pcap_datalink_val_to_name(pcap_datalink(c->p)));
+		return -1;
+	}
+	if (o->filter != NULL)
+		return cap_set_filter(c, o->filter, err, errlen);
+	return cap_set_filter(c, pcap_datalink(c->p) == DLT_EN10MB ?
+	    FILTER_VLAN : FILTER_PLAIN, err, errlen);
+}
+
+/* Open a file or stdin. */
+static int
+cap_open_file(struct cap_source *c, const struct cap_opts *o, char *err,
+    size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+
+	c->p = pcap_open_offline_with_tstamp_precision(o->file,
+	    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (c->p == NULL) {
+		snprintf(err, errlen, "%s: %s", o->file, ebuf);
+		return -1;
+	}
+	c->f = pcap_file(c->p);
+	c->offset = PCAP_FILE_HEADER;
+	/* pcapng: the major version libpcap reports is 1, with no way to
+	 * tell; look at the first block type instead when we can. */
+	if (c->f != NULL && strcmp(o->file, "-") != 0) {
+		FILE *g = fopen(o->file, "rb");
+		uint32_t magic = 0;
+
+		if (g != NULL) {
+			if (fread(&magic, 4, 1, g) == 1 && magic == PCAPNG_MAGIC)
+				c->pcapng = true;
+			fclose(g);
+		}
+	}
+	if (!packet_dlt_supported(pcap_datalink(c->p))) {
+		snprintf(err, errlen, "%s: link type %s is not supported",
+		    o->file, pcap_datalink_val_to_name(pcap_datalink(c->p)));
+		return -1;
+	}
+	if (o->filter != NULL)
+		return cap_set_filter(c, o->filter, err, errlen);
+	return 0;
+}
+
+/* See pcap.h. */
+int
+cap_open(const struct cap_opts *o, struct cap_source **out, char *err,
+    size_t errlen)
+{
+	struct cap_source *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((o->iface == NULL) == (o->file == NULL)) {
+		snprintf(err, errlen, "give an interface or a file");
+		free(c);
+		return -1;
+	}
+	rc = o->iface != NULL ? cap_open_live(c, o, err, errlen) :
+	    cap_open_file(c, o, err, errlen);
+	if (rc != 0) {
+		cap_close(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+/* See pcap.h. */
+void
+cap_close(struct cap_source *c)
+{
+	if (c == NULL)
+		return;
+	if (c->p != NULL)
+		pcap_close(c->p);
+	free(c);
+}
+
+/* See pcap.h. */
+int
+cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
+    int64_t *ts_us, uint64_t *offset, char *err, size_t errlen)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(c->p, &h, &data);
+
+	switch (rc) {
+	case 1:
+		*frame = data;
+		*caplen = h->caplen;
+		*ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		if (c->live) {
+			*offset = 0;
+		} else if (c->pcapng && c->f != NULL) {
+			long pos = ftell(c->f);
+
+			*offset = c->offset;
+			c->offset = pos >= 0 ? (uint64_t)pos : c->offset;
+		} else {
+			*offset = c->offset;
+			c->offset += PCAP_RECORD_HEADER + h->caplen;
+		}
+		c->st.packets++;
+		c->st.bytes += h->caplen;
+		return 1;
+	case 0:
+		return 0;
+	case PCAP_ERROR_BREAK:
+		return 2;
+	default:
+		snprintf(err, errlen, "%s", pcap_geterr(c->p));
+		return -1;
+	}
+}
+
+/* See pcap.h. */
+int
+cap_datalink(const struct cap_source *c)
+{
+	return pcap_datalink(c->p);
+}
+
+/* See pcap.h. */
+const char *
+cap_datalink_name(const struct cap_source *c)
+{
+	const char *n = pcap_datalink_val_to_name(pcap_datalink(c->p));
+
+	return n != NULL ? n : "?";
+}
+
+/* See pcap.h. */
+bool
+cap_is_live(const struct cap_source *c)
+{
+	return c->live;
+}
+
+/* See pcap.h. */
+void
+cap_break(struct cap_source *c)
+{
+	pcap_breakloop(c->p);
+}
+
+/* See pcap.h. */
+void
+cap_get_stats(struct cap_source *c, struct cap_stats *s)
+{
+	struct pcap_stat ps;
+
+	if (c->live && pcap_stats(c->p, &ps) == 0) {
+		c->st.received = ps.ps_recv;
+		c->st.dropped = ps.ps_drop;
+		c->st.if_dropped = ps.ps_ifdrop;
+	}
+	*s = c->st;
+}
+
+/* See pcap.h. */
+int
+cap_drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "-Z %s: no such user", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		snprintf(err, errlen, "-Z %s: cannot become that user: %s",
+		    user, strerror(errno));
+		return -1;
+	}
+	/* Make sure there is no way back. */
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		snprintf(err, errlen, "-Z %s: could regain root", user);
+		return -1;
+	}
+	return 0;
+}

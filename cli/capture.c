@@ -1,0 +1,615 @@
+/*
+ * capture.c - `gatewatch capture`: HTTP failures straight from the wire.
+ *
+ * Packets come from capture/pcap (a live interface or a pcap/pcapng file),
+ * are decoded by capture/packet, reassembled per connection by capture/tcp
+ * and paired into exchanges by parse/http; each exchange becomes an event
+ * in the same batches `ingest` fills, stored by the writer thread. With
+ * --listen the capture runs in gateway-host mode: parse/wire_join ties each
+ * downstream request (to a listen port) to the upstream attempts behind
+ * it, so the client's 502 gets the upstream's address and the wire's cause.
+ *
+ * A file read before is recognised by its first bytes (like a log): its
+ * events up to the stored position are not stored again. At the end the
+ * counters (kernel drops included) are stored with the source and printed.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture_stats.h"
+#include "cli.h"
+#include "http.h"
+#include "packet.h"
+#include "pcap.h"
+#include "pipeline.h"
+#include "store.h"
+#include "tcp.h"
+#include "wire_join.h"
+
+#define BATCH_RECORDS	8192
+#define BATCH_ARENA_MAX	(8 * 1024 * 1024)
+#define FINGERPRINT_LEN	1024
+#define LISTEN_MAX	64
+#define LIVE_FLUSH_US	(1000 * INT64_C(1000))
+
+struct capture_opts {
+	const char *db;
+	struct cap_opts cap;
+	uint16_t listen[LISTEN_MAX];
+	size_t n_listen;
+	const char *id_header;
+	const char *user;
+	uint64_t count;		/* stop after this many packets, 0 = no */
+	double duration;	/* live: stop after this long, 0 = no */
+	size_t max_flows;
+	bool quiet;
+};
+
+/* What the callbacks share with the loop. */
+struct capture_run {
+	struct pipeline *pl;
+	struct wire_join *join;
+	uint64_t resume;	/* packets before this offset are stored */
+	bool failed;		/* out of memory somewhere */
+	uint64_t events, rejects, skipped;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* Store one request (with its attempts) or, when its status was lost to
+ * a gap or the end of the capture, a reject saying so. */
+static int
+store_exchange(void *ctx, const struct http_exchange *x,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct capture_run *r = ctx;
+	struct gw_batch *b = pipeline_batch(r->pl);
+
+	if (r->resume > 0 && x->pkt_offset < r->resume) {
+		r->skipped++;
+		return 0;
+	}
+	if (x->status < 0) {
+		char raw[HTTP_PATH_MAX + 256];
+		int len = snprintf(raw, sizeof(raw), "%s %s%s%s -> %s",
+		    x->method[0] ? x->method : "-", x->path[0] ? x->path : "-",
+		    x->has_query ? "?" : "", x->query, x->server);
+
+		r->rejects++;
+		if (len < 0)
+			len = 0;
+		if ((size_t)len >= sizeof(raw))
+			len = sizeof(raw) - 1;
+		return batch_add_reject(b, x->pkt_no, x->pkt_offset,
+		    x->conn_only ? "capture: connection attempt still waiting "
+		    "when the capture ended" : "capture: exchange incomplete "
+		    "(bytes lost, or the capture ended), no status seen",
+		    raw, (size_t)len);
+	}
+	r->events++;
+	return http_event_add(b, x, att, n, cause);
+}
+
+/* http_emit_fn: every exchange the HTTP layer finishes. */
+static void
+on_exchange(void *ctx, const struct http_exchange *x)
+{
+	struct capture_run *r = ctx;
+	const struct http_exchange *self = x;
+	int rc;
+
+	if (r->join != NULL)
+		rc = wire_join_add(r->join, x);
+	else
+		rc = store_exchange(r, x, &self, 1, x->cause);
+	if (rc != 0)
+		r->failed = true;
+}
+
+/* Parse "80,8080" into o->listen; -1 on bad text. */
+static int
+parse_ports(const char *s, struct capture_opts *o)
+{
+	char *end;
+
+	while (*s != '\0') {
+		long v = strtol(s, &end, 10);
+
+		if (end == s || v <= 0 || v > 65535 || o->n_listen == LISTEN_MAX)
+			return -1;
+		o->listen[o->n_listen++] = (uint16_t)v;
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s != '\0')
+			return -1;
+	}
+	return o->n_listen > 0 ? 0 : -1;
+}
+
+static void
+capture_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: gatewatch capture [-d DB] (-i IFACE | -r FILE|-) [-f BPF]\n"
+	    "                         [--listen PORTS] [--id-header NAME]\n"
+	    "                         [-Z USER] [-c COUNT] [--duration SECS] [-q]\n\n"
+	    "Reads HTTP/1.x traffic from an interface or a pcap/pcapng file and\n"
+	    "stores one request per exchange, with the upstream's address and\n"
+	    "the failure cause seen on the wire (refused, connect timeout,\n"
+	    "reset, closed early, not HTTP, 5xx, truncated ...).\n\n"
+	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
+	    "  -i, --interface IF  live capture (\"any\" for all); needs root or\n"
+	    "                      CAP_NET_RAW (+CAP_NET_ADMIN for the buffer)\n"
+	    "  -r, --read FILE     read a capture file (- for stdin)\n"
+	    "  -f, --filter BPF    capture filter (default: all TCP and ICMP)\n"
+	    "  --listen PORTS      the gateway's own ports (80,443): gateway-host\n"
+	    "                      mode, each client request tied to its upstream\n"
+	    "                      attempts\n"
+	    "  --id-header NAME    request id header to tie by, besides\n"
+	    "                      X-Request-Id and traceparent\n"
+	    "  -Z, --user USER     drop privileges to USER once the capture is open\n"
+	    "  -c, --count N       stop after N packets\n"
+	    "  --duration SECS     live: stop after SECS seconds\n"
+	    "  -s, --snaplen N     bytes kept per packet (default 262144)\n"
+	    "  -B, --buffer MB     kernel capture buffer (default 64)\n"
+	    "  --max-flows N       connections tracked at once (default 65536)\n"
+	    "  -q, --quiet         no summary\n", GW_DEFAULT_DB);
+}
+
+/* Parse argv into o; returns -1 when done (exit status in *status). */
+static int
+capture_args(int argc, char **argv, struct capture_opts *o, int *status)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"interface", required_argument, NULL, 'i'},
+		{"read", required_argument, NULL, 'r'},
+		{"filter", required_argument, NULL, 'f'},
+		{"listen", required_argument, NULL, 'L'},
+		{"id-header", required_argument, NULL, 'H'},
+		{"user", required_argument, NULL, 'Z'},
+		{"count", required_argument, NULL, 'c'},
+		{"duration", required_argument, NULL, 'D'},
+		{"snaplen", required_argument, NULL, 's'},
+		{"buffer", required_argument, NULL, 'B'},
+		{"max-flows", required_argument, NULL, 'M'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+	char *end;
+
+	while ((ch = getopt_long(argc, argv, "d:i:r:f:Z:c:s:B:qh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd': o->db = optarg; break;
+		case 'i': o->cap.iface = optarg; break;
+		case 'r': o->cap.file = optarg; break;
+		case 'f': o->cap.filter = optarg; break;
+		case 'H': o->id_header = optarg; break;
+		case 'Z': o->user = optarg; break;
+		case 'q': o->quiet = true; break;
+		case 'L':
+			if (parse_ports(optarg, o) != 0) {
+				fprintf(stderr, "gatewatch capture: bad --listen "
+				    "'%s' (PORT[,PORT...])\n", optarg);
+				goto usage;
+			}
+			break;
+		case 'c':
+			o->count = strtoull(optarg, &end, 10);
+			if (*end != '\0' || o->count == 0)
+				goto bad_number;
+			break;
+		case 'D':
+			o->duration = strtod(optarg, &end);
+			if (*end != '\0' || o->duration <= 0)
+				goto bad_number;
+			break;
+		case 's':
+			o->cap.snaplen = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || o->cap.snaplen < 64)
+				goto bad_number;
+			break;
+		case 'B':
+			o->cap.buffer_mb = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || o->cap.buffer_mb <= 0)
+				goto bad_number;
+			break;
+		case 'M':
+			o->max_flows = strtoull(optarg, &end, 10);
+			if (*end != '\0' || o->max_flows == 0)
+				goto bad_number;
+			break;
+		case 'h':
+			capture_usage(stdout);
+			*status = EXIT_OK;
+			return -1;
+		default:
+			goto usage;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gatewatch capture: unexpected '%s'\n",
+		    argv[optind]);
+		goto usage;
+	}
+	if ((o->cap.iface == NULL) == (o->cap.file == NULL)) {
+		fprintf(stderr, "gatewatch capture: give -i IFACE or -r FILE\n");
+		goto usage;
+	}
+	return 0;
+bad_number:
+	fprintf(stderr, "gatewatch capture: bad number '%s'\n", optarg);
+usage:
+	capture_usage(stderr);
+	*status = EXIT_USAGE;
+	return -1;
+}
+
+/* The first bytes of a regular file, as its identity; 0 when none. */
+static size_t
+file_fingerprint(const char *path, unsigned char *buf, size_t size,
+    uint64_t *dev, uint64_t *ino, uint64_t *fsize)
+{
+	struct stat sb;
+	FILE *f;
+	size_t n;
+
+	*dev = *ino = *fsize = 0;
+	if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
+	    !S_ISREG(sb.st_mode))
+		return 0;
+	*dev = (uint64_t)sb.st_dev;
+	*ino = (uint64_t)sb.st_ino;
+	*fsize = (uint64_t)sb.st_size;
+	if ((f = fopen(path, "rb")) == NULL)
+		return 0;
+	n = fread(buf, 1, size, f);
+	fclose(f);
+	return n;
+}
+
+/* Print the summary of the run. */
+static void
+print_summary(const struct capture_opts *o, struct cap_source *cs,
+    const struct cap_stats *st, const struct tcp_stats *ts,
+    const struct http_stats *hs, const struct wire_join_stats *js,
+    const struct capture_run *r, double secs)
+{
+	double mb = (double)st->bytes / 1e6;
+
+	fprintf(stderr, "capture: %s (%s): %llu packets, %.1f MB in %.2f s "
+	    "(%.1f MB/s, %.0f packets/s)\n",
+	    o->cap.iface ? o->cap.iface : o->cap.file, cap_datalink_name(cs),
+	    (unsigned long long)st->packets, mb, secs,
+	    secs > 0 ? mb / secs : 0.0,
+	    secs > 0 ? (double)st->packets / secs : 0.0);
+	if (st->live)
+		fprintf(stderr, "  kernel: %llu received, %llu dropped, %llu "
+		    "dropped by the interface\n",
+		    (unsigned long long)st->received,
+		    (unsigned long long)st->dropped,
+		    (unsigned long long)st->if_dropped);
+	fprintf(stderr, "  tcp: %llu connections (at most %llu at once), "
+	    "%llu retransmitted bytes, %llu early segments held, %llu gaps "
+	    "(%llu bytes lost), %llu evicted, %llu idle\n",
+	    (unsigned long long)ts->flows, (unsigned long long)ts->flows_peak,
+	    (unsigned long long)ts->retransmitted_bytes,
+	    (unsigned long long)ts->ooo_segments, (unsigned long long)ts->gaps,
+	    (unsigned long long)ts->gap_bytes, (unsigned long long)ts->evicted,
+	    (unsigned long long)ts->idle_expired);
+	fprintf(stderr, "  http: %llu exchanges, %llu failed connects, %llu "
+	    "incomplete, %llu interim 1xx, %llu upgrades, %llu resyncs, %llu "
+	    "answers without a request seen, %llu streams not HTTP\n",
+	    (unsigned long long)hs->exchanges,
+	    (unsigned long long)hs->conn_failures,
+	    (unsigned long long)hs->incomplete,
+	    (unsigned long long)hs->interim, (unsigned long long)hs->upgrades,
+	    (unsigned long long)hs->resyncs,
+	    (unsigned long long)hs->orphan_responses,
+	    (unsigned long long)hs->not_http);
+	if (r->join != NULL)
+		fprintf(stderr, "  gateway: %llu client requests, %llu failed, "
+		    "%llu of them tied to an upstream attempt (%.0f%%); "
+		    "attempts tied by id %llu, by method+path %llu, by time "
+		    "%llu; %llu upstream exchanges answered no client\n",
+		    (unsigned long long)js->downstream,
+		    (unsigned long long)js->failed,
+		    (unsigned long long)js->failed_tied,
+		    js->failed ? 100.0 * (double)js->failed_tied /
+		    (double)js->failed : 100.0,
+		    (unsigned long long)js->tied_id,
+		    (unsigned long long)js->tied_match,
+		    (unsigned long long)js->tied_time,
+		    (unsigned long long)js->upstream_untied);
+	fprintf(stderr, "  stored: %llu requests, %llu incomplete as rejects",
+	    (unsigned long long)r->events, (unsigned long long)r->rejects);
+	if (r->skipped)
+		fprintf(stderr, ", %llu skipped (stored by an earlier run)",
+		    (unsigned long long)r->skipped);
+	fputc('\n', stderr);
+}
+
+/* Counters for the store. */
+static void
+fill_stats(struct store_capture_stats *cs, const struct cap_stats *st,
+    const struct tcp_stats *ts, const struct http_stats *hs,
+    const struct wire_join_stats *js, bool joined)
+{
+	cs->packets = (int64_t)st->packets;
+	cs->bytes = (int64_t)st->bytes;
+	cs->received = st->live ? (int64_t)st->received : -1;
+	cs->dropped = st->live ? (int64_t)st->dropped : -1;
+	cs->if_dropped = st->live ? (int64_t)st->if_dropped : -1;
+	cs->flows = (int64_t)ts->flows;
+	cs->evicted = (int64_t)ts->evicted;
+	cs->gaps = (int64_t)ts->gaps;
+	cs->gap_bytes = (int64_t)ts->gap_bytes;
+	cs->exchanges = (int64_t)hs->exchanges;
+	cs->conn_failures = (int64_t)hs->conn_failures;
+	cs->incomplete = (int64_t)hs->incomplete;
+	cs->downstream_failed = joined ? (int64_t)js->failed : -1;
+	cs->downstream_failed_tied = joined ? (int64_t)js->failed_tied : -1;
+}
+
+/* The packet loop; returns 0, or -1 after printing an error. */
+static int
+capture_loop(const struct capture_opts *o, struct cap_source *cs,
+    struct tcp_table *tt, struct http_tracker *ht, struct capture_run *r,
+    int64_t *last_ts)
+{
+	char err[512];
+	const uint8_t *frame;
+	size_t caplen;
+	int64_t ts = 0, last_flush = 0;
+	uint64_t offset = 0, pkt_no = 0;
+	int dlt = cap_datalink(cs);
+	bool live = cap_is_live(cs);
+	double t0 = cli_mono();
+	struct packet p;
+	int rc = 0;
+
+	while (!interrupted && !r->failed) {
+		int got = cap_next(cs, &frame, &caplen, &ts, &offset, err,
+		    sizeof(err));
+
+		if (got == 2)
+			break;
+		if (got < 0) {
+			fprintf(stderr, "gatewatch capture: %s (the packets "
+			    "before it are kept)\n", err);
+			break;
+		}
+		if (o->duration > 0 && cli_mono() - t0 >= o->duration)
+			break;
+		if (got == 0) {	/* a quiet moment of a live capture */
+			ts = cli_now_ms() * 1000;
+			tcp_table_advance(tt, ts);
+		} else {
+			enum packet_kind k;
+
+			pkt_no++;
+			p.ts_us = ts;
+			k = packet_decode(dlt, frame, caplen, &p);
+			if (k == PACKET_TCP || k == PACKET_UNREACH) {
+				http_tracker_position(ht, pkt_no, offset);
+				if (tcp_table_add(tt, &p, k) != 0)
+					r->failed = true;
+			}
+			if (!live || pkt_no % 64 == 0)
+				tcp_table_advance(tt, ts);
+		}
+		*last_ts = ts;
+		if (r->join != NULL && (got == 0 || pkt_no % 256 == 0) &&
+		    wire_join_advance(r->join, ts) != 0)
+			r->failed = true;
+		struct gw_batch *b = pipeline_batch(r->pl);
+		if (got == 1) {
+			b->position = live ? pkt_no : offset + 16 + caplen;
+			b->line_no = pkt_no;
+		}
+		if (batch_count(b) >= BATCH_RECORDS ||
+		    arena_used(b->arena) > BATCH_ARENA_MAX ||
+		    (live && batch_count(b) > 0 && ts - last_flush >=
+		    LIVE_FLUSH_US)) {
+			last_flush = ts;
+			if (pipeline_flush(r->pl, err, sizeof(err)) != 0) {
+				fprintf(stderr, "gatewatch capture: %s\n", err);
+				return -1;
+			}
+		}
+		if (o->count > 0 && pkt_no >= o->count)
+			break;
+	}
+	if (r->failed) {
+		fprintf(stderr, "gatewatch capture: out of memory\n");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Open the source row of this capture; 0, 1 (already read), or -1. */
+static int
+open_source(const struct capture_opts *o, struct cap_source *cs,
+    struct store *st, int64_t *source_id, uint64_t *resume)
+{
+	unsigned char fp[FINGERPRINT_LEN];
+	char path[300], err[512];
+	uint64_t dev, ino, fsize, line = 0;
+	size_t fp_len = 0;
+
+	if (o->cap.iface != NULL) {
+		snprintf(path, sizeof(path), "iface:%s", o->cap.iface);
+		dev = ino = fsize = 0;
+	} else {
+		snprintf(path, sizeof(path), "%s", o->cap.file);
+		fp_len = file_fingerprint(o->cap.file, fp, sizeof(fp), &dev,
+		    &ino, &fsize);
+	}
+	struct store_source_info si = {
+		.path = path,
+		.kind = o->cap.iface != NULL ? "pcap_live" : "pcap",
+		.format = cap_datalink_name(cs),
+		.dev = dev,
+		.ino = ino,
+		.fingerprint = fp,
+		.fingerprint_len = fp_len,
+	};
+	if (store_source_open(st, &si, source_id, resume, &line, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s: %s\n", path, err);
+		return -1;
+	}
+	if (*resume > 0 && fsize > 0 && *resume >= fsize) {
+		if (!o->quiet)
+			fprintf(stderr, "%s: already read (%llu bytes), nothing "
+			    "new to store\n", path, (unsigned long long)fsize);
+		return 1;
+	}
+	if (*resume > 0 && !o->quiet)
+		fprintf(stderr, "%s: read before up to byte %llu; what was "
+		    "stored then is not stored again\n", path,
+		    (unsigned long long)*resume);
+	return 0;
+}
+
+int
+cmd_capture(int argc, char **argv)
+{
+	struct capture_opts o;
+	struct capture_run r;
+	struct cap_source *cs = NULL;
+	struct store *st = NULL;
+	struct tcp_table *tt = NULL;
+	struct http_tracker *ht = NULL;
+	char err[512];
+	int status = EXIT_ERR, rc;
+	int64_t source_id = 0, last_ts = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	if (capture_args(argc, argv, &o, &status) != 0)
+		return status;
+	if (cap_open(&o.cap, &cs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		return EXIT_ERR;
+	}
+	if (store_open(o.db, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		goto out;
+	}
+	if ((rc = open_source(&o, cs, st, &source_id, &r.resume)) != 0) {
+		status = rc > 0 ? EXIT_OK : EXIT_ERR;
+		goto out;
+	}
+	/* Everything privileged is open: give the privileges up. */
+	if (o.user != NULL && cap_drop_privileges(o.user, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		goto out;
+	}
+	if ((r.pl = pipeline_new(store_sink, st, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		goto out;
+	}
+	pipeline_batch(r.pl)->source_id = source_id;
+	pipeline_batch(r.pl)->position = r.resume;
+
+	struct http_opts hopts = {
+		.id_header = o.id_header,
+		.listen_ports = o.listen,
+		.n_listen_ports = o.n_listen,
+	};
+	struct tcp_opts topts = {
+		.max_flows = o.max_flows,
+		.server_ports = o.listen,
+		.n_server_ports = o.n_listen,
+	};
+	struct tcp_handler th;
+	if ((ht = http_tracker_new(&hopts, on_exchange, &r)) == NULL)
+		goto oom;
+	http_tracker_handler(ht, &th);
+	if ((tt = tcp_table_new(&topts, &th)) == NULL)
+		goto oom;
+	if (o.n_listen > 0 &&
+	    (r.join = wire_join_new(NULL, store_exchange, &r)) == NULL)
+		goto oom;
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!o.quiet)
+		fprintf(stderr, "capture: %s %s (%s)%s\n",
+		    o.cap.iface ? "listening on" : "reading",
+		    o.cap.iface ? o.cap.iface : o.cap.file,
+		    cap_datalink_name(cs), o.n_listen ? ", gateway-host mode" :
+		    "");
+	double t0 = cli_mono();
+	rc = capture_loop(&o, cs, tt, ht, &r, &last_ts);
+	/* What is still open ends here: answers lost to the end are told. */
+	tcp_table_flush(tt, last_ts);
+	if (r.join != NULL && wire_join_flush(r.join) != 0)
+		r.failed = true;
+	if (r.failed)
+		rc = -1;
+	if (pipeline_flush(r.pl, err, sizeof(err)) != 0 ||
+	    pipeline_sync(r.pl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		rc = -1;
+	}
+	double secs = cli_mono() - t0;
+
+	struct cap_stats cst;
+	struct tcp_stats tst;
+	struct http_stats hst;
+	struct wire_join_stats jst;
+	struct store_capture_stats sst;
+	memset(&jst, 0, sizeof(jst));
+	cap_get_stats(cs, &cst);
+	tcp_table_stats(tt, &tst);
+	http_tracker_stats(ht, &hst);
+	if (r.join != NULL)
+		wire_join_stats(r.join, &jst);
+	fill_stats(&sst, &cst, &tst, &hst, &jst, r.join != NULL);
+	if (store_capture_stats_put(st, source_id, &sst, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		rc = -1;
+	}
+	if (!o.quiet)
+		print_summary(&o, cs, &cst, &tst, &hst, &jst, &r, secs);
+	if (interrupted && !o.quiet)
+		fprintf(stderr, "gatewatch capture: interrupted; what was "
+		    "captured is stored\n");
+	status = rc == 0 ? EXIT_OK : EXIT_ERR;
+	goto out;
+oom:
+	fprintf(stderr, "gatewatch capture: out of memory\n");
+out:
+	if (r.pl != NULL && pipeline_free(r.pl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		status = EXIT_ERR;
+	}
+	wire_join_free(r.join);
+	tcp_table_free(tt);
+	http_tracker_free(ht);
+	store_close(st);
+	cap_close(cs);
+	return status;
+}

@@ -1,0 +1,1155 @@
+/*
+ * http.c - requests paired with responses on reassembled TCP streams;
+ * see http.h for what comes out.
+ *
+ * Each connection (struct http_conn) runs two http-parser instances, one
+ * per direction. A request is queued when its first byte is parsed (a
+ * struct pending holds what the event needs); the next final response
+ * (1xx other than 101 is interim and skipped) answers the oldest queued
+ * request, which is how pipelining pairs up. The response parser is told
+ * when the request was HEAD (no body) or a CONNECT answered 2xx (a tunnel).
+ *
+ * A direction is in one of four states: PARSE (http-parser owns the
+ * bytes), RESYNC (after a gap, or when the connection was joined
+ * mid-stream: scan for a line that starts a request or a status line),
+ * TUNNEL (after an upgrade: bytes are ignored) and DEAD (not HTTP).
+ *
+ * Failures are decided when the connection ends, from what was pending
+ * and who closed first (tcp_conn's FIN and RST times): see http.h.
+ * Header values are kept only for Host and the request id headers, each
+ * cut at its buffer; the URL is cut at HTTP_URL_MAX.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <arpa/inet.h>
+#include <http_parser.h>
+
+#include "http.h"
+
+#define HTTP_URL_MAX		2048
+#define HDR_NAME_MAX		40
+#define DEFAULT_HEADER_BUFFER	4096
+#define DEFAULT_PIPELINE_MAX	64
+
+/* A request waiting for its response. */
+struct pending {
+	struct pending *next;
+	struct http_exchange x;
+	char url[HTTP_URL_MAX];
+	size_t url_len;
+	bool headers_done;
+	bool is_head, is_connect;
+	int id_prio;		/* priority of the id in x.request_id */
+};
+
+enum stream_state { ST_PARSE, ST_RESYNC, ST_TUNNEL, ST_DEAD };
+
+/* Which header a value belongs to, as far as we keep it. */
+enum hdr_target { HDR_NONE, HDR_HOST, HDR_ID };
+
+/* Header name being read and where its value goes. */
+struct hdr_acc {
+	char name[HDR_NAME_MAX];
+	size_t name_len;
+	bool in_value;
+	enum hdr_target target;
+	int prio;		/* of an id header: lower wins */
+	bool skip;		/* value goes nowhere (a better id is held) */
+};
+
+struct http_conn {
+	struct http_tracker *t;
+	const struct tcp_conn *c;	/* valid during a callback */
+	bool downstream;
+	char client[HTTP_ADDR_MAX], server[HTTP_ADDR_MAX];
+	http_parser req, resp;
+	enum stream_state req_st, resp_st;
+	bool req_at_start, resp_at_start;	/* a resync may match at 0 */
+	struct hdr_acc rh, sh;
+	struct pending *head, *tail;	/* requests awaiting answers */
+	int n_pending;
+	struct pending *req_cur;	/* request being parsed */
+	bool first_request;		/* no request seen yet */
+	/* the response being parsed */
+	bool resp_active, resp_headers_done, resp_interim;
+	uint64_t resp_header_bytes;
+	int64_t resp_first_us;
+	int resp_status;
+	int64_t resp_body;
+	bool resp_gap;
+	char resp_id[HTTP_ID_MAX];
+	int resp_id_prio;
+	int64_t now_us;
+};
+
+struct http_tracker {
+	struct http_opts o;
+	http_emit_fn emit;
+	void *ctx;
+	http_parser_settings req_settings, resp_settings;
+	struct pending *free_list;
+	size_t n_free;
+	uint64_t pkt_no, pkt_offset;
+	struct http_stats stats;
+};
+
+/* See http.h. */
+void
+http_addr_text(char *buf, size_t size, uint8_t family, const uint8_t *addr,
+    int port)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, ip,
+	    sizeof(ip)) == NULL)
+		snprintf(ip, sizeof(ip), "?");
+	if (port < 0)
+		snprintf(buf, size, "%s", ip);
+	else if (family == 6)
+		snprintf(buf, size, "[%s]:%d", ip, port);
+	else
+		snprintf(buf, size, "%s:%d", ip, port);
+}
+
+/* See http.h. */
+int
+http_failure_status(enum gw_cause c)
+{
+	switch (c) {
+	case GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT:
+	case GW_CAUSE_UPSTREAM_READ_TIMEOUT:
+		return 504;
+	case GW_CAUSE_CLIENT_CLOSED:
+		return 499;
+	case GW_CAUSE_UPSTREAM_INVALID_RESPONSE:
+		return 9;
+	default:
+		return 502;
+	}
+}
+
+/* Append n bytes to a NUL-terminated field of size cap, cutting. */
+static void
+field_append(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t have = strlen(dst);
+
+	if (have + 1 >= cap)
+		return;
+	if (n > cap - 1 - have)
+		n = cap - 1 - have;
+	memcpy(dst + have, s, n);
+	dst[have + n] = '\0';
+}
+
+/* A pending record from the free list or the heap; NULL on OOM. */
+static struct pending *
+pending_get(struct http_tracker *t)
+{
+	struct pending *p = t->free_list;
+
+	if (p != NULL) {
+		t->free_list = p->next;
+		t->n_free--;
+	} else if ((p = malloc(sizeof(*p))) == NULL) {
+		return NULL;
+	}
+	p->next = NULL;
+	p->url_len = 0;
+	p->headers_done = p->is_head = p->is_connect = false;
+	p->id_prio = 99;
+	return p;
+}
+
+static void
+pending_put(struct http_tracker *t, struct pending *p)
+{
+	if (t->n_free >= 256) {
+		free(p);
+		return;
+	}
+	p->next = t->free_list;
+	t->free_list = p;
+	t->n_free++;
+}
+
+/* Start the exchange of a new record on connection hc at time ts. */
+static void
+exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
+{
+	x->downstream = hc->downstream;
+	x->has_request = x->incomplete = x->conn_only = x->has_query = false;
+	x->syn_us = x->synack_us = -1;
+	x->start_us = ts;
+	x->first_byte_us = -1;
+	x->end_us = -1;
+	memcpy(x->client, hc->client, sizeof(x->client));
+	memcpy(x->server, hc->server, sizeof(x->server));
+	x->client_port = hc->c->client_port;
+	x->server_port = hc->c->server_port;
+	x->method[0] = x->host[0] = x->path[0] = x->query[0] = '\0';
+	x->request_id[0] = x->protocol[0] = '\0';
+	x->status = -1;
+	x->body_bytes = -1;
+	x->cause = GW_CAUSE_OK;
+}
+
+/* Hand x to the caller, stamped with the current packet. */
+static void
+emit(struct http_conn *hc, struct http_exchange *x)
+{
+	struct http_tracker *t = hc->t;
+
+	x->pkt_no = t->pkt_no;
+	x->pkt_offset = t->pkt_offset;
+	if (x->end_us < 0)
+		x->end_us = hc->now_us;
+	if (x->conn_only)
+		t->stats.conn_failures++;
+	else
+		t->stats.exchanges++;
+	if (x->incomplete)
+		t->stats.incomplete++;
+	t->emit(t->ctx, x);
+}
+
+/* Remove and return the oldest pending request, NULL when none. */
+static struct pending *
+queue_pop(struct http_conn *hc)
+{
+	struct pending *p = hc->head;
+
+	if (p == NULL)
+		return NULL;
+	hc->head = p->next;
+	if (hc->head == NULL)
+		hc->tail = NULL;
+	hc->n_pending--;
+	if (hc->req_cur == p)
+		hc->req_cur = NULL;
+	return p;
+}
+
+/* Remove p, the newest pending request. */
+static void
+queue_drop_tail(struct http_conn *hc, struct pending *p)
+{
+	struct pending **pp = &hc->head, *prev = NULL;
+
+	while (*pp != NULL && *pp != p) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (*pp == NULL)
+		return;
+	*pp = p->next;
+	if (hc->tail == p)
+		hc->tail = prev;
+	hc->n_pending--;
+	if (hc->req_cur == p)
+		hc->req_cur = NULL;
+	pending_put(hc->t, p);
+}
+
+/* Split the URL into path and query (and Host from an absolute form). */
+static void
+request_finish_url(struct pending *p)
+{
+	const char *u = p->url, *end = p->url + p->url_len, *q;
+	size_t n;
+
+	if (p->is_connect) {
+		n = p->url_len < HTTP_PATH_MAX - 1 ? p->url_len :
+		    HTTP_PATH_MAX - 1;
+		memcpy(p->x.path, u, n);
+		p->x.path[n] = '\0';
+		return;
+	}
+	if ((p->url_len > 7 && strncasecmp(u, "http://", 7) == 0) ||
+	    (p->url_len > 8 && strncasecmp(u, "https://", 8) == 0)) {
+		const char *auth = memchr(u, '/', p->url_len) + 2;
+		const char *slash = memchr(auth, '/', (size_t)(end - auth));
+
+		if (slash == NULL)
+			slash = end;
+		if (p->x.host[0] == '\0')
+			field_append(p->x.host, sizeof(p->x.host), auth,
+			    (size_t)(slash - auth));
+		u = slash;
+	}
+	q = memchr(u, '?', (size_t)(end - u));
+	field_append(p->x.path, sizeof(p->x.path), u,
+	    (size_t)((q != NULL ? q : end) - u));
+	if (p->x.path[0] == '\0')
+		strcpy(p->x.path, "/");
+	if (q != NULL) {
+		p->x.has_query = true;
+		field_append(p->x.query, sizeof(p->x.query), q + 1,
+		    (size_t)(end - q - 1));
+	}
+}
+
+/* A traceparent value keeps only its trace id, which every hop shares. */
+static void
+id_normalise(char *id, int prio)
+{
+	size_t n = strlen(id);
+
+	if (prio == 2 && n >= 35 && id[2] == '-') {
+		memmove(id, id + 3, 32);
+		id[32] = '\0';
+	}
+}
+
+/* The priority of a request-id header name, -1 when it is none. */
+static int
+id_header_prio(const struct http_tracker *t, const char *name)
+{
+	if (t->o.id_header != NULL && strcasecmp(name, t->o.id_header) == 0)
+		return 0;
+	if (strcasecmp(name, "x-request-id") == 0)
+		return 1;
+	if (strcasecmp(name, "traceparent") == 0)
+		return 2;
+	return -1;
+}
+
+/* on_header_field for either direction. */
+static void
+hdr_field(struct hdr_acc *h, const char *at, size_t len)
+{
+	if (h->in_value) {
+		h->in_value = false;
+		h->name_len = 0;
+	}
+	if (h->name_len + len >= sizeof(h->name))
+		len = sizeof(h->name) - 1 - h->name_len;
+	memcpy(h->name + h->name_len, at, len);
+	h->name_len += len;
+	h->name[h->name_len] = '\0';
+}
+
+/* First piece of a value: decide where it goes. */
+static void
+hdr_value_start(struct http_tracker *t, struct hdr_acc *h, bool request,
+    int held_prio)
+{
+	int prio;
+
+	h->in_value = true;
+	h->target = HDR_NONE;
+	h->skip = false;
+	if (request && strcasecmp(h->name, "host") == 0) {
+		h->target = HDR_HOST;
+		return;
+	}
+	if ((prio = id_header_prio(t, h->name)) >= 0) {
+		h->target = HDR_ID;
+		h->prio = prio;
+		h->skip = prio >= held_prio;
+	}
+}
+
+/* --- request callbacks ---------------------------------------------------- */
+
+static int
+req_message_begin(http_parser *hp)
+{
+	struct http_conn *hc = hp->data;
+	struct http_tracker *t = hc->t;
+	struct pending *p;
+
+	if (hc->n_pending >= t->o.pipeline_max) {
+		pending_put(t, queue_pop(hc));
+		t->stats.pipeline_drops++;
+	}
+	if ((p = pending_get(t)) == NULL)
+		return -1;
+	exchange_init(hc, &p->x, hc->now_us);
+	p->x.has_request = true;
+	if (hc->first_request && hc->c->syn_seen) {
+		p->x.syn_us = hc->c->syn_us;
+		p->x.synack_us = hc->c->synack_us;
+	}
+	hc->first_request = false;
+	if (hc->tail != NULL)
+		hc->tail->next = p;
+	else
+		hc->head = p;
+	hc->tail = p;
+	hc->n_pending++;
+	hc->req_cur = p;
+	hc->rh.in_value = false;
+	hc->rh.name_len = 0;
+	t->stats.requests++;
+	return 0;
+}
+
+static int
+req_url(http_parser *hp, const char *at, size_t len)
+{
+	struct http_conn *hc = hp->data;
+	struct pending *p = hc->req_cur;
+
+	if (p == NULL)
+		return 0;
+	if (len > HTTP_URL_MAX - p->url_len)
+		len = HTTP_URL_MAX - p->url_len;
+	memcpy(p->url + p->url_len, at, len);
+	p->url_len += len;
+	return 0;
+}
+
+static int
+req_header_field(http_parser *hp, const char *at, size_t len)
+{
+	struct http_conn *hc = hp->data;
+
+	hdr_field(&hc->rh, at, len);
+	return 0;
+}
+
+static int
+req_header_value(http_parser *hp, const char *at, size_t len)
+{
+	struct http_conn *hc = hp->data;
+	struct pending *p = hc->req_cur;
+	struct hdr_acc *h = &hc->rh;
+
+	if (p == NULL)
+		return 0;
+	if (!h->in_value) {
+		hdr_value_start(hc->t, h, true, p->id_prio);
+		if (h->target == HDR_ID && !h->skip) {
+			p->id_prio = h->prio;
+			p->x.request_id[0] = '\0';
+		}
+	}
+	if (h->target == HDR_HOST)
+		field_append(p->x.host, sizeof(p->x.host), at, len);
+	else if (h->target == HDR_ID && !h->skip)
+		field_append(p->x.request_id, sizeof(p->x.request_id), at, len);
+	return 0;
+}
+
+/* Fill the parts of p known once its header is read. */
+static void
+request_headers_done(http_parser *hp, struct pending *p)
+{
+	const char *m = http_method_str((enum http_method)hp->method);
+
+	p->headers_done = true;
+	snprintf(p->x.method, sizeof(p->x.method), "%s", m);
+	snprintf(p->x.protocol, sizeof(p->x.protocol), "HTTP/%u.%u",
+	    hp->http_major % 10, hp->http_minor % 10);
+	p->is_head = hp->method == HTTP_HEAD;
+	p->is_connect = hp->method == HTTP_CONNECT;
+	request_finish_url(p);
+	id_normalise(p->x.request_id, p->id_prio);
+}
+
+static int
+req_headers_complete(http_parser *hp)
+{
+	struct http_conn *hc = hp->data;
+
+	if (hc->req_cur != NULL)
+		request_headers_done(hp, hc->req_cur);
+	return 0;
+}
+
+static int
+req_message_complete(http_parser *hp)
+{
+	struct http_conn *hc = hp->data;
+
+	hc->req_cur = NULL;
+	return 0;
+}
+
+/* --- response callbacks --------------------------------------------------- */
+
+static int
+resp_message_begin(http_parser *hp)
+{
+	struct http_conn *hc = hp->data;
+
+	hc->resp_active = true;
+	hc->resp_headers_done = hc->resp_interim = false;
+	hc->resp_header_bytes = 0;
+	hc->resp_first_us = hc->now_us;
+	hc->resp_status = -1;
+	hc->resp_body = 0;
+	hc->resp_id[0] = '\0';
+	hc->resp_id_prio = 99;
+	hc->sh.in_value = false;
+	hc->sh.name_len = 0;
+	return 0;
+}
+
+static int
+resp_header_field(http_parser *hp, const char *at, size_t len)
+{
+	struct http_conn *hc = hp->data;
+
+	hdr_field(&hc->sh, at, len);
+	return 0;
+}
+
+static int
+resp_header_value(http_parser *hp, const char *at, size_t len)
+{
+	struct http_conn *hc = hp->data;
+	struct hdr_acc *h = &hc->sh;
+
+	if (!h->in_value) {
+		hdr_value_start(hc->t, h, false, hc->resp_id_prio);
+		if (h->target == HDR_ID && !h->skip) {
+			hc->resp_id_prio = h->prio;
+			hc->resp_id[0] = '\0';
+		}
+	}
+	if (h->target == HDR_ID && !h->skip)
+		field_append(hc->resp_id, sizeof(hc->resp_id), at, len);
+	return 0;
+}
+
+static int
+resp_headers_complete(http_parser *hp)
+{
+	struct http_conn *hc = hp->data;
+	struct pending *p = hc->head;
+
+	hc->resp_headers_done = true;
+	hc->resp_status = hp->status_code;
+	id_normalise(hc->resp_id, hc->resp_id_prio);
+	if (hp->status_code / 100 == 1 && hp->status_code != 101) {
+		hc->resp_interim = true;
+		return 0;
+	}
+	if (p != NULL && p->is_head)
+		return 1;	/* no body, whatever the header says */
+	if (p != NULL && p->is_connect && hp->status_code / 100 == 2)
+		return 2;	/* no body, then a tunnel */
+	return 0;
+}
+
+static int
+resp_body(http_parser *hp, const char *at, size_t len)
+{
+	struct http_conn *hc = hp->data;
+
+	(void)at;
+	hc->resp_body += (int64_t)len;
+	return 0;
+}
+
+/*
+ * Finish the answer to the oldest request (or to none: an orphan) with
+ * status, cause and flags, and emit it.
+ */
+static void
+answer_head(struct http_conn *hc, int status, enum gw_cause cause,
+    bool incomplete)
+{
+	struct http_tracker *t = hc->t;
+	struct pending *p = queue_pop(hc), orphan;
+
+	if (p == NULL) {
+		p = &orphan;
+		exchange_init(hc, &p->x, hc->resp_first_us);
+		t->stats.orphan_responses++;
+	} else if (!p->headers_done) {
+		request_finish_url(p);	/* what we have of it */
+	}
+	p->x.status = status;
+	p->x.cause = cause;
+	p->x.incomplete = p->x.incomplete || incomplete;
+	if (hc->resp_active) {
+		p->x.first_byte_us = hc->resp_first_us;
+		p->x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
+		if (p->x.request_id[0] == '\0')
+			memcpy(p->x.request_id, hc->resp_id, sizeof(hc->resp_id));
+	}
+	p->x.end_us = hc->now_us;
+	emit(hc, &p->x);
+	if (p != &orphan)
+		pending_put(t, p);
+}
+
+static int
+resp_message_complete(http_parser *hp)
+{
+	struct http_conn *hc = hp->data;
+	int st = hc->resp_status;
+
+	if (hc->resp_interim) {
+		hc->t->stats.interim++;
+		hc->resp_active = false;
+		return 0;
+	}
+	hc->t->stats.responses++;
+	/* An Upgrade the server declined: requests go on as before. */
+	if (hc->req_st == ST_TUNNEL && st != 101 &&
+	    !(hc->head != NULL && hc->head->is_connect && st / 100 == 2)) {
+		hc->req_st = ST_RESYNC;
+		hc->req_at_start = true;
+	}
+	answer_head(hc, st, st >= 500 && st <= 599 ? GW_CAUSE_UPSTREAM_5XX :
+	    GW_CAUSE_OK, hc->resp_gap);
+	hc->resp_active = false;
+	hc->resp_gap = false;
+	return 0;
+}
+
+/* --- streams -------------------------------------------------------------- */
+
+/* Whether p[0..len) starts with a request line's method and a space. */
+static bool
+looks_like_request(const uint8_t *p, size_t len)
+{
+	static const char *const methods[] = {
+		"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ",
+		"PATCH ", "CONNECT ", "TRACE ", "PROPFIND ",
+	};
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		size_t n = strlen(methods[i]);
+
+		if (len >= n && memcmp(p, methods[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+looks_like_response(const uint8_t *p, size_t len)
+{
+	return len >= 7 && memcmp(p, "HTTP/1.", 7) == 0;
+}
+
+/* Offset of the first message start in p (at 0 only when at_start, else
+ * after a line feed), or len when none. */
+static size_t
+find_start(const uint8_t *p, size_t len, bool at_start, bool request)
+{
+	size_t i = 0;
+
+	if (!at_start) {
+		const uint8_t *nl = memchr(p, '\n', len);
+
+		if (nl == NULL)
+			return len;
+		i = (size_t)(nl - p) + 1;
+	}
+	while (i < len) {
+		if (request ? looks_like_request(p + i, len - i) :
+		    looks_like_response(p + i, len - i))
+			return i;
+		const uint8_t *nl = memchr(p + i, '\n', len - i);
+		if (nl == NULL)
+			break;
+		i = (size_t)(nl - p) + 1;
+	}
+	return len;
+}
+
+/* The request parser failed: drop the half-read request, resync. */
+static void
+request_error(struct http_conn *hc)
+{
+	if (hc->req_cur != NULL)
+		queue_drop_tail(hc, hc->req_cur);
+	if (hc->first_request)
+		hc->t->stats.not_http++;
+	hc->req_st = ST_RESYNC;
+	hc->req_at_start = false;
+}
+
+/* Bytes from the client. */
+static void
+client_data(struct http_conn *hc, const uint8_t *p, size_t len)
+{
+	struct http_tracker *t = hc->t;
+	size_t n;
+
+	if (hc->req_st == ST_RESYNC) {
+		size_t at = find_start(p, len, hc->req_at_start, true);
+
+		hc->req_at_start = false;
+		if (at == len)
+			return;
+		if (!hc->first_request || hc->c->mid_stream)
+			t->stats.resyncs++;
+		http_parser_init(&hc->req, HTTP_REQUEST);
+		hc->req.data = hc;
+		hc->req_st = ST_PARSE;
+		p += at;
+		len -= at;
+	}
+	if (hc->req_st != ST_PARSE)
+		return;
+	n = http_parser_execute(&hc->req, &t->req_settings, (const char *)p,
+	    len);
+	if (hc->req.upgrade)
+		hc->req_st = ST_TUNNEL;
+	else if (HTTP_PARSER_ERRNO(&hc->req) != HPE_OK || n != len)
+		request_error(hc);
+}
+
+/* The response parser failed: the answer is not HTTP (or broken). */
+static void
+response_error(struct http_conn *hc)
+{
+	if (hc->head != NULL || hc->resp_active) {
+		if (!hc->resp_headers_done)
+			answer_head(hc, 9, GW_CAUSE_UPSTREAM_INVALID_RESPONSE,
+			    hc->resp_gap);
+		else
+			answer_head(hc, hc->resp_status,
+			    GW_CAUSE_UPSTREAM_INVALID_RESPONSE, hc->resp_gap);
+	} else {
+		hc->t->stats.not_http++;
+	}
+	hc->resp_active = false;
+	hc->resp_st = ST_DEAD;
+}
+
+/* Bytes from the server. */
+static void
+server_data(struct http_conn *hc, const uint8_t *p, size_t len)
+{
+	struct http_tracker *t = hc->t;
+	size_t n;
+
+	if (hc->resp_st == ST_RESYNC) {
+		size_t at = find_start(p, len, hc->resp_at_start, false);
+
+		hc->resp_at_start = false;
+		if (at == len)
+			return;
+		t->stats.resyncs++;
+		http_parser_init(&hc->resp, HTTP_RESPONSE);
+		hc->resp.data = hc;
+		hc->resp_st = ST_PARSE;
+		p += at;
+		len -= at;
+	}
+	if (hc->resp_st != ST_PARSE)
+		return;
+	if (!hc->resp_active)	/* the first byte of an answer */
+		hc->resp_first_us = hc->now_us;
+	n = http_parser_execute(&hc->resp, &t->resp_settings,
+	    (const char *)p, len);
+	if (hc->resp_active && !hc->resp_headers_done)
+		hc->resp_header_bytes += len;
+	if (hc->resp.upgrade) {
+		t->stats.upgrades++;
+		hc->resp_st = ST_TUNNEL;
+		hc->req_st = ST_TUNNEL;
+	} else if (HTTP_PARSER_ERRNO(&hc->resp) != HPE_OK || n != len) {
+		response_error(hc);
+	}
+}
+
+/* --- TCP callbacks -------------------------------------------------------- */
+
+/* Whether port is one of the gateway's own. */
+static bool
+is_listen_port(const struct http_tracker *t, uint16_t port)
+{
+	for (size_t i = 0; i < t->o.n_listen_ports; i++)
+		if (t->o.listen_ports[i] == port)
+			return true;
+	return false;
+}
+
+static void *
+cb_open(void *ctx, const struct tcp_conn *c)
+{
+	struct http_tracker *t = ctx;
+	struct http_conn *hc = calloc(1, sizeof(*hc));
+
+	if (hc == NULL)
+		return NULL;
+	hc->t = t;
+	hc->c = c;
+	hc->downstream = is_listen_port(t, c->server_port);
+	http_addr_text(hc->client, sizeof(hc->client), c->family,
+	    c->client_addr, -1);
+	http_addr_text(hc->server, sizeof(hc->server), c->family,
+	    c->server_addr, c->server_port);
+	http_parser_init(&hc->req, HTTP_REQUEST);
+	http_parser_init(&hc->resp, HTTP_RESPONSE);
+	hc->req.data = hc->resp.data = hc;
+	hc->first_request = true;
+	if (c->mid_stream) {
+		hc->req_st = hc->resp_st = ST_RESYNC;
+		hc->req_at_start = hc->resp_at_start = true;
+	}
+	t->stats.connections++;
+	return hc;
+}
+
+static void
+cb_data(void *ctx, void *st, const struct tcp_conn *c, int from_server,
+    const uint8_t *p, size_t len, int64_t ts_us)
+{
+	struct http_conn *hc = st;
+
+	(void)ctx;
+	hc->c = c;
+	hc->now_us = ts_us;
+	if (from_server)
+		server_data(hc, p, len);
+	else
+		client_data(hc, p, len);
+}
+
+static void
+cb_gap(void *ctx, void *st, const struct tcp_conn *c, int from_server,
+    uint64_t missing, int64_t ts_us)
+{
+	struct http_conn *hc = st;
+
+	(void)ctx;
+	(void)missing;
+	hc->c = c;
+	hc->now_us = ts_us;
+	if (!from_server) {
+		if (hc->req_cur != NULL) {
+			if (!hc->req_cur->headers_done)
+				request_finish_url(hc->req_cur);
+			hc->req_cur->headers_done = true;
+			hc->req_cur->x.incomplete = true;
+			hc->req_cur = NULL;
+		}
+		if (hc->req_st == ST_PARSE || hc->req_st == ST_RESYNC) {
+			hc->req_st = ST_RESYNC;
+			hc->req_at_start = true;
+		}
+		return;
+	}
+	if (hc->resp_st == ST_TUNNEL || hc->resp_st == ST_DEAD)
+		return;
+	if (hc->resp_active) {
+		if (!hc->resp_interim)
+			answer_head(hc, hc->resp_headers_done ?
+			    hc->resp_status : -1, hc->resp_headers_done &&
+			    hc->resp_status >= 500 ? GW_CAUSE_UPSTREAM_5XX :
+			    GW_CAUSE_OK, true);
+	} else if (hc->head != NULL) {
+		/* the lost bytes likely held (the start of) its answer */
+		answer_head(hc, -1, GW_CAUSE_OK, true);
+	}
+	hc->resp_active = false;
+	hc->resp_gap = false;
+	hc->resp_st = ST_RESYNC;
+	hc->resp_at_start = true;
+}
+
+static void
+cb_shut(void *ctx, void *st, const struct tcp_conn *c, int from_server,
+    bool rst, int64_t ts_us)
+{
+	struct http_conn *hc = st;
+	struct http_tracker *t = ctx;
+
+	hc->c = c;
+	hc->now_us = ts_us;
+	/* A FIN ends a close-delimited body. */
+	if (from_server && !rst && hc->resp_st == ST_PARSE && hc->resp_active)
+		http_parser_execute(&hc->resp, &t->resp_settings, NULL, 0);
+}
+
+/* First time either side closed (FIN or RST): [0] client, [1] server. */
+static int64_t
+close_time(const struct tcp_conn *c, int who)
+{
+	int64_t f = c->fin_us[who], r = c->rst_us[who];
+
+	if (f < 0)
+		return r;
+	if (r < 0)
+		return f;
+	return f < r ? f : r;
+}
+
+/* A connection that never got past the SYN. */
+static void
+end_connect(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
+    int64_t ts)
+{
+	struct http_exchange x;
+	enum gw_cause cause;
+	int64_t end = ts;
+
+	if (c->rst_us[1] >= 0) {
+		cause = GW_CAUSE_UPSTREAM_REFUSED;
+		end = c->rst_us[1];
+	} else if (c->unreachable) {
+		cause = GW_CAUSE_UPSTREAM_UNREACHABLE;
+	} else {
+		cause = GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT;
+		if (close_time(c, 0) >= 0)
+			end = close_time(c, 0);
+	}
+	exchange_init(hc, &x, c->syn_us);
+	x.conn_only = true;
+	x.syn_us = c->syn_us;
+	x.cause = cause;
+	x.status = http_failure_status(cause);
+	x.end_us = end;
+	/* A capture that stops while a SYN still waits tells nothing. */
+	if (why == TCP_END_FLUSH && cause == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT &&
+	    close_time(c, 0) < 0) {
+		x.incomplete = true;
+		x.status = -1;
+		x.cause = GW_CAUSE_UNKNOWN;
+		hc->t->stats.unanswered_at_end++;
+	}
+	emit(hc, &x);
+}
+
+/* Decide and emit every request still pending when the connection ends. */
+static void
+end_pending(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
+    int64_t ts)
+{
+	int64_t tc = close_time(c, 0), tsrv = close_time(c, 1);
+	bool server_first = tsrv >= 0 && (tc < 0 || tsrv <= tc);
+	bool client_first = tc >= 0 && !server_first;
+	bool server_rst = c->rst_us[1] >= 0 &&
+	    (c->fin_us[1] < 0 || c->rst_us[1] <= c->fin_us[1]);
+
+	while (hc->head != NULL || hc->resp_active) {
+		bool in_progress = hc->resp_active && !hc->resp_interim;
+		bool have_header = in_progress && hc->resp_headers_done;
+		enum gw_cause cause;
+		int status;
+
+		hc->now_us = server_first ? tsrv : client_first ? tc : ts;
+		if (why == TCP_END_FLUSH && tc < 0 && tsrv < 0) {
+			/* the capture stopped: no verdict */
+			hc->t->stats.unanswered_at_end++;
+			answer_head(hc, have_header ? hc->resp_status : -1,
+			    GW_CAUSE_OK, true);
+			hc->resp_active = false;
+			continue;
+		}
+		if (have_header) {
+			status = hc->resp_status;
+			if (server_first)
+				cause = GW_CAUSE_UPSTREAM_TRUNCATED;
+			else
+				cause = hc->downstream ? GW_CAUSE_CLIENT_CLOSED :
+				    GW_CAUSE_UPSTREAM_READ_TIMEOUT;
+		} else {
+			if (server_first)
+				cause = server_rst ? GW_CAUSE_UPSTREAM_RESET :
+				    GW_CAUSE_UPSTREAM_CLOSED_EARLY;
+			else if (hc->downstream)
+				cause = GW_CAUSE_CLIENT_CLOSED;
+			else if (in_progress &&
+			    hc->resp_header_bytes >= hc->t->o.header_buffer)
+				cause = GW_CAUSE_UPSTREAM_HEADER_TOO_BIG;
+			else
+				cause = GW_CAUSE_UPSTREAM_READ_TIMEOUT;
+			status = http_failure_status(cause);
+		}
+		if (hc->resp_st == ST_DEAD && !in_progress) {
+			cause = GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
+			status = 9;
+		}
+		answer_head(hc, status, cause, hc->resp_gap && in_progress);
+		hc->resp_active = false;
+		hc->resp_gap = false;
+	}
+}
+
+static void
+cb_end(void *ctx, void *st, const struct tcp_conn *c, enum tcp_end why,
+    int64_t ts_us)
+{
+	struct http_tracker *t = ctx;
+	struct http_conn *hc = st;
+
+	hc->c = c;
+	hc->now_us = ts_us;
+	if (c->syn_seen && !c->synack_seen && c->bytes[0] == 0 &&
+	    c->bytes[1] == 0)
+		end_connect(hc, c, why, ts_us);
+	else if (hc->resp_st != ST_TUNNEL)
+		end_pending(hc, c, why, ts_us);
+	while (hc->head != NULL)
+		pending_put(t, queue_pop(hc));
+	free(hc);
+}
+
+static enum tcp_role
+cb_role(void *ctx, const uint8_t *p, size_t len)
+{
+	(void)ctx;
+	if (looks_like_response(p, len))
+		return TCP_ROLE_SERVER;
+	if (looks_like_request(p, len))
+		return TCP_ROLE_CLIENT;
+	return TCP_ROLE_UNKNOWN;
+}
+
+/* --- tracker -------------------------------------------------------------- */
+
+/* See http.h. */
+struct http_tracker *
+http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
+{
+	struct http_tracker *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	if (o != NULL)
+		t->o = *o;
+	if (t->o.header_buffer == 0)
+		t->o.header_buffer = DEFAULT_HEADER_BUFFER;
+	if (t->o.pipeline_max <= 0)
+		t->o.pipeline_max = DEFAULT_PIPELINE_MAX;
+	t->emit = emit_fn;
+	t->ctx = ctx;
+	http_parser_settings_init(&t->req_settings);
+	t->req_settings.on_message_begin = req_message_begin;
+	t->req_settings.on_url = req_url;
+	t->req_settings.on_header_field = req_header_field;
+	t->req_settings.on_header_value = req_header_value;
+	t->req_settings.on_headers_complete = req_headers_complete;
+	t->req_settings.on_message_complete = req_message_complete;
+	http_parser_settings_init(&t->resp_settings);
+	t->resp_settings.on_message_begin = resp_message_begin;
+	t->resp_settings.on_header_field = resp_header_field;
+	t->resp_settings.on_header_value = resp_header_value;
+	t->resp_settings.on_headers_complete = resp_headers_complete;
+	t->resp_settings.on_body = resp_body;
+	t->resp_settings.on_message_complete = resp_message_complete;
+	return t;
+}
+
+/* See http.h. */
+void
+http_tracker_free(struct http_tracker *t)
+{
+	if (t == NULL)
+		return;
+	while (t->free_list != NULL) {
+		struct pending *p = t->free_list;
+
+		t->free_list = p->next;
+		free(p);
+	}
+	free(t);
+}
+
+/* See http.h. */
+void
+http_tracker_handler(struct http_tracker *t, struct tcp_handler *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ctx = t;
+	h->open = cb_open;
+	h->data = cb_data;
+	h->gap = cb_gap;
+	h->shut = cb_shut;
+	h->end = cb_end;
+	h->role = cb_role;
+}
+
+/* See http.h. */
+void
+http_tracker_position(struct http_tracker *t, uint64_t pkt_no,
+    uint64_t offset)
+{
+	t->pkt_no = pkt_no;
+	t->pkt_offset = offset;
+}
+
+/* See http.h. */
+void
+http_tracker_stats(const struct http_tracker *t, struct http_stats *s)
+{
+	*s = t->stats;
+}
+
+/* Arena copy of a field; NULL when empty. */
+static const char *
+dup_field(struct arena *a, const char *s, bool *oom)
+{
+	char *d;
+
+	if (s[0] == '\0')
+		return NULL;
+	if ((d = arena_strndup(a, s, strlen(s))) == NULL)
+		*oom = true;
+	return d;
+}
+
+/* Milliseconds from a to b, -1 when either is unknown. */
+static int
+span_ms(int64_t a, int64_t b)
+{
+	if (a < 0 || b < 0 || b < a)
+		return -1;
+	return (int)((b - a) / 1000);
+}
+
+/* See http.h. */
+int
+http_event_add(struct gw_batch *b, const struct http_exchange *x,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct gw_event *e = batch_add_event(b);
+	bool oom = false;
+
+	if (e == NULL)
+		return -1;
+	if (n > GW_ATTEMPTS_MAX)
+		n = GW_ATTEMPTS_MAX;
+	e->ts_ms = (x->end_us >= 0 ? x->end_us : x->start_us) / 1000;
+	e->tz_min = 0;
+	e->tz_known = true;
+	e->client = dup_field(b->arena, x->client, &oom);
+	e->method = dup_field(b->arena, x->method, &oom);
+	e->host = dup_field(b->arena, x->host, &oom);
+	e->path = dup_field(b->arena, x->path, &oom);
+	e->query = x->has_query ? arena_strndup(b->arena, x->query,
+	    strlen(x->query)) : NULL;
+	e->protocol = dup_field(b->arena, x->protocol, &oom);
+	e->request_id = dup_field(b->arena, x->request_id, &oom);
+	e->shape = NULL;
+	e->status = x->status;
+	e->bytes = x->body_bytes;
+	e->request_ms = x->has_request ? span_ms(x->start_us, x->end_us) : -1;
+	e->cause = cause;
+	e->line_no = x->pkt_no;
+	e->offset = x->pkt_offset;
+	e->n_attempts = n;
+	e->attempts = n > 0 ? arena_alloc(b->arena, sizeof(*e->attempts) *
+	    (size_t)n) : NULL;
+	if (n > 0 && e->attempts == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const struct http_exchange *a = att[i];
+		struct gw_attempt *at = &e->attempts[i];
+
+		at->addr = dup_field(b->arena, a->server, &oom);
+		at->status = a->status;
+		at->connect_ms = span_ms(a->syn_us, a->synack_us);
+		at->header_ms = a->conn_only ? -1 :
+		    span_ms(a->start_us, a->first_byte_us);
+		at->response_ms = a->conn_only ? -1 :
+		    span_ms(a->start_us, a->end_us);
+		at->group = 0;
+		at->cause = a->cause;
+	}
+	return oom ? -1 : 0;
+}

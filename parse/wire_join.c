@@ -1,0 +1,338 @@
+/*
+ * wire_join.c - downstream requests tied to upstream attempts; see
+ * wire_join.h for the rules.
+ *
+ * Two lists of held records in arrival order: downstream (released by
+ * end time + hold) and upstream (kept twice as long, so every downstream
+ * that may claim one is released before it). Ties are made when a
+ * downstream record is released, against every upstream record still
+ * held; the number held is what the traffic of hold_us leaves, bounded by
+ * max_held. Lookups are linear scans over that window.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire_join.h"
+
+#define DEFAULT_HOLD_US		(3 * INT64_C(1000000))
+#define DEFAULT_MAX_HELD	16384
+
+struct held {
+	struct held *prev, *next;
+	struct http_exchange x;
+	bool tied;		/* upstream: claimed by a downstream */
+};
+
+struct held_list {
+	struct held *head, *tail;
+	size_t n;
+};
+
+struct wire_join {
+	struct wire_join_opts o;
+	wire_join_out_fn out;
+	void *ctx;
+	struct held_list down, up;
+	int64_t now_us;
+	struct wire_join_stats stats;
+};
+
+static void
+hl_append(struct held_list *l, struct held *h)
+{
+	h->next = NULL;
+	h->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = h;
+	else
+		l->head = h;
+	l->tail = h;
+	l->n++;
+}
+
+static void
+hl_remove(struct held_list *l, struct held *h)
+{
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		l->head = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	else
+		l->tail = h->prev;
+	l->n--;
+}
+
+/* See wire_join.h. */
+struct wire_join *
+wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
+{
+	struct wire_join *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	if (o != NULL)
+		j->o = *o;
+	if (j->o.hold_us <= 0)
+		j->o.hold_us = DEFAULT_HOLD_US;
+	if (j->o.max_held == 0)
+		j->o.max_held = DEFAULT_MAX_HELD;
+	j->out = out;
+	j->ctx = ctx;
+	return j;
+}
+
+/* See wire_join.h. */
+void
+wire_join_free(struct wire_join *j)
+{
+	struct held *h;
+
+	if (j == NULL)
+		return;
+	while ((h = j->down.head) != NULL) {
+		hl_remove(&j->down, h);
+		free(h);
+	}
+	while ((h = j->up.head) != NULL) {
+		hl_remove(&j->up, h);
+		free(h);
+	}
+	free(j);
+}
+
+/* See wire_join.h. */
+enum gw_cause
+wire_join_cause(const struct http_exchange *down,
+    const struct http_exchange *const *att, int n)
+{
+	const struct http_exchange *last = n > 0 ? att[n - 1] : NULL;
+	bool is_5xx = down->status >= 500 && down->status <= 599;
+
+	if (down->conn_only)	/* the gateway's own port failed */
+		return down->cause;
+	if (last != NULL && last->cause != GW_CAUSE_OK)
+		return last->cause;
+	if (is_5xx) {
+		for (int i = n - 1; i >= 0; i--)
+			if (att[i]->cause != GW_CAUSE_OK)
+				return att[i]->cause;
+		return GW_CAUSE_UNKNOWN;
+	}
+	switch (down->cause) {
+	case GW_CAUSE_CLIENT_CLOSED:
+	case GW_CAUSE_UPSTREAM_INVALID_RESPONSE:
+	case GW_CAUSE_UPSTREAM_TRUNCATED:
+		return down->cause;
+	default:
+		return GW_CAUSE_OK;
+	}
+}
+
+/* Whether downstream d was open when time t passed. */
+static bool
+open_at(const struct http_exchange *d, int64_t t)
+{
+	return d->start_us <= t && t <= d->end_us;
+}
+
+/* Whether u's request is d's by method and path. */
+static bool
+same_request(const struct http_exchange *d, const struct http_exchange *u)
+{
+	return strcmp(d->method, u->method) == 0 &&
+	    strcmp(d->path, u->path) == 0;
+}
+
+/*
+ * Whether d is the downstream request that owns upstream u by time: of
+ * the held downstream requests open when u started (and, when byreq, of
+ * the same method and path), d started last.
+ */
+static bool
+owns_by_time(const struct wire_join *j, const struct held *d,
+    const struct held *u, bool byreq)
+{
+	int64_t t = u->x.start_us;
+
+	if (!open_at(&d->x, t))
+		return false;
+	for (struct held *o = j->down.head; o != NULL; o = o->next) {
+		if (o == d || !open_at(&o->x, t) ||
+		    (byreq && !same_request(&o->x, &u->x)))
+			continue;
+		if (o->x.start_us > d->x.start_us)
+			return false;
+	}
+	return true;
+}
+
+/* Sort attempts by start time (insertion sort: there are few). */
+static void
+sort_attempts(const struct http_exchange **a, int n)
+{
+	for (int i = 1; i < n; i++) {
+		const struct http_exchange *x = a[i];
+		int k = i - 1;
+
+		while (k >= 0 && a[k]->start_us > x->start_us) {
+			a[k + 1] = a[k];
+			k--;
+		}
+		a[k + 1] = x;
+	}
+}
+
+/* Release downstream d: tie, emit, free d and its attempts. */
+static int
+release(struct wire_join *j, struct held *d)
+{
+	struct held *mine[GW_ATTEMPTS_MAX];
+	const struct http_exchange *att[GW_ATTEMPTS_MAX];
+	int n = 0, rc;
+	bool by_id = false;
+	const struct http_exchange *x = &d->x;
+
+	hl_remove(&j->down, d);
+	/* 1. the id */
+	for (struct held *u = j->up.head; u != NULL && n < GW_ATTEMPTS_MAX;
+	    u = u->next) {
+		if (u->tied || x->request_id[0] == '\0' ||
+		    strcmp(u->x.request_id, x->request_id) != 0)
+			continue;
+		mine[n++] = u;
+		u->tied = by_id = true;
+		j->stats.tied_id++;
+	}
+	/* 2. method and path while open */
+	for (struct held *u = j->up.head; !by_id && u != NULL &&
+	    n < GW_ATTEMPTS_MAX; u = u->next) {
+		if (u->tied || u->x.conn_only || !u->x.has_request ||
+		    (u->x.request_id[0] != '\0' && x->request_id[0] != '\0') ||
+		    !same_request(x, &u->x) || !owns_by_time(j, d, u, true))
+			continue;
+		mine[n++] = u;
+		u->tied = true;
+		j->stats.tied_match++;
+	}
+	/* 3. failed connects by time */
+	for (struct held *u = j->up.head; u != NULL && n < GW_ATTEMPTS_MAX;
+	    u = u->next) {
+		if (u->tied || !u->x.conn_only || !owns_by_time(j, d, u, false))
+			continue;
+		mine[n++] = u;
+		u->tied = true;
+		j->stats.tied_time++;
+	}
+	for (int i = 0; i < n; i++)
+		att[i] = &mine[i]->x;
+	sort_attempts(att, n);
+	enum gw_cause cause = wire_join_cause(x, att, n);
+	if (cause != GW_CAUSE_OK || (x->status >= 500 && x->status <= 599)) {
+		j->stats.failed++;
+		if (n > 0)
+			j->stats.failed_tied++;
+	}
+	rc = j->out(j->ctx, x, att, n, cause);
+	for (int i = 0; i < n; i++) {
+		hl_remove(&j->up, mine[i]);
+		free(mine[i]);
+	}
+	free(d);
+	return rc;
+}
+
+/* An upstream record that no downstream claimed in time. */
+static void
+drop_upstream(struct wire_join *j, struct held *u)
+{
+	hl_remove(&j->up, u);
+	j->stats.upstream_untied++;
+	free(u);
+}
+
+/* Whether downstream d can go now: an attempt with its id gave its answer. */
+static bool
+answered(const struct wire_join *j, const struct held *d)
+{
+	if (d->x.request_id[0] == '\0')
+		return false;
+	for (struct held *u = j->up.head; u != NULL; u = u->next)
+		if (!u->tied && u->x.cause == GW_CAUSE_OK &&
+		    u->x.status == d->x.status &&
+		    strcmp(u->x.request_id, d->x.request_id) == 0)
+			return true;
+	return false;
+}
+
+/* See wire_join.h. */
+int
+wire_join_add(struct wire_join *j, const struct http_exchange *x)
+{
+	struct held *h = malloc(sizeof(*h));
+
+	if (h == NULL)
+		return -1;
+	h->x = *x;
+	h->tied = false;
+	if (x->end_us > j->now_us)
+		j->now_us = x->end_us;
+	if (x->downstream) {
+		j->stats.downstream++;
+		hl_append(&j->down, h);
+		if (answered(j, h))
+			return release(j, h);
+	} else {
+		j->stats.upstream++;
+		hl_append(&j->up, h);
+	}
+	return 0;
+}
+
+/* See wire_join.h. */
+int
+wire_join_advance(struct wire_join *j, int64_t now_us)
+{
+	struct held *h;
+
+	if (now_us > j->now_us)
+		j->now_us = now_us;
+	while ((h = j->down.head) != NULL &&
+	    (h->x.end_us + j->o.hold_us <= j->now_us ||
+	    j->down.n > j->o.max_held)) {
+		if (j->down.n > j->o.max_held)
+			j->stats.forced++;
+		if (release(j, h) != 0)
+			return -1;
+	}
+	while ((h = j->up.head) != NULL &&
+	    (h->x.end_us + 2 * j->o.hold_us <= j->now_us ||
+	    j->up.n > j->o.max_held)) {
+		if (j->up.n > j->o.max_held)
+			j->stats.forced++;
+		drop_upstream(j, h);
+	}
+	return 0;
+}
+
+/* See wire_join.h. */
+int
+wire_join_flush(struct wire_join *j)
+{
+	struct held *h;
+
+	while ((h = j->down.head) != NULL)
+		if (release(j, h) != 0)
+			return -1;
+	while ((h = j->up.head) != NULL)
+		drop_upstream(j, h);
+	return 0;
+}
+
+/* See wire_join.h. */
+void
+wire_join_stats(const struct wire_join *j, struct wire_join_stats *s)
+{
+	*s = j->stats;
+}
