@@ -22,6 +22,7 @@
 
 int cmd_ingest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 
 /*

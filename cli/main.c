@@ -20,6 +20,7 @@ static const struct {
 } commands[] = {
 	{"ingest", cmd_ingest, "read gateway logs (files, .gz, stdin) into the database"},
 	{"report", cmd_report, "5xx and failures grouped by upstream, cause, ... (table, json, csv)"},
+	{"capture", cmd_capture, "HTTP failures from a live interface or a pcap file (libpcap)"},
 	{"tail", cmd_tail, "follow live logs like tail -F, resuming exactly once"},
 };
 
