@@ -421,6 +421,15 @@ tail_same_content(struct tail_file *f)
 	return true;
 }
 
+/* True when f's file still has a name somewhere (renamed, not deleted). */
+static bool
+tail_linked(struct tail_file *f)
+{
+	struct stat st;
+
+	return f->fd >= 0 && fstat(f->fd, &st) == 0 && st.st_nlink > 0;
+}
+
 /* Check one followed path: follow its content through rotation. */
 static void
 tail_check_path(struct tail *t, struct tail_path *p, int64_t now)
@@ -432,15 +441,14 @@ tail_check_path(struct tail *t, struct tail_path *p, int64_t now)
 		p->watched = tail_watch(t, p->path, true) >= 0;
 	if (stat(p->path, &st) != 0 || !S_ISREG(st.st_mode)) {
 		if (f != NULL)
-			tail_orphan(t, f, "deleted", now);
+			tail_orphan(t, f, tail_linked(f) ? "rotated" :
+			    "deleted", now);
 		return;
 	}
 	if (f != NULL && (f->dev != (uint64_t)st.st_dev ||
 	    f->ino != (uint64_t)st.st_ino)) {
 		/* Another inode at the name: renamed away, or replaced. */
-		struct stat old;
-		bool linked = fstat(f->fd, &old) == 0 && old.st_nlink > 0;
-		tail_orphan(t, f, linked ? "rotated" : "replaced", now);
+		tail_orphan(t, f, tail_linked(f) ? "rotated" : "replaced", now);
 		f = NULL;
 	} else if (f != NULL && f->fd >= 0 && !tail_same_content(f)) {
 		tail_content_gone(t, f, now);
