@@ -7,6 +7,7 @@
  * after each packet.
  */
 #include <errno.h>
+#include <poll.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -36,6 +37,8 @@ struct cap_source {
 	bool pcapng;
 	FILE *f;		/* the file behind an offline handle */
 	uint64_t offset;	/* of the next packet in the file */
+	int fd;			/* live: to poll */
+	int timeout_ms;
 	struct cap_stats st;
 };
 
@@ -92,6 +95,14 @@ cap_open_live(struct cap_source *c, const struct cap_opts *o, char *err,
 		else
 			snprintf(err, errlen, "%s: %s", o->iface,
 			    why[0] ? why : pcap_statustostr(rc));
+		return -1;
+	}
+	/* Non-blocking, and we poll: a blocking read of some libpcap
+	 * versions waits for a packet however long the timeout. */
+	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+	if (pcap_setnonblock(c->p, 1, ebuf) != 0 ||
+	    (c->fd = pcap_get_selectable_fd(c->p)) < 0) {
+		snprintf(err, errlen, "%s: cannot poll the capture", o->iface);
 		return -1;
 	}
 	if (!packet_dlt_supported(pcap_datalink(c->p))) {
@@ -190,6 +201,13 @@ cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
 	const u_char *data;
 	int rc = pcap_next_ex(c->p, &h, &data);
 
+	if (rc == 0 && c->live) {	/* nothing buffered: wait a while */
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, c->timeout_ms) <= 0)
+			return 0;
+		rc = pcap_next_ex(c->p, &h, &data);
+	}
 	switch (rc) {
 	case 1:
 		*frame = data;

@@ -194,6 +194,7 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 	x->request_id[0] = x->protocol[0] = '\0';
 	x->status = -1;
 	x->body_bytes = -1;
+	x->header_bytes = -1;
 	x->cause = GW_CAUSE_OK;
 }
 
@@ -525,6 +526,7 @@ resp_headers_complete(http_parser *hp)
 
 	hc->resp_headers_done = true;
 	hc->resp_status = hp->status_code;
+	hc->resp_header_bytes = hp->nread;
 	id_normalise(hc->resp_id, hc->resp_id_prio);
 	if (hp->status_code / 100 == 1 && hp->status_code != 101) {
 		hc->resp_interim = true;
@@ -571,6 +573,7 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
 	if (hc->resp_active) {
 		p->x.first_byte_us = hc->resp_first_us;
 		p->x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
+		p->x.header_bytes = (int64_t)hc->resp_header_bytes;
 		if (p->x.request_id[0] == '\0')
 			memcpy(p->x.request_id, hc->resp_id, sizeof(hc->resp_id));
 	}
@@ -745,7 +748,7 @@ server_data(struct http_conn *hc, const uint8_t *p, size_t len)
 	n = http_parser_execute(&hc->resp, &t->resp_settings,
 	    (const char *)p, len);
 	if (hc->resp_active && !hc->resp_headers_done)
-		hc->resp_header_bytes += len;
+		hc->resp_header_bytes = hc->resp.nread;
 	if (hc->resp.upgrade) {
 		t->stats.upgrades++;
 		hc->resp_st = ST_TUNNEL;

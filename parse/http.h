@@ -76,6 +76,7 @@ struct http_exchange {
 	char protocol[12];	/* "HTTP/1.1" */
 	int status;		/* see the file comment; -1 unknown */
 	int64_t body_bytes;	/* response body bytes, -1 none */
+	int64_t header_bytes;	/* response header bytes, -1 none */
 	enum gw_cause cause;
 	uint64_t pkt_no;	/* packet that completed it (1-based) */
 	uint64_t pkt_offset;	/* byte offset of that packet in the file */

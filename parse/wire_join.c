@@ -16,11 +16,13 @@
 
 #define DEFAULT_HOLD_US		(3 * INT64_C(1000000))
 #define DEFAULT_MAX_HELD	16384
+#define DEFAULT_HEADER_BUFFER	4096
 
 struct held {
 	struct held *prev, *next;
 	struct http_exchange x;
 	bool tied;		/* upstream: claimed by a downstream */
+	uint64_t claimed;	/* downstream: pass that gave it a connect */
 };
 
 struct held_list {
@@ -34,6 +36,7 @@ struct wire_join {
 	void *ctx;
 	struct held_list down, up;
 	int64_t now_us;
+	uint64_t pass;		/* counts releases, for held.claimed */
 	struct wire_join_stats stats;
 };
 
@@ -78,6 +81,8 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 		j->o.hold_us = DEFAULT_HOLD_US;
 	if (j->o.max_held == 0)
 		j->o.max_held = DEFAULT_MAX_HELD;
+	if (j->o.header_buffer <= 0)
+		j->o.header_buffer = DEFAULT_HEADER_BUFFER;
 	j->out = out;
 	j->ctx = ctx;
 	return j;
@@ -130,6 +135,21 @@ wire_join_cause(const struct http_exchange *down,
 	}
 }
 
+/* See wire_join.h. */
+void
+wire_join_refuse(const struct http_exchange *down, struct http_exchange *last,
+    int64_t header_buffer)
+{
+	if (down->status < 500 || down->status > 599 || down->conn_only ||
+	    last->cause != GW_CAUSE_OK || last->status < 100 ||
+	    last->status >= 500)
+		return;
+	last->cause = last->header_bytes >= header_buffer ?
+	    GW_CAUSE_UPSTREAM_HEADER_TOO_BIG :
+	    GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
+	last->status = down->status;
+}
+
 /* Whether downstream d was open when time t passed. */
 static bool
 open_at(const struct http_exchange *d, int64_t t)
@@ -166,6 +186,39 @@ owns_by_time(const struct wire_join *j, const struct held *d,
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Whether d (being released) owns the failed connect u. A gateway tries
+ * one connect at a time per request, so concurrent failed connects go to
+ * different requests: of the requests open when u's SYN left that got no
+ * connect earlier in this pass, the one that started last owns it.
+ */
+static bool
+owns_connect(struct wire_join *j, struct held *d, const struct held *u)
+{
+	int64_t t = u->x.start_us;
+	struct held *best = NULL, *best_any = NULL;
+
+	if (!open_at(&d->x, t))
+		return false;
+	for (struct held *o = j->down.head; ; o = o->next) {
+		struct held *c = o != NULL ? o : d;
+
+		if (open_at(&c->x, t)) {
+			if (best_any == NULL || c->x.start_us > best_any->x.start_us)
+				best_any = c;
+			if (c->claimed != j->pass && (best == NULL ||
+			    c->x.start_us > best->x.start_us))
+				best = c;
+		}
+		if (o == NULL)
+			break;
+	}
+	if (best == NULL)
+		best = best_any;
+	best->claimed = j->pass;
+	return best == d;
 }
 
 /* Sort attempts by start time (insertion sort: there are few). */
@@ -216,10 +269,11 @@ release(struct wire_join *j, struct held *d)
 		u->tied = true;
 		j->stats.tied_match++;
 	}
-	/* 3. failed connects by time */
+	/* 3. failed connects by time (the list is in time order) */
+	j->pass++;
 	for (struct held *u = j->up.head; u != NULL && n < GW_ATTEMPTS_MAX;
 	    u = u->next) {
-		if (u->tied || !u->x.conn_only || !owns_by_time(j, d, u, false))
+		if (u->tied || !u->x.conn_only || !owns_connect(j, d, u))
 			continue;
 		mine[n++] = u;
 		u->tied = true;
@@ -228,6 +282,9 @@ release(struct wire_join *j, struct held *d)
 	for (int i = 0; i < n; i++)
 		att[i] = &mine[i]->x;
 	sort_attempts(att, n);
+	if (n > 0)
+		wire_join_refuse(x, (struct http_exchange *)att[n - 1],
+		    j->o.header_buffer);
 	enum gw_cause cause = wire_join_cause(x, att, n);
 	if (cause != GW_CAUSE_OK || (x->status >= 500 && x->status <= 599)) {
 		j->stats.failed++;

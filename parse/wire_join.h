@@ -39,6 +39,8 @@ typedef int (*wire_join_out_fn)(void *ctx, const struct http_exchange *down,
 
 struct wire_join_opts {
 	int64_t hold_us;	/* default 3 s: > the SYN give-up delay */
+	int64_t header_buffer;	/* the gateway's response-header buffer
+				 * (4096): see wire_join_refuse() */
 	size_t max_held;	/* records held at once (default 16384) */
 };
 
@@ -67,6 +69,15 @@ int wire_join_advance(struct wire_join *j, int64_t now_us);
 int wire_join_flush(struct wire_join *j);
 
 void wire_join_stats(const struct wire_join *j, struct wire_join_stats *s);
+
+/*
+ * The gateway answered 5xx although the last attempt's answer was a
+ * complete non-5xx response: the gateway refused that answer. Its cause
+ * becomes upstream_header_too_big when its header passed header_buffer
+ * bytes, else upstream_invalid_response, and its status the gateway's.
+ */
+void wire_join_refuse(const struct http_exchange *down,
+    struct http_exchange *last, int64_t header_buffer);
 
 /* The cause of a downstream request answered with status through the
  * attempts att[0..n) (exposed for tests). */

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# capture_e2e.sh - gatewatch capture against a real nginx, refereed by
+# nginx's own logs.
+#
+# badupstream (tests/tools) serves one misbehaviour per port on 127.0.0.1;
+# nginx proxies a location to each and passes its $request_id upstream as
+# X-Request-Id (and back to the client). While httpload sends a known mix:
+#   (1) `gatewatch capture -i lo --listen PORT` runs live (as root with
+#       -Z nobody: the test checks the process really runs as nobody), and
+#   (2) tcpdump writes the same traffic to a pcap file, which
+#       `gatewatch capture -r FILE --listen PORT` reads afterwards.
+# nginx's access and error logs go through `gatewatch ingest`. The three
+# databases must report the same requests, 5xx, failures, attempts and
+# failed attempts per upstream and cause (csv and json reports).
+#
+# Only lo / 127.0.0.1; the BPF filter names this test's ports, so other
+# tests on lo do not disturb it. Every process is stopped by PID (lib.sh);
+# a watchdog ends the run after 60 s.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+. tests/e2e/lib.sh
+
+gw_need_cmd nginx tcpdump
+NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+TCPDUMP=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)
+for tool in badupstream httpload; do
+	[ -x "$GW_TOOLS/$tool" ] || gw_fail "$GW_TOOLS/$tool not built"
+done
+[ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
+# Live capture needs CAP_NET_RAW; without it only the file half could run.
+if [ "$(id -u)" != 0 ]; then
+	gw_skip "live capture needs root (or CAP_NET_RAW)"
+fi
+
+gw_setup 60
+T=$GW_TMP
+mkdir -p "$T/tmp" "$T/logs"
+chmod 755 "$T"
+
+UPSTREAMS=(ok:ok u503:503 reset:reset close:close slow:slow
+	garbage:garbage bigheader:bigheader truncate:truncate
+	blackhole:blackhole refuse:refuse retry_refuse:refuse retry_ok:ok)
+args=()
+for u in "${UPSTREAMS[@]}"; do
+	args+=(--listen "${u%%:*}=0:${u#*:}")
+done
+gw_start badupstream "$GW_TOOLS/badupstream" "${args[@]}" \
+	--portfile "$T/ports" --pidfile "$T/badupstream.pid"
+gw_wait_file "$T/badupstream.pid" 5 "$GW_LAST_PID" ||
+	gw_fail "badupstream did not start: $(cat "$T/badupstream.out")"
+declare -A PORT
+while read -r label port; do
+	PORT[$label]=$port
+done <"$T/ports"
+
+write_conf() {
+	local listen=$1
+	cat >"$T/nginx.conf" <<-EOF2
+	# written by tests/e2e/capture_e2e.sh
+	daemon off;
+	master_process on;
+	worker_processes 1;
+	user root root;
+	pid $T/nginx.pid;
+	error_log $T/logs/error.log error;
+	events { worker_connections 256; }
+	http {
+	    log_format upstream '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" rt=\$request_time uaddr="\$upstream_addr" us="\$upstream_status" uct="\$upstream_connect_time" uht="\$upstream_header_time" urt="\$upstream_response_time" rid=\$request_id';
+	    access_log $T/logs/access.log upstream;
+	    client_body_temp_path $T/tmp/client_body;
+	    proxy_temp_path $T/tmp/proxy;
+	    fastcgi_temp_path $T/tmp/fastcgi;
+	    uwsgi_temp_path $T/tmp/uwsgi;
+	    scgi_temp_path $T/tmp/scgi;
+	    proxy_connect_timeout 2s;
+	    proxy_read_timeout 3s;
+	    proxy_next_upstream error timeout;
+	    proxy_set_header X-Request-Id \$request_id;
+	    add_header X-Request-Id \$request_id always;
+	    upstream u_ok { server 127.0.0.1:${PORT[ok]}; }
+	    upstream u_503 { server 127.0.0.1:${PORT[u503]}; }
+	    upstream u_reset { server 127.0.0.1:${PORT[reset]}; }
+	    upstream u_close { server 127.0.0.1:${PORT[close]}; }
+	    upstream u_slow { server 127.0.0.1:${PORT[slow]}; }
+	    upstream u_garbage { server 127.0.0.1:${PORT[garbage]}; }
+	    upstream u_bigheader { server 127.0.0.1:${PORT[bigheader]}; }
+	    upstream u_truncate { server 127.0.0.1:${PORT[truncate]}; }
+	    upstream u_blackhole { server 127.0.0.1:${PORT[blackhole]}; }
+	    upstream u_refuse { server 127.0.0.1:${PORT[refuse]}; }
+	    upstream u_retry {
+	        server 127.0.0.1:${PORT[retry_refuse]} max_fails=0;
+	        server 127.0.0.1:${PORT[retry_ok]} backup;
+	    }
+	    server {
+	        listen 127.0.0.1:$listen;
+	        location /ok { proxy_pass http://u_ok; }
+	        location /u503 { proxy_pass http://u_503; }
+	        location /reset { proxy_pass http://u_reset; }
+	        location /close { proxy_pass http://u_close; }
+	        location /slow { proxy_read_timeout 1s; proxy_pass http://u_slow; }
+	        location /garbage { proxy_pass http://u_garbage; }
+	        location /bigheader { proxy_pass http://u_bigheader; }
+	        location /truncate { proxy_pass http://u_truncate; }
+	        location /blackhole {
+	            proxy_connect_timeout 500ms;
+	            proxy_pass http://u_blackhole;
+	        }
+	        location /refuse { proxy_pass http://u_refuse; }
+	        location /retry { proxy_pass http://u_retry; }
+	        location / { return 404; }
+	    }
+	}
+	EOF2
+}
+
+NGINX_PID=
+for attempt in 1 2 3; do
+	NGINX_PORT=$(gw_free_port)
+	write_conf "$NGINX_PORT"
+	rm -f "$T/logs/error.log"
+	gw_start nginx "$NGINX" -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
+	NGINX_PID=$GW_LAST_PID
+	gw_wait_file "$T/nginx.pid" 5 "$NGINX_PID" && break
+	gw_stop "$NGINX_PID"
+	NGINX_PID=
+done
+[ -n "$NGINX_PID" ] || gw_fail "nginx did not start: $(cat "$T/nginx.out")"
+
+# Only this test's ports.
+FILTER="tcp and (port $NGINX_PORT"
+for label in "${!PORT[@]}"; do
+	FILTER="$FILTER or port ${PORT[$label]}"
+done
+FILTER="$FILTER)"
+
+# (2) tcpdump, and (1) gatewatch live, dropping root for nobody.
+gw_start tcpdump "$TCPDUMP" -i lo -s 0 -U -w "$T/wire.pcap" "$FILTER"
+TCPDUMP_PID=$GW_LAST_PID
+gw_start live "$GW_BIN" capture -d "$T/live.db" -i lo -f "$FILTER" \
+	--listen "$NGINX_PORT" -Z nobody
+LIVE_PID=$GW_LAST_PID
+for ((i = 0; i < 100; i++)); do
+	grep -q "listening on" "$T/tcpdump.out" 2>/dev/null &&
+		grep -q "listening on" "$T/live.out" 2>/dev/null && break
+	kill -0 "$LIVE_PID" 2>/dev/null || gw_fail "capture died: $(cat "$T/live.out")"
+	sleep 0.05
+done
+grep -q "listening on" "$T/live.out" || gw_fail "capture did not start"
+sleep 0.3
+
+# Privilege drop: the live capture runs as nobody now.
+want_uid=$(id -u nobody)
+got_uid=$(awk '/^Uid:/ { print $2 "," $3 "," $4 }' "/proc/$LIVE_PID/status")
+gw_eq "$want_uid,$want_uid,$want_uid" "$got_uid" "uid of capture -Z nobody" ||
+	gw_fail "privileges not dropped"
+
+load() {
+	local expect=$1
+	shift
+	"$GW_TOOLS/httpload" --port "$NGINX_PORT" --timeout-ms 5000 \
+		--expect "$expect" --log "$T/load.log" "$@" >"$T/load.out" ||
+		gw_fail "httpload $*: $(cat "$T/load.out")"
+}
+
+# The mix; the blackhole early, so its unanswered SYNs are overdue (1.5 s)
+# well before the captures end.
+load 504 --repeat 2 --parallel 2 /blackhole/ping
+load 502 --repeat 5 "/refuse/v1/items?id=1"
+load 502 --repeat 4 "/reset/v1/items?id=2&sort=asc"
+load 502 --repeat 3 /close/v1/orders/17
+load 504 --repeat 3 --parallel 3 "/slow/report?from=2026-01-01"
+load 009 --repeat 3 /garbage/old
+load 502 --repeat 2 /bigheader/x
+load 503 --repeat 4 /u503/health
+load 200 --repeat 3 "/retry/v2/cart?session=abc"
+load 200 --repeat 3 /truncate/files/a.bin
+load 200 --repeat 6 "/ok/v1/users?userName=bob"
+load 200 --method HEAD /ok/v1/users
+load 200 --method POST /ok/v1/users
+load 404 /nowhere
+sleep 1.6
+load 200 /ok/last
+
+sleep 0.5
+gw_stop "$NGINX_PID" QUIT
+gw_stop "$TCPDUMP_PID"
+gw_stop "$LIVE_PID"
+grep -q "stored:" "$T/live.out" || gw_fail "live capture: $(cat "$T/live.out")"
+grep -q " 0 dropped," "$T/live.out" || gw_log "kernel drops: $(grep kernel "$T/live.out")"
+
+"$GW_BIN" ingest -d "$T/logs.db" "$T/logs/access.log" "$T/logs/error.log" \
+	>"$T/ingest.out" 2>&1 || gw_fail "ingest: $(cat "$T/ingest.out")"
+"$GW_BIN" capture -d "$T/file.db" -r "$T/wire.pcap" --listen "$NGINX_PORT" \
+	>"$T/file.out" 2>&1 || gw_fail "capture -r: $(cat "$T/file.out")"
+# Reading the same file again stores nothing twice.
+"$GW_BIN" capture -d "$T/file.db" -r "$T/wire.pcap" --listen "$NGINX_PORT" \
+	>"$T/file2.out" 2>&1 || gw_fail "capture -r again: $(cat "$T/file2.out")"
+
+: >"$T/labels.sed"
+while read -r label port; do
+	echo "s/^127\\.0\\.0\\.1:$port /$label /" >>"$T/labels.sed"
+done <"$T/ports"
+
+# figures DB FORMAT: "upstream cause requests errors_5xx failed attempts
+# failed_attempts" lines, sorted, from `report --by upstream,cause`.
+figures() {
+	"$GW_BIN" report -d "$1" --by upstream,cause --format "$2" >"$T/rep.$2" \
+		2>"$T/rep.err" || gw_fail "report $1: $(cat "$T/rep.err")"
+	if [ "$2" = csv ]; then
+		awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ print $c["upstream"], $c["cause"], $c["requests"],
+		    $c["errors_5xx"], $c["failed"], $c["attempts"],
+		    $c["failed_attempts"] }' "$T/rep.csv"
+	else
+		tr '\n' ' ' <"$T/rep.json" | grep -o '{[^}]*}' | awk '{
+			n = split("upstream cause requests errors_5xx failed attempts failed_attempts", k, " ")
+			line = ""
+			for (i = 1; i <= n; i++) {
+				v = "MISSING"
+				if (match($0, "\"" k[i] "\" *: *(\"[^\"]*\"|-?[0-9]+)")) {
+					v = substr($0, RSTART, RLENGTH)
+					sub(/^"[^"]*" *: */, "", v)
+					gsub(/"/, "", v)
+				}
+				line = line (i > 1 ? " " : "") v
+			}
+			print line
+		}'
+	fi | sed -f "$T/labels.sed" | sort
+}
+
+for fmt in csv json; do
+	figures "$T/logs.db" $fmt >"$T/want.$fmt"
+	[ -s "$T/want.$fmt" ] || gw_fail "no figures from the logs"
+	for db in live file; do
+		figures "$T/$db.db" $fmt >"$T/got.$db.$fmt"
+		GW_ASSERTS=$((GW_ASSERTS + 1))
+		if ! diff -u "$T/want.$fmt" "$T/got.$db.$fmt" >"$T/diff"; then
+			GW_FAILURES=$((GW_FAILURES + 1))
+			gw_log "$db capture differs from the logs ($fmt; -logs" \
+				"+wire; upstream cause requests 5xx failed" \
+				"attempts failed_attempts):"
+			cat "$T/diff" >&2
+		fi
+	done
+done
+if [ "$GW_FAILURES" -gt 0 ]; then
+	gw_log "live: $(cat "$T/live.out")"
+	gw_log "file: $(cat "$T/file.out")"
+	gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
+fi
+grep -q "tied to an upstream attempt (100%)" "$T/file.out" ||
+	gw_fail "not every failed request was tied: $(grep gateway "$T/file.out")"
+gw_log "ok: live and file captures agree with nginx's logs" \
+	"($(grep -c . "$T/want.csv") groups); $(grep gateway: "$T/file.out")"
