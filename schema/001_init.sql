@@ -126,7 +126,9 @@ CREATE TABLE requests (
 -- Time-bounded reports and first/last times.
 CREATE INDEX requests_ts ON requests (ts_ms);
 -- Joining an error-log line to its request is one lookup.
-CREATE INDEX requests_join ON requests (client_id, path_id, local_end_ms);
+CREATE INDEX requests_join ON requests (client_id, path_id, local_end_ms)
+	WHERE cause <> 0 OR n_attempts > 1;
+CREATE INDEX requests_local_end ON requests (local_end_ms);
 
 -- One try of one upstream for a request ($upstream_addr and friends).
 CREATE TABLE attempts (

@@ -155,7 +155,7 @@ db_pragmas(struct store *s, char *err, size_t errlen)
 	return db_exec(s,
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA temp_store = MEMORY;"
-	    "PRAGMA cache_size = -65536;"	/* 64 MiB */
+	    "PRAGMA cache_size = -8192;"	/* 8 MiB: enough for appends; reads lean on the OS cache */
 	    "PRAGMA foreign_keys = OFF;",
 	    "pragmas", err, errlen);
 }

@@ -4,9 +4,10 @@
  * upstreams, hosts, paths, shapes, clients and methods each live in a
  * table (id, name UNIQUE). A batch names the same few values thousands of
  * times, so each table has a cache in front: an open-addressing hash map
- * from string to id whose strings are copied into an arena. A miss costs a
- * SELECT and, for a new string, an INSERT (we hold the write lock, so no
- * one can insert it between the two).
+ * from string to id whose strings are copied into an arena. A miss costs an
+ * INSERT ... ON CONFLICT DO NOTHING and, when the string was already
+ * stored, a SELECT (we hold the write lock, so no one can change it
+ * between the two).
  *
  * Memory is bounded: a cache that reaches INTERN_CACHE_MAX entries is
  * emptied and refills from the hot values. A rolled-back batch empties all
@@ -135,8 +136,8 @@ intern_prepare(struct store *s, enum store_intern_id t, char *err,
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &c->select, NULL) != SQLITE_OK)
 		return store_fail_db(s, err, errlen, intern_table[t]);
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (name) VALUES (?1)",
-	    intern_table[t]);
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (name) VALUES (?1) "
+	    "ON CONFLICT (name) DO NOTHING", intern_table[t]);
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &c->insert, NULL) != SQLITE_OK) {
 		sqlite3_finalize(c->select);
@@ -146,7 +147,12 @@ intern_prepare(struct store *s, enum store_intern_id t, char *err,
 	return 0;
 }
 
-/* The id of str in table t from the database, inserting it when new. */
+/*
+ * The id of str in table t from the database, inserting it when new. The
+ * INSERT comes first: during an ingest most misses are new strings, so
+ * that is one index probe; an existing one (evicted from the cache, or
+ * stored by an earlier run) costs the SELECT as well.
+ */
 static int
 intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
     size_t len, int64_t *id, char *err, size_t errlen)
@@ -156,6 +162,15 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 
 	if (intern_prepare(s, t, err, errlen) != 0)
 		return -1;
+	sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(c->insert);
+	sqlite3_reset(c->insert);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, err, errlen, intern_table[t]);
+	if (sqlite3_changes(s->db) == 1) {
+		*id = sqlite3_last_insert_rowid(s->db);
+		return 0;
+	}
 	sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(c->select);
 	if (rc == SQLITE_ROW) {
@@ -163,21 +178,9 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		sqlite3_reset(c->select);
 		return 0;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail_db(s, err, errlen, intern_table[t]);
-		sqlite3_reset(c->select);
-		return -1;
-	}
+	store_fail_db(s, err, errlen, intern_table[t]);
 	sqlite3_reset(c->select);
-	sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
-	if (sqlite3_step(c->insert) != SQLITE_DONE) {
-		store_fail_db(s, err, errlen, intern_table[t]);
-		sqlite3_reset(c->insert);
-		return -1;
-	}
-	sqlite3_reset(c->insert);
-	*id = sqlite3_last_insert_rowid(s->db);
-	return 0;
+	return -1;
 }
 
 /*

@@ -20,8 +20,10 @@
  *   nearest request in time wins.
  *
  * Each lookup is an index range: requests_join (client, path, local end)
- * bounded by the longest request stored, or the partial index of unjoined
- * errors. Probing every new request would cost a lookup per row, so a
+ * bounded by the longest request stored - a partial index of the requests
+ * that failed or were retried, the only ones an error can explain, except
+ * upstream_truncated ones, looked up by time (requests_local_end) - or the
+ * partial index of unjoined errors. Probing every new request would cost a lookup per row, so a
  * small table counts unjoined errors by hash of client id and only
  * requests whose client appears there are probed.
  *
@@ -322,8 +324,10 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 		sqlite3_reset(get);
 		return 0;
 	}
-	find = store_stmt(s, up != 0 ? STMT_JOIN_ATTEMPT_FIND :
-	    STMT_JOIN_REQUEST_FIND, err, errlen);
+	find = store_stmt(s, up == 0 ? STMT_JOIN_REQUEST_FIND :
+	    ecause == GW_CAUSE_UPSTREAM_TRUNCATED ?
+	    STMT_JOIN_ATTEMPT_FIND_TRUNCATED : STMT_JOIN_ATTEMPT_FIND, err,
+	    errlen);
 	if (find == NULL) {
 		sqlite3_reset(get);
 		return -1;
@@ -335,11 +339,8 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 	sqlite3_bind_value(find, 5, sqlite3_column_value(get, 3));
 	sqlite3_bind_value(find, 6, sqlite3_column_value(get, 4));
 	sqlite3_reset(get);
-	if (up != 0) {
+	if (up != 0)
 		sqlite3_bind_int64(find, 7, up);
-		sqlite3_bind_int(find, 8,
-		    ecause == GW_CAUSE_UPSTREAM_TRUNCATED);
-	}
 	rc = sqlite3_step(find);
 	if (rc == SQLITE_ROW) {
 		join_read_request(find, &r);

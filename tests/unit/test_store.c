@@ -344,30 +344,20 @@ test_failed_batch_leaves_nothing(void **state)
 	fx_free(&f);
 }
 
-/* Seconds on a monotonic clock. */
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
- * Write speed: batches of 10,000 synthetic requests with 1-2 attempts.
- * Prints requests/s (and rows/s counting attempts); asserts only a floor
- * far below the target so sanitizer builds pass.
+ * Many batches of 10,000 synthetic requests with 1-2 attempts: every row
+ * stored and the rollups equal to the raw tables afterwards. Speed is
+ * measured by `make bench`, not here.
  */
 static void
-test_write_speed(void **state)
+test_many_batches(void **state)
 {
 	enum { BATCH = 10000, BATCHES = 10 };
 	static const char *const paths[] = {"/v1/users", "/v1/orders",
 	    "/v1/items", "/health", "/v2/search"};
 	struct fx f;
 	char client[32], addr[32];
-	double t, best = 1e9, total = 0;
 	int64_t attempts = 0;
 
 	fx_init(&f);
@@ -411,23 +401,14 @@ test_write_speed(void **state)
 			attempts += e->n_attempts;
 		}
 		f.b.source_id = src;
-		t = now_s();
 		if (store_write_batch(f.s, &f.b, f.err, sizeof(f.err)) != 0)
 			fail_msg("%s", f.err);
-		t = now_s() - t;
-		total += t;
-		if (t < best)
-			best = t;
 		batch_clear(&f.b);
 	}
-	double rps = BATCH * BATCHES / total;
-	double rows = (BATCH * BATCHES + (double)attempts) / total;
-	fprintf(stderr, "store write speed: %.0f requests/s (%.0f rows/s with"
-	    " attempts; best batch %.0f requests/s), %d x %d\n", rps, rows,
-	    BATCH / best, BATCHES, BATCH);
-	assert_true(rps > 20000);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"),
 	    BATCH * BATCHES);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts"),
+	    attempts);
 	fx_check_rollups(&f);
 	fx_free(&f);
 }
@@ -443,7 +424,7 @@ main(void)
 		cmocka_unit_test(test_rejects_raw_bytes),
 		cmocka_unit_test(test_source_resume_by_fingerprint),
 		cmocka_unit_test(test_failed_batch_leaves_nothing),
-		cmocka_unit_test(test_write_speed),
+		cmocka_unit_test(test_many_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
