@@ -27,7 +27,7 @@ TEST_DEB_PKGS := nginx-light tmux tcpdump sqlite3 procps
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
             -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Icore -Icapture -Iparse -Istore -Itui -I$(O)
+CPPFLAGS += -D_GNU_SOURCE -Icore -Icapture -Iparse -Istore -Ianalyze -Itui -I$(O)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread -lm
 ifneq ($(SAN),)
@@ -37,7 +37,7 @@ endif
 
 VERSION  := 0.1.0
 
-LIB_SRC  := $(wildcard core/*.c capture/*.c parse/*.c store/*.c tui/*.c)
+LIB_SRC  := $(wildcard core/*.c capture/*.c parse/*.c store/*.c analyze/*.c tui/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
