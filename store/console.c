@@ -1,0 +1,1081 @@
+/*
+ * console.c - the console's reads: tables, charts and request lists.
+ *
+ * Every statement is listed below by name (enum console_stmt_id) with its
+ * SQL, prepared on first use and kept for the life of the reader. Filters
+ * are part of each statement as "(:param IS NULL OR column = :param)"
+ * terms, so one statement serves every filter; they are cheap because the
+ * rollups are read by their primary key, which starts with the minute.
+ *
+ * Counting follows store/report.c exactly: requests under their own final
+ * upstream, status and cause (rollup_minute); attempts under theirs
+ * (rollup_attempt_minute); the two sets summed per group, so an upstream
+ * that was only ever retried away from has a row with requests 0. The
+ * tests compare both ways of counting on the same data.
+ *
+ * Percentiles come from rollup_latency_minute (latency.c): the buckets of
+ * the window are summed and the percentile is read off the cumulative
+ * counts (the middle of the bucket it falls in).
+ *
+ * The lists of failing requests read raw rows newest first through the
+ * requests_ts index; first the rollups say from which minute on there are
+ * at least `limit` of them, so the scan covers only those minutes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cause.h"
+#include "console.h"
+#include "latency.h"
+#include "store_int.h"
+
+/* Common filter terms: x is a rollup row, p the prefix of its columns. */
+#define WINDOW_X " x.minute >= :m0 AND x.minute < :m1 "
+#define FILTER_X \
+	" AND (:up IS NULL OR x.upstream_id = :up)" \
+	" AND (:cause < 0 OR x.cause = :cause)" \
+	" AND (:status < 0 OR x.status = :status) "
+#define IS_5XX(col) " (" col " BETWEEN 500 AND 599) "
+
+enum console_stmt_id {
+	CST_BEGIN,
+	CST_END,
+	CST_DATA_VERSION,
+	CST_SPAN,
+	CST_SOURCES,
+	CST_UPSTREAM_ID,
+	CST_UPSTREAMS,
+	CST_LATENCY,
+	CST_CAUSES,
+	CST_CAUSE_ATTEMPTS,
+	CST_SERIES_MINUTE_UPSTREAM,
+	CST_SERIES_MINUTE_CAUSE,
+	CST_SERIES_MINUTE_STATUS,
+	CST_SERIES_RAW_UPSTREAM,
+	CST_SERIES_RAW_CAUSE,
+	CST_SERIES_RAW_STATUS,
+	CST_FAILING_MINUTES,
+	CST_FAILURES,
+	CST_REQUEST,
+	CST_ATTEMPTS,
+	CST_UPSTREAM_NAME,
+	CST_COUNT
+};
+
+#define SERIES_MINUTE(col) \
+	"SELECT (x.minute - :base / 60000) / :stepm, " col ", sum(x.requests)," \
+	" sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END)" \
+	" FROM rollup_minute x WHERE" WINDOW_X FILTER_X " GROUP BY 1, 2"
+#define SERIES_RAW(col) \
+	"SELECT (r.ts_ms - :base) / :step, " col ", count(*)," \
+	" sum(" IS_5XX("r.status") ") FROM requests r" \
+	" WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1" \
+	" AND (:up IS NULL OR r.upstream_id = :up)" \
+	" AND (:cause < 0 OR r.cause = :cause)" \
+	" AND (:status < 0 OR r.status = :status) GROUP BY 1, 2"
+#define REQUEST_COLUMNS \
+	"SELECT r.id, r.ts_ms, cl.name, m.name, h.name, p.name, r.query," \
+	" u.name, s.path, r.line_no, r.status, coalesce(r.request_ms, -1)," \
+	" r.cause, r.n_attempts, (SELECT message FROM gateway_errors" \
+	" WHERE id = r.error_id) FROM requests r" \
+	" LEFT JOIN clients cl ON cl.id = r.client_id" \
+	" LEFT JOIN methods m ON m.id = r.method_id" \
+	" LEFT JOIN hosts h ON h.id = r.host_id" \
+	" LEFT JOIN paths p ON p.id = r.path_id" \
+	" LEFT JOIN upstreams u ON u.id = r.upstream_id" \
+	" LEFT JOIN sources s ON s.id = r.source_id"
+
+static const char *const console_sql[CST_COUNT] = {
+	[CST_BEGIN] = "BEGIN",
+	[CST_END] = "COMMIT",
+	[CST_DATA_VERSION] = "PRAGMA data_version",
+	/* Two index seeks. */
+	[CST_SPAN] = "SELECT (SELECT min(ts_ms) FROM requests),"
+	    " (SELECT max(ts_ms) FROM requests)",
+	[CST_SOURCES] =
+	    "SELECT id, path, kind, position, line_no, last_seen_ms"
+	    " FROM sources ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
+	[CST_UPSTREAM_ID] = "SELECT id FROM upstreams WHERE name = :name",
+	[CST_UPSTREAM_NAME] = "SELECT name FROM upstreams WHERE id = :id",
+	/*
+	 * Columns: upstream, requests, 5xx, failed, 500, 502, 503, 504,
+	 * gateway 5xx, attempts, failed attempts, ms sum, ms n, name.
+	 */
+	[CST_UPSTREAMS] =
+	    "WITH g(up, req, e5, f, s0, s2, s3, s4, gw, att, fatt, ms, msn)"
+	    " AS (SELECT x.upstream_id, sum(x.requests),"
+	    " sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END),"
+	    " sum(CASE WHEN x.cause <> 0 THEN x.requests ELSE 0 END),"
+	    " sum(CASE WHEN x.status = 500 THEN x.requests ELSE 0 END),"
+	    " sum(CASE WHEN x.status = 502 THEN x.requests ELSE 0 END),"
+	    " sum(CASE WHEN x.status = 503 THEN x.requests ELSE 0 END),"
+	    " sum(CASE WHEN x.status = 504 THEN x.requests ELSE 0 END),"
+	    " sum(CASE WHEN" IS_5XX("x.status") "AND ((1 << x.cause) & :gw)"
+	    " <> 0 THEN x.requests ELSE 0 END), 0, 0,"
+	    " sum(x.request_ms_sum), sum(x.request_ms_n)"
+	    " FROM rollup_minute x WHERE" WINDOW_X FILTER_X " GROUP BY 1"
+	    " UNION ALL SELECT x.upstream_id, 0, 0, 0, 0, 0, 0, 0, 0,"
+	    " sum(x.attempts),"
+	    " sum(CASE WHEN x.cause <> 0 THEN x.attempts ELSE 0 END), 0, 0"
+	    " FROM rollup_attempt_minute x WHERE" WINDOW_X FILTER_X
+	    " GROUP BY 1)"
+	    " SELECT up, sum(req), sum(e5), sum(f), sum(s0), sum(s2), sum(s3),"
+	    " sum(s4), sum(gw), sum(att), sum(fatt), sum(ms), sum(msn),"
+	    " (SELECT name FROM upstreams WHERE id = up) FROM g GROUP BY up",
+	[CST_LATENCY] =
+	    "SELECT x.upstream_id, x.bucket, sum(x.attempts)"
+	    " FROM rollup_latency_minute x WHERE" WINDOW_X
+	    " AND (:up IS NULL OR x.upstream_id = :up)"
+	    " GROUP BY 1, 2 ORDER BY 1, 2",
+	[CST_CAUSES] =
+	    "SELECT x.cause, x.upstream_id, sum(x.requests),"
+	    " sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END)"
+	    " FROM rollup_minute x WHERE" WINDOW_X FILTER_X
+	    " AND x.cause <> 0 GROUP BY 1, 2",
+	[CST_CAUSE_ATTEMPTS] =
+	    "SELECT x.cause, x.upstream_id, sum(x.attempts)"
+	    " FROM rollup_attempt_minute x WHERE" WINDOW_X FILTER_X
+	    " AND x.cause <> 0 GROUP BY 1, 2",
+	[CST_SERIES_MINUTE_UPSTREAM] = SERIES_MINUTE("x.upstream_id"),
+	[CST_SERIES_MINUTE_CAUSE] = SERIES_MINUTE("x.cause"),
+	[CST_SERIES_MINUTE_STATUS] = SERIES_MINUTE("x.status"),
+	[CST_SERIES_RAW_UPSTREAM] = SERIES_RAW("r.upstream_id"),
+	[CST_SERIES_RAW_CAUSE] = SERIES_RAW("r.cause"),
+	[CST_SERIES_RAW_STATUS] = SERIES_RAW("r.status"),
+	/* Minutes with failing requests under the filter, newest first. */
+	[CST_FAILING_MINUTES] =
+	    "SELECT x.minute, sum(x.requests) FROM rollup_minute x"
+	    " WHERE" WINDOW_X FILTER_X
+	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("x.status")
+	    " OR x.cause <> 0 ELSE 1 END)"
+	    " GROUP BY x.minute ORDER BY x.minute DESC",
+	[CST_FAILURES] = REQUEST_COLUMNS
+	    " WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1"
+	    " AND (:up IS NULL OR r.upstream_id = :up)"
+	    " AND (:cause < 0 OR r.cause = :cause)"
+	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("r.status")
+	    " OR r.cause <> 0 ELSE r.status = :status END)"
+	    " AND (:path IS NULL OR instr(p.name, :path) > 0)"
+	    " ORDER BY r.ts_ms DESC, r.id DESC LIMIT :limit",
+	[CST_REQUEST] = REQUEST_COLUMNS " WHERE r.id = :id",
+	[CST_ATTEMPTS] =
+	    "SELECT u.name, coalesce(a.status, -1),"
+	    " coalesce(a.connect_ms, -1), coalesce(a.header_ms, -1),"
+	    " coalesce(a.response_ms, -1), a.cause, e.message"
+	    " FROM attempts a JOIN upstreams u ON u.id = a.upstream_id"
+	    " LEFT JOIN gateway_errors e ON e.id = a.error_id"
+	    " WHERE a.request_id = :id ORDER BY a.seq",
+};
+
+struct console {
+	struct store *s;
+	sqlite3_stmt *st[CST_COUNT];
+	int64_t gateway_mask;	/* bit c set: cause c is the gateway's */
+};
+
+/* See console.h. */
+struct console_filter
+console_filter_all(void)
+{
+	struct console_filter f = {
+		.since_ms = INT64_MIN, .until_ms = INT64_MAX,
+		.cause = -1, .status = -1,
+	};
+	return f;
+}
+
+/* See console.h. */
+int
+console_status_slot(int status)
+{
+	switch (status) {
+	case 500: return 0;
+	case 502: return 1;
+	case 503: return 2;
+	case 504: return 3;
+	default: return -1;
+	}
+}
+
+/* See console.h. */
+int
+console_new(struct store *s, struct console **out, char *err, size_t errlen)
+{
+	struct console *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (c == NULL)
+		return store_fail(err, errlen, "out of memory");
+	c->s = s;
+	for (int i = 0; i < GW_CAUSE_COUNT; i++)
+		if (cause_who((enum gw_cause)i) == GW_WHO_GATEWAY)
+			c->gateway_mask |= (int64_t)1 << i;
+	*out = c;
+	return 0;
+}
+
+/* See console.h. */
+void
+console_free(struct console *c)
+{
+	if (c == NULL)
+		return;
+	for (int i = 0; i < CST_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	free(c);
+}
+
+/* The statement id, prepared once, reset and unbound; NULL on error. */
+static sqlite3_stmt *
+console_stmt(struct console *c, enum console_stmt_id id, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = c->st[id];
+
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	if (sqlite3_prepare_v3(c->s->db, console_sql[id], -1,
+	    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		store_fail_db(c->s, err, errlen, "console");
+		return NULL;
+	}
+	c->st[id] = st;
+	return st;
+}
+
+/* Bind an integer to a named parameter when the statement has it. */
+static void
+console_bind_int(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* Bind text (NULL binds NULL) to a named parameter it the statement has it. */
+static void
+console_bind_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0 && v != NULL)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else if (i > 0)
+		sqlite3_bind_null(st, i);
+}
+
+/* The minute holding ms, rounded down; for open bounds the extremes. */
+static int64_t
+console_minute_floor(int64_t ms)
+{
+	if (ms == INT64_MIN)
+		return INT64_MIN / 60000 - 1;
+	if (ms == INT64_MAX)
+		return INT64_MAX / 60000 + 1;
+	return rollup_minute_of(ms);
+}
+
+/* The first minute not in [.., ms): ms rounded up to a minute. */
+static int64_t
+console_minute_ceil(int64_t ms)
+{
+	int64_t m = console_minute_floor(ms);
+
+	if (ms != INT64_MAX && ms != INT64_MIN && m * 60000 != ms)
+		m++;
+	return m;
+}
+
+/*
+ * Bind what f says to every filter parameter st has. The upstream name is
+ * turned into its id (-1, matching nothing, when it is unknown).
+ */
+static int
+console_bind_filter(struct console *c, sqlite3_stmt *st,
+    const struct console_filter *f, char *err, size_t errlen)
+{
+	int i;
+
+	console_bind_int(st, ":m0", console_minute_floor(f->since_ms));
+	console_bind_int(st, ":m1", console_minute_ceil(f->until_ms));
+	console_bind_int(st, ":t0", f->since_ms);
+	console_bind_int(st, ":t1", f->until_ms);
+	console_bind_int(st, ":cause", f->cause);
+	console_bind_int(st, ":status", f->status);
+	console_bind_int(st, ":gw", c->gateway_mask);
+	console_bind_text(st, ":path", f->path);
+	if ((i = sqlite3_bind_parameter_index(st, ":up")) > 0 &&
+	    f->upstream != NULL) {
+		int64_t id;
+
+		if (console_upstream_id(c, f->upstream, &id, err, errlen) != 0)
+			return -1;
+		sqlite3_bind_int64(st, i, id);
+	}
+	return 0;
+}
+
+/* A copy of column i (NULL stays NULL); *oom set when out of memory. */
+static char *
+console_col_text(sqlite3_stmt *st, int i, bool *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	char *r;
+
+	if (t == NULL)
+		return NULL;
+	if ((r = strdup((const char *)t)) == NULL)
+		*oom = true;
+	return r;
+}
+
+/* Grow *v (of *cap elements of size sz) to hold n + 1; 0 or -1. */
+static int
+console_grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	if ((nv = realloc(*v, ncap * sz)) == NULL)
+		return -1;
+	memset((char *)nv + *cap * sz, 0, (ncap - *cap) * sz);
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+/* See console.h. */
+int
+console_begin(struct console *c, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_BEGIN, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail_db(c->s, err, errlen, "begin");
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* See console.h. */
+void
+console_end(struct console *c)
+{
+	sqlite3_stmt *st;
+
+	/* Reset every statement so none keeps the read open. */
+	for (int i = 0; i < CST_COUNT; i++)
+		if (c->st[i] != NULL)
+			sqlite3_reset(c->st[i]);
+	if ((st = console_stmt(c, CST_END, NULL, 0)) != NULL) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	if (!sqlite3_get_autocommit(c->s->db))
+		sqlite3_exec(c->s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* See console.h. */
+int64_t
+console_data_version(struct console *c)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_DATA_VERSION, NULL, 0);
+	int64_t v = -1;
+
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return v;
+}
+
+/* See console.h. */
+int
+console_time_span(struct console *c, int64_t *first_ms, int64_t *last_ms,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_SPAN, err, errlen);
+
+	*first_ms = *last_ms = -1;
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail_db(c->s, err, errlen, "time span");
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*first_ms = sqlite3_column_int64(st, 0);
+		*last_ms = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* See console.h. */
+int
+console_upstream_id(struct console *c, const char *name, int64_t *id,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_UPSTREAM_ID, err, errlen);
+	int rc;
+
+	*id = -1;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(c->s, err, errlen, "upstream");
+	return 0;
+}
+
+/* The name of upstream id, a copy; "-" when unknown; NULL out of memory. */
+static char *
+console_upstream_name(struct console *c, int64_t id)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_UPSTREAM_NAME, NULL, 0);
+	const char *t = NULL;
+	char *r;
+
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			t = (const char *)sqlite3_column_text(st, 0);
+	}
+	r = strdup(t != NULL ? t : "-");
+	if (st != NULL)
+		sqlite3_reset(st);
+	return r;
+}
+
+/* See console.h. */
+int
+console_sources(struct console *c, size_t max,
+    struct console_source **rows, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_SOURCES, err, errlen);
+	struct console_source *v = NULL;
+	size_t k = 0, cap = 0;
+	bool oom = false;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	console_bind_int(st, ":limit", (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct console_source *r;
+
+		if (console_grow((void **)&v, &cap, k, sizeof(*v)) != 0) {
+			oom = true;
+			break;
+		}
+		r = &v[k++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->path = console_col_text(st, 1, &oom);
+		r->kind = console_col_text(st, 2, &oom);
+		r->position = sqlite3_column_int64(st, 3);
+		r->line_no = sqlite3_column_int64(st, 4);
+		r->last_seen_ms = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (oom || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+		console_sources_free(v, k);
+		return oom ? store_fail(err, errlen, "out of memory") :
+		    store_fail_db(c->s, err, errlen, "sources");
+	}
+	*rows = v;
+	*n = k;
+	return 0;
+}
+
+/* See console.h. */
+void
+console_sources_free(struct console_source *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].path);
+		free(rows[i].kind);
+	}
+	free(rows);
+}
+
+/* The row of upstream id in v[0..n), or NULL. */
+static struct console_upstream *
+console_find_upstream(struct console_upstream *v, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id == id)
+			return &v[i];
+	return NULL;
+}
+
+/* The time at fraction q of a histogram of `total` counts, -1 none. */
+static int64_t
+console_percentile(const int64_t *hist, int64_t total, double q)
+{
+	int64_t want, cum = 0;
+
+	if (total <= 0)
+		return -1;
+	want = (int64_t)((double)total * q + 0.999999);
+	if (want < 1)
+		want = 1;
+	for (int b = 0; b < LATENCY_BUCKETS; b++) {
+		cum += hist[b];
+		if (cum >= want) {
+			int64_t lo = latency_bucket_lo(b);
+			int64_t hi = latency_bucket_hi(b);
+
+			return hi - lo <= 1 ? lo : (lo + hi) / 2;
+		}
+	}
+	return -1;
+}
+
+/* Fill p50/p99 of the rows from the latency histograms of the window. */
+static int
+console_latency(struct console *c, const struct console_filter *f,
+    struct console_upstream *v, size_t n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_LATENCY, err, errlen);
+	int64_t hist[LATENCY_BUCKETS], cur = 0;
+	struct console_upstream *row = NULL;
+	int rc;
+
+	if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
+		return -1;
+	memset(hist, 0, sizeof(hist));
+	for (;;) {
+		rc = sqlite3_step(st);
+		int64_t up = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+
+		if (row != NULL && (rc != SQLITE_ROW || up != cur)) {
+			row->p50_ms = console_percentile(hist, row->timed, 0.50);
+			row->p99_ms = console_percentile(hist, row->timed, 0.99);
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		if (row == NULL || up != cur) {
+			memset(hist, 0, sizeof(hist));
+			cur = up;
+			row = console_find_upstream(v, n, up);
+		}
+		if (row != NULL) {
+			int b = sqlite3_column_int(st, 1);
+			int64_t k = sqlite3_column_int64(st, 2);
+
+			if (b >= 0 && b < LATENCY_BUCKETS) {
+				hist[b] += k;
+				row->timed += k;
+			}
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(c->s, err, errlen, "latency");
+	return 0;
+}
+
+/* See console.h. */
+int
+console_upstreams(struct console *c, const struct console_filter *f,
+    struct console_upstream **rows, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_UPSTREAMS, err, errlen);
+	struct console_upstream *v = NULL;
+	size_t k = 0, cap = 0;
+	bool oom = false;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct console_upstream *r;
+
+		if (console_grow((void **)&v, &cap, k, sizeof(*v)) != 0) {
+			oom = true;
+			break;
+		}
+		r = &v[k++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->c.requests = sqlite3_column_int64(st, 1);
+		r->c.errors_5xx = sqlite3_column_int64(st, 2);
+		r->c.failed = sqlite3_column_int64(st, 3);
+		for (int j = 0; j < 4; j++)
+			r->c.status_5xx[j] = sqlite3_column_int64(st, 4 + j);
+		r->c.gateway_5xx = sqlite3_column_int64(st, 8);
+		r->c.attempts = sqlite3_column_int64(st, 9);
+		r->c.failed_attempts = sqlite3_column_int64(st, 10);
+		r->c.request_ms_sum = sqlite3_column_int64(st, 11);
+		r->c.request_ms_n = sqlite3_column_int64(st, 12);
+		r->p50_ms = r->p99_ms = -1;
+		if ((r->name = console_col_text(st, 13, &oom)) == NULL &&
+		    !oom)
+			oom = (r->name = strdup("-")) == NULL;
+	}
+	sqlite3_reset(st);
+	if (oom || rc != SQLITE_DONE) {
+		console_upstreams_free(v, k);
+		return oom ? store_fail(err, errlen, "out of memory") :
+		    store_fail_db(c->s, err, errlen, "upstreams");
+	}
+	if (console_latency(c, f, v, k, err, errlen) != 0) {
+		console_upstreams_free(v, k);
+		return -1;
+	}
+	*rows = v;
+	*n = k;
+	return 0;
+}
+
+/* See console.h. */
+void
+console_upstreams_free(struct console_upstream *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].name);
+	free(rows);
+}
+
+/*
+ * Per cause, the counts of one upstream and the best upstream so far;
+ * cause c's row is found or added in v.
+ */
+struct console_cause_acc {
+	int64_t best_requests, best_attempts;
+};
+
+/* Add one (cause, upstream) group to the cause rows. */
+static int
+console_cause_add(struct console_cause **v, size_t *k, size_t *cap,
+    struct console_cause_acc *acc, int cause, int64_t up, int64_t requests,
+    int64_t e5, int64_t attempts)
+{
+	struct console_cause *r = NULL;
+	struct console_cause_acc *a;
+
+	if (cause <= 0 || cause >= GW_CAUSE_COUNT)
+		return 0;
+	for (size_t i = 0; i < *k; i++)
+		if ((*v)[i].cause == cause)
+			r = &(*v)[i];
+	if (r == NULL) {
+		if (console_grow((void **)v, cap, *k, sizeof(**v)) != 0)
+			return -1;
+		r = &(*v)[(*k)++];
+		r->cause = cause;
+	}
+	a = &acc[cause];
+	r->requests += requests;
+	r->errors_5xx += e5;
+	r->attempts += attempts;
+	/* Most requests wins; attempts decide only among no requests. */
+	if (requests > a->best_requests || (a->best_requests == 0 &&
+	    requests == 0 && attempts > a->best_attempts)) {
+		a->best_requests = requests;
+		a->best_attempts = attempts;
+		r->top_upstream_id = up;
+		r->top_upstream_count = requests > 0 ? requests : attempts;
+	}
+	return 0;
+}
+
+/* See console.h. */
+int
+console_causes(struct console *c, const struct console_filter *f,
+    struct console_cause **rows, size_t *n, char *err, size_t errlen)
+{
+	struct console_cause_acc acc[GW_CAUSE_COUNT];
+	struct console_cause *v = NULL;
+	size_t k = 0, cap = 0;
+	sqlite3_stmt *st;
+	bool oom = false;
+	int rc = SQLITE_DONE;
+
+	*rows = NULL;
+	*n = 0;
+	memset(acc, 0, sizeof(acc));
+	for (int pass = 0; pass < 2 && rc == SQLITE_DONE && !oom; pass++) {
+		st = console_stmt(c, pass == 0 ? CST_CAUSES : CST_CAUSE_ATTEMPTS,
+		    err, errlen);
+		if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
+			goto fail;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int cause = sqlite3_column_int(st, 0);
+			int64_t up = sqlite3_column_int64(st, 1);
+			int64_t a = sqlite3_column_int64(st, 2);
+
+			if (console_cause_add(&v, &k, &cap, acc, cause, up,
+			    pass == 0 ? a : 0,
+			    pass == 0 ? sqlite3_column_int64(st, 3) : 0,
+			    pass == 0 ? 0 : a) != 0) {
+				oom = true;
+				break;
+			}
+		}
+		sqlite3_reset(st);
+	}
+	if (oom) {
+		store_fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail_db(c->s, err, errlen, "causes");
+		goto fail;
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (v[i].top_upstream_id == 0)
+			continue;
+		if ((v[i].top_upstream = console_upstream_name(c,
+		    v[i].top_upstream_id)) == NULL) {
+			store_fail(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	*rows = v;
+	*n = k;
+	return 0;
+fail:
+	console_causes_free(v, k);
+	return -1;
+}
+
+/* See console.h. */
+void
+console_causes_free(struct console_cause *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].top_upstream);
+	free(rows);
+}
+
+/* The line of key in s, added (with zeroed points) when new; NULL OOM. */
+static struct console_line *
+console_series_line(struct console_series *s, size_t *cap, int64_t key)
+{
+	struct console_line *l;
+
+	for (size_t i = 0; i < s->n_lines; i++)
+		if (s->lines[i].key == key)
+			return &s->lines[i];
+	if (console_grow((void **)&s->lines, cap, s->n_lines,
+	    sizeof(*s->lines)) != 0)
+		return NULL;
+	l = &s->lines[s->n_lines++];
+	l->key = key;
+	l->requests = calloc((size_t)s->n_points, sizeof(int64_t));
+	l->errors_5xx = calloc((size_t)s->n_points, sizeof(int64_t));
+	if (l->requests == NULL || l->errors_5xx == NULL)
+		return NULL;
+	return l;
+}
+
+/* Name the lines of s after their keys. */
+static int
+console_series_names(struct console *c, struct console_series *s)
+{
+	char buf[16];
+
+	for (size_t i = 0; i < s->n_lines; i++) {
+		struct console_line *l = &s->lines[i];
+
+		switch (s->by) {
+		case CONSOLE_SPLIT_UPSTREAM:
+			l->name = console_upstream_name(c, l->key);
+			break;
+		case CONSOLE_SPLIT_CAUSE:
+			l->name = strdup(cause_name((enum gw_cause)l->key));
+			break;
+		default:
+			snprintf(buf, sizeof(buf), "%lld", (long long)l->key);
+			l->name = strdup(buf);
+			break;
+		}
+		if (l->name == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* See console.h. */
+int
+console_series(struct console *c, const struct console_filter *f,
+    enum console_split by, int64_t start_ms, int64_t step_ms, int n_points,
+    struct console_series *out, char *err, size_t errlen)
+{
+	bool minute = start_ms % 60000 == 0 && step_ms % 60000 == 0;
+	struct console_filter w = *f;
+	enum console_stmt_id id;
+	size_t cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)by >= CONSOLE_SPLIT_COUNT || step_ms <= 0 ||
+	    n_points <= 0)
+		return store_fail(err, errlen, "series: bad arguments");
+	out->start_ms = start_ms;
+	out->step_ms = step_ms;
+	out->n_points = n_points;
+	out->by = by;
+	id = (minute ? CST_SERIES_MINUTE_UPSTREAM : CST_SERIES_RAW_UPSTREAM) +
+	    (int)by;
+	/* The points, cut to the filter's window. */
+	w.since_ms = start_ms > f->since_ms ? start_ms : f->since_ms;
+	w.until_ms = start_ms + step_ms * n_points;
+	if (f->until_ms < w.until_ms)
+		w.until_ms = f->until_ms;
+	if ((st = console_stmt(c, id, err, errlen)) == NULL ||
+	    console_bind_filter(c, st, &w, err, errlen) != 0)
+		return -1;
+	console_bind_int(st, ":base", start_ms);
+	console_bind_int(st, ":step", step_ms);
+	console_bind_int(st, ":stepm", step_ms / 60000);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t p = sqlite3_column_int64(st, 0);
+		struct console_line *l;
+
+		if (p < 0 || p >= n_points)
+			continue;
+		if ((l = console_series_line(out, &cap,
+		    sqlite3_column_int64(st, 1))) == NULL) {
+			sqlite3_reset(st);
+			console_series_free(out);
+			return store_fail(err, errlen, "out of memory");
+		}
+		l->requests[p] += sqlite3_column_int64(st, 2);
+		l->errors_5xx[p] += sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		console_series_free(out);
+		return store_fail_db(c->s, err, errlen, "series");
+	}
+	if (console_series_names(c, out) != 0) {
+		console_series_free(out);
+		return store_fail(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+/* See console.h. */
+void
+console_series_free(struct console_series *s)
+{
+	for (size_t i = 0; i < s->n_lines; i++) {
+		free(s->lines[i].name);
+		free(s->lines[i].requests);
+		free(s->lines[i].errors_5xx);
+	}
+	free(s->lines);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Read the attempts of request r. */
+static int
+console_request_attempts(struct console *c, struct console_request *r,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_ATTEMPTS, err, errlen);
+	size_t cap = 0, k = 0;
+	bool oom = false;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct console_attempt *a;
+
+		if (console_grow((void **)&r->attempts, &cap, k,
+		    sizeof(*r->attempts)) != 0) {
+			oom = true;
+			break;
+		}
+		a = &r->attempts[k++];
+		r->n_attempts = (int)k;
+		a->upstream = console_col_text(st, 0, &oom);
+		a->status = sqlite3_column_int(st, 1);
+		a->connect_ms = sqlite3_column_int(st, 2);
+		a->header_ms = sqlite3_column_int(st, 3);
+		a->response_ms = sqlite3_column_int(st, 4);
+		a->cause = sqlite3_column_int(st, 5);
+		a->error = console_col_text(st, 6, &oom);
+	}
+	r->n_attempts = (int)k;
+	sqlite3_reset(st);
+	if (oom)
+		return store_fail(err, errlen, "out of memory");
+	if (rc != SQLITE_DONE)
+		return store_fail_db(c->s, err, errlen, "attempts");
+	return 0;
+}
+
+/* Copy the rows of a stepped request statement, with their attempts. */
+static int
+console_collect_requests(struct console *c, sqlite3_stmt *st,
+    struct console_request **rows, size_t *n, char *err, size_t errlen)
+{
+	struct console_request *v = NULL;
+	size_t k = 0, cap = 0;
+	bool oom = false;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct console_request *r;
+
+		if (console_grow((void **)&v, &cap, k, sizeof(*v)) != 0) {
+			oom = true;
+			break;
+		}
+		r = &v[k++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->ts_ms = sqlite3_column_int64(st, 1);
+		r->client = console_col_text(st, 2, &oom);
+		r->method = console_col_text(st, 3, &oom);
+		r->host = console_col_text(st, 4, &oom);
+		r->path = console_col_text(st, 5, &oom);
+		r->query = console_col_text(st, 6, &oom);
+		r->upstream = console_col_text(st, 7, &oom);
+		r->source = console_col_text(st, 8, &oom);
+		r->line_no = sqlite3_column_int64(st, 9);
+		r->status = sqlite3_column_int(st, 10);
+		r->request_ms = sqlite3_column_int(st, 11);
+		r->cause = sqlite3_column_int(st, 12);
+		r->error = console_col_text(st, 14, &oom);
+	}
+	sqlite3_reset(st);
+	if (oom || rc != SQLITE_DONE) {
+		console_requests_free(v, k);
+		return oom ? store_fail(err, errlen, "out of memory") :
+		    store_fail_db(c->s, err, errlen, "requests");
+	}
+	/* Attempts after the list is read: one statement at a time. */
+	for (size_t i = 0; i < k; i++) {
+		struct console_request *r = &v[i];
+
+		if (console_request_attempts(c, r, err, errlen) != 0) {
+			console_requests_free(v, k);
+			return -1;
+		}
+		/* No error line of its own: its last attempt's that has one. */
+		for (int j = r->n_attempts - 1; j >= 0 && r->error == NULL; j--)
+			if (r->attempts[j].error != NULL &&
+			    (r->error = strdup(r->attempts[j].error)) == NULL) {
+				console_requests_free(v, k);
+				return store_fail(err, errlen, "out of memory");
+			}
+	}
+	*rows = v;
+	*n = k;
+	return 0;
+}
+
+/*
+ * The earliest minute from which on, newest first, the rollups count at
+ * least limit failing requests under f; the window's start when fewer.
+ */
+static int
+console_failing_since(struct console *c, const struct console_filter *f,
+    size_t limit, int64_t *since_ms, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_FAILING_MINUTES, err, errlen);
+	int64_t sum = 0;
+	int rc;
+
+	*since_ms = f->since_ms;
+	if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sum += sqlite3_column_int64(st, 1);
+		if (sum >= (int64_t)limit) {
+			int64_t m = sqlite3_column_int64(st, 0) * 60000;
+
+			if (m > *since_ms)
+				*since_ms = m;
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(c->s, err, errlen, "failing minutes");
+	return 0;
+}
+
+/* See console.h. */
+int
+console_failures(struct console *c, const struct console_filter *f,
+    size_t limit, struct console_request **rows, size_t *n, char *err,
+    size_t errlen)
+{
+	struct console_filter w = *f;
+	sqlite3_stmt *st;
+
+	*rows = NULL;
+	*n = 0;
+	if (limit == 0)
+		return 0;
+	/* A path filter is unknown to the rollups: scan the window. */
+	if (f->path == NULL && console_failing_since(c, f, limit, &w.since_ms,
+	    err, errlen) != 0)
+		return -1;
+	if ((st = console_stmt(c, CST_FAILURES, err, errlen)) == NULL ||
+	    console_bind_filter(c, st, &w, err, errlen) != 0)
+		return -1;
+	console_bind_int(st, ":limit", (int64_t)limit);
+	return console_collect_requests(c, st, rows, n, err, errlen);
+}
+
+/* See console.h. */
+int
+console_request(struct console *c, int64_t id,
+    struct console_request **rows, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_REQUEST, err, errlen);
+
+	*rows = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	console_bind_int(st, ":id", id);
+	return console_collect_requests(c, st, rows, n, err, errlen);
+}
+
+/* See console.h. */
+void
+console_requests_free(struct console_request *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct console_request *r = &rows[i];
+
+		for (int j = 0; j < r->n_attempts; j++) {
+			free(r->attempts[j].upstream);
+			free(r->attempts[j].error);
+		}
+		free(r->attempts);
+		free(r->client);
+		free(r->method);
+		free(r->host);
+		free(r->path);
+		free(r->query);
+		free(r->upstream);
+		free(r->source);
+		free(r->error);
+	}
+	free(rows);
+}
