@@ -8,7 +8,8 @@
  *   2. rejects, gateway errors, then requests with their attempts, each
  *      through reused prepared statements (requests and attempts several
  *      rows per INSERT), strings through the intern caches, rollup deltas
- *      summed in memory;
+ *      summed in memory, upstream times counted into the latency
+ *      histogram (latency.c), which is written when the rows are;
  *   3. the join of error-log lines to requests (join.c);
  *   4. the rollup upserts (rollup.c);
  *   5. COMMIT.
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "latency.h"
 #include "store_int.h"
 
 /* Bind a string, or NULL. */
@@ -197,6 +199,7 @@ struct write_stage {
 	struct write_att att[STORE_INSERT_ROWS];
 	int n_req, n_att;
 	int64_t source_id;
+	struct rollup_map latency;	/* response-time histogram counts */
 };
 
 /* Bind the columns of attempt w at parameter base + 1... */
@@ -271,7 +274,9 @@ write_stage_attempts(struct store *s, struct write_stage *g,
 		k.upstream_id = w->up;
 		k.status = a->status >= 0 ? a->status : -1;
 		k.cause = (int)a->cause;
-		if (rollup_add(&s->rollup_att, &k, 1, -1, -1) != 0)
+		if (rollup_add(&s->rollup_att, &k, 1, -1, -1) != 0 ||
+		    latency_add(&g->latency, k.minute, w->up,
+		    a->response_ms) != 0)
 			return store_fail(err, errlen, "out of memory");
 	}
 	return 0;
@@ -415,16 +420,19 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
     size_t errlen)
 {
 	struct write_stage g;
+	int rc = 0;
 
 	g.n_req = g.n_att = 0;
 	g.source_id = b->source_id;
-	for (size_t i = 0; i < b->n_events; i++)
-		if (write_stage_event(s, &g, &b->events[i], err, errlen) != 0)
-			return -1;
-	if (write_flush_requests(s, &g, err, errlen) != 0 ||
-	    write_flush_attempts(s, &g, err, errlen) != 0)
-		return -1;
-	return 0;
+	memset(&g.latency, 0, sizeof(g.latency));
+	for (size_t i = 0; i < b->n_events && rc == 0; i++)
+		rc = write_stage_event(s, &g, &b->events[i], err, errlen);
+	if (rc != 0 || write_flush_requests(s, &g, err, errlen) != 0 ||
+	    write_flush_attempts(s, &g, err, errlen) != 0 ||
+	    latency_flush(s, &g.latency, err, errlen) != 0)
+		rc = -1;
+	rollup_map_free(&g.latency);
+	return rc;
 }
 
 /* See store.h. */
