@@ -226,7 +226,10 @@ envoy_fill(const struct envoy_line *l, struct gw_batch *b, uint64_t line_no,
 		return FORMAT_NOMEM;
 	ev->cause = envoy_cause(l);
 
-	if (l->upstream.n > 0) {
+	/* the short format's documented example writes "tcp://10.0.2.1:80" */
+	struct logspan up = logspan_url_hostport(l->upstream);
+
+	if (up.n > 0) {
 		n = 1;
 		if (l->attempt_count > 1)
 			extra = l->attempt_count - 1 > GW_ATTEMPTS_MAX - 1 ?
@@ -243,8 +246,7 @@ envoy_fill(const struct envoy_line *l, struct gw_batch *b, uint64_t line_no,
 		if (at == NULL)
 			return FORMAT_NOMEM;
 		last = &at[extra];
-		last->addr = logspan_dup(l->upstream.n > 0 ? l->upstream :
-		    l->cluster, a);
+		last->addr = logspan_dup(up.n > 0 ? up : l->cluster, a);
 		if (last->addr == NULL)
 			return FORMAT_NOMEM;
 		if (extra > 0) {

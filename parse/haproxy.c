@@ -126,7 +126,8 @@ hap_split_body(struct logscan *s, struct hap_line *l)
 	l->server.n = (size_t)(bs.p + bs.n - l->server.p);
 	l->nosrv = logspan_eq(l->server, "<NOSRV>");
 	l->redispatch = false;
-	if (!hap_slashed(conn, cn, 5)) {
+	if (memmem(conn.p, conn.n, "/+", 2) != NULL || !hap_slashed(conn, cn,
+	    5)) {
 		/* "+N" retries: redispatched to another server */
 		const char *last = memrchr(conn.p, '/', conn.n);
 

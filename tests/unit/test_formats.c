@@ -1,0 +1,500 @@
+/*
+ * test_formats.c - the gateway formats of parse/formats.c (HAProxy, Envoy,
+ * Envoy JSON, Caddy, Traefik CLF and JSON, ALB, CLF) and their detection.
+ *
+ * Data-driven: tests/data/formats/NAME.log holds lines of format NAME and
+ * NAME.expect one line per log line saying what it must become:
+ *
+ *   E STATUS CAUSE ATTEMPTS   a request; ATTEMPTS "-" or ADDR=CAUSE,...
+ *   G CAUSE UPSTREAM          a gateway error record (UPSTREAM "-": none)
+ *   N                         a notice (well-formed, nothing kept)
+ *   R                         a rejected line
+ *
+ * Every line is handed to the format in a heap buffer of exactly its length,
+ * without a NUL, so the sanitizer build catches any read past the end.
+ * tests/data/formats/README says where each fixture comes from.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../parse/format.h"
+#include "../../parse/lineparse.h"
+
+#define DATA	"tests/data/formats/"
+#define MAX_LINES 256
+
+/* A file's lines, each in its own exact-length buffer. */
+struct lines {
+	char *v[MAX_LINES];
+	size_t len[MAX_LINES];
+	size_t n;
+};
+
+/* Read path into l; fails the test when it cannot. */
+static void
+lines_read(const char *path, struct lines *l)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (f == NULL)
+		fail_msg("cannot open %s (run from the repository root)", path);
+	l->n = 0;
+	while ((n = getline(&buf, &cap, f)) >= 0) {
+		if (n > 0 && buf[n - 1] == '\n')
+			n--;
+		assert_true(l->n < MAX_LINES);
+		l->v[l->n] = malloc(n > 0 ? (size_t)n : 1);
+		assert_non_null(l->v[l->n]);
+		memcpy(l->v[l->n], buf, (size_t)n);
+		l->len[l->n] = (size_t)n;
+		l->n++;
+	}
+	free(buf);
+	fclose(f);
+}
+
+static void
+lines_free(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	l->n = 0;
+}
+
+/* The expect line as text, for messages. */
+static char *
+str(const struct lines *l, size_t i)
+{
+	static char buf[512];
+	size_t n = l->len[i] < sizeof(buf) - 1 ? l->len[i] : sizeof(buf) - 1;
+
+	memcpy(buf, l->v[i], n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* "ADDR=CAUSE,..." of ev's attempts ("-" when none) into buf. */
+static void
+attempts_text(const struct gw_event *ev, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	if (ev->n_attempts == 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	buf[0] = '\0';
+	for (int i = 0; i < ev->n_attempts && off < n; i++)
+		off += (size_t)snprintf(buf + off, n - off, "%s%s=%s",
+		    i ? "," : "", ev->attempts[i].addr ? ev->attempts[i].addr :
+		    "-", cause_name(ev->attempts[i].cause));
+}
+
+/* Feed NAME.log to format name with opts; compare with NAME.expect. */
+static void
+check_fixture(const char *name, const char *file, const struct format_opts *o)
+{
+	const struct line_format *f = format_by_name(name);
+	struct lines log, exp;
+	struct gw_batch b;
+	char path[256], err[256], got[1024], want[1024];
+	void *st = NULL;
+
+	assert_non_null(f);
+	snprintf(path, sizeof(path), DATA "%s.log", file);
+	lines_read(path, &log);
+	snprintf(path, sizeof(path), DATA "%s.expect", file);
+	lines_read(path, &exp);
+	assert_int_equal(log.n, exp.n);
+	assert_int_equal(batch_init(&b), 0);
+	if (f->open != NULL) {
+		st = f->open(o, err, sizeof(err));
+		if (st == NULL)
+			fail_msg("%s: open: %s", name, err);
+	}
+	for (size_t i = 0; i < log.n; i++) {
+		const char *reason = NULL;
+		size_t ne = b.n_events, nr = b.n_errors;
+		enum format_result r = f->take(st, &b, log.v[i], log.len[i],
+		    i + 1, 0, &reason);
+		char kind = exp.v[i][0];
+
+		snprintf(want, sizeof(want), "%s", str(&exp, i));
+		switch (r) {
+		case FORMAT_EVENT: {
+			const struct gw_event *ev = &b.events[b.n_events - 1];
+
+			assert_int_equal(b.n_events, ne + 1);
+			assert_int_equal(ev->line_no, i + 1);
+			assert_true(ev->ts_ms > 0);
+			attempts_text(ev, got + 512, 512);
+			snprintf(got, 512, "E %d %s ", ev->status,
+			    cause_name(ev->cause));
+			memmove(got + strlen(got), got + 512, strlen(got + 512) + 1);
+			break;
+		}
+		case FORMAT_ERROR: {
+			const struct gw_gateway_error *e = &b.errors[b.n_errors - 1];
+
+			assert_int_equal(b.n_errors, nr + 1);
+			assert_non_null(e->client);
+			snprintf(got, sizeof(got), "G %s %s", cause_name(e->cause),
+			    e->upstream ? e->upstream : "-");
+			break;
+		}
+		case FORMAT_NOTICE:
+			snprintf(got, sizeof(got), "N");
+			break;
+		case FORMAT_REJECT:
+			assert_non_null(reason);
+			snprintf(got, sizeof(got), "R");
+			break;
+		default:
+			fail_msg("%s line %zu: result %d", name, i + 1, (int)r);
+		}
+		if (strcmp(got, want) != 0)
+			fail_msg("%s line %zu (%c): want '%s', got '%s'", file,
+			    i + 1, kind, want, got);
+	}
+	if (f->close != NULL)
+		f->close(st);
+	batch_destroy(&b);
+	lines_free(&log);
+	lines_free(&exp);
+}
+
+static void
+test_haproxy(void **state)
+{
+	check_fixture("haproxy", "haproxy", NULL);
+}
+
+/* With --haproxy-cfg, backend/server becomes the server's address. */
+static void
+test_haproxy_cfg(void **state)
+{
+	const struct line_format *f = format_by_name("haproxy");
+	struct format_opts o = { .haproxy_cfg = DATA "haproxy.cfg" };
+	static const char line[] = "10.0.0.7:41006 [25/Nov/2026:17:27:01.600]"
+	    " fe be_api/api2 0/0/1003/2/1006 200 120 - - ---- 1/1/0/0/1 0/0"
+	    " \"GET /api/retry HTTP/1.1\"";
+	static const char line2[] = "10.0.0.7:41006 [25/Nov/2026:17:27:01.600]"
+	    " fe be_api/api1 0/0/-1/-1/3 503 120 - - SC-- 1/1/0/0/0 0/0"
+	    " \"GET /api HTTP/1.1\"";
+	static const char line3[] = "10.0.0.7:41006 [25/Nov/2026:17:27:01.600]"
+	    " fe be_other/x 0/0/1/1/3 200 120 - - ---- 1/1/0/0/0 0/0"
+	    " \"GET /api HTTP/1.1\"";
+	struct gw_batch b;
+	char err[256];
+	const char *reason;
+	void *st;
+
+	assert_int_equal(batch_init(&b), 0);
+	st = f->open(&o, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(f->take(st, &b, line, sizeof(line) - 1, 1, 0,
+	    &reason), FORMAT_EVENT);
+	assert_int_equal(b.events[0].n_attempts, 2);
+	/* no redispatch: the retry went to the same server */
+	assert_string_equal(b.events[0].attempts[0].addr, "10.0.0.6:8080");
+	assert_int_equal(b.events[0].attempts[0].cause, GW_CAUSE_UNKNOWN);
+	assert_string_equal(b.events[0].attempts[1].addr, "10.0.0.6:8080");
+	assert_int_equal(b.events[0].attempts[1].connect_ms, 1003);
+	assert_int_equal(b.events[0].attempts[1].header_ms, 1005);
+	assert_int_equal(f->take(st, &b, line2, sizeof(line2) - 1, 2, 0,
+	    &reason), FORMAT_EVENT);
+	assert_string_equal(b.events[1].attempts[0].addr, "10.0.0.5:8080");
+	assert_int_equal(b.events[1].attempts[0].connect_ms, -1);
+	assert_int_equal(b.events[1].cause, GW_CAUSE_UPSTREAM_REFUSED);
+	/* a server the config does not name keeps backend/server */
+	assert_int_equal(f->take(st, &b, line3, sizeof(line3) - 1, 3, 0,
+	    &reason), FORMAT_EVENT);
+	assert_string_equal(b.events[2].attempts[0].addr, "be_other/x");
+	f->close(st);
+
+	o.haproxy_cfg = DATA "no-such-haproxy.cfg";
+	assert_null(f->open(&o, err, sizeof(err)));
+	assert_non_null(strstr(err, "no-such-haproxy.cfg"));
+	batch_destroy(&b);
+}
+
+/* Fields of one HAProxy request: time, client, request, timers. */
+static void
+test_haproxy_fields(void **state)
+{
+	const struct line_format *f = format_by_name("haproxy");
+	struct format_opts o = { .tz_min = 60 };
+	static const char line[] = "<134>Nov 25 17:27:01 lb haproxy[1]: "
+	    "::1:41007 [25/Nov/2026:17:27:01.700] fe be/s 1/0/0/2/3 200 5 "
+	    "- - ---- 1/1/0/0/0 0/0 \"GET /p/q?b=2&a= HTTP/1.1\"";
+	struct gw_batch b;
+	const char *reason;
+	char err[64];
+	void *st = f->open(&o, err, sizeof(err));
+	const struct gw_event *ev;
+
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(f->take(st, &b, line, sizeof(line) - 1, 1, 0,
+	    &reason), FORMAT_EVENT);
+	ev = &b.events[0];
+	assert_string_equal(ev->client, "::1");
+	assert_string_equal(ev->method, "GET");
+	assert_string_equal(ev->path, "/p/q");
+	assert_string_equal(ev->query, "b=2&a=");
+	assert_string_equal(ev->shape, "a=<empty>&b=<number>");
+	assert_string_equal(ev->protocol, "HTTP/1.1");
+	assert_int_equal(ev->request_ms, 3);
+	assert_int_equal(ev->bytes, 5);
+	assert_int_equal(ev->tz_min, 60);
+	assert_false(ev->tz_known);
+	/* 2026-11-25 17:27:01.700 at +01:00, plus Ta */
+	assert_int_equal(ev->ts_ms, INT64_C(1795627621700) - 3600000 + 3);
+	f->close(st);
+	batch_destroy(&b);
+}
+
+static void
+test_envoy(void **state)
+{
+	check_fixture("envoy", "envoy", NULL);
+}
+
+static void
+test_envoy_json(void **state)
+{
+	check_fixture("envoy-json", "envoy-json", NULL);
+}
+
+static void
+test_caddy(void **state)
+{
+	check_fixture("caddy", "caddy", NULL);
+}
+
+/* A Caddy roundtrip error carries what the store joins on. */
+static void
+test_caddy_error_fields(void **state)
+{
+	const struct line_format *f = format_by_name("caddy");
+	static const char line[] = "{\"level\":\"debug\",\"ts\":1795627546.5,"
+	    "\"logger\":\"http.handlers.reverse_proxy\",\"msg\":\"upstream "
+	    "roundtrip\",\"upstream\":\"127.0.0.1:9\",\"duration\":0.0004,"
+	    "\"request\":{\"remote_ip\":\"10.1.2.3\",\"remote_port\":\"5\","
+	    "\"proto\":\"HTTP/1.1\",\"method\":\"GET\",\"host\":\"api\","
+	    "\"uri\":\"/a/b?x=1\",\"headers\":{}},\"error\":\"dial tcp "
+	    "127.0.0.1:9: connect: connection refused\"}";
+	struct gw_batch b;
+	const char *reason;
+	char err[64];
+	void *st = f->open(NULL, err, sizeof(err));
+	const struct gw_gateway_error *e;
+
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(f->take(st, &b, line, sizeof(line) - 1, 1, 0,
+	    &reason), FORMAT_ERROR);
+	e = &b.errors[0];
+	assert_int_equal(e->local_ms, INT64_C(1795627546500));
+	assert_int_equal(e->level, 7);
+	assert_string_equal(e->client, "10.1.2.3");
+	assert_string_equal(e->method, "GET");
+	assert_string_equal(e->path, "/a/b");
+	assert_string_equal(e->query, "x=1");
+	assert_string_equal(e->upstream, "127.0.0.1:9");
+	assert_string_equal(e->host, "api");
+	assert_int_equal(e->cause, GW_CAUSE_UPSTREAM_REFUSED);
+	f->close(st);
+	batch_destroy(&b);
+}
+
+static void
+test_traefik(void **state)
+{
+	check_fixture("traefik", "traefik", NULL);
+}
+
+static void
+test_traefik_json(void **state)
+{
+	check_fixture("traefik-json", "traefik-json", NULL);
+}
+
+static void
+test_alb(void **state)
+{
+	check_fixture("alb", "alb", NULL);
+}
+
+static void
+test_clf(void **state)
+{
+	check_fixture("clf", "clf", NULL);
+}
+
+/* The format lineparse picks for a file's first lines; NULL = unknown. */
+static const char *
+detect(const char *file, char *err, size_t errlen)
+{
+	static char name[64];
+	struct lineparse_opts o = { 0 };
+	struct lineparse *lp;
+	struct lines l;
+	const char *lines[64];
+	size_t lens[64], n = 0;
+	int rc;
+
+	lines_read(file, &l);
+	for (size_t i = 0; i < l.n && n < 64; i++) {
+		lines[n] = l.v[i];
+		lens[n++] = l.len[i];
+	}
+	rc = lineparse_new(&o, lines, lens, n, &lp, err, errlen);
+	lines_free(&l);
+	if (rc != 0)
+		return NULL;
+	snprintf(name, sizeof(name), "%s", lineparse_format(lp));
+	lineparse_free(lp);
+	return name;
+}
+
+/*
+ * A directory of every fixture: each file is detected as its own format
+ * (HAProxy in syslog form, Caddy access + runtime mixed, Traefik's CLF not
+ * taken for nginx's combined, Apache combined through nginx's combined),
+ * and a file of another format entirely is refused with a sample line.
+ */
+static void
+test_detect(void **state)
+{
+	static const struct {
+		const char *file, *format;
+	} cases[] = {
+		{ "haproxy.log", "haproxy" },
+		{ "envoy.log", "envoy" },
+		{ "envoy-json.log", "envoy-json" },
+		{ "caddy.log", "caddy" },
+		{ "traefik.log", "traefik" },
+		{ "traefik-json.log", "traefik-json" },
+		{ "alb.log", "alb" },
+		{ "clf.log", "clf" },
+		{ "apache-combined.log", "combined" },
+		{ "other.txt", NULL },
+	};
+	char path[256], err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got;
+
+		snprintf(path, sizeof(path), DATA "%s", cases[i].file);
+		err[0] = '\0';
+		got = detect(path, err, sizeof(err));
+		if (cases[i].format == NULL) {
+			if (got != NULL)
+				fail_msg("%s: detected as %s", path, got);
+			assert_non_null(strstr(err, "id,name,price"));
+			continue;
+		}
+		if (got == NULL || strcmp(got, cases[i].format) != 0)
+			fail_msg("%s: want %s, got %s (%s)", path,
+			    cases[i].format, got ? got : "none", err);
+	}
+}
+
+/* No format's match takes another format's lines. */
+static void
+test_match_exclusive(void **state)
+{
+	static const char *const files[] = { "haproxy", "envoy", "envoy-json",
+	    "caddy", "traefik-json", "alb", "clf", NULL };
+
+	for (size_t i = 0; files[i] != NULL; i++) {
+		struct lines l;
+		char path[256];
+
+		snprintf(path, sizeof(path), DATA "%s.log", files[i]);
+		lines_read(path, &l);
+		for (size_t f = 0; gw_line_formats[f] != NULL; f++) {
+			const struct line_format *lf = gw_line_formats[f];
+
+			if (strcmp(lf->name, files[i]) == 0)
+				continue;
+			for (size_t k = 0; k < l.n; k++)
+				if (lf->match(l.v[k], l.len[k]))
+					fail_msg("%s matches %s line %zu",
+					    lf->name, files[i], k + 1);
+		}
+		lines_free(&l);
+	}
+}
+
+/* Any bytes: no crash, no read past the end, and nothing matched. */
+static void
+test_garbage(void **state)
+{
+	static const char *const bad[] = {
+		"", "{", "[", "\"", "{\"level\":\"", "[2026-11-25T17:30:00.000Z] \"",
+		"1.2.3.4:5 [", "http 2026-11-25T17:30:00Z", "a - - [", "{}",
+		"{\"response_flags\":\"UF\",\"response_code\":1}",
+	};
+	struct gw_batch b;
+
+	assert_int_equal(batch_init(&b), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = strlen(bad[i]);
+
+		for (size_t cut = 0; cut <= n; cut++) {
+			char *p = malloc(cut ? cut : 1);
+
+			memcpy(p, bad[i], cut);
+			for (size_t f = 0; gw_line_formats[f] != NULL; f++) {
+				const struct line_format *lf = gw_line_formats[f];
+				const char *reason = NULL;
+				char err[64];
+				void *st = lf->open ? lf->open(NULL, err,
+				    sizeof(err)) : NULL;
+				enum format_result r;
+
+				(void)lf->match(p, cut);
+				r = lf->take(st, &b, p, cut, 1, 0, &reason);
+				assert_true(r == FORMAT_REJECT ||
+				    r == FORMAT_NOTICE);
+				if (lf->close)
+					lf->close(st);
+			}
+			free(p);
+		}
+	}
+	batch_destroy(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_haproxy),
+		cmocka_unit_test(test_haproxy_cfg),
+		cmocka_unit_test(test_haproxy_fields),
+		cmocka_unit_test(test_envoy),
+		cmocka_unit_test(test_envoy_json),
+		cmocka_unit_test(test_caddy),
+		cmocka_unit_test(test_caddy_error_fields),
+		cmocka_unit_test(test_traefik),
+		cmocka_unit_test(test_traefik_json),
+		cmocka_unit_test(test_alb),
+		cmocka_unit_test(test_clf),
+		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_match_exclusive),
+		cmocka_unit_test(test_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
