@@ -149,7 +149,8 @@ caddy_key(const struct caddy_request *r, char *buf)
 
 		if (n + k + 1 > CADDY_KEY_MAX)
 			k = CADDY_KEY_MAX - n - 1;
-		memcpy(buf + n, parts[i]->p, k);
+		if (k > 0)
+			memcpy(buf + n, parts[i]->p, k);
 		n += k;
 		buf[n++] = '\n';
 		if (n >= CADDY_KEY_MAX - 1)

@@ -118,7 +118,7 @@ logspan_eq(struct logspan v, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return v.n == n && memcmp(v.p, lit, n) == 0;
+	return v.n == n && (n == 0 || memcmp(v.p, lit, n) == 0);
 }
 
 /* See logscan.h. */
@@ -132,7 +132,7 @@ logspan_is_dash(struct logspan v)
 bool
 logspan_has(struct logspan v, const char *lit)
 {
-	return memmem(v.p, v.n, lit, strlen(lit)) != NULL;
+	return v.n > 0 && memmem(v.p, v.n, lit, strlen(lit)) != NULL;
 }
 
 /* See logscan.h. */
@@ -415,7 +415,7 @@ logspan_split_port(struct logspan v, struct logspan *host,
 struct logspan
 logspan_url_hostport(struct logspan v)
 {
-	const char *sep = memmem(v.p, v.n, "://", 3);
+	const char *sep = v.n > 0 ? memmem(v.p, v.n, "://", 3) : NULL;
 	struct logspan r = v;
 	const char *slash;
 
