@@ -42,21 +42,24 @@ struct ingest_counts {
 	struct {
 		const char *reason;
 		uint64_t n;
+		uint64_t first_line;	/* where it was first seen */
 	} reasons[REASONS_MAX];
 };
 
 static void
-count_reject(struct ingest_counts *c, const char *reason)
+count_reject(struct ingest_counts *c, const char *reason, uint64_t n,
+    uint64_t line_no)
 {
-	c->rejects++;
+	c->rejects += n;
 	for (int i = 0; i < REASONS_MAX; i++) {
 		if (c->reasons[i].reason == NULL) {
 			c->reasons[i].reason = reason;
-			c->reasons[i].n = 1;
+			c->reasons[i].n = n;
+			c->reasons[i].first_line = line_no;
 			return;
 		}
 		if (strcmp(c->reasons[i].reason, reason) == 0) {
-			c->reasons[i].n++;
+			c->reasons[i].n += n;
 			return;
 		}
 	}
@@ -71,8 +74,7 @@ add_counts(struct ingest_counts *to, const struct ingest_counts *from)
 	to->notices += from->notices;
 	to->blank += from->blank;
 	for (int i = 0; i < REASONS_MAX && from->reasons[i].reason; i++)
-		for (uint64_t k = 0; k < from->reasons[i].n; k++)
-			count_reject(to, from->reasons[i].reason);
+		count_reject(to, from->reasons[i].reason, from->reasons[i].n, 0);
 }
 
 /* Parse one line into the batch and count what it became; -1 on OOM. */
@@ -89,7 +91,7 @@ take_line(struct lineparse *lp, struct gw_batch *b,
 	case LP_ERROR: c->errors++; break;
 	case LP_NOTICE: c->notices++; break;
 	case LP_BLANK: c->blank++; break;
-	case LP_REJECT: count_reject(c, reason); break;
+	case LP_REJECT: count_reject(c, reason, 1, line_no); break;
 	case LP_NOMEM: return -1;
 	}
 	return 0;
@@ -120,9 +122,17 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 		fprintf(stderr, " in %.2f s (%.0f lines/s)", secs,
 		    secs > 0 ? (double)c->lines / secs : 0.0);
 	fputc('\n', stderr);
-	for (int i = 0; i < REASONS_MAX && c->reasons[i].reason; i++)
-		fprintf(stderr, "  rejected: %llu %s\n",
-		    (unsigned long long)c->reasons[i].n, c->reasons[i].reason);
+	for (int i = 0; i < REASONS_MAX && c->reasons[i].reason; i++) {
+		fprintf(stderr, "  rejected: %llu %s", (unsigned long long)
+		    c->reasons[i].n, c->reasons[i].reason);
+		if (c->reasons[i].first_line > 0)
+			fprintf(stderr, " (first at line %llu)",
+			    (unsigned long long)c->reasons[i].first_line);
+		fputc('\n', stderr);
+	}
+	if (c->rejects > 0 && secs >= 0)
+		fprintf(stderr, "  rejected lines are kept in the rejects "
+		    "table\n");
 }
 
 /*

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bad_input.sh - what `gatewatch ingest` does with input that is not a clean
+# log: binary garbage, a 10 MB line, invalid UTF-8, a truncated last line,
+# an empty file, a directory, a missing file, a cut .gz, and the same file
+# twice. Each gets a clear message naming the file (and line), rejected lines
+# are kept in the rejects table, nothing crashes, memory stays bounded, and
+# the exit status is non-zero only when nothing at all could be read.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+gw_setup 60
+T=$GW_TMP
+DEMO=$(cd "$(dirname "$0")/../data/demo" && pwd)
+db=$T/gw.db
+
+# expect_rc WANT_RC OUTFILE cmd...: run, keep stderr+stdout, check status.
+expect_rc() {
+	local want=$1 out=$2 rc=0
+	shift 2
+	"$@" >"$out" 2>&1 || rc=$?
+	gw_eq "$want" "$rc" "exit status of: $*" || { cat "$out" >&2; true; }
+}
+expect_text() {
+	grep -qF -- "$2" "$1" || { GW_FAILURES=$((GW_FAILURES + 1)); \
+		gw_log "'$2' not in output of $1:"; cat "$1" >&2; }
+	GW_ASSERTS=$((GW_ASSERTS + 1))
+}
+
+# Binary garbage: refused with a sample, exit 1 (nothing read).
+head -c 200000 /dev/urandom >"$T/garbage.bin"
+expect_rc 1 "$T/o1" "$GW_BIN" ingest -d "$db" "$T/garbage.bin"
+expect_text "$T/o1" "garbage.bin: not a log format"
+expect_text "$T/o1" "first line:"
+# The sample is escaped: no raw control byte reaches the terminal.
+if LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' "$T/o1"; then
+	gw_fail "raw control bytes in the message for garbage.bin"
+fi
+
+# A log with a 10 MB line, invalid UTF-8, a binary line and a truncated
+# last line among good ones.
+{
+	sed -n 1,3p "$DEMO/access.log"
+	head -c 10485760 /dev/zero | tr '\0' 'x'; echo
+	printf 'bad \xff\xfe utf8 line\n'
+	head -c 300 /dev/urandom | tr -d '\n'; echo
+	sed -n 4,6p "$DEMO/access.log"
+	sed -n 7p "$DEMO/access.log" | head -c 90
+} >"$T/mixed.log"
+expect_rc 0 "$T/o2" "$GW_BIN" ingest -d "$db" "$T/mixed.log"
+expect_text "$T/o2" "mixed.log: 10 lines, 6 requests"
+expect_text "$T/o2" "4 rejected"
+expect_text "$T/o2" "line too long (first at line 4)"
+gw_eq 4 "$(sqlite3 "$db" "SELECT count(*) FROM rejects")" "rejects kept"
+gw_eq "4|4096" "$(sqlite3 "$db" 'SELECT line_no, length(raw) FROM rejects
+	WHERE reason = '\''line too long'\''')" "long line kept, cut at 4 KiB"
+gw_eq "5,6,10" "$(sqlite3 "$db" "SELECT group_concat(line_no) FROM
+	(SELECT line_no FROM rejects WHERE reason <> 'line too long'
+	 ORDER BY line_no)")" "rejected line numbers"
+gw_eq 6 "$(sqlite3 "$db" 'SELECT count(*) FROM requests')" "requests kept"
+
+# Empty file, directory, missing file: messages, and exit 1 when nothing read.
+: >"$T/empty.log"
+mkdir "$T/adir"
+expect_rc 0 "$T/o3" "$GW_BIN" ingest -d "$db" "$T/empty.log"
+expect_text "$T/o3" "empty.log: empty"
+expect_rc 1 "$T/o4" "$GW_BIN" ingest -d "$db" "$T/adir"
+expect_text "$T/o4" "adir: is a directory"
+expect_rc 1 "$T/o5" "$GW_BIN" ingest -d "$db" "$T/missing.log"
+expect_text "$T/o5" "missing.log: No such file or directory"
+# One good file among bad ones is enough for exit 0.
+cp "$DEMO/error.log" "$T/error.log"
+expect_rc 0 "$T/o6" "$GW_BIN" ingest -d "$db" "$T/missing.log" "$T/adir" \
+	"$T/error.log"
+expect_text "$T/o6" "missing.log: No such file or directory"
+
+# Reading the same file again adds nothing.
+before=$(sqlite3 "$db" 'SELECT count(*) FROM requests')
+expect_rc 0 "$T/o7" "$GW_BIN" ingest -d "$db" "$T/mixed.log"
+expect_text "$T/o7" "resuming there"
+gw_eq "$before" "$(sqlite3 "$db" 'SELECT count(*) FROM requests')" \
+	"same file twice: no new requests"
+
+# A cut .gz: the lines before the cut are kept, the error names the file.
+"$GW_TOOLS/genlog" 20000 | gzip -c >"$T/full.log.gz"
+head -c $(($(stat -c %s "$T/full.log.gz") / 3)) "$T/full.log.gz" >"$T/cut.log.gz"
+expect_rc 0 "$T/o8" "$GW_BIN" ingest -d "$T/gz.db" "$T/cut.log.gz"
+expect_text "$T/o8" "cut.log.gz"
+expect_text "$T/o8" "truncated .gz"
+n=$(sqlite3 "$T/gz.db" 'SELECT count(*) FROM requests')
+[ "$n" -gt 0 ] && [ "$n" -lt 20000 ] || gw_fail "cut .gz: $n requests kept"
+
+# stdin, gzipped.
+expect_rc 0 "$T/o9" sh -c "gzip -c '$DEMO/access.log' | '$GW_BIN' ingest -d '$T/stdin.db' -"
+gw_eq "$(wc -l <"$DEMO/access.log")" \
+	"$(sqlite3 "$T/stdin.db" 'SELECT count(*) FROM requests')" "gzipped stdin"
+
+[ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
+gw_log "ok: $GW_ASSERTS checks passed"
