@@ -130,7 +130,7 @@ demo: deps
 	./gatewatch ingest -d demo.db tests/data/demo/access.log tests/data/demo/error.log
 	./gatewatch report -d demo.db --by upstream,cause
 
-bench: $(BIN) $(TOOL_BIN)
+bench: $(BIN) $(O)/gatewatch $(TOOL_BIN)
 	GW_BUILD=$(O) bench/run.sh
 
 install: $(BIN)

@@ -26,3 +26,12 @@ gzip -1 -c "$dir/access.log" > "$dir/access.log.gz"
 	./gatewatch ingest -q -d "$dir/bench-gz.db" "$dir/access.log.gz"
 "$tools/runstat" "zcat (floor for .gz)" "$LINES" \
 	sh -c "zcat '$dir/access.log.gz' > /dev/null"
+
+# The other stages' benchmarks, each printing its own figures.
+for extra in bench/formats.sh bench/tail.sh bench/capture.sh bench/top.sh; do
+	if [ -x "$extra" ]; then
+		echo
+		echo "== $extra"
+		GW_BUILD=$GW_BUILD "$extra" || echo "$extra failed (exit $?)"
+	fi
+done
