@@ -676,6 +676,10 @@ tcp_table_add(struct tcp_table *t, const struct packet *p,
 	}
 	if (p->len > 0)
 		rc = segment_data(t, f, side, seq, p->payload, p->len, p->ts_us);
+	/* The snap length cut the payload: the rest is lost. */
+	if (p->wire_len > p->len && h->seq_known &&
+	    h->next_seq == seq + (uint32_t)p->len)
+		declare_gap(t, f, side, seq + (uint32_t)p->wire_len, p->ts_us);
 	if ((fl & PKT_FIN) != 0 && !h->fin) {
 		h->fin = true;
 		h->fin_seq = seq + (uint32_t)p->len;

@@ -67,7 +67,6 @@ struct http_conn {
 	char client[HTTP_ADDR_MAX], server[HTTP_ADDR_MAX];
 	http_parser req, resp;
 	enum stream_state req_st, resp_st;
-	bool req_at_start, resp_at_start;	/* a resync may match at 0 */
 	struct hdr_acc rh, sh;
 	struct pending *head, *tail;	/* requests awaiting answers */
 	int n_pending;
@@ -599,7 +598,6 @@ resp_message_complete(http_parser *hp)
 	if (hc->req_st == ST_TUNNEL && st != 101 &&
 	    !(hc->head != NULL && hc->head->is_connect && st / 100 == 2)) {
 		hc->req_st = ST_RESYNC;
-		hc->req_at_start = true;
 	}
 	answer_head(hc, st, st >= 500 && st <= 599 ? GW_CAUSE_UPSTREAM_5XX :
 	    GW_CAUSE_OK, hc->resp_gap);
@@ -634,20 +632,15 @@ looks_like_response(const uint8_t *p, size_t len)
 	return len >= 7 && memcmp(p, "HTTP/1.", 7) == 0;
 }
 
-/* Offset of the first message start in p (at 0 only when at_start, else
- * after a line feed), or len when none. */
+/*
+ * Offset of the first message start in p, or len when none: at 0 (a
+ * segment often begins a message) or right after a line feed.
+ */
 static size_t
-find_start(const uint8_t *p, size_t len, bool at_start, bool request)
+find_start(const uint8_t *p, size_t len, bool request)
 {
 	size_t i = 0;
 
-	if (!at_start) {
-		const uint8_t *nl = memchr(p, '\n', len);
-
-		if (nl == NULL)
-			return len;
-		i = (size_t)(nl - p) + 1;
-	}
 	while (i < len) {
 		if (request ? looks_like_request(p + i, len - i) :
 		    looks_like_response(p + i, len - i))
@@ -669,7 +662,6 @@ request_error(struct http_conn *hc)
 	if (hc->first_request)
 		hc->t->stats.not_http++;
 	hc->req_st = ST_RESYNC;
-	hc->req_at_start = false;
 }
 
 /* Bytes from the client. */
@@ -680,9 +672,8 @@ client_data(struct http_conn *hc, const uint8_t *p, size_t len)
 	size_t n;
 
 	if (hc->req_st == ST_RESYNC) {
-		size_t at = find_start(p, len, hc->req_at_start, true);
+		size_t at = find_start(p, len, true);
 
-		hc->req_at_start = false;
 		if (at == len)
 			return;
 		if (!hc->first_request || hc->c->mid_stream)
@@ -729,9 +720,8 @@ server_data(struct http_conn *hc, const uint8_t *p, size_t len)
 	size_t n;
 
 	if (hc->resp_st == ST_RESYNC) {
-		size_t at = find_start(p, len, hc->resp_at_start, false);
+		size_t at = find_start(p, len, false);
 
-		hc->resp_at_start = false;
 		if (at == len)
 			return;
 		t->stats.resyncs++;
@@ -791,7 +781,6 @@ cb_open(void *ctx, const struct tcp_conn *c)
 	hc->first_request = true;
 	if (c->mid_stream) {
 		hc->req_st = hc->resp_st = ST_RESYNC;
-		hc->req_at_start = hc->resp_at_start = true;
 	}
 	t->stats.connections++;
 	return hc;
@@ -832,7 +821,6 @@ cb_gap(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 		}
 		if (hc->req_st == ST_PARSE || hc->req_st == ST_RESYNC) {
 			hc->req_st = ST_RESYNC;
-			hc->req_at_start = true;
 		}
 		return;
 	}
@@ -851,7 +839,6 @@ cb_gap(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 	hc->resp_active = false;
 	hc->resp_gap = false;
 	hc->resp_st = ST_RESYNC;
-	hc->resp_at_start = true;
 }
 
 static void

@@ -1,0 +1,118 @@
+/*
+ * mkpcap.c - write crafted capture files for the capture tests.
+ *
+ *   mkpcap SCENARIO FILE      one scenario (see tests/unit/pktgen.h)
+ *   mkpcap --all DIR          every scenario, DIR/NAME.pcap each, plus
+ *                             DIR/truncated_file.pcap (cut mid-record)
+ *   mkpcap --list             the scenario names
+ *
+ * Frames are built by tests/unit/pktgen.h, the same code the unit tests
+ * feed straight to the decoder, and written with libpcap's own
+ * pcap_open_dead() + pcap_dump(), so the files are what tcpdump writes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "../unit/pktgen.h"
+
+/* pg_out_fn: append one frame to the dump. */
+static void
+dump_frame(void *ctx, const uint8_t *frame, size_t len, int64_t ts_us)
+{
+	struct pcap_pkthdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)(ts_us / 1000000);
+	h.ts.tv_usec = (suseconds_t)(ts_us % 1000000);
+	h.caplen = h.len = (bpf_u_int32)len;
+	pcap_dump(ctx, &h, frame);
+}
+
+/* Write scenario i to path; 0 or -1. */
+static int
+write_one(const struct pg_scenario_info *si, const char *path)
+{
+	pcap_t *p = pcap_open_dead(si->dlt, 262144);
+	pcap_dumper_t *d;
+	struct pg g;
+
+	if (p == NULL)
+		return -1;
+	if ((d = pcap_dump_open(p, path)) == NULL) {
+		fprintf(stderr, "mkpcap: %s: %s\n", path, pcap_geterr(p));
+		pcap_close(p);
+		return -1;
+	}
+	memset(&g, 0, sizeof(g));
+	g.out = dump_frame;
+	g.ctx = d;
+	g.dlt = si->dlt;
+	g.vlan = si->vlan;
+	g.family = si->family;
+	g.ts_us = INT64_C(1795601702000000);	/* 2026-11-25 10:15:02 UTC */
+	pg_scenario(&g, si->name);
+	pcap_dump_close(d);
+	pcap_close(p);
+	return 0;
+}
+
+/* A file cut in the middle of a packet record. */
+static int
+write_truncated(const char *dir)
+{
+	char src[4096], dst[4096];
+	FILE *f;
+	long size;
+
+	snprintf(src, sizeof(src), "%s/basic.pcap", dir);
+	snprintf(dst, sizeof(dst), "%s/truncated_file.pcap", dir);
+	if ((f = fopen(src, "rb")) == NULL)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	if (size < 40)
+		return -1;
+	/* copy, then cut inside the last record */
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, dst);
+	if (system(cmd) != 0 || truncate(dst, size - 30) != 0)
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t n = sizeof(pg_scenarios) / sizeof(pg_scenarios[0]);
+
+	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", pg_scenarios[i].name);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "--all") == 0) {
+		char path[4096];
+
+		for (size_t i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/%s.pcap", argv[2],
+			    pg_scenarios[i].name);
+			if (write_one(&pg_scenarios[i], path) != 0)
+				return 1;
+		}
+		return write_truncated(argv[2]) == 0 ? 0 : 1;
+	}
+	if (argc == 3) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(argv[1], pg_scenarios[i].name) == 0)
+				return write_one(&pg_scenarios[i], argv[2]) ? 1 : 0;
+		fprintf(stderr, "mkpcap: no scenario '%s' (--list)\n", argv[1]);
+		return 2;
+	}
+	fprintf(stderr, "usage: mkpcap SCENARIO FILE | --all DIR | --list\n");
+	return 2;
+}
