@@ -1,0 +1,451 @@
+/*
+ * test_http.c - HTTP pairing and wire causes (parse/http.c), the
+ * gateway-host join (parse/wire_join.c) and the events they make.
+ *
+ * Scenarios from pktgen.h go through packet_decode, a tcp_table and an
+ * http_tracker; the exchanges it emits are recorded and checked field by
+ * field: method, path, query, Host, request id, status, body length, cause
+ * and the server address, and that no header we must not keep (Cookie)
+ * leaks into any field.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../capture/packet.h"
+#include "../../capture/tcp.h"
+#include "../../parse/http.h"
+#include "../../parse/wire_join.h"
+#include "pktgen.h"
+
+#define XMAX 16
+
+struct run {
+	struct tcp_table *t;
+	struct http_tracker *h;
+	int dlt;
+	struct http_exchange x[XMAX];
+	int n;
+};
+
+static void
+on_x(void *ctx, const struct http_exchange *x)
+{
+	struct run *r = ctx;
+
+	assert_true(r->n < XMAX);
+	r->x[r->n++] = *x;
+	/* nothing of the Cookie header anywhere */
+	assert_null(strstr(x->host, "secret"));
+	assert_null(strstr(x->path, "secret"));
+	assert_null(strstr(x->query, "secret"));
+	assert_null(strstr(x->request_id, "secret"));
+}
+
+static void
+frame(void *ctx, const uint8_t *f, size_t len, int64_t ts)
+{
+	struct run *r = ctx;
+	uint8_t *copy = malloc(len);
+	struct packet p;
+	enum packet_kind k;
+
+	assert_non_null(copy);
+	memcpy(copy, f, len);
+	p.ts_us = ts;
+	k = packet_decode(r->dlt, copy, len, &p);
+	if (k == PACKET_TCP || k == PACKET_UNREACH)
+		assert_int_equal(tcp_table_add(r->t, &p, k), 0);
+	free(copy);
+}
+
+/* Play a scenario; listen (a port or 0) makes those connections downstream. */
+static struct run *
+play(const char *name, uint16_t listen)
+{
+	static uint16_t ports[1];
+	struct run *r = calloc(1, sizeof(*r));
+	struct http_opts ho = { .listen_ports = ports, .n_listen_ports = 0 };
+	struct tcp_handler th;
+	const struct pg_scenario_info *si = NULL;
+	struct pg g;
+
+	assert_non_null(r);
+	ports[0] = listen;
+	ho.n_listen_ports = listen ? 1 : 0;
+	for (size_t i = 0; i < sizeof(pg_scenarios) / sizeof(*pg_scenarios); i++)
+		if (strcmp(pg_scenarios[i].name, name) == 0)
+			si = &pg_scenarios[i];
+	assert_non_null(si);
+	r->h = http_tracker_new(&ho, on_x, r);
+	assert_non_null(r->h);
+	http_tracker_handler(r->h, &th);
+	r->t = tcp_table_new(NULL, &th);
+	assert_non_null(r->t);
+	r->dlt = si->dlt;
+	memset(&g, 0, sizeof(g));
+	g.out = frame;
+	g.ctx = r;
+	g.dlt = si->dlt;
+	g.vlan = si->vlan;
+	g.family = si->family;
+	g.ts_us = INT64_C(1795601702000000);
+	assert_true(pg_scenario(&g, name));
+	tcp_table_flush(r->t, g.ts_us + 1000);
+	return r;
+}
+
+static void
+done(struct run *r)
+{
+	tcp_table_free(r->t);
+	http_tracker_free(r->h);
+	free(r);
+}
+
+/* Check exchange x's main fields. */
+static void
+check(const struct http_exchange *x, const char *method, const char *path,
+    int status, enum gw_cause cause)
+{
+	assert_string_equal(x->method, method);
+	assert_string_equal(x->path, path);
+	assert_int_equal(x->status, status);
+	assert_string_equal(cause_name(x->cause), cause_name(cause));
+}
+
+static void
+test_basic_fields(void **state)
+{
+	struct run *r = play("basic", 0);
+
+	(void)state;
+	assert_int_equal(r->n, 1);
+	check(&r->x[0], "GET", "/a", 200, GW_CAUSE_OK);
+	assert_true(r->x[0].has_query);
+	assert_string_equal(r->x[0].query, "x=1");
+	assert_string_equal(r->x[0].host, "api.test");
+	assert_string_equal(r->x[0].request_id, "rid-/a?x=1");
+	assert_string_equal(r->x[0].protocol, "HTTP/1.1");
+	assert_string_equal(r->x[0].server, "10.0.0.5:8080");
+	assert_string_equal(r->x[0].client, "10.0.0.1");
+	assert_int_equal(r->x[0].body_bytes, 5);
+	assert_false(r->x[0].incomplete);
+	assert_false(r->x[0].downstream);
+	/* handshake, request, ack, then the answer: 1 ms per packet */
+	assert_int_equal(r->x[0].synack_us - r->x[0].syn_us, 1000);
+	assert_int_equal(r->x[0].first_byte_us - r->x[0].start_us, 2000);
+	done(r);
+
+	r = play("ipv6", 0);
+	assert_int_equal(r->n, 1);
+	assert_string_equal(r->x[0].server, "[2001:db8::5]:8080");
+	assert_string_equal(r->x[0].client, "2001:db8::1");
+	done(r);
+}
+
+/* Pipelined requests answered in order, with a 100 Continue in front and
+ * a HEAD whose answer announces a body it does not carry. */
+static void
+test_pipelining(void **state)
+{
+	struct run *r = play("pipelining", 0);
+	struct http_stats st;
+
+	(void)state;
+	assert_int_equal(r->n, 3);
+	check(&r->x[0], "GET", "/p1", 200, GW_CAUSE_OK);
+	check(&r->x[1], "GET", "/p2", 502, GW_CAUSE_UPSTREAM_5XX);
+	check(&r->x[2], "HEAD", "/p3", 200, GW_CAUSE_OK);
+	assert_int_equal(r->x[2].body_bytes, 0);
+	http_tracker_stats(r->h, &st);
+	assert_int_equal(st.interim, 1);
+	assert_int_equal(st.requests, 3);
+	done(r);
+}
+
+/* Chunked, 304 without a body, and a body delimited by the close. */
+static void
+test_body_framing(void **state)
+{
+	struct run *r = play("chunked", 0);
+
+	(void)state;
+	assert_int_equal(r->n, 3);
+	check(&r->x[0], "GET", "/c", 200, GW_CAUSE_OK);
+	assert_int_equal(r->x[0].body_bytes, 11);
+	check(&r->x[1], "GET", "/c2", 304, GW_CAUSE_OK);
+	check(&r->x[2], "GET", "/c3", 200, GW_CAUSE_OK);
+	assert_int_equal(r->x[2].body_bytes, 11);
+	assert_string_equal(r->x[2].protocol, "HTTP/1.1");
+	done(r);
+}
+
+/* Retransmission and reordering change nothing in what comes out. */
+static void
+test_reassembled(void **state)
+{
+	struct run *r = play("retransmission", 0);
+
+	(void)state;
+	assert_int_equal(r->n, 1);
+	check(&r->x[0], "GET", "/r", 200, GW_CAUSE_OK);
+	assert_int_equal(r->x[0].body_bytes, 5);
+	done(r);
+	r = play("out_of_order", 0);
+	assert_int_equal(r->n, 1);
+	check(&r->x[0], "GET", "/o", 503, GW_CAUSE_UPSTREAM_5XX);
+	done(r);
+}
+
+/* A gap marks its exchange incomplete; the streams resync. */
+static void
+test_gap_resync(void **state)
+{
+	struct run *r = play("gap", 0);
+
+	(void)state;
+	assert_int_equal(r->n, 3);
+	check(&r->x[0], "GET", "/g1", 200, GW_CAUSE_OK);
+	assert_true(r->x[0].incomplete);
+	check(&r->x[1], "GET", "/g2", 200, GW_CAUSE_OK);
+	assert_false(r->x[1].incomplete);
+	check(&r->x[2], "GET", "/g4", 500, GW_CAUSE_UPSTREAM_5XX);
+	done(r);
+
+	r = play("midstream", 0);
+	assert_int_equal(r->n, 1);
+	check(&r->x[0], "GET", "/m", 404, GW_CAUSE_OK);
+	done(r);
+}
+
+/* The wire table of causes.md. */
+static void
+test_wire_causes(void **state)
+{
+	static const struct {
+		const char *scenario, *method;
+		int status;
+		enum gw_cause cause;
+	} cases[] = {
+		{"refused", "", 502, GW_CAUSE_UPSTREAM_REFUSED},
+		{"reset", "GET", 502, GW_CAUSE_UPSTREAM_RESET},
+		{"closed_early", "GET", 502, GW_CAUSE_UPSTREAM_CLOSED_EARLY},
+		{"garbage", "GET", 9, GW_CAUSE_UPSTREAM_INVALID_RESPONSE},
+		{"truncated", "GET", 200, GW_CAUSE_UPSTREAM_TRUNCATED},
+		{"read_timeout", "GET", 504, GW_CAUSE_UPSTREAM_READ_TIMEOUT},
+		{"syn_timeout", "", 504, GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct run *r = play(cases[i].scenario, 0);
+
+		assert_true(r->n >= 1);
+		assert_string_equal(r->x[0].method, cases[i].method);
+		assert_int_equal(r->x[0].status, cases[i].status);
+		assert_string_equal(cause_name(r->x[0].cause),
+		    cause_name(cases[i].cause));
+		assert_int_equal(r->x[0].conn_only, cases[i].method[0] == '\0');
+		assert_string_equal(r->x[0].server, "10.0.0.5:8080");
+		done(r);
+	}
+	/* downstream: the client giving up is the client's doing */
+	struct run *r = play("read_timeout", 8080);
+	assert_int_equal(r->n, 1);
+	assert_true(r->x[0].downstream);
+	assert_int_equal(r->x[0].status, 499);
+	assert_int_equal(r->x[0].cause, GW_CAUSE_CLIENT_CLOSED);
+	done(r);
+}
+
+/* --- the join ------------------------------------------------------------ */
+
+struct joined {
+	struct http_exchange down;
+	struct http_exchange att[4];
+	int n;
+	enum gw_cause cause;
+	int count;
+};
+
+static int
+on_joined(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct joined *j = ctx;
+
+	j->down = *d;
+	j->n = n;
+	for (int i = 0; i < n && i < 4; i++)
+		j->att[i] = *att[i];
+	j->cause = cause;
+	j->count++;
+	return 0;
+}
+
+static struct http_exchange
+mk(bool down, const char *server, const char *path, const char *id,
+    int64_t start_ms, int64_t end_ms, int status, enum gw_cause cause)
+{
+	struct http_exchange x;
+
+	memset(&x, 0, sizeof(x));
+	x.downstream = down;
+	x.has_request = path != NULL;
+	x.conn_only = path == NULL;
+	snprintf(x.server, sizeof(x.server), "%s", server);
+	if (path != NULL) {
+		snprintf(x.method, sizeof(x.method), "GET");
+		snprintf(x.path, sizeof(x.path), "%s", path);
+	}
+	snprintf(x.request_id, sizeof(x.request_id), "%s", id);
+	x.start_us = start_ms * 1000;
+	x.end_us = end_ms * 1000;
+	x.first_byte_us = -1;
+	x.syn_us = x.synack_us = -1;
+	x.status = status;
+	x.cause = cause;
+	x.header_bytes = 100;
+	return x;
+}
+
+static void
+test_join(void **state)
+{
+	struct joined got;
+	struct wire_join *j;
+	struct wire_join_stats st;
+	struct http_exchange x;
+
+	(void)state;
+	/* a refused connect, then a retry that answers, tied by time + id */
+	memset(&got, 0, sizeof(got));
+	j = wire_join_new(NULL, on_joined, &got);
+	assert_non_null(j);
+	x = mk(false, "10.0.0.7:81", NULL, "", 1001, 1002, 502,
+	    GW_CAUSE_UPSTREAM_REFUSED);
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(false, "10.0.0.8:81", "/cart", "abc", 1003, 1010, 200,
+	    GW_CAUSE_OK);
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/cart", "abc", 1000, 1011, 200,
+	    GW_CAUSE_OK);
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(got.count, 1);	/* answered: released at once */
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.att[0].server, "10.0.0.7:81");
+	assert_int_equal(got.att[0].cause, GW_CAUSE_UPSTREAM_REFUSED);
+	assert_string_equal(got.att[1].server, "10.0.0.8:81");
+	assert_int_equal(got.cause, GW_CAUSE_OK);
+
+	/* a 502 whose upstream reset; tied by method + path (no ids) */
+	x = mk(false, "10.0.0.9:81", "/x", "", 2001, 2005, 502,
+	    GW_CAUSE_UPSTREAM_RESET);
+	wire_join_add(j, &x);
+	x = mk(true, "10.0.0.1:80", "/x", "", 2000, 2006, 502, GW_CAUSE_OK);
+	wire_join_add(j, &x);
+	assert_int_equal(got.count, 1);	/* held: a failure waits */
+	assert_int_equal(wire_join_advance(j, 2006000 + 3000000), 0);
+	assert_int_equal(got.count, 2);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_RESET);
+
+	/* two requests at once, two unanswered SYNs: one each */
+	x = mk(true, "10.0.0.1:80", "/bh", "", 3000, 3600, 504, GW_CAUSE_OK);
+	wire_join_add(j, &x);
+	x = mk(true, "10.0.0.1:80", "/bh", "", 3001, 3601, 504, GW_CAUSE_OK);
+	wire_join_add(j, &x);
+	x = mk(false, "10.0.0.10:81", NULL, "", 3002, 4500, 504,
+	    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
+	wire_join_add(j, &x);
+	x = mk(false, "10.0.0.10:81", NULL, "", 3003, 4501, 504,
+	    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
+	wire_join_add(j, &x);
+	assert_int_equal(wire_join_advance(j, 3600000 + 3000000), 0);
+	assert_int_equal(got.count, 3);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(got.count, 4);
+	assert_int_equal(got.n, 1);
+
+	/* a 502 with an upstream 200 whose header was too big */
+	x = mk(false, "10.0.0.11:81", "/big", "id9", 5001, 5002, 200,
+	    GW_CAUSE_OK);
+	x.header_bytes = 65536;
+	wire_join_add(j, &x);
+	x = mk(true, "10.0.0.1:80", "/big", "id9", 5000, 5003, 502, GW_CAUSE_OK);
+	wire_join_add(j, &x);
+	wire_join_flush(j);
+	assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_HEADER_TOO_BIG);
+	assert_int_equal(got.att[0].status, 502);
+
+	/* a 5xx with nothing behind it */
+	x = mk(true, "10.0.0.1:80", "/none", "", 6000, 6001, 503, GW_CAUSE_OK);
+	wire_join_add(j, &x);
+	wire_join_flush(j);
+	assert_int_equal(got.n, 0);
+	assert_int_equal(got.cause, GW_CAUSE_UNKNOWN);
+
+	wire_join_stats(j, &st);
+	assert_int_equal(st.downstream, 6);
+	assert_int_equal(st.failed, 5);
+	assert_int_equal(st.failed_tied, 4);
+	assert_int_equal(st.tied_id, 2);
+	assert_int_equal(st.tied_match, 1);
+	assert_int_equal(st.tied_time, 3);
+	wire_join_free(j);
+}
+
+/* An exchange becomes an event with one attempt, strings in the arena. */
+static void
+test_event(void **state)
+{
+	struct run *r = play("basic", 0);
+	struct gw_batch b;
+	const struct http_exchange *self = &r->x[0];
+
+	(void)state;
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(http_event_add(&b, self, &self, 1, self->cause), 0);
+	assert_int_equal(b.n_events, 1);
+	struct gw_event *e = &b.events[0];
+	assert_string_equal(e->method, "GET");
+	assert_string_equal(e->path, "/a");
+	assert_string_equal(e->query, "x=1");
+	assert_string_equal(e->host, "api.test");
+	assert_string_equal(e->client, "10.0.0.1");
+	assert_int_equal(e->status, 200);
+	assert_int_equal(e->cause, GW_CAUSE_OK);
+	assert_int_equal(e->n_attempts, 1);
+	assert_string_equal(e->attempts[0].addr, "10.0.0.5:8080");
+	assert_int_equal(e->attempts[0].connect_ms, 1);
+	assert_int_equal(e->attempts[0].header_ms, 2);
+	assert_int_equal(e->ts_ms, r->x[0].end_us / 1000);
+	batch_destroy(&b);
+	done(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_basic_fields),
+		cmocka_unit_test(test_pipelining),
+		cmocka_unit_test(test_body_framing),
+		cmocka_unit_test(test_reassembled),
+		cmocka_unit_test(test_gap_resync),
+		cmocka_unit_test(test_wire_causes),
+		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_event),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
