@@ -72,7 +72,9 @@ pause() {
 # --- the writer --------------------------------------------------------------
 
 W1=
-wcont() { [ -n "$W1" ] && kill -CONT "$W1" 2>/dev/null || true; }
+# Signal the writer (it may have finished meanwhile).
+wsig() { kill -"$1" "$W1" 2>/dev/null || true; }
+wcont() { [ -n "$W1" ] && wsig CONT; }
 
 # Number of the last line written to access.log (or its rotated copy).
 last_written() {
@@ -110,35 +112,37 @@ shift_rotated() {
 }
 
 rotate_rename() {
+	[ -e "$LOG" ] || return 0
 	shift_rotated
 	mv "$LOG" "$LOG.1"
 	pause 20 80		# nginx writes on to the old file ...
-	kill -HUP "$W1"		# ... until it is told to reopen
+	wsig HUP		# ... until it is told to reopen
 }
 
 rotate_copytruncate() {
-	kill -STOP "$W1"
+	[ -e "$LOG" ] || return 0
+	wsig STOP
 	shift_rotated
 	cp "$LOG" "$LOG.1"
 	: > "$LOG"
-	kill -CONT "$W1"
+	wsig CONT
 }
 
 rotate_delete() {
-	kill -STOP "$W1"
+	wsig STOP
 	wait_caught_up
 	rm -f "$LOG"
-	kill -HUP "$W1"
-	kill -CONT "$W1"
+	wsig HUP
+	wsig CONT
 }
 
 rotate_replace() {
-	kill -STOP "$W1"
+	wsig STOP
 	wait_caught_up
 	: > "$L/replacement.tmp"
 	mv "$L/replacement.tmp" "$LOG"
-	kill -HUP "$W1"
-	kill -CONT "$W1"
+	wsig HUP
+	wsig CONT
 }
 
 # --- the run -----------------------------------------------------------------
