@@ -14,6 +14,7 @@
 #   delete        rm access.log, reopen (once tail has read it: lines of a
 #                 deleted file nobody holds open are gone for everyone)
 #   replace       an empty file moved over access.log, reopen
+#   hup           SIGHUP tail: it reopens every file and resumes
 #   kill          SIGKILL tail at a random moment, start it again
 #   rotate-down   SIGKILL tail, rename or copytruncate while it is down,
 #                 start it again: it finishes the old content from .1
@@ -154,7 +155,7 @@ gw_start writer1 "$GW_TOOLS/logwriter" --rate "$RATE1" --count "$N1" "$LOG"
 W1=$GW_LAST_PID
 pause 300 600
 
-STEPS=(rename kill copytruncate rotate-down delete kill replace
+STEPS=(rename kill copytruncate rotate-down delete hup kill replace
 	rotate-down)
 W2=
 step=0
@@ -167,6 +168,7 @@ while kill -0 "$W1" 2>/dev/null; do
 	copytruncate) rotate_copytruncate ;;
 	delete) rotate_delete ;;
 	replace) rotate_replace ;;
+	hup) kill -HUP "$TAIL" ;;
 	kill)
 		pause 0 400
 		kill_tail
