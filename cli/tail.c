@@ -299,7 +299,7 @@ follow_status(struct follow *fw, double now, double *last,
 	if (!fw->o->status || now - *last < 1.0)
 		return;
 	double rate = (double)(fw->lines - *last_lines) / (now - *last);
-	fprintf(stderr, "\r%8.0f lines/s  %zu files%s  behind %llu KiB  "
+	fprintf(stderr, "\r%8.0f lines/s  %zu files%s  lag %llu KiB unread  "
 	    "%llu lines  ", rate, s.files, s.polling ? " (polling)" : "",
 	    (unsigned long long)(s.behind / 1024),
 	    (unsigned long long)fw->lines);
