@@ -22,7 +22,7 @@ PKGS     := libpcap libpcre2-8 sqlite3 ncursesw zlib json-c
 TEST_PKGS := cmocka
 DEB_PKGS := pkg-config libpcap-dev libpcre2-dev libsqlite3-dev libncurses-dev \
             zlib1g-dev libjson-c-dev libhttp-parser-dev libcmocka-dev
-TEST_DEB_PKGS := nginx-light tmux tcpdump sqlite3 procps
+TEST_DEB_PKGS := nginx-light haproxy caddy tmux tcpdump sqlite3 procps
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
@@ -107,7 +107,7 @@ deps:
 
 test-deps: deps
 	@missing=""; \
-	for c in nginx tmux tcpdump sqlite3 pgrep; do \
+	for c in nginx haproxy caddy tmux tcpdump sqlite3 pgrep; do \
 	  command -v $$c >/dev/null 2>&1 || [ -x /usr/sbin/$$c ] || missing=yes; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -264,16 +264,19 @@ ingest_usage(FILE *f)
 	fprintf(f,
 	    "usage: gatewatch ingest [-d DB] [--format NAME | --log-format FMT |\n"
 	    "                        --nginx-conf FILE --log-format-name NAME]\n"
-	    "                        [--tz ZONE] [-q] FILE...\n\n"
+	    "                        [--haproxy-cfg FILE] [--tz ZONE] [-q] FILE...\n\n"
 	    "Reads gateway logs into the database. FILE may be plain, .gz, or -\n"
 	    "for stdin; access and error logs may be mixed, in any order: each\n"
 	    "file's kind is recognised from its first lines. A file read before\n"
 	    "resumes where it stopped, so nothing is stored twice.\n\n"
 	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  -f, --format NAME      auto (default), combined, upstream, nginx-error\n"
+	    "  -f, --format NAME      auto (default), combined, upstream, nginx-error,\n"
+	    "                         haproxy, envoy, envoy-json, caddy, traefik,\n"
+	    "                         traefik-json, alb, clf\n"
 	    "  --log-format FMT       an nginx log_format, as written in nginx.conf\n"
 	    "  --nginx-conf FILE      read the format from this nginx.conf ...\n"
 	    "  --log-format-name NAME ... under this name\n"
+	    "  --haproxy-cfg FILE     name HAProxy servers by their address\n"
 	    "  --tz ZONE              zone of times that carry none (error logs,\n"
 	    "                         $msec): UTC, local (default), +0100\n"
 	    "  -q, --quiet            no per-file summary\n", GW_DEFAULT_DB);
@@ -289,6 +292,7 @@ cmd_ingest(int argc, char **argv)
 		{"nginx-conf", required_argument, NULL, 'C'},
 		{"log-format-name", required_argument, NULL, 'N'},
 		{"tz", required_argument, NULL, 'z'},
+		{"haproxy-cfg", required_argument, NULL, 'H'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -309,6 +313,7 @@ cmd_ingest(int argc, char **argv)
 			o.log_format = strdup(optarg);
 			break;
 		case 'C': conf = optarg; break;
+		case 'H': o.lp.haproxy_cfg = optarg; break;
 		case 'N': conf_name = optarg; break;
 		case 'z':
 			if (cli_parse_tz(optarg, &o.lp.tz_min) != 0) {
