@@ -23,6 +23,9 @@ struct held {
 	struct http_exchange x;
 	bool tied;		/* upstream: claimed by a downstream */
 	uint64_t claimed;	/* downstream: pass that gave it a connect */
+	struct held *att[GW_ATTEMPTS_MAX];	/* downstream: tied so far */
+	int n_att;
+	bool by_id;		/* downstream: an attempt carried its id */
 };
 
 struct held_list {
@@ -237,50 +240,90 @@ sort_attempts(const struct http_exchange **a, int n)
 	}
 }
 
-/* Release downstream d: tie, emit, free d and its attempts. */
-static int
-release(struct wire_join *j, struct held *d)
+/* Tie upstream u to downstream d. */
+static void
+tie(struct held *d, struct held *u)
 {
-	struct held *mine[GW_ATTEMPTS_MAX];
-	const struct http_exchange *att[GW_ATTEMPTS_MAX];
-	int n = 0, rc;
-	bool by_id = false;
-	const struct http_exchange *x = &d->x;
+	if (d->n_att < GW_ATTEMPTS_MAX) {
+		d->att[d->n_att++] = u;
+		u->tied = true;
+	}
+}
 
-	hl_remove(&j->down, d);
-	/* 1. the id */
-	for (struct held *u = j->up.head; u != NULL && n < GW_ATTEMPTS_MAX;
-	    u = u->next) {
-		if (u->tied || x->request_id[0] == '\0' ||
+/*
+ * Tie to d the upstream requests that are its by id, or else by method
+ * and path. Only records that ended after d started can be d's: the list
+ * is in end order, so the scan walks back from the newest and stops there.
+ */
+static void
+tie_requests(struct wire_join *j, struct held *d)
+{
+	const struct http_exchange *x = &d->x;
+	struct held *best = NULL;
+
+	for (struct held *u = j->up.tail; u != NULL &&
+	    u->x.end_us >= x->start_us; u = u->prev) {
+		if (u->tied || u->x.conn_only || x->request_id[0] == '\0' ||
 		    strcmp(u->x.request_id, x->request_id) != 0)
 			continue;
-		mine[n++] = u;
-		u->tied = by_id = true;
+		tie(d, u);
+		d->by_id = true;
 		j->stats.tied_id++;
 	}
-	/* 2. method and path while open */
-	for (struct held *u = j->up.head; !by_id && u != NULL &&
-	    n < GW_ATTEMPTS_MAX; u = u->next) {
+	if (d->by_id || d->n_att > 0)
+		return;
+	/* One attempt by method and path: the first that started while d
+	 * was open and that no later request of the same kind owns. */
+	for (struct held *u = j->up.tail; u != NULL &&
+	    u->x.end_us >= x->start_us; u = u->prev) {
 		if (u->tied || u->x.conn_only || !u->x.has_request ||
 		    (u->x.request_id[0] != '\0' && x->request_id[0] != '\0') ||
 		    !same_request(x, &u->x) || !owns_by_time(j, d, u, true))
 			continue;
-		mine[n++] = u;
-		u->tied = true;
+		if (best == NULL || u->x.start_us < best->x.start_us)
+			best = u;
+	}
+	if (best != NULL) {
+		tie(d, best);
 		j->stats.tied_match++;
 	}
-	/* 3. failed connects by time (the list is in time order) */
+}
+
+/* Tie to d the failed connects (no request) that are its by time. */
+static void
+tie_connects(struct wire_join *j, struct held *d)
+{
+	struct held *found[GW_ATTEMPTS_MAX];
+	int n = 0;
+
 	j->pass++;
-	for (struct held *u = j->up.head; u != NULL && n < GW_ATTEMPTS_MAX;
-	    u = u->next) {
-		if (u->tied || !u->x.conn_only || !owns_connect(j, d, u))
-			continue;
-		mine[n++] = u;
-		u->tied = true;
-		j->stats.tied_time++;
+	for (struct held *u = j->up.tail; u != NULL && n < GW_ATTEMPTS_MAX &&
+	    u->x.end_us >= d->x.start_us; u = u->prev)
+		if (!u->tied && u->x.conn_only)
+			found[n++] = u;
+	/* in time order, so concurrent connects spread over requests */
+	for (int i = n - 1; i >= 0; i--) {
+		if (owns_connect(j, d, found[i])) {
+			tie(d, found[i]);
+			j->stats.tied_time++;
+		}
 	}
+}
+
+/* Release downstream d: emit it with its attempts, free them all. */
+static int
+release(struct wire_join *j, struct held *d)
+{
+	const struct http_exchange *att[GW_ATTEMPTS_MAX];
+	const struct http_exchange *x = &d->x;
+	int n, rc;
+
+	hl_remove(&j->down, d);
+	tie_requests(j, d);	/* late upstream records */
+	tie_connects(j, d);
+	n = d->n_att;
 	for (int i = 0; i < n; i++)
-		att[i] = &mine[i]->x;
+		att[i] = &d->att[i]->x;
 	sort_attempts(att, n);
 	if (n > 0)
 		wire_join_refuse(x, (struct http_exchange *)att[n - 1],
@@ -293,8 +336,8 @@ release(struct wire_join *j, struct held *d)
 	}
 	rc = j->out(j->ctx, x, att, n, cause);
 	for (int i = 0; i < n; i++) {
-		hl_remove(&j->up, mine[i]);
-		free(mine[i]);
+		hl_remove(&j->up, d->att[i]);
+		free(d->att[i]);
 	}
 	free(d);
 	return rc;
@@ -309,16 +352,20 @@ drop_upstream(struct wire_join *j, struct held *u)
 	free(u);
 }
 
-/* Whether downstream d can go now: an attempt with its id gave its answer. */
+/*
+ * Whether d can go now: it succeeded and an attempt already tied gave the
+ * same status with no failure (a failure waits for slower evidence).
+ */
 static bool
-answered(const struct wire_join *j, const struct held *d)
+answered(const struct held *d)
 {
-	if (d->x.request_id[0] == '\0')
+	int s = d->x.status;
+
+	if ((s >= 500 && s <= 599) || d->x.cause != GW_CAUSE_OK)
 		return false;
-	for (struct held *u = j->up.head; u != NULL; u = u->next)
-		if (!u->tied && u->x.cause == GW_CAUSE_OK &&
-		    u->x.status == d->x.status &&
-		    strcmp(u->x.request_id, d->x.request_id) == 0)
+	for (int i = 0; i < d->n_att; i++)
+		if (d->att[i]->x.cause == GW_CAUSE_OK &&
+		    d->att[i]->x.status == s)
 			return true;
 	return false;
 }
@@ -333,12 +380,16 @@ wire_join_add(struct wire_join *j, const struct http_exchange *x)
 		return -1;
 	h->x = *x;
 	h->tied = false;
+	h->claimed = 0;
+	h->n_att = 0;
+	h->by_id = false;
 	if (x->end_us > j->now_us)
 		j->now_us = x->end_us;
 	if (x->downstream) {
 		j->stats.downstream++;
 		hl_append(&j->down, h);
-		if (answered(j, h))
+		tie_requests(j, h);
+		if (answered(h))
 			return release(j, h);
 	} else {
 		j->stats.upstream++;
@@ -363,7 +414,7 @@ wire_join_advance(struct wire_join *j, int64_t now_us)
 		if (release(j, h) != 0)
 			return -1;
 	}
-	while ((h = j->up.head) != NULL &&
+	while ((h = j->up.head) != NULL && !h->tied &&
 	    (h->x.end_us + 2 * j->o.hold_us <= j->now_us ||
 	    j->up.n > j->o.max_held)) {
 		if (j->up.n > j->o.max_held)

@@ -135,7 +135,9 @@ done
 FILTER="$FILTER)"
 
 # (2) tcpdump, and (1) gatewatch live, dropping root for nobody.
-gw_start tcpdump "$TCPDUMP" -i lo -s 0 -U -w "$T/wire.pcap" "$FILTER"
+gw_start tcpdump "$TCPDUMP" -i lo -s 0 -B 65536 -U --immediate-mode \
+	-w "$T/wire.pcap" \
+	"$FILTER"
 TCPDUMP_PID=$GW_LAST_PID
 gw_start live "$GW_BIN" capture -d "$T/live.db" -i lo -f "$FILTER" \
 	--listen "$NGINX_PORT" -Z nobody
@@ -182,12 +184,26 @@ load 404 /nowhere
 sleep 1.6
 load 200 /ok/last
 
-sleep 0.5
+# let both captures see the last packets before they stop
+sleep 1
 gw_stop "$NGINX_PID" QUIT
 gw_stop "$TCPDUMP_PID"
 gw_stop "$LIVE_PID"
 grep -q "stored:" "$T/live.out" || gw_fail "live capture: $(cat "$T/live.out")"
-grep -q " 0 dropped," "$T/live.out" || gw_log "kernel drops: $(grep kernel "$T/live.out")"
+# A capture that lost packets in the kernel cannot be compared (it is
+# not the code under test that lost them): say so, and compare the other.
+DBS=
+if grep -q "kernel: .* 0 dropped, 0 dropped" "$T/live.out"; then
+	DBS="live"
+else
+	gw_log "live capture lost packets, not compared: $(grep kernel: "$T/live.out")"
+fi
+if grep -q "^0 packets dropped by kernel" "$T/tcpdump.out"; then
+	DBS="$DBS file"
+else
+	gw_log "tcpdump lost packets, file not compared: $(cat "$T/tcpdump.out")"
+fi
+[ -n "$DBS" ] || gw_skip "both captures lost packets (machine too busy)"
 
 "$GW_BIN" ingest -d "$T/logs.db" "$T/logs/access.log" "$T/logs/error.log" \
 	>"$T/ingest.out" 2>&1 || gw_fail "ingest: $(cat "$T/ingest.out")"
@@ -233,7 +249,7 @@ figures() {
 for fmt in csv json; do
 	figures "$T/logs.db" $fmt >"$T/want.$fmt"
 	[ -s "$T/want.$fmt" ] || gw_fail "no figures from the logs"
-	for db in live file; do
+	for db in $DBS; do
 		figures "$T/$db.db" $fmt >"$T/got.$db.$fmt"
 		GW_ASSERTS=$((GW_ASSERTS + 1))
 		if ! diff -u "$T/want.$fmt" "$T/got.$db.$fmt" >"$T/diff"; then
@@ -250,7 +266,10 @@ if [ "$GW_FAILURES" -gt 0 ]; then
 	gw_log "file: $(cat "$T/file.out")"
 	gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 fi
-grep -q "tied to an upstream attempt (100%)" "$T/file.out" ||
-	gw_fail "not every failed request was tied: $(grep gateway "$T/file.out")"
-gw_log "ok: live and file captures agree with nginx's logs" \
+for db in $DBS; do
+	grep -q "tied to an upstream attempt (100%)" "$T/$db.out" ||
+		gw_fail "$db: not every failed request was tied:" \
+			"$(grep gateway "$T/$db.out")"
+done
+gw_log "ok: captures ($DBS) agree with nginx's logs" \
 	"($(grep -c . "$T/want.csv") groups); $(grep gateway: "$T/file.out")"

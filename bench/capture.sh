@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# bench/capture.sh - how fast `gatewatch capture -r` reads a capture of
+# real HTTP traffic. Figures only, never pass/fail.
+#
+# Generates the capture on lo: nginx (client side on one port) proxies over
+# keep-alive connections to a second nginx server that serves static files
+# (4 KiB to 64 KiB), plus badupstream answering 200 and 503; httpload sends
+# the mix for CAPTURE_SECS seconds (default 8) or until the file reaches
+# CAPTURE_MB (default 300) while tcpdump writes it. Then times, on the same
+# file: `tcpdump -r FILE -w /dev/null` (the floor), `gatewatch capture -r`
+# into a fresh database (plain, and in gateway-host mode with --listen),
+# and tshark extracting the status codes when it is installed; prints MB/s,
+# packets/s and peak RSS. Every process is stopped by PID; only 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${GW_BUILD:=build}"
+GW_BIN=${GW_BIN:-$PWD/$GW_BUILD/gatewatch}
+GW_TOOLS=${GW_TOOLS:-$PWD/$GW_BUILD/tools}
+SECS=${CAPTURE_SECS:-8}
+MAXMB=${CAPTURE_MB:-300}
+. tests/e2e/lib.sh
+
+for c in nginx tcpdump; do
+	command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] ||
+		{ echo "capture bench: $c not installed, skipped"; exit 0; }
+done
+[ "$(id -u)" = 0 ] || { echo "capture bench: needs root for tcpdump -i lo, skipped"; exit 0; }
+for t in badupstream httpload runstat; do
+	[ -x "$GW_TOOLS/$t" ] || { echo "capture bench: $GW_TOOLS/$t not built"; exit 1; }
+done
+NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+TCPDUMP=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)
+
+gw_setup $((SECS + 200))
+T=$GW_TMP
+mkdir -p "$T/tmp" "$T/logs" "$T/www"
+chmod 755 "$T" "$T/www"
+for k in 4 16 64; do
+	head -c $((k * 1024)) /dev/urandom >"$T/www/f$k.bin"
+done
+chmod 644 "$T/www"/*
+
+gw_start badupstream "$GW_TOOLS/badupstream" --listen ok=0:ok \
+	--listen err=0:503 --portfile "$T/ports" --pidfile "$T/bu.pid"
+gw_wait_file "$T/bu.pid" 5 "$GW_LAST_PID" || { echo "badupstream failed"; exit 1; }
+OK_PORT=$(awk '$1 == "ok" { print $2 }' "$T/ports")
+ERR_PORT=$(awk '$1 == "err" { print $2 }' "$T/ports")
+FRONT=$(gw_free_port)
+BACK=$(gw_free_port)
+cat >"$T/nginx.conf" <<EOC
+daemon off;
+worker_processes 2;
+user root root;
+pid $T/nginx.pid;
+error_log $T/logs/error.log crit;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $T/tmp/cb;
+    proxy_temp_path $T/tmp/proxy;
+    fastcgi_temp_path $T/tmp/fcgi;
+    uwsgi_temp_path $T/tmp/uwsgi;
+    scgi_temp_path $T/tmp/scgi;
+    upstream files { server 127.0.0.1:$BACK; keepalive 32; }
+    upstream ok { server 127.0.0.1:$OK_PORT; }
+    upstream err { server 127.0.0.1:$ERR_PORT; }
+    proxy_set_header X-Request-Id \$request_id;
+    server {
+        listen 127.0.0.1:$FRONT;
+        add_header X-Request-Id \$request_id always;
+        location /files/ {
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Request-Id \$request_id;
+            proxy_pass http://files/;
+        }
+        location /ok { proxy_pass http://ok; }
+        location /err { proxy_pass http://err; }
+    }
+    server {
+        listen 127.0.0.1:$BACK;
+        root $T/www;
+    }
+}
+EOC
+gw_start nginx "$NGINX" -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
+gw_wait_file "$T/nginx.pid" 5 "$GW_LAST_PID" || { echo "nginx failed: $(cat "$T/nginx.out")"; exit 1; }
+
+gw_start tcpdump "$TCPDUMP" -i lo -s 0 -B 65536 -w "$T/bench.pcap" \
+	"tcp and (port $FRONT or port $BACK or port $OK_PORT or port $ERR_PORT)"
+TD=$GW_LAST_PID
+for ((i = 0; i < 100; i++)); do
+	grep -q "listening on" "$T/tcpdump.out" 2>/dev/null && break
+	sleep 0.05
+done
+
+{
+	for ((i = 0; i < 50; i++)); do
+		echo "GET /files/f4.bin"; echo "GET /files/f16.bin"
+		echo "GET /files/f64.bin"; echo "GET /ok/a?i=$i"
+		echo "GET /files/f16.bin"; echo "GET /err/b"
+	done
+} >"$T/mix"
+t_end=$((SECONDS + SECS))
+while [ $SECONDS -lt $t_end ]; do
+	size=$(stat -c %s "$T/bench.pcap" 2>/dev/null || echo 0)
+	[ "$size" -lt $((MAXMB * 1024 * 1024)) ] || break
+	"$GW_TOOLS/httpload" --port "$FRONT" --parallel 8 --timeout-ms 5000 \
+		--file "$T/mix" >/dev/null 2>&1 || true
+done
+sleep 0.3
+gw_stop "$TD"
+gw_stop "$(cat "$T/nginx.pid" 2>/dev/null || echo 0)" QUIT 2>/dev/null || true
+
+F=$T/bench.pcap
+MB=$(awk -v s="$(stat -c %s "$F")" 'BEGIN { printf "%.1f", s / 1e6 }')
+cat "$F" >/dev/null	# warm the page cache
+echo "capture bench: $MB MB pcap of nginx traffic on lo, $(nproc) cores"
+
+# run LABEL CMD...: wall time, MB/s, packets/s, peak RSS (runstat).
+run() {
+	local label=$1
+	shift
+	"$GW_TOOLS/runstat" "$label" 0 "$@" >/dev/null 2>"$T/rs.out" || true
+	local line secs rss
+	line=$(grep -F "$label" "$T/rs.out" | tail -1 || true)
+	secs=$(echo "$line" | sed -n 's/.* \([0-9.]*\) s  *peak RSS.*/\1/p')
+	rss=$(echo "$line" | sed -n 's/.*peak RSS *\([0-9.]*\) MiB.*/\1/p')
+	awk -v l="$label" -v s="$secs" -v mb="$MB" -v rss="$rss" -v np="$NPKT" \
+	    'BEGIN { if (s <= 0) s = 0.001
+		printf "  %-34s %7.2f s %8.0f MB/s %10.0f packets/s   peak RSS %s MiB\n",
+		    l, s, mb / s, np / s, rss }'
+}
+NPKT=$("$GW_BIN" capture -r "$F" -d "$T/count.db" 2>&1 | sed -n 's/.*: \([0-9]*\) packets,.*/\1/p' | head -1)
+echo "  $NPKT packets"
+run "tcpdump -r -w /dev/null (floor)" "$TCPDUMP" -r "$F" -w /dev/null
+run "gatewatch capture -r" "$GW_BIN" capture -q -r "$F" -d "$T/plain.db"
+run "gatewatch capture -r --listen" "$GW_BIN" capture -q -r "$F" \
+	--listen "$FRONT" -d "$T/gw.db"
+if command -v tshark >/dev/null 2>&1; then
+	run "tshark (status codes)" tshark -r "$F" -Y http.response \
+		-T fields -e http.response.code
+else
+	echo "  tshark not installed (apt-get install tshark to compare)"
+fi
+"$GW_BIN" capture -r "$F" --listen "$FRONT" -d "$T/gw2.db" 2>&1 |
+	grep -E "http:|gateway:|stored:" | sed 's/^/  /'
+echo "  target: >= 250 MB/s and peak RSS < 128 MiB for gatewatch capture -r"
