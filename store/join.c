@@ -27,6 +27,9 @@
  * small table counts unjoined errors by hash of client id and only
  * requests whose client appears there are probed.
  *
+ * An error naming an upstream whose request logged no upstream at all
+ * (Caddy's access log names none) becomes that request's one attempt.
+ *
  * A join sets attempt.cause (unless the error's cause is unknown),
  * attempt.error_id or request.error_id, and error.request_id; the request
  * takes the error's cause when the joined attempt was its last and the
@@ -296,16 +299,105 @@ join_apply(struct store *s, int64_t eid, int ecause,
 }
 
 /*
+ * Run find statement id with the window of the error row that get points
+ * at (and upstream up when the statement takes one). Returns 1 with *r
+ * (and the attempt's seq/status/cause when the statement yields them)
+ * filled, 0 when nothing matched, -1 on error.
+ */
+static int
+join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
+    int64_t client, int64_t up, struct join_request *r, int *seq,
+    int *astatus, int *acause, char *err, size_t errlen)
+{
+	sqlite3_stmt *find = store_stmt(s, id, err, errlen);
+	int rc;
+
+	if (find == NULL)
+		return -1;
+	sqlite3_bind_int64(find, 1, client);
+	sqlite3_bind_value(find, 2, sqlite3_column_value(get, 1));
+	sqlite3_bind_value(find, 3, sqlite3_column_value(get, 2));
+	sqlite3_bind_int64(find, 4, s->max_request_ms);
+	sqlite3_bind_value(find, 5, sqlite3_column_value(get, 3));
+	sqlite3_bind_value(find, 6, sqlite3_column_value(get, 4));
+	if (sqlite3_bind_parameter_count(find) >= 7)
+		sqlite3_bind_int64(find, 7, up);
+	rc = sqlite3_step(find);
+	if (rc == SQLITE_ROW) {
+		join_read_request(find, r);
+		if (sqlite3_column_count(find) > 9) {
+			*seq = sqlite3_column_int(find, 9);
+			*astatus = (int)join_column_opt(find, 10);
+			*acause = sqlite3_column_int(find, 11);
+		}
+	}
+	sqlite3_reset(find);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_db(s, err, errlen, "join");
+}
+
+/*
+ * Error eid names upstream up, and its request r logged no upstream at all
+ * (Caddy's access log names none): the error is the only evidence of the
+ * attempt, so record it as the request's one attempt, with the request's
+ * status and the error's cause, and move the request's counts from
+ * upstream "-" to up.
+ */
+static int
+join_bare(struct store *s, int64_t eid, int ecause, struct join_request *r,
+    int64_t up, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_JOIN_BARE_ATTEMPT, err, errlen);
+	int acause = ecause == GW_CAUSE_UNKNOWN ? r->cause : ecause;
+	struct rollup_key k = {
+		.minute = rollup_minute_of(r->ts_ms), .source_id = r->source_id,
+		.upstream_id = r->upstream_id, .status = r->status,
+		.cause = r->cause,
+	};
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, up);
+	sqlite3_bind_int(st, 3, r->status);
+	sqlite3_bind_int(st, 4, acause);
+	sqlite3_bind_int64(st, 5, eid);
+	if (store_stmt_run(s, st, err, errlen) != 0)
+		return -1;
+	if (join_update(s, STMT_JOIN_BARE_REQUEST, r->id, up, 0, 0, err,
+	    errlen) != 0)
+		return -1;
+	/* The request leaves "-" under its old cause ... */
+	if (rollup_add(&s->rollup_req, &k, -1, r->request_ms, r->bytes) != 0)
+		return store_fail(err, errlen, "out of memory");
+	/* ... and arrives at up under the error's cause, with an attempt. */
+	k.upstream_id = up;
+	k.cause = acause;
+	if (rollup_add(&s->rollup_req, &k, 1, r->request_ms, r->bytes) != 0 ||
+	    rollup_add(&s->rollup_att, &k, 1, -1, -1) != 0)
+		return store_fail(err, errlen, "out of memory");
+	if (acause != r->cause && join_update(s, STMT_JOIN_REQUEST_SET_CAUSE,
+	    r->id, acause, 0, 0, err, errlen) != 0)
+		return -1;
+	return join_update(s, STMT_JOIN_ERROR_SET, eid, r->id, 0, 0, err,
+	    errlen);
+}
+
+/*
  * Find the request (and attempt) error eid belongs to and join them; an
  * error already joined, without a client, or matching nothing is left.
  */
 static int
 join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 {
-	sqlite3_stmt *get, *find;
+	sqlite3_stmt *get;
 	struct join_request r;
 	int64_t client, up;
 	int ecause, rc, seq = -1, astatus = -1, acause = 0;
+	bool bare = false;
 
 	if ((get = store_stmt(s, STMT_JOIN_ERROR_GET, err, errlen)) == NULL)
 		return -1;
@@ -324,42 +416,24 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 		sqlite3_reset(get);
 		return 0;
 	}
-	find = store_stmt(s, up == 0 ? STMT_JOIN_REQUEST_FIND :
+	rc = join_find(s, up == 0 ? STMT_JOIN_REQUEST_FIND :
 	    ecause == GW_CAUSE_UPSTREAM_TRUNCATED ?
-	    STMT_JOIN_ATTEMPT_FIND_TRUNCATED : STMT_JOIN_ATTEMPT_FIND, err,
-	    errlen);
-	if (find == NULL) {
-		sqlite3_reset(get);
-		return -1;
+	    STMT_JOIN_ATTEMPT_FIND_TRUNCATED : STMT_JOIN_ATTEMPT_FIND, get,
+	    client, up, &r, &seq, &astatus, &acause, err, errlen);
+	if (rc == 0 && up != 0) {
+		rc = join_find(s, STMT_JOIN_BARE_FIND, get, client, up, &r,
+		    &seq, &astatus, &acause, err, errlen);
+		bare = rc == 1;
 	}
-	sqlite3_bind_int64(find, 1, client);
-	sqlite3_bind_value(find, 2, sqlite3_column_value(get, 1));
-	sqlite3_bind_value(find, 3, sqlite3_column_value(get, 2));
-	sqlite3_bind_int64(find, 4, s->max_request_ms);
-	sqlite3_bind_value(find, 5, sqlite3_column_value(get, 3));
-	sqlite3_bind_value(find, 6, sqlite3_column_value(get, 4));
 	sqlite3_reset(get);
-	if (up != 0)
-		sqlite3_bind_int64(find, 7, up);
-	rc = sqlite3_step(find);
-	if (rc == SQLITE_ROW) {
-		join_read_request(find, &r);
-		if (up != 0) {
-			seq = sqlite3_column_int(find, 9);
-			astatus = (int)join_column_opt(find, 10);
-			acause = sqlite3_column_int(find, 11);
-		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_fail_db(s, err, errlen, "join");
-		sqlite3_reset(find);
-		return -1;
-	}
-	sqlite3_reset(find);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (join_apply(s, eid, ecause, &r, seq, astatus, acause, up, err,
-	    errlen) != 0)
+	if (rc <= 0)
+		return rc;
+	if (bare)
+		rc = join_bare(s, eid, ecause, &r, up, err, errlen);
+	else
+		rc = join_apply(s, eid, ecause, &r, seq, astatus, acause, up,
+		    err, errlen);
+	if (rc != 0)
 		return -1;
 	join_filter_remove(s, client);
 	return 0;

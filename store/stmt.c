@@ -132,6 +132,20 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " WHERE" JOIN_WINDOW
 	    " AND a.upstream_id = ?7 AND a.error_id IS NULL"
 	    " ORDER BY" JOIN_NEAREST ", a.seq LIMIT 1",
+	/*
+	 * An error naming an upstream for a request whose log named none
+	 * (Caddy's access log): a failed request without attempts.
+	 */
+	[STMT_JOIN_BARE_FIND] =
+	    "SELECT" JOIN_REQUEST_COLUMNS
+	    " FROM requests r WHERE" JOIN_WINDOW " AND" JOIN_JOINABLE
+	    " AND r.n_attempts = 0 AND r.error_id IS NULL"
+	    " ORDER BY" JOIN_NEAREST " LIMIT 1",
+	[STMT_JOIN_BARE_ATTEMPT] =
+	    "INSERT INTO attempts (request_id, seq, grp, upstream_id, status,"
+	    " cause, error_id) VALUES (?1, 0, 0, ?2, ?3, ?4, ?5)",
+	[STMT_JOIN_BARE_REQUEST] =
+	    "UPDATE requests SET n_attempts = 1, upstream_id = ?2 WHERE id = ?1",
 	/* Errors naming no upstream (rate limiting, auth): failed requests. */
 	[STMT_JOIN_REQUEST_FIND] =
 	    "SELECT" JOIN_REQUEST_COLUMNS

@@ -378,6 +378,44 @@ test_join_rollups_many(void **state)
 	fx_free(&f);
 }
 
+/*
+ * A request whose log named no upstream (Caddy's access log) and an error
+ * naming one: the error becomes the request's attempt, in either order, and
+ * the request moves from upstream "-" to it in the rollups.
+ */
+static void
+test_join_bare_request(void **state)
+{
+	for (int order = 0; order < 2; order++) {
+		struct fx f;
+
+		fx_init(&f);
+		int64_t acc = fx_source(&f, "access.log", "caddy_access");
+		int64_t errlog = fx_source(&f, "caddy.log", "caddy_runtime");
+		for (int step = 0; step < 2; step++) {
+			if ((step == 0) == (order == 0)) {
+				fx_event(&f, T0 + 5000, 0, "10.1.2.3", "GET", "/c",
+				    NULL, 502, 3, GW_CAUSE_UNKNOWN, NULL);
+				fx_write(&f, acc);
+			} else {
+				fx_error(&f, T0 + 4998, "10.1.2.3", "GET", "/c",
+				    NULL, "10.0.0.9:9000",
+				    GW_CAUSE_UPSTREAM_REFUSED);
+				fx_write(&f, errlog);
+			}
+		}
+		assert_string_equal(request_cause(&f, 1), "upstream_refused");
+		assert_string_equal(attempt_cause(&f, 1, 0), "upstream_refused");
+		assert_int_equal(fx_int(&f, "SELECT n_attempts FROM requests"), 1);
+		assert_string_equal(fx_text(&f, "SELECT upstream FROM request_view"),
+		    "10.0.0.9:9000");
+		assert_int_equal(fx_int(&f, "SELECT count(request_id) FROM"
+		    " gateway_errors"), 1);
+		fx_check_rollups(&f);
+		fx_free(&f);
+	}
+}
+
 int
 main(void)
 {
@@ -391,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_join_no_match_stays_unjoined),
 		cmocka_unit_test(test_join_no_upstream),
 		cmocka_unit_test(test_join_truncated),
+		cmocka_unit_test(test_join_bare_request),
 		cmocka_unit_test(test_join_nearest),
 		cmocka_unit_test(test_join_rollups_many),
 	};
