@@ -24,6 +24,9 @@ int cmd_ingest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+/* `gatewatch FILE...`: ingest, then the console (argv[0] the program). */
+int cmd_open_files(int argc, char **argv);
 
 /*
  * Parse a time for --since/--until: "2026-11-25T10:00:00Z", "2026-11-25

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture_stats.h"
 #include "cause.h"
 #include "console.h"
 #include "latency.h"
@@ -60,6 +61,7 @@ enum console_stmt_id {
 	CST_REQUEST,
 	CST_ATTEMPTS,
 	CST_UPSTREAM_NAME,
+	CST_HAS_CAPTURE_STATS,
 	CST_COUNT
 };
 
@@ -98,6 +100,8 @@ static const char *const console_sql[CST_COUNT] = {
 	    " FROM sources ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
 	[CST_UPSTREAM_ID] = "SELECT id FROM upstreams WHERE name = :name",
 	[CST_UPSTREAM_NAME] = "SELECT name FROM upstreams WHERE id = :id",
+	[CST_HAS_CAPTURE_STATS] = "SELECT 1 FROM sqlite_master"
+	    " WHERE type = 'table' AND name = 'capture_stats'",
 	/*
 	 * Columns: upstream, requests, 5xx, failed, 500, 502, 503, 504,
 	 * gateway 5xx, attempts, failed attempts, ms sum, ms n, name.
@@ -458,6 +462,20 @@ console_upstream_name(struct console *c, int64_t id)
 	return r;
 }
 
+/* True when the capture_stats table exists (a capture ran). */
+static bool
+console_has_capture_stats(struct console *c)
+{
+	sqlite3_stmt *st = console_stmt(c, CST_HAS_CAPTURE_STATS, NULL, 0);
+	bool has;
+
+	if (st == NULL)
+		return false;
+	has = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return has;
+}
+
 /* See console.h. */
 int
 console_sources(struct console *c, size_t max,
@@ -490,6 +508,20 @@ console_sources(struct console *c, size_t max,
 		r->last_seen_ms = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_reset(st);
+	for (size_t i = 0; i < k && !oom; i++) {
+		struct store_capture_stats cs;
+
+		v[i].dropped = -1;
+		/*
+		 * Only captures have a row. The table is created on first
+		 * use, which would be a write: ask only when it exists.
+		 */
+		if (strncmp(v[i].kind != NULL ? v[i].kind : "", "pcap", 4) ==
+		    0 && console_has_capture_stats(c) &&
+		    store_capture_stats_get(c->s, v[i].id, &cs, NULL, 0) == 1)
+			v[i].dropped = (cs.dropped > 0 ? cs.dropped : 0) +
+			    (cs.if_dropped > 0 ? cs.if_dropped : 0);
+	}
 	if (oom || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
 		console_sources_free(v, k);
 		return oom ? store_fail(err, errlen, "out of memory") :

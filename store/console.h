@@ -95,6 +95,8 @@ struct console_source {
 	char *path, *kind;
 	int64_t position, line_no;	/* read and stored so far */
 	int64_t last_seen_ms;		/* wall clock of its last batch */
+	int64_t dropped;		/* packets a capture lost (kernel and
+					   interface), -1 not a capture */
 };
 
 /* Up to max sources, the most recently written first. */

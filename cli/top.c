@@ -1,0 +1,189 @@
+/*
+ * top.c - `gatewatch top`: the live console; and `gatewatch FILE...`,
+ * which ingests the files and then opens the console (as GoAccess does).
+ *
+ * This file only reads options, opens the database and hands over to
+ * tui_run(); the console itself is tui/.
+ */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "store.h"
+#include "tui.h"
+
+/* Print the usage of `gatewatch top` to f. */
+static void
+top_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: gatewatch top [-d DB] [--window 5m|1h|24h|all] "
+	    "[--refresh SECONDS]\n"
+	    "                     [--degraded PCT] [--failing PCT] "
+	    "[--no-color]\n\n"
+	    "A live console: which upstream is failing, since when and why.\n"
+	    "It reads the database while `gatewatch tail` or `ingest` write "
+	    "it.\n\n"
+	    "  -d, --db DB        database (default ./%s, or $GATEWATCH_DB)\n"
+	    "  -w, --window W     5m, 1h, 24h or all (default: 1h, or all when\n"
+	    "                     the newest request is older than an hour)\n"
+	    "  -r, --refresh S    seconds between refreshes (default 2)\n"
+	    "  --degraded PCT     5xx rate that marks an upstream degraded "
+	    "(default 1)\n"
+	    "  --failing PCT      5xx rate that marks it failing (default 10)\n"
+	    "  --no-color         monochrome (NO_COLOR=1 does the same)\n\n"
+	    "Keys: ? help, arrows/j k move, Tab pane, Enter drill in, "
+	    "Backspace out,\n"
+	    "/ filter, s sort, w window, c chart split, p pause, r refresh, "
+	    "q quit.\n", GW_DEFAULT_DB);
+}
+
+/* Parse a percentage into a fraction; -1 when it is not 0..100. */
+static double
+top_percent(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || v < 0 || v > 100)
+		return -1;
+	return v / 100.0;
+}
+
+/* Open db (which must exist) and run the console on it; exit status. */
+static int
+top_run(const char *db, const struct tui_config *cfg)
+{
+	struct store *st;
+	char err[512];
+	int rc;
+
+	if (access(db, F_OK) != 0) {
+		fprintf(stderr, "gatewatch top: %s: no such database (run "
+		    "'gatewatch ingest' or 'gatewatch tail' first)\n", db);
+		return EXIT_ERR;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "gatewatch top: needs a terminal (use "
+		    "'gatewatch report' for text)\n");
+		return EXIT_USAGE;
+	}
+	if (store_open(db, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch top: %s\n", err);
+		return EXIT_ERR;
+	}
+	/* Curses needs the locale for UTF-8; numbers stay in C. */
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	rc = tui_run(st, cfg, err, sizeof(err));
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "gatewatch top: %s\n", err);
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}
+
+/* See cli.h. */
+int
+cmd_top(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"window", required_argument, NULL, 'w'},
+		{"refresh", required_argument, NULL, 'r'},
+		{"degraded", required_argument, NULL, 'D'},
+		{"failing", required_argument, NULL, 'F'},
+		{"no-color", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
+	    GW_DEFAULT_DB;
+	struct tui_config cfg;
+	char *end;
+	int ch, w;
+
+	tui_config_default(&cfg);
+	while ((ch = getopt_long(argc, argv, "d:w:r:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'w':
+			if ((w = window_from_name(optarg)) < 0) {
+				fprintf(stderr, "gatewatch top: --window is 5m, 1h, "
+				    "24h or all\n");
+				return EXIT_USAGE;
+			}
+			cfg.window = (enum window_id)w;
+			cfg.window_given = true;
+			break;
+		case 'r':
+			cfg.refresh_s = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || cfg.refresh_s < 0.1 ||
+			    cfg.refresh_s > 3600) {
+				fprintf(stderr, "gatewatch top: --refresh takes "
+				    "seconds, 0.1 to 3600\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'D':
+		case 'F':
+			if (top_percent(optarg) < 0) {
+				fprintf(stderr, "gatewatch top: a percentage, 0 to "
+				    "100\n");
+				return EXIT_USAGE;
+			}
+			if (ch == 'D')
+				cfg.thresholds.degraded = top_percent(optarg);
+			else
+				cfg.thresholds.failing = top_percent(optarg);
+			break;
+		case 'C': cfg.no_color = true; break;
+		case 'h': top_usage(stdout); return EXIT_OK;
+		default: top_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gatewatch top: unexpected '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (cfg.thresholds.degraded > cfg.thresholds.failing) {
+		fprintf(stderr, "gatewatch top: --degraded is above --failing\n");
+		return EXIT_USAGE;
+	}
+	return top_run(db, &cfg);
+}
+
+/*
+ * `gatewatch FILE...`: argv[0] is the program, argv[1..] the files.
+ * Ingests them into the database (./gatewatch.db or $GATEWATCH_DB) as
+ * `gatewatch ingest FILE...` would, then opens the console on it.
+ */
+int
+cmd_open_files(int argc, char **argv)
+{
+	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
+	    GW_DEFAULT_DB;
+	struct tui_config cfg;
+	char **args;
+	int rc;
+
+	if ((args = calloc((size_t)argc + 2, sizeof(*args))) == NULL) {
+		fprintf(stderr, "gatewatch: out of memory\n");
+		return EXIT_ERR;
+	}
+	args[0] = (char *)"ingest";
+	for (int i = 1; i < argc; i++)
+		args[i] = argv[i];
+	optind = 0;	/* getopt starts over for ingest's options */
+	rc = cmd_ingest(argc, args);
+	free(args);
+	if (rc != EXIT_OK)
+		return rc;
+	tui_config_default(&cfg);
+	return top_run(db, &cfg);
+}
