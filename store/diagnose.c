@@ -1,0 +1,519 @@
+/*
+ * diagnose.c - the store's queries for analyze/; see diagnose.h.
+ *
+ * The SQL is the named statement table below. Statements are prepared per
+ * call (a diagnosis runs each a handful of times, so caching them in the
+ * shared struct store is not worth widening it) and finalized before the
+ * call returns.
+ *
+ * Index use, by statement:
+ *   - shape counts read every request of the window: through requests_ts
+ *     when a bound is given, as a plain table scan when not (the "_ALL"
+ *     variant disables the index with a unary '+', which is faster than a
+ *     million index lookups);
+ *   - the attempt stream walks requests_ts in order and finds each
+ *     request's attempts by primary key: no sort, constant memory;
+ *   - retry groups, cause counts and examples only look at requests that
+ *     failed or were retried, through the partial index requests_trouble_ts
+ *     (schema/003_diagnose.sql): a few percent of the rows.
+ * The WHERE clauses repeat the partial index's condition word for word so
+ * SQLite knows it may use it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnose.h"
+#include "store_int.h"
+
+/* The condition of the partial index requests_trouble_ts, word for word. */
+#define DIAG_TROUBLE " (r.cause <> 0 OR r.n_attempts > 1) "
+#define DIAG_WINDOW " r.ts_ms >= ?1 AND r.ts_ms < ?2 "
+#define DIAG_UPSTREAM_ID " (SELECT id FROM upstreams WHERE name = ?3) "
+#define DIAG_GATEWAY_CAUSES " (SELECT id FROM causes WHERE who = 'gateway') "
+
+enum diag_stmt_id {
+	DIAG_SHAPE_COUNTS,
+	DIAG_SHAPE_COUNTS_ALL,
+	DIAG_ATTEMPT_STREAM,
+	DIAG_UPSTREAM_NAMES,
+	DIAG_RETRY_GROUPS,
+	DIAG_TOTALS,
+	DIAG_UPSTREAM_CAUSES,
+	DIAG_EXAMPLE_CAUSE,
+	DIAG_EXAMPLE_SHAPE,
+	DIAG_STMT_COUNT
+};
+
+#define DIAG_SHAPE_SQL(ts) \
+	"SELECT coalesce(m.name, ''), coalesce(p.name, ''), u.name," \
+	" coalesce(sh.name, ''), g.n, g.f, g.gw FROM (" \
+	"  SELECT r.method_id AS mid, r.path_id AS pid, r.upstream_id AS uid," \
+	"   r.shape_id AS sid, count(*) AS n," \
+	"   sum(r.status BETWEEN 500 AND 599 AND r.cause NOT IN" \
+	    DIAG_GATEWAY_CAUSES ") AS f," \
+	"   sum(r.status BETWEEN 500 AND 599 AND r.cause IN" \
+	    DIAG_GATEWAY_CAUSES ") AS gw" \
+	"  FROM requests r WHERE " ts " >= ?1 AND " ts " < ?2" \
+	"  AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID ")" \
+	"  GROUP BY 1, 2, 3, 4) g" \
+	" JOIN upstreams u ON u.id = g.uid" \
+	" LEFT JOIN methods m ON m.id = g.mid" \
+	" LEFT JOIN paths p ON p.id = g.pid" \
+	" LEFT JOIN shapes sh ON sh.id = g.sid"
+
+/* Columns of an example request; e is the error line joined to it. */
+#define DIAG_EXAMPLE_COLUMNS \
+	" r.id, r.ts_ms, m.name, p.name, r.query, r.request_id, e.message," \
+	" r.status, r.cause, r.n_attempts "
+
+static const char *const diag_sql[DIAG_STMT_COUNT] = {
+	[DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL("r.ts_ms"),
+	[DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL("+r.ts_ms"),
+
+	[DIAG_ATTEMPT_STREAM] =
+	    "SELECT r.ts_ms, r.id, a.upstream_id, a.seq,"
+	    " coalesce(a.status, -1), a.cause"
+	    " FROM requests r INDEXED BY requests_ts"
+	    " JOIN attempts a ON a.request_id = r.id"
+	    " WHERE" DIAG_WINDOW
+	    " AND (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
+	    " ORDER BY r.ts_ms, r.id, a.seq",
+
+	[DIAG_UPSTREAM_NAMES] = "SELECT id, name FROM upstreams",
+
+	/*
+	 * x: retried requests with the seq of their first failing attempt;
+	 * then grouped by that attempt's upstream and cause, and the final
+	 * upstream.
+	 */
+	[DIAG_RETRY_GROUPS] =
+	    "WITH x AS (SELECT r.id, r.cause, r.upstream_id AS final_uid,"
+	    "  r.n_attempts, r.request_ms,"
+	    "  (SELECT min(b.seq) FROM attempts b WHERE b.request_id = r.id"
+	    "   AND b.cause <> 0) AS first_seq"
+	    " FROM requests r WHERE" DIAG_TROUBLE "AND r.n_attempts > 1"
+	    " AND" DIAG_WINDOW ")"
+	    " SELECT fu.name, lu.name, a.cause, count(*), sum(x.cause = 0),"
+	    "  sum((SELECT coalesce(sum(coalesce(c.response_ms, c.connect_ms,"
+	    "   0)), 0) FROM attempts c WHERE c.request_id = x.id"
+	    "   AND c.seq < x.n_attempts - 1)),"
+	    "  coalesce(sum(x.request_ms), 0), count(x.request_ms)"
+	    " FROM x JOIN attempts a ON a.request_id = x.id"
+	    "  AND a.seq = x.first_seq"
+	    " JOIN upstreams fu ON fu.id = a.upstream_id"
+	    " JOIN upstreams lu ON lu.id = x.final_uid"
+	    " WHERE (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
+	    " GROUP BY a.upstream_id, x.final_uid, a.cause",
+
+	[DIAG_TOTALS] =
+	    "SELECT (SELECT count(*) FROM requests r WHERE" DIAG_WINDOW "),"
+	    " (SELECT count(*) FROM requests r WHERE" DIAG_TROUBLE
+	    "  AND r.n_attempts > 1 AND" DIAG_WINDOW "),"
+	    " (SELECT avg(r.request_ms) FROM requests r WHERE" DIAG_WINDOW
+	    "  AND r.n_attempts = 1 AND r.cause = 0"
+	    "  AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID "))",
+
+	/* Failed attempts to the upstream, then attempt-less requests. */
+	[DIAG_UPSTREAM_CAUSES] =
+	    "SELECT cause, sum(n), sum(fin), sum(msg), min(t0), max(t1) FROM ("
+	    " SELECT a.cause AS cause, count(*) AS n,"
+	    "  sum(a.seq = r.n_attempts - 1) AS fin,"
+	    "  count(coalesce(a.error_id, CASE WHEN a.seq = r.n_attempts - 1"
+	    "   THEN r.error_id END)) AS msg,"
+	    "  min(r.ts_ms) AS t0, max(r.ts_ms) AS t1"
+	    " FROM requests r JOIN attempts a ON a.request_id = r.id"
+	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
+	    " AND a.upstream_id =" DIAG_UPSTREAM_ID " AND a.cause <> 0"
+	    " GROUP BY a.cause"
+	    " UNION ALL"
+	    " SELECT r.cause, count(*), count(*), count(r.error_id),"
+	    "  min(r.ts_ms), max(r.ts_ms)"
+	    " FROM requests r WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
+	    " AND r.n_attempts = 0 AND r.cause <> 0"
+	    " AND r.upstream_id =" DIAG_UPSTREAM_ID
+	    " GROUP BY r.cause)"
+	    " GROUP BY cause ORDER BY 2 DESC, 1",
+
+	/* ?4 cause. */
+	[DIAG_EXAMPLE_CAUSE] =
+	    "SELECT" DIAG_EXAMPLE_COLUMNS
+	    " FROM requests r INDEXED BY requests_trouble_ts"
+	    " LEFT JOIN attempts a ON a.request_id = r.id"
+	    "  AND a.upstream_id =" DIAG_UPSTREAM_ID " AND a.cause = ?4"
+	    " LEFT JOIN gateway_errors e ON e.id = coalesce(a.error_id,"
+	    "  r.error_id)"
+	    " LEFT JOIN methods m ON m.id = r.method_id"
+	    " LEFT JOIN paths p ON p.id = r.path_id"
+	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
+	    " AND (a.seq IS NOT NULL OR (r.n_attempts = 0 AND r.cause = ?4"
+	    "  AND r.upstream_id =" DIAG_UPSTREAM_ID "))"
+	    " ORDER BY r.ts_ms DESC, a.seq LIMIT 1",
+
+	/* ?4 shape ('' = none), ?5 method ('' = none), ?6 limit. */
+	[DIAG_EXAMPLE_SHAPE] =
+	    "SELECT" DIAG_EXAMPLE_COLUMNS
+	    " FROM requests r INDEXED BY requests_trouble_ts"
+	    " LEFT JOIN attempts la ON la.request_id = r.id"
+	    "  AND la.seq = r.n_attempts - 1"
+	    " LEFT JOIN gateway_errors e ON e.id = coalesce(la.error_id,"
+	    "  r.error_id)"
+	    " LEFT JOIN methods m ON m.id = r.method_id"
+	    " LEFT JOIN paths p ON p.id = r.path_id"
+	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
+	    " AND r.upstream_id =" DIAG_UPSTREAM_ID
+	    " AND (r.shape_id IS (SELECT id FROM shapes WHERE name = ?4)"
+	    "  OR (?4 = '' AND r.shape_id IS NULL))"
+	    " AND (r.method_id IS (SELECT id FROM methods WHERE name = ?5)"
+	    "  OR (?5 = '' AND r.method_id IS NULL))"
+	    " AND r.status BETWEEN 500 AND 599"
+	    " AND r.cause NOT IN" DIAG_GATEWAY_CAUSES
+	    " ORDER BY r.ts_ms DESC LIMIT ?6",
+};
+
+/* See diagnose.h. */
+struct diag_window
+diag_window_all(void)
+{
+	return (struct diag_window){.since_ms = INT64_MIN,
+	    .until_ms = INT64_MAX, .upstream = NULL};
+}
+
+/* Prepare statement id and bind the window as ?1, ?2, ?3; NULL on error. */
+static sqlite3_stmt *
+diag_prepare(struct store *s, enum diag_stmt_id id,
+    const struct diag_window *w, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, diag_sql[id], -1, &st, NULL) !=
+	    SQLITE_OK) {
+		store_fail_db(s, err, errlen, "diagnose: prepare");
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, w->since_ms);
+	sqlite3_bind_int64(st, 2, w->until_ms);
+	if (w->upstream != NULL)
+		sqlite3_bind_text(st, 3, w->upstream, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	return st;
+}
+
+/* Text of column i, "" for NULL. */
+static const char *
+diag_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+/*
+ * Step st to its end, calling row(st, fn, ctx) for each row; finalize.
+ * Returns 0, the callback's non-zero value, or -1 with err filled.
+ */
+static int
+diag_run(struct store *s, sqlite3_stmt *st,
+    int (*row)(sqlite3_stmt *, void *, void *), void *fn, void *ctx,
+    const char *what, char *err, size_t errlen)
+{
+	int rc, cb = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((cb = row(st, fn, ctx)) != 0)
+			break;
+	if (cb == 0 && rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, what);
+		cb = -1;
+	}
+	sqlite3_finalize(st);
+	return cb;
+}
+
+/* One shape-count row to its callback. */
+static int
+diag_shape_row(sqlite3_stmt *st, void *fn, void *ctx)
+{
+	struct diag_shape_row r = {
+		.method = diag_text(st, 0), .path = diag_text(st, 1),
+		.upstream = diag_text(st, 2), .shape = diag_text(st, 3),
+		.requests = sqlite3_column_int64(st, 4),
+		.failed = sqlite3_column_int64(st, 5),
+		.gateway_5xx = sqlite3_column_int64(st, 6),
+	};
+
+	return ((diag_shape_fn)fn)(ctx, &r);
+}
+
+/* See diagnose.h. */
+int
+diag_shape_counts(struct store *s, const struct diag_window *w,
+    diag_shape_fn fn, void *ctx, char *err, size_t errlen)
+{
+	bool open = w->since_ms == INT64_MIN && w->until_ms == INT64_MAX;
+	sqlite3_stmt *st = diag_prepare(s, open ? DIAG_SHAPE_COUNTS_ALL :
+	    DIAG_SHAPE_COUNTS, w, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	return diag_run(s, st, diag_shape_row, (void *)fn, ctx,
+	    "diagnose: shapes", err, errlen);
+}
+
+/* One attempt row to its callback. */
+static int
+diag_attempt_row(sqlite3_stmt *st, void *fn, void *ctx)
+{
+	struct diag_attempt_row r = {
+		.ts_ms = sqlite3_column_int64(st, 0),
+		.request_id = sqlite3_column_int64(st, 1),
+		.upstream_id = sqlite3_column_int64(st, 2),
+		.seq = sqlite3_column_int(st, 3),
+		.status = sqlite3_column_int(st, 4),
+		.cause = sqlite3_column_int(st, 5),
+	};
+
+	return ((diag_attempt_fn)fn)(ctx, &r);
+}
+
+/* See diagnose.h. */
+int
+diag_attempt_stream(struct store *s, const struct diag_window *w,
+    diag_attempt_fn fn, void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = diag_prepare(s, DIAG_ATTEMPT_STREAM, w, err,
+	    errlen);
+
+	if (st == NULL)
+		return -1;
+	return diag_run(s, st, diag_attempt_row, (void *)fn, ctx,
+	    "diagnose: attempts", err, errlen);
+}
+
+/* One upstream name to its callback. */
+static int
+diag_name_row(sqlite3_stmt *st, void *fn, void *ctx)
+{
+	return ((diag_name_fn)fn)(ctx, sqlite3_column_int64(st, 0),
+	    diag_text(st, 1));
+}
+
+/* See diagnose.h. */
+int
+diag_upstream_names(struct store *s, diag_name_fn fn, void *ctx,
+    char *err, size_t errlen)
+{
+	struct diag_window all = diag_window_all();
+	sqlite3_stmt *st = diag_prepare(s, DIAG_UPSTREAM_NAMES, &all, err,
+	    errlen);
+
+	if (st == NULL)
+		return -1;
+	return diag_run(s, st, diag_name_row, (void *)fn, ctx,
+	    "diagnose: upstreams", err, errlen);
+}
+
+/* One retry group to its callback. */
+static int
+diag_retry_row(sqlite3_stmt *st, void *fn, void *ctx)
+{
+	struct diag_retry_row r = {
+		.first_upstream = diag_text(st, 0),
+		.final_upstream = diag_text(st, 1),
+		.first_cause = sqlite3_column_int(st, 2),
+		.requests = sqlite3_column_int64(st, 3),
+		.saved = sqlite3_column_int64(st, 4),
+		.extra_ms_sum = sqlite3_column_int64(st, 5),
+		.request_ms_sum = sqlite3_column_int64(st, 6),
+		.request_ms_n = sqlite3_column_int64(st, 7),
+	};
+
+	return ((diag_retry_fn)fn)(ctx, &r);
+}
+
+/* See diagnose.h. */
+int
+diag_retry_groups(struct store *s, const struct diag_window *w,
+    diag_retry_fn fn, void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = diag_prepare(s, DIAG_RETRY_GROUPS, w, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	return diag_run(s, st, diag_retry_row, (void *)fn, ctx,
+	    "diagnose: retries", err, errlen);
+}
+
+/* See diagnose.h. */
+int
+diag_totals(struct store *s, const struct diag_window *w,
+    struct diag_totals *t, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = diag_prepare(s, DIAG_TOTALS, w, err, errlen);
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->single_ok_ms_avg = -1;
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		t->requests = sqlite3_column_int64(st, 0);
+		t->retried = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			t->single_ok_ms_avg = sqlite3_column_double(st, 2);
+	} else
+		store_fail_db(s, err, errlen, "diagnose: totals");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* One cause row to its callback. */
+static int
+diag_cause_row(sqlite3_stmt *st, void *fn, void *ctx)
+{
+	struct diag_cause_row r = {
+		.cause = sqlite3_column_int(st, 0),
+		.count = sqlite3_column_int64(st, 1),
+		.final = sqlite3_column_int64(st, 2),
+		.messages = sqlite3_column_int64(st, 3),
+		.first_ms = sqlite3_column_int64(st, 4),
+		.last_ms = sqlite3_column_int64(st, 5),
+	};
+
+	return ((diag_cause_fn)fn)(ctx, &r);
+}
+
+/* See diagnose.h. */
+int
+diag_upstream_causes(struct store *s, const struct diag_window *w,
+    diag_cause_fn fn, void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (w->upstream == NULL)
+		return store_fail(err, errlen, "diagnose: no upstream given");
+	if ((st = diag_prepare(s, DIAG_UPSTREAM_CAUSES, w, err, errlen)) ==
+	    NULL)
+		return -1;
+	return diag_run(s, st, diag_cause_row, (void *)fn, ctx,
+	    "diagnose: causes", err, errlen);
+}
+
+/* See diagnose.h. */
+void
+diag_example_clear(struct diag_example *e)
+{
+	free(e->method);
+	free(e->path);
+	free(e->query);
+	free(e->request_id);
+	free(e->message);
+	memset(e, 0, sizeof(*e));
+}
+
+/* strdup of column i, NULL for NULL; *oom set when a copy failed. */
+static char *
+diag_dup(sqlite3_stmt *st, int i, bool *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	char *c;
+
+	if (t == NULL)
+		return NULL;
+	if ((c = strdup((const char *)t)) == NULL)
+		*oom = true;
+	return c;
+}
+
+/* Copy the example columns of st's current row into e; 0 or -1 (OOM). */
+static int
+diag_example_copy(sqlite3_stmt *st, struct diag_example *e)
+{
+	bool oom = false;
+
+	e->id = sqlite3_column_int64(st, 0);
+	e->ts_ms = sqlite3_column_int64(st, 1);
+	e->method = diag_dup(st, 2, &oom);
+	e->path = diag_dup(st, 3, &oom);
+	e->query = diag_dup(st, 4, &oom);
+	e->request_id = diag_dup(st, 5, &oom);
+	e->message = diag_dup(st, 6, &oom);
+	e->status = sqlite3_column_int(st, 7);
+	e->cause = sqlite3_column_int(st, 8);
+	e->n_attempts = sqlite3_column_int(st, 9);
+	if (oom) {
+		diag_example_clear(e);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Step st until accept() takes a row (NULL accept: the first row); copy it
+ * into out. Finalizes st.
+ */
+static int
+diag_example_pick(struct store *s, sqlite3_stmt *st, diag_accept_fn accept,
+    void *ctx, struct diag_example *out, bool *found, char *err,
+    size_t errlen)
+{
+	int rc, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (accept != NULL && !accept(ctx, diag_text(st, 2),
+		    diag_text(st, 3)))
+			continue;
+		if (diag_example_copy(st, out) != 0)
+			ret = store_fail(err, errlen, "out of memory");
+		else
+			*found = true;
+		break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_fail_db(s, err, errlen, "diagnose: example");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* See diagnose.h. */
+int
+diag_example_for_cause(struct store *s, const struct diag_window *w,
+    int cause, struct diag_example *out, bool *found, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (w->upstream == NULL)
+		return store_fail(err, errlen, "diagnose: no upstream given");
+	if ((st = diag_prepare(s, DIAG_EXAMPLE_CAUSE, w, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 4, cause);
+	return diag_example_pick(s, st, NULL, NULL, out, found, err, errlen);
+}
+
+/* See diagnose.h. */
+int
+diag_example_for_shape(struct store *s, const struct diag_window *w,
+    const char *method, const char *shape, diag_accept_fn accept, void *ctx,
+    struct diag_example *out, bool *found, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (w->upstream == NULL)
+		return store_fail(err, errlen, "diagnose: no upstream given");
+	if ((st = diag_prepare(s, DIAG_EXAMPLE_SHAPE, w, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 4, shape != NULL ? shape : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, method != NULL ? method : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, DIAG_EXAMPLE_SCAN);
+	return diag_example_pick(s, st, accept, ctx, out, found, err, errlen);
+}
