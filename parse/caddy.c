@@ -447,10 +447,19 @@ caddy_runtime(struct caddy_state *st, struct json_object *o,
 		if (!jsonlog_str(o, "error", &err) || err.n == 0) {
 			if (!jsonlog_int(o, "status", &status))
 				status = -1;
+			bool is5xx = status >= 500 && status <= 599;
 			caddy_remember(st, &r, up, (int)status, dur, ts,
-			    status >= 500 && status <= 599 ?
-			    GW_CAUSE_UPSTREAM_5XX : GW_CAUSE_OK);
-			return FORMAT_NOTICE;
+			    is5xx ? GW_CAUSE_UPSTREAM_5XX : GW_CAUSE_OK);
+			/*
+			 * The upstream itself answered 5xx: when the access
+			 * log is a file of its own, this line is the only
+			 * evidence of who answered, so it is kept for the
+			 * store to join like a failure.
+			 */
+			if (!is5xx)
+				return FORMAT_NOTICE;
+			return caddy_gateway_error(o, b, &r, up, msg,
+			    GW_CAUSE_UPSTREAM_5XX, ts, line_no, offset);
 		}
 		cause = caddy_error_cause(err);
 		caddy_remember(st, &r, up, -1, dur, ts, cause);
