@@ -193,9 +193,9 @@ footer_draw(const struct app *a, int y, int w)
 	static const struct {
 		const char *key, *what;
 	} keys[] = {
-		{"?", "help"}, {"jk", "move"}, {"Tab", "pane"}, {"Enter", "drill"},
-		{"Bksp", "back"}, {"/", "filter"}, {"s", "sort"}, {"w", "window"},
-		{"p", "pause"}, {"r", "refresh"}, {"q", "quit"},
+		{"?", "help"}, {"q", "quit"}, {"jk", "move"}, {"Tab", "pane"},
+		{"Enter", "drill"}, {"Bksp", "back"}, {"/", "filter"},
+		{"s", "sort"}, {"w", "window"}, {"p", "pause"}, {"r", "refresh"},
 	};
 	const struct theme *t = &a->theme;
 	char buf[400];
