@@ -25,7 +25,7 @@
 #include "cli.h"
 #include "http.h"
 #include "packet.h"
-#include "pcap.h"
+#include "pcapsrc.h"
 #include "pipeline.h"
 #include "store.h"
 #include "tcp.h"

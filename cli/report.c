@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "capture_stats.h"
 #include "store.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
@@ -194,6 +195,32 @@ print_table(const struct report_query *q, const struct report_row *rows,
 		printf("(no requests in the database for this window)\n");
 }
 
+/* One line per capture source: how complete the wire's picture was. */
+static void
+print_capture(void *ctx, const char *source,
+    const struct store_capture_stats *cs)
+{
+	FILE *f = ctx;
+
+	fputs("capture ", f);
+	safe_put(f, source, strlen(source));
+	fprintf(f, ": %" PRId64 " packets, %" PRId64 " flows, %" PRId64
+	    " exchanges", cs->packets, cs->flows, cs->exchanges);
+	if (cs->received >= 0)
+		fprintf(f, "; kernel: %" PRId64 " received, %" PRId64
+		    " dropped, %" PRId64 " dropped by the interface",
+		    cs->received, cs->dropped < 0 ? 0 : cs->dropped,
+		    cs->if_dropped < 0 ? 0 : cs->if_dropped);
+	fprintf(f, "; %" PRId64 " flows evicted, %" PRId64 " gaps (%" PRId64
+	    " bytes), %" PRId64 " exchanges incomplete", cs->evicted, cs->gaps,
+	    cs->gap_bytes, cs->incomplete);
+	if (cs->downstream_failed > 0)
+		fprintf(f, "; %" PRId64 " of %" PRId64 " failed client requests "
+		    "tied to an upstream", cs->downstream_failed_tied,
+		    cs->downstream_failed);
+	fputc('\n', f);
+}
+
 static int
 parse_keys(const char *s, struct report_query *q)
 {
@@ -314,7 +341,13 @@ cmd_report(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	switch (fmt) {
-	case OUT_TABLE: print_table(&q, rows, n); break;
+	case OUT_TABLE:
+		print_table(&q, rows, n);
+		/* Table readers are people: say how complete captures were. */
+		if (store_capture_stats_each(st, print_capture, stdout, err,
+		    sizeof(err)) != 0)
+			fprintf(stderr, "gatewatch report: %s\n", err);
+		break;
 	case OUT_JSON: print_json(&q, rows, n); break;
 	case OUT_CSV: print_csv(&q, rows, n); break;
 	}

@@ -28,6 +28,7 @@
 #include <http_parser.h>
 
 #include "http.h"
+#include "query.h"
 
 #define HTTP_URL_MAX		2048
 #define HDR_NAME_MAX		40
@@ -1116,6 +1117,9 @@ http_event_add(struct gw_batch *b, const struct http_exchange *x,
 	e->protocol = dup_field(b->arena, x->protocol, &oom);
 	e->request_id = dup_field(b->arena, x->request_id, &oom);
 	e->shape = NULL;
+	if (e->query != NULL && (e->shape = query_shape(e->query,
+	    strlen(e->query), b->arena)) == NULL)
+		oom = true;
 	e->status = x->status;
 	e->bytes = x->body_bytes;
 	e->request_ms = x->has_request ? span_ms(x->start_us, x->end_us) : -1;

@@ -1,32 +1,14 @@
 /*
  * capture_stats.c - the capture_stats table; see capture_stats.h.
  *
- * Its SQL lives here, beside the only code that uses it, and runs through
- * one-off prepared statements: a capture writes one row at its end.
+ * The table is created by schema/004_capture.sql; its statements live
+ * here, beside the only code that uses them, and run as one-off prepared
+ * statements: a capture writes one row at its end.
  */
 #include <string.h>
 
 #include "capture_stats.h"
 #include "store_int.h"
-
-static const char capture_stats_create[] =
-	"CREATE TABLE IF NOT EXISTS capture_stats (\n"
-	"	source_id	INTEGER PRIMARY KEY REFERENCES sources(id),\n"
-	"	packets		INTEGER NOT NULL,	-- read by gatewatch\n"
-	"	bytes		INTEGER NOT NULL,\n"
-	"	received	INTEGER,	-- kernel (live), NULL for files\n"
-	"	dropped		INTEGER,	-- dropped by the kernel\n"
-	"	if_dropped	INTEGER,	-- dropped by the interface\n"
-	"	flows		INTEGER NOT NULL,	-- TCP connections\n"
-	"	evicted		INTEGER NOT NULL,	-- flow table full\n"
-	"	gaps		INTEGER NOT NULL,	-- byte ranges lost\n"
-	"	gap_bytes	INTEGER NOT NULL,\n"
-	"	exchanges	INTEGER NOT NULL,	-- request/response pairs\n"
-	"	conn_failures	INTEGER NOT NULL,	-- refused, timed out\n"
-	"	incomplete	INTEGER NOT NULL,	-- hit by a gap or the end\n"
-	"	downstream_failed	INTEGER,	-- gateway mode, else NULL\n"
-	"	downstream_failed_tied	INTEGER\n"
-	")";
 
 static const char capture_stats_put[] =
 	"INSERT OR REPLACE INTO capture_stats (source_id, packets, bytes, "
@@ -34,11 +16,22 @@ static const char capture_stats_put[] =
 	"exchanges, conn_failures, incomplete, downstream_failed, "
 	"downstream_failed_tied) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
+#define CAPTURE_STATS_COLUMNS \
+	"packets, bytes, received, dropped, if_dropped, flows, " \
+	"evicted, gaps, gap_bytes, exchanges, conn_failures, incomplete, " \
+	"downstream_failed, downstream_failed_tied"
+
 static const char capture_stats_select[] =
-	"SELECT packets, bytes, received, dropped, if_dropped, flows, "
-	"evicted, gaps, gap_bytes, exchanges, conn_failures, incomplete, "
-	"downstream_failed, downstream_failed_tied FROM capture_stats "
+	"SELECT " CAPTURE_STATS_COLUMNS " FROM capture_stats "
 	"WHERE source_id = ?";
+
+static const char capture_stats_all[] =
+	"SELECT " CAPTURE_STATS_COLUMNS ", s.path FROM capture_stats c "
+	"JOIN sources s ON s.id = c.source_id ORDER BY c.source_id";
+
+/* Read the CAPTURE_STATS_COLUMNS of the current row into cs. */
+static void
+read_stats(sqlite3_stmt *st, struct store_capture_stats *cs);
 
 /* Bind v at i, NULL when negative. */
 static void
@@ -58,9 +51,6 @@ store_capture_stats_put(struct store *s, int64_t source_id,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_exec(s->db, capture_stats_create, NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "capture_stats");
 	if (sqlite3_prepare_v2(s->db, capture_stats_put, -1, &st, NULL) !=
 	    SQLITE_OK)
 		return store_fail_db(s, err, errlen, "capture_stats");
@@ -103,28 +93,54 @@ store_capture_stats_get(struct store *s, int64_t source_id,
 	int rc;
 
 	memset(cs, 0, sizeof(*cs));
-	if (sqlite3_exec(s->db, capture_stats_create, NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "capture_stats");
 	if (sqlite3_prepare_v2(s->db, capture_stats_select, -1, &st, NULL) !=
 	    SQLITE_OK)
 		return store_fail_db(s, err, errlen, "capture_stats");
 	sqlite3_bind_int64(st, 1, source_id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		int64_t *f[] = {
-			&cs->packets, &cs->bytes, &cs->received, &cs->dropped,
-			&cs->if_dropped, &cs->flows, &cs->evicted, &cs->gaps,
-			&cs->gap_bytes, &cs->exchanges, &cs->conn_failures,
-			&cs->incomplete, &cs->downstream_failed,
-			&cs->downstream_failed_tied,
-		};
-		for (int i = 0; i < (int)(sizeof(f) / sizeof(f[0])); i++)
-			*f[i] = col_opt(st, i);
-	}
+	if (rc == SQLITE_ROW)
+		read_stats(st, cs);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 1;
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, err, errlen, "capture_stats");
+	return 0;
+}
+
+static void
+read_stats(sqlite3_stmt *st, struct store_capture_stats *cs)
+{
+	int64_t *f[] = {
+		&cs->packets, &cs->bytes, &cs->received, &cs->dropped,
+		&cs->if_dropped, &cs->flows, &cs->evicted, &cs->gaps,
+		&cs->gap_bytes, &cs->exchanges, &cs->conn_failures,
+		&cs->incomplete, &cs->downstream_failed,
+		&cs->downstream_failed_tied,
+	};
+	for (int i = 0; i < (int)(sizeof(f) / sizeof(f[0])); i++)
+		*f[i] = col_opt(st, i);
+}
+
+/* See capture_stats.h. */
+int
+store_capture_stats_each(struct store *s, store_capture_stats_fn fn,
+    void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_capture_stats cs;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, capture_stats_all, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_fail_db(s, err, errlen, "capture_stats");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *path = sqlite3_column_text(st, 14);
+		memset(&cs, 0, sizeof(cs));
+		read_stats(st, &cs);
+		fn(ctx, path ? (const char *)path : "-", &cs);
+	}
+	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, errlen, "capture_stats");
 	return 0;

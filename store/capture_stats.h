@@ -5,9 +5,7 @@
  * interface) in the capture_stats table: the kernel's counters (received,
  * dropped) and the capture's own (packets, flows evicted, bytes lost to
  * gaps, exchanges, the tied fraction of gateway-host mode), so a report
- * can say how complete the wire's picture was. The table is created on
- * first use (CREATE TABLE IF NOT EXISTS), so no schema migration is needed
- * for databases that never saw a capture.
+ * can say how complete the wire's picture was (schema/004_capture.sql).
  */
 #ifndef GW_CAPTURE_STATS_H
 #define GW_CAPTURE_STATS_H
@@ -35,5 +33,13 @@ int store_capture_stats_put(struct store *s, int64_t source_id,
 /* Read them back; 1 found, 0 none, -1 with err filled. */
 int store_capture_stats_get(struct store *s, int64_t source_id,
     struct store_capture_stats *cs, char *err, size_t errlen);
+
+/* Called once per capture source, oldest first. */
+typedef void (*store_capture_stats_fn)(void *ctx, const char *source,
+    const struct store_capture_stats *cs);
+
+/* Every capture source's counters; 0 or -1 with err filled. */
+int store_capture_stats_each(struct store *s, store_capture_stats_fn fn,
+    void *ctx, char *err, size_t errlen);
 
 #endif

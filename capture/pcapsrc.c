@@ -1,5 +1,5 @@
 /*
- * pcap.c - libpcap behind the cap_* interface; see pcap.h.
+ * pcapsrc.c - libpcap behind the cap_* interface; see pcapsrc.h.
  *
  * File offsets are counted rather than asked for: a classic pcap file is a
  * 24-byte header then, per packet, a 16-byte record header and the
@@ -18,7 +18,7 @@
 #include <pcap/pcap.h>
 
 #include "packet.h"
-#include "pcap.h"
+#include "pcapsrc.h"
 
 #define DEFAULT_SNAPLEN		262144
 #define DEFAULT_BUFFER_MB	64
@@ -153,7 +153,7 @@ cap_open_file(struct cap_source *c, const struct cap_opts *o, char *err,
 	return 0;
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 int
 cap_open(const struct cap_opts *o, struct cap_source **out, char *err,
     size_t errlen)
@@ -181,7 +181,7 @@ cap_open(const struct cap_opts *o, struct cap_source **out, char *err,
 	return 0;
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 void
 cap_close(struct cap_source *c)
 {
@@ -192,7 +192,7 @@ cap_close(struct cap_source *c)
 	free(c);
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 int
 cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
     int64_t *ts_us, uint64_t *offset, char *err, size_t errlen)
@@ -237,14 +237,14 @@ cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
 	}
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 int
 cap_datalink(const struct cap_source *c)
 {
 	return pcap_datalink(c->p);
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 const char *
 cap_datalink_name(const struct cap_source *c)
 {
@@ -253,21 +253,21 @@ cap_datalink_name(const struct cap_source *c)
 	return n != NULL ? n : "?";
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 bool
 cap_is_live(const struct cap_source *c)
 {
 	return c->live;
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 void
 cap_break(struct cap_source *c)
 {
 	pcap_breakloop(c->p);
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 void
 cap_get_stats(struct cap_source *c, struct cap_stats *s)
 {
@@ -281,7 +281,7 @@ cap_get_stats(struct cap_source *c, struct cap_stats *s)
 	*s = c->st;
 }
 
-/* See pcap.h. */
+/* See pcapsrc.h. */
 int
 cap_drop_privileges(const char *user, char *err, size_t errlen)
 {

@@ -1,5 +1,5 @@
 /*
- * pcap.h - packets from a live interface or a capture file (libpcap).
+ * pcapsrc.h - packets from a live interface or a capture file (libpcap).
  *
  * Live: pcap_create() + pcap_activate() with immediate mode, a large
  * kernel buffer and a full snap length (the HTTP layer needs every payload
