@@ -22,6 +22,7 @@ static const struct {
 	{"report", cmd_report, "5xx and failures grouped by upstream, cause, ... (table, json, csv)"},
 	{"capture", cmd_capture, "HTTP failures from a live interface or a pcap file (libpcap)"},
 	{"tail", cmd_tail, "follow live logs like tail -F, resuming exactly once"},
+	{"explain", cmd_explain, "why one upstream failed, in plain words, with evidence"},
 	{"top", cmd_top, "live console: 5xx by upstream and cause, with drill-down"},
 };
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "diagnose.h"
 #include "capture_stats.h"
 #include "store.h"
 
@@ -28,7 +29,8 @@ report_usage(FILE *f)
 	    "                        [--upstream U] [--cause C] [--status N]\n"
 	    "                        [--limit N] [--format table|json|csv]\n\n"
 	    "Requests and failures grouped by KEYS, a comma list of upstream,\n"
-	    "cause, status, path, source, minute (default: upstream,cause).\n"
+	    "cause, status, path, source, minute (default: upstream,cause),\n"
+	    "or one diagnosis view: shape, breaker or retry.\n"
 	    "A request counts under the upstream that gave its final answer ('-'\n"
 	    "when it reached none); attempts count under the upstream they were\n"
 	    "sent to, so an upstream whose failures were retried elsewhere shows\n"
@@ -271,6 +273,7 @@ cmd_report(int argc, char **argv)
 		.n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
 	};
 	enum out_format fmt = OUT_TABLE;
+	const char *diag_by = NULL;	/* --by shape|breaker|retry */
 	int64_t now = cli_now_ms();
 	char err[512];
 	int ch;
@@ -288,6 +291,10 @@ cmd_report(int argc, char **argv)
 			}
 			break;
 		case 'b':
+			if (diagnose_is_key(optarg)) {
+				diag_by = optarg;
+				break;
+			}
 			if (parse_keys(optarg, &q) != 0)
 				return EXIT_USAGE;
 			break;
@@ -328,6 +335,9 @@ cmd_report(int argc, char **argv)
 		    "'gatewatch ingest' first)\n", db);
 		return EXIT_ERR;
 	}
+	if (diag_by != NULL)
+		return diagnose_report(diag_by, db, &q, fmt == OUT_JSON ? "json" :
+		    fmt == OUT_CSV ? "csv" : "table");
 	struct store *st;
 	if (store_open(db, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch report: %s\n", err);
