@@ -883,6 +883,7 @@ tail_wait(struct tail *t, int ms)
 	return 0;
 }
 
+/* See tail.h. */
 int
 tail_new(const struct tail_opts *o, struct tail **out, char *err,
     size_t errlen)
@@ -920,6 +921,7 @@ tail_new(const struct tail_opts *o, struct tail **out, char *err,
 	return 0;
 }
 
+/* See tail.h. */
 void
 tail_free(struct tail *t)
 {
@@ -947,6 +949,7 @@ tail_free(struct tail *t)
 	free(t);
 }
 
+/* See tail.h. */
 int
 tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 {
@@ -981,6 +984,7 @@ oom:
 	return -1;
 }
 
+/* See tail.h. */
 int
 tail_next(struct tail *t, struct tail_event *ev, int timeout_ms, char *err,
     size_t errlen)
@@ -1016,6 +1020,7 @@ tail_next(struct tail *t, struct tail_event *ev, int timeout_ms, char *err,
 	}
 }
 
+/* See tail.h. */
 void
 tail_start(struct tail_file *f, uint64_t offset)
 {
@@ -1034,6 +1039,7 @@ tail_start(struct tail_file *f, uint64_t offset)
 	f->last_growth = tail_now();
 }
 
+/* See tail.h. */
 void
 tail_defer(struct tail_file *f, int ms)
 {
@@ -1044,6 +1050,7 @@ tail_defer(struct tail_file *f, int ms)
 	f->announce_at = tail_now() + ms;
 }
 
+/* See tail.h. */
 void
 tail_drop(struct tail_file *f)
 {
@@ -1057,18 +1064,21 @@ tail_drop(struct tail_file *f)
 		tail_end(f->t, f, "dropped", false);
 }
 
+/* See tail.h. */
 void
 tail_set_udata(struct tail_file *f, void *udata)
 {
 	f->udata = udata;
 }
 
+/* See tail.h. */
 void *
 tail_udata(const struct tail_file *f)
 {
 	return f->udata;
 }
 
+/* See tail.h. */
 void
 tail_reopen(struct tail *t)
 {
@@ -1089,6 +1099,7 @@ tail_reopen(struct tail *t)
 	t->woken = true;
 }
 
+/* See tail.h. */
 void
 tail_get_stats(struct tail *t, struct tail_stats *s)
 {
