@@ -17,6 +17,9 @@
  *
  * A content found beside a followed path (access.log.1) is read only when
  * an earlier run began it (stored position past 0 and short of its end).
+ * store.h has no lookup that does not create, so a content an earlier run
+ * opened but was killed before committing any batch of (position 0) looks
+ * like one never seen, and is skipped if it was rotated while we were down.
  *
  * Signals: SIGINT/SIGTERM end the loop; what was read is stored and the
  * exit status is 0. SIGHUP closes and reopens every followed path.

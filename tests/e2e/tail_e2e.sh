@@ -176,9 +176,9 @@ while kill -0 "$W1" 2>/dev/null; do
 		start_tail
 		;;
 	rotate-down)
-		# What tail began must be stored before it dies (see the
-		# report in cli/tail.c: a content never committed is not
-		# recognised as tail's own when found beside the path).
+		# What tail began must be stored before it dies: a content
+		# with nothing committed is not known as tail's own when found
+		# beside the path (see the file comment of cli/tail.c).
 		wait_caught_up
 		kill_tail
 		if [ $((step % 2)) -eq 0 ]; then
