@@ -127,11 +127,11 @@ static const char *const console_sql[CST_COUNT] = {
 	    " SELECT up, sum(req), sum(e5), sum(f), sum(s0), sum(s2), sum(s3),"
 	    " sum(s4), sum(gw), sum(att), sum(fatt), sum(ms), sum(msn),"
 	    " (SELECT name FROM upstreams WHERE id = up) FROM g GROUP BY up",
+	/* Summed in C: a GROUP BY would sort every row of the window. */
 	[CST_LATENCY] =
-	    "SELECT x.upstream_id, x.bucket, sum(x.attempts)"
+	    "SELECT x.upstream_id, x.bucket, x.attempts"
 	    " FROM rollup_latency_minute x WHERE" WINDOW_X
-	    " AND (:up IS NULL OR x.upstream_id = :up)"
-	    " GROUP BY 1, 2 ORDER BY 1, 2",
+	    " AND (:up IS NULL OR x.upstream_id = :up)",
 	[CST_CAUSES] =
 	    "SELECT x.cause, x.upstream_id, sum(x.requests),"
 	    " sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END)"
@@ -576,45 +576,48 @@ console_percentile(const int64_t *hist, int64_t total, double q)
 	return -1;
 }
 
-/* Fill p50/p99 of the rows from the latency histograms of the window. */
+/*
+ * Fill p50/p99 of the rows from the latency histograms of the window: the
+ * rows come in minute order; each is added to its upstream's histogram.
+ */
 static int
 console_latency(struct console *c, const struct console_filter *f,
     struct console_upstream *v, size_t n, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = console_stmt(c, CST_LATENCY, err, errlen);
-	int64_t hist[LATENCY_BUCKETS], cur = 0;
+	int64_t (*hist)[LATENCY_BUCKETS];
 	struct console_upstream *row = NULL;
+	size_t ri = 0;
 	int rc;
 
 	if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
 		return -1;
-	memset(hist, 0, sizeof(hist));
-	for (;;) {
-		rc = sqlite3_step(st);
-		int64_t up = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	if ((hist = calloc(n ? n : 1, sizeof(*hist))) == NULL)
+		return store_fail(err, errlen, "out of memory");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t up = sqlite3_column_int64(st, 0);
+		int b = sqlite3_column_int(st, 1);
 
-		if (row != NULL && (rc != SQLITE_ROW || up != cur)) {
-			row->p50_ms = console_percentile(hist, row->timed, 0.50);
-			row->p99_ms = console_percentile(hist, row->timed, 0.99);
-		}
-		if (rc != SQLITE_ROW)
-			break;
-		if (row == NULL || up != cur) {
-			memset(hist, 0, sizeof(hist));
-			cur = up;
+		/* Consecutive rows mostly share the upstream of the last. */
+		if (row == NULL || row->id != up) {
 			row = console_find_upstream(v, n, up);
+			if (row == NULL)
+				continue;
+			ri = (size_t)(row - v);
 		}
-		if (row != NULL) {
-			int b = sqlite3_column_int(st, 1);
+		if (b >= 0 && b < LATENCY_BUCKETS) {
 			int64_t k = sqlite3_column_int64(st, 2);
 
-			if (b >= 0 && b < LATENCY_BUCKETS) {
-				hist[b] += k;
-				row->timed += k;
-			}
+			hist[ri][b] += k;
+			row->timed += k;
 		}
 	}
 	sqlite3_reset(st);
+	for (size_t i = 0; i < n; i++) {
+		v[i].p50_ms = console_percentile(hist[i], v[i].timed, 0.50);
+		v[i].p99_ms = console_percentile(hist[i], v[i].timed, 0.99);
+	}
+	free(hist);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(c->s, err, errlen, "latency");
 	return 0;
