@@ -412,28 +412,33 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
     const char *upstream, const char *shape, int64_t requests,
     int64_t failed, int64_t gateway_5xx)
 {
-	char route[1024];
-	char *key = NULL;
-	size_t klen = 0, h, group_len;
-	FILE *f;
+	char route[1024], kbuf[4096];
+	char *key = kbuf;
+	size_t h, group_len, klen;
+	int n1, n2;
 
 	route_normalize(path, path != NULL ? strlen(path) : 0, route,
 	    sizeof(route));
-	if ((f = open_memstream(&key, &klen)) == NULL)
+	if (method == NULL)
+		method = "";
+	if (upstream == NULL)
+		upstream = "";
+	if (shape == NULL)
+		shape = "";
+	/* The key, on the stack unless it is long. */
+	n1 = snprintf(NULL, 0, "%s%c%s%c%s", method, SHAPE_SEP, route,
+	    SHAPE_SEP, upstream);
+	n2 = snprintf(NULL, 0, "%c%s", SHAPE_SEP, shape);
+	if (n1 < 0 || n2 < 0)
 		return -1;
-	fprintf(f, "%s%c%s%c%s", method != NULL ? method : "", SHAPE_SEP,
-	    route, SHAPE_SEP, upstream != NULL ? upstream : "");
-	fflush(f);
-	group_len = klen;
-	fprintf(f, "%c%s", SHAPE_SEP, shape != NULL ? shape : "");
-	if (fclose(f) != 0) {
-		free(key);
+	group_len = (size_t)n1;
+	klen = group_len + (size_t)n2;
+	if (klen >= sizeof(kbuf) && (key = malloc(klen + 1)) == NULL)
 		return -1;
-	}
-	if (2 * (set->n + 1) > set->n_slots && shape_set_grow(set) != 0) {
-		free(key);
-		return -1;
-	}
+	snprintf(key, klen + 1, "%s%c%s%c%s%c%s", method, SHAPE_SEP, route,
+	    SHAPE_SEP, upstream, SHAPE_SEP, shape);
+	if (2 * (set->n + 1) > set->n_slots && shape_set_grow(set) != 0)
+		goto oom;
 	h = (size_t)shape_hash(key, klen) & (set->n_slots - 1);
 	while (set->slots[h] != 0) {
 		struct shape_entry *e = &set->v[set->slots[h] - 1];
@@ -442,7 +447,8 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
 			e->requests += requests;
 			e->failed += failed;
 			e->gateway_5xx += gateway_5xx;
-			free(key);
+			if (key != kbuf)
+				free(key);
 			return 0;
 		}
 		h = (h + 1) & (set->n_slots - 1);
@@ -451,17 +457,21 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
 		size_t nc = set->cap ? set->cap * 2 : 256;
 		struct shape_entry *nv = realloc(set->v, nc * sizeof(*nv));
 
-		if (nv == NULL) {
-			free(key);
-			return -1;
-		}
+		if (nv == NULL)
+			goto oom;
 		set->v = nv;
 		set->cap = nc;
 	}
+	if (key == kbuf && (key = strdup(kbuf)) == NULL)
+		return -1;
 	set->v[set->n] = (struct shape_entry){key, group_len, requests, failed,
 	    gateway_5xx, false};
 	set->slots[h] = ++set->n;
 	return 0;
+oom:
+	if (key != kbuf)
+		free(key);
+	return -1;
 }
 
 /* Order entries by group, then shape (qsort). */

@@ -46,8 +46,9 @@ typedef int (*diag_shape_fn)(void *ctx, const struct diag_shape_row *r);
 
 /*
  * Call fn for every group of requests in w (w->upstream filters on the
- * final upstream). One aggregate query (a scan of the window); fn returning
- * non-zero stops with that value. 0, or -1 with err filled.
+ * final upstream), in no particular order. One scan of the window's rows
+ * (integer columns), summed per group in memory; fn returning non-zero
+ * stops with that value. 0, or -1 with err filled.
  */
 int diag_shape_counts(struct store *s, const struct diag_window *w,
     diag_shape_fn fn, void *ctx, char *err, size_t errlen);
