@@ -538,9 +538,9 @@ snapshot_item_cmp(const void *pa, const void *pb)
 static void
 snapshot_permute(void *v, size_t n, size_t sz, const struct sort_item *it)
 {
-	char *copy = malloc(n > 0 ? n * sz : 1);
+	char *copy;
 
-	if (copy == NULL)
+	if (n == 0 || (copy = malloc(n * sz)) == NULL)
 		return;
 	memcpy(copy, v, n * sz);
 	for (size_t i = 0; i < n; i++)
