@@ -33,7 +33,6 @@
 
 #define BATCH_RECORDS	8192
 #define BATCH_ARENA_MAX	(8 * 1024 * 1024)
-#define FINGERPRINT_LEN	1024
 #define LISTEN_MAX	64
 #define LIVE_FLUSH_US	(1000 * INT64_C(1000))
 
@@ -448,7 +447,7 @@ static int
 open_source(const struct capture_opts *o, struct cap_source *cs,
     struct store *st, int64_t *source_id, uint64_t *resume)
 {
-	unsigned char fp[FINGERPRINT_LEN];
+	unsigned char fp[STORE_FINGERPRINT_LEN];
 	char path[300], err[512];
 	uint64_t dev, ino, fsize, line = 0;
 	size_t fp_len = 0;

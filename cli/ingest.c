@@ -25,7 +25,6 @@
 #define BATCH_RECORDS	8192
 #define SAMPLE_LINES	32
 #define SAMPLE_BYTES	(64 * 1024)
-#define FINGERPRINT_LEN	1024
 #define REASONS_MAX	16
 
 struct ingest_opts {
@@ -179,8 +178,8 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		.format = o->lp.log_format ? o->lp.log_format :
 		    lineparse_format(lp),
 		.fingerprint = head,
-		.fingerprint_len = head_len < FINGERPRINT_LEN ? head_len :
-		    FINGERPRINT_LEN,
+		.fingerprint_len = head_len < STORE_FINGERPRINT_LEN ? head_len :
+		    STORE_FINGERPRINT_LEN,
 	};
 	reader_identity(r, &si.dev, &si.ino);
 	if (strcmp(path, "-") == 0)

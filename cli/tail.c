@@ -16,10 +16,8 @@
  * pipeline is drained, so the position the store returns is current.
  *
  * A content found beside a followed path (access.log.1) is read only when
- * an earlier run began it (stored position past 0 and short of its end).
- * store.h has no lookup that does not create, so a content an earlier run
- * opened but was killed before committing any batch of (position 0) looks
- * like one never seen, and is skipped if it was rotated while we were down.
+ * an earlier run began it (store_source_find knows it) and did not finish
+ * it: the rest of a log rotated while we were down.
  *
  * Signals: SIGINT/SIGTERM end the loop; what was read is stored and the
  * exit status is 0. SIGHUP closes and reopens every followed path.
@@ -44,9 +42,7 @@
 #define TAIL_FLUSH_MS		250
 #define TAIL_SAMPLE_LINES	32
 /* As cli/ingest.c: the same first bytes make the same source either way. */
-#define TAIL_FINGERPRINT_LEN	1024
 /* store.h: a fingerprint shorter than this gives no identity. */
-#define TAIL_FINGERPRINT_MIN	64
 #define TAIL_RETRY_MS		1000
 
 struct follow_opts {
@@ -194,24 +190,31 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 		.dev = ev->dev,
 		.ino = ev->ino,
 		.fingerprint = ev->head,
-		.fingerprint_len = ev->head_len < TAIL_FINGERPRINT_LEN ?
-		    ev->head_len : TAIL_FINGERPRINT_LEN,
+		.fingerprint_len = ev->head_len < STORE_FINGERPRINT_LEN ?
+		    ev->head_len : STORE_FINGERPRINT_LEN,
 	};
 	int64_t id;
 	uint64_t resume = 0, line_no = 0;
-	if (follow_flush(fw, true, err, errlen) != 0 ||
-	    store_source_open(fw->st, &si, &id, &resume, &line_no, err,
+	if (follow_flush(fw, true, err, errlen) != 0)
+		return -1;
+	if (ev->rotated) {
+		/* A content beside the path: ours only if a run began it. */
+		int found = store_source_find(fw->st, &si, &id, &resume,
+		    &line_no, err, errlen);
+		if (found < 0)
+			return -1;
+		if (found == 0 || resume >= ev->size) {
+			follow_forget(fw, src);
+			tail_drop(ev->file);
+			return 0;
+		}
+	}
+	if (store_source_open(fw->st, &si, &id, &resume, &line_no, err,
 	    errlen) != 0)
 		return -1;
 	if (follow_source_busy(fw, src, id)) {
 		/* A copy of a content still being read elsewhere: later. */
 		tail_defer(ev->file, TAIL_RETRY_MS);
-		return 0;
-	}
-	if (ev->rotated && (resume == 0 || resume >= ev->size)) {
-		/* Not begun by an earlier run, or finished: not ours. */
-		follow_forget(fw, src);
-		tail_drop(ev->file);
 		return 0;
 	}
 	src->source_id = id;
@@ -224,7 +227,7 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 			fprintf(stderr, ", resuming at byte %llu (line %llu)",
 			    (unsigned long long)resume,
 			    (unsigned long long)line_no);
-		if (si.fingerprint_len < TAIL_FINGERPRINT_MIN)
+		if (si.fingerprint_len < STORE_FINGERPRINT_MIN)
 			fprintf(stderr, " (too short to be recognised later)");
 		fputc('\n', stderr);
 	}
@@ -509,7 +512,7 @@ cmd_tail(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	to.no_inotify = o.polling;
-	to.head_min = TAIL_FINGERPRINT_MIN;
+	to.head_min = STORE_FINGERPRINT_MIN;
 	if (tail_new(&to, &fw.t, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;

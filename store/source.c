@@ -15,7 +15,7 @@
 
 #include "store_int.h"
 
-#define SOURCE_FINGERPRINT_MIN 64
+#define SOURCE_FINGERPRINT_MIN STORE_FINGERPRINT_MIN
 
 /* Wall-clock time now in UTC ms (for first/last seen). */
 static int64_t
@@ -126,4 +126,25 @@ store_source_open(struct store *s, const struct store_source_info *info,
 fail:
 	store_rollback(s);
 	return -1;
+}
+
+/* See store.h. */
+int
+store_source_find(struct store *s, const struct store_source_info *info,
+    int64_t *source_id, uint64_t *position, uint64_t *line_no, char *err,
+    size_t errlen)
+{
+	int64_t id;
+	uint64_t pos = 0, line = 0;
+
+	if (info->kind == NULL)
+		return store_fail(err, errlen, "source without kind");
+	if (source_find(s, info, &id, &pos, &line, err, errlen) != 0)
+		return -1;
+	if (id == 0)
+		return 0;
+	*source_id = id;
+	*position = pos;
+	*line_no = line;
+	return 1;
 }

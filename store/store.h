@@ -50,6 +50,11 @@ struct store_source_info {
 	size_t fingerprint_len;	/* 0 = no identity: always a new source */
 };
 
+/* Fingerprints: callers hand at most the first STORE_FINGERPRINT_LEN
+ * bytes; fewer than STORE_FINGERPRINT_MIN identify nothing. */
+#define STORE_FINGERPRINT_LEN	1024
+#define STORE_FINGERPRINT_MIN	64
+
 /*
  * Find or create the source for info. A source with the same fingerprint
  * (same first bytes, compared over the shorter of the two, at least 64
@@ -59,6 +64,15 @@ struct store_source_info {
 int store_source_open(struct store *s, const struct store_source_info *info,
     int64_t *source_id, uint64_t *resume_offset, uint64_t *resume_line,
     char *err, size_t errlen);
+
+/*
+ * Find the source for info as store_source_open() would, without creating
+ * one: 1 with its id and position, 0 when no stored source matches, -1
+ * with err filled.
+ */
+int store_source_find(struct store *s, const struct store_source_info *info,
+    int64_t *source_id, uint64_t *position, uint64_t *line_no, char *err,
+    size_t errlen);
 
 /*
  * Store batch b (b->source_id, b->position, b->line_no set by the caller) in
