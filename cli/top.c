@@ -160,8 +160,9 @@ cmd_top(int argc, char **argv)
 
 /*
  * `gatewatch FILE...`: argv[0] is the program, argv[1..] the files.
- * Ingests them into the database (./gatewatch.db or $GATEWATCH_DB) as
- * `gatewatch ingest FILE...` would, then opens the console on it.
+ * Ingests them into the database (-d DB, else ./gatewatch.db or
+ * $GATEWATCH_DB) as `gatewatch ingest FILE...` would (its options are
+ * accepted), then opens the console on it.
  */
 int
 cmd_open_files(int argc, char **argv)
@@ -177,8 +178,15 @@ cmd_open_files(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	args[0] = (char *)"ingest";
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
 		args[i] = argv[i];
+		/* The console opens the database ingest writes. */
+		if ((strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--db") == 0) &&
+		    i + 1 < argc)
+			db = argv[i + 1];
+		else if (strncmp(argv[i], "--db=", 5) == 0)
+			db = argv[i] + 5;
+	}
 	optind = 0;	/* getopt starts over for ingest's options */
 	rc = cmd_ingest(argc, args);
 	free(args);
