@@ -384,14 +384,24 @@ oom:
 	return -1;
 }
 
-/* The upstream's own reasons first, most count first; then the gateway's. */
+/* 0: why it failed (causes, shapes); 1: context (retries, breaker); 2:
+ * the gateway's own refusals. */
+static int
+explain_tier(const struct explain_reason *x)
+{
+	if (x->gateway_made)
+		return 2;
+	return x->kind == EXPLAIN_RETRY || x->kind == EXPLAIN_BREAKER;
+}
+
+/* By tier, then most count first. */
 static int
 explain_reason_cmp(const void *pa, const void *pb)
 {
 	const struct explain_reason *a = pa, *b = pb;
 
-	if (a->gateway_made != b->gateway_made)
-		return a->gateway_made ? 1 : -1;
+	if (explain_tier(a) != explain_tier(b))
+		return explain_tier(a) - explain_tier(b);
 	if (a->count != b->count)
 		return a->count > b->count ? -1 : 1;
 	return (int)a->kind - (int)b->kind;

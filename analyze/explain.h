@@ -51,8 +51,9 @@ struct explain_report {
 	int64_t errors_5xx;	/* of those, final 5xx */
 	int64_t attempts, failed_attempts;	/* sent to it */
 	int64_t gateway_made;	/* failures the gateway made */
-	struct explain_reason *reasons;	/* the upstream's own first, most
-					   count first; then gateway-made */
+	struct explain_reason *reasons;	/* causes and shapes, most count
+					   first; then retries and breaker
+					   (context); then gateway-made */
 	size_t n_reasons;
 };
 
