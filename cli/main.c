@@ -10,6 +10,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -29,7 +30,8 @@ static const struct {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: gatewatch [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: gatewatch [--version] [--help] COMMAND [ARGS]\n"
+	    "       gatewatch [-d DB] FILE...   (ingest, then open the console)\n\n"
 	    "gatewatch tells which upstream behind a gateway fails, how often "
 	    "and why.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -59,6 +61,14 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
+	/*
+	 * GoAccess style: `gatewatch [-d DB] access.log` ingests, then opens
+	 * the console; options before the files are ingest's.
+	 */
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] != '-' && access(argv[i], F_OK) == 0 &&
+		    (i == 1 || argv[1][0] == '-'))
+			return cmd_open_files(argc, argv);
 	fprintf(stderr, "gatewatch: '%s' is not a command\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
