@@ -36,6 +36,7 @@
 #include "pipeline.h"
 #include "store.h"
 #include "tail.h"
+#include "tui.h"
 
 #define TAIL_BATCH_RECORDS	8192
 #define TAIL_BATCH_BYTES	(8 * 1024 * 1024)	/* arena use */
@@ -52,6 +53,7 @@ struct follow_opts {
 	bool verbose;
 	bool status;			/* status line: stderr is a terminal */
 	bool polling;
+	bool tui;			/* --tui: the console in this process */
 };
 
 /* What this file knows of one content the follower announced. */
@@ -74,6 +76,7 @@ struct follow {
 	size_t batch_lines;
 	double batch_t0;			/* when its first line came */
 	uint64_t lines;				/* since start */
+	int rc;					/* of follow_run, --tui */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -384,7 +387,7 @@ follow_usage(FILE *f)
 	fprintf(f,
 	    "usage: gatewatch tail [-d DB] [--format NAME | --log-format FMT |\n"
 	    "                      --nginx-conf FILE --log-format-name NAME]\n"
-	    "                      [--tz ZONE] [-v] FILE|GLOB...\n\n"
+	    "                      [--tz ZONE] [--tui] [-v] FILE|GLOB...\n\n"
 	    "Follows logs as they are written, like tail -F: through rotation\n"
 	    "(rename, copytruncate, delete and recreate), files that appear\n"
 	    "later, and new files matching a quoted GLOB. Where each file was\n"
@@ -400,6 +403,8 @@ follow_usage(FILE *f)
 	    "  --tz ZONE              zone of times that carry none (error logs,\n"
 	    "                         $msec): UTC, local (default), +0100\n"
 	    "  --poll                 poll the files instead of using inotify\n"
+	    "  --tui                  open the console (gatewatch top) meanwhile;\n"
+	    "                         messages go to DB.tail.log; q stops both\n"
 	    "  -v, --verbose          tell each file opened, resumed and closed\n",
 	    GW_DEFAULT_DB);
 }
@@ -417,6 +422,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		{"tz", required_argument, NULL, 'z'},
 		{"poll", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"tui", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -445,6 +451,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 			break;
 		case 'P': o->polling = true; break;
 		case 'v': o->verbose = true; break;
+		case 'T': o->tui = true; break;
 		case 'h': follow_usage(stdout); return EXIT_OK;
 		default: follow_usage(stderr); return EXIT_USAGE;
 		}
@@ -469,8 +476,79 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		}
 	}
 	o->lp.log_format = o->log_format;
-	o->status = isatty(STDERR_FILENO);
+	o->status = isatty(STDERR_FILENO) && !o->tui;
 	return -1;
+}
+
+/* The follower's thread in --tui mode. */
+static void *
+follow_thread(void *arg)
+{
+	struct follow *fw = arg;
+
+	fw->rc = follow_run(fw);
+	return NULL;
+}
+
+/*
+ * --tui: follow on a thread of its own (with its own connection, fw->st)
+ * while the console runs on this one with another; when the console
+ * quits, the follower stores what it read and stops. Its messages would
+ * tear the screen, so they go to DB.tail.log meanwhile.
+ */
+static int
+follow_with_console(struct follow *fw)
+{
+	char err[512], logpath[4096];
+	struct tui_config cfg;
+	struct store *view;
+	pthread_t th;
+	sigset_t sigs, old;
+	int saved = -1, rc;
+
+	snprintf(logpath, sizeof(logpath), "%s.tail.log", fw->o->db);
+	if (store_open(fw->o->db, &view, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch tail: %s\n", err);
+		return EXIT_ERR;
+	}
+	fflush(stderr);
+	if ((saved = dup(STDERR_FILENO)) < 0 ||
+	    freopen(logpath, "a", stderr) == NULL) {
+		fprintf(stderr, "gatewatch tail: %s: cannot write\n", logpath);
+		store_close(view);
+		return EXIT_ERR;
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* Signals are the console's: the follower stops when it returns. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	rc = pthread_create(&th, NULL, follow_thread, fw);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, sizeof(err), "cannot start the follower thread");
+		rc = -1;
+	} else {
+		tui_config_default(&cfg);
+		rc = tui_run(view, &cfg, err, sizeof(err));
+		stop_requested = 1;
+		pthread_join(th, NULL);
+	}
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	store_close(view);
+	if (rc != 0) {
+		fprintf(stderr, "gatewatch tail: %s\n", err);
+		return EXIT_ERR;
+	}
+	if (fw->rc != EXIT_OK)
+		fprintf(stderr, "gatewatch tail: the follower failed; see %s\n",
+		    logpath);
+	return fw->rc;
 }
 
 int
@@ -523,7 +601,7 @@ cmd_tail(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = follow_run(&fw);
+	rc = o.tui ? follow_with_console(&fw) : follow_run(&fw);
 out:
 	if (fw.pl != NULL && pipeline_free(fw.pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
