@@ -14,6 +14,7 @@
  * counters (kernel drops included) are stored with the source and printed.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "pipeline.h"
 #include "store.h"
 #include "tcp.h"
+#include "tui.h"
 #include "wire_join.h"
 
 #define BATCH_RECORDS	8192
@@ -47,6 +49,7 @@ struct capture_opts {
 	double duration;	/* live: stop after this long, 0 = no */
 	size_t max_flows;
 	bool quiet;
+	bool tui;		/* --tui: the console in this process */
 };
 
 /* What the callbacks share with the loop. */
@@ -162,6 +165,8 @@ capture_usage(FILE *f)
 	    "  -Z, --user USER     drop privileges to USER once the capture is open\n"
 	    "  -c, --count N       stop after N packets\n"
 	    "  --duration SECS     live: stop after SECS seconds\n"
+	    "  --tui               open the console (gatewatch top) meanwhile;\n"
+	    "                      messages go to DB.capture.log; q stops both\n"
 	    "  -s, --snaplen N     bytes kept per packet (default 262144)\n"
 	    "  -B, --buffer MB     kernel capture buffer (default 64)\n"
 	    "  --max-flows N       connections tracked at once (default 65536)\n"
@@ -186,6 +191,7 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		{"buffer", required_argument, NULL, 'B'},
 		{"max-flows", required_argument, NULL, 'M'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"tui", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -234,6 +240,7 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 			if (*end != '\0' || o->max_flows == 0)
 				goto bad_number;
 			break;
+		case 'T': o->tui = true; break;
 		case 'h':
 			capture_usage(stdout);
 			*status = EXIT_OK;
@@ -487,6 +494,84 @@ open_source(const struct capture_opts *o, struct cap_source *cs,
 	return 0;
 }
 
+/* What the capture thread of --tui needs. */
+struct capture_thread {
+	const struct capture_opts *o;
+	struct cap_source *cs;
+	struct tcp_table *tt;
+	struct http_tracker *ht;
+	struct capture_run *r;
+	int64_t *last_ts;
+	int rc;
+};
+
+static void *
+capture_thread_main(void *arg)
+{
+	struct capture_thread *ct = arg;
+
+	ct->rc = capture_loop(ct->o, ct->cs, ct->tt, ct->ht, ct->r,
+	    ct->last_ts);
+	return NULL;
+}
+
+/*
+ * --tui: capture on a thread of its own while the console runs here on a
+ * connection of its own; quitting the console ends the capture. Messages
+ * go to DB.capture.log meanwhile, so they cannot tear the screen.
+ */
+static int
+capture_with_console(const struct capture_opts *o, struct cap_source *cs,
+    struct tcp_table *tt, struct http_tracker *ht, struct capture_run *r,
+    int64_t *last_ts)
+{
+	struct capture_thread ct = {o, cs, tt, ht, r, last_ts, 0};
+	char err[512], logpath[4096];
+	struct tui_config cfg;
+	struct store *view;
+	pthread_t th;
+	sigset_t sigs, old;
+	int saved, rc;
+
+	snprintf(logpath, sizeof(logpath), "%s.capture.log", o->db);
+	if (store_open(o->db, &view, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		return -1;
+	}
+	fflush(stderr);
+	if ((saved = dup(STDERR_FILENO)) < 0 ||
+	    freopen(logpath, "a", stderr) == NULL) {
+		fprintf(stderr, "gatewatch capture: %s: cannot write\n", logpath);
+		store_close(view);
+		return -1;
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	rc = pthread_create(&th, NULL, capture_thread_main, &ct);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, sizeof(err), "cannot start the capture thread");
+	} else {
+		tui_config_default(&cfg);
+		rc = tui_run(view, &cfg, err, sizeof(err));
+		interrupted = 1;
+		pthread_join(th, NULL);
+	}
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	store_close(view);
+	if (rc != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		return -1;
+	}
+	return ct.rc;
+}
+
 int
 cmd_capture(int argc, char **argv)
 {
@@ -560,7 +645,10 @@ cmd_capture(int argc, char **argv)
 		    cap_datalink_name(cs), o.n_listen ? ", gateway-host mode" :
 		    "");
 	double t0 = cli_mono();
-	rc = capture_loop(&o, cs, tt, ht, &r, &last_ts);
+	if (o.tui)
+		rc = capture_with_console(&o, cs, tt, ht, &r, &last_ts);
+	else
+		rc = capture_loop(&o, cs, tt, ht, &r, &last_ts);
 	/* What is still open ends here: answers lost to the end are told. */
 	tcp_table_flush(tt, last_ts);
 	if (r.join != NULL && wire_join_flush(r.join) != 0)
