@@ -27,6 +27,9 @@
  *   blackhole  listens with backlog 0 and never accepts; the process itself
  *              connects once to fill the accept queue, after which Linux drops
  *              every SYN, so a gateway's connect really times out
+ *   shape502   HTTP/1.1 502 when the query has the key userName, or the key
+ *              age with an empty value (age= or a bare age); else the ok
+ *              answer: an upstream that fails by parameter shape
  *
  * SIGTERM or SIGINT ends the process (exit 0). --free-port prints a port that
  * was free on 127.0.0.1 a moment ago (bind 0, read it, close): racy by
@@ -63,12 +66,13 @@ enum mode {
 	MODE_BIGHEADER,
 	MODE_TRUNCATE,
 	MODE_REFUSE,
-	MODE_BLACKHOLE
+	MODE_BLACKHOLE,
+	MODE_SHAPE502
 };
 
 static const char *const mode_names[] = {
 	"ok", "503", "reset", "close", "slow", "garbage", "bigheader",
-	"truncate", "refuse", "blackhole"
+	"truncate", "refuse", "blackhole", "shape502"
 };
 
 struct listener {
@@ -265,6 +269,9 @@ static const char resp_ok[] =
 static const char resp_503[] =
 	"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
 	"Content-Length: 12\r\nConnection: close\r\n\r\nunavailable\n";
+static const char resp_502[] =
+	"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n"
+	"Content-Length: 12\r\nConnection: close\r\n\r\nbad request\n";
 static const char resp_garbage[] = "HELLO\r\n\r\n";
 static const char resp_truncate[] =
 	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
@@ -328,6 +335,40 @@ request_complete(const char *buf, size_t len)
 	return len >= head + body ? head + body : 0;
 }
 
+/*
+ * shape502: true when the query of the request line in buf (len bytes) has
+ * the key "userName", or the key "age" with an empty value.
+ */
+static bool
+shape_is_bad(const char *buf, size_t len)
+{
+	const char *eol = memmem(buf, len, "\r\n", 2);
+	const char *end = eol != NULL ? eol : buf + len;
+	const char *q = memchr(buf, '?', (size_t)(end - buf));
+	const char *sp;
+
+	if (q == NULL)
+		return false;
+	q++;
+	sp = memchr(q, ' ', (size_t)(end - q));
+	if (sp != NULL)
+		end = sp;
+	while (q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		const char *item_end = amp != NULL ? amp : end;
+		const char *eq = memchr(q, '=', (size_t)(item_end - q));
+		size_t klen = (size_t)((eq != NULL ? eq : item_end) - q);
+
+		if (klen == 8 && memcmp(q, "userName", 8) == 0)
+			return true;
+		if (klen == 3 && memcmp(q, "age", 3) == 0 &&
+		    (eq == NULL || eq + 1 == item_end))
+			return true;
+		q = item_end + (amp != NULL);
+	}
+	return false;
+}
+
 /* The whole request is in: start misbehaving as the mode says. */
 static void
 conn_answer(struct conn *c)
@@ -353,6 +394,15 @@ conn_answer(struct conn *c)
 	case MODE_BIGHEADER:
 		c->out = resp_bigheader;
 		c->out_len = resp_bigheader_len;
+		break;
+	case MODE_SHAPE502:
+		if (shape_is_bad(c->in, c->in_len)) {
+			c->out = resp_502;
+			c->out_len = sizeof(resp_502) - 1;
+		} else {
+			c->out = resp_ok;
+			c->out_len = sizeof(resp_ok) - 1;
+		}
 		break;
 	case MODE_RESET:
 		conn_close(c, true);
@@ -431,7 +481,7 @@ usage(void)
 	    "       badupstream --port P --mode MODE [--pidfile F]\n"
 	    "       badupstream --free-port\n"
 	    "modes: ok 503 reset close slow garbage bigheader truncate "
-	    "refuse blackhole\n");
+	    "refuse blackhole shape502\n");
 	exit(2);
 }
 
