@@ -387,7 +387,8 @@ follow_usage(FILE *f)
 	fprintf(f,
 	    "usage: gatewatch tail [-d DB] [--format NAME | --log-format FMT |\n"
 	    "                      --nginx-conf FILE --log-format-name NAME]\n"
-	    "                      [--tz ZONE] [--tui] [-v] FILE|GLOB...\n\n"
+	    "                      [--haproxy-cfg FILE] [--tz ZONE] [--tui] [-v]\n"
+	    "                      FILE|GLOB...\n\n"
 	    "Follows logs as they are written, like tail -F: through rotation\n"
 	    "(rename, copytruncate, delete and recreate), files that appear\n"
 	    "later, and new files matching a quoted GLOB. Where each file was\n"
@@ -396,7 +397,10 @@ follow_usage(FILE *f)
 	    "from its FILE.1 name. SIGINT/SIGTERM store what was read and exit;\n"
 	    "SIGHUP reopens the files.\n\n"
 	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  -f, --format NAME      auto (default), combined, upstream, nginx-error\n"
+	    "  -f, --format NAME      auto (default), combined, upstream, nginx-error,\n"
+	    "                         haproxy, envoy, envoy-json, caddy, traefik,\n"
+	    "                         traefik-json, alb, clf\n"
+	    "  --haproxy-cfg FILE     name HAProxy servers by their address\n"
 	    "  --log-format FMT       an nginx log_format, as written in nginx.conf\n"
 	    "  --nginx-conf FILE      read the format from this nginx.conf ...\n"
 	    "  --log-format-name NAME ... under this name\n"
@@ -420,6 +424,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		{"nginx-conf", required_argument, NULL, 'C'},
 		{"log-format-name", required_argument, NULL, 'N'},
 		{"tz", required_argument, NULL, 'z'},
+		{"haproxy-cfg", required_argument, NULL, 'H'},
 		{"poll", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"tui", no_argument, NULL, 'T'},
@@ -449,6 +454,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'H': o->lp.haproxy_cfg = optarg; break;
 		case 'P': o->polling = true; break;
 		case 'v': o->verbose = true; break;
 		case 'T': o->tui = true; break;
