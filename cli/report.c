@@ -29,7 +29,7 @@ report_usage(FILE *f)
 	    "                        [--upstream U] [--cause C] [--status N]\n"
 	    "                        [--limit N] [--format table|json|csv]\n\n"
 	    "Requests and failures grouped by KEYS, a comma list of upstream,\n"
-	    "cause, status, path, source, minute (default: upstream,cause),\n"
+	    "cause, status, path, source, minute, who (default: upstream,cause),\n"
 	    "or one diagnosis view: shape, breaker or retry.\n"
 	    "A request counts under the upstream that gave its final answer ('-'\n"
 	    "when it reached none); attempts count under the upstream they were\n"
@@ -233,7 +233,7 @@ parse_keys(const char *s, struct report_query *q)
 			int k = report_key_from_name(s, len);
 			if (k < 0 || q->n_keys == REPORT_KEYS_MAX) {
 				fprintf(stderr, "gatewatch report: unknown key '%.*s' "
-				    "(upstream, cause, status, path, source, minute)\n",
+				    "(upstream, cause, status, path, source, minute, who)\n",
 				    (int)len, s);
 				return -1;
 			}

@@ -29,6 +29,7 @@ static const char *const report_key_names[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_PATH] = "path",
 	[REPORT_KEY_SOURCE] = "source",
 	[REPORT_KEY_MINUTE] = "minute",
+	[REPORT_KEY_WHO] = "who",
 };
 
 /* How each key is read from each kind of row, and shown. */
@@ -56,6 +57,10 @@ static const struct report_key_sql report_keys[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_MINUTE] = {"x.minute", REPORT_RAW_MINUTE,
 	    REPORT_RAW_MINUTE,
 	    "strftime('%Y-%m-%dT%H:%MZ', @ * 60, 'unixepoch')"},
+	/* Gateway-made failures apart from the upstreams' own. */
+	[REPORT_KEY_WHO] = {"(SELECT who FROM causes WHERE id = x.cause)",
+	    "(SELECT who FROM causes WHERE id = r.cause)",
+	    "(SELECT who FROM causes WHERE id = a.cause)", "@"},
 };
 
 /* Totals in one statement; each part is an index or rollup read. */

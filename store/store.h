@@ -93,6 +93,7 @@ enum report_key {
 	REPORT_KEY_PATH,
 	REPORT_KEY_SOURCE,
 	REPORT_KEY_MINUTE,
+	REPORT_KEY_WHO,		/* who failed: upstream, network, gateway... */
 	REPORT_KEY_COUNT
 };
 
@@ -100,7 +101,7 @@ enum report_key {
 const char *report_key_name(enum report_key k);
 int report_key_from_name(const char *s, size_t len);
 
-#define REPORT_KEYS_MAX 6
+#define REPORT_KEYS_MAX 7
 
 struct report_query {
 	int64_t since_ms;	/* INT64_MIN = no lower bound */

@@ -331,12 +331,38 @@ test_report_key_names(void **state)
 	assert_int_equal(report_key_from_name("upstreamx", 8), 0);
 }
 
+/* who: gateway-made failures apart from the network's and upstreams'. */
+static void
+test_report_by_who(void **state)
+{
+	struct fx f;
+	size_t n;
+
+	(void)state;
+	fx_init(&f);
+	load(&f);
+	struct report_query q = query(1, REPORT_KEY_WHO);
+	struct report_row *r = run(&f, &q, &n), *x;
+
+	x = find(r, n, 1, "gateway");		/* the rate-limited one */
+	assert_non_null(x);
+	assert_int_equal(x->requests, 1);
+	assert_int_equal(x->failed, 1);
+	x = find(r, n, 1, "network");		/* r1, refused */
+	assert_non_null(x);
+	assert_int_equal(x->requests, 1);
+	assert_int_equal(x->failed_attempts, 2);
+	store_report_free(r, n);
+	fx_free(&f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_no_keys_and_totals),
 		cmocka_unit_test(test_report_by_upstream_cause),
+		cmocka_unit_test(test_report_by_who),
 		cmocka_unit_test(test_report_by_path_minute_status),
 		cmocka_unit_test(test_report_rollup_equals_raw),
 		cmocka_unit_test(test_report_key_names),
