@@ -309,7 +309,7 @@ cmd_ingest(int argc, char **argv)
 		case 'f': o.lp.format = optarg; break;
 		case 'L':
 			free(o.log_format);
-			o.log_format = strdup(optarg);
+			o.log_format = logformat_text_from_arg(optarg);
 			break;
 		case 'C': conf = optarg; break;
 		case 'H': o.lp.haproxy_cfg = optarg; break;

@@ -443,7 +443,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		case 'f': o->lp.format = optarg; break;
 		case 'L':
 			free(o->log_format);
-			o->log_format = strdup(optarg);
+			o->log_format = logformat_text_from_arg(optarg);
 			break;
 		case 'C': conf = optarg; break;
 		case 'N': conf_name = optarg; break;

@@ -251,6 +251,17 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 	}
 	if (*reason == NULL)
 		*reason = "unparsed";
+	/*
+	 * A format that logs cookies or credentials: the line is not kept
+	 * (they are never stored); its line number and byte offset still say
+	 * where to find it.
+	 */
+	if (lp->lf != NULL && logformat_logs_secrets(lp->lf)) {
+		static const char withheld[] = "[line withheld: its format logs "
+		    "cookies or credentials]";
+		line = withheld;
+		len = sizeof(withheld) - 1;
+	}
 	if (batch_add_reject(b, line_no, offset, *reason, line, len) != 0)
 		return LP_NOMEM;
 	return LP_REJECT;

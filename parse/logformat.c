@@ -189,6 +189,7 @@ struct logformat {
 	enum lf_escape esc;
 	int default_tz_min;
 	unsigned logged;		/* ACCESS_LOGGED_* */
+	bool logs_secrets;		/* cookies or credentials in lines */
 	uint32_t group[LF_V_COUNT];	/* first capture of each, 0 absent */
 	char *pattern;
 };
@@ -437,6 +438,33 @@ lf_read_arg(const char **pp, const char *end, struct lf_buf *out,
 }
 
 /* The known entry for variable name (any case), or NULL for opaque. */
+/*
+ * True for variables that carry cookies or credentials: $http_cookie,
+ * $cookie_*, $http_authorization, $http_proxy_authorization, Set-Cookie.
+ * Lines of a format with one of these must not be kept whole (see
+ * logformat_logs_secrets).
+ */
+static bool
+lf_is_secret(const char *name, size_t n)
+{
+	static const char *const exact[] = {"http_cookie",
+	    "http_authorization", "http_proxy_authorization",
+	    "sent_http_set_cookie", "upstream_http_set_cookie"};
+	char low[64];
+
+	if (n >= sizeof(low))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[n] = '\0';
+	if (strncmp(low, "cookie_", 7) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcmp(low, exact[i]) == 0)
+			return true;
+	return false;
+}
+
 static const struct lf_known *
 lf_lookup(const char *name, size_t n)
 {
@@ -689,6 +717,41 @@ logformat_has_upstream(const struct logformat *lf)
 	    (ACCESS_LOGGED_ADDR | ACCESS_LOGGED_STATUS)) != 0;
 }
 
+/* See logformat.h. */
+char *
+logformat_text_from_arg(const char *arg)
+{
+	const char *p = arg;
+	size_t n = 0;
+	char *out, *o;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\'' || *p == '"' || strncmp(p, "escape=", 7) == 0)
+		return strdup(arg);
+	for (const char *q = arg; *q; q++)
+		n += (*q == '\'' || *q == '\\') ? 2 : 1;
+	if ((out = malloc(n + 3)) == NULL)
+		return NULL;
+	o = out;
+	*o++ = '\'';
+	for (const char *q = arg; *q; q++) {
+		if (*q == '\'' || *q == '\\')
+			*o++ = '\\';
+		*o++ = *q;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
+/* See logformat.h. */
+bool
+logformat_logs_secrets(const struct logformat *lf)
+{
+	return lf->logs_secrets;
+}
+
 const char *
 logformat_pattern(const struct logformat *lf)
 {
@@ -811,6 +874,8 @@ logformat_compile(const char *text, int default_tz_min,
 		else
 			next = (unsigned char)it.pool.p[it.v[i + 1].off];
 		k = lf_lookup((const char *)s, item->len);
+		if (lf_is_secret((const char *)s, item->len))
+			lf->logs_secrets = true;
 		snprintf(name, sizeof(name), "(?<v%zu>", nvars);
 		lf_buf_str(&pat, name);
 		lf_emit_var(&pat, k != NULL ? k->kind : LF_K_TEXT, lf->esc,

@@ -34,8 +34,24 @@ int logformat_compile(const char *text, int default_tz_min,
     struct logformat **out, char *err, size_t errlen);
 void logformat_free(struct logformat *lf);
 
+/*
+ * True when the format logs cookies or credentials ($http_cookie,
+ * $cookie_*, $http_authorization, ...): they are never stored, so a line
+ * that does not parse must not be kept whole either.
+ */
+bool logformat_logs_secrets(const struct logformat *lf);
+
 /* True when the format logs $upstream_addr or $upstream_status. */
 bool logformat_has_upstream(const struct logformat *lf);
+
+/*
+ * The format text for a --log-format argument (malloc'd, caller frees;
+ * NULL on OOM). Text that starts as nginx.conf writes it (a quote, or
+ * escape=) is taken as is; otherwise it is the content of one string, as
+ * users paste it ($remote_addr - "$request" ...), so its spaces and quotes
+ * are literal: it is quoted here so the compiler reads it that way.
+ */
+char *logformat_text_from_arg(const char *arg);
 
 /*
  * Read `log_format NAME ...;` from nginx.conf at path (also following

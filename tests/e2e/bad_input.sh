@@ -93,5 +93,17 @@ expect_rc 0 "$T/o9" sh -c "gzip -c '$DEMO/access.log' | '$GW_BIN' ingest -d '$T/
 gw_eq "$(wc -l <"$DEMO/access.log")" \
 	"$(sqlite3 "$T/stdin.db" 'SELECT count(*) FROM requests')" "gzipped stdin"
 
+# A format that logs cookies: a line that does not parse is not kept whole
+# (cookies are never stored), but its line number still says where it is.
+printf '%s\n' '1.2.3.4 - [25/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 "s=ok"' \
+	'1.2.3.4 garbage "session=SECRET"' >"$T/cookie.log"
+expect_rc 0 "$T/o10" "$GW_BIN" ingest -d "$T/cookie.db" \
+	--log-format '$remote_addr - [$time_local] "$request" $status "$http_cookie"' \
+	"$T/cookie.log"
+gw_eq 1 "$(sqlite3 "$T/cookie.db" 'SELECT count(*) FROM requests')" \
+	"cookie format: the good line parsed (pasted without nginx quotes)"
+gw_eq "2|0" "$(sqlite3 "$T/cookie.db" "SELECT line_no, instr(raw, 'SECRET')
+	FROM rejects")" "cookie format: the bad line's number kept, not its cookie"
+
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"

@@ -742,6 +742,45 @@ teardown(void **state)
 	return 0;
 }
 
+/* --log-format as users paste it: the content of one string. */
+static void
+test_text_from_arg(void **state)
+{
+	struct fixture *f = *state;
+	char *t;
+
+	t = logformat_text_from_arg("$remote_addr - \"$request\" $status it's");
+	assert_string_equal(t, "'$remote_addr - \"$request\" $status it\\'s'");
+	compile_ok(f, t, 0);
+	free(t);
+	parse_ok(f, "10.0.0.1 - \"GET /a?b=1 HTTP/1.1\" 502 it's");
+	assert_int_equal(f->ev.status, 502);
+	assert_string_equal(f->ev.path, "/a");
+	/* nginx.conf syntax is taken as written. */
+	t = logformat_text_from_arg("  '$status' ' x'");
+	assert_string_equal(t, "  '$status' ' x'");
+	free(t);
+	t = logformat_text_from_arg("escape=json '{\"s\":$status}'");
+	assert_string_equal(t, "escape=json '{\"s\":$status}'");
+	free(t);
+}
+
+/* Formats that log cookies or credentials are known as such. */
+static void
+test_secrets(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, "'$remote_addr $status \"$http_referer\"'", 0);
+	assert_false(logformat_logs_secrets(f->lf));
+	compile_ok(f, "'$remote_addr $status \"$http_cookie\"'", 0);
+	assert_true(logformat_logs_secrets(f->lf));
+	compile_ok(f, "'$remote_addr $status $cookie_session'", 0);
+	assert_true(logformat_logs_secrets(f->lf));
+	compile_ok(f, "'$remote_addr $status \"${HTTP_AUTHORIZATION}\"'", 0);
+	assert_true(logformat_logs_secrets(f->lf));
+}
+
 int
 main(void)
 {
@@ -763,6 +802,8 @@ main(void)
 		T(test_from_conf),
 		T(test_bad_lines),
 		T(test_no_catastrophic_backtracking),
+		T(test_text_from_arg),
+		T(test_secrets),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
