@@ -129,6 +129,7 @@ demo: deps
 	rm -f demo.db
 	./gatewatch ingest -d demo.db tests/data/demo/access.log tests/data/demo/error.log
 	./gatewatch report -d demo.db --by upstream,cause
+	./gatewatch report -d demo.db --by cause
 
 bench: $(BIN) $(O)/gatewatch $(TOOL_BIN)
 	GW_BUILD=$(O) bench/run.sh
