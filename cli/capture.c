@@ -14,7 +14,6 @@
  * counters (kernel drops included) are stored with the source and printed.
  */
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +29,6 @@
 #include "pipeline.h"
 #include "store.h"
 #include "tcp.h"
-#include "tui.h"
 #include "wire_join.h"
 
 #define BATCH_RECORDS	8192
@@ -515,60 +513,17 @@ capture_thread_main(void *arg)
 	return NULL;
 }
 
-/*
- * --tui: capture on a thread of its own while the console runs here on a
- * connection of its own; quitting the console ends the capture. Messages
- * go to DB.capture.log meanwhile, so they cannot tear the screen.
- */
+/* --tui: capture beside the console (top_beside). */
 static int
 capture_with_console(const struct capture_opts *o, struct cap_source *cs,
     struct tcp_table *tt, struct http_tracker *ht, struct capture_run *r,
     int64_t *last_ts)
 {
 	struct capture_thread ct = {o, cs, tt, ht, r, last_ts, 0};
-	char err[512], logpath[4096];
-	struct tui_config cfg;
-	struct store *view;
-	pthread_t th;
-	sigset_t sigs, old;
-	int saved, rc;
 
-	snprintf(logpath, sizeof(logpath), "%s.capture.log", o->db);
-	if (store_open(o->db, &view, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s\n", err);
+	if (top_beside(o->db, "capture", capture_thread_main, &ct,
+	    &interrupted) != 0)
 		return -1;
-	}
-	fflush(stderr);
-	if ((saved = dup(STDERR_FILENO)) < 0 ||
-	    freopen(logpath, "a", stderr) == NULL) {
-		fprintf(stderr, "gatewatch capture: %s: cannot write\n", logpath);
-		store_close(view);
-		return -1;
-	}
-	setvbuf(stderr, NULL, _IOLBF, 0);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGWINCH);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
-	rc = pthread_create(&th, NULL, capture_thread_main, &ct);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		snprintf(err, sizeof(err), "cannot start the capture thread");
-	} else {
-		tui_config_default(&cfg);
-		rc = tui_run(view, &cfg, err, sizeof(err));
-		interrupted = 1;
-		pthread_join(th, NULL);
-	}
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	store_close(view);
-	if (rc != 0) {
-		fprintf(stderr, "gatewatch capture: %s\n", err);
-		return -1;
-	}
 	return ct.rc;
 }
 

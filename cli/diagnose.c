@@ -30,46 +30,7 @@ diagnose_is_key(const char *by)
 	    strcmp(by, "retry") == 0;
 }
 
-/* See diagnose.h. */
-void
-diagnose_json_string(FILE *f, const char *s)
-{
-	char safe[4096];
 
-	safe_text(safe, sizeof(safe), s != NULL ? s : "",
-	    s != NULL ? strlen(s) : 0);
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)safe; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-/* See diagnose.h. */
-void
-diagnose_csv_field(FILE *f, const char *s)
-{
-	char safe[4096];
-
-	safe_text(safe, sizeof(safe), s != NULL ? s : "",
-	    s != NULL ? strlen(s) : 0);
-	if (strpbrk(safe, ",\"\n") == NULL) {
-		fputs(safe, f);
-		return;
-	}
-	fputc('"', f);
-	for (const char *p = safe; *p; p++) {
-		if (*p == '"')
-			fputc('"', f);
-		fputc(*p, f);
-	}
-	fputc('"', f);
-}
 
 /* See diagnose.h. */
 const char *
@@ -125,24 +86,24 @@ dx_json_example(FILE *f, const struct diag_example *e, bool has)
 	}
 	fprintf(f, "{\"id\": %" PRId64 ", \"time\": \"%s\", \"method\": ",
 	    e->id, diagnose_time(e->ts_ms, t, sizeof(t)));
-	diagnose_json_string(f, e->method);
+	cli_json_string(f, e->method);
 	fputs(", \"path\": ", f);
-	diagnose_json_string(f, e->path);
+	cli_json_string(f, e->path);
 	fputs(", \"query\": ", f);
 	if (e->query != NULL)
-		diagnose_json_string(f, e->query);
+		cli_json_string(f, e->query);
 	else
 		fputs("null", f);
 	fprintf(f, ", \"status\": %d, \"cause\": \"%s\", \"attempts\": %d,"
 	    " \"request_id\": ", e->status, cause_name((enum gw_cause)e->cause),
 	    e->n_attempts);
 	if (e->request_id != NULL)
-		diagnose_json_string(f, e->request_id);
+		cli_json_string(f, e->request_id);
 	else
 		fputs("null", f);
 	fputs(", \"gateway_message\": ", f);
 	if (e->message != NULL)
-		diagnose_json_string(f, e->message);
+		cli_json_string(f, e->message);
 	else
 		fputs("null", f);
 	fputc('}', f);
@@ -219,13 +180,13 @@ dx_shape_json(const struct shape_finding *f, size_t n)
 	printf("[");
 	for (size_t i = 0; i < n; i++) {
 		printf("%s\n  {\"method\": ", i ? "," : "");
-		diagnose_json_string(stdout, f[i].method);
+		cli_json_string(stdout, f[i].method);
 		printf(", \"route\": ");
-		diagnose_json_string(stdout, f[i].route);
+		cli_json_string(stdout, f[i].route);
 		printf(", \"upstream\": ");
-		diagnose_json_string(stdout, f[i].upstream);
+		cli_json_string(stdout, f[i].upstream);
 		printf(", \"shape\": ");
-		diagnose_json_string(stdout, f[i].shape);
+		cli_json_string(stdout, f[i].shape);
 		printf(", \"requests\": %" PRId64 ", \"errors_5xx\": %" PRId64
 		    ", \"rate_5xx\": %.4f, \"rate_5xx_low\": %.4f,"
 		    " \"gateway_5xx\": %" PRId64 ", \"sibling_shapes\": %d,"
@@ -236,7 +197,7 @@ dx_shape_json(const struct shape_finding *f, size_t n)
 		    f[i].rate, f[i].rate_low, f[i].gateway_5xx, f[i].n_siblings,
 		    f[i].sibling_requests, f[i].sibling_failed,
 		    f[i].sibling_rate, f[i].sibling_high, f[i].excess);
-		diagnose_json_string(stdout, f[i].closest);
+		cli_json_string(stdout, f[i].closest);
 		printf(", \"differences\": [");
 		for (size_t k = 0; k < f[i].n_diffs; k++) {
 			const struct shape_diff *d = &f[i].diffs[k];
@@ -244,28 +205,28 @@ dx_shape_json(const struct shape_finding *f, size_t n)
 			printf("%s{\"kind\": \"%s\", \"key\": ", k ? ", " : "",
 			    shape_diff_kind_name(d->kind));
 			if (d->key != NULL)
-				diagnose_json_string(stdout, d->key);
+				cli_json_string(stdout, d->key);
 			else
 				fputs("null", stdout);
 			printf(", \"value\": ");
 			if (d->value != NULL)
-				diagnose_json_string(stdout, d->value);
+				cli_json_string(stdout, d->value);
 			else
 				fputs("null", stdout);
 			printf(", \"other_key\": ");
 			if (d->other_key != NULL)
-				diagnose_json_string(stdout, d->other_key);
+				cli_json_string(stdout, d->other_key);
 			else
 				fputs("null", stdout);
 			printf(", \"other_value\": ");
 			if (d->other_value != NULL)
-				diagnose_json_string(stdout, d->other_value);
+				cli_json_string(stdout, d->other_value);
 			else
 				fputs("null", stdout);
 			printf("}");
 		}
 		printf("], \"difference\": ");
-		diagnose_json_string(stdout, f[i].difference);
+		cli_json_string(stdout, f[i].difference);
 		printf(", ");
 		dx_json_example(stdout, &f[i].example, f[i].has_example);
 		printf("}");
@@ -294,30 +255,30 @@ dx_shape_csv(const struct shape_finding *f, size_t n)
 			    k ? ";" : "", shape_diff_kind_name(
 			    f[i].diffs[k].kind));
 		}
-		diagnose_csv_field(stdout, f[i].method);
+		cli_csv_field(stdout, f[i].method);
 		putchar(',');
-		diagnose_csv_field(stdout, f[i].route);
+		cli_csv_field(stdout, f[i].route);
 		putchar(',');
-		diagnose_csv_field(stdout, f[i].upstream);
+		cli_csv_field(stdout, f[i].upstream);
 		putchar(',');
-		diagnose_csv_field(stdout, f[i].shape);
+		cli_csv_field(stdout, f[i].shape);
 		printf(",%" PRId64 ",%" PRId64 ",%.4f,%.4f,%" PRId64 ",%" PRId64
 		    ",%" PRId64 ",%.4f,%.4f,", f[i].requests, f[i].failed,
 		    f[i].rate, f[i].rate_low, f[i].gateway_5xx,
 		    f[i].sibling_requests, f[i].sibling_failed,
 		    f[i].sibling_rate, f[i].sibling_high);
-		diagnose_csv_field(stdout, f[i].closest);
+		cli_csv_field(stdout, f[i].closest);
 		printf(",%s,", kinds);
-		diagnose_csv_field(stdout, f[i].difference);
+		cli_csv_field(stdout, f[i].difference);
 		if (f[i].has_example) {
 			printf(",%s,", diagnose_time(e->ts_ms, t, sizeof(t)));
-			diagnose_csv_field(stdout, e->method);
+			cli_csv_field(stdout, e->method);
 			putchar(',');
-			diagnose_csv_field(stdout, e->path);
+			cli_csv_field(stdout, e->path);
 			putchar(',');
-			diagnose_csv_field(stdout, e->query);
+			cli_csv_field(stdout, e->query);
 			printf(",%d,", e->status);
-			diagnose_csv_field(stdout, e->message);
+			cli_csv_field(stdout, e->message);
 		} else
 			printf(",,,,,,");
 		putchar('\n');
@@ -371,7 +332,7 @@ dx_breaker_json(const struct breaker_upstream *u, size_t n)
 	printf("[");
 	for (size_t i = 0; i < n; i++) {
 		printf("%s\n  {\"upstream\": ", i ? "," : "");
-		diagnose_json_string(stdout, u[i].name);
+		cli_json_string(stdout, u[i].name);
 		printf(", \"attempts\": %" PRId64 ", \"failed\": %" PRId64
 		    ", \"ignored\": %" PRId64 ", \"first\": \"%s\"",
 		    u[i].attempts, u[i].failures, u[i].ignored,
@@ -421,7 +382,7 @@ dx_breaker_csv(const struct breaker_upstream *u, size_t n)
 			const struct breaker_open *o = k < u[i].n_opens ?
 			    &u[i].opens[k] : NULL;
 
-			diagnose_csv_field(stdout, u[i].name);
+			cli_csv_field(stdout, u[i].name);
 			printf(",%" PRId64 ",%" PRId64 ",%" PRId64 ",%zu,%" PRId64
 			    ",%" PRId64 ",", u[i].attempts, u[i].failures,
 			    u[i].ignored, u[i].n_opens, u[i].spared,
@@ -501,7 +462,7 @@ dx_retry_json(const struct retry_summary *r, size_t limit)
 		const struct retry_group *g = &r->groups[i];
 
 		printf("%s\n  {\"first_upstream\": ", i ? "," : "");
-		diagnose_json_string(stdout, g->first_upstream);
+		cli_json_string(stdout, g->first_upstream);
 		printf(", \"cause\": \"%s\", \"who\": \"%s\", \"requests\": %"
 		    PRId64 ", \"saved\": %" PRId64 ", \"failed\": %" PRId64
 		    ", \"extra_ms_avg\": %.1f, \"rescued_by\": ",
@@ -509,7 +470,7 @@ dx_retry_json(const struct retry_summary *r, size_t limit)
 		    cause_who_name(g->who), g->requests, g->saved, g->failed,
 		    g->extra_ms_avg);
 		if (g->rescued_by != NULL)
-			diagnose_json_string(stdout, g->rescued_by);
+			cli_json_string(stdout, g->rescued_by);
 		else
 			fputs("null", stdout);
 		printf(", \"rescued_by_count\": %" PRId64 "}",
@@ -526,12 +487,12 @@ dx_retry_csv(const struct retry_summary *r, size_t limit)
 	for (size_t i = 0; i < r->n_groups && (limit == 0 || i < limit); i++) {
 		const struct retry_group *g = &r->groups[i];
 
-		diagnose_csv_field(stdout, g->first_upstream);
+		cli_csv_field(stdout, g->first_upstream);
 		printf(",%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%.1f,",
 		    cause_name((enum gw_cause)g->first_cause),
 		    cause_who_name(g->who), g->requests, g->saved, g->failed,
 		    g->extra_ms_avg);
-		diagnose_csv_field(stdout, g->rescued_by);
+		cli_csv_field(stdout, g->rescued_by);
 		printf(",%" PRId64 "\n", g->rescued_by_count);
 	}
 }

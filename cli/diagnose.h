@@ -24,11 +24,6 @@ bool diagnose_is_key(const char *by);
 int diagnose_report(const char *by, const char *db,
     const struct report_query *q, const char *format);
 
-/* s escaped (safe_text) and quoted as a JSON string. */
-void diagnose_json_string(FILE *f, const char *s);
-
-/* s escaped (safe_text) as a CSV field, quoted when needed. */
-void diagnose_csv_field(FILE *f, const char *s);
 
 /* "2026-11-25T10:15:00.123Z" into buf; "-" for ms < 0. */
 const char *diagnose_time(int64_t ms, char *buf, size_t size);

@@ -108,7 +108,7 @@ explain_print_json(const struct explain_report *r)
 	char t[40];
 
 	printf("{\"upstream\": ");
-	diagnose_json_string(stdout, r->upstream);
+	cli_json_string(stdout, r->upstream);
 	printf(", \"since\": ");
 	if (r->since_ms == INT64_MIN)
 		printf("null");
@@ -144,9 +144,9 @@ explain_print_json(const struct explain_report *r)
 		else
 			printf("null");
 		printf(", \"title\": ");
-		diagnose_json_string(stdout, x->title);
+		cli_json_string(stdout, x->title);
 		printf(", \"evidence\": ");
-		diagnose_json_string(stdout, x->evidence);
+		cli_json_string(stdout, x->evidence);
 		printf(", \"example\": ");
 		if (!x->has_example) {
 			printf("null}");
@@ -154,24 +154,24 @@ explain_print_json(const struct explain_report *r)
 		}
 		printf("{\"id\": %" PRId64 ", \"time\": \"%s\", \"method\": ",
 		    e->id, diagnose_time(e->ts_ms, t, sizeof(t)));
-		diagnose_json_string(stdout, e->method);
+		cli_json_string(stdout, e->method);
 		printf(", \"path\": ");
-		diagnose_json_string(stdout, e->path);
+		cli_json_string(stdout, e->path);
 		printf(", \"query\": ");
 		if (e->query != NULL)
-			diagnose_json_string(stdout, e->query);
+			cli_json_string(stdout, e->query);
 		else
 			printf("null");
 		printf(", \"status\": %d, \"cause\": \"%s\", \"attempts\": %d,"
 		    " \"request_id\": ", e->status,
 		    cause_name((enum gw_cause)e->cause), e->n_attempts);
 		if (e->request_id != NULL)
-			diagnose_json_string(stdout, e->request_id);
+			cli_json_string(stdout, e->request_id);
 		else
 			printf("null");
 		printf(", \"gateway_message\": ");
 		if (e->message != NULL)
-			diagnose_json_string(stdout, e->message);
+			cli_json_string(stdout, e->message);
 		else
 			printf("null");
 		printf("}}");

@@ -45,20 +45,6 @@ rate(int64_t part, int64_t whole)
 	return whole > 0 ? (double)part / (double)whole : 0.0;
 }
 
-static void
-json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
 
 static bool
 key_is_number(enum report_key k)
@@ -75,16 +61,14 @@ print_json(const struct report_query *q, const struct report_row *rows,
 		const struct report_row *r = &rows[i];
 		printf("%s\n  {", i ? "," : "");
 		for (int k = 0; k < q->n_keys; k++) {
-			json_string(stdout, report_key_name(q->keys[k]));
+			cli_json_string(stdout, report_key_name(q->keys[k]));
 			fputs(": ", stdout);
-			char safe[2048];
 			const char *v = r->key[k] ? r->key[k] : "-";
 			if (key_is_number(q->keys[k]) && strspn(v, "0123456789") ==
 			    strlen(v) && *v)
 				fputs(v, stdout);
 			else
-				json_string(stdout, safe_text(safe, sizeof(safe), v,
-				    strlen(v)));
+				cli_json_string(stdout, v);
 			fputs(", ", stdout);
 		}
 		printf("\"requests\": %" PRId64 ", \"errors_5xx\": %" PRId64
@@ -99,23 +83,6 @@ print_json(const struct report_query *q, const struct report_row *rows,
 	printf("%s]\n", n ? "\n" : "");
 }
 
-static void
-csv_field(const char *s)
-{
-	char safe[2048];
-	safe_text(safe, sizeof(safe), s, strlen(s));
-	if (strpbrk(safe, ",\"") == NULL) {
-		fputs(safe, stdout);
-		return;
-	}
-	fputc('"', stdout);
-	for (const char *p = safe; *p; p++) {
-		if (*p == '"')
-			fputc('"', stdout);
-		fputc(*p, stdout);
-	}
-	fputc('"', stdout);
-}
 
 static void
 print_csv(const struct report_query *q, const struct report_row *rows,
@@ -127,7 +94,7 @@ print_csv(const struct report_query *q, const struct report_row *rows,
 	for (size_t i = 0; i < n; i++) {
 		const struct report_row *r = &rows[i];
 		for (int k = 0; k < q->n_keys; k++) {
-			csv_field(r->key[k] ? r->key[k] : "-");
+			cli_csv_field(stdout, r->key[k] ? r->key[k] : "-");
 			fputc(',', stdout);
 		}
 		printf("%" PRId64 ",%" PRId64 ",%.4f,%" PRId64 ",%" PRId64 ",%"

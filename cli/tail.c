@@ -36,7 +36,6 @@
 #include "pipeline.h"
 #include "store.h"
 #include "tail.h"
-#include "tui.h"
 
 #define TAIL_BATCH_RECORDS	8192
 #define TAIL_BATCH_BYTES	(8 * 1024 * 1024)	/* arena use */
@@ -496,64 +495,16 @@ follow_thread(void *arg)
 	return NULL;
 }
 
-/*
- * --tui: follow on a thread of its own (with its own connection, fw->st)
- * while the console runs on this one with another; when the console
- * quits, the follower stores what it read and stops. Its messages would
- * tear the screen, so they go to DB.tail.log meanwhile.
- */
+/* --tui: follow beside the console (top_beside). */
 static int
 follow_with_console(struct follow *fw)
 {
-	char err[512], logpath[4096];
-	struct tui_config cfg;
-	struct store *view;
-	pthread_t th;
-	sigset_t sigs, old;
-	int saved = -1, rc;
-
-	snprintf(logpath, sizeof(logpath), "%s.tail.log", fw->o->db);
-	if (store_open(fw->o->db, &view, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch tail: %s\n", err);
+	if (top_beside(fw->o->db, "tail", follow_thread, fw,
+	    &stop_requested) != 0)
 		return EXIT_ERR;
-	}
-	fflush(stderr);
-	if ((saved = dup(STDERR_FILENO)) < 0 ||
-	    freopen(logpath, "a", stderr) == NULL) {
-		fprintf(stderr, "gatewatch tail: %s: cannot write\n", logpath);
-		store_close(view);
-		return EXIT_ERR;
-	}
-	setvbuf(stderr, NULL, _IOLBF, 0);
-	/* Signals are the console's: the follower stops when it returns. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGWINCH);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
-	rc = pthread_create(&th, NULL, follow_thread, fw);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		snprintf(err, sizeof(err), "cannot start the follower thread");
-		rc = -1;
-	} else {
-		tui_config_default(&cfg);
-		rc = tui_run(view, &cfg, err, sizeof(err));
-		stop_requested = 1;
-		pthread_join(th, NULL);
-	}
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	store_close(view);
-	if (rc != 0) {
-		fprintf(stderr, "gatewatch tail: %s\n", err);
-		return EXIT_ERR;
-	}
 	if (fw->rc != EXIT_OK)
-		fprintf(stderr, "gatewatch tail: the follower failed; see %s\n",
-		    logpath);
+		fprintf(stderr, "gatewatch tail: the follower failed; see "
+		    "%s.tail.log\n", fw->o->db);
 	return fw->rc;
 }
 

@@ -7,6 +7,8 @@
  */
 #include <getopt.h>
 #include <locale.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +41,8 @@ top_usage(FILE *f)
 	    "Keys: ? help, arrows/j k move, Tab pane, Enter drill in, "
 	    "Backspace out,\n"
 	    "/ filter, s sort, w window, c chart split, p pause, r refresh, "
-	    "q quit.\n", GW_DEFAULT_DB);
+	    "q quit;\nv or 1-4 views (overview, query shapes, circuit breaker, "
+	    "retries), e explain.\n", GW_DEFAULT_DB);
 }
 
 /* Parse a percentage into a fraction; -1 when it is not 0..100. */
@@ -194,4 +197,63 @@ cmd_open_files(int argc, char **argv)
 		return rc;
 	tui_config_default(&cfg);
 	return top_run(db, &cfg);
+}
+
+/*
+ * See cli.h. The worker gets no terminal signals (they are the console's)
+ * and its messages go to a log file, since they would tear the screen.
+ */
+int
+top_beside(const char *db, const char *what, void *(*work)(void *),
+    void *arg, volatile sig_atomic_t *stop)
+{
+	char err[512], logpath[4096];
+	struct tui_config cfg;
+	struct store *view;
+	pthread_t th;
+	sigset_t sigs, old;
+	int saved, rc;
+
+	snprintf(logpath, sizeof(logpath), "%s.%s.log", db, what);
+	if (store_open(db, &view, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch %s: %s\n", what, err);
+		return -1;
+	}
+	fflush(stderr);
+	if ((saved = dup(STDERR_FILENO)) < 0 ||
+	    freopen(logpath, "a", stderr) == NULL) {
+		if (saved >= 0)
+			close(saved);
+		fprintf(stderr, "gatewatch %s: %s: cannot write\n", what,
+		    logpath);
+		store_close(view);
+		return -1;
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	rc = pthread_create(&th, NULL, work, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, sizeof(err), "cannot start a thread");
+		rc = -1;
+	} else {
+		tui_config_default(&cfg);
+		rc = tui_run(view, &cfg, err, sizeof(err));
+		*stop = 1;
+		pthread_join(th, NULL);
+	}
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	store_close(view);
+	if (rc != 0) {
+		fprintf(stderr, "gatewatch %s: %s\n", what, err);
+		return -1;
+	}
+	return 0;
 }

@@ -145,3 +145,44 @@ cli_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 	return 0;
 }
 
+
+/* See cli.h. */
+void
+cli_json_string(FILE *f, const char *s)
+{
+	char safe[4096];
+
+	safe_text(safe, sizeof(safe), s != NULL ? s : "",
+	    s != NULL ? strlen(s) : 0);
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)safe; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* See cli.h. */
+void
+cli_csv_field(FILE *f, const char *s)
+{
+	char safe[4096];
+
+	safe_text(safe, sizeof(safe), s != NULL ? s : "",
+	    s != NULL ? strlen(s) : 0);
+	if (strpbrk(safe, ",\"\n") == NULL) {
+		fputs(safe, f);
+		return;
+	}
+	fputc('"', f);
+	for (const char *p = safe; *p; p++) {
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
+}
