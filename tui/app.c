@@ -10,6 +10,13 @@
  * full refresh is forced every APP_FULL_REFRESH_MS regardless (source
  * states age). A terminal resize arrives as KEY_RESIZE and just redraws.
  *
+ * The diagnosis views (shapes, breaker, retries, explain) need heavier
+ * reads than a refresh: their model (diagnosis.h) is built apart, only
+ * while such a view is on top - when it opens, on `r`, when the window or
+ * upstream changes, and otherwise at most every APP_DIAG_REFRESH_MS (or 20
+ * times its own cost, if more) while data arrives. The screen says
+ * "computing" before a build starts; drawing never builds.
+ *
  * The one global is the flag SIGINT/SIGTERM set; the loop sees it within
  * a timeout and leaves through the same path as `q`, restoring the
  * terminal.
@@ -24,6 +31,7 @@
 #include "text.h"
 
 #define APP_FULL_REFRESH_MS 15000
+#define APP_DIAG_REFRESH_MS 60000
 #define APP_MIN_COLS 40
 #define APP_MIN_LINES 12
 
@@ -82,6 +90,44 @@ app_top_c(const struct app *a)
 	return &a->stack[a->depth - 1];
 }
 
+/* See app.h. */
+const struct diagnosis *
+app_diag(const struct app *a, enum diag_view v)
+{
+	const struct app_level *l = app_top_c(a);
+	const struct diagnosis *d = a->diag;
+
+	if (d == NULL || d->spec.view != v || l->view != v)
+		return NULL;
+	if (strcmp(d->spec.upstream, l->filter.upstream) != 0)
+		return NULL;
+	return d;
+}
+
+/* See app.h. */
+int
+app_push_explain(struct app *a, const char *name)
+{
+	if (name == NULL || !app_push(a))
+		return -1;
+	snprintf(app_top(a)->filter.upstream,
+	    sizeof(app_top(a)->filter.upstream), "%s", name);
+	app_top(a)->view = DIAG_VIEW_EXPLAIN;
+	app_top(a)->detail_id = 0;
+	a->need_diag = true;
+	return 0;
+}
+
+/* See app.h. */
+int
+app_push_request(struct app *a, int64_t id)
+{
+	if (id <= 0 || !app_push(a))
+		return -1;
+	app_top(a)->detail_id = id;
+	return 0;
+}
+
 /* The pane that has the focus at the top level, or PANE_COUNT. */
 static enum pane_id
 app_focused(const struct app *a)
@@ -95,6 +141,48 @@ app_focused(const struct app *a)
 	if (f >= n)
 		f = n - 1;
 	return panes[f];
+}
+
+/* See app.h. */
+const char *
+app_selected_upstream(const struct app *a)
+{
+	const struct app_level *l = app_top_c(a);
+	const struct diagnosis *d;
+	size_t sel;
+
+	switch (app_focused(a)) {
+	case PANE_UPSTREAMS:
+		sel = l->sel[PANE_UPSTREAMS];
+		if (a->snap != NULL && sel < a->snap->n_upstreams)
+			return a->snap->upstreams[sel].u.name;
+		break;
+	case PANE_SHAPES:
+		sel = l->sel[PANE_SHAPES];
+		if ((d = app_diag(a, DIAG_VIEW_SHAPES)) != NULL &&
+		    sel < d->n_shapes)
+			return d->shapes[sel].upstream;
+		break;
+	case PANE_BREAKER:
+		sel = l->sel[PANE_BREAKER];
+		if ((d = app_diag(a, DIAG_VIEW_BREAKER)) != NULL &&
+		    sel < d->n_breakers)
+			return d->breakers[sel].name;
+		break;
+	case PANE_RETRIES:
+		sel = l->sel[PANE_RETRIES];
+		if ((d = app_diag(a, DIAG_VIEW_RETRIES)) != NULL &&
+		    sel < d->retries.n_groups)
+			return d->retries.groups[sel].first_upstream;
+		break;
+	case PANE_DETAIL:
+		if (a->snap != NULL && a->snap->n_detail > 0)
+			return a->snap->detail[0].upstream;
+		break;
+	default:
+		break;
+	}
+	return l->filter.upstream[0] != '\0' ? l->filter.upstream : NULL;
 }
 
 /* The key of the selected row of a pane, to find it again after a refresh. */
@@ -207,6 +295,80 @@ app_refresh_due(struct app *a, int64_t now)
 	if (now / 60000 != a->refreshed_ms / 60000)
 		return true;	/* the window moved */
 	return console_data_version(a->console) != a->data_version;
+}
+
+/*
+ * What the top level's diagnosis view needs built, from the snapshot's
+ * window; false when the level shows no diagnosis view.
+ */
+static bool
+app_diag_spec(const struct app *a, struct diagnosis_spec *sp)
+{
+	const struct app_level *l = app_top_c(a);
+
+	if (l->detail_id > 0 || l->view == DIAG_VIEW_OVERVIEW || a->snap == NULL)
+		return false;
+	memset(sp, 0, sizeof(*sp));
+	sp->view = l->view;
+	sp->since_ms = a->snap->since_ms;
+	sp->until_ms = a->snap->until_ms;
+	snprintf(sp->upstream, sizeof(sp->upstream), "%s", l->filter.upstream);
+	return true;
+}
+
+/* True when the diagnosis view on top should be built now. */
+static bool
+app_diag_due(struct app *a, const struct diagnosis_spec *sp, int64_t now)
+{
+	const struct diagnosis_spec *t = &a->diag_tried;
+	int64_t period = APP_DIAG_REFRESH_MS;
+
+	if (a->need_diag || a->diag_built_ms == 0)
+		return true;
+	if (t->view != sp->view || strcmp(t->upstream, sp->upstream) != 0 ||
+	    a->diag_window != a->window)
+		return true;	/* another view, upstream or window */
+	if (a->paused)
+		return false;
+	if (a->diag != NULL && a->diag->cost_ms * 20 > (double)period)
+		period = (int64_t)(a->diag->cost_ms * 20);
+	if (now - a->diag_built_ms < period)
+		return false;
+	return !diagnosis_matches(a->diag, sp) ||
+	    console_data_version(a->console) != a->diag_data_version;
+}
+
+/* Build the diagnosis model of sp; on failure keep the message. */
+static void
+app_diag_refresh(struct app *a, const struct diagnosis_spec *sp)
+{
+	struct diagnosis *d;
+	char err[256];
+
+	a->diag_tried = *sp;
+	a->diag_window = a->window;
+	a->diag_built_ms = app_now_ms();
+	a->diag_data_version = console_data_version(a->console);
+	a->need_diag = false;
+	a->diag_busy = false;
+	a->need_draw = true;
+	if (diagnosis_build(a->store, sp, &d, err, sizeof(err)) != 0) {
+		snprintf(a->diag_error, sizeof(a->diag_error), "%s", err);
+		diagnosis_free(a->diag);
+		a->diag = NULL;
+		return;
+	}
+	a->diag_error[0] = '\0';
+	diagnosis_free(a->diag);
+	a->diag = d;
+	/* Keep the selections in range of the new rows. */
+	for (int p = PANE_SHAPES; p <= PANE_EXPLAIN; p++) {
+		size_t n = panel_get((enum pane_id)p)->rows(a);
+		size_t *sel = &app_top(a)->sel[p];
+
+		if (*sel >= n)
+			*sel = n > 0 ? n - 1 : 0;
+	}
 }
 
 /* Draw everything from the state and the snapshot. */
@@ -392,6 +554,27 @@ app_sort(struct app *a)
 	}
 }
 
+/*
+ * Show view v at the current level: first back out of a request or an
+ * explanation shown over it, so the view applies to what was being looked
+ * at (with its filter).
+ */
+static void
+app_set_view(struct app *a, enum diag_view v)
+{
+	while (a->depth > 1 && (app_top_c(a)->detail_id > 0 ||
+	    app_top_c(a)->view == DIAG_VIEW_EXPLAIN))
+		a->depth--;
+	if (app_top_c(a)->detail_id > 0 || app_top_c(a)->view ==
+	    DIAG_VIEW_EXPLAIN) {
+		app_top(a)->detail_id = 0;
+		app_top(a)->filter.upstream[0] = '\0';
+	}
+	app_top(a)->view = v;
+	app_top(a)->focus = 0;
+	a->need_refresh = true;
+}
+
 /* Handle one key: change state, set need_refresh / need_draw. */
 static void
 app_key(struct app *a, int ch)
@@ -438,6 +621,20 @@ app_key(struct app *a, int ch)
 		a->prompt_text[0] = '\0';
 		break;
 	case 's': app_sort(a); break;
+	case 'v':
+		app_set_view(a, (app_top_c(a)->view + 1) % DIAG_VIEW_EXPLAIN);
+		break;
+	case '1': case '2': case '3': case '4':
+		app_set_view(a, (enum diag_view)(ch - '1'));
+		break;
+	case 'e':
+		if (app_push_explain(a, app_selected_upstream(a)) != 0)
+			snprintf(a->message, sizeof(a->message), "e: select an "
+			    "upstream to explain (a row of Upstreams, Breaker, "
+			    "Retries or Shapes)");
+		else
+			a->need_refresh = true;
+		break;
 	case 'w':
 		a->window = (a->window + 1) % WINDOW_COUNT;
 		a->need_refresh = true;
@@ -453,7 +650,10 @@ app_key(struct app *a, int ch)
 		if (!a->paused)
 			a->need_refresh = true;
 		break;
-	case 'r': a->need_refresh = true; break;
+	case 'r':
+		a->need_refresh = true;
+		a->need_diag = true;
+		break;
 	default:
 		a->need_draw = false;
 		break;
@@ -513,6 +713,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 		return -1;
 	}
 	a->cfg = *cfg;
+	a->store = s;
 	if (a->cfg.refresh_s < 0.1)
 		a->cfg.refresh_s = 0.1;
 	a->depth = 1;
@@ -541,8 +742,17 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 	theme_init(&a->theme, cfg->no_color);
 
 	while (!a->quit && !app_stop) {
+		struct diagnosis_spec sp;
+
 		if (app_refresh_due(a, app_now_ms()))
 			app_refresh(a);
+		if (app_diag_spec(a, &sp) && app_diag_due(a, &sp,
+		    app_now_ms())) {
+			/* Say so first: a build may take a while. */
+			a->diag_busy = true;
+			app_draw(a);
+			app_diag_refresh(a, &sp);
+		}
 		if (a->need_draw) {
 			app_draw(a);
 			a->need_draw = false;
@@ -554,6 +764,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	snapshot_free(a->snap);
+	diagnosis_free(a->diag);
 	console_free(a->console);
 	free(a);
 	return 0;

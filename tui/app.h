@@ -5,7 +5,8 @@
  * The state is a stack of levels: the overview at the bottom, one level
  * per drill-down or filter (Enter, `/`), popped by Backspace. Each level
  * says what is filtered and which row of each pane is selected. The
- * panes of a level follow from its filter (panel.c: app_layout). Widgets
+ * panes of a level follow from its filter and its view - the overview, or
+ * one of the diagnosis views (diagnosis.h) - (panes.c: app_layout). Widgets
  * are struct panel: a draw function that reads the snapshot and the
  * state, and an enter function that drills in from a row - key handling
  * changes state only, drawing changes nothing.
@@ -20,6 +21,7 @@
 #include <curses.h>
 
 #include "console.h"
+#include "diagnosis.h"
 #include "snapshot.h"
 #include "theme.h"
 #include "tui.h"
@@ -30,6 +32,10 @@ enum pane_id {
 	PANE_FAILURES,
 	PANE_DETAIL,
 	PANE_CHART,
+	PANE_SHAPES,		/* the diagnosis views (diagnosis_panes.c) */
+	PANE_BREAKER,
+	PANE_RETRIES,
+	PANE_EXPLAIN,
 	PANE_COUNT
 };
 
@@ -39,6 +45,7 @@ enum pane_id {
 /* One level of drill-down. */
 struct app_level {
 	struct view_filter filter;
+	enum diag_view view;		/* overview or a diagnosis view */
 	int64_t detail_id;		/* a request shown whole, 0 none */
 	size_t sel[PANE_COUNT];		/* selected row of each pane */
 	int focus;			/* index into the level's layout */
@@ -46,6 +53,7 @@ struct app_level {
 
 struct app {
 	struct console *console;
+	struct store *store;		/* for the diagnosis views */
 	struct tui_config cfg;
 	struct theme theme;
 	struct app_level stack[APP_DEPTH_MAX];
@@ -64,6 +72,15 @@ struct app {
 	int64_t refreshed_ms;		/* wall clock of the last refresh */
 	int64_t data_version;		/* PRAGMA data_version then */
 	double refresh_cost_ms;		/* how long the last refresh took */
+	/* The diagnosis model: built on demand, apart from the snapshot. */
+	struct diagnosis *diag;		/* NULL until a view needs one */
+	struct diagnosis_spec diag_tried;	/* the last build asked for */
+	enum window_id diag_window;	/* the window it was asked in */
+	int64_t diag_built_ms;		/* wall clock of that build */
+	int64_t diag_data_version;	/* PRAGMA data_version then */
+	bool need_diag;			/* rebuild now (view opened, `r`) */
+	bool diag_busy;			/* a build is about to run */
+	char diag_error[256];		/* why the last build failed, "" */
 };
 
 /* The level on top. */
@@ -109,6 +126,28 @@ extern const struct panel chart_panel;
 /* The panes in panes.c. */
 extern const struct panel upstreams_panel, causes_panel, failures_panel,
     detail_panel;
+
+/* The panes of the diagnosis views (diagnosis_panes.c). */
+extern const struct panel shapes_panel, breaker_panel, retries_panel,
+    explain_panel;
+
+/*
+ * The diagnosis model when it is the one the top level shows (its view,
+ * and for explain its upstream), else NULL.
+ */
+const struct diagnosis *app_diag(const struct app *a, enum diag_view v);
+
+/*
+ * The upstream the focused row is about (an upstream, a shape's, a
+ * breaker's, a retry group's first), else the level's filter; NULL none.
+ */
+const char *app_selected_upstream(const struct app *a);
+
+/* Push a level that explains upstream name; 0, or -1 (stack full). */
+int app_push_explain(struct app *a, const char *name);
+
+/* Push a level showing request id whole; 0, or -1. */
+int app_push_request(struct app *a, int64_t id);
 
 /* A short label for cause c with who made it: "upstream_refused". */
 enum theme_role cause_role(int cause);

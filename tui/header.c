@@ -161,9 +161,13 @@ header_where(const struct app *a, int y, int w)
 		return;
 	}
 	app_filter_text(&l->filter, f, sizeof(f));
-	snprintf(buf, sizeof(buf), "view: %s%s%s", f[0] ? f : "all upstreams",
-	    l->detail_id > 0 ? " > request" : "", a->depth > 1 ?
-	    "   (Backspace: back)" : "   (Enter: drill in, ?: help)");
+	snprintf(buf, sizeof(buf), "view: %s%s%s%s%s",
+	    l->view != DIAG_VIEW_OVERVIEW ? diag_view_name(l->view) : "",
+	    l->view != DIAG_VIEW_OVERVIEW ? " " : "",
+	    f[0] ? f : l->view == DIAG_VIEW_OVERVIEW ? "all upstreams" :
+	    "(all upstreams)", l->detail_id > 0 ? " > request" : "",
+	    a->depth > 1 ? "   (Backspace: back)" :
+	    "   (Enter: drill in, v: views, ?: help)");
 	text_put(stdscr, y, 0, w, buf, theme_attr(&a->theme, TH_HEADER),
 	    a->theme.unicode, TEXT_LEFT, false);
 }
@@ -195,7 +199,8 @@ footer_draw(const struct app *a, int y, int w)
 	} keys[] = {
 		{"?", "help"}, {"q", "quit"}, {"jk", "move"}, {"Tab", "pane"},
 		{"Enter", "drill"}, {"Bksp", "back"}, {"/", "filter"},
-		{"s", "sort"}, {"w", "window"}, {"p", "pause"}, {"r", "refresh"},
+		{"v", "view"}, {"e", "explain"}, {"s", "sort"}, {"w", "window"},
+		{"p", "pause"}, {"r", "refresh"},
 	};
 	const struct theme *t = &a->theme;
 	char buf[400];

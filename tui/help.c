@@ -14,11 +14,14 @@ static const struct {
 	{"Backspace", "back out one level (also Esc, Left, h)"},
 	{"/", "filter: upstream=U cause=C status=N path=/P, or just a word "
 	    "(502, upstream_refused, /api, 10.0.0.1:80)"},
+	{"v  1 2 3 4", "view: 1 overview, 2 shapes, 3 breaker, 4 retries "
+	    "(v: next)"},
+	{"e", "explain the selected upstream: why it failed, with evidence"},
 	{"s", "sort the focused table by the next column"},
 	{"w", "window: 5m, 1h, 24h, all"},
 	{"c", "split the chart by cause, status or upstream"},
 	{"p", "pause / resume refreshing"},
-	{"r", "refresh now"},
+	{"r", "refresh now (also the diagnosis views)"},
 	{"?", "this help (any key closes it)"},
 	{"q", "quit"},
 };
@@ -31,6 +34,9 @@ static const char *const help_notes[] = {
 	"who: upstream / network failures are red, the gateway's own",
 	"(no_live_upstream, rate_limited, auth_failure, no_route, ...) magenta;",
 	"'- (gateway)' holds requests that reached no upstream.",
+	"Views 2-4 and explain read raw rows: built when opened, on r, and",
+	"about once a minute while data arrives. Gateway-made 5xx never count",
+	"against a shape or a breaker (gw 5xx, gw/client columns).",
 	"Text from logs is escaped: control bytes show as \\xHH.",
 };
 

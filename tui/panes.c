@@ -7,7 +7,8 @@
  * an upstream's row narrows to that upstream (its causes and failing
  * requests), a cause's row to that cause (its upstreams and requests), a
  * request's row to the request with its attempts and the gateway's own
- * error line.
+ * error line. A level of a diagnosis view (diagnosis_panes.c) shows that
+ * view's one pane instead.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -58,6 +59,13 @@ app_layout(const struct app_level *l, enum pane_id *panes, int max)
 		ADD(PANE_DETAIL);
 		return n;
 	}
+	switch (l->view) {
+	case DIAG_VIEW_SHAPES: ADD(PANE_SHAPES); return n;
+	case DIAG_VIEW_BREAKER: ADD(PANE_BREAKER); return n;
+	case DIAG_VIEW_RETRIES: ADD(PANE_RETRIES); return n;
+	case DIAG_VIEW_EXPLAIN: ADD(PANE_EXPLAIN); return n;
+	default: break;
+	}
 	if (!up)
 		ADD(PANE_UPSTREAMS);
 	if (!cause && (!up || !cause) && !(f->path[0] != '\0' && !up))
@@ -78,6 +86,10 @@ panel_get(enum pane_id id)
 	case PANE_CAUSES: return &causes_panel;
 	case PANE_FAILURES: return &failures_panel;
 	case PANE_DETAIL: return &detail_panel;
+	case PANE_SHAPES: return &shapes_panel;
+	case PANE_BREAKER: return &breaker_panel;
+	case PANE_RETRIES: return &retries_panel;
+	case PANE_EXPLAIN: return &explain_panel;
 	default: return &chart_panel;
 	}
 }
