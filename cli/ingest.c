@@ -262,7 +262,7 @@ ingest_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: gatewatch ingest [-d DB] [--format NAME | --log-format FMT |\n"
-	    "                        --nginx-conf FILE --log-format-name NAME]\n"
+	    "                        --nginx-conf FILE [--log-format-name NAME]]\n"
 	    "                        [--haproxy-cfg FILE] [--tz ZONE] [-q] FILE...\n\n"
 	    "Reads gateway logs into the database. FILE may be plain, .gz, or -\n"
 	    "for stdin; access and error logs may be mixed, in any order: each\n"
@@ -273,8 +273,10 @@ ingest_usage(FILE *f)
 	    "                         haproxy, envoy, envoy-json, caddy, traefik,\n"
 	    "                         traefik-json, alb, clf\n"
 	    "  --log-format FMT       an nginx log_format, as written in nginx.conf\n"
-	    "  --nginx-conf FILE      read the format from this nginx.conf ...\n"
-	    "  --log-format-name NAME ... under this name\n"
+	    "  --nginx-conf FILE      the gateway's nginx.conf: its log_formats are\n"
+	    "                         tried when no built-in one fits (default\n"
+	    "                         /etc/nginx/nginx.conf) ...\n"
+	    "  --log-format-name NAME ... or the one of this name is used\n"
 	    "  --haproxy-cfg FILE     name HAProxy servers by their address\n"
 	    "  --tz ZONE              zone of times that carry none (error logs,\n"
 	    "                         $msec): UTC, local (default), +0100\n"
@@ -332,13 +334,14 @@ cmd_ingest(int argc, char **argv)
 		free(o.log_format);
 		return EXIT_USAGE;
 	}
-	if ((conf != NULL) != (conf_name != NULL)) {
-		fprintf(stderr, "gatewatch ingest: --nginx-conf and "
-		    "--log-format-name go together\n");
-		free(o.log_format);
-		return EXIT_USAGE;
-	}
-	if (conf != NULL) {
+	/*
+	 * --nginx-conf alone: detection also tries that file's formats;
+	 * --log-format-name alone reads the usual nginx.conf.
+	 */
+	if (conf_name != NULL && conf == NULL)
+		conf = "/etc/nginx/nginx.conf";
+	o.lp.nginx_conf = conf;
+	if (conf_name != NULL) {
 		free(o.log_format);
 		o.log_format = NULL;
 		if (logformat_from_conf(conf, conf_name, &o.log_format, err,

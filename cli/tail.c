@@ -385,7 +385,7 @@ follow_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: gatewatch tail [-d DB] [--format NAME | --log-format FMT |\n"
-	    "                      --nginx-conf FILE --log-format-name NAME]\n"
+	    "                      --nginx-conf FILE [--log-format-name NAME]]\n"
 	    "                      [--haproxy-cfg FILE] [--tz ZONE] [--tui] [-v]\n"
 	    "                      FILE|GLOB...\n\n"
 	    "Follows logs as they are written, like tail -F: through rotation\n"
@@ -401,8 +401,10 @@ follow_usage(FILE *f)
 	    "                         traefik-json, alb, clf\n"
 	    "  --haproxy-cfg FILE     name HAProxy servers by their address\n"
 	    "  --log-format FMT       an nginx log_format, as written in nginx.conf\n"
-	    "  --nginx-conf FILE      read the format from this nginx.conf ...\n"
-	    "  --log-format-name NAME ... under this name\n"
+	    "  --nginx-conf FILE      the gateway's nginx.conf: its log_formats are\n"
+	    "                         tried when no built-in one fits (default\n"
+	    "                         /etc/nginx/nginx.conf) ...\n"
+	    "  --log-format-name NAME ... or the one of this name is used\n"
 	    "  --tz ZONE              zone of times that carry none (error logs,\n"
 	    "                         $msec): UTC, local (default), +0100\n"
 	    "  --poll                 poll the files instead of using inotify\n"
@@ -466,12 +468,14 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		follow_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((conf != NULL) != (conf_name != NULL)) {
-		fprintf(stderr, "gatewatch tail: --nginx-conf and "
-		    "--log-format-name go together\n");
-		return EXIT_USAGE;
-	}
-	if (conf != NULL) {
+	/*
+	 * --nginx-conf alone: detection also tries that file's formats;
+	 * --log-format-name alone reads the usual nginx.conf.
+	 */
+	if (conf_name != NULL && conf == NULL)
+		conf = "/etc/nginx/nginx.conf";
+	o->lp.nginx_conf = conf;
+	if (conf_name != NULL) {
 		free(o->log_format);
 		o->log_format = NULL;
 		if (logformat_from_conf(conf, conf_name, &o->log_format, err,

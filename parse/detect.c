@@ -18,7 +18,7 @@
 #include "nginx_error.h"
 
 /* Built-in access formats in order of preference on a tie. */
-static const char *const detect_formats[] = { "upstream", "combined" };
+static const char *const detect_formats[] = { "upstream", "main", "combined" };
 
 #define DETECT_NFORMATS	(sizeof(detect_formats) / sizeof(detect_formats[0]))
 

@@ -20,6 +20,7 @@
 struct lineparse {
 	enum detect_kind kind;
 	const char *format;
+	char format_buf[128];			/* "NAME from nginx.conf" */
 	struct logformat *lf;			/* nginx access logs */
 	const struct line_format *other;	/* any other format */
 	void *other_state;
@@ -42,6 +43,81 @@ detect_other(const char *const *lines, const size_t *lens, size_t n)
 		}
 	}
 	return best;
+}
+
+#define LINEPARSE_DEFAULT_CONF "/etc/nginx/nginx.conf"
+
+/* How many of the sample lines lf parses. */
+static size_t
+count_hits(struct logformat *lf, const char *const *lines,
+    const size_t *lens, size_t n)
+{
+	struct arena *a = arena_new();
+	size_t hits = 0;
+
+	if (a == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct gw_event ev;
+		const char *reason;
+
+		memset(&ev, 0, sizeof(ev));
+		hits += logformat_parse(lf, lines[i], lens[i], a, &ev,
+		    &reason) == 0;
+		arena_reset(a);
+	}
+	arena_free(a);
+	return hits;
+}
+
+/*
+ * No known format fits: try each log_format of the gateway's own
+ * nginx.conf (o->nginx_conf, else the usual path when it is readable).
+ * On success lp holds the compiled format and 1 is returned; 0 when none
+ * fits more than half the sample. (A log that extends combined with fields
+ * of its own is still read by the clf format, without those fields.)
+ */
+static int
+detect_nginx_fallback(struct lineparse *lp, const struct lineparse_opts *o,
+    const char *const *lines, const size_t *lens, size_t n)
+{
+	const char *conf = o->nginx_conf ? o->nginx_conf :
+	    LINEPARSE_DEFAULT_CONF;
+	char err[256], *names = NULL;
+	size_t n_names = 0, best_hits = 0;
+
+	if (logformat_conf_names(conf, &names, &n_names, err,
+	    sizeof(err)) == 0) {
+		const char *name = names;
+		for (size_t i = 0; i < n_names; i++, name += strlen(name) + 1) {
+			char *text;
+			struct logformat *lf;
+			if (logformat_from_conf(conf, name, &text, err,
+			    sizeof(err)) != 0)
+				continue;
+			if (logformat_compile(text, o->tz_min, &lf, err,
+			    sizeof(err)) == 0) {
+				size_t hits = count_hits(lf, lines, lens, n);
+				if (hits * 2 > n && hits > best_hits) {
+					logformat_free(lp->lf);
+					lp->lf = lf;
+					best_hits = hits;
+					snprintf(lp->format_buf,
+					    sizeof(lp->format_buf), "%s from %s",
+					    name, conf);
+				} else {
+					logformat_free(lf);
+				}
+			}
+			free(text);
+		}
+		free(names);
+		if (lp->lf != NULL) {
+			lp->format = lp->format_buf;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* Set lp up for a registered format; 0 or -1 with err filled. */
@@ -148,6 +224,11 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 			if (other != NULL) {
 				if (use_other(lp, other, o, err, errlen) != 0)
 					goto fail;
+				*out = lp;
+				return 0;
+			}
+			if (detect_nginx_fallback(lp, o, lines, lens, n)) {
+				lp->kind = DETECT_NGINX_ACCESS;
 				*out = lp;
 				return 0;
 			}

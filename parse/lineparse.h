@@ -21,6 +21,8 @@ struct lineparse_opts {
 	const char *log_format;	/* user's nginx log_format text, or NULL */
 	int tz_min;		/* zone for times that carry none */
 	const char *haproxy_cfg;	/* --haproxy-cfg, or NULL */
+	const char *nginx_conf;	/* whose log_formats to try when no known
+				 * format fits; NULL: /etc/nginx/nginx.conf */
 };
 
 struct lineparse;

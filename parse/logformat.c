@@ -686,6 +686,12 @@ logformat_builtin(const char *name)
 		return "'$remote_addr - $remote_user [$time_local] "
 		    "\"$request\" $status $body_bytes_sent "
 		    "\"$http_referer\" \"$http_user_agent\"'";
+	/* The "main" of nginx's documentation and of distributions' confs. */
+	if (strcmp(name, "main") == 0)
+		return "'$remote_addr - $remote_user [$time_local] "
+		    "\"$request\" $status $body_bytes_sent "
+		    "\"$http_referer\" \"$http_user_agent\" "
+		    "\"$http_x_forwarded_for\"'";
 	if (strcmp(name, "upstream") == 0)
 		return "'$remote_addr - $remote_user [$time_local] "
 		    "\"$request\" $status $body_bytes_sent "
@@ -1679,7 +1685,9 @@ struct conf_tok {
 
 /* What a search through nginx.conf and its includes carries. */
 struct conf_search {
-	const char *name;	/* the log_format wanted */
+	const char *name;	/* the log_format wanted; NULL: list them */
+	struct lf_buf names;	/* listing: each name NUL-terminated */
+	size_t n_names;
 	char dir[PATH_MAX];	/* the main file's directory, for includes */
 	struct lf_buf out;	/* the format text, once found */
 	bool found;
@@ -1875,8 +1883,15 @@ conf_scan(struct conf_search *s, const char *buf, size_t len,
 			second = t;
 			want = first.len == 10 &&
 			    memcmp(first.p, "log_format", 10) == 0 &&
-			    conf_unquote(&t, name, sizeof(name)) &&
-			    strcmp(name, s->name) == 0;
+			    conf_unquote(&t, name, sizeof(name));
+			if (want && s->name == NULL) {
+				/* Listing: remember the name, read on. */
+				lf_buf_add(&s->names, name, strlen(name) + 1);
+				s->n_names++;
+				want = false;
+			} else if (want) {
+				want = strcmp(name, s->name) == 0;
+			}
 			if (want)
 				s->out.len = 0;
 		} else if (want) {
@@ -1896,6 +1911,20 @@ conf_scan(struct conf_search *s, const char *buf, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+/* The directory of path into dir (for relative includes). */
+static void
+conf_dir(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
 /* Scan the file at path (see conf_scan); depth counts includes. */
@@ -1931,19 +1960,11 @@ logformat_from_conf(const char *path, const char *name, char **text,
     char *err, size_t errlen)
 {
 	struct conf_search s;
-	const char *slash;
 
 	*text = NULL;
 	memset(&s, 0, sizeof(s));
 	s.name = name;
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		snprintf(s.dir, sizeof(s.dir), ".");
-	else if (slash == path)
-		snprintf(s.dir, sizeof(s.dir), "/");
-	else
-		snprintf(s.dir, sizeof(s.dir), "%.*s", (int)(slash - path),
-		    path);
+	conf_dir(path, s.dir, sizeof(s.dir));
 	if (conf_scan_file(&s, path, 0, err, errlen) < 0) {
 		free(s.out.p);
 		return -1;
@@ -1967,5 +1988,30 @@ logformat_from_conf(const char *path, const char *name, char **text,
 		return -1;
 	}
 	*text = s.out.p;
+	return 0;
+}
+
+/* See logformat.h. */
+int
+logformat_conf_names(const char *path, char **names, size_t *n, char *err,
+    size_t errlen)
+{
+	struct conf_search s;
+
+	*names = NULL;
+	*n = 0;
+	memset(&s, 0, sizeof(s));
+	conf_dir(path, s.dir, sizeof(s.dir));
+	if (conf_scan_file(&s, path, 0, err, errlen) < 0) {
+		free(s.names.p);
+		return -1;
+	}
+	if (s.names.oom) {
+		free(s.names.p);
+		lf_err(err, errlen, "out of memory");
+		return -1;
+	}
+	*names = s.names.p;
+	*n = s.n_names;
 	return 0;
 }

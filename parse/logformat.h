@@ -19,8 +19,9 @@
 struct logformat;
 
 /*
- * The text of a built-in format ("combined", "upstream"), or NULL. The
- * "upstream" format is documented in README.md.
+ * The text of a built-in format, or NULL: "combined" (nginx's), "main"
+ * (combined plus "$http_x_forwarded_for", as in nginx's documentation),
+ * and "upstream" (documented in README.md).
  */
 const char *logformat_builtin(const char *name);
 
@@ -43,6 +44,14 @@ bool logformat_logs_secrets(const struct logformat *lf);
 
 /* True when the format logs $upstream_addr or $upstream_status. */
 bool logformat_has_upstream(const struct logformat *lf);
+
+/*
+ * The names of every log_format in nginx.conf at path (and its includes):
+ * *names is a malloc'd run of *n NUL-terminated names (caller frees).
+ * Returns 0, or -1 with err filled when path cannot be read.
+ */
+int logformat_conf_names(const char *path, char **names, size_t *n,
+    char *err, size_t errlen);
 
 /*
  * The format text for a --log-format argument (malloc'd, caller frees;

@@ -1,0 +1,177 @@
+/*
+ * test_lineparse.c - parse/lineparse.c: which parser an input gets, and
+ * what each line becomes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lineparse.h"
+
+#define MAX_LINES 8
+
+/* Decide the parser for the given lines; NULL with err on failure. */
+static struct lineparse *
+decide(const struct lineparse_opts *o, const char *const *in, char *err,
+    size_t errlen)
+{
+	const char *lines[MAX_LINES];
+	size_t lens[MAX_LINES], n = 0;
+	struct lineparse *lp = NULL;
+
+	for (; in[n] != NULL; n++) {
+		lines[n] = in[n];
+		lens[n] = strlen(in[n]);
+	}
+	if (lineparse_new(o, lines, lens, n, &lp, err, errlen) != 0)
+		return NULL;
+	return lp;
+}
+
+static const char *const main_lines[] = {
+	"10.0.0.1 - - [25/Nov/2026:10:00:00 +0000] \"GET /a HTTP/1.1\" 502 10 "
+	    "\"-\" \"curl\" \"1.2.3.4\"",
+	"10.0.0.1 - - [25/Nov/2026:10:00:01 +0000] \"GET /b HTTP/1.1\" 200 10 "
+	    "\"-\" \"curl\" \"-\"",
+	NULL
+};
+
+static void
+test_builtin_main(void **state)
+{
+	struct lineparse_opts o = { .nginx_conf = "/nonexistent/nginx.conf" };
+	char err[256];
+	struct lineparse *lp = decide(&o, main_lines, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(lp);
+	assert_string_equal(lineparse_kind(lp), "nginx_access");
+	assert_string_equal(lineparse_format(lp), "main");
+	lineparse_free(lp);
+}
+
+static void
+test_formats_of_nginx_conf(void **state)
+{
+	char dir[] = "/tmp/gw-lineparse.XXXXXX", conf[128], inc[128];
+	static const char *const lines[] = {
+		"10.0.0.2 [25/Nov/2026:10:00:00 +0000] \"GET /x?y=1 HTTP/1.1\" "
+		    "502 10.1.1.1:80 502 0.001",
+		"10.0.0.2 [25/Nov/2026:10:00:01 +0000] \"GET /x HTTP/1.1\" 200 "
+		    "10.1.1.1:80 200 0.002",
+		NULL
+	};
+	struct lineparse_opts o = { 0 };
+	struct gw_batch b;
+	const char *reason;
+	char err[256];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
+	snprintf(inc, sizeof(inc), "%s/gw.conf", dir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "http {\n  log_format other '$remote_addr $status';\n"
+	    "  include gw.conf;\n}\n");
+	fclose(f);
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fprintf(f, "log_format gw '$remote_addr [$time_local] \"$request\" "
+	    "$status '\n    '$upstream_addr $upstream_status $request_time';\n");
+	fclose(f);
+
+	/* Not without the conf: nothing known fits. */
+	o.nginx_conf = "/nonexistent/nginx.conf";
+	assert_null(decide(&o, lines, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a log format"));
+	assert_non_null(strstr(err, "10.0.0.2 ["));
+
+	o.nginx_conf = conf;
+	struct lineparse *lp = decide(&o, lines, err, sizeof(err));
+	assert_non_null(lp);
+	assert_non_null(strstr(lineparse_format(lp), "gw from "));
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(lineparse_take(lp, &b, lines[0], strlen(lines[0]),
+	    false, 1, 0, &reason), LP_EVENT);
+	assert_int_equal(b.events[0].status, 502);
+	assert_int_equal(b.events[0].n_attempts, 1);
+	assert_string_equal(b.events[0].attempts[0].addr, "10.1.1.1:80");
+	assert_string_equal(b.events[0].query, "y=1");
+	batch_destroy(&b);
+	lineparse_free(lp);
+	unlink(inc);
+	unlink(conf);
+	rmdir(dir);
+}
+
+static void
+test_take_kinds(void **state)
+{
+	static const char *const error_lines[] = {
+		"2026/11/25 10:15:02 [error] 1#1: *5 connect() failed (111: "
+		    "Connection refused) while connecting to upstream, client: "
+		    "10.1.2.3, server: a, request: \"GET /v HTTP/1.1\", upstream: "
+		    "\"http://10.0.0.5:8080/v\", host: \"a\"",
+		NULL
+	};
+	struct lineparse_opts o = { .nginx_conf = "/nonexistent" };
+	struct gw_batch b;
+	const char *reason;
+	char err[256];
+	struct lineparse *lp;
+
+	(void)state;
+	assert_int_equal(batch_init(&b), 0);
+	/* An error log is recognised even when an access format is forced. */
+	o.format = "combined";
+	lp = decide(&o, error_lines, err, sizeof(err));
+	assert_non_null(lp);
+	assert_string_equal(lineparse_kind(lp), "nginx_error");
+	assert_int_equal(lineparse_take(lp, &b, error_lines[0],
+	    strlen(error_lines[0]), false, 7, 100, &reason), LP_ERROR);
+	assert_int_equal(b.errors[0].cause, GW_CAUSE_UPSTREAM_REFUSED);
+	assert_int_equal(b.errors[0].line_no, 7);
+	assert_int_equal(lineparse_take(lp, &b, "", 0, false, 8, 0, &reason),
+	    LP_BLANK);
+	assert_int_equal(lineparse_take(lp, &b, "junk", 4, false, 9, 300,
+	    &reason), LP_REJECT);
+	assert_int_equal(b.n_rejects, 1);
+	assert_int_equal(b.rejects[0].line_no, 9);
+	assert_int_equal(b.rejects[0].offset, 300);
+	assert_memory_equal(b.rejects[0].raw, "junk", 4);
+	/* A line cut at the reader's limit is a reject, whatever it holds. */
+	assert_int_equal(lineparse_take(lp, &b, error_lines[0], 40, true, 10,
+	    0, &reason), LP_REJECT);
+	assert_string_equal(reason, "line too long");
+	lineparse_free(lp);
+	batch_destroy(&b);
+
+	/* Unknown forced format: a clear error. */
+	o.format = "nosuch";
+	assert_null(decide(&o, main_lines, err, sizeof(err)));
+	assert_non_null(strstr(err, "nosuch"));
+	/* Empty input without a forced format. */
+	o.format = NULL;
+	static const char *const none[] = { NULL };
+	assert_null(decide(&o, none, err, sizeof(err)));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builtin_main),
+		cmocka_unit_test(test_formats_of_nginx_conf),
+		cmocka_unit_test(test_take_kinds),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
