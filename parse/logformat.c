@@ -543,7 +543,7 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 			return;
 		}
 		/* lazy by runs: stop only where the next literal can begin */
-		snprintf(nx, sizeof(nx), "\\x%02x", (unsigned)next);
+		snprintf(nx, sizeof(nx), "\\x%02x", (unsigned)next & 0xffu);
 		lf_buf_str(b, "(?:[^");
 		lf_buf_str(b, nx);
 		lf_buf_str(b, token ? "\\s]++|" : "]++|");
@@ -577,7 +577,7 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 		 * is still tried, with one backtracking frame per occurrence
 		 * of that byte instead of one per byte.
 		 */
-		snprintf(nx, sizeof(nx), "\\x%02x", (unsigned)next);
+		snprintf(nx, sizeof(nx), "\\x%02x", (unsigned)next & 0xffu);
 		lf_buf_str(b, "(?:");
 		lf_buf_add(b, run, strlen(run) - 1);
 		lf_buf_str(b, nx);
