@@ -17,10 +17,16 @@
  * the window are summed and the percentile is read off the cumulative
  * counts (the middle of the bucket it falls in).
  *
+ * A refresh needs its series split three ways (upstream sparklines, cause
+ * trends, the chart): console_series_splits() reads the rows once and
+ * sums all three in C - also the raw rows of the per-5-second view, where
+ * a GROUP BY per split used to sort the window's rows three times.
+ *
  * The lists of failing requests read raw rows newest first through the
  * requests_ts index; first the rollups say from which minute on there are
  * at least `limit` of them, so the scan covers only those minutes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +62,8 @@ enum console_stmt_id {
 	CST_SERIES_RAW_UPSTREAM,
 	CST_SERIES_RAW_CAUSE,
 	CST_SERIES_RAW_STATUS,
+	CST_SPLITS_MINUTE,
+	CST_SPLITS_RAW,
 	CST_FAILING_MINUTES,
 	CST_FAILURES,
 	CST_REQUEST,
@@ -147,6 +155,19 @@ static const char *const console_sql[CST_COUNT] = {
 	[CST_SERIES_RAW_UPSTREAM] = SERIES_RAW("r.upstream_id"),
 	[CST_SERIES_RAW_CAUSE] = SERIES_RAW("r.cause"),
 	[CST_SERIES_RAW_STATUS] = SERIES_RAW("r.status"),
+	/*
+	 * Every split at once: the rows as they are, summed in C (a GROUP BY
+	 * on other columns than the key's would sort them all first).
+	 */
+	[CST_SPLITS_MINUTE] =
+	    "SELECT x.minute * 60000, x.upstream_id, x.cause, x.status,"
+	    " x.requests FROM rollup_minute x WHERE" WINDOW_X FILTER_X,
+	[CST_SPLITS_RAW] =
+	    "SELECT r.ts_ms, r.upstream_id, r.cause, r.status, 1"
+	    " FROM requests r WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1"
+	    " AND (:up IS NULL OR r.upstream_id = :up)"
+	    " AND (:cause < 0 OR r.cause = :cause)"
+	    " AND (:status < 0 OR r.status = :status)",
 	/* Minutes with failing requests under the filter, newest first. */
 	[CST_FAILING_MINUTES] =
 	    "SELECT x.minute, sum(x.requests) FROM rollup_minute x"
@@ -918,6 +939,98 @@ console_series_free(struct console_series *s)
 	}
 	free(s->lines);
 	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The line of key in s; *last remembers its index for the next row (rows
+ * come in runs of one key). NULL when out of memory.
+ */
+static struct console_line *
+console_splits_line(struct console_series *s, size_t *cap, size_t *last,
+    int64_t key)
+{
+	struct console_line *l;
+
+	/* Lines move when the array grows: remember the index, not the row. */
+	if (*last < s->n_lines && s->lines[*last].key == key)
+		return &s->lines[*last];
+	if ((l = console_series_line(s, cap, key)) == NULL)
+		return NULL;
+	*last = (size_t)(l - s->lines);
+	return l;
+}
+
+/* See console.h. */
+int
+console_series_splits(struct console *c, const struct console_filter *f,
+    int64_t start_ms, int64_t step_ms, int n_points,
+    struct console_series out[CONSOLE_SPLIT_COUNT], char *err,
+    size_t errlen)
+{
+	bool minute = start_ms % 60000 == 0 && step_ms % 60000 == 0;
+	size_t last[CONSOLE_SPLIT_COUNT] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
+	size_t cap[CONSOLE_SPLIT_COUNT] = {0};
+	struct console_filter w = *f;
+	int64_t end_ms = start_ms + step_ms * n_points;
+	sqlite3_stmt *st;
+	int rc, by;
+
+	for (by = 0; by < CONSOLE_SPLIT_COUNT; by++) {
+		memset(&out[by], 0, sizeof(out[by]));
+		out[by].start_ms = start_ms;
+		out[by].step_ms = step_ms;
+		out[by].n_points = n_points;
+		out[by].by = (enum console_split)by;
+	}
+	if (step_ms <= 0 || n_points <= 0)
+		return store_fail(err, errlen, "series: bad arguments");
+	w.since_ms = start_ms > f->since_ms ? start_ms : f->since_ms;
+	w.until_ms = end_ms < f->until_ms ? end_ms : f->until_ms;
+	if ((st = console_stmt(c, minute ? CST_SPLITS_MINUTE : CST_SPLITS_RAW,
+	    err, errlen)) == NULL || console_bind_filter(c, st, &w, err,
+	    errlen) != 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(st, 0);
+		int64_t key[CONSOLE_SPLIT_COUNT];
+		int64_t n = sqlite3_column_int64(st, 4);
+		int status = sqlite3_column_int(st, 3);
+		bool e5 = status >= 500 && status <= 599;
+		int64_t p;
+
+		if (t < start_ms || t >= end_ms)
+			continue;
+		p = (t - start_ms) / step_ms;
+		key[CONSOLE_SPLIT_UPSTREAM] = sqlite3_column_int64(st, 1);
+		key[CONSOLE_SPLIT_CAUSE] = sqlite3_column_int64(st, 2);
+		key[CONSOLE_SPLIT_STATUS] = status;
+		for (by = 0; by < CONSOLE_SPLIT_COUNT; by++) {
+			struct console_line *l = console_splits_line(&out[by],
+			    &cap[by], &last[by], key[by]);
+
+			if (l == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			l->requests[p] += n;
+			if (e5)
+				l->errors_5xx[p] += n;
+		}
+		if (rc == SQLITE_NOMEM)
+			break;
+	}
+	sqlite3_reset(st);
+	for (by = 0; by < CONSOLE_SPLIT_COUNT && rc == SQLITE_DONE; by++)
+		if (console_series_names(c, &out[by]) != 0)
+			rc = SQLITE_NOMEM;
+	if (rc != SQLITE_DONE) {
+		for (by = 0; by < CONSOLE_SPLIT_COUNT; by++)
+			console_series_free(&out[by]);
+		return rc == SQLITE_NOMEM ? store_fail(err, errlen,
+		    "out of memory") : store_fail_db(c->s, err, errlen,
+		    "series");
+	}
+	return 0;
 }
 
 /* Read the attempts of request r. */

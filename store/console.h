@@ -180,6 +180,17 @@ int console_series(struct console *c, const struct console_filter *f,
     struct console_series *out, char *err, size_t errlen);
 void console_series_free(struct console_series *s);
 
+/*
+ * The same as console_series() for every split at once: out[by] for each
+ * enum console_split, from one read of the rollups (or one scan of the raw
+ * rows through the time index), summed in memory - a refresh needs all
+ * three and the rows are the same. Free each with console_series_free().
+ */
+int console_series_splits(struct console *c, const struct console_filter *f,
+    int64_t start_ms, int64_t step_ms, int n_points,
+    struct console_series out[CONSOLE_SPLIT_COUNT], char *err,
+    size_t errlen);
+
 /* One upstream attempt of a listed request. */
 struct console_attempt {
 	char *upstream;

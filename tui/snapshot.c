@@ -7,7 +7,8 @@
  * not an empty screen). Bounds are whole minutes, so the tables come from
  * the rollups and equal `gatewatch report --since @S --until @U`. `all`
  * has no bounds. Charts have SNAPSHOT_POINTS points: 5 s each in the 5m
- * window (from raw rows), whole minutes otherwise (from the rollups).
+ * window (from raw rows), whole minutes otherwise (from the rollups); the
+ * sparklines, trends and chart share one read of them (every split).
  *
  * The state of an upstream is read from its recent points (the last
  * tenth of the window that had requests): the 5xx rate there against the
@@ -226,16 +227,15 @@ snapshot_point_totals(const struct console_series *cs, int64_t *req,
 		}
 }
 
-/* Read a series of the snapshot's window split by `by`. */
+/* Read the series of the snapshot's window, every split at once. */
 static int
 snapshot_series(struct console *c, const struct snapshot *s,
-    enum console_split by, struct console_series *cs, char *err,
-    size_t errlen)
+    struct console_series cs[CONSOLE_SPLIT_COUNT], char *err, size_t errlen)
 {
 	struct console_filter f = snapshot_filter(s);
 
-	return console_series(c, &f, by, s->start_ms, s->step_ms, s->n_points,
-	    cs, err, errlen);
+	return console_series_splits(c, &f, s->start_ms, s->step_ms,
+	    s->n_points, cs, err, errlen);
 }
 
 /* The upstream table: rows, per-row sparklines and states. */
@@ -244,8 +244,6 @@ snapshot_upstreams(struct console *c, struct snapshot *s,
     const struct console_filter *f, char *err, size_t errlen)
 {
 	struct console_upstream *u;
-	struct console_series cs;
-	int64_t req[SNAPSHOT_POINTS], e5[SNAPSHOT_POINTS];
 	size_t n;
 
 	if (console_upstreams(c, f, &u, &n, err, errlen) != 0)
@@ -276,39 +274,43 @@ snapshot_upstreams(struct console *c, struct snapshot *s,
 	}
 	s->n_upstreams = n;
 	free(u);	/* the rows' strings now belong to the snapshot */
-	if (snapshot_series(c, s, CONSOLE_SPLIT_UPSTREAM, &cs, err,
-	    errlen) != 0)
-		return -1;
-	snapshot_point_totals(&cs, req, e5);
-	snapshot_rates(e5, req, cs.n_points, s->all_rate);
-	for (size_t i = 0; i < cs.n_lines; i++) {
-		const struct console_line *l = &cs.lines[i];
+	return 0;
+}
+
+/* Per-row sparklines and states of the upstreams, from the series. */
+static void
+snapshot_upstream_lines(struct snapshot *s, const struct console_series *cs)
+{
+	int64_t req[SNAPSHOT_POINTS], e5[SNAPSHOT_POINTS];
+
+	snapshot_point_totals(cs, req, e5);
+	snapshot_rates(e5, req, cs->n_points, s->all_rate);
+	for (size_t i = 0; i < cs->n_lines; i++) {
+		const struct console_line *l = &cs->lines[i];
 
 		for (size_t j = 0; j < s->n_upstreams; j++) {
 			struct snap_upstream *x = &s->upstreams[j];
 
 			if (x->u.id != l->key)
 				continue;
-			snapshot_rates(l->errors_5xx, l->requests, cs.n_points,
+			snapshot_rates(l->errors_5xx, l->requests, cs->n_points,
 			    x->rate);
 			snapshot_upstream_state(x, l->requests, l->errors_5xx,
-			    cs.n_points, &s->spec.thresholds);
+			    cs->n_points, &s->spec.thresholds);
 		}
 	}
 	for (size_t j = 0; j < s->n_upstreams; j++)
 		if (s->upstreams[j].u.c.requests == 0)
 			s->upstreams[j].state = STATE_IDLE;
-	console_series_free(&cs);
-	return 0;
 }
 
 /* The causes table with a trend per cause. */
 static int
 snapshot_causes(struct console *c, struct snapshot *s,
-    const struct console_filter *f, char *err, size_t errlen)
+    const struct console_filter *f, const struct console_series *cs,
+    char *err, size_t errlen)
 {
 	struct console_cause *v;
-	struct console_series cs;
 	size_t n;
 
 	if (console_causes(c, f, &v, &n, err, errlen) != 0)
@@ -325,49 +327,44 @@ snapshot_causes(struct console *c, struct snapshot *s,
 	}
 	s->n_causes = n;
 	free(v);
-	if (snapshot_series(c, s, CONSOLE_SPLIT_CAUSE, &cs, err, errlen) != 0)
-		return -1;
-	for (size_t i = 0; i < cs.n_lines; i++)
+	for (size_t i = 0; i < cs->n_lines; i++)
 		for (size_t j = 0; j < s->n_causes; j++) {
-			if (s->causes[j].c.cause != cs.lines[i].key)
+			if (s->causes[j].c.cause != cs->lines[i].key)
 				continue;
-			for (int p = 0; p < cs.n_points && p < SNAPSHOT_POINTS;
+			for (int p = 0; p < cs->n_points && p < SNAPSHOT_POINTS;
 			    p++)
 				s->causes[j].trend[p] =
-				    (double)cs.lines[i].requests[p];
+				    (double)cs->lines[i].requests[p];
 		}
-	console_series_free(&cs);
 	return 0;
 }
 
 /* The over-time chart: every 5xx, and the biggest groups of the split. */
-static int
-snapshot_chart(struct console *c, struct snapshot *s, char *err,
-    size_t errlen)
+static void
+snapshot_chart(struct snapshot *s, const struct console_series *series)
 {
-	struct console_series cs;
+	const struct console_series *cs = &series[(unsigned)s->spec.chart_by <
+	    CONSOLE_SPLIT_COUNT ? s->spec.chart_by : CONSOLE_SPLIT_CAUSE];
 	int64_t req[SNAPSHOT_POINTS], e5[SNAPSHOT_POINTS];
 	bool used[256];
 
-	if (snapshot_series(c, s, s->spec.chart_by, &cs, err, errlen) != 0)
-		return -1;
-	snapshot_point_totals(&cs, req, e5);
-	snapshot_rates(e5, req, cs.n_points, s->all_rate);
+	snapshot_point_totals(cs, req, e5);
+	snapshot_rates(e5, req, cs->n_points, s->all_rate);
 	memset(used, 0, sizeof(used));
 	for (s->n_lines = 0; s->n_lines < SNAPSHOT_LINES; s->n_lines++) {
 		const struct console_line *best = NULL;
 		int64_t best_e5 = 0;
 		size_t best_i = 0;
 
-		for (size_t i = 0; i < cs.n_lines && i < 256; i++) {
+		for (size_t i = 0; i < cs->n_lines && i < 256; i++) {
 			int64_t t = 0;
 
 			if (used[i])
 				continue;
-			for (int p = 0; p < cs.n_points; p++)
-				t += cs.lines[i].errors_5xx[p];
+			for (int p = 0; p < cs->n_points; p++)
+				t += cs->lines[i].errors_5xx[p];
 			if (t > best_e5) {
-				best = &cs.lines[i];
+				best = &cs->lines[i];
 				best_e5 = t;
 				best_i = i;
 			}
@@ -379,10 +376,8 @@ snapshot_chart(struct console *c, struct snapshot *s, char *err,
 		snprintf(l->name, sizeof(l->name), "%s", best->name);
 		l->key = best->key;
 		l->errors_5xx = best_e5;
-		snapshot_rates(best->errors_5xx, req, cs.n_points, l->rate);
+		snapshot_rates(best->errors_5xx, req, cs->n_points, l->rate);
 	}
-	console_series_free(&cs);
-	return 0;
 }
 
 /* Everything of the snapshot that is read inside the transaction. */
@@ -390,9 +385,11 @@ static int
 snapshot_read(struct console *c, struct snapshot *s, char *err,
     size_t errlen)
 {
+	struct console_series series[CONSOLE_SPLIT_COUNT];
 	struct console_filter f;
 	struct console_source *src;
 	size_t n;
+	int rc;
 
 	if (console_time_span(c, &s->first_ms, &s->last_ms, err, errlen) != 0)
 		return -1;
@@ -402,9 +399,17 @@ snapshot_read(struct console *c, struct snapshot *s, char *err,
 	if (snapshot_upstreams(c, s, &f, err, errlen) != 0)
 		return -1;
 	snapshot_window(&s->spec, s->first_ms, s->last_ms, s);
-	if (s->spec.causes && snapshot_causes(c, s, &f, err, errlen) != 0)
+	/* One read for the sparklines, the trends and the chart. */
+	if (snapshot_series(c, s, series, err, errlen) != 0)
 		return -1;
-	if (snapshot_chart(c, s, err, errlen) != 0)
+	snapshot_upstream_lines(s, &series[CONSOLE_SPLIT_UPSTREAM]);
+	rc = s->spec.causes ? snapshot_causes(c, s, &f,
+	    &series[CONSOLE_SPLIT_CAUSE], err, errlen) : 0;
+	if (rc == 0)
+		snapshot_chart(s, series);
+	for (int by = 0; by < CONSOLE_SPLIT_COUNT; by++)
+		console_series_free(&series[by]);
+	if (rc != 0)
 		return -1;
 	if (s->spec.failures && console_failures(c, &f, s->spec.failures_limit,
 	    &s->failures, &s->n_failures, err, errlen) != 0)

@@ -333,6 +333,73 @@ test_series_add_up(void **state)
 	fx_free(&f);
 }
 
+/*
+ * Every split read at once equals the split read alone, line by line and
+ * point by point: by minute and raw, with and without a filter.
+ */
+static void
+test_series_splits(void **state)
+{
+	struct fx f;
+	struct store *rs;
+	struct console *c;
+	static const int64_t steps[] = {60000, 120000, 5000, 1000};
+
+	fx_init(&f);
+	load_random(&f);
+	c = reader(&f, &rs);
+	for (int filt = 0; filt < 3; filt++) {
+		for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+			struct console_filter cf = console_filter_all();
+			struct console_series all[CONSOLE_SPLIT_COUNT];
+			int n = (int)((6 * 60000) / steps[k]);
+
+			if (filt == 1)
+				cf.upstream = ups[2];
+			if (filt == 2) {
+				cf.since_ms = T0 + 60000;
+				cf.until_ms = T0 + 180000;
+				cf.cause = GW_CAUSE_UNKNOWN;
+			}
+			if (console_series_splits(c, &cf, T0, steps[k], n, all,
+			    f.err, sizeof(f.err)) != 0)
+				fail_msg("splits: %s", f.err);
+			for (int by = 0; by < CONSOLE_SPLIT_COUNT; by++) {
+				struct console_series one;
+
+				assert_int_equal(console_series(c, &cf,
+				    (enum console_split)by, T0, steps[k], n,
+				    &one, f.err, sizeof(f.err)), 0);
+				assert_int_equal(all[by].by, by);
+				assert_int_equal(all[by].n_points, n);
+				assert_int_equal(all[by].n_lines, one.n_lines);
+				for (size_t i = 0; i < one.n_lines; i++) {
+					const struct console_line *a = NULL;
+
+					for (size_t j = 0; j < all[by].n_lines; j++)
+						if (all[by].lines[j].key ==
+						    one.lines[i].key)
+							a = &all[by].lines[j];
+					assert_non_null(a);
+					assert_string_equal(a->name,
+					    one.lines[i].name);
+					for (int p = 0; p < n; p++) {
+						assert_int_equal(a->requests[p],
+						    one.lines[i].requests[p]);
+						assert_int_equal(a->errors_5xx[p],
+						    one.lines[i].errors_5xx[p]);
+					}
+				}
+				console_series_free(&one);
+				console_series_free(&all[by]);
+			}
+		}
+	}
+	console_free(c);
+	store_close(rs);
+	fx_free(&f);
+}
+
 /* Buckets hold their times; percentiles land in the right bucket. */
 static void
 test_latency(void **state)
@@ -502,6 +569,7 @@ main(void)
 		cmocka_unit_test(test_causes_equal_report),
 		cmocka_unit_test(test_cause_top_upstream),
 		cmocka_unit_test(test_series_add_up),
+		cmocka_unit_test(test_series_splits),
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_live_reader),
