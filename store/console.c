@@ -140,15 +140,15 @@ static const char *const console_sql[CST_COUNT] = {
 	    "SELECT x.upstream_id, x.bucket, x.attempts"
 	    " FROM rollup_latency_minute x WHERE" WINDOW_X
 	    " AND (:up IS NULL OR x.upstream_id = :up)",
+	/* Summed per (cause, upstream) in C: a GROUP BY would sort them. */
 	[CST_CAUSES] =
-	    "SELECT x.cause, x.upstream_id, sum(x.requests),"
-	    " sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END)"
-	    " FROM rollup_minute x WHERE" WINDOW_X FILTER_X
-	    " AND x.cause <> 0 GROUP BY 1, 2",
+	    "SELECT x.cause, x.upstream_id, x.requests,"
+	    " CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END"
+	    " FROM rollup_minute x WHERE" WINDOW_X FILTER_X " AND x.cause <> 0",
 	[CST_CAUSE_ATTEMPTS] =
-	    "SELECT x.cause, x.upstream_id, sum(x.attempts)"
+	    "SELECT x.cause, x.upstream_id, x.attempts, 0"
 	    " FROM rollup_attempt_minute x WHERE" WINDOW_X FILTER_X
-	    " AND x.cause <> 0 GROUP BY 1, 2",
+	    " AND x.cause <> 0",
 	[CST_SERIES_MINUTE_UPSTREAM] = SERIES_MINUTE("x.upstream_id"),
 	[CST_SERIES_MINUTE_CAUSE] = SERIES_MINUTE("x.cause"),
 	[CST_SERIES_MINUTE_STATUS] = SERIES_MINUTE("x.status"),
@@ -750,14 +750,64 @@ console_cause_add(struct console_cause **v, size_t *k, size_t *cap,
 	return 0;
 }
 
+/* Counts of one (cause, upstream) group, summed from rollup rows. */
+struct console_cause_group {
+	int cause;
+	int64_t up, requests, e5, attempts;
+};
+
+/*
+ * Add a rollup row to its (cause, upstream) group in *g (of *ng, *cap);
+ * *last is the index of the group of the previous row. 0 or -1 (OOM).
+ */
+static int
+console_cause_group_add(struct console_cause_group **g, size_t *ng,
+    size_t *cap, size_t *last, int cause, int64_t up, int64_t requests,
+    int64_t e5, int64_t attempts)
+{
+	struct console_cause_group *x = NULL;
+
+	if (*last < *ng && (*g)[*last].cause == cause && (*g)[*last].up == up)
+		x = &(*g)[*last];
+	for (size_t i = 0; x == NULL && i < *ng; i++)
+		if ((*g)[i].cause == cause && (*g)[i].up == up) {
+			x = &(*g)[i];
+			*last = i;
+		}
+	if (x == NULL) {
+		if (console_grow((void **)g, cap, *ng, sizeof(**g)) != 0)
+			return -1;
+		*last = (*ng)++;
+		x = &(*g)[*last];
+		x->cause = cause;
+		x->up = up;
+	}
+	x->requests += requests;
+	x->e5 += e5;
+	x->attempts += attempts;
+	return 0;
+}
+
+/* Order groups by cause, then upstream (as a GROUP BY gave them). */
+static int
+console_cause_group_cmp(const void *pa, const void *pb)
+{
+	const struct console_cause_group *a = pa, *b = pb;
+
+	if (a->cause != b->cause)
+		return a->cause < b->cause ? -1 : 1;
+	return a->up < b->up ? -1 : a->up > b->up;
+}
+
 /* See console.h. */
 int
 console_causes(struct console *c, const struct console_filter *f,
     struct console_cause **rows, size_t *n, char *err, size_t errlen)
 {
 	struct console_cause_acc acc[GW_CAUSE_COUNT];
+	struct console_cause_group *g = NULL;
 	struct console_cause *v = NULL;
-	size_t k = 0, cap = 0;
+	size_t k = 0, cap = 0, ng = 0, gcap = 0, last = SIZE_MAX;
 	sqlite3_stmt *st;
 	bool oom = false;
 	int rc = SQLITE_DONE;
@@ -771,20 +821,28 @@ console_causes(struct console *c, const struct console_filter *f,
 		if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
 			goto fail;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int cause = sqlite3_column_int(st, 0);
-			int64_t up = sqlite3_column_int64(st, 1);
 			int64_t a = sqlite3_column_int64(st, 2);
 
-			if (console_cause_add(&v, &k, &cap, acc, cause, up,
-			    pass == 0 ? a : 0,
-			    pass == 0 ? sqlite3_column_int64(st, 3) : 0,
-			    pass == 0 ? 0 : a) != 0) {
+			if (console_cause_group_add(&g, &ng, &gcap, &last,
+			    sqlite3_column_int(st, 0),
+			    sqlite3_column_int64(st, 1), pass == 0 ? a : 0,
+			    sqlite3_column_int64(st, 3), pass == 0 ? 0 : a) != 0) {
 				oom = true;
 				break;
 			}
 		}
 		sqlite3_reset(st);
 	}
+	/* Requests first, then attempts; ties go to the lowest upstream id. */
+	if (ng > 0)
+		qsort(g, ng, sizeof(*g), console_cause_group_cmp);
+	for (int pass = 0; pass < 2 && !oom && rc == SQLITE_DONE; pass++)
+		for (size_t i = 0; i < ng && !oom; i++)
+			oom = console_cause_add(&v, &k, &cap, acc, g[i].cause,
+			    g[i].up, pass == 0 ? g[i].requests : 0,
+			    pass == 0 ? g[i].e5 : 0,
+			    pass == 0 ? 0 : g[i].attempts) != 0;
+	free(g);
 	if (oom) {
 		store_fail(err, errlen, "out of memory");
 		goto fail;
