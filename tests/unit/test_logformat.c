@@ -118,7 +118,11 @@ test_builtin_text(void **state)
 	    "rt=$request_time uaddr=\"$upstream_addr\" us=\"$upstream_status\" "
 	    "uct=\"$upstream_connect_time\" uht=\"$upstream_header_time\" "
 	    "urt=\"$upstream_response_time\" rid=$request_id'");
-	assert_null(logformat_builtin("main"));
+	str_eq(logformat_builtin("main"),
+	    "'$remote_addr - $remote_user [$time_local] \"$request\" $status "
+	    "$body_bytes_sent \"$http_referer\" \"$http_user_agent\" "
+	    "\"$http_x_forwarded_for\"'");
+	assert_null(logformat_builtin("nosuch"));
 	assert_null(logformat_builtin(NULL));
 }
 
