@@ -18,7 +18,8 @@
 #include "nginx_error.h"
 
 /* Built-in access formats in order of preference on a tie. */
-static const char *const detect_formats[] = { "upstream", "main", "combined" };
+static const char *const detect_formats[] = { "upstream", "ingress-nginx",
+    "apisix", "main", "combined" };
 
 #define DETECT_NFORMATS	(sizeof(detect_formats) / sizeof(detect_formats[0]))
 

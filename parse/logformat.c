@@ -155,6 +155,7 @@ static const struct lf_known lf_known_vars[] = {
 	{ "scheme", LF_V_NONE, LF_K_TOKEN },
 	{ "server_protocol", LF_V_PROTOCOL, LF_K_TOKEN },
 	{ "request_id", LF_V_REQUEST_ID, LF_K_TOKEN },
+	{ "req_id", LF_V_REQUEST_ID, LF_K_TOKEN },	/* ingress-nginx's */
 	{ "http_x_request_id", LF_V_X_REQUEST_ID, LF_K_TEXT },
 	{ "upstream_addr", LF_V_UP_ADDR, LF_K_ADDR_LIST },
 	{ "upstream_status", LF_V_UP_STATUS, LF_K_STATUS_LIST },
@@ -686,6 +687,22 @@ logformat_builtin(const char *name)
 		return "'$remote_addr - $remote_user [$time_local] "
 		    "\"$request\" $status $body_bytes_sent "
 		    "\"$http_referer\" \"$http_user_agent\"'";
+	/* Kubernetes ingress-nginx's default (its "upstreaminfo"). */
+	if (strcmp(name, "ingress-nginx") == 0)
+		return "'$remote_addr - $remote_user [$time_local] "
+		    "\"$request\" $status $body_bytes_sent "
+		    "\"$http_referer\" \"$http_user_agent\" "
+		    "$request_length $request_time [$proxy_upstream_name] "
+		    "[$proxy_alternative_upstream_name] $upstream_addr "
+		    "$upstream_response_length $upstream_response_time "
+		    "$upstream_status $req_id'";
+	/* Apache APISIX's default access_log_format. */
+	if (strcmp(name, "apisix") == 0)
+		return "'$remote_addr - $remote_user [$time_local] $http_host "
+		    "\"$request\" $status $body_bytes_sent $request_time "
+		    "\"$http_referer\" \"$http_user_agent\" $upstream_addr "
+		    "$upstream_status $upstream_response_time "
+		    "\"$upstream_scheme://$upstream_host$upstream_uri\"'";
 	/* The "main" of nginx's documentation and of distributions' confs. */
 	if (strcmp(name, "main") == 0)
 		return "'$remote_addr - $remote_user [$time_local] "

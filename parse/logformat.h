@@ -21,7 +21,8 @@ struct logformat;
 /*
  * The text of a built-in format, or NULL: "combined" (nginx's), "main"
  * (combined plus "$http_x_forwarded_for", as in nginx's documentation),
- * and "upstream" (documented in README.md).
+ * "ingress-nginx" (Kubernetes ingress-nginx's default "upstreaminfo"),
+ * "apisix" (Apache APISIX's default) and "upstream" (README.md).
  */
 const char *logformat_builtin(const char *name);
 

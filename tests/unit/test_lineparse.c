@@ -57,6 +57,37 @@ test_builtin_main(void **state)
 	lineparse_free(lp);
 }
 
+/* Gateways built on nginx, by their default formats. */
+static void
+test_builtin_gateways(void **state)
+{
+	static const char *const ingress[] = {
+		"10.244.0.1 - - [25/Nov/2026:10:00:00 +0000] \"GET /u HTTP/1.1\" "
+		    "502 150 \"-\" \"curl/8.0\" 84 0.004 [default-u-80] [] "
+		    "10.0.0.1:8080 0 0.001 502 5f2c0e1a9d8b7c6a5f4e3d2c1b0a9988",
+		NULL
+	};
+	static const char *const apisix[] = {
+		"127.0.0.1 - - [25/Nov/2026:10:00:00 +0000] 127.0.0.1:9080 \"GET "
+		    "/hello HTTP/1.1\" 502 229 0.003 \"-\" \"curl/7.88.1\" "
+		    "127.0.0.1:1980 502 0.002 \"http://127.0.0.1:1980/hello\"",
+		NULL
+	};
+	struct lineparse_opts o = { .nginx_conf = "/nonexistent" };
+	char err[256];
+	struct lineparse *lp;
+
+	(void)state;
+	lp = decide(&o, ingress, err, sizeof(err));
+	assert_non_null(lp);
+	assert_string_equal(lineparse_format(lp), "ingress-nginx");
+	lineparse_free(lp);
+	lp = decide(&o, apisix, err, sizeof(err));
+	assert_non_null(lp);
+	assert_string_equal(lineparse_format(lp), "apisix");
+	lineparse_free(lp);
+}
+
 static void
 test_formats_of_nginx_conf(void **state)
 {
@@ -170,6 +201,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_main),
+		cmocka_unit_test(test_builtin_gateways),
 		cmocka_unit_test(test_formats_of_nginx_conf),
 		cmocka_unit_test(test_take_kinds),
 	};

@@ -785,6 +785,42 @@ test_secrets(void **state)
 	assert_true(logformat_logs_secrets(f->lf));
 }
 
+/* Kubernetes ingress-nginx and APISIX defaults, as they write them. */
+static void
+test_gateway_builtins(void **state)
+{
+	struct fixture *f = *state;
+
+	compile_ok(f, logformat_builtin("ingress-nginx"), 0);
+	parse_ok(f, "10.244.0.1 - - [25/Nov/2026:10:00:00 +0000] \"GET "
+	    "/api/users?id=3 HTTP/1.1\" 200 150 \"-\" \"curl/8.0\" 84 0.004 "
+	    "[default-users-80] [] 10.0.0.1:8080, 10.0.0.2:8080 0, 612 "
+	    "0.001, 0.003 502, 200 5f2c0e1a9d8b7c6a5f4e3d2c1b0a9988");
+	assert_int_equal(f->ev.status, 200);
+	assert_int_equal(f->ev.n_attempts, 2);
+	assert_string_equal(f->ev.attempts[0].addr, "10.0.0.1:8080");
+	assert_int_equal(f->ev.attempts[0].status, 502);
+	assert_string_equal(f->ev.attempts[1].addr, "10.0.0.2:8080");
+	assert_int_equal(f->ev.attempts[1].response_ms, 3);
+	assert_string_equal(f->ev.request_id,
+	    "5f2c0e1a9d8b7c6a5f4e3d2c1b0a9988");
+	assert_int_equal(f->ev.request_ms, 4);
+	parse_ok(f, "10.244.0.1 - - [25/Nov/2026:10:00:01 +0000] \"GET "
+	    "/api/users HTTP/1.1\" 503 190 \"-\" \"curl/8.0\" 84 0.000 "
+	    "[default-users-80] [] - - - - 6f2c0e1a9d8b7c6a5f4e3d2c1b0a9988");
+	assert_int_equal(f->ev.n_attempts, 0);
+
+	compile_ok(f, logformat_builtin("apisix"), 0);
+	parse_ok(f, "127.0.0.1 - - [25/Nov/2026:10:00:00 +0000] 127.0.0.1:9080 "
+	    "\"GET /hello?a=1 HTTP/1.1\" 502 229 0.003 \"-\" \"curl/7.88.1\" "
+	    "127.0.0.1:1980 502 0.002 \"http://127.0.0.1:1980/hello?a=1\"");
+	assert_int_equal(f->ev.status, 502);
+	assert_string_equal(f->ev.host, "127.0.0.1:9080");
+	assert_int_equal(f->ev.n_attempts, 1);
+	assert_string_equal(f->ev.attempts[0].addr, "127.0.0.1:1980");
+	assert_string_equal(f->ev.query, "a=1");
+}
+
 int
 main(void)
 {
@@ -808,6 +844,7 @@ main(void)
 		T(test_no_catastrophic_backtracking),
 		T(test_text_from_arg),
 		T(test_secrets),
+		T(test_gateway_builtins),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
