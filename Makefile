@@ -50,7 +50,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(O)/tools/%)
 
 BIN      := gatewatch
 
-.PHONY: all deps test-deps check test unit e2e demo bench install clean
+.PHONY: all deps test-deps bench-deps check test unit e2e demo bench install clean
 
 all: $(BIN)
 
@@ -131,7 +131,15 @@ demo: deps
 	./gatewatch report -d demo.db --by upstream,cause
 	./gatewatch report -d demo.db --by cause
 
-bench: $(BIN) $(O)/gatewatch $(TOOL_BIN)
+# What the benchmarks compare against (tshark for captures); never in check.
+BENCH_DEB_PKGS := tshark
+
+bench-deps: test-deps
+	@command -v tshark >/dev/null 2>&1 || { \
+	  echo "installing benchmark dependencies: $(BENCH_DEB_PKGS)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BENCH_DEB_PKGS); }
+
+bench: bench-deps $(BIN) $(O)/gatewatch $(TOOL_BIN)
 	GW_BUILD=$(O) bench/run.sh
 
 install: $(BIN)
