@@ -28,6 +28,7 @@
  * carry their upstream. The ring is per input and bounded; a roundtrip
  * whose access line never comes is simply overwritten.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,18 @@ caddy_ts(struct json_object *o, int64_t *ms)
 }
 
 /*
+ * Milliseconds as an int: -1 when negative or not a number, INT_MAX when
+ * longer (as the nginx parser clamps), never a conversion out of range.
+ */
+static int
+caddy_ms_int(double ms)
+{
+	if (!(ms >= 0))
+		return -1;
+	return ms < (double)INT_MAX ? (int)(ms + 0.5) : INT_MAX;
+}
+
+/*
  * A duration: seconds as a number (Caddy's default encoder) or a Go
  * duration string ("1.5ms", "2s"). -1 when absent or unreadable.
  */
@@ -200,8 +213,8 @@ caddy_duration_ms(struct json_object *o, const char *key)
 		return -1;
 	if (json_object_is_type(v, json_type_double) ||
 	    json_object_is_type(v, json_type_int)) {
-		x = json_object_get_double(v);
-		return x >= 0 && x < 1e7 ? (int)(x * 1000.0 + 0.5) : -1;
+		x = json_object_get_double(v) * 1000.0;
+		return caddy_ms_int(x);
 	}
 	if (!jsonlog_str(o, key, &s) || s.n == 0 || s.n >= sizeof(buf))
 		return -1;
@@ -220,8 +233,7 @@ caddy_duration_ms(struct json_object *o, const char *key)
 		unit = 60000.0;
 	else
 		return -1;
-	x *= unit;
-	return x >= 0 && x < 1e10 ? (int)(x + 0.5) : -1;
+	return caddy_ms_int(x * unit);
 }
 
 /* Remember a roundtrip for the access line of its request. */

@@ -11,6 +11,13 @@
 
 #include "jsonlog.h"
 
+/*
+ * Largest magnitude jsonlog_int returns: 18 digits, as logspan_int, so a
+ * value from a hostile line can be added to a time or a length without
+ * overflowing int64_t, and a double converts without undefined behaviour.
+ */
+#define JSONLOG_INT_MAX	INT64_C(999999999999999999)
+
 /* See jsonlog.h. */
 struct json_object *
 jsonlog_parse(struct json_tokener *tok, const char *line, size_t len)
@@ -76,11 +83,21 @@ jsonlog_int(struct json_object *o, const char *key, int64_t *out)
 	if (v == NULL)
 		return false;
 	if (json_object_is_type(v, json_type_int)) {
-		*out = json_object_get_int64(v);
+		int64_t x = json_object_get_int64(v);
+
+		if (x > JSONLOG_INT_MAX || x < -JSONLOG_INT_MAX)
+			return false;
+		*out = x;
 		return true;
 	}
 	if (json_object_is_type(v, json_type_double)) {
-		*out = (int64_t)json_object_get_double(v);
+		double d = json_object_get_double(v);
+
+		/* NaN fails both comparisons; the bound rounds up to 1e18 */
+		if (!(d < (double)JSONLOG_INT_MAX &&
+		    d > -(double)JSONLOG_INT_MAX))
+			return false;
+		*out = (int64_t)d;
 		return true;
 	}
 	if (!json_object_is_type(v, json_type_string))

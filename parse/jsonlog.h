@@ -32,7 +32,11 @@ struct json_object *jsonlog_get(struct json_object *o, const char *key);
 /* A string member (also a number, as its text); false when absent/null. */
 bool jsonlog_str(struct json_object *o, const char *key, struct logspan *out);
 
-/* An integer member, or a string holding one; false otherwise. */
+/*
+ * An integer member, or a string holding one; false otherwise, and also
+ * when its magnitude passes 18 digits (as logspan_int), so callers may add
+ * it to a time or a count without overflow.
+ */
 bool jsonlog_int(struct json_object *o, const char *key, int64_t *out);
 
 /* A number member (int or double), or a string holding one. */

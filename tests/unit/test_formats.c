@@ -14,6 +14,7 @@
  * without a NUL, so the sanitizer build catches any read past the end.
  * tests/data/formats/README says where each fixture comes from.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -25,6 +26,7 @@
 #include <cmocka.h>
 
 #include "../../parse/format.h"
+#include "../../parse/jsonlog.h"
 #include "../../parse/lineparse.h"
 
 #define DATA	"tests/data/formats/"
@@ -436,6 +438,75 @@ test_match_exclusive(void **state)
 	}
 }
 
+/* Take one line (in an exact-length heap buffer) with format name. */
+static enum format_result
+take_one(const char *name, struct gw_batch *b, const char *line)
+{
+	const struct line_format *f = format_by_name(name);
+	size_t n = strlen(line);
+	char *p = malloc(n), err[64];
+	const char *reason = NULL;
+	void *st = f->open ? f->open(NULL, err, sizeof(err)) : NULL;
+	enum format_result r;
+
+	memcpy(p, line, n);
+	r = f->take(st, b, p, n, 1, 0, &reason);
+	if (f->close)
+		f->close(st);
+	free(p);
+	return r;
+}
+
+/*
+ * Numbers from JSON lines beyond what a time or a duration can be: no
+ * overflow when added to a time, no out-of-range conversion.
+ */
+static void
+test_json_huge_numbers(void **state)
+{
+	static const char *const bad[] = { "{\"a\":1e300}", "{\"a\":-1e300}",
+	    "{\"a\":9223372036854775807}", "{\"a\":-9223372036854775807}",
+	    "{\"a\":1e19}" };
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+	struct gw_batch b;
+	int64_t v;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o = jsonlog_parse(tok, bad[i], strlen(bad[i]));
+		assert_non_null(o);
+		assert_false(jsonlog_int(o, "a", &v));
+		json_object_put(o);
+	}
+	o = jsonlog_parse(tok, "{\"a\":1700000000123}", 19);
+	assert_non_null(o);
+	assert_true(jsonlog_int(o, "a", &v));
+	assert_int_equal(v, INT64_C(1700000000123));
+	json_object_put(o);
+	json_tokener_free(tok);
+
+	assert_int_equal(batch_init(&b), 0);
+	/* Envoy: a duration past int64 leaves the start time alone */
+	assert_int_equal(take_one("envoy-json", &b, "{\"start_time\":"
+	    "\"2024-01-01T00:00:00.000Z\",\"response_code\":200,"
+	    "\"response_flags\":\"-\",\"duration\":9223372036854775807}"),
+	    FORMAT_EVENT);
+	assert_int_equal(b.events[0].ts_ms, INT64_C(1704067200000));
+	assert_int_equal(b.events[0].request_ms, -1);
+	/* Caddy: a duration past INT_MAX ms is clamped, not wrapped */
+	assert_int_equal(take_one("caddy", &b, "{\"level\":\"info\","
+	    "\"ts\":1700000000,\"logger\":\"http.log.access\",\"msg\":"
+	    "\"handled request\",\"request\":{\"remote_ip\":\"1.2.3.4\"},"
+	    "\"status\":200,\"duration\":9000000}"), FORMAT_EVENT);
+	assert_int_equal(b.events[1].request_ms, INT_MAX);
+	assert_int_equal(take_one("caddy", &b, "{\"level\":\"info\","
+	    "\"ts\":1700000000,\"logger\":\"http.log.access\",\"msg\":"
+	    "\"handled request\",\"request\":{\"remote_ip\":\"1.2.3.4\"},"
+	    "\"status\":200,\"duration\":\"9000000000ms\"}"), FORMAT_EVENT);
+	assert_int_equal(b.events[2].request_ms, INT_MAX);
+	batch_destroy(&b);
+}
+
 /* Any bytes: no crash, no read past the end, and nothing matched. */
 static void
 test_garbage(void **state)
@@ -494,6 +565,7 @@ main(void)
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_match_exclusive),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_json_huge_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
