@@ -253,7 +253,9 @@ store_commit(struct store *s, char *err, size_t errlen)
 
 /*
  * Undo the batch transaction, if one is open, and forget what memory
- * learnt inside it (interned ids may have been rolled back).
+ * learnt inside it (interned ids may have been rolled back, joins undone
+ * that the error filter had already taken off its counts, a longest
+ * request time whose store_meta row was not written).
  */
 void
 store_rollback(struct store *s)
@@ -264,6 +266,8 @@ store_rollback(struct store *s)
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);
 	s->dash_upstream = 0;
+	s->max_request_ms = 0;	/* re-read from store_meta by the next batch */
+	join_filter_reset(s);
 	s->new_errors.n = 0;
 	s->candidates.n = 0;
 	s->n_probes = 0;

@@ -73,6 +73,20 @@ join_filter_free(struct store *s)
 	s->err_filter = NULL;
 }
 
+/*
+ * Forget every count, so the next join_filter_load() counts all unjoined
+ * errors again. After a rollback: the counts may include joins that were
+ * undone (a count too low would skip a request that owns an error).
+ */
+void
+join_filter_reset(struct store *s)
+{
+	if (s->err_filter != NULL)
+		memset(s->err_filter, 0,
+		    STORE_ERR_FILTER_SIZE * sizeof(*s->err_filter));
+	s->err_filter_seen = 0;
+}
+
 /* Count one more unjoined error of client_id. */
 void
 join_filter_add(struct store *s, int64_t client_id)

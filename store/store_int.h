@@ -172,6 +172,7 @@ int64_t rollup_minute_of(int64_t ts_ms);
 /* Join (join.c). */
 int join_filter_init(struct store *s);
 void join_filter_free(struct store *s);
+void join_filter_reset(struct store *s);
 int join_filter_load(struct store *s, char *err, size_t errlen);
 void join_filter_add(struct store *s, int64_t client_id);
 bool join_filter_has(const struct store *s, int64_t client_id);

@@ -440,7 +440,7 @@ int
 store_write_batch(struct store *s, struct gw_batch *b, char *err,
     size_t errlen)
 {
-	int64_t filter_seen = s->err_filter_seen, max_before;
+	int64_t max_before;
 
 	s->new_errors.n = 0;
 	s->candidates.n = 0;
@@ -465,7 +465,6 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 		goto fail;
 	return 0;
 fail:
-	s->err_filter_seen = filter_seen;
 	store_rollback(s);
 	return -1;
 }

@@ -346,6 +346,45 @@ test_failed_batch_leaves_nothing(void **state)
 
 
 /*
+ * A batch whose longest request failed to commit, written again, stores
+ * that longest time in store_meta: another process (an error log tailed
+ * apart) bounds its join window by it.
+ */
+static void
+test_failed_batch_max_request_ms(void **state)
+{
+	struct fx f;
+	sqlite3 *db;
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT"
+	    " ON attempts WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
+	    " 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/slow", NULL, 200, 90000,
+	    GW_CAUSE_OK, "10.0.0.5:80 200 0");
+	fx_event(&f, T0 + 1, 0, "10.0.0.2", "GET", "/x", NULL, 555, 1,
+	    GW_CAUSE_OK, "10.0.0.5:80 555 0");
+	f.b.source_id = src;
+	f.b.position = 1000;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	batch_clear(&f.b);
+	f.b.position = 0;
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM store_meta"), 0);
+
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/slow", NULL, 200, 90000,
+	    GW_CAUSE_OK, "10.0.0.5:80 200 0");
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT value FROM store_meta"
+	    " WHERE key = 'max_request_ms'"), 90000);
+	fx_free(&f);
+}
+
+
+/*
  * Many batches of 10,000 synthetic requests with 1-2 attempts: every row
  * stored and the rollups equal to the raw tables afterwards. Speed is
  * measured by `make bench`, not here.
@@ -424,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_rejects_raw_bytes),
 		cmocka_unit_test(test_source_resume_by_fingerprint),
 		cmocka_unit_test(test_failed_batch_leaves_nothing),
+		cmocka_unit_test(test_failed_batch_max_request_ms),
 		cmocka_unit_test(test_many_batches),
 	};
 

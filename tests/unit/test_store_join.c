@@ -416,6 +416,61 @@ test_join_bare_request(void **state)
 	}
 }
 
+/* Run SQL on a second connection (schema changes a test needs). */
+static void
+exec_sql(struct fx *f, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+/*
+ * A batch that joined an older error and then failed is rolled back, the
+ * join with it: when the batch is written again, its request must still
+ * find that error (the filter of clients with unjoined errors must not
+ * keep the undone join).
+ */
+static void
+test_join_after_rollback(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	add_refused(&f);
+	fx_write(&f, errlog);
+
+	/* Fail the access batch at its rollups, after the join ran. */
+	exec_sql(&f, "CREATE TRIGGER fail_599 BEFORE INSERT ON rollup_minute"
+	    " WHEN NEW.status = 599 BEGIN SELECT RAISE(ABORT, 'injected');"
+	    " END");
+	add_502(&f);
+	fx_event(&f, T0 + 6000, 0, "10.9.9.9", "GET", "/x", NULL, 599, 3,
+	    GW_CAUSE_UNKNOWN, NULL);
+	f.b.source_id = acc;
+	f.b.position = 1000;
+	f.b.line_no = 2;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	batch_clear(&f.b);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 0);
+	assert_int_equal(fx_int(&f, "SELECT request_id FROM gateway_errors"),
+	    -1);
+	exec_sql(&f, "DROP TRIGGER fail_599");
+
+	/* The same lines again, without the failing one. */
+	add_502(&f);
+	fx_write(&f, acc);
+	check_basic_joined(&f);
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -432,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_join_bare_request),
 		cmocka_unit_test(test_join_nearest),
 		cmocka_unit_test(test_join_rollups_many),
+		cmocka_unit_test(test_join_after_rollback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
