@@ -28,6 +28,15 @@
 #define DEFAULT_SYN_BASE_US	(1500 * INT64_C(1000))
 #define SWEEP_EVERY_US		(100 * INT64_C(1000))
 #define SEQ_WINDOW_MAX		(1U << 30)	/* farther ahead is bogus */
+/*
+ * Early segments held per direction at most. The byte caps alone would let
+ * a stream of 1-byte segments make a list of a million entries (walked on
+ * every insert, 40 bytes of bookkeeping each): this keeps the walk short
+ * and the memory near the caps. 1 MiB of 512-byte segments still fits.
+ */
+#define OOO_SEGS_MAX		2048
+/* What holding one segment costs besides its payload, for ooo_total_max. */
+#define OOO_SEG_COST		(sizeof(struct ooo_seg) + 16)
 
 /* A segment that came before the bytes preceding it. */
 struct ooo_seg {
@@ -49,7 +58,9 @@ struct tcp_half {
 	bool ack_known;
 	uint32_t last_ack;	/* highest ACK this side sent */
 	struct ooo_seg *ooo;	/* early segments, by seq */
+	struct ooo_seg *ooo_tail;	/* the last of them: appends are O(1) */
 	size_t ooo_bytes;
+	size_t ooo_segs;
 };
 
 struct tcp_flow {
@@ -80,6 +91,7 @@ struct tcp_table {
 	size_t n_flows;
 	struct flow_list syn_only, active;
 	int64_t now_us, last_sweep_us;
+	size_t ooo_segs_now;	/* early segments held in all */
 	struct tcp_stats stats;
 };
 
@@ -313,9 +325,12 @@ ooo_free(struct tcp_table *t, struct tcp_half *h)
 
 		h->ooo = s->next;
 		t->stats.ooo_bytes_now -= s->len;
+		t->ooo_segs_now--;
 		free(s);
 	}
+	h->ooo_tail = NULL;
 	h->ooo_bytes = 0;
+	h->ooo_segs = 0;
 }
 
 /* Hand len in-order bytes of side up. */
@@ -375,8 +390,12 @@ drain(struct tcp_table *t, struct tcp_flow *f, int side, int64_t ts)
 		uint32_t overlap = (uint32_t)seq_diff(h->next_seq, s->seq);
 
 		h->ooo = s->next;
+		if (h->ooo == NULL)
+			h->ooo_tail = NULL;
 		h->ooo_bytes -= s->len;
+		h->ooo_segs--;
 		t->stats.ooo_bytes_now -= s->len;
+		t->ooo_segs_now--;
 		if (overlap < s->len)
 			deliver(t, f, side, s->data + overlap, s->len - overlap,
 			    ts);
@@ -410,6 +429,8 @@ ooo_insert(struct tcp_table *t, struct tcp_half *h, uint32_t seq,
 {
 	struct ooo_seg **pp = &h->ooo, *s;
 
+	if (h->ooo_tail != NULL && seq_diff(h->ooo_tail->seq, seq) < 0)
+		pp = &h->ooo_tail->next;	/* the usual case: after all */
 	while (*pp != NULL && seq_diff((*pp)->seq, seq) < 0)
 		pp = &(*pp)->next;
 	if (*pp != NULL && (*pp)->seq == seq && (*pp)->len >= len) {
@@ -423,8 +444,12 @@ ooo_insert(struct tcp_table *t, struct tcp_half *h, uint32_t seq,
 	memcpy(s->data, p, len);
 	s->next = *pp;
 	*pp = s;
+	if (s->next == NULL)
+		h->ooo_tail = s;
 	h->ooo_bytes += len;
+	h->ooo_segs++;
 	t->stats.ooo_bytes_now += len;
+	t->ooo_segs_now++;
 	if (t->stats.ooo_bytes_now > t->stats.ooo_bytes_peak)
 		t->stats.ooo_bytes_peak = t->stats.ooo_bytes_now;
 	t->stats.ooo_segments++;
@@ -465,7 +490,9 @@ segment_data(struct tcp_table *t, struct tcp_flow *f, int side, uint32_t seq,
 		bool acked = peer->ack_known &&
 		    seq_diff(peer->last_ack, seq) >= 0;
 		bool full = h->ooo_bytes + len > t->o.ooo_max_bytes ||
-		    t->stats.ooo_bytes_now + len > t->o.ooo_total_max;
+		    h->ooo_segs >= OOO_SEGS_MAX ||
+		    t->stats.ooo_bytes_now + (t->ooo_segs_now + 1) *
+		    OOO_SEG_COST + len > t->o.ooo_total_max;
 		if (!acked && !full) {
 			if (ooo_insert(t, h, seq, p, len) != 0) {
 				t->stats.gaps++;

@@ -13,8 +13,9 @@
  * the first payload (a request line or a status line), else the ports.
  *
  * Memory is bounded and every bound is counted when it bites: early
- * segments per direction (ooo_max_bytes) and in all (ooo_total_max) - past
- * them the missing bytes are declared a gap; connections (max_flows) - past
+ * segments per direction (ooo_max_bytes, and a count of segments) and in
+ * all (ooo_total_max, their bookkeeping included) - past them the missing
+ * bytes are declared a gap; connections (max_flows) - past
  * it the least recently active is evicted; idle connections expire after
  * idle_us, and a connection that is only unanswered SYNs expires when the
  * next SYN retransmission (1 s, 2 s, 4 s ... after the first) is overdue.

@@ -321,6 +321,73 @@ test_eviction_and_caps(void **state)
 	done(r);
 }
 
+/* One TCP segment of the test connection 10.0.0.1:40000 -> 10.0.0.5:8080
+ * (from_server swaps the ends), straight into the table. */
+static void
+add_segment(struct tcp_table *t, int from_server, uint32_t seq, uint32_t ack,
+    uint8_t flags, const char *payload, int64_t ts)
+{
+	struct packet p;
+	const uint8_t c[4] = {10, 0, 0, 1}, s[4] = {10, 0, 0, 5};
+
+	memset(&p, 0, sizeof(p));
+	p.ts_us = ts;
+	p.family = 4;
+	memcpy(from_server ? p.src : p.dst, s, 4);
+	memcpy(from_server ? p.dst : p.src, c, 4);
+	p.sport = from_server ? 8080 : 40000;
+	p.dport = from_server ? 40000 : 8080;
+	p.seq = seq;
+	p.ack = ack;
+	p.flags = flags;
+	p.payload = (const uint8_t *)payload;
+	p.len = p.wire_len = payload != NULL ? strlen(payload) : 0;
+	assert_int_equal(tcp_table_add(t, &p, PACKET_TCP), 0);
+}
+
+/*
+ * Thousands of 1-byte early segments behind a hole: the byte caps would
+ * let them all be held (a list walked on every insert); the count of
+ * segments held per direction is capped too, and the hole becomes a gap.
+ */
+static void
+test_many_tiny_early_segments(void **state)
+{
+	struct rec *r = calloc(1, sizeof(*r));
+	struct tcp_handler h = {
+		.ctx = r, .open = rec_open, .data = rec_data, .gap = rec_gap,
+		.shut = rec_shut, .end = rec_end,
+	};
+	struct tcp_stats st;
+	int64_t ts = INT64_C(1795601702000000);
+	const uint32_t isn = 1000, sisn = 5000;
+	const int n = 5000;
+
+	(void)state;
+	assert_non_null(r);
+	r->t = tcp_table_new(NULL, &h);
+	assert_non_null(r->t);
+	add_segment(r->t, 0, isn, 0, PKT_SYN, NULL, ts++);
+	add_segment(r->t, 1, sisn, isn + 1, PKT_SYN | PKT_ACK, NULL, ts++);
+	add_segment(r->t, 0, isn + 1, sisn + 1, PKT_ACK, NULL, ts++);
+	/* byte isn + 1 never comes; isn + 2 ... arrive one by one */
+	for (int i = 0; i < n; i++)
+		add_segment(r->t, 0, isn + 2 + (uint32_t)i, sisn + 1,
+		    PKT_ACK | PKT_PSH, "A", ts++);
+	tcp_table_stats(r->t, &st);
+	assert_true(st.ooo_segments < (uint64_t)n);
+	assert_true(st.ooo_overflows >= 1);
+	tcp_table_flush(r->t, ts);
+	/* the stream: the one lost byte as a gap, then every byte once */
+	assert_int_equal(r->conns[0].gap[0], 1);
+	assert_int_equal(r->conns[0].len[0], (size_t)n + 1);
+	assert_int_equal(r->conns[0].stream[0][0], '#');
+	assert_int_equal(r->conns[0].stream[0][n], 'A');
+	tcp_table_stats(r->t, &st);
+	assert_int_equal(st.ooo_bytes_now, 0);
+	done(r);
+}
+
 static uint8_t one_frame[200];
 static size_t one_len;
 
@@ -385,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_connect_failures),
 		cmocka_unit_test(test_eviction_and_caps),
+		cmocka_unit_test(test_many_tiny_early_segments),
 		cmocka_unit_test(test_truncated_frames),
 	};
 
