@@ -5,6 +5,8 @@
  * This file only reads options, opens the database and hands over to
  * tui_run(); the console itself is tui/.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <pthread.h>
@@ -212,24 +214,33 @@ top_beside(const char *db, const char *what, void *(*work)(void *),
 	struct store *view;
 	pthread_t th;
 	sigset_t sigs, old;
-	int saved, rc;
+	int saved = -1, logfd, rc;
 
 	snprintf(logpath, sizeof(logpath), "%s.%s.log", db, what);
 	if (store_open(db, &view, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch %s: %s\n", what, err);
 		return -1;
 	}
+	/*
+	 * The log goes under stderr's descriptor, not freopen(): when that
+	 * fails it closes stderr, and the reason would be lost.
+	 */
 	fflush(stderr);
-	if ((saved = dup(STDERR_FILENO)) < 0 ||
-	    freopen(logpath, "a", stderr) == NULL) {
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (logfd < 0 || (saved = dup(STDERR_FILENO)) < 0 ||
+	    dup2(logfd, STDERR_FILENO) < 0) {
+		int e = errno;
+
 		if (saved >= 0)
 			close(saved);
-		fprintf(stderr, "gatewatch %s: %s: cannot write\n", what,
-		    logpath);
+		if (logfd >= 0)
+			close(logfd);
+		fprintf(stderr, "gatewatch %s: %s: cannot write: %s\n", what,
+		    logpath, strerror(e));
 		store_close(view);
 		return -1;
 	}
-	setvbuf(stderr, NULL, _IOLBF, 0);
+	close(logfd);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);

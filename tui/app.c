@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "safe.h"
 #include "text.h"
 
 #define APP_FULL_REFRESH_MS 15000
@@ -703,6 +704,8 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 {
 	struct sigaction sa, old_int, old_term;
 	struct app *a = calloc(1, sizeof(*a));
+	SCREEN *screen;
+	const char *term = getenv("TERM");
 
 	if (a == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -723,16 +726,26 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 	a->window = app_first_window(a);
 	a->need_refresh = true;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = app_on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	if (initscr() == NULL) {
-		snprintf(err, errlen, "cannot start the terminal (TERM?)");
+	/*
+	 * newterm, not initscr: initscr exits the process when the terminal
+	 * is unknown, which would kill a `tail --tui` or `capture --tui`
+	 * worker mid-batch and print to where stderr was sent meanwhile.
+	 */
+	if ((screen = newterm(NULL, stdout, stdin)) == NULL) {
+		char safe_term[64];
+
+		safe_text(safe_term, sizeof(safe_term), term != NULL ? term : "",
+		    term != NULL ? strlen(term) : 0);
+		snprintf(err, errlen, "cannot start the terminal (TERM=%s)",
+		    safe_term);
 		console_free(a->console);
 		free(a);
 		return -1;
 	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = app_on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	cbreak();
 	noecho();
 	nonl();
@@ -761,6 +774,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 		app_key(a, getch());
 	}
 	endwin();
+	delscreen(screen);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	snapshot_free(a->snap);

@@ -72,5 +72,22 @@ gw_eq "$want" "$(shown_requests open)" "open files: total as the report"
 TM send-keys -t open q
 wait_for open "EXIT=0" 10 || gw_fail "open files: no clean exit"
 
+# 4. The console cannot start: the reason reaches the user's stderr (not
+# the messages file), and the capture is stopped cleanly, not killed.
+TERM=gw-no-such-term "$GW_BIN" capture -d "$T/badterm.db" -r "$T/refused.pcap" \
+	--tui </dev/null >/dev/null 2>"$T/badterm.err"
+gw_eq 1 "$?" "capture --tui, unknown TERM: exit status"
+grep -q "cannot start the terminal" "$T/badterm.err" ||
+	gw_fail "capture --tui, unknown TERM: no message on stderr"
+gw_eq 1 "$(sqlite3 "$T/badterm.db" "SELECT count(*) FROM capture_stats")" \
+	"capture --tui, unknown TERM: the capture ended cleanly"
+# The messages file cannot be written: said so, on stderr.
+mkdir "$T/nolog.db.capture.log"
+"$GW_BIN" capture -d "$T/nolog.db" -r "$T/refused.pcap" --tui \
+	</dev/null >/dev/null 2>"$T/nolog.err"
+gw_eq 1 "$?" "capture --tui, messages file not writable: exit status"
+grep -q "nolog.db.capture.log: cannot write" "$T/nolog.err" ||
+	gw_fail "capture --tui, messages file not writable: no message"
+
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"
