@@ -4,6 +4,7 @@
  * the gateway's error message). analyze/explain.c finds the reasons; this
  * file prints them as text or JSON, escaping whatever came from logs.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -199,7 +200,8 @@ cmd_explain(int argc, char **argv)
 	bool json = false;
 	size_t limit = 5;
 	int64_t now = cli_now_ms();
-	char err[512];
+	char err[512], *end;
+	long v;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "d:f:n:h", longopts, NULL)) !=
@@ -226,7 +228,17 @@ cmd_explain(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 'n': limit = (size_t)strtoul(optarg, NULL, 10); break;
+		case 'n':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    v < 0) {
+				fprintf(stderr, "gatewatch explain: --limit takes"
+				    " a count (0 = all)\n");
+				return EXIT_USAGE;
+			}
+			limit = (size_t)v;
+			break;
 		case 'h': explain_usage(stdout); return EXIT_OK;
 		default: explain_usage(stderr); return EXIT_USAGE;
 		}

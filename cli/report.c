@@ -7,6 +7,7 @@
  * (and request_ms_avg). CSV: a header line, then one row per group, same
  * columns. Text from logs is escaped in every format.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -190,6 +191,19 @@ print_capture(void *ctx, const char *source,
 	fputc('\n', f);
 }
 
+/* A whole decimal number from min to max in *v; -1 for anything else. */
+static int
+report_number(const char *s, long min, long max, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || *v < min || *v > max)
+		return -1;
+	return 0;
+}
+
 static int
 parse_keys(const char *s, struct report_query *q)
 {
@@ -243,6 +257,7 @@ cmd_report(int argc, char **argv)
 	const char *diag_by = NULL;	/* --by shape|breaker|retry */
 	int64_t now = cli_now_ms();
 	char err[512];
+	long v;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "d:b:f:n:h", longopts, NULL)) != -1) {
@@ -287,8 +302,22 @@ cmd_report(int argc, char **argv)
 			}
 			q.cause = optarg;
 			break;
-		case 'S': q.status = atoi(optarg); break;
-		case 'n': q.limit = (size_t)strtoul(optarg, NULL, 10); break;
+		case 'S':
+			if (report_number(optarg, 100, 999, &v) != 0) {
+				fprintf(stderr, "gatewatch report: --status takes "
+				    "an HTTP status, 100 to 999\n");
+				return EXIT_USAGE;
+			}
+			q.status = (int)v;
+			break;
+		case 'n':
+			if (report_number(optarg, 0, 1000000000, &v) != 0) {
+				fprintf(stderr, "gatewatch report: --limit takes a "
+				    "count (0 = all)\n");
+				return EXIT_USAGE;
+			}
+			q.limit = (size_t)v;
+			break;
 		case 'h': report_usage(stdout); return EXIT_OK;
 		default: report_usage(stderr); return EXIT_USAGE;
 		}

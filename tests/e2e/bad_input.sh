@@ -105,5 +105,14 @@ gw_eq 1 "$(sqlite3 "$T/cookie.db" 'SELECT count(*) FROM requests')" \
 gw_eq "2|0" "$(sqlite3 "$T/cookie.db" "SELECT line_no, instr(raw, 'SECRET')
 	FROM rejects")" "cookie format: the bad line's number kept, not its cookie"
 
+# Numbers that are not numbers are usage errors, not an empty report.
+"$GW_BIN" ingest -q -d "$T/num.db" "$DEMO/access.log" >/dev/null 2>&1 || true
+expect_rc 2 "$T/o_st" "$GW_BIN" report -d "$T/num.db" --status 5xx
+expect_text "$T/o_st" "--status"
+expect_rc 2 "$T/o_st2" "$GW_BIN" report -d "$T/num.db" --status 42
+expect_rc 2 "$T/o_lim" "$GW_BIN" report -d "$T/num.db" --limit ten
+expect_rc 2 "$T/o_lim2" "$GW_BIN" explain -d "$T/num.db" --limit -1 u
+expect_rc 0 "$T/o_st3" "$GW_BIN" report -d "$T/num.db" --status 502 --limit 1
+
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"
