@@ -414,9 +414,22 @@ wire_join_advance(struct wire_join *j, int64_t now_us)
 		if (release(j, h) != 0)
 			return -1;
 	}
-	while ((h = j->up.head) != NULL && !h->tied &&
-	    (h->x.end_us + 2 * j->o.hold_us <= j->now_us ||
-	    j->up.n > j->o.max_held)) {
+	/*
+	 * Upstream records in age order; one a held downstream has claimed
+	 * stays with it (it is freed with it) and is stepped over, so a
+	 * claimed record whose downstream lingers (a hostile capture can
+	 * give it an end far ahead) never keeps the others from going.
+	 * The list holds at most max_held unclaimed records, plus those the
+	 * held downstreams claimed (GW_ATTEMPTS_MAX each at most).
+	 */
+	struct held *next;
+	for (h = j->up.head; h != NULL; h = next) {
+		next = h->next;
+		if (h->tied)
+			continue;
+		if (h->x.end_us + 2 * j->o.hold_us > j->now_us &&
+		    j->up.n <= j->o.max_held)
+			break;
 		if (j->up.n > j->o.max_held)
 			j->stats.forced++;
 		drop_upstream(j, h);

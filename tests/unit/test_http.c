@@ -433,6 +433,47 @@ test_event(void **state)
 	done(r);
 }
 
+/*
+ * A claimed upstream record whose downstream lingers (its end far ahead,
+ * as a hostile capture can say) must not keep the join from letting go
+ * of the unclaimed records behind it: memory stays bounded.
+ */
+static void
+test_join_bounded_behind_claimed(void **state)
+{
+	struct wire_join_opts o = { .hold_us = 1000000, .max_held = 8 };
+	struct joined got;
+	struct wire_join *j;
+	struct wire_join_stats st;
+	struct http_exchange x;
+
+	(void)state;
+	memset(&got, 0, sizeof(got));
+	j = wire_join_new(&o, on_joined, &got);
+	assert_non_null(j);
+	/* The upstream attempt first, then its client's 502 ending far ahead. */
+	x = mk(false, "10.0.0.9:81", "/slow", "id-1", 1000, 1001, 502,
+	    GW_CAUSE_UPSTREAM_RESET);
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/slow", "id-1", 1000, 900000000, 502,
+	    GW_CAUSE_OK);
+	assert_int_equal(wire_join_add(j, &x), 0);
+	/* Then many upstream exchanges no client will claim. */
+	for (int i = 0; i < 200; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/health/%d", i);
+		x = mk(false, "10.0.0.10:81", path, "", 2000 + i, 2001 + i, 200,
+		    GW_CAUSE_OK);
+		assert_int_equal(wire_join_add(j, &x), 0);
+		assert_int_equal(wire_join_advance(j, (2001 + i) * 1000LL), 0);
+	}
+	wire_join_stats(j, &st);
+	/* At most max_held unclaimed ones may still be held. */
+	assert_true(st.upstream_untied >= 200 - 8);
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_free(j);
+}
+
 int
 main(void)
 {
@@ -444,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_gap_resync),
 		cmocka_unit_test(test_wire_causes),
 		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_join_bounded_behind_claimed),
 		cmocka_unit_test(test_event),
 	};
 
