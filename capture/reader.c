@@ -24,6 +24,8 @@ struct reader {
 	gzFile gz;
 	char path[256];
 	uint64_t dev, ino;
+	struct timespec mtime;	/* regular files */
+	bool regular;
 	bool gzip;
 	bool eof;
 	bool started;		/* a line was taken: head no longer valid */
@@ -69,6 +71,8 @@ reader_open(const char *path, struct reader **out, char *err, size_t errlen)
 	if (S_ISREG(st.st_mode)) {
 		r->dev = (uint64_t)st.st_dev;
 		r->ino = (uint64_t)st.st_ino;
+		r->mtime = st.st_mtim;
+		r->regular = true;
 	}
 	r->gz = gzdopen(fd, "rb");
 	if (r->gz == NULL) {
@@ -99,6 +103,15 @@ reader_identity(const struct reader *r, uint64_t *dev, uint64_t *ino)
 {
 	*dev = r->dev;
 	*ino = r->ino;
+}
+
+bool
+reader_mtime(const struct reader *r, struct timespec *mtime)
+{
+	if (!r->regular || r->gzip)
+		return false;
+	*mtime = r->mtime;
+	return true;
 }
 
 bool

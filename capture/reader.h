@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define READER_LINE_MAX (256 * 1024)
 
@@ -42,6 +43,13 @@ void reader_close(struct reader *r);
 
 /* Device and inode of the opened file (0 for stdin and pipes). */
 void reader_identity(const struct reader *r, uint64_t *dev, uint64_t *ino);
+
+/*
+ * The modification time of a regular file as it was when opened, for
+ * telling a file being written from one left alone; false for pipes,
+ * stdin and compressed input.
+ */
+bool reader_mtime(const struct reader *r, struct timespec *mtime);
 
 /* True when the input is gzip-compressed. */
 bool reader_is_gzip(const struct reader *r);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -26,6 +27,7 @@
 #define SAMPLE_LINES	32
 #define SAMPLE_BYTES	(64 * 1024)
 #define REASONS_MAX	16
+#define INGEST_ACTIVE_SECS 10	/* a file changed this recently is live */
 
 struct ingest_opts {
 	const char *db;
@@ -135,6 +137,21 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 }
 
 /*
+ * True when the input is a regular file changed in the last few seconds:
+ * a last line without its newline is then one the gateway is still
+ * writing, not a truncated one.
+ */
+static bool
+still_written(const struct reader *r)
+{
+	struct timespec mtime;
+
+	if (!reader_mtime(r, &mtime))
+		return false;
+	return time(NULL) - mtime.tv_sec < INGEST_ACTIVE_SECS;
+}
+
+/*
  * Ingest one file. Returns 0 when it was read (even with rejects), 1 when
  * it held nothing, -1 on an error that stopped it (message printed).
  */
@@ -213,9 +230,18 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	struct reader_line ln;
 	int got;
 	while (!interrupted && (got = reader_next(r, &ln, err, sizeof(err))) == 1) {
+		if ((ln.flags & READER_NO_NEWLINE) && still_written(r)) {
+			/* The gateway is writing it now: the next run reads it
+			 * whole, from this position. */
+			if (!o->quiet)
+				fprintf(stderr, "%s: last line not finished yet "
+				    "(no newline); left for the next run\n", path);
+			break;
+		}
 		line_no++;
 		if (take_line(lp, b, &ln, line_no, &c) != 0) {
 			fprintf(stderr, "gatewatch: %s: out of memory\n", path);
+			batch_clear(b);	/* none of it may reach another source */
 			goto out;
 		}
 		b->position = ln.next;

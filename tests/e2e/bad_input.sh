@@ -45,6 +45,9 @@ fi
 	sed -n 4,6p "$DEMO/access.log"
 	sed -n 7p "$DEMO/access.log" | head -c 90
 } >"$T/mixed.log"
+# Left alone for a while: its cut last line is a truncation, not a line
+# being written (that case is below).
+touch -d '-1 minute' "$T/mixed.log"
 expect_rc 0 "$T/o2" "$GW_BIN" ingest -d "$db" "$T/mixed.log"
 expect_text "$T/o2" "mixed.log: 10 lines, 6 requests"
 expect_text "$T/o2" "4 rejected"
@@ -78,6 +81,17 @@ expect_rc 0 "$T/o7" "$GW_BIN" ingest -d "$db" "$T/mixed.log"
 expect_text "$T/o7" "resuming there"
 gw_eq "$before" "$(sqlite3 "$db" 'SELECT count(*) FROM requests')" \
 	"same file twice: no new requests"
+
+# A file being written: its unfinished last line is left for the next run,
+# which reads it whole once the gateway has finished it.
+sed -n 1p "$DEMO/access.log" >"$T/live.log"
+sed -n 2p "$DEMO/access.log" | head -c 60 >>"$T/live.log"
+expect_rc 0 "$T/o11" "$GW_BIN" ingest -d "$T/live.db" "$T/live.log"
+expect_text "$T/o11" "left for the next run"
+sed -n 2p "$DEMO/access.log" | tail -c +61 >>"$T/live.log"
+expect_rc 0 "$T/o12" "$GW_BIN" ingest -d "$T/live.db" "$T/live.log"
+gw_eq "2|0" "$(sqlite3 "$T/live.db" 'SELECT (SELECT count(*) FROM requests),
+	(SELECT count(*) FROM rejects)')" "a line finished later: read whole, once"
 
 # A cut .gz: the lines before the cut are kept, the error names the file.
 "$GW_TOOLS/genlog" 20000 | gzip -c >"$T/full.log.gz"
