@@ -331,7 +331,13 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
 	sqlite3_bind_int64(find, 1, client);
 	sqlite3_bind_value(find, 2, sqlite3_column_value(get, 1));
 	sqlite3_bind_value(find, 3, sqlite3_column_value(get, 2));
-	sqlite3_bind_int64(find, 4, s->max_request_ms);
+	/*
+	 * A body cut short ends its request there and then: the error and
+	 * the request's end are within the 2 s slack, so the scan by time
+	 * need not reach back a whole request time (up to the longest one).
+	 */
+	sqlite3_bind_int64(find, 4, id == STMT_JOIN_ATTEMPT_FIND_TRUNCATED ?
+	    0 : s->max_request_ms);
 	sqlite3_bind_value(find, 5, sqlite3_column_value(get, 3));
 	sqlite3_bind_value(find, 6, sqlite3_column_value(get, 4));
 	if (sqlite3_bind_parameter_count(find) >= 7)
