@@ -484,33 +484,55 @@ tail_find_path(struct tail *t, const char *path)
 	return NULL;
 }
 
-/*
- * Announce path.1 .. path.N that exist now as rotated candidates (the
- * caller reads them only to finish what an earlier run began).
- */
+/* Offer name as a rotated candidate unless it is followed itself. */
 static void
-tail_find_rotated(struct tail *t, const char *path, int64_t now)
+tail_open_rotated(struct tail *t, const char *name, int64_t now)
 {
-	char name[PATH_MAX];
 	unsigned char magic[2];
 
+	if (tail_find_path(t, name) != NULL)
+		return;		/* followed in its own right */
+	struct tail_file *f = tail_open_file(t, name, NULL, true, now);
+	if (f == NULL)
+		return;		/* missing, or open already */
+	if (pread(f->fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
+	    magic[1] == 0x8b)
+		tail_end(t, f, "compressed", false);
+}
+
+/*
+ * Announce what exists now as pattern.1 .. pattern.N as rotated candidates
+ * (the caller reads them only to finish what an earlier run began). With
+ * is_glob, pattern.N is a glob too: the rotated copies of every name the
+ * pattern may match, whether that name exists now or not. A log renamed to
+ * access.log.1 while we were down is not always followed by a new
+ * access.log at once (the writer reopens later, or has finished): were
+ * .N looked for only beside the names matched, it would never be read.
+ */
+static void
+tail_find_rotated(struct tail *t, const char *pattern, bool is_glob,
+    int64_t now)
+{
+	char name[PATH_MAX];
+
 	for (int i = 1; i <= t->o.rotated_max; i++) {
-		snprintf(name, sizeof(name), "%s.%d", path, i);
-		if (tail_find_path(t, name) != NULL)
-			continue;	/* followed in its own right */
-		struct tail_file *f = tail_open_file(t, name, NULL, true, now);
-		if (f == NULL)
+		snprintf(name, sizeof(name), "%s.%d", pattern, i);
+		if (!is_glob) {
+			tail_open_rotated(t, name, now);
 			continue;
-		if (pread(f->fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
-		    magic[1] == 0x8b)
-			tail_end(t, f, "compressed", false);
+		}
+		glob_t gl;
+		if (glob(name, 0, NULL, &gl) != 0)
+			continue;	/* no match */
+		for (size_t k = 0; k < gl.gl_pathc; k++)
+			tail_open_rotated(t, gl.gl_pathv[k], now);
+		globfree(&gl);
 	}
 }
 
 /* Add path to the followed set (no-op when there). Returns 0 or -1 (OOM). */
 static int
-tail_add_path(struct tail *t, const char *path, bool find_rotated,
-    int64_t now)
+tail_add_path(struct tail *t, const char *path, int64_t now)
 {
 	if (tail_find_path(t, path) != NULL)
 		return 0;
@@ -524,15 +546,12 @@ tail_add_path(struct tail *t, const char *path, bool find_rotated,
 		pp = &(*pp)->next;
 	*pp = p;
 	tail_check_path(t, p, now);
-	if (find_rotated)
-		tail_find_rotated(t, path, now);
 	return 0;
 }
 
 /* Expand one glob; new regular, uncompressed matches become paths. */
 static int
-tail_expand(struct tail *t, struct tail_glob *g, bool find_rotated,
-    int64_t now)
+tail_expand(struct tail *t, struct tail_glob *g, int64_t now)
 {
 	glob_t gl;
 	int rc = 0;
@@ -552,7 +571,7 @@ tail_expand(struct tail *t, struct tail_glob *g, bool find_rotated,
 		if (tail_compressed_name(m) || stat(m, &st) != 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		rc = tail_add_path(t, m, find_rotated, now);
+		rc = tail_add_path(t, m, now);
 	}
 	globfree(&gl);
 	return rc;
@@ -590,7 +609,7 @@ tail_check(struct tail *t, int64_t now)
 {
 	if (now >= t->next_glob || t->dir_changed) {
 		for (struct tail_glob *g = t->globs; g != NULL; g = g->next)
-			if (tail_expand(t, g, false, now) != 0)
+			if (tail_expand(t, g, now) != 0)
 				tail_problem(t, g->pattern, ENOMEM);
 		t->next_glob = now + t->o.glob_ms;
 		t->dir_changed = false;
@@ -965,8 +984,9 @@ tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: is a directory", pattern);
 			return -1;
 		}
-		if (tail_add_path(t, pattern, true, now) != 0)
+		if (tail_add_path(t, pattern, now) != 0)
 			goto oom;
+		tail_find_rotated(t, pattern, false, now);
 		return 0;
 	}
 	struct tail_glob *g = calloc(1, sizeof(*g));
@@ -976,8 +996,9 @@ tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 	}
 	g->next = t->globs;
 	t->globs = g;
-	if (tail_expand(t, g, true, now) != 0)
+	if (tail_expand(t, g, now) != 0)
 		goto oom;
+	tail_find_rotated(t, pattern, true, now);
 	return 0;
 oom:
 	snprintf(err, errlen, "%s: out of memory", pattern);

@@ -82,9 +82,10 @@ struct tail_event {
 	size_t head_len;
 	uint64_t size;		/* file size when announced */
 	uint64_t dev, ino;
-	bool rotated;		/* found beside a followed path (path.1) and
-				   not followed itself: read it only to
-				   finish what an earlier run began */
+	bool rotated;		/* found as path.N of a followed path or
+				   glob, when added, and not followed itself:
+				   read it only to finish what an earlier
+				   run began */
 
 	/* TAIL_LINE */
 	const char *line;	/* not NUL-terminated; no '\n' nor final '\r' */
@@ -121,7 +122,9 @@ void tail_free(struct tail *t);
 /*
  * Follow pattern: a path (which need not exist yet) or a glob(3) pattern.
  * Files named pattern.1 .. pattern.N that exist now are announced as
- * rotated (see struct tail_event). Returns 0, or -1 with err filled (a
+ * rotated (see struct tail_event); for a glob, pattern.N is matched as a
+ * glob too, so FILE.1 is found even when no FILE matches now (renamed
+ * away and not created again yet). Returns 0, or -1 with err filled (a
  * directory, a bad pattern, out of memory).
  */
 int tail_add(struct tail *t, const char *pattern, char *err, size_t errlen);

@@ -15,9 +15,10 @@
  * in the database within a second. Before a source is looked up the
  * pipeline is drained, so the position the store returns is current.
  *
- * A content found beside a followed path (access.log.1) is read only when
- * an earlier run began it (store_source_find knows it) and did not finish
- * it: the rest of a log rotated while we were down.
+ * A content found beside a followed path or pattern (access.log.1, also
+ * when no access.log exists yet) is read only when an earlier run began it
+ * (store_source_find knows it): the rest of a log rotated while we were
+ * down, and whatever its writer still appends before it reopens.
  *
  * Signals: SIGINT/SIGTERM end the loop; what was read is stored and the
  * exit status is 0. SIGHUP closes and reopens every followed path.
@@ -200,12 +201,18 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	if (follow_flush(fw, true, err, errlen) != 0)
 		return -1;
 	if (ev->rotated) {
-		/* A content beside the path: ours only if a run began it. */
+		/*
+		 * A content beside the path: ours only if a run began it.
+		 * Read to its end even when nothing is left now: the writer
+		 * may not have been told to reopen yet and still append to
+		 * it; the follower closes it once it stays quiet. Shorter
+		 * than what was read: a stale copy, not to be continued.
+		 */
 		int found = store_source_find(fw->st, &si, &id, &resume,
 		    &line_no, err, errlen);
 		if (found < 0)
 			return -1;
-		if (found == 0 || resume >= ev->size) {
+		if (found == 0 || resume > ev->size) {
 			follow_forget(fw, src);
 			tail_drop(ev->file);
 			return 0;

@@ -19,6 +19,11 @@
 #   rotate-down   SIGKILL tail, rename or copytruncate while it is down,
 #                 start it again: it finishes the old content from .1
 # A second writer starts later on api.log (picked up through the glob).
+# Last, the race of rotate-down made certain on late.log: tail killed once
+# it has read every line, the file renamed to .1 and no new one created,
+# tail started again, and only then the writer appends to .1 through its
+# old descriptor (nginx before USR1): tail must find late.log.1 although
+# no late.log matches, and read what comes after it had read it all.
 # Every other restart polls instead of using inotify. At the end the
 # database must hold every number exactly once, SIGTERM must exit 0, and
 # `gatewatch ingest` of every file left must add nothing.
@@ -42,6 +47,7 @@ mkdir -p "$L"
 
 RATE1=1500 N1=18000		# 12 s of access.log
 RATE2=300 N2=2400 START2=1000001	# 8 s of api.log
+RATE3=300 N3=1500 START3=2000001	# 5 s of late.log, at the end
 
 SQL() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
 
@@ -77,10 +83,11 @@ W1=
 wsig() { kill -"$1" "$W1" 2>/dev/null || true; }
 wcont() { [ -n "$W1" ] && wsig CONT; }
 
-# Number of the last line written to access.log (or its rotated copy).
+# Number of the last line written to FILE (default access.log) or its
+# rotated copy.
 last_written() {
-	local f
-	for f in "$LOG" "$LOG.1"; do
+	local f log=${1:-$LOG}
+	for f in "$log" "$log.1"; do
 		if [ -s "$f" ]; then
 			tail -n 1 "$f" | sed 's/.*rid=0*//'
 			return
@@ -89,10 +96,11 @@ last_written() {
 	echo 0
 }
 
-# Wait until the line last written is in the database.
+# Wait until the line last written (to FILE, default access.log) is in the
+# database.
 wait_caught_up() {
 	local n i
-	n=$(last_written)
+	n=$(last_written "$@")
 	[ "$n" -gt 0 ] || return 0
 	for ((i = 0; i < 200; i++)); do
 		[ "$(SQL "SELECT count(*) FROM requests WHERE request_id =
@@ -199,9 +207,28 @@ while kill -0 "$W1" 2>/dev/null; do
 done
 wait "$W1" || gw_fail "writer1 failed: $(cat "$T/writer1.out")"
 wait "$W2" || gw_fail "writer2 failed: $(cat "$T/writer2.out")"
+
+gw_log "rotate-down while the writer still holds the old file"
+gw_start writer3 "$GW_TOOLS/logwriter" --rate "$RATE3" --count "$N3" \
+	--start "$START3" "$L/late.log"
+W3=$GW_LAST_PID
+sleep 0.3
+kill -STOP "$W3"
+wait_caught_up "$L/late.log"
+kill_tail
+mv "$L/late.log" "$L/late.log.1"
+start_tail
+for ((i = 0; i < 40; i++)); do	# until it has looked at late.log.1
+	grep -q 'late\.log\.1: ' "$T/tail$NTAIL.out" && break
+	sleep 0.05
+done
+kill -CONT "$W3"		# the lines of the pause at once, then more ...
+sleep 0.2
+kill -HUP "$W3" 2>/dev/null || true	# ... until it reopens: late.log
+wait "$W3" || gw_fail "writer3 failed: $(cat "$T/writer3.out")"
 gw_log "$step steps, $NTAIL starts of tail; waiting for the last lines"
 
-want=$((N1 + N2))
+want=$((N1 + N2 + N3))
 for ((i = 0; i < 150; i++)); do
 	have=$(SQL "SELECT count(*) FROM requests")
 	[ "$have" -ge "$want" ] && break
@@ -228,6 +255,7 @@ check_range() {
 }
 check_range 1 "$N1" "access.log"
 check_range "$START2" "$N2" "api.log"
+check_range "$START3" "$N3" "late.log"
 gw_eq "$want" "$(SQL "SELECT count(*) FROM requests")" "rows in all"
 dups=$(SQL "SELECT group_concat(request_id) FROM (SELECT request_id FROM
     requests GROUP BY request_id HAVING count(*) > 1 LIMIT 5)")
@@ -241,7 +269,7 @@ gw_eq 0 "$(SQL "SELECT count(*) FROM rejects")" "rejected lines"
 # --- ingest of what tail read adds nothing ----------------------------------
 
 files=()
-for f in "$L"/access.log* "$L/api.log"; do
+for f in "$L"/access.log* "$L/api.log" "$L"/late.log*; do
 	[ -s "$f" ] && files+=("$f")
 done
 "$GW_BIN" ingest -q -d "$DB" "${files[@]}" >"$T/ingest.out" 2>&1 ||

@@ -2,7 +2,8 @@
  * test_tail.c - capture/tail.c: partial lines, a file that appears later
  * or disappears, rename / copytruncate / delete rotation, a file replaced
  * at its path, glob pickup, cut lines, resume and rotated files found
- * beside a path. Each scenario runs with inotify and with polling alone.
+ * beside a path or a glob (also when the path itself is gone). Each
+ * scenario runs with inotify and with polling alone.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -613,6 +614,57 @@ test_rotated_beside(void **state)
 	assert_int_equal(from_rotated, 5);
 }
 
+/*
+ * The e2e race of rotate-down: an earlier run read r.log up to byte 50 and
+ * was killed; r.log was renamed to r.log.1 and the writer, not told yet,
+ * goes on appending to it through its old descriptor; no new r.log exists
+ * when the follower starts on a glob. r.log.1 must still be offered, read
+ * from 50 through what the writer appends later, and r.log, created once
+ * the writer reopens, followed from its start.
+ */
+static void
+test_rotated_beside_glob(void **state)
+{
+	struct fixture *fx = *state;
+	char err[256];
+
+	int fd = open_log(fx, "r.log");
+	write_numbered(fd, 0, 5);
+	assert_int_equal(rename(path_of(fx, "r.log"), path_of(fx, "r.log.1")),
+	    0);
+	start_tail(fx, 0);
+	fx->resume_rotated = 50;	/* the earlier run stored all 5 lines */
+	assert_int_equal(tail_add(fx->t, path_of(fx, "*.log"), err,
+	    sizeof(err)), 0);
+	pump(fx, 100);
+	assert_int_equal(count_type(fx, TAIL_OPENED), 1);
+	assert_true(fx->recs[0].rotated);
+	assert_non_null(strstr(fx->recs[0].path, "/r.log.1"));
+	assert_int_equal(lines_seen(fx), 0);
+	/* The writer, not reopened yet, appends to the renamed file ... */
+	write_numbered(fd, 5, 8);
+	close(fd);
+	pump_lines(fx, 3, 1000);
+	/* ... then reopens: a new r.log. */
+	fd = open_log(fx, "r.log");
+	write_numbered(fd, 8, 10);
+	close(fd);
+	pump_lines(fx, 5, 2000);
+	pump(fx, 400);		/* r.log.1 goes quiet and is closed */
+	for (int i = 0; i < 5; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "line %04d", 5 + i);
+		assert_string_equal(line_at(fx, i)->line, want);
+		assert_non_null(strstr(line_at(fx, i)->path,
+		    i < 3 ? "/r.log.1" : "/r.log"));
+	}
+	assert_int_equal(line_at(fx, 0)->offset, 50);
+	assert_int_equal(line_at(fx, 3)->offset, 0);
+	assert_int_equal(lines_seen(fx), 5);
+	assert_int_equal(count_type(fx, TAIL_OPENED), 2);
+	assert_int_equal(count_type(fx, TAIL_CLOSED), 1);
+}
+
 static void
 test_reopen(void **state)
 {
@@ -675,6 +727,7 @@ main(void)
 		BOTH(test_long_line),
 		BOTH(test_resume),
 		BOTH(test_rotated_beside),
+		BOTH(test_rotated_beside_glob),
 		BOTH(test_reopen),
 		BOTH(test_missing_dir_and_errors),
 	};
