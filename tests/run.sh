@@ -11,6 +11,7 @@ export GW_BIN="$PWD/$GW_BUILD/gatewatch"
 export GW_TOOLS="$PWD/$GW_BUILD/tools"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}"
 
 passed=0
 failed=0
