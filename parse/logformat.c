@@ -45,6 +45,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "hex.h"
 #include "access_cause.h"
 #include "logformat.h"
 #include "query.h"
@@ -1016,19 +1017,6 @@ lf_is_dash(const struct lf_val *v)
 	return v->n == 1 && v->p[0] == '-';
 }
 
-/* Value of hex digit c, or -1. */
-static int
-lf_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at s (n bytes available) as a number, or -1. */
 static long
 lf_hex4(const char *s, size_t n)
@@ -1039,7 +1027,7 @@ lf_hex4(const char *s, size_t n)
 	if (n < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		int h = lf_hex((unsigned char)s[i]);
+		int h = hex_digit((unsigned char)s[i]);
 		if (h < 0)
 			return -1;
 		v = v << 4 | h;
@@ -1096,8 +1084,8 @@ lf_unescape_into(char *d, const char *s, size_t n, enum lf_escape esc)
 		e = s + i + 1;
 		if (esc == LF_ESC_DEFAULT) {
 			if (*e == 'x' && n - i >= 4 &&
-			    (hi = lf_hex((unsigned char)e[1])) >= 0 &&
-			    (lo = lf_hex((unsigned char)e[2])) >= 0 &&
+			    (hi = hex_digit((unsigned char)e[1])) >= 0 &&
+			    (lo = hex_digit((unsigned char)e[2])) >= 0 &&
 			    (hi | lo) != 0) {
 				d[o++] = (char)(hi << 4 | lo);
 				i += 4;

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hex.h"
 #include "nginx_error.h"
 
 #define NE_MESSAGE_MAX	1024	/* bytes of message kept */
@@ -510,19 +511,6 @@ ne_tail(const char *p, size_t n, struct ne_tail *t)
 	}
 }
 
-/* Value of one hex digit, or -1. */
-static int
-ne_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Length of the first o bytes of s without a UTF-8 sequence cut short. */
 static size_t
 ne_utf8_cut(const char *s, size_t o)
@@ -562,11 +550,12 @@ ne_copy(struct arena *a, const char *p, size_t n, size_t max, bool unescape,
 	while (i < n) {
 		char c = p[i];
 		size_t used = 1;
+		int hi = n - i >= 4 ? hex_digit((unsigned char)p[i + 2]) : -1;
+		int lo = n - i >= 4 ? hex_digit((unsigned char)p[i + 3]) : -1;
 
 		if (unescape && c == '\\' && n - i >= 4 && p[i + 1] == 'x' &&
-		    ne_hex(p[i + 2]) >= 0 && ne_hex(p[i + 3]) >= 0 &&
-		    (ne_hex(p[i + 2]) | ne_hex(p[i + 3])) != 0) {
-			c = (char)(ne_hex(p[i + 2]) * 16 + ne_hex(p[i + 3]));
+		    hi >= 0 && lo >= 0 && (hi | lo) != 0) {
+			c = (char)(hi * 16 + lo);
 			used = 4;
 		} else if (unescape && c == '\\' && n - i >= 2 &&
 		    p[i + 1] == '"') {

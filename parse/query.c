@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "hex.h"
 #include "query.h"
 
 #define QS_KEYS_MAX	32
@@ -36,19 +37,6 @@ struct qs_param {
 	enum qs_kind kind;
 };
 
-/* Value of hex digit c, or -1. */
-static int
-qs_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decode the n bytes at s into out (at most QS_KEY_MAX bytes, the
  * rest cut); '+' becomes a space, a malformed or NUL escape stays as is.
@@ -62,8 +50,8 @@ qs_decode_key(const char *s, size_t n, char *out)
 	while (i < n && o < QS_KEY_MAX) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '%' && n - i >= 3) {
-			int hi = qs_hex((unsigned char)s[i + 1]);
-			int lo = qs_hex((unsigned char)s[i + 2]);
+			int hi = hex_digit((unsigned char)s[i + 1]);
+			int lo = hex_digit((unsigned char)s[i + 2]);
 			if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
 				out[o++] = (char)(hi << 4 | lo);
 				i += 3;
