@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "formatopts.h"
 #include "lineparse.h"
-#include "logformat.h"
 #include "pipeline.h"
 #include "reader.h"
 #include "store.h"
@@ -31,8 +31,7 @@
 
 struct ingest_opts {
 	const char *db;
-	struct lineparse_opts lp;	/* format, log_format, tz */
-	char *log_format;		/* owned copy behind lp.log_format */
+	struct formatopts fmt;		/* how to read the files */
 	bool quiet;
 	bool progress;
 };
@@ -184,7 +183,8 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		reader_close(r);
 		return 1;
 	}
-	if (lineparse_new(&o->lp, lines, lens, n, &lp, err, sizeof(err)) != 0) {
+	if (lineparse_new(&o->fmt.lp, lines, lens, n, &lp, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", path, err);
 		reader_close(r);
 		return -1;
@@ -192,7 +192,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	struct store_source_info si = {
 		.path = path,
 		.kind = lineparse_kind(lp),
-		.format = o->lp.log_format ? o->lp.log_format :
+		.format = o->fmt.lp.log_format ? o->fmt.lp.log_format :
 		    lineparse_format(lp),
 		.fingerprint = head,
 		.fingerprint_len = head_len < STORE_FINGERPRINT_LEN ? head_len :
@@ -295,18 +295,9 @@ ingest_usage(FILE *f)
 	    "file's kind is recognised from its first lines. A file read before\n"
 	    "resumes where it stopped, so nothing is stored twice.\n\n"
 	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  -f, --format NAME      auto (default), combined, upstream, nginx-error,\n"
-	    "                         haproxy, envoy, envoy-json, caddy, traefik,\n"
-	    "                         traefik-json, alb, clf\n"
-	    "  --log-format FMT       an nginx log_format, as written in nginx.conf\n"
-	    "  --nginx-conf FILE      the gateway's nginx.conf: its log_formats are\n"
-	    "                         tried when no built-in one fits (default\n"
-	    "                         /etc/nginx/nginx.conf) ...\n"
-	    "  --log-format-name NAME ... or the one of this name is used\n"
-	    "  --haproxy-cfg FILE     name HAProxy servers by their address\n"
-	    "  --tz ZONE              zone of times that carry none (error logs,\n"
-	    "                         $msec): UTC, local (default), +0100\n"
-	    "  -q, --quiet            no per-file summary\n", GW_DEFAULT_DB);
+	    , GW_DEFAULT_DB);
+	formatopts_usage(f);
+	fputs("  -q, --quiet            no per-file summary\n", f);
 }
 
 int
@@ -314,82 +305,61 @@ cmd_ingest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'd'},
-		{"format", required_argument, NULL, 'f'},
-		{"log-format", required_argument, NULL, 'L'},
-		{"nginx-conf", required_argument, NULL, 'C'},
-		{"log-format-name", required_argument, NULL, 'N'},
-		{"tz", required_argument, NULL, 'z'},
-		{"haproxy-cfg", required_argument, NULL, 'H'},
+		FORMATOPTS_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ingest_opts o = {0};
-	const char *conf = NULL, *conf_name = NULL;
 	char err[512];
-	int ch;
+	int ch, r;
 
 	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
-	o.lp.tz_min = cli_local_tz();
+	formatopts_init(&o.fmt);
 	while ((ch = getopt_long(argc, argv, "d:f:qh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': o.db = optarg; break;
-		case 'f': o.lp.format = optarg; break;
-		case 'L':
-			free(o.log_format);
-			o.log_format = logformat_text_from_arg(optarg);
-			break;
-		case 'C': conf = optarg; break;
-		case 'H': o.lp.haproxy_cfg = optarg; break;
-		case 'N': conf_name = optarg; break;
-		case 'z':
-			if (cli_parse_tz(optarg, &o.lp.tz_min) != 0) {
-				fprintf(stderr, "gatewatch ingest: bad --tz '%s' "
-				    "(UTC, local, +HHMM)\n", optarg);
+		if ((r = formatopts_take(&o.fmt, ch, optarg, "ingest")) != 0) {
+			if (r < 0) {
+				formatopts_free(&o.fmt);
 				return EXIT_USAGE;
 			}
-			break;
+			continue;
+		}
+		switch (ch) {
+		case 'd': o.db = optarg; break;
 		case 'q': o.quiet = true; break;
-		case 'h': ingest_usage(stdout); return EXIT_OK;
-		default: ingest_usage(stderr); return EXIT_USAGE;
+		case 'h':
+			ingest_usage(stdout);
+			formatopts_free(&o.fmt);
+			return EXIT_OK;
+		default:
+			ingest_usage(stderr);
+			formatopts_free(&o.fmt);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "gatewatch ingest: no FILE given\n");
 		ingest_usage(stderr);
-		free(o.log_format);
+		formatopts_free(&o.fmt);
 		return EXIT_USAGE;
 	}
-	/*
-	 * --nginx-conf alone: detection also tries that file's formats;
-	 * --log-format-name alone reads the usual nginx.conf.
-	 */
-	if (conf_name != NULL && conf == NULL)
-		conf = "/etc/nginx/nginx.conf";
-	o.lp.nginx_conf = conf;
-	if (conf_name != NULL) {
-		free(o.log_format);
-		o.log_format = NULL;
-		if (logformat_from_conf(conf, conf_name, &o.log_format, err,
-		    sizeof(err)) != 0) {
-			fprintf(stderr, "gatewatch ingest: %s\n", err);
-			return EXIT_ERR;
-		}
+	if ((r = formatopts_finish(&o.fmt, "ingest")) >= 0) {
+		formatopts_free(&o.fmt);
+		return r;
 	}
-	o.lp.log_format = o.log_format;
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 
 	struct store *st;
 	if (store_open(o.db, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
-		free(o.log_format);
+		formatopts_free(&o.fmt);
 		return EXIT_ERR;
 	}
 	struct pipeline *pl = pipeline_new(store_sink, st, err, sizeof(err));
 	if (pl == NULL) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
 		store_close(st);
-		free(o.log_format);
+		formatopts_free(&o.fmt);
 		return EXIT_ERR;
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -412,7 +382,7 @@ cmd_ingest(int argc, char **argv)
 		failed++;
 	}
 	store_close(st);
-	free(o.log_format);
+	formatopts_free(&o.fmt);
 	if (!o.quiet && argc - optind > 1)
 		print_counts("total", &total, cli_mono() - t0);
 	if (interrupted)

@@ -32,8 +32,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "formatopts.h"
 #include "lineparse.h"
-#include "logformat.h"
 #include "pipeline.h"
 #include "store.h"
 #include "tail.h"
@@ -48,8 +48,7 @@
 
 struct follow_opts {
 	const char *db;
-	struct lineparse_opts lp;	/* format, log_format, tz */
-	char *log_format;		/* owned copy behind lp.log_format */
+	struct formatopts fmt;		/* how to read the files */
 	bool verbose;
 	bool status;			/* status line: stderr is a terminal */
 	bool polling;
@@ -161,7 +160,7 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 		size_t lens[TAIL_SAMPLE_LINES];
 		size_t n = lineparse_sample(ev->head, ev->head_len, lines, lens,
 		    TAIL_SAMPLE_LINES);
-		if (lineparse_new(&fw->o->lp, lines, lens, n, &src->lp, msg,
+		if (lineparse_new(&fw->o->fmt.lp, lines, lens, n, &src->lp, msg,
 		    sizeof(msg)) != 0) {
 			src->lp = NULL;
 			if (!ev->rotated && n < TAIL_SAMPLE_LINES &&
@@ -188,7 +187,7 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	struct store_source_info si = {
 		.path = ev->path,
 		.kind = lineparse_kind(src->lp),
-		.format = fw->o->lp.log_format ? fw->o->lp.log_format :
+		.format = fw->o->fmt.lp.log_format ? fw->o->fmt.lp.log_format :
 		    lineparse_format(src->lp),
 		.dev = ev->dev,
 		.ino = ev->ino,
@@ -402,23 +401,14 @@ follow_usage(FILE *f)
 	    "-9 - resumes exactly there; a file rotated meanwhile is finished\n"
 	    "from its FILE.1 name. SIGINT/SIGTERM store what was read and exit;\n"
 	    "SIGHUP reopens the files.\n\n"
-	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  -f, --format NAME      auto (default), combined, upstream, nginx-error,\n"
-	    "                         haproxy, envoy, envoy-json, caddy, traefik,\n"
-	    "                         traefik-json, alb, clf\n"
-	    "  --haproxy-cfg FILE     name HAProxy servers by their address\n"
-	    "  --log-format FMT       an nginx log_format, as written in nginx.conf\n"
-	    "  --nginx-conf FILE      the gateway's nginx.conf: its log_formats are\n"
-	    "                         tried when no built-in one fits (default\n"
-	    "                         /etc/nginx/nginx.conf) ...\n"
-	    "  --log-format-name NAME ... or the one of this name is used\n"
-	    "  --tz ZONE              zone of times that carry none (error logs,\n"
-	    "                         $msec): UTC, local (default), +0100\n"
-	    "  --poll                 poll the files instead of using inotify\n"
+	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n",
+	    GW_DEFAULT_DB);
+	formatopts_usage(f);
+	fputs("  --poll                 poll the files instead of using inotify\n"
 	    "  --tui                  open the console (gatewatch top) meanwhile;\n"
 	    "                         messages go to DB.tail.log; q stops both\n"
 	    "  -v, --verbose          tell each file opened, resumed and closed\n",
-	    GW_DEFAULT_DB);
+	    f);
 }
 
 /* Options into o; returns -1 to go on, else the exit status. */
@@ -427,42 +417,25 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 {
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'd'},
-		{"format", required_argument, NULL, 'f'},
-		{"log-format", required_argument, NULL, 'L'},
-		{"nginx-conf", required_argument, NULL, 'C'},
-		{"log-format-name", required_argument, NULL, 'N'},
-		{"tz", required_argument, NULL, 'z'},
-		{"haproxy-cfg", required_argument, NULL, 'H'},
+		FORMATOPTS_LONGOPTS,
 		{"poll", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"tui", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *conf = NULL, *conf_name = NULL;
-	char err[512];
-	int ch;
+	int ch, r;
 
 	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
-	o->lp.tz_min = cli_local_tz();
+	formatopts_init(&o->fmt);
 	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
+		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			continue;
+		}
 		switch (ch) {
 		case 'd': o->db = optarg; break;
-		case 'f': o->lp.format = optarg; break;
-		case 'L':
-			free(o->log_format);
-			o->log_format = logformat_text_from_arg(optarg);
-			break;
-		case 'C': conf = optarg; break;
-		case 'N': conf_name = optarg; break;
-		case 'z':
-			if (cli_parse_tz(optarg, &o->lp.tz_min) != 0) {
-				fprintf(stderr, "gatewatch tail: bad --tz '%s' "
-				    "(UTC, local, +HHMM)\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'H': o->lp.haproxy_cfg = optarg; break;
 		case 'P': o->polling = true; break;
 		case 'v': o->verbose = true; break;
 		case 'T': o->tui = true; break;
@@ -475,23 +448,8 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		follow_usage(stderr);
 		return EXIT_USAGE;
 	}
-	/*
-	 * --nginx-conf alone: detection also tries that file's formats;
-	 * --log-format-name alone reads the usual nginx.conf.
-	 */
-	if (conf_name != NULL && conf == NULL)
-		conf = "/etc/nginx/nginx.conf";
-	o->lp.nginx_conf = conf;
-	if (conf_name != NULL) {
-		free(o->log_format);
-		o->log_format = NULL;
-		if (logformat_from_conf(conf, conf_name, &o->log_format, err,
-		    sizeof(err)) != 0) {
-			fprintf(stderr, "gatewatch tail: %s\n", err);
-			return EXIT_ERR;
-		}
-	}
-	o->lp.log_format = o->log_format;
+	if ((r = formatopts_finish(&o->fmt, "tail")) >= 0)
+		return r;
 	o->status = isatty(STDERR_FILENO) && !o->tui;
 	return -1;
 }
@@ -530,7 +488,7 @@ cmd_tail(int argc, char **argv)
 	int rc;
 
 	if ((rc = follow_parse_args(argc, argv, &o)) >= 0) {
-		free(o.log_format);
+		formatopts_free(&o.fmt);
 		return rc;
 	}
 	rc = EXIT_ERR;
@@ -579,6 +537,6 @@ out:
 		follow_forget(&fw, fw.sources);
 	tail_free(fw.t);
 	store_close(fw.st);
-	free(o.log_format);
+	formatopts_free(&o.fmt);
 	return rc;
 }
