@@ -59,9 +59,12 @@ top_percent(const char *s)
 	return v / 100.0;
 }
 
-/* Open db (which must exist) and run the console on it; exit status. */
+/*
+ * Open db (which must exist) and run the console on it (cfg->db_path is
+ * set to db); exit status.
+ */
 static int
-top_run(const char *db, const struct tui_config *cfg)
+top_run(const char *db, struct tui_config *cfg)
 {
 	struct store *st;
 	char err[512];
@@ -81,6 +84,7 @@ top_run(const char *db, const struct tui_config *cfg)
 		fprintf(stderr, "gatewatch top: %s\n", err);
 		return EXIT_ERR;
 	}
+	cfg->db_path = db;
 	/* Curses needs the locale for UTF-8; numbers stay in C. */
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
@@ -254,6 +258,7 @@ top_beside(const char *db, const char *what, void *(*work)(void *),
 		rc = -1;
 	} else {
 		tui_config_default(&cfg);
+		cfg.db_path = db;
 		rc = tui_run(view, &cfg, err, sizeof(err));
 		*stop = 1;
 		pthread_join(th, NULL);

@@ -14,8 +14,14 @@
  * reads than a refresh: their model (diagnosis.h) is built apart, only
  * while such a view is on top - when it opens, on `r`, when the window or
  * upstream changes, and otherwise at most every APP_DIAG_REFRESH_MS (or 20
- * times its own cost, if more) while data arrives. The screen says
- * "computing" before a build starts; drawing never builds.
+ * times its own cost, if more) while data arrives. A build runs on a
+ * thread of its own with its own connection (diag_worker.h): the loop only
+ * asks for it and, while one runs, looks for its result every
+ * APP_DIAG_POLL_MS between keys, so keys, resizes and refreshes of the
+ * overview go on meanwhile. A newer request (another view, upstream or
+ * window) supersedes a running build; quitting abandons it. Until the
+ * model of the view on top arrives its panes say "computing"; drawing
+ * never builds.
  *
  * The one global is the flag SIGINT/SIGTERM set; the loop sees it within
  * a timeout and leaves through the same path as `q`, restoring the
@@ -28,11 +34,13 @@
 #include <time.h>
 
 #include "app.h"
+#include "diag_worker.h"
 #include "safe.h"
 #include "text.h"
 
 #define APP_FULL_REFRESH_MS 15000
 #define APP_DIAG_REFRESH_MS 60000
+#define APP_DIAG_POLL_MS 50
 #define APP_MIN_COLS 40
 #define APP_MIN_LINES 12
 
@@ -329,8 +337,8 @@ app_diag_due(struct app *a, const struct diagnosis_spec *sp, int64_t now)
 	if (t->view != sp->view || strcmp(t->upstream, sp->upstream) != 0 ||
 	    a->diag_window != a->window)
 		return true;	/* another view, upstream or window */
-	if (a->paused)
-		return false;
+	if (a->paused || a->diag_busy)
+		return false;	/* a build of this view is on its way */
 	if (a->diag != NULL && a->diag->cost_ms * 20 > (double)period)
 		period = (int64_t)(a->diag->cost_ms * 20);
 	if (now - a->diag_built_ms < period)
@@ -339,29 +347,48 @@ app_diag_due(struct app *a, const struct diagnosis_spec *sp, int64_t now)
 	    console_data_version(a->console) != a->diag_data_version;
 }
 
-/* Build the diagnosis model of sp; on failure keep the message. */
+/*
+ * Ask the worker for the diagnosis model of sp (superseding a build asked
+ * before). A model of another window is dropped now, so the view says
+ * "computing" rather than show the old window's figures; one of the same
+ * window stays on screen until the new one arrives.
+ */
 static void
-app_diag_refresh(struct app *a, const struct diagnosis_spec *sp)
+app_diag_request(struct app *a, const struct diagnosis_spec *sp)
 {
-	struct diagnosis *d;
-	char err[256];
-
+	if (a->diag_window != a->window) {
+		diagnosis_free(a->diag);
+		a->diag = NULL;
+	}
 	a->diag_tried = *sp;
 	a->diag_window = a->window;
 	a->diag_built_ms = app_now_ms();
 	a->diag_data_version = console_data_version(a->console);
 	a->need_diag = false;
+	a->diag_busy = true;
+	a->need_draw = true;
+	diag_worker_request(a->worker, sp);
+}
+
+/* Take the model the worker finished, if any; on failure keep the message. */
+static void
+app_diag_collect(struct app *a)
+{
+	struct diagnosis *d;
+	char err[256];
+
+	if (!a->diag_busy || diag_worker_take(a->worker, &d, err,
+	    sizeof(err)) == 0)
+		return;
 	a->diag_busy = false;
 	a->need_draw = true;
-	if (diagnosis_build(a->store, sp, &d, err, sizeof(err)) != 0) {
+	diagnosis_free(a->diag);
+	a->diag = d;
+	if (d == NULL) {
 		snprintf(a->diag_error, sizeof(a->diag_error), "%s", err);
-		diagnosis_free(a->diag);
-		a->diag = NULL;
 		return;
 	}
 	a->diag_error[0] = '\0';
-	diagnosis_free(a->diag);
-	a->diag = d;
 	/* Keep the selections in range of the new rows. */
 	for (int p = PANE_SHAPES; p <= PANE_EXPLAIN; p++) {
 		size_t n = panel_get((enum pane_id)p)->rows(a);
@@ -688,6 +715,8 @@ app_wait_ms(const struct app *a)
 	int64_t due = a->refreshed_ms + (int64_t)(a->cfg.refresh_s * 1000) -
 	    app_now_ms();
 
+	if (a->diag_busy)
+		return APP_DIAG_POLL_MS;	/* to show the model soon */
 	if (a->paused)
 		return 1000;
 	if (due < 50)
@@ -715,6 +744,18 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 		free(a);
 		return -1;
 	}
+	if (cfg->db_path == NULL) {
+		snprintf(err, errlen, "the console needs the database's path");
+		console_free(a->console);
+		free(a);
+		return -1;
+	}
+	if (diag_worker_new(cfg->db_path, NULL, NULL, &a->worker, err,
+	    errlen) != 0) {
+		console_free(a->console);
+		free(a);
+		return -1;
+	}
 	a->cfg = *cfg;
 	a->store = s;
 	if (a->cfg.refresh_s < 0.1)
@@ -738,6 +779,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 		    term != NULL ? strlen(term) : 0);
 		snprintf(err, errlen, "cannot start the terminal (TERM=%s)",
 		    safe_term);
+		diag_worker_free(a->worker);
 		console_free(a->console);
 		free(a);
 		return -1;
@@ -759,13 +801,10 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 
 		if (app_refresh_due(a, app_now_ms()))
 			app_refresh(a);
+		app_diag_collect(a);
 		if (app_diag_spec(a, &sp) && app_diag_due(a, &sp,
-		    app_now_ms())) {
-			/* Say so first: a build may take a while. */
-			a->diag_busy = true;
-			app_draw(a);
-			app_diag_refresh(a, &sp);
-		}
+		    app_now_ms()))
+			app_diag_request(a, &sp);
 		if (a->need_draw) {
 			app_draw(a);
 			a->need_draw = false;
@@ -773,6 +812,8 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 		timeout(app_wait_ms(a));
 		app_key(a, getch());
 	}
+	/* A build still running is cut short: quitting does not wait it out. */
+	diag_worker_free(a->worker);
 	endwin();
 	delscreen(screen);
 	sigaction(SIGINT, &old_int, NULL);

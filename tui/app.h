@@ -53,7 +53,7 @@ struct app_level {
 
 struct app {
 	struct console *console;
-	struct store *store;		/* for the diagnosis views */
+	struct store *store;		/* the console's connection */
 	struct tui_config cfg;
 	struct theme theme;
 	struct app_level stack[APP_DEPTH_MAX];
@@ -72,14 +72,18 @@ struct app {
 	int64_t refreshed_ms;		/* wall clock of the last refresh */
 	int64_t data_version;		/* PRAGMA data_version then */
 	double refresh_cost_ms;		/* how long the last refresh took */
-	/* The diagnosis model: built on demand, apart from the snapshot. */
+	/*
+	 * The diagnosis model: built on demand, apart from the snapshot, on
+	 * the worker's thread (diag_worker.h).
+	 */
+	struct diag_worker *worker;	/* builds them in the background */
 	struct diagnosis *diag;		/* NULL until a view needs one */
 	struct diagnosis_spec diag_tried;	/* the last build asked for */
 	enum window_id diag_window;	/* the window it was asked in */
-	int64_t diag_built_ms;		/* wall clock of that build */
+	int64_t diag_built_ms;		/* wall clock of that request */
 	int64_t diag_data_version;	/* PRAGMA data_version then */
 	bool need_diag;			/* rebuild now (view opened, `r`) */
-	bool diag_busy;			/* a build is about to run */
+	bool diag_busy;			/* a build asked for is running */
 	char diag_error[256];		/* why the last build failed, "" */
 };
 

@@ -16,13 +16,16 @@ struct tui_config {
 	double refresh_s;		/* seconds between refreshes */
 	struct snapshot_thresholds thresholds;
 	bool no_color;			/* monochrome even if colours exist */
+	const char *db_path;		/* the database s is open on; the
+					 * diagnosis views open their own
+					 * connection to it */
 };
 
 /* Defaults: window 1h-or-all, 2 s refresh, degraded 1%, failing 10%. */
 void tui_config_default(struct tui_config *cfg);
 
 /*
- * Run the console on s until the user quits (q) or SIGINT/SIGTERM. The
+ * Run the console on s (open on cfg->db_path, which must be set) until the user quits (q) or SIGINT/SIGTERM. The
  * terminal is restored on every way out. 0, or -1 with err filled.
  */
 int tui_run(struct store *s, const struct tui_config *cfg, char *err,
