@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "store.h"
 
 static const struct {
 	const char *name;
@@ -45,6 +46,7 @@ int
 main(int argc, char **argv)
 {
 	setlocale(LC_CTYPE, "");
+	store_library_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -161,6 +161,14 @@ db_pragmas(struct store *s, char *err, size_t errlen)
 }
 
 /* See store.h. */
+void
+store_library_init(void)
+{
+	/* SQLITE_MISUSE once SQLite is initialised: then nothing changes. */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* See store.h. */
 int
 store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
@@ -267,6 +275,7 @@ store_rollback(struct store *s)
 	rollup_map_clear(&s->rollup_att);
 	s->dash_upstream = 0;
 	s->max_request_ms = 0;	/* re-read from store_meta by the next batch */
+	s->tz_known = false;	/* likewise */
 	join_filter_reset(s);
 	s->new_errors.n = 0;
 	s->candidates.n = 0;

@@ -22,7 +22,8 @@
  * Each lookup is an index range: requests_join (client, path, local end)
  * bounded by the longest request stored - a partial index of the requests
  * that failed or were retried, the only ones an error can explain, except
- * upstream_truncated ones, looked up by time (requests_local_end) - or the
+ * upstream_truncated ones, looked up by time (requests_ts, the window
+ * widened by the spread of the logs' UTC offsets) - or the
  * partial index of unjoined errors. Probing every new request would cost a lookup per row, so a
  * small table counts unjoined errors by hash of client id and only
  * requests whose client appears there are probed.
@@ -323,10 +324,13 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
     int64_t client, int64_t up, struct join_request *r, int *seq,
     int *astatus, int *acause, char *err, size_t errlen)
 {
-	sqlite3_stmt *find = store_stmt(s, id, err, errlen);
+	sqlite3_stmt *find;
+	int64_t local;
 	int rc;
 
-	if (find == NULL)
+	if (id == STMT_JOIN_ATTEMPT_FIND_TRUNCATED && !s->tz_known)
+		return 0;	/* no request stored yet */
+	if ((find = store_stmt(s, id, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(find, 1, client);
 	sqlite3_bind_value(find, 2, sqlite3_column_value(get, 1));
@@ -342,6 +346,14 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
 	sqlite3_bind_value(find, 6, sqlite3_column_value(get, 4));
 	if (sqlite3_bind_parameter_count(find) >= 7)
 		sqlite3_bind_int64(find, 7, up);
+	if (id == STMT_JOIN_ATTEMPT_FIND_TRUNCATED) {
+		/* local end in [local - 2 s, local + 2 s], ts = end - tz. */
+		local = sqlite3_column_int64(get, 2);
+		sqlite3_bind_int64(find, 8,
+		    local - 2000 - (int64_t)s->tz_hi * 60000);
+		sqlite3_bind_int64(find, 9,
+		    local + 2000 - (int64_t)s->tz_lo * 60000);
+	}
 	rc = sqlite3_step(find);
 	if (rc == SQLITE_ROW) {
 		join_read_request(find, r);

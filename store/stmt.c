@@ -8,7 +8,8 @@
  * at run time (its shape depends on the keys asked for).
  *
  * Join parameters: ?1 client, ?2 path, ?3 the error's local_ms, ?4 the
- * longest request stored (bounds the index range), ?5 method, ?6 query.
+ * longest request stored (bounds the index range), ?5 method, ?6 query,
+ * ?7 upstream, ?8 and ?9 a range of ts_ms (the truncated lookup).
  * An error at local time t belongs to a request whose local end e and
  * duration d satisfy e - d - 2000 <= t <= e + 2000 (2 s of slack for the
  * error log's whole seconds and clock steps). Candidates are ordered by
@@ -32,9 +33,17 @@
 	" r.id, r.ts_ms, r.source_id, r.upstream_id, r.status, r.cause," \
 	" r.request_ms, r.bytes, r.n_attempts "
 
-/* Multi-row VALUES lists: STORE_INSERT_ROWS tuples of anonymous '?'. */
+/*
+ * Multi-row VALUES lists: STORE_INSERT_ROWS tuples of anonymous '?'.
+ * 48 requests bind 912 parameters, under the 999 that SQLite before
+ * 3.32 allows.
+ */
 #define ROWS8(t) t "," t "," t "," t "," t "," t "," t "," t
-_Static_assert(STORE_INSERT_ROWS == 8, "ROWS8 writes 8 tuples");
+#define ROWS48(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
+	ROWS8(t) "," ROWS8(t)
+_Static_assert(STORE_INSERT_ROWS == 48, "ROWS48 writes 48 tuples");
+_Static_assert(STORE_INSERT_ROWS * STORE_REQUEST_COLUMNS <= 999,
+    "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 #define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
 #define REQUEST_INSERT_INTO \
@@ -71,11 +80,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "INSERT INTO store_meta (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET"
 	    " value = max(value, excluded.value)",
+	[STMT_META_SET_MIN] =
+	    "INSERT INTO store_meta (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO UPDATE SET"
+	    " value = min(value, excluded.value)",
 
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE,
-	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS8(REQUEST_TUPLE),
+	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS48(REQUEST_TUPLE),
 	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
-	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS8(ATTEMPT_TUPLE),
+	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS48(ATTEMPT_TUPLE),
 	[STMT_ERROR_INSERT] =
 	    "INSERT INTO gateway_errors (source_id, line_no, local_ms, level,"
 	    " conn, cause, message, client_id, server, method_id, path_id,"
@@ -123,13 +136,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ORDER BY" JOIN_NEAREST ", a.seq LIMIT 1",
 	/*
 	 * ... except upstream_truncated: the body broke after a 2xx header,
-	 * so the request looked fine. Those few are found by time.
+	 * so the request looked fine. Those few are found by time: ?8..?9
+	 * is the window of local ends as a range of ts_ms, widened by the
+	 * spread of the stored requests' UTC offsets (schema/005).
 	 */
 	[STMT_JOIN_ATTEMPT_FIND_TRUNCATED] =
 	    "SELECT" JOIN_REQUEST_COLUMNS ", a.seq, a.status, a.cause"
-	    " FROM requests r INDEXED BY requests_local_end"
+	    " FROM requests r INDEXED BY requests_ts"
 	    " JOIN attempts a ON a.request_id = r.id"
-	    " WHERE" JOIN_WINDOW
+	    " WHERE r.ts_ms BETWEEN ?8 AND ?9 AND" JOIN_WINDOW
 	    " AND a.upstream_id = ?7 AND a.error_id IS NULL"
 	    " ORDER BY" JOIN_NEAREST ", a.seq LIMIT 1",
 	/*

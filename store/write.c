@@ -76,31 +76,80 @@ write_position(struct store *s, const struct gw_batch *b, char *err,
 	return 0;
 }
 
-/* Read (or, with set, raise) the stored longest request time. */
+/* Read store_meta's value of key into *v; 1 found, 0 not, -1 error. */
 static int
-write_meta_max_request(struct store *s, bool set, char *err, size_t errlen)
+write_meta_get(struct store *s, const char *key, int64_t *v, char *err,
+    size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, STMT_META_GET, err, errlen);
 	int rc;
 
-	st = store_stmt(s, set ? STMT_META_SET : STMT_META_GET, err, errlen);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, "max_request_ms", -1, SQLITE_STATIC);
-	if (set) {
-		sqlite3_bind_int64(st, 2, s->max_request_ms);
-		return store_stmt_run(s, st, err, errlen);
-	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > s->max_request_ms)
-		s->max_request_ms = sqlite3_column_int64(st, 0);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_fail_db(s, err, errlen, "store_meta");
-		sqlite3_reset(st);
-		return -1;
-	}
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(s, err, errlen, "store_meta");
+	return rc == SQLITE_ROW;
+}
+
+/* Raise (statement STMT_META_SET) or lower (_MIN) store_meta's key to v. */
+static int
+write_meta_set(struct store *s, enum store_stmt_id id, const char *key,
+    int64_t v, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	return store_stmt_run(s, st, err, errlen);
+}
+
+/*
+ * What other writers may have raised since our last batch: the longest
+ * request time and the range of UTC offsets stored (which bound the
+ * join's windows).
+ */
+static int
+write_meta_read(struct store *s, char *err, size_t errlen)
+{
+	int64_t v = 0, lo = 0, hi = 0;
+	int rc;
+
+	if ((rc = write_meta_get(s, "max_request_ms", &v, err, errlen)) < 0)
+		return -1;
+	if (rc == 1 && v > s->max_request_ms)
+		s->max_request_ms = v;
+	if ((rc = write_meta_get(s, "tz_min_lo", &lo, err, errlen)) < 0 ||
+	    (rc == 1 && write_meta_get(s, "tz_min_hi", &hi, err,
+	    errlen) < 0))
+		return -1;
+	if (rc == 1) {
+		if (!s->tz_known || lo < s->tz_lo)
+			s->tz_lo = (int)lo;
+		if (!s->tz_known || hi > s->tz_hi)
+			s->tz_hi = (int)hi;
+		s->tz_known = true;
+	}
 	return 0;
+}
+
+/* Widen the range of UTC offsets stored to take tz_min. */
+static void
+write_note_tz(struct store *s, int tz_min)
+{
+	if (!s->tz_known) {
+		s->tz_lo = s->tz_hi = tz_min;
+		s->tz_known = true;
+	} else if (tz_min < s->tz_lo)
+		s->tz_lo = tz_min;
+	else if (tz_min > s->tz_hi)
+		s->tz_hi = tz_min;
 }
 
 /* Insert the batch's rejected lines, raw bytes as a blob. */
@@ -400,6 +449,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 		return store_fail(err, errlen, "out of memory");
 	if (ev->request_ms > s->max_request_ms)
 		s->max_request_ms = ev->request_ms;
+	write_note_tz(s, ev->tz_min);
 
 	if (w->client != 0 && join_filter_has(s, w->client)) {
 		struct join_probe p = {
@@ -441,6 +491,8 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
     size_t errlen)
 {
 	int64_t max_before;
+	bool tz_before;
+	int lo_before, hi_before;
 
 	s->new_errors.n = 0;
 	s->candidates.n = 0;
@@ -448,16 +500,28 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	if (store_begin(s, err, errlen) != 0)
 		return -1;
 	if (write_position(s, b, err, errlen) != 0 ||
-	    write_meta_max_request(s, false, err, errlen) != 0 ||
+	    write_meta_read(s, err, errlen) != 0 ||
 	    join_filter_load(s, err, errlen) != 0 ||
 	    write_rejects(s, b, err, errlen) != 0 ||
 	    write_errors(s, b, err, errlen) != 0)
 		goto fail;
 	max_before = s->max_request_ms;
+	tz_before = s->tz_known;
+	lo_before = s->tz_lo;
+	hi_before = s->tz_hi;
 	if (write_events(s, b, err, errlen) != 0)
 		goto fail;
 	if (s->max_request_ms > max_before &&
-	    write_meta_max_request(s, true, err, errlen) != 0)
+	    write_meta_set(s, STMT_META_SET, "max_request_ms",
+	    s->max_request_ms, err, errlen) != 0)
+		goto fail;
+	if (s->tz_known && (!tz_before || s->tz_lo < lo_before) &&
+	    write_meta_set(s, STMT_META_SET_MIN, "tz_min_lo", s->tz_lo, err,
+	    errlen) != 0)
+		goto fail;
+	if (s->tz_known && (!tz_before || s->tz_hi > hi_before) &&
+	    write_meta_set(s, STMT_META_SET, "tz_min_hi", s->tz_hi, err,
+	    errlen) != 0)
 		goto fail;
 	if (join_batch(s, err, errlen) != 0 ||
 	    rollup_flush(s, err, errlen) != 0 ||

@@ -309,6 +309,40 @@ test_join_truncated(void **state)
 	fx_free(&f);
 }
 
+/*
+ * upstream_truncated the other way round (error first), and for requests
+ * logged at UTC offsets other than the first one stored: the lookup by
+ * ts_ms is widened by the offsets seen, by this batch or earlier ones.
+ */
+static void
+test_join_truncated_offsets(void **state)
+{
+	struct fx f;
+
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	/* Request 1 at UTC+2, its error (local time) stored before it. */
+	fx_error(&f, T0 + 120 * 60000 + 4900, "10.1.2.3", "GET", "/big",
+	    NULL, "10.0.0.5:8080", GW_CAUSE_UPSTREAM_TRUNCATED);
+	fx_write(&f, errlog);
+	fx_event(&f, T0 + 5000, 120, "10.1.2.3", "GET", "/big", NULL, 200,
+	    900, GW_CAUSE_OK, "10.0.0.5:8080 200 0");
+	fx_write(&f, acc);
+	assert_string_equal(request_cause(&f, 1), "upstream_truncated");
+	/* Request 2 at UTC-5, in a later batch; its error after it. */
+	fx_event(&f, T0 + 9000, -300, "10.1.2.4", "GET", "/big", NULL, 200,
+	    900, GW_CAUSE_OK, "10.0.0.5:8080 200 0");
+	fx_write(&f, acc);
+	fx_error(&f, T0 - 300 * 60000 + 9000, "10.1.2.4", "GET", "/big",
+	    NULL, "10.0.0.5:8080", GW_CAUSE_UPSTREAM_TRUNCATED);
+	fx_write(&f, errlog);
+	assert_string_equal(request_cause(&f, 2), "upstream_truncated");
+	assert_string_equal(attempt_cause(&f, 2, 0), "upstream_truncated");
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
 /* Two requests could take the error: the nearer in time wins. */
 static void
 test_join_nearest(void **state)
@@ -484,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_join_no_match_stays_unjoined),
 		cmocka_unit_test(test_join_no_upstream),
 		cmocka_unit_test(test_join_truncated),
+		cmocka_unit_test(test_join_truncated_offsets),
 		cmocka_unit_test(test_join_bare_request),
 		cmocka_unit_test(test_join_nearest),
 		cmocka_unit_test(test_join_rollups_many),
