@@ -27,11 +27,13 @@
  * a timeout and leaves through the same path as `q`, restoring the
  * terminal.
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "diag_worker.h"
@@ -603,6 +605,20 @@ app_set_view(struct app *a, enum diag_view v)
 	a->need_refresh = true;
 }
 
+/*
+ * True when the terminal is gone (hung up, closed): getch then fails at
+ * once, every time, and the loop would spin instead of waiting for keys.
+ */
+static bool
+app_terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	if (poll(&p, 1, 0) < 0)
+		return false;
+	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 /* Handle one key: change state, set need_refresh / need_draw. */
 static void
 app_key(struct app *a, int ch)
@@ -731,7 +747,7 @@ int
 tui_run(struct store *s, const struct tui_config *cfg, char *err,
     size_t errlen)
 {
-	struct sigaction sa, old_int, old_term;
+	struct sigaction sa, old_int, old_term, old_hup;
 	struct app *a = calloc(1, sizeof(*a));
 	SCREEN *screen;
 	const char *term = getenv("TERM");
@@ -788,6 +804,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 	sa.sa_handler = app_on_signal;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);	/* the terminal went away */
 	cbreak();
 	noecho();
 	nonl();
@@ -810,7 +827,10 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 			a->need_draw = false;
 		}
 		timeout(app_wait_ms(a));
-		app_key(a, getch());
+		int ch = getch();
+		if (ch == ERR && app_terminal_gone())
+			break;
+		app_key(a, ch);
 	}
 	/* A build still running is cut short: quitting does not wait it out. */
 	diag_worker_free(a->worker);
@@ -818,6 +838,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 	delscreen(screen);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	snapshot_free(a->snap);
 	diagnosis_free(a->diag);
 	console_free(a->console);

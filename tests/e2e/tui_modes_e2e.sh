@@ -51,6 +51,28 @@ gw_eq 1200 "$(sqlite3 "$T/tail.db" 'SELECT count(*) FROM requests')" \
 	"tail --tui stored every line"
 [ -f "$T/tail.db.tail.log" ] || gw_fail "tail --tui: no message log"
 
+# 1b. The terminal goes away under tail --tui (the tmux server dies): the
+# process must end, not spin on a dead terminal.
+SOCK2="gw-test-hup-$$"
+: >"$T/hup.log"
+tmux -L "$SOCK2" new-session -d -s hup -x 120 -y 30 \
+	"env TERM=xterm-256color $GW_BIN tail -d $T/hup.db --tui $T/hup.log"
+hup_pid=
+for ((i = 0; i < 50; i++)); do
+	hup_pid=$(pgrep -f -- "-d $T/hup.db --tui" | head -1) && [ -n "$hup_pid" ] && break
+	sleep 0.1
+done
+[ -n "$hup_pid" ] || gw_fail "tail --tui under a second tmux did not start"
+GW_PIDS+=("$hup_pid")
+sleep 1
+tmux -L "$SOCK2" kill-server 2>/dev/null
+gone=0
+for ((i = 0; i < 50; i++)); do
+	kill -0 "$hup_pid" 2>/dev/null || { gone=1; break; }
+	sleep 0.1
+done
+gw_eq 1 "$gone" "tail --tui ends when its terminal goes away"
+
 # 2. capture --tui on a crafted pcap.
 "$GW_TOOLS/mkpcap" refused "$T/refused.pcap" >/dev/null || gw_fail "mkpcap"
 TM new-session -d -s cap -x 160 -y 40 \
