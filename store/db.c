@@ -25,6 +25,9 @@
 
 #include "store_int.h"
 
+/* Virtual-machine steps between two calls of a progress handler. */
+#define STORE_PROGRESS_STEPS 4000
+
 extern const char *const gw_schema_sql[];
 extern const char *const gw_schema_names[];
 
@@ -288,4 +291,11 @@ store_rollback(struct store *s)
 	s->new_errors.n = 0;
 	s->candidates.n = 0;
 	s->n_probes = 0;
+}
+
+/* See store.h. */
+void
+store_set_progress(struct store *s, int (*fn)(void *), void *ctx)
+{
+	sqlite3_progress_handler(s->db, STORE_PROGRESS_STEPS, fn, ctx);
 }

@@ -38,6 +38,14 @@ void store_library_init(void);
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 
+/*
+ * Have fn(ctx) called every few thousand steps of this connection's
+ * statements; when it returns non-zero the running statement stops
+ * (its call fails as interrupted). For a reader that must give up a long
+ * query early, such as the console's diagnosis worker. fn NULL removes it.
+ */
+void store_set_progress(struct store *s, int (*fn)(void *), void *ctx);
+
 /* Schema version of the open database (PRAGMA user_version). */
 int store_schema_version(struct store *s);
 

@@ -16,15 +16,8 @@
  * handler on the worker's own connection checks them every few thousand
  * SQLite instructions and interrupts the statement when the running build
  * is no longer wanted; analyze/ then fails like on any SQLite error, and
- * the worker throws that outcome away. The store does not hand out its
- * sqlite3 handle, so the handler is installed from an auto-extension
- * (called by SQLite for each connection it opens) while the worker opens
- * its store: a thread-local pointer says which worker is opening, so
- * connections opened by other threads meanwhile are left alone. That
- * pointer is the one file-level variable; it is set and cleared around
- * store_open() on the worker's own thread only. Should the extension
- * fail to register, builds still work, they just run to their end.
- * After an interrupted or failed build the connection is closed and the
+ * the worker throws that outcome away (store_set_progress installs the
+ * handler on the worker's connection). After an interrupted or failed build the connection is closed and the
  * next build opens a fresh one, so no half-done statement or transaction
  * carries over.
  */
@@ -36,12 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "diag_worker.h"
-
-/* SQLite virtual-machine steps between two looks at the flags. */
-#define DIAG_WORKER_PROGRESS_STEPS 4000
 
 struct diag_worker {
 	char *db_path;
@@ -66,9 +54,6 @@ struct diag_worker {
 	struct store *store;
 };
 
-/* The worker opening its store on this thread, NULL otherwise. */
-static _Thread_local struct diag_worker *diag_worker_opening;
-
 /* See diag_worker.h. */
 bool
 diag_worker_abandoned(const struct diag_worker *w)
@@ -84,22 +69,6 @@ static int
 diag_worker_progress(void *arg)
 {
 	return diag_worker_abandoned(arg) ? 1 : 0;
-}
-
-/*
- * Auto-extension: SQLite calls it for every connection opened in the
- * process; only the one the worker on this thread opens gets the handler.
- */
-static int
-diag_worker_on_open(sqlite3 *db, const char **errmsg,
-    const struct sqlite3_api_routines *api)
-{
-	(void)errmsg;
-	(void)api;
-	if (diag_worker_opening != NULL)
-		sqlite3_progress_handler(db, DIAG_WORKER_PROGRESS_STEPS,
-		    diag_worker_progress, diag_worker_opening);
-	return SQLITE_OK;
 }
 
 /* The default builder. */
@@ -121,9 +90,9 @@ diag_worker_open(struct diag_worker *w, char *err, size_t errlen)
 
 	if (w->store != NULL)
 		return 0;
-	diag_worker_opening = w;
 	rc = store_open(w->db_path, &w->store, err, errlen);
-	diag_worker_opening = NULL;
+	if (rc == 0)
+		store_set_progress(w->store, diag_worker_progress, w);
 	return rc;
 }
 
@@ -205,8 +174,6 @@ diag_worker_new(const char *db_path, diag_build_fn build, void *ctx,
 	atomic_init(&w->newest, 0);
 	atomic_init(&w->building, 0);
 	atomic_init(&w->stop, false);
-	/* Registering twice is a no-op; a failure only costs cancelling. */
-	sqlite3_auto_extension((void (*)(void))diag_worker_on_open);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	/* Terminal signals (resize, ^C) stay with the console's thread. */
