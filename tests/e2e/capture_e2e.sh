@@ -24,9 +24,7 @@ cd "$(dirname "$0")/../.."
 gw_need_cmd nginx tcpdump
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 TCPDUMP=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)
-for tool in badupstream httpload; do
-	[ -x "$GW_TOOLS/$tool" ] || gw_fail "$GW_TOOLS/$tool not built"
-done
+gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 # Live capture needs CAP_NET_RAW; without it only the file half could run.
 if [ "$(id -u)" != 0 ]; then
@@ -41,91 +39,59 @@ chmod 755 "$T"
 UPSTREAMS=(ok:ok u503:503 reset:reset close:close slow:slow
 	garbage:garbage bigheader:bigheader truncate:truncate
 	blackhole:blackhole refuse:refuse retry_refuse:refuse retry_ok:ok)
-args=()
-for u in "${UPSTREAMS[@]}"; do
-	args+=(--listen "${u%%:*}=0:${u#*:}")
-done
-gw_start badupstream "$GW_TOOLS/badupstream" "${args[@]}" \
-	--portfile "$T/ports" --pidfile "$T/badupstream.pid"
-gw_wait_file "$T/badupstream.pid" 5 "$GW_LAST_PID" ||
-	gw_fail "badupstream did not start: $(cat "$T/badupstream.out")"
+gw_badupstream "$T/ports" "${UPSTREAMS[@]}"
 declare -A PORT
-while read -r label port; do
-	PORT[$label]=$port
-done <"$T/ports"
+gw_read_ports "$T/ports" PORT
 
 write_conf() {
 	local listen=$1
-	cat >"$T/nginx.conf" <<-EOF2
-	# written by tests/e2e/capture_e2e.sh
-	daemon off;
-	master_process on;
-	worker_processes 1;
-	user root root;
-	pid $T/nginx.pid;
-	error_log $T/logs/error.log error;
-	events { worker_connections 256; }
-	http {
-	    log_format upstream '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" rt=\$request_time uaddr="\$upstream_addr" us="\$upstream_status" uct="\$upstream_connect_time" uht="\$upstream_header_time" urt="\$upstream_response_time" rid=\$request_id';
-	    access_log $T/logs/access.log upstream;
-	    client_body_temp_path $T/tmp/client_body;
-	    proxy_temp_path $T/tmp/proxy;
-	    fastcgi_temp_path $T/tmp/fastcgi;
-	    uwsgi_temp_path $T/tmp/uwsgi;
-	    scgi_temp_path $T/tmp/scgi;
-	    proxy_connect_timeout 2s;
-	    proxy_read_timeout 3s;
-	    proxy_next_upstream error timeout;
-	    proxy_set_header X-Request-Id \$request_id;
-	    add_header X-Request-Id \$request_id always;
-	    upstream u_ok { server 127.0.0.1:${PORT[ok]}; }
-	    upstream u_503 { server 127.0.0.1:${PORT[u503]}; }
-	    upstream u_reset { server 127.0.0.1:${PORT[reset]}; }
-	    upstream u_close { server 127.0.0.1:${PORT[close]}; }
-	    upstream u_slow { server 127.0.0.1:${PORT[slow]}; }
-	    upstream u_garbage { server 127.0.0.1:${PORT[garbage]}; }
-	    upstream u_bigheader { server 127.0.0.1:${PORT[bigheader]}; }
-	    upstream u_truncate { server 127.0.0.1:${PORT[truncate]}; }
-	    upstream u_blackhole { server 127.0.0.1:${PORT[blackhole]}; }
-	    upstream u_refuse { server 127.0.0.1:${PORT[refuse]}; }
-	    upstream u_retry {
-	        server 127.0.0.1:${PORT[retry_refuse]} max_fails=0;
-	        server 127.0.0.1:${PORT[retry_ok]} backup;
-	    }
-	    server {
-	        listen 127.0.0.1:$listen;
-	        location /ok { proxy_pass http://u_ok; }
-	        location /u503 { proxy_pass http://u_503; }
-	        location /reset { proxy_pass http://u_reset; }
-	        location /close { proxy_pass http://u_close; }
-	        location /slow { proxy_read_timeout 1s; proxy_pass http://u_slow; }
-	        location /garbage { proxy_pass http://u_garbage; }
-	        location /bigheader { proxy_pass http://u_bigheader; }
-	        location /truncate { proxy_pass http://u_truncate; }
-	        location /blackhole {
-	            proxy_connect_timeout 500ms;
-	            proxy_pass http://u_blackhole;
-	        }
-	        location /refuse { proxy_pass http://u_refuse; }
-	        location /retry { proxy_pass http://u_retry; }
-	        location / { return 404; }
-	    }
-	}
-	EOF2
+	{
+		echo "# written by tests/e2e/capture_e2e.sh"
+		gw_nginx_conf_head "$T" error 256
+		cat <<-EOF2
+		    proxy_next_upstream error timeout;
+		    proxy_set_header X-Request-Id \$request_id;
+		    add_header X-Request-Id \$request_id always;
+		    upstream u_ok { server 127.0.0.1:${PORT[ok]}; }
+		    upstream u_503 { server 127.0.0.1:${PORT[u503]}; }
+		    upstream u_reset { server 127.0.0.1:${PORT[reset]}; }
+		    upstream u_close { server 127.0.0.1:${PORT[close]}; }
+		    upstream u_slow { server 127.0.0.1:${PORT[slow]}; }
+		    upstream u_garbage { server 127.0.0.1:${PORT[garbage]}; }
+		    upstream u_bigheader { server 127.0.0.1:${PORT[bigheader]}; }
+		    upstream u_truncate { server 127.0.0.1:${PORT[truncate]}; }
+		    upstream u_blackhole { server 127.0.0.1:${PORT[blackhole]}; }
+		    upstream u_refuse { server 127.0.0.1:${PORT[refuse]}; }
+		    upstream u_retry {
+		        server 127.0.0.1:${PORT[retry_refuse]} max_fails=0;
+		        server 127.0.0.1:${PORT[retry_ok]} backup;
+		    }
+		    server {
+		        listen 127.0.0.1:$listen;
+		        location /ok { proxy_pass http://u_ok; }
+		        location /u503 { proxy_pass http://u_503; }
+		        location /reset { proxy_pass http://u_reset; }
+		        location /close { proxy_pass http://u_close; }
+		        location /slow { proxy_read_timeout 1s; proxy_pass http://u_slow; }
+		        location /garbage { proxy_pass http://u_garbage; }
+		        location /bigheader { proxy_pass http://u_bigheader; }
+		        location /truncate { proxy_pass http://u_truncate; }
+		        location /blackhole {
+		            proxy_connect_timeout 500ms;
+		            proxy_pass http://u_blackhole;
+		        }
+		        location /refuse { proxy_pass http://u_refuse; }
+		        location /retry { proxy_pass http://u_retry; }
+		        location / { return 404; }
+		    }
+		}
+		EOF2
+	} >"$T/nginx.conf"
 }
 
-NGINX_PID=
-for attempt in 1 2 3; do
-	NGINX_PORT=$(gw_free_port)
-	write_conf "$NGINX_PORT"
-	rm -f "$T/logs/error.log"
-	gw_start nginx "$NGINX" -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
-	NGINX_PID=$GW_LAST_PID
-	gw_wait_file "$T/nginx.pid" 5 "$NGINX_PID" && break
-	gw_stop "$NGINX_PID"
-	NGINX_PID=
-done
-[ -n "$NGINX_PID" ] || gw_fail "nginx did not start: $(cat "$T/nginx.out")"
+gw_nginx_start "$NGINX" "$T" write_conf
+NGINX_PORT=$GW_NGINX_PORT
+NGINX_PID=$GW_NGINX_PID
 
 # Only this test's ports.
 FILTER="tcp and (port $NGINX_PORT"
@@ -213,10 +179,7 @@ fi
 "$GW_BIN" capture -d "$T/file.db" -r "$T/wire.pcap" --listen "$NGINX_PORT" \
 	>"$T/file2.out" 2>&1 || gw_fail "capture -r again: $(cat "$T/file2.out")"
 
-: >"$T/labels.sed"
-while read -r label port; do
-	echo "s/^127\\.0\\.0\\.1:$port /$label /" >>"$T/labels.sed"
-done <"$T/ports"
+gw_labels_sed "$T/ports" >"$T/labels.sed"
 
 # figures DB FORMAT: "upstream cause requests errors_5xx failed attempts
 # failed_attempts" lines, sorted, from `report --by upstream,cause`.

@@ -30,9 +30,7 @@ cd "$(dirname "$0")/../.."
 
 gw_need_cmd nginx
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
-for tool in badupstream httpload; do
-	[ -x "$GW_TOOLS/$tool" ] || gw_fail "$GW_TOOLS/$tool not built"
-done
+gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 command -v sqlite3 >/dev/null 2>&1 || gw_fail "sqlite3 CLI missing (make test-deps)"
 
@@ -43,16 +41,9 @@ chmod 755 "$T"
 
 # --- upstreams -------------------------------------------------------------
 
-gw_start badupstream "$GW_TOOLS/badupstream" --listen shape=0:shape502 \
-	--listen ok=0:ok --listen refuse=0:refuse --listen limited=0:ok \
-	--portfile "$T/ports" --pidfile "$T/badupstream.pid"
-BU_PID=$GW_LAST_PID
-gw_wait_file "$T/badupstream.pid" 5 "$BU_PID" ||
-	gw_fail "badupstream did not start: $(cat "$T/badupstream.out")"
+gw_badupstream "$T/ports" shape:shape502 ok:ok refuse:refuse limited:ok
 declare -A PORT
-while read -r label port; do
-	PORT[$label]=$port
-done <"$T/ports"
+gw_read_ports "$T/ports" PORT
 SHAPE_UP=127.0.0.1:${PORT[shape]}
 OK_UP=127.0.0.1:${PORT[ok]}
 REFUSE_UP=127.0.0.1:${PORT[refuse]}
@@ -60,72 +51,40 @@ REFUSE_UP=127.0.0.1:${PORT[refuse]}
 # --- nginx -----------------------------------------------------------------
 
 write_conf() {
-	local listen=$1 user_line=
-	[ "$(id -u)" = 0 ] && user_line="user root root;"
-	cat >"$T/nginx.conf" <<-EOF
-	# written by tests/e2e/diagnose_e2e.sh
-	daemon off;
-	master_process on;
-	worker_processes 1;
-	$user_line
-	pid $T/nginx.pid;
-	error_log $T/logs/error.log error;
-	events {
-	    worker_connections 256;
-	}
-	http {
-	    log_format upstream '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" rt=\$request_time uaddr="\$upstream_addr" us="\$upstream_status" uct="\$upstream_connect_time" uht="\$upstream_header_time" urt="\$upstream_response_time" rid=\$request_id';
-	    access_log $T/logs/access.log upstream;
-	    client_body_temp_path $T/tmp/client_body;
-	    proxy_temp_path $T/tmp/proxy;
-	    fastcgi_temp_path $T/tmp/fastcgi;
-	    uwsgi_temp_path $T/tmp/uwsgi;
-	    scgi_temp_path $T/tmp/scgi;
-	    proxy_connect_timeout 2s;
-	    proxy_read_timeout 3s;
-	    limit_req_zone \$binary_remote_addr zone=one_per_minute:1m rate=1r/m;
-	    upstream u_shape { server $SHAPE_UP; }
-	    # every request tries the refusing primary first: "502, 200"
-	    upstream u_retry {
-	        server $REFUSE_UP max_fails=0;
-	        server $OK_UP backup;
-	    }
-	    upstream u_limited { server 127.0.0.1:${PORT[limited]}; }
-	    server {
-	        listen 127.0.0.1:$listen;
-	        server_name gatewatch-diagnose-e2e;
-	        location /api/users/ { proxy_pass http://u_shape; }
-	        location /small { proxy_pass http://u_shape; }
-	        location /retry/ { proxy_pass http://u_retry; }
-	        location /limited {
-	            limit_req zone=one_per_minute;
-	            limit_req_status 503;
-	            proxy_pass http://u_limited;
-	        }
-	        location / { return 404; }
-	    }
-	}
-	EOF
+	local listen=$1
+	{
+		echo "# written by tests/e2e/diagnose_e2e.sh"
+		gw_nginx_conf_head "$T" error 256
+		cat <<-EOF
+		    limit_req_zone \$binary_remote_addr zone=one_per_minute:1m rate=1r/m;
+		    upstream u_shape { server $SHAPE_UP; }
+		    # every request tries the refusing primary first: "502, 200"
+		    upstream u_retry {
+		        server $REFUSE_UP max_fails=0;
+		        server $OK_UP backup;
+		    }
+		    upstream u_limited { server 127.0.0.1:${PORT[limited]}; }
+		    server {
+		        listen 127.0.0.1:$listen;
+		        server_name gatewatch-diagnose-e2e;
+		        location /api/users/ { proxy_pass http://u_shape; }
+		        location /small { proxy_pass http://u_shape; }
+		        location /retry/ { proxy_pass http://u_retry; }
+		        location /limited {
+		            limit_req zone=one_per_minute;
+		            limit_req_status 503;
+		            proxy_pass http://u_limited;
+		        }
+		        location / { return 404; }
+		    }
+		}
+		EOF
+	} >"$T/nginx.conf"
 }
 
-NGINX_PID=
-for attempt in 1 2 3; do
-	NGINX_PORT=$(gw_free_port)
-	write_conf "$NGINX_PORT"
-	"$NGINX" -t -q -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log" \
-		>"$T/nginx-t.out" 2>&1 || gw_fail "nginx -t: $(cat "$T/nginx-t.out")"
-	rm -f "$T/logs/error.log"
-	gw_start nginx "$NGINX" -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
-	NGINX_PID=$GW_LAST_PID
-	if gw_wait_file "$T/nginx.pid" 5 "$NGINX_PID"; then
-		break
-	fi
-	gw_log "nginx did not start on $NGINX_PORT (attempt $attempt):" \
-		"$(cat "$T/nginx.out" "$T/logs/error.log" 2>/dev/null)"
-	gw_stop "$NGINX_PID"
-	NGINX_PID=
-done
-[ -n "$NGINX_PID" ] || gw_fail "nginx did not start"
+gw_nginx_start "$NGINX" "$T" write_conf
+NGINX_PORT=$GW_NGINX_PORT
+NGINX_PID=$GW_NGINX_PID
 
 # load EXPECT FILE: send FILE's requests in order, each must get EXPECT.
 load() {

@@ -40,9 +40,7 @@ esac
 gw_need_cmd haproxy caddy
 HAPROXY=$(command -v haproxy 2>/dev/null || echo /usr/sbin/haproxy)
 CADDY=$(command -v caddy 2>/dev/null || echo /usr/bin/caddy)
-for tool in badupstream httpload; do
-	[ -x "$GW_TOOLS/$tool" ] || gw_fail "$GW_TOOLS/$tool not built"
-done
+gw_need_tools badupstream httpload
 [ "$RUN" = logs ] || [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 
 gw_setup 60
@@ -56,19 +54,9 @@ UPSTREAMS=(
 	bigheader:bigheader truncate:truncate blackhole:blackhole
 	refuse:refuse retry_refuse:refuse retry_ok:ok nolive_down:ok
 )
-args=()
-for u in "${UPSTREAMS[@]}"; do
-	args+=(--listen "${u%%:*}=0:${u#*:}")
-done
-gw_start badupstream "$GW_TOOLS/badupstream" "${args[@]}" \
-	--portfile "$T/ports" --pidfile "$T/badupstream.pid"
-BU_PID=$GW_LAST_PID
-gw_wait_file "$T/badupstream.pid" 5 "$BU_PID" ||
-	gw_fail "badupstream did not start: $(cat "$T/badupstream.out")"
+gw_badupstream "$T/ports" "${UPSTREAMS[@]}"
 declare -A PORT
-while read -r label port; do
-	PORT[$label]=$port
-done <"$T/ports"
+gw_read_ports "$T/ports" PORT
 
 # wait_port PORT PID: until something accepts on 127.0.0.1:PORT.
 wait_port() {
@@ -242,7 +230,7 @@ done
 # LABEL ("-": none) with cause CAUSE, each with the attempts ATTEMPTS, a
 # comma list of LABEL:CAUSE ("-": none).
 mix() {
-	local gw=$1 n=$2 label=$3 cause=$4 status=$5 attempts=$6 i a port
+	local gw=$1 n=$2 label=$3 cause=$4 status=$5 attempts=$6 port
 	shift 6
 	case "$gw" in
 	hap) port=$HAP_PORT ;;
@@ -253,13 +241,7 @@ mix() {
 		>"$T/load.out" 2>&1 ||
 		gw_fail "$gw: httpload $*: $(cat "$T/load.out")"
 	cat "$T/load.log" >>"$T/$gw.sent"
-	for ((i = 0; i < n; i++)); do
-		echo "$label $cause $status" >>"$T/$gw.expect.requests"
-		[ "$attempts" = - ] && continue
-		for a in ${attempts//,/ }; do
-			echo "${a%%:*} ${a#*:}" >>"$T/$gw.expect.attempts"
-		done
-	done
+	gw_expect "$T/$gw.expect" "$n" "$label" "$cause" "$status" "$attempts"
 }
 for gw in hap caddy; do
 	: >"$T/$gw.sent"
@@ -344,110 +326,15 @@ fi
 # --- gatewatch -------------------------------------------------------------
 
 # Upstream names back to labels: "127.0.0.1:PORT" and "be_X/X" -> X.
-: >"$T/labels.sed"
-while read -r label port; do
-	echo "s/^127\\.0\\.0\\.1:$port /$label /" >>"$T/labels.sed"
-	echo "s#^be_$label/$label #$label #" >>"$T/labels.sed"
-done <"$T/ports"
+gw_labels_sed "$T/ports" >"$T/labels.sed"
+while read -r label _; do
+	echo "s#^be_$label/$label #$label #"
+done <"$T/ports" >>"$T/labels.sed"
 
-# expected GW KEYS: the figures for --by KEYS, one line per group: the key
-# values, then requests errors_5xx failed attempts failed_attempts; sorted.
-expected() {
-	awk -v keys="$2" '
-	function key(label, cause) {
-		if (keys == "upstream") return label
-		if (keys == "cause") return cause
-		return label " " cause
-	}
-	FNR == 1 { file++ }
-	file == 1 {
-		k = key($1, $2); seen[k] = 1; req[k]++
-		if ($3 >= 500 && $3 <= 599) e5[k]++
-		if ($2 != "ok") fail[k]++
-	}
-	file == 2 {
-		k = key($1, $2); seen[k] = 1; att[k]++
-		if ($2 != "ok") fatt[k]++
-	}
-	END {
-		for (k in seen)
-			printf "%s %d %d %d %d %d\n", k, req[k], e5[k],
-			    fail[k], att[k], fatt[k]
-	}' "$T/$1.expect.requests" "$T/$1.expect.attempts" | sort
-}
-
-# from_csv KEYS < CSV: the same lines from `report --format csv`.
-from_csv() {
-	awk -F, -v keys="$1" '
-	NR == 1 {
-		for (i = 1; i <= NF; i++) col[$i] = i
-		n = split(keys, kn, ",")
-		split("requests errors_5xx failed attempts failed_attempts",
-		    fig, " ")
-		for (i = 1; i <= n; i++)
-			if (!(kn[i] in col)) { print "missing column " kn[i]; exit 1 }
-		for (i = 1; i <= 5; i++)
-			if (!(fig[i] in col)) { print "missing column " fig[i]; exit 1 }
-		next
-	}
-	{
-		line = ""
-		for (i = 1; i <= n; i++) line = line $(col[kn[i]]) " "
-		for (i = 1; i <= 5; i++)
-			line = line $(col[fig[i]]) (i < 5 ? " " : "")
-		print line
-	}' | sed -f "$T/labels.sed" | sort
-}
-
-# from_json KEYS < JSON: the same lines from `report --format json`.
-from_json() {
-	tr '\n' ' ' | awk -v keys="$1" '
-	{
-		n = split(keys, kn, ",")
-		split("requests errors_5xx failed attempts failed_attempts",
-		    fig, " ")
-		rest = $0
-		while (match(rest, /\{[^}]*\}/)) {
-			obj = substr(rest, RSTART + 1, RLENGTH - 2)
-			rest = substr(rest, RSTART + RLENGTH)
-			delete v
-			while (match(obj, /"[^"]*" *: *("([^"\\]|\\.)*"|-?[0-9.]+)/)) {
-				pair = substr(obj, RSTART, RLENGTH)
-				obj = substr(obj, RSTART + RLENGTH)
-				name = substr(pair, 2); sub(/".*/, "", name)
-				val = pair; sub(/^"[^"]*" *: */, "", val)
-				gsub(/^"|"$/, "", val)
-				v[name] = val
-			}
-			line = ""
-			for (i = 1; i <= n; i++)
-				line = line (kn[i] in v ? v[kn[i]] : "MISSING") " "
-			for (i = 1; i <= 5; i++)
-				line = line (fig[i] in v ? v[fig[i]] : "MISSING") \
-				    (i < 5 ? " " : "")
-			print line
-		}
-	}' | sed -f "$T/labels.sed" | sort
-}
-
-# check_report GW DB KEYS: csv and json reports of DB equal expected.
+# check_report GW DB KEYS: csv and json reports of DB equal what was sent
+# through GW.
 check_report() {
-	local gw=$1 db=$2 keys=$3 fmt
-	expected "$gw" "$keys" >"$T/want"
-	for fmt in csv json; do
-		"$GW_BIN" report -d "$db" --by "$keys" --format "$fmt" \
-			>"$T/report.$fmt" 2>"$T/report.err" ||
-			gw_fail "report --by $keys --format $fmt: $(cat "$T/report.err")"
-		"from_$fmt" "$keys" <"$T/report.$fmt" >"$T/got" || true
-		GW_ASSERTS=$((GW_ASSERTS + 1))
-		if ! diff -u "$T/want" "$T/got" >"$T/diff"; then
-			GW_FAILURES=$((GW_FAILURES + 1))
-			gw_log "$gw: report -d $(basename "$db") --by $keys" \
-				"--format $fmt differs (-want +got; columns: $keys" \
-				"requests errors_5xx failed attempts failed_attempts):"
-			cat "$T/diff" >&2
-		fi
-	done
+	gw_check_report "$2" "$3" "$T/$1.expect" "$T/labels.sed" "$1"
 }
 
 # ingest DB FORMAT FILE...: ingest, and require the format detected.
@@ -480,11 +367,11 @@ done
 # It compares the requests' columns.
 ingest "$T/caddy-apart.db" caddy "$T/caddy/access.log" "$T/caddy/runtime.log"
 ingest "$T/caddy-rev.db" caddy "$T/caddy/runtime.log" "$T/caddy/access.log"
-expected caddy cause | awk '{ print $1, $2, $3, $4 }' >"$T/want-apart"
+gw_expected cause "$T/caddy.expect" | awk '{ print $1, $2, $3, $4 }' >"$T/want-apart"
 for db in "$T/caddy-apart.db" "$T/caddy-rev.db"; do
 	"$GW_BIN" report -d "$db" --by cause --format csv >"$T/report.csv" ||
 		gw_fail "report -d $db"
-	from_csv cause <"$T/report.csv" | awk '{ print $1, $2, $3, $4 }' \
+	gw_from_csv cause "$T/labels.sed" <"$T/report.csv" | awk '{ print $1, $2, $3, $4 }' \
 		>"$T/got-apart"
 	if ! diff -u "$T/want-apart" "$T/got-apart" >"$T/diff"; then
 		gw_log "caddy, logs apart ($(basename "$db")): causes not joined" \

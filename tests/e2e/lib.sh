@@ -5,6 +5,19 @@
 #   gw_setup 60            # temp dir in $GW_TMP, EXIT trap, 60 s watchdog
 #   gw_start NAME cmd...   # background process, stopped by PID on exit
 #   gw_stop PID            # SIGTERM (or $2), wait for the exit, bounded
+#   gw_eq WANT GOT WHAT    # assert, counted in GW_ASSERTS / GW_FAILURES
+#
+# For the tests of a real gateway in front of badupstream (tests/tools):
+#   gw_need_tools NAME...          # $GW_TOOLS/NAME built, or fail
+#   gw_badupstream PORTFILE L:M... # one listener per LABEL:MODE
+#   gw_read_ports PORTFILE ARRAY   # ARRAY[LABEL]=PORT (declare -A ARRAY)
+#   gw_labels_sed PORTFILE         # sed script: 127.0.0.1:PORT -> LABEL
+#   gw_nginx_conf_head DIR LEVEL N # the start of an nginx.conf in DIR
+#   gw_nginx_start NGINX DIR WRITE # nginx on a free port, conf by WRITE
+#   gw_expect PREFIX N LABEL CAUSE STATUS ATTEMPTS  # record what is sent
+#   gw_expected KEYS PREFIX        # what `report --by KEYS` must say
+#   gw_from_csv / gw_from_json KEYS SEDFILE  # what a report says
+#   gw_check_report DB KEYS PREFIX SEDFILE [WHO]  # csv and json, counted
 #
 # Every process a test starts is recorded by PID and stopped in the EXIT
 # trap, last started first; nothing is ever stopped by name. The temp dir is
@@ -134,4 +147,241 @@ gw_eq() {
 		return 1
 	fi
 	return 0
+}
+
+# gw_need_tools NAME...: every $GW_TOOLS/NAME is built, or the test fails.
+gw_need_tools() {
+	local t
+	for t in "$@"; do
+		[ -x "$GW_TOOLS/$t" ] || gw_fail "$GW_TOOLS/$t not built"
+	done
+}
+
+# gw_badupstream PORTFILE LABEL:MODE...: start badupstream with one listener
+# per LABEL:MODE, each on a free port of 127.0.0.1, and wait until it serves;
+# it writes "LABEL PORT" lines to PORTFILE. Sets GW_LAST_PID (gw_start).
+gw_badupstream() {
+	local portfile=$1 u args=()
+	shift
+	for u in "$@"; do
+		args+=(--listen "${u%%:*}=0:${u#*:}")
+	done
+	gw_start badupstream "$GW_TOOLS/badupstream" "${args[@]}" \
+		--portfile "$portfile" --pidfile "$GW_TMP/badupstream.pid"
+	gw_wait_file "$GW_TMP/badupstream.pid" 5 "$GW_LAST_PID" ||
+		gw_fail "badupstream did not start: $(cat "$GW_TMP/badupstream.out")"
+}
+
+# gw_read_ports PORTFILE ARRAY: ARRAY[LABEL]=PORT for every line of PORTFILE;
+# ARRAY is the name of an associative array the caller declared.
+gw_read_ports() {
+	local -n gw_ports_map=$2
+	local label port
+	while read -r label port; do
+		# shellcheck disable=SC2034 # the caller's array, by name
+		gw_ports_map["$label"]=$port
+	done <"$1"
+}
+
+# gw_labels_sed PORTFILE: a sed script, on stdout, that turns a leading
+# "127.0.0.1:PORT " back into "LABEL " (badupstream's labels), for readable
+# diffs.
+gw_labels_sed() {
+	local label port
+	while read -r label port; do
+		echo "s/^127\\.0\\.0\\.1:$port /$label /"
+	done <"$1"
+}
+
+# gw_nginx_conf_head DIR LEVEL CONNECTIONS: print the start of an nginx.conf
+# for an nginx that lives in the temp dir DIR: in the foreground, its pid
+# file, logs (DIR/logs/access.log and error.log, at LEVEL) and temp files
+# (DIR/tmp) in DIR, CONNECTIONS per worker, the access log in the format
+# gatewatch reads with every upstream variable, 2 s connect and 3 s read
+# timeouts. It ends inside http { }, for the caller to add upstreams and
+# servers and close it. As root the workers would run as nobody, who cannot
+# write the logs in a root-owned temp dir: keep them root. As non-root nginx
+# cannot switch users and the directive would only warn.
+gw_nginx_conf_head() {
+	local dir=$1 level=$2 conns=$3 user_line=
+	[ "$(id -u)" = 0 ] && user_line="user root root;"
+	cat <<-EOF
+	daemon off;
+	master_process on;
+	worker_processes 1;
+	$user_line
+	pid $dir/nginx.pid;
+	error_log $dir/logs/error.log $level;
+	events {
+	    worker_connections $conns;
+	}
+	http {
+	    log_format upstream '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" rt=\$request_time uaddr="\$upstream_addr" us="\$upstream_status" uct="\$upstream_connect_time" uht="\$upstream_header_time" urt="\$upstream_response_time" rid=\$request_id';
+	    access_log $dir/logs/access.log upstream;
+	    client_body_temp_path $dir/tmp/client_body;
+	    proxy_temp_path $dir/tmp/proxy;
+	    fastcgi_temp_path $dir/tmp/fastcgi;
+	    uwsgi_temp_path $dir/tmp/uwsgi;
+	    scgi_temp_path $dir/tmp/scgi;
+	    proxy_connect_timeout 2s;
+	    proxy_read_timeout 3s;
+	EOF
+}
+
+# gw_nginx_start NGINX DIR WRITE_CONF: start the nginx binary NGINX in the
+# temp dir DIR (see gw_nginx_conf_head) on a free port of 127.0.0.1, with
+# DIR/nginx.conf as the command `WRITE_CONF PORT` writes it, checked first
+# with nginx -t. The port is picked racily, so up to three tries; fails the
+# test if none starts. Sets GW_NGINX_PORT and GW_NGINX_PID (stopped on exit,
+# like every gw_start process).
+gw_nginx_start() {
+	local nginx=$1 dir=$2 write_conf=$3 attempt port
+	for attempt in 1 2 3; do
+		port=$(gw_free_port)
+		"$write_conf" "$port"
+		"$nginx" -t -q -p "$dir" -c "$dir/nginx.conf" \
+			-e "$dir/logs/error.log" >"$dir/nginx-t.out" 2>&1 ||
+			gw_fail "nginx -t: $(cat "$dir/nginx-t.out")"
+		rm -f "$dir/logs/error.log"
+		gw_start nginx "$nginx" -p "$dir" -c "$dir/nginx.conf" \
+			-e "$dir/logs/error.log"
+		if gw_wait_file "$dir/nginx.pid" 5 "$GW_LAST_PID"; then
+			# shellcheck disable=SC2034 # for the caller
+			GW_NGINX_PORT=$port GW_NGINX_PID=$GW_LAST_PID
+			return 0
+		fi
+		gw_log "nginx did not start on $port (attempt $attempt):" \
+			"$(cat "$GW_TMP/nginx.out" "$dir/logs/error.log" 2>/dev/null)"
+		gw_stop "$GW_LAST_PID"
+	done
+	gw_fail "nginx did not start"
+}
+
+# gw_expect PREFIX N LABEL CAUSE STATUS ATTEMPTS: record what gatewatch must
+# find for N requests just sent that each got STATUS: N lines "LABEL CAUSE
+# STATUS" (LABEL "-": no upstream) in PREFIX.requests and, per request, the
+# attempts ATTEMPTS, a comma list of LABEL:CAUSE ("-": none), as "LABEL
+# CAUSE" lines in PREFIX.attempts.
+gw_expect() {
+	local prefix=$1 n=$2 label=$3 cause=$4 status=$5 attempts=$6 i a
+	for ((i = 0; i < n; i++)); do
+		echo "$label $cause $status" >>"$prefix.requests"
+		[ "$attempts" = - ] && continue
+		for a in ${attempts//,/ }; do
+			echo "${a%%:*} ${a#*:}" >>"$prefix.attempts"
+		done
+	done
+}
+
+# gw_expected KEYS PREFIX: the figures `report --by KEYS` (upstream, cause or
+# upstream,cause) must give for what gw_expect recorded under PREFIX, one
+# line per group: the key values, then requests errors_5xx failed attempts
+# failed_attempts; sorted.
+gw_expected() {
+	awk -v keys="$1" '
+	function key(label, cause) {
+		if (keys == "upstream") return label
+		if (keys == "cause") return cause
+		return label " " cause
+	}
+	FNR == 1 { file++ }
+	file == 1 {		# requests: LABEL CAUSE STATUS
+		k = key($1, $2); seen[k] = 1; req[k]++
+		if ($3 >= 500 && $3 <= 599) e5[k]++
+		if ($2 != "ok") fail[k]++
+	}
+	file == 2 {		# attempts: LABEL CAUSE
+		k = key($1, $2); seen[k] = 1; att[k]++
+		if ($2 != "ok") fatt[k]++
+	}
+	END {
+		for (k in seen)
+			printf "%s %d %d %d %d %d\n", k, req[k], e5[k],
+			    fail[k], att[k], fatt[k]
+	}' "$2.requests" "$2.attempts" | sort
+}
+
+# gw_from_csv KEYS SEDFILE < CSV: the lines of gw_expected from `report --by
+# KEYS --format csv`, the upstreams renamed by the sed script SEDFILE (see
+# gw_labels_sed). Fails on a missing column.
+gw_from_csv() {
+	awk -F, -v keys="$1" '
+	NR == 1 {
+		for (i = 1; i <= NF; i++) col[$i] = i
+		n = split(keys, kn, ",")
+		split("requests errors_5xx failed attempts failed_attempts",
+		    fig, " ")
+		for (i = 1; i <= n; i++)
+			if (!(kn[i] in col)) { print "missing column " kn[i]; exit 1 }
+		for (i = 1; i <= 5; i++)
+			if (!(fig[i] in col)) { print "missing column " fig[i]; exit 1 }
+		next
+	}
+	{
+		line = ""
+		for (i = 1; i <= n; i++) line = line $(col[kn[i]]) " "
+		for (i = 1; i <= 5; i++)
+			line = line $(col[fig[i]]) (i < 5 ? " " : "")
+		print line
+	}' | sed -f "$2" | sort
+}
+
+# gw_from_json KEYS SEDFILE < JSON: the same from `report --format json`,
+# read with awk alone: every "name": value pair of each {...} object, string
+# values unescaped (\" and \\); a field absent reads "MISSING".
+gw_from_json() {
+	tr '\n' ' ' | awk -v keys="$1" '
+	{
+		n = split(keys, kn, ",")
+		split("requests errors_5xx failed attempts failed_attempts",
+		    fig, " ")
+		rest = $0
+		while (match(rest, /\{[^}]*\}/)) {
+			obj = substr(rest, RSTART + 1, RLENGTH - 2)
+			rest = substr(rest, RSTART + RLENGTH)
+			delete v
+			while (match(obj, /"[^"]*" *: *("([^"\\]|\\.)*"|-?[0-9.]+)/)) {
+				pair = substr(obj, RSTART, RLENGTH)
+				obj = substr(obj, RSTART + RLENGTH)
+				name = substr(pair, 2); sub(/".*/, "", name)
+				val = pair; sub(/^"[^"]*" *: */, "", val)
+				gsub(/^"|"$/, "", val)
+				gsub(/\\"/, "\"", val)
+				gsub(/\\\\/, "\\", val)
+				v[name] = val
+			}
+			line = ""
+			for (i = 1; i <= n; i++)
+				line = line (kn[i] in v ? v[kn[i]] : "MISSING") " "
+			for (i = 1; i <= 5; i++)
+				line = line (fig[i] in v ? v[fig[i]] : "MISSING") \
+				    (i < 5 ? " " : "")
+			print line
+		}
+	}' | sed -f "$2" | sort
+}
+
+# gw_check_report DB KEYS PREFIX SEDFILE [WHO]: `report -d DB --by KEYS`, in
+# csv and in json, must each equal gw_expected KEYS PREFIX (upstreams renamed
+# by SEDFILE). Two checks counted in GW_ASSERTS; a difference is logged (WHO
+# first, if given) and counted in GW_FAILURES. Files in $GW_TMP: want, got,
+# diff, report.csv, report.json, report.err.
+gw_check_report() {
+	local db=$1 keys=$2 prefix=$3 sedfile=$4 who=${5:+$5: } fmt
+	gw_expected "$keys" "$prefix" >"$GW_TMP/want"
+	for fmt in csv json; do
+		"$GW_BIN" report -d "$db" --by "$keys" --format "$fmt" \
+			>"$GW_TMP/report.$fmt" 2>"$GW_TMP/report.err" ||
+			gw_fail "report --by $keys --format $fmt: $(cat "$GW_TMP/report.err")"
+		"gw_from_$fmt" "$keys" "$sedfile" <"$GW_TMP/report.$fmt" \
+			>"$GW_TMP/got" || true
+		GW_ASSERTS=$((GW_ASSERTS + 1))
+		if ! diff -u "$GW_TMP/want" "$GW_TMP/got" >"$GW_TMP/diff"; then
+			GW_FAILURES=$((GW_FAILURES + 1))
+			gw_log "${who}report -d $(basename "$db") --by $keys" \
+				"--format $fmt differs (-want +got; columns: $keys" \
+				"requests errors_5xx failed attempts failed_attempts):"
+			cat "$GW_TMP/diff" >&2
+		fi
+	done
 }

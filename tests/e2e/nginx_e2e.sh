@@ -31,9 +31,7 @@ esac
 
 gw_need_cmd nginx
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
-for tool in badupstream httpload; do
-	[ -x "$GW_TOOLS/$tool" ] || gw_fail "$GW_TOOLS/$tool not built"
-done
+gw_need_tools badupstream httpload
 if [ "$RUN" = test ] && [ ! -x "$GW_BIN" ]; then
 	gw_fail "$GW_BIN not built"
 fi
@@ -69,22 +67,12 @@ if [ "$RUN" = demo ]; then
 	)
 fi
 
-args=()
-for u in "${UPSTREAMS[@]}"; do
-	args+=(--listen "${u%%:*}=0:${u#*:}")
-done
-gw_start badupstream "$GW_TOOLS/badupstream" "${args[@]}" \
-	--portfile "$T/ports" --pidfile "$T/badupstream.pid"
-BU_PID=$GW_LAST_PID
-gw_wait_file "$T/badupstream.pid" 5 "$BU_PID" ||
-	gw_fail "badupstream did not start: $(cat "$T/badupstream.out")"
+gw_badupstream "$T/ports" "${UPSTREAMS[@]}"
 declare -A PORT MODE
 for u in "${UPSTREAMS[@]}"; do
 	MODE[${u%%:*}]=${u#*:}
 done
-while read -r label port; do
-	PORT[$label]=$port
-done <"$T/ports"
+gw_read_ports "$T/ports" PORT
 
 # --- nginx -----------------------------------------------------------------
 
@@ -105,33 +93,11 @@ upstream_block() {
 
 # Write $T/nginx.conf listening on $1.
 write_conf() {
-	local listen=$1 user_line=
-	# As root the workers would run as nobody, who cannot write the logs
-	# in a root-owned temp dir: keep them root. As non-root nginx cannot
-	# switch users and the directive would only warn.
-	[ "$(id -u)" = 0 ] && user_line="user root root;"
+	local listen=$1
 	{
+		echo "# written by tests/e2e/nginx_e2e.sh ($RUN run)"
+		gw_nginx_conf_head "$T" "$ERROR_LEVEL" 512
 		cat <<-EOF
-		# written by tests/e2e/nginx_e2e.sh ($RUN run)
-		daemon off;
-		master_process on;
-		worker_processes 1;
-		$user_line
-		pid $T/nginx.pid;
-		error_log $T/logs/error.log $ERROR_LEVEL;
-		events {
-		    worker_connections 512;
-		}
-		http {
-		    log_format upstream '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" rt=\$request_time uaddr="\$upstream_addr" us="\$upstream_status" uct="\$upstream_connect_time" uht="\$upstream_header_time" urt="\$upstream_response_time" rid=\$request_id';
-		    access_log $T/logs/access.log upstream;
-		    client_body_temp_path $T/tmp/client_body;
-		    proxy_temp_path $T/tmp/proxy;
-		    fastcgi_temp_path $T/tmp/fastcgi;
-		    uwsgi_temp_path $T/tmp/uwsgi;
-		    scgi_temp_path $T/tmp/scgi;
-		    proxy_connect_timeout 2s;
-		    proxy_read_timeout 3s;
 		    proxy_next_upstream error timeout;
 		    limit_req_zone \$binary_remote_addr zone=one_per_minute:1m rate=1r/m;
 		EOF
@@ -232,25 +198,9 @@ write_conf() {
 ERROR_LEVEL=error
 [ "$RUN" = demo ] && ERROR_LEVEL=warn
 
-# Start nginx on a free port; the port is picked racily, so retry.
-NGINX_PID=
-for attempt in 1 2 3; do
-	NGINX_PORT=$(gw_free_port)
-	write_conf "$NGINX_PORT"
-	"$NGINX" -t -q -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log" \
-		>"$T/nginx-t.out" 2>&1 || gw_fail "nginx -t: $(cat "$T/nginx-t.out")"
-	rm -f "$T/logs/error.log"
-	gw_start nginx "$NGINX" -p "$T" -c "$T/nginx.conf" -e "$T/logs/error.log"
-	NGINX_PID=$GW_LAST_PID
-	if gw_wait_file "$T/nginx.pid" 5 "$NGINX_PID"; then
-		break
-	fi
-	gw_log "nginx did not start on $NGINX_PORT (attempt $attempt):" \
-		"$(cat "$T/nginx.out" "$T/logs/error.log" 2>/dev/null)"
-	gw_stop "$NGINX_PID"
-	NGINX_PID=
-done
-[ -n "$NGINX_PID" ] || gw_fail "nginx did not start"
+gw_nginx_start "$NGINX" "$T" write_conf
+NGINX_PORT=$GW_NGINX_PORT
+NGINX_PID=$GW_NGINX_PID
 
 # load EXPECT [httpload options] PATH...: send, and require every answer's
 # status to be EXPECT.
@@ -268,16 +218,10 @@ load() {
 # N requests under upstream LABEL ("-": none) with cause CAUSE, and per
 # request the attempts ATTEMPTS, a comma list of LABEL:CAUSE ("-": none).
 mix() {
-	local n=$1 label=$2 cause=$3 status=$4 attempts=$5 i a
+	local n=$1 label=$2 cause=$3 status=$4 attempts=$5
 	shift 5
 	load "$status" --repeat "$n" "$@"
-	for ((i = 0; i < n; i++)); do
-		echo "$label $cause $status" >>"$T/expect.requests"
-		[ "$attempts" = - ] && continue
-		for a in ${attempts//,/ }; do
-			echo "${a%%:*} ${a#*:}" >>"$T/expect.attempts"
-		done
-	done
+	gw_expect "$T/expect" "$n" "$label" "$cause" "$status" "$attempts"
 }
 : >"$T/sent"
 : >"$T/expect.requests"
@@ -387,113 +331,11 @@ esac
 # --- gatewatch -------------------------------------------------------------
 
 # Turn "127.0.0.1:PORT" back into the badupstream label, for readable diffs.
-: >"$T/labels.sed"
-while read -r label port; do
-	echo "s/^127\\.0\\.0\\.1:$port /$label /" >>"$T/labels.sed"
-done <"$T/ports"
+gw_labels_sed "$T/ports" >"$T/labels.sed"
 
-# expected KEYS: the figures gatewatch must report for --by KEYS, one line
-# per group: the key values, then requests errors_5xx failed attempts
-# failed_attempts; sorted.
-expected() {
-	awk -v keys="$1" '
-	function key(label, cause) {
-		if (keys == "upstream") return label
-		if (keys == "cause") return cause
-		return label " " cause
-	}
-	FNR == 1 { file++ }
-	file == 1 {		# requests: LABEL CAUSE STATUS
-		k = key($1, $2); seen[k] = 1; req[k]++
-		if ($3 >= 500 && $3 <= 599) e5[k]++
-		if ($2 != "ok") fail[k]++
-	}
-	file == 2 {		# attempts: LABEL CAUSE
-		k = key($1, $2); seen[k] = 1; att[k]++
-		if ($2 != "ok") fatt[k]++
-	}
-	END {
-		for (k in seen)
-			printf "%s %d %d %d %d %d\n", k, req[k], e5[k],
-			    fail[k], att[k], fatt[k]
-	}' "$T/expect.requests" "$T/expect.attempts" | sort
-}
-
-# from_csv KEYS < CSV: the same lines from `report --format csv`.
-from_csv() {
-	awk -F, -v keys="$1" '
-	NR == 1 {
-		for (i = 1; i <= NF; i++) col[$i] = i
-		n = split(keys, kn, ",")
-		split("requests errors_5xx failed attempts failed_attempts",
-		    fig, " ")
-		for (i = 1; i <= n; i++)
-			if (!(kn[i] in col)) { print "missing column " kn[i]; exit 1 }
-		for (i = 1; i <= 5; i++)
-			if (!(fig[i] in col)) { print "missing column " fig[i]; exit 1 }
-		next
-	}
-	{
-		line = ""
-		for (i = 1; i <= n; i++) line = line $(col[kn[i]]) " "
-		for (i = 1; i <= 5; i++)
-			line = line $(col[fig[i]]) (i < 5 ? " " : "")
-		print line
-	}' | sed -f "$T/labels.sed" | sort
-}
-
-# from_json KEYS < JSON: the same lines from `report --format json`, read
-# with awk alone: every "name": value pair of each {...} object.
-from_json() {
-	tr '\n' ' ' | awk -v keys="$1" '
-	{
-		n = split(keys, kn, ",")
-		split("requests errors_5xx failed attempts failed_attempts",
-		    fig, " ")
-		rest = $0
-		while (match(rest, /\{[^}]*\}/)) {
-			obj = substr(rest, RSTART + 1, RLENGTH - 2)
-			rest = substr(rest, RSTART + RLENGTH)
-			delete v
-			while (match(obj, /"[^"]*" *: *("([^"\\]|\\.)*"|-?[0-9.]+)/)) {
-				pair = substr(obj, RSTART, RLENGTH)
-				obj = substr(obj, RSTART + RLENGTH)
-				name = substr(pair, 2); sub(/".*/, "", name)
-				val = pair; sub(/^"[^"]*" *: */, "", val)
-				gsub(/^"|"$/, "", val)
-				gsub(/\\"/, "\"", val)
-				gsub(/\\\\/, "\\", val)
-				v[name] = val
-			}
-			line = ""
-			for (i = 1; i <= n; i++)
-				line = line (kn[i] in v ? v[kn[i]] : "MISSING") " "
-			for (i = 1; i <= 5; i++)
-				line = line (fig[i] in v ? v[fig[i]] : "MISSING") \
-				    (i < 5 ? " " : "")
-			print line
-		}
-	}' | sed -f "$T/labels.sed" | sort
-}
-
-# check_report DB KEYS: csv and json reports of DB both equal expected.
+# check_report DB KEYS: csv and json reports of DB both equal what was sent.
 check_report() {
-	local db=$1 keys=$2 fmt
-	expected "$keys" >"$T/want"
-	for fmt in csv json; do
-		"$GW_BIN" report -d "$db" --by "$keys" --format "$fmt" \
-			>"$T/report.$fmt" 2>"$T/report.err" ||
-			gw_fail "report --by $keys --format $fmt: $(cat "$T/report.err")"
-		"from_$fmt" "$keys" <"$T/report.$fmt" >"$T/got" || true
-		GW_ASSERTS=$((GW_ASSERTS + 1))
-		if ! diff -u "$T/want" "$T/got" >"$T/diff"; then
-			GW_FAILURES=$((GW_FAILURES + 1))
-			gw_log "report -d $(basename "$db") --by $keys --format $fmt" \
-				"differs (-want +got; columns: $keys requests" \
-				"errors_5xx failed attempts failed_attempts):"
-			cat "$T/diff" >&2
-		fi
-	done
+	gw_check_report "$1" "$2" "$T/expect" "$T/labels.sed"
 }
 
 L=$T/logs
