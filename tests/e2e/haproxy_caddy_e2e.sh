@@ -215,9 +215,6 @@ for attempt in 1 2 3; do
 	fi
 	gw_log "caddy did not start (attempt $attempt): $(tail -5 "$T/caddy.out")"
 	gw_stop "$CADDY_PID"
-# The same lines as Caddy writes when its access log has a file of its own.
-grep '"logger":"http.log.access' "$T/caddy/caddy.log" >"$T/caddy/access.log" || true
-grep -v '"logger":"http.log.access' "$T/caddy/caddy.log" >"$T/caddy/runtime.log" || true
 	CADDY_PID=
 done
 [ -n "$CADDY_PID" ] || gw_fail "caddy did not start"
