@@ -239,7 +239,7 @@ alb_take(void *state, struct gw_batch *b, const char *line, size_t len,
 		at->status = l.target_status >= 0 ? (int)l.target_status :
 		    l.elb_status >= 500 ? (int)l.elb_status : -1;
 		if (l.t_target >= 0)
-			at->header_ms = at->response_ms = (int)l.t_target;
+			at->header_ms = at->response_ms = logscan_ms(l.t_target);
 		at->cause = ev->cause == GW_CAUSE_AUTH_FAILURE ? GW_CAUSE_OK :
 		    ev->cause;
 		ev->attempts = at;

@@ -198,7 +198,7 @@ envoy_fill(const struct envoy_line *l, struct gw_batch *b, uint64_t line_no,
 	ev->tz_min = 0;
 	ev->tz_known = true;
 	ev->ts_ms = ms + (l->duration > 0 ? l->duration : 0);
-	ev->request_ms = l->duration >= 0 ? (int)l->duration : -1;
+	ev->request_ms = logscan_ms(l->duration);
 	ev->status = (int)l->code;
 	ev->bytes = l->bytes_sent;
 	/* the client: the downstream peer, else the first X-Forwarded-For */
@@ -258,7 +258,7 @@ envoy_fill(const struct envoy_line *l, struct gw_batch *b, uint64_t line_no,
 			}
 		}
 		last->status = (int)l->code > 0 ? (int)l->code : -1;
-		last->header_ms = (int)l->upstream_time;
+		last->header_ms = logscan_ms(l->upstream_time);
 		last->cause = envoy_gateway_only(ev->cause) ? GW_CAUSE_OK :
 		    ev->cause;
 		ev->attempts = at;

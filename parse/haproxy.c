@@ -510,7 +510,7 @@ hap_attempts(struct hap_state *st, struct gw_event *ev,
 	last = &at[n - 1];
 	last->addr = addr;
 	if (l->t[2] >= 0)
-		last->connect_ms = (int)l->t[2];
+		last->connect_ms = logscan_ms(l->t[2]);
 	if (l->t[2] >= 0 && l->t[3] >= 0)
 		last->header_ms = (int)(l->t[2] + l->t[3]);
 	if (l->t[4] >= 0 && l->t[2] >= 0) {
@@ -567,7 +567,7 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	if (!has_tz)
 		ms -= (int64_t)st->tz_min * 60000;
 	ev->ts_ms = ms + (l.t[4] > 0 ? l.t[4] : 0);
-	ev->request_ms = l.t[4] >= 0 ? (int)l.t[4] : -1;
+	ev->request_ms = logscan_ms(l.t[4]);
 	ev->status = (int)l.status;
 	ev->bytes = l.bytes;
 	if (!logspan_split_port(l.client, &host, &port))

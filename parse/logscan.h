@@ -63,6 +63,18 @@ bool logspan_has(struct logspan v, const char *lit);
 bool logspan_int(struct logspan v, int64_t *out);
 /* Seconds with optional fraction ("0.123", "-1") to ms, rounded; whole span. */
 bool logspan_sec_ms(struct logspan v, int64_t *out);
+
+/*
+ * A duration in ms as the event's int: -1 (none) when negative, INT_MAX
+ * when a hostile or broken line gives more than an int holds.
+ */
+static inline int
+logscan_ms(int64_t ms)
+{
+	if (ms < 0)
+		return -1;
+	return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
 /* NUL-terminated copy in a; NULL for an empty span or on OOM. */
 char *logspan_dup(struct logspan v, struct arena *a);
 /* As logspan_dup, but "-" (and empty) give NULL. */

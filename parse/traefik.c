@@ -157,9 +157,11 @@ traefik_take(void *state, struct gw_batch *b, const char *line, size_t len,
 		b->n_events--;
 		return rc < 0 ? FORMAT_NOMEM : FORMAT_REJECT;
 	}
-	logspan_int(t.duration, &ms);
-	ev->request_ms = (int)ms;
-	ev->ts_ms += ms;	/* CLF time is the start */
+	if (!logspan_int(t.duration, &ms))
+		ms = -1;
+	ev->request_ms = logscan_ms(ms);
+	if (ms > 0)
+		ev->ts_ms += ms;	/* CLF time is the start */
 	if (ev->status == 499)
 		ev->cause = GW_CAUSE_CLIENT_CLOSED;
 	else if (ev->status >= 500 && ev->status <= 599)
@@ -169,7 +171,7 @@ traefik_take(void *state, struct gw_batch *b, const char *line, size_t len,
 
 		if (traefik_attempts(ev, b->arena,
 		    logspan_url_hostport(t.service), none, 0, ev->status,
-		    (int)ms) != 0)
+		    logscan_ms(ms)) != 0)
 			return FORMAT_NOMEM;
 	}
 	return FORMAT_EVENT;
@@ -240,7 +242,7 @@ traefik_json_fill(struct traefik_state *st, struct json_object *o,
 	ev->tz_min = 0;
 	ev->tz_known = true;
 	ev->status = (int)ds;
-	ev->request_ms = dur >= 0 ? (int)dur : -1;
+	ev->request_ms = logscan_ms(dur);
 	ev->bytes = jsonlog_int(o, "DownstreamContentSize", &bytes) ? bytes :
 	    -1;
 	v = traefik_str(o, "ClientHost");
