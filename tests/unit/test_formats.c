@@ -547,6 +547,17 @@ test_garbage(void **state)
 	batch_destroy(&b);
 }
 
+/* Durations beyond an int are clamped, negatives are "none". */
+static void
+test_duration_clamp(void **state)
+{
+	(void)state;
+	assert_int_equal(logscan_ms(-5), -1);
+	assert_int_equal(logscan_ms(0), 0);
+	assert_int_equal(logscan_ms(1234), 1234);
+	assert_int_equal(logscan_ms((int64_t)1 << 40), INT32_MAX);
+}
+
 int
 main(void)
 {
@@ -566,6 +577,7 @@ main(void)
 		cmocka_unit_test(test_match_exclusive),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_json_huge_numbers),
+		cmocka_unit_test(test_duration_clamp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
