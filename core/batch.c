@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "grow.h"
 
 int
 batch_init(struct gw_batch *b)
@@ -33,26 +34,11 @@ batch_clear(struct gw_batch *b)
 	b->n_rejects = 0;
 }
 
-/* Make room for one more element of size sz in *arr; 0 or -1. */
-static int
-grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 256;
-	void *p = realloc(*arr, ncap * sz);
-	if (p == NULL)
-		return -1;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 struct gw_event *
 batch_add_event(struct gw_batch *b)
 {
-	if (grow((void **)&b->events, &b->cap_events, b->n_events,
-	    sizeof(*b->events)) != 0)
+	if (grow_array((void **)&b->events, &b->cap_events, b->n_events,
+	    sizeof(*b->events), 256) != 0)
 		return NULL;
 	struct gw_event *e = &b->events[b->n_events++];
 	memset(e, 0, sizeof(*e));
@@ -62,8 +48,8 @@ batch_add_event(struct gw_batch *b)
 struct gw_gateway_error *
 batch_add_error(struct gw_batch *b)
 {
-	if (grow((void **)&b->errors, &b->cap_errors, b->n_errors,
-	    sizeof(*b->errors)) != 0)
+	if (grow_array((void **)&b->errors, &b->cap_errors, b->n_errors,
+	    sizeof(*b->errors), 256) != 0)
 		return NULL;
 	struct gw_gateway_error *e = &b->errors[b->n_errors++];
 	memset(e, 0, sizeof(*e));
@@ -74,8 +60,8 @@ int
 batch_add_reject(struct gw_batch *b, uint64_t line_no, uint64_t offset,
     const char *reason, const char *raw, size_t raw_len)
 {
-	if (grow((void **)&b->rejects, &b->cap_rejects, b->n_rejects,
-	    sizeof(*b->rejects)) != 0)
+	if (grow_array((void **)&b->rejects, &b->cap_rejects, b->n_rejects,
+	    sizeof(*b->rejects), 256) != 0)
 		return -1;
 	if (raw_len > GW_REJECT_RAW_MAX)
 		raw_len = GW_REJECT_RAW_MAX;

@@ -34,6 +34,7 @@
 #include "capture_stats.h"
 #include "cause.h"
 #include "console.h"
+#include "grow.h"
 #include "latency.h"
 #include "store_int.h"
 
@@ -345,38 +346,6 @@ console_bind_filter(struct console *c, sqlite3_stmt *st,
 	return 0;
 }
 
-/* A copy of column i (NULL stays NULL); *oom set when out of memory. */
-static char *
-console_col_text(sqlite3_stmt *st, int i, bool *oom)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	char *r;
-
-	if (t == NULL)
-		return NULL;
-	if ((r = strdup((const char *)t)) == NULL)
-		*oom = true;
-	return r;
-}
-
-/* Grow *v (of *cap elements of size sz) to hold n + 1; 0 or -1. */
-static int
-console_grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if ((nv = realloc(*v, ncap * sz)) == NULL)
-		return -1;
-	memset((char *)nv + *cap * sz, 0, (ncap - *cap) * sz);
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 /* See console.h. */
 int
 console_begin(struct console *c, char *err, size_t errlen)
@@ -516,14 +485,14 @@ console_sources(struct console *c, size_t max,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct console_source *r;
 
-		if (console_grow((void **)&v, &cap, k, sizeof(*v)) != 0) {
+		if (grow_array((void **)&v, &cap, k, sizeof(*v), 16) != 0) {
 			oom = true;
 			break;
 		}
 		r = &v[k++];
 		r->id = sqlite3_column_int64(st, 0);
-		r->path = console_col_text(st, 1, &oom);
-		r->kind = console_col_text(st, 2, &oom);
+		r->path = store_col_dup(st, 1, &oom);
+		r->kind = store_col_dup(st, 2, &oom);
 		r->position = sqlite3_column_int64(st, 3);
 		r->line_no = sqlite3_column_int64(st, 4);
 		r->last_seen_ms = sqlite3_column_int64(st, 5);
@@ -662,7 +631,7 @@ console_upstreams(struct console *c, const struct console_filter *f,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct console_upstream *r;
 
-		if (console_grow((void **)&v, &cap, k, sizeof(*v)) != 0) {
+		if (grow_array((void **)&v, &cap, k, sizeof(*v), 16) != 0) {
 			oom = true;
 			break;
 		}
@@ -679,7 +648,7 @@ console_upstreams(struct console *c, const struct console_filter *f,
 		r->c.request_ms_sum = sqlite3_column_int64(st, 11);
 		r->c.request_ms_n = sqlite3_column_int64(st, 12);
 		r->p50_ms = r->p99_ms = -1;
-		if ((r->name = console_col_text(st, 13, &oom)) == NULL &&
+		if ((r->name = store_col_dup(st, 13, &oom)) == NULL &&
 		    !oom)
 			oom = (r->name = strdup("-")) == NULL;
 	}
@@ -730,7 +699,7 @@ console_cause_add(struct console_cause **v, size_t *k, size_t *cap,
 		if ((*v)[i].cause == cause)
 			r = &(*v)[i];
 	if (r == NULL) {
-		if (console_grow((void **)v, cap, *k, sizeof(**v)) != 0)
+		if (grow_array((void **)v, cap, *k, sizeof(**v), 16) != 0)
 			return -1;
 		r = &(*v)[(*k)++];
 		r->cause = cause;
@@ -775,7 +744,7 @@ console_cause_group_add(struct console_cause_group **g, size_t *ng,
 			*last = i;
 		}
 	if (x == NULL) {
-		if (console_grow((void **)g, cap, *ng, sizeof(**g)) != 0)
+		if (grow_array((void **)g, cap, *ng, sizeof(**g), 16) != 0)
 			return -1;
 		*last = (*ng)++;
 		x = &(*g)[*last];
@@ -886,8 +855,8 @@ console_series_line(struct console_series *s, size_t *cap, int64_t key)
 	for (size_t i = 0; i < s->n_lines; i++)
 		if (s->lines[i].key == key)
 			return &s->lines[i];
-	if (console_grow((void **)&s->lines, cap, s->n_lines,
-	    sizeof(*s->lines)) != 0)
+	if (grow_array((void **)&s->lines, cap, s->n_lines,
+	    sizeof(*s->lines), 16) != 0)
 		return NULL;
 	l = &s->lines[s->n_lines++];
 	l->key = key;
@@ -1107,20 +1076,20 @@ console_request_attempts(struct console *c, struct console_request *r,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct console_attempt *a;
 
-		if (console_grow((void **)&r->attempts, &cap, k,
-		    sizeof(*r->attempts)) != 0) {
+		if (grow_array((void **)&r->attempts, &cap, k,
+		    sizeof(*r->attempts), 16) != 0) {
 			oom = true;
 			break;
 		}
 		a = &r->attempts[k++];
 		r->n_attempts = (int)k;
-		a->upstream = console_col_text(st, 0, &oom);
+		a->upstream = store_col_dup(st, 0, &oom);
 		a->status = sqlite3_column_int(st, 1);
 		a->connect_ms = sqlite3_column_int(st, 2);
 		a->header_ms = sqlite3_column_int(st, 3);
 		a->response_ms = sqlite3_column_int(st, 4);
 		a->cause = sqlite3_column_int(st, 5);
-		a->error = console_col_text(st, 6, &oom);
+		a->error = store_col_dup(st, 6, &oom);
 	}
 	r->n_attempts = (int)k;
 	sqlite3_reset(st);
@@ -1144,25 +1113,25 @@ console_collect_requests(struct console *c, sqlite3_stmt *st,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct console_request *r;
 
-		if (console_grow((void **)&v, &cap, k, sizeof(*v)) != 0) {
+		if (grow_array((void **)&v, &cap, k, sizeof(*v), 16) != 0) {
 			oom = true;
 			break;
 		}
 		r = &v[k++];
 		r->id = sqlite3_column_int64(st, 0);
 		r->ts_ms = sqlite3_column_int64(st, 1);
-		r->client = console_col_text(st, 2, &oom);
-		r->method = console_col_text(st, 3, &oom);
-		r->host = console_col_text(st, 4, &oom);
-		r->path = console_col_text(st, 5, &oom);
-		r->query = console_col_text(st, 6, &oom);
-		r->upstream = console_col_text(st, 7, &oom);
-		r->source = console_col_text(st, 8, &oom);
+		r->client = store_col_dup(st, 2, &oom);
+		r->method = store_col_dup(st, 3, &oom);
+		r->host = store_col_dup(st, 4, &oom);
+		r->path = store_col_dup(st, 5, &oom);
+		r->query = store_col_dup(st, 6, &oom);
+		r->upstream = store_col_dup(st, 7, &oom);
+		r->source = store_col_dup(st, 8, &oom);
 		r->line_no = sqlite3_column_int64(st, 9);
 		r->status = sqlite3_column_int(st, 10);
 		r->request_ms = sqlite3_column_int(st, 11);
 		r->cause = sqlite3_column_int(st, 12);
-		r->error = console_col_text(st, 14, &oom);
+		r->error = store_col_dup(st, 14, &oom);
 	}
 	sqlite3_reset(st);
 	if (oom || rc != SQLITE_DONE) {

@@ -299,3 +299,17 @@ store_set_progress(struct store *s, int (*fn)(void *), void *ctx)
 {
 	sqlite3_progress_handler(s->db, STORE_PROGRESS_STEPS, fn, ctx);
 }
+
+/* See store_int.h. */
+char *
+store_col_dup(sqlite3_stmt *st, int i, bool *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	char *r;
+
+	if (t == NULL)
+		return NULL;
+	if ((r = strdup((const char *)t)) == NULL)
+		*oom = true;
+	return r;
+}

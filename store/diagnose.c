@@ -598,20 +598,6 @@ diag_example_clear(struct diag_example *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* strdup of column i, NULL for NULL; *oom set when a copy failed. */
-static char *
-diag_dup(sqlite3_stmt *st, int i, bool *oom)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	char *c;
-
-	if (t == NULL)
-		return NULL;
-	if ((c = strdup((const char *)t)) == NULL)
-		*oom = true;
-	return c;
-}
-
 /* Copy the example columns of st's current row into e; 0 or -1 (OOM). */
 static int
 diag_example_copy(sqlite3_stmt *st, struct diag_example *e)
@@ -620,11 +606,11 @@ diag_example_copy(sqlite3_stmt *st, struct diag_example *e)
 
 	e->id = sqlite3_column_int64(st, 0);
 	e->ts_ms = sqlite3_column_int64(st, 1);
-	e->method = diag_dup(st, 2, &oom);
-	e->path = diag_dup(st, 3, &oom);
-	e->query = diag_dup(st, 4, &oom);
-	e->request_id = diag_dup(st, 5, &oom);
-	e->message = diag_dup(st, 6, &oom);
+	e->method = store_col_dup(st, 2, &oom);
+	e->path = store_col_dup(st, 3, &oom);
+	e->query = store_col_dup(st, 4, &oom);
+	e->request_id = store_col_dup(st, 5, &oom);
+	e->message = store_col_dup(st, 6, &oom);
 	e->status = sqlite3_column_int(st, 7);
 	e->cause = sqlite3_column_int(st, 8);
 	e->n_attempts = sqlite3_column_int(st, 9);

@@ -148,6 +148,9 @@ int store_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int store_fail_db(struct store *s, char *err, size_t errlen, const char *what);
 
+/* A malloc'd copy of text column i (NULL stays NULL); *oom set on failure. */
+char *store_col_dup(sqlite3_stmt *st, int i, bool *oom);
+
 /* Transactions (db.c). */
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
