@@ -156,9 +156,11 @@ install: $(O)/gatewatch install-man install-completion
 #                          and lib/sysusers.d/gatewatch.conf (only when asked)
 #
 # All under $(DESTDIR)$(PREFIX). The units name $(BINDIR)/gatewatch, so a
-# PREFIX=/usr install runs /usr/bin/gatewatch. tests/e2e/install_e2e.sh and
-# man_e2e.sh check the tree, the pages (mandoc -T lint, groff -ww) and the
-# units (systemd-analyze verify); what they run is installed by test-deps.
+# PREFIX=/usr install runs /usr/bin/gatewatch. tests/e2e/install_e2e.sh,
+# man_e2e.sh, service_e2e.sh and completion_e2e.sh check the tree, the
+# pages (mandoc -T lint, groff -ww), the units (systemd-analyze verify, their
+# ExecStart run sandboxed and traced) and the completion; what they run is
+# installed by test-deps.
 BINDIR         ?= $(PREFIX)/bin
 MANDIR         ?= $(PREFIX)/share/man
 BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
@@ -166,7 +168,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 MAN_PAGES      := $(sort $(wildcard man/*.1))
 SYSTEMD_UNITS  := $(sort $(wildcard contrib/systemd/*.service))
-INSTALL_TEST_DEB_PKGS := mandoc groff-base man-db systemd
+INSTALL_TEST_DEB_PKGS := mandoc groff-base man-db systemd strace
 
 .PHONY: install-man install-completion install-systemd install-test-deps
 
@@ -189,12 +191,13 @@ install-systemd:
 	done
 	install -m 0644 contrib/systemd/gatewatch.conf $(DESTDIR)$(SYSUSERSDIR)/gatewatch.conf
 
-# mandoc, groff, man and systemd-analyze for the installation tests; after
+# mandoc, groff, man, systemd-analyze and systemd-sysusers (package
+# systemd; systemd need not run), strace for the installation tests; after
 # deps, so two apt-get never run at once under -j.
 test-deps: install-test-deps
 install-test-deps: deps
 	@missing=""; \
-	for c in mandoc groff man systemd-analyze; do \
+	for c in mandoc groff man systemd-analyze systemd-sysusers strace; do \
 	  command -v $$c >/dev/null 2>&1 || missing=yes; \
 	done; \
 	[ -f /usr/share/groff/current/tmac/mdoc.tmac ] || missing=yes; \
