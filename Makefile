@@ -7,7 +7,7 @@
 #                   AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       build and ingest + report the bundled sample
 #   make bench      benchmarks (prints figures; never part of check)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (install-systemd: the units)
 #
 # Objects go to $(O) (build/ by default; build-san/ for the sanitizer pass).
 
@@ -142,9 +142,69 @@ bench-deps: test-deps
 bench: bench-deps $(BIN) $(O)/gatewatch $(TOOL_BIN)
 	GW_BUILD=$(O) bench/run.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(BIN)
+# The binary of this build variant ($(O)), its man pages and bash completion
+# (see "Installation" below; the systemd units only with install-systemd).
+install: $(O)/gatewatch install-man install-completion
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(O)/gatewatch $(DESTDIR)$(BINDIR)/$(BIN)
+
+# ---- Installation: man pages, bash completion, systemd units ----------
+#
+#   make install           bin/gatewatch, share/man/man1/gatewatch*.1,
+#                          share/bash-completion/completions/gatewatch
+#   make install-systemd   lib/systemd/system/gatewatch-{tail,capture}.service
+#                          and lib/sysusers.d/gatewatch.conf (only when asked)
+#
+# All under $(DESTDIR)$(PREFIX). The units name $(BINDIR)/gatewatch, so a
+# PREFIX=/usr install runs /usr/bin/gatewatch. tests/e2e/install_e2e.sh,
+# man_e2e.sh, service_e2e.sh and completion_e2e.sh check the tree, the
+# pages (mandoc -T lint, groff -ww), the units (systemd-analyze verify, their
+# ExecStart run sandboxed and traced) and the completion; what they run is
+# installed by test-deps.
+BINDIR         ?= $(PREFIX)/bin
+MANDIR         ?= $(PREFIX)/share/man
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+MAN_PAGES      := $(sort $(wildcard man/*.1))
+SYSTEMD_UNITS  := $(sort $(wildcard contrib/systemd/*.service))
+INSTALL_TEST_DEB_PKGS := mandoc groff-base man-db systemd strace
+
+.PHONY: install-man install-completion install-systemd install-test-deps
+
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+
+install-completion:
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 contrib/bash-completion/gatewatch $(DESTDIR)$(BASHCOMPDIR)/gatewatch
+
+# The units say /usr/local/bin/gatewatch (the default PREFIX): rewritten to
+# $(BINDIR) here.
+install-systemd:
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	for u in $(SYSTEMD_UNITS); do \
+	  sed 's|/usr/local/bin/gatewatch|$(BINDIR)/gatewatch|g' $$u \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u) && \
+	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	install -m 0644 contrib/systemd/gatewatch.conf $(DESTDIR)$(SYSUSERSDIR)/gatewatch.conf
+
+# mandoc, groff, man, systemd-analyze and systemd-sysusers (package
+# systemd; systemd need not run), strace for the installation tests; after
+# deps, so two apt-get never run at once under -j.
+test-deps: install-test-deps
+install-test-deps: deps
+	@missing=""; \
+	for c in mandoc groff man systemd-analyze systemd-sysusers strace; do \
+	  command -v $$c >/dev/null 2>&1 || missing=yes; \
+	done; \
+	[ -f /usr/share/groff/current/tmac/mdoc.tmac ] || missing=yes; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing installation-test dependencies: $(INSTALL_TEST_DEB_PKGS)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(INSTALL_TEST_DEB_PKGS); \
+	fi
 
 clean:
 	rm -rf build build-san $(BIN) demo.db

@@ -61,6 +61,12 @@ void cli_json_string(FILE *f, const char *s);
 /* s (NULL as "") escaped with safe_text as a CSV field, quoted if needed. */
 void cli_csv_field(FILE *f, const char *s);
 
+/*
+ * `gatewatch --version`: the program's version, then one line per library
+ * with the version that runs (cli/version.c).
+ */
+void cli_print_version(FILE *f);
+
 /* Milliseconds since the epoch, wall clock / monotonic. */
 int64_t cli_now_ms(void);
 double cli_mono(void);

@@ -385,3 +385,32 @@ gw_check_report() {
 		fi
 	done
 }
+
+# gw_help_options [COMMAND]: the options `gatewatch [COMMAND] --help` names,
+# one per line, sorted: those of its usage block (up to the first empty
+# line) and of its option lines (indented lines that start with "-"; only
+# their first column, before two spaces). Prose such as "like tail -F" is
+# not taken. Fails when --help does not exit 0.
+gw_help_options() {
+	local out
+	out=$("$GW_BIN" "$@" --help) || { gw_log "$GW_BIN $* --help failed"; return 1; }
+	printf '%s\n' "$out" | awk '
+		NR == 1 { usage = 1 }
+		usage && /^$/ { usage = 0 }
+		{
+			if (usage)
+				text = $0
+			else if ($0 ~ /^ +-/) {
+				text = $0
+				sub(/^ +/, "", text)
+				sub(/  .*/, "", text)
+			} else
+				next
+			while (match(text, /(^|[][ (|,])--?[A-Za-z][A-Za-z0-9-]*/)) {
+				o = substr(text, RSTART, RLENGTH)
+				sub(/^[^-]/, "", o)
+				print o
+				text = substr(text, RSTART + RLENGTH)
+			}
+		}' | sort -u
+}
