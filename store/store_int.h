@@ -144,6 +144,15 @@ struct store {
 };
 
 /* Error text helpers (db.c). */
+/*
+ * Before SQLite opens path: create it 0600 (0640 and given to group when
+ * group >= 0) if missing, refuse it when it is a symlink, and write to real
+ * the path to give SQLite (its folder resolved; see dbfile.c). Returns 0,
+ * or -1 with err filled.
+ */
+int dbfile_prepare(const char *path, int64_t group, char *real,
+    size_t reallen, char *err, size_t errlen);
+
 int store_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int store_fail_db(struct store *s, char *err, size_t errlen, const char *what);
