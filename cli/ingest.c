@@ -36,6 +36,7 @@ struct ingest_opts {
 	bool quiet;
 	bool progress;
 	bool follow_symlinks;		/* no logopen.h checks */
+	int64_t db_group;		/* --db-group, -1 none */
 };
 
 /* Counts of one file, or of the whole run. */
@@ -307,6 +308,8 @@ ingest_usage(FILE *f)
 	fputs("  --follow-symlinks      also read a FILE that is a symlink, has\n"
 	    "                         more than one name or another owner\n"
 	    "                         (see Security in the README)\n"
+	    "  --db-group GROUP       a new database is made 0640 for GROUP\n"
+	    "                         (else 0600)\n"
 	    "  -q, --quiet            no per-file summary\n", f);
 }
 
@@ -318,6 +321,7 @@ cmd_ingest(int argc, char **argv)
 		FORMATOPTS_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
 		{"follow-symlinks", no_argument, NULL, 'S'},
+		{"db-group", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -326,6 +330,7 @@ cmd_ingest(int argc, char **argv)
 	int ch, r;
 
 	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o.db_group = -1;
 	formatopts_init(&o.fmt);
 	while ((ch = getopt_long(argc, argv, "d:f:qh", longopts, NULL)) != -1) {
 		if ((r = formatopts_take(&o.fmt, ch, optarg, "ingest")) != 0) {
@@ -339,6 +344,12 @@ cmd_ingest(int argc, char **argv)
 		case 'd': o.db = optarg; break;
 		case 'q': o.quiet = true; break;
 		case 'S': o.follow_symlinks = true; break;
+		case 'G':
+			if ((o.db_group = cli_group(optarg)) < 0) {
+				formatopts_free(&o.fmt);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			ingest_usage(stdout);
 			formatopts_free(&o.fmt);
@@ -362,7 +373,8 @@ cmd_ingest(int argc, char **argv)
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 
 	struct store *st;
-	if (store_open(o.db, &st, err, sizeof(err)) != 0) {
+	struct store_open_opts sopts = {.group = o.db_group};
+	if (store_open_with(o.db, &sopts, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
 		formatopts_free(&o.fmt);
 		return EXIT_ERR;

@@ -54,6 +54,7 @@ struct follow_opts {
 	bool polling;
 	bool tui;			/* --tui: the console in this process */
 	bool follow_symlinks;		/* no capture/logopen.h checks */
+	int64_t db_group;		/* --db-group, -1 none */
 };
 
 /* What this file knows of one content the follower announced. */
@@ -421,7 +422,9 @@ follow_usage(FILE *f)
 	    "  -v, --verbose          tell each file opened, resumed and closed\n"
 	    "  --follow-symlinks      also read files that are symlinks, have\n"
 	    "                         more than one name or another owner\n"
-	    "                         (see Security in the README)\n",
+	    "                         (see Security in the README)\n"
+	    "  --db-group GROUP       a new database is made 0640 for GROUP\n"
+	    "                         (else 0600)\n",
 	    f);
 }
 
@@ -436,12 +439,14 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		{"verbose", no_argument, NULL, 'v'},
 		{"tui", no_argument, NULL, 'T'},
 		{"follow-symlinks", no_argument, NULL, 'S'},
+		{"db-group", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, r;
 
 	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o->db_group = -1;
 	formatopts_init(&o->fmt);
 	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
 		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0) {
@@ -455,6 +460,10 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		case 'v': o->verbose = true; break;
 		case 'T': o->tui = true; break;
 		case 'S': o->follow_symlinks = true; break;
+		case 'G':
+			if ((o->db_group = cli_group(optarg)) < 0)
+				return EXIT_USAGE;
+			break;
 		case 'h': follow_usage(stdout); return EXIT_OK;
 		default: follow_usage(stderr); return EXIT_USAGE;
 		}
@@ -508,7 +517,8 @@ cmd_tail(int argc, char **argv)
 		return rc;
 	}
 	rc = EXIT_ERR;
-	if (store_open(o.db, &fw.st, err, sizeof(err)) != 0) {
+	struct store_open_opts sopts = {.group = o.db_group};
+	if (store_open_with(o.db, &sopts, &fw.st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
 	}
