@@ -42,6 +42,7 @@ struct ingest_opts {
 /* Counts of one file, or of the whole run. */
 struct ingest_counts {
 	uint64_t lines, events, errors, notices, blank, rejects;
+	uint64_t kept;			/* rejects kept in the table (a cap) */
 	struct {
 		const char *reason;
 		uint64_t n;
@@ -76,6 +77,7 @@ add_counts(struct ingest_counts *to, const struct ingest_counts *from)
 	to->errors += from->errors;
 	to->notices += from->notices;
 	to->blank += from->blank;
+	to->kept += from->kept;
 	for (int i = 0; i < REASONS_MAX && from->reasons[i].reason; i++)
 		count_reject(to, from->reasons[i].reason, from->reasons[i].n, 0);
 }
@@ -116,6 +118,8 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 	    "%llu rejected", label, (unsigned long long)c->lines,
 	    (unsigned long long)c->events, (unsigned long long)c->errors,
 	    (unsigned long long)c->rejects);
+	if (c->kept < c->rejects)
+		fprintf(stderr, " (%llu kept)", (unsigned long long)c->kept);
 	if (c->notices)
 		fprintf(stderr, ", %llu other error-log lines",
 		    (unsigned long long)c->notices);
@@ -133,9 +137,12 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 			    (unsigned long long)c->reasons[i].first_line);
 		fputc('\n', stderr);
 	}
-	if (c->rejects > 0 && secs >= 0)
+	if (c->rejects > 0 && secs >= 0 && c->kept >= c->rejects)
 		fprintf(stderr, "  rejected lines are kept in the rejects "
 		    "table\n");
+	else if (c->rejects > 0 && secs >= 0)
+		fprintf(stderr, "  rejected lines: a file keeps its first 1000 "
+		    "in the rejects table, then 1 in 1000; all are counted\n");
 }
 
 /*
@@ -209,10 +216,16 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	reader_identity(r, &si.dev, &si.ino);
 	if (strcmp(path, "-") == 0)
 		si.fingerprint_len = 0;
-	int64_t source_id;
+	int64_t source_id, rejected, kept0 = 0, kept1;
+	bool kept_known = false;
 	uint64_t resume = 0, line_no = 0;
 	if (pipeline_sync(pl, err, sizeof(err)) != 0 ||
 	    store_source_open(st, &si, &source_id, &resume, &line_no, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
+		goto out;
+	}
+	if (store_reject_counts(st, source_id, &rejected, &kept0, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
@@ -279,12 +292,22 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
 	}
+	/* The store decides which rejects it keeps; ask it how many. */
+	if (store_reject_counts(st, source_id, &rejected, &kept1, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
+		goto out;
+	}
+	c.kept = (uint64_t)(kept1 - kept0);
+	kept_known = true;
 	rc = c.lines > 0 || resume > 0 ? 0 : 1;
 	if (rc == 1 && !o->quiet)
 		fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n", shown);
 	if (!o->quiet)
 		print_counts(shown, &c, cli_mono() - t0);
 out:
+	if (!kept_known)
+		c.kept = c.rejects;	/* not told: none said to be dropped */
 	add_counts(total, &c);
 	lineparse_free(lp);
 	reader_close(r);

@@ -177,6 +177,14 @@ int store_report(struct store *s, const struct report_query *q,
     struct report_row **rows, size_t *n_rows, char *err, size_t errlen);
 void store_report_free(struct report_row *rows, size_t n_rows);
 
+/*
+ * Rejected lines of a source (source_id 0: of all), counted exactly, and
+ * how many of them are kept in the rejects table (the first 1,000 of a
+ * source, then 1 in 1,000; store/reject.c). 0, or -1 with err filled.
+ */
+int store_reject_counts(struct store *s, int64_t source_id,
+    int64_t *rejected, int64_t *kept, char *err, size_t errlen);
+
 /* Totals since the database was created, for ingest summaries and tests. */
 struct store_totals {
 	int64_t requests, attempts, gateway_errors, joined_errors, rejects;
