@@ -294,9 +294,19 @@ follow_closed(struct follow *fw, const struct tail_event *ev, char *err,
 	if (fw->batch_src == src && follow_flush(fw, false, err, errlen) != 0)
 		return -1;
 	safe_text(shown, sizeof(shown), ev->path, strlen(ev->path));
-	if (fw->o->verbose)
-		fprintf(stderr, "%s: closed (%s) after line %llu\n", shown,
+	if (fw->o->verbose) {
+		int64_t rejected = 0, kept = 0;
+		if (follow_flush(fw, true, err, errlen) != 0 ||
+		    store_reject_counts(fw->st, src->source_id, &rejected,
+		    &kept, err, errlen) != 0)
+			return -1;
+		fprintf(stderr, "%s: closed (%s) after line %llu", shown,
 		    ev->reason, (unsigned long long)src->line_no);
+		if (rejected > 0)
+			fprintf(stderr, ", %lld rejected (%lld kept)",
+			    (long long)rejected, (long long)kept);
+		fputc('\n', stderr);
+	}
 	follow_forget(fw, src);
 	return 0;
 }
