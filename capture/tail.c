@@ -1026,14 +1026,16 @@ tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 {
 	int64_t now = tail_now();
 	struct stat st;
+	char shown[256];
 
+	safe_text(shown, sizeof(shown), pattern, strlen(pattern));
 	if (strlen(pattern) >= PATH_MAX - 16) {
-		snprintf(err, errlen, "%s: name too long", pattern);
+		snprintf(err, errlen, "%s: name too long", shown);
 		return -1;
 	}
 	if (strpbrk(pattern, "*?[") == NULL) {
 		if (stat(pattern, &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s: is a directory", pattern);
+			snprintf(err, errlen, "%s: is a directory", shown);
 			return -1;
 		}
 		if (tail_add_path(t, pattern, now) != 0)
@@ -1053,7 +1055,7 @@ tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 	tail_find_rotated(t, pattern, true, now);
 	return 0;
 oom:
-	snprintf(err, errlen, "%s: out of memory", pattern);
+	snprintf(err, errlen, "%s: out of memory", shown);
 	return -1;
 }
 

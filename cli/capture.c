@@ -44,6 +44,7 @@ struct capture_opts {
 	const char *id_header;
 	const char *user;	/* -Z; NULL: cap_default_user() */
 	int64_t db_group;	/* --db-group, -1 none */
+	char shown[512];	/* the interface or file, escaped */
 	uint64_t count;		/* stop after this many packets, 0 = no */
 	double duration;	/* live: stop after this long, 0 = no */
 	size_t max_flows;
@@ -309,7 +310,7 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 
 	fprintf(stderr, "capture: %s (%s): %llu packets, %.1f MB in %.2f s "
 	    "(%.1f MB/s, %.0f packets/s)\n",
-	    o->cap.iface ? o->cap.iface : o->cap.file, cap_datalink_name(cs),
+	    o->shown, cap_datalink_name(cs),
 	    (unsigned long long)st->packets, mb, secs,
 	    secs > 0 ? mb / secs : 0.0,
 	    secs > 0 ? (double)st->packets / secs : 0.0);
@@ -486,18 +487,18 @@ open_source(const struct capture_opts *o, struct cap_source *cs,
 	};
 	if (store_source_open(st, &si, source_id, resume, &line, err,
 	    sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s: %s\n", path, err);
+		fprintf(stderr, "gatewatch capture: %s: %s\n", o->shown, err);
 		return -1;
 	}
 	if (*resume > 0 && fsize > 0 && *resume >= fsize) {
 		if (!o->quiet)
 			fprintf(stderr, "%s: already read (%llu bytes), nothing "
-			    "new to store\n", path, (unsigned long long)fsize);
+			    "new to store\n", o->shown, (unsigned long long)fsize);
 		return 1;
 	}
 	if (*resume > 0 && !o->quiet)
 		fprintf(stderr, "%s: read before up to byte %llu; what was "
-		    "stored then is not stored again\n", path,
+		    "stored then is not stored again\n", o->shown,
 		    (unsigned long long)*resume);
 	return 0;
 }
@@ -579,6 +580,8 @@ cmd_capture(int argc, char **argv)
 	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
 	if (capture_args(argc, argv, &o, &status) != 0)
 		return status;
+	const char *src = o.cap.iface ? o.cap.iface : o.cap.file;
+	safe_text(o.shown, sizeof(o.shown), src, strlen(src));
 	if (cap_open(&o.cap, &cs, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		return EXIT_ERR;
@@ -630,7 +633,7 @@ cmd_capture(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr, "capture: %s %s (%s)%s\n",
 		    o.cap.iface ? "listening on" : "reading",
-		    o.cap.iface ? o.cap.iface : o.cap.file,
+		    o.shown,
 		    cap_datalink_name(cs), o.n_listen ? ", gateway-host mode" :
 		    "");
 	double t0 = cli_mono();
