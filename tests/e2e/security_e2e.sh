@@ -216,6 +216,19 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 [ "$ok" = 1 ] || { TM capture-pane -p -t cap >&2; cat "$T/private/tui.db.capture.log" >&2; gw_fail "capture --tui -Z nobody: no console"; }
+# A diagnosis view: built on the worker's connection, opened before the drop.
+TM send-keys -t cap 2
+ok=0
+for ((i = 0; i < 100; i++)); do
+	TM capture-pane -p -t cap | grep -q "Query shapes" && { ok=1; break; }
+	sleep 0.1
+done
+gw_eq 1 "$ok" "capture --tui -Z nobody: a diagnosis view opens"
+GW_ASSERTS=$((GW_ASSERTS + 1))
+if TM capture-pane -p -t cap | grep -qiE "unable to open|cannot open|failed"; then
+	GW_FAILURES=$((GW_FAILURES + 1))
+	gw_log "diagnosis view failed after the drop:"; TM capture-pane -p -t cap >&2
+fi
 TM send-keys -t cap q
 for ((i = 0; i < 100; i++)); do
 	TM capture-pane -p -t cap | grep -q "EXIT=" && break
