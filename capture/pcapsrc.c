@@ -282,6 +282,19 @@ cap_get_stats(struct cap_source *c, struct cap_stats *s)
 }
 
 /* See pcapsrc.h. */
+const char *
+cap_default_user(void)
+{
+	if (geteuid() != 0)
+		return NULL;
+	if (getpwnam("gatewatch") != NULL)
+		return "gatewatch";
+	if (getpwnam("nobody") != NULL)
+		return "nobody";
+	return NULL;
+}
+
+/* See pcapsrc.h. */
 int
 cap_drop_privileges(const char *user, char *err, size_t errlen)
 {

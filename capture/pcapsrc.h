@@ -72,4 +72,11 @@ void cap_get_stats(struct cap_source *c, struct cap_stats *s);
 /* Become user (its uid, gid and groups); 0, or -1 with err filled. */
 int cap_drop_privileges(const char *user, char *err, size_t errlen);
 
+/*
+ * The user to drop to when none is given: NULL unless running as root;
+ * then "gatewatch" if that user exists, else "nobody" (as tcpdump drops to
+ * its own user by default), else NULL.
+ */
+const char *cap_default_user(void);
+
 #endif

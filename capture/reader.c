@@ -16,7 +16,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "logopen.h"
 #include "reader.h"
+#include "safe.h"
 
 #define READER_BUF (1024 * 1024)
 
@@ -36,27 +38,38 @@ struct reader {
 	uint64_t base;		/* stream offset of buf[0] */
 };
 
+/* See reader.h. */
 int
 reader_open(const char *path, struct reader **out, char *err, size_t errlen)
 {
+	return reader_open_with(path, LOGOPEN_FIFO, out, err, errlen);
+}
+
+/* See reader.h. */
+int
+reader_open_with(const char *path, unsigned open_flags, struct reader **out,
+    char *err, size_t errlen)
+{
+	char shown[sizeof(((struct reader *)0)->path)], why[256];
 	int fd;
 	struct stat st;
 
-	if (strcmp(path, "-") == 0)
+	safe_text(shown, sizeof(shown), path, strlen(path));
+	if (strcmp(path, "-") == 0) {
 		fd = dup(STDIN_FILENO);
-	else
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+	} else if ((fd = logopen(path, O_RDONLY, open_flags | LOGOPEN_FIFO,
+	    &st, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s: %s", shown, why);
+		return fd == LOGOPEN_REFUSED ? -2 : -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory", path);
+		snprintf(err, errlen, "%s: is a directory", shown);
 		close(fd);
 		return -1;
 	}
@@ -64,10 +77,10 @@ reader_open(const char *path, struct reader **out, char *err, size_t errlen)
 	if (r == NULL || (r->buf = malloc(READER_BUF)) == NULL) {
 		free(r);
 		close(fd);
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", shown);
 		return -1;
 	}
-	snprintf(r->path, sizeof(r->path), "%s", path);
+	snprintf(r->path, sizeof(r->path), "%s", shown);
 	if (S_ISREG(st.st_mode)) {
 		r->dev = (uint64_t)st.st_dev;
 		r->ino = (uint64_t)st.st_ino;
@@ -76,7 +89,7 @@ reader_open(const char *path, struct reader **out, char *err, size_t errlen)
 	}
 	r->gz = gzdopen(fd, "rb");
 	if (r->gz == NULL) {
-		snprintf(err, errlen, "%s: cannot open for reading", path);
+		snprintf(err, errlen, "%s: cannot open for reading", shown);
 		close(fd);
 		free(r->buf);
 		free(r);

@@ -34,11 +34,17 @@ struct reader_line {
 
 /*
  * Open path ("-" = stdin) for reading. Fails with a message naming the
- * path for a missing, unreadable or non-regular file (directories are
- * refused; FIFOs and stdin are fine). Free with reader_close().
+ * path (escaped, core/safe.h) for a missing, unreadable or non-regular file
+ * (directories are refused; FIFOs and stdin are fine). The file is opened
+ * under capture/logopen.h's rules (no symlink, one name, a known owner):
+ * -2 when they refuse it, -1 on other failures. Free with reader_close().
  */
 int reader_open(const char *path, struct reader **out, char *err,
     size_t errlen);
+
+/* The same with logopen.h's flags (LOGOPEN_TRUST: --follow-symlinks). */
+int reader_open_with(const char *path, unsigned open_flags,
+    struct reader **out, char *err, size_t errlen);
 void reader_close(struct reader *r);
 
 /* Device and inode of the opened file (0 for stdin and pipes). */

@@ -42,7 +42,9 @@
 #include <sys/inotify.h>
 #endif
 
+#include "logopen.h"
 #include "reader.h"
+#include "safe.h"
 #include "tail.h"
 
 _Static_assert(TAIL_LINE_MAX == READER_LINE_MAX,
@@ -99,6 +101,8 @@ struct tail_path {
 	char *path;
 	bool watched;		/* its directory is watched */
 	struct tail_file *cur;	/* content now at path, NULL none */
+	uint64_t refused_dev;	/* what was refused at path last, so it */
+	uint64_t refused_ino;	/* is told and counted once */
 };
 
 struct tail_glob {
@@ -126,8 +130,9 @@ struct tail {
 	uint64_t dbase;		/* file offset of buf[0] */
 
 	unsigned char *head;	/* TAIL_HEAD_MAX bytes, for TAIL_OPENED */
-	char problem[256];	/* last trouble with a path, for the caller */
+	char problem[512];	/* last trouble with a path, for the caller */
 	uint64_t problem_seq;
+	uint64_t refused;	/* files refused by logopen.h's rules */
 };
 
 /* Monotonic time in ms. */
@@ -140,17 +145,44 @@ tail_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Note a problem with a path for tail_get_stats(); never fatal. */
+/* Note why a path is a problem for tail_get_stats(); never fatal. */
 static void
-tail_problem(struct tail *t, const char *path, int err)
+tail_problem_text(struct tail *t, const char *path, const char *why)
 {
-	char msg[sizeof(t->problem)];
+	char msg[sizeof(t->problem)], shown[256];
 
-	snprintf(msg, sizeof(msg), "%s: %s", path, strerror(err));
+	safe_text(shown, sizeof(shown), path, strlen(path));
+	snprintf(msg, sizeof(msg), "%s: %s", shown, why);
 	if (strcmp(msg, t->problem) != 0) {
 		memcpy(t->problem, msg, sizeof(msg));
 		t->problem_seq++;
 	}
+}
+
+/* Note a problem with a path (an errno) for tail_get_stats(). */
+static void
+tail_problem(struct tail *t, const char *path, int err)
+{
+	tail_problem_text(t, path, strerror(err));
+}
+
+/*
+ * path was refused by logopen.h's rules: count it and tell why, once for
+ * what is at the path now (p NULL: a name found beside a path).
+ */
+static void
+tail_refuse(struct tail *t, struct tail_path *p, const char *path,
+    uint64_t dev, uint64_t ino, const char *why)
+{
+	if (p != NULL) {
+		if (p->refused_dev == dev && p->refused_ino == ino)
+			return;
+		p->refused_dev = dev;
+		p->refused_ino = ino;
+	}
+	t->refused++;
+	tail_problem_text(t, path, why);
+	t->problem_seq++;	/* told again even when the text is the same */
 }
 
 /* Stop using inotify (out of watches or instances): poll from now on. */
@@ -275,14 +307,24 @@ tail_open_file(struct tail *t, const char *path, struct tail_path *owner,
     bool rotated, int64_t now)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	char why[256];
+	int fd = logopen(path, O_RDONLY | O_NONBLOCK, t->o.trust ?
+	    LOGOPEN_TRUST : 0, &st, why, sizeof(why));
 
+	if (fd == LOGOPEN_REFUSED) {
+		struct stat named;
+		if (lstat(path, &named) != 0)
+			memset(&named, 0, sizeof(named));
+		tail_refuse(t, owner, path, (uint64_t)named.st_dev,
+		    (uint64_t)named.st_ino, why);
+		return NULL;
+	}
 	if (fd < 0) {
 		if (errno != ENOENT)
 			tail_problem(t, path, errno);
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	if (!S_ISREG(st.st_mode) ||
 	    tail_inode_open(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
 		close(fd);
 		return NULL;
@@ -341,11 +383,15 @@ tail_find_copy(struct tail *t, struct tail_file *f, const char *base,
 	unsigned char b[TAIL_FINGERPRINT_MAX];
 
 	for (int i = 1; i <= t->o.rotated_max && f->fp_len > 0; i++) {
+		char why[256];
 		snprintf(name, namelen, "%s.%d", base, i);
-		int fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		int fd = logopen(name, O_RDONLY | O_NONBLOCK, t->o.trust ?
+		    LOGOPEN_TRUST : 0, st, why, sizeof(why));
+		if (fd == LOGOPEN_REFUSED)
+			tail_refuse(t, NULL, name, 0, 0, why);
 		if (fd < 0)
 			continue;
-		if (fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
+		if (S_ISREG(st->st_mode) &&
 		    (uint64_t)st->st_size >= f->offset &&
 		    !tail_inode_open(t, (uint64_t)st->st_dev,
 		    (uint64_t)st->st_ino) &&
@@ -439,7 +485,13 @@ tail_check_path(struct tail *t, struct tail_path *p, int64_t now)
 
 	if (!p->watched && t->ifd >= 0)
 		p->watched = tail_watch(t, p->path, true) >= 0;
-	if (stat(p->path, &st) != 0 || !S_ISREG(st.st_mode)) {
+	/* lstat: a symlink put at the name is not the followed file. */
+	int rc = t->o.trust ? stat(p->path, &st) : lstat(p->path, &st);
+	if (rc == 0 && S_ISLNK(st.st_mode))
+		tail_refuse(t, p, p->path, (uint64_t)st.st_dev,
+		    (uint64_t)st.st_ino, "refused: is a symbolic link "
+		    "(--follow-symlinks reads it)");
+	if (rc != 0 || !S_ISREG(st.st_mode)) {
 		if (f != NULL)
 			tail_orphan(t, f, tail_linked(f) ? "rotated" :
 			    "deleted", now);
@@ -974,14 +1026,16 @@ tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 {
 	int64_t now = tail_now();
 	struct stat st;
+	char shown[256];
 
+	safe_text(shown, sizeof(shown), pattern, strlen(pattern));
 	if (strlen(pattern) >= PATH_MAX - 16) {
-		snprintf(err, errlen, "%s: name too long", pattern);
+		snprintf(err, errlen, "%s: name too long", shown);
 		return -1;
 	}
 	if (strpbrk(pattern, "*?[") == NULL) {
 		if (stat(pattern, &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s: is a directory", pattern);
+			snprintf(err, errlen, "%s: is a directory", shown);
 			return -1;
 		}
 		if (tail_add_path(t, pattern, now) != 0)
@@ -1001,7 +1055,7 @@ tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 	tail_find_rotated(t, pattern, true, now);
 	return 0;
 oom:
-	snprintf(err, errlen, "%s: out of memory", pattern);
+	snprintf(err, errlen, "%s: out of memory", shown);
 	return -1;
 }
 
@@ -1135,6 +1189,7 @@ tail_get_stats(struct tail *t, struct tail_stats *s)
 			s->behind += f->size - f->offset;
 	}
 	s->polling = t->ifd < 0;
+	s->refused = t->refused;
 	s->problem = t->problem_seq ? t->problem : NULL;
 	s->problem_seq = t->problem_seq;
 }

@@ -23,6 +23,10 @@
  *   TAIL_CLOSED   the content is done: no more lines will come. Sent once
  *                 for every announced file the caller did not drop.
  *
+ * Files are opened under capture/logopen.h's rules (no symlink, one name,
+ * a known owner; checked again at every rotation) unless opts.trust: a
+ * refused file is counted and noted as a problem, never read.
+ *
  * Wake-ups come from inotify (directories for created, moved and deleted
  * names; files for writes) with a periodic check behind it, or from polling
  * alone when inotify is unavailable or out of watches. Either way the
@@ -59,6 +63,8 @@ struct tail_opts {
 	int rotated_max;	/* look for path.1 .. path.N on start and on
 				   copytruncate; 0 = 9, -1 = never */
 	bool no_inotify;	/* poll only (tests) */
+	bool trust;		/* --follow-symlinks: open any file found at
+				   a name (no logopen.h checks) */
 };
 
 /* Flags of a TAIL_LINE. */
@@ -106,8 +112,11 @@ struct tail_stats {
 	uint64_t behind;	/* bytes written but not read yet, all files */
 	bool polling;		/* inotify unavailable: polling */
 	const char *problem;	/* last trouble opening or reading a path
-				   ("x.log: Permission denied"), or NULL */
+				   ("x.log: Permission denied"; the path
+				   escaped), or NULL */
 	uint64_t problem_seq;	/* changes when problem does */
+	uint64_t refused;	/* files refused by capture/logopen.h's
+				   rules (symlink, hard link, owner) */
 };
 
 /*

@@ -42,7 +42,9 @@ struct capture_opts {
 	uint16_t listen[LISTEN_MAX];
 	size_t n_listen;
 	const char *id_header;
-	const char *user;
+	const char *user;	/* -Z; NULL: cap_default_user() */
+	int64_t db_group;	/* --db-group, -1 none */
+	char shown[512];	/* the interface or file, escaped */
 	uint64_t count;		/* stop after this many packets, 0 = no */
 	double duration;	/* live: stop after this long, 0 = no */
 	size_t max_flows;
@@ -160,7 +162,11 @@ capture_usage(FILE *f)
 	    "                      attempts\n"
 	    "  --id-header NAME    request id header to tie by, besides\n"
 	    "                      X-Request-Id and traceparent\n"
-	    "  -Z, --user USER     drop privileges to USER once the capture is open\n"
+	    "  -Z, --user USER     when started as root, become USER once the\n"
+	    "                      capture and the database are open (default:\n"
+	    "                      gatewatch if that user exists, else nobody;\n"
+	    "                      -Z root keeps root)\n"
+	    "  --db-group GROUP    a new database is made 0640 for GROUP (else 0600)\n"
 	    "  -c, --count N       stop after N packets\n"
 	    "  --duration SECS     live: stop after SECS seconds\n"
 	    "  --tui               open the console (gatewatch top) meanwhile;\n"
@@ -190,6 +196,7 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		{"max-flows", required_argument, NULL, 'M'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"tui", no_argument, NULL, 'T'},
+		{"db-group", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -239,6 +246,10 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 				goto bad_number;
 			break;
 		case 'T': o->tui = true; break;
+		case 'G':
+			if ((o->db_group = cli_group(optarg)) < 0)
+				goto usage;
+			break;
 		case 'h':
 			capture_usage(stdout);
 			*status = EXIT_OK;
@@ -299,7 +310,7 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 
 	fprintf(stderr, "capture: %s (%s): %llu packets, %.1f MB in %.2f s "
 	    "(%.1f MB/s, %.0f packets/s)\n",
-	    o->cap.iface ? o->cap.iface : o->cap.file, cap_datalink_name(cs),
+	    o->shown, cap_datalink_name(cs),
 	    (unsigned long long)st->packets, mb, secs,
 	    secs > 0 ? mb / secs : 0.0,
 	    secs > 0 ? (double)st->packets / secs : 0.0);
@@ -476,18 +487,18 @@ open_source(const struct capture_opts *o, struct cap_source *cs,
 	};
 	if (store_source_open(st, &si, source_id, resume, &line, err,
 	    sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s: %s\n", path, err);
+		fprintf(stderr, "gatewatch capture: %s: %s\n", o->shown, err);
 		return -1;
 	}
 	if (*resume > 0 && fsize > 0 && *resume >= fsize) {
 		if (!o->quiet)
 			fprintf(stderr, "%s: already read (%llu bytes), nothing "
-			    "new to store\n", path, (unsigned long long)fsize);
+			    "new to store\n", o->shown, (unsigned long long)fsize);
 		return 1;
 	}
 	if (*resume > 0 && !o->quiet)
 		fprintf(stderr, "%s: read before up to byte %llu; what was "
-		    "stored then is not stored again\n", path,
+		    "stored then is not stored again\n", o->shown,
 		    (unsigned long long)*resume);
 	return 0;
 }
@@ -513,18 +524,40 @@ capture_thread_main(void *arg)
 	return NULL;
 }
 
-/* --tui: capture beside the console (top_beside). */
+/* --tui: capture beside the console (side opened before the drop). */
 static int
-capture_with_console(const struct capture_opts *o, struct cap_source *cs,
-    struct tcp_table *tt, struct http_tracker *ht, struct capture_run *r,
-    int64_t *last_ts)
+capture_with_console(const struct capture_opts *o, struct top_side *side,
+    struct cap_source *cs, struct tcp_table *tt, struct http_tracker *ht,
+    struct capture_run *r, int64_t *last_ts)
 {
 	struct capture_thread ct = {o, cs, tt, ht, r, last_ts, 0};
 
-	if (top_beside(o->db, "capture", capture_thread_main, &ct,
-	    &interrupted) != 0)
+	if (top_side_run(side, capture_thread_main, &ct, &interrupted) != 0)
 		return -1;
 	return ct.rc;
+}
+
+/*
+ * Give root up once everything privileged is open: for -Z USER, or by
+ * default (cap_default_user) when started as root; -Z root keeps it.
+ * Returns 0, or -1 after printing why.
+ */
+static int
+capture_drop(const struct capture_opts *o)
+{
+	char err[512];
+	const char *user = o->user != NULL ? o->user : cap_default_user();
+
+	if (user == NULL || strcmp(user, "root") == 0)
+		return 0;
+	if (cap_drop_privileges(user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		return -1;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "capture: running as %s from now on (-Z root "
+		    "keeps root)\n", user);
+	return 0;
 }
 
 int
@@ -539,17 +572,22 @@ cmd_capture(int argc, char **argv)
 	char err[512];
 	int status = EXIT_ERR, rc;
 	int64_t source_id = 0, last_ts = 0;
+	struct top_side side = {.logfd = -1};
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
+	o.db_group = -1;
 	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
 	if (capture_args(argc, argv, &o, &status) != 0)
 		return status;
+	const char *src = o.cap.iface ? o.cap.iface : o.cap.file;
+	safe_text(o.shown, sizeof(o.shown), src, strlen(src));
 	if (cap_open(&o.cap, &cs, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		return EXIT_ERR;
 	}
-	if (store_open(o.db, &st, err, sizeof(err)) != 0) {
+	struct store_open_opts sopts = {.group = o.db_group};
+	if (store_open_with(o.db, &sopts, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
 	}
@@ -557,12 +595,11 @@ cmd_capture(int argc, char **argv)
 		status = rc > 0 ? EXIT_OK : EXIT_ERR;
 		goto out;
 	}
-	/* Everything privileged is open: give the privileges up. */
-	if (o.user != NULL && cap_drop_privileges(o.user, err,
-	    sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s\n", err);
+	/* The console's connections and log too, then give root up. */
+	if (o.tui && top_side_open(o.db, "capture", &side) != 0)
 		goto out;
-	}
+	if (capture_drop(&o) != 0)
+		goto out;
 	if ((r.pl = pipeline_new(store_sink, st, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
@@ -596,12 +633,12 @@ cmd_capture(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr, "capture: %s %s (%s)%s\n",
 		    o.cap.iface ? "listening on" : "reading",
-		    o.cap.iface ? o.cap.iface : o.cap.file,
+		    o.shown,
 		    cap_datalink_name(cs), o.n_listen ? ", gateway-host mode" :
 		    "");
 	double t0 = cli_mono();
 	if (o.tui)
-		rc = capture_with_console(&o, cs, tt, ht, &r, &last_ts);
+		rc = capture_with_console(&o, &side, cs, tt, ht, &r, &last_ts);
 	else
 		rc = capture_loop(&o, cs, tt, ht, &r, &last_ts);
 	/* What is still open ends here: answers lost to the end are told. */
@@ -648,6 +685,7 @@ out:
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		status = EXIT_ERR;
 	}
+	top_side_close(&side);	/* when the console did not run */
 	wire_join_free(r.join);
 	tcp_table_free(tt);
 	http_tracker_free(ht);

@@ -42,6 +42,25 @@ int top_beside(const char *db, const char *what, void *(*work)(void *),
     void *arg, volatile sig_atomic_t *stop);
 
 /*
+ * top_beside() in two steps, for capture, which drops privileges between
+ * them: top_side_open() opens what the console needs (its connections and
+ * DB.what.log, created like the database: store_side_file()) while still
+ * privileged; top_side_run() runs as top_beside() does and closes it all.
+ * top_side_close() closes what was opened when top_side_run() is not
+ * reached. Each returns 0, or -1 with a message printed.
+ */
+struct top_side {
+	const char *db, *what;
+	struct store *view;		/* the console's connection */
+	struct store *worker;		/* the diagnosis worker's */
+	int logfd;			/* DB.what.log */
+};
+int top_side_open(const char *db, const char *what, struct top_side *ts);
+int top_side_run(struct top_side *ts, void *(*work)(void *), void *arg,
+    volatile sig_atomic_t *stop);
+void top_side_close(struct top_side *ts);
+
+/*
  * Parse a time for --since/--until: "2026-11-25T10:00:00Z", "2026-11-25
  * 10:00", "2026-11-25" (UTC unless an offset is given), epoch seconds
  * "@1764064800", or an age "30m", "2h", "7d" (that long before now).
@@ -58,7 +77,12 @@ int cli_local_tz(void);
 /* s (NULL as "") escaped with safe_text and quoted as a JSON string. */
 void cli_json_string(FILE *f, const char *s);
 
-/* s (NULL as "") escaped with safe_text as a CSV field, quoted if needed. */
+/*
+ * s (NULL as "") escaped with safe_text as a CSV field, quoted if needed.
+ * A cell a spreadsheet would run as a formula (OWASP: starting with =, +,
+ * -, @, tab or CR) gets a leading ' - except a number ("-12", "+3.5e2")
+ * and the lone "-" that means "none", which are data.
+ */
 void cli_csv_field(FILE *f, const char *s);
 
 /*
@@ -66,6 +90,15 @@ void cli_csv_field(FILE *f, const char *s);
  * with the version that runs (cli/version.c).
  */
 void cli_print_version(FILE *f);
+
+/* True when cli_csv_field() prefixes s with a quote (see above). */
+bool cli_csv_formula(const char *s);
+
+/*
+ * The group id of --db-group NAME (a name or a number); -1 after printing
+ * why when there is no such group.
+ */
+int64_t cli_group(const char *name);
 
 /* Milliseconds since the epoch, wall clock / monotonic. */
 int64_t cli_now_ms(void);

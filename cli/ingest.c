@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "formatopts.h"
 #include "lineparse.h"
+#include "logopen.h"
 #include "pipeline.h"
 #include "reader.h"
 #include "store.h"
@@ -34,11 +35,14 @@ struct ingest_opts {
 	struct formatopts fmt;		/* how to read the files */
 	bool quiet;
 	bool progress;
+	bool follow_symlinks;		/* no logopen.h checks */
+	int64_t db_group;		/* --db-group, -1 none */
 };
 
 /* Counts of one file, or of the whole run. */
 struct ingest_counts {
 	uint64_t lines, events, errors, notices, blank, rejects;
+	uint64_t kept;			/* rejects kept in the table (a cap) */
 	struct {
 		const char *reason;
 		uint64_t n;
@@ -73,6 +77,7 @@ add_counts(struct ingest_counts *to, const struct ingest_counts *from)
 	to->errors += from->errors;
 	to->notices += from->notices;
 	to->blank += from->blank;
+	to->kept += from->kept;
 	for (int i = 0; i < REASONS_MAX && from->reasons[i].reason; i++)
 		count_reject(to, from->reasons[i].reason, from->reasons[i].n, 0);
 }
@@ -113,6 +118,8 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 	    "%llu rejected", label, (unsigned long long)c->lines,
 	    (unsigned long long)c->events, (unsigned long long)c->errors,
 	    (unsigned long long)c->rejects);
+	if (c->kept < c->rejects)
+		fprintf(stderr, " (%llu kept)", (unsigned long long)c->kept);
 	if (c->notices)
 		fprintf(stderr, ", %llu other error-log lines",
 		    (unsigned long long)c->notices);
@@ -130,9 +137,12 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 			    (unsigned long long)c->reasons[i].first_line);
 		fputc('\n', stderr);
 	}
-	if (c->rejects > 0 && secs >= 0)
+	if (c->rejects > 0 && secs >= 0 && c->kept >= c->rejects)
 		fprintf(stderr, "  rejected lines are kept in the rejects "
 		    "table\n");
+	else if (c->rejects > 0 && secs >= 0)
+		fprintf(stderr, "  rejected lines: a file keeps its first 1000 "
+		    "in the rejects table, then 1 in 1000; all are counted\n");
 }
 
 /*
@@ -152,7 +162,8 @@ still_written(const struct reader *r)
 
 /*
  * Ingest one file. Returns 0 when it was read (even with rejects), 1 when
- * it held nothing, -1 on an error that stopped it (message printed).
+ * it held nothing, -1 on an error that stopped it, -2 when it was refused
+ * (capture/logopen.h; message printed).
  */
 static int
 ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
@@ -166,12 +177,16 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	size_t head_len;
 	double t0 = cli_mono(), last_progress = t0;
 	int rc = -1;
+	char shown[1024];	/* path, escaped for the terminal */
 
 	memset(&c, 0, sizeof(c));
-	if (reader_open(path, &r, err, sizeof(err)) != 0) {
+	safe_text(shown, sizeof(shown), path, strlen(path));
+	if ((rc = reader_open_with(path, o->follow_symlinks ? LOGOPEN_TRUST :
+	    0, &r, err, sizeof(err))) != 0) {
 		fprintf(stderr, "gatewatch: %s\n", err);
-		return -1;
+		return rc == -2 ? -2 : -1;
 	}
+	rc = -1;
 	reader_head(r, &head, &head_len, SAMPLE_BYTES);
 	const char *lines[SAMPLE_LINES];
 	size_t lens[SAMPLE_LINES];
@@ -179,13 +194,13 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	if (n == 0 && head_len == 0) {
 		if (!o->quiet)
 			fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n",
-			    path);
+			    shown);
 		reader_close(r);
 		return 1;
 	}
 	if (lineparse_new(&o->fmt.lp, lines, lens, n, &lp, err,
 	    sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch: %s: %s\n", path, err);
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		reader_close(r);
 		return -1;
 	}
@@ -201,12 +216,18 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	reader_identity(r, &si.dev, &si.ino);
 	if (strcmp(path, "-") == 0)
 		si.fingerprint_len = 0;
-	int64_t source_id;
+	int64_t source_id, rejected, kept0 = 0, kept1;
+	bool kept_known = false;
 	uint64_t resume = 0, line_no = 0;
 	if (pipeline_sync(pl, err, sizeof(err)) != 0 ||
 	    store_source_open(st, &si, &source_id, &resume, &line_no, err,
 	    sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch: %s: %s\n", path, err);
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
+		goto out;
+	}
+	if (store_reject_counts(st, source_id, &rejected, &kept0, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
 	}
 	if (resume > 0) {
@@ -216,11 +237,11 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		}
 		if (!o->quiet)
 			fprintf(stderr, "%s: already read to byte %llu (line %llu), "
-			    "resuming there\n", path, (unsigned long long)resume,
+			    "resuming there\n", shown, (unsigned long long)resume,
 			    (unsigned long long)line_no);
 	}
 	if (!o->quiet)
-		fprintf(stderr, "%s: %s, format %s\n", path, lineparse_kind(lp),
+		fprintf(stderr, "%s: %s, format %s\n", shown, lineparse_kind(lp),
 		    lineparse_format(lp));
 
 	struct gw_batch *b = pipeline_batch(pl);
@@ -235,12 +256,12 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 			 * whole, from this position. */
 			if (!o->quiet)
 				fprintf(stderr, "%s: last line not finished yet "
-				    "(no newline); left for the next run\n", path);
+				    "(no newline); left for the next run\n", shown);
 			break;
 		}
 		line_no++;
 		if (take_line(lp, b, &ln, line_no, &c) != 0) {
-			fprintf(stderr, "gatewatch: %s: out of memory\n", path);
+			fprintf(stderr, "gatewatch: %s: out of memory\n", shown);
 			batch_clear(b);	/* none of it may reach another source */
 			goto out;
 		}
@@ -249,13 +270,13 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		if (batch_count(b) >= BATCH_RECORDS ||
 		    arena_used(b->arena) > 8 * 1024 * 1024) {
 			if (pipeline_flush(pl, err, sizeof(err)) != 0) {
-				fprintf(stderr, "gatewatch: %s: %s\n", path, err);
+				fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 				goto out;
 			}
 			b = pipeline_batch(pl);
 			if (o->progress && cli_mono() - last_progress > 0.5) {
 				last_progress = cli_mono();
-				fprintf(stderr, "\r%s: %llu lines (%.0f/s)  ", path,
+				fprintf(stderr, "\r%s: %llu lines (%.0f/s)  ", shown,
 				    (unsigned long long)c.lines,
 				    (double)c.lines / (last_progress - t0));
 			}
@@ -268,15 +289,25 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		    err);
 	if (pipeline_flush(pl, err, sizeof(err)) != 0 ||
 	    pipeline_sync(pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch: %s: %s\n", path, err);
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
 	}
+	/* The store decides which rejects it keeps; ask it how many. */
+	if (store_reject_counts(st, source_id, &rejected, &kept1, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
+		goto out;
+	}
+	c.kept = (uint64_t)(kept1 - kept0);
+	kept_known = true;
 	rc = c.lines > 0 || resume > 0 ? 0 : 1;
 	if (rc == 1 && !o->quiet)
-		fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n", path);
+		fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n", shown);
 	if (!o->quiet)
-		print_counts(path, &c, cli_mono() - t0);
+		print_counts(shown, &c, cli_mono() - t0);
 out:
+	if (!kept_known)
+		c.kept = c.rejects;	/* not told: none said to be dropped */
 	add_counts(total, &c);
 	lineparse_free(lp);
 	reader_close(r);
@@ -297,7 +328,12 @@ ingest_usage(FILE *f)
 	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
 	    , GW_DEFAULT_DB);
 	formatopts_usage(f);
-	fputs("  -q, --quiet            no per-file summary\n", f);
+	fputs("  --follow-symlinks      also read a FILE that is a symlink, has\n"
+	    "                         more than one name or another owner\n"
+	    "                         (see Security in the README)\n"
+	    "  --db-group GROUP       a new database is made 0640 for GROUP\n"
+	    "                         (else 0600)\n"
+	    "  -q, --quiet            no per-file summary\n", f);
 }
 
 int
@@ -307,6 +343,8 @@ cmd_ingest(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		FORMATOPTS_LONGOPTS,
 		{"quiet", no_argument, NULL, 'q'},
+		{"follow-symlinks", no_argument, NULL, 'S'},
+		{"db-group", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -315,6 +353,7 @@ cmd_ingest(int argc, char **argv)
 	int ch, r;
 
 	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o.db_group = -1;
 	formatopts_init(&o.fmt);
 	while ((ch = getopt_long(argc, argv, "d:f:qh", longopts, NULL)) != -1) {
 		if ((r = formatopts_take(&o.fmt, ch, optarg, "ingest")) != 0) {
@@ -327,6 +366,13 @@ cmd_ingest(int argc, char **argv)
 		switch (ch) {
 		case 'd': o.db = optarg; break;
 		case 'q': o.quiet = true; break;
+		case 'S': o.follow_symlinks = true; break;
+		case 'G':
+			if ((o.db_group = cli_group(optarg)) < 0) {
+				formatopts_free(&o.fmt);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			ingest_usage(stdout);
 			formatopts_free(&o.fmt);
@@ -350,7 +396,8 @@ cmd_ingest(int argc, char **argv)
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 
 	struct store *st;
-	if (store_open(o.db, &st, err, sizeof(err)) != 0) {
+	struct store_open_opts sopts = {.group = o.db_group};
+	if (store_open_with(o.db, &sopts, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
 		formatopts_free(&o.fmt);
 		return EXIT_ERR;
@@ -368,7 +415,7 @@ cmd_ingest(int argc, char **argv)
 
 	struct ingest_counts total;
 	memset(&total, 0, sizeof(total));
-	int read_ok = 0, failed = 0;
+	int read_ok = 0, failed = 0, refused = 0;
 	double t0 = cli_mono();
 	for (int i = optind; i < argc && !interrupted; i++) {
 		int rc = ingest_file(argv[i], &o, st, pl, &total);
@@ -376,6 +423,8 @@ cmd_ingest(int argc, char **argv)
 			read_ok++;
 		else if (rc < 0)
 			failed++;
+		if (rc == -2)
+			refused++;
 	}
 	if (pipeline_free(pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
@@ -385,6 +434,10 @@ cmd_ingest(int argc, char **argv)
 	formatopts_free(&o.fmt);
 	if (!o.quiet && argc - optind > 1)
 		print_counts("total", &total, cli_mono() - t0);
+	if (refused > 0)
+		fprintf(stderr, "gatewatch ingest: %d file%s refused (not "
+		    "read; --follow-symlinks reads %s)\n", refused,
+		    refused == 1 ? "" : "s", refused == 1 ? "it" : "them");
 	if (interrupted)
 		fprintf(stderr, "gatewatch ingest: interrupted; what was read is "
 		    "stored and the next run resumes there\n");

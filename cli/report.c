@@ -191,6 +191,25 @@ print_capture(void *ctx, const char *source,
 	fputc('\n', f);
 }
 
+/* Lines no parser understood, and how many of them are kept. */
+static void
+print_rejects(struct store *st)
+{
+	int64_t rejected, kept;
+	char err[512];
+
+	if (store_reject_counts(st, 0, &rejected, &kept, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch report: %s\n", err);
+		return;
+	}
+	if (rejected == 0)
+		return;
+	printf("rejected lines: %" PRId64 " (%" PRId64 " kept in the rejects "
+	    "table%s)\n", rejected, kept, kept < rejected ? "; a source keeps "
+	    "its first 1000, then 1 in 1000" : "");
+}
+
 /* A whole decimal number from min to max in *v; -1 for anything else. */
 static int
 report_number(const char *s, long min, long max, long *v)
@@ -353,6 +372,7 @@ cmd_report(int argc, char **argv)
 		if (store_capture_stats_each(st, print_capture, stdout, err,
 		    sizeof(err)) != 0)
 			fprintf(stderr, "gatewatch report: %s\n", err);
+		print_rejects(st);
 		break;
 	case OUT_JSON: print_json(&q, rows, n); break;
 	case OUT_CSV: print_csv(&q, rows, n); break;

@@ -53,6 +53,8 @@ struct follow_opts {
 	bool status;			/* status line: stderr is a terminal */
 	bool polling;
 	bool tui;			/* --tui: the console in this process */
+	bool follow_symlinks;		/* no capture/logopen.h checks */
+	int64_t db_group;		/* --db-group, -1 none */
 };
 
 /* What this file knows of one content the follower announced. */
@@ -143,8 +145,9 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
     size_t errlen)
 {
 	struct follow_source *src = tail_udata(ev->file);
-	char msg[512];
+	char msg[512], shown[1024];
 
+	safe_text(shown, sizeof(shown), ev->path, strlen(ev->path));
 	if (src == NULL) {
 		if ((src = calloc(1, sizeof(*src))) == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -168,21 +171,21 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 				/* More lines may settle it. */
 				if (!src->warned)
 					fprintf(stderr, "gatewatch tail: %s: %s; "
-					    "waiting for more lines\n", ev->path,
+					    "waiting for more lines\n", shown,
 					    msg);
 				src->warned = true;
 				tail_defer(ev->file, TAIL_RETRY_MS);
 				return 0;
 			}
 			fprintf(stderr, "gatewatch tail: %s: %s; not read\n",
-			    ev->path, msg);
+			    shown, msg);
 			follow_forget(fw, src);
 			tail_drop(ev->file);
 			return 0;
 		}
 		if (src->warned)
 			fprintf(stderr, "gatewatch tail: %s: recognised now\n",
-			    ev->path);
+			    shown);
 	}
 	struct store_source_info si = {
 		.path = ev->path,
@@ -229,7 +232,7 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	src->line_no = line_no;
 	tail_start(ev->file, resume);
 	if (fw->o->verbose) {
-		fprintf(stderr, "%s: %s, format %s", ev->path, si.kind,
+		fprintf(stderr, "%s: %s, format %s", shown, si.kind,
 		    lineparse_format(src->lp));
 		if (resume > 0)
 			fprintf(stderr, ", resuming at byte %llu (line %llu)",
@@ -284,14 +287,26 @@ follow_closed(struct follow *fw, const struct tail_event *ev, char *err,
     size_t errlen)
 {
 	struct follow_source *src = tail_udata(ev->file);
+	char shown[1024];
 
 	if (src == NULL)
 		return 0;
 	if (fw->batch_src == src && follow_flush(fw, false, err, errlen) != 0)
 		return -1;
-	if (fw->o->verbose)
-		fprintf(stderr, "%s: closed (%s) after line %llu\n", ev->path,
+	safe_text(shown, sizeof(shown), ev->path, strlen(ev->path));
+	if (fw->o->verbose) {
+		int64_t rejected = 0, kept = 0;
+		if (follow_flush(fw, true, err, errlen) != 0 ||
+		    store_reject_counts(fw->st, src->source_id, &rejected,
+		    &kept, err, errlen) != 0)
+			return -1;
+		fprintf(stderr, "%s: closed (%s) after line %llu", shown,
 		    ev->reason, (unsigned long long)src->line_no);
+		if (rejected > 0)
+			fprintf(stderr, ", %lld rejected (%lld kept)",
+			    (long long)rejected, (long long)kept);
+		fputc('\n', stderr);
+	}
 	follow_forget(fw, src);
 	return 0;
 }
@@ -375,6 +390,13 @@ follow_run(struct follow *fw)
 	}
 	if (follow_flush(fw, true, err, sizeof(err)) != 0)
 		goto fail;
+	struct tail_stats ts;
+	tail_get_stats(fw->t, &ts);
+	if (ts.refused > 0)
+		fprintf(stderr, "%sgatewatch tail: %llu file%s refused (not "
+		    "read; --follow-symlinks reads them)\n", fw->o->status ?
+		    "\n" : "", (unsigned long long)ts.refused,
+		    ts.refused == 1 ? "" : "s");
 	goto out;
 fail:
 	fprintf(stderr, "%sgatewatch tail: %s\n", fw->o->status ? "\n" : "",
@@ -407,7 +429,12 @@ follow_usage(FILE *f)
 	fputs("  --poll                 poll the files instead of using inotify\n"
 	    "  --tui                  open the console (gatewatch top) meanwhile;\n"
 	    "                         messages go to DB.tail.log; q stops both\n"
-	    "  -v, --verbose          tell each file opened, resumed and closed\n",
+	    "  -v, --verbose          tell each file opened, resumed and closed\n"
+	    "  --follow-symlinks      also read files that are symlinks, have\n"
+	    "                         more than one name or another owner\n"
+	    "                         (see Security in the README)\n"
+	    "  --db-group GROUP       a new database is made 0640 for GROUP\n"
+	    "                         (else 0600)\n",
 	    f);
 }
 
@@ -421,12 +448,15 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		{"poll", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"tui", no_argument, NULL, 'T'},
+		{"follow-symlinks", no_argument, NULL, 'S'},
+		{"db-group", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, r;
 
 	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o->db_group = -1;
 	formatopts_init(&o->fmt);
 	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
 		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0) {
@@ -439,6 +469,11 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		case 'P': o->polling = true; break;
 		case 'v': o->verbose = true; break;
 		case 'T': o->tui = true; break;
+		case 'S': o->follow_symlinks = true; break;
+		case 'G':
+			if ((o->db_group = cli_group(optarg)) < 0)
+				return EXIT_USAGE;
+			break;
 		case 'h': follow_usage(stdout); return EXIT_OK;
 		default: follow_usage(stderr); return EXIT_USAGE;
 		}
@@ -492,7 +527,8 @@ cmd_tail(int argc, char **argv)
 		return rc;
 	}
 	rc = EXIT_ERR;
-	if (store_open(o.db, &fw.st, err, sizeof(err)) != 0) {
+	struct store_open_opts sopts = {.group = o.db_group};
+	if (store_open_with(o.db, &sopts, &fw.st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
 	}
@@ -516,6 +552,7 @@ cmd_tail(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	to.no_inotify = o.polling;
+	to.trust = o.follow_symlinks;
 	to.head_min = STORE_FINGERPRINT_MIN;
 	if (tail_new(&to, &fw.t, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);

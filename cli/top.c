@@ -205,6 +205,39 @@ cmd_open_files(int argc, char **argv)
 	return top_run(db, &cfg);
 }
 
+/* See cli.h. */
+int
+top_side_open(const char *db, const char *what, struct top_side *ts)
+{
+	char err[512], suffix[32];
+
+	memset(ts, 0, sizeof(*ts));
+	ts->db = db;
+	ts->what = what;
+	ts->logfd = -1;
+	snprintf(suffix, sizeof(suffix), ".%s.log", what);
+	if (store_open(db, &ts->view, err, sizeof(err)) != 0 ||
+	    store_open(db, &ts->worker, err, sizeof(err)) != 0 ||
+	    (ts->logfd = store_side_file(db, suffix, err, sizeof(err))) < 0) {
+		fprintf(stderr, "gatewatch %s: %s\n", what, err);
+		top_side_close(ts);
+		return -1;
+	}
+	return 0;
+}
+
+/* See cli.h. */
+void
+top_side_close(struct top_side *ts)
+{
+	if (ts->logfd >= 0)
+		close(ts->logfd);
+	ts->logfd = -1;
+	store_close(ts->view);
+	store_close(ts->worker);
+	ts->view = ts->worker = NULL;
+}
+
 /*
  * See cli.h. The worker gets no terminal signals (they are the console's)
  * and its messages go to a log file, since they would tear the screen.
@@ -213,38 +246,42 @@ int
 top_beside(const char *db, const char *what, void *(*work)(void *),
     void *arg, volatile sig_atomic_t *stop)
 {
-	char err[512], logpath[4096];
+	struct top_side ts;
+
+	if (top_side_open(db, what, &ts) != 0)
+		return -1;
+	return top_side_run(&ts, work, arg, stop);
+}
+
+/* See cli.h. */
+int
+top_side_run(struct top_side *ts, void *(*work)(void *), void *arg,
+    volatile sig_atomic_t *stop)
+{
+	char err[512];
 	struct tui_config cfg;
-	struct store *view;
 	pthread_t th;
 	sigset_t sigs, old;
-	int saved = -1, logfd, rc;
+	int saved = -1, rc;
 
-	snprintf(logpath, sizeof(logpath), "%s.%s.log", db, what);
-	if (store_open(db, &view, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch %s: %s\n", what, err);
-		return -1;
-	}
 	/*
 	 * The log goes under stderr's descriptor, not freopen(): when that
 	 * fails it closes stderr, and the reason would be lost.
 	 */
 	fflush(stderr);
-	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (logfd < 0 || (saved = dup(STDERR_FILENO)) < 0 ||
-	    dup2(logfd, STDERR_FILENO) < 0) {
+	if ((saved = dup(STDERR_FILENO)) < 0 ||
+	    dup2(ts->logfd, STDERR_FILENO) < 0) {
 		int e = errno;
 
 		if (saved >= 0)
 			close(saved);
-		if (logfd >= 0)
-			close(logfd);
-		fprintf(stderr, "gatewatch %s: %s: cannot write: %s\n", what,
-		    logpath, strerror(e));
-		store_close(view);
+		fprintf(stderr, "gatewatch %s: %s.%s.log: cannot write: %s\n",
+		    ts->what, ts->db, ts->what, strerror(e));
+		top_side_close(ts);
 		return -1;
 	}
-	close(logfd);
+	close(ts->logfd);
+	ts->logfd = -1;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
@@ -258,17 +295,18 @@ top_beside(const char *db, const char *what, void *(*work)(void *),
 		rc = -1;
 	} else {
 		tui_config_default(&cfg);
-		cfg.db_path = db;
-		rc = tui_run(view, &cfg, err, sizeof(err));
+		cfg.db_path = ts->db;
+		cfg.worker_store = ts->worker;
+		rc = tui_run(ts->view, &cfg, err, sizeof(err));
 		*stop = 1;
 		pthread_join(th, NULL);
 	}
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
-	store_close(view);
+	top_side_close(ts);
 	if (rc != 0) {
-		fprintf(stderr, "gatewatch %s: %s\n", what, err);
+		fprintf(stderr, "gatewatch %s: %s\n", ts->what, err);
 		return -1;
 	}
 	return 0;

@@ -2,6 +2,7 @@
  * util.c - small helpers of the front end: times, zones, safe output.
  */
 #include <ctype.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,23 +167,86 @@ cli_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* True when s is a plain decimal number: [+-]digits[.digits][e[+-]digits]. */
+static bool
+cli_csv_number(const char *s)
+{
+	bool digits = false;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	while (isdigit((unsigned char)*s)) {
+		s++;
+		digits = true;
+	}
+	if (*s == '.') {
+		s++;
+		while (isdigit((unsigned char)*s)) {
+			s++;
+			digits = true;
+		}
+	}
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* See cli.h. */
+bool
+cli_csv_formula(const char *s)
+{
+	if (s == NULL || strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
+		return false;
+	return strcmp(s, "-") != 0 && !cli_csv_number(s);
+}
+
 /* See cli.h. */
 void
 cli_csv_field(FILE *f, const char *s)
 {
 	char safe[4096];
+	bool formula = cli_csv_formula(s);
 
 	safe_text(safe, sizeof(safe), s != NULL ? s : "",
 	    s != NULL ? strlen(s) : 0);
-	if (strpbrk(safe, ",\"\n") == NULL) {
+	if (!formula && strpbrk(safe, ",\"\n") == NULL) {
 		fputs(safe, f);
 		return;
 	}
+	/* OWASP: the quote that defuses a formula, inside a quoted cell. */
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (const char *p = safe; *p; p++) {
 		if (*p == '"')
 			fputc('"', f);
 		fputc(*p, f);
 	}
 	fputc('"', f);
+}
+
+/* See cli.h. */
+int64_t
+cli_group(const char *name)
+{
+	struct group *gr = getgrnam(name);
+	char *end;
+	long n;
+
+	if (gr != NULL)
+		return (int64_t)gr->gr_gid;
+	n = strtol(name, &end, 10);
+	if (end != name && *end == '\0' && n >= 0)
+		return n;
+	fprintf(stderr, "gatewatch: --db-group %s: no such group\n", name);
+	return -1;
 }

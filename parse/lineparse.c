@@ -15,7 +15,6 @@
 #include "lineparse.h"
 #include "logformat.h"
 #include "nginx_error.h"
-#include "safe.h"
 
 struct lineparse {
 	enum detect_kind kind;
@@ -232,12 +231,18 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 				*out = lp;
 				return 0;
 			}
-			char sample[256];
-			safe_text(sample, sizeof(sample), lines[0],
-			    lens[0] > 160 ? 160 : lens[0]);
+			/*
+			 * Nothing of the content is shown: a file that is
+			 * not a log may be anything (a secret put in its
+			 * place), so only its shape is told.
+			 */
+			size_t bytes = 0;
+			for (size_t i = 0; i < n; i++)
+				bytes += lens[i] + 1;
 			snprintf(err, errlen, "not a log format gatewatch knows "
-			    "(give --format or --log-format); first line: %s",
-			    sample);
+			    "(give --format or --log-format); none of its "
+			    "first %zu line%s (%zu bytes) matched, and no "
+			    "content is shown", n, n == 1 ? "" : "s", bytes);
 			goto fail;
 		}
 	}

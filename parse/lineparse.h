@@ -39,8 +39,9 @@ enum lineparse_result {
 
 /*
  * A parser for an input whose first lines are lines[0..n). Returns 0, or -1
- * with err filled: the format is unknown (err quotes the first line,
- * escaped), or n is 0 and no format was forced (err says "empty").
+ * with err filled: the format is unknown (err tells how many lines and
+ * bytes were looked at, never their content: an unrecognised file may be
+ * a secret), or n is 0 and no format was forced (err says "empty").
  * Free with lineparse_free().
  */
 int lineparse_new(const struct lineparse_opts *o, const char *const *lines,

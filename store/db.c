@@ -18,6 +18,7 @@
  * keys stay off: the schema declares them for readers, the writer checks
  * a batch's source once instead of every row.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,14 +184,27 @@ store_library_init(void)
 int
 store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
+	return store_open_with(path, NULL, out, err, errlen);
+}
+
+/* See store.h. */
+int
+store_open_with(const char *path, const struct store_open_opts *o,
+    struct store **out, char *err, size_t errlen)
+{
+	char real[PATH_MAX];
 	struct store *s;
 	int rc;
 
 	*out = NULL;
+	if (dbfile_prepare(path, o != NULL ? o->group : -1, real, sizeof(real),
+	    err, errlen) != 0)
+		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return store_fail(err, errlen, "out of memory");
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(real, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		store_fail(err, errlen, "%s: %s", path, s->db != NULL ?
 		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));

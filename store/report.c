@@ -69,7 +69,7 @@ static const char report_totals_sql[] =
     " (SELECT coalesce(sum(attempts), 0) FROM rollup_attempt_minute),"
     " (SELECT count(*) FROM gateway_errors),"
     " (SELECT count(*) FROM gateway_errors WHERE request_id IS NULL),"
-    " (SELECT count(*) FROM rejects),"
+    " (SELECT coalesce(sum(rejected), 0) FROM reject_counts),"
     " (SELECT min(ts_ms) FROM requests),"
     " (SELECT max(ts_ms) FROM requests)";
 

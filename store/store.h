@@ -39,6 +39,29 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 
 /*
+ * How a database file is made. A new database is created 0600, or 0640
+ * and owned by group when group >= 0; its -wal and -shm files (SQLite) and
+ * side files (store_side_file) take its mode and group. A path that is a
+ * symlink is refused. See store/dbfile.c.
+ */
+struct store_open_opts {
+	int64_t group;		/* gid for a new database; -1 none */
+};
+
+/* store_open() with options (o NULL: the defaults). */
+int store_open_with(const char *path, const struct store_open_opts *o,
+    struct store **out, char *err, size_t errlen);
+
+/*
+ * Open (creating if needed) the side file db+suffix ("gatewatch.db" +
+ * ".tail.log") for appending, never through a symlink, created with the
+ * database's mode (read and write bits of owner and group only) and group.
+ * Returns the descriptor, or -1 with err filled.
+ */
+int store_side_file(const char *db, const char *suffix, char *err,
+    size_t errlen);
+
+/*
  * Have fn(ctx) called every few thousand steps of this connection's
  * statements; when it returns non-zero the running statement stops
  * (its call fails as interrupted). For a reader that must give up a long
@@ -153,6 +176,14 @@ struct report_row {
 int store_report(struct store *s, const struct report_query *q,
     struct report_row **rows, size_t *n_rows, char *err, size_t errlen);
 void store_report_free(struct report_row *rows, size_t n_rows);
+
+/*
+ * Rejected lines of a source (source_id 0: of all), counted exactly, and
+ * how many of them are kept in the rejects table (the first 1,000 of a
+ * source, then 1 in 1,000; store/reject.c). 0, or -1 with err filled.
+ */
+int store_reject_counts(struct store *s, int64_t source_id,
+    int64_t *rejected, int64_t *kept, char *err, size_t errlen);
 
 /* Totals since the database was created, for ingest summaries and tests. */
 struct store_totals {

@@ -144,6 +144,27 @@ struct store {
 };
 
 /* Error text helpers (db.c). */
+/*
+ * Rejected lines (reject.c): a source keeps its first REJECT_KEEP_ALL,
+ * then one in REJECT_SAMPLE_EVERY; reject_counts counts them all.
+ * reject_keep(rank): keep the rank-th (1-based) reject of a source?
+ * reject_write(): the batch's rejects, in its transaction; 0 or -1.
+ */
+#define REJECT_KEEP_ALL		1000
+#define REJECT_SAMPLE_EVERY	1000
+bool reject_keep(uint64_t rank);
+int reject_write(struct store *s, const struct gw_batch *b, char *err,
+    size_t errlen);
+
+/*
+ * Before SQLite opens path: create it 0600 (0640 and given to group when
+ * group >= 0) if missing, refuse it when it is a symlink, and write to real
+ * the path to give SQLite (its folder resolved; see dbfile.c). Returns 0,
+ * or -1 with err filled.
+ */
+int dbfile_prepare(const char *path, int64_t group, char *real,
+    size_t reallen, char *err, size_t errlen);
+
 int store_fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int store_fail_db(struct store *s, char *err, size_t errlen, const char *what);

@@ -152,31 +152,12 @@ write_note_tz(struct store *s, int tz_min)
 		s->tz_hi = tz_min;
 }
 
-/* Insert the batch's rejected lines, raw bytes as a blob. */
+/* The batch's rejected lines: counted, and kept up to a cap (reject.c). */
 static int
 write_rejects(struct store *s, const struct gw_batch *b, char *err,
     size_t errlen)
 {
-	for (size_t i = 0; i < b->n_rejects; i++) {
-		const struct gw_reject *r = &b->rejects[i];
-		size_t len = r->raw_len;
-		sqlite3_stmt *st;
-
-		if ((st = store_stmt(s, STMT_REJECT_INSERT, err, errlen)) == NULL)
-			return -1;
-		if (len > GW_REJECT_RAW_MAX)
-			len = GW_REJECT_RAW_MAX;
-		sqlite3_bind_int64(st, 1, b->source_id);
-		sqlite3_bind_int64(st, 2, (int64_t)r->line_no);
-		sqlite3_bind_int64(st, 3, (int64_t)r->offset);
-		sqlite3_bind_text(st, 4, r->reason != NULL ? r->reason : "?",
-		    -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 5, r->raw != NULL ? r->raw : "",
-		    (int)len, SQLITE_STATIC);
-		if (store_stmt_run(s, st, err, errlen) != 0)
-			return -1;
-	}
-	return 0;
+	return reject_write(s, b, err, errlen);
 }
 
 /* Insert the batch's gateway errors and remember them for the join. */

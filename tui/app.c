@@ -766,8 +766,8 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 		free(a);
 		return -1;
 	}
-	if (diag_worker_new(cfg->db_path, NULL, NULL, &a->worker, err,
-	    errlen) != 0) {
+	if (diag_worker_new_on(cfg->db_path, cfg->worker_store, NULL, NULL,
+	    &a->worker, err, errlen) != 0) {
 		console_free(a->console);
 		free(a);
 		return -1;

@@ -52,6 +52,8 @@ struct diag_worker {
 	atomic_bool stop;
 	/* The worker thread's own. */
 	struct store *store;
+	bool given;			/* store is the caller's: kept on a
+					   failed build, never closed here */
 };
 
 /* See diag_worker.h. */
@@ -109,7 +111,7 @@ diag_worker_run(struct diag_worker *w, const struct diagnosis_spec *spec,
 	rc = diag_worker_open(w, err, sizeof(err));
 	if (rc == 0 && !diag_worker_abandoned(w))
 		rc = w->build(w->ctx, w, w->store, spec, &d, err, sizeof(err));
-	if (rc != 0 && w->store != NULL) {
+	if (rc != 0 && w->store != NULL && !w->given) {
 		/* Start the next build on a clean connection. */
 		store_close(w->store);
 		w->store = NULL;
@@ -149,7 +151,8 @@ diag_worker_main(void *arg)
 		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
-	store_close(w->store);
+	if (!w->given)
+		store_close(w->store);
 	w->store = NULL;
 	return NULL;
 }
@@ -158,6 +161,14 @@ diag_worker_main(void *arg)
 int
 diag_worker_new(const char *db_path, diag_build_fn build, void *ctx,
     struct diag_worker **out, char *err, size_t errlen)
+{
+	return diag_worker_new_on(db_path, NULL, build, ctx, out, err, errlen);
+}
+
+/* See diag_worker.h. */
+int
+diag_worker_new_on(const char *db_path, struct store *s, diag_build_fn build,
+    void *ctx, struct diag_worker **out, char *err, size_t errlen)
 {
 	struct diag_worker *w = calloc(1, sizeof(*w));
 	sigset_t sigs, old;
@@ -170,6 +181,11 @@ diag_worker_new(const char *db_path, diag_build_fn build, void *ctx,
 		return -1;
 	}
 	w->build = build != NULL ? build : diag_worker_default_build;
+	if (s != NULL) {
+		w->store = s;
+		w->given = true;
+		store_set_progress(s, diag_worker_progress, w);
+	}
 	w->ctx = ctx;
 	atomic_init(&w->newest, 0);
 	atomic_init(&w->building, 0);

@@ -40,6 +40,16 @@ typedef int (*diag_build_fn)(void *ctx, const struct diag_worker *w,
 int diag_worker_new(const char *db_path, diag_build_fn build, void *ctx,
     struct diag_worker **out, char *err, size_t errlen);
 
+/*
+ * The same on a connection s opened by the caller (before a privilege drop
+ * that would stop the worker from opening one): used for every build, kept
+ * after a failed one, never closed by the worker; the caller closes it
+ * after diag_worker_free(). s NULL: as diag_worker_new().
+ */
+int diag_worker_new_on(const char *db_path, struct store *s,
+    diag_build_fn build, void *ctx, struct diag_worker **out, char *err,
+    size_t errlen);
+
 /* Abandon any build, stop the thread, close its connection, free all. */
 void diag_worker_free(struct diag_worker *w);
 

@@ -19,6 +19,9 @@ struct tui_config {
 	const char *db_path;		/* the database s is open on; the
 					 * diagnosis views open their own
 					 * connection to it */
+	struct store *worker_store;	/* or use this one, opened before a
+					 * privilege drop (the caller's;
+					 * closed after tui_run); NULL none */
 };
 
 /* Defaults: window 1h-or-all, 2 s refresh, degraded 1%, failing 10%. */

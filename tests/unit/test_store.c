@@ -3,7 +3,9 @@
  * rejects, rollback, and the write speed (printed, loosely asserted).
  * The join is in test_store_join.c, reports in test_store_report.c.
  */
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "test_store_fixture.h"
 
@@ -199,6 +201,153 @@ test_rejects_raw_bytes(void **state)
 	sqlite3_close(db);
 	assert_int_equal(store_totals(f.s, &t, f.err, sizeof(f.err)), 0);
 	assert_int_equal(t.rejects, 2);
+	fx_free(&f);
+}
+
+/* Mode bits of path, -1 when it does not exist. */
+static int
+file_mode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/*
+ * A new database and the files SQLite makes beside it (-wal, -shm) are
+ * 0600 whatever the umask; with a group, 0640 and that group. Side files
+ * (DB.tail.log) take the database's mode.
+ */
+static void
+test_new_database_modes(void **state)
+{
+	struct fx f;
+	char p[96];
+	mode_t old = umask(022);
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "a.log", "nginx_access");
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/a", NULL, 200, 5,
+	    GW_CAUSE_OK, "10.0.0.5:80 200 0");
+	fx_write(&f, src);
+	assert_int_equal(file_mode(f.path), 0600);
+	snprintf(p, sizeof(p), "%s-wal", f.path);
+	assert_int_equal(file_mode(p), 0600);
+	snprintf(p, sizeof(p), "%s-shm", f.path);
+	assert_int_equal(file_mode(p), 0600);
+	int fd = store_side_file(f.path, ".tail.log", f.err, sizeof(f.err));
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(p, sizeof(p), "%s.tail.log", f.path);
+	assert_int_equal(file_mode(p), 0600);
+	unlink(p);
+	fx_free(&f);
+
+	/* With a group: 0640, owned by it (our own group: always allowed). */
+	struct store_open_opts o = {.group = (int64_t)getegid()};
+	struct store *s;
+	char path[] = "/tmp/gw-test-store-grp-XXXXXX", err[256];
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(store_open_with(path, &o, &s, err, sizeof(err)), 0);
+	assert_int_equal(file_mode(path), 0640);
+	fd = store_side_file(path, ".capture.log", err, sizeof(err));
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(p, sizeof(p), "%s.capture.log", path);
+	assert_int_equal(file_mode(p), 0640);
+	unlink(p);
+	store_close(s);
+	fx_unlink(path);
+	umask(old);
+}
+
+/*
+ * A database path that is a symlink is refused, and nothing is written
+ * where it points; a side file that is a symlink too.
+ */
+static void
+test_symlinked_database_refused(void **state)
+{
+	char dir[] = "/tmp/gw-test-store-link-XXXXXX", target[64], link[48],
+	    side[64], err[256] = "";
+	struct store *s = (struct store *)1;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	snprintf(link, sizeof(link), "%s/gatewatch.db", dir);
+	assert_int_equal(symlink(target, link), 0);	/* dangling */
+	assert_int_equal(store_open(link, &s, err, sizeof(err)), -1);
+	assert_null(s);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(file_mode(target), -1);	/* nothing made */
+
+	/* Pointing at an existing file changes nothing either. */
+	FILE *t = fopen(target, "w");
+	assert_non_null(t);
+	fputs("not yours\n", t);
+	fclose(t);
+	assert_int_equal(store_open(link, &s, err, sizeof(err)), -1);
+	struct stat st;
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 10);
+
+	/* A side file planted as a symlink is refused. */
+	unlink(link);
+	assert_int_equal(store_open(link, &s, err, sizeof(err)), 0);
+	snprintf(side, sizeof(side), "%s.tail.log", link);
+	assert_int_equal(symlink(target, side), 0);
+	assert_int_equal(store_side_file(link, ".tail.log", err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	store_close(s);
+	unlink(side);
+	unlink(target);
+	fx_unlink(link);
+	rmdir(dir);
+}
+
+/*
+ * Rejects: a source keeps its first 1000 in full, then 1 in 1000, across
+ * batches and runs; counts stay exact per reason.
+ */
+static void
+test_rejects_capped(void **state)
+{
+	struct fx f;
+	int64_t rejected, kept;
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "junk.log", "nginx_access");
+	int64_t other = fx_source(&f, "other.log", "nginx_access");
+	for (int batch = 0; batch < 3; batch++) {
+		for (int i = 0; i < 1100; i++)
+			assert_int_equal(batch_add_reject(&f.b, (uint64_t)i, 0,
+			    i % 2 ? "odd" : "even", "junk", 4), 0);
+		fx_write(&f, src);
+	}
+	/* 3300 rejected: 1000 kept in full, then the 2000th and 3000th. */
+	assert_int_equal(store_reject_counts(f.s, src, &rejected, &kept, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(rejected, 3300);
+	assert_int_equal(kept, 1002);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rejects"), 1002);
+	assert_int_equal(fx_int(&f, "SELECT rejected FROM reject_counts"
+	    " WHERE reason = 'odd'"), 1650);
+	/* Another source starts its own count. */
+	assert_int_equal(batch_add_reject(&f.b, 1, 0, "odd", "x", 1), 0);
+	fx_write(&f, other);
+	assert_int_equal(store_reject_counts(f.s, other, &rejected, &kept,
+	    f.err, sizeof(f.err)), 0);
+	assert_int_equal(rejected, 1);
+	assert_int_equal(kept, 1);
+	struct store_totals t;
+	assert_int_equal(store_totals(f.s, &t, f.err, sizeof(f.err)), 0);
+	assert_int_equal(t.rejects, 3301);
 	fx_free(&f);
 }
 
@@ -461,6 +610,9 @@ main(void)
 		cmocka_unit_test(test_open_newer_fails),
 		cmocka_unit_test(test_write_and_read_back),
 		cmocka_unit_test(test_rejects_raw_bytes),
+		cmocka_unit_test(test_new_database_modes),
+		cmocka_unit_test(test_symlinked_database_refused),
+		cmocka_unit_test(test_rejects_capped),
 		cmocka_unit_test(test_source_resume_by_fingerprint),
 		cmocka_unit_test(test_failed_batch_leaves_nothing),
 		cmocka_unit_test(test_failed_batch_max_request_ms),

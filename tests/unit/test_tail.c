@@ -706,6 +706,106 @@ test_missing_dir_and_errors(void **state)
 	assert_numbered(fx, 1);
 }
 
+/* True when any line seen holds text. */
+static bool
+seen_text(struct fixture *fx, const char *text)
+{
+	for (int i = 0; i < fx->n; i++)
+		if (fx->recs[i].type == TAIL_LINE &&
+		    strstr(fx->recs[i].line, text) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * A followed log swapped for a symlink to a secret (ln -s /etc/shadow new;
+ * mv -T new access.log), a hard link to it, a file of another user, a
+ * rotated name and a glob match that are symlinks: none is read, each is
+ * refused and counted, with the reason; with trust (--follow-symlinks)
+ * the symlink is read.
+ */
+static void
+test_symlink_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct tail_stats st;
+
+	start_tail(fx, 0);
+	append(fx, "secret", "root:SECRET-HASH:19000:0:99999:7:::\n");
+	chmod(path_of(fx, "secret"), 0600);
+	int fd = open_log(fx, "a.log");
+	write_numbered(fd, 0, 3);
+	close(fd);
+	/* A rotated name beside it that is a symlink: refused at once. */
+	assert_int_equal(symlink(path_of(fx, "secret"),
+	    path_of(fx, "a.log.1")), 0);
+	follow(fx, "a.log");
+	pump_lines(fx, 3, 1000);
+	assert_numbered(fx, 3);
+	tail_get_stats(fx->t, &st);
+	assert_int_equal(st.refused, 1);
+
+	/* The swap. */
+	assert_int_equal(symlink(path_of(fx, "secret"), path_of(fx, "new")), 0);
+	assert_int_equal(rename(path_of(fx, "new"), path_of(fx, "a.log")), 0);
+	pump(fx, 500);
+	assert_false(seen_text(fx, "SECRET"));
+	assert_int_equal(count_type(fx, TAIL_OPENED), 1);
+	tail_get_stats(fx->t, &st);
+	assert_int_equal(st.refused, 2);	/* told once, not every check */
+	assert_non_null(st.problem);
+	assert_non_null(strstr(st.problem, "symbolic link"));
+
+	/* A hard link to the secret in its place. */
+	unlink(path_of(fx, "a.log"));
+	assert_int_equal(link(path_of(fx, "secret"), path_of(fx, "a.log")), 0);
+	pump(fx, 300);
+	assert_false(seen_text(fx, "SECRET"));
+	tail_get_stats(fx->t, &st);
+	assert_int_equal(st.refused, 3);
+	assert_non_null(strstr(st.problem, "more than one name"));
+	unlink(path_of(fx, "a.log"));
+
+	/* A file of another user (not root, us, the folder's owner nor a
+	   system account), when we can make one. */
+	if (geteuid() == 0) {
+		append(fx, "theirs", "SECRET of nobody\n");
+		assert_int_equal(chown(path_of(fx, "theirs"), 65534, 65534), 0);
+		assert_int_equal(rename(path_of(fx, "theirs"),
+		    path_of(fx, "a.log")), 0);
+		pump(fx, 300);
+		assert_false(seen_text(fx, "SECRET"));
+		tail_get_stats(fx->t, &st);
+		assert_int_equal(st.refused, 4);
+		assert_non_null(strstr(st.problem, "owned by"));
+		unlink(path_of(fx, "a.log"));
+	}
+
+	/* A glob finds a symlink: refused too. */
+	char err[256];
+	assert_int_equal(symlink(path_of(fx, "secret"),
+	    path_of(fx, "g-evil.log")), 0);
+	assert_int_equal(tail_add(fx->t, path_of(fx, "g-*.log"), err,
+	    sizeof(err)), 0);
+	pump(fx, 300);
+	assert_false(seen_text(fx, "SECRET"));
+	uint64_t before = st.refused;
+	tail_get_stats(fx->t, &st);
+	assert_int_equal(st.refused, before + 1);
+
+	/* Trusted: the symlink is followed. */
+	tail_free(fx->t);
+	struct tail_opts o = {.poll_ms = 20, .drain_idle_ms = 200,
+	    .glob_ms = 50, .head_min = 8, .no_inotify = fx->polling,
+	    .trust = true};
+	assert_int_equal(tail_new(&o, &fx->t, err, sizeof(err)), 0);
+	follow(fx, "g-evil.log");
+	pump_lines(fx, 4, 1000);
+	assert_true(seen_text(fx, "SECRET"));
+	tail_get_stats(fx->t, &st);
+	assert_int_equal(st.refused, 0);
+}
+
 #define BOTH(fn) \
 	cmocka_unit_test_setup_teardown(fn, setup_inotify, teardown), \
 	cmocka_unit_test_setup_teardown(fn, setup_polling, teardown)
@@ -730,6 +830,7 @@ main(void)
 		BOTH(test_rotated_beside_glob),
 		BOTH(test_reopen),
 		BOTH(test_missing_dir_and_errors),
+		BOTH(test_symlink_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
