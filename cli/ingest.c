@@ -38,7 +38,7 @@ struct ingest_opts {
 
 /* Counts of one file, or of the whole run. */
 struct ingest_counts {
-	uint64_t lines, events, errors, notices, blank, rejects;
+	uint64_t lines, events, errors, notices, blank, held, rejects;
 	struct {
 		const char *reason;
 		uint64_t n;
@@ -73,6 +73,7 @@ add_counts(struct ingest_counts *to, const struct ingest_counts *from)
 	to->errors += from->errors;
 	to->notices += from->notices;
 	to->blank += from->blank;
+	to->held += from->held;
 	for (int i = 0; i < REASONS_MAX && from->reasons[i].reason; i++)
 		count_reject(to, from->reasons[i].reason, from->reasons[i].n, 0);
 }
@@ -91,6 +92,7 @@ take_line(struct lineparse *lp, struct gw_batch *b,
 	case LP_ERROR: c->errors++; break;
 	case LP_NOTICE: c->notices++; break;
 	case LP_BLANK: c->blank++; break;
+	case LP_HELD: c->held++; break;
 	case LP_REJECT: count_reject(c, reason, 1, line_no); break;
 	case LP_NOMEM: return -1;
 	}
@@ -118,6 +120,9 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 		    (unsigned long long)c->notices);
 	if (c->blank)
 		fprintf(stderr, ", %llu blank", (unsigned long long)c->blank);
+	if (c->held)
+		fprintf(stderr, ", %llu partial records joined",
+		    (unsigned long long)c->held);
 	if (secs >= 0)
 		fprintf(stderr, " in %.2f s (%.0f lines/s)", secs,
 		    secs > 0 ? (double)c->lines / secs : 0.0);
@@ -220,8 +225,10 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 			    (unsigned long long)line_no);
 	}
 	if (!o->quiet)
-		fprintf(stderr, "%s: %s, format %s\n", path, lineparse_kind(lp),
-		    lineparse_format(lp));
+		fprintf(stderr, "%s: %s, format %s%s%s\n", path,
+		    lineparse_kind(lp), lineparse_format(lp),
+		    lineparse_wrapper(lp) ? ", wrapped in " : "",
+		    lineparse_wrapper(lp) ? lineparse_wrapper(lp) : "");
 
 	struct gw_batch *b = pipeline_batch(pl);
 	b->source_id = source_id;
