@@ -29,6 +29,7 @@
 
 #define LINEPARSE_JOIN_MAX	(1 << 20)	/* longest joined CRI line */
 #define LINEPARSE_LATE_TRIES	64	/* late access-format detections */
+#define WRAP_TAG_KEEP		32	/* longest sample tag kept */
 
 struct lineparse {
 	enum detect_kind kind;
@@ -45,9 +46,14 @@ struct lineparse {
 	struct wrapped w;			/* the line being parsed */
 };
 
-/* The registered format most sample lines match (more than half), or NULL. */
+/*
+ * The registered format most sample lines match (more than half), or NULL.
+ * A line whose syslog tag is the format's name (tags[i], may be NULL)
+ * counts for it too: HAProxy's "Proxy fe started." notices open its logs.
+ */
 static const struct line_format *
-detect_other(const char *const *lines, const size_t *lens, size_t n)
+detect_other(const char *const *lines, const size_t *lens,
+    const char *const *tags, size_t n)
 {
 	const struct line_format *best = NULL;
 	size_t best_hits = 0;
@@ -55,7 +61,9 @@ detect_other(const char *const *lines, const size_t *lens, size_t n)
 	for (size_t f = 0; gw_line_formats[f] != NULL; f++) {
 		size_t hits = 0;
 		for (size_t i = 0; i < n; i++)
-			hits += gw_line_formats[f]->match(lines[i], lens[i]);
+			hits += (tags != NULL && tags[i] != NULL &&
+			    strcmp(tags[i], gw_line_formats[f]->name) == 0) ||
+			    gw_line_formats[f]->match(lines[i], lens[i]);
 		if (hits * 2 > n && hits > best_hits) {
 			best = gw_line_formats[f];
 			best_hits = hits;
@@ -201,8 +209,8 @@ compile(struct lineparse *lp, const char *text, const char *what, int tz_min,
  */
 static int
 detect_access(struct lineparse *lp, const struct lineparse_opts *o,
-    const char *const *lines, const size_t *lens, size_t n, char *err,
-    size_t errlen)
+    const char *const *lines, const size_t *lens, const char *const *tags,
+    size_t n, char *err, size_t errlen)
 {
 	const char *builtin = NULL;
 	enum detect_kind k;
@@ -217,7 +225,7 @@ detect_access(struct lineparse *lp, const struct lineparse_opts *o,
 			return -1;
 		return 1;
 	}
-	const struct line_format *other = detect_other(lines, lens, n);
+	const struct line_format *other = detect_other(lines, lens, tags, n);
 	if (other != NULL)
 		return use_other(lp, other, o, err, errlen) == 0 ? 1 : -1;
 	return detect_nginx_fallback(lp, o, lines, lens, n);
@@ -227,6 +235,7 @@ detect_access(struct lineparse *lp, const struct lineparse_opts *o,
 struct peeled {
 	const char *lines[64];
 	size_t lens[64];
+	const char *tags[64];		/* syslog tag, NUL-terminated, or NULL */
 	size_t n, n_error;
 	char *store;
 	unsigned layers;		/* most common wrapper layers */
@@ -241,7 +250,7 @@ peel_sample(struct wrapper *w, const char *const *lines, const size_t *lens,
     size_t n, struct peeled *pl)
 {
 	size_t total = 0, used = 0, n_acc = 0;
-	const char *acc[64], *errl[64];
+	const char *acc[64], *errl[64], *acc_tag[64];
 	size_t acc_len[64], err_len[64];
 	unsigned layer_v[64];
 	size_t layer_n[64], n_layer = 0;
@@ -251,6 +260,7 @@ peel_sample(struct wrapper *w, const char *const *lines, const size_t *lens,
 		n = 64;
 	for (size_t i = 0; i < n; i++)
 		total += lens[i];
+	total = 2 * total + n * (WRAP_TAG_KEEP + 1);	/* payloads + tags */
 	if ((pl->store = malloc(total + 1)) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -260,8 +270,8 @@ peel_sample(struct wrapper *w, const char *const *lines, const size_t *lens,
 			return -1;
 		if (r == WRAP_HELD || wr.len == 0)
 			continue;
-		if (wr.len > total - used)	/* joined past the sample */
-			wr.len = total - used;
+		if (wr.len > total - used - WRAP_TAG_KEEP - 1)	/* joined */
+			wr.len = total - used - WRAP_TAG_KEEP - 1;
 		memcpy(pl->store + used, wr.p, wr.len);
 		size_t k;
 		for (k = 0; k < n_layer && layer_v[k] != wr.layers; k++)
@@ -271,16 +281,25 @@ peel_sample(struct wrapper *w, const char *const *lines, const size_t *lens,
 			layer_n[n_layer++] = 0;
 		}
 		layer_n[k]++;
+		const char *tag = NULL;
+		if (wr.tag != NULL && wr.tag_len <= WRAP_TAG_KEEP) {
+			char *t = pl->store + used + wr.len;
+			memcpy(t, wr.tag, wr.tag_len);
+			t[wr.tag_len] = '\0';
+			tag = t;
+		}
 		if (nginx_error_match(pl->store + used, wr.len)) {
 			errl[pl->n_error] = pl->store + used;
 			err_len[pl->n_error++] = wr.len;
 		} else {
 			acc[n_acc] = pl->store + used;
+			acc_tag[n_acc] = tag;
 			acc_len[n_acc++] = wr.len;
 		}
-		used += wr.len;
+		used += wr.len + (tag != NULL ? wr.tag_len + 1 : 0);
 	}
 	for (size_t i = 0; i < n_acc; i++) {
+		pl->tags[pl->n] = acc_tag[i];
 		pl->lines[pl->n] = acc[i];
 		pl->lens[pl->n++] = acc_len[i];
 	}
@@ -367,7 +386,8 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 		snprintf(err, errlen, "empty, nothing to recognise");
 		goto fail;
 	}
-	rc = detect_access(lp, o, pl.lines, pl.lens, n_acc, err, errlen);
+	rc = detect_access(lp, o, pl.lines, pl.lens, pl.tags, n_acc, err,
+	    errlen);
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {
@@ -446,7 +466,8 @@ late_detect(struct lineparse *lp, const char *line, size_t len)
 	if (lp->late_tries == 0)
 		return false;
 	lp->late_tries--;
-	if (detect_access(lp, &lp->o, lines, lens, 1, err, sizeof(err)) != 1)
+	if (detect_access(lp, &lp->o, lines, lens, NULL, 1, err,
+	    sizeof(err)) != 1)
 		return false;
 	lp->has_access = true;
 	return true;

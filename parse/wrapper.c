@@ -330,18 +330,21 @@ static bool
 peel_cri(const char *p, size_t n, size_t t, struct wrapped *out,
     bool *partial)
 {
+	int stream;
+
 	if (t + 10 > n || p[t] != ' ')
 		return false;
 	p += t + 1, n -= t + 1;
 	if (memcmp(p, "stdout ", 7) == 0)
-		out->stream = 1;
+		stream = 1;
 	else if (memcmp(p, "stderr ", 7) == 0)
-		out->stream = 2;
+		stream = 2;
 	else
 		return false;
 	p += 7, n -= 7;
 	if ((p[0] != 'F' && p[0] != 'P') || !(n == 1 || p[1] == ' '))
 		return false;
+	out->stream = stream;
 	*partial = p[0] == 'P';
 	p += n > 1 ? 2 : 1;
 	n -= n > 1 ? 2 : 1;
@@ -627,9 +630,10 @@ json_bytes(const char *v, size_t n, char *dst)
  * journald JSON. *partial is set for a Docker record without its "\n".
  */
 static int
-peel_json(struct wrapper *w, const char *p, size_t n, struct wrapped *out,
+peel_json(struct wrapper *w, const char *p, size_t n, struct wrapped *res,
     bool *partial)
 {
+	struct wrapped copy = *res, *out = &copy;
 	bool docker = n > 8 && memcmp(p, "{\"log\":\"", 8) == 0;
 	size_t i = json_ws(p, n, 1);
 	struct jmember m;
@@ -683,6 +687,7 @@ peel_json(struct wrapper *w, const char *p, size_t n, struct wrapped *out,
 	out->p = w->scratch;
 	out->len = len;
 	out->layers |= docker ? WRAP_DOCKER : WRAP_JOURNAL;
+	*res = copy;
 	return 1;
 }
 
