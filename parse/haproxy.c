@@ -220,7 +220,9 @@ hap_cause(const struct hap_line *l)
 	case 'C':		/* client aborted */
 		return GW_CAUSE_CLIENT_CLOSED;
 	case 'c':
-		if (phase == 'D')
+		/* client timeout: in the data phase, or while it was still
+		 * sending the request (cR, answered 408) */
+		if (phase == 'D' || phase == 'R')
 			return GW_CAUSE_CLIENT_CLOSED;
 		break;
 	case 'S':
