@@ -283,6 +283,15 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n", path);
 	if (!o->quiet)
 		print_counts(path, &c, cli_mono() - t0);
+	if (c.rejects > 0 && c.events == 0 && c.errors == 0 &&
+	    c.notices == 0 && c.held == 0) {
+		/* every line rejected: nothing was read (always said, even
+		 * with -q: the exit status says it too) */
+		fprintf(stderr, "gatewatch: %s: no line could be read (%llu "
+		    "rejected%s)\n", path, (unsigned long long)c.rejects,
+		    o->quiet ? "" : ", reasons above");
+		rc = -1;
+	}
 out:
 	add_counts(total, &c);
 	lineparse_free(lp);

@@ -751,8 +751,36 @@ logformat_text_from_arg(const char *arg)
 	size_t n = 0;
 	char *out, *o;
 
-	while (*p == ' ' || *p == '\t')
+	while (*p == ' ' || *p == '\t' || *p == '\n')
 		p++;
+	/*
+	 * The whole directive pasted from nginx.conf: "log_format NAME
+	 * [escape=..] 'text' ...;" - the name and the closing ';' go.
+	 */
+	if (strncmp(p, "log_format", 10) == 0 && (p[10] == ' ' ||
+	    p[10] == '\t' || p[10] == '\n')) {
+		const char *q = p + 10, *end;
+		char *rest, *r;
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		while (*q != '\0' && *q != ' ' && *q != '\t' && *q != '\n')
+			q++;	/* the name */
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		end = q + strlen(q);
+		while (end > q && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\n' || end[-1] == '\r'))
+			end--;
+		if (end > q && end[-1] == ';')
+			end--;
+		if ((rest = strndup(q, (size_t)(end - q))) == NULL)
+			return NULL;
+		r = *rest != '\0' ? logformat_text_from_arg(rest) : NULL;
+		free(rest);
+		if (r != NULL || *q == '\0' || end == q)
+			return r != NULL ? r : strdup("");
+		return NULL;
+	}
 	if (*p == '\'' || *p == '"' || strncmp(p, "escape=", 7) == 0)
 		return strdup(arg);
 	for (const char *q = arg; *q; q++)
