@@ -116,7 +116,7 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 	    (unsigned long long)c->events, (unsigned long long)c->errors,
 	    (unsigned long long)c->rejects);
 	if (c->notices)
-		fprintf(stderr, ", %llu other error-log lines",
+		fprintf(stderr, ", %llu notices (well-formed, nothing to keep)",
 		    (unsigned long long)c->notices);
 	if (c->blank)
 		fprintf(stderr, ", %llu blank", (unsigned long long)c->blank);
