@@ -480,6 +480,19 @@ lineparse_wrapped(const struct lineparse *lp)
 	return &lp->w;
 }
 
+/* ev's origin: the host the line's wrapper named (syslog, journald). */
+static int
+set_origin(struct lineparse *lp, struct gw_batch *b, struct gw_event *ev)
+{
+	const struct wrapped *w = &lp->w;
+
+	if (w->host == NULL || w->host_len == 0 || w->host_len > 255 ||
+	    (w->host_len == 1 && w->host[0] == '-'))
+		return 0;
+	ev->origin = arena_strndup(b->arena, w->host, w->host_len);
+	return ev->origin != NULL ? 0 : -1;
+}
+
 enum lineparse_result
 lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
     size_t len, bool truncated, uint64_t line_no, uint64_t offset,
@@ -527,9 +540,13 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 		    "not an nginx error-log line, and no access format fits" :
 		    "unparsed";
 	} else if (lp->other != NULL) {
+		size_t had = b->n_events;
 		enum format_result fr = lp->other->take(lp->other_state, b, p,
 		    n, line_no, offset, reason);
 		if (fr == FORMAT_NOMEM)
+			return LP_NOMEM;
+		if (fr == FORMAT_EVENT && b->n_events > had &&
+		    set_origin(lp, b, &b->events[b->n_events - 1]) != 0)
 			return LP_NOMEM;
 		if (fr != FORMAT_REJECT)
 			return (enum lineparse_result)fr;
@@ -540,6 +557,8 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 		if (logformat_parse(lp->lf, p, n, b->arena, ev, reason) == 0) {
 			ev->line_no = line_no;
 			ev->offset = offset;
+			if (set_origin(lp, b, ev) != 0)
+				return LP_NOMEM;
 			return LP_EVENT;
 		}
 		b->n_events--;

@@ -106,7 +106,8 @@ static const char *const console_sql[CST_COUNT] = {
 	    " (SELECT max(ts_ms) FROM requests)",
 	[CST_SOURCES] =
 	    "SELECT id, path, kind, position, line_no, last_seen_ms"
-	    " FROM sources ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
+	    " FROM sources WHERE parent_id IS NULL"	/* not a host's (009) */
+	    " ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
 	[CST_UPSTREAM_ID] = "SELECT id FROM upstreams WHERE name = :name",
 	[CST_UPSTREAM_NAME] = "SELECT name FROM upstreams WHERE id = :id",
 	[CST_HAS_CAPTURE_STATS] = "SELECT 1 FROM sqlite_master"

@@ -53,7 +53,11 @@ static const struct report_key_sql report_keys[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_PATH] = {NULL, "r.path_id", "r.path_id",
 	    "(SELECT name FROM paths WHERE id = @)"},
 	[REPORT_KEY_SOURCE] = {"x.source_id", "r.source_id", "r.source_id",
-	    "(SELECT path FROM sources WHERE id = @)"},
+	    /* char(64) is '@', which this template uses for the value */
+	    "(SELECT coalesce(p.path, s.path) ||"
+	    " coalesce(' ' || char(64) || s.origin, '')"
+	    " FROM sources s LEFT JOIN sources p ON p.id = s.parent_id"
+	    " WHERE s.id = @)"},
 	[REPORT_KEY_MINUTE] = {"x.minute", REPORT_RAW_MINUTE,
 	    REPORT_RAW_MINUTE,
 	    "strftime('%Y-%m-%dT%H:%MZ', @ * 60, 'unixepoch')"},

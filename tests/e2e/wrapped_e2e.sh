@@ -220,6 +220,19 @@ gw_eq 0 "$(sqlite3 "$T/files.db" "SELECT count(*) FROM attempt_view
 	WHERE cause = 'auth_failure' AND upstream = '127.0.0.1:${PORT[ok]}'" \
 	2>&1)" "auth failures laid on the route's upstream" || true
 
+# The wrapper's host is the source's host: nginx's syslog lines carry
+# this machine's name, and a file holding several gateways' lines (the
+# fixture, from three hosts) is reported per gateway.
+gw_eq "syslog.log @$(hostname)" "$("$GW_BIN" report -d "$T/syslog.db" \
+	--by source --format csv | sed -n '2s/,.*//p' | sed 's/.*\///')" \
+	"report --by source names the gateway host" || true
+cp tests/data/formats/wrapped/nginx-syslog.log "$T/three-hosts.log"
+ingest "$T/hosts.db" "$T/three-hosts.log"
+gw_eq "three-hosts.log @web01 2|three-hosts.log @web02 2|three-hosts.log @web03 1" \
+	"$("$GW_BIN" report -d "$T/hosts.db" --by source --format csv |
+	awk -F, 'NR > 1 { sub(/.*\//, "", $1); print $1 " " $2 }' | sort |
+	paste -sd'|')" "report --by source, one file of three gateways" || true
+
 # An error log read alone: no requests, its failures by upstream and cause.
 ingest "$T/erronly.db" "$T/logs/error.log"
 "$GW_BIN" report -d "$T/erronly.db" >"$T/erronly.report" 2>&1 ||
