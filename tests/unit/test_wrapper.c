@@ -320,6 +320,8 @@ test_fixtures(void **state)
 	check_fixture("beats-haproxy", "haproxy_access");
 	check_fixture("lnav-haproxy", "haproxy_access");
 	check_fixture("beats-nginx-list-client", "nginx_access");
+	check_fixture("beats-apache-vhost", "clf_access");
+	check_fixture("beats-traefik", "clf_access");
 }
 
 /* A client field holding a list (X-Forwarded-For logged as the address):
