@@ -522,7 +522,8 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 	size_t n = lp->w.len;
 	if (n == 0)
 		return LP_BLANK;
-	if (nginx_error_match(p, n)) {
+	/* "2026/11/25 10:15:02 [": a cheap look before the full check */
+	if (n > 20 && p[4] == '/' && p[7] == '/' && nginx_error_match(p, n)) {
 		struct gw_gateway_error *ge = batch_add_error(b);
 		if (ge == NULL)
 			return LP_NOMEM;

@@ -745,6 +745,11 @@ wrapper_peel(struct wrapper *w, const char *line, size_t len,
 	memset(out, 0, sizeof(*out));
 	out->p = line;
 	out->len = len;
+	/* the common case first: a gateway's own line starting with an
+	 * address or nginx's error-log date, not an RFC 3339 time */
+	if (len > 0 && is_digit(line[0]) && (len < 20 || line[4] != '-' ||
+	    line[10] != 'T'))
+		return WRAP_LINE;
 	for (int round = 0; round < 4 && n > 0; round++) {
 		unsigned char c = (unsigned char)p[0];
 		unsigned had = out->layers;
