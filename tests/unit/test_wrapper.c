@@ -350,6 +350,55 @@ test_list_client(void **state)
 	lineparse_free(lp);
 }
 
+/*
+ * Hostile bytes: every wrapper's shapes, cut at every length and with
+ * bytes flipped, in exact-size buffers (the sanitizer build catches any
+ * read past them); the payload is always inside the line or the peeler's
+ * own buffers, and never longer than the join budget.
+ */
+static void
+test_garbage(void **state)
+{
+	static const char *const seeds[] = {
+		"<190>Dec  6 12:00:00 web01 nginx: 1.2.3.4 - - x",
+		"<165>1 2003-10-11T22:14:15.003Z h app - ID [a b=\"c\\]\"] m",
+		"2023-12-15T02:27:16.123456789+01:00 stdout P abc",
+		"2026-12-06T12:00:00+0100 gw traefik[5]: hi",
+		"{\"log\":\"a\\u00e9\\ud83d\\ude00\\n\",\"stream\":\"stderr\"}",
+		"{ \"__CURSOR\" : \"c\", \"MESSAGE\" : [104, 105], \"x\" : {\"y\": [1, \"]\"]}}",
+		"\x1b[36mweb_1 |\x1b[0m x",
+		"Dec 16 12:00:00 gw nginx[12]: hello",
+	};
+	struct wrapper *w = wrapper_new(64);
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+	assert_non_null(w);
+	for (int round = 0; round < 20000; round++) {
+		const char *seed = seeds[round % (sizeof(seeds) /
+		    sizeof(seeds[0]))];
+		size_t n = strlen(seed), cut;
+		char *line;
+		struct wrapped out;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		cut = (size_t)(x % (n + 1));
+		line = malloc(cut ? cut : 1);
+		assert_non_null(line);
+		memcpy(line, seed, cut);
+		if (cut > 0 && (x >> 32) % 3 == 0)
+			line[(x >> 40) % cut] = (char)(x >> 48);
+		enum wrap_result r = wrapper_peel(w, line, cut, &out);
+		assert_true(r == WRAP_LINE || r == WRAP_HELD ||
+		    r == WRAP_TOO_LONG);
+		if (r != WRAP_HELD && out.p >= line && out.p <= line + cut)
+			assert_true(out.p + out.len <= line + cut);
+		else if (r != WRAP_HELD)
+			assert_true(out.len <= (cut > 64 ? cut : 64));
+		free(line);
+	}
+	wrapper_free(w);
+}
+
 int
 main(void)
 {
@@ -358,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_list_client),
+		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
