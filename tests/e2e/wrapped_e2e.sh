@@ -169,6 +169,8 @@ for ((i = 0; i < 100; i++)); do
 done
 gw_stop "$TAIL_PID"
 gw_eq "$n_sent" "$got" "requests stored by tail from syslog" || true
+gw_eq 1 "$(grep -c 'syslog.log: nginx_access, format upstream, wrapped in syslog' \
+	"$T/tail.out")" "tail names the wrapper" || true
 
 # The mixed stream: the access and the error log written to one file, in
 # the order nginx wrote them, as `docker logs` shows a container whose
