@@ -81,8 +81,10 @@ explain_cause_text(int cause)
 		return "was not tried: the gateway's rate or connection limit"
 		    " refused the request";
 	case GW_CAUSE_AUTH_FAILURE:
-		return "was not tried: the gateway's auth check refused the"
-		    " request or its auth service failed";
+		return "is the auth service the gateway asked before the"
+		    " route (auth_request, forward_auth): it failed or refused,"
+		    " so the client's request was refused; the route's own"
+		    " upstream was not tried";
 	case GW_CAUSE_NO_ROUTE:
 		return "was not tried: no route or backend is configured for"
 		    " the request";

@@ -7,6 +7,7 @@
 # `gatewatch ingest` of each into a fresh database with $GW_BUILD/tools/
 # runstat (time, lines/s, peak RSS); then the same from .gz against zcat.
 # Targets on one core: HAProxy >= 300,000 lines/s stored, JSON >= 150,000.
+# Last, nginx lines plain, through syslog and in a CRI file (wrappers).
 # LINES=N overrides the size; GW_BUILD the build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +31,20 @@ for fmt in haproxy caddy; do
 	"$tools/runstat" "zcat $fmt (floor for .gz)" "$LINES" \
 		sh -c "zcat '$dir/$fmt.log.gz' >/dev/null"
 	rm -f "$dir/$fmt.log" "$dir/$fmt.log.gz" "$dir"/*.db*
+done
+
+# nginx lines in the transports they arrive in (parse/wrapper.c): the
+# upstream-format log of genlog as nginx sends it to syslog, from two hosts
+# alternating (so every request is filed under a host's child source), and
+# as a Kubernetes CRI file; against the same lines plain.
+"$tools/genlog" "$LINES" >"$dir/plain.log"
+awk '{ printf "<190>Nov 25 00:00:00 web%d nginx: %s\n", NR % 2, $0 }' \
+	"$dir/plain.log" >"$dir/syslog.log"
+awk '{ printf "2026-11-25T00:00:00.%09dZ stdout F %s\n", NR, $0 }' \
+	"$dir/plain.log" >"$dir/cri.log"
+for form in plain syslog cri; do
+	cat "$dir/$form.log" >/dev/null		# warm the page cache
+	"$tools/runstat" "ingest nginx, $form" "$LINES" \
+		"$gw" ingest -q -d "$dir/$form.db" "$dir/$form.log"
+	rm -f "$dir/$form.log" "$dir"/*.db*
 done

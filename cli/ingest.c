@@ -41,7 +41,7 @@ struct ingest_opts {
 
 /* Counts of one file, or of the whole run. */
 struct ingest_counts {
-	uint64_t lines, events, errors, notices, blank, rejects;
+	uint64_t lines, events, errors, notices, blank, held, rejects;
 	uint64_t kept;			/* rejects kept in the table (a cap) */
 	struct {
 		const char *reason;
@@ -78,6 +78,7 @@ add_counts(struct ingest_counts *to, const struct ingest_counts *from)
 	to->notices += from->notices;
 	to->blank += from->blank;
 	to->kept += from->kept;
+	to->held += from->held;
 	for (int i = 0; i < REASONS_MAX && from->reasons[i].reason; i++)
 		count_reject(to, from->reasons[i].reason, from->reasons[i].n, 0);
 }
@@ -96,6 +97,7 @@ take_line(struct lineparse *lp, struct gw_batch *b,
 	case LP_ERROR: c->errors++; break;
 	case LP_NOTICE: c->notices++; break;
 	case LP_BLANK: c->blank++; break;
+	case LP_HELD: c->held++; break;
 	case LP_REJECT: count_reject(c, reason, 1, line_no); break;
 	case LP_NOMEM: return -1;
 	}
@@ -121,10 +123,13 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 	if (c->kept < c->rejects)
 		fprintf(stderr, " (%llu kept)", (unsigned long long)c->kept);
 	if (c->notices)
-		fprintf(stderr, ", %llu other error-log lines",
+		fprintf(stderr, ", %llu notices (well-formed, nothing to keep)",
 		    (unsigned long long)c->notices);
 	if (c->blank)
 		fprintf(stderr, ", %llu blank", (unsigned long long)c->blank);
+	if (c->held)
+		fprintf(stderr, ", %llu partial records joined",
+		    (unsigned long long)c->held);
 	if (secs >= 0)
 		fprintf(stderr, " in %.2f s (%.0f lines/s)", secs,
 		    secs > 0 ? (double)c->lines / secs : 0.0);
@@ -241,8 +246,10 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 			    (unsigned long long)line_no);
 	}
 	if (!o->quiet)
-		fprintf(stderr, "%s: %s, format %s\n", shown, lineparse_kind(lp),
-		    lineparse_format(lp));
+		fprintf(stderr, "%s: %s, format %s%s%s\n", shown,
+		    lineparse_kind(lp), lineparse_format(lp),
+		    lineparse_wrapper(lp) ? ", wrapped in " : "",
+		    lineparse_wrapper(lp) ? lineparse_wrapper(lp) : "");
 
 	struct gw_batch *b = pipeline_batch(pl);
 	b->source_id = source_id;
@@ -305,6 +312,15 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n", shown);
 	if (!o->quiet)
 		print_counts(shown, &c, cli_mono() - t0);
+	if (c.rejects > 0 && c.events == 0 && c.errors == 0 &&
+	    c.notices == 0 && c.held == 0) {
+		/* every line rejected: nothing was read (always said, even
+		 * with -q: the exit status says it too) */
+		fprintf(stderr, "gatewatch: %s: no line could be read (%llu "
+		    "rejected%s)\n", shown, (unsigned long long)c.rejects,
+		    o->quiet ? "" : ", reasons above");
+		rc = -1;
+	}
 out:
 	if (!kept_known)
 		c.kept = c.rejects;	/* not told: none said to be dropped */

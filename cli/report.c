@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -161,8 +162,47 @@ print_table(const struct report_query *q, const struct report_row *rows,
 		    PRId64 " %8" PRId64 "\n", (int)lead, "total", tr, t5,
 		    100.0 * rate(t5, tr), tf, ta, tfa);
 	}
-	if (n == 0)
-		printf("(no requests in the database for this window)\n");
+}
+
+/* ms (a wall-clock time as if UTC) as "2026-11-25 10:15:02". */
+static void
+wall_time(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, n, "-");
+}
+
+/* The error-log groups (table form). */
+struct error_table {
+	bool header;
+	int64_t total;
+};
+
+static void
+print_error_group(void *ctx, const struct store_error_group *g)
+{
+	struct error_table *t = ctx;
+	char safe[256], first[32], last[32];
+
+	if (!t->header) {
+		printf("(no requests in the database for this window; the "
+		    "gateway's error log\n names these failures: ingest its "
+		    "access log to count them per request)\n");
+		printf("%-24s  %-26s %8s %8s  %-19s  %s\n", "upstream", "cause",
+		    "lines", "unjoined", "first", "last");
+		t->header = true;
+	}
+	safe_text(safe, sizeof(safe), g->upstream, strlen(g->upstream));
+	wall_time(g->first_ms, first, sizeof(first));
+	wall_time(g->last_ms, last, sizeof(last));
+	printf("%-24.24s  %-26s %8" PRId64 " %8" PRId64 "  %-19s  %s\n", safe,
+	    cause_name((enum gw_cause)g->cause), g->lines, g->unjoined, first,
+	    last);
+	t->total += g->lines;
 }
 
 /* One line per capture source: how complete the wire's picture was. */
@@ -368,6 +408,16 @@ cmd_report(int argc, char **argv)
 	switch (fmt) {
 	case OUT_TABLE:
 		print_table(&q, rows, n);
+		if (n == 0) {
+			/* An error log alone still tells who failed and why. */
+			struct error_table et = { 0 };
+			if (store_error_groups(st, q.since_ms, q.until_ms,
+			    print_error_group, &et, err, sizeof(err)) != 0)
+				fprintf(stderr, "gatewatch report: %s\n", err);
+			if (!et.header)
+				printf("(no requests in the database for this "
+				    "window)\n");
+		}
 		/* Table readers are people: say how complete captures were. */
 		if (store_capture_stats_each(st, print_capture, stdout, err,
 		    sizeof(err)) != 0)

@@ -234,6 +234,9 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	if (fw->o->verbose) {
 		fprintf(stderr, "%s: %s, format %s", shown, si.kind,
 		    lineparse_format(src->lp));
+		if (lineparse_wrapper(src->lp) != NULL)
+			fprintf(stderr, ", wrapped in %s",
+			    lineparse_wrapper(src->lp));
 		if (resume > 0)
 			fprintf(stderr, ", resuming at byte %llu (line %llu)",
 			    (unsigned long long)resume,

@@ -57,6 +57,9 @@ struct gw_event {
 	struct gw_attempt *attempts;	/* n_attempts entries, in order */
 	uint64_t line_no;	/* 1-based line in its source */
 	uint64_t offset;	/* byte offset of the line in its source */
+	const char *origin;	/* host named by the line's transport (syslog,
+				 * journald), NULL none: the store files the
+				 * request under that host's child source */
 };
 
 /*

@@ -137,6 +137,45 @@ caddy_request(struct json_object *o, struct caddy_request *r)
 	return true;
 }
 
+/* The first value of header name in request.headers, or false. */
+static bool
+caddy_header(struct json_object *o, const char *name, struct logspan *out)
+{
+	struct json_object *req = jsonlog_get(o, "request");
+	struct json_object *h = req ? jsonlog_get(req, "headers") : NULL;
+	struct json_object *v = h ? jsonlog_get(h, name) : NULL;
+	const char *s;
+
+	if (v != NULL && json_object_is_type(v, json_type_array) &&
+	    json_object_array_length(v) > 0)
+		v = json_object_array_get_idx(v, 0);
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return false;
+	s = json_object_get_string(v);
+	out->p = s;
+	out->n = (size_t)json_object_get_string_len(v);
+	return out->n > 0;
+}
+
+/*
+ * A roundtrip of forward_auth: Caddy sends the auth service the client's
+ * request rewritten to the auth URI, with the original URI and method in
+ * X-Forwarded-Uri / X-Forwarded-Method. r is turned back into the client's
+ * request (so the roundtrip keys and joins as it); true when it was one.
+ */
+static bool
+caddy_forward_auth(struct json_object *o, struct caddy_request *r)
+{
+	struct logspan uri, method;
+
+	if (!caddy_header(o, "X-Forwarded-Uri", &uri))
+		return false;
+	r->uri = uri;
+	if (caddy_header(o, "X-Forwarded-Method", &method))
+		r->method = method;
+	return true;
+}
+
 /* Build the pending-ring key of r into buf; its length (capped). */
 static size_t
 caddy_key(const struct caddy_request *r, char *buf)
@@ -455,13 +494,18 @@ caddy_runtime(struct caddy_state *st, struct json_object *o,
 	    logspan_eq(msg, "upstream roundtrip") &&
 	    jsonlog_str(o, "upstream", &up) && up.n > 0) {
 		int dur = caddy_duration_ms(o, "duration");
+		/* an auth service that fails is the client's auth_failure,
+		 * never the route's upstream's (causes.md) */
+		bool auth = caddy_forward_auth(o, &r);
+		enum gw_cause fail5xx = auth ? GW_CAUSE_AUTH_FAILURE :
+		    GW_CAUSE_UPSTREAM_5XX;
 
 		if (!jsonlog_str(o, "error", &err) || err.n == 0) {
 			if (!jsonlog_int(o, "status", &status))
 				status = -1;
 			bool is5xx = status >= 500 && status <= 599;
 			caddy_remember(st, &r, up, (int)status, dur, ts,
-			    is5xx ? GW_CAUSE_UPSTREAM_5XX : GW_CAUSE_OK);
+			    is5xx ? fail5xx : GW_CAUSE_OK);
 			/*
 			 * The upstream itself answered 5xx: when the access
 			 * log is a file of its own, this line is the only
@@ -470,10 +514,10 @@ caddy_runtime(struct caddy_state *st, struct json_object *o,
 			 */
 			if (!is5xx)
 				return FORMAT_NOTICE;
-			return caddy_gateway_error(o, b, &r, up, msg,
-			    GW_CAUSE_UPSTREAM_5XX, ts, line_no, offset);
+			return caddy_gateway_error(o, b, &r, up, msg, fail5xx,
+			    ts, line_no, offset);
 		}
-		cause = caddy_error_cause(err);
+		cause = auth ? GW_CAUSE_AUTH_FAILURE : caddy_error_cause(err);
 		caddy_remember(st, &r, up, -1, dur, ts, cause);
 		return caddy_gateway_error(o, b, &r, up, err, cause, ts,
 		    line_no, offset);

@@ -4,7 +4,8 @@
  *   127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0"
  *     200 2326 ["referer" "user agent"] [anything else]
  *
- * An optional leading "vhost:port " (Apache's vhost_combined) is skipped.
+ * An optional leading "vhost:port " (Apache's vhost_combined) or "vhost "
+ * is skipped.
  * Such a log names no upstream: requests carry their status, path, query
  * and bytes, and a 5xx is `unknown` (nothing says who failed). Apache's
  * combined format is also nginx's, which detection tries first, so this
@@ -52,10 +53,14 @@ clf_split(const char *line, size_t len, struct clf_line *l,
 	logscan_init(rest, line, len);
 	if (clf_split_at(rest, l))
 		return true;
-	/* vhost_combined: "example.com:443 " first */
+	/*
+	 * vhost_combined: "example.com:443 " first (%v:%p), or a host name
+	 * alone (%v), as sites log it; the rest must be a whole CLF line.
+	 */
 	logscan_init(rest, line, len);
-	if (!logscan_token(rest, &vhost) || memchr(vhost.p, ':', vhost.n) ==
-	    NULL || !logscan_char(rest, ' '))
+	if (!logscan_token(rest, &vhost) || vhost.p[0] == '"' ||
+	    vhost.p[0] == '[' || (memchr(vhost.p, ':', vhost.n) == NULL &&
+	    memchr(vhost.p, '.', vhost.n) == NULL) || !logscan_char(rest, ' '))
 		return false;
 	return clf_split_at(rest, l);
 }

@@ -85,9 +85,11 @@ hap_client_ok(struct logspan c)
 {
 	struct logspan h, p;
 
+	/* "-:47625" (a unix-socket or abns bind: no address) and "unix:1"
+	 * are clients too */
 	if (c.n == 0 || !((c.p[0] >= '0' && c.p[0] <= '9') || c.p[0] == ':' ||
 	    (c.p[0] >= 'a' && c.p[0] <= 'f') || (c.p[0] >= 'A' && c.p[0] <= 'F')
-	    || c.p[0] == '['))
+	    || c.p[0] == '[' || c.p[0] == '-' || c.p[0] == 'u'))
 		return false;
 	return logspan_split_port(c, &h, &p);
 }
@@ -104,8 +106,13 @@ hap_split_body(struct logscan *s, struct hap_line *l)
 	    !logscan_lit(s, " [", 2) || !logscan_until(s, ']', &l->date) ||
 	    !logscan_lit(s, "] ", 2) || !logscan_token(s, &l->frontend) ||
 	    !logscan_char(s, ' ') || !logscan_token(s, &bs) ||
-	    !logscan_char(s, ' ') || !logscan_token(s, &tok) ||
-	    !hap_slashed(tok, l->t, 5) || !logscan_char(s, ' ') ||
+	    !logscan_char(s, ' ') || !logscan_token(s, &tok))
+		return false;
+	/* a log-format adding one field (%H, %hr...) before the timers */
+	if (!hap_slashed(tok, l->t, 5) && (!logscan_char(s, ' ') ||
+	    !logscan_token(s, &tok) || !hap_slashed(tok, l->t, 5)))
+		return false;
+	if (!logscan_char(s, ' ') ||
 	    !logscan_token(s, &tok) || !logspan_int(tok, &l->status) ||
 	    !logscan_char(s, ' ') || !logscan_token(s, &tok) ||
 	    !logspan_int(tok, &l->bytes) || !logscan_char(s, ' ') ||
@@ -213,7 +220,9 @@ hap_cause(const struct hap_line *l)
 	case 'C':		/* client aborted */
 		return GW_CAUSE_CLIENT_CLOSED;
 	case 'c':
-		if (phase == 'D')
+		/* client timeout: in the data phase, or while it was still
+		 * sending the request (cR, answered 408) */
+		if (phase == 'D' || phase == 'R')
 			return GW_CAUSE_CLIENT_CLOSED;
 		break;
 	case 'S':
@@ -534,6 +543,56 @@ hap_attempts(struct hap_state *st, struct gw_event *ev,
 	return 0;
 }
 
+/* HAProxy's own messages: kept as notices, nothing to store. */
+static const char *const hap_notices[] = { "Proxy ", "Server ", "backend ",
+    "Backend ", "Health check", "Stopping ", "Pausing ", "Resuming ",
+    "Enabling ", "Disabling ", "Connect from ", "Loading ", "Starting ",
+    "Halting ", "Shutting down", "Exiting", "Ready", "[NOTICE]",
+    "[WARNING]", "[ALERT]", NULL };
+
+/*
+ * A line that is not an httplog request. HAProxy's own messages are
+ * notices; a line with a client and an accept date (tcplog, a connection
+ * error such as "SSL handshake failure", a custom log-format) and anything
+ * else is a reject with its reason: nothing unparsed is silent.
+ */
+static enum format_result
+hap_other(const char *line, size_t len, const char **reason)
+{
+	size_t lim = len < HAP_BODY_SEARCH ? len : HAP_BODY_SEARCH;
+	const char *tag = memmem(line, lim, "haproxy[", 8);
+	struct logscan s;
+	struct logspan client, date;
+
+	if (tag != NULL) {
+		/* an unpeeled syslog header: the body follows "]: " */
+		const char *end = memmem(tag, (size_t)(line + lim - tag), "]: ",
+		    3);
+		if (end != NULL) {
+			len -= (size_t)(end + 3 - line);
+			line = end + 3;
+		}
+	}
+	for (size_t i = 0; hap_notices[i] != NULL; i++) {
+		size_t n = strlen(hap_notices[i]);
+		if (len >= n && memcmp(line, hap_notices[i], n) == 0)
+			return FORMAT_NOTICE;
+	}
+	logscan_init(&s, line, len);
+	if (logscan_token(&s, &client) && hap_client_ok(client) &&
+	    logscan_lit(&s, " [", 2) && logscan_until(&s, ']', &date) &&
+	    date.n >= 20 && date.p[2] == '/') {
+		*reason = logspan_has((struct logspan){ line, len },
+		    "handshake failure") ? "HAProxy connection error, no "
+		    "request (SSL handshake failure)" : "HAProxy line with a "
+		    "client but not in httplog format (tcplog or a custom "
+		    "log-format)";
+		return FORMAT_REJECT;
+	}
+	*reason = "not an HAProxy httplog line";
+	return FORMAT_REJECT;
+}
+
 /* See format.h. */
 static enum format_result
 hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
@@ -547,14 +606,8 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	int tz;
 	bool has_tz;
 
-	if (!hap_split(line, len, &l)) {
-		/* HAProxy's own notices ("Proxy started", "Server ... DOWN") */
-		if (memmem(line, len < HAP_BODY_SEARCH ? len : HAP_BODY_SEARCH,
-		    "haproxy[", 8) != NULL)
-			return FORMAT_NOTICE;
-		*reason = "not an HAProxy httplog line";
-		return FORMAT_REJECT;
-	}
+	if (!hap_split(line, len, &l))
+		return hap_other(line, len, reason);
 	if (!logtime_clf(l.date, &ms, &tz, &has_tz)) {
 		*reason = "bad HAProxy date";
 		return FORMAT_REJECT;
@@ -572,7 +625,8 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	ev->bytes = l.bytes;
 	if (!logspan_split_port(l.client, &host, &port))
 		host = l.client;
-	if ((ev->client = logspan_dup(host, b->arena)) == NULL)
+	if (!logspan_is_dash(host) && (ev->client = logspan_dup(host,
+	    b->arena)) == NULL)
 		return FORMAT_NOMEM;
 	if (l.has_request && logreq_fill(ev, l.request, b->arena) < 0)
 		return FORMAT_NOMEM;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "batch.h"
+#include "wrapper.h"
 
 struct lineparse_opts {
 	const char *format;	/* NULL or "auto", or a format name */
@@ -34,6 +35,9 @@ enum lineparse_result {
 	LP_NOTICE = 2,		/* a well-formed line with nothing to keep */
 	LP_BLANK = 3,		/* an empty line */
 	LP_REJECT = 4,		/* kept as a reject; *reason says why */
+	LP_HELD = 5,		/* a partial record (CRI "P", Docker's
+				 * json-file without "\n"), joined with the
+				 * next ones into one line */
 	LP_NOMEM = -1
 };
 
@@ -55,9 +59,20 @@ const char *lineparse_kind(const struct lineparse *lp);
 /* "upstream", "combined", "log_format", "nginx-error", ... */
 const char *lineparse_format(const struct lineparse *lp);
 
+/* The transport most sample lines came in ("syslog", "cri", "docker",
+ * "journald", "compose", "rfc5424"), or NULL for plain lines. */
+const char *lineparse_wrapper(const struct lineparse *lp);
+
+/* The last line taken as peeled (its wrapper's host, stream...); valid
+ * until the next lineparse_take(). */
+const struct wrapped *lineparse_wrapped(const struct lineparse *lp);
+
 /*
  * Parse one line (len bytes, no newline; truncated = it was cut at the
- * reader's limit) into b, stamping records with line_no and offset.
+ * reader's limit) into b, stamping records with line_no and offset. The
+ * line is peeled of its transport wrapper first (parse/wrapper.h), then
+ * goes to the error-log parser when it has nginx's error-log prefix, else
+ * to the input's access parser.
  */
 enum lineparse_result lineparse_take(struct lineparse *lp, struct gw_batch *b,
     const char *line, size_t len, bool truncated, uint64_t line_no,

@@ -629,9 +629,11 @@ lf_emit_var(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 		    next == '%' || (next >= 0 && isxdigit(next)))
 			lf_buf_str(b, "(?:unix:[^\\s\"\\x00]*?|"
 			    "[0-9A-Fa-f:.]+?(?:%[0-9A-Za-z_.-]+?)?|-)");
-		else
+		else	/* a list ("a, b, c": X-Forwarded-For set as the
+			 * address) is taken too; its first is the client */
 			lf_buf_str(b, "(?:unix:[^\\s\"\\x00]*+|"
-			    "[0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+|-)");
+			    "[0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+"
+			    "(?:, [0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+)*+|-)");
 		break;
 	case LF_K_TIME_LOCAL:
 		lf_buf_str(b, "[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:"
@@ -749,8 +751,36 @@ logformat_text_from_arg(const char *arg)
 	size_t n = 0;
 	char *out, *o;
 
-	while (*p == ' ' || *p == '\t')
+	while (*p == ' ' || *p == '\t' || *p == '\n')
 		p++;
+	/*
+	 * The whole directive pasted from nginx.conf: "log_format NAME
+	 * [escape=..] 'text' ...;" - the name and the closing ';' go.
+	 */
+	if (strncmp(p, "log_format", 10) == 0 && (p[10] == ' ' ||
+	    p[10] == '\t' || p[10] == '\n')) {
+		const char *q = p + 10, *end;
+		char *rest, *r;
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		while (*q != '\0' && *q != ' ' && *q != '\t' && *q != '\n')
+			q++;	/* the name */
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		end = q + strlen(q);
+		while (end > q && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\n' || end[-1] == '\r'))
+			end--;
+		if (end > q && end[-1] == ';')
+			end--;
+		if ((rest = strndup(q, (size_t)(end - q))) == NULL)
+			return NULL;
+		r = *rest != '\0' ? logformat_text_from_arg(rest) : NULL;
+		free(rest);
+		if (r != NULL || *q == '\0' || end == q)
+			return r != NULL ? r : strdup("");
+		return NULL;
+	}
 	if (*p == '\'' || *p == '"' || strncmp(p, "escape=", 7) == 0)
 		return strdup(arg);
 	for (const char *q = arg; *q; q++)
@@ -1174,6 +1204,20 @@ lf_text(struct lf_ctx *c, enum lf_var v)
 	return lf_copy(c, val.p, val.n);
 }
 
+/* The client address of variable v: the first of a ", " list. */
+static const char *
+lf_client(struct lf_ctx *c, enum lf_var v)
+{
+	struct lf_val val;
+	const char *comma;
+
+	if (!lf_get(c, v, &val) || lf_is_dash(&val))
+		return NULL;
+	if ((comma = memchr(val.p, ',', val.n)) != NULL)
+		val.n = (size_t)(comma - val.p);
+	return lf_copy(c, val.p, val.n);
+}
+
 /* Digits at s (n bytes) as a number; -1 for "-", empty or non-digits. */
 static int64_t
 lf_int(const char *s, size_t n)
@@ -1582,9 +1626,9 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 
 	if (!lf_fill_time(c, ev))
 		return "bad time";
-	ev->client = lf_text(c, LF_V_REMOTE_ADDR);
+	ev->client = lf_client(c, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
-		ev->client = lf_text(c, LF_V_REALIP_ADDR);
+		ev->client = lf_client(c, LF_V_REALIP_ADDR);
 	lf_fill_request_fields(c, ev);
 	ev->host = lf_text(c, LF_V_HOST);
 	if (ev->host == NULL)

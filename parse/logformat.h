@@ -59,7 +59,9 @@ int logformat_conf_names(const char *path, char **names, size_t *n,
  * NULL on OOM). Text that starts as nginx.conf writes it (a quote, or
  * escape=) is taken as is; otherwise it is the content of one string, as
  * users paste it ($remote_addr - "$request" ...), so its spaces and quotes
- * are literal: it is quoted here so the compiler reads it that way.
+ * are literal: it is quoted here so the compiler reads it that way. The
+ * whole directive as it stands in nginx.conf ("log_format main '...'
+ * '...';") is accepted too: its name and the closing ';' are dropped.
  */
 char *logformat_text_from_arg(const char *arg);
 

@@ -178,6 +178,9 @@ static const struct ne_rule ne_rules[] = {
 	    GW_CAUSE_UPSTREAM_UNREACHABLE },
 	{ NE_LIT("connect() "), NE_LIT("(111: Connection refused)"), NE_NONE,
 	    GW_CAUSE_UPSTREAM_REFUSED },
+	/* the gateway host's own policy (SELinux, a firewall on output) */
+	{ NE_LIT("connect() "), NE_LIT("(13: Permission denied)"), P_CONNECT,
+	    GW_CAUSE_GATEWAY_INTERNAL },
 	{ NE_LIT("connect() to unix:"), NE_LIT("(2: No such file or directory)"),
 	    NE_NONE, GW_CAUSE_UPSTREAM_REFUSED },
 	{ NE_NONE, NE_LIT("timed out"), P_CONNECT,
@@ -728,6 +731,18 @@ nginx_error_parse(const char *line, size_t len, struct arena *a,
 	    &ok);
 	if (ups != NULL)
 		out->upstream = ne_upstream_addr(ups);
+	/*
+	 * A failure of a subrequest's own upstream: the subrequest that
+	 * decides the client's answer is auth_request's, so the client's
+	 * failure is auth_failure, with the auth service as the upstream named
+	 * (causes.md). It joins only a request that reached no upstream of its
+	 * own (store/join.c), so a mirror subrequest's failure is never laid
+	 * on the route's upstream.
+	 */
+	if (t.field[NE_KEY_SUBREQUEST].set && out->cause !=
+	    GW_CAUSE_CLIENT_CLOSED && (out->cause != GW_CAUSE_UNKNOWN ||
+	    ne_upstream_failure(msg, t.msg_len, pre.level)))
+		out->cause = GW_CAUSE_AUTH_FAILURE;
 
 	if (!ok) {
 		*reason = "out of memory";

@@ -166,6 +166,9 @@ traefik_take(void *state, struct gw_batch *b, const char *line, size_t len,
 		ev->cause = GW_CAUSE_CLIENT_CLOSED;
 	else if (ev->status >= 500 && ev->status <= 599)
 		ev->cause = GW_CAUSE_UNKNOWN;
+	else if (ev->status == 429 && (logspan_is_dash(t.service) ||
+	    t.service.n == 0))
+		ev->cause = GW_CAUSE_RATE_LIMITED;	/* its own RateLimit */
 	if (!logspan_is_dash(t.service) && t.service.n > 0) {
 		struct logspan none = { NULL, 0 };
 
@@ -268,6 +271,10 @@ traefik_json_fill(struct traefik_state *st, struct json_object *o,
 	addr = traefik_str(o, "ServiceAddr");
 	if (addr.n == 0)
 		addr = logspan_url_hostport(traefik_str(o, "ServiceURL"));
+	/* a 429 that reached no service: Traefik's own RateLimit (or
+	 * InFlightReq) middleware answered */
+	if (ds == 429 && addr.n == 0 && traefik_str(o, "ServiceName").n == 0)
+		ev->cause = GW_CAUSE_RATE_LIMITED;
 	if (addr.n > 0 && traefik_attempts(ev, a, addr,
 	    traefik_str(o, "ServiceName"), retries,
 	    os > 0 ? (int)os : ds >= 500 ? (int)ds : -1,

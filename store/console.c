@@ -87,7 +87,7 @@ enum console_stmt_id {
 	" AND (:status < 0 OR r.status = :status) GROUP BY 1, 2"
 #define REQUEST_COLUMNS \
 	"SELECT r.id, r.ts_ms, cl.name, m.name, h.name, p.name, r.query," \
-	" u.name, s.path, r.line_no, r.status, coalesce(r.request_ms, -1)," \
+	" u.name, s.path || coalesce(' @' || s.origin, ''), r.line_no, r.status, coalesce(r.request_ms, -1)," \
 	" r.cause, r.n_attempts, (SELECT message FROM gateway_errors" \
 	" WHERE id = r.error_id) FROM requests r" \
 	" LEFT JOIN clients cl ON cl.id = r.client_id" \
@@ -106,7 +106,8 @@ static const char *const console_sql[CST_COUNT] = {
 	    " (SELECT max(ts_ms) FROM requests)",
 	[CST_SOURCES] =
 	    "SELECT id, path, kind, position, line_no, last_seen_ms"
-	    " FROM sources ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
+	    " FROM sources WHERE parent_id IS NULL"	/* not a host's (009) */
+	    " ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
 	[CST_UPSTREAM_ID] = "SELECT id FROM upstreams WHERE name = :name",
 	[CST_UPSTREAM_NAME] = "SELECT name FROM upstreams WHERE id = :id",
 	[CST_HAS_CAPTURE_STATS] = "SELECT 1 FROM sqlite_master"

@@ -53,7 +53,11 @@ static const struct report_key_sql report_keys[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_PATH] = {NULL, "r.path_id", "r.path_id",
 	    "(SELECT name FROM paths WHERE id = @)"},
 	[REPORT_KEY_SOURCE] = {"x.source_id", "r.source_id", "r.source_id",
-	    "(SELECT path FROM sources WHERE id = @)"},
+	    /* char(64) is '@', which this template uses for the value */
+	    "(SELECT coalesce(p.path, s.path) ||"
+	    " coalesce(' ' || char(64) || s.origin, '')"
+	    " FROM sources s LEFT JOIN sources p ON p.id = s.parent_id"
+	    " WHERE s.id = @)"},
 	[REPORT_KEY_MINUTE] = {"x.minute", REPORT_RAW_MINUTE,
 	    REPORT_RAW_MINUTE,
 	    "strftime('%Y-%m-%dT%H:%MZ', @ * 60, 'unixepoch')"},
@@ -72,6 +76,14 @@ static const char report_totals_sql[] =
     " (SELECT coalesce(sum(rejected), 0) FROM reject_counts),"
     " (SELECT min(ts_ms) FROM requests),"
     " (SELECT max(ts_ms) FROM requests)";
+
+/* Error-log lines by upstream and cause (store_error_groups). */
+static const char report_error_groups_sql[] =
+    "SELECT coalesce(u.name, '-'), e.cause, count(*),"
+    " sum(e.request_id IS NULL), min(e.local_ms), max(e.local_ms)"
+    " FROM gateway_errors e LEFT JOIN upstreams u ON u.id = e.upstream_id"
+    " WHERE e.local_ms >= ?1 AND e.local_ms < ?2"
+    " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
 
 /* A growing SQL text; a failed append marks it bad. */
 struct report_sql {
@@ -408,4 +420,36 @@ store_totals(struct store *s, struct store_totals *t, char *err,
 		store_fail_db(s, err, errlen, "totals");
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* See store.h. */
+int
+store_error_groups(struct store *s, int64_t since_ms, int64_t until_ms,
+    store_error_group_fn fn, void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, report_error_groups_sql, -1, &st, NULL)
+	    != SQLITE_OK)
+		return store_fail_db(s, err, errlen, "error groups");
+	sqlite3_bind_int64(st, 1, since_ms);
+	sqlite3_bind_int64(st, 2, until_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_error_group g = {
+			.upstream = (const char *)sqlite3_column_text(st, 0),
+			.cause = sqlite3_column_int(st, 1),
+			.lines = sqlite3_column_int64(st, 2),
+			.unjoined = sqlite3_column_int64(st, 3),
+			.first_ms = sqlite3_column_int64(st, 4),
+			.last_ms = sqlite3_column_int64(st, 5),
+		};
+		if (g.upstream == NULL)
+			g.upstream = "-";
+		fn(ctx, &g);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, err, errlen, "error groups");
+	return 0;
 }

@@ -185,6 +185,26 @@ void store_report_free(struct report_row *rows, size_t n_rows);
 int store_reject_counts(struct store *s, int64_t source_id,
     int64_t *rejected, int64_t *kept, char *err, size_t errlen);
 
+/*
+ * Gateway error-log lines grouped by the upstream they name and their
+ * cause, for a database (or window) that holds no requests: an error log
+ * read without its access log (Caddy logs only errors by default) still
+ * says which upstream failed and why. Times are the error log's wall clock
+ * (local_ms), compared with since/until as if UTC. fn is called once per
+ * group, most lines first; the group's strings are valid during the call.
+ */
+struct store_error_group {
+	const char *upstream;	/* "-" when the line named none */
+	int cause;		/* enum gw_cause */
+	int64_t lines;		/* error-log lines in the group */
+	int64_t unjoined;	/* of those, not joined to a request */
+	int64_t first_ms, last_ms;	/* local_ms range */
+};
+typedef void (*store_error_group_fn)(void *ctx,
+    const struct store_error_group *g);
+int store_error_groups(struct store *s, int64_t since_ms, int64_t until_ms,
+    store_error_group_fn fn, void *ctx, char *err, size_t errlen);
+
 /* Totals since the database was created, for ingest summaries and tests. */
 struct store_totals {
 	int64_t requests, attempts, gateway_errors, joined_errors, rejects;

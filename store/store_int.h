@@ -185,6 +185,14 @@ void store_stmt_finalize_all(struct store *s);
 int store_stmt_run(struct store *s, sqlite3_stmt *st, char *err,
     size_t errlen);
 
+/*
+ * The child source of parent for the host origin (schema 009): found, or
+ * created inside the caller's transaction; parent itself when origin is
+ * NULL or parent already has SOURCE_ORIGINS_MAX children (source.c).
+ */
+int source_origin_id(struct store *s, int64_t parent, const char *origin,
+    int64_t *id, char *err, size_t errlen);
+
 /* Interning (intern.c). */
 int intern_init(struct store *s);
 void intern_free(struct store *s);

@@ -215,9 +215,12 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
  * consecutive (max + 1 each, under our write lock), which gives every
  * staged request its id for its attempts.
  */
+#define WRITE_ORIGINS	16	/* hosts of wrapped lines cached per batch */
+
 struct write_req {
 	const struct gw_event *ev;
 	int64_t client, method, host, path, shape, up, local_end;
+	int64_t source_id;	/* the batch's, or its child for ev->origin */
 };
 struct write_att {
 	const struct gw_attempt *a;
@@ -230,6 +233,11 @@ struct write_stage {
 	int n_req, n_att;
 	int64_t source_id;
 	struct rollup_map latency;	/* response-time histogram counts */
+	struct {			/* ev->origin -> child source */
+		const char *origin;	/* (schema 009), this batch's */
+		int64_t source_id;
+	} origins[WRITE_ORIGINS];
+	int n_origins, next_origin;
 };
 
 /* Bind the columns of attempt w at parameter base + 1... */
@@ -282,10 +290,11 @@ write_flush_attempts(struct store *s, struct write_stage *g, char *err,
 /* Stage the attempts of request id, counting them in the rollups. */
 static int
 write_stage_attempts(struct store *s, struct write_stage *g,
-    const struct gw_event *ev, int64_t id, char *err, size_t errlen)
+    const struct write_req *r, int64_t id, char *err, size_t errlen)
 {
+	const struct gw_event *ev = r->ev;
 	struct rollup_key k = {.minute = rollup_minute_of(ev->ts_ms),
-	    .source_id = g->source_id};
+	    .source_id = r->source_id};
 
 	for (int i = 0; i < ev->n_attempts; i++) {
 		const struct gw_attempt *a = &ev->attempts[i];
@@ -314,12 +323,11 @@ write_stage_attempts(struct store *s, struct write_stage *g,
 
 /* Bind the columns of request w at parameter base + 1... */
 static void
-write_bind_request(sqlite3_stmt *st, int base, int64_t source_id,
-    const struct write_req *w)
+write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 {
 	const struct gw_event *ev = w->ev;
 
-	sqlite3_bind_int64(st, base + 1, source_id);
+	sqlite3_bind_int64(st, base + 1, w->source_id);
 	sqlite3_bind_int64(st, base + 2, (int64_t)ev->line_no);
 	sqlite3_bind_int64(st, base + 3, ev->ts_ms);
 	sqlite3_bind_int(st, base + 4, ev->tz_min);
@@ -358,7 +366,7 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 			return -1;
 		for (int i = 0; i < n; i++)
 			write_bind_request(st, i * STORE_REQUEST_COLUMNS,
-			    g->source_id, &g->req[i]);
+			    &g->req[i]);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
 	} else {
@@ -366,14 +374,14 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 			st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen);
 			if (st == NULL)
 				return -1;
-			write_bind_request(st, 0, g->source_id, &g->req[i]);
+			write_bind_request(st, 0, &g->req[i]);
 			if (store_stmt_run(s, st, err, errlen) != 0)
 				return -1;
 		}
 	}
 	last = sqlite3_last_insert_rowid(s->db);
 	for (int i = 0; i < n; i++)
-		if (write_stage_attempts(s, g, g->req[i].ev, last - (n - 1) + i,
+		if (write_stage_attempts(s, g, &g->req[i], last - (n - 1) + i,
 		    err, errlen) != 0)
 			return -1;
 	return 0;
@@ -399,6 +407,36 @@ write_final_upstream(struct store *s, const struct gw_event *ev,
 	return 0;
 }
 
+/*
+ * The source of a request whose wrapped line named its gateway's host:
+ * that host's child source, looked up once per batch (a few hosts per
+ * batch; past WRITE_ORIGINS the oldest entry is replaced).
+ */
+static int
+write_origin(struct store *s, struct write_stage *g, const char *origin,
+    int64_t *source_id, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < g->n_origins; i++)
+		if (strcmp(g->origins[i].origin, origin) == 0) {
+			*source_id = g->origins[i].source_id;
+			return 0;
+		}
+	if (source_origin_id(s, g->source_id, origin, source_id, err,
+	    errlen) != 0)
+		return -1;
+	if (g->n_origins < WRITE_ORIGINS)
+		i = g->n_origins++;
+	else {
+		i = g->next_origin;
+		g->next_origin = (g->next_origin + 1) % WRITE_ORIGINS;
+	}
+	g->origins[i].origin = origin;
+	g->origins[i].source_id = *source_id;
+	return 0;
+}
+
 /* Stage one request: intern its strings, count it, queue it for the join. */
 static int
 write_stage_event(struct store *s, struct write_stage *g,
@@ -413,6 +451,10 @@ write_stage_event(struct store *s, struct write_stage *g,
 	w = &g->req[g->n_req++];
 	w->ev = ev;
 	w->local_end = ev->ts_ms + (int64_t)ev->tz_min * 60000;
+	w->source_id = g->source_id;
+	if (ev->origin != NULL &&
+	    write_origin(s, g, ev->origin, &w->source_id, err, errlen) != 0)
+		return -1;
 	if (intern_id(s, INTERN_CLIENT, ev->client, &w->client, err, errlen) ||
 	    intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
 	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
@@ -422,7 +464,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 		return -1;
 
 	k.minute = rollup_minute_of(ev->ts_ms);
-	k.source_id = g->source_id;
+	k.source_id = w->source_id;
 	k.upstream_id = w->up;
 	k.status = ev->status;
 	k.cause = (int)ev->cause;
@@ -455,6 +497,7 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 
 	g.n_req = g.n_att = 0;
 	g.source_id = b->source_id;
+	g.n_origins = g.next_origin = 0;
 	memset(&g.latency, 0, sizeof(g.latency));
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
 		rc = write_stage_event(s, &g, &b->events[i], err, errlen);

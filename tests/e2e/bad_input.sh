@@ -35,6 +35,25 @@ if LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' "$T/o1"; then
 	gw_fail "raw control bytes in the message for garbage.bin"
 fi
 
+# A file whose format is forced but where no line parses: exit 1, with the
+# rejects kept; the whole log_format directive pasted as --log-format is
+# accepted (its name and ';' dropped).
+printf 'not a request\nnor this\n' >"$T/allbad.log"
+expect_rc 1 "$T/o1b" "$GW_BIN" ingest -d "$T/allbad.db" --format combined \
+	"$T/allbad.log"
+expect_text "$T/o1b" "allbad.log: no line could be read (2 rejected"
+gw_eq 2 "$(sqlite3 "$T/allbad.db" "SELECT count(*) FROM rejects")" \
+	"rejects of a file nothing could be read from"
+sed -n 1,3p "$DEMO/access.log" >"$T/directive.log"
+expect_rc 0 "$T/o1c" "$GW_BIN" ingest -d "$T/directive.db" --log-format \
+	"log_format upstream '\$remote_addr - \$remote_user [\$time_local] \"\$request\" '
+	    '\$status \$body_bytes_sent \"\$http_referer\" \"\$http_user_agent\" '
+	    'rt=\$request_time uaddr=\"\$upstream_addr\" us=\"\$upstream_status\" '
+	    'uct=\"\$upstream_connect_time\" uht=\"\$upstream_header_time\" '
+	    'urt=\"\$upstream_response_time\" rid=\$request_id';" \
+	"$T/directive.log"
+expect_text "$T/o1c" "directive.log: 3 lines, 3 requests, 0 gateway errors, 0 rejected"
+
 # A log with a 10 MB line, invalid UTF-8, a binary line and a truncated
 # last line among good ones.
 {

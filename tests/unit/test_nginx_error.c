@@ -106,6 +106,19 @@ static const struct {
 } cause_cases[] = {
 	{ PRE "connect() failed (111: Connection refused) while connecting to "
 	    "upstream" TAIL, GW_CAUSE_UPSTREAM_REFUSED, 1 },
+	/* the gateway host's own policy (SELinux): not the upstream */
+	{ PRE "connect() to 10.0.0.5:8080 failed (13: Permission denied) while "
+	    "connecting to upstream" TAIL, GW_CAUSE_GATEWAY_INTERNAL, 1 },
+	/* auth_request's subrequest could not reach the auth service: the
+	 * client's failure is auth_failure (the line as nginx 1.22 wrote it) */
+	{ PRE "connect() failed (111: Connection refused) while connecting to "
+	    "upstream, client: 127.0.0.1, server: , request: \"GET /a/x?q=1 "
+	    "HTTP/1.1\", subrequest: \"/_authr\", upstream: \"http://127.0.0.1:"
+	    "34697/auth/check\", host: \"127.0.0.1:38091\"",
+	    GW_CAUSE_AUTH_FAILURE, 1 },
+	{ PRE "auth request unexpected status: 502 while sending to client, "
+	    "client: 127.0.0.1, server: , request: \"GET /a/x?q=1 HTTP/1.1\", "
+	    "host: \"127.0.0.1:38091\"", GW_CAUSE_AUTH_FAILURE, 1 },
 	{ PRE "connect() to unix:/run/app.sock failed (111: Connection refused) "
 	    "while connecting to upstream" TAIL, GW_CAUSE_UPSTREAM_REFUSED, 1 },
 	{ PRE "connect() to unix:/run/app.sock failed (2: No such file or "
@@ -188,12 +201,13 @@ static const struct {
 	    "is closed too while connecting to upstream" TAIL,
 	    GW_CAUSE_CLIENT_CLOSED, 1 },
 
-	/* Failures with no known cause still make a record at [error]. */
+	/* Failures with no known cause still make a record at [error];
+	 * (13: Permission denied) is the gateway host's policy (causes.md). */
 	{ PRE "readv() failed (22: Invalid argument) while reading response "
 	    "header from upstream" TAIL, GW_CAUSE_UNKNOWN, 1 },
 	{ "2026/11/25 10:15:02 [crit] 1234#1234: *567 connect() to "
 	    "unix:/run/app.sock failed (13: Permission denied) while connecting "
-	    "to upstream" TAIL, GW_CAUSE_UNKNOWN, 1 },
+	    "to upstream" TAIL, GW_CAUSE_GATEWAY_INTERNAL, 1 },
 
 	/* Well-formed lines that are not upstream failures. */
 	{ "2026/11/25 10:15:02 [notice] 1234#1234: signal process started",

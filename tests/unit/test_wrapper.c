@@ -1,0 +1,413 @@
+/*
+ * test_wrapper.c - parse/wrapper.c (transport wrappers peeled per line)
+ * and what parse/lineparse.c makes of whole wrapped inputs.
+ *
+ * The peel cases are single lines with what must come out (payload, host,
+ * tag, stream). The fixtures are data: tests/data/formats/wrapped/NAME.log
+ * goes through lineparse (detection over its first lines, then every line)
+ * and NAME.expect says what each line must become:
+ *
+ *   E STATUS CAUSE ATTEMPTS [@HOST]   a request (ATTEMPTS "-" or ADDR=CAUSE,..)
+ *   G CAUSE UPSTREAM [@HOST]          a gateway error record
+ *   N                                 a notice
+ *   R                                 a reject
+ *   H                                 a partial record, held to be joined
+ *
+ * "@HOST" checks the host the wrapper named. Each line is given in a heap
+ * buffer of exactly its length so the sanitizers catch a read past it.
+ * tests/data/formats/README says where each fixture comes from.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineparse.h"
+#include "wrapper.h"
+
+#define DATA	"tests/data/formats/wrapped/"
+#define MAX_LINES 64
+
+/* Peel s in an exact-size heap copy; the payload returned as a string. */
+static enum wrap_result
+peel(struct wrapper *w, const char *s, struct wrapped *out, char *payload,
+    size_t cap, char *host, char *tag)
+{
+	size_t n = strlen(s);
+	char *copy = malloc(n ? n : 1);
+	enum wrap_result r;
+
+	assert_non_null(copy);
+	memcpy(copy, s, n);
+	r = wrapper_peel(w, copy, n, out);
+	snprintf(payload, cap, "%.*s", (int)out->len, out->p);
+	snprintf(host, 256, "%.*s", out->host ? (int)out->host_len : 1,
+	    out->host ? out->host : "-");
+	snprintf(tag, 256, "%.*s", out->tag ? (int)out->tag_len : 1,
+	    out->tag ? out->tag : "-");
+	free(copy);
+	return r;
+}
+
+/* One line per wrapper, and lines that must come back untouched. */
+static void
+test_peel_cases(void **state)
+{
+	static const struct {
+		const char *in, *payload, *host, *tag;
+		int stream;
+		unsigned layers;
+	} cases[] = {
+		{ "<190>Dec  6 12:00:00 web01 nginx: 1.2.3.4 - - x", "1.2.3.4 - - x",
+		    "web01", "nginx", 0, WRAP_SYSLOG },
+		{ "<134>Feb  6 12:14:14 haproxy[1]: 10.0.0.1:5 [x", "10.0.0.1:5 [x",
+		    "-", "haproxy", 0, WRAP_SYSLOG },
+		{ "<30>10.0.0.1:5 [x] y", "10.0.0.1:5 [x] y", "-", "-", 0,
+		    WRAP_SYSLOG },
+		{ "Dec 16 12:00:00 gw nginx[12]: hello", "hello", "gw", "nginx", 0,
+		    WRAP_SYSLOG },
+		{ "2026-12-06T12:00:00.123456+01:00 gw nginx: hi", "hi", "gw",
+		    "nginx", 0, WRAP_SYSLOG },
+		{ "2026-12-06T12:00:00+0100 gw traefik[5]: hi", "hi", "gw",
+		    "traefik", 0, WRAP_SYSLOG },
+		{ "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog"
+		    " - ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"App\\]\"]"
+		    " \xEF\xBB\xBF" "An application event", "An application event",
+		    "mymachine.example.com", "evntslog", 0, WRAP_RFC5424 },
+		{ "<34>1 2003-10-11T22:14:15.003Z - su - ID47 - msg", "msg", "-",
+		    "su", 0, WRAP_RFC5424 },
+		{ "2023-12-15T02:27:16.1Z stdout F 1.2.3.4 - -", "1.2.3.4 - -", "-",
+		    "-", 1, WRAP_CRI },
+		{ "2023-12-15T02:27:16.1Z stderr F ", "", "-", "-", 2, WRAP_CRI },
+		{ "{\"log\":\"a \\\"b\\\" \\u00e9\\ud83d\\ude00\\n\",\"stream\":"
+		    "\"stderr\",\"time\":\"x\"}", "a \"b\" \xC3\xA9\xF0\x9F\x98\x80",
+		    "-", "-", 2, WRAP_DOCKER },
+		{ "{\"__CURSOR\":\"c\",\"MESSAGE\":[104,105],\"_HOSTNAME\":\"h\"}",
+		    "hi", "h", "-", 0, WRAP_JOURNAL },
+		{ "nginx-1  | 1.2.3.4 - -", "1.2.3.4 - -", "-", "nginx-1", 0,
+		    WRAP_COMPOSE },
+		{ "\x1b[36mweb_1 |\x1b[0m x", "x", "-", "web_1", 0, WRAP_COMPOSE },
+		{ "web-1  | 2024-04-25T05:32:35.018Z x", "x", "-", "web-1", 0,
+		    WRAP_COMPOSE | WRAP_DOCKER },
+		{ "\xEF\xBB\xBF" "10.0.0.1 - -", "10.0.0.1 - -", "-", "-", 0,
+		    WRAP_BOM },
+		/* untouched: gateway lines of their own */
+		{ "10.0.0.1 - - [06/Dec/2026:12:00:00 +0000] \"GET / HTTP/1.1\"",
+		    "10.0.0.1 - - [06/Dec/2026:12:00:00 +0000] \"GET / HTTP/1.1\"",
+		    "-", "-", 0, 0 },
+		{ "2026/12/06 12:00:00 [error] 1#1: *1 x", "2026/12/06 12:00:00 "
+		    "[error] 1#1: *1 x", "-", "-", 0, 0 },
+		{ "{\"level\":\"info\",\"ts\":1}", "{\"level\":\"info\",\"ts\":1}",
+		    "-", "-", 0, 0 },
+		{ "2026-12-06T12:00:00+00:00 10.0.0.1 GET /", "2026-12-06T12:00:00"
+		    "+00:00 10.0.0.1 GET /", "-", "-", 0, 0 },
+		{ "Dec  6 12:00:00 not a tag here", "Dec  6 12:00:00 not a tag "
+		    "here", "-", "-", 0, 0 },
+		{ "<99999>x", "<99999>x", "-", "-", 0, 0 },
+		{ "2023-12-15T02:27:16.1Z stdout X y", "2023-12-15T02:27:16.1Z "
+		    "stdout X y", "-", "-", 0, 0 },
+		{ "{\"log\":\"\\q\\n\"}", "{\"log\":\"\\q\\n\"}", "-", "-", 0, 0 },
+		{ "<", "<", "-", "-", 0, 0 },
+		{ "nginx-1  |", "", "-", "nginx-1", 0, WRAP_COMPOSE },
+	};
+	struct wrapper *w = wrapper_new(1024);
+	char payload[512], host[256], tag[256];
+
+	assert_non_null(w);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct wrapped out;
+
+		assert_int_equal(peel(w, cases[i].in, &out, payload,
+		    sizeof(payload), host, tag), WRAP_LINE);
+		if (strcmp(payload, cases[i].payload) != 0 ||
+		    strcmp(host, cases[i].host) != 0 ||
+		    strcmp(tag, cases[i].tag) != 0 ||
+		    out.stream != cases[i].stream ||
+		    out.layers != cases[i].layers)
+			fail_msg("case %zu: got '%s' host %s tag %s stream %d "
+			    "layers %#x", i, payload, host, tag, out.stream,
+			    out.layers);
+	}
+	wrapper_free(w);
+}
+
+/* CRI P records and Docker records without "\n" are joined per stream,
+ * within the budget. */
+static void
+test_join(void **state)
+{
+	struct wrapper *w = wrapper_new(16);
+	char payload[512], host[256], tag[256];
+	struct wrapped out;
+
+	assert_non_null(w);
+	assert_int_equal(peel(w, "2023-12-15T02:27:16.1Z stdout P abc", &out,
+	    payload, sizeof(payload), host, tag), WRAP_HELD);
+	/* stderr's full line in between is not part of stdout's */
+	assert_int_equal(peel(w, "2023-12-15T02:27:16.1Z stderr F err", &out,
+	    payload, sizeof(payload), host, tag), WRAP_LINE);
+	assert_string_equal(payload, "err");
+	assert_int_equal(peel(w, "2023-12-15T02:27:16.1Z stdout P def", &out,
+	    payload, sizeof(payload), host, tag), WRAP_HELD);
+	assert_int_equal(peel(w, "2023-12-15T02:27:16.1Z stdout F gh", &out,
+	    payload, sizeof(payload), host, tag), WRAP_LINE);
+	assert_string_equal(payload, "abcdefgh");
+	/* Docker's json-file: a record without "\n" continues */
+	assert_int_equal(peel(w, "{\"log\":\"12345\",\"stream\":\"stdout\"}",
+	    &out, payload, sizeof(payload), host, tag), WRAP_HELD);
+	assert_int_equal(peel(w, "{\"log\":\"6\\n\",\"stream\":\"stdout\"}",
+	    &out, payload, sizeof(payload), host, tag), WRAP_LINE);
+	assert_string_equal(payload, "123456");
+	/* past the budget: cut and said so */
+	assert_int_equal(peel(w, "2023-12-15T02:27:16.1Z stdout P "
+	    "0123456789", &out, payload, sizeof(payload), host, tag),
+	    WRAP_HELD);
+	assert_int_equal(peel(w, "2023-12-15T02:27:16.1Z stdout F "
+	    "0123456789", &out, payload, sizeof(payload), host, tag),
+	    WRAP_TOO_LONG);
+	assert_string_equal(payload, "0123456789012345");
+	/* and the next line starts afresh */
+	assert_int_equal(peel(w, "2023-12-15T02:27:16.1Z stdout F x", &out,
+	    payload, sizeof(payload), host, tag), WRAP_LINE);
+	assert_string_equal(payload, "x");
+	wrapper_free(w);
+}
+
+/* A file's lines, each in its own exact-length buffer. */
+struct lines {
+	char *v[MAX_LINES];
+	size_t len[MAX_LINES];
+	size_t n;
+};
+
+static void
+lines_read(const char *path, struct lines *l)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (f == NULL)
+		fail_msg("cannot open %s (run from the repository root)", path);
+	l->n = 0;
+	while ((n = getline(&buf, &cap, f)) >= 0) {
+		if (n > 0 && buf[n - 1] == '\n')
+			n--;
+		assert_true(l->n < MAX_LINES);
+		l->v[l->n] = malloc(n > 0 ? (size_t)n : 1);
+		assert_non_null(l->v[l->n]);
+		memcpy(l->v[l->n], buf, (size_t)n);
+		l->len[l->n] = (size_t)n;
+		l->n++;
+	}
+	free(buf);
+	fclose(f);
+}
+
+static void
+lines_free(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	l->n = 0;
+}
+
+/* "ADDR=CAUSE,..." of ev's attempts ("-" when none). */
+static void
+attempts_text(const struct gw_event *ev, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	if (ev->n_attempts == 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	buf[0] = '\0';
+	for (int i = 0; i < ev->n_attempts && off < n; i++)
+		off += (size_t)snprintf(buf + off, n - off, "%s%s=%s",
+		    i ? "," : "", ev->attempts[i].addr ? ev->attempts[i].addr :
+		    "-", cause_name(ev->attempts[i].cause));
+}
+
+/* Run NAME.log through lineparse; compare with NAME.expect. */
+static void
+check_fixture(const char *name, const char *want_kind)
+{
+	struct lines log, exp;
+	struct lineparse *lp;
+	struct lineparse_opts o = { .nginx_conf = "/nonexistent" };
+	struct gw_batch b;
+	char path[256], err[512], got[1024], want[1024], att[512];
+
+	snprintf(path, sizeof(path), DATA "%s.log", name);
+	lines_read(path, &log);
+	snprintf(path, sizeof(path), DATA "%s.expect", name);
+	lines_read(path, &exp);
+	assert_int_equal(log.n, exp.n);
+	if (lineparse_new(&o, (const char *const *)log.v, log.len,
+	    log.n < 32 ? log.n : 32, &lp, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", name, err);
+	if (strcmp(lineparse_kind(lp), want_kind) != 0)
+		fail_msg("%s: kind %s, want %s", name, lineparse_kind(lp),
+		    want_kind);
+	assert_int_equal(batch_init(&b), 0);
+	for (size_t i = 0; i < log.n; i++) {
+		const char *reason = NULL;
+		enum lineparse_result r = lineparse_take(lp, &b, log.v[i],
+		    log.len[i], false, i + 1, 0, &reason);
+		const struct wrapped *w = lineparse_wrapped(lp);
+		char host[300] = "";
+
+		snprintf(want, sizeof(want), "%.*s", (int)exp.len[i], exp.v[i]);
+		if (strstr(want, " @") != NULL)
+			snprintf(host, sizeof(host), " @%.*s", w->host ?
+			    (int)w->host_len : 1, w->host ? w->host : "-");
+		switch (r) {
+		case LP_EVENT: {
+			const struct gw_event *ev = &b.events[b.n_events - 1];
+			assert_int_equal(ev->line_no, i + 1);
+			attempts_text(ev, att, sizeof(att));
+			snprintf(got, sizeof(got), "E %d %s %s%s", ev->status,
+			    cause_name(ev->cause), att, host);
+			break;
+		}
+		case LP_ERROR: {
+			const struct gw_gateway_error *e =
+			    &b.errors[b.n_errors - 1];
+			snprintf(got, sizeof(got), "G %s %s%s",
+			    cause_name(e->cause), e->upstream ? e->upstream :
+			    "-", host);
+			break;
+		}
+		case LP_NOTICE:
+			snprintf(got, sizeof(got), "N");
+			break;
+		case LP_REJECT:
+			assert_non_null(reason);
+			snprintf(got, sizeof(got), "R");
+			break;
+		case LP_HELD:
+			snprintf(got, sizeof(got), "H");
+			break;
+		default:
+			fail_msg("%s line %zu: result %d", name, i + 1, (int)r);
+		}
+		if (strcmp(got, want) != 0)
+			fail_msg("%s line %zu: want '%s', got '%s'", name, i + 1,
+			    want, got);
+	}
+	batch_destroy(&b);
+	lineparse_free(lp);
+	lines_free(&log);
+	lines_free(&exp);
+}
+
+static void
+test_fixtures(void **state)
+{
+	check_fixture("nginx-syslog", "nginx_access");
+	check_fixture("nginx-cri", "nginx_access");
+	check_fixture("nginx-docker", "nginx_access");
+	check_fixture("nginx-compose", "nginx_access");
+	check_fixture("traefik-journald", "traefik_access");
+	check_fixture("haproxy-pri", "haproxy_access");
+	check_fixture("beats-haproxy", "haproxy_access");
+	check_fixture("lnav-haproxy", "haproxy_access");
+	check_fixture("beats-nginx-list-client", "nginx_access");
+	check_fixture("beats-apache-vhost", "clf_access");
+	check_fixture("beats-traefik", "clf_access");
+}
+
+/* A client field holding a list (X-Forwarded-For logged as the address):
+ * the first address is the client. */
+static void
+test_list_client(void **state)
+{
+	static const char line[] = "10.0.0.2, 10.0.0.1, 127.0.0.1 - - "
+	    "[07/Dec/2016:11:05:07 +0100] \"GET /ocelot HTTP/1.1\" 200 571 "
+	    "\"-\" \"curl\"";
+	const char *lines[1] = { line };
+	size_t lens[1] = { sizeof(line) - 1 };
+	struct lineparse_opts o = { .format = "combined" };
+	struct lineparse *lp;
+	struct gw_batch b;
+	const char *reason;
+	char err[256];
+
+	assert_int_equal(lineparse_new(&o, lines, lens, 1, &lp, err,
+	    sizeof(err)), 0);
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(lineparse_take(lp, &b, line, sizeof(line) - 1, false,
+	    1, 0, &reason), LP_EVENT);
+	assert_string_equal(b.events[0].client, "10.0.0.2");
+	batch_destroy(&b);
+	lineparse_free(lp);
+}
+
+/*
+ * Hostile bytes: every wrapper's shapes, cut at every length and with
+ * bytes flipped, in exact-size buffers (the sanitizer build catches any
+ * read past them); the payload is always inside the line or the peeler's
+ * own buffers, and never longer than the join budget.
+ */
+static void
+test_garbage(void **state)
+{
+	static const char *const seeds[] = {
+		"<190>Dec  6 12:00:00 web01 nginx: 1.2.3.4 - - x",
+		"<165>1 2003-10-11T22:14:15.003Z h app - ID [a b=\"c\\]\"] m",
+		"2023-12-15T02:27:16.123456789+01:00 stdout P abc",
+		"2026-12-06T12:00:00+0100 gw traefik[5]: hi",
+		"{\"log\":\"a\\u00e9\\ud83d\\ude00\\n\",\"stream\":\"stderr\"}",
+		"{ \"__CURSOR\" : \"c\", \"MESSAGE\" : [104, 105], \"x\" : {\"y\": [1, \"]\"]}}",
+		"\x1b[36mweb_1 |\x1b[0m x",
+		"Dec 16 12:00:00 gw nginx[12]: hello",
+	};
+	struct wrapper *w = wrapper_new(64);
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+	assert_non_null(w);
+	for (int round = 0; round < 20000; round++) {
+		const char *seed = seeds[round % (sizeof(seeds) /
+		    sizeof(seeds[0]))];
+		size_t n = strlen(seed), cut;
+		char *line;
+		struct wrapped out;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		cut = (size_t)(x % (n + 1));
+		line = malloc(cut ? cut : 1);
+		assert_non_null(line);
+		memcpy(line, seed, cut);
+		if (cut > 0 && (x >> 32) % 3 == 0)
+			line[(x >> 40) % cut] = (char)(x >> 48);
+		enum wrap_result r = wrapper_peel(w, line, cut, &out);
+		assert_true(r == WRAP_LINE || r == WRAP_HELD ||
+		    r == WRAP_TOO_LONG);
+		if (r != WRAP_HELD && out.p >= line && out.p <= line + cut)
+			assert_true(out.p + out.len <= line + cut);
+		else if (r != WRAP_HELD)
+			assert_true(out.len <= (cut > 64 ? cut : 64));
+		free(line);
+	}
+	wrapper_free(w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_peel_cases),
+		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_list_client),
+		cmocka_unit_test(test_garbage),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
