@@ -218,6 +218,7 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	store_stmt_finalize_all(s);
+	prune_free(s);
 	intern_free(s);
 	join_filter_free(s);
 	rollup_map_free(&s->rollup_req);
@@ -248,15 +249,22 @@ store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
 	    "PRAGMA synchronous = NORMAL", "synchronous", err, errlen);
 }
 
-/* Start the write transaction of a batch (takes the write lock now). */
+/*
+ * Start the write transaction of a batch (takes the write lock now); the
+ * intern caches are emptied if pruning removed strings meanwhile.
+ */
 int
 store_begin(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_BEGIN, err, errlen);
 
-	if (st == NULL)
+	if (st == NULL || store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
-	return store_stmt_run(s, st, err, errlen);
+	if (prune_epoch_check(s, err, errlen) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
 }
 
 /* Commit the batch transaction; 0 or -1 (the caller then rolls back). */
