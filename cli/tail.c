@@ -35,6 +35,7 @@
 #include "formatopts.h"
 #include "lineparse.h"
 #include "pipeline.h"
+#include "retain.h"
 #include "store.h"
 #include "tail.h"
 
@@ -53,6 +54,7 @@ struct follow_opts {
 	bool status;			/* status line: stderr is a terminal */
 	bool polling;
 	bool tui;			/* --tui: the console in this process */
+	struct retain_opts retain;	/* --retain, --retain-rollups, --max-db-size */
 };
 
 /* What this file knows of one content the follower announced. */
@@ -393,6 +395,8 @@ follow_usage(FILE *f)
 	    "usage: gatewatch tail [-d DB] [--format NAME | --log-format FMT |\n"
 	    "                      --nginx-conf FILE [--log-format-name NAME]]\n"
 	    "                      [--haproxy-cfg FILE] [--tz ZONE] [--tui] [-v]\n"
+	    "                      [--retain DURATION] [--retain-rollups DURATION]\n"
+	    "                      [--max-db-size SIZE]\n"
 	    "                      FILE|GLOB...\n\n"
 	    "Follows logs as they are written, like tail -F: through rotation\n"
 	    "(rename, copytruncate, delete and recreate), files that appear\n"
@@ -409,6 +413,8 @@ follow_usage(FILE *f)
 	    "                         messages go to DB.tail.log; q stops both\n"
 	    "  -v, --verbose          tell each file opened, resumed and closed\n",
 	    f);
+	retain_opts_usage(f, "pruned as it goes, by event time, in short\n"
+	    "                         transactions beside the writer");
 }
 
 /* Options into o; returns -1 to go on, else the exit status. */
@@ -418,6 +424,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'd'},
 		FORMATOPTS_LONGOPTS,
+		RETAIN_LONGOPTS,
 		{"poll", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"tui", no_argument, NULL, 'T'},
@@ -428,8 +435,10 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 
 	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
 	formatopts_init(&o->fmt);
+	retain_opts_init(&o->retain, true);
 	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
-		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0) {
+		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0 ||
+		    (r = retain_opts_take(&o->retain, ch, optarg, "tail")) != 0) {
 			if (r < 0)
 				return EXIT_USAGE;
 			continue;
@@ -483,6 +492,8 @@ cmd_tail(int argc, char **argv)
 	struct follow_opts o = {0};
 	struct follow fw = {.o = &o};
 	struct tail_opts to = {0};
+	struct retainer *pruner = NULL;
+	struct store_prune_result pruned;
 	char err[512];
 	sigset_t sigs, old;
 	int rc;
@@ -509,6 +520,13 @@ cmd_tail(int argc, char **argv)
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
 	}
+	if ((rc = retain_start(o.db, &o.retain, "tail", &pruner, err,
+	    sizeof(err))) != 0) {
+		fprintf(stderr, "gatewatch tail: %s\n", err);
+		rc = EXIT_ERR;
+		goto out;
+	}
+	rc = EXIT_ERR;
 	struct sigaction sa = {.sa_handler = follow_on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -529,6 +547,12 @@ cmd_tail(int argc, char **argv)
 	}
 	rc = o.tui ? follow_with_console(&fw) : follow_run(&fw);
 out:
+	retain_stop(pruner, &pruned);
+	if (pruner != NULL && o.verbose)
+		fprintf(stderr, "gatewatch tail: pruned %lld requests, %lld "
+		    "error-log lines, %lld rejected lines, %lld rollup rows\n",
+		    (long long)pruned.requests, (long long)pruned.errors,
+		    (long long)pruned.rejects, (long long)pruned.rollup_rows);
 	if (fw.pl != NULL && pipeline_free(fw.pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		rc = EXIT_ERR;

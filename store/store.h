@@ -148,11 +148,34 @@ struct report_row {
 /*
  * Run a report. Rows come sorted by failed, then requests, descending.
  * Uses the per-minute rollups unless a key or bound needs raw rows (path,
- * bounds not on a minute). *rows is freed with store_report_free().
+ * bounds not on a minute, where those were not pruned; see
+ * store_report_coverage()). *rows is freed with store_report_free().
  */
 int store_report(struct store *s, const struct report_query *q,
     struct report_row **rows, size_t *n_rows, char *err, size_t errlen);
 void store_report_free(struct report_row *rows, size_t n_rows);
+
+/*
+ * How complete a report over q is once rows were pruned: what
+ * store_report() reads for it, and whether q's range reaches where raw
+ * rows or rollups were removed.
+ */
+struct report_coverage {
+	int64_t raw_pruned_before_ms;	/* raw rows below are gone;
+					   INT64_MIN never pruned */
+	int64_t rollup_pruned_before_ms;	/* likewise for rollups */
+	bool raw;		/* counted from raw rows (by path, or bounds
+				   off the minute over unpruned rows) */
+	bool raw_partial;	/* the range starts before raw_pruned_before:
+				   raw rows there are gone (figures from
+				   rollups unless raw) */
+	bool rollup_partial;	/* it starts before rollup_pruned_before:
+				   even the rollups there are gone */
+	bool rounded;		/* bounds off the minute were widened to
+				   whole minutes to count from rollups */
+};
+int store_report_coverage(struct store *s, const struct report_query *q,
+    struct report_coverage *c, char *err, size_t errlen);
 
 /* Totals since the database was created, for ingest summaries and tests. */
 struct store_totals {

@@ -77,6 +77,16 @@ header_window(const struct app *a, int y, int w)
 		    window_name(s->spec.window), t0, t1, s->anchored ?
 		    " at the end of the data" : "");
 	}
+	/* Part of the window pruned: its tables are rollups, its lists not. */
+	if (s->raw_pruned_ms != INT64_MIN && s->last_ms >= 0 &&
+	    (s->spec.window == WINDOW_ALL ? s->first_ms : s->since_ms) <
+	    s->raw_pruned_ms) {
+		size_t len = strlen(buf);
+
+		text_time(t0, sizeof(t0), s->raw_pruned_ms, true);
+		snprintf(buf + len, sizeof(buf) - len, "  raw rows before %sZ "
+		    "pruned: figures from rollups", t0);
+	}
 	mvhline(y, 0, ' ' | theme_attr(t, TH_HEADER), w);
 	text_put(stdscr, y, 0, w, buf, theme_attr(t, TH_HEADER), t->unicode,
 	    TEXT_LEFT, false);
