@@ -447,11 +447,18 @@ prune_rollups(struct store *s, int64_t upto_minute, int64_t minutes,
 		r->rollup_rows += n;
 	}
 	*did = true;
-	*more = upto < upto_minute;
+	/* Minutes are sparse: none left below the cutoff is done too. */
+	if ((st = prune_stmt(s, PST_ROLLUP_OLDEST, err, errlen)) == NULL ||
+	    prune_int(s, st, &oldest, &none, err, errlen) != 0)
+		return -1;
+	*more = !none && oldest < upto_minute;
+	if (!*more)
+		upto = upto_minute;
 	/* Raw rows of those minutes went before their rollups did. */
-	if (prune_meta_raise(s, "rollup_pruned_before_ms", upto * 60000, err,
+	if (upto < INT64_MAX / 60000 &&
+	    (prune_meta_raise(s, "rollup_pruned_before_ms", upto * 60000, err,
 	    errlen) != 0 || prune_meta_raise(s, "raw_pruned_before_ms",
-	    upto * 60000, err, errlen) != 0)
+	    upto * 60000, err, errlen) != 0))
 		return -1;
 	return 0;
 }
