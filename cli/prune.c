@@ -84,7 +84,7 @@ cmd_prune(int argc, char **argv)
 	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
 	    GW_DEFAULT_DB;
 	const char *older = NULL, *rollups_older = NULL;
-	struct store_prune_policy p = {INT64_MIN, INT64_MIN, 0};
+	struct store_prune_policy p = {INT64_MIN, INT64_MIN, 0, 0};
 	struct store_prune_result total = {0};
 	struct store_size before, after;
 	struct store *st = NULL;

@@ -35,6 +35,12 @@
 #define RETAIN_ROWS_START	500
 /* Look for work this often when there was none, ms. */
 #define RETAIN_IDLE_MS		1000
+/*
+ * Sweep unused interned strings at most this often: a sweep that removes
+ * some empties the writer's string caches, which then cost it a lookup
+ * per string until they are warm again.
+ */
+#define RETAIN_STRINGS_EVERY_MS	10000
 /* After a failed step (disk full, database locked for long), ms. */
 #define RETAIN_RETRY_MS		10000
 
@@ -145,6 +151,7 @@ retain_policy(const struct retain_opts *ro, int64_t ref_ms,
 	if (p->rollup_before_ms > p->raw_before_ms)
 		p->raw_before_ms = p->rollup_before_ms;
 	p->max_bytes = ro->max_bytes;
+	p->strings_every_ms = RETAIN_STRINGS_EVERY_MS;
 }
 
 /* Wait up to ms on the condition unless stopped; true when stopping. */

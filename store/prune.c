@@ -27,14 +27,25 @@
  * store_meta keeps how far each kind was pruned (schema 007) for the
  * readers' "partly pruned" notes.
  *
- * Interned strings are removed only by store_prune_strings(), a full scan;
- * it raises store_meta's intern_epoch, and every writer compares that at
- * the start of its transactions (prune_epoch_check, from store_begin) and
- * empties its caches when it changed, so no cached id of a removed string
- * is ever written again.
+ * Interned strings (paths, clients, hosts, shapes) go once no kept row
+ * uses them. Each step first reads the rows written since the last one,
+ * in id order (store_meta mark_request_id, mark_error_id), and notes on
+ * every string they name the latest event time it was seen at
+ * (schema 007's last_ms, at most an hour stale); only rows already read
+ * that way are ever removed. A string whose time lies a day or more before
+ * the pruning point is then used by no kept row, and a sweep now and then
+ * removes
+ * those, at most once every policy strings_every_ms (a sweep that removes
+ * some makes the writers refill their caches). store_prune_strings() is
+ * the exact, full-scan variant for
+ * `gatewatch prune`. Either raises store_meta's intern_epoch; every writer
+ * compares that at the start of its transactions (prune_epoch_check, from
+ * store_begin) and empties its caches when it changed, so no cached id of
+ * a removed string is ever written again.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "prune.h"
 #include "store_int.h"
@@ -43,6 +54,12 @@
 #define PRUNE_ROLLUP_DIVISOR	16
 /* When no UTC offset is known, error-log times may be as far back as UTC-12. */
 #define PRUNE_TZ_WORST_MIN	(-12 * 60)
+/*
+ * Strings: one last seen (marked) this long before the pruning point,
+ * plus the spread of local times (prune_strings_gc), is used by no kept
+ * row: marks are at most an hour stale; a minute of slack.
+ */
+#define PRUNE_STRING_MARGIN_MS	(3660 * INT64_C(1000))
 /* Size cap: prune down to this share of it, so freed pages take the
    next writes and the file stays under the cap. */
 #define PRUNE_CAP_LOW_PCT	90
@@ -66,8 +83,22 @@ enum prune_stmt_id {
 	PST_ROLLUP_REQ,
 	PST_ROLLUP_ATT,
 	PST_ROLLUP_LAT,
+	PST_ANY_REQUEST,
+	PST_MARK_REQ,
+	PST_MARK_ERR,
+	PST_TOUCH_CLIENT,
+	PST_TOUCH_PATH,
+	PST_TOUCH_HOST,
+	PST_TOUCH_SHAPE,
+	PST_GC_CLIENT,
+	PST_GC_PATH,
+	PST_GC_HOST,
+	PST_GC_SHAPE,
 	PST_COUNT
 };
+
+/* The interned kinds marked, in the column order of PST_MARK_*. */
+#define PRUNE_KINDS	4
 
 static const char *const prune_sql[PST_COUNT] = {
 	[PST_BEGIN] = "BEGIN IMMEDIATE",
@@ -82,9 +113,10 @@ static const char *const prune_sql[PST_COUNT] = {
 	[PST_PAGE_SIZE] = "PRAGMA page_size",
 	[PST_NEWEST] = "SELECT max(ts_ms) FROM requests",
 	/* ?1 cutoff, ?2 rows: the oldest first, through requests_ts. */
+	/* ?3: only rows whose strings were marked (mark_request_id). */
 	[PST_REQUESTS] =
 	    "DELETE FROM requests WHERE id IN (SELECT id FROM requests"
-	    " WHERE ts_ms < ?1 ORDER BY ts_ms LIMIT ?2)"
+	    " WHERE ts_ms < ?1 AND id <= ?3 ORDER BY ts_ms LIMIT ?2)"
 	    " RETURNING ts_ms, source_id, line_no, error_id, id",
 	[PST_ATTEMPTS] =
 	    "DELETE FROM attempts WHERE request_id = ?1 RETURNING error_id",
@@ -96,7 +128,7 @@ static const char *const prune_sql[PST_COUNT] = {
 	    "DELETE FROM gateway_errors WHERE id IN (SELECT e.id"
 	    " FROM gateway_errors e WHERE e.local_ms < ?1"
 	    " AND (e.request_id IS NULL OR NOT EXISTS (SELECT 1 FROM"
-	    " requests r WHERE r.id = e.request_id))"
+	    " requests r WHERE r.id = e.request_id)) AND e.id <= ?3"
 	    " ORDER BY e.local_ms LIMIT ?2) RETURNING source_id, line_no",
 	[PST_REJECTS_UPTO] =
 	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
@@ -112,6 +144,29 @@ static const char *const prune_sql[PST_COUNT] = {
 	[PST_ROLLUP_REQ] = "DELETE FROM rollup_minute WHERE minute < ?1",
 	[PST_ROLLUP_ATT] = "DELETE FROM rollup_attempt_minute WHERE minute < ?1",
 	[PST_ROLLUP_LAT] = "DELETE FROM rollup_latency_minute WHERE minute < ?1",
+	[PST_ANY_REQUEST] = "SELECT count(*) FROM (SELECT 1 FROM requests"
+	    " LIMIT 1)",
+	/* New rows, in id order: the strings they name and their time. */
+	[PST_MARK_REQ] =
+	    "SELECT id, ts_ms, client_id, path_id, host_id, shape_id"
+	    " FROM requests WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[PST_MARK_ERR] =
+	    "SELECT id, local_ms, client_id, path_id, host_id, NULL"
+	    " FROM gateway_errors WHERE id > ?1 ORDER BY id LIMIT ?2",
+#define TOUCH(table) \
+	"UPDATE " table " SET last_ms = ?2 WHERE id = ?1" \
+	" AND (last_ms IS NULL OR last_ms < ?2 - 3600000)"
+	[PST_TOUCH_CLIENT] = TOUCH("clients"),
+	[PST_TOUCH_PATH] = TOUCH("paths"),
+	[PST_TOUCH_HOST] = TOUCH("hosts"),
+	[PST_TOUCH_SHAPE] = TOUCH("shapes"),
+#define GC(table) \
+	"DELETE FROM " table " WHERE id IN (SELECT id FROM " table \
+	" WHERE last_ms < ?1 LIMIT ?2)"
+	[PST_GC_CLIENT] = GC("clients"),
+	[PST_GC_PATH] = GC("paths"),
+	[PST_GC_HOST] = GC("hosts"),
+	[PST_GC_SHAPE] = GC("shapes"),
 };
 
 /* The statements, prepared on first use; owned by struct store. */
@@ -119,6 +174,16 @@ struct prune_state {
 	sqlite3_stmt *st[PST_COUNT];
 	int64_t epoch;		/* intern_epoch our caches belong to */
 	bool epoch_known;
+	int64_t pruned_since_gc;	/* rows removed since strings were */
+	bool gc_pending;	/* the last string sweep hit its limit */
+	bool gc_done;		/* a sweep ran, at gc_last_ms (monotonic) */
+	int64_t gc_last_ms;
+	int64_t mark_req, mark_err;	/* rows marked up to these ids */
+};
+
+/* A string id seen at an event time (marking). */
+struct prune_touch {
+	int64_t id, ms;
 };
 
 /* A source and the last of its lines removed in this step. */
@@ -294,6 +359,7 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff);
 	sqlite3_bind_int(st, 2, max_rows);
+	sqlite3_bind_int64(st, 3, s->prune->mark_req);
 	/* RETURNING: every row is deleted by the first step. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t ts = sqlite3_column_int64(st, 0);
@@ -384,6 +450,7 @@ prune_errors_old(struct store *s, int64_t cutoff_local, int max_rows,
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff_local);
 	sqlite3_bind_int(st, 2, max_rows);
+	sqlite3_bind_int64(st, 3, s->prune->mark_err);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		prune_mark(m, sqlite3_column_int64(st, 0),
 		    sqlite3_column_int64(st, 1));
@@ -463,6 +530,143 @@ prune_rollups(struct store *s, int64_t upto_minute, int64_t minutes,
 	return 0;
 }
 
+/* Order touches by id, the latest time first (qsort). */
+static int
+prune_touch_cmp(const void *a, const void *b)
+{
+	const struct prune_touch *x = a, *y = b;
+
+	if (x->id != y->id)
+		return (x->id > y->id) - (x->id < y->id);
+	return (x->ms < y->ms) - (x->ms > y->ms);
+}
+
+/*
+ * Mark the strings of up to max_rows rows after the cursor in store_meta
+ * key (statement sel: id, time, then the PRUNE_KINDS string ids): each
+ * distinct string gets the latest time it was seen at. *cursor gets the
+ * new position, *caught_up whether no row is left after it.
+ */
+static int
+prune_mark_rows(struct store *s, enum prune_stmt_id sel, const char *key,
+    int max_rows, int64_t *cursor, bool *caught_up, char *err,
+    size_t errlen)
+{
+	static const enum prune_stmt_id touch[PRUNE_KINDS] = {
+	    PST_TOUCH_CLIENT, PST_TOUCH_PATH, PST_TOUCH_HOST, PST_TOUCH_SHAPE};
+	struct prune_touch *v[PRUNE_KINDS] = {0};
+	size_t n[PRUNE_KINDS] = {0};
+	sqlite3_stmt *st;
+	int64_t pos = 0, rows = 0;
+	bool found;
+	int rc, ret = -1;
+
+	if (prune_meta_get(s, key, &pos, &found, err, errlen) != 0)
+		return -1;
+	if (!found)
+		pos = 0;
+	for (int k = 0; k < PRUNE_KINDS; k++)
+		if ((v[k] = malloc((size_t)max_rows * sizeof(*v[k]))) == NULL) {
+			store_fail(err, errlen, "out of memory");
+			goto out;
+		}
+	if ((st = prune_stmt(s, sel, err, errlen)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, pos);
+	sqlite3_bind_int(st, 2, max_rows);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t ms = sqlite3_column_int64(st, 1);
+
+		pos = sqlite3_column_int64(st, 0);
+		rows++;
+		for (int k = 0; k < PRUNE_KINDS; k++) {
+			if (sqlite3_column_type(st, 2 + k) == SQLITE_NULL)
+				continue;
+			v[k][n[k]].id = sqlite3_column_int64(st, 2 + k);
+			v[k][n[k]++].ms = ms;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "prune marks");
+		goto out;
+	}
+	for (int k = 0; k < PRUNE_KINDS; k++) {
+		qsort(v[k], n[k], sizeof(*v[k]), prune_touch_cmp);
+		for (size_t i = 0; i < n[k]; i++) {
+			if (i > 0 && v[k][i].id == v[k][i - 1].id)
+				continue;
+			if ((st = prune_stmt(s, touch[k], err, errlen)) == NULL)
+				goto out;
+			sqlite3_bind_int64(st, 1, v[k][i].id);
+			sqlite3_bind_int64(st, 2, v[k][i].ms);
+			if (store_stmt_run(s, st, err, errlen) != 0)
+				goto out;
+		}
+	}
+	if (rows > 0 && prune_meta_raise(s, key, pos, err, errlen) != 0)
+		goto out;
+	*cursor = pos;
+	*caught_up = rows < max_rows;
+	ret = 0;
+out:
+	for (int k = 0; k < PRUNE_KINDS; k++)
+		free(v[k]);
+	return ret;
+}
+
+/*
+ * Remove up to max_rows strings of each kind last seen well before the
+ * pruning point; *more when a kind had more. Raises intern_epoch when
+ * any went, so writers forget their cached ids.
+ */
+static int
+prune_strings_gc(struct store *s, int max_rows, struct store_prune_result *r,
+    bool *more, char *err, size_t errlen)
+{
+	static const enum prune_stmt_id gc[PRUNE_KINDS] = {
+	    PST_GC_CLIENT, PST_GC_PATH, PST_GC_HOST, PST_GC_SHAPE};
+	int64_t raw_gone, lo, longest, margin;
+	bool found, tz_found, long_found;
+	int total = 0;
+
+	*more = false;
+	if (prune_meta_get(s, "raw_pruned_before_ms", &raw_gone, &found, err,
+	    errlen) != 0 ||
+	    prune_meta_get(s, "tz_min_lo", &lo, &tz_found, err, errlen) != 0 ||
+	    prune_meta_get(s, "max_request_ms", &longest, &long_found, err,
+	    errlen) != 0)
+		return -1;
+	/*
+	 * Kept requests are at or after raw_gone, their strings marked at
+	 * most an hour before; kept error lines, in local time, up to the
+	 * smallest UTC offset and the longest request earlier still.
+	 */
+	if (!tz_found)
+		lo = PRUNE_TZ_WORST_MIN;
+	if (!long_found || longest < 0)
+		longest = 0;
+	margin = PRUNE_STRING_MARGIN_MS + (lo < 0 ? -lo * 60000 : 0) + longest;
+	if (!found || raw_gone < INT64_MIN + margin)
+		return 0;
+	for (int k = 0; k < PRUNE_KINDS; k++) {
+		int n;
+
+		if (prune_delete(s, gc[k], raw_gone - margin, max_rows, &n, err,
+		    errlen) != 0)
+			return -1;
+		total += n;
+		if (n >= max_rows)
+			*more = true;
+	}
+	r->strings += total;
+	if (total > 0 && sqlite3_exec(s->db, "INSERT INTO store_meta (key,"
+	    " value) VALUES ('intern_epoch', 1) ON CONFLICT (key) DO UPDATE"
+	    " SET value = value + 1", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail_db(s, err, errlen, "prune strings");
+	return 0;
+}
+
 /* See prune.h. */
 int
 store_size(struct store *s, struct store_size *sz, char *err, size_t errlen)
@@ -490,6 +694,7 @@ prune_step_txn(struct store *s, const struct store_prune_policy *p,
     char *err, size_t errlen)
 {
 	struct store_size sz;
+	sqlite3_stmt *st;
 	int64_t cut = p->raw_before_ms, newest = 0, lo, upto_minute;
 	bool over = false, found, did;
 	int n;
@@ -520,6 +725,19 @@ prune_step_txn(struct store *s, const struct store_prune_policy *p,
 			return -1;
 		r->capped = over;
 		if (n == max_rows || over) {
+			r->more = true;
+			return 0;
+		}
+	}
+	/* Over the cap, the rest waits until no request is left (some
+	   may wait for their strings to be marked). */
+	if (over) {
+		int64_t left = 0;
+
+		if ((st = prune_stmt(s, PST_ANY_REQUEST, err, errlen)) == NULL ||
+		    prune_int(s, st, &left, NULL, err, errlen) != 0)
+			return -1;
+		if (left > 0) {
 			r->more = true;
 			return 0;
 		}
@@ -574,12 +792,59 @@ rollups:
 	return 0;
 }
 
+/*
+ * A step: mark the strings of new rows, remove what the policy says (only
+ * rows already marked), and now and then the strings no kept row uses.
+ */
+static int
+prune_step_marked(struct store *s, const struct store_prune_policy *p,
+    int max_rows, struct store_prune_result *r, struct prune_marks *m,
+    char *err, size_t errlen)
+{
+	struct prune_state *ps = s->prune;
+	int64_t before = r->requests + r->errors, now_ms;
+	struct timespec now;
+	bool caught_up = true, up_req = true, up_err = true, gc_more;
+
+	/* No raw retention asked for: no row goes, nothing to mark. */
+	if (p->raw_before_ms != INT64_MIN || p->max_bytes > 0) {
+		if (prune_mark_rows(s, PST_MARK_REQ, "mark_request_id",
+		    max_rows, &ps->mark_req, &up_req, err, errlen) != 0 ||
+		    prune_mark_rows(s, PST_MARK_ERR, "mark_error_id",
+		    max_rows, &ps->mark_err, &up_err, err, errlen) != 0)
+			return -1;
+		caught_up = up_req && up_err;
+	}
+	if (prune_step_txn(s, p, max_rows, r, m, err, errlen) != 0)
+		return -1;
+	ps->pruned_since_gc += r->requests + r->errors - before;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if (caught_up && (ps->gc_pending || (ps->pruned_since_gc > 0 &&
+	    (!ps->gc_done || now_ms - ps->gc_last_ms >=
+	    p->strings_every_ms)))) {
+		if (prune_strings_gc(s, max_rows, r, &gc_more, err,
+		    errlen) != 0)
+			return -1;
+		ps->gc_pending = gc_more;
+		ps->pruned_since_gc = 0;
+		ps->gc_done = true;
+		ps->gc_last_ms = now_ms;
+		if (gc_more)
+			r->more = true;
+	}
+	if (!caught_up)
+		r->more = true;
+	return 0;
+}
+
 /* See prune.h. */
 int
 store_prune_step(struct store *s, const struct store_prune_policy *p,
     int max_rows, struct store_prune_result *r, char *err, size_t errlen)
 {
 	struct prune_marks m = {0};
+	int64_t strings_before = r->strings;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -592,7 +857,7 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 		free(m.v);
 		return -1;
 	}
-	rc = prune_step_txn(s, p, max_rows, r, &m, err, errlen);
+	rc = prune_step_marked(s, p, max_rows, r, &m, err, errlen);
 	free(m.v);
 	if (rc == 0 && ((st = prune_stmt(s, PST_COMMIT, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0))
@@ -601,6 +866,9 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 		/* Forget what this connection's caches learnt meanwhile. */
 		store_rollback(s);
 		r->more = false;
+	} else if (r->strings > strings_before) {
+		intern_clear_all(s);
+		s->dash_upstream = 0;
 	}
 	return rc;
 }

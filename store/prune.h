@@ -36,6 +36,9 @@ struct store_prune_policy {
 	int64_t raw_before_ms;		/* raw rows with event time below */
 	int64_t rollup_before_ms;	/* rollup minutes starting below */
 	int64_t max_bytes;		/* pages in use above this: oldest go */
+	int64_t strings_every_ms;	/* sweep unused interned strings at
+					   most this often (monotonic); 0 =
+					   whenever rows went */
 };
 
 /* What one step (or a sum of steps) removed. */
@@ -49,17 +52,18 @@ struct store_prune_result {
  * One transaction of pruning under policy p, at most max_rows requests
  * (or error lines, or rejects; or max_rows / 16 rollup minutes). Adds what
  * it removed to *r and sets r->more, r->capped. 0, or -1 with err filled
- * (nothing of the step is kept). Interned strings are left to
- * store_prune_strings().
+ * (nothing of the step is kept). Rows go only once the strings they name
+ * were marked with their time (schema 007); strings no kept row uses go
+ * in sweeps, at most every p->strings_every_ms.
  */
 int store_prune_step(struct store *s, const struct store_prune_policy *p,
     int max_rows, struct store_prune_result *r, char *err, size_t errlen);
 
 /*
  * Remove interned strings (paths, clients, hosts, shapes) no row refers to
- * any more; they are the part of the file that pruning rows alone leaves
- * growing with high-cardinality traffic. A full scan of the rows kept:
- * meant for `gatewatch prune`, not for every step. Writers that cached a
+ * any more, exactly: a full scan of the rows kept, in one transaction,
+ * for `gatewatch prune` (the steps' sweeps keep strings up to an hour and
+ * the logs' UTC offsets longer than their last row). Writers that cached a
  * removed string's id learn it at their next batch (store_meta
  * intern_epoch) and forget their caches. Adds to r->strings. 0 or -1.
  */

@@ -158,7 +158,7 @@ test_prune_keeps_exactly_newer(void **state)
 	int64_t newer = fx_int(&f, sql);
 	int64_t position = fx_int(&f, "SELECT position FROM sources");
 
-	struct store_prune_policy p = {cut, INT64_MIN, 0};
+	struct store_prune_policy p = {cut, INT64_MIN, 0, 0};
 	int steps = prune_all(&f, &p, 7, &r);
 	assert_true(steps > (NDAYS * 24 - newer) / 7);
 
@@ -225,7 +225,7 @@ test_prune_report_coverage(void **state)
 	fill_month(&f);
 	char *rollups = report_text(&f, T0 - 20 * DAY, INT64_MAX, 1,
 	    REPORT_KEY_UPSTREAM, 0);
-	struct store_prune_policy p = {cut, INT64_MIN, 0};
+	struct store_prune_policy p = {cut, INT64_MIN, 0, 0};
 	prune_all(&f, &p, 100, &r);
 
 	struct report_query q = {.since_ms = T0 - 20 * DAY + 30000,
@@ -272,7 +272,7 @@ test_prune_late_error(void **state)
 	fx_event(&f, T0, 0, "10.1.2.4", "GET", "/b", NULL, 200, 3,
 	    GW_CAUSE_OK, "10.0.0.6:8080 200 0");
 	fx_write(&f, src);
-	struct store_prune_policy p = {T0 - DAY, INT64_MIN, 0};
+	struct store_prune_policy p = {T0 - DAY, INT64_MIN, 0, 0};
 	prune_all(&f, &p, 10, &r);
 	assert_int_equal(r.requests, 1);
 	int64_t rollup_sum = fx_int(&f, "SELECT sum(requests) FROM"
@@ -308,7 +308,7 @@ test_prune_rollups(void **state)
 	(void)state;
 	fx_init(&f);
 	fill_month(&f);
-	struct store_prune_policy p = {cut, cut, 0};
+	struct store_prune_policy p = {cut, cut, 0, 0};
 	prune_all(&f, &p, 16, &r);
 	assert_true(r.rollup_rows > 0);
 	snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM rollup_minute"
@@ -355,7 +355,7 @@ test_prune_size_cap(void **state)
 
 	/* Just under what is used: some raw rows go, the oldest. */
 	struct store_prune_policy p = {INT64_MIN, INT64_MIN,
-	    sz.used_bytes - 1};
+	    sz.used_bytes - 1, 0};
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(store_prune_step(f.s, &p, 50, &r, f.err,
 	    sizeof(f.err)), 0);
@@ -400,7 +400,7 @@ test_prune_strings_epoch(void **state)
 
 	/* Another connection (gatewatch prune beside tail) prunes. */
 	assert_int_equal(store_open(f.path, &other, f.err, sizeof(f.err)), 0);
-	struct store_prune_policy p = {T0 - DAY, INT64_MIN, 0};
+	struct store_prune_policy p = {T0 - DAY, INT64_MIN, 0, 0};
 	while (store_prune_step(other, &p, 10, &r, f.err, sizeof(f.err)) ==
 	    0 && r.more)
 		;
@@ -426,6 +426,57 @@ test_prune_strings_epoch(void **state)
 	fx_free(&f);
 }
 
+/* The steps' own sweep: strings of pruned rows go (after their marks
+ * are an hour and a minute older than the pruning point), those of kept
+ * rows stay, and no kept row points at a removed string. */
+static void
+test_prune_strings_swept(void **state)
+{
+	struct store_prune_result r;
+	struct fx f;
+	int64_t cut = T0 - 7 * DAY;
+	char sql[400];
+
+	(void)state;
+	fx_init(&f);
+	fill_month(&f);
+	int64_t paths = fx_int(&f, "SELECT count(*) FROM paths");
+	assert_int_equal(paths, NDAYS * 24);	/* one path per request */
+	struct store_prune_policy p = {cut, INT64_MIN, 0, 0};
+	prune_all(&f, &p, 50, &r);
+	assert_true(r.strings > 0);
+	int64_t kept = fx_int(&f, "SELECT count(DISTINCT path_id) FROM"
+	    " requests");
+	/* One request an hour: at most two more paths within the margin. */
+	int64_t left = fx_int(&f, "SELECT count(*) FROM paths");
+	assert_true(left >= kept && left <= kept + 2);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM paths WHERE last_ms"
+	    " < %lld", (long long)(cut - 3660000 - 9));
+	assert_int_equal(fx_int(&f, sql), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests r WHERE"
+	    " NOT EXISTS (SELECT 1 FROM paths p WHERE p.id = r.path_id)"), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests r WHERE"
+	    " NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = r.client_id)"),
+	    0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors e"
+	    " WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.id = e.path_id)"),
+	    0);
+	assert_true(fx_int(&f, "SELECT value FROM store_meta WHERE"
+	    " key = 'intern_epoch'") >= 1);
+	/* Every row was marked before it could go. */
+	assert_int_equal(fx_int(&f, "SELECT value FROM store_meta WHERE"
+	    " key = 'mark_request_id'"), NDAYS * 24);
+
+	/* The writer, whose caches knew the removed strings, still writes
+	   valid ids (first day's client and path again, new time). */
+	fx_event(&f, T0 + 1000, 0, "10.1.0.0", "GET", "/v1/item/0", "a=1",
+	    200, 3, GW_CAUSE_OK, "10.0.0.6:8080 200 0");
+	fx_write(&f, fx_source(&f, "more.log", "nginx_access"));
+	assert_string_equal(fx_text(&f, "SELECT path || ' ' || client FROM"
+	    " request_view ORDER BY ts_ms DESC LIMIT 1"), "/v1/item/0 10.1.0.0");
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -436,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_prune_rollups),
 		cmocka_unit_test(test_prune_size_cap),
 		cmocka_unit_test(test_prune_strings_epoch),
+		cmocka_unit_test(test_prune_strings_swept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
