@@ -29,8 +29,8 @@
 #include "store.h"
 
 /* Longest a step should hold the write lock, ms. */
-#define RETAIN_STEP_TARGET_MS	10.0
-#define RETAIN_ROWS_MIN		50
+#define RETAIN_STEP_TARGET_MS	15.0
+#define RETAIN_ROWS_MIN		200
 #define RETAIN_ROWS_MAX		20000
 #define RETAIN_ROWS_START	500
 /* Look for work this often when there was none, ms. */
@@ -52,7 +52,7 @@ struct retainer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
-	struct store_prune_result total;
+	struct retain_stats stats;
 };
 
 /* See retain.h. */
@@ -202,7 +202,7 @@ retain_main(void *arg)
 		struct store_prune_policy p;
 		struct store_prune_result res = {0};
 		int64_t ref;
-		double t0 = cli_mono(), ms;
+		double ms;
 		int rc;
 
 		rc = store_newest_event_ms(r->st, cli_now_ms(), &ref, err,
@@ -212,7 +212,9 @@ retain_main(void *arg)
 			rc = store_prune_step(r->st, &p, rows, &res, err,
 			    sizeof(err));
 		}
-		ms = (cli_mono() - t0) * 1000;
+		/* Time with the lock held (not waiting for it): what the
+		   writer may wait for, and what the rows per step tune. */
+		ms = res.held_ms;
 		if (rc != 0) {
 			if (!failing)
 				fprintf(stderr, "gatewatch %s: pruning: %s "
@@ -228,7 +230,15 @@ retain_main(void *arg)
 			    r->cmd);
 		failing = false;
 		pthread_mutex_lock(&r->mu);
-		retain_add(&r->total, &res);
+		retain_add(&r->stats.removed, &res);
+		if (res.requests + res.attempts + res.errors + res.rejects +
+		    res.rollup_rows + res.strings > 0) {
+			r->stats.steps++;
+			if (ms > r->stats.longest_ms)
+				r->stats.longest_ms = ms;
+			if (ms > 50)
+				r->stats.over_50ms++;
+		}
 		pthread_mutex_unlock(&r->mu);
 		if (!res.more) {
 			if (retain_wait(r, RETAIN_IDLE_MS))
@@ -243,7 +253,8 @@ retain_main(void *arg)
 		    rows < RETAIN_ROWS_MAX)
 			rows = rows * 3 / 2 < RETAIN_ROWS_MAX ? rows * 3 / 2 :
 			    RETAIN_ROWS_MAX;
-		if (retain_wait(r, ms > 1 ? ms : 1))
+		/* Leave the lock free half as long as it was held. */
+		if (retain_wait(r, ms > 2 ? ms / 2 : 1))
 			break;
 	}
 	return NULL;
@@ -296,10 +307,10 @@ retain_start(const char *db, const struct retain_opts *ro, const char *cmd,
 
 /* See retain.h. */
 void
-retain_stop(struct retainer *r, struct store_prune_result *total)
+retain_stop(struct retainer *r, struct retain_stats *st)
 {
-	if (total != NULL)
-		memset(total, 0, sizeof(*total));
+	if (st != NULL)
+		memset(st, 0, sizeof(*st));
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&r->mu);
@@ -307,8 +318,8 @@ retain_stop(struct retainer *r, struct store_prune_result *total)
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thread, NULL);
-	if (total != NULL)
-		*total = r->total;
+	if (st != NULL)
+		*st = r->stats;
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
 	store_close(r->st);

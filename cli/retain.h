@@ -89,7 +89,16 @@ struct retainer;
 int retain_start(const char *db, const struct retain_opts *ro,
     const char *cmd, struct retainer **out, char *err, size_t errlen);
 
-/* Stop and join the thread; *total (may be NULL) gets what it removed. */
-void retain_stop(struct retainer *r, struct store_prune_result *total);
+/* What a pruner did. */
+struct retain_stats {
+	struct store_prune_result removed;	/* summed over its steps */
+	int64_t steps;		/* transactions that removed something */
+	double longest_ms;	/* the longest of those: what a writer may
+				   have waited for the lock, at most */
+	int64_t over_50ms;	/* steps longer than 50 ms */
+};
+
+/* Stop and join the thread; *st (may be NULL) gets what it did. */
+void retain_stop(struct retainer *r, struct retain_stats *st);
 
 #endif

@@ -493,7 +493,7 @@ cmd_tail(int argc, char **argv)
 	struct follow fw = {.o = &o};
 	struct tail_opts to = {0};
 	struct retainer *pruner = NULL;
-	struct store_prune_result pruned;
+	struct retain_stats pruned;
 	char err[512];
 	sigset_t sigs, old;
 	int rc;
@@ -550,9 +550,14 @@ out:
 	retain_stop(pruner, &pruned);
 	if (pruner != NULL && o.verbose)
 		fprintf(stderr, "gatewatch tail: pruned %lld requests, %lld "
-		    "error-log lines, %lld rejected lines, %lld rollup rows\n",
-		    (long long)pruned.requests, (long long)pruned.errors,
-		    (long long)pruned.rejects, (long long)pruned.rollup_rows);
+		    "error-log lines, %lld rejected lines, %lld rollup rows, "
+		    "%lld strings in %lld steps (longest %.1f ms, %lld over "
+		    "50 ms)\n", (long long)pruned.removed.requests,
+		    (long long)pruned.removed.errors,
+		    (long long)pruned.removed.rejects,
+		    (long long)pruned.removed.rollup_rows,
+		    (long long)pruned.removed.strings, (long long)pruned.steps,
+		    pruned.longest_ms, (long long)pruned.over_50ms);
 	if (fw.pl != NULL && pipeline_free(fw.pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		rc = EXIT_ERR;

@@ -99,6 +99,12 @@ enum prune_stmt_id {
 
 /* The interned kinds marked, in the column order of PST_MARK_*. */
 #define PRUNE_KINDS	4
+/* Slots of the memo of touched strings, per kind (power of two). */
+#define PRUNE_MEMO	4096
+/* Marks go this many times as far as a step's removals. */
+#define PRUNE_MARK_FACTOR	4
+/* A string's time is rewritten when it is this much older. */
+#define PRUNE_TOUCH_STALE_MS	3600000
 
 static const char *const prune_sql[PST_COUNT] = {
 	[PST_BEGIN] = "BEGIN IMMEDIATE",
@@ -119,7 +125,8 @@ static const char *const prune_sql[PST_COUNT] = {
 	    " WHERE ts_ms < ?1 AND id <= ?3 ORDER BY ts_ms LIMIT ?2)"
 	    " RETURNING ts_ms, source_id, line_no, error_id, id",
 	[PST_ATTEMPTS] =
-	    "DELETE FROM attempts WHERE request_id = ?1 RETURNING error_id",
+	    "DELETE FROM attempts WHERE request_id BETWEEN ?1 AND ?2"
+	    " RETURNING error_id",
 	[PST_ERROR_ID] =
 	    "DELETE FROM gateway_errors WHERE id = ?1"
 	    " RETURNING source_id, line_no",
@@ -155,7 +162,7 @@ static const char *const prune_sql[PST_COUNT] = {
 	    " FROM gateway_errors WHERE id > ?1 ORDER BY id LIMIT ?2",
 #define TOUCH(table) \
 	"UPDATE " table " SET last_ms = ?2 WHERE id = ?1" \
-	" AND (last_ms IS NULL OR last_ms < ?2 - 3600000)"
+	" AND (last_ms IS NULL OR last_ms < ?2 - 3600000)" /* TOUCH_STALE */
 	[PST_TOUCH_CLIENT] = TOUCH("clients"),
 	[PST_TOUCH_PATH] = TOUCH("paths"),
 	[PST_TOUCH_HOST] = TOUCH("hosts"),
@@ -169,6 +176,11 @@ static const char *const prune_sql[PST_COUNT] = {
 	[PST_GC_SHAPE] = GC("shapes"),
 };
 
+/* A string id seen at an event time (marking). */
+struct prune_touch {
+	int64_t id, ms;
+};
+
 /* The statements, prepared on first use; owned by struct store. */
 struct prune_state {
 	sqlite3_stmt *st[PST_COUNT];
@@ -179,12 +191,11 @@ struct prune_state {
 	bool gc_done;		/* a sweep ran, at gc_last_ms (monotonic) */
 	int64_t gc_last_ms;
 	int64_t mark_req, mark_err;	/* rows marked up to these ids */
+	/* The time last written for a few string ids, to skip touches
+	   that would change nothing (direct-mapped, per kind). */
+	struct prune_touch memo[PRUNE_KINDS][PRUNE_MEMO];
 };
 
-/* A string id seen at an event time (marking). */
-struct prune_touch {
-	int64_t id, ms;
-};
 
 /* A source and the last of its lines removed in this step. */
 struct prune_mark {
@@ -310,6 +321,15 @@ prune_mark(struct prune_marks *m, int64_t source_id, int64_t line_no)
 	m->n++;
 }
 
+/* Order ids ascending (qsort). */
+static int
+prune_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* Append id to a list; false when out of memory. */
 static bool
 prune_id_add(struct id_list *l, int64_t id)
@@ -381,10 +401,20 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 		goto out;
 	}
 	r->requests += *n;
-	for (size_t i = 0; i < reqs.n; i++) {
+	/*
+	 * Attempts by runs of consecutive request ids, one range each:
+	 * the oldest requests of a followed log are mostly consecutive, and
+	 * a range costs a third of the lookups one by one.
+	 */
+	if (reqs.n > 1)
+		qsort(reqs.v, reqs.n, sizeof(*reqs.v), prune_id_cmp);
+	for (size_t i = 0, j; i < reqs.n; i = j) {
+		for (j = i + 1; j < reqs.n && reqs.v[j] == reqs.v[j - 1] + 1; j++)
+			;
 		if ((st = prune_stmt(s, PST_ATTEMPTS, err, errlen)) == NULL)
 			goto out;
 		sqlite3_bind_int64(st, 1, reqs.v[i]);
+		sqlite3_bind_int64(st, 2, reqs.v[j - 1]);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			r->attempts++;
 			if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
@@ -594,7 +624,14 @@ prune_mark_rows(struct store *s, enum prune_stmt_id sel, const char *key,
 	for (int k = 0; k < PRUNE_KINDS; k++) {
 		qsort(v[k], n[k], sizeof(*v[k]), prune_touch_cmp);
 		for (size_t i = 0; i < n[k]; i++) {
+			struct prune_touch *memo = &s->prune->memo[k][
+			    (uint64_t)v[k][i].id & (PRUNE_MEMO - 1)];
+
 			if (i > 0 && v[k][i].id == v[k][i - 1].id)
+				continue;
+			/* Written recently enough by us: nothing to do. */
+			if (memo->id == v[k][i].id && memo->ms >=
+			    v[k][i].ms - PRUNE_TOUCH_STALE_MS)
 				continue;
 			if ((st = prune_stmt(s, touch[k], err, errlen)) == NULL)
 				goto out;
@@ -602,6 +639,10 @@ prune_mark_rows(struct store *s, enum prune_stmt_id sel, const char *key,
 			sqlite3_bind_int64(st, 2, v[k][i].ms);
 			if (store_stmt_run(s, st, err, errlen) != 0)
 				goto out;
+			/* Now at least this recent (the UPDATE may have found
+			   it recent enough already). */
+			memo->id = v[k][i].id;
+			memo->ms = v[k][i].ms;
 		}
 	}
 	if (rows > 0 && prune_meta_raise(s, key, pos, err, errlen) != 0)
@@ -660,6 +701,9 @@ prune_strings_gc(struct store *s, int max_rows, struct store_prune_result *r,
 			*more = true;
 	}
 	r->strings += total;
+	/* Ids of removed strings may be given out again: forget them. */
+	if (total > 0)
+		memset(s->prune->memo, 0, sizeof(s->prune->memo));
 	if (total > 0 && sqlite3_exec(s->db, "INSERT INTO store_meta (key,"
 	    " value) VALUES ('intern_epoch', 1) ON CONFLICT (key) DO UPDATE"
 	    " SET value = value + 1", NULL, NULL, NULL) != SQLITE_OK)
@@ -806,12 +850,20 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 	struct timespec now;
 	bool caught_up = true, up_req = true, up_err = true, gc_more;
 
-	/* No raw retention asked for: no row goes, nothing to mark. */
-	if (p->raw_before_ms != INT64_MIN || p->max_bytes > 0) {
+	/*
+	 * No raw retention asked for: no row goes, nothing to mark. Marks
+	 * go PRUNE_MARK_FACTOR times as far as removals, so they stay ahead
+	 * of them even when rows come as fast as they go.
+	 */
+	bool marking = p->raw_before_ms != INT64_MIN || p->max_bytes > 0;
+
+	if (marking) {
 		if (prune_mark_rows(s, PST_MARK_REQ, "mark_request_id",
-		    max_rows, &ps->mark_req, &up_req, err, errlen) != 0 ||
+		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_req, &up_req, err,
+		    errlen) != 0 ||
 		    prune_mark_rows(s, PST_MARK_ERR, "mark_error_id",
-		    max_rows, &ps->mark_err, &up_err, err, errlen) != 0)
+		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_err, &up_err, err,
+		    errlen) != 0)
 			return -1;
 		caught_up = up_req && up_err;
 	}
@@ -820,9 +872,20 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 	ps->pruned_since_gc += r->requests + r->errors - before;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-	if (caught_up && (ps->gc_pending || (ps->pruned_since_gc > 0 &&
-	    (!ps->gc_done || now_ms - ps->gc_last_ms >=
-	    p->strings_every_ms)))) {
+	bool gc_due = ps->gc_pending || (ps->pruned_since_gc > 0 &&
+	    (!ps->gc_done || now_ms - ps->gc_last_ms >= p->strings_every_ms));
+	/* A sweep needs every row marked: the rows written meanwhile. */
+	if (gc_due && marking && !caught_up) {
+		if (prune_mark_rows(s, PST_MARK_REQ, "mark_request_id",
+		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_req, &up_req, err,
+		    errlen) != 0 ||
+		    prune_mark_rows(s, PST_MARK_ERR, "mark_error_id",
+		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_err, &up_err, err,
+		    errlen) != 0)
+			return -1;
+		caught_up = up_req && up_err;
+	}
+	if (caught_up && gc_due) {
 		if (prune_strings_gc(s, max_rows, r, &gc_more, err,
 		    errlen) != 0)
 			return -1;
@@ -845,6 +908,7 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 {
 	struct prune_marks m = {0};
 	int64_t strings_before = r->strings;
+	struct timespec t0, t1;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -857,14 +921,19 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 		free(m.v);
 		return -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = prune_step_marked(s, p, max_rows, r, &m, err, errlen);
 	free(m.v);
 	if (rc == 0 && ((st = prune_stmt(s, PST_COMMIT, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0))
 		rc = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->held_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (rc != 0) {
 		/* Forget what this connection's caches learnt meanwhile. */
 		store_rollback(s);
+		memset(s->prune->memo, 0, sizeof(s->prune->memo));
 		r->more = false;
 	} else if (r->strings > strings_before) {
 		intern_clear_all(s);

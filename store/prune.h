@@ -46,6 +46,8 @@ struct store_prune_result {
 	int64_t requests, attempts, errors, rejects, rollup_rows, strings;
 	bool more;		/* work left: call again */
 	bool capped;		/* the size cap chose what went */
+	double held_ms;		/* how long the step held the write lock
+				   (from BEGIN granted to COMMIT done) */
 };
 
 /*
