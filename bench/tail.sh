@@ -31,6 +31,8 @@
 #
 #   bench/tail.sh                 RATE=20000 SECS=10 bench/tail.sh
 #   RETAIN=1h bench/tail.sh
+#   RETAIN=1h AUTO_VACUUM=incremental bench/tail.sh   (the other way to
+#       reuse space: the file shrinks after each prune step)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
@@ -39,6 +41,7 @@ SECS=${SECS:-20}
 POLL_MS=${POLL_MS:-50}
 RETAIN=${RETAIN:-}
 SPEED=${SPEED:-3600}
+AUTO_VACUUM=${AUTO_VACUUM:-}	# "incremental": the database made so first
 BIN=${GW_BIN:-$GW_BUILD/gatewatch}
 TOOLS=${GW_TOOLS:-$GW_BUILD/tools}
 [ -x "$BIN" ] || { echo "bench/tail.sh: $BIN not built" >&2; exit 1; }
@@ -79,6 +82,13 @@ if [ -n "$RETAIN" ]; then
 	[ -x "$TOOLS/topbench" ] || { echo "bench/tail.sh: $TOOLS/topbench not built" >&2; exit 1; }
 fi
 : > "$log"
+if [ "$AUTO_VACUUM" = incremental ]; then
+	# Before any table, as SQLite requires; gatewatch adds its own.
+	sqlite3 "$db" "PRAGMA page_size = 16384; PRAGMA auto_vacuum = INCREMENTAL;
+	    CREATE TABLE bench_x (a); DROP TABLE bench_x;"
+	echo "  database made with auto_vacuum=$(sqlite3 "$db" 'PRAGMA auto_vacuum')" \
+		"(2 = incremental): free pages given back after each prune step"
+fi
 "$BIN" tail "${tail_opts[@]}" -d "$db" "$log" 2>"$dir/tail.err" &
 tail_pid=$!
 pids+=("$tail_pid")
@@ -201,7 +211,7 @@ if [ -n "$RETAIN" ]; then
 	echo "  its WAL KiB, once a second: ${wal_series[*]}"
 	echo "  rows kept at the end: $(sqlite3 "$db" 'SELECT count(*) FROM requests')," \
 		"paths $(sqlite3 "$db" 'SELECT count(*) FROM paths')"
-	sed -n 's/^gatewatch tail: pruned/  pruner: pruned/p' "$dir/tail.err"
+	sed -n 's/^gatewatch tail: pruned/  pruner: pruned/p; s/^gatewatch tail: the writer/  the writer/p' "$dir/tail.err"
 	awk '{
 		for (i = 1; i <= NF; i++) {
 			if ($i == "per") mean = $(i - 2)

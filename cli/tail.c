@@ -558,6 +558,14 @@ out:
 		    (long long)pruned.removed.rollup_rows,
 		    (long long)pruned.removed.strings, (long long)pruned.steps,
 		    pruned.longest_ms, (long long)pruned.over_50ms);
+	if (pruner != NULL && o.verbose && fw.st != NULL) {
+		int64_t waits, wait_max;
+
+		store_lock_waits(fw.st, &waits, &wait_max);
+		fprintf(stderr, "gatewatch tail: the writer found the lock "
+		    "taken %lld times, waited at most %lld ms\n",
+		    (long long)waits, (long long)wait_max);
+	}
 	if (fw.pl != NULL && pipeline_free(fw.pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		rc = EXIT_ERR;

@@ -158,19 +158,31 @@ static int
 db_busy(void *ctx, int n)
 {
 	struct timespec ts = {0, 1000000};
+	struct store *s = ctx;
 
-	(void)ctx;
+	if (n == 0)
+		s->lock_waits++;
+	if (n + 1 > s->lock_wait_max_ms)
+		s->lock_wait_max_ms = n + 1;
 	if (n >= STORE_BUSY_TIMEOUT_MS)
 		return 0;
 	nanosleep(&ts, NULL);
 	return 1;
 }
 
+/* See store.h. */
+void
+store_lock_waits(struct store *s, int64_t *waits, int64_t *max_ms)
+{
+	*waits = s->lock_waits;
+	*max_ms = s->lock_wait_max_ms;
+}
+
 /* Switch to WAL and set the connection's pragmas; 0 or -1. */
 static int
 db_pragmas(struct store *s, char *err, size_t errlen)
 {
-	sqlite3_busy_handler(s->db, db_busy, NULL);
+	sqlite3_busy_handler(s->db, db_busy, s);
 	/*
 	 * 16 KiB pages for a new database (an existing one keeps its own):
 	 * fewer pages to write, look up and checkpoint per row; ingest takes

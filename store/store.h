@@ -46,6 +46,12 @@ void store_close(struct store *s);
  */
 void store_set_progress(struct store *s, int (*fn)(void *), void *ctx);
 
+/*
+ * How often this connection found the write lock taken by another one
+ * (a pruner, another writer) and the longest it waited for it, ms.
+ */
+void store_lock_waits(struct store *s, int64_t *waits, int64_t *max_ms);
+
 /* Schema version of the open database (PRAGMA user_version). */
 int store_schema_version(struct store *s);
 

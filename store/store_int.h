@@ -143,6 +143,8 @@ struct store {
 	struct join_probe *probes;	/* new requests to look errors up for */
 	size_t n_probes, cap_probes;
 	struct prune_state *prune;	/* prune.c's statements, NULL unused */
+	int64_t lock_waits;		/* times the lock was busy (db_busy) */
+	int64_t lock_wait_max_ms;	/* the longest wait, ms (1 ms polls) */
 };
 
 /* Error text helpers (db.c). */
