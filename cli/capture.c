@@ -575,6 +575,12 @@ cmd_capture(int argc, char **argv)
 		status = rc > 0 ? EXIT_OK : EXIT_ERR;
 		goto out;
 	}
+	/* The pruner's connection too, before -Z takes the right to open. */
+	if (retain_start(o.db, &o.retain, "capture", &pruner, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		goto out;
+	}
 	/* Everything privileged is open: give the privileges up. */
 	if (o.user != NULL && cap_drop_privileges(o.user, err,
 	    sizeof(err)) != 0) {
@@ -587,11 +593,6 @@ cmd_capture(int argc, char **argv)
 	}
 	pipeline_batch(r.pl)->source_id = source_id;
 	pipeline_batch(r.pl)->position = r.resume;
-	if (retain_start(o.db, &o.retain, "capture", &pruner, err,
-	    sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s\n", err);
-		goto out;
-	}
 
 	struct http_opts hopts = {
 		.id_header = o.id_header,
