@@ -741,8 +741,8 @@ store_size(struct store *s, struct store_size *sz, char *err, size_t errlen)
 /* The steps of store_prune_step() inside its transaction. */
 static int
 prune_step_txn(struct store *s, const struct store_prune_policy *p,
-    int max_rows, struct store_prune_result *r, struct prune_marks *m,
-    char *err, size_t errlen)
+    int max_rows, bool caught_up, struct store_prune_result *r,
+    struct prune_marks *m, char *err, size_t errlen)
 {
 	struct store_size sz;
 	sqlite3_stmt *st;
@@ -765,12 +765,14 @@ prune_step_txn(struct store *s, const struct store_prune_policy *p,
 	    errlen) != 0)
 		return -1;
 	if (n > 0) {
-		/* Below the newest removed, every request is gone. */
-		int64_t gone = n == max_rows ? newest : over ?
-		    newest + 1 : cut;
+		/*
+		 * Below the newest removed, every request is gone - once
+		 * every row is marked (only marked rows are removed).
+		 */
+		int64_t gone = n == max_rows || over ? newest : cut;
 
-		if (prune_meta_raise(s, "raw_pruned_before_ms", gone, err,
-		    errlen) != 0 ||
+		if ((caught_up && prune_meta_raise(s, "raw_pruned_before_ms",
+		    gone, err, errlen) != 0) ||
 		    prune_rejects_marked(s, m, max_rows, r, &r->more, err,
 		    errlen) != 0)
 			return -1;
@@ -826,7 +828,10 @@ prune_step_txn(struct store *s, const struct store_prune_policy *p,
 	}
 
 rollups:
-	/* 4. Rollup minutes; under the cap the oldest, whatever their age. */
+	/* 4. Rollup minutes, once the raw rows before them are gone (every
+	   row marked); under the cap the oldest, whatever their age. */
+	if (!caught_up)
+		return 0;
 	if (over)
 		upto_minute = INT64_MAX / 60000;
 	else if (p->rollup_before_ms == INT64_MIN)
@@ -874,7 +879,7 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 			return -1;
 		caught_up = up_req && up_err;
 	}
-	if (prune_step_txn(s, p, max_rows, r, m, err, errlen) != 0)
+	if (prune_step_txn(s, p, max_rows, caught_up, r, m, err, errlen) != 0)
 		return -1;
 	ps->pruned_since_gc += r->requests + r->errors - before;
 	clock_gettime(CLOCK_MONOTONIC, &now);
