@@ -33,12 +33,11 @@ done
 
 # The same refreshes while `gatewatch prune` removes most of the rows
 # (all but the last 10 minutes of events: 5.5 hours of them for 10M
-# lines) in its short
-# transactions beside them: readers never wait for a writer in WAL mode,
+# lines) in its short transactions beside them: readers never wait for a writer in WAL mode,
 # but they do read pages the pruner is changing. Not on a TOP_DB kept
 # between runs (it would be emptied).
 if [ -z "${TOP_DB:-}" ]; then
-	"$GW" prune -d "$db" --older-than 10m > "$dir/prune.out" 2>	"$GW" prune -d "$db" --older-than 1h > "$dir/prune.out" 2>&1 &1 &
+	"$GW" prune -d "$db" --older-than 10m > "$dir/prune.out" 2>&1 &
 	prune_pid=$!
 	sleep 1
 	for w in 24h 1h 5m; do
