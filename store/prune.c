@@ -4,7 +4,8 @@
  * A step (store_prune_step) is one BEGIN IMMEDIATE ... COMMIT that does
  * the first of these that has work:
  *   1. requests older than the raw cutoff, the max_rows oldest (through
- *      requests_ts), each with its attempts (primary key) and the
+ *      requests_ts), with their attempts (by runs of consecutive request
+ *      ids, a range each) and the
  *      error-log lines joined to it (by the error ids the request and its
  *      attempts hold); then the rejected lines of each source up to the
  *      last line removed (rejects_source_line, schema 007): a reject has
@@ -29,19 +30,25 @@
  *
  * Interned strings (paths, clients, hosts, shapes) go once no kept row
  * uses them. Each step first reads the rows written since the last one,
- * in id order (store_meta mark_request_id, mark_error_id), and notes on
- * every string they name the latest event time it was seen at
- * (schema 007's last_ms, at most an hour stale); only rows already read
- * that way are ever removed. A string whose time lies a day or more before
- * the pruning point is then used by no kept row, and a sweep now and then
- * removes
- * those, at most once every policy strings_every_ms (a sweep that removes
- * some makes the writers refill their caches). store_prune_strings() is
- * the exact, full-scan variant for
- * `gatewatch prune`. Either raises store_meta's intern_epoch; every writer
- * compares that at the start of its transactions (prune_epoch_check, from
- * store_begin) and empties its caches when it changed, so no cached id of
- * a removed string is ever written again.
+ * in id order (store_meta mark_request_id, mark_error_id; PRUNE_MARK_FACTOR
+ * times as far as it removes), and notes on every string they name the
+ * latest event time it was seen at (schema 007's last_ms, at most an hour
+ * stale); only rows already read that way are ever removed, and how far
+ * raw rows are gone is only raised, and rollups only pruned, once every
+ * row is read. A string whose time lies more than an hour, the logs' UTC
+ * offsets and the longest request before the pruning point is then used by
+ * no kept row; a sweep, in a step that has read every row and at most once
+ * every policy strings_every_ms (a sweep that removes some makes the
+ * writers refill their caches), removes those. store_prune_strings() is
+ * the exact, full-scan variant for `gatewatch prune`. Either raises
+ * store_meta's intern_epoch; every writer compares that at the start of
+ * its transactions (prune_epoch_check, from store_begin) and empties its
+ * caches when it changed, so no cached id of a removed string is ever
+ * written again.
+ *
+ * held_ms, the time a step holds the write lock, ends when its commit is
+ * done: our WAL hook notes that moment, then checkpoints as SQLite's
+ * autocheckpoint would (1000 pages) with the lock already free.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +57,7 @@
 #include "prune.h"
 #include "store_int.h"
 
-/* Rollup minutes per step for each row max_rows allows... */
+/* A step prunes max_rows / this + 1 rollup minutes. */
 #define PRUNE_ROLLUP_DIVISOR	16
 /* When no UTC offset is known, error-log times may be as far back as UTC-12. */
 #define PRUNE_TZ_WORST_MIN	(-12 * 60)
