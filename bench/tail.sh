@@ -33,6 +33,8 @@
 #   RETAIN=1h bench/tail.sh
 #   RETAIN=1h AUTO_VACUUM=incremental bench/tail.sh   (the other way to
 #       reuse space: the file shrinks after each prune step)
+#   RETAIN=1h PATHS=10000 bench/tail.sh   (10,000 distinct paths instead of
+#       a new one per line, which doubles the pruner's work)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
@@ -42,6 +44,7 @@ POLL_MS=${POLL_MS:-50}
 RETAIN=${RETAIN:-}
 SPEED=${SPEED:-3600}
 AUTO_VACUUM=${AUTO_VACUUM:-}	# "incremental": the database made so first
+PATHS=${PATHS:-}	# K distinct paths (logwriter --paths) instead of one per line
 BIN=${GW_BIN:-$GW_BUILD/gatewatch}
 TOOLS=${GW_TOOLS:-$GW_BUILD/tools}
 [ -x "$BIN" ] || { echo "bench/tail.sh: $BIN not built" >&2; exit 1; }
@@ -79,6 +82,7 @@ writer_opts=()
 if [ -n "$RETAIN" ]; then
 	tail_opts=(--retain "$RETAIN" -v)
 	writer_opts=(--time-start $(( $(date +%s) - 30 * 86400 )) --time-speed "$SPEED")
+	[ -n "$PATHS" ] && writer_opts+=(--paths "$PATHS")
 	[ -x "$TOOLS/topbench" ] || { echo "bench/tail.sh: $TOOLS/topbench not built" >&2; exit 1; }
 fi
 : > "$log"

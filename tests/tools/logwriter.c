@@ -4,7 +4,7 @@
  *
  *   logwriter --rate N --count M [--start K] [--stamp] [--pidfile F]
  *             [--rotate-every SECS [--rotate-mode MODE] [--keep N]]
- *             [--time-start EPOCH --time-speed F] FILE
+ *             [--time-start EPOCH --time-speed F] [--paths K] FILE
  *
  * Writes lines numbered K .. K+M-1 (default K = 1), N per second on a
  * fixed schedule (a stall is made up at once), one write(2) per line on an
@@ -18,7 +18,9 @@
  * id; the time is the wall clock at the write, or with --time-start and
  * --time-speed an event clock that starts at EPOCH (seconds) and runs F
  * times faster than the wall clock (a month of events in a minute, for the
- * retention tests). With --stamp the query is
+ * retention tests). With --paths K the number in the path is taken
+ * modulo K (K distinct paths instead of one per line). With --stamp the
+ * query is
  * t=<UTC ms of the write> instead of x=1, so a reader can tell how long a
  * line took to reach the database.
  *
@@ -47,6 +49,8 @@
 static volatile sig_atomic_t reopen_requested;
 /* --time-start / --time-speed: event clock = start + speed * (wall - t0). */
 static double event_start, event_speed, event_t0;
+/* --paths K: the number in the path is N mod K (K distinct paths). */
+static unsigned long long path_mod;
 
 static void
 on_hup(int sig)
@@ -100,7 +104,7 @@ format_line(char *b, size_t len, unsigned long long n, bool stamp)
 	    "rt=0.001 uaddr=\"127.0.0.1:9001\" us=\"200\" uct=\"0.000\" "
 	    "uht=\"0.001\" urt=\"0.001\" rid=%016llu\n", tm.tm_mday,
 	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, n, query, n);
+	    tm.tm_sec, path_mod > 0 ? n % path_mod : n, query, n);
 }
 
 static void
@@ -168,6 +172,7 @@ main(int argc, char **argv)
 		{"keep", required_argument, NULL, 'k'},
 		{"time-start", required_argument, NULL, 'T'},
 		{"time-speed", required_argument, NULL, 'F'},
+		{"paths", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	double rate = 1000, every = 0;
@@ -188,6 +193,7 @@ main(int argc, char **argv)
 		case 'k': keep = atoi(optarg); break;
 		case 'T': event_start = strtod(optarg, NULL); break;
 		case 'F': event_speed = strtod(optarg, NULL); break;
+		case 'P': path_mod = strtoull(optarg, NULL, 10); break;
 		default: goto usage;
 		}
 	}
@@ -313,6 +319,6 @@ usage:
 	    "[--stamp] [--pidfile F]\n"
 	    "       [--rotate-every SECS [--rotate-mode rename|copytruncate|"
 	    "delete|replace|cycle] [--keep N]]\n"
-	    "       [--time-start EPOCH --time-speed F] FILE\n");
+	    "       [--time-start EPOCH --time-speed F] [--paths K] FILE\n");
 	return 2;
 }
