@@ -20,13 +20,31 @@
 # was when the writer stopped and how long it took to catch up; delay
 # median / p99 / max; tail's RSS once a second (flat or growing) and CPU.
 #
+# With RETAIN=DURATION (e.g. RETAIN=1h), tail runs with --retain
+# DURATION and the writer's event clock runs SPEED times faster than the
+# wall clock (default 3600: an hour a second), so pruning runs all the
+# time; then also printed: the database file and WAL sizes once a second
+# (flat or growing), what the pruner did (tail -v: steps, the longest one
+# = the longest a writer can have waited for the lock), and the console's
+# refresh time on the live database (topbench, 5m and 1h windows, every
+# 2 s while the writer writes: mean and max).
+#
 #   bench/tail.sh                 RATE=20000 SECS=10 bench/tail.sh
+#   RETAIN=1h bench/tail.sh
+#   RETAIN=1h AUTO_VACUUM=incremental bench/tail.sh   (the other way to
+#       reuse space: the file shrinks after each prune step)
+#   RETAIN=1h PATHS=10000 bench/tail.sh   (10,000 distinct paths instead of
+#       a new one per line, which doubles the pruner's work)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
 RATE=${RATE:-50000}
 SECS=${SECS:-20}
 POLL_MS=${POLL_MS:-50}
+RETAIN=${RETAIN:-}
+SPEED=${SPEED:-3600}
+AUTO_VACUUM=${AUTO_VACUUM:-}	# "incremental": the database made so first
+PATHS=${PATHS:-}	# K distinct paths (logwriter --paths) instead of one per line
 BIN=${GW_BIN:-$GW_BUILD/gatewatch}
 TOOLS=${GW_TOOLS:-$GW_BUILD/tools}
 [ -x "$BIN" ] || { echo "bench/tail.sh: $BIN not built" >&2; exit 1; }
@@ -56,15 +74,32 @@ cpu_s() {	# user+system seconds of a live process
 }
 
 echo "gatewatch tail benchmark: $RATE lines/s for $SECS s ($count lines)," \
-	"$(nproc) cores, $(uname -m)"
+	"$(nproc) cores, $(uname -m)${RETAIN:+, --retain $RETAIN with event time x$SPEED}"
+echo "  load: $(uptime | sed 's/.*load average/load average/')"
 
-"$BIN" tail -d "$db" "$log" 2>"$dir/tail.err" &
+tail_opts=()
+writer_opts=()
+if [ -n "$RETAIN" ]; then
+	tail_opts=(--retain "$RETAIN" -v)
+	writer_opts=(--time-start $(( $(date +%s) - 30 * 86400 )) --time-speed "$SPEED")
+	[ -n "$PATHS" ] && writer_opts+=(--paths "$PATHS")
+	[ -x "$TOOLS/topbench" ] || { echo "bench/tail.sh: $TOOLS/topbench not built" >&2; exit 1; }
+fi
+: > "$log"
+if [ "$AUTO_VACUUM" = incremental ]; then
+	# Before any table, as SQLite requires; gatewatch adds its own.
+	sqlite3 "$db" "PRAGMA page_size = 16384; PRAGMA auto_vacuum = INCREMENTAL;
+	    CREATE TABLE bench_x (a); DROP TABLE bench_x;"
+	echo "  database made with auto_vacuum=$(sqlite3 "$db" 'PRAGMA auto_vacuum')" \
+		"(2 = incremental): free pages given back after each prune step"
+fi
+"$BIN" tail "${tail_opts[@]}" -d "$db" "$log" 2>"$dir/tail.err" &
 tail_pid=$!
 pids+=("$tail_pid")
 sleep 0.3
 t_start=$(now_ms)
-"$TOOLS/logwriter" --stamp --rate "$RATE" --count "$count" "$log" \
-	2>"$dir/writer.err" &
+"$TOOLS/logwriter" --stamp --rate "$RATE" --count "$count" \
+	"${writer_opts[@]}" "$log" 2>"$dir/writer.err" &
 writer_pid=$!
 pids+=("$writer_pid")
 
@@ -74,6 +109,9 @@ seen=0
 t_writer_done=
 behind_at_stop=
 rss_series=()
+db_series=()
+wal_series=()
+: > "$dir/top"
 next_rss=$(now_ms)
 polls=0
 poll_ms_total=0
@@ -82,6 +120,16 @@ while :; do
 	t=$(now_ms)
 	if [ "$t" -ge "$next_rss" ]; then
 		rss_series+=("$(($(rss_kib "$tail_pid") / 1024))")
+		if [ -n "$RETAIN" ]; then
+			db_series+=("$(( $(stat -c %s "$db" 2>/dev/null || echo 0) / 1024 ))")
+			wal_series+=("$(( $(stat -c %s "$db-wal" 2>/dev/null || echo 0) / 1024 ))")
+			# The console on the live database, every other second.
+			if [ $(( ${#db_series[@]} % 2 )) -eq 0 ] && kill -0 "$writer_pid" 2>/dev/null; then
+				for w in 5m 1h; do
+					"$TOOLS/topbench" "$db" 3 "$w" 2>/dev/null | tail -1 >> "$dir/top" || true
+				done
+			fi
+		fi
 		next_rss=$((next_rss + 1000))
 	fi
 	out=$(sqlite3 -cmd ".timeout 2000" "$db" "BEGIN;
@@ -162,6 +210,23 @@ printf '%s\n' "${rss_series[@]}" | awk '
 	END { printf "  tail RSS: min %d, max %d, last %d MiB; after 2 s %d -> end %d\n",
 	    min, max, last, early, last }'
 echo "  tail CPU: $tail_cpu s for $SECS s of writing"
+if [ -n "$RETAIN" ]; then
+	echo "  database file KiB, once a second: ${db_series[*]}"
+	echo "  its WAL KiB, once a second: ${wal_series[*]}"
+	echo "  rows kept at the end: $(sqlite3 "$db" 'SELECT count(*) FROM requests')," \
+		"paths $(sqlite3 "$db" 'SELECT count(*) FROM paths')"
+	sed -n 's/^gatewatch tail: pruned/  pruner: pruned/p; s/^gatewatch tail: the writer/  the writer/p' "$dir/tail.err"
+	awk '{
+		for (i = 1; i <= NF; i++) {
+			if ($i == "per") mean = $(i - 2)
+			if ($i == "(max") { m = $(i + 1); sub(/ms\)?/, "", m) }
+		}
+		w = $2; sub(/:/, "", w)
+		n[w]++; s[w] += mean; if (m + 0 > mx[w]) mx[w] = m + 0
+	} END {
+		for (w in n) printf "  console refresh on the live database, window %s: %d samples, mean %.1f ms, max %.1f ms\n", w, n[w], s[w] / n[w], mx[w]
+	}' "$dir/top"
+fi
 if [ -s "$dir/tail.err" ]; then
 	echo "  tail said:"
 	sed 's/^/    /' "$dir/tail.err" | tail -n 5

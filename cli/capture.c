@@ -27,6 +27,7 @@
 #include "packet.h"
 #include "pcapsrc.h"
 #include "pipeline.h"
+#include "retain.h"
 #include "store.h"
 #include "tcp.h"
 #include "wire_join.h"
@@ -50,6 +51,7 @@ struct capture_opts {
 	size_t max_flows;
 	bool quiet;
 	bool tui;		/* --tui: the console in this process */
+	struct retain_opts retain;	/* --retain and friends */
 };
 
 /* What the callbacks share with the loop. */
@@ -147,7 +149,9 @@ capture_usage(FILE *f)
 	fprintf(f,
 	    "usage: gatewatch capture [-d DB] (-i IFACE | -r FILE|-) [-f BPF]\n"
 	    "                         [--listen PORTS] [--id-header NAME]\n"
-	    "                         [-Z USER] [-c COUNT] [--duration SECS] [-q]\n\n"
+	    "                         [-Z USER] [-c COUNT] [--duration SECS] [-q]\n"
+	    "                         [--retain DURATION] [--retain-rollups DURATION]\n"
+	    "                         [--max-db-size SIZE]\n\n"
 	    "Reads HTTP/1.x traffic from an interface or a pcap/pcapng file and\n"
 	    "stores one request per exchange, with the upstream's address and\n"
 	    "the failure cause seen on the wire (refused, connect timeout,\n"
@@ -175,6 +179,8 @@ capture_usage(FILE *f)
 	    "  -B, --buffer MB     kernel capture buffer (default 64)\n"
 	    "  --max-flows N       connections tracked at once (default 65536)\n"
 	    "  -q, --quiet         no summary\n", GW_DEFAULT_DB);
+	retain_opts_usage(f, "live capture only; with -r FILE nothing is\n"
+	    "                         pruned unless one of these is given");
 }
 
 /* Parse argv into o; returns -1 when done (exit status in *status). */
@@ -198,13 +204,21 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		{"tui", no_argument, NULL, 'T'},
 		{"db-group", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
+		RETAIN_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	int ch;
+	int ch, r;
 	char *end;
 
+	retain_opts_init(&o->retain, true);
 	while ((ch = getopt_long(argc, argv, "d:i:r:f:Z:c:s:B:qh", longopts,
 	    NULL)) != -1) {
+		if ((r = retain_opts_take(&o->retain, ch, optarg,
+		    "capture")) != 0) {
+			if (r < 0)
+				goto usage;
+			continue;
+		}
 		switch (ch) {
 		case 'd': o->db = optarg; break;
 		case 'i': o->cap.iface = optarg; break;
@@ -267,6 +281,9 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		fprintf(stderr, "gatewatch capture: give -i IFACE or -r FILE\n");
 		goto usage;
 	}
+	/* Reading a file prunes only when asked to. */
+	if (o->cap.file != NULL && !o->retain.given)
+		retain_opts_init(&o->retain, false);
 	return 0;
 bad_number:
 	fprintf(stderr, "gatewatch capture: bad number '%s'\n", optarg);
@@ -569,6 +586,7 @@ cmd_capture(int argc, char **argv)
 	struct store *st = NULL;
 	struct tcp_table *tt = NULL;
 	struct http_tracker *ht = NULL;
+	struct retainer *pruner = NULL;
 	char err[512];
 	int status = EXIT_ERR, rc;
 	int64_t source_id = 0, last_ts = 0;
@@ -595,9 +613,17 @@ cmd_capture(int argc, char **argv)
 		status = rc > 0 ? EXIT_OK : EXIT_ERR;
 		goto out;
 	}
-	/* The console's connections and log too, then give root up. */
+	/*
+	 * The console's connections and log and the pruner's connection too,
+	 * then give root up: nothing is opened by path after the drop.
+	 */
 	if (o.tui && top_side_open(o.db, "capture", &side) != 0)
 		goto out;
+	if (retain_start(o.db, &o.retain, "capture", &pruner, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+		goto out;
+	}
 	if (capture_drop(&o) != 0)
 		goto out;
 	if ((r.pl = pipeline_new(store_sink, st, err, sizeof(err))) == NULL) {
@@ -681,6 +707,7 @@ cmd_capture(int argc, char **argv)
 oom:
 	fprintf(stderr, "gatewatch capture: out of memory\n");
 out:
+	retain_stop(pruner, NULL);
 	if (r.pl != NULL && pipeline_free(r.pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		status = EXIT_ERR;

@@ -28,6 +28,7 @@ int cmd_capture(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 /* `gatewatch FILE...`: ingest, then the console (argv[0] the program). */
 int cmd_open_files(int argc, char **argv);
 
@@ -67,6 +68,19 @@ void top_side_close(struct top_side *ts);
  * Returns 0 with *ms set, -1 when the text is none of those.
  */
 int cli_parse_time(const char *s, int64_t now_ms, int64_t *ms);
+
+/*
+ * Parse a duration: digits and one unit, s, m, h, d or w ("90m", "7d",
+ * "2w"). Used for ages in --since ("7d" = 7 days before now) and for
+ * --retain. Returns 0 with *ms set, -1 when the text is not one.
+ */
+int cli_parse_duration(const char *s, int64_t *ms);
+
+/*
+ * Parse a size for --max-db-size: digits and an optional binary unit,
+ * K, M, G, T (also KB/KiB..., any case; 1K = 1024). 0 or -1.
+ */
+int cli_parse_size(const char *s, int64_t *bytes);
 
 /* Parse a zone for --tz: "UTC", "local", "+0100", "-05:30". */
 int cli_parse_tz(const char *s, int *tz_min);

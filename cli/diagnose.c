@@ -17,6 +17,7 @@
 #include "breaker.h"
 #include "cli.h"
 #include "diagnose.h"
+#include "retain.h"
 #include "retry.h"
 #include "shape.h"
 
@@ -570,7 +571,10 @@ diagnose_report(const char *by, const char *db, const struct report_query *q,
 		fprintf(stderr, "gatewatch report: %s\n", err);
 		return EXIT_ERR;
 	}
-	rc = dx_run(st, by, &w, q->limit, fmt, err, sizeof(err));
+	rc = retain_note(stderr, "report", st, q->since_ms, true, err,
+	    sizeof(err));
+	if (rc == 0)
+		rc = dx_run(st, by, &w, q->limit, fmt, err, sizeof(err));
 	store_close(st);
 	if (rc != 0) {
 		fprintf(stderr, "gatewatch report: %s\n", err);

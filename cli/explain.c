@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "diagnose.h"
 #include "explain.h"
+#include "retain.h"
 
 static void
 explain_usage(FILE *f)
@@ -257,7 +258,9 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "gatewatch explain: %s\n", err);
 		return EXIT_ERR;
 	}
-	if (explain_upstream(st, &w, limit, NULL, NULL, &r, err,
+	if (retain_note(stderr, "explain", st, w.since_ms, true, err,
+	    sizeof(err)) != 0 ||
+	    explain_upstream(st, &w, limit, NULL, NULL, &r, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch explain: %s\n", err);
 		store_close(st);

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "diagnose.h"
 #include "capture_stats.h"
+#include "retain.h"
 #include "store.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
@@ -400,7 +401,11 @@ cmd_report(int argc, char **argv)
 	}
 	struct report_row *rows;
 	size_t n;
-	if (store_report(st, &q, &rows, &n, err, sizeof(err)) != 0) {
+	struct report_coverage cov;
+	if (store_report_coverage(st, &q, &cov, err, sizeof(err)) != 0 ||
+	    retain_note(stderr, "report", st, q.since_ms, cov.raw, err,
+	    sizeof(err)) != 0 ||
+	    store_report(st, &q, &rows, &n, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch report: %s\n", err);
 		store_close(st);
 		return EXIT_ERR;

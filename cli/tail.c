@@ -35,6 +35,7 @@
 #include "formatopts.h"
 #include "lineparse.h"
 #include "pipeline.h"
+#include "retain.h"
 #include "store.h"
 #include "tail.h"
 
@@ -55,6 +56,7 @@ struct follow_opts {
 	bool tui;			/* --tui: the console in this process */
 	bool follow_symlinks;		/* no capture/logopen.h checks */
 	int64_t db_group;		/* --db-group, -1 none */
+	struct retain_opts retain;	/* --retain, --retain-rollups, --max-db-size */
 };
 
 /* What this file knows of one content the follower announced. */
@@ -418,6 +420,8 @@ follow_usage(FILE *f)
 	    "usage: gatewatch tail [-d DB] [--format NAME | --log-format FMT |\n"
 	    "                      --nginx-conf FILE [--log-format-name NAME]]\n"
 	    "                      [--haproxy-cfg FILE] [--tz ZONE] [--tui] [-v]\n"
+	    "                      [--retain DURATION] [--retain-rollups DURATION]\n"
+	    "                      [--max-db-size SIZE]\n"
 	    "                      FILE|GLOB...\n\n"
 	    "Follows logs as they are written, like tail -F: through rotation\n"
 	    "(rename, copytruncate, delete and recreate), files that appear\n"
@@ -439,6 +443,8 @@ follow_usage(FILE *f)
 	    "  --db-group GROUP       a new database is made 0640 for GROUP\n"
 	    "                         (else 0600)\n",
 	    f);
+	retain_opts_usage(f, "pruned as it goes, by event time, in short\n"
+	    "                         transactions beside the writer");
 }
 
 /* Options into o; returns -1 to go on, else the exit status. */
@@ -448,6 +454,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'd'},
 		FORMATOPTS_LONGOPTS,
+		RETAIN_LONGOPTS,
 		{"poll", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"tui", no_argument, NULL, 'T'},
@@ -461,8 +468,10 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
 	o->db_group = -1;
 	formatopts_init(&o->fmt);
+	retain_opts_init(&o->retain, true);
 	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
-		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0) {
+		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0 ||
+		    (r = retain_opts_take(&o->retain, ch, optarg, "tail")) != 0) {
 			if (r < 0)
 				return EXIT_USAGE;
 			continue;
@@ -521,6 +530,8 @@ cmd_tail(int argc, char **argv)
 	struct follow_opts o = {0};
 	struct follow fw = {.o = &o};
 	struct tail_opts to = {0};
+	struct retainer *pruner = NULL;
+	struct retain_stats pruned;
 	char err[512];
 	sigset_t sigs, old;
 	int rc;
@@ -548,6 +559,13 @@ cmd_tail(int argc, char **argv)
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
 	}
+	if ((rc = retain_start(o.db, &o.retain, "tail", &pruner, err,
+	    sizeof(err))) != 0) {
+		fprintf(stderr, "gatewatch tail: %s\n", err);
+		rc = EXIT_ERR;
+		goto out;
+	}
+	rc = EXIT_ERR;
 	struct sigaction sa = {.sa_handler = follow_on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -569,6 +587,25 @@ cmd_tail(int argc, char **argv)
 	}
 	rc = o.tui ? follow_with_console(&fw) : follow_run(&fw);
 out:
+	retain_stop(pruner, &pruned);
+	if (pruner != NULL && o.verbose)
+		fprintf(stderr, "gatewatch tail: pruned %lld requests, %lld "
+		    "error-log lines, %lld rejected lines, %lld rollup rows, "
+		    "%lld strings in %lld steps (longest %.1f ms, %lld over "
+		    "50 ms)\n", (long long)pruned.removed.requests,
+		    (long long)pruned.removed.errors,
+		    (long long)pruned.removed.rejects,
+		    (long long)pruned.removed.rollup_rows,
+		    (long long)pruned.removed.strings, (long long)pruned.steps,
+		    pruned.longest_ms, (long long)pruned.over_50ms);
+	if (pruner != NULL && o.verbose && fw.st != NULL) {
+		int64_t waits, wait_max;
+
+		store_lock_waits(fw.st, &waits, &wait_max);
+		fprintf(stderr, "gatewatch tail: the writer found the lock "
+		    "taken %lld times, waited at most %lld ms\n",
+		    (long long)waits, (long long)wait_max);
+	}
 	if (fw.pl != NULL && pipeline_free(fw.pl, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		rc = EXIT_ERR;

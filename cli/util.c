@@ -1,7 +1,9 @@
 /*
- * util.c - small helpers of the front end: times, zones, safe output.
+ * util.c - small helpers of the front end: times, durations, sizes,
+ * zones, safe output.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +67,70 @@ cli_parse_tz(const char *s, int *tz_min)
 	return -1;
 }
 
+/* See cli.h. */
+int
+cli_parse_duration(const char *s, int64_t *ms)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = {
+		{"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000},
+		{"d", 86400 * 1000}, {"w", 7 * 86400 * 1000},
+	};
+	char *end;
+	long long n;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		/* Up to about 290,000 years: no overflow below. */
+		if (n > INT64_MAX / units[i].ms)
+			return -1;
+		*ms = (int64_t)n * units[i].ms;
+		return 0;
+	}
+	return -1;
+}
+
+/* See cli.h. */
+int
+cli_parse_size(const char *s, int64_t *bytes)
+{
+	static const struct {
+		const char *unit;
+		int shift;
+	} units[] = {
+		{"", 0}, {"B", 0}, {"K", 10}, {"KB", 10}, {"KiB", 10},
+		{"M", 20}, {"MB", 20}, {"MiB", 20}, {"G", 30}, {"GB", 30},
+		{"GiB", 30}, {"T", 40}, {"TB", 40}, {"TiB", 40},
+	};
+	char *end;
+	long long n;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].unit) != 0)
+			continue;
+		if (n > (INT64_MAX >> units[i].shift))
+			return -1;
+		*bytes = (int64_t)n << units[i].shift;
+		return 0;
+	}
+	return -1;
+}
+
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
 static int64_t
 days_from_civil(int64_t y, int m, int d)
@@ -90,19 +156,9 @@ cli_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 		return 0;
 	}
 	/* An age: digits and a unit. */
-	long n = strtol(s, &end, 10);
-	if (end != s && end[0] != '\0' && end[1] == '\0' && end[0] != '-') {
-		int64_t unit;
-		switch (end[0]) {
-		case 's': unit = 1000; break;
-		case 'm': unit = 60 * 1000; break;
-		case 'h': unit = 3600 * 1000; break;
-		case 'd': unit = 86400 * 1000; break;
-		default: return -1;
-		}
-		if (n < 0)
-			return -1;
-		*ms = now_ms - (int64_t)n * unit;
+	int64_t age;
+	if (cli_parse_duration(s, &age) == 0) {
+		*ms = now_ms - age;
 		return 0;
 	}
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac_ms = 0, used = 0;

@@ -36,6 +36,7 @@
 #include "console.h"
 #include "grow.h"
 #include "latency.h"
+#include "prune.h"
 #include "store_int.h"
 
 /* Common filter terms: x is a rollup row, p the prefix of its columns. */
@@ -102,7 +103,10 @@ static const char *const console_sql[CST_COUNT] = {
 	[CST_END] = "COMMIT",
 	[CST_DATA_VERSION] = "PRAGMA data_version",
 	/* Two index seeks. */
-	[CST_SPAN] = "SELECT (SELECT min(ts_ms) FROM requests),"
+	/* Rollups outlive pruned raw rows: they start the span then. */
+	[CST_SPAN] = "SELECT min(coalesce((SELECT min(ts_ms) FROM requests),"
+	    " 9223372036854775807), coalesce((SELECT min(minute) * 60000"
+	    " FROM rollup_minute), 9223372036854775807)),"
 	    " (SELECT max(ts_ms) FROM requests)",
 	[CST_SOURCES] =
 	    "SELECT id, path, kind, position, line_no, last_seen_ms"
@@ -405,12 +409,20 @@ console_time_span(struct console *c, int64_t *first_ms, int64_t *last_ms,
 		return -1;
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return store_fail_db(c->s, err, errlen, "time span");
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
 		*first_ms = sqlite3_column_int64(st, 0);
 		*last_ms = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+/* See console.h. */
+int
+console_pruned_before(struct console *c, int64_t *raw_ms, int64_t *rollup_ms,
+    char *err, size_t errlen)
+{
+	return store_pruned_before(c->s, raw_ms, rollup_ms, err, errlen);
 }
 
 /* See console.h. */

@@ -85,9 +85,21 @@ void console_end(struct console *c);
  */
 int64_t console_data_version(struct console *c);
 
-/* First and last request time in the whole database, -1 when empty. */
+/*
+ * First and last request time in the whole database, -1 when empty; the
+ * first is the oldest rollup minute's start when raw rows were pruned.
+ */
 int console_time_span(struct console *c, int64_t *first_ms, int64_t *last_ms,
     char *err, size_t errlen);
+
+/*
+ * How far pruning went (store/prune.h): raw rows with event time below
+ * *raw_ms and rollups below *rollup_ms are gone; INT64_MIN never pruned.
+ * A window starting below *raw_ms has its tables and charts from the
+ * rollups as always, but its request lists only from *raw_ms on.
+ */
+int console_pruned_before(struct console *c, int64_t *raw_ms,
+    int64_t *rollup_ms, char *err, size_t errlen);
 
 /* One input the database was fed from. */
 struct console_source {

@@ -13,8 +13,8 @@
  * Pragmas: 16 KiB pages (new databases only); WAL so readers (report, console) never block the writer and the
  * writer never blocks them; synchronous=NORMAL (a power loss may drop the
  * last transactions but never corrupts; store_set_bulk() trades even that
- * for speed); a busy timeout because another process may hold the write
- * lock for a batch; a large page cache and in-memory temporaries. Foreign
+ * for speed); a busy handler polling every millisecond (up to 10 s) because
+ * another connection may hold the write lock for a batch or a prune step; a large page cache and in-memory temporaries. Foreign
  * keys stay off: the schema declares them for readers, the writer checks
  * a batch's source once instead of every row.
  */
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_int.h"
 
@@ -147,11 +148,42 @@ fail:
 	return -1;
 }
 
+/*
+ * Busy handler: wait for another connection's write transaction in steps
+ * of 1 ms, up to STORE_BUSY_TIMEOUT_MS. SQLite's own (busy_timeout)
+ * sleeps ever longer, up to 100 ms a time: beside a pruner that holds the
+ * lock for a few ms and then leaves it free as long, a writer could sleep
+ * through the gaps and wait many times the pruner's step.
+ */
+static int
+db_busy(void *ctx, int n)
+{
+	struct timespec ts = {0, 1000000};
+	struct store *s = ctx;
+
+	if (n == 0)
+		s->lock_waits++;
+	if (n + 1 > s->lock_wait_max_ms)
+		s->lock_wait_max_ms = n + 1;
+	if (n >= STORE_BUSY_TIMEOUT_MS)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* See store.h. */
+void
+store_lock_waits(struct store *s, int64_t *waits, int64_t *max_ms)
+{
+	*waits = s->lock_waits;
+	*max_ms = s->lock_wait_max_ms;
+}
+
 /* Switch to WAL and set the connection's pragmas; 0 or -1. */
 static int
 db_pragmas(struct store *s, char *err, size_t errlen)
 {
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(s->db, db_busy, s);
 	/*
 	 * 16 KiB pages for a new database (an existing one keeps its own):
 	 * fewer pages to write, look up and checkpoint per row; ingest takes
@@ -232,6 +264,7 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	store_stmt_finalize_all(s);
+	prune_free(s);
 	intern_free(s);
 	join_filter_free(s);
 	rollup_map_free(&s->rollup_req);
@@ -262,15 +295,22 @@ store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
 	    "PRAGMA synchronous = NORMAL", "synchronous", err, errlen);
 }
 
-/* Start the write transaction of a batch (takes the write lock now). */
+/*
+ * Start the write transaction of a batch (takes the write lock now); the
+ * intern caches are emptied if pruning removed strings meanwhile.
+ */
 int
 store_begin(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_BEGIN, err, errlen);
 
-	if (st == NULL)
+	if (st == NULL || store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
-	return store_stmt_run(s, st, err, errlen);
+	if (prune_epoch_check(s, err, errlen) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
 }
 
 /* Commit the batch transaction; 0 or -1 (the caller then rolls back). */

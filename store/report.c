@@ -14,12 +14,19 @@
  * then requests and attempts themselves, attempts taking path, source and
  * minute from their request. Both give the same figures: the rollups are
  * kept in the same transactions as the rows.
+ *
+ * Once raw rows were pruned (store/prune.h) the two differ before the
+ * pruning point: a report whose range reaches there is answered from the
+ * rollups, with bounds off the minute widened to whole minutes; only one
+ * that needs raw rows by nature (by path) still reads them, and
+ * store_report_coverage() says it covers only what is left.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "prune.h"
 #include "store_int.h"
 
 static const char *const report_key_names[REPORT_KEY_COUNT] = {
@@ -235,11 +242,11 @@ report_sql_half(struct report_sql *q, const struct report_query *rq,
 	}
 }
 
-/* Build the whole report statement into q. */
+/* Build the whole report statement into q; raw: count raw rows. */
 static void
-report_sql_build(struct report_sql *q, const struct report_query *rq)
+report_sql_build(struct report_sql *q, const struct report_query *rq,
+    bool raw)
 {
-	bool raw = report_needs_raw(rq);
 	int i;
 
 	report_sql_add(q, "WITH g(");
@@ -344,6 +351,8 @@ store_report(struct store *s, const struct report_query *rq,
     struct report_row **rows, size_t *n_rows, char *err, size_t errlen)
 {
 	struct report_sql q = {0};
+	struct report_coverage cov;
+	struct report_query rounded;
 	sqlite3_stmt *st = NULL;
 	int cause = -1, rc;
 
@@ -358,7 +367,20 @@ store_report(struct store *s, const struct report_query *rq,
 	    (cause = cause_from_name(rq->cause, strlen(rq->cause))) < 0)
 		return store_fail(err, errlen, "unknown cause '%s'", rq->cause);
 
-	report_sql_build(&q, rq);
+	if (store_report_coverage(s, rq, &cov, err, errlen) != 0)
+		return -1;
+	if (cov.rounded) {
+		/* Over pruned raw rows: the rollups' whole minutes instead. */
+		rounded = *rq;
+		if (rounded.since_ms != INT64_MIN)
+			rounded.since_ms = rollup_minute_of(rq->since_ms) * 60000;
+		if (rounded.until_ms != INT64_MAX &&
+		    rounded.until_ms % 60000 != 0)
+			rounded.until_ms = (rollup_minute_of(rq->until_ms) + 1) *
+			    60000;
+		rq = &rounded;
+	}
+	report_sql_build(&q, rq, cov.raw);
 	if (q.bad) {
 		free(q.buf);
 		return store_fail(err, errlen, "out of memory");
@@ -380,6 +402,38 @@ store_report(struct store *s, const struct report_query *rq,
 	rc = report_collect(s, st, rq->n_keys, rows, n_rows, err, errlen);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* True when a key can only be counted from raw rows. */
+static bool
+report_raw_key(const struct report_query *rq)
+{
+	for (int i = 0; i < rq->n_keys; i++)
+		if (rq->keys[i] == REPORT_KEY_PATH)
+			return true;
+	return false;
+}
+
+/* See store.h. */
+int
+store_report_coverage(struct store *s, const struct report_query *rq,
+    struct report_coverage *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	if (store_pruned_before(s, &c->raw_pruned_before_ms,
+	    &c->rollup_pruned_before_ms, err, errlen) != 0)
+		return -1;
+	c->raw = report_needs_raw(rq);
+	c->raw_partial = c->raw_pruned_before_ms != INT64_MIN &&
+	    rq->since_ms < c->raw_pruned_before_ms;
+	c->rollup_partial = c->rollup_pruned_before_ms != INT64_MIN &&
+	    rq->since_ms < c->rollup_pruned_before_ms;
+	/* Only bounds off the minute asked for raw rows: use rollups. */
+	if (c->raw && c->raw_partial && !report_raw_key(rq)) {
+		c->raw = false;
+		c->rounded = true;
+	}
+	return 0;
 }
 
 /* See store.h. */

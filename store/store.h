@@ -69,6 +69,12 @@ int store_side_file(const char *db, const char *suffix, char *err,
  */
 void store_set_progress(struct store *s, int (*fn)(void *), void *ctx);
 
+/*
+ * How often this connection found the write lock taken by another one
+ * (a pruner, another writer) and the longest it waited for it, ms.
+ */
+void store_lock_waits(struct store *s, int64_t *waits, int64_t *max_ms);
+
 /* Schema version of the open database (PRAGMA user_version). */
 int store_schema_version(struct store *s);
 
@@ -171,7 +177,8 @@ struct report_row {
 /*
  * Run a report. Rows come sorted by failed, then requests, descending.
  * Uses the per-minute rollups unless a key or bound needs raw rows (path,
- * bounds not on a minute). *rows is freed with store_report_free().
+ * bounds not on a minute, where those were not pruned; see
+ * store_report_coverage()). *rows is freed with store_report_free().
  */
 int store_report(struct store *s, const struct report_query *q,
     struct report_row **rows, size_t *n_rows, char *err, size_t errlen);
@@ -204,6 +211,28 @@ typedef void (*store_error_group_fn)(void *ctx,
     const struct store_error_group *g);
 int store_error_groups(struct store *s, int64_t since_ms, int64_t until_ms,
     store_error_group_fn fn, void *ctx, char *err, size_t errlen);
+
+/*
+ * How complete a report over q is once rows were pruned: what
+ * store_report() reads for it, and whether q's range reaches where raw
+ * rows or rollups were removed.
+ */
+struct report_coverage {
+	int64_t raw_pruned_before_ms;	/* raw rows below are gone;
+					   INT64_MIN never pruned */
+	int64_t rollup_pruned_before_ms;	/* likewise for rollups */
+	bool raw;		/* counted from raw rows (by path, or bounds
+				   off the minute over unpruned rows) */
+	bool raw_partial;	/* the range starts before raw_pruned_before:
+				   raw rows there are gone (figures from
+				   rollups unless raw) */
+	bool rollup_partial;	/* it starts before rollup_pruned_before:
+				   even the rollups there are gone */
+	bool rounded;		/* bounds off the minute were widened to
+				   whole minutes to count from rollups */
+};
+int store_report_coverage(struct store *s, const struct report_query *q,
+    struct report_coverage *c, char *err, size_t errlen);
 
 /* Totals since the database was created, for ingest summaries and tests. */
 struct store_totals {

@@ -10,6 +10,7 @@
  *   rollup.c  per-minute counts aggregated in memory, upserted per batch
  *   join.c    error-log lines joined to requests and attempts
  *   report.c  grouped figures and totals
+ *   prune.c   retention: old rows removed in small transactions
  */
 #ifndef GW_STORE_INT_H
 #define GW_STORE_INT_H
@@ -141,6 +142,9 @@ struct store {
 	struct id_list candidates;	/* older errors new requests may own */
 	struct join_probe *probes;	/* new requests to look errors up for */
 	size_t n_probes, cap_probes;
+	struct prune_state *prune;	/* prune.c's statements, NULL unused */
+	int64_t lock_waits;		/* times the lock was busy (db_busy) */
+	int64_t lock_wait_max_ms;	/* the longest wait, ms (1 ms polls) */
 };
 
 /* Error text helpers (db.c). */
@@ -219,5 +223,13 @@ int join_probe_add(struct store *s, const struct join_probe *p);
 int join_batch(struct store *s, char *err, size_t errlen);
 int id_list_add(struct id_list *l, int64_t id);
 void id_list_free(struct id_list *l);
+
+/* Pruning (prune.c). */
+void prune_free(struct store *s);
+/*
+ * Inside a write transaction: empty the intern caches when another
+ * connection removed interned strings since our last look. 0 or -1.
+ */
+int prune_epoch_check(struct store *s, char *err, size_t errlen);
 
 #endif

@@ -60,6 +60,7 @@ header_window(const struct app *a, int y, int w)
 	const struct snapshot *s = a->snap;
 	const struct theme *t = &a->theme;
 	char buf[256], t0[32], t1[32], now[32];
+	int left;
 
 	text_time(now, sizeof(now), s->built_ms, false);
 	if (s->spec.window == WINDOW_ALL) {
@@ -77,12 +78,24 @@ header_window(const struct app *a, int y, int w)
 		    window_name(s->spec.window), t0, t1, s->anchored ?
 		    " at the end of the data" : "");
 	}
+	/* Part of the window pruned: its tables are rollups, its lists not. */
+	if (s->raw_pruned_ms != INT64_MIN && s->last_ms >= 0 &&
+	    (s->spec.window == WINDOW_ALL ? s->first_ms : s->since_ms) <
+	    s->raw_pruned_ms) {
+		size_t len = strlen(buf);
+
+		text_time(t0, sizeof(t0), s->raw_pruned_ms, true);
+		snprintf(buf + len, sizeof(buf) - len, "  raw rows before %sZ "
+		    "pruned: figures from rollups", t0);
+	}
 	mvhline(y, 0, ' ' | theme_attr(t, TH_HEADER), w);
 	text_put(stdscr, y, 0, w, buf, theme_attr(t, TH_HEADER), t->unicode,
 	    TEXT_LEFT, false);
+	left = text_width(buf, t->unicode);
 	snprintf(buf, sizeof(buf), "%s%s %.0fms  %sZ", a->paused ? "PAUSED  " :
 	    "", "refresh", a->refresh_cost_ms, now);
-	if ((int)strlen(buf) + 2 < w - text_width(buf, t->unicode) - 40)
+	if ((int)strlen(buf) + 2 < w - text_width(buf, t->unicode) - 40 &&
+	    left + 2 + (int)strlen(buf) <= w)
 		text_put(stdscr, y, w - (int)strlen(buf), (int)strlen(buf), buf,
 		    theme_attr(t, a->paused ? TH_DEGRADED : TH_HEADER),
 		    t->unicode, TEXT_LEFT, false);

@@ -391,7 +391,11 @@ snapshot_read(struct console *c, struct snapshot *s, char *err,
 	size_t n;
 	int rc;
 
-	if (console_time_span(c, &s->first_ms, &s->last_ms, err, errlen) != 0)
+	int64_t rollup_pruned;
+
+	if (console_time_span(c, &s->first_ms, &s->last_ms, err, errlen) != 0 ||
+	    console_pruned_before(c, &s->raw_pruned_ms, &rollup_pruned, err,
+	    errlen) != 0)
 		return -1;
 	snapshot_window(&s->spec, s->first_ms, s->last_ms, s);
 	f = snapshot_filter(s);

@@ -98,6 +98,7 @@ struct snapshot {
 	int64_t since_ms, until_ms;
 	bool anchored;		/* the data is older: window ends at it */
 	int64_t first_ms, last_ms;	/* of the whole database, -1 empty */
+	int64_t raw_pruned_ms;	/* raw rows before are gone, INT64_MIN none */
 	int64_t start_ms, step_ms;
 	int n_points;
 	struct console_counts totals;

@@ -2,14 +2,16 @@
  * genlog.c - a deterministic nginx access log in gatewatch's "upstream"
  * format, for the benchmark and for tests that need volume.
  *
- *   genlog LINES [SEED] > access.log
+ *   genlog LINES [SEED [STEP_MS START]] > access.log
  *
  * About 5% of requests end in a 5xx spread over the failure kinds nginx
  * logs (refused 502, read timeout 504, upstream 503, ...), about 2% are
  * retried on a second server (`502, 200`), over eight upstreams and a few
  * dozen routes with query strings; about 20,000 clients and 30,000 ids,
  * skewed so that some repeat often. Times advance ~2 ms per line from
- * 2026-11-25 00:00:00 +0000. Same LINES and SEED, same bytes.
+ * 2026-11-25 00:00:00 +0000; with STEP_MS and START (epoch seconds), from
+ * START, STEP_MS (plus 0-4 ms) per line, to spread a log over weeks for
+ * the retention tests. Same arguments, same bytes.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -58,18 +60,23 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: genlog LINES [SEED]\n");
+		fprintf(stderr, "usage: genlog LINES [SEED [STEP_MS START]]\n");
 		return 2;
 	}
 	unsigned long long lines = strtoull(argv[1], NULL, 10);
 	if (argc > 2)
 		state ^= strtoull(argv[2], NULL, 10) * 0x9e3779b97f4a7c15ull;
 	int64_t t_ms = 1795564800000LL;	/* 2026-11-25T00:00:00Z */
+	int64_t step_ms = 0;
+	if (argc > 4) {
+		step_ms = strtoll(argv[3], NULL, 10);
+		t_ms = strtoll(argv[4], NULL, 10) * 1000;
+	}
 	static char buf[1 << 16];
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 
 	for (unsigned long long i = 0; i < lines; i++) {
-		t_ms += next_rand() % 5;
+		t_ms += step_ms + next_rand() % 5;
 		time_t secs = (time_t)(t_ms / 1000);
 		struct tm tm;
 		gmtime_r(&secs, &tm);

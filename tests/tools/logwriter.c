@@ -3,7 +3,8 @@
  * as nginx does, for the `gatewatch tail` tests and benchmark.
  *
  *   logwriter --rate N --count M [--start K] [--stamp] [--pidfile F]
- *             [--rotate-every SECS [--rotate-mode MODE] [--keep N]] FILE
+ *             [--rotate-every SECS [--rotate-mode MODE] [--keep N]]
+ *             [--time-start EPOCH --time-speed F] [--paths K] FILE
  *
  * Writes lines numbered K .. K+M-1 (default K = 1), N per second on a
  * fixed schedule (a stall is made up at once), one write(2) per line on an
@@ -14,7 +15,12 @@
  *   uct="0.000" uht="0.001" urt="0.001" rid=0000000000012345
  *
  * (one line), the number in the path and, 16 digits wide, in the request
- * id; the time is the wall clock at the write. With --stamp the query is
+ * id; the time is the wall clock at the write, or with --time-start and
+ * --time-speed an event clock that starts at EPOCH (seconds) and runs F
+ * times faster than the wall clock (a month of events in a minute, for the
+ * retention tests). With --paths K the number in the path is taken
+ * modulo K (K distinct paths instead of one per line). With --stamp the
+ * query is
  * t=<UTC ms of the write> instead of x=1, so a reader can tell how long a
  * line took to reach the database.
  *
@@ -41,6 +47,10 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t reopen_requested;
+/* --time-start / --time-speed: event clock = start + speed * (wall - t0). */
+static double event_start, event_speed, event_t0;
+/* --paths K: the number in the path is N mod K (K distinct paths). */
+static unsigned long long path_mod;
 
 static void
 on_hup(int sig)
@@ -79,7 +89,11 @@ format_line(char *b, size_t len, unsigned long long n, bool stamp)
 	char query[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	time_t event = ts.tv_sec;
+	if (event_speed > 0)
+		event = (time_t)(event_start + event_speed *
+		    ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - event_t0));
+	gmtime_r(&event, &tm);
 	if (stamp)
 		snprintf(query, sizeof(query), "t=%lld",
 		    (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
@@ -90,7 +104,7 @@ format_line(char *b, size_t len, unsigned long long n, bool stamp)
 	    "rt=0.001 uaddr=\"127.0.0.1:9001\" us=\"200\" uct=\"0.000\" "
 	    "uht=\"0.001\" urt=\"0.001\" rid=%016llu\n", tm.tm_mday,
 	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, n, query, n);
+	    tm.tm_sec, path_mod > 0 ? n % path_mod : n, query, n);
 }
 
 static void
@@ -156,6 +170,9 @@ main(int argc, char **argv)
 		{"rotate-every", required_argument, NULL, 'R'},
 		{"rotate-mode", required_argument, NULL, 'm'},
 		{"keep", required_argument, NULL, 'k'},
+		{"time-start", required_argument, NULL, 'T'},
+		{"time-speed", required_argument, NULL, 'F'},
+		{"paths", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	double rate = 1000, every = 0;
@@ -174,6 +191,9 @@ main(int argc, char **argv)
 		case 'R': every = strtod(optarg, NULL); break;
 		case 'm': mode_name = optarg; break;
 		case 'k': keep = atoi(optarg); break;
+		case 'T': event_start = strtod(optarg, NULL); break;
+		case 'F': event_speed = strtod(optarg, NULL); break;
+		case 'P': path_mod = strtoull(optarg, NULL, 10); break;
 		default: goto usage;
 		}
 	}
@@ -202,6 +222,11 @@ main(int argc, char **argv)
 		}
 	}
 
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	event_t0 = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
+	if (event_speed > 0 && event_start <= 0)
+		event_start = event_t0;
 	char line[512];
 	int old_fd = -1;		/* rename: the old file, still written */
 	double t0 = mono(), next_rotate = every > 0 ? t0 + every : 0;
@@ -293,6 +318,7 @@ usage:
 	fprintf(stderr, "usage: logwriter --rate N --count M [--start K] "
 	    "[--stamp] [--pidfile F]\n"
 	    "       [--rotate-every SECS [--rotate-mode rename|copytruncate|"
-	    "delete|replace|cycle] [--keep N]] FILE\n");
+	    "delete|replace|cycle] [--keep N]]\n"
+	    "       [--time-start EPOCH --time-speed F] [--paths K] FILE\n");
 	return 2;
 }

@@ -1,0 +1,197 @@
+/*
+ * prune.c - `gatewatch prune`: retention once, for databases that
+ * `ingest` fills (tail and capture prune as they go, cli/retain.c).
+ *
+ * Runs store_prune_step() until nothing is left to do, then removes the
+ * interned strings no row refers to any more, and with --vacuum gives the
+ * freed pages back to the file system. Safe beside a running `tail`: the
+ * steps are the same short transactions its own pruner makes.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "prune.h"
+#include "store.h"
+
+#define PRUNE_ROWS	2000	/* rows per step */
+
+static void
+prune_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: gatewatch prune [-d DB] --older-than T [--rollups-older-than T]\n"
+	    "                       [--max-db-size SIZE] [--vacuum] [-q]\n\n"
+	    "Removes raw rows (requests with their attempts, error-log lines,\n"
+	    "rejected lines) older than T, and with --rollups-older-than the\n"
+	    "per-minute rollups too; reports over the pruned range answer from\n"
+	    "the rollups. Where each file was read to is kept, so nothing is\n"
+	    "read twice. Interned strings no row uses any more are removed too.\n\n"
+	    "T is an age counted back from the newest request stored (7d, 36h,\n"
+	    "2w) or a time (2026-11-25, 2026-11-25T10:00:00Z, @EPOCH).\n\n"
+	    "  -d, --db DB                 database (default ./%s, or $GATEWATCH_DB)\n"
+	    "  --older-than T              remove raw rows older than T\n"
+	    "  --rollups-older-than T      remove rollups older than T\n"
+	    "  --max-db-size SIZE          then remove the oldest rows until the\n"
+	    "                              pages in use fit SIZE (500M, 20G)\n"
+	    "  --vacuum                    give the freed space back to the file\n"
+	    "                              system (rewrites the database)\n"
+	    "  -q, --quiet                 no summary\n", GW_DEFAULT_DB);
+}
+
+/* An age (back from ref_ms) or a time; 0 or -1. */
+static int
+prune_parse_when(const char *s, int64_t ref_ms, int64_t *ms)
+{
+	int64_t age;
+
+	if (cli_parse_duration(s, &age) == 0) {
+		*ms = ref_ms - age;
+		return 0;
+	}
+	return cli_parse_time(s, cli_now_ms(), ms);
+}
+
+/* Text of a time for the summary. */
+static const char *
+prune_time_text(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+int
+cmd_prune(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"older-than", required_argument, NULL, 'o'},
+		{"rollups-older-than", required_argument, NULL, 'r'},
+		{"max-db-size", required_argument, NULL, 'm'},
+		{"vacuum", no_argument, NULL, 'V'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
+	    GW_DEFAULT_DB;
+	const char *older = NULL, *rollups_older = NULL;
+	struct store_prune_policy p = {INT64_MIN, INT64_MIN, 0, 0};
+	struct store_prune_result total = {0};
+	struct store_size before, after;
+	struct store *st = NULL;
+	bool vacuum = false, quiet = false;
+	int64_t ref, steps = 0;
+	char err[512], t1[32];
+	int ch, status = EXIT_ERR;
+
+	while ((ch = getopt_long(argc, argv, "d:qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'o': older = optarg; break;
+		case 'r': rollups_older = optarg; break;
+		case 'm':
+			if (cli_parse_size(optarg, &p.max_bytes) != 0 ||
+			    p.max_bytes <= 0) {
+				fprintf(stderr, "gatewatch prune: bad size '%s' "
+				    "(a number with K, M, G or T: 500M, 20G)\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'V': vacuum = true; break;
+		case 'q': quiet = true; break;
+		case 'h': prune_usage(stdout); return EXIT_OK;
+		default: prune_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gatewatch prune: unexpected '%s'\n",
+		    argv[optind]);
+		prune_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (older == NULL && rollups_older == NULL && p.max_bytes == 0 &&
+	    !vacuum) {
+		fprintf(stderr, "gatewatch prune: say what to remove "
+		    "(--older-than T, --rollups-older-than T, --max-db-size)\n");
+		prune_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (store_open(db, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch prune: %s\n", err);
+		return EXIT_ERR;
+	}
+	if (store_newest_event_ms(st, cli_now_ms(), &ref, err,
+	    sizeof(err)) != 0)
+		goto fail;
+	if (older != NULL && prune_parse_when(older, ref,
+	    &p.raw_before_ms) != 0) {
+		fprintf(stderr, "gatewatch prune: bad time '%s'\n", older);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (rollups_older != NULL) {
+		if (prune_parse_when(rollups_older, ref,
+		    &p.rollup_before_ms) != 0) {
+			fprintf(stderr, "gatewatch prune: bad time '%s'\n",
+			    rollups_older);
+			status = EXIT_USAGE;
+			goto out;
+		}
+		/* Raw rows never outlive their rollups. */
+		if (p.rollup_before_ms > p.raw_before_ms)
+			p.raw_before_ms = p.rollup_before_ms;
+	}
+	if (store_size(st, &before, err, sizeof(err)) != 0)
+		goto fail;
+	for (;;) {
+		if (store_prune_step(st, &p, PRUNE_ROWS, &total, err,
+		    sizeof(err)) != 0)
+			goto fail;
+		steps++;
+		if (!total.more)
+			break;
+	}
+	if ((total.requests > 0 || total.errors > 0) &&
+	    store_prune_strings(st, &total, err, sizeof(err)) != 0)
+		goto fail;
+	if (vacuum && store_prune_vacuum(st, err, sizeof(err)) != 0)
+		goto fail;
+	if (store_size(st, &after, err, sizeof(err)) != 0)
+		goto fail;
+	if (!quiet) {
+		if (p.raw_before_ms != INT64_MIN)
+			printf("raw rows before %s:", prune_time_text(
+			    p.raw_before_ms, t1, sizeof(t1)));
+		else
+			printf("removed:");
+		printf(" %" PRId64 " requests, %" PRId64 " attempts, %" PRId64
+		    " error-log lines, %" PRId64 " rejected lines removed\n",
+		    total.requests, total.attempts, total.errors,
+		    total.rejects);
+		printf("rollup rows removed: %" PRId64 "; interned strings "
+		    "removed: %" PRId64 "\n", total.rollup_rows, total.strings);
+		printf("database: %.1f MiB in use, %.1f MiB free (was %.1f "
+		    "in use)%s\n", (double)after.used_bytes / 1048576,
+		    (double)after.free_bytes / 1048576,
+		    (double)before.used_bytes / 1048576,
+		    vacuum ? "" : "; free pages are reused by later writes "
+		    "(--vacuum gives them back)");
+	}
+	status = EXIT_OK;
+	goto out;
+fail:
+	fprintf(stderr, "gatewatch prune: %s\n", err);
+out:
+	store_close(st);
+	return status;
+}
