@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "capture_stats.h"
+#include "metricsopts.h"
 #include "cli.h"
 #include "http.h"
 #include "packet.h"
@@ -48,6 +49,7 @@ struct capture_opts {
 	size_t max_flows;
 	bool quiet;
 	bool tui;		/* --tui: the console in this process */
+	struct metricsopts metrics;	/* --metrics-listen */
 };
 
 /* What the callbacks share with the loop. */
@@ -169,6 +171,7 @@ capture_usage(FILE *f)
 	    "  -B, --buffer MB     kernel capture buffer (default 64)\n"
 	    "  --max-flows N       connections tracked at once (default 65536)\n"
 	    "  -q, --quiet         no summary\n", GW_DEFAULT_DB);
+	metricsopts_usage(f);
 }
 
 /* Parse argv into o; returns -1 when done (exit status in *status). */
@@ -190,14 +193,21 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		{"max-flows", required_argument, NULL, 'M'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"tui", no_argument, NULL, 'T'},
+		METRICSOPTS_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int ch;
+	int ch, r;
 	char *end;
 
 	while ((ch = getopt_long(argc, argv, "d:i:r:f:Z:c:s:B:qh", longopts,
 	    NULL)) != -1) {
+		if ((r = metricsopts_take(&o->metrics, ch, optarg,
+		    "capture")) != 0) {
+			if (r < 0)
+				goto usage;
+			continue;
+		}
 		switch (ch) {
 		case 'd': o->db = optarg; break;
 		case 'i': o->cap.iface = optarg; break;
@@ -380,7 +390,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 	char err[512];
 	const uint8_t *frame;
 	size_t caplen;
-	int64_t ts = 0, last_flush = 0;
+	int64_t ts = 0, last_flush = 0, last_drops = 0;
 	uint64_t offset = 0, pkt_no = 0;
 	int dlt = cap_datalink(cs);
 	bool live = cap_is_live(cs);
@@ -436,6 +446,14 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 				fprintf(stderr, "gatewatch capture: %s\n", err);
 				return -1;
 			}
+		}
+		if (o->metrics.exporter != NULL && live &&
+		    ts - last_drops >= 1000000) {
+			struct cap_stats cst;
+			last_drops = ts;
+			cap_get_stats(cs, &cst);
+			exporter_set_packets_dropped(o->metrics.exporter,
+			    cst.dropped + cst.if_dropped);
 		}
 		if (o->count > 0 && pkt_no >= o->count)
 			break;
@@ -543,6 +561,7 @@ cmd_capture(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	metricsopts_init(&o.metrics);
 	if (capture_args(argc, argv, &o, &status) != 0)
 		return status;
 	if (cap_open(&o.cap, &cs, err, sizeof(err)) != 0) {
@@ -557,6 +576,8 @@ cmd_capture(int argc, char **argv)
 		status = rc > 0 ? EXIT_OK : EXIT_ERR;
 		goto out;
 	}
+	if (metricsopts_start(&o.metrics, o.db, "capture") != 0)
+		goto out;
 	/* Everything privileged is open: give the privileges up. */
 	if (o.user != NULL && cap_drop_privileges(o.user, err,
 	    sizeof(err)) != 0) {
@@ -651,6 +672,7 @@ out:
 	wire_join_free(r.join);
 	tcp_table_free(tt);
 	http_tracker_free(ht);
+	metricsopts_stop(&o.metrics);
 	store_close(st);
 	cap_close(cs);
 	return status;

@@ -26,6 +26,7 @@ static const struct {
 	{"tail", cmd_tail, "follow live logs like tail -F, resuming exactly once"},
 	{"explain", cmd_explain, "why one upstream failed, in plain words, with evidence"},
 	{"top", cmd_top, "live console: 5xx by upstream and cause, with drill-down"},
+	{"metrics", cmd_metrics, "the database as Prometheus metrics, once (textfile collector)"},
 };
 
 static void

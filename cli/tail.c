@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "formatopts.h"
 #include "lineparse.h"
+#include "metricsopts.h"
 #include "pipeline.h"
 #include "store.h"
 #include "tail.h"
@@ -53,6 +54,7 @@ struct follow_opts {
 	bool status;			/* status line: stderr is a terminal */
 	bool polling;
 	bool tui;			/* --tui: the console in this process */
+	struct metricsopts metrics;	/* --metrics-listen */
 };
 
 /* What this file knows of one content the follower announced. */
@@ -404,6 +406,7 @@ follow_usage(FILE *f)
 	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n",
 	    GW_DEFAULT_DB);
 	formatopts_usage(f);
+	metricsopts_usage(f);
 	fputs("  --poll                 poll the files instead of using inotify\n"
 	    "  --tui                  open the console (gatewatch top) meanwhile;\n"
 	    "                         messages go to DB.tail.log; q stops both\n"
@@ -418,6 +421,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'd'},
 		FORMATOPTS_LONGOPTS,
+		METRICSOPTS_LONGOPTS,
 		{"poll", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"tui", no_argument, NULL, 'T'},
@@ -428,8 +432,10 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 
 	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
 	formatopts_init(&o->fmt);
+	metricsopts_init(&o->metrics);
 	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
-		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0) {
+		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0 ||
+		    (r = metricsopts_take(&o->metrics, ch, optarg, "tail")) != 0) {
 			if (r < 0)
 				return EXIT_USAGE;
 			continue;
@@ -496,6 +502,8 @@ cmd_tail(int argc, char **argv)
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
 	}
+	if (metricsopts_start(&o.metrics, o.db, "tail") != 0)
+		goto out;
 	/* The writer thread must not take the signals: the loop waits for
 	   them in poll(2). */
 	sigemptyset(&sigs);
@@ -536,6 +544,7 @@ out:
 	while (fw.sources != NULL)
 		follow_forget(&fw, fw.sources);
 	tail_free(fw.t);
+	metricsopts_stop(&o.metrics);
 	store_close(fw.st);
 	formatopts_free(&o.fmt);
 	return rc;
