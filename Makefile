@@ -23,7 +23,8 @@ TEST_PKGS := cmocka
 DEB_PKGS := pkg-config libpcap-dev libpcre2-dev libsqlite3-dev libncurses-dev \
             zlib1g-dev libjson-c-dev libhttp-parser-dev libcmocka-dev \
             libmicrohttpd-dev
-TEST_DEB_PKGS := nginx-light haproxy caddy tmux tcpdump sqlite3 procps prometheus
+TEST_DEB_PKGS := nginx-light haproxy caddy tmux tcpdump sqlite3 procps prometheus \
+                 curl jq
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
@@ -109,7 +110,8 @@ deps:
 
 test-deps: deps
 	@missing=""; \
-	for c in nginx haproxy caddy tmux tcpdump sqlite3 pgrep prometheus promtool; do \
+	for c in nginx haproxy caddy tmux tcpdump sqlite3 pgrep prometheus promtool \
+	         curl jq; do \
 	  command -v $$c >/dev/null 2>&1 || [ -x /usr/sbin/$$c ] || missing=yes; \
 	done; \
 	if [ -n "$$missing" ]; then \
