@@ -385,14 +385,15 @@ exporter_parse_listen(const char *s, void *ss, size_t *socklen, char *err,
 		goto bad;
 	port = colon + 1;
 	hl = (size_t)(colon - s);
-	if (s[0] == '[') {
+	bool bracketed = s[0] == '[';
+	if (bracketed) {
 		if (hl < 3 || s[hl - 1] != ']')
 			goto bad;
 		s++;
 		hl -= 2;
 	}
-	if (hl >= sizeof(host))
-		goto bad;
+	if (hl >= sizeof(host) || (!bracketed && memchr(s, ':', hl) != NULL))
+		goto bad;	/* an IPv6 address goes in brackets */
 	memcpy(host, s, hl);
 	host[hl] = '\0';
 	char *end;

@@ -567,14 +567,23 @@ series_cmp(const void *a, const void *b)
 	return strcmp(x->reason ? x->reason : "", y->reason ? y->reason : "");
 }
 
-/* A number as the format writes it: integers plain, else %.17g. */
+/* A number as the format writes it: integers plain, else the shortest
+   %g form that reads back as the same double (0.005, not 0.00500...1). */
 static void
 out_value(struct out *o, double v)
 {
-	if (v == (double)(int64_t)v && v < 9e15 && v > -9e15)
+	char b[40];
+
+	if (v == (double)(int64_t)v && v < 9e15 && v > -9e15) {
 		out_printf(o, "%lld", (long long)v);
-	else
-		out_printf(o, "%.17g", v);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(b, sizeof(b), "%.*g", prec, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	out_printf(o, "%s", b);
 }
 
 static const struct {
