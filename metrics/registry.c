@@ -47,6 +47,14 @@ struct series {
 	uint64_t bucket[METRICS_BUCKETS];	/* not cumulative */
 	double sum;
 	int64_t touched_ms;
+	/*
+	 * A series born after the first scrape is shown at 0 once before
+	 * its first counts (held here meanwhile): rate() then sees them as
+	 * an increase instead of taking the first value as the start.
+	 */
+	bool holding;
+	uint64_t held_count, held_bucket[METRICS_BUCKETS];
+	double held_sum;
 };
 
 /* A name holding a slot of a cap (upstream or source). */
@@ -75,6 +83,7 @@ struct metrics_registry {
 	uint64_t series_dropped;
 	uint64_t packets_dropped;
 	bool have_packets;
+	uint64_t renders;		/* expositions rendered so far */
 };
 
 /* FNV-1a over a string, continuing from h. */
@@ -318,6 +327,7 @@ series_get(struct metrics_registry *r, enum metrics_family fam,
 	s->status = status;
 	s->cause = cause;
 	s->touched_ms = now_ms;
+	s->holding = r->renders > 0;
 	if ((name != NULL && (s->name = strdup(name)) == NULL) ||
 	    (reason != NULL && (s->reason = strdup(reason)) == NULL)) {
 		series_free(s);
@@ -346,14 +356,17 @@ count(struct metrics_registry *r, enum metrics_family fam,
 		s = series_get(r, fam, label, reason, status, cause, now_ms,
 		    &refused);
 	if (s != NULL) {
-		s->count += n;
+		uint64_t *cnt = s->holding ? &s->held_count : &s->count;
+		uint64_t *bk = s->holding ? s->held_bucket : s->bucket;
+		*cnt += n;
 		if (fam == FAM_DURATION) {
 			size_t b = 0;
 			while (b < METRICS_BUCKETS && seconds > metrics_buckets[b])
 				b++;
 			if (b < METRICS_BUCKETS)
-				s->bucket[b] += n;
-			s->sum += seconds * (double)n;
+				bk[b] += n;
+			*(s->holding ? &s->held_sum : &s->sum) += seconds *
+			    (double)n;
 		}
 	} else if (label == NULL || !refused) {
 		rc = -1;
@@ -605,6 +618,69 @@ static const struct {
 	    "table), by source and reason."},
 };
 
+/* One series of family f, appended to o. */
+static void
+render_series(const struct series *s, enum metrics_family f, struct out *o)
+{
+	char a[1100], b[1100];
+
+	metrics_escape_label(a, sizeof(a), s->name);
+	switch (f) {
+	case FAM_REQUESTS: {
+		char code[16];
+		if (s->status >= 0 && s->status <= 999)
+			snprintf(code, sizeof(code), "%03d", s->status);
+		else
+			snprintf(code, sizeof(code), "-");
+		out_printf(o, "%s{upstream=\"%s\",code=\"%s\","
+		    "cause=\"%s\",who=\"%s\"} %llu\n", families[f].name,
+		    a, code, cause_name((enum gw_cause)s->cause),
+		    cause_who_name(cause_who((enum gw_cause)s->cause)),
+		    (unsigned long long)s->count);
+		break;
+	}
+	case FAM_ATTEMPTS:
+		out_printf(o, "%s{upstream=\"%s\",cause=\"%s\","
+		    "who=\"%s\"} %llu\n", families[f].name, a,
+		    cause_name((enum gw_cause)s->cause),
+		    cause_who_name(cause_who((enum gw_cause)s->cause)),
+		    (unsigned long long)s->count);
+		break;
+	case FAM_DURATION: {
+		uint64_t cum = 0;
+		for (size_t k = 0; k < METRICS_BUCKETS; k++) {
+			cum += s->bucket[k];
+			out_printf(o, "%s_bucket{upstream=\"%s\",le=\"",
+			    families[f].name, a);
+			out_value(o, metrics_buckets[k]);
+			out_printf(o, "\"} %llu\n",
+			    (unsigned long long)cum);
+		}
+		out_printf(o, "%s_bucket{upstream=\"%s\",le=\"+Inf\"} "
+		    "%llu\n", families[f].name, a,
+		    (unsigned long long)s->count);
+		out_printf(o, "%s_sum{upstream=\"%s\"} ",
+		    families[f].name, a);
+		out_value(o, s->sum);
+		out_printf(o, "\n%s_count{upstream=\"%s\"} %llu\n",
+		    families[f].name, a, (unsigned long long)s->count);
+		break;
+	}
+	case FAM_LINES_READ:
+		out_printf(o, "%s{source=\"%s\"} %llu\n",
+		    families[f].name, a, (unsigned long long)s->count);
+		break;
+	case FAM_LINES_REJECTED:
+		metrics_escape_label(b, sizeof(b), s->reason);
+		out_printf(o, "%s{source=\"%s\",reason=\"%s\"} %llu\n",
+		    families[f].name, a, b,
+		    (unsigned long long)s->count);
+		break;
+	case FAM_COUNT:
+		break;
+	}
+}
+
 /* Every series of family f, sorted, appended to o. */
 static void
 render_family(struct metrics_registry *r, enum metrics_family f,
@@ -612,7 +688,6 @@ render_family(struct metrics_registry *r, enum metrics_family f,
 {
 	struct series **v = NULL;
 	size_t n = 0;
-	char a[1100], b[1100];
 
 	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", families[f].name,
 	    families[f].help, families[f].name, families[f].type);
@@ -627,64 +702,27 @@ render_family(struct metrics_registry *r, enum metrics_family f,
 	qsort(v, n, sizeof(*v), series_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct series *s = v[i];
-		metrics_escape_label(a, sizeof(a), s->name);
-		switch (f) {
-		case FAM_REQUESTS: {
-			char code[16];
-			if (s->status >= 0 && s->status <= 999)
-				snprintf(code, sizeof(code), "%03d", s->status);
-			else
-				snprintf(code, sizeof(code), "-");
-			out_printf(o, "%s{upstream=\"%s\",code=\"%s\","
-			    "cause=\"%s\",who=\"%s\"} %llu\n", families[f].name,
-			    a, code, cause_name((enum gw_cause)s->cause),
-			    cause_who_name(cause_who((enum gw_cause)s->cause)),
-			    (unsigned long long)s->count);
-			break;
+		if (s->holding) {
+			/* shown at 0 now; what it held counts from next time */
+			s->holding = false;
+			s->count = s->held_count;
+			memcpy(s->bucket, s->held_bucket, sizeof(s->bucket));
+			s->sum = s->held_sum;
+			s->held_count = 0;
+			memset(s->held_bucket, 0, sizeof(s->held_bucket));
+			s->held_sum = 0;
+			struct series zero = *s;
+			zero.count = 0;
+			memset(zero.bucket, 0, sizeof(zero.bucket));
+			zero.sum = 0;
+			render_series(&zero, f, o);
+			continue;
 		}
-		case FAM_ATTEMPTS:
-			out_printf(o, "%s{upstream=\"%s\",cause=\"%s\","
-			    "who=\"%s\"} %llu\n", families[f].name, a,
-			    cause_name((enum gw_cause)s->cause),
-			    cause_who_name(cause_who((enum gw_cause)s->cause)),
-			    (unsigned long long)s->count);
-			break;
-		case FAM_DURATION: {
-			uint64_t cum = 0;
-			for (size_t k = 0; k < METRICS_BUCKETS; k++) {
-				cum += s->bucket[k];
-				out_printf(o, "%s_bucket{upstream=\"%s\",le=\"",
-				    families[f].name, a);
-				out_value(o, metrics_buckets[k]);
-				out_printf(o, "\"} %llu\n",
-				    (unsigned long long)cum);
-			}
-			out_printf(o, "%s_bucket{upstream=\"%s\",le=\"+Inf\"} "
-			    "%llu\n", families[f].name, a,
-			    (unsigned long long)s->count);
-			out_printf(o, "%s_sum{upstream=\"%s\"} ",
-			    families[f].name, a);
-			out_value(o, s->sum);
-			out_printf(o, "\n%s_count{upstream=\"%s\"} %llu\n",
-			    families[f].name, a, (unsigned long long)s->count);
-			break;
-		}
-		case FAM_LINES_READ:
-			out_printf(o, "%s{source=\"%s\"} %llu\n",
-			    families[f].name, a, (unsigned long long)s->count);
-			break;
-		case FAM_LINES_REJECTED:
-			metrics_escape_label(b, sizeof(b), s->reason);
-			out_printf(o, "%s{source=\"%s\",reason=\"%s\"} %llu\n",
-			    families[f].name, a, b,
-			    (unsigned long long)s->count);
-			break;
-		case FAM_COUNT:
-			break;
-		}
+		render_series(s, f, o);
 	}
 	free(v);
 }
+
 
 int
 metrics_render(struct metrics_registry *r, const char *version,
@@ -710,6 +748,7 @@ metrics_render(struct metrics_registry *r, const char *version,
 	    "# TYPE gatewatch_metrics_series_dropped_total counter\n"
 	    "gatewatch_metrics_series_dropped_total %llu\n",
 	    (unsigned long long)r->series_dropped);
+	r->renders++;
 	pthread_mutex_unlock(&r->lock);
 	metrics_escape_label(ver, sizeof(ver), version);
 	out_printf(&o, "# HELP gatewatch_build_info The version of gatewatch "

@@ -13,6 +13,11 @@
  * idle period), every series refused by the budget and every series
  * dropped as idle.
  *
+ * A series born after the first exposition was rendered is shown at 0 in
+ * the next one, its counts from the one after: Prometheus's rate() takes
+ * a new series' first sample as its start, so the first failures of a new
+ * upstream x cause would otherwise never show as an increase (or alert).
+ *
  * Thread safety: every function takes the registry's own lock, held only
  * while it changes or renders memory - metrics_render() writes into a
  * buffer, never to a socket - so a reader of the exposition can never hold

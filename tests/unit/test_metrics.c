@@ -468,6 +468,43 @@ test_live(void **state)
 }
 
 static void
+test_new_series_from_zero(void **state)
+{
+	struct metrics_registry *r = metrics_registry_new(NULL);
+	const char *l = "gatewatch_http_requests_total{upstream=\"u\","
+	    "code=\"502\",cause=\"upstream_reset\",who=\"upstream\"}";
+	char *t;
+
+	(void)state;
+	/* before any scrape: shown as it is (nothing was seen before) */
+	assert_int_equal(metrics_add_requests(r, 0, "v", 200, GW_CAUSE_OK, 4),
+	    0);
+	t = render(r);
+	assert_true(sample(t, "gatewatch_http_requests_total{upstream=\"v\","
+	    "code=\"200\",cause=\"ok\",who=\"-\"}") == 4);
+	free(t);
+	/* born after a scrape: 0 once, then its counts */
+	assert_int_equal(metrics_add_requests(r, 0, "u", 502,
+	    GW_CAUSE_UPSTREAM_RESET, 3), 0);
+	assert_int_equal(metrics_observe_duration(r, 0, "u", 0.5, 3), 0);
+	t = render(r);
+	assert_true(sample(t, l) == 0);
+	assert_true(sample(t, "gatewatch_upstream_response_duration_seconds_count"
+	    "{upstream=\"u\"}") == 0);
+	free(t);
+	assert_int_equal(metrics_add_requests(r, 0, "u", 502,
+	    GW_CAUSE_UPSTREAM_RESET, 1), 0);
+	t = render(r);
+	assert_true(sample(t, l) == 4);
+	assert_true(sample(t, "gatewatch_upstream_response_duration_seconds_count"
+	    "{upstream=\"u\"}") == 3);
+	assert_true(sample(t, "gatewatch_upstream_response_duration_seconds_bucket"
+	    "{upstream=\"u\",le=\"0.5\"}") == 3);
+	free(t);
+	metrics_registry_free(r);
+}
+
+static void
 test_listen_address(void **state)
 {
 	struct sockaddr_storage ss;
@@ -500,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_series_budget),
 		cmocka_unit_test(test_idle_drop),
 		cmocka_unit_test(test_render_db),
+		cmocka_unit_test(test_new_series_from_zero),
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_listen_address),
 	};
