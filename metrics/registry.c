@@ -8,8 +8,8 @@
  * upstream and source names hold a slot of their caps, and when each was
  * last counted; metrics_expire() drops series and slots idle longer than
  * the limit. Names folded into "_other" are counted once per idle period
- * through a fixed-size set of their hashes (a full set is emptied, so a
- * name may then count again: the counter says "at least").
+ * through a set of their 64-bit hashes (512 KiB, made on the first fold;
+ * at 49,152 names it is emptied, so a name may then count again).
  *
  * Rendering sorts each family's series by label values, so the output is
  * stable from one scrape to the next and easy to compare in tests.
@@ -69,7 +69,7 @@ struct slot_table {
 	size_t nheads, n, max;
 };
 
-#define OVERFLOW_SET	16384	/* hashes of names folded into _other */
+#define OVERFLOW_SET	65536	/* hashes of names folded into _other */
 
 struct metrics_registry {
 	pthread_mutex_t lock;
@@ -211,7 +211,7 @@ overflow_note(struct metrics_registry *r, const char *name, int64_t now_ms)
 			return;
 		}
 	}
-	if (r->n_overflow >= OVERFLOW_SET / 2) {
+	if (r->n_overflow >= OVERFLOW_SET / 4 * 3) {
 		memset(r->overflow, 0, OVERFLOW_SET * sizeof(*r->overflow));
 		r->n_overflow = 0;
 	}
