@@ -20,13 +20,22 @@
 # was when the writer stopped and how long it took to catch up; delay
 # median / p99 / max; tail's RSS once a second (flat or growing) and CPU.
 #
+# METRICS=1: tail also serves Prometheus metrics (--metrics-listen), and
+# while the writer runs a scraper fetches /metrics every SCRAPE_MS (default
+# 100: ten times a second, far more than a Prometheus would) and a stuck
+# client holds a connection with half a request; the scrapes' count and
+# time are printed beside the delays, which should not move.
+#
 #   bench/tail.sh                 RATE=20000 SECS=10 bench/tail.sh
+#   METRICS=1 bench/tail.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
 RATE=${RATE:-50000}
 SECS=${SECS:-20}
 POLL_MS=${POLL_MS:-50}
+METRICS=${METRICS:-}
+SCRAPE_MS=${SCRAPE_MS:-100}
 BIN=${GW_BIN:-$GW_BUILD/gatewatch}
 TOOLS=${GW_TOOLS:-$GW_BUILD/tools}
 [ -x "$BIN" ] || { echo "bench/tail.sh: $BIN not built" >&2; exit 1; }
@@ -56,12 +65,30 @@ cpu_s() {	# user+system seconds of a live process
 }
 
 echo "gatewatch tail benchmark: $RATE lines/s for $SECS s ($count lines)," \
-	"$(nproc) cores, $(uname -m)"
+	"$(nproc) cores, $(uname -m)${METRICS:+, scraped every $SCRAPE_MS ms}"
 
-"$BIN" tail -d "$db" "$log" 2>"$dir/tail.err" &
+metrics_args=()
+[ -n "$METRICS" ] && metrics_args=(--metrics-listen 127.0.0.1:0)
+"$BIN" tail -d "$db" "${metrics_args[@]}" "$log" 2>"$dir/tail.err" &
 tail_pid=$!
 pids+=("$tail_pid")
 sleep 0.3
+if [ -n "$METRICS" ]; then
+	command -v curl >/dev/null || { echo "bench/tail.sh: METRICS=1 needs curl" >&2; exit 1; }
+	addr=$(sed -n 's|.*metrics at http://\([^/]*\)/metrics.*|\1|p' "$dir/tail.err" | head -1)
+	[ -n "$addr" ] || { echo "bench/tail.sh: tail did not serve metrics" >&2; exit 1; }
+	# A client that never finishes its request, held open throughout.
+	exec {stuck}<>"/dev/tcp/${addr%:*}/${addr##*:}"
+	printf 'GET /metr' >&"$stuck"
+	(
+		while [ ! -e "$dir/scrape.stop" ]; do
+			curl -s -o /dev/null --max-time 5 -w '%{time_total}\n' \
+				"http://$addr/metrics" || echo fail
+			sleep "$(printf '0.%03d' "$SCRAPE_MS")"
+		done
+	) >"$dir/scrapes" 2>/dev/null &
+	pids+=("$!")
+fi
 t_start=$(now_ms)
 "$TOOLS/logwriter" --stamp --rate "$RATE" --count "$count" "$log" \
 	2>"$dir/writer.err" &
@@ -116,6 +143,13 @@ while :; do
 	[ "$left" -gt 0 ] && sleep "$(printf '0.%03d' "$left")"
 done
 wait "$writer_pid" 2>/dev/null || true
+if [ -n "$METRICS" ]; then
+	: >"$dir/scrape.stop"	# the scraper ends after its current scrape
+	wait "${pids[-1]}" 2>/dev/null || true
+	unset 'pids[-1]'
+	curl -s "http://$addr/metrics" >"$dir/last.prom" || true
+	exec {stuck}>&-
+fi
 tail_cpu=$(cpu_s "$tail_pid")
 rss_series+=("$(($(rss_kib "$tail_pid") / 1024))")
 kill -TERM "$tail_pid" 2>/dev/null || true
@@ -162,6 +196,19 @@ printf '%s\n' "${rss_series[@]}" | awk '
 	END { printf "  tail RSS: min %d, max %d, last %d MiB; after 2 s %d -> end %d\n",
 	    min, max, last, early, last }'
 echo "  tail CPU: $tail_cpu s for $SECS s of writing"
+if [ -n "$METRICS" ]; then
+	sort -n "$dir/scrapes" | awk '
+		$1 == "fail" { fail++; next }
+		{ t[n++] = $1 }
+		END {
+			if (n == 0) { print "  scrapes: none succeeded"; exit }
+			printf "  scrapes while writing: %d (%d failed), time median %.1f ms," \
+			    " max %.1f ms\n", n, fail, t[int(n / 2)] * 1000, t[n - 1] * 1000
+		}'
+	echo "  /metrics at the end: $(awk '/^gatewatch_http_requests_total\{/ { s += $NF }
+		END { print s + 0 }' "$dir/last.prom") requests counted" \
+		"(5 s settle), $(wc -c <"$dir/last.prom") bytes"
+fi
 if [ -s "$dir/tail.err" ]; then
 	echo "  tail said:"
 	sed 's/^/    /' "$dir/tail.err" | tail -n 5

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #define HTTP_TIMEOUT_S		10
 #define HTTP_CONN_MEMORY	(32 * 1024)
 #define MARKS_MAX		32
+#define EXPORTER_COLLECTOR_NICE	10
 
 /* Where a log source was at the last look. */
 struct source_base {
@@ -240,6 +242,12 @@ collect_main(void *arg)
 {
 	struct exporter *e = arg;
 
+	/*
+	 * Under CPU contention the writer goes first: on Linux a nice value
+	 * is per thread, so this lowers the collector alone. Best effort.
+	 */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+	    EXPORTER_COLLECTOR_NICE);
 	pthread_mutex_lock(&e->mu);
 	while (!e->stop) {
 		pthread_mutex_unlock(&e->mu);
