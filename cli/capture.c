@@ -171,7 +171,7 @@ capture_usage(FILE *f)
 	    "  -B, --buffer MB     kernel capture buffer (default 64)\n"
 	    "  --max-flows N       connections tracked at once (default 65536)\n"
 	    "  -q, --quiet         no summary\n", GW_DEFAULT_DB);
-	metricsopts_usage(f);
+	metricsopts_usage(f, true);
 }
 
 /* Parse argv into o; returns -1 when done (exit status in *status). */

@@ -7,6 +7,7 @@
  * collector's own).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@ metrics_usage(FILE *f)
 	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
 	    "  -o, --output FILE      write FILE instead of stdout\n",
 	    GW_DEFAULT_DB);
-	metricsopts_usage(f);
+	metricsopts_usage(f, false);
 }
 
 int
@@ -94,10 +95,14 @@ cmd_metrics(int argc, char **argv)
 		char tmp[4096];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", output);
 		FILE *f = fopen(tmp, "w");
-		if (f == NULL || fwrite(text, 1, len, f) != len ||
-		    fclose(f) != 0 || rename(tmp, output) != 0) {
+		bool ok = f != NULL && fwrite(text, 1, len, f) == len;
+		if (f != NULL && fclose(f) != 0)
+			ok = false;
+		if (!ok || rename(tmp, output) != 0) {
 			fprintf(stderr, "gatewatch metrics: %s: ", output);
 			perror(NULL);
+			if (f != NULL)
+				unlink(tmp);
 			goto out;
 		}
 	}

@@ -79,13 +79,15 @@ metricsopts_stop(struct metricsopts *mo)
 }
 
 void
-metricsopts_usage(FILE *f)
+metricsopts_usage(FILE *f, bool listen)
 {
-	fputs("  --metrics-listen ADDR:PORT\n"
-	    "                         serve Prometheus metrics at /metrics "
-	    "(e.g.\n"
-	    "                         127.0.0.1:9744); off by default\n"
-	    "  --metrics-max-upstreams N\n"
+	if (listen)
+		fputs("  --metrics-listen ADDR:PORT\n"
+		    "                         serve Prometheus metrics at "
+		    "/metrics (e.g.\n"
+		    "                         127.0.0.1:9744); off by default\n",
+		    f);
+	fputs("  --metrics-max-upstreams N\n"
 	    "                         upstream label values exported "
 	    "(default 200;\n"
 	    "                         the rest as upstream=\"_other\")\n", f);

@@ -14,6 +14,7 @@
 #define GW_METRICSOPTS_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "exporter.h"
@@ -48,7 +49,7 @@ int metricsopts_start(struct metricsopts *mo, const char *db,
 
 void metricsopts_stop(struct metricsopts *mo);
 
-/* The help lines of these options. */
-void metricsopts_usage(FILE *f);
+/* The help lines of these options (--metrics-listen only with listen). */
+void metricsopts_usage(FILE *f, bool listen);
 
 #endif

@@ -406,7 +406,7 @@ follow_usage(FILE *f)
 	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n",
 	    GW_DEFAULT_DB);
 	formatopts_usage(f);
-	metricsopts_usage(f);
+	metricsopts_usage(f, true);
 	fputs("  --poll                 poll the files instead of using inotify\n"
 	    "  --tui                  open the console (gatewatch top) meanwhile;\n"
 	    "                         messages go to DB.tail.log; q stops both\n"
