@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # prometheus_e2e.sh - a real Prometheus scrapes `gatewatch tail
-# --metrics-listen` following a real nginx in front of misbehaving upstreams.
+# --metrics-listen` following a real nginx and a real HAProxy in front of
+# misbehaving upstreams.
 #
-# badupstream serves one failure mode per port; nginx (a config in a temp
-# dir) proxies to them; gatewatch tail follows nginx's access and error log
+# badupstream serves one failure mode per port; nginx and HAProxy (configs
+# in a temp dir) proxy to them; gatewatch tail follows nginx's access and
+# error log and HAProxy's log (its stdout, `log stdout format rfc3164`)
 # and serves /metrics on a free port of 127.0.0.1; Debian's prometheus runs
 # with its own temp storage, a 1 s scrape and evaluation interval and the
 # shipped rules (contrib/prometheus/gatewatch.rules.yml). While httpload
@@ -25,8 +27,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 
-gw_need_cmd nginx prometheus promtool curl jq
+gw_need_cmd nginx haproxy prometheus promtool curl jq
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+HAPROXY=$(command -v haproxy 2>/dev/null || echo /usr/sbin/haproxy)
 gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 CONTRIB=$PWD/contrib/prometheus
@@ -39,7 +42,8 @@ chmod 755 "$T"
 # --- upstreams and nginx -----------------------------------------------------
 
 UPSTREAMS=(ok:ok refuse:refuse reset:reset close:close slow:slow u503:503
-	retry_refuse:refuse retry_ok:ok nolive_down:refuse limited_ok:ok)
+	retry_refuse:refuse retry_ok:ok nolive_down:refuse limited_ok:ok
+	hap_ok:ok hap_503:503 hap_close:close hap_refuse:refuse hap_down:refuse)
 gw_badupstream "$T/ports" "${UPSTREAMS[@]}"
 declare -A PORT
 gw_read_ports "$T/ports" PORT
@@ -88,10 +92,68 @@ NGINX_PORT=$GW_NGINX_PORT
 : >"$T/logs/access.log"
 [ -f "$T/logs/error.log" ] || : >"$T/logs/error.log"
 
+# HAProxy 2.6 in the foreground, its log lines on stdout (the file tail
+# follows); servers named after their badupstream label.
+write_haproxy_cfg() {
+	cat >"$T/haproxy.cfg" <<-EOF
+	global
+	    log stdout format rfc3164 local0
+	defaults
+	    mode http
+	    log global
+	    option httplog
+	    option dontlognull
+	    timeout connect 500ms
+	    timeout client 5s
+	    timeout server 1s
+	    retries 0
+	frontend fe
+	    bind 127.0.0.1:$1
+	    http-request deny deny_status 429 if { path_beg /limited }
+	    use_backend be_503 if { path_beg /u503 }
+	    use_backend be_close if { path_beg /close }
+	    use_backend be_refuse if { path_beg /refuse }
+	    use_backend be_down if { path_beg /down }
+	    default_backend be_ok
+	backend be_ok
+	    server hap_ok 127.0.0.1:${PORT[hap_ok]}
+	backend be_503
+	    server hap_503 127.0.0.1:${PORT[hap_503]}
+	backend be_close
+	    server hap_close 127.0.0.1:${PORT[hap_close]}
+	backend be_refuse
+	    server hap_refuse 127.0.0.1:${PORT[hap_refuse]}
+	backend be_down
+	    server hap_down 127.0.0.1:${PORT[hap_down]} disabled
+	EOF
+}
+HAP_PORT=
+for attempt in 1 2 3; do
+	port=$(gw_free_port)
+	write_haproxy_cfg "$port"
+	"$HAPROXY" -c -q -f "$T/haproxy.cfg" >"$T/haproxy-c.out" 2>&1 ||
+		gw_fail "haproxy -c: $(cat "$T/haproxy-c.out")"
+	gw_start haproxy sh -c 'exec "$1" -db -f "$2" >>"$3" 2>"$4"' sh \
+		"$HAPROXY" "$T/haproxy.cfg" "$T/logs/haproxy.log" "$T/haproxy.err"
+	for ((i = 0; i < 50; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			HAP_PORT=$port
+			break
+		fi
+		kill -0 "$GW_LAST_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$HAP_PORT" ] && break
+	gw_log "haproxy did not start on $port: $(cat "$T/haproxy.err")"
+	gw_stop "$GW_LAST_PID"
+done
+[ -n "$HAP_PORT" ] || gw_fail "haproxy did not start"
+touch "$T/logs/haproxy.log"
+
 # --- gatewatch tail with the exporter ----------------------------------------
 
 gw_start tail "$GW_BIN" tail -d "$T/gw.db" --metrics-listen 127.0.0.1:0 \
-	"$T/logs/access.log" "$T/logs/error.log"
+	"$T/logs/access.log" "$T/logs/error.log" "$T/logs/haproxy.log"
 TAIL_PID=$GW_LAST_PID
 for ((i = 0; i < 100; i++)); do
 	grep -q 'metrics at http://' "$T/tail.out" 2>/dev/null && break
@@ -145,12 +207,28 @@ query() {
 	jq -c '.data.result' <<<"$out"
 }
 
+# Prometheus applies new targets on its discovery reload (every 5 s): wait
+# for its first scrape, as failures come to a Prometheus already scraping.
+# (What gatewatch counts before a target's first scrape is in that scrape's
+# values, which rate() cannot see as an increase - true of any exporter.)
+got=
+for ((i = 0; i < 200; i++)); do
+	got=$(query 'up{job="gatewatch"}' | jq -r '.[0].value[1] // "none"')
+	[ "$got" = 1 ] && break
+	sleep 0.1
+done
+gw_eq 1 "$got" "up before the traffic" || gw_fail "Prometheus does not scrape gatewatch"
+
 # --- traffic -------------------------------------------------------------------
 
 load() {
-	local expect=$1
+	local expect=$1 port=$NGINX_PORT
 	shift
-	"$GW_TOOLS/httpload" --port "$NGINX_PORT" --timeout-ms 5000 \
+	if [ "$1" = --hap ]; then
+		port=$HAP_PORT
+		shift
+	fi
+	"$GW_TOOLS/httpload" --port "$port" --timeout-ms 5000 \
 		--expect "$expect" --log "$T/load.log" "$@" >"$T/load.out" ||
 		gw_fail "httpload $*: $(cat "$T/load.out")"
 	cat "$T/load.log" >>"$T/sent"
@@ -167,6 +245,12 @@ load 502 --repeat 3 "/nolive/x"
 load 200 --repeat 1 "/limited/a"
 load 503 --repeat 3 "/limited/a"
 load 404 --repeat 2 "/nowhere"
+load 200 --hap --repeat 20 "/ok/v1/users"
+load 503 --hap --repeat 4 "/u503/health"
+load 502 --hap --repeat 3 "/close/v1/orders/17"
+load 503 --hap --repeat 3 "/refuse/x"
+load 503 --hap --repeat 2 "/down/x"
+load 429 --hap --repeat 2 "/limited/a"
 # A line no parser knows: counted as read and as rejected.
 printf 'this is not an access log line\n' >>"$T/logs/access.log"
 n_sent=$(wc -l <"$T/sent")
@@ -223,14 +307,15 @@ gw_eq "127.0.0.1:${PORT[refuse]} upstream_refused 7" \
 	"refused requests in Prometheus" || true
 gw_eq 1 "$(query 'up{job="gatewatch"}' | jq -r '.[0].value[1]')" "up" || true
 
-n_lines=$(($(wc -l <"$T/logs/access.log") + $(wc -l <"$T/logs/error.log")))
+n_lines=$(($(wc -l <"$T/logs/access.log") + $(wc -l <"$T/logs/error.log") +
+	$(wc -l <"$T/logs/haproxy.log")))
 got=
 for ((i = 0; i < 40; i++)); do
 	got=$(query 'sum(gatewatch_lines_read_total{job="gatewatch"})' | jq -r '.[0].value[1] // "none"')
 	[ "$got" = "$n_lines" ] && break
 	sleep 0.5
 done
-gw_eq "$n_lines" "$got" "lines read (access + error log)" || true
+gw_eq "$n_lines" "$got" "lines read (nginx's access and error log, HAProxy's)" || true
 gw_eq 1 "$(query 'sum(gatewatch_lines_rejected_total{job="gatewatch"})' | jq -r '.[0].value[1] // "none"')" \
 	"lines rejected" || true
 gw_eq "0.1.0" "$(query 'gatewatch_build_info{job="gatewatch"}' | jq -r '.[0].metric.version')" \
@@ -250,11 +335,15 @@ gw_eq 1 "$got" "recorded 5xx ratio of the refusing upstream" || true
 # The pool with no live server: its alert is pending (for: 1m) or firing.
 got=
 for ((i = 0; i < 40; i++)); do
-	got=$(query 'ALERTS{alertname="GatewatchUpstreamPoolNoLiveServer"}' | jq -r '.[0].metric.upstream // "none"')
-	[ "$got" = u_nolive ] && break
+	got=$(query 'ALERTS{alertname="GatewatchUpstreamPoolNoLiveServer"}' |
+		jq -r '[.[].metric.upstream] | sort | join(" ")')
+	[ "$got" = "be_down u_nolive" ] && break
 	sleep 0.5
 done
-gw_eq u_nolive "$got" "no-live-server alert for the pool" || true
+gw_eq "be_down u_nolive" "$got" "no-live-server alerts: nginx's pool, HAProxy's backend" || true
+# HAProxy's counts are among those compared above; check one is there.
+gw_eq "be_503/hap_503 upstream_5xx 4" "$(grep '^be_503/hap_503 ' "$T/got.requests" || true)" \
+	"HAProxy's 503s in Prometheus" || true
 
 # Every dashboard query, with Grafana's variables given values.
 n_queries=0
