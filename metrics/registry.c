@@ -699,7 +699,8 @@ render_family(struct metrics_registry *r, enum metrics_family f,
 		for (struct series *s = r->heads[i]; s != NULL; s = s->next)
 			if (s->fam == f)
 				v[n++] = s;
-	qsort(v, n, sizeof(*v), series_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), series_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct series *s = v[i];
 		if (s->holding) {
