@@ -69,6 +69,13 @@ struct slot_table {
 	size_t nheads, n, max;
 };
 
+/*
+ * Longest upstream or source name exported as itself, in bytes: escaped
+ * (at most 5 bytes each) it fits the render buffers whole, so two names
+ * never render as one label value. Longer ones go to _other.
+ */
+#define NAME_MAX_BYTES	200
+
 #define OVERFLOW_SET	65536	/* hashes of names folded into _other */
 
 struct metrics_registry {
@@ -239,6 +246,10 @@ slot_take(struct metrics_registry *r, struct slot_table *t, const char *name,
 		name = "-";
 	if (strcmp(name, "-") == 0 || strcmp(name, METRICS_OTHER) == 0)
 		return name;
+	if (strlen(name) > NAME_MAX_BYTES) {
+		overflow_note(r, name, now_ms);
+		return METRICS_OTHER;
+	}
 	size_t i = hash_str(0xcbf29ce484222325ULL, name) % t->nheads;
 	for (struct slot *s = t->heads[i]; s != NULL; s = s->next) {
 		if (strcmp(s->name, name) == 0) {

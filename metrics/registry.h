@@ -5,7 +5,8 @@
  * enum below) with their label values, bounded three ways: at most
  * max_upstreams distinct `upstream` label values (the rest are summed
  * under upstream="_other"), at most max_sources `source` values (likewise
- * "_other"), and at most max_series series in all. A series that gains
+ * "_other"; a name over 200 bytes goes there too), and at most max_series
+ * series in all. A series that gains
  * nothing for idle_ms is dropped by metrics_expire(): it comes back from 0
  * if it shows up again, which Prometheus reads as a counter reset.
  * gatewatch_metrics_series_dropped_total counts what was not exported on

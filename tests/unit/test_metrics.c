@@ -225,6 +225,34 @@ test_upstream_cap(void **state)
 }
 
 static void
+test_long_names(void **state)
+{
+	struct metrics_registry *r = metrics_registry_new(NULL);
+	char a[1001], b[1001];
+
+	(void)state;
+	/* two hostile names alike in their first 1000 bytes but one */
+	memset(a, '"', sizeof(a) - 1);
+	a[sizeof(a) - 1] = '\0';
+	memcpy(b, a, sizeof(b));
+	b[999] = 'x';
+	assert_int_equal(metrics_add_requests(r, 0, a, 502, GW_CAUSE_UNKNOWN, 1),
+	    0);
+	assert_int_equal(metrics_add_requests(r, 0, b, 502, GW_CAUSE_UNKNOWN, 1),
+	    0);
+	memset(a + 200, '\0', 1);	/* 200 bytes: still itself */
+	assert_int_equal(metrics_add_requests(r, 0, a, 502, GW_CAUSE_UNKNOWN, 1),
+	    0);
+	char *t = render(r);
+	assert_line(t, "gatewatch_http_requests_total{upstream=\"_other\","
+	    "code=\"502\",cause=\"unknown\",who=\"-\"} 2");
+	assert_non_null(strstr(t, "{upstream=\"\\\"\\\""));
+	assert_line(t, "gatewatch_metrics_series_dropped_total 2");
+	free(t);
+	metrics_registry_free(r);
+}
+
+static void
 test_series_budget(void **state)
 {
 	struct metrics_limits l;
@@ -534,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_upstream_cap),
+		cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_series_budget),
 		cmocka_unit_test(test_idle_drop),
 		cmocka_unit_test(test_render_db),
