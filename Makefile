@@ -18,16 +18,18 @@ O        ?= build
 SAN      ?=
 PKG_CONFIG ?= pkg-config
 
-PKGS     := libpcap libpcre2-8 sqlite3 ncursesw zlib json-c
+PKGS     := libpcap libpcre2-8 sqlite3 ncursesw zlib json-c libmicrohttpd
 TEST_PKGS := cmocka
 DEB_PKGS := pkg-config libpcap-dev libpcre2-dev libsqlite3-dev libncurses-dev \
-            zlib1g-dev libjson-c-dev libhttp-parser-dev libcmocka-dev
-TEST_DEB_PKGS := nginx-light haproxy caddy tmux tcpdump sqlite3 procps
+            zlib1g-dev libjson-c-dev libhttp-parser-dev libcmocka-dev \
+            libmicrohttpd-dev
+TEST_DEB_PKGS := nginx-light haproxy caddy tmux tcpdump sqlite3 procps prometheus \
+                 curl jq
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
             -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Icore -Icapture -Iparse -Istore -Ianalyze -Itui -I$(O)
+CPPFLAGS += -D_GNU_SOURCE -Icore -Icapture -Iparse -Istore -Ianalyze -Itui -Imetrics -I$(O)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread -lm
 ifneq ($(SAN),)
@@ -37,7 +39,8 @@ endif
 
 VERSION  := 0.1.0
 
-LIB_SRC  := $(wildcard core/*.c capture/*.c parse/*.c store/*.c analyze/*.c tui/*.c)
+LIB_SRC  := $(wildcard core/*.c capture/*.c parse/*.c store/*.c analyze/*.c tui/*.c \
+              metrics/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -107,7 +110,8 @@ deps:
 
 test-deps: deps
 	@missing=""; \
-	for c in nginx haproxy caddy tmux tcpdump sqlite3 pgrep; do \
+	for c in nginx haproxy caddy tmux tcpdump sqlite3 pgrep prometheus promtool \
+	         curl jq; do \
 	  command -v $$c >/dev/null 2>&1 || [ -x /usr/sbin/$$c ] || missing=yes; \
 	done; \
 	if [ -n "$$missing" ]; then \

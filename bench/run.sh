@@ -34,4 +34,9 @@ for extra in bench/formats.sh bench/tail.sh bench/capture.sh bench/top.sh; do
 		echo "== $extra"
 		GW_BUILD=$GW_BUILD "$extra" || echo "$extra failed (exit $?)"
 	fi
+	if [ "$extra" = bench/tail.sh ]; then
+		echo
+		echo "== METRICS=1 bench/tail.sh (the same, scraped)"
+		METRICS=1 GW_BUILD=$GW_BUILD "$extra" || echo "$extra failed (exit $?)"
+	fi
 done

@@ -35,6 +35,14 @@
 #       reuse space: the file shrinks after each prune step)
 #   RETAIN=1h PATHS=10000 bench/tail.sh   (10,000 distinct paths instead of
 #       a new one per line, which doubles the pruner's work)
+#
+# METRICS=1: tail also serves Prometheus metrics (--metrics-listen), and
+# while the writer runs a scraper fetches /metrics every SCRAPE_MS (default
+# 100: ten times a second, far more than a Prometheus would) and a stuck
+# client holds a connection with half a request; the scrapes' count and
+# time are printed beside the delays, which should not move.
+#
+#   METRICS=1 bench/tail.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
@@ -45,6 +53,8 @@ RETAIN=${RETAIN:-}
 SPEED=${SPEED:-3600}
 AUTO_VACUUM=${AUTO_VACUUM:-}	# "incremental": the database made so first
 PATHS=${PATHS:-}	# K distinct paths (logwriter --paths) instead of one per line
+METRICS=${METRICS:-}
+SCRAPE_MS=${SCRAPE_MS:-100}
 BIN=${GW_BIN:-$GW_BUILD/gatewatch}
 TOOLS=${GW_TOOLS:-$GW_BUILD/tools}
 [ -x "$BIN" ] || { echo "bench/tail.sh: $BIN not built" >&2; exit 1; }
@@ -74,7 +84,7 @@ cpu_s() {	# user+system seconds of a live process
 }
 
 echo "gatewatch tail benchmark: $RATE lines/s for $SECS s ($count lines)," \
-	"$(nproc) cores, $(uname -m)${RETAIN:+, --retain $RETAIN with event time x$SPEED}"
+	"$(nproc) cores, $(uname -m)${RETAIN:+, --retain $RETAIN with event time x$SPEED}${METRICS:+, scraped every $SCRAPE_MS ms}"
 echo "  load: $(uptime | sed 's/.*load average/load average/')"
 
 tail_opts=()
@@ -85,6 +95,7 @@ if [ -n "$RETAIN" ]; then
 	[ -n "$PATHS" ] && writer_opts+=(--paths "$PATHS")
 	[ -x "$TOOLS/topbench" ] || { echo "bench/tail.sh: $TOOLS/topbench not built" >&2; exit 1; }
 fi
+[ -n "$METRICS" ] && tail_opts+=(--metrics-listen 127.0.0.1:0)
 : > "$log"
 if [ "$AUTO_VACUUM" = incremental ]; then
 	# Before any table, as SQLite requires; gatewatch adds its own.
@@ -97,6 +108,22 @@ fi
 tail_pid=$!
 pids+=("$tail_pid")
 sleep 0.3
+if [ -n "$METRICS" ]; then
+	command -v curl >/dev/null || { echo "bench/tail.sh: METRICS=1 needs curl" >&2; exit 1; }
+	addr=$(sed -n 's|.*metrics at http://\([^/]*\)/metrics.*|\1|p' "$dir/tail.err" | head -1)
+	[ -n "$addr" ] || { echo "bench/tail.sh: tail did not serve metrics" >&2; exit 1; }
+	# A client that never finishes its request, held open throughout.
+	exec {stuck}<>"/dev/tcp/${addr%:*}/${addr##*:}"
+	printf 'GET /metr' >&"$stuck"
+	(
+		while [ ! -e "$dir/scrape.stop" ]; do
+			curl -s -o /dev/null --max-time 5 -w '%{time_total}\n' \
+				"http://$addr/metrics" || echo fail
+			sleep "$(printf '0.%03d' "$SCRAPE_MS")"
+		done
+	) >"$dir/scrapes" 2>/dev/null &
+	pids+=("$!")
+fi
 t_start=$(now_ms)
 "$TOOLS/logwriter" --stamp --rate "$RATE" --count "$count" \
 	"${writer_opts[@]}" "$log" 2>"$dir/writer.err" &
@@ -164,6 +191,13 @@ while :; do
 	[ "$left" -gt 0 ] && sleep "$(printf '0.%03d' "$left")"
 done
 wait "$writer_pid" 2>/dev/null || true
+if [ -n "$METRICS" ]; then
+	: >"$dir/scrape.stop"	# the scraper ends after its current scrape
+	wait "${pids[-1]}" 2>/dev/null || true
+	unset 'pids[-1]'
+	curl -s "http://$addr/metrics" >"$dir/last.prom" || true
+	exec {stuck}>&-
+fi
 tail_cpu=$(cpu_s "$tail_pid")
 rss_series+=("$(($(rss_kib "$tail_pid") / 1024))")
 kill -TERM "$tail_pid" 2>/dev/null || true
@@ -226,6 +260,19 @@ if [ -n "$RETAIN" ]; then
 	} END {
 		for (w in n) printf "  console refresh on the live database, window %s: %d samples, mean %.1f ms, max %.1f ms\n", w, n[w], s[w] / n[w], mx[w]
 	}' "$dir/top"
+fi
+if [ -n "$METRICS" ]; then
+	sort -n "$dir/scrapes" | awk '
+		$1 == "fail" { fail++; next }
+		{ t[n++] = $1 }
+		END {
+			if (n == 0) { print "  scrapes: none succeeded"; exit }
+			printf "  scrapes while writing: %d (%d failed), time median %.1f ms," \
+			    " max %.1f ms\n", n, fail, t[int(n / 2)] * 1000, t[n - 1] * 1000
+		}'
+	echo "  /metrics at the end: $(awk '/^gatewatch_http_requests_total\{/ { s += $NF }
+		END { print s + 0 }' "$dir/last.prom") requests counted" \
+		"(5 s settle), $(wc -c <"$dir/last.prom") bytes"
 fi
 if [ -s "$dir/tail.err" ]; then
 	echo "  tail said:"

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "capture_stats.h"
+#include "metricsopts.h"
 #include "cli.h"
 #include "http.h"
 #include "packet.h"
@@ -52,6 +53,7 @@ struct capture_opts {
 	bool quiet;
 	bool tui;		/* --tui: the console in this process */
 	struct retain_opts retain;	/* --retain and friends */
+	struct metricsopts metrics;	/* --metrics-listen */
 };
 
 /* What the callbacks share with the loop. */
@@ -181,6 +183,7 @@ capture_usage(FILE *f)
 	    "  -q, --quiet         no summary\n", GW_DEFAULT_DB);
 	retain_opts_usage(f, "live capture only; with -r FILE nothing is\n"
 	    "                         pruned unless one of these is given");
+	metricsopts_usage(f, true);
 }
 
 /* Parse argv into o; returns -1 when done (exit status in *status). */
@@ -203,6 +206,7 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		{"quiet", no_argument, NULL, 'q'},
 		{"tui", no_argument, NULL, 'T'},
 		{"db-group", required_argument, NULL, 'G'},
+		METRICSOPTS_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		RETAIN_LONGOPTS,
 		{NULL, 0, NULL, 0},
@@ -214,6 +218,8 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 	while ((ch = getopt_long(argc, argv, "d:i:r:f:Z:c:s:B:qh", longopts,
 	    NULL)) != -1) {
 		if ((r = retain_opts_take(&o->retain, ch, optarg,
+		    "capture")) != 0 ||
+		    (r = metricsopts_take(&o->metrics, ch, optarg,
 		    "capture")) != 0) {
 			if (r < 0)
 				goto usage;
@@ -408,7 +414,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 	char err[512];
 	const uint8_t *frame;
 	size_t caplen;
-	int64_t ts = 0, last_flush = 0;
+	int64_t ts = 0, last_flush = 0, last_drops = 0;
 	uint64_t offset = 0, pkt_no = 0;
 	int dlt = cap_datalink(cs);
 	bool live = cap_is_live(cs);
@@ -464,6 +470,14 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 				fprintf(stderr, "gatewatch capture: %s\n", err);
 				return -1;
 			}
+		}
+		if (o->metrics.exporter != NULL && live &&
+		    ts - last_drops >= 1000000) {
+			struct cap_stats cst;
+			last_drops = ts;
+			cap_get_stats(cs, &cst);
+			exporter_set_packets_dropped(o->metrics.exporter,
+			    cst.dropped + cst.if_dropped);
 		}
 		if (o->count > 0 && pkt_no >= o->count)
 			break;
@@ -596,6 +610,7 @@ cmd_capture(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	o.db_group = -1;
 	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	metricsopts_init(&o.metrics);
 	if (capture_args(argc, argv, &o, &status) != 0)
 		return status;
 	const char *src = o.cap.iface ? o.cap.iface : o.cap.file;
@@ -614,8 +629,9 @@ cmd_capture(int argc, char **argv)
 		goto out;
 	}
 	/*
-	 * The console's connections and log and the pruner's connection too,
-	 * then give root up: nothing is opened by path after the drop.
+	 * The console's connections and log, the pruner's connection and the
+	 * exporter's too, then give root up: nothing is opened by path after
+	 * the drop.
 	 */
 	if (o.tui && top_side_open(o.db, "capture", &side) != 0)
 		goto out;
@@ -624,6 +640,8 @@ cmd_capture(int argc, char **argv)
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
 	}
+	if (metricsopts_start(&o.metrics, o.db, "capture") != 0)
+		goto out;
 	if (capture_drop(&o) != 0)
 		goto out;
 	if ((r.pl = pipeline_new(store_sink, st, err, sizeof(err))) == NULL) {
@@ -716,6 +734,7 @@ out:
 	wire_join_free(r.join);
 	tcp_table_free(tt);
 	http_tracker_free(ht);
+	metricsopts_stop(&o.metrics);
 	store_close(st);
 	cap_close(cs);
 	return status;

@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "formatopts.h"
 #include "lineparse.h"
+#include "metricsopts.h"
 #include "pipeline.h"
 #include "retain.h"
 #include "store.h"
@@ -57,6 +58,7 @@ struct follow_opts {
 	bool follow_symlinks;		/* no capture/logopen.h checks */
 	int64_t db_group;		/* --db-group, -1 none */
 	struct retain_opts retain;	/* --retain, --retain-rollups, --max-db-size */
+	struct metricsopts metrics;	/* --metrics-listen */
 };
 
 /* What this file knows of one content the follower announced. */
@@ -433,6 +435,7 @@ follow_usage(FILE *f)
 	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n",
 	    GW_DEFAULT_DB);
 	formatopts_usage(f);
+	metricsopts_usage(f, true);
 	fputs("  --poll                 poll the files instead of using inotify\n"
 	    "  --tui                  open the console (gatewatch top) meanwhile;\n"
 	    "                         messages go to DB.tail.log; q stops both\n"
@@ -455,6 +458,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 		{"db", required_argument, NULL, 'd'},
 		FORMATOPTS_LONGOPTS,
 		RETAIN_LONGOPTS,
+		METRICSOPTS_LONGOPTS,
 		{"poll", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"tui", no_argument, NULL, 'T'},
@@ -469,9 +473,11 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 	o->db_group = -1;
 	formatopts_init(&o->fmt);
 	retain_opts_init(&o->retain, true);
+	metricsopts_init(&o->metrics);
 	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
 		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0 ||
-		    (r = retain_opts_take(&o->retain, ch, optarg, "tail")) != 0) {
+		    (r = retain_opts_take(&o->retain, ch, optarg, "tail")) != 0 ||
+		    (r = metricsopts_take(&o->metrics, ch, optarg, "tail")) != 0) {
 			if (r < 0)
 				return EXIT_USAGE;
 			continue;
@@ -546,6 +552,8 @@ cmd_tail(int argc, char **argv)
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
 	}
+	if (metricsopts_start(&o.metrics, o.db, "tail") != 0)
+		goto out;
 	/* The writer thread must not take the signals: the loop waits for
 	   them in poll(2). */
 	sigemptyset(&sigs);
@@ -613,6 +621,7 @@ out:
 	while (fw.sources != NULL)
 		follow_forget(&fw, fw.sources);
 	tail_free(fw.t);
+	metricsopts_stop(&o.metrics);
 	store_close(fw.st);
 	formatopts_free(&o.fmt);
 	return rc;

@@ -1,0 +1,94 @@
+/*
+ * metricsopts.c - --metrics-listen and --metrics-max-upstreams for the
+ * commands that run long (tail, capture); see metricsopts.h.
+ */
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "metricsopts.h"
+
+void
+metricsopts_init(struct metricsopts *mo)
+{
+	mo->listen = NULL;
+	mo->exporter = NULL;
+	metrics_limits_default(&mo->limits);
+}
+
+int
+metricsopts_take(struct metricsopts *mo, int ch, const char *arg,
+    const char *cmd)
+{
+	struct sockaddr_storage ss;
+	size_t sl;
+	char err[256], *end;
+	long n;
+
+	switch (ch) {
+	case METRICSOPTS_LISTEN:
+		if (exporter_parse_listen(arg, &ss, &sl, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "gatewatch %s: --metrics-listen '%s': "
+			    "%s\n", cmd, arg, err);
+			return -1;
+		}
+		mo->listen = arg;
+		return 1;
+	case METRICSOPTS_MAX_UPSTREAMS:
+		n = strtol(arg, &end, 10);
+		if (*end != '\0' || n < 1 || n > 100000) {
+			fprintf(stderr, "gatewatch %s: --metrics-max-upstreams "
+			    "'%s': a number from 1 to 100000\n", cmd, arg);
+			return -1;
+		}
+		mo->limits.max_upstreams = (size_t)n;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+metricsopts_start(struct metricsopts *mo, const char *db, const char *cmd)
+{
+	struct exporter_opts eo = {
+		.db = db,
+		.listen = mo->listen,
+		.version = GW_VERSION,
+		.limits = mo->limits,
+	};
+	char err[512];
+
+	if (mo->listen == NULL)
+		return 0;
+	if (exporter_start(&eo, &mo->exporter, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch %s: metrics: %s\n", cmd, err);
+		return -1;
+	}
+	fprintf(stderr, "gatewatch %s: metrics at http://%s/metrics\n", cmd,
+	    exporter_address(mo->exporter));
+	return 0;
+}
+
+void
+metricsopts_stop(struct metricsopts *mo)
+{
+	exporter_stop(mo->exporter);
+	mo->exporter = NULL;
+}
+
+void
+metricsopts_usage(FILE *f, bool listen)
+{
+	if (listen)
+		fputs("  --metrics-listen ADDR:PORT\n"
+		    "                         serve Prometheus metrics at "
+		    "/metrics (e.g.\n"
+		    "                         127.0.0.1:9744); off by default\n",
+		    f);
+	fputs("  --metrics-max-upstreams N\n"
+	    "                         upstream label values exported "
+	    "(default 200;\n"
+	    "                         the rest as upstream=\"_other\")\n", f);
+}
