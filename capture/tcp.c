@@ -472,7 +472,8 @@ segment_data(struct tcp_table *t, struct tcp_flow *f, int side, uint32_t seq,
 		int32_t d = seq_diff(seq, h->next_seq);
 
 		if (d <= 0) {
-			uint32_t overlap = (uint32_t)-d;
+			/* unsigned: -d overflows for d == INT32_MIN */
+			uint32_t overlap = h->next_seq - seq;
 
 			if (overlap >= len) {
 				t->stats.retransmitted_bytes += len;

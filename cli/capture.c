@@ -309,6 +309,10 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 		    (unsigned long long)st->received,
 		    (unsigned long long)st->dropped,
 		    (unsigned long long)st->if_dropped);
+	if (st->bad_times > 0)
+		fprintf(stderr, "  %llu packets with a time out of range "
+		    "(before 1970 or past 2^40 s): clamped\n",
+		    (unsigned long long)st->bad_times);
 	fprintf(stderr, "  tcp: %llu connections (at most %llu at once), "
 	    "%llu retransmitted bytes, %llu early segments held, %llu gaps "
 	    "(%llu bytes lost), %llu evicted, %llu idle\n",
