@@ -331,6 +331,15 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 	    (unsigned long long)hs->resyncs,
 	    (unsigned long long)hs->orphan_responses,
 	    (unsigned long long)hs->not_http);
+	if (hs->budget_drops > 0 || hs->pipeline_drops > 0)
+		fprintf(stderr, "  memory budget: %llu requests dropped "
+		    "unanswered (%llu connections given up when the requests "
+		    "awaiting answers filled the budget, %llu past the limit of "
+		    "one connection); at most %llu held at once\n",
+		    (unsigned long long)(hs->budget_drops + hs->pipeline_drops),
+		    (unsigned long long)hs->conns_shed,
+		    (unsigned long long)hs->pipeline_drops,
+		    (unsigned long long)hs->pending_peak);
 	if (r->join != NULL)
 		fprintf(stderr, "  gateway: %llu client requests, %llu failed, "
 		    "%llu of them tied to an upstream attempt (%.0f%%); "

@@ -5,6 +5,12 @@
  *   mkpcap --all DIR          every scenario, DIR/NAME.pcap each, plus
  *                             DIR/truncated_file.pcap (cut mid-record)
  *   mkpcap --list             the scenario names
+ *   mkpcap --flood CONNS REQS FILE
+ *                             hostile traffic for the memory budget: CONNS
+ *                             connections (distinct clients) to one server,
+ *                             each pipelining REQS small GETs that are
+ *                             never answered, all open at once (16000 x 64
+ *                             is ~32 MB)
  *
  * Frames are built by tests/unit/pktgen.h, the same code the unit tests
  * feed straight to the decoder, and written with libpcap's own
@@ -60,6 +66,52 @@ write_one(const struct pg_scenario_info *si, const char *path)
 	return 0;
 }
 
+/* The --flood capture; 0 or -1. */
+static int
+write_flood(long conns, long reqs, const char *path)
+{
+	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, 262144);
+	pcap_dumper_t *d;
+	struct pg g;
+	struct pg_conn c;
+	char *burst;
+	size_t blen = (size_t)reqs * (sizeof(get) - 1);
+
+	if (p == NULL || (burst = malloc(blen + 1)) == NULL)
+		return -1;
+	for (long i = 0; i < reqs; i++)
+		memcpy(burst + (size_t)i * (sizeof(get) - 1), get,
+		    sizeof(get) - 1);
+	if ((d = pcap_dump_open(p, path)) == NULL) {
+		fprintf(stderr, "mkpcap: %s: %s\n", path, pcap_geterr(p));
+		pcap_close(p);
+		free(burst);
+		return -1;
+	}
+	memset(&g, 0, sizeof(g));
+	g.out = dump_frame;
+	g.ctx = d;
+	g.dlt = DLT_EN10MB;
+	g.family = 4;
+	g.ts_us = INT64_C(1795601702000000);
+	for (long i = 0; i < conns; i++) {
+		pg_conn_init(&c, &g, 1, (uint16_t)(20000 + i % 40000), 8080);
+		c.cli[1] = (uint8_t)(i >> 16);	/* 10.x.y.z: one client each */
+		c.cli[2] = (uint8_t)(i >> 8);
+		c.cli[3] = (uint8_t)i;
+		pg_connect(&c);
+		/* in MSS-sized segments, as a client would send them */
+		for (size_t off = 0; off < blen; off += 1448)
+			pg_send(&c, 0, burst + off, blen - off < 1448 ?
+			    blen - off : 1448);
+	}
+	pcap_dump_close(d);
+	pcap_close(p);
+	free(burst);
+	return 0;
+}
+
 /* A file cut in the middle of a packet record. */
 static int
 write_truncated(const char *dir)
@@ -106,6 +158,16 @@ main(int argc, char **argv)
 		}
 		return write_truncated(argv[2]) == 0 ? 0 : 1;
 	}
+	if (argc == 5 && strcmp(argv[1], "--flood") == 0) {
+		long conns = atol(argv[2]), reqs = atol(argv[3]);
+
+		if (conns <= 0 || reqs <= 0 || reqs > 2000) {
+			fprintf(stderr, "mkpcap: --flood CONNS REQS FILE "
+			    "(REQS 1..2000)\n");
+			return 2;
+		}
+		return write_flood(conns, reqs, argv[4]) == 0 ? 0 : 1;
+	}
 	if (argc == 3) {
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(argv[1], pg_scenarios[i].name) == 0)
@@ -113,6 +175,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mkpcap: no scenario '%s' (--list)\n", argv[1]);
 		return 2;
 	}
-	fprintf(stderr, "usage: mkpcap SCENARIO FILE | --all DIR | --list\n");
+	fprintf(stderr, "usage: mkpcap SCENARIO FILE | --all DIR | --list | "
+	    "--flood CONNS REQS FILE\n");
 	return 2;
 }
