@@ -9,8 +9,8 @@
  *                             hostile traffic for the memory budget: CONNS
  *                             connections (distinct clients) to one server,
  *                             each pipelining REQS small GETs that are
- *                             never answered, all open at once (16000 x 64
- *                             is ~32 MB)
+ *                             never answered, all open at once (100 us
+ *                             between packets; 16000 x 64 is ~32 MB)
  *
  * Frames are built by tests/unit/pktgen.h, the same code the unit tests
  * feed straight to the decoder, and written with libpcap's own
@@ -95,6 +95,7 @@ write_flood(long conns, long reqs, const char *path)
 	g.dlt = DLT_EN10MB;
 	g.family = 4;
 	g.ts_us = INT64_C(1795601702000000);
+	g.step_us = 100;	/* all open at once, well within the idle time */
 	for (long i = 0; i < conns; i++) {
 		pg_conn_init(&c, &g, 1, (uint16_t)(20000 + i % 40000), 8080);
 		c.cli[1] = (uint8_t)(i >> 16);	/* 10.x.y.z: one client each */
