@@ -62,8 +62,9 @@ for name in "$@"; do
 		else
 			ok=0
 			echo "FAIL  fuzz/$name: a new crash, saved in $crashes/"
-			grep -m1 -A30 'ERROR\|runtime error\|deadly signal' \
-			    "$logs/$name.run" | sed 's/^/      | /'
+			{ grep -m1 -A30 'ERROR\|runtime error\|deadly signal' \
+			    "$logs/$name.run" || tail -n 20 "$logs/$name.run"; } |
+			    sed 's/^/      | /'
 			echo "      | (once fixed, keep the input in $regress/)"
 		fi
 	fi

@@ -6,7 +6,7 @@
 #   OUTDIR/fuzz_formats/    "NAME\n" + each format's sample log (8-line pieces)
 #   OUTDIR/fuzz_lineparse/  every log of tests/data, whole (first 64 lines)
 #   OUTDIR/fuzz_logformat/  log_format text, NUL, lines it should parse
-#   OUTDIR/fuzz_packets/    every pktgen scenario as a pcap file (MKPCAP)
+#   OUTDIR/fuzz_packets/    every pktgen scenario as pcap and pcapng (MKPCAP)
 set -euo pipefail
 out=$1
 mkpcap=$2
@@ -61,3 +61,6 @@ lf braces "'\${remote_addr}:\${remote_port} \$host \$request_method \$uri?\$args
 rm -f "$out/lf-lines"
 
 "$mkpcap" --all "$out/fuzz_packets" >/dev/null
+for name in $("$mkpcap" --list); do
+	"$mkpcap" --ng "$name" "$out/fuzz_packets/$name.pcapng"
+done
