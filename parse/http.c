@@ -34,7 +34,7 @@
 #define HDR_NAME_MAX		40
 #define DEFAULT_HEADER_BUFFER	4096
 #define DEFAULT_PIPELINE_MAX	64
-#define DEFAULT_PENDING_MAX	8192
+#define DEFAULT_PENDING_MAX	4096
 #define PENDING_BUCKETS		65	/* connections by requests held: 1..64+ */
 
 /* A request waiting for its response. */

@@ -95,7 +95,7 @@ struct http_opts {
 				 * it gives up = header too big (4096) */
 	int pipeline_max;	/* requests awaiting answers per connection
 				 * (64); past it the oldest is dropped */
-	size_t pending_max;	/* requests awaiting answers in all (8192,
+	size_t pending_max;	/* requests awaiting answers in all (4096,
 				 * ~3.3 KiB each); when full, the connection
 				 * holding the most is given up: see
 				 * http_stats.budget_drops */

@@ -2,8 +2,8 @@
 # capture_budget.sh - `gatewatch capture -r` on hostile traffic keeps its
 # state bounded (issue 16): 2,000 connections each pipelining 64 GETs that
 # are never answered (tests/tools/mkpcap --flood; 128,000 requests against
-# a budget of 8,192 awaiting answers). The summary counts what was dropped
-# (non-zero), says at most 8,192 were held, and every request is accounted
+# a budget of 4,096 awaiting answers). The summary counts what was dropped
+# (non-zero), says at most 4,096 were held, and every request is accounted
 # for: stored as an incomplete exchange or counted as dropped. No timing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +20,7 @@ dropped=$(sed -n 's/.*memory budget: \([0-9]*\) requests dropped.*/\1/p' <<<"$li
 held=$(sed -n 's/.*at most \([0-9]*\) held at once.*/\1/p' <<<"$line")
 stored=$(sed -n 's/.*stored: [0-9]* requests, \([0-9]*\) incomplete.*/\1/p' "$T/err")
 gw_eq 1 "$([ "${dropped:-0}" -gt 0 ] && echo 1 || echo 0)" "requests dropped > 0 ($dropped)"
-gw_eq 1 "$([ "${held:-99999}" -le 8192 ] && echo 1 || echo 0)" "held at most 8192 ($held)"
+gw_eq 1 "$([ "${held:-99999}" -le 4096 ] && echo 1 || echo 0)" "held at most 4096 ($held)"
 gw_eq 128000 "$((dropped + stored))" "every request stored or counted as dropped"
 gw_eq "$stored" "$(sqlite3 "$T/gw.db" 'SELECT count(*) FROM rejects')" \
 	"incomplete exchanges kept as rejects"

@@ -9,12 +9,15 @@
  *                             Interface Description, Enhanced Packet
  *                             blocks, written here: libpcap writes only
  *                             the classic format)
- *   mkpcap --flood CONNS REQS FILE
+ *   mkpcap --flood CONNS REQS FILE [ooo]
  *                             hostile traffic for the memory budget: CONNS
  *                             connections (distinct clients) to one server,
  *                             each pipelining REQS small GETs that are
  *                             never answered, all open at once (100 us
- *                             between packets; 16000 x 64 is ~32 MB)
+ *                             between packets; 16000 x 64 is ~32 MB);
+ *                             with "ooo" each client then sends as much
+ *                             again behind a one-byte hole, never acked
+ *                             (held as early segments)
  *
  * Frames are built by tests/unit/pktgen.h, the same code the unit tests
  * feed straight to the decoder, and written with libpcap's own
@@ -127,7 +130,7 @@ write_ng(const struct pg_scenario_info *si, const char *path)
 
 /* The --flood capture; 0 or -1. */
 static int
-write_flood(long conns, long reqs, const char *path)
+write_flood(long conns, long reqs, bool ooo, const char *path)
 {
 	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 	pcap_t *p = pcap_open_dead(DLT_EN10MB, 262144);
@@ -165,6 +168,10 @@ write_flood(long conns, long reqs, const char *path)
 		for (size_t off = 0; off < blen; off += 1448)
 			pg_send(&c, 0, burst + off, blen - off < 1448 ?
 			    blen - off : 1448);
+		for (size_t off = 0; ooo && off < blen; off += 1448)
+			pg_segment(&c, 0, PG_ACK | PG_PSH,
+			    c.cseq + 1 + (uint32_t)off, c.sseq, burst + off,
+			    blen - off < 1448 ? blen - off : 1448);
 	}
 	pcap_dump_close(d);
 	pcap_close(p);
@@ -218,15 +225,17 @@ main(int argc, char **argv)
 		}
 		return write_truncated(argv[2]) == 0 ? 0 : 1;
 	}
-	if (argc == 5 && strcmp(argv[1], "--flood") == 0) {
+	if ((argc == 5 || (argc == 6 && strcmp(argv[5], "ooo") == 0)) &&
+	    strcmp(argv[1], "--flood") == 0) {
 		long conns = atol(argv[2]), reqs = atol(argv[3]);
 
 		if (conns <= 0 || reqs <= 0 || reqs > 2000) {
-			fprintf(stderr, "mkpcap: --flood CONNS REQS FILE "
+			fprintf(stderr, "mkpcap: --flood CONNS REQS FILE [ooo] "
 			    "(REQS 1..2000)\n");
 			return 2;
 		}
-		return write_flood(conns, reqs, argv[4]) == 0 ? 0 : 1;
+		return write_flood(conns, reqs, argc == 6, argv[4]) == 0 ? 0 :
+		    1;
 	}
 	if (argc == 4 && strcmp(argv[1], "--ng") == 0) {
 		for (size_t i = 0; i < n; i++)
@@ -243,6 +252,6 @@ main(int argc, char **argv)
 		return 2;
 	}
 	fprintf(stderr, "usage: mkpcap SCENARIO FILE | --all DIR | --list | "
-	    "--ng SCENARIO FILE | --flood CONNS REQS FILE\n");
+	    "--ng SCENARIO FILE | --flood CONNS REQS FILE [ooo]\n");
 	return 2;
 }
