@@ -16,6 +16,13 @@
  *
  * Failures are decided when the connection ends, from what was pending
  * and who closed first (tcp_conn's FIN and RST times): see http.h.
+ *
+ * Memory: at most pipeline_max requests wait per connection and
+ * pending_max in all. Connections sit on lists by how many they hold; when
+ * the budget is full the oldest of those holding the most is given up
+ * ("shed": its requests dropped and counted, its later requests only
+ * counted, its answers ignored), so crafted traffic (thousands of
+ * connections pipelining requests never answered) costs a bounded amount.
  * Header values are kept only for Host and the request id headers, each
  * cut at its buffer; the URL is cut at HTTP_URL_MAX.
  */
