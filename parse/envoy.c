@@ -397,7 +397,7 @@ static int
 envoy_split(const char *line, size_t len, struct envoy_line *l,
     const char **reason)
 {
-	const char *q[ENVOY_QUOTES_MAX], *end, *xff_open = NULL;
+	const char *q[ENVOY_QUOTES_MAX], *end;
 	struct logscan s, r;
 	struct logspan rs, tok, req = { NULL, 0 };
 	struct envoy_line fixed;
@@ -454,7 +454,6 @@ envoy_split(const char *line, size_t len, struct envoy_line *l,
 		}
 		fixed = t;
 		req = envoy_between(q, 0, c);
-		xff_open = xo;
 		k = kk;
 	}
 	if (readings == 0)
@@ -462,7 +461,6 @@ envoy_split(const char *line, size_t len, struct envoy_line *l,
 	*l = fixed;
 	l->xff = envoy_opt(envoy_between(q, k, k + 1));
 	l->user_agent = envoy_opt(envoy_between(q, k + 2, nq - 7));
-	(void)xff_open;
 	/* extra quotes went to the User-Agent: X-Forwarded-For must be what
 	 * it says, or the split between the two is a guess */
 	if (nq - 7 - (k + 2) > 1 && !envoy_addr_like(l->xff, true)) {
