@@ -7,9 +7,14 @@
 #                   AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       build and ingest + report the bundled sample
 #   make bench      benchmarks (prints figures; never part of check)
+#   make fuzz       every libFuzzer harness of tests/fuzz for FUZZ_SECONDS
+#                   (60) each; make check replays their seeds and saved
+#                   crashes and fuzzes FUZZ_CHECK_SECONDS (20) each
+#   make fuzz-deps  clang and libFuzzer (Debian's), no-op if present
 #   make install    PREFIX=/usr/local DESTDIR= (install-systemd: the units)
 #
-# Objects go to $(O) (build/ by default; build-san/ for the sanitizer pass).
+# Objects go to $(O) (build/ by default; build-san/ for the sanitizer pass;
+# build-fuzz/ for the fuzzing build, made with clang).
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -36,6 +41,11 @@ ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
+# The fuzzing build (make fuzz-build sets FUZZ=1, CC=$(FUZZ_CC), O=build-fuzz):
+# the project's objects with coverage for libFuzzer, ASan and UBSan.
+ifneq ($(FUZZ),)
+ALL_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
 
 VERSION  := 0.1.0
 
@@ -44,16 +54,19 @@ LIB_SRC  := $(wildcard core/*.c capture/*.c parse/*.c store/*.c analyze/*.c tui/
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/schema_sql.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(O)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(O)/tools/%)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 
 BIN      := gatewatch
 
-.PHONY: all deps test-deps bench-deps check test unit e2e demo bench install clean
+.PHONY: all deps test-deps bench-deps fuzz-deps check test unit e2e demo bench \
+        install clean fuzz fuzz-build fuzz-seeds fuzz-check
 
 all: $(BIN)
 
@@ -97,6 +110,11 @@ $(O)/tools/%: tests/tools/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) -MMD -MP \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_OBJ) $(LIBS)
+
 deps:
 	@missing=""; \
 	for p in $(PKGS) $(TEST_PKGS); do \
@@ -108,7 +126,7 @@ deps:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEB_PKGS); \
 	fi
 
-test-deps: deps
+test-deps: deps fuzz-deps
 	@missing=""; \
 	for c in nginx haproxy caddy tmux tcpdump sqlite3 pgrep prometheus promtool \
 	         curl jq; do \
@@ -126,7 +144,42 @@ test: $(O)/gatewatch $(TEST_BIN) $(TOOL_BIN)
 check: test-deps
 	$(MAKE) O=build test
 	$(MAKE) O=build-san SAN=1 test
-	@echo "make check: all tests passed (plain and ASan+UBSan)"
+	$(MAKE) fuzz-check
+	@echo "make check: all tests passed (plain, ASan+UBSan, fuzz harnesses)"
+
+# --- Fuzzing (tests/fuzz/README) ----------------------------------------
+# libFuzzer harnesses over the project's objects, built with Debian's clang
+# (libFuzzer ships in libclang-rt-14-dev) into build-fuzz/. Seeds are made
+# from tests/data by tests/fuzz/seeds.sh; crashes found and fixed are kept
+# in tests/fuzz/regress/HARNESS/ and replayed by every make check.
+FUZZ_CC  ?= clang-14
+FUZZ_O   := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 20
+FUZZ_DEB_PKGS := clang-14 libclang-rt-14-dev
+
+fuzz-deps:
+	@t=$$(mktemp -d); \
+	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' >$$t/f.c; \
+	if ! $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $$t/f $$t/f.c >/dev/null 2>&1; then \
+	  echo "installing fuzzing dependencies: $(FUZZ_DEB_PKGS)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(FUZZ_DEB_PKGS); \
+	fi; \
+	rm -rf $$t
+
+fuzz-build: deps fuzz-deps
+	$(MAKE) O=$(FUZZ_O) CC=$(FUZZ_CC) FUZZ=1 $(FUZZ_NAMES:%=$(FUZZ_O)/fuzz/%)
+
+fuzz-seeds:
+	$(MAKE) O=build build/tools/mkpcap
+	tests/fuzz/seeds.sh $(FUZZ_O)/seeds build/tools/mkpcap
+
+# Replay seeds and regressions, then FUZZ_CHECK_SECONDS of new inputs each.
+fuzz-check: fuzz-build fuzz-seeds
+	@FUZZ_O=$(FUZZ_O) tests/fuzz/run.sh check $(FUZZ_CHECK_SECONDS) $(FUZZ_NAMES)
+
+fuzz: fuzz-build fuzz-seeds
+	@FUZZ_O=$(FUZZ_O) tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 demo: deps
 	$(MAKE) $(BIN)
@@ -211,6 +264,6 @@ install-test-deps: deps
 	fi
 
 clean:
-	rm -rf build build-san $(BIN) demo.db
+	rm -rf build build-san build-fuzz $(BIN) demo.db
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

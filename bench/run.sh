@@ -28,7 +28,8 @@ gzip -1 -c "$dir/access.log" > "$dir/access.log.gz"
 	sh -c "zcat '$dir/access.log.gz' > /dev/null"
 
 # The other stages' benchmarks, each printing its own figures.
-for extra in bench/formats.sh bench/tail.sh bench/capture.sh bench/top.sh; do
+for extra in bench/formats.sh bench/tail.sh bench/capture.sh \
+    bench/capture_memory.sh bench/top.sh; do
 	if [ -x "$extra" ]; then
 		echo
 		echo "== $extra"

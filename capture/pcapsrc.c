@@ -26,6 +26,12 @@
 #define PCAP_FILE_HEADER	24
 #define PCAP_RECORD_HEADER	16
 #define PCAPNG_MAGIC		0x0a0d0d0a
+/*
+ * Timestamps are kept within 0 .. 2^40 s (34,000 years): a pcapng block
+ * can state any 64-bit time, and seconds times 10^6 must not overflow
+ * (nor the sums later stages make with timeouts).
+ */
+#define TS_SEC_MAX		(INT64_C(1) << 40)
 
 /* The default filter: all TCP and ICMP, VLAN-tagged or not. */
 #define FILTER_PLAIN	"tcp or icmp or icmp6"
@@ -192,6 +198,23 @@ cap_close(struct cap_source *c)
 	free(c);
 }
 
+/* Microseconds since the epoch of a packet header's time, clamped into
+ * 0 .. TS_SEC_MAX seconds (*clamped set when it had to be). */
+static int64_t
+cap_ts_us(int64_t sec, int64_t usec, bool *clamped)
+{
+	*clamped = false;
+	if (usec < 0 || usec >= 1000000) {
+		*clamped = true;
+		usec = usec < 0 ? 0 : 999999;
+	}
+	if (sec < 0 || sec > TS_SEC_MAX) {
+		*clamped = true;
+		return sec < 0 ? 0 : TS_SEC_MAX * 1000000;
+	}
+	return sec * 1000000 + usec;
+}
+
 /* See pcapsrc.h. */
 int
 cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
@@ -200,6 +223,7 @@ cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(c->p, &h, &data);
+	bool clamped;
 
 	if (rc == 0 && c->live) {	/* nothing buffered: wait a while */
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
@@ -212,7 +236,10 @@ cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
 	case 1:
 		*frame = data;
 		*caplen = h->caplen;
-		*ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		*ts_us = cap_ts_us((int64_t)h->ts.tv_sec,
+		    (int64_t)h->ts.tv_usec, &clamped);
+		if (clamped)
+			c->st.bad_times++;
 		if (c->live) {
 			*offset = 0;
 		} else if (c->pcapng && c->f != NULL) {

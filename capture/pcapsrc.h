@@ -11,8 +11,9 @@
  * does, once the handle is open.
  *
  * Offline: pcap and pcapng files, "-" for stdin; timestamps always come in
- * microseconds. A file cut short ends the read with a message, keeping
- * what came before it.
+ * microseconds, clamped into 1970 .. 2^40 s (counted in bad_times). A
+ * file cut short ends the read with a message, keeping what came before
+ * it.
  */
 #ifndef GW_CAP_PCAP_H
 #define GW_CAP_PCAP_H
@@ -36,6 +37,8 @@ struct cap_stats {
 	uint64_t received;	/* live: seen by the filter (ps_recv) */
 	uint64_t dropped;	/* live: dropped by the kernel (ps_drop) */
 	uint64_t if_dropped;	/* live: dropped by the interface (ps_ifdrop) */
+	uint64_t bad_times;	/* timestamps out of range (before 1970, or
+				 * past 2^40 s), clamped into it */
 	bool live;
 };
 

@@ -3,7 +3,8 @@
  *
  * A connection (struct tcp_flow) is keyed by its two endpoints in the
  * order the first packet showed them ("side" 0 sent it); the hash is
- * symmetric so either direction finds it. Each side has a struct
+ * symmetric so either direction finds it, and keyed per table
+ * (core/hashkey.h) so crafted addresses cannot pile into one bucket. Each side has a struct
  * tcp_half: the next sequence number expected from it, its FIN, and the
  * segments that arrived early, copied into a list sorted by sequence
  * number. Bytes are handed up as soon as they are in order: in the common
@@ -19,11 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashkey.h"
 #include "tcp.h"
 
 #define DEFAULT_MAX_FLOWS	65536
 #define DEFAULT_OOO_MAX		(1024 * 1024)
-#define DEFAULT_OOO_TOTAL	(32 * 1024 * 1024)
+#define DEFAULT_OOO_TOTAL	(16 * 1024 * 1024)
 #define DEFAULT_IDLE_US		(120 * INT64_C(1000000))
 #define DEFAULT_SYN_BASE_US	(1500 * INT64_C(1000))
 #define SWEEP_EVERY_US		(100 * INT64_C(1000))
@@ -92,6 +94,7 @@ struct tcp_table {
 	struct flow_list syn_only, active;
 	int64_t now_us, last_sweep_us;
 	size_t ooo_segs_now;	/* early segments held in all */
+	uint64_t hash_seed;	/* this table's hash key */
 	struct tcp_stats stats;
 };
 
@@ -159,32 +162,48 @@ flow_established(struct tcp_table *t, struct tcp_flow *f)
 	list_append(&t->active, f);
 }
 
-/* FNV-1a over one endpoint. */
-static uint64_t
-endpoint_hash(uint8_t family, const uint8_t *addr, uint16_t port)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t n = family == 4 ? 4 : 16;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ addr[i]) * 1099511628211ULL;
-	h = (h ^ (port & 0xff)) * 1099511628211ULL;
-	h = (h ^ (port >> 8)) * 1099511628211ULL;
-	return h;
-}
-
-/* Symmetric hash of a connection's two endpoints. */
-static uint64_t
-flow_hash(uint8_t family, const uint8_t *a, uint16_t pa, const uint8_t *b,
+/* Order of two endpoints: <0, 0 or >0 like memcmp. */
+static int
+endpoint_cmp(size_t n, const uint8_t *a, uint16_t pa, const uint8_t *b,
     uint16_t pb)
 {
-	uint64_t h = endpoint_hash(family, a, pa) ^
-	    endpoint_hash(family, b, pb);
+	int c = memcmp(a, b, n);
 
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
+	return c != 0 ? c : (int)pa - (int)pb;
+}
+
+/*
+ * Hash of a connection's two endpoints under the table's key, the same
+ * for both directions: the endpoints go in a fixed order (the smaller
+ * first) rather than being xored, so a connection from an endpoint to
+ * itself does not hash to a constant.
+ */
+static uint64_t
+flow_hash(const struct tcp_table *t, uint8_t family, const uint8_t *a,
+    uint16_t pa, const uint8_t *b, uint16_t pb)
+{
+	uint8_t key[1 + 2 * (16 + 2)];
+	size_t n = family == 4 ? 4 : 16, k = 0;
+
+	if (endpoint_cmp(n, a, pa, b, pb) > 0) {
+		const uint8_t *ta = a;
+		uint16_t tp = pa;
+
+		a = b;
+		pa = pb;
+		b = ta;
+		pb = tp;
+	}
+	key[k++] = family;
+	memcpy(key + k, a, n);
+	k += n;
+	key[k++] = (uint8_t)(pa >> 8);
+	key[k++] = (uint8_t)pa;
+	memcpy(key + k, b, n);
+	k += n;
+	key[k++] = (uint8_t)(pb >> 8);
+	key[k++] = (uint8_t)pb;
+	return hashkey_bytes(t->hash_seed, key, k);
 }
 
 static bool
@@ -472,7 +491,8 @@ segment_data(struct tcp_table *t, struct tcp_flow *f, int side, uint32_t seq,
 		int32_t d = seq_diff(seq, h->next_seq);
 
 		if (d <= 0) {
-			uint32_t overlap = (uint32_t)-d;
+			/* unsigned: -d overflows for d == INT32_MIN */
+			uint32_t overlap = h->next_seq - seq;
 
 			if (overlap >= len) {
 				t->stats.retransmitted_bytes += len;
@@ -593,7 +613,8 @@ tcp_table_advance(struct tcp_table *t, int64_t now_us)
 static void
 add_unreach(struct tcp_table *t, const struct packet *p)
 {
-	uint64_t hash = flow_hash(p->family, p->src, p->sport, p->dst, p->dport);
+	uint64_t hash = flow_hash(t, p->family, p->src, p->sport, p->dst,
+	    p->dport);
 	int side;
 	struct tcp_flow *f = flow_find(t, p, hash, &side);
 
@@ -640,7 +661,8 @@ tcp_table_add(struct tcp_table *t, const struct packet *p,
 	}
 	t->stats.segments++;
 	t->stats.bytes += p->len;
-	hash = flow_hash(p->family, p->src, p->sport, p->dst, p->dport);
+	hash = flow_hash(t, p->family, p->src, p->sport, p->dst,
+	    p->dport);
 	f = flow_find(t, p, hash, &side);
 	if (f != NULL && (fl & (PKT_SYN | PKT_ACK)) == PKT_SYN)
 		f = syn_on_flow(t, f, side, p);
@@ -778,6 +800,7 @@ tcp_table_new(const struct tcp_opts *opts, const struct tcp_handler *h)
 		return NULL;
 	}
 	t->last_sweep_us = INT64_MIN / 2;
+	t->hash_seed = hashkey_seed();
 	return t;
 }
 
@@ -808,4 +831,22 @@ void
 tcp_table_stats(const struct tcp_table *t, struct tcp_stats *s)
 {
 	*s = t->stats;
+}
+
+/* See tcp.h. */
+size_t
+tcp_table_longest_chain(const struct tcp_table *t)
+{
+	size_t longest = 0;
+
+	for (size_t b = 0; b < t->n_buckets; b++) {
+		size_t n = 0;
+
+		for (const struct tcp_flow *f = t->buckets[b]; f != NULL;
+		    f = f->hnext)
+			n++;
+		if (n > longest)
+			longest = n;
+	}
+	return longest;
 }

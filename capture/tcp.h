@@ -93,7 +93,7 @@ struct tcp_handler {
 struct tcp_opts {
 	size_t max_flows;	/* connections tracked at once (default 65536) */
 	size_t ooo_max_bytes;	/* early bytes held per direction (1 MiB) */
-	size_t ooo_total_max;	/* early bytes held in all (32 MiB) */
+	size_t ooo_total_max;	/* early bytes held in all (16 MiB) */
 	int64_t idle_us;	/* idle timeout (120 s) */
 	int64_t syn_base_us;	/* first SYN retransmission delay (1.5 s) */
 	const uint16_t *server_ports;	/* ports known to be servers, or NULL */
@@ -133,5 +133,9 @@ void tcp_table_advance(struct tcp_table *t, int64_t now_us);
 void tcp_table_flush(struct tcp_table *t, int64_t now_us);
 
 void tcp_table_stats(const struct tcp_table *t, struct tcp_stats *s);
+
+/* The most connections sharing one hash bucket (walks the whole table:
+ * for tests and diagnostics). */
+size_t tcp_table_longest_chain(const struct tcp_table *t);
 
 #endif

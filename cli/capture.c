@@ -343,6 +343,10 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 		    (unsigned long long)st->received,
 		    (unsigned long long)st->dropped,
 		    (unsigned long long)st->if_dropped);
+	if (st->bad_times > 0)
+		fprintf(stderr, "  %llu packets with a time out of range "
+		    "(before 1970 or past 2^40 s): clamped\n",
+		    (unsigned long long)st->bad_times);
 	fprintf(stderr, "  tcp: %llu connections (at most %llu at once), "
 	    "%llu retransmitted bytes, %llu early segments held, %llu gaps "
 	    "(%llu bytes lost), %llu evicted, %llu idle\n",
@@ -361,6 +365,15 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 	    (unsigned long long)hs->resyncs,
 	    (unsigned long long)hs->orphan_responses,
 	    (unsigned long long)hs->not_http);
+	if (hs->budget_drops > 0 || hs->pipeline_drops > 0)
+		fprintf(stderr, "  memory budget: %llu requests dropped "
+		    "unanswered (%llu connections given up when the requests "
+		    "awaiting answers filled the budget, %llu past the limit of "
+		    "one connection); at most %llu held at once\n",
+		    (unsigned long long)(hs->budget_drops + hs->pipeline_drops),
+		    (unsigned long long)hs->conns_shed,
+		    (unsigned long long)hs->pipeline_drops,
+		    (unsigned long long)hs->pending_peak);
 	if (r->join != NULL)
 		fprintf(stderr, "  gateway: %llu client requests, %llu failed, "
 		    "%llu of them tied to an upstream attempt (%.0f%%); "

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "hashkey.h"
 #include "jsonlog.h"
 #include "logscan.h"
 
@@ -61,6 +62,7 @@ struct caddy_state {
 	struct caddy_pending ring[CADDY_PENDING];
 	size_t next;		/* ring slot written next */
 	size_t n_used;
+	uint64_t seed;		/* key of the roundtrip hashes */
 };
 
 /* The Caddy error text of a failed roundtrip to a cause (causes.md). */
@@ -99,17 +101,6 @@ caddy_error_cause(struct logspan e)
 	if (logspan_has(e, "context canceled"))
 		return GW_CAUSE_CLIENT_CLOSED;
 	return GW_CAUSE_UNKNOWN;
-}
-
-/* FNV-1a over the bytes of a key. */
-static uint64_t
-caddy_hash(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-	return h;
 }
 
 /* The request fields of a line, as spans. */
@@ -287,7 +278,7 @@ caddy_remember(struct caddy_state *st, const struct caddy_request *r,
 		st->n_used++;
 	p->used = true;
 	p->key_len = caddy_key(r, p->key);
-	p->hash = caddy_hash(p->key, p->key_len);
+	p->hash = hashkey_bytes(st->seed, p->key, p->key_len);
 	if (upstream.n >= sizeof(p->addr))
 		upstream.n = sizeof(p->addr) - 1;
 	memcpy(p->addr, upstream.p, upstream.n);
@@ -316,7 +307,7 @@ caddy_attach(struct caddy_state *st, struct gw_event *ev,
 	if (st->n_used == 0)
 		return 0;
 	key_len = caddy_key(r, key);
-	h = caddy_hash(key, key_len);
+	h = hashkey_bytes(st->seed, key, key_len);
 	for (size_t k = 0; k < CADDY_PENDING && n < GW_ATTEMPTS_MAX; k++) {
 		size_t i = (st->next + k) % CADDY_PENDING;	/* oldest first */
 		struct caddy_pending *p = &st->ring[i];
@@ -552,6 +543,7 @@ caddy_open(const struct format_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	st->seed = hashkey_seed();
 	return st;
 }
 

@@ -267,54 +267,208 @@ envoy_fill(const struct envoy_line *l, struct gw_batch *b, uint64_t line_no,
 	return FORMAT_EVENT;
 }
 
-/* Split a default-format line into l; false when it is not one. */
+/*
+ * Reading the default text format when fields may hold quotes.
+ *
+ * Envoy writes the text format without escaping: a User-Agent (or
+ * X-Forwarded-For, request id, :authority, even a path) that holds
+ * `" "` adds quotes that a left-to-right scan would take for field ends,
+ * shifting every field after it - a client could then write the status,
+ * flags or upstream host of its own line. So the line is read by its
+ * quote count instead:
+ *
+ *   - the fields Envoy writes itself are anchored: the start time and
+ *     the request's opening quote from the front; the trailing unquoted
+ *     fields (after the last quote) and "%UPSTREAM_HOST%" (an address,
+ *     checked) from the end, then "%REQ(:AUTHORITY)%" and
+ *     "%REQ(X-REQUEST-ID)%" back from it;
+ *   - the request's closing quote is every quote in turn: each that
+ *     yields the fixed fields (status, flags, byte counts, durations: no
+ *     quotes in them) followed by "X-Forwarded-For" is a reading;
+ *   - whatever extra quotes remain belong to the User-Agent.
+ *
+ * A line with exactly one reading is taken; none is not an Envoy line;
+ * more than one (a field forging the fixed fields) is rejected as
+ * ambiguous, and so is a line whose extra quotes leave an
+ * X-Forwarded-For that is not a list of addresses. Backslashes are not
+ * escapes here: Envoy writes them as they came.
+ */
+#define ENVOY_QUOTES_MAX	64
+
+static const char envoy_ambiguous[] = "ambiguous Envoy text line: a quote "
+    "inside a field (User-Agent, X-Forwarded-For, request id, path) leaves "
+    "more than one reading; log with envoy-json";
+
+/* Does v hold only bytes of addresses, ports and URL schemes ("-" too)? */
 static bool
-envoy_split(const char *line, size_t len, struct envoy_line *l)
+envoy_addr_like(struct logspan v, bool list)
+{
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || c == '.' || c == ':' ||
+		    c == '-' || c == '_' || c == '[' || c == ']' || c == '/' ||
+		    c == '%' || (list && (c == ',' || c == ' '))))
+			return false;
+	}
+	return true;
+}
+
+/* A token with no quote in it. */
+static bool
+envoy_token(struct logscan *s, struct logspan *out)
+{
+	return logscan_token(s, out) && memchr(out->p, '"', out->n) == NULL;
+}
+
+/*
+ * The fixed fields after the request, from p (just after its closing
+ * quote) up to the opening quote of X-Forwarded-For (*xff_open). Envoy
+ * writes them all; none may hold a quote but the transport failure
+ * reason's own two.
+ */
+static bool
+envoy_fixed(const char *p, const char *end, struct envoy_line *l,
+    const char **xff_open)
 {
 	struct logscan s;
-	struct logspan req, tok, rs;
-	struct logscan r;
+	struct logspan tok;
+	const char *q;
+
+	logscan_init(&s, p, (size_t)(end - p));
+	if (!logscan_char(&s, ' ') || !envoy_token(&s, &tok) ||
+	    !logspan_int(tok, &l->code) || !logscan_char(&s, ' ') ||
+	    !envoy_token(&s, &l->flags) || !logscan_char(&s, ' ') ||
+	    !envoy_token(&s, &tok))
+		return false;
+	l->flags = envoy_opt(l->flags);
+	l->details = l->transport = (struct logspan){ NULL, 0 };
+	if (!logspan_int(tok, &l->bytes_sent)) {
+		/* current default: details, termination details, "reason" */
+		l->details = envoy_opt(tok);
+		if (!logscan_char(&s, ' ') || !envoy_token(&s, &tok) ||
+		    !logscan_char(&s, ' ') || s.p >= s.end || *s.p != '"' ||
+		    (q = memchr(s.p + 1, '"', (size_t)(s.end - s.p - 1))) ==
+		    NULL)
+			return false;
+		l->transport.p = s.p + 1;
+		l->transport.n = (size_t)(q - s.p - 1);
+		l->transport = envoy_opt(l->transport);
+		s.p = q + 1;
+		if (!logscan_char(&s, ' ') || !envoy_token(&s, &tok) ||
+		    !logspan_int(tok, &l->bytes_sent))
+			return false;
+	}
+	/* that was %BYTES_RECEIVED%; then sent, duration, service time */
+	if (!logscan_char(&s, ' ') || !envoy_token(&s, &tok) ||
+	    !logspan_int(tok, &l->bytes_sent) || !logscan_char(&s, ' ') ||
+	    !envoy_token(&s, &tok) || !envoy_num(tok, &l->duration) ||
+	    !logscan_char(&s, ' ') || !envoy_token(&s, &tok) ||
+	    !envoy_num(tok, &l->upstream_time) || !logscan_char(&s, ' ') ||
+	    s.p >= s.end || *s.p != '"')
+		return false;
+	*xff_open = s.p;
+	return true;
+}
+
+/* The span between quotes q[i] and q[j]. */
+static struct logspan
+envoy_between(const char *const *q, int i, int j)
+{
+	struct logspan v = { q[i] + 1, (size_t)(q[j] - q[i] - 1) };
+
+	return v;
+}
+
+/* Do quotes q[i] and q[i + 1] read `" "`: one field's end, the next's
+ * start? */
+static bool
+envoy_sep(const char *const *q, int i)
+{
+	return q[i + 1] == q[i] + 2 && q[i][1] == ' ';
+}
+
+/*
+ * Split a default-format line into l. Returns 1, 0 when it is not one,
+ * -1 when it is one but ambiguous (*reason set).
+ */
+static int
+envoy_split(const char *line, size_t len, struct envoy_line *l,
+    const char **reason)
+{
+	const char *q[ENVOY_QUOTES_MAX], *end;
+	struct logscan s, r;
+	struct logspan rs, tok, req = { NULL, 0 };
+	struct envoy_line fixed;
+	int nq = 0, readings = 0, k = -1;
 
 	memset(l, 0, sizeof(*l));
 	l->attempt_count = -1;
 	while (len > 0 && line[len - 1] == '\r')
 		len--;
+	end = line + len;
 	logscan_init(&s, line, len);
 	if (!logscan_char(&s, '[') || !logscan_until(&s, ']', &l->start) ||
 	    l->start.n < 20 || l->start.p[4] != '-' ||
-	    !logscan_lit(&s, "] ", 2) || !logscan_quoted(&s, &req) ||
-	    !logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
-	    !logspan_int(tok, &l->code) || !logscan_char(&s, ' ') ||
-	    !logscan_token(&s, &l->flags) || !logscan_char(&s, ' ') ||
-	    !logscan_token(&s, &tok))
-		return false;
-	l->flags = envoy_opt(l->flags);
-	if (!logspan_int(tok, &l->bytes_sent)) {
-		/* current default: details, termination details, "reason" */
-		l->details = envoy_opt(tok);
-		if (!logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
-		    !logscan_char(&s, ' ') ||
-		    !logscan_quoted(&s, &l->transport) ||
-		    !logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
-		    !logspan_int(tok, &l->bytes_sent))
-			return false;
-		l->transport = envoy_opt(l->transport);
+	    !logscan_lit(&s, "] ", 2) || s.p >= s.end || *s.p != '"')
+		return 0;
+	for (const char *p = s.p; p < end &&
+	    (p = memchr(p, '"', (size_t)(end - p))) != NULL; p++) {
+		if (nq == ENVOY_QUOTES_MAX) {
+			*reason = envoy_ambiguous;
+			return -1;
+		}
+		q[nq++] = p;
 	}
-	/* that was %BYTES_RECEIVED%; then sent, duration, service time */
-	if (!logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
-	    !logspan_int(tok, &l->bytes_sent) || !logscan_char(&s, ' ') ||
-	    !logscan_token(&s, &tok) || !envoy_num(tok, &l->duration) ||
-	    !logscan_char(&s, ' ') || !logscan_token(&s, &tok) ||
-	    !envoy_num(tok, &l->upstream_time))
-		return false;
-	struct logspan *q[] = { &l->xff, &l->user_agent, &l->request_id,
-	    &l->authority, &l->upstream };
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
-		if (!logscan_char(&s, ' ') || !logscan_quoted(&s, q[i]))
-			return false;
-		*q[i] = envoy_opt(*q[i]);
+	/* request 2, [reason 2], five quoted fields 10 */
+	if (nq < 12)
+		return 0;
+	/* from the end: trailing tokens, "upstream", "authority", "id" */
+	const char *tail = q[nq - 1] + 1;
+	if ((tail < end && *tail != ' ') || !envoy_sep(q, nq - 3) ||
+	    !envoy_sep(q, nq - 5) || !envoy_sep(q, nq - 7) ||
+	    q[nq - 2][-1] != ' ')
+		return 0;
+	l->upstream = envoy_opt(envoy_between(q, nq - 2, nq - 1));
+	l->authority = envoy_opt(envoy_between(q, nq - 4, nq - 3));
+	l->request_id = envoy_opt(envoy_between(q, nq - 6, nq - 5));
+	if (!envoy_addr_like(l->upstream, false))
+		return 0;
+	/* from the front: each quote as the request's end */
+	for (int c = 1; c < nq - 7; c++) {
+		struct envoy_line t = *l;
+		const char *xo;
+		int kk;
+
+		if (!envoy_fixed(q[c] + 1, end, &t, &xo))
+			continue;
+		for (kk = c + 1; kk < nq && q[kk] != xo; kk++)
+			;
+		/* X-Forwarded-For, then the User-Agent's opening quote */
+		if (kk + 2 > nq - 7 - 1 || !envoy_sep(q, kk + 1))
+			continue;
+		if (++readings > 1) {
+			*reason = envoy_ambiguous;
+			return -1;
+		}
+		fixed = t;
+		req = envoy_between(q, 0, c);
+		k = kk;
+	}
+	if (readings == 0)
+		return 0;
+	*l = fixed;
+	l->xff = envoy_opt(envoy_between(q, k, k + 1));
+	l->user_agent = envoy_opt(envoy_between(q, k + 2, nq - 7));
+	/* extra quotes went to the User-Agent: X-Forwarded-For must be what
+	 * it says, or the split between the two is a guess */
+	if (nq - 7 - (k + 2) > 1 && !envoy_addr_like(l->xff, true)) {
+		*reason = envoy_ambiguous;
+		return -1;
 	}
 	/* optional: cluster, upstream local, downstream local, remote, ... */
+	logscan_init(&s, tail, (size_t)(end - tail));
 	if (logscan_char(&s, ' ') && logscan_token(&s, &tok)) {
 		l->cluster = envoy_opt(tok);
 		for (int i = 0; i < 3; i++)
@@ -328,11 +482,11 @@ envoy_split(const char *line, size_t len, struct envoy_line *l)
 	if (!logscan_token(&r, &l->method) || !logscan_char(&r, ' ') ||
 	    !logscan_token(&r, &l->path) || !logscan_char(&r, ' ') ||
 	    !logscan_token(&r, &rs) || !logscan_eol(&r))
-		return false;
+		return 0;
 	l->method = envoy_opt(l->method);
 	l->path = envoy_opt(l->path);
 	l->protocol = envoy_opt(rs);
-	return true;
+	return 1;
 }
 
 /* See format.h. */
@@ -340,8 +494,9 @@ static bool
 envoy_match(const char *line, size_t len)
 {
 	struct envoy_line l;
+	const char *reason = NULL;
 
-	return envoy_split(line, len, &l);
+	return envoy_split(line, len, &l, &reason) == 1;
 }
 
 /* See format.h. */
@@ -350,8 +505,11 @@ envoy_take(void *state, struct gw_batch *b, const char *line, size_t len,
     uint64_t line_no, uint64_t offset, const char **reason)
 {
 	struct envoy_line l;
+	int rc = envoy_split(line, len, &l, reason);
 
-	if (!envoy_split(line, len, &l)) {
+	if (rc < 0)
+		return FORMAT_REJECT;
+	if (rc == 0) {
 		*reason = "not an Envoy default-format access log line";
 		return FORMAT_REJECT;
 	}

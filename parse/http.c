@@ -16,6 +16,13 @@
  *
  * Failures are decided when the connection ends, from what was pending
  * and who closed first (tcp_conn's FIN and RST times): see http.h.
+ *
+ * Memory: at most pipeline_max requests wait per connection and
+ * pending_max in all. Connections sit on lists by how many they hold; when
+ * the budget is full the oldest of those holding the most is given up
+ * ("shed": its requests dropped and counted, its later requests only
+ * counted, its answers ignored), so crafted traffic (thousands of
+ * connections pipelining requests never answered) costs a bounded amount.
  * Header values are kept only for Host and the request id headers, each
  * cut at its buffer; the URL is cut at HTTP_URL_MAX.
  */
@@ -34,6 +41,8 @@
 #define HDR_NAME_MAX		40
 #define DEFAULT_HEADER_BUFFER	4096
 #define DEFAULT_PIPELINE_MAX	64
+#define DEFAULT_PENDING_MAX	4096
+#define PENDING_BUCKETS		65	/* connections by requests held: 1..64+ */
 
 /* A request waiting for its response. */
 struct pending {
@@ -71,6 +80,11 @@ struct http_conn {
 	struct hdr_acc rh, sh;
 	struct pending *head, *tail;	/* requests awaiting answers */
 	int n_pending;
+	/* on the tracker's list of connections holding as many requests
+	 * (bucket -1: none held) */
+	int bucket;
+	struct http_conn *bprev, *bnext;
+	bool shed;		/* given up for the pending budget */
 	struct pending *req_cur;	/* request being parsed */
 	bool first_request;		/* no request seen yet */
 	/* the response being parsed */
@@ -92,6 +106,11 @@ struct http_tracker {
 	http_parser_settings req_settings, resp_settings;
 	struct pending *free_list;
 	size_t n_free;
+	size_t pending_now;	/* requests held by every connection */
+	/* connections holding 1, 2, ... 64 or more requests, oldest first:
+	 * the budget's victim is the head of the fullest */
+	struct http_conn *bucket_head[PENDING_BUCKETS];
+	struct http_conn *bucket_tail[PENDING_BUCKETS];
 	uint64_t pkt_no, pkt_offset;
 	struct http_stats stats;
 };
@@ -217,6 +236,49 @@ emit(struct http_conn *hc, struct http_exchange *x)
 	t->emit(t->ctx, x);
 }
 
+/*
+ * hc's count of held requests changed by delta: keep the tracker's total
+ * and move hc to the list of its new count (at the young end).
+ */
+static void
+conn_count(struct http_conn *hc, int delta)
+{
+	struct http_tracker *t = hc->t;
+	int b;
+
+	hc->n_pending += delta;
+	if (delta > 0)
+		t->pending_now += (size_t)delta;
+	else
+		t->pending_now -= (size_t)-delta;
+	if (t->pending_now > t->stats.pending_peak)
+		t->stats.pending_peak = t->pending_now;
+	b = hc->n_pending <= 0 ? -1 : hc->n_pending < PENDING_BUCKETS ?
+	    hc->n_pending : PENDING_BUCKETS - 1;
+	if (b == hc->bucket)
+		return;
+	if (hc->bucket >= 0) {
+		if (hc->bprev != NULL)
+			hc->bprev->bnext = hc->bnext;
+		else
+			t->bucket_head[hc->bucket] = hc->bnext;
+		if (hc->bnext != NULL)
+			hc->bnext->bprev = hc->bprev;
+		else
+			t->bucket_tail[hc->bucket] = hc->bprev;
+	}
+	hc->bucket = b;
+	hc->bprev = hc->bnext = NULL;
+	if (b < 0)
+		return;
+	hc->bprev = t->bucket_tail[b];
+	if (t->bucket_tail[b] != NULL)
+		t->bucket_tail[b]->bnext = hc;
+	else
+		t->bucket_head[b] = hc;
+	t->bucket_tail[b] = hc;
+}
+
 /* Remove and return the oldest pending request, NULL when none. */
 static struct pending *
 queue_pop(struct http_conn *hc)
@@ -228,7 +290,7 @@ queue_pop(struct http_conn *hc)
 	hc->head = p->next;
 	if (hc->head == NULL)
 		hc->tail = NULL;
-	hc->n_pending--;
+	conn_count(hc, -1);
 	if (hc->req_cur == p)
 		hc->req_cur = NULL;
 	return p;
@@ -249,10 +311,29 @@ queue_drop_tail(struct http_conn *hc, struct pending *p)
 	*pp = p->next;
 	if (hc->tail == p)
 		hc->tail = prev;
-	hc->n_pending--;
+	conn_count(hc, -1);
 	if (hc->req_cur == p)
 		hc->req_cur = NULL;
 	pending_put(hc->t, p);
+}
+
+/*
+ * Give up connection hc to keep the pending budget: its held requests are
+ * dropped (counted), and from now on its requests are only counted and
+ * its answers ignored, until it ends.
+ */
+static void
+conn_shed(struct http_conn *hc)
+{
+	struct http_tracker *t = hc->t;
+
+	t->stats.budget_drops += (uint64_t)hc->n_pending;
+	t->stats.conns_shed++;
+	while (hc->head != NULL)
+		pending_put(t, queue_pop(hc));
+	hc->req_cur = NULL;
+	hc->resp_active = false;
+	hc->shed = true;
 }
 
 /* Split the URL into path and query (and Host from an absolute form). */
@@ -363,9 +444,21 @@ req_message_begin(http_parser *hp)
 	struct http_tracker *t = hc->t;
 	struct pending *p;
 
-	if (hc->n_pending >= t->o.pipeline_max) {
+	if (!hc->shed && hc->n_pending >= t->o.pipeline_max) {
 		pending_put(t, queue_pop(hc));
 		t->stats.pipeline_drops++;
+	}
+	/* The budget is full: give up the connection holding the most (the
+	 * oldest of them on a tie), which may be this one. */
+	for (int b = PENDING_BUCKETS - 1; !hc->shed &&
+	    t->pending_now >= t->o.pending_max && b > 0; b--)
+		if (t->bucket_head[b] != NULL)
+			conn_shed(t->bucket_head[b]);
+	if (hc->shed) {
+		t->stats.requests++;
+		t->stats.budget_drops++;
+		hc->first_request = false;
+		return 0;
 	}
 	if ((p = pending_get(t)) == NULL)
 		return -1;
@@ -381,7 +474,7 @@ req_message_begin(http_parser *hp)
 	else
 		hc->head = p;
 	hc->tail = p;
-	hc->n_pending++;
+	conn_count(hc, 1);
 	hc->req_cur = p;
 	hc->rh.in_value = false;
 	hc->rh.name_len = 0;
@@ -720,6 +813,8 @@ server_data(struct http_conn *hc, const uint8_t *p, size_t len)
 	struct http_tracker *t = hc->t;
 	size_t n;
 
+	if (hc->shed)
+		return;
 	if (hc->resp_st == ST_RESYNC) {
 		size_t at = find_start(p, len, false);
 
@@ -780,6 +875,7 @@ cb_open(void *ctx, const struct tcp_conn *c)
 	http_parser_init(&hc->resp, HTTP_RESPONSE);
 	hc->req.data = hc->resp.data = hc;
 	hc->first_request = true;
+	hc->bucket = -1;
 	if (c->mid_stream) {
 		hc->req_st = hc->resp_st = ST_RESYNC;
 	}
@@ -825,7 +921,7 @@ cb_gap(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 		}
 		return;
 	}
-	if (hc->resp_st == ST_TUNNEL || hc->resp_st == ST_DEAD)
+	if (hc->resp_st == ST_TUNNEL || hc->resp_st == ST_DEAD || hc->shed)
 		return;
 	if (hc->resp_active) {
 		if (!hc->resp_interim)
@@ -970,7 +1066,9 @@ cb_end(void *ctx, void *st, const struct tcp_conn *c, enum tcp_end why,
 
 	hc->c = c;
 	hc->now_us = ts_us;
-	if (c->syn_seen && !c->synack_seen && c->bytes[0] == 0 &&
+	if (hc->shed)
+		;	/* its requests were counted as dropped */
+	else if (c->syn_seen && !c->synack_seen && c->bytes[0] == 0 &&
 	    c->bytes[1] == 0)
 		end_connect(hc, c, why, ts_us);
 	else if (hc->resp_st != ST_TUNNEL)
@@ -1007,6 +1105,8 @@ http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
 		t->o.header_buffer = DEFAULT_HEADER_BUFFER;
 	if (t->o.pipeline_max <= 0)
 		t->o.pipeline_max = DEFAULT_PIPELINE_MAX;
+	if (t->o.pending_max == 0)
+		t->o.pending_max = DEFAULT_PENDING_MAX;
 	t->emit = emit_fn;
 	t->ctx = ctx;
 	http_parser_settings_init(&t->req_settings);

@@ -95,6 +95,10 @@ struct http_opts {
 				 * it gives up = header too big (4096) */
 	int pipeline_max;	/* requests awaiting answers per connection
 				 * (64); past it the oldest is dropped */
+	size_t pending_max;	/* requests awaiting answers in all (4096,
+				 * ~3.3 KiB each); when full, the connection
+				 * holding the most is given up: see
+				 * http_stats.budget_drops */
 };
 
 struct http_stats {
@@ -108,6 +112,9 @@ struct http_stats {
 	uint64_t orphan_responses;	/* answers to requests not seen */
 	uint64_t unanswered_at_end;	/* still waiting when capture ended */
 	uint64_t pipeline_drops;
+	uint64_t budget_drops;		/* requests dropped, pending_max full */
+	uint64_t conns_shed;		/* connections given up for it */
+	uint64_t pending_peak;		/* most requests held at once */
 };
 
 struct http_tracker;

@@ -509,6 +509,79 @@ test_json_huge_numbers(void **state)
 	batch_destroy(&b);
 }
 
+/*
+ * Envoy's text format does not escape quotes: a field holding `" "` must
+ * not shift the fields Envoy writes itself (issue 16, finding 4). The
+ * User-Agent below once made the request a 503 upstream_refused blamed on
+ * 10.9.9.9:443 with its request id lost.
+ */
+static void
+test_envoy_quote_in_field(void **state)
+{
+	const char *head = "[2026-11-25T17:30:00.000Z] \"GET /api/v1/users?id=7 "
+	    "HTTP/1.1\" 200 - via_upstream - \"-\" 0 512 12 11 \"10.1.2.3\" ";
+	const char *tail = " \"req-1\" \"api.example.com\" \"10.0.0.5:8080\" "
+	    "outbound|8080||api 10.0.0.1:50000 10.0.0.1:10000 10.1.2.3:40000 - "
+	    "default";
+	char line[1024];
+	struct gw_batch b;
+	const struct gw_event *ev;
+
+	(void)state;
+	assert_int_equal(batch_init(&b), 0);
+	/* the issue's User-Agent, and one ending in a backslash */
+	snprintf(line, sizeof(line), "%s\"x\" \"-\" \"-\" \"10.9.9.9:443\"%s",
+	    head, tail);
+	assert_int_equal(take_one("envoy", &b, line), FORMAT_EVENT);
+	snprintf(line, sizeof(line), "%s\"x\\\"%s", head, tail);
+	assert_int_equal(take_one("envoy", &b, line), FORMAT_EVENT);
+	assert_int_equal(b.n_events, 2);
+	for (int i = 0; i < 2; i++) {
+		ev = &b.events[i];
+		assert_int_equal(ev->status, 200);
+		assert_int_equal(ev->cause, GW_CAUSE_OK);
+		assert_string_equal(ev->request_id, "req-1");
+		assert_string_equal(ev->host, "api.example.com");
+		assert_string_equal(ev->client, "10.1.2.3");
+		assert_int_equal(ev->n_attempts, 1);
+		assert_string_equal(ev->attempts[0].addr, "10.0.0.5:8080");
+	}
+
+	/* a User-Agent that writes a whole second set of fixed fields: two
+	 * readings, rejected with a reason that names envoy-json */
+	batch_clear(&b);
+	snprintf(line, sizeof(line), "%s\"x\" 503 UF a - \"r\" 0 0 0 - "
+	    "\"10.9.9.9\" \"y\"%s", head, tail);
+	{
+		const struct line_format *f = format_by_name("envoy");
+		const char *reason = NULL;
+		size_t n = strlen(line);
+		char *p = malloc(n);
+
+		memcpy(p, line, n);
+		assert_int_equal(f->take(NULL, &b, p, n, 1, 0, &reason),
+		    FORMAT_REJECT);
+		assert_non_null(strstr(reason, "ambiguous"));
+		assert_non_null(strstr(reason, "envoy-json"));
+		assert_false(f->match(p, n));
+		free(p);
+	}
+	/* a path that forges them: the same */
+	snprintf(line, sizeof(line), "[2026-11-25T17:30:00.000Z] \"GET /a "
+	    "HTTP/1.1\" 503 UF a - \"r\" 0 0 0 - \"1.1.1.1\" \"u\" \"i\" \"h\" "
+	    "\"10.9.9.9:443\" x \"x HTTP/1.1\" 200 - via_upstream - \"-\" 0 512 "
+	    "12 11 \"10.1.2.3\" \"curl\"%s", tail);
+	assert_int_equal(take_one("envoy", &b, line), FORMAT_REJECT);
+	/* quotes in the User-Agent with an X-Forwarded-For that is not an
+	 * address list: where one ends and the other starts is a guess */
+	snprintf(line, sizeof(line), "[2026-11-25T17:30:00.000Z] \"GET /a "
+	    "HTTP/1.1\" 200 - via_upstream - \"-\" 0 512 12 11 \"for=x\" \"c\" "
+	    "\"d\"%s", tail);
+	assert_int_equal(take_one("envoy", &b, line), FORMAT_REJECT);
+	assert_int_equal(b.n_events, 0);
+	batch_destroy(&b);
+}
+
 /* Any bytes: no crash, no read past the end, and nothing matched. */
 static void
 test_garbage(void **state)
@@ -569,6 +642,7 @@ main(void)
 		cmocka_unit_test(test_haproxy_fields),
 		cmocka_unit_test(test_envoy),
 		cmocka_unit_test(test_envoy_json),
+		cmocka_unit_test(test_envoy_quote_in_field),
 		cmocka_unit_test(test_caddy),
 		cmocka_unit_test(test_caddy_error_fields),
 		cmocka_unit_test(test_traefik),

@@ -474,6 +474,80 @@ test_join_bounded_behind_claimed(void **state)
 	wire_join_free(j);
 }
 
+/* http_emit_fn for test_pending_budget: count, keep the answered one. */
+static void
+count_x(void *ctx, const struct http_exchange *x)
+{
+	struct run *r = ctx;
+
+	if (x->status == 200)
+		r->x[0] = *x;
+	r->n++;
+}
+
+/*
+ * Crafted traffic cannot make the pending state grow without bound
+ * (issue 16, finding 2): 40 connections each pipelining 10 requests that
+ * are never answered, against a budget of 100 held requests in all. The
+ * connections holding the most are given up; every request is either
+ * emitted or counted as dropped; a connection that was answered in the
+ * middle of it still gives its exchange.
+ */
+static void
+test_pending_budget(void **state)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	struct http_opts ho = { .pending_max = 100 };
+	struct tcp_handler th;
+	struct http_stats st;
+	struct pg g;
+	struct pg_conn c, ok;
+	char burst[10 * sizeof(PG_REQ("/h"))];
+
+	(void)state;
+	assert_non_null(r);
+	burst[0] = '\0';
+	for (int i = 0; i < 10; i++)
+		strcat(burst, PG_REQ("/h"));
+	r->h = http_tracker_new(&ho, count_x, r);
+	assert_non_null(r->h);
+	http_tracker_handler(r->h, &th);
+	r->t = tcp_table_new(NULL, &th);
+	assert_non_null(r->t);
+	r->dlt = DLT_EN10MB;
+	memset(&g, 0, sizeof(g));
+	g.out = frame;
+	g.ctx = r;
+	g.dlt = DLT_EN10MB;
+	g.family = 4;
+	g.ts_us = INT64_C(1795601702000000);
+	for (int i = 0; i < 40; i++) {
+		pg_conn_init(&c, &g, 1 + i, (uint16_t)(30000 + i), 8080);
+		pg_connect(&c);
+		pg_send_str(&c, 0, burst);
+		if (i == 20) {	/* a normal exchange in the middle */
+			pg_conn_init(&ok, &g, 200, 41000, 8080);
+			pg_connect(&ok);
+			pg_send_str(&ok, 0, PG_REQ("/ok"));
+			pg_send_str(&ok, 1, PG_OK("hello"));
+			pg_close(&ok);
+		}
+	}
+	http_tracker_stats(r->h, &st);
+	assert_true(st.pending_peak <= 100);
+	assert_true(st.budget_drops > 0);
+	assert_true(st.conns_shed >= 30);
+	tcp_table_flush(r->t, g.ts_us + 1000);
+	http_tracker_stats(r->h, &st);
+	assert_int_equal(st.requests, 401);
+	assert_int_equal(st.pipeline_drops, 0);
+	assert_int_equal((uint64_t)r->n + st.budget_drops, st.requests);
+	assert_true(r->n <= 101);
+	check(&r->x[0], "GET", "/ok", 200, GW_CAUSE_OK);
+	assert_string_equal(r->x[0].client, "10.0.0.200");
+	done(r);
+}
+
 int
 main(void)
 {
@@ -487,6 +561,7 @@ main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_join_bounded_behind_claimed),
 		cmocka_unit_test(test_event),
+		cmocka_unit_test(test_pending_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

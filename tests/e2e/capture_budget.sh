@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# capture_budget.sh - `gatewatch capture -r` on hostile traffic keeps its
+# state bounded (issue 16): 2,000 connections each pipelining 64 GETs that
+# are never answered (tests/tools/mkpcap --flood; 128,000 requests against
+# a budget of 4,096 awaiting answers). The summary counts what was dropped
+# (non-zero), says at most 4,096 were held, and every request is accounted
+# for: stored as an incomplete exchange or counted as dropped. No timing.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+gw_setup 120
+gw_need_tools mkpcap
+T=$GW_TMP
+
+"$GW_TOOLS/mkpcap" --flood 2000 64 "$T/flood.pcap"
+"$GW_BIN" capture -d "$T/gw.db" -r "$T/flood.pcap" 2>"$T/err" ||
+	{ cat "$T/err" >&2; gw_fail "capture -r failed"; }
+line=$(grep 'memory budget:' "$T/err" || true)
+[ -n "$line" ] || { cat "$T/err" >&2; gw_fail "no memory budget line"; }
+dropped=$(sed -n 's/.*memory budget: \([0-9]*\) requests dropped.*/\1/p' <<<"$line")
+held=$(sed -n 's/.*at most \([0-9]*\) held at once.*/\1/p' <<<"$line")
+stored=$(sed -n 's/.*stored: [0-9]* requests, \([0-9]*\) incomplete.*/\1/p' "$T/err")
+gw_eq 1 "$([ "${dropped:-0}" -gt 0 ] && echo 1 || echo 0)" "requests dropped > 0 ($dropped)"
+gw_eq 1 "$([ "${held:-99999}" -le 4096 ] && echo 1 || echo 0)" "held at most 4096 ($held)"
+gw_eq 128000 "$((dropped + stored))" "every request stored or counted as dropped"
+gw_eq "$stored" "$(sqlite3 "$T/gw.db" 'SELECT count(*) FROM rejects')" \
+	"incomplete exchanges kept as rejects"
+
+[ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
+gw_log "ok: $GW_ASSERTS checks passed"

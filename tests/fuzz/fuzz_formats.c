@@ -1,0 +1,73 @@
+/*
+ * fuzz_formats.c - the other gateways' log formats (parse/haproxy.c,
+ * envoy.c (text and JSON), caddy.c, traefik.c (CLF and JSON), alb.c,
+ * clf.c), through the registry of parse/formats.c as lineparse uses them.
+ *
+ * The input's first line names the format ("envoy", "caddy", ...); when it
+ * names none, its first byte picks one and the whole input is lines. The
+ * lines then go, in order, through one open state of that format (Caddy
+ * pairs runtime-log lines with later access lines), and through every
+ * format's match() (detection must be safe on any bytes).
+ */
+#include <stdbool.h>
+
+#include "batch.h"
+#include "format.h"
+#include "fuzz.h"
+
+struct run {
+	const struct line_format *lf;
+	void *state;
+	struct gw_batch b;
+};
+
+static void
+one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
+{
+	struct run *r = ctx;
+	const char *reason = NULL;
+
+	for (size_t i = 0; gw_line_formats[i] != NULL; i++)
+		(void)gw_line_formats[i]->match(line, len);
+	(void)r->lf->take(r->state, &r->b, line, len, no, off, &reason);
+	if (batch_count(&r->b) >= 64)
+		batch_clear(&r->b);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct format_opts fo = { .tz_min = 60 };
+	struct run r;
+	size_t nformats = 0, skip = 0;
+	const uint8_t *nl = memchr(data, '\n', size);
+	char err[256];
+
+	if (size == 0)
+		return 0;
+	while (gw_line_formats[nformats] != NULL)
+		nformats++;
+	memset(&r, 0, sizeof(r));
+	if (nl != NULL && nl - data < 32) {
+		char name[32];
+
+		memcpy(name, data, (size_t)(nl - data));
+		name[nl - data] = '\0';
+		if ((r.lf = format_by_name(name)) != NULL)
+			skip = (size_t)(nl - data) + 1;
+	}
+	if (r.lf == NULL)
+		r.lf = gw_line_formats[data[0] % nformats];
+	if (batch_init(&r.b) != 0)
+		return 0;
+	if (r.lf->open != NULL &&
+	    (r.state = r.lf->open(&fo, err, sizeof(err))) == NULL) {
+		batch_destroy(&r.b);
+		return 0;
+	}
+	fuzz_lines(data + skip, size - skip, one_line, &r);
+	if (r.lf->close != NULL)
+		r.lf->close(r.state);
+	batch_destroy(&r.b);
+	return 0;
+}

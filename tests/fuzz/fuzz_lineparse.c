@@ -1,0 +1,66 @@
+/*
+ * fuzz_lineparse.c - what `ingest` and `tail` do with an unknown file:
+ * sample its head (lineparse_sample), detect the format (parse/detect.c,
+ * lineparse's detection over every registered format, nginx's built-in
+ * log_formats), then hand every line to the chosen parser. The nginx.conf
+ * fallback is pointed at a path that does not exist, so the run depends
+ * on the input alone. Seeds: every log of tests/data.
+ */
+#include <stdbool.h>
+
+#include "batch.h"
+#include "detect.h"
+#include "fuzz.h"
+#include "lineparse.h"
+
+#define SAMPLE_LINES	64
+#define HEAD_MAX	16384
+
+struct run {
+	struct lineparse *lp;
+	struct gw_batch b;
+};
+
+static void
+one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
+{
+	struct run *r = ctx;
+	const char *reason = NULL;
+
+	(void)lineparse_take(r->lp, &r->b, line, len, false, no, off, &reason);
+	if (batch_count(&r->b) >= 64)
+		batch_clear(&r->b);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct lineparse_opts o = { .tz_min = 0,
+	    .nginx_conf = "/nonexistent/gatewatch-fuzz/nginx.conf" };
+	const char *lines[SAMPLE_LINES];
+	size_t lens[SAMPLE_LINES], n;
+	unsigned char *head;
+	size_t head_n = size < HEAD_MAX ? size : HEAD_MAX;
+	const char *fmt = NULL;
+	struct run r;
+	char err[512];
+
+	/* the head in a copy of its own size, as reader_head() gives it */
+	if ((head = malloc(head_n ? head_n : 1)) == NULL)
+		return 0;
+	memcpy(head, data, head_n);
+	n = lineparse_sample(head, head_n, lines, lens, SAMPLE_LINES);
+	(void)detect_lines(lines, lens, n, &fmt);
+	memset(&r, 0, sizeof(r));
+	if (lineparse_new(&o, lines, lens, n, &r.lp, err, sizeof(err)) == 0) {
+		(void)lineparse_kind(r.lp);
+		(void)lineparse_format(r.lp);
+		if (batch_init(&r.b) == 0) {
+			fuzz_lines(data, size, one_line, &r);
+			batch_destroy(&r.b);
+		}
+		lineparse_free(r.lp);
+	}
+	free(head);
+	return 0;
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds the seed corpus of every harness from tests/data (nothing of it
+# is checked in): seeds.sh OUTDIR MKPCAP
+#   OUTDIR/fuzz_nginx/      demo access.log and error.log in 16-line pieces,
+#                           apache-combined.log
+#   OUTDIR/fuzz_formats/    "NAME\n" + each format's sample log (8-line pieces)
+#   OUTDIR/fuzz_lineparse/  every log of tests/data, whole (first 64 lines)
+#   OUTDIR/fuzz_logformat/  log_format text, NUL, lines it should parse
+#   OUTDIR/fuzz_packets/    every pktgen scenario as pcap and pcapng (MKPCAP)
+set -euo pipefail
+out=$1
+mkpcap=$2
+data="$(cd "$(dirname "$0")/../data" && pwd)"
+rm -rf "$out"
+mkdir -p "$out"/fuzz_nginx "$out"/fuzz_formats "$out"/fuzz_lineparse \
+    "$out"/fuzz_logformat "$out"/fuzz_packets
+
+# pieces FILE N DIR PREFIX [HEADER]: FILE cut into N-line pieces
+pieces() {
+	local file=$1 n=$2 dir=$3 prefix=$4 header=${5-}
+	local total i=0
+	total=$(wc -l <"$file")
+	while [ $((i * n)) -lt "$total" ] || [ "$i" -eq 0 ]; do
+		{ [ -n "$header" ] && printf '%s\n' "$header"
+		  sed -n "$((i * n + 1)),$(((i + 1) * n))p" "$file"; } \
+		    >"$dir/$prefix-$i"
+		i=$((i + 1))
+	done
+}
+
+pieces "$data/demo/access.log" 16 "$out/fuzz_nginx" access
+pieces "$data/demo/error.log" 16 "$out/fuzz_nginx" error
+cp "$data/formats/apache-combined.log" "$out/fuzz_nginx/apache-combined"
+
+for f in haproxy envoy envoy-json caddy traefik traefik-json alb clf; do
+	pieces "$data/formats/$f.log" 8 "$out/fuzz_formats" "$f" "$f"
+done
+
+for f in "$data"/formats/*.log "$data"/formats/other.txt \
+    "$data"/demo/access.log "$data"/demo/error.log; do
+	head -n 64 "$f" >"$out/fuzz_lineparse/$(basename "$f")"
+done
+
+# log_format text, a NUL, then lines
+lf() {
+	local name=$1 text=$2 lines=$3
+	{ printf '%s\0' "$text"; cat "$lines"; } >"$out/fuzz_logformat/$name"
+}
+upstream=$(sed -n "s/^ *log_format upstream \(.*\);\$/\1/p" \
+    "$data/demo/nginx.conf")
+head -n 8 "$data/demo/access.log" >"$out/lf-lines"
+lf upstream "$upstream" "$out/lf-lines"
+lf combined "'\$remote_addr - \$remote_user [\$time_local] \"\$request\" \$status \$body_bytes_sent \"\$http_referer\" \"\$http_user_agent\"'" \
+    "$data/formats/apache-combined.log"
+lf pasted "\$remote_addr [\$time_local] \"\$request\" \$status \$request_time \$upstream_addr \$upstream_status \$upstream_response_time \$request_id" \
+    "$out/lf-lines"
+lf json "escape=json '{\"t\":\"\$time_iso8601\",\"a\":\"\$remote_addr\",\"r\":\"\$request\",\"s\":\$status,\"u\":\"\$upstream_addr\",\"us\":\"\$upstream_status\",\"c\":\"\$http_cookie\",\"m\":\$msec}'" \
+    "$out/lf-lines"
+lf braces "'\${remote_addr}:\${remote_port} \$host \$request_method \$uri?\$args \$status \$upstream_connect_time \$upstream_header_time \$bytes_sent \$http_x_request_id'" \
+    "$out/lf-lines"
+rm -f "$out/lf-lines"
+
+"$mkpcap" --all "$out/fuzz_packets" >/dev/null
+for name in $("$mkpcap" --list); do
+	"$mkpcap" --ng "$name" "$out/fuzz_packets/$name.pcapng"
+done

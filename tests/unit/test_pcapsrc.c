@@ -1,0 +1,162 @@
+/*
+ * test_pcapsrc.c - reading capture files (capture/pcapsrc.c) whose
+ * headers lie: a pcapng block may state any 64-bit time.
+ *
+ * The files are written here, byte by byte, as the pcapng specification
+ * lays them out (Section Header, Interface Description with an optional
+ * if_tsresol, Enhanced Packet Blocks), so the test does not depend on a
+ * tool that would refuse to write such times.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../capture/pcapsrc.h"
+
+static void
+put32(FILE *f, uint32_t v)
+{
+	assert_int_equal(fwrite(&v, 4, 1, f), 1);	/* host order, as SHB's */
+}
+
+static void
+put16(FILE *f, uint16_t v)
+{
+	assert_int_equal(fwrite(&v, 2, 1, f), 1);
+}
+
+/* A pcapng file of one Ethernet interface (if_tsresol tsresol, or none
+ * when tsresol < 0) and one 60-byte packet per entry of ts[]. */
+static void
+write_pcapng(const char *path, int tsresol, const uint64_t *ts, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	uint8_t frame[60] = { 0 };
+
+	assert_non_null(f);
+	/* Section Header Block */
+	put32(f, 0x0a0d0d0a);
+	put32(f, 28);
+	put32(f, 0x1a2b3c4d);
+	put16(f, 1);
+	put16(f, 0);
+	put32(f, 0xffffffff);	/* section length unknown */
+	put32(f, 0xffffffff);
+	put32(f, 28);
+	/* Interface Description Block: Ethernet, snaplen 65535 */
+	uint32_t idb_len = 20 + (tsresol >= 0 ? 12 : 0);
+	put32(f, 1);
+	put32(f, idb_len);
+	put16(f, 1);
+	put16(f, 0);
+	put32(f, 65535);
+	if (tsresol >= 0) {	/* if_tsresol option, then opt_endofopt */
+		uint8_t pad[3] = { 0 };
+		uint8_t r = (uint8_t)tsresol;
+
+		put16(f, 9);
+		put16(f, 1);
+		assert_int_equal(fwrite(&r, 1, 1, f), 1);
+		assert_int_equal(fwrite(pad, 1, 3, f), 3);
+		put16(f, 0);
+		put16(f, 0);
+	}
+	put32(f, idb_len);
+	for (size_t i = 0; i < n; i++) {
+		/* Enhanced Packet Block */
+		put32(f, 6);
+		put32(f, 32 + sizeof(frame));
+		put32(f, 0);
+		put32(f, (uint32_t)(ts[i] >> 32));
+		put32(f, (uint32_t)ts[i]);
+		put32(f, sizeof(frame));
+		put32(f, sizeof(frame));
+		assert_int_equal(fwrite(frame, 1, sizeof(frame), f),
+		    sizeof(frame));
+		put32(f, 32 + sizeof(frame));
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Read every packet's time from path; returns how many. */
+static size_t
+read_times(const char *path, int64_t *out, size_t max, struct cap_stats *st)
+{
+	struct cap_opts o = { .file = path };
+	struct cap_source *c = NULL;
+	char err[256];
+	const uint8_t *frame;
+	size_t caplen, n = 0;
+	int64_t ts;
+	uint64_t off;
+	int rc;
+
+	assert_int_equal(cap_open(&o, &c, err, sizeof(err)), 0);
+	while ((rc = cap_next(c, &frame, &caplen, &ts, &off, err,
+	    sizeof(err))) == 1) {
+		assert_true(n < max);
+		out[n++] = ts;
+	}
+	assert_int_equal(rc, 2);
+	cap_get_stats(c, st);
+	cap_close(c);
+	return n;
+}
+
+/*
+ * Times of any size come out in range: microseconds past 2^63 (seconds
+ * times 10^6 overflowed, undefined behaviour the sanitizer build stops
+ * on) and seconds past 2^63 at a 1 s resolution (negative as time_t) are
+ * clamped and counted; an ordinary time passes unchanged.
+ */
+static void
+test_huge_pcapng_times(void **state)
+{
+	char path[] = "/tmp/gw-test-pcapsrc.XXXXXX";
+	int fd = mkstemp(path);
+	const uint64_t ts_us[] = {
+		UINT64_C(1795601702123456),	/* 2026, fine */
+		UINT64_MAX,			/* 584,942 years of µs */
+		UINT64_C(1) << 62,
+	};
+	const uint64_t ts_s[] = { UINT64_C(1795601702), UINT64_MAX };
+	int64_t got[8];
+	struct cap_stats st;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+
+	write_pcapng(path, -1, ts_us, 3);
+	assert_int_equal(read_times(path, got, 8, &st), 3);
+	assert_int_equal(got[0], INT64_C(1795601702123456));
+	for (int i = 1; i < 3; i++) {
+		assert_true(got[i] >= 0);
+		assert_true(got[i] <= (INT64_C(1) << 40) * 1000000);
+	}
+	assert_int_equal(st.bad_times, 2);
+
+	write_pcapng(path, 0, ts_s, 2);	/* if_tsresol 10^-0: seconds */
+	assert_int_equal(read_times(path, got, 8, &st), 2);
+	assert_int_equal(got[0], INT64_C(1795601702000000));
+	assert_true(got[1] >= 0);
+	assert_int_equal(st.bad_times, 1);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_huge_pcapng_times),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
