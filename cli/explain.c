@@ -31,8 +31,13 @@ explain_usage(FILE *f)
 	    "error message. Refusals the gateway made itself (rate limits, auth,\n"
 	    "no live upstream) are listed apart. --limit: reasons of each kind\n"
 	    "(default 5, 0 = all).\n\n"
+	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
+	    "  --since T           requests at or after T\n"
+	    "  --until T           requests before T\n"
+	    "  -n, --limit N       reasons of each kind (default 5; 0: all)\n"
+	    "  -f, --format F      text (default) or json\n\n"
 	    "  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
-	    "  age such as 30m, 2h, 7d.\n");
+	    "  age such as 30m, 2h, 7d.\n", GW_DEFAULT_DB);
 }
 
 /* Print one reason as text. */

@@ -38,8 +38,17 @@ report_usage(FILE *f)
 	    "when it reached none); attempts count under the upstream they were\n"
 	    "sent to, so an upstream whose failures were retried elsewhere shows\n"
 	    "failed_attempts.\n\n"
+	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
+	    "  --since T           requests at or after T\n"
+	    "  --until T           requests before T\n"
+	    "  -b, --by KEYS       what to group by (above)\n"
+	    "  --upstream U        only requests or attempts of upstream U\n"
+	    "  --cause C           only this cause (upstream_refused, ...)\n"
+	    "  --status N          only this status\n"
+	    "  -n, --limit N       at most N groups (default 0: all)\n"
+	    "  -f, --format F      table (default), json or csv\n\n"
 	    "  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
-	    "  age such as 30m, 2h, 7d.\n");
+	    "  age such as 30m, 2h, 7d.\n", GW_DEFAULT_DB);
 }
 
 static double
