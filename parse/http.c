@@ -49,7 +49,7 @@ struct pending {
 enum stream_state { ST_PARSE, ST_RESYNC, ST_TUNNEL, ST_DEAD };
 
 /* Which header a value belongs to, as far as we keep it. */
-enum hdr_target { HDR_NONE, HDR_HOST, HDR_ID };
+enum hdr_target { HDR_NONE, HDR_HOST, HDR_ID, HDR_ORIG };
 
 /* Header name being read and where its value goes. */
 struct hdr_acc {
@@ -182,6 +182,9 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 {
 	x->downstream = hc->downstream;
 	x->has_request = x->incomplete = x->conn_only = x->has_query = false;
+	x->end_unsure = false;
+	x->id_kind = -1;
+	x->orig_uri[0] = '\0';
 	x->syn_us = x->synack_us = -1;
 	x->start_us = ts;
 	x->first_byte_us = -1;
@@ -347,6 +350,11 @@ hdr_value_start(struct http_tracker *t, struct hdr_acc *h, bool request,
 		h->target = HDR_HOST;
 		return;
 	}
+	if (request && (strcasecmp(h->name, "x-original-uri") == 0 ||
+	    strcasecmp(h->name, "x-forwarded-uri") == 0)) {
+		h->target = HDR_ORIG;
+		return;
+	}
 	if ((prio = id_header_prio(t, h->name)) >= 0) {
 		h->target = HDR_ID;
 		h->prio = prio;
@@ -431,6 +439,8 @@ req_header_value(http_parser *hp, const char *at, size_t len)
 	}
 	if (h->target == HDR_HOST)
 		field_append(p->x.host, sizeof(p->x.host), at, len);
+	else if (h->target == HDR_ORIG)
+		field_append(p->x.orig_uri, sizeof(p->x.orig_uri), at, len);
 	else if (h->target == HDR_ID && !h->skip)
 		field_append(p->x.request_id, sizeof(p->x.request_id), at, len);
 	return 0;
@@ -450,6 +460,8 @@ request_headers_done(http_parser *hp, struct pending *p)
 	p->is_connect = hp->method == HTTP_CONNECT;
 	request_finish_url(p);
 	id_normalise(p->x.request_id, p->id_prio);
+	if (p->x.request_id[0] != '\0')
+		p->x.id_kind = p->id_prio;
 }
 
 static int
@@ -574,8 +586,10 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
 		p->x.first_byte_us = hc->resp_first_us;
 		p->x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
 		p->x.header_bytes = (int64_t)hc->resp_header_bytes;
-		if (p->x.request_id[0] == '\0')
+		if (p->x.request_id[0] == '\0' && hc->resp_id[0] != '\0') {
 			memcpy(p->x.request_id, hc->resp_id, sizeof(hc->resp_id));
+			p->x.id_kind = hc->resp_id_prio + 3;
+		}
 	}
 	p->x.end_us = hc->now_us;
 	emit(hc, &p->x);
@@ -888,8 +902,11 @@ end_connect(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 		if (close_time(c, 0) >= 0)
 			end = close_time(c, 0);
 	}
+	bool unsure = cause == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT &&
+	    close_time(c, 0) < 0;
 	exchange_init(hc, &x, c->syn_us);
 	x.conn_only = true;
+	x.end_unsure = unsure;
 	x.syn_us = c->syn_us;
 	x.cause = cause;
 	x.status = http_failure_status(cause);
