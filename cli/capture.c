@@ -94,7 +94,10 @@ store_exchange(void *ctx, const struct http_exchange *x,
 			len = sizeof(raw) - 1;
 		return batch_add_reject(b, x->pkt_no, x->pkt_offset,
 		    x->conn_only ? "capture: connection attempt still waiting "
-		    "when the capture ended" : "capture: exchange incomplete "
+		    "when the capture ended" : x->unanswered ? "capture: the "
+		    "gateway closed the connection without answering this "
+		    "request (queued behind a closing answer; a gateway logs "
+		    "none)" : "capture: exchange incomplete "
 		    "(bytes lost, or the capture ended), no status seen",
 		    raw, (size_t)len);
 	}

@@ -182,7 +182,7 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 {
 	x->downstream = hc->downstream;
 	x->has_request = x->incomplete = x->conn_only = x->has_query = false;
-	x->end_unsure = false;
+	x->end_unsure = x->unanswered = false;
 	x->id_kind = -1;
 	x->orig_uri[0] = '\0';
 	x->syn_us = x->synack_us = -1;
@@ -932,6 +932,7 @@ end_pending(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 	bool client_first = tc >= 0 && !server_first;
 	bool server_rst = c->rst_us[1] >= 0 &&
 	    (c->fin_us[1] < 0 || c->rst_us[1] <= c->fin_us[1]);
+	bool first = true;
 
 	while (hc->head != NULL || hc->resp_active) {
 		bool in_progress = hc->resp_active && !hc->resp_interim;
@@ -948,6 +949,19 @@ end_pending(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 			hc->resp_active = false;
 			continue;
 		}
+		/*
+		 * A client's request with no byte of an answer, when the
+		 * gateway closed first (or after the one the client gave up
+		 * on): the gateway never took it up, and logs nothing.
+		 */
+		if (hc->downstream && !in_progress && hc->head != NULL &&
+		    (!client_first || !first)) {
+			hc->t->stats.unanswered++;
+			hc->head->x.unanswered = true;
+			answer_head(hc, -1, GW_CAUSE_OK, true);
+			continue;
+		}
+		first = false;
 		if (have_header) {
 			status = hc->resp_status;
 			if (server_first)

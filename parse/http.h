@@ -59,6 +59,10 @@ struct http_exchange {
 				 * or a response whose request was not seen) */
 	bool incomplete;	/* a capture gap hit it, or the capture ended */
 	bool conn_only;		/* failed at connect: no request was sent */
+	bool unanswered;	/* downstream: the gateway closed the
+				 * connection without a byte of an answer to
+				 * it (queued behind a closing answer); a
+				 * gateway logs no such request; status -1 */
 	bool end_unsure;	/* conn_only timeout: the gateway's give-up was
 				 * not seen; end_us is when the capture gave up
 				 * waiting (the gateway gave up before it) */
@@ -118,6 +122,7 @@ struct http_stats {
 	uint64_t orphan_responses;	/* answers to requests not seen */
 	uint64_t unanswered_at_end;	/* still waiting when capture ended */
 	uint64_t pipeline_drops;
+	uint64_t unanswered;		/* downstream: closed on, unanswered */
 };
 
 struct http_tracker;

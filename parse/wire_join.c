@@ -892,6 +892,9 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	struct walk w;
 	struct drec *d;
 
+	if (x->status < 0) {	/* no answer seen: stored as a reject */
+		return j->out(j->ctx, x, NULL, 0, GW_CAUSE_OK);
+	}
 	j->stats.downstream++;
 	dview_init(j, x, &dv);
 	walk(j, &dv, &w);
