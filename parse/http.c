@@ -82,6 +82,8 @@ struct http_conn {
 	bool resp_gap;
 	char resp_id[HTTP_ID_MAX];
 	int resp_id_prio;
+	bool close_announced;	/* an answer said Connection: close */
+	int64_t last_answer_us;	/* end of the last answer, -1 none */
 	int64_t now_us;
 };
 
@@ -186,7 +188,7 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 	x->id_kind = -1;
 	x->orig_uri[0] = '\0';
 	x->syn_us = x->synack_us = -1;
-	x->start_us = ts;
+	x->start_us = x->ready_us = ts;
 	x->first_byte_us = -1;
 	x->end_us = -1;
 	memcpy(x->client, hc->client, sizeof(x->client));
@@ -538,6 +540,8 @@ resp_headers_complete(http_parser *hp)
 
 	hc->resp_headers_done = true;
 	hc->resp_status = hp->status_code;
+	if (hp->status_code / 100 != 1 && !http_should_keep_alive(hp))
+		hc->close_announced = true;
 	hc->resp_header_bytes = hp->nread;
 	id_normalise(hc->resp_id, hc->resp_id_prio);
 	if (hp->status_code / 100 == 1 && hp->status_code != 101) {
@@ -592,6 +596,9 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
 		}
 	}
 	p->x.end_us = hc->now_us;
+	if (hc->last_answer_us > p->x.ready_us)
+		p->x.ready_us = hc->last_answer_us;
+	hc->last_answer_us = p->x.end_us;
 	emit(hc, &p->x);
 	if (p != &orphan)
 		pending_put(t, p);
@@ -724,7 +731,12 @@ response_error(struct http_conn *hc)
 		hc->t->stats.not_http++;
 	}
 	hc->resp_active = false;
-	hc->resp_st = ST_DEAD;
+	/*
+	 * A gateway that relayed a non-HTTP answer as HTTP/0.9 (nginx:
+	 * logged "009") keeps the client's connection: the next answer's
+	 * status line follows. An upstream's stream stays given up.
+	 */
+	hc->resp_st = hc->downstream ? ST_RESYNC : ST_DEAD;
 }
 
 /* Bytes from the server. */
@@ -760,6 +772,10 @@ server_data(struct http_conn *hc, const uint8_t *p, size_t len)
 		hc->req_st = ST_TUNNEL;
 	} else if (HTTP_PARSER_ERRNO(&hc->resp) != HPE_OK || n != len) {
 		response_error(hc);
+		if (n == 0)
+			n = 1;
+		if (hc->resp_st == ST_RESYNC && n < len)
+			server_data(hc, p + n, len - n);	/* once more */
 	}
 }
 
@@ -794,6 +810,7 @@ cb_open(void *ctx, const struct tcp_conn *c)
 	http_parser_init(&hc->resp, HTTP_RESPONSE);
 	hc->req.data = hc->resp.data = hc;
 	hc->first_request = true;
+	hc->last_answer_us = -1;
 	if (c->mid_stream) {
 		hc->req_st = hc->resp_st = ST_RESYNC;
 	}
@@ -951,11 +968,13 @@ end_pending(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 		}
 		/*
 		 * A client's request with no byte of an answer, when the
-		 * gateway closed first (or after the one the client gave up
-		 * on): the gateway never took it up, and logs nothing.
+		 * gateway closed first, or had announced it would close
+		 * (Connection: close), or queued after the one the client
+		 * gave up on: the gateway never took it up, and logs
+		 * nothing.
 		 */
 		if (hc->downstream && !in_progress && hc->head != NULL &&
-		    (!client_first || !first)) {
+		    (!client_first || !first || hc->close_announced)) {
 			hc->t->stats.unanswered++;
 			hc->head->x.unanswered = true;
 			answer_head(hc, -1, GW_CAUSE_OK, true);

@@ -69,6 +69,9 @@ struct http_exchange {
 	int64_t syn_us;		/* connection's SYN, -1 unseen or reused conn */
 	int64_t synack_us;	/* its SYN-ACK, -1 */
 	int64_t start_us;	/* first request byte (SYN for conn_only) */
+	int64_t ready_us;	/* when the server could take it up: its
+				 * start, or (pipelined) the end of the answer
+				 * before it on the connection */
 	int64_t first_byte_us;	/* first response byte, -1 none */
 	int64_t end_us;		/* last response byte, or the failure */
 	char client[HTTP_ADDR_MAX];	/* client address, no port */

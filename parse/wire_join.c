@@ -29,12 +29,23 @@
 #define DEFAULT_MAX_UP		262144
 #define DEFAULT_HEADER_BUFFER	4096
 /* Packets of different connections may be stamped slightly out of order. */
-#define EPS_US			2000
+#define EPS_US			200
 /* A failed connect or an auth subrequest as the last attempt: the gateway
  * answers the client within this of its failure. */
 #define TOL_LAST_US		(250 * INT64_C(1000))
+/* A failed connect as the last attempt: the gateway answers within this. */
+#define TOL_CONN_US		(20 * INT64_C(1000))
+/* A candidate whose path differs from the client's by an unlearned
+ * rewrite ranks after every one that matches. */
+#define PATH_PENALTY		(INT64_C(1) << 36)
+#define STATUS_PENALTY		(INT64_C(1) << 32)
+#define ROUTE_PENALTY		(INT64_C(1) << 30)
+#define ROUTES_MAX		4096	/* (route, server) pairs learned */
+#define REWRITES_MAX		64
+#define REWRITE_PREFIX_MAX	48
+#define REWRITE_LEARNED		3
 /* An earlier attempt ended within this before the next one began. */
-#define TOL_CHAIN_US		(50 * INT64_C(1000))
+#define TOL_CHAIN_US		(2 * INT64_C(1000))
 /* The first attempt began within this of the client's request; later, and
  * an earlier attempt may still be reported (the tie waits for it). */
 #define TOL_FIRST_US		(50 * INT64_C(1000))
@@ -58,8 +69,9 @@ struct urec {
 	enum gw_cause cause;
 	char server[HTTP_ADDR_MAX];
 	char method[HTTP_METHOD_MAX];
-	const char *seg, *query, *id;	/* last path segment, query, id */
-	const char *oseg, *oquery;	/* of the X-Original-URI, if any */
+	const char *path, *seg, *query, *id;	/* path, its last segment,
+						 * query, id */
+	const char *o_path, *oseg, *oquery;	/* of the X-Original-URI */
 	char s[];
 };
 
@@ -119,6 +131,19 @@ struct wire_join {
 	size_t n_down;
 	int64_t now_us;
 	uint64_t id_agree, id_disagree;
+	struct rewrite {
+		char down[REWRITE_PREFIX_MAX], up[REWRITE_PREFIX_MAX];
+		uint64_t seen;
+	} rewrites[REWRITES_MAX];
+	int n_rewrites;
+	/* which upstream servers serve which route (the client's path up to
+	 * its last '/'), learned from the ties made: open addressing, keys
+	 * 0 = empty; a route's own entry (server "") counts its ties */
+	struct route_seen {
+		uint64_t key;
+		uint32_t n;
+	} routes[ROUTES_MAX];
+	size_t n_routes;
 	struct wire_join_stats stats;
 	struct http_exchange scratch[GW_ATTEMPTS_MAX];
 };
@@ -261,9 +286,9 @@ table_remove(struct table *t, struct urec *u)
 
 /* --- records -------------------------------------------------------------- */
 
-/* Split a URI (absolute or not) into its last segment and query. */
+/* Split a URI (absolute or not) into its path and query. */
 static void
-uri_parts(const char *uri, char *seg, size_t segsz, char *query,
+uri_parts(const char *uri, char *path, size_t psz, char *query,
     size_t qsz, bool *has_query)
 {
 	const char *p = uri, *q, *end;
@@ -274,14 +299,11 @@ uri_parts(const char *uri, char *seg, size_t segsz, char *query,
 	}
 	q = strchr(p, '?');
 	end = q != NULL ? q : p + strlen(p);
-	const char *s = end;
-	while (s > p && s[-1] != '/')
-		s--;
-	size_t n = (size_t)(end - s);
-	if (n >= segsz)
-		n = segsz - 1;
-	memcpy(seg, s, n);
-	seg[n] = '\0';
+	size_t n = (size_t)(end - p);
+	if (n >= psz)
+		n = psz - 1;
+	memcpy(path, p, n);
+	path[n] = '\0';
 	*has_query = q != NULL;
 	query[0] = '\0';
 	if (q != NULL) {
@@ -299,8 +321,8 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 {
 	char oseg[HTTP_ORIG_MAX], oq[HTTP_ORIG_MAX];
 	bool o_hq = false, orig = x->orig_uri[0] != '\0';
-	const char *seg = last_segment(x->path);
-	size_t ls = strlen(seg) + 1, lq = strlen(x->query) + 1,
+	size_t lp = strlen(x->path);
+	size_t ls = lp + 1, lq = strlen(x->query) + 1,
 	    li = strlen(x->request_id) + 1, los = 1, loq = 1;
 
 	if (orig) {
@@ -313,8 +335,9 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	if (u == NULL)
 		return NULL;
 	char *p = u->s;
-	memcpy(p, seg, ls);
-	u->seg = p;
+	memcpy(p, x->path, ls);
+	u->path = p;
+	u->seg = last_segment(p);
 	p += ls;
 	memcpy(p, x->query, lq);
 	u->query = p;
@@ -323,9 +346,11 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	u->id = p;
 	p += li;
 	u->oseg = u->oquery = NULL;
+	u->o_path = NULL;
 	if (orig) {
 		memcpy(p, oseg, los);
-		u->oseg = p;
+		u->o_path = p;
+		u->oseg = last_segment(p);
 		p += los;
 		memcpy(p, oq, loq);
 		u->oquery = p;
@@ -347,7 +372,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	memcpy(u->server, x->server, sizeof(u->server));
 	memcpy(u->method, x->method, sizeof(u->method));
 	u->key = x->conn_only || !x->has_request ? 0 :
-	    req_key(j->o.seed, 'R', x->method, seg, x->has_query, x->query);
+	    req_key(j->o.seed, 'R', x->method, u->seg, x->has_query, x->query);
 	u->akey = u->in_auth ? req_key(j->o.seed, 'A', "", u->oseg,
 	    o_hq, u->oquery) : 0;
 	return u;
@@ -477,6 +502,197 @@ matches(const struct dview *d, const struct urec *u, enum source src)
 	}
 }
 
+/* The client's answer time of downstream x. */
+static int64_t
+d_answer(const struct http_exchange *x)
+{
+	return x->first_byte_us >= 0 ? x->first_byte_us : x->end_us;
+}
+
+/*
+ * The prefixes that a rewrite of down into up replaced (what is left
+ * after their longest common suffix, cut to the table's size); false
+ * when the paths are the same.
+ */
+static bool
+rewrite_of(const char *down, const char *up, char *dp, char *upp)
+{
+	size_t ld = strlen(down), lu = strlen(up), k = 0;
+
+	while (k < ld && k < lu && down[ld - 1 - k] == up[lu - 1 - k])
+		k++;
+	if (k == ld && k == lu)
+		return false;
+	ld -= k;
+	lu -= k;
+	if (ld >= REWRITE_PREFIX_MAX)
+		ld = REWRITE_PREFIX_MAX - 1;
+	if (lu >= REWRITE_PREFIX_MAX)
+		lu = REWRITE_PREFIX_MAX - 1;
+	memcpy(dp, down, ld);
+	dp[ld] = '\0';
+	memcpy(upp, up, lu);
+	upp[lu] = '\0';
+	return true;
+}
+
+static struct rewrite *
+rewrite_find(struct wire_join *j, const char *dp, const char *upp)
+{
+	for (int i = 0; i < j->n_rewrites; i++)
+		if (str_eq(j->rewrites[i].down, dp) &&
+		    str_eq(j->rewrites[i].up, upp))
+			return &j->rewrites[i];
+	return NULL;
+}
+
+/* The penalty of tying client path dpath to upstream path upath: none
+ * when equal or a learned rewrite, else PATH_PENALTY. */
+static int64_t
+path_penalty(struct wire_join *j, const char *dpath, const char *upath)
+{
+	char dp[REWRITE_PREFIX_MAX], upp[REWRITE_PREFIX_MAX];
+	struct rewrite *r;
+
+	if (!rewrite_of(dpath, upath, dp, upp))
+		return 0;
+	r = rewrite_find(j, dp, upp);
+	return r != NULL && r->seen >= REWRITE_LEARNED ? 0 : PATH_PENALTY;
+}
+
+/* Learn the rewrite a tie by method, segment and query showed. */
+static void
+learn_rewrite(struct wire_join *j, const char *dpath, const char *upath)
+{
+	char dp[REWRITE_PREFIX_MAX], upp[REWRITE_PREFIX_MAX];
+	struct rewrite *r;
+
+	if (!rewrite_of(dpath, upath, dp, upp))
+		return;
+	if ((r = rewrite_find(j, dp, upp)) == NULL) {
+		if (j->n_rewrites == REWRITES_MAX)
+			return;
+		r = &j->rewrites[j->n_rewrites++];
+		memcpy(r->down, dp, sizeof(dp));
+		memcpy(r->up, upp, sizeof(upp));
+		r->seen = 0;
+	}
+	r->seen++;
+}
+
+/* The key of a (route of path, server) pair; server "" for the route. */
+static uint64_t
+route_key(const struct wire_join *j, const char *path, const char *server)
+{
+	const char *seg = last_segment(path);
+	uint64_t h = j->o.seed ^ UINT64_C(0x9e3779b97f4a7c15);
+
+	h = hash_bytes(h, path, (size_t)(seg - path));
+	h = hash_bytes(h, "", 1);
+	h = hash_bytes(h, server, strlen(server));
+	h ^= h >> 29;
+	return h | 1;
+}
+
+/* The slot of key k (found, or empty where it goes); NULL when full. */
+static struct route_seen *
+route_slot(struct wire_join *j, uint64_t k)
+{
+	for (size_t i = 0; i < ROUTES_MAX; i++) {
+		struct route_seen *r = &j->routes[(k + i) & (ROUTES_MAX - 1)];
+
+		if (r->key == k || r->key == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static void
+route_learn(struct wire_join *j, const char *path, const char *server)
+{
+	for (int pass = 0; pass < 3; pass++) {
+		uint64_t k = pass == 2 ? route_key(j, "", server) :
+		    route_key(j, path, pass ? server : "");
+		struct route_seen *r;
+
+		if (j->n_routes >= ROUTES_MAX * 3 / 4 &&
+		    ((r = route_slot(j, k)) == NULL || r->key == 0))
+			return;		/* full: what is learned stays */
+		if ((r = route_slot(j, k)) == NULL)
+			return;
+		if (r->key == 0) {
+			r->key = k;
+			j->n_routes++;
+		}
+		r->n++;
+	}
+}
+
+/* 0 when server was seen serving the route of path (or nothing is known
+ * of either); ROUTE_PENALTY when the route has servers of its own and
+ * this is not one; half when only the server is known, on other routes. */
+static int64_t
+route_penalty(struct wire_join *j, const char *path, const char *server)
+{
+	struct route_seen *r = route_slot(j, route_key(j, path, server));
+
+	if (r != NULL && r->key != 0)
+		return 0;		/* seen serving this route */
+	r = route_slot(j, route_key(j, path, ""));
+	if (r != NULL && r->key != 0 && r->n >= 2)
+		return ROUTE_PENALTY;	/* the route has servers of its own */
+	r = route_slot(j, route_key(j, "", server));
+	if (r != NULL && r->key != 0 && r->n >= 2)
+		return ROUTE_PENALTY / 2;	/* the server serves others */
+	return 0;
+}
+
+/* Whether a client answered status could follow a failed connect with
+ * cause c (nginx 502/504, HAProxy and Envoy 503, Caddy 502). */
+static bool
+conn_status_fits(int status, enum gw_cause c)
+{
+	if (status == 502 || status == 503)
+		return true;
+	return status == 504 && c == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT;
+}
+
+/*
+ * Whether a held failed request is closer to the failed connect u (at
+ * dist) than the request being tied: a client's failure answered right
+ * after u failed is u's owner, rather than an attempt that began after u
+ * by chance. Held requests are in end order from the oldest; the walk
+ * stops past u's time or at its step bound.
+ */
+static bool
+owned_by_other(struct wire_join *j, const struct urec *u, int64_t dist)
+{
+	int64_t lo, hi;
+	int steps = 0;
+
+	u_answer(u, &lo, &hi);
+	for (const struct drec *h = j->dhead; h != NULL; h = h->next) {
+		const struct http_exchange *x = &h->x;
+		int64_t a = d_answer(x);
+
+		if (x->start_us > hi + EPS_US && a > hi + TOL_LAST_US)
+			break;
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			break;
+		}
+		if (!wire_join_failed(x) || u->start_us < (x->ready_us >
+		    x->start_us ? x->ready_us : x->start_us) - EPS_US ||
+		    lo > a + EPS_US || !conn_status_fits(x->status, u->cause))
+			continue;
+		if (iv_dist(a, lo, hi) + (x->status !=
+		    http_failure_status(u->cause) ? STATUS_PENALTY : 0) +
+		    route_penalty(j, x->path, u->server) < dist)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Walk chain c (links which) from its newest record back for the best
  * candidate of source src for d, whose answer lies closest to a (the
@@ -484,10 +700,12 @@ matches(const struct dview *d, const struct urec *u, enum source src)
  */
 static void
 scan(struct wire_join *j, const struct dview *d, struct urec *tail,
-    int which, enum source src, int64_t a, int step, struct pick *best)
+    int which, enum source src, int64_t a, int step, bool releasing,
+    const char *next_server, struct pick *best)
 {
 	const struct http_exchange *x = d->x;
-	int64_t lo_start = x->start_us - EPS_US;
+	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
 	bool trust = j->stats.id_trusted && x->request_id[0] != '\0';
 	int steps = 0;
 
@@ -507,22 +725,58 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		u_answer(u, &lo, &hi);
 		if (lo > a + EPS_US)
 			continue;	/* answered after: not this step's */
-		if (step > 0 && src != SRC_AUTH && !u_failed(u))
-			continue;	/* only a failure is tried again */
+		if (step > 0 && src != SRC_AUTH && (!u_failed(u) ||
+		    str_eq(u->server, next_server)))
+			continue;	/* only a failure is tried again, on
+					 * another server (nginx, Envoy) */
 		if (step > 0 && (u->start_us >= a ||
 		    (!u->end_unsure && hi > a + EPS_US)))
 			continue;	/* still running when the next began */
 		if (step == 0 && !d->failed &&
 		    (u->cause != GW_CAUSE_OK || u->status != x->status))
 			continue;	/* a client's success is its last answer */
+		if (step > 0 && src == SRC_AUTH && u_failed(u))
+			continue;	/* a failed check ends the request */
 		dist = iv_dist(a, lo, hi);
+		/* a client's failure follows a failed last attempt, one it
+		 * relayed (same status), or an answer the gateway refused
+		 * the moment it came (a header too big, invalid) */
+		if (step == 0 && d->failed && src == SRC_REQ && !u_failed(u) &&
+		    u->status != x->status && dist > TOL_CHAIN_US)
+			continue;
 		if (step > 0 && dist > TOL_CHAIN_US)
 			continue;
 		if (step == 0 && src != SRC_REQ && dist > TOL_LAST_US)
 			continue;
+		if (step == 0 && src == SRC_CONN && (dist > TOL_CONN_US ||
+		    !conn_status_fits(x->status, u->cause)))
+			continue;
+		if (src == SRC_CONN && releasing && owned_by_other(j, u, dist +
+		    (x->status != http_failure_status(u->cause) ?
+		    STATUS_PENALTY : 0) + route_penalty(j, x->path, u->server)))
+			continue;
 		if (src == SRC_REQ && step == 0)
 			best->candidates++;
 		score = dist + abs64(u->start_us - x->start_us) / 16;
+		if (u->end_unsure)	/* when it gave up is a guess */
+			score += PATH_PENALTY;
+		if (src == SRC_REQ) {
+			int64_t pp = path_penalty(j, x->path, u->path);
+
+			/* a rewrite is learned from successes only (their
+			 * status must match); a failure takes none new */
+			if (pp > 0 && (d->failed || step > 0))
+				continue;
+			score += pp;
+		}
+		/* nginx's own status for such a failure ranks first, and a
+		 * server known to serve the route */
+		if (src == SRC_CONN && x->status != http_failure_status(u->cause))
+			score += STATUS_PENALTY;
+		if (src == SRC_CONN)
+			score += route_penalty(j, x->path, u->server);
+		else if (src == SRC_AUTH && !str_eq(u->o_path, x->path))
+			continue;	/* it names the client's URI as it is */
 		bool id_eq = trust && u->id[0] != '\0' &&
 		    str_eq(u->id, x->request_id);
 		if (trust && !id_eq)
@@ -561,10 +815,13 @@ learn_id(struct wire_join *j, const struct dview *d, const struct pick *p)
  * before it began, and so on. w->complete: the tie need not wait.
  */
 static void
-walk(struct wire_join *j, const struct dview *d, struct walk *w)
+walk(struct wire_join *j, const struct dview *d, bool releasing,
+    struct walk *w)
 {
 	const struct http_exchange *x = d->x;
-	int64_t a = x->first_byte_us >= 0 ? x->first_byte_us : x->end_us;
+	int64_t a = d_answer(x);
+	bool time_only = false;
+	const char *next_server = "";
 
 	w->n = 0;
 	w->complete = false;
@@ -572,24 +829,41 @@ walk(struct wire_join *j, const struct dview *d, struct walk *w)
 		struct pick best = {0};
 
 		scan(j, d, table_chain(&j->keys, d->key)->tail, 0, SRC_REQ, a,
-		    step, &best);
-		if (d->failed || step > 0)
-			scan(j, d, j->conns.tail, 0, SRC_CONN, a, step, &best);
-		if (d->akey != 0)
-			scan(j, d, table_chain(&j->auths, d->akey)->tail, 1,
-			    SRC_AUTH, a, step, &best);
+		    step, releasing, next_server, &best);
+		/*
+		 * The request itself seen upstream is stronger evidence
+		 * than time alone: a failed connect or an auth subrequest is
+		 * the last attempt only when no request of the client's own
+		 * is there to be it.
+		 */
+		if (step > 0 || best.u == NULL || best.score >= PATH_PENALTY) {
+			if (d->failed || step > 0)
+				scan(j, d, j->conns.tail, 0, SRC_CONN, a, step,
+				    releasing, next_server, &best);
+			if (d->akey != 0)
+				scan(j, d, table_chain(&j->auths,
+				    d->akey)->tail, 1, SRC_AUTH, a, step,
+				    releasing, next_server, &best);
+		}
 		if (best.u == NULL)
 			break;
 		if (step == 0)
 			learn_id(j, d, &best);
+		if (best.src == SRC_REQ && best.candidates == 1 && step == 0 &&
+		    !d->failed)
+			learn_rewrite(j, x->path, best.u->path);
+		if (best.src == SRC_CONN)
+			time_only = true;
 		best.u->taken = true;
 		w->u[w->n] = best.u;
 		w->src[w->n] = best.src;
 		w->id_used[w->n] = best.id_used;
 		w->n++;
 		a = best.u->start_us;
+		next_server = best.u->server;
 	}
-	w->complete = w->n > 0 && (!d->failed ||
+	/* A tie by time alone waits: another request may be closer. */
+	w->complete = w->n > 0 && !time_only && (!d->failed ||
 	    w->u[w->n - 1]->start_us - x->start_us <= TOL_FIRST_US);
 }
 
@@ -672,6 +946,8 @@ emit(struct wire_join *j, const struct http_exchange *x, struct walk *w)
 				j->stats.tied_match++;
 			break;
 		}
+		if (w->src[i] != SRC_AUTH)
+			route_learn(j, x->path, u->server);
 		urec_exchange(u, &j->scratch[n]);
 		att[n] = &j->scratch[n];
 		n++;
@@ -719,7 +995,7 @@ release(struct wire_join *j, struct drec *d)
 		j->dtail = d->prev;
 	j->n_down--;
 	dview_init(j, &d->x, &dv);
-	walk(j, &dv, &w);
+	walk(j, &dv, true, &w);
 	rc = emit(j, &d->x, &w);
 	free(d);
 	return rc;
@@ -806,7 +1082,9 @@ wire_join_cause(const struct http_exchange *down,
 		for (int i = n - 1; i >= 0; i--)
 			if (att[i]->cause != GW_CAUSE_OK)
 				return att[i]->cause;
-		if (down->cause != GW_CAUSE_OK)
+		/* the gateway's own 5xx line says nothing of an upstream */
+		if (down->cause != GW_CAUSE_OK &&
+		    down->cause != GW_CAUSE_UPSTREAM_5XX)
 			return down->cause;
 		return GW_CAUSE_UNKNOWN;
 	}
@@ -897,7 +1175,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	}
 	j->stats.downstream++;
 	dview_init(j, x, &dv);
-	walk(j, &dv, &w);
+	walk(j, &dv, false, &w);
 	if (w.complete)
 		return emit(j, x, &w);
 	walk_undo(&w);

@@ -389,10 +389,23 @@ read_answer(int fd, struct rbuf *b, struct request *r, long long deadline)
 		if (b->len == 0)
 			return b->eof ? -1 : (strcpy(r->status, "timeout"), 0);
 		if (b->len < 5 || memcmp(b->p, "HTTP/", 5) != 0) {
-			/* HTTP/0.9-style: everything up to the close */
-			while (rbuf_fill(fd, b, deadline))
+			/*
+			 * HTTP/0.9-style (nginx relaying a non-HTTP answer):
+			 * no framing. It ends at the close, at the next
+			 * pipelined answer's status line, or when the
+			 * server has been quiet for a while (nginx keeps
+			 * the connection open).
+			 */
+			char *next;
+			while ((next = memmem(b->p + 1, b->len - 1, "HTTP/1.",
+			    7)) == NULL && rbuf_fill(fd, b, now_ms() + 300 <
+			    deadline ? now_ms() + 300 : deadline))
 				;
 			classify(b->p, b->len, r->status);
+			if (next != NULL) {
+				rbuf_consume(b, (size_t)(next - b->p));
+				return 1;
+			}
 			b->len = 0;
 			return 0;
 		}
@@ -412,14 +425,17 @@ read_answer(int fd, struct rbuf *b, struct request *r, long long deadline)
 			rbuf_consume(b, hlen);
 			continue;	/* interim */
 		}
-		const char *cl = header_value(b->p, hlen, "Content-Length");
+		const char *clv = header_value(b->p, hlen, "Content-Length");
 		const char *te = header_value(b->p, hlen, "Transfer-Encoding");
 		const char *cn = header_value(b->p, hlen, "Connection");
 		bool close_after = cn != NULL && strncasecmp(cn, "close", 5) == 0;
-		rbuf_consume(b, hlen);
+		bool chunked = te != NULL && strncasecmp(te, "chunked", 7) == 0;
+		bool has_cl = clv != NULL;
+		size_t cl = has_cl ? strtoul(clv, NULL, 10) : 0;
+		rbuf_consume(b, hlen);	/* (the pointers above die here) */
 		if (is_head || st == 204 || st == 304)
 			return close_after ? 0 : 1;
-		if (te != NULL && strncasecmp(te, "chunked", 7) == 0) {
+		if (chunked) {
 			for (;;) {
 				char *eol;
 				while ((eol = memmem(b->p, b->len, "\r\n", 2)) ==
@@ -439,8 +455,8 @@ read_answer(int fd, struct rbuf *b, struct request *r, long long deadline)
 			}
 			return close_after ? 0 : 1;
 		}
-		if (cl != NULL) {
-			size_t n = strtoul(cl, NULL, 10);
+		if (has_cl) {
+			size_t n = cl;
 			while (b->len < n && rbuf_fill(fd, b, deadline))
 				;
 			if (b->len < n) {
