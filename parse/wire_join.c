@@ -62,6 +62,7 @@ struct urec {
 	int64_t added_us;		/* capture time it arrived */
 	bool in_auth;
 	bool taken;			/* picked by the walk in progress */
+	bool detached;			/* kept by a held request, unlinked */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
 	int64_t header_bytes;
@@ -87,11 +88,6 @@ struct table {
 	int which;
 };
 
-/* A downstream request waiting for its tie. */
-struct drec {
-	struct drec *prev, *next;
-	struct http_exchange x;
-};
 
 /* What a downstream request offers for matching. */
 struct dview {
@@ -117,6 +113,14 @@ struct walk {
 	bool id_used[GW_ATTEMPTS_MAX];
 	int n;
 	bool complete;
+};
+
+/* A downstream request waiting for its tie, with the attempts of its own
+ * request already found (kept: unlinked, no other request can take them). */
+struct drec {
+	struct drec *prev, *next;
+	struct walk kept;
+	struct http_exchange x;
 };
 
 struct wire_join {
@@ -357,7 +361,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	}
 	u->o_has_query = o_hq;
 	u->in_auth = orig && x->has_request;
-	u->taken = false;
+	u->taken = u->detached = false;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -406,9 +410,9 @@ urec_exchange(const struct urec *u, struct http_exchange *x)
 	x->pkt_no = x->pkt_offset = 0;
 }
 
-/* Unlink u from everything and free it. */
+/* Unlink u from its chains and the age list (it stays allocated). */
 static void
-urec_free(struct wire_join *j, struct urec *u)
+urec_detach(struct wire_join *j, struct urec *u)
 {
 	if (u->conn_only)
 		chain_remove(&j->conns, u, 0);
@@ -425,6 +429,15 @@ urec_free(struct wire_join *j, struct urec *u)
 	else
 		j->age_tail = u->prev;
 	j->n_up--;
+	u->detached = true;
+}
+
+/* Unlink u from everything and free it. */
+static void
+urec_free(struct wire_join *j, struct urec *u)
+{
+	if (!u->detached)
+		urec_detach(j, u);
 	free(u);
 }
 
@@ -823,9 +836,13 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 	bool time_only = false;
 	const char *next_server = "";
 
-	w->n = 0;
+	/* w may hold attempts kept for d already: go on before them */
+	if (w->n > 0) {
+		a = w->u[w->n - 1]->start_us;
+		next_server = w->u[w->n - 1]->server;
+	}
 	w->complete = false;
-	for (int step = 0; w->n < GW_ATTEMPTS_MAX; step++) {
+	for (int step = w->n; w->n < GW_ATTEMPTS_MAX; step++) {
 		struct pick best = {0};
 
 		scan(j, d, table_chain(&j->keys, d->key)->tail, 0, SRC_REQ, a,
@@ -995,6 +1012,7 @@ release(struct wire_join *j, struct drec *d)
 		j->dtail = d->prev;
 	j->n_down--;
 	dview_init(j, &d->x, &dv);
+	w = d->kept;
 	walk(j, &dv, true, &w);
 	rc = emit(j, &d->x, &w);
 	free(d);
@@ -1048,6 +1066,8 @@ wire_join_free(struct wire_join *j)
 		struct drec *d = j->dhead;
 
 		j->dhead = d->next;
+		for (int i = 0; i < d->kept.n; i++)
+			free(d->kept.u[i]);
 		free(d);
 	}
 	while (j->age_head != NULL) {
@@ -1175,12 +1195,28 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	}
 	j->stats.downstream++;
 	dview_init(j, x, &dv);
+	w.n = 0;
 	walk(j, &dv, false, &w);
 	if (w.complete)
 		return emit(j, x, &w);
-	walk_undo(&w);
-	if ((d = malloc(sizeof(*d))) == NULL)
+	if ((d = malloc(sizeof(*d))) == NULL) {
+		walk_undo(&w);
 		return -1;
+	}
+	/*
+	 * Keep what its own request found (the attempts tied by method and
+	 * path, newest first, up to the first tied otherwise): the rest is
+	 * decided when it is released, against the other held requests.
+	 */
+	int k = 0;
+	while (k < w.n && w.src[k] == SRC_REQ)
+		k++;
+	for (int i = k; i < w.n; i++)
+		w.u[i]->taken = false;
+	w.n = k;
+	for (int i = 0; i < k; i++)
+		urec_detach(j, w.u[i]);
+	d->kept = w;
 	d->x = *x;
 	d->next = NULL;
 	d->prev = j->dtail;

@@ -37,6 +37,7 @@ struct pg {
 	int family;		/* 4 or 6 */
 	int64_t ts_us;
 	size_t snap;		/* cut frames to this many bytes, 0 = no */
+	int64_t step_us;	/* time between frames, 0 = 1 ms */
 };
 
 struct pg_conn {
@@ -143,7 +144,7 @@ pg_segment(struct pg_conn *c, int from_server, uint8_t flags, uint32_t seq,
 	if (len > 0)
 		memcpy(f + off, data, len);
 	off += len;
-	g->ts_us += 1000;
+	g->ts_us += g->step_us > 0 ? g->step_us : 1000;
 	g->out(g->ctx, f, g->snap > 0 && off > g->snap ? g->snap : off,
 	    g->ts_us);
 }
