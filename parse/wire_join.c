@@ -770,7 +770,10 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			continue;
 		if (src == SRC_REQ && step == 0)
 			best->candidates++;
-		score = dist + abs64(u->start_us - x->start_us) / 16;
+		/* how close its answer is to the client's (or the next
+		 * attempt's start), and its start to when the gateway could
+		 * take the request up: a gateway relays at once */
+		score = dist + abs64(u->start_us - lo_start - EPS_US);
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
 		if (src == SRC_REQ) {
