@@ -274,6 +274,16 @@ for r in a b c; do
 	gw_eq 0 "$blamed" "regime $r: gateway-made refusals blamed on an upstream" || true
 	gw_eq "$au" "$auok" "regime $r: auth failures with the auth service" || true
 	[ "$up" -ge 100 ] || gw_eq ">=100" "$up" "regime $r: upstream failures" || true
+	# the report shows the tied share of this gateway port, the untied
+	# failures (the gateway's own refusals here) apart
+	"$GW_BIN" report -d "$T/wire_$r.db" >"$T/report_$r.out" 2>&1 ||
+		gw_fail "report: $(cat "$T/report_$r.out")"
+	want_failed=$(grep "gateway port $port:" "$T/capture_$r.out" |
+		sed -n 's/.* \([0-9]*\) failed, \([0-9]*\) tied.*/\1 \2/p')
+	got_failed=$(grep "gateway port $port:" "$T/report_$r.out" |
+		sed -n 's/.* \([0-9]*\) failed, \([0-9]*\) tied.*/\1 \2/p')
+	gw_eq "$want_failed" "$got_failed" "regime $r: report's tied share of port $port" || true
+	[ -n "$got_failed" ] || gw_eq "a line" "none" "regime $r: report's port line" || true
 	GW_ASSERTS=$((GW_ASSERTS + 1))
 	if [ $((upok * 100)) -lt $((up * 98)) ]; then
 		GW_FAILURES=$((GW_FAILURES + 1))
