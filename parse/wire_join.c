@@ -59,6 +59,7 @@ struct urec {
 	struct urec *aprev, *anext;	/* auth-key chain */
 	struct urec *prev, *next;	/* age list */
 	uint64_t key, akey;
+	uint64_t path_hash;		/* of its whole path */
 	int64_t added_us;		/* capture time it arrived */
 	bool in_auth;
 	bool taken;			/* picked by the walk in progress */
@@ -93,7 +94,7 @@ struct table {
 struct dview {
 	const struct http_exchange *x;
 	const char *seg;
-	uint64_t key, akey;
+	uint64_t key, akey, path_hash;
 	bool failed;
 };
 
@@ -379,6 +380,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	    req_key(j->o.seed, 'R', x->method, u->seg, x->has_query, x->query);
 	u->akey = u->in_auth ? req_key(j->o.seed, 'A', "", u->oseg,
 	    o_hq, u->oquery) : 0;
+	u->path_hash = hash_bytes(j->o.seed, x->path, lp);
 	return u;
 }
 
@@ -502,10 +504,8 @@ matches(const struct dview *d, const struct urec *u, enum source src)
 	const struct http_exchange *x = d->x;
 
 	switch (src) {
-	case SRC_REQ:
-		return u->key == d->key && str_eq(u->method, x->method) &&
-		    str_eq(u->seg, d->seg) && u->has_query == x->has_query &&
-		    str_eq(u->query, x->query);
+	case SRC_REQ:		/* the strings are checked for the pick */
+		return u->key == d->key;
 	case SRC_AUTH:
 		return u->akey == d->akey && str_eq(u->oseg, d->seg) &&
 		    u->o_has_query == x->has_query &&
@@ -520,6 +520,17 @@ static int64_t
 d_answer(const struct http_exchange *x)
 {
 	return x->first_byte_us >= 0 ? x->first_byte_us : x->end_us;
+}
+
+/* Whether u's request is d's by method, last segment and query (its key
+ * matched: this rules out a collision of the hash). */
+static bool
+same_request(const struct dview *d, const struct urec *u)
+{
+	const struct http_exchange *x = d->x;
+
+	return str_eq(u->method, x->method) && str_eq(u->seg, d->seg) &&
+	    u->has_query == x->has_query && str_eq(u->query, x->query);
 }
 
 /*
@@ -777,7 +788,9 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
 		if (src == SRC_REQ) {
-			int64_t pp = path_penalty(j, x->path, u->path);
+			int64_t pp = u->path_hash == d->path_hash &&
+			    str_eq(u->path, x->path) ? 0 :
+			    path_penalty(j, x->path, u->path);
 
 			/* a rewrite is learned from successes only (their
 			 * status must match); a failure takes none new */
@@ -865,7 +878,8 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 				    d->akey)->tail, 1, SRC_AUTH, a, step,
 				    releasing, next_server, &best);
 		}
-		if (best.u == NULL)
+		if (best.u == NULL ||
+		    (best.src == SRC_REQ && !same_request(d, best.u)))
 			break;
 		if (step == 0)
 			learn_id(j, d, &best);
@@ -936,6 +950,7 @@ dview_init(const struct wire_join *j, const struct http_exchange *x,
 	d->akey = x->has_request ? req_key(j->o.seed, 'A', "", d->seg,
 	    x->has_query, x->query) : 0;
 	d->failed = wire_join_failed(x);
+	d->path_hash = hash_bytes(j->o.seed, x->path, strlen(x->path));
 }
 
 /* Emit downstream x with the attempts of w (taken), then free those. */
