@@ -740,6 +740,9 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			break;
 		if (best->u != NULL && a - u->added_us > best->score)
 			break;
+		/* an earlier attempt ended (so arrived) right before a */
+		if (step > 0 && u->added_us < a - TOL_CHAIN_US)
+			break;
 		if (++steps > SCAN_MAX) {
 			j->stats.scan_capped++;
 			break;
@@ -788,8 +791,7 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
 		if (src == SRC_REQ) {
-			int64_t pp = u->path_hash == d->path_hash &&
-			    str_eq(u->path, x->path) ? 0 :
+			int64_t pp = u->path_hash == d->path_hash ? 0 :
 			    path_penalty(j, x->path, u->path);
 
 			/* a rewrite is learned from successes only (their
