@@ -750,8 +750,10 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (u->taken || u->start_us < lo_start || !matches(d, u, src))
 			continue;
 		u_answer(u, &lo, &hi);
-		if (lo > a + EPS_US)
-			continue;	/* answered after: not this step's */
+		if (lo > a + (src == SRC_CONN ? 0 : EPS_US))
+			continue;	/* answered after: not this step's (a
+					 * gateway sees a failure before it
+					 * answers for it) */
 		if (step > 0 && src != SRC_AUTH && (!u_failed(u) ||
 		    str_eq(u->server, next_server)))
 			continue;	/* only a failure is tried again, on
