@@ -705,9 +705,11 @@ owned_by_other(struct wire_join *j, const struct urec *u, int64_t dist)
 			j->stats.scan_capped++;
 			break;
 		}
+		if (h->kept.n > 0)
+			continue;	/* its own request's attempt is there */
 		if (!wire_join_failed(x) || u->start_us < (x->ready_us >
 		    x->start_us ? x->ready_us : x->start_us) - EPS_US ||
-		    lo > a + EPS_US || !conn_status_fits(x->status, u->cause))
+		    lo > a || !conn_status_fits(x->status, u->cause))
 			continue;
 		if (iv_dist(a, lo, hi) + (x->status !=
 		    http_failure_status(u->cause) ? STATUS_PENALTY : 0) +

@@ -195,7 +195,8 @@ run_regime() {
 			--file "$T/mix.$r" --log "$T/load_$r.log" \
 			>"$T/load_$r.out" || true
 	fi
-	# the unanswered SYNs of the blackhole are declared 1.5 s on
+	# the unanswered SYNs of the blackhole are declared 1.5 s on, and
+	# tcpdump hands packets over by blocks (up to 1 s late)
 	sleep 2
 	gw_stop "$td"
 	grep -q "^0 packets dropped by kernel" "$T/tcpdump_$r.out" ||

@@ -182,7 +182,9 @@ run_regime() {
 			--parallel 16 --keepalive 40 --pipeline 4 "$@" \
 			--file "$T/mix.$r" >/dev/null || true
 	fi
-	sleep 0.5
+	# tcpdump hands packets over by blocks (up to 1 s late): let the
+	# last ones reach the file before it stops
+	sleep 2
 	gw_stop "$td"
 	grep -q "^0 packets dropped by kernel" "$T/tcpdump_$r.out" ||
 		gw_skip "tcpdump lost packets (machine too busy): $(cat "$T/tcpdump_$r.out")"
