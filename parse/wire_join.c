@@ -91,8 +91,11 @@ struct table {
 
 
 /* What a downstream request offers for matching. */
+struct drec;
+
 struct dview {
 	const struct http_exchange *x;
+	const struct drec *self;	/* when it is held, else NULL */
 	const char *seg;
 	uint64_t key, akey, path_hash;
 	bool failed;
@@ -120,6 +123,7 @@ struct walk {
  * request already found (kept: unlinked, no other request can take them). */
 struct drec {
 	struct drec *prev, *next;
+	uint64_t key;			/* its request's (dview.key) */
 	struct walk kept;
 	struct http_exchange x;
 };
@@ -485,12 +489,6 @@ u_answer(const struct urec *u, int64_t *lo, int64_t *hi)
 		*lo = u->end_us;
 }
 
-static int64_t
-abs64(int64_t v)
-{
-	return v < 0 ? -v : v;
-}
-
 static bool
 str_eq(const char *a, const char *b)
 {
@@ -513,6 +511,17 @@ matches(const struct dview *d, const struct urec *u, enum source src)
 	default:
 		return true;
 	}
+}
+
+/* How far u's start is from when the gateway could take the request up
+ * (lo_start + EPS_US): an attempt that started before it is allowed only
+ * for the stamps' jitter, and weighs eight times as much. */
+static int64_t
+start_gap(const struct urec *u, int64_t ready)
+{
+	int64_t g = u->start_us - ready;
+
+	return g >= 0 ? g : -8 * g;
 }
 
 /* The client's answer time of downstream x. */
@@ -791,7 +800,7 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		/* how close its answer is to the client's (or the next
 		 * attempt's start), and its start to when the gateway could
 		 * take the request up: a gateway relays at once */
-		score = dist + abs64(u->start_us - lo_start - EPS_US);
+		score = dist + start_gap(u, lo_start + EPS_US);
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
 		if (src == SRC_REQ) {
@@ -845,6 +854,46 @@ learn_id(struct wire_join *j, const struct dview *d, const struct pick *p)
 }
 
 /*
+ * Whether a held request with the same request as d, and no attempt of
+ * its own yet, would take u (d's pick, at score) more closely: u answered
+ * before that request's answer too, and a request held because its
+ * upstream exchange was reported after its answer is the one that exchange
+ * belongs to. The held list is walked from its newest back to the first
+ * request that answered before u did, bounded.
+ */
+static bool
+held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
+    int64_t score)
+{
+	int64_t lo, hi;
+	int steps = 0;
+
+	u_answer(u, &lo, &hi);
+	for (const struct drec *h = j->dtail; h != NULL; h = h->prev) {
+		const struct http_exchange *x = &h->x;
+		int64_t ready = x->ready_us > x->start_us ? x->ready_us :
+		    x->start_us;
+		int64_t a = d_answer(x);
+
+		if (x->end_us + EPS_US < lo)
+			break;		/* it and all before it answered first */
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			break;
+		}
+		if (h == d->self || h->kept.n > 0 || h->key != d->key ||
+		    u->start_us < ready - EPS_US || lo > a + EPS_US)
+			continue;
+		if (!wire_join_failed(x) && (u->cause != GW_CAUSE_OK ||
+		    u->status != x->status))
+			continue;
+		if (iv_dist(a, lo, hi) + start_gap(u, ready) < score)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Find d's attempts, newest first, marking them taken: the attempt whose
  * answer is closest to the client's, then the one that failed right
  * before it began, and so on. w->complete: the tie need not wait.
@@ -869,6 +918,20 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 
 		scan(j, d, table_chain(&j->keys, d->key)->tail, 0, SRC_REQ, a,
 		    step, releasing, next_server, &best);
+		/* a held request that this exchange fits better keeps it */
+		struct urec *passed[4];
+		int n_passed = 0;
+		while (step == 0 && best.u != NULL && best.src == SRC_REQ &&
+		    n_passed < 4 && j->dhead != NULL &&
+		    held_better(j, d, best.u, best.score)) {
+			passed[n_passed++] = best.u;
+			best.u->taken = true;
+			memset(&best, 0, sizeof(best));
+			scan(j, d, table_chain(&j->keys, d->key)->tail, 0,
+			    SRC_REQ, a, step, releasing, next_server, &best);
+		}
+		for (int i = 0; i < n_passed; i++)
+			passed[i]->taken = false;
 		/*
 		 * The request itself seen upstream is stronger evidence
 		 * than time alone: a failed connect or an auth subrequest is
@@ -950,6 +1013,7 @@ dview_init(const struct wire_join *j, const struct http_exchange *x,
     struct dview *d)
 {
 	d->x = x;
+	d->self = NULL;
 	d->seg = last_segment(x->path);
 	d->key = x->has_request ? req_key(j->o.seed, 'R', x->method, d->seg,
 	    x->has_query, x->query) : 0;
@@ -1036,6 +1100,7 @@ release(struct wire_join *j, struct drec *d)
 		j->dtail = d->prev;
 	j->n_down--;
 	dview_init(j, &d->x, &dv);
+	dv.self = d;
 	w = d->kept;
 	walk(j, &dv, true, &w);
 	rc = emit(j, &d->x, &w);
@@ -1241,6 +1306,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	for (int i = 0; i < k; i++)
 		urec_detach(j, w.u[i]);
 	d->kept = w;
+	d->key = dv.key;
 	d->x = *x;
 	d->next = NULL;
 	d->prev = j->dtail;
