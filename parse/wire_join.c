@@ -16,7 +16,13 @@
  * on average and bounded in the worst case, whatever the traffic.
  *
  * Downstream records wait in arrival order in a FIFO only while their tie
- * is incomplete (see wire_join.h); most never enter it.
+ * is incomplete (see wire_join.h); most never enter it. A held record keeps
+ * the attempts its own request found (unlinked from the chains), and is
+ * consulted, newest first and bounded, when another request would take an
+ * exchange it fits better (held_better) or a failed connect it is closer
+ * to (owned_by_other). What the capture teaches is kept in small bounded
+ * tables: prefix rewrites (64), the servers of each route (4096 pairs), and
+ * whether ids agree on both legs.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -23,7 +23,12 @@
  *     previous step's start) wins, walking back attempt by attempt.
  *
  * Connections that failed before carrying a request (refused, SYN
- * unanswered) have no request: they tie by the same order rule alone. Auth
+ * unanswered) have no request: they tie by time alone, and only to a failed
+ * client request answered after the failure (within 20 ms), with a status
+ * a gateway gives such a failure, preferably from a server seen serving
+ * that route, and decided when the request is released, against the other
+ * held requests (the closest wins): a gateway's own refusal answered in
+ * the same instant keeps no upstream. Auth
  * subrequests (nginx auth_request, Caddy forward_auth, Traefik
  * ForwardAuth) carry the client's URI in X-Original-URI / X-Forwarded-Uri:
  * they tie by it; a failed one makes the client's failure auth_failure,
@@ -35,9 +40,11 @@
  * id carries the same value on both legs (learned from unambiguous ties).
  *
  * A downstream request is released as soon as its tie is complete (most
- * are, when their answer is seen); a failure whose last attempt is not
- * seen yet, or whose first attempt started late (an earlier one may still
- * be reported, like an unanswered SYN), waits hold_us for it. Every lookup
+ * are, when their answer is seen); one whose last attempt is not seen yet,
+ * or tied by time alone, or whose first attempt started late (an earlier
+ * one may still be reported, like an unanswered SYN), waits hold_us; an
+ * upstream exchange it fits better than a later request is left to it.
+ * Every lookup
  * is a hash probe and a bounded walk from the newest record back; memory is
  * bounded by max_held (downstream) and max_up (upstream records). Upstream
  * exchanges tied to nothing are counted, not stored.
