@@ -520,14 +520,17 @@ matches(const struct dview *d, const struct urec *u, enum source src)
 }
 
 /* How far u's start is from when the gateway could take the request up
- * (lo_start + EPS_US): an attempt that started before it is allowed only
- * for the stamps' jitter, and weighs eight times as much. */
+ * (lo_start + EPS_US), at half the weight of the answer's distance (a
+ * gateway answers within microseconds of its attempt's end, but may take
+ * a millisecond to take a request up under load); an attempt that started
+ * before it is allowed only for the stamps' jitter, and weighs eight times
+ * as much. */
 static int64_t
 start_gap(const struct urec *u, int64_t ready)
 {
 	int64_t g = u->start_us - ready;
 
-	return g >= 0 ? g : -8 * g;
+	return (g >= 0 ? g : -8 * g) / 2;
 }
 
 /* The client's answer time of downstream x. */
@@ -860,6 +863,45 @@ learn_id(struct wire_join *j, const struct dview *d, const struct pick *p)
 }
 
 /*
+ * Whether u is what held request h would pick among the exchanges of its
+ * request (key) still there: the one closest to its answer and to when it
+ * could be taken up. The chain is walked from its newest, bounded.
+ */
+static bool
+held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
+    const struct urec *u)
+{
+	const struct http_exchange *x = &h->x;
+	int64_t ready = x->ready_us > x->start_us ? x->ready_us : x->start_us;
+	int64_t a = d_answer(x), best_score = 0;
+	const struct urec *best = NULL;
+	int steps = 0;
+
+	for (const struct urec *c = table_chain(&j->keys, key)->tail;
+	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
+		int64_t lo, hi, score;
+
+		if (c->added_us < ready - EPS_US)
+			break;
+		if (c->key != key || (c->taken && c != u) ||
+		    c->start_us < ready - EPS_US)
+			continue;
+		u_answer(c, &lo, &hi);
+		if (lo > a + EPS_US)
+			continue;
+		if (!wire_join_failed(x) && (c->cause != GW_CAUSE_OK ||
+		    c->status != x->status))
+			continue;
+		score = iv_dist(a, lo, hi) + start_gap(c, ready);
+		if (best == NULL || score < best_score) {
+			best = c;
+			best_score = score;
+		}
+	}
+	return best == u;
+}
+
+/*
  * Whether a held request with the same request as d, and no attempt of
  * its own yet, would take u (d's pick, at score) more closely: u answered
  * before that request's answer too, and a request held because its
@@ -893,7 +935,8 @@ held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
 		if (!wire_join_failed(x) && (u->cause != GW_CAUSE_OK ||
 		    u->status != x->status))
 			continue;
-		if (iv_dist(a, lo, hi) + start_gap(u, ready) < score)
+		if (iv_dist(a, lo, hi) + start_gap(u, ready) < score &&
+		    held_pick(j, h, d->key, u))
 			return true;
 	}
 	return false;

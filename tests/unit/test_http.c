@@ -719,6 +719,93 @@ test_join_many_pending(void **state)
 	free(m);
 }
 
+/*
+ * Three concurrent requests on one path time out (504 after 1 s). The
+ * first one's upstream exchange is reported after its client's answer
+ * (the upstream's FIN came later), so that request is held; the second's
+ * answer comes after the first upstream exchange is in, and would fit it
+ * within the stamps' jitter: it must not take it from the held one.
+ */
+static void
+test_join_late_exchange_kept(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	/* d0 (10.1.0.0) answered first; its upstream not reported yet */
+	x = mk(true, "10.0.0.1:80", "/slow", "", 0, 0, 504, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.0");
+	x.start_us = x.ready_us = 1000000;
+	x.first_byte_us = x.end_us = 2002052;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(m->count, 0);
+	/* u0 reported now; then d1 (started 193 us after u0) answers */
+	x = mk(false, "10.9.0.0:81", "/slow", "", 0, 0, 504,
+	    GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+	x.start_us = x.ready_us = 1000394;
+	x.end_us = 2001976;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/slow", "", 0, 0, 504, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 1000587;
+	x.first_byte_us = x.end_us = 2002130;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	/* ... and only then d1's own exchange */
+	x = mk(false, "10.9.0.1:81", "/slow", "", 0, 0, 504,
+	    GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+	x.start_us = x.ready_us = 1000722;
+	x.end_us = 2002115;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 2);
+	wire_join_free(j);
+	free(m);
+}
+
+/*
+ * nginx's own "no live upstreams" 502, answered an instant before another
+ * request's connect was refused (also a 502): the refused connect belongs
+ * to the request answered after it, never to the gateway's own refusal.
+ */
+static void
+test_join_refusal_not_blamed(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	/* the refused request 10.1.0.0 and the no-live one 10.1.0.1 */
+	x = mk(false, "10.9.0.0:81", NULL, "", 0, 0, 502,
+	    GW_CAUSE_UPSTREAM_REFUSED);
+	x.start_us = x.ready_us = 1000300;
+	x.end_us = 1000306;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/down/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 1000250;
+	x.first_byte_us = x.end_us = 1000290;	/* before the RST */
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/refuse/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.0");
+	x.start_us = x.ready_us = 1000100;
+	x.first_byte_us = x.end_us = 1000700;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 1);	/* the refused request */
+	assert_int_equal(m->n_att[0], 1);	/* the gateway's own 502 */
+	wire_join_free(j);
+	free(m);
+}
+
 /* An exchange becomes an event with one attempt, strings in the arena. */
 static void
 test_event(void **state)
@@ -806,6 +893,8 @@ main(void)
 		cmocka_unit_test(test_join_cause_only_on_failures),
 		cmocka_unit_test(test_join_auth),
 		cmocka_unit_test(test_join_many_pending),
+		cmocka_unit_test(test_join_late_exchange_kept),
+		cmocka_unit_test(test_join_refusal_not_blamed),
 		cmocka_unit_test(test_event),
 	};
 
