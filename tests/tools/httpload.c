@@ -393,13 +393,15 @@ read_answer(int fd, struct rbuf *b, struct request *r, long long deadline)
 			 * HTTP/0.9-style (nginx relaying a non-HTTP answer):
 			 * no framing. It ends at the close, at the next
 			 * pipelined answer's status line, or when the
-			 * server has been quiet for a while (nginx keeps
-			 * the connection open).
+			 * server has been quiet for 1.5 s (nginx keeps the
+			 * connection open; longer than the tests' upstream
+			 * timeouts, so no pipelined request is still being
+			 * worked on when we close).
 			 */
 			char *next;
 			while ((next = memmem(b->p + 1, b->len - 1, "HTTP/1.",
-			    7)) == NULL && rbuf_fill(fd, b, now_ms() + 300 <
-			    deadline ? now_ms() + 300 : deadline))
+			    7)) == NULL && rbuf_fill(fd, b, now_ms() + 1500 <
+			    deadline ? now_ms() + 1500 : deadline))
 				;
 			classify(b->p, b->len, r->status);
 			if (next != NULL) {
