@@ -188,11 +188,12 @@ demo: deps
 	./gatewatch report -d demo.db --by upstream,cause
 	./gatewatch report -d demo.db --by cause
 
-# What the benchmarks compare against (tshark for captures); never in check.
-BENCH_DEB_PKGS := tshark
+# What the benchmarks compare against (tshark for captures) and load with
+# (wrk); never in check.
+BENCH_DEB_PKGS := tshark wrk
 
 bench-deps: test-deps
-	@command -v tshark >/dev/null 2>&1 || { \
+	@{ command -v tshark && command -v wrk; } >/dev/null 2>&1 || { \
 	  echo "installing benchmark dependencies: $(BENCH_DEB_PKGS)"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BENCH_DEB_PKGS); }
 

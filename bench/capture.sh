@@ -10,7 +10,17 @@
 # file: `tcpdump -r FILE -w /dev/null` (the floor), `gatewatch capture -r`
 # into a fresh database (plain, and in gateway-host mode with --listen),
 # and tshark extracting the status codes when it is installed; prints MB/s,
-# packets/s and peak RSS. Every process is stopped by PID; only 127.0.0.1.
+# packets/s and peak RSS.
+#
+# Then gateway-host mode on what it was slow on: small requests over
+# keep-alive connections. nginx proxies /small over keep-alive upstream
+# connections to a second nginx server (a 3-byte answer) and /err to
+# badupstream (503); wrk (or httpload --keepalive without it) loads it with
+# 128 connections for KA_SECS seconds (default 6) or up to KA_MB (default
+# 300) MB of capture. The same figures, with and without --listen. Last, a
+# crafted capture (tests/tools/mkpcap --pending) with 50,000 and 100,000
+# identical requests pending at once: the tie's cost must grow linearly.
+# Every process is stopped by PID; only 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
@@ -25,7 +35,7 @@ for c in nginx tcpdump; do
 		{ echo "capture bench: $c not installed, skipped"; exit 0; }
 done
 [ "$(id -u)" = 0 ] || { echo "capture bench: needs root for tcpdump -i lo, skipped"; exit 0; }
-for t in badupstream httpload runstat; do
+for t in badupstream httpload runstat mkpcap; do
 	[ -x "$GW_TOOLS/$t" ] || { echo "capture bench: $GW_TOOLS/$t not built"; exit 1; }
 done
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
@@ -146,3 +156,107 @@ fi
 "$GW_BIN" capture -r "$F" --listen "$FRONT" -d "$T/gw2.db" 2>&1 |
 	grep -E "http:|gateway:|stored:" | sed 's/^/  /'
 echo "  target: >= 250 MB/s and peak RSS < 128 MiB for gatewatch capture -r"
+
+# --- keep-alive small requests, gateway-host mode -------------------------
+KA_SECS=${KA_SECS:-6}
+KA_MB=${KA_MB:-300}
+FRONT2=$(gw_free_port)
+BACK2=$(gw_free_port)
+cat >"$T/nginx2.conf" <<EOC
+daemon off;
+worker_processes 1;
+user root root;
+pid $T/nginx2.pid;
+error_log $T/logs/error2.log crit;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $T/tmp/cb;
+    proxy_temp_path $T/tmp/proxy;
+    fastcgi_temp_path $T/tmp/fcgi;
+    uwsgi_temp_path $T/tmp/uwsgi;
+    scgi_temp_path $T/tmp/scgi;
+    keepalive_requests 100000;
+    upstream small { server 127.0.0.1:$BACK2; keepalive 64; }
+    upstream err { server 127.0.0.1:$ERR_PORT; }
+    server {
+        listen 127.0.0.1:$FRONT2;
+        location /small {
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass http://small;
+        }
+        location /err { proxy_pass http://err; }
+    }
+    server {
+        listen 127.0.0.1:$BACK2;
+        keepalive_requests 100000;
+        location / { return 200 "ok\n"; }
+    }
+}
+EOC
+gw_start nginx2 "$NGINX" -p "$T" -c "$T/nginx2.conf" -e "$T/logs/error2.log"
+gw_wait_file "$T/nginx2.pid" 5 "$GW_LAST_PID" || { echo "nginx failed: $(cat "$T/nginx2.out")"; exit 1; }
+gw_start tcpdump2 "$TCPDUMP" -i lo -s 0 -B 131072 -w "$T/ka.pcap" \
+	"tcp and (port $FRONT2 or port $BACK2 or port $ERR_PORT)"
+TD=$GW_LAST_PID
+for ((i = 0; i < 100; i++)); do
+	grep -q "listening on" "$T/tcpdump2.out" 2>/dev/null && break
+	sleep 0.05
+done
+for ((i = 0; i < 2000; i++)); do echo "GET /err/x?i=$i"; done >"$T/errmix"
+"$GW_TOOLS/httpload" --port "$FRONT2" --parallel 4 --keepalive 50 \
+	--timeout-ms 5000 --file "$T/errmix" >/dev/null 2>&1 &
+ERRLOAD=$!
+if command -v wrk >/dev/null 2>&1; then
+	LOADER="wrk -t2 -c128 -d${KA_SECS}s"
+	timeout $((KA_SECS + 10)) wrk -t2 -c128 -d"${KA_SECS}s" \
+		"http://127.0.0.1:$FRONT2/small" >"$T/wrk.out" 2>&1 &
+	LOAD=$!
+else
+	LOADER="httpload --keepalive 1000 --parallel 128"
+	for ((i = 0; i < 400000; i++)); do echo "GET /small?i=$i"; done >"$T/kamix"
+	"$GW_TOOLS/httpload" --port "$FRONT2" --parallel 128 --keepalive 1000 \
+		--timeout-ms 5000 --file "$T/kamix" >/dev/null 2>&1 &
+	LOAD=$!
+fi
+t_end=$((SECONDS + KA_SECS + 10))
+while kill -0 "$LOAD" 2>/dev/null && [ $SECONDS -lt $t_end ]; do
+	size=$(stat -c %s "$T/ka.pcap" 2>/dev/null || echo 0)
+	[ "$size" -lt $((KA_MB * 1024 * 1024)) ] || break
+	sleep 0.2
+done
+kill "$LOAD" 2>/dev/null || true
+wait "$LOAD" 2>/dev/null || true
+kill "$ERRLOAD" 2>/dev/null || true
+wait "$ERRLOAD" 2>/dev/null || true
+sleep 0.3
+gw_stop "$TD"
+gw_stop "$(cat "$T/nginx2.pid" 2>/dev/null || echo 0)" QUIT 2>/dev/null || true
+F=$T/ka.pcap
+MB=$(awk -v s="$(stat -c %s "$F")" 'BEGIN { printf "%.1f", s / 1e6 }')
+cat "$F" >/dev/null
+NPKT=$("$GW_BIN" capture -r "$F" -d "$T/kacount.db" 2>&1 | sed -n 's/.*: \([0-9]*\) packets,.*/\1/p' | head -1)
+echo
+echo "capture bench (gateway-host mode): $MB MB, $NPKT packets of small keep-alive requests through nginx ($LOADER), load $(cut -d' ' -f1-3 /proc/loadavg)"
+run "tcpdump -r -w /dev/null (floor)" "$TCPDUMP" -r "$F" -w /dev/null
+run "gatewatch capture -r" "$GW_BIN" capture -q -r "$F" -d "$T/ka1.db"
+run "gatewatch capture -r --listen" "$GW_BIN" capture -q -r "$F" \
+	--listen "$FRONT2" -d "$T/ka2.db"
+"$GW_BIN" capture -r "$F" --listen "$FRONT2" -d "$T/ka3.db" 2>&1 |
+	grep -E "tcp:|http:|gateway:" | sed 's/^/  /'
+echo "  target: >= 500 MB/s with --listen, peak RSS < 128 MiB"
+
+# --- the tie's cost with many requests pending at once ---------------------
+echo
+echo "capture bench: identical requests pending at once (mkpcap --pending)"
+for n in 50000 100000; do
+	"$GW_TOOLS/mkpcap" --pending "$n" "$T/pending$n.pcap"
+	F=$T/pending$n.pcap
+	MB=$(awk -v s="$(stat -c %s "$F")" 'BEGIN { printf "%.1f", s / 1e6 }')
+	NPKT=$((n * 22))
+	run "capture --listen, $n pending" "$GW_BIN" capture -q -r "$F" \
+		--listen 8080 --max-flows 262144 -d "$T/pending$n.db"
+	rm -f "$F"
+done
+echo "  linear: the 100000 run takes about twice the 50000 run"

@@ -100,7 +100,10 @@ store_exchange(void *ctx, const struct http_exchange *x,
 			len = sizeof(raw) - 1;
 		return batch_add_reject(b, x->pkt_no, x->pkt_offset,
 		    x->conn_only ? "capture: connection attempt still waiting "
-		    "when the capture ended" : "capture: exchange incomplete "
+		    "when the capture ended" : x->unanswered ? "capture: the "
+		    "gateway closed the connection without answering this "
+		    "request (queued behind a closing answer; a gateway logs "
+		    "none)" : "capture: exchange incomplete "
 		    "(bytes lost, or the capture ended), no status seen",
 		    raw, (size_t)len);
 	}
@@ -388,6 +391,22 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 		    (unsigned long long)js->tied_match,
 		    (unsigned long long)js->tied_time,
 		    (unsigned long long)js->upstream_untied);
+	for (int i = 0; r->join != NULL && i < js->n_ports; i++) {
+		const struct wire_join_port *p = &js->ports[i];
+
+		fprintf(stderr, "  gateway port %u: %llu client requests, "
+		    "%llu failed, %llu tied (%.1f%%), %llu failed untied\n",
+		    p->port, (unsigned long long)p->downstream,
+		    (unsigned long long)p->failed,
+		    (unsigned long long)p->failed_tied, p->failed ? 100.0 *
+		    (double)p->failed_tied / (double)p->failed : 100.0,
+		    (unsigned long long)(p->failed - p->failed_tied));
+	}
+	if (r->join != NULL && (js->forced || js->scan_capped))
+		fprintf(stderr, "  gateway: bounds reached: %llu released "
+		    "early (too many held), %llu searches stopped at their "
+		    "step bound\n", (unsigned long long)js->forced,
+		    (unsigned long long)js->scan_capped);
 	fprintf(stderr, "  stored: %llu requests, %llu incomplete as rejects",
 	    (unsigned long long)r->events, (unsigned long long)r->rejects);
 	if (r->skipped)
@@ -416,6 +435,16 @@ fill_stats(struct store_capture_stats *cs, const struct cap_stats *st,
 	cs->incomplete = (int64_t)hs->incomplete;
 	cs->downstream_failed = joined ? (int64_t)js->failed : -1;
 	cs->downstream_failed_tied = joined ? (int64_t)js->failed_tied : -1;
+	cs->n_ports = 0;
+	for (int i = 0; joined && i < js->n_ports &&
+	    cs->n_ports < STORE_CAPTURE_PORTS_MAX; i++) {
+		struct store_capture_port *p = &cs->ports[cs->n_ports++];
+
+		p->port = js->ports[i].port;
+		p->requests = (int64_t)js->ports[i].downstream;
+		p->failed = (int64_t)js->ports[i].failed;
+		p->failed_tied = (int64_t)js->ports[i].failed_tied;
+	}
 }
 
 /* The packet loop; returns 0, or -1 after printing an error. */

@@ -239,6 +239,16 @@ print_capture(void *ctx, const char *source,
 		    "tied to an upstream", cs->downstream_failed_tied,
 		    cs->downstream_failed);
 	fputc('\n', f);
+	for (int i = 0; i < cs->n_ports; i++) {
+		const struct store_capture_port *p = &cs->ports[i];
+
+		fprintf(f, "  gateway port %d: %" PRId64 " client requests, %"
+		    PRId64 " failed, %" PRId64 " tied to an upstream (%.1f%%), %"
+		    PRId64 " failed untied\n", p->port, p->requests, p->failed,
+		    p->failed_tied, p->failed > 0 ? 100.0 *
+		    (double)p->failed_tied / (double)p->failed : 100.0,
+		    p->failed - p->failed_tied);
+	}
 }
 
 /* Lines no parser understood, and how many of them are kept. */

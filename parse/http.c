@@ -58,7 +58,7 @@ struct pending {
 enum stream_state { ST_PARSE, ST_RESYNC, ST_TUNNEL, ST_DEAD };
 
 /* Which header a value belongs to, as far as we keep it. */
-enum hdr_target { HDR_NONE, HDR_HOST, HDR_ID };
+enum hdr_target { HDR_NONE, HDR_HOST, HDR_ID, HDR_ORIG };
 
 /* Header name being read and where its value goes. */
 struct hdr_acc {
@@ -96,6 +96,8 @@ struct http_conn {
 	bool resp_gap;
 	char resp_id[HTTP_ID_MAX];
 	int resp_id_prio;
+	bool close_announced;	/* an answer said Connection: close */
+	int64_t last_answer_us;	/* end of the last answer, -1 none */
 	int64_t now_us;
 };
 
@@ -201,8 +203,11 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 {
 	x->downstream = hc->downstream;
 	x->has_request = x->incomplete = x->conn_only = x->has_query = false;
+	x->end_unsure = x->unanswered = false;
+	x->id_kind = -1;
+	x->orig_uri[0] = '\0';
 	x->syn_us = x->synack_us = -1;
-	x->start_us = ts;
+	x->start_us = x->ready_us = ts;
 	x->first_byte_us = -1;
 	x->end_us = -1;
 	memcpy(x->client, hc->client, sizeof(x->client));
@@ -428,6 +433,11 @@ hdr_value_start(struct http_tracker *t, struct hdr_acc *h, bool request,
 		h->target = HDR_HOST;
 		return;
 	}
+	if (request && (strcasecmp(h->name, "x-original-uri") == 0 ||
+	    strcasecmp(h->name, "x-forwarded-uri") == 0)) {
+		h->target = HDR_ORIG;
+		return;
+	}
 	if ((prio = id_header_prio(t, h->name)) >= 0) {
 		h->target = HDR_ID;
 		h->prio = prio;
@@ -524,6 +534,8 @@ req_header_value(http_parser *hp, const char *at, size_t len)
 	}
 	if (h->target == HDR_HOST)
 		field_append(p->x.host, sizeof(p->x.host), at, len);
+	else if (h->target == HDR_ORIG)
+		field_append(p->x.orig_uri, sizeof(p->x.orig_uri), at, len);
 	else if (h->target == HDR_ID && !h->skip)
 		field_append(p->x.request_id, sizeof(p->x.request_id), at, len);
 	return 0;
@@ -543,6 +555,8 @@ request_headers_done(http_parser *hp, struct pending *p)
 	p->is_connect = hp->method == HTTP_CONNECT;
 	request_finish_url(p);
 	id_normalise(p->x.request_id, p->id_prio);
+	if (p->x.request_id[0] != '\0')
+		p->x.id_kind = p->id_prio;
 }
 
 static int
@@ -619,6 +633,8 @@ resp_headers_complete(http_parser *hp)
 
 	hc->resp_headers_done = true;
 	hc->resp_status = hp->status_code;
+	if (hp->status_code / 100 != 1 && !http_should_keep_alive(hp))
+		hc->close_announced = true;
 	hc->resp_header_bytes = hp->nread;
 	id_normalise(hc->resp_id, hc->resp_id_prio);
 	if (hp->status_code / 100 == 1 && hp->status_code != 101) {
@@ -667,10 +683,15 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
 		p->x.first_byte_us = hc->resp_first_us;
 		p->x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
 		p->x.header_bytes = (int64_t)hc->resp_header_bytes;
-		if (p->x.request_id[0] == '\0')
+		if (p->x.request_id[0] == '\0' && hc->resp_id[0] != '\0') {
 			memcpy(p->x.request_id, hc->resp_id, sizeof(hc->resp_id));
+			p->x.id_kind = hc->resp_id_prio + 3;
+		}
 	}
 	p->x.end_us = hc->now_us;
+	if (hc->last_answer_us > p->x.ready_us)
+		p->x.ready_us = hc->last_answer_us;
+	hc->last_answer_us = p->x.end_us;
 	emit(hc, &p->x);
 	if (p != &orphan)
 		pending_put(t, p);
@@ -803,7 +824,12 @@ response_error(struct http_conn *hc)
 		hc->t->stats.not_http++;
 	}
 	hc->resp_active = false;
-	hc->resp_st = ST_DEAD;
+	/*
+	 * A gateway that relayed a non-HTTP answer as HTTP/0.9 (nginx:
+	 * logged "009") keeps the client's connection: the next answer's
+	 * status line follows. An upstream's stream stays given up.
+	 */
+	hc->resp_st = hc->downstream ? ST_RESYNC : ST_DEAD;
 }
 
 /* Bytes from the server. */
@@ -841,6 +867,10 @@ server_data(struct http_conn *hc, const uint8_t *p, size_t len)
 		hc->req_st = ST_TUNNEL;
 	} else if (HTTP_PARSER_ERRNO(&hc->resp) != HPE_OK || n != len) {
 		response_error(hc);
+		if (n == 0)
+			n = 1;
+		if (hc->resp_st == ST_RESYNC && n < len)
+			server_data(hc, p + n, len - n);	/* once more */
 	}
 }
 
@@ -876,6 +906,7 @@ cb_open(void *ctx, const struct tcp_conn *c)
 	hc->req.data = hc->resp.data = hc;
 	hc->first_request = true;
 	hc->bucket = -1;
+	hc->last_answer_us = -1;
 	if (c->mid_stream) {
 		hc->req_st = hc->resp_st = ST_RESYNC;
 	}
@@ -984,8 +1015,11 @@ end_connect(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 		if (close_time(c, 0) >= 0)
 			end = close_time(c, 0);
 	}
+	bool unsure = cause == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT &&
+	    close_time(c, 0) < 0;
 	exchange_init(hc, &x, c->syn_us);
 	x.conn_only = true;
+	x.end_unsure = unsure;
 	x.syn_us = c->syn_us;
 	x.cause = cause;
 	x.status = http_failure_status(cause);
@@ -1011,6 +1045,7 @@ end_pending(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 	bool client_first = tc >= 0 && !server_first;
 	bool server_rst = c->rst_us[1] >= 0 &&
 	    (c->fin_us[1] < 0 || c->rst_us[1] <= c->fin_us[1]);
+	bool first = true;
 
 	while (hc->head != NULL || hc->resp_active) {
 		bool in_progress = hc->resp_active && !hc->resp_interim;
@@ -1027,6 +1062,21 @@ end_pending(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 			hc->resp_active = false;
 			continue;
 		}
+		/*
+		 * A client's request with no byte of an answer, when the
+		 * gateway closed first, or had announced it would close
+		 * (Connection: close), or queued after the one the client
+		 * gave up on: the gateway never took it up, and logs
+		 * nothing.
+		 */
+		if (hc->downstream && !in_progress && hc->head != NULL &&
+		    (!client_first || !first || hc->close_announced)) {
+			hc->t->stats.unanswered++;
+			hc->head->x.unanswered = true;
+			answer_head(hc, -1, GW_CAUSE_OK, true);
+			continue;
+		}
+		first = false;
 		if (have_header) {
 			status = hc->resp_status;
 			if (server_first)

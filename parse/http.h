@@ -50,6 +50,7 @@
 #define HTTP_PATH_MAX	512
 #define HTTP_QUERY_MAX	256
 #define HTTP_ID_MAX	96
+#define HTTP_ORIG_MAX	256	/* X-Original-URI / X-Forwarded-Uri */
 
 /* One request and its answer, or one failed connection. */
 struct http_exchange {
@@ -58,9 +59,19 @@ struct http_exchange {
 				 * or a response whose request was not seen) */
 	bool incomplete;	/* a capture gap hit it, or the capture ended */
 	bool conn_only;		/* failed at connect: no request was sent */
+	bool unanswered;	/* downstream: the gateway closed the
+				 * connection without a byte of an answer to
+				 * it (queued behind a closing answer); a
+				 * gateway logs no such request; status -1 */
+	bool end_unsure;	/* conn_only timeout: the gateway's give-up was
+				 * not seen; end_us is when the capture gave up
+				 * waiting (the gateway gave up before it) */
 	int64_t syn_us;		/* connection's SYN, -1 unseen or reused conn */
 	int64_t synack_us;	/* its SYN-ACK, -1 */
 	int64_t start_us;	/* first request byte (SYN for conn_only) */
+	int64_t ready_us;	/* when the server could take it up: its
+				 * start, or (pipelined) the end of the answer
+				 * before it on the connection */
 	int64_t first_byte_us;	/* first response byte, -1 none */
 	int64_t end_us;		/* last response byte, or the failure */
 	char client[HTTP_ADDR_MAX];	/* client address, no port */
@@ -73,6 +84,12 @@ struct http_exchange {
 	bool has_query;
 	char request_id[HTTP_ID_MAX];	/* request's id header, else the
 					 * response's; "" none */
+	int id_kind;		/* which header request_id came from: 0 the
+				 * --id-header, 1 X-Request-Id, 2 traceparent;
+				 * +3 when from the response; -1 none */
+	char orig_uri[HTTP_ORIG_MAX];	/* the request's X-Original-URI or
+					 * X-Forwarded-Uri (an auth subrequest
+					 * names its client request), "" none */
 	char protocol[12];	/* "HTTP/1.1" */
 	int status;		/* see the file comment; -1 unknown */
 	int64_t body_bytes;	/* response body bytes, -1 none */
@@ -115,6 +132,7 @@ struct http_stats {
 	uint64_t budget_drops;		/* requests dropped, pending_max full */
 	uint64_t conns_shed;		/* connections given up for it */
 	uint64_t pending_peak;		/* most requests held at once */
+	uint64_t unanswered;		/* downstream: closed on, unanswered */
 };
 
 struct http_tracker;

@@ -2,73 +2,1162 @@
  * wire_join.c - downstream requests tied to upstream attempts; see
  * wire_join.h for the rules.
  *
- * Two lists of held records in arrival order: downstream (released by
- * end time + hold) and upstream (kept twice as long, so every downstream
- * that may claim one is released before it). Ties are made when a
- * downstream record is released, against every upstream record still
- * held; the number held is what the traffic of hold_us leaves, bounded by
- * max_held. Lookups are linear scans over that window.
+ * Upstream exchanges are held as compact records (struct urec: times,
+ * status, cause, address and the few strings a tie compares), linked
+ *   - into a hash chain by request key (method, last path segment, query),
+ *     in arrival order, or into the list of failed connects;
+ *   - into a second hash chain by the client URI an auth subrequest names;
+ *   - into the age list, which expires them (2 * hold_us) and bounds them.
+ * Arrival order is the order their ends were seen, so a walk from a
+ * chain's newest record back can stop at the first record that arrived
+ * before the downstream request began (it cannot be contained), or as soon
+ * as no older record can beat the best found. A walk is also bounded by
+ * SCAN_MAX steps (counted in scan_capped): the cost per exchange is O(1)
+ * on average and bounded in the worst case, whatever the traffic.
+ *
+ * Downstream records wait in arrival order in a FIFO only while their tie
+ * is incomplete (see wire_join.h); most never enter it. A held record keeps
+ * the attempts its own request found (unlinked from the chains), and is
+ * consulted, newest first and bounded, when another request would take an
+ * exchange it fits better (held_better) or a failed connect it is closer
+ * to (owned_by_other). What the capture teaches is kept in small bounded
+ * tables: prefix rewrites (64), the servers of each route (4096 pairs), and
+ * whether ids agree on both legs.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wire_join.h"
 
 #define DEFAULT_HOLD_US		(3 * INT64_C(1000000))
 #define DEFAULT_MAX_HELD	16384
+#define DEFAULT_MAX_UP		262144
 #define DEFAULT_HEADER_BUFFER	4096
+/* Packets of different connections may be stamped slightly out of order. */
+#define EPS_US			200
+/* A failed connect or an auth subrequest as the last attempt: the gateway
+ * answers the client within this of its failure. */
+#define TOL_LAST_US		(250 * INT64_C(1000))
+/* A failed connect as the last attempt: the gateway answers within this. */
+#define TOL_CONN_US		(20 * INT64_C(1000))
+/* A candidate whose path differs from the client's by an unlearned
+ * rewrite ranks after every one that matches. */
+#define PATH_PENALTY		(INT64_C(1) << 36)
+#define STATUS_PENALTY		(INT64_C(1) << 32)
+#define ROUTE_PENALTY		(INT64_C(1) << 30)
+#define ROUTES_MAX		4096	/* (route, server) pairs learned */
+#define REWRITES_MAX		64
+#define REWRITE_PREFIX_MAX	48
+#define REWRITE_LEARNED		3
+/* An earlier attempt ended within this before the next one began. */
+#define TOL_CHAIN_US		(2 * INT64_C(1000))
+/* The first attempt began within this of the client's request; later, and
+ * an earlier attempt may still be reported (the tie waits for it). */
+#define TOL_FIRST_US		(50 * INT64_C(1000))
+#define SCAN_MAX		512
+#define ID_TRUST_MIN		16
+#define ID_MISMATCH		(INT64_C(1) << 40)
 
-struct held {
-	struct held *prev, *next;
-	struct http_exchange x;
-	bool tied;		/* upstream: claimed by a downstream */
-	uint64_t claimed;	/* downstream: pass that gave it a connect */
-	struct held *att[GW_ATTEMPTS_MAX];	/* downstream: tied so far */
-	int n_att;
-	bool by_id;		/* downstream: an attempt carried its id */
+/* An upstream exchange held for a tie. */
+struct urec {
+	struct urec *kprev, *knext;	/* key chain, or the connect list */
+	struct urec *aprev, *anext;	/* auth-key chain */
+	struct urec *prev, *next;	/* age list */
+	uint64_t key, akey;
+	uint64_t path_hash;		/* of its whole path */
+	int64_t added_us;		/* capture time it arrived */
+	bool in_auth;
+	bool taken;			/* picked by the walk in progress */
+	bool detached;			/* kept by a held request, unlinked */
+	bool conn_only, end_unsure, has_query, o_has_query;
+	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
+	int64_t header_bytes;
+	int status;
+	enum gw_cause cause;
+	char server[HTTP_ADDR_MAX];
+	char method[HTTP_METHOD_MAX];
+	const char *path, *seg, *query, *id;	/* path, its last segment,
+						 * query, id */
+	const char *o_path, *oseg, *oquery;	/* of the X-Original-URI */
+	char s[];
 };
 
-struct held_list {
-	struct held *head, *tail;
+struct chain {
+	struct urec *head, *tail;
+};
+
+/* Chains by hash; which = 0 links by k*, 1 by a*. */
+struct table {
+	struct chain *slot;
+	size_t cap;			/* power of two */
 	size_t n;
+	int which;
+};
+
+
+/* What a downstream request offers for matching. */
+struct drec;
+
+struct dview {
+	const struct http_exchange *x;
+	const struct drec *self;	/* when it is held, else NULL */
+	const char *seg;
+	uint64_t key, akey, path_hash;
+	bool failed;
+};
+
+enum source { SRC_REQ, SRC_CONN, SRC_AUTH };
+
+struct pick {
+	struct urec *u;
+	int64_t score, dist;
+	enum source src;
+	int candidates;			/* contained REQ candidates seen */
+	bool id_used;
+};
+
+struct walk {
+	struct urec *u[GW_ATTEMPTS_MAX];
+	enum source src[GW_ATTEMPTS_MAX];
+	bool id_used[GW_ATTEMPTS_MAX];
+	int n;
+	bool complete;
+};
+
+/* A downstream request waiting for its tie, with the attempts of its own
+ * request already found (kept: unlinked, no other request can take them). */
+struct drec {
+	struct drec *prev, *next;
+	uint64_t key;			/* its request's (dview.key) */
+	struct walk kept;
+	struct http_exchange x;
 };
 
 struct wire_join {
 	struct wire_join_opts o;
 	wire_join_out_fn out;
 	void *ctx;
-	struct held_list down, up;
+	struct table keys, auths;
+	struct chain conns;
+	struct urec *age_head, *age_tail;
+	size_t n_up;
+	struct drec *dhead, *dtail;
+	size_t n_down;
 	int64_t now_us;
-	uint64_t pass;		/* counts releases, for held.claimed */
+	uint64_t id_agree, id_disagree;
+	struct rewrite {
+		char down[REWRITE_PREFIX_MAX], up[REWRITE_PREFIX_MAX];
+		uint64_t seen;
+	} rewrites[REWRITES_MAX];
+	int n_rewrites;
+	/* which upstream servers serve which route (the client's path up to
+	 * its last '/'), learned from the ties made: open addressing, keys
+	 * 0 = empty; a route's own entry (server "") counts its ties */
+	struct route_seen {
+		uint64_t key;
+		uint32_t n;
+	} routes[ROUTES_MAX];
+	size_t n_routes;
 	struct wire_join_stats stats;
+	struct http_exchange scratch[GW_ATTEMPTS_MAX];
 };
 
-static void
-hl_append(struct held_list *l, struct held *h)
+/* --- hashing and chains --------------------------------------------------- */
+
+static uint64_t
+hash_bytes(uint64_t h, const char *s, size_t n)
 {
-	h->next = NULL;
-	h->prev = l->tail;
-	if (l->tail != NULL)
-		l->tail->next = h;
-	else
-		l->head = h;
-	l->tail = h;
-	l->n++;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+/* The key of a request: tag, method, last segment, query. */
+static uint64_t
+req_key(uint64_t seed, char tag, const char *method, const char *seg,
+    bool has_query, const char *query)
+{
+	uint64_t h = seed ^ UINT64_C(14695981039346656037);
+
+	h = hash_bytes(h, &tag, 1);
+	h = hash_bytes(h, method, strlen(method) + 1);
+	h = hash_bytes(h, seg, strlen(seg) + 1);
+	if (has_query)
+		h = hash_bytes(h, query, strlen(query) + 1);
+	h ^= h >> 31;
+	return h | 1;		/* 0 is "none" */
+}
+
+/* The last segment of a path (after its last '/'). */
+static const char *
+last_segment(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
+static struct urec **
+nextp(struct urec *u, int which)
+{
+	return which ? &u->anext : &u->knext;
+}
+
+static struct urec **
+prevp(struct urec *u, int which)
+{
+	return which ? &u->aprev : &u->kprev;
 }
 
 static void
-hl_remove(struct held_list *l, struct held *h)
+chain_append(struct chain *c, struct urec *u, int which)
 {
-	if (h->prev != NULL)
-		h->prev->next = h->next;
+	*nextp(u, which) = NULL;
+	*prevp(u, which) = c->tail;
+	if (c->tail != NULL)
+		*nextp(c->tail, which) = u;
 	else
-		l->head = h->next;
-	if (h->next != NULL)
-		h->next->prev = h->prev;
-	else
-		l->tail = h->prev;
-	l->n--;
+		c->head = u;
+	c->tail = u;
 }
+
+static void
+chain_remove(struct chain *c, struct urec *u, int which)
+{
+	struct urec *p = *prevp(u, which), *n = *nextp(u, which);
+
+	if (p != NULL)
+		*nextp(p, which) = n;
+	else
+		c->head = n;
+	if (n != NULL)
+		*prevp(n, which) = p;
+	else
+		c->tail = p;
+}
+
+static struct chain *
+table_chain(const struct table *t, uint64_t key)
+{
+	return &t->slot[key & (t->cap - 1)];
+}
+
+/* Double the table, keeping each chain's order. 0 or -1. */
+static int
+table_grow(struct table *t)
+{
+	size_t cap = t->cap * 2;
+	struct chain *ns = calloc(cap, sizeof(*ns)), *old = t->slot;
+	size_t oldcap = t->cap;
+
+	if (ns == NULL)
+		return -1;
+	t->slot = ns;
+	t->cap = cap;
+	for (size_t i = 0; i < oldcap; i++) {
+		struct urec *u = old[i].head, *n;
+
+		for (; u != NULL; u = n) {
+			n = *nextp(u, t->which);
+			chain_append(table_chain(t, t->which ? u->akey : u->key),
+			    u, t->which);
+		}
+	}
+	free(old);
+	return 0;
+}
+
+static int
+table_init(struct table *t, int which)
+{
+	t->cap = 1024;
+	t->n = 0;
+	t->which = which;
+	t->slot = calloc(t->cap, sizeof(*t->slot));
+	return t->slot != NULL ? 0 : -1;
+}
+
+static int
+table_add(struct table *t, struct urec *u)
+{
+	if (t->n >= t->cap && table_grow(t) != 0)
+		return -1;
+	chain_append(table_chain(t, t->which ? u->akey : u->key), u,
+	    t->which);
+	t->n++;
+	return 0;
+}
+
+static void
+table_remove(struct table *t, struct urec *u)
+{
+	chain_remove(table_chain(t, t->which ? u->akey : u->key), u,
+	    t->which);
+	t->n--;
+}
+
+/* --- records -------------------------------------------------------------- */
+
+/* Split a URI (absolute or not) into its path and query. */
+static void
+uri_parts(const char *uri, char *path, size_t psz, char *query,
+    size_t qsz, bool *has_query)
+{
+	const char *p = uri, *q, *end;
+
+	if (strncmp(p, "http://", 7) == 0 || strncmp(p, "https://", 8) == 0) {
+		p = strchr(p, '/') + 2;
+		p = strchr(p, '/') != NULL ? strchr(p, '/') : "/";
+	}
+	q = strchr(p, '?');
+	end = q != NULL ? q : p + strlen(p);
+	size_t n = (size_t)(end - p);
+	if (n >= psz)
+		n = psz - 1;
+	memcpy(path, p, n);
+	path[n] = '\0';
+	*has_query = q != NULL;
+	query[0] = '\0';
+	if (q != NULL) {
+		n = strlen(q + 1);
+		if (n >= qsz)
+			n = qsz - 1;
+		memcpy(query, q + 1, n);
+		query[n] = '\0';
+	}
+}
+
+/* A compact copy of upstream exchange x; NULL on OOM. */
+static struct urec *
+urec_new(const struct wire_join *j, const struct http_exchange *x)
+{
+	char oseg[HTTP_ORIG_MAX], oq[HTTP_ORIG_MAX];
+	bool o_hq = false, orig = x->orig_uri[0] != '\0';
+	size_t lp = strlen(x->path);
+	size_t ls = lp + 1, lq = strlen(x->query) + 1,
+	    li = strlen(x->request_id) + 1, los = 1, loq = 1;
+
+	if (orig) {
+		uri_parts(x->orig_uri, oseg, sizeof(oseg), oq, sizeof(oq),
+		    &o_hq);
+		los = strlen(oseg) + 1;
+		loq = strlen(oq) + 1;
+	}
+	struct urec *u = malloc(sizeof(*u) + ls + lq + li + los + loq);
+	if (u == NULL)
+		return NULL;
+	char *p = u->s;
+	memcpy(p, x->path, ls);
+	u->path = p;
+	u->seg = last_segment(p);
+	p += ls;
+	memcpy(p, x->query, lq);
+	u->query = p;
+	p += lq;
+	memcpy(p, x->request_id, li);
+	u->id = p;
+	p += li;
+	u->oseg = u->oquery = NULL;
+	u->o_path = NULL;
+	if (orig) {
+		memcpy(p, oseg, los);
+		u->o_path = p;
+		u->oseg = last_segment(p);
+		p += los;
+		memcpy(p, oq, loq);
+		u->oquery = p;
+	}
+	u->o_has_query = o_hq;
+	u->in_auth = orig && x->has_request;
+	u->taken = u->detached = false;
+	u->conn_only = x->conn_only;
+	u->end_unsure = x->end_unsure;
+	u->has_query = x->has_query;
+	u->syn_us = x->syn_us;
+	u->synack_us = x->synack_us;
+	u->start_us = x->start_us;
+	u->first_byte_us = x->first_byte_us;
+	u->end_us = x->end_us;
+	u->header_bytes = x->header_bytes;
+	u->status = x->status;
+	u->cause = x->cause;
+	memcpy(u->server, x->server, sizeof(u->server));
+	memcpy(u->method, x->method, sizeof(u->method));
+	u->key = x->conn_only || !x->has_request ? 0 :
+	    req_key(j->o.seed, 'R', x->method, u->seg, x->has_query, x->query);
+	u->akey = u->in_auth ? req_key(j->o.seed, 'A', "", u->oseg,
+	    o_hq, u->oquery) : 0;
+	u->path_hash = hash_bytes(j->o.seed, x->path, lp);
+	return u;
+}
+
+/* The exchange of u, for the output (the fields an attempt needs). */
+static void
+urec_exchange(const struct urec *u, struct http_exchange *x)
+{
+	x->downstream = false;
+	x->has_request = !u->conn_only;
+	x->incomplete = false;
+	x->conn_only = u->conn_only;
+	x->end_unsure = u->end_unsure;
+	x->syn_us = u->syn_us;
+	x->synack_us = u->synack_us;
+	x->start_us = u->start_us;
+	x->first_byte_us = u->first_byte_us;
+	x->end_us = u->end_us;
+	x->header_bytes = u->header_bytes;
+	x->body_bytes = -1;
+	x->status = u->status;
+	x->cause = u->cause;
+	memcpy(x->server, u->server, sizeof(x->server));
+	memcpy(x->method, u->method, sizeof(x->method));
+	x->client[0] = x->host[0] = x->path[0] = x->query[0] = '\0';
+	x->request_id[0] = x->orig_uri[0] = x->protocol[0] = '\0';
+	x->has_query = false;
+	x->id_kind = -1;
+	x->client_port = x->server_port = 0;
+	x->pkt_no = x->pkt_offset = 0;
+}
+
+/* Unlink u from its chains and the age list (it stays allocated). */
+static void
+urec_detach(struct wire_join *j, struct urec *u)
+{
+	if (u->conn_only)
+		chain_remove(&j->conns, u, 0);
+	else if (u->key != 0)
+		table_remove(&j->keys, u);
+	if (u->in_auth)
+		table_remove(&j->auths, u);
+	if (u->prev != NULL)
+		u->prev->next = u->next;
+	else
+		j->age_head = u->next;
+	if (u->next != NULL)
+		u->next->prev = u->prev;
+	else
+		j->age_tail = u->prev;
+	j->n_up--;
+	u->detached = true;
+}
+
+/* Unlink u from everything and free it. */
+static void
+urec_free(struct wire_join *j, struct urec *u)
+{
+	if (!u->detached)
+		urec_detach(j, u);
+	free(u);
+}
+
+/* --- the tie -------------------------------------------------------------- */
+
+/* See wire_join.h. */
+bool
+wire_join_failed(const struct http_exchange *x)
+{
+	return (x->status >= 500 && x->status <= 599) || x->status == 9 ||
+	    x->cause != GW_CAUSE_OK;
+}
+
+/* Whether u failed as an attempt (a gateway tries another after it). */
+static bool
+u_failed(const struct urec *u)
+{
+	return u->cause != GW_CAUSE_OK || u->status >= 500;
+}
+
+/* Distance from time a to the interval [lo, hi]. */
+static int64_t
+iv_dist(int64_t a, int64_t lo, int64_t hi)
+{
+	if (a < lo)
+		return lo - a;
+	if (a > hi)
+		return a - hi;
+	return 0;
+}
+
+/* When u answered: from its first response byte (or its failure) to its
+ * end; an unsure connect timeout gave up some time after its SYN. */
+static void
+u_answer(const struct urec *u, int64_t *lo, int64_t *hi)
+{
+	*hi = u->end_us;
+	if (u->end_unsure)
+		*lo = u->start_us;
+	else if (u->first_byte_us >= 0 && u->first_byte_us <= u->end_us)
+		*lo = u->first_byte_us;
+	else
+		*lo = u->end_us;
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+/* Whether u is a candidate of source src for d at this step. */
+static bool
+matches(const struct dview *d, const struct urec *u, enum source src)
+{
+	const struct http_exchange *x = d->x;
+
+	switch (src) {
+	case SRC_REQ:		/* the strings are checked for the pick */
+		return u->key == d->key;
+	case SRC_AUTH:
+		return u->akey == d->akey && str_eq(u->oseg, d->seg) &&
+		    u->o_has_query == x->has_query &&
+		    str_eq(u->oquery, x->query);
+	default:
+		return true;
+	}
+}
+
+/* How far u's start is from when the gateway could take the request up
+ * (lo_start + EPS_US), at half the weight of the answer's distance (a
+ * gateway answers within microseconds of its attempt's end, but may take
+ * a millisecond to take a request up under load); an attempt that started
+ * before it is allowed only for the stamps' jitter, and weighs eight times
+ * as much. */
+static int64_t
+start_gap(const struct urec *u, int64_t ready)
+{
+	int64_t g = u->start_us - ready;
+
+	return (g >= 0 ? g : -8 * g) / 2;
+}
+
+/* The client's answer time of downstream x. */
+static int64_t
+d_answer(const struct http_exchange *x)
+{
+	return x->first_byte_us >= 0 ? x->first_byte_us : x->end_us;
+}
+
+/* Whether u's request is d's by method, last segment and query (its key
+ * matched: this rules out a collision of the hash). */
+static bool
+same_request(const struct dview *d, const struct urec *u)
+{
+	const struct http_exchange *x = d->x;
+
+	return str_eq(u->method, x->method) && str_eq(u->seg, d->seg) &&
+	    u->has_query == x->has_query && str_eq(u->query, x->query);
+}
+
+/*
+ * The prefixes that a rewrite of down into up replaced (what is left
+ * after their longest common suffix, cut to the table's size); false
+ * when the paths are the same.
+ */
+static bool
+rewrite_of(const char *down, const char *up, char *dp, char *upp)
+{
+	size_t ld = strlen(down), lu = strlen(up), k = 0;
+
+	while (k < ld && k < lu && down[ld - 1 - k] == up[lu - 1 - k])
+		k++;
+	if (k == ld && k == lu)
+		return false;
+	ld -= k;
+	lu -= k;
+	if (ld >= REWRITE_PREFIX_MAX)
+		ld = REWRITE_PREFIX_MAX - 1;
+	if (lu >= REWRITE_PREFIX_MAX)
+		lu = REWRITE_PREFIX_MAX - 1;
+	memcpy(dp, down, ld);
+	dp[ld] = '\0';
+	memcpy(upp, up, lu);
+	upp[lu] = '\0';
+	return true;
+}
+
+static struct rewrite *
+rewrite_find(struct wire_join *j, const char *dp, const char *upp)
+{
+	for (int i = 0; i < j->n_rewrites; i++)
+		if (str_eq(j->rewrites[i].down, dp) &&
+		    str_eq(j->rewrites[i].up, upp))
+			return &j->rewrites[i];
+	return NULL;
+}
+
+/* The penalty of tying client path dpath to upstream path upath: none
+ * when equal or a learned rewrite, else PATH_PENALTY. */
+static int64_t
+path_penalty(struct wire_join *j, const char *dpath, const char *upath)
+{
+	char dp[REWRITE_PREFIX_MAX], upp[REWRITE_PREFIX_MAX];
+	struct rewrite *r;
+
+	if (!rewrite_of(dpath, upath, dp, upp))
+		return 0;
+	r = rewrite_find(j, dp, upp);
+	return r != NULL && r->seen >= REWRITE_LEARNED ? 0 : PATH_PENALTY;
+}
+
+/* Learn the rewrite a tie by method, segment and query showed. */
+static void
+learn_rewrite(struct wire_join *j, const char *dpath, const char *upath)
+{
+	char dp[REWRITE_PREFIX_MAX], upp[REWRITE_PREFIX_MAX];
+	struct rewrite *r;
+
+	if (!rewrite_of(dpath, upath, dp, upp))
+		return;
+	if ((r = rewrite_find(j, dp, upp)) == NULL) {
+		if (j->n_rewrites == REWRITES_MAX)
+			return;
+		r = &j->rewrites[j->n_rewrites++];
+		memcpy(r->down, dp, sizeof(dp));
+		memcpy(r->up, upp, sizeof(upp));
+		r->seen = 0;
+	}
+	r->seen++;
+}
+
+/* The key of a (route of path, server) pair; server "" for the route. */
+static uint64_t
+route_key(const struct wire_join *j, const char *path, const char *server)
+{
+	const char *seg = last_segment(path);
+	uint64_t h = j->o.seed ^ UINT64_C(0x9e3779b97f4a7c15);
+
+	h = hash_bytes(h, path, (size_t)(seg - path));
+	h = hash_bytes(h, "", 1);
+	h = hash_bytes(h, server, strlen(server));
+	h ^= h >> 29;
+	return h | 1;
+}
+
+/* The slot of key k (found, or empty where it goes); NULL when full. */
+static struct route_seen *
+route_slot(struct wire_join *j, uint64_t k)
+{
+	for (size_t i = 0; i < ROUTES_MAX; i++) {
+		struct route_seen *r = &j->routes[(k + i) & (ROUTES_MAX - 1)];
+
+		if (r->key == k || r->key == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static void
+route_learn(struct wire_join *j, const char *path, const char *server)
+{
+	for (int pass = 0; pass < 3; pass++) {
+		uint64_t k = pass == 2 ? route_key(j, "", server) :
+		    route_key(j, path, pass ? server : "");
+		struct route_seen *r;
+
+		if (j->n_routes >= ROUTES_MAX * 3 / 4 &&
+		    ((r = route_slot(j, k)) == NULL || r->key == 0))
+			return;		/* full: what is learned stays */
+		if ((r = route_slot(j, k)) == NULL)
+			return;
+		if (r->key == 0) {
+			r->key = k;
+			j->n_routes++;
+		}
+		r->n++;
+	}
+}
+
+/* 0 when server was seen serving the route of path (or nothing is known
+ * of either); ROUTE_PENALTY when the route has servers of its own and
+ * this is not one; half when only the server is known, on other routes. */
+static int64_t
+route_penalty(struct wire_join *j, const char *path, const char *server)
+{
+	struct route_seen *r = route_slot(j, route_key(j, path, server));
+
+	if (r != NULL && r->key != 0)
+		return 0;		/* seen serving this route */
+	r = route_slot(j, route_key(j, path, ""));
+	if (r != NULL && r->key != 0 && r->n >= 2)
+		return ROUTE_PENALTY;	/* the route has servers of its own */
+	r = route_slot(j, route_key(j, "", server));
+	if (r != NULL && r->key != 0 && r->n >= 2)
+		return ROUTE_PENALTY / 2;	/* the server serves others */
+	return 0;
+}
+
+/* Whether a client answered status could follow a failed connect with
+ * cause c (nginx 502/504, HAProxy and Envoy 503, Caddy 502). */
+static bool
+conn_status_fits(int status, enum gw_cause c)
+{
+	if (status == 502 || status == 503)
+		return true;
+	return status == 504 && c == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT;
+}
+
+/*
+ * Whether a held failed request is closer to the failed connect u (at
+ * dist) than the request being tied: a client's failure answered right
+ * after u failed is u's owner, rather than an attempt that began after u
+ * by chance. Held requests are in end order from the oldest; the walk
+ * stops past u's time or at its step bound.
+ */
+static bool
+owned_by_other(struct wire_join *j, const struct urec *u, int64_t dist)
+{
+	int64_t lo, hi;
+	int steps = 0;
+
+	u_answer(u, &lo, &hi);
+	for (const struct drec *h = j->dhead; h != NULL; h = h->next) {
+		const struct http_exchange *x = &h->x;
+		int64_t a = d_answer(x);
+
+		if (x->start_us > hi + EPS_US && a > hi + TOL_LAST_US)
+			break;
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			break;
+		}
+		if (h->kept.n > 0)
+			continue;	/* its own request's attempt is there */
+		if (!wire_join_failed(x) || u->start_us < (x->ready_us >
+		    x->start_us ? x->ready_us : x->start_us) - EPS_US ||
+		    lo > a || !conn_status_fits(x->status, u->cause))
+			continue;
+		if (iv_dist(a, lo, hi) + (x->status !=
+		    http_failure_status(u->cause) ? STATUS_PENALTY : 0) +
+		    route_penalty(j, x->path, u->server) < dist)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Walk chain c (links which) from its newest record back for the best
+ * candidate of source src for d, whose answer lies closest to a (the
+ * client's answer at step 0, the next attempt's start after).
+ */
+static void
+scan(struct wire_join *j, const struct dview *d, struct urec *tail,
+    int which, enum source src, int64_t a, int step, bool releasing,
+    const char *next_server, struct pick *best)
+{
+	const struct http_exchange *x = d->x;
+	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	bool trust = j->stats.id_trusted && x->request_id[0] != '\0';
+	int steps = 0;
+
+	for (struct urec *u = tail; u != NULL; u = *prevp(u, which)) {
+		int64_t lo, hi, dist, score;
+
+		if (u->added_us < lo_start)
+			break;
+		if (best->u != NULL && a - u->added_us > best->score)
+			break;
+		/* an earlier attempt ended (so arrived) right before a */
+		if (step > 0 && u->added_us < a - TOL_CHAIN_US)
+			break;
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			break;
+		}
+		if (u->taken || u->start_us < lo_start || !matches(d, u, src))
+			continue;
+		u_answer(u, &lo, &hi);
+		if (lo > a + (src == SRC_CONN ? 0 : EPS_US))
+			continue;	/* answered after: not this step's (a
+					 * gateway sees a failure before it
+					 * answers for it) */
+		if (step > 0 && src != SRC_AUTH && (!u_failed(u) ||
+		    str_eq(u->server, next_server)))
+			continue;	/* only a failure is tried again, on
+					 * another server (nginx, Envoy) */
+		if (step > 0 && (u->start_us >= a ||
+		    (!u->end_unsure && hi > a + EPS_US)))
+			continue;	/* still running when the next began */
+		if (step == 0 && !d->failed &&
+		    (u->cause != GW_CAUSE_OK || u->status != x->status))
+			continue;	/* a client's success is its last answer */
+		if (step > 0 && src == SRC_AUTH && u_failed(u))
+			continue;	/* a failed check ends the request */
+		dist = iv_dist(a, lo, hi);
+		/* a client's failure follows a failed last attempt, one it
+		 * relayed (same status), or an answer the gateway refused
+		 * the moment it came (a header too big, invalid) */
+		if (step == 0 && d->failed && src == SRC_REQ && !u_failed(u) &&
+		    u->status != x->status && dist > TOL_CHAIN_US)
+			continue;
+		if (step > 0 && dist > TOL_CHAIN_US)
+			continue;
+		if (step == 0 && src != SRC_REQ && dist > TOL_LAST_US)
+			continue;
+		if (step == 0 && src == SRC_CONN && (dist > TOL_CONN_US ||
+		    !conn_status_fits(x->status, u->cause)))
+			continue;
+		if (src == SRC_CONN && releasing && owned_by_other(j, u, dist +
+		    (x->status != http_failure_status(u->cause) ?
+		    STATUS_PENALTY : 0) + route_penalty(j, x->path, u->server)))
+			continue;
+		if (src == SRC_REQ && step == 0)
+			best->candidates++;
+		/* how close its answer is to the client's (or the next
+		 * attempt's start), and its start to when the gateway could
+		 * take the request up: a gateway relays at once */
+		score = dist + start_gap(u, lo_start + EPS_US);
+		if (u->end_unsure)	/* when it gave up is a guess */
+			score += PATH_PENALTY;
+		if (src == SRC_REQ) {
+			int64_t pp = u->path_hash == d->path_hash ? 0 :
+			    path_penalty(j, x->path, u->path);
+
+			/* a rewrite is learned from successes only (their
+			 * status must match); a failure takes none new */
+			if (pp > 0 && (d->failed || step > 0))
+				continue;
+			score += pp;
+		}
+		/* nginx's own status for such a failure ranks first, and a
+		 * server known to serve the route */
+		if (src == SRC_CONN && x->status != http_failure_status(u->cause))
+			score += STATUS_PENALTY;
+		if (src == SRC_CONN)
+			score += route_penalty(j, x->path, u->server);
+		else if (src == SRC_AUTH && !str_eq(u->o_path, x->path))
+			continue;	/* it names the client's URI as it is */
+		bool id_eq = trust && u->id[0] != '\0' &&
+		    str_eq(u->id, x->request_id);
+		if (trust && !id_eq)
+			score += ID_MISMATCH;
+		if (best->u == NULL || score < best->score) {
+			best->u = u;
+			best->score = score;
+			best->dist = dist;
+			best->src = src;
+			best->id_used = id_eq;
+		}
+	}
+}
+
+/* Learn whether ids carry the same value on both legs: from a tie with a
+ * single candidate, where both carry one. */
+static void
+learn_id(struct wire_join *j, const struct dview *d, const struct pick *p)
+{
+	const char *a = d->x->request_id, *b = p->u->id;
+
+	if (p->src != SRC_REQ || p->candidates != 1 || a[0] == '\0' ||
+	    b[0] == '\0')
+		return;
+	if (str_eq(a, b))
+		j->id_agree++;
+	else
+		j->id_disagree++;
+	j->stats.id_trusted = j->id_agree >= ID_TRUST_MIN &&
+	    j->id_disagree * 20 <= j->id_agree;
+}
+
+/*
+ * Whether u is what held request h would pick among the exchanges of its
+ * request (key) still there: the one closest to its answer and to when it
+ * could be taken up. The chain is walked from its newest, bounded.
+ */
+static bool
+held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
+    const struct urec *u)
+{
+	const struct http_exchange *x = &h->x;
+	int64_t ready = x->ready_us > x->start_us ? x->ready_us : x->start_us;
+	int64_t a = d_answer(x), best_score = 0;
+	const struct urec *best = NULL;
+	int steps = 0;
+
+	for (const struct urec *c = table_chain(&j->keys, key)->tail;
+	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
+		int64_t lo, hi, score;
+
+		if (c->added_us < ready - EPS_US)
+			break;
+		if (c->key != key || (c->taken && c != u) ||
+		    c->start_us < ready - EPS_US)
+			continue;
+		u_answer(c, &lo, &hi);
+		if (lo > a + EPS_US)
+			continue;
+		if (!wire_join_failed(x) && (c->cause != GW_CAUSE_OK ||
+		    c->status != x->status))
+			continue;
+		score = iv_dist(a, lo, hi) + start_gap(c, ready);
+		if (best == NULL || score < best_score) {
+			best = c;
+			best_score = score;
+		}
+	}
+	return best == u;
+}
+
+/*
+ * Whether a held request with the same request as d, and no attempt of
+ * its own yet, would take u (d's pick, at score) more closely: u answered
+ * before that request's answer too, and a request held because its
+ * upstream exchange was reported after its answer is the one that exchange
+ * belongs to. The held list is walked from its newest back to the first
+ * request that answered before u did, bounded.
+ */
+static bool
+held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
+    int64_t score)
+{
+	int64_t lo, hi;
+	int steps = 0;
+
+	u_answer(u, &lo, &hi);
+	for (const struct drec *h = j->dtail; h != NULL; h = h->prev) {
+		const struct http_exchange *x = &h->x;
+		int64_t ready = x->ready_us > x->start_us ? x->ready_us :
+		    x->start_us;
+		int64_t a = d_answer(x);
+
+		if (x->end_us + EPS_US < lo)
+			break;		/* it and all before it answered first */
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			break;
+		}
+		if (h == d->self || h->kept.n > 0 || h->key != d->key ||
+		    u->start_us < ready - EPS_US || lo > a + EPS_US)
+			continue;
+		if (!wire_join_failed(x) && (u->cause != GW_CAUSE_OK ||
+		    u->status != x->status))
+			continue;
+		if (iv_dist(a, lo, hi) + start_gap(u, ready) < score &&
+		    held_pick(j, h, d->key, u))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Find d's attempts, newest first, marking them taken: the attempt whose
+ * answer is closest to the client's, then the one that failed right
+ * before it began, and so on. w->complete: the tie need not wait.
+ */
+static void
+walk(struct wire_join *j, const struct dview *d, bool releasing,
+    struct walk *w)
+{
+	const struct http_exchange *x = d->x;
+	int64_t a = d_answer(x);
+	bool time_only = false;
+	const char *next_server = "";
+
+	/* w may hold attempts kept for d already: go on before them */
+	if (w->n > 0) {
+		a = w->u[w->n - 1]->start_us;
+		next_server = w->u[w->n - 1]->server;
+	}
+	w->complete = false;
+	for (int step = w->n; w->n < GW_ATTEMPTS_MAX; step++) {
+		struct pick best = {0};
+
+		scan(j, d, table_chain(&j->keys, d->key)->tail, 0, SRC_REQ, a,
+		    step, releasing, next_server, &best);
+		/* a held request that this exchange fits better keeps it */
+		struct urec *passed[4];
+		int n_passed = 0;
+		while (step == 0 && best.u != NULL && best.src == SRC_REQ &&
+		    n_passed < 4 && j->dhead != NULL &&
+		    held_better(j, d, best.u, best.score)) {
+			passed[n_passed++] = best.u;
+			best.u->taken = true;
+			memset(&best, 0, sizeof(best));
+			scan(j, d, table_chain(&j->keys, d->key)->tail, 0,
+			    SRC_REQ, a, step, releasing, next_server, &best);
+		}
+		for (int i = 0; i < n_passed; i++)
+			passed[i]->taken = false;
+		/*
+		 * The request itself seen upstream is stronger evidence
+		 * than time alone: a failed connect or an auth subrequest is
+		 * the last attempt only when no request of the client's own
+		 * is there to be it.
+		 */
+		if (step > 0 || best.u == NULL || best.score >= PATH_PENALTY) {
+			if (d->failed || step > 0)
+				scan(j, d, j->conns.tail, 0, SRC_CONN, a, step,
+				    releasing, next_server, &best);
+			if (d->akey != 0)
+				scan(j, d, table_chain(&j->auths,
+				    d->akey)->tail, 1, SRC_AUTH, a, step,
+				    releasing, next_server, &best);
+		}
+		if (best.u == NULL ||
+		    (best.src == SRC_REQ && !same_request(d, best.u)))
+			break;
+		if (step == 0)
+			learn_id(j, d, &best);
+		if (best.src == SRC_REQ && best.candidates == 1 && step == 0 &&
+		    !d->failed)
+			learn_rewrite(j, x->path, best.u->path);
+		if (best.src == SRC_CONN)
+			time_only = true;
+		best.u->taken = true;
+		w->u[w->n] = best.u;
+		w->src[w->n] = best.src;
+		w->id_used[w->n] = best.id_used;
+		w->n++;
+		a = best.u->start_us;
+		next_server = best.u->server;
+	}
+	/* A tie by time alone waits: another request may be closer. */
+	w->complete = w->n > 0 && !time_only && (!d->failed ||
+	    w->u[w->n - 1]->start_us - x->start_us <= TOL_FIRST_US);
+}
+
+static void
+walk_undo(struct walk *w)
+{
+	for (int i = 0; i < w->n; i++)
+		w->u[i]->taken = false;
+	w->n = 0;
+}
+
+/* Sort attempts by start time (insertion sort: there are few). */
+static void
+sort_attempts(const struct http_exchange **a, int n)
+{
+	for (int i = 1; i < n; i++) {
+		const struct http_exchange *x = a[i];
+		int k = i - 1;
+
+		while (k >= 0 && a[k]->start_us > x->start_us) {
+			a[k + 1] = a[k];
+			k--;
+		}
+		a[k + 1] = x;
+	}
+}
+
+static struct wire_join_port *
+port_stats(struct wire_join *j, uint16_t port)
+{
+	struct wire_join_stats *s = &j->stats;
+
+	for (int i = 0; i < s->n_ports; i++)
+		if (s->ports[i].port == port)
+			return &s->ports[i];
+	if (s->n_ports == WIRE_JOIN_PORTS_MAX)
+		return NULL;
+	s->ports[s->n_ports].port = port;
+	return &s->ports[s->n_ports++];
+}
+
+static void
+dview_init(const struct wire_join *j, const struct http_exchange *x,
+    struct dview *d)
+{
+	d->x = x;
+	d->self = NULL;
+	d->seg = last_segment(x->path);
+	d->key = x->has_request ? req_key(j->o.seed, 'R', x->method, d->seg,
+	    x->has_query, x->query) : 0;
+	d->akey = x->has_request ? req_key(j->o.seed, 'A', "", d->seg,
+	    x->has_query, x->query) : 0;
+	d->failed = wire_join_failed(x);
+	d->path_hash = hash_bytes(j->o.seed, x->path, strlen(x->path));
+}
+
+/* Emit downstream x with the attempts of w (taken), then free those. */
+static int
+emit(struct wire_join *j, const struct http_exchange *x, struct walk *w)
+{
+	const struct http_exchange *att[GW_ATTEMPTS_MAX];
+	bool auth_failed = false;
+	int n = 0, rc;
+
+	for (int i = 0; i < w->n; i++) {
+		struct urec *u = w->u[i];
+
+		switch (w->src[i]) {
+		case SRC_AUTH:
+			j->stats.tied_auth++;
+			if (!u_failed(u))
+				continue;	/* a passed check: no attempt */
+			auth_failed = true;
+			break;
+		case SRC_CONN:
+			j->stats.tied_time++;
+			break;
+		case SRC_REQ:
+			if (w->id_used[i])
+				j->stats.tied_id++;
+			else
+				j->stats.tied_match++;
+			break;
+		}
+		if (w->src[i] != SRC_AUTH)
+			route_learn(j, x->path, u->server);
+		urec_exchange(u, &j->scratch[n]);
+		att[n] = &j->scratch[n];
+		n++;
+	}
+	sort_attempts(att, n);
+	if (n > 0)
+		wire_join_refuse(x, (struct http_exchange *)att[n - 1],
+		    j->o.header_buffer);
+	enum gw_cause cause = wire_join_cause(x, att, n, auth_failed);
+	struct wire_join_port *ps = port_stats(j, x->server_port);
+	if (ps != NULL)
+		ps->downstream++;
+	if (cause != GW_CAUSE_OK || wire_join_failed(x)) {
+		j->stats.failed++;
+		if (ps != NULL)
+			ps->failed++;
+		if (w->n > 0) {
+			j->stats.failed_tied++;
+			if (ps != NULL)
+				ps->failed_tied++;
+		}
+	}
+	rc = j->out(j->ctx, x, att, n, cause);
+	for (int i = 0; i < w->n; i++)
+		urec_free(j, w->u[i]);
+	w->n = 0;
+	return rc;
+}
+
+/* Release held d: tie with what is there now, emit, free. */
+static int
+release(struct wire_join *j, struct drec *d)
+{
+	struct dview dv;
+	struct walk w;
+	int rc;
+
+	if (d->prev != NULL)
+		d->prev->next = d->next;
+	else
+		j->dhead = d->next;
+	if (d->next != NULL)
+		d->next->prev = d->prev;
+	else
+		j->dtail = d->prev;
+	j->n_down--;
+	dview_init(j, &d->x, &dv);
+	dv.self = d;
+	w = d->kept;
+	walk(j, &dv, true, &w);
+	rc = emit(j, &d->x, &w);
+	free(d);
+	return rc;
+}
+
+/* --- public --------------------------------------------------------------- */
 
 /* See wire_join.h. */
 struct wire_join *
@@ -84,8 +1173,22 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 		j->o.hold_us = DEFAULT_HOLD_US;
 	if (j->o.max_held == 0)
 		j->o.max_held = DEFAULT_MAX_HELD;
+	if (j->o.max_up == 0)
+		j->o.max_up = DEFAULT_MAX_UP;
 	if (j->o.header_buffer <= 0)
 		j->o.header_buffer = DEFAULT_HEADER_BUFFER;
+	if (j->o.seed == 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		j->o.seed = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^
+		    (uint64_t)(uintptr_t)j;
+	}
+	if (table_init(&j->keys, 0) != 0 || table_init(&j->auths, 1) != 0) {
+		free(j->keys.slot);
+		free(j);
+		return NULL;
+	}
 	j->out = out;
 	j->ctx = ctx;
 	return j;
@@ -95,41 +1198,55 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 void
 wire_join_free(struct wire_join *j)
 {
-	struct held *h;
-
 	if (j == NULL)
 		return;
-	while ((h = j->down.head) != NULL) {
-		hl_remove(&j->down, h);
-		free(h);
+	while (j->dhead != NULL) {
+		struct drec *d = j->dhead;
+
+		j->dhead = d->next;
+		for (int i = 0; i < d->kept.n; i++)
+			free(d->kept.u[i]);
+		free(d);
 	}
-	while ((h = j->up.head) != NULL) {
-		hl_remove(&j->up, h);
-		free(h);
+	while (j->age_head != NULL) {
+		struct urec *u = j->age_head;
+
+		j->age_head = u->next;
+		free(u);
 	}
+	free(j->keys.slot);
+	free(j->auths.slot);
 	free(j);
 }
 
 /* See wire_join.h. */
 enum gw_cause
 wire_join_cause(const struct http_exchange *down,
-    const struct http_exchange *const *att, int n)
+    const struct http_exchange *const *att, int n, bool auth_failed)
 {
 	const struct http_exchange *last = n > 0 ? att[n - 1] : NULL;
-	bool is_5xx = down->status >= 500 && down->status <= 599;
 
 	if (down->conn_only)	/* the gateway's own port failed */
 		return down->cause;
+	if (!wire_join_failed(down))
+		return GW_CAUSE_OK;
+	if (down->cause == GW_CAUSE_CLIENT_CLOSED)
+		return down->cause;
+	if (auth_failed)
+		return GW_CAUSE_AUTH_FAILURE;
 	if (last != NULL && last->cause != GW_CAUSE_OK)
 		return last->cause;
-	if (is_5xx) {
+	if ((down->status >= 500 && down->status <= 599) || down->status == 9) {
 		for (int i = n - 1; i >= 0; i--)
 			if (att[i]->cause != GW_CAUSE_OK)
 				return att[i]->cause;
+		/* the gateway's own 5xx line says nothing of an upstream */
+		if (down->cause != GW_CAUSE_OK &&
+		    down->cause != GW_CAUSE_UPSTREAM_5XX)
+			return down->cause;
 		return GW_CAUSE_UNKNOWN;
 	}
 	switch (down->cause) {
-	case GW_CAUSE_CLIENT_CLOSED:
 	case GW_CAUSE_UPSTREAM_INVALID_RESPONSE:
 	case GW_CAUSE_UPSTREAM_TRUNCATED:
 		return down->cause;
@@ -153,287 +1270,133 @@ wire_join_refuse(const struct http_exchange *down, struct http_exchange *last,
 	last->status = down->status;
 }
 
-/* Whether downstream d was open when time t passed. */
-static bool
-open_at(const struct http_exchange *d, int64_t t)
-{
-	return d->start_us <= t && t <= d->end_us;
-}
-
-/* Whether u's request is d's by method and path. */
-static bool
-same_request(const struct http_exchange *d, const struct http_exchange *u)
-{
-	return strcmp(d->method, u->method) == 0 &&
-	    strcmp(d->path, u->path) == 0;
-}
-
-/*
- * Whether d is the downstream request that owns upstream u by time: of
- * the held downstream requests open when u started (and, when byreq, of
- * the same method and path), d started last.
- */
-static bool
-owns_by_time(const struct wire_join *j, const struct held *d,
-    const struct held *u, bool byreq)
-{
-	int64_t t = u->x.start_us;
-
-	if (!open_at(&d->x, t))
-		return false;
-	for (struct held *o = j->down.head; o != NULL; o = o->next) {
-		if (o == d || !open_at(&o->x, t) ||
-		    (byreq && !same_request(&o->x, &u->x)))
-			continue;
-		if (o->x.start_us > d->x.start_us)
-			return false;
-	}
-	return true;
-}
-
-/*
- * Whether d (being released) owns the failed connect u. A gateway tries
- * one connect at a time per request, so concurrent failed connects go to
- * different requests: of the requests open when u's SYN left that got no
- * connect earlier in this pass, the one that started last owns it.
- */
-static bool
-owns_connect(struct wire_join *j, struct held *d, const struct held *u)
-{
-	int64_t t = u->x.start_us;
-	struct held *best = NULL, *best_any = NULL;
-
-	if (!open_at(&d->x, t))
-		return false;
-	for (struct held *o = j->down.head; ; o = o->next) {
-		struct held *c = o != NULL ? o : d;
-
-		if (open_at(&c->x, t)) {
-			if (best_any == NULL || c->x.start_us > best_any->x.start_us)
-				best_any = c;
-			if (c->claimed != j->pass && (best == NULL ||
-			    c->x.start_us > best->x.start_us))
-				best = c;
-		}
-		if (o == NULL)
-			break;
-	}
-	if (best == NULL)
-		best = best_any;
-	best->claimed = j->pass;
-	return best == d;
-}
-
-/* Sort attempts by start time (insertion sort: there are few). */
+/* Expire upstream records past 2 * hold, or past max_up. */
 static void
-sort_attempts(const struct http_exchange **a, int n)
+expire_up(struct wire_join *j)
 {
-	for (int i = 1; i < n; i++) {
-		const struct http_exchange *x = a[i];
-		int k = i - 1;
+	struct urec *u;
 
-		while (k >= 0 && a[k]->start_us > x->start_us) {
-			a[k + 1] = a[k];
-			k--;
-		}
-		a[k + 1] = x;
+	while ((u = j->age_head) != NULL &&
+	    (u->added_us + 2 * j->o.hold_us <= j->now_us ||
+	    j->n_up > j->o.max_up)) {
+		if (j->n_up > j->o.max_up)
+			j->stats.forced++;
+		j->stats.upstream_untied++;
+		urec_free(j, u);
 	}
 }
 
-/* Tie upstream u to downstream d. */
-static void
-tie(struct held *d, struct held *u)
-{
-	if (d->n_att < GW_ATTEMPTS_MAX) {
-		d->att[d->n_att++] = u;
-		u->tied = true;
-	}
-}
-
-/*
- * Tie to d the upstream requests that are its by id, or else by method
- * and path. Only records that ended after d started can be d's: the list
- * is in end order, so the scan walks back from the newest and stops there.
- */
-static void
-tie_requests(struct wire_join *j, struct held *d)
-{
-	const struct http_exchange *x = &d->x;
-	struct held *best = NULL;
-
-	for (struct held *u = j->up.tail; u != NULL &&
-	    u->x.end_us >= x->start_us; u = u->prev) {
-		if (u->tied || u->x.conn_only || x->request_id[0] == '\0' ||
-		    strcmp(u->x.request_id, x->request_id) != 0)
-			continue;
-		tie(d, u);
-		d->by_id = true;
-		j->stats.tied_id++;
-	}
-	if (d->by_id || d->n_att > 0)
-		return;
-	/* One attempt by method and path: the first that started while d
-	 * was open and that no later request of the same kind owns. */
-	for (struct held *u = j->up.tail; u != NULL &&
-	    u->x.end_us >= x->start_us; u = u->prev) {
-		if (u->tied || u->x.conn_only || !u->x.has_request ||
-		    (u->x.request_id[0] != '\0' && x->request_id[0] != '\0') ||
-		    !same_request(x, &u->x) || !owns_by_time(j, d, u, true))
-			continue;
-		if (best == NULL || u->x.start_us < best->x.start_us)
-			best = u;
-	}
-	if (best != NULL) {
-		tie(d, best);
-		j->stats.tied_match++;
-	}
-}
-
-/* Tie to d the failed connects (no request) that are its by time. */
-static void
-tie_connects(struct wire_join *j, struct held *d)
-{
-	struct held *found[GW_ATTEMPTS_MAX];
-	int n = 0;
-
-	j->pass++;
-	for (struct held *u = j->up.tail; u != NULL && n < GW_ATTEMPTS_MAX &&
-	    u->x.end_us >= d->x.start_us; u = u->prev)
-		if (!u->tied && u->x.conn_only)
-			found[n++] = u;
-	/* in time order, so concurrent connects spread over requests */
-	for (int i = n - 1; i >= 0; i--) {
-		if (owns_connect(j, d, found[i])) {
-			tie(d, found[i]);
-			j->stats.tied_time++;
-		}
-	}
-}
-
-/* Release downstream d: emit it with its attempts, free them all. */
 static int
-release(struct wire_join *j, struct held *d)
+add_upstream(struct wire_join *j, const struct http_exchange *x)
 {
-	const struct http_exchange *att[GW_ATTEMPTS_MAX];
-	const struct http_exchange *x = &d->x;
-	int n, rc;
+	struct urec *u = urec_new(j, x);
 
-	hl_remove(&j->down, d);
-	tie_requests(j, d);	/* late upstream records */
-	tie_connects(j, d);
-	n = d->n_att;
-	for (int i = 0; i < n; i++)
-		att[i] = &d->att[i]->x;
-	sort_attempts(att, n);
-	if (n > 0)
-		wire_join_refuse(x, (struct http_exchange *)att[n - 1],
-		    j->o.header_buffer);
-	enum gw_cause cause = wire_join_cause(x, att, n);
-	if (cause != GW_CAUSE_OK || (x->status >= 500 && x->status <= 599)) {
-		j->stats.failed++;
-		if (n > 0)
-			j->stats.failed_tied++;
-	}
-	rc = j->out(j->ctx, x, att, n, cause);
-	for (int i = 0; i < n; i++) {
-		hl_remove(&j->up, d->att[i]);
-		free(d->att[i]);
-	}
-	free(d);
-	return rc;
-}
-
-/* An upstream record that no downstream claimed in time. */
-static void
-drop_upstream(struct wire_join *j, struct held *u)
-{
-	hl_remove(&j->up, u);
-	j->stats.upstream_untied++;
-	free(u);
-}
-
-/*
- * Whether d can go now: it succeeded and an attempt already tied gave the
- * same status with no failure (a failure waits for slower evidence).
- */
-static bool
-answered(const struct held *d)
-{
-	int s = d->x.status;
-
-	if ((s >= 500 && s <= 599) || d->x.cause != GW_CAUSE_OK)
-		return false;
-	for (int i = 0; i < d->n_att; i++)
-		if (d->att[i]->x.cause == GW_CAUSE_OK &&
-		    d->att[i]->x.status == s)
-			return true;
-	return false;
-}
-
-/* See wire_join.h. */
-int
-wire_join_add(struct wire_join *j, const struct http_exchange *x)
-{
-	struct held *h = malloc(sizeof(*h));
-
-	if (h == NULL)
+	if (u == NULL)
 		return -1;
-	h->x = *x;
-	h->tied = false;
-	h->claimed = 0;
-	h->n_att = 0;
-	h->by_id = false;
-	if (x->end_us > j->now_us)
-		j->now_us = x->end_us;
-	if (x->downstream) {
-		j->stats.downstream++;
-		hl_append(&j->down, h);
-		tie_requests(j, h);
-		if (answered(h))
-			return release(j, h);
-	} else {
-		j->stats.upstream++;
-		hl_append(&j->up, h);
+	u->added_us = j->now_us;
+	if (u->conn_only) {
+		chain_append(&j->conns, u, 0);
+	} else if (u->key != 0 && table_add(&j->keys, u) != 0) {
+		free(u);
+		return -1;
+	}
+	if (u->in_auth && table_add(&j->auths, u) != 0) {
+		if (u->key != 0)
+			table_remove(&j->keys, u);
+		free(u);
+		return -1;
+	}
+	u->next = NULL;
+	u->prev = j->age_tail;
+	if (j->age_tail != NULL)
+		j->age_tail->next = u;
+	else
+		j->age_head = u;
+	j->age_tail = u;
+	j->n_up++;
+	if (j->n_up > j->stats.up_peak)
+		j->stats.up_peak = j->n_up;
+	j->stats.upstream++;
+	expire_up(j);
+	return 0;
+}
+
+static int
+add_downstream(struct wire_join *j, const struct http_exchange *x)
+{
+	struct dview dv;
+	struct walk w;
+	struct drec *d;
+
+	if (x->status < 0) {	/* no answer seen: stored as a reject */
+		return j->out(j->ctx, x, NULL, 0, GW_CAUSE_OK);
+	}
+	j->stats.downstream++;
+	dview_init(j, x, &dv);
+	w.n = 0;
+	walk(j, &dv, false, &w);
+	if (w.complete)
+		return emit(j, x, &w);
+	if ((d = malloc(sizeof(*d))) == NULL) {
+		walk_undo(&w);
+		return -1;
+	}
+	/*
+	 * Keep what its own request found (the attempts tied by method and
+	 * path, newest first, up to the first tied otherwise): the rest is
+	 * decided when it is released, against the other held requests.
+	 */
+	int k = 0;
+	while (k < w.n && w.src[k] == SRC_REQ)
+		k++;
+	for (int i = k; i < w.n; i++)
+		w.u[i]->taken = false;
+	w.n = k;
+	for (int i = 0; i < k; i++)
+		urec_detach(j, w.u[i]);
+	d->kept = w;
+	d->key = dv.key;
+	d->x = *x;
+	d->next = NULL;
+	d->prev = j->dtail;
+	if (j->dtail != NULL)
+		j->dtail->next = d;
+	else
+		j->dhead = d;
+	j->dtail = d;
+	j->n_down++;
+	if (j->n_down > j->stats.held_peak)
+		j->stats.held_peak = j->n_down;
+	while (j->n_down > j->o.max_held) {
+		j->stats.forced++;
+		if (release(j, j->dhead) != 0)
+			return -1;
 	}
 	return 0;
 }
 
 /* See wire_join.h. */
 int
+wire_join_add(struct wire_join *j, const struct http_exchange *x)
+{
+	if (x->end_us > j->now_us)
+		j->now_us = x->end_us;
+	return x->downstream ? add_downstream(j, x) : add_upstream(j, x);
+}
+
+/* See wire_join.h. */
+int
 wire_join_advance(struct wire_join *j, int64_t now_us)
 {
-	struct held *h;
+	struct drec *d;
 
 	if (now_us > j->now_us)
 		j->now_us = now_us;
-	while ((h = j->down.head) != NULL &&
-	    (h->x.end_us + j->o.hold_us <= j->now_us ||
-	    j->down.n > j->o.max_held)) {
-		if (j->down.n > j->o.max_held)
-			j->stats.forced++;
-		if (release(j, h) != 0)
+	while ((d = j->dhead) != NULL && d->x.end_us + j->o.hold_us <=
+	    j->now_us)
+		if (release(j, d) != 0)
 			return -1;
-	}
-	/*
-	 * Upstream records in age order; one a held downstream has claimed
-	 * stays with it (it is freed with it) and is stepped over, so a
-	 * claimed record whose downstream lingers (a hostile capture can
-	 * give it an end far ahead) never keeps the others from going.
-	 * The list holds at most max_held unclaimed records, plus those the
-	 * held downstreams claimed (GW_ATTEMPTS_MAX each at most).
-	 */
-	struct held *next;
-	for (h = j->up.head; h != NULL; h = next) {
-		next = h->next;
-		if (h->tied)
-			continue;
-		if (h->x.end_us + 2 * j->o.hold_us > j->now_us &&
-		    j->up.n <= j->o.max_held)
-			break;
-		if (j->up.n > j->o.max_held)
-			j->stats.forced++;
-		drop_upstream(j, h);
-	}
+	expire_up(j);
 	return 0;
 }
 
@@ -441,13 +1404,13 @@ wire_join_advance(struct wire_join *j, int64_t now_us)
 int
 wire_join_flush(struct wire_join *j)
 {
-	struct held *h;
-
-	while ((h = j->down.head) != NULL)
-		if (release(j, h) != 0)
+	while (j->dhead != NULL)
+		if (release(j, j->dhead) != 0)
 			return -1;
-	while ((h = j->up.head) != NULL)
-		drop_upstream(j, h);
+	while (j->age_head != NULL) {
+		j->stats.upstream_untied++;
+		urec_free(j, j->age_head);
+	}
 	return 0;
 }
 

@@ -1,30 +1,53 @@
 /*
  * wire_join.h - gateway-host mode: tie each downstream request to the
- * upstream attempts that served it.
+ * upstream attempts that served it, without trusting request ids.
  *
  * On a gateway host the capture sees both the client's connection to the
  * gateway (downstream: to one of its --listen ports) and the gateway's own
  * connections to its upstreams. The downstream exchange says what the
  * client got (status 502); the upstream ones say why (the SYN was refused).
- * wire_join holds both for a while (capture time) and ties them:
  *
- *   1. by a request id both carry (X-Request-Id, traceparent's trace id,
- *      or the --id-header), taken from the request or else the response;
- *   2. else by method and path, the upstream request starting while the
- *      downstream one was open;
- *   3. a connection that failed before carrying a request (refused, SYN
- *      unanswered) by time alone: it belongs to the downstream request
- *      that was open when the SYN left and started last before it.
+ * Ids are not trusted: a gateway may generate or replace them (nginx
+ * $request_id, HAProxy unique-id, Envoy x-request-id, Caddy's uuid) and a
+ * client may send the same one many times. A tie rests on what a proxy
+ * preserves:
  *
- * The tied attempts, in start order, become the event's attempts; its
- * upstream is the last one's address and its cause the last failed
- * attempt's (or upstream_5xx when the upstream's own 5xx was relayed,
- * unknown for a 5xx with no attempt). A downstream exchange is released
- * hold_us after it ended (so slower evidence, like a SYN that is declared
- * unanswered only when its retransmission is overdue, can still arrive),
- * or at once when an attempt with its id answered it with the same status.
- * Upstream exchanges tied to nothing are counted, not stored: the gateway
- * answered no client with them (health checks, auth subrequests).
+ *   - the request: same method, same last path segment and same query (so
+ *     a prefix rewrite such as proxy_pass http://u/v2/; still ties);
+ *   - time containment: the attempt starts after the client request's
+ *     first byte, and answers before the client's answer;
+ *   - the order of exchanges: a gateway answers the client right after
+ *     the answer (or failure) of its last attempt, and starts an attempt
+ *     right after the previous one failed. Of the candidates, the one
+ *     whose answer lies closest to the client's answer (then to the
+ *     previous step's start) wins, walking back attempt by attempt.
+ *
+ * Connections that failed before carrying a request (refused, SYN
+ * unanswered) have no request: they tie by time alone, and only to a failed
+ * client request answered after the failure (within 20 ms), with a status
+ * a gateway gives such a failure, preferably from a server seen serving
+ * that route, and decided when the request is released, against the other
+ * held requests (the closest wins): a gateway's own refusal answered in
+ * the same instant keeps no upstream. Auth
+ * subrequests (nginx auth_request, Caddy forward_auth, Traefik
+ * ForwardAuth) carry the client's URI in X-Original-URI / X-Forwarded-Uri:
+ * they tie by it; a failed one makes the client's failure auth_failure,
+ * with the auth service's attempt as evidence (a passed one is not an
+ * attempt of the request).
+ *
+ * A request id is used only as a tie-breaker among candidates that time
+ * containment already allows, and only once the capture has shown that the
+ * id carries the same value on both legs (learned from unambiguous ties).
+ *
+ * A downstream request is released as soon as its tie is complete (most
+ * are, when their answer is seen); one whose last attempt is not seen yet,
+ * or tied by time alone, or whose first attempt started late (an earlier
+ * one may still be reported, like an unanswered SYN), waits hold_us; an
+ * upstream exchange it fits better than a later request is left to it.
+ * Every lookup
+ * is a hash probe and a bounded walk from the newest record back; memory is
+ * bounded by max_held (downstream) and max_up (upstream records). Upstream
+ * exchanges tied to nothing are counted, not stored.
  */
 #ifndef GW_WIRE_JOIN_H
 #define GW_WIRE_JOIN_H
@@ -41,16 +64,32 @@ struct wire_join_opts {
 	int64_t hold_us;	/* default 3 s: > the SYN give-up delay */
 	int64_t header_buffer;	/* the gateway's response-header buffer
 				 * (4096): see wire_join_refuse() */
-	size_t max_held;	/* records held at once (default 16384) */
+	size_t max_held;	/* downstream records held (default 16384) */
+	size_t max_up;		/* upstream records held (default 262144) */
+	uint64_t seed;		/* hash seed (0: one from the clock) */
+};
+
+#define WIRE_JOIN_PORTS_MAX	64
+
+/* Per gateway port (the downstream's server port). */
+struct wire_join_port {
+	uint16_t port;
+	uint64_t downstream, failed, failed_tied;
 };
 
 struct wire_join_stats {
 	uint64_t downstream, upstream;
-	uint64_t failed;		/* downstream 5xx or cause != ok */
+	uint64_t failed;		/* downstream 5xx, 009 or cause != ok */
 	uint64_t failed_tied;		/* of those, with an upstream attempt */
-	uint64_t tied_id, tied_match, tied_time;	/* attempts, by rule */
+	uint64_t tied_id, tied_match, tied_time, tied_auth;	/* attempts */
 	uint64_t upstream_untied;	/* answered no client */
 	uint64_t forced;		/* released early: too many held */
+	uint64_t scan_capped;		/* a walk stopped at its step bound */
+	uint64_t held_peak;		/* downstream records held at once */
+	uint64_t up_peak;		/* upstream records held at once */
+	bool id_trusted;		/* ids seen to agree on both legs */
+	struct wire_join_port ports[WIRE_JOIN_PORTS_MAX];
+	int n_ports;
 };
 
 struct wire_join;
@@ -79,9 +118,16 @@ void wire_join_stats(const struct wire_join *j, struct wire_join_stats *s);
 void wire_join_refuse(const struct http_exchange *down,
     struct http_exchange *last, int64_t header_buffer);
 
-/* The cause of a downstream request answered with status through the
- * attempts att[0..n) (exposed for tests). */
+/*
+ * The cause of a downstream request answered through the attempts
+ * att[0..n) (exposed for tests): a request whose answer was not a failure
+ * (not 5xx, not 009, no failure of its own) is ok whatever its attempts
+ * say. auth_failed: an auth subrequest of it failed.
+ */
 enum gw_cause wire_join_cause(const struct http_exchange *down,
-    const struct http_exchange *const *att, int n);
+    const struct http_exchange *const *att, int n, bool auth_failed);
+
+/* Whether the client's answer x was a failure (5xx, 009, or a cause). */
+bool wire_join_failed(const struct http_exchange *x);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * capture_stats.c - the capture_stats table; see capture_stats.h.
  *
- * The table is created by schema/004_capture.sql; its statements live
+ * The tables are created by schema/004_capture.sql and
+ * 010_capture_ports.sql (the per-port rows); their statements live
  * here, beside the only code that uses them, and run as one-off prepared
  * statements: a capture writes one row at its end.
  */
@@ -26,8 +27,20 @@ static const char capture_stats_select[] =
 	"WHERE source_id = ?";
 
 static const char capture_stats_all[] =
-	"SELECT " CAPTURE_STATS_COLUMNS ", s.path FROM capture_stats c "
+	"SELECT " CAPTURE_STATS_COLUMNS ", s.path, c.source_id FROM "
+	"capture_stats c "
 	"JOIN sources s ON s.id = c.source_id ORDER BY c.source_id";
+
+static const char capture_ports_clear[] =
+	"DELETE FROM capture_ports WHERE source_id = ?";
+
+static const char capture_ports_put[] =
+	"INSERT INTO capture_ports (source_id, port, requests, failed, "
+	"failed_tied) VALUES (?,?,?,?,?)";
+
+static const char capture_ports_get[] =
+	"SELECT port, requests, failed, failed_tied FROM capture_ports "
+	"WHERE source_id = ? ORDER BY port";
 
 /* Read the CAPTURE_STATS_COLUMNS of the current row into cs. */
 static void
@@ -41,6 +54,69 @@ bind_opt(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_int64(st, i, v);
+}
+
+/* Replace the per-port rows of source_id by those of cs. 0 or -1. */
+static int
+ports_put(struct store *s, int64_t source_id,
+    const struct store_capture_stats *cs, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, capture_ports_clear, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_fail_db(s, err, errlen, "capture_ports");
+	sqlite3_bind_int64(st, 1, source_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, err, errlen, "capture_ports");
+	for (int i = 0; i < cs->n_ports && i < STORE_CAPTURE_PORTS_MAX; i++) {
+		const struct store_capture_port *p = &cs->ports[i];
+
+		if (sqlite3_prepare_v2(s->db, capture_ports_put, -1, &st,
+		    NULL) != SQLITE_OK)
+			return store_fail_db(s, err, errlen, "capture_ports");
+		sqlite3_bind_int64(st, 1, source_id);
+		sqlite3_bind_int(st, 2, p->port);
+		sqlite3_bind_int64(st, 3, p->requests);
+		sqlite3_bind_int64(st, 4, p->failed);
+		sqlite3_bind_int64(st, 5, p->failed_tied);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return store_fail_db(s, err, errlen, "capture_ports");
+	}
+	return 0;
+}
+
+/* Read the per-port rows of source_id into cs. 0 or -1. */
+static int
+ports_get(struct store *s, int64_t source_id, struct store_capture_stats *cs,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	cs->n_ports = 0;
+	if (sqlite3_prepare_v2(s->db, capture_ports_get, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_fail_db(s, err, errlen, "capture_ports");
+	sqlite3_bind_int64(st, 1, source_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    cs->n_ports < STORE_CAPTURE_PORTS_MAX) {
+		struct store_capture_port *p = &cs->ports[cs->n_ports++];
+
+		p->port = sqlite3_column_int(st, 0);
+		p->requests = sqlite3_column_int64(st, 1);
+		p->failed = sqlite3_column_int64(st, 2);
+		p->failed_tied = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_fail_db(s, err, errlen, "capture_ports");
+	return 0;
 }
 
 /* See capture_stats.h. */
@@ -73,7 +149,7 @@ store_capture_stats_put(struct store *s, int64_t source_id,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, errlen, "capture_stats");
-	return 0;
+	return ports_put(s, source_id, cs, err, errlen);
 }
 
 /* Column i, -1 when NULL. */
@@ -102,7 +178,7 @@ store_capture_stats_get(struct store *s, int64_t source_id,
 		read_stats(st, cs);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
-		return 1;
+		return ports_get(s, source_id, cs, err, errlen) == 0 ? 1 : -1;
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, errlen, "capture_stats");
 	return 0;
@@ -138,6 +214,11 @@ store_capture_stats_each(struct store *s, store_capture_stats_fn fn,
 		const unsigned char *path = sqlite3_column_text(st, 14);
 		memset(&cs, 0, sizeof(cs));
 		read_stats(st, &cs);
+		if (ports_get(s, sqlite3_column_int64(st, 15), &cs, err,
+		    errlen) != 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
 		fn(ctx, path ? (const char *)path : "-", &cs);
 	}
 	sqlite3_finalize(st);

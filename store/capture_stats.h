@@ -15,12 +15,22 @@
 
 #include "store.h"
 
+#define STORE_CAPTURE_PORTS_MAX	16
+
+/* Gateway-host mode: one gateway port's client requests. */
+struct store_capture_port {
+	int port;
+	int64_t requests, failed, failed_tied;
+};
+
 struct store_capture_stats {
 	int64_t packets, bytes;		/* read by gatewatch */
 	int64_t received, dropped, if_dropped;	/* kernel; -1 for files */
 	int64_t flows, evicted, gaps, gap_bytes;
 	int64_t exchanges, conn_failures, incomplete;
 	int64_t downstream_failed, downstream_failed_tied;	/* -1 plain mode */
+	struct store_capture_port ports[STORE_CAPTURE_PORTS_MAX];
+	int n_ports;		/* per gateway port (capture_ports table) */
 };
 
 /*

@@ -3,6 +3,7 @@
  *
  *   httpload --port P [--timeout-ms T] [--parallel K] [--expect STATUS]
  *            [--log F] [-H 'Name: value'] [--user-agent UA]
+ *            [--keepalive N] [--pipeline D] [--request-id none|unique|same:V]
  *            [--file F] [--method M] [--repeat N] [PATH ...]
  *
  * The requests are the lines of --file ("METHOD PATH" or "PATH"; blank lines
@@ -12,6 +13,18 @@
  * for the whole exchange. K worker threads take the requests in order; with
  * K = 1 (default) they are sent one after another, so the gateway logs them
  * in the same order.
+ *
+ * With --keepalive N (N > 1) each worker sends up to N requests over one
+ * persistent connection (no Connection: close), writing up to D of them
+ * back to back before reading their answers (--pipeline, default 1), and
+ * reads each answer by its framing (Content-Length, chunked, none for HEAD,
+ * 1xx, 204 and 304, else until close). When the server closes with
+ * requests of the connection still unanswered and no byte of their answer
+ * received, those are sent again on a new connection (as a browser does);
+ * the server never saw them as requests it answered.
+ *
+ * --request-id adds an X-Request-Id header: "unique" gives each request its
+ * own (httpload-PID-INDEX), "same:V" gives every request V.
  *
  * An answer's status is the three digits of its status line; "009" when
  * bytes came back that are not HTTP/1.x (nginx relaying an HTTP/0.9-style
@@ -29,7 +42,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +56,7 @@ struct request {
 	char *method;
 	char *path;
 	char status[STATUS_LEN];
+	size_t index;
 };
 
 struct load {
@@ -53,6 +69,10 @@ struct load {
 	size_t n_reqs;
 	size_t next;		/* next request to send, under lock */
 	pthread_mutex_t lock;
+	int keepalive;		/* requests per connection */
+	int pipeline;		/* requests written before reading */
+	int id_mode;		/* 0 none, 1 unique, 2 same */
+	const char *id_value;
 };
 
 static void
@@ -62,7 +82,9 @@ usage(void)
 	    "usage: httpload --port P [--timeout-ms T] [--parallel K] "
 	    "[--expect STATUS] [--log F]\n"
 	    "                [-H 'Name: value'] [--user-agent UA] [--file F] "
-	    "[--method M] [--repeat N] [PATH ...]\n");
+	    "[--method M] [--repeat N] [PATH ...]\n"
+	    "                [--keepalive N] [--pipeline D] "
+	    "[--request-id none|unique|same:V]\n");
 	exit(2);
 }
 
@@ -92,6 +114,7 @@ add_request(struct load *ld, size_t *cap, const char *method, const char *path)
 		exit(2);
 	}
 	r->status[0] = '\0';
+	r->index = ld->n_reqs - 1;
 }
 
 /* Read "METHOD PATH" / "PATH" lines from path ("-" = stdin). */
@@ -173,6 +196,9 @@ classify(const char *buf, size_t len, char status[STATUS_LEN])
 	strcpy(status, "009");
 }
 
+static size_t format_request(const struct load *ld, const struct request *r,
+    bool keep, char *buf, size_t size);
+
 /* Send one request and fill r->status. */
 static void
 do_request(const struct load *ld, struct request *r)
@@ -190,20 +216,9 @@ do_request(const struct load *ld, struct request *r)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
 	char req[8192];
-	int n = snprintf(req, sizeof(req),
-	    "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: %s\r\n"
-	    "Connection: close\r\n", r->method, r->path, ld->user_agent);
-	for (int i = 0; i < ld->n_headers && n > 0 && (size_t)n < sizeof(req);
-	    i++)
-		n += snprintf(req + n, sizeof(req) - (size_t)n, "%s\r\n",
-		    ld->headers[i]);
-	if (n > 0 && (size_t)n < sizeof(req) &&
-	    (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0))
-		n += snprintf(req + n, sizeof(req) - (size_t)n,
-		    "Content-Length: 0\r\n");
-	if (n > 0 && (size_t)n < sizeof(req))
-		n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
-	if (n <= 0 || (size_t)n >= sizeof(req)) {
+	size_t rl = format_request(ld, r, false, req, sizeof(req));
+	int n = (int)rl;
+	if (rl == 0) {
 		strcpy(r->status, "error");
 		close(fd);
 		return;
@@ -262,8 +277,326 @@ done:
 		    r->status);
 }
 
+
+/* Format request r into buf (keep: no Connection: close); its length, or
+ * 0 when it does not fit. */
+static size_t
+format_request(const struct load *ld, const struct request *r, bool keep,
+    char *buf, size_t size)
+{
+	int n = snprintf(buf, size,
+	    "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: %s\r\n%s",
+	    r->method, r->path, ld->user_agent,
+	    keep ? "" : "Connection: close\r\n");
+	for (int i = 0; i < ld->n_headers && n > 0 && (size_t)n < size; i++)
+		n += snprintf(buf + n, size - (size_t)n, "%s\r\n",
+		    ld->headers[i]);
+	if (ld->id_mode == 1 && n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n,
+		    "X-Request-Id: httpload-%ld-%zu\r\n", (long)getpid(),
+		    r->index);
+	else if (ld->id_mode == 2 && n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, "X-Request-Id: %s\r\n",
+		    ld->id_value);
+	if (n > 0 && (size_t)n < size &&
+	    (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0))
+		n += snprintf(buf + n, size - (size_t)n,
+		    "Content-Length: 0\r\n");
+	if (n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, "\r\n");
+	if (n <= 0 || (size_t)n >= size)
+		return 0;
+	return (size_t)n;
+}
+
+/* Bytes received on a keep-alive connection, consumed answer by answer. */
+struct rbuf {
+	char *p;
+	size_t len, cap;
+	bool eof;
+};
+
+/* Read more into b until deadline; 1 got bytes, 0 EOF/timeout/error. */
+static int
+rbuf_fill(int fd, struct rbuf *b, long long deadline)
+{
+	if (b->eof)
+		return 0;
+	if (b->cap - b->len < 16384) {
+		b->cap = b->cap * 2 + 65536;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	for (;;) {
+		int w = wait_fd(fd, POLLIN, deadline);
+		if (w <= 0)
+			return 0;
+		ssize_t s = recv(fd, b->p + b->len, b->cap - b->len, 0);
+		if (s < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (s <= 0) {
+			b->eof = true;
+			return 0;
+		}
+		b->len += (size_t)s;
+		return 1;
+	}
+}
+
+static void
+rbuf_consume(struct rbuf *b, size_t n)
+{
+	memmove(b->p, b->p + n, b->len - n);
+	b->len -= n;
+}
+
+/* Value of header name in head[0..len), or NULL. */
+static const char *
+header_value(const char *head, size_t len, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = head, *end = head + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			break;
+		if ((size_t)(eol - p) > nl + 1 && strncasecmp(p, name, nl) == 0 &&
+		    p[nl] == ':') {
+			p += nl + 1;
+			while (*p == ' ')
+				p++;
+			return p;
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Read one answer to r (is_head: no body) from b; fills r->status. Returns
+ * 1 when the answer was complete and the connection can go on, 0 when it
+ * ended the connection (close-delimited, HTTP/0.9, truncated), -1 when no
+ * byte of it came (the request may be sent again).
+ */
+static int
+read_answer(int fd, struct rbuf *b, struct request *r, long long deadline)
+{
+	bool is_head = strcmp(r->method, "HEAD") == 0;
+
+	for (;;) {
+		while (b->len < 5 && rbuf_fill(fd, b, deadline))
+			;
+		if (b->len == 0)
+			return b->eof ? -1 : (strcpy(r->status, "timeout"), 0);
+		if (b->len < 5 || memcmp(b->p, "HTTP/", 5) != 0) {
+			/*
+			 * HTTP/0.9-style (nginx relaying a non-HTTP answer):
+			 * no framing. It ends at the close, at the next
+			 * pipelined answer's status line, or when the
+			 * server has been quiet for 1.5 s (nginx keeps the
+			 * connection open; longer than the tests' upstream
+			 * timeouts, so no pipelined request is still being
+			 * worked on when we close).
+			 */
+			char *next;
+			while ((next = memmem(b->p + 1, b->len - 1, "HTTP/1.",
+			    7)) == NULL && rbuf_fill(fd, b, now_ms() + 1500 <
+			    deadline ? now_ms() + 1500 : deadline))
+				;
+			classify(b->p, b->len, r->status);
+			if (next != NULL) {
+				rbuf_consume(b, (size_t)(next - b->p));
+				return 1;
+			}
+			b->len = 0;
+			return 0;
+		}
+		char *hend;
+		while ((hend = memmem(b->p, b->len, "\r\n\r\n", 4)) == NULL &&
+		    rbuf_fill(fd, b, deadline))
+			;
+		if (hend == NULL) {
+			classify(b->p, b->len, r->status);
+			b->len = 0;
+			return 0;
+		}
+		size_t hlen = (size_t)(hend - b->p) + 4;
+		classify(b->p, hlen, r->status);
+		int st = atoi(r->status);
+		if (st >= 100 && st < 200 && st != 101) {
+			rbuf_consume(b, hlen);
+			continue;	/* interim */
+		}
+		const char *clv = header_value(b->p, hlen, "Content-Length");
+		const char *te = header_value(b->p, hlen, "Transfer-Encoding");
+		const char *cn = header_value(b->p, hlen, "Connection");
+		bool close_after = cn != NULL && strncasecmp(cn, "close", 5) == 0;
+		bool chunked = te != NULL && strncasecmp(te, "chunked", 7) == 0;
+		bool has_cl = clv != NULL;
+		size_t cl = has_cl ? strtoul(clv, NULL, 10) : 0;
+		rbuf_consume(b, hlen);	/* (the pointers above die here) */
+		if (is_head || st == 204 || st == 304)
+			return close_after ? 0 : 1;
+		if (chunked) {
+			for (;;) {
+				char *eol;
+				while ((eol = memmem(b->p, b->len, "\r\n", 2)) ==
+				    NULL && rbuf_fill(fd, b, deadline))
+					;
+				if (eol == NULL)
+					return 0;
+				size_t n = strtoul(b->p, NULL, 16);
+				size_t need = (size_t)(eol - b->p) + 2 + n + 2;
+				while (b->len < need && rbuf_fill(fd, b, deadline))
+					;
+				if (b->len < need)
+					return 0;
+				rbuf_consume(b, need);
+				if (n == 0)
+					break;	/* (no trailers from our peers) */
+			}
+			return close_after ? 0 : 1;
+		}
+		if (has_cl) {
+			size_t n = cl;
+			while (b->len < n && rbuf_fill(fd, b, deadline))
+				;
+			if (b->len < n) {
+				b->len = 0;
+				return 0;
+			}
+			rbuf_consume(b, n);
+			return close_after ? 0 : 1;
+		}
+		while (rbuf_fill(fd, b, deadline))
+			;
+		b->len = 0;
+		return 0;
+	}
+}
+
+/* A connected non-blocking socket to the load's port, or -1. */
+static int
+connect_port(const struct load *ld)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa;
+
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)ld->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Write all of buf before deadline; 0 or -1. */
+static int
+send_all(int fd, const char *buf, size_t n, long long deadline)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		int w = wait_fd(fd, POLLOUT, deadline);
+		if (w <= 0)
+			return -1;
+		ssize_t s = send(fd, buf + off, n - off, MSG_NOSIGNAL);
+		if (s < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (s < 0)
+			return -1;
+		off += (size_t)s;
+	}
+	return 0;
+}
+
+/*
+ * Send the requests rs[0..n) over keep-alive connections, up to
+ * ld->pipeline at a time; a request whose connection closed before any
+ * byte of its answer is sent again on the next one.
+ */
+static void
+run_keepalive(const struct load *ld, struct request **rs, size_t n)
+{
+	struct rbuf b = {0};
+	size_t done = 0;
+	int tries = 0;
+
+	while (done < n && tries < 64) {
+		long long deadline = now_ms() + ld->timeout_ms;
+		int fd = connect_port(ld);
+		bool alive = fd >= 0;
+
+		tries++;
+		b.len = 0;
+		b.eof = false;
+		while (alive && done < n) {
+			size_t k = n - done < (size_t)ld->pipeline ? n - done :
+			    (size_t)ld->pipeline;
+			char req[8192];
+
+			for (size_t i = 0; i < k && alive; i++) {
+				size_t len = format_request(ld, rs[done + i],
+				    true, req, sizeof(req));
+				if (len == 0 || send_all(fd, req, len,
+				    deadline) != 0)
+					alive = false;
+			}
+			for (size_t i = 0; i < k; i++) {
+				int rc = read_answer(fd, &b, rs[done], deadline);
+
+				if (rc < 0) {
+					alive = false;	/* send it again */
+					break;
+				}
+				done++;
+				if (rc == 0) {
+					alive = false;
+					break;
+				}
+			}
+			deadline = now_ms() + ld->timeout_ms;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	for (; done < n; done++)
+		strcpy(rs[done]->status, "error");
+	free(b.p);
+}
+
+static void *worker_close(void *arg);
+
 static void *
-worker(void *arg)
+worker_ka(void *arg)
+{
+	struct load *ld = arg;
+	struct request *batch[1024];
+
+	if (ld->keepalive <= 1)
+		return worker_close(arg);
+	for (;;) {
+		size_t k = 0;
+
+		pthread_mutex_lock(&ld->lock);
+		while (k < (size_t)ld->keepalive && k < 1024 &&
+		    ld->next < ld->n_reqs)
+			batch[k++] = &ld->reqs[ld->next++];
+		pthread_mutex_unlock(&ld->lock);
+		if (k == 0)
+			return NULL;
+		run_keepalive(ld, batch, k);
+	}
+}
+
+static void *
+worker_close(void *arg)
 {
 	struct load *ld = arg;
 	for (;;) {
@@ -285,7 +618,8 @@ cmp_str(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	struct load ld = { .port = 0, .timeout_ms = 5000,
+	struct load ld = { .port = 0, .timeout_ms = 5000, .keepalive = 1,
+	    .pipeline = 1,
 	    .user_agent = "gatewatch-httpload/1" };
 	int parallel = 1, repeat = 1;
 	const char *method = "GET", *expect = NULL, *log_path = NULL;
@@ -317,7 +651,21 @@ main(int argc, char **argv)
 			expect = v;
 		else if (strcmp(a, "--log") == 0)
 			log_path = v;
-		else if (strcmp(a, "--user-agent") == 0)
+		else if (strcmp(a, "--keepalive") == 0)
+			ld.keepalive = atoi(v);
+		else if (strcmp(a, "--pipeline") == 0)
+			ld.pipeline = atoi(v);
+		else if (strcmp(a, "--request-id") == 0) {
+			if (strcmp(v, "none") == 0)
+				ld.id_mode = 0;
+			else if (strcmp(v, "unique") == 0)
+				ld.id_mode = 1;
+			else if (strncmp(v, "same:", 5) == 0) {
+				ld.id_mode = 2;
+				ld.id_value = v + 5;
+			} else
+				usage();
+		} else if (strcmp(a, "--user-agent") == 0)
 			ld.user_agent = v;
 		else if (strcmp(a, "--file") == 0)
 			read_file(&ld, &cap, v);
@@ -327,7 +675,8 @@ main(int argc, char **argv)
 			usage();
 	}
 	if (ld.port <= 0 || ld.port > 65535 || ld.timeout_ms <= 0 ||
-	    parallel <= 0 || parallel > 256 || repeat < 0)
+	    parallel <= 0 || parallel > 256 || repeat < 0 ||
+	    ld.keepalive <= 0 || ld.pipeline <= 0 || ld.pipeline > 64)
 		usage();
 	for (size_t p = 0; p < n_paths; p++)
 		for (int k = 0; k < repeat; k++)
@@ -339,12 +688,12 @@ main(int argc, char **argv)
 	pthread_t tids[256];
 	int started = 0;
 	for (int t = 0; t < parallel; t++) {
-		if (pthread_create(&tids[t], NULL, worker, &ld) != 0)
+		if (pthread_create(&tids[t], NULL, worker_ka, &ld) != 0)
 			break;
 		started++;
 	}
 	if (started == 0)
-		worker(&ld);
+		worker_ka(&ld);
 	for (int t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
 

@@ -18,6 +18,8 @@
  *                             with "ooo" each client then sends as much
  *                             again behind a one-byte hole, never acked
  *                             (held as early segments)
+ *   mkpcap --pending N FILE   gateway-host traffic with N client requests
+ *                             pending at once (a benchmark, see below)
  *
  * Frames are built by tests/unit/pktgen.h, the same code the unit tests
  * feed straight to the decoder, and written with libpcap's own
@@ -128,6 +130,67 @@ write_ng(const struct pg_scenario_info *si, const char *path)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/*
+ * --pending: N clients each send "GET /items?id=7" to the gateway
+ * (10.0.0.5:8080) and wait; only then does the gateway ask the upstream
+ * (10.0.0.5:9000), one connection per request, and relay each answer at
+ * once (every tenth a 503). N requests of the same method, path and query
+ * are pending together: what makes a tie by method and path expensive.
+ * Frames are 2 us apart.
+ */
+static int
+write_pending(long n, const char *path)
+{
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, 262144);
+	pcap_dumper_t *d;
+	struct pg g;
+	struct pg_conn *down = calloc((size_t)n, sizeof(*down)), up;
+	static const char req[] = "GET /items?id=7 HTTP/1.1\r\nHost: api\r\n\r\n";
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	static const char bad[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Length: 2\r\n\r\nno";
+
+	if (p == NULL || down == NULL || n <= 0 || n > 4000000) {
+		free(down);
+		return -1;
+	}
+	if ((d = pcap_dump_open(p, path)) == NULL) {
+		fprintf(stderr, "mkpcap: %s: %s\n", path, pcap_geterr(p));
+		pcap_close(p);
+		free(down);
+		return -1;
+	}
+	memset(&g, 0, sizeof(g));
+	g.out = dump_frame;
+	g.ctx = d;
+	g.dlt = DLT_EN10MB;
+	g.family = 4;
+	g.step_us = 2;
+	g.ts_us = INT64_C(1795601702000000);
+	for (long i = 0; i < n; i++) {
+		pg_conn_init(&down[i], &g, 1 + (int)(i % 200),
+		    (uint16_t)(10000 + i / 200), 8080);
+		pg_connect(&down[i]);
+		pg_send_str(&down[i], 0, req);
+	}
+	for (long i = 0; i < n; i++) {
+		const char *answer = i % 10 == 9 ? bad : ok;
+
+		pg_conn_init(&up, &g, 201 + (int)(i % 50),
+		    (uint16_t)(20000 + i / 50), 9000);
+		pg_connect(&up);
+		pg_send_str(&up, 0, req);
+		pg_send_str(&up, 1, answer);
+		pg_close(&up);
+		pg_send_str(&down[i], 1, answer);
+		pg_close(&down[i]);
+	}
+	pcap_dump_close(d);
+	pcap_close(p);
+	free(down);
+	return 0;
+}
+
 /* The --flood capture; 0 or -1. */
 static int
 write_flood(long conns, long reqs, bool ooo, const char *path)
@@ -225,6 +288,8 @@ main(int argc, char **argv)
 		}
 		return write_truncated(argv[2]) == 0 ? 0 : 1;
 	}
+	if (argc == 4 && strcmp(argv[1], "--pending") == 0)
+		return write_pending(atol(argv[2]), argv[3]) == 0 ? 0 : 1;
 	if ((argc == 5 || (argc == 6 && strcmp(argv[5], "ooo") == 0)) &&
 	    strcmp(argv[1], "--flood") == 0) {
 		long conns = atol(argv[2]), reqs = atol(argv[3]);
@@ -252,6 +317,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	fprintf(stderr, "usage: mkpcap SCENARIO FILE | --all DIR | --list | "
-	    "--ng SCENARIO FILE | --flood CONNS REQS FILE [ooo]\n");
+	    "--ng SCENARIO FILE | --flood CONNS REQS FILE [ooo] | "
+	    "--pending N FILE\n");
 	return 2;
 }

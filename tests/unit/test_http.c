@@ -325,7 +325,7 @@ test_join(void **state)
 	struct http_exchange x;
 
 	(void)state;
-	/* a refused connect, then a retry that answers, tied by time + id */
+	/* a refused connect, then a retry that answers: by order and path */
 	memset(&got, 0, sizeof(got));
 	j = wire_join_new(NULL, on_joined, &got);
 	assert_non_null(j);
@@ -338,70 +338,472 @@ test_join(void **state)
 	x = mk(true, "10.0.0.1:80", "/cart", "abc", 1000, 1011, 200,
 	    GW_CAUSE_OK);
 	assert_int_equal(wire_join_add(j, &x), 0);
-	assert_int_equal(got.count, 1);	/* answered: released at once */
+	/* a tie by time alone (the refused connect) waits for the others */
+	assert_int_equal(got.count, 0);
+	assert_int_equal(wire_join_advance(j, 1011000 + 3000000), 0);
+	assert_int_equal(got.count, 1);
 	assert_int_equal(got.n, 2);
 	assert_string_equal(got.att[0].server, "10.0.0.7:81");
 	assert_int_equal(got.att[0].cause, GW_CAUSE_UPSTREAM_REFUSED);
 	assert_string_equal(got.att[1].server, "10.0.0.8:81");
 	assert_int_equal(got.cause, GW_CAUSE_OK);
 
-	/* a 502 whose upstream reset; tied by method + path (no ids) */
+	/* a 502 whose upstream reset before it: complete, released at once */
 	x = mk(false, "10.0.0.9:81", "/x", "", 2001, 2005, 502,
 	    GW_CAUSE_UPSTREAM_RESET);
 	wire_join_add(j, &x);
 	x = mk(true, "10.0.0.1:80", "/x", "", 2000, 2006, 502, GW_CAUSE_OK);
 	wire_join_add(j, &x);
-	assert_int_equal(got.count, 1);	/* held: a failure waits */
-	assert_int_equal(wire_join_advance(j, 2006000 + 3000000), 0);
 	assert_int_equal(got.count, 2);
 	assert_int_equal(got.n, 1);
 	assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_RESET);
 
-	/* two requests at once, two unanswered SYNs: one each */
-	x = mk(true, "10.0.0.1:80", "/bh", "", 3000, 3600, 504, GW_CAUSE_OK);
+	/* a 504 whose upstream's end is reported after it: it waits */
+	x = mk(true, "10.0.0.1:80", "/slow", "", 2100, 3100, 504, GW_CAUSE_OK);
 	wire_join_add(j, &x);
-	x = mk(true, "10.0.0.1:80", "/bh", "", 3001, 3601, 504, GW_CAUSE_OK);
+	assert_int_equal(got.count, 2);
+	x = mk(false, "10.0.0.9:81", "/slow", "", 2101, 3100, 504,
+	    GW_CAUSE_UPSTREAM_READ_TIMEOUT);
 	wire_join_add(j, &x);
-	x = mk(false, "10.0.0.10:81", NULL, "", 3002, 4500, 504,
-	    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
-	wire_join_add(j, &x);
-	x = mk(false, "10.0.0.10:81", NULL, "", 3003, 4501, 504,
-	    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
-	wire_join_add(j, &x);
-	assert_int_equal(wire_join_advance(j, 3600000 + 3000000), 0);
+	assert_int_equal(wire_join_advance(j, 3100000 + 3000000), 0);
 	assert_int_equal(got.count, 3);
 	assert_int_equal(got.n, 1);
-	assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
-	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+
+	/* two requests at once, two unanswered SYNs: one each */
+	x = mk(true, "10.0.0.1:80", "/bh", "", 7000, 7600, 504, GW_CAUSE_OK);
+	wire_join_add(j, &x);
+	x = mk(true, "10.0.0.1:80", "/bh", "", 7001, 7601, 504, GW_CAUSE_OK);
+	wire_join_add(j, &x);
+	x = mk(false, "10.0.0.10:81", NULL, "", 7002, 8500, 504,
+	    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
+	x.end_unsure = true;
+	wire_join_add(j, &x);
+	x = mk(false, "10.0.0.11:81", NULL, "", 7003, 8501, 504,
+	    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
+	x.end_unsure = true;
+	wire_join_add(j, &x);
+	assert_int_equal(wire_join_advance(j, 7600000 + 3000000), 0);
 	assert_int_equal(got.count, 4);
 	assert_int_equal(got.n, 1);
+	assert_string_equal(got.att[0].server, "10.0.0.10:81");
+	assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(got.count, 5);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.att[0].server, "10.0.0.11:81");
 
 	/* a 502 with an upstream 200 whose header was too big */
-	x = mk(false, "10.0.0.11:81", "/big", "id9", 5001, 5002, 200,
+	x = mk(false, "10.0.0.11:81", "/big", "id9", 9001, 9002, 200,
 	    GW_CAUSE_OK);
 	x.header_bytes = 65536;
 	wire_join_add(j, &x);
-	x = mk(true, "10.0.0.1:80", "/big", "id9", 5000, 5003, 502, GW_CAUSE_OK);
+	x = mk(true, "10.0.0.1:80", "/big", "id9", 9000, 9003, 502, GW_CAUSE_OK);
 	wire_join_add(j, &x);
 	wire_join_flush(j);
 	assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_HEADER_TOO_BIG);
 	assert_int_equal(got.att[0].status, 502);
 
 	/* a 5xx with nothing behind it */
-	x = mk(true, "10.0.0.1:80", "/none", "", 6000, 6001, 503, GW_CAUSE_OK);
+	x = mk(true, "10.0.0.1:80", "/none", "", 10000, 10001, 503,
+	    GW_CAUSE_OK);
 	wire_join_add(j, &x);
 	wire_join_flush(j);
 	assert_int_equal(got.n, 0);
 	assert_int_equal(got.cause, GW_CAUSE_UNKNOWN);
 
 	wire_join_stats(j, &st);
-	assert_int_equal(st.downstream, 6);
-	assert_int_equal(st.failed, 5);
-	assert_int_equal(st.failed_tied, 4);
-	assert_int_equal(st.tied_id, 2);
-	assert_int_equal(st.tied_match, 1);
+	assert_int_equal(st.downstream, 7);
+	assert_int_equal(st.failed, 6);
+	assert_int_equal(st.failed_tied, 5);
+	assert_int_equal(st.tied_id, 0);	/* ids never seen to agree */
+	assert_int_equal(st.tied_match, 4);
 	assert_int_equal(st.tied_time, 3);
+	assert_int_equal(st.n_ports, 1);
+	assert_int_equal(st.ports[0].failed, 6);
 	wire_join_free(j);
+}
+
+/* Collects every joined request (test of many). */
+struct many {
+	int count;
+	int bad;		/* a request tied to another's attempt */
+	int n_att[64];		/* histogram of attempts per request */
+	enum gw_cause cause[4096];
+	char first_att[4096][HTTP_ADDR_MAX];
+	char path[4096][HTTP_ADDR_MAX];
+};
+
+static int
+on_many(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct many *m = ctx;
+
+	if (m->count < 4096) {
+		m->cause[m->count] = cause;
+		snprintf(m->first_att[m->count], HTTP_ADDR_MAX, "%s",
+		    n > 0 ? att[n - 1]->server : "-");
+		snprintf(m->path[m->count], HTTP_ADDR_MAX, "%s", d->client);
+	}
+	m->n_att[n < 63 ? n : 63]++;
+	/* mk_pair names the upstream "10.9.x.y:81" after the client tag */
+	char want[HTTP_ADDR_MAX + 8];
+	snprintf(want, sizeof(want), "%s:81", d->client + 5);
+	if (n > 0 && strcmp(att[n - 1]->server + 5, want) != 0)
+		m->bad++;
+	m->count++;
+	return 0;
+}
+
+/*
+ * Issue 16 item 3: forty requests carrying the same client-chosen
+ * X-Request-Id, passed through to the upstream, concurrent and on the
+ * same path: each gets its own upstream attempt, none takes the others'.
+ * Ids also agree on both legs (so they are trusted), and must still not
+ * tie more than one attempt.
+ */
+static void
+test_join_same_id(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct wire_join_stats st;
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	/* first teach it that ids agree: 20 sequential, unique ids */
+	for (int i = 0; i < 20; i++) {
+		char id[16], up[32], cl[32];
+
+		snprintf(id, sizeof(id), "u%d", i);
+		snprintf(up, sizeof(up), "10.9.%d.%d:81", 200, i);
+		snprintf(cl, sizeof(cl), "10.1.%d.%d", 200, i);
+		x = mk(false, up, "/a", id, i * 10 + 1, i * 10 + 2, 200,
+		    GW_CAUSE_OK);
+		assert_int_equal(wire_join_add(j, &x), 0);
+		x = mk(true, "10.0.0.1:80", "/a", id, i * 10, i * 10 + 3, 200,
+		    GW_CAUSE_OK);
+		snprintf(x.client, sizeof(x.client), "%s", cl);
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	wire_join_stats(j, &st);
+	assert_true(st.id_trusted);
+	/* forty at once with the same id; every fourth fails */
+	for (int i = 0; i < 40; i++) {
+		char up[32];
+
+		snprintf(up, sizeof(up), "10.9.%d.%d:81", 1, i);
+		x = mk(false, up, "/cart", "dup", 1000 + i * 2 + 1,
+		    1000 + 100 + i * 2, i % 4 == 0 ? 502 : 200,
+		    i % 4 == 0 ? GW_CAUSE_UPSTREAM_RESET : GW_CAUSE_OK);
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	for (int i = 0; i < 40; i++) {
+		x = mk(true, "10.0.0.1:80", "/cart", "dup", 1000 + i * 2,
+		    1000 + 100 + i * 2, i % 4 == 0 ? 502 : 200, GW_CAUSE_OK);
+		x.first_byte_us = x.end_us;
+		snprintf(x.client, sizeof(x.client), "10.1.%d.%d", 1, i);
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 60);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 60);	/* one attempt each */
+	for (int i = 20; i < 60; i++)
+		assert_int_equal(m->cause[i], (i - 20) % 4 == 0 ?
+		    GW_CAUSE_UPSTREAM_RESET : GW_CAUSE_OK);
+	wire_join_free(j);
+	free(m);
+}
+
+/*
+ * No ids, or ids the gateway replaced: sixteen keep-alive clients on the
+ * same paths at once, a prefix rewrite (/api/x -> /v2/x), failures among
+ * them, and a gateway-made 503 (rate limit: no upstream) in the middle;
+ * every request gets exactly its own attempt, the 503 none.
+ */
+static void
+test_join_no_ids(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct wire_join_stats st;
+	struct http_exchange x;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(j);
+	for (int round = 0; round < 20; round++) {
+		int64_t t0 = 100000 + round * 50;
+
+		/* 16 concurrent requests, started 1 ms apart, answered in
+		 * reverse order (the slowest upstream was asked first) */
+		for (int c = 0; c < 16; c++) {
+			char up[32], id[16];
+			bool fail = (round + c) % 5 == 0;
+
+			snprintf(up, sizeof(up), "10.9.%d.%d:81", round, c);
+			snprintf(id, sizeof(id), "gen%d", n + c);
+			x = mk(false, up, c % 2 ? "/v2/users" : "/v2/orders",
+			    id, t0 + c + 1, t0 + 40 - c, fail ? 502 : 200,
+			    fail ? GW_CAUSE_UPSTREAM_CLOSED_EARLY : GW_CAUSE_OK);
+			x.has_query = true;
+			snprintf(x.query, sizeof(x.query), "page=%d", c % 3);
+			assert_int_equal(wire_join_add(j, &x), 0);
+		}
+		for (int c = 15; c >= 0; c--) {
+			bool fail = (round + c) % 5 == 0;
+			char id[16];
+
+			snprintf(id, sizeof(id), "client%d", n + c);
+			x = mk(true, "10.0.0.1:80", c % 2 ? "/api/users" :
+			    "/api/orders", id, t0 + c, t0 + 40 - c, fail ? 502 :
+			    200, GW_CAUSE_OK);
+			x.first_byte_us = x.end_us;
+			x.has_query = true;
+			snprintf(x.query, sizeof(x.query), "page=%d", c % 3);
+			snprintf(x.client, sizeof(x.client), "10.1.%d.%d",
+			    round, c);
+			assert_int_equal(wire_join_add(j, &x), 0);
+			if (c == 8) {	/* the gateway's own 503 */
+				x = mk(true, "10.0.0.1:80", "/api/users", "",
+				    t0 + 30, t0 + 30, 503, GW_CAUSE_OK);
+				x.has_query = true;
+				snprintf(x.query, sizeof(x.query), "page=1");
+				snprintf(x.client, sizeof(x.client),
+				    "10.1.250.%d", round);
+				assert_int_equal(wire_join_add(j, &x), 0);
+			}
+		}
+		n += 16;
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_stats(j, &st);
+	assert_int_equal(m->count, 20 * 17);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 20 * 16);
+	assert_int_equal(m->n_att[0], 20);	/* the 503s: no upstream */
+	assert_false(st.id_trusted);
+	assert_int_equal(st.upstream_untied, 0);
+	for (int i = 0; i < m->count && i < 4096; i++)
+		if (strncmp(m->path[i], "10.1.250.", 9) == 0)
+			assert_int_equal(m->cause[i], GW_CAUSE_UNKNOWN);
+	wire_join_free(j);
+	free(m);
+}
+
+/* A wire cause never lands on a request whose answer was not a failure. */
+static void
+test_join_cause_only_on_failures(void **state)
+{
+	struct http_exchange d, a;
+	const struct http_exchange *att[1] = {&a};
+
+	(void)state;
+	d = mk(true, "10.0.0.1:80", "/x", "", 0, 10, 200, GW_CAUSE_OK);
+	a = mk(false, "10.0.0.2:81", "/x", "", 1, 2, 502,
+	    GW_CAUSE_UPSTREAM_REFUSED);
+	assert_int_equal(wire_join_cause(&d, att, 1, false), GW_CAUSE_OK);
+	assert_int_equal(wire_join_cause(&d, att, 1, true), GW_CAUSE_OK);
+	d.status = 9;	/* nginx relayed a non-HTTP answer */
+	a.status = 9;
+	a.cause = GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
+	assert_int_equal(wire_join_cause(&d, att, 1, false),
+	    GW_CAUSE_UPSTREAM_INVALID_RESPONSE);
+	d.status = 500;
+	assert_int_equal(wire_join_cause(&d, att, 1, true),
+	    GW_CAUSE_AUTH_FAILURE);
+	d.status = 499;
+	d.cause = GW_CAUSE_CLIENT_CLOSED;
+	assert_int_equal(wire_join_cause(&d, att, 1, false),
+	    GW_CAUSE_CLIENT_CLOSED);
+}
+
+/*
+ * nginx auth_request: a GET to the auth service carrying X-Original-URI
+ * before the real upstream. Passed: not an attempt of the request (but
+ * tied, so not "untied"). Failed (503): the client's 500 is auth_failure
+ * with the auth service as its attempt.
+ */
+static void
+test_join_auth(void **state)
+{
+	struct joined got;
+	struct wire_join *j;
+	struct wire_join_stats st;
+	struct http_exchange x;
+
+	(void)state;
+	memset(&got, 0, sizeof(got));
+	j = wire_join_new(NULL, on_joined, &got);
+	assert_non_null(j);
+	x = mk(false, "10.0.0.5:90", "/_auth", "", 1001, 1002, 200,
+	    GW_CAUSE_OK);
+	snprintf(x.orig_uri, sizeof(x.orig_uri), "/authed/me?x=1");
+	wire_join_add(j, &x);
+	x = mk(false, "10.0.0.6:81", "/authed/me", "", 1003, 1005, 200,
+	    GW_CAUSE_OK);
+	x.has_query = true;
+	snprintf(x.query, sizeof(x.query), "x=1");
+	wire_join_add(j, &x);
+	x = mk(true, "10.0.0.1:80", "/authed/me", "", 1000, 1006, 200,
+	    GW_CAUSE_OK);
+	x.has_query = true;
+	snprintf(x.query, sizeof(x.query), "x=1");
+	wire_join_add(j, &x);
+	assert_int_equal(got.count, 1);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.att[0].server, "10.0.0.6:81");
+	assert_int_equal(got.cause, GW_CAUSE_OK);
+
+	x = mk(false, "10.0.0.5:90", "/_auth", "", 2001, 2002, 503,
+	    GW_CAUSE_UPSTREAM_5XX);
+	snprintf(x.orig_uri, sizeof(x.orig_uri), "/authed/me");
+	wire_join_add(j, &x);
+	x = mk(true, "10.0.0.1:80", "/authed/me", "", 2000, 2003, 500,
+	    GW_CAUSE_OK);
+	wire_join_add(j, &x);
+	wire_join_flush(j);
+	assert_int_equal(got.count, 2);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.att[0].server, "10.0.0.5:90");
+	assert_int_equal(got.cause, GW_CAUSE_AUTH_FAILURE);
+	wire_join_stats(j, &st);
+	assert_int_equal(st.tied_auth, 2);
+	assert_int_equal(st.upstream_untied, 0);
+	wire_join_free(j);
+}
+
+/*
+ * 100,000 exchanges pending at once on one path: every request starts
+ * before any answer; then each upstream answers and its client's answer
+ * follows. Each tie is found without walking the others (no walk reaches
+ * its step bound); the figure of its speed is in `make bench`.
+ */
+static void
+test_join_many_pending(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct wire_join_stats st;
+	struct http_exchange x;
+	const int n = 100000;
+
+	(void)state;
+	assert_non_null(j);
+	for (int i = 0; i < n; i++) {
+		x = mk(false, "10.9.0.0:81", "/p", "", 0, 0, 200, GW_CAUSE_OK);
+		snprintf(x.server, sizeof(x.server), "10.9.%d.%d:81",
+		    i / 250, i % 250);
+		x.start_us = 1000000 + i * 10 + 5;
+		x.end_us = 3000000 + i * 10;
+		x.first_byte_us = x.end_us - 1;
+		assert_int_equal(wire_join_add(j, &x), 0);
+		x = mk(true, "10.0.0.1:80", "/p", "", 0, 0, 200, GW_CAUSE_OK);
+		snprintf(x.client, sizeof(x.client), "10.1.%d.%d", i / 250,
+		    i % 250);
+		x.start_us = 1000000 + i * 10;
+		x.first_byte_us = 3000000 + i * 10 + 3;
+		x.end_us = 3000000 + i * 10 + 4;
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_stats(j, &st);
+	assert_int_equal(m->count, n);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], n);
+	assert_int_equal(st.scan_capped, 0);
+	wire_join_free(j);
+	free(m);
+}
+
+/*
+ * Three concurrent requests on one path time out (504 after 1 s). The
+ * first one's upstream exchange is reported after its client's answer
+ * (the upstream's FIN came later), so that request is held; the second's
+ * answer comes after the first upstream exchange is in, and would fit it
+ * within the stamps' jitter: it must not take it from the held one.
+ */
+static void
+test_join_late_exchange_kept(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	/* d0 (10.1.0.0) answered first; its upstream not reported yet */
+	x = mk(true, "10.0.0.1:80", "/slow", "", 0, 0, 504, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.0");
+	x.start_us = x.ready_us = 1000000;
+	x.first_byte_us = x.end_us = 2002052;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(m->count, 0);
+	/* u0 reported now; then d1 (started 193 us after u0) answers */
+	x = mk(false, "10.9.0.0:81", "/slow", "", 0, 0, 504,
+	    GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+	x.start_us = x.ready_us = 1000394;
+	x.end_us = 2001976;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/slow", "", 0, 0, 504, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 1000587;
+	x.first_byte_us = x.end_us = 2002130;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	/* ... and only then d1's own exchange */
+	x = mk(false, "10.9.0.1:81", "/slow", "", 0, 0, 504,
+	    GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+	x.start_us = x.ready_us = 1000722;
+	x.end_us = 2002115;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 2);
+	wire_join_free(j);
+	free(m);
+}
+
+/*
+ * nginx's own "no live upstreams" 502, answered an instant before another
+ * request's connect was refused (also a 502): the refused connect belongs
+ * to the request answered after it, never to the gateway's own refusal.
+ */
+static void
+test_join_refusal_not_blamed(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	/* the refused request 10.1.0.0 and the no-live one 10.1.0.1 */
+	x = mk(false, "10.9.0.0:81", NULL, "", 0, 0, 502,
+	    GW_CAUSE_UPSTREAM_REFUSED);
+	x.start_us = x.ready_us = 1000300;
+	x.end_us = 1000306;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/down/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 1000250;
+	x.first_byte_us = x.end_us = 1000290;	/* before the RST */
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/refuse/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.0");
+	x.start_us = x.ready_us = 1000100;
+	x.first_byte_us = x.end_us = 1000700;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 1);	/* the refused request */
+	assert_int_equal(m->n_att[0], 1);	/* the gateway's own 502 */
+	wire_join_free(j);
+	free(m);
 }
 
 /* An exchange becomes an event with one attempt, strings in the arena. */
@@ -441,7 +843,7 @@ test_event(void **state)
 static void
 test_join_bounded_behind_claimed(void **state)
 {
-	struct wire_join_opts o = { .hold_us = 1000000, .max_held = 8 };
+	struct wire_join_opts o = { .hold_us = 1000000, .max_up = 8 };
 	struct joined got;
 	struct wire_join *j;
 	struct wire_join_stats st;
@@ -560,6 +962,13 @@ main(void)
 		cmocka_unit_test(test_wire_causes),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_join_bounded_behind_claimed),
+		cmocka_unit_test(test_join_same_id),
+		cmocka_unit_test(test_join_no_ids),
+		cmocka_unit_test(test_join_cause_only_on_failures),
+		cmocka_unit_test(test_join_auth),
+		cmocka_unit_test(test_join_many_pending),
+		cmocka_unit_test(test_join_late_exchange_kept),
+		cmocka_unit_test(test_join_refusal_not_blamed),
 		cmocka_unit_test(test_event),
 		cmocka_unit_test(test_pending_budget),
 	};

@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# NOT RUN BY `make check` (tests/run.sh runs tests/e2e/*.sh only): it
+# fails today, and is kept to show how and to measure progress. Run it as
+#   GW_BUILD=build GW_BIN=$PWD/build/gatewatch GW_TOOLS=$PWD/build/tools \
+#     tests/e2e/manual/wire_tie_haproxy.sh
+# What fails (2026-12-06): about 10% of HAProxy's refused connects (503)
+# are left untied, or go to one of HAProxy's own 503s (<NOSRV>) answered
+# in the same instant: both are 503, and the wire alone cannot order them;
+# and a few requests HAProxy logged are stored as "closed without an
+# answer" rejects. See the notes of issue 10.
+#
+# wire_tie_haproxy.sh - gateway-host mode (`capture --listen`) against a
+# real HAProxy 2.6, refereed request by request by HAProxy's own log
+# (option httplog), with keep-alive, pipelining clients, in three id
+# regimes (see wire_tie_e2e.sh for nginx):
+#   (a) clients send no id, HAProxy sets none;
+#   (b) clients send their own X-Request-Id, HAProxy replaces it upstream
+#       (unique-id-format + http-request set-header X-Request-ID);
+#   (c) HAProxy passes the client's id through; half the clients send
+#       unique ids, half all the same one (issue 16 item 3).
+# Upstreams (tests/tools/badupstream): ok, 503, reset, close, slow (server
+# timeout), garbage, refuse; HAProxy's own refusals: a deny (429) and a
+# backend whose only server is disabled (503, <NOSRV>). HAProxy's facts:
+# it answers 503 for a refused connect and 502 for garbage, and its log
+# cannot tell a reset from a close before the headers (SH): the wire can,
+# so there upstream_reset on the wire matches upstream_closed_early in the
+# log. Asserts per regime: every logged request stored with HAProxy's
+# status and nothing else; >= 98% of the failures with an upstream cause
+# tied to the same server and cause; HAProxy's own refusals never blamed
+# on an upstream; no wire cause on a success.
+# Only lo / 127.0.0.1; processes stopped by PID (lib.sh); watchdog 120 s.
+set -euo pipefail
+
+cd "$(dirname "$0")/../../.."
+. tests/e2e/lib.sh
+
+gw_need_cmd haproxy tcpdump sqlite3
+HAPROXY=$(command -v haproxy 2>/dev/null || echo /usr/sbin/haproxy)
+TCPDUMP=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)
+gw_need_tools badupstream httpload
+[ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
+[ "$(id -u)" = 0 ] || gw_skip "tcpdump -i lo needs root (or CAP_NET_RAW)"
+
+gw_setup 120
+T=$GW_TMP
+mkdir -p "$T/haproxy"
+
+UPSTREAMS=(ok:ok u503:503 reset:reset close:close slow:slow
+	garbage:garbage refuse:refuse nolive_down:ok)
+gw_badupstream "$T/ports" "${UPSTREAMS[@]}"
+declare -A PORT
+gw_read_ports "$T/ports" PORT
+
+# frontend NAME PORT ID_LINES
+frontend() {
+	cat <<-EOF
+	frontend fe_$1
+	    bind 127.0.0.1:$2
+	$3
+	    http-request deny deny_status 429 if { path_beg /limited }
+	EOF
+	for b in ok u503 reset close slow garbage refuse nolive; do
+		printf '    use_backend be_%s if { path_beg /%s }\n' "$b" "$b"
+	done
+	printf '    default_backend be_ok\n'
+}
+
+write_cfg() {
+	{
+		cat <<-EOF
+		# written by tests/e2e/wire_tie_haproxy_e2e.sh
+		global
+		    log stdout format rfc3164 local0
+		    pidfile $T/haproxy/haproxy.pid
+		defaults
+		    mode http
+		    log global
+		    option httplog
+		    option dontlognull
+		    timeout connect 500ms
+		    timeout client 5s
+		    timeout server 1s
+		    retries 0
+		EOF
+		frontend a "$1" ""
+		frontend b "$PB" '    unique-id-format %{+X}o%ci%cp%Ts%rt%pid
+    http-request set-header X-Request-ID %[unique-id]'
+		frontend c "$PC" ""
+		for b in ok u503 reset close slow garbage refuse; do
+			printf 'backend be_%s\n    server %s 127.0.0.1:%s\n' \
+				"$b" "$b" "${PORT[$b]}"
+		done
+		printf 'backend be_nolive\n    server nolive_down 127.0.0.1:%s disabled\n' \
+			"${PORT[nolive_down]}"
+	} >"$T/haproxy/haproxy.cfg"
+}
+
+# wait_port PORT PID: until something accepts on 127.0.0.1:PORT.
+wait_port() {
+	local port=$1 pid=$2 i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+HAP_PID=
+for attempt in 1 2 3; do
+	PA=$(gw_free_port)
+	PB=$(gw_free_port)
+	PC=$(gw_free_port)
+	write_cfg "$PA"
+	"$HAPROXY" -c -q -f "$T/haproxy/haproxy.cfg" >"$T/haproxy/check.out" 2>&1 ||
+		gw_fail "haproxy -c: $(cat "$T/haproxy/check.out")"
+	gw_start haproxy sh -c 'exec "$1" -db -f "$2" >"$3" 2>"$4"' sh \
+		"$HAPROXY" "$T/haproxy/haproxy.cfg" "$T/haproxy/haproxy.log" \
+		"$T/haproxy/stderr"
+	HAP_PID=$GW_LAST_PID
+	wait_port "$PA" "$HAP_PID" && wait_port "$PB" "$HAP_PID" &&
+		wait_port "$PC" "$HAP_PID" && break
+	gw_log "haproxy did not start (attempt $attempt): $(cat "$T/haproxy/stderr")"
+	gw_stop "$HAP_PID"
+	HAP_PID=
+done
+[ -n "$HAP_PID" ] || gw_fail "haproxy did not start"
+
+FILTER="tcp and (port $PA or port $PB or port $PC"
+for label in "${!PORT[@]}"; do
+	FILTER="$FILTER or port ${PORT[$label]}"
+done
+FILTER="$FILTER)"
+
+# mix R: the requests of regime R, shuffled (a fixed order per run).
+mix() {
+	local r=$1 i
+	{
+		for ((i = 0; i < 240; i++)); do echo "GET /ok/items?r=$r&i=$i"; done
+		for ((i = 0; i < 25; i++)); do
+			echo "GET /u503/x?r=$r&i=$i"
+			echo "GET /reset/x?r=$r&i=$i"
+			echo "GET /close/x?r=$r&i=$i"
+			echo "GET /refuse/x?r=$r&i=$i"
+			echo "GET /limited/x?r=$r&i=$i"
+			echo "GET /nolive/x?r=$r&i=$i"
+		done
+		for ((i = 0; i < 15; i++)); do echo "GET /garbage/x?r=$r&i=$i"; done
+		for ((i = 0; i < 6; i++)); do echo "GET /slow/x?r=$r&i=$i"; done
+	} | shuf --random-source=<(yes "$r")
+}
+
+# run_regime R PORT [HTTPLOAD-ARGS...]
+run_regime() {
+	local r=$1 port=$2 td i
+	shift 2
+	mix "$r" >"$T/mix.$r"
+	gw_start "tcpdump_$r" "$TCPDUMP" -i lo -s 0 -B 131072 \
+		-w "$T/wire_$r.pcap" "$FILTER"
+	td=$GW_LAST_PID
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening on" "$T/tcpdump_$r.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.2
+	if [ "$r" = c ]; then
+		awk 'NR % 2 == 0' "$T/mix.c" >"$T/mix.c1"
+		awk 'NR % 2 == 1' "$T/mix.c" >"$T/mix.c2"
+		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
+			--parallel 8 --keepalive 40 --pipeline 4 \
+			--request-id unique --file "$T/mix.c1" >/dev/null &
+		local l1=$!
+		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
+			--parallel 8 --keepalive 40 --pipeline 4 \
+			--request-id same:one-id-for-all --file "$T/mix.c2" \
+			>/dev/null || true
+		wait "$l1" || true
+	else
+		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
+			--parallel 16 --keepalive 40 --pipeline 4 "$@" \
+			--file "$T/mix.$r" >/dev/null || true
+	fi
+	# tcpdump hands packets over by blocks (up to 1 s late): let the
+	# last ones reach the file before it stops
+	sleep 2
+	gw_stop "$td"
+	grep -q "^0 packets dropped by kernel" "$T/tcpdump_$r.out" ||
+		gw_skip "tcpdump lost packets (machine too busy): $(cat "$T/tcpdump_$r.out")"
+}
+
+run_regime a "$PA" --request-id none
+run_regime b "$PB" --request-id unique
+run_regime c "$PC"
+sleep 0.3
+gw_stop "$HAP_PID"
+
+"$GW_BIN" ingest -d "$T/logs.db" "$T/haproxy/haproxy.log" >"$T/ingest.out" 2>&1 ||
+	gw_fail "ingest: $(cat "$T/ingest.out")"
+# upstream names to labels: HAProxy's be_NAME/NAME and the wire's ip:port
+{
+	echo 's| be_[a-z0-9_]*/\([a-z0-9_]*\)$| \1|'
+	while read -r label port; do
+		echo "s| 127\\.0\\.0\\.1:$port\$| $label|"
+	done <"$T/ports"
+} >"$T/labels.sed"
+
+# rows DB R: "path?query status cause upstream" of regime R, sorted.
+rows() {
+	sqlite3 -separator ' ' "$1" "SELECT p.name || '?' || r.query, r.status,
+	    c.name, u.name FROM requests r JOIN paths p ON p.id = r.path_id
+	    JOIN causes c ON c.id = r.cause JOIN upstreams u ON
+	    u.id = r.upstream_id WHERE r.query LIKE 'r=$2&%' ORDER BY 1" |
+	    sed -f "$T/labels.sed" | sort
+}
+
+for r in a b c; do
+	case $r in a) port=$PA ;; b) port=$PB ;; c) port=$PC ;; esac
+	"$GW_BIN" capture -d "$T/wire_$r.db" -r "$T/wire_$r.pcap" \
+		--listen "$port" >"$T/capture_$r.out" 2>&1 ||
+		gw_fail "capture -r: $(cat "$T/capture_$r.out")"
+	rows "$T/logs.db" "$r" >"$T/log_rows.$r"
+	rows "$T/wire_$r.db" "$r" >"$T/wire_rows.$r"
+	[ "$(wc -l <"$T/log_rows.$r")" -ge 400 ] ||
+		gw_fail "regime $r: only $(wc -l <"$T/log_rows.$r") requests logged"
+	awk -v out="$T/verdict.$r" '
+	FNR == 1 { f++ }
+	f == 1 { ls[$1] = $2; lc[$1] = $3; lu[$1] = $4; next }
+	{ ws[$1] = $2; wc[$1] = $3; wu[$1] = $4 }
+	END {
+		for (k in ls) {
+			if (!(k in ws)) { missing++; print "missing " k > out; continue }
+			if (ws[k] != ls[k]) { status++; print "status " k " log " ls[k] " wire " ws[k] > out }
+			failed = ls[k] >= 500 || ls[k] == 9
+			if (!failed) {
+				if (wc[k] != "ok") { nonfail++; print "cause on a success " k " " wc[k] > out }
+				continue
+			}
+			if (lc[k] == "rate_limited" || lc[k] == "no_live_upstream" ||
+			    lu[k] == "-") {
+				gw++
+				if (wu[k] != "-") { blamed++; print "blamed " k " " wu[k] > out }
+				continue
+			}
+			up++
+			# SH in the log: a reset or a close; the wire tells which
+			same = wc[k] == lc[k] || (lc[k] == "upstream_closed_early" &&
+			    wc[k] == "upstream_reset")
+			if (same && wu[k] == lu[k]) upok++
+			else print "tie " k " log " lc[k] " " lu[k] " wire " wc[k] " " wu[k] > out
+		}
+		for (k in ws) if (!(k in ls)) { extra++; print "extra " k > out }
+		printf "%d %d %d %d %d %d %d %d %d\n", length(ls), missing + 0,
+		    extra + 0, status + 0, nonfail + 0, up, upok + 0, gw + 0,
+		    blamed + 0
+	}' "$T/log_rows.$r" "$T/wire_rows.$r" >"$T/figures.$r"
+	read -r total missing extra status nonfail up upok gwmade blamed \
+		<"$T/figures.$r"
+	gw_log "regime $r: $total requests; failed with an upstream cause $up," \
+		"tied right $upok; HAProxy's own refusals $gwmade (blamed" \
+		"$blamed); $(grep "gateway port" "$T/capture_$r.out")"
+	gw_eq 0 "$missing" "regime $r: logged requests the capture lacks" || true
+	gw_eq 0 "$extra" "regime $r: captured requests HAProxy did not log" || true
+	gw_eq 0 "$status" "regime $r: statuses that differ from the log" || true
+	gw_eq 0 "$nonfail" "regime $r: wire causes on successes" || true
+	gw_eq 0 "$blamed" "regime $r: HAProxy's refusals blamed on an upstream" || true
+	[ "$up" -ge 80 ] || gw_eq ">=80" "$up" "regime $r: upstream failures" || true
+	GW_ASSERTS=$((GW_ASSERTS + 1))
+	if [ $((upok * 100)) -lt $((up * 98)) ]; then
+		GW_FAILURES=$((GW_FAILURES + 1))
+		gw_log "regime $r: only $upok of $up failed requests tied right"
+	fi
+	if [ -s "$T/verdict.$r" ]; then
+		gw_log "regime $r: differences (first 20):"
+		head -20 "$T/verdict.$r" >&2
+	fi
+done
+[ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
+gw_log "ok: $GW_ASSERTS checks"
