@@ -433,6 +433,7 @@ fill_stats(struct store_capture_stats *cs, const struct cap_stats *st,
 	cs->exchanges = (int64_t)hs->exchanges;
 	cs->conn_failures = (int64_t)hs->conn_failures;
 	cs->incomplete = (int64_t)hs->incomplete;
+	cs->requests_dropped = (int64_t)(hs->budget_drops + hs->pipeline_drops);
 	cs->downstream_failed = joined ? (int64_t)js->failed : -1;
 	cs->downstream_failed_tied = joined ? (int64_t)js->failed_tied : -1;
 	cs->n_ports = 0;

@@ -234,6 +234,9 @@ print_capture(void *ctx, const char *source,
 	fprintf(f, "; %" PRId64 " flows evicted, %" PRId64 " gaps (%" PRId64
 	    " bytes), %" PRId64 " exchanges incomplete", cs->evicted, cs->gaps,
 	    cs->gap_bytes, cs->incomplete);
+	if (cs->requests_dropped > 0)
+		fprintf(f, "; %" PRId64 " requests dropped unanswered by the "
+		    "memory budget", cs->requests_dropped);
 	if (cs->downstream_failed > 0)
 		fprintf(f, "; %" PRId64 " of %" PRId64 " failed client requests "
 		    "tied to an upstream", cs->downstream_failed_tied,

@@ -15,12 +15,13 @@ static const char capture_stats_put[] =
 	"INSERT OR REPLACE INTO capture_stats (source_id, packets, bytes, "
 	"received, dropped, if_dropped, flows, evicted, gaps, gap_bytes, "
 	"exchanges, conn_failures, incomplete, downstream_failed, "
-	"downstream_failed_tied) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	"downstream_failed_tied, requests_dropped) "
+	"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 #define CAPTURE_STATS_COLUMNS \
 	"packets, bytes, received, dropped, if_dropped, flows, " \
 	"evicted, gaps, gap_bytes, exchanges, conn_failures, incomplete, " \
-	"downstream_failed, downstream_failed_tied"
+	"downstream_failed, downstream_failed_tied, requests_dropped"
 
 static const char capture_stats_select[] =
 	"SELECT " CAPTURE_STATS_COLUMNS " FROM capture_stats "
@@ -145,6 +146,7 @@ store_capture_stats_put(struct store *s, int64_t source_id,
 	sqlite3_bind_int64(st, 13, cs->incomplete);
 	bind_opt(st, 14, cs->downstream_failed);
 	bind_opt(st, 15, cs->downstream_failed_tied);
+	sqlite3_bind_int64(st, 16, cs->requests_dropped);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -192,7 +194,7 @@ read_stats(sqlite3_stmt *st, struct store_capture_stats *cs)
 		&cs->if_dropped, &cs->flows, &cs->evicted, &cs->gaps,
 		&cs->gap_bytes, &cs->exchanges, &cs->conn_failures,
 		&cs->incomplete, &cs->downstream_failed,
-		&cs->downstream_failed_tied,
+		&cs->downstream_failed_tied, &cs->requests_dropped,
 	};
 	for (int i = 0; i < (int)(sizeof(f) / sizeof(f[0])); i++)
 		*f[i] = col_opt(st, i);

@@ -29,6 +29,7 @@ struct store_capture_stats {
 	int64_t flows, evicted, gaps, gap_bytes;
 	int64_t exchanges, conn_failures, incomplete;
 	int64_t downstream_failed, downstream_failed_tied;	/* -1 plain mode */
+	int64_t requests_dropped;	/* given up unanswered: memory budget */
 	struct store_capture_port ports[STORE_CAPTURE_PORTS_MAX];
 	int n_ports;		/* per gateway port (capture_ports table) */
 };
