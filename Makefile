@@ -131,13 +131,19 @@ demo: deps
 	./gatewatch report -d demo.db --by upstream,cause
 	./gatewatch report -d demo.db --by cause
 
-# What the benchmarks compare against (tshark for captures); never in check.
-BENCH_DEB_PKGS := tshark
+# What the benchmarks compare against (tshark for captures, GoAccess for
+# ingest) and profile with (perf); never in check.
+BENCH_DEB_PKGS := tshark goaccess linux-perf
 
 bench-deps: test-deps
-	@command -v tshark >/dev/null 2>&1 || { \
+	@missing=""; \
+	for c in tshark goaccess perf; do \
+	  command -v $$c >/dev/null 2>&1 || missing=yes; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  echo "installing benchmark dependencies: $(BENCH_DEB_PKGS)"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BENCH_DEB_PKGS); }
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BENCH_DEB_PKGS); \
+	fi
 
 bench: bench-deps $(BIN) $(O)/gatewatch $(TOOL_BIN)
 	GW_BUILD=$(O) bench/run.sh
