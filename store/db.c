@@ -197,6 +197,10 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	if (inline_register(s->db) != 0) {
+		store_fail_db(s, err, errlen, "register functions");
+		goto fail;
+	}
 	if (db_pragmas(s, err, errlen) != 0 ||
 	    db_migrate(s, path, err, errlen) != 0)
 		goto fail;

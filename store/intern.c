@@ -1,25 +1,32 @@
 /*
  * intern.c - repeated strings stored once, looked up from memory.
  *
- * upstreams, hosts, paths, shapes, clients and methods each live in a
- * table (id, name UNIQUE). A batch names the same few values thousands of
- * times, so each table has a cache in front: an open-addressing hash map
- * from string to id whose strings are copied into an arena. A miss costs an
- * INSERT ... ON CONFLICT DO NOTHING and, when the string was already
- * stored, a SELECT (we hold the write lock, so no one can change it
+ * upstreams, hosts, paths, shapes and methods each live in a table (id,
+ * name UNIQUE). A batch names the same values again and again, so each
+ * table has a cache in front: an open-addressing hash map from string to id
+ * whose strings are copied into an arena; a hit never touches a B-tree. A
+ * miss costs an INSERT ... ON CONFLICT DO NOTHING and, when the string was
+ * already stored, a SELECT (we hold the write lock, so no one can change it
  * between the two).
  *
- * Memory is bounded: a cache that reaches INTERN_CACHE_MAX entries is
- * emptied and refills from the hot values. A rolled-back batch empties all
- * caches, since ids learnt inside it may no longer exist.
+ * The hash is SipHash-1-3 under a key drawn from getrandom() per process:
+ * the strings come from logs, which anyone can write into, and an unkeyed
+ * hash (FNV) lets crafted input pile entries onto one probe chain.
+ *
+ * Memory is bounded: a cache whose slots and strings reach
+ * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
+ * rolled-back batch empties all caches, since ids learnt inside it may no
+ * longer exist.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "store_int.h"
 
-#define INTERN_CACHE_MAX	65536	/* entries per table before clearing */
+#define INTERN_CACHE_BYTES	(6u << 20)	/* slots + strings per table */
 #define INTERN_CACHE_INIT	1024	/* initial slots, power of two */
 
 static const char *const intern_table[INTERN_COUNT] = {
@@ -27,29 +34,82 @@ static const char *const intern_table[INTERN_COUNT] = {
 	[INTERN_HOST] = "hosts",
 	[INTERN_PATH] = "paths",
 	[INTERN_SHAPE] = "shapes",
-	[INTERN_CLIENT] = "clients",
 	[INTERN_METHOD] = "methods",
 };
 
-/* FNV-1a over a NUL-terminated string; also returns its length. */
-static uint64_t
-intern_hash(const char *s, size_t *len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	const unsigned char *p = (const unsigned char *)s;
+#define INTERN_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define INTERN_SIPROUND(v0, v1, v2, v3) do {				\
+	v0 += v1; v1 = INTERN_ROTL(v1, 13); v1 ^= v0;			\
+	v0 = INTERN_ROTL(v0, 32);					\
+	v2 += v3; v3 = INTERN_ROTL(v3, 16); v3 ^= v2;			\
+	v0 += v3; v3 = INTERN_ROTL(v3, 21); v3 ^= v0;			\
+	v2 += v1; v1 = INTERN_ROTL(v1, 17); v1 ^= v2;			\
+	v2 = INTERN_ROTL(v2, 32);					\
+} while (0)
 
-	for (; *p != '\0'; p++) {
-		h ^= *p;
-		h *= 1099511628211ULL;
+/* SipHash-1-3 of the n bytes at p under key k. */
+static uint64_t
+intern_siphash(const uint64_t k[2], const unsigned char *p, size_t n)
+{
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k[0];
+	uint64_t v1 = 0x646f72616e646f6dULL ^ k[1];
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k[0];
+	uint64_t v3 = 0x7465646279746573ULL ^ k[1];
+	uint64_t m, b = (uint64_t)n << 56;
+	size_t i, tail = n & 7;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&m, p + i, 8);	/* little-endian hosts; any order is a hash */
+		v3 ^= m;
+		INTERN_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
 	}
-	*len = (size_t)(p - (const unsigned char *)s);
-	return h;
+	for (size_t j = 0; j < tail; j++)
+		b |= (uint64_t)p[i + j] << (8 * j);
+	v3 ^= b;
+	INTERN_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	INTERN_SIPROUND(v0, v1, v2, v3);
+	INTERN_SIPROUND(v0, v1, v2, v3);
+	INTERN_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* The store's secret key: getrandom(), else time and addresses. */
+static void
+intern_seed(struct store *s)
+{
+	struct timespec ts;
+
+	if (getrandom(s->hash_key, sizeof(s->hash_key), GRND_NONBLOCK) ==
+	    (ssize_t)sizeof(s->hash_key))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->hash_key[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^
+	    (uint64_t)(uintptr_t)s;
+	s->hash_key[1] = (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts;
+}
+
+/* See store_int.h. */
+uint64_t
+store_hash(const struct store *s, const void *p, size_t n)
+{
+	return intern_siphash(s->hash_key, p, n);
+}
+
+/* Bytes the cache holds: its slots and its strings. */
+static size_t
+intern_bytes(const struct intern_cache *c)
+{
+	return c->cap * sizeof(*c->slots) + arena_used(c->strings);
 }
 
 /* Allocate every cache; 0 or -1 when out of memory. */
 int
 intern_init(struct store *s)
 {
+	intern_seed(s);
 	for (int i = 0; i < INTERN_COUNT; i++) {
 		struct intern_cache *c = &s->intern[i];
 
@@ -199,10 +259,12 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		*id = 0;
 		return 0;
 	}
-	h = intern_hash(str, &len);
+	len = strlen(str);
+	h = intern_siphash(s->hash_key, (const unsigned char *)str, len);
 	mask = c->cap - 1;
 	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask) {
-		if (c->slots[i].hash == h && strcmp(c->slots[i].str, str) == 0) {
+		if (c->slots[i].hash == h && c->slots[i].len == len &&
+		    memcmp(c->slots[i].str, str, len) == 0) {
 			*id = c->slots[i].id;
 			return 0;
 		}
@@ -211,18 +273,19 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		return -1;
 
 	/* Remember it; a full cache starts over, a crowded one grows. */
-	if (c->n >= INTERN_CACHE_MAX)
+	if (intern_bytes(c) + len + 1 > INTERN_CACHE_BYTES)
 		intern_clear(c);
-	else if ((c->n + 1) * 2 > c->cap) {
-		if (intern_grow(c) != 0)
-			return 0;	/* correct, just uncached */
-	}
+	if ((c->n + 1) * 2 > c->cap &&
+	    (c->cap * 2 * sizeof(*c->slots) > INTERN_CACHE_BYTES / 2 ||
+	    intern_grow(c) != 0))
+		intern_clear(c);	/* at most half the budget in slots */
 	mask = c->cap - 1;
 	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask)
 		;
 	if ((c->slots[i].str = arena_strndup(c->strings, str, len)) == NULL)
-		return 0;
+		return 0;	/* correct, just uncached */
 	c->slots[i].hash = h;
+	c->slots[i].len = len;
 	c->slots[i].id = *id;
 	c->n++;
 	return 0;
