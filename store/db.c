@@ -197,17 +197,18 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	if (inline_register(s->db) != 0) {
-		store_fail_db(s, err, errlen, "register functions");
-		goto fail;
-	}
-	if (db_pragmas(s, err, errlen) != 0 ||
-	    db_migrate(s, path, err, errlen) != 0)
-		goto fail;
 	if (intern_init(s) != 0 || join_filter_init(s) != 0) {
 		store_fail(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (inline_register(s->db) != 0 || intern_register(s) != 0) {
+		store_fail_db(s, err, errlen, "register functions");
+		goto fail;
+	}
+	if (db_pragmas(s, err, errlen) != 0 ||
+	    db_migrate(s, path, err, errlen) != 0 ||
+	    intern_load_key(s, err, errlen) != 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:

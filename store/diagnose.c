@@ -62,8 +62,7 @@ enum diag_stmt_id {
 
 /* Columns of an example request; e is the error line joined to it. */
 #define DIAG_EXAMPLE_COLUMNS \
-	" r.id, r.ts_ms, m.name, p.name, r.query," \
-	STORE_REQUEST_ID_TEXT("r.request_id") ", e.message," \
+	" r.id, r.ts_ms, m.name, p.name, r.query, r.request_id, e.message," \
 	" r.status, r.cause, r.n_attempts "
 
 static const char *const diag_sql[DIAG_STMT_COUNT] = {

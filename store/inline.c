@@ -1,6 +1,6 @@
 /*
- * inline.c - values stored in the request row itself instead of through a
- * lookup table: client addresses and request ids (schema/006).
+ * inline.c - client addresses stored in the request row itself instead of
+ * through a lookup table (schema/006).
  *
  * A public site's log holds nearly as many client addresses as lines, so
  * interning them (a clients table with a UNIQUE index) cost a B-tree
@@ -14,13 +14,13 @@
  * still equality; printf('%d.%d.%d.%d', ...) gives the exact text back
  * (STORE_CLIENT_TEXT in store_int.h, and the views of 006).
  *
- * A request id written as lowercase hex of even length (nginx's
- * $request_id: 32 hex digits) is stored as the bytes it spells (half the
- * size); lower(hex(x)) gives the exact text back. Any other id stays text.
+ * The same encoding is offered to SQL as gw_client_key(text), which
+ * migration 006 uses to convert the rows of a database of the previous
+ * schema.
  *
- * The same encodings are offered to SQL as gw_client_key(text) and
- * gw_request_id_key(text), which migration 006 uses to convert the rows of
- * a database of the previous schema.
+ * (Request ids stay text: storing nginx's 32 hex digits as 16 bytes would
+ * save 16 bytes a request, but a hand query WHERE request_id = '...' on the
+ * table, which users and the tests write, would silently match nothing.)
  */
 #include <string.h>
 
@@ -95,35 +95,6 @@ inline_client_key_value(const struct store *s, sqlite3_value *v)
 	    (size_t)sqlite3_value_bytes(v)) | 1ULL << 63;
 }
 
-static int
-inline_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;	/* uppercase too: lower(hex()) could not give it back */
-}
-
-/* See store_int.h. */
-int
-inline_request_id(const char *rid, unsigned char *out, size_t cap)
-{
-	size_t n;
-
-	if (rid == NULL || (n = strlen(rid)) == 0 || n % 2 != 0 ||
-	    n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = inline_hex(rid[i]), lo = inline_hex(rid[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i / 2] = (unsigned char)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
-}
-
 /* gw_client_key(text): the inline form of a client address. */
 static void
 inline_sql_client(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -140,22 +111,6 @@ inline_sql_client(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_value(ctx, argv[0]);
 }
 
-/* gw_request_id_key(text): the stored form of a request id. */
-static void
-inline_sql_request_id(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	unsigned char buf[STORE_REQUEST_ID_BYTES];
-	int n;
-
-	(void)argc;
-	if (sqlite3_value_type(argv[0]) != SQLITE_TEXT ||
-	    (n = inline_request_id((const char *)sqlite3_value_text(argv[0]),
-	    buf, sizeof(buf))) < 0)
-		sqlite3_result_value(ctx, argv[0]);
-	else
-		sqlite3_result_blob(ctx, buf, n, SQLITE_TRANSIENT);
-}
-
 /* See store_int.h. */
 int
 inline_register(sqlite3 *db)
@@ -163,9 +118,7 @@ inline_register(sqlite3 *db)
 	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
 
 	if (sqlite3_create_function(db, "gw_client_key", 1, flags, NULL,
-	    inline_sql_client, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function(db, "gw_request_id_key", 1, flags, NULL,
-	    inline_sql_request_id, NULL, NULL) != SQLITE_OK)
+	    inline_sql_client, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }

@@ -2,12 +2,21 @@
  * intern.c - repeated strings stored once, looked up from memory.
  *
  * upstreams, hosts, paths, shapes and methods each live in a table (id,
- * name UNIQUE). A batch names the same values again and again, so each
- * table has a cache in front: an open-addressing hash map from string to id
- * whose strings are copied into an arena; a hit never touches a B-tree. A
- * miss costs an INSERT ... ON CONFLICT DO NOTHING and, when the string was
- * already stored, a SELECT (we hold the write lock, so no one can change it
- * between the two).
+ * name). A batch names the same values again and again, so each table has a
+ * cache in front: an open-addressing hash map from string to id whose
+ * strings are copied into an arena; a hit never touches a B-tree.
+ *
+ * On a miss: upstreams, hosts and methods (a few values) have a UNIQUE
+ * index on name: an INSERT ... ON CONFLICT DO NOTHING and, when the string
+ * was already stored, a SELECT. paths and shapes grow with the traffic's
+ * variety (hundreds of thousands per million lines): a UNIQUE index on
+ * their text cost every new one an insert at a random place of a B-tree
+ * three times the size of an index of 8-byte hashes, and most of the
+ * pages written per batch. They have an index on hash (schema 006) instead,
+ * the name's SipHash under a key kept in the database (table
+ * name_hash_key, random per database): a SELECT by hash and name, then
+ * an INSERT when new (we hold the write lock, so no one can add it between
+ * the two; the name stays unique).
  *
  * The hash is SipHash-1-3 under a key drawn from getrandom() per process:
  * the strings come from logs, which anyone can write into, and an unkeyed
@@ -28,6 +37,12 @@
 
 #define INTERN_CACHE_BYTES	(6u << 20)	/* slots + strings per table */
 #define INTERN_CACHE_INIT	1024	/* initial slots, power of two */
+
+/* Tables whose names are found through an index on their hash. */
+static const bool intern_hashed[INTERN_COUNT] = {
+	[INTERN_PATH] = true,
+	[INTERN_SHAPE] = true,
+};
 
 static const char *const intern_table[INTERN_COUNT] = {
 	[INTERN_UPSTREAM] = "upstreams",
@@ -76,19 +91,19 @@ intern_siphash(const uint64_t k[2], const unsigned char *p, size_t n)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* The store's secret key: getrandom(), else time and addresses. */
+/* A secret key: getrandom(), else time and addresses. */
 static void
-intern_seed(struct store *s)
+intern_seed(uint64_t key[2])
 {
 	struct timespec ts;
 
-	if (getrandom(s->hash_key, sizeof(s->hash_key), GRND_NONBLOCK) ==
-	    (ssize_t)sizeof(s->hash_key))
+	if (getrandom(key, 2 * sizeof(key[0]), GRND_NONBLOCK) ==
+	    (ssize_t)(2 * sizeof(key[0])))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->hash_key[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^
-	    (uint64_t)(uintptr_t)s;
-	s->hash_key[1] = (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts;
+	key[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^
+	    (uint64_t)(uintptr_t)key;
+	key[1] = (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts;
 }
 
 /* See store_int.h. */
@@ -109,7 +124,8 @@ intern_bytes(const struct intern_cache *c)
 int
 intern_init(struct store *s)
 {
-	intern_seed(s);
+	intern_seed(s->hash_key);
+	intern_seed(s->name_key);	/* for a new database; see intern_load_key */
 	for (int i = 0; i < INTERN_COUNT; i++) {
 		struct intern_cache *c = &s->intern[i];
 
@@ -191,13 +207,21 @@ intern_prepare(struct store *s, enum store_intern_id t, char *err,
 
 	if (c->select != NULL)
 		return 0;
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE name = ?1",
-	    intern_table[t]);
+	if (intern_hashed[t])
+		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE hash = ?2"
+		    " AND name = ?1", intern_table[t]);
+	else
+		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE name = ?1",
+		    intern_table[t]);
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &c->select, NULL) != SQLITE_OK)
 		return store_fail_db(s, err, errlen, intern_table[t]);
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (name) VALUES (?1) "
-	    "ON CONFLICT (name) DO NOTHING", intern_table[t]);
+	if (intern_hashed[t])
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, hash) VALUES"
+		    " (?1, ?2)", intern_table[t]);
+	else
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (name) VALUES (?1) "
+		    "ON CONFLICT (name) DO NOTHING", intern_table[t]);
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &c->insert, NULL) != SQLITE_OK) {
 		sqlite3_finalize(c->select);
@@ -207,11 +231,30 @@ intern_prepare(struct store *s, enum store_intern_id t, char *err,
 	return 0;
 }
 
+/* Step select (bound) for an id: 1 found, 0 not, -1 error. */
+static int
+intern_select(struct store *s, enum store_intern_id t, int64_t *id,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = s->intern[t].select;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_db(s, err, errlen, intern_table[t]);
+}
+
 /*
- * The id of str in table t from the database, inserting it when new. The
- * INSERT comes first: during an ingest most misses are new strings, so
- * that is one index probe; an existing one (evicted from the cache, or
- * stored by an earlier run) costs the SELECT as well.
+ * The id of str in table t from the database, inserting it when new. With
+ * a UNIQUE name the INSERT comes first: during an ingest most misses are
+ * new strings, so that is one index probe; an existing one (evicted from
+ * the cache, or stored by an earlier run) costs the SELECT as well. A
+ * hashed table is looked up first (a small index), then inserted into.
  */
 static int
 intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
@@ -222,6 +265,23 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 
 	if (intern_prepare(s, t, err, errlen) != 0)
 		return -1;
+	if (intern_hashed[t]) {
+		int64_t h = (int64_t)intern_siphash(s->name_key,
+		    (const unsigned char *)str, len);
+
+		sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(c->select, 2, h);
+		if ((rc = intern_select(s, t, id, err, errlen)) != 0)
+			return rc < 0 ? -1 : 0;
+		sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(c->insert, 2, h);
+		rc = sqlite3_step(c->insert);
+		sqlite3_reset(c->insert);
+		if (rc != SQLITE_DONE)
+			return store_fail_db(s, err, errlen, intern_table[t]);
+		*id = sqlite3_last_insert_rowid(s->db);
+		return 0;
+	}
 	sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(c->insert);
 	sqlite3_reset(c->insert);
@@ -232,15 +292,72 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		return 0;
 	}
 	sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
-	rc = sqlite3_step(c->select);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(c->select, 0);
-		sqlite3_reset(c->select);
+	if ((rc = intern_select(s, t, id, err, errlen)) == 1)
 		return 0;
-	}
-	store_fail_db(s, err, errlen, intern_table[t]);
-	sqlite3_reset(c->select);
+	if (rc == 0)
+		store_fail(err, errlen, "%s: a stored name vanished",
+		    intern_table[t]);
 	return -1;
+}
+
+/*
+ * Read the database's name-hash key (table name_hash_key, written by
+ * migration 006) into s->name_key; 0 or -1. Call after migrating.
+ */
+int
+intern_load_key(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT k0, k1 FROM name_hash_key", -1,
+	    &st, NULL) != SQLITE_OK)
+		return store_fail_db(s, err, errlen, "name_hash_key");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s->name_key[0] = (uint64_t)sqlite3_column_int64(st, 0);
+		s->name_key[1] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return store_fail(err, errlen, "name_hash_key: no key");
+	return store_fail_db(s, err, errlen, "name_hash_key");
+}
+
+/* gw_name_hash(text): a name's hash under the key of the store (user data). */
+static void
+intern_sql_name_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct store *s = sqlite3_user_data(ctx);
+
+	(void)argc;
+	sqlite3_result_int64(ctx, (int64_t)intern_siphash(s->name_key,
+	    sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0])));
+}
+
+/* gw_name_key(i): half i of the key a new database gets. */
+static void
+intern_sql_name_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct store *s = sqlite3_user_data(ctx);
+
+	(void)argc;
+	sqlite3_result_int64(ctx,
+	    (int64_t)s->name_key[sqlite3_value_int(argv[0]) != 0]);
+}
+
+/* gw_name_hash() and gw_name_key() for migration 006; 0 or -1. */
+int
+intern_register(struct store *s)
+{
+	if (sqlite3_create_function(s->db, "gw_name_hash", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, s, intern_sql_name_hash, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_create_function(s->db, "gw_name_key", 1, SQLITE_UTF8, s,
+	    intern_sql_name_key, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
 }
 
 /*

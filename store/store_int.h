@@ -6,7 +6,7 @@
  *   stmt.c    the named SQL statements, prepared once and reused
  *   intern.c  string -> id cache in front of the lookup tables; the
  *             store's keyed hash
- *   inline.c  client addresses and request ids stored in the row itself
+ *   inline.c  client addresses stored in the row itself
  *   source.c  store_source_open: find or create an input
  *   write.c   store_write_batch: rows of a batch in one transaction
  *   rollup.c  per-minute counts aggregated in memory, upserted per batch
@@ -127,18 +127,11 @@ struct store_client {
 	int64_t v4;		/* >= 0: stored as this integer; -1: as text */
 };
 
-/* Bytes of the longest request id stored as a blob (inline.c). */
-#define STORE_REQUEST_ID_BYTES 32
-
 /* A client as SQL text, whichever way it is stored (col: a column name). */
 #define STORE_CLIENT_TEXT(col) \
 	" CASE typeof(" col ") WHEN 'integer' THEN printf('%d.%d.%d.%d'," \
 	" " col " >> 24, (" col " >> 16) & 255, (" col " >> 8) & 255," \
 	" " col " & 255) ELSE " col " END "
-/* A request id as SQL text, whichever way it is stored. */
-#define STORE_REQUEST_ID_TEXT(col) \
-	" CASE typeof(" col ") WHEN 'blob' THEN lower(hex(" col ")) ELSE " \
-	col " END "
 
 /* A new request whose client has unjoined errors: look for them. */
 struct join_probe {
@@ -156,6 +149,7 @@ struct store {
 	sqlite3_stmt *stmt[STMT_COUNT];
 	struct intern_cache intern[INTERN_COUNT];
 	uint64_t hash_key[2];		/* store_hash's secret key */
+	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
 	struct rollup_map rollup_req, rollup_att;
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
 	int64_t err_filter_seen;	/* errors with id <= this are counted */
@@ -198,6 +192,8 @@ uint64_t store_hash(const struct store *s, const void *p, size_t n);
 
 /* Interning (intern.c). */
 int intern_init(struct store *s);
+int intern_register(struct store *s);
+int intern_load_key(struct store *s, char *err, size_t errlen);
 void intern_free(struct store *s);
 void intern_clear_all(struct store *s);
 int intern_id(struct store *s, enum store_intern_id t, const char *str,
@@ -209,10 +205,7 @@ void inline_bind_client(sqlite3_stmt *st, int i, const struct store_client *c);
 /* A 64-bit key of a client for the join filter (the integer, or a hash). */
 uint64_t inline_client_key(const struct store *s, const struct store_client *c);
 uint64_t inline_client_key_value(const struct store *s, sqlite3_value *v);
-/* The bytes a lowercase-hex request id spells into out; their count, or
- * -1 when it is to be stored as text. */
-int inline_request_id(const char *rid, unsigned char *out, size_t cap);
-/* gw_client_key() and gw_request_id_key() for SQL (migration 006). */
+/* gw_client_key() for SQL (migration 006). */
 int inline_register(sqlite3 *db);
 
 /* Rollups (rollup.c). */

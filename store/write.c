@@ -238,8 +238,6 @@ struct write_req {
 	const struct gw_event *ev;
 	struct store_client client;
 	int64_t method, host, path, shape, up, local_end;
-	int rid_n;		/* bytes in rid, or -1: request_id as text */
-	unsigned char rid[STORE_REQUEST_ID_BYTES];
 };
 struct write_att {
 	const struct gw_attempt *a;
@@ -355,11 +353,7 @@ write_bind_request(sqlite3_stmt *st, int base, int64_t source_id,
 	sqlite3_bind_int(st, base + 12, ev->status);
 	write_bind_opt(st, base + 13, ev->bytes);
 	write_bind_opt(st, base + 14, ev->request_ms);
-	if (w->rid_n >= 0)
-		sqlite3_bind_blob(st, base + 15, w->rid, w->rid_n,
-		    SQLITE_STATIC);
-	else
-		write_bind_text(st, base + 15, ev->request_id);
+	write_bind_text(st, base + 15, ev->request_id);
 	sqlite3_bind_int64(st, base + 16, w->up);
 	sqlite3_bind_int(st, base + 17, ev->n_attempts);
 	sqlite3_bind_int(st, base + 18, (int)ev->cause);
@@ -439,7 +433,6 @@ write_stage_event(struct store *s, struct write_stage *g,
 	w->ev = ev;
 	w->local_end = ev->ts_ms + (int64_t)ev->tz_min * 60000;
 	inline_client(&w->client, ev->client);
-	w->rid_n = inline_request_id(ev->request_id, w->rid, sizeof(w->rid));
 	if (intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
 	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
 	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen) ||
