@@ -166,7 +166,14 @@ db_pragmas(struct store *s, char *err, size_t errlen)
 	return db_exec(s,
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA temp_store = MEMORY;"
-	    "PRAGMA cache_size = -8192;"	/* 8 MiB: enough for appends; reads lean on the OS cache */
+	    /*
+	     * 16 MiB: appends need little, but the hash indexes of paths and
+	     * shapes take inserts at random places; while they fit, a batch
+	     * neither reads their pages back nor spills them early (1M
+	     * production-cardinality lines: CPU 6.3 -> 5.8 s, sys 1.3 ->
+	     * 0.6 s). Reads lean on the OS cache.
+	     */
+	    "PRAGMA cache_size = -16384;"
 	    "PRAGMA foreign_keys = OFF;",
 	    "pragmas", err, errlen);
 }

@@ -35,7 +35,7 @@
 
 #include "store_int.h"
 
-#define INTERN_CACHE_BYTES	(6u << 20)	/* slots + strings per table */
+#define INTERN_CACHE_BYTES	(4u << 20)	/* slots + strings per table */
 #define INTERN_CACHE_INIT	1024	/* initial slots, power of two */
 
 /* Tables whose names are found through an index on their hash. */
