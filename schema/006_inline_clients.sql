@@ -14,8 +14,11 @@
 --   * requests.local_end_ms becomes a virtual generated column (computed,
 --     not stored; the partial join index still holds it).
 --   * paths and shapes (which grow with the traffic's variety) lose the
---     UNIQUE index on name for an index on hash: SipHash-1-3 of the name
---     under a key random per database (table name_hash_key); the
+--     UNIQUE index on name for an index on hash: a 64-bit key made with
+--     SipHash-1-3 under a key random per database (table name_hash_key),
+--     high half from the name without its last digit run, low half that
+--     number, so ids that follow each other stay neighbours
+--     (store/intern.c, intern_name_key); the
 --     store looks a name up by hash and name, and inserts it when absent
 --     under its write lock, so names stay unique (store/intern.c). An index
 --     of 8-byte hashes is a third of one of the texts: fewer pages dirtied

@@ -11,10 +11,11 @@
  * was already stored, a SELECT. paths and shapes grow with the traffic's
  * variety (hundreds of thousands per million lines): a UNIQUE index on
  * their text cost every new one an insert at a random place of a B-tree
- * three times the size of an index of 8-byte hashes, and most of the
+ * three times the size of an index of 8-byte keys, and most of the
  * pages written per batch. They have an index on hash (schema 006) instead,
- * the name's SipHash under a key kept in the database (table
- * name_hash_key, random per database): a SELECT by hash and name, then
+ * a key made with SipHash under a key kept in the database (table
+ * name_hash_key, random per database; intern_name_key): a SELECT by hash
+ * and name, then
  * an INSERT when new (we hold the write lock, so no one can add it between
  * the two; the name stays unique).
  *
@@ -35,7 +36,13 @@
 
 #include "store_int.h"
 
-#define INTERN_CACHE_BYTES	(4u << 20)	/* slots + strings per table */
+/*
+ * Slots + strings per table: about 40,000 paths of 40 bytes (slots are
+ * 32 bytes, at most half full). Paths and shapes may each fill theirs:
+ * ingest of 1M production-cardinality lines peaks at 57 MiB RSS with
+ * 4 MiB, at 64.5 MiB with 8 MiB.
+ */
+#define INTERN_CACHE_BYTES	(4u << 20)
 #define INTERN_CACHE_INIT	1024	/* initial slots, power of two */
 
 /* Tables whose names are found through an index on their hash. */
@@ -249,6 +256,53 @@ intern_select(struct store *s, enum store_intern_id t, int64_t *id,
 	return store_fail_db(s, err, errlen, intern_table[t]);
 }
 
+#define INTERN_SKELETON_MAX 1024	/* longer names: plain hash */
+
+/*
+ * The indexed key of a name in paths or shapes (paths.hash): 64 bits, high
+ * half the keyed hash of the name with its last run of digits cut out
+ * (its "route"), low half the number that run spells. Ids of one route
+ * that follow each other (new orders, log line numbers, ...) then land next
+ * to each other in the index, as they did in a UNIQUE index on the text:
+ * a batch of them dirties a few pages, not one page each (bench/tail.sh's
+ * every path is new and sequential: twice the CPU and 5 s commit delays
+ * with a plain hash). Random ids cost what a plain hash costs. A run longer
+ * than 9 digits or with a leading zero (two texts, one number), or no run,
+ * or a long name: the high half from the whole name's hash and the low
+ * half its low 31 bits with bit 31 set, so it never equals a number's key
+ * (< 10^9 < 2^30). Equal keys of different names are told apart by name.
+ */
+static int64_t
+intern_name_key(const struct store *s, const char *p, size_t n)
+{
+	size_t end = n, start;
+	uint64_t hi, lo = 0;
+	char buf[INTERN_SKELETON_MAX + 1];
+
+	while (end > 0 && (p[end - 1] < '0' || p[end - 1] > '9'))
+		end--;
+	for (start = end; start > 0 && p[start - 1] >= '0' &&
+	    p[start - 1] <= '9'; start--)
+		;
+	if (end > start && end - start <= 9 && (p[start] != '0' ||
+	    end - start == 1) && n - (end - start) < INTERN_SKELETON_MAX) {
+		memcpy(buf, p, start);
+		buf[start] = '#';
+		memcpy(buf + start + 1, p + end, n - end);
+		hi = intern_siphash(s->name_key, (const unsigned char *)buf,
+		    n - (end - start) + 1) >> 32;
+		for (size_t i = start; i < end; i++)
+			lo = lo * 10 + (uint64_t)(p[i] - '0');
+	} else {
+		uint64_t h = intern_siphash(s->name_key,
+		    (const unsigned char *)p, n);
+
+		hi = h >> 32;
+		lo = (h & 0x7fffffffu) | 0x80000000u;
+	}
+	return (int64_t)(hi << 32 | lo);
+}
+
 /*
  * The id of str in table t from the database, inserting it when new. With
  * a UNIQUE name the INSERT comes first: during an ingest most misses are
@@ -266,8 +320,7 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 	if (intern_prepare(s, t, err, errlen) != 0)
 		return -1;
 	if (intern_hashed[t]) {
-		int64_t h = (int64_t)intern_siphash(s->name_key,
-		    (const unsigned char *)str, len);
+		int64_t h = intern_name_key(s, str, len);
 
 		sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
 		sqlite3_bind_int64(c->select, 2, h);
@@ -325,15 +378,16 @@ intern_load_key(struct store *s, char *err, size_t errlen)
 	return store_fail_db(s, err, errlen, "name_hash_key");
 }
 
-/* gw_name_hash(text): a name's hash under the key of the store (user data). */
+/* gw_name_hash(text): intern_name_key() under the store's (user data) key. */
 static void
 intern_sql_name_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const struct store *s = sqlite3_user_data(ctx);
+	const char *t = (const char *)sqlite3_value_text(argv[0]);
 
 	(void)argc;
-	sqlite3_result_int64(ctx, (int64_t)intern_siphash(s->name_key,
-	    sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0])));
+	sqlite3_result_int64(ctx, intern_name_key(s, t != NULL ? t : "",
+	    (size_t)sqlite3_value_bytes(argv[0])));
 }
 
 /* gw_name_key(i): half i of the key a new database gets. */
@@ -393,9 +447,9 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 	if (intern_bytes(c) + len + 1 > INTERN_CACHE_BYTES)
 		intern_clear(c);
 	if ((c->n + 1) * 2 > c->cap &&
-	    (c->cap * 2 * sizeof(*c->slots) > INTERN_CACHE_BYTES / 2 ||
+	    (intern_bytes(c) + c->cap * sizeof(*c->slots) > INTERN_CACHE_BYTES ||
 	    intern_grow(c) != 0))
-		intern_clear(c);	/* at most half the budget in slots */
+		intern_clear(c);	/* doubling the slots would pass the budget */
 	mask = c->cap - 1;
 	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask)
 		;
