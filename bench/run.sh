@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
 LINES=${LINES:-1000000}
 BIG_LINES=${BIG_LINES:-10000000}
-GOACCESS_LINES=${GOACCESS_LINES:-$BIG_LINES}
+GOACCESS_LINES=${GOACCESS_LINES:-$((LINES > BIG_LINES ? LINES : BIG_LINES))}
 tools=$GW_BUILD/tools
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
