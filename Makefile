@@ -188,14 +188,19 @@ demo: deps
 	./gatewatch report -d demo.db --by upstream,cause
 	./gatewatch report -d demo.db --by cause
 
-# What the benchmarks compare against (tshark for captures) and load with
-# (wrk); never in check.
-BENCH_DEB_PKGS := tshark wrk
+# What the benchmarks compare against (tshark for captures, GoAccess for
+# ingest), load with (wrk) and profile with (perf); never in check.
+BENCH_DEB_PKGS := tshark wrk goaccess linux-perf
 
 bench-deps: test-deps
-	@{ command -v tshark && command -v wrk; } >/dev/null 2>&1 || { \
+	@missing=""; \
+	for c in tshark wrk goaccess perf; do \
+	  command -v $$c >/dev/null 2>&1 || missing=yes; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  echo "installing benchmark dependencies: $(BENCH_DEB_PKGS)"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BENCH_DEB_PKGS); }
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BENCH_DEB_PKGS); \
+	fi
 
 bench: bench-deps $(BIN) $(O)/gatewatch $(TOOL_BIN)
 	GW_BUILD=$(O) bench/run.sh

@@ -3,10 +3,13 @@
 #
 # Generates (tests/tools/genfmtlog, deterministic) a LINES-line HAProxy log
 # (rsyslog form, option httplog) and a LINES-line Caddy JSON log (access
-# lines, ~5% with a reverse-proxy error line before them), and times
-# `gatewatch ingest` of each into a fresh database with $GW_BUILD/tools/
-# runstat (time, lines/s, peak RSS); then the same from .gz against zcat.
-# Targets on one core: HAProxy >= 300,000 lines/s stored, JSON >= 150,000.
+# lines, ~5% with a reverse-proxy error line before them), at production
+# cardinality (genfmtlog -P: the clients, paths, user agents, hosts and
+# upstreams of bench/run.sh's nginx log), and times `gatewatch ingest` of
+# each into a fresh database with $GW_BUILD/tools/runstat (time, lines/s,
+# peak RSS), with bytes per request on disk; then the same from .gz against
+# zcat, then the old low-cardinality log (~20,000 clients) as a second line.
+# Targets: >= 500,000 lines/s stored at production cardinality.
 # Last, nginx lines plain, through syslog and in a CRI file (wrappers).
 # LINES=N overrides the size; GW_BUILD the build directory.
 set -euo pipefail
@@ -20,17 +23,28 @@ trap 'rm -rf "$dir"' EXIT
 
 echo "gateway formats: $LINES lines each, $(nproc) cores, $(uname -m)"
 for fmt in haproxy caddy; do
-	"$tools/genfmtlog" "$fmt" "$LINES" >"$dir/$fmt.log"
+	echo "(load: $(cut -d' ' -f1-3 /proc/loadavg))"
+	"$tools/genfmtlog" -P "$fmt" "$LINES" >"$dir/$fmt.log"
 	echo "$fmt log: $(du -m "$dir/$fmt.log" | cut -f1) MB"
 	cat "$dir/$fmt.log" >/dev/null		# warm the page cache
 	"$tools/runstat" "ingest $fmt" "$LINES" \
 		"$gw" ingest -q -d "$dir/$fmt.db" "$dir/$fmt.log"
+	bytes=0
+	for f in "$dir/$fmt.db" "$dir/$fmt.db-wal"; do
+		[ -f "$f" ] && bytes=$((bytes + $(stat -c %s "$f")))
+	done
+	echo "database: $((bytes / 1048576)) MiB, $((bytes / LINES)) bytes/line"
 	gzip -1 -c "$dir/$fmt.log" >"$dir/$fmt.log.gz"
 	"$tools/runstat" "ingest $fmt (.gz)" "$LINES" \
 		"$gw" ingest -q -d "$dir/$fmt-gz.db" "$dir/$fmt.log.gz"
 	"$tools/runstat" "zcat $fmt (floor for .gz)" "$LINES" \
 		sh -c "zcat '$dir/$fmt.log.gz' >/dev/null"
 	rm -f "$dir/$fmt.log" "$dir/$fmt.log.gz" "$dir"/*.db*
+	"$tools/genfmtlog" "$fmt" "$LINES" >"$dir/$fmt.log"
+	cat "$dir/$fmt.log" >/dev/null
+	"$tools/runstat" "ingest $fmt (low cardinality)" "$LINES" \
+		"$gw" ingest -q -d "$dir/$fmt.db" "$dir/$fmt.log"
+	rm -f "$dir/$fmt.log" "$dir"/*.db*
 done
 
 # nginx lines in the transports they arrive in (parse/wrapper.c): the

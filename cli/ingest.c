@@ -24,7 +24,15 @@
 #include "reader.h"
 #include "store.h"
 
-#define BATCH_RECORDS	8192
+/*
+ * Records per batch, i.e. per transaction. Each commit writes every page it
+ * dirtied to the WAL; inserts at random places of the hash indexes dirty
+ * most of their pages whatever the batch size, so fewer, larger batches
+ * write far less (8192 -> 32768: 1M production-cardinality lines took 7.2
+ * -> 6.3 s of CPU; peak RSS 30 -> 48 MiB, both batches' arenas). `tail`
+ * keeps its own, smaller batches for latency.
+ */
+#define BATCH_RECORDS	32768
 #define SAMPLE_LINES	32
 #define SAMPLE_BYTES	(64 * 1024)
 #define REASONS_MAX	16

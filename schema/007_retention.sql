@@ -20,7 +20,8 @@ CREATE INDEX gateway_errors_time ON gateway_errors (local_ms);
 CREATE INDEX rejects_source_line ON rejects (source_id, line_no);
 
 -- Interned strings no kept row uses are removed too (high-cardinality
--- paths and clients would otherwise grow the file forever). The pruner
+-- paths would otherwise grow the file forever; client addresses are
+-- stored in the rows themselves since 006). The pruner
 -- reads every new request and error-log line once, in id order, and
 -- notes on each string it names the newest event time it was seen at
 -- (at most an hour stale); a string whose time is well before the pruning
@@ -29,10 +30,8 @@ CREATE INDEX rejects_source_line ON rejects (source_id, line_no);
 -- writer nothing more.
 --   store_meta mark_request_id, mark_error_id: how far it has read.
 ALTER TABLE paths ADD COLUMN last_ms INTEGER;
-ALTER TABLE clients ADD COLUMN last_ms INTEGER;
 ALTER TABLE hosts ADD COLUMN last_ms INTEGER;
 ALTER TABLE shapes ADD COLUMN last_ms INTEGER;
 CREATE INDEX paths_last ON paths (last_ms) WHERE last_ms IS NOT NULL;
-CREATE INDEX clients_last ON clients (last_ms) WHERE last_ms IS NOT NULL;
 CREATE INDEX hosts_last ON hosts (last_ms) WHERE last_ms IS NOT NULL;
 CREATE INDEX shapes_last ON shapes (last_ms) WHERE last_ms IS NOT NULL;

@@ -87,11 +87,11 @@ enum console_stmt_id {
 	" AND (:cause < 0 OR r.cause = :cause)" \
 	" AND (:status < 0 OR r.status = :status) GROUP BY 1, 2"
 #define REQUEST_COLUMNS \
-	"SELECT r.id, r.ts_ms, cl.name, m.name, h.name, p.name, r.query," \
+	"SELECT r.id, r.ts_ms," STORE_CLIENT_TEXT("r.client") ", m.name," \
+	" h.name, p.name, r.query," \
 	" u.name, s.path || coalesce(' @' || s.origin, ''), r.line_no, r.status, coalesce(r.request_ms, -1)," \
 	" r.cause, r.n_attempts, (SELECT message FROM gateway_errors" \
 	" WHERE id = r.error_id) FROM requests r" \
-	" LEFT JOIN clients cl ON cl.id = r.client_id" \
 	" LEFT JOIN methods m ON m.id = r.method_id" \
 	" LEFT JOIN hosts h ON h.id = r.host_id" \
 	" LEFT JOIN paths p ON p.id = r.path_id" \

@@ -199,7 +199,14 @@ db_pragmas(struct store *s, char *err, size_t errlen)
 	return db_exec(s,
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA temp_store = MEMORY;"
-	    "PRAGMA cache_size = -8192;"	/* 8 MiB: enough for appends; reads lean on the OS cache */
+	    /*
+	     * 16 MiB: appends need little, but the hash indexes of paths and
+	     * shapes take inserts at random places; while they fit, a batch
+	     * neither reads their pages back nor spills them early (1M
+	     * production-cardinality lines: CPU 6.3 -> 5.8 s, sys 1.3 ->
+	     * 0.6 s). Reads lean on the OS cache.
+	     */
+	    "PRAGMA cache_size = -16384;"
 	    "PRAGMA foreign_keys = OFF;",
 	    "pragmas", err, errlen);
 }
@@ -243,13 +250,18 @@ store_open_with(const char *path, const struct store_open_opts *o,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	if (db_pragmas(s, err, errlen) != 0 ||
-	    db_migrate(s, path, err, errlen) != 0)
-		goto fail;
 	if (intern_init(s) != 0 || join_filter_init(s) != 0) {
 		store_fail(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (inline_register(s->db) != 0 || intern_register(s) != 0) {
+		store_fail_db(s, err, errlen, "register functions");
+		goto fail;
+	}
+	if (db_pragmas(s, err, errlen) != 0 ||
+	    db_migrate(s, path, err, errlen) != 0 ||
+	    intern_load_key(s, err, errlen) != 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:

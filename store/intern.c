@@ -1,55 +1,138 @@
 /*
  * intern.c - repeated strings stored once, looked up from memory.
  *
- * upstreams, hosts, paths, shapes, clients and methods each live in a
- * table (id, name UNIQUE). A batch names the same few values thousands of
- * times, so each table has a cache in front: an open-addressing hash map
- * from string to id whose strings are copied into an arena. A miss costs an
- * INSERT ... ON CONFLICT DO NOTHING and, when the string was already
- * stored, a SELECT (we hold the write lock, so no one can change it
- * between the two).
+ * upstreams, hosts, paths, shapes and methods each live in a table (id,
+ * name). A batch names the same values again and again, so each table has a
+ * cache in front: an open-addressing hash map from string to id whose
+ * strings are copied into an arena; a hit never touches a B-tree.
  *
- * Memory is bounded: a cache that reaches INTERN_CACHE_MAX entries is
- * emptied and refills from the hot values. A rolled-back batch empties all
- * caches, since ids learnt inside it may no longer exist.
+ * On a miss: upstreams, hosts and methods (a few values) have a UNIQUE
+ * index on name: an INSERT ... ON CONFLICT DO NOTHING and, when the string
+ * was already stored, a SELECT. paths and shapes grow with the traffic's
+ * variety (hundreds of thousands per million lines): a UNIQUE index on
+ * their text cost every new one an insert at a random place of a B-tree
+ * three times the size of an index of 8-byte keys, and most of the
+ * pages written per batch. They have an index on hash (schema 006) instead,
+ * a key made with SipHash under a key kept in the database (table
+ * name_hash_key, random per database; intern_name_key): a SELECT by hash
+ * and name, then
+ * an INSERT when new (we hold the write lock, so no one can add it between
+ * the two; the name stays unique).
+ *
+ * The hash is SipHash-1-3 under a key drawn from getrandom() per process:
+ * the strings come from logs, which anyone can write into, and an unkeyed
+ * hash (FNV) lets crafted input pile entries onto one probe chain.
+ *
+ * Memory is bounded: a cache whose slots and strings reach
+ * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
+ * rolled-back batch empties all caches, since ids learnt inside it may no
+ * longer exist.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "store_int.h"
 
-#define INTERN_CACHE_MAX	65536	/* entries per table before clearing */
+/*
+ * Slots + strings per table: about 40,000 paths of 40 bytes (slots are
+ * 32 bytes, at most half full). Paths and shapes may each fill theirs:
+ * ingest of 1M production-cardinality lines peaks at 57 MiB RSS with
+ * 4 MiB, at 64.5 MiB with 8 MiB.
+ */
+#define INTERN_CACHE_BYTES	(4u << 20)
 #define INTERN_CACHE_INIT	1024	/* initial slots, power of two */
+
+/* Tables whose names are found through an index on their hash. */
+static const bool intern_hashed[INTERN_COUNT] = {
+	[INTERN_PATH] = true,
+	[INTERN_SHAPE] = true,
+};
 
 static const char *const intern_table[INTERN_COUNT] = {
 	[INTERN_UPSTREAM] = "upstreams",
 	[INTERN_HOST] = "hosts",
 	[INTERN_PATH] = "paths",
 	[INTERN_SHAPE] = "shapes",
-	[INTERN_CLIENT] = "clients",
 	[INTERN_METHOD] = "methods",
 };
 
-/* FNV-1a over a NUL-terminated string; also returns its length. */
-static uint64_t
-intern_hash(const char *s, size_t *len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	const unsigned char *p = (const unsigned char *)s;
+#define INTERN_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define INTERN_SIPROUND(v0, v1, v2, v3) do {				\
+	v0 += v1; v1 = INTERN_ROTL(v1, 13); v1 ^= v0;			\
+	v0 = INTERN_ROTL(v0, 32);					\
+	v2 += v3; v3 = INTERN_ROTL(v3, 16); v3 ^= v2;			\
+	v0 += v3; v3 = INTERN_ROTL(v3, 21); v3 ^= v0;			\
+	v2 += v1; v1 = INTERN_ROTL(v1, 17); v1 ^= v2;			\
+	v2 = INTERN_ROTL(v2, 32);					\
+} while (0)
 
-	for (; *p != '\0'; p++) {
-		h ^= *p;
-		h *= 1099511628211ULL;
+/* SipHash-1-3 of the n bytes at p under key k. */
+static uint64_t
+intern_siphash(const uint64_t k[2], const unsigned char *p, size_t n)
+{
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k[0];
+	uint64_t v1 = 0x646f72616e646f6dULL ^ k[1];
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k[0];
+	uint64_t v3 = 0x7465646279746573ULL ^ k[1];
+	uint64_t m, b = (uint64_t)n << 56;
+	size_t i, tail = n & 7;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&m, p + i, 8);	/* little-endian hosts; any order is a hash */
+		v3 ^= m;
+		INTERN_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
 	}
-	*len = (size_t)(p - (const unsigned char *)s);
-	return h;
+	for (size_t j = 0; j < tail; j++)
+		b |= (uint64_t)p[i + j] << (8 * j);
+	v3 ^= b;
+	INTERN_SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	INTERN_SIPROUND(v0, v1, v2, v3);
+	INTERN_SIPROUND(v0, v1, v2, v3);
+	INTERN_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* A secret key: getrandom(), else time and addresses. */
+static void
+intern_seed(uint64_t key[2])
+{
+	struct timespec ts;
+
+	if (getrandom(key, 2 * sizeof(key[0]), GRND_NONBLOCK) ==
+	    (ssize_t)(2 * sizeof(key[0])))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	key[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^
+	    (uint64_t)(uintptr_t)key;
+	key[1] = (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts;
+}
+
+/* See store_int.h. */
+uint64_t
+store_hash(const struct store *s, const void *p, size_t n)
+{
+	return intern_siphash(s->hash_key, p, n);
+}
+
+/* Bytes the cache holds: its slots and its strings. */
+static size_t
+intern_bytes(const struct intern_cache *c)
+{
+	return c->cap * sizeof(*c->slots) + arena_used(c->strings);
 }
 
 /* Allocate every cache; 0 or -1 when out of memory. */
 int
 intern_init(struct store *s)
 {
+	intern_seed(s->hash_key);
+	intern_seed(s->name_key);	/* for a new database; see intern_load_key */
 	for (int i = 0; i < INTERN_COUNT; i++) {
 		struct intern_cache *c = &s->intern[i];
 
@@ -131,13 +214,21 @@ intern_prepare(struct store *s, enum store_intern_id t, char *err,
 
 	if (c->select != NULL)
 		return 0;
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE name = ?1",
-	    intern_table[t]);
+	if (intern_hashed[t])
+		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE hash = ?2"
+		    " AND name = ?1", intern_table[t]);
+	else
+		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE name = ?1",
+		    intern_table[t]);
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &c->select, NULL) != SQLITE_OK)
 		return store_fail_db(s, err, errlen, intern_table[t]);
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (name) VALUES (?1) "
-	    "ON CONFLICT (name) DO NOTHING", intern_table[t]);
+	if (intern_hashed[t])
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, hash) VALUES"
+		    " (?1, ?2)", intern_table[t]);
+	else
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (name) VALUES (?1) "
+		    "ON CONFLICT (name) DO NOTHING", intern_table[t]);
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &c->insert, NULL) != SQLITE_OK) {
 		sqlite3_finalize(c->select);
@@ -147,11 +238,77 @@ intern_prepare(struct store *s, enum store_intern_id t, char *err,
 	return 0;
 }
 
+/* Step select (bound) for an id: 1 found, 0 not, -1 error. */
+static int
+intern_select(struct store *s, enum store_intern_id t, int64_t *id,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = s->intern[t].select;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_db(s, err, errlen, intern_table[t]);
+}
+
+#define INTERN_SKELETON_MAX 1024	/* longer names: plain hash */
+
 /*
- * The id of str in table t from the database, inserting it when new. The
- * INSERT comes first: during an ingest most misses are new strings, so
- * that is one index probe; an existing one (evicted from the cache, or
- * stored by an earlier run) costs the SELECT as well.
+ * The indexed key of a name in paths or shapes (paths.hash): 64 bits, high
+ * half the keyed hash of the name with its last run of digits cut out
+ * (its "route"), low half the number that run spells. Ids of one route
+ * that follow each other (new orders, log line numbers, ...) then land next
+ * to each other in the index, as they did in a UNIQUE index on the text:
+ * a batch of them dirties a few pages, not one page each (bench/tail.sh's
+ * every path is new and sequential: twice the CPU and 5 s commit delays
+ * with a plain hash). Random ids cost what a plain hash costs. A run longer
+ * than 9 digits or with a leading zero (two texts, one number), or no run,
+ * or a long name: the high half from the whole name's hash and the low
+ * half its low 31 bits with bit 31 set, so it never equals a number's key
+ * (< 10^9 < 2^30). Equal keys of different names are told apart by name.
+ */
+static int64_t
+intern_name_key(const struct store *s, const char *p, size_t n)
+{
+	size_t end = n, start;
+	uint64_t hi, lo = 0;
+	char buf[INTERN_SKELETON_MAX + 1];
+
+	while (end > 0 && (p[end - 1] < '0' || p[end - 1] > '9'))
+		end--;
+	for (start = end; start > 0 && p[start - 1] >= '0' &&
+	    p[start - 1] <= '9'; start--)
+		;
+	if (end > start && end - start <= 9 && (p[start] != '0' ||
+	    end - start == 1) && n - (end - start) < INTERN_SKELETON_MAX) {
+		memcpy(buf, p, start);
+		buf[start] = '#';
+		memcpy(buf + start + 1, p + end, n - end);
+		hi = intern_siphash(s->name_key, (const unsigned char *)buf,
+		    n - (end - start) + 1) >> 32;
+		for (size_t i = start; i < end; i++)
+			lo = lo * 10 + (uint64_t)(p[i] - '0');
+	} else {
+		uint64_t h = intern_siphash(s->name_key,
+		    (const unsigned char *)p, n);
+
+		hi = h >> 32;
+		lo = (h & 0x7fffffffu) | 0x80000000u;
+	}
+	return (int64_t)(hi << 32 | lo);
+}
+
+/*
+ * The id of str in table t from the database, inserting it when new. With
+ * a UNIQUE name the INSERT comes first: during an ingest most misses are
+ * new strings, so that is one index probe; an existing one (evicted from
+ * the cache, or stored by an earlier run) costs the SELECT as well. A
+ * hashed table is looked up first (a small index), then inserted into.
  */
 static int
 intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
@@ -162,6 +319,22 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 
 	if (intern_prepare(s, t, err, errlen) != 0)
 		return -1;
+	if (intern_hashed[t]) {
+		int64_t h = intern_name_key(s, str, len);
+
+		sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(c->select, 2, h);
+		if ((rc = intern_select(s, t, id, err, errlen)) != 0)
+			return rc < 0 ? -1 : 0;
+		sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(c->insert, 2, h);
+		rc = sqlite3_step(c->insert);
+		sqlite3_reset(c->insert);
+		if (rc != SQLITE_DONE)
+			return store_fail_db(s, err, errlen, intern_table[t]);
+		*id = sqlite3_last_insert_rowid(s->db);
+		return 0;
+	}
 	sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(c->insert);
 	sqlite3_reset(c->insert);
@@ -172,15 +345,73 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		return 0;
 	}
 	sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
-	rc = sqlite3_step(c->select);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(c->select, 0);
-		sqlite3_reset(c->select);
+	if ((rc = intern_select(s, t, id, err, errlen)) == 1)
 		return 0;
-	}
-	store_fail_db(s, err, errlen, intern_table[t]);
-	sqlite3_reset(c->select);
+	if (rc == 0)
+		store_fail(err, errlen, "%s: a stored name vanished",
+		    intern_table[t]);
 	return -1;
+}
+
+/*
+ * Read the database's name-hash key (table name_hash_key, written by
+ * migration 006) into s->name_key; 0 or -1. Call after migrating.
+ */
+int
+intern_load_key(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT k0, k1 FROM name_hash_key", -1,
+	    &st, NULL) != SQLITE_OK)
+		return store_fail_db(s, err, errlen, "name_hash_key");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s->name_key[0] = (uint64_t)sqlite3_column_int64(st, 0);
+		s->name_key[1] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return store_fail(err, errlen, "name_hash_key: no key");
+	return store_fail_db(s, err, errlen, "name_hash_key");
+}
+
+/* gw_name_hash(text): intern_name_key() under the store's (user data) key. */
+static void
+intern_sql_name_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct store *s = sqlite3_user_data(ctx);
+	const char *t = (const char *)sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	sqlite3_result_int64(ctx, intern_name_key(s, t != NULL ? t : "",
+	    (size_t)sqlite3_value_bytes(argv[0])));
+}
+
+/* gw_name_key(i): half i of the key a new database gets. */
+static void
+intern_sql_name_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct store *s = sqlite3_user_data(ctx);
+
+	(void)argc;
+	sqlite3_result_int64(ctx,
+	    (int64_t)s->name_key[sqlite3_value_int(argv[0]) != 0]);
+}
+
+/* gw_name_hash() and gw_name_key() for migration 006; 0 or -1. */
+int
+intern_register(struct store *s)
+{
+	if (sqlite3_create_function(s->db, "gw_name_hash", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, s, intern_sql_name_hash, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_create_function(s->db, "gw_name_key", 1, SQLITE_UTF8, s,
+	    intern_sql_name_key, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
 }
 
 /*
@@ -199,10 +430,12 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		*id = 0;
 		return 0;
 	}
-	h = intern_hash(str, &len);
+	len = strlen(str);
+	h = intern_siphash(s->hash_key, (const unsigned char *)str, len);
 	mask = c->cap - 1;
 	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask) {
-		if (c->slots[i].hash == h && strcmp(c->slots[i].str, str) == 0) {
+		if (c->slots[i].hash == h && c->slots[i].len == len &&
+		    memcmp(c->slots[i].str, str, len) == 0) {
 			*id = c->slots[i].id;
 			return 0;
 		}
@@ -211,18 +444,19 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		return -1;
 
 	/* Remember it; a full cache starts over, a crowded one grows. */
-	if (c->n >= INTERN_CACHE_MAX)
+	if (intern_bytes(c) + len + 1 > INTERN_CACHE_BYTES)
 		intern_clear(c);
-	else if ((c->n + 1) * 2 > c->cap) {
-		if (intern_grow(c) != 0)
-			return 0;	/* correct, just uncached */
-	}
+	if ((c->n + 1) * 2 > c->cap &&
+	    (intern_bytes(c) + c->cap * sizeof(*c->slots) > INTERN_CACHE_BYTES ||
+	    intern_grow(c) != 0))
+		intern_clear(c);	/* doubling the slots would pass the budget */
 	mask = c->cap - 1;
 	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask)
 		;
 	if ((c->slots[i].str = arena_strndup(c->strings, str, len)) == NULL)
-		return 0;
+		return 0;	/* correct, just uncached */
 	c->slots[i].hash = h;
+	c->slots[i].len = len;
 	c->slots[i].id = *id;
 	c->n++;
 	return 0;

@@ -50,11 +50,11 @@ struct join_request {
 	int64_t request_ms, bytes;	/* -1 when not logged */
 };
 
-/* Slot of client id in the filter. */
+/* Slot of a client's key (inline_client_key) in the filter. */
 static size_t
-join_filter_slot(int64_t client_id)
+join_filter_slot(uint64_t client_key)
 {
-	return (size_t)(((uint64_t)client_id * 0x9E3779B97F4A7C15ULL) >> 48) &
+	return (size_t)((client_key * 0x9E3779B97F4A7C15ULL) >> 48) &
 	    (STORE_ERR_FILTER_SIZE - 1);
 }
 
@@ -88,11 +88,11 @@ join_filter_reset(struct store *s)
 	s->err_filter_seen = 0;
 }
 
-/* Count one more unjoined error of client_id. */
+/* Count one more unjoined error of the client with key client_key. */
 void
-join_filter_add(struct store *s, int64_t client_id)
+join_filter_add(struct store *s, uint64_t client_key)
 {
-	uint32_t *c = &s->err_filter[join_filter_slot(client_id)];
+	uint32_t *c = &s->err_filter[join_filter_slot(client_key)];
 
 	if (*c < UINT32_MAX)
 		(*c)++;
@@ -100,19 +100,19 @@ join_filter_add(struct store *s, int64_t client_id)
 
 /* Count one fewer (the error got joined). */
 static void
-join_filter_remove(struct store *s, int64_t client_id)
+join_filter_remove(struct store *s, uint64_t client_key)
 {
-	uint32_t *c = &s->err_filter[join_filter_slot(client_id)];
+	uint32_t *c = &s->err_filter[join_filter_slot(client_key)];
 
 	if (*c > 0)
 		(*c)--;
 }
 
-/* True when client_id may have unjoined errors (false positives only). */
+/* True when the client may have unjoined errors (false positives only). */
 bool
-join_filter_has(const struct store *s, int64_t client_id)
+join_filter_has(const struct store *s, uint64_t client_key)
 {
-	return s->err_filter[join_filter_slot(client_id)] != 0;
+	return s->err_filter[join_filter_slot(client_key)] != 0;
 }
 
 /*
@@ -129,7 +129,8 @@ join_filter_load(struct store *s, char *err, size_t errlen)
 		return -1;
 	sqlite3_bind_int64(st, 1, s->err_filter_seen);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		join_filter_add(s, sqlite3_column_int64(st, 1));
+		join_filter_add(s, inline_client_key_value(s,
+		    sqlite3_column_value(st, 1)));
 		s->err_filter_seen = sqlite3_column_int64(st, 0);
 	}
 	if (rc != SQLITE_DONE) {
@@ -321,7 +322,7 @@ join_apply(struct store *s, int64_t eid, int ecause,
  */
 static int
 join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
-    int64_t client, int64_t up, struct join_request *r, int *seq,
+    int64_t up, struct join_request *r, int *seq,
     int *astatus, int *acause, char *err, size_t errlen)
 {
 	sqlite3_stmt *find;
@@ -332,7 +333,7 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
 		return 0;	/* no request stored yet */
 	if ((find = store_stmt(s, id, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_int64(find, 1, client);
+	sqlite3_bind_value(find, 1, sqlite3_column_value(get, 0));
 	sqlite3_bind_value(find, 2, sqlite3_column_value(get, 1));
 	sqlite3_bind_value(find, 3, sqlite3_column_value(get, 2));
 	/*
@@ -427,7 +428,8 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 {
 	sqlite3_stmt *get;
 	struct join_request r;
-	int64_t client, up;
+	int64_t up;
+	uint64_t client;
 	int ecause, rc, seq = -1, astatus = -1, acause = 0;
 	bool bare = false;
 
@@ -440,7 +442,6 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 			return 0;
 		return store_fail_db(s, err, errlen, "gateway_errors");
 	}
-	client = sqlite3_column_int64(get, 0);
 	up = sqlite3_column_type(get, 5) == SQLITE_NULL ? 0 :
 	    sqlite3_column_int64(get, 5);
 	ecause = sqlite3_column_int(get, 6);
@@ -448,12 +449,13 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 		sqlite3_reset(get);
 		return 0;
 	}
+	client = inline_client_key_value(s, sqlite3_column_value(get, 0));
 	rc = join_find(s, up == 0 ? STMT_JOIN_REQUEST_FIND :
 	    ecause == GW_CAUSE_UPSTREAM_TRUNCATED ?
 	    STMT_JOIN_ATTEMPT_FIND_TRUNCATED : STMT_JOIN_ATTEMPT_FIND, get,
-	    client, up, &r, &seq, &astatus, &acause, err, errlen);
+	    up, &r, &seq, &astatus, &acause, err, errlen);
 	if (rc == 0 && up != 0) {
-		rc = join_find(s, STMT_JOIN_BARE_FIND, get, client, up, &r,
+		rc = join_find(s, STMT_JOIN_BARE_FIND, get, up, &r,
 		    &seq, &astatus, &acause, err, errlen);
 		bare = rc == 1;
 	}
@@ -491,7 +493,7 @@ join_probe_errors(struct store *s, const struct join_probe *p,
 	st = store_stmt(s, STMT_JOIN_ERRORS_FOR_REQUEST, err, errlen);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, p->client_id);
+	inline_bind_client(st, 1, &p->client);
 	join_bind_id(st, 2, p->path_id);
 	sqlite3_bind_int64(st, 3, p->local_end_ms);
 	sqlite3_bind_int64(st, 4, p->request_ms);

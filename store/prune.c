@@ -28,7 +28,7 @@
  * store_meta keeps how far each kind was pruned (schema 007) for the
  * readers' "partly pruned" notes.
  *
- * Interned strings (paths, clients, hosts, shapes) go once no kept row
+ * Interned strings (paths, hosts, shapes) go once no kept row
  * uses them. Each step first reads the rows written since the last one,
  * in id order (store_meta mark_request_id, mark_error_id; PRUNE_MARK_FACTOR
  * times as far as it removes), and notes on every string they name the
@@ -95,11 +95,9 @@ enum prune_stmt_id {
 	PST_INCREMENTAL_VACUUM,
 	PST_MARK_REQ,
 	PST_MARK_ERR,
-	PST_TOUCH_CLIENT,
 	PST_TOUCH_PATH,
 	PST_TOUCH_HOST,
 	PST_TOUCH_SHAPE,
-	PST_GC_CLIENT,
 	PST_GC_PATH,
 	PST_GC_HOST,
 	PST_GC_SHAPE,
@@ -107,7 +105,7 @@ enum prune_stmt_id {
 };
 
 /* The interned kinds marked, in the column order of PST_MARK_*. */
-#define PRUNE_KINDS	4
+#define PRUNE_KINDS	3	/* paths, hosts, shapes (clients are inline) */
 /* Slots of the memo of touched strings, per kind (power of two). */
 #define PRUNE_MEMO	4096
 /* Marks go this many times as far as a step's removals. */
@@ -166,22 +164,20 @@ static const char *const prune_sql[PST_COUNT] = {
 	[PST_INCREMENTAL_VACUUM] = "PRAGMA incremental_vacuum",
 	/* New rows, in id order: the strings they name and their time. */
 	[PST_MARK_REQ] =
-	    "SELECT id, ts_ms, client_id, path_id, host_id, shape_id"
+	    "SELECT id, ts_ms, path_id, host_id, shape_id"
 	    " FROM requests WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[PST_MARK_ERR] =
-	    "SELECT id, local_ms, client_id, path_id, host_id, NULL"
+	    "SELECT id, local_ms, path_id, host_id, NULL"
 	    " FROM gateway_errors WHERE id > ?1 ORDER BY id LIMIT ?2",
 #define TOUCH(table) \
 	"UPDATE " table " SET last_ms = ?2 WHERE id = ?1" \
 	" AND (last_ms IS NULL OR last_ms < ?2 - 3600000)" /* TOUCH_STALE */
-	[PST_TOUCH_CLIENT] = TOUCH("clients"),
 	[PST_TOUCH_PATH] = TOUCH("paths"),
 	[PST_TOUCH_HOST] = TOUCH("hosts"),
 	[PST_TOUCH_SHAPE] = TOUCH("shapes"),
 #define GC(table) \
 	"DELETE FROM " table " WHERE id IN (SELECT id FROM " table \
 	" WHERE last_ms < ?1 LIMIT ?2)"
-	[PST_GC_CLIENT] = GC("clients"),
 	[PST_GC_PATH] = GC("paths"),
 	[PST_GC_HOST] = GC("hosts"),
 	[PST_GC_SHAPE] = GC("shapes"),
@@ -597,7 +593,7 @@ prune_mark_rows(struct store *s, enum prune_stmt_id sel, const char *key,
     size_t errlen)
 {
 	static const enum prune_stmt_id touch[PRUNE_KINDS] = {
-	    PST_TOUCH_CLIENT, PST_TOUCH_PATH, PST_TOUCH_HOST, PST_TOUCH_SHAPE};
+	    PST_TOUCH_PATH, PST_TOUCH_HOST, PST_TOUCH_SHAPE};
 	struct prune_touch *v[PRUNE_KINDS] = {0};
 	size_t n[PRUNE_KINDS] = {0};
 	sqlite3_stmt *st;
@@ -680,7 +676,7 @@ prune_strings_gc(struct store *s, int max_rows, struct store_prune_result *r,
     bool *more, char *err, size_t errlen)
 {
 	static const enum prune_stmt_id gc[PRUNE_KINDS] = {
-	    PST_GC_CLIENT, PST_GC_PATH, PST_GC_HOST, PST_GC_SHAPE};
+	    PST_GC_PATH, PST_GC_HOST, PST_GC_SHAPE};
 	int64_t raw_gone, lo, longest, margin;
 	bool found, tz_found, long_found;
 	int total = 0;
@@ -1026,9 +1022,6 @@ static const char *const prune_strings_sql[] = {
 	"DELETE FROM paths WHERE id NOT IN (SELECT path_id FROM requests"
 	" WHERE path_id IS NOT NULL UNION SELECT path_id FROM gateway_errors"
 	" WHERE path_id IS NOT NULL)",
-	"DELETE FROM clients WHERE id NOT IN (SELECT client_id FROM requests"
-	" WHERE client_id IS NOT NULL UNION SELECT client_id FROM"
-	" gateway_errors WHERE client_id IS NOT NULL)",
 	"DELETE FROM hosts WHERE id NOT IN (SELECT host_id FROM requests"
 	" WHERE host_id IS NOT NULL UNION SELECT host_id FROM gateway_errors"
 	" WHERE host_id IS NOT NULL)",

@@ -62,7 +62,7 @@ int store_prune_step(struct store *s, const struct store_prune_policy *p,
     int max_rows, struct store_prune_result *r, char *err, size_t errlen);
 
 /*
- * Remove interned strings (paths, clients, hosts, shapes) no row refers to
+ * Remove interned strings (paths, hosts, shapes) no row refers to
  * any more, exactly: a full scan of the rows kept, in one transaction,
  * for `gatewatch prune` (the steps' sweeps keep strings up to an hour and
  * the logs' UTC offsets longer than their last row). Writers that cached a

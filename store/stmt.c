@@ -20,7 +20,7 @@
 #include "store_int.h"
 
 #define JOIN_WINDOW \
-	" r.client_id = ?1 AND r.path_id IS ?2" \
+	" r.client = ?1 AND r.path_id IS ?2" \
 	" AND r.local_end_ms BETWEEN ?3 - 2000 AND ?3 + ?4 + 2000" \
 	" AND r.method_id IS ?5 AND r.query IS ?6" \
 	" AND ?3 >= r.local_end_ms - coalesce(r.request_ms, 0) - 2000 "
@@ -44,11 +44,11 @@
 _Static_assert(STORE_INSERT_ROWS == 48, "ROWS48 writes 48 tuples");
 _Static_assert(STORE_INSERT_ROWS * STORE_REQUEST_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
-#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
 #define REQUEST_INSERT_INTO \
 	"INSERT INTO requests (source_id, line_no, ts_ms, tz_min," \
-	" local_end_ms, client_id, method_id, host_id, path_id, query," \
+	" client, method_id, host_id, path_id, query," \
 	" shape_id, protocol, status, bytes, request_ms, request_id," \
 	" upstream_id, n_attempts, cause) VALUES "
 #define ATTEMPT_INSERT_INTO \
@@ -91,7 +91,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS48(ATTEMPT_TUPLE),
 	[STMT_ERROR_INSERT] =
 	    "INSERT INTO gateway_errors (source_id, line_no, local_ms, level,"
-	    " conn, cause, message, client_id, server, method_id, path_id,"
+	    " conn, cause, message, client, server, method_id, path_id,"
 	    " query, upstream_id, host_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
 	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	[STMT_REJECT_INSERT] =
@@ -170,14 +170,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* ?3 the request's local end, ?4 its duration. */
 	[STMT_JOIN_ERRORS_FOR_REQUEST] =
 	    "SELECT id FROM gateway_errors"
-	    " WHERE client_id = ?1 AND path_id IS ?2 AND request_id IS NULL"
+	    " WHERE client = ?1 AND path_id IS ?2 AND request_id IS NULL"
 	    " AND local_ms BETWEEN ?3 - ?4 - 2000 AND ?3 + 2000"
 	    " AND method_id IS ?5 AND query IS ?6",
 	[STMT_JOIN_ERRORS_SINCE] =
-	    "SELECT id, client_id FROM gateway_errors WHERE id > ?1"
-	    " AND request_id IS NULL AND client_id IS NOT NULL",
+	    "SELECT id, client FROM gateway_errors WHERE id > ?1"
+	    " AND request_id IS NULL AND client IS NOT NULL",
 	[STMT_JOIN_ERROR_GET] =
-	    "SELECT client_id, path_id, local_ms, method_id, query,"
+	    "SELECT client, path_id, local_ms, method_id, query,"
 	    " upstream_id, cause FROM gateway_errors"
 	    " WHERE id = ?1 AND request_id IS NULL",
 	[STMT_JOIN_ATTEMPT_SET] =

@@ -4,7 +4,9 @@
  *
  *   db.c      open, pragmas, migrations, transactions, error text
  *   stmt.c    the named SQL statements, prepared once and reused
- *   intern.c  string -> id cache in front of the lookup tables
+ *   intern.c  string -> id cache in front of the lookup tables; the
+ *             store's keyed hash
+ *   inline.c  client addresses stored in the row itself
  *   source.c  store_source_open: find or create an input
  *   write.c   store_write_batch: rows of a batch in one transaction
  *   rollup.c  per-minute counts aggregated in memory, upserted per batch
@@ -67,7 +69,7 @@ enum store_stmt_id {
  * statement cost 15% more writer time than 48.
  */
 #define STORE_INSERT_ROWS 48
-#define STORE_REQUEST_COLUMNS 19
+#define STORE_REQUEST_COLUMNS 18
 #define STORE_ATTEMPT_COLUMNS 9
 
 /* The lookup tables of interned strings. */
@@ -76,7 +78,6 @@ enum store_intern_id {
 	INTERN_HOST,
 	INTERN_PATH,
 	INTERN_SHAPE,
-	INTERN_CLIENT,
 	INTERN_METHOD,
 	INTERN_COUNT
 };
@@ -86,6 +87,7 @@ struct intern_cache {
 	struct intern_slot {
 		const char *str;	/* NULL = empty slot */
 		uint64_t hash;
+		size_t len;
 		int64_t id;
 	} *slots;
 	size_t cap;		/* power of two */
@@ -117,9 +119,25 @@ struct id_list {
 	size_t n, cap;
 };
 
+/*
+ * A client address as stored inline (inline.c): a canonical dotted-quad
+ * IPv4 address as its integer, anything else as its text.
+ */
+struct store_client {
+	const char *text;	/* as logged; NULL: not logged */
+	int64_t v4;		/* >= 0: stored as this integer; -1: as text */
+};
+
+/* A client as SQL text, whichever way it is stored (col: a column name). */
+#define STORE_CLIENT_TEXT(col) \
+	" CASE typeof(" col ") WHEN 'integer' THEN printf('%d.%d.%d.%d'," \
+	" " col " >> 24, (" col " >> 16) & 255, (" col " >> 8) & 255," \
+	" " col " & 255) ELSE " col " END "
+
 /* A new request whose client has unjoined errors: look for them. */
 struct join_probe {
-	int64_t client_id, path_id, method_id;	/* 0 = NULL */
+	struct store_client client;
+	int64_t path_id, method_id;		/* 0 = NULL */
 	int64_t local_end_ms, request_ms;	/* request_ms 0 when not logged */
 	const char *query;			/* in the batch arena */
 };
@@ -131,6 +149,8 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	struct intern_cache intern[INTERN_COUNT];
+	uint64_t hash_key[2];		/* store_hash's secret key */
+	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
 	struct rollup_map rollup_req, rollup_att;
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
 	int64_t err_filter_seen;	/* errors with id <= this are counted */
@@ -197,12 +217,29 @@ int store_stmt_run(struct store *s, sqlite3_stmt *st, char *err,
 int source_origin_id(struct store *s, int64_t parent, const char *origin,
     int64_t *id, char *err, size_t errlen);
 
+/*
+ * SipHash-1-3 of n bytes under the store's key, drawn from getrandom() per
+ * process (intern.c): for every table hashed by values from logs.
+ */
+uint64_t store_hash(const struct store *s, const void *p, size_t n);
+
 /* Interning (intern.c). */
 int intern_init(struct store *s);
+int intern_register(struct store *s);
+int intern_load_key(struct store *s, char *err, size_t errlen);
 void intern_free(struct store *s);
 void intern_clear_all(struct store *s);
 int intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen);
+
+/* Inline values (inline.c). */
+void inline_client(struct store_client *c, const char *text);
+void inline_bind_client(sqlite3_stmt *st, int i, const struct store_client *c);
+/* A 64-bit key of a client for the join filter (the integer, or a hash). */
+uint64_t inline_client_key(const struct store *s, const struct store_client *c);
+uint64_t inline_client_key_value(const struct store *s, sqlite3_value *v);
+/* gw_client_key() for SQL (migration 006). */
+int inline_register(sqlite3 *db);
 
 /* Rollups (rollup.c). */
 void rollup_map_free(struct rollup_map *m);
@@ -217,8 +254,8 @@ int join_filter_init(struct store *s);
 void join_filter_free(struct store *s);
 void join_filter_reset(struct store *s);
 int join_filter_load(struct store *s, char *err, size_t errlen);
-void join_filter_add(struct store *s, int64_t client_id);
-bool join_filter_has(const struct store *s, int64_t client_id);
+void join_filter_add(struct store *s, uint64_t client_key);
+bool join_filter_has(const struct store *s, uint64_t client_key);
 int join_probe_add(struct store *s, const struct join_probe *p);
 int join_batch(struct store *s, char *err, size_t errlen);
 int id_list_add(struct id_list *l, int64_t id);

@@ -167,12 +167,12 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 {
 	for (size_t i = 0; i < b->n_errors; i++) {
 		const struct gw_gateway_error *e = &b->errors[i];
-		int64_t client, method, path, upstream, host, id;
+		int64_t method, path, upstream, host, id;
+		struct store_client client;
 		sqlite3_stmt *st;
 
-		if (intern_id(s, INTERN_CLIENT, e->client, &client, err,
-		    errlen) != 0 ||
-		    intern_id(s, INTERN_METHOD, e->method, &method, err,
+		inline_client(&client, e->client);
+		if (intern_id(s, INTERN_METHOD, e->method, &method, err,
 		    errlen) != 0 ||
 		    intern_id(s, INTERN_PATH, e->path, &path, err, errlen) != 0 ||
 		    intern_id(s, INTERN_UPSTREAM, e->upstream, &upstream, err,
@@ -188,7 +188,7 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 		write_bind_opt(st, 5, e->conn);
 		sqlite3_bind_int(st, 6, (int)e->cause);
 		write_bind_text(st, 7, e->message);
-		write_bind_id(st, 8, client);
+		inline_bind_client(st, 8, &client);
 		write_bind_text(st, 9, e->server);
 		write_bind_id(st, 10, method);
 		write_bind_id(st, 11, path);
@@ -197,12 +197,12 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 		write_bind_id(st, 14, host);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
-		if (client == 0)
+		if (client.text == NULL)
 			continue;	/* cannot be joined: no client */
 		id = sqlite3_last_insert_rowid(s->db);
 		if (id_list_add(&s->new_errors, id) != 0)
 			return store_fail(err, errlen, "out of memory");
-		join_filter_add(s, client);
+		join_filter_add(s, inline_client_key(s, &client));
 		s->err_filter_seen = id;
 	}
 	return 0;
@@ -219,7 +219,8 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 
 struct write_req {
 	const struct gw_event *ev;
-	int64_t client, method, host, path, shape, up, local_end;
+	struct store_client client;
+	int64_t method, host, path, shape, up, local_end;
 	int64_t source_id;	/* the batch's, or its child for ev->origin */
 };
 struct write_att {
@@ -331,21 +332,20 @@ write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 	sqlite3_bind_int64(st, base + 2, (int64_t)ev->line_no);
 	sqlite3_bind_int64(st, base + 3, ev->ts_ms);
 	sqlite3_bind_int(st, base + 4, ev->tz_min);
-	sqlite3_bind_int64(st, base + 5, w->local_end);
-	write_bind_id(st, base + 6, w->client);
-	write_bind_id(st, base + 7, w->method);
-	write_bind_id(st, base + 8, w->host);
-	write_bind_id(st, base + 9, w->path);
-	write_bind_text(st, base + 10, ev->query);
-	write_bind_id(st, base + 11, w->shape);
-	write_bind_text(st, base + 12, ev->protocol);
-	sqlite3_bind_int(st, base + 13, ev->status);
-	write_bind_opt(st, base + 14, ev->bytes);
-	write_bind_opt(st, base + 15, ev->request_ms);
-	write_bind_text(st, base + 16, ev->request_id);
-	sqlite3_bind_int64(st, base + 17, w->up);
-	sqlite3_bind_int(st, base + 18, ev->n_attempts);
-	sqlite3_bind_int(st, base + 19, (int)ev->cause);
+	inline_bind_client(st, base + 5, &w->client);
+	write_bind_id(st, base + 6, w->method);
+	write_bind_id(st, base + 7, w->host);
+	write_bind_id(st, base + 8, w->path);
+	write_bind_text(st, base + 9, ev->query);
+	write_bind_id(st, base + 10, w->shape);
+	write_bind_text(st, base + 11, ev->protocol);
+	sqlite3_bind_int(st, base + 12, ev->status);
+	write_bind_opt(st, base + 13, ev->bytes);
+	write_bind_opt(st, base + 14, ev->request_ms);
+	write_bind_text(st, base + 15, ev->request_id);
+	sqlite3_bind_int64(st, base + 16, w->up);
+	sqlite3_bind_int(st, base + 17, ev->n_attempts);
+	sqlite3_bind_int(st, base + 18, (int)ev->cause);
 }
 
 /* Insert the staged requests, then stage their attempts. */
@@ -455,8 +455,8 @@ write_stage_event(struct store *s, struct write_stage *g,
 	if (ev->origin != NULL &&
 	    write_origin(s, g, ev->origin, &w->source_id, err, errlen) != 0)
 		return -1;
-	if (intern_id(s, INTERN_CLIENT, ev->client, &w->client, err, errlen) ||
-	    intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
+	inline_client(&w->client, ev->client);
+	if (intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
 	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
 	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen) ||
 	    intern_id(s, INTERN_SHAPE, ev->shape, &w->shape, err, errlen) ||
@@ -474,9 +474,10 @@ write_stage_event(struct store *s, struct write_stage *g,
 		s->max_request_ms = ev->request_ms;
 	write_note_tz(s, ev->tz_min);
 
-	if (w->client != 0 && join_filter_has(s, w->client)) {
+	if (w->client.text != NULL &&
+	    join_filter_has(s, inline_client_key(s, &w->client))) {
 		struct join_probe p = {
-			.client_id = w->client, .path_id = w->path,
+			.client = w->client, .path_id = w->path,
 			.method_id = w->method, .local_end_ms = w->local_end,
 			.request_ms = ev->request_ms > 0 ? ev->request_ms : 0,
 			.query = ev->query,

@@ -2,8 +2,13 @@
  * genfmtlog.c - deterministic HAProxy and Caddy logs for the benchmark of
  * the gateway formats (bench/formats.sh).
  *
- *   genfmtlog haproxy LINES [SEED] > haproxy.log
- *   genfmtlog caddy LINES [SEED] > caddy.log
+ *   genfmtlog [-P KNOBS] haproxy LINES [SEED] > haproxy.log
+ *   genfmtlog [-P KNOBS] caddy LINES [SEED] > caddy.log
+ *
+ * -P, or any knob of genlog (-c CLIENTS -6 PERMILLE -i IDS -a UAS -H HOSTS
+ * -u UPSTREAMS), draws clients, request targets, user agents, hosts and
+ * servers from the production-cardinality model of gencard.h instead of
+ * the small sets below; the mix of outcomes stays the same.
  *
  * haproxy: `option httplog` lines in rsyslog form, eight backends/servers,
  * ~5% failures spread over the termination states (SC, sC, SH, sH, PH, ----
@@ -17,6 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "gencard.h"
+
+/* The production-cardinality model, or NULL for the small sets. */
+static struct gencard *card;
 
 /* xorshift64: the same sequence on every machine. */
 static uint32_t
@@ -108,11 +119,11 @@ gen_haproxy(long lines, uint64_t s)
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	int64_t ms = INT64_C(1795564800000);	/* 2026-11-25 00:00:00 UTC */
-	char path[128];
+	char path[512], client[64], server[32];
 
 	for (long i = 0; i < lines; i++) {
 		int y, mo, d, h, mi, sec, srv = (int)(rnd(&s) % 8);
-		uint32_t r = rnd(&s) % 1000, client = rnd(&s) % 20000;
+		uint32_t r = rnd(&s) % 1000, client_n = rnd(&s) % 20000;
 		int tq = (int)(rnd(&s) % 3), tc = (int)(rnd(&s) % 4);
 		int tr = (int)(rnd(&s) % 80), retries = 0, status = 200;
 		const char *state = "----";
@@ -136,14 +147,23 @@ gen_haproxy(long lines, uint64_t s)
 		} else if (r < 70) {
 			retries = 1;
 		}
+		snprintf(client, sizeof(client), "10.%u.%u.%u",
+		    client_n >> 16 & 255, client_n >> 8 & 255, client_n & 255);
+		snprintf(server, sizeof(server), "%s", servers[srv]);
+		if (card != NULL) {
+			unsigned u = gencard_rand(card) % card->upstreams;
+
+			gencard_client(card, client, sizeof(client));
+			gencard_target(card, path, sizeof(path));
+			snprintf(server, sizeof(server), "be_%u/s%u", u / 4, u);
+		}
 		printf("%s %2d %02d:%02d:%02d lb1 haproxy[2412]: "
-		    "10.%u.%u.%u:%u [%02d/%s/%04d:%02d:%02d:%02d.%03d] fe~ %s "
+		    "%s:%u [%02d/%s/%04d:%02d:%02d:%02d.%03d] fe~ %s "
 		    "%d/0/%d/%d/%d %d %ld - - %s 12/12/3/1/%d 0/0 "
 		    "\"GET %s HTTP/1.1\"\n",
-		    mon[mo - 1], d, h, mi, sec, client >> 16 & 255,
-		    client >> 8 & 255, client & 255, 1024 + rnd(&s) % 60000,
+		    mon[mo - 1], d, h, mi, sec, client, 1024 + rnd(&s) % 60000,
 		    d, mon[mo - 1], y, h, mi, sec, (int)(ms % 1000),
-		    servers[srv], tq, tc, tr,
+		    server, tq, tc, tr,
 		    tq + (tc > 0 ? tc : 0) + (tr > 0 ? tr : 0) + 1, status,
 		    bytes, state, retries, path);
 	}
@@ -153,25 +173,36 @@ static void
 gen_caddy(long lines, uint64_t s)
 {
 	int64_t ms = INT64_C(1795564800000);
-	char path[128], err[256];
+	char path[512], err[256], client[64], host[64] = "api.example.com";
+	char addr[48], ua[160] = "Mozilla/5.0 (X11; Linux x86_64)";
 
 	for (long i = 0; i < lines; i++) {
-		uint32_t r = rnd(&s) % 1000, client = rnd(&s) % 20000;
+		uint32_t r = rnd(&s) % 1000, client_n = rnd(&s) % 20000;
 		unsigned port = 1024 + rnd(&s) % 60000;
 		int srv = (int)(rnd(&s) % 8), status = 200;
 		double dur = (double)(rnd(&s) % 80000) / 1e6;
-		char req[512];
+		char req[1024];
 
 		ms += 1 + rnd(&s) % 3;
 		path_of(&s, path, sizeof(path));
+		snprintf(client, sizeof(client), "10.%u.%u.%u",
+		    client_n >> 16 & 255, client_n >> 8 & 255, client_n & 255);
+		snprintf(addr, sizeof(addr), "%s", addrs[srv]);
+		if (card != NULL) {
+			gencard_client(card, client, sizeof(client));
+			gencard_target(card, path, sizeof(path));
+			gencard_host(card, host, sizeof(host));
+			gencard_ua(card, ua, sizeof(ua));
+			gencard_upstream(gencard_rand(card) % card->upstreams,
+			    addr, sizeof(addr));
+		}
 		snprintf(req, sizeof(req), "\"request\":{\"remote_ip\":"
-		    "\"10.%u.%u.%u\",\"remote_port\":\"%u\",\"proto\":"
+		    "\"%s\",\"remote_port\":\"%u\",\"proto\":"
 		    "\"HTTP/1.1\",\"method\":\"GET\",\"host\":"
-		    "\"api.example.com\",\"uri\":\"%s\",\"headers\":{"
-		    "\"User-Agent\":[\"Mozilla/5.0 (X11; Linux x86_64)\"],"
+		    "\"%s\",\"uri\":\"%s\",\"headers\":{"
+		    "\"User-Agent\":[\"%s\"],"
 		    "\"Accept\":[\"*/*\"],\"Accept-Encoding\":[\"gzip\"]}}",
-		    client >> 16 & 255, client >> 8 & 255, client & 255, port,
-		    path);
+		    client, port, host, path, ua);
 		if (r < 50 && i + 1 < lines) {
 			const struct failure *f = &failures[r % N_FAILURES];
 
@@ -179,7 +210,7 @@ gen_caddy(long lines, uint64_t s)
 			if (f->caddy_error != NULL) {
 				if (f->caddy_error[0] == ':')
 					snprintf(err, sizeof(err), "dial tcp %s%s",
-					    addrs[srv], f->caddy_error);
+					    addr, f->caddy_error);
 				else
 					snprintf(err, sizeof(err), "%s",
 					    f->caddy_error);
@@ -188,7 +219,7 @@ gen_caddy(long lines, uint64_t s)
 				    "\"msg\":\"upstream roundtrip\",\"upstream\":"
 				    "\"%s\",\"duration\":%.6f,%s,\"error\":"
 				    "\"%s\"}\n", (long long)(ms / 1000),
-				    (int)(ms % 1000), addrs[srv], dur, req, err);
+				    (int)(ms % 1000), addr, dur, req, err);
 				i++;
 			}
 		}
@@ -207,13 +238,34 @@ main(int argc, char **argv)
 {
 	long lines;
 	uint64_t seed = 88172645463325252ull;
+	static struct gencard model;
+	int opt;
 
-	if (argc < 3 || (lines = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: genfmtlog haproxy|caddy LINES [SEED]\n");
-		return 2;
+	gencard_defaults(&model);
+	while ((opt = getopt(argc, argv, "Pc:6:i:a:H:u:")) != -1) {
+		card = &model;
+		switch (opt) {
+		case 'P': break;
+		case 'c': model.clients = gencard_num(optarg, "clients"); break;
+		case '6': model.v6_permille = gencard_num(optarg,
+		    "IPv6 permille"); break;
+		case 'i': model.ids = gencard_num(optarg, "ids"); break;
+		case 'a': model.uas = gencard_num(optarg, "user agents"); break;
+		case 'H': model.hosts = gencard_num(optarg, "hosts"); break;
+		case 'u': model.upstreams = gencard_num(optarg, "upstreams");
+			break;
+		default: goto usage;
+		}
 	}
-	if (argc > 3)
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (argc < 3 || (lines = strtol(argv[2], NULL, 10)) <= 0 ||
+	    model.clients == 0 || model.upstreams == 0)
+		goto usage;
+	if (argc > 3) {
 		seed ^= strtoull(argv[3], NULL, 10);
+		model.s ^= strtoull(argv[3], NULL, 10) * 0x9e3779b97f4a7c15ull;
+	}
 	if (strcmp(argv[1], "haproxy") == 0)
 		gen_haproxy(lines, seed);
 	else if (strcmp(argv[1], "caddy") == 0)
@@ -223,4 +275,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
+usage:
+	fprintf(stderr, "usage: genfmtlog [-P] [-c CLIENTS] [-6 PERMILLE] "
+	    "[-i IDS] [-a UAS] [-H HOSTS] [-u UPSTREAMS] haproxy|caddy LINES "
+	    "[SEED]\n");
+	return 2;
 }

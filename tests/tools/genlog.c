@@ -3,6 +3,16 @@
  * format, for the benchmark and for tests that need volume.
  *
  *   genlog LINES [SEED [STEP_MS START]] > access.log
+ *   genlog -P [-c CLIENTS] [-6 PERMILLE] [-i IDS] [-a UAS] [-H HOSTS]
+ *          [-u UPSTREAMS] LINES [SEED] > access.log
+ *
+ * Without options: the low-cardinality log the tests use (below). -P, or
+ * any knob, gives the production-cardinality profile of gencard.h (issue
+ * 11's defaults: pools of 4M clients with 10% IPv6 - ~720k distinct in 1M
+ * lines -, 200k ids per route - ~390k distinct paths, UUIDs, query strings
+ * with varied keys -, 200 user agents, 20 hosts, 50 upstreams), with the
+ * same mix of outcomes; with HOSTS > 0 each line ends in " host=NAME"
+ * (log_format upstream + ' host=$host').
  *
  * About 5% of requests end in a 5xx spread over the failure kinds nginx
  * logs (refused 502, read timeout 504, upstream 503, ...), about 2% are
@@ -17,6 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "gencard.h"
 
 static uint64_t state = 88172645463325252ull;
 
@@ -56,24 +69,14 @@ static const struct {
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
 	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-int
-main(int argc, char **argv)
+/*
+ * The low-cardinality log (about 20,000 clients, a few dozen routes), from
+ * start_ms on, each line step_ms (plus 0-4 ms) after the last.
+ */
+static void
+gen_low(unsigned long long lines, int64_t step_ms, int64_t start_ms)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: genlog LINES [SEED [STEP_MS START]]\n");
-		return 2;
-	}
-	unsigned long long lines = strtoull(argv[1], NULL, 10);
-	if (argc > 2)
-		state ^= strtoull(argv[2], NULL, 10) * 0x9e3779b97f4a7c15ull;
-	int64_t t_ms = 1795564800000LL;	/* 2026-11-25T00:00:00Z */
-	int64_t step_ms = 0;
-	if (argc > 4) {
-		step_ms = strtoll(argv[3], NULL, 10);
-		t_ms = strtoll(argv[4], NULL, 10) * 1000;
-	}
-	static char buf[1 << 16];
-	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	int64_t t_ms = start_ms;
 
 	for (unsigned long long i = 0; i < lines; i++) {
 		t_ms += step_ms + next_rand() % 5;
@@ -151,5 +154,154 @@ main(int argc, char **argv)
 		    status == 200 ? 512 + id % 4096 : 157, rt, uaddr, ustatus, uct,
 		    uht, urt, next_rand(), next_rand(), next_rand(), next_rand());
 	}
+}
+
+/* Outcome of one request, as the upstream fields write it. */
+struct outcome {
+	int status;
+	char uaddr[128], ustatus[64], uct[64], uht[64], urt[64];
+	double rt;
+};
+
+/* Draw an outcome with the same mix as gen_low: ~5% 5xx, ~2% retried. */
+static void
+outcome_draw(struct gencard *c, struct outcome *o)
+{
+	unsigned roll = gencard_rand(c) % 1000;
+	unsigned up = gencard_rand(c) % c->upstreams;
+	char a[48], b[48];
+
+	o->status = 200;
+	o->rt = (gencard_rand(c) % 300) / 1000.0;
+	gencard_upstream(up, a, sizeof(a));
+	snprintf(o->uaddr, sizeof(o->uaddr), "%s", a);
+	snprintf(o->ustatus, sizeof(o->ustatus), "200");
+	snprintf(o->uct, sizeof(o->uct), "0.00%u", gencard_rand(c) % 10);
+	snprintf(o->uht, sizeof(o->uht), "%.3f", o->rt);
+	snprintf(o->urt, sizeof(o->urt), "%.3f", o->rt);
+	if (roll < 15) {			/* refused */
+		o->status = 502;
+		snprintf(o->ustatus, sizeof(o->ustatus), "502");
+		snprintf(o->uct, sizeof(o->uct), "-");
+		snprintf(o->uht, sizeof(o->uht), "-");
+		snprintf(o->urt, sizeof(o->urt), "0.000");
+		o->rt = 0.0;
+	} else if (roll < 25) {			/* read timeout */
+		o->status = 504;
+		snprintf(o->ustatus, sizeof(o->ustatus), "504");
+		snprintf(o->uht, sizeof(o->uht), "-");
+		snprintf(o->urt, sizeof(o->urt), "60.001");
+		o->rt = 60.001;
+	} else if (roll < 40) {			/* upstream's own 503 / 500 */
+		o->status = roll < 33 ? 503 : 500;
+		snprintf(o->ustatus, sizeof(o->ustatus), "%d", o->status);
+	} else if (roll < 50) {			/* closed early / reset */
+		o->status = 502;
+		snprintf(o->ustatus, sizeof(o->ustatus), "502");
+		snprintf(o->uht, sizeof(o->uht), "-");
+	} else if (roll < 70) {			/* retried: 502, 200 */
+		gencard_upstream((up + 1) % c->upstreams, b, sizeof(b));
+		snprintf(o->uaddr, sizeof(o->uaddr), "%s, %s", a, b);
+		snprintf(o->ustatus, sizeof(o->ustatus), "502, 200");
+		snprintf(o->uct, sizeof(o->uct), "-, 0.001");
+		snprintf(o->uht, sizeof(o->uht), "-, %.3f", o->rt);
+		snprintf(o->urt, sizeof(o->urt), "0.000, %.3f", o->rt);
+	} else if (roll < 75) {			/* client went away */
+		o->status = 499;
+	} else if (roll < 80) {			/* rate limited, no upstream */
+		o->status = 429;
+		snprintf(o->uaddr, sizeof(o->uaddr), "-");
+		snprintf(o->ustatus, sizeof(o->ustatus), "-");
+		snprintf(o->uct, sizeof(o->uct), "-");
+		snprintf(o->uht, sizeof(o->uht), "-");
+		snprintf(o->urt, sizeof(o->urt), "-");
+	}
+}
+
+/* The production-cardinality log (gencard.h). */
+static void
+gen_prod(struct gencard *c, unsigned long long lines)
+{
+	static const char *const methods[] = {"GET", "GET", "GET", "GET",
+		"GET", "POST", "GET", "PUT", "GET", "DELETE", "HEAD", "GET"};
+	int64_t t_ms = 1795564800000LL;	/* 2026-11-25T00:00:00Z */
+	char client[64], target[512], ua[160], host[64];
+	struct outcome o;
+
+	for (unsigned long long i = 0; i < lines; i++) {
+		time_t secs;
+		struct tm tm;
+
+		t_ms += gencard_rand(c) % 3;
+		secs = (time_t)(t_ms / 1000);
+		gmtime_r(&secs, &tm);
+		gencard_client(c, client, sizeof(client));
+		gencard_target(c, target, sizeof(target));
+		gencard_ua(c, ua, sizeof(ua));
+		outcome_draw(c, &o);
+		printf("%s - - [%02d/%s/%04d:%02d:%02d:%02d +0000] "
+		    "\"%s %s HTTP/1.1\" %d %u \"-\" \"%s\" rt=%.3f "
+		    "uaddr=\"%s\" us=\"%s\" uct=\"%s\" uht=\"%s\" "
+		    "urt=\"%s\" rid=%08x%08x%08x%08x", client, tm.tm_mday,
+		    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec, methods[gencard_rand(c) % 12], target, o.status,
+		    o.status == 200 ? 512 + gencard_rand(c) % 40960 : 157, ua,
+		    o.rt, o.uaddr, o.ustatus, o.uct, o.uht, o.urt,
+		    gencard_rand(c), gencard_rand(c), gencard_rand(c),
+		    gencard_rand(c));
+		if (c->hosts > 0) {
+			gencard_host(c, host, sizeof(host));
+			printf(" host=%s", host);
+		}
+		putchar('\n');
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static char buf[1 << 16];
+	struct gencard c;
+	int prod = 0, opt;
+
+	gencard_defaults(&c);
+	while ((opt = getopt(argc, argv, "Pc:6:i:a:H:u:")) != -1) {
+		prod = 1;
+		switch (opt) {
+		case 'P': break;
+		case 'c': c.clients = gencard_num(optarg, "clients"); break;
+		case '6': c.v6_permille = gencard_num(optarg, "IPv6 permille");
+			break;
+		case 'i': c.ids = gencard_num(optarg, "ids"); break;
+		case 'a': c.uas = gencard_num(optarg, "user agents"); break;
+		case 'H': c.hosts = gencard_num(optarg, "hosts"); break;
+		case 'u': c.upstreams = gencard_num(optarg, "upstreams"); break;
+		default: goto usage;
+		}
+	}
+	if (optind >= argc || c.clients == 0 || c.upstreams == 0)
+		goto usage;
+	unsigned long long lines = strtoull(argv[optind], NULL, 10);
+	if (optind + 1 < argc) {
+		uint64_t seed = strtoull(argv[optind + 1], NULL, 10);
+
+		state ^= seed * 0x9e3779b97f4a7c15ull;
+		c.s ^= seed * 0x9e3779b97f4a7c15ull;
+	}
+	int64_t step_ms = 0, start_ms = 1795564800000LL; /* 2026-11-25T00:00Z */
+	if (optind + 3 < argc) {
+		step_ms = strtoll(argv[optind + 2], NULL, 10);
+		start_ms = strtoll(argv[optind + 3], NULL, 10) * 1000;
+	}
+	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	if (prod)
+		gen_prod(&c, lines);
+	else
+		gen_low(lines, step_ms, start_ms);
 	return 0;
+usage:
+	fprintf(stderr, "usage: genlog [-P] [-c CLIENTS] [-6 PERMILLE] "
+	    "[-i IDS] [-a UAS] [-H HOSTS] [-u UPSTREAMS] LINES "
+	    "[SEED [STEP_MS START]]\n");
+	return 2;
 }

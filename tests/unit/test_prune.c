@@ -456,8 +456,8 @@ test_prune_strings_swept(void **state)
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests r WHERE"
 	    " NOT EXISTS (SELECT 1 FROM paths p WHERE p.id = r.path_id)"), 0);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests r WHERE"
-	    " NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = r.client_id)"),
-	    0);
+	    " NOT EXISTS (SELECT 1 FROM hosts h WHERE h.id = r.host_id)"
+	    " AND r.host_id IS NOT NULL"), 0);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors e"
 	    " WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.id = e.path_id)"),
 	    0);
