@@ -601,6 +601,98 @@ test_many_batches(void **state)
 	fx_free(&f);
 }
 
+/*
+ * Client addresses are stored in the row (schema 006): a canonical dotted
+ * quad as an integer, anything else as its text, and request_view gives
+ * back exactly the text logged either way.
+ */
+static void
+test_client_inline(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *stored;	/* typeof() of requests.client */
+	} cases[] = {
+		{ "10.0.0.1", "integer" }, { "0.0.0.0", "integer" },
+		{ "255.255.255.255", "integer" }, { "192.168.1.20", "integer" },
+		{ "010.0.0.1", "text" }, { "1.2.3.04", "text" },
+		{ "256.1.1.1", "text" }, { "1.2.3", "text" },
+		{ "1.2.3.4.5", "text" }, { "1.2.3.4 ", "text" },
+		{ "1..2.3", "text" }, { "1234.1.1.1", "text" },
+		{ "2001:db8::7", "text" }, { "::ffff:10.0.0.1", "text" },
+		{ "unix:", "text" }, { "12345", "text" },
+	};
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+	char sql[160];
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	for (size_t i = 0; i < n; i++)
+		fx_event(&f, T0 + (int64_t)i, 0, cases[i].text, "GET", "/x",
+		    NULL, 200, 1, GW_CAUSE_OK, "10.0.0.5:80 200 1");
+	fx_event(&f, T0 + 100, 0, NULL, "GET", "/x", NULL, 200, 1,
+	    GW_CAUSE_OK, "10.0.0.5:80 200 1");
+	fx_write(&f, src);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(sql, sizeof(sql), "SELECT client FROM request_view"
+		    " WHERE id = %zu", i + 1);
+		assert_string_equal(fx_text(&f, sql), cases[i].text);
+		snprintf(sql, sizeof(sql), "SELECT typeof(client) FROM requests"
+		    " WHERE id = %zu", i + 1);
+		assert_string_equal(fx_text(&f, sql), cases[i].stored);
+	}
+	snprintf(sql, sizeof(sql), "SELECT typeof(client) FROM requests"
+	    " WHERE id = %zu", n + 1);
+	assert_string_equal(fx_text(&f, sql), "null");
+	fx_free(&f);
+}
+
+/*
+ * paths are found through a key made of a route hash and the path's last
+ * number (store/intern.c): paths whose keys are equal or nearly so stay
+ * distinct rows, and a second batch (with the caches emptied by a new
+ * connection) finds each one again rather than adding it twice.
+ */
+static void
+test_path_keys(void **state)
+{
+	static const char *const paths[] = {
+		"/n/1", "/n/01", "/n/001", "/n/#", "/n/1/", "/n/2",
+		"/n/999999999", "/n/1000000000", "/n/4294967297", "/m/1",
+		"/n/1/x/1", "/n/2/x/1", "/", "",
+	};
+	size_t n = sizeof(paths) / sizeof(paths[0]);
+	char sql[160];
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < n; i++)
+			fx_event(&f, T0 + (int64_t)i, 0, "10.0.0.1", "GET",
+			    paths[i], NULL, 200, 1, GW_CAUSE_OK,
+			    "10.0.0.5:80 200 1");
+		fx_write(&f, src);
+		store_close(f.s);	/* a new process: empty caches */
+		assert_int_equal(store_open(f.path, &f.s, f.err,
+		    sizeof(f.err)), 0);
+	}
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), n);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(sql, sizeof(sql), "SELECT count(DISTINCT r.path_id) ||"
+		    " ' ' || min(p.name) FROM requests r JOIN paths p"
+		    " ON p.id = r.path_id WHERE r.id IN (%zu, %zu)",
+		    i + 1, i + 1 + n);
+		char want[64];
+		snprintf(want, sizeof(want), "1 %s", paths[i]);
+		assert_string_equal(fx_text(&f, sql), want);
+	}
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -617,6 +709,8 @@ main(void)
 		cmocka_unit_test(test_failed_batch_leaves_nothing),
 		cmocka_unit_test(test_failed_batch_max_request_ms),
 		cmocka_unit_test(test_many_batches),
+		cmocka_unit_test(test_client_inline),
+		cmocka_unit_test(test_path_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
