@@ -114,8 +114,8 @@ static const char *const console_sql[CST_COUNT] = {
 	    " ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
 	[CST_UPSTREAM_ID] = "SELECT id FROM upstreams WHERE name = :name",
 	[CST_UPSTREAM_NAME] = "SELECT name FROM upstreams WHERE id = :id",
-	[CST_HAS_CAPTURE_STATS] = "SELECT 1 FROM sqlite_master"
-	    " WHERE type = 'table' AND name = 'capture_stats'",
+	[CST_HAS_CAPTURE_STATS] = ("SELECT 1 FROM sqlite_master"
+	    " WHERE type = 'table' AND name = 'capture_stats'"),
 	/*
 	 * Columns: upstream, requests, 5xx, failed, 500, 502, 503, 504,
 	 * gateway 5xx, attempts, failed attempts, ms sum, ms n, name.

@@ -1025,8 +1025,8 @@ static const char *const prune_strings_sql[] = {
 	"DELETE FROM hosts WHERE id NOT IN (SELECT host_id FROM requests"
 	" WHERE host_id IS NOT NULL UNION SELECT host_id FROM gateway_errors"
 	" WHERE host_id IS NOT NULL)",
-	"DELETE FROM shapes WHERE id NOT IN (SELECT shape_id FROM requests"
-	" WHERE shape_id IS NOT NULL)",
+	("DELETE FROM shapes WHERE id NOT IN (SELECT shape_id FROM requests"
+	" WHERE shape_id IS NOT NULL)"),
 };
 
 /* See prune.h. */
