@@ -83,6 +83,8 @@ struct wire_join_stats {
 	uint64_t failed_tied;		/* of those, with an upstream attempt */
 	uint64_t tied_id, tied_match, tied_time, tied_auth;	/* attempts */
 	uint64_t upstream_untied;	/* answered no client */
+	uint64_t conn_ambiguous;	/* failed connects as plausible for
+					 * two held requests: tied to neither */
 	uint64_t forced;		/* released early: too many held */
 	uint64_t scan_capped;		/* a walk stopped at its step bound */
 	uint64_t held_peak;		/* downstream records held at once */

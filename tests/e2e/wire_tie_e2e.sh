@@ -176,6 +176,21 @@ run_regime() {
 		sleep 0.05
 	done
 	sleep 0.2
+	if [ "$r" = a ]; then
+		# The down pool fails in isolation first: one request whose two
+		# connects are refused (nginx then marks both servers down for
+		# 120 s; every later /down is its own "no live upstreams"). Left
+		# to the concurrent load, the pool dies amid other refusals and
+		# which request met its last live server and which found none
+		# is decided inside nginx within microseconds: one request
+		# logged as "no live upstreams" may also have had a refused
+		# connect of its own (its error log says so), which the wire
+		# rightly ties; nginx's log then calls it gateway-made.
+		echo "GET /down/x?r=a&i=warm" >"$T/mix.warm"
+		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
+			--parallel 1 --file "$T/mix.warm" \
+			--log "$T/load_warm.log" >"$T/load_warm.out" || true
+	fi
 	if [ "$r" = c ]; then
 		# half with unique ids, half all with the same one, at once
 		awk 'NR % 2 == 0' "$T/mix.$r" >"$T/mix.c1"
@@ -196,8 +211,15 @@ run_regime() {
 			--file "$T/mix.$r" --log "$T/load_$r.log" \
 			>"$T/load_$r.out" || true
 	fi
-	# the unanswered SYNs of the blackhole are declared 1.5 s on, and
-	# tcpdump hands packets over by blocks (up to 1 s late)
+	# The unanswered SYNs of the blackhole are declared given up when
+	# their first retransmission is overdue (1.5 s on), by the capture's
+	# own clock: the time of its packets. A file whose last packet comes
+	# sooner says nothing of a SYN still waiting (stored incomplete), so
+	# a connection to an upstream 1.6 s after the last request (every
+	# SYN was sent before) carries the clock past that point. Then
+	# tcpdump hands packets over by blocks (up to 1 s late).
+	sleep 1.6
+	exec 9<>"/dev/tcp/127.0.0.1/${PORT[ok]}" && exec 9<&- 9>&-
 	sleep 2
 	gw_stop "$td"
 	grep -q "^0 packets dropped by kernel" "$T/tcpdump_$r.out" ||
