@@ -27,8 +27,10 @@
  * client request answered after the failure (within 20 ms), with a status
  * a gateway gives such a failure, preferably from a server seen serving
  * that route, and decided when the request is released, against the other
- * held requests (the closest wins): a gateway's own refusal answered in
- * the same instant keeps no upstream. Auth
+ * held requests (the closest wins; when two of different routes or
+ * statuses are within 0.5 ms of each other, neither: conn_ambiguous): a
+ * gateway's own refusal answered in the same instant keeps no upstream.
+ * Auth
  * subrequests (nginx auth_request, Caddy forward_auth, Traefik
  * ForwardAuth) carry the client's URI in X-Original-URI / X-Forwarded-Uri:
  * they tie by it; a failed one makes the client's failure auth_failure,
