@@ -402,6 +402,10 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 		    (double)p->failed_tied / (double)p->failed : 100.0,
 		    (unsigned long long)(p->failed - p->failed_tied));
 	}
+	if (r->join != NULL && js->conn_ambiguous > 0)
+		fprintf(stderr, "  gateway: %llu failed connects as close to "
+		    "two failed client requests (tied to neither)\n",
+		    (unsigned long long)js->conn_ambiguous);
 	if (r->join != NULL && (js->forced || js->scan_capped))
 		fprintf(stderr, "  gateway: bounds reached: %llu released "
 		    "early (too many held), %llu searches stopped at their "

@@ -56,6 +56,23 @@
  * an earlier attempt may still be reported (the tie waits for it). */
 #define TOL_FIRST_US		(50 * INT64_C(1000))
 #define SCAN_MAX		512
+/*
+ * A failed connect carries no request: it ties by time alone, and two held
+ * failed requests whose answers lie closer to it than this apart are
+ * equally plausible owners. An event-loop gateway (nginx, HAProxy, Envoy)
+ * answers the events of one turn one after the other: in the e2e captures
+ * (nginx 1.22 on a loaded 2-core host) a refused connect is answered
+ * 20-430 us after its RST, and two failed requests handled in one turn are
+ * answered 40-250 us apart, in either order. Half a millisecond is above
+ * that jitter and below the spacing of what the tie must tell apart (a
+ * gateway's turnaround from a failure to its next attempt, TOL_CHAIN_US,
+ * is 2 ms). Within it the connect is tied to neither (counted in
+ * conn_ambiguous) unless either choice says the same (same route, same
+ * status) or one of the two has a closer connect of its own: a guess would
+ * blame one route's failure on another, or a gateway's own refusal (nginx
+ * "no live upstreams", a rate limit) on an upstream.
+ */
+#define AMBIG_US		500
 #define ID_TRUST_MIN		16
 #define ID_MISMATCH		(INT64_C(1) << 40)
 
@@ -69,6 +86,8 @@ struct urec {
 	int64_t added_us;		/* capture time it arrived */
 	bool in_auth;
 	bool taken;			/* picked by the walk in progress */
+	bool contested;			/* a failed connect as plausible for
+					 * two held requests: tied to neither */
 	bool detached;			/* kept by a held request, unlinked */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
@@ -372,7 +391,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	}
 	u->o_has_query = o_hq;
 	u->in_auth = orig && x->has_request;
-	u->taken = u->detached = false;
+	u->taken = u->detached = u->contested = false;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -699,40 +718,109 @@ conn_status_fits(int status, enum gw_cause c)
 	return status == 504 && c == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT;
 }
 
+/* Whether paths a and b have the same route (all up to the last '/'). */
+static bool
+same_route(const char *a, const char *b)
+{
+	size_t la = (size_t)(last_segment(a) - a);
+
+	return la == (size_t)(last_segment(b) - b) && memcmp(a, b, la) == 0;
+}
+
 /*
- * Whether a held failed request is closer to the failed connect u (at
- * dist) than the request being tied: a client's failure answered right
- * after u failed is u's owner, rather than an attempt that began after u
- * by chance. Held requests are in end order from the oldest; the walk
- * stops past u's time or at its step bound.
+ * How close failed connect u is to failed client request x (lower is
+ * closer; -1: it cannot be its last attempt): its failure's distance to
+ * the client's answer, plus the status and route penalties scan() gives.
+ */
+static int64_t
+conn_score(struct wire_join *j, const struct http_exchange *x,
+    const struct urec *u)
+{
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int64_t lo, hi, a = d_answer(x);
+
+	u_answer(u, &lo, &hi);
+	if (!wire_join_failed(x) || u->start_us < ready || lo > a ||
+	    !conn_status_fits(x->status, u->cause))
+		return -1;
+	return iv_dist(a, lo, hi) +
+	    (x->status != http_failure_status(u->cause) ? STATUS_PENALTY : 0) +
+	    route_penalty(j, x->path, u->server);
+}
+
+/* Whether x has a failed connect other than u, free, closer than score:
+ * then u is not the one x needs. Bounded walk from the newest. */
+static bool
+better_conn(struct wire_join *j, const struct http_exchange *x,
+    const struct urec *u, int64_t score)
+{
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int steps = 0;
+
+	for (const struct urec *c = j->conns.tail; c != NULL; c = c->kprev) {
+		int64_t s;
+
+		if (c->added_us < ready || ++steps > SCAN_MAX)
+			break;
+		if (c == u || c->taken || c->contested)
+			continue;
+		if ((s = conn_score(j, x, c)) >= 0 && s < score)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether failed connect u, at score for the request being tied (x),
+ * is not x's to take: a held failed request is closer to it by AMBIG_US
+ * (a client's failure answered right after u failed is u's owner, rather
+ * than an attempt that began after u by chance), or is as plausible an
+ * owner and needs it as much (neither has a closer free connect of its
+ * own). Then u is tied to neither: it is marked contested, so that the
+ * other does not take it once x is gone. Held requests are in end order
+ * from the oldest; the walk stops past u's time or at its step bound.
  */
 static bool
-owned_by_other(struct wire_join *j, const struct urec *u, int64_t dist)
+owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
+    int64_t score)
 {
 	int64_t lo, hi;
 	int steps = 0;
 
 	u_answer(u, &lo, &hi);
 	for (const struct drec *h = j->dhead; h != NULL; h = h->next) {
-		const struct http_exchange *x = &h->x;
-		int64_t a = d_answer(x);
+		const struct http_exchange *hx = &h->x;
+		int64_t other;
 
-		if (x->start_us > hi + EPS_US && a > hi + TOL_LAST_US)
+		if (hx->start_us > hi + EPS_US &&
+		    d_answer(hx) > hi + TOL_LAST_US)
 			break;
 		if (++steps > SCAN_MAX) {
 			j->stats.scan_capped++;
 			break;
 		}
-		if (h->kept.n > 0)
+		if (h == d->self || h->kept.n > 0)
 			continue;	/* its own request's attempt is there */
-		if (!wire_join_failed(x) || u->start_us < (x->ready_us >
-		    x->start_us ? x->ready_us : x->start_us) - EPS_US ||
-		    lo > a || !conn_status_fits(x->status, u->cause))
+		if ((other = conn_score(j, hx, u)) < 0)
 			continue;
-		if (iv_dist(a, lo, hi) + (x->status !=
-		    http_failure_status(u->cause) ? STATUS_PENALTY : 0) +
-		    route_penalty(j, x->path, u->server) < dist)
-			return true;
+		if (other < score)
+			return true;	/* the other's */
+		/* an unsure connect timeout's end is a guess: only the
+		 * order above decides it (its start weighs in scan) */
+		if (u->end_unsure || other >= score + AMBIG_US ||
+		    better_conn(j, hx, u, other))
+			continue;	/* not as close, or it has its own */
+		if (hx->status == d->x->status && same_route(hx->path,
+		    d->x->path))
+			continue;	/* same route, same answer: whichever
+					 * takes it, the tie says the same */
+		if (better_conn(j, d->x, u, score))
+			return true;	/* x has its own: leave u */
+		u->contested = true;	/* as plausible for both */
+		j->stats.conn_ambiguous++;
+		return true;
 	}
 	return false;
 }
@@ -767,7 +855,8 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			j->stats.scan_capped++;
 			break;
 		}
-		if (u->taken || u->start_us < lo_start || !matches(d, u, src))
+		if (u->taken || u->contested || u->start_us < lo_start ||
+		    !matches(d, u, src))
 			continue;
 		u_answer(u, &lo, &hi);
 		if (lo > a + (src == SRC_CONN ? 0 : EPS_US))
@@ -800,8 +889,8 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (step == 0 && src == SRC_CONN && (dist > TOL_CONN_US ||
 		    !conn_status_fits(x->status, u->cause)))
 			continue;
-		if (src == SRC_CONN && releasing && owned_by_other(j, u, dist +
-		    (x->status != http_failure_status(u->cause) ?
+		if (src == SRC_CONN && releasing && owned_by_other(j, u, d,
+		    dist + (x->status != http_failure_status(u->cause) ?
 		    STATUS_PENALTY : 0) + route_penalty(j, x->path, u->server)))
 			continue;
 		if (src == SRC_REQ && step == 0)

@@ -27,8 +27,10 @@
  * client request answered after the failure (within 20 ms), with a status
  * a gateway gives such a failure, preferably from a server seen serving
  * that route, and decided when the request is released, against the other
- * held requests (the closest wins): a gateway's own refusal answered in
- * the same instant keeps no upstream. Auth
+ * held requests (the closest wins; when two of different routes or
+ * statuses are within 0.5 ms of each other, neither: conn_ambiguous): a
+ * gateway's own refusal answered in the same instant keeps no upstream.
+ * Auth
  * subrequests (nginx auth_request, Caddy forward_auth, Traefik
  * ForwardAuth) carry the client's URI in X-Original-URI / X-Forwarded-Uri:
  * they tie by it; a failed one makes the client's failure auth_failure,
@@ -83,6 +85,8 @@ struct wire_join_stats {
 	uint64_t failed_tied;		/* of those, with an upstream attempt */
 	uint64_t tied_id, tied_match, tied_time, tied_auth;	/* attempts */
 	uint64_t upstream_untied;	/* answered no client */
+	uint64_t conn_ambiguous;	/* failed connects as plausible for
+					 * two held requests: tied to neither */
 	uint64_t forced;		/* released early: too many held */
 	uint64_t scan_capped;		/* a walk stopped at its step bound */
 	uint64_t held_peak;		/* downstream records held at once */

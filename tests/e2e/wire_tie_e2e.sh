@@ -6,7 +6,8 @@
 # badupstream (tests/tools) serves one misbehaviour per port on 127.0.0.1:
 # ok, 503, reset, close, slow (read timeout), garbage (nginx relays it as
 # HTTP/0.9 and logs 009), refuse, blackhole (connect timeout), a down pool
-# of two refusing servers (then "no live upstreams"), a rate limit
+# of two refusing servers (failed first by one request, alone; then "no
+# live upstreams"), a rate limit
 # (limit_req), a failing auth service (auth_request -> 503) and a passing
 # one, and a prefix rewrite (proxy_pass http://u/v2/). For each regime
 #   (a) clients send no id, nginx sets none;
@@ -76,7 +77,7 @@ server_block() {
 	            proxy_connect_timeout 300ms;
 	            proxy_pass http://u_blackhole;
 	        }
-	        location /down/ { proxy_pass http://u_down; }
+	        location /down/ { proxy_pass http://u_down_$1; }
 	        location /limited/ {
 	            limit_req zone=lim nodelay;
 	            limit_req_status 503;
@@ -117,10 +118,16 @@ write_conf() {
 		    upstream u_garbage { server 127.0.0.1:${PORT[garbage]}; }
 		    upstream u_refuse { server 127.0.0.1:${PORT[refuse]}; }
 		    upstream u_blackhole { server 127.0.0.1:${PORT[blackhole]}; }
-		    upstream u_down {
-		        server 127.0.0.1:${PORT[down1]} max_fails=1 fail_timeout=120s;
-		        server 127.0.0.1:${PORT[down2]} max_fails=1 fail_timeout=120s;
-		    }
+		EOF2
+		for r in a b c; do
+			cat <<-EOF2
+			    upstream u_down_$r {
+			        server 127.0.0.1:${PORT[down1]} max_fails=1 fail_timeout=120s;
+			        server 127.0.0.1:${PORT[down2]} max_fails=1 fail_timeout=120s;
+			    }
+			EOF2
+		done
+		cat <<-EOF2
 		    upstream u_authfail { server 127.0.0.1:${PORT[authfail]}; }
 		    upstream u_authok { server 127.0.0.1:${PORT[authok]}; }
 		EOF2
@@ -176,6 +183,19 @@ run_regime() {
 		sleep 0.05
 	done
 	sleep 0.2
+	# The regime's down pool (its own peer state) fails in isolation
+	# first: one request whose two connects are refused (nginx then marks
+	# both servers down for 120 s; every later /down is its own "no live
+	# upstreams"). Left to the concurrent load, the pool dies amid other
+	# refusals, and which request met its last live server and which
+	# found none is decided inside nginx within microseconds: a request
+	# logged as "no live upstreams" may also have had a refused connect
+	# of its own (its error log says so), which the wire rightly ties,
+	# while nginx's log calls it gateway-made.
+	echo "GET /down/x?r=$r&i=warm" >"$T/mix.warm_$r"
+	"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 --parallel 1 \
+		--file "$T/mix.warm_$r" --log "$T/load_warm_$r.log" \
+		>"$T/load_warm_$r.out" || true
 	if [ "$r" = c ]; then
 		# half with unique ids, half all with the same one, at once
 		awk 'NR % 2 == 0' "$T/mix.$r" >"$T/mix.c1"
@@ -196,8 +216,15 @@ run_regime() {
 			--file "$T/mix.$r" --log "$T/load_$r.log" \
 			>"$T/load_$r.out" || true
 	fi
-	# the unanswered SYNs of the blackhole are declared 1.5 s on, and
-	# tcpdump hands packets over by blocks (up to 1 s late)
+	# The unanswered SYNs of the blackhole are declared given up when
+	# their first retransmission is overdue (1.5 s on), by the capture's
+	# own clock: the time of its packets. A file whose last packet comes
+	# sooner says nothing of a SYN still waiting (stored incomplete), so
+	# a connection to an upstream 1.6 s after the last request (every
+	# SYN was sent before) carries the clock past that point. Then
+	# tcpdump hands packets over by blocks (up to 1 s late).
+	sleep 1.6
+	exec 9<>"/dev/tcp/127.0.0.1/${PORT[ok]}" && exec 9<&- 9>&-
 	sleep 2
 	gw_stop "$td"
 	grep -q "^0 packets dropped by kernel" "$T/tcpdump_$r.out" ||

@@ -806,6 +806,97 @@ test_join_refusal_not_blamed(void **state)
 	free(m);
 }
 
+/*
+ * The swap seen in wire_tie_e2e under load (regime a): nginx's own "no
+ * live upstreams" 502 for /down and a refused /refuse request are
+ * answered 65 us apart, both right after the /refuse request's connect was
+ * refused. Time alone cannot say whose it is (the gateway's own 502 came
+ * out first, the closest): it is tied to neither, and counted, rather
+ * than blamed on the gateway's own refusal.
+ */
+static void
+test_join_conn_ambiguous(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct wire_join_stats st;
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	x = mk(false, "10.9.0.0:81", NULL, "", 0, 0, 502,
+	    GW_CAUSE_UPSTREAM_REFUSED);
+	x.start_us = x.ready_us = 1000320;
+	x.end_us = 1000324;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/down/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 1000237;
+	x.first_byte_us = x.end_us = 1000451;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/refuse/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.0");
+	x.start_us = x.ready_us = 1000110;
+	x.first_byte_us = x.end_us = 1000516;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_stats(j, &st);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);		/* the 502 of /down not blamed */
+	assert_int_equal(m->n_att[0], 2);	/* tied to neither */
+	assert_int_equal(st.conn_ambiguous, 1);
+	assert_int_equal(st.upstream_untied, 1);
+	wire_join_free(j);
+	free(m);
+}
+
+/*
+ * Two refused requests of different routes answered 90 us apart, each
+ * right after its own refused connect: the first connect is near both,
+ * but the second request has a closer one of its own (and the first
+ * cannot have the second's, refused after it answered). Both are tied,
+ * each to its own: the precision rule leaves alone what time can tell.
+ */
+static void
+test_join_conn_own_closer(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct wire_join_stats st;
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	x = mk(false, "10.9.0.0:81", NULL, "", 0, 0, 502,
+	    GW_CAUSE_UPSTREAM_REFUSED);
+	x.start_us = x.ready_us = 1000296;
+	x.end_us = 1000300;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/a/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.0");
+	x.start_us = x.ready_us = 1000100;
+	x.first_byte_us = x.end_us = 1000330;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(false, "10.9.0.1:81", NULL, "", 0, 0, 502,
+	    GW_CAUSE_UPSTREAM_REFUSED);
+	x.start_us = x.ready_us = 1000376;
+	x.end_us = 1000380;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/b/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 1000150;
+	x.first_byte_us = x.end_us = 1000420;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_stats(j, &st);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 2);
+	assert_int_equal(st.conn_ambiguous, 0);
+	wire_join_free(j);
+	free(m);
+}
+
 /* An exchange becomes an event with one attempt, strings in the arena. */
 static void
 test_event(void **state)
@@ -969,6 +1060,8 @@ main(void)
 		cmocka_unit_test(test_join_many_pending),
 		cmocka_unit_test(test_join_late_exchange_kept),
 		cmocka_unit_test(test_join_refusal_not_blamed),
+		cmocka_unit_test(test_join_conn_ambiguous),
+		cmocka_unit_test(test_join_conn_own_closer),
 		cmocka_unit_test(test_event),
 		cmocka_unit_test(test_pending_budget),
 	};
