@@ -22,6 +22,7 @@ static const char capture_stats_put[] =
 	"packets, bytes, received, dropped, if_dropped, flows, " \
 	"evicted, gaps, gap_bytes, exchanges, conn_failures, incomplete, " \
 	"downstream_failed, downstream_failed_tied, requests_dropped"
+#define CAPTURE_STATS_NCOLUMNS	15	/* read_stats(); then path, source_id */
 
 static const char capture_stats_select[] =
 	"SELECT " CAPTURE_STATS_COLUMNS " FROM capture_stats "
@@ -196,6 +197,8 @@ read_stats(sqlite3_stmt *st, struct store_capture_stats *cs)
 		&cs->incomplete, &cs->downstream_failed,
 		&cs->downstream_failed_tied, &cs->requests_dropped,
 	};
+	_Static_assert(sizeof(f) / sizeof(f[0]) == CAPTURE_STATS_NCOLUMNS,
+	    "one pointer per column of CAPTURE_STATS_COLUMNS");
 	for (int i = 0; i < (int)(sizeof(f) / sizeof(f[0])); i++)
 		*f[i] = col_opt(st, i);
 }
@@ -213,10 +216,12 @@ store_capture_stats_each(struct store *s, store_capture_stats_fn fn,
 	    SQLITE_OK)
 		return store_fail_db(s, err, errlen, "capture_stats");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *path = sqlite3_column_text(st, 14);
+		const unsigned char *path = sqlite3_column_text(st,
+		    CAPTURE_STATS_NCOLUMNS);
 		memset(&cs, 0, sizeof(cs));
 		read_stats(st, &cs);
-		if (ports_get(s, sqlite3_column_int64(st, 15), &cs, err,
+		if (ports_get(s, sqlite3_column_int64(st,
+		    CAPTURE_STATS_NCOLUMNS + 1), &cs, err,
 		    errlen) != 0) {
 			sqlite3_finalize(st);
 			return -1;

@@ -29,8 +29,11 @@ gw_eq "$stored" "$(sqlite3 "$T/gw.db" 'SELECT sum(rejected) FROM reject_counts')
 	"incomplete exchanges counted as rejects"
 gw_eq "$(sqlite3 "$T/gw.db" 'SELECT sum(kept) FROM reject_counts')" \
 	"$(sqlite3 "$T/gw.db" 'SELECT count(*) FROM rejects')" "rejects kept as counted"
-# The count is stored with the capture, so `report` says it too.
+# The count is stored with the capture, so `report` says it too, on the
+# line of that capture file.
 rep=$("$GW_BIN" report -d "$T/gw.db" 2>&1)
+gw_eq 1 "$(grep -c "^capture $T/flood.pcap: " <<<"$rep" || true)" \
+	"report: the capture's line names its file"
 gw_eq "$dropped" "$(sed -n 's/.*; \([0-9]*\) requests dropped unanswered by the memory budget.*/\1/p' <<<"$rep")" \
 	"report: requests dropped by the memory budget"
 
