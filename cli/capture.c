@@ -50,6 +50,7 @@ struct capture_opts {
 	uint64_t count;		/* stop after this many packets, 0 = no */
 	double duration;	/* live: stop after this long, 0 = no */
 	size_t max_flows;
+	size_t max_pending;		/* --max-pending, 0: http.c's */
 	bool quiet;
 	bool tui;		/* --tui: the console in this process */
 	struct retain_opts retain;	/* --retain and friends */
@@ -183,6 +184,9 @@ capture_usage(FILE *f)
 	    "  -s, --snaplen N     bytes kept per packet (default 262144)\n"
 	    "  -B, --buffer MB     kernel capture buffer (default 64)\n"
 	    "  --max-flows N       connections tracked at once (default 65536)\n"
+	    "  --max-pending N     requests awaiting answers in all connections\n"
+	    "                      (default 4096, ~3.3 KiB each); past it the\n"
+	    "                      busiest connection is given up and counted\n"
 	    "  -q, --quiet         no summary\n", GW_DEFAULT_DB);
 	retain_opts_usage(f, "live capture only; with -r FILE nothing is\n"
 	    "                         pruned unless one of these is given");
@@ -206,6 +210,7 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		{"snaplen", required_argument, NULL, 's'},
 		{"buffer", required_argument, NULL, 'B'},
 		{"max-flows", required_argument, NULL, 'M'},
+		{"max-pending", required_argument, NULL, 'P'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"tui", no_argument, NULL, 'T'},
 		{"db-group", required_argument, NULL, 'G'},
@@ -266,6 +271,11 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		case 'M':
 			o->max_flows = strtoull(optarg, &end, 10);
 			if (*end != '\0' || o->max_flows == 0)
+				goto bad_number;
+			break;
+		case 'P':
+			o->max_pending = strtoull(optarg, &end, 10);
+			if (*end != '\0' || o->max_pending == 0)
 				goto bad_number;
 			break;
 		case 'T': o->tui = true; break;
@@ -702,6 +712,7 @@ cmd_capture(int argc, char **argv)
 		.id_header = o.id_header,
 		.listen_ports = o.listen,
 		.n_listen_ports = o.n_listen,
+		.pending_max = o.max_pending,
 	};
 	struct tcp_opts topts = {
 		.max_flows = o.max_flows,

@@ -26,8 +26,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "hashkey.h"
 #include "wire_join.h"
 
 #define DEFAULT_HOLD_US		(3 * INT64_C(1000000))
@@ -184,14 +184,11 @@ struct wire_join {
 
 /* --- hashing and chains --------------------------------------------------- */
 
+/* Keyed (core/hashkey.h): chained, each call folds its length in. */
 static uint64_t
 hash_bytes(uint64_t h, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= UINT64_C(1099511628211);
-	}
-	return h;
+	return hashkey_bytes(h, s, n);
 }
 
 /* The key of a request: tag, method, last segment, query. */
@@ -199,14 +196,13 @@ static uint64_t
 req_key(uint64_t seed, char tag, const char *method, const char *seg,
     bool has_query, const char *query)
 {
-	uint64_t h = seed ^ UINT64_C(14695981039346656037);
+	uint64_t h = seed;
 
 	h = hash_bytes(h, &tag, 1);
 	h = hash_bytes(h, method, strlen(method) + 1);
 	h = hash_bytes(h, seg, strlen(seg) + 1);
 	if (has_query)
 		h = hash_bytes(h, query, strlen(query) + 1);
-	h ^= h >> 31;
 	return h | 1;		/* 0 is "none" */
 }
 
@@ -651,7 +647,6 @@ route_key(const struct wire_join *j, const char *path, const char *server)
 	h = hash_bytes(h, path, (size_t)(seg - path));
 	h = hash_bytes(h, "", 1);
 	h = hash_bytes(h, server, strlen(server));
-	h ^= h >> 29;
 	return h | 1;
 }
 
@@ -1266,13 +1261,8 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 		j->o.max_up = DEFAULT_MAX_UP;
 	if (j->o.header_buffer <= 0)
 		j->o.header_buffer = DEFAULT_HEADER_BUFFER;
-	if (j->o.seed == 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		j->o.seed = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^
-		    (uint64_t)(uintptr_t)j;
-	}
+	if (j->o.seed == 0)
+		j->o.seed = hashkey_seed();
 	if (table_init(&j->keys, 0) != 0 || table_init(&j->auths, 1) != 0) {
 		free(j->keys.slot);
 		free(j);

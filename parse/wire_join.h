@@ -68,7 +68,7 @@ struct wire_join_opts {
 				 * (4096): see wire_join_refuse() */
 	size_t max_held;	/* downstream records held (default 16384) */
 	size_t max_up;		/* upstream records held (default 262144) */
-	uint64_t seed;		/* hash seed (0: one from the clock) */
+	uint64_t seed;		/* hash key (0: hashkey_seed()) */
 };
 
 #define WIRE_JOIN_PORTS_MAX	64

@@ -37,5 +37,15 @@ gw_eq 1 "$(grep -c "^capture $T/flood.pcap: " <<<"$rep" || true)" \
 gw_eq "$dropped" "$(sed -n 's/.*; \([0-9]*\) requests dropped unanswered by the memory budget.*/\1/p' <<<"$rep")" \
 	"report: requests dropped by the memory budget"
 
+# --max-pending moves the budget: twice as many held, fewer dropped.
+"$GW_BIN" capture -d "$T/gw2.db" -r "$T/flood.pcap" --max-pending 8192 \
+	2>"$T/err2" || { cat "$T/err2" >&2; gw_fail "capture --max-pending failed"; }
+held2=$(sed -n 's/.*at most \([0-9]*\) held at once.*/\1/p' "$T/err2")
+dropped2=$(sed -n 's/.*memory budget: \([0-9]*\) requests dropped.*/\1/p' "$T/err2")
+gw_eq 1 "$([ "${held2:-0}" -gt 4096 ] && [ "${held2:-0}" -le 8192 ] && echo 1 || echo 0)" \
+	"--max-pending 8192: held more than 4096, at most 8192 ($held2)"
+gw_eq 1 "$([ "${dropped2:-0}" -lt "$dropped" ] && echo 1 || echo 0)" \
+	"--max-pending 8192: fewer dropped ($dropped2 < $dropped)"
+
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"
