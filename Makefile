@@ -34,7 +34,7 @@ TEST_DEB_PKGS := nginx-light haproxy caddy tmux tcpdump sqlite3 procps prometheu
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
             -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Icore -Icapture -Iparse -Istore -Ianalyze -Itui -Imetrics -I$(O)
+CPPFLAGS += -D_GNU_SOURCE -I. -I$(O)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread -lm
 ifneq ($(SAN),)
@@ -103,7 +103,7 @@ $(O)/schema_sql.o: $(O)/schema_sql.c
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \
 	    -MMD -MP $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 $(O)/tools/%: tests/tools/%.c $(LIB_OBJ)
@@ -112,7 +112,7 @@ $(O)/tools/%: tests/tools/%.c $(LIB_OBJ)
 
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) -MMD -MP \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP \
 	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_OBJ) $(LIBS)
 
 deps:

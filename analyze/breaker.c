@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "breaker.h"
-#include "cause.h"
+#include "analyze/breaker.h"
+#include "core/cause.h"
 
 #define BREAKER_BUCKETS_MAX 1000
 

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diagnose.h"
+#include "store/diag_query.h"
 
 struct breaker_config {
 	int consecutive_failures;	/* default 5 */

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "explain.h"
-#include "retry.h"
+#include "analyze/explain.h"
+#include "analyze/retry.h"
 
 /* See explain.h. */
 const char *

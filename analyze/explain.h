@@ -16,10 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "breaker.h"
-#include "cause.h"
-#include "diagnose.h"
-#include "shape.h"
+#include "analyze/breaker.h"
+#include "core/cause.h"
+#include "store/diag_query.h"
+#include "analyze/shape.h"
 
 enum explain_kind {
 	EXPLAIN_CAUSE,		/* attempts that failed with one cause */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "retry.h"
+#include "analyze/retry.h"
 
 /* A final upstream that saved requests of one group. */
 struct retry_rescuer {

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cause.h"
-#include "diagnose.h"
+#include "core/cause.h"
+#include "store/diag_query.h"
 
 /* Retried requests of one first-failing upstream and cause. */
 struct retry_group {

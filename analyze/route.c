@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "route.h"
+#include "analyze/route.h"
 
 /* True for 0-9a-fA-F. */
 static bool

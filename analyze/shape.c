@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "route.h"
-#include "shape.h"
+#include "analyze/route.h"
+#include "analyze/shape.h"
 
 /* Counts of one (method, route, upstream, shape). */
 struct shape_entry {

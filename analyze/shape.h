@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diagnose.h"
+#include "store/diag_query.h"
 
 /* Thresholds of the test. */
 struct shape_config {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "logopen.h"
+#include "capture/logopen.h"
 
 #define WHY_LINK	"is a symbolic link (--follow-symlinks reads it)"
 #define WHY_SWAPPED	"was replaced while being opened"

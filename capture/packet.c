@@ -11,7 +11,7 @@
 
 #include <pcap/dlt.h>
 
-#include "packet.h"
+#include "capture/packet.h"
 
 #define ETHERTYPE_IPV4	0x0800
 #define ETHERTYPE_IPV6	0x86dd

@@ -17,8 +17,8 @@
 
 #include <pcap/pcap.h>
 
-#include "packet.h"
-#include "pcapsrc.h"
+#include "capture/packet.h"
+#include "capture/pcapsrc.h"
 
 #define DEFAULT_SNAPLEN		262144
 #define DEFAULT_BUFFER_MB	64

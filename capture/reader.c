@@ -16,9 +16,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "logopen.h"
-#include "reader.h"
-#include "safe.h"
+#include "capture/logopen.h"
+#include "capture/reader.h"
+#include "core/safe.h"
 
 #define READER_BUF (1024 * 1024)
 

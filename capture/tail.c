@@ -42,10 +42,10 @@
 #include <sys/inotify.h>
 #endif
 
-#include "logopen.h"
-#include "reader.h"
-#include "safe.h"
-#include "tail.h"
+#include "capture/logopen.h"
+#include "capture/reader.h"
+#include "core/safe.h"
+#include "capture/tail.h"
 
 _Static_assert(TAIL_LINE_MAX == READER_LINE_MAX,
     "tail and reader must cut long lines alike");

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hashkey.h"
-#include "tcp.h"
+#include "core/hashkey.h"
+#include "capture/tcp.h"
 
 #define DEFAULT_MAX_FLOWS	65536
 #define DEFAULT_OOO_MAX		(1024 * 1024)

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "safe.h"
+#include "core/safe.h"
 
 #include <signal.h>
 
@@ -102,7 +102,7 @@ void cli_csv_field(FILE *f, const char *s);
 
 /*
  * `gatewatch --version`: the program's version, then one line per library
- * with the version that runs (cli/version.c).
+ * with the version that runs (cli/cmd_version.c).
  */
 void cli_print_version(FILE *f);
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "formatopts.h"
-#include "logformat.h"
+#include "cli/cli.h"
+#include "cli/formatopts.h"
+#include "parse/logformat.h"
 
 void
 formatopts_init(struct formatopts *fo)

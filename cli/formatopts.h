@@ -16,7 +16,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "lineparse.h"
+#include "parse/lineparse.h"
 
 /* Entries of a getopt_long table; the short option -f is 'f'. */
 #define FORMATOPTS_LONGOPTS \

@@ -4,7 +4,7 @@
  *   gatewatch ingest [-d DB] [--format NAME | --log-format FMT] FILE...
  *   gatewatch report [-d DB] [--since T] [--until T] [--by KEYS] [--format F]
  *
- * Each subcommand lives in its own file (cli/ingest.c, cli/report.c) and
+ * Each subcommand lives in its own file (cli/cmd_ingest.c, cli/cmd_report.c) and
  * returns the process exit status: 0 success, 1 error, 2 usage.
  */
 #include <locale.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "store/store.h"
 
 static const struct {
 	const char *name;

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "cli.h"
-#include "metricsopts.h"
+#include "cli/cli.h"
+#include "cli/metricsopts.h"
 
 void
 metricsopts_init(struct metricsopts *mo)

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "exporter.h"
+#include "metrics/exporter.h"
 
 #define METRICSOPTS_LISTEN		0x4d01
 #define METRICSOPTS_MAX_UPSTREAMS	0x4d02

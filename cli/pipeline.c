@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline.h"
+#include "cli/pipeline.h"
 
 struct pipeline {
 	gw_sink_fn sink;

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "batch.h"
+#include "core/batch.h"
 
 struct pipeline;
 

@@ -27,9 +27,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "retain.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "cli/retain.h"
+#include "store/store.h"
 
 /* Longest a step should hold the write lock, ms. */
 #define RETAIN_STEP_TARGET_MS	10.0

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "prune.h"
+#include "store/prune.h"
 
 /* getopt_long values: above any short option. */
 #define RETAIN_OPT_RAW		0x1401

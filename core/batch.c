@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "grow.h"
+#include "core/batch.h"
+#include "core/grow.h"
 
 int
 batch_init(struct gw_batch *b)

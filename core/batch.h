@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
-#include "arena.h"
-#include "event.h"
+#include "core/arena.h"
+#include "core/event.h"
 
 struct gw_batch {
 	struct arena *arena;	/* strings and attempts of every record */

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "cause.h"
+#include "core/cause.h"
 
 static const struct {
 	const char *name;

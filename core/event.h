@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cause.h"
+#include "core/cause.h"
 
 /* Most attempts one request keeps; nginx rarely logs more than a handful. */
 #define GW_ATTEMPTS_MAX 32

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grow.h"
+#include "core/grow.h"
 
 int
 grow_array(void **arr, size_t *cap, size_t n, size_t sz, size_t first)

@@ -13,7 +13,7 @@
 
 #include <sys/random.h>
 
-#include "hashkey.h"
+#include "core/hashkey.h"
 
 /* SplitMix64's finaliser: a bijection that spreads every input bit. */
 static uint64_t

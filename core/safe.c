@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "safe.h"
+#include "core/safe.h"
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t

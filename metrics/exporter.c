@@ -35,9 +35,9 @@
 
 #include <microhttpd.h>
 
-#include "capture_stats.h"
-#include "exporter.h"
-#include "metrics_rows.h"
+#include "store/capture_stats.h"
+#include "metrics/exporter.h"
+#include "store/metrics_rows.h"
 
 #define HTTP_MAX_CONNECTIONS	16
 #define HTTP_PER_IP		8

@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "registry.h"
-#include "store.h"
+#include "metrics/registry.h"
+#include "store/store.h"
 
 #define EXPORTER_SETTLE_MS	5000
 #define EXPORTER_TICK_MS	1000

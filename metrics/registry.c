@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry.h"
-#include "safe.h"
+#include "metrics/registry.h"
+#include "core/safe.h"
 
 const double metrics_buckets[METRICS_BUCKETS] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,

@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cause.h"
+#include "core/cause.h"
 
 struct metrics_registry;
 

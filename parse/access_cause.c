@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "access_cause.h"
+#include "parse/access_cause.h"
 
 /*
  * True when addr is an upstream group's name rather than an address: nginx

@@ -9,7 +9,7 @@
 #ifndef GW_ACCESS_CAUSE_H
 #define GW_ACCESS_CAUSE_H
 
-#include "event.h"
+#include "core/event.h"
 
 /*
  * Which upstream variables the log format carries. A value the format does

@@ -23,8 +23,8 @@
  */
 #include <string.h>
 
-#include "format.h"
-#include "logscan.h"
+#include "parse/format.h"
+#include "parse/logscan.h"
 
 /* ALB's connect timeout: a 504 that took about this long timed out there. */
 #define ALB_CONNECT_TIMEOUT_MS	10000

@@ -33,10 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
-#include "hashkey.h"
-#include "jsonlog.h"
-#include "logscan.h"
+#include "parse/format.h"
+#include "core/hashkey.h"
+#include "parse/jsonlog.h"
+#include "parse/logscan.h"
 
 #define CADDY_PENDING	256	/* roundtrips remembered per input */
 #define CADDY_KEY_MAX	512	/* bytes of the key kept for comparison */

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clf.h"
-#include "format.h"
+#include "parse/clf.h"
+#include "parse/format.h"
 
 /* Split at s; false when it is no CLF prefix. */
 static bool

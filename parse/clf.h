@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "logscan.h"
+#include "parse/logscan.h"
 
 /* The fields of the CLF prefix, as spans of the line. */
 struct clf_line {

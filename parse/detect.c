@@ -11,11 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "arena.h"
-#include "detect.h"
-#include "event.h"
-#include "logformat.h"
-#include "nginx_error.h"
+#include "core/arena.h"
+#include "parse/detect.h"
+#include "core/event.h"
+#include "parse/logformat.h"
+#include "parse/nginx_error.h"
 
 /* Built-in access formats in order of preference on a tie. */
 static const char *const detect_formats[] = { "upstream", "ingress-nginx",

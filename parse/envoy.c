@@ -33,9 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
-#include "jsonlog.h"
-#include "logscan.h"
+#include "parse/format.h"
+#include "parse/jsonlog.h"
+#include "parse/logscan.h"
 
 /* The fields of one access-log entry, as spans; n = 0 when absent. */
 struct envoy_line {

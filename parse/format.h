@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "batch.h"
+#include "core/batch.h"
 
 /* Options a format may use (all may be NULL / 0). */
 struct format_opts {

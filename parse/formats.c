@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "format.h"
+#include "parse/format.h"
 
 extern const struct line_format haproxy_format, envoy_format,
     envoy_json_format, caddy_format, traefik_format, traefik_json_format,

@@ -28,8 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
-#include "logscan.h"
+#include "parse/format.h"
+#include "parse/logscan.h"
 
 #define HAP_BODY_SEARCH	256		/* header bytes searched for the body */
 #define HAP_CFG_MAX	(16 << 20)	/* largest haproxy.cfg read */

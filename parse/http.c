@@ -34,8 +34,8 @@
 #include <arpa/inet.h>
 #include <http_parser.h>
 
-#include "http.h"
-#include "query.h"
+#include "parse/http.h"
+#include "parse/query.h"
 
 #define HTTP_URL_MAX		2048
 #define HDR_NAME_MAX		40

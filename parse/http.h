@@ -1,7 +1,7 @@
 /*
  * http.h - HTTP/1.x exchanges from reassembled TCP streams.
  *
- * A struct http_tracker is the upper layer of capture/tcp.h: it parses the
+ * A struct http_tracker is the upper layer of core/stream.h (fed by capture/tcp.c): it parses the
  * client's and the server's byte streams of every connection with
  * http-parser (keep-alive, pipelining, Content-Length, chunked,
  * close-delimited, HEAD, 1xx, 204, 304, Connection: close, Upgrade and
@@ -41,8 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "batch.h"
-#include "tcp.h"
+#include "core/batch.h"
+#include "core/stream.h"
 
 #define HTTP_ADDR_MAX	56	/* "[v6 text]:port" */
 #define HTTP_METHOD_MAX	16

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonlog.h"
+#include "parse/jsonlog.h"
 
 /*
  * Largest magnitude jsonlog_int returns: 18 digits, as logspan_int, so a

@@ -16,7 +16,7 @@
 
 #include <json-c/json.h>
 
-#include "logscan.h"
+#include "parse/logscan.h"
 
 /*
  * Parse exactly one JSON object from line (len bytes, trailing blanks and a

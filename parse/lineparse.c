@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "format.h"
-#include "lineparse.h"
-#include "logformat.h"
-#include "nginx_error.h"
-#include "wrapper.h"
+#include "parse/detect.h"
+#include "parse/format.h"
+#include "parse/lineparse.h"
+#include "parse/logformat.h"
+#include "parse/nginx_error.h"
+#include "parse/wrapper.h"
 
 #define LINEPARSE_JOIN_MAX	(1 << 20)	/* longest joined CRI line */
 #define LINEPARSE_LATE_TRIES	64	/* late access-format detections */

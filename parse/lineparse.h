@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "batch.h"
-#include "wrapper.h"
+#include "core/batch.h"
+#include "parse/wrapper.h"
 
 struct lineparse_opts {
 	const char *format;	/* NULL or "auto", or a format name */

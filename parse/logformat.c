@@ -45,10 +45,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "hex.h"
-#include "access_cause.h"
-#include "logformat.h"
-#include "query.h"
+#include "core/hex.h"
+#include "parse/access_cause.h"
+#include "parse/logformat.h"
+#include "parse/query.h"
 
 /* Longest line matched; longer ones are rejected (nginx lines are short). */
 #define LF_LINE_MAX		(1024 * 1024)

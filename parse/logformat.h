@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "arena.h"
-#include "event.h"
+#include "core/arena.h"
+#include "core/event.h"
 
 struct logformat;
 

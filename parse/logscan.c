@@ -9,8 +9,8 @@
  */
 #include <string.h>
 
-#include "logscan.h"
-#include "query.h"
+#include "parse/logscan.h"
+#include "parse/query.h"
 
 /* See logscan.h. */
 void

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "event.h"
+#include "core/arena.h"
+#include "core/event.h"
 
 /* A run of bytes inside a line; not NUL-terminated. */
 struct logspan {

@@ -32,8 +32,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hex.h"
-#include "nginx_error.h"
+#include "core/hex.h"
+#include "parse/nginx_error.h"
 
 #define NE_MESSAGE_MAX	1024	/* bytes of message kept */
 #define NE_FIELD_MAX	1024	/* client, server, host, upstream, method */

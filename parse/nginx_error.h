@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "arena.h"
-#include "event.h"
+#include "core/arena.h"
+#include "core/event.h"
 
 /* True when the line has the shape of an nginx error-log line. */
 bool nginx_error_match(const char *line, size_t len);

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "hex.h"
-#include "query.h"
+#include "core/hex.h"
+#include "parse/query.h"
 
 #define QS_KEYS_MAX	32
 #define QS_KEY_MAX	64

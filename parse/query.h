@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "arena.h"
+#include "core/arena.h"
 
 /*
  * The shape of query q (len bytes, without '?'); "" for an empty query.

@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clf.h"
-#include "format.h"
-#include "jsonlog.h"
-#include "logscan.h"
+#include "parse/clf.h"
+#include "parse/format.h"
+#include "parse/jsonlog.h"
+#include "parse/logscan.h"
 
 /* Per-input state of both forms. */
 struct traefik_state {

@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hashkey.h"
-#include "wire_join.h"
+#include "core/hashkey.h"
+#include "parse/wire_join.h"
 
 #define DEFAULT_HOLD_US		(3 * INT64_C(1000000))
 #define DEFAULT_MAX_HELD	16384

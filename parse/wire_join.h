@@ -56,7 +56,7 @@
 
 #include <stdint.h>
 
-#include "http.h"
+#include "parse/http.h"
 
 /* Receives each downstream request with its attempts; 0 or -1 (OOM). */
 typedef int (*wire_join_out_fn)(void *ctx, const struct http_exchange *down,

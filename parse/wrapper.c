@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wrapper.h"
+#include "parse/wrapper.h"
 
 #define WRAP_TAG_MAX	64	/* longest syslog tag taken */
 #define WRAP_HOST_MAX	255	/* longest host name taken */

@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "capture_stats.h"
-#include "store_int.h"
+#include "store/capture_stats.h"
+#include "store/store_int.h"
 
 static const char capture_stats_put[] =
 	"INSERT OR REPLACE INTO capture_stats (source_id, packets, bytes, "

@@ -31,13 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture_stats.h"
-#include "cause.h"
-#include "console.h"
-#include "grow.h"
-#include "latency.h"
-#include "prune.h"
-#include "store_int.h"
+#include "store/capture_stats.h"
+#include "core/cause.h"
+#include "store/console.h"
+#include "core/grow.h"
+#include "store/latency.h"
+#include "store/prune.h"
+#include "store/store_int.h"
 
 /* Common filter terms: x is a rollup row, p the prefix of its columns. */
 #define WINDOW_X " x.minute >= :m0 AND x.minute < :m1 "

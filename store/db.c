@@ -25,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 /* Virtual-machine steps between two calls of a progress handler. */
 #define STORE_PROGRESS_STEPS 4000

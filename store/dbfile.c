@@ -27,8 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "safe.h"
-#include "store_int.h"
+#include "core/safe.h"
+#include "store/store_int.h"
 
 /* True for names SQLite does not take as a file (memory, temporary). */
 static bool

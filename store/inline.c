@@ -24,7 +24,7 @@
  */
 #include <string.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 /* True when [p, p + n) is a canonical dotted quad; its integer in *v. */
 static bool

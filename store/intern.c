@@ -34,7 +34,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 /*
  * Slots + strings per table: about 40,000 paths of 40 bytes (slots are

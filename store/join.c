@@ -41,7 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 /* A request found for an error, as the join needs it. */
 struct join_request {

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "latency.h"
+#include "store/latency.h"
 
 static const char latency_upsert_sql[] =
     "INSERT INTO rollup_latency_minute (minute, upstream_id, bucket,"

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 /* Buckets a time can fall in: 0 .. LATENCY_BUCKETS - 1. */
 #define LATENCY_BUCKETS 128

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "metrics_rows.h"
-#include "store_int.h"
+#include "store/metrics_rows.h"
+#include "store/store_int.h"
 
 static const char metrics_marks_sql[] =
 	"SELECT (SELECT coalesce(max(id), 0) FROM requests),"

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* Highest request id and reject id stored (0 when none). 0 or -1. */
 int store_metrics_marks(struct store *s, int64_t *request_id,

@@ -54,8 +54,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "prune.h"
-#include "store_int.h"
+#include "store/prune.h"
+#include "store/store_int.h"
 
 /* A step prunes max_rows / this + 1 rollup minutes. */
 #define PRUNE_ROLLUP_DIVISOR	16

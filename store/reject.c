@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 static const char reject_seen_sql[] =
     "SELECT coalesce(sum(rejected), 0) FROM reject_counts"

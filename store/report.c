@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prune.h"
-#include "store_int.h"
+#include "store/prune.h"
+#include "store/store_int.h"
 
 static const char *const report_key_names[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_UPSTREAM] = "upstream",

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 #define ROLLUP_MAP_INIT 256	/* initial slots, power of two */
 

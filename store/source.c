@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 #define SOURCE_FINGERPRINT_MIN STORE_FINGERPRINT_MIN
 

@@ -17,7 +17,7 @@
  */
 #include <stddef.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 #define JOIN_WINDOW \
 	" r.client = ?1 AND r.path_id IS ?2" \

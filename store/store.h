@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "batch.h"
+#include "core/batch.h"
 
 struct store;
 

@@ -23,8 +23,8 @@
 
 #include <sqlite3.h>
 
-#include "arena.h"
-#include "store.h"
+#include "core/arena.h"
+#include "store/store.h"
 
 /* Named statements; their SQL is in stmt.c. */
 enum store_stmt_id {

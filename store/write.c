@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "latency.h"
-#include "store_int.h"
+#include "store/latency.h"
+#include "store/store_int.h"
 
 /* Bind a string, or NULL. */
 static void

@@ -35,10 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "diag_worker.h"
-#include "safe.h"
-#include "text.h"
+#include "tui/app.h"
+#include "tui/diag_worker.h"
+#include "core/safe.h"
+#include "tui/text.h"
 
 #define APP_FULL_REFRESH_MS 15000
 #define APP_DIAG_REFRESH_MS 60000

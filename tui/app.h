@@ -20,11 +20,11 @@
 
 #include <curses.h>
 
-#include "console.h"
-#include "diagnosis.h"
-#include "snapshot.h"
-#include "theme.h"
-#include "tui.h"
+#include "store/console.h"
+#include "tui/diagnosis.h"
+#include "tui/snapshot.h"
+#include "tui/theme.h"
+#include "tui/tui.h"
 
 enum pane_id {
 	PANE_UPSTREAMS,

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
-#include "spark.h"
-#include "text.h"
+#include "tui/app.h"
+#include "tui/spark.h"
+#include "tui/text.h"
 
 #define CHART_LABEL 20	/* columns of the row labels */
 #define CHART_RIGHT 7	/* columns of the figure at the right */

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag_worker.h"
+#include "tui/diag_worker.h"
 
 struct diag_worker {
 	char *db_path;

@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "diagnosis.h"
-#include "store.h"
+#include "tui/diagnosis.h"
+#include "store/store.h"
 
 struct diag_worker;
 

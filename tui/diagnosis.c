@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "diagnosis.h"
+#include "tui/diagnosis.h"
 
 /* Reasons of each kind the explain view asks for. */
 #define DIAGNOSIS_EXPLAIN_REASONS 8

@@ -16,11 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "breaker.h"
-#include "explain.h"
-#include "retry.h"
-#include "shape.h"
-#include "store.h"
+#include "analyze/breaker.h"
+#include "analyze/explain.h"
+#include "analyze/retry.h"
+#include "analyze/shape.h"
+#include "store/store.h"
 
 /* What a level of the console shows. */
 enum diag_view {

@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "cause.h"
-#include "table.h"
-#include "text.h"
+#include "tui/app.h"
+#include "core/cause.h"
+#include "tui/table.h"
+#include "tui/text.h"
 
 /* Lines under a table for the selected row's details. */
 #define DIAG_DETAIL_LINES 3

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
-#include "cause.h"
-#include "text.h"
+#include "tui/app.h"
+#include "core/cause.h"
+#include "tui/text.h"
 
 #define HEADER_LINES 4
 

@@ -1,8 +1,8 @@
 /*
  * help.c - the `?` screen: what every key does and what the columns mean.
  */
-#include "app.h"
-#include "text.h"
+#include "tui/app.h"
+#include "tui/text.h"
 
 static const struct {
 	const char *key, *what;

@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "cause.h"
-#include "spark.h"
-#include "table.h"
-#include "text.h"
+#include "tui/app.h"
+#include "core/cause.h"
+#include "tui/spark.h"
+#include "tui/table.h"
+#include "tui/text.h"
 
 /* See app.h. */
 enum theme_role

@@ -20,8 +20,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cause.h"
-#include "snapshot.h"
+#include "core/cause.h"
+#include "tui/snapshot.h"
 
 /* A source written to within this long is being followed. */
 #define SNAPSHOT_FOLLOWING_MS 10000

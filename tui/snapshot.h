@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "console.h"
+#include "store/console.h"
 
 /* The time windows `w` cycles through. */
 enum window_id {

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "spark.h"
+#include "tui/spark.h"
 
 static const char *const spark_unicode[SPARK_LEVELS] = {
 	"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",

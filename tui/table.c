@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "table.h"
+#include "tui/table.h"
 
 #define TABLE_COLS_MAX 16
 

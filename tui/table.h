@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "app.h"
-#include "text.h"
+#include "tui/app.h"
+#include "tui/text.h"
 
 struct table_column {
 	const char *title;

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <wchar.h>
 
-#include "safe.h"
-#include "text.h"
+#include "core/safe.h"
+#include "tui/text.h"
 
 #define TEXT_MAX 1024	/* wide characters drawn of one string at most */
 

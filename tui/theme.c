@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "theme.h"
+#include "tui/theme.h"
 
 /* Foreground, background and extra attribute of each role in colour. */
 static const struct {

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "snapshot.h"
-#include "store.h"
+#include "tui/snapshot.h"
+#include "store/store.h"
 
 struct tui_config {
 	enum window_id window;		/* starting window */

@@ -186,7 +186,7 @@ while kill -0 "$W1" 2>/dev/null; do
 	rotate-down)
 		# What tail began must be stored before it dies: a content
 		# with nothing committed is not known as tail's own when found
-		# beside the path (see the file comment of cli/tail.c).
+		# beside the path (see the file comment of cli/cmd_tail.c).
 		wait_caught_up
 		kill_tail
 		if [ $((step % 2)) -eq 0 ]; then

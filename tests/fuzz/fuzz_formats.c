@@ -11,9 +11,9 @@
  */
 #include <stdbool.h>
 
-#include "batch.h"
-#include "format.h"
-#include "fuzz.h"
+#include "core/batch.h"
+#include "parse/format.h"
+#include "tests/fuzz/fuzz.h"
 
 struct run {
 	const struct line_format *lf;

@@ -8,10 +8,10 @@
  */
 #include <stdbool.h>
 
-#include "batch.h"
-#include "detect.h"
-#include "fuzz.h"
-#include "lineparse.h"
+#include "core/batch.h"
+#include "parse/detect.h"
+#include "tests/fuzz/fuzz.h"
+#include "parse/lineparse.h"
 
 #define SAMPLE_LINES	64
 #define HEAD_MAX	16384

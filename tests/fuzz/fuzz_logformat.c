@@ -12,10 +12,10 @@
  */
 #include <stdbool.h>
 
-#include "arena.h"
-#include "event.h"
-#include "fuzz.h"
-#include "logformat.h"
+#include "core/arena.h"
+#include "core/event.h"
+#include "tests/fuzz/fuzz.h"
+#include "parse/logformat.h"
 
 struct run {
 	struct logformat *lf[2];

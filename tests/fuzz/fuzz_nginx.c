@@ -8,11 +8,11 @@
  */
 #include <stdbool.h>
 
-#include "arena.h"
-#include "event.h"
-#include "fuzz.h"
-#include "logformat.h"
-#include "nginx_error.h"
+#include "core/arena.h"
+#include "core/event.h"
+#include "tests/fuzz/fuzz.h"
+#include "parse/logformat.h"
+#include "parse/nginx_error.h"
 
 static const char *const builtin[] = {
 	"combined", "main", "ingress-nginx", "apisix", "upstream"

@@ -20,13 +20,13 @@
 
 #include <sys/mman.h>
 
-#include "batch.h"
-#include "fuzz.h"
-#include "http.h"
-#include "packet.h"
-#include "pcapsrc.h"
-#include "tcp.h"
-#include "wire_join.h"
+#include "core/batch.h"
+#include "tests/fuzz/fuzz.h"
+#include "parse/http.h"
+#include "capture/packet.h"
+#include "capture/pcapsrc.h"
+#include "capture/tcp.h"
+#include "parse/wire_join.h"
 
 struct run {
 	struct gw_batch b;

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gencard.h"
+#include "tests/tools/gencard.h"
 
 /* The production-cardinality model, or NULL for the small sets. */
 static struct gencard *card;

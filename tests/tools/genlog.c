@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gencard.h"
+#include "tests/tools/gencard.h"
 
 static uint64_t state = 88172645463325252ull;
 

@@ -32,7 +32,7 @@
 
 #include <pcap/pcap.h>
 
-#include "../unit/pktgen.h"
+#include "tests/unit/pktgen.h"
 
 /* pg_out_fn: append one frame to the dump. */
 static void

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "console.h"
-#include "snapshot.h"
-#include "store.h"
+#include "store/console.h"
+#include "tui/snapshot.h"
+#include "store/store.h"
 
 /* Monotonic ms. */
 static double

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "access_cause.h"
+#include "parse/access_cause.h"
 
 /* An attempt: addr, status, connect/header ms (-1 for nginx's "-"). */
 static struct gw_attempt

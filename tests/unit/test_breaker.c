@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "breaker.h"
-#include "cause.h"
+#include "analyze/breaker.h"
+#include "core/cause.h"
 
 #define FAIL GW_CAUSE_UPSTREAM_REFUSED
 #define OK GW_CAUSE_OK

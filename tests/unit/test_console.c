@@ -5,10 +5,10 @@
  * first with their attempts and joined error lines, and a second
  * connection sees a writer's commits.
  */
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
-#include "console.h"
-#include "latency.h"
+#include "store/console.h"
+#include "store/latency.h"
 
 static const char *const ups[] = {
 	"10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.4:80",

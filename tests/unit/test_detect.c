@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../parse/detect.h"
+#include "parse/detect.h"
 
 #define NMAX	16
 

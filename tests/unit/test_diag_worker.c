@@ -11,9 +11,9 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
-#include "diag_worker.h"
+#include "tui/diag_worker.h"
 
 #define BAD_UP "10.0.0.5:8080"
 

@@ -7,9 +7,9 @@
  * without an upstream fails with a message; matching tells a model that
  * can be kept from one that must be rebuilt.
  */
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
-#include "diagnosis.h"
+#include "tui/diagnosis.h"
 
 #define BAD_UP "10.0.0.5:8080"
 #define OK_UP "10.0.0.6:8080"

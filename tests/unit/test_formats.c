@@ -25,9 +25,9 @@
 
 #include <cmocka.h>
 
-#include "../../parse/format.h"
-#include "../../parse/jsonlog.h"
-#include "../../parse/lineparse.h"
+#include "parse/format.h"
+#include "parse/jsonlog.h"
+#include "parse/lineparse.h"
 
 #define DATA	"tests/data/formats/"
 #define MAX_LINES 256

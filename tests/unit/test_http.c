@@ -18,11 +18,11 @@
 
 #include <cmocka.h>
 
-#include "../../capture/packet.h"
-#include "../../capture/tcp.h"
-#include "../../parse/http.h"
-#include "../../parse/wire_join.h"
-#include "pktgen.h"
+#include "capture/packet.h"
+#include "capture/tcp.h"
+#include "parse/http.h"
+#include "parse/wire_join.h"
+#include "tests/unit/pktgen.h"
 
 #define XMAX 16
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lineparse.h"
+#include "parse/lineparse.h"
 
 #define MAX_LINES 8
 

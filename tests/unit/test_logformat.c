@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "logformat.h"
+#include "core/arena.h"
+#include "parse/logformat.h"
 
 struct fixture {
 	struct arena *a;

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "logopen.h"
+#include "capture/logopen.h"
 
 /* The rules on a made-up stat: owners and names. */
 static void

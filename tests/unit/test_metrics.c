@@ -15,10 +15,10 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
-#include "exporter.h"
-#include "registry.h"
+#include "metrics/exporter.h"
+#include "metrics/registry.h"
 
 /* Render r (no process family); the caller frees. */
 static char *

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../../parse/nginx_error.h"
+#include "parse/nginx_error.h"
 
 #define PRE	"2026/11/25 10:15:02 [error] 1234#1234: *567 "
 #define TAIL	", client: 127.0.0.1, server: localhost, " \

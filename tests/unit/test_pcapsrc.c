@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "../../capture/pcapsrc.h"
+#include "capture/pcapsrc.h"
 
 static void
 put32(FILE *f, uint32_t v)

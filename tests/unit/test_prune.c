@@ -5,9 +5,9 @@
  * range equal the rollups, late error lines of pruned requests, rollups,
  * the size cap, interned strings and the writers' caches, step sizes.
  */
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
-#include "prune.h"
+#include "store/prune.h"
 
 #define HOUR	(3600 * INT64_C(1000))
 #define DAY	(24 * HOUR)

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arena.h"
-#include "query.h"
+#include "core/arena.h"
+#include "parse/query.h"
 
 /* Shape of NUL-terminated q, checked against want. */
 static void

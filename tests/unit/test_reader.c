@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "reader.h"
+#include "capture/reader.h"
 
 static char tmpdir[64];
 

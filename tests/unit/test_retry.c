@@ -1,15 +1,15 @@
 /*
- * test_retry.c - retry accounting (analyze/retry.c over store/diagnose.c)
+ * test_retry.c - retry accounting (analyze/retry.c over store/diag_query.c)
  * on a hand-built database: requests grouped by the upstream and cause of
  * their first failing attempt, saved or not, who saved them, the share of
  * traffic saved and the time the failed attempts cost; and the same data
  * through the breaker stream and the explain example lookup.
  */
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
-#include "breaker.h"
-#include "explain.h"
-#include "retry.h"
+#include "analyze/breaker.h"
+#include "analyze/explain.h"
+#include "analyze/retry.h"
 
 #define A "10.0.0.5:80"
 #define B "10.0.0.6:80"

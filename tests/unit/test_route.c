@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "route.h"
+#include "analyze/route.h"
 
 /* The route of path as a string. */
 static const char *

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "safe.h"
+#include "core/safe.h"
 
 static void
 check(const char *in, size_t len, const char *want)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "shape.h"
+#include "analyze/shape.h"
 
 #define UP "10.0.0.5:8080"
 #define BAD_CASE "age=<number>&userName=<text>"

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
 extern const char *const gw_schema_sql[];
 

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "batch.h"
-#include "store.h"
+#include "core/batch.h"
+#include "store/store.h"
 
 /* 2026-11-25T10:15:00Z */
 #define T0 1795601700000LL

@@ -3,7 +3,7 @@
  * orders, retries, several errors per request, time zones, misses, and
  * the rollups kept equal to the raw rows through cause changes.
  */
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
 /* Cause name of attempt seq of request id. */
 static const char *

@@ -3,7 +3,7 @@
  * attempts grouped apart from requests, filters, and rollups giving the
  * same figures as the raw tables.
  */
-#include "test_store_fixture.h"
+#include "tests/unit/test_store_fixture.h"
 
 /*
  * The data set: minute 0 (10:15Z) and minute 1 (10:16Z).

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tail.h"
+#include "capture/tail.h"
 
 #define RECS_MAX 8192
 

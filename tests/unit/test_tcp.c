@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "../../capture/packet.h"
-#include "../../capture/tcp.h"
-#include "pktgen.h"
+#include "capture/packet.h"
+#include "capture/tcp.h"
+#include "tests/unit/pktgen.h"
 
 #define STREAM_MAX 8192
 

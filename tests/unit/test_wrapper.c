@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lineparse.h"
-#include "wrapper.h"
+#include "parse/lineparse.h"
+#include "parse/wrapper.h"
 
 #define DATA	"tests/data/formats/wrapped/"
 #define MAX_LINES 64

@@ -1,5 +1,5 @@
 /*
- * ingest.c - `gatewatch ingest`: logs into the database.
+ * cmd_ingest.c - `gatewatch ingest`: logs into the database.
  *
  * For each file: open it (plain, .gz or stdin), decide what it is from its
  * first lines (or take --format / --log-format), find its source in the
@@ -16,13 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "formatopts.h"
-#include "lineparse.h"
-#include "logopen.h"
-#include "pipeline.h"
-#include "reader.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "cli/formatopts.h"
+#include "parse/lineparse.h"
+#include "capture/logopen.h"
+#include "cli/pipeline.h"
+#include "capture/reader.h"
+#include "store/store.h"
 
 /*
  * Records per batch, i.e. per transaction. Each commit writes every page it

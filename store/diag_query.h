@@ -1,5 +1,5 @@
 /*
- * diagnose.h - the store's queries for diagnosis (analyze/): counts per
+ * diag_query.h - the store's queries for diagnosis (analyze/): counts per
  * route, upstream and query shape; every upstream attempt in time order for
  * the circuit-breaker replay; retry aggregates; failure counts and example
  * requests (with the gateway's own error message) for one upstream.
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* What to look at: a time window and, optionally, one upstream. */
 struct diag_window {

@@ -1,5 +1,5 @@
 /*
- * diagnose.c - the store's queries for analyze/; see diagnose.h.
+ * diag_query.c - the store's queries for analyze/; see diag_query.h.
  *
  * The SQL is the named statement table below. Statements are prepared per
  * call (a diagnosis runs each a handful of times, so caching them in the
@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cause.h"
-#include "diagnose.h"
-#include "store_int.h"
+#include "core/cause.h"
+#include "store/diag_query.h"
+#include "store/store_int.h"
 
 /* The condition of the partial index requests_trouble_ts, word for word. */
 #define DIAG_TROUBLE " (r.cause <> 0 OR r.n_attempts > 1) "
@@ -172,7 +172,7 @@ static const char *const diag_sql[DIAG_STMT_COUNT] = {
 	    " ORDER BY r.ts_ms DESC LIMIT ?6",
 };
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 struct diag_window
 diag_window_all(void)
 {
@@ -369,7 +369,7 @@ diag_name_of(const struct diag_names *t, int64_t id)
 }
 
 /*
- * See diagnose.h. Why not GROUP BY in SQL: the groups are keyed by path,
+ * See diag_query.h. Why not GROUP BY in SQL: the groups are keyed by path,
  * which holds every id of a route (/users/17, /users/42, ...), so a window
  * of 1M requests has some 200,000 groups, and SQLite forms them by sorting
  * all rows in a temp B-tree: 1.5-2.5 s on the 1M-request benchmark. Reading
@@ -462,7 +462,7 @@ diag_attempt_row(sqlite3_stmt *st, void *fn, void *ctx)
 	return ((diag_attempt_fn)fn)(ctx, &r);
 }
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 int
 diag_attempt_stream(struct store *s, const struct diag_window *w,
     diag_attempt_fn fn, void *ctx, char *err, size_t errlen)
@@ -484,7 +484,7 @@ diag_name_row(sqlite3_stmt *st, void *fn, void *ctx)
 	    diag_text(st, 1));
 }
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 int
 diag_upstream_names(struct store *s, diag_name_fn fn, void *ctx,
     char *err, size_t errlen)
@@ -517,7 +517,7 @@ diag_retry_row(sqlite3_stmt *st, void *fn, void *ctx)
 	return ((diag_retry_fn)fn)(ctx, &r);
 }
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 int
 diag_retry_groups(struct store *s, const struct diag_window *w,
     diag_retry_fn fn, void *ctx, char *err, size_t errlen)
@@ -530,7 +530,7 @@ diag_retry_groups(struct store *s, const struct diag_window *w,
 	    "diagnose: retries", err, errlen);
 }
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 int
 diag_totals(struct store *s, const struct diag_window *w,
     struct diag_totals *t, char *err, size_t errlen)
@@ -570,7 +570,7 @@ diag_cause_row(sqlite3_stmt *st, void *fn, void *ctx)
 	return ((diag_cause_fn)fn)(ctx, &r);
 }
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 int
 diag_upstream_causes(struct store *s, const struct diag_window *w,
     diag_cause_fn fn, void *ctx, char *err, size_t errlen)
@@ -586,7 +586,7 @@ diag_upstream_causes(struct store *s, const struct diag_window *w,
 	    "diagnose: causes", err, errlen);
 }
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 void
 diag_example_clear(struct diag_example *e)
 {
@@ -650,7 +650,7 @@ diag_example_pick(struct store *s, sqlite3_stmt *st, diag_accept_fn accept,
 	return ret;
 }
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 int
 diag_example_for_cause(struct store *s, const struct diag_window *w,
     int cause, struct diag_example *out, bool *found, char *err,
@@ -668,7 +668,7 @@ diag_example_for_cause(struct store *s, const struct diag_window *w,
 	return diag_example_pick(s, st, NULL, NULL, out, found, err, errlen);
 }
 
-/* See diagnose.h. */
+/* See diag_query.h. */
 int
 diag_example_for_shape(struct store *s, const struct diag_window *w,
     const char *method, const char *shape, diag_accept_fn accept, void *ctx,

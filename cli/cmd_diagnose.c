@@ -1,6 +1,6 @@
 /*
- * diagnose.c - `gatewatch report --by shape|breaker|retry`: the analyses of
- * analyze/ as a table, JSON or CSV. cli/report.c hands these keys over;
+ * cmd_diagnose.c - `gatewatch report --by shape|breaker|retry`: the analyses of
+ * analyze/ as a table, JSON or CSV. cli/cmd_report.c hands these keys over;
  * the figures come from analyze/, this file only formats them.
  *
  * Every view keeps what the gateway made apart from what the upstream did:
@@ -14,16 +14,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "breaker.h"
-#include "cli.h"
-#include "diagnose.h"
-#include "retain.h"
-#include "retry.h"
-#include "shape.h"
+#include "analyze/breaker.h"
+#include "cli/cli.h"
+#include "cli/cmd_diagnose.h"
+#include "cli/retain.h"
+#include "analyze/retry.h"
+#include "analyze/shape.h"
 
 enum dx_format { DX_TABLE, DX_JSON, DX_CSV };
 
-/* See diagnose.h. */
+/* See cmd_diagnose.h. */
 bool
 diagnose_is_key(const char *by)
 {
@@ -33,7 +33,7 @@ diagnose_is_key(const char *by)
 
 
 
-/* See diagnose.h. */
+/* See cmd_diagnose.h. */
 const char *
 diagnose_time(int64_t ms, char *buf, size_t size)
 {
@@ -54,7 +54,7 @@ diagnose_time(int64_t ms, char *buf, size_t size)
 	return buf;
 }
 
-/* See diagnose.h. */
+/* See cmd_diagnose.h. */
 const char *
 diagnose_request_text(const char *method, const char *path,
     const char *query, char *buf, size_t size)
@@ -551,7 +551,7 @@ dx_run(struct store *st, const char *by, const struct diag_window *w,
 	return 0;
 }
 
-/* See diagnose.h. */
+/* See cmd_diagnose.h. */
 int
 diagnose_report(const char *by, const char *db, const struct report_query *q,
     const char *format)

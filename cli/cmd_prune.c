@@ -1,5 +1,5 @@
 /*
- * prune.c - `gatewatch prune`: retention once, for databases that
+ * cmd_prune.c - `gatewatch prune`: retention once, for databases that
  * `ingest` fills (tail and capture prune as they go, cli/retain.c).
  *
  * Runs store_prune_step() until nothing is left to do, then removes the
@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "prune.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "store/prune.h"
+#include "store/store.h"
 
 #define PRUNE_ROWS	2000	/* rows per step */
 

@@ -1,5 +1,5 @@
 /*
- * top.c - `gatewatch top`: the live console; and `gatewatch FILE...`,
+ * cmd_top.c - `gatewatch top`: the live console; and `gatewatch FILE...`,
  * which ingests the files and then opens the console (as GoAccess does).
  *
  * This file only reads options, opens the database and hands over to
@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "store.h"
-#include "tui.h"
+#include "cli/cli.h"
+#include "store/store.h"
+#include "tui/tui.h"
 
 /* Print the usage of `gatewatch top` to f. */
 static void

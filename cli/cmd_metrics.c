@@ -1,5 +1,5 @@
 /*
- * metrics.c - `gatewatch metrics`: the Prometheus exposition of a whole
+ * cmd_metrics.c - `gatewatch metrics`: the Prometheus exposition of a whole
  * database, once, on stdout (for node_exporter's textfile collector or
  * cron). The same families and label rules as `tail --metrics-listen`,
  * counting everything stored instead of what this process saw; no
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "exporter.h"
-#include "metricsopts.h"
+#include "cli/cli.h"
+#include "metrics/exporter.h"
+#include "cli/metricsopts.h"
 
 static void
 metrics_usage(FILE *f)

@@ -1,5 +1,5 @@
 /*
- * explain.c - `gatewatch explain UPSTREAM`: why one upstream failed, in
+ * cmd_explain.c - `gatewatch explain UPSTREAM`: why one upstream failed, in
  * plain words, each reason with its evidence (counts, an example request,
  * the gateway's error message). analyze/explain.c finds the reasons; this
  * file prints them as text or JSON, escaping whatever came from logs.
@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "diagnose.h"
-#include "explain.h"
-#include "retain.h"
+#include "cli/cli.h"
+#include "cli/cmd_diagnose.h"
+#include "analyze/explain.h"
+#include "cli/retain.h"
 
 static void
 explain_usage(FILE *f)

@@ -1,7 +1,7 @@
 /*
- * diagnose.h - `gatewatch report --by shape|breaker|retry` (cli/diagnose.c),
- * reached from cli/report.c, and the output helpers it shares with
- * `gatewatch explain` (cli/explain.c).
+ * cmd_diagnose.h - `gatewatch report --by shape|breaker|retry` (cli/cmd_diagnose.c),
+ * reached from cli/cmd_report.c, and the output helpers it shares with
+ * `gatewatch explain` (cli/cmd_explain.c).
  */
 #ifndef GW_CLI_DIAGNOSE_H
 #define GW_CLI_DIAGNOSE_H
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* True when --by names a diagnosis view: "shape", "breaker" or "retry". */
 bool diagnose_is_key(const char *by);

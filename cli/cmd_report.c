@@ -1,5 +1,5 @@
 /*
- * report.c - `gatewatch report`: grouped failure figures as a table, JSON
+ * cmd_report.c - `gatewatch report`: grouped failure figures as a table, JSON
  * or CSV. The store computes the groups; this file only formats them.
  *
  * JSON: an array of objects, one per group, with the keys named as in --by
@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "diagnose.h"
-#include "capture_stats.h"
-#include "retain.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "cli/cmd_diagnose.h"
+#include "store/capture_stats.h"
+#include "cli/retain.h"
+#include "store/store.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
 

@@ -1,5 +1,5 @@
 /*
- * tail.c - `gatewatch tail`: follow live logs into the database.
+ * cmd_tail.c - `gatewatch tail`: follow live logs into the database.
  *
  * capture/tail.c follows the files through rotation and hands out their
  * lines; this file decides, for each content it announces, what format it
@@ -31,20 +31,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "formatopts.h"
-#include "lineparse.h"
-#include "metricsopts.h"
-#include "pipeline.h"
-#include "retain.h"
-#include "store.h"
-#include "tail.h"
+#include "cli/cli.h"
+#include "cli/formatopts.h"
+#include "parse/lineparse.h"
+#include "cli/metricsopts.h"
+#include "cli/pipeline.h"
+#include "cli/retain.h"
+#include "store/store.h"
+#include "capture/tail.h"
 
 #define TAIL_BATCH_RECORDS	8192
 #define TAIL_BATCH_BYTES	(8 * 1024 * 1024)	/* arena use */
 #define TAIL_FLUSH_MS		250
 #define TAIL_SAMPLE_LINES	32
-/* As cli/ingest.c: the same first bytes make the same source either way. */
+/* As cli/cmd_ingest.c: the same first bytes make the same source either way. */
 /* store.h: a fingerprint shorter than this gives no identity. */
 #define TAIL_RETRY_MS		1000
 

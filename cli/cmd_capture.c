@@ -1,5 +1,5 @@
 /*
- * capture.c - `gatewatch capture`: HTTP failures straight from the wire.
+ * cmd_capture.c - `gatewatch capture`: HTTP failures straight from the wire.
  *
  * Packets come from capture/pcap (a live interface or a pcap/pcapng file),
  * are decoded by capture/packet, reassembled per connection by capture/tcp
@@ -21,17 +21,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture_stats.h"
-#include "metricsopts.h"
-#include "cli.h"
-#include "http.h"
-#include "packet.h"
-#include "pcapsrc.h"
-#include "pipeline.h"
-#include "retain.h"
-#include "store.h"
-#include "tcp.h"
-#include "wire_join.h"
+#include "store/capture_stats.h"
+#include "cli/metricsopts.h"
+#include "cli/cli.h"
+#include "parse/http.h"
+#include "capture/packet.h"
+#include "capture/pcapsrc.h"
+#include "cli/pipeline.h"
+#include "cli/retain.h"
+#include "store/store.h"
+#include "capture/tcp.h"
+#include "parse/wire_join.h"
 
 #define BATCH_RECORDS	8192
 #define BATCH_ARENA_MAX	(8 * 1024 * 1024)

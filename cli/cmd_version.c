@@ -1,5 +1,5 @@
 /*
- * version.c - `gatewatch --version`: this program's version and those of
+ * cmd_version.c - `gatewatch --version`: this program's version and those of
  * the libraries it runs with.
  *
  * Each library is asked at run time (sqlite3_libversion, pcre2_config,
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 #define STR2(x)	#x
 #define STR(x)	STR2(x)
