@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/formatopts.h"
 #include "parse/logformat.h"
+#include "parse/nginxconf.h"
 
 void
 formatopts_init(struct formatopts *fo)
@@ -77,7 +78,7 @@ formatopts_finish(struct formatopts *fo, const char *cmd)
 	if (fo->conf_name != NULL) {
 		free(fo->log_format);
 		fo->log_format = NULL;
-		if (logformat_from_conf(fo->conf, fo->conf_name, &fo->log_format,
+		if (nginxconf_log_format(fo->conf, fo->conf_name, &fo->log_format,
 		    err, sizeof(err)) != 0) {
 			fprintf(stderr, "gatewatch %s: %s\n", cmd, err);
 			return EXIT_ERR;

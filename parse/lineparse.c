@@ -23,6 +23,7 @@
 #include "parse/format.h"
 #include "parse/lineparse.h"
 #include "parse/logformat.h"
+#include "parse/nginxconf.h"
 #include "parse/nginx_error.h"
 #include "parse/wrapper.h"
 
@@ -112,13 +113,13 @@ detect_nginx_fallback(struct lineparse *lp, const struct lineparse_opts *o,
 	char err[256], *names = NULL;
 	size_t n_names = 0, best_hits = 0;
 
-	if (logformat_conf_names(conf, &names, &n_names, err,
+	if (nginxconf_log_format_names(conf, &names, &n_names, err,
 	    sizeof(err)) == 0) {
 		const char *name = names;
 		for (size_t i = 0; i < n_names; i++, name += strlen(name) + 1) {
 			char *text;
 			struct logformat *lf;
-			if (logformat_from_conf(conf, name, &text, err,
+			if (nginxconf_log_format(conf, name, &text, err,
 			    sizeof(err)) != 0)
 				continue;
 			if (logformat_compile(text, o->tz_min, &lf, err,

@@ -47,14 +47,6 @@ bool logformat_logs_secrets(const struct logformat *lf);
 bool logformat_has_upstream(const struct logformat *lf);
 
 /*
- * The names of every log_format in nginx.conf at path (and its includes):
- * *names is a malloc'd run of *n NUL-terminated names (caller frees).
- * Returns 0, or -1 with err filled when path cannot be read.
- */
-int logformat_conf_names(const char *path, char **names, size_t *n,
-    char *err, size_t errlen);
-
-/*
  * The format text for a --log-format argument (malloc'd, caller frees;
  * NULL on OOM). Text that starts as nginx.conf writes it (a quote, or
  * escape=) is taken as is; otherwise it is the content of one string, as
@@ -64,14 +56,6 @@ int logformat_conf_names(const char *path, char **names, size_t *n,
  * '...';") is accepted too: its name and the closing ';' are dropped.
  */
 char *logformat_text_from_arg(const char *arg);
-
-/*
- * Read `log_format NAME ...;` from nginx.conf at path (also following
- * `include` lines relative to it) and return its text in *text (malloc'd,
- * caller frees). Returns 0 or -1 with err filled.
- */
-int logformat_from_conf(const char *path, const char *name, char **text,
-    char *err, size_t errlen);
 
 /*
  * Parse one line (without its newline; len bytes, not NUL-terminated) into

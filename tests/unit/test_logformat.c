@@ -18,6 +18,7 @@
 
 #include "core/arena.h"
 #include "parse/logformat.h"
+#include "parse/nginxconf.h"
 
 struct fixture {
 	struct arena *a;
@@ -594,7 +595,7 @@ test_from_conf(void **state)
 	    "  '{\"s\":$status,\"u\":\"$upstream_addr\"}';\n");
 
 	snprintf(path, sizeof(path), "%s/nginx.conf", dir);
-	assert_int_equal(logformat_from_conf(path, "main", &text, f->err,
+	assert_int_equal(nginxconf_log_format(path, "main", &text, f->err,
 	    sizeof(f->err)), 0);
 	compile_ok(f, text, 0);
 	free(text);
@@ -604,7 +605,7 @@ test_from_conf(void **state)
 	str_eq(f->ev.path, "/x");
 
 	/* found through the include glob */
-	assert_int_equal(logformat_from_conf(path, "gw_json", &text, f->err,
+	assert_int_equal(nginxconf_log_format(path, "gw_json", &text, f->err,
 	    sizeof(f->err)), 0);
 	compile_ok(f, text, 0);
 	free(text);
@@ -614,13 +615,13 @@ test_from_conf(void **state)
 
 	/* commented out, or absent: an error naming the missing include */
 	text = NULL;
-	assert_int_equal(logformat_from_conf(path, "fake", &text, f->err,
+	assert_int_equal(nginxconf_log_format(path, "fake", &text, f->err,
 	    sizeof(f->err)), -1);
 	assert_null(text);
 	assert_non_null(strstr(f->err, "no log_format fake"));
 	assert_non_null(strstr(f->err, "missing.conf"));
 	snprintf(sub, sizeof(sub), "%s/none.conf", dir);
-	assert_int_equal(logformat_from_conf(sub, "main", &text, f->err,
+	assert_int_equal(nginxconf_log_format(sub, "main", &text, f->err,
 	    sizeof(f->err)), -1);
 
 	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
