@@ -128,7 +128,7 @@ alb_split(const char *line, size_t len, struct alb_line *l)
 
 /* See format.h. */
 static bool
-alb_match(const char *line, size_t len)
+alb_match(void *state, const char *line, size_t len)
 {
 	struct alb_line l;
 

@@ -524,7 +524,7 @@ caddy_runtime(struct caddy_state *st, struct json_object *o,
 
 /* See format.h: Caddy's JSON encoder starts every line the same way. */
 static bool
-caddy_match(const char *line, size_t len)
+caddy_match(void *state, const char *line, size_t len)
 {
 	size_t lim = len < 48 ? len : 48;
 

@@ -101,7 +101,7 @@ clf_fill(const struct clf_line *l, struct gw_event *ev, int default_tz,
 
 /* See format.h. */
 static bool
-clf_match(const char *line, size_t len)
+clf_match(void *state, const char *line, size_t len)
 {
 	struct clf_line l;
 	struct logscan rest;

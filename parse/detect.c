@@ -1,29 +1,21 @@
 /*
- * detect.c - what kind of log a file is; see detect.h.
+ * detect.c - the one detection loop; the rule is in detect.h.
  *
- * Each kind counts the sample lines it accepts and a kind wins with a
- * majority of the non-empty lines, so a stray junk line (a cut first line,
- * a banner) does not hide the format, but a file that is mostly something
- * else is not taken for a log. The error log is checked first because its
- * test is a cheap prefix scan; the access-log formats are compiled once per
- * call and each line is parsed in a scratch arena reset between lines.
+ * Each candidate is opened once per decision (for nginx's formats that
+ * compiles the log_format; detection passes only the zone, so opening
+ * fails only for want of memory), counts the lines its match() takes and
+ * is closed: the caller opens the winner with the user's options (a
+ * --haproxy-cfg is read once, for the format that reads the file).
  */
 #include <stdbool.h>
-#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "core/arena.h"
 #include "parse/detect.h"
-#include "core/event.h"
-#include "parse/logformat.h"
-#include "parse/nginx_error.h"
+#include "parse/nginxconf.h"
 
-/* Built-in access formats in order of preference on a tie. */
-static const char *const detect_formats[] = { "upstream", "ingress-nginx",
-    "apisix", "main", "combined" };
-
-#define DETECT_NFORMATS	(sizeof(detect_formats) / sizeof(detect_formats[0]))
-
-/* Length of a sample line without its trailing CR. */
+/* Length of a line without its trailing CR; 0 for a blank one. */
 static size_t
 detect_len(const char *line, size_t len)
 {
@@ -34,88 +26,192 @@ detect_len(const char *line, size_t len)
 	return len;
 }
 
-/* How many of the sample lines the built-in format name parses. */
-static size_t
-detect_count_format(const char *name, const char *const *lines,
-    const size_t *lens, size_t n, struct arena *a)
+/* See detect.h. */
+const struct line_format *
+detect_line(const char *line, size_t len)
 {
-	const char *text = logformat_builtin(name);
-	struct logformat *lf = NULL;
-	char err[256];
-	size_t hits = 0;
+	for (size_t f = 0; gw_line_formats[f] != NULL; f++)
+		if (gw_line_formats[f]->per_line &&
+		    gw_line_formats[f]->match(NULL, line, len))
+			return gw_line_formats[f];
+	return NULL;
+}
 
-	if (text == NULL || logformat_compile(text, 0, &lf, err,
-	    sizeof(err)) != 0 || lf == NULL)
-		return 0;
+/*
+ * How many of the n lines format f (opened with fo) recognises, or -1
+ * when it cannot be opened. Blank lines are not handed over.
+ */
+static long
+detect_count(const struct line_format *f, const struct format_opts *fo,
+    const char *const *lines, const size_t *lens, const char *const *tags,
+    size_t n)
+{
+	char err[256];
+	void *st = NULL;
+	long hits = 0;
+
+	if (f->open != NULL && (st = f->open(fo, err, sizeof(err))) == NULL)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = detect_len(lines[i], lens[i]);
-		struct gw_event ev = { 0 };
-		const char *reason = NULL;
 
 		if (len == 0)
 			continue;
-		if (logformat_parse(lf, lines[i], len, a, &ev, &reason) == 0)
+		if ((tags != NULL && tags[i] != NULL &&
+		    strcmp(tags[i], f->name) == 0) ||
+		    f->match(st, lines[i], len))
 			hits++;
-		arena_reset(a);
 	}
-	logformat_free(lf);
+	if (f->close != NULL)
+		f->close(st);
 	return hits;
 }
 
-/* See detect.h. */
-enum detect_kind
-detect_lines(const char *const *lines, const size_t *lens, size_t n,
-    const char **format_name)
+/*
+ * The candidates after the registry: each log_format of nginx.conf at
+ * conf, in file order; the first that takes more than half of the
+ * nonblank lines fills c. Returns 1, 0 (none, or conf unreadable) or -1
+ * when out of memory.
+ */
+static int
+detect_conf(const char *conf, const char *const *lines, const size_t *lens,
+    size_t n, size_t nonblank, const struct detect_opts *o,
+    struct detect_choice *c)
 {
-	size_t nonempty = 0, errors = 0, best = 0, best_i = 0;
-	struct arena *a;
+	char err[256], *names = NULL;
+	size_t n_names = 0;
+	const char *name;
+	int rc = 0;
 
-	if (format_name != NULL)
-		*format_name = NULL;
-	if (lines == NULL || lens == NULL)
-		return DETECT_UNKNOWN;
-	for (size_t i = 0; i < n; i++) {
-		size_t len = detect_len(lines[i], lens[i]);
+	if (nginxconf_log_format_names(conf, &names, &n_names, err,
+	    sizeof(err)) != 0)
+		return 0;
+	name = names;
+	for (size_t i = 0; i < n_names && rc == 0;
+	    i++, name += strlen(name) + 1) {
+		struct format_opts fo = o->fo;
+		char *text;
+		long hits;
 
-		if (len == 0)
+		if (nginxconf_log_format(conf, name, &text, err,
+		    sizeof(err)) != 0)
 			continue;
-		nonempty++;
-		if (nginx_error_match(lines[i], len))
-			errors++;
-	}
-	if (nonempty == 0)
-		return DETECT_UNKNOWN;
-	if (errors * 2 > nonempty)
-		return DETECT_NGINX_ERROR;
-
-	if ((a = arena_new()) == NULL)
-		return DETECT_UNKNOWN;
-	for (size_t k = 0; k < DETECT_NFORMATS; k++) {
-		size_t hits = detect_count_format(detect_formats[k], lines,
-		    lens, n, a);
-		if (hits > best) {
-			best = hits;
-			best_i = k;
+		fo.log_format = text;
+		/* a format that does not compile is no candidate */
+		hits = detect_count(&nginx_log_format, &fo, lines, lens, NULL,
+		    n);
+		if (hits >= 0 && (size_t)hits * 2 > nonblank) {
+			c->format = &nginx_log_format;
+			c->text = text;
+			snprintf(c->name, sizeof(c->name), "%s from %s", name,
+			    conf);
+			rc = 1;
+		} else {
+			free(text);
 		}
 	}
-	arena_free(a);
-	if (best * 2 <= nonempty)
-		return DETECT_UNKNOWN;
-	if (format_name != NULL)
-		*format_name = detect_formats[best_i];
-	return DETECT_NGINX_ACCESS;
+	free(names);
+	return rc;
 }
 
 /* See detect.h. */
-const char *
-detect_kind_name(enum detect_kind k)
+int
+detect_access(const char *const *lines, const size_t *lens,
+    const char *const *tags, size_t n, const struct detect_opts *o,
+    struct detect_choice *c)
 {
-	switch (k) {
-	case DETECT_NGINX_ERROR:
-		return "nginx_error";
-	case DETECT_NGINX_ACCESS:
-		return "nginx_access";
-	default:
-		return "unknown";
+	size_t nonblank = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < n; i++)
+		nonblank += detect_len(lines[i], lens[i]) > 0;
+	if (nonblank == 0)
+		return 0;
+	for (size_t f = 0; gw_line_formats[f] != NULL; f++) {
+		const struct line_format *lf = gw_line_formats[f];
+		long hits;
+
+		if (lf->per_line)
+			continue;
+		hits = detect_count(lf, &o->fo, lines, lens, tags, n);
+		if (hits < 0)
+			return -1;
+		if ((size_t)hits * 2 > nonblank) {
+			c->format = lf;
+			snprintf(c->name, sizeof(c->name), "%s", lf->name);
+			return 1;
+		}
 	}
+	if (o->nginx_conf != NULL)
+		return detect_conf(o->nginx_conf, lines, lens, n, nonblank, o,
+		    c);
+	return 0;
+}
+
+/* See detect.h. */
+int
+detect_sample(const char *const *lines, const size_t *lens,
+    const char *const *tags, size_t n, const struct line_format *forced,
+    const struct detect_opts *o, struct detect_result *r)
+{
+	const char **rest = NULL, **rest_tags = NULL;
+	size_t *rest_lens = NULL, n_rest = 0;
+	const struct line_format *seen[8];
+	size_t seen_n[8], n_seen = 0, best = 0;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (n > 0) {
+		rest = calloc(n, sizeof(*rest));
+		rest_tags = calloc(n, sizeof(*rest_tags));
+		rest_lens = calloc(n, sizeof(*rest_lens));
+		if (rest == NULL || rest_tags == NULL || rest_lens == NULL) {
+			rc = -1;
+			goto out;
+		}
+	}
+	for (size_t i = 0; lines != NULL && lens != NULL && i < n; i++) {
+		size_t len = detect_len(lines[i], lens[i]);
+		const struct line_format *pf;
+		size_t k;
+
+		if (len == 0)
+			continue;
+		r->lines++;
+		if ((pf = detect_line(lines[i], len)) == NULL) {
+			rest[n_rest] = lines[i];
+			rest_lens[n_rest] = len;
+			rest_tags[n_rest++] = tags != NULL ? tags[i] : NULL;
+			continue;
+		}
+		r->per_line_lines++;
+		for (k = 0; k < n_seen && seen[k] != pf; k++)
+			;
+		if (k == n_seen && n_seen < sizeof(seen) / sizeof(seen[0])) {
+			seen[n_seen] = pf;
+			seen_n[n_seen++] = 0;
+		}
+		if (k < n_seen && ++seen_n[k] > best) {
+			best = seen_n[k];
+			r->per_line = pf;
+		}
+	}
+	if (forced != NULL) {
+		r->access.format = forced;
+		snprintf(r->access.name, sizeof(r->access.name), "%s",
+		    forced->name);
+	} else if (detect_access(rest, rest_lens, rest_tags, n_rest, o,
+	    &r->access) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (r->per_line != NULL && r->per_line_lines * 2 > r->lines)
+		r->file = r->per_line;
+	else
+		r->file = r->access.format;
+out:
+	free(rest);
+	free(rest_tags);
+	free(rest_lens);
+	return rc;
 }

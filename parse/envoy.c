@@ -491,7 +491,7 @@ envoy_split(const char *line, size_t len, struct envoy_line *l,
 
 /* See format.h. */
 static bool
-envoy_match(const char *line, size_t len)
+envoy_match(void *state, const char *line, size_t len)
 {
 	struct envoy_line l;
 	const char *reason = NULL;
@@ -527,7 +527,7 @@ const struct line_format envoy_format = {
 
 /* See format.h: a JSON object with Envoy's response_flags key. */
 static bool
-envoy_json_match(const char *line, size_t len)
+envoy_json_match(void *state, const char *line, size_t len)
 {
 	return len > 2 && line[0] == '{' &&
 	    memmem(line, len, "\"response_flags\"", 16) != NULL &&

@@ -199,7 +199,7 @@ hap_split(const char *line, size_t len, struct hap_line *l)
 
 /* See format.h. */
 static bool
-hap_match(const char *line, size_t len)
+hap_match(void *state, const char *line, size_t len)
 {
 	struct hap_line l;
 

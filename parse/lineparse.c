@@ -2,18 +2,18 @@
  * lineparse.c - format decision and per-line dispatch; see lineparse.h.
  *
  * Every line is first peeled of its transport wrapper (syslog, journald,
- * CRI, Docker, compose: parse/wrapper.h), then its kind is decided per
- * line: a line with nginx's error-log prefix goes to the error-log parser,
- * any other to the input's access parser. So `docker logs` / `kubectl logs`
- * streams, which interleave an access log (stdout) and an error log
- * (stderr), read as the two files would.
+ * CRI, Docker, compose: parse/wrapper.h), then detect_line() decides per
+ * line (rule 1 of parse/detect.h): a line of a per-line format (nginx's
+ * error log) goes to it, any other to the input's access format. So
+ * `docker logs` / `kubectl logs` streams, which interleave an access log
+ * (stdout) and an error log (stderr), read as the two files would.
  *
- * The decision over the sample (its lines peeled too): the error lines
- * are set aside; the access parser is decided from the rest (a forced
- * format or --log-format, else detection over those lines); when the
- * sample held only error lines the access format is decided from the
- * first access lines that come later (a bounded number of tries). The
- * input's kind is the sample's majority.
+ * The decision over the sample (its lines peeled too) is detect_sample()'s;
+ * a --format or --log-format names the access format instead. When the
+ * sample held only error lines the access format is decided from the first
+ * access lines that come later, one at a time (a bounded number of tries).
+ * Every format, nginx's included, is an entry of the registry
+ * (parse/format.h), opened once here and handed each line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,24 +22,23 @@
 #include "parse/detect.h"
 #include "parse/format.h"
 #include "parse/lineparse.h"
-#include "parse/logformat.h"
-#include "parse/nginxconf.h"
-#include "parse/nginx_error.h"
 #include "parse/wrapper.h"
 
 #define LINEPARSE_JOIN_MAX	(1 << 20)	/* longest joined CRI line */
 #define LINEPARSE_LATE_TRIES	64	/* late access-format detections */
 #define WRAP_TAG_KEEP		32	/* longest sample tag kept */
 
+#define LINEPARSE_DEFAULT_CONF "/etc/nginx/nginx.conf"
+
 struct lineparse {
-	enum detect_kind kind;
-	const char *format;
-	char format_buf[128];			/* "NAME from nginx.conf" */
-	struct logformat *lf;			/* nginx access logs */
-	const struct line_format *other;	/* any other format */
-	void *other_state;
-	struct lineparse_opts o;		/* for a late detection */
-	bool has_access;			/* lf or other is set */
+	const struct line_format *file;		/* what the input is (its kind) */
+	const struct line_format *access;	/* NULL until decided */
+	void *access_state;
+	bool withholds;				/* access->withholds() */
+	const char *format;			/* the name shown, or NULL */
+	char format_buf[160];			/* "NAME from nginx.conf" */
+	struct format_opts fo;			/* how access is opened */
+	struct detect_opts det;			/* for a late detection */
 	unsigned late_tries;			/* late detections left */
 	struct wrapper *wrap;
 	unsigned wrap_layers;			/* most common in the sample */
@@ -47,122 +46,33 @@ struct lineparse {
 };
 
 /*
- * The registered format most sample lines match (more than half), or NULL.
- * A line whose syslog tag is the format's name (tags[i], may be NULL)
- * counts for it too: HAProxy's "Proxy fe started." notices open its logs.
- */
-static const struct line_format *
-detect_other(const char *const *lines, const size_t *lens,
-    const char *const *tags, size_t n)
-{
-	const struct line_format *best = NULL;
-	size_t best_hits = 0;
-
-	for (size_t f = 0; gw_line_formats[f] != NULL; f++) {
-		size_t hits = 0;
-		for (size_t i = 0; i < n; i++)
-			hits += (tags != NULL && tags[i] != NULL &&
-			    strcmp(tags[i], gw_line_formats[f]->name) == 0) ||
-			    gw_line_formats[f]->match(lines[i], lens[i]);
-		if (hits * 2 > n && hits > best_hits) {
-			best = gw_line_formats[f];
-			best_hits = hits;
-		}
-	}
-	return best;
-}
-
-#define LINEPARSE_DEFAULT_CONF "/etc/nginx/nginx.conf"
-
-/* How many of the sample lines lf parses. */
-static size_t
-count_hits(struct logformat *lf, const char *const *lines,
-    const size_t *lens, size_t n)
-{
-	struct arena *a = arena_new();
-	size_t hits = 0;
-
-	if (a == NULL)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		struct gw_event ev;
-		const char *reason;
-
-		memset(&ev, 0, sizeof(ev));
-		hits += logformat_parse(lf, lines[i], lens[i], a, &ev,
-		    &reason) == 0;
-		arena_reset(a);
-	}
-	arena_free(a);
-	return hits;
-}
-
-/*
- * No known format fits: try each log_format of the gateway's own
- * nginx.conf (o->nginx_conf, else the usual path when it is readable).
- * On success lp holds the compiled format and 1 is returned; 0 when none
- * fits more than half the sample. (A log that extends combined with fields
- * of its own is still read by the clf format, without those fields.)
+ * Open c's format as lp's access format; 0, or -1 with err filled (what
+ * gave the text prefixed: --log-format's compile error).
  */
 static int
-detect_nginx_fallback(struct lineparse *lp, const struct lineparse_opts *o,
-    const char *const *lines, const size_t *lens, size_t n)
+use_access(struct lineparse *lp, const struct detect_choice *c,
+    const char *what, char *err, size_t errlen)
 {
-	const char *conf = o->nginx_conf ? o->nginx_conf :
-	    LINEPARSE_DEFAULT_CONF;
-	char err[256], *names = NULL;
-	size_t n_names = 0, best_hits = 0;
+	struct format_opts fo = lp->fo;
+	char e[400];
 
-	if (nginxconf_log_format_names(conf, &names, &n_names, err,
-	    sizeof(err)) == 0) {
-		const char *name = names;
-		for (size_t i = 0; i < n_names; i++, name += strlen(name) + 1) {
-			char *text;
-			struct logformat *lf;
-			if (nginxconf_log_format(conf, name, &text, err,
-			    sizeof(err)) != 0)
-				continue;
-			if (logformat_compile(text, o->tz_min, &lf, err,
-			    sizeof(err)) == 0) {
-				size_t hits = count_hits(lf, lines, lens, n);
-				if (hits * 2 > n && hits > best_hits) {
-					logformat_free(lp->lf);
-					lp->lf = lf;
-					best_hits = hits;
-					snprintf(lp->format_buf,
-					    sizeof(lp->format_buf), "%s from %s",
-					    name, conf);
-				} else {
-					logformat_free(lf);
-				}
-			}
-			free(text);
-		}
-		free(names);
-		if (lp->lf != NULL) {
-			lp->format = lp->format_buf;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Set lp up for a registered format; 0 or -1 with err filled. */
-static int
-use_other(struct lineparse *lp, const struct line_format *lf,
-    const struct lineparse_opts *o, char *err, size_t errlen)
-{
-	struct format_opts fo = {
-		.tz_min = o->tz_min,
-		.haproxy_cfg = o->haproxy_cfg,
-	};
-	lp->other = lf;
-	lp->format = lf->name;
-	if (lf->open != NULL) {
-		lp->other_state = lf->open(&fo, err, errlen);
-		if (lp->other_state == NULL)
+	if (c->text != NULL)
+		fo.log_format = c->text;
+	if (c->format->open != NULL) {
+		lp->access_state = c->format->open(&fo, e, sizeof(e));
+		if (lp->access_state == NULL) {
+			if (what != NULL)
+				snprintf(err, errlen, "%s: %s", what, e);
+			else
+				snprintf(err, errlen, "%s", e);
 			return -1;
+		}
 	}
+	lp->access = c->format;
+	lp->withholds = c->format->withholds != NULL &&
+	    c->format->withholds(lp->access_state);
+	snprintf(lp->format_buf, sizeof(lp->format_buf), "%s", c->name);
+	lp->format = lp->format_buf;
 	return 0;
 }
 
@@ -189,69 +99,25 @@ lineparse_sample(const unsigned char *head, size_t n, const char **lines,
 	return count;
 }
 
-static int
-compile(struct lineparse *lp, const char *text, const char *what, int tz_min,
-    char *err, size_t errlen)
-{
-	char e[400];
-	if (logformat_compile(text, tz_min, &lp->lf, e, sizeof(e)) != 0) {
-		snprintf(err, errlen, "%s: %s", what, e);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Decide the access parser from the n (peeled, non-error) lines: a
- * built-in nginx format, another registered format, or a log_format of
- * the gateway's nginx.conf. Returns 1 when one fits, 0 when none does,
- * -1 with err filled when a format fitted but could not be set up.
- */
-static int
-detect_access(struct lineparse *lp, const struct lineparse_opts *o,
-    const char *const *lines, const size_t *lens, const char *const *tags,
-    size_t n, char *err, size_t errlen)
-{
-	const char *builtin = NULL;
-	enum detect_kind k;
-
-	if (n == 0)
-		return 0;
-	k = detect_lines(lines, lens, n, &builtin);
-	if (k == DETECT_NGINX_ACCESS && builtin != NULL) {
-		lp->format = builtin;
-		if (compile(lp, logformat_builtin(builtin), builtin, o->tz_min,
-		    err, errlen) != 0)
-			return -1;
-		return 1;
-	}
-	const struct line_format *other = detect_other(lines, lens, tags, n);
-	if (other != NULL)
-		return use_other(lp, other, o, err, errlen) == 0 ? 1 : -1;
-	return detect_nginx_fallback(lp, o, lines, lens, n);
-}
-
 /* The sample peeled: lines copied (the wrapper reuses its buffers). */
 struct peeled {
 	const char *lines[64];
 	size_t lens[64];
 	const char *tags[64];		/* syslog tag, NUL-terminated, or NULL */
-	size_t n, n_error;
+	size_t n;
 	char *store;
 	unsigned layers;		/* most common wrapper layers */
 };
 
 /*
- * Peel the sample lines into pl, access lines first then error lines
- * (pl->n_error of them, at the end). Returns 0 or -1 on OOM.
+ * Peel the sample lines into pl, leaving out empty and held ones. Returns
+ * 0 or -1 on OOM.
  */
 static int
 peel_sample(struct wrapper *w, const char *const *lines, const size_t *lens,
     size_t n, struct peeled *pl)
 {
-	size_t total = 0, used = 0, n_acc = 0;
-	const char *acc[64], *errl[64], *acc_tag[64];
-	size_t acc_len[64], err_len[64];
+	size_t total = 0, used = 0;
 	unsigned layer_v[64];
 	size_t layer_n[64], n_layer = 0;
 
@@ -288,24 +154,10 @@ peel_sample(struct wrapper *w, const char *const *lines, const size_t *lens,
 			t[wr.tag_len] = '\0';
 			tag = t;
 		}
-		if (nginx_error_match(pl->store + used, wr.len)) {
-			errl[pl->n_error] = pl->store + used;
-			err_len[pl->n_error++] = wr.len;
-		} else {
-			acc[n_acc] = pl->store + used;
-			acc_tag[n_acc] = tag;
-			acc_len[n_acc++] = wr.len;
-		}
+		pl->lines[pl->n] = pl->store + used;
+		pl->lens[pl->n] = wr.len;
+		pl->tags[pl->n++] = tag;
 		used += wr.len + (tag != NULL ? wr.tag_len + 1 : 0);
-	}
-	for (size_t i = 0; i < n_acc; i++) {
-		pl->tags[pl->n] = acc_tag[i];
-		pl->lines[pl->n] = acc[i];
-		pl->lens[pl->n++] = acc_len[i];
-	}
-	for (size_t i = 0; i < pl->n_error; i++) {
-		pl->lines[pl->n] = errl[i];
-		pl->lens[pl->n++] = err_len[i];
 	}
 	size_t best = 0;
 	for (size_t k = 0; k < n_layer; k++)
@@ -316,21 +168,59 @@ peel_sample(struct wrapper *w, const char *const *lines, const size_t *lens,
 	return 0;
 }
 
+/*
+ * The format the user named: --format NAME, or --log-format's text
+ * (nginx_log_format), which stands for nginx's access log in place of a
+ * --format naming one of nginx's built-in access formats. NULL for auto;
+ * -1 with err filled for an unknown name.
+ */
+static int
+forced_format(const struct lineparse_opts *o, const struct line_format **f,
+    char *err, size_t errlen)
+{
+	bool named = o->format != NULL && strcmp(o->format, "auto") != 0;
+
+	*f = named ? format_by_name(o->format) : NULL;
+	if (o->log_format != NULL && (*f == NULL ||
+	    strcmp((*f)->kind, nginx_log_format.kind) == 0))
+		*f = &nginx_log_format;
+	else if (named && *f == NULL) {
+		snprintf(err, errlen, "unknown format '%s' (known: auto, "
+		    "combined, upstream, nginx-error, and those of 'gatewatch "
+		    "ingest --help')", o->format);
+		return -1;
+	}
+	return 0;
+}
+
 int
 lineparse_new(const struct lineparse_opts *o, const char *const *lines,
     const size_t *lens, size_t n, struct lineparse **out, char *err,
     size_t errlen)
 {
 	struct lineparse *lp = calloc(1, sizeof(*lp));
+	const struct line_format *forced;
+	struct detect_result r;
 	struct peeled pl;
 	int rc;
 
 	memset(&pl, 0, sizeof(pl));
+	memset(&r, 0, sizeof(r));
 	if (lp == NULL || (lp->wrap = wrapper_new(LINEPARSE_JOIN_MAX)) == NULL)
 		goto nomem;
-	lp->o = *o;
+	lp->fo.tz_min = o->tz_min;
+	lp->fo.haproxy_cfg = o->haproxy_cfg;
+	lp->det.fo.tz_min = o->tz_min;
+	lp->det.nginx_conf = o->nginx_conf ? o->nginx_conf :
+	    LINEPARSE_DEFAULT_CONF;
 	lp->late_tries = LINEPARSE_LATE_TRIES;
-	lp->kind = DETECT_NGINX_ACCESS;
+	if (forced_format(o, &forced, err, errlen) != 0)
+		goto fail;
+	if (forced != NULL && forced->per_line) {
+		/* --format nginx-error: access lines decided as they come */
+		lp->file = forced;
+		goto done;
+	}
 	{
 		/* the sample's own peeler: partial records stay out of lp's */
 		struct wrapper *sw = wrapper_new(LINEPARSE_JOIN_MAX);
@@ -342,64 +232,24 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 			goto nomem;
 	}
 	lp->wrap_layers = pl.layers;
-	size_t n_acc = pl.n - pl.n_error;
-	bool errors_rule = pl.n > 0 && pl.n_error * 2 > pl.n;
-
-	bool forced = o->format != NULL && strcmp(o->format, "auto") != 0;
-	if (forced && strcmp(o->format, "nginx-error") == 0) {
-		lp->kind = DETECT_NGINX_ERROR;
-		lp->format = "nginx-error";
-		goto done;
-	}
-	if (forced && format_by_name(o->format) != NULL) {
-		if (use_other(lp, format_by_name(o->format), o, err, errlen) != 0)
-			goto fail;
-		lp->has_access = true;
-		goto done;
-	}
-	if (errors_rule)
-		lp->kind = DETECT_NGINX_ERROR;
-	if (o->log_format != NULL) {
-		lp->format = "log_format";
-		if (compile(lp, o->log_format, "--log-format", o->tz_min, err,
-		    errlen) != 0)
-			goto fail;
-		lp->has_access = true;
-		goto done;
-	}
-	if (forced) {
-		const char *text = logformat_builtin(o->format);
-		if (text == NULL) {
-			snprintf(err, errlen, "unknown format '%s' (known: auto, "
-			    "combined, upstream, nginx-error%s)", o->format,
-			    gw_line_formats[0] ? ", and those of 'gatewatch "
-			    "ingest --help'" : "");
-			goto fail;
-		}
-		lp->format = o->format;
-		if (compile(lp, text, o->format, o->tz_min, err, errlen) != 0)
-			goto fail;
-		lp->has_access = true;
-		goto done;
-	}
-	if (pl.n == 0) {
+	if (forced == NULL && pl.n == 0) {
 		snprintf(err, errlen, "empty, nothing to recognise");
 		goto fail;
 	}
-	rc = detect_access(lp, o, pl.lines, pl.lens, pl.tags, n_acc, err,
-	    errlen);
-	if (rc < 0)
-		goto fail;
-	if (rc == 1) {
-		lp->has_access = true;
-		goto done;
+	if (detect_sample(pl.lines, pl.lens, pl.tags, pl.n, forced, &lp->det,
+	    &r) != 0)
+		goto nomem;
+	if (r.access.format != NULL) {
+		if (forced == &nginx_log_format)
+			r.access.text = strdup(o->log_format);
+		if (forced == &nginx_log_format && r.access.text == NULL)
+			goto nomem;
+		if (use_access(lp, &r.access, forced == &nginx_log_format ?
+		    "--log-format" : NULL, err, errlen) != 0)
+			goto fail;
 	}
-	if (pl.n_error > 0 && (errors_rule || n_acc == 0)) {
-		/* an error log; its access lines (if any) decided later */
-		lp->kind = DETECT_NGINX_ERROR;
-		goto done;
-	}
-	{
+	lp->file = r.file;
+	if (lp->file == NULL) {
 		/*
 		 * Nothing of the content is shown: a file that is not a log
 		 * may be anything (a secret put in its place), so only its
@@ -412,20 +262,33 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 		    "(give --format or --log-format); none of its first %zu "
 		    "line%s (%zu bytes) matched, and no content is shown", n,
 		    n == 1 ? "" : "s", bytes);
+		goto fail;
 	}
-	goto fail;
 done:
-	if (lp->format == NULL)
-		lp->format = "nginx-error";
+	free(r.access.text);
 	free(pl.store);
 	*out = lp;
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
 fail:
+	free(r.access.text);
 	free(pl.store);
 	lineparse_free(lp);
 	return -1;
+}
+
+int
+lineparse_open(const struct lineparse_opts *o, const unsigned char *head,
+    size_t head_len, struct lineparse **out, size_t *n_sample, char *err,
+    size_t errlen)
+{
+	const char *lines[LINEPARSE_SAMPLE_LINES];
+	size_t lens[LINEPARSE_SAMPLE_LINES];
+
+	*n_sample = lineparse_sample(head, head_len, lines, lens,
+	    LINEPARSE_SAMPLE_LINES);
+	return lineparse_new(o, lines, lens, *n_sample, out, err, errlen);
 }
 
 void
@@ -433,9 +296,8 @@ lineparse_free(struct lineparse *lp)
 {
 	if (lp == NULL)
 		return;
-	logformat_free(lp->lf);
-	if (lp->other != NULL && lp->other->close != NULL)
-		lp->other->close(lp->other_state);
+	if (lp->access != NULL && lp->access->close != NULL)
+		lp->access->close(lp->access_state);
 	wrapper_free(lp->wrap);
 	free(lp);
 }
@@ -443,15 +305,13 @@ lineparse_free(struct lineparse *lp)
 const char *
 lineparse_kind(const struct lineparse *lp)
 {
-	if (lp->other != NULL && lp->kind != DETECT_NGINX_ERROR)
-		return lp->other->kind;
-	return detect_kind_name(lp->kind);
+	return lp->file->kind;
 }
 
 const char *
 lineparse_format(const struct lineparse *lp)
 {
-	return lp->format;
+	return lp->format != NULL ? lp->format : lp->file->name;
 }
 
 const char *
@@ -461,25 +321,30 @@ lineparse_wrapper(const struct lineparse *lp)
 }
 
 /*
- * An access line in an input that has no access parser yet (an error log
+ * An access line in an input that has no access format yet (an error log
  * whose sample held no access line): decide one from this line, a bounded
- * number of times. True when lp has one now.
+ * number of times. 1 when lp has one now, 0 when not, -1 when out of
+ * memory.
  */
-static bool
+static int
 late_detect(struct lineparse *lp, const char *line, size_t len)
 {
 	char err[256];
 	const char *lines[1] = { line };
 	size_t lens[1] = { len };
+	struct detect_choice c;
+	int rc;
 
 	if (lp->late_tries == 0)
-		return false;
+		return 0;
 	lp->late_tries--;
-	if (detect_access(lp, &lp->o, lines, lens, NULL, 1, err,
-	    sizeof(err)) != 1)
-		return false;
-	lp->has_access = true;
-	return true;
+	rc = detect_access(lines, lens, NULL, 1, &lp->det, &c);
+	if (rc == 1) {
+		rc = use_access(lp, &c, NULL, err, sizeof(err));
+		rc = rc == 0 ? 1 : -1;	/* opened once already: memory */
+	}
+	free(c.text);
+	return rc;
 }
 
 /* See lineparse.h. */
@@ -502,23 +367,26 @@ set_origin(struct lineparse *lp, struct gw_batch *b, struct gw_event *ev)
 	return ev->origin != NULL ? 0 : -1;
 }
 
-enum lineparse_result
+enum format_result
 lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
     size_t len, bool truncated, uint64_t line_no, uint64_t offset,
     const char **reason)
 {
+	const struct line_format *f;
+	void *st = NULL;
+
 	*reason = NULL;
 	if (len == 0)
-		return LP_BLANK;
+		return FORMAT_BLANK;
 	if (truncated) {
 		*reason = "line too long";
 		goto reject;
 	}
 	switch (wrapper_peel(lp->wrap, line, len, &lp->w)) {
 	case WRAP_NOMEM:
-		return LP_NOMEM;
+		return FORMAT_NOMEM;
 	case WRAP_HELD:
-		return LP_HELD;
+		return FORMAT_HELD;
 	case WRAP_TOO_LONG:
 		*reason = "joined partial line too long";
 		line = lp->w.p;
@@ -530,49 +398,29 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 	const char *p = lp->w.p;
 	size_t n = lp->w.len;
 	if (n == 0)
-		return LP_BLANK;
-	/* "2026/11/25 10:15:02 [": a cheap look before the full check */
-	if (n > 20 && p[4] == '/' && p[7] == '/' && nginx_error_match(p, n)) {
-		struct gw_gateway_error *ge = batch_add_error(b);
-		if (ge == NULL)
-			return LP_NOMEM;
-		int rc = nginx_error_parse(p, n, b->arena, ge, reason);
-		if (rc == 1) {
-			ge->line_no = line_no;
-			ge->offset = offset;
-			return LP_ERROR;
+		return FORMAT_BLANK;
+	if ((f = detect_line(p, n)) == NULL) {
+		if (lp->access == NULL) {
+			int rc = late_detect(lp, p, n);
+			if (rc < 0)
+				return FORMAT_NOMEM;
+			if (rc == 0) {
+				*reason = lp->file->per_line ? "not an nginx "
+				    "error-log line, and no access format fits" :
+				    "unparsed";
+				goto reject;
+			}
 		}
-		b->n_errors--;
-		if (rc == 0)
-			return LP_NOTICE;
-	} else if (!lp->has_access && !late_detect(lp, p, n)) {
-		*reason = lp->kind == DETECT_NGINX_ERROR ?
-		    "not an nginx error-log line, and no access format fits" :
-		    "unparsed";
-	} else if (lp->other != NULL) {
-		size_t had = b->n_events;
-		enum format_result fr = lp->other->take(lp->other_state, b, p,
-		    n, line_no, offset, reason);
-		if (fr == FORMAT_NOMEM)
-			return LP_NOMEM;
-		if (fr == FORMAT_EVENT && b->n_events > had &&
-		    set_origin(lp, b, &b->events[b->n_events - 1]) != 0)
-			return LP_NOMEM;
-		if (fr != FORMAT_REJECT)
-			return (enum lineparse_result)fr;
-	} else {
-		struct gw_event *ev = batch_add_event(b);
-		if (ev == NULL)
-			return LP_NOMEM;
-		if (logformat_parse(lp->lf, p, n, b->arena, ev, reason) == 0) {
-			ev->line_no = line_no;
-			ev->offset = offset;
-			if (set_origin(lp, b, ev) != 0)
-				return LP_NOMEM;
-			return LP_EVENT;
-		}
-		b->n_events--;
+		f = lp->access;
+		st = lp->access_state;
 	}
+	size_t had = b->n_events;
+	enum format_result r = f->take(st, b, p, n, line_no, offset, reason);
+	if (r == FORMAT_EVENT && b->n_events > had &&
+	    set_origin(lp, b, &b->events[b->n_events - 1]) != 0)
+		return FORMAT_NOMEM;
+	if (r != FORMAT_REJECT)
+		return r;
 reject:
 	if (*reason == NULL)
 		*reason = "unparsed";
@@ -581,13 +429,13 @@ reject:
 	 * (they are never stored); its line number and byte offset still say
 	 * where to find it.
 	 */
-	if (lp->lf != NULL && logformat_logs_secrets(lp->lf)) {
+	if (lp->withholds) {
 		static const char withheld[] = "[line withheld: its format logs "
 		    "cookies or credentials]";
 		line = withheld;
 		len = sizeof(withheld) - 1;
 	}
 	if (batch_add_reject(b, line_no, offset, *reason, line, len) != 0)
-		return LP_NOMEM;
-	return LP_REJECT;
+		return FORMAT_NOMEM;
+	return FORMAT_REJECT;
 }

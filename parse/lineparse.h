@@ -1,11 +1,12 @@
 /*
  * lineparse.h - one parser for one input, whatever its format.
  *
- * Decides from a file's first lines (or from the user's --format /
- * --log-format) what the input is, then turns each line into the records of
- * a batch: a request, a gateway error-log line, nothing (a notice or a blank
- * line), or a reject with its reason. `ingest` and `tail` both read lines
- * through this, so a line means the same whichever way it arrives.
+ * Decides from a file's first lines (parse/detect.h, or the user's
+ * --format / --log-format) what the input is, then turns each line into the
+ * records of a batch: a request, a gateway error-log line, nothing (a
+ * notice or a blank line), or a reject with its reason. `ingest` and `tail`
+ * both open inputs through lineparse_open and read lines through
+ * lineparse_take, so a line means the same whichever way it arrives.
  */
 #ifndef GW_LINEPARSE_H
 #define GW_LINEPARSE_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/batch.h"
+#include "parse/format.h"
 #include "parse/wrapper.h"
 
 struct lineparse_opts {
@@ -27,19 +29,6 @@ struct lineparse_opts {
 };
 
 struct lineparse;
-
-/* What one line turned into. */
-enum lineparse_result {
-	LP_EVENT = 0,		/* a request was added to the batch */
-	LP_ERROR = 1,		/* a gateway error record was added */
-	LP_NOTICE = 2,		/* a well-formed line with nothing to keep */
-	LP_BLANK = 3,		/* an empty line */
-	LP_REJECT = 4,		/* kept as a reject; *reason says why */
-	LP_HELD = 5,		/* a partial record (CRI "P", Docker's
-				 * json-file without "\n"), joined with the
-				 * next ones into one line */
-	LP_NOMEM = -1
-};
 
 /*
  * A parser for an input whose first lines are lines[0..n). Returns 0, or -1
@@ -71,10 +60,13 @@ const struct wrapped *lineparse_wrapped(const struct lineparse *lp);
  * Parse one line (len bytes, no newline; truncated = it was cut at the
  * reader's limit) into b, stamping records with line_no and offset. The
  * line is peeled of its transport wrapper first (parse/wrapper.h), then
- * goes to the error-log parser when it has nginx's error-log prefix, else
- * to the input's access parser.
+ * goes to the per-line format that recognises it (nginx's error log; rule
+ * 1 of parse/detect.h), else to the input's access format. Returns what
+ * it became (parse/format.h): FORMAT_BLANK for an empty line, FORMAT_HELD
+ * for a partial record, FORMAT_REJECT after the line was added to b's
+ * rejects, FORMAT_NOMEM when out of memory (b is then to be dropped).
  */
-enum lineparse_result lineparse_take(struct lineparse *lp, struct gw_batch *b,
+enum format_result lineparse_take(struct lineparse *lp, struct gw_batch *b,
     const char *line, size_t len, bool truncated, uint64_t line_no,
     uint64_t offset, const char **reason);
 
@@ -84,5 +76,18 @@ enum lineparse_result lineparse_take(struct lineparse *lp, struct gw_batch *b,
  */
 size_t lineparse_sample(const unsigned char *head, size_t n,
     const char **lines, size_t *lens, size_t max);
+
+/* Lines of the sample lineparse_open decides from. */
+#define LINEPARSE_SAMPLE_LINES	32
+
+/*
+ * A parser for an input whose first head_len bytes are head (sampled with
+ * lineparse_sample, then lineparse_new). Returns 0; -1 with err filled
+ * when the format is not known, *n_sample then telling how many lines were
+ * looked at (fewer than LINEPARSE_SAMPLE_LINES: more may settle it).
+ */
+int lineparse_open(const struct lineparse_opts *o, const unsigned char *head,
+    size_t head_len, struct lineparse **out, size_t *n_sample, char *err,
+    size_t errlen);
 
 #endif

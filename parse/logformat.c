@@ -1647,7 +1647,7 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 	return NULL;
 }
 
-int
+enum format_result
 logformat_parse(const struct logformat *lf, const char *line, size_t len,
     struct arena *a, struct gw_event *ev, const char **reason)
 {
@@ -1669,18 +1669,18 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 
 	if (len > LF_LINE_MAX) {
 		*reason = "line too long";
-		return -1;
+		return FORMAT_REJECT;
 	}
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	if (len == 0) {
 		*reason = "empty line";
-		return -1;
+		return FORMAT_REJECT;
 	}
 	/* with escaping on no sub-pattern matches NUL: look on failure only */
 	if (lf->esc == LF_ESC_NONE && memchr(line, '\0', len) != NULL) {
 		*reason = "NUL byte in line";
-		return -1;
+		return FORMAT_REJECT;
 	}
 	if (lf->jit)
 		rc = pcre2_jit_match(lf->re, (PCRE2_SPTR)line, len, 0, 0,
@@ -1695,6 +1695,9 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 			    "NUL byte in line" :
 			    "line does not match log_format";
 			break;
+		case PCRE2_ERROR_NOMEMORY:	/* its heap frames */
+			*reason = "out of memory";
+			return FORMAT_NOMEM;
 		case PCRE2_ERROR_MATCHLIMIT:
 		case PCRE2_ERROR_DEPTHLIMIT:
 		case PCRE2_ERROR_JIT_STACKLIMIT:
@@ -1704,7 +1707,7 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 			*reason = "match error";
 			break;
 		}
-		return -1;
+		return FORMAT_REJECT;
 	}
 	c.lf = lf;
 	c.line = line;
@@ -1712,9 +1715,13 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 	c.a = a;
 	c.oom = false;
 	why = lf_fill(&c, ev);
+	if (c.oom) {
+		*reason = "out of memory";
+		return FORMAT_NOMEM;
+	}
 	if (why != NULL) {
 		*reason = why;
-		return -1;
+		return FORMAT_REJECT;
 	}
-	return 0;
+	return FORMAT_EVENT;
 }

@@ -5,7 +5,8 @@
  * escape=default|json|none, then one or more quoted (or bare) strings with
  * $variables / ${variables}. Each variable becomes a named capture whose
  * sub-pattern fits what nginx writes for it; literal text is matched exactly.
- * Unknown variables are captured as opaque text.
+ * Unknown variables are captured as opaque text. The registry's formats
+ * that read nginx's access log with it are parse/nginx_access.c.
  */
 #ifndef GW_LOGFORMAT_H
 #define GW_LOGFORMAT_H
@@ -15,6 +16,7 @@
 
 #include "core/arena.h"
 #include "core/event.h"
+#include "parse/format.h"
 
 struct logformat;
 
@@ -60,13 +62,14 @@ char *logformat_text_from_arg(const char *arg);
 /*
  * Parse one line (without its newline; len bytes, not NUL-terminated) into
  * ev: every field found, upstream attempts, query shape and causes inferred
- * from the access log alone. Strings are allocated from a. Returns 0, or -1
- * with *reason set to a static text when the line does not match.
+ * from the access log alone. Strings are allocated from a. Returns
+ * FORMAT_EVENT; FORMAT_REJECT with *reason set to a static text when the
+ * line does not match; FORMAT_NOMEM when a ran out.
  * ev->line_no and ev->offset are kept; every other field is overwritten.
  * lf holds the match scratch space: one logformat serves one thread at a
  * time (compile one per thread to parse in parallel).
  */
-int logformat_parse(const struct logformat *lf, const char *line, size_t len,
+enum format_result logformat_parse(const struct logformat *lf, const char *line, size_t len,
     struct arena *a, struct gw_event *ev, const char **reason);
 
 /* The PCRE2 pattern the format compiled to (diagnostics, tests). */

@@ -684,9 +684,9 @@ nginx_error_cause(const char *msg, size_t len)
 /*
  * See nginx_error.h. Every field of *out but line_no and offset is set;
  * those are left for the caller. A trailing CR is ignored; a line with a
- * NUL byte is rejected. Running out of arena memory also returns -1.
+ * NUL byte is rejected.
  */
-int
+enum format_result
 nginx_error_parse(const char *line, size_t len, struct arena *a,
     struct gw_gateway_error *out, const char **reason)
 {
@@ -698,16 +698,16 @@ nginx_error_parse(const char *line, size_t len, struct arena *a,
 
 	if (line == NULL || len == 0) {
 		*reason = "empty line";
-		return -1;
+		return FORMAT_REJECT;
 	}
 	if (line[len - 1] == '\r')
 		len--;
 	if (memchr(line, '\0', len) != NULL) {
 		*reason = "NUL byte in line";
-		return -1;
+		return FORMAT_REJECT;
 	}
 	if (ne_prefix(line, len, &pre, reason) != 0)
-		return -1;
+		return FORMAT_REJECT;
 
 	msg = line + pre.msg_off;
 	ne_tail(msg, len - pre.msg_off, &t);
@@ -746,10 +746,48 @@ nginx_error_parse(const char *line, size_t len, struct arena *a,
 
 	if (!ok) {
 		*reason = "out of memory";
-		return -1;
+		return FORMAT_NOMEM;
 	}
 	if (out->cause != GW_CAUSE_UNKNOWN ||
 	    ne_upstream_failure(msg, t.msg_len, pre.level))
-		return 1;
-	return 0;
+		return FORMAT_ERROR;
+	return FORMAT_NOTICE;
 }
+
+/* The registry's match: a cheap look at "2026/11/25 10:15:02 [" first. */
+static bool
+ne_format_match(void *state, const char *line, size_t len)
+{
+	(void)state;
+	return len > 20 && line[4] == '/' && line[7] == '/' &&
+	    nginx_error_match(line, len);
+}
+
+/* The registry's take: a gateway error record, a notice or a reject. */
+static enum format_result
+ne_format_take(void *state, struct gw_batch *b, const char *line, size_t len,
+    uint64_t line_no, uint64_t offset, const char **reason)
+{
+	struct gw_gateway_error *ge = batch_add_error(b);
+	enum format_result r;
+
+	(void)state;
+	if (ge == NULL)
+		return FORMAT_NOMEM;
+	r = nginx_error_parse(line, len, b->arena, ge, reason);
+	if (r != FORMAT_ERROR) {
+		b->n_errors--;
+		return r;
+	}
+	ge->line_no = line_no;
+	ge->offset = offset;
+	return r;
+}
+
+const struct line_format nginx_error_format = {
+	.name = "nginx-error",
+	.kind = "nginx_error",
+	.match = ne_format_match,
+	.take = ne_format_take,
+	.per_line = true,
+};

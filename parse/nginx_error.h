@@ -8,6 +8,8 @@
  * Lines whose message states an upstream (or gateway) failure become
  * struct gw_gateway_error with a cause from causes.md; other lines (notices,
  * startup messages) are recognised as error-log lines but carry no record.
+ * nginx_error_format, the registry's entry (parse/format.h), is a per-line
+ * format: its lines are read as such inside any input.
  */
 #ifndef GW_NGINX_ERROR_H
 #define GW_NGINX_ERROR_H
@@ -17,17 +19,19 @@
 
 #include "core/arena.h"
 #include "core/event.h"
+#include "parse/format.h"
 
 /* True when the line has the shape of an nginx error-log line. */
 bool nginx_error_match(const char *line, size_t len);
 
 /*
- * Parse one line (len bytes, no newline). Returns 1 and fills *out (strings
- * from a) for a line that names a request failure, 0 for a well-formed line
- * with nothing to record, -1 with *reason set when the line is not an nginx
- * error-log line.
+ * Parse one line (len bytes, no newline). Returns FORMAT_ERROR and fills
+ * *out (strings from a) for a line that names a request failure,
+ * FORMAT_NOTICE for a well-formed line with nothing to record,
+ * FORMAT_REJECT with *reason set when the line is not an nginx error-log
+ * line, FORMAT_NOMEM when a ran out.
  */
-int nginx_error_parse(const char *line, size_t len, struct arena *a,
+enum format_result nginx_error_parse(const char *line, size_t len, struct arena *a,
     struct gw_gateway_error *out, const char **reason);
 
 /* The cause an nginx error message states, GW_CAUSE_UNKNOWN for none. */

@@ -68,7 +68,7 @@ traefik_split(const char *line, size_t len, struct clf_line *l,
 
 /* See format.h. */
 static bool
-traefik_match(const char *line, size_t len)
+traefik_match(void *state, const char *line, size_t len)
 {
 	struct clf_line l;
 	struct traefik_tail t;
@@ -193,7 +193,7 @@ const struct line_format traefik_format = {
 
 /* See format.h. */
 static bool
-traefik_json_match(const char *line, size_t len)
+traefik_json_match(void *state, const char *line, size_t len)
 {
 	return len > 2 && line[0] == '{' &&
 	    memmem(line, len, "\"DownstreamStatus\"", 18) != NULL &&

@@ -1,8 +1,8 @@
 /*
  * fuzz_lineparse.c - what `ingest` and `tail` do with an unknown file:
  * sample its head (lineparse_sample), detect the format (parse/detect.c,
- * lineparse's detection over every registered format, nginx's built-in
- * log_formats), then hand every line to the chosen parser. The nginx.conf
+ * over every format of the registry, nginx's built-in log_formats among
+ * them), then hand every line to the chosen parser. The nginx.conf
  * fallback is pointed at a path that does not exist, so the run depends
  * on the input alone. Seeds: every log of tests/data.
  */
@@ -41,7 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t lens[SAMPLE_LINES], n;
 	unsigned char *head;
 	size_t head_n = size < HEAD_MAX ? size : HEAD_MAX;
-	const char *fmt = NULL;
+	struct detect_opts dopts = { .nginx_conf = NULL };
+	struct detect_result dr;
 	struct run r;
 	char err[512];
 
@@ -50,7 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(head, data, head_n);
 	n = lineparse_sample(head, head_n, lines, lens, SAMPLE_LINES);
-	(void)detect_lines(lines, lens, n, &fmt);
+	if (detect_sample(lines, lens, NULL, n, NULL, &dopts, &dr) == 0)
+		free(dr.access.text);
 	memset(&r, 0, sizeof(r));
 	if (lineparse_new(&o, lines, lens, n, &r.lp, err, sizeof(err)) == 0) {
 		(void)lineparse_kind(r.lp);

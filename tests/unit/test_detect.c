@@ -1,5 +1,6 @@
 /*
- * test_detect.c - file-kind detection (parse/detect.c).
+ * test_detect.c - detection (parse/detect.c): the kind of a sample, and
+ * the format every fixture file of tests/data is detected as.
  *
  * Samples are handed over as heap copies of exactly their length, without
  * a NUL, so the sanitizer build catches any read past a line.
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,16 +101,44 @@ sample_free(struct sample *s)
 		free(s->lines[i]);
 }
 
+/* The kind name of a detection result ("unknown" for none). */
+static const char *
+kind_name(const struct detect_result *r)
+{
+	return r->file != NULL ? r->file->kind : "unknown";
+}
+
+/*
+ * Run detection over the n lines of s (no nginx.conf); returns the kind
+ * and sets *fmt to the nginx access format chosen (NULL for none).
+ */
+static const char *
+detect_n(char *const *lines, const size_t *lens, size_t n, const char **fmt)
+{
+	static char kind[64];
+	struct detect_opts o = { .nginx_conf = NULL };
+	struct detect_result r;
+
+	assert_int_equal(detect_sample((const char *const *)lines, lens, NULL,
+	    n, NULL, &o, &r), 0);
+	snprintf(kind, sizeof(kind), "%s", kind_name(&r));
+	*fmt = r.access.format != NULL && r.file != NULL &&
+	    strcmp(r.file->kind, "nginx_access") == 0 ? r.access.format->name :
+	    NULL;
+	free(r.access.text);
+	return kind;
+}
+
 /* Run detection over src; returns the kind and sets *fmt. */
-static enum detect_kind
+static const char *
 detect(const char *const *src, const char **fmt)
 {
 	struct sample s;
-	enum detect_kind k;
+	const char *k;
 
 	sample_load(&s, src);
 	*fmt = "sentinel";
-	k = detect_lines((const char *const *)s.lines, s.lens, s.n, fmt);
+	k = detect_n(s.lines, s.lens, s.n, fmt);
 	sample_free(&s);
 	return k;
 }
@@ -119,7 +149,7 @@ test_error_log(void **state)
 	const char *fmt;
 
 	(void)state;
-	assert_int_equal(detect(error_log, &fmt), DETECT_NGINX_ERROR);
+	assert_string_equal(detect(error_log, &fmt), "nginx_error");
 	assert_null(fmt);
 }
 
@@ -137,7 +167,7 @@ test_error_log_with_junk(void **state)
 	const char *fmt;
 
 	(void)state;
-	assert_int_equal(detect(src, &fmt), DETECT_NGINX_ERROR);
+	assert_string_equal(detect(src, &fmt), "nginx_error");
 	assert_null(fmt);
 }
 
@@ -147,7 +177,7 @@ test_upstream_log(void **state)
 	const char *fmt;
 
 	(void)state;
-	assert_int_equal(detect(upstream_log, &fmt), DETECT_NGINX_ACCESS);
+	assert_string_equal(detect(upstream_log, &fmt), "nginx_access");
 	assert_non_null(fmt);
 	assert_string_equal(fmt, "upstream");
 }
@@ -158,7 +188,7 @@ test_combined_log(void **state)
 	const char *fmt;
 
 	(void)state;
-	assert_int_equal(detect(combined_log, &fmt), DETECT_NGINX_ACCESS);
+	assert_string_equal(detect(combined_log, &fmt), "nginx_access");
 	assert_non_null(fmt);
 	assert_string_equal(fmt, "combined");
 }
@@ -169,7 +199,7 @@ test_garbage(void **state)
 	const char *fmt;
 
 	(void)state;
-	assert_int_equal(detect(garbage_log, &fmt), DETECT_UNKNOWN);
+	assert_string_equal(detect(garbage_log, &fmt), "unknown");
 	assert_null(fmt);
 }
 
@@ -181,11 +211,11 @@ test_empty(void **state)
 	const char *fmt;
 
 	(void)state;
-	assert_int_equal(detect(blank, &fmt), DETECT_UNKNOWN);
+	assert_string_equal(detect(blank, &fmt), "unknown");
 	assert_null(fmt);
-	assert_int_equal(detect(none, &fmt), DETECT_UNKNOWN);
+	assert_string_equal(detect(none, &fmt), "unknown");
 	assert_null(fmt);
-	assert_int_equal(detect_lines(NULL, NULL, 0, NULL), DETECT_UNKNOWN);
+	assert_string_equal(detect_n(NULL, NULL, 0, &fmt), "unknown");
 }
 
 static void
@@ -211,9 +241,9 @@ test_no_majority(void **state)
 	const char *fmt;
 
 	(void)state;
-	assert_int_equal(detect(src, &fmt), DETECT_UNKNOWN);
+	assert_string_equal(detect(src, &fmt), "unknown");
 	assert_null(fmt);
-	assert_int_equal(detect(src2, &fmt), DETECT_UNKNOWN);
+	assert_string_equal(detect(src2, &fmt), "unknown");
 	assert_null(fmt);
 }
 
@@ -221,11 +251,12 @@ static void
 test_null_format_name(void **state)
 {
 	struct sample s;
+	const char *fmt;
 
 	(void)state;
 	sample_load(&s, upstream_log);
-	assert_int_equal(detect_lines((const char *const *)s.lines, s.lens,
-	    s.n, NULL), DETECT_NGINX_ACCESS);
+	assert_string_equal(detect_n(s.lines, s.lens, s.n, &fmt),
+	    "nginx_access");
 	sample_free(&s);
 }
 
@@ -233,11 +264,11 @@ static void
 test_names(void **state)
 {
 	(void)state;
-	assert_string_equal(detect_kind_name(DETECT_UNKNOWN), "unknown");
-	assert_string_equal(detect_kind_name(DETECT_NGINX_ERROR), "nginx_error");
-	assert_string_equal(detect_kind_name(DETECT_NGINX_ACCESS),
-	    "nginx_access");
-	assert_string_equal(detect_kind_name(DETECT_KIND_COUNT), "unknown");
+	assert_string_equal(format_by_name("nginx-error")->kind, "nginx_error");
+	assert_string_equal(format_by_name("combined")->kind, "nginx_access");
+	assert_string_equal(format_by_name("upstream")->kind, "nginx_access");
+	assert_string_equal(nginx_log_format.kind, "nginx_access");
+	assert_null(format_by_name("log_format"));
 }
 
 int

@@ -428,13 +428,20 @@ test_match_exclusive(void **state)
 		lines_read(path, &l);
 		for (size_t f = 0; gw_line_formats[f] != NULL; f++) {
 			const struct line_format *lf = gw_line_formats[f];
+			char err[256];
+			void *st;
 
 			if (strcmp(lf->name, files[i]) == 0)
 				continue;
+			st = lf->open ? lf->open(NULL, err, sizeof(err)) : NULL;
+			if (lf->open != NULL && st == NULL)
+				fail_msg("%s: open: %s", lf->name, err);
 			for (size_t k = 0; k < l.n; k++)
-				if (lf->match(l.v[k], l.len[k]))
+				if (lf->match(st, l.v[k], l.len[k]))
 					fail_msg("%s matches %s line %zu",
 					    lf->name, files[i], k + 1);
+			if (lf->close != NULL)
+				lf->close(st);
 		}
 		lines_free(&l);
 	}
@@ -563,7 +570,7 @@ test_envoy_quote_in_field(void **state)
 		    FORMAT_REJECT);
 		assert_non_null(strstr(reason, "ambiguous"));
 		assert_non_null(strstr(reason, "envoy-json"));
-		assert_false(f->match(p, n));
+		assert_false(f->match(NULL, p, n));
 		free(p);
 	}
 	/* a path that forges them: the same */
@@ -609,7 +616,7 @@ test_garbage(void **state)
 				    sizeof(err)) : NULL;
 				enum format_result r;
 
-				(void)lf->match(p, cut);
+				(void)lf->match(st, p, cut);
 				r = lf->take(st, &b, p, cut, 1, 0, &reason);
 				assert_true(r == FORMAT_REJECT ||
 				    r == FORMAT_NOTICE);

@@ -134,7 +134,7 @@ test_formats_of_nginx_conf(void **state)
 	assert_non_null(strstr(lineparse_format(lp), "gw from "));
 	assert_int_equal(batch_init(&b), 0);
 	assert_int_equal(lineparse_take(lp, &b, lines[0], strlen(lines[0]),
-	    false, 1, 0, &reason), LP_EVENT);
+	    false, 1, 0, &reason), FORMAT_EVENT);
 	assert_int_equal(b.events[0].status, 502);
 	assert_int_equal(b.events[0].n_attempts, 1);
 	assert_string_equal(b.events[0].attempts[0].addr, "10.1.1.1:80");
@@ -170,20 +170,20 @@ test_take_kinds(void **state)
 	assert_non_null(lp);
 	assert_string_equal(lineparse_kind(lp), "nginx_error");
 	assert_int_equal(lineparse_take(lp, &b, error_lines[0],
-	    strlen(error_lines[0]), false, 7, 100, &reason), LP_ERROR);
+	    strlen(error_lines[0]), false, 7, 100, &reason), FORMAT_ERROR);
 	assert_int_equal(b.errors[0].cause, GW_CAUSE_UPSTREAM_REFUSED);
 	assert_int_equal(b.errors[0].line_no, 7);
 	assert_int_equal(lineparse_take(lp, &b, "", 0, false, 8, 0, &reason),
-	    LP_BLANK);
+	    FORMAT_BLANK);
 	assert_int_equal(lineparse_take(lp, &b, "junk", 4, false, 9, 300,
-	    &reason), LP_REJECT);
+	    &reason), FORMAT_REJECT);
 	assert_int_equal(b.n_rejects, 1);
 	assert_int_equal(b.rejects[0].line_no, 9);
 	assert_int_equal(b.rejects[0].offset, 300);
 	assert_memory_equal(b.rejects[0].raw, "junk", 4);
 	/* A line cut at the reader's limit is a reject, whatever it holds. */
 	assert_int_equal(lineparse_take(lp, &b, error_lines[0], 40, true, 10,
-	    0, &reason), LP_REJECT);
+	    0, &reason), FORMAT_REJECT);
 	assert_string_equal(reason, "line too long");
 	lineparse_free(lp);
 	batch_destroy(&b);

@@ -39,7 +39,7 @@ compile_ok(struct fixture *f, const char *fmt, int tz)
 }
 
 /* Parse NUL-terminated line with f->lf; returns logformat_parse's value. */
-static int
+static enum format_result
 parse(struct fixture *f, const char *line)
 {
 	memset(&f->ev, 0, sizeof(f->ev));
@@ -52,7 +52,7 @@ parse(struct fixture *f, const char *line)
 static void
 parse_ok(struct fixture *f, const char *line)
 {
-	if (parse(f, line) != 0)
+	if (parse(f, line) != FORMAT_EVENT)
 		fail_msg("rejected (%s): %s", f->reason, line);
 }
 
@@ -63,7 +63,7 @@ parse_bad(struct fixture *f, const char *line, size_t len)
 	memset(&f->ev, 0, sizeof(f->ev));
 	f->reason = NULL;
 	assert_int_equal(logformat_parse(f->lf, line, len, f->a, &f->ev,
-	    &f->reason), -1);
+	    &f->reason), FORMAT_REJECT);
 	assert_non_null(f->reason);
 }
 
@@ -171,7 +171,7 @@ test_upstream_single(void **state)
 	f->ev.offset = 4096;
 	f->reason = NULL;
 	assert_int_equal(logformat_parse(f->lf, UP_OK, strlen(UP_OK), f->a,
-	    &f->ev, &f->reason), 0);
+	    &f->ev, &f->reason), FORMAT_EVENT);
 	assert_int_equal(f->ev.line_no, 7);
 	assert_int_equal(f->ev.offset, 4096);
 	str_eq(f->ev.client, "10.1.2.3");
@@ -659,14 +659,14 @@ test_bad_lines(void **state)
 	memcpy(line, UP_OK, strlen(UP_OK));
 	memcpy(line + strlen(UP_OK), " extra\"", 7);
 	assert_int_equal(logformat_parse(f->lf, line, strlen(UP_OK), f->a,
-	    &f->ev, &f->reason), 0);
+	    &f->ev, &f->reason), FORMAT_EVENT);
 	free(line);
 	/* CRLF line endings are fine */
 	line = malloc(strlen(UP_OK) + 1);
 	memcpy(line, UP_OK, strlen(UP_OK));
 	line[strlen(UP_OK)] = '\r';
 	assert_int_equal(logformat_parse(f->lf, line, strlen(UP_OK) + 1, f->a,
-	    &f->ev, &f->reason), 0);
+	    &f->ev, &f->reason), FORMAT_EVENT);
 	free(line);
 
 	parse_bad(f, nul, sizeof(nul) - 1);
@@ -708,7 +708,7 @@ test_no_catastrophic_backtracking(void **state)
 	line[n - 1] = '"';
 	t0 = clock();
 	assert_int_equal(logformat_parse(f->lf, line, n, f->a, &f->ev,
-	    &f->reason), 0);
+	    &f->reason), FORMAT_EVENT);
 	line[n - 1] = 'x';
 	parse_bad(f, line, n);
 	assert_true(clock() - t0 < 5 * CLOCKS_PER_SEC);
@@ -720,7 +720,7 @@ test_no_catastrophic_backtracking(void **state)
 	    "\"-\" \"-\"";
 	memcpy(line + 10 + n - 100, head, strlen(head));
 	assert_int_equal(logformat_parse(f->lf, line, n - 90 + strlen(head),
-	    f->a, &f->ev, &f->reason), 0);
+	    f->a, &f->ev, &f->reason), FORMAT_EVENT);
 	assert_int_equal(f->ev.status, 200);
 	free(line);
 }

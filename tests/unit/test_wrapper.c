@@ -259,7 +259,7 @@ check_fixture(const char *name, const char *want_kind)
 	assert_int_equal(batch_init(&b), 0);
 	for (size_t i = 0; i < log.n; i++) {
 		const char *reason = NULL;
-		enum lineparse_result r = lineparse_take(lp, &b, log.v[i],
+		enum format_result r = lineparse_take(lp, &b, log.v[i],
 		    log.len[i], false, i + 1, 0, &reason);
 		const struct wrapped *w = lineparse_wrapped(lp);
 		char host[300] = "";
@@ -269,7 +269,7 @@ check_fixture(const char *name, const char *want_kind)
 			snprintf(host, sizeof(host), " @%.*s", w->host ?
 			    (int)w->host_len : 1, w->host ? w->host : "-");
 		switch (r) {
-		case LP_EVENT: {
+		case FORMAT_EVENT: {
 			const struct gw_event *ev = &b.events[b.n_events - 1];
 			assert_int_equal(ev->line_no, i + 1);
 			attempts_text(ev, att, sizeof(att));
@@ -277,7 +277,7 @@ check_fixture(const char *name, const char *want_kind)
 			    cause_name(ev->cause), att, host);
 			break;
 		}
-		case LP_ERROR: {
+		case FORMAT_ERROR: {
 			const struct gw_gateway_error *e =
 			    &b.errors[b.n_errors - 1];
 			snprintf(got, sizeof(got), "G %s %s%s",
@@ -285,14 +285,14 @@ check_fixture(const char *name, const char *want_kind)
 			    "-", host);
 			break;
 		}
-		case LP_NOTICE:
+		case FORMAT_NOTICE:
 			snprintf(got, sizeof(got), "N");
 			break;
-		case LP_REJECT:
+		case FORMAT_REJECT:
 			assert_non_null(reason);
 			snprintf(got, sizeof(got), "R");
 			break;
-		case LP_HELD:
+		case FORMAT_HELD:
 			snprintf(got, sizeof(got), "H");
 			break;
 		default:
@@ -344,7 +344,7 @@ test_list_client(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(batch_init(&b), 0);
 	assert_int_equal(lineparse_take(lp, &b, line, sizeof(line) - 1, false,
-	    1, 0, &reason), LP_EVENT);
+	    1, 0, &reason), FORMAT_EVENT);
 	assert_string_equal(b.events[0].client, "10.0.0.2");
 	batch_destroy(&b);
 	lineparse_free(lp);
