@@ -2,7 +2,8 @@
  * cmd_ingest.c - `gatewatch ingest`: logs into the database.
  *
  * For each file: open it (plain, .gz or stdin), decide what it is from its
- * first lines (or take --format / --log-format), find its source in the
+ * first lines (or take --format / --log-format: cli/logsource.h, as
+ * `tail` does), find its source in the
  * store (so a file read before resumes where it stopped instead of being
  * counted twice), then parse line by line into batches that a writer thread
  * stores. Lines that parse into nothing are kept as rejects with a reason.
@@ -18,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "cli/formatopts.h"
+#include "cli/logsource.h"
 #include "parse/lineparse.h"
 #include "capture/logopen.h"
 #include "cli/pipeline.h"
@@ -33,7 +35,6 @@
  * keeps its own, smaller batches for latency.
  */
 #define BATCH_RECORDS	32768
-#define SAMPLE_LINES	32
 #define SAMPLE_BYTES	(64 * 1024)
 #define REASONS_MAX	16
 #define INGEST_ACTIVE_SECS 10	/* a file changed this recently is live */
@@ -101,13 +102,13 @@ take_line(struct lineparse *lp, struct gw_batch *b,
 	c->lines++;
 	switch (lineparse_take(lp, b, ln->p, ln->len,
 	    (ln->flags & READER_TRUNCATED) != 0, line_no, ln->offset, &reason)) {
-	case LP_EVENT: c->events++; break;
-	case LP_ERROR: c->errors++; break;
-	case LP_NOTICE: c->notices++; break;
-	case LP_BLANK: c->blank++; break;
-	case LP_HELD: c->held++; break;
-	case LP_REJECT: count_reject(c, reason, 1, line_no); break;
-	case LP_NOMEM: return -1;
+	case FORMAT_EVENT: c->events++; break;
+	case FORMAT_ERROR: c->errors++; break;
+	case FORMAT_NOTICE: c->notices++; break;
+	case FORMAT_BLANK: c->blank++; break;
+	case FORMAT_HELD: c->held++; break;
+	case FORMAT_REJECT: count_reject(c, reason, 1, line_no); break;
+	case FORMAT_NOMEM: return -1;
 	}
 	return 0;
 }
@@ -201,31 +202,21 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	}
 	rc = -1;
 	reader_head(r, &head, &head_len, SAMPLE_BYTES);
-	const char *lines[SAMPLE_LINES];
-	size_t lens[SAMPLE_LINES];
-	size_t n = lineparse_sample(head, head_len, lines, lens, SAMPLE_LINES);
-	if (n == 0 && head_len == 0) {
+	if (head_len == 0) {
 		if (!o->quiet)
 			fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n",
 			    shown);
 		reader_close(r);
 		return 1;
 	}
-	if (lineparse_new(&o->fmt.lp, lines, lens, n, &lp, err,
-	    sizeof(err)) != 0) {
+	struct store_source_info si;
+	size_t n_sample;
+	if (logsource_open(&o->fmt, path, head, head_len, &lp, &si,
+	    &n_sample, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		reader_close(r);
 		return -1;
 	}
-	struct store_source_info si = {
-		.path = path,
-		.kind = lineparse_kind(lp),
-		.format = o->fmt.lp.log_format ? o->fmt.lp.log_format :
-		    lineparse_format(lp),
-		.fingerprint = head,
-		.fingerprint_len = head_len < STORE_FINGERPRINT_LEN ? head_len :
-		    STORE_FINGERPRINT_LEN,
-	};
 	reader_identity(r, &si.dev, &si.ino);
 	if (strcmp(path, "-") == 0)
 		si.fingerprint_len = 0;
@@ -253,11 +244,12 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 			    "resuming there\n", shown, (unsigned long long)resume,
 			    (unsigned long long)line_no);
 	}
-	if (!o->quiet)
-		fprintf(stderr, "%s: %s, format %s%s%s\n", shown,
-		    lineparse_kind(lp), lineparse_format(lp),
-		    lineparse_wrapper(lp) ? ", wrapped in " : "",
-		    lineparse_wrapper(lp) ? lineparse_wrapper(lp) : "");
+	if (!o->quiet) {
+		char what[256];
+
+		logsource_describe(lp, what, sizeof(what));
+		fprintf(stderr, "%s: %s\n", shown, what);
+	}
 
 	struct gw_batch *b = pipeline_batch(pl);
 	b->source_id = source_id;

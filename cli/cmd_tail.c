@@ -3,8 +3,8 @@
  *
  * capture/tail.c follows the files through rotation and hands out their
  * lines; this file decides, for each content it announces, what format it
- * is (parse/lineparse.h, from its first lines) and which store source it
- * is (store_source_open, by the fingerprint of its first bytes, which also
+ * is (cli/logsource.h, from its first lines, as `ingest` does) and which
+ * store source it is (store_source_open, by the fingerprint of its first bytes, which also
  * says where an earlier run - or `gatewatch ingest` - stopped reading it).
  * Lines go into batches that a writer thread stores (cli/pipeline.h); a
  * batch holds lines of one content and its position, committed together,
@@ -33,6 +33,7 @@
 
 #include "cli/cli.h"
 #include "cli/formatopts.h"
+#include "cli/logsource.h"
 #include "parse/lineparse.h"
 #include "cli/metricsopts.h"
 #include "cli/pipeline.h"
@@ -43,7 +44,6 @@
 #define TAIL_BATCH_RECORDS	8192
 #define TAIL_BATCH_BYTES	(8 * 1024 * 1024)	/* arena use */
 #define TAIL_FLUSH_MS		250
-#define TAIL_SAMPLE_LINES	32
 /* As cli/cmd_ingest.c: the same first bytes make the same source either way. */
 /* store.h: a fingerprint shorter than this gives no identity. */
 #define TAIL_RETRY_MS		1000
@@ -162,15 +162,12 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 		fw->sources = src;
 		tail_set_udata(ev->file, src);
 	}
+	struct store_source_info si;
 	if (src->lp == NULL) {
-		const char *lines[TAIL_SAMPLE_LINES];
-		size_t lens[TAIL_SAMPLE_LINES];
-		size_t n = lineparse_sample(ev->head, ev->head_len, lines, lens,
-		    TAIL_SAMPLE_LINES);
-		if (lineparse_new(&fw->o->fmt.lp, lines, lens, n, &src->lp, msg,
-		    sizeof(msg)) != 0) {
-			src->lp = NULL;
-			if (!ev->rotated && n < TAIL_SAMPLE_LINES &&
+		size_t n;
+		if (logsource_open(&fw->o->fmt, ev->path, ev->head,
+		    ev->head_len, &src->lp, &si, &n, msg, sizeof(msg)) != 0) {
+			if (!ev->rotated && n < LINEPARSE_SAMPLE_LINES &&
 			    ev->head_len < TAIL_HEAD_MAX) {
 				/* More lines may settle it. */
 				if (!src->warned)
@@ -190,18 +187,12 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 		if (src->warned)
 			fprintf(stderr, "gatewatch tail: %s: recognised now\n",
 			    shown);
+	} else {
+		logsource_info(&fw->o->fmt, src->lp, ev->path, ev->head,
+		    ev->head_len, &si);
 	}
-	struct store_source_info si = {
-		.path = ev->path,
-		.kind = lineparse_kind(src->lp),
-		.format = fw->o->fmt.lp.log_format ? fw->o->fmt.lp.log_format :
-		    lineparse_format(src->lp),
-		.dev = ev->dev,
-		.ino = ev->ino,
-		.fingerprint = ev->head,
-		.fingerprint_len = ev->head_len < STORE_FINGERPRINT_LEN ?
-		    ev->head_len : STORE_FINGERPRINT_LEN,
-	};
+	si.dev = ev->dev;
+	si.ino = ev->ino;
 	int64_t id;
 	uint64_t resume = 0, line_no = 0;
 	if (follow_flush(fw, true, err, errlen) != 0)
@@ -236,11 +227,10 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	src->line_no = line_no;
 	tail_start(ev->file, resume);
 	if (fw->o->verbose) {
-		fprintf(stderr, "%s: %s, format %s", shown, si.kind,
-		    lineparse_format(src->lp));
-		if (lineparse_wrapper(src->lp) != NULL)
-			fprintf(stderr, ", wrapped in %s",
-			    lineparse_wrapper(src->lp));
+		char what[256];
+
+		logsource_describe(src->lp, what, sizeof(what));
+		fprintf(stderr, "%s: %s", shown, what);
 		if (resume > 0)
 			fprintf(stderr, ", resuming at byte %llu (line %llu)",
 			    (unsigned long long)resume,
@@ -273,7 +263,7 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 	src->line_no++;
 	if (lineparse_take(src->lp, b, ev->line, ev->len,
 	    (ev->flags & TAIL_TRUNCATED) != 0, src->line_no, ev->offset,
-	    &reason) == LP_NOMEM) {
+	    &reason) == FORMAT_NOMEM) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
