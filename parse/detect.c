@@ -26,13 +26,16 @@ detect_len(const char *line, size_t len)
 	return len;
 }
 
-/* See detect.h. */
+/*
+ * See detect.h. Called for every line: the per-line formats open the
+ * registry (formats.c), so the look ends at the first other format.
+ */
 const struct line_format *
 detect_line(const char *line, size_t len)
 {
-	for (size_t f = 0; gw_line_formats[f] != NULL; f++)
-		if (gw_line_formats[f]->per_line &&
-		    gw_line_formats[f]->match(NULL, line, len))
+	for (size_t f = 0; gw_line_formats[f] != NULL &&
+	    gw_line_formats[f]->per_line; f++)
+		if (gw_line_formats[f]->match(NULL, line, len))
 			return gw_line_formats[f];
 	return NULL;
 }

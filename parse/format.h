@@ -83,14 +83,15 @@ struct line_format {
 	/*
 	 * Its lines are recognised one by one in any input (nginx's error
 	 * log: `docker logs` interleaves it with the access log): see
-	 * parse/detect.h.
+	 * parse/detect.h. A per-line format has no open (its match and take
+	 * get NULL).
 	 */
 	bool per_line;
 };
 
 /*
  * The registry: NULL-terminated, in detection priority order (see
- * parse/formats.c).
+ * parse/formats.c), the per-line formats first.
  */
 extern const struct line_format *const gw_line_formats[];
 

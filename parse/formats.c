@@ -3,8 +3,9 @@
  *
  * The order is detection's priority (parse/detect.h): the first format
  * that recognises more than half of a file's lines reads it, so the
- * specific come before the general. nginx's error log is a per-line format
- * (its lines are read as such in any input). nginx's built-in access
+ * specific come before the general. The per-line formats come first
+ * (detect_line() stops at the first other): nginx's error log, whose lines
+ * are read as such in any input. nginx's built-in access
  * formats come first, those with upstream fields before combined; then
  * the other gateways. Traefik's CLF lines are CLF lines with more fields,
  * so traefik comes before clf; clf, which takes any CLF-style line, comes

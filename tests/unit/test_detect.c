@@ -279,6 +279,10 @@ test_names(void **state)
 	assert_string_equal(format_by_name("upstream")->kind, "nginx_access");
 	assert_string_equal(nginx_log_format.kind, "nginx_access");
 	assert_null(format_by_name("log_format"));
+	/* the per-line formats open the registry (detect_line stops) */
+	for (size_t i = 1; gw_line_formats[i] != NULL; i++)
+		if (gw_line_formats[i]->per_line)
+			assert_true(gw_line_formats[i - 1]->per_line);
 }
 
 /*
