@@ -214,13 +214,6 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 	lp->det.nginx_conf = o->nginx_conf ? o->nginx_conf :
 	    LINEPARSE_DEFAULT_CONF;
 	lp->late_tries = LINEPARSE_LATE_TRIES;
-	if (forced_format(o, &forced, err, errlen) != 0)
-		goto fail;
-	if (forced != NULL && forced->per_line) {
-		/* --format nginx-error: access lines decided as they come */
-		lp->file = forced;
-		goto done;
-	}
 	{
 		/* the sample's own peeler: partial records stay out of lp's */
 		struct wrapper *sw = wrapper_new(LINEPARSE_JOIN_MAX);
@@ -232,6 +225,13 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 			goto nomem;
 	}
 	lp->wrap_layers = pl.layers;
+	if (forced_format(o, &forced, err, errlen) != 0)
+		goto fail;
+	if (forced != NULL && forced->per_line) {
+		/* --format nginx-error: access lines decided as they come */
+		lp->file = forced;
+		goto done;
+	}
 	if (forced == NULL && pl.n == 0) {
 		snprintf(err, errlen, "empty, nothing to recognise");
 		goto fail;
@@ -339,10 +339,10 @@ late_detect(struct lineparse *lp, const char *line, size_t len)
 		return 0;
 	lp->late_tries--;
 	rc = detect_access(lines, lens, NULL, 1, &lp->det, &c);
-	if (rc == 1) {
-		rc = use_access(lp, &c, NULL, err, sizeof(err));
-		rc = rc == 0 ? 1 : -1;	/* opened once already: memory */
-	}
+	/* a format that cannot be opened (an unreadable --haproxy-cfg)
+	 * fits no better than none */
+	if (rc == 1 && use_access(lp, &c, NULL, err, sizeof(err)) != 0)
+		rc = 0;
 	free(c.text);
 	return rc;
 }
