@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/arena.h"
 
 #define ARENA_BLOCK (64 * 1024)
@@ -30,7 +31,7 @@ struct arena {
 static struct arena_block *
 block_new(size_t size)
 {
-	struct arena_block *b = malloc(sizeof(*b) + size);
+	struct arena_block *b = gw_malloc(sizeof(*b) + size);
 	if (b == NULL)
 		return NULL;
 	b->next = NULL;
@@ -42,7 +43,7 @@ block_new(size_t size)
 struct arena *
 arena_new(void)
 {
-	struct arena *a = calloc(1, sizeof(*a));
+	struct arena *a = gw_calloc(1, sizeof(*a));
 	if (a == NULL)
 		return NULL;
 	a->head = block_new(ARENA_BLOCK);

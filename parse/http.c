@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <http_parser.h>
 
+#include "core/alloc.h"
 #include "parse/http.h"
 #include "parse/query.h"
 
@@ -175,7 +176,7 @@ pending_get(struct http_tracker *t)
 	if (p != NULL) {
 		t->free_list = p->next;
 		t->n_free--;
-	} else if ((p = malloc(sizeof(*p))) == NULL) {
+	} else if ((p = gw_malloc(sizeof(*p))) == NULL) {
 		return NULL;
 	}
 	p->next = NULL;
@@ -890,7 +891,7 @@ static void *
 cb_open(void *ctx, const struct tcp_conn *c)
 {
 	struct http_tracker *t = ctx;
-	struct http_conn *hc = calloc(1, sizeof(*hc));
+	struct http_conn *hc = gw_calloc(1, sizeof(*hc));
 
 	if (hc == NULL)
 		return NULL;
@@ -1145,7 +1146,7 @@ cb_role(void *ctx, const uint8_t *p, size_t len)
 struct http_tracker *
 http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
 {
-	struct http_tracker *t = calloc(1, sizeof(*t));
+	struct http_tracker *t = gw_calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;

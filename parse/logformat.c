@@ -44,6 +44,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "core/alloc.h"
 #include "core/hex.h"
 #include "parse/access_cause.h"
 #include "parse/logformat.h"
@@ -240,7 +241,7 @@ lf_buf_add(struct lf_buf *b, const char *s, size_t n)
 		char *p;
 		while (cap - b->len <= n)
 			cap *= 2;
-		p = realloc(b->p, cap);
+		p = gw_realloc(b->p, cap);
 		if (p == NULL) {
 			b->oom = true;
 			return;
@@ -285,7 +286,7 @@ lf_items_add(struct lf_items *it, bool is_var, const char *s, size_t n,
 	}
 	if (it->n == it->cap) {
 		size_t cap = it->cap ? it->cap * 2 : 32;
-		struct lf_item *v = realloc(it->v, cap * sizeof(*v));
+		struct lf_item *v = gw_realloc(it->v, cap * sizeof(*v));
 		if (v == NULL) {
 			it->pool.oom = true;
 			return;
@@ -769,19 +770,19 @@ logformat_text_from_arg(const char *arg)
 			end--;
 		if (end > q && end[-1] == ';')
 			end--;
-		if ((rest = strndup(q, (size_t)(end - q))) == NULL)
+		if ((rest = gw_strndup(q, (size_t)(end - q))) == NULL)
 			return NULL;
 		r = *rest != '\0' ? logformat_text_from_arg(rest) : NULL;
 		free(rest);
 		if (r != NULL || *q == '\0' || end == q)
-			return r != NULL ? r : strdup("");
+			return r != NULL ? r : gw_strdup("");
 		return NULL;
 	}
 	if (*p == '\'' || *p == '"' || strncmp(p, "escape=", 7) == 0)
-		return strdup(arg);
+		return gw_strdup(arg);
 	for (const char *q = arg; *q; q++)
 		n += (*q == '\'' || *q == '\\') ? 2 : 1;
-	if ((out = malloc(n + 3)) == NULL)
+	if ((out = gw_malloc(n + 3)) == NULL)
 		return NULL;
 	o = out;
 	*o++ = '\'';
@@ -892,7 +893,7 @@ logformat_compile(const char *text, int default_tz_min,
 		lf_err(err, errlen, "no log_format text");
 		return -1;
 	}
-	lf = calloc(1, sizeof(*lf));
+	lf = gw_calloc(1, sizeof(*lf));
 	if (lf == NULL) {
 		lf_err(err, errlen, "out of memory");
 		return -1;

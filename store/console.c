@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/capture_stats.h"
 #include "core/cause.h"
 #include "store/console.h"
@@ -233,7 +234,7 @@ console_status_slot(int status)
 int
 console_new(struct store *s, struct console **out, char *err, size_t errlen)
 {
-	struct console *c = calloc(1, sizeof(*c));
+	struct console *c = gw_calloc(1, sizeof(*c));
 
 	*out = NULL;
 	if (c == NULL)
@@ -459,7 +460,7 @@ console_upstream_name(struct console *c, int64_t id)
 		if (sqlite3_step(st) == SQLITE_ROW)
 			t = (const char *)sqlite3_column_text(st, 0);
 	}
-	r = strdup(t != NULL ? t : "-");
+	r = gw_strdup(t != NULL ? t : "-");
 	if (st != NULL)
 		sqlite3_reset(st);
 	return r;
@@ -595,7 +596,7 @@ console_latency(struct console *c, const struct console_filter *f,
 
 	if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
 		return -1;
-	if ((hist = calloc(n ? n : 1, sizeof(*hist))) == NULL)
+	if ((hist = gw_calloc(n ? n : 1, sizeof(*hist))) == NULL)
 		return store_fail(err, errlen, "out of memory");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t up = sqlite3_column_int64(st, 0);
@@ -663,7 +664,7 @@ console_upstreams(struct console *c, const struct console_filter *f,
 		r->p50_ms = r->p99_ms = -1;
 		if ((r->name = store_col_dup(st, 13, &oom)) == NULL &&
 		    !oom)
-			oom = (r->name = strdup("-")) == NULL;
+			oom = (r->name = gw_strdup("-")) == NULL;
 	}
 	sqlite3_reset(st);
 	if (oom || rc != SQLITE_DONE) {
@@ -873,8 +874,8 @@ console_series_line(struct console_series *s, size_t *cap, int64_t key)
 		return NULL;
 	l = &s->lines[s->n_lines++];
 	l->key = key;
-	l->requests = calloc((size_t)s->n_points, sizeof(int64_t));
-	l->errors_5xx = calloc((size_t)s->n_points, sizeof(int64_t));
+	l->requests = gw_calloc((size_t)s->n_points, sizeof(int64_t));
+	l->errors_5xx = gw_calloc((size_t)s->n_points, sizeof(int64_t));
 	if (l->requests == NULL || l->errors_5xx == NULL)
 		return NULL;
 	return l;
@@ -894,11 +895,11 @@ console_series_names(struct console *c, struct console_series *s)
 			l->name = console_upstream_name(c, l->key);
 			break;
 		case CONSOLE_SPLIT_CAUSE:
-			l->name = strdup(cause_name((enum gw_cause)l->key));
+			l->name = gw_strdup(cause_name((enum gw_cause)l->key));
 			break;
 		default:
 			snprintf(buf, sizeof(buf), "%lld", (long long)l->key);
-			l->name = strdup(buf);
+			l->name = gw_strdup(buf);
 			break;
 		}
 		if (l->name == NULL)
@@ -1163,7 +1164,7 @@ console_collect_requests(struct console *c, sqlite3_stmt *st,
 		/* No error line of its own: its last attempt's that has one. */
 		for (int j = r->n_attempts - 1; j >= 0 && r->error == NULL; j--)
 			if (r->attempts[j].error != NULL &&
-			    (r->error = strdup(r->attempts[j].error)) == NULL) {
+			    (r->error = gw_strdup(r->attempts[j].error)) == NULL) {
 				console_requests_free(v, k);
 				return store_fail(err, errlen, "out of memory");
 			}

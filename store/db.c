@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "store/store_int.h"
 
 /* Virtual-machine steps between two calls of a progress handler. */
@@ -239,7 +240,7 @@ store_open_with(const char *path, const struct store_open_opts *o,
 	if (dbfile_prepare(path, o != NULL ? o->group : -1, real, sizeof(real),
 	    err, errlen) != 0)
 		return -1;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = gw_calloc(1, sizeof(*s))) == NULL)
 		return store_fail(err, errlen, "out of memory");
 	rc = sqlite3_open_v2(real, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
@@ -375,7 +376,7 @@ store_col_dup(sqlite3_stmt *st, int i, bool *oom)
 
 	if (t == NULL)
 		return NULL;
-	if ((r = strdup((const char *)t)) == NULL)
+	if ((r = gw_strdup((const char *)t)) == NULL)
 		*oom = true;
 	return r;
 }
