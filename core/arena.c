@@ -73,7 +73,9 @@ arena_alloc(struct arena *a, size_t n)
 {
 	const size_t align = alignof(max_align_t);
 	size_t need = (n + align - 1) & ~(align - 1);
-	if (need < n)
+	/* every arena allocation is a fault point (core/alloc.h), so a test
+	 * reaches the NULL path of each caller, not only of the block push */
+	if (need < n || gw_fault_check())
 		return NULL;
 	struct arena_block *b = a->head;
 	if (b->size - b->used < need) {

@@ -565,7 +565,8 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 		struct gw_event *ev = batch_add_event(b);
 		if (ev == NULL)
 			return LP_NOMEM;
-		if (logformat_parse(lp->lf, p, n, b->arena, ev, reason) == 0) {
+		int rc = logformat_parse(lp->lf, p, n, b->arena, ev, reason);
+		if (rc == 0) {
 			ev->line_no = line_no;
 			ev->offset = offset;
 			if (set_origin(lp, b, ev) != 0)
@@ -573,6 +574,8 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 			return LP_EVENT;
 		}
 		b->n_events--;
+		if (rc == LOGFORMAT_NOMEM)
+			return LP_NOMEM;
 	}
 reject:
 	if (*reason == NULL)

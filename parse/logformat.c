@@ -180,6 +180,7 @@ static const struct lf_known lf_known_vars[] = {
  */
 
 struct logformat {
+	pcre2_general_context *gctx;	/* PCRE2's memory through gw_malloc */
 	pcre2_code *re;
 	pcre2_match_data *md;		/* scratch: one thread at a time */
 	pcre2_match_context *mctx;
@@ -729,6 +730,7 @@ logformat_free(struct logformat *lf)
 	pcre2_match_context_free(lf->mctx);
 	pcre2_jit_stack_free(lf->jit_stack);
 	pcre2_code_free(lf->re);
+	pcre2_general_context_free(lf->gctx);
 	free(lf->pattern);
 	free(lf);
 }
@@ -873,6 +875,21 @@ lf_tokenize(const char *text, struct lf_items *it, enum lf_escape *esc,
 	return rc;
 }
 
+/* PCRE2 allocates through these, so a test's fault reaches it too. */
+static void *
+lf_pcre2_malloc(PCRE2_SIZE n, void *data)
+{
+	(void)data;
+	return gw_malloc(n);
+}
+
+static void
+lf_pcre2_free(void *p, void *data)
+{
+	(void)data;
+	free(p);
+}
+
 int
 logformat_compile(const char *text, int default_tz_min,
     struct logformat **out, char *err, size_t errlen)
@@ -883,6 +900,7 @@ logformat_compile(const char *text, int default_tz_min,
 	size_t i, nvars = 0;
 	int errcode;
 	PCRE2_SIZE erroff;
+	pcre2_compile_context *cctx;
 	char name[16];
 	const uint32_t opts = PCRE2_ANCHORED | PCRE2_ENDANCHORED |
 	    PCRE2_DOTALL | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP |
@@ -940,8 +958,20 @@ logformat_compile(const char *text, int default_tz_min,
 	if (pat.p == NULL)
 		lf_buf_add(&pat, "", 0);
 
+	lf->gctx = pcre2_general_context_create(lf_pcre2_malloc, lf_pcre2_free,
+	    NULL);
+	if (lf->gctx == NULL || (cctx = pcre2_compile_context_create(lf->gctx))
+	    == NULL) {
+		lf_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	lf->re = pcre2_compile((PCRE2_SPTR)pat.p, pat.len, opts, &errcode,
-	    &erroff, NULL);
+	    &erroff, cctx);
+	pcre2_compile_context_free(cctx);
+	if (lf->re == NULL && errcode == PCRE2_ERROR_HEAP_FAILED) {
+		lf_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (lf->re == NULL) {
 		PCRE2_UCHAR msg[128];
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
@@ -949,8 +979,8 @@ logformat_compile(const char *text, int default_tz_min,
 		goto fail;
 	}
 	lf->jit = pcre2_jit_compile(lf->re, PCRE2_JIT_COMPLETE) == 0;
-	lf->md = pcre2_match_data_create_from_pattern(lf->re, NULL);
-	lf->mctx = pcre2_match_context_create(NULL);
+	lf->md = pcre2_match_data_create_from_pattern(lf->re, lf->gctx);
+	lf->mctx = pcre2_match_context_create(lf->gctx);
 	if (lf->md == NULL || lf->mctx == NULL) {
 		lf_err(err, errlen, "out of memory");
 		goto fail;
@@ -958,10 +988,15 @@ logformat_compile(const char *text, int default_tz_min,
 	pcre2_set_match_limit(lf->mctx, LF_MATCH_LIMIT);
 	pcre2_set_depth_limit(lf->mctx, LF_DEPTH_LIMIT);
 	if (lf->jit) {
+		/* without its stack long lines would hit the limit of the
+		 * default one: out of memory, not another answer */
 		lf->jit_stack = pcre2_jit_stack_create(LF_JIT_STACK_MIN,
-		    LF_JIT_STACK_MAX, NULL);
-		if (lf->jit_stack != NULL)
-			pcre2_jit_stack_assign(lf->mctx, NULL, lf->jit_stack);
+		    LF_JIT_STACK_MAX, lf->gctx);
+		if (lf->jit_stack == NULL) {
+			lf_err(err, errlen, "out of memory");
+			goto fail;
+		}
+		pcre2_jit_stack_assign(lf->mctx, NULL, lf->jit_stack);
 	}
 
 	/* group numbers resolved once; a variable's first occurrence wins */
@@ -1696,6 +1731,9 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 			    "NUL byte in line" :
 			    "line does not match log_format";
 			break;
+		case PCRE2_ERROR_NOMEMORY:
+			*reason = "out of memory";
+			return LOGFORMAT_NOMEM;
 		case PCRE2_ERROR_MATCHLIMIT:
 		case PCRE2_ERROR_DEPTHLIMIT:
 		case PCRE2_ERROR_JIT_STACKLIMIT:
@@ -1715,7 +1753,7 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 	why = lf_fill(&c, ev);
 	if (why != NULL) {
 		*reason = why;
-		return -1;
+		return c.oom ? LOGFORMAT_NOMEM : -1;
 	}
 	return 0;
 }

@@ -61,11 +61,13 @@ char *logformat_text_from_arg(const char *arg);
  * Parse one line (without its newline; len bytes, not NUL-terminated) into
  * ev: every field found, upstream attempts, query shape and causes inferred
  * from the access log alone. Strings are allocated from a. Returns 0, or -1
- * with *reason set to a static text when the line does not match.
+ * with *reason set to a static text when the line does not match, or
+ * LOGFORMAT_NOMEM when out of memory (never a reject).
  * ev->line_no and ev->offset are kept; every other field is overwritten.
  * lf holds the match scratch space: one logformat serves one thread at a
  * time (compile one per thread to parse in parallel).
  */
+#define LOGFORMAT_NOMEM (-2)
 int logformat_parse(const struct logformat *lf, const char *line, size_t len,
     struct arena *a, struct gw_event *ev, const char **reason);
 
