@@ -7,10 +7,13 @@
 _Thread_local long gw_fault_countdown;
 static _Thread_local bool fault_persistent;
 static _Thread_local unsigned long fault_failures;
+static _Thread_local unsigned fault_held;
 
 bool
 gw_fault_fail(void)
 {
+	if (fault_held > 0)
+		return false;
 	if (gw_fault_countdown > 1) {
 		gw_fault_countdown--;
 		return false;
@@ -44,4 +47,17 @@ unsigned long
 gw_fault_failures(void)
 {
 	return fault_failures;
+}
+
+void
+gw_fault_hold(void)
+{
+	fault_held++;
+}
+
+void
+gw_fault_release(void)
+{
+	if (fault_held > 0)
+		fault_held--;
 }

@@ -60,6 +60,15 @@ unsigned long gw_fault_uninstall(void);
 /* Allocations failed so far under the armed fault (it stays armed). */
 unsigned long gw_fault_failures(void);
 
+/*
+ * Hold the fault (nesting) around code that must not see it: a library
+ * that crashes on allocation failure (PCRE2 10.42's JIT compiler, see
+ * parse/logformat.c). Allocations inside neither fail nor count, as
+ * SQLite's sqlite3BeginBenignMalloc() regions.
+ */
+void gw_fault_hold(void);
+void gw_fault_release(void);
+
 static inline bool
 gw_fault_check(void)
 {

@@ -10,6 +10,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "core/arena.h"
 #include "parse/detect.h"
@@ -34,19 +35,23 @@ detect_len(const char *line, size_t len)
 	return len;
 }
 
-/* How many of the sample lines the built-in format name parses. */
-static size_t
+/*
+ * How many of the sample lines the built-in format name parses; -1 when
+ * out of memory (a built-in format compiles unless memory is short).
+ */
+static ssize_t
 detect_count_format(const char *name, const char *const *lines,
     const size_t *lens, size_t n, struct arena *a)
 {
 	const char *text = logformat_builtin(name);
 	struct logformat *lf = NULL;
 	char err[256];
-	size_t hits = 0;
+	ssize_t hits = 0;
 
-	if (text == NULL || logformat_compile(text, 0, &lf, err,
-	    sizeof(err)) != 0 || lf == NULL)
+	if (text == NULL)
 		return 0;
+	if (logformat_compile(text, 0, &lf, err, sizeof(err)) != 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = detect_len(lines[i], lens[i]);
 		struct gw_event ev = { 0 };
@@ -54,9 +59,13 @@ detect_count_format(const char *name, const char *const *lines,
 
 		if (len == 0)
 			continue;
-		if (logformat_parse(lf, lines[i], len, a, &ev, &reason) == 0)
-			hits++;
+		int rc = logformat_parse(lf, lines[i], len, a, &ev, &reason);
 		arena_reset(a);
+		if (rc == LOGFORMAT_NOMEM) {
+			hits = -1;
+			break;
+		}
+		hits += rc == 0;
 	}
 	logformat_free(lf);
 	return hits;
@@ -89,11 +98,15 @@ detect_lines(const char *const *lines, const size_t *lens, size_t n,
 		return DETECT_NGINX_ERROR;
 
 	if ((a = arena_new()) == NULL)
-		return DETECT_UNKNOWN;
+		return DETECT_NOMEM;
 	for (size_t k = 0; k < DETECT_NFORMATS; k++) {
-		size_t hits = detect_count_format(detect_formats[k], lines,
+		ssize_t hits = detect_count_format(detect_formats[k], lines,
 		    lens, n, a);
-		if (hits > best) {
+		if (hits < 0) {
+			arena_free(a);
+			return DETECT_NOMEM;
+		}
+		if ((size_t)hits > best) {
 			best = hits;
 			best_i = k;
 		}

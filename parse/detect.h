@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 enum detect_kind {
+	DETECT_NOMEM = -1,	/* out of memory: nothing was decided */
 	DETECT_UNKNOWN,
 	DETECT_NGINX_ERROR,
 	DETECT_NGINX_ACCESS,
@@ -24,8 +25,8 @@ enum detect_kind {
  * half of the non-empty lines are of it; the error log is tried first. For
  * an access log *format_name (when format_name is not NULL) is set to the
  * built-in format that parses the most lines, "upstream" on a tie with
- * "combined"; otherwise it is set to NULL. Never fails: out of memory or a
- * format that does not compile counts as no match.
+ * "combined"; otherwise it is set to NULL. DETECT_NOMEM when out of
+ * memory (never taken for "no match").
  */
 enum detect_kind detect_lines(const char *const *lines, const size_t *lens,
     size_t n, const char **format_name);

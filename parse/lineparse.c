@@ -75,23 +75,24 @@ detect_other(const char *const *lines, const size_t *lens,
 
 #define LINEPARSE_DEFAULT_CONF "/etc/nginx/nginx.conf"
 
-/* How many of the sample lines lf parses. */
-static size_t
+/* How many of the sample lines lf parses; -1 when out of memory. */
+static ssize_t
 count_hits(struct logformat *lf, const char *const *lines,
     const size_t *lens, size_t n)
 {
 	struct arena *a = arena_new();
-	size_t hits = 0;
+	ssize_t hits = 0;
 
 	if (a == NULL)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
+		return -1;
+	for (size_t i = 0; i < n && hits >= 0; i++) {
 		struct gw_event ev;
 		const char *reason;
 
 		memset(&ev, 0, sizeof(ev));
-		hits += logformat_parse(lf, lines[i], lens[i], a, &ev,
-		    &reason) == 0;
+		int rc = logformat_parse(lf, lines[i], lens[i], a, &ev,
+		    &reason);
+		hits = rc == LOGFORMAT_NOMEM ? -1 : hits + (rc == 0);
 		arena_reset(a);
 	}
 	arena_free(a);
@@ -102,8 +103,9 @@ count_hits(struct logformat *lf, const char *const *lines,
  * No known format fits: try each log_format of the gateway's own
  * nginx.conf (o->nginx_conf, else the usual path when it is readable).
  * On success lp holds the compiled format and 1 is returned; 0 when none
- * fits more than half the sample. (A log that extends combined with fields
- * of its own is still read by the clf format, without those fields.)
+ * fits more than half the sample; -1 when out of memory. (A log that
+ * extends combined with fields of its own is still read by the clf format,
+ * without those fields.)
  */
 static int
 detect_nginx_fallback(struct lineparse *lp, const struct lineparse_opts *o,
@@ -114,19 +116,30 @@ detect_nginx_fallback(struct lineparse *lp, const struct lineparse_opts *o,
 	char err[256], *names = NULL;
 	size_t n_names = 0, best_hits = 0;
 
+	bool oom = false;
+
 	if (nginxconf_log_format_names(conf, &names, &n_names, err,
-	    sizeof(err)) == 0) {
+	    sizeof(err)) != 0)
+		return strstr(err, "out of memory") != NULL ? -1 : 0;
+	{
 		const char *name = names;
-		for (size_t i = 0; i < n_names; i++, name += strlen(name) + 1) {
+		for (size_t i = 0; i < n_names && !oom;
+		    i++, name += strlen(name) + 1) {
 			char *text;
 			struct logformat *lf;
 			if (nginxconf_log_format(conf, name, &text, err,
-			    sizeof(err)) != 0)
+			    sizeof(err)) != 0) {
+				oom = strstr(err, "out of memory") != NULL;
 				continue;
+			}
 			if (logformat_compile(text, o->tz_min, &lf, err,
-			    sizeof(err)) == 0) {
-				size_t hits = count_hits(lf, lines, lens, n);
-				if (hits * 2 > n && hits > best_hits) {
+			    sizeof(err)) != 0) {
+				oom = strstr(err, "out of memory") != NULL;
+			} else {
+				ssize_t h = count_hits(lf, lines, lens, n);
+				size_t hits = h > 0 ? (size_t)h : 0;
+				oom = h < 0;
+				if (!oom && hits * 2 > n && hits > best_hits) {
 					logformat_free(lp->lf);
 					lp->lf = lf;
 					best_hits = hits;
@@ -140,6 +153,11 @@ detect_nginx_fallback(struct lineparse *lp, const struct lineparse_opts *o,
 			free(text);
 		}
 		free(names);
+		if (oom) {
+			logformat_free(lp->lf);
+			lp->lf = NULL;
+			return -1;
+		}
 		if (lp->lf != NULL) {
 			lp->format = lp->format_buf;
 			return 1;
@@ -219,6 +237,8 @@ detect_access(struct lineparse *lp, const struct lineparse_opts *o,
 	if (n == 0)
 		return 0;
 	k = detect_lines(lines, lens, n, &builtin);
+	if (k == DETECT_NOMEM)
+		goto nomem;
 	if (k == DETECT_NGINX_ACCESS && builtin != NULL) {
 		lp->format = builtin;
 		if (compile(lp, logformat_builtin(builtin), builtin, o->tz_min,
@@ -229,7 +249,12 @@ detect_access(struct lineparse *lp, const struct lineparse_opts *o,
 	const struct line_format *other = detect_other(lines, lens, tags, n);
 	if (other != NULL)
 		return use_other(lp, other, o, err, errlen) == 0 ? 1 : -1;
-	return detect_nginx_fallback(lp, o, lines, lens, n);
+	int rc = detect_nginx_fallback(lp, o, lines, lens, n);
+	if (rc >= 0)
+		return rc;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }
 
 /* The sample peeled: lines copied (the wrapper reuses its buffers). */

@@ -863,7 +863,7 @@ lf_tokenize(const char *text, struct lf_items *it, enum lf_escape *esc,
 			break;
 		}
 	}
-	if (rc == 0 && (arg.oom || it->pool.oom)) {
+	if (rc >= 0 && (arg.oom || it->pool.oom)) {
 		lf_err(err, errlen, "out of memory");
 		rc = -1;
 	}
@@ -978,7 +978,15 @@ logformat_compile(const char *text, int default_tz_min,
 		lf_err(err, errlen, "cannot compile log_format: %s", msg);
 		goto fail;
 	}
+	/*
+	 * PCRE2 10.42 (Debian 12) crashes inside the JIT compiler when an
+	 * allocation fails (its failure paths were first tested in 10.45,
+	 * PCRE2 issue #627): the tests' fault is held here. Without memory
+	 * the JIT fails cleanly in practice and the interpreter is used.
+	 */
+	gw_fault_hold();
 	lf->jit = pcre2_jit_compile(lf->re, PCRE2_JIT_COMPLETE) == 0;
+	gw_fault_release();
 	lf->md = pcre2_match_data_create_from_pattern(lf->re, lf->gctx);
 	lf->mctx = pcre2_match_context_create(lf->gctx);
 	if (lf->md == NULL || lf->mctx == NULL) {
