@@ -571,6 +571,8 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 		b->n_errors--;
 		if (rc == 0)
 			return LP_NOTICE;
+		if (rc == NGINX_ERROR_NOMEM)
+			return LP_NOMEM;
 	} else if (!lp->has_access && !late_detect(lp, p, n)) {
 		*reason = lp->kind == DETECT_NGINX_ERROR ?
 		    "not an nginx error-log line, and no access format fits" :

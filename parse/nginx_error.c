@@ -684,7 +684,7 @@ nginx_error_cause(const char *msg, size_t len)
 /*
  * See nginx_error.h. Every field of *out but line_no and offset is set;
  * those are left for the caller. A trailing CR is ignored; a line with a
- * NUL byte is rejected. Running out of arena memory also returns -1.
+ * NUL byte is rejected. Running out of arena memory is NGINX_ERROR_NOMEM.
  */
 int
 nginx_error_parse(const char *line, size_t len, struct arena *a,
@@ -746,7 +746,7 @@ nginx_error_parse(const char *line, size_t len, struct arena *a,
 
 	if (!ok) {
 		*reason = "out of memory";
-		return -1;
+		return NGINX_ERROR_NOMEM;
 	}
 	if (out->cause != GW_CAUSE_UNKNOWN ||
 	    ne_upstream_failure(msg, t.msg_len, pre.level))

@@ -25,8 +25,9 @@ bool nginx_error_match(const char *line, size_t len);
  * Parse one line (len bytes, no newline). Returns 1 and fills *out (strings
  * from a) for a line that names a request failure, 0 for a well-formed line
  * with nothing to record, -1 with *reason set when the line is not an nginx
- * error-log line.
+ * error-log line, NGINX_ERROR_NOMEM when out of memory (never a reject).
  */
+#define NGINX_ERROR_NOMEM (-2)
 int nginx_error_parse(const char *line, size_t len, struct arena *a,
     struct gw_gateway_error *out, const char **reason);
 

@@ -184,7 +184,8 @@ conf_read_file(const char *path, size_t *len)
 			    (nb = gw_realloc(buf, cap)) == NULL) {
 				free(buf);
 				fclose(f);
-				errno = EFBIG;
+				errno = cap > CONF_SIZE_MAX + 8192 ? EFBIG :
+				    ENOMEM;
 				return NULL;
 			}
 			buf = nb;
@@ -335,6 +336,10 @@ conf_scan_file(struct conf_search *s, const char *path, int depth,
 		return -1;
 	}
 	buf = conf_read_file(path, &len);
+	if (buf == NULL && errno == ENOMEM) {
+		conf_err(err, errlen, "out of memory");
+		return -1;
+	}
 	if (buf == NULL) {
 		if (depth == 0) {
 			conf_err(err, errlen, "%s: %s", path, strerror(errno));

@@ -209,8 +209,12 @@ static void
 walk_take(const struct fixture *fx, const struct lines *l, size_t i,
     char ref[][SUMMARY], const enum lineparse_result *res)
 {
-	/* a partial record joins the next lines: retaking one alone differs */
-	bool joined = res[i] == LP_HELD || (i > 0 && res[i - 1] == LP_HELD);
+	/* a partial record (of any stream) joins later lines: retaking one
+	 * of them alone differs */
+	bool joined = false;
+
+	for (size_t j = 0; j <= i; j++)
+		joined = joined || res[j] == LP_HELD;
 
 	for (int persistent = 0; persistent < 2; persistent++) {
 		for (long n = 1;; n++) {
