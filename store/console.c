@@ -356,9 +356,12 @@ console_bind_filter(struct console *c, sqlite3_stmt *st,
 int
 console_begin(struct console *c, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_BEGIN, err, errlen);
+	sqlite3_stmt *st;
 
-	if (st == NULL)
+	/* the end prepared first: out of memory must not leave the read
+	 * open with console_end() unable to compile its COMMIT */
+	if (console_stmt(c, CST_END, err, errlen) == NULL ||
+	    (st = console_stmt(c, CST_BEGIN, err, errlen)) == NULL)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail_db(c->s, err, errlen, "begin");
@@ -447,22 +450,27 @@ console_upstream_id(struct console *c, const char *name, int64_t *id,
 	return 0;
 }
 
-/* The name of upstream id, a copy; "-" when unknown; NULL out of memory. */
+/*
+ * The name of upstream id, a copy; "-" when there is no such upstream;
+ * NULL out of memory (the statement, the step or the copy: never "-").
+ */
 static char *
 console_upstream_name(struct console *c, int64_t id)
 {
 	sqlite3_stmt *st = console_stmt(c, CST_UPSTREAM_NAME, NULL, 0);
-	const char *t = NULL;
-	char *r;
+	const char *t = "-";
+	char *r = NULL;
+	int rc;
 
-	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			t = (const char *)sqlite3_column_text(st, 0);
-	}
-	r = gw_strdup(t != NULL ? t : "-");
-	if (st != NULL)
-		sqlite3_reset(st);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		t = (const char *)sqlite3_column_text(st, 0);
+	if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && t != NULL)
+		r = gw_strdup(t);
+	sqlite3_reset(st);
 	return r;
 }
 

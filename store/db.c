@@ -315,9 +315,13 @@ store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
 int
 store_begin(struct store *s, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_BEGIN, err, errlen);
+	sqlite3_stmt *st;
 
-	if (st == NULL || store_stmt_run(s, st, err, errlen) != 0)
+	/* ROLLBACK prepared before the transaction opens: out of memory
+	 * must not leave store_rollback() unable to compile it */
+	if (store_stmt(s, STMT_ROLLBACK, err, errlen) == NULL ||
+	    (st = store_stmt(s, STMT_BEGIN, err, errlen)) == NULL ||
+	    store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
 	if (prune_epoch_check(s, err, errlen) != 0) {
 		store_rollback(s);
@@ -346,8 +350,16 @@ store_commit(struct store *s, char *err, size_t errlen)
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_stmt *st = s->stmt[STMT_ROLLBACK];
+		if (st != NULL) {
+			sqlite3_reset(st);
+			(void)sqlite3_step(st);
+			sqlite3_reset(st);
+		} else {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+	}
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);
