@@ -1,8 +1,8 @@
 /*
  * test_oom_analyze.c - out of memory in analyze/: the shape test
- * (shape_findings, shape_diff), the breaker replay (breaker_run) and the
- * retry summary (retry_summarize), over a store, as SQLite's fault
- * simulation does.
+ * (shape_findings, shape_diff), the breaker replay (breaker_run), the
+ * retry summary (retry_summarize) and the explanation of an upstream
+ * (explain_upstream), over a store, as SQLite's fault simulation does.
  *
  * SQLite's allocations and ours count on one fault countdown (oom.h,
  * core/alloc.h), walked n = 1, 2, ... once and persistently: each analysis
@@ -13,6 +13,7 @@
 #include "tests/unit/test_store_fixture.h"
 
 #include "analyze/breaker.h"
+#include "analyze/explain.h"
 #include "analyze/retry.h"
 #include "analyze/shape.h"
 #include "core/alloc.h"
@@ -136,7 +137,27 @@ retry_text(const struct retry_summary *r)
 	return out;
 }
 
-enum analysis { A_SHAPE, A_BREAKER, A_RETRY, A_COUNT };
+static char *
+explain_text(const struct explain_report *r)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = text_open(&out, &len);
+
+	fprintf(f, "%s %lld %lld %lld %lld %lld\n", r->upstream,
+	    (long long)r->requests, (long long)r->errors_5xx,
+	    (long long)r->attempts, (long long)r->failed_attempts,
+	    (long long)r->gateway_made);
+	for (size_t i = 0; i < r->n_reasons; i++)
+		fprintf(f, "%d %d %lld %s | %s | %d\n", (int)r->reasons[i].kind,
+		    r->reasons[i].cause, (long long)r->reasons[i].count,
+		    r->reasons[i].title, r->reasons[i].evidence,
+		    r->reasons[i].has_example);
+	fclose(f);
+	return out;
+}
+
+enum analysis { A_SHAPE, A_BREAKER, A_RETRY, A_EXPLAIN, A_COUNT };
 
 /* Run one analysis; its text, or NULL with err filled. */
 static char *
@@ -167,6 +188,16 @@ run(struct fx *f, enum analysis a)
 		breaker_upstreams_free(v, n);
 		break;
 	}
+	case A_EXPLAIN: {
+		struct explain_report r;
+		w.upstream = "10.0.0.6:80";
+		if (explain_upstream(f->s, &w, 0, NULL, NULL, &r, f->err,
+		    sizeof(f->err)) != 0)
+			return NULL;
+		t = explain_text(&r);
+		explain_report_free(&r);
+		break;
+	}
 	default: {
 		struct retry_summary r;
 		if (retry_summarize(f->s, &w, &r, f->err, sizeof(f->err)) != 0)
@@ -182,7 +213,8 @@ run(struct fx *f, enum analysis a)
 static void
 test_analyses(void **state)
 {
-	static const char *const names[] = { "shape", "breaker", "retry" };
+	static const char *const names[] = { "shape", "breaker", "retry",
+	    "explain" };
 	struct fx f;
 
 	(void)state;

@@ -29,6 +29,7 @@
 #include "core/alloc.h"
 #include "core/batch.h"
 #include "parse/lineparse.h"
+#include "parse/logformat.h"
 #include "tests/unit/oom.h"
 
 #define MAX_LINES 16
@@ -389,10 +390,82 @@ test_nginx_conf_fallback(void **state)
 	unlink(log);
 }
 
+/* logformat_compile() and logformat_text_from_arg() alone. */
+static void
+test_logformat_compile(void **state)
+{
+	static const char *const args[] = {
+		"$remote_addr - $remote_user [$time_local] \"$request\" "
+		    "$status $body_bytes_sent \"$http_referer\" "
+		    "\"$http_user_agent\" $upstream_addr $upstream_status",
+		"log_format j escape=json '{\"t\":\"$time_iso8601\",'\n"
+		    "  '\"u\":\"$upstream_addr\",\"s\":$status,'\n"
+		    "  '\"c\":\"$http_cookie\"}';",
+		"'$msec ${request_method} $uri?$args $status "
+		    "$upstream_connect_time $upstream_header_time "
+		    "$upstream_response_time $request_id'",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		char *text = logformat_text_from_arg(args[i]);
+		struct logformat *ref;
+		char err[256];
+
+		assert_non_null(text);
+		if (logformat_compile(text, 60, &ref, err, sizeof(err)) != 0)
+			fail_msg("%s: %s", args[i], err);
+		for (int persistent = 0; persistent < 2; persistent++) {
+			for (long n = 1;; n++) {
+				struct logformat *lf = NULL;
+				char *t;
+				int rc = -1;
+				unsigned long hit;
+
+				assert_true(n < OOM_N_MAX);
+				err[0] = '\0';
+				gw_fault_install(n, persistent);
+				t = logformat_text_from_arg(args[i]);
+				if (t != NULL)
+					rc = logformat_compile(t, 60, &lf, err,
+					    sizeof(err));
+				hit = gw_fault_uninstall();
+				if (t != NULL)
+					assert_string_equal(t, text);
+				if (rc == 0) {
+					assert_string_equal(
+					    logformat_pattern(lf),
+					    logformat_pattern(ref));
+					assert_int_equal(
+					    logformat_logs_secrets(lf),
+					    logformat_logs_secrets(ref));
+					assert_int_equal(
+					    logformat_has_upstream(lf),
+					    logformat_has_upstream(ref));
+				} else if (t != NULL &&
+				    strstr(err, "out of memory") == NULL) {
+					fail_msg("%s, fault %ld%s: \"%s\"",
+					    args[i], n, persistent ? "+" : "",
+					    err);
+				}
+				logformat_free(lf);
+				free(t);
+				if (hit == 0) {
+					assert_true(n > 3);
+					break;
+				}
+			}
+		}
+		logformat_free(ref);
+		free(text);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_logformat_compile),
 		cmocka_unit_test(test_registered_formats),
 		cmocka_unit_test(test_haproxy_cfg),
 		cmocka_unit_test(test_wrapped),
