@@ -834,6 +834,7 @@ console_causes(struct console *c, const struct console_filter *f,
 			    pass == 0 ? g[i].e5 : 0,
 			    pass == 0 ? 0 : g[i].attempts) != 0;
 	free(g);
+	g = NULL;
 	if (oom) {
 		store_fail(err, errlen, "out of memory");
 		goto fail;
@@ -855,6 +856,7 @@ console_causes(struct console *c, const struct console_filter *f,
 	*n = k;
 	return 0;
 fail:
+	free(g);	/* the second pass's statement may fail after the first */
 	console_causes_free(v, k);
 	return -1;
 }
