@@ -29,8 +29,12 @@
  *
  * persistent = true makes every allocation after the nth fail too (SQLite's
  * "persistent" mode): a caller that retries or falls back cannot succeed by
- * accident. tests/unit/oom.h also routes SQLite's and PCRE2's allocations
- * through the same countdown (gw_fault_sqlite_hook, gw_fault_pcre2_malloc).
+ * accident. Every arena_alloc() counts as an allocation as well (so each
+ * caller's NULL path is reached, not only the block push); PCRE2 allocates
+ * through gw_malloc (a general context, parse/logformat.c); the tests route
+ * SQLite's allocations to the same countdown with oom_sqlite_hook()
+ * (tests/unit/oom.h). Allocations of other libraries (json-c, zlib,
+ * libpcap, http-parser keeps none) are not counted.
  */
 #ifndef GW_ALLOC_H
 #define GW_ALLOC_H
