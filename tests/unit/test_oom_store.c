@@ -12,14 +12,16 @@
  *     written again without the fault is stored; in the end the database
  *     is row for row the one a run without faults writes (so no cache was
  *     left believing in a row that was rolled back);
- *   - store_report() and the console's queries answer exactly what they
- *     answer without the fault, or fail with "out of memory".
+ *   - store_report(), the console's queries and the console's model
+ *     (tui/snapshot.c) answer exactly what they answer without the fault,
+ *     or fail with "out of memory", and work again after.
  * tests/unit/oom.h says how a walk goes.
  */
 #include "tests/unit/test_store_fixture.h"
 
 #include "core/alloc.h"
 #include "store/console.h"
+#include "tui/snapshot.h"
 #include "tests/unit/oom.h"
 
 #define ROUNDS_MAX 4000
@@ -276,6 +278,54 @@ console_text(struct console *c, char *err, size_t errlen)
 	return out;
 }
 
+/* The console's whole model (tui/snapshot.c) as text; NULL with err. */
+static char *
+snapshot_text(struct console *c, char *err, size_t errlen)
+{
+	struct snapshot_spec spec;
+	struct snapshot *snap;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.window = (enum window_id)window_from_name("all");
+	spec.filter.cause = -1;
+	spec.filter.status = -1;
+	spec.upstreams = spec.causes = spec.failures = true;
+	spec.chart_by = CONSOLE_SPLIT_UPSTREAM;
+	spec.failures_limit = 50;
+	spec.thresholds.degraded = 0.01;
+	spec.thresholds.failing = 0.10;
+	spec.now_ms = T0 + 3600 * 1000;
+	if (snapshot_build(c, &spec, &snap, err, errlen) != 0)
+		return NULL;
+	assert_non_null(f = open_memstream(&out, &len));
+	fprintf(f, "%lld %lld %lld %d\n", (long long)snap->totals.requests,
+	    (long long)snap->totals.failed, (long long)snap->totals.attempts,
+	    snap->n_points);
+	for (size_t i = 0; i < snap->n_sources; i++)
+		fprintf(f, "S %s\n", snap->sources[i].state);
+	for (size_t i = 0; i < snap->n_upstreams; i++)
+		fprintf(f, "U %s %lld %d\n", snap->upstreams[i].u.name,
+		    (long long)snap->upstreams[i].u.c.requests,
+		    (int)snap->upstreams[i].state);
+	for (size_t i = 0; i < snap->n_causes; i++)
+		fprintf(f, "C %d %s\n", snap->causes[i].c.cause,
+		    snap->causes[i].c.top_upstream != NULL ?
+		    snap->causes[i].c.top_upstream : "-");
+	for (int i = 0; i < snap->n_lines; i++)
+		fprintf(f, "L %s %lld\n", snap->lines[i].name,
+		    (long long)snap->lines[i].errors_5xx);
+	for (size_t i = 0; i < snap->n_failures; i++)
+		fprintf(f, "F %lld %s %s\n", (long long)snap->failures[i].id,
+		    snap->failures[i].path, snap->failures[i].upstream != NULL ?
+		    snap->failures[i].upstream : "-");
+	fclose(f);
+	snapshot_free(snap);
+	return out;
+}
+
 static void
 test_queries(void **state)
 {
@@ -290,7 +340,7 @@ test_queries(void **state)
 	struct report_row *rows;
 	size_t n_rows;
 	struct console *c;
-	char *ref_report, *ref_console;
+	char *ref_report, *ref_console, *ref_snap;
 
 	(void)state;
 	fx_init(&f);
@@ -307,6 +357,7 @@ test_queries(void **state)
 	store_report_free(rows, n_rows);
 	assert_int_equal(console_new(f.s, &c, f.err, sizeof(f.err)), 0);
 	assert_non_null(ref_console = console_text(c, f.err, sizeof(f.err)));
+	assert_non_null(ref_snap = snapshot_text(c, f.err, sizeof(f.err)));
 	console_free(c);
 
 	for (int persistent = 0; persistent < 2; persistent++) {
@@ -378,6 +429,41 @@ test_queries(void **state)
 				break;
 		}
 	}
+	/* the console's model, on one reader */
+	assert_int_equal(console_new(f.s, &c, f.err, sizeof(f.err)), 0);
+	for (int persistent = 0; persistent < 2; persistent++) {
+		for (long n = 1;; n++) {
+			unsigned long hit;
+			char *t;
+
+			assert_true(n < OOM_N_MAX);
+			f.err[0] = '\0';
+			gw_fault_install(n, persistent);
+			t = snapshot_text(c, f.err, sizeof(f.err));
+			hit = gw_fault_uninstall();
+			if (t != NULL && strcmp(t, ref_snap) != 0) {
+				char what[64];
+				snprintf(what, sizeof(what),
+				    "snapshot, fault %ld%s", n,
+				    persistent ? "+" : "");
+				fail_diff(what, t, ref_snap);
+			}
+			if (t == NULL && strstr(f.err, "out of memory") == NULL)
+				fail_msg("snapshot, fault %ld%s: \"%s\"", n,
+				    persistent ? "+" : "", f.err);
+			free(t);
+			t = snapshot_text(c, f.err, sizeof(f.err));
+			if (t == NULL)
+				fail_msg("snapshot after fault %ld%s: %s", n,
+				    persistent ? "+" : "", f.err);
+			assert_string_equal(t, ref_snap);
+			free(t);
+			if (hit == 0)
+				break;
+		}
+	}
+	console_free(c);
+	free(ref_snap);
 	free(ref_report);
 	free(ref_console);
 	fx_free(&f);
