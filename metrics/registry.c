@@ -205,8 +205,12 @@ metrics_registry_free(struct metrics_registry *r)
 	free(r);
 }
 
-/* Count name as folded into _other, once per idle period. */
-static void
+/*
+ * Count name as folded into _other, once per idle period. -1 when out of
+ * memory (then nothing is counted: counting without the set would count
+ * the name again each time).
+ */
+static int
 overflow_note(struct metrics_registry *r, const char *name, int64_t now_ms)
 {
 	uint64_t h = hash_str(0xcbf29ce484222325ULL, name) | 1;
@@ -214,10 +218,8 @@ overflow_note(struct metrics_registry *r, const char *name, int64_t now_ms)
 	if (r->overflow == NULL) {
 		r->overflow = gw_calloc(OVERFLOW_SET, sizeof(*r->overflow));
 		r->overflow_since_ms = now_ms;
-		if (r->overflow == NULL) {
-			r->series_dropped++;	/* cannot tell: count it */
-			return;
-		}
+		if (r->overflow == NULL)
+			return -1;
 	}
 	if (r->n_overflow >= OVERFLOW_SET / 4 * 3) {
 		memset(r->overflow, 0, OVERFLOW_SET * sizeof(*r->overflow));
@@ -226,12 +228,13 @@ overflow_note(struct metrics_registry *r, const char *name, int64_t now_ms)
 	size_t i = (size_t)(h >> 17) & (OVERFLOW_SET - 1);
 	while (r->overflow[i] != 0) {
 		if (r->overflow[i] == h)
-			return;
+			return 0;
 		i = (i + 1) & (OVERFLOW_SET - 1);
 	}
 	r->overflow[i] = h;
 	r->n_overflow++;
 	r->series_dropped++;
+	return 0;
 }
 
 /*
@@ -248,8 +251,8 @@ slot_take(struct metrics_registry *r, struct slot_table *t, const char *name,
 	if (strcmp(name, "-") == 0 || strcmp(name, METRICS_OTHER) == 0)
 		return name;
 	if (strlen(name) > NAME_MAX_BYTES) {
-		overflow_note(r, name, now_ms);
-		return METRICS_OTHER;
+		return overflow_note(r, name, now_ms) == 0 ? METRICS_OTHER :
+		    NULL;
 	}
 	size_t i = hash_str(0xcbf29ce484222325ULL, name) % t->nheads;
 	for (struct slot *s = t->heads[i]; s != NULL; s = s->next) {
@@ -259,8 +262,8 @@ slot_take(struct metrics_registry *r, struct slot_table *t, const char *name,
 		}
 	}
 	if (t->n >= t->max) {
-		overflow_note(r, name, now_ms);
-		return METRICS_OTHER;
+		return overflow_note(r, name, now_ms) == 0 ? METRICS_OTHER :
+		    NULL;
 	}
 	struct slot *s = gw_calloc(1, sizeof(*s));
 	if (s == NULL || (s->name = gw_strdup(name)) == NULL) {

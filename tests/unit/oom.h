@@ -21,6 +21,7 @@
 #define GW_TEST_OOM_H
 
 #include <sqlite3.h>
+#include <string.h>
 
 #include "core/alloc.h"
 
@@ -60,6 +61,21 @@ oom_sqlite_hook(void)
 	assert_int_equal(sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_initialize(), SQLITE_OK);
+}
+
+/* Fail the test showing the first line where a and b differ. */
+static inline void
+oom_fail_diff(const char *what, const char *a, const char *b)
+{
+	size_t i = 0;
+
+	while (a[i] != '\0' && a[i] == b[i])
+		i++;
+	while (i > 0 && a[i - 1] != '\n')
+		i--;
+	fail_msg("%s:\n  got  %.*s\n  want %.*s", what,
+	    (int)strcspn(a + i, "\n"), a + i, (int)strcspn(b + i, "\n"),
+	    b + i);
 }
 
 #endif

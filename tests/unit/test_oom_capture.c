@@ -2,7 +2,8 @@
  * test_oom_capture.c - out of memory in the wire path: TCP reassembly
  * (capture/tcp.c), the HTTP tracker (parse/http.c), the events it makes
  * (http_event_add, the batch and its arena) and the gateway-host join
- * (parse/wire_join.c), as SQLite's fault simulation does.
+ * (parse/wire_join.c), and the log reader (capture/reader.c), as SQLite's
+ * fault simulation does.
  *
  * Every scenario of pktgen.h is played with the nth allocation failing
  * (core/alloc.h), once and persistently, for n = 1, 2, ... until a run
@@ -21,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "capture/packet.h"
+#include "capture/reader.h"
 #include "capture/tcp.h"
 #include "core/alloc.h"
 #include "core/batch.h"
@@ -359,11 +362,82 @@ test_batch(void **state)
 	}
 }
 
+/* The log reader: every line, a cut one included, or "out of memory". */
+static char *
+read_all(const char *path, char *err, size_t errlen)
+{
+	struct reader *r;
+	struct reader_line l;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (reader_open(path, &r, err, errlen) != 0)
+		return NULL;
+	assert_non_null(f = open_memstream(&out, &len));
+	while ((rc = reader_next(r, &l, err, errlen)) == 1)
+		fprintf(f, "%llu %zu %d %.*s\n", (unsigned long long)l.offset,
+		    l.len, l.flags, (int)(l.len < 64 ? l.len : 64), l.p);
+	fclose(f);
+	reader_close(r);
+	if (rc != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void
+test_reader(void **state)
+{
+	char path[] = "/tmp/gw-oom-reader.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	char err[512], *ref;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fprintf(f, "first line\n");
+	for (size_t i = 0; i < READER_LINE_MAX + 100; i++)
+		fputc('x', f);
+	fprintf(f, "\nlast line\r\n");
+	fclose(f);
+	assert_non_null(ref = read_all(path, err, sizeof(err)));
+	assert_non_null(strstr(ref, " 1 xxx"));	/* the cut line */
+	for (int persistent = 0; persistent < 2; persistent++) {
+		for (long n = 1;; n++) {
+			unsigned long hit;
+			char *t;
+
+			assert_true(n < OOM_N_MAX);
+			err[0] = '\0';
+			gw_fault_install(n, persistent);
+			t = read_all(path, err, sizeof(err));
+			hit = gw_fault_uninstall();
+			if (t != NULL)
+				assert_string_equal(t, ref);
+			else if (strstr(err, "out of memory") == NULL)
+				fail_msg("reader, fault %ld%s: \"%s\"", n,
+				    persistent ? "+" : "", err);
+			free(t);
+			if (hit == 0) {
+				assert_true(n > 2);
+				break;
+			}
+		}
+	}
+	free(ref);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_wire_join),
 	};

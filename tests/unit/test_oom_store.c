@@ -26,21 +26,6 @@
 
 #define ROUNDS_MAX 4000
 
-/* The first line where a and b differ, in both. */
-static void
-fail_diff(const char *what, const char *a, const char *b)
-{
-	size_t i = 0;
-
-	while (a[i] != '\0' && a[i] == b[i])
-		i++;
-	while (i > 0 && a[i - 1] != '\n')
-		i--;
-	fail_msg("%s:\n  got  %.*s\n  want %.*s", what,
-	    (int)strcspn(a + i, "\n"), a + i, (int)strcspn(b + i, "\n"),
-	    b + i);
-}
-
 /* Every row of every table of the database at path, as text. */
 static char *
 dump(const char *path)
@@ -186,7 +171,7 @@ test_write_batch(void **state)
 	}
 	char *a = dump(f.path), *b = dump(ref.path);
 	if (strcmp(a, b) != 0)
-		fail_diff("the database differs from a run without faults", a,
+		oom_fail_diff("the database differs from a run without faults", a,
 		    b);
 	free(a);
 	free(b);
@@ -380,7 +365,7 @@ test_queries(void **state)
 					snprintf(what, sizeof(what),
 					    "report, fault %ld%s", n,
 					    persistent ? "+" : "");
-					fail_diff(what, t, ref_report);
+					oom_fail_diff(what, t, ref_report);
 				}
 				free(t);
 				store_report_free(rows, n_rows);
@@ -407,7 +392,7 @@ test_queries(void **state)
 				snprintf(what, sizeof(what),
 				    "console, fault %ld%s", n,
 				    persistent ? "+" : "");
-				fail_diff(what, t, ref_console);
+				oom_fail_diff(what, t, ref_console);
 			}
 			if (t == NULL && strstr(f.err, "out of memory") == NULL)
 				fail_msg("console, fault %ld%s: \"%s\"", n,
@@ -446,7 +431,7 @@ test_queries(void **state)
 				snprintf(what, sizeof(what),
 				    "snapshot, fault %ld%s", n,
 				    persistent ? "+" : "");
-				fail_diff(what, t, ref_snap);
+				oom_fail_diff(what, t, ref_snap);
 			}
 			if (t == NULL && strstr(f.err, "out of memory") == NULL)
 				fail_msg("snapshot, fault %ld%s: \"%s\"", n,
