@@ -2,8 +2,8 @@
  * test_oom_capture.c - out of memory in the wire path: TCP reassembly
  * (capture/tcp.c), the HTTP tracker (parse/http.c), the events it makes
  * (http_event_add, the batch and its arena) and the gateway-host join
- * (parse/wire_join.c), and the log reader (capture/reader.c), as SQLite's
- * fault simulation does.
+ * (parse/wire_join.c), the log reader (capture/reader.c) and the follower
+ * (capture/tail.c), as SQLite's fault simulation does.
  *
  * Every scenario of pktgen.h is played with the nth allocation failing
  * (core/alloc.h), once and persistently, for n = 1, 2, ... until a run
@@ -28,6 +28,7 @@
 
 #include "capture/packet.h"
 #include "capture/reader.h"
+#include "capture/tail.h"
 #include "capture/tcp.h"
 #include "core/alloc.h"
 #include "core/batch.h"
@@ -432,12 +433,118 @@ test_reader(void **state)
 	unlink(path);
 }
 
+/*
+ * Follow path with tail until its three lines came (or 40 quiet polls):
+ * the events as text, or NULL with err ("out of memory").
+ */
+static char *
+tail_all(const char *path, char *err, size_t errlen)
+{
+	struct tail_opts o = { .poll_ms = 5, .no_inotify = true,
+	    .rotated_max = -1 };
+	struct tail *t;
+	struct tail_event ev;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int lines = 0, quiet = 0, rc = 0;
+
+	if (tail_new(&o, &t, err, errlen) != 0)
+		return NULL;
+	if (tail_add(t, path, err, errlen) != 0) {
+		tail_free(t);
+		return NULL;
+	}
+	assert_non_null(f = open_memstream(&out, &len));
+	while (lines < 3 && quiet < 40 &&
+	    (rc = tail_next(t, &ev, 5, err, errlen)) >= 0) {
+		if (rc == 0) {
+			quiet++;
+			continue;
+		}
+		if (ev.type == TAIL_OPENED) {
+			fprintf(f, "opened %zu\n", ev.head_len);
+			tail_start(ev.file, 0);
+		} else if (ev.type == TAIL_LINE) {
+			fprintf(f, "%llu %.*s\n", (unsigned long long)ev.offset,
+			    (int)ev.len, ev.line);
+			lines++;
+		} else {
+			fprintf(f, "closed %s\n", ev.reason);
+		}
+	}
+	fclose(f);
+	/* a file it could not open is a problem of that file, shown in the
+	 * status line and retried at each poll: out of memory there too */
+	struct tail_stats st;
+	tail_get_stats(t, &st);
+	if (rc >= 0 && lines < 3 && st.problem != NULL &&
+	    strstr(st.problem, "Cannot allocate memory") != NULL) {
+		snprintf(err, errlen, "out of memory (%s)", st.problem);
+		rc = -1;
+	}
+	tail_free(t);
+	if (rc < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void
+test_tail(void **state)
+{
+	char path[] = "/tmp/gw-oom-tail.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	char err[512], *ref;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fprintf(f, "10.0.0.1 - - [25/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" "
+	    "200 1 \"-\" \"curl\"\nsecond line of the log, long enough\n"
+	    "third\n");
+	fclose(f);
+	assert_non_null(ref = tail_all(path, err, sizeof(err)));
+	assert_non_null(strstr(ref, "third"));
+	for (int persistent = 0; persistent < 2; persistent++) {
+		for (long n = 1;; n++) {
+			unsigned long hit;
+			char *t;
+
+			assert_true(n < OOM_N_MAX);
+			err[0] = '\0';
+			gw_fault_install(n, persistent);
+			t = tail_all(path, err, sizeof(err));
+			hit = gw_fault_uninstall();
+			if (t != NULL && strcmp(t, ref) != 0) {
+				char what[64];
+				snprintf(what, sizeof(what), "tail, fault %ld%s",
+				    n, persistent ? "+" : "");
+				oom_fail_diff(what, t, ref);
+			}
+			if (t == NULL && strstr(err, "out of memory") == NULL)
+				fail_msg("tail, fault %ld%s: \"%s\"", n,
+				    persistent ? "+" : "", err);
+			free(t);
+			if (hit == 0) {
+				assert_true(n > 2);
+				break;
+			}
+		}
+	}
+	free(ref);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_tail),
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_wire_join),
 	};
