@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "analyze/breaker.h"
 #include "core/cause.h"
 
@@ -74,7 +75,7 @@ breaker_replay_new(const struct breaker_config *cfg)
 	    c.window_ms < c.window_buckets || c.open_ms < 0 ||
 	    c.consecutive_failures < 1 || c.min_requests < 1)
 		return NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((r = gw_calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->cfg = c;
 	r->bucket_ms = c.window_ms / c.window_buckets;
@@ -148,7 +149,7 @@ breaker_machine(struct breaker_replay *r, int64_t id)
 		size_t ns = r->n_slots ? r->n_slots * 2 : 64;
 		size_t *old = r->slots, old_n = r->n_slots;
 
-		if ((r->slots = calloc(ns, sizeof(*r->slots))) == NULL) {
+		if ((r->slots = gw_calloc(ns, sizeof(*r->slots))) == NULL) {
 			r->slots = old;
 			return NULL;
 		}
@@ -164,7 +165,7 @@ breaker_machine(struct breaker_replay *r, int64_t id)
 		return &r->m[r->slots[h] - 1];
 	if (r->n == r->cap) {
 		size_t nc = r->cap ? r->cap * 2 : 16;
-		struct breaker_machine *nm = realloc(r->m, nc * sizeof(*nm));
+		struct breaker_machine *nm = gw_realloc(r->m, nc * sizeof(*nm));
 
 		if (nm == NULL)
 			return NULL;
@@ -173,7 +174,7 @@ breaker_machine(struct breaker_replay *r, int64_t id)
 	}
 	m = &r->m[r->n];
 	memset(m, 0, sizeof(*m));
-	m->buckets = calloc((size_t)r->cfg.window_buckets,
+	m->buckets = gw_calloc((size_t)r->cfg.window_buckets,
 	    sizeof(*m->buckets));
 	if (m->buckets == NULL)
 		return NULL;
@@ -236,7 +237,7 @@ breaker_trip(const struct breaker_replay *r, struct breaker_machine *m,
 
 	if (u->n_opens == m->cap_opens) {
 		size_t nc = m->cap_opens ? m->cap_opens * 2 : 4;
-		struct breaker_open *no = realloc(u->opens, nc * sizeof(*no));
+		struct breaker_open *no = gw_realloc(u->opens, nc * sizeof(*no));
 
 		if (no == NULL)
 			return -1;
@@ -347,7 +348,7 @@ breaker_replay_take(struct breaker_replay *r, struct breaker_upstream **out,
 
 	*out = NULL;
 	*n = 0;
-	if (r->n > 0 && (v = calloc(r->n, sizeof(*v))) == NULL)
+	if (r->n > 0 && (v = gw_calloc(r->n, sizeof(*v))) == NULL)
 		return -1;
 	for (size_t i = 0; i < r->n; i++) {
 		struct breaker_machine *m = &r->m[i];
@@ -396,7 +397,7 @@ breaker_name_row(void *ctx, int64_t id, const char *name)
 			hi = mid;
 	}
 	if (lo < bn->n && bn->v[lo].upstream_id == id &&
-	    (bn->v[lo].name = strdup(name)) == NULL) {
+	    (bn->v[lo].name = gw_strdup(name)) == NULL) {
 		bn->oom = true;
 		return -2;
 	}

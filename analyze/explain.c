@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "analyze/explain.h"
 #include "analyze/retry.h"
 
@@ -137,7 +138,7 @@ explain_add(struct explain_report *r, size_t *cap)
 
 	if (r->n_reasons == *cap) {
 		size_t nc = *cap ? *cap * 2 : 8;
-		struct explain_reason *nv = realloc(r->reasons,
+		struct explain_reason *nv = gw_realloc(r->reasons,
 		    nc * sizeof(*nv));
 
 		if (nv == NULL)
@@ -163,7 +164,7 @@ static int
 explain_cause_row(void *ctx, const struct diag_cause_row *row)
 {
 	struct explain_causes *c = ctx;
-	struct diag_cause_row *nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
+	struct diag_cause_row *nv = gw_realloc(c->v, (c->n + 1) * sizeof(*nv));
 
 	if (nv == NULL) {
 		c->oom = true;
@@ -456,7 +457,7 @@ explain_upstream(struct store *s, const struct diag_window *w,
 		snprintf(err, errlen, "explain: no upstream given");
 		return -1;
 	}
-	if ((out->upstream = strdup(w->upstream)) == NULL) {
+	if ((out->upstream = gw_strdup(w->upstream)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

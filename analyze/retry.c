@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "analyze/retry.h"
 
 /* A final upstream that saved requests of one group. */
@@ -42,11 +43,11 @@ retry_rescuer_add(struct retry_fold *f, size_t i, const char *name,
 			f->resc[i][k].saved += saved;
 			return 0;
 		}
-	r = realloc(f->resc[i], (f->n_resc[i] + 1) * sizeof(*r));
+	r = gw_realloc(f->resc[i], (f->n_resc[i] + 1) * sizeof(*r));
 	if (r == NULL)
 		return -1;
 	f->resc[i] = r;
-	if ((r[f->n_resc[i]].name = strdup(name)) == NULL)
+	if ((r[f->n_resc[i]].name = gw_strdup(name)) == NULL)
 		return -1;
 	r[f->n_resc[i]++].saved = saved;
 	return 0;
@@ -59,7 +60,7 @@ retry_fold_grow(struct retry_fold *f)
 	size_t nc = f->cap ? f->cap * 2 : 16;
 
 #define RETRY_GROW(p) do { \
-	void *np = realloc((p), nc * sizeof(*(p))); \
+	void *np = gw_realloc((p), nc * sizeof(*(p))); \
 	if (np == NULL) \
 		return -1; \
 	(p) = np; \
@@ -95,7 +96,7 @@ retry_row(void *ctx, const struct diag_retry_row *r)
 		f->extra_sum[i] = f->ms_sum[i] = 0;
 		f->ms_n[i] = 0;
 		f->n++;
-		if ((f->g[i].first_upstream = strdup(r->first_upstream)) ==
+		if ((f->g[i].first_upstream = gw_strdup(r->first_upstream)) ==
 		    NULL)
 			goto oom;
 		f->g[i].first_cause = r->first_cause;

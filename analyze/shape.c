@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "analyze/route.h"
 #include "analyze/shape.h"
 
@@ -182,7 +183,7 @@ shape_diff_push(struct shape_diff **d, size_t *n, size_t *cap,
 
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 4;
-		struct shape_diff *nd = realloc(*d, nc * sizeof(*nd));
+		struct shape_diff *nd = gw_realloc(*d, nc * sizeof(*nd));
 
 		if (nd == NULL)
 			return -1;
@@ -192,11 +193,11 @@ shape_diff_push(struct shape_diff **d, size_t *n, size_t *cap,
 	x = &(*d)[*n];
 	memset(x, 0, sizeof(*x));
 	x->kind = kind;
-	if (a != NULL && ((x->key = strndup(a->key, a->key_len)) == NULL ||
-	    (x->value = strndup(a->value, a->value_len)) == NULL))
+	if (a != NULL && ((x->key = gw_strndup(a->key, a->key_len)) == NULL ||
+	    (x->value = gw_strndup(a->value, a->value_len)) == NULL))
 		goto oom;
-	if (b != NULL && ((x->other_key = strndup(b->key, b->key_len)) ==
-	    NULL || (x->other_value = strndup(b->value, b->value_len)) == NULL))
+	if (b != NULL && ((x->other_key = gw_strndup(b->key, b->key_len)) ==
+	    NULL || (x->other_value = gw_strndup(b->value, b->value_len)) == NULL))
 		goto oom;
 	if (kind == SHAPE_DIFF_KEY_SPELLING) {
 		size_t i = 0, j = 0;
@@ -354,7 +355,7 @@ shape_diff_text(const struct shape_diff *d, size_t n)
 struct shape_set *
 shape_set_new(void)
 {
-	return calloc(1, sizeof(struct shape_set));
+	return gw_calloc(1, sizeof(struct shape_set));
 }
 
 /* See shape.h. */
@@ -388,7 +389,7 @@ static int
 shape_set_grow(struct shape_set *set)
 {
 	size_t ns = set->n_slots ? set->n_slots * 2 : 1024;
-	size_t *slots = calloc(ns, sizeof(*slots));
+	size_t *slots = gw_calloc(ns, sizeof(*slots));
 
 	if (slots == NULL)
 		return -1;
@@ -433,7 +434,7 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
 		return -1;
 	group_len = (size_t)n1;
 	klen = group_len + (size_t)n2;
-	if (klen >= sizeof(kbuf) && (key = malloc(klen + 1)) == NULL)
+	if (klen >= sizeof(kbuf) && (key = gw_malloc(klen + 1)) == NULL)
 		return -1;
 	snprintf(key, klen + 1, "%s%c%s%c%s%c%s", method, SHAPE_SEP, route,
 	    SHAPE_SEP, upstream, SHAPE_SEP, shape);
@@ -455,14 +456,14 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
 	}
 	if (set->n == set->cap) {
 		size_t nc = set->cap ? set->cap * 2 : 256;
-		struct shape_entry *nv = realloc(set->v, nc * sizeof(*nv));
+		struct shape_entry *nv = gw_realloc(set->v, nc * sizeof(*nv));
 
 		if (nv == NULL)
 			goto oom;
 		set->v = nv;
 		set->cap = nc;
 	}
-	if (key == kbuf && (key = strdup(kbuf)) == NULL)
+	if (key == kbuf && (key = gw_strdup(kbuf)) == NULL)
 		return -1;
 	set->v[set->n] = (struct shape_entry){key, group_len, requests, failed,
 	    gateway_5xx, false};
@@ -546,7 +547,7 @@ shape_of(const struct shape_entry *e)
 static char *
 shape_dup(const char *s, size_t n)
 {
-	return strndup(s, n);
+	return gw_strndup(s, n);
 }
 
 /* Fill finding f for flagged entry e of group v[0..n); 0 or -1. */
@@ -563,7 +564,7 @@ shape_finding_fill(struct shape_finding *f, const struct shape_entry *e,
 	if ((f->method = shape_dup(k, (size_t)(s1 - k))) == NULL ||
 	    (f->route = shape_dup(s1 + 1, (size_t)(s2 - s1 - 1))) == NULL ||
 	    (f->upstream = shape_dup(s2 + 1, (size_t)(k + e->group_len - s2 -
-	    1))) == NULL || (f->shape = strdup(shape_of(e))) == NULL)
+	    1))) == NULL || (f->shape = gw_strdup(shape_of(e))) == NULL)
 		return -1;
 	f->requests = e->requests;
 	f->failed = e->failed;
@@ -592,7 +593,7 @@ shape_finding_fill(struct shape_finding *f, const struct shape_entry *e,
 			best_n = v[i].requests;
 			f->closest_requests = v[i].requests;
 			f->closest_failed = v[i].failed;
-			if ((f->closest = strdup(shape_of(&v[i]))) == NULL)
+			if ((f->closest = gw_strdup(shape_of(&v[i]))) == NULL)
 				return -1;
 		} else
 			shape_diffs_free(d, nd);
@@ -655,7 +656,7 @@ shape_set_find(struct shape_set *set, const struct shape_config *cfg,
 					continue;
 				if (nf == cap) {
 					size_t nc = cap ? cap * 2 : 8;
-					struct shape_finding *nv = realloc(fv,
+					struct shape_finding *nv = gw_realloc(fv,
 					    nc * sizeof(*nv));
 
 					if (nv == NULL)

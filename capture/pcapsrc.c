@@ -17,6 +17,7 @@
 
 #include <pcap/pcap.h>
 
+#include "core/alloc.h"
 #include "capture/packet.h"
 #include "capture/pcapsrc.h"
 
@@ -164,7 +165,7 @@ int
 cap_open(const struct cap_opts *o, struct cap_source **out, char *err,
     size_t errlen)
 {
-	struct cap_source *c = calloc(1, sizeof(*c));
+	struct cap_source *c = gw_calloc(1, sizeof(*c));
 	int rc;
 
 	*out = NULL;

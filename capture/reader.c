@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/alloc.h"
 #include "capture/logopen.h"
 #include "capture/reader.h"
 #include "core/safe.h"
@@ -73,8 +74,8 @@ reader_open_with(const char *path, unsigned open_flags, struct reader **out,
 		close(fd);
 		return -1;
 	}
-	struct reader *r = calloc(1, sizeof(*r));
-	if (r == NULL || (r->buf = malloc(READER_BUF)) == NULL) {
+	struct reader *r = gw_calloc(1, sizeof(*r));
+	if (r == NULL || (r->buf = gw_malloc(READER_BUF)) == NULL) {
 		free(r);
 		close(fd);
 		snprintf(err, errlen, "%s: out of memory", shown);
@@ -249,7 +250,7 @@ reader_next(struct reader *r, struct reader_line *line, char *err,
 		if (avail >= READER_LINE_MAX) {
 			/* Keep a copy of the cut line, drop up to its newline. */
 			if (r->cut == NULL &&
-			    (r->cut = malloc(READER_LINE_MAX)) == NULL) {
+			    (r->cut = gw_malloc(READER_LINE_MAX)) == NULL) {
 				snprintf(err, errlen, "%s: out of memory", r->path);
 				return -1;
 			}

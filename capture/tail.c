@@ -42,6 +42,7 @@
 #include <sys/inotify.h>
 #endif
 
+#include "core/alloc.h"
 #include "capture/logopen.h"
 #include "capture/reader.h"
 #include "core/safe.h"
@@ -329,8 +330,8 @@ tail_open_file(struct tail *t, const char *path, struct tail_path *owner,
 		close(fd);
 		return NULL;
 	}
-	struct tail_file *f = calloc(1, sizeof(*f));
-	if (f == NULL || (f->path = strdup(path)) == NULL) {
+	struct tail_file *f = gw_calloc(1, sizeof(*f));
+	if (f == NULL || (f->path = gw_strdup(path)) == NULL) {
 		free(f);
 		close(fd);
 		tail_problem(t, path, ENOMEM);
@@ -421,7 +422,7 @@ tail_content_gone(struct tail *t, struct tail_file *f, int64_t now)
 		tail_end(t, f, "truncated", true);
 		return;
 	}
-	char *copy = strdup(name);
+	char *copy = gw_strdup(name);
 	if (copy == NULL) {
 		close(fd);
 		tail_end(t, f, "truncated", true);
@@ -588,8 +589,8 @@ tail_add_path(struct tail *t, const char *path, int64_t now)
 {
 	if (tail_find_path(t, path) != NULL)
 		return 0;
-	struct tail_path *p = calloc(1, sizeof(*p));
-	if (p == NULL || (p->path = strdup(path)) == NULL) {
+	struct tail_path *p = gw_calloc(1, sizeof(*p));
+	if (p == NULL || (p->path = gw_strdup(path)) == NULL) {
 		free(p);
 		return -1;
 	}
@@ -713,7 +714,7 @@ tail_keep_carry(struct tail_file *f, const char *p, size_t n, uint64_t off)
 			cap *= 2;
 		if (cap > TAIL_LINE_MAX)
 			cap = TAIL_LINE_MAX;
-		char *c = realloc(f->carry, cap);
+		char *c = gw_realloc(f->carry, cap);
 		if (c == NULL)
 			return -1;
 		f->carry = c;
@@ -959,10 +960,10 @@ int
 tail_new(const struct tail_opts *o, struct tail **out, char *err,
     size_t errlen)
 {
-	struct tail *t = calloc(1, sizeof(*t));
+	struct tail *t = gw_calloc(1, sizeof(*t));
 
-	if (t == NULL || (t->buf = malloc(TAIL_LINE_MAX + TAIL_CHUNK)) == NULL ||
-	    (t->head = malloc(TAIL_HEAD_MAX)) == NULL) {
+	if (t == NULL || (t->buf = gw_malloc(TAIL_LINE_MAX + TAIL_CHUNK)) == NULL ||
+	    (t->head = gw_malloc(TAIL_HEAD_MAX)) == NULL) {
 		if (t != NULL)
 			free(t->buf);
 		free(t);
@@ -1043,8 +1044,8 @@ tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 		tail_find_rotated(t, pattern, false, now);
 		return 0;
 	}
-	struct tail_glob *g = calloc(1, sizeof(*g));
-	if (g == NULL || (g->pattern = strdup(pattern)) == NULL) {
+	struct tail_glob *g = gw_calloc(1, sizeof(*g));
+	if (g == NULL || (g->pattern = gw_strdup(pattern)) == NULL) {
 		free(g);
 		goto oom;
 	}

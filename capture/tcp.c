@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/hashkey.h"
 #include "capture/tcp.h"
 
@@ -305,7 +306,7 @@ flow_guess_client(struct tcp_table *t, struct tcp_flow *f, int side,
 static struct tcp_flow *
 flow_new(struct tcp_table *t, const struct packet *p, uint64_t hash)
 {
-	struct tcp_flow *f = calloc(1, sizeof(*f));
+	struct tcp_flow *f = gw_calloc(1, sizeof(*f));
 	size_t b;
 
 	if (f == NULL)
@@ -456,7 +457,7 @@ ooo_insert(struct tcp_table *t, struct tcp_half *h, uint32_t seq,
 		t->stats.retransmitted_bytes += len;
 		return 0;
 	}
-	if ((s = malloc(sizeof(*s) + len)) == NULL)
+	if ((s = gw_malloc(sizeof(*s) + len)) == NULL)
 		return -1;
 	s->seq = seq;
 	s->len = (uint32_t)len;
@@ -774,7 +775,7 @@ tcp_table_flush(struct tcp_table *t, int64_t now_us)
 struct tcp_table *
 tcp_table_new(const struct tcp_opts *opts, const struct tcp_handler *h)
 {
-	struct tcp_table *t = calloc(1, sizeof(*t));
+	struct tcp_table *t = gw_calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
@@ -794,7 +795,7 @@ tcp_table_new(const struct tcp_opts *opts, const struct tcp_handler *h)
 	t->n_buckets = 1024;
 	while (t->n_buckets < t->o.max_flows)
 		t->n_buckets <<= 1;
-	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
+	t->buckets = gw_calloc(t->n_buckets, sizeof(*t->buckets));
 	if (t->buckets == NULL) {
 		free(t);
 		return NULL;

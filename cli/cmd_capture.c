@@ -539,7 +539,9 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 		if (o->count > 0 && pkt_no >= o->count)
 			break;
 	}
-	if (r->failed) {
+	struct http_stats hs;
+	http_tracker_stats(ht, &hs);
+	if (r->failed || hs.oom > 0) {
 		fprintf(stderr, "gatewatch capture: out of memory\n");
 		rc = -1;
 	}

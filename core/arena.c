@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/arena.h"
 
 #define ARENA_BLOCK (64 * 1024)
@@ -30,7 +31,7 @@ struct arena {
 static struct arena_block *
 block_new(size_t size)
 {
-	struct arena_block *b = malloc(sizeof(*b) + size);
+	struct arena_block *b = gw_malloc(sizeof(*b) + size);
 	if (b == NULL)
 		return NULL;
 	b->next = NULL;
@@ -42,7 +43,7 @@ block_new(size_t size)
 struct arena *
 arena_new(void)
 {
-	struct arena *a = calloc(1, sizeof(*a));
+	struct arena *a = gw_calloc(1, sizeof(*a));
 	if (a == NULL)
 		return NULL;
 	a->head = block_new(ARENA_BLOCK);
@@ -67,12 +68,16 @@ arena_free(struct arena *a)
 	free(a);
 }
 
-void *
-arena_alloc(struct arena *a, size_t n)
+/*
+ * What arena_alloc() does not do inline: the overflow of n, a test's fault
+ * (core/alloc.h: every arena allocation is a fault point, so a test
+ * reaches the NULL path of each caller, not only of the block push) and a
+ * new block. Kept apart so the common case stays a few instructions.
+ */
+static __attribute__((noinline)) void *
+arena_alloc_slow(struct arena *a, size_t n, size_t need)
 {
-	const size_t align = alignof(max_align_t);
-	size_t need = (n + align - 1) & ~(align - 1);
-	if (need < n)
+	if (need < n || gw_fault_check())
 		return NULL;
 	struct arena_block *b = a->head;
 	if (b->size - b->used < need) {
@@ -84,6 +89,22 @@ arena_alloc(struct arena *a, size_t n)
 		a->head = nb;
 		b = nb;
 	}
+	void *p = b->data + b->used;
+	b->used += need;
+	a->total += need;
+	return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	const size_t align = alignof(max_align_t);
+	size_t need = (n + align - 1) & ~(align - 1);
+	struct arena_block *b = a->head;
+
+	if (__builtin_expect(need < n || gw_fault_countdown != 0 ||
+	    b->size - b->used < need, 0))
+		return arena_alloc_slow(a, n, need);
 	void *p = b->data + b->used;
 	b->used += need;
 	a->total += need;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/grow.h"
 
 int
@@ -18,7 +19,7 @@ grow_array(void **arr, size_t *cap, size_t n, size_t sz, size_t first)
 	ncap = *cap ? *cap * 2 : first;
 	if (ncap < *cap || (sz != 0 && ncap > SIZE_MAX / sz))
 		return -1;
-	if ((p = realloc(*arr, ncap * sz)) == NULL)
+	if ((p = gw_realloc(*arr, ncap * sz)) == NULL)
 		return -1;
 	memset((char *)p + *cap * sz, 0, (ncap - *cap) * sz);
 	*arr = p;

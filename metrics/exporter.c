@@ -35,6 +35,7 @@
 
 #include <microhttpd.h>
 
+#include "core/alloc.h"
 #include "store/capture_stats.h"
 #include "metrics/exporter.h"
 #include "store/metrics_rows.h"
@@ -146,7 +147,7 @@ source_base(struct exporter *e, int64_t id, bool *made)
 		return &e->bases[lo];
 	if (e->n_bases == e->cap_bases) {
 		size_t nc = e->cap_bases ? e->cap_bases * 2 : 64;
-		struct source_base *nb = realloc(e->bases, nc * sizeof(*nb));
+		struct source_base *nb = gw_realloc(e->bases, nc * sizeof(*nb));
 		if (nb == NULL)
 			return NULL;
 		e->bases = nb;
@@ -465,7 +466,7 @@ int
 exporter_start(const struct exporter_opts *o, struct exporter **out,
     char *err, size_t errlen)
 {
-	struct exporter *e = calloc(1, sizeof(*e));
+	struct exporter *e = gw_calloc(1, sizeof(*e));
 	sigset_t all, old;
 	int64_t rej_max;
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "metrics/registry.h"
 #include "core/safe.h"
 
@@ -134,7 +135,7 @@ slot_table_init(struct slot_table *t, size_t max)
 	t->nheads = 256;
 	t->n = 0;
 	t->max = max < 1 ? 1 : max;
-	t->heads = calloc(t->nheads, sizeof(*t->heads));
+	t->heads = gw_calloc(t->nheads, sizeof(*t->heads));
 	return t->heads == NULL ? -1 : 0;
 }
 
@@ -156,7 +157,7 @@ slot_table_free(struct slot_table *t)
 struct metrics_registry *
 metrics_registry_new(const struct metrics_limits *l)
 {
-	struct metrics_registry *r = calloc(1, sizeof(*r));
+	struct metrics_registry *r = gw_calloc(1, sizeof(*r));
 
 	if (r == NULL)
 		return NULL;
@@ -166,7 +167,7 @@ metrics_registry_new(const struct metrics_limits *l)
 	else
 		metrics_limits_default(&r->lim);
 	r->nheads = 1024;
-	r->heads = calloc(r->nheads, sizeof(*r->heads));
+	r->heads = gw_calloc(r->nheads, sizeof(*r->heads));
 	if (r->heads == NULL ||
 	    slot_table_init(&r->upstreams, r->lim.max_upstreams) != 0 ||
 	    slot_table_init(&r->sources, r->lim.max_sources) != 0) {
@@ -204,19 +205,21 @@ metrics_registry_free(struct metrics_registry *r)
 	free(r);
 }
 
-/* Count name as folded into _other, once per idle period. */
-static void
+/*
+ * Count name as folded into _other, once per idle period. -1 when out of
+ * memory (then nothing is counted: counting without the set would count
+ * the name again each time).
+ */
+static int
 overflow_note(struct metrics_registry *r, const char *name, int64_t now_ms)
 {
 	uint64_t h = hash_str(0xcbf29ce484222325ULL, name) | 1;
 
 	if (r->overflow == NULL) {
-		r->overflow = calloc(OVERFLOW_SET, sizeof(*r->overflow));
+		r->overflow = gw_calloc(OVERFLOW_SET, sizeof(*r->overflow));
 		r->overflow_since_ms = now_ms;
-		if (r->overflow == NULL) {
-			r->series_dropped++;	/* cannot tell: count it */
-			return;
-		}
+		if (r->overflow == NULL)
+			return -1;
 	}
 	if (r->n_overflow >= OVERFLOW_SET / 4 * 3) {
 		memset(r->overflow, 0, OVERFLOW_SET * sizeof(*r->overflow));
@@ -225,12 +228,13 @@ overflow_note(struct metrics_registry *r, const char *name, int64_t now_ms)
 	size_t i = (size_t)(h >> 17) & (OVERFLOW_SET - 1);
 	while (r->overflow[i] != 0) {
 		if (r->overflow[i] == h)
-			return;
+			return 0;
 		i = (i + 1) & (OVERFLOW_SET - 1);
 	}
 	r->overflow[i] = h;
 	r->n_overflow++;
 	r->series_dropped++;
+	return 0;
 }
 
 /*
@@ -247,8 +251,8 @@ slot_take(struct metrics_registry *r, struct slot_table *t, const char *name,
 	if (strcmp(name, "-") == 0 || strcmp(name, METRICS_OTHER) == 0)
 		return name;
 	if (strlen(name) > NAME_MAX_BYTES) {
-		overflow_note(r, name, now_ms);
-		return METRICS_OTHER;
+		return overflow_note(r, name, now_ms) == 0 ? METRICS_OTHER :
+		    NULL;
 	}
 	size_t i = hash_str(0xcbf29ce484222325ULL, name) % t->nheads;
 	for (struct slot *s = t->heads[i]; s != NULL; s = s->next) {
@@ -258,11 +262,11 @@ slot_take(struct metrics_registry *r, struct slot_table *t, const char *name,
 		}
 	}
 	if (t->n >= t->max) {
-		overflow_note(r, name, now_ms);
-		return METRICS_OTHER;
+		return overflow_note(r, name, now_ms) == 0 ? METRICS_OTHER :
+		    NULL;
 	}
-	struct slot *s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->name = strdup(name)) == NULL) {
+	struct slot *s = gw_calloc(1, sizeof(*s));
+	if (s == NULL || (s->name = gw_strdup(name)) == NULL) {
 		free(s);
 		return NULL;
 	}
@@ -278,7 +282,7 @@ static void
 series_grow(struct metrics_registry *r)
 {
 	size_t nn = r->nheads * 2;
-	struct series **nh = calloc(nn, sizeof(*nh));
+	struct series **nh = gw_calloc(nn, sizeof(*nh));
 
 	if (nh == NULL)
 		return;		/* longer chains, still correct */
@@ -331,7 +335,7 @@ series_get(struct metrics_registry *r, enum metrics_family fam,
 		r->series_dropped++;
 		return NULL;
 	}
-	struct series *s = calloc(1, sizeof(*s));
+	struct series *s = gw_calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
 	s->fam = fam;
@@ -339,8 +343,8 @@ series_get(struct metrics_registry *r, enum metrics_family fam,
 	s->cause = cause;
 	s->touched_ms = now_ms;
 	s->holding = r->renders > 0;
-	if ((name != NULL && (s->name = strdup(name)) == NULL) ||
-	    (reason != NULL && (s->reason = strdup(reason)) == NULL)) {
+	if ((name != NULL && (s->name = gw_strdup(name)) == NULL) ||
+	    (reason != NULL && (s->reason = gw_strdup(reason)) == NULL)) {
 		series_free(s);
 		return NULL;
 	}
@@ -565,7 +569,7 @@ out_printf(struct out *o, const char *fmt, ...)
 			return;
 		}
 		size_t ncap = o->cap * 2 + (size_t)n + 1;
-		char *nb = realloc(o->buf, ncap);
+		char *nb = gw_realloc(o->buf, ncap);
 		if (nb == NULL) {
 			o->err = true;
 			return;
@@ -702,7 +706,7 @@ render_family(struct metrics_registry *r, enum metrics_family f,
 
 	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", families[f].name,
 	    families[f].help, families[f].name, families[f].type);
-	if (r->n > 0 && (v = malloc(r->n * sizeof(*v))) == NULL) {
+	if (r->n > 0 && (v = gw_malloc(r->n * sizeof(*v))) == NULL) {
 		o->err = true;
 		return;
 	}
@@ -743,7 +747,7 @@ metrics_render(struct metrics_registry *r, const char *version,
 	struct out o = {.cap = 4096};
 	char ver[256];
 
-	if ((o.buf = malloc(o.cap)) == NULL)
+	if ((o.buf = gw_malloc(o.cap)) == NULL)
 		return -1;
 	o.buf[0] = '\0';
 	pthread_mutex_lock(&r->lock);

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "parse/format.h"
 #include "core/hashkey.h"
 #include "parse/jsonlog.h"
@@ -536,7 +537,7 @@ caddy_match(void *state, const char *line, size_t len)
 static void *
 caddy_open(const struct format_opts *o, char *err, size_t errlen)
 {
-	struct caddy_state *st = calloc(1, sizeof(*st));
+	struct caddy_state *st = gw_calloc(1, sizeof(*st));
 
 	if (st == NULL || (st->tok = json_tokener_new()) == NULL) {
 		free(st);

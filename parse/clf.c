@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "parse/clf.h"
 #include "parse/format.h"
 
@@ -113,7 +114,7 @@ clf_match(void *state, const char *line, size_t len)
 static void *
 clf_open(const struct format_opts *o, char *err, size_t errlen)
 {
-	int *tz = malloc(sizeof(*tz));
+	int *tz = gw_malloc(sizeof(*tz));
 
 	if (tz == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "parse/detect.h"
 #include "parse/nginxconf.h"
 
@@ -165,9 +166,9 @@ detect_sample(const char *const *lines, const size_t *lens,
 
 	memset(r, 0, sizeof(*r));
 	if (n > 0) {
-		rest = calloc(n, sizeof(*rest));
-		rest_tags = calloc(n, sizeof(*rest_tags));
-		rest_lens = calloc(n, sizeof(*rest_lens));
+		rest = gw_calloc(n, sizeof(*rest));
+		rest_tags = gw_calloc(n, sizeof(*rest_tags));
+		rest_lens = gw_calloc(n, sizeof(*rest_lens));
 		if (rest == NULL || rest_tags == NULL || rest_lens == NULL) {
 			rc = -1;
 			goto out;

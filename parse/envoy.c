@@ -252,6 +252,8 @@ envoy_fill(const struct envoy_line *l, struct gw_batch *b, uint64_t line_no,
 		if (extra > 0) {
 			group = l->cluster.n > 0 ? logspan_dup(l->cluster, a) :
 			    NULL;
+			if (l->cluster.n > 0 && group == NULL)
+				return FORMAT_NOMEM;
 			for (int i = 0; i < extra; i++) {
 				at[i].addr = group;
 				at[i].cause = GW_CAUSE_UNKNOWN;

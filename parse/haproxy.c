@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "parse/format.h"
 #include "parse/logscan.h"
 
@@ -313,7 +314,7 @@ hap_server_add(struct hap_state *st, size_t *cap, const char *backend,
 
 	if (st->n_servers == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
-		void *p = realloc(st->servers, ncap * sizeof(*st->servers));
+		void *p = gw_realloc(st->servers, ncap * sizeof(*st->servers));
 
 		if (p == NULL)
 			return -1;
@@ -322,8 +323,8 @@ hap_server_add(struct hap_state *st, size_t *cap, const char *backend,
 	}
 	sv = &st->servers[st->n_servers];
 	sv->key_len = bl + 1 + name.n;
-	sv->key = malloc(sv->key_len + 1);
-	sv->addr = strndup(addr.p, addr.n);
+	sv->key = gw_malloc(sv->key_len + 1);
+	sv->addr = gw_strndup(addr.p, addr.n);
 	if (sv->key == NULL || sv->addr == NULL) {
 		free(sv->key);
 		free(sv->addr);
@@ -432,7 +433,7 @@ hap_cfg_load(struct hap_state *st, const char *path, char *err,
 		snprintf(err, errlen, "%s: cannot open", path);
 		return -1;
 	}
-	buf = malloc(HAP_CFG_MAX);
+	buf = gw_malloc(HAP_CFG_MAX);
 	if (buf == NULL) {
 		fclose(f);
 		snprintf(err, errlen, "out of memory");
@@ -456,7 +457,7 @@ hap_cfg_load(struct hap_state *st, const char *path, char *err,
 static void *
 hap_open(const struct format_opts *o, char *err, size_t errlen)
 {
-	struct hap_state *st = calloc(1, sizeof(*st));
+	struct hap_state *st = gw_calloc(1, sizeof(*st));
 
 	if (st == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <http_parser.h>
 
+#include "core/alloc.h"
 #include "parse/http.h"
 #include "parse/query.h"
 
@@ -175,7 +176,7 @@ pending_get(struct http_tracker *t)
 	if (p != NULL) {
 		t->free_list = p->next;
 		t->n_free--;
-	} else if ((p = malloc(sizeof(*p))) == NULL) {
+	} else if ((p = gw_malloc(sizeof(*p))) == NULL) {
 		return NULL;
 	}
 	p->next = NULL;
@@ -470,8 +471,10 @@ req_message_begin(http_parser *hp)
 		hc->first_request = false;
 		return 0;
 	}
-	if ((p = pending_get(t)) == NULL)
+	if ((p = pending_get(t)) == NULL) {
+		t->stats.oom++;
 		return -1;
+	}
 	exchange_init(hc, &p->x, hc->now_us);
 	p->x.has_request = true;
 	if (hc->first_request && hc->c->syn_seen) {
@@ -890,10 +893,12 @@ static void *
 cb_open(void *ctx, const struct tcp_conn *c)
 {
 	struct http_tracker *t = ctx;
-	struct http_conn *hc = calloc(1, sizeof(*hc));
+	struct http_conn *hc = gw_calloc(1, sizeof(*hc));
 
-	if (hc == NULL)
+	if (hc == NULL) {
+		t->stats.oom++;
 		return NULL;
+	}
 	hc->t = t;
 	hc->c = c;
 	hc->downstream = is_listen_port(t, c->server_port);
@@ -1145,7 +1150,7 @@ cb_role(void *ctx, const uint8_t *p, size_t len)
 struct http_tracker *
 http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
 {
-	struct http_tracker *t = calloc(1, sizeof(*t));
+	struct http_tracker *t = gw_calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
@@ -1264,6 +1269,8 @@ http_event_add(struct gw_batch *b, const struct http_exchange *x,
 	e->path = dup_field(b->arena, x->path, &oom);
 	e->query = x->has_query ? arena_strndup(b->arena, x->query,
 	    strlen(x->query)) : NULL;
+	if (x->has_query && e->query == NULL)
+		oom = true;
 	e->protocol = dup_field(b->arena, x->protocol, &oom);
 	e->request_id = dup_field(b->arena, x->request_id, &oom);
 	e->shape = NULL;

@@ -133,6 +133,10 @@ struct http_stats {
 	uint64_t conns_shed;		/* connections given up for it */
 	uint64_t pending_peak;		/* most requests held at once */
 	uint64_t unanswered;		/* downstream: closed on, unanswered */
+	uint64_t oom;			/* allocations that failed: a
+					 * connection or request was lost, so
+					 * the caller must report out of
+					 * memory, not trust the exchanges */
 };
 
 struct http_tracker;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "parse/detect.h"
 #include "parse/format.h"
 #include "parse/lineparse.h"
@@ -127,7 +128,7 @@ peel_sample(struct wrapper *w, const char *const *lines, const size_t *lens,
 	for (size_t i = 0; i < n; i++)
 		total += lens[i];
 	total = 2 * total + n * (WRAP_TAG_KEEP + 1);	/* payloads + tags */
-	if ((pl->store = malloc(total + 1)) == NULL)
+	if ((pl->store = gw_malloc(total + 1)) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct wrapped wr;
@@ -198,7 +199,7 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
     const size_t *lens, size_t n, struct lineparse **out, char *err,
     size_t errlen)
 {
-	struct lineparse *lp = calloc(1, sizeof(*lp));
+	struct lineparse *lp = gw_calloc(1, sizeof(*lp));
 	const struct line_format *forced;
 	struct detect_result r;
 	struct peeled pl;
@@ -241,7 +242,7 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 		goto nomem;
 	if (r.access.format != NULL) {
 		if (forced == &nginx_log_format)
-			r.access.text = strdup(o->log_format);
+			r.access.text = gw_strdup(o->log_format);
 		if (forced == &nginx_log_format && r.access.text == NULL)
 			goto nomem;
 		if (use_access(lp, &r.access, forced == &nginx_log_format ?

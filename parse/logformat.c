@@ -44,6 +44,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "core/alloc.h"
 #include "core/hex.h"
 #include "parse/access_cause.h"
 #include "parse/logformat.h"
@@ -179,6 +180,7 @@ static const struct lf_known lf_known_vars[] = {
  */
 
 struct logformat {
+	pcre2_general_context *gctx;	/* PCRE2's memory through gw_malloc */
 	pcre2_code *re;
 	pcre2_match_data *md;		/* scratch: one thread at a time */
 	pcre2_match_context *mctx;
@@ -240,7 +242,7 @@ lf_buf_add(struct lf_buf *b, const char *s, size_t n)
 		char *p;
 		while (cap - b->len <= n)
 			cap *= 2;
-		p = realloc(b->p, cap);
+		p = gw_realloc(b->p, cap);
 		if (p == NULL) {
 			b->oom = true;
 			return;
@@ -285,7 +287,7 @@ lf_items_add(struct lf_items *it, bool is_var, const char *s, size_t n,
 	}
 	if (it->n == it->cap) {
 		size_t cap = it->cap ? it->cap * 2 : 32;
-		struct lf_item *v = realloc(it->v, cap * sizeof(*v));
+		struct lf_item *v = gw_realloc(it->v, cap * sizeof(*v));
 		if (v == NULL) {
 			it->pool.oom = true;
 			return;
@@ -728,6 +730,7 @@ logformat_free(struct logformat *lf)
 	pcre2_match_context_free(lf->mctx);
 	pcre2_jit_stack_free(lf->jit_stack);
 	pcre2_code_free(lf->re);
+	pcre2_general_context_free(lf->gctx);
 	free(lf->pattern);
 	free(lf);
 }
@@ -769,19 +772,19 @@ logformat_text_from_arg(const char *arg)
 			end--;
 		if (end > q && end[-1] == ';')
 			end--;
-		if ((rest = strndup(q, (size_t)(end - q))) == NULL)
+		if ((rest = gw_strndup(q, (size_t)(end - q))) == NULL)
 			return NULL;
 		r = *rest != '\0' ? logformat_text_from_arg(rest) : NULL;
 		free(rest);
 		if (r != NULL || *q == '\0' || end == q)
-			return r != NULL ? r : strdup("");
+			return r != NULL ? r : gw_strdup("");
 		return NULL;
 	}
 	if (*p == '\'' || *p == '"' || strncmp(p, "escape=", 7) == 0)
-		return strdup(arg);
+		return gw_strdup(arg);
 	for (const char *q = arg; *q; q++)
 		n += (*q == '\'' || *q == '\\') ? 2 : 1;
-	if ((out = malloc(n + 3)) == NULL)
+	if ((out = gw_malloc(n + 3)) == NULL)
 		return NULL;
 	o = out;
 	*o++ = '\'';
@@ -860,7 +863,7 @@ lf_tokenize(const char *text, struct lf_items *it, enum lf_escape *esc,
 			break;
 		}
 	}
-	if (rc == 0 && (arg.oom || it->pool.oom)) {
+	if (rc >= 0 && (arg.oom || it->pool.oom)) {
 		lf_err(err, errlen, "out of memory");
 		rc = -1;
 	}
@@ -870,6 +873,21 @@ lf_tokenize(const char *text, struct lf_items *it, enum lf_escape *esc,
 	}
 	free(arg.p);
 	return rc;
+}
+
+/* PCRE2 allocates through these, so a test's fault reaches it too. */
+static void *
+lf_pcre2_malloc(PCRE2_SIZE n, void *data)
+{
+	(void)data;
+	return gw_malloc(n);
+}
+
+static void
+lf_pcre2_free(void *p, void *data)
+{
+	(void)data;
+	free(p);
 }
 
 int
@@ -882,6 +900,7 @@ logformat_compile(const char *text, int default_tz_min,
 	size_t i, nvars = 0;
 	int errcode;
 	PCRE2_SIZE erroff;
+	pcre2_compile_context *cctx;
 	char name[16];
 	const uint32_t opts = PCRE2_ANCHORED | PCRE2_ENDANCHORED |
 	    PCRE2_DOTALL | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP |
@@ -892,7 +911,7 @@ logformat_compile(const char *text, int default_tz_min,
 		lf_err(err, errlen, "no log_format text");
 		return -1;
 	}
-	lf = calloc(1, sizeof(*lf));
+	lf = gw_calloc(1, sizeof(*lf));
 	if (lf == NULL) {
 		lf_err(err, errlen, "out of memory");
 		return -1;
@@ -939,17 +958,37 @@ logformat_compile(const char *text, int default_tz_min,
 	if (pat.p == NULL)
 		lf_buf_add(&pat, "", 0);
 
+	lf->gctx = pcre2_general_context_create(lf_pcre2_malloc, lf_pcre2_free,
+	    NULL);
+	if (lf->gctx == NULL || (cctx = pcre2_compile_context_create(lf->gctx))
+	    == NULL) {
+		lf_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	lf->re = pcre2_compile((PCRE2_SPTR)pat.p, pat.len, opts, &errcode,
-	    &erroff, NULL);
+	    &erroff, cctx);
+	pcre2_compile_context_free(cctx);
+	if (lf->re == NULL && errcode == PCRE2_ERROR_HEAP_FAILED) {
+		lf_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (lf->re == NULL) {
 		PCRE2_UCHAR msg[128];
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
 		lf_err(err, errlen, "cannot compile log_format: %s", msg);
 		goto fail;
 	}
+	/*
+	 * PCRE2 10.42 (Debian 12) crashes inside the JIT compiler when an
+	 * allocation fails (its failure paths were first tested in 10.45,
+	 * PCRE2 issue #627): the tests' fault is held here. Without memory
+	 * the JIT fails cleanly in practice and the interpreter is used.
+	 */
+	gw_fault_hold();
 	lf->jit = pcre2_jit_compile(lf->re, PCRE2_JIT_COMPLETE) == 0;
-	lf->md = pcre2_match_data_create_from_pattern(lf->re, NULL);
-	lf->mctx = pcre2_match_context_create(NULL);
+	gw_fault_release();
+	lf->md = pcre2_match_data_create_from_pattern(lf->re, lf->gctx);
+	lf->mctx = pcre2_match_context_create(lf->gctx);
 	if (lf->md == NULL || lf->mctx == NULL) {
 		lf_err(err, errlen, "out of memory");
 		goto fail;
@@ -957,10 +996,15 @@ logformat_compile(const char *text, int default_tz_min,
 	pcre2_set_match_limit(lf->mctx, LF_MATCH_LIMIT);
 	pcre2_set_depth_limit(lf->mctx, LF_DEPTH_LIMIT);
 	if (lf->jit) {
+		/* without its stack long lines would hit the limit of the
+		 * default one: out of memory, not another answer */
 		lf->jit_stack = pcre2_jit_stack_create(LF_JIT_STACK_MIN,
-		    LF_JIT_STACK_MAX, NULL);
-		if (lf->jit_stack != NULL)
-			pcre2_jit_stack_assign(lf->mctx, NULL, lf->jit_stack);
+		    LF_JIT_STACK_MAX, lf->gctx);
+		if (lf->jit_stack == NULL) {
+			lf_err(err, errlen, "out of memory");
+			goto fail;
+		}
+		pcre2_jit_stack_assign(lf->mctx, NULL, lf->jit_stack);
 	}
 
 	/* group numbers resolved once; a variable's first occurrence wins */
@@ -1695,7 +1739,7 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 			    "NUL byte in line" :
 			    "line does not match log_format";
 			break;
-		case PCRE2_ERROR_NOMEMORY:	/* its heap frames */
+		case PCRE2_ERROR_NOMEMORY:
 			*reason = "out of memory";
 			return FORMAT_NOMEM;
 		case PCRE2_ERROR_MATCHLIMIT:

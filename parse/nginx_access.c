@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "parse/format.h"
 #include "parse/logformat.h"
@@ -38,7 +39,7 @@ static void *
 na_open_text(const char *text, const struct format_opts *o, char *err,
     size_t errlen)
 {
-	struct nginx_access *na = calloc(1, sizeof(*na));
+	struct nginx_access *na = gw_calloc(1, sizeof(*na));
 
 	if (na == NULL || (na->scratch = arena_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -684,7 +684,7 @@ nginx_error_cause(const char *msg, size_t len)
 /*
  * See nginx_error.h. Every field of *out but line_no and offset is set;
  * those are left for the caller. A trailing CR is ignored; a line with a
- * NUL byte is rejected.
+ * NUL byte is rejected. Running out of arena memory is FORMAT_NOMEM.
  */
 enum format_result
 nginx_error_parse(const char *line, size_t len, struct arena *a,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "parse/nginxconf.h"
 
 /* Include depth followed. */
@@ -57,7 +58,7 @@ conf_buf_add(struct conf_buf *b, const char *s, size_t n)
 		char *p;
 		while (cap - b->len <= n)
 			cap *= 2;
-		p = realloc(b->p, cap);
+		p = gw_realloc(b->p, cap);
 		if (p == NULL) {
 			b->oom = true;
 			return;
@@ -180,10 +181,11 @@ conf_read_file(const char *path, size_t *len)
 		if (cap - n < 4096) {
 			cap = cap ? cap * 2 : 8192;
 			if (cap > CONF_SIZE_MAX + 8192 ||
-			    (nb = realloc(buf, cap)) == NULL) {
+			    (nb = gw_realloc(buf, cap)) == NULL) {
 				free(buf);
 				fclose(f);
-				errno = EFBIG;
+				errno = cap > CONF_SIZE_MAX + 8192 ? EFBIG :
+				    ENOMEM;
 				return NULL;
 			}
 			buf = nb;
@@ -334,6 +336,10 @@ conf_scan_file(struct conf_search *s, const char *path, int depth,
 		return -1;
 	}
 	buf = conf_read_file(path, &len);
+	if (buf == NULL && errno == ENOMEM) {
+		conf_err(err, errlen, "out of memory");
+		return -1;
+	}
 	if (buf == NULL) {
 		if (depth == 0) {
 			conf_err(err, errlen, "%s: %s", path, strerror(errno));

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "parse/clf.h"
 #include "parse/format.h"
 #include "parse/jsonlog.h"
@@ -80,7 +81,7 @@ traefik_match(void *state, const char *line, size_t len)
 static void *
 traefik_open(const struct format_opts *o, char *err, size_t errlen)
 {
-	struct traefik_state *st = calloc(1, sizeof(*st));
+	struct traefik_state *st = gw_calloc(1, sizeof(*st));
 
 	if (st == NULL || (st->tok = json_tokener_new()) == NULL) {
 		free(st);

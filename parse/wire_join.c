@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/hashkey.h"
 #include "parse/wire_join.h"
 
@@ -265,7 +266,7 @@ static int
 table_grow(struct table *t)
 {
 	size_t cap = t->cap * 2;
-	struct chain *ns = calloc(cap, sizeof(*ns)), *old = t->slot;
+	struct chain *ns = gw_calloc(cap, sizeof(*ns)), *old = t->slot;
 	size_t oldcap = t->cap;
 
 	if (ns == NULL)
@@ -291,7 +292,7 @@ table_init(struct table *t, int which)
 	t->cap = 1024;
 	t->n = 0;
 	t->which = which;
-	t->slot = calloc(t->cap, sizeof(*t->slot));
+	t->slot = gw_calloc(t->cap, sizeof(*t->slot));
 	return t->slot != NULL ? 0 : -1;
 }
 
@@ -361,7 +362,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 		los = strlen(oseg) + 1;
 		loq = strlen(oq) + 1;
 	}
-	struct urec *u = malloc(sizeof(*u) + ls + lq + li + los + loq);
+	struct urec *u = gw_malloc(sizeof(*u) + ls + lq + li + los + loq);
 	if (u == NULL)
 		return NULL;
 	char *p = u->s;
@@ -1247,7 +1248,7 @@ release(struct wire_join *j, struct drec *d)
 struct wire_join *
 wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 {
-	struct wire_join *j = calloc(1, sizeof(*j));
+	struct wire_join *j = gw_calloc(1, sizeof(*j));
 
 	if (j == NULL)
 		return NULL;
@@ -1416,7 +1417,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	walk(j, &dv, false, &w);
 	if (w.complete)
 		return emit(j, x, &w);
-	if ((d = malloc(sizeof(*d))) == NULL) {
+	if ((d = gw_malloc(sizeof(*d))) == NULL) {
 		walk_undo(&w);
 		return -1;
 	}

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "parse/wrapper.h"
 
 #define WRAP_TAG_MAX	64	/* longest syslog tag taken */
@@ -51,7 +52,7 @@ struct wrapper {
 struct wrapper *
 wrapper_new(size_t max_line)
 {
-	struct wrapper *w = calloc(1, sizeof(*w));
+	struct wrapper *w = gw_calloc(1, sizeof(*w));
 
 	if (w != NULL)
 		w->max = max_line > 0 ? max_line : 1 << 20;
@@ -410,7 +411,7 @@ scratch_fit(struct wrapper *w, size_t n)
 	size_t cap = w->scratch_cap ? w->scratch_cap : 256;
 	while (cap < n)
 		cap *= 2;
-	char *b = realloc(w->scratch, cap);
+	char *b = gw_realloc(w->scratch, cap);
 	if (b == NULL)
 		return false;
 	w->scratch = b;
@@ -711,7 +712,7 @@ join_add(struct wrapper *w, struct wrapped *out, bool partial)
 		size_t cap = j->cap ? j->cap : 4096;
 		while (cap < j->len + take)
 			cap *= 2;
-		char *b = realloc(j->buf, cap);
+		char *b = gw_realloc(j->buf, cap);
 		if (b == NULL)
 			return WRAP_NOMEM;
 		j->buf = b;

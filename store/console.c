@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/capture_stats.h"
 #include "core/cause.h"
 #include "store/console.h"
@@ -233,7 +234,7 @@ console_status_slot(int status)
 int
 console_new(struct store *s, struct console **out, char *err, size_t errlen)
 {
-	struct console *c = calloc(1, sizeof(*c));
+	struct console *c = gw_calloc(1, sizeof(*c));
 
 	*out = NULL;
 	if (c == NULL)
@@ -355,9 +356,12 @@ console_bind_filter(struct console *c, sqlite3_stmt *st,
 int
 console_begin(struct console *c, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_BEGIN, err, errlen);
+	sqlite3_stmt *st;
 
-	if (st == NULL)
+	/* the end prepared first: out of memory must not leave the read
+	 * open with console_end() unable to compile its COMMIT */
+	if (console_stmt(c, CST_END, err, errlen) == NULL ||
+	    (st = console_stmt(c, CST_BEGIN, err, errlen)) == NULL)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail_db(c->s, err, errlen, "begin");
@@ -446,22 +450,27 @@ console_upstream_id(struct console *c, const char *name, int64_t *id,
 	return 0;
 }
 
-/* The name of upstream id, a copy; "-" when unknown; NULL out of memory. */
+/*
+ * The name of upstream id, a copy; "-" when there is no such upstream;
+ * NULL out of memory (the statement, the step or the copy: never "-").
+ */
 static char *
 console_upstream_name(struct console *c, int64_t id)
 {
 	sqlite3_stmt *st = console_stmt(c, CST_UPSTREAM_NAME, NULL, 0);
-	const char *t = NULL;
-	char *r;
+	const char *t = "-";
+	char *r = NULL;
+	int rc;
 
-	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			t = (const char *)sqlite3_column_text(st, 0);
-	}
-	r = strdup(t != NULL ? t : "-");
-	if (st != NULL)
-		sqlite3_reset(st);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		t = (const char *)sqlite3_column_text(st, 0);
+	if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && t != NULL)
+		r = gw_strdup(t);
+	sqlite3_reset(st);
 	return r;
 }
 
@@ -595,7 +604,7 @@ console_latency(struct console *c, const struct console_filter *f,
 
 	if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
 		return -1;
-	if ((hist = calloc(n ? n : 1, sizeof(*hist))) == NULL)
+	if ((hist = gw_calloc(n ? n : 1, sizeof(*hist))) == NULL)
 		return store_fail(err, errlen, "out of memory");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t up = sqlite3_column_int64(st, 0);
@@ -663,7 +672,7 @@ console_upstreams(struct console *c, const struct console_filter *f,
 		r->p50_ms = r->p99_ms = -1;
 		if ((r->name = store_col_dup(st, 13, &oom)) == NULL &&
 		    !oom)
-			oom = (r->name = strdup("-")) == NULL;
+			oom = (r->name = gw_strdup("-")) == NULL;
 	}
 	sqlite3_reset(st);
 	if (oom || rc != SQLITE_DONE) {
@@ -825,6 +834,7 @@ console_causes(struct console *c, const struct console_filter *f,
 			    pass == 0 ? g[i].e5 : 0,
 			    pass == 0 ? 0 : g[i].attempts) != 0;
 	free(g);
+	g = NULL;
 	if (oom) {
 		store_fail(err, errlen, "out of memory");
 		goto fail;
@@ -846,6 +856,7 @@ console_causes(struct console *c, const struct console_filter *f,
 	*n = k;
 	return 0;
 fail:
+	free(g);	/* the second pass's statement may fail after the first */
 	console_causes_free(v, k);
 	return -1;
 }
@@ -873,8 +884,8 @@ console_series_line(struct console_series *s, size_t *cap, int64_t key)
 		return NULL;
 	l = &s->lines[s->n_lines++];
 	l->key = key;
-	l->requests = calloc((size_t)s->n_points, sizeof(int64_t));
-	l->errors_5xx = calloc((size_t)s->n_points, sizeof(int64_t));
+	l->requests = gw_calloc((size_t)s->n_points, sizeof(int64_t));
+	l->errors_5xx = gw_calloc((size_t)s->n_points, sizeof(int64_t));
 	if (l->requests == NULL || l->errors_5xx == NULL)
 		return NULL;
 	return l;
@@ -894,11 +905,11 @@ console_series_names(struct console *c, struct console_series *s)
 			l->name = console_upstream_name(c, l->key);
 			break;
 		case CONSOLE_SPLIT_CAUSE:
-			l->name = strdup(cause_name((enum gw_cause)l->key));
+			l->name = gw_strdup(cause_name((enum gw_cause)l->key));
 			break;
 		default:
 			snprintf(buf, sizeof(buf), "%lld", (long long)l->key);
-			l->name = strdup(buf);
+			l->name = gw_strdup(buf);
 			break;
 		}
 		if (l->name == NULL)
@@ -1163,7 +1174,7 @@ console_collect_requests(struct console *c, sqlite3_stmt *st,
 		/* No error line of its own: its last attempt's that has one. */
 		for (int j = r->n_attempts - 1; j >= 0 && r->error == NULL; j--)
 			if (r->attempts[j].error != NULL &&
-			    (r->error = strdup(r->attempts[j].error)) == NULL) {
+			    (r->error = gw_strdup(r->attempts[j].error)) == NULL) {
 				console_requests_free(v, k);
 				return store_fail(err, errlen, "out of memory");
 			}

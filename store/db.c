@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "store/store_int.h"
 
 /* Virtual-machine steps between two calls of a progress handler. */
@@ -239,7 +240,7 @@ store_open_with(const char *path, const struct store_open_opts *o,
 	if (dbfile_prepare(path, o != NULL ? o->group : -1, real, sizeof(real),
 	    err, errlen) != 0)
 		return -1;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = gw_calloc(1, sizeof(*s))) == NULL)
 		return store_fail(err, errlen, "out of memory");
 	rc = sqlite3_open_v2(real, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
@@ -314,9 +315,13 @@ store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
 int
 store_begin(struct store *s, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_BEGIN, err, errlen);
+	sqlite3_stmt *st;
 
-	if (st == NULL || store_stmt_run(s, st, err, errlen) != 0)
+	/* ROLLBACK prepared before the transaction opens: out of memory
+	 * must not leave store_rollback() unable to compile it */
+	if (store_stmt(s, STMT_ROLLBACK, err, errlen) == NULL ||
+	    (st = store_stmt(s, STMT_BEGIN, err, errlen)) == NULL ||
+	    store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
 	if (prune_epoch_check(s, err, errlen) != 0) {
 		store_rollback(s);
@@ -345,8 +350,16 @@ store_commit(struct store *s, char *err, size_t errlen)
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_stmt *st = s->stmt[STMT_ROLLBACK];
+		if (st != NULL) {
+			sqlite3_reset(st);
+			(void)sqlite3_step(st);
+			sqlite3_reset(st);
+		} else {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+	}
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);
@@ -375,7 +388,7 @@ store_col_dup(sqlite3_stmt *st, int i, bool *oom)
 
 	if (t == NULL)
 		return NULL;
-	if ((r = strdup((const char *)t)) == NULL)
+	if ((r = gw_strdup((const char *)t)) == NULL)
 		*oom = true;
 	return r;
 }

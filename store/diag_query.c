@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/cause.h"
 #include "store/diag_query.h"
 #include "store/store_int.h"
@@ -263,7 +264,7 @@ diag_group_get(struct diag_groups *g, const int64_t *k)
 
 	if (2 * (g->n + 1) > g->cap) {
 		size_t nc = g->cap ? g->cap * 2 : 4096;
-		struct diag_group *nv = calloc(nc, sizeof(*nv));
+		struct diag_group *nv = gw_calloc(nc, sizeof(*nv));
 
 		if (nv == NULL)
 			return NULL;
@@ -323,19 +324,19 @@ diag_names_load(struct store *s, enum diag_stmt_id id, struct diag_names *t,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (t->n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
-			int64_t *ni = realloc(t->id, nc * sizeof(*ni));
+			int64_t *ni = gw_realloc(t->id, nc * sizeof(*ni));
 			char **nn;
 
 			if (ni == NULL)
 				goto oom;
 			t->id = ni;
-			if ((nn = realloc(t->name, nc * sizeof(*nn))) == NULL)
+			if ((nn = gw_realloc(t->name, nc * sizeof(*nn))) == NULL)
 				goto oom;
 			t->name = nn;
 			cap = nc;
 		}
 		t->id[t->n] = sqlite3_column_int64(st, 0);
-		if ((t->name[t->n] = strdup(diag_text(st, 1))) == NULL)
+		if ((t->name[t->n] = gw_strdup(diag_text(st, 1))) == NULL)
 			goto oom;
 		t->n++;
 	}

@@ -34,6 +34,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "store/store_int.h"
 
 /*
@@ -137,7 +138,7 @@ intern_init(struct store *s)
 		struct intern_cache *c = &s->intern[i];
 
 		c->cap = INTERN_CACHE_INIT;
-		c->slots = calloc(c->cap, sizeof(*c->slots));
+		c->slots = gw_calloc(c->cap, sizeof(*c->slots));
 		c->strings = arena_new();
 		if (c->slots == NULL || c->strings == NULL)
 			return -1;
@@ -184,7 +185,7 @@ static int
 intern_grow(struct intern_cache *c)
 {
 	size_t ncap = c->cap * 2, mask = ncap - 1;
-	struct intern_slot *ns = calloc(ncap, sizeof(*ns));
+	struct intern_slot *ns = gw_calloc(ncap, sizeof(*ns));
 
 	if (ns == NULL)
 		return -1;

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/store_int.h"
 
 /* A request found for an error, as the join needs it. */
@@ -62,7 +63,7 @@ join_filter_slot(uint64_t client_key)
 int
 join_filter_init(struct store *s)
 {
-	s->err_filter = calloc(STORE_ERR_FILTER_SIZE, sizeof(*s->err_filter));
+	s->err_filter = gw_calloc(STORE_ERR_FILTER_SIZE, sizeof(*s->err_filter));
 	return s->err_filter == NULL ? -1 : 0;
 }
 
@@ -148,7 +149,7 @@ id_list_add(struct id_list *l, int64_t id)
 {
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 64;
-		int64_t *v = realloc(l->v, ncap * sizeof(*v));
+		int64_t *v = gw_realloc(l->v, ncap * sizeof(*v));
 
 		if (v == NULL)
 			return -1;
@@ -173,7 +174,7 @@ join_probe_add(struct store *s, const struct join_probe *p)
 {
 	if (s->n_probes == s->cap_probes) {
 		size_t ncap = s->cap_probes ? s->cap_probes * 2 : 64;
-		struct join_probe *v = realloc(s->probes, ncap * sizeof(*v));
+		struct join_probe *v = gw_realloc(s->probes, ncap * sizeof(*v));
 
 		if (v == NULL)
 			return -1;

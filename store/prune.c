@@ -54,6 +54,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "store/prune.h"
 #include "store/store_int.h"
 
@@ -223,7 +224,7 @@ prune_stmt(struct store *s, enum prune_stmt_id id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 
-	if (s->prune == NULL && (s->prune = calloc(1, sizeof(*s->prune))) ==
+	if (s->prune == NULL && (s->prune = gw_calloc(1, sizeof(*s->prune))) ==
 	    NULL) {
 		store_fail(err, errlen, "out of memory");
 		return NULL;
@@ -317,7 +318,7 @@ prune_mark(struct prune_marks *m, int64_t source_id, int64_t line_no)
 	}
 	if (m->n == m->cap) {
 		size_t ncap = m->cap ? m->cap * 2 : 8;
-		struct prune_mark *nv = realloc(m->v, ncap * sizeof(*nv));
+		struct prune_mark *nv = gw_realloc(m->v, ncap * sizeof(*nv));
 
 		if (nv == NULL) {
 			m->oom = true;
@@ -606,7 +607,7 @@ prune_mark_rows(struct store *s, enum prune_stmt_id sel, const char *key,
 	if (!found)
 		pos = 0;
 	for (int k = 0; k < PRUNE_KINDS; k++)
-		if ((v[k] = malloc((size_t)max_rows * sizeof(*v[k]))) == NULL) {
+		if ((v[k] = gw_malloc((size_t)max_rows * sizeof(*v[k]))) == NULL) {
 			store_fail(err, errlen, "out of memory");
 			goto out;
 		}

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/prune.h"
 #include "store/store_int.h"
 
@@ -143,7 +144,7 @@ report_sql_add(struct report_sql *q, const char *fmt, ...)
 		if ((size_t)n < q->cap - q->len)
 			break;
 		size_t ncap = (q->cap + (size_t)n + 1) * 2;
-		char *nb = realloc(q->buf, ncap);
+		char *nb = gw_realloc(q->buf, ncap);
 		if (nb == NULL) {
 			q->bad = true;
 			return;
@@ -307,7 +308,7 @@ report_collect(struct store *s, sqlite3_stmt *st, int n_keys,
 
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
-			struct report_row *nv = realloc(v, ncap * sizeof(*nv));
+			struct report_row *nv = gw_realloc(v, ncap * sizeof(*nv));
 
 			if (nv == NULL)
 				goto oom;
@@ -319,7 +320,7 @@ report_collect(struct store *s, sqlite3_stmt *st, int n_keys,
 		for (int i = 0; i < n_keys; i++) {
 			const char *t = (const char *)sqlite3_column_text(st, i);
 
-			if ((r->key[i] = strdup(t != NULL ? t : "-")) == NULL)
+			if ((r->key[i] = gw_strdup(t != NULL ? t : "-")) == NULL)
 				goto oom;
 		}
 		r->requests = sqlite3_column_int64(st, n_keys);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/store_int.h"
 
 #define ROLLUP_MAP_INIT 256	/* initial slots, power of two */
@@ -74,7 +75,7 @@ static int
 rollup_grow(struct rollup_map *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : ROLLUP_MAP_INIT, mask = ncap - 1;
-	struct rollup_entry *ns = calloc(ncap, sizeof(*ns));
+	struct rollup_entry *ns = gw_calloc(ncap, sizeof(*ns));
 
 	if (ns == NULL)
 		return -1;

@@ -58,6 +58,7 @@ _Static_assert(STORE_INSERT_ROWS * STORE_REQUEST_COLUMNS <= 999,
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
 
 	[STMT_SOURCE_FIND] =
 	    "SELECT id, fingerprint, position, line_no FROM sources"

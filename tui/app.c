@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "tui/app.h"
 #include "tui/diag_worker.h"
 #include "core/safe.h"
@@ -748,7 +749,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
     size_t errlen)
 {
 	struct sigaction sa, old_int, old_term, old_hup;
-	struct app *a = calloc(1, sizeof(*a));
+	struct app *a = gw_calloc(1, sizeof(*a));
 	SCREEN *screen;
 	const char *term = getenv("TERM");
 

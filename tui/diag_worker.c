@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "tui/diag_worker.h"
 
 struct diag_worker {
@@ -170,12 +171,12 @@ int
 diag_worker_new_on(const char *db_path, struct store *s, diag_build_fn build,
     void *ctx, struct diag_worker **out, char *err, size_t errlen)
 {
-	struct diag_worker *w = calloc(1, sizeof(*w));
+	struct diag_worker *w = gw_calloc(1, sizeof(*w));
 	sigset_t sigs, old;
 	int rc;
 
 	*out = NULL;
-	if (w == NULL || (w->db_path = strdup(db_path)) == NULL) {
+	if (w == NULL || (w->db_path = gw_strdup(db_path)) == NULL) {
 		free(w);
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "tui/diagnosis.h"
 
 /* Reasons of each kind the explain view asks for. */
@@ -113,7 +114,7 @@ int
 diagnosis_build(struct store *s, const struct diagnosis_spec *spec,
     struct diagnosis **out, char *err, size_t errlen)
 {
-	struct diagnosis *d = calloc(1, sizeof(*d));
+	struct diagnosis *d = gw_calloc(1, sizeof(*d));
 	double t0 = diagnosis_mono_ms();
 
 	*out = NULL;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/alloc.h"
 #include "core/cause.h"
 #include "tui/snapshot.h"
 
@@ -261,7 +262,7 @@ snapshot_upstreams(struct console *c, struct snapshot *s,
 		t->attempts += x->attempts;
 		t->failed_attempts += x->failed_attempts;
 	}
-	if ((s->upstreams = calloc(n ? n : 1, sizeof(*s->upstreams))) == NULL) {
+	if ((s->upstreams = gw_calloc(n ? n : 1, sizeof(*s->upstreams))) == NULL) {
 		console_upstreams_free(u, n);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -315,7 +316,7 @@ snapshot_causes(struct console *c, struct snapshot *s,
 
 	if (console_causes(c, f, &v, &n, err, errlen) != 0)
 		return -1;
-	if ((s->causes = calloc(n ? n : 1, sizeof(*s->causes))) == NULL) {
+	if ((s->causes = gw_calloc(n ? n : 1, sizeof(*s->causes))) == NULL) {
 		console_causes_free(v, n);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -423,7 +424,7 @@ snapshot_read(struct console *c, struct snapshot *s, char *err,
 		return -1;
 	if (console_sources(c, 8, &src, &n, err, errlen) != 0)
 		return -1;
-	if ((s->sources = calloc(n ? n : 1, sizeof(*s->sources))) == NULL) {
+	if ((s->sources = gw_calloc(n ? n : 1, sizeof(*s->sources))) == NULL) {
 		console_sources_free(src, n);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -441,7 +442,7 @@ int
 snapshot_build(struct console *c, const struct snapshot_spec *spec,
     struct snapshot **out, char *err, size_t errlen)
 {
-	struct snapshot *s = calloc(1, sizeof(*s));
+	struct snapshot *s = gw_calloc(1, sizeof(*s));
 	int rc;
 
 	*out = NULL;
@@ -549,7 +550,7 @@ snapshot_permute(void *v, size_t n, size_t sz, const struct sort_item *it)
 {
 	char *copy;
 
-	if (n == 0 || (copy = malloc(n * sz)) == NULL)
+	if (n == 0 || (copy = gw_malloc(n * sz)) == NULL)
 		return;
 	memcpy(copy, v, n * sz);
 	for (size_t i = 0; i < n; i++)
@@ -561,7 +562,7 @@ snapshot_permute(void *v, size_t n, size_t sz, const struct sort_item *it)
 void
 snapshot_sort_upstreams(struct snapshot *s, enum sort_upstreams k)
 {
-	struct sort_item *it = calloc(s->n_upstreams ? s->n_upstreams : 1,
+	struct sort_item *it = gw_calloc(s->n_upstreams ? s->n_upstreams : 1,
 	    sizeof(*it));
 
 	if (it == NULL)
@@ -600,7 +601,7 @@ snapshot_sort_upstreams(struct snapshot *s, enum sort_upstreams k)
 void
 snapshot_sort_causes(struct snapshot *s, enum sort_causes k)
 {
-	struct sort_item *it = calloc(s->n_causes ? s->n_causes : 1,
+	struct sort_item *it = gw_calloc(s->n_causes ? s->n_causes : 1,
 	    sizeof(*it));
 
 	if (it == NULL)
