@@ -9,7 +9,7 @@
  * count), once and then persistently:
  *   - lineparse_new() either decides what it decides without the fault or
  *     says "out of memory", never "unknown format" or another format;
- *   - lineparse_take() of each line either returns LP_NOMEM or exactly what
+ *   - lineparse_take() of each line either returns FORMAT_NOMEM or exactly what
  *     the line gives without the fault (never a reject, never a partial or
  *     other record), and the same parser takes the line normally after;
  *   - nothing leaks (make check's sanitizer pass runs this under LSan).
@@ -85,7 +85,7 @@ str(const char *s)
 
 /* Everything a take put in b, and its result, as text to compare. */
 static void
-summarize(const struct gw_batch *b, enum lineparse_result r,
+summarize(const struct gw_batch *b, enum format_result r,
     const char *reason, char *out, size_t outlen)
 {
 	size_t k = 0;
@@ -95,7 +95,7 @@ summarize(const struct gw_batch *b, enum lineparse_result r,
 	assert_true(w_ >= 0 && (size_t)w_ < outlen - k); \
 	k += (size_t)w_; \
 } while (0)
-	PUT("r=%d reason=%s;", (int)r, r == LP_REJECT ? str(reason) : "");
+	PUT("r=%d reason=%s;", (int)r, r == FORMAT_REJECT ? str(reason) : "");
 	for (size_t i = 0; i < b->n_events; i++) {
 		const struct gw_event *e = &b->events[i];
 		PUT("E %lld %d %s %s %s %s %s %s %s %s %d %lld %d %d %s "
@@ -187,7 +187,7 @@ walk_new(const struct fixture *fx, const struct lines *l)
 /* What each line gives, taken in order by one parser without faults. */
 static void
 reference(const struct fixture *fx, const struct lines *l,
-    char ref[][SUMMARY], enum lineparse_result *res)
+    char ref[][SUMMARY], enum format_result *res)
 {
 	struct lineparse *lp = parser(fx, l);
 	struct gw_batch b;
@@ -197,7 +197,7 @@ reference(const struct fixture *fx, const struct lines *l,
 		const char *reason = NULL;
 		res[i] = lineparse_take(lp, &b, l->v[i], l->len[i], false,
 		    i + 1, i * 100, &reason);
-		assert_int_not_equal(res[i], LP_NOMEM);
+		assert_int_not_equal(res[i], FORMAT_NOMEM);
 		summarize(&b, res[i], reason, ref[i], SUMMARY);
 		batch_clear(&b);
 	}
@@ -208,21 +208,21 @@ reference(const struct fixture *fx, const struct lines *l,
 /* lineparse_take() of line i under every fault, lines before it taken. */
 static void
 walk_take(const struct fixture *fx, const struct lines *l, size_t i,
-    char ref[][SUMMARY], const enum lineparse_result *res)
+    char ref[][SUMMARY], const enum format_result *res)
 {
 	/* a partial record (of any stream) joins later lines: retaking one
 	 * of them alone differs */
 	bool joined = false;
 
 	for (size_t j = 0; j <= i; j++)
-		joined = joined || res[j] == LP_HELD;
+		joined = joined || res[j] == FORMAT_HELD;
 
 	for (int persistent = 0; persistent < 2; persistent++) {
 		for (long n = 1;; n++) {
 			struct lineparse *lp = parser(fx, l);
 			struct gw_batch b;
 			const char *reason = NULL;
-			enum lineparse_result r;
+			enum format_result r;
 			unsigned long hit;
 			char got[SUMMARY];
 
@@ -238,7 +238,7 @@ walk_take(const struct fixture *fx, const struct lines *l, size_t i,
 			r = lineparse_take(lp, &b, l->v[i], l->len[i], false,
 			    i + 1, i * 100, &reason);
 			hit = gw_fault_uninstall();
-			if (r != LP_NOMEM) {
+			if (r != FORMAT_NOMEM) {
 				summarize(&b, r, reason, got, sizeof(got));
 				if (strcmp(got, ref[i]) != 0)
 					fail_msg("%s line %zu, fault %ld%s:\n"
@@ -273,7 +273,7 @@ walk_fixture(const struct fixture *fx)
 {
 	struct lines l;
 	static char ref[MAX_LINES][SUMMARY];
-	enum lineparse_result res[MAX_LINES];
+	enum format_result res[MAX_LINES];
 
 	lines_read(fx->path, &l);
 	assert_true(l.n > 0);
