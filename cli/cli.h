@@ -83,6 +83,22 @@ int cli_parse_duration(const char *s, int64_t *ms);
  */
 int cli_parse_size(const char *s, int64_t *bytes);
 
+/* How cli_utc() writes a time. */
+enum cli_utc_form {
+	CLI_UTC_MINUTE,		/* 2026-11-25T10:15Z */
+	CLI_UTC_SECOND,		/* 2026-11-25T10:15:02Z */
+	CLI_UTC_MS,		/* 2026-11-25T10:15:02.123Z */
+	CLI_UTC_WALL,		/* 2026-11-25 10:15:02 (a wall clock as logged) */
+};
+
+/*
+ * ms (since the epoch) as UTC text of the given form into buf; "@SECONDS"
+ * when the C library cannot write it. The one UTC formatter of the front
+ * end. Returns buf.
+ */
+const char *cli_utc(int64_t ms, enum cli_utc_form form, char *buf,
+    size_t size);
+
 /* Parse a zone for --tz: "UTC", "local", "+0100", "-05:30". */
 int cli_parse_tz(const char *s, int *tz_min);
 

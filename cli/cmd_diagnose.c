@@ -37,21 +37,11 @@ diagnose_is_key(const char *by)
 const char *
 diagnose_time(int64_t ms, char *buf, size_t size)
 {
-	time_t t;
-	struct tm tm;
-	char base[32];
-
 	if (ms < 0) {
 		snprintf(buf, size, "-");
 		return buf;
 	}
-	t = (time_t)(ms / 1000);
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		snprintf(buf, size, "@%" PRId64, ms / 1000);
-	else
-		snprintf(buf, size, "%s.%03dZ", base, (int)(ms % 1000));
-	return buf;
+	return cli_utc(ms, CLI_UTC_MS, buf, size);
 }
 
 /* See cmd_diagnose.h. */

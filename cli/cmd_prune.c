@@ -56,18 +56,6 @@ prune_parse_when(const char *s, int64_t ref_ms, int64_t *ms)
 	return cli_parse_time(s, cli_now_ms(), ms);
 }
 
-/* Text of a time for the summary. */
-static const char *
-prune_time_text(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 int
 cmd_prune(int argc, char **argv)
 {
@@ -170,8 +158,8 @@ cmd_prune(int argc, char **argv)
 		goto fail;
 	if (!quiet) {
 		if (p.raw_before_ms != INT64_MIN)
-			printf("raw rows before %s:", prune_time_text(
-			    p.raw_before_ms, t1, sizeof(t1)));
+			printf("raw rows before %s:", cli_utc(
+			    p.raw_before_ms, CLI_UTC_SECOND, t1, sizeof(t1)));
 		else
 			printf("removed:");
 		printf(" %" PRId64 " requests, %" PRId64 " attempts, %" PRId64

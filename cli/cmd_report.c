@@ -174,18 +174,6 @@ print_table(const struct report_query *q, const struct report_row *rows,
 	}
 }
 
-/* ms (a wall-clock time as if UTC) as "2026-11-25 10:15:02". */
-static void
-wall_time(int64_t ms, char *buf, size_t n)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, n, "-");
-}
-
 /* The error-log groups (table form). */
 struct error_table {
 	bool header;
@@ -207,8 +195,8 @@ print_error_group(void *ctx, const struct store_error_group *g)
 		t->header = true;
 	}
 	safe_text(safe, sizeof(safe), g->upstream, strlen(g->upstream));
-	wall_time(g->first_ms, first, sizeof(first));
-	wall_time(g->last_ms, last, sizeof(last));
+	cli_utc(g->first_ms, CLI_UTC_WALL, first, sizeof(first));
+	cli_utc(g->last_ms, CLI_UTC_WALL, last, sizeof(last));
 	printf("%-24.24s  %-26s %8" PRId64 " %8" PRId64 "  %-19s  %s\n", safe,
 	    cause_name((enum gw_cause)g->cause), g->lines, g->unjoined, first,
 	    last);

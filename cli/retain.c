@@ -329,18 +329,6 @@ retain_stop(struct retainer *r, struct retain_stats *st)
 	free(r);
 }
 
-/* UTC text of ms, to the minute. */
-static const char *
-retain_time(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%MZ", &tm);
-	return buf;
-}
-
 /* See retain.h. */
 int
 retain_note(FILE *f, const char *cmd, struct store *st, int64_t since_ms,
@@ -359,18 +347,19 @@ retain_note(FILE *f, const char *cmd, struct store *st, int64_t since_ms,
 		return -1;
 	if (c.rollup_partial)
 		fprintf(f, "gatewatch %s: note: rows and rollups before %s were "
-		    "pruned; the figures cover %s on\n", cmd, retain_time(
-		    c.rollup_pruned_before_ms, t, sizeof(t)), t);
+		    "pruned; the figures cover %s on\n", cmd, cli_utc(c.rollup_pruned_before_ms,
+		    CLI_UTC_MINUTE, t, sizeof(t)), t);
 	else if (c.raw_partial && raw_view)
 		fprintf(f, "gatewatch %s: note: raw rows before %s were pruned; "
 		    "what this view reads from raw rows covers only %s on "
 		    "(counts over the whole window: gatewatch report --by "
-		    "upstream,cause)\n", cmd, retain_time(
-		    c.raw_pruned_before_ms, t, sizeof(t)), t);
+		    "upstream,cause)\n", cmd, cli_utc(c.raw_pruned_before_ms,
+		    CLI_UTC_MINUTE, t, sizeof(t)), t);
 	else if (c.raw_partial)
 		fprintf(f, "gatewatch %s: note: raw rows before %s were pruned; "
 		    "the counts come from the per-minute rollups%s\n", cmd,
-		    retain_time(c.raw_pruned_before_ms, t, sizeof(t)),
+		    cli_utc(c.raw_pruned_before_ms,
+		    CLI_UTC_MINUTE, t, sizeof(t)),
 		    c.rounded ? " (bounds taken to whole minutes)" : "");
 	return 0;
 }
