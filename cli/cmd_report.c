@@ -18,11 +18,10 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_diagnose.h"
+#include "cli/output.h"
 #include "store/capture_stats.h"
 #include "cli/retain.h"
 #include "store/store.h"
-
-enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
 
 static void
 report_usage(FILE *f)
@@ -57,150 +56,150 @@ rate(int64_t part, int64_t whole)
 	return whole > 0 ? (double)part / (double)whole : 0.0;
 }
 
+/* The figure columns of every group, after its keys. */
+static const struct out_col report_figures[] = {
+	{"requests", OUT_INT, OUT_IN_ALL, NULL, 9, 0, 2},
+	{"errors_5xx", OUT_INT, OUT_IN_ALL, "5xx", 8, 0, 1},
+	{"rate_5xx", OUT_REAL, OUT_IN_DATA, NULL, 0, 4, 1},
+	{"5xx%", OUT_PERCENT, OUT_IN_TABLE, NULL, 7, 2, 1},
+	{"failed", OUT_INT, OUT_IN_ALL, NULL, 8, 0, 1},
+	{"attempts", OUT_INT, OUT_IN_ALL, NULL, 9, 0, 1},
+	{"failed_attempts", OUT_INT, OUT_IN_ALL, "failed_a", 8, 0, 1},
+	{"request_ms_avg", OUT_REAL, OUT_IN_JSON, NULL, 0, 1, 1},
+};
+#define REPORT_FIGURES	(sizeof(report_figures) / sizeof(report_figures[0]))
 
-static bool
-key_is_number(enum report_key k)
+/* The figures of one group (or the total line). */
+static void
+report_put_figures(struct out *o, int64_t requests, int64_t errors_5xx,
+    int64_t failed, int64_t attempts, int64_t failed_attempts,
+    double request_ms_avg)
 {
-	return k == REPORT_KEY_STATUS;
+	out_int(o, requests);
+	out_int(o, errors_5xx);
+	out_real(o, rate(errors_5xx, requests));
+	out_real(o, rate(errors_5xx, requests));
+	out_int(o, failed);
+	out_int(o, attempts);
+	out_int(o, failed_attempts);
+	if (request_ms_avg >= 0)
+		out_real(o, request_ms_avg);
+	else
+		out_absent(o);
+	out_row_end(o);
 }
 
-static void
-print_json(const struct report_query *q, const struct report_row *rows,
-    size_t n)
+/*
+ * The groups of q in format fmt: one column per key (a status is a JSON
+ * number), then the figures; the table ends with a total line when there
+ * is more than one group.
+ */
+static int
+print_groups(enum out_format fmt, const struct report_query *q,
+    const struct report_row *rows, size_t n)
 {
-	printf("[");
-	for (size_t i = 0; i < n; i++) {
-		const struct report_row *r = &rows[i];
-		printf("%s\n  {", i ? "," : "");
-		for (int k = 0; k < q->n_keys; k++) {
-			cli_json_string(stdout, report_key_name(q->keys[k]));
-			fputs(": ", stdout);
-			const char *v = r->key[k] ? r->key[k] : "-";
-			if (key_is_number(q->keys[k]) && strspn(v, "0123456789") ==
-			    strlen(v) && *v)
-				fputs(v, stdout);
-			else
-				cli_json_string(stdout, v);
-			fputs(", ", stdout);
-		}
-		printf("\"requests\": %" PRId64 ", \"errors_5xx\": %" PRId64
-		    ", \"rate_5xx\": %.4f, \"failed\": %" PRId64
-		    ", \"attempts\": %" PRId64 ", \"failed_attempts\": %" PRId64,
-		    r->requests, r->errors_5xx, rate(r->errors_5xx, r->requests),
-		    r->failed, r->attempts, r->failed_attempts);
-		if (r->request_ms_avg >= 0)
-			printf(", \"request_ms_avg\": %.1f", r->request_ms_avg);
-		printf("}");
-	}
-	printf("%s]\n", n ? "\n" : "");
-}
-
-
-static void
-print_csv(const struct report_query *q, const struct report_row *rows,
-    size_t n)
-{
-	for (int k = 0; k < q->n_keys; k++)
-		printf("%s,", report_key_name(q->keys[k]));
-	printf("requests,errors_5xx,rate_5xx,failed,attempts,failed_attempts\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct report_row *r = &rows[i];
-		for (int k = 0; k < q->n_keys; k++) {
-			cli_csv_field(stdout, r->key[k] ? r->key[k] : "-");
-			fputc(',', stdout);
-		}
-		printf("%" PRId64 ",%" PRId64 ",%.4f,%" PRId64 ",%" PRId64 ",%"
-		    PRId64 "\n", r->requests, r->errors_5xx,
-		    rate(r->errors_5xx, r->requests), r->failed, r->attempts,
-		    r->failed_attempts);
-	}
-}
-
-#define COL_MAX 48
-
-static void
-print_table(const struct report_query *q, const struct report_row *rows,
-    size_t n)
-{
-	size_t w[REPORT_KEYS_MAX];
-	char safe[COL_MAX * 4 + 8];
-
-	for (int k = 0; k < q->n_keys; k++) {
-		w[k] = strlen(report_key_name(q->keys[k]));
-		for (size_t i = 0; i < n; i++) {
-			size_t l = safe_width(rows[i].key[k] ? rows[i].key[k] : "-");
-			if (l > w[k])
-				w[k] = l > COL_MAX ? COL_MAX : l;
-		}
-	}
-	for (int k = 0; k < q->n_keys; k++)
-		printf("%-*s  ", (int)w[k], report_key_name(q->keys[k]));
-	printf("%9s %8s %7s %8s %9s %8s\n", "requests", "5xx", "5xx%",
-	    "failed", "attempts", "failed_a");
+	struct out_col cols[REPORT_KEYS_MAX + REPORT_FIGURES];
+	size_t ncols = 0;
+	struct out o;
 	int64_t tr = 0, t5 = 0, tf = 0, ta = 0, tfa = 0;
+
+	for (int k = 0; k < q->n_keys; k++)
+		cols[ncols++] = (struct out_col){report_key_name(q->keys[k]),
+		    q->keys[k] == REPORT_KEY_STATUS ? OUT_DIGITS : OUT_TEXT,
+		    OUT_IN_ALL, NULL, OUT_AUTO, 0, 2};
+	memcpy(cols + ncols, report_figures, sizeof(report_figures));
+	ncols += REPORT_FIGURES;
+	out_start(&o, stdout, fmt, cols, ncols);
+	out_rows_begin(&o, NULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct report_row *r = &rows[i];
-		for (int k = 0; k < q->n_keys; k++) {
-			const char *v = r->key[k] ? r->key[k] : "-";
-			safe_text(safe, sizeof(safe), v, strlen(v));
-			/* Cut to the column, on a character boundary. */
-			size_t cols = 0, b = 0;
-			while (safe[b] && cols < w[k]) {
-				b++;
-				while ((safe[b] & 0xc0) == 0x80)
-					b++;
-				cols++;
-			}
-			safe[b] = '\0';
-			printf("%s%*s  ", safe, (int)(w[k] - cols), "");
-		}
-		printf("%9" PRId64 " %8" PRId64 " %6.2f%% %8" PRId64 " %9" PRId64
-		    " %8" PRId64 "\n", r->requests, r->errors_5xx,
-		    100.0 * rate(r->errors_5xx, r->requests), r->failed,
-		    r->attempts, r->failed_attempts);
+
+		for (int k = 0; k < q->n_keys; k++)
+			out_text(&o, r->key[k] ? r->key[k] : "-");
+		report_put_figures(&o, r->requests, r->errors_5xx, r->failed,
+		    r->attempts, r->failed_attempts, r->request_ms_avg);
 		tr += r->requests;
 		t5 += r->errors_5xx;
 		tf += r->failed;
 		ta += r->attempts;
 		tfa += r->failed_attempts;
 	}
-	if (n > 1) {
-		size_t lead = 0;
-		for (int k = 0; k < q->n_keys; k++)
-			lead += w[k] + 2;
-		printf("%-*s%9" PRId64 " %8" PRId64 " %6.2f%% %8" PRId64 " %9"
-		    PRId64 " %8" PRId64 "\n", (int)lead, "total", tr, t5,
-		    100.0 * rate(t5, tr), tf, ta, tfa);
+	if (fmt == OUT_TABLE && n > 1) {
+		out_span(&o, (size_t)q->n_keys, "total");
+		report_put_figures(&o, tr, t5, tf, ta, tfa, -1);
 	}
+	out_rows_end(&o);
+	return out_end(&o);
 }
 
-/* The error-log groups (table form). */
+/*
+ * The error-log groups, for a window with no requests but error-log lines
+ * (an error log read without its access log): by upstream and cause, how
+ * many lines, how many not joined to a request, their wall-clock range.
+ */
+static const struct out_col error_cols[] = {
+	{"upstream", OUT_TEXT, OUT_IN_ALL, NULL, 24, 0, 0},
+	{"cause", OUT_TEXT, OUT_IN_ALL, NULL, 26, 0, 2},
+	{"lines", OUT_INT, OUT_IN_ALL, NULL, 8, 0, 1},
+	{"unjoined", OUT_INT, OUT_IN_ALL, NULL, 8, 0, 1},
+	{"first", OUT_WALL, OUT_IN_ALL, NULL, 19, 0, 2},
+	{"last", OUT_WALL, OUT_IN_ALL, NULL, 0, 0, 2},
+};
+
 struct error_table {
+	struct out o;
 	bool header;
-	int64_t total;
 };
 
 static void
 print_error_group(void *ctx, const struct store_error_group *g)
 {
 	struct error_table *t = ctx;
-	char safe[256], first[32], last[32];
 
 	if (!t->header) {
-		printf("(no requests in the database for this window; the "
-		    "gateway's error log\n names these failures: ingest its "
-		    "access log to count them per request)\n");
-		printf("%-24s  %-26s %8s %8s  %-19s  %s\n", "upstream", "cause",
-		    "lines", "unjoined", "first", "last");
+		out_note_begin(&t->o);
+		out_note_printf(&t->o, "(no requests in the database for this "
+		    "window; the gateway's error log\n names these failures: "
+		    "ingest its access log to count them per request)");
+		out_note_end(&t->o);
+		out_rows_begin(&t->o, NULL);
 		t->header = true;
 	}
-	safe_text(safe, sizeof(safe), g->upstream, strlen(g->upstream));
-	cli_utc(g->first_ms, CLI_UTC_WALL, first, sizeof(first));
-	cli_utc(g->last_ms, CLI_UTC_WALL, last, sizeof(last));
-	printf("%-24.24s  %-26s %8" PRId64 " %8" PRId64 "  %-19s  %s\n", safe,
-	    cause_name((enum gw_cause)g->cause), g->lines, g->unjoined, first,
-	    last);
-	t->total += g->lines;
+	out_text(&t->o, g->upstream);
+	out_text(&t->o, cause_name((enum gw_cause)g->cause));
+	out_int(&t->o, g->lines);
+	out_int(&t->o, g->unjoined);
+	out_time(&t->o, g->first_ms);
+	out_time(&t->o, g->last_ms);
+	out_row_end(&t->o);
+}
+
+/*
+ * The error-log groups of q's window in format fmt; *any set when there
+ * was one. 0, or -1 with err filled.
+ */
+static int
+print_error_groups(struct store *st, const struct report_query *q,
+    enum out_format fmt, bool *any, char *err, size_t errlen)
+{
+	struct error_table t = { .header = false };
+	int rc;
+
+	out_start(&t.o, stdout, fmt, error_cols,
+	    sizeof(error_cols) / sizeof(error_cols[0]));
+	rc = store_error_groups(st, q->since_ms, q->until_ms,
+	    print_error_group, &t, err, errlen);
+	if (t.header)
+		out_rows_end(&t.o);
+	if (t.header || fmt == OUT_TABLE) {
+		if (out_end(&t.o) != 0 && rc == 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	} else
+		(void)out_end(&t.o);	/* nothing was written */
+	*any = t.header;
+	return rc;
 }
 
 /* One line per capture source: how complete the wire's picture was. */
@@ -351,13 +350,7 @@ cmd_report(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				fmt = OUT_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = OUT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = OUT_CSV;
-			else {
+			if (out_format_parse(optarg, &fmt) != 0) {
 				fprintf(stderr, "gatewatch report: --format is table, "
 				    "json or csv\n");
 				return EXIT_USAGE;
@@ -420,16 +413,23 @@ cmd_report(int argc, char **argv)
 		store_close(st);
 		return EXIT_ERR;
 	}
-	switch (fmt) {
-	case OUT_TABLE:
-		print_table(&q, rows, n);
+	/*
+	 * An error log alone still tells who failed and why: a window with
+	 * no requests lists its lines, in JSON and CSV instead of the empty
+	 * groups, in a table under them.
+	 */
+	bool errors = false;
+	if (n == 0 && fmt != OUT_TABLE && print_error_groups(st, &q, fmt,
+	    &errors, err, sizeof(err)) != 0)
+		fprintf(stderr, "gatewatch report: %s\n", err);
+	if (!errors && print_groups(fmt, &q, rows, n) != 0)
+		fprintf(stderr, "gatewatch report: out of memory\n");
+	if (fmt == OUT_TABLE) {
 		if (n == 0) {
-			/* An error log alone still tells who failed and why. */
-			struct error_table et = { 0 };
-			if (store_error_groups(st, q.since_ms, q.until_ms,
-			    print_error_group, &et, err, sizeof(err)) != 0)
+			if (print_error_groups(st, &q, fmt, &errors, err,
+			    sizeof(err)) != 0)
 				fprintf(stderr, "gatewatch report: %s\n", err);
-			if (!et.header)
+			if (!errors)
 				printf("(no requests in the database for this "
 				    "window)\n");
 		}
@@ -438,9 +438,6 @@ cmd_report(int argc, char **argv)
 		    sizeof(err)) != 0)
 			fprintf(stderr, "gatewatch report: %s\n", err);
 		print_rejects(st);
-		break;
-	case OUT_JSON: print_json(&q, rows, n); break;
-	case OUT_CSV: print_csv(&q, rows, n); break;
 	}
 	store_report_free(rows, n);
 	store_close(st);
