@@ -394,13 +394,19 @@ cmd_report(int argc, char **argv)
 		    "'gatewatch ingest' first)\n", db);
 		return EXIT_ERR;
 	}
-	if (diag_by != NULL)
-		return diagnose_report(diag_by, db, &q, fmt == OUT_JSON ? "json" :
-		    fmt == OUT_CSV ? "csv" : "table");
+	if (diag_by != NULL && (q.cause != NULL || q.status >= 0))
+		fprintf(stderr, "gatewatch report: --cause and --status do not"
+		    " apply to --by %s; ignored\n", diag_by);
 	struct store *st;
 	if (store_open(db, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch report: %s\n", err);
 		return EXIT_ERR;
+	}
+	if (diag_by != NULL) {
+		int rc = diagnose_report(diag_by, st, &q, fmt);
+
+		store_close(st);
+		return rc;
 	}
 	struct report_row *rows;
 	size_t n;
