@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_diagnose.h"
+#include "cli/output.h"
 #include "analyze/explain.h"
 #include "cli/retain.h"
 
@@ -109,81 +110,70 @@ explain_print_text(const struct explain_report *r)
 	}
 }
 
-static void
+/* A reason of the JSON form: its kind, cause, counts, words, example. */
+static const struct out_col explain_cols[] = {
+	{"kind", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"cause", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"who", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"gateway_made", OUT_BOOL, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"count", OUT_INT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"first", OUT_TIME, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"last", OUT_TIME, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"title", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"evidence", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"example", OUT_NESTED, OUT_IN_JSON, NULL, 0, 0, 0},
+};
+
+static int
 explain_print_json(const struct explain_report *r)
 {
-	char t[40];
+	struct out o;
 
-	printf("{\"upstream\": ");
-	cli_json_string(stdout, r->upstream);
-	printf(", \"since\": ");
+	out_start(&o, stdout, OUT_JSON, explain_cols,
+	    sizeof(explain_cols) / sizeof(explain_cols[0]));
+	out_obj_begin(&o, NULL);
+	out_kv_text(&o, "upstream", r->upstream);
 	if (r->since_ms == INT64_MIN)
-		printf("null");
+		out_kv_null(&o, "since");
 	else
-		printf("\"%s\"", diagnose_time(r->since_ms, t, sizeof(t)));
-	printf(", \"until\": ");
+		out_kv_time(&o, "since", r->since_ms);
 	if (r->until_ms == INT64_MAX)
-		printf("null");
+		out_kv_null(&o, "until");
 	else
-		printf("\"%s\"", diagnose_time(r->until_ms, t, sizeof(t)));
-	printf(", \"requests\": %" PRId64 ", \"errors_5xx\": %" PRId64
-	    ", \"attempts\": %" PRId64 ", \"failed_attempts\": %" PRId64
-	    ", \"gateway_made\": %" PRId64 ", \"reasons\": [", r->requests,
-	    r->errors_5xx, r->attempts, r->failed_attempts, r->gateway_made);
+		out_kv_time(&o, "until", r->until_ms);
+	out_kv_int(&o, "requests", r->requests);
+	out_kv_int(&o, "errors_5xx", r->errors_5xx);
+	out_kv_int(&o, "attempts", r->attempts);
+	out_kv_int(&o, "failed_attempts", r->failed_attempts);
+	out_kv_int(&o, "gateway_made", r->gateway_made);
+	out_rows_begin(&o, "reasons");
 	for (size_t i = 0; i < r->n_reasons; i++) {
 		const struct explain_reason *x = &r->reasons[i];
-		const struct diag_example *e = &x->example;
 
-		printf("%s\n  {\"kind\": \"%s\", \"cause\": %s%s%s,"
-		    " \"who\": \"%s\", \"gateway_made\": %s, \"count\": %"
-		    PRId64 ", \"first\": ", i ? "," : "",
-		    explain_kind_name(x->kind), x->cause >= 0 ? "\"" : "",
-		    x->cause >= 0 ? cause_name((enum gw_cause)x->cause) : "null",
-		    x->cause >= 0 ? "\"" : "", cause_who_name(x->who),
-		    x->gateway_made ? "true" : "false", x->count);
+		out_text(&o, explain_kind_name(x->kind));
+		if (x->cause >= 0)
+			out_text(&o, cause_name((enum gw_cause)x->cause));
+		else
+			out_null(&o);
+		out_text(&o, cause_who_name(x->who));
+		out_bool(&o, x->gateway_made);
+		out_int(&o, x->count);
 		if (x->first_ms >= 0)
-			printf("\"%s\"", diagnose_time(x->first_ms, t, sizeof(t)));
+			out_time(&o, x->first_ms);
 		else
-			printf("null");
-		printf(", \"last\": ");
+			out_null(&o);
 		if (x->last_ms >= 0)
-			printf("\"%s\"", diagnose_time(x->last_ms, t, sizeof(t)));
+			out_time(&o, x->last_ms);
 		else
-			printf("null");
-		printf(", \"title\": ");
-		cli_json_string(stdout, x->title);
-		printf(", \"evidence\": ");
-		cli_json_string(stdout, x->evidence);
-		printf(", \"example\": ");
-		if (!x->has_example) {
-			printf("null}");
-			continue;
-		}
-		printf("{\"id\": %" PRId64 ", \"time\": \"%s\", \"method\": ",
-		    e->id, diagnose_time(e->ts_ms, t, sizeof(t)));
-		cli_json_string(stdout, e->method);
-		printf(", \"path\": ");
-		cli_json_string(stdout, e->path);
-		printf(", \"query\": ");
-		if (e->query != NULL)
-			cli_json_string(stdout, e->query);
-		else
-			printf("null");
-		printf(", \"status\": %d, \"cause\": \"%s\", \"attempts\": %d,"
-		    " \"request_id\": ", e->status,
-		    cause_name((enum gw_cause)e->cause), e->n_attempts);
-		if (e->request_id != NULL)
-			cli_json_string(stdout, e->request_id);
-		else
-			printf("null");
-		printf(", \"gateway_message\": ");
-		if (e->message != NULL)
-			cli_json_string(stdout, e->message);
-		else
-			printf("null");
-		printf("}}");
+			out_null(&o);
+		out_text(&o, x->title);
+		out_text(&o, x->evidence);
+		diagnose_example_json(&o, &x->example, x->has_example);
+		out_row_end(&o);
 	}
-	printf("%s]}\n", r->n_reasons ? "\n" : "");
+	out_rows_end(&o);
+	out_obj_end(&o);
+	return out_end(&o);
 }
 
 int
@@ -275,9 +265,10 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "gatewatch explain: no requests or attempts for"
 		    " upstream '%s' in this window (names as in `gatewatch"
 		    " report --by upstream`)\n", w.upstream);
-	if (json)
-		explain_print_json(&r);
-	else
+	if (json) {
+		if (explain_print_json(&r) != 0)
+			fprintf(stderr, "gatewatch explain: out of memory\n");
+	} else
 		explain_print_text(&r);
 	explain_report_free(&r);
 	store_close(st);

@@ -471,6 +471,13 @@ out_real(struct out *o, double v)
 	out_number(o, buf);
 }
 
+/* See output.h. */
+void
+out_bool(struct out *o, bool v)
+{
+	out_number(o, v ? "true" : "false");
+}
+
 /* ms as the text of type t (OUT_TIME or OUT_WALL). */
 static const char *
 out_time_text(enum out_type t, int64_t ms, char *buf, size_t size)

@@ -46,6 +46,7 @@ enum out_type {
 	OUT_TIME,	/* ms since the epoch, UTC "2026-11-25T10:15:00.000Z";
 			   "-" for a negative one */
 	OUT_WALL,	/* ms as a wall clock as logged, "2026-11-25 10:15:00" */
+	OUT_BOOL,	/* bool: true / false */
 	OUT_NESTED,	/* JSON only: an array or object (out_arr_begin...) */
 };
 
@@ -115,6 +116,7 @@ void out_text(struct out *o, const char *s);
 void out_int(struct out *o, int64_t v);
 void out_real(struct out *o, double v);
 void out_time(struct out *o, int64_t ms);
+void out_bool(struct out *o, bool v);
 /* No value: JSON null, CSV empty, table "-". */
 void out_null(struct out *o);
 /* No value, and in JSON no key either. */
