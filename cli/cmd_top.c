@@ -60,8 +60,7 @@ top_percent(const char *s)
 }
 
 /*
- * Open db (which must exist) and run the console on it (cfg->db_path is
- * set to db); exit status.
+ * Open db (which must exist) and run the console on it; exit status.
  */
 static int
 top_run(const char *db, struct tui_config *cfg)
@@ -84,7 +83,6 @@ top_run(const char *db, struct tui_config *cfg)
 		fprintf(stderr, "gatewatch top: %s\n", err);
 		return EXIT_ERR;
 	}
-	cfg->db_path = db;
 	/* Curses needs the locale for UTF-8; numbers stay in C. */
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
@@ -217,7 +215,7 @@ top_side_open(const char *db, const char *what, struct top_side *ts)
 	ts->logfd = -1;
 	snprintf(suffix, sizeof(suffix), ".%s.log", what);
 	if (store_open(db, &ts->view, err, sizeof(err)) != 0 ||
-	    store_open(db, &ts->worker, err, sizeof(err)) != 0 ||
+	    store_open_reader(ts->view, &ts->worker, err, sizeof(err)) != 0 ||
 	    (ts->logfd = store_side_file(db, suffix, err, sizeof(err))) < 0) {
 		fprintf(stderr, "gatewatch %s: %s\n", what, err);
 		top_side_close(ts);
@@ -295,7 +293,6 @@ top_side_run(struct top_side *ts, void *(*work)(void *), void *arg,
 		rc = -1;
 	} else {
 		tui_config_default(&cfg);
-		cfg.db_path = ts->db;
 		cfg.worker_store = ts->worker;
 		rc = tui_run(ts->view, &cfg, err, sizeof(err));
 		*stop = 1;
