@@ -22,6 +22,15 @@
 
 #define GW_DEFAULT_DB	"gatewatch.db"
 
+/*
+ * The database when no -d is given: $GATEWATCH_DB, else ./gatewatch.db.
+ * The one place that default is decided.
+ */
+const char *cli_default_db(void);
+
+/* The help of -d, --db, which says so. */
+#define CLI_DB_HELP	"database (default ./" GW_DEFAULT_DB ", or $GATEWATCH_DB)"
+
 int cmd_ingest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_capture(int argc, char **argv);

@@ -666,7 +666,7 @@ cmd_capture(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	o.db_group = -1;
-	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o.db = cli_default_db();
 	metricsopts_init(&o.metrics);
 	if (capture_args(argc, argv, &o, &status) != 0)
 		return status;

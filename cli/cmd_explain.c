@@ -188,8 +188,7 @@ cmd_explain(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	struct diag_window w = diag_window_all();
 	struct explain_report r;
 	struct store *st;

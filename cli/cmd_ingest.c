@@ -376,7 +376,7 @@ cmd_ingest(int argc, char **argv)
 	char err[512];
 	int ch, r;
 
-	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o.db = cli_default_db();
 	o.db_group = -1;
 	formatopts_init(&o.fmt);
 	while ((ch = getopt_long(argc, argv, "d:f:qh", longopts, NULL)) != -1) {

@@ -42,8 +42,7 @@ cmd_metrics(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	const char *output = NULL;
 	struct metricsopts mo;
 	struct store *st = NULL;

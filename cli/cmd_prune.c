@@ -69,8 +69,7 @@ cmd_prune(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	const char *older = NULL, *rollups_older = NULL;
 	struct store_prune_policy p = {INT64_MIN, INT64_MIN, 0, 0};
 	struct store_prune_result total = {0};

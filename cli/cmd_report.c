@@ -8,7 +8,6 @@
  * columns. Text from logs is escaped in every format.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +17,16 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_diagnose.h"
+#include "cli/options.h"
 #include "cli/output.h"
 #include "store/capture_stats.h"
 #include "cli/retain.h"
 #include "store/store.h"
 
 static void
-report_usage(FILE *f)
+report_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch report [-d DB] [--since T] [--until T] [--by KEYS]\n"
+	fputs("usage: gatewatch report [-d DB] [--since T] [--until T] [--by KEYS]\n"
 	    "                        [--upstream U] [--cause C] [--status N]\n"
 	    "                        [--limit N] [--format table|json|csv]\n\n"
 	    "Requests and failures grouped by KEYS, a comma list of upstream,\n"
@@ -36,18 +35,10 @@ report_usage(FILE *f)
 	    "A request counts under the upstream that gave its final answer ('-'\n"
 	    "when it reached none); attempts count under the upstream they were\n"
 	    "sent to, so an upstream whose failures were retried elsewhere shows\n"
-	    "failed_attempts.\n\n"
-	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  --since T           requests at or after T\n"
-	    "  --until T           requests before T\n"
-	    "  -b, --by KEYS       what to group by (above)\n"
-	    "  --upstream U        only requests or attempts of upstream U\n"
-	    "  --cause C           only this cause (upstream_refused, ...)\n"
-	    "  --status N          only this status\n"
-	    "  -n, --limit N       at most N groups (default 0: all)\n"
-	    "  -f, --format F      table (default), json or csv\n\n"
-	    "  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
-	    "  age such as 30m, 2h, 7d.\n", GW_DEFAULT_DB);
+	    "failed_attempts.\n\n", f);
+	opt_usage(f, opts, 22);
+	fputs("\n  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
+	    "  age such as 30m, 2h, 7d.\n", f);
 }
 
 static double
@@ -260,19 +251,6 @@ print_rejects(struct store *st)
 	    "its first 1000, then 1 in 1000" : "");
 }
 
-/* A whole decimal number from min to max in *v; -1 for anything else. */
-static int
-report_number(const char *s, long min, long max, long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || errno != 0 || *v < min || *v > max)
-		return -1;
-	return 0;
-}
-
 static int
 parse_keys(const char *s, struct report_query *q)
 {
@@ -300,95 +278,98 @@ next:
 	return 0;
 }
 
+/* What report's options say. */
+struct report_args {
+	struct report_query q;
+	const char *diag_by;	/* --by shape|breaker|retry */
+};
+
+/* --by: group keys, or a diagnosis view. */
+static int
+report_by_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	struct report_args *a = opt->value;
+
+	(void)cmd;
+	if (diagnose_is_key(arg)) {
+		a->diag_by = arg;
+		return 0;
+	}
+	return parse_keys(arg, &a->q);
+}
+
+/* --cause: a name of the taxonomy. */
+static int
+report_cause_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	if (cause_from_name(arg, strlen(arg)) < 0) {
+		fprintf(stderr, "gatewatch %s: unknown cause '%s'\n", cmd, arg);
+		return -1;
+	}
+	*(const char **)opt->value = arg;
+	return 0;
+}
+
+/* --status: an HTTP status. */
+static int
+report_status_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (end == arg || *end != '\0' || errno != 0 || v < 100 || v > 999) {
+		fprintf(stderr, "gatewatch %s: --status takes an HTTP status, "
+		    "100 to 999\n", cmd);
+		return -1;
+	}
+	*(int *)opt->value = (int)v;
+	return 0;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"since", required_argument, NULL, 's'},
-		{"until", required_argument, NULL, 'u'},
-		{"by", required_argument, NULL, 'b'},
-		{"format", required_argument, NULL, 'f'},
-		{"upstream", required_argument, NULL, 'U'},
-		{"cause", required_argument, NULL, 'c'},
-		{"status", required_argument, NULL, 'S'},
-		{"limit", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
-	struct report_query q = {
+	const char *db = cli_default_db();
+	struct report_args a = {.q = {
 		.since_ms = INT64_MIN, .until_ms = INT64_MAX, .status = -1,
 		.n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
-	};
+	}};
+	struct report_query q;
 	enum out_format fmt = OUT_TABLE;
-	const char *diag_by = NULL;	/* --by shape|breaker|retry */
-	int64_t now = cli_now_ms();
+	const struct opt opts[] = {
+		OPT_DB(&db),
+		OPT_SINCE(&a.q.since_ms),
+		OPT_UNTIL(&a.q.until_ms),
+		OPT_CALLBACK('b', "by", &a, "KEYS", "what to group by (above)",
+		    report_by_cb),
+		OPT_STRING(0, "upstream", &a.q.upstream, "U",
+		    "only requests or attempts of upstream U"),
+		OPT_CALLBACK(0, "cause", &a.q.cause, "C",
+		    "only this cause (upstream_refused, ...)", report_cause_cb),
+		OPT_CALLBACK(0, "status", &a.q.status, "N", "only this status",
+		    report_status_cb),
+		OPT_CALLBACK('n', "limit", &a.q.limit, "N",
+		    "at most N groups (default 0: all)", opt_count_cb),
+		OPT_CALLBACK('f', "format", &fmt, "F",
+		    "table (default), json or csv", opt_out_format_cb),
+		OPT_END(),
+	};
+	const char *diag_by;
 	char err[512];
-	long v;
-	int ch;
+	int first, rc;
 
-	while ((ch = getopt_long(argc, argv, "d:b:f:n:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 's':
-		case 'u':
-			if (cli_parse_time(optarg, now, ch == 's' ? &q.since_ms :
-			    &q.until_ms) != 0) {
-				fprintf(stderr, "gatewatch report: bad time '%s'\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'b':
-			if (diagnose_is_key(optarg)) {
-				diag_by = optarg;
-				break;
-			}
-			if (parse_keys(optarg, &q) != 0)
-				return EXIT_USAGE;
-			break;
-		case 'f':
-			if (out_format_parse(optarg, &fmt) != 0) {
-				fprintf(stderr, "gatewatch report: --format is table, "
-				    "json or csv\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'U': q.upstream = optarg; break;
-		case 'c':
-			if (cause_from_name(optarg, strlen(optarg)) < 0) {
-				fprintf(stderr, "gatewatch report: unknown cause '%s'\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			q.cause = optarg;
-			break;
-		case 'S':
-			if (report_number(optarg, 100, 999, &v) != 0) {
-				fprintf(stderr, "gatewatch report: --status takes "
-				    "an HTTP status, 100 to 999\n");
-				return EXIT_USAGE;
-			}
-			q.status = (int)v;
-			break;
-		case 'n':
-			if (report_number(optarg, 0, 1000000000, &v) != 0) {
-				fprintf(stderr, "gatewatch report: --limit takes a "
-				    "count (0 = all)\n");
-				return EXIT_USAGE;
-			}
-			q.limit = (size_t)v;
-			break;
-		case 'h': report_usage(stdout); return EXIT_OK;
-		default: report_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "gatewatch report: unexpected '%s'\n", argv[optind]);
+	if ((rc = opt_parse("report", argc, argv, opts, report_usage,
+	    &first)) >= 0)
+		return rc;
+	if (first < argc) {
+		fprintf(stderr, "gatewatch report: unexpected '%s'\n",
+		    argv[first]);
 		return EXIT_USAGE;
 	}
+	q = a.q;
+	diag_by = a.diag_by;
 	if (access(db, F_OK) != 0) {
 		fprintf(stderr, "gatewatch report: %s: no such database (run "
 		    "'gatewatch ingest' first)\n", db);
@@ -403,8 +384,7 @@ cmd_report(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	if (diag_by != NULL) {
-		int rc = diagnose_report(diag_by, st, &q, fmt);
-
+		rc = diagnose_report(diag_by, st, &q, fmt);
 		store_close(st);
 		return rc;
 	}

@@ -469,7 +469,7 @@ follow_parse_args(int argc, char **argv, struct follow_opts *o)
 	};
 	int ch, r;
 
-	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o->db = cli_default_db();
 	o->db_group = -1;
 	formatopts_init(&o->fmt);
 	retain_opts_init(&o->retain, true);

@@ -109,8 +109,7 @@ cmd_top(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	struct tui_config cfg;
 	char *end;
 	int ch, w;
@@ -174,8 +173,7 @@ cmd_top(int argc, char **argv)
 int
 cmd_open_files(int argc, char **argv)
 {
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	struct tui_config cfg;
 	char **args;
 	int rc;

@@ -14,6 +14,15 @@
 
 #include "cli/cli.h"
 
+/* See cli.h. */
+const char *
+cli_default_db(void)
+{
+	const char *env = getenv("GATEWATCH_DB");
+
+	return env != NULL ? env : GW_DEFAULT_DB;
+}
+
 int64_t
 cli_now_ms(void)
 {

@@ -35,6 +35,30 @@ run "bad time" report --since yesterday
 run "bad explain format" explain x --format csv
 run "missing db" report -d /nonexistent/x.db
 run "missing db explain" explain x -d /nonexistent/x.db
+for c in report explain top prune metrics ingest tail capture; do
+	run "$c unknown" $c --bogus
+	run "$c missing arg" $c -d
+	run "$c extra" $c -d /nonexistent/x.db extra1 extra2
+done
+run "status" report -d /nonexistent --status 99
+run "status text" report -d /nonexistent --status abc
+run "limit" report -d /nonexistent --limit -1
+run "limit big" report -d /nonexistent -n 2000000000
+run "cause" report -d /nonexistent --cause bogus
+run "by" report -d /nonexistent -b bogus,upstream
+run "until" report -d /nonexistent --until 2026-13-01
+run "explain limit" explain x -d /nonexistent -n x
+run "explain no upstream" explain -d /nonexistent
+run "top window" top -d /nonexistent --window 2h
+run "top refresh" top -d /nonexistent -r 0
+run "top pct" top -d /nonexistent --degraded 200
+run "top order" top -d /nonexistent --degraded 50 --failing 10
+run "top notty" top -d /nonexistent
+run "prune nothing" prune -d /nonexistent
+run "prune size" prune -d /nonexistent --max-db-size 12Q
+run "metrics listen" metrics -d /nonexistent --metrics-listen 127.0.0.1:0
+run "metrics bad max" metrics -d /nonexistent --metrics-max-upstreams x
+run "metrics missing" metrics -d /nonexistent/x.db
 
 for db in "$@"; do
 	for f in table json csv; do
