@@ -4,8 +4,6 @@
  * the gateway's error message). analyze/explain.c finds the reasons; this
  * file prints them as text or JSON, escaping whatever came from logs.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +12,15 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_diagnose.h"
+#include "cli/options.h"
 #include "cli/output.h"
 #include "analyze/explain.h"
 #include "cli/retain.h"
 
 static void
-explain_usage(FILE *f)
+explain_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch explain UPSTREAM [-d DB] [--since T] [--until T]\n"
+	fputs("usage: gatewatch explain UPSTREAM [-d DB] [--since T] [--until T]\n"
 	    "                         [--limit N] [--format text|json]\n\n"
 	    "The top reasons UPSTREAM (as in `report --by upstream`, e.g.\n"
 	    "10.0.0.5:8080) failed in the window, in plain words: failures by\n"
@@ -31,14 +29,25 @@ explain_usage(FILE *f)
 	    "Each comes with counts, an example request and the gateway's own\n"
 	    "error message. Refusals the gateway made itself (rate limits, auth,\n"
 	    "no live upstream) are listed apart. --limit: reasons of each kind\n"
-	    "(default 5, 0 = all).\n\n"
-	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  --since T           requests at or after T\n"
-	    "  --until T           requests before T\n"
-	    "  -n, --limit N       reasons of each kind (default 5; 0: all)\n"
-	    "  -f, --format F      text (default) or json\n\n"
-	    "  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
-	    "  age such as 30m, 2h, 7d.\n", GW_DEFAULT_DB);
+	    "(default 5, 0 = all).\n\n", f);
+	opt_usage(f, opts, 22);
+	fputs("\n  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
+	    "  age such as 30m, 2h, 7d.\n", f);
+}
+
+/* --format: text or json into *(bool *)value (json). */
+static int
+explain_format_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	if (strcmp(arg, "json") == 0)
+		*(bool *)opt->value = true;
+	else if (strcmp(arg, "text") == 0)
+		*(bool *)opt->value = false;
+	else {
+		fprintf(stderr, "gatewatch %s: --format is text or json\n", cmd);
+		return -1;
+	}
+	return 0;
 }
 
 /* Print one reason as text. */
@@ -179,70 +188,33 @@ explain_print_json(const struct explain_report *r)
 int
 cmd_explain(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"since", required_argument, NULL, 's'},
-		{"until", required_argument, NULL, 'u'},
-		{"format", required_argument, NULL, 'f'},
-		{"limit", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *db = cli_default_db();
 	struct diag_window w = diag_window_all();
 	struct explain_report r;
 	struct store *st;
 	bool json = false;
 	size_t limit = 5;
-	int64_t now = cli_now_ms();
-	char err[512], *end;
-	long v;
-	int ch;
+	const struct opt opts[] = {
+		OPT_DB(&db),
+		OPT_SINCE(&w.since_ms),
+		OPT_UNTIL(&w.until_ms),
+		OPT_CALLBACK('n', "limit", &limit, "N",
+		    "reasons of each kind (default 5; 0: all)", opt_count_cb),
+		OPT_CALLBACK('f', "format", &json, "F", "text (default) or json",
+		    explain_format_cb),
+		OPT_END(),
+	};
+	char err[512];
+	int first, rc;
 
-	while ((ch = getopt_long(argc, argv, "d:f:n:h", longopts, NULL)) !=
-	    -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 's':
-		case 'u':
-			if (cli_parse_time(optarg, now, ch == 's' ? &w.since_ms :
-			    &w.until_ms) != 0) {
-				fprintf(stderr, "gatewatch explain: bad time"
-				    " '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "text") == 0)
-				json = false;
-			else {
-				fprintf(stderr, "gatewatch explain: --format is"
-				    " text or json\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || errno != 0 ||
-			    v < 0) {
-				fprintf(stderr, "gatewatch explain: --limit takes"
-				    " a count (0 = all)\n");
-				return EXIT_USAGE;
-			}
-			limit = (size_t)v;
-			break;
-		case 'h': explain_usage(stdout); return EXIT_OK;
-		default: explain_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
-		explain_usage(stderr);
+	if ((rc = opt_parse("explain", argc, argv, opts, explain_usage,
+	    &first)) >= 0)
+		return rc;
+	if (first + 1 != argc) {
+		explain_usage(stderr, opts);
 		return EXIT_USAGE;
 	}
-	w.upstream = argv[optind];
+	w.upstream = argv[first];
 	if (access(db, F_OK) != 0) {
 		fprintf(stderr, "gatewatch explain: %s: no such database (run "
 		    "'gatewatch ingest' first)\n", db);

@@ -3,6 +3,7 @@
  * commands that run long (tail, capture); see metricsopts.h.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "cli/cli.h"
@@ -78,17 +79,24 @@ metricsopts_stop(struct metricsopts *mo)
 	mo->exporter = NULL;
 }
 
+/* See metricsopts.h. */
+int
+metricsopts_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	int ch = strcmp(opt->long_name, "metrics-listen") == 0 ?
+	    METRICSOPTS_LISTEN : METRICSOPTS_MAX_UPSTREAMS;
+
+	return metricsopts_take(opt->value, ch, arg, cmd) < 0 ? -1 : 0;
+}
+
 void
 metricsopts_usage(FILE *f, bool listen)
 {
-	if (listen)
-		fputs("  --metrics-listen ADDR:PORT\n"
-		    "                         serve Prometheus metrics at "
-		    "/metrics (e.g.\n"
-		    "                         127.0.0.1:9744); off by default\n",
-		    f);
-	fputs("  --metrics-max-upstreams N\n"
-	    "                         upstream label values exported "
-	    "(default 200;\n"
-	    "                         the rest as upstream=\"_other\")\n", f);
+	const struct opt opts[] = {
+		METRICSOPTS_OPT_LISTEN(NULL),
+		METRICSOPTS_OPT_MAX_UPSTREAMS(NULL),
+		OPT_END(),
+	};
+
+	opt_usage(f, listen ? opts : opts + 1, 25);
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/options.h"
 #include "metrics/exporter.h"
 
 #define METRICSOPTS_LISTEN		0x4d01
@@ -35,6 +36,15 @@ struct metricsopts {
 };
 
 void metricsopts_init(struct metricsopts *mo);
+
+/* The same options as entries of an option table (cli/options.h). */
+int metricsopts_cb(const struct opt *opt, const char *arg, const char *cmd);
+#define METRICSOPTS_OPT_LISTEN(mo) OPT_CALLBACK(0, "metrics-listen", (mo), \
+	"ADDR:PORT", "serve Prometheus metrics at /metrics (e.g.\n" \
+	"127.0.0.1:9744); off by default", metricsopts_cb)
+#define METRICSOPTS_OPT_MAX_UPSTREAMS(mo) OPT_CALLBACK(0, \
+	"metrics-max-upstreams", (mo), "N", "upstream label values exported " \
+	"(default 200;\nthe rest as upstream=\"_other\")", metricsopts_cb)
 
 /* As formatopts_take(): 1 taken, 0 not ours, -1 bad value (printed). */
 int metricsopts_take(struct metricsopts *mo, int ch, const char *arg,

@@ -135,8 +135,11 @@ opt_usage(FILE *f, const struct opt *opts, int col)
 		for (;;) {
 			size_t len = strcspn(h, "\n");
 
-			fprintf(f, "%*s%.*s\n", w < col ? col - w : 1, "",
-			    (int)len, h);
+			if (w >= col) {	/* too long: help on the next line */
+				fputc('\n', f);
+				w = 0;
+			}
+			fprintf(f, "%*s%.*s\n", col - w, "", (int)len, h);
 			if (h[len] == '\0')
 				break;
 			h += len + 1;
@@ -174,4 +177,23 @@ opt_out_format_cb(const struct opt *opt, const char *arg, const char *cmd)
 		return -1;
 	}
 	return 0;
+}
+
+/* See options.h. */
+int
+opt_size(const char *cmd, const char *arg, int64_t *bytes)
+{
+	if (cli_parse_size(arg, bytes) != 0 || *bytes <= 0) {
+		fprintf(stderr, "gatewatch %s: bad size '%s' (a number with K, "
+		    "M, G or T: 500M, 20G)\n", cmd, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* See options.h. */
+int
+opt_size_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	return opt_size(cmd, arg, opt->value);
 }

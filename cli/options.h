@@ -73,7 +73,8 @@ int opt_parse(const char *cmd, int argc, char **argv, const struct opt *opts,
 
 /*
  * The help lines of opts: "  -d, --db DB" padded to column col, then the
- * help; its further lines indented to col.
+ * help (on the next line when the option reaches col); its further lines
+ * indented to col.
  */
 void opt_usage(FILE *f, const struct opt *opts, int col);
 
@@ -82,6 +83,14 @@ void opt_usage(FILE *f, const struct opt *opts, int col);
  * message names the option ("--limit takes a count (0 = all)").
  */
 int opt_count_cb(const struct opt *opt, const char *arg, const char *cmd);
+
+/*
+ * A size for --max-db-size (cli_parse_size, more than 0) into
+ * *(int64_t *)value; opt_size() is the same check for a caller of its
+ * own: 0, or -1 after printing "bad size".
+ */
+int opt_size_cb(const struct opt *opt, const char *arg, const char *cmd);
+int opt_size(const char *cmd, const char *arg, int64_t *bytes);
 
 /*
  * --format of a view: table, json or csv into *(enum out_format *)value

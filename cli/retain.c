@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/retain.h"
 #include "store/store.h"
 
@@ -97,12 +98,8 @@ retain_opts_take(struct retain_opts *ro, int ch, const char *arg,
 			goto bad_duration;
 		break;
 	case RETAIN_OPT_MAX_SIZE:
-		if (cli_parse_size(arg, &ro->max_bytes) != 0 ||
-		    ro->max_bytes <= 0) {
-			fprintf(stderr, "gatewatch %s: bad size '%s' (a number "
-			    "with K, M, G or T: 500M, 20G)\n", cmd, arg);
+		if (opt_size(cmd, arg, &ro->max_bytes) != 0)
 			return -1;
-		}
 		break;
 	default:
 		return 0;
