@@ -7,6 +7,7 @@
  * and checks each value and writes the help lines from the same entries.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +55,10 @@ opt_take(const char *cmd, const struct opt *o, const char *arg,
 	return -1;
 }
 
-/* See options.h. */
-int
-opt_parse(const char *cmd, int argc, char **argv, const struct opt *opts,
-    void (*usage)(FILE *f, const struct opt *opts), int *first)
+/* opt_parse(); strict: usage after a bad value too. */
+static int
+opt_run(const char *cmd, int argc, char **argv, const struct opt *opts,
+    void (*usage)(FILE *f, const struct opt *opts), int *first, bool strict)
 {
 	size_t n = opt_count(opts);
 	struct option *longopts = calloc(n + 2, sizeof(*longopts));
@@ -106,8 +107,11 @@ opt_parse(const char *cmd, int argc, char **argv, const struct opt *opts,
 		if (o == NULL) {	/* getopt said what was wrong */
 			usage(stderr, opts);
 			rc = EXIT_USAGE;
-		} else if (opt_take(cmd, o, optarg, now) != 0)
+		} else if (opt_take(cmd, o, optarg, now) != 0) {
+			if (strict)
+				usage(stderr, opts);
 			rc = EXIT_USAGE;
+		}
 	}
 	*first = optind;
 	free(longopts);
@@ -116,10 +120,35 @@ opt_parse(const char *cmd, int argc, char **argv, const struct opt *opts,
 }
 
 /* See options.h. */
+int
+opt_parse(const char *cmd, int argc, char **argv, const struct opt *opts,
+    void (*usage)(FILE *f, const struct opt *opts), int *first)
+{
+	return opt_run(cmd, argc, argv, opts, usage, first, false);
+}
+
+/* See options.h. */
+int
+opt_parse_strict(const char *cmd, int argc, char **argv,
+    const struct opt *opts, void (*usage)(FILE *f, const struct opt *opts),
+    int *first)
+{
+	return opt_run(cmd, argc, argv, opts, usage, first, true);
+}
+
+/* See options.h. */
 void
 opt_usage(FILE *f, const struct opt *opts, int col)
 {
-	for (const struct opt *o = opts; o->type != OPT_T_END; o++) {
+	opt_usage_n(f, opts, SIZE_MAX, col);
+}
+
+/* See options.h. */
+void
+opt_usage_n(FILE *f, const struct opt *opts, size_t n, int col)
+{
+	for (const struct opt *o = opts; o->type != OPT_T_END && n > 0;
+	    o++, n--) {
 		const char *h = o->help;
 		int w;
 
@@ -196,4 +225,12 @@ int
 opt_size_cb(const struct opt *opt, const char *arg, const char *cmd)
 {
 	return opt_size(cmd, arg, opt->value);
+}
+
+/* See options.h. */
+int
+opt_group_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	(void)cmd;
+	return (*(int64_t *)opt->value = cli_group(arg)) < 0 ? -1 : 0;
 }

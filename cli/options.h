@@ -21,6 +21,7 @@
 #define GW_CLI_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -71,12 +72,21 @@ struct opt {
 int opt_parse(const char *cmd, int argc, char **argv, const struct opt *opts,
     void (*usage)(FILE *f, const struct opt *opts), int *first);
 
+/* opt_parse() that also prints usage(stderr) after a bad value. */
+int opt_parse_strict(const char *cmd, int argc, char **argv,
+    const struct opt *opts, void (*usage)(FILE *f, const struct opt *opts),
+    int *first);
+
 /*
  * The help lines of opts: "  -d, --db DB" padded to column col, then the
  * help (on the next line when the option reaches col); its further lines
  * indented to col.
  */
 void opt_usage(FILE *f, const struct opt *opts, int col);
+
+/* The same for the first n entries only (a command whose own options
+   align at another column than the shared ones after them). */
+void opt_usage_n(FILE *f, const struct opt *opts, size_t n, int col);
 
 /*
  * A count for --limit: digits, at most max; *(size_t *)opt->value. The
@@ -91,6 +101,9 @@ int opt_count_cb(const struct opt *opt, const char *arg, const char *cmd);
  */
 int opt_size_cb(const struct opt *opt, const char *arg, const char *cmd);
 int opt_size(const char *cmd, const char *arg, int64_t *bytes);
+
+/* --db-group: a group (cli_group) into *(int64_t *)value. */
+int opt_group_cb(const struct opt *opt, const char *arg, const char *cmd);
 
 /*
  * --format of a view: table, json or csv into *(enum out_format *)value

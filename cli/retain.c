@@ -85,31 +85,21 @@ retain_parse_duration(const char *arg, int64_t *ms)
 
 /* See retain.h. */
 int
-retain_opts_take(struct retain_opts *ro, int ch, const char *arg,
-    const char *cmd)
+retain_opts_cb(const struct opt *opt, const char *arg, const char *cmd)
 {
-	switch (ch) {
-	case RETAIN_OPT_RAW:
-		if (retain_parse_duration(arg, &ro->raw_ms) != 0)
-			goto bad_duration;
-		break;
-	case RETAIN_OPT_ROLLUPS:
-		if (retain_parse_duration(arg, &ro->rollups_ms) != 0)
-			goto bad_duration;
-		break;
-	case RETAIN_OPT_MAX_SIZE:
+	struct retain_opts *ro = opt->value;
+
+	if (strcmp(opt->long_name, "max-db-size") == 0) {
 		if (opt_size(cmd, arg, &ro->max_bytes) != 0)
 			return -1;
-		break;
-	default:
-		return 0;
+	} else if (retain_parse_duration(arg, strcmp(opt->long_name,
+	    "retain") == 0 ? &ro->raw_ms : &ro->rollups_ms) != 0) {
+		fprintf(stderr, "gatewatch %s: bad duration '%s' (a number "
+		    "with s, m, h, d or w: 36h, 7d; or forever)\n", cmd, arg);
+		return -1;
 	}
 	ro->given = true;
-	return 1;
-bad_duration:
-	fprintf(stderr, "gatewatch %s: bad duration '%s' (a number with s, m, "
-	    "h, d or w: 36h, 7d; or forever)\n", cmd, arg);
-	return -1;
+	return 0;
 }
 
 /* See retain.h. */
@@ -117,26 +107,6 @@ bool
 retain_opts_active(const struct retain_opts *ro)
 {
 	return ro->raw_ms > 0 || ro->rollups_ms > 0 || ro->max_bytes > 0;
-}
-
-/* See retain.h. */
-void
-retain_opts_usage(FILE *f, const char *defaults)
-{
-	fprintf(f,
-	    "  --retain DURATION      remove requests, attempts, error-log and\n"
-	    "                         rejected lines older than DURATION (36h,\n"
-	    "                         7d, 2w; forever keeps them)%s\n"
-	    "  --retain-rollups DURATION\n"
-	    "                         the same for the per-minute rollups that\n"
-	    "                         reports over long ranges read%s\n"
-	    "  --max-db-size SIZE     keep the database file under SIZE (500M,\n"
-	    "                         20G): the oldest raw rows go first,\n"
-	    "                         rollups last\n",
-	    defaults != NULL ? "; default 7d" : "",
-	    defaults != NULL ? "; default 400d" : "");
-	if (defaults != NULL)
-		fprintf(f, "                         (%s)\n", defaults);
 }
 
 /* See retain.h. */

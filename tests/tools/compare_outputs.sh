@@ -59,6 +59,23 @@ run "prune size" prune -d /nonexistent --max-db-size 12Q
 run "metrics listen" metrics -d /nonexistent --metrics-listen 127.0.0.1:0
 run "metrics bad max" metrics -d /nonexistent --metrics-max-upstreams x
 run "metrics missing" metrics -d /nonexistent/x.db
+run "capture count" capture -d /nonexistent -r x.pcap -c 0
+run "capture duration" capture -d /nonexistent -i lo --duration -1
+run "capture snaplen" capture -d /nonexistent -r x --snaplen 10
+run "capture listen" capture -d /nonexistent -r x --listen 99999
+run "capture retain" capture -d /nonexistent -r x --retain 5x
+run "capture size" capture -d /nonexistent -r x --max-db-size 0
+run "capture neither" capture -d /nonexistent
+run "capture both" capture -d /nonexistent -i lo -r x
+run "capture group" capture -d /nonexistent -r x --db-group no-such-group-x
+run "capture metrics" capture -d /nonexistent -r x --metrics-listen nowhere
+run "tail tz" tail -d /nonexistent --tz Mars x
+run "tail retain" tail -d /nonexistent --retain-rollups 0d x
+run "tail max" tail -d /nonexistent --metrics-max-upstreams 0 x
+run "tail nofile" tail -d /nonexistent -v
+run "ingest nofile" ingest -d /nonexistent -q
+run "ingest group" ingest -d /nonexistent --db-group no-such-group-x x
+run "ingest conf" ingest -d /nonexistent --log-format-name x --nginx-conf /nonexistent/n.conf x
 
 for db in "$@"; do
 	for f in table json csv; do
