@@ -190,7 +190,6 @@ cmd_open_files(int argc, char **argv)
 		else if (strncmp(argv[i], "--db=", 5) == 0)
 			db = argv[i] + 5;
 	}
-	optind = 0;	/* getopt starts over for ingest's options */
 	rc = cmd_ingest(argc, args);
 	free(args);
 	if (rc != EXIT_OK)

@@ -17,17 +17,17 @@ metricsopts_init(struct metricsopts *mo)
 	metrics_limits_default(&mo->limits);
 }
 
+/* See metricsopts.h: --metrics-listen, --metrics-max-upstreams. */
 int
-metricsopts_take(struct metricsopts *mo, int ch, const char *arg,
-    const char *cmd)
+metricsopts_cb(const struct opt *opt, const char *arg, const char *cmd)
 {
+	struct metricsopts *mo = opt->value;
 	struct sockaddr_storage ss;
 	size_t sl;
 	char err[256], *end;
 	long n;
 
-	switch (ch) {
-	case METRICSOPTS_LISTEN:
+	if (strcmp(opt->long_name, "metrics-listen") == 0) {
 		if (exporter_parse_listen(arg, &ss, &sl, err,
 		    sizeof(err)) != 0) {
 			fprintf(stderr, "gatewatch %s: --metrics-listen '%s': "
@@ -35,19 +35,16 @@ metricsopts_take(struct metricsopts *mo, int ch, const char *arg,
 			return -1;
 		}
 		mo->listen = arg;
-		return 1;
-	case METRICSOPTS_MAX_UPSTREAMS:
-		n = strtol(arg, &end, 10);
-		if (*end != '\0' || n < 1 || n > 100000) {
-			fprintf(stderr, "gatewatch %s: --metrics-max-upstreams "
-			    "'%s': a number from 1 to 100000\n", cmd, arg);
-			return -1;
-		}
-		mo->limits.max_upstreams = (size_t)n;
-		return 1;
-	default:
 		return 0;
 	}
+	n = strtol(arg, &end, 10);
+	if (*end != '\0' || n < 1 || n > 100000) {
+		fprintf(stderr, "gatewatch %s: --metrics-max-upstreams '%s': a "
+		    "number from 1 to 100000\n", cmd, arg);
+		return -1;
+	}
+	mo->limits.max_upstreams = (size_t)n;
+	return 0;
 }
 
 int
@@ -77,26 +74,4 @@ metricsopts_stop(struct metricsopts *mo)
 {
 	exporter_stop(mo->exporter);
 	mo->exporter = NULL;
-}
-
-/* See metricsopts.h. */
-int
-metricsopts_cb(const struct opt *opt, const char *arg, const char *cmd)
-{
-	int ch = strcmp(opt->long_name, "metrics-listen") == 0 ?
-	    METRICSOPTS_LISTEN : METRICSOPTS_MAX_UPSTREAMS;
-
-	return metricsopts_take(opt->value, ch, arg, cmd) < 0 ? -1 : 0;
-}
-
-void
-metricsopts_usage(FILE *f, bool listen)
-{
-	const struct opt opts[] = {
-		METRICSOPTS_OPT_LISTEN(NULL),
-		METRICSOPTS_OPT_MAX_UPSTREAMS(NULL),
-		OPT_END(),
-	};
-
-	opt_usage(f, listen ? opts : opts + 1, 25);
 }
