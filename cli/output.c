@@ -379,6 +379,8 @@ out_next_col(struct out *o, size_t *c)
 {
 	const struct out_col *col;
 
+	if (o->dropping)
+		return NULL;
 	out_row_open(o);
 	if (o->col >= o->ncols)
 		return NULL;
@@ -462,7 +464,8 @@ out_real(struct out *o, double v)
 	const struct out_col *col;
 	char buf[64];
 
-	out_row_open(o);
+	if (!o->dropping)
+		out_row_open(o);
 	col = o->col < o->ncols ? &o->cols[o->col] : NULL;
 	if (col != NULL && col->type == OUT_PERCENT)
 		snprintf(buf, sizeof(buf), "%.*f%%", col->prec, 100.0 * v);
@@ -532,6 +535,8 @@ out_null(struct out *o)
 void
 out_absent(struct out *o)
 {
+	if (o->dropping)
+		return;
 	out_row_open(o);
 	if (o->col >= o->ncols)
 		return;
@@ -549,8 +554,10 @@ out_span(struct out *o, size_t span, const char *s)
 {
 	struct out_line *l;
 
-	if (o->fmt != OUT_TABLE)
+	if (o->fmt != OUT_TABLE) {
+		o->dropping = true;
 		return;
+	}
 	out_row_open(o);
 	if ((l = out_row_line(o)) == NULL)
 		return;
@@ -566,6 +573,11 @@ out_span(struct out *o, size_t span, const char *s)
 void
 out_row_end(struct out *o)
 {
+	if (o->dropping) {
+		o->dropping = false;
+		o->skip_depth = 0;
+		return;
+	}
 	if (!o->in_row)
 		return;
 	if (o->fmt == OUT_JSON)
@@ -573,6 +585,7 @@ out_row_end(struct out *o)
 	else if (o->fmt == OUT_CSV)
 		fputc('\n', o->f);
 	o->in_row = false;
+	o->skip_depth = 0;
 	o->rows++;
 }
 
@@ -590,6 +603,10 @@ out_json_value(struct out *o, const char *key)
 	const struct out_col *col;
 	size_t c;
 
+	if (o->dropping) {
+		o->skip_depth++;
+		return false;
+	}
 	if (o->fmt != OUT_JSON) {
 		if (o->in_row && o->skip_depth++ == 0 && key == NULL)
 			(void)out_next_col(o, &c);
@@ -622,10 +639,10 @@ out_obj_begin(struct out *o, const char *key)
 void
 out_obj_end(struct out *o)
 {
-	if (o->fmt == OUT_JSON)
-		out_json_close(o, '}');
-	else if (o->skip_depth > 0)
+	if (o->skip_depth > 0)
 		o->skip_depth--;
+	else if (o->fmt == OUT_JSON)
+		out_json_close(o, '}');
 }
 
 /* See output.h. */
@@ -640,17 +657,17 @@ out_arr_begin(struct out *o, const char *key)
 void
 out_arr_end(struct out *o)
 {
-	if (o->fmt == OUT_JSON)
-		out_json_close(o, ']');
-	else if (o->skip_depth > 0)
+	if (o->skip_depth > 0)
 		o->skip_depth--;
+	else if (o->fmt == OUT_JSON)
+		out_json_close(o, ']');
 }
 
 /* True when a member may be written (JSON, not inside a skipped cell). */
 static bool
 out_kv_ok(struct out *o, const char *key)
 {
-	if (o->fmt != OUT_JSON)
+	if (o->fmt != OUT_JSON || o->skip_depth > 0)
 		return false;
 	out_json_key(o, key);
 	return true;

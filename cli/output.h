@@ -92,6 +92,7 @@ struct out {
 	int rows_depth;		/* JSON: depth of the rows array */
 	int skip_depth;		/* table, CSV: JSON containers being skipped */
 	bool note;		/* table: a note is open */
+	bool dropping;		/* JSON, CSV: a total line, not written */
 	/* Table: lines laid out at out_end(). */
 	struct out_line *lines;
 	size_t nlines, cap;
@@ -122,8 +123,9 @@ void out_null(struct out *o);
 /* No value, and in JSON no key either. */
 void out_absent(struct out *o);
 /*
- * Table only: a row's first cell, text spanning the first span columns
- * (a "total" line); the next cell call fills column span.
+ * A table's total line: its first cell, text spanning the first span
+ * columns; the next cell call fills column span. In JSON and CSV the
+ * whole row, up to out_row_end(), is left out.
  */
 void out_span(struct out *o, size_t span, const char *s);
 void out_row_end(struct out *o);
