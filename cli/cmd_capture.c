@@ -270,12 +270,14 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		METRICSOPTS_OPT_MAX_UPSTREAMS(&o->metrics),
 		OPT_END(),
 	};
-	int first;
+	int first, rc;
 
 	retain_opts_init(&o->retain, true);
-	if ((*status = opt_parse_strict("capture", argc, argv, opts,
-	    capture_usage, &first)) >= 0)
+	if ((rc = opt_parse_strict("capture", argc, argv, opts, capture_usage,
+	    &first)) >= 0) {
+		*status = rc;
 		return -1;
+	}
 	if (first < argc) {
 		fprintf(stderr, "gatewatch capture: unexpected '%s'\n",
 		    argv[first]);

@@ -28,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 
-gw_need_cmd nginx caddy
+gw_need_cmd nginx caddy jq
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 "$NGINX" -V 2>&1 | grep -q -- --with-http_auth_request_module ||
 	gw_skip "this nginx has no auth_request module"
@@ -248,6 +248,19 @@ for want in "127.0.0.1:${PORT[refuse]} +upstream_refused +3 " \
 		cat "$T/erronly.report" >&2
 	fi
 done
+# The same lines in JSON and CSV (not an empty array, not a bare header).
+gw_eq "$(printf '%s\n' "127.0.0.1:${PORT[authr]} auth_failure 3" \
+	"127.0.0.1:${PORT[refuse]} upstream_refused 3" | sort | paste -sd'|')" \
+	"$("$GW_BIN" report -d "$T/erronly.db" --format json |
+	jq -r '.[] | "\(.upstream) \(.cause) \(.lines)"' | sort | paste -sd'|')" \
+	"error-log-only report as JSON" || true
+"$GW_BIN" report -d "$T/erronly.db" --format csv >"$T/erronly.csv"
+gw_eq "upstream,cause,lines,unjoined,first,last" "$(head -1 "$T/erronly.csv")" \
+	"error-log-only report as CSV: header" || true
+gw_eq "$(printf '%s\n' "127.0.0.1:${PORT[authr]},auth_failure,3" \
+	"127.0.0.1:${PORT[refuse]},upstream_refused,3" | sort | paste -sd'|')" \
+	"$(tail -n +2 "$T/erronly.csv" | cut -d, -f1-3 | sort | paste -sd'|')" \
+	"error-log-only report as CSV" || true
 
 # --- Caddy forward_auth --------------------------------------------------------
 
