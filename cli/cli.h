@@ -114,25 +114,11 @@ int cli_parse_tz(const char *s, int *tz_min);
 /* Offset of the machine's local time zone now, in minutes. */
 int cli_local_tz(void);
 
-/* s (NULL as "") escaped with safe_text and quoted as a JSON string. */
-void cli_json_string(FILE *f, const char *s);
-
-/*
- * s (NULL as "") escaped with safe_text as a CSV field, quoted if needed.
- * A cell a spreadsheet would run as a formula (OWASP: starting with =, +,
- * -, @, tab or CR) gets a leading ' - except a number ("-12", "+3.5e2")
- * and the lone "-" that means "none", which are data.
- */
-void cli_csv_field(FILE *f, const char *s);
-
 /*
  * `gatewatch --version`: the program's version, then one line per library
  * with the version that runs (cli/cmd_version.c).
  */
 void cli_print_version(FILE *f);
-
-/* True when cli_csv_field() prefixes s with a quote (see above). */
-bool cli_csv_formula(const char *s);
 
 /*
  * The group id of --db-group NAME (a name or a number); -1 after printing

@@ -10,6 +10,7 @@
  * the members of an object or the items of an array, and ",\n  " with
  * each row on a line of its own in a rows array.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -66,6 +67,100 @@ out_bit(const struct out *o)
 {
 	return o->fmt == OUT_TABLE ? OUT_IN_TABLE : o->fmt == OUT_JSON ?
 	    OUT_IN_JSON : OUT_IN_CSV;
+}
+
+/* --- the escaping rules ------------------------------------------ */
+
+/* s (NULL as "") escaped with safe_text and quoted as a JSON string. */
+static void
+out_json_string(FILE *f, const char *s)
+{
+	char safe[4096];
+
+	safe_text(safe, sizeof(safe), s != NULL ? s : "",
+	    s != NULL ? strlen(s) : 0);
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)safe; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* True when s is a plain decimal number: [+-]digits[.digits][e[+-]digits]. */
+static bool
+out_csv_number(const char *s)
+{
+	bool digits = false;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	while (isdigit((unsigned char)*s)) {
+		s++;
+		digits = true;
+	}
+	if (*s == '.') {
+		s++;
+		while (isdigit((unsigned char)*s)) {
+			s++;
+			digits = true;
+		}
+	}
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* True when out_csv_field() prefixes s with a quote (see below). */
+static bool
+out_csv_formula(const char *s)
+{
+	if (s == NULL || strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
+		return false;
+	return strcmp(s, "-") != 0 && !out_csv_number(s);
+}
+
+/*
+ * s (NULL as "") escaped with safe_text as a CSV field, quoted if needed.
+ * A cell a spreadsheet would run as a formula (OWASP: starting with =, +,
+ * -, @, tab or CR) gets a leading ' - except a number ("-12", "+3.5e2")
+ * and the lone "-" that means "none", which are data.
+ */
+static void
+out_csv_field(FILE *f, const char *s)
+{
+	char safe[4096];
+	bool formula = out_csv_formula(s);
+
+	safe_text(safe, sizeof(safe), s != NULL ? s : "",
+	    s != NULL ? strlen(s) : 0);
+	if (!formula && strpbrk(safe, ",\"\n") == NULL) {
+		fputs(safe, f);
+		return;
+	}
+	/* OWASP: the quote that defuses a formula, inside a quoted cell. */
+	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
+	for (const char *p = safe; *p; p++) {
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
 }
 
 /* --- table lines ---------------------------------------------------- */
@@ -286,7 +381,7 @@ out_json_key(struct out *o, const char *key)
 {
 	out_json_sep(o);
 	if (key != NULL) {
-		cli_json_string(o->f, key);
+		out_json_string(o->f, key);
 		fputs(": ", o->f);
 	}
 }
@@ -424,10 +519,10 @@ out_text(struct out *o, const char *s)
 		if (col->type == OUT_DIGITS && s != NULL && out_all_digits(s))
 			fputs(s, o->f);
 		else
-			cli_json_string(o->f, s);
+			out_json_string(o->f, s);
 		break;
 	case OUT_CSV:
-		cli_csv_field(o->f, s);
+		out_csv_field(o->f, s);
 		break;
 	}
 }
@@ -508,7 +603,7 @@ out_time(struct out *o, int64_t ms)
 	if (o->fmt == OUT_TABLE)
 		out_table_cell(o, c, buf);
 	else if (o->fmt == OUT_JSON)
-		cli_json_string(o->f, buf);
+		out_json_string(o->f, buf);
 	else
 		fputs(buf, o->f);
 }
@@ -680,7 +775,7 @@ out_kv_text(struct out *o, const char *key, const char *s)
 	if (!out_kv_ok(o, key))
 		return;
 	if (s != NULL)
-		cli_json_string(o->f, s);
+		out_json_string(o->f, s);
 	else
 		fputs("null", o->f);
 }
@@ -716,7 +811,7 @@ out_kv_time(struct out *o, const char *key, int64_t ms)
 	char buf[48];
 
 	if (out_kv_ok(o, key))
-		cli_json_string(o->f, out_time_text(OUT_TIME, ms, buf,
+		out_json_string(o->f, out_time_text(OUT_TIME, ms, buf,
 		    sizeof(buf)));
 }
 

@@ -11,7 +11,7 @@
  *   - JSON: strings escaped (safe_text, then JSON's own escapes);
  *   - CSV: text escaped (safe_text), quoted when needed, and a cell a
  *     spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a
- *     leading ' - except plain numbers and the lone "-" (cli_csv_field).
+ *     leading ' - except plain numbers and the lone "-".
  *
  * Usage: out_start(), out_rows_begin(), then per row one cell call per
  * column in the declared order (out_text, out_int, ...; a column absent

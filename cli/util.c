@@ -1,7 +1,7 @@
 /*
  * util.c - small helpers of the front end: times (parsed, and written as
  * UTC text by cli_utc, the one formatter), durations and sizes (one reader
- * of a number and its unit), zones, safe output.
+ * of a number and its unit), zones.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -256,93 +256,6 @@ cli_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 	return 0;
 }
 
-
-/* See cli.h. */
-void
-cli_json_string(FILE *f, const char *s)
-{
-	char safe[4096];
-
-	safe_text(safe, sizeof(safe), s != NULL ? s : "",
-	    s != NULL ? strlen(s) : 0);
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)safe; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-/* True when s is a plain decimal number: [+-]digits[.digits][e[+-]digits]. */
-static bool
-cli_csv_number(const char *s)
-{
-	bool digits = false;
-
-	if (*s == '+' || *s == '-')
-		s++;
-	while (isdigit((unsigned char)*s)) {
-		s++;
-		digits = true;
-	}
-	if (*s == '.') {
-		s++;
-		while (isdigit((unsigned char)*s)) {
-			s++;
-			digits = true;
-		}
-	}
-	if (!digits)
-		return false;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	return *s == '\0';
-}
-
-/* See cli.h. */
-bool
-cli_csv_formula(const char *s)
-{
-	if (s == NULL || strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
-		return false;
-	return strcmp(s, "-") != 0 && !cli_csv_number(s);
-}
-
-/* See cli.h. */
-void
-cli_csv_field(FILE *f, const char *s)
-{
-	char safe[4096];
-	bool formula = cli_csv_formula(s);
-
-	safe_text(safe, sizeof(safe), s != NULL ? s : "",
-	    s != NULL ? strlen(s) : 0);
-	if (!formula && strpbrk(safe, ",\"\n") == NULL) {
-		fputs(safe, f);
-		return;
-	}
-	/* OWASP: the quote that defuses a formula, inside a quoted cell. */
-	fputc('"', f);
-	if (formula)
-		fputc('\'', f);
-	for (const char *p = safe; *p; p++) {
-		if (*p == '"')
-			fputc('"', f);
-		fputc(*p, f);
-	}
-	fputc('"', f);
-}
 
 /* See cli.h. */
 int64_t
