@@ -2,11 +2,12 @@
  * output.c - the one table / JSON / CSV writer of the front end; see
  * output.h.
  *
- * JSON and CSV are written as the cells come. A table is kept as lines of
- * rendered cells (text already escaped) until out_end(), when the widths
- * of OUT_AUTO columns are known; then each line is laid out: text cut to
- * its column on a character boundary and padded by columns (not bytes),
- * numbers right-aligned. JSON separators follow one rule: ", " between
+ * JSON and CSV are written as the cells come. A table with OUT_AUTO
+ * columns is kept as lines of rendered cells (text already escaped; a
+ * finished row in one block) until out_end(), when the widths are known;
+ * a table of fixed widths is written line by line. Each line is laid out:
+ * text cut to its column on a character boundary and padded by columns
+ * (not bytes), numbers right-aligned. JSON separators follow one rule: ", " between
  * the members of an object or the items of an array, and ",\n  " with
  * each row on a line of its own in a rows array.
  */
@@ -28,6 +29,7 @@ enum out_line_kind { LINE_HEADER, LINE_ROW, LINE_NOTE };
 struct out_line {
 	enum out_line_kind kind;
 	char **cells;		/* LINE_ROW: one per column (NULL: none) */
+	bool compact;		/* cells and their text in one block */
 	size_t span;		/* LINE_ROW: cells[0] spans this many */
 	char *note;		/* LINE_NOTE */
 	size_t note_len;
@@ -59,6 +61,11 @@ out_start(struct out *o, FILE *f, enum out_format fmt,
 	o->cols = cols;
 	o->ncols = ncols;
 	o->first[0] = true;
+	/* Fixed widths only: no need to wait for the last row. */
+	o->stream = fmt == OUT_TABLE;
+	for (size_t c = 0; c < ncols; c++)
+		if ((cols[c].in & OUT_IN_TABLE) && cols[c].width == OUT_AUTO)
+			o->stream = false;
 }
 
 /* The bit of the current format in out_col.in. */
@@ -319,15 +326,95 @@ out_table_line(struct out *o, const struct out_line *l)
 	fputc('\n', o->f);
 }
 
+/* Free what line l holds. */
+static void
+out_line_free(const struct out *o, struct out_line *l)
+{
+	if (l->cells != NULL && !l->compact)
+		for (size_t c = 0; c < o->ncols; c++)
+			free(l->cells[c]);
+	free(l->cells);
+	free(l->note);
+	l->cells = NULL;
+	l->note = NULL;
+}
+
+/* A finished row's cells into one block (a large table stays small). */
+static void
+out_line_compact(struct out *o, struct out_line *l)
+{
+	size_t bytes = o->ncols * sizeof(char *);
+	char **blk, *p;
+
+	for (size_t c = 0; c < o->ncols; c++)
+		if (l->cells[c] != NULL)
+			bytes += strlen(l->cells[c]) + 1;
+	if ((blk = malloc(bytes)) == NULL)
+		return;		/* kept as it is */
+	p = (char *)(blk + o->ncols);
+	for (size_t c = 0; c < o->ncols; c++) {
+		blk[c] = NULL;
+		if (l->cells[c] == NULL)
+			continue;
+		size_t len = strlen(l->cells[c]) + 1;
+		memcpy(p, l->cells[c], len);
+		blk[c] = p;
+		p += len;
+		free(l->cells[c]);
+	}
+	free(l->cells);
+	l->cells = blk;
+	l->compact = true;
+}
+
+/* The fixed widths of the table columns into o->widths; 0 or -1. */
+static int
+out_fixed_widths(struct out *o)
+{
+	if (o->widths != NULL)
+		return 0;
+	o->widths = calloc(o->ncols ? o->ncols : 1, sizeof(*o->widths));
+	if (o->widths == NULL) {
+		o->nomem = true;
+		return -1;
+	}
+	for (size_t c = 0; c < o->ncols; c++)
+		o->widths[c] = o->cols[c].width == OUT_AUTO ? 0 :
+		    o->cols[c].width;
+	return 0;
+}
+
+/* The last line is done: written now when streaming, else kept small. */
+static void
+out_line_done(struct out *o)
+{
+	struct out_line *l;
+
+	if (o->fmt != OUT_TABLE || o->nlines == 0)
+		return;
+	l = &o->lines[o->nlines - 1];
+	if (!o->stream) {
+		if (l->kind == LINE_ROW && !l->compact)
+			out_line_compact(o, l);
+		return;
+	}
+	if (out_fixed_widths(o) == 0) {
+		if (l->kind == LINE_NOTE) {
+			if (l->note != NULL)
+				fwrite(l->note, 1, l->note_len, o->f);
+		} else
+			out_table_line(o, l->kind == LINE_HEADER ? NULL : l);
+	}
+	out_line_free(o, l);
+	o->nlines--;
+}
+
 /* The table: widths, then every line. */
 static void
 out_table_write(struct out *o)
 {
-	o->widths = calloc(o->ncols ? o->ncols : 1, sizeof(*o->widths));
-	if (o->widths == NULL) {
-		o->nomem = true;
+	if (out_fixed_widths(o) != 0)
 		return;
-	}
 	for (size_t c = 0; c < o->ncols; c++) {
 		const struct out_col *col = &o->cols[c];
 		const char *head = col->head ? col->head : col->name;
@@ -353,9 +440,10 @@ out_table_write(struct out *o)
 	for (size_t i = 0; i < o->nlines; i++) {
 		const struct out_line *l = &o->lines[i];
 
-		if (l->kind == LINE_NOTE)
-			fwrite(l->note, 1, l->note_len, o->f);
-		else
+		if (l->kind == LINE_NOTE) {
+			if (l->note != NULL)
+				fwrite(l->note, 1, l->note_len, o->f);
+		} else
 			out_table_line(o, l->kind == LINE_HEADER ? NULL : l);
 	}
 }
@@ -417,7 +505,8 @@ out_rows_begin(struct out *o, const char *key)
 
 	switch (o->fmt) {
 	case OUT_TABLE:
-		out_line_add(o, LINE_HEADER);
+		if (out_line_add(o, LINE_HEADER) != NULL)
+			out_line_done(o);
 		break;
 	case OUT_JSON:
 		if (o->depth > 0 || !o->first[0])
@@ -679,6 +768,8 @@ out_row_end(struct out *o)
 		out_json_close(o, '}');
 	else if (o->fmt == OUT_CSV)
 		fputc('\n', o->f);
+	else if (out_row_line(o) != NULL)
+		out_line_done(o);
 	o->in_row = false;
 	o->skip_depth = 0;
 	o->rows++;
@@ -891,6 +982,7 @@ out_note_end(struct out *o)
 		return;
 	out_note_add(o, "\n", 1);
 	o->note = false;
+	out_line_done(o);
 }
 
 /* See output.h. */
@@ -901,15 +993,8 @@ out_end(struct out *o)
 		out_table_write(o);
 	else if (o->fmt == OUT_JSON && !o->first[0])
 		fputc('\n', o->f);
-	for (size_t i = 0; i < o->nlines; i++) {
-		struct out_line *l = &o->lines[i];
-
-		if (l->cells != NULL)
-			for (size_t c = 0; c < o->ncols; c++)
-				free(l->cells[c]);
-		free(l->cells);
-		free(l->note);
-	}
+	for (size_t i = 0; i < o->nlines; i++)
+		out_line_free(o, &o->lines[i]);
 	free(o->lines);
 	free(o->widths);
 	o->lines = NULL;

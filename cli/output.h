@@ -20,9 +20,10 @@
  * (an object around them, nested arrays and objects in a cell) is written
  * with out_obj_begin/out_arr_begin and the out_kv_* calls, which do
  * nothing in the other formats. A table is laid out when out_end() is
- * called (its widths may depend on every row), so between out_start() and
- * out_end() a view writes nothing itself: a line of its own under a row
- * goes through out_note_*.
+ * called (its widths may depend on every row; a table of fixed widths is
+ * written line by line), so between out_start() and out_end() a view
+ * writes nothing itself: a line of its own under a row goes through
+ * out_note_*, after out_row_end().
  */
 #ifndef GW_CLI_OUTPUT_H
 #define GW_CLI_OUTPUT_H
@@ -93,6 +94,8 @@ struct out {
 	int skip_depth;		/* table, CSV: JSON containers being skipped */
 	bool note;		/* table: a note is open */
 	bool dropping;		/* JSON, CSV: a total line, not written */
+	bool stream;		/* table of fixed widths: lines written as
+				   they are done */
 	/* Table: lines laid out at out_end(). */
 	struct out_line *lines;
 	size_t nlines, cap;
