@@ -101,10 +101,16 @@ $(O)/schema_sql.c: $(SCHEMA) Makefile
 $(O)/schema_sql.o: $(O)/schema_sql.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# Tests of cli/ pieces link the cli objects they test (TEST_CLI_OBJ).
+$(O)/tests/test_cli_output: TEST_CLI_OBJ := $(O)/cli/output.o \
+    $(O)/cli/options.o $(O)/cli/util.o
+$(O)/tests/test_cli_output: $(O)/cli/output.o $(O)/cli/options.o $(O)/cli/util.o
+
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \
-	    -MMD -MP $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+	    -MMD -MP $(LDFLAGS) -o $@ $< $(TEST_CLI_OBJ) $(LIB_OBJ) $(LIBS) \
+	    $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 $(O)/tools/%: tests/tools/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -22,6 +22,15 @@
 
 #define GW_DEFAULT_DB	"gatewatch.db"
 
+/*
+ * The database when no -d is given: $GATEWATCH_DB, else ./gatewatch.db.
+ * The one place that default is decided.
+ */
+const char *cli_default_db(void);
+
+/* The help of -d, --db, which says so. */
+#define CLI_DB_HELP	"database (default ./" GW_DEFAULT_DB ", or $GATEWATCH_DB)"
+
 int cmd_ingest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
@@ -83,31 +92,33 @@ int cli_parse_duration(const char *s, int64_t *ms);
  */
 int cli_parse_size(const char *s, int64_t *bytes);
 
+/* How cli_utc() writes a time. */
+enum cli_utc_form {
+	CLI_UTC_MINUTE,		/* 2026-11-25T10:15Z */
+	CLI_UTC_SECOND,		/* 2026-11-25T10:15:02Z */
+	CLI_UTC_MS,		/* 2026-11-25T10:15:02.123Z */
+	CLI_UTC_WALL,		/* 2026-11-25 10:15:02 (a wall clock as logged) */
+};
+
+/*
+ * ms (since the epoch) as UTC text of the given form into buf; "@SECONDS"
+ * when the C library cannot write it. The one UTC formatter of the front
+ * end. Returns buf.
+ */
+const char *cli_utc(int64_t ms, enum cli_utc_form form, char *buf,
+    size_t size);
+
 /* Parse a zone for --tz: "UTC", "local", "+0100", "-05:30". */
 int cli_parse_tz(const char *s, int *tz_min);
 
 /* Offset of the machine's local time zone now, in minutes. */
 int cli_local_tz(void);
 
-/* s (NULL as "") escaped with safe_text and quoted as a JSON string. */
-void cli_json_string(FILE *f, const char *s);
-
-/*
- * s (NULL as "") escaped with safe_text as a CSV field, quoted if needed.
- * A cell a spreadsheet would run as a formula (OWASP: starting with =, +,
- * -, @, tab or CR) gets a leading ' - except a number ("-12", "+3.5e2")
- * and the lone "-" that means "none", which are data.
- */
-void cli_csv_field(FILE *f, const char *s);
-
 /*
  * `gatewatch --version`: the program's version, then one line per library
  * with the version that runs (cli/cmd_version.c).
  */
 void cli_print_version(FILE *f);
-
-/* True when cli_csv_field() prefixes s with a quote (see above). */
-bool cli_csv_formula(const char *s);
 
 /*
  * The group id of --db-group NAME (a name or a number); -1 after printing

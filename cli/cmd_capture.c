@@ -13,7 +13,6 @@
  * events up to the stored position are not stored again. At the end the
  * counters (kernel drops included) are stored with the source and printed.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include "store/capture_stats.h"
 #include "cli/metricsopts.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "parse/http.h"
 #include "capture/packet.h"
 #include "capture/pcapsrc.h"
@@ -149,11 +149,13 @@ parse_ports(const char *s, struct capture_opts *o)
 	return o->n_listen > 0 ? 0 : -1;
 }
 
+/* The options of capture's own, before the shared ones (other column). */
+#define CAPTURE_OWN_OPTS	16
+
 static void
-capture_usage(FILE *f)
+capture_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch capture [-d DB] (-i IFACE | -r FILE|-) [-f BPF]\n"
+	fputs("usage: gatewatch capture [-d DB] (-i IFACE | -r FILE|-) [-f BPF]\n"
 	    "                         [--listen PORTS] [--id-header NAME]\n"
 	    "                         [-Z USER] [-c COUNT] [--duration SECS] [-q]\n"
 	    "                         [--retain DURATION] [--retain-rollups DURATION]\n"
@@ -161,139 +163,124 @@ capture_usage(FILE *f)
 	    "Reads HTTP/1.x traffic from an interface or a pcap/pcapng file and\n"
 	    "stores one request per exchange, with the upstream's address and\n"
 	    "the failure cause seen on the wire (refused, connect timeout,\n"
-	    "reset, closed early, not HTTP, 5xx, truncated ...).\n\n"
-	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  -i, --interface IF  live capture (\"any\" for all); needs root or\n"
-	    "                      CAP_NET_RAW (+CAP_NET_ADMIN for the buffer)\n"
-	    "  -r, --read FILE     read a capture file (- for stdin)\n"
-	    "  -f, --filter BPF    capture filter (default: all TCP and ICMP)\n"
-	    "  --listen PORTS      the gateway's own ports (80,443): gateway-host\n"
-	    "                      mode, each client request tied to its upstream\n"
-	    "                      attempts\n"
-	    "  --id-header NAME    request id header to tie by, besides\n"
-	    "                      X-Request-Id and traceparent\n"
-	    "  -Z, --user USER     when started as root, become USER once the\n"
-	    "                      capture and the database are open (default:\n"
-	    "                      gatewatch if that user exists, else nobody;\n"
-	    "                      -Z root keeps root)\n"
-	    "  --db-group GROUP    a new database is made 0640 for GROUP (else 0600)\n"
-	    "  -c, --count N       stop after N packets\n"
-	    "  --duration SECS     live: stop after SECS seconds\n"
-	    "  --tui               open the console (gatewatch top) meanwhile;\n"
-	    "                      messages go to DB.capture.log; q stops both\n"
-	    "  -s, --snaplen N     bytes kept per packet (default 262144)\n"
-	    "  -B, --buffer MB     kernel capture buffer (default 64)\n"
-	    "  --max-flows N       connections tracked at once (default 65536)\n"
-	    "  --max-pending N     requests awaiting answers in all connections\n"
-	    "                      (default 4096, ~3.3 KiB each); past it the\n"
-	    "                      busiest connection is given up and counted\n"
-	    "  -q, --quiet         no summary\n", GW_DEFAULT_DB);
-	retain_opts_usage(f, "live capture only; with -r FILE nothing is\n"
-	    "                         pruned unless one of these is given");
-	metricsopts_usage(f, true);
+	    "reset, closed early, not HTTP, 5xx, truncated ...).\n\n", f);
+	opt_usage_n(f, opts, CAPTURE_OWN_OPTS, 22);
+	opt_usage(f, opts + CAPTURE_OWN_OPTS, 25);
+}
+
+/* --listen PORT[,PORT...] */
+static int
+capture_listen_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	if (parse_ports(arg, opt->value) != 0) {
+		fprintf(stderr, "gatewatch %s: bad --listen '%s' "
+		    "(PORT[,PORT...])\n", cmd, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The numbers: --count, --duration, --snaplen, --buffer, --max-*. */
+static int
+capture_number_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	struct capture_opts *o = opt->value;
+	const char *name = opt->long_name;
+	char *end;
+	bool ok;
+
+	if (strcmp(name, "count") == 0) {
+		o->count = strtoull(arg, &end, 10);
+		ok = o->count != 0;
+	} else if (strcmp(name, "duration") == 0) {
+		o->duration = strtod(arg, &end);
+		ok = o->duration > 0;
+	} else if (strcmp(name, "snaplen") == 0) {
+		o->cap.snaplen = (int)strtol(arg, &end, 10);
+		ok = o->cap.snaplen >= 64;
+	} else if (strcmp(name, "buffer") == 0) {
+		o->cap.buffer_mb = (int)strtol(arg, &end, 10);
+		ok = o->cap.buffer_mb > 0;
+	} else if (strcmp(name, "max-flows") == 0) {
+		o->max_flows = strtoull(arg, &end, 10);
+		ok = o->max_flows != 0;
+	} else {
+		o->max_pending = strtoull(arg, &end, 10);
+		ok = o->max_pending != 0;
+	}
+	if (*end != '\0' || !ok) {
+		fprintf(stderr, "gatewatch %s: bad number '%s'\n", cmd, arg);
+		return -1;
+	}
+	return 0;
 }
 
 /* Parse argv into o; returns -1 when done (exit status in *status). */
 static int
 capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"interface", required_argument, NULL, 'i'},
-		{"read", required_argument, NULL, 'r'},
-		{"filter", required_argument, NULL, 'f'},
-		{"listen", required_argument, NULL, 'L'},
-		{"id-header", required_argument, NULL, 'H'},
-		{"user", required_argument, NULL, 'Z'},
-		{"count", required_argument, NULL, 'c'},
-		{"duration", required_argument, NULL, 'D'},
-		{"snaplen", required_argument, NULL, 's'},
-		{"buffer", required_argument, NULL, 'B'},
-		{"max-flows", required_argument, NULL, 'M'},
-		{"max-pending", required_argument, NULL, 'P'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"tui", no_argument, NULL, 'T'},
-		{"db-group", required_argument, NULL, 'G'},
-		METRICSOPTS_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
-		RETAIN_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	const struct opt opts[] = {
+		OPT_DB(&o->db),
+		OPT_STRING('i', "interface", &o->cap.iface, "IF",
+		    "live capture (\"any\" for all); needs root or\n"
+		    "CAP_NET_RAW (+CAP_NET_ADMIN for the buffer)"),
+		OPT_STRING('r', "read", &o->cap.file, "FILE",
+		    "read a capture file (- for stdin)"),
+		OPT_STRING('f', "filter", &o->cap.filter, "BPF",
+		    "capture filter (default: all TCP and ICMP)"),
+		OPT_CALLBACK(0, "listen", o, "PORTS",
+		    "the gateway's own ports (80,443): gateway-host\n"
+		    "mode, each client request tied to its upstream\n"
+		    "attempts", capture_listen_cb),
+		OPT_STRING(0, "id-header", &o->id_header, "NAME",
+		    "request id header to tie by, besides\n"
+		    "X-Request-Id and traceparent"),
+		OPT_STRING('Z', "user", &o->user, "USER",
+		    "when started as root, become USER once the\n"
+		    "capture and the database are open (default:\n"
+		    "gatewatch if that user exists, else nobody;\n"
+		    "-Z root keeps root)"),
+		OPT_CALLBACK(0, "db-group", &o->db_group, "GROUP",
+		    "a new database is made 0640 for GROUP (else 0600)",
+		    opt_group_cb),
+		OPT_CALLBACK('c', "count", o, "N", "stop after N packets",
+		    capture_number_cb),
+		OPT_CALLBACK(0, "duration", o, "SECS",
+		    "live: stop after SECS seconds", capture_number_cb),
+		OPT_FLAG(0, "tui", &o->tui,
+		    "open the console (gatewatch top) meanwhile;\n"
+		    "messages go to DB.capture.log; q stops both"),
+		OPT_CALLBACK('s', "snaplen", o, "N",
+		    "bytes kept per packet (default 262144)", capture_number_cb),
+		OPT_CALLBACK('B', "buffer", o, "MB",
+		    "kernel capture buffer (default 64)", capture_number_cb),
+		OPT_CALLBACK(0, "max-flows", o, "N",
+		    "connections tracked at once (default 65536)",
+		    capture_number_cb),
+		OPT_CALLBACK(0, "max-pending", o, "N",
+		    "requests awaiting answers in all connections\n"
+		    "(default 4096, ~3.3 KiB each); past it the\n"
+		    "busiest connection is given up and counted",
+		    capture_number_cb),
+		OPT_FLAG('q', "quiet", &o->quiet, "no summary"),
+		/* CAPTURE_OWN_OPTS above, the shared ones below. */
+		RETAIN_OPTS(&o->retain, "live capture only; with -r FILE "
+		    "nothing is\npruned unless one of these is given"),
+		METRICSOPTS_OPT_LISTEN(&o->metrics),
+		METRICSOPTS_OPT_MAX_UPSTREAMS(&o->metrics),
+		OPT_END(),
 	};
-	int ch, r;
-	char *end;
+	int first, rc;
 
 	retain_opts_init(&o->retain, true);
-	while ((ch = getopt_long(argc, argv, "d:i:r:f:Z:c:s:B:qh", longopts,
-	    NULL)) != -1) {
-		if ((r = retain_opts_take(&o->retain, ch, optarg,
-		    "capture")) != 0 ||
-		    (r = metricsopts_take(&o->metrics, ch, optarg,
-		    "capture")) != 0) {
-			if (r < 0)
-				goto usage;
-			continue;
-		}
-		switch (ch) {
-		case 'd': o->db = optarg; break;
-		case 'i': o->cap.iface = optarg; break;
-		case 'r': o->cap.file = optarg; break;
-		case 'f': o->cap.filter = optarg; break;
-		case 'H': o->id_header = optarg; break;
-		case 'Z': o->user = optarg; break;
-		case 'q': o->quiet = true; break;
-		case 'L':
-			if (parse_ports(optarg, o) != 0) {
-				fprintf(stderr, "gatewatch capture: bad --listen "
-				    "'%s' (PORT[,PORT...])\n", optarg);
-				goto usage;
-			}
-			break;
-		case 'c':
-			o->count = strtoull(optarg, &end, 10);
-			if (*end != '\0' || o->count == 0)
-				goto bad_number;
-			break;
-		case 'D':
-			o->duration = strtod(optarg, &end);
-			if (*end != '\0' || o->duration <= 0)
-				goto bad_number;
-			break;
-		case 's':
-			o->cap.snaplen = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || o->cap.snaplen < 64)
-				goto bad_number;
-			break;
-		case 'B':
-			o->cap.buffer_mb = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || o->cap.buffer_mb <= 0)
-				goto bad_number;
-			break;
-		case 'M':
-			o->max_flows = strtoull(optarg, &end, 10);
-			if (*end != '\0' || o->max_flows == 0)
-				goto bad_number;
-			break;
-		case 'P':
-			o->max_pending = strtoull(optarg, &end, 10);
-			if (*end != '\0' || o->max_pending == 0)
-				goto bad_number;
-			break;
-		case 'T': o->tui = true; break;
-		case 'G':
-			if ((o->db_group = cli_group(optarg)) < 0)
-				goto usage;
-			break;
-		case 'h':
-			capture_usage(stdout);
-			*status = EXIT_OK;
-			return -1;
-		default:
-			goto usage;
-		}
+	if ((rc = opt_parse_strict("capture", argc, argv, opts, capture_usage,
+	    &first)) >= 0) {
+		*status = rc;
+		return -1;
 	}
-	if (optind < argc) {
+	if (first < argc) {
 		fprintf(stderr, "gatewatch capture: unexpected '%s'\n",
-		    argv[optind]);
+		    argv[first]);
 		goto usage;
 	}
 	if ((o->cap.iface == NULL) == (o->cap.file == NULL)) {
@@ -304,10 +291,8 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 	if (o->cap.file != NULL && !o->retain.given)
 		retain_opts_init(&o->retain, false);
 	return 0;
-bad_number:
-	fprintf(stderr, "gatewatch capture: bad number '%s'\n", optarg);
 usage:
-	capture_usage(stderr);
+	capture_usage(stderr, opts);
 	*status = EXIT_USAGE;
 	return -1;
 }
@@ -668,7 +653,7 @@ cmd_capture(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	o.db_group = -1;
-	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o.db = cli_default_db();
 	metricsopts_init(&o.metrics);
 	if (capture_args(argc, argv, &o, &status) != 0)
 		return status;

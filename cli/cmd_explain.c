@@ -4,8 +4,6 @@
  * the gateway's error message). analyze/explain.c finds the reasons; this
  * file prints them as text or JSON, escaping whatever came from logs.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +12,15 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_diagnose.h"
+#include "cli/options.h"
+#include "cli/output.h"
 #include "analyze/explain.h"
 #include "cli/retain.h"
 
 static void
-explain_usage(FILE *f)
+explain_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch explain UPSTREAM [-d DB] [--since T] [--until T]\n"
+	fputs("usage: gatewatch explain UPSTREAM [-d DB] [--since T] [--until T]\n"
 	    "                         [--limit N] [--format text|json]\n\n"
 	    "The top reasons UPSTREAM (as in `report --by upstream`, e.g.\n"
 	    "10.0.0.5:8080) failed in the window, in plain words: failures by\n"
@@ -30,14 +29,25 @@ explain_usage(FILE *f)
 	    "Each comes with counts, an example request and the gateway's own\n"
 	    "error message. Refusals the gateway made itself (rate limits, auth,\n"
 	    "no live upstream) are listed apart. --limit: reasons of each kind\n"
-	    "(default 5, 0 = all).\n\n"
-	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  --since T           requests at or after T\n"
-	    "  --until T           requests before T\n"
-	    "  -n, --limit N       reasons of each kind (default 5; 0: all)\n"
-	    "  -f, --format F      text (default) or json\n\n"
-	    "  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
-	    "  age such as 30m, 2h, 7d.\n", GW_DEFAULT_DB);
+	    "(default 5, 0 = all).\n\n", f);
+	opt_usage(f, opts, 22);
+	fputs("\n  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
+	    "  age such as 30m, 2h, 7d.\n", f);
+}
+
+/* --format: text or json into *(bool *)value (json). */
+static int
+explain_format_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	if (strcmp(arg, "json") == 0)
+		*(bool *)opt->value = true;
+	else if (strcmp(arg, "text") == 0)
+		*(bool *)opt->value = false;
+	else {
+		fprintf(stderr, "gatewatch %s: --format is text or json\n", cmd);
+		return -1;
+	}
+	return 0;
 }
 
 /* Print one reason as text. */
@@ -109,151 +119,102 @@ explain_print_text(const struct explain_report *r)
 	}
 }
 
-static void
+/* A reason of the JSON form: its kind, cause, counts, words, example. */
+static const struct out_col explain_cols[] = {
+	{"kind", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"cause", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"who", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"gateway_made", OUT_BOOL, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"count", OUT_INT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"first", OUT_TIME, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"last", OUT_TIME, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"title", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"evidence", OUT_TEXT, OUT_IN_JSON, NULL, 0, 0, 0},
+	{"example", OUT_NESTED, OUT_IN_JSON, NULL, 0, 0, 0},
+};
+
+static int
 explain_print_json(const struct explain_report *r)
 {
-	char t[40];
+	struct out o;
 
-	printf("{\"upstream\": ");
-	cli_json_string(stdout, r->upstream);
-	printf(", \"since\": ");
+	out_start(&o, stdout, OUT_JSON, explain_cols,
+	    sizeof(explain_cols) / sizeof(explain_cols[0]));
+	out_obj_begin(&o, NULL);
+	out_kv_text(&o, "upstream", r->upstream);
 	if (r->since_ms == INT64_MIN)
-		printf("null");
+		out_kv_null(&o, "since");
 	else
-		printf("\"%s\"", diagnose_time(r->since_ms, t, sizeof(t)));
-	printf(", \"until\": ");
+		out_kv_time(&o, "since", r->since_ms);
 	if (r->until_ms == INT64_MAX)
-		printf("null");
+		out_kv_null(&o, "until");
 	else
-		printf("\"%s\"", diagnose_time(r->until_ms, t, sizeof(t)));
-	printf(", \"requests\": %" PRId64 ", \"errors_5xx\": %" PRId64
-	    ", \"attempts\": %" PRId64 ", \"failed_attempts\": %" PRId64
-	    ", \"gateway_made\": %" PRId64 ", \"reasons\": [", r->requests,
-	    r->errors_5xx, r->attempts, r->failed_attempts, r->gateway_made);
+		out_kv_time(&o, "until", r->until_ms);
+	out_kv_int(&o, "requests", r->requests);
+	out_kv_int(&o, "errors_5xx", r->errors_5xx);
+	out_kv_int(&o, "attempts", r->attempts);
+	out_kv_int(&o, "failed_attempts", r->failed_attempts);
+	out_kv_int(&o, "gateway_made", r->gateway_made);
+	out_rows_begin(&o, "reasons");
 	for (size_t i = 0; i < r->n_reasons; i++) {
 		const struct explain_reason *x = &r->reasons[i];
-		const struct diag_example *e = &x->example;
 
-		printf("%s\n  {\"kind\": \"%s\", \"cause\": %s%s%s,"
-		    " \"who\": \"%s\", \"gateway_made\": %s, \"count\": %"
-		    PRId64 ", \"first\": ", i ? "," : "",
-		    explain_kind_name(x->kind), x->cause >= 0 ? "\"" : "",
-		    x->cause >= 0 ? cause_name((enum gw_cause)x->cause) : "null",
-		    x->cause >= 0 ? "\"" : "", cause_who_name(x->who),
-		    x->gateway_made ? "true" : "false", x->count);
+		out_text(&o, explain_kind_name(x->kind));
+		if (x->cause >= 0)
+			out_text(&o, cause_name((enum gw_cause)x->cause));
+		else
+			out_null(&o);
+		out_text(&o, cause_who_name(x->who));
+		out_bool(&o, x->gateway_made);
+		out_int(&o, x->count);
 		if (x->first_ms >= 0)
-			printf("\"%s\"", diagnose_time(x->first_ms, t, sizeof(t)));
+			out_time(&o, x->first_ms);
 		else
-			printf("null");
-		printf(", \"last\": ");
+			out_null(&o);
 		if (x->last_ms >= 0)
-			printf("\"%s\"", diagnose_time(x->last_ms, t, sizeof(t)));
+			out_time(&o, x->last_ms);
 		else
-			printf("null");
-		printf(", \"title\": ");
-		cli_json_string(stdout, x->title);
-		printf(", \"evidence\": ");
-		cli_json_string(stdout, x->evidence);
-		printf(", \"example\": ");
-		if (!x->has_example) {
-			printf("null}");
-			continue;
-		}
-		printf("{\"id\": %" PRId64 ", \"time\": \"%s\", \"method\": ",
-		    e->id, diagnose_time(e->ts_ms, t, sizeof(t)));
-		cli_json_string(stdout, e->method);
-		printf(", \"path\": ");
-		cli_json_string(stdout, e->path);
-		printf(", \"query\": ");
-		if (e->query != NULL)
-			cli_json_string(stdout, e->query);
-		else
-			printf("null");
-		printf(", \"status\": %d, \"cause\": \"%s\", \"attempts\": %d,"
-		    " \"request_id\": ", e->status,
-		    cause_name((enum gw_cause)e->cause), e->n_attempts);
-		if (e->request_id != NULL)
-			cli_json_string(stdout, e->request_id);
-		else
-			printf("null");
-		printf(", \"gateway_message\": ");
-		if (e->message != NULL)
-			cli_json_string(stdout, e->message);
-		else
-			printf("null");
-		printf("}}");
+			out_null(&o);
+		out_text(&o, x->title);
+		out_text(&o, x->evidence);
+		diagnose_example_json(&o, &x->example, x->has_example);
+		out_row_end(&o);
 	}
-	printf("%s]}\n", r->n_reasons ? "\n" : "");
+	out_rows_end(&o);
+	out_obj_end(&o);
+	return out_end(&o);
 }
 
 int
 cmd_explain(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"since", required_argument, NULL, 's'},
-		{"until", required_argument, NULL, 'u'},
-		{"format", required_argument, NULL, 'f'},
-		{"limit", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	struct diag_window w = diag_window_all();
 	struct explain_report r;
 	struct store *st;
 	bool json = false;
 	size_t limit = 5;
-	int64_t now = cli_now_ms();
-	char err[512], *end;
-	long v;
-	int ch;
+	const struct opt opts[] = {
+		OPT_DB(&db),
+		OPT_SINCE(&w.since_ms),
+		OPT_UNTIL(&w.until_ms),
+		OPT_CALLBACK('n', "limit", &limit, "N",
+		    "reasons of each kind (default 5; 0: all)", opt_count_cb),
+		OPT_CALLBACK('f', "format", &json, "F", "text (default) or json",
+		    explain_format_cb),
+		OPT_END(),
+	};
+	char err[512];
+	int first, rc;
 
-	while ((ch = getopt_long(argc, argv, "d:f:n:h", longopts, NULL)) !=
-	    -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 's':
-		case 'u':
-			if (cli_parse_time(optarg, now, ch == 's' ? &w.since_ms :
-			    &w.until_ms) != 0) {
-				fprintf(stderr, "gatewatch explain: bad time"
-				    " '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "text") == 0)
-				json = false;
-			else {
-				fprintf(stderr, "gatewatch explain: --format is"
-				    " text or json\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || errno != 0 ||
-			    v < 0) {
-				fprintf(stderr, "gatewatch explain: --limit takes"
-				    " a count (0 = all)\n");
-				return EXIT_USAGE;
-			}
-			limit = (size_t)v;
-			break;
-		case 'h': explain_usage(stdout); return EXIT_OK;
-		default: explain_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
-		explain_usage(stderr);
+	if ((rc = opt_parse("explain", argc, argv, opts, explain_usage,
+	    &first)) >= 0)
+		return rc;
+	if (first + 1 != argc) {
+		explain_usage(stderr, opts);
 		return EXIT_USAGE;
 	}
-	w.upstream = argv[optind];
+	w.upstream = argv[first];
 	if (access(db, F_OK) != 0) {
 		fprintf(stderr, "gatewatch explain: %s: no such database (run "
 		    "'gatewatch ingest' first)\n", db);
@@ -275,9 +236,10 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "gatewatch explain: no requests or attempts for"
 		    " upstream '%s' in this window (names as in `gatewatch"
 		    " report --by upstream`)\n", w.upstream);
-	if (json)
-		explain_print_json(&r);
-	else
+	if (json) {
+		if (explain_print_json(&r) != 0)
+			fprintf(stderr, "gatewatch explain: out of memory\n");
+	} else
 		explain_print_text(&r);
 	explain_report_free(&r);
 	store_close(st);

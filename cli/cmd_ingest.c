@@ -9,7 +9,6 @@
  * stores. Lines that parse into nothing are kept as rejects with a reason.
  * Access and error logs may come in any order: the store joins them.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/formatopts.h"
 #include "cli/logsource.h"
+#include "cli/options.h"
 #include "parse/lineparse.h"
 #include "capture/logopen.h"
 #include "cli/pipeline.h"
@@ -331,77 +331,49 @@ out:
 }
 
 static void
-ingest_usage(FILE *f)
+ingest_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch ingest [-d DB] [--format NAME | --log-format FMT |\n"
+	fputs("usage: gatewatch ingest [-d DB] [--format NAME | --log-format FMT |\n"
 	    "                        --nginx-conf FILE [--log-format-name NAME]]\n"
 	    "                        [--haproxy-cfg FILE] [--tz ZONE] [-q] FILE...\n\n"
 	    "Reads gateway logs into the database. FILE may be plain, .gz, or -\n"
 	    "for stdin; access and error logs may be mixed, in any order: each\n"
 	    "file's kind is recognised from its first lines. A file read before\n"
-	    "resumes where it stopped, so nothing is stored twice.\n\n"
-	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
-	    , GW_DEFAULT_DB);
-	formatopts_usage(f);
-	fputs("  --follow-symlinks      also read a FILE that is a symlink, has\n"
-	    "                         more than one name or another owner\n"
-	    "                         (see Security in the README)\n"
-	    "  --db-group GROUP       a new database is made 0640 for GROUP\n"
-	    "                         (else 0600)\n"
-	    "  -q, --quiet            no per-file summary\n", f);
+	    "resumes where it stopped, so nothing is stored twice.\n\n", f);
+	opt_usage(f, opts, 25);
 }
 
 int
 cmd_ingest(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		FORMATOPTS_LONGOPTS,
-		{"quiet", no_argument, NULL, 'q'},
-		{"follow-symlinks", no_argument, NULL, 'S'},
-		{"db-group", required_argument, NULL, 'G'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct ingest_opts o = {0};
+	const struct opt opts[] = {
+		OPT_DB(&o.db),
+		FORMATOPTS_OPTS(&o.fmt),
+		OPT_FLAG(0, "follow-symlinks", &o.follow_symlinks,
+		    "also read a FILE that is a symlink, has\n"
+		    "more than one name or another owner\n"
+		    "(see Security in the README)"),
+		OPT_CALLBACK(0, "db-group", &o.db_group, "GROUP",
+		    "a new database is made 0640 for GROUP\n(else 0600)",
+		    opt_group_cb),
+		OPT_FLAG('q', "quiet", &o.quiet, "no per-file summary"),
+		OPT_END(),
+	};
 	char err[512];
-	int ch, r;
+	int first, r;
 
-	o.db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o.db = cli_default_db();
 	o.db_group = -1;
 	formatopts_init(&o.fmt);
-	while ((ch = getopt_long(argc, argv, "d:f:qh", longopts, NULL)) != -1) {
-		if ((r = formatopts_take(&o.fmt, ch, optarg, "ingest")) != 0) {
-			if (r < 0) {
-				formatopts_free(&o.fmt);
-				return EXIT_USAGE;
-			}
-			continue;
-		}
-		switch (ch) {
-		case 'd': o.db = optarg; break;
-		case 'q': o.quiet = true; break;
-		case 'S': o.follow_symlinks = true; break;
-		case 'G':
-			if ((o.db_group = cli_group(optarg)) < 0) {
-				formatopts_free(&o.fmt);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			ingest_usage(stdout);
-			formatopts_free(&o.fmt);
-			return EXIT_OK;
-		default:
-			ingest_usage(stderr);
-			formatopts_free(&o.fmt);
-			return EXIT_USAGE;
-		}
+	if ((r = opt_parse("ingest", argc, argv, opts, ingest_usage,
+	    &first)) >= 0) {
+		formatopts_free(&o.fmt);
+		return r;
 	}
-	if (optind >= argc) {
+	if (first >= argc) {
 		fprintf(stderr, "gatewatch ingest: no FILE given\n");
-		ingest_usage(stderr);
+		ingest_usage(stderr, opts);
 		formatopts_free(&o.fmt);
 		return EXIT_USAGE;
 	}
@@ -433,7 +405,7 @@ cmd_ingest(int argc, char **argv)
 	memset(&total, 0, sizeof(total));
 	int read_ok = 0, failed = 0, refused = 0;
 	double t0 = cli_mono();
-	for (int i = optind; i < argc && !interrupted; i++) {
+	for (int i = first; i < argc && !interrupted; i++) {
 		int rc = ingest_file(argv[i], &o, st, pl, &total);
 		if (rc == 0)
 			read_ok++;
@@ -448,7 +420,7 @@ cmd_ingest(int argc, char **argv)
 	}
 	store_close(st);
 	formatopts_free(&o.fmt);
-	if (!o.quiet && argc - optind > 1)
+	if (!o.quiet && argc - first > 1)
 		print_counts("total", &total, cli_mono() - t0);
 	if (refused > 0)
 		fprintf(stderr, "gatewatch ingest: %d file%s refused (not "

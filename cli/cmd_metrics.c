@@ -6,7 +6,6 @@
  * process_* family (it would describe this short run, and clash with the
  * collector's own).
  */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,63 +16,58 @@
 #include "cli/metricsopts.h"
 
 static void
-metrics_usage(FILE *f)
+metrics_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f, "usage: gatewatch metrics [-d DB] [--metrics-max-upstreams N]"
+	fputs("usage: gatewatch metrics [-d DB] [--metrics-max-upstreams N]"
 	    " [-o FILE]\n\n"
 	    "Prints what the database holds as Prometheus metrics (text\n"
 	    "format 0.0.4): the families `tail --metrics-listen` serves,\n"
 	    "counted over every stored request. -o writes FILE atomically\n"
 	    "(FILE.tmp, then rename), as node_exporter's textfile collector\n"
-	    "wants.\n\n"
-	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  -o, --output FILE      write FILE instead of stdout\n",
-	    GW_DEFAULT_DB);
-	metricsopts_usage(f, false);
+	    "wants.\n\n", f);
+	opt_usage(f, opts, 25);
+}
+
+/* --metrics-listen: checked as tail's, then refused (not a server). */
+static int
+metrics_listen_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	if (metricsopts_cb(opt, arg, cmd) != 0)
+		return -1;
+	fprintf(stderr, "gatewatch %s: --metrics-listen is for tail and "
+	    "capture\n", cmd);
+	return -1;
 }
 
 int
 cmd_metrics(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"output", required_argument, NULL, 'o'},
-		METRICSOPTS_LONGOPTS,
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	const char *output = NULL;
 	struct metricsopts mo;
+	const struct opt opts[] = {
+		OPT_DB(&db),
+		OPT_STRING('o', "output", &output, "FILE",
+		    "write FILE instead of stdout"),
+		OPT_CALLBACK(0, "metrics-listen", &mo, "ADDR:PORT", NULL,
+		    metrics_listen_cb),
+		METRICSOPTS_OPT_MAX_UPSTREAMS(&mo),
+		OPT_END(),
+	};
 	struct store *st = NULL;
 	char err[512], *text = NULL;
 	size_t len = 0;
-	int ch, r, rc = EXIT_ERR;
+	int first, rc;
 
 	metricsopts_init(&mo);
-	while ((ch = getopt_long(argc, argv, "d:o:h", longopts, NULL)) != -1) {
-		if ((r = metricsopts_take(&mo, ch, optarg, "metrics")) != 0) {
-			if (r < 0)
-				return EXIT_USAGE;
-			if (ch == METRICSOPTS_LISTEN) {
-				fprintf(stderr, "gatewatch metrics: "
-				    "--metrics-listen is for tail and capture\n");
-				return EXIT_USAGE;
-			}
-			continue;
-		}
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'o': output = optarg; break;
-		case 'h': metrics_usage(stdout); return EXIT_OK;
-		default: metrics_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
+	if ((rc = opt_parse("metrics", argc, argv, opts, metrics_usage,
+	    &first)) >= 0)
+		return rc;
+	rc = EXIT_ERR;
+	if (first < argc) {
 		fprintf(stderr, "gatewatch metrics: unexpected '%s'\n",
-		    argv[optind]);
-		metrics_usage(stderr);
+		    argv[first]);
+		metrics_usage(stderr, opts);
 		return EXIT_USAGE;
 	}
 	if (access(db, F_OK) != 0) {

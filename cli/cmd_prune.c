@@ -7,7 +7,6 @@
  * freed pages back to the file system. Safe beside a running `tail`: the
  * steps are the same short transactions its own pruner makes.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,16 +14,16 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "store/prune.h"
 #include "store/store.h"
 
 #define PRUNE_ROWS	2000	/* rows per step */
 
 static void
-prune_usage(FILE *f)
+prune_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch prune [-d DB] --older-than T [--rollups-older-than T]\n"
+	fputs("usage: gatewatch prune [-d DB] --older-than T [--rollups-older-than T]\n"
 	    "                       [--max-db-size SIZE] [--vacuum] [-q]\n\n"
 	    "Removes raw rows (requests with their attempts, error-log lines,\n"
 	    "rejected lines) older than T, and with --rollups-older-than the\n"
@@ -32,15 +31,8 @@ prune_usage(FILE *f)
 	    "the rollups. Where each file was read to is kept, so nothing is\n"
 	    "read twice. Interned strings no row uses any more are removed too.\n\n"
 	    "T is an age counted back from the newest request stored (7d, 36h,\n"
-	    "2w) or a time (2026-11-25, 2026-11-25T10:00:00Z, @EPOCH).\n\n"
-	    "  -d, --db DB                 database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  --older-than T              remove raw rows older than T\n"
-	    "  --rollups-older-than T      remove rollups older than T\n"
-	    "  --max-db-size SIZE          then remove the oldest rows until the\n"
-	    "                              pages in use fit SIZE (500M, 20G)\n"
-	    "  --vacuum                    give the freed space back to the file\n"
-	    "                              system (rewrites the database)\n"
-	    "  -q, --quiet                 no summary\n", GW_DEFAULT_DB);
+	    "2w) or a time (2026-11-25, 2026-11-25T10:00:00Z, @EPOCH).\n\n", f);
+	opt_usage(f, opts, 30);
 }
 
 /* An age (back from ref_ms) or a time; 0 or -1. */
@@ -56,74 +48,50 @@ prune_parse_when(const char *s, int64_t ref_ms, int64_t *ms)
 	return cli_parse_time(s, cli_now_ms(), ms);
 }
 
-/* Text of a time for the summary. */
-static const char *
-prune_time_text(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
 int
 cmd_prune(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"older-than", required_argument, NULL, 'o'},
-		{"rollups-older-than", required_argument, NULL, 'r'},
-		{"max-db-size", required_argument, NULL, 'm'},
-		{"vacuum", no_argument, NULL, 'V'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	const char *older = NULL, *rollups_older = NULL;
 	struct store_prune_policy p = {INT64_MIN, INT64_MIN, 0, 0};
+	bool vacuum = false, quiet = false;
+	const struct opt opts[] = {
+		OPT_DB(&db),
+		OPT_STRING(0, "older-than", &older, "T",
+		    "remove raw rows older than T"),
+		OPT_STRING(0, "rollups-older-than", &rollups_older, "T",
+		    "remove rollups older than T"),
+		OPT_CALLBACK(0, "max-db-size", &p.max_bytes, "SIZE",
+		    "then remove the oldest rows until the\n"
+		    "pages in use fit SIZE (500M, 20G)", opt_size_cb),
+		OPT_FLAG(0, "vacuum", &vacuum,
+		    "give the freed space back to the file\n"
+		    "system (rewrites the database)"),
+		OPT_FLAG('q', "quiet", &quiet, "no summary"),
+		OPT_END(),
+	};
 	struct store_prune_result total = {0};
 	struct store_size before, after;
 	struct store *st = NULL;
-	bool vacuum = false, quiet = false;
 	int64_t ref, steps = 0;
 	char err[512], t1[32];
-	int ch, status = EXIT_ERR;
+	int first, status = EXIT_ERR;
 
-	while ((ch = getopt_long(argc, argv, "d:qh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'o': older = optarg; break;
-		case 'r': rollups_older = optarg; break;
-		case 'm':
-			if (cli_parse_size(optarg, &p.max_bytes) != 0 ||
-			    p.max_bytes <= 0) {
-				fprintf(stderr, "gatewatch prune: bad size '%s' "
-				    "(a number with K, M, G or T: 500M, 20G)\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'V': vacuum = true; break;
-		case 'q': quiet = true; break;
-		case 'h': prune_usage(stdout); return EXIT_OK;
-		default: prune_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
+	if ((status = opt_parse("prune", argc, argv, opts, prune_usage,
+	    &first)) >= 0)
+		return status;
+	status = EXIT_ERR;
+	if (first < argc) {
 		fprintf(stderr, "gatewatch prune: unexpected '%s'\n",
-		    argv[optind]);
-		prune_usage(stderr);
+		    argv[first]);
+		prune_usage(stderr, opts);
 		return EXIT_USAGE;
 	}
 	if (older == NULL && rollups_older == NULL && p.max_bytes == 0 &&
 	    !vacuum) {
 		fprintf(stderr, "gatewatch prune: say what to remove "
 		    "(--older-than T, --rollups-older-than T, --max-db-size)\n");
-		prune_usage(stderr);
+		prune_usage(stderr, opts);
 		return EXIT_USAGE;
 	}
 	if (store_open(db, &st, err, sizeof(err)) != 0) {
@@ -170,8 +138,8 @@ cmd_prune(int argc, char **argv)
 		goto fail;
 	if (!quiet) {
 		if (p.raw_before_ms != INT64_MIN)
-			printf("raw rows before %s:", prune_time_text(
-			    p.raw_before_ms, t1, sizeof(t1)));
+			printf("raw rows before %s:", cli_utc(
+			    p.raw_before_ms, CLI_UTC_SECOND, t1, sizeof(t1)));
 		else
 			printf("removed:");
 		printf(" %" PRId64 " requests, %" PRId64 " attempts, %" PRId64

@@ -8,7 +8,6 @@
  * columns. Text from logs is escaped in every format.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,17 +17,16 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_diagnose.h"
+#include "cli/options.h"
+#include "cli/output.h"
 #include "store/capture_stats.h"
 #include "cli/retain.h"
 #include "store/store.h"
 
-enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
-
 static void
-report_usage(FILE *f)
+report_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch report [-d DB] [--since T] [--until T] [--by KEYS]\n"
+	fputs("usage: gatewatch report [-d DB] [--since T] [--until T] [--by KEYS]\n"
 	    "                        [--upstream U] [--cause C] [--status N]\n"
 	    "                        [--limit N] [--format table|json|csv]\n\n"
 	    "Requests and failures grouped by KEYS, a comma list of upstream,\n"
@@ -37,18 +35,10 @@ report_usage(FILE *f)
 	    "A request counts under the upstream that gave its final answer ('-'\n"
 	    "when it reached none); attempts count under the upstream they were\n"
 	    "sent to, so an upstream whose failures were retried elsewhere shows\n"
-	    "failed_attempts.\n\n"
-	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  --since T           requests at or after T\n"
-	    "  --until T           requests before T\n"
-	    "  -b, --by KEYS       what to group by (above)\n"
-	    "  --upstream U        only requests or attempts of upstream U\n"
-	    "  --cause C           only this cause (upstream_refused, ...)\n"
-	    "  --status N          only this status\n"
-	    "  -n, --limit N       at most N groups (default 0: all)\n"
-	    "  -f, --format F      table (default), json or csv\n\n"
-	    "  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
-	    "  age such as 30m, 2h, 7d.\n", GW_DEFAULT_DB);
+	    "failed_attempts.\n\n", f);
+	opt_usage(f, opts, 22);
+	fputs("\n  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
+	    "  age such as 30m, 2h, 7d.\n", f);
 }
 
 static double
@@ -57,162 +47,150 @@ rate(int64_t part, int64_t whole)
 	return whole > 0 ? (double)part / (double)whole : 0.0;
 }
 
+/* The figure columns of every group, after its keys. */
+static const struct out_col report_figures[] = {
+	{"requests", OUT_INT, OUT_IN_ALL, NULL, 9, 0, 2},
+	{"errors_5xx", OUT_INT, OUT_IN_ALL, "5xx", 8, 0, 1},
+	{"rate_5xx", OUT_REAL, OUT_IN_DATA, NULL, 0, 4, 1},
+	{"5xx%", OUT_PERCENT, OUT_IN_TABLE, NULL, 7, 2, 1},
+	{"failed", OUT_INT, OUT_IN_ALL, NULL, 8, 0, 1},
+	{"attempts", OUT_INT, OUT_IN_ALL, NULL, 9, 0, 1},
+	{"failed_attempts", OUT_INT, OUT_IN_ALL, "failed_a", 8, 0, 1},
+	{"request_ms_avg", OUT_REAL, OUT_IN_JSON, NULL, 0, 1, 1},
+};
+#define REPORT_FIGURES	(sizeof(report_figures) / sizeof(report_figures[0]))
 
-static bool
-key_is_number(enum report_key k)
+/* The figures of one group (or the total line). */
+static void
+report_put_figures(struct out *o, int64_t requests, int64_t errors_5xx,
+    int64_t failed, int64_t attempts, int64_t failed_attempts,
+    double request_ms_avg)
 {
-	return k == REPORT_KEY_STATUS;
+	out_int(o, requests);
+	out_int(o, errors_5xx);
+	out_real(o, rate(errors_5xx, requests));
+	out_real(o, rate(errors_5xx, requests));
+	out_int(o, failed);
+	out_int(o, attempts);
+	out_int(o, failed_attempts);
+	if (request_ms_avg >= 0)
+		out_real(o, request_ms_avg);
+	else
+		out_absent(o);
+	out_row_end(o);
 }
 
-static void
-print_json(const struct report_query *q, const struct report_row *rows,
-    size_t n)
+/*
+ * The groups of q in format fmt: one column per key (a status is a JSON
+ * number), then the figures; the table ends with a total line when there
+ * is more than one group.
+ */
+static int
+print_groups(enum out_format fmt, const struct report_query *q,
+    const struct report_row *rows, size_t n)
 {
-	printf("[");
-	for (size_t i = 0; i < n; i++) {
-		const struct report_row *r = &rows[i];
-		printf("%s\n  {", i ? "," : "");
-		for (int k = 0; k < q->n_keys; k++) {
-			cli_json_string(stdout, report_key_name(q->keys[k]));
-			fputs(": ", stdout);
-			const char *v = r->key[k] ? r->key[k] : "-";
-			if (key_is_number(q->keys[k]) && strspn(v, "0123456789") ==
-			    strlen(v) && *v)
-				fputs(v, stdout);
-			else
-				cli_json_string(stdout, v);
-			fputs(", ", stdout);
-		}
-		printf("\"requests\": %" PRId64 ", \"errors_5xx\": %" PRId64
-		    ", \"rate_5xx\": %.4f, \"failed\": %" PRId64
-		    ", \"attempts\": %" PRId64 ", \"failed_attempts\": %" PRId64,
-		    r->requests, r->errors_5xx, rate(r->errors_5xx, r->requests),
-		    r->failed, r->attempts, r->failed_attempts);
-		if (r->request_ms_avg >= 0)
-			printf(", \"request_ms_avg\": %.1f", r->request_ms_avg);
-		printf("}");
-	}
-	printf("%s]\n", n ? "\n" : "");
-}
-
-
-static void
-print_csv(const struct report_query *q, const struct report_row *rows,
-    size_t n)
-{
-	for (int k = 0; k < q->n_keys; k++)
-		printf("%s,", report_key_name(q->keys[k]));
-	printf("requests,errors_5xx,rate_5xx,failed,attempts,failed_attempts\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct report_row *r = &rows[i];
-		for (int k = 0; k < q->n_keys; k++) {
-			cli_csv_field(stdout, r->key[k] ? r->key[k] : "-");
-			fputc(',', stdout);
-		}
-		printf("%" PRId64 ",%" PRId64 ",%.4f,%" PRId64 ",%" PRId64 ",%"
-		    PRId64 "\n", r->requests, r->errors_5xx,
-		    rate(r->errors_5xx, r->requests), r->failed, r->attempts,
-		    r->failed_attempts);
-	}
-}
-
-#define COL_MAX 48
-
-static void
-print_table(const struct report_query *q, const struct report_row *rows,
-    size_t n)
-{
-	size_t w[REPORT_KEYS_MAX];
-	char safe[COL_MAX * 4 + 8];
-
-	for (int k = 0; k < q->n_keys; k++) {
-		w[k] = strlen(report_key_name(q->keys[k]));
-		for (size_t i = 0; i < n; i++) {
-			size_t l = safe_width(rows[i].key[k] ? rows[i].key[k] : "-");
-			if (l > w[k])
-				w[k] = l > COL_MAX ? COL_MAX : l;
-		}
-	}
-	for (int k = 0; k < q->n_keys; k++)
-		printf("%-*s  ", (int)w[k], report_key_name(q->keys[k]));
-	printf("%9s %8s %7s %8s %9s %8s\n", "requests", "5xx", "5xx%",
-	    "failed", "attempts", "failed_a");
+	struct out_col cols[REPORT_KEYS_MAX + REPORT_FIGURES];
+	size_t ncols = 0;
+	struct out o;
 	int64_t tr = 0, t5 = 0, tf = 0, ta = 0, tfa = 0;
+
+	for (int k = 0; k < q->n_keys; k++)
+		cols[ncols++] = (struct out_col){report_key_name(q->keys[k]),
+		    q->keys[k] == REPORT_KEY_STATUS ? OUT_DIGITS : OUT_TEXT,
+		    OUT_IN_ALL, NULL, OUT_AUTO, 0, 2};
+	memcpy(cols + ncols, report_figures, sizeof(report_figures));
+	ncols += REPORT_FIGURES;
+	out_start(&o, stdout, fmt, cols, ncols);
+	out_rows_begin(&o, NULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct report_row *r = &rows[i];
-		for (int k = 0; k < q->n_keys; k++) {
-			const char *v = r->key[k] ? r->key[k] : "-";
-			safe_text(safe, sizeof(safe), v, strlen(v));
-			/* Cut to the column, on a character boundary. */
-			size_t cols = 0, b = 0;
-			while (safe[b] && cols < w[k]) {
-				b++;
-				while ((safe[b] & 0xc0) == 0x80)
-					b++;
-				cols++;
-			}
-			safe[b] = '\0';
-			printf("%s%*s  ", safe, (int)(w[k] - cols), "");
-		}
-		printf("%9" PRId64 " %8" PRId64 " %6.2f%% %8" PRId64 " %9" PRId64
-		    " %8" PRId64 "\n", r->requests, r->errors_5xx,
-		    100.0 * rate(r->errors_5xx, r->requests), r->failed,
-		    r->attempts, r->failed_attempts);
+
+		for (int k = 0; k < q->n_keys; k++)
+			out_text(&o, r->key[k] ? r->key[k] : "-");
+		report_put_figures(&o, r->requests, r->errors_5xx, r->failed,
+		    r->attempts, r->failed_attempts, r->request_ms_avg);
 		tr += r->requests;
 		t5 += r->errors_5xx;
 		tf += r->failed;
 		ta += r->attempts;
 		tfa += r->failed_attempts;
 	}
-	if (n > 1) {
-		size_t lead = 0;
-		for (int k = 0; k < q->n_keys; k++)
-			lead += w[k] + 2;
-		printf("%-*s%9" PRId64 " %8" PRId64 " %6.2f%% %8" PRId64 " %9"
-		    PRId64 " %8" PRId64 "\n", (int)lead, "total", tr, t5,
-		    100.0 * rate(t5, tr), tf, ta, tfa);
+	if (fmt == OUT_TABLE && n > 1) {
+		out_span(&o, (size_t)q->n_keys, "total");
+		report_put_figures(&o, tr, t5, tf, ta, tfa, -1);
 	}
+	out_rows_end(&o);
+	return out_end(&o);
 }
 
-/* ms (a wall-clock time as if UTC) as "2026-11-25 10:15:02". */
-static void
-wall_time(int64_t ms, char *buf, size_t n)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
+/*
+ * The error-log groups, for a window with no requests but error-log lines
+ * (an error log read without its access log): by upstream and cause, how
+ * many lines, how many not joined to a request, their wall-clock range.
+ */
+static const struct out_col error_cols[] = {
+	{"upstream", OUT_TEXT, OUT_IN_ALL, NULL, 24, 0, 0},
+	{"cause", OUT_TEXT, OUT_IN_ALL, NULL, 26, 0, 2},
+	{"lines", OUT_INT, OUT_IN_ALL, NULL, 8, 0, 1},
+	{"unjoined", OUT_INT, OUT_IN_ALL, NULL, 8, 0, 1},
+	{"first", OUT_WALL, OUT_IN_ALL, NULL, 19, 0, 2},
+	{"last", OUT_WALL, OUT_IN_ALL, NULL, 0, 0, 2},
+};
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, n, "-");
-}
-
-/* The error-log groups (table form). */
 struct error_table {
+	struct out o;
 	bool header;
-	int64_t total;
 };
 
 static void
 print_error_group(void *ctx, const struct store_error_group *g)
 {
 	struct error_table *t = ctx;
-	char safe[256], first[32], last[32];
 
 	if (!t->header) {
-		printf("(no requests in the database for this window; the "
-		    "gateway's error log\n names these failures: ingest its "
-		    "access log to count them per request)\n");
-		printf("%-24s  %-26s %8s %8s  %-19s  %s\n", "upstream", "cause",
-		    "lines", "unjoined", "first", "last");
+		out_note_begin(&t->o);
+		out_note_printf(&t->o, "(no requests in the database for this "
+		    "window; the gateway's error log\n names these failures: "
+		    "ingest its access log to count them per request)");
+		out_note_end(&t->o);
+		out_rows_begin(&t->o, NULL);
 		t->header = true;
 	}
-	safe_text(safe, sizeof(safe), g->upstream, strlen(g->upstream));
-	wall_time(g->first_ms, first, sizeof(first));
-	wall_time(g->last_ms, last, sizeof(last));
-	printf("%-24.24s  %-26s %8" PRId64 " %8" PRId64 "  %-19s  %s\n", safe,
-	    cause_name((enum gw_cause)g->cause), g->lines, g->unjoined, first,
-	    last);
-	t->total += g->lines;
+	out_text(&t->o, g->upstream);
+	out_text(&t->o, cause_name((enum gw_cause)g->cause));
+	out_int(&t->o, g->lines);
+	out_int(&t->o, g->unjoined);
+	out_time(&t->o, g->first_ms);
+	out_time(&t->o, g->last_ms);
+	out_row_end(&t->o);
+}
+
+/*
+ * The error-log groups of q's window in format fmt; *any set when there
+ * was one. 0, or -1 with err filled.
+ */
+static int
+print_error_groups(struct store *st, const struct report_query *q,
+    enum out_format fmt, bool *any, char *err, size_t errlen)
+{
+	struct error_table t = { .header = false };
+	int rc;
+
+	out_start(&t.o, stdout, fmt, error_cols,
+	    sizeof(error_cols) / sizeof(error_cols[0]));
+	rc = store_error_groups(st, q->since_ms, q->until_ms,
+	    print_error_group, &t, err, errlen);
+	if (t.header)
+		out_rows_end(&t.o);
+	if (t.header || fmt == OUT_TABLE) {
+		if (out_end(&t.o) != 0 && rc == 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	} else
+		(void)out_end(&t.o);	/* nothing was written */
+	*any = t.header;
+	return rc;
 }
 
 /* One line per capture source: how complete the wire's picture was. */
@@ -273,19 +251,6 @@ print_rejects(struct store *st)
 	    "its first 1000, then 1 in 1000" : "");
 }
 
-/* A whole decimal number from min to max in *v; -1 for anything else. */
-static int
-report_number(const char *s, long min, long max, long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || errno != 0 || *v < min || *v > max)
-		return -1;
-	return 0;
-}
-
 static int
 parse_keys(const char *s, struct report_query *q)
 {
@@ -313,113 +278,115 @@ next:
 	return 0;
 }
 
+/* What report's options say. */
+struct report_args {
+	struct report_query q;
+	const char *diag_by;	/* --by shape|breaker|retry */
+};
+
+/* --by: group keys, or a diagnosis view. */
+static int
+report_by_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	struct report_args *a = opt->value;
+
+	(void)cmd;
+	if (diagnose_is_key(arg)) {
+		a->diag_by = arg;
+		return 0;
+	}
+	return parse_keys(arg, &a->q);
+}
+
+/* --cause: a name of the taxonomy. */
+static int
+report_cause_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	if (cause_from_name(arg, strlen(arg)) < 0) {
+		fprintf(stderr, "gatewatch %s: unknown cause '%s'\n", cmd, arg);
+		return -1;
+	}
+	*(const char **)opt->value = arg;
+	return 0;
+}
+
+/* --status: an HTTP status. */
+static int
+report_status_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (end == arg || *end != '\0' || errno != 0 || v < 100 || v > 999) {
+		fprintf(stderr, "gatewatch %s: --status takes an HTTP status, "
+		    "100 to 999\n", cmd);
+		return -1;
+	}
+	*(int *)opt->value = (int)v;
+	return 0;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"since", required_argument, NULL, 's'},
-		{"until", required_argument, NULL, 'u'},
-		{"by", required_argument, NULL, 'b'},
-		{"format", required_argument, NULL, 'f'},
-		{"upstream", required_argument, NULL, 'U'},
-		{"cause", required_argument, NULL, 'c'},
-		{"status", required_argument, NULL, 'S'},
-		{"limit", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
-	struct report_query q = {
+	const char *db = cli_default_db();
+	struct report_args a = {.q = {
 		.since_ms = INT64_MIN, .until_ms = INT64_MAX, .status = -1,
 		.n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
-	};
+	}};
+	struct report_query q;
 	enum out_format fmt = OUT_TABLE;
-	const char *diag_by = NULL;	/* --by shape|breaker|retry */
-	int64_t now = cli_now_ms();
+	const struct opt opts[] = {
+		OPT_DB(&db),
+		OPT_SINCE(&a.q.since_ms),
+		OPT_UNTIL(&a.q.until_ms),
+		OPT_CALLBACK('b', "by", &a, "KEYS", "what to group by (above)",
+		    report_by_cb),
+		OPT_STRING(0, "upstream", &a.q.upstream, "U",
+		    "only requests or attempts of upstream U"),
+		OPT_CALLBACK(0, "cause", &a.q.cause, "C",
+		    "only this cause (upstream_refused, ...)", report_cause_cb),
+		OPT_CALLBACK(0, "status", &a.q.status, "N", "only this status",
+		    report_status_cb),
+		OPT_CALLBACK('n', "limit", &a.q.limit, "N",
+		    "at most N groups (default 0: all)", opt_count_cb),
+		OPT_CALLBACK('f', "format", &fmt, "F",
+		    "table (default), json or csv", opt_out_format_cb),
+		OPT_END(),
+	};
+	const char *diag_by;
 	char err[512];
-	long v;
-	int ch;
+	int first, rc;
 
-	while ((ch = getopt_long(argc, argv, "d:b:f:n:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 's':
-		case 'u':
-			if (cli_parse_time(optarg, now, ch == 's' ? &q.since_ms :
-			    &q.until_ms) != 0) {
-				fprintf(stderr, "gatewatch report: bad time '%s'\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'b':
-			if (diagnose_is_key(optarg)) {
-				diag_by = optarg;
-				break;
-			}
-			if (parse_keys(optarg, &q) != 0)
-				return EXIT_USAGE;
-			break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				fmt = OUT_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = OUT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = OUT_CSV;
-			else {
-				fprintf(stderr, "gatewatch report: --format is table, "
-				    "json or csv\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'U': q.upstream = optarg; break;
-		case 'c':
-			if (cause_from_name(optarg, strlen(optarg)) < 0) {
-				fprintf(stderr, "gatewatch report: unknown cause '%s'\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			q.cause = optarg;
-			break;
-		case 'S':
-			if (report_number(optarg, 100, 999, &v) != 0) {
-				fprintf(stderr, "gatewatch report: --status takes "
-				    "an HTTP status, 100 to 999\n");
-				return EXIT_USAGE;
-			}
-			q.status = (int)v;
-			break;
-		case 'n':
-			if (report_number(optarg, 0, 1000000000, &v) != 0) {
-				fprintf(stderr, "gatewatch report: --limit takes a "
-				    "count (0 = all)\n");
-				return EXIT_USAGE;
-			}
-			q.limit = (size_t)v;
-			break;
-		case 'h': report_usage(stdout); return EXIT_OK;
-		default: report_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "gatewatch report: unexpected '%s'\n", argv[optind]);
+	if ((rc = opt_parse("report", argc, argv, opts, report_usage,
+	    &first)) >= 0)
+		return rc;
+	if (first < argc) {
+		fprintf(stderr, "gatewatch report: unexpected '%s'\n",
+		    argv[first]);
 		return EXIT_USAGE;
 	}
+	q = a.q;
+	diag_by = a.diag_by;
 	if (access(db, F_OK) != 0) {
 		fprintf(stderr, "gatewatch report: %s: no such database (run "
 		    "'gatewatch ingest' first)\n", db);
 		return EXIT_ERR;
 	}
-	if (diag_by != NULL)
-		return diagnose_report(diag_by, db, &q, fmt == OUT_JSON ? "json" :
-		    fmt == OUT_CSV ? "csv" : "table");
+	if (diag_by != NULL && (q.cause != NULL || q.status >= 0))
+		fprintf(stderr, "gatewatch report: --cause and --status do not"
+		    " apply to --by %s; ignored\n", diag_by);
 	struct store *st;
 	if (store_open(db, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch report: %s\n", err);
 		return EXIT_ERR;
+	}
+	if (diag_by != NULL) {
+		rc = diagnose_report(diag_by, st, &q, fmt);
+		store_close(st);
+		return rc;
 	}
 	struct report_row *rows;
 	size_t n;
@@ -432,16 +399,23 @@ cmd_report(int argc, char **argv)
 		store_close(st);
 		return EXIT_ERR;
 	}
-	switch (fmt) {
-	case OUT_TABLE:
-		print_table(&q, rows, n);
+	/*
+	 * An error log alone still tells who failed and why: a window with
+	 * no requests lists its lines, in JSON and CSV instead of the empty
+	 * groups, in a table under them.
+	 */
+	bool errors = false;
+	if (n == 0 && fmt != OUT_TABLE && print_error_groups(st, &q, fmt,
+	    &errors, err, sizeof(err)) != 0)
+		fprintf(stderr, "gatewatch report: %s\n", err);
+	if (!errors && print_groups(fmt, &q, rows, n) != 0)
+		fprintf(stderr, "gatewatch report: out of memory\n");
+	if (fmt == OUT_TABLE) {
 		if (n == 0) {
-			/* An error log alone still tells who failed and why. */
-			struct error_table et = { 0 };
-			if (store_error_groups(st, q.since_ms, q.until_ms,
-			    print_error_group, &et, err, sizeof(err)) != 0)
+			if (print_error_groups(st, &q, fmt, &errors, err,
+			    sizeof(err)) != 0)
 				fprintf(stderr, "gatewatch report: %s\n", err);
-			if (!et.header)
+			if (!errors)
 				printf("(no requests in the database for this "
 				    "window)\n");
 		}
@@ -450,9 +424,6 @@ cmd_report(int argc, char **argv)
 		    sizeof(err)) != 0)
 			fprintf(stderr, "gatewatch report: %s\n", err);
 		print_rejects(st);
-		break;
-	case OUT_JSON: print_json(&q, rows, n); break;
-	case OUT_CSV: print_csv(&q, rows, n); break;
 	}
 	store_report_free(rows, n);
 	store_close(st);

@@ -23,7 +23,6 @@
  * Signals: SIGINT/SIGTERM end the loop; what was read is stored and the
  * exit status is 0. SIGHUP closes and reopens every followed path.
  */
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,6 +56,7 @@ struct follow_opts {
 	bool tui;			/* --tui: the console in this process */
 	bool follow_symlinks;		/* no capture/logopen.h checks */
 	int64_t db_group;		/* --db-group, -1 none */
+	int first;			/* argv index of the first FILE */
 	struct retain_opts retain;	/* --retain, --retain-rollups, --max-db-size */
 	struct metricsopts metrics;	/* --metrics-listen */
 };
@@ -406,10 +406,9 @@ out:
 }
 
 static void
-follow_usage(FILE *f)
+follow_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch tail [-d DB] [--format NAME | --log-format FMT |\n"
+	fputs("usage: gatewatch tail [-d DB] [--format NAME | --log-format FMT |\n"
 	    "                      --nginx-conf FILE [--log-format-name NAME]]\n"
 	    "                      [--haproxy-cfg FILE] [--tz ZONE] [--tui] [-v]\n"
 	    "                      [--retain DURATION] [--retain-rollups DURATION]\n"
@@ -421,76 +420,53 @@ follow_usage(FILE *f)
 	    "read to is stored with its lines, so a restart - even after kill\n"
 	    "-9 - resumes exactly there; a file rotated meanwhile is finished\n"
 	    "from its FILE.1 name. SIGINT/SIGTERM store what was read and exit;\n"
-	    "SIGHUP reopens the files.\n\n"
-	    "  -d, --db DB            database (default ./%s, or $GATEWATCH_DB)\n",
-	    GW_DEFAULT_DB);
-	formatopts_usage(f);
-	metricsopts_usage(f, true);
-	fputs("  --poll                 poll the files instead of using inotify\n"
-	    "  --tui                  open the console (gatewatch top) meanwhile;\n"
-	    "                         messages go to DB.tail.log; q stops both\n"
-	    "  -v, --verbose          tell each file opened, resumed and closed\n"
-	    "  --follow-symlinks      also read files that are symlinks, have\n"
-	    "                         more than one name or another owner\n"
-	    "                         (see Security in the README)\n"
-	    "  --db-group GROUP       a new database is made 0640 for GROUP\n"
-	    "                         (else 0600)\n",
-	    f);
-	retain_opts_usage(f, "pruned as it goes, by event time, in short\n"
-	    "                         transactions beside the writer");
+	    "SIGHUP reopens the files.\n\n", f);
+	opt_usage(f, opts, 25);
 }
 
 /* Options into o; returns -1 to go on, else the exit status. */
 static int
 follow_parse_args(int argc, char **argv, struct follow_opts *o)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		FORMATOPTS_LONGOPTS,
-		RETAIN_LONGOPTS,
-		METRICSOPTS_LONGOPTS,
-		{"poll", no_argument, NULL, 'P'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"tui", no_argument, NULL, 'T'},
-		{"follow-symlinks", no_argument, NULL, 'S'},
-		{"db-group", required_argument, NULL, 'G'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	const struct opt opts[] = {
+		OPT_DB(&o->db),
+		FORMATOPTS_OPTS(&o->fmt),
+		METRICSOPTS_OPT_LISTEN(&o->metrics),
+		METRICSOPTS_OPT_MAX_UPSTREAMS(&o->metrics),
+		OPT_FLAG(0, "poll", &o->polling,
+		    "poll the files instead of using inotify"),
+		OPT_FLAG(0, "tui", &o->tui,
+		    "open the console (gatewatch top) meanwhile;\n"
+		    "messages go to DB.tail.log; q stops both"),
+		OPT_FLAG('v', "verbose", &o->verbose,
+		    "tell each file opened, resumed and closed"),
+		OPT_FLAG(0, "follow-symlinks", &o->follow_symlinks,
+		    "also read files that are symlinks, have\n"
+		    "more than one name or another owner\n"
+		    "(see Security in the README)"),
+		OPT_CALLBACK(0, "db-group", &o->db_group, "GROUP",
+		    "a new database is made 0640 for GROUP\n(else 0600)",
+		    opt_group_cb),
+		RETAIN_OPTS(&o->retain, "pruned as it goes, by event time, in "
+		    "short\ntransactions beside the writer"),
+		OPT_END(),
 	};
-	int ch, r;
+	int first, r;
 
-	o->db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") : GW_DEFAULT_DB;
+	o->db = cli_default_db();
 	o->db_group = -1;
 	formatopts_init(&o->fmt);
 	retain_opts_init(&o->retain, true);
 	metricsopts_init(&o->metrics);
-	while ((ch = getopt_long(argc, argv, "d:f:vh", longopts, NULL)) != -1) {
-		if ((r = formatopts_take(&o->fmt, ch, optarg, "tail")) != 0 ||
-		    (r = retain_opts_take(&o->retain, ch, optarg, "tail")) != 0 ||
-		    (r = metricsopts_take(&o->metrics, ch, optarg, "tail")) != 0) {
-			if (r < 0)
-				return EXIT_USAGE;
-			continue;
-		}
-		switch (ch) {
-		case 'd': o->db = optarg; break;
-		case 'P': o->polling = true; break;
-		case 'v': o->verbose = true; break;
-		case 'T': o->tui = true; break;
-		case 'S': o->follow_symlinks = true; break;
-		case 'G':
-			if ((o->db_group = cli_group(optarg)) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'h': follow_usage(stdout); return EXIT_OK;
-		default: follow_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
+	if ((r = opt_parse("tail", argc, argv, opts, follow_usage,
+	    &first)) >= 0)
+		return r;
+	if (first >= argc) {
 		fprintf(stderr, "gatewatch tail: no FILE given\n");
-		follow_usage(stderr);
+		follow_usage(stderr, opts);
 		return EXIT_USAGE;
 	}
+	o->first = first;
 	if ((r = formatopts_finish(&o->fmt, "tail")) >= 0)
 		return r;
 	o->status = isatty(STDERR_FILENO) && !o->tui;
@@ -577,7 +553,7 @@ cmd_tail(int argc, char **argv)
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = o.first; i < argc; i++) {
 		if (tail_add(fw.t, argv[i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "gatewatch tail: %s\n", err);
 			goto out;

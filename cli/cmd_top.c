@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <locale.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,51 +16,79 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "store/store.h"
 #include "tui/tui.h"
 
 /* Print the usage of `gatewatch top` to f. */
 static void
-top_usage(FILE *f)
+top_usage(FILE *f, const struct opt *opts)
 {
-	fprintf(f,
-	    "usage: gatewatch top [-d DB] [--window 5m|1h|24h|all] "
+	fputs("usage: gatewatch top [-d DB] [--window 5m|1h|24h|all] "
 	    "[--refresh SECONDS]\n"
 	    "                     [--degraded PCT] [--failing PCT] "
 	    "[--no-color]\n\n"
 	    "A live console: which upstream is failing, since when and why.\n"
 	    "It reads the database while `gatewatch tail` or `ingest` write "
-	    "it.\n\n"
-	    "  -d, --db DB        database (default ./%s, or $GATEWATCH_DB)\n"
-	    "  -w, --window W     5m, 1h, 24h or all (default: 1h, or all when\n"
-	    "                     the newest request is older than an hour)\n"
-	    "  -r, --refresh S    seconds between refreshes (default 2)\n"
-	    "  --degraded PCT     5xx rate that marks an upstream degraded "
-	    "(default 1)\n"
-	    "  --failing PCT      5xx rate that marks it failing (default 10)\n"
-	    "  --no-color         monochrome (NO_COLOR=1 does the same)\n\n"
-	    "Keys: ? help, arrows/j k move, Tab pane, Enter drill in, "
+	    "it.\n\n", f);
+	opt_usage(f, opts, 21);
+	fputs("\nKeys: ? help, arrows/j k move, Tab pane, Enter drill in, "
 	    "Backspace out,\n"
 	    "/ filter, s sort, w window, c chart split, p pause, r refresh, "
 	    "q quit;\nv or 1-4 views (overview, query shapes, circuit breaker, "
-	    "retries), e explain.\n", GW_DEFAULT_DB);
+	    "retries), e explain.\n", f);
 }
 
-/* Parse a percentage into a fraction; -1 when it is not 0..100. */
-static double
-top_percent(const char *s)
+/* --window: 5m, 1h, 24h or all into the tui_config value. */
+static int
+top_window_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	struct tui_config *cfg = opt->value;
+	int w = window_from_name(arg);
+
+	if (w < 0) {
+		fprintf(stderr, "gatewatch %s: --window is 5m, 1h, 24h or all\n",
+		    cmd);
+		return -1;
+	}
+	cfg->window = (enum window_id)w;
+	cfg->window_given = true;
+	return 0;
+}
+
+/* --refresh: seconds, 0.1 to 3600. */
+static int
+top_refresh_cb(const struct opt *opt, const char *arg, const char *cmd)
 {
 	char *end;
-	double v = strtod(s, &end);
+	double v = strtod(arg, &end);
 
-	if (end == s || *end != '\0' || v < 0 || v > 100)
+	if (end == arg || *end != '\0' || v < 0.1 || v > 3600) {
+		fprintf(stderr, "gatewatch %s: --refresh takes seconds, 0.1 to "
+		    "3600\n", cmd);
 		return -1;
-	return v / 100.0;
+	}
+	*(double *)opt->value = v;
+	return 0;
+}
+
+/* --degraded, --failing: a percentage into a fraction. */
+static int
+top_percent_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || *end != '\0' || v < 0 || v > 100) {
+		fprintf(stderr, "gatewatch %s: a percentage, 0 to 100\n", cmd);
+		return -1;
+	}
+	*(double *)opt->value = v / 100.0;
+	return 0;
 }
 
 /*
- * Open db (which must exist) and run the console on it (cfg->db_path is
- * set to db); exit status.
+ * Open db (which must exist) and run the console on it; exit status.
  */
 static int
 top_run(const char *db, struct tui_config *cfg)
@@ -84,7 +111,6 @@ top_run(const char *db, struct tui_config *cfg)
 		fprintf(stderr, "gatewatch top: %s\n", err);
 		return EXIT_ERR;
 	}
-	cfg->db_path = db;
 	/* Curses needs the locale for UTF-8; numbers stay in C. */
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
@@ -101,63 +127,32 @@ top_run(const char *db, struct tui_config *cfg)
 int
 cmd_top(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"window", required_argument, NULL, 'w'},
-		{"refresh", required_argument, NULL, 'r'},
-		{"degraded", required_argument, NULL, 'D'},
-		{"failing", required_argument, NULL, 'F'},
-		{"no-color", no_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	struct tui_config cfg;
-	char *end;
-	int ch, w;
+	const struct opt opts[] = {
+		OPT_DB(&db),
+		OPT_CALLBACK('w', "window", &cfg, "W",
+		    "5m, 1h, 24h or all (default: 1h, or all when\n"
+		    "the newest request is older than an hour)", top_window_cb),
+		OPT_CALLBACK('r', "refresh", &cfg.refresh_s, "S",
+		    "seconds between refreshes (default 2)", top_refresh_cb),
+		OPT_CALLBACK(0, "degraded", &cfg.thresholds.degraded, "PCT",
+		    "5xx rate that marks an upstream degraded (default 1)",
+		    top_percent_cb),
+		OPT_CALLBACK(0, "failing", &cfg.thresholds.failing, "PCT",
+		    "5xx rate that marks it failing (default 10)",
+		    top_percent_cb),
+		OPT_FLAG(0, "no-color", &cfg.no_color,
+		    "monochrome (NO_COLOR=1 does the same)"),
+		OPT_END(),
+	};
+	int first, rc;
 
 	tui_config_default(&cfg);
-	while ((ch = getopt_long(argc, argv, "d:w:r:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'w':
-			if ((w = window_from_name(optarg)) < 0) {
-				fprintf(stderr, "gatewatch top: --window is 5m, 1h, "
-				    "24h or all\n");
-				return EXIT_USAGE;
-			}
-			cfg.window = (enum window_id)w;
-			cfg.window_given = true;
-			break;
-		case 'r':
-			cfg.refresh_s = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || cfg.refresh_s < 0.1 ||
-			    cfg.refresh_s > 3600) {
-				fprintf(stderr, "gatewatch top: --refresh takes "
-				    "seconds, 0.1 to 3600\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'D':
-		case 'F':
-			if (top_percent(optarg) < 0) {
-				fprintf(stderr, "gatewatch top: a percentage, 0 to "
-				    "100\n");
-				return EXIT_USAGE;
-			}
-			if (ch == 'D')
-				cfg.thresholds.degraded = top_percent(optarg);
-			else
-				cfg.thresholds.failing = top_percent(optarg);
-			break;
-		case 'C': cfg.no_color = true; break;
-		case 'h': top_usage(stdout); return EXIT_OK;
-		default: top_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "gatewatch top: unexpected '%s'\n", argv[optind]);
+	if ((rc = opt_parse("top", argc, argv, opts, top_usage, &first)) >= 0)
+		return rc;
+	if (first < argc) {
+		fprintf(stderr, "gatewatch top: unexpected '%s'\n", argv[first]);
 		return EXIT_USAGE;
 	}
 	if (cfg.thresholds.degraded > cfg.thresholds.failing) {
@@ -176,8 +171,7 @@ cmd_top(int argc, char **argv)
 int
 cmd_open_files(int argc, char **argv)
 {
-	const char *db = getenv("GATEWATCH_DB") ? getenv("GATEWATCH_DB") :
-	    GW_DEFAULT_DB;
+	const char *db = cli_default_db();
 	struct tui_config cfg;
 	char **args;
 	int rc;
@@ -196,7 +190,6 @@ cmd_open_files(int argc, char **argv)
 		else if (strncmp(argv[i], "--db=", 5) == 0)
 			db = argv[i] + 5;
 	}
-	optind = 0;	/* getopt starts over for ingest's options */
 	rc = cmd_ingest(argc, args);
 	free(args);
 	if (rc != EXIT_OK)
@@ -217,7 +210,7 @@ top_side_open(const char *db, const char *what, struct top_side *ts)
 	ts->logfd = -1;
 	snprintf(suffix, sizeof(suffix), ".%s.log", what);
 	if (store_open(db, &ts->view, err, sizeof(err)) != 0 ||
-	    store_open(db, &ts->worker, err, sizeof(err)) != 0 ||
+	    store_open_reader(ts->view, &ts->worker, err, sizeof(err)) != 0 ||
 	    (ts->logfd = store_side_file(db, suffix, err, sizeof(err))) < 0) {
 		fprintf(stderr, "gatewatch %s: %s\n", what, err);
 		top_side_close(ts);
@@ -295,7 +288,6 @@ top_side_run(struct top_side *ts, void *(*work)(void *), void *arg,
 		rc = -1;
 	} else {
 		tui_config_default(&cfg);
-		cfg.db_path = ts->db;
 		cfg.worker_store = ts->worker;
 		rc = tui_run(ts->view, &cfg, err, sizeof(err));
 		*stop = 1;

@@ -27,40 +27,26 @@ formatopts_free(struct formatopts *fo)
 	fo->log_format = NULL;
 }
 
+/* See formatopts.h: --log-format and --tz, the two that need work. */
 int
-formatopts_take(struct formatopts *fo, int ch, const char *arg,
-    const char *cmd)
+formatopts_cb(const struct opt *opt, const char *arg, const char *cmd)
 {
-	switch (ch) {
-	case 'f':
-		fo->lp.format = arg;
-		return 1;
-	case 'L':
+	struct formatopts *fo = opt->value;
+
+	if (strcmp(opt->long_name, "log-format") == 0) {
 		free(fo->log_format);
 		if ((fo->log_format = logformat_text_from_arg(arg)) == NULL) {
 			fprintf(stderr, "gatewatch %s: out of memory\n", cmd);
 			return -1;
 		}
-		return 1;
-	case 'C':
-		fo->conf = arg;
-		return 1;
-	case 'N':
-		fo->conf_name = arg;
-		return 1;
-	case 'H':
-		fo->lp.haproxy_cfg = arg;
-		return 1;
-	case 'z':
-		if (cli_parse_tz(arg, &fo->lp.tz_min) != 0) {
-			fprintf(stderr, "gatewatch %s: bad --tz '%s' (UTC, local, "
-			    "+HHMM)\n", cmd, arg);
-			return -1;
-		}
-		return 1;
-	default:
 		return 0;
 	}
+	if (cli_parse_tz(arg, &fo->lp.tz_min) != 0) {
+		fprintf(stderr, "gatewatch %s: bad --tz '%s' (UTC, local, "
+		    "+HHMM)\n", cmd, arg);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -86,22 +72,4 @@ formatopts_finish(struct formatopts *fo, const char *cmd)
 	}
 	fo->lp.log_format = fo->log_format;
 	return -1;
-}
-
-void
-formatopts_usage(FILE *f)
-{
-	fputs(
-	    "  -f, --format NAME      auto (default), upstream, main, combined,\n"
-	    "                         ingress-nginx, apisix, nginx-error, haproxy,\n"
-	    "                         envoy, envoy-json, caddy, traefik,\n"
-	    "                         traefik-json, alb, clf\n"
-	    "  --log-format FMT       an nginx log_format, as written in nginx.conf\n"
-	    "  --nginx-conf FILE      the gateway's nginx.conf: its log_formats are\n"
-	    "                         tried when no built-in one fits (default\n"
-	    "                         /etc/nginx/nginx.conf) ...\n"
-	    "  --log-format-name NAME ... or the one of this name is used\n"
-	    "  --haproxy-cfg FILE     name HAProxy servers by their address\n"
-	    "  --tz ZONE              zone of times that carry none (error logs,\n"
-	    "                         $msec): UTC, local (default), +0100\n", f);
 }

@@ -3,9 +3,7 @@
  *
  *   struct formatopts fo;
  *   formatopts_init(&fo);
- *   ... getopt_long with FORMATOPTS_LONGOPTS in the table ...
- *       if ((r = formatopts_take(&fo, ch, optarg, "ingest")) != 0) {
- *           if (r < 0) return EXIT_USAGE; continue; }
+ *   ... FORMATOPTS_OPTS(&fo) in the command's option table ...
  *   if ((rc = formatopts_finish(&fo, "ingest")) >= 0) return rc;
  *   ... use fo.lp (struct lineparse_opts) ...
  *   formatopts_free(&fo);
@@ -13,19 +11,10 @@
 #ifndef GW_FORMATOPTS_H
 #define GW_FORMATOPTS_H
 
-#include <getopt.h>
 #include <stdio.h>
 
+#include "cli/options.h"
 #include "parse/lineparse.h"
-
-/* Entries of a getopt_long table; the short option -f is 'f'. */
-#define FORMATOPTS_LONGOPTS \
-	{"format", required_argument, NULL, 'f'}, \
-	{"log-format", required_argument, NULL, 'L'}, \
-	{"nginx-conf", required_argument, NULL, 'C'}, \
-	{"log-format-name", required_argument, NULL, 'N'}, \
-	{"tz", required_argument, NULL, 'z'}, \
-	{"haproxy-cfg", required_argument, NULL, 'H'}
 
 struct formatopts {
 	struct lineparse_opts lp;	/* what lineparse_new takes */
@@ -34,23 +23,33 @@ struct formatopts {
 };
 
 void formatopts_init(struct formatopts *fo);
-void formatopts_free(struct formatopts *fo);
 
-/*
- * Option ch with argument arg: 1 when it was a format option (taken), 0
- * when it is not one, -1 when its value is bad (message printed, naming
- * the command cmd).
- */
-int formatopts_take(struct formatopts *fo, int ch, const char *arg,
-    const char *cmd);
+/* The options as entries of an option table (cli/options.h). */
+int formatopts_cb(const struct opt *opt, const char *arg, const char *cmd);
+#define FORMATOPTS_OPTS(fo) \
+	OPT_STRING('f', "format", &(fo)->lp.format, "NAME", \
+	    "auto (default), upstream, main, combined,\n" \
+	    "ingress-nginx, apisix, nginx-error, haproxy,\n" \
+	    "envoy, envoy-json, caddy, traefik,\ntraefik-json, alb, clf"), \
+	OPT_CALLBACK(0, "log-format", (fo), "FMT", \
+	    "an nginx log_format, as written in nginx.conf", formatopts_cb), \
+	OPT_STRING(0, "nginx-conf", &(fo)->conf, "FILE", \
+	    "the gateway's nginx.conf: its log_formats are\n" \
+	    "tried when no built-in one fits (default\n" \
+	    "/etc/nginx/nginx.conf) ..."), \
+	OPT_STRING(0, "log-format-name", &(fo)->conf_name, "NAME", \
+	    "... or the one of this name is used"), \
+	OPT_STRING(0, "haproxy-cfg", &(fo)->lp.haproxy_cfg, "FILE", \
+	    "name HAProxy servers by their address"), \
+	OPT_CALLBACK(0, "tz", (fo), "ZONE", \
+	    "zone of times that carry none (error logs,\n" \
+	    "$msec): UTC, local (default), +0100", formatopts_cb)
+void formatopts_free(struct formatopts *fo);
 
 /*
  * After the options: read the format from nginx.conf if asked. Returns -1
  * to go on, else an exit status (message printed).
  */
 int formatopts_finish(struct formatopts *fo, const char *cmd);
-
-/* The help lines of these options. */
-void formatopts_usage(FILE *f);
 
 #endif

@@ -3,6 +3,7 @@
  * commands that run long (tail, capture); see metricsopts.h.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "cli/cli.h"
@@ -16,17 +17,17 @@ metricsopts_init(struct metricsopts *mo)
 	metrics_limits_default(&mo->limits);
 }
 
+/* See metricsopts.h: --metrics-listen, --metrics-max-upstreams. */
 int
-metricsopts_take(struct metricsopts *mo, int ch, const char *arg,
-    const char *cmd)
+metricsopts_cb(const struct opt *opt, const char *arg, const char *cmd)
 {
+	struct metricsopts *mo = opt->value;
 	struct sockaddr_storage ss;
 	size_t sl;
 	char err[256], *end;
 	long n;
 
-	switch (ch) {
-	case METRICSOPTS_LISTEN:
+	if (strcmp(opt->long_name, "metrics-listen") == 0) {
 		if (exporter_parse_listen(arg, &ss, &sl, err,
 		    sizeof(err)) != 0) {
 			fprintf(stderr, "gatewatch %s: --metrics-listen '%s': "
@@ -34,19 +35,16 @@ metricsopts_take(struct metricsopts *mo, int ch, const char *arg,
 			return -1;
 		}
 		mo->listen = arg;
-		return 1;
-	case METRICSOPTS_MAX_UPSTREAMS:
-		n = strtol(arg, &end, 10);
-		if (*end != '\0' || n < 1 || n > 100000) {
-			fprintf(stderr, "gatewatch %s: --metrics-max-upstreams "
-			    "'%s': a number from 1 to 100000\n", cmd, arg);
-			return -1;
-		}
-		mo->limits.max_upstreams = (size_t)n;
-		return 1;
-	default:
 		return 0;
 	}
+	n = strtol(arg, &end, 10);
+	if (*end != '\0' || n < 1 || n > 100000) {
+		fprintf(stderr, "gatewatch %s: --metrics-max-upstreams '%s': a "
+		    "number from 1 to 100000\n", cmd, arg);
+		return -1;
+	}
+	mo->limits.max_upstreams = (size_t)n;
+	return 0;
 }
 
 int
@@ -76,19 +74,4 @@ metricsopts_stop(struct metricsopts *mo)
 {
 	exporter_stop(mo->exporter);
 	mo->exporter = NULL;
-}
-
-void
-metricsopts_usage(FILE *f, bool listen)
-{
-	if (listen)
-		fputs("  --metrics-listen ADDR:PORT\n"
-		    "                         serve Prometheus metrics at "
-		    "/metrics (e.g.\n"
-		    "                         127.0.0.1:9744); off by default\n",
-		    f);
-	fputs("  --metrics-max-upstreams N\n"
-	    "                         upstream label values exported "
-	    "(default 200;\n"
-	    "                         the rest as upstream=\"_other\")\n", f);
 }

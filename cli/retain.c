@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/retain.h"
 #include "store/store.h"
 
@@ -84,35 +85,21 @@ retain_parse_duration(const char *arg, int64_t *ms)
 
 /* See retain.h. */
 int
-retain_opts_take(struct retain_opts *ro, int ch, const char *arg,
-    const char *cmd)
+retain_opts_cb(const struct opt *opt, const char *arg, const char *cmd)
 {
-	switch (ch) {
-	case RETAIN_OPT_RAW:
-		if (retain_parse_duration(arg, &ro->raw_ms) != 0)
-			goto bad_duration;
-		break;
-	case RETAIN_OPT_ROLLUPS:
-		if (retain_parse_duration(arg, &ro->rollups_ms) != 0)
-			goto bad_duration;
-		break;
-	case RETAIN_OPT_MAX_SIZE:
-		if (cli_parse_size(arg, &ro->max_bytes) != 0 ||
-		    ro->max_bytes <= 0) {
-			fprintf(stderr, "gatewatch %s: bad size '%s' (a number "
-			    "with K, M, G or T: 500M, 20G)\n", cmd, arg);
+	struct retain_opts *ro = opt->value;
+
+	if (strcmp(opt->long_name, "max-db-size") == 0) {
+		if (opt_size(cmd, arg, &ro->max_bytes) != 0)
 			return -1;
-		}
-		break;
-	default:
-		return 0;
+	} else if (retain_parse_duration(arg, strcmp(opt->long_name,
+	    "retain") == 0 ? &ro->raw_ms : &ro->rollups_ms) != 0) {
+		fprintf(stderr, "gatewatch %s: bad duration '%s' (a number "
+		    "with s, m, h, d or w: 36h, 7d; or forever)\n", cmd, arg);
+		return -1;
 	}
 	ro->given = true;
-	return 1;
-bad_duration:
-	fprintf(stderr, "gatewatch %s: bad duration '%s' (a number with s, m, "
-	    "h, d or w: 36h, 7d; or forever)\n", cmd, arg);
-	return -1;
+	return 0;
 }
 
 /* See retain.h. */
@@ -120,26 +107,6 @@ bool
 retain_opts_active(const struct retain_opts *ro)
 {
 	return ro->raw_ms > 0 || ro->rollups_ms > 0 || ro->max_bytes > 0;
-}
-
-/* See retain.h. */
-void
-retain_opts_usage(FILE *f, const char *defaults)
-{
-	fprintf(f,
-	    "  --retain DURATION      remove requests, attempts, error-log and\n"
-	    "                         rejected lines older than DURATION (36h,\n"
-	    "                         7d, 2w; forever keeps them)%s\n"
-	    "  --retain-rollups DURATION\n"
-	    "                         the same for the per-minute rollups that\n"
-	    "                         reports over long ranges read%s\n"
-	    "  --max-db-size SIZE     keep the database file under SIZE (500M,\n"
-	    "                         20G): the oldest raw rows go first,\n"
-	    "                         rollups last\n",
-	    defaults != NULL ? "; default 7d" : "",
-	    defaults != NULL ? "; default 400d" : "");
-	if (defaults != NULL)
-		fprintf(f, "                         (%s)\n", defaults);
 }
 
 /* See retain.h. */
@@ -329,18 +296,6 @@ retain_stop(struct retainer *r, struct retain_stats *st)
 	free(r);
 }
 
-/* UTC text of ms, to the minute. */
-static const char *
-retain_time(int64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%MZ", &tm);
-	return buf;
-}
-
 /* See retain.h. */
 int
 retain_note(FILE *f, const char *cmd, struct store *st, int64_t since_ms,
@@ -359,18 +314,19 @@ retain_note(FILE *f, const char *cmd, struct store *st, int64_t since_ms,
 		return -1;
 	if (c.rollup_partial)
 		fprintf(f, "gatewatch %s: note: rows and rollups before %s were "
-		    "pruned; the figures cover %s on\n", cmd, retain_time(
-		    c.rollup_pruned_before_ms, t, sizeof(t)), t);
+		    "pruned; the figures cover %s on\n", cmd, cli_utc(c.rollup_pruned_before_ms,
+		    CLI_UTC_MINUTE, t, sizeof(t)), t);
 	else if (c.raw_partial && raw_view)
 		fprintf(f, "gatewatch %s: note: raw rows before %s were pruned; "
 		    "what this view reads from raw rows covers only %s on "
 		    "(counts over the whole window: gatewatch report --by "
-		    "upstream,cause)\n", cmd, retain_time(
-		    c.raw_pruned_before_ms, t, sizeof(t)), t);
+		    "upstream,cause)\n", cmd, cli_utc(c.raw_pruned_before_ms,
+		    CLI_UTC_MINUTE, t, sizeof(t)), t);
 	else if (c.raw_partial)
 		fprintf(f, "gatewatch %s: note: raw rows before %s were pruned; "
 		    "the counts come from the per-minute rollups%s\n", cmd,
-		    retain_time(c.raw_pruned_before_ms, t, sizeof(t)),
+		    cli_utc(c.raw_pruned_before_ms,
+		    CLI_UTC_MINUTE, t, sizeof(t)),
 		    c.rounded ? " (bounds taken to whole minutes)" : "");
 	return 0;
 }

@@ -4,9 +4,7 @@
  *
  *   struct retain_opts ro;
  *   retain_opts_init(&ro, true);      (defaults: 7d raw, 400d rollups)
- *   ... getopt_long with RETAIN_LONGOPTS in the table ...
- *       if ((r = retain_opts_take(&ro, ch, optarg, "tail")) != 0) {
- *           if (r < 0) return EXIT_USAGE; continue; }
+ *   ... RETAIN_OPTS(&ro, "when it prunes") in the option table ...
  *   retain_start(db, &ro, &pruner, err, sizeof(err));
  *   ... write ...
  *   retain_stop(pruner);
@@ -14,23 +12,13 @@
 #ifndef GW_RETAIN_H
 #define GW_RETAIN_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli/options.h"
 #include "store/prune.h"
-
-/* getopt_long values: above any short option. */
-#define RETAIN_OPT_RAW		0x1401
-#define RETAIN_OPT_ROLLUPS	0x1402
-#define RETAIN_OPT_MAX_SIZE	0x1403
-
-#define RETAIN_LONGOPTS \
-	{"retain", required_argument, NULL, RETAIN_OPT_RAW}, \
-	{"retain-rollups", required_argument, NULL, RETAIN_OPT_ROLLUPS}, \
-	{"max-db-size", required_argument, NULL, RETAIN_OPT_MAX_SIZE}
 
 /* Defaults of tail and live capture (README, "Retention"). */
 #define RETAIN_DEFAULT_RAW_MS		(7 * 86400 * INT64_C(1000))
@@ -47,18 +35,26 @@ struct retain_opts {
 void retain_opts_init(struct retain_opts *ro, bool with_defaults);
 
 /*
- * Option ch with argument arg: 1 taken, 0 not a retention option, -1 bad
- * value (message printed, naming the command cmd). DURATION is
+ * The options as entries of an option table (cli/options.h), with their
+ * defaults in the help and note (a literal) said after them. DURATION is
  * cli_parse_duration()'s or "forever"; SIZE cli_parse_size()'s.
  */
-int retain_opts_take(struct retain_opts *ro, int ch, const char *arg,
-    const char *cmd);
+int retain_opts_cb(const struct opt *opt, const char *arg, const char *cmd);
+#define RETAIN_OPTS(ro, note) \
+	OPT_CALLBACK(0, "retain", (ro), "DURATION", \
+	    "remove requests, attempts, error-log and\n" \
+	    "rejected lines older than DURATION (36h,\n" \
+	    "7d, 2w; forever keeps them); default 7d", retain_opts_cb), \
+	OPT_CALLBACK(0, "retain-rollups", (ro), "DURATION", \
+	    "the same for the per-minute rollups that\n" \
+	    "reports over long ranges read; default 400d", retain_opts_cb), \
+	OPT_CALLBACK(0, "max-db-size", (ro), "SIZE", \
+	    "keep the database file under SIZE (500M,\n" \
+	    "20G): the oldest raw rows go first,\nrollups last\n(" note ")", \
+	    retain_opts_cb)
 
 /* True when the options ask for any pruning at all. */
 bool retain_opts_active(const struct retain_opts *ro);
-
-/* The help lines of these options. */
-void retain_opts_usage(FILE *f, const char *defaults);
 
 /*
  * The policy at reference time ref_ms (the newest event stored, see

@@ -1,16 +1,27 @@
 /*
- * util.c - small helpers of the front end: times, durations, sizes,
- * zones, safe output.
+ * util.c - small helpers of the front end: times (parsed, and written as
+ * UTC text by cli_utc, the one formatter), durations and sizes (one reader
+ * of a number and its unit), zones.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+
+/* See cli.h. */
+const char *
+cli_default_db(void)
+{
+	const char *env = getenv("GATEWATCH_DB");
+
+	return env != NULL ? env : GW_DEFAULT_DB;
+}
 
 int64_t
 cli_now_ms(void)
@@ -67,33 +78,37 @@ cli_parse_tz(const char *s, int *tz_min)
 	return -1;
 }
 
-/* See cli.h. */
-int
-cli_parse_duration(const char *s, int64_t *ms)
+/* A unit of a number with one: its name and what one of it is worth. */
+struct cli_unit {
+	const char *name;
+	int64_t scale;
+};
+
+/*
+ * Digits and one of units (name compared exactly, or in any case when
+ * nocase) into *v = digits * scale. The one reader of "90m" and "500M".
+ * 0, or -1 when s is not that or the product overflows.
+ */
+static int
+cli_parse_scaled(const char *s, const struct cli_unit *units, size_t n,
+    bool nocase, int64_t *v)
 {
-	static const struct {
-		const char *unit;
-		int64_t ms;
-	} units[] = {
-		{"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000},
-		{"d", 86400 * 1000}, {"w", 7 * 86400 * 1000},
-	};
 	char *end;
-	long long n;
+	long long digits;
 
 	if (!isdigit((unsigned char)s[0]))
 		return -1;
 	errno = 0;
-	n = strtoll(s, &end, 10);
+	digits = strtoll(s, &end, 10);
 	if (errno != 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit) != 0)
+	for (size_t i = 0; i < n; i++) {
+		if ((nocase ? strcasecmp(end, units[i].name) :
+		    strcmp(end, units[i].name)) != 0)
 			continue;
-		/* Up to about 290,000 years: no overflow below. */
-		if (n > INT64_MAX / units[i].ms)
+		if (digits > INT64_MAX / units[i].scale)
 			return -1;
-		*ms = (int64_t)n * units[i].ms;
+		*v = (int64_t)digits * units[i].scale;
 		return 0;
 	}
 	return -1;
@@ -101,34 +116,73 @@ cli_parse_duration(const char *s, int64_t *ms)
 
 /* See cli.h. */
 int
+cli_parse_duration(const char *s, int64_t *ms)
+{
+	static const struct cli_unit units[] = {
+		{"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000},
+		{"d", 86400 * 1000}, {"w", 7 * 86400 * 1000},
+	};
+
+	return cli_parse_scaled(s, units, sizeof(units) / sizeof(units[0]),
+	    false, ms);
+}
+
+/* See cli.h. */
+int
 cli_parse_size(const char *s, int64_t *bytes)
 {
-	static const struct {
-		const char *unit;
-		int shift;
-	} units[] = {
-		{"", 0}, {"B", 0}, {"K", 10}, {"KB", 10}, {"KiB", 10},
-		{"M", 20}, {"MB", 20}, {"MiB", 20}, {"G", 30}, {"GB", 30},
-		{"GiB", 30}, {"T", 40}, {"TB", 40}, {"TiB", 40},
+	static const struct cli_unit units[] = {
+		{"", 1}, {"B", 1}, {"K", 1LL << 10}, {"KB", 1LL << 10},
+		{"KiB", 1LL << 10}, {"M", 1LL << 20}, {"MB", 1LL << 20},
+		{"MiB", 1LL << 20}, {"G", 1LL << 30}, {"GB", 1LL << 30},
+		{"GiB", 1LL << 30}, {"T", 1LL << 40}, {"TB", 1LL << 40},
+		{"TiB", 1LL << 40},
 	};
-	char *end;
-	long long n;
 
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(end, units[i].unit) != 0)
-			continue;
-		if (n > (INT64_MAX >> units[i].shift))
-			return -1;
-		*bytes = (int64_t)n << units[i].shift;
-		return 0;
+	return cli_parse_scaled(s, units, sizeof(units) / sizeof(units[0]),
+	    true, bytes);
+}
+
+/* See cli.h. */
+const char *
+cli_utc(int64_t ms, enum cli_utc_form form, char *buf, size_t size)
+{
+	/* Whole seconds rounded down, so a time before 1970 reads right. */
+	int64_t sec = ms / 1000 - (ms % 1000 < 0);
+	int frac = (int)(ms - sec * 1000);
+	time_t t = (time_t)sec;
+	struct tm tm;
+	char base[48];
+
+	size_t len = 0;
+
+	if (gmtime_r(&t, &tm) != NULL) {
+		switch (form) {
+		case CLI_UTC_MINUTE:
+			len = strftime(base, sizeof(base), "%Y-%m-%dT%H:%MZ",
+			    &tm);
+			break;
+		case CLI_UTC_SECOND:
+			len = strftime(base, sizeof(base),
+			    "%Y-%m-%dT%H:%M:%SZ", &tm);
+			break;
+		case CLI_UTC_MS:
+			len = strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S",
+			    &tm);
+			break;
+		case CLI_UTC_WALL:
+			len = strftime(base, sizeof(base), "%Y-%m-%d %H:%M:%S",
+			    &tm);
+			break;
+		}
 	}
-	return -1;
+	if (len == 0)
+		snprintf(buf, size, "@%" PRId64, sec);
+	else if (form == CLI_UTC_MS)
+		snprintf(buf, size, "%s.%03dZ", base, frac);
+	else
+		snprintf(buf, size, "%s", base);
+	return buf;
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
@@ -202,93 +256,6 @@ cli_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 	return 0;
 }
 
-
-/* See cli.h. */
-void
-cli_json_string(FILE *f, const char *s)
-{
-	char safe[4096];
-
-	safe_text(safe, sizeof(safe), s != NULL ? s : "",
-	    s != NULL ? strlen(s) : 0);
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)safe; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-/* True when s is a plain decimal number: [+-]digits[.digits][e[+-]digits]. */
-static bool
-cli_csv_number(const char *s)
-{
-	bool digits = false;
-
-	if (*s == '+' || *s == '-')
-		s++;
-	while (isdigit((unsigned char)*s)) {
-		s++;
-		digits = true;
-	}
-	if (*s == '.') {
-		s++;
-		while (isdigit((unsigned char)*s)) {
-			s++;
-			digits = true;
-		}
-	}
-	if (!digits)
-		return false;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!isdigit((unsigned char)*s))
-			return false;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	return *s == '\0';
-}
-
-/* See cli.h. */
-bool
-cli_csv_formula(const char *s)
-{
-	if (s == NULL || strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
-		return false;
-	return strcmp(s, "-") != 0 && !cli_csv_number(s);
-}
-
-/* See cli.h. */
-void
-cli_csv_field(FILE *f, const char *s)
-{
-	char safe[4096];
-	bool formula = cli_csv_formula(s);
-
-	safe_text(safe, sizeof(safe), s != NULL ? s : "",
-	    s != NULL ? strlen(s) : 0);
-	if (!formula && strpbrk(safe, ",\"\n") == NULL) {
-		fputs(safe, f);
-		return;
-	}
-	/* OWASP: the quote that defuses a formula, inside a quoted cell. */
-	fputc('"', f);
-	if (formula)
-		fputc('\'', f);
-	for (const char *p = safe; *p; p++) {
-		if (*p == '"')
-			fputc('"', f);
-		fputc(*p, f);
-	}
-	fputc('"', f);
-}
 
 /* See cli.h. */
 int64_t

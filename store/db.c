@@ -242,6 +242,10 @@ store_open_with(const char *path, const struct store_open_opts *o,
 		return -1;
 	if ((s = gw_calloc(1, sizeof(*s))) == NULL)
 		return store_fail(err, errlen, "out of memory");
+	if ((s->path = gw_strdup(real)) == NULL) {
+		free(s);
+		return store_fail(err, errlen, "out of memory");
+	}
 	rc = sqlite3_open_v2(real, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
 	    NULL);
@@ -286,7 +290,16 @@ store_close(struct store *s)
 	id_list_free(&s->candidates);
 	free(s->probes);
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
+}
+
+/* See store.h. */
+int
+store_open_reader(const struct store *s, struct store **out, char *err,
+    size_t errlen)
+{
+	return store_open_with(s->path, NULL, out, err, errlen);
 }
 
 /* See store.h. */

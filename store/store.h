@@ -39,6 +39,18 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 
 /*
+ * Open another connection to the database s is open on, for code that
+ * reads it on a thread of its own (a connection serves one thread here),
+ * such as the console's diagnosis worker: the caller hands the handle, not
+ * a path beside it. s may be in use on its thread meanwhile (only what was
+ * fixed when it was opened is read) and may be closed before the new one.
+ * The connection is opened as store_open() opens one (read-write: opening
+ * checks the schema version and switches to WAL). 0, or -1 with err filled.
+ */
+int store_open_reader(const struct store *s, struct store **out, char *err,
+    size_t errlen);
+
+/*
  * How a database file is made. A new database is created 0600, or 0640
  * and owned by group when group >= 0; its -wal and -shm files (SQLite) and
  * side files (store_side_file) take its mode and group. A path that is a

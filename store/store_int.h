@@ -148,6 +148,8 @@ struct join_probe {
 
 struct store {
 	sqlite3 *db;
+	char *path;			/* the file db is open on, resolved
+					   (store_open_reader) */
 	sqlite3_stmt *stmt[STMT_COUNT];
 	struct intern_cache intern[INTERN_COUNT];
 	uint64_t hash_key[2];		/* store_hash's secret key */

@@ -761,13 +761,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 		free(a);
 		return -1;
 	}
-	if (cfg->db_path == NULL) {
-		snprintf(err, errlen, "the console needs the database's path");
-		console_free(a->console);
-		free(a);
-		return -1;
-	}
-	if (diag_worker_new_on(cfg->db_path, cfg->worker_store, NULL, NULL,
+	if (diag_worker_new_on(s, cfg->worker_store, NULL, NULL,
 	    &a->worker, err, errlen) != 0) {
 		console_free(a->console);
 		free(a);

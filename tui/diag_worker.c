@@ -33,7 +33,7 @@
 #include "tui/diag_worker.h"
 
 struct diag_worker {
-	char *db_path;
+	const struct store *view;	/* the console's; its database */
 	diag_build_fn build;
 	void *ctx;
 	pthread_t thread;
@@ -93,7 +93,7 @@ diag_worker_open(struct diag_worker *w, char *err, size_t errlen)
 
 	if (w->store != NULL)
 		return 0;
-	rc = store_open(w->db_path, &w->store, err, errlen);
+	rc = store_open_reader(w->view, &w->store, err, errlen);
 	if (rc == 0)
 		store_set_progress(w->store, diag_worker_progress, w);
 	return rc;
@@ -160,15 +160,16 @@ diag_worker_main(void *arg)
 
 /* See diag_worker.h. */
 int
-diag_worker_new(const char *db_path, diag_build_fn build, void *ctx,
+diag_worker_new(const struct store *view, diag_build_fn build, void *ctx,
     struct diag_worker **out, char *err, size_t errlen)
 {
-	return diag_worker_new_on(db_path, NULL, build, ctx, out, err, errlen);
+	return diag_worker_new_on(view, NULL, build, ctx, out, err, errlen);
 }
 
 /* See diag_worker.h. */
 int
-diag_worker_new_on(const char *db_path, struct store *s, diag_build_fn build,
+diag_worker_new_on(const struct store *view, struct store *s,
+    diag_build_fn build,
     void *ctx, struct diag_worker **out, char *err, size_t errlen)
 {
 	struct diag_worker *w = gw_calloc(1, sizeof(*w));
@@ -176,11 +177,11 @@ diag_worker_new_on(const char *db_path, struct store *s, diag_build_fn build,
 	int rc;
 
 	*out = NULL;
-	if (w == NULL || (w->db_path = gw_strdup(db_path)) == NULL) {
-		free(w);
+	if (w == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	w->view = view;
 	w->build = build != NULL ? build : diag_worker_default_build;
 	if (s != NULL) {
 		w->store = s;
@@ -201,7 +202,6 @@ diag_worker_new_on(const char *db_path, struct store *s, diag_build_fn build,
 	if (rc != 0) {
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);
-		free(w->db_path);
 		free(w);
 		snprintf(err, errlen, "cannot start the diagnosis thread");
 		return -1;
@@ -225,7 +225,6 @@ diag_worker_free(struct diag_worker *w)
 	diagnosis_free(w->result);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
-	free(w->db_path);
 	free(w);
 }
 

@@ -7,8 +7,8 @@
  * (diag_worker_take); only the newest request counts: asking again
  * supersedes a build in progress, which is abandoned, and its result, if
  * any, is thrown away. The worker opens its own connection to the
- * database (connections are not shared between threads here) when first
- * asked, and owns it. An abandoned build, or one under a worker being
+ * database (connections are not shared between threads here) through the
+ * console's handle (store_open_reader) when first asked, and owns it. An abandoned build, or one under a worker being
  * freed, is cut short inside SQLite (a progress handler sees the flag),
  * so superseding and quitting take milliseconds, not the build's seconds.
  */
@@ -32,13 +32,13 @@ typedef int (*diag_build_fn)(void *ctx, const struct diag_worker *w,
     struct diagnosis **out, char *err, size_t errlen);
 
 /*
- * Start a worker on the database at db_path (copied) that builds with
- * build(ctx, ...), or diagnosis_build() when build is NULL. The thread
- * takes no terminal signals. 0, or -1 with err filled. Free with
- * diag_worker_free().
+ * Start a worker on the database view is open on (view must outlive the
+ * worker) that builds with build(ctx, ...), or diagnosis_build() when
+ * build is NULL. The thread takes no terminal signals. 0, or -1 with err
+ * filled. Free with diag_worker_free().
  */
-int diag_worker_new(const char *db_path, diag_build_fn build, void *ctx,
-    struct diag_worker **out, char *err, size_t errlen);
+int diag_worker_new(const struct store *view, diag_build_fn build,
+    void *ctx, struct diag_worker **out, char *err, size_t errlen);
 
 /*
  * The same on a connection s opened by the caller (before a privilege drop
@@ -46,7 +46,7 @@ int diag_worker_new(const char *db_path, diag_build_fn build, void *ctx,
  * after a failed one, never closed by the worker; the caller closes it
  * after diag_worker_free(). s NULL: as diag_worker_new().
  */
-int diag_worker_new_on(const char *db_path, struct store *s,
+int diag_worker_new_on(const struct store *view, struct store *s,
     diag_build_fn build, void *ctx, struct diag_worker **out, char *err,
     size_t errlen);
 

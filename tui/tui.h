@@ -16,9 +16,6 @@ struct tui_config {
 	double refresh_s;		/* seconds between refreshes */
 	struct snapshot_thresholds thresholds;
 	bool no_color;			/* monochrome even if colours exist */
-	const char *db_path;		/* the database s is open on; the
-					 * diagnosis views open their own
-					 * connection to it */
 	struct store *worker_store;	/* or use this one, opened before a
 					 * privilege drop (the caller's;
 					 * closed after tui_run); NULL none */
@@ -28,8 +25,9 @@ struct tui_config {
 void tui_config_default(struct tui_config *cfg);
 
 /*
- * Run the console on s (open on cfg->db_path, which must be set) until the user quits (q) or SIGINT/SIGTERM. The
- * terminal is restored on every way out. 0, or -1 with err filled.
+ * Run the console on s until the user quits (q) or SIGINT/SIGTERM (the
+ * diagnosis views read through a connection of their own, opened from s:
+ * store_open_reader). The terminal is restored on every way out. 0, or -1 with err filled.
  */
 int tui_run(struct store *s, const struct tui_config *cfg, char *err,
     size_t errlen);

@@ -28,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 
-gw_need_cmd nginx caddy
+gw_need_cmd nginx caddy jq
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 "$NGINX" -V 2>&1 | grep -q -- --with-http_auth_request_module ||
 	gw_skip "this nginx has no auth_request module"
@@ -246,6 +246,25 @@ for want in "127.0.0.1:${PORT[refuse]} +upstream_refused +3 " \
 		GW_FAILURES=$((GW_FAILURES + 1))
 		gw_log "error-log-only report lacks '$want':"
 		cat "$T/erronly.report" >&2
+	fi
+done
+# The same groups in JSON and CSV (not an empty array, not a bare header).
+"$GW_BIN" report -d "$T/erronly.db" --format json |
+	jq -r '.[] | "\(.upstream) \(.cause) \(.lines)"' | sort >"$T/erronly.json.groups"
+"$GW_BIN" report -d "$T/erronly.db" --format csv >"$T/erronly.csv"
+gw_eq "upstream,cause,lines,unjoined,first,last" "$(head -1 "$T/erronly.csv")" \
+	"error-log-only report as CSV: header" || true
+tail -n +2 "$T/erronly.csv" | awk -F, '{ print $1 " " $2 " " $3 }' | sort \
+	>"$T/erronly.csv.groups"
+gw_eq "$(cat "$T/erronly.json.groups")" "$(cat "$T/erronly.csv.groups")" \
+	"error-log-only report: JSON and CSV list the same groups" || true
+for want in "127.0.0.1:${PORT[refuse]} upstream_refused 3" \
+	"127.0.0.1:${PORT[authr]} auth_failure 3"; do
+	GW_ASSERTS=$((GW_ASSERTS + 1))
+	if ! grep -qxF "$want" "$T/erronly.json.groups"; then
+		GW_FAILURES=$((GW_FAILURES + 1))
+		gw_log "error-log-only report as JSON lacks '$want':"
+		cat "$T/erronly.json.groups" >&2
 	fi
 done
 

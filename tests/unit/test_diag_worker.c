@@ -133,7 +133,7 @@ test_hand_over(void **state)
 	(void)state;
 	fx_init(&f);
 	load(&f, 700);
-	assert_int_equal(diag_worker_new(f.path, NULL, NULL, &w, err,
+	assert_int_equal(diag_worker_new(f.s, NULL, NULL, &w, err,
 	    sizeof(err)), 0);
 	/* Nothing asked: nothing to take. */
 	assert_int_equal(diag_worker_take(w, &d, err, sizeof(err)), 0);
@@ -189,7 +189,7 @@ test_supersede_and_cancel(void **state)
 	load(&f, 100);
 	memset(&fk, 0, sizeof(fk));
 	pthread_mutex_init(&fk.lock, NULL);
-	assert_int_equal(diag_worker_new(f.path, fake_build, &fk, &w, err,
+	assert_int_equal(diag_worker_new(f.s, fake_build, &fk, &w, err,
 	    sizeof(err)), 0);
 
 	/* A slow build is running: nothing to take meanwhile. */
@@ -295,7 +295,7 @@ test_sqlite_interrupted(void **state)
 	fx_init(&f);
 	load(&f, 2000);
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(diag_worker_new(f.path, timed_build, &t, &w, err,
+	assert_int_equal(diag_worker_new(f.s, timed_build, &t, &w, err,
 	    sizeof(err)), 0);
 	/* 1000 breaker replays take seconds; the interrupt ends the first. */
 	diag_worker_request(w, &rep);
