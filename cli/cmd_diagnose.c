@@ -96,7 +96,7 @@ dx_json_example(FILE *f, const struct diag_example *e, bool has)
 	else
 		fputs("null", f);
 	fprintf(f, ", \"status\": %d, \"cause\": \"%s\", \"attempts\": %d,"
-	    " \"request_id\": ", e->status, cause_name((enum gw_cause)e->cause),
+	    " \"request_id\": ", e->status, cause_name(e->cause),
 	    e->n_attempts);
 	if (e->request_id != NULL)
 		cli_json_string(f, e->request_id);
@@ -437,8 +437,8 @@ dx_retry_table(const struct retry_summary *r, size_t limit)
 		    strlen(g->first_upstream));
 		safe_text(resc, sizeof(resc), rb, strlen(rb));
 		printf("%-22s %-26s %-8s %8" PRId64 " %7" PRId64 " %7" PRId64
-		    " %9.1f %-22s\n", dx_cut(up, 22), cause_name(
-		    (enum gw_cause)g->first_cause), cause_who_name(g->who),
+		    " %9.1f %-22s\n", dx_cut(up, 22),
+		    cause_name(g->first_cause), cause_who_name(g->who),
 		    g->requests, g->saved, g->failed, g->extra_ms_avg,
 		    dx_cut(resc, 22));
 	}
@@ -467,7 +467,7 @@ dx_retry_json(const struct retry_summary *r, size_t limit)
 		printf(", \"cause\": \"%s\", \"who\": \"%s\", \"requests\": %"
 		    PRId64 ", \"saved\": %" PRId64 ", \"failed\": %" PRId64
 		    ", \"extra_ms_avg\": %.1f, \"rescued_by\": ",
-		    cause_name((enum gw_cause)g->first_cause),
+		    cause_name(g->first_cause),
 		    cause_who_name(g->who), g->requests, g->saved, g->failed,
 		    g->extra_ms_avg);
 		if (g->rescued_by != NULL)
@@ -490,7 +490,7 @@ dx_retry_csv(const struct retry_summary *r, size_t limit)
 
 		cli_csv_field(stdout, g->first_upstream);
 		printf(",%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%.1f,",
-		    cause_name((enum gw_cause)g->first_cause),
+		    cause_name(g->first_cause),
 		    cause_who_name(g->who), g->requests, g->saved, g->failed,
 		    g->extra_ms_avg);
 		cli_csv_field(stdout, g->rescued_by);
@@ -564,7 +564,7 @@ diagnose_report(const char *by, const char *db, const struct report_query *q,
 	char err[512];
 	int rc;
 
-	if (q->cause != NULL || q->status >= 0)
+	if (q->cause != GW_CAUSE_ANY || q->status >= 0)
 		fprintf(stderr, "gatewatch report: --cause and --status do not"
 		    " apply to --by %s; ignored\n", by);
 	if (store_open(db, &st, err, sizeof(err)) != 0) {

@@ -57,7 +57,7 @@ explain_print_reason(const struct explain_reason *x, int n)
 		printf("    e.g. %s %s -> %d (%s, %d attempt%s)",
 		    diagnose_time(e->ts_ms, t, sizeof(t)),
 		    diagnose_request_text(e->method, e->path, e->query, req,
-		    sizeof(req)), e->status, cause_name((enum gw_cause)e->cause),
+		    sizeof(req)), e->status, cause_name(e->cause),
 		    e->n_attempts, e->n_attempts == 1 ? "" : "s");
 		if (e->request_id != NULL) {
 			printf(" id ");
@@ -133,13 +133,14 @@ explain_print_json(const struct explain_report *r)
 	for (size_t i = 0; i < r->n_reasons; i++) {
 		const struct explain_reason *x = &r->reasons[i];
 		const struct diag_example *e = &x->example;
+		bool cause_of = x->kind == EXPLAIN_CAUSE;
 
 		printf("%s\n  {\"kind\": \"%s\", \"cause\": %s%s%s,"
 		    " \"who\": \"%s\", \"gateway_made\": %s, \"count\": %"
 		    PRId64 ", \"first\": ", i ? "," : "",
-		    explain_kind_name(x->kind), x->cause >= 0 ? "\"" : "",
-		    x->cause >= 0 ? cause_name((enum gw_cause)x->cause) : "null",
-		    x->cause >= 0 ? "\"" : "", cause_who_name(x->who),
+		    explain_kind_name(x->kind), cause_of ? "\"" : "",
+		    cause_of ? cause_name(x->cause) : "null",
+		    cause_of ? "\"" : "", cause_who_name(x->who),
 		    x->gateway_made ? "true" : "false", x->count);
 		if (x->first_ms >= 0)
 			printf("\"%s\"", diagnose_time(x->first_ms, t, sizeof(t)));
@@ -171,7 +172,7 @@ explain_print_json(const struct explain_report *r)
 			printf("null");
 		printf(", \"status\": %d, \"cause\": \"%s\", \"attempts\": %d,"
 		    " \"request_id\": ", e->status,
-		    cause_name((enum gw_cause)e->cause), e->n_attempts);
+		    cause_name(e->cause), e->n_attempts);
 		if (e->request_id != NULL)
 			cli_json_string(stdout, e->request_id);
 		else

@@ -210,7 +210,7 @@ print_error_group(void *ctx, const struct store_error_group *g)
 	wall_time(g->first_ms, first, sizeof(first));
 	wall_time(g->last_ms, last, sizeof(last));
 	printf("%-24.24s  %-26s %8" PRId64 " %8" PRId64 "  %-19s  %s\n", safe,
-	    cause_name((enum gw_cause)g->cause), g->lines, g->unjoined, first,
+	    cause_name(g->cause), g->lines, g->unjoined, first,
 	    last);
 	t->total += g->lines;
 }
@@ -333,7 +333,7 @@ cmd_report(int argc, char **argv)
 	    GW_DEFAULT_DB;
 	struct report_query q = {
 		.since_ms = INT64_MIN, .until_ms = INT64_MAX, .status = -1,
-		.n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
+		.cause = GW_CAUSE_ANY, .n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
 	};
 	enum out_format fmt = OUT_TABLE;
 	const char *diag_by = NULL;	/* --by shape|breaker|retry */
@@ -377,12 +377,11 @@ cmd_report(int argc, char **argv)
 			break;
 		case 'U': q.upstream = optarg; break;
 		case 'c':
-			if (cause_from_name(optarg, strlen(optarg)) < 0) {
+			if (!cause_from_name(optarg, strlen(optarg), &q.cause)) {
 				fprintf(stderr, "gatewatch report: unknown cause '%s'\n",
 				    optarg);
 				return EXIT_USAGE;
 			}
-			q.cause = optarg;
 			break;
 		case 'S':
 			if (report_number(optarg, 100, 999, &v) != 0) {

@@ -99,7 +99,8 @@ struct intern_cache {
 /* Key and sums of one per-minute rollup row. */
 struct rollup_key {
 	int64_t minute, source_id, upstream_id;
-	int status, cause;
+	int status;
+	enum gw_cause cause;
 };
 struct rollup_entry {
 	struct rollup_key key;
