@@ -333,7 +333,8 @@ cmd_report(int argc, char **argv)
 	    GW_DEFAULT_DB;
 	struct report_query q = {
 		.since_ms = INT64_MIN, .until_ms = INT64_MAX, .status = -1,
-		.cause = GW_CAUSE_ANY, .n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
+		.n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
+		.cause = GW_CAUSE_ANY,
 	};
 	enum out_format fmt = OUT_TABLE;
 	const char *diag_by = NULL;	/* --by shape|breaker|retry */

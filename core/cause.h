@@ -77,7 +77,7 @@ enum gw_cause_who cause_who(enum gw_cause c);
 /* "network", "upstream", "gateway", "client" or "-". */
 const char *cause_who_name(enum gw_cause_who w);
 
-/* --- which evidence wins --------------------------------------------------- */
+/* --- which evidence wins ------------------------------------------------ */
 
 /* Where a piece of evidence comes from, weakest first. */
 enum cause_source {

@@ -302,6 +302,32 @@ join_merge(enum cause_answer answer, enum gw_cause prior, enum gw_cause ecause,
 	return cause_merge(answer, c, 2);
 }
 
+/* See store_int.h. */
+void
+join_causes(int status, enum gw_cause cause, int n_attempts, int seq,
+    int astatus, enum gw_cause acause, enum gw_cause ecause,
+    enum gw_cause *attempt, enum gw_cause *request)
+{
+	/* a request stored ok was found not to have failed, whatever its
+	 * status: only what the error log alone can tell changes that */
+	enum cause_answer answer = cause == GW_CAUSE_OK ? CAUSE_ANSWER_OK :
+	    join_answer(status, cause);
+
+	*attempt = acause;
+	*request = cause;
+	if (seq >= 0) {
+		*attempt = join_merge(join_answer(astatus, acause), acause,
+		    ecause, CAUSE_ROLE_LAST);
+		*request = join_merge(answer, cause, ecause,
+		    seq == n_attempts - 1 ? CAUSE_ROLE_LAST :
+		    CAUSE_ROLE_EARLIER);
+	} else if (n_attempts == 0 && status >= 400) {
+		/* an error naming no upstream: the gateway refused it alone */
+		*request = join_merge(answer, cause, ecause,
+		    CAUSE_ROLE_GATEWAY);
+	}
+}
+
 /*
  * Record that error eid (cause ecause) explains request r, through its
  * attempt seq (status astatus, cause acause, upstream up) or, with seq
@@ -312,33 +338,21 @@ join_apply(struct store *s, int64_t eid, enum gw_cause ecause,
     const struct join_request *r, int seq, int astatus, enum gw_cause acause,
     int64_t up, char *err, size_t errlen)
 {
-	enum gw_cause rcause = r->cause;
-	/* a request stored ok was found not to have failed, whatever its
-	 * status: only what the error log alone can tell changes that */
-	enum cause_answer answer = r->cause == GW_CAUSE_OK ? CAUSE_ANSWER_OK :
-	    join_answer(r->status, r->cause);
+	enum gw_cause ncause, rcause;
 
+	join_causes(r->status, r->cause, r->n_attempts, seq, astatus, acause,
+	    ecause, &ncause, &rcause);
 	if (seq >= 0) {
-		enum gw_cause ncause = join_merge(join_answer(astatus, acause),
-		    acause, ecause, CAUSE_ROLE_LAST);
-
 		if (join_update(s, STMT_JOIN_ATTEMPT_SET, r->id, seq, ncause,
 		    eid, err, errlen) != 0)
 			return -1;
 		if (ncause != acause && join_move_attempt(s, r, up, astatus,
 		    acause, ncause) != 0)
 			return store_fail(err, errlen, "out of memory");
-		rcause = join_merge(answer, r->cause, ecause,
-		    seq == r->n_attempts - 1 ? CAUSE_ROLE_LAST :
-		    CAUSE_ROLE_EARLIER);
 	} else {
 		if (join_update(s, STMT_JOIN_REQUEST_SET_ERROR, r->id, eid, 0, 0,
 		    err, errlen) != 0)
 			return -1;
-		/* an error naming no upstream: the gateway refused it alone */
-		if (r->n_attempts == 0 && r->status >= 400)
-			rcause = join_merge(answer, r->cause, ecause,
-			    CAUSE_ROLE_GATEWAY);
 	}
 	if (join_update(s, STMT_JOIN_ERROR_SET, eid, r->id, 0, 0, err,
 	    errlen) != 0)
@@ -424,10 +438,7 @@ join_bare(struct store *s, int64_t eid, enum gw_cause ecause,
     struct join_request *r, int64_t up, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_JOIN_BARE_ATTEMPT, err, errlen);
-	/* the attempt is the last one, and so also the request's cause */
-	enum gw_cause acause = join_merge(r->cause == GW_CAUSE_OK ?
-	    CAUSE_ANSWER_OK : join_answer(r->status, r->cause), r->cause, ecause,
-	    CAUSE_ROLE_LAST);
+	enum gw_cause acause, unused;
 	struct rollup_key k = {
 		.minute = rollup_minute_of(r->ts_ms), .source_id = r->source_id,
 		.upstream_id = r->upstream_id, .status = r->status,
@@ -436,6 +447,9 @@ join_bare(struct store *s, int64_t eid, enum gw_cause ecause,
 
 	if (st == NULL)
 		return -1;
+	/* its one attempt, with its status and cause: the request's too */
+	join_causes(r->status, r->cause, 1, 0, r->status, r->cause, ecause,
+	    &acause, &unused);
 	sqlite3_bind_int64(st, 1, r->id);
 	sqlite3_bind_int64(st, 2, up);
 	sqlite3_bind_int(st, 3, r->status);
