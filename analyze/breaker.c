@@ -254,14 +254,14 @@ breaker_trip(const struct breaker_replay *r, struct breaker_machine *m,
 
 /* True when cause counts against the upstream; *ignored when neither. */
 static bool
-breaker_failed(int cause, bool *ignored)
+breaker_failed(enum gw_cause cause, bool *ignored)
 {
 	enum gw_cause_who who;
 
 	*ignored = false;
 	if (cause == GW_CAUSE_OK)
 		return false;
-	who = cause_who((enum gw_cause)cause);
+	who = cause_who(cause);
 	if (who == GW_WHO_GATEWAY || who == GW_WHO_CLIENT) {
 		*ignored = true;
 		return false;
@@ -272,7 +272,7 @@ breaker_failed(int cause, bool *ignored)
 /* See breaker.h. */
 int
 breaker_replay_feed(struct breaker_replay *r, int64_t upstream_id,
-    int64_t ts, int cause)
+    int64_t ts, enum gw_cause cause)
 {
 	struct breaker_machine *m = breaker_machine(r, upstream_id);
 	struct breaker_upstream *u;

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cause.h"
 #include "store/diag_query.h"
 
 struct breaker_config {
@@ -88,11 +89,11 @@ void breaker_replay_free(struct breaker_replay *r);
 
 /*
  * Replay one attempt to upstream upstream_id at ts_ms (not before the
- * previous attempt to the same upstream) that ended with cause (enum
- * gw_cause). 0 or -1 (out of memory).
+ * previous attempt to the same upstream) that ended with cause. 0 or -1
+ * (out of memory).
  */
 int breaker_replay_feed(struct breaker_replay *r, int64_t upstream_id,
-    int64_t ts_ms, int cause);
+    int64_t ts_ms, enum gw_cause cause);
 
 /*
  * The upstreams seen so far, with their open periods, by upstream id.

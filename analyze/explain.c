@@ -34,9 +34,9 @@ explain_kind_name(enum explain_kind k)
 
 /* See explain.h. */
 const char *
-explain_cause_text(int cause)
+explain_cause_text(enum gw_cause cause)
 {
-	switch ((enum gw_cause)cause) {
+	switch (cause) {
 	case GW_CAUSE_OK: return "nothing failed";
 	case GW_CAUSE_UNKNOWN:
 		return "failed with no evidence of why (no error-log line"
@@ -94,6 +94,7 @@ explain_cause_text(int cause)
 	case GW_CAUSE_CLIENT_CLOSED:
 		return "was not at fault: the client went away before the"
 		    " answer";
+	case GW_CAUSE_ANY:
 	case GW_CAUSE_COUNT:
 		break;
 	}
@@ -148,7 +149,7 @@ explain_add(struct explain_report *r, size_t *cap)
 	}
 	x = &r->reasons[r->n_reasons++];
 	memset(x, 0, sizeof(*x));
-	x->cause = -1;
+	x->cause = GW_CAUSE_UNKNOWN;	/* set by cause reasons */
 	x->first_ms = x->last_ms = -1;
 	return x;
 }
@@ -199,15 +200,15 @@ explain_causes(struct store *s, const struct diag_window *w,
 			goto oom;
 		x->kind = EXPLAIN_CAUSE;
 		x->cause = row->cause;
-		x->who = cause_who((enum gw_cause)row->cause);
+		x->who = cause_who(row->cause);
 		x->gateway_made = x->who == GW_WHO_GATEWAY;
 		x->count = row->count;
 		x->first_ms = row->first_ms;
 		x->last_ms = row->last_ms;
 		if (x->gateway_made)
 			r->gateway_made += row->count;
-		x->title = explain_fmt("%s: %s %s", cause_name(
-		    (enum gw_cause)row->cause), r->upstream,
+		x->title = explain_fmt("%s: %s %s", cause_name(row->cause),
+		    r->upstream,
 		    explain_cause_text(row->cause));
 		x->evidence = explain_fmt("%" PRId64 " failed attempt%s from %s"
 		    " to %s; %" PRId64 " the client's final answer, %" PRId64
@@ -448,7 +449,8 @@ explain_upstream(struct store *s, const struct diag_window *w,
 	struct shape_config sc = shape_cfg != NULL ? *shape_cfg :
 	    shape_config_default();
 	struct report_query q = {.since_ms = w->since_ms,
-	    .until_ms = w->until_ms, .status = -1, .upstream = w->upstream};
+	    .until_ms = w->until_ms, .cause = GW_CAUSE_ANY, .status = -1,
+	    .upstream = w->upstream};
 	struct report_row *rows;
 	size_t n_rows, cap = 0;
 

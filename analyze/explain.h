@@ -33,7 +33,8 @@ const char *explain_kind_name(enum explain_kind k);
 
 struct explain_reason {
 	enum explain_kind kind;
-	int cause;		/* EXPLAIN_CAUSE: enum gw_cause; else -1 */
+	enum gw_cause cause;	/* EXPLAIN_CAUSE: its cause; other kinds
+				 * are no one cause: GW_CAUSE_UNKNOWN */
 	enum gw_cause_who who;	/* who failed */
 	bool gateway_made;	/* the gateway's refusal, not the upstream's */
 	int64_t count;		/* failures (or attempts) it accounts for */
@@ -69,6 +70,6 @@ int explain_upstream(struct store *s, const struct diag_window *w,
 void explain_report_free(struct explain_report *r);
 
 /* A cause in plain words: what happened, said of upstream u. */
-const char *explain_cause_text(int cause);
+const char *explain_cause_text(enum gw_cause cause);
 
 #endif

@@ -100,7 +100,7 @@ retry_row(void *ctx, const struct diag_retry_row *r)
 		    NULL)
 			goto oom;
 		f->g[i].first_cause = r->first_cause;
-		f->g[i].who = cause_who((enum gw_cause)r->first_cause);
+		f->g[i].who = cause_who(r->first_cause);
 	}
 	f->g[i].requests += r->requests;
 	f->g[i].saved += r->saved;

@@ -20,7 +20,7 @@
 /* Retried requests of one first-failing upstream and cause. */
 struct retry_group {
 	char *first_upstream;
-	int first_cause;		/* enum gw_cause */
+	enum gw_cause first_cause;
 	enum gw_cause_who who;		/* cause_who(first_cause) */
 	int64_t requests;		/* retried after failing here */
 	int64_t saved;			/* of those, final answer not a failure */

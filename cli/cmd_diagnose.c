@@ -78,7 +78,7 @@ diagnose_example_json(struct out *o, const struct diag_example *e, bool has)
 	out_kv_text(o, "path", e->path != NULL ? e->path : "");
 	out_kv_text(o, "query", e->query);
 	out_kv_int(o, "status", e->status);
-	out_kv_text(o, "cause", cause_name((enum gw_cause)e->cause));
+	out_kv_text(o, "cause", cause_name(e->cause));
 	out_kv_int(o, "attempts", e->n_attempts);
 	out_kv_text(o, "request_id", e->request_id);
 	out_kv_text(o, "gateway_message", e->message);
@@ -440,7 +440,7 @@ dx_retry_print(enum out_format fmt, const struct retry_summary *r,
 		const struct retry_group *g = &r->groups[i];
 
 		out_text(&o, g->first_upstream);
-		out_text(&o, cause_name((enum gw_cause)g->first_cause));
+		out_text(&o, cause_name(g->first_cause));
 		out_text(&o, cause_who_name(g->who));
 		out_int(&o, g->requests);
 		out_int(&o, g->saved);

@@ -67,7 +67,7 @@ explain_print_reason(const struct explain_reason *x, int n)
 		printf("    e.g. %s %s -> %d (%s, %d attempt%s)",
 		    diagnose_time(e->ts_ms, t, sizeof(t)),
 		    diagnose_request_text(e->method, e->path, e->query, req,
-		    sizeof(req)), e->status, cause_name((enum gw_cause)e->cause),
+		    sizeof(req)), e->status, cause_name(e->cause),
 		    e->n_attempts, e->n_attempts == 1 ? "" : "s");
 		if (e->request_id != NULL) {
 			printf(" id ");
@@ -160,8 +160,8 @@ explain_print_json(const struct explain_report *r)
 		const struct explain_reason *x = &r->reasons[i];
 
 		out_text(&o, explain_kind_name(x->kind));
-		if (x->cause >= 0)
-			out_text(&o, cause_name((enum gw_cause)x->cause));
+		if (x->kind == EXPLAIN_CAUSE)
+			out_text(&o, cause_name(x->cause));
 		else
 			out_null(&o);
 		out_text(&o, cause_who_name(x->who));

@@ -157,7 +157,7 @@ print_error_group(void *ctx, const struct store_error_group *g)
 		t->header = true;
 	}
 	out_text(&t->o, g->upstream);
-	out_text(&t->o, cause_name((enum gw_cause)g->cause));
+	out_text(&t->o, cause_name(g->cause));
 	out_int(&t->o, g->lines);
 	out_int(&t->o, g->unjoined);
 	out_time(&t->o, g->first_ms);
@@ -302,11 +302,10 @@ report_by_cb(const struct opt *opt, const char *arg, const char *cmd)
 static int
 report_cause_cb(const struct opt *opt, const char *arg, const char *cmd)
 {
-	if (cause_from_name(arg, strlen(arg)) < 0) {
+	if (!cause_from_name(arg, strlen(arg), (enum gw_cause *)opt->value)) {
 		fprintf(stderr, "gatewatch %s: unknown cause '%s'\n", cmd, arg);
 		return -1;
 	}
-	*(const char **)opt->value = arg;
 	return 0;
 }
 
@@ -334,7 +333,7 @@ cmd_report(int argc, char **argv)
 	const char *db = cli_default_db();
 	struct report_args a = {.q = {
 		.since_ms = INT64_MIN, .until_ms = INT64_MAX, .status = -1,
-		.n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
+		.cause = GW_CAUSE_ANY, .n_keys = 2, .keys = {REPORT_KEY_UPSTREAM, REPORT_KEY_CAUSE},
 	}};
 	struct report_query q;
 	enum out_format fmt = OUT_TABLE;
@@ -375,7 +374,7 @@ cmd_report(int argc, char **argv)
 		    "'gatewatch ingest' first)\n", db);
 		return EXIT_ERR;
 	}
-	if (diag_by != NULL && (q.cause != NULL || q.status >= 0))
+	if (diag_by != NULL && (q.cause != GW_CAUSE_ANY || q.status >= 0))
 		fprintf(stderr, "gatewatch report: --cause and --status do not"
 		    " apply to --by %s; ignored\n", diag_by);
 	struct store *st;

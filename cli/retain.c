@@ -302,7 +302,7 @@ retain_note(FILE *f, const char *cmd, struct store *st, int64_t since_ms,
     bool raw_view, char *err, size_t errlen)
 {
 	struct report_query q = {.since_ms = since_ms, .until_ms = INT64_MAX,
-	    .status = -1};
+	    .cause = GW_CAUSE_ANY, .status = -1};
 	struct report_coverage c;
 	char t[32];
 

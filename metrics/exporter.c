@@ -97,22 +97,23 @@ wall_ms(void)
 
 /* Store callbacks: everything goes into e->reg at e->now_ms. */
 static int
-on_request(void *ctx, const char *upstream, int status, int cause, int64_t n)
-{
-	struct exporter *e = ctx;
-
-	return metrics_add_requests(e->reg, e->now_ms, upstream, status,
-	    (enum gw_cause)cause, (uint64_t)n);
-}
-
-static int
-on_attempt(void *ctx, const char *upstream, int cause, int64_t response_ms,
+on_request(void *ctx, const char *upstream, int status, enum gw_cause cause,
     int64_t n)
 {
 	struct exporter *e = ctx;
 
-	if (metrics_add_attempts(e->reg, e->now_ms, upstream,
-	    (enum gw_cause)cause, (uint64_t)n) != 0)
+	return metrics_add_requests(e->reg, e->now_ms, upstream, status,
+	    cause, (uint64_t)n);
+}
+
+static int
+on_attempt(void *ctx, const char *upstream, enum gw_cause cause,
+    int64_t response_ms, int64_t n)
+{
+	struct exporter *e = ctx;
+
+	if (metrics_add_attempts(e->reg, e->now_ms, upstream, cause,
+	    (uint64_t)n) != 0)
 		return -1;
 	if (response_ms >= 0)
 		return metrics_observe_duration(e->reg, e->now_ms, upstream,

@@ -43,7 +43,7 @@ struct series {
 	char *name;			/* upstream or source label value */
 	char *reason;			/* lines_rejected only */
 	int status;			/* requests only, else 0 */
-	int cause;			/* requests, attempts; else 0 */
+	enum gw_cause cause;		/* requests, attempts; else ok */
 	uint64_t count;			/* the counter; the histogram's count */
 	uint64_t bucket[METRICS_BUCKETS];	/* not cumulative */
 	double sum;
@@ -108,7 +108,7 @@ hash_str(uint64_t h, const char *s)
 
 static uint64_t
 series_hash(enum metrics_family fam, const char *name, const char *reason,
-    int status, int cause)
+    int status, enum gw_cause cause)
 {
 	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)fam;
 
@@ -316,7 +316,7 @@ str_eq(const char *a, const char *b)
  */
 static struct series *
 series_get(struct metrics_registry *r, enum metrics_family fam,
-    const char *name, const char *reason, int status, int cause,
+    const char *name, const char *reason, int status, enum gw_cause cause,
     int64_t now_ms, bool *refused)
 {
 	size_t i = series_hash(fam, name, reason, status, cause) % r->nheads;
@@ -359,7 +359,8 @@ series_get(struct metrics_registry *r, enum metrics_family fam,
 static int
 count(struct metrics_registry *r, enum metrics_family fam,
     struct slot_table *cap, const char *name, const char *reason,
-    int status, int cause, int64_t now_ms, uint64_t n, double seconds)
+    int status, enum gw_cause cause, int64_t now_ms, uint64_t n,
+    double seconds)
 {
 	bool refused;
 	int rc = 0;
@@ -395,7 +396,7 @@ metrics_add_requests(struct metrics_registry *r, int64_t now_ms,
     const char *upstream, int status, enum gw_cause cause, uint64_t n)
 {
 	return count(r, FAM_REQUESTS, &r->upstreams, upstream, NULL, status,
-	    (int)cause, now_ms, n, 0);
+	    cause, now_ms, n, 0);
 }
 
 int
@@ -403,7 +404,7 @@ metrics_add_attempts(struct metrics_registry *r, int64_t now_ms,
     const char *upstream, enum gw_cause cause, uint64_t n)
 {
 	return count(r, FAM_ATTEMPTS, &r->upstreams, upstream, NULL, 0,
-	    (int)cause, now_ms, n, 0);
+	    cause, now_ms, n, 0);
 }
 
 int
@@ -412,16 +413,16 @@ metrics_observe_duration(struct metrics_registry *r, int64_t now_ms,
 {
 	if (seconds < 0)
 		seconds = 0;
-	return count(r, FAM_DURATION, &r->upstreams, upstream, NULL, 0, 0,
-	    now_ms, n, seconds);
+	return count(r, FAM_DURATION, &r->upstreams, upstream, NULL, 0,
+	    GW_CAUSE_OK, now_ms, n, seconds);
 }
 
 int
 metrics_add_lines_read(struct metrics_registry *r, int64_t now_ms,
     const char *source, uint64_t n)
 {
-	return count(r, FAM_LINES_READ, &r->sources, source, NULL, 0, 0,
-	    now_ms, n, 0);
+	return count(r, FAM_LINES_READ, &r->sources, source, NULL, 0,
+	    GW_CAUSE_OK, now_ms, n, 0);
 }
 
 int
@@ -429,7 +430,7 @@ metrics_add_lines_rejected(struct metrics_registry *r, int64_t now_ms,
     const char *source, const char *reason, uint64_t n)
 {
 	return count(r, FAM_LINES_REJECTED, &r->sources, source,
-	    reason != NULL ? reason : "-", 0, 0, now_ms, n, 0);
+	    reason != NULL ? reason : "-", 0, GW_CAUSE_OK, now_ms, n, 0);
 }
 
 void
@@ -649,16 +650,16 @@ render_series(const struct series *s, enum metrics_family f, struct out *o)
 			snprintf(code, sizeof(code), "-");
 		out_printf(o, "%s{upstream=\"%s\",code=\"%s\","
 		    "cause=\"%s\",who=\"%s\"} %llu\n", families[f].name,
-		    a, code, cause_name((enum gw_cause)s->cause),
-		    cause_who_name(cause_who((enum gw_cause)s->cause)),
+		    a, code, cause_name(s->cause),
+		    cause_who_name(cause_who(s->cause)),
 		    (unsigned long long)s->count);
 		break;
 	}
 	case FAM_ATTEMPTS:
 		out_printf(o, "%s{upstream=\"%s\",cause=\"%s\","
 		    "who=\"%s\"} %llu\n", families[f].name, a,
-		    cause_name((enum gw_cause)s->cause),
-		    cause_who_name(cause_who((enum gw_cause)s->cause)),
+		    cause_name(s->cause),
+		    cause_who_name(cause_who(s->cause)),
 		    (unsigned long long)s->count);
 		break;
 	case FAM_DURATION: {

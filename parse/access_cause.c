@@ -8,6 +8,11 @@
  * 504 then is a connect timeout, a 502 any of refused / unreachable / DNS /
  * TLS, which the access log cannot tell apart, so it stays "unknown" until
  * the error log (joined later by the store) says more.
+ *
+ * Each attempt's cause is inferred here; the request's is what
+ * cause_merge() (core/cause.h) makes of the line's evidence: the client
+ * left (499), the gateway's own limit (429 with no upstream), the last
+ * attempt, an HTTP/0.9 answer.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -54,33 +59,49 @@ access_cause_attempt(const struct gw_attempt *at, unsigned logged)
 void
 access_cause_infer_logged(struct gw_event *ev, unsigned logged)
 {
+	struct cause_claim c[4];
+	enum cause_answer answer = CAUSE_ANSWER_OK;
+	size_t n = 0;
 	int i, s = ev->status;
 
 	for (i = 0; i < ev->n_attempts; i++)
 		ev->attempts[i].cause = access_cause_attempt(&ev->attempts[i],
 		    logged);
+	/*
+	 * nginx relays a non-HTTP answer as HTTP/0.9 and logs the attempt
+	 * as "200": the final attempt is the one that failed.
+	 */
+	if (s == 9 && ev->n_attempts > 0)
+		ev->attempts[ev->n_attempts - 1].cause =
+		    GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
 
-	if (s == 499)
-		ev->cause = GW_CAUSE_CLIENT_CLOSED;
-	else if (s == 9) {
-		/*
-		 * nginx relayed a non-HTTP answer as HTTP/0.9 and logs the
-		 * attempt as "200": the final attempt is the one that failed.
-		 */
-		ev->cause = GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
-		if (ev->n_attempts > 0)
-			ev->attempts[ev->n_attempts - 1].cause =
-			    GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
-	} else if (s >= 500 && s <= 599) {
-		ev->cause = GW_CAUSE_UNKNOWN;
-		if (ev->n_attempts > 0 &&
-		    ev->attempts[ev->n_attempts - 1].cause != GW_CAUSE_OK)
-			ev->cause = ev->attempts[ev->n_attempts - 1].cause;
+	/* The evidence this line holds; cause_merge() weighs it. */
+	if ((s >= 500 && s <= 599) || s == 9)
+		answer = CAUSE_ANSWER_FAILED;
+	if (s == 499) {
+		c[n++] = (struct cause_claim){GW_CAUSE_CLIENT_CLOSED,
+		    CAUSE_SRC_ACCESS, CAUSE_ROLE_CLIENT};
+		answer = CAUSE_ANSWER_OTHER;
 	} else if (s == 429 && ev->n_attempts == 0 &&
-	    (logged & (ACCESS_LOGGED_ADDR | ACCESS_LOGGED_STATUS)) != 0)
-		ev->cause = GW_CAUSE_RATE_LIMITED;
-	else
-		ev->cause = GW_CAUSE_OK;
+	    (logged & (ACCESS_LOGGED_ADDR | ACCESS_LOGGED_STATUS)) != 0) {
+		/* no upstream was asked: the gateway's own limit */
+		c[n++] = (struct cause_claim){GW_CAUSE_RATE_LIMITED,
+		    CAUSE_SRC_ACCESS, CAUSE_ROLE_GATEWAY};
+		answer = CAUSE_ANSWER_OTHER;
+	}
+	if (ev->n_attempts > 0)
+		c[n++] = (struct cause_claim){
+		    ev->attempts[ev->n_attempts - 1].cause, CAUSE_SRC_ACCESS,
+		    CAUSE_ROLE_LAST};
+	if (s == 9)
+		c[n++] = (struct cause_claim){
+		    GW_CAUSE_UPSTREAM_INVALID_RESPONSE, CAUSE_SRC_ACCESS,
+		    CAUSE_ROLE_ANSWER};
+	/*
+	 * Earlier attempts are no evidence here: nginx answers from its last
+	 * one, and the log gives no answer of its own but the status.
+	 */
+	ev->cause = cause_merge(answer, c, n);
 }
 
 void

@@ -135,12 +135,12 @@ alb_match(void *state, const char *line, size_t len)
 	return alb_split(line, len, &l);
 }
 
-/* The cause an error_reason states, or -1 when it states none. */
-static int
+/* The cause an error_reason states, or GW_CAUSE_OK when it states none. */
+static enum gw_cause
 alb_reason_cause(struct logspan r)
 {
 	if (r.n == 0)
-		return -1;
+		return GW_CAUSE_OK;
 	if (r.n > 4 && memcmp(r.p, "Auth", 4) == 0)
 		return GW_CAUSE_AUTH_FAILURE;
 	if (logspan_eq(r, "LambdaInvalidResponse") ||
@@ -151,7 +151,7 @@ alb_reason_cause(struct logspan r)
 	if (logspan_eq(r, "LambdaThrottling") ||
 	    logspan_eq(r, "LambdaEC2ThrottledException"))
 		return GW_CAUSE_UPSTREAM_OVERLOADED;
-	return -1;
+	return GW_CAUSE_OK;
 }
 
 /* The request's cause per the ALB table of shared/causes.md. */
@@ -159,10 +159,10 @@ static enum gw_cause
 alb_cause(const struct alb_line *l, int64_t total_ms)
 {
 	int64_t st = l->elb_status;
-	int rc = alb_reason_cause(l->error_reason);
+	enum gw_cause rc = alb_reason_cause(l->error_reason);
 
-	if (rc >= 0)
-		return (enum gw_cause)rc;
+	if (rc != GW_CAUSE_OK)
+		return rc;
 	if (st == 460)
 		return GW_CAUSE_CLIENT_CLOSED;
 	if (st == 561)

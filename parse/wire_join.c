@@ -1304,35 +1304,34 @@ enum gw_cause
 wire_join_cause(const struct http_exchange *down,
     const struct http_exchange *const *att, int n, bool auth_failed)
 {
-	const struct http_exchange *last = n > 0 ? att[n - 1] : NULL;
+	struct cause_claim c[4 + GW_ATTEMPTS_MAX];
+	enum cause_answer answer = CAUSE_ANSWER_OK;
+	size_t k = 0;
 
-	if (down->conn_only)	/* the gateway's own port failed */
-		return down->cause;
-	if (!wire_join_failed(down))
-		return GW_CAUSE_OK;
-	if (down->cause == GW_CAUSE_CLIENT_CLOSED)
-		return down->cause;
+	/* What the wire saw of this request; cause_merge() weighs it. */
+	if (down->conn_only)	/* no answer: its status is made up */
+		answer = down->cause != GW_CAUSE_OK ? CAUSE_ANSWER_OTHER :
+		    CAUSE_ANSWER_OK;
+	else if ((down->status >= 500 && down->status <= 599) ||
+	    down->status == 9)
+		answer = CAUSE_ANSWER_FAILED;
+	else if (wire_join_failed(down))
+		answer = CAUSE_ANSWER_OTHER;
+	/* the gateway's own port failed, or the client left */
+	c[k++] = (struct cause_claim){down->cause, CAUSE_SRC_WIRE,
+	    down->conn_only || down->cause == GW_CAUSE_CLIENT_CLOSED ?
+	    CAUSE_ROLE_CLIENT : CAUSE_ROLE_ANSWER};
 	if (auth_failed)
-		return GW_CAUSE_AUTH_FAILURE;
-	if (last != NULL && last->cause != GW_CAUSE_OK)
-		return last->cause;
-	if ((down->status >= 500 && down->status <= 599) || down->status == 9) {
-		for (int i = n - 1; i >= 0; i--)
-			if (att[i]->cause != GW_CAUSE_OK)
-				return att[i]->cause;
-		/* the gateway's own 5xx line says nothing of an upstream */
-		if (down->cause != GW_CAUSE_OK &&
-		    down->cause != GW_CAUSE_UPSTREAM_5XX)
-			return down->cause;
-		return GW_CAUSE_UNKNOWN;
-	}
-	switch (down->cause) {
-	case GW_CAUSE_UPSTREAM_INVALID_RESPONSE:
-	case GW_CAUSE_UPSTREAM_TRUNCATED:
-		return down->cause;
-	default:
-		return GW_CAUSE_OK;
-	}
+		c[k++] = (struct cause_claim){GW_CAUSE_AUTH_FAILURE,
+		    CAUSE_SRC_WIRE, CAUSE_ROLE_GATEWAY};
+	if (n > 0)
+		c[k++] = (struct cause_claim){att[n - 1]->cause, CAUSE_SRC_WIRE,
+		    CAUSE_ROLE_LAST};
+	/* latest first; only the latest failed one can count */
+	for (int i = n - 2; i >= 0 && k < sizeof(c) / sizeof(c[0]); i--)
+		c[k++] = (struct cause_claim){att[i]->cause, CAUSE_SRC_WIRE,
+		    CAUSE_ROLE_EARLIER};
+	return cause_merge(answer, c, k);
 }
 
 /* See wire_join.h. */

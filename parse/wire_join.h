@@ -124,9 +124,10 @@ void wire_join_refuse(const struct http_exchange *down,
 
 /*
  * The cause of a downstream request answered through the attempts
- * att[0..n) (exposed for tests): a request whose answer was not a failure
- * (not 5xx, not 009, no failure of its own) is ok whatever its attempts
- * say. auth_failed: an auth subrequest of it failed.
+ * att[0..n) (exposed for tests): what cause_merge() (core/cause.h) makes
+ * of the wire's evidence, so a request whose answer was not a failure (not
+ * 5xx, not 009, no failure of its own) is ok whatever its attempts say.
+ * auth_failed: an auth subrequest of it failed.
  */
 enum gw_cause wire_join_cause(const struct http_exchange *down,
     const struct http_exchange *const *att, int n, bool auth_failed);

@@ -212,7 +212,7 @@ console_filter_all(void)
 {
 	struct console_filter f = {
 		.since_ms = INT64_MIN, .until_ms = INT64_MAX,
-		.cause = -1, .status = -1,
+		.cause = GW_CAUSE_ANY, .status = -1,
 	};
 	return f;
 }
@@ -240,8 +240,8 @@ console_new(struct store *s, struct console **out, char *err, size_t errlen)
 	if (c == NULL)
 		return store_fail(err, errlen, "out of memory");
 	c->s = s;
-	for (int i = 0; i < GW_CAUSE_COUNT; i++)
-		if (cause_who((enum gw_cause)i) == GW_WHO_GATEWAY)
+	for (enum gw_cause i = GW_CAUSE_OK; i < GW_CAUSE_COUNT; i++)
+		if (cause_who(i) == GW_WHO_GATEWAY)
 			c->gateway_mask |= (int64_t)1 << i;
 	*out = c;
 	return 0;
@@ -706,17 +706,19 @@ struct console_cause_acc {
 	int64_t best_requests, best_attempts;
 };
 
-/* Add one (cause, upstream) group to the cause rows. */
+/* Add one (cause id, upstream) group to the cause rows (ok: none). */
 static int
 console_cause_add(struct console_cause **v, size_t *k, size_t *cap,
-    struct console_cause_acc *acc, int cause, int64_t up, int64_t requests,
+    struct console_cause_acc *acc, int id, int64_t up, int64_t requests,
     int64_t e5, int64_t attempts)
 {
 	struct console_cause *r = NULL;
 	struct console_cause_acc *a;
+	enum gw_cause cause;
 
-	if (cause <= 0 || cause >= GW_CAUSE_COUNT)
-		return 0;
+	if (id <= GW_CAUSE_OK || id >= GW_CAUSE_COUNT)
+		return 0;	/* ok, or an id that names no cause */
+	cause = cause_from_id(id);
 	for (size_t i = 0; i < *k; i++)
 		if ((*v)[i].cause == cause)
 			r = &(*v)[i];
@@ -743,7 +745,7 @@ console_cause_add(struct console_cause **v, size_t *k, size_t *cap,
 
 /* Counts of one (cause, upstream) group, summed from rollup rows. */
 struct console_cause_group {
-	int cause;
+	int cause_id;		/* as stored: checked by console_cause_add() */
 	int64_t up, requests, e5, attempts;
 };
 
@@ -753,15 +755,16 @@ struct console_cause_group {
  */
 static int
 console_cause_group_add(struct console_cause_group **g, size_t *ng,
-    size_t *cap, size_t *last, int cause, int64_t up, int64_t requests,
+    size_t *cap, size_t *last, int cause_id, int64_t up, int64_t requests,
     int64_t e5, int64_t attempts)
 {
 	struct console_cause_group *x = NULL;
 
-	if (*last < *ng && (*g)[*last].cause == cause && (*g)[*last].up == up)
+	if (*last < *ng && (*g)[*last].cause_id == cause_id &&
+	    (*g)[*last].up == up)
 		x = &(*g)[*last];
 	for (size_t i = 0; x == NULL && i < *ng; i++)
-		if ((*g)[i].cause == cause && (*g)[i].up == up) {
+		if ((*g)[i].cause_id == cause_id && (*g)[i].up == up) {
 			x = &(*g)[i];
 			*last = i;
 		}
@@ -770,7 +773,7 @@ console_cause_group_add(struct console_cause_group **g, size_t *ng,
 			return -1;
 		*last = (*ng)++;
 		x = &(*g)[*last];
-		x->cause = cause;
+		x->cause_id = cause_id;
 		x->up = up;
 	}
 	x->requests += requests;
@@ -785,8 +788,8 @@ console_cause_group_cmp(const void *pa, const void *pb)
 {
 	const struct console_cause_group *a = pa, *b = pb;
 
-	if (a->cause != b->cause)
-		return a->cause < b->cause ? -1 : 1;
+	if (a->cause_id != b->cause_id)
+		return a->cause_id < b->cause_id ? -1 : 1;
 	return a->up < b->up ? -1 : a->up > b->up;
 }
 
@@ -829,7 +832,7 @@ console_causes(struct console *c, const struct console_filter *f,
 		qsort(g, ng, sizeof(*g), console_cause_group_cmp);
 	for (int pass = 0; pass < 2 && !oom && rc == SQLITE_DONE; pass++)
 		for (size_t i = 0; i < ng && !oom; i++)
-			oom = console_cause_add(&v, &k, &cap, acc, g[i].cause,
+			oom = console_cause_add(&v, &k, &cap, acc, g[i].cause_id,
 			    g[i].up, pass == 0 ? g[i].requests : 0,
 			    pass == 0 ? g[i].e5 : 0,
 			    pass == 0 ? 0 : g[i].attempts) != 0;
@@ -905,7 +908,7 @@ console_series_names(struct console *c, struct console_series *s)
 			l->name = console_upstream_name(c, l->key);
 			break;
 		case CONSOLE_SPLIT_CAUSE:
-			l->name = gw_strdup(cause_name((enum gw_cause)l->key));
+			l->name = gw_strdup(cause_name(cause_from_id(l->key)));
 			break;
 		default:
 			snprintf(buf, sizeof(buf), "%lld", (long long)l->key);
@@ -1112,7 +1115,7 @@ console_request_attempts(struct console *c, struct console_request *r,
 		a->connect_ms = sqlite3_column_int(st, 2);
 		a->header_ms = sqlite3_column_int(st, 3);
 		a->response_ms = sqlite3_column_int(st, 4);
-		a->cause = sqlite3_column_int(st, 5);
+		a->cause = cause_from_id(sqlite3_column_int(st, 5));
 		a->error = store_col_dup(st, 6, &oom);
 	}
 	r->n_attempts = (int)k;
@@ -1154,7 +1157,7 @@ console_collect_requests(struct console *c, sqlite3_stmt *st,
 		r->line_no = sqlite3_column_int64(st, 9);
 		r->status = sqlite3_column_int(st, 10);
 		r->request_ms = sqlite3_column_int(st, 11);
-		r->cause = sqlite3_column_int(st, 12);
+		r->cause = cause_from_id(sqlite3_column_int(st, 12));
 		r->error = store_col_dup(st, 14, &oom);
 	}
 	sqlite3_reset(st);

@@ -40,7 +40,7 @@ struct console;
 struct console_filter {
 	int64_t since_ms, until_ms;
 	const char *upstream;	/* exact name, NULL = any */
-	int cause;		/* enum gw_cause, -1 = any */
+	enum gw_cause cause;	/* GW_CAUSE_ANY = any */
 	int status;		/* final (or attempt) status, -1 = any */
 	const char *path;	/* substring of the path, NULL = any; applies
 				   to the request lists only (rollups have no
@@ -137,7 +137,7 @@ void console_upstreams_free(struct console_upstream *rows, size_t n);
 
 /* One cause other than ok. */
 struct console_cause {
-	int cause;		/* enum gw_cause */
+	enum gw_cause cause;
 	int64_t requests;	/* requests that failed with it */
 	int64_t errors_5xx;	/* of those, final status 5xx */
 	int64_t attempts;	/* attempts that failed with it */
@@ -208,7 +208,7 @@ struct console_attempt {
 	char *upstream;
 	int status;		/* -1 none, 9 = nginx "009" */
 	int connect_ms, header_ms, response_ms;	/* -1 not reached */
-	int cause;
+	enum gw_cause cause;
 	char *error;		/* gateway error line joined to it, or NULL */
 };
 
@@ -217,7 +217,8 @@ struct console_request {
 	int64_t id, ts_ms;
 	char *client, *method, *host, *path, *query, *upstream, *source;
 	int64_t line_no;
-	int status, request_ms, cause;	/* request_ms -1 not logged */
+	int status, request_ms;	/* request_ms -1 not logged */
+	enum gw_cause cause;
 	int n_attempts;
 	struct console_attempt *attempts;
 	char *error;		/* the gateway's error line for the request:

@@ -405,8 +405,8 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 		}
 		x->requests++;
 		if (sqlite3_column_int(st, 4)) {
-			if (cause_who((enum gw_cause)sqlite3_column_int(st, 5)) ==
-			    GW_WHO_GATEWAY)
+			if (cause_who(cause_from_id(sqlite3_column_int(st,
+			    5))) == GW_WHO_GATEWAY)
 				x->gateway_5xx++;
 			else
 				x->failed++;
@@ -457,7 +457,7 @@ diag_attempt_row(sqlite3_stmt *st, void *fn, void *ctx)
 		.upstream_id = sqlite3_column_int64(st, 2),
 		.seq = sqlite3_column_int(st, 3),
 		.status = sqlite3_column_int(st, 4),
-		.cause = sqlite3_column_int(st, 5),
+		.cause = cause_from_id(sqlite3_column_int(st, 5)),
 	};
 
 	return ((diag_attempt_fn)fn)(ctx, &r);
@@ -507,7 +507,7 @@ diag_retry_row(sqlite3_stmt *st, void *fn, void *ctx)
 	struct diag_retry_row r = {
 		.first_upstream = diag_text(st, 0),
 		.final_upstream = diag_text(st, 1),
-		.first_cause = sqlite3_column_int(st, 2),
+		.first_cause = cause_from_id(sqlite3_column_int(st, 2)),
 		.requests = sqlite3_column_int64(st, 3),
 		.saved = sqlite3_column_int64(st, 4),
 		.extra_ms_sum = sqlite3_column_int64(st, 5),
@@ -560,7 +560,7 @@ static int
 diag_cause_row(sqlite3_stmt *st, void *fn, void *ctx)
 {
 	struct diag_cause_row r = {
-		.cause = sqlite3_column_int(st, 0),
+		.cause = cause_from_id(sqlite3_column_int(st, 0)),
 		.count = sqlite3_column_int64(st, 1),
 		.final = sqlite3_column_int64(st, 2),
 		.messages = sqlite3_column_int64(st, 3),
@@ -613,7 +613,7 @@ diag_example_copy(sqlite3_stmt *st, struct diag_example *e)
 	e->request_id = store_col_dup(st, 5, &oom);
 	e->message = store_col_dup(st, 6, &oom);
 	e->status = sqlite3_column_int(st, 7);
-	e->cause = sqlite3_column_int(st, 8);
+	e->cause = cause_from_id(sqlite3_column_int(st, 8));
 	e->n_attempts = sqlite3_column_int(st, 9);
 	if (oom) {
 		diag_example_clear(e);
@@ -654,7 +654,7 @@ diag_example_pick(struct store *s, sqlite3_stmt *st, diag_accept_fn accept,
 /* See diag_query.h. */
 int
 diag_example_for_cause(struct store *s, const struct diag_window *w,
-    int cause, struct diag_example *out, bool *found, char *err,
+    enum gw_cause cause, struct diag_example *out, bool *found, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st;

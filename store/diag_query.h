@@ -60,7 +60,7 @@ struct diag_attempt_row {
 	int64_t upstream_id;	/* see diag_upstream_names() */
 	int seq;		/* 0-based order within the request */
 	int status;		/* -1 none, 9 nginx "009" */
-	int cause;		/* enum gw_cause */
+	enum gw_cause cause;
 };
 typedef int (*diag_attempt_fn)(void *ctx, const struct diag_attempt_row *r);
 
@@ -88,7 +88,7 @@ int diag_upstream_names(struct store *s, diag_name_fn fn, void *ctx,
  */
 struct diag_retry_row {
 	const char *first_upstream, *final_upstream;
-	int first_cause;		/* enum gw_cause */
+	enum gw_cause first_cause;
 	int64_t requests, saved, extra_ms_sum;
 	int64_t request_ms_sum, request_ms_n;	/* their request times */
 };
@@ -116,7 +116,7 @@ int diag_totals(struct store *s, const struct diag_window *w,
  * saw that failure); messages: how many have a gateway error line joined.
  */
 struct diag_cause_row {
-	int cause;
+	enum gw_cause cause;
 	int64_t count, final, messages;
 	int64_t first_ms, last_ms;
 };
@@ -130,7 +130,8 @@ struct diag_example {
 	char *method, *path, *query, *request_id;
 	char *message;		/* the gateway's error line joined to the
 				   failing attempt (or the request), NULL none */
-	int status, cause, n_attempts;
+	int status, n_attempts;
+	enum gw_cause cause;
 };
 void diag_example_clear(struct diag_example *e);
 
@@ -140,7 +141,7 @@ void diag_example_clear(struct diag_example *e);
  * final upstream is w->upstream). *found false when there is none.
  */
 int diag_example_for_cause(struct store *s, const struct diag_window *w,
-    int cause, struct diag_example *out, bool *found, char *err,
+    enum gw_cause cause, struct diag_example *out, bool *found, char *err,
     size_t errlen);
 
 /* Accept a candidate request by its method and path (e.g. its route). */

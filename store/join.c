@@ -31,12 +31,16 @@
  * An error naming an upstream whose request logged no upstream at all
  * (Caddy's access log names none) becomes that request's one attempt.
  *
- * A join sets attempt.cause (unless the error's cause is unknown),
- * attempt.error_id or request.error_id, and error.request_id; the request
- * takes the error's cause when the joined attempt was its last and the
- * request failed (or the error is upstream_truncated), or when it reached
- * no upstream and got >= 400. Changed causes move their counts between
- * rollup keys through the batch's rollup deltas.
+ * A join sets attempt.error_id or request.error_id, and error.request_id.
+ * Which cause wins is cause_merge()'s (core/cause.h), the stored cause
+ * being the PRIOR verdict and the error's the error log's word about the
+ * attempt (LAST or EARLIER) or, for an error naming no upstream on a
+ * request that reached none and got >= 400, about the GATEWAY. So the
+ * attempt takes the error's cause unless it is unknown; the request takes
+ * it when the joined attempt was its last and the request failed (or the
+ * error is upstream_truncated), or when it reached no upstream. Changed
+ * causes move their counts between rollup keys through the batch's rollup
+ * deltas.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +51,8 @@
 /* A request found for an error, as the join needs it. */
 struct join_request {
 	int64_t id, ts_ms, source_id, upstream_id;
-	int status, cause, n_attempts;
+	int status, n_attempts;
+	enum gw_cause cause;
 	int64_t request_ms, bytes;	/* -1 when not logged */
 };
 
@@ -213,7 +218,7 @@ join_read_request(sqlite3_stmt *st, struct join_request *r)
 	r->source_id = sqlite3_column_int64(st, 2);
 	r->upstream_id = sqlite3_column_int64(st, 3);
 	r->status = sqlite3_column_int(st, 4);
-	r->cause = sqlite3_column_int(st, 5);
+	r->cause = cause_from_id(sqlite3_column_int(st, 5));
 	r->request_ms = join_column_opt(st, 6);
 	r->bytes = join_column_opt(st, 7);
 	r->n_attempts = sqlite3_column_int(st, 8);
@@ -221,8 +226,8 @@ join_read_request(sqlite3_stmt *st, struct join_request *r)
 
 /* Move one request from its rollup key under cause from to cause to. */
 static int
-join_move_request(struct store *s, const struct join_request *r, int from,
-    int to)
+join_move_request(struct store *s, const struct join_request *r,
+    enum gw_cause from, enum gw_cause to)
 {
 	struct rollup_key k = {
 		.minute = rollup_minute_of(r->ts_ms), .source_id = r->source_id,
@@ -238,7 +243,7 @@ join_move_request(struct store *s, const struct join_request *r, int from,
 /* Move one attempt of r from its rollup key under cause from to to. */
 static int
 join_move_attempt(struct store *s, const struct join_request *r,
-    int64_t upstream_id, int status, int from, int to)
+    int64_t upstream_id, int status, enum gw_cause from, enum gw_cause to)
 {
 	struct rollup_key k = {
 		.minute = rollup_minute_of(r->ts_ms), .source_id = r->source_id,
@@ -270,37 +275,85 @@ join_update(struct store *s, enum store_stmt_id id, int64_t a, int64_t b,
 }
 
 /*
+ * What a stored attempt's answer was, for cause_merge(): failed when its
+ * status or its cause says so (the rule the find statements use).
+ */
+static enum cause_answer
+join_answer(int status, enum gw_cause cause)
+{
+	if (status >= 500 || status == 9)
+		return CAUSE_ANSWER_FAILED;
+	return cause != GW_CAUSE_OK ? CAUSE_ANSWER_OTHER : CAUSE_ANSWER_OK;
+}
+
+/*
+ * The cause of request r (or of its attempt) once error cause ecause is
+ * joined to it in role: what cause_merge() makes of the stored verdict
+ * (prior, on the stored answer) and the error log's word.
+ */
+static enum gw_cause
+join_merge(enum cause_answer answer, enum gw_cause prior, enum gw_cause ecause,
+    enum cause_role role)
+{
+	const struct cause_claim c[2] = {
+		{prior, CAUSE_SRC_ACCESS, CAUSE_ROLE_PRIOR},
+		{ecause, CAUSE_SRC_ERROR_LOG, role},
+	};
+
+	return cause_merge(answer, c, 2);
+}
+
+/* See store_int.h. */
+void
+join_causes(int status, enum gw_cause cause, int n_attempts, int seq,
+    int astatus, enum gw_cause acause, enum gw_cause ecause,
+    enum gw_cause *attempt, enum gw_cause *request)
+{
+	/* a request stored ok was found not to have failed, whatever its
+	 * status: only what the error log alone can tell changes that */
+	enum cause_answer answer = cause == GW_CAUSE_OK ? CAUSE_ANSWER_OK :
+	    join_answer(status, cause);
+
+	*attempt = acause;
+	*request = cause;
+	if (seq >= 0) {
+		*attempt = join_merge(join_answer(astatus, acause), acause,
+		    ecause, CAUSE_ROLE_LAST);
+		*request = join_merge(answer, cause, ecause,
+		    seq == n_attempts - 1 ? CAUSE_ROLE_LAST :
+		    CAUSE_ROLE_EARLIER);
+	} else if (n_attempts == 0 && status >= 400) {
+		/* an error naming no upstream: the gateway refused it alone */
+		*request = join_merge(answer, cause, ecause,
+		    CAUSE_ROLE_GATEWAY);
+	}
+}
+
+/*
  * Record that error eid (cause ecause) explains request r, through its
  * attempt seq (status astatus, cause acause, upstream up) or, with seq
  * -1, the request itself; recompute causes and move rollup counts.
  */
 static int
-join_apply(struct store *s, int64_t eid, int ecause,
-    const struct join_request *r, int seq, int astatus, int acause,
+join_apply(struct store *s, int64_t eid, enum gw_cause ecause,
+    const struct join_request *r, int seq, int astatus, enum gw_cause acause,
     int64_t up, char *err, size_t errlen)
 {
-	bool known = ecause != GW_CAUSE_UNKNOWN;
-	int rcause = r->cause;
+	enum gw_cause ncause, rcause;
 
+	join_causes(r->status, r->cause, r->n_attempts, seq, astatus, acause,
+	    ecause, &ncause, &rcause);
 	if (seq >= 0) {
-		int ncause = known ? ecause : acause;
-
 		if (join_update(s, STMT_JOIN_ATTEMPT_SET, r->id, seq, ncause,
 		    eid, err, errlen) != 0)
 			return -1;
 		if (ncause != acause && join_move_attempt(s, r, up, astatus,
 		    acause, ncause) != 0)
 			return store_fail(err, errlen, "out of memory");
-		if (known && seq == r->n_attempts - 1 &&
-		    (r->cause != GW_CAUSE_OK ||
-		    ecause == GW_CAUSE_UPSTREAM_TRUNCATED))
-			rcause = ecause;
 	} else {
 		if (join_update(s, STMT_JOIN_REQUEST_SET_ERROR, r->id, eid, 0, 0,
 		    err, errlen) != 0)
 			return -1;
-		if (known && r->n_attempts == 0 && r->status >= 400)
-			rcause = ecause;
 	}
 	if (join_update(s, STMT_JOIN_ERROR_SET, eid, r->id, 0, 0, err,
 	    errlen) != 0)
@@ -324,7 +377,7 @@ join_apply(struct store *s, int64_t eid, int ecause,
 static int
 join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
     int64_t up, struct join_request *r, int *seq,
-    int *astatus, int *acause, char *err, size_t errlen)
+    int *astatus, enum gw_cause *acause, char *err, size_t errlen)
 {
 	sqlite3_stmt *find;
 	int64_t local;
@@ -362,7 +415,8 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
 		if (sqlite3_column_count(find) > 9) {
 			*seq = sqlite3_column_int(find, 9);
 			*astatus = (int)join_column_opt(find, 10);
-			*acause = sqlite3_column_int(find, 11);
+			*acause = cause_from_id(
+			    sqlite3_column_int(find, 11));
 		}
 	}
 	sqlite3_reset(find);
@@ -381,11 +435,11 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
  * upstream "-" to up.
  */
 static int
-join_bare(struct store *s, int64_t eid, int ecause, struct join_request *r,
-    int64_t up, char *err, size_t errlen)
+join_bare(struct store *s, int64_t eid, enum gw_cause ecause,
+    struct join_request *r, int64_t up, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_JOIN_BARE_ATTEMPT, err, errlen);
-	int acause = ecause == GW_CAUSE_UNKNOWN ? r->cause : ecause;
+	enum gw_cause acause, unused;
 	struct rollup_key k = {
 		.minute = rollup_minute_of(r->ts_ms), .source_id = r->source_id,
 		.upstream_id = r->upstream_id, .status = r->status,
@@ -394,6 +448,9 @@ join_bare(struct store *s, int64_t eid, int ecause, struct join_request *r,
 
 	if (st == NULL)
 		return -1;
+	/* its one attempt, with its status and cause: the request's too */
+	join_causes(r->status, r->cause, 1, 0, r->status, r->cause, ecause,
+	    &acause, &unused);
 	sqlite3_bind_int64(st, 1, r->id);
 	sqlite3_bind_int64(st, 2, up);
 	sqlite3_bind_int(st, 3, r->status);
@@ -431,7 +488,8 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 	struct join_request r;
 	int64_t up;
 	uint64_t client;
-	int ecause, rc, seq = -1, astatus = -1, acause = 0;
+	enum gw_cause ecause, acause = GW_CAUSE_OK;
+	int rc, seq = -1, astatus = -1;
 	bool bare = false;
 
 	if ((get = store_stmt(s, STMT_JOIN_ERROR_GET, err, errlen)) == NULL)
@@ -445,7 +503,7 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 	}
 	up = sqlite3_column_type(get, 5) == SQLITE_NULL ? 0 :
 	    sqlite3_column_int64(get, 5);
-	ecause = sqlite3_column_int(get, 6);
+	ecause = cause_from_id(sqlite3_column_int(get, 6));
 	if (sqlite3_column_type(get, 0) == SQLITE_NULL) {
 		sqlite3_reset(get);
 		return 0;

@@ -59,13 +59,15 @@ col_text(sqlite3_stmt *st, int i)
 }
 
 /* The cause named by text column i (unknown when not a cause name). */
-static int
+static enum gw_cause
 col_cause(sqlite3_stmt *st, int i)
 {
 	const char *t = (const char *)sqlite3_column_text(st, i);
-	int c = t != NULL ? cause_from_name(t, strlen(t)) : -1;
+	enum gw_cause c;
 
-	return c < 0 ? (int)GW_CAUSE_UNKNOWN : c;
+	if (t == NULL || !cause_from_name(t, strlen(t), &c))
+		return GW_CAUSE_UNKNOWN;
+	return c;
 }
 
 /* Which of the grouped reads a statement feeds. */

@@ -24,10 +24,10 @@ int store_metrics_marks(struct store *s, int64_t *request_id,
 /* Callbacks of the readers below; n is how many rows share the values. */
 struct store_metrics_fns {
 	/* requests by final upstream ("-" none), status and cause */
-	int (*request)(void *ctx, const char *upstream, int status, int cause,
-	    int64_t n);
+	int (*request)(void *ctx, const char *upstream, int status,
+	    enum gw_cause cause, int64_t n);
 	/* attempts by upstream, cause and response time (-1 not logged) */
-	int (*attempt)(void *ctx, const char *upstream, int cause,
+	int (*attempt)(void *ctx, const char *upstream, enum gw_cause cause,
 	    int64_t response_ms, int64_t n);
 	/* rejected lines by source path and reason */
 	int (*reject)(void *ctx, const char *source, const char *reason,

@@ -232,7 +232,7 @@ report_sql_half(struct report_sql *q, const struct report_query *rq,
 	if (rq->upstream != NULL)
 		report_sql_add(q, " AND %s = (SELECT id FROM upstreams"
 		    " WHERE name = :upstream)", p_up);
-	if (rq->cause != NULL)
+	if (rq->cause != GW_CAUSE_ANY)
 		report_sql_add(q, " AND %s = :cause", p_cause);
 	if (rq->status >= 0)
 		report_sql_add(q, " AND %s = :status", p_status);
@@ -355,7 +355,7 @@ store_report(struct store *s, const struct report_query *rq,
 	struct report_coverage cov;
 	struct report_query rounded;
 	sqlite3_stmt *st = NULL;
-	int cause = -1, rc;
+	int rc;
 
 	*rows = NULL;
 	*n_rows = 0;
@@ -364,9 +364,10 @@ store_report(struct store *s, const struct report_query *rq,
 	for (int i = 0; i < rq->n_keys; i++)
 		if ((unsigned)rq->keys[i] >= REPORT_KEY_COUNT)
 			return store_fail(err, errlen, "report: bad key");
-	if (rq->cause != NULL &&
-	    (cause = cause_from_name(rq->cause, strlen(rq->cause))) < 0)
-		return store_fail(err, errlen, "unknown cause '%s'", rq->cause);
+	if (rq->cause != GW_CAUSE_ANY &&
+	    ((unsigned)rq->cause >= GW_CAUSE_COUNT))
+		return store_fail(err, errlen, "unknown cause %d",
+		    (int)rq->cause);
 
 	if (store_report_coverage(s, rq, &cov, err, errlen) != 0)
 		return -1;
@@ -394,7 +395,7 @@ store_report(struct store *s, const struct report_query *rq,
 	free(q.buf);
 	report_bind_int64(st, ":since", rq->since_ms);
 	report_bind_int64(st, ":until", rq->until_ms);
-	report_bind_int64(st, ":cause", cause);
+	report_bind_int64(st, ":cause", rq->cause);
 	report_bind_int64(st, ":status", rq->status);
 	report_bind_int64(st, ":limit", rq->limit > 0 ? (int64_t)rq->limit : -1);
 	if (rq->upstream != NULL)
@@ -493,7 +494,7 @@ store_error_groups(struct store *s, int64_t since_ms, int64_t until_ms,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_error_group g = {
 			.upstream = (const char *)sqlite3_column_text(st, 0),
-			.cause = sqlite3_column_int(st, 1),
+			.cause = cause_from_id(sqlite3_column_int(st, 1)),
 			.lines = sqlite3_column_int64(st, 2),
 			.unjoined = sqlite3_column_int64(st, 3),
 			.first_ms = sqlite3_column_int64(st, 4),

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/batch.h"
+#include "core/cause.h"
 
 struct store;
 
@@ -166,7 +167,7 @@ struct report_query {
 	enum report_key keys[REPORT_KEYS_MAX];
 	int n_keys;		/* 0 = one row for everything */
 	const char *upstream;	/* optional filters: exact match, NULL = any */
-	const char *cause;
+	enum gw_cause cause;	/* GW_CAUSE_ANY = any (0 is ok: set it) */
 	int status;		/* -1 = any */
 	size_t limit;		/* 0 = no limit */
 };
@@ -214,7 +215,7 @@ int store_reject_counts(struct store *s, int64_t source_id,
  */
 struct store_error_group {
 	const char *upstream;	/* "-" when the line named none */
-	int cause;		/* enum gw_cause */
+	enum gw_cause cause;
 	int64_t lines;		/* error-log lines in the group */
 	int64_t unjoined;	/* of those, not joined to a request */
 	int64_t first_ms, last_ms;	/* local_ms range */

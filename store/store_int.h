@@ -100,7 +100,8 @@ struct intern_cache {
 /* Key and sums of one per-minute rollup row. */
 struct rollup_key {
 	int64_t minute, source_id, upstream_id;
-	int status, cause;
+	int status;
+	enum gw_cause cause;
 };
 struct rollup_entry {
 	struct rollup_key key;
@@ -261,6 +262,15 @@ void join_filter_add(struct store *s, uint64_t client_key);
 bool join_filter_has(const struct store *s, uint64_t client_key);
 int join_probe_add(struct store *s, const struct join_probe *p);
 int join_batch(struct store *s, char *err, size_t errlen);
+/*
+ * The causes once an error of cause ecause joins a stored request (status,
+ * cause, n_attempts) through its attempt seq (astatus, acause), or with
+ * seq -1 the request itself: *attempt (acause when seq is -1) and
+ * *request. Pure; what cause_merge() makes of them (tests call it).
+ */
+void join_causes(int status, enum gw_cause cause, int n_attempts, int seq,
+    int astatus, enum gw_cause acause, enum gw_cause ecause,
+    enum gw_cause *attempt, enum gw_cause *request);
 int id_list_add(struct id_list *l, int64_t id);
 void id_list_free(struct id_list *l);
 

@@ -313,7 +313,7 @@ write_stage_attempts(struct store *s, struct write_stage *g,
 			return -1;
 		k.upstream_id = w->up;
 		k.status = a->status >= 0 ? a->status : -1;
-		k.cause = (int)a->cause;
+		k.cause = a->cause;
 		if (rollup_add(&s->rollup_att, &k, 1, -1, -1) != 0 ||
 		    latency_add(&g->latency, k.minute, w->up,
 		    a->response_ms) != 0)
@@ -467,7 +467,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 	k.source_id = w->source_id;
 	k.upstream_id = w->up;
 	k.status = ev->status;
-	k.cause = (int)ev->cause;
+	k.cause = ev->cause;
 	if (rollup_add(&s->rollup_req, &k, 1, ev->request_ms, ev->bytes) != 0)
 		return store_fail(err, errlen, "out of memory");
 	if (ev->request_ms > s->max_request_ms)

@@ -200,7 +200,7 @@ app_selected_upstream(const struct app *a)
 /* The key of the selected row of a pane, to find it again after a refresh. */
 struct app_selection {
 	char upstream[256];
-	int cause;
+	enum gw_cause cause;
 	int64_t request;
 };
 
@@ -212,7 +212,7 @@ app_remember(const struct app *a, struct app_selection *m)
 	const struct snapshot *s = a->snap;
 
 	memset(m, 0, sizeof(*m));
-	m->cause = -1;
+	m->cause = GW_CAUSE_ANY;
 	if (s == NULL)
 		return;
 	if (l->sel[PANE_UPSTREAMS] < s->n_upstreams)
@@ -772,7 +772,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 	if (a->cfg.refresh_s < 0.1)
 		a->cfg.refresh_s = 0.1;
 	a->depth = 1;
-	a->stack[0].filter.cause = -1;
+	a->stack[0].filter.cause = GW_CAUSE_ANY;
 	a->stack[0].filter.status = -1;
 	a->chart_by = CONSOLE_SPLIT_CAUSE;
 	a->window = app_first_window(a);

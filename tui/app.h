@@ -154,7 +154,7 @@ int app_push_explain(struct app *a, const char *name);
 int app_push_request(struct app *a, int64_t id);
 
 /* A short label for cause c with who made it: "upstream_refused". */
-enum theme_role cause_role(int cause);
+enum theme_role cause_role(enum gw_cause cause);
 
 /* The text of a level's filter, "" for none: "upstream=a cause=b". */
 void app_filter_text(const struct view_filter *f, char *buf, size_t size);

@@ -53,7 +53,7 @@ static enum theme_role
 chart_line_role(const struct snapshot *s, const struct snap_line *l)
 {
 	if (s->spec.chart_by == CONSOLE_SPLIT_CAUSE)
-		return cause_role((int)l->key);
+		return cause_role(cause_from_id(l->key));
 	return TH_UPSTREAM;
 }
 

@@ -82,7 +82,7 @@ diag_example_line(char *buf, size_t size, const struct diag_example *e)
 	text_time(t, sizeof(t), e->ts_ms, false);
 	diag_request_text(req, sizeof(req), e);
 	snprintf(buf, size, "e.g. %s %s -> %03d (%s, %d attempt%s)", t, req,
-	    e->status, cause_name((enum gw_cause)e->cause), e->n_attempts,
+	    e->status, cause_name(e->cause), e->n_attempts,
 	    e->n_attempts == 1 ? "" : "s");
 }
 
@@ -478,7 +478,7 @@ retry_cell(const struct app *a, const void *ctx, size_t row, int col,
 		break;
 	case RC_CAUSE:
 		snprintf(c->text, sizeof(c->text), "%s",
-		    cause_name((enum gw_cause)g->first_cause));
+		    cause_name(g->first_cause));
 		c->role = cause_role(g->first_cause);
 		break;
 	case RC_WHO:
@@ -651,8 +651,7 @@ explain_reason_put(const struct app *a, const struct explain_reason *r,
 
 	snprintf(buf, sizeof(buf), "%2d. %s", num, r->title);
 	y = diag_wrap_hang(a, y, end, x, w, 4, buf, selected ? TH_SELECTED :
-	    r->gateway_made ? TH_GATEWAY : cause_role(r->cause >= 0 ? r->cause :
-	    GW_CAUSE_UNKNOWN), draw);
+	    r->gateway_made ? TH_GATEWAY : cause_role(r->cause), draw);
 	y = diag_wrap(a, y, end, x + 4, w - 4, r->evidence, TH_NORMAL, draw);
 	if (r->has_example) {
 		diag_example_line(buf, sizeof(buf), &r->example);

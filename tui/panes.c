@@ -23,9 +23,9 @@
 
 /* See app.h. */
 enum theme_role
-cause_role(int cause)
+cause_role(enum gw_cause cause)
 {
-	switch (cause_who((enum gw_cause)cause)) {
+	switch (cause_who(cause)) {
 	case GW_WHO_GATEWAY: return TH_GATEWAY;
 	case GW_WHO_UPSTREAM:
 	case GW_WHO_NETWORK: return TH_UPSTREAM;
@@ -51,7 +51,7 @@ int
 app_layout(const struct app_level *l, enum pane_id *panes, int max)
 {
 	const struct view_filter *f = &l->filter;
-	bool up = f->upstream[0] != '\0', cause = f->cause >= 0;
+	bool up = f->upstream[0] != '\0', cause = f->cause != GW_CAUSE_ANY;
 	int n = 0;
 
 #define ADD(p) do { if (n < max) panes[n++] = (p); } while (0)
@@ -117,9 +117,9 @@ app_filter_text(const struct view_filter *f, char *buf, size_t size)
 	if (f->upstream[0] != '\0')
 		o += (size_t)snprintf(buf + o, size - o, "upstream=%s ",
 		    f->upstream);
-	if (f->cause >= 0 && o < size)
+	if (f->cause != GW_CAUSE_ANY && o < size)
 		o += (size_t)snprintf(buf + o, size - o, "cause=%s ",
-		    cause_name((enum gw_cause)f->cause));
+		    cause_name(f->cause));
 	if (f->status >= 0 && o < size)
 		o += (size_t)snprintf(buf + o, size - o, "status=%d ",
 		    f->status);
@@ -166,7 +166,7 @@ app_filter_parse(const char *text, struct view_filter *f, char *msg,
 		size_t len, klen;
 		const char *eq, *v;
 		size_t vlen;
-		int c;
+		enum gw_cause c;
 
 		while (*p == ' ')
 			p++;
@@ -187,7 +187,7 @@ app_filter_parse(const char *text, struct view_filter *f, char *msg,
 				return -1;
 			}
 		} else if (eq != NULL && KEY("cause")) {
-			if ((c = cause_from_name(v, vlen)) < 0) {
+			if (!cause_from_name(v, vlen, &c)) {
 				snprintf(msg, msglen, "no cause '%.*s'",
 				    (int)(vlen > 40 ? 40 : vlen), v);
 				return -1;
@@ -199,7 +199,7 @@ app_filter_parse(const char *text, struct view_filter *f, char *msg,
 			return -1;
 		} else if (parse_status(v, vlen) >= 0)
 			f->status = parse_status(v, vlen);
-		else if ((c = cause_from_name(v, vlen)) >= 0)
+		else if (cause_from_name(v, vlen, &c))
 			f->cause = c;
 		else if (v[0] == '/')
 			copy_word(f->path, sizeof(f->path), v, vlen);
@@ -388,12 +388,12 @@ cause_cell(const struct app *a, const void *ctx, size_t row, int col,
 	switch (col) {
 	case CC_NAME:
 		snprintf(c->text, sizeof(c->text), "%s",
-		    cause_name((enum gw_cause)x->c.cause));
+		    cause_name(x->c.cause));
 		c->role = cause_role(x->c.cause);
 		break;
 	case CC_WHO:
 		snprintf(c->text, sizeof(c->text), "%s",
-		    cause_who_name(cause_who((enum gw_cause)x->c.cause)));
+		    cause_who_name(cause_who(x->c.cause)));
 		c->role = cause_role(x->c.cause);
 		break;
 	case CC_REQ: text_count(c->text, sizeof(c->text), x->c.requests, width);
@@ -516,7 +516,7 @@ failure_cell(const struct app *a, const void *ctx, size_t row, int col,
 		break;
 	case FC_CAUSE:
 		snprintf(c->text, sizeof(c->text), "%s",
-		    cause_name((enum gw_cause)r->cause));
+		    cause_name(r->cause));
 		c->role = cause_role(r->cause);
 		break;
 	}
@@ -642,8 +642,8 @@ detail_draw(const struct panel *p, const struct app *a, int y, int x,
 	if (cy < end) cy = detail_line(a, cy, x, w, "client", buf, TH_NORMAL);
 	text_ms(t2, sizeof(t2), r->request_ms);
 	snprintf(buf, sizeof(buf), "%03d in %s, cause %s (%s)", r->status, t2,
-	    cause_name((enum gw_cause)r->cause),
-	    cause_who_name(cause_who((enum gw_cause)r->cause)));
+	    cause_name(r->cause),
+	    cause_who_name(cause_who(r->cause)));
 	if (cy < end) cy = detail_line(a, cy, x, w, "status", buf,
 	    cause_role(r->cause));
 	snprintf(buf, sizeof(buf), "%s", r->upstream ? r->upstream : "-");
@@ -672,7 +672,7 @@ detail_draw(const struct panel *p, const struct app *a, int y, int x,
 			snprintf(t1, sizeof(t1), "-");
 		snprintf(buf, sizeof(buf), "%d. %s  %s  connect %s header %s "
 		    "response %s  %s%s%s", i + 1, at->upstream ? at->upstream :
-		    "-", t1, c1, c2, c3, cause_name((enum gw_cause)at->cause),
+		    "-", t1, c1, c2, c3, cause_name(at->cause),
 		    at->error ? ": " : "", at->error ? at->error : "");
 		text_put(stdscr, cy++, x + 2, w - 2, buf, theme_attr(&a->theme,
 		    cause_role(at->cause)), a->theme.unicode, TEXT_LEFT, true);

@@ -610,7 +610,7 @@ snapshot_sort_causes(struct snapshot *s, enum sort_causes k)
 		const struct console_cause *c = &s->causes[i].c;
 
 		it[i].index = i;
-		it[i].name = cause_name((enum gw_cause)c->cause);
+		it[i].name = cause_name(c->cause);
 		it[i].key = k == SORT_CAUSE_REQUESTS ? (double)c->requests :
 		    k == SORT_CAUSE_ATTEMPTS ? (double)c->attempts : 0;
 		it[i].tie = k == SORT_CAUSE_NAME ? 0 : (double)(c->requests +

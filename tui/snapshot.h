@@ -34,7 +34,7 @@ int window_from_name(const char *s);
 /* What the user narrowed the view to (the `/` filter and drill-downs). */
 struct view_filter {
 	char upstream[256];	/* "" = any */
-	int cause;		/* -1 = any */
+	enum gw_cause cause;	/* GW_CAUSE_ANY = any */
 	int status;		/* -1 = any */
 	char path[256];		/* substring, "" = any */
 };

@@ -54,7 +54,7 @@ main(int argc, char **argv)
 	}
 	memset(&spec, 0, sizeof(spec));
 	spec.window = (enum window_id)w;
-	spec.filter.cause = -1;
+	spec.filter.cause = GW_CAUSE_ANY;
 	spec.filter.status = -1;
 	spec.upstreams = spec.causes = spec.failures = true;
 	spec.chart_by = CONSOLE_SPLIT_CAUSE;

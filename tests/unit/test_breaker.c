@@ -19,7 +19,7 @@
 #define OK GW_CAUSE_OK
 
 static void
-feed(struct breaker_replay *r, int64_t up, int64_t ts, int cause)
+feed(struct breaker_replay *r, int64_t up, int64_t ts, enum gw_cause cause)
 {
 	assert_int_equal(breaker_replay_feed(r, up, ts, cause), 0);
 }

@@ -65,7 +65,8 @@ report_text(struct fx *f, int64_t since, int64_t until, int nk,
     enum report_key k0, enum report_key k1)
 {
 	struct report_query q = {.since_ms = since, .until_ms = until,
-	    .keys = {k0, k1}, .n_keys = nk, .status = -1};
+	    .keys = {k0, k1}, .n_keys = nk, .cause = GW_CAUSE_ANY,
+	    .status = -1};
 	struct report_row *rows;
 	size_t n, len = 0;
 	char *buf = calloc(1, 65536);
@@ -230,7 +231,7 @@ test_prune_report_coverage(void **state)
 
 	struct report_query q = {.since_ms = T0 - 20 * DAY + 30000,
 	    .until_ms = INT64_MAX, .keys = {REPORT_KEY_UPSTREAM}, .n_keys = 1,
-	    .status = -1};
+	    .cause = GW_CAUSE_ANY, .status = -1};
 	assert_int_equal(store_report_coverage(f.s, &q, &c, f.err,
 	    sizeof(f.err)), 0);
 	assert_true(c.raw_partial && c.rounded && !c.raw && !c.rollup_partial);
@@ -327,7 +328,7 @@ test_prune_rollups(void **state)
 	assert_true(raw_gone >= roll_gone);
 	/* Over the whole range the rollups now start at the cutoff. */
 	struct report_query q = {.since_ms = INT64_MIN, .until_ms = INT64_MAX,
-	    .status = -1};
+	    .cause = GW_CAUSE_ANY, .status = -1};
 	struct report_coverage c;
 	assert_int_equal(store_report_coverage(f.s, &q, &c, f.err,
 	    sizeof(f.err)), 0);

@@ -131,7 +131,7 @@ fx_event(struct fx *f, int64_t ts_ms, int tz_min, const char *client,
 		a->connect_ms = 1;
 		a->header_ms = st >= 500 ? -1 : 2;
 		a->response_ms = 3;
-		a->cause = (enum gw_cause)c;
+		a->cause = cause_from_id(c);
 		p += n;
 		while (*p == ',' || *p == ' ')
 			p++;

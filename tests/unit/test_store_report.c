@@ -46,7 +46,7 @@ static struct report_query
 query(int n, ...)
 {
 	struct report_query q = {.since_ms = INT64_MIN, .until_ms = INT64_MAX,
-	    .status = -1};
+	    .cause = GW_CAUSE_ANY, .status = -1};
 	va_list ap;
 
 	va_start(ap, n);
@@ -230,7 +230,7 @@ test_report_by_path_minute_status(void **state)
 
 	/* Filters and source key; limit. */
 	q = query(1, REPORT_KEY_SOURCE);
-	q.cause = "upstream_refused";
+	q.cause = GW_CAUSE_UPSTREAM_REFUSED;
 	r = run(&f, &q, &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(r[0].key[0], "access.log");
@@ -248,7 +248,7 @@ test_report_by_path_minute_status(void **state)
 	r = run(&f, &q, &n);
 	assert_int_equal(n, 2);
 	store_report_free(r, n);
-	q.cause = "no_such_cause";
+	q.cause = GW_CAUSE_COUNT;	/* no such cause */
 	assert_int_equal(store_report(f.s, &q, &r, &n, f.err, sizeof(f.err)),
 	    -1);
 	fx_free(&f);
