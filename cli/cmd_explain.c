@@ -16,6 +16,82 @@
 #include "cli/cmd_diagnose.h"
 #include "analyze/explain.h"
 #include "cli/retain.h"
+#include "core/safe.h"
+#include "store/capture_stats.h"
+
+/*
+ * The gateway ports of the captures in gateway-host mode: how many failed
+ * client requests the wire tied to an upstream and how many it left
+ * untied. An untied failure names no upstream, so the upstream explained
+ * may have more failures than it shows: it is said next to its reasons.
+ */
+#define WIRE_PORTS_MAX	64
+
+struct wire_ports {
+	struct wire_port {
+		char source[256];
+		struct store_capture_port p;
+	} v[WIRE_PORTS_MAX];
+	int n;
+};
+
+static void
+wire_ports_add(void *ctx, const char *source,
+    const struct store_capture_stats *cs)
+{
+	struct wire_ports *w = ctx;
+
+	for (int i = 0; i < cs->n_ports && w->n < WIRE_PORTS_MAX; i++) {
+		snprintf(w->v[w->n].source, sizeof(w->v[w->n].source), "%s",
+		    source);
+		w->v[w->n++].p = cs->ports[i];
+	}
+}
+
+static double
+share(int64_t part, int64_t whole)
+{
+	return whole > 0 ? (double)part / (double)whole : 1.0;
+}
+
+static void
+wire_ports_text(const struct wire_ports *w)
+{
+	if (w->n == 0)
+		return;
+	printf("\nGateway-host captures (whole captures, not the window): a"
+	    " failed client\nrequest the wire left untied names no upstream;"
+	    " some may be this one's.\n");
+	for (int i = 0; i < w->n; i++) {
+		const struct store_capture_port *p = &w->v[i].p;
+
+		printf("  gateway port %d (", p->port);
+		safe_put(stdout, w->v[i].source, strlen(w->v[i].source));
+		printf("): %" PRId64 " failed client requests, %" PRId64
+		    " tied to an upstream (%.1f%%), %" PRId64 " untied\n",
+		    p->failed, p->failed_tied,
+		    100.0 * share(p->failed_tied, p->failed),
+		    p->failed - p->failed_tied);
+	}
+}
+
+static void
+wire_ports_json(const struct wire_ports *w)
+{
+	printf(", \"captures\": [");
+	for (int i = 0; i < w->n; i++) {
+		const struct store_capture_port *p = &w->v[i].p;
+
+		printf("%s\n  {\"source\": ", i ? "," : "");
+		cli_json_string(stdout, w->v[i].source);
+		printf(", \"port\": %d, \"requests\": %" PRId64 ", \"failed\": %"
+		    PRId64 ", \"failed_tied\": %" PRId64 ", \"tied_share\": %.4f"
+		    ", \"failed_untied\": %" PRId64 "}", p->port, p->requests,
+		    p->failed, p->failed_tied, share(p->failed_tied, p->failed),
+		    p->failed - p->failed_tied);
+	}
+	printf("%s]", w->n ? "\n" : "");
+}
 
 static void
 explain_usage(FILE *f)
@@ -30,7 +106,9 @@ explain_usage(FILE *f)
 	    "Each comes with counts, an example request and the gateway's own\n"
 	    "error message. Refusals the gateway made itself (rate limits, auth,\n"
 	    "no live upstream) are listed apart. --limit: reasons of each kind\n"
-	    "(default 5, 0 = all).\n\n"
+	    "(default 5, 0 = all). With captures in gateway-host mode (capture\n"
+	    "--listen), the failed client requests tied to an upstream and\n"
+	    "those left untied, per gateway port.\n\n"
 	    "  -d, --db DB         database (default ./%s, or $GATEWATCH_DB)\n"
 	    "  --since T           requests at or after T\n"
 	    "  --until T           requests before T\n"
@@ -73,7 +151,7 @@ explain_print_reason(const struct explain_reason *x, int n)
 }
 
 static void
-explain_print_text(const struct explain_report *r)
+explain_print_text(const struct explain_report *r, const struct wire_ports *w)
 {
 	char t0[40], t1[40];
 	size_t own = 0;
@@ -107,10 +185,11 @@ explain_print_text(const struct explain_report *r)
 			if (r->reasons[i].gateway_made)
 				explain_print_reason(&r->reasons[i], ++k);
 	}
+	wire_ports_text(w);
 }
 
 static void
-explain_print_json(const struct explain_report *r)
+explain_print_json(const struct explain_report *r, const struct wire_ports *w)
 {
 	char t[40];
 
@@ -183,7 +262,9 @@ explain_print_json(const struct explain_report *r)
 			printf("null");
 		printf("}}");
 	}
-	printf("%s]}\n", r->n_reasons ? "\n" : "");
+	printf("%s]", r->n_reasons ? "\n" : "");
+	wire_ports_json(w);
+	printf("}\n");
 }
 
 int
@@ -275,10 +356,21 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "gatewatch explain: no requests or attempts for"
 		    " upstream '%s' in this window (names as in `gatewatch"
 		    " report --by upstream`)\n", w.upstream);
+	struct wire_ports *wp = calloc(1, sizeof(*wp));
+	if (wp == NULL) {
+		fprintf(stderr, "gatewatch explain: out of memory\n");
+		explain_report_free(&r);
+		store_close(st);
+		return EXIT_ERR;
+	}
+	if (store_capture_stats_each(st, wire_ports_add, wp, err,
+	    sizeof(err)) != 0)
+		fprintf(stderr, "gatewatch explain: %s\n", err);
 	if (json)
-		explain_print_json(&r);
+		explain_print_json(&r, wp);
 	else
-		explain_print_text(&r);
+		explain_print_text(&r, wp);
+	free(wp);
 	explain_report_free(&r);
 	store_close(st);
 	return EXIT_OK;

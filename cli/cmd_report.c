@@ -33,7 +33,9 @@ report_usage(FILE *f)
 	    "                        [--limit N] [--format table|json|csv]\n\n"
 	    "Requests and failures grouped by KEYS, a comma list of upstream,\n"
 	    "cause, status, path, source, minute, who (default: upstream,cause),\n"
-	    "or one diagnosis view: shape, breaker or retry.\n"
+	    "or one diagnosis view: shape, breaker or retry; or capture: per\n"
+	    "capture and gateway port (capture --listen), the failed client\n"
+	    "requests tied to an upstream, their share, and those left untied.\n"
 	    "A request counts under the upstream that gave its final answer ('-'\n"
 	    "when it reached none); attempts count under the upstream they were\n"
 	    "sent to, so an upstream whose failures were retried elsewhere shows\n"
@@ -254,6 +256,85 @@ print_capture(void *ctx, const char *source,
 	}
 }
 
+/*
+ * --by capture: per capture source and gateway port (gateway-host mode),
+ * the client requests, the failed ones, those tied to an upstream attempt
+ * and their share, and the failed ones left untied apart (the gateway's
+ * own refusals, and what the wire could not tie). Whole captures: the
+ * window does not apply.
+ */
+struct capture_view {
+	enum out_format fmt;
+	size_t n;
+};
+
+static void
+print_capture_port(void *ctx, const char *source,
+    const struct store_capture_stats *cs)
+{
+	struct capture_view *v = ctx;
+	char safe[1024];
+
+	for (int i = 0; i < cs->n_ports; i++) {
+		const struct store_capture_port *p = &cs->ports[i];
+		double share = rate(p->failed_tied, p->failed);
+
+		switch (v->fmt) {
+		case OUT_TABLE:
+			safe_text(safe, sizeof(safe), source, strlen(source));
+			printf("%5d %9" PRId64 " %8" PRId64 " %8" PRId64
+			    " %7.1f%% %8" PRId64 "  %s\n", p->port,
+			    p->requests, p->failed, p->failed_tied,
+			    100.0 * share, p->failed - p->failed_tied, safe);
+			break;
+		case OUT_JSON:
+			printf("%s\n  {\"source\": ", v->n ? "," : "");
+			cli_json_string(stdout, source);
+			printf(", \"port\": %d, \"requests\": %" PRId64
+			    ", \"failed\": %" PRId64 ", \"failed_tied\": %"
+			    PRId64 ", \"tied_share\": %.4f, \"failed_untied\": %"
+			    PRId64 "}", p->port, p->requests, p->failed,
+			    p->failed_tied, share, p->failed - p->failed_tied);
+			break;
+		case OUT_CSV:
+			cli_csv_field(stdout, source);
+			printf(",%d,%" PRId64 ",%" PRId64 ",%" PRId64 ",%.4f,%"
+			    PRId64 "\n", p->port, p->requests, p->failed,
+			    p->failed_tied, share, p->failed - p->failed_tied);
+			break;
+		}
+		v->n++;
+	}
+}
+
+/* The --by capture view; an exit status. */
+static int
+report_captures(struct store *st, enum out_format fmt)
+{
+	struct capture_view v = { fmt, 0 };
+	char err[512];
+
+	if (fmt == OUT_TABLE)
+		printf("%5s %9s %8s %8s %8s %8s  %s\n", "port", "requests",
+		    "failed", "tied", "tied%", "untied", "source");
+	else if (fmt == OUT_JSON)
+		printf("[");
+	else
+		printf("source,port,requests,failed,failed_tied,tied_share,"
+		    "failed_untied\n");
+	if (store_capture_stats_each(st, print_capture_port, &v, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch report: %s\n", err);
+		return EXIT_ERR;
+	}
+	if (fmt == OUT_JSON)
+		printf("%s]\n", v.n ? "\n" : "");
+	else if (fmt == OUT_TABLE && v.n == 0)
+		printf("(no capture in gateway-host mode: run `gatewatch capture"
+		    " --listen PORTS`)\n");
+	return EXIT_OK;
+}
+
 /* Lines no parser understood, and how many of them are kept. */
 static void
 print_rejects(struct store *st)
@@ -337,6 +418,7 @@ cmd_report(int argc, char **argv)
 	};
 	enum out_format fmt = OUT_TABLE;
 	const char *diag_by = NULL;	/* --by shape|breaker|retry */
+	bool by_capture = false;	/* --by capture */
 	int64_t now = cli_now_ms();
 	char err[512];
 	long v;
@@ -357,6 +439,10 @@ cmd_report(int argc, char **argv)
 		case 'b':
 			if (diagnose_is_key(optarg)) {
 				diag_by = optarg;
+				break;
+			}
+			if (strcmp(optarg, "capture") == 0) {
+				by_capture = true;
 				break;
 			}
 			if (parse_keys(optarg, &q) != 0)
@@ -420,6 +506,12 @@ cmd_report(int argc, char **argv)
 	if (store_open(db, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch report: %s\n", err);
 		return EXIT_ERR;
+	}
+	if (by_capture) {
+		int rc = report_captures(st, fmt);
+
+		store_close(st);
+		return rc;
 	}
 	struct report_row *rows;
 	size_t n;
