@@ -39,8 +39,10 @@
 /* A failed connect or an auth subrequest as the last attempt: the gateway
  * answers the client within this of its failure. */
 #define TOL_LAST_US		(250 * INT64_C(1000))
-/* A failed connect as the last attempt: the gateway answers within this. */
-#define TOL_CONN_US		(20 * INT64_C(1000))
+/* A failed connect as the last attempt: the gateway answers within this
+ * (at once, unless its event loop stalls: HAProxy 2.6 on a loaded 2-core
+ * host logged Ta = 26 ms for a connect refused at once, in the e2e). */
+#define TOL_CONN_US		(50 * INT64_C(1000))
 /* A candidate whose path differs from the client's by an unlearned
  * rewrite ranks after every one that matches. */
 #define PATH_PENALTY		(INT64_C(1) << 36)
@@ -870,6 +872,32 @@ better_conn(struct wire_join *j, const struct http_exchange *x,
 	return false;
 }
 
+/* Whether failed client request x could take a free failed connect other
+ * than u as its last attempt (within TOL_CONN_US). Bounded walk. */
+static bool
+other_conn(struct wire_join *j, const struct http_exchange *x,
+    const struct urec *u)
+{
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int64_t a = d_answer(x);
+	int steps = 0;
+
+	for (const struct urec *c = j->conns.tail; c != NULL; c = c->kprev) {
+		int64_t lo, hi;
+
+		if (c->added_us < ready || ++steps > SCAN_MAX)
+			break;
+		if (c == u || c->taken || c->contested ||
+		    conn_score(j, x, c) < 0)
+			continue;
+		u_answer(c, &lo, &hi);
+		if (iv_dist(a, lo, hi) <= TOL_CONN_US)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether held request h's own request is there now, free (its upstream
  * exchange reported after the client's answer): then a failed connect is
@@ -912,12 +940,16 @@ own_request_there(struct wire_join *j, const struct drec *h)
  * than an attempt that began after u by chance), or is as plausible an
  * owner and needs it as much (neither has a closer free connect of its
  * own). Then u is tied to neither: it is marked contested, so that the
- * other does not take it once x is gone. Held requests are in end order
- * from the oldest; the walk stops past u's time or at its step bound.
+ * other does not take it once x is gone. When x would take u as an
+ * earlier attempt (chaining), a held request that would take it as its
+ * last attempt as closely keeps it: without it that request has no tie,
+ * and the time of an unanswered SYN's give-up, a guess, often cannot
+ * tell the two apart. Held requests are in end order from the oldest;
+ * the walk stops past u's time or at its step bound.
  */
 static bool
 owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
-    int64_t score)
+    int64_t score, bool chaining)
 {
 	int64_t lo, hi;
 	int steps = 0;
@@ -939,7 +971,7 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 		if ((other = conn_score(j, hx, u)) < 0 ||
 		    own_request_there(j, h))
 			continue;
-		if (other < score)
+		if (other < score || (chaining && other <= score))
 			return true;	/* the other's */
 		/* an unsure connect timeout's end is a guess: only the
 		 * order above decides it (its start weighs in scan) */
@@ -947,9 +979,16 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 		    better_conn(j, hx, u, other))
 			continue;	/* not as close, or it has its own */
 		if (hx->status == d->x->status && same_route(hx->path,
-		    d->x->path))
-			continue;	/* same route, same answer: whichever
-					 * takes it, the tie says the same */
+		    d->x->path)) {
+			/* same route, same answer: whichever takes it, the
+			 * tie says the same - unless only one of the two has
+			 * another to take (two refused requests of a route
+			 * answered in one turn: the first answered may take
+			 * the later one's connect, closer to its answer) */
+			if (!other_conn(j, hx, u) && other_conn(j, d->x, u))
+				return true;
+			continue;
+		}
 		if (better_conn(j, d->x, u, score))
 			return true;	/* x has its own: leave u */
 		u->contested = true;	/* as plausible for both */
@@ -1025,7 +1064,7 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			continue;
 		if (src == SRC_CONN && releasing && owned_by_other(j, u, d,
 		    dist + (step == 0 ? status_penalty(j, x, u->cause) : 0) +
-		    route_penalty(j, x->path, u->server)))
+		    route_penalty(j, x->path, u->server), step > 0))
 			continue;
 		if (src == SRC_REQ && step == 0)
 			best->candidates++;

@@ -24,7 +24,7 @@
  *
  * Connections that failed before carrying a request (refused, SYN
  * unanswered) have no request: they tie by time alone, and only to a failed
- * client request answered after the failure (within 20 ms), with a status
+ * client request answered after the failure (within 50 ms), with a status
  * a gateway gives such a failure (preferably the one this gateway port was
  * seen to give: nginx 502, HAProxy 503, Caddy 502 - learned from the
  * ties), preferably from a server seen serving that route, never to a

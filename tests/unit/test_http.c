@@ -999,6 +999,77 @@ test_join_own_request_late(void **state)
 	free(m);
 }
 
+/*
+ * Two refused requests of one route answered 280 us apart (Caddy, regime
+ * b of wire_tie_caddy_e2e): the first answered is closer to the second's
+ * connect than to its own, but the second has no other to take while the
+ * first has: each gets its own.
+ */
+static void
+test_join_conn_alternative(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "10.9.0.0:81", NULL, NULL, 1448169, 0, 0, 0);
+	add_refused(j, "10.9.0.1:81", NULL, NULL, 1448928, 0, 0, 0);
+	x = mk(true, "10.0.0.1:80", "/refuse/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.0");
+	x.start_us = x.ready_us = 1448075;
+	x.first_byte_us = x.end_us = 1449036;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/refuse/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 1448852;
+	x.first_byte_us = x.end_us = 1449316;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 2);
+	wire_join_free(j);
+	free(m);
+}
+
+/*
+ * An unanswered SYN (a connect timeout whose give-up the wire did not
+ * see) could be an earlier attempt of a refused request that began 100 ms
+ * after it, or the last attempt of the request answered 504 300 ms after
+ * it (nginx, wire_tie_e2e): the request that has no other tie keeps it.
+ */
+static void
+test_join_unsure_kept_as_last(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "10.9.0.0:81", "10.1.0.0", "/refuse/x", 1100000, 990000,
+	    1100300, 502);
+	x = mk(true, "10.0.0.1:80", "/blackhole/x", "", 0, 0, 504, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 998500;
+	x.first_byte_us = x.end_us = 1311000;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(false, "10.9.0.1:81", NULL, "", 0, 0, 504,
+	    GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT);
+	x.start_us = x.ready_us = 1000000;
+	x.end_us = 2500000;
+	x.end_unsure = true;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 2);
+	wire_join_free(j);
+	free(m);
+}
+
 /* An exchange becomes an event with one attempt, strings in the arena. */
 static void
 test_event(void **state)
@@ -1166,6 +1237,8 @@ main(void)
 		cmocka_unit_test(test_join_conn_own_closer),
 		cmocka_unit_test(test_join_status_learned),
 		cmocka_unit_test(test_join_own_request_late),
+		cmocka_unit_test(test_join_conn_alternative),
+		cmocka_unit_test(test_join_unsure_kept_as_last),
 		cmocka_unit_test(test_event),
 		cmocka_unit_test(test_pending_budget),
 	};
