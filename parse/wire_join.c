@@ -543,14 +543,16 @@ u_answer(const struct urec *u, int64_t *lo, int64_t *hi)
  * How long after the client's answer u's answer may be seen: the stamps'
  * jitter, or, for a read timeout (the gateway gave up on an upstream that
  * sent nothing: its end is the gateway's own close), the gateway's turn
- * that answers the client and closes the upstream in either order
- * (HAProxy 2.6 sends its 504 first, up to a few hundred us before).
+ * that answers the client and closes the upstream in either order:
+ * HAProxy 2.6 sends its 504 first, a few hundred us before its close, and
+ * 8 ms before on a loaded host in the e2e (as long as a gateway may take
+ * to answer a failed connect, TOL_CONN_US).
  */
 static int64_t
 answer_slack(const struct urec *u)
 {
 	return u->cause == GW_CAUSE_UPSTREAM_READ_TIMEOUT &&
-	    u->first_byte_us < 0 ? TOL_CHAIN_US : EPS_US;
+	    u->first_byte_us < 0 ? TOL_CONN_US : EPS_US;
 }
 
 static bool
@@ -678,6 +680,20 @@ learn_rewrite(struct wire_join *j, const char *dpath, const char *upath)
 		r->seen = 0;
 	}
 	r->seen++;
+}
+
+/*
+ * Whether upstream exchange u can be failed client request x's own: the
+ * same path or a learned rewrite (the key holds only the last segment and
+ * the query, so /a/x?i=1 and /b/x?i=1 share it). A success may also take
+ * a new rewrite (scan ranks it last, and learns from it).
+ */
+static bool
+path_fits(struct wire_join *j, const struct http_exchange *x,
+    const struct urec *u)
+{
+	return !wire_join_failed(x) || str_eq(u->path, x->path) ||
+	    path_penalty(j, x->path, u->path) == 0;
 }
 
 /* The key of a (route of path, server) pair; server "" for the route. */
@@ -925,7 +941,8 @@ own_request_there(struct wire_join *j, const struct drec *h)
 		    c->start_us < ready)
 			continue;
 		u_answer(c, &lo, &hi);
-		if (lo <= a + answer_slack(c) && str_eq(c->method, x->method) &&
+		if (lo <= a + answer_slack(c) && path_fits(j, x, c) &&
+		    str_eq(c->method, x->method) &&
 		    str_eq(c->seg, last_segment(x->path)) &&
 		    c->has_query == x->has_query && str_eq(c->query, x->query))
 			return true;
@@ -1057,6 +1074,12 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			continue;
 		if (step > 0 && dist > TOL_CHAIN_US)
 			continue;
+		/* a retry goes to a server of the same upstream group: once
+		 * the route is seen served by servers of its own, another's
+		 * failed connect is not its earlier attempt */
+		if (step > 0 && src == SRC_CONN &&
+		    route_penalty(j, x->path, u->server) >= ROUTE_PENALTY)
+			continue;
 		if (step == 0 && src != SRC_REQ && dist > TOL_LAST_US)
 			continue;
 		if (step == 0 && src == SRC_CONN && (dist > TOL_CONN_US ||
@@ -1146,7 +1169,7 @@ held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
 		if (c->added_us < ready - EPS_US)
 			break;
 		if (c->key != key || (c->taken && c != u) ||
-		    c->start_us < ready - EPS_US)
+		    c->start_us < ready - EPS_US || !path_fits(j, x, c))
 			continue;
 		u_answer(c, &lo, &hi);
 		if (lo > a + answer_slack(c))
@@ -1192,7 +1215,8 @@ held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
 			break;
 		}
 		if (h == d->self || h->kept.n > 0 || h->key != d->key ||
-		    u->start_us < ready - EPS_US || lo > a + answer_slack(u))
+		    u->start_us < ready - EPS_US || lo > a + answer_slack(u) ||
+		    !path_fits(j, x, u))
 			continue;
 		if (!wire_join_failed(x) && (u->cause != GW_CAUSE_OK ||
 		    u->status != x->status))

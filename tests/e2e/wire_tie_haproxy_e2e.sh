@@ -351,7 +351,7 @@ gw_eq "$PA $F $TIED $U" "$("$GW_BIN" explain -d "$DBA" "$REFUSE" --format json |
 	jq -r '.captures[] | "\(.port) \(.failed) \(.failed_tied) \(.failed_untied)"')" \
 	"explain (json)"
 SOCK="gw-wire-haproxy-$$"
-trap 'rc=$?; tmux -L "$SOCK" kill-server 2>/dev/null; (exit $rc); gw_cleanup' EXIT
+trap 'rc=$?; set +e; tmux -L "$SOCK" kill-server 2>/dev/null; (exit $rc); gw_cleanup' EXIT
 tmux -L "$SOCK" new-session -d -s top -x 200 -y 50 \
 	"env TERM=xterm-256color $GW_BIN top -d $DBA --refresh 0.5; sleep 30"
 want="[:$PA tied $PCT%, $U untied]"

@@ -1070,6 +1070,52 @@ test_join_unsure_kept_as_last(void **state)
 	free(m);
 }
 
+/*
+ * The key of a request is its method, last segment and query: /close/x?i=17
+ * and /refuse/x?i=17 share it (wire_tie_haproxy_e2e under load). The
+ * /close request's exchange, seen 2 us after its 502, is not the held
+ * /refuse request's to take (another path, no rewrite learned): /close
+ * keeps it, and /refuse gets its refused connect.
+ */
+static void
+test_join_same_key_other_path(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "10.9.0.2:81", NULL, NULL, 1244768, 0, 0, 0);
+	x = mk(true, "10.0.0.1:80", "/close/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.has_query = true;
+	snprintf(x.query, sizeof(x.query), "i=17");
+	x.start_us = x.ready_us = 1232745;
+	x.first_byte_us = x.end_us = 1257890;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(false, "10.9.0.1:81", "/close/x", "", 0, 0, 502,
+	    GW_CAUSE_UPSTREAM_CLOSED_EARLY);
+	x.has_query = true;
+	snprintf(x.query, sizeof(x.query), "i=17");
+	x.start_us = x.ready_us = 1257570;
+	x.end_us = 1257686;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/refuse/x", "", 0, 0, 502, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.2");
+	x.has_query = true;
+	snprintf(x.query, sizeof(x.query), "i=17");
+	x.start_us = x.ready_us = 1244673;
+	x.first_byte_us = x.end_us = 1263231;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 2);
+	wire_join_free(j);
+	free(m);
+}
+
 /* An exchange becomes an event with one attempt, strings in the arena. */
 static void
 test_event(void **state)
@@ -1239,6 +1285,7 @@ main(void)
 		cmocka_unit_test(test_join_own_request_late),
 		cmocka_unit_test(test_join_conn_alternative),
 		cmocka_unit_test(test_join_unsure_kept_as_last),
+		cmocka_unit_test(test_join_same_key_other_path),
 		cmocka_unit_test(test_event),
 		cmocka_unit_test(test_pending_budget),
 	};
