@@ -985,15 +985,19 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 		}
 		if (h == d->self || h->kept.n > 0)
 			continue;	/* its own request's attempt is there */
-		if ((other = conn_score(j, hx, u)) < 0 ||
-		    own_request_there(j, h))
+		if ((other = conn_score(j, hx, u)) < 0)
 			continue;
-		if (other < score || (chaining && other <= score))
+		/* (its own request turned up: checked only where it would
+		 * decide, a walk of its key chain) */
+		if (other < score || (chaining && other <= score)) {
+			if (own_request_there(j, h))
+				continue;
 			return true;	/* the other's */
+		}
 		/* an unsure connect timeout's end is a guess: only the
 		 * order above decides it (its start weighs in scan) */
 		if (u->end_unsure || other >= score + AMBIG_US ||
-		    better_conn(j, hx, u, other))
+		    better_conn(j, hx, u, other) || own_request_there(j, h))
 			continue;	/* not as close, or it has its own */
 		if (hx->status == d->x->status && same_route(hx->path,
 		    d->x->path)) {
