@@ -16,6 +16,86 @@
 #include "cli/output.h"
 #include "analyze/explain.h"
 #include "cli/retain.h"
+#include "core/safe.h"
+#include "store/capture_stats.h"
+
+/*
+ * The gateway ports of the captures in gateway-host mode: how many failed
+ * client requests the wire tied to an upstream and how many it left
+ * untied. An untied failure names no upstream, so the upstream explained
+ * may have more failures than it shows: it is said next to its reasons.
+ */
+#define WIRE_PORTS_MAX	64
+
+struct wire_ports {
+	struct wire_port {
+		char source[256];
+		struct store_capture_port p;
+	} v[WIRE_PORTS_MAX];
+	int n;
+};
+
+static void
+wire_ports_add(void *ctx, const char *source,
+    const struct store_capture_stats *cs)
+{
+	struct wire_ports *w = ctx;
+
+	for (int i = 0; i < cs->n_ports && w->n < WIRE_PORTS_MAX; i++) {
+		snprintf(w->v[w->n].source, sizeof(w->v[w->n].source), "%s",
+		    source);
+		w->v[w->n++].p = cs->ports[i];
+	}
+}
+
+static double
+share(int64_t part, int64_t whole)
+{
+	return whole > 0 ? (double)part / (double)whole : 1.0;
+}
+
+static void
+wire_ports_text(const struct wire_ports *w)
+{
+	if (w->n == 0)
+		return;
+	printf("\nGateway-host captures (whole captures, not the window): a"
+	    " failed client\nrequest the wire left untied names no upstream;"
+	    " some may be this one's.\n");
+	for (int i = 0; i < w->n; i++) {
+		const struct store_capture_port *p = &w->v[i].p;
+
+		printf("  gateway port %d (", p->port);
+		safe_put(stdout, w->v[i].source, strlen(w->v[i].source));
+		printf("): %" PRId64 " failed client requests, %" PRId64
+		    " tied to an upstream (%.1f%%), %" PRId64 " untied\n",
+		    p->failed, p->failed_tied,
+		    100.0 * share(p->failed_tied, p->failed),
+		    p->failed - p->failed_tied);
+	}
+}
+
+/* JSON: "captures": one object per gateway port. */
+static void
+wire_ports_json(struct out *o, const struct wire_ports *w)
+{
+	out_arr_begin(o, "captures");
+	for (int i = 0; i < w->n; i++) {
+		const struct store_capture_port *p = &w->v[i].p;
+
+		out_obj_begin(o, NULL);
+		out_kv_text(o, "source", w->v[i].source);
+		out_kv_int(o, "port", p->port);
+		out_kv_int(o, "requests", p->requests);
+		out_kv_int(o, "failed", p->failed);
+		out_kv_int(o, "failed_tied", p->failed_tied);
+		out_kv_real(o, "tied_share", share(p->failed_tied, p->failed),
+		    4);
+		out_kv_int(o, "failed_untied", p->failed - p->failed_tied);
+		out_obj_end(o);
+	}
+	out_arr_end(o);
+}
 
 static void
 explain_usage(FILE *f, const struct opt *opts)
@@ -29,7 +109,9 @@ explain_usage(FILE *f, const struct opt *opts)
 	    "Each comes with counts, an example request and the gateway's own\n"
 	    "error message. Refusals the gateway made itself (rate limits, auth,\n"
 	    "no live upstream) are listed apart. --limit: reasons of each kind\n"
-	    "(default 5, 0 = all).\n\n", f);
+	    "(default 5, 0 = all). With captures in gateway-host mode (capture\n"
+	    "--listen), the failed client requests tied to an upstream and\n"
+	    "those left untied, per gateway port.\n\n", f);
 	opt_usage(f, opts, 22);
 	fputs("\n  T is 2026-11-25T10:00:00Z, 2026-11-25 10:00 (UTC), @EPOCH, or an\n"
 	    "  age such as 30m, 2h, 7d.\n", f);
@@ -83,7 +165,7 @@ explain_print_reason(const struct explain_reason *x, int n)
 }
 
 static void
-explain_print_text(const struct explain_report *r)
+explain_print_text(const struct explain_report *r, const struct wire_ports *w)
 {
 	char t0[40], t1[40];
 	size_t own = 0;
@@ -117,6 +199,7 @@ explain_print_text(const struct explain_report *r)
 			if (r->reasons[i].gateway_made)
 				explain_print_reason(&r->reasons[i], ++k);
 	}
+	wire_ports_text(w);
 }
 
 /* A reason of the JSON form: its kind, cause, counts, words, example. */
@@ -134,7 +217,7 @@ static const struct out_col explain_cols[] = {
 };
 
 static int
-explain_print_json(const struct explain_report *r)
+explain_print_json(const struct explain_report *r, const struct wire_ports *w)
 {
 	struct out o;
 
@@ -181,6 +264,7 @@ explain_print_json(const struct explain_report *r)
 		out_row_end(&o);
 	}
 	out_rows_end(&o);
+	wire_ports_json(&o, w);
 	out_obj_end(&o);
 	return out_end(&o);
 }
@@ -236,11 +320,22 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "gatewatch explain: no requests or attempts for"
 		    " upstream '%s' in this window (names as in `gatewatch"
 		    " report --by upstream`)\n", w.upstream);
+	struct wire_ports *wp = calloc(1, sizeof(*wp));
+	if (wp == NULL) {
+		fprintf(stderr, "gatewatch explain: out of memory\n");
+		explain_report_free(&r);
+		store_close(st);
+		return EXIT_ERR;
+	}
+	if (store_capture_stats_each(st, wire_ports_add, wp, err,
+	    sizeof(err)) != 0)
+		fprintf(stderr, "gatewatch explain: %s\n", err);
 	if (json) {
-		if (explain_print_json(&r) != 0)
+		if (explain_print_json(&r, wp) != 0)
 			fprintf(stderr, "gatewatch explain: out of memory\n");
 	} else
-		explain_print_text(&r);
+		explain_print_text(&r, wp);
+	free(wp);
 	explain_report_free(&r);
 	store_close(st);
 	return EXIT_OK;

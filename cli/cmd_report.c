@@ -31,7 +31,9 @@ report_usage(FILE *f, const struct opt *opts)
 	    "                        [--limit N] [--format table|json|csv]\n\n"
 	    "Requests and failures grouped by KEYS, a comma list of upstream,\n"
 	    "cause, status, path, source, minute, who (default: upstream,cause),\n"
-	    "or one diagnosis view: shape, breaker or retry.\n"
+	    "or one diagnosis view: shape, breaker or retry; or capture: per\n"
+	    "capture and gateway port (capture --listen), the failed client\n"
+	    "requests tied to an upstream, their share, and those left untied.\n"
 	    "A request counts under the upstream that gave its final answer ('-'\n"
 	    "when it reached none); attempts count under the upstream they were\n"
 	    "sent to, so an upstream whose failures were retried elsewhere shows\n"
@@ -232,6 +234,75 @@ print_capture(void *ctx, const char *source,
 	}
 }
 
+/*
+ * --by capture: per capture source and gateway port (gateway-host mode),
+ * the client requests, the failed ones, those tied to an upstream attempt
+ * and their share, and the failed ones left untied apart (the gateway's
+ * own refusals, and what the wire could not tie). Whole captures: the
+ * window does not apply.
+ */
+static const struct out_col capture_cols[] = {
+	{"source", OUT_TEXT, OUT_IN_DATA, NULL, 0, 0, 0},
+	{"port", OUT_INT, OUT_IN_ALL, NULL, 5, 0, 0},
+	{"requests", OUT_INT, OUT_IN_ALL, NULL, 9, 0, 1},
+	{"failed", OUT_INT, OUT_IN_ALL, NULL, 8, 0, 1},
+	{"failed_tied", OUT_INT, OUT_IN_ALL, "tied", 8, 0, 1},
+	{"tied_pct", OUT_PERCENT, OUT_IN_TABLE, "tied%", 8, 1, 1},
+	{"tied_share", OUT_REAL, OUT_IN_DATA, NULL, 0, 4, 0},
+	{"failed_untied", OUT_INT, OUT_IN_ALL, "untied", 8, 0, 1},
+	{"source", OUT_TEXT, OUT_IN_TABLE, NULL, 0, 0, 2},
+};
+
+/* One row per gateway port of a capture source. */
+static void
+print_capture_port(void *ctx, const char *source,
+    const struct store_capture_stats *cs)
+{
+	struct out *o = ctx;
+
+	for (int i = 0; i < cs->n_ports; i++) {
+		const struct store_capture_port *p = &cs->ports[i];
+		double share = rate(p->failed_tied, p->failed);
+
+		out_text(o, source);
+		out_int(o, p->port);
+		out_int(o, p->requests);
+		out_int(o, p->failed);
+		out_int(o, p->failed_tied);
+		out_real(o, share);
+		out_real(o, share);
+		out_int(o, p->failed - p->failed_tied);
+		out_text(o, source);
+		out_row_end(o);
+	}
+}
+
+/* The --by capture view; an exit status. */
+static int
+report_captures(struct store *st, enum out_format fmt)
+{
+	struct out o;
+	char err[512];
+	int rc;
+
+	out_start(&o, stdout, fmt, capture_cols,
+	    sizeof(capture_cols) / sizeof(capture_cols[0]));
+	out_rows_begin(&o, NULL);
+	rc = store_capture_stats_each(st, print_capture_port, &o, err,
+	    sizeof(err));
+	out_rows_end(&o);
+	if (out_end(&o) != 0)
+		fprintf(stderr, "gatewatch report: out of memory\n");
+	if (rc != 0) {
+		fprintf(stderr, "gatewatch report: %s\n", err);
+		return EXIT_ERR;
+	}
+	if (fmt == OUT_TABLE && o.rows == 0)
+		printf("(no capture in gateway-host mode: run `gatewatch capture"
+		    " --listen PORTS`)\n");
+	return EXIT_OK;
+}
+
 /* Lines no parser understood, and how many of them are kept. */
 static void
 print_rejects(struct store *st)
@@ -282,6 +353,7 @@ next:
 struct report_args {
 	struct report_query q;
 	const char *diag_by;	/* --by shape|breaker|retry */
+	bool by_capture;	/* --by capture */
 };
 
 /* --by: group keys, or a diagnosis view. */
@@ -293,6 +365,10 @@ report_by_cb(const struct opt *opt, const char *arg, const char *cmd)
 	(void)cmd;
 	if (diagnose_is_key(arg)) {
 		a->diag_by = arg;
+		return 0;
+	}
+	if (strcmp(arg, "capture") == 0) {
+		a->by_capture = true;
 		return 0;
 	}
 	return parse_keys(arg, &a->q);
@@ -356,6 +432,7 @@ cmd_report(int argc, char **argv)
 		OPT_END(),
 	};
 	const char *diag_by;
+	bool by_capture;
 	char err[512];
 	int first, rc;
 
@@ -369,6 +446,7 @@ cmd_report(int argc, char **argv)
 	}
 	q = a.q;
 	diag_by = a.diag_by;
+	by_capture = a.by_capture;
 	if (access(db, F_OK) != 0) {
 		fprintf(stderr, "gatewatch report: %s: no such database (run "
 		    "'gatewatch ingest' first)\n", db);
@@ -381,6 +459,11 @@ cmd_report(int argc, char **argv)
 	if (store_open(db, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch report: %s\n", err);
 		return EXIT_ERR;
+	}
+	if (by_capture) {
+		rc = report_captures(st, fmt);
+		store_close(st);
+		return rc;
 	}
 	if (diag_by != NULL) {
 		rc = diagnose_report(diag_by, st, &q, fmt);

@@ -40,8 +40,10 @@
 /* A failed connect or an auth subrequest as the last attempt: the gateway
  * answers the client within this of its failure. */
 #define TOL_LAST_US		(250 * INT64_C(1000))
-/* A failed connect as the last attempt: the gateway answers within this. */
-#define TOL_CONN_US		(20 * INT64_C(1000))
+/* A failed connect as the last attempt: the gateway answers within this
+ * (at once, unless its event loop stalls: HAProxy 2.6 on a loaded 2-core
+ * host logged Ta = 26 ms for a connect refused at once, in the e2e). */
+#define TOL_CONN_US		(50 * INT64_C(1000))
 /* A candidate whose path differs from the client's by an unlearned
  * rewrite ranks after every one that matches. */
 #define PATH_PENALTY		(INT64_C(1) << 36)
@@ -74,6 +76,24 @@
  * "no live upstreams", a rate limit) on an upstream.
  */
 #define AMBIG_US		500
+/*
+ * Which status a gateway answers a failed connect with depends on the
+ * gateway (nginx 502, 504 for a connect timeout; HAProxy 503 for both;
+ * Caddy 502 for both): it is learned per gateway port from the failed
+ * connects tied as a request's last attempt, once STATUS_LEARNED were and
+ * one status holds three quarters of them; before, nginx's ranks first.
+ */
+#define STATUS_LEARNED		3
+/*
+ * A SYN left unanswered is a connect timeout whose give-up the wire may
+ * not see (a gateway that gives up before the kernel's first retransmit
+ * closes the socket silently): it gave up at least this long after the
+ * SYN. A connect timeout shorter than 10 ms would fail on ordinary
+ * connect latency; HAProxy's examples use seconds, nginx's default is
+ * 60 s. So a gateway's answer right after such a SYN (its own refusal,
+ * HAProxy <NOSRV>) is never that connect's.
+ */
+#define CONN_TIMEOUT_MIN_US	(10 * INT64_C(1000))
 #define ID_TRUST_MIN		16
 #define ID_MISMATCH		(INT64_C(1) << 40)
 
@@ -179,6 +199,13 @@ struct wire_join {
 		uint32_t n;
 	} routes[ROUTES_MAX];
 	size_t n_routes;
+	/* per gateway port, per cause of a failed connect tied as the last
+	 * attempt: how often the client was answered 502, 503, 504 */
+	struct conn_status {
+		uint16_t port;
+		uint32_t n[GW_CAUSE_COUNT][3];
+	} conn_status[WIRE_JOIN_PORTS_MAX];
+	int n_conn_status;
 	struct wire_join_stats stats;
 	struct http_exchange scratch[GW_ATTEMPTS_MAX];
 };
@@ -498,17 +525,35 @@ iv_dist(int64_t a, int64_t lo, int64_t hi)
 }
 
 /* When u answered: from its first response byte (or its failure) to its
- * end; an unsure connect timeout gave up some time after its SYN. */
+ * end; an unsure connect timeout gave up some time after its SYN, and not
+ * sooner than CONN_TIMEOUT_MIN_US. */
 static void
 u_answer(const struct urec *u, int64_t *lo, int64_t *hi)
 {
 	*hi = u->end_us;
 	if (u->end_unsure)
-		*lo = u->start_us;
+		*lo = u->start_us + CONN_TIMEOUT_MIN_US < u->end_us ?
+		    u->start_us + CONN_TIMEOUT_MIN_US : u->end_us;
 	else if (u->first_byte_us >= 0 && u->first_byte_us <= u->end_us)
 		*lo = u->first_byte_us;
 	else
 		*lo = u->end_us;
+}
+
+/*
+ * How long after the client's answer u's answer may be seen: the stamps'
+ * jitter, or, for a read timeout (the gateway gave up on an upstream that
+ * sent nothing: its end is the gateway's own close), the gateway's turn
+ * that answers the client and closes the upstream in either order:
+ * HAProxy 2.6 sends its 504 first, a few hundred us before its close, and
+ * 8 ms before on a loaded host in the e2e (as long as a gateway may take
+ * to answer a failed connect, TOL_CONN_US).
+ */
+static int64_t
+answer_slack(const struct urec *u)
+{
+	return u->cause == GW_CAUSE_UPSTREAM_READ_TIMEOUT &&
+	    u->first_byte_us < 0 ? TOL_CONN_US : EPS_US;
 }
 
 static bool
@@ -638,6 +683,20 @@ learn_rewrite(struct wire_join *j, const char *dpath, const char *upath)
 	r->seen++;
 }
 
+/*
+ * Whether upstream exchange u can be failed client request x's own: the
+ * same path or a learned rewrite (the key holds only the last segment and
+ * the query, so /a/x?i=1 and /b/x?i=1 share it). A success may also take
+ * a new rewrite (scan ranks it last, and learns from it).
+ */
+static bool
+path_fits(struct wire_join *j, const struct http_exchange *x,
+    const struct urec *u)
+{
+	return !wire_join_failed(x) || str_eq(u->path, x->path) ||
+	    path_penalty(j, x->path, u->path) == 0;
+}
+
 /* The key of a (route of path, server) pair; server "" for the route. */
 static uint64_t
 route_key(const struct wire_join *j, const char *path, const char *server)
@@ -704,6 +763,68 @@ route_penalty(struct wire_join *j, const char *path, const char *server)
 	return 0;
 }
 
+/* The counts of gateway port port; NULL when the table is full. */
+static struct conn_status *
+conn_status_of(struct wire_join *j, uint16_t port)
+{
+	for (int i = 0; i < j->n_conn_status; i++)
+		if (j->conn_status[i].port == port)
+			return &j->conn_status[i];
+	if (j->n_conn_status == WIRE_JOIN_PORTS_MAX)
+		return NULL;
+	memset(&j->conn_status[j->n_conn_status], 0,
+	    sizeof(j->conn_status[0]));
+	j->conn_status[j->n_conn_status].port = port;
+	return &j->conn_status[j->n_conn_status++];
+}
+
+/* Count the client's status after a failed connect of cause c. */
+static void
+conn_status_learn(struct wire_join *j, uint16_t port, enum gw_cause c,
+    int status)
+{
+	struct conn_status *cs;
+
+	if (status < 502 || status > 504 || (unsigned)c >= GW_CAUSE_COUNT ||
+	    (cs = conn_status_of(j, port)) == NULL)
+		return;
+	cs->n[c][status - 502]++;
+}
+
+/* The status gateway port answers a failed connect of cause c with: the
+ * learned one (see STATUS_LEARNED), else nginx's. */
+static int
+conn_status_expected(struct wire_join *j, uint16_t port, enum gw_cause c)
+{
+	const struct conn_status *cs = NULL;
+	uint32_t total = 0;
+	int best = 0;
+
+	for (int i = 0; i < j->n_conn_status; i++)
+		if (j->conn_status[i].port == port)
+			cs = &j->conn_status[i];
+	if (cs == NULL || (unsigned)c >= GW_CAUSE_COUNT)
+		return http_failure_status(c);
+	for (int k = 0; k < 3; k++) {
+		total += cs->n[c][k];
+		if (cs->n[c][k] > cs->n[c][best])
+			best = k;
+	}
+	return total >= STATUS_LEARNED &&
+	    (uint64_t)cs->n[c][best] * 4 >= (uint64_t)total * 3 ? 502 + best :
+	    http_failure_status(c);
+}
+
+/* STATUS_PENALTY when client status does not follow a failed connect of
+ * cause c at x's gateway port the way it does there, else 0. */
+static int64_t
+status_penalty(struct wire_join *j, const struct http_exchange *x,
+    enum gw_cause c)
+{
+	return x->status != conn_status_expected(j, x->server_port, c) ?
+	    STATUS_PENALTY : 0;
+}
+
 /* Whether a client answered status could follow a failed connect with
  * cause c (nginx 502/504, HAProxy and Envoy 503, Caddy 502). */
 static bool
@@ -741,7 +862,7 @@ conn_score(struct wire_join *j, const struct http_exchange *x,
 	    !conn_status_fits(x->status, u->cause))
 		return -1;
 	return iv_dist(a, lo, hi) +
-	    (x->status != http_failure_status(u->cause) ? STATUS_PENALTY : 0) +
+	    status_penalty(j, x, u->cause) +
 	    route_penalty(j, x->path, u->server);
 }
 
@@ -768,6 +889,68 @@ better_conn(struct wire_join *j, const struct http_exchange *x,
 	return false;
 }
 
+/* Whether failed client request x could take a free failed connect other
+ * than u as its last attempt (within TOL_CONN_US). Bounded walk. */
+static bool
+other_conn(struct wire_join *j, const struct http_exchange *x,
+    const struct urec *u)
+{
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int64_t a = d_answer(x);
+	int steps = 0;
+
+	for (const struct urec *c = j->conns.tail; c != NULL; c = c->kprev) {
+		int64_t lo, hi;
+
+		if (c->added_us < ready || ++steps > SCAN_MAX)
+			break;
+		if (c == u || c->taken || c->contested ||
+		    conn_score(j, x, c) < 0)
+			continue;
+		u_answer(c, &lo, &hi);
+		if (iv_dist(a, lo, hi) <= TOL_CONN_US)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether held request h's own request is there now, free (its upstream
+ * exchange reported after the client's answer): then a failed connect is
+ * not its last attempt (a connect ties only when the client's own request
+ * is not there). Its key chain is walked from the newest, bounded.
+ */
+static bool
+own_request_there(struct wire_join *j, const struct drec *h)
+{
+	const struct http_exchange *x = &h->x;
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int64_t a = d_answer(x);
+	int steps = 0;
+
+	if (h->key == 0)
+		return false;
+	for (const struct urec *c = table_chain(&j->keys, h->key)->tail;
+	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
+		int64_t lo, hi;
+
+		if (c->added_us < ready)
+			break;
+		if (c->key != h->key || c->taken || c->contested ||
+		    c->start_us < ready)
+			continue;
+		u_answer(c, &lo, &hi);
+		if (lo <= a + answer_slack(c) && path_fits(j, x, c) &&
+		    str_eq(c->method, x->method) &&
+		    str_eq(c->seg, last_segment(x->path)) &&
+		    c->has_query == x->has_query && str_eq(c->query, x->query))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether failed connect u, at score for the request being tied (x),
  * is not x's to take: a held failed request is closer to it by AMBIG_US
@@ -775,12 +958,16 @@ better_conn(struct wire_join *j, const struct http_exchange *x,
  * than an attempt that began after u by chance), or is as plausible an
  * owner and needs it as much (neither has a closer free connect of its
  * own). Then u is tied to neither: it is marked contested, so that the
- * other does not take it once x is gone. Held requests are in end order
- * from the oldest; the walk stops past u's time or at its step bound.
+ * other does not take it once x is gone. When x would take u as an
+ * earlier attempt (chaining), a held request that would take it as its
+ * last attempt as closely keeps it: without it that request has no tie,
+ * and the time of an unanswered SYN's give-up, a guess, often cannot
+ * tell the two apart. Held requests are in end order from the oldest;
+ * the walk stops past u's time or at its step bound.
  */
 static bool
 owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
-    int64_t score)
+    int64_t score, bool chaining)
 {
 	int64_t lo, hi;
 	int steps = 0;
@@ -801,17 +988,29 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 			continue;	/* its own request's attempt is there */
 		if ((other = conn_score(j, hx, u)) < 0)
 			continue;
-		if (other < score)
+		/* (its own request turned up: checked only where it would
+		 * decide, a walk of its key chain) */
+		if (other < score || (chaining && other <= score)) {
+			if (own_request_there(j, h))
+				continue;
 			return true;	/* the other's */
+		}
 		/* an unsure connect timeout's end is a guess: only the
 		 * order above decides it (its start weighs in scan) */
 		if (u->end_unsure || other >= score + AMBIG_US ||
-		    better_conn(j, hx, u, other))
+		    better_conn(j, hx, u, other) || own_request_there(j, h))
 			continue;	/* not as close, or it has its own */
 		if (hx->status == d->x->status && same_route(hx->path,
-		    d->x->path))
-			continue;	/* same route, same answer: whichever
-					 * takes it, the tie says the same */
+		    d->x->path)) {
+			/* same route, same answer: whichever takes it, the
+			 * tie says the same - unless only one of the two has
+			 * another to take (two refused requests of a route
+			 * answered in one turn: the first answered may take
+			 * the later one's connect, closer to its answer) */
+			if (!other_conn(j, hx, u) && other_conn(j, d->x, u))
+				return true;
+			continue;
+		}
 		if (better_conn(j, d->x, u, score))
 			return true;	/* x has its own: leave u */
 		u->contested = true;	/* as plausible for both */
@@ -855,7 +1054,7 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		    !matches(d, u, src))
 			continue;
 		u_answer(u, &lo, &hi);
-		if (lo > a + (src == SRC_CONN ? 0 : EPS_US))
+		if (lo > a + (src == SRC_CONN ? 0 : answer_slack(u)))
 			continue;	/* answered after: not this step's (a
 					 * gateway sees a failure before it
 					 * answers for it) */
@@ -880,14 +1079,20 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			continue;
 		if (step > 0 && dist > TOL_CHAIN_US)
 			continue;
+		/* a retry goes to a server of the same upstream group: once
+		 * the route is seen served by servers of its own, another's
+		 * failed connect is not its earlier attempt */
+		if (step > 0 && src == SRC_CONN &&
+		    route_penalty(j, x->path, u->server) >= ROUTE_PENALTY)
+			continue;
 		if (step == 0 && src != SRC_REQ && dist > TOL_LAST_US)
 			continue;
 		if (step == 0 && src == SRC_CONN && (dist > TOL_CONN_US ||
 		    !conn_status_fits(x->status, u->cause)))
 			continue;
 		if (src == SRC_CONN && releasing && owned_by_other(j, u, d,
-		    dist + (x->status != http_failure_status(u->cause) ?
-		    STATUS_PENALTY : 0) + route_penalty(j, x->path, u->server)))
+		    dist + (step == 0 ? status_penalty(j, x, u->cause) : 0) +
+		    route_penalty(j, x->path, u->server), step > 0))
 			continue;
 		if (src == SRC_REQ && step == 0)
 			best->candidates++;
@@ -907,10 +1112,10 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 				continue;
 			score += pp;
 		}
-		/* nginx's own status for such a failure ranks first, and a
-		 * server known to serve the route */
-		if (src == SRC_CONN && x->status != http_failure_status(u->cause))
-			score += STATUS_PENALTY;
+		/* the status this gateway gives such a failure ranks first
+		 * (STATUS_LEARNED), and a server known to serve the route */
+		if (src == SRC_CONN && step == 0)
+			score += status_penalty(j, x, u->cause);
 		if (src == SRC_CONN)
 			score += route_penalty(j, x->path, u->server);
 		else if (src == SRC_AUTH && !str_eq(u->o_path, x->path))
@@ -969,10 +1174,10 @@ held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
 		if (c->added_us < ready - EPS_US)
 			break;
 		if (c->key != key || (c->taken && c != u) ||
-		    c->start_us < ready - EPS_US)
+		    c->start_us < ready - EPS_US || !path_fits(j, x, c))
 			continue;
 		u_answer(c, &lo, &hi);
-		if (lo > a + EPS_US)
+		if (lo > a + answer_slack(c))
 			continue;
 		if (!wire_join_failed(x) && (c->cause != GW_CAUSE_OK ||
 		    c->status != x->status))
@@ -1015,7 +1220,8 @@ held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
 			break;
 		}
 		if (h == d->self || h->kept.n > 0 || h->key != d->key ||
-		    u->start_us < ready - EPS_US || lo > a + EPS_US)
+		    u->start_us < ready - EPS_US || lo > a + answer_slack(u) ||
+		    !path_fits(j, x, u))
 			continue;
 		if (!wire_join_failed(x) && (u->cause != GW_CAUSE_OK ||
 		    u->status != x->status))
@@ -1187,6 +1393,9 @@ emit(struct wire_join *j, const struct http_exchange *x, struct walk *w)
 		}
 		if (w->src[i] != SRC_AUTH)
 			route_learn(j, x->path, u->server);
+		if (i == 0 && w->src[i] == SRC_CONN)
+			conn_status_learn(j, x->server_port, u->cause,
+			    x->status);
 		urec_exchange(u, &j->scratch[n]);
 		att[n] = &j->scratch[n];
 		n++;

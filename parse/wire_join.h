@@ -24,9 +24,12 @@
  *
  * Connections that failed before carrying a request (refused, SYN
  * unanswered) have no request: they tie by time alone, and only to a failed
- * client request answered after the failure (within 20 ms), with a status
- * a gateway gives such a failure, preferably from a server seen serving
- * that route, and decided when the request is released, against the other
+ * client request answered after the failure (within 50 ms), with a status
+ * a gateway gives such a failure (preferably the one this gateway port was
+ * seen to give: nginx 502, HAProxy 503, Caddy 502 - learned from the
+ * ties), preferably from a server seen serving that route, never to a
+ * held request whose own request turned up upstream after all, and
+ * decided when the request is released, against the other
  * held requests (the closest wins; when two of different routes or
  * statuses are within 0.5 ms of each other, neither: conn_ambiguous): a
  * gateway's own refusal answered in the same instant keeps no upstream.

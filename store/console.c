@@ -524,15 +524,24 @@ console_sources(struct console *c, size_t max,
 		struct store_capture_stats cs;
 
 		v[i].dropped = -1;
+		v[i].n_ports = 0;
 		/*
 		 * Only captures have a row. The table is created on first
 		 * use, which would be a write: ask only when it exists.
 		 */
-		if (strncmp(v[i].kind != NULL ? v[i].kind : "", "pcap", 4) ==
-		    0 && console_has_capture_stats(c) &&
-		    store_capture_stats_get(c->s, v[i].id, &cs, NULL, 0) == 1)
-			v[i].dropped = (cs.dropped > 0 ? cs.dropped : 0) +
-			    (cs.if_dropped > 0 ? cs.if_dropped : 0);
+		if (strncmp(v[i].kind != NULL ? v[i].kind : "", "pcap", 4) !=
+		    0 || !console_has_capture_stats(c) ||
+		    store_capture_stats_get(c->s, v[i].id, &cs, NULL, 0) != 1)
+			continue;
+		v[i].dropped = (cs.dropped > 0 ? cs.dropped : 0) +
+		    (cs.if_dropped > 0 ? cs.if_dropped : 0);
+		for (int p = 0; p < cs.n_ports && p < CONSOLE_PORTS_MAX; p++) {
+			v[i].ports[p].port = cs.ports[p].port;
+			v[i].ports[p].requests = cs.ports[p].requests;
+			v[i].ports[p].failed = cs.ports[p].failed;
+			v[i].ports[p].failed_tied = cs.ports[p].failed_tied;
+			v[i].n_ports = p + 1;
+		}
 	}
 	if (oom || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
 		console_sources_free(v, k);

@@ -102,6 +102,8 @@ int console_pruned_before(struct console *c, int64_t *raw_ms,
     int64_t *rollup_ms, char *err, size_t errlen);
 
 /* One input the database was fed from. */
+#define CONSOLE_PORTS_MAX	4
+
 struct console_source {
 	int64_t id;
 	char *path, *kind;
@@ -109,6 +111,14 @@ struct console_source {
 	int64_t last_seen_ms;		/* wall clock of its last batch */
 	int64_t dropped;		/* packets a capture lost (kernel and
 					   interface), -1 not a capture */
+	/* gateway-host mode (capture --listen): per gateway port, the
+	   failed client requests and those tied to an upstream attempt;
+	   the first CONSOLE_PORTS_MAX ports, n_ports 0 when none */
+	struct console_port {
+		int port;
+		int64_t requests, failed, failed_tied;
+	} ports[CONSOLE_PORTS_MAX];
+	int n_ports;
 };
 
 /* Up to max sources, the most recently written first. */

@@ -154,6 +154,18 @@ header_sources(const struct app *a, int y, int w)
 		if (x->src.dropped >= 0 && o < sizeof(buf) - 1)
 			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
 			    " (drops %" PRId64 ")", x->src.dropped);
+		/* gateway-host mode: the failed client requests tied to an
+		 * upstream per gateway port, the untied ones apart */
+		for (int p = 0; p < x->src.n_ports && o < sizeof(buf) - 1;
+		    p++) {
+			const struct console_port *cp = &x->src.ports[p];
+
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+			    " [:%d tied %.1f%%, %" PRId64 " untied]", cp->port,
+			    cp->failed > 0 ? 100.0 * (double)cp->failed_tied /
+			    (double)cp->failed : 100.0,
+			    cp->failed - cp->failed_tied);
+		}
 		if (i + 1 < s->n_sources && o < sizeof(buf) - 1)
 			o += (size_t)snprintf(buf + o, sizeof(buf) - o, ",");
 	}
