@@ -115,8 +115,4 @@ bool cli_csv_formula(const char *s);
  */
 int64_t cli_group(const char *name);
 
-/* Milliseconds since the epoch, wall clock / monotonic. */
-int64_t cli_now_ms(void);
-double cli_mono(void);
-
 #endif

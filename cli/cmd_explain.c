@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "cli/cmd_diagnose.h"
 #include "analyze/explain.h"
 #include "cli/retain.h"
@@ -205,7 +206,7 @@ cmd_explain(int argc, char **argv)
 	struct store *st;
 	bool json = false;
 	size_t limit = 5;
-	int64_t now = cli_now_ms();
+	int64_t now = clk_wall_ms();
 	char err[512], *end;
 	long v;
 	int ch;

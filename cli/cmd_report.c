@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "cli/cmd_diagnose.h"
 #include "store/capture_stats.h"
 #include "cli/retain.h"
@@ -337,7 +338,7 @@ cmd_report(int argc, char **argv)
 	};
 	enum out_format fmt = OUT_TABLE;
 	const char *diag_by = NULL;	/* --by shape|breaker|retry */
-	int64_t now = cli_now_ms();
+	int64_t now = clk_wall_ms();
 	char err[512];
 	long v;
 	int ch;
