@@ -45,6 +45,7 @@
 #include <pcre2.h>
 
 #include "core/hex.h"
+#include "core/timeparse.h"
 #include "parse/access_cause.h"
 #include "parse/logformat.h"
 #include "parse/query.h"
@@ -1271,145 +1272,42 @@ lf_ms_int(const char *s, size_t n)
 	return v > INT_MAX ? INT_MAX : (int)v;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t
-lf_days(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* n digits at s as a number (the pattern checked they are digits). */
-static int
-lf_digits(const char *s, size_t n)
-{
-	int v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* Local wall-clock fields to UTC ms, given the offset in minutes. */
+/* True when v is one whole stamp for reader (bytes taken, 0 if none). */
 static bool
-lf_civil_ms(int y, int mon, int d, int h, int mi, int sec, int tz_min,
-    int64_t *ms)
+lf_whole(const struct lf_val *v, size_t taken)
 {
-	static const int mdays[] = {
-		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	if (mon < 1 || mon > 12 || d < 1 || d > mdays[mon - 1] || h > 23 ||
-	    mi > 59 || sec > 60)
-		return false;
-	*ms = ((lf_days(y, mon, d) * 86400 + h * 3600 + mi * 60 + sec) -
-	    (int64_t)tz_min * 60) * 1000;
-	return true;
-}
-
-/* "10/Oct/2000:13:55:36 -0700" (shape checked by the pattern). */
-static bool
-lf_time_local(const struct lf_val *v, int64_t *ms, int *tz_min)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const char *s = v->p;
-	int mon, off;
-
-	if (v->n != 26)
-		return false;
-	for (mon = 0; mon < 12; mon++)
-		if (memcmp(months + mon * 3, s + 3, 3) == 0)
-			break;
-	if (mon == 12)
-		return false;
-	off = lf_digits(s + 22, 2) * 60 + lf_digits(s + 24, 2);
-	if (lf_digits(s + 24, 2) > 59 || off > 18 * 60)
-		return false;
-	*tz_min = s[21] == '-' ? -off : off;
-	return lf_civil_ms(lf_digits(s + 7, 4), mon + 1, lf_digits(s, 2),
-	    lf_digits(s + 12, 2), lf_digits(s + 15, 2), lf_digits(s + 18, 2),
-	    *tz_min, ms);
+	return taken > 0 && taken == v->n;
 }
 
 /*
- * "2000-10-10T13:55:36-07:00" (also Z, +0700, a fraction, or no offset:
- * then *known is false and default_tz applies).
+ * Fill ev's time fields through core/timeparse.h; false when a time
+ * variable is malformed. $time_local carries its zone; $time_iso8601
+ * without an offset is read in the default zone; $msec (epoch seconds)
+ * gives the instant, the others the zone.
  */
-static bool
-lf_time_iso(const struct lf_val *v, int default_tz, int64_t *ms,
-    int *tz_min, bool *known)
-{
-	const char *s = v->p, *z;
-	size_t i = 19;
-	int frac = 0, digits = 0;
-
-	if (v->n < 19)
-		return false;
-	if (i < v->n && s[i] == '.') {
-		for (i++; i < v->n && s[i] >= '0' && s[i] <= '9'; i++)
-			if (digits++ < 3)
-				frac = frac * 10 + (s[i] - '0');
-		for (; digits < 3; digits++)
-			frac *= 10;
-	}
-	z = s + i;
-	*known = true;
-	if (i == v->n) {
-		*known = false;
-		*tz_min = default_tz;
-	} else if (*z == 'Z' && v->n - i == 1) {
-		*tz_min = 0;
-	} else if ((*z == '+' || *z == '-') &&
-	    (v->n - i == 6 || v->n - i == 5)) {
-		int hh = lf_digits(z + 1, 2);
-		int mm = lf_digits(z + (v->n - i == 6 ? 4 : 3), 2);
-		if (mm > 59 || hh > 18)
-			return false;
-		*tz_min = (*z == '-' ? -1 : 1) * (hh * 60 + mm);
-	} else
-		return false;
-	if (!lf_civil_ms(lf_digits(s, 4), lf_digits(s + 5, 2),
-	    lf_digits(s + 8, 2), lf_digits(s + 11, 2), lf_digits(s + 14, 2),
-	    lf_digits(s + 17, 2), *tz_min, ms))
-		return false;
-	*ms += frac;
-	return true;
-}
-
-/* Fill ev's time fields; false when a time variable is malformed. */
 static bool
 lf_fill_time(struct lf_ctx *c, struct gw_event *ev)
 {
 	struct lf_val v;
-	int64_t ms;
-	int tz;
-	bool known;
+	struct timeparse t;
 
 	if (lf_get(c, LF_V_TIME_LOCAL, &v)) {
-		if (!lf_time_local(&v, &ms, &tz))
+		if (!lf_whole(&v, timeparse_clf(v.p, v.n, &t)) || !t.has_tz)
 			return false;
-		ev->ts_ms = ms;
-		ev->tz_min = tz;
+		ev->ts_ms = t.ms;
+		ev->tz_min = t.tz_min;
 		ev->tz_known = true;
 	} else if (lf_get(c, LF_V_TIME_ISO, &v)) {
-		if (!lf_time_iso(&v, c->lf->default_tz_min, &ms, &tz, &known))
+		if (!lf_whole(&v, timeparse_iso(v.p, v.n, 0, &t)))
 			return false;
-		ev->ts_ms = ms;
-		ev->tz_min = tz;
-		ev->tz_known = known;
+		ev->ts_ms = timeparse_ms(&t, c->lf->default_tz_min);
+		ev->tz_min = t.has_tz ? t.tz_min : c->lf->default_tz_min;
+		ev->tz_known = t.has_tz;
 	}
 	if (lf_get(c, LF_V_MSEC, &v)) {
-		ms = lf_ms(v.p, v.n);
-		if (ms < 0)
+		if (!lf_whole(&v, timeparse_epoch(v.p, v.n, &t)))
 			return false;
-		ev->ts_ms = ms;
+		ev->ts_ms = t.ms;
 	}
 	return true;
 }

@@ -19,6 +19,7 @@
 
 #include "core/arena.h"
 #include "core/event.h"
+#include "core/timeparse.h"
 
 /* A run of bytes inside a line; not NUL-terminated. */
 struct logspan {
@@ -80,18 +81,14 @@ char *logspan_dup(struct logspan v, struct arena *a);
 /* As logspan_dup, but "-" (and empty) give NULL. */
 char *logspan_dup_opt(struct logspan v, struct arena *a);
 
-/* UTC seconds since the epoch of a civil date and time. */
-int64_t logtime_civil(int y, int mon, int d, int h, int mi, int sec);
-
 /*
- * "10/Oct/2000:13:55:36 -0700", also with ".655" (HAProxy) and without a
- * zone. *ms is UTC when a zone was given, else the wall clock as if UTC
- * (caller applies its default); *has_tz tells which.
+ * The span is one whole time stamp, read by core/timeparse.h (its one
+ * validation): CLF "10/Oct/2000:13:55:36 -0700" (also ".655" and no zone,
+ * HAProxy), ISO 8601 "2018-07-02T22:23:00.186641Z" (zone optional). False
+ * for an empty span or anything left after the stamp.
  */
-bool logtime_clf(struct logspan v, int64_t *ms, int *tz_min, bool *has_tz);
-
-/* "2018-07-02T22:23:00.186641Z", "...+01:00", "... 22:23:00" (no zone). */
-bool logtime_iso(struct logspan v, int64_t *ms, int *tz_min, bool *has_tz);
+bool logspan_clf_time(struct logspan v, struct timeparse *t);
+bool logspan_iso_time(struct logspan v, struct timeparse *t);
 
 /*
  * Split "ADDR:PORT" at its last colon (HAProxy and ALB write IPv6 bare,
