@@ -1,7 +1,6 @@
 /*
  * util.c - small helpers of the front end: --since/--until times and
- * --tz zones (read by core/timeparse.c), durations, sizes,
- * zones, safe output.
+ * --tz zones (read by core/timeparse.c), durations, sizes, safe output.
  */
 #include <ctype.h>
 #include <errno.h>
