@@ -17,8 +17,9 @@
  *   asterisk-form   "*" (OPTIONS)       path "*"
  *
  * Any other target (a proxy's garbage, "foo") is kept as the path. An
- * empty query ("/p?") is no query. Spans point into the input; nothing is
- * copied, unescaped or allocated.
+ * empty query ("/p?") is no query. Spans point into the input (but for
+ * the path "/" of an absolute-form target without one, a constant);
+ * nothing is copied, unescaped or allocated.
  */
 #ifndef GW_REQLINE_H
 #define GW_REQLINE_H

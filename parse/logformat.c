@@ -45,6 +45,7 @@
 #include <pcre2.h>
 
 #include "core/hex.h"
+#include "core/reqline.h"
 #include "core/timeparse.h"
 #include "parse/access_cause.h"
 #include "parse/logformat.h"
@@ -1312,60 +1313,37 @@ lf_fill_time(struct lf_ctx *c, struct gw_event *ev)
 	return true;
 }
 
-/* True when s (n bytes) looks like an HTTP method token. */
-static bool
-lf_is_method(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 32)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
-		    s[i] == '-'))
-			return false;
-	return true;
-}
-
-/* Set path and query from a request target (s, n bytes, escaped). */
+/*
+ * Set host (when the event has none yet), path and query from a request
+ * split by core/reqline.c; the pieces are unescaped as they are copied.
+ */
 static void
-lf_fill_target(struct lf_ctx *c, struct gw_event *ev, const char *s,
-    size_t n)
+lf_fill_split(struct lf_ctx *c, struct gw_event *ev, const struct reqline *r)
 {
-	const char *qm = memchr(s, '?', n);
-	size_t plen = qm != NULL ? (size_t)(qm - s) : n;
-
-	ev->path = lf_copy(c, s, plen);
-	if (qm != NULL && n - plen > 1)
-		ev->query = lf_copy(c, qm + 1, n - plen - 1);
+	if (r->host.n > 0 && ev->host == NULL)
+		ev->host = lf_copy(c, r->host.p, r->host.n);
+	if (r->path.n > 0)
+		ev->path = lf_copy(c, r->path.p, r->path.n);
+	if (r->query.n > 0)
+		ev->query = lf_copy(c, r->query.p, r->query.n);
 }
 
 /*
- * Split $request ("GET /p?q HTTP/1.1", "GET /p" for HTTP/0.9) into method,
- * path, query, protocol. Garbage (a TLS hello sent to a plain port, "-")
- * leaves them NULL.
+ * Split $request ("GET /p?q HTTP/1.1", "GET /p" for HTTP/0.9) with
+ * core/reqline.c. Garbage (a TLS hello sent to a plain port, "-") leaves
+ * the fields NULL.
  */
 static void
-lf_fill_request(struct lf_ctx *c, struct gw_event *ev, const struct lf_val *r)
+lf_fill_request(struct lf_ctx *c, struct gw_event *ev, const struct lf_val *v)
 {
-	const char *sp1, *sp2, *end = r->p + r->n;
-	size_t mlen;
+	struct reqline r;
 
-	sp1 = memchr(r->p, ' ', r->n);
-	if (sp1 == NULL)
+	if (!reqline_split(v->p, v->n, &r))
 		return;
-	mlen = (size_t)(sp1 - r->p);
-	if (!lf_is_method(r->p, mlen))
-		return;
-	for (sp2 = end; sp2 > sp1 + 1 && sp2[-1] != ' '; sp2--)
-		;
-	ev->method = lf_copy(c, r->p, mlen);
-	if (sp2 > sp1 + 1 && end - sp2 > 5 && memcmp(sp2, "HTTP/", 5) == 0) {
-		ev->protocol = lf_copy(c, sp2, (size_t)(end - sp2));
-		end = sp2 - 1;
-	}
-	if (end > sp1 + 1)
-		lf_fill_target(c, ev, sp1 + 1, (size_t)(end - sp1 - 1));
+	ev->method = lf_copy(c, r.method.p, r.method.n);
+	if (r.proto.n > 0)
+		ev->protocol = lf_copy(c, r.proto.p, r.proto.n);
+	lf_fill_split(c, ev, &r);
 }
 
 /* Request line fields from $request, else $request_uri / $uri + $args. */
@@ -1379,7 +1357,11 @@ lf_fill_request_fields(struct lf_ctx *c, struct gw_event *ev)
 	if (ev->path == NULL) {
 		if (lf_get(c, LF_V_REQUEST_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
-			lf_fill_target(c, ev, v.p, v.n);
+			struct reqline r;
+
+			reqline_target(v.p, v.n, ev->method != NULL &&
+			    strcmp(ev->method, "CONNECT") == 0, &r);
+			lf_fill_split(c, ev, &r);
 		} else if (lf_get(c, LF_V_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
 			ev->path = lf_copy(c, v.p, v.n);
@@ -1523,12 +1505,13 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 	ev->client = lf_client(c, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
 		ev->client = lf_client(c, LF_V_REALIP_ADDR);
-	lf_fill_request_fields(c, ev);
 	ev->host = lf_text(c, LF_V_HOST);
 	if (ev->host == NULL)
 		ev->host = lf_text(c, LF_V_HTTP_HOST);
 	if (ev->host == NULL)
 		ev->host = lf_text(c, LF_V_SERVER_NAME);
+	/* after the host variables: an absolute-form host only without them */
+	lf_fill_request_fields(c, ev);
 	ev->request_id = lf_text(c, LF_V_REQUEST_ID);
 	if (ev->request_id == NULL)
 		ev->request_id = lf_text(c, LF_V_X_REQUEST_ID);

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "core/reqline.h"
 #include "parse/logscan.h"
 #include "parse/query.h"
 
@@ -271,80 +272,53 @@ logspan_url_hostport(struct logspan v)
 	return r;
 }
 
+/*
+ * Fill ev's host (when it has none yet), path, query and shape from a
+ * request split by core/reqline.c; 0, or -1 when out of memory.
+ */
+static int
+logreq_apply(struct gw_event *ev, const struct reqline *r, struct arena *a)
+{
+	if (r->host.n > 0 && ev->host == NULL &&
+	    (ev->host = arena_strndup(a, r->host.p, r->host.n)) == NULL)
+		return -1;
+	if (r->path.n > 0 &&
+	    (ev->path = arena_strndup(a, r->path.p, r->path.n)) == NULL)
+		return -1;
+	if (r->query.n > 0) {
+		ev->query = arena_strndup(a, r->query.p, r->query.n);
+		ev->shape = query_shape(r->query.p, r->query.n, a);
+		if (ev->query == NULL || ev->shape == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 /* See logscan.h. */
 int
 logreq_target(struct gw_event *ev, struct logspan t, struct arena *a)
 {
-	const char *q;
-	struct logspan path = t;
+	struct reqline r;
 
-	/* absolute form: scheme://host[:port]/path */
-	if (t.n > 0 && t.p[0] != '/') {
-		const char *sep = memmem(t.p, t.n, "://", 3);
-
-		if (sep != NULL) {
-			struct logspan hp, rest;
-			const char *slash;
-
-			hp.p = sep + 3;
-			hp.n = (size_t)(t.p + t.n - hp.p);
-			slash = memchr(hp.p, '/', hp.n);
-			rest.p = slash != NULL ? slash : hp.p + hp.n;
-			rest.n = (size_t)(t.p + t.n - rest.p);
-			hp.n = (size_t)(rest.p - hp.p);
-			if (ev->host == NULL && hp.n > 0) {
-				struct logspan h, port;
-
-				if (logspan_split_port(hp, &h, &port))
-					hp = h;
-				if ((ev->host = logspan_dup(hp, a)) == NULL)
-					return -1;
-			}
-			path = rest;
-			if (path.n == 0) {
-				path.p = "/";
-				path.n = 1;
-			}
-		}
-	}
-	q = memchr(path.p, '?', path.n);
-	if (q != NULL) {
-		struct logspan qs = { q + 1, (size_t)(path.p + path.n - q - 1) };
-
-		path.n = (size_t)(q - path.p);
-		ev->query = arena_strndup(a, qs.p, qs.n);
-		ev->shape = query_shape(qs.p, qs.n, a);
-		if (ev->query == NULL || ev->shape == NULL)
-			return -1;
-	}
-	if (path.n > 0 && (ev->path = logspan_dup(path, a)) == NULL)
-		return -1;
-	return 0;
+	reqline_target(t.p, t.n, ev->method != NULL &&
+	    strcmp(ev->method, "CONNECT") == 0, &r);
+	return logreq_apply(ev, &r, a);
 }
 
 /* See logscan.h. */
 int
 logreq_fill(struct gw_event *ev, struct logspan req, struct arena *a)
 {
-	struct logscan s;
-	struct logspan method, target, proto;
+	struct reqline r;
 
-	logscan_init(&s, req.p, req.n);
-	if (!logscan_token(&s, &method) || logscan_spaces(&s) == 0 ||
-	    !logscan_token(&s, &target))
+	if (!reqline_split(req.p, req.n, &r))
 		return 1;
-	for (size_t i = 0; i < method.n; i++)
-		if (method.p[i] < 'A' || method.p[i] > 'Z')
-			return 1;
-	proto.n = 0;
-	if (logscan_spaces(&s) > 0 && logscan_token(&s, &proto) &&
-	    !logscan_eol(&s))
-		return 1;
-	if ((ev->method = logspan_dup(method, a)) == NULL)
+	if ((ev->method = arena_strndup(a, r.method.p, r.method.n)) == NULL)
 		return -1;
-	if (proto.n > 0 && (ev->protocol = logspan_dup(proto, a)) == NULL)
+	if (r.proto.n > 0 && (ev->protocol = arena_strndup(a, r.proto.p,
+	    r.proto.n)) == NULL)
 		return -1;
-	return logreq_target(ev, target, a);
+	return logreq_apply(ev, &r, a);
 }
 
 /* See logscan.h. */

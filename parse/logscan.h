@@ -99,14 +99,15 @@ bool logspan_split_port(struct logspan v, struct logspan *host,
     struct logspan *port);
 
 /*
- * Fill ev's method, path, query, protocol (and host, when the target is an
- * absolute URL) from a request line "GET /p?q HTTP/1.1", and its query
- * shape. Returns 0, 1 when the line is not a request (fields left NULL), or
- * -1 when out of memory.
+ * Fill ev's method, path, query, protocol (and host, when the target is in
+ * absolute form and ev has no host yet) from a request line "GET /p?q
+ * HTTP/1.1", split by core/reqline.c, and its query shape. Returns 0, 1
+ * when the line is not a request (fields left NULL), or -1 when out of
+ * memory.
  */
 int logreq_fill(struct gw_event *ev, struct logspan req, struct arena *a);
 
-/* Fill path, query (and shape) from a target "/p?q" or absolute URL. */
+/* Fill path, query, shape (and host) from a target alone, core/reqline.c. */
 int logreq_target(struct gw_event *ev, struct logspan target, struct arena *a);
 
 /* Zero ev, set the "none" values (-1) and the position. */

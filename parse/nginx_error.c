@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "core/reqline.h"
 #include "core/timeparse.h"
 #include "parse/nginx_error.h"
 
@@ -571,29 +572,37 @@ ne_upstream_addr(char *u)
 	return *u != '\0' ? u : NULL;
 }
 
+/* The span's bytes as a string in place: the byte after it (a separator
+ * of the request line, or its end) becomes the NUL. */
+static const char *
+ne_span_str(char *r, size_t n, struct reqline_span sp)
+{
+	uintptr_t at = (uintptr_t)sp.p, start = (uintptr_t)r;
+
+	if (sp.n == 0)
+		return NULL;
+	if (at < start || at >= start + n)	/* "/" of "http://h" */
+		return sp.p;
+	r[(at - start) + sp.n] = '\0';
+	return r + (at - start);
+}
+
 /*
- * Split a request line in place into method, path and query:
- * "GET /p?q=1 HTTP/1.1". A line of one word is taken as the method.
+ * Split a request line in place into method, path and query with
+ * core/reqline.c: "GET /p?q=1 HTTP/1.1". The host of an absolute-form
+ * target is not kept: the error line names the host in its own field.
  */
 static void
 ne_split_request(char *r, struct gw_gateway_error *out)
 {
-	char *sp = strchr(r, ' '), *target, *last, *q;
+	struct reqline rl;
+	size_t n = strlen(r);
 
-	out->method = *r != '\0' && *r != ' ' ? r : NULL;
-	if (sp == NULL)
+	if (!reqline_split(r, n, &rl))
 		return;
-	*sp = '\0';
-	target = sp + 1;
-	last = strrchr(target, ' ');
-	if (last != NULL && strncmp(last + 1, "HTTP/", 5) == 0)
-		*last = '\0';
-	q = strchr(target, '?');
-	if (q != NULL) {
-		*q = '\0';
-		out->query = q[1] != '\0' ? q + 1 : NULL;
-	}
-	out->path = *target != '\0' ? target : NULL;
+	out->method = ne_span_str(r, n, rl.method);
+	out->path = ne_span_str(r, n, rl.path);
+	out->query = ne_span_str(r, n, rl.query);
 }
 
 /* True when an [error] (or worse) line speaks of an upstream exchange. */
