@@ -6,9 +6,10 @@
  * struct logscan is a cursor over it and every read goes through the
  * functions below, which never look past the end. What they find is a
  * struct logspan (pointer + length into the line), copied into the batch
- * arena only when it is kept. Also here: the time stamps these gateways
- * write (CLF, ISO 8601, epoch seconds), the request line, addresses, and
- * filling an event's common fields.
+ * arena only when it is kept. Also here: the gateways' time stamps and
+ * request lines as spans handed to core/timeparse.h and core/reqline.h
+ * (the one reader of each), addresses, and filling an event's common
+ * fields.
  */
 #ifndef GW_LOGSCAN_H
 #define GW_LOGSCAN_H
