@@ -24,8 +24,10 @@
  * struct logformat must be used by one thread at a time (logformat_parse
  * takes it const for callers' sake and writes only that scratch space).
  *
- * Parsed strings go to the caller's arena, unescaped per the format's
- * escape= mode. Cookies ($cookie_*, $http_cookie) and Authorization are
+ * Times ($time_local, $time_iso8601, $msec) are read by core/timeparse.c
+ * and $request is split by core/reqline.c, the readers every format
+ * shares. Parsed strings go to the caller's arena, unescaped per the
+ * format's escape= mode. Cookies ($cookie_*, $http_cookie) and Authorization are
  * matched but never stored: struct gw_event has no place for them and no
  * code here copies an opaque variable.
  *

@@ -7,7 +7,8 @@
  *     client: C, server: S, request: "R", upstream: "U", host: "H"
  *
  * The prefix has a fixed shape and is scanned by hand (faster and simpler
- * than a regex). The message is free text that may itself hold ", " and
+ * than a regex); its date is read by core/timeparse.c and the request
+ * line split by core/reqline.c, as in every other format. The message is free text that may itself hold ", " and
  * quotes, so the trailing fields are found from the ", client: " marker:
  * each occurrence (up to a few) is tried in turn and the first one after
  * which the rest of the line is a clean list of known fields wins; when
