@@ -9,15 +9,24 @@
 
 #include "core/reqline.h"
 
-/* RFC 9110 tchar: the bytes of a token (a method, a scheme is stricter). */
-static bool
-rl_tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+/* RFC 9110 tchar: the bytes of a token (a method; a scheme is stricter). */
+static const unsigned char rl_tchar[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
 
 /* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). */
 static bool
@@ -90,10 +99,8 @@ reqline_target(const char *p, size_t n, bool connect, struct reqline *out)
 {
 	const char *sep;
 
-	out->authority.p = out->host.p = NULL;
-	out->authority.n = out->host.n = 0;
-	out->path.p = out->query.p = NULL;
-	out->path.n = out->query.n = 0;
+	out->authority = out->host = out->path = out->query =
+	    (struct reqline_span){ NULL, 0 };
 	if (n == 0) {
 		out->form = REQLINE_OTHER;
 		return;
@@ -139,9 +146,11 @@ reqline_split(const char *p, size_t n, struct reqline *out)
 {
 	size_t m = 0, i, end = n, last;
 
-	memset(out, 0, sizeof(*out));
+	out->method = out->proto = (struct reqline_span){ NULL, 0 };
+	out->authority = out->host = out->path = out->query = out->method;
+	out->form = REQLINE_OTHER;
 	while (m < n && m <= REQLINE_METHOD_MAX &&
-	    rl_tchar((unsigned char)p[m]))
+	    rl_tchar[(unsigned char)p[m]])
 		m++;
 	if (m == 0 || m > REQLINE_METHOD_MAX || m >= n || p[m] != ' ')
 		return false;
