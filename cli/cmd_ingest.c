@@ -171,7 +171,7 @@ still_written(const struct reader *r)
 
 	if (!reader_mtime(r, &mtime))
 		return false;
-	return time(NULL) - mtime.tv_sec < INGEST_ACTIVE_SECS;
+	return clk_wall_ms() / 1000 - mtime.tv_sec < INGEST_ACTIVE_SECS;
 }
 
 /*
