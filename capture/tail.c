@@ -43,6 +43,7 @@
 #endif
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "capture/logopen.h"
 #include "capture/reader.h"
 #include "core/safe.h"
@@ -135,16 +136,6 @@ struct tail {
 	uint64_t problem_seq;
 	uint64_t refused;	/* files refused by logopen.h's rules */
 };
-
-/* Monotonic time in ms. */
-static int64_t
-tail_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Note why a path is a problem for tail_get_stats(); never fatal. */
 static void
@@ -1025,7 +1016,7 @@ tail_free(struct tail *t)
 int
 tail_add(struct tail *t, const char *pattern, char *err, size_t errlen)
 {
-	int64_t now = tail_now();
+	int64_t now = clk_mono_ms();
 	struct stat st;
 	char shown[256];
 
@@ -1065,7 +1056,7 @@ int
 tail_next(struct tail *t, struct tail_event *ev, int timeout_ms, char *err,
     size_t errlen)
 {
-	int64_t deadline = tail_now() + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t deadline = clk_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 
 	tail_reap(t);
 	for (;;) {
@@ -1077,7 +1068,7 @@ tail_next(struct tail *t, struct tail_event *ev, int timeout_ms, char *err,
 		}
 		if (tail_pending(t, ev))
 			return 1;
-		int64_t now = tail_now();
+		int64_t now = clk_mono_ms();
 		if (t->woken || now >= t->next_check) {
 			t->woken = false;
 			t->next_check = now + t->o.poll_ms;
@@ -1112,7 +1103,7 @@ tail_start(struct tail_file *f, uint64_t offset)
 	f->skipping = false;
 	f->state = TF_READ;
 	f->maybe_data = true;
-	f->last_growth = tail_now();
+	f->last_growth = clk_mono_ms();
 }
 
 /* See tail.h. */
@@ -1123,7 +1114,7 @@ tail_defer(struct tail_file *f, int ms)
 		return;
 	f->state = TF_HEAD;
 	f->head_checked = UINT64_MAX;
-	f->announce_at = tail_now() + ms;
+	f->announce_at = clk_mono_ms() + ms;
 }
 
 /* See tail.h. */

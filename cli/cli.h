@@ -126,8 +126,4 @@ void cli_print_version(FILE *f);
  */
 int64_t cli_group(const char *name);
 
-/* Milliseconds since the epoch, wall clock / monotonic. */
-int64_t cli_now_ms(void);
-double cli_mono(void);
-
 #endif

@@ -24,6 +24,7 @@
 #include "cli/metricsopts.h"
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "core/clock.h"
 #include "parse/http.h"
 #include "capture/packet.h"
 #include "capture/pcapsrc.h"
@@ -460,7 +461,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 	uint64_t offset = 0, pkt_no = 0;
 	int dlt = cap_datalink(cs);
 	bool live = cap_is_live(cs);
-	double t0 = cli_mono();
+	double t0 = clk_mono_secs();
 	struct packet p;
 	int rc = 0;
 
@@ -475,10 +476,10 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 			    "before it are kept)\n", err);
 			break;
 		}
-		if (o->duration > 0 && cli_mono() - t0 >= o->duration)
+		if (o->duration > 0 && clk_mono_secs() - t0 >= o->duration)
 			break;
 		if (got == 0) {	/* a quiet moment of a live capture */
-			ts = cli_now_ms() * 1000;
+			ts = clk_wall_ms() * 1000;
 			tcp_table_advance(tt, ts);
 		} else {
 			enum packet_kind k;
@@ -725,7 +726,7 @@ cmd_capture(int argc, char **argv)
 		    o.shown,
 		    cap_datalink_name(cs), o.n_listen ? ", gateway-host mode" :
 		    "");
-	double t0 = cli_mono();
+	double t0 = clk_mono_secs();
 	if (o.tui)
 		rc = capture_with_console(&o, &side, cs, tt, ht, &r, &last_ts);
 	else
@@ -741,7 +742,7 @@ cmd_capture(int argc, char **argv)
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		rc = -1;
 	}
-	double secs = cli_mono() - t0;
+	double secs = clk_mono_secs() - t0;
 
 	struct cap_stats cst;
 	struct tcp_stats tst;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "cli/formatopts.h"
 #include "cli/logsource.h"
 #include "cli/options.h"
@@ -171,7 +172,7 @@ still_written(const struct reader *r)
 
 	if (!reader_mtime(r, &mtime))
 		return false;
-	return time(NULL) - mtime.tv_sec < INGEST_ACTIVE_SECS;
+	return clk_wall_ms() / 1000 - mtime.tv_sec < INGEST_ACTIVE_SECS;
 }
 
 /*
@@ -189,7 +190,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	struct lineparse *lp = NULL;
 	const unsigned char *head;
 	size_t head_len;
-	double t0 = cli_mono(), last_progress = t0;
+	double t0 = clk_mono_secs(), last_progress = t0;
 	int rc = -1;
 	char shown[1024];	/* path, escaped for the terminal */
 
@@ -281,8 +282,8 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 				goto out;
 			}
 			b = pipeline_batch(pl);
-			if (o->progress && cli_mono() - last_progress > 0.5) {
-				last_progress = cli_mono();
+			if (o->progress && clk_mono_secs() - last_progress > 0.5) {
+				last_progress = clk_mono_secs();
 				fprintf(stderr, "\r%s: %llu lines (%.0f/s)  ", shown,
 				    (unsigned long long)c.lines,
 				    (double)c.lines / (last_progress - t0));
@@ -311,7 +312,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	if (rc == 1 && !o->quiet)
 		fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n", shown);
 	if (!o->quiet)
-		print_counts(shown, &c, cli_mono() - t0);
+		print_counts(shown, &c, clk_mono_secs() - t0);
 	if (c.rejects > 0 && c.events == 0 && c.errors == 0 &&
 	    c.notices == 0 && c.held == 0) {
 		/* every line rejected: nothing was read (always said, even
@@ -404,7 +405,7 @@ cmd_ingest(int argc, char **argv)
 	struct ingest_counts total;
 	memset(&total, 0, sizeof(total));
 	int read_ok = 0, failed = 0, refused = 0;
-	double t0 = cli_mono();
+	double t0 = clk_mono_secs();
 	for (int i = first; i < argc && !interrupted; i++) {
 		int rc = ingest_file(argv[i], &o, st, pl, &total);
 		if (rc == 0)
@@ -421,7 +422,7 @@ cmd_ingest(int argc, char **argv)
 	store_close(st);
 	formatopts_free(&o.fmt);
 	if (!o.quiet && argc - first > 1)
-		print_counts("total", &total, cli_mono() - t0);
+		print_counts("total", &total, clk_mono_secs() - t0);
 	if (refused > 0)
 		fprintf(stderr, "gatewatch ingest: %d file%s refused (not "
 		    "read; --follow-symlinks reads %s)\n", refused,

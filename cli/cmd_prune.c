@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "core/clock.h"
 #include "store/prune.h"
 #include "store/store.h"
 
@@ -45,7 +46,7 @@ prune_parse_when(const char *s, int64_t ref_ms, int64_t *ms)
 		*ms = ref_ms - age;
 		return 0;
 	}
-	return cli_parse_time(s, cli_now_ms(), ms);
+	return cli_parse_time(s, clk_wall_ms(), ms);
 }
 
 int
@@ -98,7 +99,7 @@ cmd_prune(int argc, char **argv)
 		fprintf(stderr, "gatewatch prune: %s\n", err);
 		return EXIT_ERR;
 	}
-	if (store_newest_event_ms(st, cli_now_ms(), &ref, err,
+	if (store_newest_event_ms(st, clk_wall_ms(), &ref, err,
 	    sizeof(err)) != 0)
 		goto fail;
 	if (older != NULL && prune_parse_when(older, ref,

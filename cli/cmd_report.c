@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "cli/cmd_diagnose.h"
 #include "cli/options.h"
 #include "cli/output.h"

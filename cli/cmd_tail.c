@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "cli/formatopts.h"
 #include "cli/logsource.h"
 #include "parse/lineparse.h"
@@ -271,7 +272,7 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 	b->line_no = src->line_no;
 	fw->lines++;
 	if (fw->batch_lines++ == 0)
-		fw->batch_t0 = cli_mono();
+		fw->batch_t0 = clk_mono_secs();
 	if (batch_count(b) >= TAIL_BATCH_RECORDS ||
 	    arena_used(b->arena) > TAIL_BATCH_BYTES)
 		return follow_flush(fw, false, err, errlen);
@@ -339,7 +340,7 @@ follow_run(struct follow *fw)
 {
 	char err[512];
 	struct tail_event ev;
-	double last_status = cli_mono();
+	double last_status = clk_mono_secs();
 	uint64_t last_lines = 0, problem_seq = 0;
 	int rc = EXIT_OK;
 
@@ -353,7 +354,7 @@ follow_run(struct follow *fw)
 				    "reopening files\n");
 			tail_reopen(fw->t);
 		}
-		double now = cli_mono();
+		double now = clk_mono_secs();
 		int timeout = TAIL_FLUSH_MS;
 		if (fw->batch_lines > 0) {
 			double left = fw->batch_t0 + TAIL_FLUSH_MS / 1000.0 - now;
@@ -378,7 +379,7 @@ follow_run(struct follow *fw)
 			if (r != 0)
 				goto fail;
 		}
-		now = cli_mono();
+		now = clk_mono_secs();
 		if (fw->batch_lines > 0 &&
 		    now - fw->batch_t0 >= TAIL_FLUSH_MS / 1000.0 &&
 		    follow_flush(fw, false, err, sizeof(err)) != 0)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "core/clock.h"
 #include "cli/output.h"
 
 /* Long-option values of entries with no short name: OPT_BASE + index. */
@@ -64,7 +65,7 @@ opt_run(const char *cmd, int argc, char **argv, const struct opt *opts,
 	struct option *longopts = calloc(n + 2, sizeof(*longopts));
 	char *shortopts = malloc(2 * n + 3);
 	size_t s = 0;
-	int64_t now = cli_now_ms();
+	int64_t now = clk_wall_ms();
 	int ch, rc = -1;
 
 	if (longopts == NULL || shortopts == NULL) {

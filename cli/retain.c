@@ -29,6 +29,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "core/clock.h"
 #include "cli/retain.h"
 #include "store/store.h"
 
@@ -175,7 +176,7 @@ retain_main(void *arg)
 		double ms;
 		int rc;
 
-		rc = store_newest_event_ms(r->st, cli_now_ms(), &ref, err,
+		rc = store_newest_event_ms(r->st, clk_wall_ms(), &ref, err,
 		    sizeof(err));
 		if (rc == 0) {
 			retain_policy(&r->o, ref, &p);

@@ -1,7 +1,8 @@
 /*
- * util.c - small helpers of the front end: times (parsed, and written as
- * UTC text by cli_utc, the one formatter), durations and sizes (one reader
- * of a number and its unit), zones.
+ * util.c - small helpers of the front end: --since/--until times and
+ * --tz zones (read by core/timeparse.c), UTC text (cli_utc, the one
+ * formatter), durations and sizes (one reader of a number and its unit),
+ * the default database.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/timeparse.h"
 
 /* See cli.h. */
 const char *
@@ -21,22 +23,6 @@ cli_default_db(void)
 	const char *env = getenv("GATEWATCH_DB");
 
 	return env != NULL ? env : GW_DEFAULT_DB;
-}
-
-int64_t
-cli_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-double
-cli_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int
@@ -48,10 +34,13 @@ cli_local_tz(void)
 	return (int)(tm.tm_gmtoff / 60);
 }
 
+/* See cli.h. The offsets are read by core/timeparse.c. */
 int
 cli_parse_tz(const char *s, int *tz_min)
 {
-	if (strcasecmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
+	size_t n = strlen(s);
+
+	if (strcasecmp(s, "UTC") == 0) {
 		*tz_min = 0;
 		return 0;
 	}
@@ -59,23 +48,7 @@ cli_parse_tz(const char *s, int *tz_min)
 		*tz_min = cli_local_tz();
 		return 0;
 	}
-	int sign;
-	if (s[0] == '+')
-		sign = 1;
-	else if (s[0] == '-')
-		sign = -1;
-	else
-		return -1;
-	int h, m;
-	char tail;
-	if (sscanf(s + 1, "%2d:%2d%c", &h, &m, &tail) == 2 ||
-	    (strlen(s + 1) == 4 && sscanf(s + 1, "%2d%2d%c", &h, &m, &tail) == 2)) {
-		if (h > 14 || m > 59)
-			return -1;
-		*tz_min = sign * (h * 60 + m);
-		return 0;
-	}
-	return -1;
+	return n > 0 && timeparse_zone(s, n, tz_min) == n ? 0 : -1;
 }
 
 /* A unit of a number with one: its name and what one of it is worth. */
@@ -185,74 +158,33 @@ cli_utc(int64_t ms, enum cli_utc_form form, char *buf, size_t size)
 	return buf;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
+/* See cli.h. Stamps are read by core/timeparse.c (its one validation). */
 int
 cli_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 {
-	char *end;
+	size_t n = strlen(s), used;
+	struct timeparse t;
+	int64_t age;
+	int tz = 0;
 
 	if (s[0] == '@') {
-		double v = strtod(s + 1, &end);
-		if (end == s + 1 || *end != '\0')
+		if (n < 2 || timeparse_epoch(s + 1, n - 1, &t) != n - 1)
 			return -1;
-		*ms = (int64_t)(v * 1000.0);
+		*ms = t.ms;
 		return 0;
 	}
 	/* An age: digits and a unit. */
-	int64_t age;
 	if (cli_parse_duration(s, &age) == 0) {
 		*ms = now_ms - age;
 		return 0;
 	}
-	int y, mo, d, h = 0, mi = 0, sec = 0, frac_ms = 0, used = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
+	used = timeparse_iso(s, n, TIMEPARSE_PARTIAL, &t);
+	if (used == 0)
 		return -1;
-	const char *p = s + used;
-	if (*p == 'T' || *p == ' ') {
-		int u2 = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &u2) != 2)
-			return -1;
-		p += 1 + u2;
-		if (*p == ':') {
-			int u3 = 0;
-			if (sscanf(p + 1, "%2d%n", &sec, &u3) != 1)
-				return -1;
-			p += 1 + u3;
-			if (*p == '.') {
-				int digits = 0;
-				p++;
-				while (isdigit((unsigned char)*p)) {
-					if (digits < 3) {
-						frac_ms = frac_ms * 10 + (*p - '0');
-						digits++;
-					}
-					p++;
-				}
-				while (digits++ < 3)
-					frac_ms *= 10;
-			}
-		}
-	}
-	int tz = 0;
-	if (*p != '\0' && cli_parse_tz(p, &tz) != 0)
+	/* a zone the stamp did not carry: "UTC", "local" (or an offset) */
+	if (used < n && (t.has_tz || cli_parse_tz(s + used, &tz) != 0))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return -1;
-	int64_t days = days_from_civil(y, mo, d);
-	*ms = ((days * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)tz * 60) *
-	    1000 + frac_ms;
+	*ms = timeparse_ms(&t, tz);
 	return 0;
 }
 

@@ -36,6 +36,7 @@
 #include <microhttpd.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "store/capture_stats.h"
 #include "metrics/exporter.h"
 #include "store/metrics_rows.h"
@@ -76,24 +77,6 @@ struct exporter {
 	int64_t start_wall_ms;
 	int64_t now_ms;			/* of the tick being counted */
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Store callbacks: everything goes into e->reg at e->now_ms. */
 static int
@@ -201,7 +184,7 @@ collect_tick(struct exporter *e)
 	char err[256];
 	int64_t req_max, rej_max;
 
-	e->now_ms = mono_ms();
+	e->now_ms = clk_mono_ms();
 	if (store_metrics_marks(e->st, &req_max, &rej_max, err,
 	    sizeof(err)) != 0)
 		return;
@@ -492,7 +475,7 @@ exporter_start(const struct exporter_opts *o, struct exporter **out,
 	if (store_open(o->db, &e->st, err, errlen) != 0)
 		goto fail;
 	/* Counters start at 0 now: what is stored already is not counted. */
-	e->start_wall_ms = wall_ms();
+	e->start_wall_ms = clk_wall_ms();
 	if (store_metrics_marks(e->st, &e->req_cursor, &rej_max, err,
 	    errlen) != 0)
 		goto fail;
@@ -587,7 +570,7 @@ int
 exporter_render_db(struct store *st, const struct metrics_limits *l,
     const char *version, char **out, size_t *len, char *err, size_t errlen)
 {
-	struct exporter e = {.st = st, .now_ms = mono_ms()};
+	struct exporter e = {.st = st, .now_ms = clk_mono_ms()};
 	int64_t req_max, rej_max;
 	uint64_t dropped = 0;
 	int rc = -1;

@@ -196,19 +196,20 @@ alb_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	struct gw_event *ev;
 	struct logspan host, port;
 	int64_t end, start = -1, total = -1;
-	int tz;
-	bool has_tz;
+	struct timeparse t;
 
 	if (!alb_split(line, len, &l)) {
 		*reason = "not an ALB access-log line";
 		return FORMAT_REJECT;
 	}
-	if (!logtime_iso(l.time, &end, &tz, &has_tz)) {
+	/* ALB writes UTC ("...Z"); a stamp without a zone is read as UTC */
+	if (!logspan_iso_time(l.time, &t)) {
 		*reason = "bad ALB time";
 		return FORMAT_REJECT;
 	}
-	if (l.created.n > 0 && !logtime_iso(l.created, &start, &tz, &has_tz))
-		start = -1;
+	end = t.ms;
+	if (l.created.n > 0 && logspan_iso_time(l.created, &t))
+		start = t.ms;
 	if ((ev = batch_add_event(b)) == NULL)
 		return FORMAT_NOMEM;
 	logev_init(ev, line_no, offset);

@@ -197,8 +197,7 @@ caddy_ts(struct json_object *o, int64_t *ms)
 {
 	struct json_object *v = jsonlog_get(o, "ts");
 	struct logspan s;
-	int tz;
-	bool has_tz;
+	struct timeparse t;
 
 	if (v == NULL)
 		return false;
@@ -213,7 +212,11 @@ caddy_ts(struct json_object *o, int64_t *ms)
 	}
 	if (!jsonlog_str(o, "ts", &s))
 		return false;
-	return logtime_iso(s, ms, &tz, &has_tz);
+	/* Caddy's time_format iso8601/rfc3339 stamps; no zone read as UTC */
+	if (!logspan_iso_time(s, &t))
+		return false;
+	*ms = t.ms;
+	return true;
 }
 
 /*

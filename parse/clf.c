@@ -71,22 +71,17 @@ int
 clf_fill(const struct clf_line *l, struct gw_event *ev, int default_tz,
     struct arena *a, const char **reason)
 {
-	int64_t ms, v;
-	int tz;
-	bool has_tz;
+	int64_t v;
+	struct timeparse t;
 	int rc;
 
-	if (!logtime_clf(l->time, &ms, &tz, &has_tz)) {
+	if (!logspan_clf_time(l->time, &t)) {
 		*reason = "bad CLF time";
 		return 1;
 	}
-	if (!has_tz) {
-		tz = default_tz;
-		ms -= (int64_t)tz * 60000;
-	}
-	ev->ts_ms = ms;
-	ev->tz_min = tz;
-	ev->tz_known = has_tz;
+	ev->ts_ms = timeparse_ms(&t, default_tz);
+	ev->tz_min = t.has_tz ? t.tz_min : default_tz;
+	ev->tz_known = t.has_tz;
 	if ((ev->client = logspan_dup(l->host, a)) == NULL)
 		return -1;
 	logspan_int(l->status, &v);

@@ -184,14 +184,15 @@ envoy_fill(const struct envoy_line *l, struct gw_batch *b, uint64_t line_no,
 	struct gw_event *ev;
 	struct logspan host, port, client = { NULL, 0 };
 	int64_t ms;
-	int tz;
-	bool has_tz;
+	struct timeparse t;
 	int n = 0, extra = 0;
 
-	if (!logtime_iso(l->start, &ms, &tz, &has_tz)) {
+	/* START_TIME is UTC; a stamp without a zone is read as UTC */
+	if (!logspan_iso_time(l->start, &t)) {
 		*reason = "bad Envoy start time";
 		return FORMAT_REJECT;
 	}
+	ms = t.ms;
 	if ((ev = batch_add_event(b)) == NULL)
 		return FORMAT_NOMEM;
 	logev_init(ev, line_no, offset);

@@ -603,24 +603,20 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	struct hap_line l;
 	struct gw_event *ev;
 	struct logspan host, port;
-	int64_t ms;
-	int tz;
-	bool has_tz;
+	struct timeparse t;
 
 	if (!hap_split(line, len, &l))
 		return hap_other(line, len, reason);
-	if (!logtime_clf(l.date, &ms, &tz, &has_tz)) {
+	if (!logspan_clf_time(l.date, &t)) {
 		*reason = "bad HAProxy date";
 		return FORMAT_REJECT;
 	}
 	if ((ev = batch_add_event(b)) == NULL)
 		return FORMAT_NOMEM;
 	logev_init(ev, line_no, offset);
-	ev->tz_min = has_tz ? tz : st->tz_min;
-	ev->tz_known = has_tz;
-	if (!has_tz)
-		ms -= (int64_t)st->tz_min * 60000;
-	ev->ts_ms = ms + (l.t[4] > 0 ? l.t[4] : 0);
+	ev->tz_min = t.has_tz ? t.tz_min : st->tz_min;
+	ev->tz_known = t.has_tz;
+	ev->ts_ms = timeparse_ms(&t, st->tz_min) + (l.t[4] > 0 ? l.t[4] : 0);
 	ev->request_ms = logscan_ms(l.t[4]);
 	ev->status = (int)l.status;
 	ev->bytes = l.bytes;

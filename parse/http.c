@@ -35,6 +35,7 @@
 #include <http_parser.h>
 
 #include "core/alloc.h"
+#include "core/reqline.h"
 #include "parse/http.h"
 #include "parse/query.h"
 
@@ -342,41 +343,29 @@ conn_shed(struct http_conn *hc)
 	hc->shed = true;
 }
 
-/* Split the URL into path and query (and Host from an absolute form). */
+/*
+ * Split the URL into path and query with core/reqline.c; an absolute-form
+ * or CONNECT target gives the host (as the Host header writes it,
+ * "host[:port]") when the request had no Host header.
+ */
 static void
 request_finish_url(struct pending *p)
 {
-	const char *u = p->url, *end = p->url + p->url_len, *q;
-	size_t n;
+	struct reqline r;
 
-	if (p->is_connect) {
-		n = p->url_len < HTTP_PATH_MAX - 1 ? p->url_len :
-		    HTTP_PATH_MAX - 1;
-		memcpy(p->x.path, u, n);
-		p->x.path[n] = '\0';
-		return;
-	}
-	if ((p->url_len > 7 && strncasecmp(u, "http://", 7) == 0) ||
-	    (p->url_len > 8 && strncasecmp(u, "https://", 8) == 0)) {
-		const char *auth = memchr(u, '/', p->url_len) + 2;
-		const char *slash = memchr(auth, '/', (size_t)(end - auth));
-
-		if (slash == NULL)
-			slash = end;
-		if (p->x.host[0] == '\0')
-			field_append(p->x.host, sizeof(p->x.host), auth,
-			    (size_t)(slash - auth));
-		u = slash;
-	}
-	q = memchr(u, '?', (size_t)(end - u));
-	field_append(p->x.path, sizeof(p->x.path), u,
-	    (size_t)((q != NULL ? q : end) - u));
-	if (p->x.path[0] == '\0')
+	reqline_target(p->url, p->url_len, p->is_connect, &r);
+	if (r.authority.n > 0 && p->x.host[0] == '\0')
+		field_append(p->x.host, sizeof(p->x.host), r.authority.p,
+		    r.authority.n);
+	if (r.path.n > 0)
+		field_append(p->x.path, sizeof(p->x.path), r.path.p,
+		    r.path.n);
+	if (p->x.path[0] == '\0' && !p->is_connect)
 		strcpy(p->x.path, "/");
-	if (q != NULL) {
+	if (r.query.n > 0) {
 		p->x.has_query = true;
-		field_append(p->x.query, sizeof(p->x.query), q + 1,
-		    (size_t)(end - q - 1));
+		field_append(p->x.query, sizeof(p->x.query), r.query.p,
+		    r.query.n);
 	}
 }
 

@@ -24,8 +24,10 @@
  * struct logformat must be used by one thread at a time (logformat_parse
  * takes it const for callers' sake and writes only that scratch space).
  *
- * Parsed strings go to the caller's arena, unescaped per the format's
- * escape= mode. Cookies ($cookie_*, $http_cookie) and Authorization are
+ * Times ($time_local, $time_iso8601, $msec) are read by core/timeparse.c
+ * and $request is split by core/reqline.c, the readers every format
+ * shares. Parsed strings go to the caller's arena, unescaped per the
+ * format's escape= mode. Cookies ($cookie_*, $http_cookie) and Authorization are
  * matched but never stored: struct gw_event has no place for them and no
  * code here copies an opaque variable.
  *
@@ -46,6 +48,8 @@
 
 #include "core/alloc.h"
 #include "core/hex.h"
+#include "core/reqline.h"
+#include "core/timeparse.h"
 #include "parse/access_cause.h"
 #include "parse/logformat.h"
 #include "parse/query.h"
@@ -1315,203 +1319,77 @@ lf_ms_int(const char *s, size_t n)
 	return v > INT_MAX ? INT_MAX : (int)v;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t
-lf_days(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* n digits at s as a number (the pattern checked they are digits). */
-static int
-lf_digits(const char *s, size_t n)
-{
-	int v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* Local wall-clock fields to UTC ms, given the offset in minutes. */
+/* True when v is one whole stamp for reader (bytes taken, 0 if none). */
 static bool
-lf_civil_ms(int y, int mon, int d, int h, int mi, int sec, int tz_min,
-    int64_t *ms)
+lf_whole(const struct lf_val *v, size_t taken)
 {
-	static const int mdays[] = {
-		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	if (mon < 1 || mon > 12 || d < 1 || d > mdays[mon - 1] || h > 23 ||
-	    mi > 59 || sec > 60)
-		return false;
-	*ms = ((lf_days(y, mon, d) * 86400 + h * 3600 + mi * 60 + sec) -
-	    (int64_t)tz_min * 60) * 1000;
-	return true;
-}
-
-/* "10/Oct/2000:13:55:36 -0700" (shape checked by the pattern). */
-static bool
-lf_time_local(const struct lf_val *v, int64_t *ms, int *tz_min)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const char *s = v->p;
-	int mon, off;
-
-	if (v->n != 26)
-		return false;
-	for (mon = 0; mon < 12; mon++)
-		if (memcmp(months + mon * 3, s + 3, 3) == 0)
-			break;
-	if (mon == 12)
-		return false;
-	off = lf_digits(s + 22, 2) * 60 + lf_digits(s + 24, 2);
-	if (lf_digits(s + 24, 2) > 59 || off > 18 * 60)
-		return false;
-	*tz_min = s[21] == '-' ? -off : off;
-	return lf_civil_ms(lf_digits(s + 7, 4), mon + 1, lf_digits(s, 2),
-	    lf_digits(s + 12, 2), lf_digits(s + 15, 2), lf_digits(s + 18, 2),
-	    *tz_min, ms);
+	return taken > 0 && taken == v->n;
 }
 
 /*
- * "2000-10-10T13:55:36-07:00" (also Z, +0700, a fraction, or no offset:
- * then *known is false and default_tz applies).
+ * Fill ev's time fields through core/timeparse.h; false when a time
+ * variable is malformed. $time_local carries its zone; $time_iso8601
+ * without an offset is read in the default zone; $msec (epoch seconds)
+ * gives the instant, the others the zone.
  */
-static bool
-lf_time_iso(const struct lf_val *v, int default_tz, int64_t *ms,
-    int *tz_min, bool *known)
-{
-	const char *s = v->p, *z;
-	size_t i = 19;
-	int frac = 0, digits = 0;
-
-	if (v->n < 19)
-		return false;
-	if (i < v->n && s[i] == '.') {
-		for (i++; i < v->n && s[i] >= '0' && s[i] <= '9'; i++)
-			if (digits++ < 3)
-				frac = frac * 10 + (s[i] - '0');
-		for (; digits < 3; digits++)
-			frac *= 10;
-	}
-	z = s + i;
-	*known = true;
-	if (i == v->n) {
-		*known = false;
-		*tz_min = default_tz;
-	} else if (*z == 'Z' && v->n - i == 1) {
-		*tz_min = 0;
-	} else if ((*z == '+' || *z == '-') &&
-	    (v->n - i == 6 || v->n - i == 5)) {
-		int hh = lf_digits(z + 1, 2);
-		int mm = lf_digits(z + (v->n - i == 6 ? 4 : 3), 2);
-		if (mm > 59 || hh > 18)
-			return false;
-		*tz_min = (*z == '-' ? -1 : 1) * (hh * 60 + mm);
-	} else
-		return false;
-	if (!lf_civil_ms(lf_digits(s, 4), lf_digits(s + 5, 2),
-	    lf_digits(s + 8, 2), lf_digits(s + 11, 2), lf_digits(s + 14, 2),
-	    lf_digits(s + 17, 2), *tz_min, ms))
-		return false;
-	*ms += frac;
-	return true;
-}
-
-/* Fill ev's time fields; false when a time variable is malformed. */
 static bool
 lf_fill_time(struct lf_ctx *c, struct gw_event *ev)
 {
 	struct lf_val v;
-	int64_t ms;
-	int tz;
-	bool known;
+	struct timeparse t;
 
 	if (lf_get(c, LF_V_TIME_LOCAL, &v)) {
-		if (!lf_time_local(&v, &ms, &tz))
+		if (!lf_whole(&v, timeparse_clf(v.p, v.n, &t)) || !t.has_tz)
 			return false;
-		ev->ts_ms = ms;
-		ev->tz_min = tz;
+		ev->ts_ms = t.ms;
+		ev->tz_min = t.tz_min;
 		ev->tz_known = true;
 	} else if (lf_get(c, LF_V_TIME_ISO, &v)) {
-		if (!lf_time_iso(&v, c->lf->default_tz_min, &ms, &tz, &known))
+		if (!lf_whole(&v, timeparse_iso(v.p, v.n, 0, &t)))
 			return false;
-		ev->ts_ms = ms;
-		ev->tz_min = tz;
-		ev->tz_known = known;
+		ev->ts_ms = timeparse_ms(&t, c->lf->default_tz_min);
+		ev->tz_min = t.has_tz ? t.tz_min : c->lf->default_tz_min;
+		ev->tz_known = t.has_tz;
 	}
 	if (lf_get(c, LF_V_MSEC, &v)) {
-		ms = lf_ms(v.p, v.n);
-		if (ms < 0)
+		if (!lf_whole(&v, timeparse_epoch(v.p, v.n, &t)))
 			return false;
-		ev->ts_ms = ms;
+		ev->ts_ms = t.ms;
 	}
 	return true;
-}
-
-/* True when s (n bytes) looks like an HTTP method token. */
-static bool
-lf_is_method(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 32)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
-		    s[i] == '-'))
-			return false;
-	return true;
-}
-
-/* Set path and query from a request target (s, n bytes, escaped). */
-static void
-lf_fill_target(struct lf_ctx *c, struct gw_event *ev, const char *s,
-    size_t n)
-{
-	const char *qm = memchr(s, '?', n);
-	size_t plen = qm != NULL ? (size_t)(qm - s) : n;
-
-	ev->path = lf_copy(c, s, plen);
-	if (qm != NULL && n - plen > 1)
-		ev->query = lf_copy(c, qm + 1, n - plen - 1);
 }
 
 /*
- * Split $request ("GET /p?q HTTP/1.1", "GET /p" for HTTP/0.9) into method,
- * path, query, protocol. Garbage (a TLS hello sent to a plain port, "-")
- * leaves them NULL.
+ * Set host (when the event has none yet), path and query from a request
+ * split by core/reqline.c; the pieces are unescaped as they are copied.
  */
 static void
-lf_fill_request(struct lf_ctx *c, struct gw_event *ev, const struct lf_val *r)
+lf_fill_split(struct lf_ctx *c, struct gw_event *ev, const struct reqline *r)
 {
-	const char *sp1, *sp2, *end = r->p + r->n;
-	size_t mlen;
+	if (r->host.n > 0 && ev->host == NULL)
+		ev->host = lf_copy(c, r->host.p, r->host.n);
+	if (r->path.n > 0)
+		ev->path = lf_copy(c, r->path.p, r->path.n);
+	if (r->query.n > 0)
+		ev->query = lf_copy(c, r->query.p, r->query.n);
+}
 
-	sp1 = memchr(r->p, ' ', r->n);
-	if (sp1 == NULL)
+/*
+ * Split $request ("GET /p?q HTTP/1.1", "GET /p" for HTTP/0.9) with
+ * core/reqline.c. Garbage (a TLS hello sent to a plain port, "-") leaves
+ * the fields NULL.
+ */
+static void
+lf_fill_request(struct lf_ctx *c, struct gw_event *ev, const struct lf_val *v)
+{
+	struct reqline r;
+
+	if (!reqline_split(v->p, v->n, &r))
 		return;
-	mlen = (size_t)(sp1 - r->p);
-	if (!lf_is_method(r->p, mlen))
-		return;
-	for (sp2 = end; sp2 > sp1 + 1 && sp2[-1] != ' '; sp2--)
-		;
-	ev->method = lf_copy(c, r->p, mlen);
-	if (sp2 > sp1 + 1 && end - sp2 > 5 && memcmp(sp2, "HTTP/", 5) == 0) {
-		ev->protocol = lf_copy(c, sp2, (size_t)(end - sp2));
-		end = sp2 - 1;
-	}
-	if (end > sp1 + 1)
-		lf_fill_target(c, ev, sp1 + 1, (size_t)(end - sp1 - 1));
+	ev->method = lf_copy(c, r.method.p, r.method.n);
+	if (r.proto.n > 0)
+		ev->protocol = lf_copy(c, r.proto.p, r.proto.n);
+	lf_fill_split(c, ev, &r);
 }
 
 /* Request line fields from $request, else $request_uri / $uri + $args. */
@@ -1525,7 +1403,11 @@ lf_fill_request_fields(struct lf_ctx *c, struct gw_event *ev)
 	if (ev->path == NULL) {
 		if (lf_get(c, LF_V_REQUEST_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
-			lf_fill_target(c, ev, v.p, v.n);
+			struct reqline r;
+
+			reqline_target(v.p, v.n, ev->method != NULL &&
+			    strcmp(ev->method, "CONNECT") == 0, &r);
+			lf_fill_split(c, ev, &r);
 		} else if (lf_get(c, LF_V_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
 			ev->path = lf_copy(c, v.p, v.n);
@@ -1669,12 +1551,13 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 	ev->client = lf_client(c, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
 		ev->client = lf_client(c, LF_V_REALIP_ADDR);
-	lf_fill_request_fields(c, ev);
 	ev->host = lf_text(c, LF_V_HOST);
 	if (ev->host == NULL)
 		ev->host = lf_text(c, LF_V_HTTP_HOST);
 	if (ev->host == NULL)
 		ev->host = lf_text(c, LF_V_SERVER_NAME);
+	/* after the host variables: an absolute-form host only without them */
+	lf_fill_request_fields(c, ev);
 	ev->request_id = lf_text(c, LF_V_REQUEST_ID);
 	if (ev->request_id == NULL)
 		ev->request_id = lf_text(c, LF_V_X_REQUEST_ID);

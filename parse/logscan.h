@@ -6,9 +6,10 @@
  * struct logscan is a cursor over it and every read goes through the
  * functions below, which never look past the end. What they find is a
  * struct logspan (pointer + length into the line), copied into the batch
- * arena only when it is kept. Also here: the time stamps these gateways
- * write (CLF, ISO 8601, epoch seconds), the request line, addresses, and
- * filling an event's common fields.
+ * arena only when it is kept. Also here: the gateways' time stamps and
+ * request lines as spans handed to core/timeparse.h and core/reqline.h
+ * (the one reader of each), addresses, and filling an event's common
+ * fields.
  */
 #ifndef GW_LOGSCAN_H
 #define GW_LOGSCAN_H
@@ -19,6 +20,7 @@
 
 #include "core/arena.h"
 #include "core/event.h"
+#include "core/timeparse.h"
 
 /* A run of bytes inside a line; not NUL-terminated. */
 struct logspan {
@@ -80,18 +82,14 @@ char *logspan_dup(struct logspan v, struct arena *a);
 /* As logspan_dup, but "-" (and empty) give NULL. */
 char *logspan_dup_opt(struct logspan v, struct arena *a);
 
-/* UTC seconds since the epoch of a civil date and time. */
-int64_t logtime_civil(int y, int mon, int d, int h, int mi, int sec);
-
 /*
- * "10/Oct/2000:13:55:36 -0700", also with ".655" (HAProxy) and without a
- * zone. *ms is UTC when a zone was given, else the wall clock as if UTC
- * (caller applies its default); *has_tz tells which.
+ * The span is one whole time stamp, read by core/timeparse.h (its one
+ * validation): CLF "10/Oct/2000:13:55:36 -0700" (also ".655" and no zone,
+ * HAProxy), ISO 8601 "2018-07-02T22:23:00.186641Z" (zone optional). False
+ * for an empty span or anything left after the stamp.
  */
-bool logtime_clf(struct logspan v, int64_t *ms, int *tz_min, bool *has_tz);
-
-/* "2018-07-02T22:23:00.186641Z", "...+01:00", "... 22:23:00" (no zone). */
-bool logtime_iso(struct logspan v, int64_t *ms, int *tz_min, bool *has_tz);
+bool logspan_clf_time(struct logspan v, struct timeparse *t);
+bool logspan_iso_time(struct logspan v, struct timeparse *t);
 
 /*
  * Split "ADDR:PORT" at its last colon (HAProxy and ALB write IPv6 bare,
@@ -102,14 +100,15 @@ bool logspan_split_port(struct logspan v, struct logspan *host,
     struct logspan *port);
 
 /*
- * Fill ev's method, path, query, protocol (and host, when the target is an
- * absolute URL) from a request line "GET /p?q HTTP/1.1", and its query
- * shape. Returns 0, 1 when the line is not a request (fields left NULL), or
- * -1 when out of memory.
+ * Fill ev's method, path, query, protocol (and host, when the target is in
+ * absolute form and ev has no host yet) from a request line "GET /p?q
+ * HTTP/1.1", split by core/reqline.c, and its query shape. Returns 0, 1
+ * when the line is not a request (fields left NULL), or -1 when out of
+ * memory.
  */
 int logreq_fill(struct gw_event *ev, struct logspan req, struct arena *a);
 
-/* Fill path, query (and shape) from a target "/p?q" or absolute URL. */
+/* Fill path, query, shape (and host) from a target alone, core/reqline.c. */
 int logreq_target(struct gw_event *ev, struct logspan target, struct arena *a);
 
 /* Zero ev, set the "none" values (-1) and the position. */

@@ -7,7 +7,8 @@
  *     client: C, server: S, request: "R", upstream: "U", host: "H"
  *
  * The prefix has a fixed shape and is scanned by hand (faster and simpler
- * than a regex). The message is free text that may itself hold ", " and
+ * than a regex); its date is read by core/timeparse.c and the request
+ * line split by core/reqline.c, as in every other format. The message is free text that may itself hold ", " and
  * quotes, so the trailing fields are found from the ", client: " marker:
  * each occurrence (up to a few) is tried in turn and the first one after
  * which the rest of the line is a clean list of known fields wins; when
@@ -33,6 +34,8 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "core/reqline.h"
+#include "core/timeparse.h"
 #include "parse/nginx_error.h"
 
 #define NE_MESSAGE_MAX	1024	/* bytes of message kept */
@@ -252,28 +255,6 @@ ne_isdigit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/*
- * Read exactly w digits at p[*i] (bounded by n) into *v and advance *i.
- * Returns false when they are not all there.
- */
-static bool
-ne_digits(const char *p, size_t n, size_t *i, int w, int *v)
-{
-	int x = 0;
-
-	if (n - *i < (size_t)w)
-		return false;
-	for (int k = 0; k < w; k++) {
-		char c = p[*i + k];
-		if (!ne_isdigit(c))
-			return false;
-		x = x * 10 + (c - '0');
-	}
-	*i += w;
-	*v = x;
-	return true;
-}
-
 /* Read 1..max digits at p[*i] into *v and advance *i; false when none. */
 static bool
 ne_number(const char *p, size_t n, size_t *i, int max, int64_t *v)
@@ -302,19 +283,6 @@ ne_byte(const char *p, size_t n, size_t *i, char c)
 	return true;
 }
 
-/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian). */
-static int64_t
-ne_days_from_civil(int y, int m, int d)
-{
-	int64_t yy = y - (m <= 2);
-	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-	int64_t yoe = yy - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * Scan the fixed prefix "YYYY/MM/DD HH:MM:SS [level] PID#TID: [*CONN ]".
  * Returns 0 and fills *pre, or -1 with *reason when the line has not that
@@ -323,22 +291,17 @@ ne_days_from_civil(int y, int m, int d)
 static int
 ne_prefix(const char *p, size_t n, struct ne_prefix *pre, const char **reason)
 {
-	size_t i = 0, j;
-	int y, mo, d, h, mi, s;
+	size_t i, j;
+	struct timeparse t;
 	int64_t pid, tid, conn;
 
-	if (!ne_digits(p, n, &i, 4, &y) || !ne_byte(p, n, &i, '/') ||
-	    !ne_digits(p, n, &i, 2, &mo) || !ne_byte(p, n, &i, '/') ||
-	    !ne_digits(p, n, &i, 2, &d) || !ne_byte(p, n, &i, ' ') ||
-	    !ne_digits(p, n, &i, 2, &h) || !ne_byte(p, n, &i, ':') ||
-	    !ne_digits(p, n, &i, 2, &mi) || !ne_byte(p, n, &i, ':') ||
-	    !ne_digits(p, n, &i, 2, &s) || !ne_byte(p, n, &i, ' ')) {
-		*reason = "not an nginx error-log line: no date and time";
-		return -1;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    s > 60) {
-		*reason = "nginx error log: date or time out of range";
+	i = timeparse_nginx(p, n, &t);
+	if (i == 0 || !ne_byte(p, n, &i, ' ')) {
+		/* the shape of a stamp with a field out of range, or none */
+		*reason = i == 0 && n >= 19 && p[4] == '/' && p[7] == '/' &&
+		    p[10] == ' ' && p[13] == ':' && p[16] == ':' ?
+		    "nginx error log: date or time out of range" :
+		    "not an nginx error-log line: no date and time";
 		return -1;
 	}
 
@@ -387,8 +350,7 @@ ne_prefix(const char *p, size_t n, struct ne_prefix *pre, const char **reason)
 		return -1;
 	}
 
-	pre->local_ms = ((ne_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) *
-	    60000 + (int64_t)s * 1000;
+	pre->local_ms = t.ms;
 	pre->msg_off = i;
 	return 0;
 }
@@ -611,29 +573,37 @@ ne_upstream_addr(char *u)
 	return *u != '\0' ? u : NULL;
 }
 
+/* The span's bytes as a string in place: the byte after it (a separator
+ * of the request line, or its end) becomes the NUL. */
+static const char *
+ne_span_str(char *r, size_t n, struct reqline_span sp)
+{
+	uintptr_t at = (uintptr_t)sp.p, start = (uintptr_t)r;
+
+	if (sp.n == 0)
+		return NULL;
+	if (at < start || at >= start + n)	/* "/" of "http://h" */
+		return sp.p;
+	r[(at - start) + sp.n] = '\0';
+	return r + (at - start);
+}
+
 /*
- * Split a request line in place into method, path and query:
- * "GET /p?q=1 HTTP/1.1". A line of one word is taken as the method.
+ * Split a request line in place into method, path and query with
+ * core/reqline.c: "GET /p?q=1 HTTP/1.1". The host of an absolute-form
+ * target is not kept: the error line names the host in its own field.
  */
 static void
 ne_split_request(char *r, struct gw_gateway_error *out)
 {
-	char *sp = strchr(r, ' '), *target, *last, *q;
+	struct reqline rl;
+	size_t n = strlen(r);
 
-	out->method = *r != '\0' && *r != ' ' ? r : NULL;
-	if (sp == NULL)
+	if (!reqline_split(r, n, &rl))
 		return;
-	*sp = '\0';
-	target = sp + 1;
-	last = strrchr(target, ' ');
-	if (last != NULL && strncmp(last + 1, "HTTP/", 5) == 0)
-		*last = '\0';
-	q = strchr(target, '?');
-	if (q != NULL) {
-		*q = '\0';
-		out->query = q[1] != '\0' ? q + 1 : NULL;
-	}
-	out->path = *target != '\0' ? target : NULL;
+	out->method = ne_span_str(r, n, rl.method);
+	out->path = ne_span_str(r, n, rl.path);
+	out->query = ne_span_str(r, n, rl.query);
 }
 
 /* True when an [error] (or worse) line speaks of an upstream exchange. */

@@ -219,8 +219,7 @@ traefik_json_fill(struct traefik_state *st, struct json_object *o,
 {
 	struct logspan start = traefik_str(o, "StartUTC"), v, addr;
 	int64_t ms, ds, os = 0, dur = -1, odur = -1, retries = 0, bytes;
-	int tz;
-	bool has_tz;
+	struct timeparse t;
 
 	if (!jsonlog_int(o, "DownstreamStatus", &ds)) {
 		*reason = "Traefik JSON without DownstreamStatus";
@@ -228,14 +227,11 @@ traefik_json_fill(struct traefik_state *st, struct json_object *o,
 	}
 	if (start.n == 0)
 		start = traefik_str(o, "StartLocal");
-	if (!logtime_iso(start, &ms, &tz, &has_tz)) {
+	if (!logspan_iso_time(start, &t)) {
 		*reason = "Traefik JSON without a StartUTC time";
 		return FORMAT_REJECT;
 	}
-	if (!has_tz) {
-		tz = st->tz_min;
-		ms -= (int64_t)tz * 60000;
-	}
+	ms = timeparse_ms(&t, st->tz_min);
 	jsonlog_int(o, "OriginStatus", &os);
 	jsonlog_int(o, "RetryAttempts", &retries);
 	if (jsonlog_int(o, "Duration", &dur))

@@ -29,6 +29,7 @@
 
 #include "core/alloc.h"
 #include "core/hashkey.h"
+#include "core/reqline.h"
 #include "parse/wire_join.h"
 
 #define DEFAULT_HOLD_US		(3 * INT64_C(1000000))
@@ -344,33 +345,28 @@ table_remove(struct table *t, struct urec *u)
 
 /* --- records -------------------------------------------------------------- */
 
-/* Split a URI (absolute or not) into its path and query. */
+/* Copy a span into a buffer of cap bytes as a string, cut to fit. */
+static void
+span_copy(char *dst, size_t cap, struct reqline_span sp)
+{
+	size_t n = sp.n < cap ? sp.n : cap - 1;
+
+	if (n > 0)
+		memcpy(dst, sp.p, n);
+	dst[n] = '\0';
+}
+
+/* Split a URI (absolute or not) into its path and query, core/reqline.c. */
 static void
 uri_parts(const char *uri, char *path, size_t psz, char *query,
     size_t qsz, bool *has_query)
 {
-	const char *p = uri, *q, *end;
+	struct reqline r;
 
-	if (strncmp(p, "http://", 7) == 0 || strncmp(p, "https://", 8) == 0) {
-		p = strchr(p, '/') + 2;
-		p = strchr(p, '/') != NULL ? strchr(p, '/') : "/";
-	}
-	q = strchr(p, '?');
-	end = q != NULL ? q : p + strlen(p);
-	size_t n = (size_t)(end - p);
-	if (n >= psz)
-		n = psz - 1;
-	memcpy(path, p, n);
-	path[n] = '\0';
-	*has_query = q != NULL;
-	query[0] = '\0';
-	if (q != NULL) {
-		n = strlen(q + 1);
-		if (n >= qsz)
-			n = qsz - 1;
-		memcpy(query, q + 1, n);
-		query[n] = '\0';
-	}
+	reqline_target(uri, strlen(uri), false, &r);
+	span_copy(path, psz, r.path);
+	span_copy(query, qsz, r.query);
+	*has_query = r.query.n > 0;
 }
 
 /* A compact copy of upstream exchange x; NULL on OOM. */

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/timeparse.h"
 #include "parse/wrapper.h"
 
 #define WRAP_TAG_MAX	64	/* longest syslog tag taken */
@@ -83,63 +84,31 @@ is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Length of an RFC 3164 time ("Dec  6 12:00:00", optional ".ffffff") at
- * p, or 0. */
+/*
+ * Length of an RFC 3164 time ("Dec  6 12:00:00", optional ".ffffff") at
+ * p, or 0; read (and checked: no 30 February) by core/timeparse.c. The
+ * time itself is not kept: the gateway's line has its own.
+ */
 static size_t
 ts_3164(const char *p, size_t n)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	bool month = false;
-	size_t i;
+	struct timeparse t;
 
-	if (n < 15)
-		return 0;
-	for (i = 0; i < 36; i += 3)
-		if (memcmp(p, months + i, 3) == 0) {
-			month = true;
-			break;
-		}
-	if (!month || p[3] != ' ' || !(is_digit(p[4]) || p[4] == ' ') ||
-	    !is_digit(p[5]) || p[6] != ' ' || !is_digit(p[7]) ||
-	    !is_digit(p[8]) || p[9] != ':' || !is_digit(p[10]) ||
-	    !is_digit(p[11]) || p[12] != ':' || !is_digit(p[13]) ||
-	    !is_digit(p[14]))
-		return 0;
-	i = 15;
-	if (i < n && p[i] == '.')
-		for (i++; i < n && is_digit(p[i]); i++)
-			;
-	return i;
+	return timeparse_rfc3164(p, n, -1, &t);
 }
 
-/* Length of an RFC 3339 time ("2026-12-06T12:00:00.123+01:00", zone
- * optional: Z, +hh:mm, +hhmm) at p, or 0. */
+/*
+ * Length of an RFC 3339 time with its 'T' ("2026-12-06T12:00:00.123+01:00",
+ * zone optional: Z, +hh:mm, +hhmm, +hh) at p, or 0; core/timeparse.c.
+ */
 static size_t
 ts_iso(const char *p, size_t n)
 {
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-	size_t i;
+	struct timeparse t;
 
-	if (n < 19)
+	if (n < 11 || p[10] != 'T')
 		return 0;
-	for (i = 0; i < 19; i++) {
-		if (shape[i] == 'd' ? !is_digit(p[i]) : p[i] != shape[i])
-			return 0;
-	}
-	if (i < n && (p[i] == '.' || p[i] == ','))
-		for (i++; i < n && is_digit(p[i]); i++)
-			;
-	if (i < n && p[i] == 'Z')
-		return i + 1;
-	if (i < n && (p[i] == '+' || p[i] == '-')) {
-		size_t j = i + 1, d = 0;
-		for (; j < n && (is_digit(p[j]) || p[j] == ':') && j - i <= 6;
-		    j++)
-			d += is_digit(p[j]);
-		if (d == 4 || d == 2)
-			return j;
-	}
-	return i;
+	return timeparse_iso(p, n, 0, &t);
 }
 
 /*

@@ -55,6 +55,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "store/prune.h"
 #include "store/store_int.h"
 
@@ -198,7 +199,7 @@ struct prune_state {
 	bool gc_pending;	/* the last string sweep hit its limit */
 	bool gc_done;		/* a sweep ran, at gc_last_ms (monotonic) */
 	bool hooked;		/* prune_wal_hook installed */
-	struct timespec committed;	/* when the last commit was done */
+	int64_t committed_us;		/* when the last commit was done */
 	bool commit_seen;
 	int64_t gc_last_ms;
 	int64_t mark_req, mark_err;	/* rows marked up to these ids */
@@ -867,7 +868,6 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 {
 	struct prune_state *ps = s->prune;
 	int64_t before = r->requests + r->errors, now_ms;
-	struct timespec now;
 	bool caught_up = true, up_req = true, up_err = true, gc_more;
 
 	/*
@@ -890,8 +890,7 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 	if (prune_step_txn(s, p, max_rows, caught_up, r, m, err, errlen) != 0)
 		return -1;
 	ps->pruned_since_gc += r->requests + r->errors - before;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	now_ms = clk_mono_ms();
 	bool gc_due = ps->gc_pending || (ps->pruned_since_gc > 0 &&
 	    (!ps->gc_done || now_ms - ps->gc_last_ms >= p->strings_every_ms));
 	/* A sweep needs every row marked: the rows written meanwhile. */
@@ -956,7 +955,7 @@ prune_wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 {
 	struct store *s = ctx;
 
-	clock_gettime(CLOCK_MONOTONIC, &s->prune->committed);
+	s->prune->committed_us = clk_mono_us();
 	s->prune->commit_seen = true;
 	if (frames >= 1000)
 		(void)sqlite3_wal_checkpoint_v2(db, name,
@@ -971,7 +970,7 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 {
 	struct prune_marks m = {0};
 	int64_t strings_before = r->strings;
-	struct timespec t0, t1;
+	int64_t t0, t1;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -984,7 +983,7 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 		free(m.v);
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clk_mono_us();
 	if (!s->prune->hooked) {
 		sqlite3_wal_hook(s->db, prune_wal_hook, s);
 		s->prune->hooked = true;
@@ -997,11 +996,10 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 	if (rc == 0 && ((st = prune_stmt(s, PST_COMMIT, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0))
 		rc = -1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = clk_mono_us();
 	if (s->prune->commit_seen)
-		t1 = s->prune->committed;
-	r->held_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		t1 = s->prune->committed_us;
+	r->held_ms = (double)(t1 - t0) / 1000.0;
 	if (rc != 0) {
 		/* Forget what this connection's caches learnt meanwhile. */
 		store_rollback(s);

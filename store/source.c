@@ -11,21 +11,11 @@
  * input is always new.
  */
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "store/store_int.h"
 
 #define SOURCE_FINGERPRINT_MIN STORE_FINGERPRINT_MIN
-
-/* Wall-clock time now in UTC ms (for first/last seen). */
-static int64_t
-source_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Bind the descriptive columns ?3..?7 shared by insert and reopen. */
 static void
@@ -42,7 +32,7 @@ source_bind_info(sqlite3_stmt *st, const struct store_source_info *info)
 		    (int)info->fingerprint_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 6);
-	sqlite3_bind_int64(st, 7, source_now_ms());
+	sqlite3_bind_int64(st, 7, clk_wall_ms());
 }
 
 /*
@@ -175,7 +165,7 @@ source_origin_step(struct store *s, const char *sql, int64_t parent,
 	sqlite3_bind_int64(st, 1, parent);
 	if (origin != NULL)
 		sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, source_now_ms());
+	sqlite3_bind_int64(st, 3, clk_wall_ms());
 	rc = sqlite3_step(st);
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);

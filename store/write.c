@@ -17,8 +17,8 @@
  * the caches that may remember rolled-back ids.
  */
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "store/latency.h"
 #include "store/store_int.h"
 
@@ -58,16 +58,13 @@ write_position(struct store *s, const struct gw_batch *b, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_SOURCE_POSITION, err, errlen);
-	struct timespec ts;
 
 	if (st == NULL)
 		return -1;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	sqlite3_bind_int64(st, 1, b->source_id);
 	sqlite3_bind_int64(st, 2, (int64_t)b->position);
 	sqlite3_bind_int64(st, 3, (int64_t)b->line_no);
-	sqlite3_bind_int64(st, 4, (int64_t)ts.tv_sec * 1000 +
-	    ts.tv_nsec / 1000000);
+	sqlite3_bind_int64(st, 4, clk_wall_ms());
 	if (store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
 	if (sqlite3_changes(s->db) != 1)

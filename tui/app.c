@@ -32,10 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "tui/app.h"
 #include "tui/diag_worker.h"
 #include "core/safe.h"
@@ -55,26 +55,6 @@ app_on_signal(int sig)
 {
 	(void)sig;
 	app_stop = 1;
-}
-
-/* Wall clock in ms. */
-static int64_t
-app_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Monotonic clock in ms, for costs. */
-static double
-app_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /* See tui.h. */
@@ -258,7 +238,7 @@ app_refresh(struct app *a)
 	struct app_selection sel;
 	struct snapshot *s;
 	char err[256];
-	double t0 = app_mono_ms();
+	double t0 = clk_mono_secs() * 1000.0;
 	int n = app_layout(l, panes, PANE_COUNT);
 
 	memset(&spec, 0, sizeof(spec));
@@ -273,7 +253,7 @@ app_refresh(struct app *a)
 	spec.failures_limit = APP_FAILURES_MAX;
 	spec.detail_id = l->detail_id;
 	spec.thresholds = a->cfg.thresholds;
-	spec.now_ms = app_now_ms();
+	spec.now_ms = clk_wall_ms();
 	a->data_version = console_data_version(a->console);
 	if (snapshot_build(a->console, &spec, &s, err, sizeof(err)) != 0) {
 		snprintf(a->message, sizeof(a->message), "refresh failed: %s",
@@ -288,7 +268,7 @@ app_refresh(struct app *a)
 	a->snap = s;
 	app_restore(a, &sel);
 	a->refreshed_ms = spec.now_ms;
-	a->refresh_cost_ms = app_mono_ms() - t0;
+	a->refresh_cost_ms = clk_mono_secs() * 1000.0 - t0;
 	a->need_refresh = false;
 	a->need_draw = true;
 }
@@ -365,7 +345,7 @@ app_diag_request(struct app *a, const struct diagnosis_spec *sp)
 	}
 	a->diag_tried = *sp;
 	a->diag_window = a->window;
-	a->diag_built_ms = app_now_ms();
+	a->diag_built_ms = clk_wall_ms();
 	a->diag_data_version = console_data_version(a->console);
 	a->need_diag = false;
 	a->diag_busy = true;
@@ -720,7 +700,7 @@ app_first_window(struct app *a)
 	    sizeof(err)) != 0)
 		last = -1;
 	console_end(a->console);
-	if (last >= 0 && last < app_now_ms() - 3600000)
+	if (last >= 0 && last < clk_wall_ms() - 3600000)
 		return WINDOW_ALL;
 	return WINDOW_1H;
 }
@@ -730,7 +710,7 @@ static int
 app_wait_ms(const struct app *a)
 {
 	int64_t due = a->refreshed_ms + (int64_t)(a->cfg.refresh_s * 1000) -
-	    app_now_ms();
+	    clk_wall_ms();
 
 	if (a->diag_busy)
 		return APP_DIAG_POLL_MS;	/* to show the model soon */
@@ -811,11 +791,11 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 	while (!a->quit && !app_stop) {
 		struct diagnosis_spec sp;
 
-		if (app_refresh_due(a, app_now_ms()))
+		if (app_refresh_due(a, clk_wall_ms()))
 			app_refresh(a);
 		app_diag_collect(a);
 		if (app_diag_spec(a, &sp) && app_diag_due(a, &sp,
-		    app_now_ms()))
+		    clk_wall_ms()))
 			app_diag_request(a, &sp);
 		if (a->need_draw) {
 			app_draw(a);

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "tui/diagnosis.h"
 
 /* Reasons of each kind the explain view asks for. */
@@ -29,16 +29,6 @@ const char *
 diag_view_name(enum diag_view v)
 {
 	return (unsigned)v < DIAG_VIEW_COUNT ? diag_view_names[v] : "?";
-}
-
-/* Monotonic clock in ms, for the cost. */
-static double
-diagnosis_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /* The span the breaker timelines cover: the window, cut to the data. */
@@ -115,7 +105,7 @@ diagnosis_build(struct store *s, const struct diagnosis_spec *spec,
     struct diagnosis **out, char *err, size_t errlen)
 {
 	struct diagnosis *d = gw_calloc(1, sizeof(*d));
-	double t0 = diagnosis_mono_ms();
+	double t0 = clk_mono_secs() * 1000.0;
 
 	*out = NULL;
 	if (d == NULL) {
@@ -129,7 +119,7 @@ diagnosis_build(struct store *s, const struct diagnosis_spec *spec,
 		diagnosis_free(d);
 		return -1;
 	}
-	d->cost_ms = diagnosis_mono_ms() - t0;
+	d->cost_ms = clk_mono_secs() * 1000.0 - t0;
 	*out = d;
 	return 0;
 }

@@ -7,13 +7,14 @@
 #   OUTDIR/fuzz_lineparse/  every log of tests/data, whole (first 64 lines)
 #   OUTDIR/fuzz_logformat/  log_format text, NUL, lines it should parse
 #   OUTDIR/fuzz_packets/    every pktgen scenario as pcap and pcapng (MKPCAP)
+#   OUTDIR/fuzz_core/       tests/data/core/stamps.txt, demo access.log (16)
 set -euo pipefail
 out=$1
 mkpcap=$2
 data="$(cd "$(dirname "$0")/../data" && pwd)"
 rm -rf "$out"
 mkdir -p "$out"/fuzz_nginx "$out"/fuzz_formats "$out"/fuzz_lineparse \
-    "$out"/fuzz_logformat "$out"/fuzz_packets
+    "$out"/fuzz_logformat "$out"/fuzz_packets "$out"/fuzz_core
 
 # pieces FILE N DIR PREFIX [HEADER]: FILE cut into N-line pieces
 pieces() {
@@ -29,6 +30,8 @@ pieces() {
 }
 
 pieces "$data/demo/access.log" 16 "$out/fuzz_nginx" access
+cp "$data/core/stamps.txt" "$out/fuzz_core/stamps"
+head -n 16 "$data/demo/access.log" >"$out/fuzz_core/access"
 pieces "$data/demo/error.log" 16 "$out/fuzz_nginx" error
 cp "$data/formats/apache-combined.log" "$out/fuzz_nginx/apache-combined"
 

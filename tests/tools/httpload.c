@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+
 #define HEADERS_MAX 16
 #define STATUS_LEN 8
 
@@ -153,20 +155,12 @@ read_file(struct load *ld, size_t *cap, const char *path)
 		fclose(f);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for events on fd until deadline; 1 ready, 0 timed out, -1 error. */
 static int
 wait_fd(int fd, short events, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clk_mono_ms();
 		if (left <= 0)
 			return 0;
 		struct pollfd p = { .fd = fd, .events = events };
@@ -203,7 +197,7 @@ static size_t format_request(const struct load *ld, const struct request *r,
 static void
 do_request(const struct load *ld, struct request *r)
 {
-	long long deadline = now_ms() + ld->timeout_ms;
+	long long deadline = clk_mono_ms() + ld->timeout_ms;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		strcpy(r->status, "error");
@@ -400,8 +394,8 @@ read_answer(int fd, struct rbuf *b, struct request *r, long long deadline)
 			 */
 			char *next;
 			while ((next = memmem(b->p + 1, b->len - 1, "HTTP/1.",
-			    7)) == NULL && rbuf_fill(fd, b, now_ms() + 1500 <
-			    deadline ? now_ms() + 1500 : deadline))
+			    7)) == NULL && rbuf_fill(fd, b, clk_mono_ms() + 1500 <
+			    deadline ? clk_mono_ms() + 1500 : deadline))
 				;
 			classify(b->p, b->len, r->status);
 			if (next != NULL) {
@@ -529,7 +523,7 @@ run_keepalive(const struct load *ld, struct request **rs, size_t n)
 	int tries = 0;
 
 	while (done < n && tries < 64) {
-		long long deadline = now_ms() + ld->timeout_ms;
+		long long deadline = clk_mono_ms() + ld->timeout_ms;
 		int fd = connect_port(ld);
 		bool alive = fd >= 0;
 
@@ -561,7 +555,7 @@ run_keepalive(const struct load *ld, struct request **rs, size_t n)
 					break;
 				}
 			}
-			deadline = now_ms() + ld->timeout_ms;
+			deadline = clk_mono_ms() + ld->timeout_ms;
 		}
 		if (fd >= 0)
 			close(fd);

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+
 static volatile sig_atomic_t reopen_requested;
 /* --time-start / --time-speed: event clock = start + speed * (wall - t0). */
 static double event_start, event_speed, event_t0;
@@ -57,14 +59,6 @@ on_hup(int sig)
 {
 	(void)sig;
 	reopen_requested = 1;
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int
@@ -84,19 +78,18 @@ format_line(char *b, size_t len, unsigned long long n, bool stamp)
 {
 	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	struct timespec ts;
+	int64_t now_us = clk_wall_us();
 	struct tm tm;
 	char query[32];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	time_t event = ts.tv_sec;
+	time_t event = (time_t)(now_us / 1000000);
 	if (event_speed > 0)
 		event = (time_t)(event_start + event_speed *
-		    ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - event_t0));
+		    ((double)now_us / 1e6 - event_t0));
 	gmtime_r(&event, &tm);
 	if (stamp)
 		snprintf(query, sizeof(query), "t=%lld",
-		    (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		    (long long)(now_us / 1000));
 	else
 		snprintf(query, sizeof(query), "x=1");
 	return snprintf(b, len, "127.0.0.1 - - [%02d/%s/%04d:%02d:%02d:%02d "
@@ -222,19 +215,17 @@ main(int argc, char **argv)
 		}
 	}
 
-	struct timespec wall;
-	clock_gettime(CLOCK_REALTIME, &wall);
-	event_t0 = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9;
+	event_t0 = (double)clk_wall_us() / 1e6;
 	if (event_speed > 0 && event_start <= 0)
 		event_start = event_t0;
 	char line[512];
 	int old_fd = -1;		/* rename: the old file, still written */
-	double t0 = mono(), next_rotate = every > 0 ? t0 + every : 0;
+	double t0 = clk_mono_secs(), next_rotate = every > 0 ? t0 + every : 0;
 	double old_until = 0;
 	int rotations = 0;
 	unsigned long long done = 0;
 	while (done < count) {
-		double now = mono();
+		double now = clk_mono_secs();
 		if (reopen_requested) {
 			reopen_requested = 0;
 			if (fd >= 0)
@@ -297,7 +288,7 @@ main(int argc, char **argv)
 		}
 		if (done < count) {
 			double wake = t0 + (double)done / rate;
-			double d = wake - mono();
+			double d = wake - clk_mono_secs();
 			if (d > 0.001)
 				d = 0.001;
 			if (d > 0) {
@@ -311,7 +302,7 @@ main(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	fprintf(stderr, "logwriter: wrote %llu lines (%llu..%llu) in %.2f s, "
-	    "%d rotations\n", count, start, start + count - 1, mono() - t0,
+	    "%d rotations\n", count, start, start + count - 1, clk_mono_secs() - t0,
 	    rotations);
 	return 0;
 usage:

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+
 int
 main(int argc, char **argv)
 {
@@ -22,8 +24,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	double lines = strtod(argv[2], NULL);
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t t0 = clk_mono_us();
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("fork");
@@ -40,9 +41,7 @@ main(int argc, char **argv)
 		perror("wait4");
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	double secs = (double)(clk_mono_us() - t0) / 1e6;
 	fprintf(stderr, "%-28s %8.3f s", argv[1], secs);
 	if (lines > 0)
 		fprintf(stderr, "  %10.0f lines/s", lines / secs);

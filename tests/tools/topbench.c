@@ -13,19 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "store/console.h"
 #include "tui/snapshot.h"
 #include "store/store.h"
-
-/* Monotonic ms. */
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 int
 main(int argc, char **argv)
@@ -33,7 +24,6 @@ main(int argc, char **argv)
 	struct snapshot_spec spec;
 	struct store *s;
 	struct console *c;
-	struct timespec wall;
 	char err[512];
 	int n = argc > 2 ? atoi(argv[2]) : 20, w;
 	double total = 0, worst = 0;
@@ -61,17 +51,16 @@ main(int argc, char **argv)
 	spec.failures_limit = 200;
 	spec.thresholds.degraded = 0.01;
 	spec.thresholds.failing = 0.10;
-	clock_gettime(CLOCK_REALTIME, &wall);
-	spec.now_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+	spec.now_ms = clk_wall_ms();
 	for (int i = 0; i <= n; i++) {
 		struct snapshot *snap;
-		double t0 = now_ms(), dt;
+		double t0 = clk_mono_secs() * 1000.0, dt;
 
 		if (snapshot_build(c, &spec, &snap, err, sizeof(err)) != 0) {
 			fprintf(stderr, "topbench: %s\n", err);
 			return 1;
 		}
-		dt = now_ms() - t0;
+		dt = clk_mono_secs() * 1000.0 - t0;
 		if (i > 0) {	/* the first one warms the cache */
 			total += dt;
 			if (dt > worst)

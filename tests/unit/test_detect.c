@@ -333,6 +333,8 @@ static const struct fixture_case {
 	const char *path, *kind, *format, *wrapper;
 	bool seen;
 } fixture_cases[] = {
+	{ "tests/data/core/README", NULL, NULL, NULL, false },
+	{ "tests/data/core/stamps.txt", NULL, NULL, NULL, false },
 	{ "tests/data/demo/README", NULL, NULL, NULL, false },
 	{ "tests/data/demo/access.log", "nginx_access", "upstream", NULL,
 	    false },

@@ -28,6 +28,10 @@
 #include "parse/format.h"
 #include "parse/jsonlog.h"
 #include "parse/lineparse.h"
+#include "parse/logformat.h"
+#include "parse/nginx_error.h"
+#include "core/arena.h"
+#include "core/batch.h"
 
 #define DATA	"tests/data/formats/"
 #define MAX_LINES 256
@@ -340,6 +344,103 @@ static void
 test_clf(void **state)
 {
 	check_fixture("clf", "clf", NULL);
+}
+
+/* got equals want, both NULL included. */
+static void
+want_str(const char *got, const char *want)
+{
+	if (want == NULL)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
+}
+
+/*
+ * Issue 15: one request-line rule in every parser. The same absolute-form
+ * request through nginx's combined format, CLF, HAProxy and nginx's error
+ * log gives the same method, path, query (and host where the parser keeps
+ * the request's); origin-form and a garbage line alike.
+ */
+static void
+test_request_line_everywhere(void **state)
+{
+	static const char *const reqs[][5] = {
+		/* request line, method, path, query, host */
+		{ "GET http://api.example:8080/v1/x?id=7 HTTP/1.1", "GET",
+		    "/v1/x", "id=7", "api.example" },
+		{ "GET /v1/x?id=7 HTTP/1.1", "GET", "/v1/x", "id=7", NULL },
+		{ "OPTIONS * HTTP/1.1", "OPTIONS", "*", NULL, NULL },
+		{ "CONNECT api.example:443 HTTP/1.1", "CONNECT", NULL, NULL,
+		    "api.example" },
+		{ "GET /old", "GET", "/old", NULL, NULL },
+		{ "<BADREQ>", NULL, NULL, NULL, NULL },
+	};
+	const struct line_format *clf = format_by_name("clf");
+	const struct line_format *hap = format_by_name("haproxy");
+	struct format_opts o = { .tz_min = 0 };
+	struct logformat *lf = NULL;
+	struct arena *a = arena_new();
+	char err[256], line[512];
+	void *clf_st, *hap_st;
+
+	(void)state;
+	assert_non_null(a);
+	assert_int_equal(logformat_compile(logformat_builtin("combined"), 0,
+	    &lf, err, sizeof(err)), 0);
+	clf_st = clf->open(&o, err, sizeof(err));
+	hap_st = hap->open(&o, err, sizeof(err));
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		const char *const *w = reqs[i];
+		const struct gw_event *evs[3];
+		struct gw_event nev;
+		struct gw_gateway_error ge;
+		struct gw_batch b1, b2;
+		const char *reason;
+		int n;
+
+		assert_int_equal(batch_init(&b1), 0);
+		assert_int_equal(batch_init(&b2), 0);
+		memset(&nev, 0, sizeof(nev));
+		n = snprintf(line, sizeof(line), "10.0.0.9 - - [10/Oct/2000:"
+		    "13:55:36 +0000] \"%s\" 200 5 \"-\" \"-\"", w[0]);
+		assert_int_equal(logformat_parse(lf, line, (size_t)n, a, &nev,
+		    &reason), 0);
+		evs[0] = &nev;
+		assert_int_equal(clf->take(clf_st, &b1, line, (size_t)n, 1, 0,
+		    &reason), FORMAT_EVENT);
+		evs[1] = &b1.events[0];
+		n = snprintf(line, sizeof(line), "10.0.0.9:41007 [10/Oct/2000:"
+		    "13:55:36.700] fe be/s 1/0/0/2/3 200 5 - - ---- 1/1/0/0/0 "
+		    "0/0 \"%s\"", w[0]);
+		assert_int_equal(hap->take(hap_st, &b2, line, (size_t)n, 1, 0,
+		    &reason), FORMAT_EVENT);
+		evs[2] = &b2.events[0];
+		for (int k = 0; k < 3; k++) {
+			const struct gw_event *ev = evs[k];
+
+			want_str(ev->method, w[1]);
+			want_str(ev->path, w[2]);
+			want_str(ev->query, w[3]);
+			want_str(ev->host, w[4]);
+		}
+		n = snprintf(line, sizeof(line), "2000/10/10 13:55:36 [error] "
+		    "1#1: *5 connect() failed (111: Connection refused) while "
+		    "connecting to upstream, client: 10.0.0.9, server: s, "
+		    "request: \"%s\", upstream: \"http://10.0.0.5:80/\", "
+		    "host: \"h\"", w[0]);
+		assert_int_equal(nginx_error_parse(line, (size_t)n, a, &ge,
+		    &reason), 1);
+		want_str(ge.method, w[1]);
+		want_str(ge.path, w[2]);
+		want_str(ge.query, w[3]);
+		batch_destroy(&b1);
+		batch_destroy(&b2);
+	}
+	clf->close(clf_st);
+	hap->close(hap_st);
+	logformat_free(lf);
+	arena_free(a);
 }
 
 /* The format lineparse picks for a file's first lines; NULL = unknown. */
@@ -656,6 +757,7 @@ main(void)
 		cmocka_unit_test(test_traefik_json),
 		cmocka_unit_test(test_alb),
 		cmocka_unit_test(test_clf),
+		cmocka_unit_test(test_request_line_everywhere),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_match_exclusive),
 		cmocka_unit_test(test_garbage),
