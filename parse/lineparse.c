@@ -358,8 +358,8 @@ late_detect(struct lineparse *lp, const char *line, size_t len)
 
 		rc = r == FORMAT_EVENT ? 1 : r == FORMAT_NOMEM ? -1 : 0;
 	}
-	if (rc < 0)
-		lp->late_tries++;	/* not a try: the next line tries again */
+	if (rc < 0)	/* not a try: the next line tries again */
+		lp->late_tries++;
 	free(c.text);
 	return rc;
 }

@@ -437,7 +437,8 @@ test_match_exclusive(void **state)
 
 			if (strcmp(lf->name, files[i]) == 0)
 				continue;
-			st = lf->open ? lf->open(NULL, &open_why, err, sizeof(err)) : NULL;
+			st = lf->open ? lf->open(NULL, &open_why, err,
+			    sizeof(err)) : NULL;
 			if (lf->open != NULL && st == NULL)
 				fail_msg("%s: open: %s", lf->name, err);
 			for (size_t k = 0; k < l.n; k++)
@@ -617,8 +618,8 @@ test_garbage(void **state)
 				const struct line_format *lf = gw_line_formats[f];
 				const char *reason = NULL;
 				char err[64];
-				void *st = lf->open ? lf->open(NULL, &open_why, err,
-				    sizeof(err)) : NULL;
+				void *st = lf->open ? lf->open(NULL,
+				    &open_why, err, sizeof(err)) : NULL;
 				enum format_result r;
 
 				r = lf->match(st, p, cut);

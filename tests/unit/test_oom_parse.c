@@ -463,7 +463,8 @@ test_logformat_compile(void **state)
 					assert_int_equal(
 					    logformat_has_upstream(lf),
 					    logformat_has_upstream(ref));
-				} else if (t != NULL && (rc != LOGFORMAT_NOMEM ||
+				} else if (t != NULL &&
+				    (rc != LOGFORMAT_NOMEM ||
 				    strcmp(err, "out of memory") != 0)) {
 					fail_msg("%s, fault %ld%s: %d \"%s\"",
 					    args[i], n, persistent ? "+" : "",
