@@ -127,12 +127,12 @@ alb_split(const char *line, size_t len, struct alb_line *l)
 }
 
 /* See format.h. */
-static bool
+static enum format_result
 alb_match(void *state, const char *line, size_t len)
 {
 	struct alb_line l;
 
-	return alb_split(line, len, &l);
+	return alb_split(line, len, &l) ? FORMAT_EVENT : FORMAT_REJECT;
 }
 
 /* The cause an error_reason states, or GW_CAUSE_OK when it states none. */

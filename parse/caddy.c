@@ -527,24 +527,27 @@ caddy_runtime(struct caddy_state *st, struct json_object *o,
 }
 
 /* See format.h: Caddy's JSON encoder starts every line the same way. */
-static bool
+static enum format_result
 caddy_match(void *state, const char *line, size_t len)
 {
 	size_t lim = len < 48 ? len : 48;
 
-	return len > 12 && memcmp(line, "{\"level\":\"", 10) == 0 &&
-	    memmem(line, lim, "\",\"ts\":", 7) != NULL;
+	return (len > 12 && memcmp(line, "{\"level\":\"", 10) == 0 &&
+	    memmem(line, lim, "\",\"ts\":", 7) != NULL) ? FORMAT_EVENT :
+	    FORMAT_REJECT;
 }
 
 /* See format.h. */
 static void *
-caddy_open(const struct format_opts *o, char *err, size_t errlen)
+caddy_open(const struct format_opts *o, enum format_result *why, char *err,
+    size_t errlen)
 {
 	struct caddy_state *st = gw_calloc(1, sizeof(*st));
 
 	if (st == NULL || (st->tok = json_tokener_new()) == NULL) {
 		free(st);
 		snprintf(err, errlen, "out of memory");
+		*why = FORMAT_NOMEM;
 		return NULL;
 	}
 	st->seed = hashkey_seed();

@@ -96,23 +96,25 @@ clf_fill(const struct clf_line *l, struct gw_event *ev, int default_tz,
 }
 
 /* See format.h. */
-static bool
+static enum format_result
 clf_match(void *state, const char *line, size_t len)
 {
 	struct clf_line l;
 	struct logscan rest;
 
-	return clf_split(line, len, &l, &rest);
+	return clf_split(line, len, &l, &rest) ? FORMAT_EVENT : FORMAT_REJECT;
 }
 
 /* See format.h: the state is the default zone (the options may not last). */
 static void *
-clf_open(const struct format_opts *o, char *err, size_t errlen)
+clf_open(const struct format_opts *o, enum format_result *why, char *err,
+    size_t errlen)
 {
 	int *tz = gw_malloc(sizeof(*tz));
 
 	if (tz == NULL) {
 		snprintf(err, errlen, "out of memory");
+		*why = FORMAT_NOMEM;
 		return NULL;
 	}
 	*tz = o != NULL ? o->tz_min : 0;

@@ -2,10 +2,13 @@
  * detect.c - the one detection loop; the rule is in detect.h.
  *
  * Each candidate is opened once per decision (for nginx's formats that
- * compiles the log_format; detection passes only the zone, so opening
- * fails only for want of memory), counts the lines its match() takes and
+ * compiles the log_format; detection passes only the zone, so a registry
+ * entry fails to open only for want of memory, a log_format of nginx.conf
+ * also when it does not compile), counts the lines its match() takes and
  * is closed: the caller opens the winner with the user's options (a
  * --haproxy-cfg is read once, for the format that reads the file).
+ * Out of memory anywhere (open, match, reading nginx.conf) ends the
+ * decision as out of memory: it never makes a candidate lose.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,39 +39,51 @@ detect_line(const char *line, size_t len)
 {
 	for (size_t f = 0; gw_line_formats[f] != NULL &&
 	    gw_line_formats[f]->per_line; f++)
-		if (gw_line_formats[f]->match(NULL, line, len))
+		if (gw_line_formats[f]->match(NULL, line, len) ==
+		    FORMAT_EVENT)
 			return gw_line_formats[f];
 	return NULL;
 }
 
 /*
- * How many of the n lines format f (opened with fo) recognises, or -1
- * when it cannot be opened. Blank lines are not handed over.
+ * How many of the n lines format f (opened with fo) recognises: into
+ * *hits with FORMAT_EVENT; FORMAT_REJECT when f cannot be opened with fo
+ * (a log_format that does not compile); FORMAT_NOMEM. Blank lines are not
+ * handed over.
  */
-static long
+static enum format_result
 detect_count(const struct line_format *f, const struct format_opts *fo,
     const char *const *lines, const size_t *lens, const char *const *tags,
-    size_t n)
+    size_t n, size_t *hits)
 {
 	char err[256];
+	enum format_result r = FORMAT_EVENT;
 	void *st = NULL;
-	long hits = 0;
 
-	if (f->open != NULL && (st = f->open(fo, err, sizeof(err))) == NULL)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
+	*hits = 0;
+	if (f->open != NULL) {
+		enum format_result why = FORMAT_NOMEM;
+
+		if ((st = f->open(fo, &why, err, sizeof(err))) == NULL)
+			return why == FORMAT_NOMEM ? FORMAT_NOMEM :
+			    FORMAT_REJECT;
+	}
+	for (size_t i = 0; i < n && r != FORMAT_NOMEM; i++) {
 		size_t len = detect_len(lines[i], lens[i]);
 
 		if (len == 0)
 			continue;
-		if ((tags != NULL && tags[i] != NULL &&
-		    strcmp(tags[i], f->name) == 0) ||
-		    f->match(st, lines[i], len))
-			hits++;
+		if (tags != NULL && tags[i] != NULL &&
+		    strcmp(tags[i], f->name) == 0) {
+			(*hits)++;
+			continue;
+		}
+		if ((r = f->match(st, lines[i], len)) == FORMAT_EVENT)
+			(*hits)++;
 	}
 	if (f->close != NULL)
 		f->close(st);
-	return hits;
+	return r == FORMAT_NOMEM ? FORMAT_NOMEM : FORMAT_EVENT;
 }
 
 /*
@@ -85,26 +100,32 @@ detect_conf(const char *conf, const char *const *lines, const size_t *lens,
 	char err[256], *names = NULL;
 	size_t n_names = 0;
 	const char *name;
-	int rc = 0;
+	int rc;
 
-	if (nginxconf_log_format_names(conf, &names, &n_names, err,
-	    sizeof(err)) != 0)
-		return 0;
+	rc = nginxconf_log_format_names(conf, &names, &n_names, err,
+	    sizeof(err));
+	if (rc != 0)
+		return rc == NGINXCONF_NOMEM ? -1 : 0;
 	name = names;
 	for (size_t i = 0; i < n_names && rc == 0;
 	    i++, name += strlen(name) + 1) {
 		struct format_opts fo = o->fo;
+		enum format_result r;
 		char *text;
-		long hits;
+		size_t hits;
 
-		if (nginxconf_log_format(conf, name, &text, err,
-		    sizeof(err)) != 0)
+		rc = nginxconf_log_format(conf, name, &text, err, sizeof(err));
+		if (rc != 0) {
+			rc = rc == NGINXCONF_NOMEM ? -1 : 0;
 			continue;
+		}
 		fo.log_format = text;
 		/* a format that does not compile is no candidate */
-		hits = detect_count(&nginx_log_format, &fo, lines, lens, NULL,
-		    n);
-		if (hits >= 0 && (size_t)hits * 2 > nonblank) {
+		r = detect_count(&nginx_log_format, &fo, lines, lens, NULL, n,
+		    &hits);
+		if (r == FORMAT_NOMEM)
+			rc = -1;
+		if (r == FORMAT_EVENT && hits * 2 > nonblank) {
 			c->format = &nginx_log_format;
 			c->text = text;
 			snprintf(c->name, sizeof(c->name), "%s from %s", name,
@@ -133,14 +154,15 @@ detect_access(const char *const *lines, const size_t *lens,
 		return 0;
 	for (size_t f = 0; gw_line_formats[f] != NULL; f++) {
 		const struct line_format *lf = gw_line_formats[f];
-		long hits;
+		enum format_result r;
+		size_t hits;
 
 		if (lf->per_line)
 			continue;
-		hits = detect_count(lf, &o->fo, lines, lens, tags, n);
-		if (hits < 0)
+		r = detect_count(lf, &o->fo, lines, lens, tags, n, &hits);
+		if (r == FORMAT_NOMEM)
 			return -1;
-		if ((size_t)hits * 2 > nonblank) {
+		if (r == FORMAT_EVENT && hits * 2 > nonblank) {
 			c->format = lf;
 			snprintf(c->name, sizeof(c->name), "%s", lf->name);
 			return 1;

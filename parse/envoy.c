@@ -493,13 +493,14 @@ envoy_split(const char *line, size_t len, struct envoy_line *l,
 }
 
 /* See format.h. */
-static bool
+static enum format_result
 envoy_match(void *state, const char *line, size_t len)
 {
 	struct envoy_line l;
 	const char *reason = NULL;
 
-	return envoy_split(line, len, &l, &reason) == 1;
+	return (envoy_split(line, len, &l, &reason) == 1) ? FORMAT_EVENT :
+	    FORMAT_REJECT;
 }
 
 /* See format.h. */
@@ -529,22 +530,26 @@ const struct line_format envoy_format = {
 /* --- JSON ---------------------------------------------------------------- */
 
 /* See format.h: a JSON object with Envoy's response_flags key. */
-static bool
+static enum format_result
 envoy_json_match(void *state, const char *line, size_t len)
 {
-	return len > 2 && line[0] == '{' &&
+	return (len > 2 && line[0] == '{' &&
 	    memmem(line, len, "\"response_flags\"", 16) != NULL &&
-	    memmem(line, len, "\"response_code\"", 15) != NULL;
+	    memmem(line, len, "\"response_code\"", 15) != NULL) ? FORMAT_EVENT :
+	    FORMAT_REJECT;
 }
 
 /* See format.h: a json-c tokener reused for every line of the input. */
 static void *
-envoy_json_open(const struct format_opts *o, char *err, size_t errlen)
+envoy_json_open(const struct format_opts *o, enum format_result *why,
+    char *err, size_t errlen)
 {
 	struct json_tokener *tok = json_tokener_new();
 
-	if (tok == NULL)
+	if (tok == NULL) {
 		snprintf(err, errlen, "out of memory");
+		*why = FORMAT_NOMEM;
+	}
 	return tok;
 }
 

@@ -53,16 +53,25 @@ struct line_format {
 	const char *kind;	/* source kind stored: "haproxy_access", ... */
 
 	/*
-	 * Does this line look like the format? state is what open returned
-	 * (NULL for a format without open). Called on sample lines for
-	 * detection (parse/detect.c), and on every line for a per_line
-	 * format; must be cheap, strict enough that a line of another
-	 * format does not match, and safe on any bytes.
+	 * Does this line look like the format? FORMAT_EVENT: it is this
+	 * format's; FORMAT_REJECT: it is not; FORMAT_NOMEM: out of memory
+	 * (never "not this format"). state is what open returned (NULL for
+	 * a format without open). Called on sample lines for detection
+	 * (parse/detect.c), and on every line for a per_line format; must be
+	 * cheap, strict enough that a line of another format does not match,
+	 * and safe on any bytes.
 	 */
-	bool (*match)(void *state, const char *line, size_t len);
+	enum format_result (*match)(void *state, const char *line,
+	    size_t len);
 
-	/* Per-input state (NULL allowed); NULL with err filled on failure. */
-	void *(*open)(const struct format_opts *o, char *err, size_t errlen);
+	/*
+	 * Per-input state (NULL allowed). On failure NULL, err filled and
+	 * *why set: FORMAT_NOMEM when out of memory, FORMAT_REJECT when the
+	 * options cannot be used (a log_format that does not compile, an
+	 * unreadable --haproxy-cfg).
+	 */
+	void *(*open)(const struct format_opts *o, enum format_result *why,
+	    char *err, size_t errlen);
 	void (*close)(void *state);
 
 	/*

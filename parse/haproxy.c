@@ -199,12 +199,12 @@ hap_split(const char *line, size_t len, struct hap_line *l)
 }
 
 /* See format.h. */
-static bool
+static enum format_result
 hap_match(void *state, const char *line, size_t len)
 {
 	struct hap_line l;
 
-	return hap_split(line, len, &l);
+	return hap_split(line, len, &l) ? FORMAT_EVENT : FORMAT_REJECT;
 }
 
 /*
@@ -419,53 +419,61 @@ hap_close(void *state)
 	free(st);
 }
 
-/* Read --haproxy-cfg into st; 0, or -1 with err filled. */
-static int
+/*
+ * Read --haproxy-cfg into st: FORMAT_EVENT (read), FORMAT_REJECT (cannot
+ * be read) or FORMAT_NOMEM, err filled but for FORMAT_EVENT.
+ */
+static enum format_result
 hap_cfg_load(struct hap_state *st, const char *path, char *err,
     size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *buf;
 	size_t n;
-	int rc;
+	enum format_result r = FORMAT_EVENT;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open", path);
-		return -1;
+		return FORMAT_REJECT;
 	}
 	buf = gw_malloc(HAP_CFG_MAX);
 	if (buf == NULL) {
 		fclose(f);
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return FORMAT_NOMEM;
 	}
 	n = fread(buf, 1, HAP_CFG_MAX, f);
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
-		rc = -1;
-	} else if ((rc = hap_cfg_scan(st, buf, n)) != 0)
+		r = FORMAT_REJECT;
+	} else if (hap_cfg_scan(st, buf, n) != 0) {
 		snprintf(err, errlen, "out of memory");
+		r = FORMAT_NOMEM;
+	}
 	fclose(f);
 	free(buf);
-	if (rc == 0 && st->n_servers > 0)
+	if (r == FORMAT_EVENT && st->n_servers > 0)
 		qsort(st->servers, st->n_servers, sizeof(*st->servers),
 		    hap_server_cmp);
-	return rc;
+	return r;
 }
 
 /* See format.h: the per-input state, with the config's servers. */
 static void *
-hap_open(const struct format_opts *o, char *err, size_t errlen)
+hap_open(const struct format_opts *o, enum format_result *why, char *err,
+    size_t errlen)
 {
 	struct hap_state *st = gw_calloc(1, sizeof(*st));
 
 	if (st == NULL) {
 		snprintf(err, errlen, "out of memory");
+		*why = FORMAT_NOMEM;
 		return NULL;
 	}
 	st->tz_min = o != NULL ? o->tz_min : 0;
 	if (o != NULL && o->haproxy_cfg != NULL &&
-	    hap_cfg_load(st, o->haproxy_cfg, err, errlen) != 0) {
+	    (*why = hap_cfg_load(st, o->haproxy_cfg, err, errlen)) !=
+	    FORMAT_EVENT) {
 		hap_close(st);
 		return NULL;
 	}

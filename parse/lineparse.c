@@ -47,26 +47,30 @@ struct lineparse {
 };
 
 /*
- * Open c's format as lp's access format; 0, or -1 with err filled (what
- * gave the text prefixed: --log-format's compile error).
+ * Open c's format as lp's access format: FORMAT_EVENT; FORMAT_REJECT with
+ * err filled (what gave the text prefixed: --log-format's compile error);
+ * FORMAT_NOMEM.
  */
-static int
+static enum format_result
 use_access(struct lineparse *lp, const struct detect_choice *c,
     const char *what, char *err, size_t errlen)
 {
 	struct format_opts fo = lp->fo;
+	enum format_result why = FORMAT_NOMEM;
 	char e[400];
 
 	if (c->text != NULL)
 		fo.log_format = c->text;
 	if (c->format->open != NULL) {
-		lp->access_state = c->format->open(&fo, e, sizeof(e));
+		lp->access_state = c->format->open(&fo, &why, e, sizeof(e));
+		if (lp->access_state == NULL && why == FORMAT_NOMEM)
+			return FORMAT_NOMEM;
 		if (lp->access_state == NULL) {
 			if (what != NULL)
 				snprintf(err, errlen, "%s: %s", what, e);
 			else
 				snprintf(err, errlen, "%s", e);
-			return -1;
+			return FORMAT_REJECT;
 		}
 	}
 	lp->access = c->format;
@@ -74,7 +78,7 @@ use_access(struct lineparse *lp, const struct detect_choice *c,
 	    c->format->withholds(lp->access_state);
 	snprintf(lp->format_buf, sizeof(lp->format_buf), "%s", c->name);
 	lp->format = lp->format_buf;
-	return 0;
+	return FORMAT_EVENT;
 }
 
 size_t
@@ -245,9 +249,15 @@ lineparse_new(const struct lineparse_opts *o, const char *const *lines,
 			r.access.text = gw_strdup(o->log_format);
 		if (forced == &nginx_log_format && r.access.text == NULL)
 			goto nomem;
-		if (use_access(lp, &r.access, forced == &nginx_log_format ?
-		    "--log-format" : NULL, err, errlen) != 0)
+		switch (use_access(lp, &r.access, forced == &nginx_log_format ?
+		    "--log-format" : NULL, err, errlen)) {
+		case FORMAT_EVENT:
+			break;
+		case FORMAT_NOMEM:
+			goto nomem;
+		default:
 			goto fail;
+		}
 	}
 	lp->file = r.file;
 	if (lp->file == NULL) {
@@ -341,9 +351,15 @@ late_detect(struct lineparse *lp, const char *line, size_t len)
 	lp->late_tries--;
 	rc = detect_access(lines, lens, NULL, 1, &lp->det, &c);
 	/* a format that cannot be opened (an unreadable --haproxy-cfg)
-	 * fits no better than none */
-	if (rc == 1 && use_access(lp, &c, NULL, err, sizeof(err)) != 0)
-		rc = 0;
+	 * fits no better than none; out of memory stays that */
+	if (rc == 1) {
+		enum format_result r = use_access(lp, &c, NULL, err,
+		    sizeof(err));
+
+		rc = r == FORMAT_EVENT ? 1 : r == FORMAT_NOMEM ? -1 : 0;
+	}
+	if (rc < 0)	/* not a try: the next line tries again */
+		lp->late_tries++;
 	free(c.text);
 	return rc;
 }

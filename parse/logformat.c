@@ -816,8 +816,8 @@ logformat_pattern(const struct logformat *lf)
 }
 
 /*
- * Turn the format text into items (and the escape mode). Returns 0 or -1
- * with err filled.
+ * Turn the format text into items (and the escape mode). Returns 0, or -1
+ * (LOGFORMAT_NOMEM when out of memory) with err filled.
  */
 static int
 lf_tokenize(const char *text, struct lf_items *it, enum lf_escape *esc,
@@ -869,7 +869,7 @@ lf_tokenize(const char *text, struct lf_items *it, enum lf_escape *esc,
 	}
 	if (rc >= 0 && (arg.oom || it->pool.oom)) {
 		lf_err(err, errlen, "out of memory");
-		rc = -1;
+		rc = LOGFORMAT_NOMEM;
 	}
 	if (rc == 0 && nargs == 0) {
 		lf_err(err, errlen, "log_format has no format string");
@@ -902,7 +902,7 @@ logformat_compile(const char *text, int default_tz_min,
 	struct lf_buf pat = { 0 };
 	struct logformat *lf = NULL;
 	size_t i, nvars = 0;
-	int errcode;
+	int errcode, rc = -1;
 	PCRE2_SIZE erroff;
 	pcre2_compile_context *cctx;
 	char name[16];
@@ -918,11 +918,12 @@ logformat_compile(const char *text, int default_tz_min,
 	lf = gw_calloc(1, sizeof(*lf));
 	if (lf == NULL) {
 		lf_err(err, errlen, "out of memory");
-		return -1;
+		return LOGFORMAT_NOMEM;
 	}
 	lf->default_tz_min = default_tz_min;
-	if (lf_tokenize(text, &it, &lf->esc, err, errlen) < 0)
+	if ((rc = lf_tokenize(text, &it, &lf->esc, err, errlen)) < 0)
 		goto fail;
+	rc = -1;
 
 	for (i = 0; i < it.n; i++) {
 		const struct lf_item *item = &it.v[i];
@@ -956,8 +957,7 @@ logformat_compile(const char *text, int default_tz_min,
 		lf_buf_str(&pat, ")");
 	}
 	if (pat.oom || it.pool.oom) {
-		lf_err(err, errlen, "out of memory");
-		goto fail;
+		goto nomem;
 	}
 	if (pat.p == NULL)
 		lf_buf_add(&pat, "", 0);
@@ -966,15 +966,13 @@ logformat_compile(const char *text, int default_tz_min,
 	    NULL);
 	if (lf->gctx == NULL || (cctx = pcre2_compile_context_create(lf->gctx))
 	    == NULL) {
-		lf_err(err, errlen, "out of memory");
-		goto fail;
+		goto nomem;
 	}
 	lf->re = pcre2_compile((PCRE2_SPTR)pat.p, pat.len, opts, &errcode,
 	    &erroff, cctx);
 	pcre2_compile_context_free(cctx);
 	if (lf->re == NULL && errcode == PCRE2_ERROR_HEAP_FAILED) {
-		lf_err(err, errlen, "out of memory");
-		goto fail;
+		goto nomem;
 	}
 	if (lf->re == NULL) {
 		PCRE2_UCHAR msg[128];
@@ -994,8 +992,7 @@ logformat_compile(const char *text, int default_tz_min,
 	lf->md = pcre2_match_data_create_from_pattern(lf->re, lf->gctx);
 	lf->mctx = pcre2_match_context_create(lf->gctx);
 	if (lf->md == NULL || lf->mctx == NULL) {
-		lf_err(err, errlen, "out of memory");
-		goto fail;
+		goto nomem;
 	}
 	pcre2_set_match_limit(lf->mctx, LF_MATCH_LIMIT);
 	pcre2_set_depth_limit(lf->mctx, LF_DEPTH_LIMIT);
@@ -1005,8 +1002,7 @@ logformat_compile(const char *text, int default_tz_min,
 		lf->jit_stack = pcre2_jit_stack_create(LF_JIT_STACK_MIN,
 		    LF_JIT_STACK_MAX, lf->gctx);
 		if (lf->jit_stack == NULL) {
-			lf_err(err, errlen, "out of memory");
-			goto fail;
+			goto nomem;
 		}
 		pcre2_jit_stack_assign(lf->mctx, NULL, lf->jit_stack);
 	}
@@ -1045,12 +1041,15 @@ logformat_compile(const char *text, int default_tz_min,
 	free(it.pool.p);
 	*out = lf;
 	return 0;
+nomem:
+	lf_err(err, errlen, "out of memory");
+	rc = LOGFORMAT_NOMEM;
 fail:
 	free(it.v);
 	free(it.pool.p);
 	free(pat.p);
 	logformat_free(lf);
-	return -1;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -31,9 +31,11 @@ const char *logformat_builtin(const char *name);
 /*
  * Compile format text (see file comment). default_tz_min is the offset used
  * for times that carry none ($msec, $time_iso8601 without offset). Returns 0
- * or -1 with err filled (naming the position in the text). Free with
+ * -1 with err filled (naming the position in the text) when the text does
+ * not compile, or LOGFORMAT_NOMEM with err "out of memory". Free with
  * logformat_free().
  */
+#define LOGFORMAT_NOMEM (-2)
 int logformat_compile(const char *text, int default_tz_min,
     struct logformat **out, char *err, size_t errlen);
 void logformat_free(struct logformat *lf);

@@ -34,44 +34,54 @@ na_close(void *state)
 	free(na);
 }
 
-/* The state for log_format text; NULL with err filled. */
+/*
+ * The state for log_format text; NULL with err and *why filled (see
+ * format.h: FORMAT_REJECT when the text does not compile).
+ */
 static void *
-na_open_text(const char *text, const struct format_opts *o, char *err,
-    size_t errlen)
+na_open_text(const char *text, const struct format_opts *o,
+    enum format_result *why, char *err, size_t errlen)
 {
 	struct nginx_access *na = gw_calloc(1, sizeof(*na));
+	int rc;
 
 	if (na == NULL || (na->scratch = arena_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		*why = FORMAT_NOMEM;
 		na_close(na);
 		return NULL;
 	}
 	if (text == NULL) {
 		snprintf(err, errlen, "no log_format text");
+		*why = FORMAT_REJECT;
 		na_close(na);
 		return NULL;
 	}
-	if (logformat_compile(text, o != NULL ? o->tz_min : 0, &na->lf, err,
-	    errlen) != 0) {
+	rc = logformat_compile(text, o != NULL ? o->tz_min : 0, &na->lf, err,
+	    errlen);
+	if (rc != 0) {
+		*why = rc == LOGFORMAT_NOMEM ? FORMAT_NOMEM : FORMAT_REJECT;
 		na_close(na);
 		return NULL;
 	}
 	return na;
 }
 
-/* See format.h: the line parses with the format. */
-static bool
+/*
+ * See format.h: the line parses with the format (FORMAT_EVENT), or not
+ * (FORMAT_REJECT), or the scratch arena ran out (FORMAT_NOMEM).
+ */
+static enum format_result
 na_match(void *state, const char *line, size_t len)
 {
 	struct nginx_access *na = state;
 	struct gw_event ev = { 0 };
 	const char *reason;
-	bool ok;
+	enum format_result r;
 
-	ok = logformat_parse(na->lf, line, len, na->scratch, &ev, &reason) ==
-	    FORMAT_EVENT;
+	r = logformat_parse(na->lf, line, len, na->scratch, &ev, &reason);
 	arena_reset(na->scratch);
-	return ok;
+	return r == FORMAT_EVENT || r == FORMAT_NOMEM ? r : FORMAT_REJECT;
 }
 
 /* See format.h. */
@@ -100,9 +110,11 @@ na_withholds(void *state)
 }
 
 static void *
-na_open_log_format(const struct format_opts *o, char *err, size_t errlen)
+na_open_log_format(const struct format_opts *o, enum format_result *why,
+    char *err, size_t errlen)
 {
-	return na_open_text(o != NULL ? o->log_format : NULL, o, err, errlen);
+	return na_open_text(o != NULL ? o->log_format : NULL, o, why, err,
+	    errlen);
 }
 
 const struct line_format nginx_log_format = {
@@ -118,9 +130,11 @@ const struct line_format nginx_log_format = {
 /* An entry for the built-in format FMT_NAME, C_NAME its C spelling. */
 #define NA_BUILTIN(c_name, fmt_name)					\
 static void *								\
-na_open_##c_name(const struct format_opts *o, char *err, size_t errlen)\
+na_open_##c_name(const struct format_opts *o, enum format_result *why,\
+    char *err, size_t errlen)						\
 {									\
-	return na_open_text(logformat_builtin(fmt_name), o, err, errlen);	\
+	return na_open_text(logformat_builtin(fmt_name), o, why, err,	\
+	    errlen);							\
 }									\
 const struct line_format nginx_##c_name##_format = {			\
 	.name = fmt_name,							\

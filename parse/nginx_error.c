@@ -725,12 +725,13 @@ nginx_error_parse(const char *line, size_t len, struct arena *a,
 }
 
 /* The registry's match: a cheap look at "2026/11/25 10:15:02 [" first. */
-static bool
+static enum format_result
 ne_format_match(void *state, const char *line, size_t len)
 {
 	(void)state;
-	return len > 20 && line[4] == '/' && line[7] == '/' &&
-	    nginx_error_match(line, len);
+	return (len > 20 && line[4] == '/' && line[7] == '/' &&
+	    nginx_error_match(line, len)) ? FORMAT_EVENT :
+	    FORMAT_REJECT;
 }
 
 /* The registry's take: a gateway error record, a notice or a reject. */

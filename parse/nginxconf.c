@@ -226,7 +226,11 @@ conf_include(struct conf_search *s, const struct conf_tok *arg, int depth,
 	else if ((size_t)snprintf(full, sizeof(full), "%s/%s", s->dir, pat) >=
 	    sizeof(full))
 		return 0;
-	if (glob(full, 0, NULL, &g) != 0) {
+	if ((rc = glob(full, 0, NULL, &g)) == GLOB_NOSPACE) {
+		conf_err(err, errlen, "out of memory");
+		return NGINXCONF_NOMEM;
+	}
+	if (rc != 0) {
 		if (s->missing[0] == '\0' && strpbrk(pat, "*?[") == NULL)
 			snprintf(s->missing, sizeof(s->missing), "%s", full);
 		return 0;
@@ -265,8 +269,9 @@ conf_scan(struct conf_search *s, const char *buf, size_t len,
 			}
 			if (ntok == 2 && first.len == 7 &&
 			    memcmp(first.p, "include", 7) == 0 &&
-			    conf_include(s, &second, depth, err, errlen) < 0)
-				return -1;
+			    (rc = conf_include(s, &second, depth, err,
+			    errlen)) < 0)
+				return rc;
 			if (s->found)
 				return 0;
 			ntok = 0;
@@ -338,7 +343,7 @@ conf_scan_file(struct conf_search *s, const char *path, int depth,
 	buf = conf_read_file(path, &len);
 	if (buf == NULL && errno == ENOMEM) {
 		conf_err(err, errlen, "out of memory");
-		return -1;
+		return NGINXCONF_NOMEM;
 	}
 	if (buf == NULL) {
 		if (depth == 0) {
@@ -359,14 +364,15 @@ nginxconf_log_format(const char *path, const char *name, char **text,
     char *err, size_t errlen)
 {
 	struct conf_search s;
+	int rc;
 
 	*text = NULL;
 	memset(&s, 0, sizeof(s));
 	s.name = name;
 	conf_dir(path, s.dir, sizeof(s.dir));
-	if (conf_scan_file(&s, path, 0, err, errlen) < 0) {
+	if ((rc = conf_scan_file(&s, path, 0, err, errlen)) < 0) {
 		free(s.out.p);
-		return -1;
+		return rc;
 	}
 	if (!s.found) {
 		if (s.missing[0] != '\0')
@@ -380,7 +386,7 @@ nginxconf_log_format(const char *path, const char *name, char **text,
 	if (s.out.oom) {
 		conf_err(err, errlen, "out of memory");
 		free(s.out.p);
-		return -1;
+		return NGINXCONF_NOMEM;
 	}
 	if (s.out.p == NULL) {
 		conf_err(err, errlen, "%s: log_format %s is empty", path, name);
@@ -396,19 +402,20 @@ nginxconf_log_format_names(const char *path, char **names, size_t *n, char *err,
     size_t errlen)
 {
 	struct conf_search s;
+	int rc;
 
 	*names = NULL;
 	*n = 0;
 	memset(&s, 0, sizeof(s));
 	conf_dir(path, s.dir, sizeof(s.dir));
-	if (conf_scan_file(&s, path, 0, err, errlen) < 0) {
+	if ((rc = conf_scan_file(&s, path, 0, err, errlen)) < 0) {
 		free(s.names.p);
-		return -1;
+		return rc;
 	}
 	if (s.names.oom) {
 		free(s.names.p);
 		conf_err(err, errlen, "out of memory");
-		return -1;
+		return NGINXCONF_NOMEM;
 	}
 	*names = s.names.p;
 	*n = s.n_names;

@@ -68,24 +68,26 @@ traefik_split(const char *line, size_t len, struct clf_line *l,
 }
 
 /* See format.h. */
-static bool
+static enum format_result
 traefik_match(void *state, const char *line, size_t len)
 {
 	struct clf_line l;
 	struct traefik_tail t;
 
-	return traefik_split(line, len, &l, &t);
+	return traefik_split(line, len, &l, &t) ? FORMAT_EVENT : FORMAT_REJECT;
 }
 
 /* See format.h: both forms. */
 static void *
-traefik_open(const struct format_opts *o, char *err, size_t errlen)
+traefik_open(const struct format_opts *o, enum format_result *why,
+    char *err, size_t errlen)
 {
 	struct traefik_state *st = gw_calloc(1, sizeof(*st));
 
 	if (st == NULL || (st->tok = json_tokener_new()) == NULL) {
 		free(st);
 		snprintf(err, errlen, "out of memory");
+		*why = FORMAT_NOMEM;
 		return NULL;
 	}
 	st->tz_min = o != NULL ? o->tz_min : 0;
@@ -193,12 +195,13 @@ const struct line_format traefik_format = {
 /* --- JSON ---------------------------------------------------------------- */
 
 /* See format.h. */
-static bool
+static enum format_result
 traefik_json_match(void *state, const char *line, size_t len)
 {
-	return len > 2 && line[0] == '{' &&
+	return (len > 2 && line[0] == '{' &&
 	    memmem(line, len, "\"DownstreamStatus\"", 18) != NULL &&
-	    memmem(line, len, "\"RequestMethod\"", 15) != NULL;
+	    memmem(line, len, "\"RequestMethod\"", 15) != NULL) ? FORMAT_EVENT :
+	    FORMAT_REJECT;
 }
 
 /* A string member, empty when absent or "-". */

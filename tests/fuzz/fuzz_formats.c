@@ -25,6 +25,7 @@ static void
 fuzz_init(void)
 {
 	struct format_opts fo = { .tz_min = 60 };
+	enum format_result why;
 	char err[256];
 
 	if (match_ready)
@@ -35,7 +36,8 @@ fuzz_init(void)
 		if (i >= sizeof(match_state) / sizeof(match_state[0]))
 			abort();
 		if (lf->open != NULL &&
-		    (match_state[i] = lf->open(&fo, err, sizeof(err))) == NULL)
+		    (match_state[i] = lf->open(&fo, &why, err, sizeof(err))) ==
+		    NULL)
 			abort();	/* the harness is broken, not the input */
 	}
 	match_ready = true;
@@ -53,8 +55,14 @@ one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 	struct run *r = ctx;
 	const char *reason = NULL;
 
-	for (size_t i = 0; gw_line_formats[i] != NULL; i++)
-		(void)gw_line_formats[i]->match(match_state[i], line, len);
+	for (size_t i = 0; gw_line_formats[i] != NULL; i++) {
+		enum format_result m = gw_line_formats[i]->match(
+		    match_state[i], line, len);
+
+		if (m != FORMAT_EVENT && m != FORMAT_REJECT &&
+		    m != FORMAT_NOMEM)
+			abort();
+	}
 	(void)r->lf->take(r->state, &r->b, line, len, no, off, &reason);
 	if (batch_count(&r->b) >= 64)
 		batch_clear(&r->b);
@@ -67,6 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct run r;
 	size_t nformats = 0, skip = 0;
 	const uint8_t *nl = memchr(data, '\n', size);
+	enum format_result why;
 	char err[256];
 
 	if (size == 0)
@@ -88,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (batch_init(&r.b) != 0)
 		return 0;
 	if (r.lf->open != NULL &&
-	    (r.state = r.lf->open(&fo, err, sizeof(err))) == NULL) {
+	    (r.state = r.lf->open(&fo, &why, err, sizeof(err))) == NULL) {
 		batch_destroy(&r.b);
 		return 0;
 	}

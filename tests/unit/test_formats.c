@@ -33,6 +33,9 @@
 #include "core/arena.h"
 #include "core/batch.h"
 
+/* Why the last open() failed (see format.h). */
+static enum format_result open_why;
+
 #define DATA	"tests/data/formats/"
 #define MAX_LINES 256
 
@@ -124,7 +127,7 @@ check_fixture(const char *name, const char *file, const struct format_opts *o)
 	assert_int_equal(log.n, exp.n);
 	assert_int_equal(batch_init(&b), 0);
 	if (f->open != NULL) {
-		st = f->open(o, err, sizeof(err));
+		st = f->open(o, &open_why, err, sizeof(err));
 		if (st == NULL)
 			fail_msg("%s: open: %s", name, err);
 	}
@@ -206,7 +209,7 @@ test_haproxy_cfg(void **state)
 	void *st;
 
 	assert_int_equal(batch_init(&b), 0);
-	st = f->open(&o, err, sizeof(err));
+	st = f->open(&o, &open_why, err, sizeof(err));
 	assert_non_null(st);
 	assert_int_equal(f->take(st, &b, line, sizeof(line) - 1, 1, 0,
 	    &reason), FORMAT_EVENT);
@@ -229,7 +232,8 @@ test_haproxy_cfg(void **state)
 	f->close(st);
 
 	o.haproxy_cfg = DATA "no-such-haproxy.cfg";
-	assert_null(f->open(&o, err, sizeof(err)));
+	assert_null(f->open(&o, &open_why, err, sizeof(err)));
+	assert_int_equal(open_why, FORMAT_REJECT);
 	assert_non_null(strstr(err, "no-such-haproxy.cfg"));
 	batch_destroy(&b);
 }
@@ -246,7 +250,7 @@ test_haproxy_fields(void **state)
 	struct gw_batch b;
 	const char *reason;
 	char err[64];
-	void *st = f->open(&o, err, sizeof(err));
+	void *st = f->open(&o, &open_why, err, sizeof(err));
 	const struct gw_event *ev;
 
 	assert_int_equal(batch_init(&b), 0);
@@ -302,7 +306,7 @@ test_caddy_error_fields(void **state)
 	struct gw_batch b;
 	const char *reason;
 	char err[64];
-	void *st = f->open(NULL, err, sizeof(err));
+	void *st = f->open(NULL, &open_why, err, sizeof(err));
 	const struct gw_gateway_error *e;
 
 	assert_int_equal(batch_init(&b), 0);
@@ -534,11 +538,13 @@ test_match_exclusive(void **state)
 
 			if (strcmp(lf->name, files[i]) == 0)
 				continue;
-			st = lf->open ? lf->open(NULL, err, sizeof(err)) : NULL;
+			st = lf->open ? lf->open(NULL, &open_why, err,
+			    sizeof(err)) : NULL;
 			if (lf->open != NULL && st == NULL)
 				fail_msg("%s: open: %s", lf->name, err);
 			for (size_t k = 0; k < l.n; k++)
-				if (lf->match(st, l.v[k], l.len[k]))
+				if (lf->match(st, l.v[k], l.len[k]) !=
+				    FORMAT_REJECT)
 					fail_msg("%s matches %s line %zu",
 					    lf->name, files[i], k + 1);
 			if (lf->close != NULL)
@@ -556,7 +562,7 @@ take_one(const char *name, struct gw_batch *b, const char *line)
 	size_t n = strlen(line);
 	char *p = malloc(n), err[64];
 	const char *reason = NULL;
-	void *st = f->open ? f->open(NULL, err, sizeof(err)) : NULL;
+	void *st = f->open ? f->open(NULL, &open_why, err, sizeof(err)) : NULL;
 	enum format_result r;
 
 	memcpy(p, line, n);
@@ -671,7 +677,7 @@ test_envoy_quote_in_field(void **state)
 		    FORMAT_REJECT);
 		assert_non_null(strstr(reason, "ambiguous"));
 		assert_non_null(strstr(reason, "envoy-json"));
-		assert_false(f->match(NULL, p, n));
+		assert_int_equal(f->match(NULL, p, n), FORMAT_REJECT);
 		free(p);
 	}
 	/* a path that forges them: the same */
@@ -713,11 +719,13 @@ test_garbage(void **state)
 				const struct line_format *lf = gw_line_formats[f];
 				const char *reason = NULL;
 				char err[64];
-				void *st = lf->open ? lf->open(NULL, err,
-				    sizeof(err)) : NULL;
+				void *st = lf->open ? lf->open(NULL,
+				    &open_why, err, sizeof(err)) : NULL;
 				enum format_result r;
 
-				(void)lf->match(st, p, cut);
+				r = lf->match(st, p, cut);
+				assert_true(r == FORMAT_EVENT ||
+				    r == FORMAT_REJECT);
 				r = lf->take(st, &b, p, cut, 1, 0, &reason);
 				assert_true(r == FORMAT_REJECT ||
 				    r == FORMAT_NOTICE);
