@@ -392,8 +392,8 @@ test_request_line_everywhere(void **state)
 	assert_non_null(a);
 	assert_int_equal(logformat_compile(logformat_builtin("combined"), 0,
 	    &lf, err, sizeof(err)), 0);
-	clf_st = clf->open(&o, err, sizeof(err));
-	hap_st = hap->open(&o, err, sizeof(err));
+	clf_st = clf->open(&o, &open_why, err, sizeof(err));
+	hap_st = hap->open(&o, &open_why, err, sizeof(err));
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
 		const char *const *w = reqs[i];
 		const struct gw_event *evs[3];
