@@ -78,16 +78,15 @@ db_exec(struct store *s, const char *sql, const char *what, char *err,
 static int
 db_user_version(struct store *s, int *v, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, STMT_DB_USER_VERSION, err, errlen);
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
-	    NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "user_version");
+	if (st == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_fail_db(s, err, errlen, "user_version");
 	return 0;
@@ -144,7 +143,7 @@ db_migrate(struct store *s, const char *path, char *err, size_t errlen)
 	}
 	return db_exec(s, "COMMIT", "commit migration", err, errlen);
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollback_txn(s);
 	return -1;
 }
 
@@ -336,6 +335,23 @@ store_commit(struct store *s, char *err, size_t errlen)
 	return store_stmt_run(s, st, err, errlen);
 }
 
+/* See store_int.h. */
+void
+store_rollback_txn(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	if ((st = store_stmt(s, STMT_DB_ROLLBACK, NULL, 0)) != NULL) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	/* Not even ROLLBACK could be prepared (out of memory): the text. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 /*
  * Undo the batch transaction, if one is open, and forget what memory
  * learnt inside it (interned ids may have been rolled back, joins undone
@@ -345,8 +361,7 @@ store_commit(struct store *s, char *err, size_t errlen)
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollback_txn(s);
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);
