@@ -293,20 +293,22 @@ static int
 intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
     size_t len, int64_t *id, char *err, size_t errlen)
 {
+	enum store_stmt_id sel = intern_stmt(STMT_INTERN_SELECT_UPSTREAM, t);
+	enum store_stmt_id ins = intern_stmt(STMT_INTERN_INSERT_UPSTREAM, t);
 	sqlite3_stmt *select, *insert;
 	int rc;
 
-	if ((select = store_stmt(s, intern_stmt(STMT_INTERN_SELECT_UPSTREAM,
-	    t), err, errlen)) == NULL || (insert = store_stmt(s,
-	    intern_stmt(STMT_INTERN_INSERT_UPSTREAM, t), err, errlen)) == NULL)
-		return -1;
 	if (intern_hashed[t]) {
 		int64_t h = intern_name_key(s, str, len);
 
+		if ((select = store_stmt(s, sel, err, errlen)) == NULL)
+			return -1;
 		sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
 		sqlite3_bind_int64(select, 2, h);
 		if ((rc = intern_select(s, t, select, id, err, errlen)) != 0)
 			return rc < 0 ? -1 : 0;
+		if ((insert = store_stmt(s, ins, err, errlen)) == NULL)
+			return -1;
 		sqlite3_bind_text(insert, 1, str, (int)len, SQLITE_STATIC);
 		sqlite3_bind_int64(insert, 2, h);
 		rc = sqlite3_step(insert);
@@ -316,6 +318,8 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		*id = sqlite3_last_insert_rowid(s->db);
 		return 0;
 	}
+	if ((insert = store_stmt(s, ins, err, errlen)) == NULL)
+		return -1;
 	sqlite3_bind_text(insert, 1, str, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(insert);
 	sqlite3_reset(insert);
@@ -325,6 +329,8 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		*id = sqlite3_last_insert_rowid(s->db);
 		return 0;
 	}
+	if ((select = store_stmt(s, sel, err, errlen)) == NULL)
+		return -1;
 	sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
 	if ((rc = intern_select(s, t, select, id, err, errlen)) == 1)
 		return 0;
