@@ -301,13 +301,13 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 	if (intern_hashed[t]) {
 		int64_t h = intern_name_key(s, str, len);
 
-		if ((select = store_stmt(s, sel, err, errlen)) == NULL)
+		if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
 			return -1;
 		sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
 		sqlite3_bind_int64(select, 2, h);
 		if ((rc = intern_select(s, t, select, id, err, errlen)) != 0)
 			return rc < 0 ? -1 : 0;
-		if ((insert = store_stmt(s, ins, err, errlen)) == NULL)
+		if ((insert = store_stmt_hot(s, ins, err, errlen)) == NULL)
 			return -1;
 		sqlite3_bind_text(insert, 1, str, (int)len, SQLITE_STATIC);
 		sqlite3_bind_int64(insert, 2, h);
@@ -318,7 +318,7 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		*id = sqlite3_last_insert_rowid(s->db);
 		return 0;
 	}
-	if ((insert = store_stmt(s, ins, err, errlen)) == NULL)
+	if ((insert = store_stmt_hot(s, ins, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_text(insert, 1, str, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(insert);
@@ -329,7 +329,7 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		*id = sqlite3_last_insert_rowid(s->db);
 		return 0;
 	}
-	if ((select = store_stmt(s, sel, err, errlen)) == NULL)
+	if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
 	if ((rc = intern_select(s, t, select, id, err, errlen)) == 1)

@@ -11,6 +11,9 @@
  *    parameter each time (the write path: clearing 900 bindings per
  *    multi-row insert would cost it); store_stmt_fresh() also clears them
  *    (all NULL), for readers that bind by name only what a filter sets.
+ *    store_stmt_hot() skips even the reset, for a lookup per row whose
+ *    every use resets the statement right after stepping it (intern.c:
+ *    the reset of a reset statement cost ingest 0.5% of its instructions).
  * 2. A statement whose shape varies (the report's keys and filters) is
  *    written by the small builder below (struct store_sql): it appends
  *    only SQL text from the code - column expressions, key templates,

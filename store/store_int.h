@@ -330,6 +330,14 @@ sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id,
     char *err, size_t errlen);
 sqlite3_stmt *store_stmt_fresh(struct store *s, enum store_stmt_id id,
     char *err, size_t errlen);
+/* store_stmt() without the reset: for callers that reset after each use. */
+static inline sqlite3_stmt *
+store_stmt_hot(struct store *s, enum store_stmt_id id, char *err,
+    size_t errlen)
+{
+	return s->stmt[id] != NULL ? s->stmt[id] :
+	    store_stmt(s, id, err, errlen);
+}
 /* Reset every cached statement (no read stays open); finalize them all. */
 void store_stmt_reset_all(struct store *s);
 void store_stmt_finalize_all(struct store *s);
