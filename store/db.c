@@ -17,6 +17,11 @@
  * another connection may hold the write lock for a batch or a prune step; a large page cache and in-memory temporaries. Foreign
  * keys stay off: the schema declares them for readers, the writer checks
  * a batch's source once instead of every row.
+ *
+ * The schema files and the pragmas of a new connection are scripts, run
+ * by sqlite3_exec (db_exec); PRAGMA user_version = N is written out, as
+ * PRAGMA takes no parameter. Every other statement is a named one of
+ * stmt.c's table (its top says how).
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -74,6 +79,24 @@ db_exec(struct store *s, const char *sql, const char *what, char *err,
 	return 0;
 }
 
+/* Run named statement id, which returns no rows we need; 0 or -1. */
+static int
+db_run(struct store *s, enum store_stmt_id id, const char *what, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		store_fail_db(s, err, errlen, what);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Read PRAGMA user_version into *v; 0 or -1. */
 static int
 db_user_version(struct store *s, int *v, char *err, size_t errlen)
@@ -115,8 +138,7 @@ db_migrate(struct store *s, const char *path, char *err, size_t errlen)
 	int v;
 
 	for (;;) {
-		if (db_exec(s, "BEGIN IMMEDIATE", "begin migration", err,
-		    errlen) != 0)
+		if (db_run(s, STMT_BEGIN, "begin migration", err, errlen) != 0)
 			return -1;
 		if (db_user_version(s, &v, err, errlen) != 0)
 			goto fail;
@@ -134,14 +156,15 @@ db_migrate(struct store *s, const char *path, char *err, size_t errlen)
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if (db_exec(s, sql, "user_version", err, errlen) != 0)
 			goto fail;
-		if (db_exec(s, "COMMIT", "commit migration", err, errlen) != 0)
+		if (db_run(s, STMT_COMMIT, "commit migration", err, errlen) !=
+		    0)
 			goto fail;
 	}
 	if (v < 0) {
 		store_fail(err, errlen, "%s: bad schema version %d", path, v);
 		goto fail;
 	}
-	return db_exec(s, "COMMIT", "commit migration", err, errlen);
+	return db_run(s, STMT_COMMIT, "commit migration", err, errlen);
 fail:
 	store_rollback_txn(s);
 	return -1;

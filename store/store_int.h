@@ -12,7 +12,9 @@
  *   write.c   store_write_batch: rows of a batch in one transaction
  *   rollup.c  per-minute counts aggregated in memory, upserted per batch
  *   join.c    error-log lines joined to requests and attempts
- *   report.c  grouped figures and totals
+ *   report.c  the counting rule (count_stmt); grouped figures, totals
+ *   console.c the console's reads; diag_query.c analyze/'s;
+ *             metrics_rows.c the exporter's; capture_stats.c captures'
  *   prune.c   retention: old rows removed in small transactions
  */
 #ifndef GW_STORE_INT_H
