@@ -356,7 +356,9 @@ void store_bind_text(sqlite3_stmt *st, const char *name, const char *v);
  * code chose (a column position). store_sql_stmt() takes q (emptied,
  * whatever happens) and gives the statement of its text, from the
  * handle's cache when that text was prepared before: reset, bindings
- * cleared. NULL with err filled on failure.
+ * cleared. It stays valid while fewer than STORE_SHAPED_MAX other shapes
+ * are asked for (step it to its end before building the next). NULL with
+ * err filled on failure.
  */
 void store_sql_add(struct store_sql *q, const char *text);
 void store_sql_num(struct store_sql *q, int n);
