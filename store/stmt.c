@@ -841,6 +841,7 @@ store_sql_stmt(struct store *s, struct store_sql *q, char *err,
 		e = &s->shaped[i];
 		if (e->sql != NULL && strcmp(e->sql, q->buf) == 0) {
 			e->used = s->shaped_clock;
+			store_sql_free(q);
 			return stmt_ready(e->st, true);
 		}
 		if (e->used < lru->used)
