@@ -2,47 +2,17 @@
  * capture_stats.c - the capture_stats table; see capture_stats.h.
  *
  * The tables are created by schema/004_capture.sql and
- * 010_capture_ports.sql (the per-port rows); their statements live
- * here, beside the only code that uses them, and run as one-off prepared
- * statements: a capture writes one row at its end.
+ * 010_capture_ports.sql (the per-port rows); their statements are
+ * store/stmt.c's STMT_CAPTURE_*. A capture writes one row at its end.
  */
 #include <string.h>
 
 #include "store/capture_stats.h"
 #include "store/store_int.h"
 
-static const char capture_stats_put[] =
-	"INSERT OR REPLACE INTO capture_stats (source_id, packets, bytes, "
-	"received, dropped, if_dropped, flows, evicted, gaps, gap_bytes, "
-	"exchanges, conn_failures, incomplete, downstream_failed, "
-	"downstream_failed_tied, requests_dropped) "
-	"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-
-#define CAPTURE_STATS_COLUMNS \
-	"packets, bytes, received, dropped, if_dropped, flows, " \
-	"evicted, gaps, gap_bytes, exchanges, conn_failures, incomplete, " \
-	"downstream_failed, downstream_failed_tied, requests_dropped"
-#define CAPTURE_STATS_NCOLUMNS	15	/* read_stats(); then path, source_id */
-
-static const char capture_stats_select[] =
-	"SELECT " CAPTURE_STATS_COLUMNS " FROM capture_stats "
-	"WHERE source_id = ?";
-
-static const char capture_stats_all[] =
-	"SELECT " CAPTURE_STATS_COLUMNS ", s.path, c.source_id FROM "
-	"capture_stats c "
-	"JOIN sources s ON s.id = c.source_id ORDER BY c.source_id";
-
-static const char capture_ports_clear[] =
-	"DELETE FROM capture_ports WHERE source_id = ?";
-
-static const char capture_ports_put[] =
-	"INSERT INTO capture_ports (source_id, port, requests, failed, "
-	"failed_tied) VALUES (?,?,?,?,?)";
-
-static const char capture_ports_get[] =
-	"SELECT port, requests, failed, failed_tied FROM capture_ports "
-	"WHERE source_id = ? ORDER BY port";
+/* Columns read_stats() reads (STMT_CAPTURE_STATS_GET, _ALL); then path,
+   source_id. */
+#define CAPTURE_STATS_NCOLUMNS	15
 
 /* Read the CAPTURE_STATS_COLUMNS of the current row into cs. */
 static void
@@ -63,30 +33,30 @@ static int
 ports_put(struct store *s, int64_t source_id,
     const struct store_capture_stats *cs, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, capture_ports_clear, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "capture_ports");
+	if ((st = store_stmt(s, STMT_CAPTURE_PORTS_CLEAR, err, errlen)) ==
+	    NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, source_id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, errlen, "capture_ports");
 	for (int i = 0; i < cs->n_ports && i < STORE_CAPTURE_PORTS_MAX; i++) {
 		const struct store_capture_port *p = &cs->ports[i];
 
-		if (sqlite3_prepare_v2(s->db, capture_ports_put, -1, &st,
-		    NULL) != SQLITE_OK)
-			return store_fail_db(s, err, errlen, "capture_ports");
+		if ((st = store_stmt(s, STMT_CAPTURE_PORTS_PUT, err,
+		    errlen)) == NULL)
+			return -1;
 		sqlite3_bind_int64(st, 1, source_id);
 		sqlite3_bind_int(st, 2, p->port);
 		sqlite3_bind_int64(st, 3, p->requests);
 		sqlite3_bind_int64(st, 4, p->failed);
 		sqlite3_bind_int64(st, 5, p->failed_tied);
 		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, err, errlen, "capture_ports");
 	}
@@ -98,13 +68,12 @@ static int
 ports_get(struct store *s, int64_t source_id, struct store_capture_stats *cs,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc;
 
 	cs->n_ports = 0;
-	if (sqlite3_prepare_v2(s->db, capture_ports_get, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "capture_ports");
+	if ((st = store_stmt(s, STMT_CAPTURE_PORTS_GET, err, errlen)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, source_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    cs->n_ports < STORE_CAPTURE_PORTS_MAX) {
@@ -115,7 +84,7 @@ ports_get(struct store *s, int64_t source_id, struct store_capture_stats *cs,
 		p->failed = sqlite3_column_int64(st, 2);
 		p->failed_tied = sqlite3_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return store_fail_db(s, err, errlen, "capture_ports");
 	return 0;
@@ -126,12 +95,11 @@ int
 store_capture_stats_put(struct store *s, int64_t source_id,
     const struct store_capture_stats *cs, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, capture_stats_put, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "capture_stats");
+	if ((st = store_stmt(s, STMT_CAPTURE_STATS_PUT, err, errlen)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, source_id);
 	sqlite3_bind_int64(st, 2, cs->packets);
 	sqlite3_bind_int64(st, 3, cs->bytes);
@@ -149,7 +117,7 @@ store_capture_stats_put(struct store *s, int64_t source_id,
 	bind_opt(st, 15, cs->downstream_failed_tied);
 	sqlite3_bind_int64(st, 16, cs->requests_dropped);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, errlen, "capture_stats");
 	return ports_put(s, source_id, cs, err, errlen);
@@ -168,18 +136,17 @@ int
 store_capture_stats_get(struct store *s, int64_t source_id,
     struct store_capture_stats *cs, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc;
 
 	memset(cs, 0, sizeof(*cs));
-	if (sqlite3_prepare_v2(s->db, capture_stats_select, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "capture_stats");
+	if ((st = store_stmt(s, STMT_CAPTURE_STATS_GET, err, errlen)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, source_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		read_stats(st, cs);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return ports_get(s, source_id, cs, err, errlen) == 0 ? 1 : -1;
 	if (rc != SQLITE_DONE)
@@ -208,13 +175,12 @@ int
 store_capture_stats_each(struct store *s, store_capture_stats_fn fn,
     void *ctx, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	struct store_capture_stats cs;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, capture_stats_all, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "capture_stats");
+	if ((st = store_stmt(s, STMT_CAPTURE_STATS_ALL, err, errlen)) == NULL)
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *path = sqlite3_column_text(st,
 		    CAPTURE_STATS_NCOLUMNS);
@@ -223,12 +189,12 @@ store_capture_stats_each(struct store *s, store_capture_stats_fn fn,
 		if (ports_get(s, sqlite3_column_int64(st,
 		    CAPTURE_STATS_NCOLUMNS + 1), &cs, err,
 		    errlen) != 0) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return -1;
 		}
 		fn(ctx, path ? (const char *)path : "-", &cs);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, errlen, "capture_stats");
 	return 0;

@@ -1,7 +1,7 @@
 /*
  * console.c - the console's reads: tables, charts and request lists.
  *
- * Every statement is listed below by name (enum console_stmt_id) with its
+ * Every statement is listed below by name (enum store_stmt_id) with its
  * SQL, prepared on first use and kept for the life of the reader. Filters
  * are part of each statement as "(:param IS NULL OR column = :param)"
  * terms, so one statement serves every filter; they are cheap because the
@@ -40,169 +40,8 @@
 #include "store/prune.h"
 #include "store/store_int.h"
 
-/* Common filter terms: x is a rollup row, p the prefix of its columns. */
-#define WINDOW_X " x.minute >= :m0 AND x.minute < :m1 "
-#define FILTER_X \
-	" AND (:up IS NULL OR x.upstream_id = :up)" \
-	" AND (:cause < 0 OR x.cause = :cause)" \
-	" AND (:status < 0 OR x.status = :status) "
-#define IS_5XX(col) " (" col " BETWEEN 500 AND 599) "
-
-enum console_stmt_id {
-	CST_BEGIN,
-	CST_END,
-	CST_DATA_VERSION,
-	CST_SPAN,
-	CST_SOURCES,
-	CST_UPSTREAM_ID,
-	CST_UPSTREAMS,
-	CST_LATENCY,
-	CST_CAUSES,
-	CST_CAUSE_ATTEMPTS,
-	CST_SERIES_MINUTE_UPSTREAM,
-	CST_SERIES_MINUTE_CAUSE,
-	CST_SERIES_MINUTE_STATUS,
-	CST_SERIES_RAW_UPSTREAM,
-	CST_SERIES_RAW_CAUSE,
-	CST_SERIES_RAW_STATUS,
-	CST_SPLITS_MINUTE,
-	CST_SPLITS_RAW,
-	CST_FAILING_MINUTES,
-	CST_FAILURES,
-	CST_REQUEST,
-	CST_ATTEMPTS,
-	CST_UPSTREAM_NAME,
-	CST_HAS_CAPTURE_STATS,
-	CST_COUNT
-};
-
-#define SERIES_MINUTE(col) \
-	"SELECT (x.minute - :base / 60000) / :stepm, " col ", sum(x.requests)," \
-	" sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END)" \
-	" FROM rollup_minute x WHERE" WINDOW_X FILTER_X " GROUP BY 1, 2"
-#define SERIES_RAW(col) \
-	"SELECT (r.ts_ms - :base) / :step, " col ", count(*)," \
-	" sum(" IS_5XX("r.status") ") FROM requests r" \
-	" WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1" \
-	" AND (:up IS NULL OR r.upstream_id = :up)" \
-	" AND (:cause < 0 OR r.cause = :cause)" \
-	" AND (:status < 0 OR r.status = :status) GROUP BY 1, 2"
-#define REQUEST_COLUMNS \
-	"SELECT r.id, r.ts_ms," STORE_CLIENT_TEXT("r.client") ", m.name," \
-	" h.name, p.name, r.query," \
-	" u.name, s.path || coalesce(' @' || s.origin, ''), r.line_no, r.status, coalesce(r.request_ms, -1)," \
-	" r.cause, r.n_attempts, (SELECT message FROM gateway_errors" \
-	" WHERE id = r.error_id) FROM requests r" \
-	" LEFT JOIN methods m ON m.id = r.method_id" \
-	" LEFT JOIN hosts h ON h.id = r.host_id" \
-	" LEFT JOIN paths p ON p.id = r.path_id" \
-	" LEFT JOIN upstreams u ON u.id = r.upstream_id" \
-	" LEFT JOIN sources s ON s.id = r.source_id"
-
-static const char *const console_sql[CST_COUNT] = {
-	[CST_BEGIN] = "BEGIN",
-	[CST_END] = "COMMIT",
-	[CST_DATA_VERSION] = "PRAGMA data_version",
-	/* Two index seeks. */
-	/* Rollups outlive pruned raw rows: they start the span then. */
-	[CST_SPAN] = "SELECT min(coalesce((SELECT min(ts_ms) FROM requests),"
-	    " 9223372036854775807), coalesce((SELECT min(minute) * 60000"
-	    " FROM rollup_minute), 9223372036854775807)),"
-	    " (SELECT max(ts_ms) FROM requests)",
-	[CST_SOURCES] =
-	    "SELECT id, path, kind, position, line_no, last_seen_ms"
-	    " FROM sources WHERE parent_id IS NULL"	/* not a host's (009) */
-	    " ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
-	[CST_UPSTREAM_ID] = "SELECT id FROM upstreams WHERE name = :name",
-	[CST_UPSTREAM_NAME] = "SELECT name FROM upstreams WHERE id = :id",
-	[CST_HAS_CAPTURE_STATS] = ("SELECT 1 FROM sqlite_master"
-	    " WHERE type = 'table' AND name = 'capture_stats'"),
-	/*
-	 * Columns: upstream, requests, 5xx, failed, 500, 502, 503, 504,
-	 * gateway 5xx, attempts, failed attempts, ms sum, ms n, name.
-	 */
-	[CST_UPSTREAMS] =
-	    "WITH g(up, req, e5, f, s0, s2, s3, s4, gw, att, fatt, ms, msn)"
-	    " AS (SELECT x.upstream_id, sum(x.requests),"
-	    " sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END),"
-	    " sum(CASE WHEN x.cause <> 0 THEN x.requests ELSE 0 END),"
-	    " sum(CASE WHEN x.status = 500 THEN x.requests ELSE 0 END),"
-	    " sum(CASE WHEN x.status = 502 THEN x.requests ELSE 0 END),"
-	    " sum(CASE WHEN x.status = 503 THEN x.requests ELSE 0 END),"
-	    " sum(CASE WHEN x.status = 504 THEN x.requests ELSE 0 END),"
-	    " sum(CASE WHEN" IS_5XX("x.status") "AND ((1 << x.cause) & :gw)"
-	    " <> 0 THEN x.requests ELSE 0 END), 0, 0,"
-	    " sum(x.request_ms_sum), sum(x.request_ms_n)"
-	    " FROM rollup_minute x WHERE" WINDOW_X FILTER_X " GROUP BY 1"
-	    " UNION ALL SELECT x.upstream_id, 0, 0, 0, 0, 0, 0, 0, 0,"
-	    " sum(x.attempts),"
-	    " sum(CASE WHEN x.cause <> 0 THEN x.attempts ELSE 0 END), 0, 0"
-	    " FROM rollup_attempt_minute x WHERE" WINDOW_X FILTER_X
-	    " GROUP BY 1)"
-	    " SELECT up, sum(req), sum(e5), sum(f), sum(s0), sum(s2), sum(s3),"
-	    " sum(s4), sum(gw), sum(att), sum(fatt), sum(ms), sum(msn),"
-	    " (SELECT name FROM upstreams WHERE id = up) FROM g GROUP BY up",
-	/* Summed in C: a GROUP BY would sort every row of the window. */
-	[CST_LATENCY] =
-	    "SELECT x.upstream_id, x.bucket, x.attempts"
-	    " FROM rollup_latency_minute x WHERE" WINDOW_X
-	    " AND (:up IS NULL OR x.upstream_id = :up)",
-	/* Summed per (cause, upstream) in C: a GROUP BY would sort them. */
-	[CST_CAUSES] =
-	    "SELECT x.cause, x.upstream_id, x.requests,"
-	    " CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END"
-	    " FROM rollup_minute x WHERE" WINDOW_X FILTER_X " AND x.cause <> 0",
-	[CST_CAUSE_ATTEMPTS] =
-	    "SELECT x.cause, x.upstream_id, x.attempts, 0"
-	    " FROM rollup_attempt_minute x WHERE" WINDOW_X FILTER_X
-	    " AND x.cause <> 0",
-	[CST_SERIES_MINUTE_UPSTREAM] = SERIES_MINUTE("x.upstream_id"),
-	[CST_SERIES_MINUTE_CAUSE] = SERIES_MINUTE("x.cause"),
-	[CST_SERIES_MINUTE_STATUS] = SERIES_MINUTE("x.status"),
-	[CST_SERIES_RAW_UPSTREAM] = SERIES_RAW("r.upstream_id"),
-	[CST_SERIES_RAW_CAUSE] = SERIES_RAW("r.cause"),
-	[CST_SERIES_RAW_STATUS] = SERIES_RAW("r.status"),
-	/*
-	 * Every split at once: the rows as they are, summed in C (a GROUP BY
-	 * on other columns than the key's would sort them all first).
-	 */
-	[CST_SPLITS_MINUTE] =
-	    "SELECT x.minute * 60000, x.upstream_id, x.cause, x.status,"
-	    " x.requests FROM rollup_minute x WHERE" WINDOW_X FILTER_X,
-	[CST_SPLITS_RAW] =
-	    "SELECT r.ts_ms, r.upstream_id, r.cause, r.status, 1"
-	    " FROM requests r WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1"
-	    " AND (:up IS NULL OR r.upstream_id = :up)"
-	    " AND (:cause < 0 OR r.cause = :cause)"
-	    " AND (:status < 0 OR r.status = :status)",
-	/* Minutes with failing requests under the filter, newest first. */
-	[CST_FAILING_MINUTES] =
-	    "SELECT x.minute, sum(x.requests) FROM rollup_minute x"
-	    " WHERE" WINDOW_X FILTER_X
-	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("x.status")
-	    " OR x.cause <> 0 ELSE 1 END)"
-	    " GROUP BY x.minute ORDER BY x.minute DESC",
-	[CST_FAILURES] = REQUEST_COLUMNS
-	    " WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1"
-	    " AND (:up IS NULL OR r.upstream_id = :up)"
-	    " AND (:cause < 0 OR r.cause = :cause)"
-	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("r.status")
-	    " OR r.cause <> 0 ELSE r.status = :status END)"
-	    " AND (:path IS NULL OR instr(p.name, :path) > 0)"
-	    " ORDER BY r.ts_ms DESC, r.id DESC LIMIT :limit",
-	[CST_REQUEST] = REQUEST_COLUMNS " WHERE r.id = :id",
-	[CST_ATTEMPTS] =
-	    "SELECT u.name, coalesce(a.status, -1),"
-	    " coalesce(a.connect_ms, -1), coalesce(a.header_ms, -1),"
-	    " coalesce(a.response_ms, -1), a.cause, e.message"
-	    " FROM attempts a JOIN upstreams u ON u.id = a.upstream_id"
-	    " LEFT JOIN gateway_errors e ON e.id = a.error_id"
-	    " WHERE a.request_id = :id ORDER BY a.seq",
-};
-
 struct console {
 	struct store *s;
-	sqlite3_stmt *st[CST_COUNT];
 	int64_t gateway_mask;	/* bit c set: cause c is the gateway's */
 };
 
@@ -251,54 +90,15 @@ console_new(struct store *s, struct console **out, char *err, size_t errlen)
 void
 console_free(struct console *c)
 {
-	if (c == NULL)
-		return;
-	for (int i = 0; i < CST_COUNT; i++)
-		sqlite3_finalize(c->st[i]);
 	free(c);
 }
 
-/* The statement id, prepared once, reset and unbound; NULL on error. */
+/* The statement id (stmt.c), reset and unbound; NULL on error. */
 static sqlite3_stmt *
-console_stmt(struct console *c, enum console_stmt_id id, char *err,
+console_stmt(struct console *c, enum store_stmt_id id, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = c->st[id];
-
-	if (st != NULL) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return st;
-	}
-	if (sqlite3_prepare_v3(c->s->db, console_sql[id], -1,
-	    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		store_fail_db(c->s, err, errlen, "console");
-		return NULL;
-	}
-	c->st[id] = st;
-	return st;
-}
-
-/* Bind an integer to a named parameter when the statement has it. */
-static void
-console_bind_int(sqlite3_stmt *st, const char *name, int64_t v)
-{
-	int i = sqlite3_bind_parameter_index(st, name);
-
-	if (i > 0)
-		sqlite3_bind_int64(st, i, v);
-}
-
-/* Bind text (NULL binds NULL) to a named parameter it the statement has it. */
-static void
-console_bind_text(sqlite3_stmt *st, const char *name, const char *v)
-{
-	int i = sqlite3_bind_parameter_index(st, name);
-
-	if (i > 0 && v != NULL)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else if (i > 0)
-		sqlite3_bind_null(st, i);
+	return store_stmt_fresh(c->s, id, err, errlen);
 }
 
 /* The minute holding ms, rounded down; for open bounds the extremes. */
@@ -333,14 +133,14 @@ console_bind_filter(struct console *c, sqlite3_stmt *st,
 {
 	int i;
 
-	console_bind_int(st, ":m0", console_minute_floor(f->since_ms));
-	console_bind_int(st, ":m1", console_minute_ceil(f->until_ms));
-	console_bind_int(st, ":t0", f->since_ms);
-	console_bind_int(st, ":t1", f->until_ms);
-	console_bind_int(st, ":cause", f->cause);
-	console_bind_int(st, ":status", f->status);
-	console_bind_int(st, ":gw", c->gateway_mask);
-	console_bind_text(st, ":path", f->path);
+	store_bind_int64(st, ":m0", console_minute_floor(f->since_ms));
+	store_bind_int64(st, ":m1", console_minute_ceil(f->until_ms));
+	store_bind_int64(st, ":t0", f->since_ms);
+	store_bind_int64(st, ":t1", f->until_ms);
+	store_bind_int64(st, ":cause", f->cause);
+	store_bind_int64(st, ":status", f->status);
+	store_bind_int64(st, ":gw", c->gateway_mask);
+	store_bind_text(st, ":path", f->path);
 	if ((i = sqlite3_bind_parameter_index(st, ":up")) > 0 &&
 	    f->upstream != NULL) {
 		int64_t id;
@@ -360,8 +160,8 @@ console_begin(struct console *c, char *err, size_t errlen)
 
 	/* the end prepared first: out of memory must not leave the read
 	 * open with console_end() unable to compile its COMMIT */
-	if (console_stmt(c, CST_END, err, errlen) == NULL ||
-	    (st = console_stmt(c, CST_BEGIN, err, errlen)) == NULL)
+	if (console_stmt(c, STMT_COMMIT, err, errlen) == NULL ||
+	    (st = console_stmt(c, STMT_READ_BEGIN, err, errlen)) == NULL)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail_db(c->s, err, errlen, "begin");
@@ -376,22 +176,19 @@ console_end(struct console *c)
 	sqlite3_stmt *st;
 
 	/* Reset every statement so none keeps the read open. */
-	for (int i = 0; i < CST_COUNT; i++)
-		if (c->st[i] != NULL)
-			sqlite3_reset(c->st[i]);
-	if ((st = console_stmt(c, CST_END, NULL, 0)) != NULL) {
+	store_stmt_reset_all(c->s);
+	if ((st = console_stmt(c, STMT_COMMIT, NULL, 0)) != NULL) {
 		sqlite3_step(st);
 		sqlite3_reset(st);
 	}
-	if (!sqlite3_get_autocommit(c->s->db))
-		sqlite3_exec(c->s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollback_txn(c->s);
 }
 
 /* See console.h. */
 int64_t
 console_data_version(struct console *c)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_DATA_VERSION, NULL, 0);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_DATA_VERSION, NULL, 0);
 	int64_t v = -1;
 
 	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
@@ -406,7 +203,7 @@ int
 console_time_span(struct console *c, int64_t *first_ms, int64_t *last_ms,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_SPAN, err, errlen);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_SPAN, err, errlen);
 
 	*first_ms = *last_ms = -1;
 	if (st == NULL)
@@ -434,7 +231,7 @@ int
 console_upstream_id(struct console *c, const char *name, int64_t *id,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_UPSTREAM_ID, err, errlen);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_UPSTREAM_ID, err, errlen);
 	int rc;
 
 	*id = -1;
@@ -457,7 +254,7 @@ console_upstream_id(struct console *c, const char *name, int64_t *id,
 static char *
 console_upstream_name(struct console *c, int64_t id)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_UPSTREAM_NAME, NULL, 0);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_UPSTREAM_NAME, NULL, 0);
 	const char *t = "-";
 	char *r = NULL;
 	int rc;
@@ -478,7 +275,7 @@ console_upstream_name(struct console *c, int64_t id)
 static bool
 console_has_capture_stats(struct console *c)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_HAS_CAPTURE_STATS, NULL, 0);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_HAS_CAPTURE_STATS, NULL, 0);
 	bool has;
 
 	if (st == NULL)
@@ -493,7 +290,7 @@ int
 console_sources(struct console *c, size_t max,
     struct console_source **rows, size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_SOURCES, err, errlen);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_SOURCES, err, errlen);
 	struct console_source *v = NULL;
 	size_t k = 0, cap = 0;
 	bool oom = false;
@@ -503,7 +300,7 @@ console_sources(struct console *c, size_t max,
 	*n = 0;
 	if (st == NULL)
 		return -1;
-	console_bind_int(st, ":limit", (int64_t)max);
+	store_bind_int64(st, ":limit", (int64_t)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct console_source *r;
 
@@ -605,7 +402,7 @@ static int
 console_latency(struct console *c, const struct console_filter *f,
     struct console_upstream *v, size_t n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_LATENCY, err, errlen);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_LATENCY, err, errlen);
 	int64_t (*hist)[LATENCY_BUCKETS];
 	struct console_upstream *row = NULL;
 	size_t ri = 0;
@@ -649,7 +446,13 @@ int
 console_upstreams(struct console *c, const struct console_filter *f,
     struct console_upstream **rows, size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_UPSTREAMS, err, errlen);
+	struct count_query q = {.n_keys = 1, .keys = {REPORT_KEY_UPSTREAM},
+	    .by_status = true, .since_ms = f->since_ms,
+	    .until_ms = f->until_ms, .upstream = f->upstream,
+	    .cause = f->cause,
+	    .status = f->status < 0 ? -1 : f->status,
+	    .gateway_mask = c->gateway_mask};
+	sqlite3_stmt *st;
 	struct console_upstream *v = NULL;
 	size_t k = 0, cap = 0;
 	bool oom = false;
@@ -657,7 +460,7 @@ console_upstreams(struct console *c, const struct console_filter *f,
 
 	*rows = NULL;
 	*n = 0;
-	if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
+	if ((st = count_stmt(c->s, &q, err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct console_upstream *r;
@@ -667,19 +470,24 @@ console_upstreams(struct console *c, const struct console_filter *f,
 			break;
 		}
 		r = &v[k++];
-		r->id = sqlite3_column_int64(st, 0);
-		r->c.requests = sqlite3_column_int64(st, 1);
-		r->c.errors_5xx = sqlite3_column_int64(st, 2);
-		r->c.failed = sqlite3_column_int64(st, 3);
+		/* Columns: the name, the measures, the id (count_stmt). */
+		r->id = sqlite3_column_int64(st, 1 + COUNT_DETAILED);
+		r->c.requests = sqlite3_column_int64(st, 1 + COUNT_REQUESTS);
+		r->c.errors_5xx = sqlite3_column_int64(st, 1 + COUNT_5XX);
+		r->c.failed = sqlite3_column_int64(st, 1 + COUNT_FAILED);
 		for (int j = 0; j < 4; j++)
-			r->c.status_5xx[j] = sqlite3_column_int64(st, 4 + j);
-		r->c.gateway_5xx = sqlite3_column_int64(st, 8);
-		r->c.attempts = sqlite3_column_int64(st, 9);
-		r->c.failed_attempts = sqlite3_column_int64(st, 10);
-		r->c.request_ms_sum = sqlite3_column_int64(st, 11);
-		r->c.request_ms_n = sqlite3_column_int64(st, 12);
+			r->c.status_5xx[j] = sqlite3_column_int64(st,
+			    1 + COUNT_S500 + j);
+		r->c.gateway_5xx = sqlite3_column_int64(st,
+		    1 + COUNT_GATEWAY_5XX);
+		r->c.attempts = sqlite3_column_int64(st, 1 + COUNT_ATTEMPTS);
+		r->c.failed_attempts = sqlite3_column_int64(st,
+		    1 + COUNT_FAILED_ATTEMPTS);
+		r->c.request_ms_sum = sqlite3_column_int64(st,
+		    1 + COUNT_MS_SUM);
+		r->c.request_ms_n = sqlite3_column_int64(st, 1 + COUNT_MS_N);
 		r->p50_ms = r->p99_ms = -1;
-		if ((r->name = store_col_dup(st, 13, &oom)) == NULL &&
+		if ((r->name = store_col_dup(st, 0, &oom)) == NULL &&
 		    !oom)
 			oom = (r->name = gw_strdup("-")) == NULL;
 	}
@@ -819,7 +627,7 @@ console_causes(struct console *c, const struct console_filter *f,
 	*n = 0;
 	memset(acc, 0, sizeof(acc));
 	for (int pass = 0; pass < 2 && rc == SQLITE_DONE && !oom; pass++) {
-		st = console_stmt(c, pass == 0 ? CST_CAUSES : CST_CAUSE_ATTEMPTS,
+		st = console_stmt(c, pass == 0 ? STMT_CONSOLE_CAUSES : STMT_CONSOLE_CAUSE_ATTEMPTS,
 		    err, errlen);
 		if (st == NULL || console_bind_filter(c, st, f, err, errlen) != 0)
 			goto fail;
@@ -938,7 +746,7 @@ console_series(struct console *c, const struct console_filter *f,
 {
 	bool minute = start_ms % 60000 == 0 && step_ms % 60000 == 0;
 	struct console_filter w = *f;
-	enum console_stmt_id id;
+	enum store_stmt_id id;
 	size_t cap = 0;
 	sqlite3_stmt *st;
 	int rc;
@@ -951,7 +759,7 @@ console_series(struct console *c, const struct console_filter *f,
 	out->step_ms = step_ms;
 	out->n_points = n_points;
 	out->by = by;
-	id = (minute ? CST_SERIES_MINUTE_UPSTREAM : CST_SERIES_RAW_UPSTREAM) +
+	id = (minute ? STMT_CONSOLE_SERIES_MINUTE_UPSTREAM : STMT_CONSOLE_SERIES_RAW_UPSTREAM) +
 	    (int)by;
 	/* The points, cut to the filter's window. */
 	w.since_ms = start_ms > f->since_ms ? start_ms : f->since_ms;
@@ -961,9 +769,9 @@ console_series(struct console *c, const struct console_filter *f,
 	if ((st = console_stmt(c, id, err, errlen)) == NULL ||
 	    console_bind_filter(c, st, &w, err, errlen) != 0)
 		return -1;
-	console_bind_int(st, ":base", start_ms);
-	console_bind_int(st, ":step", step_ms);
-	console_bind_int(st, ":stepm", step_ms / 60000);
+	store_bind_int64(st, ":base", start_ms);
+	store_bind_int64(st, ":step", step_ms);
+	store_bind_int64(st, ":stepm", step_ms / 60000);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t p = sqlite3_column_int64(st, 0);
 		struct console_line *l;
@@ -1049,7 +857,7 @@ console_series_splits(struct console *c, const struct console_filter *f,
 		return store_fail(err, errlen, "series: bad arguments");
 	w.since_ms = start_ms > f->since_ms ? start_ms : f->since_ms;
 	w.until_ms = end_ms < f->until_ms ? end_ms : f->until_ms;
-	if ((st = console_stmt(c, minute ? CST_SPLITS_MINUTE : CST_SPLITS_RAW,
+	if ((st = console_stmt(c, minute ? STMT_CONSOLE_SPLITS_MINUTE : STMT_CONSOLE_SPLITS_RAW,
 	    err, errlen)) == NULL || console_bind_filter(c, st, &w, err,
 	    errlen) != 0)
 		return -1;
@@ -1101,7 +909,7 @@ static int
 console_request_attempts(struct console *c, struct console_request *r,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_ATTEMPTS, err, errlen);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_ATTEMPTS, err, errlen);
 	size_t cap = 0, k = 0;
 	bool oom = false;
 	int rc;
@@ -1204,7 +1012,7 @@ static int
 console_failing_since(struct console *c, const struct console_filter *f,
     size_t limit, int64_t *since_ms, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_FAILING_MINUTES, err, errlen);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_FAILING_MINUTES, err, errlen);
 	int64_t sum = 0;
 	int rc;
 
@@ -1245,10 +1053,10 @@ console_failures(struct console *c, const struct console_filter *f,
 	if (f->path == NULL && console_failing_since(c, f, limit, &w.since_ms,
 	    err, errlen) != 0)
 		return -1;
-	if ((st = console_stmt(c, CST_FAILURES, err, errlen)) == NULL ||
+	if ((st = console_stmt(c, STMT_CONSOLE_FAILURES, err, errlen)) == NULL ||
 	    console_bind_filter(c, st, &w, err, errlen) != 0)
 		return -1;
-	console_bind_int(st, ":limit", (int64_t)limit);
+	store_bind_int64(st, ":limit", (int64_t)limit);
 	return console_collect_requests(c, st, rows, n, err, errlen);
 }
 
@@ -1257,13 +1065,13 @@ int
 console_request(struct console *c, int64_t id,
     struct console_request **rows, size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = console_stmt(c, CST_REQUEST, err, errlen);
+	sqlite3_stmt *st = console_stmt(c, STMT_CONSOLE_REQUEST, err, errlen);
 
 	*rows = NULL;
 	*n = 0;
 	if (st == NULL)
 		return -1;
-	console_bind_int(st, ":id", id);
+	store_bind_int64(st, ":id", id);
 	return console_collect_requests(c, st, rows, n, err, errlen);
 }
 

@@ -17,6 +17,11 @@
  * another connection may hold the write lock for a batch or a prune step; a large page cache and in-memory temporaries. Foreign
  * keys stay off: the schema declares them for readers, the writer checks
  * a batch's source once instead of every row.
+ *
+ * The schema files and the pragmas of a new connection are scripts, run
+ * by sqlite3_exec (db_exec); PRAGMA user_version = N is written out, as
+ * PRAGMA takes no parameter. Every other statement is a named one of
+ * stmt.c's table (its top says how).
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -75,20 +80,37 @@ db_exec(struct store *s, const char *sql, const char *what, char *err,
 	return 0;
 }
 
+/* Run named statement id, which returns no rows we need; 0 or -1. */
+static int
+db_run(struct store *s, enum store_stmt_id id, const char *what, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		store_fail_db(s, err, errlen, what);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Read PRAGMA user_version into *v; 0 or -1. */
 static int
 db_user_version(struct store *s, int *v, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, STMT_DB_USER_VERSION, err, errlen);
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
-	    NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "user_version");
+	if (st == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_fail_db(s, err, errlen, "user_version");
 	return 0;
@@ -117,8 +139,7 @@ db_migrate(struct store *s, const char *path, char *err, size_t errlen)
 	int v;
 
 	for (;;) {
-		if (db_exec(s, "BEGIN IMMEDIATE", "begin migration", err,
-		    errlen) != 0)
+		if (db_run(s, STMT_BEGIN, "begin migration", err, errlen) != 0)
 			return -1;
 		if (db_user_version(s, &v, err, errlen) != 0)
 			goto fail;
@@ -136,16 +157,17 @@ db_migrate(struct store *s, const char *path, char *err, size_t errlen)
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if (db_exec(s, sql, "user_version", err, errlen) != 0)
 			goto fail;
-		if (db_exec(s, "COMMIT", "commit migration", err, errlen) != 0)
+		if (db_run(s, STMT_COMMIT, "commit migration", err, errlen) !=
+		    0)
 			goto fail;
 	}
 	if (v < 0) {
 		store_fail(err, errlen, "%s: bad schema version %d", path, v);
 		goto fail;
 	}
-	return db_exec(s, "COMMIT", "commit migration", err, errlen);
+	return db_run(s, STMT_COMMIT, "commit migration", err, errlen);
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollback_txn(s);
 	return -1;
 }
 
@@ -354,6 +376,23 @@ store_commit(struct store *s, char *err, size_t errlen)
 	return store_stmt_run(s, st, err, errlen);
 }
 
+/* See store_int.h. */
+void
+store_rollback_txn(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	if ((st = store_stmt(s, STMT_ROLLBACK, NULL, 0)) != NULL) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	/* Not even ROLLBACK could be prepared (out of memory): the text. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 /*
  * Undo the batch transaction, if one is open, and forget what memory
  * learnt inside it (interned ids may have been rolled back, joins undone
@@ -363,16 +402,7 @@ store_commit(struct store *s, char *err, size_t errlen)
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db)) {
-		sqlite3_stmt *st = s->stmt[STMT_ROLLBACK];
-		if (st != NULL) {
-			sqlite3_reset(st);
-			(void)sqlite3_step(st);
-			sqlite3_reset(st);
-		} else {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		}
-	}
+	store_rollback_txn(s);
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);

@@ -1,10 +1,8 @@
 /*
  * diag_query.c - the store's queries for analyze/; see diag_query.h.
  *
- * The SQL is the named statement table below. Statements are prepared per
- * call (a diagnosis runs each a handful of times, so caching them in the
- * shared struct store is not worth widening it) and finalized before the
- * call returns.
+ * The SQL is in store/stmt.c's table (STMT_DIAG_*), prepared once per
+ * handle like every statement of store/, and reset when a call is done.
  *
  * Index use, by statement:
  *   - shape counts read every request of the window: through requests_ts
@@ -28,151 +26,6 @@
 #include "store/diag_query.h"
 #include "store/store_int.h"
 
-/* The condition of the partial index requests_trouble_ts, word for word. */
-#define DIAG_TROUBLE " (r.cause <> 0 OR r.n_attempts > 1) "
-#define DIAG_WINDOW " r.ts_ms >= ?1 AND r.ts_ms < ?2 "
-#define DIAG_UPSTREAM_ID " (SELECT id FROM upstreams WHERE name = ?3) "
-#define DIAG_GATEWAY_CAUSES " (SELECT id FROM causes WHERE who = 'gateway') "
-
-enum diag_stmt_id {
-	DIAG_SHAPE_COUNTS,
-	DIAG_SHAPE_COUNTS_ALL,
-	DIAG_ATTEMPT_STREAM,
-	DIAG_UPSTREAM_NAMES,
-	DIAG_METHOD_NAMES,
-	DIAG_PATH_NAMES,
-	DIAG_SHAPE_NAMES,
-	DIAG_RETRY_GROUPS,
-	DIAG_TOTALS,
-	DIAG_UPSTREAM_CAUSES,
-	DIAG_EXAMPLE_CAUSE,
-	DIAG_EXAMPLE_SHAPE,
-	DIAG_STMT_COUNT
-};
-
-/* Every request of the window as ids; summed in C (see diag_shape_counts). */
-#define DIAG_SHAPE_SQL(ts) \
-	"SELECT coalesce(r.method_id, 0), coalesce(r.path_id, 0)," \
-	" r.upstream_id, coalesce(r.shape_id, 0)," \
-	" r.status BETWEEN 500 AND 599, r.cause" \
-	" FROM requests r WHERE " ts " >= ?1 AND " ts " < ?2" \
-	" AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID ")"
-
-/* An interned-name table, id -> name. */
-#define DIAG_NAMES_SQL(t) "SELECT id, name FROM " t " ORDER BY id"
-
-/* Columns of an example request; e is the error line joined to it. */
-#define DIAG_EXAMPLE_COLUMNS \
-	" r.id, r.ts_ms, m.name, p.name, r.query, r.request_id, e.message," \
-	" r.status, r.cause, r.n_attempts "
-
-static const char *const diag_sql[DIAG_STMT_COUNT] = {
-	[DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL("r.ts_ms"),
-	[DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL("+r.ts_ms"),
-
-	[DIAG_ATTEMPT_STREAM] =
-	    "SELECT r.ts_ms, r.id, a.upstream_id, a.seq,"
-	    " coalesce(a.status, -1), a.cause"
-	    " FROM requests r INDEXED BY requests_ts"
-	    " JOIN attempts a ON a.request_id = r.id"
-	    " WHERE" DIAG_WINDOW
-	    " AND (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
-	    " ORDER BY r.ts_ms, r.id, a.seq",
-
-	[DIAG_UPSTREAM_NAMES] = DIAG_NAMES_SQL("upstreams"),
-	[DIAG_METHOD_NAMES] = DIAG_NAMES_SQL("methods"),
-	[DIAG_PATH_NAMES] = DIAG_NAMES_SQL("paths"),
-	[DIAG_SHAPE_NAMES] = DIAG_NAMES_SQL("shapes"),
-
-	/*
-	 * x: retried requests with the seq of their first failing attempt;
-	 * then grouped by that attempt's upstream and cause, and the final
-	 * upstream.
-	 */
-	[DIAG_RETRY_GROUPS] =
-	    "WITH x AS (SELECT r.id, r.cause, r.upstream_id AS final_uid,"
-	    "  r.n_attempts, r.request_ms,"
-	    "  (SELECT min(b.seq) FROM attempts b WHERE b.request_id = r.id"
-	    "   AND b.cause <> 0) AS first_seq"
-	    " FROM requests r WHERE" DIAG_TROUBLE "AND r.n_attempts > 1"
-	    " AND" DIAG_WINDOW ")"
-	    " SELECT fu.name, lu.name, a.cause, count(*), sum(x.cause = 0),"
-	    "  sum((SELECT coalesce(sum(coalesce(c.response_ms, c.connect_ms,"
-	    "   0)), 0) FROM attempts c WHERE c.request_id = x.id"
-	    "   AND c.seq < x.n_attempts - 1)),"
-	    "  coalesce(sum(x.request_ms), 0), count(x.request_ms)"
-	    " FROM x JOIN attempts a ON a.request_id = x.id"
-	    "  AND a.seq = x.first_seq"
-	    " JOIN upstreams fu ON fu.id = a.upstream_id"
-	    " JOIN upstreams lu ON lu.id = x.final_uid"
-	    " WHERE (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
-	    " GROUP BY a.upstream_id, x.final_uid, a.cause",
-
-	[DIAG_TOTALS] =
-	    "SELECT (SELECT count(*) FROM requests r WHERE" DIAG_WINDOW "),"
-	    " (SELECT count(*) FROM requests r WHERE" DIAG_TROUBLE
-	    "  AND r.n_attempts > 1 AND" DIAG_WINDOW "),"
-	    " (SELECT avg(r.request_ms) FROM requests r WHERE" DIAG_WINDOW
-	    "  AND r.n_attempts = 1 AND r.cause = 0"
-	    "  AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID "))",
-
-	/* Failed attempts to the upstream, then attempt-less requests. */
-	[DIAG_UPSTREAM_CAUSES] =
-	    "SELECT cause, sum(n), sum(fin), sum(msg), min(t0), max(t1) FROM ("
-	    " SELECT a.cause AS cause, count(*) AS n,"
-	    "  sum(a.seq = r.n_attempts - 1) AS fin,"
-	    "  count(coalesce(a.error_id, CASE WHEN a.seq = r.n_attempts - 1"
-	    "   THEN r.error_id END)) AS msg,"
-	    "  min(r.ts_ms) AS t0, max(r.ts_ms) AS t1"
-	    " FROM requests r JOIN attempts a ON a.request_id = r.id"
-	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
-	    " AND a.upstream_id =" DIAG_UPSTREAM_ID " AND a.cause <> 0"
-	    " GROUP BY a.cause"
-	    " UNION ALL"
-	    " SELECT r.cause, count(*), count(*), count(r.error_id),"
-	    "  min(r.ts_ms), max(r.ts_ms)"
-	    " FROM requests r WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
-	    " AND r.n_attempts = 0 AND r.cause <> 0"
-	    " AND r.upstream_id =" DIAG_UPSTREAM_ID
-	    " GROUP BY r.cause)"
-	    " GROUP BY cause ORDER BY 2 DESC, 1",
-
-	/* ?4 cause. */
-	[DIAG_EXAMPLE_CAUSE] =
-	    "SELECT" DIAG_EXAMPLE_COLUMNS
-	    " FROM requests r INDEXED BY requests_trouble_ts"
-	    " LEFT JOIN attempts a ON a.request_id = r.id"
-	    "  AND a.upstream_id =" DIAG_UPSTREAM_ID " AND a.cause = ?4"
-	    " LEFT JOIN gateway_errors e ON e.id = coalesce(a.error_id,"
-	    "  r.error_id)"
-	    " LEFT JOIN methods m ON m.id = r.method_id"
-	    " LEFT JOIN paths p ON p.id = r.path_id"
-	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
-	    " AND (a.seq IS NOT NULL OR (r.n_attempts = 0 AND r.cause = ?4"
-	    "  AND r.upstream_id =" DIAG_UPSTREAM_ID "))"
-	    " ORDER BY r.ts_ms DESC, a.seq LIMIT 1",
-
-	/* ?4 shape ('' = none), ?5 method ('' = none), ?6 limit. */
-	[DIAG_EXAMPLE_SHAPE] =
-	    "SELECT" DIAG_EXAMPLE_COLUMNS
-	    " FROM requests r INDEXED BY requests_trouble_ts"
-	    " LEFT JOIN attempts la ON la.request_id = r.id"
-	    "  AND la.seq = r.n_attempts - 1"
-	    " LEFT JOIN gateway_errors e ON e.id = coalesce(la.error_id,"
-	    "  r.error_id)"
-	    " LEFT JOIN methods m ON m.id = r.method_id"
-	    " LEFT JOIN paths p ON p.id = r.path_id"
-	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
-	    " AND r.upstream_id =" DIAG_UPSTREAM_ID
-	    " AND (r.shape_id IS (SELECT id FROM shapes WHERE name = ?4)"
-	    "  OR (?4 = '' AND r.shape_id IS NULL))"
-	    " AND (r.method_id IS (SELECT id FROM methods WHERE name = ?5)"
-	    "  OR (?5 = '' AND r.method_id IS NULL))"
-	    " AND r.status BETWEEN 500 AND 599"
-	    " AND r.cause NOT IN" DIAG_GATEWAY_CAUSES
-	    " ORDER BY r.ts_ms DESC LIMIT ?6",
-};
-
 /* See diag_query.h. */
 struct diag_window
 diag_window_all(void)
@@ -183,16 +36,13 @@ diag_window_all(void)
 
 /* Prepare statement id and bind the window as ?1, ?2, ?3; NULL on error. */
 static sqlite3_stmt *
-diag_prepare(struct store *s, enum diag_stmt_id id,
+diag_prepare(struct store *s, enum store_stmt_id id,
     const struct diag_window *w, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt_fresh(s, id, err, errlen);
 
-	if (sqlite3_prepare_v2(s->db, diag_sql[id], -1, &st, NULL) !=
-	    SQLITE_OK) {
-		store_fail_db(s, err, errlen, "diagnose: prepare");
+	if (st == NULL)
 		return NULL;
-	}
 	sqlite3_bind_int64(st, 1, w->since_ms);
 	sqlite3_bind_int64(st, 2, w->until_ms);
 	if (w->upstream != NULL)
@@ -212,7 +62,7 @@ diag_text(sqlite3_stmt *st, int i)
 }
 
 /*
- * Step st to its end, calling row(st, fn, ctx) for each row; finalize.
+ * Step st to its end, calling row(st, fn, ctx) for each row; reset it.
  * Returns 0, the callback's non-zero value, or -1 with err filled.
  */
 static int
@@ -229,7 +79,7 @@ diag_run(struct store *s, sqlite3_stmt *st,
 		store_fail_db(s, err, errlen, what);
 		cb = -1;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return cb;
 }
 
@@ -310,7 +160,7 @@ diag_names_free(struct diag_names *t)
 
 /* Read table statement id into t; 0 or -1 with err filled. */
 static int
-diag_names_load(struct store *s, enum diag_stmt_id id, struct diag_names *t,
+diag_names_load(struct store *s, enum store_stmt_id id, struct diag_names *t,
     char *err, size_t errlen)
 {
 	struct diag_window all = diag_window_all();
@@ -340,14 +190,14 @@ diag_names_load(struct store *s, enum diag_stmt_id id, struct diag_names *t,
 			goto oom;
 		t->n++;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		diag_names_free(t);
 		return store_fail_db(s, err, errlen, "diagnose: names");
 	}
 	return 0;
 oom:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	diag_names_free(t);
 	return store_fail(err, errlen, "out of memory");
 }
@@ -388,8 +238,8 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
-	st = diag_prepare(s, open ? DIAG_SHAPE_COUNTS_ALL : DIAG_SHAPE_COUNTS,
-	    w, err, errlen);
+	st = diag_prepare(s, open ? STMT_DIAG_SHAPE_COUNTS_ALL :
+	    STMT_DIAG_SHAPE_COUNTS, w, err, errlen);
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -399,7 +249,7 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 		for (int i = 0; i < 4; i++)
 			k[i] = sqlite3_column_int64(st, i);
 		if ((x = diag_group_get(&g, k)) == NULL) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			ret = store_fail(err, errlen, "out of memory");
 			goto done;
 		}
@@ -412,15 +262,15 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 				x->failed++;
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		ret = store_fail_db(s, err, errlen, "diagnose: shapes");
 		goto done;
 	}
-	if (diag_names_load(s, DIAG_METHOD_NAMES, &names[0], err, errlen) ||
-	    diag_names_load(s, DIAG_PATH_NAMES, &names[1], err, errlen) ||
-	    diag_names_load(s, DIAG_UPSTREAM_NAMES, &names[2], err, errlen) ||
-	    diag_names_load(s, DIAG_SHAPE_NAMES, &names[3], err, errlen)) {
+	if (diag_names_load(s, STMT_DIAG_METHOD_NAMES, &names[0], err, errlen) ||
+	    diag_names_load(s, STMT_DIAG_PATH_NAMES, &names[1], err, errlen) ||
+	    diag_names_load(s, STMT_DIAG_UPSTREAM_NAMES, &names[2], err, errlen) ||
+	    diag_names_load(s, STMT_DIAG_SHAPE_NAMES, &names[3], err, errlen)) {
 		ret = -1;
 		goto done;
 	}
@@ -468,7 +318,7 @@ int
 diag_attempt_stream(struct store *s, const struct diag_window *w,
     diag_attempt_fn fn, void *ctx, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = diag_prepare(s, DIAG_ATTEMPT_STREAM, w, err,
+	sqlite3_stmt *st = diag_prepare(s, STMT_DIAG_ATTEMPT_STREAM, w, err,
 	    errlen);
 
 	if (st == NULL)
@@ -491,7 +341,7 @@ diag_upstream_names(struct store *s, diag_name_fn fn, void *ctx,
     char *err, size_t errlen)
 {
 	struct diag_window all = diag_window_all();
-	sqlite3_stmt *st = diag_prepare(s, DIAG_UPSTREAM_NAMES, &all, err,
+	sqlite3_stmt *st = diag_prepare(s, STMT_DIAG_UPSTREAM_NAMES, &all, err,
 	    errlen);
 
 	if (st == NULL)
@@ -523,7 +373,8 @@ int
 diag_retry_groups(struct store *s, const struct diag_window *w,
     diag_retry_fn fn, void *ctx, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = diag_prepare(s, DIAG_RETRY_GROUPS, w, err, errlen);
+	sqlite3_stmt *st = diag_prepare(s, STMT_DIAG_RETRY_GROUPS, w, err,
+	    errlen);
 
 	if (st == NULL)
 		return -1;
@@ -536,7 +387,7 @@ int
 diag_totals(struct store *s, const struct diag_window *w,
     struct diag_totals *t, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = diag_prepare(s, DIAG_TOTALS, w, err, errlen);
+	sqlite3_stmt *st = diag_prepare(s, STMT_DIAG_TOTALS, w, err, errlen);
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -551,7 +402,7 @@ diag_totals(struct store *s, const struct diag_window *w,
 			t->single_ok_ms_avg = sqlite3_column_double(st, 2);
 	} else
 		store_fail_db(s, err, errlen, "diagnose: totals");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -580,7 +431,7 @@ diag_upstream_causes(struct store *s, const struct diag_window *w,
 
 	if (w->upstream == NULL)
 		return store_fail(err, errlen, "diagnose: no upstream given");
-	if ((st = diag_prepare(s, DIAG_UPSTREAM_CAUSES, w, err, errlen)) ==
+	if ((st = diag_prepare(s, STMT_DIAG_UPSTREAM_CAUSES, w, err, errlen)) ==
 	    NULL)
 		return -1;
 	return diag_run(s, st, diag_cause_row, (void *)fn, ctx,
@@ -647,7 +498,7 @@ diag_example_pick(struct store *s, sqlite3_stmt *st, diag_accept_fn accept,
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = store_fail_db(s, err, errlen, "diagnose: example");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return ret;
 }
 
@@ -663,7 +514,8 @@ diag_example_for_cause(struct store *s, const struct diag_window *w,
 	*found = false;
 	if (w->upstream == NULL)
 		return store_fail(err, errlen, "diagnose: no upstream given");
-	if ((st = diag_prepare(s, DIAG_EXAMPLE_CAUSE, w, err, errlen)) == NULL)
+	if ((st = diag_prepare(s, STMT_DIAG_EXAMPLE_CAUSE, w, err,
+	    errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 4, cause);
 	return diag_example_pick(s, st, NULL, NULL, out, found, err, errlen);
@@ -681,7 +533,8 @@ diag_example_for_shape(struct store *s, const struct diag_window *w,
 	*found = false;
 	if (w->upstream == NULL)
 		return store_fail(err, errlen, "diagnose: no upstream given");
-	if ((st = diag_prepare(s, DIAG_EXAMPLE_SHAPE, w, err, errlen)) == NULL)
+	if ((st = diag_prepare(s, STMT_DIAG_EXAMPLE_SHAPE, w, err,
+	    errlen)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 4, shape != NULL ? shape : "", -1,
 	    SQLITE_STATIC);

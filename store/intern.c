@@ -146,7 +146,7 @@ intern_init(struct store *s)
 	return 0;
 }
 
-/* Free the caches and their statements. */
+/* Free the caches. */
 void
 intern_free(struct store *s)
 {
@@ -155,8 +155,6 @@ intern_free(struct store *s)
 
 		free(c->slots);
 		arena_free(c->strings);
-		sqlite3_finalize(c->insert);
-		sqlite3_finalize(c->select);
 		memset(c, 0, sizeof(*c));
 	}
 }
@@ -205,46 +203,27 @@ intern_grow(struct intern_cache *c)
 	return 0;
 }
 
-/* Prepare the SELECT and INSERT of table t once; 0 or -1. */
-static int
-intern_prepare(struct store *s, enum store_intern_id t, char *err,
-    size_t errlen)
-{
-	struct intern_cache *c = &s->intern[t];
-	char sql[128];
+/* STMT_INTERN_SELECT_* and _INSERT_* follow enum store_intern_id. */
+_Static_assert(STMT_INTERN_SELECT_METHOD - STMT_INTERN_SELECT_UPSTREAM ==
+    INTERN_METHOD && STMT_INTERN_INSERT_METHOD - STMT_INTERN_INSERT_UPSTREAM
+    == INTERN_METHOD && INTERN_METHOD == INTERN_COUNT - 1 &&
+    STMT_INTERN_SELECT_SHAPE - STMT_INTERN_SELECT_UPSTREAM == INTERN_SHAPE &&
+    STMT_INTERN_SELECT_PATH - STMT_INTERN_SELECT_UPSTREAM == INTERN_PATH &&
+    STMT_INTERN_SELECT_HOST - STMT_INTERN_SELECT_UPSTREAM == INTERN_HOST,
+    "intern statements in table order");
 
-	if (c->select != NULL)
-		return 0;
-	if (intern_hashed[t])
-		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE hash = ?2"
-		    " AND name = ?1", intern_table[t]);
-	else
-		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE name = ?1",
-		    intern_table[t]);
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->select, NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, intern_table[t]);
-	if (intern_hashed[t])
-		snprintf(sql, sizeof(sql), "INSERT INTO %s (name, hash) VALUES"
-		    " (?1, ?2)", intern_table[t]);
-	else
-		snprintf(sql, sizeof(sql), "INSERT INTO %s (name) VALUES (?1) "
-		    "ON CONFLICT (name) DO NOTHING", intern_table[t]);
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->insert, NULL) != SQLITE_OK) {
-		sqlite3_finalize(c->select);
-		c->select = NULL;
-		return store_fail_db(s, err, errlen, intern_table[t]);
-	}
-	return 0;
+/* The statement of table t among those starting at first. */
+static enum store_stmt_id
+intern_stmt(enum store_stmt_id first, enum store_intern_id t)
+{
+	return (enum store_stmt_id)((int)first + (int)t);
 }
 
 /* Step select (bound) for an id: 1 found, 0 not, -1 error. */
 static int
-intern_select(struct store *s, enum store_intern_id t, int64_t *id,
-    char *err, size_t errlen)
+intern_select(struct store *s, enum store_intern_id t, sqlite3_stmt *st,
+    int64_t *id, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = s->intern[t].select;
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW)
@@ -315,38 +294,46 @@ static int
 intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
     size_t len, int64_t *id, char *err, size_t errlen)
 {
-	struct intern_cache *c = &s->intern[t];
+	enum store_stmt_id sel = intern_stmt(STMT_INTERN_SELECT_UPSTREAM, t);
+	enum store_stmt_id ins = intern_stmt(STMT_INTERN_INSERT_UPSTREAM, t);
+	sqlite3_stmt *select, *insert;
 	int rc;
 
-	if (intern_prepare(s, t, err, errlen) != 0)
-		return -1;
 	if (intern_hashed[t]) {
 		int64_t h = intern_name_key(s, str, len);
 
-		sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int64(c->select, 2, h);
-		if ((rc = intern_select(s, t, id, err, errlen)) != 0)
+		if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(select, 2, h);
+		if ((rc = intern_select(s, t, select, id, err, errlen)) != 0)
 			return rc < 0 ? -1 : 0;
-		sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int64(c->insert, 2, h);
-		rc = sqlite3_step(c->insert);
-		sqlite3_reset(c->insert);
+		if ((insert = store_stmt_hot(s, ins, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_text(insert, 1, str, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(insert, 2, h);
+		rc = sqlite3_step(insert);
+		sqlite3_reset(insert);
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, err, errlen, intern_table[t]);
 		*id = sqlite3_last_insert_rowid(s->db);
 		return 0;
 	}
-	sqlite3_bind_text(c->insert, 1, str, (int)len, SQLITE_STATIC);
-	rc = sqlite3_step(c->insert);
-	sqlite3_reset(c->insert);
+	if ((insert = store_stmt_hot(s, ins, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(insert, 1, str, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(insert);
+	sqlite3_reset(insert);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, err, errlen, intern_table[t]);
 	if (sqlite3_changes(s->db) == 1) {
 		*id = sqlite3_last_insert_rowid(s->db);
 		return 0;
 	}
-	sqlite3_bind_text(c->select, 1, str, (int)len, SQLITE_STATIC);
-	if ((rc = intern_select(s, t, id, err, errlen)) == 1)
+	if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
+	if ((rc = intern_select(s, t, select, id, err, errlen)) == 1)
 		return 0;
 	if (rc == 0)
 		store_fail(err, errlen, "%s: a stored name vanished",
@@ -361,17 +348,16 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 int
 intern_load_key(struct store *s, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, STMT_INTERN_NAME_KEY, err, errlen);
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT k0, k1 FROM name_hash_key", -1,
-	    &st, NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "name_hash_key");
+	if (st == NULL)
+		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		s->name_key[0] = (uint64_t)sqlite3_column_int64(st, 0);
 		s->name_key[1] = (uint64_t)sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)

@@ -15,12 +15,6 @@
 
 #include "store/latency.h"
 
-static const char latency_upsert_sql[] =
-    "INSERT INTO rollup_latency_minute (minute, upstream_id, bucket,"
-    " attempts) VALUES (?1, ?2, ?3, ?4)"
-    " ON CONFLICT (minute, upstream_id, bucket)"
-    " DO UPDATE SET attempts = attempts + excluded.attempts";
-
 /* See latency.h. */
 int
 latency_bucket(int64_t ms)
@@ -83,9 +77,8 @@ latency_flush(struct store *s, struct rollup_map *m, char *err,
 
 	if (m->n == 0)
 		return 0;
-	if (sqlite3_prepare_v2(s->db, latency_upsert_sql, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "latency");
+	if ((st = store_stmt(s, STMT_LATENCY_UPSERT, err, errlen)) == NULL)
+		return -1;
 	for (size_t i = 0; i < m->cap && rc == 0; i++) {
 		const struct rollup_entry *e = &m->slots[i];
 
@@ -97,7 +90,6 @@ latency_flush(struct store *s, struct rollup_map *m, char *err,
 		sqlite3_bind_int64(st, 4, e->count);
 		rc = store_stmt_run(s, st, err, errlen);
 	}
-	sqlite3_finalize(st);
 	rollup_map_clear(m);
 	return rc;
 }

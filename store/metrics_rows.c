@@ -1,6 +1,6 @@
 /*
  * metrics_rows.c - grouped reads for the Prometheus exporter; see
- * metrics_rows.h. One-off prepared statements, as capture_stats.c: the
+ * metrics_rows.h. The statements are store/stmt.c's STMT_METRICS_*; the
  * exporter runs each about once a second on its own connection.
  */
 #include <string.h>
@@ -8,42 +8,20 @@
 #include "store/metrics_rows.h"
 #include "store/store_int.h"
 
-static const char metrics_marks_sql[] =
-	"SELECT (SELECT coalesce(max(id), 0) FROM requests),"
-	" (SELECT coalesce(max(id), 0) FROM rejects)";
-
-static const char metrics_requests_sql[] =
-	"SELECT upstream, status, cause, count(*) FROM request_view"
-	" WHERE id > ?1 AND id <= ?2 GROUP BY 1, 2, 3";
-
-static const char metrics_attempts_sql[] =
-	"SELECT upstream, cause, response_ms, count(*) FROM attempt_view"
-	" WHERE request_id > ?1 AND request_id <= ?2 GROUP BY 1, 2, 3";
-
-static const char metrics_rejects_sql[] =
-	"SELECT s.path, r.reason, count(*) FROM rejects r"
-	" JOIN sources s ON s.id = r.source_id"
-	" WHERE r.id > ?1 AND r.id <= ?2 GROUP BY 1, 2";
-
-static const char metrics_sources_sql[] =
-	"SELECT id, path, line_no FROM sources WHERE last_seen_ms >= ?1"
-	" AND kind NOT LIKE 'pcap%'";
-
 int
 store_metrics_marks(struct store *s, int64_t *request_id, int64_t *reject_id,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, STMT_METRICS_MARKS, err, errlen);
 
-	if (sqlite3_prepare_v2(s->db, metrics_marks_sql, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "metrics marks");
+	if (st == NULL)
+		return -1;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*request_id = sqlite3_column_int64(st, 0);
 		*reject_id = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_fail_db(s, err, errlen, "metrics marks");
 	return 0;
@@ -73,17 +51,17 @@ col_cause(sqlite3_stmt *st, int i)
 /* Which of the grouped reads a statement feeds. */
 enum metrics_read { READ_REQUESTS, READ_ATTEMPTS, READ_REJECTS, READ_SOURCES };
 
-/* Prepare sql, bind a and b (when the statement takes them), feed rows. */
+/* Statement id: bind a and b (when it takes them), feed rows. */
 static int
-metrics_read(struct store *s, const char *sql, enum metrics_read what,
+metrics_read(struct store *s, enum store_stmt_id id, enum metrics_read what,
     int64_t a, int64_t b, const struct store_metrics_fns *fn, void *ctx,
     char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc, stop = 0;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "metrics read");
+	if ((st = store_stmt(s, id, err, errlen)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, a);
 	if (sqlite3_bind_parameter_count(st) >= 2)
 		sqlite3_bind_int64(st, 2, b);
@@ -111,15 +89,15 @@ metrics_read(struct store *s, const char *sql, enum metrics_read what,
 		}
 	}
 	if (stop != 0) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return store_fail(err, errlen, "stopped");
 	}
 	if (rc != SQLITE_DONE) {
 		store_fail_db(s, err, errlen, "metrics read");
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -130,14 +108,17 @@ store_metrics_requests(struct store *s, int64_t from, int64_t to,
 	if (to <= from)
 		return 0;
 	/* One read transaction: both groupings see the same rows. */
-	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "metrics read");
-	int rc = metrics_read(s, metrics_requests_sql, READ_REQUESTS, from, to,
+	sqlite3_stmt *st = store_stmt(s, STMT_READ_BEGIN, err, errlen);
+
+	if (st == NULL || store_stmt_run(s, st, err, errlen) != 0)
+		return -1;
+	int rc = metrics_read(s, STMT_METRICS_REQUESTS, READ_REQUESTS, from, to,
 	    fn, ctx, err, errlen);
 	if (rc == 0)
-		rc = metrics_read(s, metrics_attempts_sql, READ_ATTEMPTS, from,
+		rc = metrics_read(s, STMT_METRICS_ATTEMPTS, READ_ATTEMPTS, from,
 		    to, fn, ctx, err, errlen);
-	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if ((st = store_stmt(s, STMT_COMMIT, NULL, 0)) != NULL)
+		store_stmt_run(s, st, NULL, 0);
 	return rc;
 }
 
@@ -147,7 +128,7 @@ store_metrics_rejects(struct store *s, int64_t from, int64_t to,
 {
 	if (to <= from)
 		return 0;
-	return metrics_read(s, metrics_rejects_sql, READ_REJECTS, from, to, fn,
+	return metrics_read(s, STMT_METRICS_REJECTS, READ_REJECTS, from, to, fn,
 	    ctx, err, errlen);
 }
 
@@ -155,6 +136,6 @@ int
 store_metrics_sources(struct store *s, int64_t since_ms,
     const struct store_metrics_fns *fn, void *ctx, char *err, size_t errlen)
 {
-	return metrics_read(s, metrics_sources_sql, READ_SOURCES, since_ms, 0,
+	return metrics_read(s, STMT_METRICS_SOURCES, READ_SOURCES, since_ms, 0,
 	    fn, ctx, err, errlen);
 }

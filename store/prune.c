@@ -73,40 +73,7 @@
    next writes and the file stays under the cap. */
 #define PRUNE_CAP_LOW_PCT	90
 
-enum prune_stmt_id {
-	PST_BEGIN,
-	PST_COMMIT,
-	PST_META_GET,
-	PST_META_RAISE,
-	PST_PAGES,
-	PST_FREE_PAGES,
-	PST_PAGE_SIZE,
-	PST_NEWEST,
-	PST_REQUESTS,
-	PST_ATTEMPTS,
-	PST_ERROR_ID,
-	PST_ERRORS_OLD,
-	PST_REJECTS_UPTO,
-	PST_REJECTS_STALE,
-	PST_ROLLUP_OLDEST,
-	PST_ROLLUP_REQ,
-	PST_ROLLUP_ATT,
-	PST_ROLLUP_LAT,
-	PST_ANY_REQUEST,
-	PST_AUTO_VACUUM,
-	PST_INCREMENTAL_VACUUM,
-	PST_MARK_REQ,
-	PST_MARK_ERR,
-	PST_TOUCH_PATH,
-	PST_TOUCH_HOST,
-	PST_TOUCH_SHAPE,
-	PST_GC_PATH,
-	PST_GC_HOST,
-	PST_GC_SHAPE,
-	PST_COUNT
-};
-
-/* The interned kinds marked, in the column order of PST_MARK_*. */
+/* The interned kinds marked, in the column order of STMT_PRUNE_MARK_*. */
 #define PRUNE_KINDS	3	/* paths, hosts, shapes (clients are inline) */
 /* Slots of the memo of touched strings, per kind (power of two). */
 #define PRUNE_MEMO	4096
@@ -115,84 +82,13 @@ enum prune_stmt_id {
 /* A string's time is rewritten when it is this much older. */
 #define PRUNE_TOUCH_STALE_MS	3600000
 
-static const char *const prune_sql[PST_COUNT] = {
-	[PST_BEGIN] = "BEGIN IMMEDIATE",
-	[PST_COMMIT] = "COMMIT",
-	[PST_META_GET] = "SELECT value FROM store_meta WHERE key = ?1",
-	[PST_META_RAISE] =
-	    "INSERT INTO store_meta (key, value) VALUES (?1, ?2)"
-	    " ON CONFLICT (key) DO UPDATE SET"
-	    " value = max(value, excluded.value)",
-	[PST_PAGES] = "PRAGMA page_count",
-	[PST_FREE_PAGES] = "PRAGMA freelist_count",
-	[PST_PAGE_SIZE] = "PRAGMA page_size",
-	[PST_NEWEST] = "SELECT max(ts_ms) FROM requests",
-	/* ?1 cutoff, ?2 rows: the oldest first, through requests_ts. */
-	/* ?3: only rows whose strings were marked (mark_request_id). */
-	[PST_REQUESTS] =
-	    "DELETE FROM requests WHERE id IN (SELECT id FROM requests"
-	    " WHERE ts_ms < ?1 AND id <= ?3 ORDER BY ts_ms LIMIT ?2)"
-	    " RETURNING ts_ms, source_id, line_no, error_id, id",
-	[PST_ATTEMPTS] =
-	    "DELETE FROM attempts WHERE request_id BETWEEN ?1 AND ?2"
-	    " RETURNING error_id",
-	[PST_ERROR_ID] =
-	    "DELETE FROM gateway_errors WHERE id = ?1"
-	    " RETURNING source_id, line_no",
-	/* ?1 cutoff in the error log's local time, ?2 rows. */
-	[PST_ERRORS_OLD] =
-	    "DELETE FROM gateway_errors WHERE id IN (SELECT e.id"
-	    " FROM gateway_errors e WHERE e.local_ms < ?1"
-	    " AND (e.request_id IS NULL OR NOT EXISTS (SELECT 1 FROM"
-	    " requests r WHERE r.id = e.request_id)) AND e.id <= ?3"
-	    " ORDER BY e.local_ms LIMIT ?2) RETURNING source_id, line_no",
-	[PST_REJECTS_UPTO] =
-	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
-	    " WHERE source_id = ?1 AND line_no <= ?2 LIMIT ?3)",
-	[PST_REJECTS_STALE] =
-	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
-	    " WHERE source_id IN (SELECT id FROM sources"
-	    " WHERE last_seen_ms < ?1) LIMIT ?2)",
-	[PST_ROLLUP_OLDEST] =
-	    "SELECT min((SELECT min(minute) FROM rollup_minute),"
-	    " (SELECT min(minute) FROM rollup_attempt_minute),"
-	    " (SELECT min(minute) FROM rollup_latency_minute))",
-	[PST_ROLLUP_REQ] = "DELETE FROM rollup_minute WHERE minute < ?1",
-	[PST_ROLLUP_ATT] = "DELETE FROM rollup_attempt_minute WHERE minute < ?1",
-	[PST_ROLLUP_LAT] = "DELETE FROM rollup_latency_minute WHERE minute < ?1",
-	[PST_ANY_REQUEST] = "SELECT count(*) FROM (SELECT 1 FROM requests"
-	    " LIMIT 1)",
-	[PST_AUTO_VACUUM] = "PRAGMA auto_vacuum",
-	[PST_INCREMENTAL_VACUUM] = "PRAGMA incremental_vacuum",
-	/* New rows, in id order: the strings they name and their time. */
-	[PST_MARK_REQ] =
-	    "SELECT id, ts_ms, path_id, host_id, shape_id"
-	    " FROM requests WHERE id > ?1 ORDER BY id LIMIT ?2",
-	[PST_MARK_ERR] =
-	    "SELECT id, local_ms, path_id, host_id, NULL"
-	    " FROM gateway_errors WHERE id > ?1 ORDER BY id LIMIT ?2",
-#define TOUCH(table) \
-	"UPDATE " table " SET last_ms = ?2 WHERE id = ?1" \
-	" AND (last_ms IS NULL OR last_ms < ?2 - 3600000)" /* TOUCH_STALE */
-	[PST_TOUCH_PATH] = TOUCH("paths"),
-	[PST_TOUCH_HOST] = TOUCH("hosts"),
-	[PST_TOUCH_SHAPE] = TOUCH("shapes"),
-#define GC(table) \
-	"DELETE FROM " table " WHERE id IN (SELECT id FROM " table \
-	" WHERE last_ms < ?1 LIMIT ?2)"
-	[PST_GC_PATH] = GC("paths"),
-	[PST_GC_HOST] = GC("hosts"),
-	[PST_GC_SHAPE] = GC("shapes"),
-};
-
 /* A string id seen at an event time (marking). */
 struct prune_touch {
 	int64_t id, ms;
 };
 
-/* The statements, prepared on first use; owned by struct store. */
+/* What pruning remembers between steps; owned by struct store. */
 struct prune_state {
-	sqlite3_stmt *st[PST_COUNT];
 	int64_t epoch;		/* intern_epoch our caches belong to */
 	bool epoch_known;
 	int64_t pruned_since_gc;	/* rows removed since strings were */
@@ -219,39 +115,25 @@ struct prune_marks {
 	bool oom;
 };
 
-/* Statement id of s, reset, prepared when first asked for; NULL on error. */
+/*
+ * Statement id (stmt.c), reset and unbound, with the prune state
+ * allocated; NULL on error.
+ */
 static sqlite3_stmt *
-prune_stmt(struct store *s, enum prune_stmt_id id, char *err, size_t errlen)
+prune_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-
 	if (s->prune == NULL && (s->prune = gw_calloc(1, sizeof(*s->prune))) ==
 	    NULL) {
 		store_fail(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((st = s->prune->st[id]) != NULL) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return st;
-	}
-	if (sqlite3_prepare_v3(s->db, prune_sql[id], -1,
-	    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		store_fail_db(s, err, errlen, "prune");
-		return NULL;
-	}
-	s->prune->st[id] = st;
-	return st;
+	return store_stmt_fresh(s, id, err, errlen);
 }
 
 /* See store_int.h. */
 void
 prune_free(struct store *s)
 {
-	if (s->prune == NULL)
-		return;
-	for (int i = 0; i < PST_COUNT; i++)
-		sqlite3_finalize(s->prune->st[i]);
 	free(s->prune);
 	s->prune = NULL;
 }
@@ -280,7 +162,7 @@ static int
 prune_meta_get(struct store *s, const char *key, int64_t *v, bool *found,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prune_stmt(s, PST_META_GET, err, errlen);
+	sqlite3_stmt *st = prune_stmt(s, STMT_META_GET, err, errlen);
 	bool null;
 
 	if (st == NULL)
@@ -297,12 +179,23 @@ static int
 prune_meta_raise(struct store *s, const char *key, int64_t v, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = prune_stmt(s, PST_META_RAISE, err, errlen);
+	sqlite3_stmt *st = prune_stmt(s, STMT_META_SET, err, errlen);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, v);
+	return store_stmt_run(s, st, err, errlen);
+}
+
+/* Strings were removed: raise intern_epoch, so writers empty caches. */
+static int
+prune_epoch_bump(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prune_stmt(s, STMT_PRUNE_EPOCH_BUMP, err, errlen);
+
+	if (st == NULL)
+		return -1;
 	return store_stmt_run(s, st, err, errlen);
 }
 
@@ -354,7 +247,7 @@ static int
 prune_error(struct store *s, int64_t id, struct prune_marks *m,
     struct store_prune_result *r, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prune_stmt(s, PST_ERROR_ID, err, errlen);
+	sqlite3_stmt *st = prune_stmt(s, STMT_PRUNE_ERROR_ID, err, errlen);
 	int rc;
 
 	if (st == NULL)
@@ -387,7 +280,7 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 	bool oom = false;
 
 	*n = 0;
-	if ((st = prune_stmt(s, PST_REQUESTS, err, errlen)) == NULL)
+	if ((st = prune_stmt(s, STMT_PRUNE_REQUESTS, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff);
 	sqlite3_bind_int(st, 2, max_rows);
@@ -423,7 +316,7 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 	for (size_t i = 0, j; i < reqs.n; i = j) {
 		for (j = i + 1; j < reqs.n && reqs.v[j] == reqs.v[j - 1] + 1; j++)
 			;
-		if ((st = prune_stmt(s, PST_ATTEMPTS, err, errlen)) == NULL)
+		if ((st = prune_stmt(s, STMT_PRUNE_ATTEMPTS, err, errlen)) == NULL)
 			goto out;
 		sqlite3_bind_int64(st, 1, reqs.v[i]);
 		sqlite3_bind_int64(st, 2, reqs.v[j - 1]);
@@ -460,7 +353,7 @@ prune_rejects_marked(struct store *s, const struct prune_marks *m,
     size_t errlen)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		sqlite3_stmt *st = prune_stmt(s, PST_REJECTS_UPTO, err, errlen);
+		sqlite3_stmt *st = prune_stmt(s, STMT_PRUNE_REJECTS_UPTO, err, errlen);
 		int n;
 
 		if (st == NULL)
@@ -484,7 +377,7 @@ prune_errors_old(struct store *s, int64_t cutoff_local, int max_rows,
     struct prune_marks *m, struct store_prune_result *r, int *n, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = prune_stmt(s, PST_ERRORS_OLD, err, errlen);
+	sqlite3_stmt *st = prune_stmt(s, STMT_PRUNE_ERRORS_OLD, err, errlen);
 	int rc;
 
 	*n = 0;
@@ -509,7 +402,7 @@ prune_errors_old(struct store *s, int64_t cutoff_local, int max_rows,
 
 /* Run a one-parameter DELETE; *changes gets the rows it removed. */
 static int
-prune_delete(struct store *s, enum prune_stmt_id id, int64_t a, int64_t b,
+prune_delete(struct store *s, enum store_stmt_id id, int64_t a, int64_t b,
     int *changes, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = prune_stmt(s, id, err, errlen);
@@ -535,14 +428,14 @@ prune_rollups(struct store *s, int64_t upto_minute, int64_t minutes,
     struct store_prune_result *r, bool *did, bool *more, char *err,
     size_t errlen)
 {
-	static const enum prune_stmt_id del[] = {PST_ROLLUP_REQ,
-	    PST_ROLLUP_ATT, PST_ROLLUP_LAT};
+	static const enum store_stmt_id del[] = {STMT_PRUNE_ROLLUP_REQ,
+	    STMT_PRUNE_ROLLUP_ATT, STMT_PRUNE_ROLLUP_LAT};
 	sqlite3_stmt *st;
 	int64_t oldest, upto;
 	bool none;
 
 	*did = false;
-	if ((st = prune_stmt(s, PST_ROLLUP_OLDEST, err, errlen)) == NULL ||
+	if ((st = prune_stmt(s, STMT_PRUNE_ROLLUP_OLDEST, err, errlen)) == NULL ||
 	    prune_int(s, st, &oldest, &none, err, errlen) != 0)
 		return -1;
 	if (none || oldest >= upto_minute)
@@ -557,7 +450,7 @@ prune_rollups(struct store *s, int64_t upto_minute, int64_t minutes,
 	}
 	*did = true;
 	/* Minutes are sparse: none left below the cutoff is done too. */
-	if ((st = prune_stmt(s, PST_ROLLUP_OLDEST, err, errlen)) == NULL ||
+	if ((st = prune_stmt(s, STMT_PRUNE_ROLLUP_OLDEST, err, errlen)) == NULL ||
 	    prune_int(s, st, &oldest, &none, err, errlen) != 0)
 		return -1;
 	*more = !none && oldest < upto_minute;
@@ -590,12 +483,12 @@ prune_touch_cmp(const void *a, const void *b)
  * new position, *caught_up whether no row is left after it.
  */
 static int
-prune_mark_rows(struct store *s, enum prune_stmt_id sel, const char *key,
+prune_mark_rows(struct store *s, enum store_stmt_id sel, const char *key,
     int max_rows, int64_t *cursor, bool *caught_up, char *err,
     size_t errlen)
 {
-	static const enum prune_stmt_id touch[PRUNE_KINDS] = {
-	    PST_TOUCH_PATH, PST_TOUCH_HOST, PST_TOUCH_SHAPE};
+	static const enum store_stmt_id touch[PRUNE_KINDS] = {
+	    STMT_PRUNE_TOUCH_PATH, STMT_PRUNE_TOUCH_HOST, STMT_PRUNE_TOUCH_SHAPE};
 	struct prune_touch *v[PRUNE_KINDS] = {0};
 	size_t n[PRUNE_KINDS] = {0};
 	sqlite3_stmt *st;
@@ -677,8 +570,8 @@ static int
 prune_strings_gc(struct store *s, int max_rows, struct store_prune_result *r,
     bool *more, char *err, size_t errlen)
 {
-	static const enum prune_stmt_id gc[PRUNE_KINDS] = {
-	    PST_GC_PATH, PST_GC_HOST, PST_GC_SHAPE};
+	static const enum store_stmt_id gc[PRUNE_KINDS] = {
+	    STMT_PRUNE_GC_PATH, STMT_PRUNE_GC_HOST, STMT_PRUNE_GC_SHAPE};
 	int64_t raw_gone, lo, longest, margin;
 	bool found, tz_found, long_found;
 	int total = 0;
@@ -720,10 +613,8 @@ prune_strings_gc(struct store *s, int max_rows, struct store_prune_result *r,
 	/* Ids of removed strings may be given out again: forget them. */
 	if (total > 0)
 		memset(s->prune->memo, 0, sizeof(s->prune->memo));
-	if (total > 0 && sqlite3_exec(s->db, "INSERT INTO store_meta (key,"
-	    " value) VALUES ('intern_epoch', 1) ON CONFLICT (key) DO UPDATE"
-	    " SET value = value + 1", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "prune strings");
+	if (total > 0 && prune_epoch_bump(s, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -734,11 +625,11 @@ store_size(struct store *s, struct store_size *sz, char *err, size_t errlen)
 	sqlite3_stmt *st;
 	int64_t pages = 0, free_pages = 0, page_size = 0;
 
-	if ((st = prune_stmt(s, PST_PAGES, err, errlen)) == NULL ||
+	if ((st = prune_stmt(s, STMT_PRUNE_PAGES, err, errlen)) == NULL ||
 	    prune_int(s, st, &pages, NULL, err, errlen) != 0 ||
-	    (st = prune_stmt(s, PST_FREE_PAGES, err, errlen)) == NULL ||
+	    (st = prune_stmt(s, STMT_PRUNE_FREE_PAGES, err, errlen)) == NULL ||
 	    prune_int(s, st, &free_pages, NULL, err, errlen) != 0 ||
-	    (st = prune_stmt(s, PST_PAGE_SIZE, err, errlen)) == NULL ||
+	    (st = prune_stmt(s, STMT_PRUNE_PAGE_SIZE, err, errlen)) == NULL ||
 	    prune_int(s, st, &page_size, NULL, err, errlen) != 0)
 		return -1;
 	sz->page_size = page_size;
@@ -796,7 +687,7 @@ prune_step_txn(struct store *s, const struct store_prune_policy *p,
 	if (over) {
 		int64_t left = 0;
 
-		if ((st = prune_stmt(s, PST_ANY_REQUEST, err, errlen)) == NULL ||
+		if ((st = prune_stmt(s, STMT_PRUNE_ANY_REQUEST, err, errlen)) == NULL ||
 		    prune_int(s, st, &left, NULL, err, errlen) != 0)
 			return -1;
 		if (left > 0) {
@@ -824,7 +715,7 @@ prune_step_txn(struct store *s, const struct store_prune_policy *p,
 	}
 
 	/* 3. Rejects of sources last read before the cutoff. */
-	if (prune_delete(s, PST_REJECTS_STALE, cut, max_rows, &n, err,
+	if (prune_delete(s, STMT_PRUNE_REJECTS_STALE, cut, max_rows, &n, err,
 	    errlen) != 0)
 		return -1;
 	r->rejects += n;
@@ -878,10 +769,10 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 	bool marking = p->raw_before_ms != INT64_MIN || p->max_bytes > 0;
 
 	if (marking) {
-		if (prune_mark_rows(s, PST_MARK_REQ, "mark_request_id",
+		if (prune_mark_rows(s, STMT_PRUNE_MARK_REQ, "mark_request_id",
 		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_req, &up_req, err,
 		    errlen) != 0 ||
-		    prune_mark_rows(s, PST_MARK_ERR, "mark_error_id",
+		    prune_mark_rows(s, STMT_PRUNE_MARK_ERR, "mark_error_id",
 		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_err, &up_err, err,
 		    errlen) != 0)
 			return -1;
@@ -895,10 +786,10 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 	    (!ps->gc_done || now_ms - ps->gc_last_ms >= p->strings_every_ms));
 	/* A sweep needs every row marked: the rows written meanwhile. */
 	if (gc_due && marking && !caught_up) {
-		if (prune_mark_rows(s, PST_MARK_REQ, "mark_request_id",
+		if (prune_mark_rows(s, STMT_PRUNE_MARK_REQ, "mark_request_id",
 		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_req, &up_req, err,
 		    errlen) != 0 ||
-		    prune_mark_rows(s, PST_MARK_ERR, "mark_error_id",
+		    prune_mark_rows(s, STMT_PRUNE_MARK_ERR, "mark_error_id",
 		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_err, &up_err, err,
 		    errlen) != 0)
 			return -1;
@@ -934,12 +825,12 @@ prune_give_back(struct store *s, char *err, size_t errlen)
 	sqlite3_stmt *st;
 	int64_t mode = 0;
 
-	if ((st = prune_stmt(s, PST_AUTO_VACUUM, err, errlen)) == NULL ||
+	if ((st = prune_stmt(s, STMT_PRUNE_AUTO_VACUUM, err, errlen)) == NULL ||
 	    prune_int(s, st, &mode, NULL, err, errlen) != 0)
 		return -1;
 	if (mode != 2)
 		return 0;
-	if ((st = prune_stmt(s, PST_INCREMENTAL_VACUUM, err, errlen)) == NULL)
+	if ((st = prune_stmt(s, STMT_PRUNE_INCREMENTAL_VACUUM, err, errlen)) == NULL)
 		return -1;
 	return store_stmt_run(s, st, err, errlen);
 }
@@ -978,7 +869,7 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 	r->capped = false;
 	if (max_rows < 1)
 		max_rows = 1;
-	if ((st = prune_stmt(s, PST_BEGIN, err, errlen)) == NULL ||
+	if ((st = prune_stmt(s, STMT_BEGIN, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0) {
 		free(m.v);
 		return -1;
@@ -993,7 +884,7 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 	if (rc == 0)
 		rc = prune_give_back(s, err, errlen);
 	free(m.v);
-	if (rc == 0 && ((st = prune_stmt(s, PST_COMMIT, err, errlen)) == NULL ||
+	if (rc == 0 && ((st = prune_stmt(s, STMT_COMMIT, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0))
 		rc = -1;
 	t1 = clk_mono_us();
@@ -1013,19 +904,13 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 }
 
 /*
- * Interned strings no row refers to: for each table, the columns that
- * refer to it. upstreams (rollups name them too) and methods are few and
- * stay.
+ * Interned strings no row refers to (STMT_PRUNE_STRINGS_*: for each
+ * table, the columns that refer to it). upstreams (rollups name them too)
+ * and methods are few and stay.
  */
-static const char *const prune_strings_sql[] = {
-	"DELETE FROM paths WHERE id NOT IN (SELECT path_id FROM requests"
-	" WHERE path_id IS NOT NULL UNION SELECT path_id FROM gateway_errors"
-	" WHERE path_id IS NOT NULL)",
-	"DELETE FROM hosts WHERE id NOT IN (SELECT host_id FROM requests"
-	" WHERE host_id IS NOT NULL UNION SELECT host_id FROM gateway_errors"
-	" WHERE host_id IS NOT NULL)",
-	("DELETE FROM shapes WHERE id NOT IN (SELECT shape_id FROM requests"
-	" WHERE shape_id IS NOT NULL)"),
+static const enum store_stmt_id prune_strings_stmt[] = {
+	STMT_PRUNE_STRINGS_PATH, STMT_PRUNE_STRINGS_HOST,
+	STMT_PRUNE_STRINGS_SHAPE,
 };
 
 /* See prune.h. */
@@ -1036,25 +921,19 @@ store_prune_strings(struct store *s, struct store_prune_result *r,
 	sqlite3_stmt *st;
 	int64_t n = 0;
 
-	if ((st = prune_stmt(s, PST_BEGIN, err, errlen)) == NULL ||
+	if ((st = prune_stmt(s, STMT_BEGIN, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(prune_strings_sql) /
-	    sizeof(prune_strings_sql[0]); i++) {
-		if (sqlite3_exec(s->db, prune_strings_sql[i], NULL, NULL,
-		    NULL) != SQLITE_OK) {
-			store_fail_db(s, err, errlen, "prune strings");
+	for (size_t i = 0; i < sizeof(prune_strings_stmt) /
+	    sizeof(prune_strings_stmt[0]); i++) {
+		if ((st = prune_stmt(s, prune_strings_stmt[i], err,
+		    errlen)) == NULL || store_stmt_run(s, st, err, errlen) != 0)
 			goto fail;
-		}
 		n += sqlite3_changes(s->db);
 	}
-	if (n > 0 && sqlite3_exec(s->db, "INSERT INTO store_meta (key, value)"
-	    " VALUES ('intern_epoch', 1) ON CONFLICT (key) DO UPDATE SET"
-	    " value = value + 1", NULL, NULL, NULL) != SQLITE_OK) {
-		store_fail_db(s, err, errlen, "prune strings");
+	if (n > 0 && prune_epoch_bump(s, err, errlen) != 0)
 		goto fail;
-	}
-	if ((st = prune_stmt(s, PST_COMMIT, err, errlen)) == NULL ||
+	if ((st = prune_stmt(s, STMT_COMMIT, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0)
 		goto fail;
 	/* Our own caches may hold removed ids too. */
@@ -1103,7 +982,7 @@ int
 store_newest_event_ms(struct store *s, int64_t now_ms, int64_t *ms,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prune_stmt(s, PST_NEWEST, err, errlen);
+	sqlite3_stmt *st = prune_stmt(s, STMT_PRUNE_NEWEST, err, errlen);
 	int64_t v;
 	bool none;
 

@@ -14,14 +14,6 @@
 
 #include "store/store_int.h"
 
-static const char reject_seen_sql[] =
-    "SELECT coalesce(sum(rejected), 0) FROM reject_counts"
-    " WHERE source_id = ?1";
-static const char reject_count_sql[] =
-    "INSERT INTO reject_counts (source_id, reason, rejected, kept)"
-    " VALUES (?1, ?2, 1, ?3) ON CONFLICT (source_id, reason)"
-    " DO UPDATE SET rejected = rejected + 1, kept = kept + excluded.kept";
-
 /* See store_int.h. */
 bool
 reject_keep(uint64_t rank)
@@ -52,18 +44,15 @@ reject_write(struct store *s, const struct gw_batch *b, char *err,
 
 	if (b->n_rejects == 0)
 		return 0;
-	if (sqlite3_prepare_v2(s->db, reject_seen_sql, -1, &seen, NULL) !=
-	    SQLITE_OK || sqlite3_prepare_v2(s->db, reject_count_sql, -1,
-	    &count, NULL) != SQLITE_OK) {
-		store_fail_db(s, err, errlen, "rejects");
+	if ((seen = store_stmt(s, STMT_REJECT_SEEN, err, errlen)) == NULL)
 		goto out;
-	}
 	sqlite3_bind_int64(seen, 1, b->source_id);
 	if (sqlite3_step(seen) != SQLITE_ROW) {
 		store_fail_db(s, err, errlen, "rejects");
 		goto out;
 	}
 	rank = (uint64_t)sqlite3_column_int64(seen, 0);
+	sqlite3_reset(seen);
 	for (size_t i = 0; i < b->n_rejects; i++) {
 		const struct gw_reject *r = &b->rejects[i];
 		const char *reason = r->reason != NULL ? r->reason : "?";
@@ -85,6 +74,9 @@ reject_write(struct store *s, const struct gw_batch *b, char *err,
 			if (store_stmt_run(s, ins, err, errlen) != 0)
 				goto out;
 		}
+		if ((count = store_stmt(s, STMT_REJECT_COUNT, err,
+		    errlen)) == NULL)
+			goto out;
 		sqlite3_bind_int64(count, 1, b->source_id);
 		sqlite3_bind_text(count, 2, reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int(count, 3, keep ? 1 : 0);
@@ -93,8 +85,8 @@ reject_write(struct store *s, const struct gw_batch *b, char *err,
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(seen);
-	sqlite3_finalize(count);
+	if (seen != NULL)
+		sqlite3_reset(seen);
 	return rc;
 }
 
@@ -107,10 +99,8 @@ store_reject_counts(struct store *s, int64_t source_id, int64_t *rejected,
 	int rc;
 
 	*rejected = *kept = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(sum(rejected), 0),"
-	    " coalesce(sum(kept), 0) FROM reject_counts"
-	    " WHERE source_id = ?1 OR ?1 = 0", -1, &st, NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "reject counts");
+	if ((st = store_stmt(s, STMT_REJECT_TOTALS, err, errlen)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, source_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -119,6 +109,6 @@ store_reject_counts(struct store *s, int64_t source_id, int64_t *rejected,
 	} else {
 		store_fail_db(s, err, errlen, "reject counts");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }

@@ -1,13 +1,21 @@
 /*
- * report.c - grouped figures for the report command and the console.
+ * report.c - grouped figures for the report command and the console, and
+ * the counting rule they share.
  *
- * A report is one SELECT built from the keys asked for. Requests and
- * attempts are counted apart - requests by their own final upstream,
- * status and cause, attempts by the attempt's - and the two sets of groups
- * are put together with UNION ALL and summed per key tuple, which gives
- * full-outer-join semantics: an upstream that only ever got retried away
- * from shows up with requests = 0. Groups are formed on ids and numbers;
- * names are looked up only for the rows that come out.
+ * The counting rule, written once here (count_sources[], count_stmt()):
+ * requests are counted by their own final upstream, status and cause;
+ * attempts by the attempt's own. The two sets of groups are put together
+ * with UNION ALL and summed per key tuple, which gives full-outer-join
+ * semantics: an upstream that only ever got retried away from shows up
+ * with requests = 0. Groups are formed on ids and numbers; names are
+ * looked up only for the rows that come out. store_report() asks it for
+ * any keys; the console's upstream table (console.c) for the upstream key
+ * with the per-status measures; tests/unit/test_count_rule.c holds the
+ * two to the same numbers on a generated log.
+ *
+ * The statement is written by stmt.c's builder from the keys and from
+ * which filters are set (their values are bound, never written in), so
+ * each shape is prepared once per handle.
  *
  * Source of the counts: the per-minute rollups, unless a key or a bound
  * needs raw rows (grouping by path, or since/until not on a whole minute);
@@ -21,7 +29,6 @@
  * that needs raw rows by nature (by path) still reads them, and
  * store_report_coverage() says it covers only what is left.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,64 +47,58 @@ static const char *const report_key_names[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_WHO] = "who",
 };
 
-/* How each key is read from each kind of row, and shown. */
-struct report_key_sql {
-	const char *rollup;	/* column of rollup_minute / _attempt_minute */
-	const char *raw_req;	/* requests r */
-	const char *raw_att;	/* attempts a JOIN requests r */
-	const char *name;	/* text of the key; '@' stands for its value */
+/*
+ * The rows the rule counts, by [raw][attempts]: where they are, how many
+ * requests or attempts one row stands for, the row's own upstream,
+ * status and cause (the keys of those names, and the filters), its other
+ * keys, its time bounds, and the request time (requests only).
+ */
+struct count_source {
+	const char *from;
+	const char *n;
+	const char *upstream, *status, *cause;
+	const char *source, *minute, *path;	/* path NULL: not kept */
+	const char *since, *until;
+	const char *ms_sum, *ms_n;		/* NULL for attempts */
 };
 
-#define REPORT_RAW_MINUTE \
+#define COUNT_RAW_MINUTE \
 	"((r.ts_ms - (((r.ts_ms % 60000) + 60000) % 60000)) / 60000)"
 
-static const struct report_key_sql report_keys[REPORT_KEY_COUNT] = {
-	[REPORT_KEY_UPSTREAM] = {"x.upstream_id", "r.upstream_id",
-	    "a.upstream_id", "(SELECT name FROM upstreams WHERE id = @)"},
-	[REPORT_KEY_CAUSE] = {"x.cause", "r.cause", "a.cause",
-	    "(SELECT name FROM causes WHERE id = @)"},
-	[REPORT_KEY_STATUS] = {"x.status", "r.status", "coalesce(a.status, -1)",
-	    "CASE WHEN @ IS NULL OR @ < 0 THEN '-' ELSE CAST(@ AS TEXT) END"},
-	[REPORT_KEY_PATH] = {NULL, "r.path_id", "r.path_id",
-	    "(SELECT name FROM paths WHERE id = @)"},
-	[REPORT_KEY_SOURCE] = {"x.source_id", "r.source_id", "r.source_id",
-	    /* char(64) is '@', which this template uses for the value */
-	    "(SELECT coalesce(p.path, s.path) ||"
-	    " coalesce(' ' || char(64) || s.origin, '')"
-	    " FROM sources s LEFT JOIN sources p ON p.id = s.parent_id"
-	    " WHERE s.id = @)"},
-	[REPORT_KEY_MINUTE] = {"x.minute", REPORT_RAW_MINUTE,
-	    REPORT_RAW_MINUTE,
-	    "strftime('%Y-%m-%dT%H:%MZ', @ * 60, 'unixepoch')"},
-	/* Gateway-made failures apart from the upstreams' own. */
-	[REPORT_KEY_WHO] = {"(SELECT who FROM causes WHERE id = x.cause)",
-	    "(SELECT who FROM causes WHERE id = r.cause)",
-	    "(SELECT who FROM causes WHERE id = a.cause)", "@"},
+static const struct count_source count_sources[2][2] = {
+	[0][0] = {" FROM rollup_minute x", "x.requests", "x.upstream_id",
+	    "x.status", "x.cause", "x.source_id", "x.minute", NULL,
+	    "x.minute >= :m0", "x.minute < :m1",
+	    "x.request_ms_sum", "x.request_ms_n"},
+	[0][1] = {" FROM rollup_attempt_minute x", "x.attempts",
+	    "x.upstream_id", "x.status", "x.cause", "x.source_id",
+	    "x.minute", NULL, "x.minute >= :m0", "x.minute < :m1",
+	    NULL, NULL},
+	[1][0] = {" FROM requests r", "1", "r.upstream_id", "r.status",
+	    "r.cause", "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
+	    "r.ts_ms >= :t0", "r.ts_ms < :t1",
+	    "r.request_ms", "r.request_ms IS NOT NULL"},
+	[1][1] = {" FROM attempts a JOIN requests r ON r.id = a.request_id",
+	    "1", "a.upstream_id", "coalesce(a.status, -1)", "a.cause",
+	    "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
+	    "r.ts_ms >= :t0", "r.ts_ms < :t1", NULL, NULL},
 };
 
-/* Totals in one statement; each part is an index or rollup read. */
-static const char report_totals_sql[] =
-    "SELECT (SELECT coalesce(sum(requests), 0) FROM rollup_minute),"
-    " (SELECT coalesce(sum(attempts), 0) FROM rollup_attempt_minute),"
-    " (SELECT count(*) FROM gateway_errors),"
-    " (SELECT count(*) FROM gateway_errors WHERE request_id IS NULL),"
-    " (SELECT coalesce(sum(rejected), 0) FROM reject_counts),"
-    " (SELECT min(ts_ms) FROM requests),"
-    " (SELECT max(ts_ms) FROM requests)";
-
-/* Error-log lines by upstream and cause (store_error_groups). */
-static const char report_error_groups_sql[] =
-    "SELECT coalesce(u.name, '-'), e.cause, count(*),"
-    " sum(e.request_id IS NULL), min(e.local_ms), max(e.local_ms)"
-    " FROM gateway_errors e LEFT JOIN upstreams u ON u.id = e.upstream_id"
-    " WHERE e.local_ms >= ?1 AND e.local_ms < ?2"
-    " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
-
-/* A growing SQL text; a failed append marks it bad. */
-struct report_sql {
-	char *buf;
-	size_t len, cap;
-	bool bad;
+/* How each key is shown; '@' stands for its value. */
+static const char *const report_key_names_sql[REPORT_KEY_COUNT] = {
+	[REPORT_KEY_UPSTREAM] = "(SELECT name FROM upstreams WHERE id = @)",
+	[REPORT_KEY_CAUSE] = "(SELECT name FROM causes WHERE id = @)",
+	[REPORT_KEY_STATUS] =
+	    "CASE WHEN @ IS NULL OR @ < 0 THEN '-' ELSE CAST(@ AS TEXT) END",
+	[REPORT_KEY_PATH] = "(SELECT name FROM paths WHERE id = @)",
+	/* char(64) is '@', which this template uses for the value */
+	[REPORT_KEY_SOURCE] = "(SELECT coalesce(p.path, s.path) ||"
+	    " coalesce(' ' || char(64) || s.origin, '')"
+	    " FROM sources s LEFT JOIN sources p ON p.id = s.parent_id"
+	    " WHERE s.id = @)",
+	[REPORT_KEY_MINUTE] =
+	    "strftime('%Y-%m-%dT%H:%MZ', @ * 60, 'unixepoch')",
+	[REPORT_KEY_WHO] = "@",
 };
 
 /* See store.h. */
@@ -120,41 +121,6 @@ report_key_from_name(const char *s, size_t len)
 	return -1;
 }
 
-/* Append printf-formatted text to q. */
-static void
-report_sql_add(struct report_sql *q, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-report_sql_add(struct report_sql *q, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (q->bad)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(q->buf + q->len, q->cap - q->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			q->bad = true;
-			return;
-		}
-		if ((size_t)n < q->cap - q->len)
-			break;
-		size_t ncap = (q->cap + (size_t)n + 1) * 2;
-		char *nb = gw_realloc(q->buf, ncap);
-		if (nb == NULL) {
-			q->bad = true;
-			return;
-		}
-		q->buf = nb;
-		q->cap = ncap;
-	}
-	q->len += (size_t)n;
-}
-
 /* True when the report needs raw rows rather than rollups. */
 static bool
 report_needs_raw(const struct report_query *rq)
@@ -169,128 +135,292 @@ report_needs_raw(const struct report_query *rq)
 	return false;
 }
 
+/* Append the key k of rows of src to q. */
+static void
+count_key(struct store_sql *q, const struct count_source *src,
+    enum report_key k)
+{
+	switch (k) {
+	case REPORT_KEY_UPSTREAM:
+		store_sql_add(q, src->upstream);
+		break;
+	case REPORT_KEY_CAUSE:
+		store_sql_add(q, src->cause);
+		break;
+	case REPORT_KEY_STATUS:
+		store_sql_add(q, src->status);
+		break;
+	case REPORT_KEY_PATH:
+		store_sql_add(q, src->path != NULL ? src->path : "NULL");
+		break;
+	case REPORT_KEY_SOURCE:
+		store_sql_add(q, src->source);
+		break;
+	case REPORT_KEY_MINUTE:
+		store_sql_add(q, src->minute);
+		break;
+	case REPORT_KEY_WHO:
+		/* Gateway-made failures apart from the upstreams' own. */
+		store_sql_add(q, "(SELECT who FROM causes WHERE id = ");
+		store_sql_add(q, src->cause);
+		store_sql_add(q, ")");
+		break;
+	case REPORT_KEY_COUNT:
+		break;
+	}
+}
+
 /*
- * One half of the UNION: the groups of requests (attempts false) or of
- * attempts, with filters. Columns: k0..kN-1 then the seven measures.
+ * Append ", " (unless first), then "sum(CASE WHEN <col><cond> THEN n ELSE
+ * 0 END)" for src's rows (col NULL: "sum(n)"), or "0" when the measure is
+ * not of src's kind.
  */
 static void
-report_sql_half(struct report_sql *q, const struct report_query *rq,
-    bool raw, bool attempts)
+count_sum(struct store_sql *q, const struct count_source *src, bool mine,
+    const char *col, const char *cond, bool first)
 {
-	const char *col[REPORT_KEYS_MAX];
-	const char *p_up, *p_cause, *p_status;
-	int i;
-
-	for (i = 0; i < rq->n_keys; i++) {
-		const struct report_key_sql *k = &report_keys[rq->keys[i]];
-
-		col[i] = !raw ? k->rollup : attempts ? k->raw_att : k->raw_req;
+	if (!first)
+		store_sql_add(q, ", ");
+	if (!mine) {
+		store_sql_add(q, "0");
+		return;
 	}
-	if (!raw) {
-		p_up = "x.upstream_id";
-		p_cause = "x.cause";
-		p_status = "x.status";
-	} else if (attempts) {
-		p_up = "a.upstream_id";
-		p_cause = "a.cause";
-		p_status = "coalesce(a.status, -1)";
-	} else {
-		p_up = "r.upstream_id";
-		p_cause = "r.cause";
-		p_status = "r.status";
+	if (col == NULL) {
+		store_sql_add(q, "sum(");
+		store_sql_add(q, src->n);
+		store_sql_add(q, ")");
+		return;
 	}
+	store_sql_add(q, "sum(CASE WHEN ");
+	store_sql_add(q, col);
+	store_sql_add(q, cond);
+	store_sql_add(q, " THEN ");
+	store_sql_add(q, src->n);
+	store_sql_add(q, " ELSE 0 END)");
+}
 
-	report_sql_add(q, "SELECT ");
-	for (i = 0; i < rq->n_keys; i++)
-		report_sql_add(q, "%s, ", col[i]);
-	if (!raw && !attempts)
-		report_sql_add(q, "sum(x.requests),"
-		    " sum(CASE WHEN x.status BETWEEN 500 AND 599"
-		    " THEN x.requests ELSE 0 END),"
-		    " sum(CASE WHEN x.cause <> 0 THEN x.requests ELSE 0 END),"
-		    " 0, 0, sum(x.request_ms_sum), sum(x.request_ms_n)"
-		    " FROM rollup_minute x");
-	else if (!raw)
-		report_sql_add(q, "0, 0, 0, sum(x.attempts),"
-		    " sum(CASE WHEN x.cause <> 0 THEN x.attempts ELSE 0 END),"
-		    " 0, 0 FROM rollup_attempt_minute x");
-	else if (!attempts)
-		report_sql_add(q, "count(*), sum(r.status BETWEEN 500 AND 599),"
-		    " sum(r.cause <> 0), 0, 0, sum(r.request_ms),"
-		    " count(r.request_ms) FROM requests r");
-	else
-		report_sql_add(q, "0, 0, 0, count(*), sum(a.cause <> 0), 0, 0"
-		    " FROM attempts a JOIN requests r ON r.id = a.request_id");
+/*
+ * Append the measures of src's rows to q, in enum count_column's order:
+ * requests measures for requests, attempts measures for attempts, 0 for
+ * the other kind's.
+ */
+static void
+count_measures(struct store_sql *q, const struct count_source *src,
+    bool by_status)
+{
+	static const char *const slot[4] = {" = 500", " = 502", " = 503",
+	    " = 504"};
+	bool req = src->ms_sum != NULL, att = !req;
 
-	report_sql_add(q, " WHERE 1");
-	if (rq->since_ms != INT64_MIN)
-		report_sql_add(q, raw ? " AND r.ts_ms >= :since" :
-		    " AND x.minute >= :since / 60000");
-	if (rq->until_ms != INT64_MAX)
-		report_sql_add(q, raw ? " AND r.ts_ms < :until" :
-		    " AND x.minute < :until / 60000");
-	if (rq->upstream != NULL)
-		report_sql_add(q, " AND %s = (SELECT id FROM upstreams"
-		    " WHERE name = :upstream)", p_up);
-	if (rq->cause != GW_CAUSE_ANY)
-		report_sql_add(q, " AND %s = :cause", p_cause);
-	if (rq->status >= 0)
-		report_sql_add(q, " AND %s = :status", p_status);
-	if (rq->n_keys > 0) {
-		report_sql_add(q, " GROUP BY ");
-		for (i = 0; i < rq->n_keys; i++)
-			report_sql_add(q, "%s%d", i ? ", " : "", i + 1);
+	count_sum(q, src, req, NULL, NULL, true);
+	count_sum(q, src, req, src->status, " BETWEEN 500 AND 599", false);
+	count_sum(q, src, req, src->cause, " <> 0", false);
+	count_sum(q, src, att, NULL, NULL, false);
+	count_sum(q, src, att, src->cause, " <> 0", false);
+	if (req) {
+		store_sql_add(q, ", sum(");
+		store_sql_add(q, src->ms_sum);
+		store_sql_add(q, "), sum(");
+		store_sql_add(q, src->ms_n);
+		store_sql_add(q, ")");
+	} else
+		store_sql_add(q, ", 0, 0");
+	if (!by_status)
+		return;
+	for (int i = 0; i < 4; i++)
+		count_sum(q, src, req, src->status, slot[i], false);
+	/* A 5xx whose cause is the gateway's: bit cause of :gw set. */
+	if (!req) {
+		store_sql_add(q, ", 0");
+		return;
+	}
+	store_sql_add(q, ", sum(CASE WHEN ");
+	store_sql_add(q, src->status);
+	store_sql_add(q, " BETWEEN 500 AND 599 AND ((1 << ");
+	store_sql_add(q, src->cause);
+	store_sql_add(q, ") & :gw) <> 0 THEN ");
+	store_sql_add(q, src->n);
+	store_sql_add(q, " ELSE 0 END)");
+}
+
+/* Append the filter terms cq sets, on src's columns, to q. */
+static void
+count_filters(struct store_sql *q, const struct count_source *src,
+    const struct count_query *cq)
+{
+	store_sql_add(q, " WHERE 1");
+	if (cq->since_ms != INT64_MIN) {
+		store_sql_add(q, " AND ");
+		store_sql_add(q, src->since);
+	}
+	if (cq->until_ms != INT64_MAX) {
+		store_sql_add(q, " AND ");
+		store_sql_add(q, src->until);
+	}
+	if (cq->upstream != NULL) {
+		store_sql_add(q, " AND ");
+		store_sql_add(q, src->upstream);
+		store_sql_add(q, " = (SELECT id FROM upstreams"
+		    " WHERE name = :upstream)");
+	}
+	if (cq->cause != GW_CAUSE_ANY) {
+		store_sql_add(q, " AND ");
+		store_sql_add(q, src->cause);
+		store_sql_add(q, " = :cause");
+	}
+	if (cq->status >= 0) {
+		store_sql_add(q, " AND ");
+		store_sql_add(q, src->status);
+		store_sql_add(q, " = :status");
 	}
 }
 
-/* Build the whole report statement into q; raw: count raw rows. */
+/* One half of the UNION: the groups of src's rows, filtered. */
 static void
-report_sql_build(struct report_sql *q, const struct report_query *rq,
-    bool raw)
+count_half(struct store_sql *q, const struct count_source *src,
+    const struct count_query *cq)
 {
-	int i;
+	store_sql_add(q, "SELECT ");
+	for (int i = 0; i < cq->n_keys; i++) {
+		count_key(q, src, cq->keys[i]);
+		store_sql_add(q, ", ");
+	}
+	count_measures(q, src, cq->by_status);
+	store_sql_add(q, src->from);
+	count_filters(q, src, cq);
+	for (int i = 0; i < cq->n_keys; i++) {
+		store_sql_add(q, i ? ", " : " GROUP BY ");
+		store_sql_num(q, i + 1);
+	}
+}
 
-	report_sql_add(q, "WITH g(");
-	for (i = 0; i < rq->n_keys; i++)
-		report_sql_add(q, "k%d, ", i);
-	report_sql_add(q, "requests, e5xx, failed, attempts, fatt, ms_sum,"
-	    " ms_n) AS (");
-	report_sql_half(q, rq, raw, false);
-	report_sql_add(q, " UNION ALL ");
-	report_sql_half(q, rq, raw, true);
-	report_sql_add(q, ") SELECT ");
-	for (i = 0; i < rq->n_keys; i++) {
-		for (const char *p = report_keys[rq->keys[i]].name; *p; p++) {
-			if (*p == '@')
-				report_sql_add(q, "k%d", i);
-			else
-				report_sql_add(q, "%c", *p);
+/* Append key i's template, with "k<i>" for each '@', to q. */
+static void
+count_key_name(struct store_sql *q, enum report_key k, int i)
+{
+	char frag[320];
+	size_t n = 0;
+
+	for (const char *p = report_key_names_sql[k]; ; p++) {
+		if (*p == '@' || *p == '\0' || n == sizeof(frag) - 1) {
+			frag[n] = '\0';
+			store_sql_add(q, frag);
+			n = 0;
 		}
-		report_sql_add(q, ", ");
+		if (*p == '\0')
+			break;
+		if (*p == '@') {
+			store_sql_add(q, "k");
+			store_sql_num(q, i);
+		} else
+			frag[n++] = *p;
 	}
-	report_sql_add(q, "coalesce(sum(requests), 0), coalesce(sum(e5xx), 0),"
-	    " coalesce(sum(failed), 0) AS f, coalesce(sum(attempts), 0),"
-	    " coalesce(sum(fatt), 0), coalesce(sum(ms_sum), 0),"
-	    " coalesce(sum(ms_n), 0) FROM g");
-	if (rq->n_keys > 0) {
-		report_sql_add(q, " GROUP BY ");
-		for (i = 0; i < rq->n_keys; i++)
-			report_sql_add(q, "%sk%d", i ? ", " : "", i);
-	}
-	report_sql_add(q, " ORDER BY f DESC, %d DESC", rq->n_keys + 1);
-	for (i = 0; i < rq->n_keys; i++)
-		report_sql_add(q, ", k%d", i);
-	report_sql_add(q, " LIMIT :limit");
 }
 
-/* Bind a named parameter if the statement has it. */
+/* The whole statement of cq (see count_stmt). */
 static void
-report_bind_int64(sqlite3_stmt *st, const char *name, int64_t v)
+count_sql(struct store_sql *q, const struct count_query *cq)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	static const char *const measures[COUNT_DETAILED] = {
+		"requests", "e5xx", "failed", "attempts", "fatt", "ms_sum",
+		"ms_n", "s500", "s502", "s503", "s504", "gw5xx",
+	};
+	int n_measures = cq->by_status ? COUNT_DETAILED : COUNT_BASIC;
+	int i;
 
-	if (i > 0)
-		sqlite3_bind_int64(st, i, v);
+	store_sql_add(q, "WITH g(");
+	for (i = 0; i < cq->n_keys; i++) {
+		store_sql_add(q, "k");
+		store_sql_num(q, i);
+		store_sql_add(q, ", ");
+	}
+	for (i = 0; i < n_measures; i++) {
+		store_sql_add(q, i ? ", " : "");
+		store_sql_add(q, measures[i]);
+	}
+	store_sql_add(q, ") AS (");
+	count_half(q, &count_sources[cq->raw][0], cq);
+	store_sql_add(q, " UNION ALL ");
+	count_half(q, &count_sources[cq->raw][1], cq);
+	store_sql_add(q, ") SELECT ");
+	for (i = 0; i < cq->n_keys; i++) {
+		count_key_name(q, cq->keys[i], i);
+		store_sql_add(q, ", ");
+	}
+	for (i = 0; i < n_measures; i++) {
+		store_sql_add(q, i ? ", coalesce(sum(" : "coalesce(sum(");
+		store_sql_add(q, measures[i]);
+		store_sql_add(q, "), 0)");
+		if (i == COUNT_FAILED)
+			store_sql_add(q, " AS f");
+	}
+	for (i = 0; i < cq->n_keys; i++) {
+		store_sql_add(q, ", k");
+		store_sql_num(q, i);
+	}
+	store_sql_add(q, " FROM g");
+	for (i = 0; i < cq->n_keys; i++) {
+		store_sql_add(q, i ? ", k" : " GROUP BY k");
+		store_sql_num(q, i);
+	}
+	if (cq->by_failed) {
+		/* Failed, then requests, descending. */
+		store_sql_add(q, " ORDER BY f DESC, ");
+		store_sql_num(q, cq->n_keys + COUNT_REQUESTS + 1);
+		store_sql_add(q, " DESC");
+		for (i = 0; i < cq->n_keys; i++) {
+			store_sql_add(q, ", k");
+			store_sql_num(q, i);
+		}
+		store_sql_add(q, " LIMIT :limit");
+		return;
+	}
+	for (i = 0; i < cq->n_keys; i++) {
+		store_sql_add(q, i ? ", k" : " ORDER BY k");
+		store_sql_num(q, i);
+	}
+}
+
+/* The first minute not before ms; for open bounds the extremes. */
+static int64_t
+count_minute_floor(int64_t ms)
+{
+	return ms == INT64_MIN ? INT64_MIN / 60000 - 1 : rollup_minute_of(ms);
+}
+
+/* The first minute not in [.., ms): ms rounded up to a minute. */
+static int64_t
+count_minute_ceil(int64_t ms)
+{
+	int64_t m;
+
+	if (ms == INT64_MAX)
+		return INT64_MAX / 60000 + 1;
+	m = count_minute_floor(ms);
+	return ms != INT64_MIN && m * 60000 != ms ? m + 1 : m;
+}
+
+/* See store_int.h. */
+sqlite3_stmt *
+count_stmt(struct store *s, const struct count_query *cq, char *err,
+    size_t errlen)
+{
+	struct store_sql q = {0};
+	sqlite3_stmt *st;
+
+	count_sql(&q, cq);
+	if ((st = store_sql_stmt(s, &q, err, errlen)) == NULL)
+		return NULL;
+	store_bind_int64(st, ":m0", count_minute_floor(cq->since_ms));
+	store_bind_int64(st, ":m1", count_minute_ceil(cq->until_ms));
+	store_bind_int64(st, ":t0", cq->since_ms);
+	store_bind_int64(st, ":t1", cq->until_ms);
+	store_bind_text(st, ":upstream", cq->upstream);
+	store_bind_int64(st, ":cause", cq->cause);
+	store_bind_int64(st, ":status", cq->status);
+	store_bind_int64(st, ":gw", cq->gateway_mask);
+	store_bind_int64(st, ":limit", cq->limit > 0 ? cq->limit : -1);
+	return st;
 }
 
 /* Copy the rows of a stepped report statement into *rows. */
@@ -323,13 +453,14 @@ report_collect(struct store *s, sqlite3_stmt *st, int n_keys,
 			if ((r->key[i] = gw_strdup(t != NULL ? t : "-")) == NULL)
 				goto oom;
 		}
-		r->requests = sqlite3_column_int64(st, n_keys);
-		r->errors_5xx = sqlite3_column_int64(st, n_keys + 1);
-		r->failed = sqlite3_column_int64(st, n_keys + 2);
-		r->attempts = sqlite3_column_int64(st, n_keys + 3);
-		r->failed_attempts = sqlite3_column_int64(st, n_keys + 4);
-		ms_sum = sqlite3_column_int64(st, n_keys + 5);
-		ms_n = sqlite3_column_int64(st, n_keys + 6);
+		r->requests = sqlite3_column_int64(st, n_keys + COUNT_REQUESTS);
+		r->errors_5xx = sqlite3_column_int64(st, n_keys + COUNT_5XX);
+		r->failed = sqlite3_column_int64(st, n_keys + COUNT_FAILED);
+		r->attempts = sqlite3_column_int64(st, n_keys + COUNT_ATTEMPTS);
+		r->failed_attempts = sqlite3_column_int64(st,
+		    n_keys + COUNT_FAILED_ATTEMPTS);
+		ms_sum = sqlite3_column_int64(st, n_keys + COUNT_MS_SUM);
+		ms_n = sqlite3_column_int64(st, n_keys + COUNT_MS_N);
 		r->request_ms_avg = ms_n > 0 ? (double)ms_sum / (double)ms_n :
 		    -1;
 	}
@@ -351,10 +482,10 @@ int
 store_report(struct store *s, const struct report_query *rq,
     struct report_row **rows, size_t *n_rows, char *err, size_t errlen)
 {
-	struct report_sql q = {0};
 	struct report_coverage cov;
 	struct report_query rounded;
-	sqlite3_stmt *st = NULL;
+	struct count_query cq;
+	sqlite3_stmt *st;
 	int rc;
 
 	*rows = NULL;
@@ -382,27 +513,16 @@ store_report(struct store *s, const struct report_query *rq,
 			    60000;
 		rq = &rounded;
 	}
-	report_sql_build(&q, rq, cov.raw);
-	if (q.bad) {
-		free(q.buf);
-		return store_fail(err, errlen, "out of memory");
-	}
-	if (sqlite3_prepare_v2(s->db, q.buf, -1, &st, NULL) != SQLITE_OK) {
-		store_fail_db(s, err, errlen, "report");
-		free(q.buf);
+	cq = (struct count_query){.n_keys = rq->n_keys, .raw = cov.raw,
+	    .by_failed = true, .since_ms = rq->since_ms,
+	    .until_ms = rq->until_ms, .upstream = rq->upstream,
+	    .cause = rq->cause, .status = rq->status < 0 ? -1 : rq->status,
+	    .limit = rq->limit};
+	memcpy(cq.keys, rq->keys, sizeof(cq.keys));
+	if ((st = count_stmt(s, &cq, err, errlen)) == NULL)
 		return -1;
-	}
-	free(q.buf);
-	report_bind_int64(st, ":since", rq->since_ms);
-	report_bind_int64(st, ":until", rq->until_ms);
-	report_bind_int64(st, ":cause", rq->cause);
-	report_bind_int64(st, ":status", rq->status);
-	report_bind_int64(st, ":limit", rq->limit > 0 ? (int64_t)rq->limit : -1);
-	if (rq->upstream != NULL)
-		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st,
-		    ":upstream"), rq->upstream, -1, SQLITE_STATIC);
 	rc = report_collect(s, st, rq->n_keys, rows, n_rows, err, errlen);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -457,9 +577,8 @@ store_totals(struct store *s, struct store_totals *t, char *err,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (sqlite3_prepare_v2(s->db, report_totals_sql, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_fail_db(s, err, errlen, "totals");
+	if ((st = store_stmt(s, STMT_REPORT_TOTALS, err, errlen)) == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		t->requests = sqlite3_column_int64(st, 0);
@@ -474,7 +593,7 @@ store_totals(struct store *s, struct store_totals *t, char *err,
 		    sqlite3_column_int64(st, 6);
 	} else
 		store_fail_db(s, err, errlen, "totals");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -486,9 +605,9 @@ store_error_groups(struct store *s, int64_t since_ms, int64_t until_ms,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, report_error_groups_sql, -1, &st, NULL)
-	    != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "error groups");
+	if ((st = store_stmt(s, STMT_REPORT_ERROR_GROUPS, err, errlen)) ==
+	    NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, since_ms);
 	sqlite3_bind_int64(st, 2, until_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -504,8 +623,10 @@ store_error_groups(struct store *s, int64_t since_ms, int64_t until_ms,
 			g.upstream = "-";
 		fn(ctx, &g);
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return store_fail_db(s, err, errlen, "error groups");
+		store_fail_db(s, err, errlen, "error groups");
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
 	return 0;
 }

@@ -143,32 +143,23 @@ store_source_find(struct store *s, const struct store_source_info *info,
  * the source itself (a file naming endless hosts stays bounded). */
 #define SOURCE_ORIGINS_MAX	256
 
-static const char source_origin_find_sql[] =
-    "SELECT id FROM sources WHERE parent_id = ?1 AND origin = ?2";
-static const char source_origin_count_sql[] =
-    "SELECT count(*) FROM sources WHERE parent_id = ?1";
-static const char source_origin_insert_sql[] =
-    "INSERT INTO sources (path, kind, format, parent_id, origin,"
-    " first_seen_ms, last_seen_ms)"
-    " SELECT path, kind, format, id, ?2, ?3, ?3 FROM sources WHERE id = ?1";
-
 /* One statement on (parent, origin): its first column's int, or -1. */
 static int
-source_origin_step(struct store *s, const char *sql, int64_t parent,
+source_origin_step(struct store *s, enum store_stmt_id id, int64_t parent,
     const char *origin, int64_t *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_fail_db(s, err, errlen, "source origin");
+	if ((st = store_stmt_fresh(s, id, err, errlen)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, parent);
 	if (origin != NULL)
 		sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, clk_wall_ms());
 	rc = sqlite3_step(st);
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail_db(s, err, errlen, "source origin");
 	return 0;
@@ -184,19 +175,19 @@ source_origin_id(struct store *s, int64_t parent, const char *origin,
 	*id = parent;
 	if (origin == NULL || *origin == '\0')
 		return 0;
-	if (source_origin_step(s, source_origin_find_sql, parent, origin, &n,
+	if (source_origin_step(s, STMT_SOURCE_ORIGIN_FIND, parent, origin, &n,
 	    err, errlen) != 0)
 		return -1;
 	if (n != 0) {
 		*id = n;
 		return 0;
 	}
-	if (source_origin_step(s, source_origin_count_sql, parent, NULL, &n,
+	if (source_origin_step(s, STMT_SOURCE_ORIGIN_COUNT, parent, NULL, &n,
 	    err, errlen) != 0)
 		return -1;
 	if (n >= SOURCE_ORIGINS_MAX)
 		return 0;
-	if (source_origin_step(s, source_origin_insert_sql, parent, origin,
+	if (source_origin_step(s, STMT_SOURCE_ORIGIN_INSERT, parent, origin,
 	    &n, err, errlen) != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);

@@ -1,11 +1,35 @@
 /*
- * stmt.c - the store's named SQL statements.
+ * stmt.c - the store's SQL statements: one convention for all of store/.
  *
- * Every statement the writer runs more than once is listed here by name
- * (enum store_stmt_id in store_int.h), prepared on first use with
- * SQLITE_PREPARE_PERSISTENT and kept for the life of the connection; callers
- * get it back reset, and bind every parameter each time. Only the report builds SQL
- * at run time (its shape depends on the keys asked for).
+ * 1. Every statement of fixed text is a named entry of one table,
+ *    stmt_sql[] below, named by enum store_stmt_id (store_int.h) after
+ *    the file that runs it (STMT_CONSOLE_*, STMT_PRUNE_*, ...). It is
+ *    prepared on first use with SQLITE_PREPARE_PERSISTENT and kept in
+ *    the handle (struct store) until store_close(): one cache per handle,
+ *    never one per module. store_stmt() hands it back reset with its
+ *    bindings as the last caller left them, for callers that bind every
+ *    parameter each time (the write path: clearing 900 bindings per
+ *    multi-row insert would cost it); store_stmt_fresh() also clears them
+ *    (all NULL), for readers that bind by name only what a filter sets.
+ *    store_stmt_hot() skips even the reset, for a lookup per row whose
+ *    every use resets the statement right after stepping it (intern.c:
+ *    the reset of a reset statement cost ingest 0.5% of its instructions).
+ * 2. A statement whose shape varies (the report's keys and filters) is
+ *    written by the small builder below (struct store_sql): it appends
+ *    only SQL text from the code - column expressions, key templates,
+ *    positions - and never a value: every value is a bound parameter.
+ *    Its text is therefore its shape, and store_sql_stmt() caches the
+ *    prepared statement by that text (STORE_SHAPED_MAX per handle, the
+ *    least recently used replaced), so a console refreshing the same
+ *    view prepares it once.
+ * 3. Whoever steps a statement resets it when done (store_stmt_run does
+ *    for statements without rows; a reader resets after its last row or
+ *    when it stops early), so no cached statement keeps a read open;
+ *    store_stmt_reset_all() resets every one (the console's end of read).
+ * Outside the convention, on purpose: the schema migrations and the
+ * connection's PRAGMAs at open (db.c) are scripts run by sqlite3_exec,
+ * and PRAGMA user_version = N is text because PRAGMA takes no parameter
+ * (N is the migration count, not input). VACUUM likewise (prune.c).
  *
  * Join parameters: ?1 client, ?2 path, ?3 the error's local_ms, ?4 the
  * longest request stored (bounds the index range), ?5 method, ?6 query,
@@ -16,7 +40,10 @@
  * whether t falls inside the request, then by distance to its end.
  */
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "core/alloc.h"
 #include "store/store_int.h"
 
 #define JOIN_WINDOW \
@@ -54,6 +81,86 @@ _Static_assert(STORE_INSERT_ROWS * STORE_REQUEST_COLUMNS <= 999,
 #define ATTEMPT_INSERT_INTO \
 	"INSERT INTO attempts (request_id, seq, grp, upstream_id, status," \
 	" connect_ms, header_ms, response_ms, cause) VALUES "
+
+
+/* The console's filter terms: x is a rollup row (console.c binds them). */
+#define WINDOW_X " x.minute >= :m0 AND x.minute < :m1 "
+#define FILTER_X \
+	" AND (:up IS NULL OR x.upstream_id = :up)" \
+	" AND (:cause < 0 OR x.cause = :cause)" \
+	" AND (:status < 0 OR x.status = :status) "
+#define IS_5XX(col) " (" col " BETWEEN 500 AND 599) "
+#define SERIES_MINUTE(col) \
+	"SELECT (x.minute - :base / 60000) / :stepm, " col ", sum(x.requests)," \
+	" sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END)" \
+	" FROM rollup_minute x WHERE" WINDOW_X FILTER_X " GROUP BY 1, 2"
+#define SERIES_RAW(col) \
+	"SELECT (r.ts_ms - :base) / :step, " col ", count(*)," \
+	" sum(" IS_5XX("r.status") ") FROM requests r" \
+	" WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1" \
+	" AND (:up IS NULL OR r.upstream_id = :up)" \
+	" AND (:cause < 0 OR r.cause = :cause)" \
+	" AND (:status < 0 OR r.status = :status) GROUP BY 1, 2"
+#define CONSOLE_REQUEST_COLUMNS \
+	"SELECT r.id, r.ts_ms," STORE_CLIENT_TEXT("r.client") ", m.name," \
+	" h.name, p.name, r.query," \
+	" u.name, s.path || coalesce(' @' || s.origin, ''), r.line_no, r.status, coalesce(r.request_ms, -1)," \
+	" r.cause, r.n_attempts, (SELECT message FROM gateway_errors" \
+	" WHERE id = r.error_id) FROM requests r" \
+	" LEFT JOIN methods m ON m.id = r.method_id" \
+	" LEFT JOIN hosts h ON h.id = r.host_id" \
+	" LEFT JOIN paths p ON p.id = r.path_id" \
+	" LEFT JOIN upstreams u ON u.id = r.upstream_id" \
+	" LEFT JOIN sources s ON s.id = r.source_id"
+
+/*
+ * diag_query.c's. Index use: shape counts read every request of the
+ * window, through requests_ts when a bound is given, as a plain table
+ * scan when not (the "_ALL" variant disables the index with a unary '+');
+ * the attempt stream walks requests_ts in order; retry groups, cause
+ * counts and examples only look at requests that failed or were retried,
+ * through the partial index requests_trouble_ts (schema/003), whose
+ * condition DIAG_TROUBLE repeats word for word.
+ */
+#define DIAG_TROUBLE " (r.cause <> 0 OR r.n_attempts > 1) "
+#define DIAG_WINDOW " r.ts_ms >= ?1 AND r.ts_ms < ?2 "
+#define DIAG_UPSTREAM_ID " (SELECT id FROM upstreams WHERE name = ?3) "
+#define DIAG_GATEWAY_CAUSES " (SELECT id FROM causes WHERE who = 'gateway') "
+/* Every request of the window as ids; summed in C (see diag_shape_counts). */
+#define DIAG_SHAPE_SQL(ts) \
+	"SELECT coalesce(r.method_id, 0), coalesce(r.path_id, 0)," \
+	" r.upstream_id, coalesce(r.shape_id, 0)," \
+	" r.status BETWEEN 500 AND 599, r.cause" \
+	" FROM requests r WHERE " ts " >= ?1 AND " ts " < ?2" \
+	" AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID ")"
+/* An interned-name table, id -> name. */
+#define DIAG_NAMES_SQL(t) "SELECT id, name FROM " t " ORDER BY id"
+/* Columns of an example request; e is the error line joined to it. */
+#define DIAG_EXAMPLE_COLUMNS \
+	" r.id, r.ts_ms, m.name, p.name, r.query, r.request_id, e.message," \
+	" r.status, r.cause, r.n_attempts "
+
+/* capture_stats.c's: the columns read_stats() reads, in its order. */
+#define CAPTURE_STATS_COLUMNS \
+	"packets, bytes, received, dropped, if_dropped, flows, " \
+	"evicted, gaps, gap_bytes, exchanges, conn_failures, incomplete, " \
+	"downstream_failed, downstream_failed_tied, requests_dropped"
+
+/* prune.c's: a string's time, and strings no kept row used since ?1. */
+#define PRUNE_TOUCH(table) \
+	"UPDATE " table " SET last_ms = ?2 WHERE id = ?1" \
+	" AND (last_ms IS NULL OR last_ms < ?2 - 3600000)" /* TOUCH_STALE */
+#define PRUNE_GC(table) \
+	"DELETE FROM " table " WHERE id IN (SELECT id FROM " table \
+	" WHERE last_ms < ?1 LIMIT ?2)"
+
+/* intern.c's: hashed tables are found by hash then name (paths, shapes). */
+#define INTERN_SELECT(t) "SELECT id FROM " t " WHERE name = ?1"
+#define INTERN_SELECT_HASHED(t) \
+	"SELECT id FROM " t " WHERE hash = ?2 AND name = ?1"
+#define INTERN_INSERT(t) \
+	"INSERT INTO " t " (name) VALUES (?1) ON CONFLICT (name) DO NOTHING"
+#define INTERN_INSERT_HASHED(t) "INSERT INTO " t " (name, hash) VALUES (?1, ?2)"
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -190,21 +297,390 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "UPDATE requests SET error_id = ?2 WHERE id = ?1",
 	[STMT_JOIN_ERROR_SET] =
 	    "UPDATE gateway_errors SET request_id = ?2 WHERE id = ?1",
+
+	/* db.c */
+	[STMT_DB_USER_VERSION] = "PRAGMA user_version",
+	[STMT_READ_BEGIN] = "BEGIN",
+
+	/* intern.c: one SELECT and one INSERT per table of names. */
+	[STMT_INTERN_SELECT_UPSTREAM] = INTERN_SELECT("upstreams"),
+	[STMT_INTERN_SELECT_HOST] = INTERN_SELECT("hosts"),
+	[STMT_INTERN_SELECT_PATH] = INTERN_SELECT_HASHED("paths"),
+	[STMT_INTERN_SELECT_SHAPE] = INTERN_SELECT_HASHED("shapes"),
+	[STMT_INTERN_SELECT_METHOD] = INTERN_SELECT("methods"),
+	[STMT_INTERN_INSERT_UPSTREAM] = INTERN_INSERT("upstreams"),
+	[STMT_INTERN_INSERT_HOST] = INTERN_INSERT("hosts"),
+	[STMT_INTERN_INSERT_PATH] = INTERN_INSERT_HASHED("paths"),
+	[STMT_INTERN_INSERT_SHAPE] = INTERN_INSERT_HASHED("shapes"),
+	[STMT_INTERN_INSERT_METHOD] = INTERN_INSERT("methods"),
+	[STMT_INTERN_NAME_KEY] = "SELECT k0, k1 FROM name_hash_key",
+
+	/* source.c: the child sources of a parent, by origin (schema 009). */
+	[STMT_SOURCE_ORIGIN_FIND] =
+	    "SELECT id FROM sources WHERE parent_id = ?1 AND origin = ?2",
+	[STMT_SOURCE_ORIGIN_COUNT] =
+	    "SELECT count(*) FROM sources WHERE parent_id = ?1",
+	[STMT_SOURCE_ORIGIN_INSERT] =
+	    "INSERT INTO sources (path, kind, format, parent_id, origin,"
+	    " first_seen_ms, last_seen_ms)"
+	    " SELECT path, kind, format, id, ?2, ?3, ?3 FROM sources"
+	    " WHERE id = ?1",
+
+	/* reject.c */
+	[STMT_REJECT_SEEN] =
+	    "SELECT coalesce(sum(rejected), 0) FROM reject_counts"
+	    " WHERE source_id = ?1",
+	[STMT_REJECT_COUNT] =
+	    "INSERT INTO reject_counts (source_id, reason, rejected, kept)"
+	    " VALUES (?1, ?2, 1, ?3) ON CONFLICT (source_id, reason)"
+	    " DO UPDATE SET rejected = rejected + 1,"
+	    " kept = kept + excluded.kept",
+	[STMT_REJECT_TOTALS] =
+	    "SELECT coalesce(sum(rejected), 0), coalesce(sum(kept), 0)"
+	    " FROM reject_counts WHERE source_id = ?1 OR ?1 = 0",
+
+	/* latency.c */
+	[STMT_LATENCY_UPSERT] =
+	    "INSERT INTO rollup_latency_minute (minute, upstream_id, bucket,"
+	    " attempts) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (minute, upstream_id, bucket)"
+	    " DO UPDATE SET attempts = attempts + excluded.attempts",
+
+	/* report.c: totals in one statement, each part an index or rollup read. */
+	[STMT_REPORT_TOTALS] =
+	    "SELECT (SELECT coalesce(sum(requests), 0) FROM rollup_minute),"
+	    " (SELECT coalesce(sum(attempts), 0) FROM rollup_attempt_minute),"
+	    " (SELECT count(*) FROM gateway_errors),"
+	    " (SELECT count(*) FROM gateway_errors WHERE request_id IS NULL),"
+	    " (SELECT coalesce(sum(rejected), 0) FROM reject_counts),"
+	    " (SELECT min(ts_ms) FROM requests),"
+	    " (SELECT max(ts_ms) FROM requests)",
+	/* Error-log lines by upstream and cause (store_error_groups). */
+	[STMT_REPORT_ERROR_GROUPS] =
+	    "SELECT coalesce(u.name, '-'), e.cause, count(*),"
+	    " sum(e.request_id IS NULL), min(e.local_ms), max(e.local_ms)"
+	    " FROM gateway_errors e"
+	    " LEFT JOIN upstreams u ON u.id = e.upstream_id"
+	    " WHERE e.local_ms >= ?1 AND e.local_ms < ?2"
+	    " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
+
+	/*
+	 * console.c. Filters are part of each statement as
+	 * "(:param IS NULL OR column = :param)" terms, so one statement
+	 * serves every filter; they are cheap because the rollups are read
+	 * by their primary key, which starts with the minute. The upstream
+	 * table is the counting rule's (report.c, store_sql_stmt).
+	 */
+	[STMT_CONSOLE_DATA_VERSION] = "PRAGMA data_version",
+	/* Two index seeks. */
+	/* Rollups outlive pruned raw rows: they start the span then. */
+	[STMT_CONSOLE_SPAN] =
+	    "SELECT min(coalesce((SELECT min(ts_ms) FROM requests),"
+	    " 9223372036854775807), coalesce((SELECT min(minute) * 60000"
+	    " FROM rollup_minute), 9223372036854775807)),"
+	    " (SELECT max(ts_ms) FROM requests)",
+	[STMT_CONSOLE_SOURCES] =
+	    "SELECT id, path, kind, position, line_no, last_seen_ms"
+	    " FROM sources WHERE parent_id IS NULL"	/* not a host's (009) */
+	    " ORDER BY last_seen_ms DESC, id DESC LIMIT :limit",
+	[STMT_CONSOLE_UPSTREAM_ID] =
+	    "SELECT id FROM upstreams WHERE name = :name",
+	[STMT_CONSOLE_UPSTREAM_NAME] =
+	    "SELECT name FROM upstreams WHERE id = :id",
+	[STMT_CONSOLE_HAS_CAPTURE_STATS] =
+	    "SELECT 1 FROM sqlite_master"
+	    " WHERE type = 'table' AND name = 'capture_stats'",
+	/* Summed in C: a GROUP BY would sort every row of the window. */
+	[STMT_CONSOLE_LATENCY] =
+	    "SELECT x.upstream_id, x.bucket, x.attempts"
+	    " FROM rollup_latency_minute x WHERE" WINDOW_X
+	    " AND (:up IS NULL OR x.upstream_id = :up)",
+	/* Summed per (cause, upstream) in C: a GROUP BY would sort them. */
+	[STMT_CONSOLE_CAUSES] =
+	    "SELECT x.cause, x.upstream_id, x.requests,"
+	    " CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END"
+	    " FROM rollup_minute x WHERE" WINDOW_X FILTER_X " AND x.cause <> 0",
+	[STMT_CONSOLE_CAUSE_ATTEMPTS] =
+	    "SELECT x.cause, x.upstream_id, x.attempts, 0"
+	    " FROM rollup_attempt_minute x WHERE" WINDOW_X FILTER_X
+	    " AND x.cause <> 0",
+	[STMT_CONSOLE_SERIES_MINUTE_UPSTREAM] = SERIES_MINUTE("x.upstream_id"),
+	[STMT_CONSOLE_SERIES_MINUTE_CAUSE] = SERIES_MINUTE("x.cause"),
+	[STMT_CONSOLE_SERIES_MINUTE_STATUS] = SERIES_MINUTE("x.status"),
+	[STMT_CONSOLE_SERIES_RAW_UPSTREAM] = SERIES_RAW("r.upstream_id"),
+	[STMT_CONSOLE_SERIES_RAW_CAUSE] = SERIES_RAW("r.cause"),
+	[STMT_CONSOLE_SERIES_RAW_STATUS] = SERIES_RAW("r.status"),
+	/*
+	 * Every split at once: the rows as they are, summed in C (a GROUP BY
+	 * on other columns than the key's would sort them all first).
+	 */
+	[STMT_CONSOLE_SPLITS_MINUTE] =
+	    "SELECT x.minute * 60000, x.upstream_id, x.cause, x.status,"
+	    " x.requests FROM rollup_minute x WHERE" WINDOW_X FILTER_X,
+	[STMT_CONSOLE_SPLITS_RAW] =
+	    "SELECT r.ts_ms, r.upstream_id, r.cause, r.status, 1"
+	    " FROM requests r WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1"
+	    " AND (:up IS NULL OR r.upstream_id = :up)"
+	    " AND (:cause < 0 OR r.cause = :cause)"
+	    " AND (:status < 0 OR r.status = :status)",
+	/* Minutes with failing requests under the filter, newest first. */
+	[STMT_CONSOLE_FAILING_MINUTES] =
+	    "SELECT x.minute, sum(x.requests) FROM rollup_minute x"
+	    " WHERE" WINDOW_X FILTER_X
+	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("x.status")
+	    " OR x.cause <> 0 ELSE 1 END)"
+	    " GROUP BY x.minute ORDER BY x.minute DESC",
+	[STMT_CONSOLE_FAILURES] = CONSOLE_REQUEST_COLUMNS
+	    " WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1"
+	    " AND (:up IS NULL OR r.upstream_id = :up)"
+	    " AND (:cause < 0 OR r.cause = :cause)"
+	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("r.status")
+	    " OR r.cause <> 0 ELSE r.status = :status END)"
+	    " AND (:path IS NULL OR instr(p.name, :path) > 0)"
+	    " ORDER BY r.ts_ms DESC, r.id DESC LIMIT :limit",
+	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_COLUMNS " WHERE r.id = :id",
+	[STMT_CONSOLE_ATTEMPTS] =
+	    "SELECT u.name, coalesce(a.status, -1),"
+	    " coalesce(a.connect_ms, -1), coalesce(a.header_ms, -1),"
+	    " coalesce(a.response_ms, -1), a.cause, e.message"
+	    " FROM attempts a JOIN upstreams u ON u.id = a.upstream_id"
+	    " LEFT JOIN gateway_errors e ON e.id = a.error_id"
+	    " WHERE a.request_id = :id ORDER BY a.seq",
+
+	/* diag_query.c */
+	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL("r.ts_ms"),
+	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL("+r.ts_ms"),
+	[STMT_DIAG_ATTEMPT_STREAM] =
+	    "SELECT r.ts_ms, r.id, a.upstream_id, a.seq,"
+	    " coalesce(a.status, -1), a.cause"
+	    " FROM requests r INDEXED BY requests_ts"
+	    " JOIN attempts a ON a.request_id = r.id"
+	    " WHERE" DIAG_WINDOW
+	    " AND (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
+	    " ORDER BY r.ts_ms, r.id, a.seq",
+	[STMT_DIAG_UPSTREAM_NAMES] = DIAG_NAMES_SQL("upstreams"),
+	[STMT_DIAG_METHOD_NAMES] = DIAG_NAMES_SQL("methods"),
+	[STMT_DIAG_PATH_NAMES] = DIAG_NAMES_SQL("paths"),
+	[STMT_DIAG_SHAPE_NAMES] = DIAG_NAMES_SQL("shapes"),
+	/*
+	 * x: retried requests with the seq of their first failing attempt;
+	 * then grouped by that attempt's upstream and cause, and the final
+	 * upstream.
+	 */
+	[STMT_DIAG_RETRY_GROUPS] =
+	    "WITH x AS (SELECT r.id, r.cause, r.upstream_id AS final_uid,"
+	    "  r.n_attempts, r.request_ms,"
+	    "  (SELECT min(b.seq) FROM attempts b WHERE b.request_id = r.id"
+	    "   AND b.cause <> 0) AS first_seq"
+	    " FROM requests r WHERE" DIAG_TROUBLE "AND r.n_attempts > 1"
+	    " AND" DIAG_WINDOW ")"
+	    " SELECT fu.name, lu.name, a.cause, count(*), sum(x.cause = 0),"
+	    "  sum((SELECT coalesce(sum(coalesce(c.response_ms, c.connect_ms,"
+	    "   0)), 0) FROM attempts c WHERE c.request_id = x.id"
+	    "   AND c.seq < x.n_attempts - 1)),"
+	    "  coalesce(sum(x.request_ms), 0), count(x.request_ms)"
+	    " FROM x JOIN attempts a ON a.request_id = x.id"
+	    "  AND a.seq = x.first_seq"
+	    " JOIN upstreams fu ON fu.id = a.upstream_id"
+	    " JOIN upstreams lu ON lu.id = x.final_uid"
+	    " WHERE (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
+	    " GROUP BY a.upstream_id, x.final_uid, a.cause",
+	[STMT_DIAG_TOTALS] =
+	    "SELECT (SELECT count(*) FROM requests r WHERE" DIAG_WINDOW "),"
+	    " (SELECT count(*) FROM requests r WHERE" DIAG_TROUBLE
+	    "  AND r.n_attempts > 1 AND" DIAG_WINDOW "),"
+	    " (SELECT avg(r.request_ms) FROM requests r WHERE" DIAG_WINDOW
+	    "  AND r.n_attempts = 1 AND r.cause = 0"
+	    "  AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID "))",
+	/* Failed attempts to the upstream, then attempt-less requests. */
+	[STMT_DIAG_UPSTREAM_CAUSES] =
+	    "SELECT cause, sum(n), sum(fin), sum(msg), min(t0), max(t1) FROM ("
+	    " SELECT a.cause AS cause, count(*) AS n,"
+	    "  sum(a.seq = r.n_attempts - 1) AS fin,"
+	    "  count(coalesce(a.error_id, CASE WHEN a.seq = r.n_attempts - 1"
+	    "   THEN r.error_id END)) AS msg,"
+	    "  min(r.ts_ms) AS t0, max(r.ts_ms) AS t1"
+	    " FROM requests r JOIN attempts a ON a.request_id = r.id"
+	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
+	    " AND a.upstream_id =" DIAG_UPSTREAM_ID " AND a.cause <> 0"
+	    " GROUP BY a.cause"
+	    " UNION ALL"
+	    " SELECT r.cause, count(*), count(*), count(r.error_id),"
+	    "  min(r.ts_ms), max(r.ts_ms)"
+	    " FROM requests r WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
+	    " AND r.n_attempts = 0 AND r.cause <> 0"
+	    " AND r.upstream_id =" DIAG_UPSTREAM_ID
+	    " GROUP BY r.cause)"
+	    " GROUP BY cause ORDER BY 2 DESC, 1",
+	/* ?4 cause. */
+	[STMT_DIAG_EXAMPLE_CAUSE] =
+	    "SELECT" DIAG_EXAMPLE_COLUMNS
+	    " FROM requests r INDEXED BY requests_trouble_ts"
+	    " LEFT JOIN attempts a ON a.request_id = r.id"
+	    "  AND a.upstream_id =" DIAG_UPSTREAM_ID " AND a.cause = ?4"
+	    " LEFT JOIN gateway_errors e ON e.id = coalesce(a.error_id,"
+	    "  r.error_id)"
+	    " LEFT JOIN methods m ON m.id = r.method_id"
+	    " LEFT JOIN paths p ON p.id = r.path_id"
+	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
+	    " AND (a.seq IS NOT NULL OR (r.n_attempts = 0 AND r.cause = ?4"
+	    "  AND r.upstream_id =" DIAG_UPSTREAM_ID "))"
+	    " ORDER BY r.ts_ms DESC, a.seq LIMIT 1",
+	/* ?4 shape ('' = none), ?5 method ('' = none), ?6 limit. */
+	[STMT_DIAG_EXAMPLE_SHAPE] =
+	    "SELECT" DIAG_EXAMPLE_COLUMNS
+	    " FROM requests r INDEXED BY requests_trouble_ts"
+	    " LEFT JOIN attempts la ON la.request_id = r.id"
+	    "  AND la.seq = r.n_attempts - 1"
+	    " LEFT JOIN gateway_errors e ON e.id = coalesce(la.error_id,"
+	    "  r.error_id)"
+	    " LEFT JOIN methods m ON m.id = r.method_id"
+	    " LEFT JOIN paths p ON p.id = r.path_id"
+	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
+	    " AND r.upstream_id =" DIAG_UPSTREAM_ID
+	    " AND (r.shape_id IS (SELECT id FROM shapes WHERE name = ?4)"
+	    "  OR (?4 = '' AND r.shape_id IS NULL))"
+	    " AND (r.method_id IS (SELECT id FROM methods WHERE name = ?5)"
+	    "  OR (?5 = '' AND r.method_id IS NULL))"
+	    " AND r.status BETWEEN 500 AND 599"
+	    " AND r.cause NOT IN" DIAG_GATEWAY_CAUSES
+	    " ORDER BY r.ts_ms DESC LIMIT ?6",
+
+	/* capture_stats.c (schema/004_capture.sql, 010_capture_ports.sql) */
+	[STMT_CAPTURE_STATS_PUT] =
+	    "INSERT OR REPLACE INTO capture_stats (source_id, packets, bytes, "
+	    "received, dropped, if_dropped, flows, evicted, gaps, gap_bytes, "
+	    "exchanges, conn_failures, incomplete, downstream_failed, "
+	    "downstream_failed_tied, requests_dropped) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STMT_CAPTURE_STATS_GET] =
+	    "SELECT " CAPTURE_STATS_COLUMNS " FROM capture_stats "
+	    "WHERE source_id = ?",
+	[STMT_CAPTURE_STATS_ALL] =
+	    "SELECT " CAPTURE_STATS_COLUMNS ", s.path, c.source_id FROM "
+	    "capture_stats c "
+	    "JOIN sources s ON s.id = c.source_id ORDER BY c.source_id",
+	[STMT_CAPTURE_PORTS_CLEAR] =
+	    "DELETE FROM capture_ports WHERE source_id = ?",
+	[STMT_CAPTURE_PORTS_PUT] =
+	    "INSERT INTO capture_ports (source_id, port, requests, failed, "
+	    "failed_tied) VALUES (?,?,?,?,?)",
+	[STMT_CAPTURE_PORTS_GET] =
+	    "SELECT port, requests, failed, failed_tied FROM capture_ports "
+	    "WHERE source_id = ? ORDER BY port",
+
+	/* metrics_rows.c: the exporter's grouped reads. */
+	[STMT_METRICS_MARKS] =
+	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"
+	    " (SELECT coalesce(max(id), 0) FROM rejects)",
+	[STMT_METRICS_REQUESTS] =
+	    "SELECT upstream, status, cause, count(*) FROM request_view"
+	    " WHERE id > ?1 AND id <= ?2 GROUP BY 1, 2, 3",
+	[STMT_METRICS_ATTEMPTS] =
+	    "SELECT upstream, cause, response_ms, count(*) FROM attempt_view"
+	    " WHERE request_id > ?1 AND request_id <= ?2 GROUP BY 1, 2, 3",
+	[STMT_METRICS_REJECTS] =
+	    "SELECT s.path, r.reason, count(*) FROM rejects r"
+	    " JOIN sources s ON s.id = r.source_id"
+	    " WHERE r.id > ?1 AND r.id <= ?2 GROUP BY 1, 2",
+	[STMT_METRICS_SOURCES] =
+	    "SELECT id, path, line_no FROM sources WHERE last_seen_ms >= ?1"
+	    " AND kind NOT LIKE 'pcap%'",
+
+	/* prune.c (BEGIN IMMEDIATE, COMMIT and store_meta are the writer's) */
+	[STMT_PRUNE_PAGES] = "PRAGMA page_count",
+	[STMT_PRUNE_FREE_PAGES] = "PRAGMA freelist_count",
+	[STMT_PRUNE_PAGE_SIZE] = "PRAGMA page_size",
+	[STMT_PRUNE_NEWEST] = "SELECT max(ts_ms) FROM requests",
+	/* ?1 cutoff, ?2 rows: the oldest first, through requests_ts. */
+	/* ?3: only rows whose strings were marked (mark_request_id). */
+	[STMT_PRUNE_REQUESTS] =
+	    "DELETE FROM requests WHERE id IN (SELECT id FROM requests"
+	    " WHERE ts_ms < ?1 AND id <= ?3 ORDER BY ts_ms LIMIT ?2)"
+	    " RETURNING ts_ms, source_id, line_no, error_id, id",
+	[STMT_PRUNE_ATTEMPTS] =
+	    "DELETE FROM attempts WHERE request_id BETWEEN ?1 AND ?2"
+	    " RETURNING error_id",
+	[STMT_PRUNE_ERROR_ID] =
+	    "DELETE FROM gateway_errors WHERE id = ?1"
+	    " RETURNING source_id, line_no",
+	/* ?1 cutoff in the error log's local time, ?2 rows. */
+	[STMT_PRUNE_ERRORS_OLD] =
+	    "DELETE FROM gateway_errors WHERE id IN (SELECT e.id"
+	    " FROM gateway_errors e WHERE e.local_ms < ?1"
+	    " AND (e.request_id IS NULL OR NOT EXISTS (SELECT 1 FROM"
+	    " requests r WHERE r.id = e.request_id)) AND e.id <= ?3"
+	    " ORDER BY e.local_ms LIMIT ?2) RETURNING source_id, line_no",
+	[STMT_PRUNE_REJECTS_UPTO] =
+	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
+	    " WHERE source_id = ?1 AND line_no <= ?2 LIMIT ?3)",
+	[STMT_PRUNE_REJECTS_STALE] =
+	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
+	    " WHERE source_id IN (SELECT id FROM sources"
+	    " WHERE last_seen_ms < ?1) LIMIT ?2)",
+	[STMT_PRUNE_ROLLUP_OLDEST] =
+	    "SELECT min((SELECT min(minute) FROM rollup_minute),"
+	    " (SELECT min(minute) FROM rollup_attempt_minute),"
+	    " (SELECT min(minute) FROM rollup_latency_minute))",
+	[STMT_PRUNE_ROLLUP_REQ] = "DELETE FROM rollup_minute WHERE minute < ?1",
+	[STMT_PRUNE_ROLLUP_ATT] =
+	    "DELETE FROM rollup_attempt_minute WHERE minute < ?1",
+	[STMT_PRUNE_ROLLUP_LAT] =
+	    "DELETE FROM rollup_latency_minute WHERE minute < ?1",
+	[STMT_PRUNE_ANY_REQUEST] =
+	    "SELECT count(*) FROM (SELECT 1 FROM requests LIMIT 1)",
+	[STMT_PRUNE_AUTO_VACUUM] = "PRAGMA auto_vacuum",
+	[STMT_PRUNE_INCREMENTAL_VACUUM] = "PRAGMA incremental_vacuum",
+	/* New rows, in id order: the strings they name and their time. */
+	[STMT_PRUNE_MARK_REQ] =
+	    "SELECT id, ts_ms, path_id, host_id, shape_id"
+	    " FROM requests WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[STMT_PRUNE_MARK_ERR] =
+	    "SELECT id, local_ms, path_id, host_id, NULL"
+	    " FROM gateway_errors WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[STMT_PRUNE_TOUCH_PATH] = PRUNE_TOUCH("paths"),
+	[STMT_PRUNE_TOUCH_HOST] = PRUNE_TOUCH("hosts"),
+	[STMT_PRUNE_TOUCH_SHAPE] = PRUNE_TOUCH("shapes"),
+	[STMT_PRUNE_GC_PATH] = PRUNE_GC("paths"),
+	[STMT_PRUNE_GC_HOST] = PRUNE_GC("hosts"),
+	[STMT_PRUNE_GC_SHAPE] = PRUNE_GC("shapes"),
+	/* Strings not used by any row (store_prune_strings: a full scan). */
+	[STMT_PRUNE_STRINGS_PATH] =
+	    "DELETE FROM paths WHERE id NOT IN (SELECT path_id FROM requests"
+	    " WHERE path_id IS NOT NULL UNION SELECT path_id FROM"
+	    " gateway_errors WHERE path_id IS NOT NULL)",
+	[STMT_PRUNE_STRINGS_HOST] =
+	    "DELETE FROM hosts WHERE id NOT IN (SELECT host_id FROM requests"
+	    " WHERE host_id IS NOT NULL UNION SELECT host_id FROM"
+	    " gateway_errors WHERE host_id IS NOT NULL)",
+	[STMT_PRUNE_STRINGS_SHAPE] =
+	    "DELETE FROM shapes WHERE id NOT IN (SELECT shape_id FROM requests"
+	    " WHERE shape_id IS NOT NULL)",
+	/* Removed strings' ids may be given out again: writers forget them. */
+	[STMT_PRUNE_EPOCH_BUMP] =
+	    "INSERT INTO store_meta (key, value) VALUES ('intern_epoch', 1)"
+	    " ON CONFLICT (key) DO UPDATE SET value = value + 1",
 };
 
-/*
- * The statement named id, ready to bind: prepared once, then reset and
- * on every later call (bindings are kept: bind them all). NULL with err filled when SQLite refuses it.
- */
-sqlite3_stmt *
-store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
+/* Reset st; clear its bindings too when fresh. */
+static sqlite3_stmt *
+stmt_ready(sqlite3_stmt *st, bool fresh)
+{
+	sqlite3_reset(st);
+	if (fresh)
+		sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* The named statement, prepared on first use (see the top of the file). */
+static sqlite3_stmt *
+stmt_get(struct store *s, enum store_stmt_id id, bool fresh, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st = s->stmt[id];
 
-	if (st != NULL) {
-		sqlite3_reset(st);
-		return st;
-	}
+	if (st != NULL)
+		return stmt_ready(st, fresh);
 	if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
 	    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		store_fail_db(s, err, errlen, "prepare");
@@ -214,7 +690,34 @@ store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 	return st;
 }
 
-/* Finalize every prepared statement (before closing the connection). */
+/* See store_int.h. */
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
+{
+	return stmt_get(s, id, false, err, errlen);
+}
+
+/* See store_int.h. */
+sqlite3_stmt *
+store_stmt_fresh(struct store *s, enum store_stmt_id id, char *err,
+    size_t errlen)
+{
+	return stmt_get(s, id, true, err, errlen);
+}
+
+/* See store_int.h. */
+void
+store_stmt_reset_all(struct store *s)
+{
+	for (int i = 0; i < STMT_COUNT; i++)
+		if (s->stmt[i] != NULL)
+			sqlite3_reset(s->stmt[i]);
+	for (int i = 0; i < STORE_SHAPED_MAX; i++)
+		if (s->shaped[i].st != NULL)
+			sqlite3_reset(s->shaped[i].st);
+}
+
+/* See store_int.h. */
 void
 store_stmt_finalize_all(struct store *s)
 {
@@ -222,9 +725,14 @@ store_stmt_finalize_all(struct store *s)
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
 	}
+	for (int i = 0; i < STORE_SHAPED_MAX; i++) {
+		sqlite3_finalize(s->shaped[i].st);
+		free(s->shaped[i].sql);
+		memset(&s->shaped[i], 0, sizeof(s->shaped[i]));
+	}
 }
 
-/* Step st to its end (rows are ignored), then reset it; 0 or -1. */
+/* See store_int.h. */
 int
 store_stmt_run(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
 {
@@ -239,4 +747,118 @@ store_stmt_run(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+/* See store_int.h. */
+void
+store_bind_int64(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* See store_int.h. */
+void
+store_bind_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0 && v != NULL)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else if (i > 0)
+		sqlite3_bind_null(st, i);
+}
+
+/* Append n bytes of SQL text to q; a failed append marks it bad. */
+static void
+store_sql_put(struct store_sql *q, const char *p, size_t n)
+{
+	if (q->bad)
+		return;
+	if (q->cap - q->len <= n) {
+		size_t ncap = (q->cap + n + 1) * 2;
+		char *nb = gw_realloc(q->buf, ncap);
+
+		if (nb == NULL) {
+			q->bad = true;
+			return;
+		}
+		q->buf = nb;
+		q->cap = ncap;
+	}
+	memcpy(q->buf + q->len, p, n);
+	q->len += n;
+	q->buf[q->len] = '\0';
+}
+
+/* See store_int.h. */
+void
+store_sql_add(struct store_sql *q, const char *text)
+{
+	store_sql_put(q, text, strlen(text));
+}
+
+/* See store_int.h. */
+void
+store_sql_num(struct store_sql *q, int n)
+{
+	char buf[16];
+	size_t len = 0;
+	unsigned u = n < 0 ? 0u - (unsigned)n : (unsigned)n;
+
+	do
+		buf[sizeof(buf) - ++len] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (n < 0)
+		buf[sizeof(buf) - ++len] = '-';
+	store_sql_put(q, buf + sizeof(buf) - len, len);
+}
+
+/* See store_int.h. */
+void
+store_sql_free(struct store_sql *q)
+{
+	free(q->buf);
+	memset(q, 0, sizeof(*q));
+}
+
+/* See store_int.h. */
+sqlite3_stmt *
+store_sql_stmt(struct store *s, struct store_sql *q, char *err,
+    size_t errlen)
+{
+	struct store_shaped *e, *lru = &s->shaped[0];
+	sqlite3_stmt *st;
+
+	if (q->bad || q->buf == NULL) {
+		store_sql_free(q);
+		store_fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->shaped_clock++;
+	for (int i = 0; i < STORE_SHAPED_MAX; i++) {
+		e = &s->shaped[i];
+		if (e->sql != NULL && strcmp(e->sql, q->buf) == 0) {
+			e->used = s->shaped_clock;
+			store_sql_free(q);
+			return stmt_ready(e->st, true);
+		}
+		if (e->used < lru->used)
+			lru = e;
+	}
+	if (sqlite3_prepare_v3(s->db, q->buf, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st, NULL) != SQLITE_OK) {
+		store_fail_db(s, err, errlen, "prepare");
+		store_sql_free(q);
+		return NULL;
+	}
+	sqlite3_finalize(lru->st);
+	free(lru->sql);
+	lru->st = st;
+	lru->sql = q->buf;	/* the cache keeps the text as its key */
+	lru->used = s->shaped_clock;
+	memset(q, 0, sizeof(*q));
+	return st;
 }

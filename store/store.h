@@ -9,6 +9,16 @@
  *
  * Readers (report, console) ask for grouped figures with store_report(); they
  * never write SQL of their own.
+ *
+ * SQL inside store/ follows one convention (store/stmt.c, at its top):
+ * every statement of fixed text is a named entry of one table, prepared
+ * once per struct store and kept until store_close(); a statement whose
+ * shape varies (the report's keys and filters) is written by one builder
+ * that binds every value and never writes one into the text, and is
+ * cached per struct store by that text. So a struct store is used by one
+ * thread at a time, as SQLite's connection is. The counting rule of the
+ * report and the console - requests by their final upstream, status and
+ * cause, attempts by their own - is written once, in store/report.c.
  */
 #ifndef GW_STORE_H
 #define GW_STORE_H

@@ -3,7 +3,8 @@
  * includes it.
  *
  *   db.c      open, pragmas, migrations, transactions, error text
- *   stmt.c    the named SQL statements, prepared once and reused
+ *   stmt.c    every SQL statement of store/: the named ones, prepared
+ *             once per handle, and the builder of varying ones
  *   intern.c  string -> id cache in front of the lookup tables; the
  *             store's keyed hash
  *   inline.c  client addresses stored in the row itself
@@ -11,7 +12,9 @@
  *   write.c   store_write_batch: rows of a batch in one transaction
  *   rollup.c  per-minute counts aggregated in memory, upserted per batch
  *   join.c    error-log lines joined to requests and attempts
- *   report.c  grouped figures and totals
+ *   report.c  the counting rule (count_stmt); grouped figures, totals
+ *   console.c the console's reads; diag_query.c analyze/'s;
+ *             metrics_rows.c the exporter's; capture_stats.c captures'
  *   prune.c   retention: old rows removed in small transactions
  */
 #ifndef GW_STORE_INT_H
@@ -26,17 +29,27 @@
 #include "core/arena.h"
 #include "store/store.h"
 
-/* Named statements; their SQL is in stmt.c. */
+/*
+ * Named statements: every statement of fixed text in store/, named after
+ * the file that runs it; their SQL is the table in stmt.c (its top says
+ * how statements are handled in store/).
+ */
 enum store_stmt_id {
-	STMT_BEGIN,
+	STMT_BEGIN,		/* BEGIN IMMEDIATE: every write transaction */
 	STMT_COMMIT,
-	STMT_ROLLBACK,
+	STMT_ROLLBACK,		/* prepared before every BEGIN (out of memory
+				 * must not leave a transaction open) */
+	STMT_READ_BEGIN,	/* BEGIN: a read that sees one snapshot */
+	STMT_DB_USER_VERSION,
 	STMT_SOURCE_FIND,
 	STMT_SOURCE_INSERT,
 	STMT_SOURCE_REOPEN,
 	STMT_SOURCE_POSITION,
+	STMT_SOURCE_ORIGIN_FIND,
+	STMT_SOURCE_ORIGIN_COUNT,
+	STMT_SOURCE_ORIGIN_INSERT,
 	STMT_META_GET,
-	STMT_META_SET,
+	STMT_META_SET,		/* raises a value, never lowers it */
 	STMT_META_SET_MIN,
 	STMT_REQUEST_INSERT,
 	STMT_REQUEST_INSERT_N,
@@ -44,10 +57,25 @@ enum store_stmt_id {
 	STMT_ATTEMPT_INSERT_N,
 	STMT_ERROR_INSERT,
 	STMT_REJECT_INSERT,
+	STMT_REJECT_SEEN,
+	STMT_REJECT_COUNT,
+	STMT_REJECT_TOTALS,
+	STMT_INTERN_SELECT_UPSTREAM,	/* in enum store_intern_id's order */
+	STMT_INTERN_SELECT_HOST,
+	STMT_INTERN_SELECT_PATH,
+	STMT_INTERN_SELECT_SHAPE,
+	STMT_INTERN_SELECT_METHOD,
+	STMT_INTERN_INSERT_UPSTREAM,	/* likewise */
+	STMT_INTERN_INSERT_HOST,
+	STMT_INTERN_INSERT_PATH,
+	STMT_INTERN_INSERT_SHAPE,
+	STMT_INTERN_INSERT_METHOD,
+	STMT_INTERN_NAME_KEY,
 	STMT_ROLLUP_UPSERT,
 	STMT_ROLLUP_PRUNE,
 	STMT_ROLLUP_ATTEMPT_UPSERT,
 	STMT_ROLLUP_ATTEMPT_PRUNE,
+	STMT_LATENCY_UPSERT,
 	STMT_JOIN_ATTEMPT_FIND,
 	STMT_JOIN_ATTEMPT_FIND_TRUNCATED,
 	STMT_JOIN_REQUEST_FIND,
@@ -61,7 +89,97 @@ enum store_stmt_id {
 	STMT_JOIN_REQUEST_SET_CAUSE,
 	STMT_JOIN_REQUEST_SET_ERROR,
 	STMT_JOIN_ERROR_SET,
+	STMT_REPORT_TOTALS,
+	STMT_REPORT_ERROR_GROUPS,
+	STMT_CONSOLE_DATA_VERSION,
+	STMT_CONSOLE_SPAN,
+	STMT_CONSOLE_SOURCES,
+	STMT_CONSOLE_UPSTREAM_ID,
+	STMT_CONSOLE_UPSTREAM_NAME,
+	STMT_CONSOLE_HAS_CAPTURE_STATS,
+	STMT_CONSOLE_LATENCY,
+	STMT_CONSOLE_CAUSES,
+	STMT_CONSOLE_CAUSE_ATTEMPTS,
+	STMT_CONSOLE_SERIES_MINUTE_UPSTREAM,	/* _UPSTREAM, _CAUSE, _STATUS */
+	STMT_CONSOLE_SERIES_MINUTE_CAUSE,	/* follow each other */
+	STMT_CONSOLE_SERIES_MINUTE_STATUS,
+	STMT_CONSOLE_SERIES_RAW_UPSTREAM,
+	STMT_CONSOLE_SERIES_RAW_CAUSE,
+	STMT_CONSOLE_SERIES_RAW_STATUS,
+	STMT_CONSOLE_SPLITS_MINUTE,
+	STMT_CONSOLE_SPLITS_RAW,
+	STMT_CONSOLE_FAILING_MINUTES,
+	STMT_CONSOLE_FAILURES,
+	STMT_CONSOLE_REQUEST,
+	STMT_CONSOLE_ATTEMPTS,
+	STMT_DIAG_SHAPE_COUNTS,
+	STMT_DIAG_SHAPE_COUNTS_ALL,
+	STMT_DIAG_ATTEMPT_STREAM,
+	STMT_DIAG_UPSTREAM_NAMES,
+	STMT_DIAG_METHOD_NAMES,
+	STMT_DIAG_PATH_NAMES,
+	STMT_DIAG_SHAPE_NAMES,
+	STMT_DIAG_RETRY_GROUPS,
+	STMT_DIAG_TOTALS,
+	STMT_DIAG_UPSTREAM_CAUSES,
+	STMT_DIAG_EXAMPLE_CAUSE,
+	STMT_DIAG_EXAMPLE_SHAPE,
+	STMT_CAPTURE_STATS_PUT,
+	STMT_CAPTURE_STATS_GET,
+	STMT_CAPTURE_STATS_ALL,
+	STMT_CAPTURE_PORTS_CLEAR,
+	STMT_CAPTURE_PORTS_PUT,
+	STMT_CAPTURE_PORTS_GET,
+	STMT_METRICS_MARKS,
+	STMT_METRICS_REQUESTS,
+	STMT_METRICS_ATTEMPTS,
+	STMT_METRICS_REJECTS,
+	STMT_METRICS_SOURCES,
+	STMT_PRUNE_PAGES,
+	STMT_PRUNE_FREE_PAGES,
+	STMT_PRUNE_PAGE_SIZE,
+	STMT_PRUNE_NEWEST,
+	STMT_PRUNE_REQUESTS,
+	STMT_PRUNE_ATTEMPTS,
+	STMT_PRUNE_ERROR_ID,
+	STMT_PRUNE_ERRORS_OLD,
+	STMT_PRUNE_REJECTS_UPTO,
+	STMT_PRUNE_REJECTS_STALE,
+	STMT_PRUNE_ROLLUP_OLDEST,
+	STMT_PRUNE_ROLLUP_REQ,
+	STMT_PRUNE_ROLLUP_ATT,
+	STMT_PRUNE_ROLLUP_LAT,
+	STMT_PRUNE_ANY_REQUEST,
+	STMT_PRUNE_AUTO_VACUUM,
+	STMT_PRUNE_INCREMENTAL_VACUUM,
+	STMT_PRUNE_MARK_REQ,
+	STMT_PRUNE_MARK_ERR,
+	STMT_PRUNE_TOUCH_PATH,		/* _PATH, _HOST, _SHAPE follow */
+	STMT_PRUNE_TOUCH_HOST,		/* each other (prune.c's kinds) */
+	STMT_PRUNE_TOUCH_SHAPE,
+	STMT_PRUNE_GC_PATH,
+	STMT_PRUNE_GC_HOST,
+	STMT_PRUNE_GC_SHAPE,
+	STMT_PRUNE_STRINGS_PATH,
+	STMT_PRUNE_STRINGS_HOST,
+	STMT_PRUNE_STRINGS_SHAPE,
+	STMT_PRUNE_EPOCH_BUMP,
 	STMT_COUNT
+};
+
+/* Statements of varying shape kept per handle (stmt.c, store_sql_stmt). */
+#define STORE_SHAPED_MAX 16
+struct store_shaped {
+	char *sql;		/* its text: the key; NULL = empty slot */
+	sqlite3_stmt *st;
+	uint64_t used;		/* shaped_clock when last handed out */
+};
+
+/* SQL text being built from the code's fragments (stmt.c). */
+struct store_sql {
+	char *buf;
+	size_t len, cap;
+	bool bad;		/* an append ran out of memory */
 };
 
 /*
@@ -73,7 +191,7 @@ enum store_stmt_id {
 #define STORE_REQUEST_COLUMNS 18
 #define STORE_ATTEMPT_COLUMNS 9
 
-/* The lookup tables of interned strings. */
+/* The lookup tables of interned strings (STMT_INTERN_* follow the order). */
 enum store_intern_id {
 	INTERN_UPSTREAM,
 	INTERN_HOST,
@@ -94,7 +212,6 @@ struct intern_cache {
 	size_t cap;		/* power of two */
 	size_t n;
 	struct arena *strings;
-	sqlite3_stmt *insert, *select;
 };
 
 /* Key and sums of one per-minute rollup row. */
@@ -151,7 +268,9 @@ struct store {
 	sqlite3 *db;
 	char *path;			/* the file db is open on, resolved
 					   (store_open_reader) */
-	sqlite3_stmt *stmt[STMT_COUNT];
+	sqlite3_stmt *stmt[STMT_COUNT];	/* stmt.c: prepared on first use */
+	struct store_shaped shaped[STORE_SHAPED_MAX];
+	uint64_t shaped_clock;
 	struct intern_cache intern[INTERN_COUNT];
 	uint64_t hash_key[2];		/* store_hash's secret key */
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
@@ -204,14 +323,94 @@ char *store_col_dup(sqlite3_stmt *st, int i, bool *oom);
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
 void store_rollback(struct store *s);
+/* ROLLBACK the open transaction, if any; nothing else (store_rollback). */
+void store_rollback_txn(struct store *s);
 
-/* Named statement id, prepared on first use and reset; NULL on error. */
+/*
+ * Statements (stmt.c; the convention is at its top). store_stmt(): the
+ * named statement, prepared on first use, reset, bindings as last left:
+ * bind every parameter. store_stmt_fresh(): the same with every binding
+ * cleared to NULL. NULL with err filled when SQLite refuses it.
+ */
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id,
     char *err, size_t errlen);
+sqlite3_stmt *store_stmt_fresh(struct store *s, enum store_stmt_id id,
+    char *err, size_t errlen);
+/* store_stmt() without the reset: for callers that reset after each use. */
+static inline sqlite3_stmt *
+store_stmt_hot(struct store *s, enum store_stmt_id id, char *err,
+    size_t errlen)
+{
+	return s->stmt[id] != NULL ? s->stmt[id] :
+	    store_stmt(s, id, err, errlen);
+}
+/* Reset every cached statement (no read stays open); finalize them all. */
+void store_stmt_reset_all(struct store *s);
 void store_stmt_finalize_all(struct store *s);
 /* Step a statement that returns no rows, then reset it; 0 or -1. */
 int store_stmt_run(struct store *s, sqlite3_stmt *st, char *err,
     size_t errlen);
+/* Bind to a named parameter when st has it (text NULL binds NULL). */
+void store_bind_int64(sqlite3_stmt *st, const char *name, int64_t v);
+void store_bind_text(sqlite3_stmt *st, const char *name, const char *v);
+
+/*
+ * The builder of statements of varying shape: append SQL text written in
+ * the code (never a value: values are bound parameters) or a number the
+ * code chose (a column position). store_sql_stmt() takes q (emptied,
+ * whatever happens) and gives the statement of its text, from the
+ * handle's cache when that text was prepared before: reset, bindings
+ * cleared. It stays valid while fewer than STORE_SHAPED_MAX other shapes
+ * are asked for (step it to its end before building the next). NULL with
+ * err filled on failure.
+ */
+void store_sql_add(struct store_sql *q, const char *text);
+void store_sql_num(struct store_sql *q, int n);
+void store_sql_free(struct store_sql *q);
+sqlite3_stmt *store_sql_stmt(struct store *s, struct store_sql *q,
+    char *err, size_t errlen);
+
+/*
+ * The counting rule (report.c): requests by their own final upstream,
+ * status and cause, attempts by their own, summed per group of keys.
+ * count_stmt() gives the statement of q, bound and ready to step (reset
+ * it when done). Its columns: the keys' names (text), the measures of
+ * enum count_column (COUNT_BASIC of them, COUNT_DETAILED with
+ * by_status), then the keys' values (ids, numbers).
+ */
+enum count_column {
+	COUNT_REQUESTS,		/* requests whose final answer is the group's */
+	COUNT_5XX,		/* of those, final status 500-599 */
+	COUNT_FAILED,		/* of those, a cause other than ok */
+	COUNT_ATTEMPTS,		/* attempts of the group */
+	COUNT_FAILED_ATTEMPTS,	/* of those, a cause other than ok */
+	COUNT_MS_SUM,		/* requests' request_ms: sum */
+	COUNT_MS_N,		/* and how many had one */
+	COUNT_BASIC,
+	COUNT_S500 = COUNT_BASIC, /* by_status: requests with status 500, */
+	COUNT_S502,		/* 502, */
+	COUNT_S503,		/* 503, */
+	COUNT_S504,		/* 504, */
+	COUNT_GATEWAY_5XX,	/* and a 5xx the gateway made (gateway_mask) */
+	COUNT_DETAILED
+};
+struct count_query {
+	int n_keys;
+	enum report_key keys[REPORT_KEYS_MAX];
+	bool raw;		/* count requests and attempts, not rollups */
+	bool by_status;		/* the COUNT_S5xx and gateway measures */
+	bool by_failed;		/* rows by failed, requests descending, at
+				   most limit (<= 0: all); else by keys */
+	int64_t since_ms, until_ms;	/* INT64_MIN / INT64_MAX: open; off
+					   the minute widened on rollups */
+	const char *upstream;	/* name; NULL: any */
+	enum gw_cause cause;	/* GW_CAUSE_ANY: any */
+	int status;		/* -1: any */
+	int64_t gateway_mask;	/* by_status: bit c set, cause c the gateway's */
+	int64_t limit;
+};
+sqlite3_stmt *count_stmt(struct store *s, const struct count_query *q,
+    char *err, size_t errlen);
 
 /*
  * The child source of parent for the host origin (schema 009): found, or
