@@ -1,6 +1,6 @@
 /*
- * hashkey.h - keyed hashes for tables whose keys come from outside
- * (packets, log lines).
+ * hashkey.h - the one keyed hash, for tables whose keys come from outside
+ * (packets, log lines): SipHash-1-3.
  *
  * An unkeyed hash (FNV) lets whoever writes the traffic or the log choose
  * keys that share a bucket and turn every look-up into a walk of one long
@@ -8,6 +8,9 @@
  * hashes with it, so colliding keys cannot be computed in advance. The
  * key never decides an output: tables iterate in insertion or activity
  * order, not bucket order, so results stay the same from run to run.
+ * Tables hash through core/hashtab.h (hashtab_hash); hashkey_siphash() with
+ * a stored key makes keys that outlive the process (store/intern.c's
+ * paths.hash).
  */
 #ifndef GW_HASHKEY_H
 #define GW_HASHKEY_H
@@ -19,10 +22,12 @@
  * fails). Never fails. */
 uint64_t hashkey_seed(void);
 
-/* Hash of n bytes at p under key seed. */
-uint64_t hashkey_bytes(uint64_t seed, const void *p, size_t n);
+/* SipHash-1-3 of n bytes at p under the 128-bit key k: the reference
+ * function, bit for bit (its values are stored in databases). */
+uint64_t hashkey_siphash(const uint64_t k[2], const void *p, size_t n);
 
-/* Fold one 64-bit word into a running hash h (start from the seed). */
-uint64_t hashkey_word(uint64_t h, uint64_t w);
+/* Hash of n bytes at p under key seed: hashkey_siphash() under a key made
+ * from seed (seed may be an earlier hash, to chain several pieces). */
+uint64_t hashkey_bytes(uint64_t seed, const void *p, size_t n);
 
 #endif
