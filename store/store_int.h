@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "core/arena.h"
+#include "core/hashtab.h"
 #include "store/store.h"
 
 /* Named statements; their SQL is in stmt.c. */
@@ -82,16 +83,9 @@ enum store_intern_id {
 	INTERN_COUNT
 };
 
-/* One string -> id cache (open addressing; strings in an arena). */
+/* One string -> id cache: core/hashtab.h over entries in an arena. */
 struct intern_cache {
-	struct intern_slot {
-		const char *str;	/* NULL = empty slot */
-		uint64_t hash;
-		size_t len;
-		int64_t id;
-	} *slots;
-	size_t cap;		/* power of two */
-	size_t n;
+	struct hashtab map;	/* values: struct intern_entry * */
 	struct arena *strings;
 	sqlite3_stmt *insert, *select;
 };
@@ -149,7 +143,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	struct intern_cache intern[INTERN_COUNT];
-	uint64_t hash_key[2];		/* store_hash's secret key */
+	uint64_t hash_seed;		/* store_hash's secret key */
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
 	struct rollup_map rollup_req, rollup_att;
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
@@ -218,8 +212,8 @@ int source_origin_id(struct store *s, int64_t parent, const char *origin,
     int64_t *id, char *err, size_t errlen);
 
 /*
- * SipHash-1-3 of n bytes under the store's key, drawn from getrandom() per
- * process (intern.c): for every table hashed by values from logs.
+ * The keyed hash (core/hashkey.h) of n bytes under the store's key, drawn
+ * per process (intern.c): for every table hashed by values from logs.
  */
 uint64_t store_hash(const struct store *s, const void *p, size_t n);
 
