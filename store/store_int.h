@@ -97,14 +97,16 @@ struct rollup_key {
 };
 struct rollup_entry {
 	struct rollup_key key;
-	bool used;
 	int64_t count;		/* requests or attempts */
 	int64_t request_ms_sum, request_ms_n, bytes_sum;
 };
-/* Deltas to the rollup rows, gathered over one batch. */
+/* Deltas to the rollup rows, gathered over one batch: entries in the
+ * order their keys first came, found through a hash map of their indexes.
+ * All zero is an empty map. */
 struct rollup_map {
-	struct rollup_entry *slots;
+	struct rollup_entry *v;
 	size_t cap, n;
+	struct hashtab index;	/* key -> index into v */
 };
 
 /* A growable list of row ids. */
