@@ -167,3 +167,28 @@ hashtab_remove_at(struct hashtab *t, const struct hashtab_pos *pos)
 	if (pos->found < t->cap && t->slots[pos->found].hash != 0)
 		hashtab_delete_slot(t, pos->found);
 }
+
+/*
+ * See hashtab.h. The values of one home slot all sit in the run of full
+ * slots that starts at or before it: count them from each occupied slot's
+ * home to the end of its run (quadratic in the longest run; diagnostics).
+ */
+size_t
+hashtab_most_per_home(const struct hashtab *t)
+{
+	size_t most = 0, mask = t->cap - 1;
+
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t home, n = 0;
+
+		if (t->slots[i].hash == 0)
+			continue;
+		home = t->slots[i].hash & mask;
+		for (size_t j = home; t->slots[j].hash != 0; j = (j + 1) & mask)
+			if ((t->slots[j].hash & mask) == home)
+				n++;
+		if (n > most)
+			most = n;
+	}
+	return most;
+}

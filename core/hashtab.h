@@ -91,6 +91,11 @@ bool hashtab_remove(struct hashtab *t, uint64_t h, uintptr_t val);
  * start over after it (values may have moved back). */
 void hashtab_remove_at(struct hashtab *t, const struct hashtab_pos *pos);
 
+/* The most values whose hashes share one home slot (what a chained table
+ * would call its longest chain): walks the table, for tests and
+ * diagnostics. */
+size_t hashtab_most_per_home(const struct hashtab *t);
+
 /* Bytes of memory the slots take. */
 size_t hashtab_bytes(const struct hashtab *t);
 

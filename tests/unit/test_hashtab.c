@@ -295,8 +295,10 @@ test_adversarial_keys(void **state)
 	assert_int_equal(fnv.cap, 2048);
 	/* unkeyed: 1 + 2 + ... + 1000 probes */
 	assert_int_equal(probes(&fnv), (size_t)N * (N + 1) / 2);
-	/* keyed: linear probing at load 0.49 averages ~1.5 */
+	assert_int_equal(hashtab_most_per_home(&fnv), N);
+	/* keyed: linear probing at load 0.49 averages ~1.5 probes */
 	assert_true(probes(&keyed) < 3 * N);
+	assert_true(hashtab_most_per_home(&keyed) < 16);
 	for (int i = 0; i < N; i++)
 		assert_int_equal(find(&keyed, keys, keys[i]), (uintptr_t)i + 1);
 	hashtab_free(&keyed);
