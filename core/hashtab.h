@@ -142,6 +142,14 @@ hashtab_next(const struct hashtab *t, struct hashtab_pos *pos, uintptr_t *val)
 	return false;
 }
 
+/* Replace the value hashtab_next() last returned through pos with val
+ * (same hash). */
+static inline void
+hashtab_set_at(struct hashtab *t, const struct hashtab_pos *pos, uintptr_t val)
+{
+	t->slots[pos->found].val = val;
+}
+
 /* Every value in slot order: start with *i = 0; true and the next value in
  * *val, or false at the end. The table must not change during the walk. */
 static inline bool
