@@ -18,7 +18,8 @@ hashtab_init(struct hashtab *t, size_t max)
 {
 	memset(t, 0, sizeof(*t));
 	t->max = max;
-	t->seed = hashkey_seed();
+	t->key[0] = hashkey_seed();
+	t->key[1] = hashkey_seed();
 }
 
 /* See hashtab.h. */
@@ -38,13 +39,6 @@ hashtab_clear(struct hashtab *t)
 	if (t->slots != NULL)
 		memset(t->slots, 0, t->cap * sizeof(*t->slots));
 	t->n = 0;
-}
-
-/* See hashtab.h. */
-uint64_t
-hashtab_hash(const struct hashtab *t, const void *p, size_t n)
-{
-	return hashkey_bytes(t->seed, p, n);
 }
 
 /* See hashtab.h. */

@@ -13,8 +13,8 @@
  * and one in the entry it finds.
  *
  * The table never sees keys: the caller hashes its key with
- * hashtab_hash() (core/hashkey.c's keyed SipHash-1-3 under this table's
- * random seed, so keys from logs and packets cannot be aimed at one run
+ * hashtab_hash() (core/hashkey.c's SipHash-1-3 under this table's random
+ * key, so keys from logs and packets cannot be aimed at one run
  * of slots), walks the values stored under that hash with
  * hashtab_first()/hashtab_next() and compares its own keys. Several
  * values may share a key (a multimap: wire_join's pending requests).
@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/hashkey.h"
+
 /* One slot; hash 0 marks it empty (stored hashes have the top bit set). */
 struct hashtab_slot {
 	uint64_t hash;
@@ -46,7 +48,7 @@ struct hashtab {
 	size_t cap;		/* slots: 0 or a power of two */
 	size_t n;		/* values held */
 	size_t max;		/* budget: most values held (0: no limit) */
-	uint64_t seed;		/* key of hashtab_hash() */
+	uint64_t key[2];	/* of hashtab_hash(), random per table */
 };
 
 /* hashtab_add()'s answer. */
@@ -64,7 +66,7 @@ struct hashtab_pos {
 };
 
 /* An empty table of at most max values (0: no limit), with a fresh random
- * seed. Allocates nothing; never fails. */
+ * key. Allocates nothing; never fails. */
 void hashtab_init(struct hashtab *t, size_t max);
 
 /* Free the slots; t is empty (and usable) after. */
@@ -77,8 +79,13 @@ void hashtab_clear(struct hashtab *t);
  * HASHTAB_NOMEM (then t is unchanged). */
 enum hashtab_result hashtab_reserve(struct hashtab *t, size_t n);
 
-/* The keyed hash of n bytes at p under t's seed. */
-uint64_t hashtab_hash(const struct hashtab *t, const void *p, size_t n);
+/* The keyed hash of n bytes at p under t's key (inline: it is on every
+ * look-up). */
+static inline uint64_t
+hashtab_hash(const struct hashtab *t, const void *p, size_t n)
+{
+	return hashkey_siphash(t->key, p, n);
+}
 
 /* Add val under hash h (another value under the same key is not looked
  * for: look it up first when keys are unique). */

@@ -73,7 +73,7 @@ static const char *const intern_table[INTERN_COUNT] = {
 uint64_t
 store_hash(const struct store *s, const void *p, size_t n)
 {
-	return hashkey_bytes(s->hash_seed, p, n);
+	return hashkey_siphash(s->hash_key, p, n);
 }
 
 /* Bytes the cache holds: its slots and its entries. */
@@ -87,7 +87,8 @@ intern_bytes(const struct intern_cache *c)
 int
 intern_init(struct store *s)
 {
-	s->hash_seed = hashkey_seed();
+	s->hash_key[0] = hashkey_seed();
+	s->hash_key[1] = hashkey_seed();
 	/* for a new database; see intern_load_key */
 	s->name_key[0] = hashkey_seed();
 	s->name_key[1] = hashkey_seed();
