@@ -193,19 +193,44 @@ hash_bytes(uint64_t h, const char *s, size_t n)
 	return hashkey_bytes(h, s, n);
 }
 
+/*
+ * Hash of up to four NUL-terminated pieces (NULL ends the list early),
+ * each with its NUL: one pass over a copy when they fit the buffer (a
+ * hash call per piece costs the finishing rounds each time), else
+ * chained. The same pieces always take the same way.
+ */
+static uint64_t
+hash_pieces(uint64_t seed, const char *p0, const char *p1, const char *p2,
+    const char *p3)
+{
+	const char *piece[4] = {p0, p1, p2, p3};
+	size_t len[4], total = 0, n = 0;
+	char buf[512];
+	int k;
+
+	for (k = 0; k < 4 && piece[k] != NULL; k++)
+		total += (len[k] = strlen(piece[k]) + 1);
+	if (total > sizeof(buf)) {
+		for (int i = 0; i < k; i++)
+			seed = hash_bytes(seed, piece[i], len[i]);
+		return seed;
+	}
+	for (int i = 0; i < k; i++) {
+		memcpy(buf + n, piece[i], len[i]);
+		n += len[i];
+	}
+	return hash_bytes(seed, buf, n);
+}
+
 /* The key of a request: tag, method, last segment, query. */
 static uint64_t
 req_key(uint64_t seed, char tag, const char *method, const char *seg,
     bool has_query, const char *query)
 {
-	uint64_t h = seed;
+	char t[2] = {tag, '\0'};
 
-	h = hash_bytes(h, &tag, 1);
-	h = hash_bytes(h, method, strlen(method) + 1);
-	h = hash_bytes(h, seg, strlen(seg) + 1);
-	if (has_query)
-		h = hash_bytes(h, query, strlen(query) + 1);
-	return h | 1;		/* 0 is "none" */
+	return hash_pieces(seed, t, method, seg, has_query ? query : NULL) |
+	    1;		/* 0 is "none" */
 }
 
 /* The last segment of a path (after its last '/'). */
@@ -663,10 +688,18 @@ route_key(const struct wire_join *j, const char *path, const char *server)
 {
 	const char *seg = last_segment(path);
 	uint64_t h = j->o.seed ^ UINT64_C(0x9e3779b97f4a7c15);
+	size_t lr = (size_t)(seg - path), ls = strlen(server);
+	char buf[512];
 
-	h = hash_bytes(h, path, (size_t)(seg - path));
+	if (lr + 1 + ls <= sizeof(buf)) {	/* one pass, as hash_pieces */
+		memcpy(buf, path, lr);
+		buf[lr] = '\0';
+		memcpy(buf + lr + 1, server, ls);
+		return hash_bytes(h, buf, lr + 1 + ls) | 1;
+	}
+	h = hash_bytes(h, path, lr);
 	h = hash_bytes(h, "", 1);
-	h = hash_bytes(h, server, strlen(server));
+	h = hash_bytes(h, server, ls);
 	return h | 1;
 }
 
