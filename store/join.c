@@ -87,6 +87,7 @@ join_filter_reset(struct store *s)
 	if (s->err_filter != NULL)
 		memset(s->err_filter, 0,
 		    STORE_ERR_FILTER_SIZE * sizeof(*s->err_filter));
+	s->err_filter_n = 0;
 	s->err_filter_seen = 0;
 }
 
@@ -96,8 +97,10 @@ join_filter_add(struct store *s, uint64_t client_key)
 {
 	uint32_t *c = &s->err_filter[join_filter_slot(s, client_key)];
 
-	if (*c < UINT32_MAX)
+	if (*c < UINT32_MAX) {
 		(*c)++;
+		s->err_filter_n++;
+	}
 }
 
 /* Count one fewer (the error got joined). */
@@ -106,15 +109,18 @@ join_filter_remove(struct store *s, uint64_t client_key)
 {
 	uint32_t *c = &s->err_filter[join_filter_slot(s, client_key)];
 
-	if (*c > 0)
+	if (*c > 0) {
 		(*c)--;
+		s->err_filter_n--;
+	}
 }
 
 /* True when the client may have unjoined errors (false positives only). */
 bool
 join_filter_has(const struct store *s, uint64_t client_key)
 {
-	return s->err_filter[join_filter_slot(s, client_key)] != 0;
+	return s->err_filter_n > 0 &&	/* no error counted: no hash */
+	    s->err_filter[join_filter_slot(s, client_key)] != 0;
 }
 
 /*

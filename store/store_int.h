@@ -149,6 +149,7 @@ struct store {
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
 	struct rollup_map rollup_req, rollup_att;
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
+	uint64_t err_filter_n;		/* their sum: 0, no slot to hash */
 	int64_t err_filter_seen;	/* errors with id <= this are counted */
 	int64_t max_request_ms;		/* longest request stored (meta) */
 	bool tz_known;			/* some request stored: tz_lo..tz_hi */
