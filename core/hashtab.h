@@ -6,11 +6,16 @@
  * at most half full, doubled when it would pass that (O(1) amortised, the
  * old slots freed), deletion by shifting the following run back (no
  * tombstones, so a table that churns - TCP flows, pending requests - does
- * not slow down). Measured against the intrusive chains it replaces
- * (capture/tcp.c) and the 32-byte inline slots (store/intern.c): one
- * cache line holds four slots, and a probe compares the stored hash
- * before it touches the entry, so a look-up costs one miss in the slots
- * and one in the entry it finds.
+ * not slow down). Why not chaining: a cache line holds four slots and a
+ * probe compares the stored hash before it touches the entry, so a hit
+ * costs one miss in the slots and one in the entry (a chain costs a miss
+ * per link), no node is allocated per value, and values that are array
+ * indexes need no pointer at all. Measured with callgrind on the hottest
+ * users against the tables they replaced (store/intern.c's 32-byte
+ * inline slots on a 200,000-line production-cardinality ingest,
+ * capture/tcp.c's chains on a 20,000-connection capture): the probing
+ * costs about what theirs did; what grew is hashing keys that were
+ * hashed unkeyed before (rollup keys), about 1% of the instructions.
  *
  * The table never sees keys: the caller hashes its key with
  * hashtab_hash() (core/hashkey.c's SipHash-1-3 under this table's random
