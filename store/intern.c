@@ -16,10 +16,8 @@
  * pages written per batch. They have an index on hash (schema 006) instead,
  * a key made with SipHash-1-3 (core/hashkey.h) under a key kept in the
  * database (table name_hash_key, random per database; intern_name_key): a
- * SELECT by hash
- * and name, then
- * an INSERT when new (we hold the write lock, so no one can add it between
- * the two; the name stays unique).
+ * SELECT by hash and name, then an INSERT when new (we hold the write
+ * lock, so no one can add it between the two; the name stays unique).
  *
  * The caches hash with hashtab_hash (keyed, a key per table from
  * getrandom()): the strings come from logs, which anyone can write into,
@@ -39,8 +37,9 @@
 #include "store/store_int.h"
 
 /*
- * Slots + entries per table: about 50,000 paths of 40 bytes (slots are
- * 16 bytes, at most half full; an entry is 16 bytes and the string).
+ * Slots + entries per table: about 43,000 paths of 40 bytes (slots are
+ * 16 bytes, at most half full; an entry is 16 bytes and the string,
+ * rounded to 16).
  * Paths and shapes may each fill theirs:
  * ingest of 1M production-cardinality lines peaks at 57 MiB RSS with
  * 4 MiB, at 64.5 MiB with 8 MiB.
