@@ -5,10 +5,9 @@
  * order the first packet showed them ("side" 0 sent it); the hash is
  * symmetric so either direction finds it, and keyed per table
  * (core/hashtab.h) so crafted addresses cannot pile into one bucket. Each
- * side has a struct
- * tcp_half: the next sequence number expected from it, its FIN, and the
- * segments that arrived early, copied into a list sorted by sequence
- * number. Bytes are handed up as soon as they are in order: in the common
+ * side has a struct tcp_half: the next sequence number expected from it,
+ * its FIN, and the segments that arrived early, copied into a list sorted
+ * by sequence number. Bytes are handed up as soon as they are in order: in the common
  * case (in-order segments) straight from the capture buffer, no copy.
  *
  * Connections live in a hash table (core/hashtab.h; its budget is
