@@ -7,8 +7,9 @@
  * (core/hashtab.h) so crafted addresses cannot pile into one bucket. Each
  * side has a struct tcp_half: the next sequence number expected from it,
  * its FIN, and the segments that arrived early, copied into a list sorted
- * by sequence number. Bytes are handed up as soon as they are in order: in the common
- * case (in-order segments) straight from the capture buffer, no copy.
+ * by sequence number. Bytes are handed up as soon as they are in order:
+ * in the common case (in-order segments) straight from the capture
+ * buffer, no copy.
  *
  * Connections live in a hash table (core/hashtab.h; its budget is
  * max_flows, which eviction keeps below) and on one of two lists ordered
