@@ -9,9 +9,9 @@
  * deltas are summed in a hash map (core/hashtab.h, keyed: minutes and
  * statuses come from logs) and written with one INSERT ... ON CONFLICT DO
  * UPDATE per key, in the order the keys came, at the end of the batch,
- * inside its transaction. A key whose count drops to zero is deleted, so a report
- * from rollups shows the same groups as one from the raw tables. No
- * triggers: per-row triggers would double the cost of every insert.
+ * inside its transaction. A key whose count drops to zero is deleted, so
+ * a report from rollups shows the same groups as one from the raw tables.
+ * No triggers: per-row triggers would double the cost of every insert.
  */
 #include <stdlib.h>
 #include <string.h>
