@@ -1,11 +1,12 @@
 /*
  * breaker.c - circuit-breaker replay; see breaker.h for the model.
  *
- * One state machine per upstream id, found through a small open-addressing
- * table; events are fed in time order (the store streams them so) and the
- * only memory that grows is the list of open periods. The sliding window is
- * a ring of buckets: a bucket remembers which slot of time it counts, and a
- * stale one is cleared when time comes back to its position.
+ * One state machine per upstream id, found through a hash table
+ * (core/hashtab.h); events are fed in time order (the store streams them
+ * so) and the only memory that grows is the list of open periods. The
+ * sliding window is a ring of buckets: a bucket remembers which slot of
+ * time it counts, and a stale one is cleared when time comes back to its
+ * position.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "core/alloc.h"
 #include "analyze/breaker.h"
 #include "core/cause.h"
+#include "core/hashtab.h"
 
 #define BREAKER_BUCKETS_MAX 1000
 
@@ -43,8 +45,7 @@ struct breaker_replay {
 	int64_t bucket_ms;
 	struct breaker_machine *m;
 	size_t n, cap;
-	size_t *slots;		/* index + 1 into m; 0 = empty */
-	size_t n_slots;		/* power of two, > 2 * n */
+	struct hashtab index;	/* upstream id -> index into m */
 };
 
 /* See breaker.h. */
@@ -79,6 +80,7 @@ breaker_replay_new(const struct breaker_config *cfg)
 		return NULL;
 	r->cfg = c;
 	r->bucket_ms = c.window_ms / c.window_buckets;
+	hashtab_init(&r->index, 0);
 	return r;
 }
 
@@ -110,10 +112,9 @@ breaker_machines_drop(struct breaker_replay *r, bool keep_results)
 			breaker_upstream_clear(&r->m[i].u);
 	}
 	free(r->m);
-	free(r->slots);
+	hashtab_free(&r->index);
 	r->m = NULL;
-	r->slots = NULL;
-	r->n = r->cap = r->n_slots = 0;
+	r->n = r->cap = 0;
 }
 
 /* See breaker.h. */
@@ -126,43 +127,19 @@ breaker_replay_free(struct breaker_replay *r)
 	free(r);
 }
 
-/* Slot of id in the table (its own or the empty one it would take). */
-static size_t
-breaker_slot(const struct breaker_replay *r, int64_t id)
-{
-	size_t h = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull) &
-	    (r->n_slots - 1);
-
-	while (r->slots[h] != 0 && r->m[r->slots[h] - 1].u.upstream_id != id)
-		h = (h + 1) & (r->n_slots - 1);
-	return h;
-}
-
 /* The machine of upstream id, created when new; NULL on OOM. */
 static struct breaker_machine *
 breaker_machine(struct breaker_replay *r, int64_t id)
 {
 	struct breaker_machine *m;
-	size_t h;
+	struct hashtab_pos pos;
+	uint64_t h = hashtab_hash(&r->index, &id, sizeof(id));
+	uintptr_t i;
 
-	if (2 * (r->n + 1) > r->n_slots) {
-		size_t ns = r->n_slots ? r->n_slots * 2 : 64;
-		size_t *old = r->slots, old_n = r->n_slots;
-
-		if ((r->slots = gw_calloc(ns, sizeof(*r->slots))) == NULL) {
-			r->slots = old;
-			return NULL;
-		}
-		r->n_slots = ns;
-		for (size_t i = 0; i < old_n; i++)
-			if (old[i] != 0)
-				r->slots[breaker_slot(r,
-				    r->m[old[i] - 1].u.upstream_id)] = old[i];
-		free(old);
-	}
-	h = breaker_slot(r, id);
-	if (r->slots[h] != 0)
-		return &r->m[r->slots[h] - 1];
+	hashtab_first(&r->index, h, &pos);
+	while (hashtab_next(&r->index, &pos, &i))
+		if (r->m[i].u.upstream_id == id)
+			return &r->m[i];
 	if (r->n == r->cap) {
 		size_t nc = r->cap ? r->cap * 2 : 16;
 		struct breaker_machine *nm = gw_realloc(r->m, nc * sizeof(*nm));
@@ -178,11 +155,15 @@ breaker_machine(struct breaker_replay *r, int64_t id)
 	    sizeof(*m->buckets));
 	if (m->buckets == NULL)
 		return NULL;
-	for (int i = 0; i < r->cfg.window_buckets; i++)
-		m->buckets[i].slot = INT64_MIN;
+	if (hashtab_add(&r->index, h, r->n) != HASHTAB_OK) {
+		free(m->buckets);
+		return NULL;
+	}
+	for (int b = 0; b < r->cfg.window_buckets; b++)
+		m->buckets[b].slot = INT64_MIN;
 	m->u.upstream_id = id;
 	m->u.first_ms = m->u.last_ms = -1;
-	r->slots[h] = ++r->n;
+	r->n++;
 	return m;
 }
 

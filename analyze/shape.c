@@ -4,7 +4,8 @@
  *
  * Counts arrive per (method, path, upstream, shape) - from the store's one
  * aggregate query, or from a test - and are merged per route in a hash
- * table keyed by the four strings (path normalised first), so memory grows
+ * table (core/hashtab.h, keyed: paths come from logs) keyed by the four
+ * strings (path normalised first), so memory grows
  * with the number of distinct route/upstream/shape tuples, not requests.
  * The test then sorts the entries by group and walks each group once.
  *
@@ -23,6 +24,7 @@
 #include "core/alloc.h"
 #include "analyze/route.h"
 #include "analyze/shape.h"
+#include "core/hashtab.h"
 
 /* Counts of one (method, route, upstream, shape). */
 struct shape_entry {
@@ -35,8 +37,7 @@ struct shape_entry {
 struct shape_set {
 	struct shape_entry *v;
 	size_t n, cap;
-	size_t *slots;		/* index + 1 into v; 0 = empty */
-	size_t n_slots;		/* power of two, > 2 * n */
+	struct hashtab index;	/* key -> index into v, of all n (or none) */
 };
 
 #define SHAPE_SEP '\x1f'
@@ -355,7 +356,11 @@ shape_diff_text(const struct shape_diff *d, size_t n)
 struct shape_set *
 shape_set_new(void)
 {
-	return gw_calloc(1, sizeof(struct shape_set));
+	struct shape_set *set = gw_calloc(1, sizeof(struct shape_set));
+
+	if (set != NULL)
+		hashtab_init(&set->index, 0);
+	return set;
 }
 
 /* See shape.h. */
@@ -367,43 +372,24 @@ shape_set_free(struct shape_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		free(set->v[i].key);
 	free(set->v);
-	free(set->slots);
+	hashtab_free(&set->index);
 	free(set);
 }
 
-/* FNV-1a of n bytes. */
-static uint64_t
-shape_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-/* Double the slot table (or create it); 0 or -1. */
+/* Index every entry again (after shape_set_find sorted them); 0 or -1. */
 static int
-shape_set_grow(struct shape_set *set)
+shape_set_reindex(struct shape_set *set)
 {
-	size_t ns = set->n_slots ? set->n_slots * 2 : 1024;
-	size_t *slots = gw_calloc(ns, sizeof(*slots));
-
-	if (slots == NULL)
+	hashtab_clear(&set->index);
+	if (hashtab_reserve(&set->index, set->n) != HASHTAB_OK)
 		return -1;
 	for (size_t i = 0; i < set->n; i++) {
 		const char *k = set->v[i].key;
-		size_t h = (size_t)shape_hash(k, strlen(k)) & (ns - 1);
 
-		while (slots[h] != 0)
-			h = (h + 1) & (ns - 1);
-		slots[h] = i + 1;
+		if (hashtab_add(&set->index, hashtab_hash(&set->index, k,
+		    strlen(k)), i) != HASHTAB_OK)
+			return -1;
 	}
-	free(set->slots);
-	set->slots = slots;
-	set->n_slots = ns;
 	return 0;
 }
 
@@ -415,7 +401,10 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
 {
 	char route[1024], kbuf[4096];
 	char *key = kbuf;
-	size_t h, group_len, klen;
+	size_t group_len, klen;
+	struct hashtab_pos pos;
+	uintptr_t i;
+	uint64_t h;
 	int n1, n2;
 
 	route_normalize(path, path != NULL ? strlen(path) : 0, route,
@@ -438,11 +427,12 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
 		return -1;
 	snprintf(key, klen + 1, "%s%c%s%c%s%c%s", method, SHAPE_SEP, route,
 	    SHAPE_SEP, upstream, SHAPE_SEP, shape);
-	if (2 * (set->n + 1) > set->n_slots && shape_set_grow(set) != 0)
+	if (set->index.n != set->n && shape_set_reindex(set) != 0)
 		goto oom;
-	h = (size_t)shape_hash(key, klen) & (set->n_slots - 1);
-	while (set->slots[h] != 0) {
-		struct shape_entry *e = &set->v[set->slots[h] - 1];
+	h = hashtab_hash(&set->index, key, klen);
+	hashtab_first(&set->index, h, &pos);
+	while (hashtab_next(&set->index, &pos, &i)) {
+		struct shape_entry *e = &set->v[i];
 
 		if (strcmp(e->key, key) == 0) {
 			e->requests += requests;
@@ -452,7 +442,6 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
 				free(key);
 			return 0;
 		}
-		h = (h + 1) & (set->n_slots - 1);
 	}
 	if (set->n == set->cap) {
 		size_t nc = set->cap ? set->cap * 2 : 256;
@@ -465,9 +454,10 @@ shape_set_add(struct shape_set *set, const char *method, const char *path,
 	}
 	if (key == kbuf && (key = gw_strdup(kbuf)) == NULL)
 		return -1;
-	set->v[set->n] = (struct shape_entry){key, group_len, requests, failed,
-	    gateway_5xx, false};
-	set->slots[h] = ++set->n;
+	if (hashtab_add(&set->index, h, set->n) != HASHTAB_OK)
+		goto oom;
+	set->v[set->n++] = (struct shape_entry){key, group_len, requests,
+	    failed, gateway_5xx, false};
 	return 0;
 oom:
 	if (key != kbuf)
@@ -638,10 +628,8 @@ shape_set_find(struct shape_set *set, const struct shape_config *cfg,
 	*n_out = 0;
 	if (set->n > 0)
 		qsort(set->v, set->n, sizeof(*set->v), shape_entry_cmp);
-	/* The slots index the old order; the set is only read from here. */
-	free(set->slots);
-	set->slots = NULL;
-	set->n_slots = 0;
+	/* The index names the old order; a later add builds it again. */
+	hashtab_clear(&set->index);
 	for (size_t g = 0; g < set->n;) {
 		size_t end = g + 1;
 

@@ -4,13 +4,15 @@
  * A connection (struct tcp_flow) is keyed by its two endpoints in the
  * order the first packet showed them ("side" 0 sent it); the hash is
  * symmetric so either direction finds it, and keyed per table
- * (core/hashkey.h) so crafted addresses cannot pile into one bucket. Each side has a struct
- * tcp_half: the next sequence number expected from it, its FIN, and the
- * segments that arrived early, copied into a list sorted by sequence
- * number. Bytes are handed up as soon as they are in order: in the common
- * case (in-order segments) straight from the capture buffer, no copy.
+ * (core/hashtab.h) so crafted addresses cannot pile into one bucket. Each
+ * side has a struct tcp_half: the next sequence number expected from it,
+ * its FIN, and the segments that arrived early, copied into a list sorted
+ * by sequence number. Bytes are handed up as soon as they are in order:
+ * in the common case (in-order segments) straight from the capture
+ * buffer, no copy.
  *
- * Connections live in a chained hash table and on one of two lists ordered
+ * Connections live in a hash table (core/hashtab.h; its budget is
+ * max_flows, which eviction keeps below) and on one of two lists ordered
  * by last activity: `syn_only` (nothing but SYNs from the client so far:
  * candidates for a connect timeout) and `active` (all others). Expiry walks
  * the lists from their old end.
@@ -22,6 +24,7 @@
 
 #include "core/alloc.h"
 #include "core/hashkey.h"
+#include "core/hashtab.h"
 #include "capture/tcp.h"
 
 #define DEFAULT_MAX_FLOWS	65536
@@ -70,8 +73,7 @@ struct tcp_flow {
 	uint8_t family;
 	uint8_t addr[2][16];
 	uint16_t port[2];
-	uint64_t hash;
-	struct tcp_flow *hnext;
+	uint64_t hash;		/* flow_hash(), its key in the table */
 	struct tcp_flow *prev, *next;	/* on syn_only or active */
 	bool on_syn_list;
 	int client;		/* side of the client, -1 not known yet */
@@ -89,13 +91,11 @@ struct flow_list {
 struct tcp_table {
 	struct tcp_opts o;
 	struct tcp_handler h;
-	struct tcp_flow **buckets;
-	size_t n_buckets;	/* power of two */
+	struct hashtab flows;	/* values: struct tcp_flow * */
 	size_t n_flows;
 	struct flow_list syn_only, active;
 	int64_t now_us, last_sweep_us;
 	size_t ooo_segs_now;	/* early segments held in all */
-	uint64_t hash_seed;	/* this table's hash key */
 	struct tcp_stats stats;
 };
 
@@ -204,7 +204,7 @@ flow_hash(const struct tcp_table *t, uint8_t family, const uint8_t *a,
 	k += n;
 	key[k++] = (uint8_t)(pb >> 8);
 	key[k++] = (uint8_t)pb;
-	return hashkey_bytes(t->hash_seed, key, k);
+	return hashtab_hash(&t->flows, key, k);
 }
 
 static bool
@@ -220,10 +220,14 @@ static struct tcp_flow *
 flow_find(struct tcp_table *t, const struct packet *p, uint64_t hash,
     int *side)
 {
-	struct tcp_flow *f = t->buckets[hash & (t->n_buckets - 1)];
+	struct hashtab_pos pos;
+	uintptr_t v;
 
-	for (; f != NULL; f = f->hnext) {
-		if (f->hash != hash || f->family != p->family)
+	hashtab_first(&t->flows, hash, &pos);
+	while (hashtab_next(&t->flows, &pos, &v)) {
+		struct tcp_flow *f = (struct tcp_flow *)v;
+
+		if (f->family != p->family)
 			continue;
 		if (endpoint_eq(f, 0, p->src, p->sport) &&
 		    endpoint_eq(f, 1, p->dst, p->dport)) {
@@ -307,10 +311,13 @@ static struct tcp_flow *
 flow_new(struct tcp_table *t, const struct packet *p, uint64_t hash)
 {
 	struct tcp_flow *f = gw_calloc(1, sizeof(*f));
-	size_t b;
 
 	if (f == NULL)
 		return NULL;
+	if (hashtab_add(&t->flows, hash, (uintptr_t)f) != HASHTAB_OK) {
+		free(f);
+		return NULL;
+	}
 	f->family = p->family;
 	memcpy(f->addr[0], p->src, 16);
 	memcpy(f->addr[1], p->dst, 16);
@@ -323,9 +330,6 @@ flow_new(struct tcp_table *t, const struct packet *p, uint64_t hash)
 	f->conn.first_us = f->conn.last_us = p->ts_us;
 	for (int i = 0; i < 2; i++)
 		f->conn.fin_us[i] = f->conn.rst_us[i] = -1;
-	b = hash & (t->n_buckets - 1);
-	f->hnext = t->buckets[b];
-	t->buckets[b] = f;
 	f->on_syn_list = (p->flags & (PKT_SYN | PKT_ACK)) == PKT_SYN &&
 	    p->len == 0;
 	list_append(flow_list_of(t, f), f);
@@ -540,18 +544,13 @@ static void
 flow_end(struct tcp_table *t, struct tcp_flow *f, enum tcp_end why,
     int64_t ts)
 {
-	struct tcp_flow **pp;
-
 	for (int side = 0; side < 2; side++)
 		drain_all(t, f, side, ts);
 	if (f->opened && !f->ignored)
 		t->h.end(t->h.ctx, f->st, &f->conn, why, ts);
 	for (int side = 0; side < 2; side++)
 		ooo_free(t, &f->half[side]);
-	pp = &t->buckets[f->hash & (t->n_buckets - 1)];
-	while (*pp != f)
-		pp = &(*pp)->hnext;
-	*pp = f->hnext;
+	hashtab_remove(&t->flows, f->hash, (uintptr_t)f);
 	list_remove(flow_list_of(t, f), f);
 	t->n_flows--;
 	t->stats.flows_active = t->n_flows;
@@ -792,16 +791,13 @@ tcp_table_new(const struct tcp_opts *opts, const struct tcp_handler *h)
 	if (t->o.syn_base_us == 0)
 		t->o.syn_base_us = DEFAULT_SYN_BASE_US;
 	t->h = *h;
-	t->n_buckets = 1024;
-	while (t->n_buckets < t->o.max_flows)
-		t->n_buckets <<= 1;
-	t->buckets = gw_calloc(t->n_buckets, sizeof(*t->buckets));
-	if (t->buckets == NULL) {
+	hashtab_init(&t->flows, t->o.max_flows);
+	if (hashtab_reserve(&t->flows, t->o.max_flows < 512 ?
+	    t->o.max_flows : 512) != HASHTAB_OK) {
 		free(t);
 		return NULL;
 	}
 	t->last_sweep_us = INT64_MIN / 2;
-	t->hash_seed = hashkey_seed();
 	return t;
 }
 
@@ -823,7 +819,7 @@ tcp_table_free(struct tcp_table *t)
 			free(f);
 		}
 	}
-	free(t->buckets);
+	hashtab_free(&t->flows);
 	free(t);
 }
 
@@ -838,16 +834,5 @@ tcp_table_stats(const struct tcp_table *t, struct tcp_stats *s)
 size_t
 tcp_table_longest_chain(const struct tcp_table *t)
 {
-	size_t longest = 0;
-
-	for (size_t b = 0; b < t->n_buckets; b++) {
-		size_t n = 0;
-
-		for (const struct tcp_flow *f = t->buckets[b]; f != NULL;
-		    f = f->hnext)
-			n++;
-		if (n > longest)
-			longest = n;
-	}
-	return longest;
+	return hashtab_most_per_home(&t->flows);
 }

@@ -77,8 +77,8 @@ void tcp_table_flush(struct tcp_table *t, int64_t now_us);
 
 void tcp_table_stats(const struct tcp_table *t, struct tcp_stats *s);
 
-/* The most connections sharing one hash bucket (walks the whole table:
- * for tests and diagnostics). */
+/* The most connections sharing one home slot of the hash table (walks
+ * the whole table: for tests and diagnostics). */
 size_t tcp_table_longest_chain(const struct tcp_table *t);
 
 #endif

@@ -1,11 +1,12 @@
 /*
- * hashkey.c - keyed hashes; see hashkey.h.
+ * hashkey.c - the keyed hash; see hashkey.h.
  *
- * Each 64-bit word of input is xored into the state, which then goes
- * through a bijective mixer (two multiply-xorshift rounds, the finaliser
- * of SplitMix64/Murmur3); the seed is the initial state and the length is
- * folded in last. Not a cryptographic MAC: enough that an attacker who
- * cannot see the key cannot aim many keys at one bucket.
+ * SipHash-1-3 (one compression round per 8 bytes, three to finish: the
+ * variant Rust's and Python's tables use). Measured against the
+ * multiply-xorshift fold this file had (two dependent multiplications per
+ * 8 bytes): fewer cycles on the 4-100 byte keys the tables see
+ * (addresses, paths, names), and it is a PRF, so an attacker who cannot see
+ * the key cannot aim many keys at one run of slots.
  */
 #include <string.h>
 #include <time.h>
@@ -15,7 +16,7 @@
 
 #include "core/hashkey.h"
 
-/* SplitMix64's finaliser: a bijection that spreads every input bit. */
+/* SplitMix64's finaliser: spreads the fallback seed's bits. */
 static uint64_t
 hashkey_mix(uint64_t z)
 {
@@ -41,27 +42,9 @@ hashkey_seed(void)
 
 /* See hashkey.h. */
 uint64_t
-hashkey_word(uint64_t h, uint64_t w)
-{
-	return hashkey_mix(h ^ w);
-}
-
-/* See hashkey.h. */
-uint64_t
 hashkey_bytes(uint64_t seed, const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	uint64_t h = seed, w;
-	size_t i = 0;
+	const uint64_t k[2] = {seed, seed ^ 0x9e3779b97f4a7c15ULL};
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, b + i, 8);
-		h = hashkey_mix(h ^ w);
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, b + i, n - i);
-		h = hashkey_mix(h ^ w);
-	}
-	return hashkey_mix(h ^ (uint64_t)n);
+	return hashkey_siphash(k, p, n);
 }

@@ -2,14 +2,16 @@
  * registry.c - the series gatewatch exports, counted in memory and
  * rendered as Prometheus text (exposition format 0.0.4).
  *
- * Series live in one chained hash table keyed by family and label values;
- * a new series is the only allocation, so counting an existing one costs a
- * hash and a compare under the lock. Two small tables remember which
- * upstream and source names hold a slot of their caps, and when each was
- * last counted; metrics_expire() drops series and slots idle longer than
- * the limit. Names folded into "_other" are counted once per idle period
- * through a set of their 64-bit hashes (512 KiB, made on the first fold;
- * at 49,152 names it is emptied, so a name may then count again).
+ * Series live on one list and in one hash table (core/hashtab.h, keyed:
+ * the label values come from logs) by family and label values; a new
+ * series is the only allocation, so counting an existing one costs a hash
+ * and a compare under the lock. Two small tables remember which upstream
+ * and source names hold a slot of their caps, and when each was last
+ * counted; metrics_expire() walks the lists and drops series and slots
+ * idle longer than the limit. Names folded into "_other" are counted once
+ * per idle period through a set of their 64-bit hashes (a hash table of
+ * at most 49,152, 2 MiB, made on the first fold; when full it is emptied,
+ * so a name may then count again).
  *
  * Rendering sorts each family's series by label values, so the output is
  * stable from one scrape to the next and easy to compare in tests.
@@ -22,6 +24,8 @@
 
 #include "core/alloc.h"
 #include "metrics/registry.h"
+#include "core/hashkey.h"
+#include "core/hashtab.h"
 #include "core/safe.h"
 
 const double metrics_buckets[METRICS_BUCKETS] = {
@@ -38,7 +42,8 @@ enum metrics_family {
 };
 
 struct series {
-	struct series *next;		/* hash chain */
+	struct series *next;		/* the registry's list */
+	uint64_t hash;			/* series_hash() */
 	enum metrics_family fam;
 	char *name;			/* upstream or source label value */
 	char *reason;			/* lines_rejected only */
@@ -60,14 +65,16 @@ struct series {
 
 /* A name holding a slot of a cap (upstream or source). */
 struct slot {
-	struct slot *next;
+	struct slot *next;	/* the table's list */
+	uint64_t hash;		/* of the name, under the index's key */
 	char *name;
 	int64_t touched_ms;
 };
 
 struct slot_table {
-	struct slot **heads;
-	size_t nheads, n, max;
+	struct slot *all;
+	struct hashtab index;	/* values: struct slot * */
+	size_t n, max;
 };
 
 /*
@@ -77,16 +84,16 @@ struct slot_table {
  */
 #define NAME_MAX_BYTES	200
 
-#define OVERFLOW_SET	65536	/* hashes of names folded into _other */
+#define OVERFLOW_SET	49152	/* hashes of names folded into _other */
 
 struct metrics_registry {
 	pthread_mutex_t lock;
 	struct metrics_limits lim;
-	struct series **heads;
-	size_t nheads, n;
+	struct series *all;
+	struct hashtab index;		/* values: struct series * */
+	size_t n;
 	struct slot_table upstreams, sources;
-	uint64_t *overflow;		/* OVERFLOW_SET hashes, 0 = empty */
-	size_t n_overflow;
+	struct hashtab overflow;	/* hashes of names, at most OVERFLOW_SET */
 	int64_t overflow_since_ms;
 	uint64_t series_dropped;
 	uint64_t packets_dropped;
@@ -94,29 +101,32 @@ struct metrics_registry {
 	uint64_t renders;		/* expositions rendered so far */
 };
 
-/* FNV-1a over a string, continuing from h. */
+/*
+ * Hash of a series' key under the registry's: family, status and cause,
+ * then the two label values with their terminating NUL (NULL is no bytes,
+ * so NULL != ""; the NUL separates ("ab","c") from ("a","bc")).
+ */
 static uint64_t
-hash_str(uint64_t h, const char *s)
+series_hash(const struct metrics_registry *r, enum metrics_family fam,
+    const char *name, const char *reason, int status, int cause)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
+	char buf[512];
+	int32_t nums[3] = {(int32_t)fam, status, cause};
+	size_t ln = name != NULL ? strlen(name) + 1 : 0;
+	size_t lr = reason != NULL ? strlen(reason) + 1 : 0;
+
+	if (sizeof(nums) + ln + lr > sizeof(buf)) {
+		uint64_t h = hashtab_hash(&r->index, nums, sizeof(nums));
+
+		h = hashkey_bytes(h, name, ln);
+		return hashkey_bytes(h, reason, lr);
 	}
-	h ^= 0xff;	/* separator: ("ab","c") != ("a","bc") */
-	return h * 0x100000001b3ULL;
-}
-
-static uint64_t
-series_hash(enum metrics_family fam, const char *name, const char *reason,
-    int status, enum gw_cause cause)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)fam;
-
-	h = hash_str(h, name);
-	h = hash_str(h, reason);
-	h ^= (uint64_t)(uint32_t)status * 0x9E3779B97F4A7C15ULL;
-	h ^= (uint64_t)(uint32_t)cause * 0xC2B2AE3D27D4EB4FULL;
-	return h ^ (h >> 31);
+	memcpy(buf, nums, sizeof(nums));
+	if (ln > 0)
+		memcpy(buf + sizeof(nums), name, ln);
+	if (lr > 0)
+		memcpy(buf + sizeof(nums) + ln, reason, lr);
+	return hashtab_hash(&r->index, buf, sizeof(nums) + ln + lr);
 }
 
 void
@@ -128,30 +138,29 @@ metrics_limits_default(struct metrics_limits *l)
 	l->idle_ms = METRICS_IDLE_MS_DEFAULT;
 }
 
-/* Allocate a slot table's heads; 0 or -1. */
+/* An empty slot table of at most max names; 0 or -1. */
 static int
 slot_table_init(struct slot_table *t, size_t max)
 {
-	t->nheads = 256;
+	t->all = NULL;
 	t->n = 0;
 	t->max = max < 1 ? 1 : max;
-	t->heads = gw_calloc(t->nheads, sizeof(*t->heads));
-	return t->heads == NULL ? -1 : 0;
+	hashtab_init(&t->index, t->max);
+	return hashtab_reserve(&t->index, 128) == HASHTAB_OK ? 0 : -1;
 }
 
 static void
 slot_table_free(struct slot_table *t)
 {
-	for (size_t i = 0; t->heads != NULL && i < t->nheads; i++) {
-		struct slot *s = t->heads[i], *nx;
-		for (; s != NULL; s = nx) {
-			nx = s->next;
-			free(s->name);
-			free(s);
-		}
+	struct slot *s, *nx;
+
+	for (s = t->all; s != NULL; s = nx) {
+		nx = s->next;
+		free(s->name);
+		free(s);
 	}
-	free(t->heads);
-	t->heads = NULL;
+	t->all = NULL;
+	hashtab_free(&t->index);
 }
 
 struct metrics_registry *
@@ -166,9 +175,9 @@ metrics_registry_new(const struct metrics_limits *l)
 		r->lim = *l;
 	else
 		metrics_limits_default(&r->lim);
-	r->nheads = 1024;
-	r->heads = gw_calloc(r->nheads, sizeof(*r->heads));
-	if (r->heads == NULL ||
+	hashtab_init(&r->index, r->lim.max_series);
+	hashtab_init(&r->overflow, OVERFLOW_SET);
+	if (hashtab_reserve(&r->index, 512) != HASHTAB_OK ||
 	    slot_table_init(&r->upstreams, r->lim.max_upstreams) != 0 ||
 	    slot_table_init(&r->sources, r->lim.max_sources) != 0) {
 		metrics_registry_free(r);
@@ -190,17 +199,14 @@ metrics_registry_free(struct metrics_registry *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; r->heads != NULL && i < r->nheads; i++) {
-		struct series *s = r->heads[i], *nx;
-		for (; s != NULL; s = nx) {
-			nx = s->next;
-			series_free(s);
-		}
+	for (struct series *s = r->all, *nx; s != NULL; s = nx) {
+		nx = s->next;
+		series_free(s);
 	}
-	free(r->heads);
+	hashtab_free(&r->index);
 	slot_table_free(&r->upstreams);
 	slot_table_free(&r->sources);
-	free(r->overflow);
+	hashtab_free(&r->overflow);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -213,26 +219,22 @@ metrics_registry_free(struct metrics_registry *r)
 static int
 overflow_note(struct metrics_registry *r, const char *name, int64_t now_ms)
 {
-	uint64_t h = hash_str(0xcbf29ce484222325ULL, name) | 1;
+	uint64_t h = hashtab_hash(&r->overflow, name, strlen(name));
+	struct hashtab_pos pos;
+	uintptr_t v;
+	enum hashtab_result rc;
 
-	if (r->overflow == NULL) {
-		r->overflow = gw_calloc(OVERFLOW_SET, sizeof(*r->overflow));
+	if (r->overflow.slots == NULL)
 		r->overflow_since_ms = now_ms;
-		if (r->overflow == NULL)
-			return -1;
+	hashtab_first(&r->overflow, h, &pos);
+	if (hashtab_next(&r->overflow, &pos, &v))
+		return 0;	/* the same 64-bit hash: counted */
+	if ((rc = hashtab_add(&r->overflow, h, 0)) == HASHTAB_FULL) {
+		hashtab_clear(&r->overflow);
+		rc = hashtab_add(&r->overflow, h, 0);
 	}
-	if (r->n_overflow >= OVERFLOW_SET / 4 * 3) {
-		memset(r->overflow, 0, OVERFLOW_SET * sizeof(*r->overflow));
-		r->n_overflow = 0;
-	}
-	size_t i = (size_t)(h >> 17) & (OVERFLOW_SET - 1);
-	while (r->overflow[i] != 0) {
-		if (r->overflow[i] == h)
-			return 0;
-		i = (i + 1) & (OVERFLOW_SET - 1);
-	}
-	r->overflow[i] = h;
-	r->n_overflow++;
+	if (rc != HASHTAB_OK)
+		return -1;	/* out of memory: counted nowhere */
 	r->series_dropped++;
 	return 0;
 }
@@ -254,8 +256,14 @@ slot_take(struct metrics_registry *r, struct slot_table *t, const char *name,
 		return overflow_note(r, name, now_ms) == 0 ? METRICS_OTHER :
 		    NULL;
 	}
-	size_t i = hash_str(0xcbf29ce484222325ULL, name) % t->nheads;
-	for (struct slot *s = t->heads[i]; s != NULL; s = s->next) {
+	uint64_t h = hashtab_hash(&t->index, name, strlen(name));
+	struct hashtab_pos pos;
+	uintptr_t v;
+
+	hashtab_first(&t->index, h, &pos);
+	while (hashtab_next(&t->index, &pos, &v)) {
+		struct slot *s = (struct slot *)v;
+
 		if (strcmp(s->name, name) == 0) {
 			s->touched_ms = now_ms;
 			return s->name;
@@ -266,39 +274,19 @@ slot_take(struct metrics_registry *r, struct slot_table *t, const char *name,
 		    NULL;
 	}
 	struct slot *s = gw_calloc(1, sizeof(*s));
-	if (s == NULL || (s->name = gw_strdup(name)) == NULL) {
+	if (s == NULL || (s->name = gw_strdup(name)) == NULL ||
+	    hashtab_add(&t->index, h, (uintptr_t)s) != HASHTAB_OK) {
+		if (s != NULL)
+			free(s->name);
 		free(s);
 		return NULL;
 	}
+	s->hash = h;
 	s->touched_ms = now_ms;
-	s->next = t->heads[i];
-	t->heads[i] = s;
+	s->next = t->all;
+	t->all = s;
 	t->n++;
 	return s->name;
-}
-
-/* Double the series table when it gets crowded (best effort). */
-static void
-series_grow(struct metrics_registry *r)
-{
-	size_t nn = r->nheads * 2;
-	struct series **nh = gw_calloc(nn, sizeof(*nh));
-
-	if (nh == NULL)
-		return;		/* longer chains, still correct */
-	for (size_t i = 0; i < r->nheads; i++) {
-		struct series *s = r->heads[i], *nx;
-		for (; s != NULL; s = nx) {
-			nx = s->next;
-			size_t j = series_hash(s->fam, s->name, s->reason,
-			    s->status, s->cause) % nn;
-			s->next = nh[j];
-			nh[j] = s;
-		}
-	}
-	free(r->heads);
-	r->heads = nh;
-	r->nheads = nn;
 }
 
 static bool
@@ -319,10 +307,15 @@ series_get(struct metrics_registry *r, enum metrics_family fam,
     const char *name, const char *reason, int status, enum gw_cause cause,
     int64_t now_ms, bool *refused)
 {
-	size_t i = series_hash(fam, name, reason, status, cause) % r->nheads;
+	uint64_t h = series_hash(r, fam, name, reason, status, cause);
+	struct hashtab_pos pos;
+	uintptr_t v;
 
 	*refused = false;
-	for (struct series *s = r->heads[i]; s != NULL; s = s->next) {
+	hashtab_first(&r->index, h, &pos);
+	while (hashtab_next(&r->index, &pos, &v)) {
+		struct series *s = (struct series *)v;
+
 		if (s->fam == fam && s->status == status &&
 		    s->cause == cause && str_eq(s->name, name) &&
 		    str_eq(s->reason, reason)) {
@@ -348,10 +341,14 @@ series_get(struct metrics_registry *r, enum metrics_family fam,
 		series_free(s);
 		return NULL;
 	}
-	s->next = r->heads[i];
-	r->heads[i] = s;
-	if (++r->n > r->nheads)
-		series_grow(r);
+	if (hashtab_add(&r->index, h, (uintptr_t)s) != HASHTAB_OK) {
+		series_free(s);
+		return NULL;
+	}
+	s->hash = h;
+	s->next = r->all;
+	r->all = s;
+	r->n++;
 	return s;
 }
 
@@ -447,18 +444,18 @@ metrics_set_packets_dropped(struct metrics_registry *r, uint64_t n)
 static void
 slot_expire(struct slot_table *t, int64_t cutoff)
 {
-	for (size_t i = 0; i < t->nheads; i++) {
-		struct slot **pp = &t->heads[i];
-		while (*pp != NULL) {
-			struct slot *s = *pp;
-			if (s->touched_ms < cutoff) {
-				*pp = s->next;
-				free(s->name);
-				free(s);
-				t->n--;
-			} else {
-				pp = &s->next;
-			}
+	struct slot **pp = &t->all;
+
+	while (*pp != NULL) {
+		struct slot *s = *pp;
+		if (s->touched_ms < cutoff) {
+			*pp = s->next;
+			hashtab_remove(&t->index, s->hash, (uintptr_t)s);
+			free(s->name);
+			free(s);
+			t->n--;
+		} else {
+			pp = &s->next;
 		}
 	}
 }
@@ -469,27 +466,24 @@ metrics_expire(struct metrics_registry *r, int64_t now_ms)
 	int64_t cutoff = now_ms - r->lim.idle_ms;
 
 	pthread_mutex_lock(&r->lock);
-	for (size_t i = 0; i < r->nheads; i++) {
-		struct series **pp = &r->heads[i];
-		while (*pp != NULL) {
-			struct series *s = *pp;
-			if (s->touched_ms < cutoff) {
-				*pp = s->next;
-				series_free(s);
-				r->n--;
-				r->series_dropped++;
-			} else {
-				pp = &s->next;
-			}
+	for (struct series **pp = &r->all; *pp != NULL;) {
+		struct series *s = *pp;
+		if (s->touched_ms < cutoff) {
+			*pp = s->next;
+			hashtab_remove(&r->index, s->hash, (uintptr_t)s);
+			series_free(s);
+			r->n--;
+			r->series_dropped++;
+		} else {
+			pp = &s->next;
 		}
 	}
 	/* A series touches its slot whenever it is counted, so a slot is
 	   idle no later than its last series. */
 	slot_expire(&r->upstreams, cutoff);
 	slot_expire(&r->sources, cutoff);
-	if (r->overflow != NULL && r->overflow_since_ms < cutoff) {
-		memset(r->overflow, 0, OVERFLOW_SET * sizeof(*r->overflow));
-		r->n_overflow = 0;
+	if (r->overflow.slots != NULL && r->overflow_since_ms < cutoff) {
+		hashtab_clear(&r->overflow);
 		r->overflow_since_ms = now_ms;
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -711,10 +705,9 @@ render_family(struct metrics_registry *r, enum metrics_family f,
 		o->err = true;
 		return;
 	}
-	for (size_t i = 0; i < r->nheads; i++)
-		for (struct series *s = r->heads[i]; s != NULL; s = s->next)
-			if (s->fam == f)
-				v[n++] = s;
+	for (struct series *s = r->all; s != NULL; s = s->next)
+		if (s->fam == f)
+			v[n++] = s;
 	if (n > 1)
 		qsort(v, n, sizeof(*v), series_cmp);
 	for (size_t i = 0; i < n; i++) {

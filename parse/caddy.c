@@ -26,7 +26,9 @@
  * method and URI, and the access line takes them as its attempts, in order:
  * upstream, status, duration, cause. Then even requests that succeeded
  * carry their upstream. The ring is per input and bounded; a roundtrip
- * whose access line never comes is simply overwritten.
+ * whose access line never comes is simply overwritten. An access line
+ * finds its roundtrips through a hash table of ring slots by key
+ * (core/hashtab.h, keyed: the keys come from requests).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -35,7 +37,7 @@
 
 #include "core/alloc.h"
 #include "parse/format.h"
-#include "core/hashkey.h"
+#include "core/hashtab.h"
 #include "parse/jsonlog.h"
 #include "parse/logscan.h"
 
@@ -63,7 +65,7 @@ struct caddy_state {
 	struct caddy_pending ring[CADDY_PENDING];
 	size_t next;		/* ring slot written next */
 	size_t n_used;
-	uint64_t seed;		/* key of the roundtrip hashes */
+	struct hashtab index;	/* key -> ring slot, of every used one */
 };
 
 /* The Caddy error text of a failed roundtrip to a cause (causes.md). */
@@ -278,11 +280,17 @@ caddy_remember(struct caddy_state *st, const struct caddy_request *r,
 {
 	struct caddy_pending *p = &st->ring[st->next];
 
-	if (!p->used)
-		st->n_used++;
-	p->used = true;
+	if (p->used) {		/* overwritten */
+		hashtab_remove(&st->index, p->hash, st->next);
+		p->used = false;
+		st->n_used--;
+	}
 	p->key_len = caddy_key(r, p->key);
-	p->hash = hashkey_bytes(st->seed, p->key, p->key_len);
+	p->hash = hashtab_hash(&st->index, p->key, p->key_len);
+	if (hashtab_add(&st->index, p->hash, st->next) != HASHTAB_OK)
+		return;		/* cannot happen: room for the whole ring */
+	p->used = true;
+	st->n_used++;
 	if (upstream.n >= sizeof(p->addr))
 		upstream.n = sizeof(p->addr) - 1;
 	memcpy(p->addr, upstream.p, upstream.n);
@@ -294,6 +302,15 @@ caddy_remember(struct caddy_state *st, const struct caddy_request *r,
 	st->next = (st->next + 1) % CADDY_PENDING;
 }
 
+/* qsort: ring ages ascending. */
+static int
+caddy_age_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Give ev the remembered roundtrips of its request, oldest first, and
  * forget them. Returns 0, or -1 when out of memory.
@@ -303,22 +320,29 @@ caddy_attach(struct caddy_state *st, struct gw_event *ev,
     const struct caddy_request *r, struct arena *a)
 {
 	char key[CADDY_KEY_MAX];
-	size_t key_len, idx[GW_ATTEMPTS_MAX];
+	size_t key_len, idx[GW_ATTEMPTS_MAX], age[CADDY_PENDING], n_age = 0;
 	uint64_t h;
 	int n = 0;
 	struct gw_attempt *at;
+	struct hashtab_pos pos;
+	uintptr_t v;
 
 	if (st->n_used == 0)
 		return 0;
 	key_len = caddy_key(r, key);
-	h = hashkey_bytes(st->seed, key, key_len);
-	for (size_t k = 0; k < CADDY_PENDING && n < GW_ATTEMPTS_MAX; k++) {
-		size_t i = (st->next + k) % CADDY_PENDING;	/* oldest first */
+	h = hashtab_hash(&st->index, key, key_len);
+	/* The slots under this hash by age (oldest first), then as a scan of
+	 * the ring would meet them. */
+	hashtab_first(&st->index, h, &pos);
+	while (hashtab_next(&st->index, &pos, &v))
+		age[n_age++] = (v + CADDY_PENDING - st->next) % CADDY_PENDING;
+	qsort(age, n_age, sizeof(*age), caddy_age_cmp);
+	for (size_t k = 0; k < n_age && n < GW_ATTEMPTS_MAX; k++) {
+		size_t i = (st->next + age[k]) % CADDY_PENDING;
 		struct caddy_pending *p = &st->ring[i];
 
-		if (!p->used)
-			continue;
 		if (ev->ts_ms - p->ts_ms > CADDY_PENDING_MS) {
+			hashtab_remove(&st->index, p->hash, i);
 			p->used = false;
 			st->n_used--;
 			continue;
@@ -341,6 +365,7 @@ caddy_attach(struct caddy_state *st, struct gw_event *ev,
 		at[i].status = p->status;
 		at[i].response_ms = p->duration_ms;
 		at[i].cause = p->cause;
+		hashtab_remove(&st->index, p->hash, idx[i]);
 		p->used = false;
 		st->n_used--;
 	}
@@ -550,7 +575,13 @@ caddy_open(const struct format_opts *o, enum format_result *why, char *err,
 		*why = FORMAT_NOMEM;
 		return NULL;
 	}
-	st->seed = hashkey_seed();
+	hashtab_init(&st->index, CADDY_PENDING);
+	if (hashtab_reserve(&st->index, CADDY_PENDING) != HASHTAB_OK) {
+		json_tokener_free(st->tok);
+		free(st);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	return st;
 }
 
@@ -563,6 +594,7 @@ caddy_close(void *state)
 	if (st == NULL)
 		return;
 	json_tokener_free(st->tok);
+	hashtab_free(&st->index);
 	free(st);
 }
 

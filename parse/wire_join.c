@@ -4,9 +4,9 @@
  *
  * Upstream exchanges are held as compact records (struct urec: times,
  * status, cause, address and the few strings a tie compares), linked
- *   - into a hash chain by request key (method, last path segment, query),
- *     in arrival order, or into the list of failed connects;
- *   - into a second hash chain by the client URI an auth subrequest names;
+ *   - into the chain of their request key (method, last path segment,
+ *     query), in arrival order, or into the list of failed connects;
+ *   - into a second chain by the client URI an auth subrequest names;
  *   - into the age list, which expires them (2 * hold_us) and bounds them.
  * Arrival order is the order their ends were seen, so a walk from a
  * chain's newest record back can stop at the first record that arrived
@@ -22,7 +22,8 @@
  * exchange it fits better (held_better) or a failed connect it is closer
  * to (owned_by_other). What the capture teaches is kept in small bounded
  * tables: prefix rewrites (64), the servers of each route (4096 pairs), and
- * whether ids agree on both legs.
+ * whether ids agree on both legs. The chains and the route table are
+ * found through core/hashtab.h by keys hashed under the join's seed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "core/alloc.h"
 #include "core/hashkey.h"
 #include "core/reqline.h"
+#include "core/hashtab.h"
 #include "parse/wire_join.h"
 
 #define DEFAULT_HOLD_US		(3 * INT64_C(1000000))
@@ -128,11 +130,10 @@ struct chain {
 	struct urec *head, *tail;
 };
 
-/* Chains by hash; which = 0 links by k*, 1 by a*. */
+/* Chains by key; which = 0 links by k*, 1 by a*. Each chain is linked
+ * through its records; the table holds the newest of each key. */
 struct table {
-	struct chain *slot;
-	size_t cap;			/* power of two */
-	size_t n;
+	struct hashtab map;		/* key -> its newest struct urec */
 	int which;
 };
 
@@ -193,8 +194,8 @@ struct wire_join {
 	} rewrites[REWRITES_MAX];
 	int n_rewrites;
 	/* which upstream servers serve which route (the client's path up to
-	 * its last '/'), learned from the ties made: open addressing, keys
-	 * 0 = empty; a route's own entry (server "") counts its ties */
+	 * its last '/'), learned from the ties made, found through
+	 * route_index; a route's own entry (server "") counts its ties */
 	struct route_seen {
 		uint64_t key;
 		uint32_t n;
@@ -207,6 +208,7 @@ struct wire_join {
 		uint32_t n[GW_CAUSE_COUNT][3];
 	} conn_status[WIRE_JOIN_PORTS_MAX];
 	int n_conn_status;
+	struct hashtab route_index;	/* key -> index into routes */
 	struct wire_join_stats stats;
 	struct http_exchange scratch[GW_ATTEMPTS_MAX];
 };
@@ -220,19 +222,44 @@ hash_bytes(uint64_t h, const char *s, size_t n)
 	return hashkey_bytes(h, s, n);
 }
 
+/*
+ * Hash of up to four NUL-terminated pieces (NULL ends the list early),
+ * each with its NUL: one pass over a copy when they fit the buffer (a
+ * hash call per piece costs the finishing rounds each time), else
+ * chained. The same pieces always take the same way.
+ */
+static uint64_t
+hash_pieces(uint64_t seed, const char *p0, const char *p1, const char *p2,
+    const char *p3)
+{
+	const char *piece[4] = {p0, p1, p2, p3};
+	size_t len[4], total = 0, n = 0;
+	char buf[512];
+	int k;
+
+	for (k = 0; k < 4 && piece[k] != NULL; k++)
+		total += (len[k] = strlen(piece[k]) + 1);
+	if (total > sizeof(buf)) {
+		for (int i = 0; i < k; i++)
+			seed = hash_bytes(seed, piece[i], len[i]);
+		return seed;
+	}
+	for (int i = 0; i < k; i++) {
+		memcpy(buf + n, piece[i], len[i]);
+		n += len[i];
+	}
+	return hash_bytes(seed, buf, n);
+}
+
 /* The key of a request: tag, method, last segment, query. */
 static uint64_t
 req_key(uint64_t seed, char tag, const char *method, const char *seg,
     bool has_query, const char *query)
 {
-	uint64_t h = seed;
+	char t[2] = {tag, '\0'};
 
-	h = hash_bytes(h, &tag, 1);
-	h = hash_bytes(h, method, strlen(method) + 1);
-	h = hash_bytes(h, seg, strlen(seg) + 1);
-	if (has_query)
-		h = hash_bytes(h, query, strlen(query) + 1);
-	return h | 1;		/* 0 is "none" */
+	return hash_pieces(seed, t, method, seg, has_query ? query : NULL) |
+	    1;		/* 0 is "none" */
 }
 
 /* The last segment of a path (after its last '/'). */
@@ -283,64 +310,82 @@ chain_remove(struct chain *c, struct urec *u, int which)
 		c->tail = p;
 }
 
-static struct chain *
-table_chain(const struct table *t, uint64_t key)
+/* The key t chains u by. */
+static uint64_t
+table_key(const struct table *t, const struct urec *u)
 {
-	return &t->slot[key & (t->cap - 1)];
+	return t->which ? u->akey : u->key;
 }
 
-/* Double the table, keeping each chain's order. 0 or -1. */
-static int
-table_grow(struct table *t)
+/* The newest record of key (NULL: none), its place in *pos. */
+static struct urec *
+table_find(const struct table *t, uint64_t key, struct hashtab_pos *pos)
 {
-	size_t cap = t->cap * 2;
-	struct chain *ns = gw_calloc(cap, sizeof(*ns)), *old = t->slot;
-	size_t oldcap = t->cap;
+	uintptr_t v;
 
-	if (ns == NULL)
-		return -1;
-	t->slot = ns;
-	t->cap = cap;
-	for (size_t i = 0; i < oldcap; i++) {
-		struct urec *u = old[i].head, *n;
-
-		for (; u != NULL; u = n) {
-			n = *nextp(u, t->which);
-			chain_append(table_chain(t, t->which ? u->akey : u->key),
-			    u, t->which);
-		}
-	}
-	free(old);
-	return 0;
+	hashtab_first(&t->map, key, pos);
+	while (hashtab_next(&t->map, pos, &v))
+		if (table_key(t, (struct urec *)v) == key)
+			return (struct urec *)v;
+	return NULL;
 }
 
-static int
-table_init(struct table *t, int which)
+/* The newest record of key, NULL when none: where walks start. */
+static struct urec *
+table_newest(const struct table *t, uint64_t key)
 {
-	t->cap = 1024;
-	t->n = 0;
-	t->which = which;
-	t->slot = gw_calloc(t->cap, sizeof(*t->slot));
-	return t->slot != NULL ? 0 : -1;
-}
+	struct hashtab_pos pos;
 
-static int
-table_add(struct table *t, struct urec *u)
-{
-	if (t->n >= t->cap && table_grow(t) != 0)
-		return -1;
-	chain_append(table_chain(t, t->which ? u->akey : u->key), u,
-	    t->which);
-	t->n++;
-	return 0;
+	return table_find(t, key, &pos);
 }
 
 static void
+table_init(struct table *t, int which, size_t max)
+{
+	hashtab_init(&t->map, max);
+	t->which = which;
+}
+
+/* Append u to its key's chain. 0 or -1 (out of memory). */
+static int
+table_add(struct table *t, struct urec *u)
+{
+	struct hashtab_pos pos;
+	uint64_t key = table_key(t, u);
+	struct urec *tail = table_find(t, key, &pos);
+
+	if (tail == NULL && hashtab_add(&t->map, key, (uintptr_t)u) !=
+	    HASHTAB_OK)
+		return -1;
+	*nextp(u, t->which) = NULL;
+	*prevp(u, t->which) = tail;
+	if (tail != NULL) {
+		*nextp(tail, t->which) = u;
+		hashtab_set_at(&t->map, &pos, (uintptr_t)u);
+	}
+	return 0;
+}
+
+/* Take u out of its key's chain. */
+static void
 table_remove(struct table *t, struct urec *u)
 {
-	chain_remove(table_chain(t, t->which ? u->akey : u->key), u,
-	    t->which);
-	t->n--;
+	struct urec *p = *prevp(u, t->which), *n = *nextp(u, t->which);
+	struct hashtab_pos pos;
+
+	if (p != NULL)
+		*nextp(p, t->which) = n;
+	if (n != NULL) {
+		*prevp(n, t->which) = p;
+		return;
+	}
+	/* u was the newest: its predecessor is now, or the key goes */
+	if (table_find(t, table_key(t, u), &pos) != u)
+		return;
+	if (p != NULL)
+		hashtab_set_at(&t->map, &pos, (uintptr_t)p);
+	else
+		hashtab_remove_at(&t->map, &pos);
 }
 
 /* --- records -------------------------------------------------------------- */
@@ -699,23 +744,32 @@ route_key(const struct wire_join *j, const char *path, const char *server)
 {
 	const char *seg = last_segment(path);
 	uint64_t h = j->o.seed ^ UINT64_C(0x9e3779b97f4a7c15);
+	size_t lr = (size_t)(seg - path), ls = strlen(server);
+	char buf[512];
 
-	h = hash_bytes(h, path, (size_t)(seg - path));
+	if (lr + 1 + ls <= sizeof(buf)) {	/* one pass, as hash_pieces */
+		memcpy(buf, path, lr);
+		buf[lr] = '\0';
+		memcpy(buf + lr + 1, server, ls);
+		return hash_bytes(h, buf, lr + 1 + ls) | 1;
+	}
+	h = hash_bytes(h, path, lr);
 	h = hash_bytes(h, "", 1);
-	h = hash_bytes(h, server, strlen(server));
+	h = hash_bytes(h, server, ls);
 	return h | 1;
 }
 
-/* The slot of key k (found, or empty where it goes); NULL when full. */
+/* The entry of key k, NULL when it has none. */
 static struct route_seen *
-route_slot(struct wire_join *j, uint64_t k)
+route_find(struct wire_join *j, uint64_t k)
 {
-	for (size_t i = 0; i < ROUTES_MAX; i++) {
-		struct route_seen *r = &j->routes[(k + i) & (ROUTES_MAX - 1)];
+	struct hashtab_pos pos;
+	uintptr_t i;
 
-		if (r->key == k || r->key == 0)
-			return r;
-	}
+	hashtab_first(&j->route_index, k, &pos);
+	while (hashtab_next(&j->route_index, &pos, &i))
+		if (j->routes[i].key == k)
+			return &j->routes[i];
 	return NULL;
 }
 
@@ -725,16 +779,15 @@ route_learn(struct wire_join *j, const char *path, const char *server)
 	for (int pass = 0; pass < 3; pass++) {
 		uint64_t k = pass == 2 ? route_key(j, "", server) :
 		    route_key(j, path, pass ? server : "");
-		struct route_seen *r;
+		struct route_seen *r = route_find(j, k);
 
-		if (j->n_routes >= ROUTES_MAX * 3 / 4 &&
-		    ((r = route_slot(j, k)) == NULL || r->key == 0))
-			return;		/* full: what is learned stays */
-		if ((r = route_slot(j, k)) == NULL)
-			return;
-		if (r->key == 0) {
+		if (r == NULL) {
+			/* full (its budget): what is learned stays */
+			if (hashtab_add(&j->route_index, k, j->n_routes) !=
+			    HASHTAB_OK)
+				return;
+			r = &j->routes[j->n_routes++];
 			r->key = k;
-			j->n_routes++;
 		}
 		r->n++;
 	}
@@ -746,15 +799,15 @@ route_learn(struct wire_join *j, const char *path, const char *server)
 static int64_t
 route_penalty(struct wire_join *j, const char *path, const char *server)
 {
-	struct route_seen *r = route_slot(j, route_key(j, path, server));
+	struct route_seen *r = route_find(j, route_key(j, path, server));
 
-	if (r != NULL && r->key != 0)
+	if (r != NULL)
 		return 0;		/* seen serving this route */
-	r = route_slot(j, route_key(j, path, ""));
-	if (r != NULL && r->key != 0 && r->n >= 2)
+	r = route_find(j, route_key(j, path, ""));
+	if (r != NULL && r->n >= 2)
 		return ROUTE_PENALTY;	/* the route has servers of its own */
-	r = route_slot(j, route_key(j, "", server));
-	if (r != NULL && r->key != 0 && r->n >= 2)
+	r = route_find(j, route_key(j, "", server));
+	if (r != NULL && r->n >= 2)
 		return ROUTE_PENALTY / 2;	/* the server serves others */
 	return 0;
 }
@@ -928,7 +981,7 @@ own_request_there(struct wire_join *j, const struct drec *h)
 
 	if (h->key == 0)
 		return false;
-	for (const struct urec *c = table_chain(&j->keys, h->key)->tail;
+	for (const struct urec *c = table_newest(&j->keys, h->key);
 	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
 		int64_t lo, hi;
 
@@ -1163,7 +1216,7 @@ held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
 	const struct urec *best = NULL;
 	int steps = 0;
 
-	for (const struct urec *c = table_chain(&j->keys, key)->tail;
+	for (const struct urec *c = table_newest(&j->keys, key);
 	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
 		int64_t lo, hi, score;
 
@@ -1252,7 +1305,7 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 	for (int step = w->n; w->n < GW_ATTEMPTS_MAX; step++) {
 		struct pick best = {0};
 
-		scan(j, d, table_chain(&j->keys, d->key)->tail, 0, SRC_REQ, a,
+		scan(j, d, table_newest(&j->keys, d->key), 0, SRC_REQ, a,
 		    step, releasing, next_server, &best);
 		/* a held request that this exchange fits better keeps it */
 		struct urec *passed[4];
@@ -1263,7 +1316,7 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 			passed[n_passed++] = best.u;
 			best.u->taken = true;
 			memset(&best, 0, sizeof(best));
-			scan(j, d, table_chain(&j->keys, d->key)->tail, 0,
+			scan(j, d, table_newest(&j->keys, d->key), 0,
 			    SRC_REQ, a, step, releasing, next_server, &best);
 		}
 		for (int i = 0; i < n_passed; i++)
@@ -1279,8 +1332,8 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 				scan(j, d, j->conns.tail, 0, SRC_CONN, a, step,
 				    releasing, next_server, &best);
 			if (d->akey != 0)
-				scan(j, d, table_chain(&j->auths,
-				    d->akey)->tail, 1, SRC_AUTH, a, step,
+				scan(j, d, table_newest(&j->auths,
+				    d->akey), 1, SRC_AUTH, a, step,
 				    releasing, next_server, &best);
 		}
 		if (best.u == NULL ||
@@ -1469,11 +1522,10 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 		j->o.header_buffer = DEFAULT_HEADER_BUFFER;
 	if (j->o.seed == 0)
 		j->o.seed = hashkey_seed();
-	if (table_init(&j->keys, 0) != 0 || table_init(&j->auths, 1) != 0) {
-		free(j->keys.slot);
-		free(j);
-		return NULL;
-	}
+	/* no budget of their own: the records they index have max_up */
+	table_init(&j->keys, 0, 0);
+	table_init(&j->auths, 1, 0);
+	hashtab_init(&j->route_index, ROUTES_MAX * 3 / 4);
 	j->out = out;
 	j->ctx = ctx;
 	return j;
@@ -1499,8 +1551,9 @@ wire_join_free(struct wire_join *j)
 		j->age_head = u->next;
 		free(u);
 	}
-	free(j->keys.slot);
-	free(j->auths.slot);
+	hashtab_free(&j->keys.map);
+	hashtab_free(&j->auths.map);
+	hashtab_free(&j->route_index);
 	free(j);
 }
 

@@ -23,6 +23,7 @@
 
 #include "core/alloc.h"
 #include "core/cause.h"
+#include "core/grow.h"
 #include "store/diag_query.h"
 #include "store/store_int.h"
 
@@ -89,56 +90,30 @@ struct diag_group {
 	int64_t requests, failed, gateway_5xx;
 };
 
-/* Groups by id in an open-addressing table. */
+/* Groups by id, in the order they first came, found through a hash map. */
 struct diag_groups {
 	struct diag_group *v;
-	size_t n, cap;		/* cap: power of two, > 2 * n */
+	size_t n, cap;
+	struct hashtab index;	/* key -> index into v */
 };
-
-/* Hash of a group key. */
-static size_t
-diag_group_hash(const int64_t *k)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (int i = 0; i < 4; i++)
-		h = (h ^ (uint64_t)k[i]) * 0x100000001b3ull;
-	return (size_t)(h ^ (h >> 29));
-}
 
 /* The group of key k, added (zeroed) when new; NULL on OOM. */
 static struct diag_group *
 diag_group_get(struct diag_groups *g, const int64_t *k)
 {
-	size_t h;
+	uint64_t h = hashtab_hash(&g->index, k, sizeof(g->v->key));
+	struct hashtab_pos pos;
+	uintptr_t i;
 
-	if (2 * (g->n + 1) > g->cap) {
-		size_t nc = g->cap ? g->cap * 2 : 4096;
-		struct diag_group *nv = gw_calloc(nc, sizeof(*nv));
-
-		if (nv == NULL)
-			return NULL;
-		for (size_t i = 0; i < g->cap; i++) {
-			if (g->v[i].requests == 0)
-				continue;
-			h = diag_group_hash(g->v[i].key) & (nc - 1);
-			while (nv[h].requests != 0)
-				h = (h + 1) & (nc - 1);
-			nv[h] = g->v[i];
-		}
-		free(g->v);
-		g->v = nv;
-		g->cap = nc;
-	}
-	h = diag_group_hash(k) & (g->cap - 1);
-	while (g->v[h].requests != 0) {
-		if (memcmp(g->v[h].key, k, sizeof(g->v[h].key)) == 0)
-			return &g->v[h];
-		h = (h + 1) & (g->cap - 1);
-	}
-	memcpy(g->v[h].key, k, sizeof(g->v[h].key));
-	g->n++;
-	return &g->v[h];
+	hashtab_first(&g->index, h, &pos);
+	while (hashtab_next(&g->index, &pos, &i))
+		if (memcmp(g->v[i].key, k, sizeof(g->v[i].key)) == 0)
+			return &g->v[i];
+	if (grow_array((void **)&g->v, &g->cap, g->n, sizeof(*g->v), 4096) !=
+	    0 || hashtab_add(&g->index, h, g->n) != HASHTAB_OK)
+		return NULL;
+	memcpy(g->v[g->n].key, k, sizeof(g->v[g->n].key));
+	return &g->v[g->n++];
 }
 
 /* An interned-name table read whole: ids ascending, names copied. */
@@ -238,6 +213,8 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
+	hashtab_init(&g.index, 0);
+
 	st = diag_prepare(s, open ? STMT_DIAG_SHAPE_COUNTS_ALL :
 	    STMT_DIAG_SHAPE_COUNTS, w, err, errlen);
 	if (st == NULL)
@@ -274,12 +251,10 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 		ret = -1;
 		goto done;
 	}
-	for (size_t i = 0; i < g.cap && ret == 0; i++) {
+	for (size_t i = 0; i < g.n && ret == 0; i++) {
 		const struct diag_group *x = &g.v[i];
 		struct diag_shape_row r;
 
-		if (x->requests == 0)
-			continue;
 		r = (struct diag_shape_row){
 			.method = diag_name_of(&names[0], x->key[0]),
 			.path = diag_name_of(&names[1], x->key[1]),
@@ -294,6 +269,7 @@ done:
 	for (int i = 0; i < 4; i++)
 		diag_names_free(&names[i]);
 	free(g.v);
+	hashtab_free(&g.index);
 	return ret;
 }
 

@@ -3,8 +3,9 @@
  *
  * upstreams, hosts, paths, shapes and methods each live in a table (id,
  * name). A batch names the same values again and again, so each table has a
- * cache in front: an open-addressing hash map from string to id whose
- * strings are copied into an arena; a hit never touches a B-tree.
+ * cache in front: a hash map (core/hashtab.h) from string to id whose
+ * entries (id, length, string) are copied into an arena; a hit never
+ * touches a B-tree.
  *
  * On a miss: upstreams, hosts and methods (a few values) have a UNIQUE
  * index on name: an INSERT ... ON CONFLICT DO NOTHING and, when the string
@@ -13,15 +14,15 @@
  * their text cost every new one an insert at a random place of a B-tree
  * three times the size of an index of 8-byte keys, and most of the
  * pages written per batch. They have an index on hash (schema 006) instead,
- * a key made with SipHash under a key kept in the database (table
- * name_hash_key, random per database; intern_name_key): a SELECT by hash
- * and name, then
- * an INSERT when new (we hold the write lock, so no one can add it between
- * the two; the name stays unique).
+ * a key made with SipHash-1-3 (core/hashkey.h) under a key kept in the
+ * database (table name_hash_key, random per database; intern_name_key): a
+ * SELECT by hash and name, then an INSERT when new (we hold the write
+ * lock, so no one can add it between the two; the name stays unique).
  *
- * The hash is SipHash-1-3 under a key drawn from getrandom() per process:
- * the strings come from logs, which anyone can write into, and an unkeyed
- * hash (FNV) lets crafted input pile entries onto one probe chain.
+ * The caches hash with hashtab_hash (keyed, a key per table from
+ * getrandom()): the strings come from logs, which anyone can write into,
+ * and an unkeyed hash (FNV) lets crafted input pile entries onto one probe
+ * chain. store_hash is the same hash under the store's own key.
  *
  * Memory is bounded: a cache whose slots and strings reach
  * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
@@ -31,20 +32,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "core/alloc.h"
+#include "core/hashkey.h"
 #include "store/store_int.h"
 
 /*
- * Slots + strings per table: about 40,000 paths of 40 bytes (slots are
- * 32 bytes, at most half full). Paths and shapes may each fill theirs:
+ * Slots + entries per table: about 43,000 paths of 40 bytes (slots are
+ * 16 bytes, at most half full; an entry is 16 bytes and the string,
+ * rounded to 16).
+ * Paths and shapes may each fill theirs:
  * ingest of 1M production-cardinality lines peaks at 57 MiB RSS with
  * 4 MiB, at 64.5 MiB with 8 MiB.
  */
 #define INTERN_CACHE_BYTES	(4u << 20)
-#define INTERN_CACHE_INIT	1024	/* initial slots, power of two */
+#define INTERN_CACHE_INIT	512	/* initial values (1,024 slots) */
+
+/* A cached name: its id and its bytes (NUL-terminated). */
+struct intern_entry {
+	int64_t id;
+	size_t len;
+	char str[];
+};
 
 /* Tables whose names are found through an index on their hash. */
 static const bool intern_hashed[INTERN_COUNT] = {
@@ -60,87 +69,36 @@ static const char *const intern_table[INTERN_COUNT] = {
 	[INTERN_METHOD] = "methods",
 };
 
-#define INTERN_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define INTERN_SIPROUND(v0, v1, v2, v3) do {				\
-	v0 += v1; v1 = INTERN_ROTL(v1, 13); v1 ^= v0;			\
-	v0 = INTERN_ROTL(v0, 32);					\
-	v2 += v3; v3 = INTERN_ROTL(v3, 16); v3 ^= v2;			\
-	v0 += v3; v3 = INTERN_ROTL(v3, 21); v3 ^= v0;			\
-	v2 += v1; v1 = INTERN_ROTL(v1, 17); v1 ^= v2;			\
-	v2 = INTERN_ROTL(v2, 32);					\
-} while (0)
-
-/* SipHash-1-3 of the n bytes at p under key k. */
-static uint64_t
-intern_siphash(const uint64_t k[2], const unsigned char *p, size_t n)
-{
-	uint64_t v0 = 0x736f6d6570736575ULL ^ k[0];
-	uint64_t v1 = 0x646f72616e646f6dULL ^ k[1];
-	uint64_t v2 = 0x6c7967656e657261ULL ^ k[0];
-	uint64_t v3 = 0x7465646279746573ULL ^ k[1];
-	uint64_t m, b = (uint64_t)n << 56;
-	size_t i, tail = n & 7;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&m, p + i, 8);	/* little-endian hosts; any order is a hash */
-		v3 ^= m;
-		INTERN_SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
-	}
-	for (size_t j = 0; j < tail; j++)
-		b |= (uint64_t)p[i + j] << (8 * j);
-	v3 ^= b;
-	INTERN_SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
-	v2 ^= 0xff;
-	INTERN_SIPROUND(v0, v1, v2, v3);
-	INTERN_SIPROUND(v0, v1, v2, v3);
-	INTERN_SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
-/* A secret key: getrandom(), else time and addresses. */
-static void
-intern_seed(uint64_t key[2])
-{
-	struct timespec ts;
-
-	if (getrandom(key, 2 * sizeof(key[0]), GRND_NONBLOCK) ==
-	    (ssize_t)(2 * sizeof(key[0])))
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	key[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^
-	    (uint64_t)(uintptr_t)key;
-	key[1] = (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts;
-}
-
 /* See store_int.h. */
 uint64_t
 store_hash(const struct store *s, const void *p, size_t n)
 {
-	return intern_siphash(s->hash_key, p, n);
+	return hashkey_siphash(s->hash_key, p, n);
 }
 
-/* Bytes the cache holds: its slots and its strings. */
+/* Bytes the cache holds: its slots and its entries. */
 static size_t
 intern_bytes(const struct intern_cache *c)
 {
-	return c->cap * sizeof(*c->slots) + arena_used(c->strings);
+	return hashtab_bytes(&c->map) + arena_used(c->strings);
 }
 
 /* Allocate every cache; 0 or -1 when out of memory. */
 int
 intern_init(struct store *s)
 {
-	intern_seed(s->hash_key);
-	intern_seed(s->name_key);	/* for a new database; see intern_load_key */
+	s->hash_key[0] = hashkey_seed();
+	s->hash_key[1] = hashkey_seed();
+	/* for a new database; see intern_load_key */
+	s->name_key[0] = hashkey_seed();
+	s->name_key[1] = hashkey_seed();
 	for (int i = 0; i < INTERN_COUNT; i++) {
 		struct intern_cache *c = &s->intern[i];
 
-		c->cap = INTERN_CACHE_INIT;
-		c->slots = gw_calloc(c->cap, sizeof(*c->slots));
+		hashtab_init(&c->map, 0);
 		c->strings = arena_new();
-		if (c->slots == NULL || c->strings == NULL)
+		if (c->strings == NULL ||
+		    hashtab_reserve(&c->map, INTERN_CACHE_INIT) != HASHTAB_OK)
 			return -1;
 	}
 	return 0;
@@ -153,7 +111,7 @@ intern_free(struct store *s)
 	for (int i = 0; i < INTERN_COUNT; i++) {
 		struct intern_cache *c = &s->intern[i];
 
-		free(c->slots);
+		hashtab_free(&c->map);
 		arena_free(c->strings);
 		memset(c, 0, sizeof(*c));
 	}
@@ -163,10 +121,9 @@ intern_free(struct store *s)
 static void
 intern_clear(struct intern_cache *c)
 {
-	if (c->slots == NULL)
+	if (c->strings == NULL)
 		return;
-	memset(c->slots, 0, c->cap * sizeof(*c->slots));
-	c->n = 0;
+	hashtab_clear(&c->map);
 	arena_reset(c->strings);
 }
 
@@ -176,31 +133,6 @@ intern_clear_all(struct store *s)
 {
 	for (int i = 0; i < INTERN_COUNT; i++)
 		intern_clear(&s->intern[i]);
-}
-
-/* Double the slots of c; 0 or -1 (then c is left as it was). */
-static int
-intern_grow(struct intern_cache *c)
-{
-	size_t ncap = c->cap * 2, mask = ncap - 1;
-	struct intern_slot *ns = gw_calloc(ncap, sizeof(*ns));
-
-	if (ns == NULL)
-		return -1;
-	for (size_t i = 0; i < c->cap; i++) {
-		size_t j;
-
-		if (c->slots[i].str == NULL)
-			continue;
-		for (j = c->slots[i].hash & mask; ns[j].str != NULL;
-		    j = (j + 1) & mask)
-			;
-		ns[j] = c->slots[i];
-	}
-	free(c->slots);
-	c->slots = ns;
-	c->cap = ncap;
-	return 0;
 }
 
 /* STMT_INTERN_SELECT_* and _INSERT_* follow enum store_intern_id. */
@@ -269,13 +201,12 @@ intern_name_key(const struct store *s, const char *p, size_t n)
 		memcpy(buf, p, start);
 		buf[start] = '#';
 		memcpy(buf + start + 1, p + end, n - end);
-		hi = intern_siphash(s->name_key, (const unsigned char *)buf,
-		    n - (end - start) + 1) >> 32;
+		hi = hashkey_siphash(s->name_key, buf, n - (end - start) + 1) >>
+		    32;
 		for (size_t i = start; i < end; i++)
 			lo = lo * 10 + (uint64_t)(p[i] - '0');
 	} else {
-		uint64_t h = intern_siphash(s->name_key,
-		    (const unsigned char *)p, n);
+		uint64_t h = hashkey_siphash(s->name_key, p, n);
 
 		hi = h >> 32;
 		lo = (h & 0x7fffffffu) | 0x80000000u;
@@ -410,7 +341,10 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen)
 {
 	struct intern_cache *c = &s->intern[t];
-	size_t len, mask, i;
+	struct intern_entry *e;
+	struct hashtab_pos pos;
+	uintptr_t v;
+	size_t len;
 	uint64_t h;
 
 	if (str == NULL) {
@@ -418,12 +352,12 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		return 0;
 	}
 	len = strlen(str);
-	h = intern_siphash(s->hash_key, (const unsigned char *)str, len);
-	mask = c->cap - 1;
-	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask) {
-		if (c->slots[i].hash == h && c->slots[i].len == len &&
-		    memcmp(c->slots[i].str, str, len) == 0) {
-			*id = c->slots[i].id;
+	h = hashtab_hash(&c->map, str, len);
+	hashtab_first(&c->map, h, &pos);
+	while (hashtab_next(&c->map, &pos, &v)) {
+		e = (struct intern_entry *)v;
+		if (e->len == len && memcmp(e->str, str, len) == 0) {
+			*id = e->id;
 			return 0;
 		}
 	}
@@ -431,20 +365,19 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		return -1;
 
 	/* Remember it; a full cache starts over, a crowded one grows. */
-	if (intern_bytes(c) + len + 1 > INTERN_CACHE_BYTES)
+	if (intern_bytes(c) + sizeof(*e) + len + 1 > INTERN_CACHE_BYTES)
 		intern_clear(c);
-	if ((c->n + 1) * 2 > c->cap &&
-	    (intern_bytes(c) + c->cap * sizeof(*c->slots) > INTERN_CACHE_BYTES ||
-	    intern_grow(c) != 0))
+	if (hashtab_will_grow(&c->map) &&
+	    intern_bytes(c) + hashtab_bytes(&c->map) > INTERN_CACHE_BYTES)
 		intern_clear(c);	/* doubling the slots would pass the budget */
-	mask = c->cap - 1;
-	for (i = h & mask; c->slots[i].str != NULL; i = (i + 1) & mask)
-		;
-	if ((c->slots[i].str = arena_strndup(c->strings, str, len)) == NULL)
+	e = arena_alloc(c->strings, sizeof(*e) + len + 1);
+	if (e == NULL)
 		return 0;	/* correct, just uncached */
-	c->slots[i].hash = h;
-	c->slots[i].len = len;
-	c->slots[i].id = *id;
-	c->n++;
+	e->id = *id;
+	e->len = len;
+	memcpy(e->str, str, len);
+	e->str[len] = '\0';
+	if (hashtab_add(&c->map, h, (uintptr_t)e) != HASHTAB_OK)
+		intern_clear(c);	/* out of memory: correct, uncached */
 	return 0;
 }

@@ -56,11 +56,13 @@ struct join_request {
 	int64_t request_ms, bytes;	/* -1 when not logged */
 };
 
-/* Slot of a client's key (inline_client_key) in the filter. */
+/* Slot of a client's key (inline_client_key) in the filter: keyed
+ * (store_hash), or addresses chosen to share a slot would make every
+ * request of theirs look for errors. */
 static size_t
-join_filter_slot(uint64_t client_key)
+join_filter_slot(const struct store *s, uint64_t client_key)
 {
-	return (size_t)((client_key * 0x9E3779B97F4A7C15ULL) >> 48) &
+	return (size_t)(store_hash(s, &client_key, sizeof(client_key)) >> 48) &
 	    (STORE_ERR_FILTER_SIZE - 1);
 }
 
@@ -91,6 +93,7 @@ join_filter_reset(struct store *s)
 	if (s->err_filter != NULL)
 		memset(s->err_filter, 0,
 		    STORE_ERR_FILTER_SIZE * sizeof(*s->err_filter));
+	s->err_filter_n = 0;
 	s->err_filter_seen = 0;
 }
 
@@ -98,27 +101,32 @@ join_filter_reset(struct store *s)
 void
 join_filter_add(struct store *s, uint64_t client_key)
 {
-	uint32_t *c = &s->err_filter[join_filter_slot(client_key)];
+	uint32_t *c = &s->err_filter[join_filter_slot(s, client_key)];
 
-	if (*c < UINT32_MAX)
+	if (*c < UINT32_MAX) {
 		(*c)++;
+		s->err_filter_n++;
+	}
 }
 
 /* Count one fewer (the error got joined). */
 static void
 join_filter_remove(struct store *s, uint64_t client_key)
 {
-	uint32_t *c = &s->err_filter[join_filter_slot(client_key)];
+	uint32_t *c = &s->err_filter[join_filter_slot(s, client_key)];
 
-	if (*c > 0)
+	if (*c > 0) {
 		(*c)--;
+		s->err_filter_n--;
+	}
 }
 
 /* True when the client may have unjoined errors (false positives only). */
 bool
 join_filter_has(const struct store *s, uint64_t client_key)
 {
-	return s->err_filter[join_filter_slot(client_key)] != 0;
+	return s->err_filter_n > 0 &&	/* no error counted: no hash */
+	    s->err_filter[join_filter_slot(s, client_key)] != 0;
 }
 
 /*

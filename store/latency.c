@@ -6,7 +6,7 @@
  * minute and upstream, the attempts whose $upstream_response_time fell in
  * each bucket of a log scale with four buckets per power of two (about 19%
  * wide; times under 7 ms exact). A batch gathers its counts in a rollup map
- * (the same open-addressing map rollup.c uses, with the bucket in the
+ * (the same hash map rollup.c uses, with the bucket in the
  * status field) and upserts them once per key, inside the batch's
  * transaction. The join never changes a time, so unlike the other rollups
  * this one only ever grows.
@@ -79,10 +79,10 @@ latency_flush(struct store *s, struct rollup_map *m, char *err,
 		return 0;
 	if ((st = store_stmt(s, STMT_LATENCY_UPSERT, err, errlen)) == NULL)
 		return -1;
-	for (size_t i = 0; i < m->cap && rc == 0; i++) {
-		const struct rollup_entry *e = &m->slots[i];
+	for (size_t i = 0; i < m->n && rc == 0; i++) {
+		const struct rollup_entry *e = &m->v[i];
 
-		if (!e->used || e->count == 0)
+		if (e->count == 0)
 			continue;
 		sqlite3_bind_int64(st, 1, e->key.minute);
 		sqlite3_bind_int64(st, 2, e->key.upstream_id);

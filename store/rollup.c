@@ -6,11 +6,12 @@
  * upstream, status, cause), how many requests (with their summed time and
  * bytes) or attempts there were. A batch adds +1 per new row and, when the
  * join changes a cause, -1 under the old key and +1 under the new; those
- * deltas are summed in a hash map and written with one
- * INSERT ... ON CONFLICT DO UPDATE per key at the end of the batch, inside
- * its transaction. A key whose count drops to zero is deleted, so a report
- * from rollups shows the same groups as one from the raw tables. No
- * triggers: per-row triggers would double the cost of every insert.
+ * deltas are summed in a hash map (core/hashtab.h, keyed: minutes and
+ * statuses come from logs) and written with one INSERT ... ON CONFLICT DO
+ * UPDATE per key, in the order the keys came, at the end of the batch,
+ * inside its transaction. A key whose count drops to zero is deleted, so
+ * a report from rollups shows the same groups as one from the raw tables.
+ * No triggers: per-row triggers would double the cost of every insert.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,9 @@
 #include "core/alloc.h"
 #include "store/store_int.h"
 
-#define ROLLUP_MAP_INIT 256	/* initial slots, power of two */
+#include "core/grow.h"
+
+#define ROLLUP_MAP_INIT 128	/* initial entries */
 
 /* The UTC minute of ts_ms, rounding down also before 1970. */
 int64_t
@@ -31,17 +34,21 @@ rollup_minute_of(int64_t ts_ms)
 	return m;
 }
 
-/* Hash of a rollup key. */
+/*
+ * Hash of a rollup key: its five fields packed in 16 bytes (ids and
+ * minutes past 32 bits only collide; equality is checked on the whole
+ * key), half what hashing the struct costs, under the map's key.
+ */
 static uint64_t
-rollup_hash(const struct rollup_key *k)
+rollup_hash(const struct rollup_map *m, const struct rollup_key *k)
 {
-	uint64_t h = (uint64_t)k->minute * 0x9E3779B97F4A7C15ULL;
+	uint64_t w[2] = {
+		(uint64_t)k->minute << 32 | (uint32_t)k->status << 16 |
+		    (uint16_t)k->cause,
+		(uint64_t)k->source_id << 32 | (uint32_t)k->upstream_id,
+	};
 
-	h ^= (uint64_t)k->source_id * 0xC2B2AE3D27D4EB4FULL;
-	h ^= (uint64_t)k->upstream_id * 0x165667B19E3779F9ULL;
-	h ^= (uint64_t)(uint32_t)k->status * 0x27D4EB2F165667C5ULL;
-	h ^= (uint64_t)(uint32_t)k->cause * 0x85EBCA77C2B2AE63ULL;
-	return h ^ (h >> 29);
+	return hashtab_hash(&m->index, w, sizeof(w));
 }
 
 /* True when two keys are the same group. */
@@ -57,7 +64,8 @@ rollup_key_eq(const struct rollup_key *a, const struct rollup_key *b)
 void
 rollup_map_free(struct rollup_map *m)
 {
-	free(m->slots);
+	free(m->v);
+	hashtab_free(&m->index);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -66,33 +74,8 @@ void
 rollup_map_clear(struct rollup_map *m)
 {
 	if (m->n > 0)
-		memset(m->slots, 0, m->cap * sizeof(*m->slots));
+		hashtab_clear(&m->index);
 	m->n = 0;
-}
-
-/* Double the slots of m (or make the first ones); 0 or -1. */
-static int
-rollup_grow(struct rollup_map *m)
-{
-	size_t ncap = m->cap ? m->cap * 2 : ROLLUP_MAP_INIT, mask = ncap - 1;
-	struct rollup_entry *ns = gw_calloc(ncap, sizeof(*ns));
-
-	if (ns == NULL)
-		return -1;
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (!m->slots[i].used)
-			continue;
-		for (j = rollup_hash(&m->slots[i].key) & mask; ns[j].used;
-		    j = (j + 1) & mask)
-			;
-		ns[j] = m->slots[i];
-	}
-	free(m->slots);
-	m->slots = ns;
-	m->cap = ncap;
-	return 0;
 }
 
 /*
@@ -103,20 +86,28 @@ int
 rollup_add(struct rollup_map *m, const struct rollup_key *k, int64_t count,
     int64_t request_ms, int64_t bytes)
 {
-	struct rollup_entry *e;
-	size_t mask, i;
+	struct rollup_entry *e = NULL;
+	struct hashtab_pos pos;
+	uintptr_t i;
+	uint64_t h;
 
-	if ((m->n + 1) * 2 > m->cap && rollup_grow(m) != 0)
-		return -1;
-	mask = m->cap - 1;
-	for (i = rollup_hash(k) & mask; m->slots[i].used; i = (i + 1) & mask)
-		if (rollup_key_eq(&m->slots[i].key, k))
+	if (m->v == NULL)
+		hashtab_init(&m->index, 0);	/* a zeroed map: its key */
+	h = rollup_hash(m, k);
+	hashtab_first(&m->index, h, &pos);
+	while (hashtab_next(&m->index, &pos, &i))
+		if (rollup_key_eq(&m->v[i].key, k)) {
+			e = &m->v[i];
 			break;
-	e = &m->slots[i];
-	if (!e->used) {
-		e->used = true;
+		}
+	if (e == NULL) {
+		if (grow_array((void **)&m->v, &m->cap, m->n, sizeof(*m->v),
+		    ROLLUP_MAP_INIT) != 0 ||
+		    hashtab_add(&m->index, h, m->n) != HASHTAB_OK)
+			return -1;
+		e = &m->v[m->n++];
+		memset(e, 0, sizeof(*e));
 		e->key = *k;
-		m->n++;
 	}
 	e->count += count;
 	if (request_ms >= 0) {
@@ -149,11 +140,11 @@ rollup_flush_map(struct store *s, struct rollup_map *m, bool attempts,
 	enum store_stmt_id prune = attempts ? STMT_ROLLUP_ATTEMPT_PRUNE :
 	    STMT_ROLLUP_PRUNE;
 
-	for (size_t i = 0; i < m->cap && m->n > 0; i++) {
-		struct rollup_entry *e = &m->slots[i];
+	for (size_t i = 0; i < m->n; i++) {
+		struct rollup_entry *e = &m->v[i];
 		sqlite3_stmt *st;
 
-		if (!e->used || (e->count == 0 && e->request_ms_sum == 0 &&
+		if ((e->count == 0 && e->request_ms_sum == 0 &&
 		    e->request_ms_n == 0 && e->bytes_sum == 0))
 			continue;
 		if ((st = store_stmt(s, up, err, errlen)) == NULL)

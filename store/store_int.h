@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "core/arena.h"
+#include "core/hashtab.h"
 #include "store/store.h"
 
 /*
@@ -201,16 +202,9 @@ enum store_intern_id {
 	INTERN_COUNT
 };
 
-/* One string -> id cache (open addressing; strings in an arena). */
+/* One string -> id cache: core/hashtab.h over entries in an arena. */
 struct intern_cache {
-	struct intern_slot {
-		const char *str;	/* NULL = empty slot */
-		uint64_t hash;
-		size_t len;
-		int64_t id;
-	} *slots;
-	size_t cap;		/* power of two */
-	size_t n;
+	struct hashtab map;	/* values: struct intern_entry * */
 	struct arena *strings;
 };
 
@@ -222,14 +216,16 @@ struct rollup_key {
 };
 struct rollup_entry {
 	struct rollup_key key;
-	bool used;
 	int64_t count;		/* requests or attempts */
 	int64_t request_ms_sum, request_ms_n, bytes_sum;
 };
-/* Deltas to the rollup rows, gathered over one batch. */
+/* Deltas to the rollup rows, gathered over one batch: entries in the
+ * order their keys first came, found through a hash map of their indexes.
+ * All zero is an empty map. */
 struct rollup_map {
-	struct rollup_entry *slots;
+	struct rollup_entry *v;
 	size_t cap, n;
+	struct hashtab index;	/* key -> index into v */
 };
 
 /* A growable list of row ids. */
@@ -276,6 +272,7 @@ struct store {
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
 	struct rollup_map rollup_req, rollup_att;
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
+	uint64_t err_filter_n;		/* their sum: 0, no slot to hash */
 	int64_t err_filter_seen;	/* errors with id <= this are counted */
 	int64_t max_request_ms;		/* longest request stored (meta) */
 	bool tz_known;			/* some request stored: tz_lo..tz_hi */
@@ -421,8 +418,8 @@ int source_origin_id(struct store *s, int64_t parent, const char *origin,
     int64_t *id, char *err, size_t errlen);
 
 /*
- * SipHash-1-3 of n bytes under the store's key, drawn from getrandom() per
- * process (intern.c): for every table hashed by values from logs.
+ * The keyed hash (core/hashkey.h) of n bytes under the store's key, drawn
+ * per process (intern.c): for every table hashed by values from logs.
  */
 uint64_t store_hash(const struct store *s, const void *p, size_t n);
 
