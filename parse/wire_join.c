@@ -782,7 +782,8 @@ route_learn(struct wire_join *j, const char *path, const char *server)
 		struct route_seen *r = route_find(j, k);
 
 		if (r == NULL) {
-			/* full (its budget): what is learned stays */
+			/* full (its budget, reserved at wire_join_new: never
+			 * out of memory): what is learned stays */
 			if (hashtab_add(&j->route_index, k, j->n_routes) !=
 			    HASHTAB_OK)
 				return;
@@ -1525,7 +1526,13 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 	/* no budget of their own: the records they index have max_up */
 	table_init(&j->keys, 0, 0);
 	table_init(&j->auths, 1, 0);
+	/* the whole budget now: learning a route never allocates */
 	hashtab_init(&j->route_index, ROUTES_MAX * 3 / 4);
+	if (hashtab_reserve(&j->route_index, ROUTES_MAX * 3 / 4) !=
+	    HASHTAB_OK) {
+		wire_join_free(j);
+		return NULL;
+	}
 	j->out = out;
 	j->ctx = ctx;
 	return j;

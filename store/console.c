@@ -140,7 +140,8 @@ console_bind_filter(struct console *c, sqlite3_stmt *st,
 	store_bind_int64(st, ":cause", f->cause);
 	store_bind_int64(st, ":status", f->status);
 	store_bind_int64(st, ":gw", c->gateway_mask);
-	store_bind_text(st, ":path", f->path);
+	if (store_bind_text(st, ":path", f->path) != 0)
+		return store_fail(err, errlen, "out of memory");
 	if ((i = sqlite3_bind_parameter_index(st, ":up")) > 0 &&
 	    f->upstream != NULL) {
 		int64_t id;

@@ -415,7 +415,11 @@ count_stmt(struct store *s, const struct count_query *cq, char *err,
 	store_bind_int64(st, ":m1", count_minute_ceil(cq->until_ms));
 	store_bind_int64(st, ":t0", cq->since_ms);
 	store_bind_int64(st, ":t1", cq->until_ms);
-	store_bind_text(st, ":upstream", cq->upstream);
+	if (store_bind_text(st, ":upstream", cq->upstream) != 0) {
+		sqlite3_reset(st);
+		store_fail(err, errlen, "out of memory");
+		return NULL;
+	}
 	store_bind_int64(st, ":cause", cq->cause);
 	store_bind_int64(st, ":status", cq->status);
 	store_bind_int64(st, ":gw", cq->gateway_mask);

@@ -760,15 +760,17 @@ store_bind_int64(sqlite3_stmt *st, const char *name, int64_t v)
 }
 
 /* See store_int.h. */
-void
+int
 store_bind_text(sqlite3_stmt *st, const char *name, const char *v)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
 
 	if (i > 0 && v != NULL)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else if (i > 0)
+		return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) ==
+		    SQLITE_OK ? 0 : -1;
+	if (i > 0)
 		sqlite3_bind_null(st, i);
+	return 0;
 }
 
 /* Append n bytes of SQL text to q; a failed append marks it bad. */

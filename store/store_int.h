@@ -347,9 +347,13 @@ void store_stmt_finalize_all(struct store *s);
 /* Step a statement that returns no rows, then reset it; 0 or -1. */
 int store_stmt_run(struct store *s, sqlite3_stmt *st, char *err,
     size_t errlen);
-/* Bind to a named parameter when st has it (text NULL binds NULL). */
+/*
+ * Bind to a named parameter when st has it (text NULL binds NULL). Text is
+ * copied, so binding can run out of memory: store_bind_text returns 0, or
+ * -1 when it did (st must not run then: the parameter is unbound).
+ */
 void store_bind_int64(sqlite3_stmt *st, const char *name, int64_t v);
-void store_bind_text(sqlite3_stmt *st, const char *name, const char *v);
+int store_bind_text(sqlite3_stmt *st, const char *name, const char *v);
 
 /*
  * The builder of statements of varying shape: append SQL text written in
