@@ -48,6 +48,7 @@
 
 #include "core/alloc.h"
 #include "core/hex.h"
+#include "core/textbuf.h"
 #include "core/reqline.h"
 #include "core/timeparse.h"
 #include "parse/access_cause.h"
@@ -198,13 +199,6 @@ struct logformat {
 	char *pattern;
 };
 
-/* A growable string for building the pattern (compile time only). */
-struct lf_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
 /* One piece of the format: literal bytes or a variable name. */
 struct lf_item {
 	bool is_var;
@@ -215,7 +209,7 @@ struct lf_item {
 struct lf_items {
 	struct lf_item *v;
 	size_t n, cap;
-	struct lf_buf pool;
+	struct textbuf pool;
 };
 
 static void
@@ -233,37 +227,6 @@ lf_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-/* Append n bytes to b; on OOM set b->oom and drop them. */
-static void
-lf_buf_add(struct lf_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->cap - b->len <= n) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-		while (cap - b->len <= n)
-			cap *= 2;
-		p = gw_realloc(b->p, cap);
-		if (p == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-/* Append NUL-terminated s to b. */
-static void
-lf_buf_str(struct lf_buf *b, const char *s)
-{
-	lf_buf_add(b, s, strlen(s));
 }
 
 /* True for the bytes nginx allows in a variable name. */
@@ -285,7 +248,7 @@ lf_items_add(struct lf_items *it, bool is_var, const char *s, size_t n,
 		return;
 	if (!is_var && last != NULL && !last->is_var &&
 	    last->off + last->len == it->pool.len) {
-		lf_buf_add(&it->pool, s, n);
+		textbuf_add(&it->pool, s, n);
 		last->len += n;
 		return;
 	}
@@ -304,7 +267,7 @@ lf_items_add(struct lf_items *it, bool is_var, const char *s, size_t n,
 	it->v[it->n].len = n;
 	it->v[it->n].pos = pos;
 	it->n++;
-	lf_buf_add(&it->pool, s, n);
+	textbuf_add(&it->pool, s, n);
 }
 
 /*
@@ -366,7 +329,7 @@ lf_split_arg(struct lf_items *it, const char *s, size_t n, size_t pos,
  * argument, 0 at the end (or at ';'), -1 on error.
  */
 static int
-lf_read_arg(const char **pp, const char *end, struct lf_buf *out,
+lf_read_arg(const char **pp, const char *end, struct textbuf *out,
     const char *text, char *err, size_t errlen)
 {
 	const char *p = *pp;
@@ -387,7 +350,7 @@ lf_read_arg(const char **pp, const char *end, struct lf_buf *out,
 		return 0;
 	}
 	out->len = 0;
-	lf_buf_add(out, "", 0);
+	textbuf_add(out, "", 0);
 	if (*p == '"' || *p == '\'')
 		quote = *p++;
 	for (;;) {
@@ -424,12 +387,12 @@ lf_read_arg(const char **pp, const char *end, struct lf_buf *out,
 				break;
 			}
 			if (r != 0) {
-				lf_buf_add(out, &r, 1);
+				textbuf_add(out, &r, 1);
 				p += 2;
 				continue;
 			}
 		}
-		lf_buf_add(out, p, 1);
+		textbuf_add(out, p, 1);
 		p++;
 	}
 	if (quote && p < end && !isspace((unsigned char)*p) && *p != ';') {
@@ -496,7 +459,7 @@ lf_is_alnum(int c)
 
 /* Append the n bytes at s to the pattern as a literal. */
 static void
-lf_emit_literal(struct lf_buf *b, const unsigned char *s, size_t n)
+lf_emit_literal(struct textbuf *b, const unsigned char *s, size_t n)
 {
 	char tmp[8];
 	size_t i;
@@ -504,14 +467,14 @@ lf_emit_literal(struct lf_buf *b, const unsigned char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = s[i];
 		if (lf_is_alnum(c) || c == ' ') {
-			lf_buf_add(b, (const char *)&s[i], 1);
+			textbuf_add(b, (const char *)&s[i], 1);
 		} else if (c > 0x20 && c < 0x7f) {
 			tmp[0] = '\\';
 			tmp[1] = (char)c;
-			lf_buf_add(b, tmp, 2);
+			textbuf_add(b, tmp, 2);
 		} else {
 			snprintf(tmp, sizeof(tmp), "\\x{%02x}", c);
-			lf_buf_str(b, tmp);
+			textbuf_str(b, tmp);
 		}
 	}
 }
@@ -528,7 +491,7 @@ lf_is_space(int c)
  * next (a byte, LF_NEXT_VAR or LF_NEXT_END).
  */
 static void
-lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
+lf_emit_text(struct textbuf *b, enum lf_kind kind, enum lf_escape esc,
     int next)
 {
 	bool token = kind == LF_K_TOKEN;
@@ -541,18 +504,18 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 		    (token && next >= 0 && lf_is_space(next));
 		if (possessive || next < 0) {
 			if (token)
-				lf_buf_str(b, possessive ? "\\S*+" : "\\S*?");
+				textbuf_str(b, possessive ? "\\S*+" : "\\S*?");
 			else
-				lf_buf_str(b, possessive ? ".*+" : ".*?");
+				textbuf_str(b, possessive ? ".*+" : ".*?");
 			return;
 		}
 		/* lazy by runs: stop only where the next literal can begin */
 		snprintf(nx, sizeof(nx), "\\x%02x", (unsigned)next & 0xffu);
-		lf_buf_str(b, "(?:[^");
-		lf_buf_str(b, nx);
-		lf_buf_str(b, token ? "\\s]++|" : "]++|");
-		lf_buf_str(b, nx);
-		lf_buf_str(b, ")*?");
+		textbuf_str(b, "(?:[^");
+		textbuf_str(b, nx);
+		textbuf_str(b, token ? "\\s]++|" : "]++|");
+		textbuf_str(b, nx);
+		textbuf_str(b, ")*?");
 		return;
 	}
 	/* default and json: '"', '\' and control bytes come escaped */
@@ -563,17 +526,17 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 	escape = "\\\\[^\\x00]";
 
 	if (possessive) {
-		lf_buf_str(b, run);
-		lf_buf_str(b, "*+(?:");
-		lf_buf_str(b, escape);
-		lf_buf_str(b, run);
-		lf_buf_str(b, "*+)*+");
+		textbuf_str(b, run);
+		textbuf_str(b, "*+(?:");
+		textbuf_str(b, escape);
+		textbuf_str(b, run);
+		textbuf_str(b, "*+)*+");
 	} else if (next < 0) {
-		lf_buf_str(b, "(?:");
-		lf_buf_str(b, run);
-		lf_buf_str(b, "|");
-		lf_buf_str(b, escape);
-		lf_buf_str(b, ")*?");
+		textbuf_str(b, "(?:");
+		textbuf_str(b, run);
+		textbuf_str(b, "|");
+		textbuf_str(b, escape);
+		textbuf_str(b, ")*?");
 	} else {
 		/*
 		 * Lazy by runs, not bytes: a run never holds the byte the next
@@ -582,14 +545,14 @@ lf_emit_text(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 		 * of that byte instead of one per byte.
 		 */
 		snprintf(nx, sizeof(nx), "\\x%02x", (unsigned)next & 0xffu);
-		lf_buf_str(b, "(?:");
-		lf_buf_add(b, run, strlen(run) - 1);
-		lf_buf_str(b, nx);
-		lf_buf_str(b, "]++|");
-		lf_buf_str(b, escape);
-		lf_buf_str(b, "|");
-		lf_buf_str(b, nx);
-		lf_buf_str(b, ")*?");
+		textbuf_str(b, "(?:");
+		textbuf_add(b, run, strlen(run) - 1);
+		textbuf_str(b, nx);
+		textbuf_str(b, "]++|");
+		textbuf_str(b, escape);
+		textbuf_str(b, "|");
+		textbuf_str(b, nx);
+		textbuf_str(b, ")*?");
 	}
 }
 
@@ -603,7 +566,7 @@ lf_next_numeric(int next)
 
 /* Append the sub-pattern for a variable of kind, followed by next. */
 static void
-lf_emit_var(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
+lf_emit_var(struct textbuf *b, enum lf_kind kind, enum lf_escape esc,
     int next)
 {
 	bool num_bt = lf_next_numeric(next);
@@ -617,67 +580,67 @@ lf_emit_var(struct lf_buf *b, enum lf_kind kind, enum lf_escape esc,
 		lf_emit_text(b, kind, esc, next);
 		break;
 	case LF_K_STATUS:
-		lf_buf_str(b, "(?:[0-9]{3}|-)");
+		textbuf_str(b, "(?:[0-9]{3}|-)");
 		break;
 	case LF_K_NUM:
-		lf_buf_str(b, num_bt ? "(?:[0-9]+|-)" : "(?:[0-9]++|-)");
+		textbuf_str(b, num_bt ? "(?:[0-9]+|-)" : "(?:[0-9]++|-)");
 		break;
 	case LF_K_DEC:
-		lf_buf_str(b, num_bt ? "(?:[0-9]+(?:\\.[0-9]+)?|-)" :
+		textbuf_str(b, num_bt ? "(?:[0-9]+(?:\\.[0-9]+)?|-)" :
 		    "(?:[0-9]++(?:\\.[0-9]++)?+|-)");
 		break;
 	case LF_K_ADDR:
 		if (next == LF_NEXT_VAR || next == ':' || next == '.' ||
 		    next == '%' || (next >= 0 && isxdigit(next)))
-			lf_buf_str(b, "(?:unix:[^\\s\"\\x00]*?|"
+			textbuf_str(b, "(?:unix:[^\\s\"\\x00]*?|"
 			    "[0-9A-Fa-f:.]+?(?:%[0-9A-Za-z_.-]+?)?|-)");
 		else	/* a list ("a, b, c": X-Forwarded-For set as the
 			 * address) is taken too; its first is the client */
-			lf_buf_str(b, "(?:unix:[^\\s\"\\x00]*+|"
+			textbuf_str(b, "(?:unix:[^\\s\"\\x00]*+|"
 			    "[0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+"
 			    "(?:, [0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+)*+|-)");
 		break;
 	case LF_K_TIME_LOCAL:
-		lf_buf_str(b, "[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:"
+		textbuf_str(b, "[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:"
 		    "[0-9]{2}:[0-9]{2} [+-][0-9]{4}");
 		break;
 	case LF_K_TIME_ISO:
-		lf_buf_str(b, "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
+		textbuf_str(b, "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
 		    "[0-9]{2}(?:\\.[0-9]+)?+(?:Z|[+-][0-9]{2}:?[0-9]{2})?+");
 		break;
 	case LF_K_ADDR_LIST:
 		if (next == LF_NEXT_VAR || (next >= 0 && !lf_is_space(next) &&
 		    next != ',' && next != '"' && next != '\\'))
-			lf_buf_str(b, "[^\\s,\"\\\\\\x00]+?(?:(?:, | : )"
+			textbuf_str(b, "[^\\s,\"\\\\\\x00]+?(?:(?:, | : )"
 			    "[^\\s,\"\\\\\\x00]+?)*");
 		else {
-			lf_buf_str(b, "[^\\s,\"\\\\\\x00]++(?:(?:, | : )"
+			textbuf_str(b, "[^\\s,\"\\\\\\x00]++(?:(?:, | : )"
 			    "[^\\s,\"\\\\\\x00]++)");
-			lf_buf_str(b, rep);
+			textbuf_str(b, rep);
 		}
 		break;
 	case LF_K_STATUS_LIST:
-		lf_buf_str(b, "(?:[0-9]{3}|-)(?:(?:, | : )(?:[0-9]{3}|-))");
-		lf_buf_str(b, rep);
+		textbuf_str(b, "(?:[0-9]{3}|-)(?:(?:, | : )(?:[0-9]{3}|-))");
+		textbuf_str(b, rep);
 		break;
 	case LF_K_TIME_LIST:
 		if (num_bt)
-			lf_buf_str(b, "(?:[0-9]+(?:\\.[0-9]+)?|-)(?:(?:, | : )"
+			textbuf_str(b, "(?:[0-9]+(?:\\.[0-9]+)?|-)(?:(?:, | : )"
 			    "(?:[0-9]+(?:\\.[0-9]+)?|-))*");
 		else {
-			lf_buf_str(b, "(?:[0-9]++(?:\\.[0-9]++)?+|-)"
+			textbuf_str(b, "(?:[0-9]++(?:\\.[0-9]++)?+|-)"
 			    "(?:(?:, | : )(?:[0-9]++(?:\\.[0-9]++)?+|-))");
-			lf_buf_str(b, rep);
+			textbuf_str(b, rep);
 		}
 		break;
 	case LF_K_NUM_LIST:
 		if (num_bt)
-			lf_buf_str(b, "(?:[0-9]+|-)"
+			textbuf_str(b, "(?:[0-9]+|-)"
 			    "(?:(?:, | : )(?:[0-9]+|-))*");
 		else {
-			lf_buf_str(b, "(?:[0-9]++|-)"
+			textbuf_str(b, "(?:[0-9]++|-)"
 			    "(?:(?:, | : )(?:[0-9]++|-))");
-			lf_buf_str(b, rep);
+			textbuf_str(b, rep);
 		}
 		break;
 	}
@@ -824,7 +787,7 @@ lf_tokenize(const char *text, struct lf_items *it, enum lf_escape *esc,
     char *err, size_t errlen)
 {
 	const char *p = text, *end = text + strlen(text);
-	struct lf_buf arg = { 0 };
+	struct textbuf arg = { 0 };
 	bool first = true;
 	int rc, nargs = 0;
 
@@ -899,7 +862,7 @@ logformat_compile(const char *text, int default_tz_min,
     struct logformat **out, char *err, size_t errlen)
 {
 	struct lf_items it = { 0 };
-	struct lf_buf pat = { 0 };
+	struct textbuf pat = { 0 };
 	struct logformat *lf = NULL;
 	size_t i, nvars = 0;
 	int errcode, rc = -1;
@@ -951,16 +914,16 @@ logformat_compile(const char *text, int default_tz_min,
 		if (lf_is_secret((const char *)s, item->len))
 			lf->logs_secrets = true;
 		snprintf(name, sizeof(name), "(?<v%zu>", nvars);
-		lf_buf_str(&pat, name);
+		textbuf_str(&pat, name);
 		lf_emit_var(&pat, k != NULL ? k->kind : LF_K_TEXT, lf->esc,
 		    next);
-		lf_buf_str(&pat, ")");
+		textbuf_str(&pat, ")");
 	}
 	if (pat.oom || it.pool.oom) {
 		goto nomem;
 	}
 	if (pat.p == NULL)
-		lf_buf_add(&pat, "", 0);
+		textbuf_add(&pat, "", 0);
 
 	lf->gctx = pcre2_general_context_create(lf_pcre2_malloc, lf_pcre2_free,
 	    NULL);

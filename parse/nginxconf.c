@@ -17,18 +17,12 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/textbuf.h"
 #include "parse/nginxconf.h"
 
 /* Include depth followed. */
 #define CONF_DEPTH		16
 #define CONF_SIZE_MAX	(16 * 1024 * 1024)
-
-/* A growable NUL-terminated text; oom set once an append failed. */
-struct conf_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
 
 static void
 conf_err(char *err, size_t errlen, const char *fmt, ...)
@@ -47,30 +41,6 @@ conf_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append n bytes to b; on OOM set b->oom and drop them. */
-static void
-conf_buf_add(struct conf_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->cap - b->len <= n) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-		while (cap - b->len <= n)
-			cap *= 2;
-		p = gw_realloc(b->p, cap);
-		if (p == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* A token of nginx.conf: raw text (quotes kept) or one of ; { }. */
 struct conf_tok {
 	const char *p;
@@ -80,10 +50,10 @@ struct conf_tok {
 /* What a search through nginx.conf and its includes carries. */
 struct conf_search {
 	const char *name;	/* the log_format wanted; NULL: list them */
-	struct conf_buf names;	/* listing: each name NUL-terminated */
+	struct textbuf names;	/* listing: each name NUL-terminated */
 	size_t n_names;
 	char dir[PATH_MAX];	/* the main file's directory, for includes */
-	struct conf_buf out;	/* the format text, once found */
+	struct textbuf out;	/* the format text, once found */
 	bool found;
 	char missing[PATH_MAX];	/* first include that was not read */
 };
@@ -286,7 +256,7 @@ conf_scan(struct conf_search *s, const char *buf, size_t len,
 			    conf_unquote(&t, name, sizeof(name));
 			if (want && s->name == NULL) {
 				/* Listing: remember the name, read on. */
-				conf_buf_add(&s->names, name, strlen(name) + 1);
+				textbuf_add(&s->names, name, strlen(name) + 1);
 				s->n_names++;
 				want = false;
 			} else if (want) {
@@ -296,8 +266,8 @@ conf_scan(struct conf_search *s, const char *buf, size_t len,
 				s->out.len = 0;
 		} else if (want) {
 			if (s->out.len > 0)
-				conf_buf_add(&s->out, " ", 1);
-			conf_buf_add(&s->out, t.p, t.len);
+				textbuf_add(&s->out, " ", 1);
+			textbuf_add(&s->out, t.p, t.len);
 		}
 		ntok++;
 	}

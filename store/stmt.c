@@ -773,33 +773,11 @@ store_bind_text(sqlite3_stmt *st, const char *name, const char *v)
 	return 0;
 }
 
-/* Append n bytes of SQL text to q; a failed append marks it bad. */
-static void
-store_sql_put(struct store_sql *q, const char *p, size_t n)
-{
-	if (q->bad)
-		return;
-	if (q->cap - q->len <= n) {
-		size_t ncap = (q->cap + n + 1) * 2;
-		char *nb = gw_realloc(q->buf, ncap);
-
-		if (nb == NULL) {
-			q->bad = true;
-			return;
-		}
-		q->buf = nb;
-		q->cap = ncap;
-	}
-	memcpy(q->buf + q->len, p, n);
-	q->len += n;
-	q->buf[q->len] = '\0';
-}
-
 /* See store_int.h. */
 void
 store_sql_add(struct store_sql *q, const char *text)
 {
-	store_sql_put(q, text, strlen(text));
+	textbuf_str(&q->t, text);
 }
 
 /* See store_int.h. */
@@ -815,15 +793,14 @@ store_sql_num(struct store_sql *q, int n)
 	while ((u /= 10) != 0);
 	if (n < 0)
 		buf[sizeof(buf) - ++len] = '-';
-	store_sql_put(q, buf + sizeof(buf) - len, len);
+	textbuf_add(&q->t, buf + sizeof(buf) - len, len);
 }
 
 /* See store_int.h. */
 void
 store_sql_free(struct store_sql *q)
 {
-	free(q->buf);
-	memset(q, 0, sizeof(*q));
+	textbuf_free(&q->t);
 }
 
 /* See store_int.h. */
@@ -834,7 +811,7 @@ store_sql_stmt(struct store *s, struct store_sql *q, char *err,
 	struct store_shaped *e, *lru = &s->shaped[0];
 	sqlite3_stmt *st;
 
-	if (q->bad || q->buf == NULL) {
+	if (q->t.oom || q->t.p == NULL) {
 		store_sql_free(q);
 		store_fail(err, errlen, "out of memory");
 		return NULL;
@@ -842,7 +819,7 @@ store_sql_stmt(struct store *s, struct store_sql *q, char *err,
 	s->shaped_clock++;
 	for (int i = 0; i < STORE_SHAPED_MAX; i++) {
 		e = &s->shaped[i];
-		if (e->sql != NULL && strcmp(e->sql, q->buf) == 0) {
+		if (e->sql != NULL && strcmp(e->sql, q->t.p) == 0) {
 			e->used = s->shaped_clock;
 			store_sql_free(q);
 			return stmt_ready(e->st, true);
@@ -850,7 +827,7 @@ store_sql_stmt(struct store *s, struct store_sql *q, char *err,
 		if (e->used < lru->used)
 			lru = e;
 	}
-	if (sqlite3_prepare_v3(s->db, q->buf, -1, SQLITE_PREPARE_PERSISTENT,
+	if (sqlite3_prepare_v3(s->db, q->t.p, -1, SQLITE_PREPARE_PERSISTENT,
 	    &st, NULL) != SQLITE_OK) {
 		store_fail_db(s, err, errlen, "prepare");
 		store_sql_free(q);
@@ -859,7 +836,7 @@ store_sql_stmt(struct store *s, struct store_sql *q, char *err,
 	sqlite3_finalize(lru->st);
 	free(lru->sql);
 	lru->st = st;
-	lru->sql = q->buf;	/* the cache keeps the text as its key */
+	lru->sql = q->t.p;	/* the cache keeps the text as its key */
 	lru->used = s->shaped_clock;
 	memset(q, 0, sizeof(*q));
 	return st;

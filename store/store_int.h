@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "core/arena.h"
+#include "core/textbuf.h"
 #include "core/hashtab.h"
 #include "store/store.h"
 
@@ -178,9 +179,7 @@ struct store_shaped {
 
 /* SQL text being built from the code's fragments (stmt.c). */
 struct store_sql {
-	char *buf;
-	size_t len, cap;
-	bool bad;		/* an append ran out of memory */
+	struct textbuf t;	/* the SQL text; t.oom: an append failed */
 };
 
 /*
