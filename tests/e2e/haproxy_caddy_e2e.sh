@@ -58,19 +58,6 @@ gw_badupstream "$T/ports" "${UPSTREAMS[@]}"
 declare -A PORT
 gw_read_ports "$T/ports" PORT
 
-# wait_port PORT PID: until something accepts on 127.0.0.1:PORT.
-wait_port() {
-	local port=$1 pid=$2 i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
-
 # --- HAProxy ---------------------------------------------------------------
 
 # backend NAME [retries N] SERVER...: a backend of badupstream ports.
@@ -140,7 +127,7 @@ for attempt in 1 2 3; do
 		"$HAPROXY" "$T/haproxy/haproxy.cfg" "$T/haproxy/haproxy.log" \
 		"$T/haproxy/stderr"
 	HAP_PID=$GW_LAST_PID
-	if wait_port "$HAP_PORT" "$HAP_PID"; then
+	if gw_wait_port "$HAP_PORT" "$HAP_PID"; then
 		break
 	fi
 	gw_log "haproxy did not start (attempt $attempt): $(cat "$T/haproxy/stderr")"
@@ -210,7 +197,7 @@ for attempt in 1 2 3; do
 	gw_start caddy env HOME="$T/xdg" XDG_DATA_HOME="$T/xdg" \
 		XDG_CONFIG_HOME="$T/xdg" "$CADDY" run --config "$T/caddy/caddy.json"
 	CADDY_PID=$GW_LAST_PID
-	if wait_port "$CADDY_PORT" "$CADDY_PID"; then
+	if gw_wait_port "$CADDY_PORT" "$CADDY_PID"; then
 		break
 	fi
 	gw_log "caddy did not start (attempt $attempt): $(tail -5 "$T/caddy.out")"

@@ -14,6 +14,7 @@
 #   gw_labels_sed PORTFILE         # sed script: 127.0.0.1:PORT -> LABEL
 #   gw_nginx_conf_head DIR LEVEL N # the start of an nginx.conf in DIR
 #   gw_nginx_start NGINX DIR WRITE # nginx on a free port, conf by WRITE
+#   gw_wait_port PORT PID          # until 127.0.0.1:PORT accepts (PID lives)
 #   gw_expect PREFIX N LABEL CAUSE STATUS ATTEMPTS  # record what is sent
 #   gw_expected KEYS PREFIX        # what `report --by KEYS` must say
 #   gw_from_csv / gw_from_json KEYS SEDFILE  # what a report says
@@ -117,6 +118,20 @@ gw_wait_file() {
 		[ -s "$f" ] && return 0
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			return 1
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# gw_wait_port PORT PID: wait (5 s at most) until something accepts on
+# 127.0.0.1:PORT while PID lives.
+gw_wait_port() {
+	local port=$1 pid=$2 i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
 		fi
 		sleep 0.05
 	done
