@@ -11,6 +11,7 @@
 #   . tests/e2e/lib.sh; . tests/e2e/wire_lib.sh
 #   wire_gateway_start NAME START LOG  # PA PB PC free; START started it
 #   wire_filter PORTMAP PORT...        # tcpdump filter: PORTs + upstreams
+#   wire_mix R GROUP...                # the requests of regime R, shuffled
 #   wire_run_regime R PORT [ARGS...]   # tcpdump + httpload of `mix R`
 #   wire_capture R PORT                # capture -r --listen -> wire_R.db
 #   wire_labels_sed PORTFILE           # sed: trailing 127.0.0.1:PORT -> LABEL
@@ -61,6 +62,23 @@ wire_filter() {
 		f="$f or port ${wire_filter_map[$label]}"
 	done
 	echo "$f)"
+}
+
+# wire_mix R GROUP...: print the requests of regime R, in a fixed shuffled
+# order (the same every run): for each GROUP "N PATH...", N rounds of one
+# "GET PATH?r=R&i=I" per PATH (I = 0..N-1), so each request can be found by
+# its query in the gateway's log and in the capture.
+wire_mix() {
+	local r=$1 g n p i paths
+	shift
+	for g in "$@"; do
+		read -r n paths <<<"$g"
+		for ((i = 0; i < n; i++)); do
+			for p in $paths; do
+				echo "GET $p?r=$r&i=$i"
+			done
+		done
+	done | shuf --random-source=<(yes "$r")
 }
 
 # wire_run_regime R PORT [HTTPLOAD-ARGS...]: record lo with tcpdump

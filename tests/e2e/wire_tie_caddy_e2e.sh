@@ -34,7 +34,7 @@ gw_need_tools badupstream httpload
 
 gw_setup 150
 T=$GW_TMP
-mkdir -p "$T/caddy" "$T/xdg"
+mkdir -p "$T/caddy"
 
 UPSTREAMS=(ok:ok u503:503 reset:reset close:close slow:slow
 	garbage:garbage refuse:refuse blackhole:blackhole)
@@ -77,14 +77,7 @@ server() {
 
 write_cfg() {
 	{
-		cat <<-EOF
-		{"admin": {"disabled": true},
-		 "logging": {"logs": {
-		   "default": {"level": "DEBUG", "encoder": {"format": "json"},
-		     "writer": {"output": "file",
-		       "filename": "$T/caddy/caddy.log"}}}},
-		 "apps": {"http": {"servers": {
-		EOF
+		gw_caddy_conf_head "$T/caddy/caddy.log"
 		server a "$PA" ""
 		echo ,
 		server b "$PB" uuid
@@ -97,8 +90,7 @@ write_cfg() {
 # start_caddy: the configuration for PA PB PC, and Caddy.
 start_caddy() {
 	write_cfg
-	gw_start caddy env HOME="$T/xdg" XDG_DATA_HOME="$T/xdg" \
-		XDG_CONFIG_HOME="$T/xdg" "$CADDY" run --config "$T/caddy/caddy.json"
+	gw_caddy_start "$CADDY" "$T/caddy/caddy.json"
 }
 wire_gateway_start caddy start_caddy "$T/caddy.out"
 CADDY_PID=$WIRE_GW_PID
@@ -108,21 +100,9 @@ WIRE_CLOCK_PORT=${PORT[ok]}
 
 # mix R: the requests of regime R, shuffled (a fixed order per run).
 mix() {
-	local r=$1 i
-	{
-		for ((i = 0; i < 240; i++)); do echo "GET /ok/items?r=$r&i=$i"; done
-		for ((i = 0; i < 25; i++)); do
-			echo "GET /u503/x?r=$r&i=$i"
-			echo "GET /reset/x?r=$r&i=$i"
-			echo "GET /close/x?r=$r&i=$i"
-			echo "GET /refuse/x?r=$r&i=$i"
-			echo "GET /limited/x?r=$r&i=$i"
-			echo "GET /nolive/x?r=$r&i=$i"
-		done
-		for ((i = 0; i < 15; i++)); do echo "GET /garbage/x?r=$r&i=$i"; done
-		for ((i = 0; i < 6; i++)); do echo "GET /slow/x?r=$r&i=$i"; done
-		for ((i = 0; i < 4; i++)); do echo "GET /blackhole/x?r=$r&i=$i"; done
-	} | shuf --random-source=<(yes "$r")
+	wire_mix "$1" "240 /ok/items" \
+		"25 /u503/x /reset/x /close/x /refuse/x /limited/x /nolive/x" \
+		"15 /garbage/x" "6 /slow/x" "4 /blackhole/x"
 }
 
 wire_run_regime a "$PA" --request-id none

@@ -147,26 +147,9 @@ WIRE_CLOCK_PORT=${PORT[ok]}
 
 # mix R: the requests of regime R, shuffled (a fixed order per run).
 mix() {
-	local r=$1 i
-	{
-		for ((i = 0; i < 240; i++)); do echo "GET /ok/items?r=$r&i=$i"; done
-		for ((i = 0; i < 40; i++)); do echo "GET /api/users?r=$r&i=$i"; done
-		for ((i = 0; i < 25; i++)); do
-			echo "GET /u503/x?r=$r&i=$i"
-			echo "GET /reset/x?r=$r&i=$i"
-			echo "GET /close/x?r=$r&i=$i"
-			echo "GET /refuse/x?r=$r&i=$i"
-			echo "GET /limited/x?r=$r&i=$i"
-			echo "GET /authfail/x?r=$r&i=$i"
-			echo "GET /authok/x?r=$r&i=$i"
-		done
-		for ((i = 0; i < 15; i++)); do
-			echo "GET /garbage/x?r=$r&i=$i"
-			echo "GET /down/x?r=$r&i=$i"
-		done
-		for ((i = 0; i < 6; i++)); do echo "GET /slow/x?r=$r&i=$i"; done
-		for ((i = 0; i < 4; i++)); do echo "GET /blackhole/x?r=$r&i=$i"; done
-	} | shuf --random-source=<(yes "$r")
+	wire_mix "$1" "240 /ok/items" "40 /api/users" \
+		"25 /u503/x /reset/x /close/x /refuse/x /limited/x /authfail/x /authok/x" \
+		"15 /garbage/x /down/x" "6 /slow/x" "4 /blackhole/x"
 }
 
 # warm_down R PORT: the regime's down pool (its own peer state) fails in

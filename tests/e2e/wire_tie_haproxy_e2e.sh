@@ -71,19 +71,8 @@ write_cfg() {
 		# retry of a refused connect goes to the same server after a
 		# turn-around of min(timeout connect, 1 s), which the wire
 		# does not chain (see README, gateway-host mode)
-		global
-		    log stdout format rfc3164 local0
-		    pidfile $T/haproxy/haproxy.pid
-		defaults
-		    mode http
-		    log global
-		    option httplog
-		    option dontlognull
-		    timeout connect 500ms
-		    timeout client 5s
-		    timeout server 1s
-		    retries 0
 		EOF
+		gw_haproxy_conf_head "pidfile $T/haproxy/haproxy.pid"
 		frontend a "$1" ""
 		frontend b "$PB" '    unique-id-format %{+X}o%ci%cp%Ts%rt%pid
     http-request set-header X-Request-ID %[unique-id]'
@@ -114,21 +103,9 @@ WIRE_CLOCK_PORT=${PORT[ok]}
 
 # mix R: the requests of regime R, shuffled (a fixed order per run).
 mix() {
-	local r=$1 i
-	{
-		for ((i = 0; i < 240; i++)); do echo "GET /ok/items?r=$r&i=$i"; done
-		for ((i = 0; i < 25; i++)); do
-			echo "GET /u503/x?r=$r&i=$i"
-			echo "GET /reset/x?r=$r&i=$i"
-			echo "GET /close/x?r=$r&i=$i"
-			echo "GET /refuse/x?r=$r&i=$i"
-			echo "GET /limited/x?r=$r&i=$i"
-			echo "GET /nolive/x?r=$r&i=$i"
-		done
-		for ((i = 0; i < 15; i++)); do echo "GET /garbage/x?r=$r&i=$i"; done
-		for ((i = 0; i < 6; i++)); do echo "GET /slow/x?r=$r&i=$i"; done
-		for ((i = 0; i < 4; i++)); do echo "GET /blackhole/x?r=$r&i=$i"; done
-	} | shuf --random-source=<(yes "$r")
+	wire_mix "$1" "240 /ok/items" \
+		"25 /u503/x /reset/x /close/x /refuse/x /limited/x /nolive/x" \
+		"15 /garbage/x" "6 /slow/x" "4 /blackhole/x"
 }
 
 wire_run_regime a "$PA" --request-id none
