@@ -12,7 +12,9 @@
 #   wire_gateway_start NAME START LOG  # PA PB PC free; START started it
 #   wire_filter PORTMAP PORT...        # tcpdump filter: PORTs + upstreams
 #   wire_mix R GROUP...                # the requests of regime R, shuffled
+#   wire_mix_basic R                   # the HAProxy and Caddy tests' mix
 #   wire_run_regime R PORT [ARGS...]   # tcpdump + httpload of `mix R`
+#   wire_record PORTMAP                # the three regimes on PA, PB, PC
 #   wire_capture R PORT                # capture -r --listen -> wire_R.db
 #   wire_labels_sed PORTFILE           # sed: trailing 127.0.0.1:PORT -> LABEL
 #   wire_rows DB [WHERE [SEDFILE]]     # "path?query status cause upstream"
@@ -81,6 +83,15 @@ wire_mix() {
 	done | shuf --random-source=<(yes "$r")
 }
 
+# wire_mix_basic R: the mix of the tests whose gateway (HAProxy, Caddy)
+# routes /ok, /u503, /reset, /close, /refuse, /garbage, /slow, /blackhole
+# to the badupstream of that label and refuses /limited and /nolive itself.
+wire_mix_basic() {
+	wire_mix "$1" "240 /ok/items" \
+		"25 /u503/x /reset/x /close/x /refuse/x /limited/x /nolive/x" \
+		"15 /garbage/x" "6 /slow/x" "4 /blackhole/x"
+}
+
 # wire_run_regime R PORT [HTTPLOAD-ARGS...]: record lo with tcpdump
 # ($WIRE_TCPDUMP, filter $WIRE_FILTER) into $GW_TMP/wire_R.pcap while
 # httpload sends the caller's `mix R` to 127.0.0.1:PORT over 16 keep-alive
@@ -135,6 +146,21 @@ wire_run_regime() {
 	gw_stop "$td"
 	grep -q "^0 packets dropped by kernel" "$GW_TMP/tcpdump_$r.out" ||
 		gw_skip "tcpdump lost packets (machine too busy): $(cat "$GW_TMP/tcpdump_$r.out")"
+}
+
+# wire_record PORTMAP: the three regimes, recorded by wire_run_regime:
+# (a) on PA, clients send no id; (b) on PB, each its own X-Request-Id;
+# (c) on PC, half unique ids, half all the same one. tcpdump listens to
+# the gateway's three ports and every upstream of PORTMAP (the name of a
+# LABEL -> PORT array), whose "ok" upstream carries the capture's clock.
+wire_record() {
+	local -n wire_record_map=$1
+	: "${WIRE_TCPDUMP:=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)}"
+	WIRE_FILTER=$(wire_filter "$1" "$PA" "$PB" "$PC")
+	WIRE_CLOCK_PORT=${wire_record_map[ok]}
+	wire_run_regime a "$PA" --request-id none
+	wire_run_regime b "$PB" --request-id unique
+	wire_run_regime c "$PC"
 }
 
 # wire_capture R PORT: `capture -r --listen PORT` of regime R's recording

@@ -18,6 +18,8 @@
 # status and nothing else, the status counts apart too; >= 98% of the
 # failures with an upstream cause tied to the same upstream and cause;
 # Caddy's own 503 never blamed on an upstream; no wire cause on a success.
+# The recording, the verdict and the checks every gateway passes are
+# wire_lib.sh's; this file keeps its gateway's configuration and checks.
 # Only lo / 127.0.0.1; processes stopped by PID (lib.sh); watchdog 120 s.
 set -euo pipefail
 
@@ -27,7 +29,6 @@ cd "$(dirname "$0")/../.."
 
 gw_need_cmd caddy tcpdump sqlite3
 CADDY=$(command -v caddy 2>/dev/null || echo /usr/bin/caddy)
-TCPDUMP=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)
 gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 [ "$(id -u)" = 0 ] || gw_skip "tcpdump -i lo needs root (or CAP_NET_RAW)"
@@ -94,20 +95,8 @@ start_caddy() {
 }
 wire_gateway_start caddy start_caddy "$T/caddy.out"
 CADDY_PID=$WIRE_GW_PID
-WIRE_TCPDUMP=$TCPDUMP
-WIRE_FILTER=$(wire_filter PORT "$PA" "$PB" "$PC")
-WIRE_CLOCK_PORT=${PORT[ok]}
-
-# mix R: the requests of regime R, shuffled (a fixed order per run).
-mix() {
-	wire_mix "$1" "240 /ok/items" \
-		"25 /u503/x /reset/x /close/x /refuse/x /limited/x /nolive/x" \
-		"15 /garbage/x" "6 /slow/x" "4 /blackhole/x"
-}
-
-wire_run_regime a "$PA" --request-id none
-wire_run_regime b "$PB" --request-id unique
-wire_run_regime c "$PC"
+mix() { wire_mix_basic "$1"; }
+wire_record PORT
 sleep 0.3
 gw_stop "$CADDY_PID"
 

@@ -28,6 +28,8 @@
 #   - gateway-made refusals (rate limit, no live upstream) are never
 #     blamed on an upstream; a failed auth service makes auth_failure with
 #     the auth service as its upstream.
+# The recording, the verdict and the checks every gateway passes are
+# wire_lib.sh's; this file keeps its gateway's configuration and checks.
 # Only lo / 127.0.0.1; processes stopped by PID (lib.sh); watchdog 150 s.
 set -euo pipefail
 
@@ -37,7 +39,6 @@ cd "$(dirname "$0")/../.."
 
 gw_need_cmd nginx tcpdump sqlite3
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
-TCPDUMP=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)
 gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 [ "$(id -u)" = 0 ] || gw_skip "tcpdump -i lo needs root (or CAP_NET_RAW)"
@@ -141,10 +142,6 @@ write_conf() {
 gw_nginx_start "$NGINX" "$T" write_conf
 PA=$GW_NGINX_PORT
 
-WIRE_TCPDUMP=$TCPDUMP
-WIRE_FILTER=$(wire_filter PORT "$PA" "$PB" "$PC")
-WIRE_CLOCK_PORT=${PORT[ok]}
-
 # mix R: the requests of regime R, shuffled (a fixed order per run).
 mix() {
 	wire_mix "$1" "240 /ok/items" "40 /api/users" \
@@ -170,9 +167,7 @@ warm_down() {
 }
 WIRE_WARMUP=warm_down
 
-wire_run_regime a "$PA" --request-id none
-wire_run_regime b "$PB" --request-id unique
-wire_run_regime c "$PC"
+wire_record PORT
 sleep 0.5
 gw_stop "$GW_NGINX_PID" QUIT
 

@@ -26,6 +26,8 @@
 # wire cause on a success. Then the tied share per gateway port and the
 # untied failures apart in `report --by capture` (table, JSON, CSV),
 # `explain` and the console (tmux), against the requests stored.
+# The recording, the verdict and the checks every gateway passes are
+# wire_lib.sh's; this file keeps its gateway's configuration and checks.
 # Only lo / 127.0.0.1; processes stopped by PID (lib.sh); watchdog 150 s.
 set -euo pipefail
 
@@ -35,7 +37,6 @@ cd "$(dirname "$0")/../.."
 
 gw_need_cmd haproxy tcpdump sqlite3 jq tmux
 HAPROXY=$(command -v haproxy 2>/dev/null || echo /usr/sbin/haproxy)
-TCPDUMP=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)
 gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 [ "$(id -u)" = 0 ] || gw_skip "tcpdump -i lo needs root (or CAP_NET_RAW)"
@@ -97,20 +98,8 @@ start_haproxy() {
 }
 wire_gateway_start haproxy start_haproxy "$T/haproxy/stderr"
 HAP_PID=$WIRE_GW_PID
-WIRE_TCPDUMP=$TCPDUMP
-WIRE_FILTER=$(wire_filter PORT "$PA" "$PB" "$PC")
-WIRE_CLOCK_PORT=${PORT[ok]}
-
-# mix R: the requests of regime R, shuffled (a fixed order per run).
-mix() {
-	wire_mix "$1" "240 /ok/items" \
-		"25 /u503/x /reset/x /close/x /refuse/x /limited/x /nolive/x" \
-		"15 /garbage/x" "6 /slow/x" "4 /blackhole/x"
-}
-
-wire_run_regime a "$PA" --request-id none
-wire_run_regime b "$PB" --request-id unique
-wire_run_regime c "$PC"
+mix() { wire_mix_basic "$1"; }
+wire_record PORT
 sleep 0.3
 gw_stop "$HAP_PID"
 
