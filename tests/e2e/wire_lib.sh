@@ -21,6 +21,7 @@
 #   wire_verdict R MIN_LOGGED [K=V...] # log_rows.R vs wire_rows.R -> WV_*
 #   wire_verdict_check R WHO MIN_UP    # the checks common to every gateway
 #   wire_status_counts R               # status counts, log and capture
+#   wire_compare R WHO LOGDB MIN_LOGGED MIN_UP [K=V...]  # all of a regime
 #
 # wire_rows and wire_verdict_awk need nothing from lib.sh (the replay
 # scripts use them alone); the others use GW_TMP, gw_start, gw_stop, gw_eq.
@@ -306,4 +307,29 @@ wire_status_counts() {
 	gw_eq "$(cut -d' ' -f2 "$GW_TMP/log_rows.$1" | sort | uniq -c | tr -s ' \n' ' ')" \
 		"$(cut -d' ' -f2 "$GW_TMP/wire_rows.$1" | sort | uniq -c | tr -s ' \n' ' ')" \
 		"regime $1: status counts (log, capture)" || true
+}
+
+# wire_regime_port R: the gateway's port of regime R (PA, PB or PC).
+wire_regime_port() {
+	case $1 in a) echo "$PA" ;; b) echo "$PB" ;; c) echo "$PC" ;; esac
+}
+
+# wire_compare R WHO LOGDB MIN_LOGGED MIN_UP [KEY=VALUE...]: regime R of
+# the gateway WHO, whole: the capture of its recording on its port, the
+# rows of LOGDB (what `ingest` made of WHO's log) and of the capture, both
+# by the caller's `rows DB R`, the verdict (wire_verdict R MIN_LOGGED
+# KEY=VALUE...), its figures logged, and wire_verdict_check R WHO MIN_UP.
+wire_compare() {
+	local r=$1 who=$2 logdb=$3 min_logged=$4 min_up=$5 auth=
+	shift 5
+	wire_capture "$r" "$(wire_regime_port "$r")"
+	rows "$logdb" "$r" >"$GW_TMP/log_rows.$r"
+	rows "$GW_TMP/wire_$r.db" "$r" >"$GW_TMP/wire_rows.$r"
+	wire_verdict "$r" "$min_logged" "$@"
+	case " $* " in *" auth="*) auth="auth failures $WV_AU (right $WV_AUOK);" ;; esac
+	gw_log "regime $r: $WV_TOTAL requests; failed with an upstream cause" \
+		"$WV_UP, tied right $WV_UPOK; $who's own refusals $WV_GWMADE" \
+		"(blamed $WV_BLAMED); $auth" \
+		"$(grep gateway "$GW_TMP/capture_$r.out" | tr -s ' \n' ' ')"
+	wire_verdict_check "$r" "$who" "$min_up"
 }
