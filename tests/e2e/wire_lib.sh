@@ -93,6 +93,20 @@ wire_mix_basic() {
 		"15 /garbage/x" "6 /slow/x" "4 /blackhole/x"
 }
 
+# wire_load NAME HTTPLOAD-ARGS...: run httpload; with WIRE_LOAD_LOG=1 its
+# per-request log and its summary are kept ($GW_TMP/load_NAME.log, .out),
+# otherwise its output is dropped.
+wire_load() {
+	local name=$1
+	shift
+	if [ "${WIRE_LOAD_LOG:-}" = 1 ]; then
+		"$GW_TOOLS/httpload" "$@" --log "$GW_TMP/load_$name.log" \
+			>"$GW_TMP/load_$name.out"
+	else
+		"$GW_TOOLS/httpload" "$@" >/dev/null
+	fi
+}
+
 # wire_run_regime R PORT [HTTPLOAD-ARGS...]: record lo with tcpdump
 # ($WIRE_TCPDUMP, filter $WIRE_FILTER) into $GW_TMP/wire_R.pcap while
 # httpload sends the caller's `mix R` to 127.0.0.1:PORT over 16 keep-alive
@@ -117,21 +131,18 @@ wire_run_regime() {
 	if [ "$r" = c ]; then
 		awk 'NR % 2 == 0' "$GW_TMP/mix.c" >"$GW_TMP/mix.c1"
 		awk 'NR % 2 == 1' "$GW_TMP/mix.c" >"$GW_TMP/mix.c2"
-		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
+		wire_load c1 --port "$port" --timeout-ms 8000 \
 			--parallel 8 --keepalive 40 --pipeline 4 \
-			--request-id unique --file "$GW_TMP/mix.c1" \
-			--log "$GW_TMP/load_c1.log" >"$GW_TMP/load_c1.out" &
+			--request-id unique --file "$GW_TMP/mix.c1" &
 		local l1=$!
-		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
+		wire_load c2 --port "$port" --timeout-ms 8000 \
 			--parallel 8 --keepalive 40 --pipeline 4 \
-			--request-id same:one-id-for-all --file "$GW_TMP/mix.c2" \
-			--log "$GW_TMP/load_c2.log" >"$GW_TMP/load_c2.out" || true
+			--request-id same:one-id-for-all --file "$GW_TMP/mix.c2" || true
 		wait "$l1" || true
 	else
-		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
+		wire_load "$r" --port "$port" --timeout-ms 8000 \
 			--parallel 16 --keepalive 40 --pipeline 4 "$@" \
-			--file "$GW_TMP/mix.$r" --log "$GW_TMP/load_$r.log" \
-			>"$GW_TMP/load_$r.out" || true
+			--file "$GW_TMP/mix.$r" || true
 	fi
 	# The unanswered SYNs of the blackhole are declared given up when
 	# their first retransmission is overdue (1.5 s on), by the capture's

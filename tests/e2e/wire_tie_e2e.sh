@@ -166,6 +166,7 @@ warm_down() {
 		>"$T/load_warm_$r.out" || true
 }
 WIRE_WARMUP=warm_down
+WIRE_LOAD_LOG=1
 
 wire_record PORT
 sleep 0.5
