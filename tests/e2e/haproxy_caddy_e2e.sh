@@ -58,19 +58,6 @@ gw_badupstream "$T/ports" "${UPSTREAMS[@]}"
 declare -A PORT
 gw_read_ports "$T/ports" PORT
 
-# wait_port PORT PID: until something accepts on 127.0.0.1:PORT.
-wait_port() {
-	local port=$1 pid=$2 i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
-
 # --- HAProxy ---------------------------------------------------------------
 
 # backend NAME [retries N] SERVER...: a backend of badupstream ports.
@@ -93,19 +80,10 @@ write_haproxy_cfg() {
 	{
 		cat <<-EOF
 		# written by tests/e2e/haproxy_caddy_e2e.sh
-		global
-		    log stdout format rfc3164 local0
-		    pidfile $T/haproxy/haproxy.pid
-		    tune.bufsize 16384
-		defaults
-		    mode http
-		    log global
-		    option httplog
-		    option dontlognull
-		    timeout connect 500ms
-		    timeout client 5s
-		    timeout server 1s
-		    retries 0
+		EOF
+		gw_haproxy_conf_head "pidfile $T/haproxy/haproxy.pid" \
+			"tune.bufsize 16384"
+		cat <<-EOF
 		frontend fe
 		    bind 127.0.0.1:$listen
 		    http-request deny deny_status 429 if { path_beg /limited }
@@ -140,7 +118,7 @@ for attempt in 1 2 3; do
 		"$HAPROXY" "$T/haproxy/haproxy.cfg" "$T/haproxy/haproxy.log" \
 		"$T/haproxy/stderr"
 	HAP_PID=$GW_LAST_PID
-	if wait_port "$HAP_PORT" "$HAP_PID"; then
+	if gw_wait_port "$HAP_PORT" "$HAP_PID"; then
 		break
 	fi
 	gw_log "haproxy did not start (attempt $attempt): $(cat "$T/haproxy/stderr")"
@@ -179,13 +157,9 @@ caddy_route() {
 write_caddy_json() {
 	local listen=$1 r
 	{
+		gw_caddy_conf_head "$T/caddy/caddy.log"
 		cat <<-EOF
-		{"admin": {"disabled": true},
-		 "logging": {"logs": {
-		   "default": {"level": "DEBUG", "encoder": {"format": "json"},
-		     "writer": {"output": "file",
-		       "filename": "$T/caddy/caddy.log"}}}},
-		 "apps": {"http": {"servers": {"e2e": {
+		 "e2e": {
 		   "listen": ["127.0.0.1:$listen"],
 		   "automatic_https": {"disable": true},
 		   "logs": {},
@@ -207,10 +181,9 @@ CADDY_PID=
 for attempt in 1 2 3; do
 	CADDY_PORT=$(gw_free_port)
 	write_caddy_json "$CADDY_PORT"
-	gw_start caddy env HOME="$T/xdg" XDG_DATA_HOME="$T/xdg" \
-		XDG_CONFIG_HOME="$T/xdg" "$CADDY" run --config "$T/caddy/caddy.json"
+	gw_caddy_start "$CADDY" "$T/caddy/caddy.json"
 	CADDY_PID=$GW_LAST_PID
-	if wait_port "$CADDY_PORT" "$CADDY_PID"; then
+	if gw_wait_port "$CADDY_PORT" "$CADDY_PID"; then
 		break
 	fi
 	gw_log "caddy did not start (attempt $attempt): $(tail -5 "$T/caddy.out")"

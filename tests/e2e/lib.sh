@@ -14,6 +14,10 @@
 #   gw_labels_sed PORTFILE         # sed script: 127.0.0.1:PORT -> LABEL
 #   gw_nginx_conf_head DIR LEVEL N # the start of an nginx.conf in DIR
 #   gw_nginx_start NGINX DIR WRITE # nginx on a free port, conf by WRITE
+#   gw_wait_port PORT PID          # until 127.0.0.1:PORT accepts (PID lives)
+#   gw_haproxy_conf_head [LINE...] # global (+LINEs) and defaults of haproxy.cfg
+#   gw_caddy_conf_head LOGFILE     # the start of a Caddy JSON config
+#   gw_caddy_start CADDY JSON      # caddy run, its state kept in $GW_TMP/xdg
 #   gw_expect PREFIX N LABEL CAUSE STATUS ATTEMPTS  # record what is sent
 #   gw_expected KEYS PREFIX        # what `report --by KEYS` must say
 #   gw_from_csv / gw_from_json KEYS SEDFILE  # what a report says
@@ -117,6 +121,20 @@ gw_wait_file() {
 		[ -s "$f" ] && return 0
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			return 1
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# gw_wait_port PORT PID: wait (5 s at most) until something accepts on
+# 127.0.0.1:PORT while PID lives.
+gw_wait_port() {
+	local port=$1 pid=$2 i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
 		fi
 		sleep 0.05
 	done
@@ -255,6 +273,54 @@ gw_nginx_start() {
 		gw_stop "$GW_LAST_PID"
 	done
 	gw_fail "nginx did not start"
+}
+
+# gw_haproxy_conf_head [GLOBAL-LINE...]: print the start of a haproxy.cfg
+# for HAProxy 2.6 in the foreground: its log lines on stdout in the syslog
+# format gatewatch reads (option httplog, nothing for null connections),
+# each GLOBAL-LINE added to the global section, 500 ms connect and 1 s
+# server timeouts, no retries. The caller adds frontends and backends.
+gw_haproxy_conf_head() {
+	local line
+	printf 'global\n    log stdout format rfc3164 local0\n'
+	for line in "$@"; do
+		printf '    %s\n' "$line"
+	done
+	cat <<-EOF
+	defaults
+	    mode http
+	    log global
+	    option httplog
+	    option dontlognull
+	    timeout connect 500ms
+	    timeout client 5s
+	    timeout server 1s
+	    retries 0
+	EOF
+}
+
+# gw_caddy_conf_head LOGFILE: print the start of a Caddy JSON config: no
+# admin endpoint, every log (debug level: reverse_proxy names the upstream
+# and its error) as JSON in LOGFILE; it ends inside "servers": {, for the
+# caller to add servers and close it with }}}}.
+gw_caddy_conf_head() {
+	cat <<-EOF
+	{"admin": {"disabled": true},
+	 "logging": {"logs": {
+	   "default": {"level": "DEBUG", "encoder": {"format": "json"},
+	     "writer": {"output": "file",
+	       "filename": "$1"}}}},
+	 "apps": {"http": {"servers": {
+	EOF
+}
+
+# gw_caddy_start CADDY JSON: run the caddy binary CADDY with the config
+# JSON (gw_start caddy: output in $GW_TMP/caddy.out, GW_LAST_PID), its
+# home, data and config directories in $GW_TMP/xdg.
+gw_caddy_start() {
+	mkdir -p "$GW_TMP/xdg"
+	gw_start caddy env HOME="$GW_TMP/xdg" XDG_DATA_HOME="$GW_TMP/xdg" \
+		XDG_CONFIG_HOME="$GW_TMP/xdg" "$1" run --config "$2"
 }
 
 # gw_expect PREFIX N LABEL CAUSE STATUS ATTEMPTS: record what gatewatch must

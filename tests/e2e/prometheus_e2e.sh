@@ -95,18 +95,9 @@ NGINX_PORT=$GW_NGINX_PORT
 # HAProxy 2.6 in the foreground, its log lines on stdout (the file tail
 # follows); servers named after their badupstream label.
 write_haproxy_cfg() {
-	cat >"$T/haproxy.cfg" <<-EOF
-	global
-	    log stdout format rfc3164 local0
-	defaults
-	    mode http
-	    log global
-	    option httplog
-	    option dontlognull
-	    timeout connect 500ms
-	    timeout client 5s
-	    timeout server 1s
-	    retries 0
+	{
+		gw_haproxy_conf_head
+		cat <<-EOF
 	frontend fe
 	    bind 127.0.0.1:$1
 	    http-request deny deny_status 429 if { path_beg /limited }
@@ -126,6 +117,7 @@ write_haproxy_cfg() {
 	backend be_down
 	    server hap_down 127.0.0.1:${PORT[hap_down]} disabled
 	EOF
+	} >"$T/haproxy.cfg"
 }
 HAP_PORT=
 for attempt in 1 2 3; do

@@ -28,15 +28,17 @@
 #   - gateway-made refusals (rate limit, no live upstream) are never
 #     blamed on an upstream; a failed auth service makes auth_failure with
 #     the auth service as its upstream.
+# The recording, the verdict and the checks every gateway passes are
+# wire_lib.sh's; this file keeps its gateway's configuration and checks.
 # Only lo / 127.0.0.1; processes stopped by PID (lib.sh); watchdog 150 s.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
+. tests/e2e/wire_lib.sh
 
 gw_need_cmd nginx tcpdump sqlite3
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
-TCPDUMP=$(command -v tcpdump 2>/dev/null || echo /usr/sbin/tcpdump)
 gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 [ "$(id -u)" = 0 ] || gw_skip "tcpdump -i lo needs root (or CAP_NET_RAW)"
@@ -140,180 +142,56 @@ write_conf() {
 gw_nginx_start "$NGINX" "$T" write_conf
 PA=$GW_NGINX_PORT
 
-FILTER="tcp and (port $PA or port $PB or port $PC"
-for label in "${!PORT[@]}"; do
-	FILTER="$FILTER or port ${PORT[$label]}"
-done
-FILTER="$FILTER)"
-
 # mix R: the requests of regime R, shuffled (a fixed order per run).
 mix() {
-	local r=$1 i
-	{
-		for ((i = 0; i < 240; i++)); do echo "GET /ok/items?r=$r&i=$i"; done
-		for ((i = 0; i < 40; i++)); do echo "GET /api/users?r=$r&i=$i"; done
-		for ((i = 0; i < 25; i++)); do
-			echo "GET /u503/x?r=$r&i=$i"
-			echo "GET /reset/x?r=$r&i=$i"
-			echo "GET /close/x?r=$r&i=$i"
-			echo "GET /refuse/x?r=$r&i=$i"
-			echo "GET /limited/x?r=$r&i=$i"
-			echo "GET /authfail/x?r=$r&i=$i"
-			echo "GET /authok/x?r=$r&i=$i"
-		done
-		for ((i = 0; i < 15; i++)); do
-			echo "GET /garbage/x?r=$r&i=$i"
-			echo "GET /down/x?r=$r&i=$i"
-		done
-		for ((i = 0; i < 6; i++)); do echo "GET /slow/x?r=$r&i=$i"; done
-		for ((i = 0; i < 4; i++)); do echo "GET /blackhole/x?r=$r&i=$i"; done
-	} | shuf --random-source=<(yes "$r")
+	wire_mix "$1" "240 /ok/items" "40 /api/users" \
+		"25 /u503/x /reset/x /close/x /refuse/x /limited/x /authfail/x /authok/x" \
+		"15 /garbage/x /down/x" "6 /slow/x" "4 /blackhole/x"
 }
 
-# capture the traffic of one regime: run_regime R PORT HTTPLOAD-ARGS...
-run_regime() {
+# warm_down R PORT: the regime's down pool (its own peer state) fails in
+# isolation first: one request whose two connects are refused (nginx then
+# marks both servers down for 120 s; every later /down is its own "no
+# live upstreams"). Left to the concurrent load, the pool dies amid other
+# refusals, and which request met its last live server and which found
+# none is decided inside nginx within microseconds: a request logged as
+# "no live upstreams" may also have had a refused connect of its own (its
+# error log says so), which the wire rightly ties, while nginx's log calls
+# it gateway-made.
+warm_down() {
 	local r=$1 port=$2
-	shift 2
-	mix "$r" >"$T/mix.$r"
-	gw_start "tcpdump_$r" "$TCPDUMP" -i lo -s 0 -B 131072 \
-		-w "$T/wire_$r.pcap" "$FILTER"
-	local td=$GW_LAST_PID i
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$T/tcpdump_$r.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	sleep 0.2
-	# The regime's down pool (its own peer state) fails in isolation
-	# first: one request whose two connects are refused (nginx then marks
-	# both servers down for 120 s; every later /down is its own "no live
-	# upstreams"). Left to the concurrent load, the pool dies amid other
-	# refusals, and which request met its last live server and which
-	# found none is decided inside nginx within microseconds: a request
-	# logged as "no live upstreams" may also have had a refused connect
-	# of its own (its error log says so), which the wire rightly ties,
-	# while nginx's log calls it gateway-made.
 	echo "GET /down/x?r=$r&i=warm" >"$T/mix.warm_$r"
 	"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 --parallel 1 \
 		--file "$T/mix.warm_$r" --log "$T/load_warm_$r.log" \
 		>"$T/load_warm_$r.out" || true
-	if [ "$r" = c ]; then
-		# half with unique ids, half all with the same one, at once
-		awk 'NR % 2 == 0' "$T/mix.$r" >"$T/mix.c1"
-		awk 'NR % 2 == 1' "$T/mix.$r" >"$T/mix.c2"
-		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
-			--parallel 8 --keepalive 40 --pipeline 4 \
-			--request-id unique --file "$T/mix.c1" \
-			--log "$T/load_c1.log" >"$T/load_c1.out" &
-		local l1=$!
-		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
-			--parallel 8 --keepalive 40 --pipeline 4 \
-			--request-id same:one-id-for-all --file "$T/mix.c2" \
-			--log "$T/load_c2.log" >"$T/load_c2.out" || true
-		wait "$l1" || true
-	else
-		"$GW_TOOLS/httpload" --port "$port" --timeout-ms 8000 \
-			--parallel 16 --keepalive 40 --pipeline 4 "$@" \
-			--file "$T/mix.$r" --log "$T/load_$r.log" \
-			>"$T/load_$r.out" || true
-	fi
-	# The unanswered SYNs of the blackhole are declared given up when
-	# their first retransmission is overdue (1.5 s on), by the capture's
-	# own clock: the time of its packets. A file whose last packet comes
-	# sooner says nothing of a SYN still waiting (stored incomplete), so
-	# a connection to an upstream 1.6 s after the last request (every
-	# SYN was sent before) carries the clock past that point. Then
-	# tcpdump hands packets over by blocks (up to 1 s late).
-	sleep 1.6
-	exec 9<>"/dev/tcp/127.0.0.1/${PORT[ok]}" && exec 9<&- 9>&-
-	sleep 2
-	gw_stop "$td"
-	grep -q "^0 packets dropped by kernel" "$T/tcpdump_$r.out" ||
-		gw_skip "tcpdump lost packets (machine too busy): $(cat "$T/tcpdump_$r.out")"
 }
+WIRE_WARMUP=warm_down
+WIRE_LOAD_LOG=1
 
-run_regime a "$PA" --request-id none
-run_regime b "$PB" --request-id unique
-run_regime c "$PC"
+wire_record PORT
 sleep 0.5
 gw_stop "$GW_NGINX_PID" QUIT
 
-# rows DB: "path?query status cause upstream" per request, sorted.
-rows() {
-	sqlite3 -separator ' ' "$1" "SELECT p.name || '?' || r.query, r.status,
-	    c.name, u.name FROM requests r JOIN paths p ON p.id = r.path_id
-	    JOIN causes c ON c.id = r.cause JOIN upstreams u ON
-	    u.id = r.upstream_id ORDER BY 1" | sort
-}
+# rows DB R: "path?query status cause upstream" per request of DB, sorted.
+rows() { wire_rows "$1"; }
 
 for r in a b c; do
-	case $r in a) port=$PA ;; b) port=$PB ;; c) port=$PC ;; esac
+	port=$(wire_regime_port "$r")
 	"$GW_BIN" ingest -d "$T/logs_$r.db" "$T/logs/access_$r.log" \
 		"$T/logs/error.log" >"$T/ingest_$r.out" 2>&1 ||
 		gw_fail "ingest: $(cat "$T/ingest_$r.out")"
-	"$GW_BIN" capture -d "$T/wire_$r.db" -r "$T/wire_$r.pcap" \
-		--listen "$port" >"$T/capture_$r.out" 2>&1 ||
-		gw_fail "capture -r: $(cat "$T/capture_$r.out")"
-	rows "$T/logs_$r.db" >"$T/log_rows.$r"
-	rows "$T/wire_$r.db" >"$T/wire_rows.$r"
-	[ "$(wc -l <"$T/log_rows.$r")" -ge 450 ] ||
-		gw_fail "regime $r: only $(wc -l <"$T/log_rows.$r") requests logged"
-	AUTH_UP="127.0.0.1:${PORT[authfail]}"
-	awk -v r="$r" -v auth="$AUTH_UP" -v out="$T/verdict.$r" '
-	FNR == 1 { f++ }
-	f == 1 { ls[$1] = $2; lc[$1] = $3; lu[$1] = $4; next }
-	{ ws[$1] = $2; wc[$1] = $3; wu[$1] = $4 }
-	END {
-		for (k in ls) {
-			if (!(k in ws)) { missing++; print "missing " k > out; continue }
-			if (ws[k] != ls[k]) { status++; print "status " k " log " ls[k] " wire " ws[k] > out }
-			failed = ls[k] >= 500 || ls[k] == 9
-			if (!failed) {
-				if (wc[k] != "ok") { nonfail++; print "cause on a success " k " " wc[k] > out }
-				# per-upstream counts equal those of the log
-				if (wu[k] != lu[k]) { okup++; print "upstream of a success " k " log " lu[k] " wire " wu[k] > out }
-				continue
-			}
-			if (lc[k] == "rate_limited" || lc[k] == "no_live_upstream") {
-				gw++
-				if (wu[k] != "-") { blamed++; print "blamed " k " " wu[k] > out }
-				continue
-			}
-			if (lc[k] == "auth_failure") {
-				au++
-				if (wc[k] == "auth_failure" && wu[k] == auth) auok++
-				else print "auth " k " wire " wc[k] " " wu[k] > out
-				continue
-			}
-			up++
-			if (wc[k] == lc[k] && wu[k] == lu[k]) upok++
-			else print "tie " k " log " lc[k] " " lu[k] " wire " wc[k] " " wu[k] > out
-		}
-		for (k in ws) if (!(k in ls)) { extra++; print "extra " k > out }
-		printf "%d %d %d %d %d %d %d %d %d %d %d %d\n", length(ls),
-		    missing + 0, extra + 0, status + 0, nonfail + 0, up,
-		    upok + 0, gw + 0, blamed + 0, au + 0, auok + 0, okup + 0
-	}' "$T/log_rows.$r" "$T/wire_rows.$r" >"$T/figures.$r"
-	read -r total missing extra status nonfail up upok gwmade blamed au auok \
-		okup <"$T/figures.$r"
-	gw_log "regime $r: $total requests; failed with an upstream cause $up," \
-		"tied right $upok; gateway-made $gwmade (blamed $blamed);" \
-		"auth failures $au (right $auok); $(grep gateway: "$T/capture_$r.out")"
-	gw_eq 0 "$missing" "regime $r: logged requests the capture lacks" || true
-	gw_eq 0 "$extra" "regime $r: captured requests nginx did not log" || true
-	gw_eq 0 "$status" "regime $r: statuses that differ from the log" || true
-	gw_eq 0 "$nonfail" "regime $r: wire causes on successes" || true
+	wire_compare "$r" nginx "$T/logs_$r.db" 450 100 \
+		auth="127.0.0.1:${PORT[authfail]}" okup=1
 	# successes under the upstream nginx logged: at least 99% (exact
 	# equality is not reached yet: about one success in 500 is left
 	# without its attempt in some runs; see the notes of issue 10)
 	okn=$(awk '$2 < 500 && $2 != 9' "$T/log_rows.$r" | wc -l)
 	GW_ASSERTS=$((GW_ASSERTS + 1))
-	if [ $((okup * 100)) -gt "$okn" ]; then
+	if [ $((WV_OKUP * 100)) -gt "$okn" ]; then
 		GW_FAILURES=$((GW_FAILURES + 1))
-		gw_log "regime $r: $okup of $okn successes under another upstream"
+		gw_log "regime $r: $WV_OKUP of $okn successes under another upstream"
 	fi
-	gw_eq 0 "$blamed" "regime $r: gateway-made refusals blamed on an upstream" || true
-	gw_eq "$au" "$auok" "regime $r: auth failures with the auth service" || true
-	[ "$up" -ge 100 ] || gw_eq ">=100" "$up" "regime $r: upstream failures" || true
+	gw_eq "$WV_AU" "$WV_AUOK" "regime $r: auth failures with the auth service" || true
 	# the report shows the tied share of this gateway port, the untied
 	# failures (the gateway's own refusals here) apart
 	"$GW_BIN" report -d "$T/wire_$r.db" >"$T/report_$r.out" 2>&1 ||
@@ -325,15 +203,6 @@ for r in a b c; do
 		sed -n 's/.* \([0-9]*\) failed, \([0-9]*\) tied.*/\1 \2/p' || true)
 	gw_eq "$want_failed" "$got_failed" "regime $r: report's tied share of port $port" || true
 	[ -n "$got_failed" ] || gw_eq "a line" "none" "regime $r: report's port line" || true
-	GW_ASSERTS=$((GW_ASSERTS + 1))
-	if [ $((upok * 100)) -lt $((up * 98)) ]; then
-		GW_FAILURES=$((GW_FAILURES + 1))
-		gw_log "regime $r: only $upok of $up failed requests tied right"
-	fi
-	if [ -s "$T/verdict.$r" ]; then
-		gw_log "regime $r: differences (first 20):"
-		head -20 "$T/verdict.$r" >&2
-	fi
 done
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks"
