@@ -282,7 +282,10 @@ gw_nginx_start() {
 # server timeouts, no retries. The caller adds frontends and backends.
 gw_haproxy_conf_head() {
 	local line
-	printf 'global\n    log stdout format rfc3164 local0\n'
+	# One thread: `log stdout` skips a line when another thread holds
+	# the output (haproxy issue #1861, "works as designed"), and the
+	# tests compare every logged request with the capture.
+	printf 'global\n    log stdout format rfc3164 local0\n    nbthread 1\n'
 	for line in "$@"; do
 		printf '    %s\n' "$line"
 	done
