@@ -74,7 +74,10 @@
  * gateway's turnaround from a failure to its next attempt, TOL_CHAIN_US,
  * is 2 ms). Within it the connect is tied to neither (counted in
  * conn_ambiguous) unless either choice says the same (same route, same
- * status) or one of the two has a closer connect of its own: a guess would
+ * status), one of the two has a closer connect of its own, or only one of
+ * the two had been taken up when the connect began (the other came later,
+ * or waited behind an answer on its keep-alive connection: a gateway does
+ * not connect for a request it has not read; early_start): a guess would
  * blame one route's failure on another, or a gateway's own refusal (nginx
  * "no live upstreams", a rate limit) on an upstream.
  */
