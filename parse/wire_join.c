@@ -74,7 +74,10 @@
  * gateway's turnaround from a failure to its next attempt, TOL_CHAIN_US,
  * is 2 ms). Within it the connect is tied to neither (counted in
  * conn_ambiguous) unless either choice says the same (same route, same
- * status) or one of the two has a closer connect of its own: a guess would
+ * status), one of the two has a closer connect of its own, or only one of
+ * the two had been taken up when the connect began (the other came later,
+ * or waited behind an answer on its keep-alive connection: a gateway does
+ * not connect for a request it has not read; early_start): a guess would
  * blame one route's failure on another, or a gateway's own refusal (nginx
  * "no live upstreams", a rate limit) on an upstream.
  */
@@ -895,9 +898,27 @@ same_route(const char *a, const char *b)
 }
 
 /*
+ * How long before x could be taken up (its start, or the previous answer
+ * on its keep-alive connection) connect u began: 0 when after. A gateway
+ * does not connect for a request it has not taken up yet; a small overlap
+ * is the stamps' jitter (EPS_US), which only this weighs against.
+ */
+static int64_t
+early_start(const struct http_exchange *x, const struct urec *u)
+{
+	int64_t ready = x->ready_us > x->start_us ? x->ready_us : x->start_us;
+
+	return u->start_us < ready ? ready - u->start_us : 0;
+}
+
+/* The weight of early_start() in a connect's score (as in start_gap). */
+#define EARLY_WEIGHT		4
+
+/*
  * How close failed connect u is to failed client request x (lower is
  * closer; -1: it cannot be its last attempt): its failure's distance to
- * the client's answer, plus the status and route penalties scan() gives.
+ * the client's answer, plus the status and route penalties scan() gives,
+ * and how long before x could be taken up u began (early_start).
  */
 static int64_t
 conn_score(struct wire_join *j, const struct http_exchange *x,
@@ -913,7 +934,8 @@ conn_score(struct wire_join *j, const struct http_exchange *x,
 		return -1;
 	return iv_dist(a, lo, hi) +
 	    status_penalty(j, x, u->cause) +
-	    route_penalty(j, x->path, u->server);
+	    route_penalty(j, x->path, u->server) +
+	    EARLY_WEIGHT * early_start(x, u);
 }
 
 /* Whether x has a failed connect other than u, free, closer than score:
@@ -1050,6 +1072,13 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 		if (u->end_unsure || other >= score + AMBIG_US ||
 		    better_conn(j, hx, u, other) || own_request_there(j, h))
 			continue;	/* not as close, or it has its own */
+		/* as close, but only one of the two was taken up when u
+		 * began (the other waited behind an answer on its
+		 * keep-alive connection, or had not arrived): that one's */
+		if (early_start(hx, u) > 0 && early_start(d->x, u) == 0)
+			continue;
+		if (early_start(d->x, u) > 0 && early_start(hx, u) == 0)
+			return true;
 		if (hx->status == d->x->status && same_route(hx->path,
 		    d->x->path)) {
 			/* same route, same answer: whichever takes it, the
@@ -1142,7 +1171,8 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			continue;
 		if (src == SRC_CONN && releasing && owned_by_other(j, u, d,
 		    dist + (step == 0 ? status_penalty(j, x, u->cause) : 0) +
-		    route_penalty(j, x->path, u->server), step > 0))
+		    route_penalty(j, x->path, u->server) +
+		    EARLY_WEIGHT * early_start(x, u), step > 0))
 			continue;
 		if (src == SRC_REQ && step == 0)
 			best->candidates++;

@@ -27,11 +27,14 @@
  * client request answered after the failure (within 50 ms), with a status
  * a gateway gives such a failure (preferably the one this gateway port was
  * seen to give: nginx 502, HAProxy 503, Caddy 502 - learned from the
- * ties), preferably from a server seen serving that route, never to a
- * held request whose own request turned up upstream after all, and
- * decided when the request is released, against the other
+ * ties), preferably from a server seen serving that route, rather not
+ * to a request the gateway had not taken up yet when the connect began
+ * (its start, or the previous answer on its keep-alive connection),
+ * never to a held request whose own request turned up upstream after
+ * all, and decided when the request is released, against the other
  * held requests (the closest wins; when two of different routes or
- * statuses are within 0.5 ms of each other, neither: conn_ambiguous): a
+ * statuses are within 0.5 ms of each other and both had been taken up,
+ * neither: conn_ambiguous): a
  * gateway's own refusal answered in the same instant keeps no upstream.
  * Auth
  * subrequests (nginx auth_request, Caddy forward_auth, Traefik

@@ -1035,6 +1035,86 @@ test_join_conn_alternative(void **state)
 }
 
 /*
+ * HAProxy regime c of wire_tie_haproxy_e2e, first burst (nothing learned
+ * yet: no status, no route's servers): a refused connect, a /refuse 503
+ * 28 us after its RST and a <NOSRV> 503 of /nolive 76 us after it, as
+ * close within AMBIG_US. The /nolive request was pipelined behind the
+ * /refuse one on the same keep-alive connection: HAProxy took it up only
+ * once it had answered /refuse, 38 us after the SYN. The connect began
+ * before it could be the /nolive request's: it is the /refuse request's,
+ * and the gateway's own refusal is not blamed.
+ */
+static void
+test_join_conn_before_ready(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "10.9.0.0:81", "10.1.0.0", "/refuse/x", 1000000,
+	    999904, 1000038, 503);
+	x = mk(true, "10.0.0.1:80", "/nolive/x", "", 0, 0, 503, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.1.9");
+	x.start_us = 541411;
+	x.ready_us = 1000038;
+	x.first_byte_us = x.end_us = 1000086;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 2);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 1);
+	assert_int_equal(m->n_att[0], 1);
+	wire_join_free(j);
+	free(m);
+}
+
+/*
+ * The same capture, 3 ms on: a <NOSRV> 503 answered 330 us after a
+ * refused connect that began 181 us before HAProxy could take the /nolive
+ * request up (the previous answer on its connection), closer than the
+ * /refuse 503 (600 us) whose connect it was; a second /refuse request
+ * (taken up after that connect) has only the later connect. The gateway's
+ * refusal is not blamed, and each /refuse request gets its own connect.
+ */
+static void
+test_join_conn_before_ready_blame(void **state)
+{
+	struct many *m = calloc(1, sizeof(*m));
+	struct wire_join *j = wire_join_new(NULL, on_many, m);
+	struct http_exchange x;
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "10.9.0.0:81", NULL, NULL, 1919393, 0, 0, 0);
+	x = mk(true, "10.0.0.1:80", "/nolive/x", "", 0, 0, 503, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.1.9");
+	x.start_us = 1917407;
+	x.ready_us = 1919574;
+	x.first_byte_us = x.end_us = 1919722;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	add_refused(j, "10.9.0.1:81", NULL, NULL, 1919967, 0, 0, 0);
+	x = mk(true, "10.0.0.1:80", "/refuse/x", "", 0, 0, 503, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.0");
+	x.start_us = x.ready_us = 1918725;
+	x.first_byte_us = x.end_us = 1920008;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	x = mk(true, "10.0.0.1:80", "/refuse/x", "", 0, 0, 503, GW_CAUSE_OK);
+	snprintf(x.client, sizeof(x.client), "10.1.0.1");
+	x.start_us = x.ready_us = 1919747;
+	x.first_byte_us = x.end_us = 1920372;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(m->count, 3);
+	assert_int_equal(m->bad, 0);
+	assert_int_equal(m->n_att[1], 2);
+	assert_int_equal(m->n_att[0], 1);
+	wire_join_free(j);
+	free(m);
+}
+
+/*
  * An unanswered SYN (a connect timeout whose give-up the wire did not
  * see) could be an earlier attempt of a refused request that began 100 ms
  * after it, or the last attempt of the request answered 504 300 ms after
@@ -1284,6 +1364,8 @@ main(void)
 		cmocka_unit_test(test_join_status_learned),
 		cmocka_unit_test(test_join_own_request_late),
 		cmocka_unit_test(test_join_conn_alternative),
+		cmocka_unit_test(test_join_conn_before_ready),
+		cmocka_unit_test(test_join_conn_before_ready_blame),
 		cmocka_unit_test(test_join_unsure_kept_as_last),
 		cmocka_unit_test(test_join_same_key_other_path),
 		cmocka_unit_test(test_event),
