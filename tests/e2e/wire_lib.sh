@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # wire_lib.sh - what the wire-tie end-to-end tests share (wire_tie_e2e.sh
-# for nginx, wire_tie_haproxy_e2e.sh, wire_tie_caddy_e2e.sh) and the replay
+# for nginx, manual/wire_tie_haproxy_e2e.sh, wire_tie_caddy_e2e.sh) and the replay
 # scripts of tests/e2e/manual: the gateway started on three ports (one per
 # request-id regime), tcpdump recording lo while httpload sends a regime's
 # mix, the capture of each recording, the rows of a database, and the
@@ -343,4 +343,51 @@ wire_compare() {
 		"(blamed $WV_BLAMED); $auth" \
 		"$(grep gateway "$GW_TMP/capture_$r.out" | tr -s ' \n' ' ')"
 	wire_verdict_check "$r" "$who" "$min_up"
+}
+
+# wire_shown_checks DB PCAP PORT UPSTREAM SOCK: the tied share per gateway
+# port and the untied failures apart, as `report --by capture` (table,
+# JSON, CSV), `explain UPSTREAM` and the console (tmux server SOCK) say
+# it, against the requests stored in DB (captured from PCAP on gateway
+# port PORT): failed = 5xx, 009 or a cause; tied = with an attempt.
+wire_shown_checks() {
+	local db=$1 pcap=$2 port=$3 up=$4 sock=$5 R F TIED U SHARE PCT want got i
+	read -r R F TIED < <(sqlite3 -separator ' ' "$db" "SELECT count(*),
+	    sum(status >= 500 OR status = 9 OR cause <> 0), sum((status >= 500 OR
+	    status = 9 OR cause <> 0) AND n_attempts > 0) FROM requests")
+	U=$((F - TIED))
+	SHARE=$(awk -v t="$TIED" -v f="$F" 'BEGIN { printf "%.4f", t / f }')
+	PCT=$(awk -v t="$TIED" -v f="$F" 'BEGIN { printf "%.1f", 100 * t / f }')
+	gw_eq "$pcap,$port,$R,$F,$TIED,$SHARE,$U" \
+		"$("$GW_BIN" report -d "$db" --by capture --format csv | sed -n 2p)" \
+		"report --by capture (csv)"
+	gw_eq "$port $R $F $TIED $SHARE $U" \
+		"$("$GW_BIN" report -d "$db" --by capture --format json | jq -r \
+		'.[] | "\(.port) \(.requests) \(.failed) \(.failed_tied) \(.tied_share) \(.failed_untied)"' |
+		awk '{ $5 = sprintf("%.4f", $5); print }')" "report --by capture (json)"
+	gw_eq "$port $R $F $TIED $PCT% $U" \
+		"$("$GW_BIN" report -d "$db" --by capture | awk 'NR == 2 { print $1, $2, $3, $4, $5, $6 }')" \
+		"report --by capture (table)"
+	"$GW_BIN" explain -d "$db" "$up" >"$GW_TMP/explain.txt" 2>&1 ||
+		gw_fail "explain: $(cat "$GW_TMP/explain.txt")"
+	grep -qF "gateway port $port ($pcap): $F failed client requests, $TIED tied to an upstream ($PCT%), $U untied" \
+		"$GW_TMP/explain.txt" || gw_eq "gateway port $port ... $U untied" \
+		"$(grep 'gateway port' "$GW_TMP/explain.txt")" "explain (text)"
+	gw_eq "$port $F $TIED $U" "$("$GW_BIN" explain -d "$db" "$up" --format json |
+		jq -r '.captures[] | "\(.port) \(.failed) \(.failed_tied) \(.failed_untied)"')" \
+		"explain (json)"
+	# shellcheck disable=SC2064 # the socket's name, now
+	trap "rc=\$?; set +e; tmux -L '$sock' kill-server 2>/dev/null; (exit \$rc); gw_cleanup" EXIT
+	tmux -L "$sock" new-session -d -s top -x 200 -y 50 \
+		"env TERM=xterm-256color $GW_BIN top -d $db --refresh 0.5; sleep 30"
+	want="[:$port tied $PCT%, $U untied]"
+	for ((i = 0; i < 80; i++)); do
+		tmux -L "$sock" capture-pane -p -t top | grep -qF -- "$want" && break
+		sleep 0.1
+	done
+	got=$(tmux -L "$sock" capture-pane -p -t top | grep -oF -- "$want" || true)
+	gw_eq "$want" "$got" "console header (tmux)" ||
+		tmux -L "$sock" capture-pane -p -t top | head -5 >&2
+	tmux -L "$sock" kill-server 2>/dev/null || true
+	trap gw_cleanup EXIT
 }

@@ -18,6 +18,8 @@
 # status and nothing else, the status counts apart too; >= 98% of the
 # failures with an upstream cause tied to the same upstream and cause;
 # Caddy's own 503 never blamed on an upstream; no wire cause on a success.
+# Then the tied share per gateway port, untied failures apart, as
+# `report --by capture`, `explain` and the console (tmux) show it.
 # The recording, the verdict and the checks every gateway passes are
 # wire_lib.sh's; this file keeps its gateway's configuration and checks.
 # Only lo / 127.0.0.1; processes stopped by PID (lib.sh); watchdog 120 s.
@@ -27,7 +29,7 @@ cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 . tests/e2e/wire_lib.sh
 
-gw_need_cmd caddy tcpdump sqlite3
+gw_need_cmd caddy tcpdump sqlite3 jq tmux
 CADDY=$(command -v caddy 2>/dev/null || echo /usr/bin/caddy)
 gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
@@ -125,5 +127,7 @@ for r in a b c; do
 	wire_compare "$r" Caddy "$T/logs.db" 400 120 nosrv=1 sh=1
 	wire_status_counts "$r"
 done
+wire_shown_checks "$T/wire_a.db" "$T/wire_a.pcap" "$PA" \
+	"127.0.0.1:${PORT[refuse]}" "gw-wire-caddy-$$"
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks"
