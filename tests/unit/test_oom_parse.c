@@ -30,52 +30,16 @@
 #include "core/batch.h"
 #include "parse/lineparse.h"
 #include "parse/logformat.h"
+#include "tests/unit/lines.h"
 #include "tests/unit/oom.h"
 
-#define MAX_LINES 16
+#define MAX_LINES 16	/* the first lines of each fixture are walked */
 #define SUMMARY 4096
 
 struct fixture {
 	const char *path;
 	struct lineparse_opts o;
 };
-
-/* The first lines of a file, each in its own exact-length buffer. */
-struct lines {
-	char *v[MAX_LINES];
-	size_t len[MAX_LINES];
-	size_t n;
-};
-
-static void
-lines_read(const char *path, struct lines *l)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s (run from the repository root)", path);
-	l->n = 0;
-	while (l->n < MAX_LINES && (n = getline(&buf, &cap, f)) >= 0) {
-		if (n > 0 && buf[n - 1] == '\n')
-			n--;
-		l->v[l->n] = malloc(n > 0 ? (size_t)n : 1);
-		assert_non_null(l->v[l->n]);
-		memcpy(l->v[l->n], buf, (size_t)n);
-		l->len[l->n++] = (size_t)n;
-	}
-	free(buf);
-	fclose(f);
-}
-
-static void
-lines_free(struct lines *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-}
 
 static const char *
 str(const char *s)
@@ -275,7 +239,7 @@ walk_fixture(const struct fixture *fx)
 	static char ref[MAX_LINES][SUMMARY];
 	enum format_result res[MAX_LINES];
 
-	lines_read(fx->path, &l);
+	lines_read_first(fx->path, &l, MAX_LINES);
 	assert_true(l.n > 0);
 	walk_new(fx, &l);
 	reference(fx, &l, ref, res);

@@ -29,9 +29,9 @@
 
 #include "parse/lineparse.h"
 #include "parse/wrapper.h"
+#include "tests/unit/lines.h"
 
 #define DATA	"tests/data/formats/wrapped/"
-#define MAX_LINES 64
 
 /* Peel s in an exact-size heap copy; the payload returned as a string. */
 static enum wrap_result
@@ -176,46 +176,6 @@ test_join(void **state)
 	    payload, sizeof(payload), host, tag), WRAP_LINE);
 	assert_string_equal(payload, "x");
 	wrapper_free(w);
-}
-
-/* A file's lines, each in its own exact-length buffer. */
-struct lines {
-	char *v[MAX_LINES];
-	size_t len[MAX_LINES];
-	size_t n;
-};
-
-static void
-lines_read(const char *path, struct lines *l)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s (run from the repository root)", path);
-	l->n = 0;
-	while ((n = getline(&buf, &cap, f)) >= 0) {
-		if (n > 0 && buf[n - 1] == '\n')
-			n--;
-		assert_true(l->n < MAX_LINES);
-		l->v[l->n] = malloc(n > 0 ? (size_t)n : 1);
-		assert_non_null(l->v[l->n]);
-		memcpy(l->v[l->n], buf, (size_t)n);
-		l->len[l->n] = (size_t)n;
-		l->n++;
-	}
-	free(buf);
-	fclose(f);
-}
-
-static void
-lines_free(struct lines *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	l->n = 0;
 }
 
 /* "ADDR=CAUSE,..." of ev's attempts ("-" when none). */
