@@ -277,7 +277,7 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		    capture_number_cb),
 		OPT_CALLBACK(0, "max-pending", o, "N",
 		    "requests awaiting answers in all connections\n"
-		    "(default 4096, ~3.3 KiB each); past it the\n"
+		    "(default 4096, ~150 bytes each); past it the\n"
 		    "busiest connection is given up and counted",
 		    capture_number_cb),
 		OPT_FLAG(0, "discard", &o->discard,

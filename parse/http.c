@@ -23,8 +23,18 @@
  * ("shed": its requests dropped and counted, its later requests only
  * counted, its answers ignored), so crafted traffic (thousands of
  * connections pipelining requests never answered) costs a bounded amount.
- * Header values are kept only for Host and the request id headers, each
- * cut at its buffer; the URL is cut at HTTP_URL_MAX.
+ * Header values are kept only for Host, the request id headers and the
+ * client URI an auth subrequest names, each cut at its buffer; the URL is
+ * cut at HTTP_URL_MAX.
+ *
+ * A request's header is read into the tracker's one scratch (struct
+ * req_acc, the URL and those values at their full sizes): a header split
+ * across segments is saved with its connection, at its size, between two
+ * segments (acc_save). Once read, what the event needs (path, query,
+ * host, id, client URI) is packed into the queued request at its size,
+ * inline for the usual small request: a request awaiting its answer costs
+ * about 200 bytes, not the 3.6 KiB of a struct http_exchange and a URL
+ * buffer. The exchange is built when the answer comes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +55,58 @@
 #define DEFAULT_PIPELINE_MAX	64
 #define DEFAULT_PENDING_MAX	4096
 #define PENDING_BUCKETS		65	/* connections by requests held: 1..64+ */
+/* Bytes of packed fields a queued request holds inline (a usual request:
+ * path, host and nginx's 32-byte $request_id); more take one
+ * allocation. */
+#define PENDING_INLINE		72
 
-/* A request waiting for its response. */
+/* The fields of a request an exchange takes from it, packed in order. */
+enum pending_field { PF_PATH, PF_QUERY, PF_HOST, PF_ID, PF_ORIG, PF_COUNT };
+
+/* Their buffers in struct http_exchange, with the NUL. */
+static const size_t field_cap[PF_COUNT] = {
+	HTTP_PATH_MAX, HTTP_QUERY_MAX, HTTP_HOST_MAX, HTTP_ID_MAX,
+	HTTP_ORIG_MAX,
+};
+
+/* A request waiting for its response: what its exchange will need. */
 struct pending {
 	struct pending *next;
-	struct http_exchange x;
-	char url[HTTP_URL_MAX];
-	size_t url_len;
-	bool headers_done;
+	int64_t start_us;	/* first byte */
+	int64_t syn_us, synack_us;	/* of the connection, first request */
+	uint16_t len[PF_COUNT];	/* of each packed field */
+	uint8_t method;		/* enum http_method, once line_known */
+	uint8_t major, minor;	/* HTTP version, once line_known */
+	bool line_known;	/* its header was read: method, version */
+	bool headers_done;	/* fields packed */
 	bool is_head, is_connect;
-	int id_prio;		/* priority of the id in x.request_id */
+	bool has_query;
+	bool incomplete;	/* a gap hit it */
+	bool unanswered;	/* see http_exchange */
+	int8_t id_kind;		/* see http_exchange */
+	char *str;		/* the packed fields: inl, or allocated */
+	char inl[PENDING_INLINE];
+};
+
+/*
+ * The request header being read: the tracker's scratch while its
+ * connection's bytes are parsed (one connection at a time); saved with
+ * the connection (struct acc_saved) when a segment ends in it.
+ */
+struct req_acc {
+	size_t url_len, len[PF_COUNT];	/* PF_PATH and PF_QUERY unused */
+	int id_prio;		/* of the id held: lower wins; 99 none */
+	char url[HTTP_URL_MAX];
+	char host[HTTP_HOST_MAX];
+	char id[HTTP_ID_MAX];
+	char orig[HTTP_ORIG_MAX];
+};
+
+/* A req_acc at its size, between two segments of a connection. */
+struct acc_saved {
+	uint16_t url_len, host_len, id_len, orig_len;
+	int id_prio;
+	char data[];
 };
 
 enum stream_state { ST_PARSE, ST_RESYNC, ST_TUNNEL, ST_DEAD };
@@ -76,7 +128,7 @@ struct http_conn {
 	struct http_tracker *t;
 	const struct tcp_conn *c;	/* valid during a callback */
 	bool downstream;
-	char client[HTTP_ADDR_MAX], server[HTTP_ADDR_MAX];
+	uint8_t client_len, server_len;	/* of the texts in addr[] */
 	http_parser req, resp;
 	enum stream_state req_st, resp_st;
 	struct hdr_acc rh, sh;
@@ -88,6 +140,8 @@ struct http_conn {
 	struct http_conn *bprev, *bnext;
 	bool shed;		/* given up for the pending budget */
 	struct pending *req_cur;	/* request being parsed */
+	struct acc_saved *saved;	/* req_cur's header so far, between
+					 * segments; NULL when none */
 	bool first_request;		/* no request seen yet */
 	/* the response being parsed */
 	bool resp_active, resp_headers_done, resp_interim;
@@ -101,6 +155,9 @@ struct http_conn {
 	bool close_announced;	/* an answer said Connection: close */
 	int64_t last_answer_us;	/* end of the last answer, -1 none */
 	int64_t now_us;
+	/* the client's address text, then the server's "ip:port", each with
+	 * its NUL, at their sizes (most connections are IPv4) */
+	char addr[];
 };
 
 struct http_tracker {
@@ -117,6 +174,8 @@ struct http_tracker {
 	struct http_conn *bucket_tail[PENDING_BUCKETS];
 	uint64_t pkt_no, pkt_offset;
 	struct http_stats stats;
+	struct req_acc acc;	/* the request header being read */
+	uint16_t id_header_len;	/* strlen(o.id_header), 0 none */
 };
 
 /* See http.h. */
@@ -181,15 +240,20 @@ pending_get(struct http_tracker *t)
 		return NULL;
 	}
 	p->next = NULL;
-	p->url_len = 0;
-	p->headers_done = p->is_head = p->is_connect = false;
-	p->id_prio = 99;
+	p->syn_us = p->synack_us = -1;
+	memset(p->len, 0, sizeof(p->len));
+	p->line_known = p->headers_done = p->is_head = p->is_connect = false;
+	p->has_query = p->incomplete = p->unanswered = false;
+	p->id_kind = -1;
+	p->str = p->inl;
 	return p;
 }
 
 static void
 pending_put(struct http_tracker *t, struct pending *p)
 {
+	if (p->str != p->inl)
+		free(p->str);
 	if (t->n_free >= 256) {
 		free(p);
 		return;
@@ -212,8 +276,8 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 	x->start_us = x->ready_us = ts;
 	x->first_byte_us = -1;
 	x->end_us = -1;
-	memcpy(x->client, hc->client, sizeof(x->client));
-	memcpy(x->server, hc->server, sizeof(x->server));
+	memcpy(x->client, hc->addr, hc->client_len + 1U);
+	memcpy(x->server, hc->addr + hc->client_len + 1, hc->server_len + 1U);
 	x->client_port = hc->c->client_port;
 	x->server_port = hc->c->server_port;
 	x->method[0] = x->host[0] = x->path[0] = x->query[0] = '\0';
@@ -222,6 +286,209 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 	x->body_bytes = -1;
 	x->header_bytes = -1;
 	x->cause = GW_CAUSE_OK;
+}
+
+/* The exchange of queued request p, as far as its request goes. */
+static void
+pending_exchange(struct http_conn *hc, const struct pending *p,
+    struct http_exchange *x)
+{
+	char *dst[PF_COUNT];
+	const char *s = p->str;
+
+	exchange_init(hc, x, p->start_us);
+	dst[PF_PATH] = x->path;
+	dst[PF_QUERY] = x->query;
+	dst[PF_HOST] = x->host;
+	dst[PF_ID] = x->request_id;
+	dst[PF_ORIG] = x->orig_uri;
+	x->has_request = true;
+	x->syn_us = p->syn_us;
+	x->synack_us = p->synack_us;
+	x->has_query = p->has_query;
+	x->incomplete = p->incomplete;
+	x->unanswered = p->unanswered;
+	x->id_kind = p->id_kind;
+	for (int f = 0; f < PF_COUNT; f++) {
+		memcpy(dst[f], s, p->len[f]);
+		dst[f][p->len[f]] = '\0';
+		s += p->len[f];
+	}
+	if (p->line_known) {
+		const char *m = http_method_str((enum http_method)p->method);
+		size_t n = strlen(m);
+
+		if (n >= sizeof(x->method))
+			n = sizeof(x->method) - 1;
+		memcpy(x->method, m, n);
+		x->method[n] = '\0';
+		memcpy(x->protocol, "HTTP/1.1", 9);
+		x->protocol[5] = (char)('0' + p->major);
+		x->protocol[7] = (char)('0' + p->minor);
+	}
+}
+
+/* --- the request header being read ---------------------------------------- */
+
+static void queue_drop_tail(struct http_conn *hc, struct pending *p);
+
+static void
+acc_reset(struct req_acc *a)
+{
+	a->url_len = 0;
+	memset(a->len, 0, sizeof(a->len));
+	a->id_prio = 99;
+}
+
+/* Append n bytes to field f (PF_HOST, PF_ID or PF_ORIG), cut to fit. */
+static void
+acc_append(struct req_acc *a, enum pending_field f, const char *s, size_t n)
+{
+	char *dst = f == PF_HOST ? a->host : f == PF_ID ? a->id : a->orig;
+	size_t cap = field_cap[f] - 1, have = a->len[f];
+
+	if (have >= cap)
+		return;
+	if (n > cap - have)
+		n = cap - have;
+	memcpy(dst + have, s, n);
+	a->len[f] = have + n;
+}
+
+/* Drop what was saved of hc's request header. */
+static void
+acc_drop(struct http_conn *hc)
+{
+	free(hc->saved);
+	hc->saved = NULL;
+}
+
+/*
+ * A segment of hc ended inside req_cur's header: save what the scratch
+ * holds of it with hc, at its size. Out of memory, the request is
+ * dropped (and counted: the capture reports it).
+ */
+static void
+acc_save(struct http_conn *hc)
+{
+	struct req_acc *a = &hc->t->acc;
+	size_t n = a->url_len + a->len[PF_HOST] + a->len[PF_ID] +
+	    a->len[PF_ORIG];
+	struct acc_saved *sv = gw_malloc(sizeof(*sv) + n);
+	char *d;
+
+	if (sv == NULL) {
+		hc->t->stats.oom++;
+		queue_drop_tail(hc, hc->req_cur);
+		return;
+	}
+	sv->url_len = (uint16_t)a->url_len;
+	sv->host_len = (uint16_t)a->len[PF_HOST];
+	sv->id_len = (uint16_t)a->len[PF_ID];
+	sv->orig_len = (uint16_t)a->len[PF_ORIG];
+	sv->id_prio = a->id_prio;
+	d = sv->data;
+	memcpy(d, a->url, a->url_len);
+	d += a->url_len;
+	memcpy(d, a->host, a->len[PF_HOST]);
+	d += a->len[PF_HOST];
+	memcpy(d, a->id, a->len[PF_ID]);
+	d += a->len[PF_ID];
+	memcpy(d, a->orig, a->len[PF_ORIG]);
+	hc->saved = sv;
+}
+
+/* Put what was saved of hc's request header back into the scratch (an
+ * empty one when nothing was). */
+static void
+acc_load(struct http_conn *hc)
+{
+	struct req_acc *a = &hc->t->acc;
+	const struct acc_saved *sv = hc->saved;
+	const char *d;
+
+	acc_reset(a);
+	if (sv == NULL)
+		return;
+	d = sv->data;
+	a->url_len = sv->url_len;
+	a->len[PF_HOST] = sv->host_len;
+	a->len[PF_ID] = sv->id_len;
+	a->len[PF_ORIG] = sv->orig_len;
+	a->id_prio = sv->id_prio;
+	memcpy(a->url, d, sv->url_len);
+	d += sv->url_len;
+	memcpy(a->host, d, sv->host_len);
+	d += sv->host_len;
+	memcpy(a->id, d, sv->id_len);
+	d += sv->id_len;
+	memcpy(a->orig, d, sv->orig_len);
+	acc_drop(hc);
+}
+
+/*
+ * Pack what the scratch holds of p's header into p: the URL split into
+ * path and query by core/reqline.c (an absolute-form or CONNECT target
+ * gives the host, as the Host header writes it, when the request had no
+ * Host header), the host, the id and the client URI, each cut to its
+ * buffer in struct http_exchange. whole: the header was read to its end
+ * (a traceparent id keeps only its trace id, which every hop shares, and
+ * the id's kind is known); else this is what a gap or an early answer
+ * left of it.
+ */
+static void
+pending_pack(struct http_tracker *t, struct pending *p, bool whole)
+{
+	struct req_acc *a = &t->acc;
+	const char *src[PF_COUNT];
+	size_t len[PF_COUNT], total = 0;
+	struct reqline r;
+
+	reqline_target(a->url, a->url_len, p->is_connect, &r);
+	src[PF_PATH] = r.path.p;
+	len[PF_PATH] = r.path.n;
+	if (len[PF_PATH] == 0 && !p->is_connect) {
+		src[PF_PATH] = "/";
+		len[PF_PATH] = 1;
+	}
+	p->has_query = r.query.n > 0;
+	src[PF_QUERY] = r.query.p;
+	len[PF_QUERY] = r.query.n;
+	src[PF_HOST] = a->host;
+	len[PF_HOST] = a->len[PF_HOST];
+	if (len[PF_HOST] == 0 && r.authority.n > 0) {
+		src[PF_HOST] = r.authority.p;
+		len[PF_HOST] = r.authority.n;
+	}
+	src[PF_ID] = a->id;
+	len[PF_ID] = a->len[PF_ID];
+	if (whole && a->id_prio == 2 && len[PF_ID] >= 35 && a->id[2] == '-') {
+		src[PF_ID] = a->id + 3;
+		len[PF_ID] = 32;
+	}
+	p->id_kind = whole && len[PF_ID] > 0 ? (int8_t)a->id_prio : -1;
+	src[PF_ORIG] = a->orig;
+	len[PF_ORIG] = a->len[PF_ORIG];
+	for (int f = 0; f < PF_COUNT; f++) {
+		if (len[f] > field_cap[f] - 1)
+			len[f] = field_cap[f] - 1;
+		total += len[f];
+	}
+	if (p->str != p->inl)
+		free(p->str);
+	p->str = p->inl;
+	if (total > sizeof(p->inl) && (p->str = gw_malloc(total)) == NULL) {
+		t->stats.oom++;		/* the capture reports it */
+		p->str = p->inl;
+		total = 0;
+		memset(len, 0, sizeof(len));
+	}
+	for (int f = 0, at = 0; f < PF_COUNT; f++) {
+		memcpy(p->str + at, src[f], len[f]);
+		p->len[f] = (uint16_t)len[f];
+		at += (int)len[f];
+	}
+	p->headers_done = true;
 }
 
 /* Hand x to the caller, stamped with the current packet. */
@@ -339,34 +606,9 @@ conn_shed(struct http_conn *hc)
 	while (hc->head != NULL)
 		pending_put(t, queue_pop(hc));
 	hc->req_cur = NULL;
+	acc_drop(hc);
 	hc->resp_active = false;
 	hc->shed = true;
-}
-
-/*
- * Split the URL into path and query with core/reqline.c; an absolute-form
- * or CONNECT target gives the host (as the Host header writes it,
- * "host[:port]") when the request had no Host header.
- */
-static void
-request_finish_url(struct pending *p)
-{
-	struct reqline r;
-
-	reqline_target(p->url, p->url_len, p->is_connect, &r);
-	if (r.authority.n > 0 && p->x.host[0] == '\0')
-		field_append(p->x.host, sizeof(p->x.host), r.authority.p,
-		    r.authority.n);
-	if (r.path.n > 0)
-		field_append(p->x.path, sizeof(p->x.path), r.path.p,
-		    r.path.n);
-	if (p->x.path[0] == '\0' && !p->is_connect)
-		strcpy(p->x.path, "/");
-	if (r.query.n > 0) {
-		p->x.has_query = true;
-		field_append(p->x.query, sizeof(p->x.query), r.query.p,
-		    r.query.n);
-	}
 }
 
 /* A traceparent value keeps only its trace id, which every hop shares. */
@@ -381,15 +623,17 @@ id_normalise(char *id, int prio)
 	}
 }
 
-/* The priority of a request-id header name, -1 when it is none. */
+/* The priority of a request-id header name (of n bytes), -1 when it is
+ * none. The lengths are compared first: most headers are none of these. */
 static int
-id_header_prio(const struct http_tracker *t, const char *name)
+id_header_prio(const struct http_tracker *t, const char *name, size_t n)
 {
-	if (t->o.id_header != NULL && strcasecmp(name, t->o.id_header) == 0)
+	if (t->o.id_header != NULL && n == t->id_header_len &&
+	    strcasecmp(name, t->o.id_header) == 0)
 		return 0;
-	if (strcasecmp(name, "x-request-id") == 0)
+	if (n == 12 && strcasecmp(name, "x-request-id") == 0)
 		return 1;
-	if (strcasecmp(name, "traceparent") == 0)
+	if (n == 11 && strcasecmp(name, "traceparent") == 0)
 		return 2;
 	return -1;
 }
@@ -419,16 +663,18 @@ hdr_value_start(struct http_tracker *t, struct hdr_acc *h, bool request,
 	h->in_value = true;
 	h->target = HDR_NONE;
 	h->skip = false;
-	if (request && strcasecmp(h->name, "host") == 0) {
+	if (request && h->name_len == 4 && strcasecmp(h->name, "host") == 0) {
 		h->target = HDR_HOST;
 		return;
 	}
-	if (request && (strcasecmp(h->name, "x-original-uri") == 0 ||
-	    strcasecmp(h->name, "x-forwarded-uri") == 0)) {
+	if (request && ((h->name_len == 14 &&
+	    strcasecmp(h->name, "x-original-uri") == 0) ||
+	    (h->name_len == 15 &&
+	    strcasecmp(h->name, "x-forwarded-uri") == 0))) {
 		h->target = HDR_ORIG;
 		return;
 	}
-	if ((prio = id_header_prio(t, h->name)) >= 0) {
+	if ((prio = id_header_prio(t, h->name, h->name_len)) >= 0) {
 		h->target = HDR_ID;
 		h->prio = prio;
 		h->skip = prio >= held_prio;
@@ -464,12 +710,12 @@ req_message_begin(http_parser *hp)
 		t->stats.oom++;
 		return -1;
 	}
-	exchange_init(hc, &p->x, hc->now_us);
-	p->x.has_request = true;
+	p->start_us = hc->now_us;
 	if (hc->first_request && hc->c->syn_seen) {
-		p->x.syn_us = hc->c->syn_us;
-		p->x.synack_us = hc->c->synack_us;
+		p->syn_us = hc->c->syn_us;
+		p->synack_us = hc->c->synack_us;
 	}
+	acc_reset(&t->acc);
 	hc->first_request = false;
 	if (hc->tail != NULL)
 		hc->tail->next = p;
@@ -488,14 +734,14 @@ static int
 req_url(http_parser *hp, const char *at, size_t len)
 {
 	struct http_conn *hc = hp->data;
-	struct pending *p = hc->req_cur;
+	struct req_acc *a = &hc->t->acc;
 
-	if (p == NULL)
+	if (hc->req_cur == NULL)
 		return 0;
-	if (len > HTTP_URL_MAX - p->url_len)
-		len = HTTP_URL_MAX - p->url_len;
-	memcpy(p->url + p->url_len, at, len);
-	p->url_len += len;
+	if (len > HTTP_URL_MAX - a->url_len)
+		len = HTTP_URL_MAX - a->url_len;
+	memcpy(a->url + a->url_len, at, len);
+	a->url_len += len;
 	return 0;
 }
 
@@ -512,52 +758,42 @@ static int
 req_header_value(http_parser *hp, const char *at, size_t len)
 {
 	struct http_conn *hc = hp->data;
-	struct pending *p = hc->req_cur;
+	struct req_acc *a = &hc->t->acc;
 	struct hdr_acc *h = &hc->rh;
 
-	if (p == NULL)
+	if (hc->req_cur == NULL)
 		return 0;
 	if (!h->in_value) {
-		hdr_value_start(hc->t, h, true, p->id_prio);
+		hdr_value_start(hc->t, h, true, a->id_prio);
 		if (h->target == HDR_ID && !h->skip) {
-			p->id_prio = h->prio;
-			p->x.request_id[0] = '\0';
+			a->id_prio = h->prio;
+			a->len[PF_ID] = 0;
 		}
 	}
 	if (h->target == HDR_HOST)
-		field_append(p->x.host, sizeof(p->x.host), at, len);
+		acc_append(a, PF_HOST, at, len);
 	else if (h->target == HDR_ORIG)
-		field_append(p->x.orig_uri, sizeof(p->x.orig_uri), at, len);
+		acc_append(a, PF_ORIG, at, len);
 	else if (h->target == HDR_ID && !h->skip)
-		field_append(p->x.request_id, sizeof(p->x.request_id), at, len);
+		acc_append(a, PF_ID, at, len);
 	return 0;
-}
-
-/* Fill the parts of p known once its header is read. */
-static void
-request_headers_done(http_parser *hp, struct pending *p)
-{
-	const char *m = http_method_str((enum http_method)hp->method);
-
-	p->headers_done = true;
-	snprintf(p->x.method, sizeof(p->x.method), "%s", m);
-	snprintf(p->x.protocol, sizeof(p->x.protocol), "HTTP/%u.%u",
-	    hp->http_major % 10, hp->http_minor % 10);
-	p->is_head = hp->method == HTTP_HEAD;
-	p->is_connect = hp->method == HTTP_CONNECT;
-	request_finish_url(p);
-	id_normalise(p->x.request_id, p->id_prio);
-	if (p->x.request_id[0] != '\0')
-		p->x.id_kind = p->id_prio;
 }
 
 static int
 req_headers_complete(http_parser *hp)
 {
 	struct http_conn *hc = hp->data;
+	struct pending *p = hc->req_cur;
 
-	if (hc->req_cur != NULL)
-		request_headers_done(hp, hc->req_cur);
+	if (p == NULL)
+		return 0;
+	p->line_known = true;
+	p->method = (uint8_t)hp->method;
+	p->major = (uint8_t)(hp->http_major % 10);
+	p->minor = (uint8_t)(hp->http_minor % 10);
+	p->is_head = hp->method == HTTP_HEAD;
+	p->is_connect = hp->method == HTTP_CONNECT;
+	pending_pack(hc->t, p, true);
 	return 0;
 }
 
@@ -659,33 +895,37 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
     bool incomplete)
 {
 	struct http_tracker *t = hc->t;
-	struct pending *p = queue_pop(hc), orphan;
+	struct pending *p = queue_pop(hc);
+	struct http_exchange x;
 
 	if (p == NULL) {
-		p = &orphan;
-		exchange_init(hc, &p->x, hc->resp_first_us);
+		exchange_init(hc, &x, hc->resp_first_us);
 		t->stats.orphan_responses++;
-	} else if (!p->headers_done) {
-		request_finish_url(p);	/* what we have of it */
+	} else {
+		if (!p->headers_done) {	/* what we have of it */
+			acc_load(hc);
+			pending_pack(t, p, false);
+		}
+		pending_exchange(hc, p, &x);
 	}
-	p->x.status = status;
-	p->x.cause = cause;
-	p->x.incomplete = p->x.incomplete || incomplete;
+	x.status = status;
+	x.cause = cause;
+	x.incomplete = x.incomplete || incomplete;
 	if (hc->resp_active) {
-		p->x.first_byte_us = hc->resp_first_us;
-		p->x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
-		p->x.header_bytes = (int64_t)hc->resp_header_bytes;
-		if (p->x.request_id[0] == '\0' && hc->resp_id[0] != '\0') {
-			memcpy(p->x.request_id, hc->resp_id, sizeof(hc->resp_id));
-			p->x.id_kind = hc->resp_id_prio + 3;
+		x.first_byte_us = hc->resp_first_us;
+		x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
+		x.header_bytes = (int64_t)hc->resp_header_bytes;
+		if (x.request_id[0] == '\0' && hc->resp_id[0] != '\0') {
+			memcpy(x.request_id, hc->resp_id, sizeof(hc->resp_id));
+			x.id_kind = hc->resp_id_prio + 3;
 		}
 	}
-	p->x.end_us = hc->now_us;
-	if (hc->last_answer_us > p->x.ready_us)
-		p->x.ready_us = hc->last_answer_us;
-	hc->last_answer_us = p->x.end_us;
-	emit(hc, &p->x);
-	if (p != &orphan)
+	x.end_us = hc->now_us;
+	if (hc->last_answer_us > x.ready_us)
+		x.ready_us = hc->last_answer_us;
+	hc->last_answer_us = x.end_us;
+	emit(hc, &x);
+	if (p != NULL)
 		pending_put(t, p);
 }
 
@@ -771,9 +1011,9 @@ request_error(struct http_conn *hc)
 	hc->req_st = ST_RESYNC;
 }
 
-/* Bytes from the client. */
+/* Bytes from the client, once the scratch holds hc's request header. */
 static void
-client_data(struct http_conn *hc, const uint8_t *p, size_t len)
+client_parse(struct http_conn *hc, const uint8_t *p, size_t len)
 {
 	struct http_tracker *t = hc->t;
 	size_t n;
@@ -799,6 +1039,22 @@ client_data(struct http_conn *hc, const uint8_t *p, size_t len)
 		hc->req_st = ST_TUNNEL;
 	else if (HTTP_PARSER_ERRNO(&hc->req) != HPE_OK || n != len)
 		request_error(hc);
+}
+
+/* Bytes from the client: the request header read so far comes back to
+ * the scratch, and goes back to hc when the segment ends inside it. */
+static void
+client_data(struct http_conn *hc, const uint8_t *p, size_t len)
+{
+	if (hc->saved != NULL) {
+		if (hc->req_cur != NULL && !hc->req_cur->headers_done)
+			acc_load(hc);
+		else
+			acc_drop(hc);
+	}
+	client_parse(hc, p, len);
+	if (hc->req_cur != NULL && !hc->req_cur->headers_done)
+		acc_save(hc);
 }
 
 /* The response parser failed: the answer is not HTTP (or broken). */
@@ -882,19 +1138,26 @@ static void *
 cb_open(void *ctx, const struct tcp_conn *c)
 {
 	struct http_tracker *t = ctx;
-	struct http_conn *hc = gw_calloc(1, sizeof(*hc));
+	char client[HTTP_ADDR_MAX], server[HTTP_ADDR_MAX];
+	size_t lc, ls;
+	struct http_conn *hc;
 
-	if (hc == NULL) {
+	http_addr_text(client, sizeof(client), c->family, c->client_addr, -1);
+	http_addr_text(server, sizeof(server), c->family, c->server_addr,
+	    c->server_port);
+	lc = strlen(client);
+	ls = strlen(server);
+	if ((hc = gw_calloc(1, sizeof(*hc) + lc + 1 + ls + 1)) == NULL) {
 		t->stats.oom++;
 		return NULL;
 	}
+	memcpy(hc->addr, client, lc + 1);
+	memcpy(hc->addr + lc + 1, server, ls + 1);
+	hc->client_len = (uint8_t)lc;
+	hc->server_len = (uint8_t)ls;
 	hc->t = t;
 	hc->c = c;
 	hc->downstream = is_listen_port(t, c->server_port);
-	http_addr_text(hc->client, sizeof(hc->client), c->family,
-	    c->client_addr, -1);
-	http_addr_text(hc->server, sizeof(hc->server), c->family,
-	    c->server_addr, c->server_port);
 	http_parser_init(&hc->req, HTTP_REQUEST);
 	http_parser_init(&hc->resp, HTTP_RESPONSE);
 	hc->req.data = hc->resp.data = hc;
@@ -935,10 +1198,11 @@ cb_gap(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 	hc->now_us = ts_us;
 	if (!from_server) {
 		if (hc->req_cur != NULL) {
-			if (!hc->req_cur->headers_done)
-				request_finish_url(hc->req_cur);
-			hc->req_cur->headers_done = true;
-			hc->req_cur->x.incomplete = true;
+			if (!hc->req_cur->headers_done) {
+				acc_load(hc);
+				pending_pack(hc->t, hc->req_cur, false);
+			}
+			hc->req_cur->incomplete = true;
 			hc->req_cur = NULL;
 		}
 		if (hc->req_st == ST_PARSE || hc->req_st == ST_RESYNC) {
@@ -1066,7 +1330,7 @@ end_pending(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 		if (hc->downstream && !in_progress && hc->head != NULL &&
 		    (!client_first || !first || hc->close_announced)) {
 			hc->t->stats.unanswered++;
-			hc->head->x.unanswered = true;
+			hc->head->unanswered = true;
 			answer_head(hc, -1, GW_CAUSE_OK, true);
 			continue;
 		}
@@ -1119,6 +1383,7 @@ cb_end(void *ctx, void *st, const struct tcp_conn *c, enum tcp_end why,
 		end_pending(hc, c, why, ts_us);
 	while (hc->head != NULL)
 		pending_put(t, queue_pop(hc));
+	acc_drop(hc);
 	free(hc);
 }
 
@@ -1151,6 +1416,12 @@ http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
 		t->o.pipeline_max = DEFAULT_PIPELINE_MAX;
 	if (t->o.pending_max == 0)
 		t->o.pending_max = DEFAULT_PENDING_MAX;
+	if (t->o.id_header != NULL) {
+		size_t n = strlen(t->o.id_header);
+
+		/* longer than a header name kept: matches none (0 = none) */
+		t->id_header_len = n < HDR_NAME_MAX ? (uint16_t)n : UINT16_MAX;
+	}
 	t->emit = emit_fn;
 	t->ctx = ctx;
 	http_parser_settings_init(&t->req_settings);

@@ -113,7 +113,7 @@ struct http_opts {
 	int pipeline_max;	/* requests awaiting answers per connection
 				 * (64); past it the oldest is dropped */
 	size_t pending_max;	/* requests awaiting answers in all (4096,
-				 * ~3.3 KiB each); when full, the connection
+				 * ~150 bytes each); when full, the connection
 				 * holding the most is given up: see
 				 * http_stats.budget_drops */
 };

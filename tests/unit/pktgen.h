@@ -357,6 +357,24 @@ pg_scenario(struct pg *g, const char *name)
 		    "\r\n\r\n0123456789");
 		pg_fin(&c, 1);
 		pg_fin(&c, 0);
+	} else if (strcmp(name, "split_header") == 0) {
+		/* two requests' headers cut across segments, interleaved
+		 * (mid-URL, mid-name, mid-value), one a traceparent */
+		pg_conn_init(&d, g, 2, 40002, 8080);
+		pg_connect(&c);
+		pg_connect(&d);
+		pg_send_str(&c, 0, "GET /long/pa");
+		pg_send_str(&d, 0, "GET /b?q=1 HTTP/1.1\r\nHo");
+		pg_send_str(&c, 0, "th?x=1 HTTP/1.1\r\nHost: a.te");
+		pg_send_str(&d, 0, "st: bee\r\ntraceparent: 00-0af7651916cd43"
+		    "dd8448eb211c80319c-b7ad6b71692033");
+		pg_send_str(&c, 0, "st\r\nCookie: secret=1\r\nX-Request-");
+		pg_send_str(&d, 0, "77-01\r\n\r\n");
+		pg_send_str(&c, 0, "Id: idA\r\n\r\n");
+		pg_send_str(&d, 1, PG_OK("hello"));
+		pg_send_str(&c, 1, PG_OK("world"));
+		pg_close(&c);
+		pg_close(&d);
 	} else if (strcmp(name, "read_timeout") == 0) {
 		pg_connect(&c);
 		pg_send_str(&c, 0, PG_REQ("/slow"));
@@ -374,6 +392,7 @@ static const struct pg_scenario_info {
 	int dlt, vlan, family;
 } pg_scenarios[] = {
 	{"basic", DLT_EN10MB, 0, 4},
+	{"split_header", DLT_EN10MB, 0, 4},
 	{"vlan", DLT_EN10MB, 42, 4},
 	{"ipv6", DLT_EN10MB, 0, 6},
 	{"sll", DLT_LINUX_SLL, 0, 4},

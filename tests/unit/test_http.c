@@ -150,6 +150,34 @@ test_basic_fields(void **state)
 	done(r);
 }
 
+/* Request headers cut across segments, two connections interleaved: each
+ * request keeps its own URL, Host and id (parse/http.c saves a header
+ * read halfway with its connection). */
+static void
+test_split_header(void **state)
+{
+	struct run *r = play("split_header", 0);
+
+	(void)state;
+	assert_int_equal(r->n, 2);
+	check(&r->x[0], "GET", "/b", 200, GW_CAUSE_OK);
+	assert_true(r->x[0].has_query);
+	assert_string_equal(r->x[0].query, "q=1");
+	assert_string_equal(r->x[0].host, "bee");
+	/* a traceparent keeps its trace id */
+	assert_string_equal(r->x[0].request_id,
+	    "0af7651916cd43dd8448eb211c80319c");
+	assert_int_equal(r->x[0].id_kind, 2);
+	check(&r->x[1], "GET", "/long/path", 200, GW_CAUSE_OK);
+	assert_true(r->x[1].has_query);
+	assert_string_equal(r->x[1].query, "x=1");
+	assert_string_equal(r->x[1].host, "a.test");
+	assert_string_equal(r->x[1].request_id, "idA");
+	assert_int_equal(r->x[1].id_kind, 1);
+	assert_string_equal(r->x[1].protocol, "HTTP/1.1");
+	done(r);
+}
+
 /* Pipelined requests answered in order, with a 100 Continue in front and
  * a HEAD whose answer announces a body it does not carry. */
 static void
@@ -1345,6 +1373,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic_fields),
+		cmocka_unit_test(test_split_header),
 		cmocka_unit_test(test_pipelining),
 		cmocka_unit_test(test_body_framing),
 		cmocka_unit_test(test_reassembled),
