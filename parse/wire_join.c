@@ -15,6 +15,16 @@
  * SCAN_MAX steps (counted in scan_capped): the cost per exchange is O(1)
  * on average and bounded in the worst case, whatever the traffic.
  *
+ * A held request is tied again when it is released, hold_us after its
+ * answer: by then its key chain has grown by everything that arrived
+ * meanwhile (on a gateway under load, thousands of the same request), none
+ * of which can be its own unless reported late (its answer began more than
+ * LATE_US before it arrived: a long body, a read timeout). So a held
+ * request leaves a marker in its key chain (struct drec.mark), and its
+ * walk starts at the marker (moved on past what arrived within LATE_US of
+ * its answer); the late records are also linked in a third chain by key,
+ * walked first, back to the marker's place (by arrival number, seq).
+ *
  * Downstream records wait in arrival order in a FIFO only while their tie
  * is incomplete (see wire_join.h); most never enter it. A held record keeps
  * the attempts its own request found (unlinked from the chains), and is
@@ -62,6 +72,9 @@
  * an earlier attempt may still be reported (the tie waits for it). */
 #define TOL_FIRST_US		(50 * INT64_C(1000))
 #define SCAN_MAX		512
+/* A record whose answer began longer than this before it arrived is
+ * "late": a walk from a held request's marker finds it on the late chain. */
+#define LATE_US			(1 * INT64_C(1000))
 /*
  * A failed connect carries no request: it ties by time alone, and two held
  * failed requests whose answers lie closer to it than this apart are
@@ -107,8 +120,10 @@
 struct urec {
 	struct urec *kprev, *knext;	/* key chain, or the connect list */
 	struct urec *aprev, *anext;	/* auth-key chain */
+	struct urec *lprev, *lnext;	/* late chain (by key) */
 	struct urec *prev, *next;	/* age list */
 	uint64_t key, akey;
+	uint64_t seq;			/* arrival number (markers too) */
 	uint64_t path_hash;		/* of its whole path */
 	int64_t added_us;		/* capture time it arrived */
 	bool in_auth;
@@ -116,6 +131,7 @@ struct urec {
 	bool contested;			/* a failed connect as plausible for
 					 * two held requests: tied to neither */
 	bool detached;			/* kept by a held request, unlinked */
+	bool late;			/* on the late chain: see LATE_US */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
 	int64_t header_bytes;
@@ -133,8 +149,9 @@ struct chain {
 	struct urec *head, *tail;
 };
 
-/* Chains by key; which = 0 links by k*, 1 by a*. Each chain is linked
- * through its records; the table holds the newest of each key. */
+/* Chains by key; which = 0 links by k*, 1 by a* (auth key), 2 by l* (the
+ * late records, by key). Each chain is linked through its records; the
+ * table holds the newest of each key. */
 struct table {
 	struct hashtab map;		/* key -> its newest struct urec */
 	int which;
@@ -176,6 +193,9 @@ struct drec {
 	struct drec *prev, *next;
 	uint64_t key;			/* its request's (dview.key) */
 	struct walk kept;
+	struct urec *mark;		/* where it arrived in the chain of its
+					 * key: never a candidate (contested, no
+					 * start); NULL none */
 	struct http_exchange x;
 };
 
@@ -183,8 +203,9 @@ struct wire_join {
 	struct wire_join_opts o;
 	wire_join_out_fn out;
 	void *ctx;
-	struct table keys, auths;
+	struct table keys, auths, lates;
 	struct chain conns;
+	uint64_t seq;			/* records (and markers) so far */
 	struct urec *age_head, *age_tail;
 	size_t n_up;
 	struct drec *dhead, *dtail;
@@ -277,13 +298,13 @@ last_segment(const char *path)
 static struct urec **
 nextp(struct urec *u, int which)
 {
-	return which ? &u->anext : &u->knext;
+	return which == 2 ? &u->lnext : which ? &u->anext : &u->knext;
 }
 
 static struct urec **
 prevp(struct urec *u, int which)
 {
-	return which ? &u->aprev : &u->kprev;
+	return which == 2 ? &u->lprev : which ? &u->aprev : &u->kprev;
 }
 
 static void
@@ -317,7 +338,7 @@ chain_remove(struct chain *c, struct urec *u, int which)
 static uint64_t
 table_key(const struct table *t, const struct urec *u)
 {
-	return t->which ? u->akey : u->key;
+	return t->which == 1 ? u->akey : u->key;
 }
 
 /* The newest record of key (NULL: none), its place in *pos. */
@@ -459,7 +480,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	}
 	u->o_has_query = o_hq;
 	u->in_auth = orig && x->has_request;
-	u->taken = u->detached = u->contested = false;
+	u->taken = u->detached = u->contested = u->late = false;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -519,6 +540,8 @@ urec_detach(struct wire_join *j, struct urec *u)
 		table_remove(&j->keys, u);
 	if (u->in_auth)
 		table_remove(&j->auths, u);
+	if (u->late)
+		table_remove(&j->lates, u);
 	if (u->prev != NULL)
 		u->prev->next = u->next;
 	else
@@ -1107,7 +1130,7 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 static void
 scan(struct wire_join *j, const struct dview *d, struct urec *tail,
     int which, enum source src, int64_t a, int step, bool releasing,
-    const char *next_server, struct pick *best)
+    const char *next_server, struct pick *best, uint64_t after)
 {
 	const struct http_exchange *x = d->x;
 	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
@@ -1118,6 +1141,8 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 	for (struct urec *u = tail; u != NULL; u = *prevp(u, which)) {
 		int64_t lo, hi, dist, score;
 
+		if (u->seq <= after)
+			break;		/* the rest is walked from the marker */
 		if (u->added_us < lo_start)
 			break;
 		if (best->u != NULL && a - u->added_us > best->score)
@@ -1314,6 +1339,47 @@ held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
 }
 
 /*
+ * Where a walk of d's key chain starts: its newest record, or for a held
+ * request being released, its marker moved on past the records that
+ * arrived within LATE_US of its answer (later ones answered after it,
+ * unless late: see scan_req).
+ */
+static struct urec *
+req_tail(struct wire_join *j, const struct dview *d)
+{
+	const struct drec *h = d->self;
+	int64_t limit = d_answer(d->x) + EPS_US + LATE_US;
+	struct urec *u;
+
+	if (h == NULL || h->mark == NULL)
+		return table_newest(&j->keys, d->key);
+	u = h->mark;
+	while (u->knext != NULL && u->knext->added_us <= limit)
+		u = u->knext;
+	return u;
+}
+
+/*
+ * scan() for the exchanges of d's own request (SRC_REQ): newest first,
+ * from req_tail(); for a held request being released, first the late
+ * records that arrived after that place (the only ones after it that can
+ * have answered before its answer), so the order is the one a walk from
+ * the newest would take, without the hold_us of records between.
+ */
+static void
+scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
+    bool releasing, const char *next_server, struct pick *best)
+{
+	struct urec *tail = req_tail(j, d);
+
+	if (tail != NULL && d->self != NULL && d->self->mark != NULL)
+		scan(j, d, table_newest(&j->lates, d->key), 2, SRC_REQ, a,
+		    step, releasing, next_server, best, tail->seq);
+	scan(j, d, tail, 0, SRC_REQ, a, step, releasing, next_server, best,
+	    0);
+}
+
+/*
  * Find d's attempts, newest first, marking them taken: the attempt whose
  * answer is closest to the client's, then the one that failed right
  * before it began, and so on. w->complete: the tie need not wait.
@@ -1336,8 +1402,7 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 	for (int step = w->n; w->n < GW_ATTEMPTS_MAX; step++) {
 		struct pick best = {0};
 
-		scan(j, d, table_newest(&j->keys, d->key), 0, SRC_REQ, a,
-		    step, releasing, next_server, &best);
+		scan_req(j, d, a, step, releasing, next_server, &best);
 		/* a held request that this exchange fits better keeps it */
 		struct urec *passed[4];
 		int n_passed = 0;
@@ -1347,8 +1412,7 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 			passed[n_passed++] = best.u;
 			best.u->taken = true;
 			memset(&best, 0, sizeof(best));
-			scan(j, d, table_newest(&j->keys, d->key), 0,
-			    SRC_REQ, a, step, releasing, next_server, &best);
+			scan_req(j, d, a, step, releasing, next_server, &best);
 		}
 		for (int i = 0; i < n_passed; i++)
 			passed[i]->taken = false;
@@ -1361,11 +1425,11 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 		if (step > 0 || best.u == NULL || best.score >= PATH_PENALTY) {
 			if (d->failed || step > 0)
 				scan(j, d, j->conns.tail, 0, SRC_CONN, a, step,
-				    releasing, next_server, &best);
+				    releasing, next_server, &best, 0);
 			if (d->akey != 0)
 				scan(j, d, table_newest(&j->auths,
 				    d->akey), 1, SRC_AUTH, a, step,
-				    releasing, next_server, &best);
+				    releasing, next_server, &best, 0);
 		}
 		if (best.u == NULL ||
 		    (best.src == SRC_REQ && !same_request(d, best.u)))
@@ -1526,6 +1590,10 @@ release(struct wire_join *j, struct drec *d)
 	dv.self = d;
 	w = d->kept;
 	walk(j, &dv, true, &w);
+	if (d->mark != NULL) {
+		table_remove(&j->keys, d->mark);
+		free(d->mark);
+	}
 	rc = emit(j, &d->x, &w);
 	free(d);
 	return rc;
@@ -1556,6 +1624,7 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 	/* no budget of their own: the records they index have max_up */
 	table_init(&j->keys, 0, 0);
 	table_init(&j->auths, 1, 0);
+	table_init(&j->lates, 2, 0);
 	/* the whole budget now: learning a route never allocates */
 	hashtab_init(&j->route_index, ROUTES_MAX * 3 / 4);
 	if (hashtab_reserve(&j->route_index, ROUTES_MAX * 3 / 4) !=
@@ -1580,6 +1649,7 @@ wire_join_free(struct wire_join *j)
 		j->dhead = d->next;
 		for (int i = 0; i < d->kept.n; i++)
 			free(d->kept.u[i]);
+		free(d->mark);
 		free(d);
 	}
 	while (j->age_head != NULL) {
@@ -1590,6 +1660,7 @@ wire_join_free(struct wire_join *j)
 	}
 	hashtab_free(&j->keys.map);
 	hashtab_free(&j->auths.map);
+	hashtab_free(&j->lates.map);
 	hashtab_free(&j->route_index);
 	free(j);
 }
@@ -1668,6 +1739,14 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 	if (u == NULL)
 		return -1;
 	u->added_us = j->now_us;
+	u->seq = ++j->seq;
+	if (u->key != 0 && !u->conn_only) {
+		int64_t lo, hi;
+
+		u_answer(u, &lo, &hi);
+		u->late = u->added_us - lo > LATE_US ||
+		    answer_slack(u) > EPS_US;
+	}
 	if (u->conn_only) {
 		chain_append(&j->conns, u, 0);
 	} else if (u->key != 0 && table_add(&j->keys, u) != 0) {
@@ -1677,6 +1756,13 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 	if (u->in_auth && table_add(&j->auths, u) != 0) {
 		if (u->key != 0)
 			table_remove(&j->keys, u);
+		free(u);
+		return -1;
+	}
+	if (u->late && table_add(&j->lates, u) != 0) {
+		if (u->in_auth)
+			table_remove(&j->auths, u);
+		table_remove(&j->keys, u);
 		free(u);
 		return -1;
 	}
@@ -1693,6 +1779,31 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 	j->stats.upstream++;
 	expire_up(j);
 	return 0;
+}
+
+/*
+ * A marker for a request held now, appended to the chain of key (see the
+ * file comment): where its walk starts when it is released. NULL when out
+ * of memory.
+ */
+static struct urec *
+hold_mark(struct wire_join *j, uint64_t key)
+{
+	struct urec *m = gw_calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->key = key;
+	m->seq = ++j->seq;
+	m->added_us = j->now_us;
+	m->start_us = INT64_MIN;	/* no candidate of anything */
+	m->contested = true;
+	m->path = m->seg = m->query = m->id = "";
+	if (table_add(&j->keys, m) != 0) {
+		free(m);
+		return NULL;
+	}
+	return m;
 }
 
 static int
@@ -1712,6 +1823,12 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	if (w.complete)
 		return emit(j, x, &w);
 	if ((d = gw_malloc(sizeof(*d))) == NULL) {
+		walk_undo(&w);
+		return -1;
+	}
+	d->mark = NULL;
+	if (dv.key != 0 && (d->mark = hold_mark(j, dv.key)) == NULL) {
+		free(d);
 		walk_undo(&w);
 		return -1;
 	}

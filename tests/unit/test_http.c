@@ -796,6 +796,55 @@ test_join_late_exchange_kept(void **state)
 }
 
 /*
+ * A success held because its upstream exchange was reported after its
+ * answer (a body that went on, the connection closed late), while the
+ * gateway served the same request a thousand times more during the hold:
+ * its release must find its own exchange, not stop at the step bound
+ * among the thousand that came after (parse/wire_join.c: the held
+ * request's marker, the late chain).
+ */
+static void
+test_join_held_under_load(void **state)
+{
+	struct joined got;
+	struct wire_join *j;
+	struct wire_join_stats st;
+	struct http_exchange x;
+
+	(void)state;
+	memset(&got, 0, sizeof(got));
+	assert_non_null(j = wire_join_new(NULL, on_joined, &got));
+	x = mk(true, "10.0.0.1:80", "/small", "", 0, 0, 200, GW_CAUSE_OK);
+	x.start_us = x.ready_us = 1000000;
+	x.first_byte_us = x.end_us = 1000400;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(got.count, 0);		/* held: nothing there yet */
+	/* its own exchange: answer begun at 1000300, reported 30 ms on */
+	x = mk(false, "10.0.0.9:81", "/small", "", 0, 0, 200, GW_CAUSE_OK);
+	x.start_us = x.ready_us = 1000100;
+	x.first_byte_us = 1000300;
+	x.end_us = 1030000;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	/* a thousand more of the same request, all after its answer */
+	for (int i = 0; i < 1000; i++) {
+		x = mk(false, "10.0.0.9:81", "/small", "", 0, 0, 200,
+		    GW_CAUSE_OK);
+		x.start_us = x.ready_us = 1040000 + i * 1000;
+		x.first_byte_us = x.end_us = x.start_us + 200;
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_advance(j, 5000000), 0);
+	assert_int_equal(got.count, 1);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.att[0].start_us, 1000100);
+	wire_join_stats(j, &st);
+	assert_int_equal(st.tied_match, 1);
+	assert_int_equal(st.scan_capped, 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_free(j);
+}
+
+/*
  * nginx's own "no live upstreams" 502, answered an instant before another
  * request's connect was refused (also a 502): the refused connect belongs
  * to the request answered after it, never to the gateway's own refusal.
@@ -1387,6 +1436,7 @@ main(void)
 		cmocka_unit_test(test_join_auth),
 		cmocka_unit_test(test_join_many_pending),
 		cmocka_unit_test(test_join_late_exchange_kept),
+		cmocka_unit_test(test_join_held_under_load),
 		cmocka_unit_test(test_join_refusal_not_blamed),
 		cmocka_unit_test(test_join_conn_ambiguous),
 		cmocka_unit_test(test_join_conn_own_closer),
