@@ -24,6 +24,8 @@
  * walk starts at the marker (moved on past what arrived within LATE_US of
  * its answer); the late records are also linked in a third chain by key,
  * walked first, back to the marker's place (by arrival number, seq).
+ * Only a failure is tried again, so the walks for a request's earlier
+ * attempts go through a fourth chain by key, of the failed records alone.
  *
  * Downstream records wait in arrival order in a FIFO only while their tie
  * is incomplete (see wire_join.h); most never enter it. A held record keeps
@@ -121,6 +123,7 @@ struct urec {
 	struct urec *kprev, *knext;	/* key chain, or the connect list */
 	struct urec *aprev, *anext;	/* auth-key chain */
 	struct urec *lprev, *lnext;	/* late chain (by key) */
+	struct urec *fprev, *fnext;	/* failed chain (by key) */
 	struct urec *prev, *next;	/* age list */
 	uint64_t key, akey;
 	uint64_t seq;			/* arrival number (markers too) */
@@ -132,6 +135,7 @@ struct urec {
 					 * two held requests: tied to neither */
 	bool detached;			/* kept by a held request, unlinked */
 	bool late;			/* on the late chain: see LATE_US */
+	bool failed;			/* on the failed chain: u_failed() */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
 	int64_t header_bytes;
@@ -150,8 +154,8 @@ struct chain {
 };
 
 /* Chains by key; which = 0 links by k*, 1 by a* (auth key), 2 by l* (the
- * late records, by key). Each chain is linked through its records; the
- * table holds the newest of each key. */
+ * late records, by key), 3 by f* (the failed ones, by key). Each chain is
+ * linked through its records; the table holds the newest of each key. */
 struct table {
 	struct hashtab map;		/* key -> its newest struct urec */
 	int which;
@@ -203,7 +207,7 @@ struct wire_join {
 	struct wire_join_opts o;
 	wire_join_out_fn out;
 	void *ctx;
-	struct table keys, auths, lates;
+	struct table keys, auths, lates, fails;
 	struct chain conns;
 	uint64_t seq;			/* records (and markers) so far */
 	struct urec *age_head, *age_tail;
@@ -298,13 +302,15 @@ last_segment(const char *path)
 static struct urec **
 nextp(struct urec *u, int which)
 {
-	return which == 2 ? &u->lnext : which ? &u->anext : &u->knext;
+	return which == 3 ? &u->fnext : which == 2 ? &u->lnext :
+	    which ? &u->anext : &u->knext;
 }
 
 static struct urec **
 prevp(struct urec *u, int which)
 {
-	return which == 2 ? &u->lprev : which ? &u->aprev : &u->kprev;
+	return which == 3 ? &u->fprev : which == 2 ? &u->lprev :
+	    which ? &u->aprev : &u->kprev;
 }
 
 static void
@@ -480,7 +486,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	}
 	u->o_has_query = o_hq;
 	u->in_auth = orig && x->has_request;
-	u->taken = u->detached = u->contested = u->late = false;
+	u->taken = u->detached = u->contested = u->late = u->failed = false;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -542,6 +548,8 @@ urec_detach(struct wire_join *j, struct urec *u)
 		table_remove(&j->auths, u);
 	if (u->late)
 		table_remove(&j->lates, u);
+	if (u->failed)
+		table_remove(&j->fails, u);
 	if (u->prev != NULL)
 		u->prev->next = u->next;
 	else
@@ -1364,13 +1372,22 @@ req_tail(struct wire_join *j, const struct dview *d)
  * from req_tail(); for a held request being released, first the late
  * records that arrived after that place (the only ones after it that can
  * have answered before its answer), so the order is the one a walk from
- * the newest would take, without the hold_us of records between.
+ * the newest would take, without the hold_us of records between. An
+ * earlier attempt (step > 0) is a failure: the failed chain alone, from
+ * its newest.
  */
 static void
 scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
     bool releasing, const char *next_server, struct pick *best)
 {
-	struct urec *tail = req_tail(j, d);
+	struct urec *tail;
+
+	if (step > 0) {
+		scan(j, d, table_newest(&j->fails, d->key), 3, SRC_REQ, a,
+		    step, releasing, next_server, best, 0);
+		return;
+	}
+	tail = req_tail(j, d);
 
 	if (tail != NULL && d->self != NULL && d->self->mark != NULL)
 		scan(j, d, table_newest(&j->lates, d->key), 2, SRC_REQ, a,
@@ -1625,6 +1642,7 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 	table_init(&j->keys, 0, 0);
 	table_init(&j->auths, 1, 0);
 	table_init(&j->lates, 2, 0);
+	table_init(&j->fails, 3, 0);
 	/* the whole budget now: learning a route never allocates */
 	hashtab_init(&j->route_index, ROUTES_MAX * 3 / 4);
 	if (hashtab_reserve(&j->route_index, ROUTES_MAX * 3 / 4) !=
@@ -1661,6 +1679,7 @@ wire_join_free(struct wire_join *j)
 	hashtab_free(&j->keys.map);
 	hashtab_free(&j->auths.map);
 	hashtab_free(&j->lates.map);
+	hashtab_free(&j->fails.map);
 	hashtab_free(&j->route_index);
 	free(j);
 }
@@ -1746,6 +1765,7 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 		u_answer(u, &lo, &hi);
 		u->late = u->added_us - lo > LATE_US ||
 		    answer_slack(u) > EPS_US;
+		u->failed = u_failed(u);
 	}
 	if (u->conn_only) {
 		chain_append(&j->conns, u, 0);
@@ -1760,6 +1780,15 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 		return -1;
 	}
 	if (u->late && table_add(&j->lates, u) != 0) {
+		if (u->in_auth)
+			table_remove(&j->auths, u);
+		table_remove(&j->keys, u);
+		free(u);
+		return -1;
+	}
+	if (u->failed && table_add(&j->fails, u) != 0) {
+		if (u->late)
+			table_remove(&j->lates, u);
 		if (u->in_auth)
 			table_remove(&j->auths, u);
 		table_remove(&j->keys, u);
