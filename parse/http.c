@@ -14,6 +14,16 @@
  * mid-stream: scan for a line that starts a request or a status line),
  * TUNNEL (after an upgrade: bytes are ignored) and DEAD (not HTTP).
  *
+ * Messages take a fast way when they can (resp_fast, req_fast): at a
+ * message boundary, an HTTP/1.1 message whose whole header is in one
+ * segment and is of the plain kind (a final status or a common method
+ * with an origin-form target, Content-Length or none, keep-alive, no
+ * Transfer-Encoding or Upgrade, well-formed lines) is read by finding its
+ * lines with memchr and handed to the same callbacks http-parser would
+ * call, in the same order; an answer's body is counted off. Anything else
+ * goes to http-parser, which byte by byte was most of the cost of a
+ * capture of small keep-alive requests.
+ *
  * Failures are decided when the connection ends, from what was pending
  * and who closed first (tcp_conn's FIN and RST times): see http.h.
  *
@@ -143,6 +153,8 @@ struct http_conn {
 	struct acc_saved *saved;	/* req_cur's header so far, between
 					 * segments; NULL when none */
 	bool first_request;		/* no request seen yet */
+	bool req_fresh;		/* req (http-parser) is at a message boundary
+				 * with nothing pending: req_fast may read */
 	/* the response being parsed */
 	bool resp_active, resp_headers_done, resp_interim;
 	uint64_t resp_header_bytes;
@@ -150,6 +162,9 @@ struct http_conn {
 	int resp_status;
 	int64_t resp_body;
 	bool resp_gap;
+	bool resp_fresh;	/* resp (http-parser) is at a message boundary
+				 * with nothing pending: resp_fast may read */
+	uint64_t resp_fast_left;	/* body bytes resp_fast still owes */
 	char resp_id[HTTP_ID_MAX];
 	int resp_id_prio;
 	bool close_announced;	/* an answer said Connection: close */
@@ -175,6 +190,8 @@ struct http_tracker {
 	uint64_t pkt_no, pkt_offset;
 	struct http_stats stats;
 	struct req_acc acc;	/* the request header being read */
+	bool tchar[256];	/* resp_fast: a header name's bytes */
+	bool urlc[256];		/* req_fast: a target's bytes */
 	uint16_t id_header_len;	/* strlen(o.id_header), 0 none */
 };
 
@@ -704,6 +721,7 @@ req_message_begin(http_parser *hp)
 		t->stats.requests++;
 		t->stats.budget_drops++;
 		hc->first_request = false;
+		hc->req_fresh = false;
 		return 0;
 	}
 	if ((p = pending_get(t)) == NULL) {
@@ -726,6 +744,7 @@ req_message_begin(http_parser *hp)
 	hc->req_cur = p;
 	hc->rh.in_value = false;
 	hc->rh.name_len = 0;
+	hc->req_fresh = false;
 	t->stats.requests++;
 	return 0;
 }
@@ -803,6 +822,7 @@ req_message_complete(http_parser *hp)
 	struct http_conn *hc = hp->data;
 
 	hc->req_cur = NULL;
+	hc->req_fresh = http_should_keep_alive(hp);
 	return 0;
 }
 
@@ -823,6 +843,7 @@ resp_message_begin(http_parser *hp)
 	hc->resp_id_prio = 99;
 	hc->sh.in_value = false;
 	hc->sh.name_len = 0;
+	hc->resp_fresh = false;
 	return 0;
 }
 
@@ -941,6 +962,9 @@ resp_message_complete(http_parser *hp)
 		return 0;
 	}
 	hc->t->stats.responses++;
+	/* at a boundary again, unless the parser now refuses more (it
+	 * answered Connection: close, or its end is the connection's) */
+	hc->resp_fresh = http_should_keep_alive(hp);
 	/* An Upgrade the server declined: requests go on as before. */
 	if (hc->req_st == ST_TUNNEL && st != 101 &&
 	    !(hc->head != NULL && hc->head->is_connect && st / 100 == 2)) {
@@ -1011,6 +1035,219 @@ request_error(struct http_conn *hc)
 	hc->req_st = ST_RESYNC;
 }
 
+/* --- the fast way ------------------------------------------------------- */
+
+/* Largest header resp_fast reads (well below any gateway's buffer, so
+ * the "header too big" decision never rests on it). */
+#define FAST_HEADER_MAX		2048
+
+/* Header lines resp_fast reads at most (more: http-parser's). */
+#define FAST_LINES_MAX		32
+
+/* Fill tab[c] with whether c is a tchar of RFC 9110 (a header name's). */
+static void
+tchar_init(bool tab[256])
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+
+	for (int c = 0; c < 256; c++)
+		tab[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+	for (const char *e = extra; *e != '\0'; e++)
+		tab[(uint8_t)*e] = true;
+}
+
+/* Fill tab[c] with whether c may be in a target req_fast reads: RFC
+ * 3986's pchar, '/' and '?' (what http-parser takes in a path and a
+ * query; a fragment, or anything else: http-parser's). */
+static void
+urlc_init(bool tab[256])
+{
+	static const char extra[] = "-._~%!$&'()*+,;=:@/?";
+
+	for (int c = 0; c < 256; c++)
+		tab[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+	for (const char *e = extra; *e != '\0'; e++)
+		tab[(uint8_t)*e] = true;
+}
+
+/* Whether the n bytes at a equal lower-case s (of length ls), ignoring
+ * case. */
+static bool
+span_is(const uint8_t *a, size_t n, const char *s, size_t ls)
+{
+	return n == ls && strncasecmp((const char *)a, s, n) == 0;
+}
+
+#define SPAN_IS(a, n, lit)	span_is((a), (n), (lit), sizeof(lit) - 1)
+
+/* One header line as resp_fast found it. */
+struct fast_line {
+	const uint8_t *name, *value;
+	size_t name_len, value_len;
+};
+
+/*
+ * One header line of p[at..hlen) into *l: its name and its value as
+ * http-parser hands them (leading blanks of the value skipped); the
+ * offset of the next line, or 0 when the line is not of the plain kind
+ * resp_fast takes (a byte http-parser might read otherwise, an empty
+ * value, a folded line, a bare LF).
+ */
+static size_t
+fast_header_line(const bool tchar[256], const uint8_t *p, size_t at,
+    size_t hlen, struct fast_line *l)
+{
+	const uint8_t *q = p + at, *end = p + hlen;
+	const uint8_t *nl = memchr(q, '\n', (size_t)(end - q));
+
+	if (nl == NULL || nl == q || nl[-1] != '\r')
+		return 0;
+	l->name = q;
+	while (q < nl && tchar[*q])
+		q++;
+	if (q == l->name || *q != ':')
+		return 0;
+	l->name_len = (size_t)(q - l->name);
+	q++;
+	while (q < nl - 1 && (*q == ' ' || *q == '\t'))
+		q++;
+	l->value = q;
+	l->value_len = (size_t)(nl - 1 - q);
+	if (l->value_len == 0)
+		return 0;
+	for (; q < nl - 1; q++)
+		if ((*q < 0x20 && *q != '\t') || *q == 0x7f)
+			return 0;
+	return (size_t)(nl + 1 - p);
+}
+
+/* A header as the fast way read it: its lines and its framing. */
+struct fast_header {
+	struct fast_line line[FAST_LINES_MAX];
+	int n;			/* lines */
+	size_t len;		/* bytes, through the empty line */
+	uint64_t cl;		/* Content-Length */
+	bool have_cl;
+};
+
+/*
+ * Read the header lines of p[at..len) up to the empty line into *f:
+ * false when they are not all in p (within FAST_HEADER_MAX) or not all
+ * plain (fast_header_line), or the framing is not (a second
+ * Content-Length or one that is not digits, Transfer-Encoding, Upgrade,
+ * a Connection other than keep-alive): then http-parser reads it.
+ */
+static bool
+fast_header_read(const bool tchar[256], const uint8_t *p, size_t at,
+    size_t len, struct fast_header *f)
+{
+	size_t lim = len < FAST_HEADER_MAX ? len : FAST_HEADER_MAX;
+
+	f->n = 0;
+	f->cl = 0;
+	f->have_cl = false;
+	for (;;) {
+		struct fast_line *l = &f->line[f->n];
+
+		if (at + 2 > lim)
+			return false;
+		if (p[at] == '\r' && p[at + 1] == '\n')
+			break;		/* the empty line */
+		if (f->n == FAST_LINES_MAX ||
+		    (at = fast_header_line(tchar, p, at, lim, l)) == 0)
+			return false;
+		f->n++;
+		if (SPAN_IS(l->name, l->name_len, "content-length")) {
+			if (f->have_cl || l->value_len > 15)
+				return false;
+			for (size_t i = 0; i < l->value_len; i++) {
+				if (l->value[i] < '0' || l->value[i] > '9')
+					return false;
+				f->cl = f->cl * 10 +
+				    (uint64_t)(l->value[i] - '0');
+			}
+			f->have_cl = true;
+		} else if (SPAN_IS(l->name, l->name_len, "connection")) {
+			if (!SPAN_IS(l->value, l->value_len, "keep-alive"))
+				return false;
+		} else if (SPAN_IS(l->name, l->name_len,
+		    "transfer-encoding") ||
+		    SPAN_IS(l->name, l->name_len, "upgrade") ||
+		    SPAN_IS(l->name, l->name_len, "proxy-connection")) {
+			return false;
+		}
+	}
+	f->len = at + 2;
+	return true;
+}
+
+/* The methods req_fast reads (others, CONNECT above all: http-parser). */
+static const struct fast_method {
+	const char *text;	/* with its space */
+	size_t len;
+	enum http_method m;
+} fast_methods[] = {
+	{"GET ", 4, HTTP_GET}, {"POST ", 5, HTTP_POST},
+	{"HEAD ", 5, HTTP_HEAD}, {"PUT ", 4, HTTP_PUT},
+	{"DELETE ", 7, HTTP_DELETE}, {"OPTIONS ", 8, HTTP_OPTIONS},
+	{"PATCH ", 6, HTTP_PATCH},
+};
+
+/*
+ * The fast way for a request (see the file comment): the bytes of p it
+ * took, 0 when http-parser must read them. Called only at a message
+ * boundary (req_fresh). A request's body is taken only whole.
+ */
+static size_t
+req_fast(struct http_conn *hc, const uint8_t *p, size_t len)
+{
+	const struct fast_method *fm = NULL;
+	struct fast_header f;
+	const uint8_t *url;
+	size_t at, url_len;
+
+	if (len < 16 || HTTP_PARSER_ERRNO(&hc->req) != HPE_OK)
+		return 0;
+	for (size_t i = 0; i < sizeof(fast_methods) / sizeof(*fast_methods);
+	    i++)
+		if (memcmp(p, fast_methods[i].text, fast_methods[i].len) == 0) {
+			fm = &fast_methods[i];
+			break;
+		}
+	if (fm == NULL || p[fm->len] != '/')
+		return 0;
+	url = p + fm->len;
+	for (at = fm->len; at < len && hc->t->urlc[p[at]]; at++)
+		;
+	url_len = (size_t)(p + at - url);
+	if (len - at < 11 || memcmp(p + at, " HTTP/1.1\r\n", 11) != 0 ||
+	    !fast_header_read(hc->t->tchar, p, at + 11, len, &f) ||
+	    f.cl > len - f.len)
+		return 0;	/* or its body goes on: http-parser's */
+	/* what http-parser would call, in its order */
+	if (req_message_begin(&hc->req) != 0) {
+		request_error(hc);	/* as when http-parser stops there */
+		return len;
+	}
+	req_url(&hc->req, (const char *)url, url_len);
+	for (int i = 0; i < f.n; i++) {
+		req_header_field(&hc->req, (const char *)f.line[i].name,
+		    f.line[i].name_len);
+		req_header_value(&hc->req, (const char *)f.line[i].value,
+		    f.line[i].value_len);
+	}
+	hc->req.method = (unsigned)fm->m;
+	hc->req.http_major = 1;
+	hc->req.http_minor = 1;
+	req_headers_complete(&hc->req);
+	req_message_complete(&hc->req);
+	hc->req_fresh = true;	/* kept alive (the parser's flags are not
+				 * this message's) */
+	return f.len + (size_t)f.cl;
+}
+
 /* Bytes from the client, once the scratch holds hc's request header. */
 static void
 client_parse(struct http_conn *hc, const uint8_t *p, size_t len)
@@ -1028,10 +1265,22 @@ client_parse(struct http_conn *hc, const uint8_t *p, size_t len)
 		http_parser_init(&hc->req, HTTP_REQUEST);
 		hc->req.data = hc;
 		hc->req_st = ST_PARSE;
+		hc->req_fresh = true;
 		p += at;
 		len -= at;
 	}
 	if (hc->req_st != ST_PARSE)
+		return;
+	while (len > 0 && hc->req_fresh && hc->req_st == ST_PARSE &&
+	    !t->o.parser_only) {
+		size_t took = req_fast(hc, p, len);
+
+		if (took == 0)
+			break;
+		p += took;
+		len -= took;
+	}
+	if (len == 0 || hc->req_st != ST_PARSE)
 		return;
 	n = http_parser_execute(&hc->req, &t->req_settings, (const char *)p,
 	    len);
@@ -1080,6 +1329,86 @@ response_error(struct http_conn *hc)
 	hc->resp_st = hc->downstream ? ST_RESYNC : ST_DEAD;
 }
 
+/* The message resp_fast read is complete: as http-parser's callback
+ * (whose parser fields are not this message's: it was kept alive). */
+static void
+fast_complete(struct http_conn *hc)
+{
+	resp_message_complete(&hc->resp);
+	hc->resp_fresh = true;
+}
+
+/*
+ * The fast way for an answer (see the file comment): the bytes of p it
+ * took, 0 when http-parser must read them. Called only at a message
+ * boundary (resp_fresh) or inside a body it owes (resp_fast_left).
+ */
+static size_t
+resp_fast(struct http_conn *hc, const uint8_t *p, size_t len)
+{
+	const struct pending *h = hc->head;
+	struct fast_header f;
+	size_t at, avail;
+	int status;
+
+	if (hc->resp_fast_left > 0) {
+		size_t k = len < hc->resp_fast_left ? len :
+		    (size_t)hc->resp_fast_left;
+
+		resp_body(&hc->resp, (const char *)p, k);
+		hc->resp_fast_left -= k;
+		if (hc->resp_fast_left == 0)
+			fast_complete(hc);
+		return k;
+	}
+	if (h == NULL || h->is_head || h->is_connect || len < 16 ||
+	    memcmp(p, "HTTP/1.1 ", 9) != 0 ||
+	    HTTP_PARSER_ERRNO(&hc->resp) != HPE_OK)
+		return 0;
+	if (p[9] < '1' || p[9] > '9' || p[10] < '0' || p[10] > '9' ||
+	    p[11] < '0' || p[11] > '9' || (p[12] != ' ' && p[12] != '\r'))
+		return 0;
+	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	if (status < 200 || status == 204 || status == 304)
+		return 0;	/* interim, or no body whatever it says */
+	/* the status line: a reason of plain bytes, CRLF */
+	for (at = 12; at < len && p[at] != '\r'; at++)
+		if ((p[at] < 0x20 && p[at] != '\t') || p[at] == 0x7f)
+			return 0;
+	if (at + 1 >= len || p[at + 1] != '\n' ||
+	    !fast_header_read(hc->t->tchar, p, at + 2, len, &f) ||
+	    !f.have_cl)
+		return 0;	/* or delimited by the close: http-parser's */
+	/* what http-parser would call, in its order */
+	if (!hc->resp_active)
+		hc->resp_first_us = hc->now_us;
+	resp_message_begin(&hc->resp);
+	for (int i = 0; i < f.n; i++) {
+		resp_header_field(&hc->resp, (const char *)f.line[i].name,
+		    f.line[i].name_len);
+		resp_header_value(&hc->resp, (const char *)f.line[i].value,
+		    f.line[i].value_len);
+	}
+	/* resp_headers_complete for such an answer (its header bytes as
+	 * http-parser counts them then: none) */
+	hc->resp_headers_done = true;
+	hc->resp_status = status;
+	hc->resp_header_bytes = 0;
+	id_normalise(hc->resp_id, hc->resp_id_prio);
+	avail = len - f.len;
+	if (f.cl <= avail) {
+		if (f.cl > 0)
+			resp_body(&hc->resp, (const char *)p + f.len,
+			    (size_t)f.cl);
+		fast_complete(hc);
+		return f.len + (size_t)f.cl;
+	}
+	if (avail > 0)
+		resp_body(&hc->resp, (const char *)p + f.len, avail);
+	hc->resp_fast_left = f.cl - avail;
+	return len;
+}
+
 /* Bytes from the server. */
 static void
 server_data(struct http_conn *hc, const uint8_t *p, size_t len)
@@ -1098,10 +1427,22 @@ server_data(struct http_conn *hc, const uint8_t *p, size_t len)
 		http_parser_init(&hc->resp, HTTP_RESPONSE);
 		hc->resp.data = hc;
 		hc->resp_st = ST_PARSE;
+		hc->resp_fresh = true;
 		p += at;
 		len -= at;
 	}
 	if (hc->resp_st != ST_PARSE)
+		return;
+	while (len > 0 && (hc->resp_fast_left > 0 || hc->resp_fresh) &&
+	    !t->o.parser_only) {
+		size_t took = resp_fast(hc, p, len);
+
+		if (took == 0)
+			break;
+		p += took;
+		len -= took;
+	}
+	if (len == 0)
 		return;
 	if (!hc->resp_active)	/* the first byte of an answer */
 		hc->resp_first_us = hc->now_us;
@@ -1162,6 +1503,7 @@ cb_open(void *ctx, const struct tcp_conn *c)
 	http_parser_init(&hc->resp, HTTP_RESPONSE);
 	hc->req.data = hc->resp.data = hc;
 	hc->first_request = true;
+	hc->req_fresh = hc->resp_fresh = true;
 	hc->bucket = -1;
 	hc->last_answer_us = -1;
 	if (c->mid_stream) {
@@ -1224,6 +1566,7 @@ cb_gap(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 	}
 	hc->resp_active = false;
 	hc->resp_gap = false;
+	hc->resp_fast_left = 0;
 	hc->resp_st = ST_RESYNC;
 }
 
@@ -1237,8 +1580,16 @@ cb_shut(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 	hc->c = c;
 	hc->now_us = ts_us;
 	/* A FIN ends a close-delimited body. */
-	if (from_server && !rst && hc->resp_st == ST_PARSE && hc->resp_active)
+	if (from_server && !rst && hc->resp_st == ST_PARSE && hc->resp_active &&
+	    hc->resp_fast_left > 0) {
+		/* what http-parser says of a FIN inside a counted body */
+		hc->resp_fast_left = 0;
+		hc->resp_fresh = false;
+		hc->resp.http_errno = HPE_INVALID_EOF_STATE;
+	} else if (from_server && !rst && hc->resp_st == ST_PARSE &&
+	    hc->resp_active) {
 		http_parser_execute(&hc->resp, &t->resp_settings, NULL, 0);
+	}
 }
 
 /* First time either side closed (FIN or RST): [0] client, [1] server. */
@@ -1422,6 +1773,8 @@ http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
 		/* longer than a header name kept: matches none (0 = none) */
 		t->id_header_len = n < HDR_NAME_MAX ? (uint16_t)n : UINT16_MAX;
 	}
+	tchar_init(t->tchar);
+	urlc_init(t->urlc);
 	t->emit = emit_fn;
 	t->ctx = ctx;
 	http_parser_settings_init(&t->req_settings);
