@@ -237,6 +237,15 @@ struct wire_join {
 	} conn_status[WIRE_JOIN_PORTS_MAX];
 	int n_conn_status;
 	struct hashtab route_index;	/* key -> index into routes */
+	/* the (route, server) pair route_learn() saw last, and its three
+	 * entries: a gateway under load ties the same one over and over */
+	struct route_memo {
+		bool valid;
+		size_t route_len;
+		char route[HTTP_PATH_MAX];
+		char server[HTTP_ADDR_MAX];
+		size_t idx[3];
+	} memo;
 	struct wire_join_stats stats;
 	struct http_exchange scratch[GW_ATTEMPTS_MAX];
 };
@@ -810,6 +819,15 @@ route_find(struct wire_join *j, uint64_t k)
 static void
 route_learn(struct wire_join *j, const char *path, const char *server)
 {
+	struct route_memo *m = &j->memo;
+	size_t lr = (size_t)(last_segment(path) - path), idx[3];
+
+	if (m->valid && m->route_len == lr && memcmp(m->route, path, lr) == 0 &&
+	    str_eq(m->server, server)) {
+		for (int pass = 0; pass < 3; pass++)
+			j->routes[m->idx[pass]].n++;
+		return;
+	}
 	for (int pass = 0; pass < 3; pass++) {
 		uint64_t k = pass == 2 ? route_key(j, "", server) :
 		    route_key(j, path, pass ? server : "");
@@ -825,6 +843,14 @@ route_learn(struct wire_join *j, const char *path, const char *server)
 			r->key = k;
 		}
 		r->n++;
+		idx[pass] = (size_t)(r - j->routes);
+	}
+	m->valid = lr < sizeof(m->route) && strlen(server) < sizeof(m->server);
+	if (m->valid) {
+		memcpy(m->route, path, lr);
+		m->route_len = lr;
+		strcpy(m->server, server);
+		memcpy(m->idx, idx, sizeof(idx));
 	}
 }
 
