@@ -9,7 +9,13 @@
  * A file is opened here, with a stdio buffer of FILE_BUFFER bytes, and
  * handed to libpcap: it reads each packet with two fread()s, which with
  * the default 4 KiB buffer cost a read(2) every few packets (a tenth of a
- * capture's time on small packets).
+ * capture's time on small packets). A classic pcap file of this host's
+ * byte order and microsecond times, read without a filter, is not even
+ * copied: it is mapped, and its records are handed out where they lie
+ * (map_next), the pages behind released as the read goes on so the
+ * resident size stays small. A record libpcap would treat otherwise (cut
+ * short, longer than the snap length) ends the mapping: libpcap reads on
+ * from that record, and says what it says of it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <pcap/pcap.h>
 
@@ -33,6 +42,9 @@
 #define PCAP_RECORD_HEADER	16
 #define PCAPNG_MAGIC		0x0a0d0d0a
 #define FILE_BUFFER		(1024 * 1024)
+#define PCAP_MAGIC_US		0xa1b2c3d4	/* microseconds, host order */
+#define MAX_SNAPLEN		262144		/* libpcap's, for our links */
+#define MAP_RELEASE		(4 * 1024 * 1024)	/* pages let go at once */
 /*
  * Timestamps are kept within 0 .. 2^40 s (34,000 years): a pcapng block
  * can state any 64-bit time, and seconds times 10^6 must not overflow
@@ -50,6 +62,11 @@ struct cap_source {
 	bool pcapng;
 	FILE *f;		/* the file behind an offline handle */
 	char *fbuf;		/* its stdio buffer (ours), or NULL */
+	const uint8_t *map;	/* the whole file mapped, or NULL */
+	size_t map_len;
+	size_t map_pos;		/* of the next record */
+	size_t map_released;	/* pages before this are let go */
+	uint32_t map_snaplen;	/* the file's, as libpcap takes it */
 	uint64_t offset;	/* of the next packet in the file */
 	int fd;			/* live: to poll */
 	int timeout_ms;
@@ -130,6 +147,124 @@ cap_open_live(struct cap_source *c, const struct cap_opts *o, char *err,
 	    FILTER_VLAN : FILTER_PLAIN, err, errlen);
 }
 
+/* Microseconds since the epoch of a packet header's time, clamped into
+ * 0 .. TS_SEC_MAX seconds (*clamped set when it had to be). */
+static int64_t
+cap_ts_us(int64_t sec, int64_t usec, bool *clamped)
+{
+	*clamped = false;
+	if (usec < 0 || usec >= 1000000) {
+		*clamped = true;
+		usec = usec < 0 ? 0 : 999999;
+	}
+	if (sec < 0 || sec > TS_SEC_MAX) {
+		*clamped = true;
+		return sec < 0 ? 0 : TS_SEC_MAX * 1000000;
+	}
+	return sec * 1000000 + usec;
+}
+
+/*
+ * Map c's file when it is a classic pcap of this host's byte order with
+ * microsecond times (else, or when it cannot be mapped, libpcap reads it
+ * as before). libpcap has read its 24-byte header already.
+ */
+static void
+map_open(struct cap_source *c)
+{
+	struct stat sb;
+	uint32_t magic, snaplen;
+	uint16_t major, minor;
+	void *m;
+
+	if (fstat(fileno(c->f), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size < PCAP_FILE_HEADER || (uint64_t)sb.st_size > SIZE_MAX)
+		return;
+	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE,
+	    fileno(c->f), 0);
+	if (m == MAP_FAILED)
+		return;
+	/* magic, major, minor, zone, sigfigs, snaplen, link type */
+	memcpy(&magic, (const char *)m, 4);
+	memcpy(&major, (const char *)m + 4, 2);
+	memcpy(&minor, (const char *)m + 6, 2);
+	memcpy(&snaplen, (const char *)m + 16, 4);
+	if (magic != PCAP_MAGIC_US || major != 2 || minor != 4) {
+		munmap(m, (size_t)sb.st_size);
+		return;
+	}
+	(void)madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	c->map = m;
+	c->map_len = (size_t)sb.st_size;
+	c->map_pos = c->map_released = PCAP_FILE_HEADER;
+	/* as libpcap: a snap length of 0 or past the most means the most */
+	c->map_snaplen = snaplen == 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN :
+	    snaplen;
+}
+
+/* Unmap c's file (libpcap reads on from map_pos, or it was all read). */
+static void
+map_close(struct cap_source *c)
+{
+	if (c->map == NULL)
+		return;
+	munmap((void *)c->map, c->map_len);
+	c->map = NULL;
+}
+
+/*
+ * The next record of a mapped file, as cap_next() says: 1 (the fields
+ * set), 2 at the end, or 0 when libpcap must read it (the mapping is
+ * closed and the FILE set at that record).
+ */
+static int
+map_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
+    int64_t *ts_us, uint64_t *offset)
+{
+	uint32_t rec[4];	/* seconds, microseconds, caplen, len */
+	size_t left = c->map_len - c->map_pos;
+	bool clamped;
+
+	if (left == 0) {
+		map_close(c);
+		return 2;
+	}
+	if (left >= PCAP_RECORD_HEADER)
+		memcpy(rec, c->map + c->map_pos, sizeof(rec));
+	if (left < PCAP_RECORD_HEADER || rec[2] > c->map_snaplen ||
+	    rec[2] > left - PCAP_RECORD_HEADER) {
+		/* cut short, or what libpcap cuts or refuses: its call */
+		if (fseeko(c->f, (off_t)c->map_pos, SEEK_SET) != 0)
+			return 0;	/* (it reads on from where it was) */
+		map_close(c);
+		return 0;
+	}
+	*frame = c->map + c->map_pos + PCAP_RECORD_HEADER;
+	*caplen = rec[2];
+	*ts_us = cap_ts_us((int64_t)rec[0], (int64_t)rec[1], &clamped);
+	if (clamped)
+		c->st.bad_times++;
+	*offset = c->map_pos;
+	c->map_pos += PCAP_RECORD_HEADER + rec[2];
+	c->offset = c->map_pos;
+	c->st.packets++;
+	c->st.bytes += rec[2];
+	/* let the pages behind go: the resident size stays small */
+	if (c->map_pos - c->map_released >= 2 * MAP_RELEASE) {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		size_t upto = (c->map_pos - MAP_RELEASE) / page * page;
+
+		if (upto > c->map_released) {
+			size_t from = c->map_released / page * page;
+
+			(void)madvise((void *)(c->map + from), upto - from,
+			    MADV_DONTNEED);
+			c->map_released = upto;
+		}
+	}
+	return 1;
+}
+
 /* Open a file or stdin. */
 static int
 cap_open_file(struct cap_source *c, const struct cap_opts *o, char *err,
@@ -175,6 +310,8 @@ cap_open_file(struct cap_source *c, const struct cap_opts *o, char *err,
 	}
 	if (o->filter != NULL)
 		return cap_set_filter(c, o->filter, err, errlen);
+	if (fp != NULL && c->f == fp && !c->pcapng)
+		map_open(c);
 	return 0;
 }
 
@@ -212,27 +349,11 @@ cap_close(struct cap_source *c)
 {
 	if (c == NULL)
 		return;
+	map_close(c);
 	if (c->p != NULL)
 		pcap_close(c->p);	/* closes its FILE: then the buffer */
 	free(c->fbuf);
 	free(c);
-}
-
-/* Microseconds since the epoch of a packet header's time, clamped into
- * 0 .. TS_SEC_MAX seconds (*clamped set when it had to be). */
-static int64_t
-cap_ts_us(int64_t sec, int64_t usec, bool *clamped)
-{
-	*clamped = false;
-	if (usec < 0 || usec >= 1000000) {
-		*clamped = true;
-		usec = usec < 0 ? 0 : 999999;
-	}
-	if (sec < 0 || sec > TS_SEC_MAX) {
-		*clamped = true;
-		return sec < 0 ? 0 : TS_SEC_MAX * 1000000;
-	}
-	return sec * 1000000 + usec;
 }
 
 /* See pcapsrc.h. */
@@ -242,8 +363,13 @@ cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int rc = pcap_next_ex(c->p, &h, &data);
+	int rc;
 	bool clamped;
+
+	if (c->map != NULL &&
+	    (rc = map_next(c, frame, caplen, ts_us, offset)) != 0)
+		return rc;
+	rc = pcap_next_ex(c->p, &h, &data);
 
 	if (rc == 0 && c->live) {	/* nothing buffered: wait a while */
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
