@@ -10,12 +10,14 @@
  * handed to libpcap: it reads each packet with two fread()s, which with
  * the default 4 KiB buffer cost a read(2) every few packets (a tenth of a
  * capture's time on small packets). A classic pcap file of this host's
- * byte order and microsecond times, read without a filter, is not even
- * copied: it is mapped, and its records are handed out where they lie
- * (map_next), the pages behind released as the read goes on so the
- * resident size stays small. A record libpcap would treat otherwise (cut
- * short, longer than the snap length) ends the mapping: libpcap reads on
- * from that record, and says what it says of it.
+ * byte order and microsecond times, read without a filter, is read here
+ * instead (blk_next): pread(2) of BLOCK bytes at a time, its records
+ * handed out where they lie in that block, not copied packet by packet.
+ * (Not mapped: a file cut short while mapped would kill the process with
+ * SIGBUS.) A record libpcap would treat otherwise (cut short, longer than
+ * the snap length) and the end of the file hand the rest back to libpcap,
+ * from that record: it says what it says of it, and reads on a file that
+ * grew meanwhile.
  */
 #include <errno.h>
 #include <poll.h>
@@ -26,7 +28,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <pcap/pcap.h>
@@ -44,7 +45,7 @@
 #define FILE_BUFFER		(1024 * 1024)
 #define PCAP_MAGIC_US		0xa1b2c3d4	/* microseconds, host order */
 #define MAX_SNAPLEN		262144		/* libpcap's, for our links */
-#define MAP_RELEASE		(4 * 1024 * 1024)	/* pages let go at once */
+#define BLOCK			(4 * 1024 * 1024)	/* > a record */
 /*
  * Timestamps are kept within 0 .. 2^40 s (34,000 years): a pcapng block
  * can state any 64-bit time, and seconds times 10^6 must not overflow
@@ -62,11 +63,10 @@ struct cap_source {
 	bool pcapng;
 	FILE *f;		/* the file behind an offline handle */
 	char *fbuf;		/* its stdio buffer (ours), or NULL */
-	const uint8_t *map;	/* the whole file mapped, or NULL */
-	size_t map_len;
-	size_t map_pos;		/* of the next record */
-	size_t map_released;	/* pages before this are let go */
-	uint32_t map_snaplen;	/* the file's, as libpcap takes it */
+	uint8_t *blk;		/* blk_next(): a block of the file, or NULL */
+	size_t blk_at, blk_end;	/* its unread bytes: [blk_at, blk_end) */
+	uint64_t blk_pos;	/* file offset of blk[blk_at]: next record */
+	uint32_t blk_snaplen;	/* the file's, as libpcap takes it */
 	uint64_t offset;	/* of the next packet in the file */
 	int fd;			/* live: to poll */
 	int timeout_ms;
@@ -165,103 +165,98 @@ cap_ts_us(int64_t sec, int64_t usec, bool *clamped)
 }
 
 /*
- * Map c's file when it is a classic pcap of this host's byte order with
- * microsecond times (else, or when it cannot be mapped, libpcap reads it
- * as before). libpcap has read its 24-byte header already.
+ * Read c's file here (blk_next) when it is a classic pcap of this host's
+ * byte order with microsecond times; else libpcap reads it, as it does
+ * when the block cannot be had. libpcap has read its 24-byte header.
  */
 static void
-map_open(struct cap_source *c)
+blk_open(struct cap_source *c)
 {
-	struct stat sb;
+	uint8_t hdr[PCAP_FILE_HEADER];
 	uint32_t magic, snaplen;
 	uint16_t major, minor;
-	void *m;
+	struct stat sb;
 
 	if (fstat(fileno(c->f), &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size < PCAP_FILE_HEADER || (uint64_t)sb.st_size > SIZE_MAX)
-		return;
-	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE,
-	    fileno(c->f), 0);
-	if (m == MAP_FAILED)
+	    pread(fileno(c->f), hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
 		return;
 	/* magic, major, minor, zone, sigfigs, snaplen, link type */
-	memcpy(&magic, (const char *)m, 4);
-	memcpy(&major, (const char *)m + 4, 2);
-	memcpy(&minor, (const char *)m + 6, 2);
-	memcpy(&snaplen, (const char *)m + 16, 4);
-	if (magic != PCAP_MAGIC_US || major != 2 || minor != 4) {
-		munmap(m, (size_t)sb.st_size);
+	memcpy(&magic, hdr, 4);
+	memcpy(&major, hdr + 4, 2);
+	memcpy(&minor, hdr + 6, 2);
+	memcpy(&snaplen, hdr + 16, 4);
+	if (magic != PCAP_MAGIC_US || major != 2 || minor != 4 ||
+	    (c->blk = gw_malloc(BLOCK)) == NULL)
 		return;
-	}
-	(void)madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
-	c->map = m;
-	c->map_len = (size_t)sb.st_size;
-	c->map_pos = c->map_released = PCAP_FILE_HEADER;
+	c->blk_at = c->blk_end = 0;
+	c->blk_pos = PCAP_FILE_HEADER;
 	/* as libpcap: a snap length of 0 or past the most means the most */
-	c->map_snaplen = snaplen == 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN :
+	c->blk_snaplen = snaplen == 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN :
 	    snaplen;
 }
 
-/* Unmap c's file (libpcap reads on from map_pos, or it was all read). */
+/* Stop reading here; libpcap reads on from blk_pos. */
 static void
-map_close(struct cap_source *c)
+blk_close(struct cap_source *c)
 {
-	if (c->map == NULL)
-		return;
-	munmap((void *)c->map, c->map_len);
-	c->map = NULL;
+	free(c->blk);
+	c->blk = NULL;
+}
+
+/* At least n unread bytes in the block, reading more of the file when
+ * needed; false when the file has fewer (or cannot be read). */
+static bool
+blk_have(struct cap_source *c, size_t n)
+{
+	while (c->blk_end - c->blk_at < n) {
+		ssize_t got;
+
+		if (c->blk_at > 0) {	/* the unread part to the front */
+			memmove(c->blk, c->blk + c->blk_at,
+			    c->blk_end - c->blk_at);
+			c->blk_end -= c->blk_at;
+			c->blk_at = 0;
+		}
+		got = pread(fileno(c->f), c->blk + c->blk_end,
+		    BLOCK - c->blk_end, (off_t)(c->blk_pos + c->blk_end));
+		if (got <= 0)
+			return false;
+		c->blk_end += (size_t)got;
+	}
+	return true;
 }
 
 /*
- * The next record of a mapped file, as cap_next() says: 1 (the fields
- * set), 2 at the end, or 0 when libpcap must read it (the mapping is
- * closed and the FILE set at that record).
+ * The next record of the file, as cap_next() says: 1 (the fields set), or
+ * 0 when libpcap must read it (the block is let go and the FILE set at
+ * that record): the end of the file, a record cut short or longer than
+ * the snap length; -1 when the FILE cannot be set there.
  */
 static int
-map_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
+blk_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
     int64_t *ts_us, uint64_t *offset)
 {
 	uint32_t rec[4];	/* seconds, microseconds, caplen, len */
-	size_t left = c->map_len - c->map_pos;
 	bool clamped;
 
-	if (left == 0) {
-		map_close(c);
-		return 2;
+	if (!blk_have(c, PCAP_RECORD_HEADER) ||
+	    (memcpy(rec, c->blk + c->blk_at, sizeof(rec)),
+	    rec[2] > c->blk_snaplen) ||
+	    !blk_have(c, PCAP_RECORD_HEADER + (size_t)rec[2])) {
+		blk_close(c);
+		return fseeko(c->f, (off_t)c->blk_pos, SEEK_SET) == 0 ? 0 : -1;
 	}
-	if (left >= PCAP_RECORD_HEADER)
-		memcpy(rec, c->map + c->map_pos, sizeof(rec));
-	if (left < PCAP_RECORD_HEADER || rec[2] > c->map_snaplen ||
-	    rec[2] > left - PCAP_RECORD_HEADER) {
-		/* cut short, or what libpcap cuts or refuses: its call */
-		if (fseeko(c->f, (off_t)c->map_pos, SEEK_SET) != 0)
-			return 0;	/* (it reads on from where it was) */
-		map_close(c);
-		return 0;
-	}
-	*frame = c->map + c->map_pos + PCAP_RECORD_HEADER;
+	*frame = c->blk + c->blk_at + PCAP_RECORD_HEADER;
 	*caplen = rec[2];
 	*ts_us = cap_ts_us((int64_t)rec[0], (int64_t)rec[1], &clamped);
 	if (clamped)
 		c->st.bad_times++;
-	*offset = c->map_pos;
-	c->map_pos += PCAP_RECORD_HEADER + rec[2];
-	c->offset = c->map_pos;
+	*offset = c->blk_pos;
+	c->blk_at += PCAP_RECORD_HEADER + rec[2];
+	c->blk_pos += PCAP_RECORD_HEADER + rec[2];
+	c->offset = c->blk_pos;
 	c->st.packets++;
 	c->st.bytes += rec[2];
-	/* let the pages behind go: the resident size stays small */
-	if (c->map_pos - c->map_released >= 2 * MAP_RELEASE) {
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
-		size_t upto = (c->map_pos - MAP_RELEASE) / page * page;
-
-		if (upto > c->map_released) {
-			size_t from = c->map_released / page * page;
-
-			(void)madvise((void *)(c->map + from), upto - from,
-			    MADV_DONTNEED);
-			c->map_released = upto;
-		}
-	}
 	return 1;
 }
 
@@ -311,7 +306,7 @@ cap_open_file(struct cap_source *c, const struct cap_opts *o, char *err,
 	if (o->filter != NULL)
 		return cap_set_filter(c, o->filter, err, errlen);
 	if (fp != NULL && c->f == fp && !c->pcapng)
-		map_open(c);
+		blk_open(c);
 	return 0;
 }
 
@@ -349,7 +344,7 @@ cap_close(struct cap_source *c)
 {
 	if (c == NULL)
 		return;
-	map_close(c);
+	blk_close(c);
 	if (c->p != NULL)
 		pcap_close(c->p);	/* closes its FILE: then the buffer */
 	free(c->fbuf);
@@ -366,11 +361,14 @@ cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
 	int rc;
 	bool clamped;
 
-	if (c->map != NULL &&
-	    (rc = map_next(c, frame, caplen, ts_us, offset)) != 0)
+	if (c->blk != NULL &&
+	    (rc = blk_next(c, frame, caplen, ts_us, offset)) != 0) {
+		if (rc < 0)
+			snprintf(err, errlen, "cannot seek in the file: %s",
+			    strerror(errno));
 		return rc;
+	}
 	rc = pcap_next_ex(c->p, &h, &data);
-
 	if (rc == 0 && c->live) {	/* nothing buffered: wait a while */
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 
