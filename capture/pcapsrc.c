@@ -42,10 +42,10 @@
 #define PCAP_FILE_HEADER	24
 #define PCAP_RECORD_HEADER	16
 #define PCAPNG_MAGIC		0x0a0d0d0a
-#define FILE_BUFFER		(1024 * 1024)
+#define FILE_BUFFER		(256 * 1024)
 #define PCAP_MAGIC_US		0xa1b2c3d4	/* microseconds, host order */
 #define MAX_SNAPLEN		262144		/* libpcap's, for our links */
-#define BLOCK			(4 * 1024 * 1024)	/* > a record */
+#define BLOCK			(1024 * 1024)	/* > a record (MAX_SNAPLEN) */
 /*
  * Timestamps are kept within 0 .. 2^40 s (34,000 years): a pcapng block
  * can state any 64-bit time, and seconds times 10^6 must not overflow

@@ -165,7 +165,9 @@ struct http_conn {
 	bool resp_fresh;	/* resp (http-parser) is at a message boundary
 				 * with nothing pending: resp_fast may read */
 	uint64_t resp_fast_left;	/* body bytes resp_fast still owes */
-	char resp_id[HTTP_ID_MAX];
+	char *resp_id;		/* the answer's id (HTTP_ID_MAX bytes, made
+				 * when one first comes: most connections
+				 * see none), or NULL */
 	int resp_id_prio;
 	bool close_announced;	/* an answer said Connection: close */
 	int64_t last_answer_us;	/* end of the last answer, -1 none */
@@ -839,7 +841,8 @@ resp_message_begin(http_parser *hp)
 	hc->resp_first_us = hc->now_us;
 	hc->resp_status = -1;
 	hc->resp_body = 0;
-	hc->resp_id[0] = '\0';
+	if (hc->resp_id != NULL)
+		hc->resp_id[0] = '\0';
 	hc->resp_id_prio = 99;
 	hc->sh.in_value = false;
 	hc->sh.name_len = 0;
@@ -864,13 +867,18 @@ resp_header_value(http_parser *hp, const char *at, size_t len)
 
 	if (!h->in_value) {
 		hdr_value_start(hc->t, h, false, hc->resp_id_prio);
+		if (h->target == HDR_ID && !h->skip && hc->resp_id == NULL &&
+		    (hc->resp_id = gw_malloc(HTTP_ID_MAX)) == NULL) {
+			hc->t->stats.oom++;	/* the capture reports it */
+			h->skip = true;
+		}
 		if (h->target == HDR_ID && !h->skip) {
 			hc->resp_id_prio = h->prio;
 			hc->resp_id[0] = '\0';
 		}
 	}
 	if (h->target == HDR_ID && !h->skip)
-		field_append(hc->resp_id, sizeof(hc->resp_id), at, len);
+		field_append(hc->resp_id, HTTP_ID_MAX, at, len);
 	return 0;
 }
 
@@ -885,7 +893,8 @@ resp_headers_complete(http_parser *hp)
 	if (hp->status_code / 100 != 1 && !http_should_keep_alive(hp))
 		hc->close_announced = true;
 	hc->resp_header_bytes = hp->nread;
-	id_normalise(hc->resp_id, hc->resp_id_prio);
+	if (hc->resp_id != NULL)
+		id_normalise(hc->resp_id, hc->resp_id_prio);
 	if (hp->status_code / 100 == 1 && hp->status_code != 101) {
 		hc->resp_interim = true;
 		return 0;
@@ -936,8 +945,9 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
 		x.first_byte_us = hc->resp_first_us;
 		x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
 		x.header_bytes = (int64_t)hc->resp_header_bytes;
-		if (x.request_id[0] == '\0' && hc->resp_id[0] != '\0') {
-			memcpy(x.request_id, hc->resp_id, sizeof(hc->resp_id));
+		if (x.request_id[0] == '\0' && hc->resp_id != NULL &&
+		    hc->resp_id[0] != '\0') {
+			memcpy(x.request_id, hc->resp_id, HTTP_ID_MAX);
 			x.id_kind = hc->resp_id_prio + 3;
 		}
 	}
@@ -1394,7 +1404,8 @@ resp_fast(struct http_conn *hc, const uint8_t *p, size_t len)
 	hc->resp_headers_done = true;
 	hc->resp_status = status;
 	hc->resp_header_bytes = 0;
-	id_normalise(hc->resp_id, hc->resp_id_prio);
+	if (hc->resp_id != NULL)
+		id_normalise(hc->resp_id, hc->resp_id_prio);
 	avail = len - f.len;
 	if (f.cl <= avail) {
 		if (f.cl > 0)
@@ -1735,6 +1746,7 @@ cb_end(void *ctx, void *st, const struct tcp_conn *c, enum tcp_end why,
 	while (hc->head != NULL)
 		pending_put(t, queue_pop(hc));
 	acc_drop(hc);
+	free(hc->resp_id);
 	free(hc);
 }
 
