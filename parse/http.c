@@ -503,7 +503,8 @@ pending_pack(struct http_tracker *t, struct pending *p, bool whole)
 		memset(len, 0, sizeof(len));
 	}
 	for (int f = 0, at = 0; f < PF_COUNT; f++) {
-		memcpy(p->str + at, src[f], len[f]);
+		if (len[f] > 0)		/* (an empty span may have no pointer) */
+			memcpy(p->str + at, src[f], len[f]);
 		p->len[f] = (uint16_t)len[f];
 		at += (int)len[f];
 	}
