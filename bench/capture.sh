@@ -17,10 +17,17 @@
 # connections to a second nginx server (a 3-byte answer) and /err to
 # badupstream (503); wrk (or httpload --keepalive without it) loads it with
 # 128 connections for KA_SECS seconds (default 6) or up to KA_MB (default
-# 300) MB of capture. The same figures, with and without --listen. Last, a
+# 300) MB of capture. The same figures, with and without --listen, and
+# with --discard (events built, none stored: the capture side alone, so
+# the figures say whether it or the store's writer bounds). Last, a
 # crafted capture (tests/tools/mkpcap --pending) with 50,000 and 100,000
 # identical requests pending at once: the tie's cost must grow linearly.
 # Every process is stopped by PID; only 127.0.0.1.
+#
+# KA_PCAP=FILE keeps the keep-alive capture in FILE (its gateway port in
+# FILE.port); when FILE exists already, it is reused: nothing is recorded,
+# the first (mixed traffic) part is skipped, and the figures are taken on
+# that same file - for A/B runs of two binaries (GW_BIN=...) on one input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
@@ -50,6 +57,13 @@ for k in 4 16 64; do
 done
 chmod 644 "$T/www"/*
 
+KA_PCAP=${KA_PCAP:-}
+REUSE=
+if [ -n "$KA_PCAP" ] && [ -s "$KA_PCAP" ] && [ -s "$KA_PCAP.port" ]; then
+	REUSE=1
+fi
+
+mixed_bench() {
 gw_start badupstream "$GW_TOOLS/badupstream" --listen ok=0:ok \
 	--listen err=0:503 --portfile "$T/ports" --pidfile "$T/bu.pid"
 gw_wait_file "$T/bu.pid" 5 "$GW_LAST_PID" || { echo "badupstream failed"; exit 1; }
@@ -127,20 +141,6 @@ MB=$(awk -v s="$(stat -c %s "$F")" 'BEGIN { printf "%.1f", s / 1e6 }')
 cat "$F" >/dev/null	# warm the page cache
 echo "capture bench: $MB MB pcap of nginx traffic on lo, $(nproc) cores"
 
-# run LABEL CMD...: wall time, MB/s, packets/s, peak RSS (runstat).
-run() {
-	local label=$1
-	shift
-	"$GW_TOOLS/runstat" "$label" 0 "$@" >/dev/null 2>"$T/rs.out" || true
-	local line secs rss
-	line=$(grep -F "$label" "$T/rs.out" | tail -1 || true)
-	secs=$(echo "$line" | sed -n 's/.* \([0-9.]*\) s  *peak RSS.*/\1/p')
-	rss=$(echo "$line" | sed -n 's/.*peak RSS *\([0-9.]*\) MiB.*/\1/p')
-	awk -v l="$label" -v s="$secs" -v mb="$MB" -v rss="$rss" -v np="$NPKT" \
-	    'BEGIN { if (s <= 0) s = 0.001
-		printf "  %-34s %7.2f s %8.0f MB/s %10.0f packets/s   peak RSS %s MiB\n",
-		    l, s, mb / s, np / s, rss }'
-}
 NPKT=$("$GW_BIN" capture -r "$F" -d "$T/count.db" 2>&1 | sed -n 's/.*: \([0-9]*\) packets,.*/\1/p' | head -1)
 echo "  $NPKT packets"
 run "tcpdump -r -w /dev/null (floor)" "$TCPDUMP" -r "$F" -w /dev/null
@@ -156,8 +156,27 @@ fi
 "$GW_BIN" capture -r "$F" --listen "$FRONT" -d "$T/gw2.db" 2>&1 |
 	grep -E "http:|gateway:|stored:" | sed 's/^/  /'
 echo "  target: >= 250 MB/s and peak RSS < 128 MiB for gatewatch capture -r"
+}
+
+# run LABEL CMD...: wall time, MB/s, packets/s, peak RSS (runstat).
+run() {
+	local label=$1
+	shift
+	"$GW_TOOLS/runstat" "$label" 0 "$@" >/dev/null 2>"$T/rs.out" || true
+	local line secs rss
+	line=$(grep -F "$label" "$T/rs.out" | tail -1 || true)
+	secs=$(echo "$line" | sed -n 's/.* \([0-9.]*\) s  *peak RSS.*/\1/p')
+	rss=$(echo "$line" | sed -n 's/.*peak RSS *\([0-9.]*\) MiB.*/\1/p')
+	awk -v l="$label" -v s="$secs" -v mb="$MB" -v rss="$rss" -v np="$NPKT" \
+	    'BEGIN { if (s <= 0) s = 0.001
+		printf "  %-34s %7.2f s %8.0f MB/s %10.0f packets/s   peak RSS %s MiB\n",
+		    l, s, mb / s, np / s, rss }'
+}
+
+[ -n "$REUSE" ] || mixed_bench
 
 # --- keep-alive small requests, gateway-host mode -------------------------
+ka_record() {
 KA_SECS=${KA_SECS:-6}
 KA_MB=${KA_MB:-300}
 FRONT2=$(gw_free_port)
@@ -233,7 +252,20 @@ wait "$ERRLOAD" 2>/dev/null || true
 sleep 0.3
 gw_stop "$TD"
 gw_stop "$(cat "$T/nginx2.pid" 2>/dev/null || echo 0)" QUIT 2>/dev/null || true
-F=$T/ka.pcap
+}
+
+if [ -n "$REUSE" ]; then
+	F=$KA_PCAP
+	FRONT2=$(cat "$KA_PCAP.port")
+	LOADER="reused $KA_PCAP"
+else
+	ka_record
+	F=$T/ka.pcap
+	if [ -n "$KA_PCAP" ]; then
+		cp "$F" "$KA_PCAP"
+		echo "$FRONT2" >"$KA_PCAP.port"
+	fi
+fi
 MB=$(awk -v s="$(stat -c %s "$F")" 'BEGIN { printf "%.1f", s / 1e6 }')
 cat "$F" >/dev/null
 NPKT=$("$GW_BIN" capture -r "$F" -d "$T/kacount.db" 2>&1 | sed -n 's/.*: \([0-9]*\) packets,.*/\1/p' | head -1)
@@ -243,6 +275,11 @@ run "tcpdump -r -w /dev/null (floor)" "$TCPDUMP" -r "$F" -w /dev/null
 run "gatewatch capture -r" "$GW_BIN" capture -q -r "$F" -d "$T/ka1.db"
 run "gatewatch capture -r --listen" "$GW_BIN" capture -q -r "$F" \
 	--listen "$FRONT2" -d "$T/ka2.db"
+# the capture side alone (events built, then dropped): which side bounds
+run "capture -r --discard (no store)" "$GW_BIN" capture -q -r "$F" \
+	--discard -d "$T/ka4.db"
+run "capture -r --listen --discard" "$GW_BIN" capture -q -r "$F" \
+	--listen "$FRONT2" --discard -d "$T/ka5.db"
 "$GW_BIN" capture -r "$F" --listen "$FRONT2" -d "$T/ka3.db" 2>&1 |
 	grep -E "tcp:|http:|gateway:" | sed 's/^/  /'
 echo "  target: >= 500 MB/s with --listen, peak RSS < 128 MiB"

@@ -18,6 +18,10 @@
  * the lists from their old end.
  *
  * Sequence numbers wrap; every comparison goes through seq_diff().
+ *
+ * The flow of the last packet is remembered (last): a segment and its
+ * ACK, or the segments of one answer, come one after the other, and then
+ * the keyed hash of the endpoints is not computed again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +100,7 @@ struct tcp_table {
 	struct flow_list syn_only, active;
 	int64_t now_us, last_sweep_us;
 	size_t ooo_segs_now;	/* early segments held in all */
+	struct tcp_flow *last;	/* the flow of the last packet, or NULL */
 	struct tcp_stats stats;
 };
 
@@ -215,6 +220,25 @@ endpoint_eq(const struct tcp_flow *f, int side, const uint8_t *addr,
 	    memcmp(f->addr[side], addr, f->family == 4 ? 4 : 16) == 0;
 }
 
+/* Whether f is the flow of packet p (then *side is who sent it). */
+static bool
+flow_is(const struct tcp_flow *f, const struct packet *p, int *side)
+{
+	if (f->family != p->family)
+		return false;
+	if (endpoint_eq(f, 0, p->src, p->sport) &&
+	    endpoint_eq(f, 1, p->dst, p->dport)) {
+		*side = 0;
+		return true;
+	}
+	if (endpoint_eq(f, 1, p->src, p->sport) &&
+	    endpoint_eq(f, 0, p->dst, p->dport)) {
+		*side = 1;
+		return true;
+	}
+	return false;
+}
+
 /* The flow of packet p and the side that sent it; NULL when none. */
 static struct tcp_flow *
 flow_find(struct tcp_table *t, const struct packet *p, uint64_t hash,
@@ -224,22 +248,9 @@ flow_find(struct tcp_table *t, const struct packet *p, uint64_t hash,
 	uintptr_t v;
 
 	hashtab_first(&t->flows, hash, &pos);
-	while (hashtab_next(&t->flows, &pos, &v)) {
-		struct tcp_flow *f = (struct tcp_flow *)v;
-
-		if (f->family != p->family)
-			continue;
-		if (endpoint_eq(f, 0, p->src, p->sport) &&
-		    endpoint_eq(f, 1, p->dst, p->dport)) {
-			*side = 0;
-			return f;
-		}
-		if (endpoint_eq(f, 1, p->src, p->sport) &&
-		    endpoint_eq(f, 0, p->dst, p->dport)) {
-			*side = 1;
-			return f;
-		}
-	}
+	while (hashtab_next(&t->flows, &pos, &v))
+		if (flow_is((struct tcp_flow *)v, p, side))
+			return (struct tcp_flow *)v;
 	return NULL;
 }
 
@@ -552,6 +563,8 @@ flow_end(struct tcp_table *t, struct tcp_flow *f, enum tcp_end why,
 		ooo_free(t, &f->half[side]);
 	hashtab_remove(&t->flows, f->hash, (uintptr_t)f);
 	list_remove(flow_list_of(t, f), f);
+	if (t->last == f)
+		t->last = NULL;
 	t->n_flows--;
 	t->stats.flows_active = t->n_flows;
 	switch (why) {
@@ -661,12 +674,14 @@ tcp_table_add(struct tcp_table *t, const struct packet *p,
 	}
 	t->stats.segments++;
 	t->stats.bytes += p->len;
-	hash = flow_hash(t, p->family, p->src, p->sport, p->dst,
-	    p->dport);
-	f = flow_find(t, p, hash, &side);
+	if ((f = t->last) == NULL || !flow_is(f, p, &side))
+		f = flow_find(t, p, flow_hash(t, p->family, p->src, p->sport,
+		    p->dst, p->dport), &side);
 	if (f != NULL && (fl & (PKT_SYN | PKT_ACK)) == PKT_SYN)
 		f = syn_on_flow(t, f, side, p);
 	if (f == NULL) {
+		hash = flow_hash(t, p->family, p->src, p->sport, p->dst,
+		    p->dport);
 		if ((fl & PKT_SYN) == 0 && p->len == 0) {
 			t->stats.ignored++;	/* nothing to learn from it */
 			return 0;
@@ -682,6 +697,7 @@ tcp_table_add(struct tcp_table *t, const struct packet *p,
 		side = 0;
 	}
 	struct tcp_half *h = &f->half[side];
+	t->last = f;
 	flow_touch(t, f, p->ts_us);
 
 	if ((fl & PKT_SYN) != 0) {

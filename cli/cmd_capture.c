@@ -52,6 +52,7 @@ struct capture_opts {
 	double duration;	/* live: stop after this long, 0 = no */
 	size_t max_flows;
 	size_t max_pending;		/* --max-pending, 0: http.c's */
+	bool discard;		/* --discard: build the events, store none */
 	bool quiet;
 	bool tui;		/* --tui: the console in this process */
 	struct retain_opts retain;	/* --retain and friends */
@@ -113,6 +114,21 @@ store_exchange(void *ctx, const struct http_exchange *x,
 	return http_event_add(b, x, att, n, cause);
 }
 
+/*
+ * The sink of --discard: the batch is built as for the store (so the
+ * capture side costs what it always costs), then dropped. For measuring
+ * which side bounds a capture: this, or the store's writer thread.
+ */
+static int
+discard_sink(void *ctx, struct gw_batch *b, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)b;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
 /* http_emit_fn: every exchange the HTTP layer finishes. */
 static void
 on_exchange(void *ctx, const struct http_exchange *x)
@@ -151,7 +167,7 @@ parse_ports(const char *s, struct capture_opts *o)
 }
 
 /* The options of capture's own, before the shared ones (other column). */
-#define CAPTURE_OWN_OPTS	16
+#define CAPTURE_OWN_OPTS	17
 
 static void
 capture_usage(FILE *f, const struct opt *opts)
@@ -159,6 +175,7 @@ capture_usage(FILE *f, const struct opt *opts)
 	fputs("usage: gatewatch capture [-d DB] (-i IFACE | -r FILE|-) [-f BPF]\n"
 	    "                         [--listen PORTS] [--id-header NAME]\n"
 	    "                         [-Z USER] [-c COUNT] [--duration SECS] [-q]\n"
+	    "                         [--max-flows N] [--max-pending N] [--discard]\n"
 	    "                         [--retain DURATION] [--retain-rollups DURATION]\n"
 	    "                         [--max-db-size SIZE]\n\n"
 	    "Reads HTTP/1.x traffic from an interface or a pcap/pcapng file and\n"
@@ -260,9 +277,12 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		    capture_number_cb),
 		OPT_CALLBACK(0, "max-pending", o, "N",
 		    "requests awaiting answers in all connections\n"
-		    "(default 4096, ~3.3 KiB each); past it the\n"
+		    "(default 4096, ~150 bytes each); past it the\n"
 		    "busiest connection is given up and counted",
 		    capture_number_cb),
+		OPT_FLAG(0, "discard", &o->discard,
+		    "store no request (only the capture's counters):\n"
+		    "measures the capture side without the store"),
 		OPT_FLAG('q', "quiet", &o->quiet, "no summary"),
 		/* CAPTURE_OWN_OPTS above, the shared ones below. */
 		RETAIN_OPTS(&o->retain, "live capture only; with -r FILE "
@@ -689,7 +709,8 @@ cmd_capture(int argc, char **argv)
 		goto out;
 	if (capture_drop(&o) != 0)
 		goto out;
-	if ((r.pl = pipeline_new(store_sink, st, err, sizeof(err))) == NULL) {
+	if ((r.pl = pipeline_new(o.discard ? discard_sink : store_sink, st,
+	    err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
 	}

@@ -14,6 +14,16 @@
  * mid-stream: scan for a line that starts a request or a status line),
  * TUNNEL (after an upgrade: bytes are ignored) and DEAD (not HTTP).
  *
+ * Messages take a fast way when they can (resp_fast, req_fast): at a
+ * message boundary, an HTTP/1.1 message whose whole header is in one
+ * segment and is of the plain kind (a final status or a common method
+ * with an origin-form target, Content-Length or none, keep-alive, no
+ * Transfer-Encoding or Upgrade, well-formed lines) is read by finding its
+ * lines with memchr and handed to the same callbacks http-parser would
+ * call, in the same order; an answer's body is counted off. Anything else
+ * goes to http-parser, which byte by byte was most of the cost of a
+ * capture of small keep-alive requests.
+ *
  * Failures are decided when the connection ends, from what was pending
  * and who closed first (tcp_conn's FIN and RST times): see http.h.
  *
@@ -23,8 +33,18 @@
  * ("shed": its requests dropped and counted, its later requests only
  * counted, its answers ignored), so crafted traffic (thousands of
  * connections pipelining requests never answered) costs a bounded amount.
- * Header values are kept only for Host and the request id headers, each
- * cut at its buffer; the URL is cut at HTTP_URL_MAX.
+ * Header values are kept only for Host, the request id headers and the
+ * client URI an auth subrequest names, each cut at its buffer; the URL is
+ * cut at HTTP_URL_MAX.
+ *
+ * A request's header is read into the tracker's one scratch (struct
+ * req_acc, the URL and those values at their full sizes): a header split
+ * across segments is saved with its connection, at its size, between two
+ * segments (acc_save). Once read, what the event needs (path, query,
+ * host, id, client URI) is packed into the queued request at its size,
+ * inline for the usual small request: a request awaiting its answer costs
+ * about 200 bytes, not the 3.6 KiB of a struct http_exchange and a URL
+ * buffer. The exchange is built when the answer comes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +65,58 @@
 #define DEFAULT_PIPELINE_MAX	64
 #define DEFAULT_PENDING_MAX	4096
 #define PENDING_BUCKETS		65	/* connections by requests held: 1..64+ */
+/* Bytes of packed fields a queued request holds inline (a usual request:
+ * path, host and nginx's 32-byte $request_id); more take one
+ * allocation. */
+#define PENDING_INLINE		72
 
-/* A request waiting for its response. */
+/* The fields of a request an exchange takes from it, packed in order. */
+enum pending_field { PF_PATH, PF_QUERY, PF_HOST, PF_ID, PF_ORIG, PF_COUNT };
+
+/* Their buffers in struct http_exchange, with the NUL. */
+static const size_t field_cap[PF_COUNT] = {
+	HTTP_PATH_MAX, HTTP_QUERY_MAX, HTTP_HOST_MAX, HTTP_ID_MAX,
+	HTTP_ORIG_MAX,
+};
+
+/* A request waiting for its response: what its exchange will need. */
 struct pending {
 	struct pending *next;
-	struct http_exchange x;
-	char url[HTTP_URL_MAX];
-	size_t url_len;
-	bool headers_done;
+	int64_t start_us;	/* first byte */
+	int64_t syn_us, synack_us;	/* of the connection, first request */
+	uint16_t len[PF_COUNT];	/* of each packed field */
+	uint8_t method;		/* enum http_method, once line_known */
+	uint8_t major, minor;	/* HTTP version, once line_known */
+	bool line_known;	/* its header was read: method, version */
+	bool headers_done;	/* fields packed */
 	bool is_head, is_connect;
-	int id_prio;		/* priority of the id in x.request_id */
+	bool has_query;
+	bool incomplete;	/* a gap hit it */
+	bool unanswered;	/* see http_exchange */
+	int8_t id_kind;		/* see http_exchange */
+	char *str;		/* the packed fields: inl, or allocated */
+	char inl[PENDING_INLINE];
+};
+
+/*
+ * The request header being read: the tracker's scratch while its
+ * connection's bytes are parsed (one connection at a time); saved with
+ * the connection (struct acc_saved) when a segment ends in it.
+ */
+struct req_acc {
+	size_t url_len, len[PF_COUNT];	/* PF_PATH and PF_QUERY unused */
+	int id_prio;		/* of the id held: lower wins; 99 none */
+	char url[HTTP_URL_MAX];
+	char host[HTTP_HOST_MAX];
+	char id[HTTP_ID_MAX];
+	char orig[HTTP_ORIG_MAX];
+};
+
+/* A req_acc at its size, between two segments of a connection. */
+struct acc_saved {
+	uint16_t url_len, host_len, id_len, orig_len;
+	int id_prio;
+	char data[];
 };
 
 enum stream_state { ST_PARSE, ST_RESYNC, ST_TUNNEL, ST_DEAD };
@@ -76,7 +138,7 @@ struct http_conn {
 	struct http_tracker *t;
 	const struct tcp_conn *c;	/* valid during a callback */
 	bool downstream;
-	char client[HTTP_ADDR_MAX], server[HTTP_ADDR_MAX];
+	uint8_t client_len, server_len;	/* of the texts in addr[] */
 	http_parser req, resp;
 	enum stream_state req_st, resp_st;
 	struct hdr_acc rh, sh;
@@ -88,7 +150,11 @@ struct http_conn {
 	struct http_conn *bprev, *bnext;
 	bool shed;		/* given up for the pending budget */
 	struct pending *req_cur;	/* request being parsed */
+	struct acc_saved *saved;	/* req_cur's header so far, between
+					 * segments; NULL when none */
 	bool first_request;		/* no request seen yet */
+	bool req_fresh;		/* req (http-parser) is at a message boundary
+				 * with nothing pending: req_fast may read */
 	/* the response being parsed */
 	bool resp_active, resp_headers_done, resp_interim;
 	uint64_t resp_header_bytes;
@@ -96,11 +162,19 @@ struct http_conn {
 	int resp_status;
 	int64_t resp_body;
 	bool resp_gap;
-	char resp_id[HTTP_ID_MAX];
+	bool resp_fresh;	/* resp (http-parser) is at a message boundary
+				 * with nothing pending: resp_fast may read */
+	uint64_t resp_fast_left;	/* body bytes resp_fast still owes */
+	char *resp_id;		/* the answer's id (HTTP_ID_MAX bytes, made
+				 * when one first comes: most connections
+				 * see none), or NULL */
 	int resp_id_prio;
 	bool close_announced;	/* an answer said Connection: close */
 	int64_t last_answer_us;	/* end of the last answer, -1 none */
 	int64_t now_us;
+	/* the client's address text, then the server's "ip:port", each with
+	 * its NUL, at their sizes (most connections are IPv4) */
+	char addr[];
 };
 
 struct http_tracker {
@@ -117,6 +191,10 @@ struct http_tracker {
 	struct http_conn *bucket_tail[PENDING_BUCKETS];
 	uint64_t pkt_no, pkt_offset;
 	struct http_stats stats;
+	struct req_acc acc;	/* the request header being read */
+	bool tchar[256];	/* resp_fast: a header name's bytes */
+	bool urlc[256];		/* req_fast: a target's bytes */
+	uint16_t id_header_len;	/* strlen(o.id_header), 0 none */
 };
 
 /* See http.h. */
@@ -181,15 +259,20 @@ pending_get(struct http_tracker *t)
 		return NULL;
 	}
 	p->next = NULL;
-	p->url_len = 0;
-	p->headers_done = p->is_head = p->is_connect = false;
-	p->id_prio = 99;
+	p->syn_us = p->synack_us = -1;
+	memset(p->len, 0, sizeof(p->len));
+	p->line_known = p->headers_done = p->is_head = p->is_connect = false;
+	p->has_query = p->incomplete = p->unanswered = false;
+	p->id_kind = -1;
+	p->str = p->inl;
 	return p;
 }
 
 static void
 pending_put(struct http_tracker *t, struct pending *p)
 {
+	if (p->str != p->inl)
+		free(p->str);
 	if (t->n_free >= 256) {
 		free(p);
 		return;
@@ -212,8 +295,8 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 	x->start_us = x->ready_us = ts;
 	x->first_byte_us = -1;
 	x->end_us = -1;
-	memcpy(x->client, hc->client, sizeof(x->client));
-	memcpy(x->server, hc->server, sizeof(x->server));
+	memcpy(x->client, hc->addr, hc->client_len + 1U);
+	memcpy(x->server, hc->addr + hc->client_len + 1, hc->server_len + 1U);
 	x->client_port = hc->c->client_port;
 	x->server_port = hc->c->server_port;
 	x->method[0] = x->host[0] = x->path[0] = x->query[0] = '\0';
@@ -222,6 +305,210 @@ exchange_init(struct http_conn *hc, struct http_exchange *x, int64_t ts)
 	x->body_bytes = -1;
 	x->header_bytes = -1;
 	x->cause = GW_CAUSE_OK;
+}
+
+/* The exchange of queued request p, as far as its request goes. */
+static void
+pending_exchange(struct http_conn *hc, const struct pending *p,
+    struct http_exchange *x)
+{
+	char *dst[PF_COUNT];
+	const char *s = p->str;
+
+	exchange_init(hc, x, p->start_us);
+	dst[PF_PATH] = x->path;
+	dst[PF_QUERY] = x->query;
+	dst[PF_HOST] = x->host;
+	dst[PF_ID] = x->request_id;
+	dst[PF_ORIG] = x->orig_uri;
+	x->has_request = true;
+	x->syn_us = p->syn_us;
+	x->synack_us = p->synack_us;
+	x->has_query = p->has_query;
+	x->incomplete = p->incomplete;
+	x->unanswered = p->unanswered;
+	x->id_kind = p->id_kind;
+	for (int f = 0; f < PF_COUNT; f++) {
+		memcpy(dst[f], s, p->len[f]);
+		dst[f][p->len[f]] = '\0';
+		s += p->len[f];
+	}
+	if (p->line_known) {
+		const char *m = http_method_str((enum http_method)p->method);
+		size_t n = strlen(m);
+
+		if (n >= sizeof(x->method))
+			n = sizeof(x->method) - 1;
+		memcpy(x->method, m, n);
+		x->method[n] = '\0';
+		memcpy(x->protocol, "HTTP/1.1", 9);
+		x->protocol[5] = (char)('0' + p->major);
+		x->protocol[7] = (char)('0' + p->minor);
+	}
+}
+
+/* --- the request header being read ---------------------------------------- */
+
+static void queue_drop_tail(struct http_conn *hc, struct pending *p);
+
+static void
+acc_reset(struct req_acc *a)
+{
+	a->url_len = 0;
+	memset(a->len, 0, sizeof(a->len));
+	a->id_prio = 99;
+}
+
+/* Append n bytes to field f (PF_HOST, PF_ID or PF_ORIG), cut to fit. */
+static void
+acc_append(struct req_acc *a, enum pending_field f, const char *s, size_t n)
+{
+	char *dst = f == PF_HOST ? a->host : f == PF_ID ? a->id : a->orig;
+	size_t cap = field_cap[f] - 1, have = a->len[f];
+
+	if (have >= cap)
+		return;
+	if (n > cap - have)
+		n = cap - have;
+	memcpy(dst + have, s, n);
+	a->len[f] = have + n;
+}
+
+/* Drop what was saved of hc's request header. */
+static void
+acc_drop(struct http_conn *hc)
+{
+	free(hc->saved);
+	hc->saved = NULL;
+}
+
+/*
+ * A segment of hc ended inside req_cur's header: save what the scratch
+ * holds of it with hc, at its size. Out of memory, the request is
+ * dropped (and counted: the capture reports it).
+ */
+static void
+acc_save(struct http_conn *hc)
+{
+	struct req_acc *a = &hc->t->acc;
+	size_t n = a->url_len + a->len[PF_HOST] + a->len[PF_ID] +
+	    a->len[PF_ORIG];
+	struct acc_saved *sv = gw_malloc(sizeof(*sv) + n);
+	char *d;
+
+	if (sv == NULL) {
+		hc->t->stats.oom++;
+		queue_drop_tail(hc, hc->req_cur);
+		return;
+	}
+	sv->url_len = (uint16_t)a->url_len;
+	sv->host_len = (uint16_t)a->len[PF_HOST];
+	sv->id_len = (uint16_t)a->len[PF_ID];
+	sv->orig_len = (uint16_t)a->len[PF_ORIG];
+	sv->id_prio = a->id_prio;
+	d = sv->data;
+	memcpy(d, a->url, a->url_len);
+	d += a->url_len;
+	memcpy(d, a->host, a->len[PF_HOST]);
+	d += a->len[PF_HOST];
+	memcpy(d, a->id, a->len[PF_ID]);
+	d += a->len[PF_ID];
+	memcpy(d, a->orig, a->len[PF_ORIG]);
+	hc->saved = sv;
+}
+
+/* Put what was saved of hc's request header back into the scratch (an
+ * empty one when nothing was). */
+static void
+acc_load(struct http_conn *hc)
+{
+	struct req_acc *a = &hc->t->acc;
+	const struct acc_saved *sv = hc->saved;
+	const char *d;
+
+	acc_reset(a);
+	if (sv == NULL)
+		return;
+	d = sv->data;
+	a->url_len = sv->url_len;
+	a->len[PF_HOST] = sv->host_len;
+	a->len[PF_ID] = sv->id_len;
+	a->len[PF_ORIG] = sv->orig_len;
+	a->id_prio = sv->id_prio;
+	memcpy(a->url, d, sv->url_len);
+	d += sv->url_len;
+	memcpy(a->host, d, sv->host_len);
+	d += sv->host_len;
+	memcpy(a->id, d, sv->id_len);
+	d += sv->id_len;
+	memcpy(a->orig, d, sv->orig_len);
+	acc_drop(hc);
+}
+
+/*
+ * Pack what the scratch holds of p's header into p: the URL split into
+ * path and query by core/reqline.c (an absolute-form or CONNECT target
+ * gives the host, as the Host header writes it, when the request had no
+ * Host header), the host, the id and the client URI, each cut to its
+ * buffer in struct http_exchange. whole: the header was read to its end
+ * (a traceparent id keeps only its trace id, which every hop shares, and
+ * the id's kind is known); else this is what a gap or an early answer
+ * left of it.
+ */
+static void
+pending_pack(struct http_tracker *t, struct pending *p, bool whole)
+{
+	struct req_acc *a = &t->acc;
+	const char *src[PF_COUNT];
+	size_t len[PF_COUNT], total = 0;
+	struct reqline r;
+
+	reqline_target(a->url, a->url_len, p->is_connect, &r);
+	src[PF_PATH] = r.path.p;
+	len[PF_PATH] = r.path.n;
+	if (len[PF_PATH] == 0 && !p->is_connect) {
+		src[PF_PATH] = "/";
+		len[PF_PATH] = 1;
+	}
+	p->has_query = r.query.n > 0;
+	src[PF_QUERY] = r.query.p;
+	len[PF_QUERY] = r.query.n;
+	src[PF_HOST] = a->host;
+	len[PF_HOST] = a->len[PF_HOST];
+	if (len[PF_HOST] == 0 && r.authority.n > 0) {
+		src[PF_HOST] = r.authority.p;
+		len[PF_HOST] = r.authority.n;
+	}
+	src[PF_ID] = a->id;
+	len[PF_ID] = a->len[PF_ID];
+	if (whole && a->id_prio == 2 && len[PF_ID] >= 35 && a->id[2] == '-') {
+		src[PF_ID] = a->id + 3;
+		len[PF_ID] = 32;
+	}
+	p->id_kind = whole && len[PF_ID] > 0 ? (int8_t)a->id_prio : -1;
+	src[PF_ORIG] = a->orig;
+	len[PF_ORIG] = a->len[PF_ORIG];
+	for (int f = 0; f < PF_COUNT; f++) {
+		if (len[f] > field_cap[f] - 1)
+			len[f] = field_cap[f] - 1;
+		total += len[f];
+	}
+	if (p->str != p->inl)
+		free(p->str);
+	p->str = p->inl;
+	if (total > sizeof(p->inl) && (p->str = gw_malloc(total)) == NULL) {
+		t->stats.oom++;		/* the capture reports it */
+		p->str = p->inl;
+		total = 0;
+		memset(len, 0, sizeof(len));
+	}
+	for (int f = 0, at = 0; f < PF_COUNT; f++) {
+		if (len[f] > 0)		/* (an empty span may have no pointer) */
+			memcpy(p->str + at, src[f], len[f]);
+		p->len[f] = (uint16_t)len[f];
+		at += (int)len[f];
+	}
+	p->headers_done = true;
 }
 
 /* Hand x to the caller, stamped with the current packet. */
@@ -339,34 +626,9 @@ conn_shed(struct http_conn *hc)
 	while (hc->head != NULL)
 		pending_put(t, queue_pop(hc));
 	hc->req_cur = NULL;
+	acc_drop(hc);
 	hc->resp_active = false;
 	hc->shed = true;
-}
-
-/*
- * Split the URL into path and query with core/reqline.c; an absolute-form
- * or CONNECT target gives the host (as the Host header writes it,
- * "host[:port]") when the request had no Host header.
- */
-static void
-request_finish_url(struct pending *p)
-{
-	struct reqline r;
-
-	reqline_target(p->url, p->url_len, p->is_connect, &r);
-	if (r.authority.n > 0 && p->x.host[0] == '\0')
-		field_append(p->x.host, sizeof(p->x.host), r.authority.p,
-		    r.authority.n);
-	if (r.path.n > 0)
-		field_append(p->x.path, sizeof(p->x.path), r.path.p,
-		    r.path.n);
-	if (p->x.path[0] == '\0' && !p->is_connect)
-		strcpy(p->x.path, "/");
-	if (r.query.n > 0) {
-		p->x.has_query = true;
-		field_append(p->x.query, sizeof(p->x.query), r.query.p,
-		    r.query.n);
-	}
 }
 
 /* A traceparent value keeps only its trace id, which every hop shares. */
@@ -381,15 +643,17 @@ id_normalise(char *id, int prio)
 	}
 }
 
-/* The priority of a request-id header name, -1 when it is none. */
+/* The priority of a request-id header name (of n bytes), -1 when it is
+ * none. The lengths are compared first: most headers are none of these. */
 static int
-id_header_prio(const struct http_tracker *t, const char *name)
+id_header_prio(const struct http_tracker *t, const char *name, size_t n)
 {
-	if (t->o.id_header != NULL && strcasecmp(name, t->o.id_header) == 0)
+	if (t->o.id_header != NULL && n == t->id_header_len &&
+	    strcasecmp(name, t->o.id_header) == 0)
 		return 0;
-	if (strcasecmp(name, "x-request-id") == 0)
+	if (n == 12 && strcasecmp(name, "x-request-id") == 0)
 		return 1;
-	if (strcasecmp(name, "traceparent") == 0)
+	if (n == 11 && strcasecmp(name, "traceparent") == 0)
 		return 2;
 	return -1;
 }
@@ -419,16 +683,18 @@ hdr_value_start(struct http_tracker *t, struct hdr_acc *h, bool request,
 	h->in_value = true;
 	h->target = HDR_NONE;
 	h->skip = false;
-	if (request && strcasecmp(h->name, "host") == 0) {
+	if (request && h->name_len == 4 && strcasecmp(h->name, "host") == 0) {
 		h->target = HDR_HOST;
 		return;
 	}
-	if (request && (strcasecmp(h->name, "x-original-uri") == 0 ||
-	    strcasecmp(h->name, "x-forwarded-uri") == 0)) {
+	if (request && ((h->name_len == 14 &&
+	    strcasecmp(h->name, "x-original-uri") == 0) ||
+	    (h->name_len == 15 &&
+	    strcasecmp(h->name, "x-forwarded-uri") == 0))) {
 		h->target = HDR_ORIG;
 		return;
 	}
-	if ((prio = id_header_prio(t, h->name)) >= 0) {
+	if ((prio = id_header_prio(t, h->name, h->name_len)) >= 0) {
 		h->target = HDR_ID;
 		h->prio = prio;
 		h->skip = prio >= held_prio;
@@ -458,18 +724,19 @@ req_message_begin(http_parser *hp)
 		t->stats.requests++;
 		t->stats.budget_drops++;
 		hc->first_request = false;
+		hc->req_fresh = false;
 		return 0;
 	}
 	if ((p = pending_get(t)) == NULL) {
 		t->stats.oom++;
 		return -1;
 	}
-	exchange_init(hc, &p->x, hc->now_us);
-	p->x.has_request = true;
+	p->start_us = hc->now_us;
 	if (hc->first_request && hc->c->syn_seen) {
-		p->x.syn_us = hc->c->syn_us;
-		p->x.synack_us = hc->c->synack_us;
+		p->syn_us = hc->c->syn_us;
+		p->synack_us = hc->c->synack_us;
 	}
+	acc_reset(&t->acc);
 	hc->first_request = false;
 	if (hc->tail != NULL)
 		hc->tail->next = p;
@@ -480,6 +747,7 @@ req_message_begin(http_parser *hp)
 	hc->req_cur = p;
 	hc->rh.in_value = false;
 	hc->rh.name_len = 0;
+	hc->req_fresh = false;
 	t->stats.requests++;
 	return 0;
 }
@@ -488,14 +756,14 @@ static int
 req_url(http_parser *hp, const char *at, size_t len)
 {
 	struct http_conn *hc = hp->data;
-	struct pending *p = hc->req_cur;
+	struct req_acc *a = &hc->t->acc;
 
-	if (p == NULL)
+	if (hc->req_cur == NULL)
 		return 0;
-	if (len > HTTP_URL_MAX - p->url_len)
-		len = HTTP_URL_MAX - p->url_len;
-	memcpy(p->url + p->url_len, at, len);
-	p->url_len += len;
+	if (len > HTTP_URL_MAX - a->url_len)
+		len = HTTP_URL_MAX - a->url_len;
+	memcpy(a->url + a->url_len, at, len);
+	a->url_len += len;
 	return 0;
 }
 
@@ -512,52 +780,42 @@ static int
 req_header_value(http_parser *hp, const char *at, size_t len)
 {
 	struct http_conn *hc = hp->data;
-	struct pending *p = hc->req_cur;
+	struct req_acc *a = &hc->t->acc;
 	struct hdr_acc *h = &hc->rh;
 
-	if (p == NULL)
+	if (hc->req_cur == NULL)
 		return 0;
 	if (!h->in_value) {
-		hdr_value_start(hc->t, h, true, p->id_prio);
+		hdr_value_start(hc->t, h, true, a->id_prio);
 		if (h->target == HDR_ID && !h->skip) {
-			p->id_prio = h->prio;
-			p->x.request_id[0] = '\0';
+			a->id_prio = h->prio;
+			a->len[PF_ID] = 0;
 		}
 	}
 	if (h->target == HDR_HOST)
-		field_append(p->x.host, sizeof(p->x.host), at, len);
+		acc_append(a, PF_HOST, at, len);
 	else if (h->target == HDR_ORIG)
-		field_append(p->x.orig_uri, sizeof(p->x.orig_uri), at, len);
+		acc_append(a, PF_ORIG, at, len);
 	else if (h->target == HDR_ID && !h->skip)
-		field_append(p->x.request_id, sizeof(p->x.request_id), at, len);
+		acc_append(a, PF_ID, at, len);
 	return 0;
-}
-
-/* Fill the parts of p known once its header is read. */
-static void
-request_headers_done(http_parser *hp, struct pending *p)
-{
-	const char *m = http_method_str((enum http_method)hp->method);
-
-	p->headers_done = true;
-	snprintf(p->x.method, sizeof(p->x.method), "%s", m);
-	snprintf(p->x.protocol, sizeof(p->x.protocol), "HTTP/%u.%u",
-	    hp->http_major % 10, hp->http_minor % 10);
-	p->is_head = hp->method == HTTP_HEAD;
-	p->is_connect = hp->method == HTTP_CONNECT;
-	request_finish_url(p);
-	id_normalise(p->x.request_id, p->id_prio);
-	if (p->x.request_id[0] != '\0')
-		p->x.id_kind = p->id_prio;
 }
 
 static int
 req_headers_complete(http_parser *hp)
 {
 	struct http_conn *hc = hp->data;
+	struct pending *p = hc->req_cur;
 
-	if (hc->req_cur != NULL)
-		request_headers_done(hp, hc->req_cur);
+	if (p == NULL)
+		return 0;
+	p->line_known = true;
+	p->method = (uint8_t)hp->method;
+	p->major = (uint8_t)(hp->http_major % 10);
+	p->minor = (uint8_t)(hp->http_minor % 10);
+	p->is_head = hp->method == HTTP_HEAD;
+	p->is_connect = hp->method == HTTP_CONNECT;
+	pending_pack(hc->t, p, true);
 	return 0;
 }
 
@@ -567,6 +825,7 @@ req_message_complete(http_parser *hp)
 	struct http_conn *hc = hp->data;
 
 	hc->req_cur = NULL;
+	hc->req_fresh = http_should_keep_alive(hp);
 	return 0;
 }
 
@@ -583,10 +842,12 @@ resp_message_begin(http_parser *hp)
 	hc->resp_first_us = hc->now_us;
 	hc->resp_status = -1;
 	hc->resp_body = 0;
-	hc->resp_id[0] = '\0';
+	if (hc->resp_id != NULL)
+		hc->resp_id[0] = '\0';
 	hc->resp_id_prio = 99;
 	hc->sh.in_value = false;
 	hc->sh.name_len = 0;
+	hc->resp_fresh = false;
 	return 0;
 }
 
@@ -607,13 +868,18 @@ resp_header_value(http_parser *hp, const char *at, size_t len)
 
 	if (!h->in_value) {
 		hdr_value_start(hc->t, h, false, hc->resp_id_prio);
+		if (h->target == HDR_ID && !h->skip && hc->resp_id == NULL &&
+		    (hc->resp_id = gw_malloc(HTTP_ID_MAX)) == NULL) {
+			hc->t->stats.oom++;	/* the capture reports it */
+			h->skip = true;
+		}
 		if (h->target == HDR_ID && !h->skip) {
 			hc->resp_id_prio = h->prio;
 			hc->resp_id[0] = '\0';
 		}
 	}
 	if (h->target == HDR_ID && !h->skip)
-		field_append(hc->resp_id, sizeof(hc->resp_id), at, len);
+		field_append(hc->resp_id, HTTP_ID_MAX, at, len);
 	return 0;
 }
 
@@ -628,7 +894,8 @@ resp_headers_complete(http_parser *hp)
 	if (hp->status_code / 100 != 1 && !http_should_keep_alive(hp))
 		hc->close_announced = true;
 	hc->resp_header_bytes = hp->nread;
-	id_normalise(hc->resp_id, hc->resp_id_prio);
+	if (hc->resp_id != NULL)
+		id_normalise(hc->resp_id, hc->resp_id_prio);
 	if (hp->status_code / 100 == 1 && hp->status_code != 101) {
 		hc->resp_interim = true;
 		return 0;
@@ -659,33 +926,38 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
     bool incomplete)
 {
 	struct http_tracker *t = hc->t;
-	struct pending *p = queue_pop(hc), orphan;
+	struct pending *p = queue_pop(hc);
+	struct http_exchange x;
 
 	if (p == NULL) {
-		p = &orphan;
-		exchange_init(hc, &p->x, hc->resp_first_us);
+		exchange_init(hc, &x, hc->resp_first_us);
 		t->stats.orphan_responses++;
-	} else if (!p->headers_done) {
-		request_finish_url(p);	/* what we have of it */
+	} else {
+		if (!p->headers_done) {	/* what we have of it */
+			acc_load(hc);
+			pending_pack(t, p, false);
+		}
+		pending_exchange(hc, p, &x);
 	}
-	p->x.status = status;
-	p->x.cause = cause;
-	p->x.incomplete = p->x.incomplete || incomplete;
+	x.status = status;
+	x.cause = cause;
+	x.incomplete = x.incomplete || incomplete;
 	if (hc->resp_active) {
-		p->x.first_byte_us = hc->resp_first_us;
-		p->x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
-		p->x.header_bytes = (int64_t)hc->resp_header_bytes;
-		if (p->x.request_id[0] == '\0' && hc->resp_id[0] != '\0') {
-			memcpy(p->x.request_id, hc->resp_id, sizeof(hc->resp_id));
-			p->x.id_kind = hc->resp_id_prio + 3;
+		x.first_byte_us = hc->resp_first_us;
+		x.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
+		x.header_bytes = (int64_t)hc->resp_header_bytes;
+		if (x.request_id[0] == '\0' && hc->resp_id != NULL &&
+		    hc->resp_id[0] != '\0') {
+			memcpy(x.request_id, hc->resp_id, HTTP_ID_MAX);
+			x.id_kind = hc->resp_id_prio + 3;
 		}
 	}
-	p->x.end_us = hc->now_us;
-	if (hc->last_answer_us > p->x.ready_us)
-		p->x.ready_us = hc->last_answer_us;
-	hc->last_answer_us = p->x.end_us;
-	emit(hc, &p->x);
-	if (p != &orphan)
+	x.end_us = hc->now_us;
+	if (hc->last_answer_us > x.ready_us)
+		x.ready_us = hc->last_answer_us;
+	hc->last_answer_us = x.end_us;
+	emit(hc, &x);
+	if (p != NULL)
 		pending_put(t, p);
 }
 
@@ -701,6 +973,9 @@ resp_message_complete(http_parser *hp)
 		return 0;
 	}
 	hc->t->stats.responses++;
+	/* at a boundary again, unless the parser now refuses more (it
+	 * answered Connection: close, or its end is the connection's) */
+	hc->resp_fresh = http_should_keep_alive(hp);
 	/* An Upgrade the server declined: requests go on as before. */
 	if (hc->req_st == ST_TUNNEL && st != 101 &&
 	    !(hc->head != NULL && hc->head->is_connect && st / 100 == 2)) {
@@ -771,9 +1046,222 @@ request_error(struct http_conn *hc)
 	hc->req_st = ST_RESYNC;
 }
 
-/* Bytes from the client. */
+/* --- the fast way ------------------------------------------------------- */
+
+/* Largest header resp_fast reads (well below any gateway's buffer, so
+ * the "header too big" decision never rests on it). */
+#define FAST_HEADER_MAX		2048
+
+/* Header lines resp_fast reads at most (more: http-parser's). */
+#define FAST_LINES_MAX		32
+
+/* Fill tab[c] with whether c is a tchar of RFC 9110 (a header name's). */
 static void
-client_data(struct http_conn *hc, const uint8_t *p, size_t len)
+tchar_init(bool tab[256])
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+
+	for (int c = 0; c < 256; c++)
+		tab[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+	for (const char *e = extra; *e != '\0'; e++)
+		tab[(uint8_t)*e] = true;
+}
+
+/* Fill tab[c] with whether c may be in a target req_fast reads: RFC
+ * 3986's pchar, '/' and '?' (what http-parser takes in a path and a
+ * query; a fragment, or anything else: http-parser's). */
+static void
+urlc_init(bool tab[256])
+{
+	static const char extra[] = "-._~%!$&'()*+,;=:@/?";
+
+	for (int c = 0; c < 256; c++)
+		tab[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+	for (const char *e = extra; *e != '\0'; e++)
+		tab[(uint8_t)*e] = true;
+}
+
+/* Whether the n bytes at a equal lower-case s (of length ls), ignoring
+ * case. */
+static bool
+span_is(const uint8_t *a, size_t n, const char *s, size_t ls)
+{
+	return n == ls && strncasecmp((const char *)a, s, n) == 0;
+}
+
+#define SPAN_IS(a, n, lit)	span_is((a), (n), (lit), sizeof(lit) - 1)
+
+/* One header line as resp_fast found it. */
+struct fast_line {
+	const uint8_t *name, *value;
+	size_t name_len, value_len;
+};
+
+/*
+ * One header line of p[at..hlen) into *l: its name and its value as
+ * http-parser hands them (leading blanks of the value skipped); the
+ * offset of the next line, or 0 when the line is not of the plain kind
+ * resp_fast takes (a byte http-parser might read otherwise, an empty
+ * value, a folded line, a bare LF).
+ */
+static size_t
+fast_header_line(const bool tchar[256], const uint8_t *p, size_t at,
+    size_t hlen, struct fast_line *l)
+{
+	const uint8_t *q = p + at, *end = p + hlen;
+	const uint8_t *nl = memchr(q, '\n', (size_t)(end - q));
+
+	if (nl == NULL || nl == q || nl[-1] != '\r')
+		return 0;
+	l->name = q;
+	while (q < nl && tchar[*q])
+		q++;
+	if (q == l->name || *q != ':')
+		return 0;
+	l->name_len = (size_t)(q - l->name);
+	q++;
+	while (q < nl - 1 && (*q == ' ' || *q == '\t'))
+		q++;
+	l->value = q;
+	l->value_len = (size_t)(nl - 1 - q);
+	if (l->value_len == 0)
+		return 0;
+	for (; q < nl - 1; q++)
+		if ((*q < 0x20 && *q != '\t') || *q == 0x7f)
+			return 0;
+	return (size_t)(nl + 1 - p);
+}
+
+/* A header as the fast way read it: its lines and its framing. */
+struct fast_header {
+	struct fast_line line[FAST_LINES_MAX];
+	int n;			/* lines */
+	size_t len;		/* bytes, through the empty line */
+	uint64_t cl;		/* Content-Length */
+	bool have_cl;
+};
+
+/*
+ * Read the header lines of p[at..len) up to the empty line into *f:
+ * false when they are not all in p (within FAST_HEADER_MAX) or not all
+ * plain (fast_header_line), or the framing is not (a second
+ * Content-Length or one that is not digits, Transfer-Encoding, Upgrade,
+ * a Connection other than keep-alive): then http-parser reads it.
+ */
+static bool
+fast_header_read(const bool tchar[256], const uint8_t *p, size_t at,
+    size_t len, struct fast_header *f)
+{
+	size_t lim = len < FAST_HEADER_MAX ? len : FAST_HEADER_MAX;
+
+	f->n = 0;
+	f->cl = 0;
+	f->have_cl = false;
+	for (;;) {
+		struct fast_line *l = &f->line[f->n];
+
+		if (at + 2 > lim)
+			return false;
+		if (p[at] == '\r' && p[at + 1] == '\n')
+			break;		/* the empty line */
+		if (f->n == FAST_LINES_MAX ||
+		    (at = fast_header_line(tchar, p, at, lim, l)) == 0)
+			return false;
+		f->n++;
+		if (SPAN_IS(l->name, l->name_len, "content-length")) {
+			if (f->have_cl || l->value_len > 15)
+				return false;
+			for (size_t i = 0; i < l->value_len; i++) {
+				if (l->value[i] < '0' || l->value[i] > '9')
+					return false;
+				f->cl = f->cl * 10 +
+				    (uint64_t)(l->value[i] - '0');
+			}
+			f->have_cl = true;
+		} else if (SPAN_IS(l->name, l->name_len, "connection")) {
+			if (!SPAN_IS(l->value, l->value_len, "keep-alive"))
+				return false;
+		} else if (SPAN_IS(l->name, l->name_len,
+		    "transfer-encoding") ||
+		    SPAN_IS(l->name, l->name_len, "upgrade") ||
+		    SPAN_IS(l->name, l->name_len, "proxy-connection")) {
+			return false;
+		}
+	}
+	f->len = at + 2;
+	return true;
+}
+
+/* The methods req_fast reads (others, CONNECT above all: http-parser). */
+static const struct fast_method {
+	const char *text;	/* with its space */
+	size_t len;
+	enum http_method m;
+} fast_methods[] = {
+	{"GET ", 4, HTTP_GET}, {"POST ", 5, HTTP_POST},
+	{"HEAD ", 5, HTTP_HEAD}, {"PUT ", 4, HTTP_PUT},
+	{"DELETE ", 7, HTTP_DELETE}, {"OPTIONS ", 8, HTTP_OPTIONS},
+	{"PATCH ", 6, HTTP_PATCH},
+};
+
+/*
+ * The fast way for a request (see the file comment): the bytes of p it
+ * took, 0 when http-parser must read them. Called only at a message
+ * boundary (req_fresh). A request's body is taken only whole.
+ */
+static size_t
+req_fast(struct http_conn *hc, const uint8_t *p, size_t len)
+{
+	const struct fast_method *fm = NULL;
+	struct fast_header f;
+	const uint8_t *url;
+	size_t at, url_len;
+
+	if (len < 16 || HTTP_PARSER_ERRNO(&hc->req) != HPE_OK)
+		return 0;
+	for (size_t i = 0; i < sizeof(fast_methods) / sizeof(*fast_methods);
+	    i++)
+		if (memcmp(p, fast_methods[i].text, fast_methods[i].len) == 0) {
+			fm = &fast_methods[i];
+			break;
+		}
+	if (fm == NULL || p[fm->len] != '/')
+		return 0;
+	url = p + fm->len;
+	for (at = fm->len; at < len && hc->t->urlc[p[at]]; at++)
+		;
+	url_len = (size_t)(p + at - url);
+	if (len - at < 11 || memcmp(p + at, " HTTP/1.1\r\n", 11) != 0 ||
+	    !fast_header_read(hc->t->tchar, p, at + 11, len, &f) ||
+	    f.cl > len - f.len)
+		return 0;	/* or its body goes on: http-parser's */
+	/* what http-parser would call, in its order */
+	if (req_message_begin(&hc->req) != 0) {
+		request_error(hc);	/* as when http-parser stops there */
+		return len;
+	}
+	req_url(&hc->req, (const char *)url, url_len);
+	for (int i = 0; i < f.n; i++) {
+		req_header_field(&hc->req, (const char *)f.line[i].name,
+		    f.line[i].name_len);
+		req_header_value(&hc->req, (const char *)f.line[i].value,
+		    f.line[i].value_len);
+	}
+	hc->req.method = (unsigned)fm->m;
+	hc->req.http_major = 1;
+	hc->req.http_minor = 1;
+	req_headers_complete(&hc->req);
+	req_message_complete(&hc->req);
+	hc->req_fresh = true;	/* kept alive (the parser's flags are not
+				 * this message's) */
+	return f.len + (size_t)f.cl;
+}
+
+/* Bytes from the client, once the scratch holds hc's request header. */
+static void
+client_parse(struct http_conn *hc, const uint8_t *p, size_t len)
 {
 	struct http_tracker *t = hc->t;
 	size_t n;
@@ -788,10 +1276,22 @@ client_data(struct http_conn *hc, const uint8_t *p, size_t len)
 		http_parser_init(&hc->req, HTTP_REQUEST);
 		hc->req.data = hc;
 		hc->req_st = ST_PARSE;
+		hc->req_fresh = true;
 		p += at;
 		len -= at;
 	}
 	if (hc->req_st != ST_PARSE)
+		return;
+	while (len > 0 && hc->req_fresh && hc->req_st == ST_PARSE &&
+	    !t->o.parser_only) {
+		size_t took = req_fast(hc, p, len);
+
+		if (took == 0)
+			break;
+		p += took;
+		len -= took;
+	}
+	if (len == 0 || hc->req_st != ST_PARSE)
 		return;
 	n = http_parser_execute(&hc->req, &t->req_settings, (const char *)p,
 	    len);
@@ -799,6 +1299,22 @@ client_data(struct http_conn *hc, const uint8_t *p, size_t len)
 		hc->req_st = ST_TUNNEL;
 	else if (HTTP_PARSER_ERRNO(&hc->req) != HPE_OK || n != len)
 		request_error(hc);
+}
+
+/* Bytes from the client: the request header read so far comes back to
+ * the scratch, and goes back to hc when the segment ends inside it. */
+static void
+client_data(struct http_conn *hc, const uint8_t *p, size_t len)
+{
+	if (hc->saved != NULL) {
+		if (hc->req_cur != NULL && !hc->req_cur->headers_done)
+			acc_load(hc);
+		else
+			acc_drop(hc);
+	}
+	client_parse(hc, p, len);
+	if (hc->req_cur != NULL && !hc->req_cur->headers_done)
+		acc_save(hc);
 }
 
 /* The response parser failed: the answer is not HTTP (or broken). */
@@ -824,6 +1340,87 @@ response_error(struct http_conn *hc)
 	hc->resp_st = hc->downstream ? ST_RESYNC : ST_DEAD;
 }
 
+/* The message resp_fast read is complete: as http-parser's callback
+ * (whose parser fields are not this message's: it was kept alive). */
+static void
+fast_complete(struct http_conn *hc)
+{
+	resp_message_complete(&hc->resp);
+	hc->resp_fresh = true;
+}
+
+/*
+ * The fast way for an answer (see the file comment): the bytes of p it
+ * took, 0 when http-parser must read them. Called only at a message
+ * boundary (resp_fresh) or inside a body it owes (resp_fast_left).
+ */
+static size_t
+resp_fast(struct http_conn *hc, const uint8_t *p, size_t len)
+{
+	const struct pending *h = hc->head;
+	struct fast_header f;
+	size_t at, avail;
+	int status;
+
+	if (hc->resp_fast_left > 0) {
+		size_t k = len < hc->resp_fast_left ? len :
+		    (size_t)hc->resp_fast_left;
+
+		resp_body(&hc->resp, (const char *)p, k);
+		hc->resp_fast_left -= k;
+		if (hc->resp_fast_left == 0)
+			fast_complete(hc);
+		return k;
+	}
+	if (h == NULL || h->is_head || h->is_connect || len < 16 ||
+	    memcmp(p, "HTTP/1.1 ", 9) != 0 ||
+	    HTTP_PARSER_ERRNO(&hc->resp) != HPE_OK)
+		return 0;
+	if (p[9] < '1' || p[9] > '9' || p[10] < '0' || p[10] > '9' ||
+	    p[11] < '0' || p[11] > '9' || (p[12] != ' ' && p[12] != '\r'))
+		return 0;
+	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	if (status < 200 || status == 204 || status == 304)
+		return 0;	/* interim, or no body whatever it says */
+	/* the status line: a reason of plain bytes, CRLF */
+	for (at = 12; at < len && p[at] != '\r'; at++)
+		if ((p[at] < 0x20 && p[at] != '\t') || p[at] == 0x7f)
+			return 0;
+	if (at + 1 >= len || p[at + 1] != '\n' ||
+	    !fast_header_read(hc->t->tchar, p, at + 2, len, &f) ||
+	    !f.have_cl)
+		return 0;	/* or delimited by the close: http-parser's */
+	/* what http-parser would call, in its order */
+	if (!hc->resp_active)
+		hc->resp_first_us = hc->now_us;
+	resp_message_begin(&hc->resp);
+	for (int i = 0; i < f.n; i++) {
+		resp_header_field(&hc->resp, (const char *)f.line[i].name,
+		    f.line[i].name_len);
+		resp_header_value(&hc->resp, (const char *)f.line[i].value,
+		    f.line[i].value_len);
+	}
+	/* resp_headers_complete for such an answer (its header bytes as
+	 * http-parser counts them then: none) */
+	hc->resp_headers_done = true;
+	hc->resp_status = status;
+	hc->resp_header_bytes = 0;
+	if (hc->resp_id != NULL)
+		id_normalise(hc->resp_id, hc->resp_id_prio);
+	avail = len - f.len;
+	if (f.cl <= avail) {
+		if (f.cl > 0)
+			resp_body(&hc->resp, (const char *)p + f.len,
+			    (size_t)f.cl);
+		fast_complete(hc);
+		return f.len + (size_t)f.cl;
+	}
+	if (avail > 0)
+		resp_body(&hc->resp, (const char *)p + f.len, avail);
+	hc->resp_fast_left = f.cl - avail;
+	return len;
+}
+
 /* Bytes from the server. */
 static void
 server_data(struct http_conn *hc, const uint8_t *p, size_t len)
@@ -842,10 +1439,22 @@ server_data(struct http_conn *hc, const uint8_t *p, size_t len)
 		http_parser_init(&hc->resp, HTTP_RESPONSE);
 		hc->resp.data = hc;
 		hc->resp_st = ST_PARSE;
+		hc->resp_fresh = true;
 		p += at;
 		len -= at;
 	}
 	if (hc->resp_st != ST_PARSE)
+		return;
+	while (len > 0 && (hc->resp_fast_left > 0 || hc->resp_fresh) &&
+	    !t->o.parser_only) {
+		size_t took = resp_fast(hc, p, len);
+
+		if (took == 0)
+			break;
+		p += took;
+		len -= took;
+	}
+	if (len == 0)
 		return;
 	if (!hc->resp_active)	/* the first byte of an answer */
 		hc->resp_first_us = hc->now_us;
@@ -882,23 +1491,31 @@ static void *
 cb_open(void *ctx, const struct tcp_conn *c)
 {
 	struct http_tracker *t = ctx;
-	struct http_conn *hc = gw_calloc(1, sizeof(*hc));
+	char client[HTTP_ADDR_MAX], server[HTTP_ADDR_MAX];
+	size_t lc, ls;
+	struct http_conn *hc;
 
-	if (hc == NULL) {
+	http_addr_text(client, sizeof(client), c->family, c->client_addr, -1);
+	http_addr_text(server, sizeof(server), c->family, c->server_addr,
+	    c->server_port);
+	lc = strlen(client);
+	ls = strlen(server);
+	if ((hc = gw_calloc(1, sizeof(*hc) + lc + 1 + ls + 1)) == NULL) {
 		t->stats.oom++;
 		return NULL;
 	}
+	memcpy(hc->addr, client, lc + 1);
+	memcpy(hc->addr + lc + 1, server, ls + 1);
+	hc->client_len = (uint8_t)lc;
+	hc->server_len = (uint8_t)ls;
 	hc->t = t;
 	hc->c = c;
 	hc->downstream = is_listen_port(t, c->server_port);
-	http_addr_text(hc->client, sizeof(hc->client), c->family,
-	    c->client_addr, -1);
-	http_addr_text(hc->server, sizeof(hc->server), c->family,
-	    c->server_addr, c->server_port);
 	http_parser_init(&hc->req, HTTP_REQUEST);
 	http_parser_init(&hc->resp, HTTP_RESPONSE);
 	hc->req.data = hc->resp.data = hc;
 	hc->first_request = true;
+	hc->req_fresh = hc->resp_fresh = true;
 	hc->bucket = -1;
 	hc->last_answer_us = -1;
 	if (c->mid_stream) {
@@ -935,10 +1552,11 @@ cb_gap(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 	hc->now_us = ts_us;
 	if (!from_server) {
 		if (hc->req_cur != NULL) {
-			if (!hc->req_cur->headers_done)
-				request_finish_url(hc->req_cur);
-			hc->req_cur->headers_done = true;
-			hc->req_cur->x.incomplete = true;
+			if (!hc->req_cur->headers_done) {
+				acc_load(hc);
+				pending_pack(hc->t, hc->req_cur, false);
+			}
+			hc->req_cur->incomplete = true;
 			hc->req_cur = NULL;
 		}
 		if (hc->req_st == ST_PARSE || hc->req_st == ST_RESYNC) {
@@ -960,6 +1578,7 @@ cb_gap(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 	}
 	hc->resp_active = false;
 	hc->resp_gap = false;
+	hc->resp_fast_left = 0;
 	hc->resp_st = ST_RESYNC;
 }
 
@@ -973,8 +1592,16 @@ cb_shut(void *ctx, void *st, const struct tcp_conn *c, int from_server,
 	hc->c = c;
 	hc->now_us = ts_us;
 	/* A FIN ends a close-delimited body. */
-	if (from_server && !rst && hc->resp_st == ST_PARSE && hc->resp_active)
+	if (from_server && !rst && hc->resp_st == ST_PARSE && hc->resp_active &&
+	    hc->resp_fast_left > 0) {
+		/* what http-parser says of a FIN inside a counted body */
+		hc->resp_fast_left = 0;
+		hc->resp_fresh = false;
+		hc->resp.http_errno = HPE_INVALID_EOF_STATE;
+	} else if (from_server && !rst && hc->resp_st == ST_PARSE &&
+	    hc->resp_active) {
 		http_parser_execute(&hc->resp, &t->resp_settings, NULL, 0);
+	}
 }
 
 /* First time either side closed (FIN or RST): [0] client, [1] server. */
@@ -1066,7 +1693,7 @@ end_pending(struct http_conn *hc, const struct tcp_conn *c, enum tcp_end why,
 		if (hc->downstream && !in_progress && hc->head != NULL &&
 		    (!client_first || !first || hc->close_announced)) {
 			hc->t->stats.unanswered++;
-			hc->head->x.unanswered = true;
+			hc->head->unanswered = true;
 			answer_head(hc, -1, GW_CAUSE_OK, true);
 			continue;
 		}
@@ -1119,6 +1746,8 @@ cb_end(void *ctx, void *st, const struct tcp_conn *c, enum tcp_end why,
 		end_pending(hc, c, why, ts_us);
 	while (hc->head != NULL)
 		pending_put(t, queue_pop(hc));
+	acc_drop(hc);
+	free(hc->resp_id);
 	free(hc);
 }
 
@@ -1151,6 +1780,14 @@ http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
 		t->o.pipeline_max = DEFAULT_PIPELINE_MAX;
 	if (t->o.pending_max == 0)
 		t->o.pending_max = DEFAULT_PENDING_MAX;
+	if (t->o.id_header != NULL) {
+		size_t n = strlen(t->o.id_header);
+
+		/* longer than a header name kept: matches none (0 = none) */
+		t->id_header_len = n < HDR_NAME_MAX ? (uint16_t)n : UINT16_MAX;
+	}
+	tchar_init(t->tchar);
+	urlc_init(t->urlc);
 	t->emit = emit_fn;
 	t->ctx = ctx;
 	http_parser_settings_init(&t->req_settings);

@@ -112,8 +112,11 @@ struct http_opts {
 				 * it gives up = header too big (4096) */
 	int pipeline_max;	/* requests awaiting answers per connection
 				 * (64); past it the oldest is dropped */
+	bool parser_only;	/* every message read by http-parser, none
+				 * the fast way (for tests: both must say
+				 * the same) */
 	size_t pending_max;	/* requests awaiting answers in all (4096,
-				 * ~3.3 KiB each); when full, the connection
+				 * ~150 bytes each); when full, the connection
 				 * holding the most is given up: see
 				 * http_stats.budget_drops */
 };

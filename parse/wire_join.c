@@ -15,6 +15,18 @@
  * SCAN_MAX steps (counted in scan_capped): the cost per exchange is O(1)
  * on average and bounded in the worst case, whatever the traffic.
  *
+ * A held request is tied again when it is released, hold_us after its
+ * answer: by then its key chain has grown by everything that arrived
+ * meanwhile (on a gateway under load, thousands of the same request), none
+ * of which can be its own unless reported late (its answer began more than
+ * LATE_US before it arrived: a long body, a read timeout). So a held
+ * request leaves a marker in its key chain (struct drec.mark), and its
+ * walk starts at the marker (moved on past what arrived within LATE_US of
+ * its answer); the late records are also linked in a third chain by key,
+ * walked first, back to the marker's place (by arrival number, seq).
+ * Only a failure is tried again, so the walks for a request's earlier
+ * attempts go through a fourth chain by key, of the failed records alone.
+ *
  * Downstream records wait in arrival order in a FIFO only while their tie
  * is incomplete (see wire_join.h); most never enter it. A held record keeps
  * the attempts its own request found (unlinked from the chains), and is
@@ -62,6 +74,9 @@
  * an earlier attempt may still be reported (the tie waits for it). */
 #define TOL_FIRST_US		(50 * INT64_C(1000))
 #define SCAN_MAX		512
+/* A record whose answer began longer than this before it arrived is
+ * "late": a walk from a held request's marker finds it on the late chain. */
+#define LATE_US			(1 * INT64_C(1000))
 /*
  * A failed connect carries no request: it ties by time alone, and two held
  * failed requests whose answers lie closer to it than this apart are
@@ -107,8 +122,11 @@
 struct urec {
 	struct urec *kprev, *knext;	/* key chain, or the connect list */
 	struct urec *aprev, *anext;	/* auth-key chain */
+	struct urec *lprev, *lnext;	/* late chain (by key) */
+	struct urec *fprev, *fnext;	/* failed chain (by key) */
 	struct urec *prev, *next;	/* age list */
 	uint64_t key, akey;
+	uint64_t seq;			/* arrival number (markers too) */
 	uint64_t path_hash;		/* of its whole path */
 	int64_t added_us;		/* capture time it arrived */
 	bool in_auth;
@@ -116,6 +134,8 @@ struct urec {
 	bool contested;			/* a failed connect as plausible for
 					 * two held requests: tied to neither */
 	bool detached;			/* kept by a held request, unlinked */
+	bool late;			/* on the late chain: see LATE_US */
+	bool failed;			/* on the failed chain: u_failed() */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
 	int64_t header_bytes;
@@ -133,8 +153,9 @@ struct chain {
 	struct urec *head, *tail;
 };
 
-/* Chains by key; which = 0 links by k*, 1 by a*. Each chain is linked
- * through its records; the table holds the newest of each key. */
+/* Chains by key; which = 0 links by k*, 1 by a* (auth key), 2 by l* (the
+ * late records, by key), 3 by f* (the failed ones, by key). Each chain is
+ * linked through its records; the table holds the newest of each key. */
 struct table {
 	struct hashtab map;		/* key -> its newest struct urec */
 	int which;
@@ -176,6 +197,9 @@ struct drec {
 	struct drec *prev, *next;
 	uint64_t key;			/* its request's (dview.key) */
 	struct walk kept;
+	struct urec *mark;		/* where it arrived in the chain of its
+					 * key: never a candidate (contested, no
+					 * start); NULL none */
 	struct http_exchange x;
 };
 
@@ -183,8 +207,9 @@ struct wire_join {
 	struct wire_join_opts o;
 	wire_join_out_fn out;
 	void *ctx;
-	struct table keys, auths;
+	struct table keys, auths, lates, fails;
 	struct chain conns;
+	uint64_t seq;			/* records (and markers) so far */
 	struct urec *age_head, *age_tail;
 	size_t n_up;
 	struct drec *dhead, *dtail;
@@ -212,6 +237,15 @@ struct wire_join {
 	} conn_status[WIRE_JOIN_PORTS_MAX];
 	int n_conn_status;
 	struct hashtab route_index;	/* key -> index into routes */
+	/* the (route, server) pair route_learn() saw last, and its three
+	 * entries: a gateway under load ties the same one over and over */
+	struct route_memo {
+		bool valid;
+		size_t route_len;
+		char route[HTTP_PATH_MAX];
+		char server[HTTP_ADDR_MAX];
+		size_t idx[3];
+	} memo;
 	struct wire_join_stats stats;
 	struct http_exchange scratch[GW_ATTEMPTS_MAX];
 };
@@ -277,13 +311,15 @@ last_segment(const char *path)
 static struct urec **
 nextp(struct urec *u, int which)
 {
-	return which ? &u->anext : &u->knext;
+	return which == 3 ? &u->fnext : which == 2 ? &u->lnext :
+	    which ? &u->anext : &u->knext;
 }
 
 static struct urec **
 prevp(struct urec *u, int which)
 {
-	return which ? &u->aprev : &u->kprev;
+	return which == 3 ? &u->fprev : which == 2 ? &u->lprev :
+	    which ? &u->aprev : &u->kprev;
 }
 
 static void
@@ -317,7 +353,7 @@ chain_remove(struct chain *c, struct urec *u, int which)
 static uint64_t
 table_key(const struct table *t, const struct urec *u)
 {
-	return t->which ? u->akey : u->key;
+	return t->which == 1 ? u->akey : u->key;
 }
 
 /* The newest record of key (NULL: none), its place in *pos. */
@@ -459,7 +495,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	}
 	u->o_has_query = o_hq;
 	u->in_auth = orig && x->has_request;
-	u->taken = u->detached = u->contested = false;
+	u->taken = u->detached = u->contested = u->late = u->failed = false;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -519,6 +555,10 @@ urec_detach(struct wire_join *j, struct urec *u)
 		table_remove(&j->keys, u);
 	if (u->in_auth)
 		table_remove(&j->auths, u);
+	if (u->late)
+		table_remove(&j->lates, u);
+	if (u->failed)
+		table_remove(&j->fails, u);
 	if (u->prev != NULL)
 		u->prev->next = u->next;
 	else
@@ -779,6 +819,15 @@ route_find(struct wire_join *j, uint64_t k)
 static void
 route_learn(struct wire_join *j, const char *path, const char *server)
 {
+	struct route_memo *m = &j->memo;
+	size_t lr = (size_t)(last_segment(path) - path), idx[3];
+
+	if (m->valid && m->route_len == lr && memcmp(m->route, path, lr) == 0 &&
+	    str_eq(m->server, server)) {
+		for (int pass = 0; pass < 3; pass++)
+			j->routes[m->idx[pass]].n++;
+		return;
+	}
 	for (int pass = 0; pass < 3; pass++) {
 		uint64_t k = pass == 2 ? route_key(j, "", server) :
 		    route_key(j, path, pass ? server : "");
@@ -794,6 +843,14 @@ route_learn(struct wire_join *j, const char *path, const char *server)
 			r->key = k;
 		}
 		r->n++;
+		idx[pass] = (size_t)(r - j->routes);
+	}
+	m->valid = lr < sizeof(m->route) && strlen(server) < sizeof(m->server);
+	if (m->valid) {
+		memcpy(m->route, path, lr);
+		m->route_len = lr;
+		strcpy(m->server, server);
+		memcpy(m->idx, idx, sizeof(idx));
 	}
 }
 
@@ -1107,7 +1164,7 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 static void
 scan(struct wire_join *j, const struct dview *d, struct urec *tail,
     int which, enum source src, int64_t a, int step, bool releasing,
-    const char *next_server, struct pick *best)
+    const char *next_server, struct pick *best, uint64_t after)
 {
 	const struct http_exchange *x = d->x;
 	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
@@ -1118,6 +1175,8 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 	for (struct urec *u = tail; u != NULL; u = *prevp(u, which)) {
 		int64_t lo, hi, dist, score;
 
+		if (u->seq <= after)
+			break;		/* the rest is walked from the marker */
 		if (u->added_us < lo_start)
 			break;
 		if (best->u != NULL && a - u->added_us > best->score)
@@ -1314,6 +1373,56 @@ held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
 }
 
 /*
+ * Where a walk of d's key chain starts: its newest record, or for a held
+ * request being released, its marker moved on past the records that
+ * arrived within LATE_US of its answer (later ones answered after it,
+ * unless late: see scan_req).
+ */
+static struct urec *
+req_tail(struct wire_join *j, const struct dview *d)
+{
+	const struct drec *h = d->self;
+	int64_t limit = d_answer(d->x) + EPS_US + LATE_US;
+	struct urec *u;
+
+	if (h == NULL || h->mark == NULL)
+		return table_newest(&j->keys, d->key);
+	u = h->mark;
+	while (u->knext != NULL && u->knext->added_us <= limit)
+		u = u->knext;
+	return u;
+}
+
+/*
+ * scan() for the exchanges of d's own request (SRC_REQ): newest first,
+ * from req_tail(); for a held request being released, first the late
+ * records that arrived after that place (the only ones after it that can
+ * have answered before its answer), so the order is the one a walk from
+ * the newest would take, without the hold_us of records between. An
+ * earlier attempt (step > 0) is a failure: the failed chain alone, from
+ * its newest.
+ */
+static void
+scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
+    bool releasing, const char *next_server, struct pick *best)
+{
+	struct urec *tail;
+
+	if (step > 0) {
+		scan(j, d, table_newest(&j->fails, d->key), 3, SRC_REQ, a,
+		    step, releasing, next_server, best, 0);
+		return;
+	}
+	tail = req_tail(j, d);
+
+	if (tail != NULL && d->self != NULL && d->self->mark != NULL)
+		scan(j, d, table_newest(&j->lates, d->key), 2, SRC_REQ, a,
+		    step, releasing, next_server, best, tail->seq);
+	scan(j, d, tail, 0, SRC_REQ, a, step, releasing, next_server, best,
+	    0);
+}
+
+/*
  * Find d's attempts, newest first, marking them taken: the attempt whose
  * answer is closest to the client's, then the one that failed right
  * before it began, and so on. w->complete: the tie need not wait.
@@ -1336,8 +1445,7 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 	for (int step = w->n; w->n < GW_ATTEMPTS_MAX; step++) {
 		struct pick best = {0};
 
-		scan(j, d, table_newest(&j->keys, d->key), 0, SRC_REQ, a,
-		    step, releasing, next_server, &best);
+		scan_req(j, d, a, step, releasing, next_server, &best);
 		/* a held request that this exchange fits better keeps it */
 		struct urec *passed[4];
 		int n_passed = 0;
@@ -1347,8 +1455,7 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 			passed[n_passed++] = best.u;
 			best.u->taken = true;
 			memset(&best, 0, sizeof(best));
-			scan(j, d, table_newest(&j->keys, d->key), 0,
-			    SRC_REQ, a, step, releasing, next_server, &best);
+			scan_req(j, d, a, step, releasing, next_server, &best);
 		}
 		for (int i = 0; i < n_passed; i++)
 			passed[i]->taken = false;
@@ -1361,11 +1468,11 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 		if (step > 0 || best.u == NULL || best.score >= PATH_PENALTY) {
 			if (d->failed || step > 0)
 				scan(j, d, j->conns.tail, 0, SRC_CONN, a, step,
-				    releasing, next_server, &best);
+				    releasing, next_server, &best, 0);
 			if (d->akey != 0)
 				scan(j, d, table_newest(&j->auths,
 				    d->akey), 1, SRC_AUTH, a, step,
-				    releasing, next_server, &best);
+				    releasing, next_server, &best, 0);
 		}
 		if (best.u == NULL ||
 		    (best.src == SRC_REQ && !same_request(d, best.u)))
@@ -1526,6 +1633,10 @@ release(struct wire_join *j, struct drec *d)
 	dv.self = d;
 	w = d->kept;
 	walk(j, &dv, true, &w);
+	if (d->mark != NULL) {
+		table_remove(&j->keys, d->mark);
+		free(d->mark);
+	}
 	rc = emit(j, &d->x, &w);
 	free(d);
 	return rc;
@@ -1556,6 +1667,8 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 	/* no budget of their own: the records they index have max_up */
 	table_init(&j->keys, 0, 0);
 	table_init(&j->auths, 1, 0);
+	table_init(&j->lates, 2, 0);
+	table_init(&j->fails, 3, 0);
 	/* the whole budget now: learning a route never allocates */
 	hashtab_init(&j->route_index, ROUTES_MAX * 3 / 4);
 	if (hashtab_reserve(&j->route_index, ROUTES_MAX * 3 / 4) !=
@@ -1580,6 +1693,7 @@ wire_join_free(struct wire_join *j)
 		j->dhead = d->next;
 		for (int i = 0; i < d->kept.n; i++)
 			free(d->kept.u[i]);
+		free(d->mark);
 		free(d);
 	}
 	while (j->age_head != NULL) {
@@ -1590,6 +1704,8 @@ wire_join_free(struct wire_join *j)
 	}
 	hashtab_free(&j->keys.map);
 	hashtab_free(&j->auths.map);
+	hashtab_free(&j->lates.map);
+	hashtab_free(&j->fails.map);
 	hashtab_free(&j->route_index);
 	free(j);
 }
@@ -1668,6 +1784,15 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 	if (u == NULL)
 		return -1;
 	u->added_us = j->now_us;
+	u->seq = ++j->seq;
+	if (u->key != 0 && !u->conn_only) {
+		int64_t lo, hi;
+
+		u_answer(u, &lo, &hi);
+		u->late = u->added_us - lo > LATE_US ||
+		    answer_slack(u) > EPS_US;
+		u->failed = u_failed(u);
+	}
 	if (u->conn_only) {
 		chain_append(&j->conns, u, 0);
 	} else if (u->key != 0 && table_add(&j->keys, u) != 0) {
@@ -1677,6 +1802,22 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 	if (u->in_auth && table_add(&j->auths, u) != 0) {
 		if (u->key != 0)
 			table_remove(&j->keys, u);
+		free(u);
+		return -1;
+	}
+	if (u->late && table_add(&j->lates, u) != 0) {
+		if (u->in_auth)
+			table_remove(&j->auths, u);
+		table_remove(&j->keys, u);
+		free(u);
+		return -1;
+	}
+	if (u->failed && table_add(&j->fails, u) != 0) {
+		if (u->late)
+			table_remove(&j->lates, u);
+		if (u->in_auth)
+			table_remove(&j->auths, u);
+		table_remove(&j->keys, u);
 		free(u);
 		return -1;
 	}
@@ -1693,6 +1834,31 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 	j->stats.upstream++;
 	expire_up(j);
 	return 0;
+}
+
+/*
+ * A marker for a request held now, appended to the chain of key (see the
+ * file comment): where its walk starts when it is released. NULL when out
+ * of memory.
+ */
+static struct urec *
+hold_mark(struct wire_join *j, uint64_t key)
+{
+	struct urec *m = gw_calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->key = key;
+	m->seq = ++j->seq;
+	m->added_us = j->now_us;
+	m->start_us = INT64_MIN;	/* no candidate of anything */
+	m->contested = true;
+	m->path = m->seg = m->query = m->id = "";
+	if (table_add(&j->keys, m) != 0) {
+		free(m);
+		return NULL;
+	}
+	return m;
 }
 
 static int
@@ -1712,6 +1878,12 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	if (w.complete)
 		return emit(j, x, &w);
 	if ((d = gw_malloc(sizeof(*d))) == NULL) {
+		walk_undo(&w);
+		return -1;
+	}
+	d->mark = NULL;
+	if (dv.key != 0 && (d->mark = hold_mark(j, dv.key)) == NULL) {
+		free(d);
 		walk_undo(&w);
 		return -1;
 	}

@@ -357,6 +357,56 @@ pg_scenario(struct pg *g, const char *name)
 		    "\r\n\r\n0123456789");
 		pg_fin(&c, 1);
 		pg_fin(&c, 0);
+	} else if (strcmp(name, "split_header") == 0) {
+		/* two requests' headers cut across segments, interleaved
+		 * (mid-URL, mid-name, mid-value), one a traceparent */
+		pg_conn_init(&d, g, 2, 40002, 8080);
+		pg_connect(&c);
+		pg_connect(&d);
+		pg_send_str(&c, 0, "GET /long/pa");
+		pg_send_str(&d, 0, "GET /b?q=1 HTTP/1.1\r\nHo");
+		pg_send_str(&c, 0, "th?x=1 HTTP/1.1\r\nHost: a.te");
+		pg_send_str(&d, 0, "st: bee\r\ntraceparent: 00-0af7651916cd43"
+		    "dd8448eb211c80319c-b7ad6b71692033");
+		pg_send_str(&c, 0, "st\r\nCookie: secret=1\r\nX-Request-");
+		pg_send_str(&d, 0, "77-01\r\n\r\n");
+		pg_send_str(&c, 0, "Id: idA\r\n\r\n");
+		pg_send_str(&d, 1, PG_OK("hello"));
+		pg_send_str(&c, 1, PG_OK("world"));
+		pg_close(&c);
+		pg_close(&d);
+	} else if (strcmp(name, "keepalive_mix") == 0) {
+		/* what parse/http.c reads the fast way and where it must hand
+		 * over to http-parser, on one keep-alive connection: ids with
+		 * blanks around them, two pipelined requests and answers in a
+		 * segment, a body over three segments ending where the next
+		 * answer begins, a POST with its body, a header over two
+		 * segments, a request for a fragment, a closing answer */
+		pg_connect(&c);
+		pg_send_str(&c, 0, "GET /k1?a=1 HTTP/1.1\r\nHost: h\r\n"
+		    "X-Request-Id:   r1  \r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nConnection: Keep-Alive"
+		    "\r\nX-Request-Id: s1 \r\nContent-Length: 2\r\n\r\nok");
+		pg_send_str(&c, 0, PG_REQ("/k2") PG_REQ("/k3"));
+		pg_send_str(&c, 1, PG_OK("hello") "HTTP/1.1 503 No\r\n"
+		    "Content-Length: 20\r\ntraceparent: 00-0af7651916cd43dd84"
+		    "48eb211c80319c-b7ad6b7169203331-01\r\n\r\n01234");
+		pg_send_str(&c, 1, "5678901234");
+		pg_send_str(&c, 0, "POST /k4 HTTP/1.1\r\nHost: h\r\n"
+		    "Content-Length: 4\r\n\r\nbody");
+		pg_send_str(&c, 1, "56789HTTP/1.1 201 Created\r\n"
+		    "Content-Length: 0\r\n\r\n");
+		pg_send_str(&c, 0, "GET /k5 HTTP/1.1\r\nHo");
+		pg_send_str(&c, 0, "st: h\r\n\r\nGET /k6#f HTTP/1.1\r\n"
+		    "Host: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Le");
+		pg_send_str(&c, 1, "ngth: 1\r\n\r\nx" "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 1\r\n\r\ny");
+		pg_send_str(&c, 0, PG_REQ("/k7"));
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+		    "Content-Length: 5\r\n\r\nbye!!");
+		pg_fin(&c, 1);
+		pg_fin(&c, 0);
 	} else if (strcmp(name, "read_timeout") == 0) {
 		pg_connect(&c);
 		pg_send_str(&c, 0, PG_REQ("/slow"));
@@ -374,6 +424,8 @@ static const struct pg_scenario_info {
 	int dlt, vlan, family;
 } pg_scenarios[] = {
 	{"basic", DLT_EN10MB, 0, 4},
+	{"split_header", DLT_EN10MB, 0, 4},
+	{"keepalive_mix", DLT_EN10MB, 0, 4},
 	{"vlan", DLT_EN10MB, 42, 4},
 	{"ipv6", DLT_EN10MB, 0, 6},
 	{"sll", DLT_LINUX_SLL, 0, 4},

@@ -65,6 +65,9 @@ frame(void *ctx, const uint8_t *f, size_t len, int64_t ts)
 	free(copy);
 }
 
+/* play() reads every message with http-parser (http_opts.parser_only). */
+static bool play_parser_only;
+
 /* Play a scenario; listen (a port or 0) makes those connections downstream. */
 static struct run *
 play(const char *name, uint16_t listen)
@@ -79,6 +82,7 @@ play(const char *name, uint16_t listen)
 	assert_non_null(r);
 	ports[0] = listen;
 	ho.n_listen_ports = listen ? 1 : 0;
+	ho.parser_only = play_parser_only;
 	for (size_t i = 0; i < sizeof(pg_scenarios) / sizeof(*pg_scenarios); i++)
 		if (strcmp(pg_scenarios[i].name, name) == 0)
 			si = &pg_scenarios[i];
@@ -147,6 +151,127 @@ test_basic_fields(void **state)
 	assert_int_equal(r->n, 1);
 	assert_string_equal(r->x[0].server, "[2001:db8::5]:8080");
 	assert_string_equal(r->x[0].client, "2001:db8::1");
+	done(r);
+}
+
+/* Request headers cut across segments, two connections interleaved: each
+ * request keeps its own URL, Host and id (parse/http.c saves a header
+ * read halfway with its connection). */
+static void
+test_split_header(void **state)
+{
+	struct run *r = play("split_header", 0);
+
+	(void)state;
+	assert_int_equal(r->n, 2);
+	check(&r->x[0], "GET", "/b", 200, GW_CAUSE_OK);
+	assert_true(r->x[0].has_query);
+	assert_string_equal(r->x[0].query, "q=1");
+	assert_string_equal(r->x[0].host, "bee");
+	/* a traceparent keeps its trace id */
+	assert_string_equal(r->x[0].request_id,
+	    "0af7651916cd43dd8448eb211c80319c");
+	assert_int_equal(r->x[0].id_kind, 2);
+	check(&r->x[1], "GET", "/long/path", 200, GW_CAUSE_OK);
+	assert_true(r->x[1].has_query);
+	assert_string_equal(r->x[1].query, "x=1");
+	assert_string_equal(r->x[1].host, "a.test");
+	assert_string_equal(r->x[1].request_id, "idA");
+	assert_int_equal(r->x[1].id_kind, 1);
+	assert_string_equal(r->x[1].protocol, "HTTP/1.1");
+	done(r);
+}
+
+/* Whether two exchanges say the same in every field. */
+static void
+check_same(const struct http_exchange *a, const struct http_exchange *b)
+{
+	assert_int_equal(a->downstream, b->downstream);
+	assert_int_equal(a->has_request, b->has_request);
+	assert_int_equal(a->incomplete, b->incomplete);
+	assert_int_equal(a->conn_only, b->conn_only);
+	assert_int_equal(a->unanswered, b->unanswered);
+	assert_int_equal(a->end_unsure, b->end_unsure);
+	assert_int_equal(a->syn_us, b->syn_us);
+	assert_int_equal(a->synack_us, b->synack_us);
+	assert_int_equal(a->start_us, b->start_us);
+	assert_int_equal(a->ready_us, b->ready_us);
+	assert_int_equal(a->first_byte_us, b->first_byte_us);
+	assert_int_equal(a->end_us, b->end_us);
+	assert_string_equal(a->client, b->client);
+	assert_string_equal(a->server, b->server);
+	assert_int_equal(a->client_port, b->client_port);
+	assert_int_equal(a->server_port, b->server_port);
+	assert_string_equal(a->method, b->method);
+	assert_string_equal(a->host, b->host);
+	assert_string_equal(a->path, b->path);
+	assert_string_equal(a->query, b->query);
+	assert_int_equal(a->has_query, b->has_query);
+	assert_string_equal(a->request_id, b->request_id);
+	assert_int_equal(a->id_kind, b->id_kind);
+	assert_string_equal(a->orig_uri, b->orig_uri);
+	assert_string_equal(a->protocol, b->protocol);
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->body_bytes, b->body_bytes);
+	assert_int_equal(a->header_bytes, b->header_bytes);
+	assert_int_equal(a->cause, b->cause);
+}
+
+/*
+ * parse/http.c reads plain messages its own fast way and hands the rest
+ * to http-parser: every scenario, plain and as a gateway's own port, must
+ * come out the same both ways, field by field.
+ */
+static void
+test_fast_same(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(pg_scenarios) / sizeof(*pg_scenarios);
+	    i++) {
+		for (int down = 0; down < 2; down++) {
+			struct run *fast, *slow;
+
+			play_parser_only = false;
+			fast = play(pg_scenarios[i].name, down ? 8080 : 0);
+			play_parser_only = true;
+			slow = play(pg_scenarios[i].name, down ? 8080 : 0);
+			play_parser_only = false;
+			assert_int_equal(fast->n, slow->n);
+			for (int k = 0; k < fast->n; k++)
+				check_same(&fast->x[k], &slow->x[k]);
+			done(fast);
+			done(slow);
+		}
+	}
+}
+
+/* What the fast way reads on a keep-alive connection, and where it hands
+ * over (pktgen.h "keepalive_mix"). */
+static void
+test_keepalive_mix(void **state)
+{
+	struct run *r = play("keepalive_mix", 0);
+
+	(void)state;
+	assert_int_equal(r->n, 7);
+	check(&r->x[0], "GET", "/k1", 200, GW_CAUSE_OK);
+	assert_string_equal(r->x[0].query, "a=1");
+	assert_string_equal(r->x[0].request_id, "r1  ");
+	assert_int_equal(r->x[0].body_bytes, 2);
+	check(&r->x[1], "GET", "/k2", 200, GW_CAUSE_OK);
+	assert_int_equal(r->x[1].body_bytes, 5);
+	check(&r->x[2], "GET", "/k3", 503, GW_CAUSE_UPSTREAM_5XX);
+	assert_int_equal(r->x[2].body_bytes, 20);
+	assert_string_equal(r->x[2].request_id, "rid-/k3");
+	check(&r->x[3], "POST", "/k4", 201, GW_CAUSE_OK);
+	assert_int_equal(r->x[3].body_bytes, 0);
+	check(&r->x[4], "GET", "/k5", 200, GW_CAUSE_OK);
+	assert_string_equal(r->x[4].host, "h");
+	assert_int_equal(r->x[5].status, 200);
+	assert_int_equal(r->x[5].body_bytes, 1);
+	check(&r->x[6], "GET", "/k7", 200, GW_CAUSE_OK);
+	assert_int_equal(r->x[6].body_bytes, 5);
+	assert_false(r->x[6].incomplete);
 	done(r);
 }
 
@@ -768,6 +893,55 @@ test_join_late_exchange_kept(void **state)
 }
 
 /*
+ * A success held because its upstream exchange was reported after its
+ * answer (a body that went on, the connection closed late), while the
+ * gateway served the same request a thousand times more during the hold:
+ * its release must find its own exchange, not stop at the step bound
+ * among the thousand that came after (parse/wire_join.c: the held
+ * request's marker, the late chain).
+ */
+static void
+test_join_held_under_load(void **state)
+{
+	struct joined got;
+	struct wire_join *j;
+	struct wire_join_stats st;
+	struct http_exchange x;
+
+	(void)state;
+	memset(&got, 0, sizeof(got));
+	assert_non_null(j = wire_join_new(NULL, on_joined, &got));
+	x = mk(true, "10.0.0.1:80", "/small", "", 0, 0, 200, GW_CAUSE_OK);
+	x.start_us = x.ready_us = 1000000;
+	x.first_byte_us = x.end_us = 1000400;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	assert_int_equal(got.count, 0);		/* held: nothing there yet */
+	/* its own exchange: answer begun at 1000300, reported 30 ms on */
+	x = mk(false, "10.0.0.9:81", "/small", "", 0, 0, 200, GW_CAUSE_OK);
+	x.start_us = x.ready_us = 1000100;
+	x.first_byte_us = 1000300;
+	x.end_us = 1030000;
+	assert_int_equal(wire_join_add(j, &x), 0);
+	/* a thousand more of the same request, all after its answer */
+	for (int i = 0; i < 1000; i++) {
+		x = mk(false, "10.0.0.9:81", "/small", "", 0, 0, 200,
+		    GW_CAUSE_OK);
+		x.start_us = x.ready_us = 1040000 + i * 1000;
+		x.first_byte_us = x.end_us = x.start_us + 200;
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_advance(j, 5000000), 0);
+	assert_int_equal(got.count, 1);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(got.att[0].start_us, 1000100);
+	wire_join_stats(j, &st);
+	assert_int_equal(st.tied_match, 1);
+	assert_int_equal(st.scan_capped, 0);
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_free(j);
+}
+
+/*
  * nginx's own "no live upstreams" 502, answered an instant before another
  * request's connect was refused (also a 502): the refused connect belongs
  * to the request answered after it, never to the gateway's own refusal.
@@ -1345,6 +1519,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic_fields),
+		cmocka_unit_test(test_split_header),
+		cmocka_unit_test(test_fast_same),
+		cmocka_unit_test(test_keepalive_mix),
 		cmocka_unit_test(test_pipelining),
 		cmocka_unit_test(test_body_framing),
 		cmocka_unit_test(test_reassembled),
@@ -1358,6 +1535,7 @@ main(void)
 		cmocka_unit_test(test_join_auth),
 		cmocka_unit_test(test_join_many_pending),
 		cmocka_unit_test(test_join_late_exchange_kept),
+		cmocka_unit_test(test_join_held_under_load),
 		cmocka_unit_test(test_join_refusal_not_blamed),
 		cmocka_unit_test(test_join_conn_ambiguous),
 		cmocka_unit_test(test_join_conn_own_closer),

@@ -5,7 +5,9 @@
  * The files are written here, byte by byte, as the pcapng specification
  * lays them out (Section Header, Interface Description with an optional
  * if_tsresol, Enhanced Packet Blocks), so the test does not depend on a
- * tool that would refuse to write such times.
+ * tool that would refuse to write such times. Classic pcap files (which
+ * pcapsrc.c maps and reads itself) likewise, with the records libpcap
+ * takes otherwise: longer than the snap length, cut short.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -151,11 +153,99 @@ test_huge_pcapng_times(void **state)
 	unlink(path);
 }
 
+/* A classic pcap record: times, caplen bytes of fill (len on the wire). */
+static void
+put_record(FILE *f, uint32_t sec, uint32_t usec, uint32_t caplen,
+    uint8_t fill)
+{
+	uint8_t b[256];
+
+	assert_true(caplen <= sizeof(b));
+	memset(b, fill, sizeof(b));
+	put32(f, sec);
+	put32(f, usec);
+	put32(f, caplen);
+	put32(f, caplen);
+	assert_int_equal(fwrite(b, 1, caplen, f), caplen);
+}
+
+/*
+ * A classic pcap file (mapped and read by pcapsrc.c) comes out as libpcap
+ * gives it: every record's bytes, time and file offset; one longer than
+ * the file's snap length cut to it (libpcap's reading, from that record
+ * on); a record cut short at the end an error, after the ones before it.
+ */
+static void
+test_classic_pcap(void **state)
+{
+	char path[] = "/tmp/gw-test-pcapsrc.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	struct cap_opts o = { .file = path };
+	struct cap_source *c = NULL;
+	char err[256];
+	const uint8_t *frame;
+	size_t caplen;
+	int64_t ts;
+	uint64_t off;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_non_null(f = fopen(path, "wb"));
+	put32(f, 0xa1b2c3d4);
+	put16(f, 2);
+	put16(f, 4);
+	put32(f, 0);
+	put32(f, 0);
+	put32(f, 100);		/* snap length */
+	put32(f, 1);		/* Ethernet */
+	put_record(f, 1795601702, 1, 60, 0xa1);
+	put_record(f, 1795601702, 999999, 80, 0xa2);
+	put_record(f, 1795601703, 5, 150, 0xa3);	/* > snap length */
+	put_record(f, 1795601704, 7, 60, 0xa4);
+	put32(f, 1795601705);	/* a record cut short */
+	put32(f, 0);
+	assert_int_equal(fclose(f), 0);
+
+	assert_int_equal(cap_open(&o, &c, err, sizeof(err)), 0);
+	assert_int_equal(cap_next(c, &frame, &caplen, &ts, &off, err,
+	    sizeof(err)), 1);
+	assert_int_equal(caplen, 60);
+	assert_int_equal(frame[0], 0xa1);
+	assert_int_equal(frame[59], 0xa1);
+	assert_int_equal(ts, INT64_C(1795601702000001));
+	assert_int_equal(off, 24);
+	assert_int_equal(cap_next(c, &frame, &caplen, &ts, &off, err,
+	    sizeof(err)), 1);
+	assert_int_equal(caplen, 80);
+	assert_int_equal(frame[79], 0xa2);
+	assert_int_equal(ts, INT64_C(1795601702999999));
+	assert_int_equal(off, 24 + 16 + 60);
+	assert_int_equal(cap_next(c, &frame, &caplen, &ts, &off, err,
+	    sizeof(err)), 1);
+	assert_int_equal(caplen, 100);	/* libpcap cut it */
+	assert_int_equal(frame[99], 0xa3);
+	assert_int_equal(ts, INT64_C(1795601703000005));
+	assert_int_equal(off, 24 + 16 + 60 + 16 + 80);
+	assert_int_equal(cap_next(c, &frame, &caplen, &ts, &off, err,
+	    sizeof(err)), 1);
+	assert_int_equal(caplen, 60);
+	assert_int_equal(frame[0], 0xa4);
+	assert_int_equal(ts, INT64_C(1795601704000007));
+	assert_int_equal(cap_next(c, &frame, &caplen, &ts, &off, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "truncated"));
+	cap_close(c);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_huge_pcapng_times),
+		cmocka_unit_test(test_classic_pcap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
