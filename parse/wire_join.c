@@ -91,6 +91,29 @@
  */
 #define STATUS_LEARNED		3
 /*
+ * Which server's failed connects a route's failures come with is learned
+ * from co-occurrence, counted as each failed client request arrives:
+ * per gateway port and route, the "needy" failures (a 502-504 with no
+ * request of their own seen upstream) and, per server, how many of those
+ * had a failed connect to it in reach (begun once the request was taken
+ * up, failed before its answer). A route whose failures are the gateway's
+ * own (HAProxy <NOSRV>, nginx "no live upstreams", a rate limit) meets a
+ * failed connect only by chance (HAProxy e2e: 1-6 of 25); a route served
+ * by a refusing server meets one every time (25 of 25). Once a route has
+ * COOC_MIN needy failures, a server met by fewer than half of them is not
+ * its own: COOC_PENALTY, above any time distance. Ties by time are
+ * decided hold_us after the client's answer, so what came after a request
+ * (the rest of a first burst, the traffic that follows) counts too: an
+ * early decision is taken with what the capture teaches later, not
+ * re-attributed after it was emitted. Counting walks the connect list
+ * only back to the request's start, bounded (SCAN_MAX); at most
+ * COOC_SERVERS servers a request; the counts share the route table's
+ * budget (ROUTES_MAX).
+ */
+#define COOC_MIN		8
+#define COOC_SERVERS		8
+#define COOC_PENALTY		(ROUTE_PENALTY / 4)
+/*
  * A SYN left unanswered is a connect timeout whose give-up the wire may
  * not see (a gateway that gives up before the kernel's first retransmit
  * closes the socket silently): it gave up at least this long after the
@@ -888,6 +911,143 @@ conn_status_fits(int status, enum gw_cause c)
 	return status == 504 && c == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT;
 }
 
+/*
+ * The key of what co-occurrence counts (see COOC_MIN) at gateway port
+ * port: the route of path's needy failures (server NULL), or those of
+ * them with a failed connect to server in reach. Apart from route_key's.
+ */
+static uint64_t
+cooc_key(const struct wire_join *j, uint16_t port, const char *path,
+    const char *server)
+{
+	const char *seg = last_segment(path);
+	size_t lr = (size_t)(seg - path), n = 0;
+	uint64_t h = j->o.seed ^ UINT64_C(0xc2b2ae3d27d4eb4f);
+	char buf[2 + 256 + 1 + HTTP_ADDR_MAX];
+
+	buf[n++] = (char)(port >> 8);
+	buf[n++] = (char)(port & 0xff);
+	if (lr > 256) {		/* a long route: its prefix, then its hash */
+		h = hash_bytes(h, path, lr);
+		lr = 256;
+	}
+	memcpy(buf + n, path, lr);
+	n += lr;
+	buf[n++] = server != NULL ? '\0' : '\1';
+	if (server != NULL) {
+		size_t ls = strnlen(server, HTTP_ADDR_MAX - 1);
+
+		memcpy(buf + n, server, ls);
+		n += ls;
+	}
+	return hash_bytes(h, buf, n) | 1;
+}
+
+/* Count one more for key k; what does not fit the budget (reserved at
+ * wire_join_new: never out of memory) stays uncounted. */
+static void
+route_count(struct wire_join *j, uint64_t k)
+{
+	struct route_seen *r = route_find(j, k);
+
+	if (r == NULL) {
+		if (hashtab_add(&j->route_index, k, j->n_routes) != HASHTAB_OK)
+			return;
+		r = &j->routes[j->n_routes++];
+		r->key = k;
+		r->n = 0;
+	}
+	if (r->n < UINT32_MAX)
+		r->n++;
+}
+
+static uint32_t
+route_counted(struct wire_join *j, uint64_t k)
+{
+	const struct route_seen *r = route_find(j, k);
+
+	return r != NULL ? r->n : 0;
+}
+
+/*
+ * Whether failed connect u can be reached by failed client request x
+ * (answered a): it began once x was taken up, failed before a, within
+ * TOL_CONN_US, with a status a gateway gives such a failure. (What
+ * conn_score allows, without its penalties.)
+ */
+static bool
+conn_reach(const struct http_exchange *x, int64_t a, const struct urec *u)
+{
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int64_t lo, hi;
+
+	u_answer(u, &lo, &hi);
+	return u->start_us >= ready && lo <= a && a - hi <= TOL_CONN_US &&
+	    conn_status_fits(x->status, u->cause);
+}
+
+/*
+ * Count failed client request x, which found no request of its own
+ * upstream (needy), for co-occurrence: once for its route, and once for
+ * each server with a failed connect in its reach (see COOC_MIN). The
+ * connect list is walked from its newest back to x's start, bounded.
+ */
+static void
+cooc_count(struct wire_join *j, const struct http_exchange *x)
+{
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int64_t a = d_answer(x);
+	const struct urec *seen[COOC_SERVERS];
+	int n_seen = 0, steps = 0;
+
+	if (x->status < 502 || x->status > 504)
+		return;
+	route_count(j, cooc_key(j, x->server_port, x->path, NULL));
+	for (const struct urec *c = j->conns.tail; c != NULL; c = c->kprev) {
+		int i;
+
+		if (c->added_us < ready || ++steps > SCAN_MAX)
+			break;
+		if (c->end_unsure || !conn_reach(x, a, c))
+			continue;
+		for (i = 0; i < n_seen && !str_eq(seen[i]->server, c->server);
+		    i++)
+			;
+		if (i < n_seen)
+			continue;	/* that server is counted */
+		if (n_seen == COOC_SERVERS)
+			break;
+		seen[n_seen++] = c;
+		route_count(j, cooc_key(j, x->server_port, x->path,
+		    c->server));
+	}
+}
+
+/*
+ * COOC_PENALTY when, at x's gateway port, the needy failures of x's route
+ * are known (COOC_MIN) and fewer than half of them had a failed connect
+ * to u's server in reach: a gateway's own refusal route, or another
+ * route's server. An unanswered SYN (its give-up comes later than the
+ * client's answer, so it is never counted) takes none.
+ */
+static int64_t
+cooc_penalty(struct wire_join *j, const struct http_exchange *x,
+    const struct urec *u)
+{
+	uint32_t needy, with;
+
+	if (u->end_unsure)
+		return 0;
+	needy = route_counted(j, cooc_key(j, x->server_port, x->path, NULL));
+	if (needy < COOC_MIN)
+		return 0;
+	with = route_counted(j, cooc_key(j, x->server_port, x->path,
+	    u->server));
+	return (uint64_t)with * 2 < needy ? COOC_PENALTY : 0;
+}
+
 /* Whether paths a and b have the same route (all up to the last '/'). */
 static bool
 same_route(const char *a, const char *b)
@@ -935,6 +1095,7 @@ conn_score(struct wire_join *j, const struct http_exchange *x,
 	return iv_dist(a, lo, hi) +
 	    status_penalty(j, x, u->cause) +
 	    route_penalty(j, x->path, u->server) +
+	    cooc_penalty(j, x, u) +
 	    EARLY_WEIGHT * early_start(x, u);
 }
 
@@ -1172,6 +1333,7 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (src == SRC_CONN && releasing && owned_by_other(j, u, d,
 		    dist + (step == 0 ? status_penalty(j, x, u->cause) : 0) +
 		    route_penalty(j, x->path, u->server) +
+		    cooc_penalty(j, x, u) +
 		    EARLY_WEIGHT * early_start(x, u), step > 0))
 			continue;
 		if (src == SRC_REQ && step == 0)
@@ -1197,7 +1359,8 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (src == SRC_CONN && step == 0)
 			score += status_penalty(j, x, u->cause);
 		if (src == SRC_CONN)
-			score += route_penalty(j, x->path, u->server);
+			score += route_penalty(j, x->path, u->server) +
+			    cooc_penalty(j, x, u);
 		else if (src == SRC_AUTH && !str_eq(u->o_path, x->path))
 			continue;	/* it names the client's URI as it is */
 		bool id_eq = trust && u->id[0] != '\0' &&
@@ -1388,6 +1551,17 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 	/* A tie by time alone waits: another request may be closer. */
 	w->complete = w->n > 0 && !time_only && (!d->failed ||
 	    w->u[w->n - 1]->start_us - x->start_us <= TOL_FIRST_US);
+}
+
+/* Whether w found an attempt by the request itself (or its auth
+ * subrequest), not only failed connects tied by time. */
+static bool
+has_own_attempt(const struct walk *w)
+{
+	for (int i = 0; i < w->n; i++)
+		if (w->src[i] != SRC_CONN)
+			return true;
+	return false;
 }
 
 static void
@@ -1709,6 +1883,8 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	dview_init(j, x, &dv);
 	w.n = 0;
 	walk(j, &dv, false, &w);
+	if (dv.failed && !has_own_attempt(&w))
+		cooc_count(j, x);
 	if (w.complete)
 		return emit(j, x, &w);
 	if ((d = gw_malloc(sizeof(*d))) == NULL) {
