@@ -21,7 +21,8 @@
  * consulted, newest first and bounded, when another request would take an
  * exchange it fits better (held_better) or a failed connect it is closer
  * to (owned_by_other). What the capture teaches is kept in small bounded
- * tables: prefix rewrites (64), the servers of each route (4096 pairs), and
+ * tables: prefix rewrites (64), the servers of each route and the servers
+ * each route's failures come with (one table of counts, 4096), and
  * whether ids agree on both legs. The chains and the route table are
  * found through core/hashtab.h by keys hashed under the join's seed.
  */
@@ -99,9 +100,12 @@
  * up, failed before its answer). A route whose failures are the gateway's
  * own (HAProxy <NOSRV>, nginx "no live upstreams", a rate limit) meets a
  * failed connect only by chance (HAProxy e2e: 1-6 of 25); a route served
- * by a refusing server meets one every time (25 of 25). Once a route has
- * COOC_MIN needy failures, a server met by fewer than half of them is not
- * its own: COOC_PENALTY, above any time distance. Ties by time are
+ * by a refusing server meets one every time (25 of 25). A server whose
+ * home route (the one that met it most) is known (COOC_MIN needy
+ * failures) and met it in three quarters of them is that route's; a known
+ * route that met it in fewer than half is not its owner: COOC_PENALTY,
+ * above any time distance. (A server no route meets that often - a pool
+ * failed once, then marked down - is nobody's for sure.) Ties by time are
  * decided hold_us after the client's answer, so what came after a request
  * (the rest of a first burst, the traffic that follows) counts too: an
  * early decision is taken with what the capture teaches later, not
@@ -225,6 +229,7 @@ struct wire_join {
 	struct route_seen {
 		uint64_t key;
 		uint32_t n;
+		uint64_t ref;	/* a home's route (COOC_HOME) */
 	} routes[ROUTES_MAX];
 	size_t n_routes;
 	/* per gateway port, per cause of a failed connect tied as the last
@@ -911,29 +916,34 @@ conn_status_fits(int status, enum gw_cause c)
 	return status == 504 && c == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT;
 }
 
-/*
- * The key of what co-occurrence counts (see COOC_MIN) at gateway port
- * port: the route of path's needy failures (server NULL), or those of
- * them with a failed connect to server in reach. Apart from route_key's.
- */
-static uint64_t
-cooc_key(const struct wire_join *j, uint16_t port, const char *path,
-    const char *server)
-{
-	const char *seg = last_segment(path);
-	size_t lr = (size_t)(seg - path), n = 0;
-	uint64_t h = j->o.seed ^ UINT64_C(0xc2b2ae3d27d4eb4f);
-	char buf[2 + 256 + 1 + HTTP_ADDR_MAX];
+/* What a co-occurrence count (see COOC_MIN) counts, at a gateway port. */
+enum cooc_kind {
+	COOC_NEEDY,	/* a route's needy failures */
+	COOC_MET,	/* those with a failed connect to a server in reach */
+	COOC_HOME,	/* a server's home: the route it met most (ref) */
+};
 
+/* The key of count kind of path's route and server (NULL: none) at
+ * gateway port port; apart from route_key's. */
+static uint64_t
+cooc_key(const struct wire_join *j, enum cooc_kind kind, uint16_t port,
+    const char *path, const char *server)
+{
+	size_t lr = path != NULL ? (size_t)(last_segment(path) - path) : 0;
+	uint64_t h = j->o.seed ^ UINT64_C(0xc2b2ae3d27d4eb4f);
+	char buf[3 + 256 + 1 + HTTP_ADDR_MAX];
+	size_t n = 0;
+
+	buf[n++] = (char)kind;
 	buf[n++] = (char)(port >> 8);
 	buf[n++] = (char)(port & 0xff);
-	if (lr > 256) {		/* a long route: its prefix, then its hash */
+	if (lr > 256) {		/* a long route: its hash, then its start */
 		h = hash_bytes(h, path, lr);
 		lr = 256;
 	}
 	memcpy(buf + n, path, lr);
 	n += lr;
-	buf[n++] = server != NULL ? '\0' : '\1';
+	buf[n++] = '\0';
 	if (server != NULL) {
 		size_t ls = strnlen(server, HTTP_ADDR_MAX - 1);
 
@@ -943,22 +953,23 @@ cooc_key(const struct wire_join *j, uint16_t port, const char *path,
 	return hash_bytes(h, buf, n) | 1;
 }
 
-/* Count one more for key k; what does not fit the budget (reserved at
- * wire_join_new: never out of memory) stays uncounted. */
-static void
-route_count(struct wire_join *j, uint64_t k)
+/* The entry of key k, added (zero) when it has none; NULL when the
+ * budget (reserved at wire_join_new: never out of memory) is spent: what
+ * does not fit stays uncounted. */
+static struct route_seen *
+route_entry(struct wire_join *j, uint64_t k)
 {
 	struct route_seen *r = route_find(j, k);
 
 	if (r == NULL) {
 		if (hashtab_add(&j->route_index, k, j->n_routes) != HASHTAB_OK)
-			return;
+			return NULL;
 		r = &j->routes[j->n_routes++];
 		r->key = k;
 		r->n = 0;
+		r->ref = 0;
 	}
-	if (r->n < UINT32_MAX)
-		r->n++;
+	return r;
 }
 
 static uint32_t
@@ -987,6 +998,28 @@ conn_reach(const struct http_exchange *x, int64_t a, const struct urec *u)
 	    conn_status_fits(x->status, u->cause);
 }
 
+/* Count that a needy failure of the route of needy (its key) met server:
+ * once more for the pair, and the server's home moves to this route when
+ * it met it more often than its home. */
+static void
+cooc_met(struct wire_join *j, uint16_t port, const char *path,
+    uint64_t needy, const char *server)
+{
+	struct route_seen *m, *home;
+
+	if ((m = route_entry(j, cooc_key(j, COOC_MET, port, path,
+	    server))) == NULL || m->n == UINT32_MAX)
+		return;
+	m->n++;
+	if ((home = route_entry(j, cooc_key(j, COOC_HOME, port, NULL,
+	    server))) == NULL)
+		return;
+	if (home->ref == needy || m->n > home->n) {
+		home->ref = needy;
+		home->n = m->n;
+	}
+}
+
 /*
  * Count failed client request x, which found no request of its own
  * upstream (needy), for co-occurrence: once for its route, and once for
@@ -1001,10 +1034,14 @@ cooc_count(struct wire_join *j, const struct http_exchange *x)
 	int64_t a = d_answer(x);
 	const struct urec *seen[COOC_SERVERS];
 	int n_seen = 0, steps = 0;
+	uint16_t port = x->server_port;
+	uint64_t needy = cooc_key(j, COOC_NEEDY, port, x->path, NULL);
+	struct route_seen *r;
 
-	if (x->status < 502 || x->status > 504)
+	if (x->status < 502 || x->status > 504 ||
+	    (r = route_entry(j, needy)) == NULL || r->n == UINT32_MAX)
 		return;
-	route_count(j, cooc_key(j, x->server_port, x->path, NULL));
+	r->n++;
 	for (const struct urec *c = j->conns.tail; c != NULL; c = c->kprev) {
 		int i;
 
@@ -1020,32 +1057,43 @@ cooc_count(struct wire_join *j, const struct http_exchange *x)
 		if (n_seen == COOC_SERVERS)
 			break;
 		seen[n_seen++] = c;
-		route_count(j, cooc_key(j, x->server_port, x->path,
-		    c->server));
+		cooc_met(j, port, x->path, needy, c->server);
 	}
 }
 
 /*
- * COOC_PENALTY when, at x's gateway port, the needy failures of x's route
- * are known (COOC_MIN) and fewer than half of them had a failed connect
- * to u's server in reach: a gateway's own refusal route, or another
- * route's server. An unanswered SYN (its give-up comes later than the
- * client's answer, so it is never counted) takes none.
+ * COOC_PENALTY when, at x's gateway port, u's server is another route's
+ * (its home route's needy failures are known, COOC_MIN, and at least
+ * three quarters of them met it) and x's route meets it only by chance
+ * (known too, and fewer than half met it): a gateway's own refusal route,
+ * or a route of other servers. A server that no route meets that often
+ * (a pool failed once, then marked down: nginx "no live upstreams") is
+ * nobody's for sure: no penalty. An unanswered SYN (its give-up comes
+ * later than the client's answer, so it is never counted) takes none.
  */
 static int64_t
 cooc_penalty(struct wire_join *j, const struct http_exchange *x,
     const struct urec *u)
 {
-	uint32_t needy, with;
+	uint16_t port = x->server_port;
+	uint64_t needy;
+	const struct route_seen *home;
+	uint32_t n, met, home_n;
 
-	if (u->end_unsure)
+	if (u->end_unsure || (home = route_find(j, cooc_key(j, COOC_HOME,
+	    port, NULL, u->server))) == NULL)
 		return 0;
-	needy = route_counted(j, cooc_key(j, x->server_port, x->path, NULL));
-	if (needy < COOC_MIN)
+	needy = cooc_key(j, COOC_NEEDY, port, x->path, NULL);
+	if (home->ref == needy)
+		return 0;		/* x's route is its home */
+	home_n = route_counted(j, home->ref);
+	if (home_n < COOC_MIN || (uint64_t)home->n * 4 < (uint64_t)home_n * 3)
+		return 0;		/* it has no home for sure */
+	if ((n = route_counted(j, needy)) < COOC_MIN)
 		return 0;
-	with = route_counted(j, cooc_key(j, x->server_port, x->path,
+	met = route_counted(j, cooc_key(j, COOC_MET, port, x->path,
 	    u->server));
-	return (uint64_t)with * 2 < needy ? COOC_PENALTY : 0;
+	return (uint64_t)met * 2 < n ? COOC_PENALTY : 0;
 }
 
 /* Whether paths a and b have the same route (all up to the last '/'). */
