@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # wire_lib.sh - what the wire-tie end-to-end tests share (wire_tie_e2e.sh
-# for nginx, manual/wire_tie_haproxy_e2e.sh, wire_tie_caddy_e2e.sh) and the replay
+# for nginx, wire_tie_haproxy_e2e.sh, wire_tie_caddy_e2e.sh) and the replay
 # scripts of tests/e2e/manual: the gateway started on three ports (one per
 # request-id regime), tcpdump recording lo while httpload sends a regime's
 # mix, the capture of each recording, the rows of a database, and the
