@@ -240,11 +240,99 @@ test_haproxy_nosrv_first_burst(void **state)
 	wire_join_free(j);
 }
 
+/* Collects each client request's path and upstream (its last attempt). */
+struct tied {
+	int n;
+	char path[32][HTTP_PATH_MAX + HTTP_QUERY_MAX];
+	char up[32][HTTP_ADDR_MAX];
+	int attempts[32];
+};
+
+static int
+on_tied(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct tied *t = ctx;
+
+	(void)cause;
+	assert_true(t->n < 32);
+	snprintf(t->path[t->n], sizeof(t->path[0]), "%s?%s", d->path,
+	    d->query);
+	snprintf(t->up[t->n], sizeof(t->up[0]), "%s",
+	    n > 0 ? att[n - 1]->server : "-");
+	t->attempts[t->n] = n;
+	t->n++;
+	return 0;
+}
+
+static void
+add_client(struct wire_join *j, const char *path, const char *query,
+    int status, int64_t start_us, int64_t end_us)
+{
+	struct rec r = {true, path, query, status, start_us, start_us, end_us};
+	struct http_exchange x = exchange(&r);
+
+	assert_int_equal(wire_join_add(j, &x), 0);
+}
+
+static void
+add_refused(struct wire_join *j, const char *server, int64_t syn_us,
+    int64_t rst_us)
+{
+	struct rec r = {false, NULL, NULL, 502, syn_us, -1, rst_us};
+	struct http_exchange x = exchange(&r);
+
+	snprintf(x.server, sizeof(x.server), "%s", server);
+	assert_int_equal(wire_join_add(j, &x), 0);
+}
+
+/*
+ * nginx: a pool of two servers, both refusing, failed by its first
+ * request (one connect each, then 502); then marked down, the route's
+ * next twelve requests are nginx's own 502 "no live upstreams", with no
+ * connect. The route met its servers in 1 of its 13 failures, yet they
+ * are its own (no other route meets them more): the first request keeps
+ * both connects, although another route's 502 (a route with too few
+ * failures to say whose servers it meets) was answered after them too.
+ */
+static void
+test_pool_down_keeps_its_connects(void **state)
+{
+	struct tied t = {0};
+	struct wire_join *j = wire_join_new(NULL, on_tied, &t);
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "127.0.0.1:40001", 1000100, 1000105);
+	add_refused(j, "127.0.0.1:40002", 1000110, 1000115);
+	add_client(j, "/down/x", "i=0", 502, 1000000, 1000300);
+	add_client(j, "/solo/x", "i=0", 502, 1000050, 1000800);
+	for (int i = 1; i <= 12; i++) {
+		char q[16];
+
+		snprintf(q, sizeof(q), "i=%d", i);
+		add_client(j, "/down/x", q, 502, 1000000 + i * 100000,
+		    1000000 + i * 100000 + 80);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(t.n, 14);
+	for (int i = 0; i < t.n; i++) {
+		if (strcmp(t.path[i], "/down/x?i=0") == 0) {
+			assert_string_equal(t.up[i], "127.0.0.1:40002");
+			assert_int_equal(t.attempts[i], 2);
+		} else {
+			assert_string_equal(t.up[i], "-");
+		}
+	}
+	wire_join_free(j);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_haproxy_nosrv_first_burst),
+		cmocka_unit_test(test_pool_down_keeps_its_connects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
