@@ -941,7 +941,8 @@ cooc_key(const struct wire_join *j, enum cooc_kind kind, uint16_t port,
 		h = hash_bytes(h, path, lr);
 		lr = 256;
 	}
-	memcpy(buf + n, path, lr);
+	if (lr > 0)		/* (a server's home has no route: path NULL) */
+		memcpy(buf + n, path, lr);
 	n += lr;
 	buf[n++] = '\0';
 	if (server != NULL) {
