@@ -1172,10 +1172,11 @@ better_conn(struct wire_join *j, const struct http_exchange *x,
 }
 
 /* Whether failed client request x could take a free failed connect other
- * than u as its last attempt (within TOL_CONN_US). Bounded walk. */
+ * than u as its last attempt (within TOL_CONN_US), one that began before
+ * request not_for (unless NULL) was taken up. Bounded walk. */
 static bool
 other_conn(struct wire_join *j, const struct http_exchange *x,
-    const struct urec *u)
+    const struct urec *u, const struct http_exchange *not_for)
 {
 	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
 	    x->start_us) - EPS_US;
@@ -1188,7 +1189,8 @@ other_conn(struct wire_join *j, const struct http_exchange *x,
 		if (c->added_us < ready || ++steps > SCAN_MAX)
 			break;
 		if (c == u || c->taken || c->contested ||
-		    conn_score(j, x, c) < 0)
+		    conn_score(j, x, c) < 0 || (not_for != NULL &&
+		    early_start(not_for, c) <= EPS_US))
 			continue;
 		u_answer(c, &lo, &hi);
 		if (iv_dist(a, lo, hi) <= TOL_CONN_US)
@@ -1279,9 +1281,19 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 		}
 		/* an unsure connect timeout's end is a guess: only the
 		 * order above decides it (its start weighs in scan) */
-		if (u->end_unsure || other >= score + AMBIG_US ||
-		    better_conn(j, hx, u, other) || own_request_there(j, h))
-			continue;	/* not as close, or it has its own */
+		if (u->end_unsure || other >= score + AMBIG_US)
+			continue;	/* not as close */
+		/* as close, same route and answer, and x has a connect
+		 * that began before the other was taken up: a gateway
+		 * connects for a route's requests in the order it takes
+		 * them up, so that one is x's and u is left to the other
+		 * (else, taking the closest, x may leave the other none) */
+		if (hx->status == d->x->status && same_route(hx->path,
+		    d->x->path) && other_conn(j, d->x, u, hx) &&
+		    !own_request_there(j, h))
+			return true;
+		if (better_conn(j, hx, u, other) || own_request_there(j, h))
+			continue;	/* it has its own */
 		/* as close, but only one of the two was taken up when u
 		 * began (the other waited behind an answer on its
 		 * keep-alive connection, or had not arrived): that one's */
@@ -1296,7 +1308,8 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 			 * another to take (two refused requests of a route
 			 * answered in one turn: the first answered may take
 			 * the later one's connect, closer to its answer) */
-			if (!other_conn(j, hx, u) && other_conn(j, d->x, u))
+			if (!other_conn(j, hx, u, NULL) &&
+			    other_conn(j, d->x, u, NULL))
 				return true;
 			continue;
 		}

@@ -40,7 +40,8 @@
  * all, and decided when the request is released, against the other
  * held requests (the closest wins; when two of different routes or
  * statuses are within 0.5 ms of each other and both had been taken up,
- * neither: conn_ambiguous): a
+ * neither: conn_ambiguous; of two as close of the same route, one that
+ * has a connect begun before the other was taken up takes that one): a
  * gateway's own refusal answered in the same instant keeps no upstream.
  * Auth
  * subrequests (nginx auth_request, Caddy forward_auth, Traefik

@@ -6,13 +6,17 @@
  * mis-tie seen in an end-to-end run can be turned into a unit test (the
  * exact event order and timings of the failing run).
  *
- *   wiredump FILE PORT[,PORT...] [FROM_US [TO_US]]
+ *   wiredump [--tie] FILE PORT[,PORT...] [FROM_US [TO_US]]
  *
  * One line per event, times in microseconds relative to the first packet
  * (FROM_US and TO_US keep only the exchanges that end in that window):
  *   X d|u server sport method path?query status cause syn start ready
  *     first_byte end conn_only end_unsure
  *   A now        (wire_join_advance, as cmd_capture.c calls it)
+ * With --tie the exchanges go through the join instead, and what it
+ * emits is printed, one line per client request (FROM_US/TO_US on its
+ * answer):
+ *   T path?query status cause n_attempts [server start end cause]...
  * The packet loop is cmd_capture.c's, for a file (not live).
  */
 #include <stdio.h>
@@ -24,9 +28,11 @@
 #include "capture/tcp.h"
 #include "core/cause.h"
 #include "parse/http.h"
+#include "parse/wire_join.h"
 
 struct dump {
 	int64_t t0, from, to;
+	struct wire_join *join;
 };
 
 static int64_t
@@ -35,11 +41,37 @@ rel(const struct dump *d, int64_t t)
 	return t < 0 ? -1 : t - d->t0;
 }
 
+/* wire_join_out_fn: one line per client request the join emits. */
+static int
+on_tied(void *ctx, const struct http_exchange *x,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	const struct dump *d = ctx;
+
+	if (rel(d, x->end_us) < d->from || rel(d, x->end_us) > d->to)
+		return 0;
+	printf("T %s%s%s %d %s %d", x->path[0] ? x->path : "-",
+	    x->has_query ? "?" : "", x->query, x->status, cause_name(cause),
+	    n);
+	for (int i = 0; i < n; i++)
+		printf(" %s %lld %lld %s", att[i]->server,
+		    (long long)rel(d, att[i]->start_us),
+		    (long long)rel(d, att[i]->end_us),
+		    cause_name(att[i]->cause));
+	printf("\n");
+	return 0;
+}
+
 static void
 on_exchange(void *ctx, const struct http_exchange *x)
 {
 	const struct dump *d = ctx;
 
+	if (d->join != NULL) {
+		if (wire_join_add(d->join, x) != 0)
+			fprintf(stderr, "wiredump: out of memory\n");
+		return;
+	}
 	if (rel(d, x->end_us) < d->from || rel(d, x->end_us) > d->to)
 		return;
 	printf("X %c %s %u %s %s%s%s %d %s %lld %lld %lld %lld %lld %d %d\n",
@@ -67,8 +99,14 @@ main(int argc, char **argv)
 	uint64_t offset, pkt_no = 0;
 	struct packet p;
 
+	bool tie = argc > 1 && strcmp(argv[1], "--tie") == 0;
+
+	if (tie) {
+		argv++;
+		argc--;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: wiredump FILE PORT[,PORT...] "
+		fprintf(stderr, "usage: wiredump [--tie] FILE PORT[,PORT...] "
 		    "[FROM_US [TO_US]]\n");
 		return 2;
 	}
@@ -95,7 +133,8 @@ main(int argc, char **argv)
 	struct http_tracker *ht = http_tracker_new(&ho, on_exchange, &d);
 	struct tcp_table *tt;
 
-	if (ht == NULL)
+	if (ht == NULL || (tie && (d.join = wire_join_new(NULL, on_tied,
+	    &d)) == NULL))
 		return 1;
 	http_tracker_handler(ht, &th);
 	if ((tt = tcp_table_new(&to, &th)) == NULL)
@@ -117,12 +156,20 @@ main(int argc, char **argv)
 			tcp_table_add(tt, &p, k);
 		}
 		tcp_table_advance(tt, ts);
-		if (pkt_no % 256 == 0 && rel(&d, ts) >= d.from &&
-		    rel(&d, ts) <= d.to)
+		if (pkt_no % 256 != 0)
+			continue;
+		if (d.join != NULL)
+			wire_join_advance(d.join, ts);
+		else if (rel(&d, ts) >= d.from && rel(&d, ts) <= d.to)
 			printf("A %lld\n", (long long)rel(&d, ts));
 	}
 	tcp_table_flush(tt, ts);
-	printf("A end\n");
+	if (d.join != NULL) {
+		wire_join_flush(d.join);
+		wire_join_free(d.join);
+	} else {
+		printf("A end\n");
+	}
 	tcp_table_free(tt);
 	http_tracker_free(ht);
 	cap_close(cs);

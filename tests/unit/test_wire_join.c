@@ -327,12 +327,55 @@ test_pool_down_keeps_its_connects(void **state)
 	wire_join_free(j);
 }
 
+/*
+ * HAProxy regime b (wiredump of a kept run): three /refuse/x requests on
+ * three keep-alive connections, three refused connects. The first
+ * connect (53659) began before the second and third requests were taken
+ * up (53941, 54028: each was pipelined behind an answer), so it can only
+ * be the first request's; the other two (55920, 55956) fail right before
+ * all three answers. Taking the connect closest to its answer, the first
+ * request left the third none (unknown, untied); each gets one now.
+ */
+static const struct rec haproxy_refuse_order[] = {
+	{false, NULL, NULL, 502, 53659, -1, 53668},
+	{false, NULL, NULL, 502, 55920, -1, 55925},
+	{false, NULL, NULL, 502, 55956, -1, 55960},
+	{true, "/refuse/x", "r=b&i=20", 503, 53245, 53245, 56184},
+	{true, "/refuse/x", "r=b&i=11", 503, 46473, 53941, 56242},
+	{true, "/refuse/x", "r=b&i=24", 503, 52114, 54028, 56331},
+};
+
+static void
+test_haproxy_refuse_order(void **state)
+{
+	struct tied t = {0};
+	struct wire_join *j = wire_join_new(NULL, on_tied, &t);
+	size_t n = sizeof(haproxy_refuse_order) /
+	    sizeof(haproxy_refuse_order[0]);
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = exchange(&haproxy_refuse_order[i]);
+
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(t.n, 3);
+	for (int i = 0; i < t.n; i++) {
+		assert_int_equal(t.attempts[i], 1);
+		assert_string_equal(t.up[i], REFUSING);
+	}
+	wire_join_free(j);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_haproxy_nosrv_first_burst),
 		cmocka_unit_test(test_pool_down_keeps_its_connects),
+		cmocka_unit_test(test_haproxy_refuse_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
