@@ -33,7 +33,8 @@
  * consulted, newest first and bounded, when another request would take an
  * exchange it fits better (held_better) or a failed connect it is closer
  * to (owned_by_other). What the capture teaches is kept in small bounded
- * tables: prefix rewrites (64), the servers of each route (4096 pairs), and
+ * tables: prefix rewrites (64), the servers of each route and the servers
+ * each route's failures come with (one table of counts, 4096), and
  * whether ids agree on both legs. The chains and the route table are
  * found through core/hashtab.h by keys hashed under the join's seed.
  */
@@ -105,6 +106,32 @@
  * one status holds three quarters of them; before, nginx's ranks first.
  */
 #define STATUS_LEARNED		3
+/*
+ * Which server's failed connects a route's failures come with is learned
+ * from co-occurrence, counted as each failed client request arrives:
+ * per gateway port and route, the "needy" failures (a 502-504 with no
+ * request of their own seen upstream) and, per server, how many of those
+ * had a failed connect to it in reach (begun once the request was taken
+ * up, failed before its answer). A route whose failures are the gateway's
+ * own (HAProxy <NOSRV>, nginx "no live upstreams", a rate limit) meets a
+ * failed connect only by chance (HAProxy e2e: 1-6 of 25); a route served
+ * by a refusing server meets one every time (25 of 25). A server whose
+ * home route (the one that met it most) is known (COOC_MIN needy
+ * failures) and met it in three quarters of them is that route's; a known
+ * route that met it in fewer than half is not its owner: COOC_PENALTY,
+ * above any time distance. (A server no route meets that often - a pool
+ * failed once, then marked down - is nobody's for sure.) Ties by time are
+ * decided hold_us after the client's answer, so what came after a request
+ * (the rest of a first burst, the traffic that follows) counts too: an
+ * early decision is taken with what the capture teaches later, not
+ * re-attributed after it was emitted. Counting walks the connect list
+ * only back to the request's start, bounded (SCAN_MAX); at most
+ * COOC_SERVERS servers a request; the counts share the route table's
+ * budget (ROUTES_MAX).
+ */
+#define COOC_MIN		8
+#define COOC_SERVERS		8
+#define COOC_PENALTY		(ROUTE_PENALTY / 4)
 /*
  * A SYN left unanswered is a connect timeout whose give-up the wire may
  * not see (a gateway that gives up before the kernel's first retransmit
@@ -227,6 +254,7 @@ struct wire_join {
 	struct route_seen {
 		uint64_t key;
 		uint32_t n;
+		uint64_t ref;	/* a home's route (COOC_HOME) */
 	} routes[ROUTES_MAX];
 	size_t n_routes;
 	/* per gateway port, per cause of a failed connect tied as the last
@@ -945,6 +973,187 @@ conn_status_fits(int status, enum gw_cause c)
 	return status == 504 && c == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT;
 }
 
+/* What a co-occurrence count (see COOC_MIN) counts, at a gateway port. */
+enum cooc_kind {
+	COOC_NEEDY,	/* a route's needy failures */
+	COOC_MET,	/* those with a failed connect to a server in reach */
+	COOC_HOME,	/* a server's home: the route it met most (ref) */
+};
+
+/* The key of count kind of path's route and server (NULL: none) at
+ * gateway port port; apart from route_key's. */
+static uint64_t
+cooc_key(const struct wire_join *j, enum cooc_kind kind, uint16_t port,
+    const char *path, const char *server)
+{
+	size_t lr = path != NULL ? (size_t)(last_segment(path) - path) : 0;
+	uint64_t h = j->o.seed ^ UINT64_C(0xc2b2ae3d27d4eb4f);
+	char buf[3 + 256 + 1 + HTTP_ADDR_MAX];
+	size_t n = 0;
+
+	buf[n++] = (char)kind;
+	buf[n++] = (char)(port >> 8);
+	buf[n++] = (char)(port & 0xff);
+	if (lr > 256) {		/* a long route: its hash, then its start */
+		h = hash_bytes(h, path, lr);
+		lr = 256;
+	}
+	if (lr > 0)		/* (a server's home has no route: path NULL) */
+		memcpy(buf + n, path, lr);
+	n += lr;
+	buf[n++] = '\0';
+	if (server != NULL) {
+		size_t ls = strnlen(server, HTTP_ADDR_MAX - 1);
+
+		memcpy(buf + n, server, ls);
+		n += ls;
+	}
+	return hash_bytes(h, buf, n) | 1;
+}
+
+/* The entry of key k, added (zero) when it has none; NULL when the
+ * budget (reserved at wire_join_new: never out of memory) is spent: what
+ * does not fit stays uncounted. */
+static struct route_seen *
+route_entry(struct wire_join *j, uint64_t k)
+{
+	struct route_seen *r = route_find(j, k);
+
+	if (r == NULL) {
+		if (hashtab_add(&j->route_index, k, j->n_routes) != HASHTAB_OK)
+			return NULL;
+		r = &j->routes[j->n_routes++];
+		r->key = k;
+		r->n = 0;
+		r->ref = 0;
+	}
+	return r;
+}
+
+static uint32_t
+route_counted(struct wire_join *j, uint64_t k)
+{
+	const struct route_seen *r = route_find(j, k);
+
+	return r != NULL ? r->n : 0;
+}
+
+/*
+ * Whether failed connect u can be reached by failed client request x
+ * (answered a): it began once x was taken up, failed before a, within
+ * TOL_CONN_US, with a status a gateway gives such a failure. (What
+ * conn_score allows, without its penalties.)
+ */
+static bool
+conn_reach(const struct http_exchange *x, int64_t a, const struct urec *u)
+{
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int64_t lo, hi;
+
+	u_answer(u, &lo, &hi);
+	return u->start_us >= ready && lo <= a && a - hi <= TOL_CONN_US &&
+	    conn_status_fits(x->status, u->cause);
+}
+
+/* Count that a needy failure of the route of needy (its key) met server:
+ * once more for the pair, and the server's home moves to this route when
+ * it met it more often than its home. */
+static void
+cooc_met(struct wire_join *j, uint16_t port, const char *path,
+    uint64_t needy, const char *server)
+{
+	struct route_seen *m, *home;
+
+	if ((m = route_entry(j, cooc_key(j, COOC_MET, port, path,
+	    server))) == NULL || m->n == UINT32_MAX)
+		return;
+	m->n++;
+	if ((home = route_entry(j, cooc_key(j, COOC_HOME, port, NULL,
+	    server))) == NULL)
+		return;
+	if (home->ref == needy || m->n > home->n) {
+		home->ref = needy;
+		home->n = m->n;
+	}
+}
+
+/*
+ * Count failed client request x, which found no request of its own
+ * upstream (needy), for co-occurrence: once for its route, and once for
+ * each server with a failed connect in its reach (see COOC_MIN). The
+ * connect list is walked from its newest back to x's start, bounded.
+ */
+static void
+cooc_count(struct wire_join *j, const struct http_exchange *x)
+{
+	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	int64_t a = d_answer(x);
+	const struct urec *seen[COOC_SERVERS];
+	int n_seen = 0, steps = 0;
+	uint16_t port = x->server_port;
+	uint64_t needy = cooc_key(j, COOC_NEEDY, port, x->path, NULL);
+	struct route_seen *r;
+
+	if (x->status < 502 || x->status > 504 ||
+	    (r = route_entry(j, needy)) == NULL || r->n == UINT32_MAX)
+		return;
+	r->n++;
+	for (const struct urec *c = j->conns.tail; c != NULL; c = c->kprev) {
+		int i;
+
+		if (c->added_us < ready || ++steps > SCAN_MAX)
+			break;
+		if (c->end_unsure || !conn_reach(x, a, c))
+			continue;
+		for (i = 0; i < n_seen && !str_eq(seen[i]->server, c->server);
+		    i++)
+			;
+		if (i < n_seen)
+			continue;	/* that server is counted */
+		if (n_seen == COOC_SERVERS)
+			break;
+		seen[n_seen++] = c;
+		cooc_met(j, port, x->path, needy, c->server);
+	}
+}
+
+/*
+ * COOC_PENALTY when, at x's gateway port, u's server is another route's
+ * (its home route's needy failures are known, COOC_MIN, and at least
+ * three quarters of them met it) and x's route meets it only by chance
+ * (known too, and fewer than half met it): a gateway's own refusal route,
+ * or a route of other servers. A server that no route meets that often
+ * (a pool failed once, then marked down: nginx "no live upstreams") is
+ * nobody's for sure: no penalty. An unanswered SYN (its give-up comes
+ * later than the client's answer, so it is never counted) takes none.
+ */
+static int64_t
+cooc_penalty(struct wire_join *j, const struct http_exchange *x,
+    const struct urec *u)
+{
+	uint16_t port = x->server_port;
+	uint64_t needy;
+	const struct route_seen *home;
+	uint32_t n, met, home_n;
+
+	if (u->end_unsure || (home = route_find(j, cooc_key(j, COOC_HOME,
+	    port, NULL, u->server))) == NULL)
+		return 0;
+	needy = cooc_key(j, COOC_NEEDY, port, x->path, NULL);
+	if (home->ref == needy)
+		return 0;		/* x's route is its home */
+	home_n = route_counted(j, home->ref);
+	if (home_n < COOC_MIN || (uint64_t)home->n * 4 < (uint64_t)home_n * 3)
+		return 0;		/* it has no home for sure */
+	if ((n = route_counted(j, needy)) < COOC_MIN)
+		return 0;
+	met = route_counted(j, cooc_key(j, COOC_MET, port, x->path,
+	    u->server));
+	return (uint64_t)met * 2 < n ? COOC_PENALTY : 0;
+}
+
 /* Whether paths a and b have the same route (all up to the last '/'). */
 static bool
 same_route(const char *a, const char *b)
@@ -992,6 +1201,7 @@ conn_score(struct wire_join *j, const struct http_exchange *x,
 	return iv_dist(a, lo, hi) +
 	    status_penalty(j, x, u->cause) +
 	    route_penalty(j, x->path, u->server) +
+	    cooc_penalty(j, x, u) +
 	    EARLY_WEIGHT * early_start(x, u);
 }
 
@@ -1019,10 +1229,11 @@ better_conn(struct wire_join *j, const struct http_exchange *x,
 }
 
 /* Whether failed client request x could take a free failed connect other
- * than u as its last attempt (within TOL_CONN_US). Bounded walk. */
+ * than u as its last attempt (within TOL_CONN_US), one that began before
+ * request not_for (unless NULL) was taken up. Bounded walk. */
 static bool
 other_conn(struct wire_join *j, const struct http_exchange *x,
-    const struct urec *u)
+    const struct urec *u, const struct http_exchange *not_for)
 {
 	int64_t ready = (x->ready_us > x->start_us ? x->ready_us :
 	    x->start_us) - EPS_US;
@@ -1035,7 +1246,8 @@ other_conn(struct wire_join *j, const struct http_exchange *x,
 		if (c->added_us < ready || ++steps > SCAN_MAX)
 			break;
 		if (c == u || c->taken || c->contested ||
-		    conn_score(j, x, c) < 0)
+		    conn_score(j, x, c) < 0 || (not_for != NULL &&
+		    early_start(not_for, c) <= EPS_US))
 			continue;
 		u_answer(c, &lo, &hi);
 		if (iv_dist(a, lo, hi) <= TOL_CONN_US)
@@ -1126,9 +1338,19 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 		}
 		/* an unsure connect timeout's end is a guess: only the
 		 * order above decides it (its start weighs in scan) */
-		if (u->end_unsure || other >= score + AMBIG_US ||
-		    better_conn(j, hx, u, other) || own_request_there(j, h))
-			continue;	/* not as close, or it has its own */
+		if (u->end_unsure || other >= score + AMBIG_US)
+			continue;	/* not as close */
+		/* as close, same route and answer, and x has a connect
+		 * that began before the other was taken up: a gateway
+		 * connects for a route's requests in the order it takes
+		 * them up, so that one is x's and u is left to the other
+		 * (else, taking the closest, x may leave the other none) */
+		if (hx->status == d->x->status && same_route(hx->path,
+		    d->x->path) && other_conn(j, d->x, u, hx) &&
+		    !own_request_there(j, h))
+			return true;
+		if (better_conn(j, hx, u, other) || own_request_there(j, h))
+			continue;	/* it has its own */
 		/* as close, but only one of the two was taken up when u
 		 * began (the other waited behind an answer on its
 		 * keep-alive connection, or had not arrived): that one's */
@@ -1143,7 +1365,8 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 			 * another to take (two refused requests of a route
 			 * answered in one turn: the first answered may take
 			 * the later one's connect, closer to its answer) */
-			if (!other_conn(j, hx, u) && other_conn(j, d->x, u))
+			if (!other_conn(j, hx, u, NULL) &&
+			    other_conn(j, d->x, u, NULL))
 				return true;
 			continue;
 		}
@@ -1231,6 +1454,7 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (src == SRC_CONN && releasing && owned_by_other(j, u, d,
 		    dist + (step == 0 ? status_penalty(j, x, u->cause) : 0) +
 		    route_penalty(j, x->path, u->server) +
+		    cooc_penalty(j, x, u) +
 		    EARLY_WEIGHT * early_start(x, u), step > 0))
 			continue;
 		if (src == SRC_REQ && step == 0)
@@ -1256,7 +1480,8 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (src == SRC_CONN && step == 0)
 			score += status_penalty(j, x, u->cause);
 		if (src == SRC_CONN)
-			score += route_penalty(j, x->path, u->server);
+			score += route_penalty(j, x->path, u->server) +
+			    cooc_penalty(j, x, u);
 		else if (src == SRC_AUTH && !str_eq(u->o_path, x->path))
 			continue;	/* it names the client's URI as it is */
 		bool id_eq = trust && u->id[0] != '\0' &&
@@ -1495,6 +1720,17 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 	/* A tie by time alone waits: another request may be closer. */
 	w->complete = w->n > 0 && !time_only && (!d->failed ||
 	    w->u[w->n - 1]->start_us - x->start_us <= TOL_FIRST_US);
+}
+
+/* Whether w found an attempt by the request itself (or its auth
+ * subrequest), not only failed connects tied by time. */
+static bool
+has_own_attempt(const struct walk *w)
+{
+	for (int i = 0; i < w->n; i++)
+		if (w->src[i] != SRC_CONN)
+			return true;
+	return false;
 }
 
 static void
@@ -1875,6 +2111,8 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	dview_init(j, x, &dv);
 	w.n = 0;
 	walk(j, &dv, false, &w);
+	if (dv.failed && !has_own_attempt(&w))
+		cooc_count(j, x);
 	if (w.complete)
 		return emit(j, x, &w);
 	if ((d = gw_malloc(sizeof(*d))) == NULL) {

@@ -27,14 +27,21 @@
  * client request answered after the failure (within 50 ms), with a status
  * a gateway gives such a failure (preferably the one this gateway port was
  * seen to give: nginx 502, HAProxy 503, Caddy 502 - learned from the
- * ties), preferably from a server seen serving that route, rather not
+ * ties), preferably from a server seen serving that route, never from a
+ * server that the failures of another route (with no request of their
+ * own upstream) meet nearly every time and this route's fewer than half
+ * of the time (co-occurrence, counted as they arrive, so a decision taken
+ * hold_us later knows what followed it: a gateway's own refusals -
+ * HAProxy <NOSRV>, nginx "no live upstreams" - meet another route's
+ * failed connects only by chance), rather not
  * to a request the gateway had not taken up yet when the connect began
  * (its start, or the previous answer on its keep-alive connection),
  * never to a held request whose own request turned up upstream after
  * all, and decided when the request is released, against the other
  * held requests (the closest wins; when two of different routes or
  * statuses are within 0.5 ms of each other and both had been taken up,
- * neither: conn_ambiguous): a
+ * neither: conn_ambiguous; of two as close of the same route, one that
+ * has a connect begun before the other was taken up takes that one): a
  * gateway's own refusal answered in the same instant keeps no upstream.
  * Auth
  * subrequests (nginx auth_request, Caddy forward_auth, Traefik

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # wire_lib.sh - what the wire-tie end-to-end tests share (wire_tie_e2e.sh
-# for nginx, manual/wire_tie_haproxy_e2e.sh, wire_tie_caddy_e2e.sh) and the replay
+# for nginx, wire_tie_haproxy_e2e.sh, wire_tie_caddy_e2e.sh) and the replay
 # scripts of tests/e2e/manual: the gateway started on three ports (one per
 # request-id regime), tcpdump recording lo while httpload sends a regime's
 # mix, the capture of each recording, the rows of a database, and the
@@ -22,6 +22,7 @@
 #   wire_verdict_check R WHO MIN_UP    # the checks common to every gateway
 #   wire_status_counts R               # status counts, log and capture
 #   wire_compare R WHO LOGDB MIN_LOGGED MIN_UP [K=V...]  # all of a regime
+#                                      # (WIRE_LIVE=1: also captured live)
 #
 # wire_rows and wire_verdict_awk need nothing from lib.sh (the replay
 # scripts use them alone); the others use GW_TMP, gw_start, gw_stop, gw_eq.
@@ -115,8 +116,11 @@ wire_load() {
 # HTTPLOAD-ARGS say which ids. If WIRE_WARMUP names a function, it runs
 # (`WIRE_WARMUP R PORT`) once tcpdump listens, before the load. Skips the
 # test when tcpdump lost packets (the verdicts would not mean anything).
+# With WIRE_LIVE=1, `capture -i lo --listen PORT` also runs live on the
+# same packets (tcpdump's filter) into $GW_TMP/live_R.db (wire_compare
+# then judges it as regime "Rlive"): manual, it reads lo as it comes.
 wire_run_regime() {
-	local r=$1 port=$2 td i
+	local r=$1 port=$2 td i live=
 	shift 2
 	mix "$r" >"$GW_TMP/mix.$r"
 	gw_start "tcpdump_$r" "$WIRE_TCPDUMP" -i lo -s 0 -B 131072 \
@@ -126,6 +130,15 @@ wire_run_regime() {
 		grep -q "listening on" "$GW_TMP/tcpdump_$r.out" 2>/dev/null && break
 		sleep 0.05
 	done
+	if [ "${WIRE_LIVE:-}" = 1 ]; then
+		gw_start "live_$r" "$GW_BIN" capture -Z root -i lo \
+			-f "$WIRE_FILTER" --listen "$port" -d "$GW_TMP/live_$r.db"
+		live=$GW_LAST_PID
+		for ((i = 0; i < 100; i++)); do
+			grep -q "listening on" "$GW_TMP/live_$r.out" 2>/dev/null && break
+			sleep 0.05
+		done
+	fi
 	sleep 0.2
 	[ -z "${WIRE_WARMUP:-}" ] || "$WIRE_WARMUP" "$r" "$port"
 	if [ "$r" = c ]; then
@@ -156,6 +169,7 @@ wire_run_regime() {
 	exec 9<>"/dev/tcp/127.0.0.1/$WIRE_CLOCK_PORT" && exec 9<&- 9>&-
 	sleep 2
 	gw_stop "$td"
+	[ -z "$live" ] || gw_stop "$live" INT
 	grep -q "^0 packets dropped by kernel" "$GW_TMP/tcpdump_$r.out" ||
 		gw_skip "tcpdump lost packets (machine too busy): $(cat "$GW_TMP/tcpdump_$r.out")"
 }
@@ -343,6 +357,15 @@ wire_compare() {
 		"(blamed $WV_BLAMED); $auth" \
 		"$(grep gateway "$GW_TMP/capture_$r.out" | tr -s ' \n' ' ')"
 	wire_verdict_check "$r" "$who" "$min_up"
+	[ -f "$GW_TMP/live_$r.db" ] || return 0
+	cp "$GW_TMP/log_rows.$r" "$GW_TMP/log_rows.${r}live"
+	rows "$GW_TMP/live_$r.db" "$r" >"$GW_TMP/wire_rows.${r}live"
+	wire_verdict "${r}live" "$min_logged" "$@"
+	gw_log "regime $r live (capture -i lo): $WV_TOTAL requests; failed" \
+		"with an upstream cause $WV_UP, tied right $WV_UPOK; $who's own" \
+		"refusals $WV_GWMADE (blamed $WV_BLAMED);" \
+		"$(grep -E 'gateway|dropped' "$GW_TMP/live_$r.out" | tr -s ' \n' ' ')"
+	wire_verdict_check "${r}live" "$who (live)" "$min_up"
 }
 
 # wire_shown_checks DB PCAP PORT UPSTREAM SOCK: the tied share per gateway

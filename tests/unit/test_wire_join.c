@@ -1,0 +1,382 @@
+/*
+ * test_wire_join.c - the gateway-host join (parse/wire_join.c) fed the
+ * exact exchanges, in the exact order and with the exact times, of
+ * captures on which it once tied wrong (tests/tools/wiredump prints them
+ * from a pcap), each with what the gateway's own log says is right.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/cause.h"
+#include "parse/wire_join.h"
+
+/* One exchange of a recorded run, times in us from its first packet. */
+struct rec {
+	bool down;		/* a client request to the gateway, else a
+				 * connect that failed (conn_only) */
+	const char *path, *query;
+	int status;		/* -1: the gateway closed without answering */
+	int64_t start_us, ready_us;	/* (a connect: its SYN, -1) */
+	int64_t end_us;		/* the answer (its one packet), or the RST */
+};
+
+/*
+ * HAProxy 2.6, one thread, retries 0 (tests/e2e/wire_tie_haproxy_e2e.sh,
+ * regime c: the gateway passes the client's id through), 16 keep-alive
+ * client connections pipelining 4 requests: the client requests of
+ * /refuse/x (backend be_refuse: its one server refuses every connect:
+ * HAProxy answers 503 SC) and /nolive/x (backend be_nolive: its one
+ * server is disabled: HAProxy answers 503 SC <NOSRV> itself, connecting
+ * nowhere), and every failed connect to the refusing server
+ * (127.0.0.1:41969), as `capture --listen 36581` handed them to the join.
+ * In the first burst a refused connect (4870-4874) fails 76 us before the
+ * <NOSRV> 503 of /nolive/x?r=c&i=1 (4950) and 628 us before the 503 of
+ * /refuse/x?r=c&i=15 (5502), whose connect it is; at 4281, 8115 and 4870
+ * the <NOSRV> answers fall within 0.5 ms of the refused request's. Time
+ * alone gave the first to the <NOSRV> request and left three refused
+ * requests untied (as close to two requests: tied to neither).
+ */
+static const struct rec haproxy_nosrv[] = {
+	{false, NULL, NULL, 502, 1688, -1, 1695},
+	{true, "/refuse/x", "r=c&i=21", 503, 1194, 1604, 1720},
+	{true, "/nolive/x", "r=c&i=5", 503, 3064, 3064, 3505},
+	{true, "/nolive/x", "r=c&i=15", 503, 3338, 3338, 4088},
+	{false, NULL, NULL, 502, 4281, -1, 4286},
+	{true, "/refuse/x", "r=c&i=11", 503, 3533, 3533, 4771},
+	{true, "/nolive/x", "r=c&i=23", 503, 4112, 4112, 4813},
+	{true, "/nolive/x", "r=c&i=4", 503, 4225, 4225, 4837},
+	{false, NULL, NULL, 502, 4870, -1, 4874},
+	{true, "/nolive/x", "r=c&i=1", 503, 4112, 4813, 4950},
+	{true, "/refuse/x", "r=c&i=15", 503, 4361, 4361, 5502},
+	{true, "/nolive/x", "r=c&i=22", -1, 3533, 6177, 6177},
+	{false, NULL, NULL, 502, 6236, -1, 6241},
+	{true, "/refuse/x", "r=c&i=4", 503, 5546, 5546, 6720},
+	{true, "/nolive/x", "r=c&i=10", 503, 3691, 6985, 7091},
+	{true, "/nolive/x", "r=c&i=0", 503, 6698, 6698, 7231},
+	{false, NULL, NULL, 502, 7617, -1, 7621},
+	{true, "/refuse/x", "r=c&i=16", 503, 7114, 7114, 8041},
+	{false, NULL, NULL, 502, 8115, -1, 8119},
+	{true, "/nolive/x", "r=c&i=22", 503, 7669, 7669, 8135},
+	{true, "/refuse/x", "r=c&i=17", 503, 7762, 7762, 8559},
+	{false, NULL, NULL, 502, 8712, -1, 8716},
+	{true, "/refuse/x", "r=c&i=0", 503, 8434, 8434, 9416},
+	{true, "/nolive/x", "r=c&i=19", -1, 8302, 10156, 10156},
+	{true, "/nolive/x", "r=c&i=19", 503, 11621, 11621, 12444},
+	{false, NULL, NULL, 502, 14546, -1, 14551},
+	{true, "/refuse/x", "r=c&i=12", 503, 11659, 14392, 14667},
+	{false, NULL, NULL, 502, 17577, -1, 17581},
+	{true, "/refuse/x", "r=c&i=6", 503, 15798, 17376, 17704},
+	{true, "/nolive/x", "r=c&i=16", -1, 16451, 17750, 17750},
+	{true, "/nolive/x", "r=c&i=16", -1, 19046, 20042, 20042},
+	{true, "/nolive/x", "r=c&i=7", -1, 19636, 20434, 20434},
+	{true, "/refuse/x", "r=c&i=20", -1, 19636, 20434, 20434},
+	{true, "/nolive/x", "r=c&i=16", 503, 21270, 21270, 21572},
+	{true, "/nolive/x", "r=c&i=7", 503, 21527, 21527, 22144},
+	{false, NULL, NULL, 502, 22202, -1, 22207},
+	{true, "/refuse/x", "r=c&i=20", 503, 21527, 22144, 22495},
+	{true, "/nolive/x", "r=c&i=6", 503, 21270, 22683, 22889},
+	{true, "/nolive/x", "r=c&i=3", 503, 24576, 24576, 24791},
+	{true, "/nolive/x", "r=c&i=21", 503, 24576, 24791, 25050},
+	{false, NULL, NULL, 502, 36102, -1, 36107},
+	{true, "/refuse/x", "r=c&i=22", 503, 35808, 35808, 36696},
+	{true, "/nolive/x", "r=c&i=18", -1, 35695, 36823, 36823},
+	{false, NULL, NULL, 502, 37498, -1, 37504},
+	{true, "/refuse/x", "r=c&i=5", 503, 35808, 37393, 37609},
+	{false, NULL, NULL, 502, 38569, -1, 38573},
+	{true, "/nolive/x", "r=c&i=18", 503, 37717, 38802, 38959},
+	{true, "/refuse/x", "r=c&i=7", 503, 38370, 38370, 39104},
+	{false, NULL, NULL, 502, 40374, -1, 40378},
+	{true, "/refuse/x", "r=c&i=14", 503, 38634, 40317, 40422},
+	{false, NULL, NULL, 502, 40751, -1, 40756},
+	{true, "/refuse/x", "r=c&i=23", 503, 40070, 40593, 40827},
+	{true, "/nolive/x", "r=c&i=2", 503, 41435, 41435, 41521},
+	{true, "/nolive/x", "r=c&i=11", 503, 41542, 41542, 41627},
+	{true, "/nolive/x", "r=c&i=17", -1, 10627, 513438, 513438},
+	{true, "/refuse/x", "r=c&i=10", -1, 26993, 528963, 528963},
+	{false, NULL, NULL, 502, 1012761, -1, 1012770},
+	{true, "/refuse/x", "r=c&i=1", 503, 552029, 1012615, 1012810},
+	{true, "/nolive/x", "r=c&i=12", 503, 552029, 1012810, 1012871},
+	{true, "/nolive/x", "r=c&i=17", 503, 556002, 1013503, 1013593},
+	{false, NULL, NULL, 502, 1017340, -1, 1017347},
+	{true, "/refuse/x", "r=c&i=3", 503, 1017216, 1017283, 1017478},
+	{true, "/nolive/x", "r=c&i=8", 503, 1017394, 1018186, 1018282},
+	{false, NULL, NULL, 502, 1030668, -1, 1030678},
+	{true, "/refuse/x", "r=c&i=10", 503, 572018, 1030482, 1030714},
+	{true, "/nolive/x", "r=c&i=9", 503, 37893, 1039638, 1039780},
+	{false, NULL, NULL, 502, 1039984, -1, 1039993},
+	{true, "/refuse/x", "r=c&i=13", 503, 1039854, 1039854, 1040028},
+	{true, "/nolive/x", "r=c&i=13", 503, 1040057, 1040057, 1040121},
+	{false, NULL, NULL, 502, 1041315, -1, 1041322},
+	{true, "/refuse/x", "r=c&i=2", 503, 1040876, 1041206, 1041352},
+	{true, "/refuse/x", "r=c&i=8", -1, 1040948, 1543375, 1543375},
+	{false, NULL, NULL, 502, 2024217, -1, 2024228},
+	{true, "/refuse/x", "r=c&i=24", 503, 1020357, 2024085, 2024266},
+	{true, "/nolive/x", "r=c&i=14", 503, 2026069, 2026069, 2026177},
+	{true, "/nolive/x", "r=c&i=24", 503, 2026189, 2026189, 2026303},
+	{false, NULL, NULL, 502, 2027675, -1, 2027680},
+	{true, "/refuse/x", "r=c&i=19", 503, 2027180, 2027601, 2027702},
+	{false, NULL, NULL, 502, 2034157, -1, 2034164},
+	{true, "/refuse/x", "r=c&i=9", 503, 2033980, 2033980, 2034195},
+	{false, NULL, NULL, 502, 2034511, -1, 2034516},
+	{true, "/refuse/x", "r=c&i=18", 503, 2034220, 2034445, 2034539},
+	{true, "/nolive/x", "r=c&i=20", 503, 2036081, 2036081, 2036197},
+	{false, NULL, NULL, 502, 2045025, -1, 2045032},
+	{true, "/refuse/x", "r=c&i=8", 503, 1583987, 2044894, 2045061},
+};
+
+#define GATEWAY		"127.0.0.1:36581"
+#define REFUSING	"127.0.0.1:41969"
+
+struct verdict {
+	int requests, refuse_right, nolive_untied, wrong;
+};
+
+/* wire_join_out_fn: check each client request against HAProxy's log. */
+static int
+on_request(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct verdict *v = ctx;
+
+	if (d->status < 0)
+		return 0;	/* unanswered: a reject, as HAProxy logs it */
+	v->requests++;
+	if (strcmp(d->path, "/refuse/x") == 0) {
+		if (n == 1 && strcmp(att[0]->server, REFUSING) == 0 &&
+		    cause == GW_CAUSE_UPSTREAM_REFUSED)
+			v->refuse_right++;
+		else {
+			print_message("wrong: %s?%s: %d attempts, %s\n",
+			    d->path, d->query, n, cause_name(cause));
+			v->wrong++;
+		}
+	} else if (n == 0 && cause == GW_CAUSE_UNKNOWN) {
+		v->nolive_untied++;	/* the gateway's own refusal */
+	} else {
+		print_message("blamed: %s?%s on %s\n", d->path, d->query,
+		    n > 0 ? att[n - 1]->server : "-");
+		v->wrong++;
+	}
+	return 0;
+}
+
+/* The exchange rec r stands for. */
+static struct http_exchange
+exchange(const struct rec *r)
+{
+	struct http_exchange x;
+
+	memset(&x, 0, sizeof(x));
+	x.downstream = r->down;
+	x.syn_us = x.synack_us = -1;
+	x.start_us = r->start_us;
+	x.end_us = r->end_us;
+	x.header_bytes = x.body_bytes = -1;
+	x.id_kind = -1;
+	x.status = r->status;
+	if (r->down) {
+		x.has_request = true;
+		x.ready_us = r->ready_us;
+		x.first_byte_us = r->status < 0 ? -1 : r->end_us;
+		x.unanswered = r->status < 0;
+		x.cause = r->status >= 500 ? GW_CAUSE_UPSTREAM_5XX :
+		    GW_CAUSE_OK;
+		snprintf(x.server, sizeof(x.server), "%s", GATEWAY);
+		x.server_port = 36581;
+		snprintf(x.method, sizeof(x.method), "GET");
+		snprintf(x.path, sizeof(x.path), "%s", r->path);
+		snprintf(x.query, sizeof(x.query), "%s", r->query);
+		x.has_query = true;
+		snprintf(x.protocol, sizeof(x.protocol), "HTTP/1.1");
+	} else {
+		x.conn_only = true;
+		x.syn_us = x.ready_us = r->start_us;
+		x.first_byte_us = -1;
+		x.cause = GW_CAUSE_UPSTREAM_REFUSED;
+		snprintf(x.server, sizeof(x.server), "%s", REFUSING);
+		x.server_port = 41969;
+	}
+	return x;
+}
+
+/*
+ * Every refused connect goes to the /refuse/x request it was made for,
+ * none to a <NOSRV> 503 (the gateway's own refusal, never an upstream's
+ * fault), however close in time: the capture shows that /nolive/x's
+ * failures meet a refused connect only by chance (6 of 25), /refuse/x's
+ * every time.
+ */
+static void
+test_haproxy_nosrv_first_burst(void **state)
+{
+	struct verdict v = {0};
+	struct wire_join *j = wire_join_new(NULL, on_request, &v);
+	struct wire_join_stats st;
+	size_t n = sizeof(haproxy_nosrv) / sizeof(haproxy_nosrv[0]);
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = exchange(&haproxy_nosrv[i]);
+
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_stats(j, &st);
+	assert_int_equal(v.requests, 50);
+	assert_int_equal(v.wrong, 0);
+	assert_int_equal(v.refuse_right, 25);
+	assert_int_equal(v.nolive_untied, 25);
+	assert_int_equal(st.conn_ambiguous, 0);
+	assert_int_equal(st.upstream_untied, 0);
+	wire_join_free(j);
+}
+
+/* Collects each client request's path and upstream (its last attempt). */
+struct tied {
+	int n;
+	char path[32][HTTP_PATH_MAX + HTTP_QUERY_MAX];
+	char up[32][HTTP_ADDR_MAX];
+	int attempts[32];
+};
+
+static int
+on_tied(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct tied *t = ctx;
+
+	(void)cause;
+	assert_true(t->n < 32);
+	snprintf(t->path[t->n], sizeof(t->path[0]), "%s?%s", d->path,
+	    d->query);
+	snprintf(t->up[t->n], sizeof(t->up[0]), "%s",
+	    n > 0 ? att[n - 1]->server : "-");
+	t->attempts[t->n] = n;
+	t->n++;
+	return 0;
+}
+
+static void
+add_client(struct wire_join *j, const char *path, const char *query,
+    int status, int64_t start_us, int64_t end_us)
+{
+	struct rec r = {true, path, query, status, start_us, start_us, end_us};
+	struct http_exchange x = exchange(&r);
+
+	assert_int_equal(wire_join_add(j, &x), 0);
+}
+
+static void
+add_refused(struct wire_join *j, const char *server, int64_t syn_us,
+    int64_t rst_us)
+{
+	struct rec r = {false, NULL, NULL, 502, syn_us, -1, rst_us};
+	struct http_exchange x = exchange(&r);
+
+	snprintf(x.server, sizeof(x.server), "%s", server);
+	assert_int_equal(wire_join_add(j, &x), 0);
+}
+
+/*
+ * nginx: a pool of two servers, both refusing, failed by its first
+ * request (one connect each, then 502); then marked down, the route's
+ * next twelve requests are nginx's own 502 "no live upstreams", with no
+ * connect. The route met its servers in 1 of its 13 failures, yet they
+ * are its own (no other route meets them more): the first request keeps
+ * both connects, although another route's 502 (a route with too few
+ * failures to say whose servers it meets) was answered after them too.
+ */
+static void
+test_pool_down_keeps_its_connects(void **state)
+{
+	struct tied t = {0};
+	struct wire_join *j = wire_join_new(NULL, on_tied, &t);
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "127.0.0.1:40001", 1000100, 1000105);
+	add_refused(j, "127.0.0.1:40002", 1000110, 1000115);
+	add_client(j, "/down/x", "i=0", 502, 1000000, 1000300);
+	add_client(j, "/solo/x", "i=0", 502, 1000050, 1000800);
+	for (int i = 1; i <= 12; i++) {
+		char q[16];
+
+		snprintf(q, sizeof(q), "i=%d", i);
+		add_client(j, "/down/x", q, 502, 1000000 + i * 100000,
+		    1000000 + i * 100000 + 80);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(t.n, 14);
+	for (int i = 0; i < t.n; i++) {
+		if (strcmp(t.path[i], "/down/x?i=0") == 0) {
+			assert_string_equal(t.up[i], "127.0.0.1:40002");
+			assert_int_equal(t.attempts[i], 2);
+		} else {
+			assert_string_equal(t.up[i], "-");
+		}
+	}
+	wire_join_free(j);
+}
+
+/*
+ * HAProxy regime b (wiredump of a kept run): three /refuse/x requests on
+ * three keep-alive connections, three refused connects. The first
+ * connect (53659) began before the second and third requests were taken
+ * up (53941, 54028: each was pipelined behind an answer), so it can only
+ * be the first request's; the other two (55920, 55956) fail right before
+ * all three answers. Taking the connect closest to its answer, the first
+ * request left the third none (unknown, untied); each gets one now.
+ */
+static const struct rec haproxy_refuse_order[] = {
+	{false, NULL, NULL, 502, 53659, -1, 53668},
+	{false, NULL, NULL, 502, 55920, -1, 55925},
+	{false, NULL, NULL, 502, 55956, -1, 55960},
+	{true, "/refuse/x", "r=b&i=20", 503, 53245, 53245, 56184},
+	{true, "/refuse/x", "r=b&i=11", 503, 46473, 53941, 56242},
+	{true, "/refuse/x", "r=b&i=24", 503, 52114, 54028, 56331},
+};
+
+static void
+test_haproxy_refuse_order(void **state)
+{
+	struct tied t = {0};
+	struct wire_join *j = wire_join_new(NULL, on_tied, &t);
+	size_t n = sizeof(haproxy_refuse_order) /
+	    sizeof(haproxy_refuse_order[0]);
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = exchange(&haproxy_refuse_order[i]);
+
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(t.n, 3);
+	for (int i = 0; i < t.n; i++) {
+		assert_int_equal(t.attempts[i], 1);
+		assert_string_equal(t.up[i], REFUSING);
+	}
+	wire_join_free(j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_haproxy_nosrv_first_burst),
+		cmocka_unit_test(test_pool_down_keeps_its_connects),
+		cmocka_unit_test(test_haproxy_refuse_order),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
