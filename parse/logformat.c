@@ -206,6 +206,7 @@ struct logformat {
 	char *fast_lits;		/* literal bytes of the ops */
 	PCRE2_SIZE *fast_ov;		/* its spans: scratch as md */
 	bool fast_off;			/* tests: PCRE2 alone */
+	size_t fast_count;		/* lines it matched (tests) */
 };
 
 /* One piece of the format: literal bytes or a variable name. */
@@ -1402,6 +1403,13 @@ logformat_use_fast(struct logformat *lf, bool on)
 	lf->fast_off = !on;
 }
 
+/* See logformat.h. */
+size_t
+logformat_fast_count(const struct logformat *lf)
+{
+	return lf->fast_count;
+}
+
 const char *
 logformat_pattern(const struct logformat *lf)
 {
@@ -2211,6 +2219,7 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 	}
 	if (lf->ops != NULL && !lf->fast_off &&
 	    lf_fast_match(lf, line, len)) {
+		scratch->fast_count++;
 		c.ov = lf->fast_ov;
 		goto matched;
 	}

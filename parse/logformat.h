@@ -82,6 +82,9 @@ enum format_result logformat_parse(const struct logformat *lf, const char *line,
 bool logformat_has_fast(const struct logformat *lf);
 void logformat_use_fast(struct logformat *lf, bool on);
 
+/* Lines the hand matcher matched since compile (tests). */
+size_t logformat_fast_count(const struct logformat *lf);
+
 /* The PCRE2 pattern the format compiled to (diagnostics, tests). */
 const char *logformat_pattern(const struct logformat *lf);
 
