@@ -1894,14 +1894,19 @@ lf_int(const char *s, size_t n)
 static int64_t
 lf_ms(const char *s, size_t n)
 {
-	const char *dot = memchr(s, '.', n);
-	size_t ip = dot != NULL ? (size_t)(dot - s) : n;
-	int64_t secs = lf_int(s, ip), ms = 0;
-	size_t i;
+	int64_t secs = 0, ms = 0;
+	size_t i, ip;
 
-	if (secs < 0 || secs > INT64_MAX / 1000 - 1)
+	/* one pass: the whole part ends at the first non-digit, which
+	 * must be the dot (anything else is malformed either way) */
+	for (ip = 0; ip < n && s[ip] >= '0' && s[ip] <= '9'; ip++)
+		if (ip < 18)
+			secs = secs * 10 + (s[ip] - '0');
+	if (ip == 0 || ip > 18 || (ip < n && s[ip] != '.'))
 		return -1;
-	if (dot != NULL) {
+	if (secs > INT64_MAX / 1000 - 1)
+		return -1;
+	if (ip < n) {
 		if (ip + 1 == n)
 			return -1;
 		for (i = 0; i < 3; i++) {
@@ -2088,18 +2093,22 @@ lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
 		LF_V_UP_RESPONSE, LF_V_UP_HEADER, LF_V_UP_CONNECT,
 		LF_V_UP_STATUS, LF_V_UP_ADDR
 	};
-	struct lf_val v, item;
+	/* each list split once: its items kept for the second loop */
+	struct lf_val v, items[5][GW_ATTEMPTS_MAX];
+	int groups[5][GW_ATTEMPTS_MAX], count[5];
 	struct lf_list l;
 	struct gw_attempt *at;
-	int n = 0, i, k, group;
+	int n = 0, i, k;
 
 	for (k = 0; k < 5; k++) {
+		count[k] = 0;
 		if (!lf_get(c, lists[k], &v))
 			continue;
 		lf_list_init(&l, &v);
-		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item,
-		    &group); i++)
+		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &items[k][i],
+		    &groups[k][i]); i++)
 			;
+		count[k] = i;
 		if (i > n)
 			n = i;
 	}
@@ -2118,12 +2127,10 @@ lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
 		at[i].cause = GW_CAUSE_OK;
 	}
 	for (k = 0; k < 5; k++) {
-		if (!lf_get(c, lists[k], &v))
-			continue;
-		lf_list_init(&l, &v);
-		for (i = 0; i < n && lf_list_next(&l, &item, &group); i++) {
+		for (i = 0; i < count[k]; i++) {
+			const struct lf_val item = items[k][i];
 			bool dash = lf_is_dash(&item);
-			at[i].group = group;
+			at[i].group = groups[k][i];
 			switch (lists[k]) {
 			case LF_V_UP_ADDR:
 				if (!dash && item.n > 0)
