@@ -46,6 +46,8 @@ struct format_opts {
 	int tz_min;			/* zone for times that carry none */
 	const char *haproxy_cfg;	/* haproxy.cfg: backend/server -> addr */
 	const char *log_format;		/* nginx_log_format: the text */
+	bool general_only;		/* tests: no fast path, each format's
+					 * general parser alone */
 };
 
 struct line_format {
