@@ -92,6 +92,12 @@ struct line_format {
 	bool (*withholds)(void *state);
 
 	/*
+	 * NULL, or how many lines the format's fast path read since open
+	 * (format_opts.general_only turns it off): tests check it is taken.
+	 */
+	size_t (*fast_count)(void *state);
+
+	/*
 	 * Its lines are recognised one by one in any input (nginx's error
 	 * log: `docker logs` interleaves it with the access log): see
 	 * parse/detect.h. A per-line format has no open (its match and take
