@@ -34,6 +34,7 @@
  * Reading log_format from nginx.conf is parse/nginxconf.c.
  */
 #include <ctype.h>
+#include <endian.h>
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
@@ -703,6 +704,8 @@ struct lf_op {
 	unsigned char nx;	/* LF_F_LAZY: first byte of the next literal */
 	uint32_t group;		/* capture number of a variable */
 	size_t off, len;	/* LF_F_LIT: bytes in lf->fast_lits */
+	uint64_t word, mask;	/* LF_F_LIT of at most 8 bytes: its bytes
+				 * as a little-endian word, and which */
 };
 
 /* Byte classes of the sub-patterns (see lf_emit_var, lf_emit_text). */
@@ -1071,6 +1074,16 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 
 			if (n - i < op->len)
 				return 0;
+			if (op->mask != 0 && n - i >= 8) {
+				/* one load and compare for the short ones */
+				uint64_t w;
+
+				memcpy(&w, s + i, 8);
+				if ((le64toh(w) & op->mask) != op->word)
+					return 0;
+				i += op->len;
+				continue;
+			}
 			/* a few bytes: a loop beats a call to memcmp */
 			for (j = 0; j < op->len; j++)
 				if (s[i + j] != (unsigned char)l[j])
@@ -1233,6 +1246,11 @@ lf_fast_compile(struct logformat *lf, const struct lf_items *it,
 			op->form = LF_F_LIT;
 			op->off = item->off;
 			op->len = item->len;
+			for (size_t b = 0; b < item->len && item->len <= 8; b++) {
+				op->word |= (uint64_t)(unsigned char)
+				    it->pool.p[item->off + b] << (8 * b);
+				op->mask |= (uint64_t)0xff << (8 * b);
+			}
 			continue;
 		}
 		if (i + 1 == it->n)
