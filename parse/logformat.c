@@ -20,9 +20,13 @@
  *
  * The pattern is compiled without UTF (bytes are bytes, invalid UTF-8 is
  * only text) and JIT-compiled when the library can; otherwise the
- * interpreter runs it. The match data lives in the logformat, so a
- * struct logformat must be used by one thread at a time (logformat_parse
- * takes it const for callers' sake and writes only that scratch space).
+ * interpreter runs it. When it is JIT-compiled and made only of pieces
+ * whose order of ends is known, a line is first matched by hand (see
+ * "Matching without PCRE2": the same spans, at a fraction of the cost);
+ * PCRE2 takes the lines that does not match. The match data and the hand
+ * matcher's spans live in the logformat, so a struct logformat must be
+ * used by one thread at a time (logformat_parse takes it const for
+ * callers' sake and writes only that scratch space).
  *
  * Times ($time_local, $time_iso8601, $msec) are read by core/timeparse.c
  * and $request is split by core/reqline.c, the readers every format
