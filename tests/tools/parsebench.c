@@ -15,7 +15,7 @@
  * -d dumps every record instead (one line each, every field as parsed, in
  * the order the sink sees them) and drops nothing else: two builds' dumps
  * of one input must be identical when a change to parse/ keeps every
- * field (see bench/parse_compare.sh).
+ * field (tests/tools/compare_parse.sh).
  */
 #include <inttypes.h>
 #include <stdbool.h>
