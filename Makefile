@@ -112,9 +112,13 @@ $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	    -MMD -MP $(LDFLAGS) -o $@ $< $(TEST_CLI_OBJ) $(LIB_OBJ) $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
+# parsebench runs ingest's parse loop, pipeline included (TOOL_CLI_OBJ).
+$(O)/tools/parsebench: TOOL_CLI_OBJ := $(O)/cli/pipeline.o
+$(O)/tools/parsebench: $(O)/cli/pipeline.o
+
 $(O)/tools/%: tests/tools/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(TOOL_CLI_OBJ) $(LIB_OBJ) $(LIBS)
 
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

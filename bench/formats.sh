@@ -11,6 +11,9 @@
 # zcat, then the old low-cardinality log (~20,000 clients) as a second line.
 # Targets: >= 500,000 lines/s stored at production cardinality.
 # Last, nginx lines plain, through syslog and in a CRI file (wrappers).
+# Beside each ingest, "parse only": the same file through ingest's parse
+# thread with nothing stored (tests/tools/parsebench), to show which side
+# bounds it.
 # LINES=N overrides the size; GW_BUILD the build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +32,8 @@ for fmt in haproxy caddy; do
 	cat "$dir/$fmt.log" >/dev/null		# warm the page cache
 	"$tools/runstat" "ingest $fmt" "$LINES" \
 		"$gw" ingest -q -d "$dir/$fmt.db" "$dir/$fmt.log"
+	"$tools/runstat" "parse only $fmt (no store)" "$LINES" \
+		"$tools/parsebench" "$dir/$fmt.log"
 	bytes=0
 	for f in "$dir/$fmt.db" "$dir/$fmt.db-wal"; do
 		[ -f "$f" ] && bytes=$((bytes + $(stat -c %s "$f")))
@@ -60,5 +65,7 @@ for form in plain syslog cri; do
 	cat "$dir/$form.log" >/dev/null		# warm the page cache
 	"$tools/runstat" "ingest nginx, $form" "$LINES" \
 		"$gw" ingest -q -d "$dir/$form.db" "$dir/$form.log"
+	"$tools/runstat" "parse only nginx, $form" "$LINES" \
+		"$tools/parsebench" "$dir/$form.log"
 	rm -f "$dir/$form.log" "$dir"/*.db*
 done

@@ -10,7 +10,11 @@
 #    `wc -l` (the floor), `gatewatch ingest` into a fresh database, and
 #    GoAccess (COMBINED format, JSON report); then the same at BIG_LINES
 #    (default 10,000,000; BIG_LINES=0 skips it) to show how the cost grows.
-#    For gatewatch: lines/s, peak RSS and bytes per request on disk.
+#    For gatewatch: lines/s, peak RSS and bytes per request on disk; and
+#    the parse thread alone (tests/tools/parsebench: ingest's reading and
+#    parsing with a sink that drops the batches), so the figures show
+#    which side bounds ingest: when "parse only" is far above "gatewatch
+#    ingest", the writer (SQLite) is the bound.
 #    GoAccess runs on logs of up to GOACCESS_LINES lines (default: every
 #    size; at 10M it takes over 25 minutes and 2.5 GB on this machine).
 #    Targets: >= 1,000,000 lines/s, < 64 MiB at 1M and 10M, <= 80 bytes a
@@ -60,6 +64,8 @@ run_prod() {
 	"$tools/runstat" "gatewatch ingest" "$n" \
 		./gatewatch ingest -q -d "$dir/prod.db" --log-format "$FMT" "$log"
 	per_request "$dir/prod.db" "$n"
+	"$tools/runstat" "parse only (no store)" "$n" \
+		"$tools/parsebench" -l "$FMT" "$log"
 	"$tools/runstat" "report --by upstream,cause" 0 \
 		./gatewatch report -d "$dir/prod.db" --by upstream,cause >/dev/null
 	if command -v goaccess >/dev/null && [ "$n" -le "$GOACCESS_LINES" ]; then
@@ -83,6 +89,8 @@ cat "$dir/access.log" > /dev/null	# warm the page cache
 "$tools/runstat" "gatewatch ingest" "$LINES" \
 	./gatewatch ingest -q -d "$dir/bench.db" "$dir/access.log"
 per_request "$dir/bench.db" "$LINES"
+"$tools/runstat" "parse only (no store)" "$LINES" \
+	"$tools/parsebench" "$dir/access.log"
 "$tools/runstat" "report --by upstream,cause" 0 \
 	./gatewatch report -d "$dir/bench.db" --by upstream,cause >/dev/null
 gzip -1 -c "$dir/access.log" > "$dir/access.log.gz"

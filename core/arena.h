@@ -23,7 +23,7 @@ void *arena_alloc(struct arena *a, size_t n);
 /* A NUL-terminated copy of the n bytes at s; NULL when out of memory. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 
-/* Forget every allocation; keeps the first block for reuse. */
+/* Forget every allocation; keeps the blocks (up to a bound) for reuse. */
 void arena_reset(struct arena *a);
 
 /* Bytes currently handed out (for tests and memory accounting). */

@@ -31,6 +31,7 @@
  * (core/hashtab.h, keyed: the keys come from requests).
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,10 @@
 #include "core/hashtab.h"
 #include "parse/jsonlog.h"
 #include "parse/logscan.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define CADDY_PENDING	256	/* roundtrips remembered per input */
 #define CADDY_KEY_MAX	512	/* bytes of the key kept for comparison */
@@ -62,6 +67,8 @@ struct caddy_pending {
 /* Per-input state. */
 struct caddy_state {
 	struct json_tokener *tok;
+	bool general_only;	/* tests: json-c for every line */
+	size_t fast_count;	/* lines caddy_fast_access read */
 	struct caddy_pending ring[CADDY_PENDING];
 	size_t next;		/* ring slot written next */
 	size_t n_used;
@@ -410,20 +417,17 @@ caddy_fill_request(struct gw_event *ev, const struct caddy_request *r,
 	return 0;
 }
 
-/* An access line: a request, with the roundtrips remembered for it. */
+/*
+ * The request of an access line, with the roundtrips remembered for it:
+ * bytes -1 and request_ms -1 when the line has none.
+ */
 static enum format_result
-caddy_access(struct caddy_state *st, struct json_object *o,
-    struct gw_batch *b, int64_t ts, uint64_t line_no, uint64_t offset,
-    const char **reason)
+caddy_access_event(struct caddy_state *st, struct gw_batch *b, int64_t ts,
+    const struct caddy_request *r, int64_t status, int64_t bytes,
+    int request_ms, uint64_t line_no, uint64_t offset, const char **reason)
 {
-	struct caddy_request r;
 	struct gw_event *ev;
-	int64_t status, size;
 
-	if (!caddy_request(o, &r) || !jsonlog_int(o, "status", &status)) {
-		*reason = "Caddy access line without request or status";
-		return FORMAT_REJECT;
-	}
 	if ((ev = batch_add_event(b)) == NULL)
 		return FORMAT_NOMEM;
 	logev_init(ev, line_no, offset);
@@ -431,13 +435,455 @@ caddy_access(struct caddy_state *st, struct json_object *o,
 	ev->tz_min = 0;
 	ev->tz_known = true;
 	ev->status = (int)status;
-	ev->bytes = jsonlog_int(o, "size", &size) ? size : -1;
-	ev->request_ms = caddy_duration_ms(o, "duration");
-	if (caddy_fill_request(ev, &r, b->arena) != 0 ||
-	    caddy_attach(st, ev, &r, b->arena) != 0)
+	ev->bytes = bytes;
+	ev->request_ms = request_ms;
+	if (caddy_fill_request(ev, r, b->arena) != 0 ||
+	    caddy_attach(st, ev, r, b->arena) != 0)
 		return FORMAT_NOMEM;
 	ev->cause = caddy_request_cause(ev);
 	return FORMAT_EVENT;
+}
+
+/* An access line: a request, with the roundtrips remembered for it. */
+static enum format_result
+caddy_access(struct caddy_state *st, struct json_object *o,
+    struct gw_batch *b, int64_t ts, uint64_t line_no, uint64_t offset,
+    const char **reason)
+{
+	struct caddy_request r;
+	int64_t status, size;
+
+	if (!caddy_request(o, &r) || !jsonlog_int(o, "status", &status)) {
+		*reason = "Caddy access line without request or status";
+		return FORMAT_REJECT;
+	}
+	return caddy_access_event(st, b, ts, &r, status,
+	    jsonlog_int(o, "size", &size) ? size : -1,
+	    caddy_duration_ms(o, "duration"), line_no, offset, reason);
+}
+
+/* ------------------------------------------------------------------ */
+/* Access lines without json-c                                          */
+
+/*
+ * json-c builds a tree per line (a malloc per member, a hash table per
+ * object): about 8 us a line, 96% of Caddy's parse thread. An access
+ * line in the form Caddy's encoder writes is read here in one pass
+ * instead, the members used taken as spans of the line; the json-c path
+ * stays the reference and takes every other line. The pass takes a line
+ * only inside a subset where the two cannot differ:
+ *
+ *   - strict JSON (RFC 8259) which json-c also reads, with no byte below
+ *     0x20 or above 0x7e, no backslash and no number with an exponent or
+ *     of more than 40 bytes (or 18 digits, for an integer) anywhere, so every string is
+ *     its bytes as written (json-c's own unescaping is never needed), no
+ *     white space but ' ', nesting at most CADDY_FAST_DEPTH deep;
+ *   - "ts", "status", "size" and "duration" numbers (integers of at most
+ *     18 digits: json-c's int64 without its overflow rules), "logger"
+ *     and the request's members strings, "request" an object, each as
+ *     the json-c path reads it; duplicate members: the last, as json-c;
+ *   - "logger" an access logger ("http.log.access...").
+ *
+ * Anything else (a runtime line, a string "ts" or "duration", an escape,
+ * a member of another type) is the json-c path's. tests/unit/
+ * test_formats.c reads every Caddy line both ways.
+ */
+#define CADDY_FAST_DEPTH	16
+
+enum cf_type {
+	CF_ABSENT,		/* also null: json-c reads it as absent */
+	CF_STR,
+	CF_INT,
+	CF_DBL,
+	CF_OBJ,
+	CF_OTHER		/* true, false, array, or an object not read */
+};
+
+struct cf_val {
+	enum cf_type type;
+	struct logspan s;	/* the string, or the number's text */
+};
+
+struct cf_line {
+	struct cf_val ts, logger, status, size, duration, request;
+	struct cf_val ip, remote_ip, port, method, host, uri, proto;
+};
+
+struct cf_scan {
+	const char *p, *end;
+};
+
+static void
+cf_ws(struct cf_scan *c)
+{
+	while (c->p < c->end && *c->p == ' ')
+		c->p++;
+}
+
+/* A string at c->p (its quote): its bytes, false when outside the subset. */
+static bool
+cf_string(struct cf_scan *c, struct logspan *out)
+{
+	const char *q;
+
+	if (c->p >= c->end || *c->p != '"')
+		return false;
+	q = c->p + 1;
+#ifdef __SSE2__
+	/* sixteen bytes at a time: the quote, or a byte outside the subset */
+	{
+		const __m128i quote = _mm_set1_epi8('"');
+		const __m128i bslash = _mm_set1_epi8('\\');
+		const __m128i del = _mm_set1_epi8(0x7f);
+		const __m128i ctl = _mm_set1_epi8(0x1f);
+
+		while (c->end - q >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)q);
+			__m128i m = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, del),
+			    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+			int bits = _mm_movemask_epi8(m) | _mm_movemask_epi8(v);
+
+			if (bits != 0) {
+				q += __builtin_ctz((unsigned)bits);
+				break;
+			}
+			q += 16;
+		}
+	}
+#endif
+	for (; q < c->end; q++) {
+		unsigned char ch = (unsigned char)*q;
+
+		if (ch == '"')
+			break;
+		if (ch < 0x20 || ch > 0x7e || ch == '\\')
+			return false;
+	}
+	if (q >= c->end)
+		return false;
+	out->p = c->p + 1;
+	out->n = (size_t)(q - c->p - 1);
+	c->p = q + 1;
+	return true;
+}
+
+/* A strict JSON number without exponent: its type (CF_INT: at most 18
+ * digits, no fraction) and text; false when not one. */
+static bool
+cf_number(struct cf_scan *c, struct cf_val *v)
+{
+	const char *p = c->p, *e = c->end, *start = p;
+	size_t digits = 0;
+	bool dbl = false;
+
+	if (p < e && *p == '-')
+		p++;
+	if (p < e && *p == '0')
+		p++, digits = 1;
+	else if (p < e && *p >= '1' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9')
+			p++, digits++;
+	else
+		return false;
+	if (p < e && *p == '.') {
+		if (++p >= e || *p < '0' || *p > '9')
+			return false;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+		dbl = true;
+	}
+	if (p < e && (*p == 'e' || *p == 'E'))
+		return false;
+	/* no exponent, and short: strtod can neither overflow nor
+	 * underflow (json-c's reading of such numbers is not relied on) */
+	if ((!dbl && digits > 18) || p - start > 40)
+		return false;
+	v->type = dbl ? CF_DBL : CF_INT;
+	v->s.p = start;
+	v->s.n = (size_t)(p - start);
+	c->p = p;
+	return true;
+}
+
+static bool cf_object(struct cf_scan *c, int depth, struct cf_line *l,
+    int which);
+
+/* Any value; its type and span in v (objects skipped unless which). */
+static bool
+cf_value(struct cf_scan *c, int depth, struct cf_val *v, struct cf_line *l,
+    int which)
+{
+	const char *e = c->end;
+
+	v->type = CF_OTHER;
+	v->s.p = c->p;
+	v->s.n = 0;
+	if (c->p >= e)
+		return false;
+	switch (*c->p) {
+	case '"':
+		v->type = CF_STR;
+		return cf_string(c, &v->s);
+	case '{':
+		if (which != 0)
+			v->type = CF_OBJ;
+		return cf_object(c, depth + 1, l, which);
+	case '[':
+		if (depth + 1 > CADDY_FAST_DEPTH)
+			return false;
+		c->p++;
+		cf_ws(c);
+		if (c->p < e && *c->p == ']') {
+			c->p++;
+			return true;
+		}
+		for (;;) {
+			struct cf_val item;
+
+			if (!cf_value(c, depth + 1, &item, NULL, 0))
+				return false;
+			cf_ws(c);
+			if (c->p < e && *c->p == ',') {
+				c->p++;
+				cf_ws(c);
+				continue;
+			}
+			if (c->p < e && *c->p == ']') {
+				c->p++;
+				return true;
+			}
+			return false;
+		}
+	case 't':
+		if (e - c->p >= 4 && memcmp(c->p, "true", 4) == 0) {
+			c->p += 4;
+			return true;
+		}
+		return false;
+	case 'f':
+		if (e - c->p >= 5 && memcmp(c->p, "false", 5) == 0) {
+			c->p += 5;
+			return true;
+		}
+		return false;
+	case 'n':
+		if (e - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
+			c->p += 4;
+			v->type = CF_ABSENT;
+			v->s.p = NULL;
+			return true;
+		}
+		return false;
+	default:
+		return cf_number(c, v);
+	}
+}
+
+/* The member of l a key names: of the line (which 1) or of its request
+ * (which 2); NULL for the others. */
+static struct cf_val *
+cf_member(struct cf_line *l, int which, struct logspan k)
+{
+#define CF_KEY(lit, member)						\
+	if (k.n == sizeof(lit) - 1 && memcmp(k.p, lit, k.n) == 0)	\
+		return &l->member
+	if (which == 1) {
+		CF_KEY("ts", ts);
+		CF_KEY("logger", logger);
+		CF_KEY("status", status);
+		CF_KEY("size", size);
+		CF_KEY("duration", duration);
+		CF_KEY("request", request);
+	} else if (which == 2) {
+		CF_KEY("client_ip", ip);
+		CF_KEY("remote_ip", remote_ip);
+		CF_KEY("remote_port", port);
+		CF_KEY("method", method);
+		CF_KEY("host", host);
+		CF_KEY("uri", uri);
+		CF_KEY("proto", proto);
+	}
+#undef CF_KEY
+	return NULL;
+}
+
+/*
+ * An object at c->p; which 1 reads the line's members into l, 2 the
+ * request's, 0 only checks it.
+ */
+static bool
+cf_object(struct cf_scan *c, int depth, struct cf_line *l, int which)
+{
+	const char *e = c->end;
+
+	if (depth > CADDY_FAST_DEPTH || c->p >= e || *c->p != '{')
+		return false;
+	c->p++;
+	cf_ws(c);
+	if (c->p < e && *c->p == '}') {
+		c->p++;
+		return true;
+	}
+	for (;;) {
+		struct logspan key;
+		struct cf_val v, *m;
+		int inner = 0;
+
+		if (!cf_string(c, &key))
+			return false;
+		cf_ws(c);
+		if (c->p >= e || *c->p != ':')
+			return false;
+		c->p++;
+		cf_ws(c);
+		m = cf_member(l, which, key);
+		if (which == 1 && m == &l->request) {
+			/* a later "request" replaces an earlier one whole */
+			memset(&l->ip, 0, sizeof(*l) -
+			    offsetof(struct cf_line, ip));
+			if (c->p < e && *c->p == '{')
+				inner = 2;
+		}
+		if (!cf_value(c, depth, &v, l, inner))
+			return false;
+		if (m != NULL)
+			*m = v;
+		cf_ws(c);
+		if (c->p < e && *c->p == ',') {
+			c->p++;
+			cf_ws(c);
+			continue;
+		}
+		if (c->p < e && *c->p == '}') {
+			c->p++;
+			return true;
+		}
+		return false;
+	}
+}
+
+/*
+ * A number member as json-c's get_double reads it (strtod). Digits that
+ * fit 2^53 over a power of ten up to 1e22 are both exact doubles, and
+ * IEEE division rounds their quotient correctly, as strtod rounds the
+ * text: the same double without strtod's cost (Clinger's fast path).
+ */
+static double
+cf_double(const struct cf_val *v)
+{
+	static const double pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+		1e22,
+	};
+	const char *p = v->s.p, *e = v->s.p + v->s.n;
+	bool neg = p < e && *p == '-';
+	uint64_t m = 0;
+	size_t digits = 0, frac = 0;
+	bool dot = false;
+	char buf[64];
+
+	for (p += neg; p < e; p++) {
+		if (*p == '.') {
+			dot = true;
+			continue;
+		}
+		m = m * 10 + (uint64_t)(*p - '0');
+		frac += dot;
+		if (m != 0)	/* significant digits: m < 10^digits */
+			digits++;
+	}
+	if (digits <= 15 && frac <= 22) {
+		double d = (double)m / pow10[frac];
+		return neg ? -d : d;
+	}
+	/* LC_NUMERIC is "C" in every command (cli/main.c), as json-c's */
+	if (v->s.n >= sizeof(buf))
+		return 0;
+	memcpy(buf, v->s.p, v->s.n);
+	buf[v->s.n] = '\0';
+	return strtod(buf, NULL);
+}
+
+/* An integer member's value (at most 18 digits: no overflow). */
+static int64_t
+cf_int(const struct cf_val *v)
+{
+	int64_t x = 0;
+	size_t i = v->s.p[0] == '-';
+
+	for (; i < v->s.n; i++)
+		x = x * 10 + (v->s.p[i] - '0');
+	return v->s.p[0] == '-' ? -x : x;
+}
+
+static bool
+cf_str_or_absent(const struct cf_val *v)
+{
+	return v->type == CF_ABSENT || v->type == CF_STR;
+}
+
+/*
+ * Read an access line in one pass: FORMAT_EVENT or FORMAT_NOMEM as
+ * caddy_access would, or FORMAT_BLANK when the line is not one this pass
+ * takes (the json-c path reads it).
+ */
+static enum format_result
+caddy_fast_access(struct caddy_state *st, struct gw_batch *b,
+    const char *line, size_t len, uint64_t line_no, uint64_t offset,
+    const char **reason)
+{
+	struct cf_line l;
+	struct cf_scan c;
+	struct caddy_request r;
+	int64_t ts;
+	double d;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	memset(&l, 0, sizeof(l));
+	c.p = line;
+	c.end = line + len;
+	if (!cf_object(&c, 1, &l, 1) || c.p != c.end)
+		return FORMAT_BLANK;
+	if ((l.ts.type != CF_INT && l.ts.type != CF_DBL) ||
+	    l.logger.type != CF_STR || l.logger.s.n < 15 ||
+	    memcmp(l.logger.s.p, "http.log.access", 15) != 0 ||
+	    l.request.type != CF_OBJ || l.status.type != CF_INT ||
+	    (l.size.type != CF_ABSENT && l.size.type != CF_INT) ||
+	    (l.duration.type != CF_ABSENT && l.duration.type != CF_INT &&
+	    l.duration.type != CF_DBL) ||
+	    !cf_str_or_absent(&l.ip) || !cf_str_or_absent(&l.remote_ip) ||
+	    !cf_str_or_absent(&l.port) || !cf_str_or_absent(&l.method) ||
+	    !cf_str_or_absent(&l.host) || !cf_str_or_absent(&l.uri) ||
+	    !cf_str_or_absent(&l.proto))
+		return FORMAT_BLANK;
+	/* caddy_ts */
+	d = l.ts.type == CF_INT ? (double)cf_int(&l.ts) : cf_double(&l.ts);
+	if (d < 0 || d > 1e11)
+		return FORMAT_BLANK;	/* the json-c path rejects it */
+	ts = (int64_t)(d * 1000.0 + 0.5);
+	/* caddy_request */
+	memset(&r, 0, sizeof(r));
+	r.ip = l.ip.s;
+	if (l.ip.type != CF_STR || l.ip.s.n == 0) {
+		if (l.remote_ip.type == CF_STR)
+			r.ip = l.remote_ip.s;
+	}
+	r.port = l.port.s;
+	r.method = l.method.s;
+	r.host = l.host.s;
+	r.uri = l.uri.s;
+	r.proto = l.proto.s;
+	d = l.duration.type == CF_ABSENT ? -1 : l.duration.type == CF_INT ?
+	    (double)cf_int(&l.duration) * 1000.0 : cf_double(&l.duration) *
+	    1000.0;
+	return caddy_access_event(st, b, ts, &r, cf_int(&l.status),
+	    l.size.type == CF_INT ? cf_int(&l.size) : -1,
+	    l.duration.type == CF_ABSENT ? -1 : caddy_ms_int(d), line_no,
+	    offset, reason);
 }
 
 /* Syslog-like level of Caddy's level name. */
@@ -575,6 +1021,7 @@ caddy_open(const struct format_opts *o, enum format_result *why, char *err,
 		*why = FORMAT_NOMEM;
 		return NULL;
 	}
+	st->general_only = o != NULL && o->general_only;
 	hashtab_init(&st->index, CADDY_PENDING);
 	if (hashtab_reserve(&st->index, CADDY_PENDING) != HASHTAB_OK) {
 		json_tokener_free(st->tok);
@@ -604,12 +1051,17 @@ caddy_take(void *state, struct gw_batch *b, const char *line, size_t len,
     uint64_t line_no, uint64_t offset, const char **reason)
 {
 	struct caddy_state *st = state;
-	struct json_object *o = jsonlog_parse(st->tok, line, len);
+	struct json_object *o;
 	struct logspan logger = { "", 0 };
 	enum format_result r;
 	int64_t ts;
 
-	if (o == NULL) {
+	if (!st->general_only && (r = caddy_fast_access(st, b, line, len,
+	    line_no, offset, reason)) != FORMAT_BLANK) {
+		st->fast_count++;
+		return r;
+	}
+	if ((o = jsonlog_parse(st->tok, line, len)) == NULL) {
 		*reason = "not a JSON object";
 		return FORMAT_REJECT;
 	}
@@ -627,6 +1079,13 @@ caddy_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	return r;
 }
 
+/* See format.h. */
+static size_t
+caddy_fast_count(void *state)
+{
+	return ((struct caddy_state *)state)->fast_count;
+}
+
 const struct line_format caddy_format = {
 	.name = "caddy",
 	.kind = "caddy",
@@ -634,4 +1093,5 @@ const struct line_format caddy_format = {
 	.open = caddy_open,
 	.close = caddy_close,
 	.take = caddy_take,
+	.fast_count = caddy_fast_count,
 };

@@ -46,6 +46,8 @@ struct format_opts {
 	int tz_min;			/* zone for times that carry none */
 	const char *haproxy_cfg;	/* haproxy.cfg: backend/server -> addr */
 	const char *log_format;		/* nginx_log_format: the text */
+	bool general_only;		/* tests: no fast path, each format's
+					 * general parser alone */
 };
 
 struct line_format {
@@ -88,6 +90,12 @@ struct line_format {
 	 * are never stored, so a line it rejects is not kept whole either.
 	 */
 	bool (*withholds)(void *state);
+
+	/*
+	 * NULL, or how many lines the format's fast path read since open
+	 * (format_opts.general_only turns it off): tests check it is taken.
+	 */
+	size_t (*fast_count)(void *state);
 
 	/*
 	 * Its lines are recognised one by one in any input (nginx's error

@@ -20,9 +20,13 @@
  *
  * The pattern is compiled without UTF (bytes are bytes, invalid UTF-8 is
  * only text) and JIT-compiled when the library can; otherwise the
- * interpreter runs it. The match data lives in the logformat, so a
- * struct logformat must be used by one thread at a time (logformat_parse
- * takes it const for callers' sake and writes only that scratch space).
+ * interpreter runs it. When it is JIT-compiled and made only of pieces
+ * whose order of ends is known, a line is first matched by hand (see
+ * "Matching without PCRE2": the same spans, at a fraction of the cost);
+ * PCRE2 takes the lines that does not match. The match data and the hand
+ * matcher's spans live in the logformat, so a struct logformat must be
+ * used by one thread at a time (logformat_parse takes it const for
+ * callers' sake and writes only that scratch space).
  *
  * Times ($time_local, $time_iso8601, $msec) are read by core/timeparse.c
  * and $request is split by core/reqline.c, the readers every format
@@ -34,6 +38,7 @@
  * Reading log_format from nginx.conf is parse/nginxconf.c.
  */
 #include <ctype.h>
+#include <endian.h>
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
@@ -45,6 +50,9 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/alloc.h"
 #include "core/hex.h"
@@ -197,6 +205,13 @@ struct logformat {
 	bool logs_secrets;		/* cookies or credentials in lines */
 	uint32_t group[LF_V_COUNT];	/* first capture of each, 0 absent */
 	char *pattern;
+	/* the hand matcher (below), NULL ops when the format has none */
+	struct lf_op *ops;
+	size_t n_ops;
+	char *fast_lits;		/* literal bytes of the ops */
+	PCRE2_SIZE *fast_ov;		/* its spans: scratch as md */
+	bool fast_off;			/* tests: PCRE2 alone */
+	size_t fast_count;		/* lines it matched (tests) */
 };
 
 /* One piece of the format: literal bytes or a variable name. */
@@ -646,6 +661,627 @@ lf_emit_var(struct textbuf *b, enum lf_kind kind, enum lf_escape esc,
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Matching without PCRE2                                               */
+
+/*
+ * The same match as the pattern, by hand, for the formats whose pattern
+ * is all of the shapes below (every built-in one but apisix, and most
+ * users'): PCRE2's JIT was ~40% of the parse thread of `ingest`. It reads
+ * the compiled pattern's own pieces, in the order the emitters above wrote
+ * them, and gives the spans PCRE2 would: the first match of a backtracking
+ * search, trying a piece's ends in the order PCRE2 tries them.
+ *
+ *   - a literal: its bytes;
+ *   - a possessive or single-answer piece (addresses, numbers, statuses,
+ *     times, text up to '"' or a control byte or the end, tokens up to a
+ *     space, lists followed by '"' or the end): one end, found forwards;
+ *   - lazy text followed by a literal byte nx (`$remote_user [`): ends in
+ *     rising order, each where nx stands after a whole run, escape or nx;
+ *   - a greedy list (`$upstream_addr $upstream_status`): each count of
+ *     items, most first.
+ *
+ * Anything else (escape=none, a variable right after a variable, the
+ * backtracking forms of numbers and addresses before digits, ':' or
+ * '.') leaves the format to PCRE2 alone. A line is given to PCRE2 as well
+ * when this search does not match (so a reject keeps PCRE2's reason), when
+ * it tries more than LF_FAST_TRIES ends, or when the line is longer than
+ * LF_FAST_LINE_MAX: below that, PCRE2 cannot reach its match limit or JIT
+ * stack limit on a line this search matches, so both always agree
+ * (tests/unit/test_logformat.c compares them on hostile lines too).
+ */
+#define LF_FAST_LINE_MAX	(16 * 1024)
+#define LF_FAST_TRIES		32
+#define LF_FAST_LIST_MAX	32	/* greedy list items given back */
+#define LF_FAIL			SIZE_MAX
+
+enum lf_form {
+	LF_F_LIT,		/* literal bytes */
+	LF_F_ONE,		/* one possible end */
+	LF_F_LAZY,		/* lazy text before the byte nx */
+	LF_F_GREEDY		/* list, items given back from the most */
+};
+
+struct lf_op {
+	enum lf_form form;
+	enum lf_kind kind;
+	unsigned char nx;	/* LF_F_LAZY: first byte of the next literal */
+	uint32_t group;		/* capture number of a variable */
+	size_t off, len;	/* LF_F_LIT: bytes in lf->fast_lits */
+	uint64_t word, mask;	/* LF_F_LIT of at most 8 bytes: its bytes
+				 * as a little-endian word, and which */
+};
+
+/* Byte classes of the sub-patterns (see lf_emit_var, lf_emit_text). */
+static inline bool
+lf_c_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+lf_c_hexaddr(unsigned char c)	/* [0-9A-Fa-f:.] */
+{
+	return lf_c_digit(c) || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+}
+
+static inline bool
+lf_c_zone(unsigned char c)	/* [0-9A-Za-z_.-] */
+{
+	return lf_is_alnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+static inline bool
+lf_c_unix(unsigned char c)	/* [^\s"\x00] */
+{
+	return c != 0 && c != '"' && !lf_is_space(c);
+}
+
+static inline bool
+lf_c_item(unsigned char c)	/* [^\s,"\\\x00] */
+{
+	return lf_c_unix(c) && c != ',' && c != '\\';
+}
+
+/* A run byte of escaped text: [^"\\\x00-\x1f], tokens also not ' '. */
+static inline bool
+lf_c_run(unsigned char c, bool token)
+{
+	return c > (token ? 0x20 : 0x1f) && c != '"' && c != '\\';
+}
+
+/*
+ * The first j >= i where s[j] is not a run byte (lf_c_run) or is stop (0:
+ * none; NUL is never a run byte). Sixteen bytes at a time where SSE2 is:
+ * text fields (the user agent, the request) are most of a line's bytes.
+ */
+static size_t
+lf_run_end(const unsigned char *s, size_t n, size_t i, bool token,
+    unsigned char stop)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i nx = _mm_set1_epi8((char)stop);
+	const __m128i ctl = _mm_set1_epi8(token ? 0x20 : 0x1f);
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, nx),
+		    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+		int bits = _mm_movemask_epi8(m);
+
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+		i += 16;
+	}
+#endif
+	while (i < n && lf_c_run(s[i], token) && (stop == 0 || s[i] != stop))
+		i++;
+	return i;
+}
+
+/* The end of `[0-9]++` from i (at least one digit), or LF_FAIL. */
+static size_t
+lf_sc_digits(const unsigned char *s, size_t n, size_t i)
+{
+	size_t j = i;
+
+	while (j < n && lf_c_digit(s[j]))
+		j++;
+	return j > i ? j : LF_FAIL;
+}
+
+/* `(?:[0-9]++|-)` */
+static size_t
+lf_sc_num(const unsigned char *s, size_t n, size_t i)
+{
+	size_t j = lf_sc_digits(s, n, i);
+
+	if (j != LF_FAIL)
+		return j;
+	return i < n && s[i] == '-' ? i + 1 : LF_FAIL;
+}
+
+/* `(?:[0-9]++(?:\.[0-9]++)?+|-)` */
+static size_t
+lf_sc_dec(const unsigned char *s, size_t n, size_t i)
+{
+	size_t j = lf_sc_digits(s, n, i), k;
+
+	if (j == LF_FAIL)
+		return i < n && s[i] == '-' ? i + 1 : LF_FAIL;
+	if (j < n && s[j] == '.' &&
+	    (k = lf_sc_digits(s, n, j + 1)) != LF_FAIL)
+		return k;
+	return j;
+}
+
+/* `(?:[0-9]{3}|-)` */
+static size_t
+lf_sc_status(const unsigned char *s, size_t n, size_t i)
+{
+	if (n - i >= 3 && lf_c_digit(s[i]) && lf_c_digit(s[i + 1]) &&
+	    lf_c_digit(s[i + 2]))
+		return i + 3;
+	return i < n && s[i] == '-' ? i + 1 : LF_FAIL;
+}
+
+/* The bytes at i fit pat: 'd' a digit, 'a' a letter, else itself. */
+static bool
+lf_sc_shape(const unsigned char *s, size_t n, size_t i, const char *pat)
+{
+	size_t m = strlen(pat);
+
+	if (n - i < m)
+		return false;
+	for (size_t k = 0; k < m; k++) {
+		unsigned char c = s[i + k];
+		if (pat[k] == 'd' ? !lf_c_digit(c) : pat[k] == 'a' ?
+		    !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') :
+		    c != (unsigned char)pat[k])
+			return false;
+	}
+	return true;
+}
+
+/* `[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}` */
+static size_t
+lf_sc_time_local(const unsigned char *s, size_t n, size_t i)
+{
+	static const char shape[] = "dd/aaa/dddd:dd:dd:dd +dddd";
+	const unsigned char *t = s + i;
+
+	if (n - i < 26)
+		return LF_FAIL;
+	for (size_t k = 0; k < 26; k++) {
+		unsigned char c = t[k];
+		bool ok;
+
+		switch (shape[k]) {
+		case 'd':
+			ok = lf_c_digit(c);
+			break;
+		case 'a':
+			ok = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+			break;
+		case '+':
+			ok = c == '+' || c == '-';
+			break;
+		default:
+			ok = c == (unsigned char)shape[k];
+			break;
+		}
+		if (!ok)
+			return LF_FAIL;
+	}
+	return i + 26;
+}
+
+/*
+ * `[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?+`
+ * `(?:Z|[+-][0-9]{2}:?[0-9]{2})?+`
+ */
+static size_t
+lf_sc_time_iso(const unsigned char *s, size_t n, size_t i)
+{
+	size_t j;
+
+	if (!lf_sc_shape(s, n, i, "dddd-dd-ddTdd:dd:dd"))
+		return LF_FAIL;
+	j = i + 19;
+	if (j < n && s[j] == '.') {
+		size_t k = lf_sc_digits(s, n, j + 1);
+		if (k != LF_FAIL)
+			j = k;
+	}
+	if (j < n && s[j] == 'Z')
+		return j + 1;
+	if (j < n && (s[j] == '+' || s[j] == '-')) {
+		if (lf_sc_shape(s, n, j + 1, "dd:dd"))
+			return j + 6;
+		if (lf_sc_shape(s, n, j + 1, "dddd"))
+			return j + 5;
+	}
+	return j;
+}
+
+/* `[0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+` */
+static size_t
+lf_sc_addr1(const unsigned char *s, size_t n, size_t i)
+{
+	size_t j = i, k;
+
+	while (j < n && lf_c_hexaddr(s[j]))
+		j++;
+	if (j == i)
+		return LF_FAIL;
+	if (j < n && s[j] == '%') {
+		for (k = j + 1; k < n && lf_c_zone(s[k]); k++)
+			;
+		if (k > j + 1)
+			j = k;
+	}
+	return j;
+}
+
+/*
+ * The possessive address: `(?:unix:[^\s"\x00]*+|ADDR1(?:, ADDR1)*+|-)`,
+ * ADDR1 as lf_sc_addr1.
+ */
+static size_t
+lf_sc_addr(const unsigned char *s, size_t n, size_t i)
+{
+	size_t j, k;
+
+	if (n - i >= 5 && memcmp(s + i, "unix:", 5) == 0) {
+		for (j = i + 5; j < n && lf_c_unix(s[j]); j++)
+			;
+		return j;
+	}
+	if ((j = lf_sc_addr1(s, n, i)) != LF_FAIL) {
+		while (n - j >= 2 && s[j] == ',' && s[j + 1] == ' ' &&
+		    (k = lf_sc_addr1(s, n, j + 2)) != LF_FAIL)
+			j = k;
+		return j;
+	}
+	return i < n && s[i] == '-' ? i + 1 : LF_FAIL;
+}
+
+/* One item of a list of kind. */
+static size_t
+lf_sc_item(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
+{
+	size_t j;
+
+	switch (kind) {
+	case LF_K_ADDR_LIST:
+		for (j = i; j < n && lf_c_item(s[j]); j++)
+			;
+		return j > i ? j : LF_FAIL;
+	case LF_K_STATUS_LIST:
+		return lf_sc_status(s, n, i);
+	case LF_K_TIME_LIST:
+		return lf_sc_dec(s, n, i);
+	default:
+		return lf_sc_num(s, n, i);
+	}
+}
+
+/*
+ * Scan a list of kind from i: its first item, then `(?:, | : )ITEM` as
+ * often as they follow. ends[0..*count) get the end after 1, 2, ... items
+ * (at most max, then *count is max + 1: too many to give back). The end
+ * of the longest, or LF_FAIL without a first item.
+ */
+static size_t
+lf_sc_list(enum lf_kind kind, const unsigned char *s, size_t n, size_t i,
+    size_t *ends, size_t max, size_t *count)
+{
+	size_t j = lf_sc_item(kind, s, n, i), k, c = 0;
+
+	if (j == LF_FAIL)
+		return LF_FAIL;
+	for (;;) {
+		if (ends != NULL) {
+			if (c == max) {
+				c++;
+				break;
+			}
+			ends[c++] = j;
+		}
+		if (n - j >= 2 && s[j] == ',' && s[j + 1] == ' ')
+			k = lf_sc_item(kind, s, n, j + 2);
+		else if (n - j >= 3 && s[j] == ' ' && s[j + 1] == ':' &&
+		    s[j + 2] == ' ')
+			k = lf_sc_item(kind, s, n, j + 3);
+		else
+			break;
+		if (k == LF_FAIL)
+			break;
+		j = k;
+	}
+	if (count != NULL)
+		*count = c;
+	return j;
+}
+
+/* Possessive text: `RUN*+(?:\\[^\x00]RUN*+)*+`. */
+static size_t
+lf_sc_text(const unsigned char *s, size_t n, size_t i, bool token)
+{
+	for (;;) {
+		i = lf_run_end(s, n, i, token, 0);
+		if (n - i >= 2 && s[i] == '\\' && s[i + 1] != 0)
+			i += 2;
+		else
+			return i;
+	}
+}
+
+/* The one end of a LF_F_ONE piece of kind from i, or LF_FAIL. */
+static size_t
+lf_sc_one(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
+{
+	switch (kind) {
+	case LF_K_TEXT:
+	case LF_K_TOKEN:
+		return lf_sc_text(s, n, i, kind == LF_K_TOKEN);
+	case LF_K_STATUS:
+		return lf_sc_status(s, n, i);
+	case LF_K_NUM:
+		return lf_sc_num(s, n, i);
+	case LF_K_DEC:
+		return lf_sc_dec(s, n, i);
+	case LF_K_ADDR:
+		return lf_sc_addr(s, n, i);
+	case LF_K_TIME_LOCAL:
+		return lf_sc_time_local(s, n, i);
+	case LF_K_TIME_ISO:
+		return lf_sc_time_iso(s, n, i);
+	default:
+		return lf_sc_list(kind, s, n, i, NULL, 0, NULL);
+	}
+}
+
+/* Search state of one line. */
+struct lf_fast_run {
+	const struct logformat *lf;
+	const unsigned char *s;
+	size_t n;
+	unsigned tries;		/* ends tried at branching pieces */
+	bool give_up;
+};
+
+/*
+ * Match ops k.. from i to the end of the line, as PCRE2 backtracks: 1 on
+ * a match (spans in lf->fast_ov), 0 when none, -1 when the search gave up.
+ */
+static int
+lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
+{
+	const struct logformat *lf = r->lf;
+	const unsigned char *s = r->s;
+	size_t n = r->n;
+	PCRE2_SIZE *ov = lf->fast_ov;
+
+	for (; k < lf->n_ops; k++) {
+		const struct lf_op *op = &lf->ops[k];
+		size_t j;
+
+		switch (op->form) {
+		case LF_F_LIT: {
+			const char *l = lf->fast_lits + op->off;
+
+			if (n - i < op->len)
+				return 0;
+			if (op->mask != 0 && n - i >= 8) {
+				/* one load and compare for the short ones */
+				uint64_t w;
+
+				memcpy(&w, s + i, 8);
+				if ((le64toh(w) & op->mask) != op->word)
+					return 0;
+				i += op->len;
+				continue;
+			}
+			/* a few bytes: a loop beats a call to memcmp */
+			for (j = 0; j < op->len; j++)
+				if (s[i + j] != (unsigned char)l[j])
+					return 0;
+			i += op->len;
+			continue;
+		}
+		case LF_F_ONE:
+			if ((j = lf_sc_one(op->kind, s, n, i)) == LF_FAIL)
+				return 0;
+			ov[2 * op->group] = i;
+			ov[2 * op->group + 1] = j;
+			i = j;
+			continue;
+		case LF_F_LAZY: {
+			bool token = op->kind == LF_K_TOKEN;
+
+			for (j = i;;) {
+				unsigned char c;
+
+				if (j < n && s[j] == op->nx) {
+					int rc;
+
+					if (++r->tries > LF_FAST_TRIES)
+						return -1;
+					ov[2 * op->group] = i;
+					ov[2 * op->group + 1] = j;
+					if ((rc = lf_fast_at(r, k + 1, j)) != 0)
+						return rc;
+					j++;	/* nx as an iteration */
+					continue;
+				}
+				if (j >= n)
+					return 0;
+				c = s[j];
+				if (lf_c_run(c, token))
+					j = lf_run_end(s, n, j, token, op->nx);
+				else if (c == '\\' && n - j >= 2 &&
+				    s[j + 1] != 0)
+					j += 2;
+				else
+					return 0;
+			}
+		}
+		case LF_F_GREEDY: {
+			size_t ends[LF_FAST_LIST_MAX], count, m;
+			int rc;
+
+			if (lf_sc_list(op->kind, s, n, i, ends, LF_FAST_LIST_MAX,
+			    &count) == LF_FAIL)
+				return 0;
+			if (count > LF_FAST_LIST_MAX)
+				return -1;
+			ov[2 * op->group] = i;
+			for (m = count; m-- > 0;) {
+				if (++r->tries > LF_FAST_TRIES)
+					return -1;
+				ov[2 * op->group + 1] = ends[m];
+				if ((rc = lf_fast_at(r, k + 1, ends[m])) != 0)
+					return rc;
+			}
+			return 0;
+		}
+		}
+	}
+	return i == n ? 1 : 0;
+}
+
+/* True when the line matched by hand (spans in lf->fast_ov). */
+static bool
+lf_fast_match(const struct logformat *lf, const char *line, size_t len)
+{
+	struct lf_fast_run r = {
+		.lf = lf, .s = (const unsigned char *)line, .n = len,
+	};
+
+	if (len > LF_FAST_LINE_MAX)
+		return false;
+	lf->fast_ov[0] = 0;
+	lf->fast_ov[1] = len;
+	return lf_fast_at(&r, 0, 0) == 1;
+}
+
+/*
+ * The hand matcher's piece for a variable of kind before next (as
+ * lf_emit_var sees it), or false when it has none (PCRE2 only).
+ */
+static bool
+lf_fast_form(enum lf_kind kind, enum lf_escape esc, int next,
+    enum lf_form *form)
+{
+	bool num_bt = lf_next_numeric(next);
+	bool list_bt = next == LF_NEXT_VAR || next == ',' ||
+	    (next >= 0 && lf_is_space(next));
+
+	*form = LF_F_ONE;
+	if (next == LF_NEXT_VAR || esc == LF_ESC_NONE)
+		return false;
+	switch (kind) {
+	case LF_K_TEXT:
+	case LF_K_TOKEN:
+		if (next == LF_NEXT_END || next == '"' || next < 0x20 ||
+		    (kind == LF_K_TOKEN && next == ' '))
+			return true;
+		/* lazy before nx: not '\\', which an escape could take too */
+		*form = LF_F_LAZY;
+		return next != '\\';
+	case LF_K_STATUS:
+	case LF_K_TIME_LOCAL:
+	case LF_K_TIME_ISO:
+		return true;
+	case LF_K_NUM:
+	case LF_K_DEC:
+		return !num_bt;
+	case LF_K_ADDR:
+		return !(next == ':' || next == '.' || next == '%' ||
+		    (next >= 0 && isxdigit(next)));
+	case LF_K_ADDR_LIST:
+		if (next >= 0 && !lf_is_space(next) && next != ',' &&
+		    next != '"' && next != '\\')
+			return false;
+		break;
+	case LF_K_TIME_LIST:
+	case LF_K_NUM_LIST:
+		if (num_bt)
+			return false;
+		break;
+	case LF_K_STATUS_LIST:
+		break;
+	}
+	if (list_bt)
+		*form = LF_F_GREEDY;
+	return true;
+}
+
+/*
+ * The hand matcher's ops for items (nvars variables), when every piece has
+ * a form: 1 with lf->ops set, 0 when the format is PCRE2's alone, -1 when
+ * out of memory. The literals stay in the items' pool (the caller keeps
+ * it as lf->fast_lits).
+ */
+static int
+lf_fast_compile(struct logformat *lf, const struct lf_items *it,
+    size_t nvars)
+{
+	struct lf_op *ops;
+	size_t i, var = 0;
+
+	if (it->n == 0)
+		return 0;
+	if ((ops = gw_calloc(it->n, sizeof(*ops))) == NULL)
+		return -1;
+	for (i = 0; i < it->n; i++) {
+		const struct lf_item *item = &it->v[i];
+		const struct lf_known *k;
+		struct lf_op *op = &ops[i];
+		int next;
+
+		if (!item->is_var) {
+			op->form = LF_F_LIT;
+			op->off = item->off;
+			op->len = item->len;
+			for (size_t b = 0; b < item->len && item->len <= 8; b++) {
+				op->word |= (uint64_t)(unsigned char)
+				    it->pool.p[item->off + b] << (8 * b);
+				op->mask |= (uint64_t)0xff << (8 * b);
+			}
+			continue;
+		}
+		if (i + 1 == it->n)
+			next = LF_NEXT_END;
+		else if (it->v[i + 1].is_var)
+			next = LF_NEXT_VAR;
+		else
+			next = (unsigned char)it->pool.p[it->v[i + 1].off];
+		k = lf_lookup(it->pool.p + item->off, item->len);
+		op->kind = k != NULL ? k->kind : LF_K_TEXT;
+		op->group = (uint32_t)++var;
+		op->nx = (unsigned char)next;
+		if (!lf_fast_form(op->kind, lf->esc, next, &op->form)) {
+			free(ops);
+			return 0;
+		}
+	}
+	lf->fast_ov = gw_calloc(2 * (nvars + 1), sizeof(*lf->fast_ov));
+	if (lf->fast_ov == NULL) {
+		free(ops);
+		return -1;
+	}
+	lf->ops = ops;
+	lf->n_ops = it->n;
+	return 1;
+}
+
 const char *
 logformat_builtin(const char *name)
 {
@@ -699,6 +1335,9 @@ logformat_free(struct logformat *lf)
 	pcre2_code_free(lf->re);
 	pcre2_general_context_free(lf->gctx);
 	free(lf->pattern);
+	free(lf->ops);
+	free(lf->fast_lits);
+	free(lf->fast_ov);
 	free(lf);
 }
 
@@ -770,6 +1409,27 @@ bool
 logformat_logs_secrets(const struct logformat *lf)
 {
 	return lf->logs_secrets;
+}
+
+/* See logformat.h. */
+bool
+logformat_has_fast(const struct logformat *lf)
+{
+	return lf->ops != NULL;
+}
+
+/* See logformat.h. */
+void
+logformat_use_fast(struct logformat *lf, bool on)
+{
+	lf->fast_off = !on;
+}
+
+/* See logformat.h. */
+size_t
+logformat_fast_count(const struct logformat *lf)
+{
+	return lf->fast_count;
 }
 
 const char *
@@ -990,6 +1650,11 @@ logformat_compile(const char *text, int default_tz_min,
 		}
 		lf->group[k->var] = (uint32_t)g;
 	}
+	if (lf->jit) {
+		int fr = lf_fast_compile(lf, &it, nvars);
+		if (fr < 0)
+			goto nomem;
+	}
 	if (lf->group[LF_V_UP_ADDR])
 		lf->logged |= ACCESS_LOGGED_ADDR;
 	if (lf->group[LF_V_UP_STATUS])
@@ -1001,7 +1666,10 @@ logformat_compile(const char *text, int default_tz_min,
 
 	lf->pattern = pat.p;
 	free(it.v);
-	free(it.pool.p);
+	if (lf->ops != NULL)
+		lf->fast_lits = it.pool.p;	/* the ops' literals */
+	else
+		free(it.pool.p);
 	*out = lf;
 	return 0;
 nomem:
@@ -1248,14 +1916,19 @@ lf_int(const char *s, size_t n)
 static int64_t
 lf_ms(const char *s, size_t n)
 {
-	const char *dot = memchr(s, '.', n);
-	size_t ip = dot != NULL ? (size_t)(dot - s) : n;
-	int64_t secs = lf_int(s, ip), ms = 0;
-	size_t i;
+	int64_t secs = 0, ms = 0;
+	size_t i, ip;
 
-	if (secs < 0 || secs > INT64_MAX / 1000 - 1)
+	/* one pass: the whole part ends at the first non-digit, which
+	 * must be the dot (anything else is malformed either way) */
+	for (ip = 0; ip < n && s[ip] >= '0' && s[ip] <= '9'; ip++)
+		if (ip < 18)
+			secs = secs * 10 + (s[ip] - '0');
+	if (ip == 0 || ip > 18 || (ip < n && s[ip] != '.'))
 		return -1;
-	if (dot != NULL) {
+	if (secs > INT64_MAX / 1000 - 1)
+		return -1;
+	if (ip < n) {
 		if (ip + 1 == n)
 			return -1;
 		for (i = 0; i < 3; i++) {
@@ -1442,18 +2115,22 @@ lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
 		LF_V_UP_RESPONSE, LF_V_UP_HEADER, LF_V_UP_CONNECT,
 		LF_V_UP_STATUS, LF_V_UP_ADDR
 	};
-	struct lf_val v, item;
+	/* each list split once: its items kept for the second loop */
+	struct lf_val v, items[5][GW_ATTEMPTS_MAX];
+	int groups[5][GW_ATTEMPTS_MAX], count[5];
 	struct lf_list l;
 	struct gw_attempt *at;
-	int n = 0, i, k, group;
+	int n = 0, i, k;
 
 	for (k = 0; k < 5; k++) {
+		count[k] = 0;
 		if (!lf_get(c, lists[k], &v))
 			continue;
 		lf_list_init(&l, &v);
-		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item,
-		    &group); i++)
+		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &items[k][i],
+		    &groups[k][i]); i++)
 			;
+		count[k] = i;
 		if (i > n)
 			n = i;
 	}
@@ -1472,12 +2149,10 @@ lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
 		at[i].cause = GW_CAUSE_OK;
 	}
 	for (k = 0; k < 5; k++) {
-		if (!lf_get(c, lists[k], &v))
-			continue;
-		lf_list_init(&l, &v);
-		for (i = 0; i < n && lf_list_next(&l, &item, &group); i++) {
+		for (i = 0; i < count[k]; i++) {
+			const struct lf_val item = items[k][i];
 			bool dash = lf_is_dash(&item);
-			at[i].group = group;
+			at[i].group = groups[k][i];
 			switch (lists[k]) {
 			case LF_V_UP_ADDR:
 				if (!dash && item.n > 0)
@@ -1571,6 +2246,12 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 		*reason = "NUL byte in line";
 		return FORMAT_REJECT;
 	}
+	if (lf->ops != NULL && !lf->fast_off &&
+	    lf_fast_match(lf, line, len)) {
+		scratch->fast_count++;
+		c.ov = lf->fast_ov;
+		goto matched;
+	}
 	if (lf->jit)
 		rc = pcre2_jit_match(lf->re, (PCRE2_SPTR)line, len, 0, 0,
 		    scratch->md, lf->mctx);
@@ -1598,9 +2279,10 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 		}
 		return FORMAT_REJECT;
 	}
+	c.ov = pcre2_get_ovector_pointer(scratch->md);
+matched:
 	c.lf = lf;
 	c.line = line;
-	c.ov = pcre2_get_ovector_pointer(scratch->md);
 	c.a = a;
 	c.oom = false;
 	why = lf_fill(&c, ev);

@@ -74,6 +74,17 @@ char *logformat_text_from_arg(const char *arg);
 enum format_result logformat_parse(const struct logformat *lf, const char *line, size_t len,
     struct arena *a, struct gw_event *ev, const char **reason);
 
+/*
+ * True when lines of the format are matched by hand before PCRE2 (see
+ * "Matching without PCRE2" in logformat.c); logformat_use_fast(lf, false)
+ * makes every line go to PCRE2, so tests compare the two.
+ */
+bool logformat_has_fast(const struct logformat *lf);
+void logformat_use_fast(struct logformat *lf, bool on);
+
+/* Lines the hand matcher matched since compile (tests). */
+size_t logformat_fast_count(const struct logformat *lf);
+
 /* The PCRE2 pattern the format compiled to (diagnostics, tests). */
 const char *logformat_pattern(const struct logformat *lf);
 

@@ -64,6 +64,8 @@ na_open_text(const char *text, const struct format_opts *o,
 		na_close(na);
 		return NULL;
 	}
+	if (o != NULL && o->general_only)
+		logformat_use_fast(na->lf, false);
 	return na;
 }
 
@@ -103,6 +105,12 @@ na_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	return r;
 }
 
+static size_t
+na_fast_count(void *state)
+{
+	return logformat_fast_count(((struct nginx_access *)state)->lf);
+}
+
 static bool
 na_withholds(void *state)
 {
@@ -125,6 +133,7 @@ const struct line_format nginx_log_format = {
 	.close = na_close,
 	.take = na_take,
 	.withholds = na_withholds,
+	.fast_count = na_fast_count,
 };
 
 /* An entry for the built-in format FMT_NAME, C_NAME its C spelling. */
@@ -144,6 +153,7 @@ const struct line_format nginx_##c_name##_format = {			\
 	.close = na_close,						\
 	.take = na_take,						\
 	.withholds = na_withholds,					\
+	.fast_count = na_fast_count,					\
 };
 
 NA_BUILTIN(upstream, "upstream")

@@ -30,6 +30,7 @@ enum qs_kind {
 static const char *const qs_kind_text[] = {
 	"<empty>", "<number>", "<text>"
 };
+static const size_t qs_kind_len[] = { 7, 8, 6 };
 
 struct qs_param {
 	char key[QS_KEY_MAX];
@@ -101,7 +102,7 @@ char *
 query_shape(const char *q, size_t len, struct arena *a)
 {
 	struct qs_param params[QS_KEYS_MAX];
-	struct qs_param tmp;
+	unsigned char order[QS_KEYS_MAX], tmp;	/* sorted indexes of params */
 	size_t n = 0, i, j, start = 0, out_len = 0;
 	bool more = false;
 	char *out, *w;
@@ -132,16 +133,20 @@ query_shape(const char *q, size_t len, struct arena *a)
 		start += seg_len + 1;
 	}
 
+	/* indexes are sorted, not the 80-byte entries */
+	for (i = 0; i < n; i++)
+		order[i] = (unsigned char)i;
 	for (i = 1; i < n; i++) {
-		tmp = params[i];
-		for (j = i; j > 0 && qs_cmp(&params[j - 1], &tmp) > 0; j--)
-			params[j] = params[j - 1];
-		params[j] = tmp;
+		tmp = order[i];
+		for (j = i; j > 0 && qs_cmp(&params[order[j - 1]],
+		    &params[tmp]) > 0; j--)
+			order[j] = order[j - 1];
+		order[j] = tmp;
 	}
 
 	for (i = 0; i < n; i++)
 		out_len += params[i].key_len + 1 +
-		    strlen(qs_kind_text[params[i].kind]) + 1;
+		    qs_kind_len[params[i].kind] + 1;
 	if (more)
 		out_len += 4;
 	out = arena_alloc(a, out_len + 1);
@@ -149,13 +154,14 @@ query_shape(const char *q, size_t len, struct arena *a)
 		return NULL;
 	w = out;
 	for (i = 0; i < n; i++) {
-		size_t kl = strlen(qs_kind_text[params[i].kind]);
+		const struct qs_param *p = &params[order[i]];
+		size_t kl = qs_kind_len[p->kind];
 		if (i > 0)
 			*w++ = '&';
-		memcpy(w, params[i].key, params[i].key_len);
-		w += params[i].key_len;
+		memcpy(w, p->key, p->key_len);
+		w += p->key_len;
 		*w++ = '=';
-		memcpy(w, qs_kind_text[params[i].kind], kl);
+		memcpy(w, qs_kind_text[p->kind], kl);
 		w += kl;
 	}
 	if (more) {

@@ -9,7 +9,11 @@
  * lines then go, in order, through one open state of that format (Caddy
  * pairs runtime-log lines with later access lines), and through every
  * format's match() (detection must be safe on any bytes), with states
- * opened once (nginx's formats compile their log_format on open).
+ * opened once (nginx's formats compile their log_format on open). A
+ * format with a fast path (Caddy's access lines, nginx's hand matcher)
+ * also reads the lines through a second state opened with
+ * format_opts.general_only: the two must add the same records, or the
+ * harness aborts.
  */
 #include <stdbool.h>
 
@@ -47,7 +51,77 @@ struct run {
 	const struct line_format *lf;
 	void *state;
 	struct gw_batch b;
+	void *general;		/* general_only twin, or NULL */
+	struct gw_batch g;
 };
+
+static bool
+same_str(const char *x, const char *y)
+{
+	return (x == NULL && y == NULL) ||
+	    (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+static bool
+same_event(const struct gw_event *x, const struct gw_event *y)
+{
+	if (x->ts_ms != y->ts_ms || x->tz_min != y->tz_min ||
+	    x->tz_known != y->tz_known || x->status != y->status ||
+	    x->bytes != y->bytes || x->request_ms != y->request_ms ||
+	    x->cause != y->cause || x->n_attempts != y->n_attempts ||
+	    x->line_no != y->line_no || x->offset != y->offset ||
+	    !same_str(x->client, y->client) || !same_str(x->method, y->method) ||
+	    !same_str(x->host, y->host) || !same_str(x->path, y->path) ||
+	    !same_str(x->query, y->query) ||
+	    !same_str(x->protocol, y->protocol) ||
+	    !same_str(x->request_id, y->request_id) ||
+	    !same_str(x->shape, y->shape) || !same_str(x->origin, y->origin))
+		return false;
+	for (int i = 0; i < x->n_attempts; i++) {
+		const struct gw_attempt *a = &x->attempts[i], *b = &y->attempts[i];
+
+		if (!same_str(a->addr, b->addr) || a->status != b->status ||
+		    a->connect_ms != b->connect_ms ||
+		    a->header_ms != b->header_ms ||
+		    a->response_ms != b->response_ms || a->group != b->group ||
+		    a->cause != b->cause)
+			return false;
+	}
+	return true;
+}
+
+static bool
+same_error(const struct gw_gateway_error *x, const struct gw_gateway_error *y)
+{
+	return x->local_ms == y->local_ms && x->level == y->level &&
+	    x->conn == y->conn && x->cause == y->cause &&
+	    x->line_no == y->line_no && same_str(x->message, y->message) &&
+	    same_str(x->client, y->client) && same_str(x->server, y->server) &&
+	    same_str(x->method, y->method) && same_str(x->path, y->path) &&
+	    same_str(x->query, y->query) &&
+	    same_str(x->upstream, y->upstream) && same_str(x->host, y->host);
+}
+
+/* The twin's line: the same result and the same new records. */
+static void
+check_twin(struct run *r, enum format_result x, const char *rx,
+    const char *line, size_t len, uint64_t no, uint64_t off)
+{
+	const char *ry = NULL;
+	size_t ne = r->g.n_events, nr = r->g.n_errors;
+	enum format_result y = r->lf->take(r->general, &r->g, line, len, no,
+	    off, &ry);
+
+	if (x != y || (x == FORMAT_REJECT && !same_str(rx, ry)) ||
+	    r->b.n_events != r->g.n_events || r->b.n_errors != r->g.n_errors)
+		abort();
+	for (size_t i = ne; i < r->g.n_events; i++)
+		if (!same_event(&r->b.events[i], &r->g.events[i]))
+			abort();
+	for (size_t i = nr; i < r->g.n_errors; i++)
+		if (!same_error(&r->b.errors[i], &r->g.errors[i]))
+			abort();
+}
 
 static void
 one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
@@ -63,9 +137,14 @@ one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 		    m != FORMAT_NOMEM)
 			abort();
 	}
-	(void)r->lf->take(r->state, &r->b, line, len, no, off, &reason);
-	if (batch_count(&r->b) >= 64)
+	enum format_result x = r->lf->take(r->state, &r->b, line, len, no,
+	    off, &reason);
+	if (r->general != NULL)
+		check_twin(r, x, reason, line, len, no, off);
+	if (batch_count(&r->b) >= 64) {
 		batch_clear(&r->b);
+		batch_clear(&r->g);
+	}
 }
 
 int
@@ -96,14 +175,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.lf = gw_line_formats[data[0] % nformats];
 	if (batch_init(&r.b) != 0)
 		return 0;
-	if (r.lf->open != NULL &&
-	    (r.state = r.lf->open(&fo, &why, err, sizeof(err))) == NULL) {
+	if (batch_init(&r.g) != 0) {
 		batch_destroy(&r.b);
 		return 0;
 	}
+	if (r.lf->open != NULL &&
+	    (r.state = r.lf->open(&fo, &why, err, sizeof(err))) == NULL) {
+		batch_destroy(&r.b);
+		batch_destroy(&r.g);
+		return 0;
+	}
+	if (r.lf->fast_count != NULL) {
+		struct format_opts go = fo;
+
+		go.general_only = true;
+		if ((r.general = r.lf->open(&go, &why, err, sizeof(err))) ==
+		    NULL)
+			abort();	/* opened once already */
+	}
 	fuzz_lines(data + skip, size - skip, one_line, &r);
-	if (r.lf->close != NULL)
+	if (r.lf->close != NULL) {
 		r.lf->close(r.state);
+		if (r.general != NULL)
+			r.lf->close(r.general);
+	}
 	batch_destroy(&r.b);
+	batch_destroy(&r.g);
 	return 0;
 }

@@ -6,9 +6,11 @@
  * first newline), then access lines. The text is compiled twice: as
  * nginx.conf writes it, and as a --log-format argument
  * (logformat_text_from_arg quotes a pasted string); each compiled format
- * then parses every line. Seeds: the log_format of tests/data/demo's
- * nginx.conf with its access.log lines, and the formats in
- * tests/fuzz/seeds.sh.
+ * then parses every line, twice: as ingest does (the hand matcher first)
+ * and with PCRE2 alone (logformat_use_fast); the two must give the same
+ * result, reason and fields, or the harness aborts. Seeds: the log_format
+ * of tests/data/demo's nginx.conf with its access.log lines, and the
+ * formats in tests/fuzz/seeds.sh.
  */
 #include <stdbool.h>
 
@@ -19,8 +21,43 @@
 
 struct run {
 	struct logformat *lf[2];
-	struct arena *a;
+	struct arena *a, *b;
 };
+
+static bool
+same_str(const char *x, const char *y)
+{
+	return (x == NULL && y == NULL) ||
+	    (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+/* Every field of two events alike. */
+static bool
+same_event(const struct gw_event *x, const struct gw_event *y)
+{
+	if (x->ts_ms != y->ts_ms || x->tz_min != y->tz_min ||
+	    x->tz_known != y->tz_known || x->status != y->status ||
+	    x->bytes != y->bytes || x->request_ms != y->request_ms ||
+	    x->cause != y->cause || x->n_attempts != y->n_attempts ||
+	    !same_str(x->client, y->client) || !same_str(x->method, y->method) ||
+	    !same_str(x->host, y->host) || !same_str(x->path, y->path) ||
+	    !same_str(x->query, y->query) ||
+	    !same_str(x->protocol, y->protocol) ||
+	    !same_str(x->request_id, y->request_id) ||
+	    !same_str(x->shape, y->shape))
+		return false;
+	for (int i = 0; i < x->n_attempts; i++) {
+		const struct gw_attempt *a = &x->attempts[i], *b = &y->attempts[i];
+
+		if (!same_str(a->addr, b->addr) || a->status != b->status ||
+		    a->connect_ms != b->connect_ms ||
+		    a->header_ms != b->header_ms ||
+		    a->response_ms != b->response_ms || a->group != b->group ||
+		    a->cause != b->cause)
+			return false;
+	}
+	return true;
+}
 
 static void
 one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
@@ -28,16 +65,25 @@ one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 	struct run *r = ctx;
 
 	for (int i = 0; i < 2; i++) {
-		struct gw_event ev;
-		const char *reason = NULL;
+		struct gw_event ev, ev2;
+		const char *reason = NULL, *reason2 = NULL;
+		enum format_result x, y;
 
 		if (r->lf[i] == NULL)
 			continue;
 		memset(&ev, 0, sizeof(ev));
 		ev.line_no = no;
 		ev.offset = off;
-		(void)logformat_parse(r->lf[i], line, len, r->a, &ev, &reason);
+		ev2 = ev;
+		x = logformat_parse(r->lf[i], line, len, r->a, &ev, &reason);
+		logformat_use_fast(r->lf[i], false);
+		y = logformat_parse(r->lf[i], line, len, r->b, &ev2, &reason2);
+		logformat_use_fast(r->lf[i], true);
+		if (x != y || (x == FORMAT_REJECT && !same_str(reason, reason2)) ||
+		    (x == FORMAT_EVENT && !same_event(&ev, &ev2)))
+			abort();	/* the hand matcher and PCRE2 differ */
 		arena_reset(r->a);
+		arena_reset(r->b);
 	}
 }
 
@@ -70,12 +116,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)logformat_has_upstream(r.lf[i]);
 		}
 	if ((r.lf[0] != NULL || r.lf[1] != NULL) && end != NULL &&
-	    (r.a = arena_new()) != NULL) {
+	    (r.a = arena_new()) != NULL && (r.b = arena_new()) != NULL) {
 		size_t skip = tlen + 1;
 
 		fuzz_lines(data + skip, size - skip, one_line, &r);
-		arena_free(r.a);
 	}
+	arena_free(r.a);
+	arena_free(r.b);
 	for (int i = 0; i < 2; i++)
 		logformat_free(r.lf[i]);
 	free(arg_text);

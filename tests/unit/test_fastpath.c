@@ -1,0 +1,414 @@
+/*
+ * test_fastpath.c - the parsers' fast paths against their general paths.
+ *
+ * Caddy's access lines are read in one pass without json-c when they fit
+ * a subset of JSON (parse/caddy.c); nginx's log_format lines are matched
+ * by hand before PCRE2 (parse/logformat.c, also test_logformat_fast.c).
+ * Here each input goes through two states of one format, one opened as
+ * `ingest` opens it and one with format_opts.general_only, fed the same
+ * lines in the same order; after every line the records each added (every
+ * field, rejects with their reason) must be the same. Inputs: the Caddy
+ * fixture, Caddy lines generated with every member in varied types,
+ * orders, duplicates, escapes, bytes, nesting and number forms, each also
+ * mutated at random; nginx's demo access log and the nginx lines of
+ * tests/data/formats. The fast paths must also have taken a fair share,
+ * so the test fails if one silently stopped working (the general path
+ * alone would pass it).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/batch.h"
+#include "parse/format.h"
+#include "parse/logformat.h"
+#include "tests/unit/lines.h"
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)((rng >> 11) % n);
+}
+
+/* The records b gained since the counts *ev0, *er0, *rj0, as text. */
+static size_t
+dump_new(const struct gw_batch *b, size_t *ev0, size_t *er0, size_t *rj0,
+    char *out, size_t cap)
+{
+	size_t o = 0;
+
+#define PUT(...) do {						\
+		int k_ = snprintf(out + o, cap - o, __VA_ARGS__);	\
+		o += k_ > 0 ? (size_t)k_ : 0;				\
+		o = o >= cap ? cap - 1 : o;				\
+	} while (0)
+#define S(x) ((x) ? (x) : "(null)")
+	for (; *ev0 < b->n_events; (*ev0)++) {
+		const struct gw_event *e = &b->events[*ev0];
+		PUT("E %lld %d%d %d %lld %d c%d %s|%s|%s|%s|%s|%s|%s|%s|%s",
+		    (long long)e->ts_ms, e->tz_min, e->tz_known, e->status,
+		    (long long)e->bytes, e->request_ms, (int)e->cause,
+		    S(e->client), S(e->method), S(e->host), S(e->path),
+		    S(e->query), S(e->protocol), S(e->request_id),
+		    S(e->shape), S(e->origin));
+		for (int i = 0; i < e->n_attempts; i++)
+			PUT(" [%s %d %d %d %d %d c%d]", S(e->attempts[i].addr),
+			    e->attempts[i].status, e->attempts[i].connect_ms,
+			    e->attempts[i].header_ms,
+			    e->attempts[i].response_ms, e->attempts[i].group,
+			    (int)e->attempts[i].cause);
+		PUT("\n");
+	}
+	for (; *er0 < b->n_errors; (*er0)++) {
+		const struct gw_gateway_error *e = &b->errors[*er0];
+		PUT("G %lld %d %lld c%d %s|%s|%s|%s|%s|%s|%s|%s\n",
+		    (long long)e->local_ms, e->level, (long long)e->conn,
+		    (int)e->cause, S(e->message), S(e->client), S(e->server),
+		    S(e->method), S(e->path), S(e->query), S(e->upstream),
+		    S(e->host));
+	}
+	for (; *rj0 < b->n_rejects; (*rj0)++)
+		PUT("R %s\n", S(b->rejects[*rj0].reason));
+#undef PUT
+#undef S
+	out[o] = '\0';
+	return o;
+}
+
+/* Two states of one format fed the same lines. */
+struct pair {
+	const struct line_format *f;
+	void *fast, *general;
+	struct gw_batch bf, bg;
+	size_t ef, rf, jf, eg, rg, jg;
+	size_t lines, events;
+	char df[65536], dg[65536];
+};
+
+static void
+pair_open(struct pair *p, const char *name, const char *log_format)
+{
+	struct format_opts o = { .log_format = log_format };
+	enum format_result why;
+	char err[256];
+
+	memset(p, 0, sizeof(*p));
+	p->f = format_by_name(name);
+	assert_non_null(p->f);
+	p->fast = p->f->open(&o, &why, err, sizeof(err));
+	o.general_only = true;
+	p->general = p->f->open(&o, &why, err, sizeof(err));
+	assert_non_null(p->fast);
+	assert_non_null(p->general);
+	assert_int_equal(batch_init(&p->bf), 0);
+	assert_int_equal(batch_init(&p->bg), 0);
+}
+
+static void
+pair_close(struct pair *p)
+{
+	p->f->close(p->fast);
+	p->f->close(p->general);
+	batch_destroy(&p->bf);
+	batch_destroy(&p->bg);
+}
+
+/* Feed one line (copied to a buffer of exactly its length) to both. */
+static void
+pair_line(struct pair *p, const char *line, size_t len)
+{
+	char *copy = malloc(len > 0 ? len : 1);
+	const char *rf = NULL, *rg = NULL;
+	enum format_result xf, xg;
+
+	assert_non_null(copy);
+	memcpy(copy, line, len);
+	p->lines++;
+	xf = p->f->take(p->fast, &p->bf, copy, len, p->lines, 0, &rf);
+	xg = p->f->take(p->general, &p->bg, copy, len, p->lines, 0, &rg);
+	if (xf != xg || (xf == FORMAT_REJECT && strcmp(rf, rg) != 0))
+		fail_msg("results differ (%d %s / %d %s) on [%.*s]", xf,
+		    rf ? rf : "", xg, rg ? rg : "", (int)(len > 400 ? 400 :
+		    len), line);
+	if (xf == FORMAT_EVENT)
+		p->events++;
+	dump_new(&p->bf, &p->ef, &p->rf, &p->jf, p->df, sizeof(p->df));
+	dump_new(&p->bg, &p->eg, &p->rg, &p->jg, p->dg, sizeof(p->dg));
+	if (strcmp(p->df, p->dg) != 0)
+		fail_msg("records differ on [%.*s]:\n fast    %s general %s",
+		    (int)(len > 400 ? 400 : len), line, p->df, p->dg);
+	if (batch_count(&p->bf) > 1000) {
+		batch_clear(&p->bf);
+		batch_clear(&p->bg);
+		p->ef = p->rf = p->jf = p->eg = p->rg = p->jg = 0;
+	}
+	free(copy);
+}
+
+/* Bytes that decide JSON. */
+static const char hostile[] = "\"\\{}[],: 0123456789.-eE+nultrf\t\x01\x7f"
+    "\x80\xc3\xa9/u";
+
+static size_t
+mutate(char *s, size_t len, size_t cap)
+{
+	int k = 1 + (int)rnd(3);
+
+	while (k-- > 0 && len > 0) {
+		size_t at = rnd((uint32_t)len);
+		char c = rnd(30) == 0 ? '\0' : hostile[rnd(sizeof(hostile) - 1)];
+
+		switch (rnd(3)) {
+		case 0:
+			s[at] = c;
+			break;
+		case 1:
+			if (len + 1 < cap) {
+				memmove(s + at + 1, s + at, len - at);
+				s[at] = c;
+				len++;
+			}
+			break;
+		default:
+			memmove(s + at, s + at + 1, len - at - 1);
+			len--;
+			break;
+		}
+	}
+	return len;
+}
+
+/* A value for member key, often the plain one, sometimes odd. */
+static const char *
+value_of(const char *key, char *buf, size_t cap)
+{
+	static const char *const odd[] = {
+		"null", "true", "\"\"", "\"a\\\"b\"", "\"\\u00e9\"", "12",
+		"-0", "1e3", "1.5E-2", "0.1", "[]", "[1,\"x\"]", "{}",
+		"{\"a\":{\"b\":[{}]}}", "\"\xc3\xa9\"", "123456789012345678",
+		"1234567890123456789", "00", "1.", "\"x\ty\"", "\"\\/\"",
+		"12345678901234567.25", "-1", "99999999999.9",
+	};
+	uint32_t r = rnd(100);
+
+	if (r < 12)
+		return odd[rnd(sizeof(odd) / sizeof(odd[0]))];
+	if (strcmp(key, "ts") == 0) {
+		snprintf(buf, cap, "%u.%0*u", 1795564800u + rnd(100000),
+		    1 + (int)rnd(9), rnd(1000000000));
+		if (r > 95)
+			snprintf(buf, cap, "%u", 1795564800u + rnd(1000));
+		else if (r > 70)	/* half a millisecond: rounding shows */
+			snprintf(buf, cap, "%u.%03u5", 1795564800u +
+			    rnd(100000), rnd(1000));
+		return buf;
+	}
+	if (strcmp(key, "duration") == 0) {
+		if (r < 40)
+			snprintf(buf, cap, "0.%0*u", 1 + (int)rnd(12),
+			    rnd(100000000));
+		else if (r < 80)
+			snprintf(buf, cap, "%u.%03u5", rnd(3), rnd(1000));
+		else
+			snprintf(buf, cap, "%u.%u", rnd(100), rnd(1000000000));
+		return buf;
+	}
+	if (strcmp(key, "status") == 0)
+		return r < 80 ? "200" : r < 90 ? "502" : "499";
+	if (strcmp(key, "size") == 0) {
+		snprintf(buf, cap, "%u", rnd(100000));
+		return buf;
+	}
+	if (strcmp(key, "logger") == 0)
+		return r < 85 ? "\"http.log.access.log0\"" : r < 95 ?
+		    "\"http.handlers.reverse_proxy\"" : "\"http.log.acces\"";
+	if (strcmp(key, "msg") == 0)
+		return r < 85 ? "\"handled request\"" : "\"upstream roundtrip\"";
+	if (strcmp(key, "upstream") == 0)
+		return "\"10.0.0.1:80\"";
+	if (strcmp(key, "level") == 0)
+		return "\"info\"";
+	if (strcmp(key, "remote_ip") == 0 || strcmp(key, "client_ip") == 0) {
+		snprintf(buf, cap, "\"10.%u.%u.%u\"", rnd(4), rnd(4), rnd(256));
+		if (r > 90)
+			return "\"\"";
+		return buf;
+	}
+	if (strcmp(key, "remote_port") == 0) {
+		snprintf(buf, cap, "\"%u\"", 1024 + rnd(3));
+		return buf;
+	}
+	if (strcmp(key, "method") == 0)
+		return r < 80 ? "\"GET\"" : "\"POST\"";
+	if (strcmp(key, "host") == 0)
+		return "\"app.example.com\"";
+	if (strcmp(key, "uri") == 0)
+		return r < 50 ? "\"/api/v1/x?id=7&b=&c=x\"" : r < 90 ?
+		    "\"/a/b\"" : "\"http://h/p?q=1\"";
+	if (strcmp(key, "proto") == 0)
+		return "\"HTTP/1.1\"";
+	if (strcmp(key, "headers") == 0)
+		return "{\"User-Agent\":[\"Mozilla/5.0 (X11; Linux x86_64) "
+		    "AppleWebKit/537.36 (KHTML, like Gecko)\"],\"Accept\":"
+		    "[\"*/*\"]}";
+	return "\"\"";
+}
+
+/* Members of key in random order (sometimes one twice, one left out). */
+static size_t
+write_members(const char *const *keys, size_t n, char *out, size_t cap,
+    int depth)
+{
+	size_t o = 0, order[16];
+	char buf[64];
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	if (rnd(3) == 0)
+		for (size_t i = n - 1; i > 0; i--) {
+			size_t j = rnd((uint32_t)i + 1), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+	for (size_t i = 0; i < n + (rnd(10) == 0); i++) {
+		const char *key = keys[order[i % n]];
+		if (rnd(25) == 0)
+			continue;
+		o += (size_t)snprintf(out + o, cap - o, "%s\"%s\":%s", o > 1 ?
+		    (rnd(20) == 0 ? " , " : ",") : "", key,
+		    rnd(30) == 0 ? " " : "");
+		if (strcmp(key, "request") == 0 && depth == 0 && rnd(15) != 0) {
+			static const char *const req[] = { "remote_ip",
+			    "client_ip", "remote_port", "proto", "method",
+			    "host", "uri", "headers" };
+			o += (size_t)snprintf(out + o, cap - o, "{");
+			o += write_members(req, 8, out + o, cap - o, 1);
+			o += (size_t)snprintf(out + o, cap - o, "}");
+		} else
+			o += (size_t)snprintf(out + o, cap - o, "%s",
+			    value_of(key, buf, sizeof(buf)));
+		if (o >= cap)
+			return cap - 1;
+	}
+	return o;
+}
+
+static void
+test_caddy(void **state)
+{
+	static const char *const top[] = { "level", "ts", "logger", "msg",
+	    "request", "user_id", "duration", "size", "status", "upstream" };
+	struct pair p;
+	struct lines fx;
+	char line[8192];
+	size_t fast_lines = 0;
+
+	pair_open(&p, "caddy", NULL);
+	lines_read_first("tests/data/formats/caddy.log", &fx, 0);
+	for (size_t i = 0; i < fx.n; i++)
+		pair_line(&p, fx.v[i], fx.len[i]);
+	for (int i = 0; i < 20000; i++) {
+		size_t o = 0;
+
+		o += (size_t)snprintf(line, sizeof(line), "{");
+		o += write_members(top, 10, line + o, sizeof(line) - o, 0);
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "}%s",
+		    rnd(30) == 0 ? " \r" : "");
+		pair_line(&p, line, o);
+		if (i % 4 == 0) {
+			o = mutate(line, o, sizeof(line));
+			pair_line(&p, line, o);
+		}
+	}
+	fast_lines = p.f->fast_count(p.fast);
+	print_message("caddy: %zu lines, %zu requests, %zu read the fast "
+	    "way\n", p.lines, p.events, fast_lines);
+	assert_true(p.events > p.lines / 4);
+	assert_true(fast_lines > 1000);
+	assert_int_equal(p.f->fast_count(p.general), 0);
+	lines_free(&fx);
+	pair_close(&p);
+}
+
+/* A plain access line of Caddy takes the fast path, read right. */
+static void
+test_caddy_fast_taken(void **state)
+{
+	struct pair p;
+	const char line[] = "{\"level\":\"info\",\"ts\":1795564800.003,\"logger\""
+	    ":\"http.log.access.log0\",\"msg\":\"handled request\",\"request\":"
+	    "{\"remote_ip\":\"10.0.0.1\",\"remote_port\":\"1\",\"proto\":"
+	    "\"HTTP/1.1\",\"method\":\"GET\",\"host\":\"h\",\"uri\":\"/a?b=1\"},"
+	    "\"duration\":0.077008,\"size\":3407,\"status\":200}";
+
+	pair_open(&p, "caddy", NULL);
+	pair_line(&p, line, sizeof(line) - 1);
+	assert_int_equal(p.f->fast_count(p.fast), 1);
+	assert_int_equal(p.events, 1);
+	assert_string_equal(p.bf.events[0].path, "/a");
+	assert_int_equal(p.bf.events[0].ts_ms, 1795564800003);
+	assert_int_equal(p.bf.events[0].request_ms, 77);
+	pair_close(&p);
+}
+
+static void
+test_nginx(void **state)
+{
+	static const char *const files[] = {
+		"tests/data/demo/access.log",
+		"tests/data/formats/apache-combined.log",
+	};
+	static const char *const names[] = { "upstream", "combined", "main" };
+
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			struct pair p;
+			struct lines l;
+
+			pair_open(&p, names[k], NULL);
+			lines_read_first(files[f], &l, LINES_MAX);
+			for (size_t i = 0; i < l.n; i++) {
+				char copy[8192];
+				size_t n = l.len[i] < sizeof(copy) ?
+				    l.len[i] : sizeof(copy);
+
+				pair_line(&p, l.v[i], l.len[i]);
+				memcpy(copy, l.v[i], n);
+				n = mutate(copy, n, sizeof(copy));
+				pair_line(&p, copy, n);
+			}
+			/* the demo log is "upstream"'s, the other
+			 * combined: some fit each format */
+			if (p.events > 0 && p.f->fast_count(p.fast) <
+			    p.events / 2)
+				fail_msg("%s on %s: %zu requests, %zu by hand",
+				    names[k], files[f], p.events,
+				    p.f->fast_count(p.fast));
+			assert_int_equal(p.f->fast_count(p.general), 0);
+			lines_free(&l);
+			pair_close(&p);
+		}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_caddy),
+		cmocka_unit_test(test_caddy_fast_taken),
+		cmocka_unit_test(test_nginx),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
