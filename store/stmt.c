@@ -137,7 +137,8 @@ _Static_assert(STORE_INSERT_ROWS * STORE_REQUEST_COLUMNS <= 999,
 #define DIAG_NAMES_SQL(t) "SELECT id, name FROM " t " ORDER BY id"
 /* Columns of an example request; e is the error line joined to it. */
 #define DIAG_EXAMPLE_COLUMNS \
-	" r.id, r.ts_ms, m.name, p.name, r.query, r.request_id, e.message," \
+	" r.id, r.ts_ms, m.name, p.name, r.query," \
+	STORE_REQUEST_ID_TEXT("r.request_id") ", e.message," \
 	" r.status, r.cause, r.n_attempts "
 
 /* capture_stats.c's: the columns read_stats() reads, in its order. */

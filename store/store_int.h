@@ -248,6 +248,29 @@ struct store_client {
 	" " col " >> 24, (" col " >> 16) & 255, (" col " >> 8) & 255," \
 	" " col " & 255) ELSE " col " END "
 
+/*
+ * A request id as stored (inline.c, schema/012): 32 lowercase hex digits
+ * as their 16 bytes, anything else as its text.
+ */
+#define STORE_RID_HEX	32
+#define STORE_RID_BYTES	16
+struct store_rid {
+	const char *text;	/* as logged; NULL: not logged */
+	bool is_blob;		/* stored as blob */
+	uint8_t blob[STORE_RID_BYTES];
+};
+/* A request id as SQL text, whichever way it is stored. */
+#define STORE_REQUEST_ID_TEXT(col) \
+	" CASE typeof(" col ") WHEN 'blob' THEN lower(hex(" col "))" \
+	" ELSE " col " END "
+/* A protocol as SQL text: codes 0-5 (inline.c's inline_protocols[]). */
+#define STORE_PROTOCOLS 6
+#define STORE_PROTOCOL_TEXT(col) \
+	" CASE typeof(" col ") WHEN 'integer' THEN CASE " col \
+	" WHEN 0 THEN 'HTTP/1.0' WHEN 1 THEN 'HTTP/1.1' WHEN 2 THEN 'HTTP/2.0'" \
+	" WHEN 3 THEN 'HTTP/3.0' WHEN 4 THEN 'HTTP/2' WHEN 5 THEN 'HTTP/3' END" \
+	" ELSE " col " END "
+
 /* A new request whose client has unjoined errors: look for them. */
 struct join_probe {
 	struct store_client client;
@@ -441,7 +464,10 @@ void inline_bind_client(sqlite3_stmt *st, int i, const struct store_client *c);
 /* A 64-bit key of a client for the join filter (the integer, or a hash). */
 uint64_t inline_client_key(const struct store *s, const struct store_client *c);
 uint64_t inline_client_key_value(const struct store *s, sqlite3_value *v);
-/* gw_client_key() for SQL (migration 006). */
+void inline_request_id(struct store_rid *r, const char *text);
+void inline_bind_request_id(sqlite3_stmt *st, int i, const struct store_rid *r);
+void inline_bind_protocol(sqlite3_stmt *st, int i, const char *text);
+/* gw_client_key() (migration 006), gw_request_id(), gw_protocol() (012). */
 int inline_register(sqlite3 *db);
 
 /* Rollups (rollup.c). */

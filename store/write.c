@@ -217,6 +217,7 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 struct write_req {
 	const struct gw_event *ev;
 	struct store_client client;
+	struct store_rid rid;
 	int64_t method, host, path, shape, up, local_end;
 	int64_t source_id;	/* the batch's, or its child for ev->origin */
 };
@@ -335,11 +336,11 @@ write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 	write_bind_id(st, base + 8, w->path);
 	write_bind_text(st, base + 9, ev->query);
 	write_bind_id(st, base + 10, w->shape);
-	write_bind_text(st, base + 11, ev->protocol);
+	inline_bind_protocol(st, base + 11, ev->protocol);
 	sqlite3_bind_int(st, base + 12, ev->status);
 	write_bind_opt(st, base + 13, ev->bytes);
 	write_bind_opt(st, base + 14, ev->request_ms);
-	write_bind_text(st, base + 15, ev->request_id);
+	inline_bind_request_id(st, base + 15, &w->rid);
 	sqlite3_bind_int64(st, base + 16, w->up);
 	sqlite3_bind_int(st, base + 17, ev->n_attempts);
 	sqlite3_bind_int(st, base + 18, (int)ev->cause);
@@ -453,6 +454,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 	    write_origin(s, g, ev->origin, &w->source_id, err, errlen) != 0)
 		return -1;
 	inline_client(&w->client, ev->client);
+	inline_request_id(&w->rid, ev->request_id);
 	if (intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
 	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
 	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen) ||
