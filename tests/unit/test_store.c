@@ -455,7 +455,7 @@ test_failed_batch_leaves_nothing(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT"
-	    " ON attempts WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
+	    " ON requests WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
 	    " 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	fx_event(&f, T0 + 1, 0, "10.0.0.7", "GET", "/fresh", NULL, 200, 1,
@@ -473,7 +473,7 @@ test_failed_batch_leaves_nothing(void **state)
 	batch_clear(&f.b);
 
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 1);
-	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts_all"), 1);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors"), 0);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rejects"), 0);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 1);
@@ -509,7 +509,7 @@ test_failed_batch_max_request_ms(void **state)
 	int64_t src = fx_source(&f, "access.log", "nginx_access");
 	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT"
-	    " ON attempts WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
+	    " ON requests WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
 	    " 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/slow", NULL, 200, 90000,
@@ -595,7 +595,7 @@ test_many_batches(void **state)
 	}
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"),
 	    BATCH * BATCHES);
-	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts"),
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts_all"),
 	    attempts);
 	fx_check_rollups(&f);
 	fx_free(&f);
