@@ -493,9 +493,6 @@ join_bare(struct store *s, int64_t eid, enum gw_cause ecause,
 	sqlite3_bind_int64(st, 5, eid);
 	if (store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
-	if (join_update(s, STMT_JOIN_BARE_REQUEST, r->id, up, 0, 0, err,
-	    errlen) != 0)
-		return -1;
 	/* The request leaves "-" under its old cause ... */
 	if (rollup_add(&s->rollup_req, &k, -1, r->request_ms, r->bytes) != 0)
 		return store_fail(err, errlen, "out of memory");

@@ -272,13 +272,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " FROM requests r WHERE" JOIN_WINDOW " AND" JOIN_JOINABLE
 	    " AND r.n_attempts = 0 AND r.error_id IS NULL"
 	    " ORDER BY" JOIN_NEAREST " LIMIT 1",
-	/* Its one attempt, inline (the request's upstream becomes ?2). */
+	/*
+	 * Its one attempt, inline in the row (schema/012), to upstream ?2,
+	 * which becomes the request's.
+	 */
 	[STMT_JOIN_BARE_ATTEMPT] =
-	    "UPDATE requests SET a_status = ?3, a_connect_ms = NULL,"
-	    " a_header_ms = NULL, a_response_ms = NULL, a_cause = ?4,"
-	    " a_error_id = ?5 WHERE id = ?1 AND ?2 IS NOT NULL",
-	[STMT_JOIN_BARE_REQUEST] =
-	    "UPDATE requests SET n_attempts = 1, upstream_id = ?2 WHERE id = ?1",
+	    "UPDATE requests SET n_attempts = 1, upstream_id = ?2,"
+	    " a_status = ?3, a_connect_ms = NULL, a_header_ms = NULL,"
+	    " a_response_ms = NULL, a_cause = ?4, a_error_id = ?5"
+	    " WHERE id = ?1",
 	/* Errors naming no upstream (rate limiting, auth): failed requests. */
 	[STMT_JOIN_REQUEST_FIND] =
 	    "SELECT" JOIN_REQUEST_COLUMNS
