@@ -84,6 +84,10 @@ FROM requests r LEFT JOIN attempts a ON a.request_id = r.id AND a.seq = 0
 	    AND b.seq <> 0);
 DELETE FROM attempts WHERE seq = 0 AND request_id IN
 	(SELECT id FROM requests_012 WHERE a_cause IS NOT NULL);
+-- Emptied first: a DROP of the full table, after the copy in the same
+-- transaction, held every page of it in memory (1M requests: 169 MB of
+-- RSS; emptied first, 40 MB).
+DELETE FROM requests;
 DROP TABLE requests;
 ALTER TABLE requests_012 RENAME TO requests;
 CREATE INDEX requests_ts ON requests (ts_ms);
