@@ -128,13 +128,16 @@ db_schema_count(void)
 }
 
 /*
- * Apply the schema files the database lacks, one transaction each; refuse
- * a database newer than this build. 0 or -1.
+ * Apply the schema files the database lacks (up to version upto when it is
+ * > 0), one transaction each; refuse a database newer than this build. 0
+ * or -1.
  */
 static int
-db_migrate(struct store *s, const char *path, char *err, size_t errlen)
+db_migrate(struct store *s, const char *path, int upto, char *err,
+    size_t errlen)
 {
 	int known = db_schema_count();
+	int target = upto > 0 && upto < known ? upto : known;
 	char sql[64];
 	int v;
 
@@ -149,7 +152,7 @@ db_migrate(struct store *s, const char *path, char *err, size_t errlen)
 			    "newer gatewatch", path, v, known);
 			goto fail;
 		}
-		if (v == known || v < 0)
+		if (v >= target || v < 0)
 			break;
 		if (db_exec(s, gw_schema_sql[v], gw_schema_names[v], err,
 		    errlen) != 0)
@@ -286,7 +289,8 @@ store_open_with(const char *path, const struct store_open_opts *o,
 		goto fail;
 	}
 	if (db_pragmas(s, err, errlen) != 0 ||
-	    db_migrate(s, path, err, errlen) != 0 ||
+	    db_migrate(s, path, o != NULL ? o->schema_upto : 0, err,
+	    errlen) != 0 ||
 	    intern_load_key(s, err, errlen) != 0)
 		goto fail;
 	*out = s;

@@ -31,7 +31,8 @@
  * An error naming an upstream whose request logged no upstream at all
  * (Caddy's access log names none) becomes that request's one attempt.
  *
- * A join sets attempt.error_id or request.error_id, and error.request_id.
+ * A join sets attempt.error_id or request.error_id, and error.request_id
+ * (an attempt inline in its request row - schema/012 - in its a_ columns).
  * Which cause wins is cause_merge()'s (core/cause.h), the stored cause
  * being the PRIOR verdict and the error's the error log's word about the
  * attempt (LAST or EARLIER) or, for an error naming no upstream on a
@@ -283,6 +284,33 @@ join_update(struct store *s, enum store_stmt_id id, int64_t a, int64_t b,
 }
 
 /*
+ * Set the cause and error of attempt seq of r where it is stored: inline
+ * in the request row (schema/012: a lone attempt, mostly) or in attempts.
+ */
+static int
+join_attempt_set(struct store *s, const struct join_request *r, int seq,
+    enum gw_cause cause, int64_t eid, char *err, size_t errlen)
+{
+	enum store_stmt_id first = STMT_JOIN_ATTEMPT_SET,
+	    second = STMT_JOIN_INLINE_SET;
+
+	if (r->n_attempts == 1) {
+		first = STMT_JOIN_INLINE_SET;
+		second = STMT_JOIN_ATTEMPT_SET;
+	}
+	if (join_update(s, first, r->id, seq, cause, eid, err, errlen) != 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 1)
+		return 0;
+	if (join_update(s, second, r->id, seq, cause, eid, err, errlen) != 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1)
+		return store_fail(err, errlen, "join: attempt %d of request "
+		    "%lld not found", seq, (long long)r->id);
+	return 0;
+}
+
+/*
  * What a stored attempt's answer was, for cause_merge(): failed when its
  * status or its cause says so (the rule the find statements use).
  */
@@ -352,8 +380,7 @@ join_apply(struct store *s, int64_t eid, enum gw_cause ecause,
 	join_causes(r->status, r->cause, r->n_attempts, seq, astatus, acause,
 	    ecause, &ncause, &rcause);
 	if (seq >= 0) {
-		if (join_update(s, STMT_JOIN_ATTEMPT_SET, r->id, seq, ncause,
-		    eid, err, errlen) != 0)
+		if (join_attempt_set(s, r, seq, ncause, eid, err, errlen) != 0)
 			return -1;
 		if (ncause != acause && join_move_attempt(s, r, up, astatus,
 		    acause, ncause) != 0)
@@ -465,9 +492,6 @@ join_bare(struct store *s, int64_t eid, enum gw_cause ecause,
 	sqlite3_bind_int(st, 4, acause);
 	sqlite3_bind_int64(st, 5, eid);
 	if (store_stmt_run(s, st, err, errlen) != 0)
-		return -1;
-	if (join_update(s, STMT_JOIN_BARE_REQUEST, r->id, up, 0, 0, err,
-	    errlen) != 0)
 		return -1;
 	/* The request leaves "-" under its old cause ... */
 	if (rollup_add(&s->rollup_req, &k, -1, r->request_ms, r->bytes) != 0)

@@ -299,6 +299,13 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 			oom = true;
 		if (!prune_id_add(&reqs, sqlite3_column_int64(st, 4)))
 			oom = true;
+		/* its lone attempt, inline (schema/012) */
+		if (sqlite3_column_int(st, 5) != 0) {
+			r->attempts++;
+			if (sqlite3_column_type(st, 6) != SQLITE_NULL &&
+			    !prune_id_add(&errs, sqlite3_column_int64(st, 6)))
+				oom = true;
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

@@ -60,6 +60,7 @@ struct count_source {
 	const char *source, *minute, *path;	/* path NULL: not kept */
 	const char *since, *until;
 	const char *ms_sum, *ms_n;		/* NULL for attempts */
+	const char *where;			/* which rows count; NULL all */
 };
 
 #define COUNT_RAW_MINUTE \
@@ -69,19 +70,20 @@ static const struct count_source count_sources[2][2] = {
 	[0][0] = {" FROM rollup_minute x", "x.requests", "x.upstream_id",
 	    "x.status", "x.cause", "x.source_id", "x.minute", NULL,
 	    "x.minute >= :m0", "x.minute < :m1",
-	    "x.request_ms_sum", "x.request_ms_n"},
+	    "x.request_ms_sum", "x.request_ms_n", NULL},
 	[0][1] = {" FROM rollup_attempt_minute x", "x.attempts",
 	    "x.upstream_id", "x.status", "x.cause", "x.source_id",
 	    "x.minute", NULL, "x.minute >= :m0", "x.minute < :m1",
-	    NULL, NULL},
+	    NULL, NULL, NULL},
 	[1][0] = {" FROM requests r", "1", "r.upstream_id", "r.status",
 	    "r.cause", "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
 	    "r.ts_ms >= :t0", "r.ts_ms < :t1",
-	    "r.request_ms", "r.request_ms IS NOT NULL"},
-	[1][1] = {" FROM attempts a JOIN requests r ON r.id = a.request_id",
-	    "1", "a.upstream_id", "coalesce(a.status, -1)", "a.cause",
+	    "r.request_ms", "r.request_ms IS NOT NULL", NULL},
+	/* attempts inline or not (schema/012, ATT_JOIN in store_int.h) */
+	[1][1] = {" FROM requests r" ATT_JOIN, "1", ATT_UPSTREAM,
+	    "coalesce(" ATT_STATUS ", -1)", ATT_CAUSE,
 	    "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
-	    "r.ts_ms >= :t0", "r.ts_ms < :t1", NULL, NULL},
+	    "r.ts_ms >= :t0", "r.ts_ms < :t1", NULL, NULL, ATT_ANY},
 };
 
 /* How each key is shown; '@' stands for its value. */
@@ -249,6 +251,10 @@ count_filters(struct store_sql *q, const struct count_source *src,
     const struct count_query *cq)
 {
 	store_sql_add(q, " WHERE 1");
+	if (src->where != NULL) {
+		store_sql_add(q, " AND ");
+		store_sql_add(q, src->where);
+	}
 	if (cq->since_ms != INT64_MIN) {
 		store_sql_add(q, " AND ");
 		store_sql_add(q, src->since);

@@ -61,23 +61,28 @@
 	" r.request_ms, r.bytes, r.n_attempts "
 
 /*
- * Multi-row VALUES lists: STORE_INSERT_ROWS tuples of anonymous '?'.
- * 48 requests bind 912 parameters, under the 999 that SQLite before
- * 3.32 allows.
+ * Multi-row VALUES lists: STORE_REQUEST_ROWS and STORE_INSERT_ROWS tuples
+ * of anonymous '?'. 40 requests bind 960 parameters, under the 999 that
+ * SQLite before 3.32 allows.
  */
 #define ROWS8(t) t "," t "," t "," t "," t "," t "," t "," t
-#define ROWS48(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
-	ROWS8(t) "," ROWS8(t)
+#define ROWS40(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
+	ROWS8(t)
+#define ROWS48(t) ROWS40(t) "," ROWS8(t)
 _Static_assert(STORE_INSERT_ROWS == 48, "ROWS48 writes 48 tuples");
-_Static_assert(STORE_INSERT_ROWS * STORE_REQUEST_COLUMNS <= 999,
+_Static_assert(STORE_REQUEST_ROWS == 40, "ROWS40 writes 40 tuples");
+_Static_assert(STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
-#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
+    "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
+#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
 #define REQUEST_INSERT_INTO \
 	"INSERT INTO requests (source_id, line_no, ts_ms, tz_min," \
 	" client, method_id, host_id, path_id, query," \
 	" shape_id, protocol, status, bytes, request_ms, request_id," \
-	" upstream_id, n_attempts, cause) VALUES "
+	" upstream_id, n_attempts, cause, a_status, a_connect_ms," \
+	" a_header_ms, a_response_ms, a_cause, a_error_id) VALUES "
 #define ATTEMPT_INSERT_INTO \
 	"INSERT INTO attempts (request_id, seq, grp, upstream_id, status," \
 	" connect_ms, header_ms, response_ms, cause) VALUES "
@@ -126,6 +131,9 @@ _Static_assert(STORE_INSERT_ROWS * STORE_REQUEST_COLUMNS <= 999,
 #define DIAG_WINDOW " r.ts_ms >= ?1 AND r.ts_ms < ?2 "
 #define DIAG_UPSTREAM_ID " (SELECT id FROM upstreams WHERE name = ?3) "
 #define DIAG_GATEWAY_CAUSES " (SELECT id FROM causes WHERE who = 'gateway') "
+/* The inline attempt of r (schema/012) is of the upstream and cause ?4. */
+#define DIAG_INLINE_MATCH \
+	" (r.a_cause = ?4 AND r.upstream_id =" DIAG_UPSTREAM_ID ") "
 /* Every request of the window as ids; summed in C (see diag_shape_counts). */
 #define DIAG_SHAPE_SQL(ts) \
 	"SELECT coalesce(r.method_id, 0), coalesce(r.path_id, 0)," \
@@ -137,7 +145,8 @@ _Static_assert(STORE_INSERT_ROWS * STORE_REQUEST_COLUMNS <= 999,
 #define DIAG_NAMES_SQL(t) "SELECT id, name FROM " t " ORDER BY id"
 /* Columns of an example request; e is the error line joined to it. */
 #define DIAG_EXAMPLE_COLUMNS \
-	" r.id, r.ts_ms, m.name, p.name, r.query, r.request_id, e.message," \
+	" r.id, r.ts_ms, m.name, p.name, r.query," \
+	STORE_REQUEST_ID_TEXT("r.request_id") ", e.message," \
 	" r.status, r.cause, r.n_attempts "
 
 /* capture_stats.c's: the columns read_stats() reads, in its order. */
@@ -194,7 +203,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " value = min(value, excluded.value)",
 
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE,
-	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS48(REQUEST_TUPLE),
+	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS40(REQUEST_TUPLE),
 	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
 	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS48(ATTEMPT_TUPLE),
 	[STMT_ERROR_INSERT] =
@@ -236,12 +245,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 * slower), and only those can own an error naming an upstream...
 	 */
 	[STMT_JOIN_ATTEMPT_FIND] =
-	    "SELECT" JOIN_REQUEST_COLUMNS ", a.seq, a.status, a.cause"
-	    " FROM requests r JOIN attempts a ON a.request_id = r.id"
-	    " WHERE" JOIN_WINDOW " AND" JOIN_JOINABLE
-	    " AND a.upstream_id = ?7 AND a.error_id IS NULL"
-	    " AND (a.status >= 500 OR a.status = 9 OR a.cause <> 0)"
-	    " ORDER BY" JOIN_NEAREST ", a.seq LIMIT 1",
+	    "SELECT" JOIN_REQUEST_COLUMNS "," ATT_SEQ "," ATT_STATUS ","
+	    ATT_CAUSE " FROM requests r" ATT_JOIN
+	    " WHERE" JOIN_WINDOW " AND" JOIN_JOINABLE " AND" ATT_ANY
+	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL"
+	    " AND (" ATT_STATUS ">= 500 OR" ATT_STATUS "= 9 OR" ATT_CAUSE
+	    "<> 0) ORDER BY" JOIN_NEAREST ", t.seq LIMIT 1",
 	/*
 	 * ... except upstream_truncated: the body broke after a 2xx header,
 	 * so the request looked fine. Those few are found by time: ?8..?9
@@ -249,12 +258,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 * spread of the stored requests' UTC offsets (schema/005).
 	 */
 	[STMT_JOIN_ATTEMPT_FIND_TRUNCATED] =
-	    "SELECT" JOIN_REQUEST_COLUMNS ", a.seq, a.status, a.cause"
-	    " FROM requests r INDEXED BY requests_ts"
-	    " JOIN attempts a ON a.request_id = r.id"
-	    " WHERE r.ts_ms BETWEEN ?8 AND ?9 AND" JOIN_WINDOW
-	    " AND a.upstream_id = ?7 AND a.error_id IS NULL"
-	    " ORDER BY" JOIN_NEAREST ", a.seq LIMIT 1",
+	    "SELECT" JOIN_REQUEST_COLUMNS "," ATT_SEQ "," ATT_STATUS ","
+	    ATT_CAUSE " FROM requests r INDEXED BY requests_ts" ATT_JOIN
+	    " WHERE r.ts_ms BETWEEN ?8 AND ?9 AND" JOIN_WINDOW " AND" ATT_ANY
+	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL"
+	    " ORDER BY" JOIN_NEAREST ", t.seq LIMIT 1",
 	/*
 	 * An error naming an upstream for a request whose log named none
 	 * (Caddy's access log): a failed request without attempts.
@@ -264,11 +272,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " FROM requests r WHERE" JOIN_WINDOW " AND" JOIN_JOINABLE
 	    " AND r.n_attempts = 0 AND r.error_id IS NULL"
 	    " ORDER BY" JOIN_NEAREST " LIMIT 1",
+	/*
+	 * Its one attempt, inline in the row (schema/012), to upstream ?2,
+	 * which becomes the request's.
+	 */
 	[STMT_JOIN_BARE_ATTEMPT] =
-	    "INSERT INTO attempts (request_id, seq, grp, upstream_id, status,"
-	    " cause, error_id) VALUES (?1, 0, 0, ?2, ?3, ?4, ?5)",
-	[STMT_JOIN_BARE_REQUEST] =
-	    "UPDATE requests SET n_attempts = 1, upstream_id = ?2 WHERE id = ?1",
+	    "UPDATE requests SET n_attempts = 1, upstream_id = ?2,"
+	    " a_status = ?3, a_connect_ms = NULL, a_header_ms = NULL,"
+	    " a_response_ms = NULL, a_cause = ?4, a_error_id = ?5"
+	    " WHERE id = ?1",
 	/* Errors naming no upstream (rate limiting, auth): failed requests. */
 	[STMT_JOIN_REQUEST_FIND] =
 	    "SELECT" JOIN_REQUEST_COLUMNS
@@ -291,6 +303,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_JOIN_ATTEMPT_SET] =
 	    "UPDATE attempts SET cause = ?3, error_id = ?4"
 	    " WHERE request_id = ?1 AND seq = ?2",
+	/* The same for an attempt inline in its request (schema/012). */
+	[STMT_JOIN_INLINE_SET] =
+	    "UPDATE requests SET a_cause = ?3, a_error_id = ?4"
+	    " WHERE id = ?1 AND ?2 = 0 AND a_cause IS NOT NULL",
 	[STMT_JOIN_REQUEST_SET_CAUSE] =
 	    "UPDATE requests SET cause = ?2 WHERE id = ?1",
 	[STMT_JOIN_REQUEST_SET_ERROR] =
@@ -440,24 +456,24 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ORDER BY r.ts_ms DESC, r.id DESC LIMIT :limit",
 	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_COLUMNS " WHERE r.id = :id",
 	[STMT_CONSOLE_ATTEMPTS] =
-	    "SELECT u.name, coalesce(a.status, -1),"
-	    " coalesce(a.connect_ms, -1), coalesce(a.header_ms, -1),"
-	    " coalesce(a.response_ms, -1), a.cause, e.message"
-	    " FROM attempts a JOIN upstreams u ON u.id = a.upstream_id"
-	    " LEFT JOIN gateway_errors e ON e.id = a.error_id"
-	    " WHERE a.request_id = :id ORDER BY a.seq",
+	    "SELECT u.name, coalesce(" ATT_STATUS ", -1),"
+	    " coalesce(" ATT_CONNECT ", -1), coalesce(" ATT_HEADER ", -1),"
+	    " coalesce(" ATT_RESPONSE ", -1)," ATT_CAUSE ", e.message"
+	    " FROM requests r" ATT_JOIN
+	    " JOIN upstreams u ON u.id =" ATT_UPSTREAM
+	    " LEFT JOIN gateway_errors e ON e.id =" ATT_ERROR
+	    " WHERE r.id = :id AND" ATT_ANY " ORDER BY t.seq",
 
 	/* diag_query.c */
 	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL("r.ts_ms"),
 	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL("+r.ts_ms"),
 	[STMT_DIAG_ATTEMPT_STREAM] =
-	    "SELECT r.ts_ms, r.id, a.upstream_id, a.seq,"
-	    " coalesce(a.status, -1), a.cause"
-	    " FROM requests r INDEXED BY requests_ts"
-	    " JOIN attempts a ON a.request_id = r.id"
-	    " WHERE" DIAG_WINDOW
-	    " AND (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
-	    " ORDER BY r.ts_ms, r.id, a.seq",
+	    "SELECT r.ts_ms, r.id," ATT_UPSTREAM "," ATT_SEQ ","
+	    " coalesce(" ATT_STATUS ", -1)," ATT_CAUSE
+	    " FROM requests r INDEXED BY requests_ts" ATT_JOIN
+	    " WHERE" DIAG_WINDOW " AND" ATT_ANY
+	    " AND (?3 IS NULL OR" ATT_UPSTREAM "=" DIAG_UPSTREAM_ID ")"
+	    " ORDER BY r.ts_ms, r.id, t.seq",
 	[STMT_DIAG_UPSTREAM_NAMES] = DIAG_NAMES_SQL("upstreams"),
 	[STMT_DIAG_METHOD_NAMES] = DIAG_NAMES_SQL("methods"),
 	[STMT_DIAG_PATH_NAMES] = DIAG_NAMES_SQL("paths"),
@@ -467,6 +483,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 * then grouped by that attempt's upstream and cause, and the final
 	 * upstream.
 	 */
+	/* Retried requests keep all their attempts in the attempts table
+	 * (only a lone attempt is inline, schema/012). */
 	[STMT_DIAG_RETRY_GROUPS] =
 	    "WITH x AS (SELECT r.id, r.cause, r.upstream_id AS final_uid,"
 	    "  r.n_attempts, r.request_ms,"
@@ -495,15 +513,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* Failed attempts to the upstream, then attempt-less requests. */
 	[STMT_DIAG_UPSTREAM_CAUSES] =
 	    "SELECT cause, sum(n), sum(fin), sum(msg), min(t0), max(t1) FROM ("
-	    " SELECT a.cause AS cause, count(*) AS n,"
-	    "  sum(a.seq = r.n_attempts - 1) AS fin,"
-	    "  count(coalesce(a.error_id, CASE WHEN a.seq = r.n_attempts - 1"
-	    "   THEN r.error_id END)) AS msg,"
+	    " SELECT" ATT_CAUSE "AS cause, count(*) AS n,"
+	    "  sum(" ATT_SEQ "= r.n_attempts - 1) AS fin,"
+	    "  count(coalesce(" ATT_ERROR ", CASE WHEN" ATT_SEQ
+	    "= r.n_attempts - 1 THEN r.error_id END)) AS msg,"
 	    "  min(r.ts_ms) AS t0, max(r.ts_ms) AS t1"
-	    " FROM requests r JOIN attempts a ON a.request_id = r.id"
-	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
-	    " AND a.upstream_id =" DIAG_UPSTREAM_ID " AND a.cause <> 0"
-	    " GROUP BY a.cause"
+	    " FROM requests r" ATT_JOIN
+	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW " AND" ATT_ANY
+	    " AND" ATT_UPSTREAM "=" DIAG_UPSTREAM_ID " AND" ATT_CAUSE "<> 0"
+	    " GROUP BY 1"
 	    " UNION ALL"
 	    " SELECT r.cause, count(*), count(*), count(r.error_id),"
 	    "  min(r.ts_ms), max(r.ts_ms)"
@@ -516,23 +534,27 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_DIAG_EXAMPLE_CAUSE] =
 	    "SELECT" DIAG_EXAMPLE_COLUMNS
 	    " FROM requests r INDEXED BY requests_trouble_ts"
-	    " LEFT JOIN attempts a ON a.request_id = r.id"
-	    "  AND a.upstream_id =" DIAG_UPSTREAM_ID " AND a.cause = ?4"
-	    " LEFT JOIN gateway_errors e ON e.id = coalesce(a.error_id,"
-	    "  r.error_id)"
+	    " LEFT JOIN attempts t ON t.request_id = r.id"
+	    "  AND r.a_cause IS NULL"
+	    "  AND t.upstream_id =" DIAG_UPSTREAM_ID " AND t.cause = ?4"
+	    " LEFT JOIN gateway_errors e ON e.id = coalesce(CASE"
+	    "  WHEN t.seq IS NOT NULL THEN t.error_id WHEN" DIAG_INLINE_MATCH
+	    "  THEN r.a_error_id END, r.error_id)"
 	    " LEFT JOIN methods m ON m.id = r.method_id"
 	    " LEFT JOIN paths p ON p.id = r.path_id"
 	    " WHERE" DIAG_TROUBLE "AND" DIAG_WINDOW
-	    " AND (a.seq IS NOT NULL OR (r.n_attempts = 0 AND r.cause = ?4"
+	    " AND (t.seq IS NOT NULL OR" DIAG_INLINE_MATCH
+	    "  OR (r.n_attempts = 0 AND r.cause = ?4"
 	    "  AND r.upstream_id =" DIAG_UPSTREAM_ID "))"
-	    " ORDER BY r.ts_ms DESC, a.seq LIMIT 1",
+	    " ORDER BY r.ts_ms DESC, t.seq LIMIT 1",
 	/* ?4 shape ('' = none), ?5 method ('' = none), ?6 limit. */
 	[STMT_DIAG_EXAMPLE_SHAPE] =
 	    "SELECT" DIAG_EXAMPLE_COLUMNS
 	    " FROM requests r INDEXED BY requests_trouble_ts"
 	    " LEFT JOIN attempts la ON la.request_id = r.id"
 	    "  AND la.seq = r.n_attempts - 1"
-	    " LEFT JOIN gateway_errors e ON e.id = coalesce(la.error_id,"
+	    " LEFT JOIN gateway_errors e ON e.id = coalesce(CASE WHEN"
+	    "  r.a_cause IS NULL THEN la.error_id ELSE r.a_error_id END,"
 	    "  r.error_id)"
 	    " LEFT JOIN methods m ON m.id = r.method_id"
 	    " LEFT JOIN paths p ON p.id = r.path_id"
@@ -597,7 +619,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_PRUNE_REQUESTS] =
 	    "DELETE FROM requests WHERE id IN (SELECT id FROM requests"
 	    " WHERE ts_ms < ?1 AND id <= ?3 ORDER BY ts_ms LIMIT ?2)"
-	    " RETURNING ts_ms, source_id, line_no, error_id, id",
+	    " RETURNING ts_ms, source_id, line_no, error_id, id,"
+	    " a_cause IS NOT NULL, a_error_id",
 	[STMT_PRUNE_ATTEMPTS] =
 	    "DELETE FROM attempts WHERE request_id BETWEEN ?1 AND ?2"
 	    " RETURNING error_id",

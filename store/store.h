@@ -69,6 +69,8 @@ int store_open_reader(const struct store *s, struct store **out, char *err,
  */
 struct store_open_opts {
 	int64_t group;		/* gid for a new database; -1 none */
+	int schema_upto;	/* apply the schema files up to this version
+				   only; 0 all (tests of an upgrade) */
 };
 
 /* store_open() with options (o NULL: the defaults). */

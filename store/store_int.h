@@ -83,11 +83,11 @@ enum store_stmt_id {
 	STMT_JOIN_REQUEST_FIND,
 	STMT_JOIN_BARE_FIND,
 	STMT_JOIN_BARE_ATTEMPT,
-	STMT_JOIN_BARE_REQUEST,
 	STMT_JOIN_ERRORS_FOR_REQUEST,
 	STMT_JOIN_ERRORS_SINCE,
 	STMT_JOIN_ERROR_GET,
 	STMT_JOIN_ATTEMPT_SET,
+	STMT_JOIN_INLINE_SET,
 	STMT_JOIN_REQUEST_SET_CAUSE,
 	STMT_JOIN_REQUEST_SET_ERROR,
 	STMT_JOIN_ERROR_SET,
@@ -185,10 +185,13 @@ struct store_sql {
 /*
  * Rows per multi-row INSERT of requests and attempts (see write.c): each
  * statement opens a cursor on the table and each index, so 8 rows a
- * statement cost 15% more writer time than 48.
+ * statement cost 15% more writer time than 48. Requests, with their lone
+ * attempt inline (schema/012), have 24 columns: 40 rows keep a statement
+ * under the 999 parameters of SQLite before 3.32.
  */
 #define STORE_INSERT_ROWS 48
-#define STORE_REQUEST_COLUMNS 18
+#define STORE_REQUEST_ROWS 40
+#define STORE_REQUEST_COLUMNS 24
 #define STORE_ATTEMPT_COLUMNS 9
 
 /* The lookup tables of interned strings (STMT_INTERN_* follow the order). */
@@ -247,6 +250,54 @@ struct store_client {
 	" CASE typeof(" col ") WHEN 'integer' THEN printf('%d.%d.%d.%d'," \
 	" " col " >> 24, (" col " >> 16) & 255, (" col " >> 8) & 255," \
 	" " col " & 255) ELSE " col " END "
+
+/*
+ * A request id as stored (inline.c, schema/012): 32 lowercase hex digits
+ * as their 16 bytes, anything else as its text.
+ */
+#define STORE_RID_HEX	32
+#define STORE_RID_BYTES	16
+struct store_rid {
+	const char *text;	/* as logged; NULL: not logged */
+	bool is_blob;		/* stored as blob */
+	uint8_t blob[STORE_RID_BYTES];
+};
+/* A request id as SQL text, whichever way it is stored. */
+#define STORE_REQUEST_ID_TEXT(col) \
+	" CASE typeof(" col ") WHEN 'blob' THEN lower(hex(" col "))" \
+	" ELSE " col " END "
+/* A protocol as SQL text: codes 0-5 (inline.c's inline_protocols[]). */
+#define STORE_PROTOCOLS 6
+#define STORE_PROTOCOL_TEXT(col) \
+	" CASE typeof(" col ") WHEN 'integer' THEN CASE " col \
+	" WHEN 0 THEN 'HTTP/1.0' WHEN 1 THEN 'HTTP/1.1' WHEN 2 THEN 'HTTP/2.0'" \
+	" WHEN 3 THEN 'HTTP/3.0' WHEN 4 THEN 'HTTP/2' WHEN 5 THEN 'HTTP/3' END" \
+	" ELSE " col " END "
+
+/*
+ * The attempts of request r (schema/012), in a query over "requests r"
+ * followed by ATT_JOIN: its lone attempt inline in the row (r.a_cause
+ * IS NOT NULL) or its rows t of the attempts table, never both. ATT_ANY
+ * keeps the rows that are an attempt (the LEFT JOIN also yields requests
+ * without any); the ATT_* columns are the attempt's, as attempts_all
+ * (the view for sqlite3 users) has them. A join with that view would
+ * make SQLite materialise it whole, hence these. Within one request the
+ * table's rows come in seq order; sort by t.seq (NULL for the inline one,
+ * which is alone) to keep that order without a sort.
+ */
+#define ATT_JOIN \
+	" LEFT JOIN attempts t ON t.request_id = r.id AND r.a_cause IS NULL "
+#define ATT_ANY " (r.a_cause IS NOT NULL OR t.request_id IS NOT NULL) "
+#define ATT_COL(tcol, rcol) \
+	" (CASE WHEN r.a_cause IS NULL THEN t." tcol " ELSE r." rcol " END) "
+#define ATT_SEQ " coalesce(t.seq, 0) "
+#define ATT_UPSTREAM ATT_COL("upstream_id", "upstream_id")
+#define ATT_STATUS ATT_COL("status", "a_status")
+#define ATT_CONNECT ATT_COL("connect_ms", "a_connect_ms")
+#define ATT_HEADER ATT_COL("header_ms", "a_header_ms")
+#define ATT_RESPONSE ATT_COL("response_ms", "a_response_ms")
+#define ATT_CAUSE " coalesce(r.a_cause, t.cause) "
+#define ATT_ERROR ATT_COL("error_id", "a_error_id")
 
 /* A new request whose client has unjoined errors: look for them. */
 struct join_probe {
@@ -441,7 +492,10 @@ void inline_bind_client(sqlite3_stmt *st, int i, const struct store_client *c);
 /* A 64-bit key of a client for the join filter (the integer, or a hash). */
 uint64_t inline_client_key(const struct store *s, const struct store_client *c);
 uint64_t inline_client_key_value(const struct store *s, sqlite3_value *v);
-/* gw_client_key() for SQL (migration 006). */
+void inline_request_id(struct store_rid *r, const char *text);
+void inline_bind_request_id(sqlite3_stmt *st, int i, const struct store_rid *r);
+void inline_bind_protocol(sqlite3_stmt *st, int i, const char *text);
+/* gw_client_key() (migration 006), gw_request_id(), gw_protocol() (012). */
 int inline_register(sqlite3 *db);
 
 /* Rollups (rollup.c). */

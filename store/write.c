@@ -206,17 +206,20 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 }
 
 /*
- * Requests and attempts go in STORE_INSERT_ROWS at a time through one
- * multi-row INSERT (a lone row through the single-row one): per-statement
- * overhead is then paid once per group. Rowids of one INSERT are
- * consecutive (max + 1 each, under our write lock), which gives every
- * staged request its id for its attempts.
+ * Requests and attempts go STORE_REQUEST_ROWS and STORE_INSERT_ROWS at a
+ * time through one multi-row INSERT (a lone row through the single-row
+ * one): per-statement overhead is then paid once per group. Rowids of one
+ * INSERT are consecutive (max + 1 each, under our write lock), which gives
+ * every staged request its id for its attempts. A request's lone attempt
+ * (of group 0) goes into the request row itself (schema/012: a_* columns,
+ * write_inline()), the attempts of every other request into attempts.
  */
 #define WRITE_ORIGINS	16	/* hosts of wrapped lines cached per batch */
 
 struct write_req {
 	const struct gw_event *ev;
 	struct store_client client;
+	struct store_rid rid;
 	int64_t method, host, path, shape, up, local_end;
 	int64_t source_id;	/* the batch's, or its child for ev->origin */
 };
@@ -226,7 +229,7 @@ struct write_att {
 	int seq;
 };
 struct write_stage {
-	struct write_req req[STORE_INSERT_ROWS];
+	struct write_req req[STORE_REQUEST_ROWS];
 	struct write_att att[STORE_INSERT_ROWS];
 	int n_req, n_att;
 	int64_t source_id;
@@ -285,7 +288,20 @@ write_flush_attempts(struct store *s, struct write_stage *g, char *err,
 	return 0;
 }
 
-/* Stage the attempts of request id, counting them in the rollups. */
+/*
+ * Is ev's attempt stored inline in its request row? Its lone one, of group
+ * 0 (seq 0, and its upstream is the request's: write_final_upstream).
+ */
+static bool
+write_inline(const struct gw_event *ev)
+{
+	return ev->n_attempts == 1 && ev->attempts[0].group == 0;
+}
+
+/*
+ * Count the attempts of request r (id) in the rollups, and stage them for
+ * the attempts table unless the one is inline.
+ */
 static int
 write_stage_attempts(struct store *s, struct write_stage *g,
     const struct write_req *r, int64_t id, char *err, size_t errlen)
@@ -293,21 +309,27 @@ write_stage_attempts(struct store *s, struct write_stage *g,
 	const struct gw_event *ev = r->ev;
 	struct rollup_key k = {.minute = rollup_minute_of(ev->ts_ms),
 	    .source_id = r->source_id};
+	bool inl = write_inline(ev);
 
 	for (int i = 0; i < ev->n_attempts; i++) {
 		const struct gw_attempt *a = &ev->attempts[i];
-		struct write_att *w;
+		struct write_att *w, one;
 
-		if (g->n_att == STORE_INSERT_ROWS &&
-		    write_flush_attempts(s, g, err, errlen) != 0)
-			return -1;
-		w = &g->att[g->n_att++];
-		w->a = a;
-		w->request_id = id;
-		w->seq = i;
-		if (intern_id(s, INTERN_UPSTREAM, a->addr != NULL ? a->addr :
-		    "-", &w->up, err, errlen) != 0)
-			return -1;
+		if (inl) {
+			w = &one;
+			w->up = r->up;
+		} else {
+			if (g->n_att == STORE_INSERT_ROWS &&
+			    write_flush_attempts(s, g, err, errlen) != 0)
+				return -1;
+			w = &g->att[g->n_att++];
+			w->a = a;
+			w->request_id = id;
+			w->seq = i;
+			if (intern_id(s, INTERN_UPSTREAM, a->addr != NULL ?
+			    a->addr : "-", &w->up, err, errlen) != 0)
+				return -1;
+		}
 		k.upstream_id = w->up;
 		k.status = a->status >= 0 ? a->status : -1;
 		k.cause = a->cause;
@@ -335,14 +357,26 @@ write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 	write_bind_id(st, base + 8, w->path);
 	write_bind_text(st, base + 9, ev->query);
 	write_bind_id(st, base + 10, w->shape);
-	write_bind_text(st, base + 11, ev->protocol);
+	inline_bind_protocol(st, base + 11, ev->protocol);
 	sqlite3_bind_int(st, base + 12, ev->status);
 	write_bind_opt(st, base + 13, ev->bytes);
 	write_bind_opt(st, base + 14, ev->request_ms);
-	write_bind_text(st, base + 15, ev->request_id);
+	inline_bind_request_id(st, base + 15, &w->rid);
 	sqlite3_bind_int64(st, base + 16, w->up);
 	sqlite3_bind_int(st, base + 17, ev->n_attempts);
 	sqlite3_bind_int(st, base + 18, (int)ev->cause);
+	if (write_inline(ev)) {
+		const struct gw_attempt *a = &ev->attempts[0];
+
+		write_bind_opt(st, base + 19, a->status);
+		write_bind_opt(st, base + 20, a->connect_ms);
+		write_bind_opt(st, base + 21, a->header_ms);
+		write_bind_opt(st, base + 22, a->response_ms);
+		sqlite3_bind_int(st, base + 23, (int)a->cause);
+	} else
+		for (int i = 19; i <= 23; i++)
+			sqlite3_bind_null(st, base + i);
+	sqlite3_bind_null(st, base + 24);	/* a_error_id: joined later */
 }
 
 /* Insert the staged requests, then stage their attempts. */
@@ -357,7 +391,7 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 	if (n == 0)
 		return 0;
 	g->n_req = 0;
-	if (n == STORE_INSERT_ROWS) {
+	if (n == STORE_REQUEST_ROWS) {
 		if ((st = store_stmt(s, STMT_REQUEST_INSERT_N, err, errlen)) ==
 		    NULL)
 			return -1;
@@ -442,7 +476,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 	struct write_req *w;
 	struct rollup_key k;
 
-	if (g->n_req == STORE_INSERT_ROWS &&
+	if (g->n_req == STORE_REQUEST_ROWS &&
 	    write_flush_requests(s, g, err, errlen) != 0)
 		return -1;
 	w = &g->req[g->n_req++];
@@ -453,6 +487,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 	    write_origin(s, g, ev->origin, &w->source_id, err, errlen) != 0)
 		return -1;
 	inline_client(&w->client, ev->client);
+	inline_request_id(&w->rid, ev->request_id);
 	if (intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
 	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
 	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen) ||

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# upgrade_e2e.sh - a database of the previous schema (user_version 5,
+# upgrade_e2e.sh - a database of an older schema (user_version 5,
 # tests/data/schema5: clients interned in a table, paths and shapes with a
 # UNIQUE name) upgrades itself when opened (migration 006: clients inline,
-# paths/shapes by hash) and then says exactly what a database that the
+# paths/shapes by hash; 012: lone attempts in their request rows, compact
+# request ids and protocols) and then says exactly what a database that the
 # current gatewatch builds from the same logs says: every report, the three
 # views row by row, the joins of error-log lines. Re-reading the logs into
 # the upgraded database stores nothing twice (positions survive), and new
@@ -58,6 +59,13 @@ gw_eq "$(sqlite3 new.db 'SELECT count(*) FROM requests
     "$(sqlite3 old.db 'SELECT count(*) FROM requests
     WHERE typeof(client) = '"'text'"'')" "IPv6 clients stored as text"
 gw_eq 2 "$(sqlite3 old.db 'SELECT count(*) FROM rejects')" "rejects kept"
+# Schema 012: lone attempts inline, hex request ids as blobs, protocols as
+# codes, the same way in the upgraded database as in the new one.
+for q in "SELECT count(*) FROM attempts" \
+    "SELECT count(*) FROM requests WHERE a_cause IS NOT NULL" \
+    "SELECT typeof(request_id) || typeof(protocol), count(*) FROM requests GROUP BY 1"; do
+	gw_eq "$(sqlite3 new.db "$q")" "$(sqlite3 old.db "$q")" "$q"
+done
 
 # Read again: nothing new. Then more lines: interned against the old rows.
 "$GW_BIN" ingest -q -d old.db access.log error.log gen.log

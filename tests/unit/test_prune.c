@@ -116,7 +116,7 @@ check_no_dangling(struct fx *f)
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM gateway_errors e"
 	    " WHERE e.request_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
 	    " requests r WHERE r.id = e.request_id)"), 0);
-	assert_int_equal(fx_int(f, "SELECT count(*) FROM attempts a WHERE"
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM attempts_all a WHERE"
 	    " a.error_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
 	    " gateway_errors e WHERE e.id = a.error_id)"), 0);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM requests r WHERE"

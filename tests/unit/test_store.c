@@ -455,7 +455,7 @@ test_failed_batch_leaves_nothing(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT"
-	    " ON attempts WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
+	    " ON requests WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
 	    " 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	fx_event(&f, T0 + 1, 0, "10.0.0.7", "GET", "/fresh", NULL, 200, 1,
@@ -473,7 +473,7 @@ test_failed_batch_leaves_nothing(void **state)
 	batch_clear(&f.b);
 
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 1);
-	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts_all"), 1);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors"), 0);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rejects"), 0);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 1);
@@ -509,7 +509,7 @@ test_failed_batch_max_request_ms(void **state)
 	int64_t src = fx_source(&f, "access.log", "nginx_access");
 	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT"
-	    " ON attempts WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
+	    " ON requests WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
 	    " 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/slow", NULL, 200, 90000,
@@ -595,7 +595,7 @@ test_many_batches(void **state)
 	}
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"),
 	    BATCH * BATCHES);
-	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts"),
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts_all"),
 	    attempts);
 	fx_check_rollups(&f);
 	fx_free(&f);
@@ -646,6 +646,208 @@ test_client_inline(void **state)
 	snprintf(sql, sizeof(sql), "SELECT typeof(client) FROM requests"
 	    " WHERE id = %zu", n + 1);
 	assert_string_equal(fx_text(&f, sql), "null");
+	fx_free(&f);
+}
+
+/*
+ * Every row of sql, each value as typeof:text, into buf (cut at len): what
+ * a reader sees, compared before and after an upgrade.
+ */
+static void
+dump_rows(const char *path, const char *sql, char *buf, size_t len)
+{
+	size_t n = 0;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW && n < len)
+		for (int i = 0; i < sqlite3_column_count(st) && n < len; i++) {
+			const unsigned char *t = sqlite3_column_text(st, i);
+
+			n += (size_t)snprintf(buf + n, len - n, "%d:%s%c",
+			    sqlite3_column_type(st, i), t != NULL ?
+			    (const char *)t : "", i + 1 <
+			    sqlite3_column_count(st) ? ',' : '\n');
+		}
+	assert_true(n < len);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
+ * Request ids and protocols are stored compactly when their text allows
+ * (schema 012): 32 lowercase hex digits as a 16-byte blob, the usual
+ * protocols as small codes; request_view gives back exactly the text
+ * logged either way. A lone attempt of group 0 is stored in its request
+ * row, any other in attempts; attempt_view shows them all alike.
+ */
+static void
+test_row_shape(void **state)
+{
+	static const struct {
+		const char *rid, *rid_type, *proto, *proto_type;
+	} cases[] = {
+		{ "890cbd8013c7ac376c72307b7b0739d7", "blob", "HTTP/1.1",
+		    "integer" },
+		{ "00000000000000000000000000000000", "blob", "HTTP/1.0",
+		    "integer" },
+		{ "890CBD8013C7AC376C72307B7B0739D7", "text", "HTTP/2.0",
+		    "integer" },
+		{ "890cbd8013c7ac376c72307b7b0739d", "text", "HTTP/3.0",
+		    "integer" },
+		{ "890cbd8013c7ac376c72307b7b0739d7a", "text", "HTTP/2",
+		    "integer" },
+		{ "890cbd80-13c7-ac37-6c72-307b7b0739d7", "text", "HTTP/3",
+		    "integer" },
+		{ "0000000000000000000000000000000g", "text", "HTTP/0.9",
+		    "text" },
+		{ "0000000000000012", "text", "http/1.1", "text" },
+		{ "", "text", "", "text" },
+		{ "1", "text", "HTTP/1.1 ", "text" },
+	};
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+	char sql[200], want[1024], got[1024];
+	struct gw_event *e;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	for (size_t i = 0; i < n; i++) {
+		e = fx_event(&f, T0 + (int64_t)i, 0, "10.0.0.1", "GET", "/x",
+		    NULL, 200, 1, GW_CAUSE_OK, "10.0.0.5:80 200 0");
+		e->request_id = fx_str(&f, cases[i].rid);
+		e->protocol = fx_str(&f, cases[i].proto);
+	}
+	e = fx_event(&f, T0 + 100, 0, "10.0.0.1", "GET", "/x", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);	/* n + 1: no attempt, no id, no protocol */
+	e->protocol = NULL;
+	fx_event(&f, T0 + 101, 0, "10.0.0.1", "GET", "/x", NULL, 200, 1,
+	    GW_CAUSE_UNKNOWN, "10.0.0.5:80 502 7, 10.0.0.6:80 200 0");
+	e = fx_event(&f, T0 + 102, 0, "10.0.0.1", "GET", "/x", NULL, 200, 1,
+	    GW_CAUSE_OK, "10.0.0.6:80 200 0");	/* n + 3: group 1 */
+	e->attempts[0].group = 1;
+	fx_write(&f, src);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(sql, sizeof(sql), "SELECT request_id || '|' ||"
+		    " protocol FROM request_view WHERE id = %zu", i + 1);
+		snprintf(want, sizeof(want), "%s|%s", cases[i].rid,
+		    cases[i].proto);
+		assert_string_equal(fx_text(&f, sql), want);
+		snprintf(sql, sizeof(sql), "SELECT typeof(request_id) || ' ' ||"
+		    " typeof(protocol) FROM requests WHERE id = %zu", i + 1);
+		snprintf(want, sizeof(want), "%s %s", cases[i].rid_type,
+		    cases[i].proto_type);
+		assert_string_equal(fx_text(&f, sql), want);
+	}
+	snprintf(sql, sizeof(sql), "SELECT typeof(request_id) || ' ' ||"
+	    " typeof(protocol) FROM request_view WHERE id = %zu", n + 1);
+	assert_string_equal(fx_text(&f, sql), "null null");
+	/* Inline: the n lone attempts; the table: the retried and group 1. */
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"
+	    " WHERE a_cause IS NOT NULL"), n);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts"), 3);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM attempts_all"),
+	    n + 3);
+	dump_rows(f.path, "SELECT * FROM attempt_view WHERE request_id > 9"
+	    " ORDER BY request_id, seq", got, sizeof(got));
+	assert_string_equal(got,
+	    "1:10,1:0,1:0,3:10.0.0.5:80,1:200,1:1,1:2,1:3,3:ok,5:\n"
+	    "1:12,1:0,1:0,3:10.0.0.5:80,1:502,1:1,5:,1:3,3:upstream_reset,5:\n"
+	    "1:12,1:1,1:0,3:10.0.0.6:80,1:200,1:1,1:2,1:3,3:ok,5:\n"
+	    "1:13,1:0,1:1,3:10.0.0.6:80,1:200,1:1,1:2,1:3,3:ok,5:\n");
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/*
+ * A populated database of schema 11 (text request ids and protocols, every
+ * attempt in attempts) upgrades to 012 on open: the views show every row
+ * exactly as before, lone attempts of group 0 move into their request rows
+ * (a joined error id with them), the others stay.
+ */
+static void
+test_upgrade_011_row_shape(void **state)
+{
+	static const char *const views[] = {
+		"SELECT * FROM request_view ORDER BY id",
+		"SELECT * FROM attempt_view ORDER BY request_id, seq",
+		"SELECT * FROM gateway_error_view ORDER BY id",
+	};
+	struct store_open_opts o = {.group = -1, .schema_upto = 11};
+	char before[3][2048], after[2048], sql[4096];
+	struct fx f;
+	sqlite3 *db;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	snprintf(f.path, sizeof(f.path), "/tmp/gw-test-store-011-XXXXXX");
+	int fd = mkstemp(f.path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(f.path);
+	assert_int_equal(store_open_with(f.path, &o, &f.s, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(store_schema_version(f.s), 11);
+	assert_int_equal(batch_init(&f.b), 0);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	store_close(f.s);
+	f.s = NULL;
+
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO upstreams (id, name) VALUES (1, '-'),"
+	    " (2, '10.0.0.5:80'), (3, '10.0.0.6:80');"
+	    "INSERT INTO requests (id, source_id, line_no, ts_ms, tz_min,"
+	    " client, protocol, status, bytes, request_ms, request_id,"
+	    " upstream_id, n_attempts, cause, error_id) VALUES"
+	    " (1, %1$lld, 1, %2$lld, 60, 167772161, 'HTTP/1.1', 200, 10, 5,"
+	    "  '890cbd8013c7ac376c72307b7b0739d7', 2, 1, 0, NULL),"
+	    " (2, %1$lld, 2, %2$lld, 60, '2001:db8::1', 'HTTP/2.0', 502, NULL,"
+	    "  9, 'ABCDEF0123456789ABCDEF0123456789', 3, 2, 7, NULL),"
+	    " (3, %1$lld, 3, %2$lld, 0, 167772162, 'SPDY/3', 502, 0, 7,"
+	    "  'req-3', 2, 1, 13, NULL),"
+	    " (4, %1$lld, 4, %2$lld, 0, NULL, NULL, 429, 0, NULL, NULL, 1, 0,"
+	    "  16, 2),"
+	    " (5, %1$lld, 5, %2$lld, 0, 167772163, 'HTTP/1.0', 200, 1, 1,"
+	    "  '00000000000000000000000000000000', 3, 1, 0, NULL);"
+	    "INSERT INTO attempts (request_id, seq, grp, upstream_id, status,"
+	    " connect_ms, header_ms, response_ms, cause, error_id) VALUES"
+	    " (1, 0, 0, 2, 200, 0, 5, 5, 0, NULL),"
+	    " (2, 0, 0, 2, 502, 1, NULL, NULL, 7, NULL),"
+	    " (2, 1, 0, 3, 502, 1, NULL, 8, 7, NULL),"
+	    " (3, 0, 0, 2, 502, 1, 2, NULL, 13, 1),"
+	    " (5, 0, 1, 3, NULL, NULL, NULL, NULL, 0, NULL);"
+	    "INSERT INTO gateway_errors (id, source_id, line_no, local_ms,"
+	    " level, cause, message, request_id) VALUES"
+	    " (1, %1$lld, 1, %2$lld, 3, 13, 'upstream 500', 3),"
+	    " (2, %1$lld, 2, %2$lld, 3, 16, 'limiting', 4);",
+	    (long long)src, (long long)T0);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	for (int i = 0; i < 3; i++)
+		dump_rows(f.path, views[i], before[i], sizeof(before[i]));
+
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(store_schema_version(f.s), schema_files());
+	for (int i = 0; i < 3; i++) {
+		dump_rows(f.path, views[i], after, sizeof(after));
+		assert_string_equal(after, before[i]);
+	}
+	assert_string_equal(fx_text(&f, "SELECT group_concat(id || ' ' ||"
+	    " typeof(request_id) || ' ' || typeof(protocol) || ' ' ||"
+	    " coalesce(a_cause, '-') || ' ' || coalesce(a_error_id, '-'), ',')"
+	    " FROM (SELECT * FROM requests ORDER BY id)"),
+	    "1 blob integer 0 -,2 text integer - -,3 text text 13 1,"
+	    "4 null null - -,5 blob integer - -");
+	assert_string_equal(fx_text(&f, "SELECT group_concat(request_id ||"
+	    " '.' || seq, ',') FROM (SELECT * FROM attempts"
+	    " ORDER BY request_id, seq)"), "2.0,2.1,5.0");
 	fx_free(&f);
 }
 
@@ -709,6 +911,8 @@ main(void)
 		cmocka_unit_test(test_failed_batch_leaves_nothing),
 		cmocka_unit_test(test_failed_batch_max_request_ms),
 		cmocka_unit_test(test_many_batches),
+		cmocka_unit_test(test_row_shape),
+		cmocka_unit_test(test_upgrade_011_row_shape),
 		cmocka_unit_test(test_client_inline),
 		cmocka_unit_test(test_path_keys),
 	};

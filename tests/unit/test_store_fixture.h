@@ -249,7 +249,7 @@ fx_check_rollups(struct fx *f)
 	    "SELECT count(*) FROM ("
 	    " SELECT r.ts_ms / 60000, r.source_id, a.upstream_id,"
 	    "  coalesce(a.status, -1), a.cause, count(*)"
-	    " FROM attempts a JOIN requests r ON r.id = a.request_id"
+	    " FROM attempts_all a JOIN requests r ON r.id = a.request_id"
 	    " GROUP BY 1, 2, 3, 4, 5"
 	    " EXCEPT SELECT minute, source_id, upstream_id, status, cause,"
 	    "  attempts FROM rollup_attempt_minute)";
@@ -259,7 +259,7 @@ fx_check_rollups(struct fx *f)
 	    "  attempts FROM rollup_attempt_minute EXCEPT"
 	    " SELECT r.ts_ms / 60000, r.source_id, a.upstream_id,"
 	    "  coalesce(a.status, -1), a.cause, count(*)"
-	    " FROM attempts a JOIN requests r ON r.id = a.request_id"
+	    " FROM attempts_all a JOIN requests r ON r.id = a.request_id"
 	    " GROUP BY 1, 2, 3, 4, 5)";
 
 	assert_int_equal(fx_int(f, req), 0);

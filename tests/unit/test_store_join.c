@@ -50,7 +50,7 @@ check_basic_joined(struct fx *f)
 	assert_string_equal(request_cause(f, 1), "upstream_refused");
 	assert_string_equal(attempt_cause(f, 1, 0), "upstream_refused");
 	assert_int_equal(fx_int(f, "SELECT request_id FROM gateway_errors"), 1);
-	assert_int_equal(fx_int(f, "SELECT error_id FROM attempts"), 1);
+	assert_int_equal(fx_int(f, "SELECT error_id FROM attempts_all"), 1);
 	fx_check_rollups(f);
 }
 
@@ -176,7 +176,7 @@ test_join_two_errors_two_attempts(void **state)
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors"
 	    " WHERE request_id = 1"), 2);
 	assert_string_equal(fx_text(&f, "SELECT group_concat(error_id) FROM"
-	    " (SELECT error_id FROM attempts ORDER BY seq)"), "1,2");
+	    " (SELECT error_id FROM attempts_all ORDER BY seq)"), "1,2");
 	fx_check_rollups(&f);
 	fx_free(&f);
 }
