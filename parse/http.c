@@ -157,7 +157,18 @@ struct http_conn {
 				 * with nothing pending: req_fast may read */
 	/* the response being parsed */
 	bool resp_active, resp_headers_done, resp_interim;
+	/*
+	 * An answer's header bytes: its status line, header fields and the
+	 * empty line's CRLF, from its first byte ('H') on (no stray CRLF
+	 * before it, no body); of an answer cut short, what came of them.
+	 * http-parser's nread does not tell (0 in on_headers_complete, and
+	 * it counts stray CRLFs and trailers): server_data pauses the parser
+	 * where an answer begins and where its header ends, and counts.
+	 */
 	uint64_t resp_header_bytes;
+	uint64_t resp_fed;	/* bytes given to resp (http-parser) so far */
+	uint64_t resp_msg_at;	/* resp_fed at the answer's first byte */
+	uint8_t resp_mark;	/* why resp paused: RESP_MARK_* */
 	int64_t resp_first_us;
 	int resp_status;
 	int64_t resp_body;
@@ -831,6 +842,13 @@ req_message_complete(http_parser *hp)
 
 /* --- response callbacks --------------------------------------------------- */
 
+/* Where http-parser was paused (see resp_header_bytes). */
+enum {
+	RESP_MARK_NONE,
+	RESP_MARK_BEGIN,	/* just past an answer's first byte */
+	RESP_MARK_HEADERS,	/* at the LF that ends its header */
+};
+
 static int
 resp_message_begin(http_parser *hp)
 {
@@ -893,7 +911,6 @@ resp_headers_complete(http_parser *hp)
 	hc->resp_status = hp->status_code;
 	if (hp->status_code / 100 != 1 && !http_should_keep_alive(hp))
 		hc->close_announced = true;
-	hc->resp_header_bytes = hp->nread;
 	if (hc->resp_id != NULL)
 		id_normalise(hc->resp_id, hc->resp_id_prio);
 	if (hp->status_code / 100 == 1 && hp->status_code != 101) {
@@ -905,6 +922,30 @@ resp_headers_complete(http_parser *hp)
 	if (p != NULL && p->is_connect && hp->status_code / 100 == 2)
 		return 2;	/* no body, then a tunnel */
 	return 0;
+}
+
+/* resp_message_begin and resp_headers_complete as http-parser calls them:
+ * paused there, so that server_data learns where in its data they are. */
+static int
+resp_begin_mark(http_parser *hp)
+{
+	struct http_conn *hc = hp->data;
+
+	resp_message_begin(hp);
+	hc->resp_mark = RESP_MARK_BEGIN;
+	http_parser_pause(hp, 1);
+	return 0;
+}
+
+static int
+resp_headers_mark(http_parser *hp)
+{
+	struct http_conn *hc = hp->data;
+	int r = resp_headers_complete(hp);
+
+	hc->resp_mark = RESP_MARK_HEADERS;
+	http_parser_pause(hp, 1);
+	return r;
 }
 
 static int
@@ -1400,11 +1441,10 @@ resp_fast(struct http_conn *hc, const uint8_t *p, size_t len)
 		resp_header_value(&hc->resp, (const char *)f.line[i].value,
 		    f.line[i].value_len);
 	}
-	/* resp_headers_complete for such an answer (its header bytes as
-	 * http-parser counts them then: none) */
+	/* resp_headers_complete for such an answer (p starts with it) */
 	hc->resp_headers_done = true;
 	hc->resp_status = status;
-	hc->resp_header_bytes = 0;
+	hc->resp_header_bytes = f.len;
 	if (hc->resp_id != NULL)
 		id_normalise(hc->resp_id, hc->resp_id_prio);
 	avail = len - f.len;
@@ -1458,10 +1498,29 @@ server_data(struct http_conn *hc, const uint8_t *p, size_t len)
 		return;
 	if (!hc->resp_active)	/* the first byte of an answer */
 		hc->resp_first_us = hc->now_us;
-	n = http_parser_execute(&hc->resp, &t->resp_settings,
-	    (const char *)p, len);
+	for (;;) {
+		n = http_parser_execute(&hc->resp, &t->resp_settings,
+		    (const char *)p, len);
+		hc->resp_fed += n;
+		if (HTTP_PARSER_ERRNO(&hc->resp) != HPE_PAUSED)
+			break;
+		/* paused: at a mark (resp_header_bytes), then on */
+		http_parser_pause(&hc->resp, 0);
+		if (hc->resp_mark == RESP_MARK_BEGIN)
+			hc->resp_msg_at = hc->resp_fed - 1;
+		else if (hc->resp_mark == RESP_MARK_HEADERS)
+			hc->resp_header_bytes = hc->resp_fed + 1 -
+			    hc->resp_msg_at;
+		hc->resp_mark = RESP_MARK_NONE;
+		p += n;
+		len -= n;
+		if (len == 0) {	/* (0 bytes would tell http-parser: EOF) */
+			n = 0;
+			break;
+		}
+	}
 	if (hc->resp_active && !hc->resp_headers_done)
-		hc->resp_header_bytes = hc->resp.nread;
+		hc->resp_header_bytes = hc->resp_fed - hc->resp_msg_at;
 	if (hc->resp.upgrade) {
 		t->stats.upgrades++;
 		hc->resp_st = ST_TUNNEL;
@@ -1798,10 +1857,10 @@ http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
 	t->req_settings.on_headers_complete = req_headers_complete;
 	t->req_settings.on_message_complete = req_message_complete;
 	http_parser_settings_init(&t->resp_settings);
-	t->resp_settings.on_message_begin = resp_message_begin;
+	t->resp_settings.on_message_begin = resp_begin_mark;
 	t->resp_settings.on_header_field = resp_header_field;
 	t->resp_settings.on_header_value = resp_header_value;
-	t->resp_settings.on_headers_complete = resp_headers_complete;
+	t->resp_settings.on_headers_complete = resp_headers_mark;
 	t->resp_settings.on_body = resp_body;
 	t->resp_settings.on_message_complete = resp_message_complete;
 	return t;

@@ -232,6 +232,26 @@ pg_rst(struct pg_conn *c, int from_server)
 	"5\r\n\r\n" body
 
 /*
+ * An answer "200 OK" whose header (status line, fields, empty line) is
+ * hdr bytes, padded by an X-Pad field, then body: in a static buffer.
+ */
+static const char *
+pg_sized_answer(size_t hdr, const char *body)
+{
+	static char b[16384];
+	int n = snprintf(b, sizeof(b), "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: %zu\r\nX-Pad: ", strlen(body));
+	size_t pad = hdr - (size_t)n - 4;
+
+	if (n < 0 || (size_t)n + 4 > hdr || hdr + strlen(body) >= sizeof(b))
+		return "";
+	memset(b + n, 'p', pad);
+	snprintf(b + n + pad, sizeof(b) - (size_t)n - pad, "\r\n\r\n%s",
+	    body);
+	return b;
+}
+
+/*
  * Play scenario name on g. Returns false when the name is unknown. Every
  * scenario ends each connection it opens (or leaves it to the end of the
  * capture where that is the point).
@@ -407,6 +427,47 @@ pg_scenario(struct pg *g, const char *name)
 		    "Content-Length: 5\r\n\r\nbye!!");
 		pg_fin(&c, 1);
 		pg_fin(&c, 0);
+	} else if (strcmp(name, "header_sizes") == 0) {
+		/* answers' header sizes (test_http.c test_header_bytes): a small
+		 * one, one over 3 segments, one just under and one just over
+		 * 4096, then three pipelined in a segment (a chunked one with
+		 * a trailer, a CRLF stray before the third) and a 100
+		 * Continue before a 200 */
+		pg_connect(&c);
+		pg_send_str(&c, 0, PG_REQ("/s1"));
+		pg_send_str(&c, 1, PG_OK("hello"));
+		pg_send_str(&c, 0, PG_REQ("/s2"));
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nCont");
+		pg_send_str(&c, 1, "ent-Length: 2\r\nX-A: 1\r");
+		pg_send_str(&c, 1, "\n\r\nok");
+		pg_send_str(&c, 0, PG_REQ("/s3"));
+		pg_send_str(&c, 1, pg_sized_answer(4095, "ok"));
+		pg_send_str(&c, 0, PG_REQ("/s4"));
+		pg_send_str(&c, 1, pg_sized_answer(4097, "ok"));
+		pg_send_str(&c, 0, PG_REQ("/s5") PG_REQ("/s6") PG_REQ("/s7"));
+		pg_send_str(&c, 1, PG_OK("hello") "HTTP/1.1 200 OK\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n"
+		    "X-T: 1\r\n\r\n\r\n" PG_OK("bye!!"));
+		pg_send_str(&c, 0, PG_REQ("/s8"));
+		pg_send_str(&c, 1, "HTTP/1.1 100 Continue\r\n\r\n"
+		    PG_OK("12345"));
+		pg_close(&c);
+	} else if (strcmp(name, "header_too_big") == 0) {
+		/* a client's request through the gateway (8080) to its
+		 * upstream (81), whose complete 200 has a 4200-byte header:
+		 * the gateway (a 4k buffer) answers 502 the moment it comes
+		 * (packets 0.1 ms apart) */
+		g->step_us = 100;
+		pg_conn_init(&d, g, 2, 40002, 81);
+		pg_connect(&c);
+		pg_send_str(&c, 0, PG_REQ("/big"));
+		pg_connect(&d);
+		pg_send_str(&d, 0, PG_REQ("/big"));
+		pg_send_str(&d, 1, pg_sized_answer(4200, "hello"));
+		pg_send_str(&c, 1, "HTTP/1.1 502 Bad Gateway\r\n"
+		    "Content-Length: 5\r\n\r\nerror");
+		pg_close(&d);
+		pg_close(&c);
 	} else if (strcmp(name, "read_timeout") == 0) {
 		pg_connect(&c);
 		pg_send_str(&c, 0, PG_REQ("/slow"));
@@ -445,6 +506,8 @@ static const struct pg_scenario_info {
 	{"garbage", DLT_EN10MB, 0, 4},
 	{"truncated", DLT_EN10MB, 0, 4},
 	{"read_timeout", DLT_EN10MB, 0, 4},
+	{"header_sizes", DLT_EN10MB, 0, 4},
+	{"header_too_big", DLT_EN10MB, 0, 4},
 };
 
 #endif

@@ -245,6 +245,39 @@ test_fast_same(void **state)
 	}
 }
 
+/*
+ * A complete answer's header bytes: its status line, fields and the empty
+ * line's CRLF, the same read the fast way or by http-parser, whole, over
+ * segments, pipelined, after a trailer and a stray CRLF, after a 100
+ * (pktgen.h "header_sizes").
+ */
+static void
+test_header_bytes(void **state)
+{
+	static const char *const path[] = {
+		"/s1", "/s2", "/s3", "/s4", "/s5", "/s6", "/s7", "/s8",
+	};
+	static const int64_t bytes[] = {
+		38, 46, 4095, 4097, 38, 47, 38, 38,
+	};
+
+	(void)state;
+	for (int po = 0; po < 2; po++) {
+		struct run *r;
+
+		play_parser_only = po;
+		r = play("header_sizes", 0);
+		play_parser_only = false;
+		assert_int_equal(r->n, 8);
+		for (int i = 0; i < 8; i++) {
+			check(&r->x[i], "GET", path[i], 200, GW_CAUSE_OK);
+			assert_false(r->x[i].incomplete);
+			assert_int_equal(r->x[i].header_bytes, bytes[i]);
+		}
+		done(r);
+	}
+}
+
 /* What the fast way reads on a keep-alive connection, and where it hands
  * over (pktgen.h "keepalive_mix"). */
 static void
@@ -547,6 +580,42 @@ test_join(void **state)
 	assert_int_equal(st.n_ports, 1);
 	assert_int_equal(st.ports[0].failed, 6);
 	wire_join_free(j);
+}
+
+/*
+ * A complete upstream 200 whose header (4200 bytes) passes the gateway's
+ * 4096-byte buffer, and the gateway's 502, as captured (pktgen.h
+ * "header_too_big"), both ways of reading it: the join says
+ * upstream_header_too_big, which only the answer's header size tells.
+ */
+static void
+test_header_too_big_joined(void **state)
+{
+	(void)state;
+	for (int po = 0; po < 2; po++) {
+		struct joined got;
+		struct wire_join *j;
+		struct run *r;
+
+		play_parser_only = po;
+		r = play("header_too_big", 8080);
+		play_parser_only = false;
+		assert_int_equal(r->n, 2);
+		memset(&got, 0, sizeof(got));
+		j = wire_join_new(NULL, on_joined, &got);
+		assert_non_null(j);
+		for (int i = 0; i < r->n; i++)
+			assert_int_equal(wire_join_add(j, &r->x[i]), 0);
+		assert_int_equal(wire_join_flush(j), 0);
+		assert_int_equal(got.count, 1);
+		assert_int_equal(got.down.status, 502);
+		assert_int_equal(got.n, 1);
+		assert_int_equal(got.att[0].header_bytes, 4200);
+		assert_int_equal(got.att[0].status, 502);
+		assert_int_equal(got.cause, GW_CAUSE_UPSTREAM_HEADER_TOO_BIG);
+		wire_join_free(j);
+		done(r);
+	}
 }
 
 /* Collects every joined request (test of many). */
@@ -1521,6 +1590,7 @@ main(void)
 		cmocka_unit_test(test_basic_fields),
 		cmocka_unit_test(test_split_header),
 		cmocka_unit_test(test_fast_same),
+		cmocka_unit_test(test_header_bytes),
 		cmocka_unit_test(test_keepalive_mix),
 		cmocka_unit_test(test_pipelining),
 		cmocka_unit_test(test_body_framing),
@@ -1528,6 +1598,7 @@ main(void)
 		cmocka_unit_test(test_gap_resync),
 		cmocka_unit_test(test_wire_causes),
 		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_header_too_big_joined),
 		cmocka_unit_test(test_join_bounded_behind_claimed),
 		cmocka_unit_test(test_join_same_id),
 		cmocka_unit_test(test_join_no_ids),
