@@ -20,6 +20,7 @@
  * grew meanwhile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <grp.h>
 #include <pwd.h>
@@ -33,6 +34,8 @@
 #include <pcap/pcap.h>
 
 #include "core/alloc.h"
+#include "core/safe.h"
+#include "capture/logopen.h"
 #include "capture/packet.h"
 #include "capture/pcapsrc.h"
 
@@ -68,6 +71,8 @@ struct cap_source {
 	uint64_t blk_pos;	/* file offset of blk[blk_at]: next record */
 	uint32_t blk_snaplen;	/* the file's, as libpcap takes it */
 	uint64_t offset;	/* of the next packet in the file */
+	bool file_regular;	/* the file opened is a regular one */
+	uint64_t file_dev, file_ino;	/* and it is this one */
 	int fd;			/* live: to poll */
 	int timeout_ms;
 	struct cap_stats st;
@@ -260,47 +265,114 @@ blk_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
 	return 1;
 }
 
+/*
+ * Open o->file as a log file is opened (capture/logopen.h): a capture file
+ * is as much someone else's as a log, and its first bytes are stored as
+ * its fingerprint. Without O_NONBLOCK a device (a tape, a terminal) could
+ * hang the open; a pipe then waits here for its writer, as fopen(3) would
+ * have waited in open(2). Returns the FILE, or NULL with err filled.
+ */
+static FILE *
+cap_open_path(struct cap_source *c, const struct cap_opts *o,
+    const char *shown, char *err, size_t errlen)
+{
+	char why[256];
+	struct stat sb;
+	FILE *fp;
+	int fd, fl;
+
+	fd = logopen(o->file, O_RDONLY | O_NONBLOCK, o->follow_symlinks ?
+	    LOGOPEN_TRUST : LOGOPEN_FIFO, &sb, why, sizeof(why));
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", shown, why);
+		return NULL;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory", shown);
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file or a pipe",
+		    shown);
+		goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+		goto fail;
+	}
+	if (S_ISFIFO(sb.st_mode)) {
+		/* a pipe with no writer yet reads as empty: wait for one
+		 * (Linux reports no POLLHUP before a writer came) */
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+	}
+	c->file_regular = S_ISREG(sb.st_mode);
+	c->file_dev = (uint64_t)sb.st_dev;
+	c->file_ino = (uint64_t)sb.st_ino;
+	if ((c->fbuf = gw_malloc(FILE_BUFFER)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", shown);
+		goto fail;
+	}
+	if ((fp = fdopen(fd, "rb")) == NULL) {
+		snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+		goto fail;
+	}
+	if (setvbuf(fp, c->fbuf, _IOFBF, FILE_BUFFER) != 0) {
+		snprintf(err, errlen, "%s: cannot buffer", shown);
+		fclose(fp);
+		return NULL;
+	}
+	return fp;
+fail:
+	close(fd);
+	return NULL;
+}
+
 /* Open a file or stdin. */
 static int
 cap_open_file(struct cap_source *c, const struct cap_opts *o, char *err,
     size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	char ebuf[PCAP_ERRBUF_SIZE] = "", shown[512];	/* o->file, escaped */
 	FILE *fp = NULL;
 
-	/* our own FILE with a large buffer; on any trouble libpcap opens the
-	 * file itself (and says why it cannot) */
-	if (strcmp(o->file, "-") != 0 &&
-	    (c->fbuf = gw_malloc(FILE_BUFFER)) != NULL &&
-	    (fp = fopen(o->file, "rb")) != NULL &&
-	    (setvbuf(fp, c->fbuf, _IOFBF, FILE_BUFFER) != 0 ||
-	    (c->p = pcap_fopen_offline_with_tstamp_precision(fp,
-	    PCAP_TSTAMP_PRECISION_MICRO, ebuf)) == NULL))
-		fclose(fp);
-	if (c->p == NULL)
+	safe_text(shown, sizeof(shown), o->file, strlen(o->file));
+
+	if (strcmp(o->file, "-") == 0) {
 		c->p = pcap_open_offline_with_tstamp_precision(o->file,
 		    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	} else {
+		/* our own FILE with a large buffer, opened by us: never by
+		 * name again (the name may have been swapped meanwhile) */
+		if ((fp = cap_open_path(c, o, shown, err, errlen)) == NULL)
+			return -1;
+		c->p = pcap_fopen_offline_with_tstamp_precision(fp,
+		    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+		if (c->p == NULL)
+			fclose(fp);
+	}
 	if (c->p == NULL) {
-		snprintf(err, errlen, "%s: %s", o->file, ebuf);
+		snprintf(err, errlen, "%s: %s", shown, ebuf);
 		return -1;
 	}
 	c->f = pcap_file(c->p);
 	c->offset = PCAP_FILE_HEADER;
 	/* pcapng: the major version libpcap reports is 1, with no way to
-	 * tell; look at the first block type instead when we can. */
-	if (c->f != NULL && strcmp(o->file, "-") != 0) {
-		FILE *g = fopen(o->file, "rb");
+	 * tell; look at the first block type instead when we can (a
+	 * regular file: a pipe's bytes are read once, by libpcap). */
+	if (c->f != NULL && c->file_regular) {
 		uint32_t magic = 0;
 
-		if (g != NULL) {
-			if (fread(&magic, 4, 1, g) == 1 && magic == PCAPNG_MAGIC)
-				c->pcapng = true;
-			fclose(g);
-		}
+		if (pread(fileno(c->f), &magic, 4, 0) == 4 &&
+		    magic == PCAPNG_MAGIC)
+			c->pcapng = true;
 	}
 	if (!packet_dlt_supported(pcap_datalink(c->p))) {
 		snprintf(err, errlen, "%s: link type %s is not supported",
-		    o->file, pcap_datalink_val_to_name(pcap_datalink(c->p)));
+		    shown, pcap_datalink_val_to_name(pcap_datalink(c->p)));
 		return -1;
 	}
 	if (o->filter != NULL)
@@ -308,6 +380,24 @@ cap_open_file(struct cap_source *c, const struct cap_opts *o, char *err,
 	if (fp != NULL && c->f == fp && !c->pcapng)
 		blk_open(c);
 	return 0;
+}
+
+/* See pcapsrc.h. */
+size_t
+cap_file_identity(const struct cap_source *c, unsigned char *buf,
+    size_t size, uint64_t *dev, uint64_t *ino, uint64_t *fsize)
+{
+	struct stat sb;
+	ssize_t n;
+
+	*dev = *ino = *fsize = 0;
+	if (c->f == NULL || !c->file_regular || fstat(fileno(c->f), &sb) != 0)
+		return 0;
+	*dev = c->file_dev;
+	*ino = c->file_ino;
+	*fsize = (uint64_t)sb.st_size;
+	n = pread(fileno(c->f), buf, size, 0);
+	return n > 0 ? (size_t)n : 0;
 }
 
 /* See pcapsrc.h. */

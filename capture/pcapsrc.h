@@ -13,7 +13,9 @@
  * Offline: pcap and pcapng files, "-" for stdin; timestamps always come in
  * microseconds, clamped into 1970 .. 2^40 s (counted in bad_times). A
  * file cut short ends the read with a message, keeping what came before
- * it.
+ * it. A file is opened as a log is (capture/logopen.h: no symlink, hard
+ * link or stranger's file unless follow_symlinks; a pipe is fine, a
+ * directory or a device is not).
  */
 #ifndef GW_CAP_PCAP_H
 #define GW_CAP_PCAP_H
@@ -29,6 +31,7 @@ struct cap_opts {
 	int snaplen;		/* 0 = 262144 */
 	int buffer_mb;		/* kernel buffer, 0 = 64 MiB */
 	int timeout_ms;		/* live: return 0 after this long idle (100) */
+	bool follow_symlinks;	/* a file: no capture/logopen.h checks */
 };
 
 struct cap_stats {
@@ -58,6 +61,14 @@ void cap_close(struct cap_source *c);
  */
 int cap_next(struct cap_source *c, const uint8_t **frame, size_t *caplen,
     int64_t *ts_us, uint64_t *offset, char *err, size_t errlen);
+
+/*
+ * The file read, when it is a regular file: its first size bytes in buf
+ * (their count returned), device, inode and size, all of what was opened
+ * (not of what its name may name by now). 0 and zeros otherwise.
+ */
+size_t cap_file_identity(const struct cap_source *c, unsigned char *buf,
+    size_t size, uint64_t *dev, uint64_t *ino, uint64_t *fsize);
 
 /* Link type (DLT_*) of the packets. */
 int cap_datalink(const struct cap_source *c);

@@ -244,6 +244,9 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		    "CAP_NET_RAW (+CAP_NET_ADMIN for the buffer)"),
 		OPT_STRING('r', "read", &o->cap.file, "FILE",
 		    "read a capture file (- for stdin)"),
+		OPT_FLAG(0, "follow-symlinks", &o->cap.follow_symlinks,
+		    "-r: also read a FILE that is a symlink,\n"
+		    "has more than one name or another owner"),
 		OPT_STRING('f', "filter", &o->cap.filter, "BPF",
 		    "capture filter (default: all TCP and ICMP)"),
 		OPT_CALLBACK(0, "listen", o, "PORTS",
@@ -316,29 +319,6 @@ usage:
 	capture_usage(stderr, opts);
 	*status = EXIT_USAGE;
 	return -1;
-}
-
-/* The first bytes of a regular file, as its identity; 0 when none. */
-static size_t
-file_fingerprint(const char *path, unsigned char *buf, size_t size,
-    uint64_t *dev, uint64_t *ino, uint64_t *fsize)
-{
-	struct stat sb;
-	FILE *f;
-	size_t n;
-
-	*dev = *ino = *fsize = 0;
-	if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
-	    !S_ISREG(sb.st_mode))
-		return 0;
-	*dev = (uint64_t)sb.st_dev;
-	*ino = (uint64_t)sb.st_ino;
-	*fsize = (uint64_t)sb.st_size;
-	if ((f = fopen(path, "rb")) == NULL)
-		return 0;
-	n = fread(buf, 1, size, f);
-	fclose(f);
-	return n;
 }
 
 /* Print the summary of the run. */
@@ -569,8 +549,9 @@ open_source(const struct capture_opts *o, struct cap_source *cs,
 		dev = ino = fsize = 0;
 	} else {
 		snprintf(path, sizeof(path), "%s", o->cap.file);
-		fp_len = file_fingerprint(o->cap.file, fp, sizeof(fp), &dev,
-		    &ino, &fsize);
+		/* of the file opened, not of what its name names now */
+		fp_len = cap_file_identity(cs, fp, sizeof(fp), &dev, &ino,
+		    &fsize);
 	}
 	struct store_source_info si = {
 		.path = path,

@@ -17,7 +17,12 @@
 #      /proc/PID/status of a live capture on lo), keeps root with -Z root,
 #      and still writes a database in a folder nobody cannot enter;
 #   6. capture --tui -Z nobody: the console runs (tmux) and the capture is
-#      stored.
+#      stored;
+#   7. capture -r opens its file as ingest opens a log: a symlink (to the
+#      secret), a hard link, a directory, a device, a missing or unreadable
+#      file: refused or failed with a message naming it, exit 1, nothing
+#      stored; a symlink with --follow-symlinks, a pipe (named, with its
+#      writer coming late, or stdin) and pcapng are read.
 set -u
 . "$(dirname "$0")/lib.sh"
 gw_need_cmd sqlite3 tmux
@@ -237,6 +242,71 @@ gw_eq 1 "$(TM capture-pane -p -t cap | grep -c "EXIT=0")" "capture --tui -Z nobo
 gw_eq 1 "$(SQL "$T/private/tui.db" "SELECT count(*) FROM requests")" \
 	"capture --tui -Z nobody stored the capture"
 gw_eq 600 "$(mode_of "$T/private/tui.db.capture.log")" "DB.capture.log mode"
+
+# 7. capture -r: the file is opened as a log is (capture/logopen.h).
+cap_bad() {	# NAME TEXT WHAT ARGS...: capture -r fails, naming the file
+	local name=$1 text=$2 what=$3
+	shift 3
+	"$GW_BIN" capture -d "$T/cr.db" "$@" >"$T/cr-$name.out" 2>&1
+	gw_eq 1 "$?" "capture -r $what: exit status"
+	has_text "$T/cr-$name.out" "$text" "capture -r $what"
+	no_secret "$T/cr-$name.out" "capture -r $what"
+}
+cap_count() {	# DB: requests stored
+	SQL "$1" "SELECT count(*) FROM requests"
+}
+mkdir -p "$T/caps"
+cp "$T/refused.pcap" "$T/caps/real.pcap"
+ln -s "$T/etc/shadow" "$T/caps/shadow.pcap"
+ln -s "$T/caps/real.pcap" "$T/caps/link.pcap"
+ln "$T/refused.pcap" "$T/caps/hard.pcap"
+mkdir "$T/caps/dir.pcap"
+cap_bad link "$T/caps/shadow.pcap: refused: is a symbolic link" \
+	"of a symlink to a secret" -r "$T/caps/shadow.pcap"
+cap_bad link2 "$T/caps/link.pcap: refused: is a symbolic link" \
+	"of a symlink" -r "$T/caps/link.pcap"
+cap_bad hard "$T/caps/hard.pcap: refused: has more than one name" \
+	"of a hard link" -r "$T/caps/hard.pcap"
+cap_bad dir "$T/caps/dir.pcap: is a directory" "of a directory" \
+	-r "$T/caps/dir.pcap"
+cap_bad dev "/dev/null: not a regular file or a pipe" "of a device" \
+	-r /dev/null
+cap_bad missing "$T/caps/none.pcap: No such file or directory" \
+	"of a missing file" -r "$T/caps/none.pcap"
+cap_bad secret "$T/caps/shadow.pcap" "--follow-symlinks of a non-capture" \
+	--follow-symlinks -r "$T/caps/shadow.pcap"
+[ -e "$T/cr.db" ] && gw_eq 0 "$(cap_count "$T/cr.db")" "capture -r refused: nothing stored"
+# Unreadable (not as root: root reads anything).
+chmod 711 "$T/caps"
+chmod 600 "$T/caps/real.pcap"
+mkdir -m 777 "$T/nobodydb"
+setpriv --reuid nobody --regid nogroup --clear-groups "$GW_BIN" capture \
+	-d "$T/nobodydb/c.db" -r "$T/caps/real.pcap" >"$T/cr-perm.out" 2>&1
+gw_eq 1 "$?" "capture -r of an unreadable file: exit status"
+has_text "$T/cr-perm.out" "$T/caps/real.pcap: Permission denied" \
+	"capture -r of an unreadable file"
+chmod 755 "$T/caps"
+"$GW_BIN" capture -d "$T/cr-follow.db" --follow-symlinks \
+	-r "$T/caps/link.pcap" >"$T/cr-follow.out" 2>&1
+gw_eq 0 "$?" "capture --follow-symlinks -r a symlink: exit status"
+gw_eq 1 "$(cap_count "$T/cr-follow.db")" "capture --follow-symlinks -r a symlink: stored"
+"$GW_BIN" capture -d "$T/cr-stdin.db" -r - <"$T/caps/real.pcap" >"$T/cr-stdin.out" 2>&1
+gw_eq 0 "$?" "capture -r - (stdin): exit status"
+gw_eq 1 "$(cap_count "$T/cr-stdin.db")" "capture -r - (stdin): stored"
+mkfifo "$T/caps/fifo.pcap"
+( sleep 1; cat "$T/caps/real.pcap" >"$T/caps/fifo.pcap" ) &
+wpid=$!
+"$GW_BIN" capture -d "$T/cr-fifo.db" -r "$T/caps/fifo.pcap" >"$T/cr-fifo.out" 2>&1
+gw_eq 0 "$?" "capture -r FIFO (writer late): exit status"
+gw_eq 1 "$(cap_count "$T/cr-fifo.db")" "capture -r FIFO (writer late): stored"
+wait "$wpid"
+"$GW_BIN" capture -d "$T/cr-subst.db" -r <(cat "$T/caps/real.pcap") >"$T/cr-subst.out" 2>&1
+gw_eq 0 "$?" "capture -r <(cat FILE): exit status"
+gw_eq 1 "$(cap_count "$T/cr-subst.db")" "capture -r <(cat FILE): stored"
+"$GW_TOOLS/mkpcap" --ng refused "$T/caps/ng.pcapng" >/dev/null || gw_fail "mkpcap --ng"
+"$GW_BIN" capture -d "$T/cr-ng.db" -r "$T/caps/ng.pcapng" >"$T/cr-ng.out" 2>&1
+gw_eq 0 "$?" "capture -r pcapng: exit status"
+gw_eq 1 "$(cap_count "$T/cr-ng.db")" "capture -r pcapng: stored"
 
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"

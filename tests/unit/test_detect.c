@@ -9,7 +9,8 @@
  * lineparse_open) over every file under tests/data and asserts what each is
  * detected as; the table was taken from what main detected before the
  * detection loops were merged (issue 15), and reviewed: see the comments.
- * A new fixture file must be added to the table.
+ * A new fixture file must be added to the table. Its first 1, 2 and 3
+ * lines are detected too (fixture_prefixes).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -430,6 +431,69 @@ static const struct fixture_case {
 
 static bool fixture_seen[NFIXTURES];
 
+/*
+ * The first 1, 2 and 3 lines of a fixture that is detected, a file just
+ * begun, are detected as the whole file (a sample of one line decides as
+ * a large one does) - but where its lines differ: more than half is a
+ * strict majority, and a tie decides nothing (a line no format reads is
+ * kept as a reject: half of a file must not be someone else's text).
+ * Those prefixes are listed here, with what they are detected as (format
+ * NULL: nothing).
+ */
+static const struct prefix_case {
+	const char *path;
+	int lines;
+	const char *format;
+} prefix_cases[] = {
+	/* its first line is Traefik's; the second (its router name lacks
+	 * its closing quote) only CLF's: 1 of 2 lines is no majority */
+	{ "tests/data/formats/wrapped/beats-traefik.log", 1, "traefik" },
+	/* combined with a list of clients, then a line of nginx's main
+	 * (one field more): 1 of 2 each */
+	{ "tests/data/formats/wrapped/beats-nginx-list-client.log", 2, NULL },
+};
+
+static void
+fixture_prefixes(const char *path, const struct fixture_case *c,
+    const unsigned char *head, size_t head_len)
+{
+	struct lineparse_opts o = { .nginx_conf = "/nonexistent" };
+	size_t cut = 0, n;
+	char err[512];
+
+	for (int k = 1; k <= 3; k++) {
+		const char *want = c->format;
+		struct lineparse *lp;
+		const unsigned char *nl = memchr(head + cut, '\n',
+		    head_len - cut);
+
+		if (nl == NULL)
+			break;
+		cut = (size_t)(nl - head) + 1;
+		for (size_t i = 0; i < sizeof(prefix_cases) /
+		    sizeof(prefix_cases[0]); i++)
+			if (strcmp(prefix_cases[i].path, path) == 0 &&
+			    prefix_cases[i].lines == k)
+				want = prefix_cases[i].format;
+		if (lineparse_open(&o, head, cut, &lp, &n, err,
+		    sizeof(err)) != 0) {
+			if (want != NULL)
+				fail_msg("%s: first %d lines: not detected (%s)",
+				    path, k, err);
+			assert_null(strstr(err, "out of memory"));
+			continue;
+		}
+		if (want == NULL || strcmp(lineparse_format(lp), want) != 0 ||
+		    (c->wrapper == NULL) != (lineparse_wrapper(lp) == NULL))
+			fail_msg("%s: first %d lines: %s/%s, want %s/%s", path,
+			    k, lineparse_format(lp),
+			    lineparse_wrapper(lp) ? lineparse_wrapper(lp) : "-",
+			    want ? want : "nothing",
+			    c->wrapper ? c->wrapper : "-");
+		lineparse_free(lp);
+	}
+}
+
 /* Detect one file as `ingest` does and compare with its table entry. */
 static int
 fixture_one(const char *path, const struct stat *st, int type,
@@ -478,6 +542,7 @@ fixture_one(const char *path, const struct stat *st, int type,
 			    lineparse_wrapper(lp) ? lineparse_wrapper(lp) : "-",
 			    c->kind, c->format, c->wrapper ? c->wrapper : "-");
 		lineparse_free(lp);
+		fixture_prefixes(path, c, head, head_len);
 	}
 	reader_close(r);
 	return 0;

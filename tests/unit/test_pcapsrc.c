@@ -10,6 +10,7 @@
  * takes otherwise: longer than the snap length, cut short.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -240,12 +243,113 @@ test_classic_pcap(void **state)
 	unlink(path);
 }
 
+/* A classic pcap file of one 60-byte Ethernet record filled with fill. */
+static void
+write_small_pcap(const char *path, uint8_t fill)
+{
+	FILE *f;
+
+	assert_non_null(f = fopen(path, "wb"));
+	put32(f, 0xa1b2c3d4);
+	put16(f, 2);
+	put16(f, 4);
+	put32(f, 0);
+	put32(f, 0);
+	put32(f, 65535);
+	put32(f, 1);
+	put_record(f, 1795601702, 1, 60, fill);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* cap_open() of path fails with an error naming it and saying want. */
+static void
+open_fails(const char *path, bool follow, const char *want)
+{
+	struct cap_opts o = { .file = path, .follow_symlinks = follow };
+	struct cap_source *c = NULL;
+	char err[512] = "";
+
+	assert_int_equal(cap_open(&o, &c, err, sizeof(err)), -1);
+	assert_null(c);
+	assert_non_null(strstr(err, path));
+	if (strstr(err, want) == NULL)
+		fail_msg("%s: wanted \"%s\" in \"%s\"", path, want, err);
+}
+
+/*
+ * A capture file is opened as a log file is (capture/logopen.h): a name
+ * swapped for a symlink or a hard link to another file is refused (read
+ * with follow_symlinks), as are a directory and a device, each with a
+ * message naming the file; the identity stored (first bytes, inode) is of
+ * the file opened even when the name is swapped right after the open.
+ */
+static void
+test_hostile_paths(void **state)
+{
+	char dir[] = "/tmp/gw-test-pcapsrc.XXXXXX";
+	char real[256], lnk[256], hard[256], sub[256], missing[256];
+	struct cap_source *c = NULL;
+	unsigned char fp[64];
+	uint64_t dev, ino, size;
+	struct stat sb;
+	char err[512];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(real, sizeof(real), "%s/real.pcap", dir);
+	snprintf(lnk, sizeof(lnk), "%s/link.pcap", dir);
+	snprintf(hard, sizeof(hard), "%s/hard.pcap", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(missing, sizeof(missing), "%s/missing.pcap", dir);
+	write_small_pcap(real, 0xa1);
+	assert_int_equal(symlink(real, lnk), 0);
+	assert_int_equal(mkdir(sub, 0700), 0);
+
+	open_fails(lnk, false, "refused: is a symbolic link");
+	open_fails(sub, false, "is a directory");
+	open_fails(sub, true, "is a directory");
+	open_fails("/dev/null", false, "not a regular file or a pipe");
+	open_fails("/dev/zero", true, "not a regular file or a pipe");
+	open_fails(missing, false, "No such file or directory");
+
+	/* --follow-symlinks reads the symlink */
+	struct cap_opts o = { .file = lnk, .follow_symlinks = true };
+	assert_int_equal(cap_open(&o, &c, err, sizeof(err)), 0);
+	cap_close(c);
+	c = NULL;
+
+	/* a second name: refused */
+	assert_int_equal(link(real, hard), 0);
+	open_fails(hard, false, "more than one name");
+	unlink(hard);
+
+	/* the identity is of what was opened: swap the name after */
+	o = (struct cap_opts){ .file = real };
+	assert_int_equal(cap_open(&o, &c, err, sizeof(err)), 0);
+	assert_int_equal(stat(real, &sb), 0);
+	assert_int_equal(unlink(real), 0);
+	write_small_pcap(real, 0xb2);	/* another inode, other bytes */
+	assert_int_equal(cap_file_identity(c, fp, sizeof(fp), &dev, &ino,
+	    &size), sizeof(fp));
+	assert_int_equal(ino, (uint64_t)sb.st_ino);
+	assert_int_equal(dev, (uint64_t)sb.st_dev);
+	assert_int_equal(size, 24 + 16 + 60);
+	assert_int_equal(fp[24 + 16], 0xa1);	/* the first record's bytes */
+	cap_close(c);
+
+	unlink(real);
+	unlink(lnk);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_huge_pcapng_times),
 		cmocka_unit_test(test_classic_pcap),
+		cmocka_unit_test(test_hostile_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
