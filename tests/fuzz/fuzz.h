@@ -13,10 +13,13 @@
 #ifndef GW_FUZZ_H
 #define GW_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/event.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,6 +47,46 @@ fuzz_lines(const uint8_t *p, size_t n, fuzz_line_fn fn, void *ctx)
 		free(copy);
 		off += len + 1;
 	}
+}
+
+/* Two strings alike, NULL only like NULL. */
+static inline bool
+fuzz_same_str(const char *x, const char *y)
+{
+	return (x == NULL && y == NULL) ||
+	    (x != NULL && y != NULL && strcmp(x, y) == 0);
+}
+
+/* Every field of two events alike: a fast path against its general twin. */
+static inline bool
+fuzz_same_event(const struct gw_event *x, const struct gw_event *y)
+{
+	if (x->ts_ms != y->ts_ms || x->tz_min != y->tz_min ||
+	    x->tz_known != y->tz_known || x->status != y->status ||
+	    x->bytes != y->bytes || x->request_ms != y->request_ms ||
+	    x->cause != y->cause || x->n_attempts != y->n_attempts ||
+	    x->line_no != y->line_no || x->offset != y->offset ||
+	    !fuzz_same_str(x->client, y->client) ||
+	    !fuzz_same_str(x->method, y->method) ||
+	    !fuzz_same_str(x->host, y->host) ||
+	    !fuzz_same_str(x->path, y->path) ||
+	    !fuzz_same_str(x->query, y->query) ||
+	    !fuzz_same_str(x->protocol, y->protocol) ||
+	    !fuzz_same_str(x->request_id, y->request_id) ||
+	    !fuzz_same_str(x->shape, y->shape) ||
+	    !fuzz_same_str(x->origin, y->origin))
+		return false;
+	for (int i = 0; i < x->n_attempts; i++) {
+		const struct gw_attempt *a = &x->attempts[i], *b = &y->attempts[i];
+
+		if (!fuzz_same_str(a->addr, b->addr) || a->status != b->status ||
+		    a->connect_ms != b->connect_ms ||
+		    a->header_ms != b->header_ms ||
+		    a->response_ms != b->response_ms || a->group != b->group ||
+		    a->cause != b->cause)
+			return false;
+	}
+	return true;
 }
 
 #endif

@@ -56,50 +56,19 @@ struct run {
 };
 
 static bool
-same_str(const char *x, const char *y)
-{
-	return (x == NULL && y == NULL) ||
-	    (x != NULL && y != NULL && strcmp(x, y) == 0);
-}
-
-static bool
-same_event(const struct gw_event *x, const struct gw_event *y)
-{
-	if (x->ts_ms != y->ts_ms || x->tz_min != y->tz_min ||
-	    x->tz_known != y->tz_known || x->status != y->status ||
-	    x->bytes != y->bytes || x->request_ms != y->request_ms ||
-	    x->cause != y->cause || x->n_attempts != y->n_attempts ||
-	    x->line_no != y->line_no || x->offset != y->offset ||
-	    !same_str(x->client, y->client) || !same_str(x->method, y->method) ||
-	    !same_str(x->host, y->host) || !same_str(x->path, y->path) ||
-	    !same_str(x->query, y->query) ||
-	    !same_str(x->protocol, y->protocol) ||
-	    !same_str(x->request_id, y->request_id) ||
-	    !same_str(x->shape, y->shape) || !same_str(x->origin, y->origin))
-		return false;
-	for (int i = 0; i < x->n_attempts; i++) {
-		const struct gw_attempt *a = &x->attempts[i], *b = &y->attempts[i];
-
-		if (!same_str(a->addr, b->addr) || a->status != b->status ||
-		    a->connect_ms != b->connect_ms ||
-		    a->header_ms != b->header_ms ||
-		    a->response_ms != b->response_ms || a->group != b->group ||
-		    a->cause != b->cause)
-			return false;
-	}
-	return true;
-}
-
-static bool
 same_error(const struct gw_gateway_error *x, const struct gw_gateway_error *y)
 {
 	return x->local_ms == y->local_ms && x->level == y->level &&
 	    x->conn == y->conn && x->cause == y->cause &&
-	    x->line_no == y->line_no && same_str(x->message, y->message) &&
-	    same_str(x->client, y->client) && same_str(x->server, y->server) &&
-	    same_str(x->method, y->method) && same_str(x->path, y->path) &&
-	    same_str(x->query, y->query) &&
-	    same_str(x->upstream, y->upstream) && same_str(x->host, y->host);
+	    x->line_no == y->line_no &&
+	    fuzz_same_str(x->message, y->message) &&
+	    fuzz_same_str(x->client, y->client) &&
+	    fuzz_same_str(x->server, y->server) &&
+	    fuzz_same_str(x->method, y->method) &&
+	    fuzz_same_str(x->path, y->path) &&
+	    fuzz_same_str(x->query, y->query) &&
+	    fuzz_same_str(x->upstream, y->upstream) &&
+	    fuzz_same_str(x->host, y->host);
 }
 
 /* The twin's line: the same result and the same new records. */
@@ -112,11 +81,11 @@ check_twin(struct run *r, enum format_result x, const char *rx,
 	enum format_result y = r->lf->take(r->general, &r->g, line, len, no,
 	    off, &ry);
 
-	if (x != y || (x == FORMAT_REJECT && !same_str(rx, ry)) ||
+	if (x != y || (x == FORMAT_REJECT && !fuzz_same_str(rx, ry)) ||
 	    r->b.n_events != r->g.n_events || r->b.n_errors != r->g.n_errors)
 		abort();
 	for (size_t i = ne; i < r->g.n_events; i++)
-		if (!same_event(&r->b.events[i], &r->g.events[i]))
+		if (!fuzz_same_event(&r->b.events[i], &r->g.events[i]))
 			abort();
 	for (size_t i = nr; i < r->g.n_errors; i++)
 		if (!same_error(&r->b.errors[i], &r->g.errors[i]))

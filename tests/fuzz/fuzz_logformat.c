@@ -24,41 +24,6 @@ struct run {
 	struct arena *a, *b;
 };
 
-static bool
-same_str(const char *x, const char *y)
-{
-	return (x == NULL && y == NULL) ||
-	    (x != NULL && y != NULL && strcmp(x, y) == 0);
-}
-
-/* Every field of two events alike. */
-static bool
-same_event(const struct gw_event *x, const struct gw_event *y)
-{
-	if (x->ts_ms != y->ts_ms || x->tz_min != y->tz_min ||
-	    x->tz_known != y->tz_known || x->status != y->status ||
-	    x->bytes != y->bytes || x->request_ms != y->request_ms ||
-	    x->cause != y->cause || x->n_attempts != y->n_attempts ||
-	    !same_str(x->client, y->client) || !same_str(x->method, y->method) ||
-	    !same_str(x->host, y->host) || !same_str(x->path, y->path) ||
-	    !same_str(x->query, y->query) ||
-	    !same_str(x->protocol, y->protocol) ||
-	    !same_str(x->request_id, y->request_id) ||
-	    !same_str(x->shape, y->shape))
-		return false;
-	for (int i = 0; i < x->n_attempts; i++) {
-		const struct gw_attempt *a = &x->attempts[i], *b = &y->attempts[i];
-
-		if (!same_str(a->addr, b->addr) || a->status != b->status ||
-		    a->connect_ms != b->connect_ms ||
-		    a->header_ms != b->header_ms ||
-		    a->response_ms != b->response_ms || a->group != b->group ||
-		    a->cause != b->cause)
-			return false;
-	}
-	return true;
-}
-
 static void
 one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 {
@@ -79,8 +44,9 @@ one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 		logformat_use_fast(r->lf[i], false);
 		y = logformat_parse(r->lf[i], line, len, r->b, &ev2, &reason2);
 		logformat_use_fast(r->lf[i], true);
-		if (x != y || (x == FORMAT_REJECT && !same_str(reason, reason2)) ||
-		    (x == FORMAT_EVENT && !same_event(&ev, &ev2)))
+		if (x != y ||
+		    (x == FORMAT_REJECT && !fuzz_same_str(reason, reason2)) ||
+		    (x == FORMAT_EVENT && !fuzz_same_event(&ev, &ev2)))
 			abort();	/* the hand matcher and PCRE2 differ */
 		arena_reset(r->a);
 		arena_reset(r->b);
