@@ -17,6 +17,7 @@
  * emits is printed, one line per client request (FROM_US/TO_US on its
  * answer):
  *   T path?query status cause n_attempts [server start end cause]...
+ *     @ start ready first_byte end     (the client request's own times)
  * The packet loop is cmd_capture.c's, for a file (not live).
  */
 #include <stdio.h>
@@ -58,7 +59,9 @@ on_tied(void *ctx, const struct http_exchange *x,
 		    (long long)rel(d, att[i]->start_us),
 		    (long long)rel(d, att[i]->end_us),
 		    cause_name(att[i]->cause));
-	printf("\n");
+	printf(" @ %lld %lld %lld %lld\n", (long long)rel(d, x->start_us),
+	    (long long)rel(d, x->ready_us), (long long)rel(d, x->first_byte_us),
+	    (long long)rel(d, x->end_us));
 	return 0;
 }
 
