@@ -168,7 +168,19 @@ main(int argc, char **argv)
 	}
 	tcp_table_flush(tt, ts);
 	if (d.join != NULL) {
+		struct wire_join_stats st;
+
 		wire_join_flush(d.join);
+		wire_join_stats(d.join, &st);
+		fprintf(stderr, "wiredump: %llu client requests, %llu upstream; "
+		    "held at most %llu, upstream records at most %llu; %llu "
+		    "walks stopped at their step bound, %llu released early\n",
+		    (unsigned long long)st.downstream,
+		    (unsigned long long)st.upstream,
+		    (unsigned long long)st.held_peak,
+		    (unsigned long long)st.up_peak,
+		    (unsigned long long)st.scan_capped,
+		    (unsigned long long)st.forced);
 		wire_join_free(d.join);
 	} else {
 		printf("A end\n");
