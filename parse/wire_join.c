@@ -183,6 +183,9 @@ struct urec {
 	bool failed;			/* on the failed chain: u_failed() */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
+	int64_t ans_lo;			/* when it began to answer: u_answer(),
+					 * set once (walks read it for every
+					 * record they pass) */
 	int64_t header_bytes;
 	int status;
 	enum gw_cause cause;
@@ -500,6 +503,8 @@ uri_parts(const char *uri, char *path, size_t psz, char *query,
 	*has_query = r.query.n > 0;
 }
 
+static int64_t u_answer_lo(const struct urec *u);
+
 /* A compact copy of upstream exchange x; NULL on OOM. */
 static struct urec *
 urec_new(const struct wire_join *j, const struct http_exchange *x)
@@ -551,6 +556,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	u->start_us = x->start_us;
 	u->first_byte_us = x->first_byte_us;
 	u->end_us = x->end_us;
+	u->ans_lo = u_answer_lo(u);
 	u->header_bytes = x->header_bytes;
 	u->status = x->status;
 	u->cause = x->cause;
@@ -658,17 +664,22 @@ iv_dist(int64_t a, int64_t lo, int64_t hi)
 /* When u answered: from its first response byte (or its failure) to its
  * end; an unsure connect timeout gave up some time after its SYN, and not
  * sooner than CONN_TIMEOUT_MIN_US. */
+static int64_t
+u_answer_lo(const struct urec *u)
+{
+	if (u->end_unsure)
+		return u->start_us + CONN_TIMEOUT_MIN_US < u->end_us ?
+		    u->start_us + CONN_TIMEOUT_MIN_US : u->end_us;
+	if (u->first_byte_us >= 0 && u->first_byte_us <= u->end_us)
+		return u->first_byte_us;
+	return u->end_us;
+}
+
 static void
 u_answer(const struct urec *u, int64_t *lo, int64_t *hi)
 {
 	*hi = u->end_us;
-	if (u->end_unsure)
-		*lo = u->start_us + CONN_TIMEOUT_MIN_US < u->end_us ?
-		    u->start_us + CONN_TIMEOUT_MIN_US : u->end_us;
-	else if (u->first_byte_us >= 0 && u->first_byte_us <= u->end_us)
-		*lo = u->first_byte_us;
-	else
-		*lo = u->end_us;
+	*lo = u->ans_lo;
 }
 
 /*
@@ -1402,35 +1413,26 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
  * Walk chain c (links which) from its newest record back for the best
  * candidate of source src for d, whose answer lies closest to a (the
  * client's answer at step 0, the next attempt's start after).
- * scan_fwd(): from tail on, forward, what arrived after a client that
- * left (see LEFT_START_US).
  */
 static void
-scan_dir(struct wire_join *j, const struct dview *d, struct urec *tail,
+scan(struct wire_join *j, const struct dview *d, struct urec *tail,
     int which, enum source src, int64_t a, int step, bool releasing,
-    const char *next_server, struct pick *best, uint64_t after, bool fwd)
+    const char *next_server, struct pick *best, uint64_t after)
 {
 	const struct http_exchange *x = d->x;
 	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
 	    x->start_us) - EPS_US;
 	bool trust = j->stats.id_trusted && x->request_id[0] != '\0';
-	bool left = d->left && step == 0;
 	int steps = 0;
 
-	for (struct urec *u = tail; u != NULL;
-	    u = fwd ? *nextp(u, which) : *prevp(u, which)) {
+	for (struct urec *u = tail; u != NULL; u = *prevp(u, which)) {
 		int64_t lo, hi, dist, score;
 
-		if (fwd && u->added_us > x->end_us + TOL_LAST_US)
-			break;		/* answered too long after it left */
 		if (u->seq <= after)
 			break;		/* the rest is walked from the marker */
 		if (u->added_us < lo_start)
 			break;
-		/* (a client that left: its score is not the answer's
-		 * distance, see LEFT_START_US) */
-		if (best->u != NULL && a - u->added_us > best->score &&
-		    !(left && src == SRC_REQ))
+		if (best->u != NULL && a - u->added_us > best->score)
 			break;
 		/* an earlier attempt ended (so arrived) right before a */
 		if (step > 0 && u->added_us < a - TOL_CHAIN_US)
@@ -1443,10 +1445,7 @@ scan_dir(struct wire_join *j, const struct dview *d, struct urec *tail,
 		    !matches(d, u, src))
 			continue;
 		u_answer(u, &lo, &hi);
-		if (left && src == SRC_REQ) {
-			if (u->start_us > x->end_us + LEFT_START_US)
-				continue;
-		} else if (lo > a + (src == SRC_CONN ? 0 : answer_slack(u)))
+		if (lo > a + (src == SRC_CONN ? 0 : answer_slack(u)))
 			continue;	/* answered after: not this step's (a
 					 * gateway sees a failure before it
 					 * answers for it) */
@@ -1467,7 +1466,7 @@ scan_dir(struct wire_join *j, const struct dview *d, struct urec *tail,
 		 * relayed (same status), or an answer the gateway refused
 		 * the moment it came (a header too big, invalid) */
 		if (step == 0 && d->failed && src == SRC_REQ && !u_failed(u) &&
-		    u->status != x->status && dist > TOL_CHAIN_US && !left)
+		    u->status != x->status && dist > TOL_CHAIN_US)
 			continue;
 		if (step > 0 && dist > TOL_CHAIN_US)
 			continue;
@@ -1493,8 +1492,7 @@ scan_dir(struct wire_join *j, const struct dview *d, struct urec *tail,
 		/* how close its answer is to the client's (or the next
 		 * attempt's start), and its start to when the gateway could
 		 * take the request up: a gateway relays at once */
-		score = (left && src == SRC_REQ ? 0 : dist) +
-		    start_gap(u, lo_start + EPS_US);
+		score = dist + start_gap(u, lo_start + EPS_US);
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
 		if (src == SRC_REQ) {
@@ -1530,13 +1528,58 @@ scan_dir(struct wire_join *j, const struct dview *d, struct urec *tail,
 	}
 }
 
+/*
+ * scan() for a held client that left (see LEFT_START_US), being released:
+ * the records of its key chain from tail back (arrived before it left,
+ * or right after), then from tail on forward (arrived later, bounded by
+ * TOL_LAST_US after it left), for the free one of its request begun
+ * first once it was taken up, by LEFT_START_US after it left.
+ */
 static void
-scan(struct wire_join *j, const struct dview *d, struct urec *tail,
-    int which, enum source src, int64_t a, int step, bool releasing,
-    const char *next_server, struct pick *best, uint64_t after)
+scan_left(struct wire_join *j, const struct dview *d, struct urec *tail,
+    bool fwd, struct pick *best)
 {
-	scan_dir(j, d, tail, which, src, a, step, releasing, next_server,
-	    best, after, false);
+	const struct http_exchange *x = d->x;
+	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	bool trust = j->stats.id_trusted && x->request_id[0] != '\0';
+	int steps = 0;
+
+	for (struct urec *u = tail; u != NULL; u = fwd ? u->knext : u->kprev) {
+		int64_t lo, hi, score;
+
+		if (fwd ? u->added_us > x->end_us + TOL_LAST_US :
+		    u->added_us < lo_start)
+			break;
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			break;
+		}
+		if (u->taken || u->contested || u->key != d->key ||
+		    u->start_us < lo_start ||
+		    u->start_us > x->end_us + LEFT_START_US)
+			continue;
+		/* a failure takes no unlearned rewrite (as scan) */
+		if (u->path_hash != d->path_hash &&
+		    path_penalty(j, x->path, u->path) > 0)
+			continue;
+		best->candidates++;
+		score = start_gap(u, lo_start + EPS_US);
+		if (u->end_unsure)
+			score += PATH_PENALTY;
+		bool id_eq = trust && u->id[0] != '\0' &&
+		    str_eq(u->id, x->request_id);
+		if (trust && !id_eq)
+			score += ID_MISMATCH;
+		if (best->u == NULL || score < best->score) {
+			u_answer(u, &lo, &hi);
+			best->u = u;
+			best->score = score;
+			best->dist = iv_dist(d_answer(x), lo, hi);
+			best->src = SRC_REQ;
+			best->id_used = id_eq;
+		}
+	}
 }
 
 /* Learn whether ids carry the same value on both legs: from a tie with a
@@ -1680,17 +1723,19 @@ scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
 		return;
 	}
 	tail = req_tail(j, d);
-
+	/* a client that left: its request may have gone upstream after it
+	 * did, and been answered later still (LEFT_START_US) */
+	if (d->left && d->self != NULL && d->self->mark != NULL) {
+		scan_left(j, d, tail, false, best);
+		if (tail->knext != NULL)
+			scan_left(j, d, tail->knext, true, best);
+		return;
+	}
 	if (tail != NULL && d->self != NULL && d->self->mark != NULL)
 		scan(j, d, table_newest(&j->lates, d->key), 2, SRC_REQ, a,
 		    step, releasing, next_server, best, tail->seq);
 	scan(j, d, tail, 0, SRC_REQ, a, step, releasing, next_server, best,
 	    0);
-	/* a client that left: its request may have gone upstream after it
-	 * did, and been answered later still (LEFT_START_US) */
-	if (d->left && tail != NULL && d->self != NULL && tail->knext != NULL)
-		scan_dir(j, d, tail->knext, 0, SRC_REQ, a, step, releasing,
-		    next_server, best, 0, true);
 }
 
 /*
@@ -1826,8 +1871,10 @@ dview_init(const struct wire_join *j, const struct http_exchange *x,
 	d->seg = last_segment(x->path);
 	d->key = x->has_request ? req_key(j->o.seed, 'R', x->method, d->seg,
 	    x->has_query, x->query) : 0;
-	d->akey = x->has_request ? req_key(j->o.seed, 'A', "", d->seg,
-	    x->has_query, x->query) : 0;
+	/* (only auth subrequests have it: none held, no key to look for;
+	 * a held request's view is made again when it is released) */
+	d->akey = x->has_request && j->auths.map.n > 0 ? req_key(j->o.seed,
+	    'A', "", d->seg, x->has_query, x->query) : 0;
 	d->failed = wire_join_failed(x);
 	d->left = x->cause == GW_CAUSE_CLIENT_CLOSED && x->first_byte_us < 0 &&
 	    x->has_request;
