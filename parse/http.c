@@ -1161,9 +1161,11 @@ value_plain(const uint8_t *q, size_t n)
 	const uint64_t highs = UINT64_C(0x8080808080808080);
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
+	for (; i < n && n >= 8; i += 8) {
 		uint64_t w, del;
 
+		if (i + 8 > n)
+			i = n - 8;	/* the last word overlaps the one before */
 		memcpy(&w, q + i, 8);
 		del = w ^ (ones * 0x7f);
 		/* (any byte < 0x20) | (any byte == 0x7f): exact tests */
@@ -1175,7 +1177,7 @@ value_plain(const uint8_t *q, size_t n)
 					return false;
 		}
 	}
-	for (; i < n; i++)
+	for (; i < n; i++)	/* (fewer than 8) */
 		if ((q[i] < 0x20 && q[i] != '\t') || q[i] == 0x7f)
 			return false;
 	return true;
