@@ -1413,9 +1413,13 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
  * Walk chain c (links which) from its newest record back for the best
  * candidate of source src for d, whose answer lies closest to a (the
  * client's answer at step 0, the next attempt's start after).
+ * Inlined into scan() and scan_req0(): the walk for a client request's
+ * own last attempt (SRC_REQ, step 0), where nearly all the records walked
+ * are, is compiled with its source and step known, so the tests of the
+ * other sources and steps go from its per-record loop.
  */
-static void
-scan(struct wire_join *j, const struct dview *d, struct urec *tail,
+static inline __attribute__((always_inline)) void
+scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
     int which, enum source src, int64_t a, int step, bool releasing,
     const char *next_server, struct pick *best, uint64_t after)
 {
@@ -1526,6 +1530,23 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			best->id_used = id_eq;
 		}
 	}
+}
+
+static void
+scan(struct wire_join *j, const struct dview *d, struct urec *tail,
+    int which, enum source src, int64_t a, int step, bool releasing,
+    const char *next_server, struct pick *best, uint64_t after)
+{
+	scan_in(j, d, tail, which, src, a, step, releasing, next_server, best,
+	    after);
+}
+
+/* scan() of d's own request at step 0 (see scan_in). */
+static void
+scan_req0(struct wire_join *j, const struct dview *d, struct urec *tail,
+    int which, int64_t a, bool releasing, struct pick *best, uint64_t after)
+{
+	scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, "", best, after);
 }
 
 /*
@@ -1732,10 +1753,9 @@ scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
 		return;
 	}
 	if (tail != NULL && d->self != NULL && d->self->mark != NULL)
-		scan(j, d, table_newest(&j->lates, d->key), 2, SRC_REQ, a,
-		    step, releasing, next_server, best, tail->seq);
-	scan(j, d, tail, 0, SRC_REQ, a, step, releasing, next_server, best,
-	    0);
+		scan_req0(j, d, table_newest(&j->lates, d->key), 2, a,
+		    releasing, best, tail->seq);
+	scan_req0(j, d, tail, 0, a, releasing, best, 0);
 }
 
 /*
