@@ -313,29 +313,32 @@ hash_bytes(uint64_t h, const char *s, size_t n)
  * Hash of up to four NUL-terminated pieces (NULL ends the list early),
  * each with its NUL: one pass over a copy when they fit the buffer (a
  * hash call per piece costs the finishing rounds each time), else
- * chained. The same pieces always take the same way.
+ * chained. The same pieces always take the same way. The copy is a byte
+ * loop: the pieces are short (a method, a path's last segment, a query),
+ * and a strlen and a memcpy call per piece cost more than the bytes.
  */
 static uint64_t
 hash_pieces(uint64_t seed, const char *p0, const char *p1, const char *p2,
     const char *p3)
 {
 	const char *piece[4] = {p0, p1, p2, p3};
-	size_t len[4], total = 0, n = 0;
 	char buf[512];
-	int k;
+	size_t n = 0;
 
-	for (k = 0; k < 4 && piece[k] != NULL; k++)
-		total += (len[k] = strlen(piece[k]) + 1);
-	if (total > sizeof(buf)) {
-		for (int i = 0; i < k; i++)
-			seed = hash_bytes(seed, piece[i], len[i]);
-		return seed;
-	}
-	for (int i = 0; i < k; i++) {
-		memcpy(buf + n, piece[i], len[i]);
-		n += len[i];
+	for (int k = 0; k < 4 && piece[k] != NULL; k++) {
+		const char *c = piece[k];
+
+		do {
+			if (n == sizeof(buf))
+				goto chained;	/* more than fits */
+			buf[n++] = *c;
+		} while (*c++ != '\0');
 	}
 	return hash_bytes(seed, buf, n);
+chained:
+	for (int k = 0; k < 4 && piece[k] != NULL; k++)
+		seed = hash_bytes(seed, piece[k], strlen(piece[k]) + 1);
+	return seed;
 }
 
 /* The key of a request: tag, method, last segment, query. */
