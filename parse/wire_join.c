@@ -153,11 +153,12 @@
  * and no later than this after the close, answered before or after it;
  * of several, the one that began first (a gateway sends requests upstream
  * in the order it takes them up: taking the first free one from each
- * request's start on leaves the most to the others). Weighing how long
- * before the close an answer came tied fewer on ka.pcap (59 of 78 rather
- * than 68): they are released in the order they closed, not began. Ka.pcap (bench/capture.sh): 78 client
- * requests cut by wrk's end, their upstream exchanges answered up to 2 ms
- * before and 5 ms after the close, begun up to 1 ms after it.
+ * request's start on leaves the most to the others). Ka.pcap
+ * (bench/capture.sh): 78 client requests cut by wrk's end, their upstream
+ * exchanges answered up to 2 ms before and 5 ms after the close, begun up
+ * to 1 ms after it; 68 tied this way (weighing how long before the close
+ * an answer came tied 59: they are released in the order they closed,
+ * not in the order they began), 16 before.
  */
 #define LEFT_START_US		TOL_CONN_US
 #define ID_TRUST_MIN		16

@@ -50,6 +50,12 @@
  * with the auth service's attempt as evidence (a passed one is not an
  * attempt of the request).
  *
+ * A client that closed before any byte of an answer (client_closed) does
+ * not end its request at the gateway, which may still send it upstream
+ * and get the answer after the close: it waits hold_us, then ties to the
+ * free upstream exchange of its request that began first once it was
+ * taken up (and by 50 ms after the close), answered before or after it.
+ *
  * A request id is used only as a tie-breaker among candidates that time
  * containment already allows, and only once the capture has shown that the
  * id carries the same value on both legs (learned from unambiguous ties).
