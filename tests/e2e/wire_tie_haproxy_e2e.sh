@@ -37,10 +37,16 @@
 # exact exchanges of such a run are tests/unit/test_wire_join.c). What
 # decides is which server each route's failures come with (wire_join.c,
 # COOC_MIN). A kept run replays with manual/wire_tie_gw_replay.sh DIR.
-# WIRE_HAPROXY_RETRIES=N sets the backends' `retries` (default 0): HAProxy
-# retries a refused connect on the same server after a turn-around of
-# min(timeout connect, 1 s), which the wire does not chain yet (with 3,
-# the default of HAProxy, some <NOSRV> 503s are blamed: manual only).
+#
+# The backends run HAProxy's own default, `retries 3` (no `retries` line):
+# a refused connect is retried on the same server after a turn-around of
+# min(timeout connect, 1 s) = 500 ms, a connect timeout at once, so a
+# refused request comes with 4 refused connects over 1.5 s and a
+# blackholed one with 4 SYNs over 2 s, only the last next to HAProxy's
+# 503; the wire chains them (wire_join.c, TURN_MAX_US), and the other
+# three must not make a <NOSRV> 503 answered next to them blamed.
+# WIRE_HAPROXY_RETRIES=N writes `retries N` instead (0: one connect per
+# request, the regime of the <NOSRV> timing above).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -53,7 +59,7 @@ gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
 [ "$(id -u)" = 0 ] || gw_skip "tcpdump -i lo needs root (or CAP_NET_RAW)"
 
-RETRIES=${WIRE_HAPROXY_RETRIES:-0}
+RETRIES=${WIRE_HAPROXY_RETRIES:-default}
 gw_setup 150
 T=$GW_TMP
 mkdir -p "$T/haproxy"
@@ -83,17 +89,25 @@ write_cfg() {
 		cat <<-EOF
 		# written by tests/e2e/wire_tie_haproxy_e2e.sh; retries
 		# $RETRIES: a retry of a refused connect goes to the same
-		# server after a turn-around of min(timeout connect, 1 s),
-		# which the wire does not chain yet
+		# server after a turn-around of min(timeout connect, 1 s)
 		EOF
-		gw_haproxy_conf_head "pidfile $T/haproxy/haproxy.pid"
+		# HAProxy's default: no retries line at all (lib.sh's head
+		# writes retries 0)
+		if [ "$RETRIES" = default ]; then
+			gw_haproxy_conf_head "pidfile $T/haproxy/haproxy.pid" |
+				grep -v '^ *retries '
+		else
+			gw_haproxy_conf_head "pidfile $T/haproxy/haproxy.pid"
+		fi
 		frontend a "$1" ""
 		frontend b "$PB" '    unique-id-format %{+X}o%ci%cp%Ts%rt%pid
     http-request set-header X-Request-ID %[unique-id]'
 		frontend c "$PC" ""
 		for b in ok u503 reset close slow garbage refuse blackhole; do
-			printf 'backend be_%s\n    retries %s\n    server %s 127.0.0.1:%s\n' \
-				"$b" "$RETRIES" "$b" "${PORT[$b]}"
+			printf 'backend be_%s\n' "$b"
+			[ "$RETRIES" = default ] ||
+				printf '    retries %s\n' "$RETRIES"
+			printf '    server %s 127.0.0.1:%s\n' "$b" "${PORT[$b]}"
 		done
 		printf 'backend be_nolive\n    server nolive_down 127.0.0.1:%s disabled\n' \
 			"${PORT[nolive_down]}"
