@@ -2216,13 +2216,19 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	walk(j, &dv, false, &w);
 	/* its earlier failed connects retried on the same server (see
 	 * TURN_MAX_US) are claimed, before the requests answered next to
-	 * them are decided (one retried on another server at once, nginx's
-	 * proxy_next_upstream, is left to the closeness rules of
-	 * owned_by_other) */
-	for (int i = 1; i < w.n; i++)
-		if (w.src[i] == SRC_CONN && w.src[i - 1] == SRC_CONN &&
-		    str_eq(w.u[i]->server, w.u[i - 1]->server))
-			w.u[i]->claimed = true;
+	 * them are decided, when they make a ladder of three rungs or more
+	 * (two gaps alike: two rungs are also what a gateway that does not
+	 * retry, slow to connect under load, shows next to a connect of
+	 * another request taken up in the same instant); one retried on
+	 * another server at once (nginx's proxy_next_upstream) is left to
+	 * the closeness rules of owned_by_other */
+	for (int i = 1, run = 1; i < w.n; i++) {
+		run = w.src[i] == SRC_CONN && w.src[i - 1] == SRC_CONN &&
+		    str_eq(w.u[i]->server, w.u[i - 1]->server) ? run + 1 : 1;
+		/* (u[0], the last attempt, is not claimed) */
+		for (int k = i; run >= 3 && k > i - run && k > 0; k--)
+			w.u[k]->claimed = true;
+	}
 	if (dv.failed && !has_own_attempt(&w))
 		cooc_count(j, x);
 	if (w.complete)
