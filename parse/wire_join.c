@@ -1434,6 +1434,28 @@ ladder_dev(int64_t off, int64_t g)
 }
 
 /*
+ * The score of a retry's predecessor dev off its request's ladder, begun
+ * at start, the retry at a: by dev in steps of TURN_TICK_US, then the
+ * earliest start. A gateway fires the retries of requests whose timers
+ * expire in one turn together (HAProxy's ticks are 1 ms): their rungs lie
+ * within a millisecond, and the one taken up later can only have the
+ * later ones (its ladder begins after its take-up), so of rungs as close
+ * the earliest is left to nobody else.
+ */
+#define TURN_TICK_US		(2 * INT64_C(1000))
+
+static int64_t
+turn_score(int64_t dev, int64_t start, int64_t a)
+{
+	int64_t pos = start - (a - TURN_MAX_US);	/* 0..TURN_MAX_US */
+
+	if (pos < 0)
+		pos = 0;
+	return dev / TURN_TICK_US * TURN_TICK_US +
+	    pos * (TURN_TICK_US - 1) / TURN_MAX_US;
+}
+
+/*
  * Walk chain c (links which) from its newest record back for the best
  * candidate of source src for d, whose answer lies closest to a (the
  * client's answer at step 0, the next attempt's start after, nx).
@@ -1545,7 +1567,8 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		/* how close its answer is to the client's (or the next
 		 * attempt's start), and its start to when the gateway could
 		 * take the request up: a gateway relays at once */
-		score = turn ? dev : dist + start_gap(u, lo_start + EPS_US);
+		score = turn ? turn_score(dev, u->start_us, a) :
+		    dist + start_gap(u, lo_start + EPS_US);
 		if (step == 0 && src == SRC_CONN && u->end_unsure) {
 			/* the last of a ladder of connect timeouts (each
 			 * retried at once, see TURN_MAX_US) began one
