@@ -1261,7 +1261,9 @@ better_conn(struct wire_join *j, const struct http_exchange *x,
 
 /* Whether failed client request x could take a free failed connect other
  * than u as its last attempt (within TOL_CONN_US), one that began before
- * request not_for (unless NULL) was taken up. Bounded walk. */
+ * request not_for (unless NULL) was taken up, to u's server (the order a
+ * gateway connects in is that of one upstream's requests: another's, a
+ * connect timeout that began before, says nothing of it). Bounded walk. */
 static bool
 other_conn(struct wire_join *j, const struct http_exchange *x,
     const struct urec *u, const struct http_exchange *not_for)
@@ -1278,7 +1280,8 @@ other_conn(struct wire_join *j, const struct http_exchange *x,
 			break;
 		if (c == u || c->taken || c->contested ||
 		    conn_score(j, x, c) < 0 || (not_for != NULL &&
-		    early_start(not_for, c) <= EPS_US))
+		    (early_start(not_for, c) <= EPS_US ||
+		    !str_eq(c->server, u->server))))
 			continue;
 		u_answer(c, &lo, &hi);
 		if (iv_dist(a, lo, hi) <= TOL_CONN_US)
@@ -1569,6 +1572,11 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		 * take the request up: a gateway relays at once */
 		score = turn ? turn_score(dev, u->start_us, a) :
 		    dist + start_gap(u, lo_start + EPS_US);
+		/* when the answer arrives, of rungs as close one that no
+		 * other ladder claimed yet: requests taken up together
+		 * claim one each, and none is left to a <NOSRV> 503 */
+		if (turn && !releasing && u->claimed)
+			score += TURN_TICK_US;
 		if (step == 0 && src == SRC_CONN && u->end_unsure) {
 			/* the last of a ladder of connect timeouts (each
 			 * retried at once, see TURN_MAX_US) began one
