@@ -172,12 +172,43 @@ gw_eq 75 "$(count_log refuse 503 SC--)" "HAProxy: 503 SC for each refused connec
 gw_eq 12 "$(count_log blackhole 503 sC--)" "HAProxy: 503 sC for each connect timeout"
 gw_eq 75 "$(count_log nolive 503 SC--)" "HAProxy: 503 SC <NOSRV> for the disabled server"
 gw_eq 18 "$(count_log slow 504 sH--)" "HAProxy: 504 sH for each server timeout"
+# and its retries (%rc, the last of actconn/feconn/beconn/srv_conn/retries):
+# every refused request retried RETRIES times (3 by default)
+HAP_RC=$RETRIES
+[ "$HAP_RC" != default ] || HAP_RC=3
+gw_eq 75 "$(grep -c " be_refuse/refuse [-0-9/]* 503 [1-9][0-9]* - - SC-- [0-9]*/[0-9]*/[0-9]*/[0-9]*/$HAP_RC " \
+	"$T/haproxy/haproxy.log" || true)" "HAProxy: $HAP_RC retries (%rc) of each refused request"
+
+# retried R: of regime R's answered requests HAProxy retried (its log's
+# attempts, %rc + 1, above 1), those the capture stored with as many
+# attempts (each refused connect or unanswered SYN of the request chained
+# to it), >= 75% (the rungs of ladders fired in one HAProxy turn lie within
+# a millisecond of each other: which request takes which is a guess).
+retried() {
+	local n same
+	sqlite3 -separator ' ' "$T/logs.db" "SELECT p.name || '?' || r.query,
+	    r.n_attempts FROM requests r JOIN paths p ON p.id = r.path_id WHERE
+	    r.query LIKE 'r=$1&%' AND r.n_attempts > 1 AND r.bytes > 0" |
+		sort >"$T/retried_log.$1"
+	sqlite3 -separator ' ' "$T/wire_$1.db" "SELECT p.name || '?' ||
+	    r.query, r.n_attempts FROM requests r JOIN paths p ON
+	    p.id = r.path_id WHERE r.query LIKE 'r=$1&%'" | sort >"$T/retried_wire.$1"
+	n=$(wc -l <"$T/retried_log.$1")
+	same=$(join "$T/retried_log.$1" "$T/retried_wire.$1" | awk '$2 == $3' | wc -l)
+	gw_log "regime $1: $n requests HAProxy retried, $same with as many attempts on the wire"
+	GW_ASSERTS=$((GW_ASSERTS + 1))
+	if [ $((same * 100)) -lt $((n * 75)) ]; then
+		GW_FAILURES=$((GW_FAILURES + 1))
+		gw_log "regime $1: only $same of $n retried requests with their attempts"
+	fi
+}
 
 for r in a b c; do
 	wire_compare "$r" HAProxy "$T/logs.db" 400 120 nosrv=1 sh=1
 	gw_eq "" "$(comm -23 <(unanswered_log "$r") <(unanswered_wire "$r"))" \
 		"regime $r: requests HAProxy logged unanswered, stored otherwise" || true
 	wire_status_counts "$r"
+	[ "$HAP_RC" = 0 ] || retried "$r"
 done
 wire_shown_checks "$T/wire_a.db" "$T/wire_a.pcap" "$PA" \
 	"127.0.0.1:${PORT[refuse]}" "gw-wire-haproxy-$$"
