@@ -159,12 +159,16 @@
  * (HAProxy's timers are in ms and fire late on a loaded host: the gaps of
  * the e2e with a 500 ms turn-around ranged 492-511 ms). A shorter G would
  * put any start near a multiple of it (a turn-around or connect timeout
- * under 50 ms is not a configuration seen in practice). The
- * earlier attempts a request finds when its answer arrives are claimed
- * (struct urec.claimed): not a last attempt of any other request, which
- * is decided later (hold_us after its own answer). A ladder longer than
- * hold_us is not all claimed in time (HAProxy with timeout connect >= 1 s
- * and retries 3 takes 3 s, as long as the default hold).
+ * under 50 ms is not a configuration seen in practice). From three rungs
+ * on, the earlier attempts a request finds when its answer arrives are
+ * claimed (struct urec.claimed): not the last attempt of a request taken
+ * up right before one (a <NOSRV> 503), which is decided later, hold_us
+ * after its own answer. A ladder longer than hold_us is not all claimed
+ * in time (HAProxy with timeout connect >= 1 s and retries 3 takes 3 s,
+ * as long as the default hold): then only co-occurrence (COOC_MIN) keeps
+ * such a 503 unblamed. Not chained: a ladder of connect timeouts longer
+ * than TURN_MAX_US apart (timeout connect > 1 s: the wire sees the SYN
+ * retransmitted, and the request's wait outlasts hold_us anyway).
  */
 #define TURN_MIN_US		(50 * INT64_C(1000))
 #define TURN_MAX_US		(INT64_C(1000000) + 50 * INT64_C(1000))
@@ -1438,12 +1442,14 @@ ladder_dev(int64_t off, int64_t g)
 
 /*
  * The score of a retry's predecessor dev off its request's ladder, begun
- * at start, the retry at a: by dev in steps of TURN_TICK_US, then the
- * earliest start. A gateway fires the retries of requests whose timers
- * expire in one turn together (HAProxy's ticks are 1 ms): their rungs lie
- * within a millisecond, and the one taken up later can only have the
- * later ones (its ladder begins after its take-up), so of rungs as close
- * the earliest is left to nobody else.
+ * at start, the retry at a: by dev in steps of TURN_TICK_US; then the
+ * nearest, by steps of TURN_MIN_US (a rung two turn-arounds back is on
+ * the ladder too when no gap is known yet, and the one between would be
+ * left out); then the earliest start. A gateway fires the retries of
+ * requests whose timers expire in one turn together (HAProxy's ticks are
+ * 1 ms): their rungs lie within a millisecond, and the one taken up later
+ * can only have the later ones (its ladder begins after its take-up), so
+ * of rungs as close the earliest is left to nobody else.
  */
 #define TURN_TICK_US		(2 * INT64_C(1000))
 
@@ -1454,7 +1460,9 @@ turn_score(int64_t dev, int64_t start, int64_t a)
 
 	if (pos < 0)
 		pos = 0;
-	return dev / TURN_TICK_US * TURN_TICK_US +
+	/* (32 dev steps outweigh the TURN_MAX_US / TURN_MIN_US gap steps) */
+	return dev / TURN_TICK_US * TURN_TICK_US * 32 +
+	    (a - start) / TURN_MIN_US * TURN_TICK_US +
 	    pos * (TURN_TICK_US - 1) / TURN_MAX_US;
 }
 

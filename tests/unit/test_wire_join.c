@@ -448,6 +448,50 @@ test_release_before_expiry(void **state)
 }
 
 /*
+ * HAProxy `option redispatch` (retries 3, a backend of two servers, the
+ * first refusing): three refused connects to it, one every turn-around
+ * (500 ms), then the last retry redispatched at once to the other server,
+ * which answers 200 (HAProxy logs retries "+3" and the second server).
+ * The request's four attempts, in order: three refused on the first
+ * server, the answer of the second; the client's success is ok.
+ */
+static void
+test_redispatch(void **state)
+{
+	struct tied t = {0};
+	struct wire_join *j = wire_join_new(NULL, on_tied, &t);
+	struct http_exchange up;
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "127.0.0.1:40001", 1000100, 1000105);
+	add_refused(j, "127.0.0.1:40001", 1500700, 1500705);
+	add_refused(j, "127.0.0.1:40001", 2001300, 2001305);
+	{
+		struct rec r = {true, "/r/x", "i=0", 200, 1000000, 1000000,
+		    2001900};
+
+		up = exchange(&r);
+	}
+	up.downstream = false;
+	up.ready_us = 2001400;
+	up.start_us = 2001450;
+	up.syn_us = 2001400;
+	up.first_byte_us = 2001800;
+	up.end_us = 2001850;
+	up.cause = GW_CAUSE_OK;
+	snprintf(up.server, sizeof(up.server), "127.0.0.1:40002");
+	up.server_port = 40002;
+	assert_int_equal(wire_join_add(j, &up), 0);
+	add_client(j, "/r/x", "i=0", 200, 1000000, 2001900);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.up[0], "127.0.0.1:40002");
+	assert_int_equal(t.attempts[0], 4);
+	wire_join_free(j);
+}
+
+/*
  * HAProxy regime b (wiredump of a kept run): three /refuse/x requests on
  * three keep-alive connections, three refused connects. The first
  * connect (53659) began before the second and third requests were taken
@@ -568,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_haproxy_refuse_order),
 		cmocka_unit_test(test_haproxy_retries3),
 		cmocka_unit_test(test_release_before_expiry),
+		cmocka_unit_test(test_redispatch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
