@@ -1592,10 +1592,13 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			 * that fit, the latest (a single attempt, nginx's,
 			 * began when the request was taken up: the only
 			 * one on its ladder) */
-			int64_t g = a - u->start_us > 0 ? a - u->start_us : 1;
+			int64_t g = a - u->start_us, off = u->start_us -
+			    (lo_start + EPS_US);
 
-			score = dist + 4 * ladder_dev(u->start_us -
-			    (lo_start + EPS_US), g) + g / 64;
+			/* (no ladder under TURN_MIN_US: any start is near a
+			 * multiple of it; the first rung, at the take-up) */
+			score = dist + 4 * (g >= TURN_MIN_US ?
+			    ladder_dev(off, g) : off < 0 ? -off : off) + g / 64;
 		}
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
