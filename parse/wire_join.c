@@ -171,6 +171,11 @@
  * retransmitted, and the request's wait outlasts hold_us anyway).
  */
 #define TURN_MIN_US		(50 * INT64_C(1000))
+/* At most this many rungs before the one a walk looks at: a gateway
+ * retries a few times (HAProxy's default 3); a gap that puts a connect
+ * many rungs after the take-up fits a ladder by chance (a 50 ms gap 1.46 s
+ * after the take-up is within 6 ms of a multiple half the time). */
+#define TURN_RUNGS_MAX		8
 #define TURN_MAX_US		(INT64_C(1000000) + 50 * INT64_C(1000))
 #define CHAIN_TOL_US		(10 * INT64_C(1000))
 #define ID_TRUST_MIN		16
@@ -1526,7 +1531,9 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (turn) {
 			int64_t g = a - u->start_us;
 
-			if (g < TURN_MIN_US || g > TURN_MAX_US)
+			if (g < TURN_MIN_US || g > TURN_MAX_US ||
+			    (u->start_us - (lo_start + EPS_US)) / g >
+			    TURN_RUNGS_MAX)
 				continue;
 			dev = ladder_dev(u->start_us - (lo_start + EPS_US), g);
 			if (nx->gap > 0)
@@ -1566,6 +1573,14 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (step == 0 && src == SRC_CONN && (dist > TOL_CONN_US ||
 		    !conn_status_fits(x->status, u->cause)))
 			continue;
+		/* another route's server, met by this route's failures
+		 * only by chance (co-occurrence, COOC_MIN): with retries,
+		 * most failed connects are the earlier rungs of ladders
+		 * whose requests answer later, none of them next to it, so
+		 * no closer owner keeps it from a gateway's own refusal */
+		if (src == SRC_CONN && step == 0 && releasing &&
+		    cooc_penalty(j, x, u) > 0)
+			continue;
 		if (src == SRC_CONN && releasing && owned_by_other(j, u, d,
 		    (turn ? dev : dist) +
 		    (step == 0 ? status_penalty(j, x, u->cause) : 0) +
@@ -1597,8 +1612,9 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 
 			/* (no ladder under TURN_MIN_US: any start is near a
 			 * multiple of it; the first rung, at the take-up) */
-			score = dist + 4 * (g >= TURN_MIN_US ?
-			    ladder_dev(off, g) : off < 0 ? -off : off) + g / 64;
+			score = dist + 4 * (g >= TURN_MIN_US &&
+			    off / g <= TURN_RUNGS_MAX ? ladder_dev(off, g) :
+			    off < 0 ? -off : off) + g / 64;
 		}
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
