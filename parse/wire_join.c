@@ -168,7 +168,11 @@
  * as long as the default hold): then only co-occurrence (COOC_MIN) keeps
  * such a 503 unblamed. Not chained: a ladder of connect timeouts longer
  * than TURN_MAX_US apart (timeout connect > 1 s: the wire sees the SYN
- * retransmitted, and the request's wait outlasts hold_us anyway).
+ * retransmitted, and the request's wait outlasts hold_us anyway); and the
+ * rungs after a stall of the gateway's event loop longer than the
+ * tolerance (every timer due fires late together: seen 84 ms on a loaded
+ * host), which lie off their ladders: such a request keeps its last
+ * attempts only (its cause and server are the same).
  */
 #define TURN_MIN_US		(50 * INT64_C(1000))
 /* At most this many rungs before the one a walk looks at: a gateway

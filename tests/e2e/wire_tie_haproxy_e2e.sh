@@ -181,11 +181,14 @@ gw_eq 75 "$(grep -c " be_refuse/refuse [-0-9/]* 503 [1-9][0-9]* - - SC-- [0-9]*/
 
 # retried R: of regime R's answered requests HAProxy retried (its log's
 # attempts, %rc + 1, above 1), those the capture stored with as many
-# attempts: >= 70% of the refused ones (each refused connect chained to
-# its request; the rungs of ladders fired in one HAProxy turn lie within a
-# millisecond or two, and HAProxy's timers fire up to 12 ms early or late
-# on a loaded host: which request takes which is then a guess); the
-# blackholed ones are only counted (the wire never sees a SYN's give-up).
+# attempts: >= 50% of the refused ones, each refused connect chained to
+# its request (main: none). Not all: the rungs of ladders fired in one
+# HAProxy turn lie within a millisecond or two (which request takes which
+# is a guess), its timers fire up to 12 ms early, and a stall of its event
+# loop on a loaded host delays every later rung of every ladder by as much
+# (seen: 84 ms), which puts them off their ladder (wire_join.c,
+# TURN_MAX_US); 17-25 of 25 in 8 runs. The blackholed ones are only
+# counted (the wire never sees a SYN's give-up).
 retried() {
 	local n same nb sameb
 	sqlite3 -separator ' ' "$T/logs.db" "SELECT p.name || '?' || r.query,
@@ -203,7 +206,7 @@ retried() {
 	gw_log "regime $1: HAProxy retried $n refused requests, $same with as" \
 		"many attempts on the wire; $nb timed out, $sameb"
 	GW_ASSERTS=$((GW_ASSERTS + 1))
-	if [ "$n" -eq 0 ] || [ $((same * 100)) -lt $((n * 70)) ]; then
+	if [ "$n" -eq 0 ] || [ $((same * 100)) -lt $((n * 50)) ]; then
 		GW_FAILURES=$((GW_FAILURES + 1))
 		gw_log "regime $1: only $same of $n retried refused requests with their attempts"
 	fi
