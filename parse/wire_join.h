@@ -43,6 +43,15 @@
  * neither: conn_ambiguous; of two as close of the same route, one that
  * has a connect begun before the other was taken up takes that one): a
  * gateway's own refusal answered in the same instant keeps no upstream.
+ * A gateway may retry a failed connect on the same server (HAProxy's
+ * default retries 3: after a turn-around of min(timeout connect, 1 s) when
+ * refused, at once after a connect timeout; its log counts them in %rc):
+ * walking back from the last attempt, a failed connect to the same server
+ * 50 ms - 1.05 s before the next is the earlier attempt when it lies on the
+ * request's ladder (its start a multiple of the gap after the request was
+ * taken up, the gaps alike); from three rungs on, the earlier ones are
+ * claimed when the client's answer arrives, so that a request taken up
+ * right before one of them (a <NOSRV> 503) does not take it as its last.
  * Auth
  * subrequests (nginx auth_request, Caddy forward_auth, Traefik
  * ForwardAuth) carry the client's URI in X-Original-URI / X-Forwarded-Uri:
