@@ -24,6 +24,24 @@
  * and an unkeyed hash (FNV) lets crafted input pile entries onto one probe
  * chain. store_hash is the same hash under the store's own key.
  *
+ * A new name of paths or shapes skips the SELECT: each keeps a key set,
+ * a fingerprint of the key of every name it holds (intern_keyset), and a
+ * name whose fingerprint is absent is certainly not stored. At production
+ * cardinality most misses of the cache are new names (400,000 paths in a
+ * million lines), and the SELECT was a probe at a random place of the
+ * hash index. The set is loaded on first use inside a write transaction
+ * (the index, scanned), kept up to date with our own INSERTs, and trusted
+ * only while no one else may have inserted: we hold the write lock for the
+ * whole batch, and at each batch's start (intern_keys_begin) PRAGMA
+ * data_version tells whether another connection committed since our last
+ * look; if so, the rows it added (ids past the highest we know: SQLite
+ * gives max + 1, and ids of removed names only come back after a prune,
+ * which bumps intern_epoch and empties the sets) are read into the set.
+ * A rollback, a prune and a bumped intern_epoch empty the sets with the
+ * caches (intern_clear_all); they reload on next use. Past
+ * INTERN_KEYSET_BYTES a set is dropped for good and every miss SELECTs,
+ * as before.
+ *
  * Memory is bounded: a cache whose slots and strings reach
  * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
  * rolled-back batch empties all caches, since ids learnt inside it may no
@@ -47,6 +65,17 @@
  */
 #define INTERN_CACHE_BYTES	(4u << 20)
 #define INTERN_CACHE_INIT	512	/* initial values (1,024 slots) */
+
+/*
+ * Key sets: 4-byte slots, at most 3/4 full; 4 MiB per table holds
+ * 786,432 names (1M production-cardinality lines store 400,000 paths).
+ * A slot is the top 32 bits of a keyed hash of the name's key (zero made
+ * one): the slot a value starts its probe at is its own top bits, so the
+ * set doubles without the keys. Two keys of one fingerprint (2^-32 per
+ * probe) make a new name look stored: it is SELECTed, as every miss was.
+ */
+#define INTERN_KEYSET_BYTES	(4u << 20)
+#define INTERN_KEYSET_INIT	4096	/* initial slots */
 
 /* A cached name: its id and its bytes (NUL-terminated). */
 struct intern_entry {
@@ -95,6 +124,8 @@ intern_init(struct store *s)
 	for (int i = 0; i < INTERN_COUNT; i++) {
 		struct intern_cache *c = &s->intern[i];
 
+		s->keys[i].mix[0] = hashkey_seed();
+		s->keys[i].mix[1] = hashkey_seed();
 		hashtab_init(&c->map, 0);
 		c->strings = arena_new();
 		if (c->strings == NULL ||
@@ -103,6 +134,8 @@ intern_init(struct store *s)
 	}
 	return 0;
 }
+
+static void keyset_unload(struct intern_keyset *k);
 
 /* Free the caches. */
 void
@@ -114,6 +147,7 @@ intern_free(struct store *s)
 		hashtab_free(&c->map);
 		arena_free(c->strings);
 		memset(c, 0, sizeof(*c));
+		keyset_unload(&s->keys[i]);
 	}
 }
 
@@ -127,12 +161,112 @@ intern_clear(struct intern_cache *c)
 	arena_reset(c->strings);
 }
 
-/* Empty every cache (after a rollback). */
+/* Forget a key set's keys; a loaded one reloads on next use. */
+static void
+keyset_unload(struct intern_keyset *k)
+{
+	free(k->slots);
+	k->slots = NULL;
+	k->cap = k->n = 0;
+	k->max_id = 0;
+	if (k->state == KEYSET_LOADED)
+		k->state = KEYSET_UNLOADED;
+}
+
+/* Drop a key set for good (past its budget, or out of memory). */
+static void
+keyset_off(struct intern_keyset *k)
+{
+	keyset_unload(k);
+	k->state = KEYSET_OFF;
+}
+
+/* The fingerprint of a name's key: never 0 (an empty slot). */
+static uint32_t
+keyset_fp(const struct intern_keyset *k, int64_t key)
+{
+	uint32_t fp = (uint32_t)(hashkey_siphash(k->mix, &key,
+	    sizeof(key)) >> 32);
+
+	return fp != 0 ? fp : 1;
+}
+
+/* The slot fp's probe starts at: its top bits (cap a power of two). */
+static size_t
+keyset_home(const struct intern_keyset *k, uint32_t fp)
+{
+	return (size_t)(((uint64_t)fp * k->cap) >> 32);
+}
+
+/* Does the set hold fp? */
+static bool
+keyset_has(const struct intern_keyset *k, uint32_t fp)
+{
+	size_t mask = k->cap - 1;
+
+	if (k->cap == 0)
+		return false;
+	for (size_t i = keyset_home(k, fp);; i = (i + 1) & mask) {
+		if (k->slots[i] == fp)
+			return true;
+		if (k->slots[i] == 0)
+			return false;
+	}
+}
+
+/* Put fp into slots of cap (which has room). */
+static void
+keyset_put(uint32_t *slots, size_t cap, uint32_t fp)
+{
+	size_t i = (size_t)(((uint64_t)fp * cap) >> 32);
+
+	while (slots[i] != 0 && slots[i] != fp)
+		i = (i + 1) & (cap - 1);
+	slots[i] = fp;
+}
+
+/* Add fp; 0, or -1 past INTERN_KEYSET_BYTES or out of memory. */
+static int
+keyset_add(struct intern_keyset *k, uint32_t fp)
+{
+	if ((k->n + 1) * 4 > k->cap * 3) {
+		size_t cap = k->cap != 0 ? k->cap * 2 : INTERN_KEYSET_INIT;
+		uint32_t *slots;
+
+		if (cap * sizeof(*slots) > (k->budget != 0 ? k->budget :
+		    INTERN_KEYSET_BYTES) ||
+		    (slots = gw_calloc(cap, sizeof(*slots))) == NULL)
+			return -1;
+		for (size_t i = 0; i < k->cap; i++)
+			if (k->slots[i] != 0)
+				keyset_put(slots, cap, k->slots[i]);
+		free(k->slots);
+		k->slots = slots;
+		k->cap = cap;
+	}
+	if (keyset_has(k, fp))
+		return 0;
+	keyset_put(k->slots, k->cap, fp);
+	k->n++;
+	return 0;
+}
+
+/* See store_int.h. */
+void
+intern_keys_budget(struct store *s, size_t bytes)
+{
+	for (int i = 0; i < INTERN_COUNT; i++)
+		s->keys[i].budget = bytes;
+}
+
+/* Empty every cache and key set (after a rollback or a prune). */
 void
 intern_clear_all(struct store *s)
 {
-	for (int i = 0; i < INTERN_COUNT; i++)
+	for (int i = 0; i < INTERN_COUNT; i++) {
 		intern_clear(&s->intern[i]);
+		keyset_unload(&s->keys[i]);
+	}
 }
 
 /* STMT_INTERN_SELECT_* and _INSERT_* follow enum store_intern_id. */
@@ -143,6 +277,10 @@ _Static_assert(STMT_INTERN_SELECT_METHOD - STMT_INTERN_SELECT_UPSTREAM ==
     STMT_INTERN_SELECT_PATH - STMT_INTERN_SELECT_UPSTREAM == INTERN_PATH &&
     STMT_INTERN_SELECT_HOST - STMT_INTERN_SELECT_UPSTREAM == INTERN_HOST,
     "intern statements in table order");
+_Static_assert(STMT_INTERN_KEYS_SHAPE - STMT_INTERN_KEYS_PATH ==
+    INTERN_SHAPE - INTERN_PATH && STMT_INTERN_KEYS_ALL_SHAPE -
+    STMT_INTERN_KEYS_ALL_PATH == INTERN_SHAPE - INTERN_PATH,
+    "key set statements: paths, then shapes");
 
 /* The statement of table t among those starting at first. */
 static enum store_stmt_id
@@ -214,6 +352,108 @@ intern_name_key(const struct store *s, const char *p, size_t n)
 	return (int64_t)(hi << 32 | lo);
 }
 
+/* PRAGMA data_version into *v; 0 or -1. */
+static int
+intern_data_version(struct store *s, int64_t *v, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_INTERN_DATA_VERSION, err,
+	    errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail_db(s, err, errlen, "data_version");
+	return 0;
+}
+
+/*
+ * Read into key set t the names of its table that statement id yields
+ * (ids past k->max_id, or all); 0, or -1 on a database error. Past the
+ * budget the set is dropped (KEYSET_OFF) and 0 returned.
+ */
+static int
+intern_keys_read(struct store *s, enum store_intern_id t,
+    enum store_stmt_id id, char *err, size_t errlen)
+{
+	struct intern_keyset *k = &s->keys[t];
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, k->max_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t row = sqlite3_column_int64(st, 0);
+
+		if (keyset_add(k, keyset_fp(k, sqlite3_column_int64(st,
+		    1))) != 0) {
+			keyset_off(k);
+			sqlite3_reset(st);
+			return 0;
+		}
+		if (row > k->max_id)
+			k->max_id = row;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		keyset_unload(k);
+		return store_fail_db(s, err, errlen, intern_table[t]);
+	}
+	return 0;
+}
+
+/* Load key set t (KEYSET_UNLOADED) inside a write transaction; 0 or -1. */
+static int
+intern_keys_load(struct store *s, enum store_intern_id t, char *err,
+    size_t errlen)
+{
+	struct intern_keyset *k = &s->keys[t];
+	bool synced = false;
+
+	/* Another loaded set was caught up at this transaction's start:
+	   s->data_version is the current one (we hold the write lock). */
+	for (int i = 0; i < INTERN_COUNT; i++)
+		synced |= s->keys[i].state == KEYSET_LOADED;
+	if (!synced && intern_data_version(s, &s->data_version, err,
+	    errlen) != 0)
+		return -1;
+	keyset_unload(k);
+	k->state = KEYSET_LOADED;
+	return intern_keys_read(s, t, intern_stmt(STMT_INTERN_KEYS_ALL_PATH,
+	    (enum store_intern_id)(t - INTERN_PATH)), err, errlen);
+}
+
+/* See store_int.h: called by store_begin, after prune_epoch_check. */
+int
+intern_keys_begin(struct store *s, char *err, size_t errlen)
+{
+	bool loaded = false;
+	int64_t v;
+
+	for (int i = 0; i < INTERN_COUNT; i++)
+		loaded |= s->keys[i].state == KEYSET_LOADED;
+	if (!loaded)
+		return 0;
+	if (intern_data_version(s, &v, err, errlen) != 0)
+		return -1;
+	if (v == s->data_version)
+		return 0;
+	for (int i = 0; i < INTERN_COUNT; i++)
+		if (s->keys[i].state == KEYSET_LOADED &&
+		    intern_keys_read(s, (enum store_intern_id)i,
+		    intern_stmt(STMT_INTERN_KEYS_PATH,
+		    (enum store_intern_id)(i - INTERN_PATH)), err,
+		    errlen) != 0)
+			return -1;
+	s->data_version = v;
+	return 0;
+}
+
 /*
  * The id of str in table t from the database, inserting it when new. With
  * a UNIQUE name the INSERT comes first: during an ingest most misses are
@@ -232,13 +472,26 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 
 	if (intern_hashed[t]) {
 		int64_t h = intern_name_key(s, str, len);
+		struct intern_keyset *k = &s->keys[t];
+		uint32_t fp = 0;
 
-		if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
+		if (k->state == KEYSET_UNLOADED &&
+		    intern_keys_load(s, t, err, errlen) != 0)
 			return -1;
-		sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int64(select, 2, h);
-		if ((rc = intern_select(s, t, select, id, err, errlen)) != 0)
-			return rc < 0 ? -1 : 0;
+		if (k->state == KEYSET_LOADED &&
+		    !keyset_has(k, fp = keyset_fp(k, h)))
+			k->skipped++;	/* certainly new */
+		else {
+			select = store_stmt_hot(s, sel, err, errlen);
+			if (select == NULL)
+				return -1;
+			sqlite3_bind_text(select, 1, str, (int)len,
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(select, 2, h);
+			rc = intern_select(s, t, select, id, err, errlen);
+			if (rc != 0)
+				return rc < 0 ? -1 : 0;
+		}
 		if ((insert = store_stmt_hot(s, ins, err, errlen)) == NULL)
 			return -1;
 		sqlite3_bind_text(insert, 1, str, (int)len, SQLITE_STATIC);
@@ -248,6 +501,12 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, err, errlen, intern_table[t]);
 		*id = sqlite3_last_insert_rowid(s->db);
+		if (k->state == KEYSET_LOADED) {
+			if (keyset_add(k, fp != 0 ? fp : keyset_fp(k, h)) != 0)
+				keyset_off(k);
+			else if (*id > k->max_id)
+				k->max_id = *id;
+		}
 		return 0;
 	}
 	if ((insert = store_stmt_hot(s, ins, err, errlen)) == NULL)

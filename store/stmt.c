@@ -330,6 +330,16 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_INTERN_INSERT_SHAPE] = INTERN_INSERT_HASHED("shapes"),
 	[STMT_INTERN_INSERT_METHOD] = INTERN_INSERT("methods"),
 	[STMT_INTERN_NAME_KEY] = "SELECT k0, k1 FROM name_hash_key",
+	/* The key sets: names stored past the highest id known (a range of
+	   rowids), or all of them (paths_hash holds hash and rowid: a scan
+	   of the index, a third of the table's pages). */
+	[STMT_INTERN_KEYS_PATH] = "SELECT id, hash FROM paths WHERE id > ?1",
+	[STMT_INTERN_KEYS_SHAPE] = "SELECT id, hash FROM shapes WHERE id > ?1",
+	[STMT_INTERN_KEYS_ALL_PATH] =
+	    "SELECT id, hash FROM paths INDEXED BY paths_hash",
+	[STMT_INTERN_KEYS_ALL_SHAPE] =
+	    "SELECT id, hash FROM shapes INDEXED BY shapes_hash",
+	[STMT_INTERN_DATA_VERSION] = "PRAGMA data_version",
 
 	/* source.c: the child sources of a parent, by origin (schema 009). */
 	[STMT_SOURCE_ORIGIN_FIND] =

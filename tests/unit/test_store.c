@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tests/unit/test_store_fixture.h"
+#include "store/store_int.h"
 
 extern const char *const gw_schema_sql[];
 
@@ -895,6 +896,202 @@ test_path_keys(void **state)
 	fx_free(&f);
 }
 
+/* Rows of paths named name, and names stored more than once. */
+static int64_t
+keys_rows(struct fx *f, const char *name)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM paths WHERE name ="
+	    " '%s'", name);
+	return fx_int(f, sql);
+}
+static int64_t
+keys_dups(struct fx *f)
+{
+	return fx_int(f, "SELECT count(*) - count(DISTINCT name) FROM paths") +
+	    fx_int(f, "SELECT count(*) - count(DISTINCT name) FROM shapes");
+}
+
+/* Add a request for each of n paths "/<prefix>/<i>". */
+static void
+keys_events(struct fx *f, const char *prefix, int from, int n)
+{
+	for (int i = from; i < from + n; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/%s/%d", prefix, i);
+		fx_event(f, T0 + i, 0, "10.0.0.1", "GET", p, NULL, 200, 1,
+		    GW_CAUSE_OK, "10.0.0.5:80 200 0");
+	}
+}
+
+/*
+ * The key set of paths (store/intern.c): a new name skips the SELECT, a
+ * stored one (here from an earlier process, so not in the string cache)
+ * is still found, and nothing is stored twice.
+ */
+static void
+test_keyset_new_and_stored(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	keys_events(&f, "a", 0, 50);
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_LOADED);
+	/* every path and shape was new: no SELECT */
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 50);
+	assert_int_equal(f.s->keys[INTERN_SHAPE].skipped, 50);
+	store_close(f.s);
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_UNLOADED);
+	keys_events(&f, "a", 25, 50);	/* 25 stored, 25 new */
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_LOADED);
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 25);
+	assert_int_equal(f.s->keys[INTERN_PATH].n, 75);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 75);
+	assert_int_equal(keys_dups(&f), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(DISTINCT path_id) FROM"
+	    " requests"), 75);
+	fx_free(&f);
+}
+
+/*
+ * Another writer (a second connection, as another process would be)
+ * stores names between two of our batches: PRAGMA data_version tells, the
+ * set reads them in, and our batch finds them instead of adding a twin.
+ */
+static void
+test_keyset_other_writer(void **state)
+{
+	struct fx f, g;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	keys_events(&f, "a", 0, 10);
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_LOADED);
+
+	memcpy(&g, &f, sizeof(g));
+	assert_int_equal(store_open(f.path, &g.s, g.err, sizeof(g.err)), 0);
+	assert_int_equal(batch_init(&g.b), 0);
+	int64_t src2 = fx_source(&g, "other.log", "nginx_access");
+	keys_events(&g, "b", 0, 10);	/* new to f's set */
+	keys_events(&g, "a", 5, 10);	/* 5 of f's, 5 new */
+	fx_write(&g, src2);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 25);
+
+	keys_events(&f, "b", 0, 10);
+	keys_events(&f, "a", 10, 10);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 30);
+	assert_int_equal(keys_rows(&f, "/b/3"), 1);
+	assert_int_equal(keys_rows(&f, "/a/12"), 1);
+	assert_int_equal(keys_dups(&f), 0);
+	/* only /a/15../a/19 were new to both */
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 10 + 5);
+	store_close(g.s);
+	batch_destroy(&g.b);
+	fx_free(&f);
+}
+
+/*
+ * A rolled-back batch leaves no key behind, nor its highest id: another
+ * writer may then take the ids it had used, and our next batch must
+ * still find the names that writer stored.
+ */
+static void
+test_keyset_rollback(void **state)
+{
+	struct fx f, g;
+	sqlite3 *db;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	keys_events(&f, "a", 0, 3);
+	fx_write(&f, src);
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT"
+	    " ON requests WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
+	    " 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
+	keys_events(&f, "x", 0, 5);	/* ids 4..8, rolled back */
+	fx_event(&f, T0, 0, "10.0.0.8", "GET", "/x/9", NULL, 555, 1,
+	    GW_CAUSE_OK, "10.8.8.8:80 555 0");
+	f.b.source_id = src;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	batch_clear(&f.b);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_UNLOADED);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 3);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER boom", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	memcpy(&g, &f, sizeof(g));
+	assert_int_equal(store_open(f.path, &g.s, g.err, sizeof(g.err)), 0);
+	assert_int_equal(batch_init(&g.b), 0);
+	int64_t src2 = fx_source(&g, "other.log", "nginx_access");
+	keys_events(&g, "y", 0, 5);	/* takes ids 4..8 */
+	fx_write(&g, src2);
+
+	keys_events(&f, "y", 0, 5);
+	keys_events(&f, "x", 0, 5);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 13);
+	assert_int_equal(keys_dups(&f), 0);
+	store_close(g.s);
+	batch_destroy(&g.b);
+	fx_free(&f);
+}
+
+/*
+ * Past its budget a key set is dropped and every name SELECTed, as
+ * before it: still one row per name, whether it overflows while
+ * loading or while growing.
+ */
+static void
+test_keyset_budget(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	/* 4,096 slots (the first size): 3,072 names */
+	intern_keys_budget(f.s, 16384);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	for (int i = 0; i < 4; i++) {
+		keys_events(&f, "a", i * 1000, 1000);
+		fx_write(&f, src);
+		assert_int_equal(f.s->keys[INTERN_PATH].state, i < 3 ?
+		    KEYSET_LOADED : KEYSET_OFF);
+	}
+	assert_null(f.s->keys[INTERN_PATH].slots);
+	/* the 3,073rd name was new, its key the one too many */
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 3073);
+	keys_events(&f, "a", 3500, 1000);	/* 500 stored, 500 new */
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 4500);
+	assert_int_equal(keys_dups(&f), 0);
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 3073);
+
+	/* A new process, loading more than its budget. */
+	store_close(f.s);
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	intern_keys_budget(f.s, 16384);
+	keys_events(&f, "a", 4000, 1000);	/* 500 stored, 500 new */
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_OFF);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 5000);
+	assert_int_equal(keys_dups(&f), 0);
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -915,6 +1112,10 @@ main(void)
 		cmocka_unit_test(test_upgrade_011_row_shape),
 		cmocka_unit_test(test_client_inline),
 		cmocka_unit_test(test_path_keys),
+		cmocka_unit_test(test_keyset_new_and_stored),
+		cmocka_unit_test(test_keyset_other_writer),
+		cmocka_unit_test(test_keyset_rollback),
+		cmocka_unit_test(test_keyset_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
