@@ -371,13 +371,17 @@ store_begin(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* Commit the batch transaction; 0 or -1 (the caller then rolls back). */
+/*
+ * Commit the batch transaction, with the new names still queued
+ * (intern.c); 0 or -1 (the caller then rolls back).
+ */
 int
 store_commit(struct store *s, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_COMMIT, err, errlen);
+	sqlite3_stmt *st;
 
-	if (st == NULL)
+	if (intern_flush(s, err, errlen) != 0 ||
+	    (st = store_stmt(s, STMT_COMMIT, err, errlen)) == NULL)
 		return -1;
 	return store_stmt_run(s, st, err, errlen);
 }

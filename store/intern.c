@@ -128,6 +128,9 @@ intern_init(struct store *s)
 		s->keys[i].mix[1] = hashkey_seed();
 		hashtab_init(&c->map, 0);
 		c->strings = arena_new();
+		if (intern_hashed[i] &&
+		    (s->pending[i].names = arena_new()) == NULL)
+			return -1;
 		if (c->strings == NULL ||
 		    hashtab_reserve(&c->map, INTERN_CACHE_INIT) != HASHTAB_OK)
 			return -1;
@@ -148,6 +151,8 @@ intern_free(struct store *s)
 		arena_free(c->strings);
 		memset(c, 0, sizeof(*c));
 		keyset_unload(&s->keys[i]);
+		arena_free(s->pending[i].names);
+		memset(&s->pending[i], 0, sizeof(s->pending[i]));
 	}
 }
 
@@ -266,6 +271,9 @@ intern_clear_all(struct store *s)
 	for (int i = 0; i < INTERN_COUNT; i++) {
 		intern_clear(&s->intern[i]);
 		keyset_unload(&s->keys[i]);
+		s->pending[i].n = 0;	/* never inserted */
+		if (s->pending[i].names != NULL)
+			arena_reset(s->pending[i].names);
 	}
 }
 
@@ -281,6 +289,10 @@ _Static_assert(STMT_INTERN_KEYS_SHAPE - STMT_INTERN_KEYS_PATH ==
     INTERN_SHAPE - INTERN_PATH && STMT_INTERN_KEYS_ALL_SHAPE -
     STMT_INTERN_KEYS_ALL_PATH == INTERN_SHAPE - INTERN_PATH,
     "key set statements: paths, then shapes");
+_Static_assert(STMT_INTERN_INSERT_ID_SHAPE - STMT_INTERN_INSERT_ID_PATH ==
+    INTERN_SHAPE - INTERN_PATH && STMT_INTERN_INSERT_IDS_SHAPE -
+    STMT_INTERN_INSERT_IDS_PATH == INTERN_SHAPE - INTERN_PATH,
+    "queued insert statements: paths, then shapes");
 
 /* The statement of table t among those starting at first. */
 static enum store_stmt_id
@@ -455,6 +467,85 @@ intern_keys_begin(struct store *s, char *err, size_t errlen)
 }
 
 /*
+ * Insert the pending new names of table t: INTERN_PENDING_ROWS a
+ * statement, one by one when fewer. 0 or -1.
+ */
+static int
+intern_flush_table(struct store *s, enum store_intern_id t, char *err,
+    size_t errlen)
+{
+	struct intern_pending *p = &s->pending[t];
+	enum store_intern_id rel = (enum store_intern_id)(t - INTERN_PATH);
+	bool all = p->n == INTERN_PENDING_ROWS;
+	sqlite3_stmt *st = NULL;
+	int n = p->n;
+
+	p->n = 0;
+	for (int i = 0; i < n; i++) {
+		int base = all ? i * 3 : 0;
+
+		if ((!all || i == 0) && (st = store_stmt(s, intern_stmt(all ?
+		    STMT_INTERN_INSERT_IDS_PATH : STMT_INTERN_INSERT_ID_PATH,
+		    rel), err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, base + 1, p->v[i].id);
+		sqlite3_bind_text(st, base + 2, p->v[i].name, (int)p->v[i].len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, base + 3, p->v[i].key);
+		if ((!all || i == n - 1) && store_stmt_run(s, st, err,
+		    errlen) != 0)
+			return -1;
+	}
+	arena_reset(p->names);
+	return 0;
+}
+
+/* See store_int.h: called by store_commit. */
+int
+intern_flush(struct store *s, char *err, size_t errlen)
+{
+	for (int i = 0; i < INTERN_COUNT; i++)
+		if (s->pending[i].n > 0 &&
+		    intern_flush_table(s, (enum store_intern_id)i, err,
+		    errlen) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * A name of table t that is certainly new (key set): its id is the next
+ * after every stored one (we hold the write lock; the set knows the
+ * highest id), and its row is queued to go in with others through one
+ * INSERT, before any SELECT of t and before COMMIT. 0 or -1.
+ */
+static int
+intern_defer(struct store *s, enum store_intern_id t, const char *str,
+    size_t len, int64_t key, uint32_t fp, int64_t *id, char *err,
+    size_t errlen)
+{
+	struct intern_keyset *k = &s->keys[t];
+	struct intern_pending *p = &s->pending[t];
+	char *copy = arena_alloc(p->names, len + 1);
+
+	if (copy == NULL)
+		return store_fail(err, errlen, "out of memory");
+	memcpy(copy, str, len);
+	copy[len] = '\0';
+	*id = k->max_id + 1;
+	if (keyset_add(k, fp) != 0)
+		keyset_off(k);	/* the SELECTs from now on flush first */
+	else
+		k->max_id = *id;
+	p->v[p->n].name = copy;
+	p->v[p->n].len = len;
+	p->v[p->n].id = *id;
+	p->v[p->n].key = key;
+	if (++p->n == INTERN_PENDING_ROWS)
+		return intern_flush_table(s, t, err, errlen);
+	return 0;
+}
+
+/*
  * The id of str in table t from the database, inserting it when new. With
  * a UNIQUE name the INSERT comes first: during an ingest most misses are
  * new strings, so that is one index probe; an existing one (evicted from
@@ -479,19 +570,21 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		    intern_keys_load(s, t, err, errlen) != 0)
 			return -1;
 		if (k->state == KEYSET_LOADED &&
-		    !keyset_has(k, fp = keyset_fp(k, h)))
+		    !keyset_has(k, fp = keyset_fp(k, h))) {
 			k->skipped++;	/* certainly new */
-		else {
-			select = store_stmt_hot(s, sel, err, errlen);
-			if (select == NULL)
-				return -1;
-			sqlite3_bind_text(select, 1, str, (int)len,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(select, 2, h);
-			rc = intern_select(s, t, select, id, err, errlen);
-			if (rc != 0)
-				return rc < 0 ? -1 : 0;
+			return intern_defer(s, t, str, len, h, fp, id, err,
+			    errlen);
 		}
+		/* the SELECT must see the names queued */
+		if (s->pending[t].n > 0 &&
+		    intern_flush_table(s, t, err, errlen) != 0)
+			return -1;
+		if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(select, 2, h);
+		if ((rc = intern_select(s, t, select, id, err, errlen)) != 0)
+			return rc < 0 ? -1 : 0;
 		if ((insert = store_stmt_hot(s, ins, err, errlen)) == NULL)
 			return -1;
 		sqlite3_bind_text(insert, 1, str, (int)len, SQLITE_STATIC);
@@ -502,7 +595,7 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 			return store_fail_db(s, err, errlen, intern_table[t]);
 		*id = sqlite3_last_insert_rowid(s->db);
 		if (k->state == KEYSET_LOADED) {
-			if (keyset_add(k, fp != 0 ? fp : keyset_fp(k, h)) != 0)
+			if (keyset_add(k, fp) != 0)
 				keyset_off(k);
 			else if (*id > k->max_id)
 				k->max_id = *id;

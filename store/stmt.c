@@ -179,6 +179,9 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 #define INTERN_INSERT(t) \
 	"INSERT INTO " t " (name) VALUES (?1) ON CONFLICT (name) DO NOTHING"
 #define INTERN_INSERT_HASHED(t) "INSERT INTO " t " (name, hash) VALUES (?1, ?2)"
+#define INTERN_INSERT_ID(t) "INSERT OR FAIL INTO " t " (id, name, hash) VALUES "
+#define NAME_TUPLE "(?,?,?)"
+_Static_assert(INTERN_PENDING_ROWS == 40, "STMT_INTERN_INSERT_IDS_*: ROWS40");
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -349,6 +352,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_INTERN_KEYS_ALL_SHAPE] =
 	    "SELECT id, hash FROM shapes INDEXED BY shapes_hash",
 	[STMT_INTERN_DATA_VERSION] = "PRAGMA data_version",
+	/* New names with the ids intern.c gave them (OR FAIL: no statement
+	   journal, see REQUEST_INSERT_INTO). */
+	[STMT_INTERN_INSERT_ID_PATH] = INTERN_INSERT_ID("paths") NAME_TUPLE,
+	[STMT_INTERN_INSERT_ID_SHAPE] = INTERN_INSERT_ID("shapes") NAME_TUPLE,
+	[STMT_INTERN_INSERT_IDS_PATH] =
+	    INTERN_INSERT_ID("paths") ROWS40(NAME_TUPLE),
+	[STMT_INTERN_INSERT_IDS_SHAPE] =
+	    INTERN_INSERT_ID("shapes") ROWS40(NAME_TUPLE),
 
 	/* source.c: the child sources of a parent, by origin (schema 009). */
 	[STMT_SOURCE_ORIGIN_FIND] =

@@ -78,6 +78,10 @@ enum store_stmt_id {
 	STMT_INTERN_KEYS_ALL_PATH,	/* likewise */
 	STMT_INTERN_KEYS_ALL_SHAPE,
 	STMT_INTERN_DATA_VERSION,
+	STMT_INTERN_INSERT_ID_PATH,	/* paths, then shapes */
+	STMT_INTERN_INSERT_ID_SHAPE,
+	STMT_INTERN_INSERT_IDS_PATH,	/* likewise, INTERN_PENDING_ROWS */
+	STMT_INTERN_INSERT_IDS_SHAPE,
 	STMT_ROLLUP_UPSERT,
 	STMT_ROLLUP_PRUNE,
 	STMT_ROLLUP_ATTEMPT_UPSERT,
@@ -199,6 +203,9 @@ struct store_sql {
 #define STORE_REQUEST_COLUMNS 24
 #define STORE_ATTEMPT_COLUMNS 9
 
+/* New names of a hashed table inserted per statement (intern.c). */
+#define INTERN_PENDING_ROWS 40
+
 /* The lookup tables of interned strings (STMT_INTERN_* follow the order). */
 enum store_intern_id {
 	INTERN_UPSTREAM,
@@ -232,6 +239,16 @@ struct intern_keyset {
 	uint64_t mix[2];	/* key of the slot hash, random */
 	size_t budget;		/* bytes of slots; 0: INTERN_KEYSET_BYTES */
 	int64_t skipped;	/* SELECTs saved (tests, figures) */
+};
+/* New names given their ids, to be inserted (intern.c). */
+struct intern_pending {
+	struct arena *names;	/* copies of the names */
+	int n;
+	struct {
+		const char *name;
+		size_t len;
+		int64_t id, key;
+	} v[INTERN_PENDING_ROWS];
 };
 
 /* Key and sums of one per-minute rollup row. */
@@ -343,6 +360,7 @@ struct store {
 	uint64_t shaped_clock;
 	struct intern_cache intern[INTERN_COUNT];
 	struct intern_keyset keys[INTERN_COUNT];	/* paths, shapes */
+	struct intern_pending pending[INTERN_COUNT];	/* likewise */
 	int64_t data_version;	/* PRAGMA data_version the sets match */
 	uint64_t hash_key[2];		/* store_hash's secret key */
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
@@ -511,6 +529,8 @@ void intern_free(struct store *s);
 void intern_clear_all(struct store *s);
 /* In a write transaction: catch the key sets up with other writers. */
 int intern_keys_begin(struct store *s, char *err, size_t errlen);
+/* Insert the names given ids but not yet stored; before COMMIT. 0 or -1. */
+int intern_flush(struct store *s, char *err, size_t errlen);
 /* Tests: the key sets' budget in bytes (0: the default). */
 void intern_keys_budget(struct store *s, size_t bytes);
 int intern_id(struct store *s, enum store_intern_id t, const char *str,

@@ -1092,6 +1092,66 @@ test_keyset_budget(void **state)
 	fx_free(&f);
 }
 
+/*
+ * New names wait in a queue with the ids they were given, and go in
+ * INTERN_PENDING_ROWS an INSERT: a SELECT of a queued name (its cache
+ * entry gone) finds it, COMMIT stores the rest, a rollback none.
+ */
+static void
+test_keyset_queued(void **state)
+{
+	int64_t got[45];
+	int64_t again;
+	struct fx f;
+	char name[32];
+
+	(void)state;
+	fx_init(&f);
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	for (int i = 0; i < 45; i++) {
+		snprintf(name, sizeof(name), "/q/%d", i);
+		assert_int_equal(intern_id(f.s, INTERN_PATH, name, &got[i],
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(got[i], i + 1);
+	}
+	/* 40 went in by one statement, 5 wait */
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 5);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 0);
+	/* forget the cache: the lookup SELECTs, after the queue went in */
+	hashtab_clear(&f.s->intern[INTERN_PATH].map);
+	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/42", &again, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(again, 43);
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 0);
+	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/new", &again, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(again, 46);
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 1);
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 46);
+	assert_int_equal(fx_int(&f, "SELECT id FROM paths WHERE name ="
+	    " '/q/new'"), 46);
+	assert_int_equal(keys_dups(&f), 0);
+
+	/* Rolled back: the queue is dropped, ids are given again. */
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(intern_id(f.s, INTERN_PATH, "/r/1", &again, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(again, 47);
+	store_rollback(f.s);
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 0);
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(intern_id(f.s, INTERN_PATH, "/r/2", &again, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(again, 47);
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths WHERE name"
+	    " LIKE '/r/%'"), 1);
+	assert_int_equal(fx_int(&f, "SELECT id FROM paths WHERE name ="
+	    " '/r/2'"), 47);
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -1116,6 +1176,7 @@ main(void)
 		cmocka_unit_test(test_keyset_other_writer),
 		cmocka_unit_test(test_keyset_rollback),
 		cmocka_unit_test(test_keyset_budget),
+		cmocka_unit_test(test_keyset_queued),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
