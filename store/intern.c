@@ -38,9 +38,12 @@
  * gives max + 1, and ids of removed names only come back after a prune,
  * which bumps intern_epoch and empties the sets) are read into the set.
  * A rollback, a prune and a bumped intern_epoch empty the sets with the
- * caches (intern_clear_all); they reload on next use. Past
- * INTERN_KEYSET_BYTES a set is dropped for good and every miss SELECTs,
- * as before.
+ * caches (intern_clear_all); they reload on next use. A set that would
+ * pass INTERN_KEYSET_BYTES turns into as many bytes of bits, a bit per
+ * name (KEYSET_BITS): no longer exact, a set bit sends the name to the
+ * SELECT, but 4 million paths still leave four in five new names to skip
+ * it. Out of memory a set is dropped for good and every miss SELECTs, as
+ * before.
  *
  * Memory is bounded: a cache whose slots and strings reach
  * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
@@ -68,15 +71,16 @@
 
 /*
  * Key sets: 4-byte slots, at most 7/8 full (a miss walks ~30 slots, two
- * or three cache lines); 4 MiB per table holds 917,504 names. 1M
- * production-cardinality lines store 399,294 paths: 2 MiB at 3/4 would
- * have doubled to 4, and ingest's peak RSS past 64 MiB.
+ * or three cache lines); 2 MiB per table holds 458,752 names, then
+ * 16,777,216 bits. 1M production-cardinality lines store 399,294 paths:
+ * at 3/4 full the set doubled to 4 MiB (6 MiB while copying) and took
+ * ingest's peak RSS past 64 MiB; a 4 MiB budget would do that at 10M.
  * A slot is the top 32 bits of a keyed hash of the name's key (zero made
  * one): the slot a value starts its probe at is its own top bits, so the
  * set doubles without the keys. Two keys of one fingerprint (2^-32 per
  * probe) make a new name look stored: it is SELECTed, as every miss was.
  */
-#define INTERN_KEYSET_BYTES	(4u << 20)
+#define INTERN_KEYSET_BYTES	(2u << 20)
 #define INTERN_KEYSET_INIT	4096	/* initial slots */
 
 /* A cached name: its id and its bytes (NUL-terminated). */
@@ -168,6 +172,13 @@ intern_clear(struct intern_cache *c)
 	arena_reset(c->strings);
 }
 
+/* Does the set answer (fingerprints or bits)? */
+static bool
+keyset_live(const struct intern_keyset *k)
+{
+	return k->state == KEYSET_LOADED || k->state == KEYSET_BITS;
+}
+
 /* Forget a key set's keys; a loaded one reloads on next use. */
 static void
 keyset_unload(struct intern_keyset *k)
@@ -176,11 +187,11 @@ keyset_unload(struct intern_keyset *k)
 	k->slots = NULL;
 	k->cap = k->n = 0;
 	k->max_id = 0;
-	if (k->state == KEYSET_LOADED)
+	if (keyset_live(k))
 		k->state = KEYSET_UNLOADED;
 }
 
-/* Drop a key set for good (past its budget, or out of memory). */
+/* Drop a key set for good (out of memory). */
 static void
 keyset_off(struct intern_keyset *k)
 {
@@ -205,7 +216,23 @@ keyset_home(const struct intern_keyset *k, uint32_t fp)
 	return (size_t)(((uint64_t)fp * k->cap) >> 32);
 }
 
-/* Does the set hold fp? */
+/* Bit of fp in a set of bits: the cap * 32 bits' top ones of fp. */
+static size_t
+keyset_bit(const struct intern_keyset *k, uint32_t fp)
+{
+	return (size_t)(((uint64_t)fp * k->cap * 32) >> 32);
+}
+
+/* Set fp's bit (KEYSET_BITS). */
+static void
+keyset_set_bit(struct intern_keyset *k, uint32_t fp)
+{
+	size_t b = keyset_bit(k, fp);
+
+	k->slots[b / 32] |= UINT32_C(1) << (b % 32);
+}
+
+/* Does the set hold fp (or, as bits, maybe)? */
 static bool
 keyset_has(const struct intern_keyset *k, uint32_t fp)
 {
@@ -213,6 +240,11 @@ keyset_has(const struct intern_keyset *k, uint32_t fp)
 
 	if (k->cap == 0)
 		return false;
+	if (k->state == KEYSET_BITS) {
+		size_t b = keyset_bit(k, fp);
+
+		return (k->slots[b / 32] >> (b % 32)) & 1;
+	}
 	for (size_t i = keyset_home(k, fp);; i = (i + 1) & mask) {
 		if (k->slots[i] == fp)
 			return true;
@@ -232,17 +264,63 @@ keyset_put(uint32_t *slots, size_t cap, uint32_t fp)
 	slots[i] = fp;
 }
 
-/* Add fp; 0, or -1 past INTERN_KEYSET_BYTES or out of memory. */
+#define KEYSET_WRAP_MAX	1024	/* see keyset_to_bits */
+
+/*
+ * Turn a full set of fingerprints into bits, in place: the word of fp is
+ * its home slot (keyset_bit), at or before the slot it sits in, so a walk
+ * up the slots only writes words already walked; the run at the start
+ * that wrapped from the end is put aside first. 0, or -1 when that run
+ * is longer than KEYSET_WRAP_MAX.
+ */
+static int
+keyset_to_bits(struct intern_keyset *k)
+{
+	uint32_t wrap[KEYSET_WRAP_MAX];
+	size_t nw = 0;
+
+	for (size_t i = 0; i < k->cap && k->slots[i] != 0; i++)
+		if (keyset_home(k, k->slots[i]) > i) {
+			if (nw == KEYSET_WRAP_MAX)
+				return -1;
+			wrap[nw++] = k->slots[i];
+		}
+	k->state = KEYSET_BITS;
+	for (size_t i = 0; i < k->cap; i++) {
+		uint32_t fp = k->slots[i];
+
+		k->slots[i] = 0;
+		if (fp != 0 && keyset_home(k, fp) <= i)
+			keyset_set_bit(k, fp);
+	}
+	for (size_t j = 0; j < nw; j++)
+		keyset_set_bit(k, wrap[j]);
+	return 0;
+}
+
+/*
+ * Add fp; 0, or -1 out of memory. A set that would double past its
+ * budget becomes bits.
+ */
 static int
 keyset_add(struct intern_keyset *k, uint32_t fp)
 {
+	if (k->state == KEYSET_BITS) {
+		keyset_set_bit(k, fp);
+		k->n++;
+		return 0;
+	}
 	if ((k->n + 1) * 8 > k->cap * 7) {
 		size_t cap = k->cap != 0 ? k->cap * 2 : INTERN_KEYSET_INIT;
 		uint32_t *slots;
 
-		if (cap * sizeof(*slots) > (k->budget != 0 ? k->budget :
-		    INTERN_KEYSET_BYTES) ||
-		    (slots = gw_calloc(cap, sizeof(*slots))) == NULL)
+		if (k->cap != 0 && cap * sizeof(*slots) > (k->budget != 0 ?
+		    k->budget : INTERN_KEYSET_BYTES)) {
+			if (keyset_to_bits(k) != 0)
+				return -1;
+			return keyset_add(k, fp);
+		}
+		if ((slots = gw_calloc(cap, sizeof(*slots))) == NULL)
 			return -1;
 		for (size_t i = 0; i < k->cap; i++)
 			if (k->slots[i] != 0)
@@ -386,8 +464,8 @@ intern_data_version(struct store *s, int64_t *v, char *err, size_t errlen)
 
 /*
  * Read into key set t the names of its table that statement id yields
- * (ids past k->max_id, or all); 0, or -1 on a database error. Past the
- * budget the set is dropped (KEYSET_OFF) and 0 returned.
+ * (ids past k->max_id, or all); 0, or -1 on a database error. Out of
+ * memory the set is dropped (KEYSET_OFF) and 0 returned.
  */
 static int
 intern_keys_read(struct store *s, enum store_intern_id t,
@@ -432,7 +510,7 @@ intern_keys_load(struct store *s, enum store_intern_id t, char *err,
 	/* Another loaded set was caught up at this transaction's start:
 	   s->data_version is the current one (we hold the write lock). */
 	for (int i = 0; i < INTERN_COUNT; i++)
-		synced |= s->keys[i].state == KEYSET_LOADED;
+		synced |= keyset_live(&s->keys[i]);
 	if (!synced && intern_data_version(s, &s->data_version, err,
 	    errlen) != 0)
 		return -1;
@@ -450,7 +528,7 @@ intern_keys_begin(struct store *s, char *err, size_t errlen)
 	int64_t v;
 
 	for (int i = 0; i < INTERN_COUNT; i++)
-		loaded |= s->keys[i].state == KEYSET_LOADED;
+		loaded |= keyset_live(&s->keys[i]);
 	if (!loaded)
 		return 0;
 	if (intern_data_version(s, &v, err, errlen) != 0)
@@ -458,7 +536,7 @@ intern_keys_begin(struct store *s, char *err, size_t errlen)
 	if (v == s->data_version)
 		return 0;
 	for (int i = 0; i < INTERN_COUNT; i++)
-		if (s->keys[i].state == KEYSET_LOADED &&
+		if (keyset_live(&s->keys[i]) &&
 		    intern_keys_read(s, (enum store_intern_id)i,
 		    intern_stmt(STMT_INTERN_KEYS_PATH,
 		    (enum store_intern_id)(i - INTERN_PATH)), err,
@@ -571,8 +649,7 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		if (k->state == KEYSET_UNLOADED &&
 		    intern_keys_load(s, t, err, errlen) != 0)
 			return -1;
-		if (k->state == KEYSET_LOADED &&
-		    !keyset_has(k, fp = keyset_fp(k, h))) {
+		if (keyset_live(k) && !keyset_has(k, fp = keyset_fp(k, h))) {
 			k->skipped++;	/* certainly new */
 			return intern_defer(s, t, str, len, h, fp, id, err,
 			    errlen);
@@ -596,7 +673,7 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, err, errlen, intern_table[t]);
 		*id = sqlite3_last_insert_rowid(s->db);
-		if (k->state == KEYSET_LOADED) {
+		if (keyset_live(k)) {
 			if (keyset_add(k, fp) != 0)
 				keyset_off(k);
 			else if (*id > k->max_id)

@@ -229,10 +229,13 @@ struct intern_cache {
 enum intern_keyset_state {
 	KEYSET_UNLOADED,	/* loaded on first use in a transaction */
 	KEYSET_LOADED,		/* holds every stored name's fingerprint */
-	KEYSET_OFF,		/* past its budget: every miss SELECTs */
+	KEYSET_BITS,		/* past its budget: a bit per name, set by
+				   every stored one (and others) */
+	KEYSET_OFF,		/* out of memory: every miss SELECTs */
 };
 struct intern_keyset {
-	uint32_t *slots;	/* 0 empty; cap a power of two */
+	uint32_t *slots;	/* 0 empty; cap a power of two (bits:
+				   cap * 32 of them) */
 	size_t cap, n;
 	int64_t max_id;		/* rows with id <= this are in */
 	enum intern_keyset_state state;

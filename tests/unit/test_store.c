@@ -1051,34 +1051,41 @@ test_keyset_rollback(void **state)
 }
 
 /*
- * Past its budget a key set is dropped and every name SELECTed, as
- * before it: still one row per name, whether it overflows while
- * loading or while growing.
+ * Past its budget a key set turns into bits (in place): every stored name
+ * still finds its bit set, so none is stored twice, and most new names
+ * still skip the SELECT; whether it overflows while growing or loading.
  */
 static void
 test_keyset_budget(void **state)
 {
 	struct fx f;
+	int64_t skipped;
 
 	(void)state;
 	fx_init(&f);
-	/* 4,096 slots (the first size): 3,584 names */
+	/* 4,096 slots (the first size): 3,584 names, then 131,072 bits */
 	intern_keys_budget(f.s, 16384);
 	int64_t src = fx_source(&f, "access.log", "nginx_access");
 	for (int i = 0; i < 4; i++) {
 		keys_events(&f, "a", i * 1000, 1000);
 		fx_write(&f, src);
 		assert_int_equal(f.s->keys[INTERN_PATH].state, i < 3 ?
-		    KEYSET_LOADED : KEYSET_OFF);
+		    KEYSET_LOADED : KEYSET_BITS);
 	}
-	assert_null(f.s->keys[INTERN_PATH].slots);
-	/* the 3,585th name was new, its key the one too many */
-	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 3585);
+	assert_int_equal(f.s->keys[INTERN_PATH].cap, 4096);
+	/* new names whose bit another had set (~3%) were SELECTed */
+	skipped = f.s->keys[INTERN_PATH].skipped;
+	assert_true(skipped > 3900 && skipped <= 4000);
+	/* all 4,000 again: each finds its bit, nothing is added */
+	keys_events(&f, "a", 0, 4000);
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, skipped);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 4000);
 	keys_events(&f, "a", 3500, 1000);	/* 500 stored, 500 new */
 	fx_write(&f, src);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 4500);
 	assert_int_equal(keys_dups(&f), 0);
-	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 3585);
+	assert_true(f.s->keys[INTERN_PATH].skipped - skipped > 450);
 
 	/* A new process, loading more than its budget. */
 	store_close(f.s);
@@ -1086,7 +1093,11 @@ test_keyset_budget(void **state)
 	intern_keys_budget(f.s, 16384);
 	keys_events(&f, "a", 4000, 1000);	/* 500 stored, 500 new */
 	fx_write(&f, src);
-	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_OFF);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_BITS);
+	assert_true(f.s->keys[INTERN_PATH].skipped > 450);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 5000);
+	keys_events(&f, "a", 0, 5000);
+	fx_write(&f, src);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 5000);
 	assert_int_equal(keys_dups(&f), 0);
 	fx_free(&f);
