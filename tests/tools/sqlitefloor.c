@@ -12,9 +12,9 @@
  * batch). No parsing, no interning, no rollups, no join: ids are drawn at
  * production cardinality (genlog -P: ~725k clients, 400k paths, 20 hosts,
  * 50 upstreams, 5% 5xx, 2% retried) from a fixed seed. With -p PATHS, as
- * many new names go into paths through the writer's hashed INSERT (name,
- * hash) spread over the run, so the cost of new names at the floor shows
- * apart. -J: the same INSERT without its OR FAIL (the default ABORT,
+ * many new names (rounded down to 40s) go into paths as the writer
+ * inserts certainly-new ones (ids given, 40 rows an INSERT, with their
+ * hash), spread over the run, so the cost of new names shows apart. -J: the same INSERT without its OR FAIL (the default ABORT,
  * which opens a statement journal per statement: what that cost).
  * ROWS is rounded up to a multiple of 40. Prints rows/s (wall),
  * user and system CPU seconds (the whole process: it is one thread), and
@@ -165,21 +165,29 @@ main(int argc, char **argv)
 				    &seed);
 			if (store_stmt_run(s, st, err, sizeof(err)) != 0)
 				goto fail;
-			/* new names due by now, as the writer's INSERT */
-			for (; done_paths < paths * i / rows; done_paths++) {
-				char name[64];
-				int len = snprintf(name, sizeof(name),
-				    "/api/v1/items/%llu/detail",
-				    (unsigned long long)(rnd(&seed) % 1000000000));
-
-				st = store_stmt(s, STMT_INTERN_INSERT_PATH, err,
-				    sizeof(err));
+			/* new names due by now, as the writer inserts them
+			   (store/intern.c: ids given, 40 an INSERT) */
+			for (; done_paths + INTERN_PENDING_ROWS <= paths * i /
+			    rows; done_paths += INTERN_PENDING_ROWS) {
+				st = store_stmt(s, STMT_INTERN_INSERT_IDS_PATH,
+				    err, sizeof(err));
 				if (st == NULL)
 					goto fail;
-				sqlite3_bind_text(st, 1, name, len,
-				    SQLITE_TRANSIENT);
-				sqlite3_bind_int64(st, 2, (int64_t)
-				    hashkey_siphash(key, name, (size_t)len));
+				for (int k = 0; k < INTERN_PENDING_ROWS; k++) {
+					char name[64];
+					int len = snprintf(name, sizeof(name),
+					    "/api/v1/items/%llu/detail",
+					    (unsigned long long)(rnd(&seed) %
+					    1000000000));
+
+					sqlite3_bind_int64(st, k * 3 + 1,
+					    (int64_t)(done_paths + k + 1));
+					sqlite3_bind_text(st, k * 3 + 2, name,
+					    len, SQLITE_TRANSIENT);
+					sqlite3_bind_int64(st, k * 3 + 3,
+					    (int64_t)hashkey_siphash(key, name,
+					    (size_t)len));
+				}
 				if (store_stmt_run(s, st, err, sizeof(err)) != 0)
 					goto fail;
 			}
