@@ -169,10 +169,13 @@
  * such a 503 unblamed. Not chained: a ladder of connect timeouts longer
  * than TURN_MAX_US apart (timeout connect > 1 s: the wire sees the SYN
  * retransmitted, and the request's wait outlasts hold_us anyway); and the
- * rungs after a stall of the gateway's event loop longer than the
- * tolerance (every timer due fires late together: seen 84 ms on a loaded
- * host), which lie off their ladders: such a request keeps its last
- * attempts only (its cause and server are the same).
+ * rungs after a stall of the gateway's event loop (every timer due fires
+ * late together: seen 84 ms on a loaded host) longer than STALL_US, which
+ * lie off their ladders: such a request keeps its last attempts only (its
+ * cause and server are the same). The stall is allowed for refused
+ * connects only: an unanswered SYN's give-up is a guess already, and the
+ * SYNs of requests that a gateway does not retry (nginx) would make
+ * ladders by chance.
  */
 #define TURN_MIN_US		(50 * INT64_C(1000))
 /* At most this many rungs before the one a walk looks at: a gateway
@@ -182,6 +185,7 @@
 #define TURN_RUNGS_MAX		8
 #define TURN_MAX_US		(INT64_C(1000000) + 50 * INT64_C(1000))
 #define CHAIN_TOL_US		(10 * INT64_C(1000))
+#define STALL_US		(100 * INT64_C(1000))
 #define ID_TRUST_MIN		16
 #define ID_MISMATCH		(INT64_C(1) << 40)
 
@@ -1539,11 +1543,17 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			    (u->start_us - (lo_start + EPS_US)) / g >
 			    TURN_RUNGS_MAX)
 				continue;
+			int64_t gd = nx->gap <= 0 ? 0 : g > nx->gap ?
+			    g - nx->gap : nx->gap - g;
+
 			dev = ladder_dev(u->start_us - (lo_start + EPS_US), g);
-			if (nx->gap > 0)
-				dev += g > nx->gap ? g - nx->gap : nx->gap - g;
-			if (dev > CHAIN_TOL_US + g / 32)
+			/* (a stall of the gateway's loop puts the rungs
+			 * after it off by as much: allowed for refused
+			 * connects, whose failure the wire sees) */
+			if ((dev > gd ? dev : gd) > CHAIN_TOL_US + g / 32 +
+			    (u->end_unsure ? 0 : STALL_US))
 				continue;	/* not on its ladder */
+			dev += gd;
 		}
 		/* the earlier attempt of another's retries is not the last
 		 * of a request taken up right before it (a gateway's own
