@@ -2272,6 +2272,8 @@ hold_mark(struct wire_join *j, uint64_t key)
 	return m;
 }
 
+static void claim_turn(struct urec *u);
+
 static int
 add_downstream(struct wire_join *j, const struct http_exchange *x)
 {
@@ -2299,7 +2301,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 		    str_eq(w.u[i]->server, w.u[i - 1]->server) ? run + 1 : 1;
 		/* (u[0], the last attempt, is not claimed) */
 		for (int k = i; run >= 3 && k > i - run && k > 0; k--)
-			w.u[k]->claimed = true;
+			claim_turn(w.u[k]);
 	}
 	if (dv.failed && !has_own_attempt(&w))
 		cooc_count(j, x);
@@ -2347,6 +2349,35 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * Claim rung u of a ladder (see TURN_MAX_US), and the refused connects to
+ * its server that began within TURN_TICK_US of it: the rungs of ladders
+ * fired in the same turn of the gateway, which of them is whose being a
+ * guess (one taken by another ladder when released would be left to a
+ * <NOSRV> 503 answered next to it). The connect list is in arrival order,
+ * walked both ways from u while within reach, bounded.
+ */
+static void
+claim_turn(struct urec *u)
+{
+	struct urec *c;
+	int steps = 0;
+
+	u->claimed = true;
+	if (!u->conn_only || u->end_unsure)
+		return;
+	for (c = u->kprev; c != NULL && steps < SCAN_MAX &&
+	    c->added_us >= u->start_us - TURN_TICK_US; c = c->kprev, steps++)
+		if (!c->end_unsure && c->start_us >= u->start_us -
+		    TURN_TICK_US && str_eq(c->server, u->server))
+			c->claimed = true;
+	for (c = u->knext; c != NULL && steps < 2 * SCAN_MAX &&
+	    c->added_us <= u->added_us + TURN_TICK_US; c = c->knext, steps++)
+		if (!c->end_unsure && c->start_us <= u->start_us +
+		    TURN_TICK_US && str_eq(c->server, u->server))
+			c->claimed = true;
 }
 
 /* Release the held requests due by now (hold_us after their answer). */
