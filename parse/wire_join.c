@@ -188,10 +188,13 @@
  * such a 503 unblamed. Not chained: a ladder of connect timeouts longer
  * than TURN_MAX_US apart (timeout connect > 1 s: the wire sees the SYN
  * retransmitted, and the request's wait outlasts hold_us anyway); and the
- * rungs after a stall of the gateway's event loop longer than the
- * tolerance (every timer due fires late together: seen 84 ms on a loaded
- * host), which lie off their ladders: such a request keeps its last
- * attempts only (its cause and server are the same).
+ * rungs after a stall of the gateway's event loop (every timer due fires
+ * late together: seen 84 ms on a loaded host) longer than STALL_US, which
+ * lie off their ladders: such a request keeps its last attempts only (its
+ * cause and server are the same). The stall is allowed for refused
+ * connects only: an unanswered SYN's give-up is a guess already, and the
+ * SYNs of requests that a gateway does not retry (nginx) would make
+ * ladders by chance.
  */
 #define TURN_MIN_US		(50 * INT64_C(1000))
 /* At most this many rungs before the one a walk looks at: a gateway
@@ -201,6 +204,7 @@
 #define TURN_RUNGS_MAX		8
 #define TURN_MAX_US		(INT64_C(1000000) + 50 * INT64_C(1000))
 #define CHAIN_TOL_US		(10 * INT64_C(1000))
+#define STALL_US		(100 * INT64_C(1000))
 #define ID_TRUST_MIN		16
 #define ID_MISMATCH		(INT64_C(1) << 40)
 
@@ -1577,11 +1581,17 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 			    (u->start_us - (lo_start + EPS_US)) / g >
 			    TURN_RUNGS_MAX)
 				continue;
+			int64_t gd = nx->gap <= 0 ? 0 : g > nx->gap ?
+			    g - nx->gap : nx->gap - g;
+
 			dev = ladder_dev(u->start_us - (lo_start + EPS_US), g);
-			if (nx->gap > 0)
-				dev += g > nx->gap ? g - nx->gap : nx->gap - g;
-			if (dev > CHAIN_TOL_US + g / 32)
+			/* (a stall of the gateway's loop puts the rungs
+			 * after it off by as much: allowed for refused
+			 * connects, whose failure the wire sees) */
+			if ((dev > gd ? dev : gd) > CHAIN_TOL_US + g / 32 +
+			    (u->end_unsure ? 0 : STALL_US))
 				continue;	/* not on its ladder */
+			dev += gd;
 		}
 		/* the earlier attempt of another's retries is not the last
 		 * of a request taken up right before it (a gateway's own
@@ -2389,6 +2399,8 @@ hold_mark(struct wire_join *j, uint64_t key)
 	return m;
 }
 
+static void claim_turn(struct urec *u);
+
 static int
 add_downstream(struct wire_join *j, const struct http_exchange *x)
 {
@@ -2420,7 +2432,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 		    str_eq(w.u[i]->server, w.u[i - 1]->server) ? run + 1 : 1;
 		/* (u[0], the last attempt, is not claimed) */
 		for (int k = i; run >= 3 && k > i - run && k > 0; k--)
-			w.u[k]->claimed = true;
+			claim_turn(w.u[k]);
 	}
 	if (dv.failed && !has_own_attempt(&w))
 		cooc_count(j, x);
@@ -2468,6 +2480,35 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * Claim rung u of a ladder (see TURN_MAX_US), and the refused connects to
+ * its server that began within TURN_TICK_US of it: the rungs of ladders
+ * fired in the same turn of the gateway, which of them is whose being a
+ * guess (one taken by another ladder when released would be left to a
+ * <NOSRV> 503 answered next to it). The connect list is in arrival order,
+ * walked both ways from u while within reach, bounded.
+ */
+static void
+claim_turn(struct urec *u)
+{
+	struct urec *c;
+	int steps = 0;
+
+	u->claimed = true;
+	if (!u->conn_only || u->end_unsure)
+		return;
+	for (c = u->kprev; c != NULL && steps < SCAN_MAX &&
+	    c->added_us >= u->start_us - TURN_TICK_US; c = c->kprev, steps++)
+		if (!c->end_unsure && c->start_us >= u->start_us -
+		    TURN_TICK_US && str_eq(c->server, u->server))
+			c->claimed = true;
+	for (c = u->knext; c != NULL && steps < 2 * SCAN_MAX &&
+	    c->added_us <= u->added_us + TURN_TICK_US; c = c->knext, steps++)
+		if (!c->end_unsure && c->start_us <= u->start_us +
+		    TURN_TICK_US && str_eq(c->server, u->server))
+			c->claimed = true;
 }
 
 /* Release the held requests due by now (hold_us after their answer). */
