@@ -289,11 +289,13 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		if (batch_add_reject(b, cut_line, cut_off,
 		    LINEPARSE_CUT_REASON, "", 0) != 0) {
 			fprintf(stderr, "gatewatch: %s: out of memory\n", shown);
+			batch_clear(b);
 			goto out;
 		}
 		count_reject(&c, LINEPARSE_CUT_REASON, 1, cut_line);
 	}
 	line_no = from_line;
+	uint64_t replayed = from;	/* read again up to here */
 	struct reader_line ln;
 	int got;
 	while (!interrupted && (got = reader_next(r, &ln, err, sizeof(err))) == 1) {
@@ -303,8 +305,10 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 			    READER_TRUNCATED) != 0, ++line_no, ln.offset) != 0) {
 				fprintf(stderr, "gatewatch: %s: out of memory\n",
 				    shown);
+				batch_clear(b);
 				goto out;
 			}
+			replayed = ln.next;
 			continue;
 		}
 		if ((ln.flags & READER_NO_NEWLINE) && still_written(r)) {
@@ -341,6 +345,14 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	}
 	if (o->progress && last_progress > t0)
 		fputc('\n', stderr);
+	if (!interrupted && got == 0 && replayed < resume) {
+		/* as reader_skip says when it cannot reach resume */
+		fprintf(stderr, "gatewatch: %s: shorter (%llu bytes) than the "
+		    "stored position %llu\n", shown,
+		    (unsigned long long)replayed, (unsigned long long)resume);
+		batch_clear(b);
+		goto out;
+	}
 	if (!interrupted && got < 0)
 		fprintf(stderr, "gatewatch: %s (the lines before it are kept)\n",
 		    err);

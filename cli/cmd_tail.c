@@ -267,8 +267,8 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 		return -1;
 	src->source_id = id;
 	src->replay_to = 0;
-	if (held == 1 && resume - from <= LINEPARSE_REWIND_MAX &&
-	    from_line <= line_no) {
+	if (held == 1 && resume <= ev->size &&
+	    resume - from <= LINEPARSE_REWIND_MAX && from_line <= line_no) {
 		src->replay_to = resume;
 		src->line_no = from_line;
 		tail_start(ev->file, from);
