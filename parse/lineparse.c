@@ -390,12 +390,17 @@ set_origin(struct lineparse *lp, struct gw_batch *b, struct gw_event *ev)
 	return ev->origin != NULL ? 0 : -1;
 }
 
-/* After a peel: note where a join that began with this line began. */
+/*
+ * After a peel: note where a join that began with this line began. Only
+ * a runtime's record (CRI, Docker) touches a join: other lines cost a test.
+ */
 static void
 note_held(struct lineparse *lp, uint64_t line_no, uint64_t offset)
 {
 	int j = lp->w.stream == 2;
 
+	if (!(lp->w.layers & (WRAP_CRI | WRAP_DOCKER)))
+		return;
 	if (!wrapper_holding(lp->wrap, j))
 		lp->held[j].on = false;
 	else if (!lp->held[j].on) {
