@@ -235,15 +235,41 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
 	}
+	/*
+	 * A line split into partial records, held when the last run stopped:
+	 * read again from its first chunk (the lines up to resume only
+	 * replayed: lineparse.h). Too far back: the chunks are not read
+	 * again, and the cut line is counted, never lost silently.
+	 */
+	uint64_t from = resume, from_line = line_no;
+	bool cut = false;
+	int held = store_source_rewind(st, source_id, &from, &from_line, err,
+	    sizeof(err));
+	uint64_t cut_off = from, cut_line = from_line + 1;
+	if (held < 0) {
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
+		goto out;
+	}
+	if (held == 1 && (resume - from > LINEPARSE_REWIND_MAX ||
+	    from_line > line_no)) {
+		cut = true;
+		from = resume;
+		from_line = line_no;
+	}
+	if (from > 0 && reader_skip(r, from, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch: %s\n", err);
+		goto out;
+	}
 	if (resume > 0) {
-		if (reader_skip(r, resume, err, sizeof(err)) != 0) {
-			fprintf(stderr, "gatewatch: %s\n", err);
-			goto out;
-		}
 		if (!o->quiet)
 			fprintf(stderr, "%s: already read to byte %llu (line %llu), "
 			    "resuming there\n", shown, (unsigned long long)resume,
 			    (unsigned long long)line_no);
+		if (!o->quiet && from < resume)
+			fprintf(stderr, "%s: a partial line began at byte %llu "
+			    "(line %llu): reading again from there to join "
+			    "it\n", shown, (unsigned long long)from,
+			    (unsigned long long)from_line + 1);
 	}
 	if (!o->quiet) {
 		char what[256];
@@ -256,9 +282,35 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	b->source_id = source_id;
 	b->position = resume;
 	b->line_no = line_no;
+	/* kept as stored until a line is taken (none may come) */
+	b->held_bytes = resume - from;
+	b->held_lines = line_no - from_line;
+	if (cut) {
+		if (batch_add_reject(b, cut_line, cut_off,
+		    LINEPARSE_CUT_REASON, "", 0) != 0) {
+			fprintf(stderr, "gatewatch: %s: out of memory\n", shown);
+			batch_clear(b);
+			goto out;
+		}
+		count_reject(&c, LINEPARSE_CUT_REASON, 1, cut_line);
+	}
+	line_no = from_line;
+	uint64_t replayed = from;	/* read again up to here */
 	struct reader_line ln;
 	int got;
 	while (!interrupted && (got = reader_next(r, &ln, err, sizeof(err))) == 1) {
+		if (ln.offset < resume) {
+			/* taken by the last run: only rebuilds a join */
+			if (lineparse_replay(lp, ln.p, ln.len, (ln.flags &
+			    READER_TRUNCATED) != 0, ++line_no, ln.offset) != 0) {
+				fprintf(stderr, "gatewatch: %s: out of memory\n",
+				    shown);
+				batch_clear(b);
+				goto out;
+			}
+			replayed = ln.next;
+			continue;
+		}
 		if ((ln.flags & READER_NO_NEWLINE) && still_written(r)) {
 			/* The gateway is writing it now: the next run reads it
 			 * whole, from this position. */
@@ -275,6 +327,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		}
 		b->position = ln.next;
 		b->line_no = line_no;
+		lineparse_set_batch_held(lp, b);
 		if (batch_count(b) >= BATCH_RECORDS ||
 		    arena_used(b->arena) > 8 * 1024 * 1024) {
 			if (pipeline_flush(pl, err, sizeof(err)) != 0) {
@@ -292,6 +345,14 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	}
 	if (o->progress && last_progress > t0)
 		fputc('\n', stderr);
+	if (!interrupted && got == 0 && replayed < resume) {
+		/* as reader_skip says when it cannot reach resume */
+		fprintf(stderr, "gatewatch: %s: shorter (%llu bytes) than the "
+		    "stored position %llu\n", shown,
+		    (unsigned long long)replayed, (unsigned long long)resume);
+		batch_clear(b);
+		goto out;
+	}
 	if (!interrupted && got < 0)
 		fprintf(stderr, "gatewatch: %s (the lines before it are kept)\n",
 		    err);
@@ -313,7 +374,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		fprintf(stderr, "gatewatch: %s: empty, nothing to ingest\n", shown);
 	if (!o->quiet)
 		print_counts(shown, &c, clk_mono_secs() - t0);
-	if (c.rejects > 0 && c.events == 0 && c.errors == 0 &&
+	if (c.rejects > (cut ? 1u : 0u) && c.events == 0 && c.errors == 0 &&
 	    c.notices == 0 && c.held == 0) {
 		/* every line rejected: nothing was read (always said, even
 		 * with -q: the exit status says it too) */

@@ -69,6 +69,8 @@ struct follow_source {
 	struct lineparse *lp;
 	int64_t source_id;		/* 0 until its store source is open */
 	uint64_t line_no;		/* lines of the source read so far */
+	uint64_t replay_to;		/* lines before: taken by an earlier
+					 * run, read again to rebuild a join */
 	bool warned;
 };
 
@@ -139,6 +141,35 @@ follow_source_busy(struct follow *fw, struct follow_source *src, int64_t id)
 		if (s != src && s->source_id == id)
 			return true;
 	return false;
+}
+
+/*
+ * The chunks of a held line too far back to read again (stored at offset,
+ * line at_line): a reject in src's batch, committed with its position so
+ * the next run does not count it again. 0, or -1 with err.
+ */
+static int
+follow_cut(struct follow *fw, struct follow_source *src, uint64_t resume,
+    uint64_t line_no, uint64_t offset, uint64_t at_line, char *err,
+    size_t errlen)
+{
+	if (follow_flush(fw, false, err, errlen) != 0)
+		return -1;
+	struct gw_batch *b = pipeline_batch(fw->pl);
+	b->source_id = src->source_id;
+	b->position = resume;
+	b->line_no = line_no;
+	b->held_bytes = 0;
+	b->held_lines = 0;
+	fw->batch_src = src;
+	if (batch_add_reject(b, at_line, offset, LINEPARSE_CUT_REASON, "",
+	    0) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (fw->batch_lines++ == 0)
+		fw->batch_t0 = clk_mono_secs();
+	return 0;
 }
 
 /*
@@ -224,9 +255,30 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 		tail_defer(ev->file, TAIL_RETRY_MS);
 		return 0;
 	}
+	/*
+	 * A line split into partial records was held when the last run
+	 * stopped: read again from its first chunk, the lines before resume
+	 * only replayed (parse/lineparse.h). Too far back: counted as cut.
+	 */
+	uint64_t from = resume, from_line = line_no;
+	int held = store_source_rewind(fw->st, id, &from, &from_line, err,
+	    errlen);
+	if (held < 0)
+		return -1;
 	src->source_id = id;
-	src->line_no = line_no;
-	tail_start(ev->file, resume);
+	src->replay_to = 0;
+	if (held == 1 && resume <= ev->size &&
+	    resume - from <= LINEPARSE_REWIND_MAX && from_line <= line_no) {
+		src->replay_to = resume;
+		src->line_no = from_line;
+		tail_start(ev->file, from);
+	} else {
+		src->line_no = line_no;
+		if (held == 1 && follow_cut(fw, src, resume, line_no, from,
+		    from_line + 1, err, errlen) != 0)
+			return -1;
+		tail_start(ev->file, resume);
+	}
 	if (fw->o->verbose) {
 		char what[256];
 
@@ -236,6 +288,11 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 			fprintf(stderr, ", resuming at byte %llu (line %llu)",
 			    (unsigned long long)resume,
 			    (unsigned long long)line_no);
+		if (src->replay_to > 0)
+			fprintf(stderr, ", reading again from byte %llu (line "
+			    "%llu) to join a partial line",
+			    (unsigned long long)from,
+			    (unsigned long long)from_line + 1);
 		if (si.fingerprint_len < STORE_FINGERPRINT_MIN)
 			fprintf(stderr, " (too short to be recognised later)");
 		fputc('\n', stderr);
@@ -253,6 +310,15 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 
 	if (src == NULL || src->source_id == 0)
 		return 0;	/* cannot happen: lines follow tail_start */
+	if (ev->offset < src->replay_to) {
+		/* taken by an earlier run: only rebuilds a join */
+		if (lineparse_replay(src->lp, ev->line, ev->len, (ev->flags &
+		    TAIL_TRUNCATED) != 0, ++src->line_no, ev->offset) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
 	if (fw->batch_src != src) {
 		if (follow_flush(fw, false, err, errlen) != 0)
 			return -1;
@@ -270,6 +336,7 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 	}
 	b->position = ev->next;
 	b->line_no = src->line_no;
+	lineparse_set_batch_held(src->lp, b);
 	fw->lines++;
 	if (fw->batch_lines++ == 0)
 		fw->batch_t0 = clk_mono_secs();

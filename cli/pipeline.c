@@ -121,6 +121,8 @@ pipeline_flush(struct pipeline *p, char *err, size_t errlen)
 		next->source_id = full->source_id;
 		next->position = full->position;
 		next->line_no = full->line_no;
+		next->held_bytes = full->held_bytes;
+		next->held_lines = full->held_lines;
 		p->pending = full;
 		p->filling = next;
 		p->busy = true;

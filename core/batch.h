@@ -19,6 +19,14 @@ struct gw_batch {
 	int64_t source_id;	/* store's id of the source these came from */
 	uint64_t position;	/* byte offset in the source after the batch */
 	uint64_t line_no;	/* lines consumed from the source after it */
+	/*
+	 * Partial records (CRI "P", Docker without "\n") still held, unjoined,
+	 * after the batch: the first chunk of the earliest one starts
+	 * held_bytes before position, held_lines lines before line_no
+	 * (itself included); 0 when none. Stored as the source's rewind
+	 * point: a resumed run reads again from there (parse/lineparse.h).
+	 */
+	uint64_t held_bytes, held_lines;
 
 	struct gw_event *events;
 	size_t n_events, cap_events;

@@ -44,6 +44,12 @@ struct lineparse {
 	struct wrapper *wrap;
 	unsigned wrap_layers;			/* most common in the sample */
 	struct wrapped w;			/* the line being parsed */
+	/* where the join held per stream (wrapper_holding) began: the
+	 * wrapper knows no offsets, so they are noted here */
+	struct {
+		bool on;
+		uint64_t offset, line_no;
+	} held[2];
 };
 
 /*
@@ -384,6 +390,72 @@ set_origin(struct lineparse *lp, struct gw_batch *b, struct gw_event *ev)
 	return ev->origin != NULL ? 0 : -1;
 }
 
+/*
+ * After a peel: note where a join that began with this line began. Only
+ * a runtime's record (CRI, Docker) touches a join: other lines cost a test.
+ */
+static void
+note_held(struct lineparse *lp, uint64_t line_no, uint64_t offset)
+{
+	int j = lp->w.stream == 2;
+
+	if (!(lp->w.layers & (WRAP_CRI | WRAP_DOCKER)))
+		return;
+	if (!wrapper_holding(lp->wrap, j))
+		lp->held[j].on = false;
+	else if (!lp->held[j].on) {
+		lp->held[j].on = true;
+		lp->held[j].offset = offset;
+		lp->held[j].line_no = line_no;
+	}
+}
+
+/* See lineparse.h. */
+bool
+lineparse_held(const struct lineparse *lp, uint64_t *offset,
+    uint64_t *line_no)
+{
+	int best = -1;
+
+	for (int j = 0; j < 2; j++)
+		if (lp->held[j].on && (best < 0 ||
+		    lp->held[j].offset < lp->held[best].offset))
+			best = j;
+	if (best < 0)
+		return false;
+	*offset = lp->held[best].offset;
+	*line_no = lp->held[best].line_no;
+	return true;
+}
+
+/* See lineparse.h. */
+int
+lineparse_replay(struct lineparse *lp, const char *line, size_t len,
+    bool truncated, uint64_t line_no, uint64_t offset)
+{
+	if (len == 0 || truncated)
+		return 0;	/* as lineparse_take: never peeled */
+	if (wrapper_peel(lp->wrap, line, len, &lp->w) == WRAP_NOMEM)
+		return -1;
+	note_held(lp, line_no, offset);
+	return 0;
+}
+
+/* See lineparse.h. */
+void
+lineparse_set_batch_held(const struct lineparse *lp, struct gw_batch *b)
+{
+	uint64_t off, line;
+
+	b->held_bytes = 0;
+	b->held_lines = 0;
+	if (!lineparse_held(lp, &off, &line) || off >= b->position ||
+	    line > b->line_no)
+		return;
+	b->held_bytes = b->position - off;
+	b->held_lines = b->line_no - (line - 1);
+}
+
 enum format_result
 lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
     size_t len, bool truncated, uint64_t line_no, uint64_t offset,
@@ -399,7 +471,10 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 		*reason = "line too long";
 		goto reject;
 	}
-	switch (wrapper_peel(lp->wrap, line, len, &lp->w)) {
+	enum wrap_result wr = wrapper_peel(lp->wrap, line, len, &lp->w);
+	if (wr != WRAP_NOMEM)
+		note_held(lp, line_no, offset);
+	switch (wr) {
 	case WRAP_NOMEM:
 		return FORMAT_NOMEM;
 	case WRAP_HELD:

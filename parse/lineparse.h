@@ -71,6 +71,37 @@ enum format_result lineparse_take(struct lineparse *lp, struct gw_batch *b,
     uint64_t offset, const char **reason);
 
 /*
+ * Resuming in the middle of a join. CRI "P" records and Docker records
+ * without "\n" are held (FORMAT_HELD) until the record that ends their line;
+ * a run that stops between them has passed the held chunks, so the next
+ * one must read again from the first of them to join the line whole. Lines
+ * of the other stream in between were already taken: they are replayed
+ * (lineparse_replay: peeled, so the joins are rebuilt, never parsed or
+ * counted), and from the stored position on taken as usual.
+ *
+ * lineparse_held: true with the byte offset and line number (as given to
+ * lineparse_take) of the first chunk of the earliest join still held.
+ * lineparse_replay: peel a line already taken by an earlier run; 0, or -1
+ * when out of memory. lineparse_set_batch_held: set b->held_bytes and
+ * b->held_lines from lineparse_held against b->position and b->line_no.
+ */
+bool lineparse_held(const struct lineparse *lp, uint64_t *offset,
+    uint64_t *line_no);
+int lineparse_replay(struct lineparse *lp, const char *line, size_t len,
+    bool truncated, uint64_t line_no, uint64_t offset);
+void lineparse_set_batch_held(const struct lineparse *lp, struct gw_batch *b);
+
+/*
+ * Most bytes read again to rebuild a held join on resume: a joined line is
+ * at most LINEPARSE_JOIN_MAX (1 MiB) of payload, but its records carry
+ * wrapper bytes (a Docker record may escape each byte as \u00XX) and the
+ * other stream's lines come in between. A stored rewind farther back than
+ * this is dropped, its chunk counted as a reject (LINEPARSE_CUT_REASON).
+ */
+#define LINEPARSE_REWIND_MAX	((uint64_t)16 << 20)
+#define LINEPARSE_CUT_REASON	"partial record cut by a restart"
+
+/*
  * Split the first n bytes of an input into at most max lines for
  * lineparse_new (a cut last line is left out). Returns the count.
  */

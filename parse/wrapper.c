@@ -780,6 +780,13 @@ wrapper_peel(struct wrapper *w, const char *line, size_t len,
 }
 
 /* See wrapper.h. */
+bool
+wrapper_holding(const struct wrapper *w, int join)
+{
+	return join >= 0 && join < 2 && w->join[join].active;
+}
+
+/* See wrapper.h. */
 const char *
 wrapper_name(unsigned layers)
 {

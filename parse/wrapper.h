@@ -18,6 +18,7 @@
 #ifndef GW_WRAPPER_H
 #define GW_WRAPPER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Wrappers, as bits of struct wrapped's layers. */
@@ -64,6 +65,12 @@ void wrapper_free(struct wrapper *w);
  */
 enum wrap_result wrapper_peel(struct wrapper *w, const char *line,
     size_t len, struct wrapped *out);
+
+/*
+ * True while a partial record of stream's join (0: stdout or not said,
+ * 1: stderr; struct wrapped's stream == 2) is held, waiting for its end.
+ */
+bool wrapper_holding(const struct wrapper *w, int join);
 
 /* "syslog", "rfc5424", "cri", "docker", "journald", "compose", "bom" or
  * NULL: the outermost named layer of layers. */

@@ -139,6 +139,36 @@ store_source_find(struct store *s, const struct store_source_info *info,
 	return 1;
 }
 
+/* See store.h. */
+int
+store_source_rewind(struct store *s, int64_t source_id, uint64_t *offset,
+    uint64_t *line_no, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	if ((st = store_stmt(s, STMT_SOURCE_REWIND, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, source_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t off = sqlite3_column_int64(st, 0);
+		int64_t line = sqlite3_column_int64(st, 1);
+		int64_t pos = sqlite3_column_int64(st, 2);
+
+		/* only a point before position means anything */
+		if (off >= 0 && line >= 0 && off < pos) {
+			*offset = (uint64_t)off;
+			*line_no = (uint64_t)line;
+			found = 1;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(s, err, errlen, "sources");
+	return found;
+}
+
 /* Most hosts one source is split into; the lines of any more stay with
  * the source itself (a file naming endless hosts stays bounded). */
 #define SOURCE_ORIGINS_MAX	256

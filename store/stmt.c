@@ -203,7 +203,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " THEN ?6 ELSE fingerprint END, last_seen_ms = ?7 WHERE id = ?1",
 	[STMT_SOURCE_POSITION] =
 	    "UPDATE sources SET position = ?2, line_no = ?3,"
-	    " last_seen_ms = ?4 WHERE id = ?1",
+	    " last_seen_ms = ?4, rewind_offset = ?5, rewind_line = ?6"
+	    " WHERE id = ?1",
+	/* source.c: a join held across a restart (schema 015) */
+	[STMT_SOURCE_REWIND] =
+	    "SELECT rewind_offset, rewind_line, position FROM sources"
+	    " WHERE id = ?1 AND rewind_offset IS NOT NULL",
 
 	[STMT_META_GET] = "SELECT value FROM store_meta WHERE key = ?1",
 	[STMT_META_SET] =

@@ -145,6 +145,15 @@ int store_source_find(struct store *s, const struct store_source_info *info,
     size_t errlen);
 
 /*
+ * The rewind point of source source_id (schema 015, core/batch.h's
+ * held_bytes): the byte offset and the lines before the first chunk of a
+ * partial record still held when its last batch was stored. 1 with them
+ * (offset is then before the stored position), 0 when none, -1 with err.
+ */
+int store_source_rewind(struct store *s, int64_t source_id, uint64_t *offset,
+    uint64_t *line_no, char *err, size_t errlen);
+
+/*
  * Store batch b (b->source_id, b->position, b->line_no set by the caller) in
  * one transaction; see the file comment. Returns 0 or -1 with err filled, in
  * which case nothing of the batch was stored.

@@ -65,6 +65,13 @@ write_position(struct store *s, const struct gw_batch *b, char *err,
 	sqlite3_bind_int64(st, 2, (int64_t)b->position);
 	sqlite3_bind_int64(st, 3, (int64_t)b->line_no);
 	sqlite3_bind_int64(st, 4, clk_wall_ms());
+	/* a join held across the batch's end: where to read again from */
+	bool held = b->held_bytes > 0 && b->held_bytes <= b->position &&
+	    b->held_lines <= b->line_no;
+	write_bind_opt(st, 5, held ? (int64_t)(b->position - b->held_bytes) :
+	    -1);
+	write_bind_opt(st, 6, held ? (int64_t)(b->line_no - b->held_lines) :
+	    -1);
 	if (store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
 	if (sqlite3_changes(s->db) != 1)

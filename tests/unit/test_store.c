@@ -535,6 +535,49 @@ test_failed_batch_max_request_ms(void **state)
 
 
 /*
+ * The rewind point (schema 015): a batch ending with a partial record
+ * held stores where its first chunk began, returned by
+ * store_source_rewind; a batch with none held clears it.
+ */
+static void
+test_source_rewind(void **state)
+{
+	struct fx f;
+	uint64_t off = 7, line = 7;
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "cri.log", "nginx_access");
+	assert_int_equal(store_source_rewind(f.s, src, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	f.b.source_id = src;
+	f.b.position = 5000;
+	f.b.line_no = 50;
+	f.b.held_bytes = 1200;		/* first chunk at 3800, line 48 */
+	f.b.held_lines = 3;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    0);
+	assert_int_equal(store_source_rewind(f.s, src, &off, &line, f.err,
+	    sizeof(f.err)), 1);
+	assert_int_equal(off, 3800);
+	assert_int_equal(line, 47);
+	batch_clear(&f.b);
+	f.b.position = 6000;
+	f.b.line_no = 60;
+	f.b.held_bytes = 0;
+	f.b.held_lines = 0;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    0);
+	assert_int_equal(store_source_rewind(f.s, src, &off, &line, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM sources"
+	    " WHERE rewind_offset IS NULL AND rewind_line IS NULL"), 1);
+	f.b.position = 0;
+	f.b.line_no = 0;
+	fx_free(&f);
+}
+
+
+/*
  * Many batches of 10,000 synthetic requests with 1-2 attempts: every row
  * stored and the rollups equal to the raw tables afterwards. Speed is
  * measured by `make bench`, not here.
@@ -1178,6 +1221,7 @@ main(void)
 		cmocka_unit_test(test_source_resume_by_fingerprint),
 		cmocka_unit_test(test_failed_batch_leaves_nothing),
 		cmocka_unit_test(test_failed_batch_max_request_ms),
+		cmocka_unit_test(test_source_rewind),
 		cmocka_unit_test(test_many_batches),
 		cmocka_unit_test(test_row_shape),
 		cmocka_unit_test(test_upgrade_011_row_shape),

@@ -311,6 +311,113 @@ test_list_client(void **state)
 }
 
 /*
+ * Where the earliest join still held began (lineparse_held), per stream,
+ * and a resumed parser rebuilding it (lineparse_replay): the lines before
+ * the stored position replayed, the joined line then taken whole, once.
+ */
+static void
+test_held_start(void **state)
+{
+	static const char *const in[] = {
+		"2026-12-07T03:00:00.1Z stdout F 10.0.0.1 - - [07/Dec/2026:"
+		    "03:00:00 +0000] \"GET /a HTTP/1.1\" 200 1 \"-\" \"c\"",
+		"2026-12-07T03:00:00.1Z stdout P 10.0.0.2 - - [07/Dec/2026:"
+		    "03:00:00 +0000] \"GET /lo",
+		"2026-12-07T03:00:00.1Z stderr P 2026/12/07 03:00:00 [err",
+		"2026-12-07T03:00:00.1Z stderr F or] 12#12: *1 connect() "
+		    "failed (111: Connection refused) while connecting to "
+		    "upstream, client: 10.0.0.1, server: x, request: \"GET /e "
+		    "HTTP/1.1\", upstream: \"http://127.0.0.1:9/e\", host: "
+		    "\"x\"",
+		"2026-12-07T03:00:00.1Z stdout P ng/path HTTP/1.1\" 200 1 ",
+		"2026-12-07T03:00:00.1Z stdout F \"-\" \"c\"",
+	};
+	const size_t n = sizeof(in) / sizeof(in[0]);
+	uint64_t off[sizeof(in) / sizeof(in[0])], pos = 0;
+	/* after line i: held from (offset of line, its number), or none */
+	static const int held_line[] = { 0, 2, 2, 2, 2, 0 };
+	const char *lines[1] = { in[0] };
+	size_t lens[1] = { strlen(in[0]) };
+	struct lineparse_opts o = { .format = "combined" };
+	struct lineparse *lp;
+	struct gw_batch b;
+	const char *reason;
+	uint64_t at, line;
+	char err[256];
+
+	for (size_t i = 0; i < n; i++) {
+		off[i] = pos;
+		pos += strlen(in[i]) + 1;
+	}
+	assert_int_equal(lineparse_new(&o, lines, lens, 1, &lp, err,
+	    sizeof(err)), 0);
+	assert_int_equal(batch_init(&b), 0);
+	assert_false(lineparse_held(lp, &at, &line));
+	for (size_t i = 0; i < n; i++) {
+		lineparse_take(lp, &b, in[i], strlen(in[i]), false, i + 1,
+		    off[i], &reason);
+		b.position = off[i] + strlen(in[i]) + 1;
+		b.line_no = i + 1;
+		lineparse_set_batch_held(lp, &b);
+		if (held_line[i] == 0) {
+			assert_false(lineparse_held(lp, &at, &line));
+			assert_int_equal(b.held_bytes, 0);
+			assert_int_equal(b.held_lines, 0);
+			continue;
+		}
+		assert_true(lineparse_held(lp, &at, &line));
+		assert_int_equal(line, held_line[i]);
+		assert_int_equal(at, off[held_line[i] - 1]);
+		/* the rewind point: the lines before the first chunk */
+		assert_int_equal(b.position - b.held_bytes, at);
+		assert_int_equal(b.line_no - b.held_lines, line - 1);
+	}
+	assert_int_equal(b.n_events, 2);
+	assert_string_equal(b.events[1].path, "/long/path");
+	assert_int_equal(b.n_errors, 1);
+	assert_int_equal(b.n_rejects, 0);
+	lineparse_free(lp);
+
+	/*
+	 * Stopped after line 5 (position past it, rewind point at line 2):
+	 * lines 2-5 replayed rebuild the join and add nothing; line 6 joins
+	 * it whole.
+	 */
+	batch_clear(&b);
+	assert_int_equal(lineparse_new(&o, lines, lens, 1, &lp, err,
+	    sizeof(err)), 0);
+	for (size_t i = 1; i < 5; i++)
+		assert_int_equal(lineparse_replay(lp, in[i], strlen(in[i]),
+		    false, i + 1, off[i]), 0);
+	assert_int_equal(batch_count(&b), 0);
+	assert_true(lineparse_held(lp, &at, &line));
+	assert_int_equal(line, 2);
+	assert_int_equal(at, off[1]);
+	assert_int_equal(lineparse_take(lp, &b, in[5], strlen(in[5]), false,
+	    6, off[5], &reason), FORMAT_EVENT);
+	assert_false(lineparse_held(lp, &at, &line));
+	assert_int_equal(b.n_events, 1);
+	assert_string_equal(b.events[0].path, "/long/path");
+	assert_int_equal(b.n_errors + b.n_rejects, 0);
+	lineparse_free(lp);
+
+	/* the earlier of two streams' joins is the rewind point */
+	assert_int_equal(lineparse_new(&o, lines, lens, 1, &lp, err,
+	    sizeof(err)), 0);
+	lineparse_take(lp, &b, in[2], strlen(in[2]), false, 7, 700, &reason);
+	lineparse_take(lp, &b, in[1], strlen(in[1]), false, 8, 800, &reason);
+	assert_true(lineparse_held(lp, &at, &line));
+	assert_int_equal(at, 700);
+	assert_int_equal(line, 7);
+	lineparse_take(lp, &b, in[3], strlen(in[3]), false, 9, 900, &reason);
+	assert_true(lineparse_held(lp, &at, &line));
+	assert_int_equal(at, 800);
+	assert_int_equal(line, 8);
+	batch_destroy(&b);
+	lineparse_free(lp);
+}
+
+/*
  * Hostile bytes: every wrapper's shapes, cut at every length and with
  * bytes flipped, in exact-size buffers (the sanitizer build catches any
  * read past them); the payload is always inside the line or the peeler's
@@ -367,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_list_client),
+		cmocka_unit_test(test_held_start),
 		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
