@@ -535,7 +535,7 @@ test_failed_batch_max_request_ms(void **state)
 
 
 /*
- * The rewind point (schema 015): a batch ending with a partial record
+ * The rewind point (schema 014): a batch ending with a partial record
  * held stores where its first chunk began, returned by
  * store_source_rewind; a batch with none held clears it.
  */

@@ -1,4 +1,4 @@
--- 015_source_rewind.sql - where a resumed run reads again from, so a line
+-- 014_source_rewind.sql - where a resumed run reads again from, so a line
 -- a container runtime split into partial records is joined whole.
 --
 -- CRI "P" records and Docker json-file records without "\n" are chunks of
