@@ -243,15 +243,25 @@ struct intern_keyset {
 	size_t budget;		/* bytes of slots; 0: INTERN_KEYSET_BYTES */
 	int64_t skipped;	/* SELECTs saved (tests, figures) */
 };
+/*
+ * New names of a hashed table queued for the whole transaction, then
+ * inserted in key order (intern.c): at most this many, or this many bytes
+ * of names, before they go in early.
+ */
+#define INTERN_PENDING_MAX	(64 * 1024)
+#define INTERN_PENDING_BYTES	(4u << 20)
+
 /* New names given their ids, to be inserted (intern.c). */
+struct intern_pending_row {
+	const char *name;
+	size_t len;
+	int64_t id, key;
+};
 struct intern_pending {
 	struct arena *names;	/* copies of the names */
-	int n;
-	struct {
-		const char *name;
-		size_t len;
-		int64_t id, key;
-	} v[INTERN_PENDING_ROWS];
+	int n, cap;
+	struct intern_pending_row *v;
+	int32_t *slots;		/* index + 1 of v by key, 0 empty; 2 * cap */
 };
 
 /* Key and sums of one per-minute rollup row. */
