@@ -391,6 +391,12 @@ cmd_ingest(int argc, char **argv)
 		formatopts_free(&o.fmt);
 		return EXIT_ERR;
 	}
+	if (store_set_ingest(st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch ingest: %s\n", err);
+		store_close(st);
+		formatopts_free(&o.fmt);
+		return EXIT_ERR;
+	}
 	struct pipeline *pl = pipeline_new(store_sink, st, err, sizeof(err));
 	if (pl == NULL) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);

@@ -110,6 +110,12 @@ int store_schema_version(struct store *s);
  */
 int store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen);
 
+/*
+ * A connection that writes in large batches (ingest): checkpoints the WAL
+ * less often. 0 or -1.
+ */
+int store_set_ingest(struct store *s, char *err, size_t errlen);
+
 /* What identifies an input, so re-reading it resumes instead of doubling. */
 struct store_source_info {
 	const char *path;	/* as given; "-" for stdin */
