@@ -362,8 +362,58 @@ store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
 int
 store_set_ingest(struct store *s, char *err, size_t errlen)
 {
+	s->hold = true;
 	return db_exec(s, "PRAGMA wal_autocheckpoint = 8192",
 	    "wal_autocheckpoint", err, errlen);
+}
+
+/*
+ * Records the held transaction should take before it commits. Each commit
+ * writes every page its transaction dirtied, and a transaction's new
+ * names land all over the hash indexes: once those outgrow the page cache
+ * a commit costs about their size, whatever it holds, so a fixed cadence
+ * makes ingest quadratic (10M production lines: 305 commits each writing
+ * the 40 MB paths_hash). Commits made rarer as the tables grow keep the
+ * cost per record flat, up to STORE_TXN_MAX.
+ */
+static int64_t
+store_txn_target(const struct store *s)
+{
+	int64_t names = s->keys[INTERN_PATH].max_id +
+	    s->keys[INTERN_SHAPE].max_id;
+	int64_t t = names / 8;
+
+	return t < STORE_TXN_MIN ? STORE_TXN_MIN : t > STORE_TXN_MAX ?
+	    STORE_TXN_MAX : t;
+}
+
+/* See store.h. */
+int
+store_end_batches(struct store *s, char *err, size_t errlen)
+{
+	if (!s->txn_open)
+		return 0;
+	s->txn_open = false;
+	if (store_commit(s, err, errlen) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* See store_int.h: after a batch, commit unless the transaction holds. */
+int
+store_batch_done(struct store *s, int64_t records, char *err,
+    size_t errlen)
+{
+	if (!s->hold)
+		return store_commit(s, err, errlen);
+	s->txn_open = true;
+	s->txn_records += records;
+	if (s->txn_records < store_txn_target(s))
+		return 0;
+	s->txn_open = false;
+	return store_commit(s, err, errlen);
 }
 
 /*
@@ -376,6 +426,10 @@ store_begin(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 
+	/* a held transaction (store_set_ingest) ends before another */
+	if (s->txn_open && store_end_batches(s, err, errlen) != 0)
+		return -1;
+	s->txn_records = 0;
 	/* ROLLBACK prepared before the transaction opens: out of memory
 	 * must not leave store_rollback() unable to compile it */
 	if (store_stmt(s, STMT_ROLLBACK, err, errlen) == NULL ||
@@ -432,6 +486,8 @@ void
 store_rollback(struct store *s)
 {
 	store_rollback_txn(s);
+	s->txn_open = false;
+	s->txn_records = 0;
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);

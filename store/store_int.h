@@ -392,7 +392,19 @@ struct store {
 	struct prune_state *prune;	/* prune.c's statements, NULL unused */
 	int64_t lock_waits;		/* times the lock was busy (db_busy) */
 	int64_t lock_wait_max_ms;	/* the longest wait, ms (1 ms polls) */
+	bool hold;			/* batches share a transaction
+					   (store_set_ingest) */
+	bool txn_open;			/* a held transaction is open */
+	int64_t txn_records;		/* records in it */
 };
+
+/*
+ * Records a held transaction takes (store_set_ingest): at least
+ * STORE_TXN_MIN, more as the hashed tables grow (their names / 8), at most
+ * STORE_TXN_MAX, which keeps the write lock ~2 s at most.
+ */
+#define STORE_TXN_MIN	32768
+#define STORE_TXN_MAX	262144
 
 /* Error text helpers (db.c). */
 /*
@@ -426,6 +438,12 @@ char *store_col_dup(sqlite3_stmt *st, int i, bool *oom);
 /* Transactions (db.c). */
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
+/*
+ * A batch of records went into the open transaction: commit it, unless
+ * the store holds it for more (store_set_ingest). 0 or -1.
+ */
+int store_batch_done(struct store *s, int64_t records, char *err,
+    size_t errlen);
 void store_rollback(struct store *s);
 /* ROLLBACK the open transaction, if any; nothing else (store_rollback). */
 void store_rollback_txn(struct store *s);

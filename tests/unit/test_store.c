@@ -1104,6 +1104,53 @@ test_keyset_budget(void **state)
 }
 
 /*
+ * Ingest's held transaction (store_set_ingest): batches go into one
+ * transaction that a reader does not see, rows and positions alike, until
+ * it commits (store_end_batches, or once it holds STORE_TXN_MIN records);
+ * a rollback drops every held batch with its position.
+ */
+static void
+test_ingest_holds_batches(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	keys_events(&f, "h", 0, 10);
+	fx_write(&f, src);
+	keys_events(&f, "h", 10, 10);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 0);
+	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 0);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 20);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 20);
+	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 2000);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+
+	/* rolled back: both held batches and their positions */
+	keys_events(&f, "h", 20, 10);
+	fx_write(&f, src);
+	keys_events(&f, "h", 30, 10);
+	fx_write(&f, src);
+	store_rollback(f.s);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 20);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 20);
+	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 2000);
+
+	/* a batch past STORE_TXN_MIN records commits by itself */
+	keys_events(&f, "h", 40, STORE_TXN_MIN);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"),
+	    20 + STORE_TXN_MIN);
+	assert_int_equal(keys_dups(&f), 0);
+	fx_free(&f);
+}
+
+/*
  * New names wait in a queue with the ids they were given, for the whole
  * transaction, and go in at COMMIT in key order, INTERN_PENDING_ROWS an
  * INSERT: a lookup of a queued name (its cache entry gone) finds it in
@@ -1189,6 +1236,7 @@ main(void)
 		cmocka_unit_test(test_keyset_rollback),
 		cmocka_unit_test(test_keyset_budget),
 		cmocka_unit_test(test_keyset_queued),
+		cmocka_unit_test(test_ingest_holds_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
