@@ -59,14 +59,17 @@
 #include "store/store_int.h"
 
 /*
- * Slots + entries per table: about 43,000 paths of 40 bytes (slots are
+ * Slots + entries per table: about 65,000 paths of 40 bytes (slots are
  * 16 bytes, at most half full; an entry is 16 bytes and the string,
  * rounded to 16).
- * Paths and shapes may each fill theirs:
- * ingest of 1M production-cardinality lines peaks at 57 MiB RSS with
- * 4 MiB, at 64.5 MiB with 8 MiB.
+ * Paths and shapes may each fill theirs. A stored name the cache lost
+ * costs a SELECT at a random place of the hash index and the table,
+ * mostly past SQLite's cache on a large database: 3M
+ * production-cardinality lines, 4 -> 6 MiB: page cache misses 618,556 ->
+ * 456,728 (6 MiB more of SQLite's cache: 490,501), peak RSS 55.1 -> 59.4
+ * MiB (with ingest's batches of 16,384 records).
  */
-#define INTERN_CACHE_BYTES	(4u << 20)
+#define INTERN_CACHE_BYTES	(6u << 20)
 #define INTERN_CACHE_INIT	512	/* initial values (1,024 slots) */
 
 /*
