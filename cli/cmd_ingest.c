@@ -28,14 +28,17 @@
 #include "store/store.h"
 
 /*
- * Records per batch, i.e. per transaction. Each commit writes every page it
- * dirtied to the WAL; inserts at random places of the hash indexes dirty
- * most of their pages whatever the batch size, so fewer, larger batches
- * write far less (8192 -> 32768: 1M production-cardinality lines took 7.2
- * -> 6.3 s of CPU; peak RSS 30 -> 48 MiB, both batches' arenas). `tail`
- * keeps its own, smaller batches for latency.
+ * Records per batch. A transaction takes several batches, more as the
+ * database grows (store_set_ingest): each commit writes every page it
+ * dirtied to the WAL, and inserts at random places of the hash indexes
+ * dirty most of their pages whatever the batch size, so fewer, larger
+ * transactions write far less. The batch itself need not be large: two
+ * of 32768 parsed records took 24 MiB of ingest's 64 (massif), 16384 free
+ * 12 MiB for the page cache and the queue of new names. `tail` keeps its
+ * own, smaller batches, one a transaction, for latency.
  */
-#define BATCH_RECORDS	32768
+#define BATCH_RECORDS	16384
+#define BATCH_BYTES	(4 * 1024 * 1024)	/* arena: long lines */
 #define SAMPLE_BYTES	(64 * 1024)
 #define REASONS_MAX	16
 #define INGEST_ACTIVE_SECS 10	/* a file changed this recently is live */
@@ -329,7 +332,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		b->line_no = line_no;
 		lineparse_set_batch_held(lp, b);
 		if (batch_count(b) >= BATCH_RECORDS ||
-		    arena_used(b->arena) > 8 * 1024 * 1024) {
+		    arena_used(b->arena) > BATCH_BYTES) {
 			if (pipeline_flush(pl, err, sizeof(err)) != 0) {
 				fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 				goto out;
@@ -357,7 +360,8 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		fprintf(stderr, "gatewatch: %s (the lines before it are kept)\n",
 		    err);
 	if (pipeline_flush(pl, err, sizeof(err)) != 0 ||
-	    pipeline_sync(pl, err, sizeof(err)) != 0) {
+	    pipeline_sync(pl, err, sizeof(err)) != 0 ||
+	    store_end_batches(st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
 	}
@@ -384,6 +388,11 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		rc = -1;
 	}
 out:
+	/* batches stored before a stop are kept (their positions with
+	   them); after a writer's failure none is held */
+	if (rc != 0 && pipeline_sync(pl, err, sizeof(err)) == 0 &&
+	    store_end_batches(st, err, sizeof(err)) != 0)
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 	if (!kept_known)
 		c.kept = c.rejects;	/* not told: none said to be dropped */
 	add_counts(total, &c);
@@ -449,6 +458,12 @@ cmd_ingest(int argc, char **argv)
 	struct store_open_opts sopts = {.group = o.db_group};
 	if (store_open_with(o.db, &sopts, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
+		formatopts_free(&o.fmt);
+		return EXIT_ERR;
+	}
+	if (store_set_ingest(st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch ingest: %s\n", err);
+		store_close(st);
 		formatopts_free(&o.fmt);
 		return EXIT_ERR;
 	}

@@ -226,13 +226,16 @@ db_pragmas(struct store *s, char *err, size_t errlen)
 	    "PRAGMA synchronous = NORMAL;"
 	    "PRAGMA temp_store = MEMORY;"
 	    /*
-	     * 16 MiB: appends need little, but the hash indexes of paths and
+	     * 14 MiB: appends need little, but the hash indexes of paths and
 	     * shapes take inserts at random places; while they fit, a batch
 	     * neither reads their pages back nor spills them early (1M
 	     * production-cardinality lines: CPU 6.3 -> 5.8 s, sys 1.3 ->
-	     * 0.6 s). Reads lean on the OS cache.
+	     * 0.6 s). Past that the names go in sorted by key (intern.c),
+	     * each page once a transaction, and 2 MiB less cache costs 1M
+	     * lines ~5% more CPU; the 2 MiB pay for that queue within
+	     * ingest's 64 MiB. Reads lean on the OS cache.
 	     */
-	    "PRAGMA cache_size = -16384;"
+	    "PRAGMA cache_size = -14336;"
 	    "PRAGMA foreign_keys = OFF;",
 	    "pragmas", err, errlen);
 }
@@ -348,6 +351,72 @@ store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
 }
 
 /*
+ * See store.h. 8192 pages (128 MiB) between checkpoints, not SQLite's
+ * 1000: once the random indexes outgrow the cache an ingest commit writes
+ * ~2000 pages, so every commit checkpointed, copying to the database again
+ * pages the next commits rewrite anyway (3M production lines: sys 4.6 ->
+ * 3.9 s). Only for ingest: tail's small commits would wait for a
+ * checkpoint of up to 128 MiB at once. The WAL goes when the last
+ * connection closes.
+ */
+int
+store_set_ingest(struct store *s, char *err, size_t errlen)
+{
+	s->hold = true;
+	return db_exec(s, "PRAGMA wal_autocheckpoint = 8192",
+	    "wal_autocheckpoint", err, errlen);
+}
+
+/*
+ * Records the held transaction should take before it commits. Each commit
+ * writes every page its transaction dirtied, and a transaction's new
+ * names land all over the hash indexes: once those outgrow the page cache
+ * a commit costs about their size, whatever it holds, so a fixed cadence
+ * makes ingest quadratic (10M production lines: 305 commits each writing
+ * the 40 MB paths_hash). Commits made rarer as the tables grow keep the
+ * cost per record flat, up to STORE_TXN_MAX.
+ */
+static int64_t
+store_txn_target(const struct store *s)
+{
+	int64_t names = s->keys[INTERN_PATH].max_id +
+	    s->keys[INTERN_SHAPE].max_id;
+	int64_t t = names / 8;
+
+	return t < STORE_TXN_MIN ? STORE_TXN_MIN : t > STORE_TXN_MAX ?
+	    STORE_TXN_MAX : t;
+}
+
+/* See store.h. */
+int
+store_end_batches(struct store *s, char *err, size_t errlen)
+{
+	if (!s->txn_open)
+		return 0;
+	s->txn_open = false;
+	if (store_commit(s, err, errlen) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* See store_int.h: after a batch, commit unless the transaction holds. */
+int
+store_batch_done(struct store *s, int64_t records, char *err,
+    size_t errlen)
+{
+	if (!s->hold)
+		return store_commit(s, err, errlen);
+	s->txn_open = true;
+	s->txn_records += records;
+	if (s->txn_records < store_txn_target(s))
+		return 0;
+	s->txn_open = false;
+	return store_commit(s, err, errlen);
+}
+
+/*
  * Start the write transaction of a batch (takes the write lock now); the
  * intern caches are emptied if pruning removed strings meanwhile, and
  * the key sets take the names other writers stored meanwhile.
@@ -357,6 +426,10 @@ store_begin(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 
+	/* a held transaction (store_set_ingest) ends before another */
+	if (s->txn_open && store_end_batches(s, err, errlen) != 0)
+		return -1;
+	s->txn_records = 0;
 	/* ROLLBACK prepared before the transaction opens: out of memory
 	 * must not leave store_rollback() unable to compile it */
 	if (store_stmt(s, STMT_ROLLBACK, err, errlen) == NULL ||
@@ -413,6 +486,8 @@ void
 store_rollback(struct store *s)
 {
 	store_rollback_txn(s);
+	s->txn_open = false;
+	s->txn_records = 0;
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);

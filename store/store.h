@@ -110,6 +110,22 @@ int store_schema_version(struct store *s);
  */
 int store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen);
 
+/*
+ * A connection that writes in large batches (ingest): checkpoints the WAL
+ * less often, and store_write_batch() keeps its transaction open for the
+ * next batches, committing once it took enough records (more as the
+ * hashed tables grow: store/db.c); store_end_batches() commits what it
+ * holds. Every batch's rows and position still commit together. 0 or -1.
+ */
+int store_set_ingest(struct store *s, char *err, size_t errlen);
+
+/*
+ * Commit the transaction store_write_batch() holds open, if any (call
+ * when no batch is in flight: after pipeline_sync). 0, or -1 with err
+ * filled (the held batches are then rolled back).
+ */
+int store_end_batches(struct store *s, char *err, size_t errlen);
+
 /* What identifies an input, so re-reading it resumes instead of doubling. */
 struct store_source_info {
 	const char *path;	/* as given; "-" for stdin */
@@ -155,8 +171,10 @@ int store_source_rewind(struct store *s, int64_t source_id, uint64_t *offset,
 
 /*
  * Store batch b (b->source_id, b->position, b->line_no set by the caller) in
- * one transaction; see the file comment. Returns 0 or -1 with err filled, in
- * which case nothing of the batch was stored.
+ * one transaction; see the file comment (and store_set_ingest: then the
+ * transaction may hold several batches). Returns 0 or -1 with err filled,
+ * in which case nothing of the batch was stored (nor of the batches held
+ * with it).
  */
 int store_write_batch(struct store *s, struct gw_batch *b, char *err,
     size_t errlen);

@@ -244,15 +244,25 @@ struct intern_keyset {
 	size_t budget;		/* bytes of slots; 0: INTERN_KEYSET_BYTES */
 	int64_t skipped;	/* SELECTs saved (tests, figures) */
 };
+/*
+ * New names of a hashed table queued for the whole transaction, then
+ * inserted in key order (intern.c): at most this many, or this many bytes
+ * of names, before they go in early.
+ */
+#define INTERN_PENDING_MAX	(64 * 1024)
+#define INTERN_PENDING_BYTES	(4u << 20)
+
 /* New names given their ids, to be inserted (intern.c). */
+struct intern_pending_row {
+	const char *name;
+	size_t len;
+	int64_t id, key;
+};
 struct intern_pending {
 	struct arena *names;	/* copies of the names */
-	int n;
-	struct {
-		const char *name;
-		size_t len;
-		int64_t id, key;
-	} v[INTERN_PENDING_ROWS];
+	int n, cap;
+	struct intern_pending_row *v;
+	int32_t *slots;		/* index + 1 of v by key, 0 empty; 2 * cap */
 };
 
 /* Key and sums of one per-minute rollup row. */
@@ -383,7 +393,19 @@ struct store {
 	struct prune_state *prune;	/* prune.c's statements, NULL unused */
 	int64_t lock_waits;		/* times the lock was busy (db_busy) */
 	int64_t lock_wait_max_ms;	/* the longest wait, ms (1 ms polls) */
+	bool hold;			/* batches share a transaction
+					   (store_set_ingest) */
+	bool txn_open;			/* a held transaction is open */
+	int64_t txn_records;		/* records in it */
 };
+
+/*
+ * Records a held transaction takes (store_set_ingest): at least
+ * STORE_TXN_MIN, more as the hashed tables grow (their names / 8), at most
+ * STORE_TXN_MAX, which keeps the write lock ~2 s at most.
+ */
+#define STORE_TXN_MIN	32768
+#define STORE_TXN_MAX	262144
 
 /* Error text helpers (db.c). */
 /*
@@ -417,6 +439,12 @@ char *store_col_dup(sqlite3_stmt *st, int i, bool *oom);
 /* Transactions (db.c). */
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
+/*
+ * A batch of records went into the open transaction: commit it, unless
+ * the store holds it for more (store_set_ingest). 0 or -1.
+ */
+int store_batch_done(struct store *s, int64_t records, char *err,
+    size_t errlen);
 void store_rollback(struct store *s);
 /* ROLLBACK the open transaction, if any; nothing else (store_rollback). */
 void store_rollback_txn(struct store *s);

@@ -561,7 +561,7 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	s->new_errors.n = 0;
 	s->candidates.n = 0;
 	s->n_probes = 0;
-	if (store_begin(s, err, errlen) != 0)
+	if (!s->txn_open && store_begin(s, err, errlen) != 0)
 		return -1;
 	if (write_position(s, b, err, errlen) != 0 ||
 	    write_meta_read(s, err, errlen) != 0 ||
@@ -589,7 +589,7 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 		goto fail;
 	if (join_batch(s, err, errlen) != 0 ||
 	    rollup_flush(s, err, errlen) != 0 ||
-	    store_commit(s, err, errlen) != 0)
+	    store_batch_done(s, (int64_t)batch_count(b), err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:

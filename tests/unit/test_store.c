@@ -1147,9 +1147,57 @@ test_keyset_budget(void **state)
 }
 
 /*
- * New names wait in a queue with the ids they were given, and go in
- * INTERN_PENDING_ROWS an INSERT: a SELECT of a queued name (its cache
- * entry gone) finds it, COMMIT stores the rest, a rollback none.
+ * Ingest's held transaction (store_set_ingest): batches go into one
+ * transaction that a reader does not see, rows and positions alike, until
+ * it commits (store_end_batches, or once it holds STORE_TXN_MIN records);
+ * a rollback drops every held batch with its position.
+ */
+static void
+test_ingest_holds_batches(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	keys_events(&f, "h", 0, 10);
+	fx_write(&f, src);
+	keys_events(&f, "h", 10, 10);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 0);
+	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 0);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 20);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 20);
+	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 2000);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+
+	/* rolled back: both held batches and their positions */
+	keys_events(&f, "h", 20, 10);
+	fx_write(&f, src);
+	keys_events(&f, "h", 30, 10);
+	fx_write(&f, src);
+	store_rollback(f.s);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 20);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 20);
+	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 2000);
+
+	/* a batch past STORE_TXN_MIN records commits by itself */
+	keys_events(&f, "h", 40, STORE_TXN_MIN);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"),
+	    20 + STORE_TXN_MIN);
+	assert_int_equal(keys_dups(&f), 0);
+	fx_free(&f);
+}
+
+/*
+ * New names wait in a queue with the ids they were given, for the whole
+ * transaction, and go in at COMMIT in key order, INTERN_PENDING_ROWS an
+ * INSERT: a lookup of a queued name (its cache entry gone) finds it in
+ * the queue, COMMIT stores them all, a rollback none.
  */
 static void
 test_keyset_queued(void **state)
@@ -1168,19 +1216,19 @@ test_keyset_queued(void **state)
 		    f.err, sizeof(f.err)), 0);
 		assert_int_equal(got[i], i + 1);
 	}
-	/* 40 went in by one statement, 5 wait */
-	assert_int_equal(f.s->pending[INTERN_PATH].n, 5);
+	/* all wait */
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 45);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 0);
-	/* forget the cache: the lookup SELECTs, after the queue went in */
+	/* forget the cache: the lookup finds the name in the queue */
 	hashtab_clear(&f.s->intern[INTERN_PATH].map);
 	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/42", &again, f.err,
 	    sizeof(f.err)), 0);
 	assert_int_equal(again, 43);
-	assert_int_equal(f.s->pending[INTERN_PATH].n, 0);
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 45);
 	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/new", &again, f.err,
 	    sizeof(f.err)), 0);
 	assert_int_equal(again, 46);
-	assert_int_equal(f.s->pending[INTERN_PATH].n, 1);
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 46);
 	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 46);
 	assert_int_equal(fx_int(&f, "SELECT id FROM paths WHERE name ="
@@ -1232,6 +1280,7 @@ main(void)
 		cmocka_unit_test(test_keyset_rollback),
 		cmocka_unit_test(test_keyset_budget),
 		cmocka_unit_test(test_keyset_queued),
+		cmocka_unit_test(test_ingest_holds_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
