@@ -281,7 +281,7 @@ prune_runs(struct store *s, int64_t cutoff, char *err, size_t errlen)
 		if (st == NULL)
 			return -1;
 		if (ids[i] == STMT_PRUNE_RUNS_EMPTY)
-			sqlite3_bind_int64(st, 1, rollup_minute_of(cutoff) + 1);
+			sqlite3_bind_int64(st, 1, runs_sec_of(cutoff) + 1);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
 	}

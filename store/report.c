@@ -66,8 +66,8 @@ struct count_source {
 #define COUNT_RAW_MINUTE \
 	"((r.ts_ms - (((r.ts_ms % 60000) + 60000) % 60000)) / 60000)"
 
-#define RUNS_SINCE "k.minute >= :t0 / 60000 - 1 AND r.ts_ms >= :t0"
-#define RUNS_UNTIL "k.minute <= :t1 / 60000 + 1 AND r.ts_ms < :t1"
+#define RUNS_SINCE "k.sec >= :t0 / 1000 - 1 AND r.ts_ms >= :t0"
+#define RUNS_UNTIL "k.sec <= :t1 / 1000 + 1 AND r.ts_ms < :t1"
 
 static const struct count_source count_sources[2][2] = {
 	[0][0] = {" FROM rollup_minute x", "x.requests", "x.upstream_id",

@@ -103,7 +103,7 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 #define SERIES_RAW(col) \
 	"SELECT (r.ts_ms - :base) / :step, " col ", count(*)," \
 	" sum(" IS_5XX("r.status") ") FROM" RUNS_FROM \
-	" WHERE" RUNS_MINUTES(":t0", ":t1") "AND r.ts_ms >= :t0" \
+	" WHERE" RUNS_SECS(":t0", ":t1") "AND r.ts_ms >= :t0" \
 	" AND r.ts_ms < :t1" \
 	" AND (:up IS NULL OR r.upstream_id = :up)" \
 	" AND (:cause < 0 OR r.cause = :cause)" \
@@ -124,7 +124,7 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
  * diag_query.c's. Index use: shape counts read every request of the
  * window, through request_runs when a bound is given, as a plain table
  * scan when not (the "_ALL" variant); the attempt stream walks
- * request_runs in minute order (schema/013); retry groups, cause
+ * request_runs in time order (schema/013); retry groups, cause
  * counts and examples only look at requests that failed or were retried,
  * through the partial index requests_trouble_ts (schema/003), whose
  * condition DIAG_TROUBLE repeats word for word.
@@ -263,7 +263,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_JOIN_ATTEMPT_FIND_TRUNCATED] =
 	    "SELECT" JOIN_REQUEST_COLUMNS "," ATT_SEQ "," ATT_STATUS ","
 	    ATT_CAUSE " FROM" RUNS_FROM ATT_JOIN
-	    " WHERE" RUNS_MINUTES("?8", "?9") "AND r.ts_ms BETWEEN ?8 AND ?9"
+	    " WHERE" RUNS_SECS("?8", "?9") "AND r.ts_ms BETWEEN ?8 AND ?9"
 	    " AND" JOIN_WINDOW " AND" ATT_ANY
 	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL"
 	    " ORDER BY" JOIN_NEAREST ", t.seq LIMIT 1",
@@ -363,11 +363,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* latency.c */
 	/* runs.c */
 	[STMT_RUNS_PUT] =
-	    "INSERT INTO request_runs (minute, first_id, last_id)"
-	    " VALUES (?1, ?2, ?3) ON CONFLICT (minute, first_id)"
+	    "INSERT INTO request_runs (sec, first_id, last_id)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (sec, first_id)"
 	    " DO UPDATE SET last_id = excluded.last_id",
 	[STMT_RUNS_BEFORE] =
-	    "SELECT first_id FROM request_runs WHERE minute = ?1"
+	    "SELECT first_id FROM request_runs WHERE sec = ?1"
 	    " AND last_id = ?2",
 
 	[STMT_LATENCY_UPSERT] =
@@ -448,13 +448,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " x.requests FROM rollup_minute x WHERE" WINDOW_X FILTER_X,
 	[STMT_CONSOLE_SPLITS_RAW] =
 	    "SELECT r.ts_ms, r.upstream_id, r.cause, r.status, 1"
-	    " FROM" RUNS_FROM "WHERE" RUNS_MINUTES(":t0", ":t1")
+	    " FROM" RUNS_FROM "WHERE" RUNS_SECS(":t0", ":t1")
 	    "AND r.ts_ms >= :t0 AND r.ts_ms < :t1"
 	    " AND (:up IS NULL OR r.upstream_id = :up)"
 	    " AND (:cause < 0 OR r.cause = :cause)"
 	    " AND (:status < 0 OR r.status = :status)"
 	    /* lines are made in the order keys first appear, by time */
-	    " ORDER BY k.minute, r.ts_ms, r.id",
+	    " ORDER BY k.sec, r.ts_ms, r.id",
 	/* Minutes with failing requests under the filter, newest first. */
 	[STMT_CONSOLE_FAILING_MINUTES] =
 	    "SELECT x.minute, sum(x.requests) FROM rollup_minute x"
@@ -463,14 +463,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " OR x.cause <> 0 ELSE 1 END)"
 	    " GROUP BY x.minute ORDER BY x.minute DESC",
 	[STMT_CONSOLE_FAILURES] = CONSOLE_REQUEST_COLUMNS(RUNS_FROM)
-	    " WHERE" RUNS_MINUTES(":t0", ":t1")
+	    " WHERE" RUNS_SECS(":t0", ":t1")
 	    "AND r.ts_ms >= :t0 AND r.ts_ms < :t1"
 	    " AND (:up IS NULL OR r.upstream_id = :up)"
 	    " AND (:cause < 0 OR r.cause = :cause)"
 	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("r.status")
 	    " OR r.cause <> 0 ELSE r.status = :status END)"
 	    " AND (:path IS NULL OR instr(p.name, :path) > 0)"
-	    " ORDER BY k.minute DESC, r.ts_ms DESC, r.id DESC LIMIT :limit",
+	    " ORDER BY k.sec DESC, r.ts_ms DESC, r.id DESC LIMIT :limit",
 	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_COLUMNS(" requests r")
 	    " WHERE r.id = :id",
 	[STMT_CONSOLE_ATTEMPTS] =
@@ -484,16 +484,16 @@ static const char *const stmt_sql[STMT_COUNT] = {
 
 	/* diag_query.c */
 	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL(RUNS_FROM,
-	    RUNS_MINUTES("?1", "?2") "AND" DIAG_WINDOW),
+	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW),
 	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL(" requests r ",
 	    "+r.ts_ms >= ?1 AND +r.ts_ms < ?2"),
 	[STMT_DIAG_ATTEMPT_STREAM] =
 	    "SELECT r.ts_ms, r.id," ATT_UPSTREAM "," ATT_SEQ ","
 	    " coalesce(" ATT_STATUS ", -1)," ATT_CAUSE
 	    " FROM" RUNS_FROM ATT_JOIN
-	    " WHERE" RUNS_MINUTES("?1", "?2") "AND" DIAG_WINDOW " AND" ATT_ANY
+	    " WHERE" RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW " AND" ATT_ANY
 	    " AND (?3 IS NULL OR" ATT_UPSTREAM "=" DIAG_UPSTREAM_ID ")"
-	    " ORDER BY k.minute, r.ts_ms, r.id, t.seq",
+	    " ORDER BY k.sec, r.ts_ms, r.id, t.seq",
 	[STMT_DIAG_UPSTREAM_NAMES] = DIAG_NAMES_SQL("upstreams"),
 	[STMT_DIAG_METHOD_NAMES] = DIAG_NAMES_SQL("methods"),
 	[STMT_DIAG_PATH_NAMES] = DIAG_NAMES_SQL("paths"),
@@ -525,11 +525,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " GROUP BY a.upstream_id, x.final_uid, a.cause",
 	[STMT_DIAG_TOTALS] =
 	    "SELECT (SELECT count(*) FROM" RUNS_FROM "WHERE"
-	    RUNS_MINUTES("?1", "?2") "AND" DIAG_WINDOW "),"
+	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW "),"
 	    " (SELECT count(*) FROM requests r WHERE" DIAG_TROUBLE
 	    "  AND r.n_attempts > 1 AND" DIAG_WINDOW "),"
 	    " (SELECT avg(r.request_ms) FROM" RUNS_FROM "WHERE"
-	    RUNS_MINUTES("?1", "?2") "AND" DIAG_WINDOW
+	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW
 	    "  AND r.n_attempts = 1 AND r.cause = 0"
 	    "  AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID "))",
 	/* Failed attempts to the upstream, then attempt-less requests. */
@@ -643,14 +643,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* ?3: only rows whose strings were marked (mark_request_id). */
 	[STMT_PRUNE_REQUESTS] =
 	    "DELETE FROM requests WHERE id IN (SELECT r.id FROM" RUNS_FROM
-	    " WHERE k.minute <= ?1 / 60000 + 1 AND r.ts_ms < ?1 AND r.id <= ?3"
-	    " ORDER BY k.minute, r.ts_ms, r.id LIMIT ?2)"
+	    " WHERE k.sec <= ?1 / 1000 + 1 AND r.ts_ms < ?1 AND r.id <= ?3"
+	    " ORDER BY k.sec, r.ts_ms, r.id LIMIT ?2)"
 	    " RETURNING ts_ms, source_id, line_no, error_id, id,"
 	    " a_cause IS NOT NULL, a_error_id",
 	/*
 	 * Runs after a prune: none may reach above the largest id kept
 	 * (SQLite gives a deleted largest id out again), and the runs of the
-	 * pruned minutes (up to ?1) whose rows are all gone go.
+	 * pruned seconds (up to ?1) whose rows are all gone go.
 	 */
 	[STMT_PRUNE_RUNS_ABOVE] =
 	    "DELETE FROM request_runs"
@@ -659,7 +659,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "UPDATE request_runs SET last_id = (SELECT max(id) FROM requests)"
 	    " WHERE last_id > (SELECT max(id) FROM requests)",
 	[STMT_PRUNE_RUNS_EMPTY] =
-	    "DELETE FROM request_runs WHERE minute <= ?1 AND NOT EXISTS"
+	    "DELETE FROM request_runs WHERE sec <= ?1 AND NOT EXISTS"
 	    " (SELECT 1 FROM requests r WHERE r.id BETWEEN"
 	    " request_runs.first_id AND request_runs.last_id)",
 	[STMT_PRUNE_ATTEMPTS] =

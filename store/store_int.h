@@ -317,35 +317,35 @@ struct join_probe {
 #define STORE_ERR_FILTER_SIZE 65536
 
 /*
- * The run of request ids the writer extends (runs.c, schema/013): ids
- * first..last of minute. have: there is one; dirty: its last was moved
- * by this transaction and request_runs does not say so yet.
- */
-/*
  * Requests by time through request_runs (schema/013), in place of the
  * index requests_ts: "FROM" RUNS_FROM gives the rows r of the runs k,
- * each request once; RUNS_MINUTES(t0, t1) keeps the runs that may hold a
- * ts_ms in t0..t1 (SQL expressions; a minute of slack either side), to
+ * each request once; RUNS_SECS(t0, t1) keeps the runs that may hold a
+ * ts_ms in t0..t1 (SQL expressions; a second of slack either side), to
  * be ANDed with the exact condition on r.ts_ms. In time order: ORDER BY
- * k.minute first, then r.ts_ms (SQLite then sorts one minute at a time).
+ * k.sec first, then r.ts_ms (SQLite then sorts one second at a time).
  */
 #define RUNS_FROM \
 	" request_runs k CROSS JOIN requests r" \
 	" ON r.id BETWEEN k.first_id AND k.last_id "
-#define RUNS_MINUTES(t0, t1) \
-	" k.minute BETWEEN (" t0 ") / 60000 - 1 AND (" t1 ") / 60000 + 1 "
+#define RUNS_SECS(t0, t1) \
+	" k.sec BETWEEN (" t0 ") / 1000 - 1 AND (" t1 ") / 1000 + 1 "
 /* min(ts_ms) or max(ts_ms) of requests: in the runs of the first (last)
- * minute that still has a row. */
+ * second that still has a row. */
 #define RUNS_TS_END(agg, dir) \
-	" (SELECT " agg "(r.ts_ms) FROM" RUNS_FROM "WHERE k.minute =" \
-	" (SELECT k2.minute FROM request_runs k2 WHERE EXISTS (SELECT 1" \
+	" (SELECT " agg "(r.ts_ms) FROM" RUNS_FROM "WHERE k.sec =" \
+	" (SELECT k2.sec FROM request_runs k2 WHERE EXISTS (SELECT 1" \
 	" FROM requests r2 WHERE r2.id BETWEEN k2.first_id AND k2.last_id)" \
-	" ORDER BY k2.minute " dir " LIMIT 1)) "
+	" ORDER BY k2.sec " dir " LIMIT 1)) "
 #define RUNS_MIN_TS RUNS_TS_END("min", "ASC")
 #define RUNS_MAX_TS RUNS_TS_END("max", "DESC")
 
+/*
+ * The run of request ids the writer extends (runs.c, schema/013): ids
+ * first..last of second sec. have: there is one; dirty: its last was
+ * moved by this transaction and request_runs does not say so yet.
+ */
 struct request_run {
-	int64_t minute, first, last;
+	int64_t sec, first, last;
 	bool have, dirty;
 };
 
@@ -547,12 +547,14 @@ int rollup_flush(struct store *s, char *err, size_t errlen);
 int64_t rollup_minute_of(int64_t ts_ms);
 
 /*
- * Runs of request ids by minute (runs.c, schema/013). runs_note(): request
- * id (ids ascending within a transaction) of minute was inserted.
+ * Runs of request ids by second (runs.c, schema/013). runs_sec_of(): the
+ * second of a ts_ms, rounded down. runs_note(): request id (ids ascending
+ * within a transaction) of second sec was inserted.
  * runs_flush(): write the current run, in the batch's transaction.
  * runs_forget(): after a rollback (its ids will be given out again).
  */
-int runs_note(struct store *s, int64_t id, int64_t minute, char *err,
+int64_t runs_sec_of(int64_t ts_ms);
+int runs_note(struct store *s, int64_t id, int64_t sec, char *err,
     size_t errlen);
 int runs_flush(struct store *s, char *err, size_t errlen);
 void runs_forget(struct store *s);

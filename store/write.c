@@ -10,7 +10,7 @@
  *      rows per INSERT), strings through the intern caches, rollup deltas
  *      summed in memory, upstream times counted into the latency
  *      histogram (latency.c), which is written when the rows are,
- *      the runs of request ids by minute (runs.c);
+ *      the runs of request ids by second (runs.c);
  *   3. the join of error-log lines to requests (join.c);
  *   4. the rollup upserts (rollup.c);
  *   5. COMMIT.
@@ -439,7 +439,7 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 	for (int i = 0; i < n; i++) {
 		int64_t id = last - (n - 1) + i;
 
-		if (runs_note(s, id, rollup_minute_of(g->req[i].ev->ts_ms), err,
+		if (runs_note(s, id, runs_sec_of(g->req[i].ev->ts_ms), err,
 		    errlen) != 0 ||
 		    write_stage_attempts(s, g, &g->req[i], id, err, errlen) != 0)
 			return -1;

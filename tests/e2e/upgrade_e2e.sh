@@ -69,11 +69,11 @@ for q in "SELECT count(*) FROM attempts" \
 done
 
 # Schema 013: no requests_ts; every request in exactly one run of its
-# minute, in both; the stored differences the same way in both.
+# second, in both; the stored differences the same way in both.
 runs_ok='SELECT count(*) FROM requests r WHERE (SELECT count(*) FROM
     request_runs k WHERE r.id BETWEEN k.first_id AND k.last_id
-    AND k.minute = (r.ts_ms - (((r.ts_ms % 60000) + 60000) % 60000))
-    / 60000) <> 1'
+    AND k.sec = (r.ts_ms - (((r.ts_ms % 1000) + 1000) % 1000))
+    / 1000) <> 1'
 for db in old new; do
 	gw_eq 0 "$(sqlite3 $db.db "SELECT count(*) FROM sqlite_master
 	    WHERE name = 'requests_ts'")" "$db: requests_ts dropped"

@@ -168,7 +168,7 @@ test_prune_keeps_exactly_newer(void **state)
 	fx_check_runs(&f);
 	/* the runs of the pruned days went with their rows */
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM request_runs WHERE"
-	    " minute < %lld", (long long)(cut / 60000));
+	    " sec < %lld", (long long)(cut / 1000));
 	assert_int_equal(fx_int(&f, sql), 0);
 	assert_int_equal(r.requests, NDAYS * 24 - newer);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM requests WHERE"
@@ -219,7 +219,7 @@ test_prune_keeps_exactly_newer(void **state)
 /*
  * Pruning every request, the newest included, makes SQLite give their
  * ids out again: no run may still claim them (schema/013), so the new
- * requests are each read once, and by the minute they are of.
+ * requests are each read once, and by the second they are of.
  */
 static void
 test_prune_runs_ids_again(void **state)

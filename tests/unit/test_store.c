@@ -857,7 +857,7 @@ test_upgrade_011_row_shape(void **state)
  * 012 gets the runs of the rows it holds (a log out of time order, two
  * sources taking turns, a minute that comes back later), and every row of
  * the views stays. The reads by time answer as before; a batch written
- * after the upgrade continues the run of its minute.
+ * after the upgrade continues the run of its second.
  */
 static void
 test_upgrade_012_request_runs(void **state)
@@ -871,7 +871,8 @@ test_upgrade_012_request_runs(void **state)
 		"SELECT id, ts_ms FROM requests WHERE ts_ms >= 1795601730000"
 		" AND ts_ms < 1795601890000 ORDER BY ts_ms, id",
 	};
-	/* minutes (from T0) of each request, in log order */
+	/* minutes (from T0) of each request, in log order; all of a minute
+	 * in its first second */
 	static const int minutes[] = {0, 0, 1, 0, 2, 2, 1, 3, 3, 3, 0, 5};
 	struct store_open_opts o = {.group = -1, .schema_upto = 12};
 	char before[5][4096], after[4096];
@@ -915,7 +916,7 @@ test_upgrade_012_request_runs(void **state)
 			    " %lld, %d, 167772161, %d, 5, %d, %d, %d, %s)",
 			    (long long)id, (long long)(round ? b : a), i + 1,
 			    (long long)(T0 + minutes[i] * 60000 +
-			    (int64_t)i * 1000 + round), round * 60,
+			    (int64_t)i * 10 + round), round * 60,
 			    retried ? 502 : 200, retried ? 3 : 2,
 			    retried ? 2 : 1, retried ? 7 : 0, retried ?
 			    "NULL, NULL, NULL, NULL, NULL" : "200, 1, 2, 3, 0");
@@ -952,9 +953,9 @@ test_upgrade_012_request_runs(void **state)
 	/* runs in id order: 0,0 | 1 | 0 | 2,2 | 1 | 3,3,3 | 0 | 5, twice */
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM request_runs"), 16);
 
-	/* a batch of the last minute continues its run */
+	/* a batch of the last second continues its run */
 	assert_int_equal(batch_init(&f.b), 0);
-	fx_event(&f, T0 + 5 * 60000 + 30000, 0, "10.0.0.1", "GET", "/x", NULL,
+	fx_event(&f, T0 + 5 * 60000 + 300, 0, "10.0.0.1", "GET", "/x", NULL,
 	    200, 5, GW_CAUSE_OK, "10.0.0.5:80 200 0");
 	fx_write(&f, b);
 	fx_check_runs(&f);
@@ -965,7 +966,7 @@ test_upgrade_012_request_runs(void **state)
 }
 
 /*
- * A log whose times step back and forth: each run holds one minute's
+ * A log whose times step back and forth: each run holds one second's
  * consecutive requests, across batches and handles too, and reads by
  * time (a window in order, min and max) see every request once.
  */
@@ -998,7 +999,7 @@ test_request_runs(void **state)
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM request_runs"
 	    " WHERE last_id - first_id <> 4"), 1);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 282);
-	/* the newest request, found through the runs of the last minute */
+	/* the newest request, found through the runs of the last second */
 	int64_t newest;
 	assert_int_equal(store_newest_event_ms(f.s, INT64_MAX, &newest, f.err,
 	    sizeof(f.err)), 0);

@@ -219,7 +219,7 @@ fx_text(struct fx *f, const char *sql)
 
 /*
  * request_runs (schema/013) says where every request is: each request is
- * in exactly one run, of its own minute (floor(ts_ms / 60000)); runs do
+ * in exactly one run, of its own second (floor(ts_ms / 1000)); runs do
  * not overlap and none reaches above the largest id (SQLite gives such
  * ids out again).
  */
@@ -231,10 +231,10 @@ fx_check_runs(struct fx *f)
 	    " WHERE r.id BETWEEN k.first_id AND k.last_id) <> 1"), 0);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM requests r"
 	    " JOIN request_runs k ON r.id BETWEEN k.first_id AND k.last_id"
-	    " WHERE k.minute <> (r.ts_ms - (((r.ts_ms % 60000) + 60000)"
-	    " % 60000)) / 60000"), 0);
+	    " WHERE k.sec <> (r.ts_ms - (((r.ts_ms % 1000) + 1000)"
+	    " % 1000)) / 1000"), 0);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM request_runs a"
-	    " JOIN request_runs b ON (a.minute <> b.minute"
+	    " JOIN request_runs b ON (a.sec <> b.sec"
 	    " OR a.first_id <> b.first_id) AND a.first_id <= b.last_id"
 	    " AND b.first_id <= a.last_id"), 0);
 	assert_int_equal(fx_int(f, "SELECT count(*) FROM request_runs"
