@@ -660,7 +660,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " WHERE last_id > (SELECT max(id) FROM requests)",
 	[STMT_PRUNE_RUNS_EMPTY] =
 	    "DELETE FROM request_runs WHERE sec <= ?1 AND NOT EXISTS"
-	    " (SELECT 1 FROM requests r WHERE r.id BETWEEN"
+	    " (SELECT 1 FROM requests r NOT INDEXED WHERE r.id BETWEEN"
 	    " request_runs.first_id AND request_runs.last_id)",
 	[STMT_PRUNE_ATTEMPTS] =
 	    "DELETE FROM attempts WHERE request_id BETWEEN ?1 AND ?2"

@@ -323,9 +323,13 @@ struct join_probe {
  * ts_ms in t0..t1 (SQL expressions; a second of slack either side), to
  * be ANDed with the exact condition on r.ts_ms. In time order: ORDER BY
  * k.sec first, then r.ts_ms (SQLite then sorts one second at a time).
+ * NOT INDEXED keeps r read by rowid range: with an equality on other
+ * columns (the join's client and path) SQLite preferred to build an
+ * automatic index over every request, for each lookup (60 ms a line on
+ * 1M requests, instead of 1).
  */
 #define RUNS_FROM \
-	" request_runs k CROSS JOIN requests r" \
+	" request_runs k CROSS JOIN requests r NOT INDEXED" \
 	" ON r.id BETWEEN k.first_id AND k.last_id "
 #define RUNS_SECS(t0, t1) \
 	" k.sec BETWEEN (" t0 ") / 1000 - 1 AND (" t1 ") / 1000 + 1 "
@@ -334,7 +338,8 @@ struct join_probe {
 #define RUNS_TS_END(agg, dir) \
 	" (SELECT " agg "(r.ts_ms) FROM" RUNS_FROM "WHERE k.sec =" \
 	" (SELECT k2.sec FROM request_runs k2 WHERE EXISTS (SELECT 1" \
-	" FROM requests r2 WHERE r2.id BETWEEN k2.first_id AND k2.last_id)" \
+	" FROM requests r2 NOT INDEXED" \
+	" WHERE r2.id BETWEEN k2.first_id AND k2.last_id)" \
 	" ORDER BY k2.sec " dir " LIMIT 1)) "
 #define RUNS_MIN_TS RUNS_TS_END("min", "ASC")
 #define RUNS_MAX_TS RUNS_TS_END("max", "DESC")
