@@ -14,7 +14,9 @@
 #    the parse thread alone (tests/tools/parsebench: ingest's reading and
 #    parsing with a sink that drops the batches), so the figures show
 #    which side bounds ingest: when "parse only" is far above "gatewatch
-#    ingest", the writer (SQLite) is the bound.
+#    ingest", the writer (SQLite) is the bound; and the writer's floor
+#    (tests/tools/sqlitefloor: the same rows through the same INSERT with
+#    nothing in front), what a row-per-request SQLite store reaches here.
 #    GoAccess runs on logs of up to GOACCESS_LINES lines (default: every
 #    size; at 10M it takes over 25 minutes and 2.5 GB on this machine).
 #    Targets: >= 1,000,000 lines/s, < 64 MiB at 1M and 10M, <= 80 bytes a
@@ -66,6 +68,14 @@ run_prod() {
 	per_request "$dir/prod.db" "$n"
 	"$tools/runstat" "parse only (no store)" "$n" \
 		"$tools/parsebench" -l "$FMT" "$log"
+	# The row store's floor: n requests of the same row shape through
+	# the writer's own INSERT, ingest's batch size, no parsing or
+	# interning (tests/tools/sqlitefloor); then with 400 new path names
+	# per 1,000 rows, as this log has.
+	"$tools/sqlitefloor" -n "$n" -b 32768 "$dir/floor.db"
+	rm -f "$dir"/floor.db*
+	"$tools/sqlitefloor" -n "$n" -b 32768 -p $((n * 2 / 5)) "$dir/floor.db"
+	rm -f "$dir"/floor.db*
 	"$tools/runstat" "report --by upstream,cause" 0 \
 		./gatewatch report -d "$dir/prod.db" --by upstream,cause >/dev/null
 	if command -v goaccess >/dev/null && [ "$n" -le "$GOACCESS_LINES" ]; then

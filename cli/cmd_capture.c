@@ -375,7 +375,7 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 		    (unsigned long long)hs->pending_peak);
 	if (r->join != NULL)
 		fprintf(stderr, "  gateway: %llu client requests, %llu failed, "
-		    "%llu of them tied to an upstream attempt (%.0f%%); "
+		    "%llu of them tied to an upstream attempt (%.1f%%); "
 		    "attempts tied by id %llu, by method+path %llu, by time "
 		    "%llu; %llu upstream exchanges answered no client\n",
 		    (unsigned long long)js->downstream,

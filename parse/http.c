@@ -1147,6 +1147,42 @@ struct fast_line {
  * resp_fast takes (a byte http-parser might read otherwise, an empty
  * value, a folded line, a bare LF).
  */
+/*
+ * Whether the n bytes at q hold no control character but tab (nor DEL).
+ * Eight at a time (the scan was 8% of `capture --listen` on small
+ * keep-alive responses): a word with no byte below 0x20 and none equal
+ * to 0x7f is plain; one that has is looked at byte by byte (a tab, or
+ * the control character that fails it).
+ */
+static bool
+value_plain(const uint8_t *q, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+
+	for (; i < n && n >= 8; i += 8) {
+		uint64_t w, del;
+
+		if (i + 8 > n)
+			i = n - 8;	/* the last word overlaps the one before */
+		memcpy(&w, q + i, 8);
+		del = w ^ (ones * 0x7f);
+		/* (any byte < 0x20) | (any byte == 0x7f): exact tests */
+		if ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) &
+		    highs) {
+			for (size_t k = i; k < i + 8; k++)
+				if ((q[k] < 0x20 && q[k] != '\t') ||
+				    q[k] == 0x7f)
+					return false;
+		}
+	}
+	for (; i < n; i++)	/* (fewer than 8) */
+		if ((q[i] < 0x20 && q[i] != '\t') || q[i] == 0x7f)
+			return false;
+	return true;
+}
+
 static size_t
 fast_header_line(const bool tchar[256], const uint8_t *p, size_t at,
     size_t hlen, struct fast_line *l)
@@ -1169,9 +1205,8 @@ fast_header_line(const bool tchar[256], const uint8_t *p, size_t at,
 	l->value_len = (size_t)(nl - 1 - q);
 	if (l->value_len == 0)
 		return 0;
-	for (; q < nl - 1; q++)
-		if ((*q < 0x20 && *q != '\t') || *q == 0x7f)
-			return 0;
+	if (!value_plain(q, (size_t)(nl - 1 - q)))
+		return 0;
 	return (size_t)(nl + 1 - p);
 }
 

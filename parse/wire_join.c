@@ -142,6 +142,65 @@
  * HAProxy <NOSRV>) is never that connect's.
  */
 #define CONN_TIMEOUT_MIN_US	(10 * INT64_C(1000))
+/*
+ * A client that closed before any byte of an answer (client_closed, no
+ * answer) does not end its request at the gateway: the gateway may read
+ * the request from its socket buffer after the close, still send it
+ * upstream, and get the answer any time later (nginx with the default
+ * proxy_ignore_client_abort off notices the close only on its next read
+ * of that connection: on a loaded gateway, ms later). Its attempt is the
+ * free upstream exchange of its request that began once it was taken up
+ * and no later than this after the close, answered before or after it;
+ * of several, the one that began first (a gateway sends requests upstream
+ * in the order it takes them up: taking the first free one from each
+ * request's start on leaves the most to the others). Ka.pcap
+ * (bench/capture.sh): 78 client requests cut by wrk's end, their upstream
+ * exchanges answered up to 2 ms before and 5 ms after the close, begun up
+ * to 1 ms after it; 68 tied this way (weighing how long before the close
+ * an answer came tied 59: they are released in the order they closed,
+ * not in the order they began), 16 before.
+ */
+#define LEFT_START_US		TOL_CONN_US
+/*
+ * A gateway may retry a failed connect on the same server: HAProxy (retries
+ * 3 by default) after a turn-around of min(timeout connect, 1 s) when the
+ * connect was refused, at once when it timed out; Envoy after a back-off.
+ * So one client request may come with a ladder of failed connects to one
+ * server, one every G (its turn-around, or its connect timeout), the first
+ * right after the request was taken up, the last right before the answer;
+ * only the last is near the answer, so time alone would leave the others to
+ * whatever failed client request is answered next to them (a gateway's own
+ * refusal: HAProxy <NOSRV>). Walking back from an attempt, a failed connect
+ * to the same server is its retry's predecessor when the gap between their
+ * starts is G in [TURN_MIN_US, TURN_MAX_US] and it lies on the request's
+ * ladder: its start a multiple of G after the request was taken up, and G
+ * the gap of the later link (when known), within CHAIN_TOL_US + G / 32
+ * (HAProxy's timers are in ms and fire late on a loaded host: the gaps of
+ * the e2e with a 500 ms turn-around ranged 492-511 ms). A shorter G would
+ * put any start near a multiple of it (a turn-around or connect timeout
+ * under 50 ms is not a configuration seen in practice). From three rungs
+ * on, the earlier attempts a request finds when its answer arrives are
+ * claimed (struct urec.claimed): not the last attempt of a request taken
+ * up right before one (a <NOSRV> 503), which is decided later, hold_us
+ * after its own answer. A ladder longer than hold_us is not all claimed
+ * in time (HAProxy with timeout connect >= 1 s and retries 3 takes 3 s,
+ * as long as the default hold): then only co-occurrence (COOC_MIN) keeps
+ * such a 503 unblamed. Not chained: a ladder of connect timeouts longer
+ * than TURN_MAX_US apart (timeout connect > 1 s: the wire sees the SYN
+ * retransmitted, and the request's wait outlasts hold_us anyway); and the
+ * rungs after a stall of the gateway's event loop longer than the
+ * tolerance (every timer due fires late together: seen 84 ms on a loaded
+ * host), which lie off their ladders: such a request keeps its last
+ * attempts only (its cause and server are the same).
+ */
+#define TURN_MIN_US		(50 * INT64_C(1000))
+/* At most this many rungs before the one a walk looks at: a gateway
+ * retries a few times (HAProxy's default 3); a gap that puts a connect
+ * many rungs after the take-up fits a ladder by chance (a 50 ms gap 1.46 s
+ * after the take-up is within 6 ms of a multiple half the time). */
+#define TURN_RUNGS_MAX		8
+#define TURN_MAX_US		(INT64_C(1000000) + 50 * INT64_C(1000))
+#define CHAIN_TOL_US		(10 * INT64_C(1000))
 #define ID_TRUST_MIN		16
 #define ID_MISMATCH		(INT64_C(1) << 40)
 
@@ -163,8 +222,14 @@ struct urec {
 	bool detached;			/* kept by a held request, unlinked */
 	bool late;			/* on the late chain: see LATE_US */
 	bool failed;			/* on the failed chain: u_failed() */
+	bool claimed;			/* an earlier attempt of a request's
+					 * retries (TURN_MAX_US): not a last
+					 * attempt of another */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
+	int64_t ans_lo;			/* when it began to answer: u_answer(),
+					 * set once (walks read it for every
+					 * record they pass) */
 	int64_t header_bytes;
 	int status;
 	enum gw_cause cause;
@@ -198,6 +263,7 @@ struct dview {
 	const char *seg;
 	uint64_t key, akey, path_hash;
 	bool failed;
+	bool left;			/* the client left before any answer */
 };
 
 enum source { SRC_REQ, SRC_CONN, SRC_AUTH };
@@ -291,29 +357,32 @@ hash_bytes(uint64_t h, const char *s, size_t n)
  * Hash of up to four NUL-terminated pieces (NULL ends the list early),
  * each with its NUL: one pass over a copy when they fit the buffer (a
  * hash call per piece costs the finishing rounds each time), else
- * chained. The same pieces always take the same way.
+ * chained. The same pieces always take the same way. The copy is a byte
+ * loop: the pieces are short (a method, a path's last segment, a query),
+ * and a strlen and a memcpy call per piece cost more than the bytes.
  */
 static uint64_t
 hash_pieces(uint64_t seed, const char *p0, const char *p1, const char *p2,
     const char *p3)
 {
 	const char *piece[4] = {p0, p1, p2, p3};
-	size_t len[4], total = 0, n = 0;
 	char buf[512];
-	int k;
+	size_t n = 0;
 
-	for (k = 0; k < 4 && piece[k] != NULL; k++)
-		total += (len[k] = strlen(piece[k]) + 1);
-	if (total > sizeof(buf)) {
-		for (int i = 0; i < k; i++)
-			seed = hash_bytes(seed, piece[i], len[i]);
-		return seed;
-	}
-	for (int i = 0; i < k; i++) {
-		memcpy(buf + n, piece[i], len[i]);
-		n += len[i];
+	for (int k = 0; k < 4 && piece[k] != NULL; k++) {
+		const char *c = piece[k];
+
+		do {
+			if (n == sizeof(buf))
+				goto chained;	/* more than fits */
+			buf[n++] = *c;
+		} while (*c++ != '\0');
 	}
 	return hash_bytes(seed, buf, n);
+chained:
+	for (int k = 0; k < 4 && piece[k] != NULL; k++)
+		seed = hash_bytes(seed, piece[k], strlen(piece[k]) + 1);
+	return seed;
 }
 
 /* The key of a request: tag, method, last segment, query. */
@@ -481,6 +550,8 @@ uri_parts(const char *uri, char *path, size_t psz, char *query,
 	*has_query = r.query.n > 0;
 }
 
+static int64_t u_answer_lo(const struct urec *u);
+
 /* A compact copy of upstream exchange x; NULL on OOM. */
 static struct urec *
 urec_new(const struct wire_join *j, const struct http_exchange *x)
@@ -524,6 +595,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	u->o_has_query = o_hq;
 	u->in_auth = orig && x->has_request;
 	u->taken = u->detached = u->contested = u->late = u->failed = false;
+	u->claimed = false;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -532,6 +604,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	u->start_us = x->start_us;
 	u->first_byte_us = x->first_byte_us;
 	u->end_us = x->end_us;
+	u->ans_lo = u_answer_lo(u);
 	u->header_bytes = x->header_bytes;
 	u->status = x->status;
 	u->cause = x->cause;
@@ -639,17 +712,22 @@ iv_dist(int64_t a, int64_t lo, int64_t hi)
 /* When u answered: from its first response byte (or its failure) to its
  * end; an unsure connect timeout gave up some time after its SYN, and not
  * sooner than CONN_TIMEOUT_MIN_US. */
+static int64_t
+u_answer_lo(const struct urec *u)
+{
+	if (u->end_unsure)
+		return u->start_us + CONN_TIMEOUT_MIN_US < u->end_us ?
+		    u->start_us + CONN_TIMEOUT_MIN_US : u->end_us;
+	if (u->first_byte_us >= 0 && u->first_byte_us <= u->end_us)
+		return u->first_byte_us;
+	return u->end_us;
+}
+
 static void
 u_answer(const struct urec *u, int64_t *lo, int64_t *hi)
 {
 	*hi = u->end_us;
-	if (u->end_unsure)
-		*lo = u->start_us + CONN_TIMEOUT_MIN_US < u->end_us ?
-		    u->start_us + CONN_TIMEOUT_MIN_US : u->end_us;
-	else if (u->first_byte_us >= 0 && u->first_byte_us <= u->end_us)
-		*lo = u->first_byte_us;
-	else
-		*lo = u->end_us;
+	*lo = u->ans_lo;
 }
 
 /*
@@ -1230,7 +1308,9 @@ better_conn(struct wire_join *j, const struct http_exchange *x,
 
 /* Whether failed client request x could take a free failed connect other
  * than u as its last attempt (within TOL_CONN_US), one that began before
- * request not_for (unless NULL) was taken up. Bounded walk. */
+ * request not_for (unless NULL) was taken up, to u's server (the order a
+ * gateway connects in is that of one upstream's requests: another's, a
+ * connect timeout that began before, says nothing of it). Bounded walk. */
 static bool
 other_conn(struct wire_join *j, const struct http_exchange *x,
     const struct urec *u, const struct http_exchange *not_for)
@@ -1247,7 +1327,8 @@ other_conn(struct wire_join *j, const struct http_exchange *x,
 			break;
 		if (c == u || c->taken || c->contested ||
 		    conn_score(j, x, c) < 0 || (not_for != NULL &&
-		    early_start(not_for, c) <= EPS_US))
+		    (early_start(not_for, c) <= EPS_US ||
+		    !str_eq(c->server, u->server))))
 			continue;
 		u_answer(c, &lo, &hi);
 		if (iv_dist(a, lo, hi) <= TOL_CONN_US)
@@ -1379,33 +1460,91 @@ owned_by_other(struct wire_join *j, struct urec *u, const struct dview *d,
 	return false;
 }
 
+/* The attempt after the one a walk looks for (step > 0). */
+struct link {
+	const char *server;	/* its server ("" at step 0) */
+	bool conn;		/* it is a failed connect */
+	int64_t gap;		/* from its start to the next attempt's (or,
+				 * an unsure connect tied last, to the
+				 * client's answer: its connect timeout); 0
+				 * unknown */
+};
+
+/* How far off, from the start of request taken up ready, lies on a ladder
+ * of step g (see TURN_MAX_US): to the nearest multiple of g. */
+static int64_t
+ladder_dev(int64_t off, int64_t g)
+{
+	int64_t r;
+
+	if (off < 0)
+		return -off;
+	r = off % g;
+	return r < g - r ? r : g - r;
+}
+
+/*
+ * The score of a retry's predecessor dev off its request's ladder, begun
+ * at start, the retry at a: by dev in steps of TURN_TICK_US; then the
+ * nearest, by steps of TURN_MIN_US (a rung two turn-arounds back is on
+ * the ladder too when no gap is known yet, and the one between would be
+ * left out); then the earliest start. A gateway fires the retries of
+ * requests whose timers expire in one turn together (HAProxy's ticks are
+ * 1 ms): their rungs lie within a millisecond, and the one taken up later
+ * can only have the later ones (its ladder begins after its take-up), so
+ * of rungs as close the earliest is left to nobody else.
+ */
+#define TURN_TICK_US		(2 * INT64_C(1000))
+
+static int64_t
+turn_score(int64_t dev, int64_t start, int64_t a)
+{
+	int64_t pos = start - (a - TURN_MAX_US);	/* 0..TURN_MAX_US */
+
+	if (pos < 0)
+		pos = 0;
+	/* (32 dev steps outweigh the TURN_MAX_US / TURN_MIN_US gap steps) */
+	return dev / TURN_TICK_US * TURN_TICK_US * 32 +
+	    (a - start) / TURN_MIN_US * TURN_TICK_US +
+	    pos * (TURN_TICK_US - 1) / TURN_MAX_US;
+}
+
 /*
  * Walk chain c (links which) from its newest record back for the best
  * candidate of source src for d, whose answer lies closest to a (the
- * client's answer at step 0, the next attempt's start after).
+ * client's answer at step 0, the next attempt's start after, nx).
+ * Inlined into scan() and scan_req0(): the walk for a client request's
+ * own last attempt (SRC_REQ, step 0), where nearly all the records walked
+ * are, is compiled with its source and step known, so the tests of the
+ * other sources and steps go from its per-record loop.
  */
-static void
-scan(struct wire_join *j, const struct dview *d, struct urec *tail,
+static inline __attribute__((always_inline)) void
+scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
     int which, enum source src, int64_t a, int step, bool releasing,
-    const char *next_server, struct pick *best, uint64_t after)
+    const struct link *nx, struct pick *best, uint64_t after)
 {
 	const struct http_exchange *x = d->x;
 	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
 	    x->start_us) - EPS_US;
 	bool trust = j->stats.id_trusted && x->request_id[0] != '\0';
+	/* a retry of the next attempt's server may lie a turn-around back */
+	bool turns = step > 0 && src == SRC_CONN && nx->conn;
 	int steps = 0;
 
 	for (struct urec *u = tail; u != NULL; u = *prevp(u, which)) {
-		int64_t lo, hi, dist, score;
+		int64_t lo, hi, dist, score, dev = 0;
+		bool turn = false;
 
 		if (u->seq <= after)
 			break;		/* the rest is walked from the marker */
 		if (u->added_us < lo_start)
 			break;
-		if (best->u != NULL && a - u->added_us > best->score)
+		if (!turns && best->u != NULL && a - u->added_us > best->score)
 			break;
-		/* an earlier attempt ended (so arrived) right before a */
-		if (step > 0 && u->added_us < a - TOL_CHAIN_US)
+		/* an earlier attempt ended (so arrived) right before a, or
+		 * a turn-around before */
+		if (step > 0 && u->added_us < a - (turns ? TURN_MAX_US + EPS_US :
+		    TOL_CHAIN_US))
 			break;
 		if (++steps > SCAN_MAX) {
 			j->stats.scan_capped++;
@@ -1420,12 +1559,37 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 					 * gateway sees a failure before it
 					 * answers for it) */
 		if (step > 0 && src != SRC_AUTH && (!u_failed(u) ||
-		    str_eq(u->server, next_server)))
-			continue;	/* only a failure is tried again, on
-					 * another server (nginx, Envoy) */
+		    str_eq(u->server, nx->server))) {
+			/* only a failure is tried again, on another server
+			 * (nginx, Envoy), or a failed connect on the same
+			 * one after a turn-around (HAProxy retries) */
+			if (!turns || !str_eq(u->server, nx->server))
+				continue;
+			turn = true;
+		}
 		if (step > 0 && (u->start_us >= a ||
 		    (!u->end_unsure && hi > a + EPS_US)))
 			continue;	/* still running when the next began */
+		if (turn) {
+			int64_t g = a - u->start_us;
+
+			if (g < TURN_MIN_US || g > TURN_MAX_US ||
+			    (u->start_us - (lo_start + EPS_US)) / g >
+			    TURN_RUNGS_MAX)
+				continue;
+			dev = ladder_dev(u->start_us - (lo_start + EPS_US), g);
+			if (nx->gap > 0)
+				dev += g > nx->gap ? g - nx->gap : nx->gap - g;
+			if (dev > CHAIN_TOL_US + g / 32)
+				continue;	/* not on its ladder */
+		}
+		/* the earlier attempt of another's retries is not the last
+		 * of a request taken up right before it (a gateway's own
+		 * refusal answered next to it); one that had waited long
+		 * enough to retry has a ladder of its own to weigh */
+		if (step == 0 && src == SRC_CONN && u->claimed &&
+		    u->start_us - (lo_start + EPS_US) < TURN_MIN_US)
+			continue;
 		if (step == 0 && !d->failed &&
 		    (u->cause != GW_CAUSE_OK || u->status != x->status))
 			continue;	/* a client's success is its last answer */
@@ -1434,11 +1598,15 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		dist = iv_dist(a, lo, hi);
 		/* a client's failure follows a failed last attempt, one it
 		 * relayed (same status), or an answer the gateway refused
-		 * the moment it came (a header too big, invalid) */
+		 * the moment it came (invalid); a header past the gateway's
+		 * buffer is refused once it is read, which under load took
+		 * nginx 3.3 ms after the answer's last byte (capture_e2e:
+		 * the 64 KiB header left the request untied) */
 		if (step == 0 && d->failed && src == SRC_REQ && !u_failed(u) &&
-		    u->status != x->status && dist > TOL_CHAIN_US)
+		    u->status != x->status && dist > (u->header_bytes >=
+		    j->o.header_buffer ? TOL_LAST_US : TOL_CHAIN_US))
 			continue;
-		if (step > 0 && dist > TOL_CHAIN_US)
+		if (step > 0 && !turn && dist > TOL_CHAIN_US)
 			continue;
 		/* a retry goes to a server of the same upstream group: once
 		 * the route is seen served by servers of its own, another's
@@ -1451,8 +1619,17 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (step == 0 && src == SRC_CONN && (dist > TOL_CONN_US ||
 		    !conn_status_fits(x->status, u->cause)))
 			continue;
+		/* another route's server, met by this route's failures
+		 * only by chance (co-occurrence, COOC_MIN): with retries,
+		 * most failed connects are the earlier rungs of ladders
+		 * whose requests answer later, none of them next to it, so
+		 * no closer owner keeps it from a gateway's own refusal */
+		if (src == SRC_CONN && step == 0 && releasing &&
+		    cooc_penalty(j, x, u) > 0)
+			continue;
 		if (src == SRC_CONN && releasing && owned_by_other(j, u, d,
-		    dist + (step == 0 ? status_penalty(j, x, u->cause) : 0) +
+		    (turn ? dev : dist) +
+		    (step == 0 ? status_penalty(j, x, u->cause) : 0) +
 		    route_penalty(j, x->path, u->server) +
 		    cooc_penalty(j, x, u) +
 		    EARLY_WEIGHT * early_start(x, u), step > 0))
@@ -1462,7 +1639,29 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 		/* how close its answer is to the client's (or the next
 		 * attempt's start), and its start to when the gateway could
 		 * take the request up: a gateway relays at once */
-		score = dist + start_gap(u, lo_start + EPS_US);
+		score = turn ? turn_score(dev, u->start_us, a) :
+		    dist + start_gap(u, lo_start + EPS_US);
+		/* when the answer arrives, of rungs as close one that no
+		 * other ladder claimed yet: requests taken up together
+		 * claim one each, and none is left to a <NOSRV> 503 */
+		if (turn && !releasing && u->claimed)
+			score += TURN_TICK_US;
+		if (step == 0 && src == SRC_CONN && u->end_unsure) {
+			/* the last of a ladder of connect timeouts (each
+			 * retried at once, see TURN_MAX_US) began one
+			 * timeout before the answer, on the ladder: of those
+			 * that fit, the latest (a single attempt, nginx's,
+			 * began when the request was taken up: the only
+			 * one on its ladder) */
+			int64_t g = a - u->start_us, off = u->start_us -
+			    (lo_start + EPS_US);
+
+			/* (no ladder under TURN_MIN_US: any start is near a
+			 * multiple of it; the first rung, at the take-up) */
+			score = dist + 4 * (g >= TURN_MIN_US &&
+			    off / g <= TURN_RUNGS_MAX ? ladder_dev(off, g) :
+			    off < 0 ? -off : off) + g / 64;
+		}
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
 		if (src == SRC_REQ) {
@@ -1493,6 +1692,80 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
 			best->score = score;
 			best->dist = dist;
 			best->src = src;
+			best->id_used = id_eq;
+		}
+	}
+}
+
+static void
+scan(struct wire_join *j, const struct dview *d, struct urec *tail,
+    int which, enum source src, int64_t a, int step, bool releasing,
+    const struct link *nx, struct pick *best, uint64_t after)
+{
+	scan_in(j, d, tail, which, src, a, step, releasing, nx, best,
+	    after);
+}
+
+/* scan() of d's own request at step 0 (see scan_in). */
+static void
+scan_req0(struct wire_join *j, const struct dview *d, struct urec *tail,
+    int which, int64_t a, bool releasing, struct pick *best, uint64_t after)
+{
+	static const struct link last = {"", false, 0};	/* step 0 */
+
+	scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last, best,
+	    after);
+}
+
+/*
+ * scan() for a held client that left (see LEFT_START_US), being released:
+ * the records of its key chain from tail back (arrived before it left,
+ * or right after), then from tail on forward (arrived later, bounded by
+ * TOL_LAST_US after it left), for the free one of its request begun
+ * first once it was taken up, by LEFT_START_US after it left.
+ */
+static void
+scan_left(struct wire_join *j, const struct dview *d, struct urec *tail,
+    bool fwd, struct pick *best)
+{
+	const struct http_exchange *x = d->x;
+	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
+	    x->start_us) - EPS_US;
+	bool trust = j->stats.id_trusted && x->request_id[0] != '\0';
+	int steps = 0;
+
+	for (struct urec *u = tail; u != NULL; u = fwd ? u->knext : u->kprev) {
+		int64_t lo, hi, score;
+
+		if (fwd ? u->added_us > x->end_us + TOL_LAST_US :
+		    u->added_us < lo_start)
+			break;
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			break;
+		}
+		if (u->taken || u->contested || u->key != d->key ||
+		    u->start_us < lo_start ||
+		    u->start_us > x->end_us + LEFT_START_US)
+			continue;
+		/* a failure takes no unlearned rewrite (as scan) */
+		if (u->path_hash != d->path_hash &&
+		    path_penalty(j, x->path, u->path) > 0)
+			continue;
+		best->candidates++;
+		score = start_gap(u, lo_start + EPS_US);
+		if (u->end_unsure)
+			score += PATH_PENALTY;
+		bool id_eq = trust && u->id[0] != '\0' &&
+		    str_eq(u->id, x->request_id);
+		if (trust && !id_eq)
+			score += ID_MISMATCH;
+		if (best->u == NULL || score < best->score) {
+			u_answer(u, &lo, &hi);
+			best->u = u;
+			best->score = score;
+			best->dist = iv_dist(d_answer(x), lo, hi);
+			best->src = SRC_REQ;
 			best->id_used = id_eq;
 		}
 	}
@@ -1629,22 +1902,28 @@ req_tail(struct wire_join *j, const struct dview *d)
  */
 static void
 scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
-    bool releasing, const char *next_server, struct pick *best)
+    bool releasing, const struct link *nx, struct pick *best)
 {
 	struct urec *tail;
 
 	if (step > 0) {
 		scan(j, d, table_newest(&j->fails, d->key), 3, SRC_REQ, a,
-		    step, releasing, next_server, best, 0);
+		    step, releasing, nx, best, 0);
 		return;
 	}
 	tail = req_tail(j, d);
-
+	/* a client that left: its request may have gone upstream after it
+	 * did, and been answered later still (LEFT_START_US) */
+	if (d->left && d->self != NULL && d->self->mark != NULL) {
+		scan_left(j, d, tail, false, best);
+		if (tail->knext != NULL)
+			scan_left(j, d, tail->knext, true, best);
+		return;
+	}
 	if (tail != NULL && d->self != NULL && d->self->mark != NULL)
-		scan(j, d, table_newest(&j->lates, d->key), 2, SRC_REQ, a,
-		    step, releasing, next_server, best, tail->seq);
-	scan(j, d, tail, 0, SRC_REQ, a, step, releasing, next_server, best,
-	    0);
+		scan_req0(j, d, table_newest(&j->lates, d->key), 2, a,
+		    releasing, best, tail->seq);
+	scan_req0(j, d, tail, 0, a, releasing, best, 0);
 }
 
 /*
@@ -1659,18 +1938,21 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 	const struct http_exchange *x = d->x;
 	int64_t a = d_answer(x);
 	bool time_only = false;
-	const char *next_server = "";
+	struct link nx = {"", false, 0};
 
 	/* w may hold attempts kept for d already: go on before them */
 	if (w->n > 0) {
 		a = w->u[w->n - 1]->start_us;
-		next_server = w->u[w->n - 1]->server;
+		nx.server = w->u[w->n - 1]->server;
+		nx.conn = w->u[w->n - 1]->conn_only;
+		if (w->n > 1)
+			nx.gap = w->u[w->n - 2]->start_us - a;
 	}
 	w->complete = false;
 	for (int step = w->n; w->n < GW_ATTEMPTS_MAX; step++) {
 		struct pick best = {0};
 
-		scan_req(j, d, a, step, releasing, next_server, &best);
+		scan_req(j, d, a, step, releasing, &nx, &best);
 		/* a held request that this exchange fits better keeps it */
 		struct urec *passed[4];
 		int n_passed = 0;
@@ -1680,7 +1962,7 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 			passed[n_passed++] = best.u;
 			best.u->taken = true;
 			memset(&best, 0, sizeof(best));
-			scan_req(j, d, a, step, releasing, next_server, &best);
+			scan_req(j, d, a, step, releasing, &nx, &best);
 		}
 		for (int i = 0; i < n_passed; i++)
 			passed[i]->taken = false;
@@ -1693,11 +1975,11 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 		if (step > 0 || best.u == NULL || best.score >= PATH_PENALTY) {
 			if (d->failed || step > 0)
 				scan(j, d, j->conns.tail, 0, SRC_CONN, a, step,
-				    releasing, next_server, &best, 0);
+				    releasing, &nx, &best, 0);
 			if (d->akey != 0)
 				scan(j, d, table_newest(&j->auths,
 				    d->akey), 1, SRC_AUTH, a, step,
-				    releasing, next_server, &best, 0);
+				    releasing, &nx, &best, 0);
 		}
 		if (best.u == NULL ||
 		    (best.src == SRC_REQ && !same_request(d, best.u)))
@@ -1714,8 +1996,14 @@ walk(struct wire_join *j, const struct dview *d, bool releasing,
 		w->src[w->n] = best.src;
 		w->id_used[w->n] = best.id_used;
 		w->n++;
+		/* the gap of a ladder's link: a retry on the same server,
+		 * or a connect timeout tied last */
+		nx.gap = best.src != SRC_CONN ? 0 : step > 0 ? (nx.conn &&
+		    str_eq(best.u->server, nx.server) ? a - best.u->start_us :
+		    0) : best.u->end_unsure ? a - best.u->start_us : 0;
+		nx.server = best.u->server;
+		nx.conn = best.src == SRC_CONN;
 		a = best.u->start_us;
-		next_server = best.u->server;
 	}
 	/* A tie by time alone waits: another request may be closer. */
 	w->complete = w->n > 0 && !time_only && (!d->failed ||
@@ -1780,9 +2068,13 @@ dview_init(const struct wire_join *j, const struct http_exchange *x,
 	d->seg = last_segment(x->path);
 	d->key = x->has_request ? req_key(j->o.seed, 'R', x->method, d->seg,
 	    x->has_query, x->query) : 0;
-	d->akey = x->has_request ? req_key(j->o.seed, 'A', "", d->seg,
-	    x->has_query, x->query) : 0;
+	/* (only auth subrequests have it: none held, no key to look for;
+	 * a held request's view is made again when it is released) */
+	d->akey = x->has_request && j->auths.map.n > 0 ? req_key(j->o.seed,
+	    'A', "", d->seg, x->has_query, x->query) : 0;
 	d->failed = wire_join_failed(x);
+	d->left = x->cause == GW_CAUSE_CLIENT_CLOSED && x->first_byte_us < 0 &&
+	    x->has_request;
 	d->path_hash = hash_bytes(j->o.seed, x->path, strlen(x->path));
 }
 
@@ -2110,7 +2402,26 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	j->stats.downstream++;
 	dview_init(j, x, &dv);
 	w.n = 0;
-	walk(j, &dv, false, &w);
+	w.complete = false;
+	/* a client that left waits: its attempt may be reported later,
+	 * answered after it left (LEFT_START_US) */
+	if (!dv.left)
+		walk(j, &dv, false, &w);
+	/* its earlier failed connects retried on the same server (see
+	 * TURN_MAX_US) are claimed, before the requests answered next to
+	 * them are decided, when they make a ladder of three rungs or more
+	 * (two gaps alike: two rungs are also what a gateway that does not
+	 * retry, slow to connect under load, shows next to a connect of
+	 * another request taken up in the same instant); one retried on
+	 * another server at once (nginx's proxy_next_upstream) is left to
+	 * the closeness rules of owned_by_other */
+	for (int i = 1, run = 1; i < w.n; i++) {
+		run = w.src[i] == SRC_CONN && w.src[i - 1] == SRC_CONN &&
+		    str_eq(w.u[i]->server, w.u[i - 1]->server) ? run + 1 : 1;
+		/* (u[0], the last attempt, is not claimed) */
+		for (int k = i; run >= 3 && k > i - run && k > 0; k--)
+			w.u[k]->claimed = true;
+	}
 	if (dv.failed && !has_own_attempt(&w))
 		cooc_count(j, x);
 	if (w.complete)
@@ -2159,12 +2470,35 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	return 0;
 }
 
+/* Release the held requests due by now (hold_us after their answer). */
+static int
+release_due(struct wire_join *j)
+{
+	struct drec *d;
+
+	while ((d = j->dhead) != NULL && d->x.end_us + j->o.hold_us <=
+	    j->now_us)
+		if (release(j, d) != 0)
+			return -1;
+	return 0;
+}
+
 /* See wire_join.h. */
 int
 wire_join_add(struct wire_join *j, const struct http_exchange *x)
 {
-	if (x->end_us > j->now_us)
+	/*
+	 * What is due is decided before the clock moves on: adding expires
+	 * the records older than 2 * hold_us (expire_up), and the capture
+	 * advances the join only every so many packets (seconds apart when
+	 * the traffic is light), so a request released at the next advance
+	 * could find the upstream records of its own time gone.
+	 */
+	if (x->end_us > j->now_us) {
 		j->now_us = x->end_us;
+		if (release_due(j) != 0)
+			return -1;
+	}
 	return x->downstream ? add_downstream(j, x) : add_upstream(j, x);
 }
 
@@ -2172,14 +2506,10 @@ wire_join_add(struct wire_join *j, const struct http_exchange *x)
 int
 wire_join_advance(struct wire_join *j, int64_t now_us)
 {
-	struct drec *d;
-
 	if (now_us > j->now_us)
 		j->now_us = now_us;
-	while ((d = j->dhead) != NULL && d->x.end_us + j->o.hold_us <=
-	    j->now_us)
-		if (release(j, d) != 0)
-			return -1;
+	if (release_due(j) != 0)
+		return -1;
 	expire_up(j);
 	return 0;
 }

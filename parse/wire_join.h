@@ -43,12 +43,27 @@
  * neither: conn_ambiguous; of two as close of the same route, one that
  * has a connect begun before the other was taken up takes that one): a
  * gateway's own refusal answered in the same instant keeps no upstream.
+ * A gateway may retry a failed connect on the same server (HAProxy's
+ * default retries 3: after a turn-around of min(timeout connect, 1 s) when
+ * refused, at once after a connect timeout; its log counts them in %rc):
+ * walking back from the last attempt, a failed connect to the same server
+ * 50 ms - 1.05 s before the next is the earlier attempt when it lies on the
+ * request's ladder (its start a multiple of the gap after the request was
+ * taken up, the gaps alike); from three rungs on, the earlier ones are
+ * claimed when the client's answer arrives, so that a request taken up
+ * right before one of them (a <NOSRV> 503) does not take it as its last.
  * Auth
  * subrequests (nginx auth_request, Caddy forward_auth, Traefik
  * ForwardAuth) carry the client's URI in X-Original-URI / X-Forwarded-Uri:
  * they tie by it; a failed one makes the client's failure auth_failure,
  * with the auth service's attempt as evidence (a passed one is not an
  * attempt of the request).
+ *
+ * A client that closed before any byte of an answer (client_closed) does
+ * not end its request at the gateway, which may still send it upstream
+ * and get the answer after the close: it waits hold_us, then ties to the
+ * free upstream exchange of its request that began first once it was
+ * taken up (and by 50 ms after the close), answered before or after it.
  *
  * A request id is used only as a tie-breaker among candidates that time
  * containment already allows, and only once the capture has shown that the

@@ -349,7 +349,8 @@ store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
 
 /*
  * Start the write transaction of a batch (takes the write lock now); the
- * intern caches are emptied if pruning removed strings meanwhile.
+ * intern caches are emptied if pruning removed strings meanwhile, and
+ * the key sets take the names other writers stored meanwhile.
  */
 int
 store_begin(struct store *s, char *err, size_t errlen)
@@ -362,20 +363,25 @@ store_begin(struct store *s, char *err, size_t errlen)
 	    (st = store_stmt(s, STMT_BEGIN, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
-	if (prune_epoch_check(s, err, errlen) != 0) {
+	if (prune_epoch_check(s, err, errlen) != 0 ||
+	    intern_keys_begin(s, err, errlen) != 0) {
 		store_rollback(s);
 		return -1;
 	}
 	return 0;
 }
 
-/* Commit the batch transaction; 0 or -1 (the caller then rolls back). */
+/*
+ * Commit the batch transaction, with the new names still queued
+ * (intern.c); 0 or -1 (the caller then rolls back).
+ */
 int
 store_commit(struct store *s, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_COMMIT, err, errlen);
+	sqlite3_stmt *st;
 
-	if (st == NULL)
+	if (intern_flush(s, err, errlen) != 0 ||
+	    (st = store_stmt(s, STMT_COMMIT, err, errlen)) == NULL)
 		return -1;
 	return store_stmt_run(s, st, err, errlen);
 }

@@ -24,6 +24,27 @@
  * and an unkeyed hash (FNV) lets crafted input pile entries onto one probe
  * chain. store_hash is the same hash under the store's own key.
  *
+ * A new name of paths or shapes skips the SELECT: each keeps a key set,
+ * a fingerprint of the key of every name it holds (intern_keyset), and a
+ * name whose fingerprint is absent is certainly not stored. At production
+ * cardinality most misses of the cache are new names (400,000 paths in a
+ * million lines), and the SELECT was a probe at a random place of the
+ * hash index. The set is loaded on first use inside a write transaction
+ * (the index, scanned), kept up to date with our own INSERTs, and trusted
+ * only while no one else may have inserted: we hold the write lock for the
+ * whole batch, and at each batch's start (intern_keys_begin) PRAGMA
+ * data_version tells whether another connection committed since our last
+ * look; if so, the rows it added (ids past the highest we know: SQLite
+ * gives max + 1, and ids of removed names only come back after a prune,
+ * which bumps intern_epoch and empties the sets) are read into the set.
+ * A rollback, a prune and a bumped intern_epoch empty the sets with the
+ * caches (intern_clear_all); they reload on next use. A set that would
+ * pass INTERN_KEYSET_BYTES turns into as many bytes of bits, a bit per
+ * name (KEYSET_BITS): no longer exact, a set bit sends the name to the
+ * SELECT, but 4 million paths still leave four in five new names to skip
+ * it. Out of memory a set is dropped for good and every miss SELECTs, as
+ * before.
+ *
  * Memory is bounded: a cache whose slots and strings reach
  * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
  * rolled-back batch empties all caches, since ids learnt inside it may no
@@ -47,6 +68,20 @@
  */
 #define INTERN_CACHE_BYTES	(4u << 20)
 #define INTERN_CACHE_INIT	512	/* initial values (1,024 slots) */
+
+/*
+ * Key sets: 4-byte slots, at most 7/8 full (a miss walks ~30 slots, two
+ * or three cache lines); 2 MiB per table holds 458,752 names, then
+ * 16,777,216 bits. 1M production-cardinality lines store 399,294 paths:
+ * at 3/4 full the set doubled to 4 MiB (6 MiB while copying) and took
+ * ingest's peak RSS past 64 MiB; a 4 MiB budget would do that at 10M.
+ * A slot is the top 32 bits of a keyed hash of the name's key (zero made
+ * one): the slot a value starts its probe at is its own top bits, so the
+ * set doubles without the keys. Two keys of one fingerprint (2^-32 per
+ * probe) make a new name look stored: it is SELECTed, as every miss was.
+ */
+#define INTERN_KEYSET_BYTES	(2u << 20)
+#define INTERN_KEYSET_INIT	4096	/* initial slots */
 
 /* A cached name: its id and its bytes (NUL-terminated). */
 struct intern_entry {
@@ -95,14 +130,21 @@ intern_init(struct store *s)
 	for (int i = 0; i < INTERN_COUNT; i++) {
 		struct intern_cache *c = &s->intern[i];
 
+		s->keys[i].mix[0] = hashkey_seed();
+		s->keys[i].mix[1] = hashkey_seed();
 		hashtab_init(&c->map, 0);
 		c->strings = arena_new();
+		if (intern_hashed[i] &&
+		    (s->pending[i].names = arena_new()) == NULL)
+			return -1;
 		if (c->strings == NULL ||
 		    hashtab_reserve(&c->map, INTERN_CACHE_INIT) != HASHTAB_OK)
 			return -1;
 	}
 	return 0;
 }
+
+static void keyset_unload(struct intern_keyset *k);
 
 /* Free the caches. */
 void
@@ -114,6 +156,9 @@ intern_free(struct store *s)
 		hashtab_free(&c->map);
 		arena_free(c->strings);
 		memset(c, 0, sizeof(*c));
+		keyset_unload(&s->keys[i]);
+		arena_free(s->pending[i].names);
+		memset(&s->pending[i], 0, sizeof(s->pending[i]));
 	}
 }
 
@@ -127,12 +172,189 @@ intern_clear(struct intern_cache *c)
 	arena_reset(c->strings);
 }
 
-/* Empty every cache (after a rollback). */
+/* Does the set answer (fingerprints or bits)? */
+static bool
+keyset_live(const struct intern_keyset *k)
+{
+	return k->state == KEYSET_LOADED || k->state == KEYSET_BITS;
+}
+
+/* Forget a key set's keys; a loaded one reloads on next use. */
+static void
+keyset_unload(struct intern_keyset *k)
+{
+	free(k->slots);
+	k->slots = NULL;
+	k->cap = k->n = 0;
+	k->max_id = 0;
+	if (keyset_live(k))
+		k->state = KEYSET_UNLOADED;
+}
+
+/* Drop a key set for good (out of memory). */
+static void
+keyset_off(struct intern_keyset *k)
+{
+	keyset_unload(k);
+	k->state = KEYSET_OFF;
+}
+
+/* The fingerprint of a name's key: never 0 (an empty slot). */
+static uint32_t
+keyset_fp(const struct intern_keyset *k, int64_t key)
+{
+	uint32_t fp = (uint32_t)(hashkey_siphash(k->mix, &key,
+	    sizeof(key)) >> 32);
+
+	return fp != 0 ? fp : 1;
+}
+
+/* The slot fp's probe starts at: its top bits (cap a power of two). */
+static size_t
+keyset_home(const struct intern_keyset *k, uint32_t fp)
+{
+	return (size_t)(((uint64_t)fp * k->cap) >> 32);
+}
+
+/* Bit of fp in a set of bits: the cap * 32 bits' top ones of fp. */
+static size_t
+keyset_bit(const struct intern_keyset *k, uint32_t fp)
+{
+	return (size_t)(((uint64_t)fp * k->cap * 32) >> 32);
+}
+
+/* Set fp's bit (KEYSET_BITS). */
+static void
+keyset_set_bit(struct intern_keyset *k, uint32_t fp)
+{
+	size_t b = keyset_bit(k, fp);
+
+	k->slots[b / 32] |= UINT32_C(1) << (b % 32);
+}
+
+/* Does the set hold fp (or, as bits, maybe)? */
+static bool
+keyset_has(const struct intern_keyset *k, uint32_t fp)
+{
+	size_t mask = k->cap - 1;
+
+	if (k->cap == 0)
+		return false;
+	if (k->state == KEYSET_BITS) {
+		size_t b = keyset_bit(k, fp);
+
+		return (k->slots[b / 32] >> (b % 32)) & 1;
+	}
+	for (size_t i = keyset_home(k, fp);; i = (i + 1) & mask) {
+		if (k->slots[i] == fp)
+			return true;
+		if (k->slots[i] == 0)
+			return false;
+	}
+}
+
+/* Put fp into slots of cap (which has room). */
+static void
+keyset_put(uint32_t *slots, size_t cap, uint32_t fp)
+{
+	size_t i = (size_t)(((uint64_t)fp * cap) >> 32);
+
+	while (slots[i] != 0 && slots[i] != fp)
+		i = (i + 1) & (cap - 1);
+	slots[i] = fp;
+}
+
+#define KEYSET_WRAP_MAX	1024	/* see keyset_to_bits */
+
+/*
+ * Turn a full set of fingerprints into bits, in place: the word of fp is
+ * its home slot (keyset_bit), at or before the slot it sits in, so a walk
+ * up the slots only writes words already walked; the run at the start
+ * that wrapped from the end is put aside first. 0, or -1 when that run
+ * is longer than KEYSET_WRAP_MAX.
+ */
+static int
+keyset_to_bits(struct intern_keyset *k)
+{
+	uint32_t wrap[KEYSET_WRAP_MAX];
+	size_t nw = 0;
+
+	for (size_t i = 0; i < k->cap && k->slots[i] != 0; i++)
+		if (keyset_home(k, k->slots[i]) > i) {
+			if (nw == KEYSET_WRAP_MAX)
+				return -1;
+			wrap[nw++] = k->slots[i];
+		}
+	k->state = KEYSET_BITS;
+	for (size_t i = 0; i < k->cap; i++) {
+		uint32_t fp = k->slots[i];
+
+		k->slots[i] = 0;
+		if (fp != 0 && keyset_home(k, fp) <= i)
+			keyset_set_bit(k, fp);
+	}
+	for (size_t j = 0; j < nw; j++)
+		keyset_set_bit(k, wrap[j]);
+	return 0;
+}
+
+/*
+ * Add fp; 0, or -1 out of memory. A set that would double past its
+ * budget becomes bits.
+ */
+static int
+keyset_add(struct intern_keyset *k, uint32_t fp)
+{
+	if (k->state == KEYSET_BITS) {
+		keyset_set_bit(k, fp);
+		k->n++;
+		return 0;
+	}
+	if ((k->n + 1) * 8 > k->cap * 7) {
+		size_t cap = k->cap != 0 ? k->cap * 2 : INTERN_KEYSET_INIT;
+		uint32_t *slots;
+
+		if (k->cap != 0 && cap * sizeof(*slots) > (k->budget != 0 ?
+		    k->budget : INTERN_KEYSET_BYTES)) {
+			if (keyset_to_bits(k) != 0)
+				return -1;
+			return keyset_add(k, fp);
+		}
+		if ((slots = gw_calloc(cap, sizeof(*slots))) == NULL)
+			return -1;
+		for (size_t i = 0; i < k->cap; i++)
+			if (k->slots[i] != 0)
+				keyset_put(slots, cap, k->slots[i]);
+		free(k->slots);
+		k->slots = slots;
+		k->cap = cap;
+	}
+	if (keyset_has(k, fp))
+		return 0;
+	keyset_put(k->slots, k->cap, fp);
+	k->n++;
+	return 0;
+}
+
+/* See store_int.h. */
+void
+intern_keys_budget(struct store *s, size_t bytes)
+{
+	for (int i = 0; i < INTERN_COUNT; i++)
+		s->keys[i].budget = bytes;
+}
+
+/* Empty every cache and key set (after a rollback or a prune). */
 void
 intern_clear_all(struct store *s)
 {
-	for (int i = 0; i < INTERN_COUNT; i++)
+	for (int i = 0; i < INTERN_COUNT; i++) {
 		intern_clear(&s->intern[i]);
+		keyset_unload(&s->keys[i]);
+		s->pending[i].n = 0;	/* never inserted */
+		if (s->pending[i].names != NULL)
+			arena_reset(s->pending[i].names);
+	}
 }
 
 /* STMT_INTERN_SELECT_* and _INSERT_* follow enum store_intern_id. */
@@ -143,6 +365,14 @@ _Static_assert(STMT_INTERN_SELECT_METHOD - STMT_INTERN_SELECT_UPSTREAM ==
     STMT_INTERN_SELECT_PATH - STMT_INTERN_SELECT_UPSTREAM == INTERN_PATH &&
     STMT_INTERN_SELECT_HOST - STMT_INTERN_SELECT_UPSTREAM == INTERN_HOST,
     "intern statements in table order");
+_Static_assert(STMT_INTERN_KEYS_SHAPE - STMT_INTERN_KEYS_PATH ==
+    INTERN_SHAPE - INTERN_PATH && STMT_INTERN_KEYS_ALL_SHAPE -
+    STMT_INTERN_KEYS_ALL_PATH == INTERN_SHAPE - INTERN_PATH,
+    "key set statements: paths, then shapes");
+_Static_assert(STMT_INTERN_INSERT_ID_SHAPE - STMT_INTERN_INSERT_ID_PATH ==
+    INTERN_SHAPE - INTERN_PATH && STMT_INTERN_INSERT_IDS_SHAPE -
+    STMT_INTERN_INSERT_IDS_PATH == INTERN_SHAPE - INTERN_PATH,
+    "queued insert statements: paths, then shapes");
 
 /* The statement of table t among those starting at first. */
 static enum store_stmt_id
@@ -214,6 +444,187 @@ intern_name_key(const struct store *s, const char *p, size_t n)
 	return (int64_t)(hi << 32 | lo);
 }
 
+/* PRAGMA data_version into *v; 0 or -1. */
+static int
+intern_data_version(struct store *s, int64_t *v, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_INTERN_DATA_VERSION, err,
+	    errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail_db(s, err, errlen, "data_version");
+	return 0;
+}
+
+/*
+ * Read into key set t the names of its table that statement id yields
+ * (ids past k->max_id, or all); 0, or -1 on a database error. Out of
+ * memory the set is dropped (KEYSET_OFF) and 0 returned.
+ */
+static int
+intern_keys_read(struct store *s, enum store_intern_id t,
+    enum store_stmt_id id, char *err, size_t errlen)
+{
+	struct intern_keyset *k = &s->keys[t];
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, k->max_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t row = sqlite3_column_int64(st, 0);
+
+		if (keyset_add(k, keyset_fp(k, sqlite3_column_int64(st,
+		    1))) != 0) {
+			keyset_off(k);
+			sqlite3_reset(st);
+			return 0;
+		}
+		if (row > k->max_id)
+			k->max_id = row;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		keyset_unload(k);
+		return store_fail_db(s, err, errlen, intern_table[t]);
+	}
+	return 0;
+}
+
+/* Load key set t (KEYSET_UNLOADED) inside a write transaction; 0 or -1. */
+static int
+intern_keys_load(struct store *s, enum store_intern_id t, char *err,
+    size_t errlen)
+{
+	struct intern_keyset *k = &s->keys[t];
+	bool synced = false;
+
+	/* Another loaded set was caught up at this transaction's start:
+	   s->data_version is the current one (we hold the write lock). */
+	for (int i = 0; i < INTERN_COUNT; i++)
+		synced |= keyset_live(&s->keys[i]);
+	if (!synced && intern_data_version(s, &s->data_version, err,
+	    errlen) != 0)
+		return -1;
+	keyset_unload(k);
+	k->state = KEYSET_LOADED;
+	return intern_keys_read(s, t, intern_stmt(STMT_INTERN_KEYS_ALL_PATH,
+	    (enum store_intern_id)(t - INTERN_PATH)), err, errlen);
+}
+
+/* See store_int.h: called by store_begin, after prune_epoch_check. */
+int
+intern_keys_begin(struct store *s, char *err, size_t errlen)
+{
+	bool loaded = false;
+	int64_t v;
+
+	for (int i = 0; i < INTERN_COUNT; i++)
+		loaded |= keyset_live(&s->keys[i]);
+	if (!loaded)
+		return 0;
+	if (intern_data_version(s, &v, err, errlen) != 0)
+		return -1;
+	if (v == s->data_version)
+		return 0;
+	for (int i = 0; i < INTERN_COUNT; i++)
+		if (keyset_live(&s->keys[i]) &&
+		    intern_keys_read(s, (enum store_intern_id)i,
+		    intern_stmt(STMT_INTERN_KEYS_PATH,
+		    (enum store_intern_id)(i - INTERN_PATH)), err,
+		    errlen) != 0)
+			return -1;
+	s->data_version = v;
+	return 0;
+}
+
+/*
+ * Insert the pending new names of table t: INTERN_PENDING_ROWS a
+ * statement, one by one when fewer. 0 or -1.
+ */
+static int
+intern_flush_table(struct store *s, enum store_intern_id t, char *err,
+    size_t errlen)
+{
+	struct intern_pending *p = &s->pending[t];
+	enum store_intern_id rel = (enum store_intern_id)(t - INTERN_PATH);
+	bool all = p->n == INTERN_PENDING_ROWS;
+	sqlite3_stmt *st = NULL;
+	int n = p->n;
+
+	p->n = 0;
+	for (int i = 0; i < n; i++) {
+		int base = all ? i * 3 : 0;
+
+		if ((!all || i == 0) && (st = store_stmt(s, intern_stmt(all ?
+		    STMT_INTERN_INSERT_IDS_PATH : STMT_INTERN_INSERT_ID_PATH,
+		    rel), err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, base + 1, p->v[i].id);
+		sqlite3_bind_text(st, base + 2, p->v[i].name, (int)p->v[i].len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, base + 3, p->v[i].key);
+		if ((!all || i == n - 1) && store_stmt_run(s, st, err,
+		    errlen) != 0)
+			return -1;
+	}
+	arena_reset(p->names);
+	return 0;
+}
+
+/* See store_int.h: called by store_commit. */
+int
+intern_flush(struct store *s, char *err, size_t errlen)
+{
+	for (int i = 0; i < INTERN_COUNT; i++)
+		if (s->pending[i].n > 0 &&
+		    intern_flush_table(s, (enum store_intern_id)i, err,
+		    errlen) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * A name of table t that is certainly new (key set): its id is the next
+ * after every stored one (we hold the write lock; the set knows the
+ * highest id), and its row is queued to go in with others through one
+ * INSERT, before any SELECT of t and before COMMIT. 0 or -1.
+ */
+static int
+intern_defer(struct store *s, enum store_intern_id t, const char *str,
+    size_t len, int64_t key, uint32_t fp, int64_t *id, char *err,
+    size_t errlen)
+{
+	struct intern_keyset *k = &s->keys[t];
+	struct intern_pending *p = &s->pending[t];
+	char *copy = arena_alloc(p->names, len + 1);
+
+	if (copy == NULL)
+		return store_fail(err, errlen, "out of memory");
+	memcpy(copy, str, len);
+	copy[len] = '\0';
+	*id = k->max_id + 1;
+	if (keyset_add(k, fp) != 0)
+		keyset_off(k);	/* the SELECTs from now on flush first */
+	else
+		k->max_id = *id;
+	p->v[p->n].name = copy;
+	p->v[p->n].len = len;
+	p->v[p->n].id = *id;
+	p->v[p->n].key = key;
+	if (++p->n == INTERN_PENDING_ROWS)
+		return intern_flush_table(s, t, err, errlen);
+	return 0;
+}
+
 /*
  * The id of str in table t from the database, inserting it when new. With
  * a UNIQUE name the INSERT comes first: during an ingest most misses are
@@ -232,7 +643,21 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 
 	if (intern_hashed[t]) {
 		int64_t h = intern_name_key(s, str, len);
+		struct intern_keyset *k = &s->keys[t];
+		uint32_t fp = 0;
 
+		if (k->state == KEYSET_UNLOADED &&
+		    intern_keys_load(s, t, err, errlen) != 0)
+			return -1;
+		if (keyset_live(k) && !keyset_has(k, fp = keyset_fp(k, h))) {
+			k->skipped++;	/* certainly new */
+			return intern_defer(s, t, str, len, h, fp, id, err,
+			    errlen);
+		}
+		/* the SELECT must see the names queued */
+		if (s->pending[t].n > 0 &&
+		    intern_flush_table(s, t, err, errlen) != 0)
+			return -1;
 		if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
 			return -1;
 		sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
@@ -248,6 +673,12 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, err, errlen, intern_table[t]);
 		*id = sqlite3_last_insert_rowid(s->db);
+		if (keyset_live(k)) {
+			if (keyset_add(k, fp) != 0)
+				keyset_off(k);
+			else if (*id > k->max_id)
+				k->max_id = *id;
+		}
 		return 0;
 	}
 	if ((insert = store_stmt_hot(s, ins, err, errlen)) == NULL)

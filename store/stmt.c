@@ -77,16 +77,26 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 #define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
+/*
+ * OR FAIL, not the default ABORT: a statement that may abort half-way
+ * through several rows opens a statement journal, and each page it
+ * changes that the transaction had already changed is copied there first
+ * (in memory, temp_store, in 1 KiB chunks: a malloc each). With FAIL the
+ * rows before a failing one stay, but any failure rolls the whole batch
+ * back (write.c), so nothing else differs. The writer's instructions
+ * fell 11.5% (callgrind, 200k production-cardinality lines); the floor's
+ * CPU 1.24-1.36 -> 1.00 s per 1M rows (tests/tools/sqlitefloor -J).
+ */
 /* The stored columns (schema/013: some are differences, see write.c). */
 #define REQUEST_INSERT_INTO \
-	"INSERT INTO requests (id, source_id, line_x, ts_ms, tz_min," \
+	"INSERT OR FAIL INTO requests (id, source_id, line_x, ts_ms, tz_min," \
 	" client_x, method_id, host_id, path_id, query," \
 	" shape_id, protocol, status_x, bytes, request_x, request_id," \
 	" upstream_id, n_attempts, cause, a_status_x, a_connect_ms," \
 	" a_header_x, a_response_ms, a_cause) VALUES "
 #define ATTEMPT_INSERT_INTO \
-	"INSERT INTO attempts (request_id, seq, grp, upstream_id, status," \
-	" connect_ms, header_ms, response_ms, cause) VALUES "
+	"INSERT OR FAIL INTO attempts (request_id, seq, grp, upstream_id," \
+	" status, connect_ms, header_ms, response_ms, cause) VALUES "
 
 
 /* The console's filter terms: x is a rollup row (console.c binds them). */
@@ -172,6 +182,9 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 #define INTERN_INSERT(t) \
 	"INSERT INTO " t " (name) VALUES (?1) ON CONFLICT (name) DO NOTHING"
 #define INTERN_INSERT_HASHED(t) "INSERT INTO " t " (name, hash) VALUES (?1, ?2)"
+#define INTERN_INSERT_ID(t) "INSERT OR FAIL INTO " t " (id, name, hash) VALUES "
+#define NAME_TUPLE "(?,?,?)"
+_Static_assert(INTERN_PENDING_ROWS == 40, "STMT_INTERN_INSERT_IDS_*: ROWS40");
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -335,6 +348,24 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_INTERN_INSERT_SHAPE] = INTERN_INSERT_HASHED("shapes"),
 	[STMT_INTERN_INSERT_METHOD] = INTERN_INSERT("methods"),
 	[STMT_INTERN_NAME_KEY] = "SELECT k0, k1 FROM name_hash_key",
+	/* The key sets: names stored past the highest id known (a range of
+	   rowids), or all of them (paths_hash holds hash and rowid: a scan
+	   of the index, a third of the table's pages). */
+	[STMT_INTERN_KEYS_PATH] = "SELECT id, hash FROM paths WHERE id > ?1",
+	[STMT_INTERN_KEYS_SHAPE] = "SELECT id, hash FROM shapes WHERE id > ?1",
+	[STMT_INTERN_KEYS_ALL_PATH] =
+	    "SELECT id, hash FROM paths INDEXED BY paths_hash",
+	[STMT_INTERN_KEYS_ALL_SHAPE] =
+	    "SELECT id, hash FROM shapes INDEXED BY shapes_hash",
+	[STMT_INTERN_DATA_VERSION] = "PRAGMA data_version",
+	/* New names with the ids intern.c gave them (OR FAIL: no statement
+	   journal, see REQUEST_INSERT_INTO). */
+	[STMT_INTERN_INSERT_ID_PATH] = INTERN_INSERT_ID("paths") NAME_TUPLE,
+	[STMT_INTERN_INSERT_ID_SHAPE] = INTERN_INSERT_ID("shapes") NAME_TUPLE,
+	[STMT_INTERN_INSERT_IDS_PATH] =
+	    INTERN_INSERT_ID("paths") ROWS40(NAME_TUPLE),
+	[STMT_INTERN_INSERT_IDS_SHAPE] =
+	    INTERN_INSERT_ID("shapes") ROWS40(NAME_TUPLE),
 
 	/* source.c: the child sources of a parent, by origin (schema 009). */
 	[STMT_SOURCE_ORIGIN_FIND] =

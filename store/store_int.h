@@ -74,6 +74,15 @@ enum store_stmt_id {
 	STMT_INTERN_INSERT_SHAPE,
 	STMT_INTERN_INSERT_METHOD,
 	STMT_INTERN_NAME_KEY,
+	STMT_INTERN_KEYS_PATH,		/* paths, then shapes */
+	STMT_INTERN_KEYS_SHAPE,
+	STMT_INTERN_KEYS_ALL_PATH,	/* likewise */
+	STMT_INTERN_KEYS_ALL_SHAPE,
+	STMT_INTERN_DATA_VERSION,
+	STMT_INTERN_INSERT_ID_PATH,	/* paths, then shapes */
+	STMT_INTERN_INSERT_ID_SHAPE,
+	STMT_INTERN_INSERT_IDS_PATH,	/* likewise, INTERN_PENDING_ROWS */
+	STMT_INTERN_INSERT_IDS_SHAPE,
 	STMT_ROLLUP_UPSERT,
 	STMT_ROLLUP_PRUNE,
 	STMT_ROLLUP_ATTEMPT_UPSERT,
@@ -200,6 +209,9 @@ struct store_sql {
 #define STORE_REQUEST_COLUMNS 24
 #define STORE_ATTEMPT_COLUMNS 9
 
+/* New names of a hashed table inserted per statement (intern.c). */
+#define INTERN_PENDING_ROWS 40
+
 /* The lookup tables of interned strings (STMT_INTERN_* follow the order). */
 enum store_intern_id {
 	INTERN_UPSTREAM,
@@ -214,6 +226,38 @@ enum store_intern_id {
 struct intern_cache {
 	struct hashtab map;	/* values: struct intern_entry * */
 	struct arena *strings;
+};
+
+/*
+ * The keys (paths.hash) of every name stored in a hashed table, as 32-bit
+ * fingerprints (intern.c): a name whose key is absent is new.
+ */
+enum intern_keyset_state {
+	KEYSET_UNLOADED,	/* loaded on first use in a transaction */
+	KEYSET_LOADED,		/* holds every stored name's fingerprint */
+	KEYSET_BITS,		/* past its budget: a bit per name, set by
+				   every stored one (and others) */
+	KEYSET_OFF,		/* out of memory: every miss SELECTs */
+};
+struct intern_keyset {
+	uint32_t *slots;	/* 0 empty; cap a power of two (bits:
+				   cap * 32 of them) */
+	size_t cap, n;
+	int64_t max_id;		/* rows with id <= this are in */
+	enum intern_keyset_state state;
+	uint64_t mix[2];	/* key of the slot hash, random */
+	size_t budget;		/* bytes of slots; 0: INTERN_KEYSET_BYTES */
+	int64_t skipped;	/* SELECTs saved (tests, figures) */
+};
+/* New names given their ids, to be inserted (intern.c). */
+struct intern_pending {
+	struct arena *names;	/* copies of the names */
+	int n;
+	struct {
+		const char *name;
+		size_t len;
+		int64_t id, key;
+	} v[INTERN_PENDING_ROWS];
 };
 
 /* Key and sums of one per-minute rollup row. */
@@ -362,6 +406,9 @@ struct store {
 	struct store_shaped shaped[STORE_SHAPED_MAX];
 	uint64_t shaped_clock;
 	struct intern_cache intern[INTERN_COUNT];
+	struct intern_keyset keys[INTERN_COUNT];	/* paths, shapes */
+	struct intern_pending pending[INTERN_COUNT];	/* likewise */
+	int64_t data_version;	/* PRAGMA data_version the sets match */
 	uint64_t hash_key[2];		/* store_hash's secret key */
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
 	struct rollup_map rollup_req, rollup_att;
@@ -528,6 +575,12 @@ int intern_register(struct store *s);
 int intern_load_key(struct store *s, char *err, size_t errlen);
 void intern_free(struct store *s);
 void intern_clear_all(struct store *s);
+/* In a write transaction: catch the key sets up with other writers. */
+int intern_keys_begin(struct store *s, char *err, size_t errlen);
+/* Insert the names given ids but not yet stored; before COMMIT. 0 or -1. */
+int intern_flush(struct store *s, char *err, size_t errlen);
+/* Tests: the key sets' budget in bytes (0: the default). */
+void intern_keys_budget(struct store *s, size_t bytes);
 int intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen);
 

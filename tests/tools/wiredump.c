@@ -17,6 +17,7 @@
  * emits is printed, one line per client request (FROM_US/TO_US on its
  * answer):
  *   T path?query status cause n_attempts [server start end cause]...
+ *     @ start ready first_byte end     (the client request's own times)
  * The packet loop is cmd_capture.c's, for a file (not live).
  */
 #include <stdio.h>
@@ -58,7 +59,9 @@ on_tied(void *ctx, const struct http_exchange *x,
 		    (long long)rel(d, att[i]->start_us),
 		    (long long)rel(d, att[i]->end_us),
 		    cause_name(att[i]->cause));
-	printf("\n");
+	printf(" @ %lld %lld %lld %lld\n", (long long)rel(d, x->start_us),
+	    (long long)rel(d, x->ready_us), (long long)rel(d, x->first_byte_us),
+	    (long long)rel(d, x->end_us));
 	return 0;
 }
 
@@ -165,7 +168,19 @@ main(int argc, char **argv)
 	}
 	tcp_table_flush(tt, ts);
 	if (d.join != NULL) {
+		struct wire_join_stats st;
+
 		wire_join_flush(d.join);
+		wire_join_stats(d.join, &st);
+		fprintf(stderr, "wiredump: %llu client requests, %llu upstream; "
+		    "held at most %llu, upstream records at most %llu; %llu "
+		    "walks stopped at their step bound, %llu released early\n",
+		    (unsigned long long)st.downstream,
+		    (unsigned long long)st.upstream,
+		    (unsigned long long)st.held_peak,
+		    (unsigned long long)st.up_peak,
+		    (unsigned long long)st.scan_capped,
+		    (unsigned long long)st.forced);
 		wire_join_free(d.join);
 	} else {
 		printf("A end\n");

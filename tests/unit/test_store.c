@@ -9,6 +9,7 @@
 
 #include "store/prune.h"
 #include "tests/unit/test_store_fixture.h"
+#include "store/store_int.h"
 
 extern const char *const gw_schema_sql[];
 
@@ -1051,6 +1052,273 @@ test_path_keys(void **state)
 	fx_free(&f);
 }
 
+/* Rows of paths named name, and names stored more than once. */
+static int64_t
+keys_rows(struct fx *f, const char *name)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM paths WHERE name ="
+	    " '%s'", name);
+	return fx_int(f, sql);
+}
+static int64_t
+keys_dups(struct fx *f)
+{
+	return fx_int(f, "SELECT count(*) - count(DISTINCT name) FROM paths") +
+	    fx_int(f, "SELECT count(*) - count(DISTINCT name) FROM shapes");
+}
+
+/* Add a request for each of n paths "/<prefix>/<i>". */
+static void
+keys_events(struct fx *f, const char *prefix, int from, int n)
+{
+	for (int i = from; i < from + n; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/%s/%d", prefix, i);
+		fx_event(f, T0 + i, 0, "10.0.0.1", "GET", p, NULL, 200, 1,
+		    GW_CAUSE_OK, "10.0.0.5:80 200 0");
+	}
+}
+
+/*
+ * The key set of paths (store/intern.c): a new name skips the SELECT, a
+ * stored one (here from an earlier process, so not in the string cache)
+ * is still found, and nothing is stored twice.
+ */
+static void
+test_keyset_new_and_stored(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	keys_events(&f, "a", 0, 50);
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_LOADED);
+	/* every path and shape was new: no SELECT */
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 50);
+	assert_int_equal(f.s->keys[INTERN_SHAPE].skipped, 50);
+	store_close(f.s);
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_UNLOADED);
+	keys_events(&f, "a", 25, 50);	/* 25 stored, 25 new */
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_LOADED);
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 25);
+	assert_int_equal(f.s->keys[INTERN_PATH].n, 75);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 75);
+	assert_int_equal(keys_dups(&f), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(DISTINCT path_id) FROM"
+	    " requests"), 75);
+	fx_free(&f);
+}
+
+/*
+ * Another writer (a second connection, as another process would be)
+ * stores names between two of our batches: PRAGMA data_version tells, the
+ * set reads them in, and our batch finds them instead of adding a twin.
+ */
+static void
+test_keyset_other_writer(void **state)
+{
+	struct fx f, g;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	keys_events(&f, "a", 0, 10);
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_LOADED);
+
+	memcpy(&g, &f, sizeof(g));
+	assert_int_equal(store_open(f.path, &g.s, g.err, sizeof(g.err)), 0);
+	assert_int_equal(batch_init(&g.b), 0);
+	int64_t src2 = fx_source(&g, "other.log", "nginx_access");
+	keys_events(&g, "b", 0, 10);	/* new to f's set */
+	keys_events(&g, "a", 5, 10);	/* 5 of f's, 5 new */
+	fx_write(&g, src2);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 25);
+
+	keys_events(&f, "b", 0, 10);
+	keys_events(&f, "a", 10, 10);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 30);
+	assert_int_equal(keys_rows(&f, "/b/3"), 1);
+	assert_int_equal(keys_rows(&f, "/a/12"), 1);
+	assert_int_equal(keys_dups(&f), 0);
+	/* only /a/15../a/19 were new to both */
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, 10 + 5);
+	store_close(g.s);
+	batch_destroy(&g.b);
+	fx_free(&f);
+}
+
+/*
+ * A rolled-back batch leaves no key behind, nor its highest id: another
+ * writer may then take the ids it had used, and our next batch must
+ * still find the names that writer stored.
+ */
+static void
+test_keyset_rollback(void **state)
+{
+	struct fx f, g;
+	sqlite3 *db;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	keys_events(&f, "a", 0, 3);
+	fx_write(&f, src);
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT"
+	    " ON requests WHEN NEW.status = 555 BEGIN SELECT RAISE(ABORT,"
+	    " 'boom'); END", NULL, NULL, NULL), SQLITE_OK);
+	keys_events(&f, "x", 0, 5);	/* ids 4..8, rolled back */
+	fx_event(&f, T0, 0, "10.0.0.8", "GET", "/x/9", NULL, 555, 1,
+	    GW_CAUSE_OK, "10.8.8.8:80 555 0");
+	f.b.source_id = src;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	batch_clear(&f.b);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_UNLOADED);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 3);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER boom", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	memcpy(&g, &f, sizeof(g));
+	assert_int_equal(store_open(f.path, &g.s, g.err, sizeof(g.err)), 0);
+	assert_int_equal(batch_init(&g.b), 0);
+	int64_t src2 = fx_source(&g, "other.log", "nginx_access");
+	keys_events(&g, "y", 0, 5);	/* takes ids 4..8 */
+	fx_write(&g, src2);
+
+	keys_events(&f, "y", 0, 5);
+	keys_events(&f, "x", 0, 5);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 13);
+	assert_int_equal(keys_dups(&f), 0);
+	store_close(g.s);
+	batch_destroy(&g.b);
+	fx_free(&f);
+}
+
+/*
+ * Past its budget a key set turns into bits (in place): every stored name
+ * still finds its bit set, so none is stored twice, and most new names
+ * still skip the SELECT; whether it overflows while growing or loading.
+ */
+static void
+test_keyset_budget(void **state)
+{
+	struct fx f;
+	int64_t skipped;
+
+	(void)state;
+	fx_init(&f);
+	/* 4,096 slots (the first size): 3,584 names, then 131,072 bits */
+	intern_keys_budget(f.s, 16384);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	for (int i = 0; i < 4; i++) {
+		keys_events(&f, "a", i * 1000, 1000);
+		fx_write(&f, src);
+		assert_int_equal(f.s->keys[INTERN_PATH].state, i < 3 ?
+		    KEYSET_LOADED : KEYSET_BITS);
+	}
+	assert_int_equal(f.s->keys[INTERN_PATH].cap, 4096);
+	/* new names whose bit another had set (~3%) were SELECTed */
+	skipped = f.s->keys[INTERN_PATH].skipped;
+	assert_true(skipped > 3900 && skipped <= 4000);
+	/* all 4,000 again: each finds its bit, nothing is added */
+	keys_events(&f, "a", 0, 4000);
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].skipped, skipped);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 4000);
+	keys_events(&f, "a", 3500, 1000);	/* 500 stored, 500 new */
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 4500);
+	assert_int_equal(keys_dups(&f), 0);
+	assert_true(f.s->keys[INTERN_PATH].skipped - skipped > 450);
+
+	/* A new process, loading more than its budget. */
+	store_close(f.s);
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	intern_keys_budget(f.s, 16384);
+	keys_events(&f, "a", 4000, 1000);	/* 500 stored, 500 new */
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_BITS);
+	assert_true(f.s->keys[INTERN_PATH].skipped > 450);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 5000);
+	keys_events(&f, "a", 0, 5000);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 5000);
+	assert_int_equal(keys_dups(&f), 0);
+	fx_free(&f);
+}
+
+/*
+ * New names wait in a queue with the ids they were given, and go in
+ * INTERN_PENDING_ROWS an INSERT: a SELECT of a queued name (its cache
+ * entry gone) finds it, COMMIT stores the rest, a rollback none.
+ */
+static void
+test_keyset_queued(void **state)
+{
+	int64_t got[45];
+	int64_t again;
+	struct fx f;
+	char name[32];
+
+	(void)state;
+	fx_init(&f);
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	for (int i = 0; i < 45; i++) {
+		snprintf(name, sizeof(name), "/q/%d", i);
+		assert_int_equal(intern_id(f.s, INTERN_PATH, name, &got[i],
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(got[i], i + 1);
+	}
+	/* 40 went in by one statement, 5 wait */
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 5);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 0);
+	/* forget the cache: the lookup SELECTs, after the queue went in */
+	hashtab_clear(&f.s->intern[INTERN_PATH].map);
+	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/42", &again, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(again, 43);
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 0);
+	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/new", &again, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(again, 46);
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 1);
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 46);
+	assert_int_equal(fx_int(&f, "SELECT id FROM paths WHERE name ="
+	    " '/q/new'"), 46);
+	assert_int_equal(keys_dups(&f), 0);
+
+	/* Rolled back: the queue is dropped, ids are given again. */
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(intern_id(f.s, INTERN_PATH, "/r/1", &again, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(again, 47);
+	store_rollback(f.s);
+	assert_int_equal(f.s->pending[INTERN_PATH].n, 0);
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(intern_id(f.s, INTERN_PATH, "/r/2", &again, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(again, 47);
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths WHERE name"
+	    " LIKE '/r/%'"), 1);
+	assert_int_equal(fx_int(&f, "SELECT id FROM paths WHERE name ="
+	    " '/r/2'"), 47);
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -1073,6 +1341,11 @@ main(void)
 		cmocka_unit_test(test_request_runs),
 		cmocka_unit_test(test_client_inline),
 		cmocka_unit_test(test_path_keys),
+		cmocka_unit_test(test_keyset_new_and_stored),
+		cmocka_unit_test(test_keyset_other_writer),
+		cmocka_unit_test(test_keyset_rollback),
+		cmocka_unit_test(test_keyset_budget),
+		cmocka_unit_test(test_keyset_queued),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 
 #include "core/cause.h"
 #include "parse/wire_join.h"
+#include "tests/unit/wire_join_ka_end.h"
 
 /* One exchange of a recorded run, times in us from its first packet. */
 struct rec {
@@ -130,6 +131,200 @@ static const struct rec haproxy_nosrv[] = {
 	{true, "/nolive/x", "r=c&i=20", 503, 2036081, 2036081, 2036197},
 	{false, NULL, NULL, 502, 2045025, -1, 2045032},
 	{true, "/refuse/x", "r=c&i=8", 503, 1583987, 2044894, 2045061},
+};
+
+/*
+ * HAProxy 2.6 with its default retries 3 (tests/e2e/wire_tie_haproxy_e2e.sh
+ * regime c, the first 2.6 s; the refusing server is 127.0.0.1:34161 in that
+ * run, REFUSING here): each /refuse/x request gets four refused connects,
+ * one when it is taken up and one every 500 ms after (HAProxy's turn-around,
+ * min(timeout connect 500ms, 1 s)), and its 503 right after the fourth
+ * (Ta = 1504 ms in HAProxy's log, retries 3). Only that last connect lies
+ * next to the answer: the first three lie next to whatever is answered
+ * then, here the <NOSRV> 503s of /nolive/x answered 50-100 us after one
+ * (1349, 5985, 1023680 in the e2e). Without chaining, three <NOSRV>
+ * requests were blamed on the refusing server and the refused requests got
+ * their last connect alone (or another's); each now has its four, in
+ * order, none a <NOSRV> request's.
+ */
+static const struct rec haproxy_retries3[] = {
+	{true, "/nolive/x", "r=c&i=5", 503, 354, 354, 1147},
+	{true, "/nolive/x", "r=c&i=15", 503, 783, 783, 1320},
+	{false, NULL, NULL, 502, 1349, -1, 1356},
+	{true, "/nolive/x", "r=c&i=23", 503, 1327, 1327, 1409},
+	{true, "/nolive/x", "r=c&i=1", 503, 1327, 1409, 1427},
+	{true, "/nolive/x", "r=c&i=0", 503, 1843, 1843, 1921},
+	{false, NULL, NULL, 502, 1957, -1, 1961},
+	{false, NULL, NULL, 502, 5464, -1, 5468},
+	{false, NULL, NULL, 502, 5985, -1, 5989},
+	{true, "/nolive/x", "r=c&i=4", 503, 5718, 5718, 6102},
+	{true, "/nolive/x", "r=c&i=10", 503, 5485, 7295, 7387},
+	{false, NULL, NULL, 502, 7595, -1, 7598},
+	{false, NULL, NULL, 502, 8154, -1, 8157},
+	{true, "/nolive/x", "r=c&i=19", -1, 8238, 8960, 8960},
+	{true, "/nolive/x", "r=c&i=19", 503, 9554, 9554, 9586},
+	{false, NULL, NULL, 502, 19293, -1, 19299},
+	{true, "/nolive/x", "r=c&i=18", -1, 19332, 19705, 19705},
+	{true, "/nolive/x", "r=c&i=18", 503, 20176, 20567, 20647},
+	{false, NULL, NULL, 502, 21779, -1, 21783},
+	{false, NULL, NULL, 502, 502581, -1, 502591},
+	{false, NULL, NULL, 502, 502621, -1, 502625},
+	{false, NULL, NULL, 502, 506832, -1, 506840},
+	{false, NULL, NULL, 502, 506864, -1, 506867},
+	{false, NULL, NULL, 502, 509020, -1, 509025},
+	{false, NULL, NULL, 502, 509043, -1, 509046},
+	{false, NULL, NULL, 502, 520245, -1, 520255},
+	{false, NULL, NULL, 502, 522447, -1, 522453},
+	{false, NULL, NULL, 502, 1003692, -1, 1003704},
+	{false, NULL, NULL, 502, 1003742, -1, 1003746},
+	{false, NULL, NULL, 502, 1008234, -1, 1008242},
+	{false, NULL, NULL, 502, 1008267, -1, 1008271},
+	{false, NULL, NULL, 502, 1010429, -1, 1010434},
+	{false, NULL, NULL, 502, 1010454, -1, 1010456},
+	{false, NULL, NULL, 502, 1020674, -1, 1020683},
+	{false, NULL, NULL, 502, 1023680, -1, 1023686},
+	{true, "/nolive/x", "r=c&i=9", 503, 21624, 1023458, 1023719},
+	{false, NULL, NULL, 502, 1023826, -1, 1023830},
+	{false, NULL, NULL, 502, 1505177, -1, 1505186},
+	{false, NULL, NULL, 502, 1505215, -1, 1505218},
+	{true, "/refuse/x", "r=c&i=11", 503, 1155, 1155, 1505263},
+	{true, "/refuse/x", "r=c&i=4", 503, 1708, 1708, 1505370},
+	{true, "/nolive/x", "r=c&i=22", -1, 1155, 1505807, 1505807},
+	{true, "/nolive/x", "r=c&i=22", 503, 1506127, 1506127, 1506214},
+	{false, NULL, NULL, 502, 1508589, -1, 1508595},
+	{false, NULL, NULL, 502, 1508614, -1, 1508617},
+	{true, "/refuse/x", "r=c&i=15", 503, 5346, 5346, 1508645},
+	{true, "/refuse/x", "r=c&i=21", 503, 3655, 5850, 1508695},
+	{false, NULL, NULL, 502, 1509713, -1, 1509717},
+	{false, NULL, NULL, 502, 1510395, -1, 1510399},
+	{false, NULL, NULL, 502, 1510412, -1, 1510415},
+	{true, "/refuse/x", "r=c&i=16", 503, 7399, 7399, 1510513},
+	{true, "/refuse/x", "r=c&i=17", 503, 7966, 7966, 1510537},
+	{true, "/nolive/x", "r=c&i=16", -1, 1516092, 1516333, 1516333},
+	{true, "/nolive/x", "r=c&i=16", -1, 1516743, 1516974, 1516974},
+	{true, "/nolive/x", "r=c&i=16", 503, 1517279, 1517279, 1517336},
+	{true, "/nolive/x", "r=c&i=6", 503, 1517279, 1517532, 1517615},
+	{false, NULL, NULL, 502, 1520416, -1, 1520423},
+	{true, "/refuse/x", "r=c&i=22", 503, 19073, 19073, 1520662},
+	{false, NULL, NULL, 502, 1520903, -1, 1520907},
+	{false, NULL, NULL, 502, 1521002, -1, 1521005},
+	{false, NULL, NULL, 502, 1523406, -1, 1523410},
+	{false, NULL, NULL, 502, 1523423, -1, 1523426},
+	{true, "/refuse/x", "r=c&i=23", 503, 21436, 21732, 1523445},
+	{true, "/nolive/x", "r=c&i=2", 503, 1523641, 1523641, 1523701},
+	{true, "/nolive/x", "r=c&i=11", 503, 1523707, 1523707, 1523904},
+	{false, NULL, NULL, 502, 2010964, -1, 2010971},
+	{false, NULL, NULL, 502, 2022255, -1, 2022261},
+	{false, NULL, NULL, 502, 2022276, -1, 2022279},
+	{false, NULL, NULL, 502, 2025429, -1, 2025435},
+	{false, NULL, NULL, 502, 2512445, -1, 2512453},
+	{false, NULL, NULL, 502, 2522723, -1, 2522730},
+	{false, NULL, NULL, 502, 2522748, -1, 2522751},
+	{false, NULL, NULL, 502, 2526927, -1, 2526933},
+	{true, "/refuse/x", "r=c&i=13", 503, 1023751, 1023751, 2526976},
+	{true, "/nolive/x", "r=c&i=13", 503, 1067559, 2526976, 2527118},
+	{false, NULL, NULL, 502, 2527723, -1, 2527727},
+};
+
+/*
+ * Another HAProxy retries-3 run (regime c, the first 3.2 s, its refused
+ * connects and /refuse/x and /nolive/x requests; the refusing server was
+ * 127.0.0.1:43137): six /refuse/x requests taken up within 9 ms, their
+ * first refused connects 0.2-1 ms after each take-up, and the <NOSRV> 503
+ * of /nolive/x?r=c&i=4 answered 529 us after the third one (7001). In the
+ * e2e, the ladders claimed in the order their answers came left 7001 to
+ * nobody and the <NOSRV> request took it; here main blames three <NOSRV>
+ * requests (i=23, 4, 9) and ties each refused request to one connect. A
+ * route whose failures meet the refusing server only by chance
+ * (co-occurrence) takes none of its connects when it is decided.
+ */
+static const struct rec haproxy_retries3_burst[] = {
+	{true, "/nolive/x", "r=c&i=5", 503, 2361, 2361, 3780},
+	{true, "/nolive/x", "r=c&i=15", 503, 2287, 2287, 3939},
+	{false, NULL, NULL, 502, 4515, -1, 4521},
+	{true, "/nolive/x", "r=c&i=23", 503, 3949, 3949, 4534},
+	{true, "/nolive/x", "r=c&i=1", 503, 3949, 4534, 4805},
+	{false, NULL, NULL, 502, 5887, -1, 5891},
+	{true, "/nolive/x", "r=c&i=0", 503, 6567, 6567, 6794},
+	{false, NULL, NULL, 502, 7001, -1, 7005},
+	{true, "/nolive/x", "r=c&i=4", 503, 6738, 6738, 7530},
+	{true, "/nolive/x", "r=c&i=10", 503, 5947, 9637, 9760},
+	{false, NULL, NULL, 502, 9904, -1, 9908},
+	{false, NULL, NULL, 502, 9966, -1, 9969},
+	{true, "/nolive/x", "r=c&i=19", -1, 11176, 12487, 12487},
+	{false, NULL, NULL, 502, 13014, -1, 13018},
+	{true, "/nolive/x", "r=c&i=19", 503, 13714, 13714, 14006},
+	{false, NULL, NULL, 502, 30462, -1, 30467},
+	{true, "/nolive/x", "r=c&i=18", -1, 31352, 31987, 31987},
+	{true, "/nolive/x", "r=c&i=18", 503, 33011, 34266, 34414},
+	{false, NULL, NULL, 502, 35467, -1, 35472},
+	{false, NULL, NULL, 502, 505949, -1, 505959},
+	{false, NULL, NULL, 502, 505988, -1, 505991},
+	{false, NULL, NULL, 502, 508155, -1, 508161},
+	{false, NULL, NULL, 502, 511336, -1, 511342},
+	{false, NULL, NULL, 502, 511386, -1, 511389},
+	{false, NULL, NULL, 502, 513644, -1, 513650},
+	{false, NULL, NULL, 502, 531943, -1, 531953},
+	{false, NULL, NULL, 502, 535133, -1, 535139},
+	{false, NULL, NULL, 502, 1007431, -1, 1007441},
+	{false, NULL, NULL, 502, 1007470, -1, 1007473},
+	{false, NULL, NULL, 502, 1009654, -1, 1009659},
+	{false, NULL, NULL, 502, 1012048, -1, 1012052},
+	{false, NULL, NULL, 502, 1012094, -1, 1012098},
+	{false, NULL, NULL, 502, 1014270, -1, 1014275},
+	{false, NULL, NULL, 502, 1033451, -1, 1033461},
+	{false, NULL, NULL, 502, 1036005, -1, 1036009},
+	{true, "/nolive/x", "r=c&i=9", 503, 32764, 1035640, 1036043},
+	{false, NULL, NULL, 502, 1036235, -1, 1036239},
+	{false, NULL, NULL, 502, 1508697, -1, 1508707},
+	{false, NULL, NULL, 502, 1508736, -1, 1508739},
+	{true, "/refuse/x", "r=c&i=11", 503, 3789, 3789, 1508782},
+	{true, "/refuse/x", "r=c&i=4", 503, 5054, 5054, 1508888},
+	{false, NULL, NULL, 502, 1508928, -1, 1508932},
+	{true, "/refuse/x", "r=c&i=15", 503, 5989, 5989, 1509077},
+	{true, "/nolive/x", "r=c&i=22", -1, 3789, 1509157, 1509157},
+	{false, NULL, NULL, 502, 1509692, -1, 1509695},
+	{true, "/nolive/x", "r=c&i=22", 503, 1509658, 1509658, 1509730},
+	{false, NULL, NULL, 502, 1513105, -1, 1513110},
+	{false, NULL, NULL, 502, 1513130, -1, 1513133},
+	{true, "/refuse/x", "r=c&i=17", 503, 9566, 9566, 1513158},
+	{true, "/refuse/x", "r=c&i=16", 503, 9774, 9774, 1513211},
+	{false, NULL, NULL, 502, 1513757, -1, 1513761},
+	{true, "/refuse/x", "r=c&i=21", 503, 10039, 12651, 1513927},
+	{true, "/nolive/x", "r=c&i=16", -1, 1517702, 1518560, 1518560},
+	{true, "/nolive/x", "r=c&i=16", -1, 1519724, 1520560, 1520560},
+	{true, "/nolive/x", "r=c&i=16", 503, 1521769, 1521769, 1522442},
+	{true, "/nolive/x", "r=c&i=6", 503, 1521769, 1523092, 1523935},
+	{false, NULL, NULL, 502, 1532783, -1, 1532788},
+	{true, "/refuse/x", "r=c&i=22", 503, 30249, 30249, 1533484},
+	{false, NULL, NULL, 502, 1543354, -1, 1543360},
+	{false, NULL, NULL, 502, 1543604, -1, 1543608},
+	{false, NULL, NULL, 502, 1543622, -1, 1543625},
+	{true, "/refuse/x", "r=c&i=23", 503, 35094, 35414, 1543685},
+	{true, "/nolive/x", "r=c&i=2", 503, 1544224, 1544224, 1544453},
+	{true, "/nolive/x", "r=c&i=11", 503, 1544459, 1544459, 1544613},
+	{false, NULL, NULL, 502, 1545952, -1, 1545955},
+	{false, NULL, NULL, 502, 2010986, -1, 2010996},
+	{false, NULL, NULL, 502, 2044365, -1, 2044375},
+	{false, NULL, NULL, 502, 2044443, -1, 2044446},
+	{false, NULL, NULL, 502, 2047588, -1, 2047592},
+	{false, NULL, NULL, 502, 2514987, -1, 2514997},
+	{false, NULL, NULL, 502, 2545287, -1, 2545297},
+	{false, NULL, NULL, 502, 2545365, -1, 2545368},
+	{true, "/refuse/x", "r=c&i=13", 503, 1036096, 1036096, 2545408},
+	{true, "/nolive/x", "r=c&i=13", 503, 1083114, 2545408, 2545518},
+	{false, NULL, NULL, 502, 2546236, -1, 2546240},
+	{false, NULL, NULL, 502, 2550937, -1, 2550942},
+	{false, NULL, NULL, 502, 3016565, -1, 3016575},
+	{true, "/refuse/x", "r=c&i=0", 503, 1509613, 1509613, 3016696},
+	{false, NULL, NULL, 502, 3017508, -1, 3017511},
+	{true, "/refuse/x", "r=c&i=8", -1, 1036324, 3046665, 3046665},
+	{false, NULL, NULL, 502, 3046794, -1, 3046801},
+	{false, NULL, NULL, 502, 3046820, -1, 3046823},
+	{true, "/refuse/x", "r=c&i=5", 503, 30249, 1543194, 3046917},
+	{false, NULL, NULL, 502, 3047255, -1, 3047258},
+	{false, NULL, NULL, 502, 3052403, -1, 3052410},
+	{true, "/refuse/x", "r=c&i=14", 503, 1545106, 1545840, 3052448},
 };
 
 #define GATEWAY		"127.0.0.1:36581"
@@ -286,6 +481,24 @@ add_refused(struct wire_join *j, const char *server, int64_t syn_us,
 	assert_int_equal(wire_join_add(j, &x), 0);
 }
 
+/* Counts client requests and those tied as upstream_header_too_big. */
+struct cause_tally {
+	int n, too_big;
+};
+
+static int
+on_request_cause(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct cause_tally *t = ctx;
+
+	(void)d;
+	t->n++;
+	t->too_big += n == 1 && cause == GW_CAUSE_UPSTREAM_HEADER_TOO_BIG &&
+	    att[0]->status == 502;
+	return 0;
+}
+
 /*
  * nginx: a pool of two servers, both refusing, failed by its first
  * request (one connect each, then 502); then marked down, the route's
@@ -324,6 +537,122 @@ test_pool_down_keeps_its_connects(void **state)
 			assert_string_equal(t.up[i], "-");
 		}
 	}
+	wire_join_free(j);
+}
+
+/*
+ * nginx 1.22 under load (tests/e2e/capture_e2e.sh, kept run): /bigheader/x
+ * answered 200 with a 65,605-byte header (two 32 KiB segments, then the
+ * server's FIN); nginx, whose proxy buffer is 4 KiB, answered its client
+ * 502 "upstream sent too big header" 3.3 ms after the answer's last
+ * byte. A refused answer was looked for within 2 ms of the client's
+ * answer only: the request stayed untied (cause unknown) and the
+ * exchange answered no client. The second request, refused at once, was
+ * tied. Both are upstream_header_too_big now.
+ */
+static void
+test_header_too_big_late(void **state)
+{
+	struct cause_tally t = {0};
+	struct wire_join *j = wire_join_new(NULL, on_request_cause, &t);
+	const int64_t up[2][3] = {{1616202, 1616280, 1616334},
+	    {1620438, 1620583, 1620647}};
+	const int64_t down[2][2] = {{1615574, 1619621}, {1619995, 1620728}};
+
+	(void)state;
+	assert_non_null(j);
+	for (int i = 0; i < 2; i++) {
+		struct rec r = {true, "/bigheader/x", "", 502, down[i][0],
+		    down[i][0], down[i][1]};
+		struct http_exchange x = exchange(&r), u = x;
+
+		u.downstream = false;
+		u.start_us = u.ready_us = up[i][0];
+		u.first_byte_us = up[i][1];
+		u.end_us = up[i][2];
+		u.status = 200;
+		u.cause = GW_CAUSE_OK;
+		u.header_bytes = 65605 - 69;
+		u.body_bytes = 0;
+		snprintf(u.server, sizeof(u.server), "127.0.0.1:42029");
+		u.server_port = 42029;
+		assert_int_equal(wire_join_add(j, &u), 0);
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(t.too_big, 2);
+	wire_join_free(j);
+}
+
+/*
+ * A failed request tied by time waits hold_us (3 s) after its answer; the
+ * capture advances the join only every 256 packets, so on light traffic
+ * the next thing the join hears of may come long after that, here a
+ * refused connect 10 s later. Adding it expires the records older than
+ * 2 * hold_us: the request due 7 s before must be decided first, with its
+ * connect still there (it was left untied, its connect expired).
+ */
+static void
+test_release_before_expiry(void **state)
+{
+	struct tied t = {0};
+	struct wire_join *j = wire_join_new(NULL, on_tied, &t);
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "127.0.0.1:40001", 1000100, 1000105);
+	add_client(j, "/r/x", "i=0", 502, 1000000, 1000300);
+	add_refused(j, "127.0.0.1:40001", 11000100, 11000105);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.path[0], "/r/x?i=0");
+	assert_string_equal(t.up[0], "127.0.0.1:40001");
+	assert_int_equal(t.attempts[0], 1);
+	wire_join_free(j);
+}
+
+/*
+ * HAProxy `option redispatch` (retries 3, a backend of two servers, the
+ * first refusing): three refused connects to it, one every turn-around
+ * (500 ms), then the last retry redispatched at once to the other server,
+ * which answers 200 (HAProxy logs retries "+3" and the second server).
+ * The request's four attempts, in order: three refused on the first
+ * server, the answer of the second; the client's success is ok.
+ */
+static void
+test_redispatch(void **state)
+{
+	struct tied t = {0};
+	struct wire_join *j = wire_join_new(NULL, on_tied, &t);
+	struct http_exchange up;
+
+	(void)state;
+	assert_non_null(j);
+	add_refused(j, "127.0.0.1:40001", 1000100, 1000105);
+	add_refused(j, "127.0.0.1:40001", 1500700, 1500705);
+	add_refused(j, "127.0.0.1:40001", 2001300, 2001305);
+	{
+		struct rec r = {true, "/r/x", "i=0", 200, 1000000, 1000000,
+		    2001900};
+
+		up = exchange(&r);
+	}
+	up.downstream = false;
+	up.ready_us = 2001400;
+	up.start_us = 2001450;
+	up.syn_us = 2001400;
+	up.first_byte_us = 2001800;
+	up.end_us = 2001850;
+	up.cause = GW_CAUSE_OK;
+	snprintf(up.server, sizeof(up.server), "127.0.0.1:40002");
+	up.server_port = 40002;
+	assert_int_equal(wire_join_add(j, &up), 0);
+	add_client(j, "/r/x", "i=0", 200, 1000000, 2001900);
+	assert_int_equal(wire_join_flush(j), 0);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.up[0], "127.0.0.1:40002");
+	assert_int_equal(t.attempts[0], 4);
 	wire_join_free(j);
 }
 
@@ -369,6 +698,262 @@ test_haproxy_refuse_order(void **state)
 	wire_join_free(j);
 }
 
+/* Collects the verdict of haproxy_retries3: each /refuse/x request with its
+ * four refused connects 500 ms apart, no /nolive/x request with any. */
+struct ladder {
+	int refuse_right, refuse_wrong, nolive_untied, blamed;
+};
+
+static int
+on_ladder(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct ladder *l = ctx;
+	bool right = n == 4 && cause == GW_CAUSE_UPSTREAM_REFUSED;
+
+	if (d->status < 0)
+		return 0;	/* unanswered: a reject, as HAProxy logs it */
+	if (strcmp(d->path, "/nolive/x") == 0) {
+		if (n == 0 && cause == GW_CAUSE_UNKNOWN)
+			l->nolive_untied++;
+		else {
+			print_message("blamed: %s?%s on %s\n", d->path,
+			    d->query, att[n - 1]->server);
+			l->blamed++;
+		}
+		return 0;
+	}
+	for (int i = 0; right && i < n; i++) {
+		int64_t gap = i > 0 ? att[i]->start_us - att[i - 1]->start_us :
+		    att[i]->start_us - d->ready_us;
+
+		right = strcmp(att[i]->server, REFUSING) == 0 &&
+		    att[i]->cause == GW_CAUSE_UPSTREAM_REFUSED &&
+		    (i == 0 ? gap >= -200 && gap < 2000 :
+		    gap > 490000 && gap < 512000);
+	}
+	if (right && d->end_us - att[n - 1]->end_us > 1000)
+		right = false;	/* the last is the one next to the answer */
+	if (right)
+		l->refuse_right++;
+	else {
+		print_message("wrong: %s?%s: %d attempts, %s\n", d->path,
+		    d->query, n, cause_name(cause));
+		l->refuse_wrong++;
+	}
+	return 0;
+}
+
+static void
+test_haproxy_retries3(void **state)
+{
+	struct ladder l = {0};
+	struct wire_join *j = wire_join_new(NULL, on_ladder, &l);
+	struct wire_join_stats st;
+	size_t n = sizeof(haproxy_retries3) / sizeof(haproxy_retries3[0]);
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = exchange(&haproxy_retries3[i]);
+
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_stats(j, &st);
+	assert_int_equal(l.blamed, 0);
+	assert_int_equal(l.nolive_untied, 16);
+	assert_int_equal(l.refuse_wrong, 0);
+	assert_int_equal(l.refuse_right, 9);
+	wire_join_free(j);
+}
+
+/* haproxy_retries3_burst: what each client request got. */
+struct burst {
+	int refuse, attempts, nolive, wrong;
+};
+
+static int
+on_burst(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct burst *b = ctx;
+
+	if (d->status < 0)
+		return 0;	/* unanswered: a reject, as HAProxy logs it */
+	if (strcmp(d->path, "/refuse/x") == 0 && n > 0 &&
+	    strcmp(att[n - 1]->server, REFUSING) == 0 &&
+	    cause == GW_CAUSE_UPSTREAM_REFUSED) {
+		b->refuse++;
+		b->attempts += n;
+	} else if (strcmp(d->path, "/nolive/x") == 0 && n == 0)
+		b->nolive++;
+	else {
+		print_message("wrong: %s?%s: %d attempts, %s\n", d->path,
+		    d->query, n, n > 0 ? att[n - 1]->server : "-");
+		b->wrong++;
+	}
+	return 0;
+}
+
+/* Every /refuse/x request tied to the refusing server with its ladder of
+ * 4 attempts, no /nolive/x request with any. */
+static void
+test_haproxy_retries3_burst(void **state)
+{
+	struct burst b = {0};
+	struct wire_join *j = wire_join_new(NULL, on_burst, &b);
+	size_t n = sizeof(haproxy_retries3_burst) /
+	    sizeof(haproxy_retries3_burst[0]);
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = exchange(&haproxy_retries3_burst[i]);
+
+		snprintf(x.server, sizeof(x.server), "%s", x.downstream ?
+		    GATEWAY : REFUSING);
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	print_message("refuse %d (%d attempts), nolive %d, wrong %d\n",
+	    b.refuse, b.attempts, b.nolive, b.wrong);
+	assert_int_equal(b.wrong, 0);
+	assert_int_equal(b.refuse, 12);
+	assert_int_equal(b.attempts, 48);
+	assert_int_equal(b.nolive, 16);
+	wire_join_free(j);
+}
+
+
+/* What the join made of ka_end's client requests. */
+struct ka_verdict {
+	int requests, left, left_tied, left_wrong, ok, ok_tied, wrong;
+};
+
+static int
+on_ka(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct ka_verdict *v = ctx;
+
+	if (d->status < 0)
+		return 0;
+	v->requests++;
+	/* every attempt is the request's own (one upstream, one route),
+	 * begun once the client's request was there */
+	for (int i = 0; i < n; i++)
+		if (strcmp(att[i]->server, "127.0.0.1:40999") != 0 ||
+		    att[i]->start_us < d->start_us - 200)
+			v->wrong++;
+	if (d->cause == GW_CAUSE_CLIENT_CLOSED) {
+		v->left++;
+		v->left_tied += n > 0;
+		/* the client left: that stays the cause, whatever the
+		 * upstream answered */
+		v->left_wrong += cause != GW_CAUSE_CLIENT_CLOSED || n > 1;
+	} else if (d->status == 200) {
+		v->ok++;
+		v->ok_tied += n == 1;
+		v->wrong += cause != GW_CAUSE_OK;
+	}
+	return 0;
+}
+
+/* One wiredump line of ka_end into x; false for an "A" line (*now set,
+ * INT64_MAX for "A end"). */
+static bool
+ka_line(const char *line, struct http_exchange *x, int64_t *now)
+{
+	char dir, server[HTTP_ADDR_MAX], method[HTTP_METHOD_MAX], target[256],
+	    cause[48];
+	unsigned port;
+	int status, conn_only, end_unsure;
+	long long syn, start, ready, fb, end;
+	char *q;
+	enum gw_cause c;
+
+	if (line[0] == 'A') {
+		*now = strcmp(line, "A end") == 0 ? INT64_MAX :
+		    strtoll(line + 2, NULL, 10);
+		return false;
+	}
+	assert_int_equal(sscanf(line, "X %c %55s %u %15s %255s %d %47s %lld "
+	    "%lld %lld %lld %lld %d %d", &dir, server, &port, method, target,
+	    &status, cause, &syn, &start, &ready, &fb, &end, &conn_only,
+	    &end_unsure), 14);
+	memset(x, 0, sizeof(*x));
+	x->downstream = dir == 'd';
+	x->has_request = !conn_only;
+	x->conn_only = conn_only;
+	x->end_unsure = end_unsure;
+	x->syn_us = x->synack_us = syn;
+	x->start_us = start;
+	x->ready_us = ready;
+	x->first_byte_us = fb;
+	x->end_us = end;
+	x->header_bytes = x->body_bytes = -1;
+	x->id_kind = -1;
+	x->status = status;
+	assert_true(cause_from_name(cause, strlen(cause), &c));
+	x->cause = c;
+	snprintf(x->server, sizeof(x->server), "%s", server);
+	x->server_port = (uint16_t)port;
+	snprintf(x->method, sizeof(x->method), "%s", method);
+	if ((q = strchr(target, '?')) != NULL) {
+		*q = '\0';
+		x->has_query = true;
+		snprintf(x->query, sizeof(x->query), "%s", q + 1);
+	}
+	snprintf(x->path, sizeof(x->path), "%s", target);
+	snprintf(x->protocol, sizeof(x->protocol), "HTTP/1.1");
+	return true;
+}
+
+/*
+ * The end of ka.pcap (wire_join_ka_end.h): 78 client requests cut when
+ * wrk stopped. nginx took them up, sent them upstream (some after the
+ * client had closed, having read them from its socket buffer) and got
+ * their answers, up to 5 ms after the close. Their attempt was looked
+ * for only among answers seen before the close (and within 2 ms of it):
+ * 62 of 78 went untied, 3% of the capture's failed requests. Now each
+ * waits and takes the first free upstream exchange of its request begun
+ * once it was taken up (LEFT_START_US); what is left is what nginx never
+ * sent upstream (10 more requests than upstream exchanges to give).
+ */
+static void
+test_ka_clients_left(void **state)
+{
+	struct ka_verdict v = {0};
+	struct wire_join *j = wire_join_new(NULL, on_ka, &v);
+	size_t n = sizeof(ka_end) / sizeof(ka_end[0]);
+	struct wire_join_stats st;
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x;
+		int64_t now;
+
+		if (ka_line(ka_end[i], &x, &now))
+			assert_int_equal(wire_join_add(j, &x), 0);
+		else if (now == INT64_MAX)
+			assert_int_equal(wire_join_flush(j), 0);
+		else
+			assert_int_equal(wire_join_advance(j, now), 0);
+	}
+	wire_join_stats(j, &st);
+	print_message("%d requests: %d left (%d tied), %d ok (%d tied); "
+	    "%llu upstream untied\n", v.requests, v.left, v.left_tied, v.ok,
+	    v.ok_tied, (unsigned long long)st.upstream_untied);
+	assert_int_equal(v.requests, 336);
+	assert_int_equal(v.left, 78);
+	assert_int_equal(v.wrong, 0);
+	assert_int_equal(v.left_wrong, 0);
+	assert_true(v.left_tied >= 68);
+	wire_join_free(j);
+}
+
 int
 main(void)
 {
@@ -376,6 +961,12 @@ main(void)
 		cmocka_unit_test(test_haproxy_nosrv_first_burst),
 		cmocka_unit_test(test_pool_down_keeps_its_connects),
 		cmocka_unit_test(test_haproxy_refuse_order),
+		cmocka_unit_test(test_haproxy_retries3),
+		cmocka_unit_test(test_haproxy_retries3_burst),
+		cmocka_unit_test(test_release_before_expiry),
+		cmocka_unit_test(test_redispatch),
+		cmocka_unit_test(test_ka_clients_left),
+		cmocka_unit_test(test_header_too_big_late),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# compare_writers.sh OLD_BIN NEW_BIN INGEST_ARGS... - for changes of the
+# writer (store/): runs `ingest -q -d DB INGEST_ARGS...` (options and logs:
+# an access log with its error log tests the join) with each binary into
+# a fresh database,
+# then compares what was stored (every table's rows, less the times a
+# write happened at) and what NEW_BIN's report prints from each database
+# in every --by and format. Prints the differences; exit status 1 when
+# anything differs.
+set -u
+old=$1 new=$2
+shift 2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gw-cmpw.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+differ=0
+
+"$old" ingest -q -d "$tmp/old.db" "$@" || { echo "old ingest failed"; exit 1; }
+"$new" ingest -q -d "$tmp/new.db" "$@" || { echo "new ingest failed"; exit 1; }
+
+# Rows of every table; columns that hold the time of the write left out.
+dump() {
+	local t cols
+	for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"); do
+		cols=$(sqlite3 "$1" "SELECT group_concat(name, ',') FROM pragma_table_info('$t')
+		    WHERE name NOT IN ('first_seen_ms', 'last_seen_ms', 'k0', 'k1', 'hash', 'at_ms', 'updated_ms')")
+		echo "== $t"
+		[ -n "$cols" ] || continue
+		sqlite3 "$1" "SELECT $cols FROM \"$t\" ORDER BY 1, 2"
+	done
+}
+dump "$tmp/old.db" >"$tmp/old.dump"
+dump "$tmp/new.db" >"$tmp/new.dump"
+if ! cmp -s "$tmp/old.dump" "$tmp/new.dump"; then
+	differ=1
+	echo "=== stored rows differ"
+	diff "$tmp/old.dump" "$tmp/new.dump" | head -20
+fi
+
+for f in table json csv; do
+	for by in upstream,cause upstream cause status path source minute who \
+	    status,cause who,upstream,minute shape breaker retry; do
+		"$new" report -d "$tmp/old.db" --by "$by" --format "$f" >"$tmp/o" 2>&1
+		"$new" report -d "$tmp/new.db" --by "$by" --format "$f" >"$tmp/n" 2>&1
+		if ! cmp -s "$tmp/o" "$tmp/n"; then
+			differ=1
+			echo "=== report differs: --by $by --format $f"
+			diff "$tmp/o" "$tmp/n" | head -10
+		fi
+	done
+done
+[ "$differ" = 0 ] && echo "stored rows and reports identical ($(wc -l <"$tmp/new.dump") dump lines)"
+exit "$differ"
