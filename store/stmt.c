@@ -87,13 +87,12 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
  * fell 11.5% (callgrind, 200k production-cardinality lines); the floor's
  * CPU 1.24-1.36 -> 1.00 s per 1M rows (tests/tools/sqlitefloor -J).
  */
-/* The stored columns (schema/013: some are differences, see write.c). */
 #define REQUEST_INSERT_INTO \
-	"INSERT OR FAIL INTO requests (id, source_id, line_x, ts_ms, tz_min," \
-	" client_x, method_id, host_id, path_id, query," \
-	" shape_id, protocol, status_x, bytes, request_x, request_id," \
-	" upstream_id, n_attempts, cause, a_status_x, a_connect_ms," \
-	" a_header_x, a_response_ms, a_cause) VALUES "
+	"INSERT OR FAIL INTO requests (source_id, line_no, ts_ms, tz_min," \
+	" client, method_id, host_id, path_id, query," \
+	" shape_id, protocol, status, bytes, request_ms, request_id," \
+	" upstream_id, n_attempts, cause, a_status, a_connect_ms," \
+	" a_header_ms, a_response_ms, a_cause, a_error_id) VALUES "
 #define ATTEMPT_INSERT_INTO \
 	"INSERT OR FAIL INTO attempts (request_id, seq, grp, upstream_id," \
 	" status, connect_ms, header_ms, response_ms, cause) VALUES "
@@ -217,7 +216,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ON CONFLICT (key) DO UPDATE SET"
 	    " value = min(value, excluded.value)",
 
-	[STMT_REQUEST_MAX_ID] = "SELECT coalesce(max(id), 0) FROM requests",
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE,
 	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS40(REQUEST_TUPLE),
 	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
@@ -295,8 +293,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 */
 	[STMT_JOIN_BARE_ATTEMPT] =
 	    "UPDATE requests SET n_attempts = 1, upstream_id = ?2,"
-	    " a_status_x = ?3 - status, a_connect_ms = NULL,"
-	    " a_header_x = NULL, request_x = request_ms,"
+	    " a_status = ?3, a_connect_ms = NULL, a_header_ms = NULL,"
 	    " a_response_ms = NULL, a_cause = ?4, a_error_id = ?5"
 	    " WHERE id = ?1",
 	/* Errors naming no upstream (rate limiting, auth): failed requests. */

@@ -53,7 +53,6 @@ enum store_stmt_id {
 	STMT_META_GET,
 	STMT_META_SET,		/* raises a value, never lowers it */
 	STMT_META_SET_MIN,
-	STMT_REQUEST_MAX_ID,
 	STMT_REQUEST_INSERT,
 	STMT_REQUEST_INSERT_N,
 	STMT_ATTEMPT_INSERT,

@@ -234,7 +234,6 @@ struct write_stage {
 	struct write_att att[STORE_INSERT_ROWS];
 	int n_req, n_att;
 	int64_t source_id;
-	int64_t next_id;		/* id of the next request inserted */
 	struct rollup_map latency;	/* response-time histogram counts */
 	struct {			/* ev->origin -> child source */
 		const char *origin;	/* (schema 009), this batch's */
@@ -343,64 +342,42 @@ write_stage_attempts(struct store *s, struct write_stage *g,
 	return 0;
 }
 
-/*
- * Bind the columns of request w, to be row id, at parameter base + 1...
- * Six are stored as differences (schema/013: line_x, client_x, status_x,
- * request_x, a_status_x, a_header_x); the *_x values here are what the
- * virtual columns of those names decode, NULL where the value is not
- * logged. a_error_id is left out (NULL): joined later.
- */
+/* Bind the columns of request w at parameter base + 1... */
 static void
-write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w,
-    int64_t id)
+write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 {
 	const struct gw_event *ev = w->ev;
-	const struct gw_attempt *a = write_inline(ev) ? &ev->attempts[0] :
-	    NULL;
-	bool resp = a != NULL && a->response_ms >= 0;
 
-	sqlite3_bind_int64(st, base + 1, id);
-	sqlite3_bind_int64(st, base + 2, w->source_id);
-	sqlite3_bind_int64(st, base + 3, (int64_t)ev->line_no - id);
-	sqlite3_bind_int64(st, base + 4, ev->ts_ms);
-	sqlite3_bind_int(st, base + 5, ev->tz_min);
-	if (w->client.text != NULL && w->client.v4 >= 2147483648LL)
-		sqlite3_bind_int64(st, base + 6, w->client.v4 - 4294967296LL);
-	else
-		inline_bind_client(st, base + 6, &w->client);
-	write_bind_id(st, base + 7, w->method);
-	write_bind_id(st, base + 8, w->host);
-	write_bind_id(st, base + 9, w->path);
-	write_bind_text(st, base + 10, ev->query);
-	write_bind_id(st, base + 11, w->shape);
-	inline_bind_protocol(st, base + 12, ev->protocol);
-	sqlite3_bind_int(st, base + 13, ev->status - 200);
-	write_bind_opt(st, base + 14, ev->bytes);
-	if (ev->request_ms < 0)
-		sqlite3_bind_null(st, base + 15);
-	else
-		sqlite3_bind_int64(st, base + 15, ev->request_ms -
-		    (resp ? a->response_ms : 0));
-	inline_bind_request_id(st, base + 16, &w->rid);
-	sqlite3_bind_int64(st, base + 17, w->up);
-	sqlite3_bind_int(st, base + 18, ev->n_attempts);
-	sqlite3_bind_int(st, base + 19, (int)ev->cause);
-	if (a != NULL) {
-		if (a->status < 0)
-			sqlite3_bind_null(st, base + 20);
-		else
-			sqlite3_bind_int(st, base + 20, a->status - ev->status);
-		write_bind_opt(st, base + 21, a->connect_ms);
-		if (a->header_ms < 0)
-			sqlite3_bind_null(st, base + 22);
-		else
-			sqlite3_bind_int64(st, base + 22, resp ?
-			    a->response_ms - a->header_ms : a->header_ms);
-		write_bind_opt(st, base + 23, a->response_ms);
-		sqlite3_bind_int(st, base + 24, (int)a->cause);
+	sqlite3_bind_int64(st, base + 1, w->source_id);
+	sqlite3_bind_int64(st, base + 2, (int64_t)ev->line_no);
+	sqlite3_bind_int64(st, base + 3, ev->ts_ms);
+	sqlite3_bind_int(st, base + 4, ev->tz_min);
+	inline_bind_client(st, base + 5, &w->client);
+	write_bind_id(st, base + 6, w->method);
+	write_bind_id(st, base + 7, w->host);
+	write_bind_id(st, base + 8, w->path);
+	write_bind_text(st, base + 9, ev->query);
+	write_bind_id(st, base + 10, w->shape);
+	inline_bind_protocol(st, base + 11, ev->protocol);
+	sqlite3_bind_int(st, base + 12, ev->status);
+	write_bind_opt(st, base + 13, ev->bytes);
+	write_bind_opt(st, base + 14, ev->request_ms);
+	inline_bind_request_id(st, base + 15, &w->rid);
+	sqlite3_bind_int64(st, base + 16, w->up);
+	sqlite3_bind_int(st, base + 17, ev->n_attempts);
+	sqlite3_bind_int(st, base + 18, (int)ev->cause);
+	if (write_inline(ev)) {
+		const struct gw_attempt *a = &ev->attempts[0];
+
+		write_bind_opt(st, base + 19, a->status);
+		write_bind_opt(st, base + 20, a->connect_ms);
+		write_bind_opt(st, base + 21, a->header_ms);
+		write_bind_opt(st, base + 22, a->response_ms);
+		sqlite3_bind_int(st, base + 23, (int)a->cause);
 	} else
-		for (int i = 20; i <= 24; i++)
+		for (int i = 19; i <= 23; i++)
 			sqlite3_bind_null(st, base + i);
+	sqlite3_bind_null(st, base + 24);	/* a_error_id: joined later */
 }
 
 /* Insert the staged requests, then stage their attempts. */
@@ -421,7 +398,7 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 			return -1;
 		for (int i = 0; i < n; i++)
 			write_bind_request(st, i * STORE_REQUEST_COLUMNS,
-			    &g->req[i], g->next_id + i);
+			    &g->req[i]);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
 	} else {
@@ -429,13 +406,12 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 			st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen);
 			if (st == NULL)
 				return -1;
-			write_bind_request(st, 0, &g->req[i], g->next_id + i);
+			write_bind_request(st, 0, &g->req[i]);
 			if (store_stmt_run(s, st, err, errlen) != 0)
 				return -1;
 		}
 	}
 	last = sqlite3_last_insert_rowid(s->db);
-	g->next_id = last + 1;
 	for (int i = 0; i < n; i++) {
 		int64_t id = last - (n - 1) + i;
 
@@ -549,27 +525,6 @@ write_stage_event(struct store *s, struct write_stage *g,
 	return 0;
 }
 
-/*
- * The id the next request gets: one more than the largest (as SQLite
- * would give it; the write lock is held).
- */
-static int
-write_next_id(struct store *s, int64_t *id, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = store_stmt(s, STMT_REQUEST_MAX_ID, err, errlen);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0) + 1;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return store_fail_db(s, err, errlen, "request ids");
-	return 0;
-}
-
 /* Insert every request of b with its attempts. */
 static int
 write_events(struct store *s, const struct gw_batch *b, char *err,
@@ -580,9 +535,6 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 
 	g.n_req = g.n_att = 0;
 	g.source_id = b->source_id;
-	/* ids are given here, not by SQLite: line_x is line_no - id */
-	if (b->n_events > 0 && write_next_id(s, &g.next_id, err, errlen) != 0)
-		return -1;
 	g.n_origins = g.next_origin = 0;
 	memset(&g.latency, 0, sizeof(g.latency));
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)

@@ -55,56 +55,49 @@ run(struct store *s, enum store_stmt_id id)
 	}
 }
 
-/*
- * Bind the 24 columns of request row i (id i + 1) at base + 1..., as
- * store/write.c does: schema 013 stores line_x, status_x, request_x,
- * a_status_x, a_header_x as differences.
- */
+/* Bind the 24 columns of request row i at base + 1... */
 static void
 bind_row(sqlite3_stmt *st, int base, uint64_t i, uint64_t *seed)
 {
 	uint64_t r = rnd(seed), r2 = rnd(seed);
 	int status = r % 100 < 5 ? 502 : 200;
 	int retried = r % 100 >= 98;
-	int final = retried ? 200 : status;
-	int ms = (int)((r >> 44) % 900);
 	uint8_t rid[16];
 
 	memcpy(rid, &r, 8);
 	memcpy(rid + 8, &r2, 8);
-	sqlite3_bind_int64(st, base + 1, (int64_t)i + 1);	/* id */
-	sqlite3_bind_int64(st, base + 2, 1);			/* source */
-	sqlite3_bind_int64(st, base + 3, 0);	/* line_x: line_no i + 1 */
-	sqlite3_bind_int64(st, base + 4, 1795601700000LL + (int64_t)i * 3);
-	sqlite3_bind_int(st, base + 5, 60);
-	sqlite3_bind_int64(st, base + 6, (int64_t)(r2 % 725000) + 167772160);
-	sqlite3_bind_int64(st, base + 7, 1 + (int64_t)(r >> 8) % 5);
-	sqlite3_bind_int64(st, base + 8, 1 + (int64_t)(r >> 16) % 20);
-	sqlite3_bind_int64(st, base + 9, 1 + (int64_t)(r2 >> 20) % 400000);
+	sqlite3_bind_int64(st, base + 1, 1);			/* source */
+	sqlite3_bind_int64(st, base + 2, (int64_t)i + 1);	/* line_no */
+	sqlite3_bind_int64(st, base + 3, 1795601700000LL + (int64_t)i * 3);
+	sqlite3_bind_int(st, base + 4, 60);
+	sqlite3_bind_int64(st, base + 5, (int64_t)(r2 % 725000) + 167772160);
+	sqlite3_bind_int64(st, base + 6, 1 + (int64_t)(r >> 8) % 5);
+	sqlite3_bind_int64(st, base + 7, 1 + (int64_t)(r >> 16) % 20);
+	sqlite3_bind_int64(st, base + 8, 1 + (int64_t)(r2 >> 20) % 400000);
 	if ((r >> 24) % 4 == 0)
-		sqlite3_bind_text(st, base + 10, "page=2&sort=asc", -1,
+		sqlite3_bind_text(st, base + 9, "page=2&sort=asc", -1,
 		    SQLITE_STATIC);
 	else
-		sqlite3_bind_null(st, base + 10);
-	sqlite3_bind_int64(st, base + 11, 1 + (int64_t)(r >> 32) % 2000);
-	sqlite3_bind_int(st, base + 12, 1);
-	sqlite3_bind_int(st, base + 13, final - 200);
-	sqlite3_bind_int64(st, base + 14, (int64_t)(r >> 40) % 50000);
-	/* request_ms ms, less the inline attempt's response time ms */
-	sqlite3_bind_int64(st, base + 15, retried ? ms : 0);
-	sqlite3_bind_blob(st, base + 16, rid, sizeof(rid), SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, base + 17, 1 + (int64_t)(r >> 48) % 50);
-	sqlite3_bind_int(st, base + 18, retried ? 2 : 1);
-	sqlite3_bind_int(st, base + 19, status == 502 ? 3 : 0);
+		sqlite3_bind_null(st, base + 9);
+	sqlite3_bind_int64(st, base + 10, 1 + (int64_t)(r >> 32) % 2000);
+	sqlite3_bind_int(st, base + 11, 1);
+	sqlite3_bind_int(st, base + 12, retried ? 200 : status);
+	sqlite3_bind_int64(st, base + 13, (int64_t)(r >> 40) % 50000);
+	sqlite3_bind_int64(st, base + 14, (int64_t)(r >> 44) % 900);
+	sqlite3_bind_blob(st, base + 15, rid, sizeof(rid), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, base + 16, 1 + (int64_t)(r >> 48) % 50);
+	sqlite3_bind_int(st, base + 17, retried ? 2 : 1);
+	sqlite3_bind_int(st, base + 18, status == 502 ? 3 : 0);
 	if (!retried) {
-		sqlite3_bind_int(st, base + 20, status - final);
-		sqlite3_bind_int(st, base + 21, 1);
-		sqlite3_bind_int(st, base + 22, ms - 5);	/* header 5 */
-		sqlite3_bind_int(st, base + 23, ms);
-		sqlite3_bind_int(st, base + 24, status == 502 ? 3 : 0);
+		sqlite3_bind_int(st, base + 19, status);
+		sqlite3_bind_int(st, base + 20, 1);
+		sqlite3_bind_int(st, base + 21, 5);
+		sqlite3_bind_int(st, base + 22, (int)((r >> 44) % 900));
+		sqlite3_bind_int(st, base + 23, status == 502 ? 3 : 0);
 	} else
-		for (int c = 20; c <= 24; c++)
+		for (int c = 19; c <= 23; c++)
 			sqlite3_bind_null(st, base + c);
+	sqlite3_bind_null(st, base + 24);
 }
 
 int
