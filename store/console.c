@@ -22,8 +22,9 @@
  * sums all three in C - also the raw rows of the per-5-second view, where
  * a GROUP BY per split used to sort the window's rows three times.
  *
- * The lists of failing requests read raw rows newest first through the
- * requests_ts index; first the rollups say from which minute on there are
+ * The lists of failing requests read raw rows newest first through
+ * request_runs (schema/013, a second's rows sorted at a time); first the
+ * rollups say from which minute on there are
  * at least `limit` of them, so the scan covers only those minutes.
  */
 #include <stdint.h>

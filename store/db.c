@@ -492,6 +492,7 @@ store_rollback(struct store *s)
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);
 	s->dash_upstream = 0;
+	runs_forget(s);
 	s->max_request_ms = 0;	/* re-read from store_meta by the next batch */
 	s->tz_known = false;	/* likewise */
 	join_filter_reset(s);

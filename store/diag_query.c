@@ -5,13 +5,14 @@
  * handle like every statement of store/, and reset when a call is done.
  *
  * Index use, by statement:
- *   - shape counts read every request of the window: through requests_ts
- *     when a bound is given, as a plain table scan when not (the "_ALL"
+ *   - shape counts read every request of the window: through request_runs
+ *     (schema/013) when a bound is given, as a plain table scan when not (the "_ALL"
  *     variant disables the index with a unary '+', which is faster than a
  *     million index lookups); they are summed in C, not by GROUP BY (see
  *     diag_shape_counts for why);
- *   - the attempt stream walks requests_ts in order and finds each
- *     request's attempts by primary key: no sort, constant memory;
+ *   - the attempt stream walks request_runs in time order and finds each
+ *     request's attempts by primary key; it sorts one second's requests
+ *     at a time (memory bounded by the busiest second);
  *   - retry groups, cause counts and examples only look at requests that
  *     failed or were retried, through the partial index requests_trouble_ts
  *     (schema/003_diagnose.sql): a few percent of the rows.

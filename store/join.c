@@ -22,7 +22,7 @@
  * Each lookup is an index range: requests_join (client, path, local end)
  * bounded by the longest request stored - a partial index of the requests
  * that failed or were retried, the only ones an error can explain, except
- * upstream_truncated ones, looked up by time (requests_ts, the window
+ * upstream_truncated ones, looked up by time (request_runs, the window
  * widened by the spread of the logs' UTC offsets) - or the
  * partial index of unjoined errors. Probing every new request would cost a lookup per row, so a
  * small table counts unjoined errors by hash of client id and only

@@ -4,8 +4,8 @@
  * A step (store_prune_step) is one BEGIN IMMEDIATE ... COMMIT that does
  * the first of these that has work:
  *   1. requests older than the raw cutoff, the max_rows oldest (through
- *      requests_ts), with their attempts (by runs of consecutive request
- *      ids, a range each) and the
+ *      request_runs, schema/013), with their attempts (by runs of
+ *      consecutive request ids, a range each) and the
  *      error-log lines joined to it (by the error ids the request and its
  *      attempts hold); then the rejected lines of each source up to the
  *      last line removed (rejects_source_line, schema 007): a reject has
@@ -265,6 +265,30 @@ prune_error(struct store *s, int64_t id, struct prune_marks *m,
 }
 
 /*
+ * After requests below cutoff went: request_runs (schema/013) no longer
+ * reaches above the largest id kept, and loses the runs below cutoff
+ * whose rows are all gone. 0 or -1.
+ */
+static int
+prune_runs(struct store *s, int64_t cutoff, char *err, size_t errlen)
+{
+	static const enum store_stmt_id ids[] = {STMT_PRUNE_RUNS_ABOVE,
+	    STMT_PRUNE_RUNS_CUT, STMT_PRUNE_RUNS_EMPTY};
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		sqlite3_stmt *st = prune_stmt(s, ids[i], err, errlen);
+
+		if (st == NULL)
+			return -1;
+		if (ids[i] == STMT_PRUNE_RUNS_EMPTY)
+			sqlite3_bind_int64(st, 1, runs_sec_of(cutoff) + 1);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Step 1: the oldest requests below cutoff, with their attempts and
  * joined error lines. *n gets how many requests went, *newest the
  * highest event time among them.
@@ -313,6 +337,8 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 		goto out;
 	}
 	r->requests += *n;
+	if (*n > 0 && prune_runs(s, cutoff, err, errlen) != 0)
+		goto out;
 	/*
 	 * Attempts by runs of consecutive request ids, one range each:
 	 * the oldest requests of a followed log are mostly consecutive, and

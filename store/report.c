@@ -66,6 +66,9 @@ struct count_source {
 #define COUNT_RAW_MINUTE \
 	"((r.ts_ms - (((r.ts_ms % 60000) + 60000) % 60000)) / 60000)"
 
+#define RUNS_SINCE "k.sec >= :t0 / 1000 - 1 AND r.ts_ms >= :t0"
+#define RUNS_UNTIL "k.sec <= :t1 / 1000 + 1 AND r.ts_ms < :t1"
+
 static const struct count_source count_sources[2][2] = {
 	[0][0] = {" FROM rollup_minute x", "x.requests", "x.upstream_id",
 	    "x.status", "x.cause", "x.source_id", "x.minute", NULL,
@@ -75,15 +78,16 @@ static const struct count_source count_sources[2][2] = {
 	    "x.upstream_id", "x.status", "x.cause", "x.source_id",
 	    "x.minute", NULL, "x.minute >= :m0", "x.minute < :m1",
 	    NULL, NULL, NULL},
-	[1][0] = {" FROM requests r", "1", "r.upstream_id", "r.status",
+	/* raw rows by time through request_runs (schema/013) */
+	[1][0] = {" FROM" RUNS_FROM, "1", "r.upstream_id", "r.status",
 	    "r.cause", "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
-	    "r.ts_ms >= :t0", "r.ts_ms < :t1",
+	    RUNS_SINCE, RUNS_UNTIL,
 	    "r.request_ms", "r.request_ms IS NOT NULL", NULL},
 	/* attempts inline or not (schema/012, ATT_JOIN in store_int.h) */
-	[1][1] = {" FROM requests r" ATT_JOIN, "1", ATT_UPSTREAM,
+	[1][1] = {" FROM" RUNS_FROM ATT_JOIN, "1", ATT_UPSTREAM,
 	    "coalesce(" ATT_STATUS ", -1)", ATT_CAUSE,
 	    "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
-	    "r.ts_ms >= :t0", "r.ts_ms < :t1", NULL, NULL, ATT_ANY},
+	    RUNS_SINCE, RUNS_UNTIL, NULL, NULL, ATT_ANY},
 };
 
 /* How each key is shown; '@' stands for its value. */

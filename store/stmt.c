@@ -111,17 +111,18 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 	" FROM rollup_minute x WHERE" WINDOW_X FILTER_X " GROUP BY 1, 2"
 #define SERIES_RAW(col) \
 	"SELECT (r.ts_ms - :base) / :step, " col ", count(*)," \
-	" sum(" IS_5XX("r.status") ") FROM requests r" \
-	" WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1" \
+	" sum(" IS_5XX("r.status") ") FROM" RUNS_FROM \
+	" WHERE" RUNS_SECS(":t0", ":t1") "AND r.ts_ms >= :t0" \
+	" AND r.ts_ms < :t1" \
 	" AND (:up IS NULL OR r.upstream_id = :up)" \
 	" AND (:cause < 0 OR r.cause = :cause)" \
 	" AND (:status < 0 OR r.status = :status) GROUP BY 1, 2"
-#define CONSOLE_REQUEST_COLUMNS \
+#define CONSOLE_REQUEST_COLUMNS(from) \
 	"SELECT r.id, r.ts_ms," STORE_CLIENT_TEXT("r.client") ", m.name," \
 	" h.name, p.name, r.query," \
 	" u.name, s.path || coalesce(' @' || s.origin, ''), r.line_no, r.status, coalesce(r.request_ms, -1)," \
 	" r.cause, r.n_attempts, (SELECT message FROM gateway_errors" \
-	" WHERE id = r.error_id) FROM requests r" \
+	" WHERE id = r.error_id) FROM" from \
 	" LEFT JOIN methods m ON m.id = r.method_id" \
 	" LEFT JOIN hosts h ON h.id = r.host_id" \
 	" LEFT JOIN paths p ON p.id = r.path_id" \
@@ -130,9 +131,9 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 
 /*
  * diag_query.c's. Index use: shape counts read every request of the
- * window, through requests_ts when a bound is given, as a plain table
- * scan when not (the "_ALL" variant disables the index with a unary '+');
- * the attempt stream walks requests_ts in order; retry groups, cause
+ * window, through request_runs when a bound is given, as a plain table
+ * scan when not (the "_ALL" variant); the attempt stream walks
+ * request_runs in time order (schema/013); retry groups, cause
  * counts and examples only look at requests that failed or were retried,
  * through the partial index requests_trouble_ts (schema/003), whose
  * condition DIAG_TROUBLE repeats word for word.
@@ -145,11 +146,11 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 #define DIAG_INLINE_MATCH \
 	" (r.a_cause = ?4 AND r.upstream_id =" DIAG_UPSTREAM_ID ") "
 /* Every request of the window as ids; summed in C (see diag_shape_counts). */
-#define DIAG_SHAPE_SQL(ts) \
+#define DIAG_SHAPE_SQL(from, ts) \
 	"SELECT coalesce(r.method_id, 0), coalesce(r.path_id, 0)," \
 	" r.upstream_id, coalesce(r.shape_id, 0)," \
 	" r.status BETWEEN 500 AND 599, r.cause" \
-	" FROM requests r WHERE " ts " >= ?1 AND " ts " < ?2" \
+	" FROM" from "WHERE " ts \
 	" AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID ")"
 /* An interned-name table, id -> name. */
 #define DIAG_NAMES_SQL(t) "SELECT id, name FROM " t " ORDER BY id"
@@ -277,8 +278,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 */
 	[STMT_JOIN_ATTEMPT_FIND_TRUNCATED] =
 	    "SELECT" JOIN_REQUEST_COLUMNS "," ATT_SEQ "," ATT_STATUS ","
-	    ATT_CAUSE " FROM requests r INDEXED BY requests_ts" ATT_JOIN
-	    " WHERE r.ts_ms BETWEEN ?8 AND ?9 AND" JOIN_WINDOW " AND" ATT_ANY
+	    ATT_CAUSE " FROM" RUNS_FROM ATT_JOIN
+	    " WHERE" RUNS_SECS("?8", "?9") "AND r.ts_ms BETWEEN ?8 AND ?9"
+	    " AND" JOIN_WINDOW " AND" ATT_ANY
 	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL"
 	    " ORDER BY" JOIN_NEAREST ", t.seq LIMIT 1",
 	/*
@@ -392,6 +394,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " FROM reject_counts WHERE source_id = ?1 OR ?1 = 0",
 
 	/* latency.c */
+	/* runs.c */
+	[STMT_RUNS_PUT] =
+	    "INSERT INTO request_runs (sec, first_id, last_id)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (sec, first_id)"
+	    " DO UPDATE SET last_id = excluded.last_id",
+	[STMT_RUNS_BEFORE] =
+	    "SELECT first_id FROM request_runs WHERE sec = ?1"
+	    " AND last_id = ?2",
+
 	[STMT_LATENCY_UPSERT] =
 	    "INSERT INTO rollup_latency_minute (minute, upstream_id, bucket,"
 	    " attempts) VALUES (?1, ?2, ?3, ?4)"
@@ -405,8 +416,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " (SELECT count(*) FROM gateway_errors),"
 	    " (SELECT count(*) FROM gateway_errors WHERE request_id IS NULL),"
 	    " (SELECT coalesce(sum(rejected), 0) FROM reject_counts),"
-	    " (SELECT min(ts_ms) FROM requests),"
-	    " (SELECT max(ts_ms) FROM requests)",
+	    RUNS_MIN_TS "," RUNS_MAX_TS,
 	/* Error-log lines by upstream and cause (store_error_groups). */
 	[STMT_REPORT_ERROR_GROUPS] =
 	    "SELECT coalesce(u.name, '-'), e.cause, count(*),"
@@ -427,10 +437,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* Two index seeks. */
 	/* Rollups outlive pruned raw rows: they start the span then. */
 	[STMT_CONSOLE_SPAN] =
-	    "SELECT min(coalesce((SELECT min(ts_ms) FROM requests),"
+	    "SELECT min(coalesce(" RUNS_MIN_TS ","
 	    " 9223372036854775807), coalesce((SELECT min(minute) * 60000"
 	    " FROM rollup_minute), 9223372036854775807)),"
-	    " (SELECT max(ts_ms) FROM requests)",
+	    RUNS_MAX_TS,
 	[STMT_CONSOLE_SOURCES] =
 	    "SELECT id, path, kind, position, line_no, last_seen_ms"
 	    " FROM sources WHERE parent_id IS NULL"	/* not a host's (009) */
@@ -471,10 +481,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " x.requests FROM rollup_minute x WHERE" WINDOW_X FILTER_X,
 	[STMT_CONSOLE_SPLITS_RAW] =
 	    "SELECT r.ts_ms, r.upstream_id, r.cause, r.status, 1"
-	    " FROM requests r WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1"
+	    " FROM" RUNS_FROM "WHERE" RUNS_SECS(":t0", ":t1")
+	    "AND r.ts_ms >= :t0 AND r.ts_ms < :t1"
 	    " AND (:up IS NULL OR r.upstream_id = :up)"
 	    " AND (:cause < 0 OR r.cause = :cause)"
-	    " AND (:status < 0 OR r.status = :status)",
+	    " AND (:status < 0 OR r.status = :status)"
+	    /* lines are made in the order keys first appear, by time */
+	    " ORDER BY k.sec, r.ts_ms, r.id",
 	/* Minutes with failing requests under the filter, newest first. */
 	[STMT_CONSOLE_FAILING_MINUTES] =
 	    "SELECT x.minute, sum(x.requests) FROM rollup_minute x"
@@ -482,15 +495,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("x.status")
 	    " OR x.cause <> 0 ELSE 1 END)"
 	    " GROUP BY x.minute ORDER BY x.minute DESC",
-	[STMT_CONSOLE_FAILURES] = CONSOLE_REQUEST_COLUMNS
-	    " WHERE r.ts_ms >= :t0 AND r.ts_ms < :t1"
+	[STMT_CONSOLE_FAILURES] = CONSOLE_REQUEST_COLUMNS(RUNS_FROM)
+	    " WHERE" RUNS_SECS(":t0", ":t1")
+	    "AND r.ts_ms >= :t0 AND r.ts_ms < :t1"
 	    " AND (:up IS NULL OR r.upstream_id = :up)"
 	    " AND (:cause < 0 OR r.cause = :cause)"
 	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("r.status")
 	    " OR r.cause <> 0 ELSE r.status = :status END)"
 	    " AND (:path IS NULL OR instr(p.name, :path) > 0)"
-	    " ORDER BY r.ts_ms DESC, r.id DESC LIMIT :limit",
-	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_COLUMNS " WHERE r.id = :id",
+	    " ORDER BY k.sec DESC, r.ts_ms DESC, r.id DESC LIMIT :limit",
+	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_COLUMNS(" requests r")
+	    " WHERE r.id = :id",
 	[STMT_CONSOLE_ATTEMPTS] =
 	    "SELECT u.name, coalesce(" ATT_STATUS ", -1),"
 	    " coalesce(" ATT_CONNECT ", -1), coalesce(" ATT_HEADER ", -1),"
@@ -501,15 +516,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " WHERE r.id = :id AND" ATT_ANY " ORDER BY t.seq",
 
 	/* diag_query.c */
-	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL("r.ts_ms"),
-	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL("+r.ts_ms"),
+	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL(RUNS_FROM,
+	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW),
+	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL(" requests r ",
+	    "+r.ts_ms >= ?1 AND +r.ts_ms < ?2"),
 	[STMT_DIAG_ATTEMPT_STREAM] =
 	    "SELECT r.ts_ms, r.id," ATT_UPSTREAM "," ATT_SEQ ","
 	    " coalesce(" ATT_STATUS ", -1)," ATT_CAUSE
-	    " FROM requests r INDEXED BY requests_ts" ATT_JOIN
-	    " WHERE" DIAG_WINDOW " AND" ATT_ANY
+	    " FROM" RUNS_FROM ATT_JOIN
+	    " WHERE" RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW " AND" ATT_ANY
 	    " AND (?3 IS NULL OR" ATT_UPSTREAM "=" DIAG_UPSTREAM_ID ")"
-	    " ORDER BY r.ts_ms, r.id, t.seq",
+	    " ORDER BY k.sec, r.ts_ms, r.id, t.seq",
 	[STMT_DIAG_UPSTREAM_NAMES] = DIAG_NAMES_SQL("upstreams"),
 	[STMT_DIAG_METHOD_NAMES] = DIAG_NAMES_SQL("methods"),
 	[STMT_DIAG_PATH_NAMES] = DIAG_NAMES_SQL("paths"),
@@ -540,10 +557,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " WHERE (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
 	    " GROUP BY a.upstream_id, x.final_uid, a.cause",
 	[STMT_DIAG_TOTALS] =
-	    "SELECT (SELECT count(*) FROM requests r WHERE" DIAG_WINDOW "),"
+	    "SELECT (SELECT count(*) FROM" RUNS_FROM "WHERE"
+	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW "),"
 	    " (SELECT count(*) FROM requests r WHERE" DIAG_TROUBLE
 	    "  AND r.n_attempts > 1 AND" DIAG_WINDOW "),"
-	    " (SELECT avg(r.request_ms) FROM requests r WHERE" DIAG_WINDOW
+	    " (SELECT avg(r.request_ms) FROM" RUNS_FROM "WHERE"
+	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW
 	    "  AND r.n_attempts = 1 AND r.cause = 0"
 	    "  AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID "))",
 	/* Failed attempts to the upstream, then attempt-less requests. */
@@ -649,14 +668,33 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_PRUNE_PAGES] = "PRAGMA page_count",
 	[STMT_PRUNE_FREE_PAGES] = "PRAGMA freelist_count",
 	[STMT_PRUNE_PAGE_SIZE] = "PRAGMA page_size",
-	[STMT_PRUNE_NEWEST] = "SELECT max(ts_ms) FROM requests",
-	/* ?1 cutoff, ?2 rows: the oldest first, through requests_ts. */
+	[STMT_PRUNE_NEWEST] = "SELECT" RUNS_MAX_TS,
+	/*
+	 * ?1 cutoff, ?2 rows: the oldest first, through request_runs, in the
+	 * order requests_ts gave them (ts_ms, id).
+	 */
 	/* ?3: only rows whose strings were marked (mark_request_id). */
 	[STMT_PRUNE_REQUESTS] =
-	    "DELETE FROM requests WHERE id IN (SELECT id FROM requests"
-	    " WHERE ts_ms < ?1 AND id <= ?3 ORDER BY ts_ms LIMIT ?2)"
+	    "DELETE FROM requests WHERE id IN (SELECT r.id FROM" RUNS_FROM
+	    " WHERE k.sec <= ?1 / 1000 + 1 AND r.ts_ms < ?1 AND r.id <= ?3"
+	    " ORDER BY k.sec, r.ts_ms, r.id LIMIT ?2)"
 	    " RETURNING ts_ms, source_id, line_no, error_id, id,"
 	    " a_cause IS NOT NULL, a_error_id",
+	/*
+	 * Runs after a prune: none may reach above the largest id kept
+	 * (SQLite gives a deleted largest id out again), and the runs of the
+	 * pruned seconds (up to ?1) whose rows are all gone go.
+	 */
+	[STMT_PRUNE_RUNS_ABOVE] =
+	    "DELETE FROM request_runs"
+	    " WHERE first_id > (SELECT coalesce(max(id), 0) FROM requests)",
+	[STMT_PRUNE_RUNS_CUT] =
+	    "UPDATE request_runs SET last_id = (SELECT max(id) FROM requests)"
+	    " WHERE last_id > (SELECT max(id) FROM requests)",
+	[STMT_PRUNE_RUNS_EMPTY] =
+	    "DELETE FROM request_runs WHERE sec <= ?1 AND NOT EXISTS"
+	    " (SELECT 1 FROM requests r NOT INDEXED WHERE r.id BETWEEN"
+	    " request_runs.first_id AND request_runs.last_id)",
 	[STMT_PRUNE_ATTEMPTS] =
 	    "DELETE FROM attempts WHERE request_id BETWEEN ?1 AND ?2"
 	    " RETURNING error_id",

@@ -87,6 +87,8 @@ enum store_stmt_id {
 	STMT_ROLLUP_PRUNE,
 	STMT_ROLLUP_ATTEMPT_UPSERT,
 	STMT_ROLLUP_ATTEMPT_PRUNE,
+	STMT_RUNS_PUT,
+	STMT_RUNS_BEFORE,
 	STMT_LATENCY_UPSERT,
 	STMT_JOIN_ATTEMPT_FIND,
 	STMT_JOIN_ATTEMPT_FIND_TRUNCATED,
@@ -152,6 +154,9 @@ enum store_stmt_id {
 	STMT_PRUNE_PAGE_SIZE,
 	STMT_PRUNE_NEWEST,
 	STMT_PRUNE_REQUESTS,
+	STMT_PRUNE_RUNS_ABOVE,
+	STMT_PRUNE_RUNS_CUT,
+	STMT_PRUNE_RUNS_EMPTY,
 	STMT_PRUNE_ATTEMPTS,
 	STMT_PRUNE_ERROR_ID,
 	STMT_PRUNE_ERRORS_OLD,
@@ -365,6 +370,44 @@ struct join_probe {
 /* Counts of unjoined errors by hash of client id: which requests to probe. */
 #define STORE_ERR_FILTER_SIZE 65536
 
+/*
+ * Requests by time through request_runs (schema/013), in place of the
+ * index requests_ts: "FROM" RUNS_FROM gives the rows r of the runs k,
+ * each request once; RUNS_SECS(t0, t1) keeps the runs that may hold a
+ * ts_ms in t0..t1 (SQL expressions; a second of slack either side), to
+ * be ANDed with the exact condition on r.ts_ms. In time order: ORDER BY
+ * k.sec first, then r.ts_ms (SQLite then sorts one second at a time).
+ * NOT INDEXED keeps r read by rowid range: with an equality on other
+ * columns (the join's client and path) SQLite preferred to build an
+ * automatic index over every request, for each lookup (60 ms a line on
+ * 1M requests, instead of 1).
+ */
+#define RUNS_FROM \
+	" request_runs k CROSS JOIN requests r NOT INDEXED" \
+	" ON r.id BETWEEN k.first_id AND k.last_id "
+#define RUNS_SECS(t0, t1) \
+	" k.sec BETWEEN (" t0 ") / 1000 - 1 AND (" t1 ") / 1000 + 1 "
+/* min(ts_ms) or max(ts_ms) of requests: in the runs of the first (last)
+ * second that still has a row. */
+#define RUNS_TS_END(agg, dir) \
+	" (SELECT " agg "(r.ts_ms) FROM" RUNS_FROM "WHERE k.sec =" \
+	" (SELECT k2.sec FROM request_runs k2 WHERE EXISTS (SELECT 1" \
+	" FROM requests r2 NOT INDEXED" \
+	" WHERE r2.id BETWEEN k2.first_id AND k2.last_id)" \
+	" ORDER BY k2.sec " dir " LIMIT 1)) "
+#define RUNS_MIN_TS RUNS_TS_END("min", "ASC")
+#define RUNS_MAX_TS RUNS_TS_END("max", "DESC")
+
+/*
+ * The run of request ids the writer extends (runs.c, schema/013): ids
+ * first..last of second sec. have: there is one; dirty: its last was
+ * moved by this transaction and request_runs does not say so yet.
+ */
+struct request_run {
+	int64_t sec, first, last;
+	bool have, dirty;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;			/* the file db is open on, resolved
@@ -386,6 +429,7 @@ struct store {
 	bool tz_known;			/* some request stored: tz_lo..tz_hi */
 	int tz_lo, tz_hi;		/* range of requests' tz_min (meta) */
 	int64_t dash_upstream;		/* id of upstream '-', 0 unknown */
+	struct request_run run;		/* runs.c: the writer's last run */
 	struct id_list new_errors;	/* errors written by this batch */
 	struct id_list candidates;	/* older errors new requests may own */
 	struct join_probe *probes;	/* new requests to look errors up for */
@@ -587,6 +631,19 @@ int rollup_add(struct rollup_map *m, const struct rollup_key *k,
     int64_t count, int64_t request_ms, int64_t bytes);
 int rollup_flush(struct store *s, char *err, size_t errlen);
 int64_t rollup_minute_of(int64_t ts_ms);
+
+/*
+ * Runs of request ids by second (runs.c, schema/013). runs_sec_of(): the
+ * second of a ts_ms, rounded down. runs_note(): request id (ids ascending
+ * within a transaction) of second sec was inserted.
+ * runs_flush(): write the current run, in the batch's transaction.
+ * runs_forget(): after a rollback (its ids will be given out again).
+ */
+int64_t runs_sec_of(int64_t ts_ms);
+int runs_note(struct store *s, int64_t id, int64_t sec, char *err,
+    size_t errlen);
+int runs_flush(struct store *s, char *err, size_t errlen);
+void runs_forget(struct store *s);
 
 /* Join (join.c). */
 int join_filter_init(struct store *s);

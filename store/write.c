@@ -9,7 +9,8 @@
  *      through reused prepared statements (requests and attempts several
  *      rows per INSERT), strings through the intern caches, rollup deltas
  *      summed in memory, upstream times counted into the latency
- *      histogram (latency.c), which is written when the rows are;
+ *      histogram (latency.c), which is written when the rows are,
+ *      the runs of request ids by second (runs.c);
  *   3. the join of error-log lines to requests (join.c);
  *   4. the rollup upserts (rollup.c);
  *   5. COMMIT.
@@ -418,10 +419,14 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 		}
 	}
 	last = sqlite3_last_insert_rowid(s->db);
-	for (int i = 0; i < n; i++)
-		if (write_stage_attempts(s, g, &g->req[i], last - (n - 1) + i,
-		    err, errlen) != 0)
+	for (int i = 0; i < n; i++) {
+		int64_t id = last - (n - 1) + i;
+
+		if (runs_note(s, id, runs_sec_of(g->req[i].ev->ts_ms), err,
+		    errlen) != 0 ||
+		    write_stage_attempts(s, g, &g->req[i], id, err, errlen) != 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -542,6 +547,7 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
 		rc = write_stage_event(s, &g, &b->events[i], err, errlen);
 	if (rc != 0 || write_flush_requests(s, &g, err, errlen) != 0 ||
+	    runs_flush(s, err, errlen) != 0 ||
 	    write_flush_attempts(s, &g, err, errlen) != 0 ||
 	    latency_flush(s, &g.latency, err, errlen) != 0)
 		rc = -1;

@@ -3,7 +3,8 @@
 # tests/data/schema5: clients interned in a table, paths and shapes with a
 # UNIQUE name) upgrades itself when opened (migration 006: clients inline,
 # paths/shapes by hash; 012: lone attempts in their request rows, compact
-# request ids and protocols) and then says exactly what a database that the
+# request ids and protocols; 013: request_runs instead of the index
+# requests_ts) and then says exactly what a database that the
 # current gatewatch builds from the same logs says: every report, the three
 # views row by row, the joins of error-log lines. Re-reading the logs into
 # the upgraded database stores nothing twice (positions survive), and new
@@ -67,6 +68,18 @@ for q in "SELECT count(*) FROM attempts" \
 	gw_eq "$(sqlite3 new.db "$q")" "$(sqlite3 old.db "$q")" "$q"
 done
 
+# Schema 013: no requests_ts; every request in exactly one run of its
+# second, in both.
+runs_ok='SELECT count(*) FROM requests r WHERE (SELECT count(*) FROM
+    request_runs k WHERE r.id BETWEEN k.first_id AND k.last_id
+    AND k.sec = (r.ts_ms - (((r.ts_ms % 1000) + 1000) % 1000))
+    / 1000) <> 1'
+for db in old new; do
+	gw_eq 0 "$(sqlite3 $db.db "SELECT count(*) FROM sqlite_master
+	    WHERE name = 'requests_ts'")" "$db: requests_ts dropped"
+	gw_eq 0 "$(sqlite3 $db.db "$runs_ok")" "$db: each request in one run"
+done
+
 # Read again: nothing new. Then more lines: interned against the old rows.
 "$GW_BIN" ingest -q -d old.db access.log error.log gen.log
 gw_eq 1290 "$(sqlite3 old.db 'SELECT count(*) FROM requests')" \
@@ -83,6 +96,10 @@ gw_eq "$(sqlite3 old.db 'SELECT count(DISTINCT name) FROM paths')" \
     "$(sqlite3 old.db 'SELECT count(*) FROM paths')" "paths stay unique"
 gw_eq "$(sqlite3 new.db 'SELECT count(*) FROM paths')" \
     "$(sqlite3 old.db 'SELECT count(*) FROM paths')" "same paths"
+gw_eq 0 "$(sqlite3 old.db "$runs_ok")" "runs after more lines"
+gw_eq "$(sqlite3 new.db 'SELECT * FROM request_view ORDER BY id' | md5sum)" \
+    "$(sqlite3 old.db 'SELECT * FROM request_view ORDER BY id' | md5sum)" \
+    "request_view after more lines"
 
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"

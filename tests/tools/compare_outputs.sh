@@ -6,6 +6,12 @@
 # differs. For refactors of cli/ that must keep every byte: run it with the
 # binary of main and the new one on databases of varied content (genlog -P,
 # tests/data/demo, hostile paths). Exit status 1 when anything differs.
+# A DB given as OLD_DB=NEW_DB is read as OLD_DB by the old binary and as
+# NEW_DB by the new one: for a schema change, the same logs ingested by
+# each binary (or an old database and its upgraded copy), since the old
+# binary refuses a database of the newer schema. GW_COMPARE_WINDOWS, a
+# list of "SINCE,UNTIL" pairs (report's --since/--until forms), adds the
+# report and explain views over those windows.
 set -u
 old=$1 new=$2
 shift 2
@@ -13,10 +19,27 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/gw-compare.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 differ=0
 
+odb= ndb=
+# Each binary's arguments: the word %DB% is its database (OLD_DB=NEW_DB).
+args_for() {	# args_for DB ARGS...: into the array a
+	local d=$1 x; shift
+	a=()
+	for x in "$@"; do
+		[ "$x" = %DB% ] && x=$d
+		a+=("$x")
+	done
+}
+
 run() {	# run NAME ARGS...: both binaries, compared
-	local name=$1; shift
-	"$old" "$@" >"$tmp/o.out" 2>"$tmp/o.err"; echo "rc=$?" >>"$tmp/o.err"
-	"$new" "$@" >"$tmp/n.out" 2>"$tmp/n.err"; echo "rc=$?" >>"$tmp/n.err"
+	local name=$1 a; shift
+	args_for "$odb" "$@"
+	env ${GW_ENV_DB:+GATEWATCH_DB=$odb} "$old" "${a[@]}" >"$tmp/o.out" 2>"$tmp/o.err"
+	echo "rc=$?" >>"$tmp/o.err"
+	args_for "$ndb" "$@"
+	env ${GW_ENV_DB:+GATEWATCH_DB=$ndb} "$new" "${a[@]}" >"$tmp/n.out" 2>"$tmp/n.err"
+	echo "rc=$?" >>"$tmp/n.err"
+	# the database's own name may appear in a message
+	[ "$odb" != "$ndb" ] && sed -i "s#$ndb#$odb#g" "$tmp/n.out" "$tmp/n.err"
 	if ! cmp -s "$tmp/o.out" "$tmp/n.out" || ! cmp -s "$tmp/o.err" "$tmp/n.err"; then
 		differ=1
 		echo "=== differs: $name: $*"
@@ -77,7 +100,8 @@ run "ingest nofile" ingest -d /nonexistent -q
 run "ingest group" ingest -d /nonexistent --db-group no-such-group-x x
 run "ingest conf" ingest -d /nonexistent --log-format-name x --nginx-conf /nonexistent/n.conf x
 
-for db in "$@"; do
+for pair in "$@"; do
+	odb=${pair%%=*} ndb=${pair#*=} db=%DB%
 	for f in table json csv; do
 		for by in upstream,cause upstream cause status path source minute who \
 		    status,cause who,upstream,minute shape breaker retry; do
@@ -90,15 +114,28 @@ for db in "$@"; do
 		run "$db" report -d "$db" --format "$f" --by retry --limit 1
 		run "$db" report -d "$db" --format "$f" --since @0 --until @1
 	done
-	GATEWATCH_DB=$db run "$db env" report
-	ups=$("$new" report -d "$db" --by upstream --format csv | tail -n +2 | cut -d, -f1 | head -4)
+	GW_ENV_DB=1 run "$pair env" report
+	ups=$("$new" report -d "$ndb" --by upstream --format csv | tail -n +2 | cut -d, -f1 | head -4)
 	for u in $ups -; do
 		for f in text json; do
-			run "$db explain" explain "$u" -d "$db" --format "$f"
-			run "$db explain" explain "$u" -d "$db" --format "$f" --limit 1
+			run "$pair explain" explain "$u" -d "$db" --format "$f"
+			run "$pair explain" explain "$u" -d "$db" --format "$f" --limit 1
 		done
 	done
-	run "$db metrics" metrics -d "$db"
+	for w in ${GW_COMPARE_WINDOWS:-}; do
+		s=${w%%,*} u=${w#*,}
+		for by in upstream,cause path minute shape retry status; do
+			run "$pair $w" report -d "$db" --by "$by" --format csv \
+			    --since "$s" --until "$u"
+		done
+		run "$pair $w" report -d "$db" --since "$s"
+		run "$pair $w" report -d "$db" --until "$u"
+		for x in $ups -; do
+			run "$pair $w explain" explain "$x" -d "$db" --format json \
+			    --since "$s" --until "$u"
+		done
+	done
+	run "$pair metrics" metrics -d "$db"
 done
 [ "$differ" = 0 ] && echo "all outputs identical"
 exit "$differ"

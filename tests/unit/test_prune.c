@@ -165,6 +165,11 @@ test_prune_keeps_exactly_newer(void **state)
 
 	/* Exactly the newer requests, and nothing refers to the others. */
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), newer);
+	fx_check_runs(&f);
+	/* the runs of the pruned days went with their rows */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM request_runs WHERE"
+	    " sec < %lld", (long long)(cut / 1000));
+	assert_int_equal(fx_int(&f, sql), 0);
 	assert_int_equal(r.requests, NDAYS * 24 - newer);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM requests WHERE"
 	    " ts_ms < %lld", (long long)cut);
@@ -208,6 +213,48 @@ test_prune_keeps_exactly_newer(void **state)
 	free(week_before);
 	free(week_path_before);
 	free(month_before);
+	fx_free(&f);
+}
+
+/*
+ * Pruning every request, the newest included, makes SQLite give their
+ * ids out again: no run may still claim them (schema/013), so the new
+ * requests are each read once, and by the second they are of.
+ */
+static void
+test_prune_runs_ids_again(void **state)
+{
+	struct store_prune_result r;
+	struct fx f;
+	char *before, *after;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fill_month(&f);
+	int64_t n = fx_int(&f, "SELECT count(*) FROM requests");
+	struct store_prune_policy p = {T0 + DAY, INT64_MIN, 0, 0};
+	prune_all(&f, &p, 50, &r);
+	assert_int_equal(r.requests, n);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM request_runs"), 0);
+
+	/* the same ids again, for times a day later, two minutes apart */
+	for (int i = 0; i < 30; i++)
+		fx_event(&f, T0 + 2 * DAY + (i % 3) * 120000 + i, 0, "10.0.0.1",
+		    "GET", "/again", NULL, 200, 2, GW_CAUSE_OK,
+		    "10.0.0.6:8080 200 0");
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT min(id) FROM requests"), 1);
+	fx_check_runs(&f);
+	before = report_text(&f, T0 + 2 * DAY + 60000, INT64_MAX, 1,
+	    REPORT_KEY_UPSTREAM, 0);
+	after = report_text(&f, T0 + 2 * DAY + 60123, INT64_MAX, 1,
+	    REPORT_KEY_UPSTREAM, 0);
+	/* 20 requests from the second minute on, read raw and by rollup */
+	assert_string_equal(before, "10.0.0.6:8080,,20,0,0,20,0\n");
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
 	fx_free(&f);
 }
 
@@ -483,6 +530,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prune_keeps_exactly_newer),
+		cmocka_unit_test(test_prune_runs_ids_again),
 		cmocka_unit_test(test_prune_report_coverage),
 		cmocka_unit_test(test_prune_late_error),
 		cmocka_unit_test(test_prune_rollups),

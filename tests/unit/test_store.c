@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/prune.h"
 #include "tests/unit/test_store_fixture.h"
 #include "store/store_int.h"
 
@@ -896,6 +897,161 @@ test_upgrade_011_row_shape(void **state)
 }
 
 /*
+ * Schema 013 replaces the index requests_ts by request_runs: a database of
+ * 012 gets the runs of the rows it holds (a log out of time order, two
+ * sources taking turns, a minute that comes back later), and every row of
+ * the views stays. The reads by time answer as before; a batch written
+ * after the upgrade continues the run of its second.
+ */
+static void
+test_upgrade_012_request_runs(void **state)
+{
+	static const char *const views[] = {
+		"SELECT * FROM request_view ORDER BY id",
+		"SELECT * FROM attempt_view ORDER BY request_id, seq",
+		"SELECT * FROM gateway_error_view ORDER BY id",
+		/* what requests_ts answered: min, max, a window in order */
+		"SELECT min(ts_ms), max(ts_ms), count(*) FROM requests",
+		"SELECT id, ts_ms FROM requests WHERE ts_ms >= 1795601730000"
+		" AND ts_ms < 1795601890000 ORDER BY ts_ms, id",
+	};
+	/* minutes (from T0) of each request, in log order; all of a minute
+	 * in its first second */
+	static const int minutes[] = {0, 0, 1, 0, 2, 2, 1, 3, 3, 3, 0, 5};
+	struct store_open_opts o = {.group = -1, .schema_upto = 12};
+	char before[5][4096], after[4096];
+	struct fx f;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	snprintf(f.path, sizeof(f.path), "/tmp/gw-test-store-012-XXXXXX");
+	int fd = mkstemp(f.path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(f.path);
+	assert_int_equal(store_open_with(f.path, &o, &f.s, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(store_schema_version(f.s), 12);
+	int64_t a = fx_source(&f, "a.log", "nginx_access");
+	int64_t b = fx_source(&f, "b.log", "nginx_access");
+	store_close(f.s);
+	f.s = NULL;
+
+	/* rows as the writer of 012 left them (it wrote no runs) */
+	sqlite3 *db;
+	char sql[512];
+	int64_t id = 0;
+
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO upstreams (id, name)"
+	    " VALUES (1, '-'), (2, '10.0.0.5:80'), (3, '10.0.0.6:80')", NULL,
+	    NULL, NULL), SQLITE_OK);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(minutes) / sizeof(minutes[0]);
+		    i++) {
+			bool retried = i % 3 == 0;
+
+			id++;
+			snprintf(sql, sizeof(sql), "INSERT INTO requests"
+			    " (id, source_id, line_no, ts_ms, tz_min, client,"
+			    " status, request_ms, upstream_id, n_attempts,"
+			    " cause, a_status, a_connect_ms, a_header_ms,"
+			    " a_response_ms, a_cause) VALUES (%lld, %lld, %zu,"
+			    " %lld, %d, 167772161, %d, 5, %d, %d, %d, %s)",
+			    (long long)id, (long long)(round ? b : a), i + 1,
+			    (long long)(T0 + minutes[i] * 60000 +
+			    (int64_t)i * 10 + round), round * 60,
+			    retried ? 502 : 200, retried ? 3 : 2,
+			    retried ? 2 : 1, retried ? 7 : 0, retried ?
+			    "NULL, NULL, NULL, NULL, NULL" : "200, 1, 2, 3, 0");
+			if (sqlite3_exec(db, sql, NULL, NULL, NULL) !=
+			    SQLITE_OK)
+				fail_msg("%s", sqlite3_errmsg(db));
+			if (!retried)
+				continue;
+			snprintf(sql, sizeof(sql), "INSERT INTO attempts"
+			    " (request_id, seq, grp, upstream_id, status,"
+			    " connect_ms, header_ms, response_ms, cause)"
+			    " VALUES (%1$lld, 0, 0, 2, 502, 1, NULL, 3, 7),"
+			    " (%1$lld, 1, 0, 3, 502, 1, NULL, 4, 7)",
+			    (long long)id);
+			if (sqlite3_exec(db, sql, NULL, NULL, NULL) !=
+			    SQLITE_OK)
+				fail_msg("%s", sqlite3_errmsg(db));
+		}
+	sqlite3_close(db);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name = 'requests_ts'"), 1);
+	for (int i = 0; i < 5; i++)
+		dump_rows(f.path, views[i], before[i], sizeof(before[i]));
+
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(store_schema_version(f.s), schema_files());
+	for (int i = 0; i < 5; i++) {
+		dump_rows(f.path, views[i], after, sizeof(after));
+		assert_string_equal(after, before[i]);
+	}
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name IN ('requests_ts', 'request_run_starts')"), 0);
+	fx_check_runs(&f);
+	/* runs in id order: 0,0 | 1 | 0 | 2,2 | 1 | 3,3,3 | 0 | 5, twice */
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM request_runs"), 16);
+
+	/* a batch of the last second continues its run */
+	assert_int_equal(batch_init(&f.b), 0);
+	fx_event(&f, T0 + 5 * 60000 + 300, 0, "10.0.0.1", "GET", "/x", NULL,
+	    200, 5, GW_CAUSE_OK, "10.0.0.5:80 200 0");
+	fx_write(&f, b);
+	fx_check_runs(&f);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM request_runs"), 16);
+	assert_int_equal(fx_int(&f, "SELECT last_id - first_id FROM"
+	    " request_runs ORDER BY first_id DESC LIMIT 1"), 1);
+	fx_free(&f);
+}
+
+/*
+ * A log whose times step back and forth: each run holds one second's
+ * consecutive requests, across batches and handles too, and reads by
+ * time (a window in order, min and max) see every request once.
+ */
+static void
+test_request_runs(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "a.log", "nginx_access");
+	for (int batch = 0; batch < 6; batch++) {
+		for (int i = 0; i < 47; i++)
+			/* minutes 0..4, 5 requests each, back to 0 every 25
+			 * requests; batches end inside a minute's 5 */
+			fx_event(&f, T0 + ((batch * 47 + i) % 25 / 5) * 60000 +
+			    i, 0, "10.0.0.1", "GET", "/x", NULL, 200, 5,
+			    GW_CAUSE_OK, "10.0.0.5:80 200 0");
+		fx_write(&f, src);
+		if (batch == 2) {	/* a new process goes on */
+			store_close(f.s);
+			assert_int_equal(store_open(f.path, &f.s, f.err,
+			    sizeof(f.err)), 0);
+		}
+	}
+	fx_check_rollups(&f);
+	/* one run per 5 requests, whether a batch or a process ended
+	 * inside it or not: 282 requests, the last run of 2 */
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM request_runs"), 57);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM request_runs"
+	    " WHERE last_id - first_id <> 4"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 282);
+	/* the newest request, found through the runs of the last second */
+	int64_t newest;
+	assert_int_equal(store_newest_event_ms(f.s, INT64_MAX, &newest, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(newest, fx_int(&f, "SELECT max(ts_ms) FROM requests"));
+	fx_free(&f);
+}
+
+/*
  * paths are found through a key made of a route hash and the path's last
  * number (store/intern.c): paths whose keys are equal or nearly so stay
  * distinct rows, and a second batch (with the caches emptied by a new
@@ -1273,6 +1429,8 @@ main(void)
 		cmocka_unit_test(test_many_batches),
 		cmocka_unit_test(test_row_shape),
 		cmocka_unit_test(test_upgrade_011_row_shape),
+		cmocka_unit_test(test_upgrade_012_request_runs),
+		cmocka_unit_test(test_request_runs),
 		cmocka_unit_test(test_client_inline),
 		cmocka_unit_test(test_path_keys),
 		cmocka_unit_test(test_keyset_new_and_stored),

@@ -218,6 +218,31 @@ fx_text(struct fx *f, const char *sql)
 }
 
 /*
+ * request_runs (schema/013) says where every request is: each request is
+ * in exactly one run, of its own second (floor(ts_ms / 1000)); runs do
+ * not overlap and none reaches above the largest id (SQLite gives such
+ * ids out again).
+ */
+static inline void
+fx_check_runs(struct fx *f)
+{
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM requests r WHERE"
+	    " (SELECT count(*) FROM request_runs k"
+	    " WHERE r.id BETWEEN k.first_id AND k.last_id) <> 1"), 0);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM requests r"
+	    " JOIN request_runs k ON r.id BETWEEN k.first_id AND k.last_id"
+	    " WHERE k.sec <> (r.ts_ms - (((r.ts_ms % 1000) + 1000)"
+	    " % 1000)) / 1000"), 0);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM request_runs a"
+	    " JOIN request_runs b ON (a.sec <> b.sec"
+	    " OR a.first_id <> b.first_id) AND a.first_id <= b.last_id"
+	    " AND b.first_id <= a.last_id"), 0);
+	assert_int_equal(fx_int(f, "SELECT count(*) FROM request_runs"
+	    " WHERE first_id > last_id OR last_id >"
+	    " (SELECT coalesce(max(id), 0) FROM requests)"), 0);
+}
+
+/*
  * The rollups equal the raw tables: every group of rollup_minute and
  * rollup_attempt_minute matches an aggregate over requests / attempts.
  */
@@ -266,6 +291,7 @@ fx_check_rollups(struct fx *f)
 	assert_int_equal(fx_int(f, req2), 0);
 	assert_int_equal(fx_int(f, att), 0);
 	assert_int_equal(fx_int(f, att2), 0);
+	fx_check_runs(f);
 }
 
 #endif
