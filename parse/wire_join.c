@@ -1499,6 +1499,20 @@ ladder_dev(int64_t off, int64_t g)
  * of rungs as close the earliest is left to nobody else.
  */
 #define TURN_TICK_US		(2 * INT64_C(1000))
+/*
+ * What a rung claimed by another ladder (struct urec.claimed) weighs in a
+ * walk made when the answer arrives: as a free rung CHAIN_TOL_US further
+ * off the ladder (a timer fired late). Ladders fired in one turn lie
+ * within a millisecond, and one fired after a stall of the gateway's
+ * loop lies a few ms off: HAProxy e2e (kept run hapfail1, regime c),
+ * /refuse/x i=22 (taken up 52081) retried at 52329, 553407, 1054481 and,
+ * 6 ms late, 1561416; i=23 (56657) at 56715, 557670, 1060250, 1561433.
+ * i=23, answered first, claimed 1060250 (and 1060396 next to it, i=13's
+ * first rung); i=22's walk, by closeness alone, chained 1060250 too (5.8
+ * ms off its ladder, 1054481 11.5 ms), so 553407 and 1054481 were left
+ * unclaimed and 1054481 went to a <NOSRV> 503 answered next to it.
+ */
+#define CLAIM_TURN_PENALTY	(CHAIN_TOL_US / TURN_TICK_US * TURN_TICK_US * 32)
 
 static int64_t
 turn_score(int64_t dev, int64_t start, int64_t a)
@@ -1651,11 +1665,13 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		 * take the request up: a gateway relays at once */
 		score = turn ? turn_score(dev, u->start_us, a) :
 		    dist + start_gap(u, lo_start + EPS_US);
-		/* when the answer arrives, of rungs as close one that no
-		 * other ladder claimed yet: requests taken up together
-		 * claim one each, and none is left to a <NOSRV> 503 */
+		/* when the answer arrives, one that no other ladder claimed
+		 * yet, over a claimed one up to CHAIN_TOL_US closer to the
+		 * ladder (see CLAIM_TURN_PENALTY): requests taken up
+		 * together claim one each, and none is left to a <NOSRV>
+		 * 503 */
 		if (turn && !releasing && u->claimed)
-			score += TURN_TICK_US;
+			score += CLAIM_TURN_PENALTY;
 		if (step == 0 && src == SRC_CONN && u->end_unsure) {
 			/* the last of a ladder of connect timeouts (each
 			 * retried at once, see TURN_MAX_US) began one

@@ -826,6 +826,134 @@ test_haproxy_retries3_burst(void **state)
 }
 
 
+/*
+ * HAProxy, default retries 3, under load (tests/e2e/wire_tie_haproxy_e2e.sh,
+ * a kept failing run, regime c: wiredump of its refused connects and
+ * /refuse/x requests that ended by 3.1 s, its /nolive/x requests answered
+ * by 2.6 s, so that no ladder in the window lacks its request, in the
+ * order the capture reported them). /refuse/x i=22 (taken
+ * up 52081) was retried at 52329, 553407, 1054481 and, 6 ms late (a stall
+ * of HAProxy's loop), 1561416; i=23 (56657) at 56715, 557670, 1060250,
+ * 1561433; i=13, taken up at 1060139, began at 1060396. When i=22 was
+ * answered, its walk chained the rungs i=23 had claimed (1060250 is 5.8 ms
+ * off i=22's ladder, 1054481 11.5 ms), so 1054481 stayed unclaimed and
+ * went to /nolive/x i=9, a <NOSRV> 503 (taken up 1054545, answered
+ * 1060100): the gateway's own refusal blamed on the refusing server.
+ */
+static const struct rec haproxy_ladder_stall[] = {
+	{true, "/nolive/x", "r=c&i=5", 503, 6734, 6734, 6799},
+	{false, NULL, NULL, 502, 7276, -1, 7285},
+	{true, "/nolive/x", "r=c&i=15", 503, 7094, 7094, 7433},
+	{true, "/nolive/x", "r=c&i=23", 503, 7443, 7443, 8299},
+	{true, "/nolive/x", "r=c&i=4", 503, 7545, 7545, 8347},
+	{false, NULL, NULL, 502, 8463, -1, 8469},
+	{true, "/nolive/x", "r=c&i=1", 503, 7443, 8299, 8489},
+	{false, NULL, NULL, 502, 12443, -1, 12449},
+	{true, "/nolive/x", "r=c&i=0", 503, 12930, 12930, 13486},
+	{true, "/nolive/x", "r=c&i=10", 503, 7775, 13843, 14143},
+	{false, NULL, NULL, 502, 14483, -1, 14489},
+	{false, NULL, NULL, 502, 16532, -1, 16538},
+	{true, "/nolive/x", "r=c&i=19", -1, 15400, 20028, 20028},
+	{false, NULL, NULL, 502, 21372, -1, 21378},
+	{true, "/nolive/x", "r=c&i=19", 503, 21119, 21119, 21485},
+	{false, NULL, NULL, 502, 52329, -1, 52336},
+	{true, "/nolive/x", "r=c&i=18", -1, 51965, 52418, 52418},
+	{true, "/nolive/x", "r=c&i=18", 503, 52825, 53218, 53346},
+	{false, NULL, NULL, 502, 56715, -1, 56746},
+	{false, NULL, NULL, 502, 508462, -1, 508473},
+	{false, NULL, NULL, 502, 508502, -1, 508505},
+	{false, NULL, NULL, 502, 513695, -1, 513702},
+	{false, NULL, NULL, 502, 515858, -1, 515862},
+	{false, NULL, NULL, 502, 517997, -1, 518001},
+	{false, NULL, NULL, 502, 522145, -1, 522151},
+	{false, NULL, NULL, 502, 553407, -1, 553421},
+	{false, NULL, NULL, 502, 557670, -1, 557678},
+	{false, NULL, NULL, 502, 1009451, -1, 1009461},
+	{false, NULL, NULL, 502, 1009490, -1, 1009493},
+	{false, NULL, NULL, 502, 1014882, -1, 1014889},
+	{false, NULL, NULL, 502, 1017187, -1, 1017193},
+	{false, NULL, NULL, 502, 1020040, -1, 1020047},
+	{false, NULL, NULL, 502, 1023232, -1, 1023239},
+	{false, NULL, NULL, 502, 1054481, -1, 1054494},
+	{true, "/nolive/x", "r=c&i=9", 503, 52863, 1054545, 1060100},
+	{false, NULL, NULL, 502, 1060250, -1, 1060258},
+	{false, NULL, NULL, 502, 1060396, -1, 1060400},
+	{false, NULL, NULL, 502, 1510207, -1, 1510217},
+	{false, NULL, NULL, 502, 1510246, -1, 1510249},
+	{true, "/refuse/x", "r=c&i=11", 503, 6810, 6810, 1510293},
+	{true, "/refuse/x", "r=c&i=15", 503, 7815, 7815, 1510404},
+	{true, "/nolive/x", "r=c&i=22", -1, 6810, 1510655, 1510655},
+	{false, NULL, NULL, 502, 1511090, -1, 1511095},
+	{true, "/nolive/x", "r=c&i=22", 503, 1511058, 1511058, 1511126},
+	{false, NULL, NULL, 502, 1516298, -1, 1516305},
+	{true, "/refuse/x", "r=c&i=4", 503, 12086, 12086, 1516354},
+	{false, NULL, NULL, 502, 1516740, -1, 1516744},
+	{true, "/refuse/x", "r=c&i=16", 503, 14163, 14163, 1516827},
+	{true, "/nolive/x", "r=c&i=16", -1, 1517950, 1518073, 1518073},
+	{true, "/nolive/x", "r=c&i=16", -1, 1518289, 1518406, 1518406},
+	{true, "/nolive/x", "r=c&i=16", 503, 1518610, 1518610, 1518649},
+	{true, "/nolive/x", "r=c&i=6", 503, 1518610, 1518772, 1518820},
+	{false, NULL, NULL, 502, 1519803, -1, 1519807},
+	{true, "/refuse/x", "r=c&i=17", 503, 16081, 16081, 1519828},
+	{false, NULL, NULL, 502, 1522772, -1, 1522776},
+	{true, "/refuse/x", "r=c&i=21", 503, 16570, 21249, 1522846},
+	{false, NULL, NULL, 502, 1529061, -1, 1529066},
+	{false, NULL, NULL, 502, 1561376, -1, 1561386},
+	{false, NULL, NULL, 502, 1561416, -1, 1561419},
+	{false, NULL, NULL, 502, 1561433, -1, 1561436},
+	{true, "/refuse/x", "r=c&i=23", 503, 56412, 56657, 1561480},
+	{true, "/refuse/x", "r=c&i=22", 503, 52081, 52081, 1561579},
+	{true, "/nolive/x", "r=c&i=2", 503, 1561866, 1561866, 1561928},
+	{false, NULL, NULL, 502, 1562027, -1, 1562032},
+	{true, "/nolive/x", "r=c&i=11", 503, 1561940, 1561940, 1562068},
+	{false, NULL, NULL, 502, 2012425, -1, 2012436},
+	{false, NULL, NULL, 502, 2030913, -1, 2030923},
+	{false, NULL, NULL, 502, 2062155, -1, 2062166},
+	{false, NULL, NULL, 502, 2062196, -1, 2062200},
+	{false, NULL, NULL, 502, 2514200, -1, 2514210},
+	{false, NULL, NULL, 502, 2532200, -1, 2532211},
+	{false, NULL, NULL, 502, 2563448, -1, 2563458},
+	{false, NULL, NULL, 502, 2563489, -1, 2563492},
+	{true, "/refuse/x", "r=c&i=13", 503, 1060139, 1060139, 2563536},
+	{true, "/nolive/x", "r=c&i=13", 503, 1103913, 2563536, 2563661},
+	{false, NULL, NULL, 502, 2564362, -1, 2564366},
+	{false, NULL, NULL, 502, 3015992, -1, 3016002},
+	{true, "/refuse/x", "r=c&i=0", 503, 1511033, 1511033, 3016099},
+	{false, NULL, NULL, 502, 3016998, -1, 3017003},
+	{false, NULL, NULL, 502, 3033314, -1, 3033324},
+	{true, "/refuse/x", "r=c&i=14", 503, 1528543, 1529015, 3033376},
+	{false, NULL, NULL, 502, 3064735, -1, 3064746},
+	{false, NULL, NULL, 502, 3064775, -1, 3064779},
+	{true, "/refuse/x", "r=c&i=5", 503, 52081, 1561961, 3064822},
+	{false, NULL, NULL, 502, 3065158, -1, 3065165},
+	{true, "/refuse/x", "r=c&i=8", -1, 1064120, 3069298, 3069298},
+};
+
+static void
+test_haproxy_ladder_stall(void **state)
+{
+	struct burst b = {0};
+	struct wire_join *j = wire_join_new(NULL, on_burst, &b);
+	size_t n = sizeof(haproxy_ladder_stall) /
+	    sizeof(haproxy_ladder_stall[0]);
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = exchange(&haproxy_ladder_stall[i]);
+
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	print_message("refuse %d (%d attempts), nolive %d, wrong %d\n",
+	    b.refuse, b.attempts, b.nolive, b.wrong);
+	assert_int_equal(b.wrong, 0);
+	assert_int_equal(b.refuse, 12);
+	assert_int_equal(b.nolive, 16);
+	wire_join_free(j);
+}
+
+
 /* What the join made of ka_end's client requests. */
 struct ka_verdict {
 	int requests, left, left_tied, left_wrong, ok, ok_tied, wrong;
@@ -963,6 +1091,7 @@ main(void)
 		cmocka_unit_test(test_haproxy_refuse_order),
 		cmocka_unit_test(test_haproxy_retries3),
 		cmocka_unit_test(test_haproxy_retries3_burst),
+		cmocka_unit_test(test_haproxy_ladder_stall),
 		cmocka_unit_test(test_release_before_expiry),
 		cmocka_unit_test(test_redispatch),
 		cmocka_unit_test(test_ka_clients_left),
