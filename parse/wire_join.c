@@ -1632,17 +1632,18 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 			continue;
 		if (step > 0 && !turn && dist > TOL_CHAIN_US)
 			continue;
-		/* nor is it the last attempt of a request answered more than
-		 * a turn of the gateway (TURN_TICK_US, as claim_turn) after
-		 * it failed: a gateway answers for a final failed connect in
-		 * the turn that sees it fail, and a claimed rung was retried
-		 * by the ladder that claimed it. (HAProxy e2e, kept run
-		 * hapfail1, regime c: /blackhole/x i=2, its SYNs unanswered
-		 * every 500 ms from its take-up, answered 49 ms after a
-		 * refused connect of /refuse/x i=6's ladder, was tied to it;
-		 * in 8 of 9 other kept runs, 4-28 ms after one.) The last
-		 * rungs of refused requests lay within 4 ms of the answer
-		 * there, but those are not claimed. */
+		/* a claimed rung (see claim_turn) is not the last attempt of
+		 * a request answered more than a turn of the gateway
+		 * (TURN_TICK_US) after it failed: a gateway answers for a
+		 * final failed connect in the turn that sees it fail, and a
+		 * claimed rung was retried by the ladder that claimed it.
+		 * (HAProxy e2e, kept run hapfail1, regime c: /blackhole/x
+		 * i=2, its SYNs unanswered every 500 ms from its take-up,
+		 * answered 49 ms after a refused rung of /refuse/x i=6, was
+		 * tied to it; in 8 of 9 other kept runs, 4-28 ms after one.
+		 * The last rungs of refused requests there lay up to 4 ms
+		 * before their answers: none of those further than 1 ms was
+		 * claimed, each keeps its tie.) */
 		if (step == 0 && src == SRC_CONN && u->claimed &&
 		    !u->end_unsure && dist > TURN_TICK_US)
 			continue;
