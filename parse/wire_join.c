@@ -1499,6 +1499,20 @@ ladder_dev(int64_t off, int64_t g)
  * of rungs as close the earliest is left to nobody else.
  */
 #define TURN_TICK_US		(2 * INT64_C(1000))
+/*
+ * What a rung claimed by another ladder (struct urec.claimed) weighs in a
+ * walk made when the answer arrives: as a free rung CHAIN_TOL_US further
+ * off the ladder (a timer fired late). Ladders fired in one turn lie
+ * within a millisecond, and one fired after a stall of the gateway's
+ * loop lies a few ms off: HAProxy e2e (kept run hapfail1, regime c),
+ * /refuse/x i=22 (taken up 52081) retried at 52329, 553407, 1054481 and,
+ * 6 ms late, 1561416; i=23 (56657) at 56715, 557670, 1060250, 1561433.
+ * i=23, answered first, claimed 1060250 (and 1060396 next to it, i=13's
+ * first rung); i=22's walk, by closeness alone, chained 1060250 too (5.8
+ * ms off its ladder, 1054481 11.5 ms), so 553407 and 1054481 were left
+ * unclaimed and 1054481 went to a <NOSRV> 503 answered next to it.
+ */
+#define CLAIM_TURN_PENALTY	(CHAIN_TOL_US / TURN_TICK_US * TURN_TICK_US * 32)
 
 static int64_t
 turn_score(int64_t dev, int64_t start, int64_t a)
@@ -1618,6 +1632,21 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 			continue;
 		if (step > 0 && !turn && dist > TOL_CHAIN_US)
 			continue;
+		/* a claimed rung (see claim_turn) is not the last attempt of
+		 * a request answered more than a turn of the gateway
+		 * (TURN_TICK_US) after it failed: a gateway answers for a
+		 * final failed connect in the turn that sees it fail, and a
+		 * claimed rung was retried by the ladder that claimed it.
+		 * (HAProxy e2e, kept run hapfail1, regime c: /blackhole/x
+		 * i=2, its SYNs unanswered every 500 ms from its take-up,
+		 * answered 49 ms after a refused rung of /refuse/x i=6, was
+		 * tied to it; in 8 of 9 other kept runs, 4-28 ms after one.
+		 * The last rungs of refused requests there lay up to 4 ms
+		 * before their answers: none of those further than 1 ms was
+		 * claimed, each keeps its tie.) */
+		if (step == 0 && src == SRC_CONN && u->claimed &&
+		    !u->end_unsure && dist > TURN_TICK_US)
+			continue;
 		/* a retry goes to a server of the same upstream group: once
 		 * the route is seen served by servers of its own, another's
 		 * failed connect is not its earlier attempt */
@@ -1651,11 +1680,13 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		 * take the request up: a gateway relays at once */
 		score = turn ? turn_score(dev, u->start_us, a) :
 		    dist + start_gap(u, lo_start + EPS_US);
-		/* when the answer arrives, of rungs as close one that no
-		 * other ladder claimed yet: requests taken up together
-		 * claim one each, and none is left to a <NOSRV> 503 */
+		/* when the answer arrives, one that no other ladder claimed
+		 * yet, over a claimed one up to CHAIN_TOL_US closer to the
+		 * ladder (see CLAIM_TURN_PENALTY): requests taken up
+		 * together claim one each, and none is left to a <NOSRV>
+		 * 503 */
 		if (turn && !releasing && u->claimed)
-			score += TURN_TICK_US;
+			score += CLAIM_TURN_PENALTY;
 		if (step == 0 && src == SRC_CONN && u->end_unsure) {
 			/* the last of a ladder of connect timeouts (each
 			 * retried at once, see TURN_MAX_US) began one

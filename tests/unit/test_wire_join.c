@@ -826,6 +826,456 @@ test_haproxy_retries3_burst(void **state)
 }
 
 
+/*
+ * HAProxy, default retries 3, under load (tests/e2e/wire_tie_haproxy_e2e.sh,
+ * a kept failing run, regime c: wiredump of its refused connects and
+ * /refuse/x requests that ended by 3.1 s, its /nolive/x requests answered
+ * by 2.6 s, so that no ladder in the window lacks its request, in the
+ * order the capture reported them). /refuse/x i=22 (taken
+ * up 52081) was retried at 52329, 553407, 1054481 and, 6 ms late (a stall
+ * of HAProxy's loop), 1561416; i=23 (56657) at 56715, 557670, 1060250,
+ * 1561433; i=13, taken up at 1060139, began at 1060396. When i=22 was
+ * answered, its walk chained the rungs i=23 had claimed (1060250 is 5.8 ms
+ * off i=22's ladder, 1054481 11.5 ms), so 1054481 stayed unclaimed and
+ * went to /nolive/x i=9, a <NOSRV> 503 (taken up 1054545, answered
+ * 1060100): the gateway's own refusal blamed on the refusing server.
+ */
+static const struct rec haproxy_ladder_stall[] = {
+	{true, "/nolive/x", "r=c&i=5", 503, 6734, 6734, 6799},
+	{false, NULL, NULL, 502, 7276, -1, 7285},
+	{true, "/nolive/x", "r=c&i=15", 503, 7094, 7094, 7433},
+	{true, "/nolive/x", "r=c&i=23", 503, 7443, 7443, 8299},
+	{true, "/nolive/x", "r=c&i=4", 503, 7545, 7545, 8347},
+	{false, NULL, NULL, 502, 8463, -1, 8469},
+	{true, "/nolive/x", "r=c&i=1", 503, 7443, 8299, 8489},
+	{false, NULL, NULL, 502, 12443, -1, 12449},
+	{true, "/nolive/x", "r=c&i=0", 503, 12930, 12930, 13486},
+	{true, "/nolive/x", "r=c&i=10", 503, 7775, 13843, 14143},
+	{false, NULL, NULL, 502, 14483, -1, 14489},
+	{false, NULL, NULL, 502, 16532, -1, 16538},
+	{true, "/nolive/x", "r=c&i=19", -1, 15400, 20028, 20028},
+	{false, NULL, NULL, 502, 21372, -1, 21378},
+	{true, "/nolive/x", "r=c&i=19", 503, 21119, 21119, 21485},
+	{false, NULL, NULL, 502, 52329, -1, 52336},
+	{true, "/nolive/x", "r=c&i=18", -1, 51965, 52418, 52418},
+	{true, "/nolive/x", "r=c&i=18", 503, 52825, 53218, 53346},
+	{false, NULL, NULL, 502, 56715, -1, 56746},
+	{false, NULL, NULL, 502, 508462, -1, 508473},
+	{false, NULL, NULL, 502, 508502, -1, 508505},
+	{false, NULL, NULL, 502, 513695, -1, 513702},
+	{false, NULL, NULL, 502, 515858, -1, 515862},
+	{false, NULL, NULL, 502, 517997, -1, 518001},
+	{false, NULL, NULL, 502, 522145, -1, 522151},
+	{false, NULL, NULL, 502, 553407, -1, 553421},
+	{false, NULL, NULL, 502, 557670, -1, 557678},
+	{false, NULL, NULL, 502, 1009451, -1, 1009461},
+	{false, NULL, NULL, 502, 1009490, -1, 1009493},
+	{false, NULL, NULL, 502, 1014882, -1, 1014889},
+	{false, NULL, NULL, 502, 1017187, -1, 1017193},
+	{false, NULL, NULL, 502, 1020040, -1, 1020047},
+	{false, NULL, NULL, 502, 1023232, -1, 1023239},
+	{false, NULL, NULL, 502, 1054481, -1, 1054494},
+	{true, "/nolive/x", "r=c&i=9", 503, 52863, 1054545, 1060100},
+	{false, NULL, NULL, 502, 1060250, -1, 1060258},
+	{false, NULL, NULL, 502, 1060396, -1, 1060400},
+	{false, NULL, NULL, 502, 1510207, -1, 1510217},
+	{false, NULL, NULL, 502, 1510246, -1, 1510249},
+	{true, "/refuse/x", "r=c&i=11", 503, 6810, 6810, 1510293},
+	{true, "/refuse/x", "r=c&i=15", 503, 7815, 7815, 1510404},
+	{true, "/nolive/x", "r=c&i=22", -1, 6810, 1510655, 1510655},
+	{false, NULL, NULL, 502, 1511090, -1, 1511095},
+	{true, "/nolive/x", "r=c&i=22", 503, 1511058, 1511058, 1511126},
+	{false, NULL, NULL, 502, 1516298, -1, 1516305},
+	{true, "/refuse/x", "r=c&i=4", 503, 12086, 12086, 1516354},
+	{false, NULL, NULL, 502, 1516740, -1, 1516744},
+	{true, "/refuse/x", "r=c&i=16", 503, 14163, 14163, 1516827},
+	{true, "/nolive/x", "r=c&i=16", -1, 1517950, 1518073, 1518073},
+	{true, "/nolive/x", "r=c&i=16", -1, 1518289, 1518406, 1518406},
+	{true, "/nolive/x", "r=c&i=16", 503, 1518610, 1518610, 1518649},
+	{true, "/nolive/x", "r=c&i=6", 503, 1518610, 1518772, 1518820},
+	{false, NULL, NULL, 502, 1519803, -1, 1519807},
+	{true, "/refuse/x", "r=c&i=17", 503, 16081, 16081, 1519828},
+	{false, NULL, NULL, 502, 1522772, -1, 1522776},
+	{true, "/refuse/x", "r=c&i=21", 503, 16570, 21249, 1522846},
+	{false, NULL, NULL, 502, 1529061, -1, 1529066},
+	{false, NULL, NULL, 502, 1561376, -1, 1561386},
+	{false, NULL, NULL, 502, 1561416, -1, 1561419},
+	{false, NULL, NULL, 502, 1561433, -1, 1561436},
+	{true, "/refuse/x", "r=c&i=23", 503, 56412, 56657, 1561480},
+	{true, "/refuse/x", "r=c&i=22", 503, 52081, 52081, 1561579},
+	{true, "/nolive/x", "r=c&i=2", 503, 1561866, 1561866, 1561928},
+	{false, NULL, NULL, 502, 1562027, -1, 1562032},
+	{true, "/nolive/x", "r=c&i=11", 503, 1561940, 1561940, 1562068},
+	{false, NULL, NULL, 502, 2012425, -1, 2012436},
+	{false, NULL, NULL, 502, 2030913, -1, 2030923},
+	{false, NULL, NULL, 502, 2062155, -1, 2062166},
+	{false, NULL, NULL, 502, 2062196, -1, 2062200},
+	{false, NULL, NULL, 502, 2514200, -1, 2514210},
+	{false, NULL, NULL, 502, 2532200, -1, 2532211},
+	{false, NULL, NULL, 502, 2563448, -1, 2563458},
+	{false, NULL, NULL, 502, 2563489, -1, 2563492},
+	{true, "/refuse/x", "r=c&i=13", 503, 1060139, 1060139, 2563536},
+	{true, "/nolive/x", "r=c&i=13", 503, 1103913, 2563536, 2563661},
+	{false, NULL, NULL, 502, 2564362, -1, 2564366},
+	{false, NULL, NULL, 502, 3015992, -1, 3016002},
+	{true, "/refuse/x", "r=c&i=0", 503, 1511033, 1511033, 3016099},
+	{false, NULL, NULL, 502, 3016998, -1, 3017003},
+	{false, NULL, NULL, 502, 3033314, -1, 3033324},
+	{true, "/refuse/x", "r=c&i=14", 503, 1528543, 1529015, 3033376},
+	{false, NULL, NULL, 502, 3064735, -1, 3064746},
+	{false, NULL, NULL, 502, 3064775, -1, 3064779},
+	{true, "/refuse/x", "r=c&i=5", 503, 52081, 1561961, 3064822},
+	{false, NULL, NULL, 502, 3065158, -1, 3065165},
+	{true, "/refuse/x", "r=c&i=8", -1, 1064120, 3069298, 3069298},
+};
+
+static void
+test_haproxy_ladder_stall(void **state)
+{
+	struct burst b = {0};
+	struct wire_join *j = wire_join_new(NULL, on_burst, &b);
+	size_t n = sizeof(haproxy_ladder_stall) /
+	    sizeof(haproxy_ladder_stall[0]);
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = exchange(&haproxy_ladder_stall[i]);
+
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	print_message("refuse %d (%d attempts), nolive %d, wrong %d\n",
+	    b.refuse, b.attempts, b.nolive, b.wrong);
+	assert_int_equal(b.wrong, 0);
+	assert_int_equal(b.refuse, 12);
+	assert_int_equal(b.nolive, 16);
+	wire_join_free(j);
+}
+
+
+/*
+ * The whole of that run's regime c (wiredump, in the order the capture
+ * reported them; times from its first packet): the connects to the
+ * refusing server (127.0.0.1:40285) and the blackhole (127.0.0.1:42137,
+ * SYNs left unanswered: end_unsure), the /refuse/x, /blackhole/x and
+ * /nolive/x requests. Besides /nolive/x i=9 (see haproxy_ladder_stall),
+ * /blackhole/x i=2 (taken up 3069445, SYNs at 3069504, 3570128, 4071004,
+ * 4572762, its 503 at 5074730) was tied to refused connect 5025542, a
+ * rung of /refuse/x i=6's ladder (taken up 4524574, retried at 5025542)
+ * 49 ms before the answer, which ranked before the unsure SYNs. Every
+ * request as HAProxy logged it: each /refuse/x a refused connect last,
+ * each /blackhole/x 503 a connect timeout to the blackhole, no /nolive/x
+ * any.
+ */
+static const char *const haproxy_regime_c[] = {
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=5 503 upstream_5xx 6693 6734 6734 6799 6799 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 7276 7276 7276 -1 7285 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=15 503 upstream_5xx 7071 7094 7094 7433 7433 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=23 503 upstream_5xx -1 7443 7443 8299 8299 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=4 503 upstream_5xx -1 7545 7545 8347 8347 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 8463 8463 8463 -1 8469 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=1 503 upstream_5xx -1 7443 8299 8489 8489 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 12443 12443 12443 -1 12449 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=0 503 upstream_5xx -1 12930 12930 13486 13486 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=10 503 upstream_5xx -1 7775 13843 14143 14143 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 14483 14483 14483 -1 14489 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 16532 16532 16532 -1 16538 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=19 -1 ok -1 15400 20028 -1 20028 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 21372 21372 21372 -1 21378 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=19 503 upstream_5xx -1 21119 21119 21485 21485 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 52329 52329 52329 -1 52336 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=18 -1 ok -1 51965 52418 -1 52418 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=18 503 upstream_5xx -1 52825 53218 53346 53346 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 56715 56715 56715 -1 56746 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 508462 508462 508462 -1 508473 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 508502 508502 508502 -1 508505 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 513695 513695 513695 -1 513702 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 515858 515858 515858 -1 515862 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 517997 517997 517997 -1 518001 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 522145 522145 522145 -1 522151 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 553407 553407 553407 -1 553421 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 557670 557670 557670 -1 557678 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1009451 1009451 1009451 -1 1009461 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1009490 1009490 1009490 -1 1009493 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1014882 1014882 1014882 -1 1014889 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1017187 1017187 1017187 -1 1017193 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1020040 1020040 1020040 -1 1020047 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1023232 1023232 1023232 -1 1023239 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1054481 1054481 1054481 -1 1054494 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=9 503 upstream_5xx -1 52863 1054545 1060100 1060100 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1060250 1060250 1060250 -1 1060258 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1060396 1060396 1060396 -1 1060400 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1510207 1510207 1510207 -1 1510217 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1510246 1510246 1510246 -1 1510249 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=11 503 upstream_5xx -1 6810 6810 1510293 1510293 0 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=15 503 upstream_5xx -1 7815 7815 1510404 1510404 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=22 -1 ok -1 6810 1510655 -1 1510655 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1511090 1511090 1511090 -1 1511095 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=22 503 upstream_5xx -1 1511058 1511058 1511126 1511126 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1516298 1516298 1516298 -1 1516305 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=4 503 upstream_5xx -1 12086 12086 1516354 1516354 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1516740 1516740 1516740 -1 1516744 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=16 503 upstream_5xx -1 14163 14163 1516827 1516827 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=16 -1 ok -1 1517950 1518073 -1 1518073 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=16 -1 ok -1 1518289 1518406 -1 1518406 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=16 503 upstream_5xx -1 1518610 1518610 1518649 1518649 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=6 503 upstream_5xx -1 1518610 1518772 1518820 1518820 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1519803 1519803 1519803 -1 1519807 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=17 503 upstream_5xx -1 16081 16081 1519828 1519828 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1522772 1522772 1522772 -1 1522776 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=21 503 upstream_5xx -1 16570 21249 1522846 1522846 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1529061 1529061 1529061 -1 1529066 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1561376 1561376 1561376 -1 1561386 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1561416 1561416 1561416 -1 1561419 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1561433 1561433 1561433 -1 1561436 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=23 503 upstream_5xx -1 56412 56657 1561480 1561480 0 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=22 503 upstream_5xx -1 52081 52081 1561579 1561579 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=2 503 upstream_5xx -1 1561866 1561866 1561928 1561928 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 1562027 1562027 1562027 -1 1562032 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=11 503 upstream_5xx -1 1561940 1561940 1562068 1562068 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2012425 2012425 2012425 -1 2012436 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2030913 2030913 2030913 -1 2030923 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2062155 2062155 2062155 -1 2062166 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2062196 2062196 2062196 -1 2062200 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2514200 2514200 2514200 -1 2514210 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2532200 2532200 2532200 -1 2532211 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2563448 2563448 2563448 -1 2563458 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2563489 2563489 2563489 -1 2563492 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=13 503 upstream_5xx -1 1060139 1060139 2563536 2563536 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=13 503 upstream_5xx -1 1103913 2563536 2563661 2563661 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 2564362 2564362 2564362 -1 2564366 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 1064228 1064228 1064228 -1 2564228 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 1511153 1511153 1511153 -1 3011153 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3015992 3015992 3015992 -1 3016002 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=0 503 upstream_5xx -1 1511033 1511033 3016099 3016099 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3016998 3016998 3016998 -1 3017003 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3033314 3033314 3033314 -1 3033324 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=14 503 upstream_5xx -1 1528543 1529015 3033376 3033376 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3064735 3064735 3064735 -1 3064746 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3064775 3064775 3064775 -1 3064779 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=5 503 upstream_5xx -1 52081 1561961 3064822 3064822 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3065158 3065158 3065158 -1 3065165 1 0",
+	"d 127.0.0.1:32775 32775 GET /blackhole/x?r=c&i=2 -1 ok -1 1064120 1064120 -1 3069298 0 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=8 -1 ok -1 1064120 3069298 -1 3069298 0 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 1517352 1517352 1517352 -1 3017352 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 1565827 1565827 1565827 -1 3065827 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 2012493 2012493 2012493 -1 3512493 1 1",
+	"d 127.0.0.1:32775 32775 GET /blackhole/x?r=c&i=0 -1 ok -1 1511058 1511126 -1 3518046 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3518306 3518306 3518306 -1 3518314 1 0",
+	"d 127.0.0.1:32775 32775 GET /blackhole/x?r=c&i=1 -1 ok -1 1516810 1517291 -1 3521508 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=17 -1 ok -1 1516820 3521508 -1 3521508 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3565882 3565882 3565882 -1 3565890 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 3565917 3565917 3565917 -1 3565920 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 2018699 2018699 2018699 -1 3518699 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 2067618 2067618 2067618 -1 3567618 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 2514281 2514281 2514281 -1 4014281 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 2519024 2519024 2519024 -1 4019024 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 4019869 4019869 4019869 -1 4019883 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 4067388 4067388 4067388 -1 4067402 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 4067458 4067458 4067458 -1 4067464 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=2 503 upstream_5xx -1 2564160 2564301 4067533 4067533 0 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 2568542 2568542 2568542 -1 4068542 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 3016061 3016061 3016061 -1 4516061 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 3020140 3020140 3020140 -1 4520140 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 4523974 4523974 4523974 -1 4523984 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=12 503 upstream_5xx -1 3016623 3016930 4524154 4524154 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 4524632 4524632 4524632 -1 4524637 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 4568804 4568804 4568804 -1 4568812 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=7 503 upstream_5xx -1 3064921 3065087 4568862 4568862 0 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 3069504 3069504 3069504 -1 4569504 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 3518399 3518399 3518399 -1 5018399 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 3521702 3521702 3521702 -1 5021702 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 5025542 5025542 5025542 -1 5025549 1 0",
+	"d 127.0.0.1:32775 32775 GET /blackhole/x?r=c&i=2 503 upstream_5xx 3069403 3069445 3069445 5074730 5074730 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 5075121 5075121 5075121 -1 5075128 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 3570128 3570128 3570128 -1 5070128 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 4019959 4019959 4019959 -1 5519959 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 4022156 4022156 4022156 -1 5522156 1 1",
+	"d 127.0.0.1:32775 32775 GET /blackhole/x?r=c&i=0 503 upstream_5xx 3518163 3518200 3518200 5526719 5526719 0 0",
+	"d 127.0.0.1:32775 32775 GET /blackhole/x?r=c&i=1 503 upstream_5xx 3521607 3521650 3521650 5526820 5526820 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 5526898 5526898 5526898 -1 5526906 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=17 503 upstream_5xx -1 3563893 5526820 5527018 5527018 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 5527327 5527327 5527327 -1 5527331 1 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=8 503 upstream_5xx -1 5528285 5528557 5528601 5528601 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 5576460 5576460 5576460 -1 5576469 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 4071004 4071004 4071004 -1 5571004 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 4524088 4524088 4524088 -1 6024088 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 4524114 4524114 4524114 -1 6024114 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 6027980 6027980 6027980 -1 6027990 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 6028022 6028022 6028022 -1 6028025 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=6 503 upstream_5xx -1 4524419 4524574 6028070 6028070 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=7 -1 ok -1 6028611 6028768 -1 6028768 0 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=20 -1 ok -1 6028611 6028768 -1 6028768 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=7 503 upstream_5xx -1 6028990 6028990 6029036 6029036 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 6029071 6029071 6029071 -1 6029076 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 6077270 6077270 6077270 -1 6077280 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 4572762 4572762 4572762 -1 6072762 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 5025492 5025492 5025492 -1 6525492 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 5025528 5025528 5025528 -1 6525528 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 6529941 6529941 6529941 -1 6529951 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 6530121 6530121 6530121 -1 6530124 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 6530485 6530485 6530485 -1 6530489 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 6578724 6578724 6578724 -1 6578735 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=8 503 upstream_5xx -1 3111900 5075051 6578810 6578810 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 7031675 7031675 7031675 -1 7031686 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 7031715 7031715 7031715 -1 7031718 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 7031733 7031733 7031733 -1 7031736 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=1 503 upstream_5xx -1 3559925 5527221 7031782 7031782 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=12 503 upstream_5xx -1 3559925 7031782 7031996 7031996 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 7033252 7033252 7033252 -1 7033257 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 7532910 7532910 7532910 -1 7532920 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 7532950 7532950 7532950 -1 7532953 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 7532973 7532973 7532973 -1 7532976 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=20 503 upstream_5xx -1 6028990 6029036 7533022 7533022 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=3 503 upstream_5xx -1 7533513 7533513 7533561 7533561 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=21 503 upstream_5xx -1 7533513 7533561 7533578 7533578 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 8034641 8034641 8034641 -1 8034651 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 8034681 8034681 8034681 -1 8034684 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=24 503 upstream_5xx -1 5529198 6530404 8034769 8034769 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=14 503 upstream_5xx -1 8036191 8036191 8036255 8036255 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=24 503 upstream_5xx -1 8036262 8036262 8036289 8036289 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 8040089 8040089 8040089 -1 8040097 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 8535771 8535771 8535771 -1 8535781 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=3 503 upstream_5xx -1 7033181 7033217 8535903 8535903 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 8541793 8541793 8541793 -1 8541800 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 7533953 7533953 7533953 -1 9033953 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 9043138 9043138 9043138 -1 9043146 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 8034727 8034727 8034727 -1 9534727 1 1",
+	"d 127.0.0.1:32775 32775 GET /blackhole/x?r=c&i=3 -1 ok -1 7533903 7533903 -1 9541761 0 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=10 -1 ok -1 7533903 9541761 -1 9541761 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 9544192 9544192 9544192 -1 9544200 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=19 503 upstream_5xx -1 8036696 8039990 9544233 9544233 0 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 8535866 8535866 8535866 -1 10035866 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 9040005 9040005 9040005 -1 10540005 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 9542073 9542073 9542073 -1 11042073 1 1",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 10043512 10043512 10043512 -1 11543512 1 1",
+	"d 127.0.0.1:32775 32775 GET /blackhole/x?r=c&i=3 503 upstream_5xx 9541951 9541986 9541986 11548580 11548580 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 11548769 11548769 11548769 -1 11548777 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 10545203 10545203 10545203 -1 12045203 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 12049516 12049516 12049516 -1 12049528 1 0",
+	"u 127.0.0.1:42137 42137 - - 504 upstream_connect_timeout 11046960 11046960 11046960 -1 12546960 1 1",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 12551231 12551231 12551231 -1 12551241 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 13053015 13053015 13053015 -1 13053025 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=10 503 upstream_5xx -1 9584199 11548580 13053081 13053081 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 14055688 14055688 14055688 -1 14055695 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 14556527 14556527 14556527 -1 14556537 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 15057320 15057320 15057320 -1 15057330 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 15559013 15559013 15559013 -1 15559023 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=9 503 upstream_5xx -1 14055512 14055512 15559075 15559075 0 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 15559406 15559406 15559406 -1 15559410 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 16061110 16061110 16061110 -1 16061121 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 16562817 16562817 16562817 -1 16562828 1 0",
+	"u 127.0.0.1:40285 40285 - - 502 upstream_refused 17064563 17064563 17064563 -1 17064573 1 0",
+	"d 127.0.0.1:32775 32775 GET /refuse/x?r=c&i=18 503 upstream_5xx -1 14095895 15559338 17064631 17064631 0 0",
+	"d 127.0.0.1:32775 32775 GET /nolive/x?r=c&i=20 503 upstream_5xx -1 17067980 17067980 17068046 17068046 0 0",
+};
+
+/* One wiredump line (without its "X "): d|u server port method
+ * path[?query] status cause syn start ready first_byte end conn_only
+ * end_unsure. */
+static struct http_exchange
+dump_exchange(const char *line)
+{
+	struct http_exchange x;
+	char kind, method[16], uri[256], cause[48], *q;
+	long long syn, start, ready, fb, end;
+	int status, conn_only, unsure;
+	unsigned port;
+
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(sscanf(line, "%c %63s %u %15s %255s %d %47s %lld %lld "
+	    "%lld %lld %lld %d %d", &kind, x.server, &port, method, uri,
+	    &status, cause, &syn, &start, &ready, &fb, &end, &conn_only,
+	    &unsure), 14);
+	x.downstream = kind == 'd';
+	x.server_port = (uint16_t)port;
+	x.status = status;
+	assert_true(cause_from_name(cause, strlen(cause), &x.cause));
+	x.syn_us = syn;
+	x.synack_us = -1;
+	x.start_us = start;
+	x.ready_us = ready;
+	x.first_byte_us = fb;
+	x.end_us = end;
+	x.conn_only = conn_only;
+	x.end_unsure = unsure;
+	x.header_bytes = x.body_bytes = -1;
+	x.id_kind = -1;
+	if (strcmp(method, "-") != 0) {
+		x.has_request = true;
+		x.unanswered = x.downstream && status < 0;
+		snprintf(x.method, sizeof(x.method), "%s", method);
+		if ((q = strchr(uri, '?')) != NULL) {
+			*q = '\0';
+			x.has_query = true;
+			snprintf(x.query, sizeof(x.query), "%s", q + 1);
+		}
+		snprintf(x.path, sizeof(x.path), "%s", uri);
+		snprintf(x.protocol, sizeof(x.protocol), "HTTP/1.1");
+	}
+	return x;
+}
+
+/* What regime c's requests got (see haproxy_regime_c). */
+struct regime {
+	int refuse, blackhole, nolive, unanswered, wrong;
+};
+
+static int
+on_regime(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct regime *r = ctx;
+	const char *last = n > 0 ? att[n - 1]->server : "-";
+
+	if (d->status < 0)
+		r->unanswered++;	/* a reject, as HAProxy logs it */
+	else if (strcmp(d->path, "/refuse/x") == 0 &&
+	    strcmp(last, "127.0.0.1:40285") == 0 &&
+	    cause == GW_CAUSE_UPSTREAM_REFUSED)
+		r->refuse++;
+	else if (strcmp(d->path, "/blackhole/x") == 0 &&
+	    strcmp(last, "127.0.0.1:42137") == 0 &&
+	    cause == GW_CAUSE_UPSTREAM_CONNECT_TIMEOUT)
+		r->blackhole++;
+	else if (strcmp(d->path, "/nolive/x") == 0 && n == 0)
+		r->nolive++;
+	else {
+		print_message("wrong: %s?%s: %d attempts, %s, %s\n", d->path,
+		    d->query, n, last, cause_name(cause));
+		r->wrong++;
+	}
+	return 0;
+}
+
+static void
+test_haproxy_regime_c(void **state)
+{
+	struct regime r = {0};
+	struct wire_join *j = wire_join_new(NULL, on_regime, &r);
+	size_t n = sizeof(haproxy_regime_c) / sizeof(haproxy_regime_c[0]);
+
+	(void)state;
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = dump_exchange(haproxy_regime_c[i]);
+
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+	assert_int_equal(wire_join_flush(j), 0);
+	print_message("refuse %d, blackhole %d, nolive %d, unanswered %d, "
+	    "wrong %d\n", r.refuse, r.blackhole, r.nolive, r.unanswered,
+	    r.wrong);
+	assert_int_equal(r.wrong, 0);
+	assert_int_equal(r.refuse, 25);
+	assert_int_equal(r.blackhole, 4);
+	assert_int_equal(r.nolive, 25);
+	assert_int_equal(r.unanswered, 14);
+	wire_join_free(j);
+}
+
+
 /* What the join made of ka_end's client requests. */
 struct ka_verdict {
 	int requests, left, left_tied, left_wrong, ok, ok_tied, wrong;
@@ -963,6 +1413,8 @@ main(void)
 		cmocka_unit_test(test_haproxy_refuse_order),
 		cmocka_unit_test(test_haproxy_retries3),
 		cmocka_unit_test(test_haproxy_retries3_burst),
+		cmocka_unit_test(test_haproxy_ladder_stall),
+		cmocka_unit_test(test_haproxy_regime_c),
 		cmocka_unit_test(test_release_before_expiry),
 		cmocka_unit_test(test_redispatch),
 		cmocka_unit_test(test_ka_clients_left),
