@@ -402,6 +402,17 @@ exchange(const struct rec *r)
 	return x;
 }
 
+/* Add the n recorded exchanges of recs to j, in their order. */
+static void
+feed(struct wire_join *j, const struct rec *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x = exchange(&recs[i]);
+
+		assert_int_equal(wire_join_add(j, &x), 0);
+	}
+}
+
 /*
  * Every refused connect goes to the /refuse/x request it was made for,
  * none to a <NOSRV> 503 (the gateway's own refusal, never an upstream's
@@ -419,11 +430,7 @@ test_haproxy_nosrv_first_burst(void **state)
 
 	(void)state;
 	assert_non_null(j);
-	for (size_t i = 0; i < n; i++) {
-		struct http_exchange x = exchange(&haproxy_nosrv[i]);
-
-		assert_int_equal(wire_join_add(j, &x), 0);
-	}
+	feed(j, haproxy_nosrv, n);
 	assert_int_equal(wire_join_flush(j), 0);
 	wire_join_stats(j, &st);
 	assert_int_equal(v.requests, 50);
@@ -684,11 +691,7 @@ test_haproxy_refuse_order(void **state)
 
 	(void)state;
 	assert_non_null(j);
-	for (size_t i = 0; i < n; i++) {
-		struct http_exchange x = exchange(&haproxy_refuse_order[i]);
-
-		assert_int_equal(wire_join_add(j, &x), 0);
-	}
+	feed(j, haproxy_refuse_order, n);
 	assert_int_equal(wire_join_flush(j), 0);
 	assert_int_equal(t.n, 3);
 	for (int i = 0; i < t.n; i++) {
@@ -754,11 +757,7 @@ test_haproxy_retries3(void **state)
 
 	(void)state;
 	assert_non_null(j);
-	for (size_t i = 0; i < n; i++) {
-		struct http_exchange x = exchange(&haproxy_retries3[i]);
-
-		assert_int_equal(wire_join_add(j, &x), 0);
-	}
+	feed(j, haproxy_retries3, n);
 	assert_int_equal(wire_join_flush(j), 0);
 	wire_join_stats(j, &st);
 	assert_int_equal(l.blamed, 0);
@@ -939,11 +938,7 @@ test_haproxy_ladder_stall(void **state)
 
 	(void)state;
 	assert_non_null(j);
-	for (size_t i = 0; i < n; i++) {
-		struct http_exchange x = exchange(&haproxy_ladder_stall[i]);
-
-		assert_int_equal(wire_join_add(j, &x), 0);
-	}
+	feed(j, haproxy_ladder_stall, n);
 	assert_int_equal(wire_join_flush(j), 0);
 	print_message("refuse %d (%d attempts), nolive %d, wrong %d\n",
 	    b.refuse, b.attempts, b.nolive, b.wrong);
@@ -1310,53 +1305,18 @@ on_ka(void *ctx, const struct http_exchange *d,
 	return 0;
 }
 
-/* One wiredump line of ka_end into x; false for an "A" line (*now set,
- * INT64_MAX for "A end"). */
+/* One wiredump line of ka_end into x (dump_exchange); false for an "A"
+ * line (*now set, INT64_MAX for "A end"). */
 static bool
 ka_line(const char *line, struct http_exchange *x, int64_t *now)
 {
-	char dir, server[HTTP_ADDR_MAX], method[HTTP_METHOD_MAX], target[256],
-	    cause[48];
-	unsigned port;
-	int status, conn_only, end_unsure;
-	long long syn, start, ready, fb, end;
-	char *q;
-	enum gw_cause c;
-
 	if (line[0] == 'A') {
 		*now = strcmp(line, "A end") == 0 ? INT64_MAX :
 		    strtoll(line + 2, NULL, 10);
 		return false;
 	}
-	assert_int_equal(sscanf(line, "X %c %55s %u %15s %255s %d %47s %lld "
-	    "%lld %lld %lld %lld %d %d", &dir, server, &port, method, target,
-	    &status, cause, &syn, &start, &ready, &fb, &end, &conn_only,
-	    &end_unsure), 14);
-	memset(x, 0, sizeof(*x));
-	x->downstream = dir == 'd';
-	x->has_request = !conn_only;
-	x->conn_only = conn_only;
-	x->end_unsure = end_unsure;
-	x->syn_us = x->synack_us = syn;
-	x->start_us = start;
-	x->ready_us = ready;
-	x->first_byte_us = fb;
-	x->end_us = end;
-	x->header_bytes = x->body_bytes = -1;
-	x->id_kind = -1;
-	x->status = status;
-	assert_true(cause_from_name(cause, strlen(cause), &c));
-	x->cause = c;
-	snprintf(x->server, sizeof(x->server), "%s", server);
-	x->server_port = (uint16_t)port;
-	snprintf(x->method, sizeof(x->method), "%s", method);
-	if ((q = strchr(target, '?')) != NULL) {
-		*q = '\0';
-		x->has_query = true;
-		snprintf(x->query, sizeof(x->query), "%s", q + 1);
-	}
-	snprintf(x->path, sizeof(x->path), "%s", target);
-	snprintf(x->protocol, sizeof(x->protocol), "HTTP/1.1");
+	assert_true(strncmp(line, "X ", 2) == 0);
+	*x = dump_exchange(line + 2);
 	return true;
 }
 
