@@ -17,12 +17,29 @@ differ=0
 "$old" ingest -q -d "$tmp/old.db" "$@" || { echo "old ingest failed"; exit 1; }
 "$new" ingest -q -d "$tmp/new.db" "$@" || { echo "new ingest failed"; exit 1; }
 
-# Rows of every table; columns that hold the time of the write left out.
+# Rows of every table both databases have, in the columns both have (a
+# binary of another schema version, e.g. 012 against 013's request_runs,
+# compares what the two share; what one alone has is named, not compared);
+# columns that hold the time of the write left out.
+q_tables="SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+q_cols() {
+	echo "SELECT name FROM pragma_table_info('$1') WHERE name NOT IN
+	    ('first_seen_ms', 'last_seen_ms', 'k0', 'k1', 'hash', 'at_ms',
+	    'updated_ms') ORDER BY cid"
+}
+tables=$(comm -12 <(sqlite3 "$tmp/old.db" "$q_tables" | sort) \
+	<(sqlite3 "$tmp/new.db" "$q_tables" | sort))
+for side in old new; do
+	only=$(comm -23 <(sqlite3 "$tmp/$side.db" "$q_tables" | sort) \
+		<(echo "$tables"))
+	[ -z "$only" ] || echo "tables only in $side (not compared):" $only
+done
 dump() {
 	local t cols
-	for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"); do
-		cols=$(sqlite3 "$1" "SELECT group_concat(name, ',') FROM pragma_table_info('$t')
-		    WHERE name NOT IN ('first_seen_ms', 'last_seen_ms', 'k0', 'k1', 'hash', 'at_ms', 'updated_ms')")
+	for t in $tables; do
+		# the new database's column order (ORDER BY 1, 2: its id first)
+		cols=$(sqlite3 "$tmp/new.db" "$(q_cols "$t")" | grep -Fxf \
+			<(sqlite3 "$tmp/old.db" "$(q_cols "$t")") | paste -sd,)
 		echo "== $t"
 		[ -n "$cols" ] || continue
 		sqlite3 "$1" "SELECT $cols FROM \"$t\" ORDER BY 1, 2"
