@@ -27,11 +27,7 @@
 int64_t
 rollup_minute_of(int64_t ts_ms)
 {
-	int64_t m = ts_ms / 60000;
-
-	if (ts_ms % 60000 < 0)
-		m--;
-	return m;
+	return store_floor_div(ts_ms, 60000);
 }
 
 /*

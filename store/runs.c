@@ -26,11 +26,7 @@
 int64_t
 runs_sec_of(int64_t ts_ms)
 {
-	int64_t sec = ts_ms / 1000;
-
-	if (ts_ms % 1000 < 0)
-		sec--;
-	return sec;
+	return store_floor_div(ts_ms, 1000);
 }
 
 /* Write run r (insert it, or move its last id). */

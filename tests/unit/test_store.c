@@ -809,6 +809,25 @@ test_row_shape(void **state)
 	fx_free(&f);
 }
 
+/* f: a new database in /tmp created at schema version (upgrades stop
+ * there), open; its path in f->path. */
+static void
+fx_open_old(struct fx *f, int version)
+{
+	struct store_open_opts o = {.group = -1, .schema_upto = version};
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "/tmp/gw-test-store-%03d-XXXXXX",
+	    version);
+	int fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(f->path);
+	assert_int_equal(store_open_with(f->path, &o, &f->s, f->err,
+	    sizeof(f->err)), 0);
+	assert_int_equal(store_schema_version(f->s), version);
+}
+
 /*
  * A populated database of schema 11 (text request ids and protocols, every
  * attempt in attempts) upgrades to 012 on open: the views show every row
@@ -823,21 +842,12 @@ test_upgrade_011_row_shape(void **state)
 		"SELECT * FROM attempt_view ORDER BY request_id, seq",
 		"SELECT * FROM gateway_error_view ORDER BY id",
 	};
-	struct store_open_opts o = {.group = -1, .schema_upto = 11};
 	char before[3][2048], after[2048], sql[4096];
 	struct fx f;
 	sqlite3 *db;
 
 	(void)state;
-	memset(&f, 0, sizeof(f));
-	snprintf(f.path, sizeof(f.path), "/tmp/gw-test-store-011-XXXXXX");
-	int fd = mkstemp(f.path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(f.path);
-	assert_int_equal(store_open_with(f.path, &o, &f.s, f.err,
-	    sizeof(f.err)), 0);
-	assert_int_equal(store_schema_version(f.s), 11);
+	fx_open_old(&f, 11);
 	assert_int_equal(batch_init(&f.b), 0);
 	int64_t src = fx_source(&f, "access.log", "nginx_access");
 	store_close(f.s);
@@ -918,20 +928,11 @@ test_upgrade_012_request_runs(void **state)
 	/* minutes (from T0) of each request, in log order; all of a minute
 	 * in its first second */
 	static const int minutes[] = {0, 0, 1, 0, 2, 2, 1, 3, 3, 3, 0, 5};
-	struct store_open_opts o = {.group = -1, .schema_upto = 12};
 	char before[5][4096], after[4096];
 	struct fx f;
 
 	(void)state;
-	memset(&f, 0, sizeof(f));
-	snprintf(f.path, sizeof(f.path), "/tmp/gw-test-store-012-XXXXXX");
-	int fd = mkstemp(f.path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(f.path);
-	assert_int_equal(store_open_with(f.path, &o, &f.s, f.err,
-	    sizeof(f.err)), 0);
-	assert_int_equal(store_schema_version(f.s), 12);
+	fx_open_old(&f, 12);
 	int64_t a = fx_source(&f, "a.log", "nginx_access");
 	int64_t b = fx_source(&f, "b.log", "nginx_access");
 	store_close(f.s);
