@@ -226,7 +226,12 @@ jf_flat(const struct jf_keys *k, const char *line, size_t len,
 			return false;
 		c.p++;
 		jf_ws(&c);
-		if (!jf_skip(&c, 1, &v))
+		/* most members of a log line are strings: no call for them */
+		if (c.p < e && *c.p == '"') {
+			v.type = JF_STR;
+			if (!jf_string(&c, &v.s))
+				return false;
+		} else if (!jf_skip(&c, 1, &v))
 			return false;
 		if ((i = jf_lookup(k, key)) >= 0)
 			vals[i] = v;
