@@ -19,6 +19,12 @@
  * OriginStatus, so every 5xx there is unknown. RetryAttempts adds that many
  * failed attempts (cause unknown) before the final one, addressed to the
  * service's name: Traefik does not log which server each retry went to.
+ *
+ * The JSON form is read in one pass without json-c (parse/jsonfast.h)
+ * when the line allows; json-c reads the rest, and Traefik's own log
+ * lines, of which ForwardAuth failures make the next matching request
+ * auth_failure with the auth service as its attempt (see "ForwardAuth"
+ * below).
  */
 #include <stdio.h>
 #include <stdlib.h>
