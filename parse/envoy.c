@@ -28,6 +28,12 @@
  * says the last attempt's cause stands. A 5xx without any flag is the
  * upstream's own answer. %UPSTREAM_HOST% is the attempt's address; when no
  * host was chosen (UH, UO) the cluster stands in for it, as nginx's group.
+ * ext_authz answers (UAEX: the auth service failed or denied) are
+ * auth_failure and never an attempt of the route's cluster; Envoy's
+ * access log does not name the auth service.
+ *
+ * JSON lines are read in one pass without json-c (parse/jsonfast.h) when
+ * they allow, json-c reading the rest.
  */
 #include <stdio.h>
 #include <stdlib.h>
