@@ -56,7 +56,7 @@ struct traefik_auth {
 enum {
 	TJ_DS, TJ_START_UTC, TJ_START_LOCAL, TJ_OS, TJ_RETRIES, TJ_DURATION,
 	TJ_ODURATION, TJ_SIZE, TJ_CLIENT, TJ_METHOD, TJ_HOST, TJ_PROTOCOL,
-	TJ_PATH, TJ_SADDR, TJ_SURL, TJ_SNAME, TJ_ROUTER,
+	TJ_PATH, TJ_SADDR, TJ_SURL, TJ_SNAME,
 	TJ_N
 };
 
@@ -69,7 +69,6 @@ static const char *const traefik_json_keys[TJ_N] = {
 	[TJ_HOST] = "RequestHost", [TJ_PROTOCOL] = "RequestProtocol",
 	[TJ_PATH] = "RequestPath", [TJ_SADDR] = "ServiceAddr",
 	[TJ_SURL] = "ServiceURL", [TJ_SNAME] = "ServiceName",
-	[TJ_ROUTER] = "RouterName",
 };
 
 /* Per-input state of both forms. */
@@ -271,7 +270,7 @@ traefik_str(const struct jsonlog_src *s, int i, struct logspan *v)
 /* The string members of an access line. */
 struct traefik_json_line {
 	struct logspan start, client, method, host, protocol, path, saddr,
-	    surl, sname, router;
+	    surl, sname;
 };
 
 /* Read them; false when a one-pass read cannot say. */
@@ -288,8 +287,7 @@ traefik_json_strs(const struct jsonlog_src *s, struct traefik_json_line *l)
 	    traefik_str(s, TJ_PATH, &l->path) &&
 	    traefik_str(s, TJ_SADDR, &l->saddr) &&
 	    traefik_str(s, TJ_SURL, &l->surl) &&
-	    traefik_str(s, TJ_SNAME, &l->sname) &&
-	    traefik_str(s, TJ_ROUTER, &l->router);
+	    traefik_str(s, TJ_SNAME, &l->sname);
 }
 
 /*
@@ -297,9 +295,10 @@ traefik_json_strs(const struct jsonlog_src *s, struct traefik_json_line *l)
  * first; when it cannot reach it, it answers the client 500 itself, and
  * when the service answers other than 2xx, it passes that answer on (401,
  * 403, a redirect, or the service's own 5xx). Either way the request
- * never reaches the router's service: its access line has a RouterName
- * but no ServiceName, ServiceURL or ServiceAddr, and no OriginStatus -
- * the same line as any other middleware's answer. What says it was the
+ * never reaches the router's service: its access line has no
+ * ServiceName, ServiceURL or ServiceAddr and no OriginStatus (a
+ * RouterName unless the middleware is an entry point's) - the same line
+ * as any other middleware's answer. What says it was the
  * auth service, and which, is Traefik's own log at debug level (in the
  * same stream when both go to stdout, as in a container), written
  * before the access line:
@@ -534,6 +533,12 @@ traefik_json_take(void *state, struct gw_batch *b, const char *line,
 	if (jsonlog_get(src.o, "DownstreamStatus") == NULL &&
 	    jsonlog_get(src.o, "middlewareType") != NULL)
 		r = traefik_auth_line(st, src.o);
+	else if (jsonlog_get(src.o, "DownstreamStatus") == NULL &&
+	    jsonlog_get(src.o, "level") != NULL &&
+	    jsonlog_get(src.o, "time") != NULL &&
+	    (jsonlog_get(src.o, "message") != NULL ||
+	    jsonlog_get(src.o, "msg") != NULL))
+		r = FORMAT_NOTICE;	/* Traefik's own log, not a request */
 	else
 		r = traefik_json_fill(st, &src, b, line_no, offset, reason);
 	if (r != FORMAT_EVENT)
