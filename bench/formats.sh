@@ -2,8 +2,9 @@
 # bench/formats.sh - figures for the gateway formats, not pass/fail.
 #
 # Generates (tests/tools/genfmtlog, deterministic) a LINES-line HAProxy log
-# (rsyslog form, option httplog) and a LINES-line Caddy JSON log (access
-# lines, ~5% with a reverse-proxy error line before them), at production
+# (rsyslog form, option httplog), a LINES-line Caddy JSON log (access
+# lines, ~5% with a reverse-proxy error line before them), an Envoy JSON
+# log (Istio's default JSON encoding) and a Traefik JSON access log, at production
 # cardinality (genfmtlog -P: the clients, paths, user agents, hosts and
 # upstreams of bench/run.sh's nginx log), and times `gatewatch ingest` of
 # each into a fresh database with $GW_BUILD/tools/runstat (time, lines/s,
@@ -25,7 +26,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-bench-fmt.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 echo "gateway formats: $LINES lines each, $(nproc) cores, $(uname -m)"
-for fmt in haproxy caddy; do
+for fmt in haproxy caddy envoy traefik; do
 	echo "(load: $(cut -d' ' -f1-3 /proc/loadavg))"
 	"$tools/genfmtlog" -P "$fmt" "$LINES" >"$dir/$fmt.log"
 	echo "$fmt log: $(du -m "$dir/$fmt.log" | cut -f1) MB"

@@ -23,8 +23,9 @@
 #    request, 10M within 20% of 1M.
 # 2. The old low-cardinality log (genlog without options: ~7,000 clients),
 #    as a second line, plain and from .gz.
-# 3. The other stages' benchmarks (bench/formats.sh: HAProxy and Caddy JSON
-#    at the same cardinality; tail, capture, console).
+# 3. The other stages' benchmarks (bench/formats.sh: HAProxy, Caddy JSON,
+#    Envoy JSON and Traefik JSON at the same cardinality; tail, capture,
+#    console).
 # GW_BUILD is the build directory; runstat prints time, lines/s, peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -39,12 +39,9 @@
 #include "core/alloc.h"
 #include "parse/format.h"
 #include "core/hashtab.h"
+#include "parse/jsonfast.h"
 #include "parse/jsonlog.h"
 #include "parse/logscan.h"
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define CADDY_PENDING	256	/* roundtrips remembered per input */
 #define CADDY_KEY_MAX	512	/* bytes of the key kept for comparison */
@@ -469,15 +466,13 @@ caddy_access(struct caddy_state *st, struct json_object *o,
  * json-c builds a tree per line (a malloc per member, a hash table per
  * object): about 8 us a line, 96% of Caddy's parse thread. An access
  * line in the form Caddy's encoder writes is read here in one pass
- * instead, the members used taken as spans of the line; the json-c path
- * stays the reference and takes every other line. The pass takes a line
- * only inside a subset where the two cannot differ:
+ * instead, the members used taken as spans of the line (parse/jsonfast.h,
+ * shared with Envoy JSON and Traefik JSON); the json-c path stays the
+ * reference and takes every other line. The pass takes a line only inside
+ * a subset where the two cannot differ:
  *
- *   - strict JSON (RFC 8259) which json-c also reads, with no byte below
- *     0x20 or above 0x7e, no backslash and no number with an exponent or
- *     of more than 40 bytes (or 18 digits, for an integer) anywhere, so every string is
- *     its bytes as written (json-c's own unescaping is never needed), no
- *     white space but ' ', nesting at most CADDY_FAST_DEPTH deep;
+ *   - jsonfast.h's subset of JSON (no escape, printable ASCII, short
+ *     numbers without exponent, nesting at most JF_DEPTH deep);
  *   - "ts", "status", "size" and "duration" numbers (integers of at most
  *     18 digits: json-c's int64 without its overflow rules), "logger"
  *     and the request's members strings, "request" an object, each as
@@ -486,168 +481,54 @@ caddy_access(struct caddy_state *st, struct json_object *o,
  *
  * Anything else (a runtime line, a string "ts" or "duration", an escape,
  * a member of another type) is the json-c path's. tests/unit/
- * test_formats.c reads every Caddy line both ways.
+ * test_fastpath.c reads every Caddy line both ways.
  */
-#define CADDY_FAST_DEPTH	16
-
-enum cf_type {
-	CF_ABSENT,		/* also null: json-c reads it as absent */
-	CF_STR,
-	CF_INT,
-	CF_DBL,
-	CF_OBJ,
-	CF_OTHER		/* true, false, array, or an object not read */
-};
-
-struct cf_val {
-	enum cf_type type;
-	struct logspan s;	/* the string, or the number's text */
-};
-
 struct cf_line {
-	struct cf_val ts, logger, status, size, duration, request;
-	struct cf_val ip, remote_ip, port, method, host, uri, proto;
+	struct jf_val ts, logger, status, size, duration, request;
+	struct jf_val ip, remote_ip, port, method, host, uri, proto;
 };
 
-struct cf_scan {
-	const char *p, *end;
-};
-
-static void
-cf_ws(struct cf_scan *c)
-{
-	while (c->p < c->end && *c->p == ' ')
-		c->p++;
-}
-
-/* A string at c->p (its quote): its bytes, false when outside the subset. */
-static bool
-cf_string(struct cf_scan *c, struct logspan *out)
-{
-	const char *q;
-
-	if (c->p >= c->end || *c->p != '"')
-		return false;
-	q = c->p + 1;
-#ifdef __SSE2__
-	/* sixteen bytes at a time: the quote, or a byte outside the subset */
-	{
-		const __m128i quote = _mm_set1_epi8('"');
-		const __m128i bslash = _mm_set1_epi8('\\');
-		const __m128i del = _mm_set1_epi8(0x7f);
-		const __m128i ctl = _mm_set1_epi8(0x1f);
-
-		while (c->end - q >= 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)q);
-			__m128i m = _mm_or_si128(_mm_or_si128(
-			    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-			    _mm_or_si128(_mm_cmpeq_epi8(v, del),
-			    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
-			int bits = _mm_movemask_epi8(m) | _mm_movemask_epi8(v);
-
-			if (bits != 0) {
-				q += __builtin_ctz((unsigned)bits);
-				break;
-			}
-			q += 16;
-		}
-	}
-#endif
-	for (; q < c->end; q++) {
-		unsigned char ch = (unsigned char)*q;
-
-		if (ch == '"')
-			break;
-		if (ch < 0x20 || ch > 0x7e || ch == '\\')
-			return false;
-	}
-	if (q >= c->end)
-		return false;
-	out->p = c->p + 1;
-	out->n = (size_t)(q - c->p - 1);
-	c->p = q + 1;
-	return true;
-}
-
-/* A strict JSON number without exponent: its type (CF_INT: at most 18
- * digits, no fraction) and text; false when not one. */
-static bool
-cf_number(struct cf_scan *c, struct cf_val *v)
-{
-	const char *p = c->p, *e = c->end, *start = p;
-	size_t digits = 0;
-	bool dbl = false;
-
-	if (p < e && *p == '-')
-		p++;
-	if (p < e && *p == '0')
-		p++, digits = 1;
-	else if (p < e && *p >= '1' && *p <= '9')
-		while (p < e && *p >= '0' && *p <= '9')
-			p++, digits++;
-	else
-		return false;
-	if (p < e && *p == '.') {
-		if (++p >= e || *p < '0' || *p > '9')
-			return false;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-		dbl = true;
-	}
-	if (p < e && (*p == 'e' || *p == 'E'))
-		return false;
-	/* no exponent, and short: strtod can neither overflow nor
-	 * underflow (json-c's reading of such numbers is not relied on) */
-	if ((!dbl && digits > 18) || p - start > 40)
-		return false;
-	v->type = dbl ? CF_DBL : CF_INT;
-	v->s.p = start;
-	v->s.n = (size_t)(p - start);
-	c->p = p;
-	return true;
-}
-
-static bool cf_object(struct cf_scan *c, int depth, struct cf_line *l,
+static bool cf_object(struct jf_scan *c, int depth, struct cf_line *l,
     int which);
 
 /* Any value; its type and span in v (objects skipped unless which). */
 static bool
-cf_value(struct cf_scan *c, int depth, struct cf_val *v, struct cf_line *l,
+cf_value(struct jf_scan *c, int depth, struct jf_val *v, struct cf_line *l,
     int which)
 {
 	const char *e = c->end;
 
-	v->type = CF_OTHER;
+	v->type = JF_OTHER;
 	v->s.p = c->p;
 	v->s.n = 0;
 	if (c->p >= e)
 		return false;
 	switch (*c->p) {
 	case '"':
-		v->type = CF_STR;
-		return cf_string(c, &v->s);
+		v->type = JF_STR;
+		return jf_string(c, &v->s);
 	case '{':
 		if (which != 0)
-			v->type = CF_OBJ;
+			v->type = JF_OBJ;
 		return cf_object(c, depth + 1, l, which);
 	case '[':
-		if (depth + 1 > CADDY_FAST_DEPTH)
+		if (depth + 1 > JF_DEPTH)
 			return false;
 		c->p++;
-		cf_ws(c);
+		jf_ws(c);
 		if (c->p < e && *c->p == ']') {
 			c->p++;
 			return true;
 		}
 		for (;;) {
-			struct cf_val item;
+			struct jf_val item;
 
 			if (!cf_value(c, depth + 1, &item, NULL, 0))
 				return false;
-			cf_ws(c);
+			jf_ws(c);
 			if (c->p < e && *c->p == ',') {
 				c->p++;
-				cf_ws(c);
+				jf_ws(c);
 				continue;
 			}
 			if (c->p < e && *c->p == ']') {
@@ -671,19 +552,19 @@ cf_value(struct cf_scan *c, int depth, struct cf_val *v, struct cf_line *l,
 	case 'n':
 		if (e - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
 			c->p += 4;
-			v->type = CF_ABSENT;
+			v->type = JF_ABSENT;
 			v->s.p = NULL;
 			return true;
 		}
 		return false;
 	default:
-		return cf_number(c, v);
+		return jf_number(c, v);
 	}
 }
 
 /* The member of l a key names: of the line (which 1) or of its request
  * (which 2); NULL for the others. */
-static struct cf_val *
+static struct jf_val *
 cf_member(struct cf_line *l, int which, struct logspan k)
 {
 #define CF_KEY(lit, member)						\
@@ -714,30 +595,30 @@ cf_member(struct cf_line *l, int which, struct logspan k)
  * request's, 0 only checks it.
  */
 static bool
-cf_object(struct cf_scan *c, int depth, struct cf_line *l, int which)
+cf_object(struct jf_scan *c, int depth, struct cf_line *l, int which)
 {
 	const char *e = c->end;
 
-	if (depth > CADDY_FAST_DEPTH || c->p >= e || *c->p != '{')
+	if (depth > JF_DEPTH || c->p >= e || *c->p != '{')
 		return false;
 	c->p++;
-	cf_ws(c);
+	jf_ws(c);
 	if (c->p < e && *c->p == '}') {
 		c->p++;
 		return true;
 	}
 	for (;;) {
 		struct logspan key;
-		struct cf_val v, *m;
+		struct jf_val v, *m;
 		int inner = 0;
 
-		if (!cf_string(c, &key))
+		if (!jf_string(c, &key))
 			return false;
-		cf_ws(c);
+		jf_ws(c);
 		if (c->p >= e || *c->p != ':')
 			return false;
 		c->p++;
-		cf_ws(c);
+		jf_ws(c);
 		m = cf_member(l, which, key);
 		if (which == 1 && m == &l->request) {
 			/* a later "request" replaces an earlier one whole */
@@ -750,10 +631,10 @@ cf_object(struct cf_scan *c, int depth, struct cf_line *l, int which)
 			return false;
 		if (m != NULL)
 			*m = v;
-		cf_ws(c);
+		jf_ws(c);
 		if (c->p < e && *c->p == ',') {
 			c->p++;
-			cf_ws(c);
+			jf_ws(c);
 			continue;
 		}
 		if (c->p < e && *c->p == '}') {
@@ -764,65 +645,10 @@ cf_object(struct cf_scan *c, int depth, struct cf_line *l, int which)
 	}
 }
 
-/*
- * A number member as json-c's get_double reads it (strtod). Digits that
- * fit 2^53 over a power of ten up to 1e22 are both exact doubles, and
- * IEEE division rounds their quotient correctly, as strtod rounds the
- * text: the same double without strtod's cost (Clinger's fast path).
- */
-static double
-cf_double(const struct cf_val *v)
-{
-	static const double pow10[] = {
-		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
-		1e22,
-	};
-	const char *p = v->s.p, *e = v->s.p + v->s.n;
-	bool neg = p < e && *p == '-';
-	uint64_t m = 0;
-	size_t digits = 0, frac = 0;
-	bool dot = false;
-	char buf[64];
-
-	for (p += neg; p < e; p++) {
-		if (*p == '.') {
-			dot = true;
-			continue;
-		}
-		m = m * 10 + (uint64_t)(*p - '0');
-		frac += dot;
-		if (m != 0)	/* significant digits: m < 10^digits */
-			digits++;
-	}
-	if (digits <= 15 && frac <= 22) {
-		double d = (double)m / pow10[frac];
-		return neg ? -d : d;
-	}
-	/* LC_NUMERIC is "C" in every command (cli/main.c), as json-c's */
-	if (v->s.n >= sizeof(buf))
-		return 0;
-	memcpy(buf, v->s.p, v->s.n);
-	buf[v->s.n] = '\0';
-	return strtod(buf, NULL);
-}
-
-/* An integer member's value (at most 18 digits: no overflow). */
-static int64_t
-cf_int(const struct cf_val *v)
-{
-	int64_t x = 0;
-	size_t i = v->s.p[0] == '-';
-
-	for (; i < v->s.n; i++)
-		x = x * 10 + (v->s.p[i] - '0');
-	return v->s.p[0] == '-' ? -x : x;
-}
-
 static bool
-cf_str_or_absent(const struct cf_val *v)
+cf_str_or_absent(const struct jf_val *v)
 {
-	return v->type == CF_ABSENT || v->type == CF_STR;
+	return v->type == JF_ABSENT || v->type == JF_STR;
 }
 
 /*
@@ -836,7 +662,7 @@ caddy_fast_access(struct caddy_state *st, struct gw_batch *b,
     const char **reason)
 {
 	struct cf_line l;
-	struct cf_scan c;
+	struct jf_scan c;
 	struct caddy_request r;
 	int64_t ts;
 	double d;
@@ -848,28 +674,28 @@ caddy_fast_access(struct caddy_state *st, struct gw_batch *b,
 	c.end = line + len;
 	if (!cf_object(&c, 1, &l, 1) || c.p != c.end)
 		return FORMAT_BLANK;
-	if ((l.ts.type != CF_INT && l.ts.type != CF_DBL) ||
-	    l.logger.type != CF_STR || l.logger.s.n < 15 ||
+	if ((l.ts.type != JF_INT && l.ts.type != JF_DBL) ||
+	    l.logger.type != JF_STR || l.logger.s.n < 15 ||
 	    memcmp(l.logger.s.p, "http.log.access", 15) != 0 ||
-	    l.request.type != CF_OBJ || l.status.type != CF_INT ||
-	    (l.size.type != CF_ABSENT && l.size.type != CF_INT) ||
-	    (l.duration.type != CF_ABSENT && l.duration.type != CF_INT &&
-	    l.duration.type != CF_DBL) ||
+	    l.request.type != JF_OBJ || l.status.type != JF_INT ||
+	    (l.size.type != JF_ABSENT && l.size.type != JF_INT) ||
+	    (l.duration.type != JF_ABSENT && l.duration.type != JF_INT &&
+	    l.duration.type != JF_DBL) ||
 	    !cf_str_or_absent(&l.ip) || !cf_str_or_absent(&l.remote_ip) ||
 	    !cf_str_or_absent(&l.port) || !cf_str_or_absent(&l.method) ||
 	    !cf_str_or_absent(&l.host) || !cf_str_or_absent(&l.uri) ||
 	    !cf_str_or_absent(&l.proto))
 		return FORMAT_BLANK;
 	/* caddy_ts */
-	d = l.ts.type == CF_INT ? (double)cf_int(&l.ts) : cf_double(&l.ts);
+	d = l.ts.type == JF_INT ? (double)jf_int(&l.ts) : jf_double(&l.ts);
 	if (d < 0 || d > 1e11)
 		return FORMAT_BLANK;	/* the json-c path rejects it */
 	ts = (int64_t)(d * 1000.0 + 0.5);
 	/* caddy_request */
 	memset(&r, 0, sizeof(r));
 	r.ip = l.ip.s;
-	if (l.ip.type != CF_STR || l.ip.s.n == 0) {
-		if (l.remote_ip.type == CF_STR)
+	if (l.ip.type != JF_STR || l.ip.s.n == 0) {
+		if (l.remote_ip.type == JF_STR)
 			r.ip = l.remote_ip.s;
 	}
 	r.port = l.port.s;
@@ -877,12 +703,12 @@ caddy_fast_access(struct caddy_state *st, struct gw_batch *b,
 	r.host = l.host.s;
 	r.uri = l.uri.s;
 	r.proto = l.proto.s;
-	d = l.duration.type == CF_ABSENT ? -1 : l.duration.type == CF_INT ?
-	    (double)cf_int(&l.duration) * 1000.0 : cf_double(&l.duration) *
+	d = l.duration.type == JF_ABSENT ? -1 : l.duration.type == JF_INT ?
+	    (double)jf_int(&l.duration) * 1000.0 : jf_double(&l.duration) *
 	    1000.0;
-	return caddy_access_event(st, b, ts, &r, cf_int(&l.status),
-	    l.size.type == CF_INT ? cf_int(&l.size) : -1,
-	    l.duration.type == CF_ABSENT ? -1 : caddy_ms_int(d), line_no,
+	return caddy_access_event(st, b, ts, &r, jf_int(&l.status),
+	    l.size.type == JF_INT ? jf_int(&l.size) : -1,
+	    l.duration.type == JF_ABSENT ? -1 : caddy_ms_int(d), line_no,
 	    offset, reason);
 }
 

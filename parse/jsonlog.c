@@ -132,3 +132,25 @@ jsonlog_double(struct json_object *o, const char *key, double *out)
 	*out = strtod(buf, &endp);
 	return *endp == '\0';
 }
+
+/* See jsonlog.h. */
+bool
+jsonlog_src_str(const struct jsonlog_src *s, size_t i, struct logspan *out)
+{
+	if (s->o == NULL)
+		return jf_str_ok(&s->vals[i], out);
+	if (!jsonlog_str(s->o, s->k->name[i], out)) {
+		out->p = NULL;
+		out->n = 0;
+	}
+	return true;
+}
+
+/* See jsonlog.h. */
+bool
+jsonlog_src_int(const struct jsonlog_src *s, size_t i, int64_t *out)
+{
+	if (s->o == NULL)
+		return jf_get_int(&s->vals[i], out);
+	return jsonlog_int(s->o, s->k->name[i], out);
+}

@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "parse/jsonfast.h"
 #include "parse/logscan.h"
 
 /*
@@ -41,5 +42,28 @@ bool jsonlog_int(struct json_object *o, const char *key, int64_t *out);
 
 /* A number member (int or double), or a string holding one. */
 bool jsonlog_double(struct json_object *o, const char *key, double *out);
+
+/*
+ * A line's members by index into a key table: read through json-c (o set)
+ * or from a one-pass read (o NULL, vals from jf_flat). A format reads
+ * its members through these once, for both paths, so the two cannot
+ * differ in what they do with a value.
+ */
+struct jsonlog_src {
+	struct json_object *o;
+	const struct jf_keys *k;
+	const struct jf_val *vals;
+};
+
+/*
+ * Member i as jsonlog_str reads it (n = 0 when absent). False only from
+ * a one-pass read that cannot tell what json-c would give (a number or a
+ * boolean where a string is read): the line is then json-c's.
+ */
+bool jsonlog_src_str(const struct jsonlog_src *s, size_t i,
+    struct logspan *out);
+
+/* Member i as jsonlog_int reads it, on both paths. */
+bool jsonlog_src_int(const struct jsonlog_src *s, size_t i, int64_t *out);
 
 #endif

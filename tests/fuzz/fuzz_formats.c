@@ -10,7 +10,8 @@
  * pairs runtime-log lines with later access lines), and through every
  * format's match() (detection must be safe on any bytes), with states
  * opened once (nginx's formats compile their log_format on open). A
- * format with a fast path (Caddy's access lines, nginx's hand matcher)
+ * format with a fast path (the one-pass JSON reader of Caddy's access
+ * lines, Envoy JSON and Traefik JSON; nginx's hand matcher)
  * also reads the lines through a second state opened with
  * format_opts.general_only: the two must add the same records, or the
  * harness aborts.

@@ -38,6 +38,11 @@ cp "$data/formats/apache-combined.log" "$out/fuzz_nginx/apache-combined"
 for f in haproxy envoy envoy-json caddy traefik traefik-json alb clf; do
 	pieces "$data/formats/$f.log" 8 "$out/fuzz_formats" "$f" "$f"
 done
+# fixtures read by a format of another name
+pieces "$data/formats/envoy-gateway.log" 8 "$out/fuzz_formats" \
+    envoy-gateway envoy-json
+pieces "$data/formats/traefik-forwardauth.log" 8 "$out/fuzz_formats" \
+    traefik-forwardauth traefik-json
 
 for f in "$data"/formats/*.log "$data"/formats/other.txt \
     "$data"/demo/access.log "$data"/demo/error.log; do

@@ -4,6 +4,8 @@
  *
  *   genfmtlog [-P KNOBS] haproxy LINES [SEED] > haproxy.log
  *   genfmtlog [-P KNOBS] caddy LINES [SEED] > caddy.log
+ *   genfmtlog [-P KNOBS] envoy LINES [SEED] > envoy.json.log
+ *   genfmtlog [-P KNOBS] traefik LINES [SEED] > traefik.json.log
  *
  * -P, or any knob of genlog (-c CLIENTS -6 PERMILLE -i IDS -a UAS -H HOSTS
  * -u UPSTREAMS), draws clients, request targets, user agents, hosts and
@@ -16,7 +18,12 @@
  * clients. caddy: Caddy 2.6 JSON, access lines in the shape Caddy writes
  * them (request headers included), ~5% preceded by the reverse proxy's
  * "upstream roundtrip" debug line with an error. Times advance ~2 ms per
- * line from 2026-11-25 00:00:00 UTC. Same arguments, same bytes.
+ * line from 2026-11-25 00:00:00 UTC. envoy: Istio's default JSON
+ * access-log encoding (Envoy's operators in snake case), ~5% failures
+ * over the %RESPONSE_FLAGS% of shared/causes.md (UF, UT, UH, UC, UAEX,
+ * UF,URX) and the upstream's own 502, ~2% with two attempts. traefik:
+ * Traefik's JSON access log (502/504 of its own, the service's 503, its
+ * RateLimit's 429, retries). Same arguments, same bytes.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -233,6 +240,202 @@ gen_caddy(long lines, uint64_t s)
 	}
 }
 
+/* An Envoy failure: flags, status, code details, upstream chosen. */
+static const struct {
+	const char *flags;
+	int status;
+	const char *details;
+	int has_host;
+	int attempts;
+} envoy_failures[] = {
+	{ "UF", 503, "upstream_reset_before_response_started"
+	  "{connection_failure}", 1, 1 },
+	{ "UT", 504, "response_timeout", 1, 1 },
+	{ "UH", 503, "no_healthy_upstream", 0, 1 },
+	{ "UC", 503, "upstream_reset_before_response_started"
+	  "{connection_termination}", 1, 1 },
+	{ "-", 502, "via_upstream", 1, 1 },
+	{ "UAEX", 403, "ext_authz_denied", 0, 1 },
+	{ "UF,URX", 503, "upstream_reset_before_response_started"
+	  "{connection_failure}", 1, 3 },
+};
+#define N_ENVOY_FAILURES (sizeof(envoy_failures) / sizeof(envoy_failures[0]))
+
+/*
+ * Istio's default JSON access-log encoding (meshConfig accessLogEncoding
+ * JSON): Envoy's command operators named in snake case, numbers typed,
+ * null when unset.
+ */
+static void
+gen_envoy(long lines, uint64_t s)
+{
+	int64_t ms = INT64_C(1795564800000);
+	char path[512], client[64], host[64] = "api.example.com";
+	char addr[48], ua[160] = "Mozilla/5.0 (X11; Linux x86_64)";
+	char upstream[64], id[40];
+
+	for (long i = 0; i < lines; i++) {
+		uint32_t r = rnd(&s) % 1000, client_n = rnd(&s) % 20000;
+		int srv = (int)(rnd(&s) % 8), status = 200, attempts = 1;
+		int dur = (int)(rnd(&s) % 80), y, mo, d, h, mi, sec;
+		const char *flags = "-", *details = "via_upstream";
+		int has_host = 1, v6;
+
+		ms += 1 + rnd(&s) % 3;
+		civil(ms / 1000, &y, &mo, &d, &h, &mi, &sec);
+		path_of(&s, path, sizeof(path));
+		snprintf(client, sizeof(client), "10.%u.%u.%u",
+		    client_n >> 16 & 255, client_n >> 8 & 255, client_n & 255);
+		snprintf(addr, sizeof(addr), "%s", addrs[srv]);
+		if (card != NULL) {
+			gencard_client(card, client, sizeof(client));
+			gencard_target(card, path, sizeof(path));
+			gencard_host(card, host, sizeof(host));
+			gencard_ua(card, ua, sizeof(ua));
+			gencard_upstream(gencard_rand(card) % card->upstreams,
+			    addr, sizeof(addr));
+		}
+		if (r < 50) {
+			unsigned k = r % N_ENVOY_FAILURES;
+
+			flags = envoy_failures[k].flags;
+			status = envoy_failures[k].status;
+			details = envoy_failures[k].details;
+			has_host = envoy_failures[k].has_host;
+			attempts = envoy_failures[k].attempts;
+		} else if (r < 70)
+			attempts = 2;
+		v6 = strchr(client, ':') != NULL;	/* Envoy: [addr]:port */
+		snprintf(id, sizeof(id), "%08x-%04x-4%03x-a%03x-%08x%04x",
+		    rnd(&s), rnd(&s) & 0xffff, rnd(&s) & 0xfff, rnd(&s) & 0xfff,
+		    rnd(&s), rnd(&s) & 0xffff);
+		if (has_host)
+			snprintf(upstream, sizeof(upstream), "\"%s\"", addr);
+		else
+			snprintf(upstream, sizeof(upstream), "null");
+		printf("{\"authority\":\"%s\",\"bytes_received\":0,"
+		    "\"bytes_sent\":%u,\"connection_termination_details\":null,"
+		    "\"downstream_local_address\":\"10.0.0.2:8080\","
+		    "\"downstream_remote_address\":\"%s%s%s:%u\",\"duration\":%d,"
+		    "\"method\":\"GET\",\"path\":\"%s\",\"protocol\":"
+		    "\"HTTP/1.1\",\"request_id\":\"%s\","
+		    "\"requested_server_name\":null,\"response_code\":%d,"
+		    "\"response_code_details\":\"%s\",\"response_flags\":\"%s\","
+		    "\"route_name\":\"default\",\"start_time\":"
+		    "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\","
+		    "\"upstream_cluster\":\"outbound|8080||api.default.svc."
+		    "cluster.local\",\"upstream_host\":%s,"
+		    "\"upstream_local_address\":%s,\"upstream_request_attempt_"
+		    "count\":%d,\"upstream_service_time\":%s,"
+		    "\"upstream_transport_failure_reason\":null,\"user_agent\":"
+		    "\"%s\",\"x_forwarded_for\":null}\n",
+		    host, status == 200 ? 200 + rnd(&s) % 4000 : 91,
+		    v6 ? "[" : "", client, v6 ? "]" : "", 1024 + rnd(&s) % 60000, dur, path, id, status, details,
+		    flags, y, mo, d, h, mi, sec, (int)(ms % 1000), upstream,
+		    has_host ? "\"10.0.0.2:41234\"" : "null", attempts,
+		    status == 200 ? "\"3\"" : "null", ua);
+	}
+}
+
+/*
+ * Traefik's JSON access log (logrus: members sorted by name, Duration and
+ * OriginDuration in ns, headers dropped as by default); ~5% failures: 502
+ * and 504 with OriginStatus 0 (Traefik's own answer), the service's 503,
+ * a 429 of its RateLimit; ~2% retried.
+ */
+static void
+gen_traefik(long lines, uint64_t s)
+{
+	int64_t ms = INT64_C(1795564800000);
+	char path[512], client[64], host[64] = "api.example.com";
+	char addr[48];
+
+	for (long i = 0; i < lines; i++) {
+		uint32_t r = rnd(&s) % 1000, client_n = rnd(&s) % 20000;
+		int srv = (int)(rnd(&s) % 8), ds = 200, os = 200, retries = 0;
+		int y, mo, d, h, mi, sec;
+		unsigned port = 1024 + rnd(&s) % 60000, size;
+		uint64_t odur = rnd(&s) % 80000000, dur = odur + rnd(&s) % 400000;
+		int ns = (int)(rnd(&s) % 1000000);
+		const char *lb, *rb;
+
+		ms += 1 + rnd(&s) % 3;
+		civil(ms / 1000, &y, &mo, &d, &h, &mi, &sec);
+		path_of(&s, path, sizeof(path));
+		snprintf(client, sizeof(client), "10.%u.%u.%u",
+		    client_n >> 16 & 255, client_n >> 8 & 255, client_n & 255);
+		snprintf(addr, sizeof(addr), "%s", addrs[srv]);
+		if (card != NULL) {
+			gencard_client(card, client, sizeof(client));
+			gencard_target(card, path, sizeof(path));
+			gencard_host(card, host, sizeof(host));
+			gencard_upstream(gencard_rand(card) % card->upstreams,
+			    addr, sizeof(addr));
+		}
+		if (r < 50) {
+			static const int st[][2] = { { 502, 0 }, { 504, 0 },
+			    { 503, 503 }, { 502, 0 }, { 429, 0 } };
+			ds = st[r % 5][0];
+			os = st[r % 5][1];
+			if (r % 5 == 3)
+				retries = 2;
+		} else if (r < 70)
+			retries = 1;
+		size = ds == 200 ? 200 + rnd(&s) % 4000 : 11;
+		/* Go's net.JoinHostPort: [addr]:port for IPv6 */
+		lb = strchr(client, ':') != NULL ? "[" : "";
+		rb = *lb ? "]" : "";
+		if (ds == 429)
+			printf("{\"ClientAddr\":\"%s%s%s:%u\",\"ClientHost\":\"%s\","
+			    "\"ClientPort\":\"%u\",\"ClientUsername\":\"-\","
+			    "\"DownstreamContentSize\":17,\"DownstreamStatus\":"
+			    "429,\"Duration\":%llu,\"OriginContentSize\":0,"
+			    "\"OriginDuration\":0,\"OriginStatus\":0,"
+			    "\"Overhead\":%llu,\"RequestAddr\":\"%s\","
+			    "\"RequestContentSize\":0,\"RequestCount\":%ld,"
+			    "\"RequestHost\":\"%s\",\"RequestMethod\":\"GET\","
+			    "\"RequestPath\":\"%s\",\"RequestPort\":\"-\","
+			    "\"RequestProtocol\":\"HTTP/1.1\",\"RequestScheme\":"
+			    "\"http\",\"RetryAttempts\":0,\"RouterName\":"
+			    "\"api@docker\",\"StartLocal\":\"%04d-%02d-%02dT"
+			    "%02d:%02d:%02d.%03d%06dZ\",\"StartUTC\":\"%04d-%02d-"
+			    "%02dT%02d:%02d:%02d.%03d%06dZ\",\"entryPointName\":"
+			    "\"web\",\"level\":\"info\",\"msg\":\"\",\"time\":"
+			    "\"%04d-%02d-%02dT%02d:%02d:%02dZ\"}\n", lb, client, rb,
+			    port, client, port, (unsigned long long)(dur - odur),
+			    (unsigned long long)(dur - odur), host, i + 1, host,
+			    path, y, mo, d, h, mi, sec, (int)(ms % 1000), ns, y,
+			    mo, d, h, mi, sec, (int)(ms % 1000), ns, y, mo, d, h,
+			    mi, sec);
+		else
+			printf("{\"ClientAddr\":\"%s%s%s:%u\",\"ClientHost\":\"%s\","
+			    "\"ClientPort\":\"%u\",\"ClientUsername\":\"-\","
+			    "\"DownstreamContentSize\":%u,\"DownstreamStatus\":%d,"
+			    "\"Duration\":%llu,\"OriginContentSize\":%u,"
+			    "\"OriginDuration\":%llu,\"OriginStatus\":%d,"
+			    "\"Overhead\":%llu,\"RequestAddr\":\"%s\","
+			    "\"RequestContentSize\":0,\"RequestCount\":%ld,"
+			    "\"RequestHost\":\"%s\",\"RequestMethod\":\"GET\","
+			    "\"RequestPath\":\"%s\",\"RequestPort\":\"-\","
+			    "\"RequestProtocol\":\"HTTP/1.1\",\"RequestScheme\":"
+			    "\"http\",\"RetryAttempts\":%d,\"RouterName\":"
+			    "\"api@docker\",\"ServiceAddr\":\"%s\",\"ServiceName\":"
+			    "\"api@docker\",\"ServiceURL\":\"http://%s\","
+			    "\"StartLocal\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03d"
+			    "%06dZ\",\"StartUTC\":\"%04d-%02d-%02dT%02d:%02d:"
+			    "%02d.%03d%06dZ\",\"entryPointName\":\"web\","
+			    "\"level\":\"info\",\"msg\":\"\",\"time\":\"%04d-%02d-"
+			    "%02dT%02d:%02d:%02dZ\"}\n", lb, client, rb, port, client,
+			    port,
+			    size, ds, (unsigned long long)dur, os ? size : 0,
+			    (unsigned long long)odur, os,
+			    (unsigned long long)(dur - odur), host, i + 1, host,
+			    path, retries, addr, addr, y, mo, d, h, mi, sec,
+			    (int)(ms % 1000), ns, y, mo, d, h, mi, sec,
+			    (int)(ms % 1000), ns, y, mo, d, h, mi, sec);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -270,6 +473,10 @@ main(int argc, char **argv)
 		gen_haproxy(lines, seed);
 	else if (strcmp(argv[1], "caddy") == 0)
 		gen_caddy(lines, seed);
+	else if (strcmp(argv[1], "envoy") == 0)
+		gen_envoy(lines, seed);
+	else if (strcmp(argv[1], "traefik") == 0)
+		gen_traefik(lines, seed);
 	else {
 		fprintf(stderr, "genfmtlog: unknown format %s\n", argv[1]);
 		return 2;
@@ -277,7 +484,8 @@ main(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: genfmtlog [-P] [-c CLIENTS] [-6 PERMILLE] "
-	    "[-i IDS] [-a UAS] [-H HOSTS] [-u UPSTREAMS] haproxy|caddy LINES "
+	    "[-i IDS] [-a UAS] [-H HOSTS] [-u UPSTREAMS] "
+	    "haproxy|caddy|envoy|traefik LINES "
 	    "[SEED]\n");
 	return 2;
 }

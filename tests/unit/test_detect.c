@@ -353,6 +353,8 @@ static const struct fixture_case {
 	{ "tests/data/formats/clf.expect", NULL, NULL, NULL, false },
 	{ "tests/data/formats/clf.log", "clf_access", "clf", NULL, false },
 	{ "tests/data/formats/envoy-json.expect", NULL, NULL, NULL, false },
+	{ "tests/data/formats/envoy-gateway.log", "envoy_access", "envoy-json",
+	    NULL, false },
 	{ "tests/data/formats/envoy-json.log", "envoy_access", "envoy-json",
 	    NULL, false },
 	{ "tests/data/formats/envoy.expect", NULL, NULL, NULL, false },
@@ -364,6 +366,8 @@ static const struct fixture_case {
 	    "syslog", false },
 	{ "tests/data/formats/other.txt", NULL, NULL, NULL, false },
 	{ "tests/data/formats/traefik-json.expect", NULL, NULL, NULL, false },
+	{ "tests/data/formats/traefik-forwardauth.log", "traefik_access",
+	    "traefik-json", NULL, false },
 	{ "tests/data/formats/traefik-json.log", "traefik_access",
 	    "traefik-json", NULL, false },
 	{ "tests/data/formats/traefik.expect", NULL, NULL, NULL, false },
@@ -451,6 +455,11 @@ static const struct prefix_case {
 	/* combined with a list of clients, then a line of nginx's main
 	 * (one field more): 1 of 2 each */
 	{ "tests/data/formats/wrapped/beats-nginx-list-client.log", 2, NULL },
+	/* Traefik's own debug lines first (ForwardAuth), then its access
+	 * lines: no majority until enough access lines came */
+	{ "tests/data/formats/traefik-forwardauth.log", 1, NULL },
+	{ "tests/data/formats/traefik-forwardauth.log", 2, NULL },
+	{ "tests/data/formats/traefik-forwardauth.log", 3, NULL },
 };
 
 static void

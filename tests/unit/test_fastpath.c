@@ -11,7 +11,10 @@
  * fixture, Caddy lines generated with every member in varied types,
  * orders, duplicates, escapes, bytes, nesting and number forms, each also
  * mutated at random; nginx's demo access log and the nginx lines of
- * tests/data/formats. The fast paths must also have taken a fair share,
+ * tests/data/formats; Envoy JSON and Traefik JSON lines generated the
+ * same way (Istio's and Envoy Gateway's member names; Traefik's own
+ * ForwardAuth lines between them), and their fixtures, each mutated
+ * fifty times. The fast paths must also have taken a fair share,
  * so the test fails if one silently stopped working (the general path
  * alone would pass it).
  */
@@ -402,6 +405,307 @@ test_nginx(void **state)
 		}
 }
 
+/* --- Envoy JSON and Traefik JSON ----------------------------------------- */
+
+/* One of the strings of a NULL-terminated list, quoted, into buf. */
+static const char *
+pick(const char *const *v, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (v[n] != NULL)
+		n++;
+	snprintf(buf, cap, "\"%s\"", v[rnd((uint32_t)n)]);
+	return buf;
+}
+
+/* A value for an Envoy or Traefik member: mostly what they write. */
+static const char *
+gw_value_of(const char *key, char *buf, size_t cap)
+{
+	static const char *const odd[] = {
+		"null", "true", "\"\"", "\"a\\\"b\"", "\"\\u00e9\"", "12",
+		"-0", "1e3", "1.5E-2", "0.1", "[]", "[1,\"x\"]", "{}",
+		"{\"a\":{\"b\":[{}]}}", "\"\xc3\xa9\"", "123456789012345678",
+		"1234567890123456789", "00", "1.", "\"x\ty\"", "\"\\/\"",
+		"12345678901234567.25", "-1", "99999999999.9", "\"-\"",
+		"\"200\"", "\" 7\"", "\"2026-11-25T17:30:00Z\"", "2.5",
+	};
+	static const char *const flags[] = { "-", "-", "-", "UF", "UH", "UT",
+	    "UAEX", "UF,URX", "UC", "UR", "DC", "RL", "NR", "UO", NULL };
+	static const char *const details[] = { "via_upstream",
+	    "ext_authz_denied", "ext_authz_error", "response_timeout",
+	    "upstream_reset_before_response_started{connection_failure}",
+	    "upstream_reset_after_response_started{remote_reset}",
+	    "no_healthy_upstream", "-", NULL };
+	static const char *const hosts[] = { "10.0.0.5:8080", "-",
+	    "[2001:db8::1]:443", "tcp://10.0.2.1:80", "10.0.0.6:80", NULL };
+	static const char *const paths[] = { "/api/v1/users?id=7", "/",
+	    "/a/b/c", "/search?q=x&page=2", "-", "/x?", NULL };
+	static const char *const starts[] = { "2026-11-25T17:30:00.123Z",
+	    "2026-11-25T17:30:00Z", "2026-11-25T18:30:00.123456789+01:00",
+	    "2026-11-25T17:30:00.1234Z", "2026-11-25 17:30:00", "-",
+	    "2026-13-25T17:30:00Z", NULL };
+	static const char *const urls[] = { "http://10.0.0.5:8080",
+	    "https://[2001:db8::2]:8443/", "http://api", "-", NULL };
+	uint32_t r = rnd(100);
+
+	/* one member in fifty odd: about half the lines have one */
+	if (rnd(50) == 0)
+		return odd[rnd(sizeof(odd) / sizeof(odd[0]))];
+	if (strcmp(key, "response_code") == 0 ||
+	    strcmp(key, "DownstreamStatus") == 0 ||
+	    strcmp(key, "OriginStatus") == 0) {
+		static const int codes[] = { 200, 200, 200, 503, 502, 504, 403,
+		    401, 500, 429, 499, 0, 404 };
+		int c = codes[rnd(sizeof(codes) / sizeof(codes[0]))];
+
+		snprintf(buf, cap, r < 90 ? "%d" : "\"%d\"", c);
+		return buf;
+	}
+	if (strcmp(key, "bytes_sent") == 0 || strcmp(key, "duration") == 0 ||
+	    strcmp(key, "upstream_request_attempt_count") == 0 ||
+	    strcmp(key, "RetryAttempts") == 0 ||
+	    strcmp(key, "DownstreamContentSize") == 0 ||
+	    strcmp(key, "Duration") == 0 || strcmp(key, "OriginDuration") ==
+	    0 || strcmp(key, "RequestCount") == 0) {
+		snprintf(buf, cap, r < 90 ? "%u" : "\"%u\"",
+		    key[0] == 'D' || key[0] == 'O' ? rnd(90000000) : rnd(9));
+		return buf;
+	}
+	if (strcmp(key, "upstream_service_time") == 0 ||
+	    strcmp(key, "x-envoy-upstream-service-time") == 0) {
+		snprintf(buf, cap, "\"%u\"", rnd(300));
+		return buf;
+	}
+	if (strcmp(key, "response_flags") == 0)
+		return pick(flags, buf, cap);
+	if (strcmp(key, "response_code_details") == 0)
+		return pick(details, buf, cap);
+	if (strcmp(key, "upstream_host") == 0 ||
+	    strcmp(key, "ServiceAddr") == 0)
+		return pick(hosts, buf, cap);
+	if (strcmp(key, "path") == 0 || strcmp(key, "x-envoy-origin-path") ==
+	    0 || strcmp(key, "RequestPath") == 0)
+		return pick(paths, buf, cap);
+	if (strcmp(key, "start_time") == 0 || strcmp(key, "StartUTC") == 0 ||
+	    strcmp(key, "StartLocal") == 0 || strcmp(key, "time") == 0)
+		return pick(starts, buf, cap);
+	if (strcmp(key, "ServiceURL") == 0) {
+		if (r > 90)
+			return "{\"Host\":\"10.0.0.5:8080\",\"Scheme\":\"http\"}";
+		return pick(urls, buf, cap);
+	}
+	if (strcmp(key, "downstream_remote_address") == 0 ||
+	    strcmp(key, "ClientHost") == 0) {
+		snprintf(buf, cap, "\"10.%u.%u.%u%s\"", rnd(4), rnd(4),
+		    rnd(256), key[0] == 'd' ? ":40000" : "");
+		return buf;
+	}
+	if (strcmp(key, "x_forwarded_for") == 0 ||
+	    strcmp(key, "x-forwarded-for") == 0)
+		return r < 50 ? "null" : "\"203.0.113.9, 10.0.0.1\"";
+	if (strcmp(key, "ServiceName") == 0 || strcmp(key, "RouterName") == 0 ||
+	    strcmp(key, "upstream_cluster") == 0)
+		return r < 70 ? "\"api@docker\"" : r < 90 ? "null" : "\"-\"";
+	if (strcmp(key, "method") == 0 || strcmp(key, "RequestMethod") == 0)
+		return r < 80 ? "\"GET\"" : "\"POST\"";
+	if (strcmp(key, "upstream_transport_failure_reason") == 0)
+		return r < 80 ? "null" : "\"delayed connect error: 111\"";
+	if (strcmp(key, "user_agent") == 0 || strcmp(key, "user-agent") == 0 ||
+	    strcmp(key, "request_User-Agent") == 0)
+		return "\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36\"";
+	return r < 50 ? "\"x\"" : "\"\"";
+}
+
+/* Members of keys[0..n) in random order (one twice, one left out). */
+static size_t
+gw_members(const char *const *keys, size_t n, char *out, size_t cap)
+{
+	size_t o = 0, order[64];
+	char buf[128];
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	if (rnd(3) == 0)
+		for (size_t i = n - 1; i > 0; i--) {
+			size_t j = rnd((uint32_t)i + 1), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+	o += (size_t)snprintf(out + o, cap - o, "{");
+	for (size_t i = 0; i < n + (rnd(10) == 0); i++) {
+		const char *key = keys[order[i % n]];
+
+		if (rnd(25) == 0)
+			continue;
+		o += (size_t)snprintf(out + o, cap - o, "%s\"%s\":%s%s",
+		    o > 1 ? (rnd(20) == 0 ? " , " : ",") : "", key,
+		    rnd(30) == 0 ? " " : "", gw_value_of(key, buf,
+		    sizeof(buf)));
+		if (o >= cap)
+			return cap - 1;
+	}
+	o += (size_t)snprintf(out + o, cap - o, "}%s", rnd(30) == 0 ? " \r" :
+	    "");
+	return o < cap ? o : cap - 1;
+}
+
+/*
+ * Generated lines of a JSON gateway format through both paths, each also
+ * mutated; then the format's fixture. The one-pass read must have taken
+ * most of the generated lines.
+ */
+static void
+gw_json_both_ways(const char *format, const char *fixture,
+    const char *const *keys, size_t n_keys, const char *const *extra,
+    size_t n_extra)
+{
+	struct pair p;
+	struct lines fx;
+	char line[8192];
+	size_t fast_lines, generated = 0;
+
+	pair_open(&p, format, NULL);
+	lines_read_first(fixture, &fx, 0);
+	for (size_t i = 0; i < fx.n; i++) {
+		char copy[8192];
+		size_t n = fx.len[i] < sizeof(copy) ? fx.len[i] : sizeof(copy);
+
+		pair_line(&p, fx.v[i], fx.len[i]);
+		for (int k = 0; k < 50; k++) {
+			memcpy(copy, fx.v[i], n);
+			pair_line(&p, copy, mutate(copy, n, sizeof(copy)));
+		}
+	}
+	for (int i = 0; i < 30000; i++) {
+		size_t o;
+
+		if (n_extra > 0 && rnd(20) == 0) {
+			/* a gateway's own log line (Traefik: ForwardAuth) */
+			o = (size_t)snprintf(line, sizeof(line), "%s",
+			    extra[rnd((uint32_t)n_extra)]);
+		} else {
+			o = gw_members(keys, n_keys, line, sizeof(line));
+			generated++;
+		}
+		pair_line(&p, line, o);
+		if (i % 4 == 0) {
+			o = mutate(line, o, sizeof(line));
+			pair_line(&p, line, o);
+		}
+	}
+	fast_lines = p.f->fast_count(p.fast);
+	print_message("%s: %zu lines, %zu requests, %zu read in one pass\n",
+	    format, p.lines, p.events, fast_lines);
+	assert_true(p.events > generated / 3);
+	assert_true(fast_lines > generated / 2);
+	assert_int_equal(p.f->fast_count(p.general), 0);
+	lines_free(&fx);
+	pair_close(&p);
+}
+
+static void
+test_envoy_json(void **state)
+{
+	/* Istio's / Envoy's snake-case names, Envoy Gateway's, and others */
+	static const char *const keys[] = { "start_time", "method", "path",
+	    "protocol", "response_code", "response_flags",
+	    "response_code_details", "connection_termination_details",
+	    "upstream_transport_failure_reason", "bytes_received",
+	    "bytes_sent", "duration", "upstream_service_time",
+	    "x_forwarded_for", "user_agent", "request_id", "authority",
+	    "upstream_host", "upstream_cluster", "upstream_local_address",
+	    "downstream_local_address", "downstream_remote_address",
+	    "requested_server_name", "route_name",
+	    "upstream_request_attempt_count", "x-envoy-origin-path",
+	    ":authority", "user-agent", "x-request-id", "x-forwarded-for",
+	    "x-envoy-upstream-service-time" };
+
+	gw_json_both_ways("envoy-json", "tests/data/formats/envoy-json.log",
+	    keys, sizeof(keys) / sizeof(keys[0]), NULL, 0);
+}
+
+static void
+test_traefik_json(void **state)
+{
+	static const char *const keys[] = { "ClientAddr", "ClientHost",
+	    "ClientPort", "ClientUsername", "DownstreamContentSize",
+	    "DownstreamStatus", "Duration", "OriginContentSize",
+	    "OriginDuration", "OriginStatus", "Overhead", "RequestAddr",
+	    "RequestContentSize", "RequestCount", "RequestHost",
+	    "RequestMethod", "RequestPath", "RequestPort", "RequestProtocol",
+	    "RequestScheme", "RetryAttempts", "RouterName", "ServiceAddr",
+	    "ServiceName", "ServiceURL", "StartLocal", "StartUTC",
+	    "entryPointName", "level", "msg", "time", "request_User-Agent" };
+	static const char *const own[] = {
+		"{\"level\":\"debug\",\"middlewareName\":\"auth@file\","
+		"\"middlewareType\":\"ForwardAuth\",\"error\":\"dial tcp "
+		"10.0.0.9:9000: connect: connection refused\",\"time\":"
+		"\"2026-11-25T17:30:00Z\",\"message\":\"Error calling "
+		"http://10.0.0.9:9000/verify\"}",
+		"{\"level\":\"debug\",\"middlewareName\":\"auth@file\","
+		"\"middlewareType\":\"ForwardAuth\",\"time\":"
+		"\"2026-11-25T17:30:00Z\",\"message\":\"Remote error "
+		"http://10.0.0.9:9000/verify. StatusCode: 401\"}",
+		"{\"level\":\"debug\",\"middlewareName\":\"auth@docker\","
+		"\"middlewareType\":\"ForwardedAuthType\",\"msg\":\"Remote "
+		"error http://auth:4181. StatusCode: 503\",\"time\":"
+		"\"2026-11-25T18:30:00+01:00\"}",
+		"{\"level\":\"info\",\"msg\":\"Configuration loaded\"}",
+	};
+
+	gw_json_both_ways("traefik-json", "tests/data/formats/traefik-json.log",
+	    keys, sizeof(keys) / sizeof(keys[0]), own,
+	    sizeof(own) / sizeof(own[0]));
+}
+
+/* Lines as Envoy and Traefik write them take the one-pass read. */
+static void
+test_gw_json_fast_taken(void **state)
+{
+	struct pair p;
+	const char envoy[] = "{\"start_time\":\"2026-11-25T17:30:00.123Z\","
+	    "\"method\":\"GET\",\"x-envoy-origin-path\":\"/a?b=1\",\"protocol\":"
+	    "\"HTTP/1.1\",\"response_code\":503,\"response_flags\":\"UF\","
+	    "\"response_code_details\":\"upstream_reset_before_response_"
+	    "started{connection_failure}\",\"bytes_sent\":91,\"duration\":4,"
+	    "\"x-request-id\":\"7c0f\",\":authority\":\"h\",\"upstream_host\":"
+	    "\"10.0.0.5:8080\",\"upstream_cluster\":\"api\","
+	    "\"downstream_remote_address\":\"10.1.2.3:40000\"}";
+	const char traefik[] = "{\"ClientHost\":\"10.1.2.3\","
+	    "\"DownstreamContentSize\":42,\"DownstreamStatus\":502,\"Duration\":"
+	    "3000000,\"OriginStatus\":502,\"RequestHost\":\"h\","
+	    "\"RequestMethod\":\"GET\",\"RequestPath\":\"/a?b=1\","
+	    "\"RequestProtocol\":\"HTTP/1.1\",\"RouterName\":\"api@docker\","
+	    "\"ServiceName\":\"api@docker\",\"ServiceURL\":"
+	    "\"http://10.0.0.5:8080\",\"StartUTC\":"
+	    "\"2026-11-25T17:30:00.123456789Z\"}";
+
+	pair_open(&p, "envoy-json", NULL);
+	pair_line(&p, envoy, sizeof(envoy) - 1);
+	assert_int_equal(p.f->fast_count(p.fast), 1);
+	assert_int_equal(p.events, 1);
+	assert_string_equal(p.bf.events[0].path, "/a");
+	assert_string_equal(p.bf.events[0].request_id, "7c0f");
+	assert_string_equal(p.bf.events[0].host, "h");
+	assert_string_equal(p.bf.events[0].client, "10.1.2.3");
+	assert_int_equal(p.bf.events[0].ts_ms, 1795627800127);
+	assert_int_equal(p.bf.events[0].n_attempts, 1);
+	assert_string_equal(p.bf.events[0].attempts[0].addr, "10.0.0.5:8080");
+	pair_close(&p);
+
+	pair_open(&p, "traefik-json", NULL);
+	pair_line(&p, traefik, sizeof(traefik) - 1);
+	assert_int_equal(p.f->fast_count(p.fast), 1);
+	assert_int_equal(p.events, 1);
+	assert_string_equal(p.bf.events[0].path, "/a");
+	assert_int_equal(p.bf.events[0].request_ms, 3);
+	assert_int_equal(p.bf.events[0].n_attempts, 1);
+	assert_string_equal(p.bf.events[0].attempts[0].addr, "10.0.0.5:8080");
+	pair_close(&p);
+}
+
 int
 main(void)
 {
@@ -409,6 +713,9 @@ main(void)
 		cmocka_unit_test(test_caddy),
 		cmocka_unit_test(test_caddy_fast_taken),
 		cmocka_unit_test(test_nginx),
+		cmocka_unit_test(test_envoy_json),
+		cmocka_unit_test(test_traefik_json),
+		cmocka_unit_test(test_gw_json_fast_taken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -582,6 +582,132 @@ test_json_huge_numbers(void **state)
 	batch_destroy(&b);
 }
 
+/* Every line of path through one state of format name, into b. */
+static void
+take_file(const char *name, const char *path, struct gw_batch *b,
+    enum format_result *res, size_t cap)
+{
+	const struct line_format *f = format_by_name(name);
+	struct lines l;
+	char err[64];
+	void *st;
+
+	assert_non_null(f);
+	st = f->open(NULL, &open_why, err, sizeof(err));
+	assert_non_null(st);
+	lines_read(path, &l);
+	assert_true(l.n <= cap);
+	for (size_t i = 0; i < l.n; i++) {
+		const char *reason = NULL;
+
+		res[i] = f->take(st, b, l.v[i], l.len[i], i + 1, 0, &reason);
+	}
+	f->close(st);
+	lines_free(&l);
+}
+
+/*
+ * Traefik ForwardAuth (issue 10, auth subrequests): when the auth
+ * service cannot be reached (500) or answers non-2xx (passed on), the
+ * request never reaches the router's service; Traefik's debug log line
+ * before the access line names the auth service. The request is
+ * auth_failure with the auth service as its attempt, never a failure of
+ * the route's upstream. Without such a line a 500 stays unknown.
+ */
+static void
+test_traefik_forward_auth(void **state)
+{
+	struct gw_batch b;
+	enum format_result r[16];
+	const struct gw_event *e;
+
+	assert_int_equal(batch_init(&b), 0);
+	take_file("traefik-json", "tests/data/formats/traefik-forwardauth.log",
+	    &b, r, 16);
+	/* Traefik's own lines are notices, not rejects */
+	assert_int_equal(r[0], FORMAT_NOTICE);
+	assert_int_equal(r[2], FORMAT_NOTICE);
+	assert_int_equal(r[4], FORMAT_NOTICE);
+	assert_int_equal(r[8], FORMAT_NOTICE);	/* another of its lines */
+	for (size_t i = 0; i < 9; i++)
+		assert_int_not_equal(r[i], FORMAT_REJECT);
+	assert_int_equal(b.n_events, 5);
+	/* auth service refused: Traefik's 500 */
+	e = &b.events[0];
+	assert_int_equal(e->status, 500);
+	assert_int_equal(e->cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(e->n_attempts, 1);
+	assert_string_equal(e->attempts[0].addr, "127.0.0.1:9001");
+	assert_int_equal(e->attempts[0].status, -1);
+	assert_int_equal(e->attempts[0].cause, GW_CAUSE_AUTH_FAILURE);
+	/* denied: the auth service's 401 passed on */
+	e = &b.events[1];
+	assert_int_equal(e->status, 401);
+	assert_int_equal(e->cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(e->n_attempts, 1);
+	assert_string_equal(e->attempts[0].addr, "127.0.0.1:9001");
+	assert_int_equal(e->attempts[0].status, 401);
+	/* Traefik v2's form; the auth service's own 503 */
+	e = &b.events[2];
+	assert_int_equal(e->status, 503);
+	assert_int_equal(e->cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(e->n_attempts, 1);
+	assert_string_equal(e->attempts[0].addr, "auth:4181");
+	assert_int_equal(e->attempts[0].status, 503);
+	/* through the auth to the service: its upstream, as before */
+	e = &b.events[3];
+	assert_int_equal(e->cause, GW_CAUSE_OK);
+	assert_int_equal(e->n_attempts, 1);
+	assert_string_equal(e->attempts[0].addr, "10.0.0.5:8080");
+	/* a 500 of no service with nothing to say it was the auth */
+	e = &b.events[4];
+	assert_int_equal(e->cause, GW_CAUSE_UNKNOWN);
+	assert_int_equal(e->n_attempts, 0);
+	batch_destroy(&b);
+}
+
+/*
+ * Envoy Gateway's default JSON access log names some members after the
+ * headers (":authority", "x-envoy-origin-path", "x-request-id", ...).
+ * ext_authz answers (UAEX: the auth service failed, ext_authz_error, or
+ * denied) are auth_failure and never an attempt of the route's cluster.
+ */
+static void
+test_envoy_gateway_json(void **state)
+{
+	struct gw_batch b;
+	enum format_result r[8];
+	const struct gw_event *e;
+
+	assert_int_equal(batch_init(&b), 0);
+	take_file("envoy-json", "tests/data/formats/envoy-gateway.log", &b, r,
+	    8);
+	assert_int_equal(b.n_events, 3);
+	for (size_t i = 0; i < 3; i++) {
+		e = &b.events[i];
+		assert_string_equal(e->host, "www.example.com");
+		assert_string_equal(e->path, "/get");
+		assert_string_equal(e->client, "172.18.0.1");
+		assert_non_null(e->request_id);
+	}
+	e = &b.events[0];
+	assert_string_equal(e->request_id,
+	    "b1c5e8f2-5d0e-4b0b-9f1a-3c4d5e6f7a8b");
+	assert_string_equal(e->query, "x=1");
+	assert_int_equal(e->status, 403);
+	assert_int_equal(e->cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(e->n_attempts, 0);
+	e = &b.events[1];
+	assert_int_equal(e->cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(e->n_attempts, 0);
+	e = &b.events[2];
+	assert_int_equal(e->cause, GW_CAUSE_OK);
+	assert_int_equal(e->n_attempts, 1);
+	assert_string_equal(e->attempts[0].addr, "10.244.0.15:3000");
+	assert_int_equal(e->attempts[0].header_ms, 5);
+	batch_destroy(&b);
+}
+
 /*
  * Envoy's text format does not escape quotes: a field holding `" "` must
  * not shift the fields Envoy writes itself (issue 16, finding 4). The
@@ -718,6 +844,8 @@ main(void)
 		cmocka_unit_test(test_envoy),
 		cmocka_unit_test(test_envoy_json),
 		cmocka_unit_test(test_envoy_quote_in_field),
+		cmocka_unit_test(test_envoy_gateway_json),
+		cmocka_unit_test(test_traefik_forward_auth),
 		cmocka_unit_test(test_caddy),
 		cmocka_unit_test(test_caddy_error_fields),
 		cmocka_unit_test(test_traefik),
