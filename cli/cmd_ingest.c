@@ -227,12 +227,19 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	int64_t source_id, rejected, kept0 = 0, kept1;
 	bool kept_known = false;
 	uint64_t resume = 0, line_no = 0;
+	char kind_was[64];
 	if (pipeline_sync(pl, err, sizeof(err)) != 0 ||
-	    store_source_open(st, &si, &source_id, &resume, &line_no, err,
-	    sizeof(err)) != 0) {
+	    store_source_open(st, &si, &source_id, &resume, &line_no,
+	    kind_was, sizeof(kind_was), err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
 	}
+	/* Its first lines say another kind now (they changed as it grew):
+	 * still the same file, resumed, never read again from its start. */
+	if (kind_was[0] != '\0')
+		fprintf(stderr, "gatewatch: %s: read before as %s, recognised "
+		    "as %s now: the same file, its stored lines kept as they "
+		    "are\n", shown, kind_was, si.kind);
 	if (store_reject_counts(st, source_id, &rejected, &kept0, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);

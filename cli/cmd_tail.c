@@ -4,8 +4,9 @@
  * capture/tail.c follows the files through rotation and hands out their
  * lines; this file decides, for each content it announces, what format it
  * is (cli/logsource.h, from its first lines, as `ingest` does) and which
- * store source it is (store_source_open, by the fingerprint of its first bytes, which also
- * says where an earlier run - or `gatewatch ingest` - stopped reading it).
+ * store source it is (store_source_open, by the fingerprint of its first
+ * bytes whatever kind they were taken for, which also says where an
+ * earlier run - or `gatewatch ingest` - stopped reading it).
  * Lines go into batches that a writer thread stores (cli/pipeline.h); a
  * batch holds lines of one content and its position, committed together,
  * so after a crash every line is stored exactly once.
@@ -247,9 +248,16 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 			return 0;
 		}
 	}
-	if (store_source_open(fw->st, &si, &id, &resume, &line_no, err,
-	    errlen) != 0)
+	char kind_was[64];
+	if (store_source_open(fw->st, &si, &id, &resume, &line_no, kind_was,
+	    sizeof(kind_was), err, errlen) != 0)
 		return -1;
+	/* Its first lines say another kind now (they changed as it grew):
+	 * still the same content, resumed, never read again from its start. */
+	if (kind_was[0] != '\0')
+		fprintf(stderr, "gatewatch tail: %s: read before as %s, "
+		    "recognised as %s now: the same file, its stored lines "
+		    "kept as they are\n", shown, kind_was, si.kind);
 	if (follow_source_busy(fw, src, id)) {
 		/* A copy of a content still being read elsewhere: later. */
 		tail_defer(ev->file, TAIL_RETRY_MS);

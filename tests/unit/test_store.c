@@ -371,8 +371,8 @@ test_source_resume_by_fingerprint(void **state)
 	struct store_source_info si = {.path = "/var/log/nginx/access.log",
 	    .kind = "nginx_access", .dev = 1, .ino = 2, .fingerprint = fp,
 	    .fingerprint_len = 100};
-	assert_int_equal(store_source_open(f.s, &si, &id, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_equal(off, 0);
 	assert_int_equal(line, 0);
 	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/", NULL, 200, 1, GW_CAUSE_OK,
@@ -384,8 +384,8 @@ test_source_resume_by_fingerprint(void **state)
 	/* Rotated: new name, longer content, same start. */
 	si.path = "/var/log/nginx/access.log.1";
 	si.fingerprint_len = 200;
-	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_equal(id2, id);
 	assert_int_equal(off, 12345);
 	assert_int_equal(line, 99);
@@ -396,23 +396,42 @@ test_source_resume_by_fingerprint(void **state)
 
 	/* Shorter but >= 64 bytes: same. */
 	si.fingerprint_len = 64;
-	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_equal(id2, id);
 
-	/* Other kind: new. */
+	/*
+	 * Detected as another kind now (its first lines changed while it
+	 * grew): the same source, resumed where it stopped, told what it
+	 * was; its kind is the latest detection's. A capture never matches.
+	 */
+	char was[64] = "x";
 	si.kind = "nginx_error";
-	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, was,
+	    sizeof(was), f.err, sizeof(f.err)), 0);
+	assert_int_equal(id2, id);
+	assert_int_equal(off, 12345);
+	assert_int_equal(line, 99);
+	assert_string_equal(was, "nginx_access");
+	assert_string_equal(fx_text(&f, "SELECT kind FROM sources"),
+	    "nginx_error");
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, was,
+	    sizeof(was), f.err, sizeof(f.err)), 0);
+	assert_int_equal(id2, id);
+	assert_string_equal(was, "");
+	si.kind = "pcap";
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, was,
+	    sizeof(was), f.err, sizeof(f.err)), 0);
 	assert_int_not_equal(id2, id);
 	assert_int_equal(off, 0);
+	assert_string_equal(was, "");
 
 	/* Differs at byte 70: new. */
 	si.kind = "nginx_access";
 	si.fingerprint = other;
 	si.fingerprint_len = 200;
-	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_not_equal(id2, id);
 	assert_int_equal(off, 0);
 
@@ -420,14 +439,14 @@ test_source_resume_by_fingerprint(void **state)
 	si.fingerprint = fp;
 	si.fingerprint_len = 63;
 	int64_t id3;
-	assert_int_equal(store_source_open(f.s, &si, &id3, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id3, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_not_equal(id3, id);
 	assert_int_equal(off, 0);
 	si.fingerprint_len = 0;
 	int64_t id4;
-	assert_int_equal(store_source_open(f.s, &si, &id4, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id4, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_not_equal(id4, id3);
 	fx_free(&f);
 }
