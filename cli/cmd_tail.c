@@ -70,6 +70,7 @@ struct follow_source {
 	struct lineparse *lp;
 	int64_t source_id;		/* 0 until its store source is open */
 	uint64_t line_no;		/* lines of the source read so far */
+	uint64_t position;		/* byte just after the last line taken */
 	uint64_t replay_to;		/* lines before: taken by an earlier
 					 * run, read again to rebuild a join */
 	bool warned;
@@ -274,6 +275,7 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	if (held < 0)
 		return -1;
 	src->source_id = id;
+	src->position = resume;
 	src->replay_to = 0;
 	if (held == 1 && resume <= ev->size &&
 	    resume - from <= LINEPARSE_REWIND_MAX && from_line <= line_no) {
@@ -344,6 +346,7 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 	}
 	b->position = ev->next;
 	b->line_no = src->line_no;
+	src->position = ev->next;
 	lineparse_set_batch_held(src->lp, b);
 	fw->lines++;
 	if (fw->batch_lines++ == 0)
@@ -351,6 +354,41 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 	if (batch_count(b) >= TAIL_BATCH_RECORDS ||
 	    arena_used(b->arena) > TAIL_BATCH_BYTES)
 		return follow_flush(fw, false, err, errlen);
+	return 0;
+}
+
+/*
+ * src's content is done while a line split into partial records is still
+ * held: nothing can end it any more (the runtime's next record went to the
+ * new file, or never came). The held chunks become one reject with their
+ * text, stored with the position and no rewind point, so neither this run
+ * nor a later one loses them silently or counts them twice. 0, or -1.
+ */
+static int
+follow_end_held(struct follow *fw, struct follow_source *src, char *err,
+    size_t errlen)
+{
+	uint64_t off, line;
+
+	if (src->source_id == 0 || !lineparse_held(src->lp, &off, &line))
+		return 0;
+	if (fw->batch_src != src) {
+		if (follow_flush(fw, false, err, errlen) != 0)
+			return -1;
+		pipeline_batch(fw->pl)->source_id = src->source_id;
+		fw->batch_src = src;
+	}
+	struct gw_batch *b = pipeline_batch(fw->pl);
+	if (lineparse_end(src->lp, b) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b->position = src->position;
+	b->line_no = src->line_no;
+	b->held_bytes = 0;
+	b->held_lines = 0;
+	if (fw->batch_lines++ == 0)
+		fw->batch_t0 = clk_mono_secs();
 	return 0;
 }
 
@@ -364,6 +402,8 @@ follow_closed(struct follow *fw, const struct tail_event *ev, char *err,
 
 	if (src == NULL)
 		return 0;
+	if (follow_end_held(fw, src, err, errlen) != 0)
+		return -1;
 	if (fw->batch_src == src && follow_flush(fw, false, err, errlen) != 0)
 		return -1;
 	safe_text(shown, sizeof(shown), ev->path, strlen(ev->path));

@@ -787,6 +787,22 @@ wrapper_holding(const struct wrapper *w, int join)
 }
 
 /* See wrapper.h. */
+bool
+wrapper_end_join(struct wrapper *w, int join, const char **text,
+    size_t *len)
+{
+	if (!wrapper_holding(w, join))
+		return false;
+	struct wrap_join *j = &w->join[join];
+	*text = j->buf;
+	*len = j->len;
+	j->len = 0;
+	j->active = false;
+	j->cut = false;
+	return true;
+}
+
+/* See wrapper.h. */
 const char *
 wrapper_name(unsigned layers)
 {

@@ -178,6 +178,65 @@ grep -q "rejected: 1 partial record cut by a restart" "$T/cut.out" ||
 gw_eq 1 "$(SQL "$db" "SELECT count(*) FROM rejects WHERE reason = 'partial record cut by a restart'")" \
 	"cut: counted once"
 
+# --- tail, the file rotated between P and F ----------------------------------
+#
+# The runtime reopened its file while a line was split: the P records end
+# the old file (renamed to .1), the F record begins the new one. Once the
+# old file is done its held chunks can never end: they must become one
+# reject with their text (the F record, alone, is another), in a running
+# tail and in one started after the rotation, and the old source keep no
+# rewind point (on main the chunks were dropped silently and the rewind
+# point stayed for ever).
+
+ENDED='partial record never ended (file rotated)'
+for mode in cri docker; do
+	for how in live restart; do
+		db=$T/rot-$mode-$how.db
+		log=$T/rot-$mode-$how.log
+		half "$mode" 1 >"$log"
+		gw_start "rot1-$mode-$how" "$GW_BIN" tail -v -d "$db" "$log"
+		pid=$GW_LAST_PID
+		out=$T/rot1-$mode-$how.out
+		wait_rows "$db" 3 || gw_fail "rotated ($mode $how): first half" \
+			"not stored: $(cat "$out")"
+		sleep 0.5	# its last batch committed
+		[ "$how" = restart ] && gw_stop "$pid" TERM
+		mv "$log" "$log.1"
+		# two more access lines: the F record alone is no access line,
+		# and the new file's kind is decided from its first lines
+		{
+			half "$mode" 2
+			rec "$mode" stdout F "$(acc 6 /a6)"
+			rec "$mode" stdout F "$(acc 7 /a7)"
+		} >"$log"
+		if [ "$how" = restart ]; then
+			gw_start "rot2-$mode-$how" "$GW_BIN" tail -v -d "$db" "$log"
+			pid=$GW_LAST_PID
+			out=$T/rot2-$mode-$how.out
+		fi
+		# the old file is closed once it stayed quiet (1 s)
+		for ((i = 0; i < 100; i++)); do
+			grep -q "rot-$mode-$how.log.1: closed" "$out" && break
+			grep -q "rot-$mode-$how.log: closed" "$out" && break
+			sleep 0.05
+		done
+		sleep 0.5
+		gw_stop "$pid" TERM
+		w="rotated ($mode, $how)"
+		gw_eq 6 "$(SQL "$db" "SELECT count(*) FROM request_view")" \
+			"$w: requests"
+		gw_eq 3 "$(SQL "$db" "SELECT count(*) FROM gateway_errors")" \
+			"$w: error lines"
+		gw_eq 2 "$(SQL "$db" "SELECT count(*) FROM rejects")" "$w: rejects"
+		gw_eq "$C1$C2" "$(SQL "$db" "SELECT CAST(raw AS TEXT) FROM rejects WHERE reason = '$ENDED'")" \
+			"$w: the held chunks, one reject with their text"
+		gw_eq 5 "$(SQL "$db" "SELECT line_no FROM rejects WHERE reason = '$ENDED'")" \
+			"$w: at the first chunk's line"
+		gw_eq 0 "$(SQL "$db" "SELECT count(*) FROM sources WHERE rewind_offset IS NOT NULL")" \
+			"$w: no rewind point left"
+	done
+done
+
 if [ "$GW_FAILURES" -gt 0 ]; then
 	gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 fi
