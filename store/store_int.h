@@ -421,6 +421,8 @@ struct store {
 	int64_t data_version;	/* PRAGMA data_version the sets match */
 	uint64_t hash_key[2];		/* store_hash's secret key */
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
+	int schema_version;		/* user_version name_key was read at
+					   (db.c: checked at each begin) */
 	struct rollup_map rollup_req, rollup_att;
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
 	uint64_t err_filter_n;		/* their sum: 0, no slot to hash */

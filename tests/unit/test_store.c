@@ -848,6 +848,74 @@ fx_open_old(struct fx *f, int version)
 }
 
 /*
+ * Another gatewatch upgrades the schema while a writer has the database
+ * open (a long `tail`): the writer must notice at its next transaction.
+ * A schema it knows: it reads the name-hash key again (the upgrade here
+ * draws a new one, as a migration may) and finds the names stored under
+ * it; on main it kept the stale key, stored /p a second time and /q under
+ * a hash no other writer finds. A schema newer than it knows: it refuses,
+ * and writes nothing.
+ */
+static void
+test_schema_upgraded_under_writer(void **state)
+{
+	struct fx f;
+	struct store *w, *u;
+	sqlite3 *db;
+
+	(void)state;
+	fx_open_old(&f, 12);
+	assert_int_equal(batch_init(&f.b), 0);
+	w = f.s;
+	assert_int_equal(store_open(f.path, &u, f.err, sizeof(f.err)), 0);
+	store_close(u);
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE name_hash_key"
+	    " SET k0 = k0 + 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f.path, &u, f.err, sizeof(f.err)), 0);
+	f.s = u;
+	int64_t src = fx_source(&f, "a.log", "nginx_access");
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/p", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	fx_write(&f, src);
+
+	f.s = w;
+	fx_event(&f, T0 + 1000, 0, "10.0.0.1", "GET", "/p", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	fx_event(&f, T0 + 2000, 0, "10.0.0.1", "GET", "/q", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"
+	    " WHERE name = '/p'"), 1);
+	f.s = u;
+	fx_event(&f, T0 + 3000, 0, "10.0.0.1", "GET", "/q", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"
+	    " WHERE name = '/q'"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 2);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 4);
+	store_close(u);
+
+	/* newer than this build knows: refused before anything is written */
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	f.s = w;
+	fx_event(&f, T0 + 4000, 0, "10.0.0.1", "GET", "/r", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	f.b.source_id = src;
+	assert_int_equal(store_write_batch(w, &f.b, f.err, sizeof(f.err)), -1);
+	assert_non_null(strstr(f.err, "schema version 99"));
+	batch_clear(&f.b);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 2);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 4);
+	fx_free(&f);
+}
+
+/*
  * A populated database of schema 11 (text request ids and protocols, every
  * attempt in attempts) upgrades to 012 on open: the views show every row
  * exactly as before, lone attempts of group 0 move into their request rows
@@ -1450,6 +1518,7 @@ main(void)
 		cmocka_unit_test(test_row_shape),
 		cmocka_unit_test(test_upgrade_011_row_shape),
 		cmocka_unit_test(test_upgrade_012_request_runs),
+		cmocka_unit_test(test_schema_upgraded_under_writer),
 		cmocka_unit_test(test_request_runs),
 		cmocka_unit_test(test_client_inline),
 		cmocka_unit_test(test_path_keys),
