@@ -626,13 +626,6 @@ void inline_bind_protocol(sqlite3_stmt *st, int i, const char *text);
 /* gw_client_key() (migration 006), gw_request_id(), gw_protocol() (012). */
 int inline_register(sqlite3 *db);
 
-/* a / b rounded down (also for a < 0: times before 1970), b > 0. */
-static inline int64_t
-store_floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b < 0);
-}
-
 /* Rollups (rollup.c). */
 void rollup_map_free(struct rollup_map *m);
 void rollup_map_clear(struct rollup_map *m);
