@@ -236,10 +236,12 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	}
 	/* Its first lines say another kind now (they changed as it grew):
 	 * still the same file, resumed, never read again from its start. */
-	if (kind_was[0] != '\0')
-		fprintf(stderr, "gatewatch: %s: read before as %s, recognised "
-		    "as %s now: the same file, its stored lines kept as they "
-		    "are\n", shown, kind_was, si.kind);
+	if (kind_was[0] != '\0' && !o->quiet) {
+		char note[256];
+
+		logsource_kind_change(kind_was, si.kind, note, sizeof(note));
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, note);
+	}
 	if (store_reject_counts(st, source_id, &rejected, &kept0, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);

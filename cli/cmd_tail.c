@@ -146,6 +146,32 @@ follow_source_busy(struct follow *fw, struct follow_source *src, int64_t id)
 }
 
 /*
+ * The batch for src's lines: the one being filled when it holds src's,
+ * else a new one once the other source's is handed over. NULL with err.
+ */
+static struct gw_batch *
+follow_batch(struct follow *fw, struct follow_source *src, char *err,
+    size_t errlen)
+{
+	if (fw->batch_src != src) {
+		if (follow_flush(fw, false, err, errlen) != 0)
+			return NULL;
+		fw->batch_src = src;
+	}
+	struct gw_batch *b = pipeline_batch(fw->pl);
+	b->source_id = src->source_id;
+	return b;
+}
+
+/* One more line or reject in the batch: its first starts the flush clock. */
+static void
+follow_count(struct follow *fw)
+{
+	if (fw->batch_lines++ == 0)
+		fw->batch_t0 = clk_mono_secs();
+}
+
+/*
  * The chunks of a held line too far back to read again (stored at offset,
  * line at_line): a reject in src's batch, committed with its position so
  * the next run does not count it again. 0, or -1 with err.
@@ -155,22 +181,20 @@ follow_cut(struct follow *fw, struct follow_source *src, uint64_t resume,
     uint64_t line_no, uint64_t offset, uint64_t at_line, char *err,
     size_t errlen)
 {
-	if (follow_flush(fw, false, err, errlen) != 0)
+	struct gw_batch *b = follow_batch(fw, src, err, errlen);
+
+	if (b == NULL)
 		return -1;
-	struct gw_batch *b = pipeline_batch(fw->pl);
-	b->source_id = src->source_id;
 	b->position = resume;
 	b->line_no = line_no;
 	b->held_bytes = 0;
 	b->held_lines = 0;
-	fw->batch_src = src;
 	if (batch_add_reject(b, at_line, offset, LINEPARSE_CUT_REASON, "",
 	    0) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (fw->batch_lines++ == 0)
-		fw->batch_t0 = clk_mono_secs();
+	follow_count(fw);
 	return 0;
 }
 
@@ -255,10 +279,10 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 		return -1;
 	/* Its first lines say another kind now (they changed as it grew):
 	 * still the same content, resumed, never read again from its start. */
-	if (kind_was[0] != '\0')
-		fprintf(stderr, "gatewatch tail: %s: read before as %s, "
-		    "recognised as %s now: the same file, its stored lines "
-		    "kept as they are\n", shown, kind_was, si.kind);
+	if (kind_was[0] != '\0') {
+		logsource_kind_change(kind_was, si.kind, msg, sizeof(msg));
+		fprintf(stderr, "gatewatch tail: %s: %s\n", shown, msg);
+	}
 	if (follow_source_busy(fw, src, id)) {
 		/* A copy of a content still being read elsewhere: later. */
 		tail_defer(ev->file, TAIL_RETRY_MS);
@@ -329,14 +353,9 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 		}
 		return 0;
 	}
-	if (fw->batch_src != src) {
-		if (follow_flush(fw, false, err, errlen) != 0)
-			return -1;
-		struct gw_batch *nb = pipeline_batch(fw->pl);
-		nb->source_id = src->source_id;
-		fw->batch_src = src;
-	}
-	struct gw_batch *b = pipeline_batch(fw->pl);
+	struct gw_batch *b = follow_batch(fw, src, err, errlen);
+	if (b == NULL)
+		return -1;
 	src->line_no++;
 	if (lineparse_take(src->lp, b, ev->line, ev->len,
 	    (ev->flags & TAIL_TRUNCATED) != 0, src->line_no, ev->offset,
@@ -349,8 +368,7 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 	src->position = ev->next;
 	lineparse_set_batch_held(src->lp, b);
 	fw->lines++;
-	if (fw->batch_lines++ == 0)
-		fw->batch_t0 = clk_mono_secs();
+	follow_count(fw);
 	if (batch_count(b) >= TAIL_BATCH_RECORDS ||
 	    arena_used(b->arena) > TAIL_BATCH_BYTES)
 		return follow_flush(fw, false, err, errlen);
@@ -368,17 +386,13 @@ static int
 follow_end_held(struct follow *fw, struct follow_source *src, char *err,
     size_t errlen)
 {
+	struct gw_batch *b;
 	uint64_t off, line;
 
 	if (src->source_id == 0 || !lineparse_held(src->lp, &off, &line))
 		return 0;
-	if (fw->batch_src != src) {
-		if (follow_flush(fw, false, err, errlen) != 0)
-			return -1;
-		pipeline_batch(fw->pl)->source_id = src->source_id;
-		fw->batch_src = src;
-	}
-	struct gw_batch *b = pipeline_batch(fw->pl);
+	if ((b = follow_batch(fw, src, err, errlen)) == NULL)
+		return -1;
 	if (lineparse_end(src->lp, b) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -387,8 +401,7 @@ follow_end_held(struct follow *fw, struct follow_source *src, char *err,
 	b->line_no = src->line_no;
 	b->held_bytes = 0;
 	b->held_lines = 0;
-	if (fw->batch_lines++ == 0)
-		fw->batch_t0 = clk_mono_secs();
+	follow_count(fw);
 	return 0;
 }
 

@@ -86,29 +86,19 @@ check "$db" "ingest again"
 
 # --- tail, stopped and started again after the file grew ---------------------
 
-# wait_rows DB N: until DB holds N requests (10 s at most)
-wait_rows() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(SQL "$1" "SELECT count(*) FROM requests" 2>/dev/null || true)" = "$2" ] &&
-			return 0
-		sleep 0.05
-	done
-	return 1
-}
 db=$T/tail.db
 log=$T/tail.log
 part 1 >"$log"
 gw_start tail1 "$GW_BIN" tail -v -d "$db" "$log"
 pid=$GW_LAST_PID
-wait_rows "$db" 2 || gw_fail "tail did not store the first part: $(cat "$T/tail1.out")"
+gw_wait_rows "$db" 2 || gw_fail "tail did not store the first part: $(cat "$T/tail1.out")"
 sleep 0.5	# its last batch committed
 gw_stop "$pid" TERM
 gw_eq nginx_error "$(SQL "$db" "SELECT kind FROM sources")" "tail: first kind"
 part 2 >>"$log"
 gw_start tail2 "$GW_BIN" tail -v -d "$db" "$log"
 pid=$GW_LAST_PID
-wait_rows "$db" 23 || true
+gw_wait_rows "$db" 23 || true
 sleep 0.5	# a duplicate would come in the same read
 gw_stop "$pid" TERM
 grep -q "read before as nginx_error, recognised as nginx_access now" \

@@ -129,23 +129,13 @@ check "$db" "ingest after an idle run"
 
 # --- tail, stopped between P and F -------------------------------------------
 
-# wait_rows DB N: until DB holds N requests (10 s at most)
-wait_rows() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(SQL "$1" "SELECT count(*) FROM requests" 2>/dev/null || true)" = "$2" ] &&
-			return 0
-		sleep 0.05
-	done
-	return 1
-}
 for sig in TERM KILL; do
 	db=$T/tail-$sig.db
 	log=$T/tail-$sig.log
 	half cri 1 >"$log"
 	gw_start "tail1-$sig" "$GW_BIN" tail -v -d "$db" "$log"
 	pid=$GW_LAST_PID
-	wait_rows "$db" 3 || gw_fail "tail ($sig) did not store the first half:" \
+	gw_wait_rows "$db" 3 || gw_fail "tail ($sig) did not store the first half:" \
 		"$(cat "$T/tail1-$sig.out")"
 	sleep 0.5	# its last batch committed
 	gw_stop "$pid" "$sig"
@@ -153,7 +143,7 @@ for sig in TERM KILL; do
 	pid=$GW_LAST_PID
 	sleep 0.5
 	half cri 2 >>"$log"
-	wait_rows "$db" 5 || gw_fail "tail ($sig) did not store the second half:" \
+	gw_wait_rows "$db" 5 || gw_fail "tail ($sig) did not store the second half:" \
 		"$(cat "$T/tail2-$sig.out")"
 	sleep 0.5
 	gw_stop "$pid" TERM
@@ -197,7 +187,7 @@ for mode in cri docker; do
 		gw_start "rot1-$mode-$how" "$GW_BIN" tail -v -d "$db" "$log"
 		pid=$GW_LAST_PID
 		out=$T/rot1-$mode-$how.out
-		wait_rows "$db" 3 || gw_fail "rotated ($mode $how): first half" \
+		gw_wait_rows "$db" 3 || gw_fail "rotated ($mode $how): first half" \
 			"not stored: $(cat "$out")"
 		sleep 0.5	# its last batch committed
 		[ "$how" = restart ] && gw_stop "$pid" TERM
