@@ -92,14 +92,15 @@ int lineparse_replay(struct lineparse *lp, const char *line, size_t len,
 void lineparse_set_batch_held(const struct lineparse *lp, struct gw_batch *b);
 
 /*
- * The input is done (a file rotated away, read to its end and closed):
+ * The input is done (a file rotated away or no longer written, read to
+ * its end):
  * each join still held can never end, so it becomes one reject
  * (LINEPARSE_ENDED_REASON) in b with the text joined so far, at the line
  * and offset of its first chunk, in the order they began. Returns how
  * many, or -1 when out of memory.
  */
 int lineparse_end(struct lineparse *lp, struct gw_batch *b);
-#define LINEPARSE_ENDED_REASON	"partial record never ended (file rotated)"
+#define LINEPARSE_ENDED_REASON	"partial record never ended"
 
 /*
  * Most bytes read again to rebuild a held join on resume: a joined line is
