@@ -71,6 +71,12 @@ struct follow_source {
 	int64_t source_id;		/* 0 until its store source is open */
 	uint64_t line_no;		/* lines of the source read so far */
 	uint64_t position;		/* byte just after the last line taken */
+	char *path;			/* where its content was opened */
+	bool pred_looked;		/* for a predecessor's held join */
+	int64_t handed_from;		/* source whose held join continues
+					 * here (0 none): its rewind point is
+					 * cleared once the join ended */
+	uint64_t handed_position, handed_line;	/* that source's */
 	uint64_t replay_to;		/* lines before: taken by an earlier
 					 * run, read again to rebuild a join */
 	bool warned;
@@ -132,6 +138,7 @@ follow_forget(struct follow *fw, struct follow_source *src)
 	if (fw->batch_src == src)
 		fw->batch_src = NULL;
 	lineparse_free(src->lp);
+	free(src->path);
 	free(src);
 }
 
@@ -216,6 +223,11 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 			return -1;
 		}
 		src->file = ev->file;
+		if ((src->path = strdup(ev->path)) == NULL) {
+			free(src);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		src->next = fw->sources;
 		fw->sources = src;
 		tail_set_udata(ev->file, src);
@@ -334,6 +346,76 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	return 0;
 }
 
+/*
+ * src's first line: when another content opened at the same path (its
+ * predecessor, rotated away) ends with a line split into partial records
+ * and has nothing more to give, the runtime reopened its file mid-line:
+ * the rest of that line comes here. Its held records continue in src's
+ * join (as if they had begun at this line, where a restart reads src
+ * again from), so the line is stored whole, once. Otherwise the
+ * predecessor's close ends them as a reject (follow_end_held).
+ */
+static void
+follow_take_over(struct follow *fw, struct follow_source *src,
+    const struct tail_event *ev)
+{
+	uint64_t off, line;
+
+	for (struct follow_source *p = fw->sources; p != NULL; p = p->next) {
+		if (p == src || p->source_id == 0 || p->lp == NULL ||
+		    strcmp(p->path, src->path) != 0 ||
+		    !lineparse_held(p->lp, &off, &line) ||
+		    !tail_drained(p->file))
+			continue;
+		if (lineparse_hand_over(p->lp, src->lp, src->line_no + 1,
+		    ev->offset) == 0)
+			continue;
+		src->handed_from = p->source_id;
+		src->handed_position = p->position;
+		src->handed_line = p->line_no;
+		if (fw->o->verbose) {
+			char shown[1024];
+
+			safe_text(shown, sizeof(shown), src->path,
+			    strlen(src->path));
+			fprintf(stderr, "%s: a line split into partial records "
+			    "at the end of the rotated file continues in the new "
+			    "one\n", shown);
+		}
+		return;
+	}
+}
+
+/*
+ * Once no join of src is held any more (the one handed over from a
+ * predecessor ended: joined and taken, or ended as a reject), the
+ * predecessor's stored rewind point is cleared, in a batch after src's:
+ * a crash in between leaves a reject too many at worst, never a loss.
+ * 1 when it did (src's batch was handed over), 0 when not due, -1 with
+ * err.
+ */
+static int
+follow_handed_ended(struct follow *fw, struct follow_source *src, char *err,
+    size_t errlen)
+{
+	uint64_t off, line;
+
+	if (src->handed_from == 0 || lineparse_held(src->lp, &off, &line))
+		return 0;
+	if (follow_flush(fw, false, err, errlen) != 0)
+		return -1;
+	struct gw_batch *b = pipeline_batch(fw->pl);
+	b->source_id = src->handed_from;
+	b->position = src->handed_position;
+	b->line_no = src->handed_line;
+	b->held_bytes = 0;
+	b->held_lines = 0;
+	fw->batch_src = NULL;	/* of no open content */
+	follow_count(fw);
+	src->handed_from = 0;
+	return follow_flush(fw, false, err, errlen) != 0 ? -1 : 1;
+}
+
 /* One line into the batch. Returns 0, or -1 with err. */
 static int
 follow_line(struct follow *fw, const struct tail_event *ev, char *err,
@@ -353,6 +435,10 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 		}
 		return 0;
 	}
+	if (!src->pred_looked) {
+		src->pred_looked = true;
+		follow_take_over(fw, src, ev);
+	}
 	struct gw_batch *b = follow_batch(fw, src, err, errlen);
 	if (b == NULL)
 		return -1;
@@ -369,6 +455,9 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 	lineparse_set_batch_held(src->lp, b);
 	fw->lines++;
 	follow_count(fw);
+	int handed = follow_handed_ended(fw, src, err, errlen);
+	if (handed != 0)
+		return handed < 0 ? -1 : 0;	/* b was handed over */
 	if (batch_count(b) >= TAIL_BATCH_RECORDS ||
 	    arena_used(b->arena) > TAIL_BATCH_BYTES)
 		return follow_flush(fw, false, err, errlen);
@@ -402,7 +491,7 @@ follow_end_held(struct follow *fw, struct follow_source *src, char *err,
 	b->held_bytes = 0;
 	b->held_lines = 0;
 	follow_count(fw);
-	return 0;
+	return follow_handed_ended(fw, src, err, errlen) < 0 ? -1 : 0;
 }
 
 /* A content is done: store its lines, forget it. */
@@ -415,7 +504,11 @@ follow_closed(struct follow *fw, const struct tail_event *ev, char *err,
 
 	if (src == NULL)
 		return 0;
-	if (follow_end_held(fw, src, err, errlen) != 0)
+	/* reopened (SIGHUP) or cut by a read error: read again later, its
+	 * held join rebuilt from the rewind point; else it is done */
+	if (strcmp(ev->reason, "reopened") != 0 &&
+	    strcmp(ev->reason, "read error") != 0 &&
+	    follow_end_held(fw, src, err, errlen) != 0)
 		return -1;
 	if (fw->batch_src == src && follow_flush(fw, false, err, errlen) != 0)
 		return -1;

@@ -474,6 +474,30 @@ lineparse_end(struct lineparse *lp, struct gw_batch *b)
 }
 
 /* See lineparse.h. */
+int
+lineparse_hand_over(struct lineparse *from, struct lineparse *to,
+    uint64_t line_no, uint64_t offset)
+{
+	int n = 0;
+
+	unsigned rt = from->wrap_layers & (WRAP_CRI | WRAP_DOCKER);
+
+	if (rt == 0 || rt != (to->wrap_layers & (WRAP_CRI | WRAP_DOCKER)))
+		return 0;
+	for (int j = 0; j < 2; j++) {
+		if (!from->held[j].on || !wrapper_hand_over(from->wrap,
+		    to->wrap, j))
+			continue;
+		from->held[j].on = false;
+		to->held[j].on = true;
+		to->held[j].offset = offset;
+		to->held[j].line_no = line_no;
+		n++;
+	}
+	return n;
+}
+
+/* See lineparse.h. */
 void
 lineparse_set_batch_held(const struct lineparse *lp, struct gw_batch *b)
 {

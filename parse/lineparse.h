@@ -100,6 +100,15 @@ void lineparse_set_batch_held(const struct lineparse *lp, struct gw_batch *b);
  * many, or -1 when out of memory.
  */
 int lineparse_end(struct lineparse *lp, struct gw_batch *b);
+
+/*
+ * The runtime reopened its file mid-line (rotation): the joins from still
+ * holds, of a wrapper to reads too, continue in to, as if they had begun
+ * at line_no / offset of to's input (where a restart would read to again
+ * from). Returns how many moved (0 when the wrappers differ).
+ */
+int lineparse_hand_over(struct lineparse *from, struct lineparse *to,
+    uint64_t line_no, uint64_t offset);
 #define LINEPARSE_ENDED_REASON	"partial record never ended"
 
 /*

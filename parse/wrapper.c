@@ -803,6 +803,22 @@ wrapper_end_join(struct wrapper *w, int join, const char **text,
 }
 
 /* See wrapper.h. */
+bool
+wrapper_hand_over(struct wrapper *from, struct wrapper *to, int join)
+{
+	if (!wrapper_holding(from, join) || wrapper_holding(to, join))
+		return false;
+	struct wrap_join j = to->join[join];	/* an idle buffer: reused */
+
+	to->join[join] = from->join[join];
+	from->join[join] = j;
+	from->join[join].len = 0;
+	from->join[join].active = false;
+	from->join[join].cut = false;
+	return true;
+}
+
+/* See wrapper.h. */
 const char *
 wrapper_name(unsigned layers)
 {

@@ -192,12 +192,12 @@ gw_eq 1 "$(SQL "$db" "SELECT count(*) FROM rejects WHERE reason = 'partial recor
 # --- tail, the file rotated between P and F ----------------------------------
 #
 # The runtime reopened its file while a line was split: the P records end
-# the old file (renamed to .1), the F record begins the new one. Once the
-# old file is done its held chunks can never end: they must become one
-# reject with their text (the F record, alone, is another), in a running
-# tail and in one started after the rotation, and the old source keep no
-# rewind point (on main the chunks were dropped silently and the rewind
-# point stayed for ever).
+# the old file (renamed to .1), the F record begins the new one. A running
+# tail joins them: the line stored once, no reject. A tail started after
+# the rotation reads the old file alone: once it is done its held chunks
+# can never end and must become one reject with their text (the F record,
+# alone, is another). Either way no rewind point is left (on main the
+# chunks were dropped silently and the rewind point stayed for ever).
 
 ENDED='partial record never ended'
 for mode in cri docker; do
@@ -215,11 +215,13 @@ for mode in cri docker; do
 		mv "$log" "$log.1"
 		# two more access lines: the F record alone is no access line,
 		# and the new file's kind is decided from its first lines
+		# (written whole, then named: recognised at once)
 		{
 			half "$mode" 2
 			rec "$mode" stdout F "$(acc 6 /a6)"
 			rec "$mode" stdout F "$(acc 7 /a7)"
-		} >"$log"
+		} >"$T/new.log"
+		mv "$T/new.log" "$log"
 		if [ "$how" = restart ]; then
 			gw_start "rot2-$mode-$how" "$GW_BIN" tail -v -d "$db" "$log"
 			pid=$GW_LAST_PID
@@ -234,15 +236,25 @@ for mode in cri docker; do
 		sleep 0.5
 		gw_stop "$pid" TERM
 		w="rotated ($mode, $how)"
-		gw_eq 6 "$(SQL "$db" "SELECT count(*) FROM request_view")" \
-			"$w: requests"
 		gw_eq 3 "$(SQL "$db" "SELECT count(*) FROM gateway_errors")" \
 			"$w: error lines"
-		gw_eq 2 "$(SQL "$db" "SELECT count(*) FROM rejects")" "$w: rejects"
-		gw_eq "$C1$C2" "$(SQL "$db" "SELECT CAST(raw AS TEXT) FROM rejects WHERE reason = '$ENDED'")" \
-			"$w: the held chunks, one reject with their text"
-		gw_eq 5 "$(SQL "$db" "SELECT line_no FROM rejects WHERE reason = '$ENDED'")" \
-			"$w: at the first chunk's line"
+		if [ "$how" = live ]; then
+			gw_eq 7 "$(SQL "$db" "SELECT count(*) FROM request_view")" \
+				"$w: requests"
+			gw_eq 1 "$(SQL "$db" "SELECT count(*) FROM request_view WHERE path = '$LONG'")" \
+				"$w: the line joined across the files"
+			gw_eq 0 "$(SQL "$db" "SELECT count(*) FROM rejects")" \
+				"$w: rejects"
+		else
+			gw_eq 6 "$(SQL "$db" "SELECT count(*) FROM request_view")" \
+				"$w: requests"
+			gw_eq 2 "$(SQL "$db" "SELECT count(*) FROM rejects")" \
+				"$w: rejects"
+			gw_eq "$C1$C2" "$(SQL "$db" "SELECT CAST(raw AS TEXT) FROM rejects WHERE reason = '$ENDED'")" \
+				"$w: the held chunks, one reject with their text"
+			gw_eq 5 "$(SQL "$db" "SELECT line_no FROM rejects WHERE reason = '$ENDED'")" \
+				"$w: at the first chunk's line"
+		fi
 		gw_eq 0 "$(SQL "$db" "SELECT count(*) FROM sources WHERE rewind_offset IS NOT NULL")" \
 			"$w: no rewind point left"
 	done
