@@ -171,6 +171,29 @@ for sig in TERM KILL; do
 	check "$db" "tail stopped by SIG$sig"
 done
 
+# --- tail, SIGHUP between P and F --------------------------------------------
+#
+# A reopen closes the content and opens it again: it is not done, so its
+# held chunks are no reject; they are read again from the rewind point.
+
+db=$T/hup.db
+log=$T/hup.log
+half cri 1 >"$log"
+gw_start hup "$GW_BIN" tail -v -d "$db" "$log"
+pid=$GW_LAST_PID
+gw_wait_rows "$db" 3 || gw_fail "hup: first half not stored: $(cat "$T/hup.out")"
+sleep 0.5
+kill -HUP "$pid"
+for ((i = 0; i < 100; i++)); do
+	grep -qs "reading again from byte" "$T/hup.out" && break
+	sleep 0.05
+done
+half cri 2 >>"$log"
+gw_wait_rows "$db" 5 || true
+sleep 0.5
+gw_stop "$pid" TERM
+check "$db" "tail after SIGHUP"
+
 # --- a rewind point that cannot be used: counted, once -----------------------
 
 db=$T/cut.db
