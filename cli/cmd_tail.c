@@ -21,6 +21,14 @@
  * (store_source_find knows it): the rest of a log rotated while we were
  * down, and whatever its writer still appends before it reopens.
  *
+ * A line a container runtime split into partial records (parse/lineparse.h)
+ * may be cut by a rotation: the runtime reopens its file mid-line. The
+ * held records of the old content continue in the new one at the same path
+ * when the old one has nothing more to give (follow_take_over); a content
+ * that is done with records still held stores them as one reject
+ * (follow_end_held). Either way its rewind point is cleared, and nothing
+ * is lost silently.
+ *
  * Signals: SIGINT/SIGTERM end the loop; what was read is stored and the
  * exit status is 0. SIGHUP closes and reopens every followed path.
  */
@@ -402,12 +410,26 @@ follow_handed_ended(struct follow *fw, struct follow_source *src, char *err,
 
 	if (src->handed_from == 0 || lineparse_held(src->lp, &off, &line))
 		return 0;
+	uint64_t position = src->handed_position, line_no = src->handed_line;
+	for (struct follow_source *p = fw->sources; p != NULL; p = p->next) {
+		if (p == src || p->source_id != src->handed_from)
+			continue;
+		/* still open: its own batches say where it is (a writer
+		 * that went on writing it), and a join it holds again keeps
+		 * its own rewind point */
+		if (lineparse_held(p->lp, &off, &line)) {
+			src->handed_from = 0;
+			return 0;
+		}
+		position = p->position;
+		line_no = p->line_no;
+	}
 	if (follow_flush(fw, false, err, errlen) != 0)
 		return -1;
 	struct gw_batch *b = pipeline_batch(fw->pl);
 	b->source_id = src->handed_from;
-	b->position = src->handed_position;
-	b->line_no = src->handed_line;
+	b->position = position;
+	b->line_no = line_no;
 	b->held_bytes = 0;
 	b->held_lines = 0;
 	fw->batch_src = NULL;	/* of no open content */
