@@ -478,9 +478,8 @@ int
 lineparse_hand_over(struct lineparse *from, struct lineparse *to,
     uint64_t line_no, uint64_t offset)
 {
-	int n = 0;
-
 	unsigned rt = from->wrap_layers & (WRAP_CRI | WRAP_DOCKER);
+	int n = 0;
 
 	if (rt == 0 || rt != (to->wrap_layers & (WRAP_CRI | WRAP_DOCKER)))
 		return 0;
