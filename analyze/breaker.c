@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/floordiv.h"
 #include "analyze/breaker.h"
 #include "core/cause.h"
 #include "core/hashtab.h"
@@ -167,21 +168,12 @@ breaker_machine(struct breaker_replay *r, int64_t id)
 	return m;
 }
 
-/* floor(a / b) for b > 0. */
-static int64_t
-breaker_floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
 /* Count one outcome at ts into the window; return the window's sums. */
 static void
 breaker_window_add(const struct breaker_replay *r, struct breaker_machine *m,
     int64_t ts, bool failed, int64_t *total, int64_t *n_failed)
 {
-	int64_t slot = breaker_floor_div(ts, r->bucket_ms);
+	int64_t slot = floor_div(ts, r->bucket_ms);
 	int nb = r->cfg.window_buckets;
 	struct breaker_bucket *b = &m->buckets[(size_t)(((slot % nb) + nb) %
 	    nb)];

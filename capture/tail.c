@@ -1139,6 +1139,18 @@ tail_set_udata(struct tail_file *f, void *udata)
 }
 
 /* See tail.h. */
+bool
+tail_drained(const struct tail_file *f)
+{
+	struct stat st;
+
+	if (f->state != TF_READ || f->fd < 0 || f->carry_len > 0 ||
+	    f->skipping || f->t->dfile == f)
+		return false;
+	return fstat(f->fd, &st) == 0 && (uint64_t)st.st_size <= f->offset;
+}
+
+/* See tail.h. */
 void *
 tail_udata(const struct tail_file *f)
 {

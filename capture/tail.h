@@ -158,6 +158,13 @@ void tail_start(struct tail_file *f, uint64_t offset);
 void tail_defer(struct tail_file *f, int ms);
 void tail_drop(struct tail_file *f);
 
+/*
+ * True when every byte f holds now has been handed out as complete lines
+ * (read to its size this moment, no unfinished line kept): a rotated-away
+ * file whose writer moved on has nothing more to give before its close.
+ */
+bool tail_drained(const struct tail_file *f);
+
 /* The caller's pointer for f (NULL until set); kept until TAIL_CLOSED. */
 void tail_set_udata(struct tail_file *f, void *udata);
 void *tail_udata(const struct tail_file *f);

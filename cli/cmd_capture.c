@@ -562,7 +562,7 @@ open_source(const struct capture_opts *o, struct cap_source *cs,
 		.fingerprint = fp,
 		.fingerprint_len = fp_len,
 	};
-	if (store_source_open(st, &si, source_id, resume, &line, err,
+	if (store_source_open(st, &si, source_id, resume, &line, NULL, 0, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch capture: %s: %s\n", o->shown, err);
 		return -1;

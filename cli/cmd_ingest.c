@@ -227,11 +227,20 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	int64_t source_id, rejected, kept0 = 0, kept1;
 	bool kept_known = false;
 	uint64_t resume = 0, line_no = 0;
+	char kind_was[64];
 	if (pipeline_sync(pl, err, sizeof(err)) != 0 ||
-	    store_source_open(st, &si, &source_id, &resume, &line_no, err,
-	    sizeof(err)) != 0) {
+	    store_source_open(st, &si, &source_id, &resume, &line_no,
+	    kind_was, sizeof(kind_was), err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
+	}
+	/* Its first lines say another kind now (they changed as it grew):
+	 * still the same file, resumed, never read again from its start. */
+	if (kind_was[0] != '\0' && !o->quiet) {
+		char note[256];
+
+		logsource_kind_change(kind_was, si.kind, note, sizeof(note));
+		fprintf(stderr, "gatewatch: %s: %s\n", shown, note);
 	}
 	if (store_reject_counts(st, source_id, &rejected, &kept0, err,
 	    sizeof(err)) != 0) {
@@ -359,6 +368,29 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	if (!interrupted && got < 0)
 		fprintf(stderr, "gatewatch: %s (the lines before it are kept)\n",
 		    err);
+	/*
+	 * The whole input read, and no one writes it any more (stdin ended,
+	 * or a file unchanged for INGEST_ACTIVE_SECS: rotated away, its
+	 * container gone): a line split into partial records still held can
+	 * never end. Each becomes one reject with its text, stored with the
+	 * position and no rewind point, rather than waiting for ever. A file
+	 * still written keeps its rewind point: the next run joins it.
+	 */
+	uint64_t held_off, held_line;
+	if (!interrupted && got == 0 && lineparse_held(lp, &held_off,
+	    &held_line) && !still_written(r)) {
+		int n = lineparse_end(lp, b);
+
+		if (n < 0) {
+			fprintf(stderr, "gatewatch: %s: out of memory\n", shown);
+			batch_clear(b);
+			goto out;
+		}
+		b->held_bytes = 0;
+		b->held_lines = 0;
+		count_reject(&c, LINEPARSE_ENDED_REASON, (uint64_t)n,
+		    held_line);
+	}
 	if (pipeline_flush(pl, err, sizeof(err)) != 0 ||
 	    pipeline_sync(pl, err, sizeof(err)) != 0 ||
 	    store_end_batches(st, err, sizeof(err)) != 0) {

@@ -4,8 +4,9 @@
  * capture/tail.c follows the files through rotation and hands out their
  * lines; this file decides, for each content it announces, what format it
  * is (cli/logsource.h, from its first lines, as `ingest` does) and which
- * store source it is (store_source_open, by the fingerprint of its first bytes, which also
- * says where an earlier run - or `gatewatch ingest` - stopped reading it).
+ * store source it is (store_source_open, by the fingerprint of its first
+ * bytes whatever kind they were taken for, which also says where an
+ * earlier run - or `gatewatch ingest` - stopped reading it).
  * Lines go into batches that a writer thread stores (cli/pipeline.h); a
  * batch holds lines of one content and its position, committed together,
  * so after a crash every line is stored exactly once.
@@ -19,6 +20,14 @@
  * when no access.log exists yet) is read only when an earlier run began it
  * (store_source_find knows it): the rest of a log rotated while we were
  * down, and whatever its writer still appends before it reopens.
+ *
+ * A line a container runtime split into partial records (parse/lineparse.h)
+ * may be cut by a rotation: the runtime reopens its file mid-line. The
+ * held records of the old content continue in the new one at the same path
+ * when the old one has nothing more to give (follow_take_over); a content
+ * that is done with records still held stores them as one reject
+ * (follow_end_held). Either way its rewind point is cleared, and nothing
+ * is lost silently.
  *
  * Signals: SIGINT/SIGTERM end the loop; what was read is stored and the
  * exit status is 0. SIGHUP closes and reopens every followed path.
@@ -69,6 +78,13 @@ struct follow_source {
 	struct lineparse *lp;
 	int64_t source_id;		/* 0 until its store source is open */
 	uint64_t line_no;		/* lines of the source read so far */
+	uint64_t position;		/* byte just after the last line taken */
+	char *path;			/* where its content was opened */
+	bool pred_looked;		/* for a predecessor's held join */
+	int64_t handed_from;		/* source whose held join continues
+					 * here (0 none): its rewind point is
+					 * cleared once the join ended */
+	uint64_t handed_position, handed_line;	/* that source's */
 	uint64_t replay_to;		/* lines before: taken by an earlier
 					 * run, read again to rebuild a join */
 	bool warned;
@@ -130,6 +146,7 @@ follow_forget(struct follow *fw, struct follow_source *src)
 	if (fw->batch_src == src)
 		fw->batch_src = NULL;
 	lineparse_free(src->lp);
+	free(src->path);
 	free(src);
 }
 
@@ -144,6 +161,32 @@ follow_source_busy(struct follow *fw, struct follow_source *src, int64_t id)
 }
 
 /*
+ * The batch for src's lines: the one being filled when it holds src's,
+ * else a new one once the other source's is handed over. NULL with err.
+ */
+static struct gw_batch *
+follow_batch(struct follow *fw, struct follow_source *src, char *err,
+    size_t errlen)
+{
+	if (fw->batch_src != src) {
+		if (follow_flush(fw, false, err, errlen) != 0)
+			return NULL;
+		fw->batch_src = src;
+	}
+	struct gw_batch *b = pipeline_batch(fw->pl);
+	b->source_id = src->source_id;
+	return b;
+}
+
+/* One more line or reject in the batch: its first starts the flush clock. */
+static void
+follow_count(struct follow *fw)
+{
+	if (fw->batch_lines++ == 0)
+		fw->batch_t0 = clk_mono_secs();
+}
+
+/*
  * The chunks of a held line too far back to read again (stored at offset,
  * line at_line): a reject in src's batch, committed with its position so
  * the next run does not count it again. 0, or -1 with err.
@@ -153,22 +196,20 @@ follow_cut(struct follow *fw, struct follow_source *src, uint64_t resume,
     uint64_t line_no, uint64_t offset, uint64_t at_line, char *err,
     size_t errlen)
 {
-	if (follow_flush(fw, false, err, errlen) != 0)
+	struct gw_batch *b = follow_batch(fw, src, err, errlen);
+
+	if (b == NULL)
 		return -1;
-	struct gw_batch *b = pipeline_batch(fw->pl);
-	b->source_id = src->source_id;
 	b->position = resume;
 	b->line_no = line_no;
 	b->held_bytes = 0;
 	b->held_lines = 0;
-	fw->batch_src = src;
 	if (batch_add_reject(b, at_line, offset, LINEPARSE_CUT_REASON, "",
 	    0) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (fw->batch_lines++ == 0)
-		fw->batch_t0 = clk_mono_secs();
+	follow_count(fw);
 	return 0;
 }
 
@@ -190,6 +231,11 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 			return -1;
 		}
 		src->file = ev->file;
+		if ((src->path = strdup(ev->path)) == NULL) {
+			free(src);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		src->next = fw->sources;
 		fw->sources = src;
 		tail_set_udata(ev->file, src);
@@ -247,9 +293,16 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 			return 0;
 		}
 	}
-	if (store_source_open(fw->st, &si, &id, &resume, &line_no, err,
-	    errlen) != 0)
+	char kind_was[64];
+	if (store_source_open(fw->st, &si, &id, &resume, &line_no, kind_was,
+	    sizeof(kind_was), err, errlen) != 0)
 		return -1;
+	/* Its first lines say another kind now (they changed as it grew):
+	 * still the same content, resumed, never read again from its start. */
+	if (kind_was[0] != '\0') {
+		logsource_kind_change(kind_was, si.kind, msg, sizeof(msg));
+		fprintf(stderr, "gatewatch tail: %s: %s\n", shown, msg);
+	}
 	if (follow_source_busy(fw, src, id)) {
 		/* A copy of a content still being read elsewhere: later. */
 		tail_defer(ev->file, TAIL_RETRY_MS);
@@ -266,6 +319,7 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	if (held < 0)
 		return -1;
 	src->source_id = id;
+	src->position = resume;
 	src->replay_to = 0;
 	if (held == 1 && resume <= ev->size &&
 	    resume - from <= LINEPARSE_REWIND_MAX && from_line <= line_no) {
@@ -300,6 +354,90 @@ follow_opened(struct follow *fw, const struct tail_event *ev, char *err,
 	return 0;
 }
 
+/*
+ * src's first line: when another content opened at the same path (its
+ * predecessor, rotated away) ends with a line split into partial records
+ * and has nothing more to give, the runtime reopened its file mid-line:
+ * the rest of that line comes here. Its held records continue in src's
+ * join (as if they had begun at this line, where a restart reads src
+ * again from), so the line is stored whole, once. Otherwise the
+ * predecessor's close ends them as a reject (follow_end_held).
+ */
+static void
+follow_take_over(struct follow *fw, struct follow_source *src,
+    const struct tail_event *ev)
+{
+	uint64_t off, line;
+
+	for (struct follow_source *p = fw->sources; p != NULL; p = p->next) {
+		if (p == src || p->source_id == 0 || p->lp == NULL ||
+		    strcmp(p->path, src->path) != 0 ||
+		    !lineparse_held(p->lp, &off, &line) ||
+		    !tail_drained(p->file))
+			continue;
+		if (lineparse_hand_over(p->lp, src->lp, src->line_no + 1,
+		    ev->offset) == 0)
+			continue;
+		src->handed_from = p->source_id;
+		src->handed_position = p->position;
+		src->handed_line = p->line_no;
+		if (fw->o->verbose) {
+			char shown[1024];
+
+			safe_text(shown, sizeof(shown), src->path,
+			    strlen(src->path));
+			fprintf(stderr, "%s: a line split into partial records "
+			    "at the end of the rotated file continues in the new "
+			    "one\n", shown);
+		}
+		return;
+	}
+}
+
+/*
+ * Once no join of src is held any more (the one handed over from a
+ * predecessor ended: joined and taken, or ended as a reject), the
+ * predecessor's stored rewind point is cleared, in a batch after src's:
+ * a crash in between leaves a reject too many at worst, never a loss.
+ * 1 when it did (src's batch was handed over), 0 when not due, -1 with
+ * err.
+ */
+static int
+follow_handed_ended(struct follow *fw, struct follow_source *src, char *err,
+    size_t errlen)
+{
+	uint64_t off, line;
+
+	if (src->handed_from == 0 || lineparse_held(src->lp, &off, &line))
+		return 0;
+	uint64_t position = src->handed_position, line_no = src->handed_line;
+	for (struct follow_source *p = fw->sources; p != NULL; p = p->next) {
+		if (p == src || p->source_id != src->handed_from)
+			continue;
+		/* still open: its own batches say where it is (a writer
+		 * that went on writing it), and a join it holds again keeps
+		 * its own rewind point */
+		if (lineparse_held(p->lp, &off, &line)) {
+			src->handed_from = 0;
+			return 0;
+		}
+		position = p->position;
+		line_no = p->line_no;
+	}
+	if (follow_flush(fw, false, err, errlen) != 0)
+		return -1;
+	struct gw_batch *b = pipeline_batch(fw->pl);
+	b->source_id = src->handed_from;
+	b->position = position;
+	b->line_no = line_no;
+	b->held_bytes = 0;
+	b->held_lines = 0;
+	fw->batch_src = NULL;	/* of no open content */
+	follow_count(fw);
+	src->handed_from = 0;
+	return follow_flush(fw, false, err, errlen) != 0 ? -1 : 1;
+}
+
 /* One line into the batch. Returns 0, or -1 with err. */
 static int
 follow_line(struct follow *fw, const struct tail_event *ev, char *err,
@@ -319,14 +457,13 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 		}
 		return 0;
 	}
-	if (fw->batch_src != src) {
-		if (follow_flush(fw, false, err, errlen) != 0)
-			return -1;
-		struct gw_batch *nb = pipeline_batch(fw->pl);
-		nb->source_id = src->source_id;
-		fw->batch_src = src;
+	if (!src->pred_looked) {
+		src->pred_looked = true;
+		follow_take_over(fw, src, ev);
 	}
-	struct gw_batch *b = pipeline_batch(fw->pl);
+	struct gw_batch *b = follow_batch(fw, src, err, errlen);
+	if (b == NULL)
+		return -1;
 	src->line_no++;
 	if (lineparse_take(src->lp, b, ev->line, ev->len,
 	    (ev->flags & TAIL_TRUNCATED) != 0, src->line_no, ev->offset,
@@ -336,14 +473,47 @@ follow_line(struct follow *fw, const struct tail_event *ev, char *err,
 	}
 	b->position = ev->next;
 	b->line_no = src->line_no;
+	src->position = ev->next;
 	lineparse_set_batch_held(src->lp, b);
 	fw->lines++;
-	if (fw->batch_lines++ == 0)
-		fw->batch_t0 = clk_mono_secs();
+	follow_count(fw);
+	int handed = follow_handed_ended(fw, src, err, errlen);
+	if (handed != 0)
+		return handed < 0 ? -1 : 0;	/* b was handed over */
 	if (batch_count(b) >= TAIL_BATCH_RECORDS ||
 	    arena_used(b->arena) > TAIL_BATCH_BYTES)
 		return follow_flush(fw, false, err, errlen);
 	return 0;
+}
+
+/*
+ * src's content is done while a line split into partial records is still
+ * held: nothing can end it any more (the runtime's next record went to the
+ * new file, or never came). The held chunks become one reject with their
+ * text, stored with the position and no rewind point, so neither this run
+ * nor a later one loses them silently or counts them twice. 0, or -1.
+ */
+static int
+follow_end_held(struct follow *fw, struct follow_source *src, char *err,
+    size_t errlen)
+{
+	struct gw_batch *b;
+	uint64_t off, line;
+
+	if (src->source_id == 0 || !lineparse_held(src->lp, &off, &line))
+		return 0;
+	if ((b = follow_batch(fw, src, err, errlen)) == NULL)
+		return -1;
+	if (lineparse_end(src->lp, b) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b->position = src->position;
+	b->line_no = src->line_no;
+	b->held_bytes = 0;
+	b->held_lines = 0;
+	follow_count(fw);
+	return follow_handed_ended(fw, src, err, errlen) < 0 ? -1 : 0;
 }
 
 /* A content is done: store its lines, forget it. */
@@ -356,6 +526,12 @@ follow_closed(struct follow *fw, const struct tail_event *ev, char *err,
 
 	if (src == NULL)
 		return 0;
+	/* reopened (SIGHUP) or cut by a read error: read again later, its
+	 * held join rebuilt from the rewind point; else it is done */
+	if (strcmp(ev->reason, "reopened") != 0 &&
+	    strcmp(ev->reason, "read error") != 0 &&
+	    follow_end_held(fw, src, err, errlen) != 0)
+		return -1;
 	if (fw->batch_src == src && follow_flush(fw, false, err, errlen) != 0)
 		return -1;
 	safe_text(shown, sizeof(shown), ev->path, strlen(ev->path));

@@ -47,6 +47,15 @@ logsource_info(const struct formatopts *fo, const struct lineparse *lp,
 
 /* See logsource.h. */
 void
+logsource_kind_change(const char *was, const char *now, char *buf, size_t n)
+{
+	snprintf(buf, n, "read before as %s, recognised as %s now: the same "
+	    "file, resumed where it stopped; its stored lines are kept as they "
+	    "are", was, now);
+}
+
+/* See logsource.h. */
+void
 logsource_describe(const struct lineparse *lp, char *buf, size_t n)
 {
 	const char *wrapper = lineparse_wrapper(lp);

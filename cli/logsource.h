@@ -35,4 +35,12 @@ void logsource_info(const struct formatopts *fo, const struct lineparse *lp,
 /* "KIND, format NAME[, wrapped in WRAPPER]" of lp into buf. */
 void logsource_describe(const struct lineparse *lp, char *buf, size_t n);
 
+/*
+ * What to tell the user when a content read before was detected as
+ * another kind than now (store_source_open's kind_was, not ""): it stays
+ * the same source, resumed, nothing stored again. Into buf.
+ */
+void logsource_kind_change(const char *was, const char *now, char *buf,
+    size_t n);
+
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/floordiv.h"
 #include "core/timeparse.h"
 
 /* See cli.h. */
@@ -121,7 +122,7 @@ const char *
 cli_utc(int64_t ms, enum cli_utc_form form, char *buf, size_t size)
 {
 	/* Whole seconds rounded down, so a time before 1970 reads right. */
-	int64_t sec = ms / 1000 - (ms % 1000 < 0);
+	int64_t sec = floor_div(ms, 1000);
 	int frac = (int)(ms - sec * 1000);
 	time_t t = (time_t)sec;
 	struct tm tm;

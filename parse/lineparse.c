@@ -441,6 +441,61 @@ lineparse_replay(struct lineparse *lp, const char *line, size_t len,
 	return 0;
 }
 
+/* What a reject keeps of a line whose format logs cookies or credentials
+ * (they are never stored); its line number and offset still find it. */
+static const char withheld[] = "[line withheld: its format logs cookies or "
+    "credentials]";
+
+/* See lineparse.h. */
+int
+lineparse_end(struct lineparse *lp, struct gw_batch *b)
+{
+	int n = 0;
+	uint64_t off, line;
+
+	while (lineparse_held(lp, &off, &line)) {
+		int j = lp->held[1].on && lp->held[1].offset == off;
+		const char *text = "";
+		size_t len = 0;
+
+		lp->held[j].on = false;
+		if (!wrapper_end_join(lp->wrap, j, &text, &len))
+			continue;
+		if (lp->withholds) {
+			text = withheld;
+			len = sizeof(withheld) - 1;
+		}
+		if (batch_add_reject(b, line, off, LINEPARSE_ENDED_REASON, text,
+		    len) != 0)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+/* See lineparse.h. */
+int
+lineparse_hand_over(struct lineparse *from, struct lineparse *to,
+    uint64_t line_no, uint64_t offset)
+{
+	unsigned rt = from->wrap_layers & (WRAP_CRI | WRAP_DOCKER);
+	int n = 0;
+
+	if (rt == 0 || rt != (to->wrap_layers & (WRAP_CRI | WRAP_DOCKER)))
+		return 0;
+	for (int j = 0; j < 2; j++) {
+		if (!from->held[j].on || !wrapper_hand_over(from->wrap,
+		    to->wrap, j))
+			continue;
+		from->held[j].on = false;
+		to->held[j].on = true;
+		to->held[j].offset = offset;
+		to->held[j].line_no = line_no;
+		n++;
+	}
+	return n;
+}
+
 /* See lineparse.h. */
 void
 lineparse_set_batch_held(const struct lineparse *lp, struct gw_batch *b)
@@ -522,8 +577,6 @@ reject:
 	 * where to find it.
 	 */
 	if (lp->withholds) {
-		static const char withheld[] = "[line withheld: its format logs "
-		    "cookies or credentials]";
 		line = withheld;
 		len = sizeof(withheld) - 1;
 	}

@@ -92,6 +92,26 @@ int lineparse_replay(struct lineparse *lp, const char *line, size_t len,
 void lineparse_set_batch_held(const struct lineparse *lp, struct gw_batch *b);
 
 /*
+ * The input is done (a file rotated away or no longer written, read to
+ * its end):
+ * each join still held can never end, so it becomes one reject
+ * (LINEPARSE_ENDED_REASON) in b with the text joined so far, at the line
+ * and offset of its first chunk, in the order they began. Returns how
+ * many, or -1 when out of memory.
+ */
+int lineparse_end(struct lineparse *lp, struct gw_batch *b);
+
+/*
+ * The runtime reopened its file mid-line (rotation): the joins from still
+ * holds, of a wrapper to reads too, continue in to, as if they had begun
+ * at line_no / offset of to's input (where a restart would read to again
+ * from). Returns how many moved (0 when the wrappers differ).
+ */
+int lineparse_hand_over(struct lineparse *from, struct lineparse *to,
+    uint64_t line_no, uint64_t offset);
+#define LINEPARSE_ENDED_REASON	"partial record never ended"
+
+/*
  * Most bytes read again to rebuild a held join on resume: a joined line is
  * at most LINEPARSE_JOIN_MAX (1 MiB) of payload, but its records carry
  * wrapper bytes (a Docker record may escape each byte as \u00XX) and the

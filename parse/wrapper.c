@@ -787,6 +787,38 @@ wrapper_holding(const struct wrapper *w, int join)
 }
 
 /* See wrapper.h. */
+bool
+wrapper_end_join(struct wrapper *w, int join, const char **text,
+    size_t *len)
+{
+	if (!wrapper_holding(w, join))
+		return false;
+	struct wrap_join *j = &w->join[join];
+	*text = j->buf;
+	*len = j->len;
+	j->len = 0;
+	j->active = false;
+	j->cut = false;
+	return true;
+}
+
+/* See wrapper.h. */
+bool
+wrapper_hand_over(struct wrapper *from, struct wrapper *to, int join)
+{
+	if (!wrapper_holding(from, join) || wrapper_holding(to, join))
+		return false;
+	struct wrap_join j = to->join[join];	/* an idle buffer: reused */
+
+	to->join[join] = from->join[join];
+	from->join[join] = j;
+	from->join[join].len = 0;
+	from->join[join].active = false;
+	from->join[join].cut = false;
+	return true;
+}
+
+/* See wrapper.h. */
 const char *
 wrapper_name(unsigned layers)
 {

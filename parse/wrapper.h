@@ -72,6 +72,21 @@ enum wrap_result wrapper_peel(struct wrapper *w, const char *line,
  */
 bool wrapper_holding(const struct wrapper *w, int join);
 
+/*
+ * The input ended while join was held (its file rotated away and done):
+ * *text and *len get what was joined so far (valid until the next call on
+ * w), and the join is dropped. False when nothing was held.
+ */
+bool wrapper_end_join(struct wrapper *w, int join, const char **text,
+    size_t *len);
+
+/*
+ * Move join's held records from from to to (the runtime reopened its file
+ * mid-line: the rest comes in the new one). True when moved; false when
+ * from holds none or to already holds one of its own.
+ */
+bool wrapper_hand_over(struct wrapper *from, struct wrapper *to, int join);
+
 /* "syslog", "rfc5424", "cri", "docker", "journald", "compose", "bom" or
  * NULL: the outermost named layer of layers. */
 const char *wrapper_name(unsigned layers);

@@ -294,7 +294,8 @@ store_open_with(const char *path, const struct store_open_opts *o,
 	if (db_pragmas(s, err, errlen) != 0 ||
 	    db_migrate(s, path, o != NULL ? o->schema_upto : 0, err,
 	    errlen) != 0 ||
-	    intern_load_key(s, err, errlen) != 0)
+	    intern_load_key(s, err, errlen) != 0 ||
+	    db_user_version(s, &s->schema_version, err, errlen) != 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -417,9 +418,46 @@ store_batch_done(struct store *s, int64_t records, char *err,
 }
 
 /*
+ * Inside the write transaction: has another process upgraded the schema
+ * since we read the name-hash key (a newer gatewatch opened the database
+ * while this one runs, e.g. a long `tail`)? Its migrations may have
+ * changed what we cache: the key paths and shapes are hashed under (a
+ * name hashed with a stale key is not found, stored again, and hidden
+ * from every later writer), the ids behind the caches. A schema this
+ * build knows: read the key again and empty the caches and key sets (they
+ * reload on next use). A newer one: refuse, before anything is written;
+ * this build cannot write its rows. PRAGMA user_version reads the
+ * database header, already in the page cache: no cost worth a
+ * data_version test first. 0, or -1 with err filled.
+ */
+static int
+db_schema_check(struct store *s, char *err, size_t errlen)
+{
+	int v;
+
+	if (db_user_version(s, &v, err, errlen) != 0)
+		return -1;
+	if (v == s->schema_version)
+		return 0;
+	if (v < s->schema_version || v > db_schema_count())
+		return store_fail(err, errlen, "%s: the database was changed "
+		    "to schema version %d by another program while this "
+		    "gatewatch (schema %d) had it open; nothing more is "
+		    "written: run this command again with the gatewatch that "
+		    "upgraded it", s->path != NULL ? s->path : "database", v,
+		    s->schema_version);
+	if (intern_load_key(s, err, errlen) != 0)
+		return -1;
+	intern_clear_all(s);
+	s->schema_version = v;
+	return 0;
+}
+
+/*
  * Start the write transaction of a batch (takes the write lock now); the
- * intern caches are emptied if pruning removed strings meanwhile, and
- * the key sets take the names other writers stored meanwhile.
+ * schema is checked (db_schema_check), the intern caches are emptied if
+ * pruning removed strings meanwhile, and the key sets take the names
+ * other writers stored meanwhile.
  */
 int
 store_begin(struct store *s, char *err, size_t errlen)
@@ -436,7 +474,8 @@ store_begin(struct store *s, char *err, size_t errlen)
 	    (st = store_stmt(s, STMT_BEGIN, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
-	if (prune_epoch_check(s, err, errlen) != 0 ||
+	if (db_schema_check(s, err, errlen) != 0 ||
+	    prune_epoch_check(s, err, errlen) != 0 ||
 	    intern_keys_begin(s, err, errlen) != 0) {
 		store_rollback(s);
 		return -1;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/floordiv.h"
 #include "store/store_int.h"
 
 #include "core/grow.h"
@@ -27,7 +28,7 @@
 int64_t
 rollup_minute_of(int64_t ts_ms)
 {
-	return store_floor_div(ts_ms, 60000);
+	return floor_div(ts_ms, 60000);
 }
 
 /*

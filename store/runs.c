@@ -20,13 +20,14 @@
  * runs as one that went through, and a log ingested in several runs of
  * gatewatch one run per second.
  */
+#include "core/floordiv.h"
 #include "store/store_int.h"
 
 /* See store_int.h. */
 int64_t
 runs_sec_of(int64_t ts_ms)
 {
-	return store_floor_div(ts_ms, 1000);
+	return floor_div(ts_ms, 1000);
 }
 
 /* Write run r (insert it, or move its last id). */

@@ -3,19 +3,31 @@
  *
  * An input is known by its content, not its name: logs get rotated,
  * renamed and copied. The caller hands the first bytes of the file as a
- * fingerprint; a stored source of the same kind whose fingerprint agrees
- * with it over the shorter of the two (at least SOURCE_FINGERPRINT_MIN
- * bytes) is the same input, and reading resumes at its stored position.
- * When the new fingerprint is longer (the file has grown) it replaces the
- * stored one, so identity sharpens over time. Without a fingerprint an
- * input is always new.
+ * fingerprint; a stored source whose fingerprint agrees with it over the
+ * shorter of the two (at least SOURCE_FINGERPRINT_MIN bytes) is the same
+ * input, and reading resumes at its stored position. When the new
+ * fingerprint is longer (the file has grown) it replaces the stored one,
+ * so identity sharpens over time. Without a fingerprint an input is
+ * always new.
+ *
+ * The kind is not part of the identity: it is decided from the file's
+ * first lines, and those change while the file grows (three error lines
+ * before the first access lines make an nginx_error file that twenty more
+ * access lines turn into nginx_access). Had the kind counted, the grown
+ * file would have become a new source read again from byte 0: every
+ * request stored twice. The kind stored is the latest detection's; the
+ * caller is told the one it replaced. Only packet captures and logs stay
+ * apart (a pcap never matches a log's first bytes anyway).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "store/store_int.h"
 
 #define SOURCE_FINGERPRINT_MIN STORE_FINGERPRINT_MIN
+
+#define SOURCE_KIND_MAX	64	/* longest kind name kept for the caller */
 
 /* Bind the descriptive columns ?3..?7 shared by insert and reopen. */
 static void
@@ -36,18 +48,21 @@ source_bind_info(sqlite3_stmt *st, const struct store_source_info *info)
 }
 
 /*
- * Look for a stored source matching info; *id = 0 when none. Among
- * several the longest agreement wins, then the most recently seen.
+ * Look for a stored source matching info, of any kind; *id = 0 when none.
+ * Among several the longest agreement wins, then the most recently seen.
+ * kind (SOURCE_KIND_MAX bytes) gets the stored kind of the one found.
  */
 static int
 source_find(struct store *s, const struct store_source_info *info,
-    int64_t *id, uint64_t *pos, uint64_t *line, char *err, size_t errlen)
+    int64_t *id, uint64_t *pos, uint64_t *line, char *kind, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st;
 	size_t best = 0;
 	int rc;
 
 	*id = 0;
+	*kind = '\0';
 	if (info->fingerprint_len < SOURCE_FINGERPRINT_MIN)
 		return 0;
 	if ((st = store_stmt(s, STMT_SOURCE_FIND, err, errlen)) == NULL)
@@ -66,6 +81,8 @@ source_find(struct store *s, const struct store_source_info *info,
 		*id = sqlite3_column_int64(st, 0);
 		*pos = (uint64_t)sqlite3_column_int64(st, 2);
 		*line = (uint64_t)sqlite3_column_int64(st, 3);
+		snprintf(kind, SOURCE_KIND_MAX, "%s",
+		    (const char *)sqlite3_column_text(st, 4));
 	}
 	if (rc != SQLITE_DONE) {
 		store_fail_db(s, err, errlen, "sources");
@@ -80,18 +97,19 @@ source_find(struct store *s, const struct store_source_info *info,
 int
 store_source_open(struct store *s, const struct store_source_info *info,
     int64_t *source_id, uint64_t *resume_offset, uint64_t *resume_line,
-    char *err, size_t errlen)
+    char *kind_was, size_t kind_was_len, char *err, size_t errlen)
 {
 	enum store_stmt_id op;
 	sqlite3_stmt *st;
 	int64_t id;
 	uint64_t pos = 0, line = 0;
+	char kind[SOURCE_KIND_MAX];
 
 	if (info->path == NULL || info->kind == NULL)
 		return store_fail(err, errlen, "source without path or kind");
 	if (store_begin(s, err, errlen) != 0)
 		return -1;
-	if (source_find(s, info, &id, &pos, &line, err, errlen) != 0)
+	if (source_find(s, info, &id, &pos, &line, kind, err, errlen) != 0)
 		goto fail;
 	op = id != 0 ? STMT_SOURCE_REOPEN : STMT_SOURCE_INSERT;
 	if ((st = store_stmt(s, op, err, errlen)) == NULL)
@@ -103,6 +121,8 @@ store_source_open(struct store *s, const struct store_source_info *info,
 	sqlite3_bind_text(st, 2, id != 0 ? info->path : info->kind, -1,
 	    SQLITE_STATIC);
 	source_bind_info(st, info);
+	if (id != 0)
+		sqlite3_bind_text(st, 8, info->kind, -1, SQLITE_STATIC);
 	if (store_stmt_run(s, st, err, errlen) != 0)
 		goto fail;
 	if (id == 0)
@@ -112,6 +132,9 @@ store_source_open(struct store *s, const struct store_source_info *info,
 	*source_id = id;
 	*resume_offset = pos;
 	*resume_line = line;
+	if (kind_was != NULL && kind_was_len > 0)
+		snprintf(kind_was, kind_was_len, "%s", kind[0] != '\0' &&
+		    strcmp(kind, info->kind) != 0 ? kind : "");
 	return 0;
 fail:
 	store_rollback(s);
@@ -126,10 +149,11 @@ store_source_find(struct store *s, const struct store_source_info *info,
 {
 	int64_t id;
 	uint64_t pos = 0, line = 0;
+	char kind[SOURCE_KIND_MAX];
 
 	if (info->kind == NULL)
 		return store_fail(err, errlen, "source without kind");
-	if (source_find(s, info, &id, &pos, &line, err, errlen) != 0)
+	if (source_find(s, info, &id, &pos, &line, kind, err, errlen) != 0)
 		return -1;
 	if (id == 0)
 		return 0;

@@ -191,8 +191,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_ROLLBACK] = "ROLLBACK",
 
 	[STMT_SOURCE_FIND] =
-	    "SELECT id, fingerprint, position, line_no FROM sources"
-	    " WHERE kind = ?1 AND length(fingerprint) >= ?2"
+	    "SELECT id, fingerprint, position, line_no, kind FROM sources"
+	    " WHERE length(fingerprint) >= ?2"
+	    " AND (kind LIKE 'pcap%') = (?1 LIKE 'pcap%')"
 	    " ORDER BY last_seen_ms DESC, id DESC",
 	[STMT_SOURCE_INSERT] =
 	    "INSERT INTO sources (path, kind, format, dev, ino, fingerprint,"
@@ -200,6 +201,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ?7, ?7)",
 	[STMT_SOURCE_REOPEN] =
 	    "UPDATE sources SET path = ?2, format = ?3, dev = ?4, ino = ?5,"
+	    " kind = ?8,"
 	    " fingerprint = CASE WHEN length(?6) > length(fingerprint)"
 	    " THEN ?6 ELSE fingerprint END, last_seen_ms = ?7 WHERE id = ?1",
 	[STMT_SOURCE_POSITION] =

@@ -144,12 +144,15 @@ struct store_source_info {
 /*
  * Find or create the source for info. A source with the same fingerprint
  * (same first bytes, compared over the shorter of the two, at least 64
- * bytes) and kind is the same input: its stored position is returned so the
- * caller resumes there. A new source starts at 0.
+ * bytes) is the same input whatever kind it was detected as before (a
+ * packet capture never matches a log): its stored position is returned so
+ * the caller resumes there, and its kind becomes info->kind. kind_was
+ * (kind_was_len bytes, may be NULL) gets the kind it had when that was
+ * another, else "". A new source starts at 0.
  */
 int store_source_open(struct store *s, const struct store_source_info *info,
     int64_t *source_id, uint64_t *resume_offset, uint64_t *resume_line,
-    char *err, size_t errlen);
+    char *kind_was, size_t kind_was_len, char *err, size_t errlen);
 
 /*
  * Find the source for info as store_source_open() would, without creating

@@ -421,6 +421,8 @@ struct store {
 	int64_t data_version;	/* PRAGMA data_version the sets match */
 	uint64_t hash_key[2];		/* store_hash's secret key */
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
+	int schema_version;		/* user_version name_key was read at
+					   (db.c: checked at each begin) */
 	struct rollup_map rollup_req, rollup_att;
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
 	uint64_t err_filter_n;		/* their sum: 0, no slot to hash */
@@ -623,13 +625,6 @@ void inline_bind_request_id(sqlite3_stmt *st, int i, const struct store_rid *r);
 void inline_bind_protocol(sqlite3_stmt *st, int i, const char *text);
 /* gw_client_key() (migration 006), gw_request_id(), gw_protocol() (012). */
 int inline_register(sqlite3 *db);
-
-/* a / b rounded down (also for a < 0: times before 1970), b > 0. */
-static inline int64_t
-store_floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b < 0);
-}
 
 /* Rollups (rollup.c). */
 void rollup_map_free(struct rollup_map *m);

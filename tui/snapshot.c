@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "core/alloc.h"
+#include "core/floordiv.h"
 #include "core/cause.h"
 #include "tui/snapshot.h"
 
@@ -71,11 +72,7 @@ upstream_state_name(enum upstream_state s)
 static int64_t
 snapshot_minute(int64_t ms)
 {
-	int64_t m = ms / 60000;
-
-	if (ms % 60000 < 0)
-		m--;
-	return m * 60000;
+	return floor_div(ms, 60000) * 60000;
 }
 
 /* See snapshot.h. */

@@ -6,6 +6,7 @@
 #   gw_start NAME cmd...   # background process, stopped by PID on exit
 #   gw_stop PID            # SIGTERM (or $2), wait for the exit, bounded
 #   gw_eq WANT GOT WHAT    # assert, counted in GW_ASSERTS / GW_FAILURES
+#   gw_wait_rows DB N      # until DB holds N requests (10 s at most)
 #
 # For the tests of a real gateway in front of badupstream (tests/tools):
 #   gw_need_tools NAME...          # $GW_TOOLS/NAME built, or fail
@@ -122,6 +123,17 @@ gw_wait_file() {
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			return 1
 		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# gw_wait_rows DB N: wait (10 s at most) until DB holds N requests.
+gw_wait_rows() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(sqlite3 "$1" "SELECT count(*) FROM requests" 2>/dev/null || true)" = "$2" ] &&
+			return 0
 		sleep 0.05
 	done
 	return 1

@@ -127,25 +127,36 @@ half cri 2 >>"$log"
 "$GW_BIN" ingest -q -d "$db" "$log" >>"$T/idle.out" 2>&1 || gw_fail "idle 3"
 check "$db" "ingest after an idle run"
 
+# --- ingest, a file no one writes any more ends with a P record --------------
+#
+# Its held chunks can never end (rotated away, the container gone): one
+# reject with their text, no rewind point left, counted once however often
+# the file is read again. On main the rewind point stayed for ever and the
+# chunks were never stored nor counted.
+
+db=$T/done.db
+log=$T/done.log
+half cri 1 >"$log"
+touch -d '-1 min' "$log"	# not written for longer than ingest's 10 s
+"$GW_BIN" ingest -d "$db" "$log" >"$T/done.out" 2>&1 || gw_fail "done 1: $(cat "$T/done.out")"
+"$GW_BIN" ingest -q -d "$db" "$log" >>"$T/done.out" 2>&1 || gw_fail "done 2"
+gw_eq 3 "$(SQL "$db" "SELECT count(*) FROM request_view")" "done: requests"
+gw_eq 1 "$(SQL "$db" "SELECT count(*) FROM rejects")" "done: rejects"
+gw_eq "$C1$C2" "$(SQL "$db" "SELECT CAST(raw AS TEXT) FROM rejects WHERE reason = 'partial record never ended'")" \
+	"done: the held chunks, one reject with their text"
+gw_eq "" "$(SQL "$db" "SELECT rewind_offset FROM sources")" "done: no rewind point"
+grep -q "rejected: 1 partial record never ended" "$T/done.out" ||
+	gw_eq "said" "not said: $(cat "$T/done.out")" "done: the reject is told"
+
 # --- tail, stopped between P and F -------------------------------------------
 
-# wait_rows DB N: until DB holds N requests (10 s at most)
-wait_rows() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(SQL "$1" "SELECT count(*) FROM requests" 2>/dev/null || true)" = "$2" ] &&
-			return 0
-		sleep 0.05
-	done
-	return 1
-}
 for sig in TERM KILL; do
 	db=$T/tail-$sig.db
 	log=$T/tail-$sig.log
 	half cri 1 >"$log"
 	gw_start "tail1-$sig" "$GW_BIN" tail -v -d "$db" "$log"
 	pid=$GW_LAST_PID
-	wait_rows "$db" 3 || gw_fail "tail ($sig) did not store the first half:" \
+	gw_wait_rows "$db" 3 || gw_fail "tail ($sig) did not store the first half:" \
 		"$(cat "$T/tail1-$sig.out")"
 	sleep 0.5	# its last batch committed
 	gw_stop "$pid" "$sig"
@@ -153,12 +164,35 @@ for sig in TERM KILL; do
 	pid=$GW_LAST_PID
 	sleep 0.5
 	half cri 2 >>"$log"
-	wait_rows "$db" 5 || gw_fail "tail ($sig) did not store the second half:" \
+	gw_wait_rows "$db" 5 || gw_fail "tail ($sig) did not store the second half:" \
 		"$(cat "$T/tail2-$sig.out")"
 	sleep 0.5
 	gw_stop "$pid" TERM
 	check "$db" "tail stopped by SIG$sig"
 done
+
+# --- tail, SIGHUP between P and F --------------------------------------------
+#
+# A reopen closes the content and opens it again: it is not done, so its
+# held chunks are no reject; they are read again from the rewind point.
+
+db=$T/hup.db
+log=$T/hup.log
+half cri 1 >"$log"
+gw_start hup "$GW_BIN" tail -v -d "$db" "$log"
+pid=$GW_LAST_PID
+gw_wait_rows "$db" 3 || gw_fail "hup: first half not stored: $(cat "$T/hup.out")"
+sleep 0.5
+kill -HUP "$pid"
+for ((i = 0; i < 100; i++)); do
+	grep -qs "reading again from byte" "$T/hup.out" && break
+	sleep 0.05
+done
+half cri 2 >>"$log"
+gw_wait_rows "$db" 5 || true
+sleep 0.5
+gw_stop "$pid" TERM
+check "$db" "tail after SIGHUP"
 
 # --- a rewind point that cannot be used: counted, once -----------------------
 
@@ -177,6 +211,77 @@ grep -q "rejected: 1 partial record cut by a restart" "$T/cut.out" ||
 "$GW_BIN" ingest -q -d "$db" "$log" >>"$T/cut.out" 2>&1 || gw_fail "cut 3"
 gw_eq 1 "$(SQL "$db" "SELECT count(*) FROM rejects WHERE reason = 'partial record cut by a restart'")" \
 	"cut: counted once"
+
+# --- tail, the file rotated between P and F ----------------------------------
+#
+# The runtime reopened its file while a line was split: the P records end
+# the old file (renamed to .1), the F record begins the new one. A running
+# tail joins them: the line stored once, no reject. A tail started after
+# the rotation reads the old file alone: once it is done its held chunks
+# can never end and must become one reject with their text (the F record,
+# alone, is another). Either way no rewind point is left (on main the
+# chunks were dropped silently and the rewind point stayed for ever).
+
+ENDED='partial record never ended'
+for mode in cri docker; do
+	for how in live restart; do
+		db=$T/rot-$mode-$how.db
+		log=$T/rot-$mode-$how.log
+		half "$mode" 1 >"$log"
+		gw_start "rot1-$mode-$how" "$GW_BIN" tail -v -d "$db" "$log"
+		pid=$GW_LAST_PID
+		out=$T/rot1-$mode-$how.out
+		gw_wait_rows "$db" 3 || gw_fail "rotated ($mode $how): first half" \
+			"not stored: $(cat "$out")"
+		sleep 0.5	# its last batch committed
+		[ "$how" = restart ] && gw_stop "$pid" TERM
+		mv "$log" "$log.1"
+		# two more access lines: the F record alone is no access line,
+		# and the new file's kind is decided from its first lines
+		# (written whole, then named: recognised at once)
+		{
+			half "$mode" 2
+			rec "$mode" stdout F "$(acc 6 /a6)"
+			rec "$mode" stdout F "$(acc 7 /a7)"
+		} >"$T/new.log"
+		mv "$T/new.log" "$log"
+		if [ "$how" = restart ]; then
+			gw_start "rot2-$mode-$how" "$GW_BIN" tail -v -d "$db" "$log"
+			pid=$GW_LAST_PID
+			out=$T/rot2-$mode-$how.out
+		fi
+		# the old file is closed once it stayed quiet (1 s)
+		for ((i = 0; i < 100; i++)); do
+			grep -qs "rot-$mode-$how.log.1: closed" "$out" && break
+			grep -qs "rot-$mode-$how.log: closed" "$out" && break
+			sleep 0.05
+		done
+		sleep 0.5
+		gw_stop "$pid" TERM
+		w="rotated ($mode, $how)"
+		gw_eq 3 "$(SQL "$db" "SELECT count(*) FROM gateway_errors")" \
+			"$w: error lines"
+		if [ "$how" = live ]; then
+			gw_eq 7 "$(SQL "$db" "SELECT count(*) FROM request_view")" \
+				"$w: requests"
+			gw_eq 1 "$(SQL "$db" "SELECT count(*) FROM request_view WHERE path = '$LONG'")" \
+				"$w: the line joined across the files"
+			gw_eq 0 "$(SQL "$db" "SELECT count(*) FROM rejects")" \
+				"$w: rejects"
+		else
+			gw_eq 6 "$(SQL "$db" "SELECT count(*) FROM request_view")" \
+				"$w: requests"
+			gw_eq 2 "$(SQL "$db" "SELECT count(*) FROM rejects")" \
+				"$w: rejects"
+			gw_eq "$C1$C2" "$(SQL "$db" "SELECT CAST(raw AS TEXT) FROM rejects WHERE reason = '$ENDED'")" \
+				"$w: the held chunks, one reject with their text"
+			gw_eq 5 "$(SQL "$db" "SELECT line_no FROM rejects WHERE reason = '$ENDED'")" \
+				"$w: at the first chunk's line"
+		fi
+		gw_eq 0 "$(SQL "$db" "SELECT count(*) FROM sources WHERE rewind_offset IS NOT NULL")" \
+			"$w: no rewind point left"
+	done
+done
 
 if [ "$GW_FAILURES" -gt 0 ]; then
 	gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"

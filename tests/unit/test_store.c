@@ -371,8 +371,8 @@ test_source_resume_by_fingerprint(void **state)
 	struct store_source_info si = {.path = "/var/log/nginx/access.log",
 	    .kind = "nginx_access", .dev = 1, .ino = 2, .fingerprint = fp,
 	    .fingerprint_len = 100};
-	assert_int_equal(store_source_open(f.s, &si, &id, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_equal(off, 0);
 	assert_int_equal(line, 0);
 	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/", NULL, 200, 1, GW_CAUSE_OK,
@@ -384,8 +384,8 @@ test_source_resume_by_fingerprint(void **state)
 	/* Rotated: new name, longer content, same start. */
 	si.path = "/var/log/nginx/access.log.1";
 	si.fingerprint_len = 200;
-	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_equal(id2, id);
 	assert_int_equal(off, 12345);
 	assert_int_equal(line, 99);
@@ -396,23 +396,42 @@ test_source_resume_by_fingerprint(void **state)
 
 	/* Shorter but >= 64 bytes: same. */
 	si.fingerprint_len = 64;
-	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_equal(id2, id);
 
-	/* Other kind: new. */
+	/*
+	 * Detected as another kind now (its first lines changed while it
+	 * grew): the same source, resumed where it stopped, told what it
+	 * was; its kind is the latest detection's. A capture never matches.
+	 */
+	char was[64] = "x";
 	si.kind = "nginx_error";
-	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, was,
+	    sizeof(was), f.err, sizeof(f.err)), 0);
+	assert_int_equal(id2, id);
+	assert_int_equal(off, 12345);
+	assert_int_equal(line, 99);
+	assert_string_equal(was, "nginx_access");
+	assert_string_equal(fx_text(&f, "SELECT kind FROM sources"),
+	    "nginx_error");
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, was,
+	    sizeof(was), f.err, sizeof(f.err)), 0);
+	assert_int_equal(id2, id);
+	assert_string_equal(was, "");
+	si.kind = "pcap";
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, was,
+	    sizeof(was), f.err, sizeof(f.err)), 0);
 	assert_int_not_equal(id2, id);
 	assert_int_equal(off, 0);
+	assert_string_equal(was, "");
 
 	/* Differs at byte 70: new. */
 	si.kind = "nginx_access";
 	si.fingerprint = other;
 	si.fingerprint_len = 200;
-	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id2, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_not_equal(id2, id);
 	assert_int_equal(off, 0);
 
@@ -420,14 +439,14 @@ test_source_resume_by_fingerprint(void **state)
 	si.fingerprint = fp;
 	si.fingerprint_len = 63;
 	int64_t id3;
-	assert_int_equal(store_source_open(f.s, &si, &id3, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id3, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_not_equal(id3, id);
 	assert_int_equal(off, 0);
 	si.fingerprint_len = 0;
 	int64_t id4;
-	assert_int_equal(store_source_open(f.s, &si, &id4, &off, &line, f.err,
-	    sizeof(f.err)), 0);
+	assert_int_equal(store_source_open(f.s, &si, &id4, &off, &line, NULL, 0,
+	    f.err, sizeof(f.err)), 0);
 	assert_int_not_equal(id4, id3);
 	fx_free(&f);
 }
@@ -826,6 +845,74 @@ fx_open_old(struct fx *f, int version)
 	assert_int_equal(store_open_with(f->path, &o, &f->s, f->err,
 	    sizeof(f->err)), 0);
 	assert_int_equal(store_schema_version(f->s), version);
+}
+
+/*
+ * Another gatewatch upgrades the schema while a writer has the database
+ * open (a long `tail`): the writer must notice at its next transaction.
+ * A schema it knows: it reads the name-hash key again (the upgrade here
+ * draws a new one, as a migration may) and finds the names stored under
+ * it; on main it kept the stale key, stored /p a second time and /q under
+ * a hash no other writer finds. A schema newer than it knows: it refuses,
+ * and writes nothing.
+ */
+static void
+test_schema_upgraded_under_writer(void **state)
+{
+	struct fx f;
+	struct store *w, *u;
+	sqlite3 *db;
+
+	(void)state;
+	fx_open_old(&f, 12);
+	assert_int_equal(batch_init(&f.b), 0);
+	w = f.s;
+	assert_int_equal(store_open(f.path, &u, f.err, sizeof(f.err)), 0);
+	store_close(u);
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE name_hash_key"
+	    " SET k0 = k0 + 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f.path, &u, f.err, sizeof(f.err)), 0);
+	f.s = u;
+	int64_t src = fx_source(&f, "a.log", "nginx_access");
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/p", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	fx_write(&f, src);
+
+	f.s = w;
+	fx_event(&f, T0 + 1000, 0, "10.0.0.1", "GET", "/p", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	fx_event(&f, T0 + 2000, 0, "10.0.0.1", "GET", "/q", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"
+	    " WHERE name = '/p'"), 1);
+	f.s = u;
+	fx_event(&f, T0 + 3000, 0, "10.0.0.1", "GET", "/q", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"
+	    " WHERE name = '/q'"), 1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 2);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 4);
+	store_close(u);
+
+	/* newer than this build knows: refused before anything is written */
+	assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	f.s = w;
+	fx_event(&f, T0 + 4000, 0, "10.0.0.1", "GET", "/r", NULL, 200, 1,
+	    GW_CAUSE_OK, NULL);
+	f.b.source_id = src;
+	assert_int_equal(store_write_batch(w, &f.b, f.err, sizeof(f.err)), -1);
+	assert_non_null(strstr(f.err, "schema version 99"));
+	batch_clear(&f.b);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 2);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 4);
+	fx_free(&f);
 }
 
 /*
@@ -1431,6 +1518,7 @@ main(void)
 		cmocka_unit_test(test_row_shape),
 		cmocka_unit_test(test_upgrade_011_row_shape),
 		cmocka_unit_test(test_upgrade_012_request_runs),
+		cmocka_unit_test(test_schema_upgraded_under_writer),
 		cmocka_unit_test(test_request_runs),
 		cmocka_unit_test(test_client_inline),
 		cmocka_unit_test(test_path_keys),

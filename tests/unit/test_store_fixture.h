@@ -73,7 +73,7 @@ fx_source(struct fx *f, const char *path, const char *kind)
 	int64_t id;
 	uint64_t off, line;
 
-	assert_int_equal(store_source_open(f->s, &si, &id, &off, &line,
+	assert_int_equal(store_source_open(f->s, &si, &id, &off, &line, NULL, 0,
 	    f->err, sizeof(f->err)), 0);
 	return id;
 }

@@ -418,6 +418,128 @@ test_held_start(void **state)
 }
 
 /*
+ * The input ended with joins held (a rotated file done): each becomes one
+ * reject with the text joined so far, at its first chunk's line and
+ * offset, the earlier first; nothing stays held, and a stream's next
+ * record starts afresh. Nothing held: nothing added.
+ */
+static void
+test_end_held(void **state)
+{
+	static const char *const in[] = {
+		"2026-12-07T03:00:00.1Z stderr P 2026/12/07 03:00:00 [err",
+		"2026-12-07T03:00:00.1Z stdout P 10.0.0.2 - - [07/Dec/2026:",
+		"2026-12-07T03:00:00.1Z stdout P 03:00:00 +0000] \"GET /lo",
+		"2026-12-07T03:00:00.1Z stdout F 10.0.0.1 - - [07/Dec/2026:"
+		    "03:00:00 +0000] \"GET /a HTTP/1.1\" 200 1 \"-\" \"c\"",
+	};
+	const char *lines[1] = { in[3] };
+	size_t lens[1] = { strlen(in[3]) };
+	struct lineparse_opts o = { .format = "combined" };
+	struct lineparse *lp;
+	struct gw_batch b;
+	const char *reason;
+	uint64_t at, line;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(lineparse_new(&o, lines, lens, 1, &lp, err,
+	    sizeof(err)), 0);
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(lineparse_end(lp, &b), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(lineparse_take(lp, &b, in[i], strlen(in[i]),
+		    false, i + 11, (i + 1) * 100, &reason), FORMAT_HELD);
+	assert_int_equal(lineparse_end(lp, &b), 2);
+	assert_false(lineparse_held(lp, &at, &line));
+	assert_int_equal(b.n_rejects, 2);
+	assert_int_equal(b.rejects[0].line_no, 11);
+	assert_int_equal(b.rejects[0].offset, 100);
+	assert_string_equal(b.rejects[0].reason, LINEPARSE_ENDED_REASON);
+	assert_int_equal(b.rejects[0].raw_len, strlen("2026/12/07 03:00:00 "
+	    "[err"));
+	assert_memory_equal(b.rejects[0].raw, "2026/12/07 03:00:00 [err",
+	    b.rejects[0].raw_len);
+	assert_int_equal(b.rejects[1].line_no, 12);
+	assert_int_equal(b.rejects[1].offset, 200);
+	assert_memory_equal(b.rejects[1].raw, "10.0.0.2 - - [07/Dec/2026:"
+	    "03:00:00 +0000] \"GET /lo", b.rejects[1].raw_len);
+	assert_int_equal(b.rejects[1].raw_len, strlen("10.0.0.2 - - "
+	    "[07/Dec/2026:03:00:00 +0000] \"GET /lo"));
+	/* the stream's next final record is a line of its own */
+	assert_int_equal(lineparse_take(lp, &b, in[3], strlen(in[3]), false,
+	    14, 400, &reason), FORMAT_EVENT);
+	assert_string_equal(b.events[b.n_events - 1].path, "/a");
+	assert_int_equal(lineparse_end(lp, &b), 0);
+	assert_int_equal(b.n_rejects, 2);
+	batch_destroy(&b);
+	lineparse_free(lp);
+}
+
+/*
+ * The runtime reopened its file mid-line: the held records of the old
+ * file's parser continue in the new one's, from the new file's first line
+ * (where a restart reads it again from); the old holds nothing. A
+ * parser of no runtime wrapper takes nothing over.
+ */
+static void
+test_hand_over(void **state)
+{
+	static const char *const in[] = {
+		"2026-12-07T03:00:00.1Z stdout P 10.0.0.2 - - [07/Dec/2026:",
+		"2026-12-07T03:00:00.1Z stdout F 03:00:00 +0000] \"GET /lo "
+		    "HTTP/1.1\" 200 1 \"-\" \"c\"",
+		"2026-12-07T03:00:00.1Z stdout F 10.0.0.1 - - [07/Dec/2026:"
+		    "03:00:00 +0000] \"GET /a HTTP/1.1\" 200 1 \"-\" \"c\"",
+		"10.0.0.1 - - [07/Dec/2026:03:00:00 +0000] \"GET /a HTTP/1.1\" "
+		    "200 1 \"-\" \"c\"",
+	};
+	const char *lines[1] = { in[2] };
+	size_t lens[1] = { strlen(in[2]) };
+	struct lineparse_opts o = { .format = "combined" };
+	struct lineparse *prev, *cont, *plain;
+	struct gw_batch b;
+	const char *reason;
+	uint64_t at, line;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(lineparse_new(&o, lines, lens, 1, &prev, err,
+	    sizeof(err)), 0);
+	assert_int_equal(lineparse_new(&o, lines, lens, 1, &cont, err,
+	    sizeof(err)), 0);
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(lineparse_hand_over(prev, cont, 1, 0), 0);
+	assert_int_equal(lineparse_take(prev, &b, in[0], strlen(in[0]), false,
+	    7, 700, &reason), FORMAT_HELD);
+	assert_int_equal(lineparse_hand_over(prev, cont, 1, 0), 1);
+	assert_false(lineparse_held(prev, &at, &line));
+	assert_true(lineparse_held(cont, &at, &line));
+	assert_int_equal(at, 0);
+	assert_int_equal(line, 1);
+	assert_int_equal(lineparse_take(cont, &b, in[1], strlen(in[1]), false,
+	    1, 0, &reason), FORMAT_EVENT);
+	assert_false(lineparse_held(cont, &at, &line));
+	assert_string_equal(b.events[0].path, "/lo");
+	assert_int_equal(lineparse_end(prev, &b), 0);
+	assert_int_equal(b.n_rejects, 0);
+
+	lines[0] = in[3];
+	lens[0] = strlen(in[3]);
+	assert_int_equal(lineparse_new(&o, lines, lens, 1, &plain, err,
+	    sizeof(err)), 0);
+	assert_int_equal(lineparse_take(prev, &b, in[0], strlen(in[0]), false,
+	    8, 800, &reason), FORMAT_HELD);
+	assert_int_equal(lineparse_hand_over(prev, plain, 1, 0), 0);
+	assert_true(lineparse_held(prev, &at, &line));
+	assert_int_equal(at, 800);
+	batch_destroy(&b);
+	lineparse_free(plain);
+	lineparse_free(cont);
+	lineparse_free(prev);
+}
+
+/*
  * Hostile bytes: every wrapper's shapes, cut at every length and with
  * bytes flipped, in exact-size buffers (the sanitizer build catches any
  * read past them); the payload is always inside the line or the peeler's
@@ -475,6 +597,8 @@ main(void)
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_list_client),
 		cmocka_unit_test(test_held_start),
+		cmocka_unit_test(test_end_held),
+		cmocka_unit_test(test_hand_over),
 		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

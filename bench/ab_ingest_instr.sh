@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# ab_ingest_instr.sh - instructions (callgrind, all threads) of `ingest` of
+# a log in bench/run.sh's format, for two gatewatch binaries, interleaved:
+# an A/B that does not depend on the machine's load.
+#
+#   bench/ab_ingest_instr.sh BASE_BIN NEW_BIN LOG [ROUNDS]
+#
+# Prints one line a run: binary, total instructions (Ir), requests stored.
+set -euo pipefail
+base=$1 new=$2 log=$3 rounds=${4:-1}
+FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
+FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
+FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
+FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
+FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-ab.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+for ((r = 0; r < rounds; r++)); do
+	for b in "$base" "$new"; do
+		rm -f "$dir"/db*
+		valgrind --tool=callgrind --callgrind-out-file="$dir/cg" \
+			"$b" ingest -q -d "$dir/db" --log-format "$FMT" "$log" \
+			2>"$dir/vg"
+		ir=$(grep -o 'Collected : [0-9]*' "$dir/vg" | grep -o '[0-9]*$')
+		n=$(sqlite3 "$dir/db" "SELECT count(*) FROM requests")
+		printf '%s Ir=%s requests=%s\n' "$b" "$ir" "$n"
+	done
+done
