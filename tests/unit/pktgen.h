@@ -14,6 +14,7 @@
 #define GW_PKTGEN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -427,6 +428,48 @@ pg_scenario(struct pg *g, const char *name)
 		    "Content-Length: 5\r\n\r\nbye!!");
 		pg_fin(&c, 1);
 		pg_fin(&c, 0);
+	} else if (strcmp(name, "header_bytes") == 0) {
+		/* header lines with what the fast way's scan for the CR must
+		 * weigh (parse/http.c ctl_find: 8 bytes at a time): tabs at
+		 * each place of a word, a DEL, a control character, a bare
+		 * CR, values of 7, 8, 9 and 16 bytes, an answer's id under
+		 * names of 11 and 12 bytes in another case, and other fields
+		 * of those lengths; one connection each (a line the fast way
+		 * refuses goes to http-parser, which may give the stream up) */
+		static const char *const ans[] = {
+			"X-Request-ID: \tab\tcd\t\r\nContent-Type: t/p\r\n",
+			"Server: ngi\tnx/1.22\r\nDate: Mon, 07 Dec 2026 "
+			    "05:00:00 GMT\r\n",
+			"X-Note: a\x7f b\r\n",
+			"X-Note: abcdefghij\x01k\r\n",
+			"TRACEPARENT: 00-0af7651916cd43dd8448eb211c80319c-"
+			    "b7ad6b7169203331-01\r\nX-Forwarded: 1\r\n",
+			"X-Note: abc\rdef\r\n",
+			"X-Seven: 1234567\r\nX-Eight: 12345678\r\n"
+			    "X-Nine: 123456789\r\nX-Sixteen: 1234567890abcdef\r\n",
+			"X-Tab: 1234567\t\r\nX-Tab8: 12345678\t9\r\n",
+			"X-Tabs: \t\t\t\t\t\t\t\tz\r\n",
+			"X-Empty: \t \r\n",
+			"x-request-id: lower-\t-case\r\n",
+			"X-Lf: a\nb\r\n",
+		};
+		char buf[512];
+
+		for (int i = 0; i < (int)(sizeof(ans) / sizeof(*ans)); i++) {
+			pg_conn_init(&c, g, 10 + i, (uint16_t)(41000 + i), 8080);
+			pg_connect(&c);
+			/* the answer's id is the exchange's when the
+			 * request has none */
+			pg_send_str(&c, 0, i % 2 ? "GET /hb HTTP/1.1\r\nHost: "
+			    "h\r\nX-Request-Id: q\t1\r\n\r\n" :
+			    "GET /hb HTTP/1.1\r\nHost: h\r\n\r\n");
+			snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n%s"
+			    "Content-Length: 2\r\n\r\nok", ans[i]);
+			pg_send_str(&c, 1, buf);
+			pg_send_str(&c, 0, PG_REQ("/hb2"));
+			pg_send_str(&c, 1, PG_OK("hello"));
+			pg_close(&c);
+		}
 	} else if (strcmp(name, "header_sizes") == 0) {
 		/* answers' header sizes (test_http.c test_header_bytes): a small
 		 * one, one over 3 segments, one just under and one just over
@@ -487,6 +530,7 @@ static const struct pg_scenario_info {
 	{"basic", DLT_EN10MB, 0, 4},
 	{"split_header", DLT_EN10MB, 0, 4},
 	{"keepalive_mix", DLT_EN10MB, 0, 4},
+	{"header_bytes", DLT_EN10MB, 0, 4},
 	{"vlan", DLT_EN10MB, 42, 4},
 	{"ipv6", DLT_EN10MB, 0, 6},
 	{"sll", DLT_LINUX_SLL, 0, 4},

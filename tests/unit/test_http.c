@@ -24,7 +24,7 @@
 #include "parse/wire_join.h"
 #include "tests/unit/pktgen.h"
 
-#define XMAX 16
+#define XMAX 32
 
 struct run {
 	struct tcp_table *t;
