@@ -70,6 +70,39 @@
  * allocation. */
 #define PENDING_INLINE		72
 
+/* Largest header resp_fast reads (well below any gateway's buffer, so
+ * the "header too big" decision never rests on it). */
+#define FAST_HEADER_MAX		2048
+
+/* Header lines resp_fast reads at most (more: http-parser's). */
+#define FAST_LINES_MAX		32
+
+/* Header blocks the fast way remembers per direction, and their size. */
+#define HCACHE_N		4
+#define HCACHE_BYTES		512
+
+/*
+ * A header block (the lines after the start line, through the empty
+ * line) fast_header_read read, and what it found: the same bytes again
+ * read alike, so they are compared, not read again. A gateway's and an
+ * upstream's answers repeat their header but for Date (once a second)
+ * and Content-Length; a load generator's requests theirs.
+ */
+struct hcache_entry {
+	uint16_t len;		/* bytes; 0: empty */
+	uint8_t n;		/* lines */
+	bool have_cl;
+	uint64_t cl;
+	uint16_t name_at[FAST_LINES_MAX], name_len[FAST_LINES_MAX];
+	uint16_t value_at[FAST_LINES_MAX], value_len[FAST_LINES_MAX];
+	uint8_t bytes[HCACHE_BYTES];
+};
+
+struct hcache {
+	struct hcache_entry e[HCACHE_N];
+	unsigned next;		/* the entry replaced next */
+};
+
 /* The fields of a request an exchange takes from it, packed in order. */
 enum pending_field { PF_PATH, PF_QUERY, PF_HOST, PF_ID, PF_ORIG, PF_COUNT };
 
@@ -205,6 +238,7 @@ struct http_tracker {
 	struct req_acc acc;	/* the request header being read */
 	bool tchar[256];	/* resp_fast: a header name's bytes */
 	bool urlc[256];		/* req_fast: a target's bytes */
+	struct hcache hc_req, hc_resp;	/* fast_header_read's, by direction */
 	uint16_t id_header_len;	/* strlen(o.id_header), 0 none */
 };
 
@@ -1089,12 +1123,6 @@ request_error(struct http_conn *hc)
 
 /* --- the fast way ------------------------------------------------------- */
 
-/* Largest header resp_fast reads (well below any gateway's buffer, so
- * the "header too big" decision never rests on it). */
-#define FAST_HEADER_MAX		2048
-
-/* Header lines resp_fast reads at most (more: http-parser's). */
-#define FAST_LINES_MAX		32
 
 /* Fill tab[c] with whether c is a tchar of RFC 9110 (a header name's). */
 static void
@@ -1234,7 +1262,7 @@ struct fast_header {
  * a Connection other than keep-alive): then http-parser reads it.
  */
 static bool
-fast_header_read(const bool tchar[256], const uint8_t *p, size_t at,
+fast_header_scan(const bool tchar[256], const uint8_t *p, size_t at,
     size_t len, struct fast_header *f)
 {
 	size_t lim = len < FAST_HEADER_MAX ? len : FAST_HEADER_MAX;
@@ -1274,6 +1302,57 @@ fast_header_read(const bool tchar[256], const uint8_t *p, size_t at,
 		}
 	}
 	f->len = at + 2;
+	return true;
+}
+
+/*
+ * fast_header_scan through the cache c: a block of the same bytes as one
+ * read before (and as far within the bounds) is taken as it was read
+ * then; the scan reads nothing past the empty line, so its answer is
+ * that of the same bytes. A block read and taken is remembered, in place
+ * of the oldest.
+ */
+static bool
+fast_header_read(struct hcache *c, const bool tchar[256], const uint8_t *p,
+    size_t at, size_t len, struct fast_header *f)
+{
+	size_t lim = len < FAST_HEADER_MAX ? len : FAST_HEADER_MAX;
+	struct hcache_entry *e;
+
+	for (int i = 0; i < HCACHE_N; i++) {
+		e = &c->e[i];
+		if (e->len == 0 || at + e->len > lim ||
+		    memcmp(p + at, e->bytes, e->len) != 0)
+			continue;
+		f->n = e->n;
+		for (int k = 0; k < e->n; k++) {
+			f->line[k].name = p + at + e->name_at[k];
+			f->line[k].name_len = e->name_len[k];
+			f->line[k].value = p + at + e->value_at[k];
+			f->line[k].value_len = e->value_len[k];
+		}
+		f->cl = e->cl;
+		f->have_cl = e->have_cl;
+		f->len = at + e->len;
+		return true;
+	}
+	if (!fast_header_scan(tchar, p, at, len, f))
+		return false;
+	if (f->len - at <= HCACHE_BYTES) {
+		e = &c->e[c->next];
+		c->next = (c->next + 1) % HCACHE_N;
+		e->len = (uint16_t)(f->len - at);
+		memcpy(e->bytes, p + at, e->len);
+		e->n = (uint8_t)f->n;
+		for (int k = 0; k < f->n; k++) {
+			e->name_at[k] = (uint16_t)(f->line[k].name - (p + at));
+			e->name_len[k] = (uint16_t)f->line[k].name_len;
+			e->value_at[k] = (uint16_t)(f->line[k].value - (p + at));
+			e->value_len[k] = (uint16_t)f->line[k].value_len;
+		}
+		e->cl = f->cl;
+		e->have_cl = f->have_cl;
+	}
 	return true;
 }
 
@@ -1317,7 +1396,8 @@ req_fast(struct http_conn *hc, const uint8_t *p, size_t len)
 		;
 	url_len = (size_t)(p + at - url);
 	if (len - at < 11 || memcmp(p + at, " HTTP/1.1\r\n", 11) != 0 ||
-	    !fast_header_read(hc->t->tchar, p, at + 11, len, &f) ||
+	    !fast_header_read(&hc->t->hc_req, hc->t->tchar, p, at + 11, len,
+	    &f) ||
 	    f.cl > len - f.len)
 		return 0;	/* or its body goes on: http-parser's */
 	/* what http-parser would call, in its order */
@@ -1470,7 +1550,8 @@ resp_fast(struct http_conn *hc, const uint8_t *p, size_t len)
 		if ((p[at] < 0x20 && p[at] != '\t') || p[at] == 0x7f)
 			return 0;
 	if (at + 1 >= len || p[at + 1] != '\n' ||
-	    !fast_header_read(hc->t->tchar, p, at + 2, len, &f) ||
+	    !fast_header_read(&hc->t->hc_resp, hc->t->tchar, p, at + 2, len,
+	    &f) ||
 	    !f.have_cl)
 		return 0;	/* or delimited by the close: http-parser's */
 	/* what http-parser would call, in its order */

@@ -435,7 +435,9 @@ pg_scenario(struct pg *g, const char *name)
 		 * CR, values of 7, 8, 9 and 16 bytes, an answer's id under
 		 * names of 11 and 12 bytes in another case, and other fields
 		 * of those lengths; one connection each (a line the fast way
-		 * refuses goes to http-parser, which may give the stream up) */
+		 * refuses goes to http-parser, which may give the stream up);
+		 * the same header blocks come again and again (parse/http.c
+		 * remembers them) */
 		static const char *const ans[] = {
 			"X-Request-ID: \tab\tcd\t\r\nContent-Type: t/p\r\n",
 			"Server: ngi\tnx/1.22\r\nDate: Mon, 07 Dec 2026 "
@@ -470,6 +472,18 @@ pg_scenario(struct pg *g, const char *name)
 			pg_send_str(&c, 1, PG_OK("hello"));
 			pg_close(&c);
 		}
+		/* a header block read before (PG_OK's: fast_header_read
+		 * remembers it) cut by the end of a segment, then one cut
+		 * inside its empty line: neither is taken as the whole */
+		pg_conn_init(&c, g, 30, 41100, 8080);
+		pg_connect(&c);
+		pg_send_str(&c, 0, PG_REQ("/hb3"));
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n");
+		pg_send_str(&c, 1, "\r\nhello");
+		pg_send_str(&c, 0, PG_REQ("/hb4"));
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r");
+		pg_send_str(&c, 1, "\nhello");
+		pg_close(&c);
 	} else if (strcmp(name, "header_sizes") == 0) {
 		/* answers' header sizes (test_http.c test_header_bytes): a small
 		 * one, one over 3 segments, one just under and one just over
