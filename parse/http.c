@@ -101,6 +101,7 @@ struct hcache_entry {
 struct hcache {
 	struct hcache_entry e[HCACHE_N];
 	unsigned next;		/* the entry replaced next */
+	unsigned last;		/* the entry read or taken last: tried first */
 };
 
 /* The fields of a request an exchange takes from it, packed in order. */
@@ -1319,11 +1320,14 @@ fast_header_read(struct hcache *c, const bool tchar[256], const uint8_t *p,
 	size_t lim = len < FAST_HEADER_MAX ? len : FAST_HEADER_MAX;
 	struct hcache_entry *e;
 
-	for (int i = 0; i < HCACHE_N; i++) {
-		e = &c->e[i];
+	for (unsigned i = 0; i < HCACHE_N; i++) {
+		unsigned at_k = (c->last + i) % HCACHE_N;
+
+		e = &c->e[at_k];
 		if (e->len == 0 || at + e->len > lim ||
 		    memcmp(p + at, e->bytes, e->len) != 0)
 			continue;
+		c->last = at_k;
 		f->n = e->n;
 		for (int k = 0; k < e->n; k++) {
 			f->line[k].name = p + at + e->name_at[k];
@@ -1339,6 +1343,7 @@ fast_header_read(struct hcache *c, const bool tchar[256], const uint8_t *p,
 	if (!fast_header_scan(tchar, p, at, len, f))
 		return false;
 	if (f->len - at <= HCACHE_BYTES) {
+		c->last = c->next;
 		e = &c->e[c->next];
 		c->next = (c->next + 1) % HCACHE_N;
 		e->len = (uint16_t)(f->len - at);
