@@ -241,6 +241,7 @@ struct http_tracker {
 	bool urlc[256];		/* req_fast: a target's bytes */
 	struct hcache hc_req, hc_resp;	/* fast_header_read's, by direction */
 	uint16_t id_header_len;	/* strlen(o.id_header), 0 none */
+	unsigned id_header_first;	/* its first byte | 0x20 */
 };
 
 /* See http.h. */
@@ -1361,6 +1362,21 @@ fast_header_read(struct hcache *c, const bool tchar[256], const uint8_t *p,
 	return true;
 }
 
+/*
+ * Whether a field named name (n bytes) may be a request id header
+ * (id_header_prio), by its length and first byte: what it cannot be need
+ * not be compared. (A byte | 0x20 is its lower case for a letter and
+ * itself or no tchar otherwise, so no name strcasecmp takes is left out.)
+ */
+static bool
+maybe_id_name(const struct http_tracker *t, const uint8_t *name, size_t n)
+{
+	unsigned c = name[0] | 0x20U;
+
+	return (n == 12 && c == 'x') || (n == 11 && c == 't') ||
+	    (n == t->id_header_len && c == t->id_header_first);
+}
+
 /* The methods req_fast reads (others, CONNECT above all: http-parser). */
 static const struct fast_method {
 	const char *text;	/* with its space */
@@ -1565,14 +1581,13 @@ resp_fast(struct http_conn *hc, const uint8_t *p, size_t len)
 	resp_message_begin(&hc->resp);
 	for (int i = 0; i < f.n; i++) {
 		/*
-		 * Of an answer's header only an id is kept (hdr_value_start),
-		 * whose name has one of these lengths: the others would set
-		 * nothing (the next field starts afresh, and so does the next
-		 * message), so they are not handed over (5 fields of 5 on
-		 * nginx's small answers).
+		 * Of an answer's header only an id is kept (hdr_value_start):
+		 * the other fields would set nothing (the next field starts
+		 * afresh, and so does the next message), so they are not
+		 * handed over (5 fields of 5 on nginx's small answers).
 		 */
-		if (f.line[i].name_len != 12 && f.line[i].name_len != 11 &&
-		    f.line[i].name_len != hc->t->id_header_len)
+		if (!maybe_id_name(hc->t, f.line[i].name,
+		    f.line[i].name_len))
 			continue;
 		resp_header_field(&hc->resp, (const char *)f.line[i].name,
 		    f.line[i].name_len);
@@ -1982,6 +1997,7 @@ http_tracker_new(const struct http_opts *o, http_emit_fn emit_fn, void *ctx)
 
 		/* longer than a header name kept: matches none (0 = none) */
 		t->id_header_len = n < HDR_NAME_MAX ? (uint16_t)n : UINT16_MAX;
+		t->id_header_first = (unsigned char)t->o.id_header[0] | 0x20U;
 	}
 	tchar_init(t->tchar);
 	urlc_init(t->urlc);

@@ -484,6 +484,21 @@ pg_scenario(struct pg *g, const char *name)
 		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r");
 		pg_send_str(&c, 1, "\nhello");
 		pg_close(&c);
+	} else if (strcmp(name, "id_header") == 0) {
+		/* answers carrying an id under a name given by --id-header
+		 * (test_http.c test_id_header: X-Corr), in other cases, next
+		 * to names of its length and first letter that are not it */
+		pg_connect(&c);
+		pg_send_str(&c, 0, "GET /c1 HTTP/1.1\r\nHost: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nx-corr: c-1\r\n"
+		    "Content-Length: 2\r\n\r\nok");
+		pg_send_str(&c, 0, "GET /c2 HTTP/1.1\r\nHost: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nX-Cors: no\r\n"
+		    "X-CORR: c-2\r\nContent-Length: 2\r\n\r\nok");
+		pg_send_str(&c, 0, "GET /c3 HTTP/1.1\r\nHost: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nY-Corr: no\r\n"
+		    "X-Cor: no\r\nContent-Length: 2\r\n\r\nok");
+		pg_close(&c);
 	} else if (strcmp(name, "header_sizes") == 0) {
 		/* answers' header sizes (test_http.c test_header_bytes): a small
 		 * one, one over 3 segments, one just under and one just over
@@ -545,6 +560,7 @@ static const struct pg_scenario_info {
 	{"split_header", DLT_EN10MB, 0, 4},
 	{"keepalive_mix", DLT_EN10MB, 0, 4},
 	{"header_bytes", DLT_EN10MB, 0, 4},
+	{"id_header", DLT_EN10MB, 0, 4},
 	{"vlan", DLT_EN10MB, 42, 4},
 	{"ipv6", DLT_EN10MB, 0, 6},
 	{"sll", DLT_LINUX_SLL, 0, 4},
