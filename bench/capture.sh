@@ -28,7 +28,8 @@
 # KA_PCAP=FILE keeps the keep-alive capture in FILE (its gateway port in
 # FILE.port); when FILE exists already, it is reused: nothing is recorded,
 # the first (mixed traffic) part is skipped, and the figures are taken on
-# that same file - for A/B runs of two binaries (GW_BIN=...) on one input.
+# that same file - for A/B runs of two binaries on one input (GW_BIN=...,
+# and GW_BIN_B=... to interleave a second one line by line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
@@ -292,18 +293,35 @@ echo "capture bench (gateway-host mode): $MB MB, $NPKT packets of small keep-ali
 # count for every line. With the store: --listen is what an operator
 # runs; --discard (no database opened) is the capture side alone, which
 # says whether it or the store's writer thread bounds.
-KA_LABELS=("tcpdump -r -w /dev/null (floor)" "gatewatch capture -r"
-	"capture -r --listen (store)" "capture -r --listen --discard"
-	"capture -r --discard (no tie)")
+# GW_BIN_B=BINARY (A/B runs): every gatewatch line of a round is run
+# with GW_BIN (labelled A) then GW_BIN_B (B), so both see the same load.
+KA_TAGS=("")
+[ -z "${GW_BIN_B:-}" ] || KA_TAGS=(" [A]" " [B]")
+KA_LABELS=("tcpdump -r -w /dev/null (floor)")
+for tag in "${KA_TAGS[@]}"; do
+	KA_LABELS+=("gatewatch capture -r$tag" "capture -r --listen (store)$tag"
+		"capture -r --listen --discard$tag" "capture -r --discard (no tie)$tag")
+done
 for ((round = 1; round <= ${KA_RUNS:-3}; round++)); do
-	rm -f "$T"/ka[12].db*
 	run "${KA_LABELS[0]}" "$TCPDUMP" -r "$F" -w /dev/null
-	run "${KA_LABELS[1]}" "$GW_BIN" capture -q -r "$F" -d "$T/ka1.db"
-	run "${KA_LABELS[2]}" "$GW_BIN" capture -q -r "$F" \
-		--listen "$FRONT2" -d "$T/ka2.db"
-	run "${KA_LABELS[3]}" "$GW_BIN" capture -q -r "$F" \
-		--listen "$FRONT2" --discard
-	run "${KA_LABELS[4]}" "$GW_BIN" capture -q -r "$F" --discard
+	for ((i = 0; i < 4; i++)); do
+		for tag in "${KA_TAGS[@]}"; do
+			bin=$GW_BIN
+			[ "$tag" != " [B]" ] || bin=$GW_BIN_B
+			rm -f "$T"/ka[1245].db*
+			# -d for --discard too: an older binary opened a database
+			case $i in
+			0) run "gatewatch capture -r$tag" "$bin" capture -q -r "$F" \
+				-d "$T/ka1.db" ;;
+			1) run "capture -r --listen (store)$tag" "$bin" capture -q \
+				-r "$F" --listen "$FRONT2" -d "$T/ka2.db" ;;
+			2) run "capture -r --listen --discard$tag" "$bin" capture -q \
+				-r "$F" --listen "$FRONT2" --discard -d "$T/ka4.db" ;;
+			3) run "capture -r --discard (no tie)$tag" "$bin" capture -q \
+				-r "$F" --discard -d "$T/ka5.db" ;;
+			esac
+		done
+	done
 done
 for l in "${KA_LABELS[@]}"; do median "$l"; done
 "$GW_BIN" capture -r "$F" --listen "$FRONT2" -d "$T/ka3.db" 2>&1 |
