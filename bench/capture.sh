@@ -18,8 +18,9 @@
 # badupstream (503); wrk (or httpload --keepalive without it) loads it with
 # 128 connections for KA_SECS seconds (default 6) or up to KA_MB (default
 # 300) MB of capture. The same figures, with and without --listen, and
-# with --discard (events built, none stored: the capture side alone, so
-# the figures say whether it or the store's writer bounds). Last, a
+# with --discard (events built, none stored, no database opened: the
+# capture side alone, so the figures say whether it or the store's writer
+# bounds), KA_RUNS rounds interleaved, then their medians. Last, a
 # crafted capture (tests/tools/mkpcap --pending) with 50,000 and 100,000
 # identical requests pending at once: the tie's cost must grow linearly.
 # Every process is stopped by PID; only 127.0.0.1.
@@ -27,7 +28,8 @@
 # KA_PCAP=FILE keeps the keep-alive capture in FILE (its gateway port in
 # FILE.port); when FILE exists already, it is reused: nothing is recorded,
 # the first (mixed traffic) part is skipped, and the figures are taken on
-# that same file - for A/B runs of two binaries (GW_BIN=...) on one input.
+# that same file - for A/B runs of two binaries on one input (GW_BIN=...,
+# and GW_BIN_B=... to interleave a second one line by line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${GW_BUILD:=build}"
@@ -158,19 +160,33 @@ fi
 echo "  target: >= 250 MB/s and peak RSS < 128 MiB for gatewatch capture -r"
 }
 
-# run LABEL CMD...: wall time, MB/s, packets/s, peak RSS (runstat).
+# run LABEL CMD...: wall time, MB/s, packets/s, peak RSS and user CPU
+# (runstat); the seconds are also appended to $T/secs.LABEL (for median).
 run() {
 	local label=$1
 	shift
 	"$GW_TOOLS/runstat" "$label" 0 "$@" >/dev/null 2>"$T/rs.out" || true
-	local line secs rss
+	local line secs rss user
 	line=$(grep -F "$label" "$T/rs.out" | tail -1 || true)
 	secs=$(echo "$line" | sed -n 's/.* \([0-9.]*\) s  *peak RSS.*/\1/p')
 	rss=$(echo "$line" | sed -n 's/.*peak RSS *\([0-9.]*\) MiB.*/\1/p')
+	user=$(echo "$line" | sed -n 's/.* user \([0-9.]*\) s.*/\1/p')
+	echo "${secs:-0}" >>"$T/secs.$(echo "$label" | tr -c 'a-zA-Z0-9\n' _)"
 	awk -v l="$label" -v s="$secs" -v mb="$MB" -v rss="$rss" -v np="$NPKT" \
-	    'BEGIN { if (s <= 0) s = 0.001
-		printf "  %-34s %7.2f s %8.0f MB/s %10.0f packets/s   peak RSS %s MiB\n",
-		    l, s, mb / s, np / s, rss }'
+	    -v u="$user" 'BEGIN { if (s <= 0) s = 0.001
+		printf "  %-34s %7.2f s %8.0f MB/s %10.0f packets/s   peak RSS %s MiB, user %s s\n",
+		    l, s, mb / s, np / s, rss, u }'
+}
+
+# median LABEL: the median of the runs of LABEL, as run() prints one.
+median() {
+	local label=$1 f
+	f=$T/secs.$(echo "$label" | tr -c 'a-zA-Z0-9\n' _)
+	sort -n "$f" | awk -v l="$label" -v mb="$MB" -v np="$NPKT" \
+	    '{ v[NR] = $1 } END { s = v[int((NR + 1) / 2)]; if (s <= 0) s = 0.001
+		printf "  %-34s %7.2f s %8.0f MB/s %10.0f packets/s   (median of %d)\n",
+		    l, s, mb / s, np / s, NR }'
+	rm -f "$f"
 }
 
 [ -n "$REUSE" ] || mixed_bench
@@ -271,15 +287,43 @@ cat "$F" >/dev/null
 NPKT=$("$GW_BIN" capture -r "$F" -d "$T/kacount.db" 2>&1 | sed -n 's/.*: \([0-9]*\) packets,.*/\1/p' | head -1)
 echo
 echo "capture bench (gateway-host mode): $MB MB, $NPKT packets of small keep-alive requests through nginx ($LOADER), load $(cut -d' ' -f1-3 /proc/loadavg)"
-run "tcpdump -r -w /dev/null (floor)" "$TCPDUMP" -r "$F" -w /dev/null
-run "gatewatch capture -r" "$GW_BIN" capture -q -r "$F" -d "$T/ka1.db"
-run "gatewatch capture -r --listen" "$GW_BIN" capture -q -r "$F" \
-	--listen "$FRONT2" -d "$T/ka2.db"
-# the capture side alone (events built, then dropped): which side bounds
-run "capture -r --discard (no store)" "$GW_BIN" capture -q -r "$F" \
-	--discard -d "$T/ka4.db"
-run "capture -r --listen --discard" "$GW_BIN" capture -q -r "$F" \
-	--listen "$FRONT2" --discard -d "$T/ka5.db"
+# KA_RUNS rounds (default 3), each running every command once in turn
+# (interleaved: a burst of load on this shared machine hits all alike), a
+# fresh database each; MB/s of the file's size, packets/s of the same
+# count for every line. With the store: --listen is what an operator
+# runs; --discard (no database opened) is the capture side alone, which
+# says whether it or the store's writer thread bounds.
+# GW_BIN_B=BINARY (A/B runs): every gatewatch line of a round is run
+# with GW_BIN (labelled A) then GW_BIN_B (B), so both see the same load.
+KA_TAGS=("")
+[ -z "${GW_BIN_B:-}" ] || KA_TAGS=(" [A]" " [B]")
+KA_LABELS=("tcpdump -r -w /dev/null (floor)")
+for tag in "${KA_TAGS[@]}"; do
+	KA_LABELS+=("gatewatch capture -r$tag" "capture -r --listen (store)$tag"
+		"capture -r --listen --discard$tag" "capture -r --discard (no tie)$tag")
+done
+for ((round = 1; round <= ${KA_RUNS:-3}; round++)); do
+	run "${KA_LABELS[0]}" "$TCPDUMP" -r "$F" -w /dev/null
+	for ((i = 0; i < 4; i++)); do
+		for tag in "${KA_TAGS[@]}"; do
+			bin=$GW_BIN
+			[ "$tag" != " [B]" ] || bin=$GW_BIN_B
+			rm -f "$T"/ka[1245].db*
+			# -d for --discard too: an older binary opened a database
+			case $i in
+			0) run "gatewatch capture -r$tag" "$bin" capture -q -r "$F" \
+				-d "$T/ka1.db" ;;
+			1) run "capture -r --listen (store)$tag" "$bin" capture -q \
+				-r "$F" --listen "$FRONT2" -d "$T/ka2.db" ;;
+			2) run "capture -r --listen --discard$tag" "$bin" capture -q \
+				-r "$F" --listen "$FRONT2" --discard -d "$T/ka4.db" ;;
+			3) run "capture -r --discard (no tie)$tag" "$bin" capture -q \
+				-r "$F" --discard -d "$T/ka5.db" ;;
+			esac
+		done
+	done
+done
+for l in "${KA_LABELS[@]}"; do median "$l"; done
 "$GW_BIN" capture -r "$F" --listen "$FRONT2" -d "$T/ka3.db" 2>&1 |
 	grep -E "tcp:|http:|gateway:" | sed 's/^/  /'
 echo "  target: >= 500 MB/s with --listen, peak RSS < 128 MiB"

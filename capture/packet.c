@@ -295,6 +295,52 @@ unreach_layer(struct cursor *c, struct packet *p, bool v6)
 	return PACKET_UNREACH;
 }
 
+/*
+ * The usual frame the long way below reads (Ethernet, IPv4 without
+ * options nor fragment, TCP, all its header captured), read with one
+ * bounds check: true when it was, p filled as tcp_layer fills it; false
+ * for anything else, which the long way reads (and says why). A sixth of
+ * the capture side's cost per packet on small keep-alive segments was
+ * the cursor's checks.
+ */
+static bool
+decode_eth_ipv4_tcp(const uint8_t *frame, size_t caplen, struct packet *p)
+{
+	const uint8_t *ip = frame + 14, *tcp = frame + 34;
+	size_t total, wire, len, hlen;
+
+	if (caplen < 54 || frame[12] != 0x08 || frame[13] != 0x00 ||
+	    ip[0] != 0x45 || ip[9] != IPPROTO_TCP_NUM ||
+	    ((ip[6] << 8 | ip[7]) & 0x3fff) != 0)
+		return false;
+	total = (size_t)(ip[2] << 8 | ip[3]);
+	if (total < 20)
+		return false;
+	wire = total - 20;
+	len = caplen - 34;
+	if (len > wire)		/* link padding */
+		len = wire;
+	hlen = (size_t)(tcp[12] >> 4) * 4;
+	if (hlen < 20 || wire < hlen || len < hlen)
+		return false;
+	p->family = 4;
+	memcpy(p->src, ip + 12, 4);
+	memcpy(p->dst, ip + 16, 4);
+	memset(p->src + 4, 0, 12);
+	memset(p->dst + 4, 0, 12);
+	p->sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+	p->dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+	p->seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
+	    (uint32_t)tcp[6] << 8 | tcp[7];
+	p->ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 |
+	    (uint32_t)tcp[10] << 8 | tcp[11];
+	p->flags = tcp[13];
+	p->payload = tcp + hlen;
+	p->len = len - hlen;
+	p->wire_len = wire - hlen;
+	return true;
+}
+
 /* See packet.h. */
 enum packet_kind
 packet_decode(int dlt, const uint8_t *frame, size_t caplen, struct packet *p)
@@ -305,6 +351,8 @@ packet_decode(int dlt, const uint8_t *frame, size_t caplen, struct packet *p)
 	enum packet_kind k;
 	int net;
 
+	if (dlt == DLT_EN10MB && decode_eth_ipv4_tcp(frame, caplen, p))
+		return PACKET_TCP;
 	net = link_layer(dlt, &c);
 	if (net < 0)
 		return PACKET_TRUNCATED;

@@ -38,7 +38,9 @@ enum packet_kind {
 struct packet {
 	int64_t ts_us;		/* capture time, µs since the epoch */
 	uint8_t family;		/* 4 or 6 */
-	uint8_t src[16], dst[16];	/* IPv4 uses the first 4 bytes */
+	uint8_t src[16], dst[16];	/* IPv4 uses the first 4 bytes, the
+					 * other 12 are zero (tcp.c compares
+					 * all 16) */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;		/* PKT_* */

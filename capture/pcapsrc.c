@@ -208,10 +208,9 @@ blk_close(struct cap_source *c)
 	c->blk = NULL;
 }
 
-/* At least n unread bytes in the block, reading more of the file when
- * needed; false when the file has fewer (or cannot be read). */
+/* blk_have's refill: reads until n bytes are unread. */
 static bool
-blk_have(struct cap_source *c, size_t n)
+blk_fill(struct cap_source *c, size_t n)
 {
 	while (c->blk_end - c->blk_at < n) {
 		ssize_t got;
@@ -229,6 +228,15 @@ blk_have(struct cap_source *c, size_t n)
 		c->blk_end += (size_t)got;
 	}
 	return true;
+}
+
+/* At least n unread bytes in the block, reading more of the file when
+ * needed; false when the file has fewer (or cannot be read). Inline: the
+ * bytes are there but once a block. */
+static inline bool
+blk_have(struct cap_source *c, size_t n)
+{
+	return c->blk_end - c->blk_at >= n || blk_fill(c, n);
 }
 
 /*

@@ -284,7 +284,7 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 		    "busiest connection is given up and counted",
 		    capture_number_cb),
 		OPT_FLAG(0, "discard", &o->discard,
-		    "store no request (only the capture's counters):\n"
+		    "store nothing, open no database (-d unused):\n"
 		    "measures the capture side without the store"),
 		OPT_FLAG('q', "quiet", &o->quiet, "no summary"),
 		/* CAPTURE_OWN_OPTS above, the shared ones below. */
@@ -314,6 +314,16 @@ capture_args(int argc, char **argv, struct capture_opts *o, int *status)
 	/* Reading a file prunes only when asked to. */
 	if (o->cap.file != NULL && !o->retain.given)
 		retain_opts_init(&o->retain, false);
+	/*
+	 * --discard measures the capture side alone: it opens no database,
+	 * so what reads one (the console, the pruner, the exporter) has none.
+	 */
+	if (o->discard && (o->tui || o->retain.given ||
+	    o->metrics.listen != NULL)) {
+		fprintf(stderr, "gatewatch capture: --discard opens no "
+		    "database: not with --tui, --retain or --metrics-listen\n");
+		goto usage;
+	}
 	return 0;
 usage:
 	capture_usage(stderr, opts);
@@ -666,11 +676,13 @@ cmd_capture(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	struct store_open_opts sopts = {.group = o.db_group};
-	if (store_open_with(o.db, &sopts, &st, err, sizeof(err)) != 0) {
+	if (!o.discard &&
+	    store_open_with(o.db, &sopts, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
 	}
-	if ((rc = open_source(&o, cs, st, &source_id, &r.resume)) != 0) {
+	if (!o.discard &&
+	    (rc = open_source(&o, cs, st, &source_id, &r.resume)) != 0) {
 		status = rc > 0 ? EXIT_OK : EXIT_ERR;
 		goto out;
 	}
@@ -681,7 +693,7 @@ cmd_capture(int argc, char **argv)
 	 */
 	if (o.tui && top_side_open(o.db, "capture", &side) != 0)
 		goto out;
-	if (retain_start(o.db, &o.retain, "capture", &pruner, err,
+	if (!o.discard && retain_start(o.db, &o.retain, "capture", &pruner, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
@@ -758,7 +770,7 @@ cmd_capture(int argc, char **argv)
 	if (r.join != NULL)
 		wire_join_stats(r.join, &jst);
 	fill_stats(&sst, &cst, &tst, &hst, &jst, r.join != NULL);
-	if (store_capture_stats_put(st, source_id, &sst, err,
+	if (!o.discard && store_capture_stats_put(st, source_id, &sst, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		rc = -1;

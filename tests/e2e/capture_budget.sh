@@ -47,5 +47,24 @@ gw_eq 1 "$([ "${held2:-0}" -gt 4096 ] && [ "${held2:-0}" -le 8192 ] && echo 1 ||
 gw_eq 1 "$([ "${dropped2:-0}" -lt "$dropped" ] && echo 1 || echo 0)" \
 	"--max-pending 8192: fewer dropped ($dropped2 < $dropped)"
 
+# --discard measures the capture side alone: it builds the same events
+# (the summary counts them as the stored run did) but creates and opens
+# no database, neither ./gatewatch.db nor -d's.
+mkdir "$T/empty"
+(cd "$T/empty" && env -u GATEWATCH_DB "$GW_BIN" capture -r "$T/flood.pcap" --discard \
+	2>"$T/err3") || { cat "$T/err3" >&2; gw_fail "capture --discard failed"; }
+(cd "$T/empty" && "$GW_BIN" capture -r "$T/flood.pcap" --discard \
+	-d "$T/empty/named.db" 2>/dev/null) || gw_fail "capture --discard -d failed"
+gw_eq "" "$(ls -A "$T/empty")" "--discard: no database created (./gatewatch.db, -d)"
+gw_eq "$(grep 'stored:' "$T/err")" "$(grep 'stored:' "$T/err3")" \
+	"--discard: the same events built as when stored"
+gw_eq "$(grep 'memory budget:' "$T/err")" "$(grep 'memory budget:' "$T/err3")" \
+	"--discard: the same budget counters"
+rc=0
+"$GW_BIN" capture -r "$T/flood.pcap" --discard --retain 1d -d "$T/empty/r.db" \
+	2>/dev/null || rc=$?
+gw_eq 2 "$rc" "--discard --retain: a usage error (no database to prune)"
+gw_eq "" "$(ls -A "$T/empty")" "--discard --retain: no database created"
+
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"

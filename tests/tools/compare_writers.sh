@@ -7,6 +7,10 @@
 # write happened at) and what NEW_BIN's report prints from each database
 # in every --by and format. Prints the differences; exit status 1 when
 # anything differs.
+#
+# GW_WRITER_CMD=capture compares `capture -q -d DB ARGS...` instead (e.g.
+# -r FILE --listen PORT: the capture side's changes, stored rows and
+# reports the same).
 set -u
 old=$1 new=$2
 shift 2
@@ -14,8 +18,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/gw-cmpw.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 differ=0
 
-"$old" ingest -q -d "$tmp/old.db" "$@" || { echo "old ingest failed"; exit 1; }
-"$new" ingest -q -d "$tmp/new.db" "$@" || { echo "new ingest failed"; exit 1; }
+cmd=${GW_WRITER_CMD:-ingest}
+"$old" "$cmd" -q -d "$tmp/old.db" "$@" || { echo "old $cmd failed"; exit 1; }
+"$new" "$cmd" -q -d "$tmp/new.db" "$@" || { echo "new $cmd failed"; exit 1; }
 
 # Rows of every table both databases have, in the columns both have (a
 # binary of another schema version, e.g. 012 against 013's request_runs,

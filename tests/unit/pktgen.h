@@ -14,6 +14,7 @@
 #define GW_PKTGEN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -427,6 +428,77 @@ pg_scenario(struct pg *g, const char *name)
 		    "Content-Length: 5\r\n\r\nbye!!");
 		pg_fin(&c, 1);
 		pg_fin(&c, 0);
+	} else if (strcmp(name, "header_bytes") == 0) {
+		/* header lines with what the fast way's scan for the CR must
+		 * weigh (parse/http.c ctl_find: 8 bytes at a time): tabs at
+		 * each place of a word, a DEL, a control character, a bare
+		 * CR, values of 7, 8, 9 and 16 bytes, an answer's id under
+		 * names of 11 and 12 bytes in another case, and other fields
+		 * of those lengths; one connection each (a line the fast way
+		 * refuses goes to http-parser, which may give the stream up);
+		 * the same header blocks come again and again (parse/http.c
+		 * remembers them) */
+		static const char *const ans[] = {
+			"X-Request-ID: \tab\tcd\t\r\nContent-Type: t/p\r\n",
+			"Server: ngi\tnx/1.22\r\nDate: Mon, 07 Dec 2026 "
+			    "05:00:00 GMT\r\n",
+			"X-Note: a\x7f b\r\n",
+			"X-Note: abcdefghij\x01k\r\n",
+			"TRACEPARENT: 00-0af7651916cd43dd8448eb211c80319c-"
+			    "b7ad6b7169203331-01\r\nX-Forwarded: 1\r\n",
+			"X-Note: abc\rdef\r\n",
+			"X-Seven: 1234567\r\nX-Eight: 12345678\r\n"
+			    "X-Nine: 123456789\r\nX-Sixteen: 1234567890abcdef\r\n",
+			"X-Tab: 1234567\t\r\nX-Tab8: 12345678\t9\r\n",
+			"X-Tabs: \t\t\t\t\t\t\t\tz\r\n",
+			"X-Empty: \t \r\n",
+			"x-request-id: lower-\t-case\r\n",
+			"X-Lf: a\nb\r\n",
+		};
+		char buf[512];
+
+		for (int i = 0; i < (int)(sizeof(ans) / sizeof(*ans)); i++) {
+			pg_conn_init(&c, g, 10 + i, (uint16_t)(41000 + i), 8080);
+			pg_connect(&c);
+			/* the answer's id is the exchange's when the
+			 * request has none */
+			pg_send_str(&c, 0, i % 2 ? "GET /hb HTTP/1.1\r\nHost: "
+			    "h\r\nX-Request-Id: q\t1\r\n\r\n" :
+			    "GET /hb HTTP/1.1\r\nHost: h\r\n\r\n");
+			snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n%s"
+			    "Content-Length: 2\r\n\r\nok", ans[i]);
+			pg_send_str(&c, 1, buf);
+			pg_send_str(&c, 0, PG_REQ("/hb2"));
+			pg_send_str(&c, 1, PG_OK("hello"));
+			pg_close(&c);
+		}
+		/* a header block read before (PG_OK's: fast_header_read
+		 * remembers it) cut by the end of a segment, then one cut
+		 * inside its empty line: neither is taken as the whole */
+		pg_conn_init(&c, g, 30, 41100, 8080);
+		pg_connect(&c);
+		pg_send_str(&c, 0, PG_REQ("/hb3"));
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n");
+		pg_send_str(&c, 1, "\r\nhello");
+		pg_send_str(&c, 0, PG_REQ("/hb4"));
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r");
+		pg_send_str(&c, 1, "\nhello");
+		pg_close(&c);
+	} else if (strcmp(name, "id_header") == 0) {
+		/* answers carrying an id under a name given by --id-header
+		 * (test_http.c test_id_header: X-Corr), in other cases, next
+		 * to names of its length and first letter that are not it */
+		pg_connect(&c);
+		pg_send_str(&c, 0, "GET /c1 HTTP/1.1\r\nHost: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nx-corr: c-1\r\n"
+		    "Content-Length: 2\r\n\r\nok");
+		pg_send_str(&c, 0, "GET /c2 HTTP/1.1\r\nHost: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nX-Cors: no\r\n"
+		    "X-CORR: c-2\r\nContent-Length: 2\r\n\r\nok");
+		pg_send_str(&c, 0, "GET /c3 HTTP/1.1\r\nHost: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nY-Corr: no\r\n"
+		    "X-Cor: no\r\nContent-Length: 2\r\n\r\nok");
+		pg_close(&c);
 	} else if (strcmp(name, "header_sizes") == 0) {
 		/* answers' header sizes (test_http.c test_header_bytes): a small
 		 * one, one over 3 segments, one just under and one just over
@@ -487,6 +559,8 @@ static const struct pg_scenario_info {
 	{"basic", DLT_EN10MB, 0, 4},
 	{"split_header", DLT_EN10MB, 0, 4},
 	{"keepalive_mix", DLT_EN10MB, 0, 4},
+	{"header_bytes", DLT_EN10MB, 0, 4},
+	{"id_header", DLT_EN10MB, 0, 4},
 	{"vlan", DLT_EN10MB, 42, 4},
 	{"ipv6", DLT_EN10MB, 0, 6},
 	{"sll", DLT_LINUX_SLL, 0, 4},

@@ -523,6 +523,84 @@ test_truncated_frames(void **state)
 	assert_memory_equal(p.payload, "GET / HTTP/1.1\r\n", 16);
 }
 
+/* Whether a and b decoded alike (kind, and the fields of a segment). */
+static void
+check_same_packet(enum packet_kind ka, const struct packet *a,
+    enum packet_kind kb, const struct packet *b)
+{
+	assert_int_equal(ka, kb);
+	if (ka != PACKET_TCP)
+		return;
+	assert_int_equal(a->family, b->family);
+	assert_memory_equal(a->src, b->src, 16);
+	assert_memory_equal(a->dst, b->dst, 16);
+	assert_int_equal(a->sport, b->sport);
+	assert_int_equal(a->dport, b->dport);
+	assert_int_equal(a->seq, b->seq);
+	assert_int_equal(a->ack, b->ack);
+	assert_int_equal(a->flags, b->flags);
+	assert_ptr_equal(a->payload, b->payload);
+	assert_int_equal(a->len, b->len);
+	assert_int_equal(a->wire_len, b->wire_len);
+}
+
+/*
+ * packet_decode reads the usual Ethernet/IPv4/TCP frame a short way
+ * (decode_eth_ipv4_tcp): it must decode as the long way does. The long
+ * way alone reads the same bytes as a raw IPv4 link (DLT_RAW, from the IP
+ * header on): frames of one segment with bytes of the IP and TCP headers
+ * changed (length, options, fragment, protocol, data offset) and cut at
+ * every length decode alike both ways.
+ */
+static void
+test_short_way_same(void **state)
+{
+	static const size_t pos[] = {12, 13, 14, 16, 17, 20, 21, 22, 23, 46};
+	static const uint8_t val[] = {0x00, 0x08, 0x45, 0x46, 0x44, 0x20,
+	    0x40, 0x3f, 0x50, 0x60, 0xf0, 0x06, 0x01, 0x11, 0xff, 0x14};
+	struct pg g;
+	struct pg_conn c;
+	uint64_t rnd = 88172645463325252ULL;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	g.dlt = DLT_EN10MB;
+	g.family = 4;
+	g.out = keep_frame;
+	pg_conn_init(&c, &g, 1, 40001, 80);
+	pg_segment(&c, 0, PG_ACK | PG_PSH, 1, 1, "GET / HTTP/1.1\r\n", 16);
+	for (int i = 0; i < 200000; i++) {
+		uint8_t buf[sizeof(one_frame)];
+		struct packet a, b;
+		enum packet_kind ka, kb;
+		size_t n = one_len;
+
+		memcpy(buf, one_frame, one_len);
+		for (int m = 0; m < 3; m++) {
+			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+			if (rnd % 3 != 0)
+				buf[pos[(rnd >> 8) % 10]] = (rnd >> 16) % 4 ?
+				    val[(rnd >> 24) % 16] : (uint8_t)(rnd >> 32);
+		}
+		rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+		if (rnd % 2)
+			n = 15 + (size_t)(rnd >> 8) % (one_len - 14);
+		if (buf[12] != 0x08 || buf[13] != 0x00 || buf[14] >> 4 != 4)
+			continue;	/* not IPv4 both ways */
+		memset(&a, 0xaa, sizeof(a));
+		memset(&b, 0x55, sizeof(b));
+		ka = packet_decode(DLT_EN10MB, buf, n, &a);
+		kb = packet_decode(DLT_RAW, buf + 14, n - 14, &b);
+		check_same_packet(ka, &a, kb, &b);
+		if (ka == PACKET_TCP) {	/* the padding tcp.c compares */
+			static const uint8_t zero[12];
+
+			assert_memory_equal(a.src + 4, zero, 12);
+			assert_memory_equal(a.dst + 4, zero, 12);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -536,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_eviction_and_caps),
 		cmocka_unit_test(test_many_tiny_early_segments),
 		cmocka_unit_test(test_truncated_frames),
+		cmocka_unit_test(test_short_way_same),
 		cmocka_unit_test(test_half_circle_segment),
 		cmocka_unit_test(test_hash_chains),
 	};
