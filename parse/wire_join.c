@@ -11,7 +11,10 @@
  * Arrival order is the order their ends were seen, so a walk from a
  * chain's newest record back can stop at the first record that arrived
  * before the downstream request began (it cannot be contained), or as soon
- * as no older record can beat the best found. A walk is also bounded by
+ * as no older record can beat the best found (by its answer: a success,
+ * which takes the exchange begun first, walks back to its start; the
+ * chain holds only what no request took yet, about what the gateway has
+ * in flight). A walk is also bounded by
  * SCAN_MAX steps (counted in scan_capped): the cost per exchange is O(1)
  * on average and bounded in the worst case, whatever the traffic.
  *
@@ -1556,7 +1559,8 @@ turn_score(int64_t dev, int64_t start, int64_t a)
 /*
  * Walk chain c (links which) from its newest record back for the best
  * candidate of source src for d, whose answer lies closest to a (the
- * client's answer at step 0, the next attempt's start after, nx).
+ * client's answer at step 0, the next attempt's start after, nx); for a
+ * success's own request at step 0, the one begun first (by_start_score).
  * Inlined into scan() and scan_req0(): the walk for a client request's
  * own last attempt (SRC_REQ, step 0), where nearly all the records walked
  * are, is compiled with its source and step known, so the tests of the
