@@ -1569,7 +1569,7 @@ turn_score(int64_t dev, int64_t start, int64_t a)
 static inline __attribute__((always_inline)) void
 scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
     int which, enum source src, int64_t a, int step, bool releasing,
-    const struct link *nx, struct pick *best, uint64_t after)
+    const struct link *nx, struct pick *best, uint64_t after, bool by_start)
 {
 	const struct http_exchange *x = d->x;
 	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
@@ -1577,31 +1577,59 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 	bool trust = j->stats.id_trusted && x->request_id[0] != '\0';
 	/* a retry of the next attempt's server may lie a turn-around back */
 	bool turns = step > 0 && src == SRC_CONN && nx->conn;
-	/* a client's success takes the earliest-begun of its request's
-	 * exchanges (see by_start_score): no record before lo_start is
-	 * one, but any after it may have begun first */
-	bool by_start = step == 0 && src == SRC_REQ && !d->failed;
 	int steps = 0;
+	struct urec *u = tail;
 
-	for (struct urec *u = tail; u != NULL; u = *prevp(u, which)) {
+	/*
+	 * by_start (a success's own request at step 0, from scan_req0): the
+	 * exchange begun first wins (by_start_score), and any record back to
+	 * the request's start may be it, so the walk goes to its end first
+	 * (the same records, by the same bounds), then forward: the first
+	 * candidates met began first, and a record that began after the best
+	 * found is passed over at the cost of one test, once the candidates
+	 * are known to be more than one (learn_id and learn_rewrite need to
+	 * know only that). Of as good, the newest, as walking back would.
+	 */
+	if (by_start) {
+		struct urec *first = NULL;
+
+		for (; u != NULL; u = *prevp(u, which)) {
+			if (u->seq <= after || u->added_us < lo_start)
+				break;
+			if (++steps > SCAN_MAX) {
+				j->stats.scan_capped++;
+				break;
+			}
+			first = u;
+		}
+		u = first;
+	}
+	for (; u != NULL; u = !by_start ? *prevp(u, which) :
+	    u == tail ? NULL : *nextp(u, which)) {
 		int64_t lo, hi, dist, score, dev = 0;
 		bool turn = false;
 
-		if (u->seq <= after)
-			break;		/* the rest is walked from the marker */
-		if (u->added_us < lo_start)
-			break;
-		if (!turns && !by_start && best->u != NULL &&
-		    a - u->added_us > best->score)
-			break;
-		/* an earlier attempt ended (so arrived) right before a, or
-		 * a turn-around before */
-		if (step > 0 && u->added_us < a - (turns ? TURN_MAX_US + EPS_US :
-		    TOL_CHAIN_US))
-			break;
-		if (++steps > SCAN_MAX) {
-			j->stats.scan_capped++;
-			break;
+		if (by_start) {
+			if (best->u != NULL && best->candidates > 1 &&
+			    by_start_score(u, lo_start + EPS_US) > best->score)
+				continue;	/* (bounded above) */
+		} else {
+			if (u->seq <= after)
+				break;	/* the rest is walked from the marker */
+			if (u->added_us < lo_start)
+				break;
+			if (!turns && best->u != NULL &&
+			    a - u->added_us > best->score)
+				break;
+			/* an earlier attempt ended (so arrived) right before
+			 * a, or a turn-around before */
+			if (step > 0 && u->added_us < a - (turns ?
+			    TURN_MAX_US + EPS_US : TOL_CHAIN_US))
+				break;
+			if (++steps > SCAN_MAX) {
+				j->stats.scan_capped++;
+				break;
+			}
 		}
 		if (u->taken || u->contested || u->start_us < lo_start ||
 		    !matches(d, u, src))
@@ -1764,7 +1792,8 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		    str_eq(u->id, x->request_id);
 		if (trust && !id_eq)
 			score += ID_MISMATCH;
-		if (best->u == NULL || score < best->score) {
+		if (best->u == NULL || score < best->score ||
+		    (by_start && score == best->score)) {
 			best->u = u;
 			best->score = score;
 			best->dist = dist;
@@ -1780,7 +1809,7 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
     const struct link *nx, struct pick *best, uint64_t after)
 {
 	scan_in(j, d, tail, which, src, a, step, releasing, nx, best,
-	    after);
+	    after, false);
 }
 
 /* scan() of d's own request at step 0 (see scan_in). */
@@ -1790,8 +1819,13 @@ scan_req0(struct wire_join *j, const struct dview *d, struct urec *tail,
 {
 	static const struct link last = {"", false, 0};	/* step 0 */
 
-	scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last, best,
-	    after);
+	/* (two copies: a success's walk forward, a failure's back) */
+	if (!d->failed)
+		scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last,
+		    best, after, true);
+	else
+		scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last,
+		    best, after, false);
 }
 
 /*
