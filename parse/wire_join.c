@@ -1579,6 +1579,9 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 	bool turns = step > 0 && src == SRC_CONN && nx->conn;
 	int steps = 0;
 	struct urec *u = tail;
+	/* by_start: what began this long after lo_start is passed over */
+	int64_t pass_over = best->u != NULL && best->candidates > 1 ?
+	    best->score : INT64_MAX;
 
 	/*
 	 * by_start (a success's own request at step 0, from scan_req0): the
@@ -1610,8 +1613,9 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		bool turn = false;
 
 		if (by_start) {
-			if (best->u != NULL && best->candidates > 1 &&
-			    by_start_score(u, lo_start + EPS_US) > best->score)
+			/* (a marker's start is INT64_MIN) */
+			if (u->start_us > lo_start &&
+			    u->start_us - lo_start > pass_over)
 				continue;	/* (bounded above) */
 		} else {
 			if (u->seq <= after)
@@ -1800,6 +1804,8 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 			best->src = src;
 			best->id_used = id_eq;
 		}
+		if (by_start && best->candidates > 1)
+			pass_over = best->score;
 	}
 }
 
@@ -1819,13 +1825,14 @@ scan_req0(struct wire_join *j, const struct dview *d, struct urec *tail,
 {
 	static const struct link last = {"", false, 0};	/* step 0 */
 
-	/* (two copies: a success's walk forward, a failure's back) */
-	if (!d->failed)
-		scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last,
-		    best, after, true);
+	/* (two copies: a success's walk of its key chain, forward, where
+	 * nearly all the records walked are; the rest) */
+	if (which == 0 && !d->failed)
+		scan_in(j, d, tail, 0, SRC_REQ, a, 0, releasing, &last, best,
+		    after, true);
 	else
 		scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last,
-		    best, after, false);
+		    best, after, !d->failed);
 }
 
 /*
