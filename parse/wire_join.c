@@ -1579,9 +1579,10 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 	bool turns = step > 0 && src == SRC_CONN && nx->conn;
 	int steps = 0;
 	struct urec *u = tail;
-	/* by_start: what began this long after lo_start is passed over */
-	int64_t pass_over = best->u != NULL && best->candidates > 1 ?
-	    best->score : INT64_MAX;
+	/* by_start: what began after this is passed over (a score is far
+	 * below INT64_MAX - lo_start: ID_MISMATCH and the penalties) */
+	int64_t pass_after = best->u != NULL && best->candidates > 1 ?
+	    lo_start + best->score : INT64_MAX;
 
 	/*
 	 * by_start (a success's own request at step 0, from scan_req0): the
@@ -1613,9 +1614,7 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		bool turn = false;
 
 		if (by_start) {
-			/* (a marker's start is INT64_MIN) */
-			if (u->start_us > lo_start &&
-			    u->start_us - lo_start > pass_over)
+			if (u->start_us > pass_after)
 				continue;	/* (bounded above) */
 		} else {
 			if (u->seq <= after)
@@ -1805,7 +1804,7 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 			best->id_used = id_eq;
 		}
 		if (by_start && best->candidates > 1)
-			pass_over = best->score;
+			pass_after = lo_start + best->score;
 	}
 }
 
