@@ -1584,19 +1584,23 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 	int64_t pass_after = best->u != NULL && best->candidates > 1 ?
 	    lo_start + best->score : INT64_MAX;
 
+	struct urec *cand[SCAN_MAX];
+	int n_cand = 0;
+
 	/*
 	 * by_start (a success's own request at step 0, from scan_req0): the
 	 * exchange begun first wins (by_start_score), and any record back to
 	 * the request's start may be it, so the walk goes to its end first
-	 * (the same records, by the same bounds), then forward: the first
-	 * candidates met began first, and a record that began after the best
-	 * found is passed over at the cost of one test, once the candidates
-	 * are known to be more than one (learn_id and learn_rewrite need to
-	 * know only that). Of as good, the newest, as walking back would.
+	 * (the same records, by the same bounds), keeping the free ones of
+	 * its request (not the markers of held requests, which a burst of
+	 * them can make most of a chain: mkpcap --pending), then through
+	 * those oldest first: the first met began first, and one that began
+	 * after the best found is passed over at the cost of one test, once
+	 * the candidates are known to be more than one (learn_id and
+	 * learn_rewrite need to know only that). Of as good, the newest, as
+	 * walking back would.
 	 */
 	if (by_start) {
-		struct urec *first = NULL;
-
 		for (; u != NULL; u = *prevp(u, which)) {
 			if (u->seq <= after || u->added_us < lo_start)
 				break;
@@ -1604,12 +1608,14 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 				j->stats.scan_capped++;
 				break;
 			}
-			first = u;
+			if (!u->taken && !u->contested &&
+			    u->start_us >= lo_start && matches(d, u, src))
+				cand[n_cand++] = u;
 		}
-		u = first;
+		u = n_cand > 0 ? cand[--n_cand] : NULL;
 	}
 	for (; u != NULL; u = !by_start ? *prevp(u, which) :
-	    u == tail ? NULL : *nextp(u, which)) {
+	    n_cand > 0 ? cand[--n_cand] : NULL) {
 		int64_t lo, hi, dist, score, dev = 0;
 		bool turn = false;
 
