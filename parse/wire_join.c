@@ -1591,10 +1591,9 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 	 * by_start (a success's own request at step 0, from scan_req0): the
 	 * exchange begun first wins (by_start_score), and any record back to
 	 * the request's start may be it, so the walk goes to its end first
-	 * (the same records, by the same bounds), keeping the free ones of
-	 * its request (not the markers of held requests, which a burst of
-	 * them can make most of a chain: mkpcap --pending), then through
-	 * those oldest first: the first met began first, and one that began
+	 * (the same records, by the same bounds), keeping all but the
+	 * markers of held requests (which a burst of them can make most of
+	 * a chain: mkpcap --pending), then through those oldest first: the first met began first, and one that began
 	 * after the best found is passed over at the cost of one test, once
 	 * the candidates are known to be more than one (learn_id and
 	 * learn_rewrite need to know only that). Of as good, the newest, as
@@ -1608,8 +1607,7 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 				j->stats.scan_capped++;
 				break;
 			}
-			if (!u->taken && !u->contested &&
-			    u->start_us >= lo_start && matches(d, u, src))
+			if (!u->contested)	/* (markers are) */
 				cand[n_cand++] = u;
 		}
 		u = n_cand > 0 ? cand[--n_cand] : NULL;
