@@ -11,7 +11,10 @@
  * Arrival order is the order their ends were seen, so a walk from a
  * chain's newest record back can stop at the first record that arrived
  * before the downstream request began (it cannot be contained), or as soon
- * as no older record can beat the best found. A walk is also bounded by
+ * as no older record can beat the best found (by its answer: a success,
+ * which takes the exchange begun first, walks back to its start; the
+ * chain holds only what no request took yet, about what the gateway has
+ * in flight). A walk is also bounded by
  * SCAN_MAX steps (counted in scan_capped): the cost per exchange is O(1)
  * on average and bounded in the worst case, whatever the traffic.
  *
@@ -69,8 +72,18 @@
 #define REWRITES_MAX		64
 #define REWRITE_PREFIX_MAX	48
 #define REWRITE_LEARNED		3
-/* An earlier attempt ended within this before the next one began. */
+/* A gateway acts on a failure within this (a turn of its event loop). */
 #define TOL_CHAIN_US		(2 * INT64_C(1000))
+/*
+ * An earlier attempt ended within this before the next one began (not a
+ * retry on the same server after a turn-around: TURN_MAX_US). nginx on a
+ * loaded 2-core host (capture_e2e, load 3-4) connected to the next server
+ * 2.65 ms after a refusal, its request 2.72 ms after; HAProxy's kept
+ * retries-3 runs have a refused connect to another server 4.7 ms before a
+ * request's own SYN (a connect timeout's ladder: 5 ms chained it, wrongly;
+ * 3 ms changes no tie of 39 kept HAProxy, nginx and Caddy regimes).
+ */
+#define TOL_RETRY_US		(3 * INT64_C(1000))
 /* The first attempt began within this of the client's request; later, and
  * an earlier attempt may still be reported (the tie waits for it). */
 #define TOL_FIRST_US		(50 * INT64_C(1000))
@@ -786,6 +799,32 @@ start_gap(const struct urec *u, int64_t ready)
 	int64_t g = u->start_us - ready;
 
 	return (g >= 0 ? g : -8 * g) / 2;
+}
+
+/*
+ * The score of u for a client request taken up at ready whose answer was
+ * a success, among the exchanges of its request answered before it: the
+ * one that began first wins (and one begun before ready, by the stamps'
+ * jitter only, first of all). Client requests are tied in the order of
+ * their answers (the order they arrive), and a request can only take an
+ * exchange begun after it was taken up: of those answered before it, the
+ * one begun first is of use to the fewest later requests (each needs one
+ * begun after its own start), so taking it leaves the most to the others
+ * (the greedy order that ties as many as can be tied). It is also what a
+ * proxy does: it sends a route's requests upstream in the order it takes
+ * them up and relays each answer when it comes. Taking the exchange whose
+ * answer lay closest to the client's instead left 24,841 of 432,314
+ * successful client requests untied on bench/capture.sh's keep-alive
+ * capture (nginx under wrk -c128, answers relayed 1-2 ms late: early
+ * requests took the exchanges answered last, which later requests needed,
+ * and were held and searched again in vain). A failure keeps the closest
+ * answer: a gateway answers for a failed attempt at once, and a failure's
+ * request is rarely one of many alike.
+ */
+static int64_t
+by_start_score(const struct urec *u, int64_t ready)
+{
+	return u->start_us - (ready - EPS_US);
 }
 
 /* The client's answer time of downstream x. */
@@ -1530,7 +1569,8 @@ turn_score(int64_t dev, int64_t start, int64_t a)
 /*
  * Walk chain c (links which) from its newest record back for the best
  * candidate of source src for d, whose answer lies closest to a (the
- * client's answer at step 0, the next attempt's start after, nx).
+ * client's answer at step 0, the next attempt's start after, nx); for a
+ * success's own request at step 0, the one begun first (by_start_score).
  * Inlined into scan() and scan_req0(): the walk for a client request's
  * own last attempt (SRC_REQ, step 0), where nearly all the records walked
  * are, is compiled with its source and step known, so the tests of the
@@ -1539,7 +1579,7 @@ turn_score(int64_t dev, int64_t start, int64_t a)
 static inline __attribute__((always_inline)) void
 scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
     int which, enum source src, int64_t a, int step, bool releasing,
-    const struct link *nx, struct pick *best, uint64_t after)
+    const struct link *nx, struct pick *best, uint64_t after, bool by_start)
 {
 	const struct http_exchange *x = d->x;
 	int64_t lo_start = (x->ready_us > x->start_us ? x->ready_us :
@@ -1548,25 +1588,65 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 	/* a retry of the next attempt's server may lie a turn-around back */
 	bool turns = step > 0 && src == SRC_CONN && nx->conn;
 	int steps = 0;
+	struct urec *u = tail;
+	/* by_start: what began after this is passed over (a score is far
+	 * below INT64_MAX - lo_start: ID_MISMATCH and the penalties) */
+	int64_t pass_after = best->u != NULL && best->candidates > 1 ?
+	    lo_start + best->score : INT64_MAX;
 
-	for (struct urec *u = tail; u != NULL; u = *prevp(u, which)) {
+	struct urec *cand[SCAN_MAX];
+	int n_cand = 0;
+
+	/*
+	 * by_start (a success's own request at step 0, from scan_req0): the
+	 * exchange begun first wins (by_start_score), and any record back to
+	 * the request's start may be it, so the walk goes to its end first
+	 * (the same records, by the same bounds), keeping all but the
+	 * markers of held requests (which a burst of them can make most of
+	 * a chain: mkpcap --pending), then through those oldest first: the first met began first, and one that began
+	 * after the best found is passed over at the cost of one test, once
+	 * the candidates are known to be more than one (learn_id and
+	 * learn_rewrite need to know only that). Of as good, the newest, as
+	 * walking back would.
+	 */
+	if (by_start) {
+		for (; u != NULL; u = *prevp(u, which)) {
+			if (u->seq <= after || u->added_us < lo_start)
+				break;
+			if (++steps > SCAN_MAX) {
+				j->stats.scan_capped++;
+				break;
+			}
+			if (!u->contested)	/* (markers are) */
+				cand[n_cand++] = u;
+		}
+		u = n_cand > 0 ? cand[--n_cand] : NULL;
+	}
+	for (; u != NULL; u = !by_start ? *prevp(u, which) :
+	    n_cand > 0 ? cand[--n_cand] : NULL) {
 		int64_t lo, hi, dist, score, dev = 0;
 		bool turn = false;
 
-		if (u->seq <= after)
-			break;		/* the rest is walked from the marker */
-		if (u->added_us < lo_start)
-			break;
-		if (!turns && best->u != NULL && a - u->added_us > best->score)
-			break;
-		/* an earlier attempt ended (so arrived) right before a, or
-		 * a turn-around before */
-		if (step > 0 && u->added_us < a - (turns ? TURN_MAX_US + EPS_US :
-		    TOL_CHAIN_US))
-			break;
-		if (++steps > SCAN_MAX) {
-			j->stats.scan_capped++;
-			break;
+		if (by_start) {
+			if (u->start_us > pass_after)
+				continue;	/* (bounded above) */
+		} else {
+			if (u->seq <= after)
+				break;	/* the rest is walked from the marker */
+			if (u->added_us < lo_start)
+				break;
+			if (!turns && best->u != NULL &&
+			    a - u->added_us > best->score)
+				break;
+			/* an earlier attempt ended (so arrived) right before
+			 * a, or a turn-around before */
+			if (step > 0 && u->added_us < a - (turns ?
+			    TURN_MAX_US + EPS_US : TOL_RETRY_US))
+				break;
+			if (++steps > SCAN_MAX) {
+				j->stats.scan_capped++;
+				break;
+			}
 		}
 		if (u->taken || u->contested || u->start_us < lo_start ||
 		    !matches(d, u, src))
@@ -1630,7 +1710,7 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		    u->status != x->status && dist > (u->header_bytes >=
 		    j->o.header_buffer ? TOL_LAST_US : TOL_CHAIN_US))
 			continue;
-		if (step > 0 && !turn && dist > TOL_CHAIN_US)
+		if (step > 0 && !turn && dist > TOL_RETRY_US)
 			continue;
 		/* a claimed rung (see claim_turn) is not the last attempt of
 		 * a request answered more than a turn of the gateway
@@ -1679,6 +1759,7 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		 * attempt's start), and its start to when the gateway could
 		 * take the request up: a gateway relays at once */
 		score = turn ? turn_score(dev, u->start_us, a) :
+		    by_start ? by_start_score(u, lo_start + EPS_US) :
 		    dist + start_gap(u, lo_start + EPS_US);
 		/* when the answer arrives, one that no other ladder claimed
 		 * yet, over a claimed one up to CHAIN_TOL_US closer to the
@@ -1728,13 +1809,16 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		    str_eq(u->id, x->request_id);
 		if (trust && !id_eq)
 			score += ID_MISMATCH;
-		if (best->u == NULL || score < best->score) {
+		if (best->u == NULL || score < best->score ||
+		    (by_start && score == best->score)) {
 			best->u = u;
 			best->score = score;
 			best->dist = dist;
 			best->src = src;
 			best->id_used = id_eq;
 		}
+		if (by_start && best->candidates > 1)
+			pass_after = lo_start + best->score;
 	}
 }
 
@@ -1744,7 +1828,7 @@ scan(struct wire_join *j, const struct dview *d, struct urec *tail,
     const struct link *nx, struct pick *best, uint64_t after)
 {
 	scan_in(j, d, tail, which, src, a, step, releasing, nx, best,
-	    after);
+	    after, false);
 }
 
 /* scan() of d's own request at step 0 (see scan_in). */
@@ -1754,8 +1838,14 @@ scan_req0(struct wire_join *j, const struct dview *d, struct urec *tail,
 {
 	static const struct link last = {"", false, 0};	/* step 0 */
 
-	scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last, best,
-	    after);
+	/* (two copies: a success's walk of its key chain, forward, where
+	 * nearly all the records walked are; the rest) */
+	if (which == 0 && !d->failed)
+		scan_in(j, d, tail, 0, SRC_REQ, a, 0, releasing, &last, best,
+		    after, true);
+	else
+		scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last,
+		    best, after, !d->failed);
 }
 
 /*
@@ -1832,8 +1922,9 @@ learn_id(struct wire_join *j, const struct dview *d, const struct pick *p)
 
 /*
  * Whether u is what held request h would pick among the exchanges of its
- * request (key) still there: the one closest to its answer and to when it
- * could be taken up. The chain is walked from its newest, bounded.
+ * request (key) still there: for a failure, the one closest to its answer
+ * and to when it could be taken up; for a success, the one begun first
+ * (by_start_score). The chain is walked from its newest, bounded.
  */
 static bool
 held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
@@ -1860,7 +1951,8 @@ held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
 		if (!wire_join_failed(x) && (c->cause != GW_CAUSE_OK ||
 		    c->status != x->status))
 			continue;
-		score = iv_dist(a, lo, hi) + start_gap(c, ready);
+		score = !wire_join_failed(x) ? by_start_score(c, ready) :
+		    iv_dist(a, lo, hi) + start_gap(c, ready);
 		if (best == NULL || score < best_score) {
 			best = c;
 			best_score = score;
@@ -1904,7 +1996,10 @@ held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
 		if (!wire_join_failed(x) && (u->cause != GW_CAUSE_OK ||
 		    u->status != x->status))
 			continue;
-		if (iv_dist(a, lo, hi) + start_gap(u, ready) < score &&
+		/* (a success answered before d comes first: see
+		 * by_start_score) */
+		if ((!wire_join_failed(x) ||
+		    iv_dist(a, lo, hi) + start_gap(u, ready) < score) &&
 		    held_pick(j, h, d->key, u))
 			return true;
 	}

@@ -20,7 +20,12 @@
  *     the answer (or failure) of its last attempt, and starts an attempt
  *     right after the previous one failed. Of the candidates, the one
  *     whose answer lies closest to the client's answer (then to the
- *     previous step's start) wins, walking back attempt by attempt.
+ *     previous step's start) wins, walking back attempt by attempt; for
+ *     a client's success, whose request is often one of many alike, the
+ *     one that began first: requests are tied in the order of their
+ *     answers, and a proxy sends a route's requests upstream in the order
+ *     it takes them up (taking the closest answer, an early request took
+ *     the exchange a later one needed, under a gateway's millisecond lag).
  *
  * Connections that failed before carrying a request (refused, SYN
  * unanswered) have no request: they tie by time alone, and only to a failed

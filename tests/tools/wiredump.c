@@ -19,6 +19,12 @@
  *   T path?query status cause n_attempts [server start end cause]...
  *     @ start ready first_byte end     (the client request's own times)
  * The packet loop is cmd_capture.c's, for a file (not live).
+ *
+ *   wiredump --tie --lines DUMP
+ * feeds the join the lines of a dump printed before (X and A lines, or
+ * the same without "X ", as test_wire_join keeps them; others are
+ * skipped) instead of a pcap, and prints its T lines: a replay kept in a
+ * unit test, or a window cut from a large capture, tied by this build.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +93,85 @@ on_exchange(void *ctx, const struct http_exchange *x)
 	    (long long)rel(d, x->end_us), x->conn_only, x->end_unsure);
 }
 
+/* One dump line into x (see the file comment); false when it is not an
+ * exchange. */
+static bool
+parse_line(const char *line, struct http_exchange *x)
+{
+	char kind, method[16], uri[256], cause[48], *q;
+	long long syn, start, ready, fb, end;
+	int status, conn_only, unsure;
+	unsigned port;
+
+	memset(x, 0, sizeof(*x));
+	if (strncmp(line, "X ", 2) == 0)
+		line += 2;
+	if (sscanf(line, "%c %63s %u %15s %255s %d %47s %lld %lld %lld %lld "
+	    "%lld %d %d", &kind, x->server, &port, method, uri, &status, cause,
+	    &syn, &start, &ready, &fb, &end, &conn_only, &unsure) != 14 ||
+	    (kind != 'd' && kind != 'u') ||
+	    !cause_from_name(cause, strlen(cause), &x->cause))
+		return false;
+	x->downstream = kind == 'd';
+	x->server_port = (uint16_t)port;
+	x->status = status;
+	x->syn_us = syn;
+	x->synack_us = -1;
+	x->start_us = start;
+	x->ready_us = ready;
+	x->first_byte_us = fb;
+	x->end_us = end;
+	x->conn_only = conn_only;
+	x->end_unsure = unsure;
+	x->header_bytes = x->body_bytes = -1;
+	x->id_kind = -1;
+	if (strcmp(method, "-") != 0) {
+		x->has_request = true;
+		x->unanswered = x->downstream && status < 0;
+		snprintf(x->method, sizeof(x->method), "%s", method);
+		if ((q = strchr(uri, '?')) != NULL) {
+			*q = '\0';
+			x->has_query = true;
+			snprintf(x->query, sizeof(x->query), "%s", q + 1);
+		}
+		snprintf(x->path, sizeof(x->path), "%s", uri);
+		snprintf(x->protocol, sizeof(x->protocol), "HTTP/1.1");
+	}
+	return true;
+}
+
+/* wiredump --tie --lines DUMP */
+static int
+replay(const char *file)
+{
+	struct dump d = {.t0 = 0, .from = INT64_MIN, .to = INT64_MAX};
+	FILE *f = fopen(file, "r");
+	char line[1024];
+
+	if (f == NULL || (d.join = wire_join_new(NULL, on_tied, &d)) == NULL) {
+		perror(file);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *l = line + strspn(line, " \t\"");
+		struct http_exchange x;
+
+		if (strncmp(l, "A ", 2) == 0) {
+			if (strncmp(l, "A end", 5) == 0)
+				wire_join_flush(d.join);
+			else
+				wire_join_advance(d.join, strtoll(l + 2, NULL,
+				    10));
+		} else if (parse_line(l, &x) && wire_join_add(d.join, &x) != 0) {
+			fprintf(stderr, "wiredump: out of memory\n");
+		}
+	}
+	fclose(f);
+	wire_join_flush(d.join);
+	wire_join_free(d.join);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -108,9 +193,11 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	if (tie && argc == 3 && strcmp(argv[1], "--lines") == 0)
+		return replay(argv[2]);
 	if (argc < 3) {
 		fprintf(stderr, "usage: wiredump [--tie] FILE PORT[,PORT...] "
-		    "[FROM_US [TO_US]]\n");
+		    "[FROM_US [TO_US]]\n       wiredump --tie --lines DUMP\n");
 		return 2;
 	}
 	for (char *s = argv[2]; *s != '\0' && n_ports < 16;) {
