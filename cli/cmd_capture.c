@@ -417,7 +417,9 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 		    "early (too many held), %llu searches stopped at their "
 		    "step bound\n", (unsigned long long)js->forced,
 		    (unsigned long long)js->scan_capped);
-	fprintf(stderr, "  stored: %llu requests, %llu incomplete as rejects",
+	/* --discard builds the same events and stores none: say so */
+	fprintf(stderr, "  %s: %llu requests, %llu incomplete as rejects",
+	    o->discard ? "built (--discard: not stored)" : "stored",
 	    (unsigned long long)r->events, (unsigned long long)r->rejects);
 	if (r->skipped)
 		fprintf(stderr, ", %llu skipped (stored by an earlier run)",
