@@ -40,20 +40,8 @@
 #define COL_SLACK		(3 * VARINT_MAX + 1)
 #define HEAD_SLACK		(3 * VARINT_MAX + 1)
 
-static size_t
-varint_len(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 /* Write v at p (room for VARINT_MAX assumed); bytes written. */
-static size_t
+static inline size_t
 varint_put(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;
@@ -101,15 +89,13 @@ unzigzag(uint64_t z)
 	return (z >> 1) ^ (0 - (z & 1));
 }
 
-/* Room for more bytes in b; 0 or -1. */
+/* Room for more bytes in b, grown by doubling; 0 or -1. */
 static int
-buf_reserve(struct block_buf *b, size_t more)
+buf_grow(struct block_buf *b, size_t more)
 {
 	size_t cap;
 	uint8_t *p;
 
-	if (b->cap - b->n >= more)
-		return 0;
 	if (more > BLOCK_MAX_RAW * 2 - b->n)
 		return -1;
 	cap = b->cap != 0 ? b->cap : 256;
@@ -120,6 +106,12 @@ buf_reserve(struct block_buf *b, size_t more)
 	b->p = p;
 	b->cap = cap;
 	return 0;
+}
+
+static inline int
+buf_reserve(struct block_buf *b, size_t more)
+{
+	return b->cap - b->n >= more ? 0 : buf_grow(b, more);
 }
 
 static void
@@ -180,33 +172,31 @@ block_enc_reset(struct block_enc *e)
 	}
 }
 
-/* Bytes value v adds to its column's values, delta from prev. */
-static size_t
-val_len(const struct block_val *v, int64_t prev)
+/* At most the bytes value v adds to its column: a value, and a run of
+ * the previous tag closed (a type byte and a count). */
+static inline size_t
+val_room(const struct block_val *v)
 {
-	switch (v->type) {
-	case BLOCK_INT:
-		return varint_len(zigzag((uint64_t)v->i - (uint64_t)prev));
-	case BLOCK_TEXT:
-	case BLOCK_BLOB:
-		return varint_len(v->n) + v->n;
-	default:
-		return 0;
-	}
+	return (v->type >= BLOCK_TEXT ? VARINT_MAX + (size_t)v->n :
+	    VARINT_MAX) + 1 + VARINT_MAX;
 }
 
-/* See block.h. */
+/*
+ * See block.h. The bytes a row needs are bounded from above before
+ * anything is written (rather than counted exactly, which cost a second
+ * pass of varint lengths): a block may end a few bytes short of
+ * BLOCK_MAX_RAW, never past it.
+ */
 int
 block_enc_row(struct block_enc *e, const struct block_val *row)
 {
-	size_t add = 0;
+	size_t add = 0, used = 0;
 
 	for (int c = 0; c < e->ncol; c++) {
 		if (row[c].type > BLOCK_BLOB || (row[c].type >= BLOCK_TEXT &&
 		    row[c].n > BLOCK_MAX_RAW))
 			return -1;
-		/* a tag change may close a run: a type byte and a count */
-		add += val_len(&row[c], e->col[c].prev) + 1 + VARINT_MAX;
+		add += val_room(&row[c]);
 	}
 	if (e->nrow > 0 && (e->nrow >= BLOCK_MAX_ROWS ||
 	    add > BLOCK_MAX_RAW - e->raw))
@@ -216,20 +206,21 @@ block_enc_row(struct block_enc *e, const struct block_val *row)
 	/* room first, so a failed allocation leaves the encoder as it was */
 	for (int c = 0; c < e->ncol; c++)
 		if (buf_reserve(&e->col[c].tags, 1 + VARINT_MAX) != 0 ||
-		    buf_reserve(&e->col[c].vals, val_len(&row[c],
-		    e->col[c].prev)) != 0)
+		    buf_reserve(&e->col[c].vals, val_room(&row[c])) != 0)
 			return -1;
 	for (int c = 0; c < e->ncol; c++) {
 		struct block_col *k = &e->col[c];
 		const struct block_val *v = &row[c];
-		size_t before = k->tags.n + k->vals.n;
+		size_t t0 = k->tags.n, v0 = k->vals.n;
 
-		if (k->run > 0 && k->tag != v->type) {
-			buf_put(&k->tags, &k->tag, 1);
-			buf_varint(&k->tags, k->run);
-			k->run = 0;
+		if (k->tag != v->type) {
+			if (k->run > 0) {
+				k->tags.p[k->tags.n++] = k->tag;
+				buf_varint(&k->tags, k->run);
+				k->run = 0;
+			}
+			k->tag = v->type;
 		}
-		k->tag = v->type;
 		k->run++;
 		switch (v->type) {
 		case BLOCK_INT:
@@ -246,8 +237,9 @@ block_enc_row(struct block_enc *e, const struct block_val *row)
 		default:
 			break;
 		}
-		e->raw += k->tags.n + k->vals.n - before;
+		used += k->tags.n - t0 + k->vals.n - v0;
 	}
+	e->raw += used;
 	e->nrow++;
 	return 0;
 }

@@ -311,6 +311,7 @@ store_close(struct store *s)
 		return;
 	store_stmt_finalize_all(s);
 	prune_free(s);
+	blocks_free(s);
 	intern_free(s);
 	join_filter_free(s);
 	rollup_map_free(&s->rollup_req);
@@ -493,6 +494,7 @@ store_rollback(struct store *s)
 	rollup_map_clear(&s->rollup_att);
 	s->dash_upstream = 0;
 	runs_forget(s);
+	blocks_forget(s);
 	s->max_request_ms = 0;	/* re-read from store_meta by the next batch */
 	s->tz_known = false;	/* likewise */
 	join_filter_reset(s);

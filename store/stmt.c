@@ -62,20 +62,22 @@
 
 /*
  * Multi-row VALUES lists: STORE_REQUEST_ROWS and STORE_INSERT_ROWS tuples
- * of anonymous '?'. 40 requests bind 960 parameters, under the 999 that
+ * of anonymous '?'. 39 requests bind 975 parameters, under the 999 that
  * SQLite before 3.32 allows.
  */
 #define ROWS8(t) t "," t "," t "," t "," t "," t "," t "," t
 #define ROWS40(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
 	ROWS8(t)
 #define ROWS48(t) ROWS40(t) "," ROWS8(t)
+#define ROWS39(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
+	t "," t "," t "," t "," t "," t "," t
 _Static_assert(STORE_INSERT_ROWS == 48, "ROWS48 writes 48 tuples");
-_Static_assert(STORE_REQUEST_ROWS == 40, "ROWS40 writes 40 tuples");
+_Static_assert(STORE_REQUEST_ROWS == 39, "ROWS39 writes 39 tuples");
 _Static_assert(STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
-#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
 /*
  * OR FAIL, not the default ABORT: a statement that may abort half-way
@@ -88,7 +90,7 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
  * CPU 1.24-1.36 -> 1.00 s per 1M rows (tests/tools/sqlitefloor -J).
  */
 #define REQUEST_INSERT_INTO \
-	"INSERT OR FAIL INTO requests (source_id, line_no, ts_ms, tz_min," \
+	"INSERT OR FAIL INTO requests (id, source_id, line_no, ts_ms, tz_min," \
 	" client, method_id, host_id, path_id, query," \
 	" shape_id, protocol, status, bytes, request_ms, request_id," \
 	" upstream_id, n_attempts, cause, a_status, a_connect_ms," \
@@ -222,7 +224,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " value = min(value, excluded.value)",
 
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE,
-	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS40(REQUEST_TUPLE),
+	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS39(REQUEST_TUPLE),
+	/* blocks.c: ids go on after the largest of rows and blocks */
+	[STMT_BLOCKS_NEXT_ID] =
+	    "SELECT max((SELECT coalesce(max(id), 0) FROM requests),"
+	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks)) + 1",
+	[STMT_BLOCKS_INSERT] =
+	    "INSERT INTO request_blocks (first_id, last_id, n, data)"
+	    " VALUES (?1, ?2, ?3, ?4)",
 	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
 	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS48(ATTEMPT_TUPLE),
 	[STMT_ERROR_INSERT] =

@@ -1,0 +1,23 @@
+-- 015_request_blocks.sql - plain requests many to a row, version 15.
+--
+-- One SQLite row per request (26 columns, a cell in a B-tree, its path
+-- interned through two more) bounds one writer at ~470k requests a
+-- second at production cardinality (tests/tools/sqlitefloor). Most
+-- requests are plain: they succeeded (cause 0) with at most their one
+-- inline attempt, and nothing joins to them when they are written (no
+-- unjoined error-log line of their client). Those go into blocks: one
+-- row holds the requests of consecutive ids of one batch (up to 4096),
+-- every column of requests column by column, the path as text rather
+-- than paths.id, compressed (store/block.c, store/blocks.c). Request ids
+-- stay one sequence over requests and request_blocks (the writer gives
+-- them out), request_runs covers them all, and requests (the view
+-- readers use) is the rows and the decoded blocks together.
+--
+-- A block is never updated in place: a request of a block that a later
+-- error-log line joins moves out of it into request_rows first.
+CREATE TABLE request_blocks (
+	first_id	INTEGER PRIMARY KEY,	-- its smallest request id
+	last_id		INTEGER NOT NULL,	-- its largest
+	n		INTEGER NOT NULL,	-- requests in it
+	data		BLOB NOT NULL		-- store/block.c's encoding
+);
