@@ -287,7 +287,8 @@ store_open_with(const char *path, const struct store_open_opts *o,
 		store_fail(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (inline_register(s->db) != 0 || intern_register(s) != 0) {
+	if (inline_register(s->db) != 0 || intern_register(s) != 0 ||
+	    requests_vt_register(s->db) != 0) {
 		store_fail_db(s, err, errlen, "register functions");
 		goto fail;
 	}

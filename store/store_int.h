@@ -688,6 +688,9 @@ int blocks_add(struct store *s, const struct block_val *row, char *err,
 int blocks_flush(struct store *s, char *err, size_t errlen);
 void blocks_forget(struct store *s);
 void blocks_free(struct store *s);
+/* The virtual table requests_all: every request, rows and blocks
+ * (requests_vt.c). 0 or -1. */
+int requests_vt_register(sqlite3 *db);
 
 /* Join (join.c). */
 int join_filter_init(struct store *s);
