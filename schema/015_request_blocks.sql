@@ -10,11 +10,19 @@
 -- every column of requests column by column, the path as text rather
 -- than paths.id, compressed (store/block.c, store/blocks.c). Request ids
 -- stay one sequence over requests and request_blocks (the writer gives
--- them out), request_runs covers them all, and requests (the view
--- readers use) is the rows and the decoded blocks together.
+-- them out), request_runs covers them all, and the virtual table
+-- requests_all (store/requests_vt.c) reads the rows and the decoded blocks
+-- together in id order.
 --
--- A block is never updated in place: a request of a block that a later
--- error-log line joins moves out of it into request_rows first.
+-- Not yet in use: the readers (reports, console, diagnosis, the views,
+-- prune, the joins) read requests only, so the writer fills blocks only
+-- when told to (store_set_blocks, GW_INGEST_BLOCKS=1 for measurement);
+-- otherwise this table stays empty. Left for the readers' step (issue
+-- 11): the join of an upstream_truncated error-log line may update a
+-- plain request's inline attempt later, so such a request must move out
+-- of its block into the rows first; prune must rewrite a block part of
+-- which is past the cut; readers grouping by path_id must take the path's
+-- text of a block's request.
 CREATE TABLE request_blocks (
 	first_id	INTEGER PRIMARY KEY,	-- its smallest request id
 	last_id		INTEGER NOT NULL,	-- its largest

@@ -62,22 +62,32 @@
 
 /*
  * Multi-row VALUES lists: STORE_REQUEST_ROWS and STORE_INSERT_ROWS tuples
- * of anonymous '?'. 39 requests bind 975 parameters, under the 999 that
- * SQLite before 3.32 allows.
+ * of anonymous '?'. A request's id (given by the writer, schema/015) is
+ * ?1 + its place in the statement: the writer sends 40 at once only when
+ * their ids follow each other, and 40 requests bind 961 parameters, under
+ * the 999 that SQLite before 3.32 allows.
  */
 #define ROWS8(t) t "," t "," t "," t "," t "," t "," t "," t
 #define ROWS40(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
 	ROWS8(t)
 #define ROWS48(t) ROWS40(t) "," ROWS8(t)
-#define ROWS39(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
-	t "," t "," t "," t "," t "," t "," t
 _Static_assert(STORE_INSERT_ROWS == 48, "ROWS48 writes 48 tuples");
-_Static_assert(STORE_REQUEST_ROWS == 39, "ROWS39 writes 39 tuples");
-_Static_assert(STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
+_Static_assert(STORE_REQUEST_ROWS == 40, "REQUEST_TUPLES40 writes 40 tuples");
+_Static_assert(1 + STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
-#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define REQUEST_TUPLE(k) "(?1+" #k ",?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+/* ids ?1 + 0 .. ?1 + 39 */
+#define REQUEST_TUPLES10(d) REQUEST_TUPLE(d##0) "," REQUEST_TUPLE(d##1) "," \
+	REQUEST_TUPLE(d##2) "," REQUEST_TUPLE(d##3) "," REQUEST_TUPLE(d##4) \
+	"," REQUEST_TUPLE(d##5) "," REQUEST_TUPLE(d##6) "," REQUEST_TUPLE(d##7) \
+	"," REQUEST_TUPLE(d##8) "," REQUEST_TUPLE(d##9)
+#define REQUEST_TUPLES40 REQUEST_TUPLE(0) "," REQUEST_TUPLE(1) "," \
+	REQUEST_TUPLE(2) "," REQUEST_TUPLE(3) "," REQUEST_TUPLE(4) "," \
+	REQUEST_TUPLE(5) "," REQUEST_TUPLE(6) "," REQUEST_TUPLE(7) "," \
+	REQUEST_TUPLE(8) "," REQUEST_TUPLE(9) "," REQUEST_TUPLES10(1) "," \
+	REQUEST_TUPLES10(2) "," REQUEST_TUPLES10(3)
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
 /*
  * OR FAIL, not the default ABORT: a statement that may abort half-way
@@ -223,8 +233,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ON CONFLICT (key) DO UPDATE SET"
 	    " value = min(value, excluded.value)",
 
-	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE,
-	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS39(REQUEST_TUPLE),
+	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE(0),
+	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
 	/* blocks.c: ids go on after the largest of rows and blocks */
 	[STMT_BLOCKS_NEXT_ID] =
 	    "SELECT max((SELECT coalesce(max(id), 0) FROM requests),"
