@@ -138,6 +138,15 @@ block_enc_init(struct block_enc *e, int ncol, int level)
 	e->level = level;
 	if ((e->cctx = ZSTD_createCCtx()) == NULL)
 		return -1;
+	/* an integer (or NULL) for every row, in values and runs: ~85 KiB a
+	 * column, taken once (block_enc_row) */
+	for (int c = 0; c < ncol; c++)
+		if (buf_reserve(&e->col[c].tags, (size_t)BLOCK_MAX_ROWS *
+		    (1 + VARINT_MAX)) != 0 || buf_reserve(&e->col[c].vals,
+		    (size_t)BLOCK_MAX_ROWS * VARINT_MAX) != 0) {
+			block_enc_free(e);
+			return -1;
+		}
 	block_enc_reset(e);
 	return 0;
 }
@@ -182,36 +191,36 @@ val_room(const struct block_val *v)
 }
 
 /*
- * See block.h. The bytes a row needs are bounded from above before
- * anything is written (rather than counted exactly, which cost a second
- * pass of varint lengths): a block may end a few bytes short of
- * BLOCK_MAX_RAW, never past it.
+ * See block.h. Room: every column keeps enough for one integer (or NULL)
+ * in each row the block may still take, in its values and in its runs
+ * (block_enc_init), so only a text or blob has to ask for more before
+ * anything is written; that keeps a refused row from changing the
+ * encoder. e->raw counts each row's bound, not its exact bytes: a block
+ * may end short of BLOCK_MAX_RAW, never past it (rows end it first for
+ * rows of the usual size).
  */
 int
 block_enc_row(struct block_enc *e, const struct block_val *row)
 {
-	size_t add = 0, used = 0;
+	size_t add = 0, left = (size_t)(BLOCK_MAX_ROWS - e->nrow - 1);
 
+	if (e->nrow >= BLOCK_MAX_ROWS)
+		return 1;
 	for (int c = 0; c < e->ncol; c++) {
 		if (row[c].type > BLOCK_BLOB || (row[c].type >= BLOCK_TEXT &&
 		    row[c].n > BLOCK_MAX_RAW))
 			return -1;
 		add += val_room(&row[c]);
 	}
-	if (e->nrow > 0 && (e->nrow >= BLOCK_MAX_ROWS ||
-	    add > BLOCK_MAX_RAW - e->raw))
-		return 1;
 	if (add > BLOCK_MAX_RAW - e->raw)
-		return -1;
-	/* room first, so a failed allocation leaves the encoder as it was */
+		return e->nrow > 0 ? 1 : -1;
 	for (int c = 0; c < e->ncol; c++)
-		if (buf_reserve(&e->col[c].tags, 1 + VARINT_MAX) != 0 ||
-		    buf_reserve(&e->col[c].vals, val_room(&row[c])) != 0)
+		if (row[c].type >= BLOCK_TEXT && buf_reserve(&e->col[c].vals,
+		    VARINT_MAX + (size_t)row[c].n + left * VARINT_MAX) != 0)
 			return -1;
 	for (int c = 0; c < e->ncol; c++) {
 		struct block_col *k = &e->col[c];
 		const struct block_val *v = &row[c];
-		size_t t0 = k->tags.n, v0 = k->vals.n;
 
 		if (k->tag != v->type) {
 			if (k->run > 0) {
@@ -237,9 +246,8 @@ block_enc_row(struct block_enc *e, const struct block_val *row)
 		default:
 			break;
 		}
-		used += k->tags.n - t0 + k->vals.n - v0;
 	}
-	e->raw += used;
+	e->raw += add;
 	e->nrow++;
 	return 0;
 }

@@ -63,8 +63,9 @@
 /*
  * Multi-row VALUES lists: STORE_REQUEST_ROWS and STORE_INSERT_ROWS tuples
  * of anonymous '?'. A request's id (given by the writer, schema/015) is
- * ?1 + its place in the statement: the writer sends 40 at once only when
- * their ids follow each other, and 40 requests bind 961 parameters, under
+ * ?1 + its place in the statement (NULL: SQLite's next rowid, which the
+ * writer knows is the same): the writer sends 40 at once only when their
+ * ids follow each other, and 40 requests bind 961 parameters, under
  * the 999 that SQLite before 3.32 allows.
  */
 #define ROWS8(t) t "," t "," t "," t "," t "," t "," t "," t
@@ -237,8 +238,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
 	/* blocks.c: ids go on after the largest of rows and blocks */
 	[STMT_BLOCKS_NEXT_ID] =
-	    "SELECT max((SELECT coalesce(max(id), 0) FROM requests),"
-	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks)) + 1",
+	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"
+	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks)",
 	[STMT_BLOCKS_INSERT] =
 	    "INSERT INTO request_blocks (first_id, last_id, n, data)"
 	    " VALUES (?1, ?2, ?3, ?4)",

@@ -676,13 +676,15 @@ enum block_request_column {
 
 /*
  * Blocks of plain requests (blocks.c). blocks_next_id(): the id after
- * every stored request's. blocks_add(): row (BLOCK_REQUEST_COLUMNS values)
+ * every stored request's; *given: the writer must name the ids of the rows
+ * it inserts (else SQLite's next rowid is that id). blocks_add(): row (BLOCK_REQUEST_COLUMNS values)
  * into the current block, which is written first when full; 0, -1 the row
  * cannot go into a block (store it as a row), -2 error (err filled).
  * blocks_flush(): write the current block, in the batch's transaction.
  * blocks_forget(): after a rollback.
  */
-int blocks_next_id(struct store *s, int64_t *id, char *err, size_t errlen);
+int blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
+    size_t errlen);
 int blocks_add(struct store *s, const struct block_val *row, char *err,
     size_t errlen);
 int blocks_flush(struct store *s, char *err, size_t errlen);

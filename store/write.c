@@ -244,6 +244,7 @@ struct write_stage {
 	int n_req, n_att;
 	int64_t source_id;
 	int64_t next_id;		/* the next request's id */
+	bool ids_given;			/* bound, not left to SQLite */
 	struct rollup_map latency;	/* response-time histogram counts */
 	struct {			/* ev->origin -> child source */
 		const char *origin;	/* (schema 009), this batch's */
@@ -434,7 +435,7 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 		if ((st = store_stmt(s, STMT_REQUEST_INSERT_N, err, errlen)) ==
 		    NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, g->req[0].id);
+		write_bind_id(st, 1, g->ids_given ? g->req[0].id : 0);
 		for (int i = 0; i < n; i++)
 			write_bind_request(st, 1 + i * STORE_REQUEST_COLUMNS,
 			    &g->req[i]);
@@ -447,12 +448,15 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 			st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen);
 			if (st == NULL)
 				return -1;
-			sqlite3_bind_int64(st, 1, g->req[i].id);
+			write_bind_id(st, 1, g->ids_given ? g->req[i].id : 0);
 			write_bind_request(st, 1, &g->req[i]);
 			if (store_stmt_run(s, st, err, errlen) != 0)
 				return -1;
 		}
 	}
+	if (rows > 0 && !g->ids_given &&
+	    sqlite3_last_insert_rowid(s->db) != g->req[n - 1].id)
+		return store_fail(err, errlen, "request ids out of step");
 	for (int i = 0; i < n; i++)
 		if (write_stage_attempts(s, g, &g->req[i], g->req[i].id, err,
 		    errlen) != 0)
@@ -688,7 +692,8 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	g.source_id = b->source_id;
 	g.n_origins = g.next_origin = 0;
 	memset(&g.latency, 0, sizeof(g.latency));
-	if (b->n_events > 0 && blocks_next_id(s, &g.next_id, err, errlen) != 0)
+	if (b->n_events > 0 && blocks_next_id(s, &g.next_id, &g.ids_given,
+	    err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
 		rc = write_stage_event(s, &g, &b->events[i], err, errlen);

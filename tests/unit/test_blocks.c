@@ -204,6 +204,43 @@ test_blocks_same_requests(void **state)
 	fx_free(&b);
 }
 
+/*
+ * Writers with blocks and without take turns on one database: ids stay
+ * one sequence (rows after blocks name their ids, SQLite's next rowid
+ * would give a block's id again), every request is there once.
+ */
+static void
+test_blocks_turns(void **state)
+{
+	struct fx f;
+	int64_t src;
+
+	(void)state;
+	fx_init(&f);
+	src = fx_source(&f, "/var/log/a.log", "file");
+	for (int turn = 0; turn < 4; turn++) {
+		store_set_blocks(f.s, turn % 2 == 0);
+		for (int i = 0; i < 100; i++)
+			fx_event(&f, T0 + turn * 1000 + i, 0, "10.0.0.1", "GET",
+			    "/a", NULL, i % 10 ? 200 : 502, 5, i % 10 ?
+			    GW_CAUSE_OK : GW_CAUSE_UPSTREAM_5XX,
+			    i % 10 ? "10.1.0.1:80 200 0" : "10.1.0.1:80 502 0");
+		fx_write(&f, src);
+	}
+	assert_int_equal(one(f.s, "SELECT count(*) FROM requests_all"), 400);
+	assert_int_equal(one(f.s, "SELECT count(DISTINCT id) FROM"
+	    " requests_all"), 400);
+	assert_int_equal(one(f.s, "SELECT min(id) FROM requests_all"), 1);
+	assert_int_equal(one(f.s, "SELECT max(id) FROM requests_all"), 400);
+	assert_int_equal(one(f.s, "SELECT sum(ts_ms - 1795601700000)"
+	    " FROM requests_all"), (0 + 1000 + 2000 + 3000) * 100 +
+	    4 * (99 * 100 / 2));
+	/* turns 0 and 2 in blocks (but their failed requests) */
+	assert_int_equal(one(f.s, "SELECT sum(n) FROM request_blocks"), 180);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM requests"), 220);
+	fx_free(&f);
+}
+
 /* A damaged block is an error of the read, not a crash or a wrong row. */
 static void
 test_blocks_damaged(void **state)
@@ -282,6 +319,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocks_same_requests),
+		cmocka_unit_test(test_blocks_turns),
 		cmocka_unit_test(test_blocks_damaged),
 		cmocka_unit_test(test_blocks_ingest),
 	};
