@@ -63,9 +63,9 @@
 /*
  * Multi-row VALUES lists: STORE_REQUEST_ROWS and STORE_INSERT_ROWS tuples
  * of anonymous '?'. A request's id (given by the writer, schema/015) is
- * ?1 + its place in the statement (NULL: SQLite's next rowid, which the
- * writer knows is the same): the writer sends 40 at once only when their
- * ids follow each other, and 40 requests bind 961 parameters, under
+ * ?1 + its place in the statement: the writer sends 40 at once only when
+ * their ids follow each other (the _AUTO statements leave the ids to
+ * SQLite when its next rowids are the same, write.c), and 40 requests bind 961 parameters, under
  * the 999 that SQLite before 3.32 allows.
  */
 #define ROWS8(t) t "," t "," t "," t "," t "," t "," t "," t
@@ -78,6 +78,7 @@ _Static_assert(1 + STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
+#define REQUEST_TUPLE_AUTO "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define REQUEST_TUPLE(k) "(?1+" #k ",?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 /* ids ?1 + 0 .. ?1 + 39 */
 #define REQUEST_TUPLES10(d) REQUEST_TUPLE(d##0) "," REQUEST_TUPLE(d##1) "," \
@@ -100,6 +101,12 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
  * fell 11.5% (callgrind, 200k production-cardinality lines); the floor's
  * CPU 1.24-1.36 -> 1.00 s per 1M rows (tests/tools/sqlitefloor -J).
  */
+#define REQUEST_INSERT_INTO_AUTO \
+	"INSERT OR FAIL INTO requests (source_id, line_no, ts_ms, tz_min," \
+	" client, method_id, host_id, path_id, query," \
+	" shape_id, protocol, status, bytes, request_ms, request_id," \
+	" upstream_id, n_attempts, cause, a_status, a_connect_ms," \
+	" a_header_ms, a_response_ms, a_cause, a_error_id) VALUES "
 #define REQUEST_INSERT_INTO \
 	"INSERT OR FAIL INTO requests (id, source_id, line_no, ts_ms, tz_min," \
 	" client, method_id, host_id, path_id, query," \
@@ -234,6 +241,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ON CONFLICT (key) DO UPDATE SET"
 	    " value = min(value, excluded.value)",
 
+	/* ids left to SQLite when they are its next rowids (write.c) */
+	[STMT_REQUEST_INSERT_AUTO] = REQUEST_INSERT_INTO_AUTO
+	    REQUEST_TUPLE_AUTO,
+	[STMT_REQUEST_INSERT_AUTO_N] = REQUEST_INSERT_INTO_AUTO
+	    ROWS40(REQUEST_TUPLE_AUTO),
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE(0),
 	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
 	/* blocks.c: ids go on after the largest of rows and blocks */

@@ -432,12 +432,15 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 	}
 	if (rows == STORE_REQUEST_ROWS) {
 		/* every one a row: their ids follow each other */
-		if ((st = store_stmt(s, STMT_REQUEST_INSERT_N, err, errlen)) ==
-		    NULL)
+		int base = g->ids_given ? 1 : 0;
+
+		if ((st = store_stmt(s, g->ids_given ? STMT_REQUEST_INSERT_N :
+		    STMT_REQUEST_INSERT_AUTO_N, err, errlen)) == NULL)
 			return -1;
-		write_bind_id(st, 1, g->ids_given ? g->req[0].id : 0);
+		if (g->ids_given)
+			sqlite3_bind_int64(st, 1, g->req[0].id);
 		for (int i = 0; i < n; i++)
-			write_bind_request(st, 1 + i * STORE_REQUEST_COLUMNS,
+			write_bind_request(st, base + i * STORE_REQUEST_COLUMNS,
 			    &g->req[i]);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
@@ -445,11 +448,14 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 		for (int i = 0; i < n; i++) {
 			if (g->req[i].plain)
 				continue;
-			st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen);
+			st = store_stmt(s, g->ids_given ? STMT_REQUEST_INSERT :
+			    STMT_REQUEST_INSERT_AUTO, err, errlen);
 			if (st == NULL)
 				return -1;
-			write_bind_id(st, 1, g->ids_given ? g->req[i].id : 0);
-			write_bind_request(st, 1, &g->req[i]);
+			if (g->ids_given)
+				sqlite3_bind_int64(st, 1, g->req[i].id);
+			write_bind_request(st, g->ids_given ? 1 : 0,
+			    &g->req[i]);
 			if (store_stmt_run(s, st, err, errlen) != 0)
 				return -1;
 		}
