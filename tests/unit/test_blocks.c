@@ -241,6 +241,65 @@ test_blocks_turns(void **state)
 	fx_free(&f);
 }
 
+/*
+ * A database of schema 14 with rows upgrades on open to 15 (an empty
+ * request_blocks); a writer with blocks then goes on after its ids.
+ */
+static void
+test_blocks_upgrade_014(void **state)
+{
+	struct store_open_opts o = {.group = -1, .schema_upto = 14};
+	struct fx f;
+	int64_t src;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	snprintf(f.path, sizeof(f.path), "/tmp/gw-test-blocks-014-XXXXXX");
+	int fd = mkstemp(f.path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(f.path);
+	assert_int_equal(store_open_with(f.path, &o, &f.s, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(store_schema_version(f.s), 14);
+	assert_int_equal(batch_init(&f.b), 0);
+	src = fx_source(&f, "/var/log/a.log", "file");
+	assert_int_equal(one(f.s, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name = 'request_blocks'"), 0);
+	/* 50 rows as the writer of schema 14 left them (one second) */
+	assert_int_equal(sqlite3_exec(f.s->db, "INSERT INTO upstreams"
+	    " (id, name) VALUES (1, '10.1.0.1:80');"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	    " WHERE i < 50) INSERT INTO requests (id, source_id, line_no,"
+	    " ts_ms, tz_min, client, status, upstream_id, n_attempts, cause,"
+	    " a_status, a_cause) SELECT i, 1, i, 1795601700000 + i, 0,"
+	    " 167772161, 200, 1, 1, 0, 200, 0 FROM n;"
+	    "INSERT INTO request_runs (sec, first_id, last_id)"
+	    " VALUES (1795601700, 1, 50);", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(src, 1);
+	store_close(f.s);
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(store_schema_version(f.s), 15);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM request_blocks"), 0);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM requests"), 50);
+	store_set_blocks(f.s, true);
+	for (int i = 0; i < 50; i++)
+		fx_event(&f, T0 + 100 + i, 0, "10.0.0.1", "GET", "/a", NULL,
+		    200, 5, GW_CAUSE_OK, "10.1.0.1:80 200 0");
+	fx_write(&f, src);
+	assert_int_equal(one(f.s, "SELECT first_id || '-' || last_id || '/' || n"
+	    " = '51-100/50' FROM request_blocks"), 1);
+	assert_int_equal(one(f.s, "SELECT count(DISTINCT id) FROM"
+	    " requests_all"), 100);
+	/* the runs cover every request once, rows and blocks */
+	assert_int_equal(one(f.s, "SELECT count(*) FROM requests_all r WHERE"
+	    " (SELECT count(*) FROM request_runs k"
+	    " WHERE r.id BETWEEN k.first_id AND k.last_id) <> 1"), 0);
+	assert_int_equal(one(f.s, "SELECT max(last_id) FROM request_runs"),
+	    100);
+	fx_free(&f);
+}
+
 /* A damaged block is an error of the read, not a crash or a wrong row. */
 static void
 test_blocks_damaged(void **state)
@@ -320,6 +379,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocks_same_requests),
 		cmocka_unit_test(test_blocks_turns),
+		cmocka_unit_test(test_blocks_upgrade_014),
 		cmocka_unit_test(test_blocks_damaged),
 		cmocka_unit_test(test_blocks_ingest),
 	};
