@@ -4,6 +4,13 @@
  * row when it is full and at the end of each batch, inside the batch's
  * transaction (so the batch's position and its rows commit together).
  * A rollback forgets the block being built, as it forgets the batch.
+ *
+ * A batch of few plain requests (tail's, every few hundred ms) would leave
+ * a small block each: a block of fewer than BLOCKS_SMALL requests is
+ * instead merged into the last stored block when the two fit in one and
+ * its ids come after that block's (decoded, encoded again with these
+ * rows, written over it), so a block grows to BLOCK_MAX_ROWS before a new
+ * one starts.
  */
 #include <stdlib.h>
 
@@ -14,6 +21,13 @@
  * 2.01 s / 62.9 B, 1 1.80 s / 63.4 B, -1 1.74 s / 67.3 B, -5 1.69 s /
  * 69.3 B (loaded machine: a rough guide). */
 #define BLOCKS_LEVEL	1
+#define BLOCKS_SMALL	(BLOCK_MAX_ROWS / 4)
+
+/* What a merge needs, made on first use (blocks_merge). */
+struct blocks_merge {
+	struct block_dec old, add;
+	struct block_enc enc;
+};
 
 /* See store_int.h. */
 int
@@ -44,6 +58,71 @@ blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
 	return 0;
 }
 
+/*
+ * Merge the finished block p[0..n) (s->blk's rows) into the last stored
+ * block when they fit together and its ids come after that block's:
+ * 1 merged, 0 not (stored as a block of its own then), -1 error.
+ */
+static int
+blocks_merge(struct store *s, const uint8_t *p, size_t n, char *err,
+    size_t errlen)
+{
+	struct blocks_merge *m = s->blk_merge;
+	sqlite3_stmt *st = store_stmt(s, STMT_BLOCKS_LAST, err, errlen);
+	int64_t first, last;
+	const uint8_t *q;
+	size_t qn;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (m == NULL) {
+		if ((m = calloc(1, sizeof(*m))) == NULL ||
+		    block_enc_init(&m->enc, BLOCK_REQUEST_COLUMNS,
+		    BLOCKS_LEVEL) != 0) {
+			free(m);
+			return store_fail(err, errlen, "out of memory");
+		}
+		block_dec_init(&m->old);
+		block_dec_init(&m->add);
+		s->blk_merge = m;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 :
+		    store_fail_db(s, err, errlen, "last block");
+	}
+	first = sqlite3_column_int64(st, 0);
+	last = sqlite3_column_int64(st, 1);
+	/* a damaged block stays as it is: no merge */
+	rc = sqlite3_column_int64(st, 2) + s->blk->nrow <= BLOCK_MAX_ROWS &&
+	    last < s->blk_first && sqlite3_column_blob(st, 3) != NULL &&
+	    block_decode(&m->old, sqlite3_column_blob(st, 3),
+	    (size_t)sqlite3_column_bytes(st, 3), BLOCK_REQUEST_COLUMNS) == 0;
+	sqlite3_reset(st);
+	if (!rc || block_decode(&m->add, p, n, BLOCK_REQUEST_COLUMNS) != 0)
+		return 0;
+	block_enc_reset(&m->enc);
+	for (int r = 0; r < m->old.nrow; r++)
+		if (block_enc_row(&m->enc, block_dec_row(&m->old, r)) != 0)
+			return 0;
+	for (int r = 0; r < m->add.nrow; r++)
+		if (block_enc_row(&m->enc, block_dec_row(&m->add, r)) != 0)
+			return 0;
+	if (block_enc_finish(&m->enc, &q, &qn) != 0)
+		return store_fail(err, errlen, "out of memory");
+	if ((st = store_stmt(s, STMT_BLOCKS_REPLACE, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_int64(st, 2, s->blk_last);
+	sqlite3_bind_int(st, 3, m->enc.nrow);
+	sqlite3_bind_blob(st, 4, q, (int)qn, SQLITE_STATIC);
+	if (store_stmt_run(s, st, err, errlen) != 0)
+		return -1;
+	return 1;
+}
+
 /* See store_int.h. */
 int
 blocks_flush(struct store *s, char *err, size_t errlen)
@@ -52,11 +131,19 @@ blocks_flush(struct store *s, char *err, size_t errlen)
 	const uint8_t *p;
 	size_t n;
 	sqlite3_stmt *st;
+	int rc;
 
 	if (e == NULL || e->nrow == 0)
 		return 0;
 	if (block_enc_finish(e, &p, &n) != 0)
 		return store_fail(err, errlen, "out of memory");
+	if (e->nrow < BLOCKS_SMALL &&
+	    (rc = blocks_merge(s, p, n, err, errlen)) != 0) {
+		if (rc < 0)
+			return -1;
+		block_enc_reset(e);
+		return 0;
+	}
 	if ((st = store_stmt(s, STMT_BLOCKS_INSERT, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, s->blk_first);
@@ -122,5 +209,12 @@ blocks_free(struct store *s)
 		block_enc_free(s->blk);
 		free(s->blk);
 		s->blk = NULL;
+	}
+	if (s->blk_merge != NULL) {
+		block_enc_free(&s->blk_merge->enc);
+		block_dec_free(&s->blk_merge->old);
+		block_dec_free(&s->blk_merge->add);
+		free(s->blk_merge);
+		s->blk_merge = NULL;
 	}
 }

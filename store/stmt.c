@@ -255,6 +255,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BLOCKS_INSERT] =
 	    "INSERT INTO request_blocks (first_id, last_id, n, data)"
 	    " VALUES (?1, ?2, ?3, ?4)",
+	[STMT_BLOCKS_LAST] =
+	    "SELECT first_id, last_id, n, data FROM request_blocks"
+	    " ORDER BY first_id DESC LIMIT 1",
+	[STMT_BLOCKS_REPLACE] =
+	    "UPDATE request_blocks SET last_id = ?2, n = ?3, data = ?4"
+	    " WHERE first_id = ?1",
 	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
 	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS48(ATTEMPT_TUPLE),
 	[STMT_ERROR_INSERT] =

@@ -60,6 +60,8 @@ enum store_stmt_id {
 	STMT_REQUEST_INSERT,
 	STMT_BLOCKS_NEXT_ID,
 	STMT_BLOCKS_INSERT,
+	STMT_BLOCKS_LAST,
+	STMT_BLOCKS_REPLACE,
 	STMT_REQUEST_INSERT_N,
 	STMT_ATTEMPT_INSERT,
 	STMT_ATTEMPT_INSERT_N,
@@ -439,6 +441,7 @@ struct store {
 	bool blocks;			/* plain requests go to blocks */
 	struct block_enc *blk;		/* blocks.c: the block being built */
 	int64_t blk_first, blk_last;	/* its first and last request ids */
+	struct blocks_merge *blk_merge;	/* blocks.c, for small blocks */
 	struct id_list new_errors;	/* errors written by this batch */
 	struct id_list candidates;	/* older errors new requests may own */
 	struct join_probe *probes;	/* new requests to look errors up for */

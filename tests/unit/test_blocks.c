@@ -154,9 +154,10 @@ test_blocks_same_requests(void **state)
 	store_set_blocks(b.s, true);
 	edge_batches(&a, fx_source(&a, "/var/log/a.log", "file"));
 	edge_batches(&b, fx_source(&b, "/var/log/a.log", "file"));
-	/* b holds blocks, several in the big batch; a none */
+	/* b holds blocks: the small batches' merged into one, the big
+	 * batch's full one and its rest; a none */
 	assert_int_equal(one(a.s, "SELECT count(*) FROM request_blocks"), 0);
-	assert_true(one(b.s, "SELECT count(*) FROM request_blocks") >= 5);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM request_blocks"), 3);
 	assert_int_equal(one(b.s, "SELECT count(*) FROM requests"), 6);
 	assert_int_equal(one(b.s, "SELECT max(n) FROM request_blocks"),
 	    BLOCK_MAX_ROWS);
@@ -300,6 +301,50 @@ test_blocks_upgrade_014(void **state)
 	fx_free(&f);
 }
 
+/*
+ * Small batches (tail's) merge into the last block until it is full, and
+ * the requests are those of the same batches without blocks; a block
+ * whose ids are not all below the new ones is left alone.
+ */
+static void
+test_blocks_small_batches(void **state)
+{
+	struct fx a, b;
+	int64_t sa, sb;
+
+	(void)state;
+	fx_init(&a);
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	sa = fx_source(&a, "/var/log/a.log", "file");
+	sb = fx_source(&b, "/var/log/a.log", "file");
+	for (int k = 0; k < 700; k++)
+		for (struct fx *f = &a; f != NULL; f = f == &a ? &b : NULL) {
+			for (int i = 0; i < 7; i++) {
+				char path[24];
+
+				snprintf(path, sizeof(path), "/p/%d", k * 7 + i);
+				fx_event(f, T0 + k * 100 + i, 0, "10.0.0.1",
+				    "GET", path, NULL, i == 3 ? 502 : 200, 5,
+				    i == 3 ? GW_CAUSE_UPSTREAM_5XX :
+				    GW_CAUSE_OK, i == 3 ? "10.1.0.1:80 502 0" :
+				    "10.1.0.1:80 200 0");
+			}
+			fx_write(f, f == &a ? sa : sb);
+		}
+	/* 4200 plain requests, 6 a batch: 682 batches merged into one block
+	 * (4092: 6 more would not fit), the rest in a second */
+	assert_int_equal(one(b.s, "SELECT count(*) FROM request_blocks"), 2);
+	assert_int_equal(one(b.s, "SELECT max(n) FROM request_blocks"),
+	    BLOCK_MAX_ROWS / 6 * 6);
+	assert_int_equal(one(b.s, "SELECT sum(n) FROM request_blocks"), 4200);
+	assert_int_equal(same_rows(a.s->db, b.s->db, ALL_COLUMNS
+	    "ORDER BY id"), 4900);
+	same_rows(a.s->db, b.s->db, "SELECT * FROM request_runs ORDER BY 1, 2");
+	fx_free(&a);
+	fx_free(&b);
+}
+
 /* A damaged block is an error of the read, not a crash or a wrong row. */
 static void
 test_blocks_damaged(void **state)
@@ -380,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_blocks_same_requests),
 		cmocka_unit_test(test_blocks_turns),
 		cmocka_unit_test(test_blocks_upgrade_014),
+		cmocka_unit_test(test_blocks_small_batches),
 		cmocka_unit_test(test_blocks_damaged),
 		cmocka_unit_test(test_blocks_ingest),
 	};
