@@ -13,6 +13,7 @@
  * one starts.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/block.h"
 #include "store/store_int.h"
@@ -58,6 +59,8 @@ blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
 	return 0;
 }
 
+static struct blocks_merge *blocks_merge_get(struct store *s);
+
 /*
  * Merge the finished block p[0..n) (s->blk's rows) into the last stored
  * block when they fit together and its ids come after that block's:
@@ -76,17 +79,8 @@ blocks_merge(struct store *s, const uint8_t *p, size_t n, char *err,
 
 	if (st == NULL)
 		return -1;
-	if (m == NULL) {
-		if ((m = calloc(1, sizeof(*m))) == NULL ||
-		    block_enc_init(&m->enc, BLOCK_REQUEST_COLUMNS,
-		    BLOCKS_LEVEL) != 0) {
-			free(m);
-			return store_fail(err, errlen, "out of memory");
-		}
-		block_dec_init(&m->old);
-		block_dec_init(&m->add);
-		s->blk_merge = m;
-	}
+	if (m == NULL && (m = blocks_merge_get(s)) == NULL)
+		return store_fail(err, errlen, "out of memory");
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -184,6 +178,170 @@ blocks_add(struct store *s, const struct block_val *row, char *err,
 		s->blk_first = row[BC_ID].i;
 	s->blk_last = row[BC_ID].i;
 	return 0;
+}
+
+/* The merge's decoder and encoder, made on first use. */
+static struct blocks_merge *
+blocks_merge_get(struct store *s)
+{
+	struct blocks_merge *m = s->blk_merge;
+
+	if (m != NULL)
+		return m;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if (block_enc_init(&m->enc, BLOCK_REQUEST_COLUMNS, BLOCKS_LEVEL) != 0) {
+		free(m);
+		return NULL;
+	}
+	block_dec_init(&m->old);
+	block_dec_init(&m->add);
+	s->blk_merge = m;
+	return m;
+}
+
+/* Bind block value v at parameter i of st. */
+static void
+blocks_bind(sqlite3_stmt *st, int i, const struct block_val *v)
+{
+	switch (v->type) {
+	case BLOCK_INT:
+		sqlite3_bind_int64(st, i, v->i);
+		break;
+	case BLOCK_TEXT:
+		sqlite3_bind_text(st, i, v->n > 0 ? v->p : "", (int)v->n,
+		    SQLITE_TRANSIENT);
+		break;
+	case BLOCK_BLOB:
+		sqlite3_bind_blob(st, i, v->n > 0 ? v->p : "", (int)v->n,
+		    SQLITE_TRANSIENT);
+		break;
+	default:
+		sqlite3_bind_null(st, i);
+	}
+}
+
+/* Insert request row (a block's, BLOCK_REQUEST_COLUMNS values) into
+ * requests, its path interned; 0 or -1. */
+static int
+blocks_insert_row(struct store *s, const struct block_val *row, char *err,
+    size_t errlen)
+{
+	const struct block_val *pv = &row[BC_PATH];
+	int64_t path_id = 0;
+	sqlite3_stmt *st;
+	int p = 2;
+
+	if (pv->type == BLOCK_TEXT) {
+		char *path = malloc((size_t)pv->n + 1);
+		int rc;
+
+		if (path == NULL)
+			return store_fail(err, errlen, "out of memory");
+		memcpy(path, pv->n > 0 ? pv->p : "", pv->n);
+		path[pv->n] = '\0';
+		rc = intern_id(s, INTERN_PATH, path, &path_id, err, errlen);
+		free(path);
+		if (rc != 0)
+			return -1;
+	}
+	if ((st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, row[BC_ID].i);
+	/* REQUEST_INSERT_INTO's columns: the block's but error_id (NULL
+	 * when written), path_id for the path */
+	for (int c = BC_SOURCE_ID; c < BLOCK_REQUEST_COLUMNS; c++) {
+		if (c == BC_ERROR_ID)
+			continue;
+		if (c == BC_PATH) {
+			if (path_id != 0)
+				sqlite3_bind_int64(st, p, path_id);
+			else
+				sqlite3_bind_null(st, p);
+		} else
+			blocks_bind(st, p, &row[c]);
+		p++;
+	}
+	return store_stmt_run(s, st, err, errlen);
+}
+
+/* See store_int.h. */
+int
+blocks_promote(struct store *s, int64_t id, char *err, size_t errlen)
+{
+	struct blocks_merge *m;
+	sqlite3_stmt *st;
+	int64_t first, last;
+	int rc, at = -1;
+
+	if ((st = store_stmt(s, STMT_BLOCKS_HAS_ROW, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, err, errlen, "request row");
+	if ((m = blocks_merge_get(s)) == NULL)
+		return store_fail(err, errlen, "out of memory");
+	if ((st = store_stmt(s, STMT_BLOCKS_OF_ID, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 :
+		    store_fail_db(s, err, errlen, "request block");
+	}
+	first = sqlite3_column_int64(st, 0);
+	last = sqlite3_column_int64(st, 1);
+	rc = last >= id && sqlite3_column_blob(st, 3) != NULL ?
+	    block_decode(&m->old, sqlite3_column_blob(st, 3),
+	    (size_t)sqlite3_column_bytes(st, 3), BLOCK_REQUEST_COLUMNS) : 1;
+	sqlite3_reset(st);
+	if (rc < 0)
+		return store_fail(err, errlen, "request block %lld: damaged",
+		    (long long)first);
+	if (rc > 0)
+		return 0;
+	for (int r = 0; r < m->old.nrow && at < 0; r++)
+		if (block_dec_row(&m->old, r)[BC_ID].i == id)
+			at = r;
+	if (at < 0)
+		return 0;
+	if (blocks_insert_row(s, block_dec_row(&m->old, at), err, errlen) != 0)
+		return -1;
+	/* the block without it: written again, under its new first id */
+	if ((st = store_stmt(s, STMT_BLOCKS_DELETE, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, first);
+	if (store_stmt_run(s, st, err, errlen) != 0)
+		return -1;
+	if (m->old.nrow == 1)
+		return 0;
+	block_enc_reset(&m->enc);
+	for (int r = 0; r < m->old.nrow; r++)
+		if (r != at && block_enc_row(&m->enc,
+		    block_dec_row(&m->old, r)) != 0)
+			return store_fail(err, errlen, "request block %lld",
+			    (long long)first);
+	{
+		const uint8_t *q;
+		size_t qn;
+
+		if (block_enc_finish(&m->enc, &q, &qn) != 0)
+			return store_fail(err, errlen, "out of memory");
+		if ((st = store_stmt(s, STMT_BLOCKS_INSERT, err,
+		    errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, block_dec_row(&m->old,
+		    at == 0 ? 1 : 0)[BC_ID].i);
+		sqlite3_bind_int64(st, 2, block_dec_row(&m->old,
+		    at == m->old.nrow - 1 ? at - 1 : m->old.nrow - 1)[BC_ID].i);
+		sqlite3_bind_int(st, 3, m->enc.nrow);
+		sqlite3_bind_blob(st, 4, q, (int)qn, SQLITE_STATIC);
+		return store_stmt_run(s, st, err, errlen);
+	}
 }
 
 /* See store.h. */

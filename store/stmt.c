@@ -51,6 +51,17 @@
 	" AND r.local_end_ms BETWEEN ?3 - 2000 AND ?3 + ?4 + 2000" \
 	" AND r.method_id IS ?5 AND r.query IS ?6" \
 	" AND ?3 >= r.local_end_ms - coalesce(r.request_ms, 0) - 2000 "
+/*
+ * JOIN_WINDOW over requests_all (store/requests_vt.c), where a request of
+ * a block has its path as text (path_id NULL): the same paths match.
+ */
+#define JOIN_WINDOW_ALL \
+	" r.client = ?1 AND (CASE WHEN r.path_id IS NOT NULL THEN" \
+	" r.path_id = ?2 WHEN r.path IS NOT NULL THEN" \
+	" r.path = (SELECT name FROM paths WHERE id = ?2) ELSE ?2 IS NULL END)" \
+	" AND r.local_end_ms BETWEEN ?3 - 2000 AND ?3 + ?4 + 2000" \
+	" AND r.method_id IS ?5 AND r.query IS ?6" \
+	" AND ?3 >= r.local_end_ms - coalesce(r.request_ms, 0) - 2000 "
 /* The condition of the partial index requests_join, word for word. */
 #define JOIN_JOINABLE " (r.cause <> 0 OR r.n_attempts > 1) "
 #define JOIN_NEAREST \
@@ -258,6 +269,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BLOCKS_LAST] =
 	    "SELECT first_id, last_id, n, data FROM request_blocks"
 	    " ORDER BY first_id DESC LIMIT 1",
+	[STMT_BLOCKS_HAS_ROW] = "SELECT 1 FROM requests WHERE id = ?1",
+	[STMT_BLOCKS_OF_ID] =
+	    "SELECT first_id, last_id, n, data FROM request_blocks"
+	    " WHERE first_id <= ?1 ORDER BY first_id DESC LIMIT 1",
+	[STMT_BLOCKS_DELETE] = "DELETE FROM request_blocks WHERE first_id = ?1",
 	[STMT_BLOCKS_REPLACE] =
 	    "UPDATE request_blocks SET last_id = ?2, n = ?3, data = ?4"
 	    " WHERE first_id = ?1",
@@ -314,11 +330,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 * is the window of local ends as a range of ts_ms, widened by the
 	 * spread of the stored requests' UTC offsets (schema/005).
 	 */
+	/* Plain requests too: those of blocks (schema/015) through
+	 * requests_all; join.c moves the one found into the rows first. */
 	[STMT_JOIN_ATTEMPT_FIND_TRUNCATED] =
 	    "SELECT" JOIN_REQUEST_COLUMNS "," ATT_SEQ "," ATT_STATUS ","
-	    ATT_CAUSE " FROM" RUNS_FROM ATT_JOIN
+	    ATT_CAUSE " FROM request_runs k CROSS JOIN requests_all r"
+	    " ON r.id BETWEEN k.first_id AND k.last_id" ATT_JOIN
 	    " WHERE" RUNS_SECS("?8", "?9") "AND r.ts_ms BETWEEN ?8 AND ?9"
-	    " AND" JOIN_WINDOW " AND" ATT_ANY
+	    " AND" JOIN_WINDOW_ALL " AND" ATT_ANY
 	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL"
 	    " ORDER BY" JOIN_NEAREST ", t.seq LIMIT 1",
 	/*

@@ -61,6 +61,9 @@ enum store_stmt_id {
 	STMT_BLOCKS_NEXT_ID,
 	STMT_BLOCKS_INSERT,
 	STMT_BLOCKS_LAST,
+	STMT_BLOCKS_HAS_ROW,
+	STMT_BLOCKS_OF_ID,
+	STMT_BLOCKS_DELETE,
 	STMT_BLOCKS_REPLACE,
 	STMT_REQUEST_INSERT_N,
 	STMT_ATTEMPT_INSERT,
@@ -694,6 +697,12 @@ int blocks_add(struct store *s, const struct block_val *row, char *err,
     size_t errlen);
 int blocks_flush(struct store *s, char *err, size_t errlen);
 void blocks_forget(struct store *s);
+/*
+ * Request id, if it is in a block, moves out of it into a row of requests
+ * (its path interned), so that the join can update it; 0 (also when it
+ * is a row already, or nowhere) or -1 with err.
+ */
+int blocks_promote(struct store *s, int64_t id, char *err, size_t errlen);
 void blocks_free(struct store *s);
 /* The virtual table requests_all: every request, rows and blocks
  * (requests_vt.c). 0 or -1. */
