@@ -17,12 +17,13 @@
 -- Not yet in use: the readers (reports, console, diagnosis, the views,
 -- prune, the joins) read requests only, so the writer fills blocks only
 -- when told to (store_set_blocks, GW_INGEST_BLOCKS=1 for measurement);
--- otherwise this table stays empty. Left for the readers' step (issue
--- 11): the join of an upstream_truncated error-log line may update a
--- plain request's inline attempt later, so such a request must move out
--- of its block into the rows first; prune must rewrite a block part of
--- which is past the cut; readers grouping by path_id must take the path's
--- text of a block's request.
+-- otherwise this table stays empty. The one join that can reach a plain
+-- request later (an upstream_truncated error-log line) reads
+-- requests_all, and the request it finds moves out of its block into the
+-- rows before it is updated (store/blocks.c). Left for the readers' step
+-- (issue 11): prune must rewrite a block part of which is past the cut;
+-- readers grouping by path_id must take the path's text of a block's
+-- request; requests, request_view and attempt_view must read the blocks.
 CREATE TABLE request_blocks (
 	first_id	INTEGER PRIMARY KEY,	-- its smallest request id
 	last_id		INTEGER NOT NULL,	-- its largest

@@ -526,10 +526,9 @@ write_origin(struct store *s, struct write_stage *g, const char *origin,
  * naming one for a request without attempts, look only at failed or
  * retried requests, JOIN_JOINABLE in stmt.c) with at most its one inline
  * attempt. A request some unjoined error may own (probe) is not plain.
- * Not yet handled (blocks are off by default, schema/015): the join of an
- * upstream_truncated line (STMT_JOIN_ATTEMPT_FIND_TRUNCATED) looks at
- * every request with an attempt, so a later such line may want to update
- * a plain one; it must then move out of its block first.
+ * The join of a later upstream_truncated line looks at every request with
+ * an attempt (STMT_JOIN_ATTEMPT_FIND_TRUNCATED): the plain one it finds
+ * moves out of its block first (blocks_promote).
  */
 static bool
 write_plain(const struct gw_event *ev)
