@@ -23,11 +23,11 @@ O        ?= build
 SAN      ?=
 PKG_CONFIG ?= pkg-config
 
-PKGS     := libpcap libpcre2-8 sqlite3 ncursesw zlib json-c libmicrohttpd
+PKGS     := libpcap libpcre2-8 sqlite3 ncursesw zlib libzstd json-c libmicrohttpd
 TEST_PKGS := cmocka
 DEB_PKGS := pkg-config libpcap-dev libpcre2-dev libsqlite3-dev libncurses-dev \
             zlib1g-dev libjson-c-dev libhttp-parser-dev libcmocka-dev \
-            libmicrohttpd-dev
+            libmicrohttpd-dev libzstd-dev
 TEST_DEB_PKGS := nginx-light haproxy caddy tmux tcpdump sqlite3 procps prometheus \
                  curl jq
 

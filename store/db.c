@@ -287,7 +287,8 @@ store_open_with(const char *path, const struct store_open_opts *o,
 		store_fail(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (inline_register(s->db) != 0 || intern_register(s) != 0) {
+	if (inline_register(s->db) != 0 || intern_register(s) != 0 ||
+	    requests_vt_register(s->db) != 0) {
 		store_fail_db(s, err, errlen, "register functions");
 		goto fail;
 	}
@@ -312,6 +313,7 @@ store_close(struct store *s)
 		return;
 	store_stmt_finalize_all(s);
 	prune_free(s);
+	blocks_free(s);
 	intern_free(s);
 	join_filter_free(s);
 	rollup_map_free(&s->rollup_req);
@@ -532,6 +534,7 @@ store_rollback(struct store *s)
 	rollup_map_clear(&s->rollup_att);
 	s->dash_upstream = 0;
 	runs_forget(s);
+	blocks_forget(s);
 	s->max_request_ms = 0;	/* re-read from store_meta by the next batch */
 	s->tz_known = false;	/* likewise */
 	join_filter_reset(s);

@@ -181,6 +181,13 @@ inline_bind_request_id(sqlite3_stmt *st, int i, const struct store_rid *r)
 }
 
 /* See store_int.h. */
+int
+inline_protocol(const char *text)
+{
+	return inline_protocol_code(text, strlen(text));
+}
+
+/* See store_int.h. */
 void
 inline_bind_protocol(sqlite3_stmt *st, int i, const char *text)
 {

@@ -420,6 +420,14 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
 
 	if (id == STMT_JOIN_ATTEMPT_FIND_TRUNCATED && !s->tz_known)
 		return 0;	/* no request stored yet */
+	/*
+	 * It matches a block's request (schema/015) by the text of the
+	 * error's path, read from paths, where this transaction's new names
+	 * wait in a queue (intern.c): they go in now.
+	 */
+	if (id == STMT_JOIN_ATTEMPT_FIND_TRUNCATED &&
+	    intern_flush(s, err, errlen) != 0)
+		return -1;
 	if ((find = store_stmt(s, id, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_value(find, 1, sqlite3_column_value(get, 0));
@@ -553,6 +561,10 @@ join_error(struct store *s, int64_t eid, char *err, size_t errlen)
 	sqlite3_reset(get);
 	if (rc <= 0)
 		return rc;
+	/* only this find reads plain requests, which may be in a block */
+	if (!bare && up != 0 && ecause == GW_CAUSE_UPSTREAM_TRUNCATED &&
+	    blocks_promote(s, r.id, err, errlen) != 0)
+		return -1;
 	if (bare)
 		rc = join_bare(s, eid, ecause, &r, up, err, errlen);
 	else

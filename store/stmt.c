@@ -51,6 +51,17 @@
 	" AND r.local_end_ms BETWEEN ?3 - 2000 AND ?3 + ?4 + 2000" \
 	" AND r.method_id IS ?5 AND r.query IS ?6" \
 	" AND ?3 >= r.local_end_ms - coalesce(r.request_ms, 0) - 2000 "
+/*
+ * JOIN_WINDOW over requests_all (store/requests_vt.c), where a request of
+ * a block has its path as text (path_id NULL): the same paths match.
+ */
+#define JOIN_WINDOW_ALL \
+	" r.client = ?1 AND (CASE WHEN r.path_id IS NOT NULL THEN" \
+	" r.path_id = ?2 WHEN r.path IS NOT NULL THEN" \
+	" r.path = (SELECT name FROM paths WHERE id = ?2) ELSE ?2 IS NULL END)" \
+	" AND r.local_end_ms BETWEEN ?3 - 2000 AND ?3 + ?4 + 2000" \
+	" AND r.method_id IS ?5 AND r.query IS ?6" \
+	" AND ?3 >= r.local_end_ms - coalesce(r.request_ms, 0) - 2000 "
 /* The condition of the partial index requests_join, word for word. */
 #define JOIN_JOINABLE " (r.cause <> 0 OR r.n_attempts > 1) "
 #define JOIN_NEAREST \
@@ -62,20 +73,34 @@
 
 /*
  * Multi-row VALUES lists: STORE_REQUEST_ROWS and STORE_INSERT_ROWS tuples
- * of anonymous '?'. 40 requests bind 960 parameters, under the 999 that
- * SQLite before 3.32 allows.
+ * of anonymous '?'. A request's id (given by the writer, schema/015) is
+ * ?1 + its place in the statement: the writer sends 40 at once only when
+ * their ids follow each other (the _AUTO statements leave the ids to
+ * SQLite when its next rowids are the same, write.c), and 40 requests bind 961 parameters, under
+ * the 999 that SQLite before 3.32 allows.
  */
 #define ROWS8(t) t "," t "," t "," t "," t "," t "," t "," t
 #define ROWS40(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
 	ROWS8(t)
 #define ROWS48(t) ROWS40(t) "," ROWS8(t)
 _Static_assert(STORE_INSERT_ROWS == 48, "ROWS48 writes 48 tuples");
-_Static_assert(STORE_REQUEST_ROWS == 40, "ROWS40 writes 40 tuples");
-_Static_assert(STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
+_Static_assert(STORE_REQUEST_ROWS == 40, "REQUEST_TUPLES40 writes 40 tuples");
+_Static_assert(1 + STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
-#define REQUEST_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define REQUEST_TUPLE_AUTO "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define REQUEST_TUPLE(k) "(?1+" #k ",?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+/* ids ?1 + 0 .. ?1 + 39 */
+#define REQUEST_TUPLES10(d) REQUEST_TUPLE(d##0) "," REQUEST_TUPLE(d##1) "," \
+	REQUEST_TUPLE(d##2) "," REQUEST_TUPLE(d##3) "," REQUEST_TUPLE(d##4) \
+	"," REQUEST_TUPLE(d##5) "," REQUEST_TUPLE(d##6) "," REQUEST_TUPLE(d##7) \
+	"," REQUEST_TUPLE(d##8) "," REQUEST_TUPLE(d##9)
+#define REQUEST_TUPLES40 REQUEST_TUPLE(0) "," REQUEST_TUPLE(1) "," \
+	REQUEST_TUPLE(2) "," REQUEST_TUPLE(3) "," REQUEST_TUPLE(4) "," \
+	REQUEST_TUPLE(5) "," REQUEST_TUPLE(6) "," REQUEST_TUPLE(7) "," \
+	REQUEST_TUPLE(8) "," REQUEST_TUPLE(9) "," REQUEST_TUPLES10(1) "," \
+	REQUEST_TUPLES10(2) "," REQUEST_TUPLES10(3)
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
 /*
  * OR FAIL, not the default ABORT: a statement that may abort half-way
@@ -87,8 +112,14 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
  * fell 11.5% (callgrind, 200k production-cardinality lines); the floor's
  * CPU 1.24-1.36 -> 1.00 s per 1M rows (tests/tools/sqlitefloor -J).
  */
-#define REQUEST_INSERT_INTO \
+#define REQUEST_INSERT_INTO_AUTO \
 	"INSERT OR FAIL INTO requests (source_id, line_no, ts_ms, tz_min," \
+	" client, method_id, host_id, path_id, query," \
+	" shape_id, protocol, status, bytes, request_ms, request_id," \
+	" upstream_id, n_attempts, cause, a_status, a_connect_ms," \
+	" a_header_ms, a_response_ms, a_cause, a_error_id) VALUES "
+#define REQUEST_INSERT_INTO \
+	"INSERT OR FAIL INTO requests (id, source_id, line_no, ts_ms, tz_min," \
 	" client, method_id, host_id, path_id, query," \
 	" shape_id, protocol, status, bytes, request_ms, request_id," \
 	" upstream_id, n_attempts, cause, a_status, a_connect_ms," \
@@ -223,8 +254,31 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ON CONFLICT (key) DO UPDATE SET"
 	    " value = min(value, excluded.value)",
 
-	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE,
-	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO ROWS40(REQUEST_TUPLE),
+	/* ids left to SQLite when they are its next rowids (write.c) */
+	[STMT_REQUEST_INSERT_AUTO] = REQUEST_INSERT_INTO_AUTO
+	    REQUEST_TUPLE_AUTO,
+	[STMT_REQUEST_INSERT_AUTO_N] = REQUEST_INSERT_INTO_AUTO
+	    ROWS40(REQUEST_TUPLE_AUTO),
+	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE(0),
+	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
+	/* blocks.c: ids go on after the largest of rows and blocks */
+	[STMT_BLOCKS_NEXT_ID] =
+	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"
+	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks)",
+	[STMT_BLOCKS_INSERT] =
+	    "INSERT INTO request_blocks (first_id, last_id, n, data)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[STMT_BLOCKS_LAST] =
+	    "SELECT first_id, last_id, n, data FROM request_blocks"
+	    " ORDER BY first_id DESC LIMIT 1",
+	[STMT_BLOCKS_HAS_ROW] = "SELECT 1 FROM requests WHERE id = ?1",
+	[STMT_BLOCKS_OF_ID] =
+	    "SELECT first_id, last_id, n, data FROM request_blocks"
+	    " WHERE first_id <= ?1 ORDER BY first_id DESC LIMIT 1",
+	[STMT_BLOCKS_DELETE] = "DELETE FROM request_blocks WHERE first_id = ?1",
+	[STMT_BLOCKS_REPLACE] =
+	    "UPDATE request_blocks SET last_id = ?2, n = ?3, data = ?4"
+	    " WHERE first_id = ?1",
 	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
 	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS48(ATTEMPT_TUPLE),
 	[STMT_ERROR_INSERT] =
@@ -278,11 +332,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 * is the window of local ends as a range of ts_ms, widened by the
 	 * spread of the stored requests' UTC offsets (schema/005).
 	 */
+	/* Plain requests too: those of blocks (schema/015) through
+	 * requests_all; join.c moves the one found into the rows first. */
 	[STMT_JOIN_ATTEMPT_FIND_TRUNCATED] =
 	    "SELECT" JOIN_REQUEST_COLUMNS "," ATT_SEQ "," ATT_STATUS ","
-	    ATT_CAUSE " FROM" RUNS_FROM ATT_JOIN
+	    ATT_CAUSE " FROM request_runs k CROSS JOIN requests_all r"
+	    " ON r.id BETWEEN k.first_id AND k.last_id" ATT_JOIN
 	    " WHERE" RUNS_SECS("?8", "?9") "AND r.ts_ms BETWEEN ?8 AND ?9"
-	    " AND" JOIN_WINDOW " AND" ATT_ANY
+	    " AND" JOIN_WINDOW_ALL " AND" ATT_ANY
 	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL"
 	    " ORDER BY" JOIN_NEAREST ", t.seq LIMIT 1",
 	/*

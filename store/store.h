@@ -120,6 +120,15 @@ int store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen);
 int store_set_ingest(struct store *s, char *err, size_t errlen);
 
 /*
+ * Store plain requests in blocks (schema/015, store/blocks.c) from the
+ * next batch on. Not yet for use: the readers (reports, console,
+ * diagnosis, views, prune) read request rows only, so a database written
+ * this way reports only its other requests. It is there to measure the
+ * writer (issue 11); see cli/cmd_ingest.c's GW_INGEST_BLOCKS.
+ */
+void store_set_blocks(struct store *s, bool on);
+
+/*
  * Commit the transaction store_write_batch() holds open, if any (call
  * when no batch is in flight: after pipeline_sync). 0, or -1 with err
  * filled (the held batches are then rolled back).

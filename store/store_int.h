@@ -29,6 +29,7 @@
 #include "core/arena.h"
 #include "core/textbuf.h"
 #include "core/hashtab.h"
+#include "store/block.h"
 #include "store/store.h"
 
 /*
@@ -54,7 +55,16 @@ enum store_stmt_id {
 	STMT_META_GET,
 	STMT_META_SET,		/* raises a value, never lowers it */
 	STMT_META_SET_MIN,
+	STMT_REQUEST_INSERT_AUTO,
+	STMT_REQUEST_INSERT_AUTO_N,
 	STMT_REQUEST_INSERT,
+	STMT_BLOCKS_NEXT_ID,
+	STMT_BLOCKS_INSERT,
+	STMT_BLOCKS_LAST,
+	STMT_BLOCKS_HAS_ROW,
+	STMT_BLOCKS_OF_ID,
+	STMT_BLOCKS_DELETE,
+	STMT_BLOCKS_REPLACE,
 	STMT_REQUEST_INSERT_N,
 	STMT_ATTEMPT_INSERT,
 	STMT_ATTEMPT_INSERT_N,
@@ -201,8 +211,9 @@ struct store_sql {
  * Rows per multi-row INSERT of requests and attempts (see write.c): each
  * statement opens a cursor on the table and each index, so 8 rows a
  * statement cost 15% more writer time than 48. Requests, with their lone
- * attempt inline (schema/012), have 24 columns: 40 rows keep a statement
- * under the 999 parameters of SQLite before 3.32.
+ * attempt inline (schema/012), have 24 columns and the id the writer gives
+ * (schema/015, one parameter for all): 40 rows keep a statement under the
+ * 999 parameters of SQLite before 3.32.
  */
 #define STORE_INSERT_ROWS 48
 #define STORE_REQUEST_ROWS 40
@@ -432,6 +443,10 @@ struct store {
 	int tz_lo, tz_hi;		/* range of requests' tz_min (meta) */
 	int64_t dash_upstream;		/* id of upstream '-', 0 unknown */
 	struct request_run run;		/* runs.c: the writer's last run */
+	bool blocks;			/* plain requests go to blocks */
+	struct block_enc *blk;		/* blocks.c: the block being built */
+	int64_t blk_first, blk_last;	/* its first and last request ids */
+	struct blocks_merge *blk_merge;	/* blocks.c, for small blocks */
 	struct id_list new_errors;	/* errors written by this batch */
 	struct id_list candidates;	/* older errors new requests may own */
 	struct join_probe *probes;	/* new requests to look errors up for */
@@ -623,6 +638,8 @@ uint64_t inline_client_key_value(const struct store *s, sqlite3_value *v);
 void inline_request_id(struct store_rid *r, const char *text);
 void inline_bind_request_id(sqlite3_stmt *st, int i, const struct store_rid *r);
 void inline_bind_protocol(sqlite3_stmt *st, int i, const char *text);
+/* The code protocol text is stored as (0..STORE_PROTOCOLS-1), or -1. */
+int inline_protocol(const char *text);
 /* gw_client_key() (migration 006), gw_request_id(), gw_protocol() (012). */
 int inline_register(sqlite3 *db);
 
@@ -646,6 +663,45 @@ int runs_note(struct store *s, int64_t id, int64_t sec, char *err,
     size_t errlen);
 int runs_flush(struct store *s, char *err, size_t errlen);
 void runs_forget(struct store *s);
+
+/*
+ * The columns of a request in a block (schema/015): those of requests in
+ * its order (local_end_ms, computed, aside), the path as text.
+ */
+enum block_request_column {
+	BC_ID, BC_SOURCE_ID, BC_LINE_NO, BC_TS_MS, BC_TZ_MIN, BC_CLIENT,
+	BC_METHOD_ID, BC_HOST_ID, BC_PATH, BC_QUERY, BC_SHAPE_ID, BC_PROTOCOL,
+	BC_STATUS, BC_BYTES, BC_REQUEST_MS, BC_REQUEST_ID, BC_UPSTREAM_ID,
+	BC_N_ATTEMPTS, BC_CAUSE, BC_ERROR_ID, BC_A_STATUS, BC_A_CONNECT_MS,
+	BC_A_HEADER_MS, BC_A_RESPONSE_MS, BC_A_CAUSE, BC_A_ERROR_ID,
+	BLOCK_REQUEST_COLUMNS
+};
+
+/*
+ * Blocks of plain requests (blocks.c). blocks_next_id(): the id after
+ * every stored request's; *given: the writer must name the ids of the rows
+ * it inserts (else SQLite's next rowid is that id). blocks_add(): row (BLOCK_REQUEST_COLUMNS values)
+ * into the current block, which is written first when full; 0, -1 the row
+ * cannot go into a block (store it as a row), -2 error (err filled).
+ * blocks_flush(): write the current block, in the batch's transaction.
+ * blocks_forget(): after a rollback.
+ */
+int blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
+    size_t errlen);
+int blocks_add(struct store *s, const struct block_val *row, char *err,
+    size_t errlen);
+int blocks_flush(struct store *s, char *err, size_t errlen);
+void blocks_forget(struct store *s);
+/*
+ * Request id, if it is in a block, moves out of it into a row of requests
+ * (its path interned), so that the join can update it; 0 (also when it
+ * is a row already, or nowhere) or -1 with err.
+ */
+int blocks_promote(struct store *s, int64_t id, char *err, size_t errlen);
+void blocks_free(struct store *s);
+/* The virtual table requests_all: every request, rows and blocks
+ * (requests_vt.c). 0 or -1. */
+int requests_vt_register(sqlite3 *db);
 
 /* Join (join.c). */
 int join_filter_init(struct store *s);

@@ -230,6 +230,8 @@ struct write_req {
 	struct store_rid rid;
 	int64_t method, host, path, shape, up, local_end;
 	int64_t source_id;	/* the batch's, or its child for ev->origin */
+	int64_t id;		/* given by the writer (schema/015) */
+	bool plain;		/* goes into the current block */
 };
 struct write_att {
 	const struct gw_attempt *a;
@@ -241,6 +243,8 @@ struct write_stage {
 	struct write_att att[STORE_INSERT_ROWS];
 	int n_req, n_att;
 	int64_t source_id;
+	int64_t next_id;		/* the next request's id */
+	bool ids_given;			/* bound, not left to SQLite */
 	struct rollup_map latency;	/* response-time histogram counts */
 	struct {			/* ev->origin -> child source */
 		const char *origin;	/* (schema 009), this batch's */
@@ -349,7 +353,7 @@ write_stage_attempts(struct store *s, struct write_stage *g,
 	return 0;
 }
 
-/* Bind the columns of request w at parameter base + 1... */
+/* Bind the columns of request w but its id at parameter base + 1... */
 static void
 write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 {
@@ -387,46 +391,82 @@ write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 	sqlite3_bind_null(st, base + 24);	/* a_error_id: joined later */
 }
 
-/* Insert the staged requests, then stage their attempts. */
+static int write_block_row(struct store *s, const struct write_req *w,
+    char *err, size_t errlen);
+
+/*
+ * Insert the staged requests that are rows, encode the plain ones into
+ * the current block, then stage their attempts. A group is the same 40
+ * requests with blocks or without, so the names its attempts intern get
+ * the same ids in the same order either way (reports list upstreams in
+ * id order).
+ */
 static int
 write_flush_requests(struct store *s, struct write_stage *g, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st;
-	int n = g->n_req;
-	int64_t last;
+	int n = g->n_req, rows = 0;
 
 	if (n == 0)
 		return 0;
 	g->n_req = 0;
-	if (n == STORE_REQUEST_ROWS) {
-		if ((st = store_stmt(s, STMT_REQUEST_INSERT_N, err, errlen)) ==
-		    NULL)
+	for (int i = 0; i < n; i++) {
+		struct write_req *w = &g->req[i];
+		int rc;
+
+		if (!w->plain) {
+			rows++;
+			continue;
+		}
+		if ((rc = write_block_row(s, w, err, errlen)) == -2)
 			return -1;
+		if (rc == -1) {
+			/* too big for any block: a row after all */
+			w->plain = false;
+			rows++;
+			if (intern_id(s, INTERN_PATH, w->ev->path, &w->path,
+			    err, errlen) != 0)
+				return -1;
+		}
+	}
+	if (rows == STORE_REQUEST_ROWS) {
+		/* every one a row: their ids follow each other */
+		int base = g->ids_given ? 1 : 0;
+
+		if ((st = store_stmt(s, g->ids_given ? STMT_REQUEST_INSERT_N :
+		    STMT_REQUEST_INSERT_AUTO_N, err, errlen)) == NULL)
+			return -1;
+		if (g->ids_given)
+			sqlite3_bind_int64(st, 1, g->req[0].id);
 		for (int i = 0; i < n; i++)
-			write_bind_request(st, i * STORE_REQUEST_COLUMNS,
+			write_bind_request(st, base + i * STORE_REQUEST_COLUMNS,
 			    &g->req[i]);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
-	} else {
+	} else if (rows > 0) {
 		for (int i = 0; i < n; i++) {
-			st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen);
+			if (g->req[i].plain)
+				continue;
+			st = store_stmt(s, g->ids_given ? STMT_REQUEST_INSERT :
+			    STMT_REQUEST_INSERT_AUTO, err, errlen);
 			if (st == NULL)
 				return -1;
-			write_bind_request(st, 0, &g->req[i]);
+			if (g->ids_given)
+				sqlite3_bind_int64(st, 1, g->req[i].id);
+			write_bind_request(st, g->ids_given ? 1 : 0,
+			    &g->req[i]);
 			if (store_stmt_run(s, st, err, errlen) != 0)
 				return -1;
 		}
 	}
-	last = sqlite3_last_insert_rowid(s->db);
-	for (int i = 0; i < n; i++) {
-		int64_t id = last - (n - 1) + i;
-
-		if (runs_note(s, id, runs_sec_of(g->req[i].ev->ts_ms), err,
-		    errlen) != 0 ||
-		    write_stage_attempts(s, g, &g->req[i], id, err, errlen) != 0)
+	if (rows > 0 && !g->ids_given &&
+	    sqlite3_last_insert_rowid(s->db) != g->req[n - 1].id)
+		return store_fail(err, errlen, "request ids out of step");
+	for (int i = 0; i < n; i++)
+		if (write_stage_attempts(s, g, &g->req[i], g->req[i].id, err,
+		    errlen) != 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -480,19 +520,126 @@ write_origin(struct store *s, struct write_stage *g, const char *origin,
 	return 0;
 }
 
-/* Stage one request: intern its strings, count it, queue it for the join. */
+/*
+ * Is ev plain: can nothing ever join to it or update it? It succeeded
+ * (cause 0: the joins of error lines naming no upstream, and of errors
+ * naming one for a request without attempts, look only at failed or
+ * retried requests, JOIN_JOINABLE in stmt.c) with at most its one inline
+ * attempt. A request some unjoined error may own (probe) is not plain.
+ * The join of a later upstream_truncated line looks at every request with
+ * an attempt (STMT_JOIN_ATTEMPT_FIND_TRUNCATED): the plain one it finds
+ * moves out of its block first (blocks_promote).
+ */
+static bool
+write_plain(const struct gw_event *ev)
+{
+	return ev->cause == GW_CAUSE_OK &&
+	    (ev->n_attempts == 0 || write_inline(ev));
+}
+
+static void
+bv_int(struct block_val *v, int64_t i)
+{
+	v->type = BLOCK_INT;
+	v->i = i;
+}
+
+static void
+bv_opt(struct block_val *v, int64_t i)
+{
+	if (i >= 0)
+		bv_int(v, i);
+	else
+		v->type = BLOCK_NULL;
+}
+
+static void
+bv_text(struct block_val *v, const char *t)
+{
+	size_t n;
+
+	if (t == NULL) {
+		v->type = BLOCK_NULL;
+		return;
+	}
+	n = strlen(t);
+	v->type = BLOCK_TEXT;
+	v->p = t;
+	v->n = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* The plain request w into the current block, its columns as a row of
+ * requests would hold them (write_bind_request); as blocks_add(). */
+static int
+write_block_row(struct store *s, const struct write_req *w, char *err,
+    size_t errlen)
+{
+	const struct gw_event *ev = w->ev;
+	struct block_val v[BLOCK_REQUEST_COLUMNS];
+	int code;
+
+	memset(v, 0, sizeof(v));
+	bv_int(&v[BC_ID], w->id);
+	bv_int(&v[BC_SOURCE_ID], w->source_id);
+	bv_int(&v[BC_LINE_NO], (int64_t)ev->line_no);
+	bv_int(&v[BC_TS_MS], ev->ts_ms);
+	bv_int(&v[BC_TZ_MIN], ev->tz_min);
+	if (w->client.text != NULL && w->client.v4 >= 0)
+		bv_int(&v[BC_CLIENT], w->client.v4);
+	else
+		bv_text(&v[BC_CLIENT], w->client.text);
+	bv_opt(&v[BC_METHOD_ID], w->method != 0 ? w->method : -1);
+	bv_opt(&v[BC_HOST_ID], w->host != 0 ? w->host : -1);
+	bv_text(&v[BC_PATH], ev->path);
+	bv_text(&v[BC_QUERY], ev->query);
+	bv_opt(&v[BC_SHAPE_ID], w->shape != 0 ? w->shape : -1);
+	if (ev->protocol != NULL && (code = inline_protocol(ev->protocol)) >= 0)
+		bv_int(&v[BC_PROTOCOL], code);
+	else
+		bv_text(&v[BC_PROTOCOL], ev->protocol);
+	bv_int(&v[BC_STATUS], ev->status);
+	bv_opt(&v[BC_BYTES], ev->bytes);
+	bv_opt(&v[BC_REQUEST_MS], ev->request_ms);
+	if (w->rid.text != NULL && w->rid.is_blob) {
+		v[BC_REQUEST_ID].type = BLOCK_BLOB;
+		v[BC_REQUEST_ID].p = (const char *)w->rid.blob;
+		v[BC_REQUEST_ID].n = STORE_RID_BYTES;
+	} else
+		bv_text(&v[BC_REQUEST_ID], w->rid.text);
+	bv_int(&v[BC_UPSTREAM_ID], w->up);
+	bv_int(&v[BC_N_ATTEMPTS], ev->n_attempts);
+	bv_int(&v[BC_CAUSE], (int64_t)ev->cause);
+	if (write_inline(ev)) {
+		const struct gw_attempt *a = &ev->attempts[0];
+
+		bv_opt(&v[BC_A_STATUS], a->status);
+		bv_opt(&v[BC_A_CONNECT_MS], a->connect_ms);
+		bv_opt(&v[BC_A_HEADER_MS], a->header_ms);
+		bv_opt(&v[BC_A_RESPONSE_MS], a->response_ms);
+		bv_int(&v[BC_A_CAUSE], (int64_t)a->cause);
+	}
+	return blocks_add(s, v, err, errlen);
+}
+
+/*
+ * Stage one request: give it its id, intern its strings, count it, queue
+ * it for the join; a plain one goes into the current block, any other
+ * into the rows to insert.
+ */
 static int
 write_stage_event(struct store *s, struct write_stage *g,
     const struct gw_event *ev, char *err, size_t errlen)
 {
 	struct write_req *w;
 	struct rollup_key k;
+	bool probe;
 
 	if (g->n_req == STORE_REQUEST_ROWS &&
 	    write_flush_requests(s, g, err, errlen) != 0)
 		return -1;
 	w = &g->req[g->n_req++];
 	w->ev = ev;
+	w->id = g->next_id++;
 	w->local_end = ev->ts_ms + (int64_t)ev->tz_min * 60000;
 	w->source_id = g->source_id;
 	if (ev->origin != NULL &&
@@ -500,11 +647,18 @@ write_stage_event(struct store *s, struct write_stage *g,
 		return -1;
 	inline_client(&w->client, ev->client);
 	inline_request_id(&w->rid, ev->request_id);
+	probe = w->client.text != NULL &&
+	    join_filter_has(s, inline_client_key(s, &w->client));
+	w->plain = s->blocks && !probe && write_plain(ev);
+	w->path = 0;
+	/* the order of the names as before blocks: their ids follow it */
 	if (intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
 	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
-	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen) ||
+	    (!w->plain &&
+	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen)) ||
 	    intern_id(s, INTERN_SHAPE, ev->shape, &w->shape, err, errlen) ||
-	    write_final_upstream(s, ev, &w->up, err, errlen))
+	    write_final_upstream(s, ev, &w->up, err, errlen) ||
+	    runs_note(s, w->id, runs_sec_of(ev->ts_ms), err, errlen))
 		return -1;
 
 	k.minute = rollup_minute_of(ev->ts_ms);
@@ -518,8 +672,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 		s->max_request_ms = ev->request_ms;
 	write_note_tz(s, ev->tz_min);
 
-	if (w->client.text != NULL &&
-	    join_filter_has(s, inline_client_key(s, &w->client))) {
+	if (probe) {
 		struct join_probe p = {
 			.client = w->client, .path_id = w->path,
 			.method_id = w->method, .local_end_ms = w->local_end,
@@ -544,9 +697,13 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	g.source_id = b->source_id;
 	g.n_origins = g.next_origin = 0;
 	memset(&g.latency, 0, sizeof(g.latency));
+	if (b->n_events > 0 && blocks_next_id(s, &g.next_id, &g.ids_given,
+	    err, errlen) != 0)
+		return -1;
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
 		rc = write_stage_event(s, &g, &b->events[i], err, errlen);
 	if (rc != 0 || write_flush_requests(s, &g, err, errlen) != 0 ||
+	    blocks_flush(s, err, errlen) != 0 ||
 	    runs_flush(s, err, errlen) != 0 ||
 	    write_flush_attempts(s, &g, err, errlen) != 0 ||
 	    latency_flush(s, &g.latency, err, errlen) != 0)

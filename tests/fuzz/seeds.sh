@@ -8,13 +8,14 @@
 #   OUTDIR/fuzz_logformat/  log_format text, NUL, lines it should parse
 #   OUTDIR/fuzz_packets/    every pktgen scenario as pcap and pcapng (MKPCAP)
 #   OUTDIR/fuzz_core/       tests/data/core/stamps.txt, demo access.log (16)
+#   OUTDIR/fuzz_block/      small raw blocks (a column count byte, a block)
 set -euo pipefail
 out=$1
 mkpcap=$2
 data="$(cd "$(dirname "$0")/../data" && pwd)"
 rm -rf "$out"
 mkdir -p "$out"/fuzz_nginx "$out"/fuzz_formats "$out"/fuzz_lineparse \
-    "$out"/fuzz_logformat "$out"/fuzz_packets "$out"/fuzz_core
+    "$out"/fuzz_logformat "$out"/fuzz_packets "$out"/fuzz_core "$out"/fuzz_block
 
 # pieces FILE N DIR PREFIX [HEADER]: FILE cut into N-line pieces
 pieces() {
@@ -30,6 +31,14 @@ pieces() {
 }
 
 pieces "$data/demo/access.log" 16 "$out/fuzz_nginx" access
+# store/block.c, raw method: 1 column (byte 0), 1 row of text "a"; 2
+# columns, 2 rows: integers 5, 6 and a NULL then text "/p"
+printf '\000\000\010\001\001\002\002\001\002\001a' >"$out/fuzz_block/text"
+printf '\001\000\021\002\002\002\001\002\002\012\002\004\000\001\002\001\003\002/p' \
+    >"$out/fuzz_block/two"
+# zstd method: 2 columns, 20 rows of 7 * r and "/api/v1/items/xx" (block.c)
+printf '\001\001\363\002\050\265\057\375\140\163\000\075\001\000\360\024\002\002\001\024\024\000\016\002\002\024\324\002\020\057\141\160\151\057\166\061\057\151\164\145\155\163\057\170\170\002\000\200\150\252\315\003\134' \
+    >"$out/fuzz_block/zstd"
 cp "$data/core/stamps.txt" "$out/fuzz_core/stamps"
 head -n 16 "$data/demo/access.log" >"$out/fuzz_core/access"
 pieces "$data/demo/error.log" 16 "$out/fuzz_nginx" error

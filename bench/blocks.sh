@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# blocks.sh - issue 11: ingest with plain requests stored as rows (today's
+# default) against blocks (schema/015, GW_INGEST_BLOCKS=1; not yet read
+# by the reports, so a measurement of the writer only), on the
+# production-cardinality logs of bench/run.sh (genlog -P, its nginx
+# format) and bench/formats.sh (genfmtlog -P haproxy / caddy), the two
+# runs interleaved. Prints lines/s, peak RSS and CPU (runstat) and bytes
+# per request on disk. LINES (1000000); FORMATS ("nginx haproxy caddy").
+#   bench/blocks.sh                 GW_BUILD=build LINES=10000000 bench/blocks.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${GW_BUILD:=build}"
+LINES=${LINES:-1000000}
+FORMATS=${FORMATS:-nginx haproxy caddy}
+tools=$GW_BUILD/tools
+gw=$GW_BUILD/gatewatch
+dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-bench-blocks.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
+FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
+FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
+FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
+FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+
+for fmt in $FORMATS; do
+	if [ "$fmt" = nginx ]; then
+		"$tools/genlog" -P "$LINES" >"$dir/log"
+		args=(--log-format "$FMT")
+	else
+		"$tools/genfmtlog" -P "$fmt" "$LINES" >"$dir/log"
+		args=()
+	fi
+	cat "$dir/log" >/dev/null
+	for mode in rows blocks; do
+		echo "== $fmt, $LINES lines, $mode (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+		rm -f "$dir"/db*
+		GW_INGEST_BLOCKS=$([ $mode = blocks ] && echo 1 || echo 0) \
+		    "$tools/runstat" "ingest $fmt $mode" "$LINES" \
+		    "$gw" ingest -q -d "$dir/db" "${args[@]}" "$dir/log"
+		bytes=0
+		for f in "$dir/db" "$dir/db-wal"; do
+			[ -f "$f" ] && bytes=$((bytes + $(stat -c %s "$f")))
+		done
+		echo "database: $((bytes / 1048576)) MiB, $((bytes / LINES)) bytes/request"
+	done
+	rm -f "$dir/log"
+done

@@ -1,0 +1,448 @@
+/*
+ * block.c - the column-wise, compressed encoding of many rows (block.h).
+ *
+ * Why: one SQLite row per request costs the writer a B-tree cell of 26
+ * columns and the entries of its indexes; rows that nothing will ever
+ * update can instead be stored thousands to one value, written once
+ * (schema/015, store/blocks.c). This file only turns rows into bytes and
+ * back.
+ *
+ * Layout of a block (all varints are LEB128, at most 10 bytes):
+ *   method   1 byte: 0 the rest is the raw form, 1 it is one zstd frame
+ *   raw_len  varint: bytes of the raw form (<= BLOCK_MAX_RAW)
+ *   payload
+ * The raw form:
+ *   nrow, ncol               varints (1..BLOCK_MAX_ROWS, 1..MAX_COLUMNS)
+ *   then for each column, its rows top to bottom:
+ *     tags_len, tags         runs of (type byte, varint count), counts
+ *                            summing to nrow
+ *     vals_len, vals         one value per row that is not NULL:
+ *                            BLOCK_INT: zigzag varint of the difference
+ *                            from the column's previous integer (0 before
+ *                            the first), wrapping in 64 bits;
+ *                            TEXT / BLOB: varint length, the bytes.
+ * Values of one column lie together, so an id or a time stamp that grows
+ * by little costs a byte before compression, a status that repeats almost
+ * nothing after it, and a repeated path is found by zstd's window.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "store/block.h"
+
+#define BLOCK_METHOD_RAW	0
+#define BLOCK_METHOD_ZSTD	1
+#define VARINT_MAX		10
+/* Upper bound of a column's bytes beyond its runs and values (two
+ * lengths, one open run) and of the block's header. */
+#define COL_SLACK		(3 * VARINT_MAX + 1)
+#define HEAD_SLACK		(3 * VARINT_MAX + 1)
+
+/* Write v at p (room for VARINT_MAX assumed); bytes written. */
+static inline size_t
+varint_put(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Read a varint from [*p, end); false when cut short or over 64 bits. */
+static bool
+varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t acc = 0;
+
+	for (int i = 0; i < VARINT_MAX; i++) {
+		uint8_t b;
+
+		if (*p >= end)
+			return false;
+		b = *(*p)++;
+		if (i == VARINT_MAX - 1 && b > 1)
+			return false;
+		acc |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (b < 0x80) {
+			*v = acc;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint64_t
+zigzag(uint64_t d)
+{
+	return (d >> 63) != 0 ? ~(d << 1) : d << 1;
+}
+
+static uint64_t
+unzigzag(uint64_t z)
+{
+	return (z >> 1) ^ (0 - (z & 1));
+}
+
+/* Room for more bytes in b, grown by doubling; 0 or -1. */
+static int
+buf_grow(struct block_buf *b, size_t more)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (more > BLOCK_MAX_RAW * 2 - b->n)
+		return -1;
+	cap = b->cap != 0 ? b->cap : 256;
+	while (cap - b->n < more)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static inline int
+buf_reserve(struct block_buf *b, size_t more)
+{
+	return b->cap - b->n >= more ? 0 : buf_grow(b, more);
+}
+
+static void
+buf_put(struct block_buf *b, const void *p, size_t n)
+{
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+static void
+buf_varint(struct block_buf *b, uint64_t v)
+{
+	b->n += varint_put(b->p + b->n, v);
+}
+
+/* See block.h. */
+int
+block_enc_init(struct block_enc *e, int ncol, int level)
+{
+	memset(e, 0, sizeof(*e));
+	if (ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
+		return -1;
+	e->ncol = ncol;
+	e->level = level;
+	if ((e->cctx = ZSTD_createCCtx()) == NULL)
+		return -1;
+	/* an integer (or NULL) for every row, in values and runs: ~85 KiB a
+	 * column, taken once (block_enc_row) */
+	for (int c = 0; c < ncol; c++)
+		if (buf_reserve(&e->col[c].tags, (size_t)BLOCK_MAX_ROWS *
+		    (1 + VARINT_MAX)) != 0 || buf_reserve(&e->col[c].vals,
+		    (size_t)BLOCK_MAX_ROWS * VARINT_MAX) != 0) {
+			block_enc_free(e);
+			return -1;
+		}
+	block_enc_reset(e);
+	return 0;
+}
+
+/* See block.h. */
+void
+block_enc_free(struct block_enc *e)
+{
+	for (int c = 0; c < BLOCK_MAX_COLUMNS; c++) {
+		free(e->col[c].tags.p);
+		free(e->col[c].vals.p);
+	}
+	free(e->out.p);
+	free(e->flat.p);
+	ZSTD_freeCCtx(e->cctx);
+	memset(e, 0, sizeof(*e));
+}
+
+/* See block.h. */
+void
+block_enc_reset(struct block_enc *e)
+{
+	e->nrow = 0;
+	e->raw = HEAD_SLACK + (size_t)e->ncol * COL_SLACK;
+	for (int c = 0; c < e->ncol; c++) {
+		struct block_col *k = &e->col[c];
+
+		k->tags.n = k->vals.n = 0;
+		k->prev = 0;
+		k->run = 0;
+		k->tag = BLOCK_NULL;
+	}
+}
+
+/* At most the bytes value v adds to its column: a value, and a run of
+ * the previous tag closed (a type byte and a count). */
+static inline size_t
+val_room(const struct block_val *v)
+{
+	return (v->type >= BLOCK_TEXT ? VARINT_MAX + (size_t)v->n :
+	    VARINT_MAX) + 1 + VARINT_MAX;
+}
+
+/*
+ * See block.h. Room: every column keeps enough for one integer (or NULL)
+ * in each row the block may still take, in its values and in its runs
+ * (block_enc_init), so only a text or blob has to ask for more before
+ * anything is written; that keeps a refused row from changing the
+ * encoder. e->raw counts each row's bound, not its exact bytes: a block
+ * may end short of BLOCK_MAX_RAW, never past it (rows end it first for
+ * rows of the usual size).
+ */
+int
+block_enc_row(struct block_enc *e, const struct block_val *row)
+{
+	size_t add = 0, left = (size_t)(BLOCK_MAX_ROWS - e->nrow - 1);
+
+	if (e->nrow >= BLOCK_MAX_ROWS)
+		return 1;
+	for (int c = 0; c < e->ncol; c++) {
+		if (row[c].type > BLOCK_BLOB || (row[c].type >= BLOCK_TEXT &&
+		    row[c].n > BLOCK_MAX_RAW))
+			return -1;
+		add += val_room(&row[c]);
+	}
+	if (add > BLOCK_MAX_RAW - e->raw)
+		return e->nrow > 0 ? 1 : -1;
+	for (int c = 0; c < e->ncol; c++)
+		if (row[c].type >= BLOCK_TEXT && buf_reserve(&e->col[c].vals,
+		    VARINT_MAX + (size_t)row[c].n + left * VARINT_MAX) != 0)
+			return -1;
+	for (int c = 0; c < e->ncol; c++) {
+		struct block_col *k = &e->col[c];
+		const struct block_val *v = &row[c];
+
+		if (k->tag != v->type) {
+			if (k->run > 0) {
+				k->tags.p[k->tags.n++] = k->tag;
+				buf_varint(&k->tags, k->run);
+				k->run = 0;
+			}
+			k->tag = v->type;
+		}
+		k->run++;
+		switch (v->type) {
+		case BLOCK_INT:
+			buf_varint(&k->vals, zigzag((uint64_t)v->i -
+			    (uint64_t)k->prev));
+			k->prev = v->i;
+			break;
+		case BLOCK_TEXT:
+		case BLOCK_BLOB:
+			buf_varint(&k->vals, v->n);
+			if (v->n > 0)
+				buf_put(&k->vals, v->p, v->n);
+			break;
+		default:
+			break;
+		}
+	}
+	e->raw += add;
+	e->nrow++;
+	return 0;
+}
+
+/* See block.h. */
+int
+block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n)
+{
+	struct block_buf *f = &e->flat;
+	size_t bound;
+
+	f->n = 0;
+	if (buf_reserve(f, e->raw) != 0)
+		return -1;
+	buf_varint(f, (uint64_t)e->nrow);
+	buf_varint(f, (uint64_t)e->ncol);
+	for (int c = 0; c < e->ncol; c++) {
+		struct block_col *k = &e->col[c];
+		uint8_t run[1 + VARINT_MAX];
+		size_t rn = 0;
+
+		if (k->run > 0) {
+			run[0] = k->tag;
+			rn = 1 + varint_put(run + 1, k->run);
+		}
+		buf_varint(f, k->tags.n + rn);
+		if (k->tags.n > 0)
+			buf_put(f, k->tags.p, k->tags.n);
+		buf_put(f, run, rn);
+		buf_varint(f, k->vals.n);
+		if (k->vals.n > 0)
+			buf_put(f, k->vals.p, k->vals.n);
+	}
+	bound = ZSTD_compressBound(f->n);
+	e->out.n = 0;
+	if (buf_reserve(&e->out, 1 + VARINT_MAX + (bound > f->n ? bound :
+	    f->n)) != 0)
+		return -1;
+	e->out.p[0] = BLOCK_METHOD_ZSTD;
+	e->out.n = 1;
+	buf_varint(&e->out, f->n);
+	{
+		size_t z = ZSTD_compressCCtx(e->cctx, e->out.p + e->out.n,
+		    e->out.cap - e->out.n, f->p, f->n, e->level);
+
+		if (!ZSTD_isError(z) && z < f->n)
+			e->out.n += z;
+		else {	/* incompressible: stored as it is */
+			e->out.p[0] = BLOCK_METHOD_RAW;
+			buf_put(&e->out, f->p, f->n);
+		}
+	}
+	*p = e->out.p;
+	*n = e->out.n;
+	return 0;
+}
+
+/* See block.h. */
+void
+block_dec_init(struct block_dec *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+/* See block.h. */
+void
+block_dec_free(struct block_dec *d)
+{
+	free(d->v);
+	free(d->raw);
+	ZSTD_freeDCtx(d->dctx);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Read a section's length and bounds from [*p, end) into [*s, *se). */
+static bool
+dec_section(const uint8_t **p, const uint8_t *end, const uint8_t **s,
+    const uint8_t **se)
+{
+	uint64_t len;
+
+	if (!varint_get(p, end, &len) || len > (uint64_t)(end - *p))
+		return false;
+	*s = *p;
+	*se = *p + len;
+	*p = *se;
+	return true;
+}
+
+/* Column c of the raw form at [*p, end) into d->v. */
+static bool
+dec_column(struct block_dec *d, int c, const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t *t, *te, *v, *ve;
+	uint64_t prev = 0;
+	int r = 0;
+
+	if (!dec_section(p, end, &t, &te) || !dec_section(p, end, &v, &ve))
+		return false;
+	while (t < te) {
+		uint8_t tag = *t++;
+		uint64_t count;
+
+		if (tag > BLOCK_BLOB || !varint_get(&t, te, &count) ||
+		    count == 0 || count > (uint64_t)(d->nrow - r))
+			return false;
+		for (uint64_t i = 0; i < count; i++, r++) {
+			struct block_val *x = &d->v[(size_t)r * (size_t)d->ncol +
+			    (size_t)c];
+			uint64_t u;
+
+			x->type = tag;
+			x->i = 0;
+			x->p = NULL;
+			x->n = 0;
+			if (tag == BLOCK_NULL)
+				continue;
+			if (!varint_get(&v, ve, &u))
+				return false;
+			if (tag == BLOCK_INT) {
+				prev += unzigzag(u);
+				x->i = (int64_t)prev;
+				continue;
+			}
+			if (u > (uint64_t)(ve - v))
+				return false;
+			x->p = (const char *)v;
+			x->n = (uint32_t)u;
+			v += u;
+		}
+	}
+	return r == d->nrow && v == ve;
+}
+
+/* See block.h. */
+int
+block_decode(struct block_dec *d, const void *blob, size_t n, int ncol)
+{
+	const uint8_t *p = blob, *end = p + n, *q, *qe;
+	uint64_t raw_len, nrow, nc;
+	uint8_t method;
+
+	d->nrow = 0;
+	d->ncol = ncol;
+	if (n < 2 || ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
+		return -1;
+	method = *p++;
+	if (!varint_get(&p, end, &raw_len) || raw_len > BLOCK_MAX_RAW ||
+	    raw_len == 0)
+		return -1;
+	if (raw_len > d->raw_cap) {
+		uint8_t *r = realloc(d->raw, raw_len);
+
+		if (r == NULL)
+			return -1;
+		d->raw = r;
+		d->raw_cap = raw_len;
+	}
+	if (method == BLOCK_METHOD_RAW) {
+		if ((uint64_t)(end - p) != raw_len)
+			return -1;
+		memcpy(d->raw, p, raw_len);
+	} else if (method == BLOCK_METHOD_ZSTD) {
+		size_t z;
+
+		if (d->dctx == NULL && (d->dctx = ZSTD_createDCtx()) == NULL)
+			return -1;
+		z = ZSTD_decompressDCtx(d->dctx, d->raw, raw_len, p,
+		    (size_t)(end - p));
+		if (ZSTD_isError(z) || z != raw_len)
+			return -1;
+	} else
+		return -1;
+	q = d->raw;
+	qe = q + raw_len;
+	if (!varint_get(&q, qe, &nrow) || nrow < 1 || nrow > BLOCK_MAX_ROWS ||
+	    !varint_get(&q, qe, &nc) || nc != (uint64_t)ncol)
+		return -1;
+	if (nrow * nc > d->v_cap) {
+		struct block_val *v = realloc(d->v, nrow * nc * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		d->v = v;
+		d->v_cap = nrow * nc;
+	}
+	d->nrow = (int)nrow;
+	for (int c = 0; c < ncol; c++)
+		if (!dec_column(d, c, &q, qe)) {
+			d->nrow = 0;
+			return -1;
+		}
+	if (q != qe) {
+		d->nrow = 0;
+		return -1;
+	}
+	return 0;
+}

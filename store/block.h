@@ -1,0 +1,108 @@
+/*
+ * block.h - many rows of one table in one compressed value (issue 11).
+ *
+ * A block holds up to BLOCK_MAX_ROWS rows of BLOCK_MAX_COLUMNS or fewer
+ * columns, each value NULL, an integer, a text or a blob (SQLite's types
+ * without REAL). It is written column by column, then compressed with
+ * zstd; see block.c for the layout. A stored block is external input to
+ * the decoder: every length, count and varint is checked, and a block
+ * that does not decode exactly is refused, never read past.
+ *
+ * Ownership: an encoder or decoder is a caller's struct, set up by *_init
+ * and emptied by *_free; what *_finish and block_decode hand back points
+ * into it and lives until its next call.
+ */
+#ifndef GW_STORE_BLOCK_H
+#define GW_STORE_BLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BLOCK_MAX_ROWS		4096
+#define BLOCK_MAX_COLUMNS	32
+/* Bytes of one block before compression, and so of one row at most. */
+#define BLOCK_MAX_RAW		(8u << 20)
+
+enum block_type {
+	BLOCK_NULL = 0,
+	BLOCK_INT = 1,
+	BLOCK_TEXT = 2,
+	BLOCK_BLOB = 3,
+};
+
+/* One value: i for BLOCK_INT, p and n (not NUL-terminated) otherwise. */
+struct block_val {
+	int64_t i;
+	const char *p;
+	uint32_t n;
+	uint8_t type;
+};
+
+struct block_buf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+struct block_col {
+	struct block_buf tags;	/* runs: a type byte, a varint count */
+	struct block_buf vals;	/* varints (zigzag deltas), lengths + bytes */
+	int64_t prev;		/* the column's last integer, for the delta */
+	uint32_t run;		/* rows in the open run of tag */
+	uint8_t tag;
+};
+
+struct block_enc {
+	int ncol, nrow;
+	size_t raw;		/* bytes of the block as it stands */
+	struct block_col col[BLOCK_MAX_COLUMNS];
+	struct block_buf out;	/* the finished block */
+	struct block_buf flat;	/* its columns side by side, uncompressed */
+	void *cctx;		/* ZSTD_CCtx, kept between blocks */
+	int level;
+};
+
+/* Start an encoder of rows of ncol columns, compressed at zstd level. */
+int block_enc_init(struct block_enc *e, int ncol, int level);
+void block_enc_free(struct block_enc *e);
+/* Forget the rows added (keeps memory). */
+void block_enc_reset(struct block_enc *e);
+
+/*
+ * Add a row of e->ncol values. 0 added; 1 the block is full (rows or
+ * bytes: finish it and add the row to the next one; a row alone in an
+ * empty block is never refused as full, but see -1); -1 the row alone
+ * exceeds BLOCK_MAX_RAW, or out of memory. The encoder is unchanged
+ * unless 0.
+ */
+int block_enc_row(struct block_enc *e, const struct block_val *row);
+
+/* The block of the rows added, in *p / *n (owned by e); 0 or -1 (memory). */
+int block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n);
+
+struct block_dec {
+	int ncol, nrow;
+	struct block_val *v;	/* nrow * ncol values, row after row */
+	size_t v_cap;
+	uint8_t *raw;		/* the decompressed block; texts point here */
+	size_t raw_cap;
+	void *dctx;		/* ZSTD_DCtx */
+};
+
+void block_dec_init(struct block_dec *d);
+void block_dec_free(struct block_dec *d);
+
+/*
+ * Decode the block p[0..n) whose rows must have ncol columns. 0, and the
+ * rows in d->v; -1 not a well-formed block (or out of memory), d empty.
+ */
+int block_decode(struct block_dec *d, const void *p, size_t n, int ncol);
+
+/* Row r's values (r < d->nrow). */
+static inline const struct block_val *
+block_dec_row(const struct block_dec *d, int r)
+{
+	return d->v + (size_t)r * (size_t)d->ncol;
+}
+
+#endif

@@ -1,0 +1,516 @@
+/*
+ * requests_vt.c - requests_all: every request, rows and blocks (schema/015).
+ *
+ * An eponymous virtual table that gives the rows of requests and the
+ * requests of request_blocks (blocks.c) together, in id order, with the
+ * columns of requests plus one, path: the path's text for a request of a
+ * block (whose path_id is NULL), NULL for a row (read paths.name through
+ * path_id as before). It is the reader the next step builds on: requests
+ * becomes request_rows, and the readers read this under the name
+ * requests (issue 11); until then, tests compare it with the rows of an
+ * ingest without blocks (test_blocks.c).
+ *
+ * Access paths (xBestIndex): an id range (r.id BETWEEN k.first_id AND
+ * k.last_id: every reader by time through request_runs), one id (r.id =
+ * ?), ids above one (id > ? ORDER BY id), or everything. Inside, one
+ * ordered statement on request_rows by id and one on request_blocks by
+ * first_id are merged; the cursor keeps the last block it decoded, so the
+ * runs of one block, read one after another, decode it once. A cursor
+ * lives for one run of its statement, in which the blocks do not change
+ * (a read sees one snapshot; no statement of store/ writes blocks while
+ * it reads requests), so the block's first id and size identify it.
+ * Constraints are left for SQLite to check again (omit 0): the bounds
+ * here only narrow.
+ *
+ * Nothing writes through it: writers use requests and request_blocks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/block.h"
+#include "store/store_int.h"
+
+/* The columns, in the order of the requests table before schema/015. */
+enum vt_col {
+	VT_ID, VT_SOURCE_ID, VT_LINE_NO, VT_TS_MS, VT_TZ_MIN, VT_LOCAL_END_MS,
+	VT_CLIENT, VT_METHOD_ID, VT_HOST_ID, VT_PATH_ID, VT_QUERY, VT_SHAPE_ID,
+	VT_PROTOCOL, VT_STATUS, VT_BYTES, VT_REQUEST_MS, VT_REQUEST_ID,
+	VT_UPSTREAM_ID, VT_N_ATTEMPTS, VT_CAUSE, VT_ERROR_ID, VT_A_STATUS,
+	VT_A_CONNECT_MS, VT_A_HEADER_MS, VT_A_RESPONSE_MS, VT_A_CAUSE,
+	VT_A_ERROR_ID, VT_PATH, VT_COUNT
+};
+
+#define VT_SCHEMA \
+	"CREATE TABLE x (id INTEGER PRIMARY KEY, source_id INTEGER," \
+	" line_no INTEGER, ts_ms INTEGER, tz_min INTEGER," \
+	" local_end_ms INTEGER, client, method_id INTEGER, host_id INTEGER," \
+	" path_id INTEGER, query TEXT, shape_id INTEGER, protocol," \
+	" status INTEGER, bytes INTEGER, request_ms INTEGER, request_id," \
+	" upstream_id INTEGER, n_attempts INTEGER, cause INTEGER," \
+	" error_id INTEGER, a_status INTEGER, a_connect_ms INTEGER," \
+	" a_header_ms INTEGER, a_response_ms INTEGER, a_cause INTEGER," \
+	" a_error_id INTEGER, path TEXT)"
+
+/* requests' columns in VT order up to VT_A_ERROR_ID (local_end_ms
+ * computed as the table's generated column is). */
+#define VT_ROWS_SQL \
+	"SELECT id, source_id, line_no, ts_ms, tz_min, local_end_ms, client," \
+	" method_id, host_id, path_id, query, shape_id, protocol, status," \
+	" bytes, request_ms, request_id, upstream_id, n_attempts, cause," \
+	" error_id, a_status, a_connect_ms, a_header_ms, a_response_ms," \
+	" a_cause, a_error_id FROM requests" \
+	" WHERE id BETWEEN ?1 AND ?2 ORDER BY id"
+/* The blocks that may hold ids ?1..?2: the last starting at or below ?1,
+ * and those starting inside. */
+#define VT_BLOCKS_SQL \
+	"SELECT first_id, last_id, data FROM request_blocks" \
+	" WHERE first_id BETWEEN coalesce((SELECT max(first_id)" \
+	" FROM request_blocks WHERE first_id <= ?1), ?1) AND ?2" \
+	" ORDER BY first_id"
+
+/* VT order -> block column (BC_*), -1 when computed or absent. */
+static const int vt_bc[VT_COUNT] = {
+	[VT_ID] = BC_ID, [VT_SOURCE_ID] = BC_SOURCE_ID,
+	[VT_LINE_NO] = BC_LINE_NO, [VT_TS_MS] = BC_TS_MS,
+	[VT_TZ_MIN] = BC_TZ_MIN, [VT_LOCAL_END_MS] = -1,
+	[VT_CLIENT] = BC_CLIENT, [VT_METHOD_ID] = BC_METHOD_ID,
+	[VT_HOST_ID] = BC_HOST_ID, [VT_PATH_ID] = -1,
+	[VT_QUERY] = BC_QUERY, [VT_SHAPE_ID] = BC_SHAPE_ID,
+	[VT_PROTOCOL] = BC_PROTOCOL, [VT_STATUS] = BC_STATUS,
+	[VT_BYTES] = BC_BYTES, [VT_REQUEST_MS] = BC_REQUEST_MS,
+	[VT_REQUEST_ID] = BC_REQUEST_ID, [VT_UPSTREAM_ID] = BC_UPSTREAM_ID,
+	[VT_N_ATTEMPTS] = BC_N_ATTEMPTS, [VT_CAUSE] = BC_CAUSE,
+	[VT_ERROR_ID] = BC_ERROR_ID, [VT_A_STATUS] = BC_A_STATUS,
+	[VT_A_CONNECT_MS] = BC_A_CONNECT_MS, [VT_A_HEADER_MS] = BC_A_HEADER_MS,
+	[VT_A_RESPONSE_MS] = BC_A_RESPONSE_MS, [VT_A_CAUSE] = BC_A_CAUSE,
+	[VT_A_ERROR_ID] = BC_A_ERROR_ID, [VT_PATH] = BC_PATH,
+};
+
+/* idxNum bits: which bounds xFilter gets, in this order. */
+#define VT_LO		1	/* id >= argv (or = ) */
+#define VT_LO_GT	2	/* id > argv */
+#define VT_HI		4	/* id <= argv */
+#define VT_HI_LT	8	/* id < argv */
+
+struct vt_tab {
+	sqlite3_vtab base;
+	sqlite3 *db;
+};
+
+struct vt_cursor {
+	sqlite3_vtab_cursor base;
+	sqlite3_stmt *rows, *blocks;
+	bool row_ok, blocks_done;	/* rows has a row; blocks is spent */
+	int64_t lo, hi;			/* ids wanted, inclusive */
+	struct block_dec dec;		/* the block decoded last */
+	int64_t blob_first;		/* its first_id */
+	size_t blob_n;			/* and stored size */
+	bool have_block;
+	int pos;			/* current request in dec, or nrow */
+	bool on_block;			/* the current request is dec's */
+	bool eof;
+};
+
+static int
+vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+    sqlite3_vtab **out, char **errp)
+{
+	struct vt_tab *t;
+	int rc;
+
+	(void)aux;
+	(void)argc;
+	(void)argv;
+	(void)errp;
+	if ((rc = sqlite3_declare_vtab(db, VT_SCHEMA)) != SQLITE_OK)
+		return rc;
+	if ((t = sqlite3_malloc(sizeof(*t))) == NULL)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof(*t));
+	t->db = db;
+	*out = &t->base;
+	sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+	return SQLITE_OK;
+}
+
+static int
+vt_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+static int
+vt_best_index(sqlite3_vtab *v, sqlite3_index_info *ix)
+{
+	int lo = -1, hi = -1, lo_bits = 0, hi_bits = 0, n = 0;
+	double cost = 1e7;
+
+	(void)v;
+	for (int i = 0; i < ix->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &ix->aConstraint[i];
+
+		if (!c->usable || (c->iColumn != VT_ID && c->iColumn != -1))
+			continue;
+		switch (c->op) {
+		case SQLITE_INDEX_CONSTRAINT_EQ:
+			lo = hi = i;
+			lo_bits = VT_LO;
+			hi_bits = VT_HI;
+			break;
+		case SQLITE_INDEX_CONSTRAINT_GE:
+		case SQLITE_INDEX_CONSTRAINT_GT:
+			if (lo < 0) {
+				lo = i;
+				lo_bits = c->op == SQLITE_INDEX_CONSTRAINT_GE ?
+				    VT_LO : VT_LO | VT_LO_GT;
+			}
+			break;
+		case SQLITE_INDEX_CONSTRAINT_LE:
+		case SQLITE_INDEX_CONSTRAINT_LT:
+			if (hi < 0) {
+				hi = i;
+				hi_bits = c->op == SQLITE_INDEX_CONSTRAINT_LE ?
+				    VT_HI : VT_HI | VT_HI_LT;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if (lo >= 0) {
+		ix->aConstraintUsage[lo].argvIndex = ++n;
+		cost /= 100;
+	}
+	if (hi >= 0 && hi != lo) {
+		ix->aConstraintUsage[hi].argvIndex = ++n;
+		cost /= 100;
+	}
+	if (lo >= 0 && lo == hi) {
+		/* one id: its value serves as both bounds */
+		cost = 10;
+		ix->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+	}
+	ix->idxNum = lo_bits | hi_bits | (lo >= 0 && lo == hi ? 16 : 0);
+	ix->estimatedCost = cost;
+	ix->estimatedRows = (sqlite3_int64)cost;
+	if (ix->nOrderBy == 1 && (ix->aOrderBy[0].iColumn == VT_ID ||
+	    ix->aOrderBy[0].iColumn == -1) && !ix->aOrderBy[0].desc)
+		ix->orderByConsumed = 1;
+	return SQLITE_OK;
+}
+
+static int
+vt_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+	struct vt_tab *t = (struct vt_tab *)v;
+	struct vt_cursor *c = sqlite3_malloc(sizeof(*c));
+
+	if (c == NULL)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	block_dec_init(&c->dec);
+	if (sqlite3_prepare_v3(t->db, VT_ROWS_SQL, -1, 0, &c->rows,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(t->db, VT_BLOCKS_SQL, -1, 0, &c->blocks,
+	    NULL) != SQLITE_OK) {
+		sqlite3_finalize(c->rows);
+		sqlite3_finalize(c->blocks);
+		sqlite3_free(c);
+		return SQLITE_ERROR;
+	}
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int
+vt_close(sqlite3_vtab_cursor *cur)
+{
+	struct vt_cursor *c = (struct vt_cursor *)cur;
+
+	sqlite3_finalize(c->rows);
+	sqlite3_finalize(c->blocks);
+	block_dec_free(&c->dec);
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+/* Step the rows statement; SQLITE_OK or an error. */
+static int
+vt_step_rows(struct vt_cursor *c)
+{
+	int rc = sqlite3_step(c->rows);
+
+	c->row_ok = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * Move to the next request of the blocks in lo..hi: on in the decoded
+ * block, else the next block (decoded unless it is the one held).
+ */
+static int
+vt_step_blocks(struct vt_cursor *c)
+{
+	for (;;) {
+		if (c->have_block) {
+			while (c->pos < c->dec.nrow && ++c->pos < c->dec.nrow) {
+				int64_t id = block_dec_row(&c->dec,
+				    c->pos)[BC_ID].i;
+
+				if (id > c->hi) {
+					c->pos = c->dec.nrow;
+					break;
+				}
+				if (id >= c->lo)
+					return SQLITE_OK;
+			}
+		}
+		if (c->blocks_done)
+			return SQLITE_OK;
+		int rc = sqlite3_step(c->blocks);
+		if (rc == SQLITE_DONE) {
+			c->blocks_done = true;
+			if (c->have_block)
+				c->pos = c->dec.nrow;
+			return SQLITE_OK;
+		}
+		if (rc != SQLITE_ROW)
+			return rc;
+		if (sqlite3_column_int64(c->blocks, 1) < c->lo)
+			continue;	/* ends before the range */
+		const void *p = sqlite3_column_blob(c->blocks, 2);
+		size_t n = (size_t)sqlite3_column_bytes(c->blocks, 2);
+		int64_t first = sqlite3_column_int64(c->blocks, 0);
+		if (!(c->have_block && n == c->blob_n &&
+		    first == c->blob_first)) {
+			c->have_block = false;
+			if (p == NULL || block_decode(&c->dec, p, n,
+			    BLOCK_REQUEST_COLUMNS) != 0)
+				return SQLITE_CORRUPT;
+			c->blob_first = first;
+			c->blob_n = n;
+			/* ids ascend inside a block (the writer's order) */
+			for (int r = 1; r < c->dec.nrow; r++)
+				if (block_dec_row(&c->dec, r)[BC_ID].type !=
+				    BLOCK_INT || block_dec_row(&c->dec,
+				    r)[BC_ID].i <= block_dec_row(&c->dec,
+				    r - 1)[BC_ID].i)
+					return SQLITE_CORRUPT;
+			if (block_dec_row(&c->dec, 0)[BC_ID].type != BLOCK_INT)
+				return SQLITE_CORRUPT;
+			c->have_block = true;
+		}
+		c->pos = -1;
+	}
+}
+
+/* Which side is current: the smaller id of the row and the block. */
+static void
+vt_pick(struct vt_cursor *c)
+{
+	bool blk = c->have_block && c->pos >= 0 && c->pos < c->dec.nrow;
+	int64_t bid = blk ? block_dec_row(&c->dec, c->pos)[BC_ID].i : 0;
+
+	if (c->row_ok && blk)
+		c->on_block = bid < sqlite3_column_int64(c->rows, 0);
+	else
+		c->on_block = blk;
+	c->eof = !c->row_ok && !blk;
+}
+
+static int
+vt_next(sqlite3_vtab_cursor *cur)
+{
+	struct vt_cursor *c = (struct vt_cursor *)cur;
+	int rc = c->on_block ? vt_step_blocks(c) : vt_step_rows(c);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	vt_pick(c);
+	return SQLITE_OK;
+}
+
+/* A bound from value v: false when no id can meet it (NULL, or an id
+ * compared above a text); *has false when it does not bound (an id is
+ * always below a text or blob). */
+static bool
+vt_bound(sqlite3_value *v, bool lower, bool strict, int64_t *out, bool *has)
+{
+	*has = true;
+	switch (sqlite3_value_numeric_type(v)) {
+	case SQLITE_INTEGER: {
+		int64_t x = sqlite3_value_int64(v);
+
+		if (strict) {
+			if (lower ? x == INT64_MAX : x == INT64_MIN)
+				return false;
+			x += lower ? 1 : -1;
+		}
+		*out = x;
+		return true;
+	}
+	case SQLITE_FLOAT: {
+		double d = sqlite3_value_double(v);
+
+		/* a superset: SQLite checks the exact comparison again */
+		if (d != d)
+			return false;
+		if (d >= 9.2e18 || d <= -9.2e18) {
+			if ((lower && d > 0) || (!lower && d < 0))
+				return false;
+			*has = false;
+			return true;
+		}
+		*out = lower ? (int64_t)d - 1 : (int64_t)d + 1;
+		return true;
+	}
+	case SQLITE_NULL:
+		return false;
+	default:
+		if (lower)
+			return false;
+		*has = false;
+		return true;
+	}
+}
+
+static int
+vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
+    int argc, sqlite3_value **argv)
+{
+	struct vt_cursor *c = (struct vt_cursor *)cur;
+	bool has, ok = true;
+	int a = 0, rc;
+
+	(void)idx_str;
+	c->lo = INT64_MIN;
+	c->hi = INT64_MAX;
+	if ((idx_num & VT_LO) && a < argc) {
+		ok = vt_bound(argv[a], true, idx_num & VT_LO_GT, &c->lo, &has);
+		if (!has)
+			c->lo = INT64_MIN;
+		if (idx_num & 16)
+			c->hi = c->lo;
+		a++;
+	}
+	if (ok && (idx_num & VT_HI) && !(idx_num & 16) && a < argc) {
+		int64_t hi = INT64_MAX;
+
+		ok = vt_bound(argv[a], false, idx_num & VT_HI_LT, &hi, &has);
+		if (has)
+			c->hi = hi;
+	}
+	sqlite3_reset(c->rows);
+	sqlite3_reset(c->blocks);
+	c->row_ok = false;
+	c->blocks_done = false;
+	if (c->have_block)
+		c->pos = c->dec.nrow;
+	if (!ok || c->lo > c->hi) {
+		c->eof = true;
+		c->blocks_done = true;
+		return SQLITE_OK;
+	}
+	sqlite3_bind_int64(c->rows, 1, c->lo);
+	sqlite3_bind_int64(c->rows, 2, c->hi);
+	sqlite3_bind_int64(c->blocks, 1, c->lo);
+	sqlite3_bind_int64(c->blocks, 2, c->hi);
+	c->pos = c->have_block ? c->dec.nrow : 0;
+	if ((rc = vt_step_blocks(c)) != SQLITE_OK)
+		return rc;
+	if ((rc = vt_step_rows(c)) != SQLITE_OK)
+		return rc;
+	vt_pick(c);
+	return SQLITE_OK;
+}
+
+static int
+vt_eof(sqlite3_vtab_cursor *cur)
+{
+	return ((struct vt_cursor *)cur)->eof;
+}
+
+static void
+vt_result(sqlite3_context *ctx, const struct block_val *v)
+{
+	switch (v->type) {
+	case BLOCK_INT:
+		sqlite3_result_int64(ctx, v->i);
+		break;
+	case BLOCK_TEXT:
+		sqlite3_result_text(ctx, v->p != NULL ? v->p : "", (int)v->n,
+		    SQLITE_TRANSIENT);
+		break;
+	case BLOCK_BLOB:
+		sqlite3_result_blob(ctx, v->p != NULL ? v->p : "", (int)v->n,
+		    SQLITE_TRANSIENT);
+		break;
+	default:
+		sqlite3_result_null(ctx);
+	}
+}
+
+static int
+vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
+{
+	struct vt_cursor *c = (struct vt_cursor *)cur;
+	const struct block_val *row;
+
+	if (!c->on_block) {
+		if (i == VT_PATH)
+			sqlite3_result_null(ctx);
+		else
+			sqlite3_result_value(ctx, sqlite3_column_value(c->rows,
+			    i));
+		return SQLITE_OK;
+	}
+	row = block_dec_row(&c->dec, c->pos);
+	if (i == VT_LOCAL_END_MS) {
+		if (row[BC_TS_MS].type == BLOCK_INT &&
+		    row[BC_TZ_MIN].type == BLOCK_INT)
+			sqlite3_result_int64(ctx, (int64_t)((uint64_t)
+			    row[BC_TS_MS].i + (uint64_t)row[BC_TZ_MIN].i *
+			    60000u));
+		else
+			sqlite3_result_null(ctx);
+	} else if (i < 0 || i >= VT_COUNT || vt_bc[i] < 0)
+		sqlite3_result_null(ctx);
+	else
+		vt_result(ctx, &row[vt_bc[i]]);
+	return SQLITE_OK;
+}
+
+static int
+vt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *id)
+{
+	struct vt_cursor *c = (struct vt_cursor *)cur;
+
+	*id = c->on_block ? block_dec_row(&c->dec, c->pos)[BC_ID].i :
+	    sqlite3_column_int64(c->rows, 0);
+	return SQLITE_OK;
+}
+
+static const sqlite3_module vt_module = {
+	.iVersion = 0,
+	.xCreate = NULL,	/* eponymous only */
+	.xConnect = vt_connect,
+	.xBestIndex = vt_best_index,
+	.xDisconnect = vt_disconnect,
+	.xDestroy = vt_disconnect,
+	.xOpen = vt_open,
+	.xClose = vt_close,
+	.xFilter = vt_filter,
+	.xNext = vt_next,
+	.xEof = vt_eof,
+	.xColumn = vt_column,
+	.xRowid = vt_rowid,
+};
+
+/* See store_int.h. */
+int
+requests_vt_register(sqlite3 *db)
+{
+	return sqlite3_create_module(db, "requests_all", &vt_module, NULL) ==
+	    SQLITE_OK ? 0 : -1;
+}

@@ -1,0 +1,218 @@
+/*
+ * test_block.c - store/block.c: rows in, the same rows out (every type,
+ * integer extremes and wrapping deltas, empty and long texts, texts with
+ * NUL bytes, blobs, runs of NULL), full blocks by rows and by bytes, a row
+ * too big for any block, and refusal of every damaged block (each cut,
+ * each flipped byte of a small one, forged headers).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/block.h"
+
+#define NCOL 6
+
+static void
+check_same(const struct block_val *a, const struct block_val *b)
+{
+	assert_int_equal(a->type, b->type);
+	if (a->type == BLOCK_INT)
+		assert_true(a->i == b->i);
+	if (a->type == BLOCK_TEXT || a->type == BLOCK_BLOB) {
+		assert_int_equal(a->n, b->n);
+		if (a->n > 0)
+			assert_memory_equal(a->p, b->p, a->n);
+	}
+}
+
+/* Encode nrow rows of rows[], decode, compare; the block in *blob. */
+static void
+round_trip(const struct block_val *rows, int nrow, int ncol)
+{
+	struct block_enc e;
+	struct block_dec d;
+	const uint8_t *p;
+	size_t n;
+
+	assert_int_equal(block_enc_init(&e, ncol, 1), 0);
+	for (int r = 0; r < nrow; r++)
+		assert_int_equal(block_enc_row(&e, rows + (size_t)r * ncol), 0);
+	assert_int_equal(block_enc_finish(&e, &p, &n), 0);
+	block_dec_init(&d);
+	assert_int_equal(block_decode(&d, p, n, ncol), 0);
+	assert_int_equal(d.nrow, nrow);
+	for (int r = 0; r < nrow; r++)
+		for (int c = 0; c < ncol; c++)
+			check_same(&rows[(size_t)r * ncol + c],
+			    &block_dec_row(&d, r)[c]);
+	/* the wrong number of columns is refused */
+	assert_int_equal(block_decode(&d, p, n, ncol + 1), -1);
+	block_dec_free(&d);
+	block_enc_free(&e);
+}
+
+#define I(v) {.type = BLOCK_INT, .i = (v)}
+#define T(s) {.type = BLOCK_TEXT, .p = (s), .n = sizeof(s) - 1}
+#define B(s) {.type = BLOCK_BLOB, .p = (s), .n = sizeof(s) - 1}
+#define N {.type = BLOCK_NULL}
+
+static void
+test_block_round_trip_edges(void **state)
+{
+	static const struct block_val rows[][NCOL] = {
+		{I(1), I(1765000000000), T("/a"), N, B("\x89\x0c\xbd\x80"), I(200)},
+		{I(2), I(1765000000001), T(""), N, T("not-hex-id"), I(502)},
+		{I(INT64_MAX), I(INT64_MIN), T("2001:db8::1"), I(0), N, I(-1)},
+		{I(INT64_MIN), I(INT64_MAX), T("HTTP/9.9"), I(-1), B(""), N},
+		{I(-5), I(0), T("a\0b"), T("x"), B("\0\0\0"), I(0)},
+		{N, N, N, N, N, N},
+		{N, N, N, N, N, N},
+		{I(3), I(1765000000000), T("/a"), I(4294967295), T("U"), I(200)},
+	};
+
+	(void)state;
+	round_trip(&rows[0][0], (int)(sizeof(rows) / sizeof(rows[0])), NCOL);
+	/* one row, one column */
+	round_trip(&rows[2][0], 1, 1);
+}
+
+/* Many rows of varied values (a reproducible generator). */
+static void
+test_block_round_trip_many(void **state)
+{
+	static struct block_val rows[BLOCK_MAX_ROWS][NCOL];
+	static char text[BLOCK_MAX_ROWS][40];
+	uint64_t x = 88172645463325252ULL;
+
+	(void)state;
+	for (int r = 0; r < BLOCK_MAX_ROWS; r++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		rows[r][0] = (struct block_val){.type = BLOCK_INT, .i = r * 3};
+		rows[r][1] = (struct block_val){.type = BLOCK_INT,
+		    .i = (int64_t)x};
+		snprintf(text[r], sizeof(text[r]), "/api/v1/items/%llu",
+		    (unsigned long long)(x % 100000));
+		rows[r][2] = (struct block_val){.type = BLOCK_TEXT,
+		    .p = text[r], .n = (uint32_t)strlen(text[r])};
+		rows[r][3] = (struct block_val){.type = (uint8_t)(x % 4),
+		    .i = (int64_t)(x >> 40), .p = text[r], .n = 3};
+		rows[r][4] = (struct block_val){.type = BLOCK_NULL};
+		rows[r][5] = (struct block_val){.type = BLOCK_INT,
+		    .i = x % 7 == 0 ? 502 : 200};
+	}
+	round_trip(&rows[0][0], BLOCK_MAX_ROWS, NCOL);
+}
+
+/* Full by rows, by bytes; a row bigger than any block is refused. */
+static void
+test_block_full(void **state)
+{
+	struct block_val row[2] = {I(7), T("x")};
+	struct block_enc e;
+	char *big = malloc(BLOCK_MAX_RAW / 3);
+	int rc = 0, n = 0;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'p', BLOCK_MAX_RAW / 3);
+	assert_int_equal(block_enc_init(&e, 2, 1), 0);
+	while ((rc = block_enc_row(&e, row)) == 0)
+		n++;
+	assert_int_equal(rc, 1);
+	assert_int_equal(n, BLOCK_MAX_ROWS);
+	block_enc_reset(&e);
+	row[1].p = big;
+	row[1].n = BLOCK_MAX_RAW / 3;
+	n = 0;
+	while ((rc = block_enc_row(&e, row)) == 0)
+		n++;
+	assert_int_equal(rc, 1);
+	assert_int_equal(n, 2);
+	block_enc_reset(&e);
+	row[1].n = BLOCK_MAX_RAW;	/* alone, too big */
+	assert_int_equal(block_enc_row(&e, row), -1);
+	assert_int_equal(e.nrow, 0);
+	/* an empty block then still takes a normal row */
+	row[1].n = 3;
+	assert_int_equal(block_enc_row(&e, row), 0);
+	block_enc_free(&e);
+	free(big);
+}
+
+/* Every cut and every single flipped byte of a block is refused or
+ * decodes within bounds (ASan watches); forged headers are refused. */
+static void
+test_block_damaged(void **state)
+{
+	static const struct block_val rows[][3] = {
+		{I(1), T("/x"), N}, {I(2), T("/y"), B("\x01")},
+		{I(3), N, I(-9)},
+	};
+	struct block_enc e;
+	struct block_dec d;
+	const uint8_t *p;
+	uint8_t *copy;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(block_enc_init(&e, 3, 1), 0);
+	for (int r = 0; r < 3; r++)
+		assert_int_equal(block_enc_row(&e, rows[r]), 0);
+	assert_int_equal(block_enc_finish(&e, &p, &n), 0);
+	copy = malloc(n);
+	assert_non_null(copy);
+	block_dec_init(&d);
+	for (size_t cut = 0; cut < n; cut++) {
+		memcpy(copy, p, cut);
+		assert_int_equal(block_decode(&d, copy, cut, 3), -1);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (int bit = 0; bit < 8; bit++) {
+			memcpy(copy, p, n);
+			copy[i] ^= (uint8_t)(1u << bit);
+			if (block_decode(&d, copy, n, 3) == 0)
+				assert_int_equal(d.nrow, 3);
+		}
+	/* raw blocks: a count beyond the rows, a length past the end, a
+	 * raw_len over the limit, an unknown method */
+	{
+		static const uint8_t over[] = {0, 7, 1, 1, 2, 1, 2, 1, 2};
+		static const uint8_t past[] = {0, 8, 1, 1, 2, 2, 1, 2, 9, 'a'};
+		static const uint8_t huge[] = {1, 0xff, 0xff, 0xff, 0x7f, 0};
+		static const uint8_t odd[] = {9, 1, 0};
+		static const uint8_t good[] = {0, 8, 1, 1, 2, 2, 1, 2, 1, 'a'};
+
+		assert_int_equal(block_decode(&d, over, sizeof(over), 1), -1);
+		assert_int_equal(block_decode(&d, past, sizeof(past), 1), -1);
+		assert_int_equal(block_decode(&d, huge, sizeof(huge), 1), -1);
+		assert_int_equal(block_decode(&d, odd, sizeof(odd), 1), -1);
+		assert_int_equal(block_decode(&d, good, sizeof(good), 1), 0);
+		assert_int_equal(block_dec_row(&d, 0)[0].type, BLOCK_TEXT);
+		assert_int_equal(block_dec_row(&d, 0)[0].n, 1);
+	}
+	block_dec_free(&d);
+	free(copy);
+	block_enc_free(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_block_round_trip_edges),
+		cmocka_unit_test(test_block_round_trip_many),
+		cmocka_unit_test(test_block_full),
+		cmocka_unit_test(test_block_damaged),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
