@@ -360,8 +360,12 @@ traefik_auth_line(struct traefik_state *st, struct json_object *o)
 		rest.p = dot + 14;
 		rest.n = (size_t)(url.p + url.n - rest.p);
 		url.n = (size_t)(dot - url.p);
-		if (!logspan_int(rest, &status) || status < 100 ||
-		    status > 999)
+		/* only a 4xx or 5xx is ever taken (traefik_json_fill): a
+		 * redirect to a login page (302, on every unauthenticated
+		 * request behind oauth2-proxy) must not hold a place in the
+		 * ring and push out a pending denial */
+		if (!logspan_int(rest, &status) || status < 400 ||
+		    status > 599)
 			return FORMAT_NOTICE;
 	} else
 		return FORMAT_NOTICE;

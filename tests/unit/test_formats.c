@@ -666,6 +666,78 @@ test_traefik_forward_auth(void **state)
 	batch_destroy(&b);
 }
 
+/* lines[0..n) through one state of format name, into b. */
+static void
+take_lines(const char *name, struct gw_batch *b, const char *const *lines,
+    size_t n, enum format_result *res)
+{
+	const struct line_format *f = format_by_name(name);
+	char err[64];
+	void *st;
+
+	assert_non_null(f);
+	st = f->open(NULL, &open_why, err, sizeof(err));
+	assert_non_null(st);
+	for (size_t i = 0; i < n; i++) {
+		const char *reason = NULL;
+		size_t len = strlen(lines[i]);
+		char *p = malloc(len);	/* not NUL-terminated, as read */
+
+		assert_non_null(p);
+		memcpy(p, lines[i], len);
+		res[i] = f->take(st, b, p, len, i + 1, 0, &reason);
+		free(p);
+	}
+	f->close(st);
+}
+
+/*
+ * ForwardAuth also logs "Remote error" for the auth service's redirects
+ * (302 to a login page: every unauthenticated browser request behind
+ * oauth2-proxy). Such an answer is never auth_failure (only 4xx/5xx are
+ * taken), so it must not hold a place in the bounded ring: 64 of them
+ * between a denial's debug line and its access line once pushed the
+ * denial out, and the 401 stayed a plain 401 with no attempt.
+ */
+static void
+test_traefik_forward_auth_redirects(void **state)
+{
+	static const char deny[] = "{\"level\":\"debug\",\"middlewareName\":"
+	    "\"auth@file\",\"middlewareType\":\"ForwardAuth\",\"time\":"
+	    "\"2026-11-25T17:30:01Z\",\"message\":\"Remote error "
+	    "http://127.0.0.1:9001/verify. StatusCode: 401\"}";
+	static const char redirect[] = "{\"level\":\"debug\",\"middlewareName\":"
+	    "\"auth@file\",\"middlewareType\":\"ForwardAuth\",\"time\":"
+	    "\"2026-11-25T17:30:01Z\",\"message\":\"Remote error "
+	    "http://127.0.0.1:9001/verify. StatusCode: 302\"}";
+	static const char access[] = "{\"ClientHost\":\"10.1.2.4\","
+	    "\"DownstreamContentSize\":13,\"DownstreamStatus\":401,"
+	    "\"Duration\":2100000,\"OriginStatus\":0,\"RequestHost\":"
+	    "\"app.example.com\",\"RequestMethod\":\"GET\",\"RequestPath\":"
+	    "\"/private\",\"RequestProtocol\":\"HTTP/1.1\",\"RouterName\":"
+	    "\"app@docker\",\"StartUTC\":\"2026-11-25T17:30:01.000Z\"}";
+	const char *lines[2 + 100];
+	enum format_result r[2 + 100];
+	struct gw_batch b;
+	const struct gw_event *e;
+	size_t n = 0;
+
+	lines[n++] = deny;
+	for (int i = 0; i < 100; i++)
+		lines[n++] = redirect;
+	lines[n++] = access;
+	assert_int_equal(batch_init(&b), 0);
+	take_lines("traefik-json", &b, lines, n, r);
+	assert_int_equal(b.n_events, 1);
+	e = &b.events[0];
+	assert_int_equal(e->status, 401);
+	assert_int_equal(e->cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(e->n_attempts, 1);
+	assert_string_equal(e->attempts[0].addr, "127.0.0.1:9001");
+	assert_int_equal(e->attempts[0].status, 401);
+	batch_destroy(&b);
+}
+
 /*
  * Envoy Gateway's default JSON access log names some members after the
  * headers (":authority", "x-envoy-origin-path", "x-request-id", ...).
@@ -846,6 +918,7 @@ main(void)
 		cmocka_unit_test(test_envoy_quote_in_field),
 		cmocka_unit_test(test_envoy_gateway_json),
 		cmocka_unit_test(test_traefik_forward_auth),
+		cmocka_unit_test(test_traefik_forward_auth_redirects),
 		cmocka_unit_test(test_caddy),
 		cmocka_unit_test(test_caddy_error_fields),
 		cmocka_unit_test(test_traefik),
