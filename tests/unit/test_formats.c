@@ -739,6 +739,46 @@ test_traefik_forward_auth_redirects(void **state)
 }
 
 /*
+ * A URL Traefik logs may carry credentials (a ForwardAuth address or a
+ * server URL written http://user:password@host/): Go's client sends them
+ * as Basic auth. The attempt's address is the host and port alone; the
+ * credentials are never stored (Authorization never is).
+ */
+static void
+test_traefik_url_credentials(void **state)
+{
+	static const char *const lines[] = {
+		"{\"level\":\"debug\",\"middlewareName\":\"auth@file\","
+		"\"middlewareType\":\"ForwardAuth\",\"time\":"
+		"\"2026-11-25T17:30:01Z\",\"message\":\"Remote error "
+		"http://gw:s3cret@auth:9000/verify. StatusCode: 401\"}",
+		"{\"ClientHost\":\"10.1.2.4\",\"DownstreamStatus\":401,"
+		"\"Duration\":2100000,\"OriginStatus\":0,\"RequestHost\":"
+		"\"app.example.com\",\"RequestMethod\":\"GET\",\"RequestPath\":"
+		"\"/private\",\"RequestProtocol\":\"HTTP/1.1\",\"StartUTC\":"
+		"\"2026-11-25T17:30:01.000Z\"}",
+		"{\"ClientHost\":\"10.1.2.5\",\"DownstreamStatus\":200,"
+		"\"Duration\":2100000,\"OriginStatus\":200,\"RequestHost\":"
+		"\"app.example.com\",\"RequestMethod\":\"GET\",\"RequestPath\":"
+		"\"/\",\"RequestProtocol\":\"HTTP/1.1\",\"ServiceName\":"
+		"\"app@file\",\"ServiceURL\":\"http://svc:pa@ss@10.0.0.5:8080/\","
+		"\"StartUTC\":\"2026-11-25T17:30:02.000Z\"}",
+	};
+	enum format_result r[3];
+	struct gw_batch b;
+
+	assert_int_equal(batch_init(&b), 0);
+	take_lines("traefik-json", &b, lines, 3, r);
+	assert_int_equal(b.n_events, 2);
+	assert_int_equal(b.events[0].cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(b.events[0].n_attempts, 1);
+	assert_string_equal(b.events[0].attempts[0].addr, "auth:9000");
+	assert_int_equal(b.events[1].n_attempts, 1);
+	assert_string_equal(b.events[1].attempts[0].addr, "10.0.0.5:8080");
+	batch_destroy(&b);
+}
+
+/*
  * Envoy Gateway's default JSON access log names some members after the
  * headers (":authority", "x-envoy-origin-path", "x-request-id", ...).
  * ext_authz answers (UAEX: the auth service failed, ext_authz_error, or
@@ -919,6 +959,7 @@ main(void)
 		cmocka_unit_test(test_envoy_gateway_json),
 		cmocka_unit_test(test_traefik_forward_auth),
 		cmocka_unit_test(test_traefik_forward_auth_redirects),
+		cmocka_unit_test(test_traefik_url_credentials),
 		cmocka_unit_test(test_caddy),
 		cmocka_unit_test(test_caddy_error_fields),
 		cmocka_unit_test(test_traefik),
