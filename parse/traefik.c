@@ -443,8 +443,9 @@ traefik_json_fill(struct traefik_state *st, const struct jsonlog_src *s,
 
 	if (!traefik_json_strs(s, &l))
 		return -1;
-	if (!jsonlog_src_int(s, TJ_DS, &ds)) {
-		*reason = "Traefik JSON without DownstreamStatus";
+	/* the event keeps an int: 2^32 + 500 must not pass for a 500 */
+	if (!jsonlog_src_int(s, TJ_DS, &ds) || ds < 0 || ds > 999) {
+		*reason = "Traefik JSON without a DownstreamStatus (0-999)";
 		return FORMAT_REJECT;
 	}
 	if (!logspan_iso_time(l.start, &t)) {
@@ -500,8 +501,8 @@ traefik_json_fill(struct traefik_state *st, const struct jsonlog_src *s,
 		    -1) != 0 ? FORMAT_NOMEM : FORMAT_EVENT;
 	}
 	if (addr.n > 0 && traefik_attempts(ev, a, addr, l.sname, retries,
-	    os > 0 ? (int)os : ds >= 500 ? (int)ds : -1,
-	    odur >= 0 ? (int)odur : -1) != 0)
+	    os > 0 && os <= 999 ? (int)os : ds >= 500 ? (int)ds : -1,
+	    logscan_ms(odur)) != 0)
 		return FORMAT_NOMEM;
 	return FORMAT_EVENT;
 }

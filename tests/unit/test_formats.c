@@ -779,6 +779,47 @@ test_traefik_url_credentials(void **state)
 }
 
 /*
+ * The JSON formats read a status as a 64-bit number, the event keeps an
+ * int: 4294967796 (2^32 + 500) once became a 500 of cause ok. A status
+ * outside 0..999 is a broken line, rejected. Traefik's OriginDuration
+ * past INT_MAX ms once wrapped to a negative response time; it is
+ * clamped as every other duration (logscan_ms).
+ */
+static void
+test_json_status_range(void **state)
+{
+	struct gw_batch b;
+
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(take_one("traefik-json", &b, "{\"DownstreamStatus\":"
+	    "4294967796,\"OriginStatus\":0,\"RequestMethod\":\"GET\","
+	    "\"StartUTC\":\"2026-11-25T17:30:01.000Z\"}"), FORMAT_REJECT);
+	assert_int_equal(take_one("envoy-json", &b, "{\"start_time\":"
+	    "\"2026-11-25T17:30:01.000Z\",\"response_code\":4294967796,"
+	    "\"response_flags\":\"-\"}"), FORMAT_REJECT);
+	assert_int_equal(take_one("envoy-json", &b, "{\"start_time\":"
+	    "\"2026-11-25T17:30:01.000Z\",\"response_code\":-1,"
+	    "\"response_flags\":\"-\"}"), FORMAT_REJECT);
+	assert_int_equal(take_one("caddy", &b, "{\"level\":\"info\","
+	    "\"ts\":1700000000,\"logger\":\"http.log.access\",\"msg\":"
+	    "\"handled request\",\"request\":{\"remote_ip\":\"1.2.3.4\"},"
+	    "\"status\":4294967796}"), FORMAT_REJECT);
+	assert_int_equal(b.n_events, 0);
+	/* in range, 0 too (Envoy: no response at all) */
+	assert_int_equal(take_one("envoy-json", &b, "{\"start_time\":"
+	    "\"2026-11-25T17:30:01.000Z\",\"response_code\":0,"
+	    "\"response_flags\":\"DC\"}"), FORMAT_EVENT);
+	assert_int_equal(take_one("traefik-json", &b, "{\"DownstreamStatus\":"
+	    "200,\"OriginStatus\":200,\"OriginDuration\":3000000000000000,"
+	    "\"RequestMethod\":\"GET\",\"ServiceURL\":\"http://10.0.0.5:80\","
+	    "\"StartUTC\":\"2026-11-25T17:30:01.000Z\"}"), FORMAT_EVENT);
+	assert_int_equal(b.n_events, 2);
+	assert_int_equal(b.events[1].n_attempts, 1);
+	assert_int_equal(b.events[1].attempts[0].response_ms, INT_MAX);
+	batch_destroy(&b);
+}
+
+/*
  * Envoy Gateway's default JSON access log names some members after the
  * headers (":authority", "x-envoy-origin-path", "x-request-id", ...).
  * ext_authz answers (UAEX: the auth service failed, ext_authz_error, or
@@ -960,6 +1001,7 @@ main(void)
 		cmocka_unit_test(test_traefik_forward_auth),
 		cmocka_unit_test(test_traefik_forward_auth_redirects),
 		cmocka_unit_test(test_traefik_url_credentials),
+		cmocka_unit_test(test_json_status_range),
 		cmocka_unit_test(test_caddy),
 		cmocka_unit_test(test_caddy_error_fields),
 		cmocka_unit_test(test_traefik),
