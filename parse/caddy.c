@@ -925,4 +925,5 @@ const struct line_format caddy_format = {
 	.close = caddy_close,
 	.take = caddy_take,
 	.fast_count = caddy_fast_count,
+	.line_withholds = jsonlog_line_credentials,
 };

@@ -727,4 +727,5 @@ const struct line_format envoy_json_format = {
 	.close = envoy_json_close,
 	.take = envoy_json_take,
 	.fast_count = envoy_json_fast_count,
+	.line_withholds = jsonlog_line_credentials,
 };

@@ -567,4 +567,5 @@ const struct line_format traefik_json_format = {
 	.close = traefik_close,
 	.take = traefik_json_take,
 	.fast_count = traefik_json_fast_count,
+	.line_withholds = jsonlog_line_credentials,
 };
