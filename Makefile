@@ -103,8 +103,9 @@ $(O)/schema_sql.o: $(O)/schema_sql.c
 
 # Tests of cli/ pieces link the cli objects they test (TEST_CLI_OBJ).
 $(O)/tests/test_cli_output: TEST_CLI_OBJ := $(O)/cli/output.o \
-    $(O)/cli/options.o $(O)/cli/util.o
-$(O)/tests/test_cli_output: $(O)/cli/output.o $(O)/cli/options.o $(O)/cli/util.o
+    $(O)/cli/options.o $(O)/cli/util.o $(O)/cli/logsource.o
+$(O)/tests/test_cli_output: $(O)/cli/output.o $(O)/cli/options.o $(O)/cli/util.o \
+    $(O)/cli/logsource.o
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

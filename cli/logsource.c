@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/logsource.h"
+#include "core/safe.h"
 
 /* See logsource.h. */
 int
@@ -49,9 +50,15 @@ logsource_info(const struct formatopts *fo, const struct lineparse *lp,
 void
 logsource_kind_change(const char *was, const char *now, char *buf, size_t n)
 {
+	char w[64], k[64];
+
+	/* was comes from the database (shared with a group, or copied from
+	 * elsewhere), not from this build: escaped before the terminal */
+	safe_text(w, sizeof(w), was, strlen(was));
+	safe_text(k, sizeof(k), now, strlen(now));
 	snprintf(buf, n, "read before as %s, recognised as %s now: the same "
 	    "file, resumed where it stopped; its stored lines are kept as they "
-	    "are", was, now);
+	    "are", w, k);
 }
 
 /* See logsource.h. */

@@ -425,6 +425,11 @@ caddy_access_event(struct caddy_state *st, struct gw_batch *b, int64_t ts,
 {
 	struct gw_event *ev;
 
+	/* the event keeps an int: 2^32 + 500 must not pass for a 500 */
+	if (status < 0 || status > 999) {
+		*reason = "Caddy access line with a status out of 0-999";
+		return FORMAT_REJECT;
+	}
 	if ((ev = batch_add_event(b)) == NULL)
 		return FORMAT_NOMEM;
 	logev_init(ev, line_no, offset);
@@ -920,4 +925,5 @@ const struct line_format caddy_format = {
 	.close = caddy_close,
 	.take = caddy_take,
 	.fast_count = caddy_fast_count,
+	.line_withholds = jsonlog_line_credentials,
 };

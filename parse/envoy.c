@@ -664,8 +664,11 @@ envoy_json_read(const struct jsonlog_src *s, struct envoy_line *l,
 	    !envoy_json_str(s, EJ_CLUSTER, -1, &l->cluster) ||
 	    !envoy_json_str(s, EJ_REMOTE, -1, &l->remote))
 		return -1;
-	if (!jsonlog_src_int(s, EJ_CODE, &l->code) || l->start.n == 0) {
-		*reason = "Envoy JSON without start_time or response_code";
+	/* the event keeps an int: 2^32 + 500 must not pass for a 500 */
+	if (!jsonlog_src_int(s, EJ_CODE, &l->code) || l->code < 0 ||
+	    l->code > 999 || l->start.n == 0) {
+		*reason = "Envoy JSON without start_time or response_code "
+		    "(0-999)";
 		return 0;
 	}
 	if (!jsonlog_src_int(s, EJ_BYTES_SENT, &l->bytes_sent))
@@ -724,4 +727,5 @@ const struct line_format envoy_json_format = {
 	.close = envoy_json_close,
 	.take = envoy_json_take,
 	.fast_count = envoy_json_fast_count,
+	.line_withholds = jsonlog_line_credentials,
 };

@@ -92,6 +92,13 @@ struct line_format {
 	bool (*withholds)(void *state);
 
 	/*
+	 * NULL, or true when this line, which the format rejected, holds
+	 * cookies or credentials (a JSON gateway told to log headers): it
+	 * is not kept whole either. Called on rejects only.
+	 */
+	bool (*line_withholds)(void *state, const char *line, size_t len);
+
+	/*
 	 * NULL, or how many lines the format's fast path read since open
 	 * (format_opts.general_only turns it off): tests check it is taken.
 	 */

@@ -154,3 +154,40 @@ jsonlog_src_int(const struct jsonlog_src *s, size_t i, int64_t *out)
 		return jf_get_int(&s->vals[i], out);
 	return jsonlog_int(s->o, s->k->name[i], out);
 }
+
+/* Do the n bytes before end spell lit (lower case), any case? */
+static bool
+jsonlog_ends_ci(const char *start, const char *end, const char *lit,
+    size_t n)
+{
+	if ((size_t)(end - start) < n)
+		return false;
+	end -= n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)end[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + ('a' - 'A'));
+		if (c != (unsigned char)lit[i])
+			return false;
+	}
+	return true;
+}
+
+/* See jsonlog.h. */
+bool
+jsonlog_line_credentials(void *state, const char *line, size_t len)
+{
+	const char *p = line, *end = line + len, *q;
+
+	(void)state;
+	while (p < end && (q = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		const char *e = q > line && q[-1] == '\\' ? q - 1 : q;
+
+		if (jsonlog_ends_ci(line, e, "authorization", 13) ||
+		    jsonlog_ends_ci(line, e, "cookie", 6))
+			return true;
+		p = q + 1;
+	}
+	return false;
+}

@@ -44,6 +44,16 @@ bool jsonlog_int(struct json_object *o, const char *key, int64_t *out);
 bool jsonlog_double(struct json_object *o, const char *key, double *out);
 
 /*
+ * Does a JSON line hold a member (or a string) ending in "authorization"
+ * or "cookie", any case ("request_Authorization", "Cookie",
+ * "downstream_Set-Cookie")? Gateways log them when told to log headers;
+ * such a line, rejected, is not stored whole (format.h line_withholds).
+ * An escaped quote counts too (JSON inside a JSON string).
+ * Conservative: a value ending so ("no cookie") counts.
+ */
+bool jsonlog_line_credentials(void *state, const char *line, size_t len);
+
+/*
  * A line's members by index into a key table: read through json-c (o set)
  * or from a one-pass read (o NULL, vals from jf_flat). A format reads
  * its members through these once, for both paths, so the two cannot

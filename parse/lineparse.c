@@ -441,8 +441,9 @@ lineparse_replay(struct lineparse *lp, const char *line, size_t len,
 	return 0;
 }
 
-/* What a reject keeps of a line whose format logs cookies or credentials
- * (they are never stored); its line number and offset still find it. */
+/* What a reject keeps of a line whose format logs cookies or credentials,
+ * or that holds some (they are never stored); its line number and offset
+ * still find it. */
 static const char withheld[] = "[line withheld: its format logs cookies or "
     "credentials]";
 
@@ -568,6 +569,10 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 		return FORMAT_NOMEM;
 	if (r != FORMAT_REJECT)
 		return r;
+	if (f->line_withholds != NULL && f->line_withholds(st, p, n)) {
+		line = withheld;
+		len = sizeof(withheld) - 1;
+	}
 reject:
 	if (*reason == NULL)
 		*reason = "unparsed";

@@ -260,15 +260,26 @@ logspan_url_hostport(struct logspan v)
 {
 	const char *sep = v.n > 0 ? memmem(v.p, v.n, "://", 3) : NULL;
 	struct logspan r = v;
-	const char *slash;
 
 	if (sep == NULL)
 		return v;
 	r.p = sep + 3;
 	r.n = (size_t)(v.p + v.n - r.p);
-	slash = memchr(r.p, '/', r.n);
-	if (slash != NULL)
-		r.n = (size_t)(slash - r.p);
+	/* the authority ends at the path, the query or the fragment */
+	for (size_t i = 0; i < r.n; i++)
+		if (r.p[i] == '/' || r.p[i] == '?' || r.p[i] == '#') {
+			r.n = i;
+			break;
+		}
+	/* userinfo: a ForwardAuth address or a server URL may carry a
+	 * password (Go's client sends it as Basic auth); after the last
+	 * '@', as Go's url.Parse reads it */
+	for (size_t i = r.n; i > 0; i--)
+		if (r.p[i - 1] == '@') {
+			r.n -= i;
+			r.p += i;
+			break;
+		}
 	return r;
 }
 

@@ -118,8 +118,9 @@ void logev_init(struct gw_event *ev, uint64_t line_no, uint64_t offset);
 struct gw_attempt *logev_attempts(struct arena *a, int n);
 
 /*
- * "host:port" of a URL ("http://10.0.0.5:8080/x" -> "10.0.0.5:8080");
- * v itself when it has no "://".
+ * "host:port" of a URL ("http://10.0.0.5:8080/x" -> "10.0.0.5:8080"),
+ * without its credentials ("http://u:pw@h:80/" -> "h:80": they are
+ * never stored); v itself when it has no "://".
  */
 struct logspan logspan_url_hostport(struct logspan v);
 

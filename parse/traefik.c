@@ -360,8 +360,12 @@ traefik_auth_line(struct traefik_state *st, struct json_object *o)
 		rest.p = dot + 14;
 		rest.n = (size_t)(url.p + url.n - rest.p);
 		url.n = (size_t)(dot - url.p);
-		if (!logspan_int(rest, &status) || status < 100 ||
-		    status > 999)
+		/* only a 4xx or 5xx is ever taken (traefik_json_fill): a
+		 * redirect to a login page (302, on every unauthenticated
+		 * request behind oauth2-proxy) must not hold a place in the
+		 * ring and push out a pending denial */
+		if (!logspan_int(rest, &status) || status < 400 ||
+		    status > 599)
 			return FORMAT_NOTICE;
 	} else
 		return FORMAT_NOTICE;
@@ -439,8 +443,9 @@ traefik_json_fill(struct traefik_state *st, const struct jsonlog_src *s,
 
 	if (!traefik_json_strs(s, &l))
 		return -1;
-	if (!jsonlog_src_int(s, TJ_DS, &ds)) {
-		*reason = "Traefik JSON without DownstreamStatus";
+	/* the event keeps an int: 2^32 + 500 must not pass for a 500 */
+	if (!jsonlog_src_int(s, TJ_DS, &ds) || ds < 0 || ds > 999) {
+		*reason = "Traefik JSON without a DownstreamStatus (0-999)";
 		return FORMAT_REJECT;
 	}
 	if (!logspan_iso_time(l.start, &t)) {
@@ -496,8 +501,8 @@ traefik_json_fill(struct traefik_state *st, const struct jsonlog_src *s,
 		    -1) != 0 ? FORMAT_NOMEM : FORMAT_EVENT;
 	}
 	if (addr.n > 0 && traefik_attempts(ev, a, addr, l.sname, retries,
-	    os > 0 ? (int)os : ds >= 500 ? (int)ds : -1,
-	    odur >= 0 ? (int)odur : -1) != 0)
+	    os > 0 && os <= 999 ? (int)os : ds >= 500 ? (int)ds : -1,
+	    logscan_ms(odur)) != 0)
 		return FORMAT_NOMEM;
 	return FORMAT_EVENT;
 }
@@ -562,4 +567,5 @@ const struct line_format traefik_json_format = {
 	.close = traefik_close,
 	.take = traefik_json_take,
 	.fast_count = traefik_json_fast_count,
+	.line_withholds = jsonlog_line_credentials,
 };

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/logsource.h"
 #include "cli/options.h"
 #include "cli/output.h"
 
@@ -395,6 +396,24 @@ test_options_usage(void **state)
 	mem_close(&m);
 }
 
+/*
+ * The kind a source had comes from the database, not from this build
+ * (a database shared with a group, or copied): the note about a kind
+ * change escapes it, as every text from outside before the terminal.
+ */
+static void
+test_kind_change_escaped(void **state)
+{
+	char buf[512];
+
+	logsource_kind_change("nginx_error\x1b]0;owned\x07\x1b[2J",
+	    "nginx_access", buf, sizeof(buf));
+	assert_null(strchr(buf, '\x1b'));
+	assert_null(strchr(buf, '\x07'));
+	assert_non_null(strstr(buf, "nginx_error\\x1b]0;owned\\x07"));
+	assert_non_null(strstr(buf, "recognised as nginx_access now"));
+}
+
 int
 main(void)
 {
@@ -407,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_options_parse),
 		cmocka_unit_test(test_options_usage),
+		cmocka_unit_test(test_kind_change_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@
 #include "core/arena.h"
 #include "core/batch.h"
 #include "parse/format.h"
+#include "parse/jsonlog.h"
 #include "parse/logformat.h"
 #include "tests/unit/lines.h"
 
@@ -706,6 +707,92 @@ test_gw_json_fast_taken(void **state)
 	pair_close(&p);
 }
 
+/*
+ * jsonfast.h's own edges against json-c, one member "a" read both ways
+ * (review, session 5): where the one-pass read takes a line, it must
+ * give json-c's answer for jsonlog_src_int and (when it can say)
+ * jsonlog_src_str; the lines listed as declined must be json-c's.
+ * Each line is copied to a buffer of its exact size, so a read past its
+ * end (the 16-byte string scan) is ASan's to see.
+ */
+static void
+test_jf_edges(void **state)
+{
+	static const char *const agree[] = {
+		"{\"a\":-0}", "{\"a\":-0.0}", "{\"a\":0}", "{\"a\":\"x\",\"a\":\"y\"}",
+		"{\"a\":1,\"a\":null}", "{\"a\":null,\"a\":7}", "{\"a\":1.5}",
+		"{\"a\":-1.5}", "{\"a\":999999999999999999.5}",
+		"{\"a\":-999999999999999999}", "{\"a\":999999999999999999}",
+		"{\"a\":\"12\"}", "{\"a\":\" 12\"}", "{\"a\":\"-0\"}",
+		"{\"a\":\"999999999999999999999\"}", "{\"a\":1} \r",
+		"{\"a\":{\"b\":1},\"a\":\"z\"}", "{\"a\":\"z\",\"a\":{\"b\":1}}",
+		"{\"a\":[1]}", "{\"a\":true}", "{\"a\":false}", "{}",
+		"{\"a\":0.30000000000000004}", "{\"a\":9007199254740993.0}",
+		"{\"a\":0.000000000000000000001}", "{\"a\":123456789012345.67}",
+		"{\"a\":1 , \"b\" : 2 }", "{\"b\":{\"c\":[{\"d\":[]}]},\"a\":3}",
+		"{\"a\":\"0123456789abcde\"}", "{\"a\":\"0123456789abcdef\"}",
+		"{\"a\":\"0123456789abcdef0\"}",
+	};
+	static const char *const declined[] = {
+		"{\"a\":00}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":-.5}",
+		"{\"a\":.5}", "{\"a\":1e5}", "{\"a\":1E5}", "{\"a\":+1}",
+		"{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":-}",
+		"{\"a\":1234567890123456789}", "{\"a\":\"\\u0041\"}",
+		"{\"a\":\"\\\"\"}", "{\"a\":\"\xc3\xa9\"}", "{\"a\":\"\x7f\"}",
+		"{\"a\":\"\t\"}", "{\"a\":\t1}", "{\"a\":1,}", "{'a':1}",
+		"{\"a\":1/*x*/}", "{\"a\":1}x", "{\"a\":1}{}", " {\"a\":1}",
+		"{\"a\":1", "{\"a\":\"0123456789abcdef0123456789abcdef",
+		"{\"a\":\"0123456789abcde", "{\"a\":\"0123456789abcdef",
+		"{\"a\":0.12345678901234567890123456789012345678901}",
+		"{\"a\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}",
+		"{\"a\":tru}", "{\"a\":nul}", "{\"a\":fals}",
+	};
+	static const char *const names[] = { "a" };
+	struct jf_keys k;
+	struct json_tokener *tok = json_tokener_new();
+
+	assert_non_null(tok);
+	jf_keys_init(&k, names, 1);
+	for (size_t i = 0; i < sizeof(agree) / sizeof(agree[0]) +
+	    sizeof(declined) / sizeof(declined[0]); i++) {
+		bool must = i < sizeof(agree) / sizeof(agree[0]);
+		const char *line = must ? agree[i] :
+		    declined[i - sizeof(agree) / sizeof(agree[0])];
+		size_t n = strlen(line);
+		char *copy = malloc(n);
+		struct jf_val v[1];
+		struct jsonlog_src fs = { NULL, &k, v }, gs = { NULL, &k, NULL };
+		int64_t fi = -7, gi = -7;
+		struct logspan fstr, gstr;
+		bool took, fok, gok;
+
+		assert_non_null(copy);
+		memcpy(copy, line, n);
+		took = jf_flat(&k, copy, n, v);
+		if (took != must)
+			print_error("%s: one-pass %s\n", line,
+			    took ? "took it" : "declined");
+		assert_int_equal(took, must);
+		if (took) {
+			gs.o = jsonlog_parse(tok, copy, n);
+			assert_non_null(gs.o);
+			fok = jsonlog_src_int(&fs, 0, &fi);
+			gok = jsonlog_src_int(&gs, 0, &gi);
+			assert_int_equal(fok, gok);
+			assert_int_equal(fi, gi);
+			if (jsonlog_src_str(&fs, 0, &fstr)) {
+				assert_true(jsonlog_src_str(&gs, 0, &gstr));
+				assert_int_equal(fstr.n, gstr.n);
+				assert_memory_equal(fstr.n ? fstr.p : "",
+				    gstr.n ? gstr.p : "", fstr.n);
+			}
+			json_object_put(gs.o);
+		}
+		free(copy);
+	}
+	json_tokener_free(tok);
+}
+
 int
 main(void)
 {
@@ -716,6 +803,7 @@ main(void)
 		cmocka_unit_test(test_envoy_json),
 		cmocka_unit_test(test_traefik_json),
 		cmocka_unit_test(test_gw_json_fast_taken),
+		cmocka_unit_test(test_jf_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -666,6 +666,159 @@ test_traefik_forward_auth(void **state)
 	batch_destroy(&b);
 }
 
+/* lines[0..n) through one state of format name, into b. */
+static void
+take_lines(const char *name, struct gw_batch *b, const char *const *lines,
+    size_t n, enum format_result *res)
+{
+	const struct line_format *f = format_by_name(name);
+	char err[64];
+	void *st;
+
+	assert_non_null(f);
+	st = f->open(NULL, &open_why, err, sizeof(err));
+	assert_non_null(st);
+	for (size_t i = 0; i < n; i++) {
+		const char *reason = NULL;
+		size_t len = strlen(lines[i]);
+		char *p = malloc(len);	/* not NUL-terminated, as read */
+
+		assert_non_null(p);
+		memcpy(p, lines[i], len);
+		res[i] = f->take(st, b, p, len, i + 1, 0, &reason);
+		free(p);
+	}
+	f->close(st);
+}
+
+/*
+ * ForwardAuth also logs "Remote error" for the auth service's redirects
+ * (302 to a login page: every unauthenticated browser request behind
+ * oauth2-proxy). Such an answer is never auth_failure (only 4xx/5xx are
+ * taken), so it must not hold a place in the bounded ring: 64 of them
+ * between a denial's debug line and its access line once pushed the
+ * denial out, and the 401 stayed a plain 401 with no attempt.
+ */
+static void
+test_traefik_forward_auth_redirects(void **state)
+{
+	static const char deny[] = "{\"level\":\"debug\",\"middlewareName\":"
+	    "\"auth@file\",\"middlewareType\":\"ForwardAuth\",\"time\":"
+	    "\"2026-11-25T17:30:01Z\",\"message\":\"Remote error "
+	    "http://127.0.0.1:9001/verify. StatusCode: 401\"}";
+	static const char redirect[] = "{\"level\":\"debug\",\"middlewareName\":"
+	    "\"auth@file\",\"middlewareType\":\"ForwardAuth\",\"time\":"
+	    "\"2026-11-25T17:30:01Z\",\"message\":\"Remote error "
+	    "http://127.0.0.1:9001/verify. StatusCode: 302\"}";
+	static const char access[] = "{\"ClientHost\":\"10.1.2.4\","
+	    "\"DownstreamContentSize\":13,\"DownstreamStatus\":401,"
+	    "\"Duration\":2100000,\"OriginStatus\":0,\"RequestHost\":"
+	    "\"app.example.com\",\"RequestMethod\":\"GET\",\"RequestPath\":"
+	    "\"/private\",\"RequestProtocol\":\"HTTP/1.1\",\"RouterName\":"
+	    "\"app@docker\",\"StartUTC\":\"2026-11-25T17:30:01.000Z\"}";
+	const char *lines[2 + 100];
+	enum format_result r[2 + 100];
+	struct gw_batch b;
+	const struct gw_event *e;
+	size_t n = 0;
+
+	lines[n++] = deny;
+	for (int i = 0; i < 100; i++)
+		lines[n++] = redirect;
+	lines[n++] = access;
+	assert_int_equal(batch_init(&b), 0);
+	take_lines("traefik-json", &b, lines, n, r);
+	assert_int_equal(b.n_events, 1);
+	e = &b.events[0];
+	assert_int_equal(e->status, 401);
+	assert_int_equal(e->cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(e->n_attempts, 1);
+	assert_string_equal(e->attempts[0].addr, "127.0.0.1:9001");
+	assert_int_equal(e->attempts[0].status, 401);
+	batch_destroy(&b);
+}
+
+/*
+ * A URL Traefik logs may carry credentials (a ForwardAuth address or a
+ * server URL written http://user:password@host/): Go's client sends them
+ * as Basic auth. The attempt's address is the host and port alone; the
+ * credentials are never stored (Authorization never is).
+ */
+static void
+test_traefik_url_credentials(void **state)
+{
+	static const char *const lines[] = {
+		"{\"level\":\"debug\",\"middlewareName\":\"auth@file\","
+		"\"middlewareType\":\"ForwardAuth\",\"time\":"
+		"\"2026-11-25T17:30:01Z\",\"message\":\"Remote error "
+		"http://gw:s3cret@auth:9000/verify. StatusCode: 401\"}",
+		"{\"ClientHost\":\"10.1.2.4\",\"DownstreamStatus\":401,"
+		"\"Duration\":2100000,\"OriginStatus\":0,\"RequestHost\":"
+		"\"app.example.com\",\"RequestMethod\":\"GET\",\"RequestPath\":"
+		"\"/private\",\"RequestProtocol\":\"HTTP/1.1\",\"StartUTC\":"
+		"\"2026-11-25T17:30:01.000Z\"}",
+		"{\"ClientHost\":\"10.1.2.5\",\"DownstreamStatus\":200,"
+		"\"Duration\":2100000,\"OriginStatus\":200,\"RequestHost\":"
+		"\"app.example.com\",\"RequestMethod\":\"GET\",\"RequestPath\":"
+		"\"/\",\"RequestProtocol\":\"HTTP/1.1\",\"ServiceName\":"
+		"\"app@file\",\"ServiceURL\":\"http://svc:pa@ss@10.0.0.5:8080/\","
+		"\"StartUTC\":\"2026-11-25T17:30:02.000Z\"}",
+	};
+	enum format_result r[3];
+	struct gw_batch b;
+
+	assert_int_equal(batch_init(&b), 0);
+	take_lines("traefik-json", &b, lines, 3, r);
+	assert_int_equal(b.n_events, 2);
+	assert_int_equal(b.events[0].cause, GW_CAUSE_AUTH_FAILURE);
+	assert_int_equal(b.events[0].n_attempts, 1);
+	assert_string_equal(b.events[0].attempts[0].addr, "auth:9000");
+	assert_int_equal(b.events[1].n_attempts, 1);
+	assert_string_equal(b.events[1].attempts[0].addr, "10.0.0.5:8080");
+	batch_destroy(&b);
+}
+
+/*
+ * The JSON formats read a status as a 64-bit number, the event keeps an
+ * int: 4294967796 (2^32 + 500) once became a 500 of cause ok. A status
+ * outside 0..999 is a broken line, rejected. Traefik's OriginDuration
+ * past INT_MAX ms once wrapped to a negative response time; it is
+ * clamped as every other duration (logscan_ms).
+ */
+static void
+test_json_status_range(void **state)
+{
+	struct gw_batch b;
+
+	assert_int_equal(batch_init(&b), 0);
+	assert_int_equal(take_one("traefik-json", &b, "{\"DownstreamStatus\":"
+	    "4294967796,\"OriginStatus\":0,\"RequestMethod\":\"GET\","
+	    "\"StartUTC\":\"2026-11-25T17:30:01.000Z\"}"), FORMAT_REJECT);
+	assert_int_equal(take_one("envoy-json", &b, "{\"start_time\":"
+	    "\"2026-11-25T17:30:01.000Z\",\"response_code\":4294967796,"
+	    "\"response_flags\":\"-\"}"), FORMAT_REJECT);
+	assert_int_equal(take_one("envoy-json", &b, "{\"start_time\":"
+	    "\"2026-11-25T17:30:01.000Z\",\"response_code\":-1,"
+	    "\"response_flags\":\"-\"}"), FORMAT_REJECT);
+	assert_int_equal(take_one("caddy", &b, "{\"level\":\"info\","
+	    "\"ts\":1700000000,\"logger\":\"http.log.access\",\"msg\":"
+	    "\"handled request\",\"request\":{\"remote_ip\":\"1.2.3.4\"},"
+	    "\"status\":4294967796}"), FORMAT_REJECT);
+	assert_int_equal(b.n_events, 0);
+	/* in range, 0 too (Envoy: no response at all) */
+	assert_int_equal(take_one("envoy-json", &b, "{\"start_time\":"
+	    "\"2026-11-25T17:30:01.000Z\",\"response_code\":0,"
+	    "\"response_flags\":\"DC\"}"), FORMAT_EVENT);
+	assert_int_equal(take_one("traefik-json", &b, "{\"DownstreamStatus\":"
+	    "200,\"OriginStatus\":200,\"OriginDuration\":3000000000000000,"
+	    "\"RequestMethod\":\"GET\",\"ServiceURL\":\"http://10.0.0.5:80\","
+	    "\"StartUTC\":\"2026-11-25T17:30:01.000Z\"}"), FORMAT_EVENT);
+	assert_int_equal(b.n_events, 2);
+	assert_int_equal(b.events[1].n_attempts, 1);
+	assert_int_equal(b.events[1].attempts[0].response_ms, INT_MAX);
+	batch_destroy(&b);
+}
+
 /*
  * Envoy Gateway's default JSON access log names some members after the
  * headers (":authority", "x-envoy-origin-path", "x-request-id", ...).
@@ -846,6 +999,9 @@ main(void)
 		cmocka_unit_test(test_envoy_quote_in_field),
 		cmocka_unit_test(test_envoy_gateway_json),
 		cmocka_unit_test(test_traefik_forward_auth),
+		cmocka_unit_test(test_traefik_forward_auth_redirects),
+		cmocka_unit_test(test_traefik_url_credentials),
+		cmocka_unit_test(test_json_status_range),
 		cmocka_unit_test(test_caddy),
 		cmocka_unit_test(test_caddy_error_fields),
 		cmocka_unit_test(test_traefik),

@@ -198,6 +198,54 @@ test_take_kinds(void **state)
 	assert_null(decide(&o, none, err, sizeof(err)));
 }
 
+/*
+ * A JSON gateway can be told to log headers (Traefik's
+ * accessLog.fields.headers, Caddy's log_credentials, an Envoy format
+ * with %REQ(AUTHORIZATION)%): a line it rejects must not be stored whole
+ * when it holds an Authorization or a Cookie member (they are never
+ * stored); one without keeps its text for debugging.
+ */
+static void
+test_json_reject_withholds_credentials(void **state)
+{
+	static const char *const sample[] = {
+		"{\"ClientHost\":\"10.1.2.3\",\"DownstreamStatus\":200,"
+		    "\"Duration\":1000000,\"OriginStatus\":200,\"RequestMethod\":"
+		    "\"GET\",\"RequestPath\":\"/\",\"StartUTC\":"
+		    "\"2026-11-25T17:30:00Z\"}",
+		NULL
+	};
+	static const char secret[] = "{\"DownstreamStatus\":200,"
+	    "\"RequestMethod\":\"GET\",\"request_Authorization\":"
+	    "\"Basic dXNlcjpzM2NyZXQ=\",\"request_Cookie\":\"sid=s3cret\"}";
+	static const char plain[] = "{\"DownstreamStatus\":200,"
+	    "\"RequestMethod\":\"GET\"}";
+	struct lineparse_opts o = { .nginx_conf = "/nonexistent" };
+	char err[256];
+	struct lineparse *lp = decide(&o, sample, err, sizeof(err));
+	struct gw_batch b;
+	const char *reason = NULL;
+
+	(void)state;
+	assert_non_null(lp);
+	assert_string_equal(lineparse_format(lp), "traefik-json");
+	assert_int_equal(batch_init(&b), 0);
+	/* no StartUTC: both rejected */
+	assert_int_equal(lineparse_take(lp, &b, secret, sizeof(secret) - 1,
+	    false, 1, 0, &reason), FORMAT_REJECT);
+	reason = NULL;
+	assert_int_equal(lineparse_take(lp, &b, plain, sizeof(plain) - 1,
+	    false, 2, 100, &reason), FORMAT_REJECT);
+	assert_int_equal(b.n_rejects, 2);
+	assert_null(memmem(b.rejects[0].raw, b.rejects[0].raw_len, "s3cret", 6));
+	assert_null(memmem(b.rejects[0].raw, b.rejects[0].raw_len,
+	    "dXNlcjpzM2NyZXQ", 15));
+	assert_int_equal(b.rejects[1].raw_len, sizeof(plain) - 1);
+	assert_memory_equal(b.rejects[1].raw, plain, sizeof(plain) - 1);
+	batch_destroy(&b);
+	lineparse_free(lp);
+}
+
 int
 main(void)
 {
@@ -206,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_builtin_gateways),
 		cmocka_unit_test(test_formats_of_nginx_conf),
 		cmocka_unit_test(test_take_kinds),
+		cmocka_unit_test(test_json_reject_withholds_credentials),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
