@@ -227,6 +227,7 @@ struct urec {
 	struct urec *aprev, *anext;	/* auth-key chain */
 	struct urec *lprev, *lnext;	/* late chain (by key) */
 	struct urec *fprev, *fnext;	/* failed chain (by key) */
+	struct urec *rprev, *rnext;	/* key chain without the markers */
 	struct urec *prev, *next;	/* age list */
 	uint64_t key, akey;
 	uint64_t seq;			/* arrival number (markers too) */
@@ -237,6 +238,7 @@ struct urec {
 	bool contested;			/* a failed connect as plausible for
 					 * two held requests: tied to neither */
 	bool detached;			/* kept by a held request, unlinked */
+	bool marker;			/* a held request's place (hold_mark) */
 	bool late;			/* on the late chain: see LATE_US */
 	bool failed;			/* on the failed chain: u_failed() */
 	bool claimed;			/* an earlier attempt of a request's
@@ -263,8 +265,12 @@ struct chain {
 };
 
 /* Chains by key; which = 0 links by k*, 1 by a* (auth key), 2 by l* (the
- * late records, by key), 3 by f* (the failed ones, by key). Each chain is
- * linked through its records; the table holds the newest of each key. */
+ * late records, by key), 3 by f* (the failed ones, by key), 4 by r* (the
+ * records of the key chain without the markers of held requests: what
+ * the walks for a request's own exchanges follow, so that their cost and
+ * their step bound do not depend on how many requests of that key are
+ * held; mkpcap --pending). Each chain is linked through its records; the
+ * table holds the newest of each key. */
 struct table {
 	struct hashtab map;		/* key -> its newest struct urec */
 	int which;
@@ -317,7 +323,7 @@ struct wire_join {
 	struct wire_join_opts o;
 	wire_join_out_fn out;
 	void *ctx;
-	struct table keys, auths, lates, fails;
+	struct table keys, auths, lates, fails, reqs;
 	struct chain conns;
 	uint64_t seq;			/* records (and markers) so far */
 	struct urec *age_head, *age_tail;
@@ -425,15 +431,15 @@ last_segment(const char *path)
 static struct urec **
 nextp(struct urec *u, int which)
 {
-	return which == 3 ? &u->fnext : which == 2 ? &u->lnext :
-	    which ? &u->anext : &u->knext;
+	return which == 4 ? &u->rnext : which == 3 ? &u->fnext :
+	    which == 2 ? &u->lnext : which ? &u->anext : &u->knext;
 }
 
 static struct urec **
 prevp(struct urec *u, int which)
 {
-	return which == 3 ? &u->fprev : which == 2 ? &u->lprev :
-	    which ? &u->aprev : &u->kprev;
+	return which == 4 ? &u->rprev : which == 3 ? &u->fprev :
+	    which == 2 ? &u->lprev : which ? &u->aprev : &u->kprev;
 }
 
 static void
@@ -612,7 +618,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	u->o_has_query = o_hq;
 	u->in_auth = orig && x->has_request;
 	u->taken = u->detached = u->contested = u->late = u->failed = false;
-	u->claimed = false;
+	u->claimed = u->marker = false;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -669,8 +675,10 @@ urec_detach(struct wire_join *j, struct urec *u)
 {
 	if (u->conn_only)
 		chain_remove(&j->conns, u, 0);
-	else if (u->key != 0)
+	else if (u->key != 0) {
 		table_remove(&j->keys, u);
+		table_remove(&j->reqs, u);
+	}
 	if (u->in_auth)
 		table_remove(&j->auths, u);
 	if (u->late)
@@ -1397,8 +1405,8 @@ own_request_there(struct wire_join *j, const struct drec *h)
 
 	if (h->key == 0)
 		return false;
-	for (const struct urec *c = table_newest(&j->keys, h->key);
-	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
+	for (const struct urec *c = table_newest(&j->reqs, h->key);
+	    c != NULL && steps < SCAN_MAX; c = c->rprev, steps++) {
 		int64_t lo, hi;
 
 		if (c->added_us < ready)
@@ -1601,9 +1609,10 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 	 * by_start (a success's own request at step 0, from scan_req0): the
 	 * exchange begun first wins (by_start_score), and any record back to
 	 * the request's start may be it, so the walk goes to its end first
-	 * (the same records, by the same bounds), keeping all but the
-	 * markers of held requests (which a burst of them can make most of
-	 * a chain: mkpcap --pending), then through those oldest first: the first met began first, and one that began
+	 * (the same records, by the same bounds; the chain without the
+	 * markers of held requests, which a burst of them can make most of:
+	 * mkpcap --pending), keeping all but the contested, then through
+	 * those oldest first: the first met began first, and one that began
 	 * after the best found is passed over at the cost of one test, once
 	 * the candidates are known to be more than one (learn_id and
 	 * learn_rewrite need to know only that). Of as good, the newest, as
@@ -1617,7 +1626,7 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 				j->stats.scan_capped++;
 				break;
 			}
-			if (!u->contested)	/* (markers are) */
+			if (!u->contested)
 				cand[n_cand++] = u;
 		}
 		u = n_cand > 0 ? cand[--n_cand] : NULL;
@@ -1840,8 +1849,8 @@ scan_req0(struct wire_join *j, const struct dview *d, struct urec *tail,
 
 	/* (two copies: a success's walk of its key chain, forward, where
 	 * nearly all the records walked are; the rest) */
-	if (which == 0 && !d->failed)
-		scan_in(j, d, tail, 0, SRC_REQ, a, 0, releasing, &last, best,
+	if (which == 4 && !d->failed)
+		scan_in(j, d, tail, 4, SRC_REQ, a, 0, releasing, &last, best,
 		    after, true);
 	else
 		scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last,
@@ -1936,8 +1945,8 @@ held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
 	const struct urec *best = NULL;
 	int steps = 0;
 
-	for (const struct urec *c = table_newest(&j->keys, key);
-	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
+	for (const struct urec *c = table_newest(&j->reqs, key);
+	    c != NULL && steps < SCAN_MAX; c = c->rprev, steps++) {
 		int64_t lo, hi, score;
 
 		if (c->added_us < ready - EPS_US)
@@ -2028,6 +2037,25 @@ req_tail(struct wire_join *j, const struct dview *d)
 }
 
 /*
+ * The newest record at or before place u of a key chain that is not a
+ * marker: where a walk of the chain without them (which 4) starts. The
+ * markers passed are those of requests held in a row with no record of
+ * their key between (a burst answered together), bounded.
+ */
+static struct urec *
+record_at(struct wire_join *j, struct urec *u)
+{
+	int steps = 0;
+
+	for (; u != NULL && u->marker; u = u->kprev)
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			return NULL;
+		}
+	return u;
+}
+
+/*
  * scan() for the exchanges of d's own request (SRC_REQ): newest first,
  * from req_tail(); for a held request being released, first the late
  * records that arrived after that place (the only ones after it that can
@@ -2056,10 +2084,15 @@ scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
 			scan_left(j, d, tail->knext, true, best);
 		return;
 	}
-	if (tail != NULL && d->self != NULL && d->self->mark != NULL)
+	if (d->self == NULL || d->self->mark == NULL) {
+		scan_req0(j, d, table_newest(&j->reqs, d->key), 4, a,
+		    releasing, best, 0);
+		return;
+	}
+	if (tail != NULL)
 		scan_req0(j, d, table_newest(&j->lates, d->key), 2, a,
 		    releasing, best, tail->seq);
-	scan_req0(j, d, tail, 0, a, releasing, best, 0);
+	scan_req0(j, d, record_at(j, tail), 4, a, releasing, best, 0);
 }
 
 /*
@@ -2333,6 +2366,7 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 	table_init(&j->auths, 1, 0);
 	table_init(&j->lates, 2, 0);
 	table_init(&j->fails, 3, 0);
+	table_init(&j->reqs, 4, 0);
 	/* the whole budget now: learning a route never allocates */
 	hashtab_init(&j->route_index, ROUTES_MAX * 3 / 4);
 	if (hashtab_reserve(&j->route_index, ROUTES_MAX * 3 / 4) !=
@@ -2370,6 +2404,7 @@ wire_join_free(struct wire_join *j)
 	hashtab_free(&j->auths.map);
 	hashtab_free(&j->lates.map);
 	hashtab_free(&j->fails.map);
+	hashtab_free(&j->reqs.map);
 	hashtab_free(&j->route_index);
 	free(j);
 }
@@ -2459,13 +2494,22 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 	}
 	if (u->conn_only) {
 		chain_append(&j->conns, u, 0);
-	} else if (u->key != 0 && table_add(&j->keys, u) != 0) {
-		free(u);
-		return -1;
+	} else if (u->key != 0) {
+		if (table_add(&j->keys, u) != 0) {
+			free(u);
+			return -1;
+		}
+		if (table_add(&j->reqs, u) != 0) {
+			table_remove(&j->keys, u);
+			free(u);
+			return -1;
+		}
 	}
 	if (u->in_auth && table_add(&j->auths, u) != 0) {
-		if (u->key != 0)
+		if (u->key != 0) {
 			table_remove(&j->keys, u);
+			table_remove(&j->reqs, u);
+		}
 		free(u);
 		return -1;
 	}
@@ -2473,6 +2517,7 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 		if (u->in_auth)
 			table_remove(&j->auths, u);
 		table_remove(&j->keys, u);
+		table_remove(&j->reqs, u);
 		free(u);
 		return -1;
 	}
@@ -2482,6 +2527,7 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 		if (u->in_auth)
 			table_remove(&j->auths, u);
 		table_remove(&j->keys, u);
+		table_remove(&j->reqs, u);
 		free(u);
 		return -1;
 	}
@@ -2517,6 +2563,7 @@ hold_mark(struct wire_join *j, uint64_t key)
 	m->added_us = j->now_us;
 	m->start_us = INT64_MIN;	/* no candidate of anything */
 	m->contested = true;
+	m->marker = true;
 	m->path = m->seg = m->query = m->id = "";
 	if (table_add(&j->keys, m) != 0) {
 		free(m);

@@ -1548,6 +1548,106 @@ test_nginx_retry_late(void **state)
 	wire_join_free(j);
 }
 
+/* Records, for the client requests of /items?id=7 answered 200, the
+ * start of the upstream exchange each was tied to (-1: none). */
+struct pending_ties {
+	int64_t ok_start[2];
+	int n_ok, failed, failed_tied;
+};
+
+static int
+on_pending(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct pending_ties *t = ctx;
+
+	(void)cause;
+	if (d->status == 200) {
+		assert_true(t->n_ok < 2);
+		t->ok_start[t->n_ok++] = n > 0 ? att[n - 1]->start_us : -1;
+	} else {
+		t->failed++;
+		t->failed_tied += n > 0;
+	}
+	return 0;
+}
+
+/* Add one exchange in dump_exchange()'s format. */
+static void
+add_line(struct wire_join *j, const char *fmt, ...)
+{
+	char line[256];
+	struct http_exchange x;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	x = dump_exchange(line);
+	assert_int_equal(wire_join_add(j, &x), 0);
+}
+
+/*
+ * Many identical requests pending at once (mkpcap --pending, bench/
+ * capture.sh): a client request answered 503 long after it was taken up
+ * is held (its tie waits), and held requests left a marker each in the
+ * chain of their key, which a success's walk passed as a step: with 600
+ * of them between, the walk of a success answered at 230 ms stopped at
+ * its step bound (512) and saw only the newest exchange (begun at 225
+ * ms), not the one begun at 1 ms for the request taken up first (on
+ * main, 94,880 of 100,000 walks on the 100k capture stopped so). Now
+ * the walks follow the chain without the markers: the first success
+ * takes the exchange begun first, the second the other.
+ */
+static void
+test_pending_markers(void **state)
+{
+	struct pending_ties t = {{-1, -1}, 0, 0, 0};
+	struct wire_join *j = wire_join_new(NULL, on_pending, &t);
+	struct wire_join_stats st;
+	const char *gw = "10.0.0.5:8080", *up = "10.0.0.5:9000";
+
+	(void)state;
+	assert_non_null(j);
+	/* the first request's exchange: begun at 1 ms, answered at 2 ms */
+	add_line(j, "u %s 9000 GET /items?id=7 200 ok 1000 1000 1000 2000 "
+	    "2000 0 0", up);
+	/* 600 requests, each answered 503 (its exchange's, begun 60 ms or
+	 * more after it was taken up: past TOL_FIRST_US) 100 ms later: held,
+	 * a marker each */
+	for (int i = 0; i < 600; i++) {
+		int64_t s = 60000 + 100 * i;
+
+		add_line(j, "u %s 9000 GET /items?id=7 503 upstream_5xx %lld "
+		    "%lld %lld %lld %lld 0 0", up, (long long)s, (long long)s,
+		    (long long)s, (long long)s + 50, (long long)s + 50);
+		add_line(j, "d %s 8080 GET /items?id=7 503 upstream_5xx 0 0 "
+		    "0 %lld %lld 0 0", gw, (long long)s + 100000,
+		    (long long)s + 100000);
+	}
+	/* the second request's exchange, begun at 225 ms */
+	add_line(j, "u %s 9000 GET /items?id=7 200 ok 225000 225000 225000 "
+	    "226000 226000 0 0", up);
+	/* both successes, taken up at 0, answered at 230 and 231 ms */
+	add_line(j, "d %s 8080 GET /items?id=7 200 ok 0 0 0 230000 230000 "
+	    "0 0", gw);
+	add_line(j, "d %s 8080 GET /items?id=7 200 ok 0 0 0 231000 231000 "
+	    "0 0", gw);
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_stats(j, &st);
+	assert_int_equal(t.n_ok, 2);
+	assert_int_equal(t.ok_start[0], 1000);
+	assert_int_equal(t.ok_start[1], 225000);
+	assert_int_equal(t.failed, 600);
+	assert_int_equal(t.failed_tied, 600);
+	/* (another walk still stops at its bound here, 88 times: the held
+	 * list's, held_better, for each of the last 88 503s, as all those
+	 * held before it were answered after its exchange) */
+	print_message("walks stopped at their step bound: %llu\n",
+	    (unsigned long long)st.scan_capped);
+	wire_join_free(j);
+}
+
 int
 main(void)
 {
@@ -1565,6 +1665,7 @@ main(void)
 		cmocka_unit_test(test_ka_answer_order),
 		cmocka_unit_test(test_nginx_retry_late),
 		cmocka_unit_test(test_header_too_big_late),
+		cmocka_unit_test(test_pending_markers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
