@@ -244,6 +244,9 @@ struct urec {
 	bool claimed;			/* an earlier attempt of a request's
 					 * retries (TURN_MAX_US): not a last
 					 * attempt of another */
+	uint64_t first_of;		/* the request (struct dview.id) whose
+					 * ladder it begins, made as it was
+					 * taken up (claim_first); 0 none */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
 	int64_t ans_lo;			/* when it began to answer: u_answer(),
@@ -287,6 +290,7 @@ struct dview {
 	uint64_t key, akey, path_hash;
 	bool failed;
 	bool left;			/* the client left before any answer */
+	uint64_t id;			/* its number (claim_first); 0 none */
 };
 
 enum source { SRC_REQ, SRC_CONN, SRC_AUTH };
@@ -312,6 +316,7 @@ struct walk {
 struct drec {
 	struct drec *prev, *next;
 	uint64_t key;			/* its request's (dview.key) */
+	uint64_t id;			/* dview.id */
 	struct walk kept;
 	struct urec *mark;		/* where it arrived in the chain of its
 					 * key: never a candidate (contested, no
@@ -326,6 +331,7 @@ struct wire_join {
 	struct table keys, auths, lates, fails, reqs;
 	struct chain conns;
 	uint64_t seq;			/* records (and markers) so far */
+	uint64_t down_seq;		/* client requests so far (dview.id) */
 	struct urec *age_head, *age_tail;
 	size_t n_up;
 	struct drec *dhead, *dtail;
@@ -619,6 +625,7 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	u->in_auth = orig && x->has_request;
 	u->taken = u->detached = u->contested = u->late = u->failed = false;
 	u->claimed = u->marker = false;
+	u->first_of = 0;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -1560,6 +1567,23 @@ ladder_dev(int64_t off, int64_t g)
  * unclaimed and 1054481 went to a <NOSRV> 503 answered next to it.
  */
 #define CLAIM_TURN_PENALTY	(CHAIN_TOL_US / TURN_TICK_US * TURN_TICK_US * 32)
+/*
+ * A held request tied by time is walked again when it is released,
+ * hold_us after its answer, with claims weighed no more (the ladders
+ * answered meanwhile each claimed what their walk took, greedily: weighing
+ * all of them there shifts the first rungs of a burst along its ladders,
+ * each taking its neighbour's). One claim holds there: a connect that
+ * began right as another request was taken up (claim_first) is that
+ * request's first attempt, not a retry of this one, by as much as a
+ * claim weighs when the answer arrives. HAProxy e2e (kept run 52tp1b,
+ * regime b): /refuse/x i=7, taken up 3132558, retried at 3633550 and
+ * ~4134207, answered 4636198; i=13 taken up 4136166, its first connect
+ * 4136221 (55 us), answered 5638422. i=7's release walk took 4136221
+ * as its third rung (2.7 ms off its ladder), and i=13 was stored with 3
+ * attempts of 4; in the 12 kept runs, 51 of 54 retried refused requests
+ * stored with too few attempts had lost their first rung so.
+ */
+#define FIRST_OF_PENALTY	CLAIM_TURN_PENALTY
 
 static int64_t
 turn_score(int64_t dev, int64_t start, int64_t a)
@@ -1777,6 +1801,14 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		 * 503 */
 		if (turn && !releasing && u->claimed)
 			score += CLAIM_TURN_PENALTY;
+		/* when it is released, a connect another request's ladder
+		 * began with as that request was taken up (claim_first), as
+		 * a retry of this one (a rung TURN_MIN_US or more after its
+		 * take-up): see FIRST_OF_PENALTY */
+		if (turn && releasing && u->first_of != 0 &&
+		    u->first_of != d->id &&
+		    u->start_us - (lo_start + EPS_US) >= TURN_MIN_US)
+			score += FIRST_OF_PENALTY;
 		if (step == 0 && src == SRC_CONN && u->end_unsure) {
 			/* the last of a ladder of connect timeouts (each
 			 * retried at once, see TURN_MAX_US) began one
@@ -2245,6 +2277,7 @@ dview_init(const struct wire_join *j, const struct http_exchange *x,
 	d->left = x->cause == GW_CAUSE_CLIENT_CLOSED && x->first_byte_us < 0 &&
 	    x->has_request;
 	d->path_hash = hash_bytes(j->o.seed, x->path, strlen(x->path));
+	d->id = 0;
 }
 
 /* Emit downstream x with the attempts of w (taken), then free those. */
@@ -2328,6 +2361,7 @@ release(struct wire_join *j, struct drec *d)
 	j->n_down--;
 	dview_init(j, &d->x, &dv);
 	dv.self = d;
+	dv.id = d->id;
 	w = d->kept;
 	walk(j, &dv, true, &w);
 	if (d->mark != NULL) {
@@ -2573,6 +2607,8 @@ hold_mark(struct wire_join *j, uint64_t key)
 }
 
 static void claim_turn(struct urec *u);
+static void claim_first(struct urec *u, const struct http_exchange *x,
+    uint64_t id);
 
 static int
 add_downstream(struct wire_join *j, const struct http_exchange *x)
@@ -2586,6 +2622,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	}
 	j->stats.downstream++;
 	dview_init(j, x, &dv);
+	dv.id = ++j->down_seq;
 	w.n = 0;
 	w.complete = false;
 	/* a client that left waits: its attempt may be reported later,
@@ -2606,6 +2643,8 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 		/* (u[0], the last attempt, is not claimed) */
 		for (int k = i; run >= 3 && k > i - run && k > 0; k--)
 			claim_turn(w.u[k]);
+		if (run >= 3 && i == w.n - 1)
+			claim_first(w.u[i], x, dv.id);
 	}
 	if (dv.failed && !has_own_attempt(&w))
 		cooc_count(j, x);
@@ -2636,6 +2675,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 		urec_detach(j, w.u[i]);
 	d->kept = w;
 	d->key = dv.key;
+	d->id = dv.id;
 	d->x = *x;
 	d->next = NULL;
 	d->prev = j->dtail;
@@ -2682,6 +2722,22 @@ claim_turn(struct urec *u)
 		if (!c->end_unsure && c->start_us <= u->start_us +
 		    TURN_TICK_US && str_eq(c->server, u->server))
 			c->claimed = true;
+}
+
+/*
+ * The first rung u of the ladder of request id (x), claimed when its
+ * answer arrived: when it began within TURN_TICK_US of x's take-up, it is
+ * x's first attempt (a gateway connects in the turn that takes a request
+ * up), not a retry of a request taken up earlier (see FIRST_OF_PENALTY).
+ */
+static void
+claim_first(struct urec *u, const struct http_exchange *x, uint64_t id)
+{
+	int64_t ready = x->ready_us > x->start_us ? x->ready_us : x->start_us;
+
+	if (u->conn_only && !u->end_unsure && u->start_us >= ready - EPS_US &&
+	    u->start_us - ready <= TURN_TICK_US)
+		u->first_of = id;
 }
 
 /* Release the held requests due by now (hold_us after their answer). */
