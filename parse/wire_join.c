@@ -29,6 +29,10 @@
  * walked first, back to the marker's place (by arrival number, seq).
  * Only a failure is tried again, so the walks for a request's earlier
  * attempts go through a fourth chain by key, of the failed records alone.
+ * The walks for a request's own exchanges follow a fifth chain by key, the
+ * first without the markers (a burst of held requests would fill their
+ * step bound: mkpcap --pending), entered at the newest record or, for a
+ * held request, at the newest before its marker.
  *
  * Downstream records wait in arrival order in a FIFO only while their tie
  * is incomplete (see wire_join.h); most never enter it. A held record keeps
