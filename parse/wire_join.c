@@ -2052,21 +2052,17 @@ held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
 }
 
 /*
- * Where a walk of d's key chain starts: its newest record, or for a held
- * request being released, its marker moved on past the records that
- * arrived within LATE_US of its answer (later ones answered after it,
- * unless late: see scan_req).
+ * Where a walk of held d's key chain starts when it is released (it has a
+ * marker): its marker moved on past the records that arrived within
+ * LATE_US of its answer (later ones answered after it, unless late: see
+ * scan_req).
  */
 static struct urec *
-req_tail(struct wire_join *j, const struct dview *d)
+req_tail(const struct dview *d)
 {
-	const struct drec *h = d->self;
 	int64_t limit = d_answer(d->x) + EPS_US + LATE_US;
-	struct urec *u;
+	struct urec *u = d->self->mark;
 
-	if (h == NULL || h->mark == NULL)
-		return table_newest(&j->keys, d->key);
-	u = h->mark;
 	while (u->knext != NULL && u->knext->added_us <= limit)
 		u = u->knext;
 	return u;
@@ -2093,10 +2089,11 @@ record_at(struct wire_join *j, struct urec *u)
 
 /*
  * scan() for the exchanges of d's own request (SRC_REQ): newest first,
- * from req_tail(); for a held request being released, first the late
- * records that arrived after that place (the only ones after it that can
- * have answered before its answer), so the order is the one a walk from
- * the newest would take, without the hold_us of records between. An
+ * from the newest, or for a held request being released from req_tail(),
+ * after the late records that arrived after that place (the only ones
+ * after it that can have answered before its answer), so the order is
+ * the one a walk from the newest would take, without the hold_us of
+ * records between. An
  * earlier attempt (step > 0) is a failure: the failed chain alone, from
  * its newest.
  */
@@ -2111,23 +2108,22 @@ scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
 		    step, releasing, nx, best, 0);
 		return;
 	}
-	tail = req_tail(j, d);
-	/* a client that left: its request may have gone upstream after it
-	 * did, and been answered later still (LEFT_START_US) */
-	if (d->left && d->self != NULL && d->self->mark != NULL) {
-		scan_left(j, d, tail, false, best);
-		if (tail->knext != NULL)
-			scan_left(j, d, tail->knext, true, best);
-		return;
-	}
 	if (d->self == NULL || d->self->mark == NULL) {
 		scan_req0(j, d, table_newest(&j->reqs, d->key), 4, a,
 		    releasing, best, 0);
 		return;
 	}
-	if (tail != NULL)
-		scan_req0(j, d, table_newest(&j->lates, d->key), 2, a,
-		    releasing, best, tail->seq);
+	tail = req_tail(d);
+	/* a client that left: its request may have gone upstream after it
+	 * did, and been answered later still (LEFT_START_US) */
+	if (d->left) {
+		scan_left(j, d, tail, false, best);
+		if (tail->knext != NULL)
+			scan_left(j, d, tail->knext, true, best);
+		return;
+	}
+	scan_req0(j, d, table_newest(&j->lates, d->key), 2, a, releasing,
+	    best, tail->seq);
 	scan_req0(j, d, record_at(j, tail), 4, a, releasing, best, 0);
 }
 
