@@ -242,7 +242,8 @@ struct urec {
 	bool contested;			/* a failed connect as plausible for
 					 * two held requests: tied to neither */
 	bool detached;			/* kept by a held request, unlinked */
-	bool marker;			/* a held request's place (hold_mark) */
+	bool marker;			/* a held request's place
+					 * (hold_mark) */
 	bool late;			/* on the late chain: see LATE_US */
 	bool failed;			/* on the failed chain: u_failed() */
 	bool claimed;			/* an earlier attempt of a request's
@@ -294,7 +295,8 @@ struct dview {
 	uint64_t key, akey, path_hash;
 	bool failed;
 	bool left;			/* the client left before any answer */
-	uint64_t id;			/* its number (claim_first); 0 none */
+	uint64_t id;			/* its number (claim_first); 0
+					 * none */
 };
 
 enum source { SRC_REQ, SRC_CONN, SRC_AUTH };
@@ -335,7 +337,8 @@ struct wire_join {
 	struct table keys, auths, lates, fails, reqs;
 	struct chain conns;
 	uint64_t seq;			/* records (and markers) so far */
-	uint64_t down_seq;		/* client requests so far (dview.id) */
+	uint64_t down_seq;		/* client requests so far
+					 * (dview.id) */
 	struct urec *age_head, *age_tail;
 	size_t n_up;
 	struct drec *dhead, *dtail;
