@@ -29,6 +29,10 @@
  * walked first, back to the marker's place (by arrival number, seq).
  * Only a failure is tried again, so the walks for a request's earlier
  * attempts go through a fourth chain by key, of the failed records alone.
+ * The walks for a request's own exchanges follow a fifth chain by key, the
+ * first without the markers (a burst of held requests would fill their
+ * step bound: mkpcap --pending), entered at the newest record or, for a
+ * held request, at the newest before its marker.
  *
  * Downstream records wait in arrival order in a FIFO only while their tie
  * is incomplete (see wire_join.h); most never enter it. A held record keeps
@@ -227,6 +231,7 @@ struct urec {
 	struct urec *aprev, *anext;	/* auth-key chain */
 	struct urec *lprev, *lnext;	/* late chain (by key) */
 	struct urec *fprev, *fnext;	/* failed chain (by key) */
+	struct urec *rprev, *rnext;	/* key chain without the markers */
 	struct urec *prev, *next;	/* age list */
 	uint64_t key, akey;
 	uint64_t seq;			/* arrival number (markers too) */
@@ -237,11 +242,16 @@ struct urec {
 	bool contested;			/* a failed connect as plausible for
 					 * two held requests: tied to neither */
 	bool detached;			/* kept by a held request, unlinked */
+	bool marker;			/* a held request's place
+					 * (hold_mark) */
 	bool late;			/* on the late chain: see LATE_US */
 	bool failed;			/* on the failed chain: u_failed() */
 	bool claimed;			/* an earlier attempt of a request's
 					 * retries (TURN_MAX_US): not a last
 					 * attempt of another */
+	uint64_t first_of;		/* the request (struct dview.id) whose
+					 * ladder it begins, made as it was
+					 * taken up (claim_first); 0 none */
 	bool conn_only, end_unsure, has_query, o_has_query;
 	int64_t syn_us, synack_us, start_us, first_byte_us, end_us;
 	int64_t ans_lo;			/* when it began to answer: u_answer(),
@@ -263,8 +273,12 @@ struct chain {
 };
 
 /* Chains by key; which = 0 links by k*, 1 by a* (auth key), 2 by l* (the
- * late records, by key), 3 by f* (the failed ones, by key). Each chain is
- * linked through its records; the table holds the newest of each key. */
+ * late records, by key), 3 by f* (the failed ones, by key), 4 by r* (the
+ * records of the key chain without the markers of held requests: what
+ * the walks for a request's own exchanges follow, so that their cost and
+ * their step bound do not depend on how many requests of that key are
+ * held; mkpcap --pending). Each chain is linked through its records; the
+ * table holds the newest of each key. */
 struct table {
 	struct hashtab map;		/* key -> its newest struct urec */
 	int which;
@@ -281,6 +295,8 @@ struct dview {
 	uint64_t key, akey, path_hash;
 	bool failed;
 	bool left;			/* the client left before any answer */
+	uint64_t id;			/* its number (claim_first); 0
+					 * none */
 };
 
 enum source { SRC_REQ, SRC_CONN, SRC_AUTH };
@@ -306,6 +322,7 @@ struct walk {
 struct drec {
 	struct drec *prev, *next;
 	uint64_t key;			/* its request's (dview.key) */
+	uint64_t id;			/* dview.id */
 	struct walk kept;
 	struct urec *mark;		/* where it arrived in the chain of its
 					 * key: never a candidate (contested, no
@@ -317,9 +334,11 @@ struct wire_join {
 	struct wire_join_opts o;
 	wire_join_out_fn out;
 	void *ctx;
-	struct table keys, auths, lates, fails;
+	struct table keys, auths, lates, fails, reqs;
 	struct chain conns;
 	uint64_t seq;			/* records (and markers) so far */
+	uint64_t down_seq;		/* client requests so far
+					 * (dview.id) */
 	struct urec *age_head, *age_tail;
 	size_t n_up;
 	struct drec *dhead, *dtail;
@@ -425,15 +444,15 @@ last_segment(const char *path)
 static struct urec **
 nextp(struct urec *u, int which)
 {
-	return which == 3 ? &u->fnext : which == 2 ? &u->lnext :
-	    which ? &u->anext : &u->knext;
+	return which == 4 ? &u->rnext : which == 3 ? &u->fnext :
+	    which == 2 ? &u->lnext : which ? &u->anext : &u->knext;
 }
 
 static struct urec **
 prevp(struct urec *u, int which)
 {
-	return which == 3 ? &u->fprev : which == 2 ? &u->lprev :
-	    which ? &u->aprev : &u->kprev;
+	return which == 4 ? &u->rprev : which == 3 ? &u->fprev :
+	    which == 2 ? &u->lprev : which ? &u->aprev : &u->kprev;
 }
 
 static void
@@ -612,7 +631,8 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	u->o_has_query = o_hq;
 	u->in_auth = orig && x->has_request;
 	u->taken = u->detached = u->contested = u->late = u->failed = false;
-	u->claimed = false;
+	u->claimed = u->marker = false;
+	u->first_of = 0;
 	u->conn_only = x->conn_only;
 	u->end_unsure = x->end_unsure;
 	u->has_query = x->has_query;
@@ -669,8 +689,10 @@ urec_detach(struct wire_join *j, struct urec *u)
 {
 	if (u->conn_only)
 		chain_remove(&j->conns, u, 0);
-	else if (u->key != 0)
+	else if (u->key != 0) {
 		table_remove(&j->keys, u);
+		table_remove(&j->reqs, u);
+	}
 	if (u->in_auth)
 		table_remove(&j->auths, u);
 	if (u->late)
@@ -1397,8 +1419,8 @@ own_request_there(struct wire_join *j, const struct drec *h)
 
 	if (h->key == 0)
 		return false;
-	for (const struct urec *c = table_newest(&j->keys, h->key);
-	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
+	for (const struct urec *c = table_newest(&j->reqs, h->key);
+	    c != NULL && steps < SCAN_MAX; c = c->rprev, steps++) {
 		int64_t lo, hi;
 
 		if (c->added_us < ready)
@@ -1552,6 +1574,23 @@ ladder_dev(int64_t off, int64_t g)
  * unclaimed and 1054481 went to a <NOSRV> 503 answered next to it.
  */
 #define CLAIM_TURN_PENALTY	(CHAIN_TOL_US / TURN_TICK_US * TURN_TICK_US * 32)
+/*
+ * A held request tied by time is walked again when it is released,
+ * hold_us after its answer, with claims weighed no more (the ladders
+ * answered meanwhile each claimed what their walk took, greedily: weighing
+ * all of them there shifts the first rungs of a burst along its ladders,
+ * each taking its neighbour's). One claim holds there: a connect that
+ * began right as another request was taken up (claim_first) is that
+ * request's first attempt, not a retry of this one, by as much as a
+ * claim weighs when the answer arrives. HAProxy e2e (kept run 52tp1b,
+ * regime b): /refuse/x i=7, taken up 3132558, retried at 3633550 and
+ * ~4134207, answered 4636198; i=13 taken up 4136166, its first connect
+ * 4136221 (55 us), answered 5638422. i=7's release walk took 4136221
+ * as its third rung (2.7 ms off its ladder), and i=13 was stored with 3
+ * attempts of 4; in the 12 kept runs, 51 of 54 retried refused requests
+ * stored with too few attempts had lost their first rung so.
+ */
+#define FIRST_OF_PENALTY	CLAIM_TURN_PENALTY
 
 static int64_t
 turn_score(int64_t dev, int64_t start, int64_t a)
@@ -1601,9 +1640,10 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 	 * by_start (a success's own request at step 0, from scan_req0): the
 	 * exchange begun first wins (by_start_score), and any record back to
 	 * the request's start may be it, so the walk goes to its end first
-	 * (the same records, by the same bounds), keeping all but the
-	 * markers of held requests (which a burst of them can make most of
-	 * a chain: mkpcap --pending), then through those oldest first: the first met began first, and one that began
+	 * (the same records, by the same bounds; the chain without the
+	 * markers of held requests, which a burst of them can make most of:
+	 * mkpcap --pending), keeping all but the contested, then through
+	 * those oldest first: the first met began first, and one that began
 	 * after the best found is passed over at the cost of one test, once
 	 * the candidates are known to be more than one (learn_id and
 	 * learn_rewrite need to know only that). Of as good, the newest, as
@@ -1617,7 +1657,7 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 				j->stats.scan_capped++;
 				break;
 			}
-			if (!u->contested)	/* (markers are) */
+			if (!u->contested)
 				cand[n_cand++] = u;
 		}
 		u = n_cand > 0 ? cand[--n_cand] : NULL;
@@ -1768,6 +1808,14 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		 * 503 */
 		if (turn && !releasing && u->claimed)
 			score += CLAIM_TURN_PENALTY;
+		/* when it is released, a connect another request's ladder
+		 * began with as that request was taken up (claim_first), as
+		 * a retry of this one (a rung TURN_MIN_US or more after its
+		 * take-up): see FIRST_OF_PENALTY */
+		if (turn && releasing && u->first_of != 0 &&
+		    u->first_of != d->id &&
+		    u->start_us - (lo_start + EPS_US) >= TURN_MIN_US)
+			score += FIRST_OF_PENALTY;
 		if (step == 0 && src == SRC_CONN && u->end_unsure) {
 			/* the last of a ladder of connect timeouts (each
 			 * retried at once, see TURN_MAX_US) began one
@@ -1840,8 +1888,8 @@ scan_req0(struct wire_join *j, const struct dview *d, struct urec *tail,
 
 	/* (two copies: a success's walk of its key chain, forward, where
 	 * nearly all the records walked are; the rest) */
-	if (which == 0 && !d->failed)
-		scan_in(j, d, tail, 0, SRC_REQ, a, 0, releasing, &last, best,
+	if (which == 4 && !d->failed)
+		scan_in(j, d, tail, 4, SRC_REQ, a, 0, releasing, &last, best,
 		    after, true);
 	else
 		scan_in(j, d, tail, which, SRC_REQ, a, 0, releasing, &last,
@@ -1936,8 +1984,8 @@ held_pick(struct wire_join *j, const struct drec *h, uint64_t key,
 	const struct urec *best = NULL;
 	int steps = 0;
 
-	for (const struct urec *c = table_newest(&j->keys, key);
-	    c != NULL && steps < SCAN_MAX; c = c->kprev, steps++) {
+	for (const struct urec *c = table_newest(&j->reqs, key);
+	    c != NULL && steps < SCAN_MAX; c = c->rprev, steps++) {
 		int64_t lo, hi, score;
 
 		if (c->added_us < ready - EPS_US)
@@ -2007,32 +2055,48 @@ held_better(struct wire_join *j, const struct dview *d, const struct urec *u,
 }
 
 /*
- * Where a walk of d's key chain starts: its newest record, or for a held
- * request being released, its marker moved on past the records that
- * arrived within LATE_US of its answer (later ones answered after it,
- * unless late: see scan_req).
+ * Where a walk of held d's key chain starts when it is released (it has a
+ * marker): its marker moved on past the records that arrived within
+ * LATE_US of its answer (later ones answered after it, unless late: see
+ * scan_req).
  */
 static struct urec *
-req_tail(struct wire_join *j, const struct dview *d)
+req_tail(const struct dview *d)
 {
-	const struct drec *h = d->self;
 	int64_t limit = d_answer(d->x) + EPS_US + LATE_US;
-	struct urec *u;
+	struct urec *u = d->self->mark;
 
-	if (h == NULL || h->mark == NULL)
-		return table_newest(&j->keys, d->key);
-	u = h->mark;
 	while (u->knext != NULL && u->knext->added_us <= limit)
 		u = u->knext;
 	return u;
 }
 
 /*
+ * The newest record at or before place u of a key chain that is not a
+ * marker: where a walk of the chain without them (which 4) starts. The
+ * markers passed are those of requests held in a row with no record of
+ * their key between (a burst answered together), bounded.
+ */
+static struct urec *
+record_at(struct wire_join *j, struct urec *u)
+{
+	int steps = 0;
+
+	for (; u != NULL && u->marker; u = u->kprev)
+		if (++steps > SCAN_MAX) {
+			j->stats.scan_capped++;
+			return NULL;
+		}
+	return u;
+}
+
+/*
  * scan() for the exchanges of d's own request (SRC_REQ): newest first,
- * from req_tail(); for a held request being released, first the late
- * records that arrived after that place (the only ones after it that can
- * have answered before its answer), so the order is the one a walk from
- * the newest would take, without the hold_us of records between. An
+ * from the newest, or for a held request being released from req_tail(),
+ * after the late records that arrived after that place (the only ones
+ * after it that can have answered before its answer), so the order is
+ * the one a walk from the newest would take, without the hold_us of
+ * records between. An
  * earlier attempt (step > 0) is a failure: the failed chain alone, from
  * its newest.
  */
@@ -2047,19 +2111,23 @@ scan_req(struct wire_join *j, const struct dview *d, int64_t a, int step,
 		    step, releasing, nx, best, 0);
 		return;
 	}
-	tail = req_tail(j, d);
+	if (d->self == NULL || d->self->mark == NULL) {
+		scan_req0(j, d, table_newest(&j->reqs, d->key), 4, a,
+		    releasing, best, 0);
+		return;
+	}
+	tail = req_tail(d);
 	/* a client that left: its request may have gone upstream after it
 	 * did, and been answered later still (LEFT_START_US) */
-	if (d->left && d->self != NULL && d->self->mark != NULL) {
+	if (d->left) {
 		scan_left(j, d, tail, false, best);
 		if (tail->knext != NULL)
 			scan_left(j, d, tail->knext, true, best);
 		return;
 	}
-	if (tail != NULL && d->self != NULL && d->self->mark != NULL)
-		scan_req0(j, d, table_newest(&j->lates, d->key), 2, a,
-		    releasing, best, tail->seq);
-	scan_req0(j, d, tail, 0, a, releasing, best, 0);
+	scan_req0(j, d, table_newest(&j->lates, d->key), 2, a, releasing,
+	    best, tail->seq);
+	scan_req0(j, d, record_at(j, tail), 4, a, releasing, best, 0);
 }
 
 /*
@@ -2212,6 +2280,7 @@ dview_init(const struct wire_join *j, const struct http_exchange *x,
 	d->left = x->cause == GW_CAUSE_CLIENT_CLOSED && x->first_byte_us < 0 &&
 	    x->has_request;
 	d->path_hash = hash_bytes(j->o.seed, x->path, strlen(x->path));
+	d->id = 0;
 }
 
 /* Emit downstream x with the attempts of w (taken), then free those. */
@@ -2295,6 +2364,7 @@ release(struct wire_join *j, struct drec *d)
 	j->n_down--;
 	dview_init(j, &d->x, &dv);
 	dv.self = d;
+	dv.id = d->id;
 	w = d->kept;
 	walk(j, &dv, true, &w);
 	if (d->mark != NULL) {
@@ -2333,6 +2403,7 @@ wire_join_new(const struct wire_join_opts *o, wire_join_out_fn out, void *ctx)
 	table_init(&j->auths, 1, 0);
 	table_init(&j->lates, 2, 0);
 	table_init(&j->fails, 3, 0);
+	table_init(&j->reqs, 4, 0);
 	/* the whole budget now: learning a route never allocates */
 	hashtab_init(&j->route_index, ROUTES_MAX * 3 / 4);
 	if (hashtab_reserve(&j->route_index, ROUTES_MAX * 3 / 4) !=
@@ -2370,6 +2441,7 @@ wire_join_free(struct wire_join *j)
 	hashtab_free(&j->auths.map);
 	hashtab_free(&j->lates.map);
 	hashtab_free(&j->fails.map);
+	hashtab_free(&j->reqs.map);
 	hashtab_free(&j->route_index);
 	free(j);
 }
@@ -2459,13 +2531,22 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 	}
 	if (u->conn_only) {
 		chain_append(&j->conns, u, 0);
-	} else if (u->key != 0 && table_add(&j->keys, u) != 0) {
-		free(u);
-		return -1;
+	} else if (u->key != 0) {
+		if (table_add(&j->keys, u) != 0) {
+			free(u);
+			return -1;
+		}
+		if (table_add(&j->reqs, u) != 0) {
+			table_remove(&j->keys, u);
+			free(u);
+			return -1;
+		}
 	}
 	if (u->in_auth && table_add(&j->auths, u) != 0) {
-		if (u->key != 0)
+		if (u->key != 0) {
 			table_remove(&j->keys, u);
+			table_remove(&j->reqs, u);
+		}
 		free(u);
 		return -1;
 	}
@@ -2473,6 +2554,7 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 		if (u->in_auth)
 			table_remove(&j->auths, u);
 		table_remove(&j->keys, u);
+		table_remove(&j->reqs, u);
 		free(u);
 		return -1;
 	}
@@ -2482,6 +2564,7 @@ add_upstream(struct wire_join *j, const struct http_exchange *x)
 		if (u->in_auth)
 			table_remove(&j->auths, u);
 		table_remove(&j->keys, u);
+		table_remove(&j->reqs, u);
 		free(u);
 		return -1;
 	}
@@ -2517,6 +2600,7 @@ hold_mark(struct wire_join *j, uint64_t key)
 	m->added_us = j->now_us;
 	m->start_us = INT64_MIN;	/* no candidate of anything */
 	m->contested = true;
+	m->marker = true;
 	m->path = m->seg = m->query = m->id = "";
 	if (table_add(&j->keys, m) != 0) {
 		free(m);
@@ -2526,6 +2610,8 @@ hold_mark(struct wire_join *j, uint64_t key)
 }
 
 static void claim_turn(struct urec *u);
+static void claim_first(struct urec *u, const struct http_exchange *x,
+    uint64_t id);
 
 static int
 add_downstream(struct wire_join *j, const struct http_exchange *x)
@@ -2539,6 +2625,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 	}
 	j->stats.downstream++;
 	dview_init(j, x, &dv);
+	dv.id = ++j->down_seq;
 	w.n = 0;
 	w.complete = false;
 	/* a client that left waits: its attempt may be reported later,
@@ -2559,6 +2646,8 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 		/* (u[0], the last attempt, is not claimed) */
 		for (int k = i; run >= 3 && k > i - run && k > 0; k--)
 			claim_turn(w.u[k]);
+		if (run >= 3 && i == w.n - 1)
+			claim_first(w.u[i], x, dv.id);
 	}
 	if (dv.failed && !has_own_attempt(&w))
 		cooc_count(j, x);
@@ -2589,6 +2678,7 @@ add_downstream(struct wire_join *j, const struct http_exchange *x)
 		urec_detach(j, w.u[i]);
 	d->kept = w;
 	d->key = dv.key;
+	d->id = dv.id;
 	d->x = *x;
 	d->next = NULL;
 	d->prev = j->dtail;
@@ -2635,6 +2725,22 @@ claim_turn(struct urec *u)
 		if (!c->end_unsure && c->start_us <= u->start_us +
 		    TURN_TICK_US && str_eq(c->server, u->server))
 			c->claimed = true;
+}
+
+/*
+ * The first rung u of the ladder of request id (x), claimed when its
+ * answer arrived: when it began within TURN_TICK_US of x's take-up, it is
+ * x's first attempt (a gateway connects in the turn that takes a request
+ * up), not a retry of a request taken up earlier (see FIRST_OF_PENALTY).
+ */
+static void
+claim_first(struct urec *u, const struct http_exchange *x, uint64_t id)
+{
+	int64_t ready = x->ready_us > x->start_us ? x->ready_us : x->start_us;
+
+	if (u->conn_only && !u->end_unsure && u->start_us >= ready - EPS_US &&
+	    u->start_us - ready <= TURN_TICK_US)
+		u->first_of = id;
 }
 
 /* Release the held requests due by now (hold_us after their answer). */

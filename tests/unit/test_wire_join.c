@@ -1548,6 +1548,278 @@ test_nginx_retry_late(void **state)
 	wire_join_free(j);
 }
 
+/* Records, for the client requests of /items?id=7 answered 200, the
+ * start of the upstream exchange each was tied to (-1: none). */
+struct pending_ties {
+	int64_t ok_start[2];
+	int n_ok, failed, failed_tied;
+};
+
+static int
+on_pending(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct pending_ties *t = ctx;
+
+	(void)cause;
+	if (d->status == 200) {
+		assert_true(t->n_ok < 2);
+		t->ok_start[t->n_ok++] = n > 0 ? att[n - 1]->start_us : -1;
+	} else {
+		t->failed++;
+		t->failed_tied += n > 0;
+	}
+	return 0;
+}
+
+/* Add one exchange in dump_exchange()'s format. */
+static void
+add_line(struct wire_join *j, const char *fmt, ...)
+{
+	char line[256];
+	struct http_exchange x;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	x = dump_exchange(line);
+	assert_int_equal(wire_join_add(j, &x), 0);
+}
+
+/*
+ * Many identical requests pending at once (mkpcap --pending, bench/
+ * capture.sh): a client request answered 503 long after it was taken up
+ * is held (its tie waits), and held requests left a marker each in the
+ * chain of their key, which a success's walk passed as a step: with 600
+ * of them between, the walk of a success answered at 230 ms stopped at
+ * its step bound (512) and saw only the newest exchange (begun at 225
+ * ms), not the one begun at 1 ms for the request taken up first (on
+ * main, 94,880 of 100,000 walks on the 100k capture stopped so). Now
+ * the walks follow the chain without the markers: the first success
+ * takes the exchange begun first, the second the other.
+ */
+static void
+test_pending_markers(void **state)
+{
+	struct pending_ties t = {{-1, -1}, 0, 0, 0};
+	struct wire_join *j = wire_join_new(NULL, on_pending, &t);
+	struct wire_join_stats st;
+	const char *gw = "10.0.0.5:8080", *up = "10.0.0.5:9000";
+
+	(void)state;
+	assert_non_null(j);
+	/* the first request's exchange: begun at 1 ms, answered at 2 ms */
+	add_line(j, "u %s 9000 GET /items?id=7 200 ok 1000 1000 1000 2000 "
+	    "2000 0 0", up);
+	/* 600 requests, each answered 503 (its exchange's, begun 60 ms or
+	 * more after it was taken up: past TOL_FIRST_US) 100 ms later: held,
+	 * a marker each */
+	for (int i = 0; i < 600; i++) {
+		int64_t s = 60000 + 100 * i;
+
+		add_line(j, "u %s 9000 GET /items?id=7 503 upstream_5xx %lld "
+		    "%lld %lld %lld %lld 0 0", up, (long long)s, (long long)s,
+		    (long long)s, (long long)s + 50, (long long)s + 50);
+		add_line(j, "d %s 8080 GET /items?id=7 503 upstream_5xx 0 0 "
+		    "0 %lld %lld 0 0", gw, (long long)s + 100000,
+		    (long long)s + 100000);
+	}
+	/* the second request's exchange, begun at 225 ms */
+	add_line(j, "u %s 9000 GET /items?id=7 200 ok 225000 225000 225000 "
+	    "226000 226000 0 0", up);
+	/* both successes, taken up at 0, answered at 230 and 231 ms */
+	add_line(j, "d %s 8080 GET /items?id=7 200 ok 0 0 0 230000 230000 "
+	    "0 0", gw);
+	add_line(j, "d %s 8080 GET /items?id=7 200 ok 0 0 0 231000 231000 "
+	    "0 0", gw);
+	assert_int_equal(wire_join_flush(j), 0);
+	wire_join_stats(j, &st);
+	assert_int_equal(t.n_ok, 2);
+	assert_int_equal(t.ok_start[0], 1000);
+	assert_int_equal(t.ok_start[1], 225000);
+	assert_int_equal(t.failed, 600);
+	assert_int_equal(t.failed_tied, 600);
+	/* (another walk still stops at its bound here, 88 times: the held
+	 * list's, held_better, for each of the last 88 503s, as all those
+	 * held before it were answered after its exchange) */
+	print_message("walks stopped at their step bound: %llu\n",
+	    (unsigned long long)st.scan_capped);
+	wire_join_free(j);
+}
+
+/*
+ * HAProxy 2.6, default retries 3 (tests/e2e/wire_tie_haproxy_e2e.sh, kept
+ * run 52tp1b, regime b): its refused connects to 127.0.0.1:38087 and its
+ * /refuse/x and /nolive/x requests from 2.1 s to 5.7 s, as wiredump
+ * printed them. /refuse/x i=7, taken up at 3132558, was retried at
+ * 3633550 and ~4134207 and answered 4636198; i=13, taken up at 4136166,
+ * connected at 4136221 (55 us later), 4635989, 5137041 and 5638356,
+ * answered 5638422 (HAProxy's log: 4 attempts each). When i=7 was
+ * released (hold_us after its answer), its walk, weighing no claims, took
+ * 4136221 as its third rung (2.7 ms off its ladder), though i=13's ladder
+ * had claimed it as its first connect: i=13 was stored with 3 attempts.
+ * Now a connect made as a request was taken up is that request's first
+ * attempt (claim_first, FIRST_OF_PENALTY): each /refuse/x request whose
+ * ladder lies in the window gets its 4 attempts, i=13 its first at its
+ * take-up; no /nolive/x (<NOSRV>) request gets any.
+ */
+static const char *const haproxy_first_rung[] = {
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2107632 2107632 2107632 -1 2107642 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2112845 2112845 2112845 -1 2112853 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2112878 2112878 2112878 -1 2112881 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2127984 2127984 2127984 -1 2127994 1 0",
+	"A 2127994",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2128025 2128025 2128025 -1 2128028 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2523945 2523945 2523945 -1 2523953 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2611989 2611989 2611989 -1 2611999 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=16 503 upstream_5xx -1 104340 1105698 2612055 2612055 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2614266 2614266 2614266 -1 2614271 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2614294 2614294 2614294 -1 2614297 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2628614 2628614 2628614 -1 2628621 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2628637 2628637 2628637 -1 2628640 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 2633155 2633155 2633155 -1 2633160 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3025690 3025690 3025690 -1 3025701 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=11 503 upstream_5xx -1 1518993 1519657 3025785 3025785 0 0",
+	"A 3026658",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=12 503 upstream_5xx -1 3026692 3026966 3027017 3027017 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=13 503 upstream_5xx -1 3027807 3027807 3027851 3027851 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=14 503 upstream_5xx -1 3028795 3028795 3028821 3028821 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3029357 3029357 3029357 -1 3029363 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3115804 3115804 3115804 -1 3115814 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3115843 3115843 3115843 -1 3115846 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=17 503 upstream_5xx -1 104395 1610786 3115912 3115912 0 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=14 503 upstream_5xx -1 151913 1613013 3115998 3115998 0 0",
+	"A 3124305",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3125841 3125841 3125841 -1 3125848 1 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=23 -1 ok -1 3127192 3127192 -1 3127177 0 0",
+	"A 3127454",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=23 -1 ok -1 3127389 3127522 -1 3127522 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3127773 3127773 3127773 -1 3127777 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3127790 3127790 3127790 -1 3127793 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=1 503 upstream_5xx -1 1624067 1624067 3127929 3127929 0 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=19 503 upstream_5xx -1 1625408 1625839 3127966 3127966 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=23 503 upstream_5xx -1 3127736 3128142 3128196 3128196 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=2 503 upstream_5xx -1 1667920 3128672 3128719 3128719 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=11 503 upstream_5xx -1 3128766 3129118 3129189 3129189 0 0",
+	"A 3130482",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=21 503 upstream_5xx -1 3132380 3132380 3132407 3132407 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3132647 3132647 3132647 -1 3132652 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3132767 3132767 3132767 -1 3132770 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3530180 3530180 3530180 -1 3530187 1 0",
+	"A 3575924",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3627576 3627576 3627576 -1 3627586 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3633550 3633550 3633550 -1 3633557 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 3633573 3633573 3633573 -1 3633576 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4031315 4031315 4031315 -1 4031323 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4072627 4072627 4072627 -1 4072634 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4131998 4131998 4131998 -1 4132007 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4134207 4134207 4134207 -1 4134212 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4134230 4134230 4134230 -1 4134233 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=22 503 upstream_5xx -1 2633117 2633117 4134275 4134275 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=16 503 upstream_5xx -1 4135268 4135268 4135321 4135321 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4136221 4136221 4136221 -1 4136225 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4536068 4536068 4536068 -1 4536075 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=15 503 upstream_5xx -1 3029142 3029324 4536139 4536139 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=15 503 upstream_5xx -1 4542941 4542941 4542992 4542992 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4576000 4576000 4576000 -1 4576010 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4635989 4635989 4635989 -1 4635999 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4636075 4636075 4636075 -1 4636078 1 0",
+	"A 4636090",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4636090 4636090 4636090 -1 4636093 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=21 503 upstream_5xx -1 3125522 3125806 4636138 4636138 0 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=7 503 upstream_5xx -1 3131908 3132558 4636198 4636198 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 4640073 4640073 4640073 -1 4640078 1 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=0 503 upstream_5xx -1 5044023 5044164 5044215 5044215 0 0",
+	"A 5053301",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=4 -1 ok -1 5056184 5056308 -1 5056308 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5056544 5056544 5056544 -1 5056550 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5077741 5077741 5077741 -1 5077751 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5137041 5137041 5137041 -1 5137048 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5143924 5143924 5143924 -1 5143934 1 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=19 503 upstream_5xx -1 5544607 5544731 5544773 5544773 0 0",
+	"A 5556126",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5556126 5556126 5556126 -1 5556134 1 0",
+	"A 5564558",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5578489 5578489 5578489 -1 5578499 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=0 503 upstream_5xx -1 4072566 4072566 5578551 5578551 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=3 503 upstream_5xx -1 5584164 5584164 5584222 5584222 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5638356 5638356 5638356 -1 5638362 1 0",
+	"X d 127.0.0.1:36991 36991 GET /refuse/x?r=b&i=13 503 upstream_5xx -1 4135327 4136166 5638422 5638422 0 0",
+	"X d 127.0.0.1:36991 36991 GET /nolive/x?r=b&i=6 503 upstream_5xx -1 5638445 5638445 5638533 5638533 0 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5638574 5638574 5638574 -1 5638578 1 0",
+	"X u 127.0.0.1:38087 38087 - - 502 upstream_refused 5645743 5645743 5645743 -1 5645750 1 0",
+	"A end",
+};
+
+/* What each /refuse/x request of haproxy_first_rung got. */
+struct first_rung {
+	int four, nolive_tied, i13_first_us;
+	int n[32];
+};
+
+static int
+on_first_rung(void *ctx, const struct http_exchange *d,
+    const struct http_exchange *const *att, int n, enum gw_cause cause)
+{
+	struct first_rung *f = ctx;
+	int i;
+
+	(void)cause;
+	if (d->status < 0)
+		return 0;	/* unanswered: a reject, as HAProxy logs it */
+	if (strcmp(d->path, "/nolive/x") == 0) {
+		f->nolive_tied += n > 0;
+		return 0;
+	}
+	assert_string_equal(d->path, "/refuse/x");
+	assert_int_equal(sscanf(d->query, "r=b&i=%d", &i), 1);
+	assert_true(i >= 0 && i < 32);
+	for (int k = 0; k < n; k++)
+		assert_string_equal(att[k]->server, "127.0.0.1:38087");
+	f->n[i] = n;
+	if (i == 13 && n > 0)
+		f->i13_first_us = (int)(att[0]->start_us - d->ready_us);
+	return 0;
+}
+
+static void
+test_haproxy_first_rung(void **state)
+{
+	static const int whole[] = {0, 7, 13, 15, 21, 22};
+	struct first_rung f;
+	struct wire_join *j;
+	size_t n = sizeof(haproxy_first_rung) /
+	    sizeof(haproxy_first_rung[0]);
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.i13_first_us = -1;
+	j = wire_join_new(NULL, on_first_rung, &f);
+	assert_non_null(j);
+	for (size_t i = 0; i < n; i++) {
+		struct http_exchange x;
+		int64_t now;
+
+		if (ka_line(haproxy_first_rung[i], &x, &now))
+			assert_int_equal(wire_join_add(j, &x), 0);
+		else if (now == INT64_MAX)
+			assert_int_equal(wire_join_flush(j), 0);
+		else
+			assert_int_equal(wire_join_advance(j, now), 0);
+	}
+	for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]); k++) {
+		if (f.n[whole[k]] != 4)
+			print_message("/refuse/x?r=b&i=%d: %d attempts\n",
+			    whole[k], f.n[whole[k]]);
+		f.four += f.n[whole[k]] == 4;
+	}
+	assert_int_equal(f.nolive_tied, 0);
+	assert_int_equal(f.four, 6);
+	assert_true(f.i13_first_us >= 0 && f.i13_first_us < 1000);
+	wire_join_free(j);
+}
+
 int
 main(void)
 {
@@ -1565,6 +1837,8 @@ main(void)
 		cmocka_unit_test(test_ka_answer_order),
 		cmocka_unit_test(test_nginx_retry_late),
 		cmocka_unit_test(test_header_too_big_late),
+		cmocka_unit_test(test_pending_markers),
+		cmocka_unit_test(test_haproxy_first_rung),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
