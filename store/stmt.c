@@ -785,6 +785,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "DELETE FROM rollup_latency_minute WHERE minute < ?1",
 	[STMT_PRUNE_ANY_REQUEST] =
 	    "SELECT count(*) FROM (SELECT 1 FROM requests LIMIT 1)",
+	[STMT_PRUNE_HAS_BLOCKS] =
+	    "SELECT count(*) FROM (SELECT 1 FROM request_blocks LIMIT 1)",
 	[STMT_PRUNE_AUTO_VACUUM] = "PRAGMA auto_vacuum",
 	[STMT_PRUNE_INCREMENTAL_VACUUM] = "PRAGMA incremental_vacuum",
 	/* New rows, in id order: the strings they name and their time. */
