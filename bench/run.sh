@@ -24,8 +24,8 @@
 # 2. The old low-cardinality log (genlog without options: ~7,000 clients),
 #    as a second line, plain and from .gz.
 # 3. The other stages' benchmarks (bench/formats.sh: HAProxy, Caddy JSON,
-#    Envoy JSON and Traefik JSON at the same cardinality; tail, capture,
-#    console).
+#    Envoy JSON and Traefik JSON at the same cardinality; bench/blocks.sh:
+#    rows against request blocks, schema/015; tail, capture, console).
 # GW_BUILD is the build directory; runstat prints time, lines/s, peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,8 +112,8 @@ gzip -1 -c "$dir/access.log" > "$dir/access.log.gz"
 rm -f "$dir"/access.log* "$dir"/bench*.db*
 
 # The other stages' benchmarks, each printing its own figures.
-for extra in bench/formats.sh bench/tail.sh bench/capture.sh \
-    bench/capture_memory.sh bench/top.sh; do
+for extra in bench/formats.sh bench/blocks.sh bench/tail.sh \
+    bench/capture.sh bench/capture_memory.sh bench/top.sh; do
 	if [ -x "$extra" ]; then
 		echo
 		echo "== $extra"
