@@ -529,16 +529,21 @@ static void
 test_blocks_ingest(void **state)
 {
 	const char *tools = getenv("GW_TOOLS");
-	char cmd[1024];
+	char dir[64] = "/tmp/gw-blocks-gen-XXXXXX", log[96], cmd[1024];
 
 	(void)state;
 	if (tools == NULL)
 		tools = "build/tools";
-	snprintf(cmd, sizeof(cmd), "'%s/genlog' -P -H 0 30000 11"
-	    " > /tmp/gw-blocks-gen.log", tools);
+	/* a directory of its own: two runs of this test at once (plain and
+	 * sanitizer builds, two checkouts) must not share the file */
+	assert_non_null(mkdtemp(dir));
+	snprintf(log, sizeof(log), "%s/gen.log", dir);
+	snprintf(cmd, sizeof(cmd), "'%s/genlog' -P -H 0 30000 11 > '%s'",
+	    tools, log);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(ingest_both("/tmp/gw-blocks-gen.log", 24000), 30000);
-	unlink("/tmp/gw-blocks-gen.log");
+	assert_int_equal(ingest_both(log, 24000), 30000);
+	unlink(log);
+	rmdir(dir);
 	assert_int_equal(ingest_both("tests/data/demo/access.log"
 	    " tests/data/demo/error.log", 100), 285);
 }
