@@ -390,8 +390,13 @@ vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 		ok = vt_bound(argv[a], true, idx_num & VT_LO_GT, &c->lo, &has);
 		if (!has)
 			c->lo = INT64_MIN;
-		if (idx_num & 16)
-			c->hi = c->lo;
+		if (ok && (idx_num & 16)) {
+			/* one id: the value is the upper bound too, taken as
+			 * one (a real's lower bound is below it) */
+			ok = vt_bound(argv[a], false, false, &c->hi, &has);
+			if (!has)
+				c->hi = INT64_MAX;
+		}
 		a++;
 	}
 	if (ok && (idx_num & VT_HI) && !(idx_num & 16) && a < argc) {

@@ -433,6 +433,35 @@ test_blocks_damaged(void **state)
 	fx_free(&f);
 }
 
+/*
+ * requests_all by one id given as a real (id = 5.0 is id 5 in SQL): the
+ * id is both bounds, each taken from the value as a bound of its side
+ * (the real's lower bound alone as both missed it).
+ */
+static void
+test_blocks_real_id(void **state)
+{
+	struct fx a, b;
+
+	(void)state;
+	fx_init(&a);
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	edge_batches(&a, fx_source(&a, "/var/log/a.log", "file"));
+	edge_batches(&b, fx_source(&b, "/var/log/a.log", "file"));
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE id = 5.0"), 1);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE id = 3000.0"), 1);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE id = 5.5"), 0);
+	same_rows(a.s->db, b.s->db, ALL_COLUMNS "WHERE r.id = 3.0");
+	same_rows(a.s->db, b.s->db, ALL_COLUMNS "WHERE r.id IN (4.0, 7,"
+	    " 4100.0, 2.5)");
+	fx_free(&a);
+	fx_free(&b);
+}
+
 /* Ingest logs (paths, quoted for sh) with and without blocks, compare
  * what was stored; the requests compared. */
 /*
@@ -560,6 +589,7 @@ main(void)
 		cmocka_unit_test(test_blocks_damaged),
 		cmocka_unit_test(test_blocks_ingest),
 		cmocka_unit_test(test_blocks_prune_refuses),
+		cmocka_unit_test(test_blocks_real_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
