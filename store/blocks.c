@@ -49,6 +49,10 @@ blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_fail_db(s, err, errlen, "next request id");
+	/* a database's largest id (external input) may leave none after it */
+	if ((rows > blocks ? rows : blocks) == INT64_MAX)
+		return store_fail(err, errlen, "no request id left after %lld",
+		    (long long)INT64_MAX);
 	*id = (rows > blocks ? rows : blocks) + 1;
 	/*
 	 * SQLite's own next rowid is the same (max + 1) unless blocks hold

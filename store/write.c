@@ -700,6 +700,13 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	if (b->n_events > 0 && blocks_next_id(s, &g.next_id, &g.ids_given,
 	    err, errlen) != 0)
 		return -1;
+	/* ids next_id.. for every event, and next_id++ past the last,
+	 * without overflow (next_id >= 1) */
+	if (b->n_events > 0 &&
+	    (uint64_t)(INT64_MAX - g.next_id) < (uint64_t)b->n_events)
+		return store_fail(err, errlen, "no request id left for %zu"
+		    " requests after %lld", b->n_events,
+		    (long long)g.next_id - 1);
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
 		rc = write_stage_event(s, &g, &b->events[i], err, errlen);
 	if (rc != 0 || write_flush_requests(s, &g, err, errlen) != 0 ||

@@ -462,6 +462,39 @@ test_blocks_real_id(void **state)
 	fx_free(&b);
 }
 
+/*
+ * A database whose largest id is the largest integer (a hostile or
+ * damaged file) leaves no id for the next request: the write fails with
+ * a message, and nothing overflows (UBSan) or is stored.
+ */
+static void
+test_blocks_ids_exhausted(void **state)
+{
+	struct fx f;
+	int64_t src, n;
+
+	(void)state;
+	fx_init(&f);
+	store_set_blocks(f.s, true);
+	src = fx_source(&f, "/var/log/a.log", "file");
+	edge_batches(&f, src);
+	n = one(f.s, "SELECT count(*) FROM requests_all");
+	assert_int_equal(sqlite3_exec(f.s->db, "UPDATE request_blocks SET"
+	    " last_id = 9223372036854775807"
+	    " WHERE first_id = (SELECT max(first_id) FROM request_blocks)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/a", NULL, 200, 5,
+	    GW_CAUSE_OK, "10.1.0.1:80 200 0");
+	f.b.source_id = src;
+	f.b.position += 1000;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	assert_non_null(strstr(f.err, "request id"));
+	batch_clear(&f.b);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM requests_all"), n);
+	fx_free(&f);
+}
+
 /* Ingest logs (paths, quoted for sh) with and without blocks, compare
  * what was stored; the requests compared. */
 /*
@@ -590,6 +623,7 @@ main(void)
 		cmocka_unit_test(test_blocks_ingest),
 		cmocka_unit_test(test_blocks_prune_refuses),
 		cmocka_unit_test(test_blocks_real_id),
+		cmocka_unit_test(test_blocks_ids_exhausted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
