@@ -356,7 +356,10 @@ vt_bound(sqlite3_value *v, bool lower, bool strict, int64_t *out, bool *has)
 		/* a superset: SQLite checks the exact comparison again */
 		if (d != d)
 			return false;
-		if (d >= 9.2e18 || d <= -9.2e18) {
+		/* beyond the integers' range (2^63: ids up to it are
+		 * ids, and (int64_t)d -+ 1 stays inside below it) */
+		if (d >= 9223372036854775808.0 ||
+		    d <= -9223372036854775808.0) {
 			if ((lower && d > 0) || (!lower && d < 0))
 				return false;
 			*has = false;

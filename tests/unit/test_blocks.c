@@ -456,6 +456,17 @@ test_blocks_real_id(void **state)
 	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
 	    " WHERE id = 5.5"), 0);
 	same_rows(a.s->db, b.s->db, ALL_COLUMNS "WHERE r.id = 3.0");
+	/* reals near the integers' end still bound: an id above 9.2e18
+	 * (a row's, moved there) is above 9.205e18 */
+	assert_int_equal(sqlite3_exec(b.s->db, "UPDATE requests SET id ="
+	    " 9210000000000000000 WHERE id = (SELECT max(id) FROM requests)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE id > 9.205e18"), 1);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE id = 9.21e18"), 1);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE id < -9.205e18 OR id > 9.3e18"), 0);
 	same_rows(a.s->db, b.s->db, ALL_COLUMNS "WHERE r.id IN (4.0, 7,"
 	    " 4100.0, 2.5)");
 	fx_free(&a);
