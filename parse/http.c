@@ -1393,6 +1393,10 @@ maybe_id_name(const struct http_tracker *t, const uint8_t *name, size_t n)
 {
 	unsigned c = name[0] | 0x20U;
 
+	/* a longer name is kept cut to HDR_NAME_MAX - 1 bytes (hdr_field),
+	 * so of that length it may be one */
+	if (n > HDR_NAME_MAX - 1)
+		n = HDR_NAME_MAX - 1;
 	return (n == 12 && c == 'x') || (n == 11 && c == 't') ||
 	    (n == t->id_header_len && c == t->id_header_first);
 }

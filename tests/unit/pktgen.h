@@ -499,6 +499,21 @@ pg_scenario(struct pg *g, const char *name)
 		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\nY-Corr: no\r\n"
 		    "X-Cor: no\r\nContent-Length: 2\r\n\r\nok");
 		pg_close(&c);
+	} else if (strcmp(name, "id_header_long") == 0) {
+		/* answers with a field whose name starts with a 39-byte
+		 * --id-header (test_http.c test_id_header_long:
+		 * X-Gateway-Correlation-Identifier-Header) and goes on past
+		 * the 39 bytes a name is kept to */
+		pg_connect(&c);
+		pg_send_str(&c, 0, "GET /l1 HTTP/1.1\r\nHost: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\n"
+		    "X-Gateway-Correlation-Identifier-Header-Echo: l-1\r\n"
+		    "Content-Length: 2\r\n\r\nok");
+		pg_send_str(&c, 0, "GET /l2 HTTP/1.1\r\nHost: h\r\n\r\n");
+		pg_send_str(&c, 1, "HTTP/1.1 200 OK\r\n"
+		    "x-gateway-correlation-identifier-headerX: l-2\r\n"
+		    "Content-Length: 2\r\n\r\nok");
+		pg_close(&c);
 	} else if (strcmp(name, "header_sizes") == 0) {
 		/* answers' header sizes (test_http.c test_header_bytes): a small
 		 * one, one over 3 segments, one just under and one just over
@@ -561,6 +576,7 @@ static const struct pg_scenario_info {
 	{"keepalive_mix", DLT_EN10MB, 0, 4},
 	{"header_bytes", DLT_EN10MB, 0, 4},
 	{"id_header", DLT_EN10MB, 0, 4},
+	{"id_header_long", DLT_EN10MB, 0, 4},
 	{"vlan", DLT_EN10MB, 42, 4},
 	{"ipv6", DLT_EN10MB, 0, 6},
 	{"sll", DLT_LINUX_SLL, 0, 4},
