@@ -63,7 +63,7 @@ enum vt_col {
 /* The blocks that may hold ids ?1..?2: the last starting at or below ?1,
  * and those starting inside. */
 #define VT_BLOCKS_SQL \
-	"SELECT first_id, last_id, data FROM request_blocks" \
+	"SELECT first_id, last_id, data, n FROM request_blocks" \
 	" WHERE first_id BETWEEN coalesce((SELECT max(first_id)" \
 	" FROM request_blocks WHERE first_id <= ?1), ?1) AND ?2" \
 	" ORDER BY first_id"
@@ -106,6 +106,8 @@ struct vt_cursor {
 	int64_t blob_first;		/* its first_id */
 	size_t blob_n;			/* and stored size */
 	bool have_block;
+	int64_t prev_last;		/* last_id of the block stepped last */
+	bool have_prev;			/* (in this xFilter's run) */
 	int pos;			/* current request in dec, or nrow */
 	bool on_block;			/* the current request is dec's */
 	bool eof;
@@ -277,11 +279,22 @@ vt_step_blocks(struct vt_cursor *c)
 		}
 		if (rc != SQLITE_ROW)
 			return rc;
-		if (sqlite3_column_int64(c->blocks, 1) < c->lo)
-			continue;	/* ends before the range */
 		const void *p = sqlite3_column_blob(c->blocks, 2);
 		size_t n = (size_t)sqlite3_column_bytes(c->blocks, 2);
 		int64_t first = sqlite3_column_int64(c->blocks, 0);
+		int64_t last = sqlite3_column_int64(c->blocks, 1);
+		/*
+		 * Blocks (a database file is external input) that overlap,
+		 * or whose ids are not first_id..last_id, would give ids
+		 * twice, out of order, or by one access path and not another:
+		 * refused as a damaged block is.
+		 */
+		if (last < first || (c->have_prev && first <= c->prev_last))
+			return SQLITE_CORRUPT;
+		c->have_prev = true;
+		c->prev_last = last;
+		if (last < c->lo)
+			continue;	/* ends before the range */
 		if (!(c->have_block && n == c->blob_n &&
 		    first == c->blob_first)) {
 			c->have_block = false;
@@ -297,7 +310,11 @@ vt_step_blocks(struct vt_cursor *c)
 				    r)[BC_ID].i <= block_dec_row(&c->dec,
 				    r - 1)[BC_ID].i)
 					return SQLITE_CORRUPT;
-			if (block_dec_row(&c->dec, 0)[BC_ID].type != BLOCK_INT)
+			if (block_dec_row(&c->dec, 0)[BC_ID].type != BLOCK_INT ||
+			    block_dec_row(&c->dec, 0)[BC_ID].i != first ||
+			    block_dec_row(&c->dec, c->dec.nrow - 1)[BC_ID].i !=
+			    last || sqlite3_column_int64(c->blocks, 3) !=
+			    c->dec.nrow)
 				return SQLITE_CORRUPT;
 			c->have_block = true;
 		}
@@ -413,6 +430,7 @@ vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	sqlite3_reset(c->blocks);
 	c->row_ok = false;
 	c->blocks_done = false;
+	c->have_prev = false;
 	if (c->have_block)
 		c->pos = c->dec.nrow;
 	if (!ok || c->lo > c->hi) {
