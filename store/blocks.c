@@ -93,8 +93,9 @@ blocks_merge(struct store *s, const uint8_t *p, size_t n, char *err,
 	}
 	first = sqlite3_column_int64(st, 0);
 	last = sqlite3_column_int64(st, 1);
-	/* a damaged block stays as it is: no merge */
-	rc = sqlite3_column_int64(st, 2) + s->blk->nrow <= BLOCK_MAX_ROWS &&
+	/* a damaged block stays as it is: no merge (n is the file's: not
+	 * added to, it may be any integer) */
+	rc = sqlite3_column_int64(st, 2) <= BLOCK_MAX_ROWS - s->blk->nrow &&
 	    last < s->blk_first && sqlite3_column_blob(st, 3) != NULL &&
 	    block_decode(&m->old, sqlite3_column_blob(st, 3),
 	    (size_t)sqlite3_column_bytes(st, 3), BLOCK_REQUEST_COLUMNS) == 0;

@@ -565,6 +565,35 @@ test_blocks_disagree(void **state)
 	}
 }
 
+/*
+ * A last block whose n is the largest integer (a forged file) is not
+ * merged into (n + the new rows overflowed, wrapped below the limit, and
+ * the merge went on): the new rows go into a block of their own.
+ */
+static void
+test_blocks_merge_forged_n(void **state)
+{
+	struct fx f;
+	int64_t src, blocks;
+
+	(void)state;
+	fx_init(&f);
+	store_set_blocks(f.s, true);
+	src = fx_source(&f, "/var/log/a.log", "file");
+	edge_batches(&f, src);
+	blocks = one(f.s, "SELECT count(*) FROM request_blocks");
+	assert_int_equal(sqlite3_exec(f.s->db, "UPDATE request_blocks SET"
+	    " n = 9223372036854775807"
+	    " WHERE first_id = (SELECT max(first_id) FROM request_blocks)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	fx_event(&f, T0, 0, "10.0.0.1", "GET", "/a", NULL, 200, 5,
+	    GW_CAUSE_OK, "10.1.0.1:80 200 0");
+	fx_write(&f, src);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM request_blocks"),
+	    blocks + 1);
+	fx_free(&f);
+}
+
 /* Ingest logs (paths, quoted for sh) with and without blocks, compare
  * what was stored; the requests compared. */
 /*
@@ -695,6 +724,7 @@ main(void)
 		cmocka_unit_test(test_blocks_real_id),
 		cmocka_unit_test(test_blocks_ids_exhausted),
 		cmocka_unit_test(test_blocks_disagree),
+		cmocka_unit_test(test_blocks_merge_forged_n),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
