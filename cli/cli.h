@@ -39,6 +39,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
 /* `gatewatch FILE...`: ingest, then the console (argv[0] the program). */
 int cmd_open_files(int argc, char **argv);
 

@@ -27,6 +27,7 @@ static const struct {
 	{"explain", cmd_explain, "why one upstream failed, in plain words, with evidence"},
 	{"top", cmd_top, "live console: 5xx by upstream and cause, with drill-down"},
 	{"prune", cmd_prune, "remove rows older than a time (retention for ingested databases)"},
+	{"sql", cmd_sql, "read-only SQL on the database, requests in blocks included"},
 	{"metrics", cmd_metrics, "the database as Prometheus metrics, once (textfile collector)"},
 };
 

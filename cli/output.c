@@ -633,6 +633,13 @@ out_number(struct out *o, const char *text)
 
 /* See output.h. */
 void
+out_number_text(struct out *o, const char *text)
+{
+	out_number(o, text);
+}
+
+/* See output.h. */
+void
 out_int(struct out *o, int64_t v)
 {
 	char buf[32];

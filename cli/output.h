@@ -118,6 +118,8 @@ void out_rows_end(struct out *o);
 /* Cells, in column order. */
 void out_text(struct out *o, const char *s);
 void out_int(struct out *o, int64_t v);
+/* A number already formatted (digits, sign, point, exponent only). */
+void out_number_text(struct out *o, const char *text);
 void out_real(struct out *o, double v);
 void out_time(struct out *o, int64_t ms);
 void out_bool(struct out *o, bool v);

@@ -306,4 +306,30 @@ struct store_totals {
 int store_totals(struct store *s, struct store_totals *t, char *err,
     size_t errlen);
 
+/*
+ * A user's own read-only SQL (`gatewatch sql`, store/sql.c). The
+ * connection gets TEMP views request_view, attempts_all and attempt_view
+ * that read requests_all, so requests kept in blocks (schema/015) are
+ * seen as well; statements that would write, ATTACH or DETACH are
+ * refused. For each statement fn is called once with vals NULL (its
+ * column names), then once a row; the values live until fn returns. fn
+ * returns 0 to go on, anything else to stop (store_query then returns -1
+ * with err "stopped by its reader"). 0, or -1 with err filled (the
+ * statement's own error, naming it).
+ */
+enum store_value_type {
+	STORE_V_NULL, STORE_V_INT, STORE_V_REAL, STORE_V_TEXT, STORE_V_BLOB
+};
+struct store_value {
+	enum store_value_type type;
+	int64_t i;
+	double r;
+	const void *s;		/* TEXT (NUL-terminated), BLOB */
+	size_t len;
+};
+typedef int (*store_query_fn)(void *ctx, size_t ncols,
+    const char *const *names, const struct store_value *vals);
+int store_query(struct store *s, const char *sql, store_query_fn fn,
+    void *ctx, char *err, size_t errlen);
+
 #endif
