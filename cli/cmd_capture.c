@@ -683,6 +683,8 @@ cmd_capture(int argc, char **argv)
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
 	}
+	if (st != NULL)
+		cli_blocks_from_env(st);	/* GW_INGEST_BLOCKS=1 */
 	if (!o.discard &&
 	    (rc = open_source(&o, cs, st, &source_id, &r.resume)) != 0) {
 		status = rc > 0 ? EXIT_OK : EXIT_ERR;
