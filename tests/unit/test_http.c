@@ -1757,6 +1757,39 @@ test_exchange_pack(void **state)
 	}
 }
 
+/*
+ * IPv4 addresses are written by hand (once per connection): the same text
+ * inet_ntop and "%s:%d" give, every octet and port width; IPv6 as before.
+ */
+static void
+test_addr_text(void **state)
+{
+	static const uint8_t v4[][4] = {{0, 0, 0, 0}, {255, 255, 255, 255},
+	    {10, 0, 0, 5}, {127, 0, 0, 1}, {1, 22, 203, 99}, {100, 9, 10, 0}};
+	static const int ports[] = {-1, 0, 9, 10, 80, 443, 8080, 65535};
+	uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
+	char got[HTTP_ADDR_MAX], want[HTTP_ADDR_MAX], ip[24];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+		for (size_t k = 0; k < sizeof(ports) / sizeof(ports[0]); k++) {
+			snprintf(ip, sizeof(ip), "%u.%u.%u.%u", v4[i][0],
+			    v4[i][1], v4[i][2], v4[i][3]);
+			if (ports[k] < 0)
+				snprintf(want, sizeof(want), "%s", ip);
+			else
+				snprintf(want, sizeof(want), "%s:%d", ip,
+				    ports[k]);
+			http_addr_text(got, sizeof(got), 4, v4[i], ports[k]);
+			assert_string_equal(got, want);
+		}
+	v6[15] = 1;
+	http_addr_text(got, sizeof(got), 6, v6, 8080);
+	assert_string_equal(got, "[2001:db8::1]:8080");
+	http_addr_text(got, sizeof(got), 6, v6, -1);
+	assert_string_equal(got, "2001:db8::1");
+}
+
 int
 main(void)
 {
@@ -1796,6 +1829,7 @@ main(void)
 		cmocka_unit_test(test_event),
 		cmocka_unit_test(test_pending_budget),
 		cmocka_unit_test(test_exchange_pack),
+		cmocka_unit_test(test_addr_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
