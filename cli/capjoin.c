@@ -58,7 +58,8 @@ _Static_assert(sizeof(struct rec_tag) % 8 == 0 &&
 
 /* The join thread: the records of chunk k, in order; 0 or -1 (err). */
 static int
-run_chunk(struct capjoin *c, const struct chunk *k, char *err, size_t errlen)
+run_records(struct capjoin *c, const struct chunk *k, char *err,
+    size_t errlen)
 {
 	size_t off = 0;
 
@@ -82,9 +83,31 @@ run_chunk(struct capjoin *c, const struct chunk *k, char *err, size_t errlen)
 			return -1;
 		off += tag.size;
 	}
-	if (k->finish)
-		return c->fns.finish(c->ctx, err, errlen);
 	return 0;
+}
+
+/*
+ * The join thread: chunk k. After a failure (failed, or a record of k)
+ * its records are dropped, but finish still runs: what the join holds is
+ * released and counted, as the packet loop flushed the join after its own
+ * failures. 0 or -1 (err: the first error).
+ */
+static int
+run_chunk(struct capjoin *c, const struct chunk *k, bool failed, char *err,
+    size_t errlen)
+{
+	int rc = failed ? 0 : run_records(c, k, err, errlen);
+
+	if (k->finish) {
+		char ferr[512] = "";
+
+		if (c->fns.finish(c->ctx, ferr, sizeof(ferr)) != 0 &&
+		    rc == 0 && !failed) {
+			snprintf(err, errlen, "%s", ferr);
+			rc = -1;
+		}
+	}
+	return rc;
 }
 
 static void *
@@ -102,7 +125,7 @@ join_main(void *arg)
 		bool failed = c->failed;
 		pthread_mutex_unlock(&c->mu);
 		char err[512] = "";
-		int rc = failed ? 0 : run_chunk(c, k, err, sizeof(err));
+		int rc = run_chunk(c, k, failed, err, sizeof(err));
 		k->len = 0;
 		k->finish = false;
 		pthread_mutex_lock(&c->mu);
@@ -158,19 +181,25 @@ wait_idle(struct capjoin *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* Hand the filling chunk over (even empty when it carries finish). */
+/* With c->mu held and the thread idle: the filling chunk is its. */
+static void
+pass_filling(struct capjoin *c)
+{
+	c->pending = c->filling;
+	c->filling = c->filling == &c->chunks[0] ? &c->chunks[1] :
+	    &c->chunks[0];
+	c->busy = true;
+	pthread_cond_broadcast(&c->cv);
+}
+
+/* Hand the filling chunk over. */
 static int
 handoff(struct capjoin *c, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&c->mu);
 	int rc = wait_idle(c, err, errlen);
-	if (rc == 0) {
-		c->pending = c->filling;
-		c->filling = c->filling == &c->chunks[0] ? &c->chunks[1] :
-		    &c->chunks[0];
-		c->busy = true;
-		pthread_cond_broadcast(&c->cv);
-	}
+	if (rc == 0)
+		pass_filling(c);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -238,11 +267,14 @@ capjoin_finish(struct capjoin *c, char *err, size_t errlen)
 {
 	int rc;
 
+	/* handed over even after a failure: the thread drops its records
+	 * but runs finish */
 	c->filling->finish = true;
-	rc = handoff(c, err, errlen);
 	pthread_mutex_lock(&c->mu);
-	if (wait_idle(c, err, errlen) != 0)
-		rc = -1;
+	while (c->busy)
+		pthread_cond_wait(&c->cv, &c->mu);
+	pass_filling(c);
+	rc = wait_idle(c, err, errlen);
 	c->stop = true;
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);

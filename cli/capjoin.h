@@ -31,7 +31,9 @@
  *   tick: the capture clock is ts_us; advance: the join is due to advance
  *     (as the packet loop did every 256 packets or quiet moment); packet:
  *     the packet numbered line_no ending at byte position was read;
- *   finish: the end, after every record (capjoin_finish).
+ *   finish: the end, after every record (capjoin_finish); run even after
+ *     a function failed (the records after the failure are dropped), so
+ *     that what the join holds is released and counted.
  */
 struct capjoin_fns {
 	int (*exchange)(void *ctx, const struct http_exchange *x, char *err,
@@ -63,9 +65,10 @@ int capjoin_tick(struct capjoin *c, int64_t ts_us, bool advance, bool packet,
 int capjoin_handoff(struct capjoin *c, char *err, size_t errlen);
 
 /*
- * Hand over the rest, let the thread run finish, wait for it and stop it.
- * Returns 0 or -1 as above. After it, what the functions wrote is the
- * caller's to read.
+ * Hand over the rest, let the thread run finish (after a failure too),
+ * wait for it and stop it. Returns 0, or -1 with err filled: the first
+ * failure, which an earlier call may have returned already. After it,
+ * what the functions wrote is the caller's to read.
  */
 int capjoin_finish(struct capjoin *c, char *err, size_t errlen);
 

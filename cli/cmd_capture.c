@@ -77,6 +77,7 @@ struct capture_run {
 	uint64_t resume;	/* packets before this offset are stored */
 	uint64_t position, line_no;	/* the loop's: the last packet read */
 	bool failed;		/* out of memory somewhere */
+	bool reported;		/* the loop printed why */
 	char error[512];	/* why, when not out of memory */
 	uint64_t events, rejects, skipped;
 };
@@ -633,6 +634,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 	if (r->failed || hs.oom > 0) {
 		fprintf(stderr, "gatewatch capture: %s\n", r->error[0] != '\0' ?
 		    r->error : "out of memory");
+		r->reported = true;
 		rc = -1;
 	}
 	return rc;
@@ -854,15 +856,18 @@ cmd_capture(int argc, char **argv)
 	/* What is still open ends here: answers lost to the end are told. */
 	tcp_table_flush(tt, last_ts);
 	if (r.cj != NULL) {
-		/* the join flushed on its thread; then the batches are ours */
-		bool failed = r.failed;
-
+		/*
+		 * The join flushed on its thread; then the batches are ours.
+		 * The last packet read is the batch's position only when the
+		 * join took every exchange: after a failure it dropped those
+		 * the loop handed on later, and the position stays that of the
+		 * last packet it took.
+		 */
 		if (capjoin_finish(r.cj, err, sizeof(err)) != 0) {
-			if (!failed)
+			if (!r.reported)
 				fprintf(stderr, "gatewatch capture: %s\n", err);
 			r.failed = true;
-		}
-		if (r.position > 0) {
+		} else if (r.position > 0) {
 			pipeline_batch(r.pl)->position = r.position;
 			pipeline_batch(r.pl)->line_no = r.line_no;
 		}
