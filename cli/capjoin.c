@@ -258,7 +258,20 @@ capjoin_tick(struct capjoin *c, int64_t ts_us, bool advance, bool packet,
 int
 capjoin_handoff(struct capjoin *c, char *err, size_t errlen)
 {
-	return c->filling->len > 0 ? handoff(c, err, errlen) : 0;
+	int rc = 0;
+
+	if (c->filling->len == 0)
+		return 0;
+	/* never waits: while the thread works, the records stay for the
+	 * next call (the packet loop must not stall on the join) */
+	pthread_mutex_lock(&c->mu);
+	if (c->failed) {
+		snprintf(err, errlen, "%s", c->error);
+		rc = -1;
+	} else if (!c->busy)
+		pass_filling(c);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
 }
 
 /* See capjoin.h. */

@@ -60,8 +60,9 @@ int capjoin_exchange(struct capjoin *c, const struct http_exchange *x,
 int capjoin_tick(struct capjoin *c, int64_t ts_us, bool advance, bool packet,
     uint64_t position, uint64_t line_no, char *err, size_t errlen);
 
-/* Hand the chunk over now, if it holds anything (a live capture's
- * records must not wait for a chunk to fill). 0 or -1 as above. */
+/* Hand the chunk over now, if it holds anything and the thread is idle
+ * (a live capture's records must not wait for a chunk to fill); never
+ * waits for the thread. 0 or -1 as above. */
 int capjoin_handoff(struct capjoin *c, char *err, size_t errlen);
 
 /*

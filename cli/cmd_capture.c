@@ -39,7 +39,7 @@
 #define BATCH_ARENA_MAX	(8 * 1024 * 1024)
 #define LISTEN_MAX	64
 #define LIVE_FLUSH_US	(1000 * INT64_C(1000))
-/* A live capture's records wait at most this for the join thread. */
+/* A live capture offers its records to the join thread this often. */
 #define LIVE_HANDOFF_US	(50 * INT64_C(1000))
 
 struct capture_opts {

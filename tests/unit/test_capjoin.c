@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include "cli/capjoin.h"
 
@@ -29,6 +31,10 @@ struct seen {
 	uint64_t fail_at;		/* exchange that fails (pkt_no), 0 none */
 	bool finish_fails;
 	bool after_finish;		/* a record after finish */
+	uint64_t block_at;		/* exchange that waits for the gate */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool gate_open;
 };
 
 static int
@@ -46,6 +52,12 @@ seen_exchange(void *ctx, const struct http_exchange *x, char *err,
 		s->after_finish = true;
 	s->next_pkt = x->pkt_no + 1;
 	s->n_exchanges++;
+	if (x->pkt_no == s->block_at) {
+		pthread_mutex_lock(&s->mu);
+		while (!s->gate_open)
+			pthread_cond_wait(&s->cv, &s->mu);
+		pthread_mutex_unlock(&s->mu);
+	}
 	if (x->pkt_no == s->fail_at) {
 		snprintf(err, errlen, "exchange %llu failed",
 		    (unsigned long long)x->pkt_no);
@@ -216,6 +228,48 @@ test_capjoin_free_early(void **state)
 	assert_int_equal(s.bad, 0);
 }
 
+/*
+ * capjoin_handoff (a live capture's, every 50 ms) never waits for the
+ * thread: while it works on a chunk (here held in a function, as by a
+ * slow writer), the records stay in the other and go with a later call.
+ * Waiting stalled the packet loop, and the kernel dropped packets.
+ */
+static void
+test_capjoin_handoff_busy(void **state)
+{
+	struct seen s = {.next_pkt = 1, .block_at = 1};
+	static struct http_exchange x;
+	char err[512] = "";
+	struct capjoin *c;
+
+	(void)state;
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	alarm(20);	/* a handoff that waits never returns: killed */
+	assert_non_null(c = capjoin_new(&fns, &s, err, sizeof(err)));
+	make_exchange(&x, 1);
+	assert_int_equal(capjoin_exchange(c, &x, err, sizeof(err)), 0);
+	assert_int_equal(capjoin_handoff(c, err, sizeof(err)), 0);
+	/* the thread holds exchange 1 until the gate opens */
+	for (uint64_t k = 2; k <= 50; k++) {
+		make_exchange(&x, k);
+		assert_int_equal(capjoin_exchange(c, &x, err, sizeof(err)), 0);
+		assert_int_equal(capjoin_handoff(c, err, sizeof(err)), 0);
+	}
+	pthread_mutex_lock(&s.mu);
+	s.gate_open = true;
+	pthread_cond_broadcast(&s.cv);
+	pthread_mutex_unlock(&s.mu);
+	assert_int_equal(capjoin_finish(c, err, sizeof(err)), 0);
+	alarm(0);
+	capjoin_free(c);
+	assert_int_equal(s.n_exchanges, 50);
+	assert_int_equal(s.n_finish, 1);
+	assert_int_equal(s.bad, 0);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+}
+
 int
 main(void)
 {
@@ -224,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_capjoin_fail_then_finish),
 		cmocka_unit_test(test_capjoin_finish_fails),
 		cmocka_unit_test(test_capjoin_free_early),
+		cmocka_unit_test(test_capjoin_handoff_busy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
