@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <limits.h>
 
 #include "capture/packet.h"
 #include "capture/tcp.h"
@@ -1790,6 +1792,42 @@ test_addr_text(void **state)
 	assert_string_equal(got, "2001:db8::1");
 }
 
+/*
+ * The hand-written IPv4 text against inet_ntop itself (what the code did
+ * before), byte for byte: every value of every octet (the others 0, 51,
+ * ... 255), ports at each width and out of range, and every buffer size
+ * from 1 up (below 22 bytes the old path cuts the text, as before).
+ */
+static void
+test_addr_text_ntop(void **state)
+{
+	static const int ports[] = {INT_MIN, -2, -1, 0, 1, 9, 10, 99, 100,
+	    999, 1000, 9999, 10000, 65535, 65536, 100000, INT_MAX};
+	char got[HTTP_ADDR_MAX + 8], want[HTTP_ADDR_MAX + 8];
+	char ip[INET_ADDRSTRLEN];
+	uint8_t a[4];
+
+	(void)state;
+	for (int pos = 0; pos < 4; pos++)
+	for (int v = 0; v < 256; v++)
+	for (int o = 0; o < 256; o += 51) {
+		memset(a, o, sizeof(a));
+		a[pos] = (uint8_t)v;
+		assert_non_null(inet_ntop(AF_INET, a, ip, sizeof(ip)));
+		for (size_t k = 0; k < sizeof(ports) / sizeof(ports[0]); k++)
+		for (size_t size = 1; size <= sizeof(got); size++) {
+			memset(got, 'x', sizeof(got));
+			memset(want, 'x', sizeof(want));
+			if (ports[k] < 0)
+				snprintf(want, size, "%s", ip);
+			else
+				snprintf(want, size, "%s:%d", ip, ports[k]);
+			http_addr_text(got, size, 4, a, ports[k]);
+			assert_memory_equal(got, want, sizeof(got));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1830,6 +1868,7 @@ main(void)
 		cmocka_unit_test(test_pending_budget),
 		cmocka_unit_test(test_exchange_pack),
 		cmocka_unit_test(test_addr_text),
+		cmocka_unit_test(test_addr_text_ntop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
