@@ -107,6 +107,9 @@ $(O)/tests/test_cli_output: TEST_CLI_OBJ := $(O)/cli/output.o \
 $(O)/tests/test_cli_output: $(O)/cli/output.o $(O)/cli/options.o $(O)/cli/util.o \
     $(O)/cli/logsource.o
 
+$(O)/tests/test_capjoin: TEST_CLI_OBJ := $(O)/cli/capjoin.o
+$(O)/tests/test_capjoin: $(O)/cli/capjoin.o
+
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \

@@ -127,4 +127,13 @@ void cli_print_version(FILE *f);
  */
 int64_t cli_group(const char *name);
 
+/*
+ * Measurement only (issues 10 and 11, bench/blocks.sh, bench/capture.sh):
+ * with GW_INGEST_BLOCKS=1 in the environment, the writer of ingest and
+ * capture stores plain requests in blocks (store_set_blocks), which the
+ * readers do not read yet. The one place the switch is read.
+ */
+struct store;
+void cli_blocks_from_env(struct store *st);
+
 #endif

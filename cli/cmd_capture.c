@@ -22,6 +22,7 @@
 
 #include "store/capture_stats.h"
 #include "cli/metricsopts.h"
+#include "cli/capjoin.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "core/clock.h"
@@ -38,6 +39,8 @@
 #define BATCH_ARENA_MAX	(8 * 1024 * 1024)
 #define LISTEN_MAX	64
 #define LIVE_FLUSH_US	(1000 * INT64_C(1000))
+/* A live capture offers its records to the join thread this often. */
+#define LIVE_HANDOFF_US	(50 * INT64_C(1000))
 
 struct capture_opts {
 	const char *db;
@@ -59,12 +62,23 @@ struct capture_opts {
 	struct metricsopts metrics;	/* --metrics-listen */
 };
 
-/* What the callbacks share with the loop. */
+/*
+ * What the callbacks share with the loop. With --listen the join, the
+ * events and the pipeline's batches are the join thread's (cj, see
+ * cli/capjoin.h): the loop hands it the exchanges and reads the counters
+ * only once capjoin_finish() returned.
+ */
 struct capture_run {
 	struct pipeline *pl;
 	struct wire_join *join;
+	struct capjoin *cj;	/* the join's thread, with --listen */
+	bool live;
+	int64_t last_flush;	/* the join thread's: batch time (live) */
 	uint64_t resume;	/* packets before this offset are stored */
+	uint64_t position, line_no;	/* the loop's: the last packet read */
 	bool failed;		/* out of memory somewhere */
+	bool reported;		/* the loop printed why */
+	char error[512];	/* why, when not out of memory */
 	uint64_t events, rejects, skipped;
 };
 
@@ -137,12 +151,73 @@ on_exchange(void *ctx, const struct http_exchange *x)
 	const struct http_exchange *self = x;
 	int rc;
 
-	if (r->join != NULL)
+	if (r->cj != NULL)
+		rc = capjoin_exchange(r->cj, x, r->error, sizeof(r->error));
+	else if (r->join != NULL)
 		rc = wire_join_add(r->join, x);
 	else
 		rc = store_exchange(r, x, &self, 1, x->cause);
 	if (rc != 0)
 		r->failed = true;
+}
+
+/* The batch is full (or, live, a second old): to the writer. */
+static int
+flush_due(struct capture_run *r, struct gw_batch *b, int64_t ts, char *err,
+    size_t errlen)
+{
+	if (batch_count(b) >= BATCH_RECORDS ||
+	    arena_used(b->arena) > BATCH_ARENA_MAX ||
+	    (r->live && batch_count(b) > 0 && ts - r->last_flush >=
+	    LIVE_FLUSH_US)) {
+		r->last_flush = ts;
+		return pipeline_flush(r->pl, err, errlen);
+	}
+	return 0;
+}
+
+/* capjoin_fns, on the join thread: what the packet loop does without it. */
+static int
+join_exchange(void *ctx, const struct http_exchange *x, char *err,
+    size_t errlen)
+{
+	struct capture_run *r = ctx;
+
+	if (wire_join_add(r->join, x) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+join_tick(void *ctx, int64_t ts, bool advance, bool packet,
+    uint64_t position, uint64_t line_no, char *err, size_t errlen)
+{
+	struct capture_run *r = ctx;
+	struct gw_batch *b = pipeline_batch(r->pl);
+
+	if (advance && wire_join_advance(r->join, ts) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (packet) {
+		b->position = position;
+		b->line_no = line_no;
+	}
+	return flush_due(r, b, ts, err, errlen);
+}
+
+static int
+join_finish(void *ctx, char *err, size_t errlen)
+{
+	struct capture_run *r = ctx;
+
+	if (wire_join_flush(r->join) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* Parse "80,8080" into o->listen; -1 on bad text. */
@@ -469,7 +544,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 	char err[512];
 	const uint8_t *frame;
 	size_t caplen;
-	int64_t ts = 0, last_flush = 0, last_drops = 0;
+	int64_t ts = 0, last_drops = 0, last_handoff = 0;
 	uint64_t offset = 0, pkt_no = 0;
 	int dlt = cap_datalink(cs);
 	bool live = cap_is_live(cs);
@@ -508,20 +583,37 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 				tcp_table_advance(tt, ts);
 		}
 		*last_ts = ts;
-		if (r->join != NULL && (got == 0 || pkt_no % 256 == 0) &&
-		    wire_join_advance(r->join, ts) != 0)
-			r->failed = true;
-		struct gw_batch *b = pipeline_batch(r->pl);
+		bool advance = got == 0 || pkt_no % 256 == 0;
+		uint64_t position = live ? pkt_no : offset + 16 + caplen;
 		if (got == 1) {
-			b->position = live ? pkt_no : offset + 16 + caplen;
-			b->line_no = pkt_no;
+			r->position = position;
+			r->line_no = pkt_no;
 		}
-		if (batch_count(b) >= BATCH_RECORDS ||
-		    arena_used(b->arena) > BATCH_ARENA_MAX ||
-		    (live && batch_count(b) > 0 && ts - last_flush >=
-		    LIVE_FLUSH_US)) {
-			last_flush = ts;
-			if (pipeline_flush(r->pl, err, sizeof(err)) != 0) {
+		if (r->cj != NULL) {
+			/* the join thread advances, positions and flushes:
+			 * at the same packets, and at every one when live */
+			bool due = live && ts - last_handoff >= LIVE_HANDOFF_US;
+
+			if (due)
+				last_handoff = ts;
+			if (((advance || live) && capjoin_tick(r->cj, ts,
+			    advance, got == 1, position, pkt_no, r->error,
+			    sizeof(r->error)) != 0) || (due &&
+			    capjoin_handoff(r->cj, r->error,
+			    sizeof(r->error)) != 0)) {
+				r->failed = true;
+				break;
+			}
+		} else {
+			if (r->join != NULL && advance &&
+			    wire_join_advance(r->join, ts) != 0)
+				r->failed = true;
+			struct gw_batch *b = pipeline_batch(r->pl);
+			if (got == 1) {
+				b->position = position;
+				b->line_no = pkt_no;
+			}
+			if (flush_due(r, b, ts, err, sizeof(err)) != 0) {
 				fprintf(stderr, "gatewatch capture: %s\n", err);
 				return -1;
 			}
@@ -540,7 +632,9 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 	struct http_stats hs;
 	http_tracker_stats(ht, &hs);
 	if (r->failed || hs.oom > 0) {
-		fprintf(stderr, "gatewatch capture: out of memory\n");
+		fprintf(stderr, "gatewatch capture: %s\n", r->error[0] != '\0' ?
+		    r->error : "out of memory");
+		r->reported = true;
 		rc = -1;
 	}
 	return rc;
@@ -683,6 +777,8 @@ cmd_capture(int argc, char **argv)
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
 	}
+	if (st != NULL)
+		cli_blocks_from_env(st);	/* GW_INGEST_BLOCKS=1 */
 	if (!o.discard &&
 	    (rc = open_source(&o, cs, st, &source_id, &r.resume)) != 0) {
 		status = rc > 0 ? EXIT_OK : EXIT_ERR;
@@ -732,6 +828,16 @@ cmd_capture(int argc, char **argv)
 	if (o.n_listen > 0 &&
 	    (r.join = wire_join_new(NULL, store_exchange, &r)) == NULL)
 		goto oom;
+	r.live = cap_is_live(cs);
+	if (r.join != NULL) {
+		static const struct capjoin_fns fns = {join_exchange, join_tick,
+		    join_finish};
+
+		if ((r.cj = capjoin_new(&fns, &r, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "gatewatch capture: %s\n", err);
+			goto out;
+		}
+	}
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
@@ -749,7 +855,23 @@ cmd_capture(int argc, char **argv)
 		rc = capture_loop(&o, cs, tt, ht, &r, &last_ts);
 	/* What is still open ends here: answers lost to the end are told. */
 	tcp_table_flush(tt, last_ts);
-	if (r.join != NULL && wire_join_flush(r.join) != 0)
+	if (r.cj != NULL) {
+		/*
+		 * The join flushed on its thread; then the batches are ours.
+		 * The last packet read is the batch's position only when the
+		 * join took every exchange: after a failure it dropped those
+		 * the loop handed on later, and the position stays that of the
+		 * last packet it took.
+		 */
+		if (capjoin_finish(r.cj, err, sizeof(err)) != 0) {
+			if (!r.reported)
+				fprintf(stderr, "gatewatch capture: %s\n", err);
+			r.failed = true;
+		} else if (r.position > 0) {
+			pipeline_batch(r.pl)->position = r.position;
+			pipeline_batch(r.pl)->line_no = r.line_no;
+		}
+	} else if (r.join != NULL && wire_join_flush(r.join) != 0)
 		r.failed = true;
 	if (r.failed)
 		rc = -1;
@@ -793,6 +915,7 @@ out:
 		status = EXIT_ERR;
 	}
 	top_side_close(&side);	/* when the console did not run */
+	capjoin_free(r.cj);
 	wire_join_free(r.join);
 	tcp_table_free(tt);
 	http_tracker_free(ht);

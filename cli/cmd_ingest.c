@@ -499,13 +499,7 @@ cmd_ingest(int argc, char **argv)
 		formatopts_free(&o.fmt);
 		return EXIT_ERR;
 	}
-	/*
-	 * Measurement only (issue 11, bench/blocks.sh): plain requests into
-	 * blocks, which the readers do not read yet (store_set_blocks).
-	 */
-	if (getenv("GW_INGEST_BLOCKS") != NULL &&
-	    strcmp(getenv("GW_INGEST_BLOCKS"), "1") == 0)
-		store_set_blocks(st, true);
+	cli_blocks_from_env(st);	/* GW_INGEST_BLOCKS=1: measurement */
 	struct pipeline *pl = pipeline_new(store_sink, st, err, sizeof(err));
 	if (pl == NULL) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);

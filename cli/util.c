@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "core/floordiv.h"
 #include "core/timeparse.h"
+#include "store/store.h"
 
 /* See cli.h. */
 const char *
@@ -24,6 +25,16 @@ cli_default_db(void)
 	const char *env = getenv("GATEWATCH_DB");
 
 	return env != NULL ? env : GW_DEFAULT_DB;
+}
+
+/* See cli.h. */
+void
+cli_blocks_from_env(struct store *st)
+{
+	const char *v = getenv("GW_INGEST_BLOCKS");
+
+	if (v != NULL && strcmp(v, "1") == 0)
+		store_set_blocks(st, true);
 }
 
 int

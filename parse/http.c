@@ -245,6 +245,22 @@ struct http_tracker {
 	char id_header_lc[HDR_NAME_MAX];	/* it in lower case (ASCII) */
 };
 
+/* Decimal digits of v (< 100000) at p; returns the end. */
+static char *
+addr_dec(char *p, unsigned v)
+{
+	char d[5];
+	int n = 0;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < 5);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 /* See http.h. */
 void
 http_addr_text(char *buf, size_t size, uint8_t family, const uint8_t *addr,
@@ -252,6 +268,23 @@ http_addr_text(char *buf, size_t size, uint8_t family, const uint8_t *addr,
 {
 	char ip[INET6_ADDRSTRLEN];
 
+	/* IPv4 by hand, as inet_ntop and "%s:%d" write it: once per
+	 * connection, a tenth of the packet loop on short connections */
+	if (family == 4 && size >= sizeof("255.255.255.255:65535") &&
+	    port < 65536) {
+		char *p = buf;
+
+		for (int i = 0; i < 4; i++) {
+			p = addr_dec(p, addr[i]);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		if (port >= 0) {
+			p[-1] = ':';
+			p = addr_dec(p, (unsigned)port);
+			*p = '\0';
+		}
+		return;
+	}
 	if (inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, ip,
 	    sizeof(ip)) == NULL)
 		snprintf(ip, sizeof(ip), "?");
@@ -2115,6 +2148,158 @@ span_ms(int64_t a, int64_t b)
 	if (a < 0 || b < 0 || b < a)
 		return -1;
 	return (int)((b - a) / 1000);
+}
+
+/*
+ * The packed exchange (http_exchange_pack): this head, then each string
+ * of xfields with its NUL, in whole 8-byte words (the bytes after the NUL
+ * are the array's), then protocol's 12 bytes in 16. A field added to
+ * struct http_exchange must be added here too: the assertion below fails
+ * until it is (its size on LP64 targets).
+ */
+struct xpack_head {
+	int64_t syn_us, synack_us, start_us, ready_us, first_byte_us, end_us;
+	int64_t body_bytes, header_bytes;
+	uint64_t pkt_no, pkt_offset;
+	int32_t id_kind, status, cause;
+	uint16_t client_port, server_port;
+	uint8_t words[8];		/* each string's words */
+	uint8_t flags;			/* XP_* */
+};
+#define XP_DOWNSTREAM	0x01
+#define XP_HAS_REQUEST	0x02
+#define XP_INCOMPLETE	0x04
+#define XP_CONN_ONLY	0x08
+#define XP_UNANSWERED	0x10
+#define XP_END_UNSURE	0x20
+#define XP_HAS_QUERY	0x40
+#define XP_PROTOCOL	16
+_Static_assert(sizeof(void *) != 8 || sizeof(struct http_exchange) == 1504,
+    "struct http_exchange changed: pack and unpack its new field");
+_Static_assert(sizeof(struct xpack_head) % 8 == 0, "head keeps alignment");
+_Static_assert(sizeof(struct xpack_head) + HTTP_ADDR_MAX * 2 +
+    HTTP_METHOD_MAX + HTTP_HOST_MAX + HTTP_PATH_MAX + HTTP_QUERY_MAX +
+    HTTP_ID_MAX + HTTP_ORIG_MAX + XP_PROTOCOL <= HTTP_EXCHANGE_PACK_MAX,
+    "a packed exchange fits HTTP_EXCHANGE_PACK_MAX");
+_Static_assert(sizeof(((struct http_exchange *)0)->protocol) <= XP_PROTOCOL,
+    "protocol fits its room");
+
+#define XFIELD(f) {offsetof(struct http_exchange, f), \
+	sizeof(((struct http_exchange *)0)->f)}
+static const struct {
+	uint16_t off, cap;	/* cap: a multiple of 8, at most 255 words */
+} xfields[8] = {
+	XFIELD(client), XFIELD(server), XFIELD(method), XFIELD(host),
+	XFIELD(path), XFIELD(query), XFIELD(request_id), XFIELD(orig_uri),
+};
+_Static_assert(HTTP_ADDR_MAX % 8 == 0 && HTTP_METHOD_MAX % 8 == 0 &&
+    HTTP_HOST_MAX % 8 == 0 && HTTP_PATH_MAX % 8 == 0 &&
+    HTTP_QUERY_MAX % 8 == 0 && HTTP_ID_MAX % 8 == 0 &&
+    HTTP_ORIG_MAX % 8 == 0 && HTTP_PATH_MAX / 8 <= 255,
+    "the strings' arrays are whole words");
+
+/* A byte of v is 0. */
+#define XHASZERO(v) (((v) - UINT64_C(0x0101010101010101)) & ~(v) & \
+	UINT64_C(0x8080808080808080))
+
+/* See http.h. */
+size_t
+http_exchange_pack(const struct http_exchange *x, void *buf)
+{
+	const char *base = (const char *)x;
+	struct xpack_head h;
+	char *p = (char *)buf + sizeof(h);
+
+	/* each string word by word, up to the word holding its NUL (or its
+	 * array's end): one pass, no call */
+	for (int i = 0; i < 8; i++) {
+		const char *src = base + xfields[i].off;
+		size_t n = 0, max = xfields[i].cap / 8u;
+		uint64_t w;
+
+		do {
+			memcpy(&w, src + n * 8, 8);
+			memcpy(p + n * 8, &w, 8);
+			n++;
+		} while (!XHASZERO(w) && n < max);
+		h.words[i] = (uint8_t)n;
+		p += n * 8;
+	}
+	memcpy(p, x->protocol, sizeof(x->protocol));
+	p += XP_PROTOCOL;
+	h.syn_us = x->syn_us;
+	h.synack_us = x->synack_us;
+	h.start_us = x->start_us;
+	h.ready_us = x->ready_us;
+	h.first_byte_us = x->first_byte_us;
+	h.end_us = x->end_us;
+	h.body_bytes = x->body_bytes;
+	h.header_bytes = x->header_bytes;
+	h.pkt_no = x->pkt_no;
+	h.pkt_offset = x->pkt_offset;
+	h.id_kind = x->id_kind;
+	h.status = x->status;
+	h.cause = (int32_t)x->cause;
+	h.client_port = x->client_port;
+	h.server_port = x->server_port;
+	h.flags = (uint8_t)((x->downstream ? XP_DOWNSTREAM : 0) |
+	    (x->has_request ? XP_HAS_REQUEST : 0) |
+	    (x->incomplete ? XP_INCOMPLETE : 0) |
+	    (x->conn_only ? XP_CONN_ONLY : 0) |
+	    (x->unanswered ? XP_UNANSWERED : 0) |
+	    (x->end_unsure ? XP_END_UNSURE : 0) |
+	    (x->has_query ? XP_HAS_QUERY : 0));
+	memcpy(buf, &h, sizeof(h));
+	return (size_t)(p - (char *)buf);
+}
+
+/* See http.h. */
+size_t
+http_exchange_unpack(const void *buf, struct http_exchange *x)
+{
+	char *base = (char *)x;
+	struct xpack_head h;
+	const char *p = (const char *)buf + sizeof(h);
+
+	memcpy(&h, buf, sizeof(h));
+	for (int i = 0; i < 8; i++) {
+		char *dst = base + xfields[i].off;
+		size_t n = h.words[i], max = xfields[i].cap / 8u;
+
+		if (n > max)
+			n = max;	/* (not from http_exchange_pack) */
+		for (size_t k = 0; k < n; k++)
+			memcpy(dst + k * 8, p + k * 8, 8);
+		if (n == max)	/* a string filling its array stays cut */
+			dst[max * 8 - 1] = '\0';
+		p += (size_t)h.words[i] * 8;
+	}
+	memcpy(x->protocol, p, sizeof(x->protocol));
+	x->protocol[sizeof(x->protocol) - 1] = '\0';
+	p += XP_PROTOCOL;
+	x->syn_us = h.syn_us;
+	x->synack_us = h.synack_us;
+	x->start_us = h.start_us;
+	x->ready_us = h.ready_us;
+	x->first_byte_us = h.first_byte_us;
+	x->end_us = h.end_us;
+	x->body_bytes = h.body_bytes;
+	x->header_bytes = h.header_bytes;
+	x->pkt_no = h.pkt_no;
+	x->pkt_offset = h.pkt_offset;
+	x->id_kind = h.id_kind;
+	x->status = h.status;
+	x->cause = (enum gw_cause)h.cause;
+	x->client_port = h.client_port;
+	x->server_port = h.server_port;
+	x->downstream = (h.flags & XP_DOWNSTREAM) != 0;
+	x->has_request = (h.flags & XP_HAS_REQUEST) != 0;
+	x->incomplete = (h.flags & XP_INCOMPLETE) != 0;
+	x->conn_only = (h.flags & XP_CONN_ONLY) != 0;
+	x->unanswered = (h.flags & XP_UNANSWERED) != 0;
+	x->end_unsure = (h.flags & XP_END_UNSURE) != 0;
+	x->has_query = (h.flags & XP_HAS_QUERY) != 0;
+	return (size_t)(p - (const char *)buf);
 }
 
 /* See http.h. */

@@ -167,6 +167,20 @@ void http_tracker_stats(const struct http_tracker *t, struct http_stats *s);
 int http_event_add(struct gw_batch *b, const struct http_exchange *x,
     const struct http_exchange *const *att, int n, enum gw_cause cause);
 
+/*
+ * An exchange as a compact record, for handing it to another thread (the
+ * wire join's, cli/capjoin.c): its numbers, then its strings without the
+ * unused rest of their arrays. http_exchange_pack() writes the record
+ * into buf, which has room for HTTP_EXCHANGE_PACK_MAX bytes, and returns
+ * its size (a multiple of 8: records laid one after the other stay
+ * aligned); http_exchange_unpack() reads one back into *x (the bytes of
+ * x's arrays past each string's end are left as they were, or are those
+ * of the packed exchange's) and returns its size.
+ */
+#define HTTP_EXCHANGE_PACK_MAX	2048
+size_t http_exchange_pack(const struct http_exchange *x, void *buf);
+size_t http_exchange_unpack(const void *buf, struct http_exchange *x);
+
 /* The status nginx logs for an attempt that failed with cause c and got
  * no HTTP answer (502; 504 for timeouts; 499 client_closed). */
 int http_failure_status(enum gw_cause c);

@@ -11,8 +11,11 @@
  * classic or pcapng) into a gateway-host capture (listen ports 80 and
  * 8080, so either end of a seed can be the gateway's) with tiny limits.
  * Every frame goes to packet_decode() in a heap copy of exactly its
- * captured length. Seeds: tests/tools/mkpcap's scenarios, as pcap and
- * pcapng.
+ * captured length. The gateway-host capture hands each exchange to the
+ * join packed and unpacked again (http_exchange_pack, as cli/capjoin.c
+ * hands it to the join's thread): the record fits its bound, its size is
+ * what unpack reads, and every field comes back the same. Seeds:
+ * tests/tools/mkpcap's scenarios, as pcap and pcapng.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,15 +51,51 @@ to_batch(void *ctx, const struct http_exchange *x,
 	return rc;
 }
 
+/* Both the same, field by field (strings as strings); abort if not. */
+static void
+same_exchange(const struct http_exchange *a, const struct http_exchange *b)
+{
+	if (a->downstream != b->downstream ||
+	    a->has_request != b->has_request ||
+	    a->incomplete != b->incomplete || a->conn_only != b->conn_only ||
+	    a->unanswered != b->unanswered || a->end_unsure != b->end_unsure ||
+	    a->syn_us != b->syn_us || a->synack_us != b->synack_us ||
+	    a->start_us != b->start_us || a->ready_us != b->ready_us ||
+	    a->first_byte_us != b->first_byte_us || a->end_us != b->end_us ||
+	    strcmp(a->client, b->client) != 0 ||
+	    strcmp(a->server, b->server) != 0 ||
+	    a->client_port != b->client_port ||
+	    a->server_port != b->server_port ||
+	    strcmp(a->method, b->method) != 0 ||
+	    strcmp(a->host, b->host) != 0 || strcmp(a->path, b->path) != 0 ||
+	    strcmp(a->query, b->query) != 0 || a->has_query != b->has_query ||
+	    strcmp(a->request_id, b->request_id) != 0 ||
+	    a->id_kind != b->id_kind ||
+	    strcmp(a->orig_uri, b->orig_uri) != 0 ||
+	    strcmp(a->protocol, b->protocol) != 0 || a->status != b->status ||
+	    a->body_bytes != b->body_bytes ||
+	    a->header_bytes != b->header_bytes || a->cause != b->cause ||
+	    a->pkt_no != b->pkt_no || a->pkt_offset != b->pkt_offset)
+		abort();
+}
+
 static void
 on_exchange(void *ctx, const struct http_exchange *x)
 {
 	struct run *r = ctx;
 	const struct http_exchange *self = x;
 
-	if (r->join != NULL)
-		(void)wire_join_add(r->join, x);
-	else
+	if (r->join != NULL) {
+		static uint64_t rec[HTTP_EXCHANGE_PACK_MAX / 8];
+		static struct http_exchange y;
+		size_t n = http_exchange_pack(x, rec);
+
+		if (n % 8 != 0 || n > sizeof(rec) ||
+		    http_exchange_unpack(rec, &y) != n)
+			abort();
+		same_exchange(x, &y);
+		(void)wire_join_add(r->join, &y);
+	} else
 		(void)to_batch(r, x, &self, 1, x->cause);
 }
 

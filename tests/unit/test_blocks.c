@@ -632,8 +632,14 @@ test_blocks_prune_refuses(void **state)
 	fx_free(&f);
 }
 
+/*
+ * `gatewatch CMD -d DB ARGS` run twice, without and with GW_INGEST_BLOCKS=1,
+ * into two fresh databases: the same requests (requests_all), rollups,
+ * names, attempts and runs, and at least expect_min_plain requests in
+ * blocks. Returns the number of requests.
+ */
 static int64_t
-ingest_both(const char *logs, int64_t expect_min_plain)
+run_both(const char *cmd_name, const char *args, int64_t expect_min_plain)
 {
 	const char *bin = getenv("GW_BIN");
 	char dir[64] = "/tmp/gw-blocks-XXXXXX", cmd[4096], pa[96], pb[96];
@@ -646,9 +652,9 @@ ingest_both(const char *logs, int64_t expect_min_plain)
 	assert_non_null(mkdtemp(dir));
 	snprintf(pa, sizeof(pa), "%s/a.db", dir);
 	snprintf(pb, sizeof(pb), "%s/b.db", dir);
-	snprintf(cmd, sizeof(cmd), "'%s' ingest -q -d '%s' %s &&"
-	    " GW_INGEST_BLOCKS=1 '%s' ingest -q -d '%s' %s", bin, pa, logs,
-	    bin, pb, logs);
+	snprintf(cmd, sizeof(cmd), "'%s' %s -q -d '%s' %s &&"
+	    " GW_INGEST_BLOCKS=1 '%s' %s -q -d '%s' %s", bin, cmd_name, pa,
+	    args, bin, cmd_name, pb, args);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_open(pa, &a, err, sizeof(err)), 0);
 	assert_int_equal(store_open(pb, &b, err, sizeof(err)), 0);
@@ -676,6 +682,9 @@ ingest_both(const char *logs, int64_t expect_min_plain)
 	    " FROM request_runs k CROSS JOIN requests_all r"
 	    " ON r.id BETWEEN k.first_id AND k.last_id GROUP BY k.sec"
 	    " ORDER BY k.sec");
+	/* a capture's counters, per gateway port too */
+	same_rows(a->db, b->db, "SELECT * FROM capture_stats ORDER BY 1");
+	same_rows(a->db, b->db, "SELECT * FROM capture_ports ORDER BY 1, 2");
 	store_close(a);
 	store_close(b);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -702,11 +711,51 @@ test_blocks_ingest(void **state)
 	snprintf(cmd, sizeof(cmd), "'%s/genlog' -P -H 0 30000 11 > '%s'",
 	    tools, log);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(ingest_both(log, 24000), 30000);
+	assert_int_equal(run_both("ingest", log, 24000), 30000);
 	unlink(log);
 	rmdir(dir);
-	assert_int_equal(ingest_both("tests/data/demo/access.log"
+	assert_int_equal(run_both("ingest", "tests/data/demo/access.log"
 	    " tests/data/demo/error.log", 100), 285);
+}
+
+/*
+ * Captures with and without blocks (GW_INGEST_BLOCKS=1 read by capture
+ * too): gateway-host mode (mkpcap --pending: 3,000 client requests tied
+ * to their upstream exchange, every tenth a 503 - a failure, so a row),
+ * then every exchange of a keep-alive mix and of failed connections as
+ * its own request. Each stores the same requests, counters and ports.
+ */
+static void
+test_blocks_capture(void **state)
+{
+	const char *tools = getenv("GW_TOOLS");
+	char dir[64] = "/tmp/gw-blocks-cap-XXXXXX", pcap[128], cmd[1024];
+	char args[512];
+	static const char *const scen[] = {"keepalive_mix", "refused",
+	    "reset", "pipelining"};
+
+	(void)state;
+	if (tools == NULL)
+		tools = "build/tools";
+	assert_non_null(mkdtemp(dir));
+	snprintf(pcap, sizeof(pcap), "%s/pending.pcap", dir);
+	snprintf(cmd, sizeof(cmd), "'%s/mkpcap' --pending 3000 '%s'", tools,
+	    pcap);
+	assert_int_equal(system(cmd), 0);
+	/* -Z root: a run as root keeps root (the folder is root's 0700) */
+	snprintf(args, sizeof(args), "-Z root -r '%s' --listen 8080", pcap);
+	assert_int_equal(run_both("capture", args, 2700), 3000);
+	unlink(pcap);
+	for (size_t i = 0; i < sizeof(scen) / sizeof(scen[0]); i++) {
+		snprintf(pcap, sizeof(pcap), "%s/%s.pcap", dir, scen[i]);
+		snprintf(cmd, sizeof(cmd), "'%s/mkpcap' %s '%s'", tools,
+		    scen[i], pcap);
+		assert_int_equal(system(cmd), 0);
+		snprintf(args, sizeof(args), "-Z root -r '%s'", pcap);
+		assert_true(run_both("capture", args, 0) > 0);
+		unlink(pcap);
+	}
+	rmdir(dir);
 }
 
 int
@@ -720,6 +769,7 @@ main(void)
 		cmocka_unit_test(test_blocks_truncated_join),
 		cmocka_unit_test(test_blocks_damaged),
 		cmocka_unit_test(test_blocks_ingest),
+		cmocka_unit_test(test_blocks_capture),
 		cmocka_unit_test(test_blocks_prune_refuses),
 		cmocka_unit_test(test_blocks_real_id),
 		cmocka_unit_test(test_blocks_ids_exhausted),
