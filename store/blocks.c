@@ -11,7 +11,17 @@
  * its ids come after that block's (decoded, encoded again with these
  * rows, written over it), so a block grows to BLOCK_MAX_ROWS before a new
  * one starts.
+ *
+ * A full block is finished (laid out and compressed, block_enc_finish,
+ * a fifth of the writer's instructions) on a helper thread, the "zip",
+ * while the writer fills the next one in a second encoder; the writer
+ * takes the finished block back and inserts it when the next is full or
+ * at blocks_flush, so blocks still go in in id order and inside the
+ * batch's transaction. At most one block is out at a time (memory: two
+ * encoders). Without the thread (it could not start) a block is
+ * finished on the writer, as before.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +39,153 @@ struct blocks_merge {
 	struct block_dec old, add;
 	struct block_enc enc;
 };
+
+/*
+ * The zip: one job at a time. `job` belongs to the helper while `busy`
+ * and not `done`; the writer waits for `done` before it reads the result
+ * or reuses the encoder.
+ */
+struct blocks_zip {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	bool busy;			/* a job handed over, not taken back */
+	bool done;			/* the helper finished it */
+	struct block_enc *job;		/* the encoder being finished */
+	int64_t first, last;		/* its ids */
+	int rc;				/* block_enc_finish's */
+	const uint8_t *p;		/* the block (owned by job) */
+	size_t n;
+	struct block_enc *spare;	/* the encoder not in use */
+};
+
+static void *
+blocks_zip_main(void *arg)
+{
+	struct blocks_zip *z = arg;
+
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		while (!z->stop && !(z->busy && !z->done))
+			pthread_cond_wait(&z->cv, &z->mu);
+		if (z->stop)
+			break;
+		pthread_mutex_unlock(&z->mu);
+		const uint8_t *p = NULL;
+		size_t n = 0;
+		int rc = block_enc_finish(z->job, &p, &n);
+		pthread_mutex_lock(&z->mu);
+		z->rc = rc;
+		z->p = p;
+		z->n = n;
+		z->done = true;
+		pthread_cond_broadcast(&z->cv);
+	}
+	pthread_mutex_unlock(&z->mu);
+	return NULL;
+}
+
+/* The zip, started on first use; NULL when it cannot be (then blocks are
+ * finished on the writer). */
+static struct blocks_zip *
+blocks_zip_get(struct store *s)
+{
+	struct blocks_zip *z = s->blk_zip;
+
+	if (z != NULL || s->blk_zip_failed)
+		return z;
+	s->blk_zip_failed = true;	/* until it works */
+	if ((z = calloc(1, sizeof(*z))) == NULL)
+		return NULL;
+	if ((z->spare = malloc(sizeof(*z->spare))) == NULL)
+		goto fail;
+	if (block_enc_init(z->spare, BLOCK_REQUEST_COLUMNS,
+	    BLOCKS_LEVEL) != 0) {
+		free(z->spare);
+		goto fail;
+	}
+	pthread_mutex_init(&z->mu, NULL);
+	pthread_cond_init(&z->cv, NULL);
+	if (pthread_create(&z->thread, NULL, blocks_zip_main, z) != 0) {
+		pthread_mutex_destroy(&z->mu);
+		pthread_cond_destroy(&z->cv);
+		block_enc_free(z->spare);
+		free(z->spare);
+		goto fail;
+	}
+	s->blk_zip = z;
+	s->blk_zip_failed = false;
+	return z;
+fail:
+	free(z);
+	return NULL;
+}
+
+/* Wait for the job out, if any, and take its encoder back as the spare;
+ * its result in *rc, *p, *n, *first, *last. true when there was one. */
+static bool
+blocks_zip_wait(struct blocks_zip *z, int *rc, const uint8_t **p,
+    size_t *n, int64_t *first, int64_t *last)
+{
+	if (z == NULL || !z->busy)
+		return false;
+	pthread_mutex_lock(&z->mu);
+	while (!z->done)
+		pthread_cond_wait(&z->cv, &z->mu);
+	*rc = z->rc;
+	*p = z->p;
+	*n = z->n;
+	*first = z->first;
+	*last = z->last;
+	z->busy = false;
+	z->done = false;
+	z->spare = z->job;
+	z->job = NULL;
+	pthread_mutex_unlock(&z->mu);
+	return true;
+}
+
+static int blocks_insert(struct store *s, int64_t first, int64_t last,
+    int nrow, const uint8_t *p, size_t n, char *err, size_t errlen);
+
+/* Insert the block the zip finished, if one is out; 0 or -1. */
+static int
+blocks_zip_collect(struct store *s, char *err, size_t errlen)
+{
+	struct blocks_zip *z = s->blk_zip;
+	const uint8_t *p;
+	size_t n;
+	int64_t first, last;
+	int rc;
+
+	if (!blocks_zip_wait(z, &rc, &p, &n, &first, &last))
+		return 0;
+	if (rc != 0)
+		return store_fail(err, errlen, "out of memory");
+	return blocks_insert(s, first, last, z->spare->nrow, p, n, err,
+	    errlen);
+}
+
+/* Hand the full current block to the zip (none out: collected first)
+ * and go on in the spare encoder. */
+static void
+blocks_zip_submit(struct store *s, struct blocks_zip *z)
+{
+	struct block_enc *e = s->blk;
+
+	s->blk = z->spare;
+	z->spare = NULL;
+	block_enc_reset(s->blk);
+	pthread_mutex_lock(&z->mu);
+	z->job = e;
+	z->first = s->blk_first;
+	z->last = s->blk_last;
+	z->busy = true;
+	z->done = false;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+}
 
 /* See store_int.h. */
 int
@@ -129,9 +286,10 @@ blocks_flush(struct store *s, char *err, size_t errlen)
 	struct block_enc *e = s->blk;
 	const uint8_t *p;
 	size_t n;
-	sqlite3_stmt *st;
 	int rc;
 
+	if (blocks_zip_collect(s, err, errlen) != 0)
+		return -1;
 	if (e == NULL || e->nrow == 0)
 		return 0;
 	if (block_enc_finish(e, &p, &n) != 0)
@@ -143,16 +301,27 @@ blocks_flush(struct store *s, char *err, size_t errlen)
 		block_enc_reset(e);
 		return 0;
 	}
-	if ((st = store_stmt(s, STMT_BLOCKS_INSERT, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, s->blk_first);
-	sqlite3_bind_int64(st, 2, s->blk_last);
-	sqlite3_bind_int(st, 3, e->nrow);
-	sqlite3_bind_blob(st, 4, p, (int)n, SQLITE_STATIC);
-	if (store_stmt_run(s, st, err, errlen) != 0)
+	if (blocks_insert(s, s->blk_first, s->blk_last, e->nrow, p, n, err,
+	    errlen) != 0)
 		return -1;
 	block_enc_reset(e);
 	return 0;
+}
+
+/* Insert the block p[0..n) of nrow requests first..last; 0 or -1. */
+static int
+blocks_insert(struct store *s, int64_t first, int64_t last, int nrow,
+    const uint8_t *p, size_t n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_BLOCKS_INSERT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_int64(st, 2, last);
+	sqlite3_bind_int(st, 3, nrow);
+	sqlite3_bind_blob(st, 4, p, (int)n, SQLITE_STATIC);
+	return store_stmt_run(s, st, err, errlen);
 }
 
 /* See store_int.h. */
@@ -173,7 +342,14 @@ blocks_add(struct store *s, const struct block_val *row, char *err,
 		}
 	}
 	if ((rc = block_enc_row(s->blk, row)) == 1) {
-		if (blocks_flush(s, err, errlen) != 0)
+		struct blocks_zip *z = blocks_zip_get(s);
+
+		if (z != NULL) {
+			/* the one out goes in; this one goes out */
+			if (blocks_zip_collect(s, err, errlen) != 0)
+				return -2;
+			blocks_zip_submit(s, z);
+		} else if (blocks_flush(s, err, errlen) != 0)
 			return -2;
 		rc = block_enc_row(s->blk, row);
 	}
@@ -360,6 +536,13 @@ store_set_blocks(struct store *s, bool on)
 void
 blocks_forget(struct store *s)
 {
+	const uint8_t *p;
+	size_t n;
+	int64_t first, last;
+	int rc;
+
+	/* a block out is dropped with the batch */
+	(void)blocks_zip_wait(s->blk_zip, &rc, &p, &n, &first, &last);
 	if (s->blk != NULL)
 		block_enc_reset(s->blk);
 }
@@ -368,6 +551,28 @@ blocks_forget(struct store *s)
 void
 blocks_free(struct store *s)
 {
+	struct blocks_zip *z = s->blk_zip;
+
+	if (z != NULL) {
+		const uint8_t *p;
+		size_t n;
+		int64_t first, last;
+		int rc;
+
+		(void)blocks_zip_wait(z, &rc, &p, &n, &first, &last);
+		pthread_mutex_lock(&z->mu);
+		z->stop = true;
+		pthread_cond_broadcast(&z->cv);
+		pthread_mutex_unlock(&z->mu);
+		pthread_join(z->thread, NULL);
+		pthread_mutex_destroy(&z->mu);
+		pthread_cond_destroy(&z->cv);
+		block_enc_free(z->spare);
+		free(z->spare);
+		free(z);
+		s->blk_zip = NULL;
+	}
+	s->blk_zip_failed = false;
 	if (s->blk != NULL) {
 		block_enc_free(s->blk);
 		free(s->blk);

@@ -448,6 +448,8 @@ struct store {
 	struct block_enc *blk;		/* blocks.c: the block being built */
 	int64_t blk_first, blk_last;	/* its first and last request ids */
 	struct blocks_merge *blk_merge;	/* blocks.c, for small blocks */
+	struct blocks_zip *blk_zip;	/* blocks.c: finishes full blocks */
+	bool blk_zip_failed;		/* its thread could not start */
 	struct id_list new_errors;	/* errors written by this batch */
 	struct id_list candidates;	/* older errors new requests may own */
 	struct join_probe *probes;	/* new requests to look errors up for */
