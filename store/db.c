@@ -318,6 +318,7 @@ store_close(struct store *s)
 	join_filter_free(s);
 	rollup_map_free(&s->rollup_req);
 	rollup_map_free(&s->rollup_att);
+	rollup_map_free(&s->latency);
 	id_list_free(&s->new_errors);
 	id_list_free(&s->candidates);
 	free(s->probes);
@@ -494,7 +495,8 @@ store_commit(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 
-	if (intern_flush(s, err, errlen) != 0 ||
+	if (rollup_flush(s, err, errlen) != 0 ||
+	    intern_flush(s, err, errlen) != 0 ||
 	    (st = store_stmt(s, STMT_COMMIT, err, errlen)) == NULL)
 		return -1;
 	return store_stmt_run(s, st, err, errlen);
@@ -532,6 +534,7 @@ store_rollback(struct store *s)
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);
+	rollup_map_clear(&s->latency);
 	s->dash_upstream = 0;
 	runs_forget(s);
 	blocks_forget(s);

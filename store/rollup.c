@@ -18,6 +18,7 @@
 
 #include "core/alloc.h"
 #include "core/floordiv.h"
+#include "store/latency.h"
 #include "store/store_int.h"
 
 #include "core/grow.h"
@@ -167,12 +168,14 @@ rollup_flush_map(struct store *s, struct rollup_map *m, bool attempts,
 	return 0;
 }
 
-/* Write the batch's rollup deltas (inside its transaction); 0 or -1. */
+/* Write the rollup and latency deltas (inside the transaction, before
+ * its commit); 0 or -1. */
 int
 rollup_flush(struct store *s, char *err, size_t errlen)
 {
 	if (rollup_flush_map(s, &s->rollup_req, false, err, errlen) != 0 ||
-	    rollup_flush_map(s, &s->rollup_att, true, err, errlen) != 0)
+	    rollup_flush_map(s, &s->rollup_att, true, err, errlen) != 0 ||
+	    latency_flush(s, &s->latency, err, errlen) != 0)
 		return -1;
 	return 0;
 }
