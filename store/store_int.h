@@ -235,9 +235,14 @@ enum store_intern_id {
 };
 
 /* One string -> id cache: core/hashtab.h over entries in an arena. */
+/* Direct-mapped slots in front of an intern cache's map (intern.c). */
+#define INTERN_FRONT	256
+
 struct intern_cache {
 	struct hashtab map;	/* values: struct intern_entry * */
 	struct arena *strings;
+	/* entries of map by a cheap hash of their name, NULL empty */
+	const struct intern_entry *front[INTERN_FRONT];
 };
 
 /*
@@ -296,10 +301,12 @@ struct rollup_entry {
 /* Deltas to the rollup rows, gathered over one batch: entries in the
  * order their keys first came, found through a hash map of their indexes.
  * All zero is an empty map. */
+#define ROLLUP_FRONT	256	/* direct-mapped slots (rollup.c) */
 struct rollup_map {
 	struct rollup_entry *v;
 	size_t cap, n;
 	struct hashtab index;	/* key -> index into v */
+	uint32_t front[ROLLUP_FRONT];	/* index + 1 by a cheap hash, 0 none */
 };
 
 /* A growable list of row ids. */

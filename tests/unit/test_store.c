@@ -1438,6 +1438,65 @@ test_ingest_holds_batches(void **state)
 }
 
 /*
+ * The front slots of the intern caches (intern.c): thousands of names
+ * (most share a slot with others) keep their ids; a rollback forgets the
+ * ids it took back, in the front as in the map (the name looked up again
+ * gets the id it has now, not the one rolled back).
+ */
+static void
+test_intern_front(void **state)
+{
+	static int64_t ids[3000];
+	int64_t id, again;
+	struct fx f;
+	char name[32];
+
+	(void)state;
+	fx_init(&f);
+	for (int t = 0; t < 2; t++) {
+		enum store_intern_id table = t == 0 ? INTERN_UPSTREAM :
+		    INTERN_PATH;
+
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		for (int round = 0; round < 2; round++)
+			for (int i = 0; i < 3000; i++) {
+				snprintf(name, sizeof(name), "10.%d.%d:80", t,
+				    i);
+				assert_int_equal(intern_id(f.s, table, name,
+				    &id, f.err, sizeof(f.err)), 0);
+				if (round == 0)
+					ids[i] = id;
+				else
+					assert_int_equal(id, ids[i]);
+			}
+		assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		assert_int_equal(intern_id(f.s, table, "/gone", &id, f.err,
+		    sizeof(f.err)), 0);
+		assert_int_equal(id, 3001);
+		store_rollback(f.s);
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		assert_int_equal(intern_id(f.s, table, "/other", &again,
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(again, 3001);
+		assert_int_equal(intern_id(f.s, table, "/gone", &again,
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(again, 3002);
+		assert_int_equal(intern_id(f.s, table, "10.0.7:80", &again,
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	}
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM upstreams"), 3002);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 3003);
+	assert_int_equal(fx_int(&f, "SELECT id FROM upstreams WHERE name ="
+	    " '/gone'"), 3002);
+	assert_int_equal(fx_int(&f, "SELECT id FROM paths WHERE name ="
+	    " '/gone'"), 3002);
+	fx_free(&f);
+}
+
+/*
  * New names wait in a queue with the ids they were given, for the whole
  * transaction, and go in at COMMIT in key order, INTERN_PENDING_ROWS an
  * INSERT: a lookup of a queued name (its cache entry gone) finds it in
@@ -1465,6 +1524,8 @@ test_keyset_queued(void **state)
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 0);
 	/* forget the cache: the lookup finds the name in the queue */
 	hashtab_clear(&f.s->intern[INTERN_PATH].map);
+	memset(f.s->intern[INTERN_PATH].front, 0,
+	    sizeof(f.s->intern[INTERN_PATH].front));
 	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/42", &again, f.err,
 	    sizeof(f.err)), 0);
 	assert_int_equal(again, 43);
@@ -1527,6 +1588,7 @@ main(void)
 		cmocka_unit_test(test_keyset_rollback),
 		cmocka_unit_test(test_keyset_budget),
 		cmocka_unit_test(test_keyset_queued),
+		cmocka_unit_test(test_intern_front),
 		cmocka_unit_test(test_ingest_holds_batches),
 	};
 
