@@ -46,7 +46,9 @@
  * before.
  *
  * In front of each cache's map, INTERN_FRONT direct-mapped slots hold the
- * entries last found or added, by a cheap unkeyed hash of the name: a
+ * entries last found or added with a cheap unkeyed hash of the name (the
+ * slot is its top bits; the whole is compared before the entry is
+ * touched): a
  * batch names the same methods, hosts, upstreams and shapes again and
  * again, and a hit there costs a multiply per 8 bytes and a compare where
  * the keyed hash of the map cost ~200 instructions (4 lookups a request,
@@ -880,9 +882,9 @@ intern_register(struct store *s)
 	return 0;
 }
 
-/* The front slot of a name (INTERN_FRONT a power of two). */
-static inline size_t
-intern_front_slot(const char *p, size_t len)
+/* The cheap hash of a name; its front slot is its top bits. */
+static inline uint64_t
+intern_front_hash(const char *p, size_t len)
 {
 	uint64_t h = (uint64_t)len * UINT64_C(0x9e3779b97f4a7c15), w;
 	size_t i = 0;
@@ -896,8 +898,7 @@ intern_front_slot(const char *p, size_t len)
 		memcpy(&w, p + i, len - i);
 		h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
 	}
-	h ^= h >> 31;
-	return (size_t)(h >> 40) & (INTERN_FRONT - 1);
+	return h ^ (h >> 31);
 }
 
 _Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0,
@@ -912,22 +913,24 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen)
 {
 	struct intern_cache *c = &s->intern[t];
-	const struct intern_entry *f;
+	const struct intern_front *f;
 	struct intern_entry *e;
 	struct hashtab_pos pos;
 	uintptr_t v;
 	size_t len, slot;
-	uint64_t h;
+	uint64_t h, fh;
 
 	if (str == NULL) {
 		*id = 0;
 		return 0;
 	}
 	len = strlen(str);
-	slot = intern_front_slot(str, len);
-	if ((f = c->front[slot]) != NULL && f->len == len &&
-	    memcmp(f->str, str, len) == 0) {
-		*id = f->id;
+	fh = intern_front_hash(str, len);
+	slot = (size_t)(fh >> 40) & (INTERN_FRONT - 1);
+	f = &c->front[slot];
+	if (f->h == fh && f->e != NULL && f->e->len == len &&
+	    memcmp(f->e->str, str, len) == 0) {
+		*id = f->e->id;
 		return 0;
 	}
 	h = hashtab_hash(&c->map, str, len);
@@ -935,7 +938,8 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 	while (hashtab_next(&c->map, &pos, &v)) {
 		e = (struct intern_entry *)v;
 		if (e->len == len && memcmp(e->str, str, len) == 0) {
-			c->front[slot] = e;
+			c->front[slot].e = e;
+			c->front[slot].h = fh;
 			*id = e->id;
 			return 0;
 		}
@@ -958,7 +962,9 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 	e->str[len] = '\0';
 	if (hashtab_add(&c->map, h, (uintptr_t)e) != HASHTAB_OK)
 		intern_clear(c);	/* out of memory: correct, uncached */
-	else
-		c->front[slot] = e;
+	else {
+		c->front[slot].e = e;
+		c->front[slot].h = fh;
+	}
 	return 0;
 }

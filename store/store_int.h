@@ -236,13 +236,18 @@ enum store_intern_id {
 
 /* One string -> id cache: core/hashtab.h over entries in an arena. */
 /* Direct-mapped slots in front of an intern cache's map (intern.c). */
-#define INTERN_FRONT	256
+#define INTERN_FRONT	2048
+
+struct intern_front {
+	const struct intern_entry *e;	/* NULL: empty */
+	uint64_t h;			/* the cheap hash of its name */
+};
 
 struct intern_cache {
 	struct hashtab map;	/* values: struct intern_entry * */
 	struct arena *strings;
-	/* entries of map by a cheap hash of their name, NULL empty */
-	const struct intern_entry *front[INTERN_FRONT];
+	/* entries of map by a cheap hash of their name */
+	struct intern_front front[INTERN_FRONT];
 };
 
 /*
@@ -301,7 +306,7 @@ struct rollup_entry {
 /* Deltas to the rollup rows, gathered over one batch: entries in the
  * order their keys first came, found through a hash map of their indexes.
  * All zero is an empty map. */
-#define ROLLUP_FRONT	256	/* direct-mapped slots (rollup.c) */
+#define ROLLUP_FRONT	4096	/* direct-mapped slots (rollup.c) */
 struct rollup_map {
 	struct rollup_entry *v;
 	size_t cap, n;
