@@ -474,15 +474,20 @@ struct store {
 					   (store_set_ingest) */
 	bool txn_open;			/* a held transaction is open */
 	int64_t txn_records;		/* records in it */
+	int64_t txn_pages;		/* pages the last commit wrote */
 };
 
 /*
  * Records a held transaction takes (store_set_ingest): at least
- * STORE_TXN_MIN, more as the hashed tables grow (their names / 8), at most
- * STORE_TXN_MAX, which keeps the write lock ~2 s at most.
+ * STORE_TXN_MIN, more as the hashed tables grow (their names / 8) and as
+ * the last commit wrote more pages (STORE_TXN_PER_PAGE records a page it
+ * wrote), at most STORE_TXN_MAX, which keeps the write lock ~2 s at most.
+ * store_txn_target() says how many, from s->keys and s->txn_pages.
  */
-#define STORE_TXN_MIN	32768
-#define STORE_TXN_MAX	262144
+#define STORE_TXN_MIN		32768
+#define STORE_TXN_MAX		262144
+#define STORE_TXN_PER_PAGE	64
+int64_t store_txn_target(const struct store *s);
 
 /* Error text helpers (db.c). */
 /*

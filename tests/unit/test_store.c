@@ -1438,6 +1438,42 @@ test_ingest_holds_batches(void **state)
 }
 
 /*
+ * A held transaction's size follows the pages the last commit wrote
+ * (STORE_TXN_PER_PAGE records a page) as well as the names stored, within
+ * STORE_TXN_MIN..STORE_TXN_MAX; and a commit records its pages.
+ */
+static void
+test_txn_target_pages(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	f.s->txn_pages = 0;
+	assert_int_equal(store_txn_target(f.s), STORE_TXN_MIN);
+	f.s->txn_pages = 100;
+	assert_int_equal(store_txn_target(f.s), STORE_TXN_MIN);
+	f.s->txn_pages = 2000;
+	assert_int_equal(store_txn_target(f.s), 2000 * STORE_TXN_PER_PAGE);
+	f.s->txn_pages = 1000000;
+	assert_int_equal(store_txn_target(f.s), STORE_TXN_MAX);
+	f.s->keys[INTERN_PATH].max_id = 8 * 200000;
+	f.s->txn_pages = 10;
+	assert_int_equal(store_txn_target(f.s), 200000);
+	f.s->keys[INTERN_PATH].max_id = 0;
+
+	/* a commit of many rows wrote pages, and says so */
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	f.s->txn_pages = 0;
+	keys_events(&f, "p", 0, 3000);
+	fx_write(&f, src);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_true(f.s->txn_pages > 10);
+	fx_free(&f);
+}
+
+/*
  * The front slots of the intern caches (intern.c): thousands of names
  * (most share a slot with others) keep their ids; a rollback forgets the
  * ids it took back, in the front as in the map (the name looked up again
@@ -1589,6 +1625,7 @@ main(void)
 		cmocka_unit_test(test_keyset_budget),
 		cmocka_unit_test(test_keyset_queued),
 		cmocka_unit_test(test_intern_front),
+		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
 	};
 
