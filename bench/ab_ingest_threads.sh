@@ -34,16 +34,16 @@ for ((r = 0; r < rounds; r++)); do
 	for b in "$base" "$new"; do
 		rm -f "$dir"/db* "$dir"/p.data
 		l0=$(cut -d' ' -f1 /proc/loadavg)
-		t0=$(date +%s.%N)
+		# wall time as time(1) sees it: perf's own start and end
+		# (it polls its child) are not ingest's
 		perf record -q --no-buildid -e cpu-clock -F 1000 -o "$dir/p.data" \
-		    /usr/bin/time -f %M -o "$dir/rss" \
+		    /usr/bin/time -f '%e %M' -o "$dir/rss" \
 		    "$b" ingest -q -d "$dir/db" "${args[@]}" "$log" 2>/dev/null
-		t1=$(date +%s.%N)
-		w=$(echo "$t1 - $t0" | bc)
+		w=$(cut -d' ' -f1 "$dir/rss")
 		bytes=$(du -cb "$dir"/db* | tail -1 | cut -f1)
 		printf '%s: %.2f s, %d lines/s, peak RSS %d MiB, %d B/request, CPU s by thread:' \
 		    "$b" "$w" "$(echo "$lines / $w" | bc)" \
-		    $(($(cat "$dir/rss") / 1024)) $((bytes / lines))
+		    $(($(cut -d' ' -f2 "$dir/rss") / 1024)) $((bytes / lines))
 		perf report -i "$dir/p.data" --no-children --sort pid --stdio \
 		    -n 2>/dev/null | grep -v '^#' | grep -v '^$' |
 		    grep -v time | awk '{printf " %.2f", $2 / 1000}'
