@@ -486,7 +486,7 @@ struct store {
  */
 #define STORE_TXN_MIN		32768
 #define STORE_TXN_MAX		262144
-#define STORE_TXN_PER_PAGE	256
+#define STORE_TXN_PER_PAGE	64
 int64_t store_txn_target(const struct store *s);
 
 /* Error text helpers (db.c). */

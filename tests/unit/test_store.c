@@ -1453,8 +1453,8 @@ test_txn_target_pages(void **state)
 	assert_int_equal(store_txn_target(f.s), STORE_TXN_MIN);
 	f.s->txn_pages = 100;
 	assert_int_equal(store_txn_target(f.s), STORE_TXN_MIN);
-	f.s->txn_pages = 500;
-	assert_int_equal(store_txn_target(f.s), 500 * STORE_TXN_PER_PAGE);
+	f.s->txn_pages = 2000;
+	assert_int_equal(store_txn_target(f.s), 2000 * STORE_TXN_PER_PAGE);
 	f.s->txn_pages = 1000000;
 	assert_int_equal(store_txn_target(f.s), STORE_TXN_MAX);
 	f.s->keys[INTERN_PATH].max_id = 8 * 200000;
