@@ -678,7 +678,7 @@ int rollup_flush(struct store *s, char *err, size_t errlen);
  * and each of its ~2,000 keys' upserts was paid again by the next batch
  * (13% of the writer's instructions).
  */
-#define ROLLUP_HOLD_MAX	16384
+#define ROLLUP_HOLD_MAX	4096
 int64_t rollup_minute_of(int64_t ts_ms);
 
 /*
