@@ -190,6 +190,23 @@ val_room(const struct block_val *v)
 	    VARINT_MAX) + 1 + VARINT_MAX;
 }
 
+/* See block.h: as block_enc_row() decides for an empty encoder. */
+bool
+block_row_fits(const struct block_val *row, int ncol)
+{
+	size_t add = 0;
+
+	if (ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
+		return false;
+	for (int c = 0; c < ncol; c++) {
+		if (row[c].type > BLOCK_BLOB || (row[c].type >= BLOCK_TEXT &&
+		    row[c].n > BLOCK_MAX_RAW))
+			return false;
+		add += val_room(&row[c]);
+	}
+	return add <= BLOCK_MAX_RAW - (HEAD_SLACK + (size_t)ncol * COL_SLACK);
+}
+
 /*
  * See block.h. Room: every column keeps enough for one integer (or NULL)
  * in each row the block may still take, in its values and in its runs

@@ -77,6 +77,12 @@ void block_enc_reset(struct block_enc *e);
  */
 int block_enc_row(struct block_enc *e, const struct block_val *row);
 
+/*
+ * Would row (ncol values) go into an empty encoder of ncol columns, i.e.
+ * is it not refused with -1 for its size or a type (out of memory aside)?
+ */
+bool block_row_fits(const struct block_val *row, int ncol);
+
 /* The block of the rows added, in *p / *n (owned by e); 0 or -1 (memory). */
 int block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n);
 

@@ -45,6 +45,16 @@
  * it. Out of memory a set is dropped for good and every miss SELECTs, as
  * before.
  *
+ * In front of each cache's map, INTERN_FRONT direct-mapped slots hold the
+ * entries last found or added with a cheap unkeyed hash of the name (the
+ * slot is its top bits; the whole is compared before the entry is
+ * touched): a
+ * batch names the same methods, hosts, upstreams and shapes again and
+ * again, and a hit there costs a multiply per 8 bytes and a compare where
+ * the keyed hash of the map cost ~200 instructions (4 lookups a request,
+ * 14% of the writer's instructions). Crafted names that collide there
+ * only evict each other: a miss goes to the map, as before.
+ *
  * Memory is bounded: a cache whose slots and strings reach
  * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
  * rolled-back batch empties all caches, since ids learnt inside it may no
@@ -171,6 +181,7 @@ intern_free(struct store *s)
 static void
 intern_clear(struct intern_cache *c)
 {
+	memset(c->front, 0, sizeof(c->front));
 	if (c->strings == NULL)
 		return;
 	hashtab_clear(&c->map);
@@ -871,6 +882,34 @@ intern_register(struct store *s)
 	return 0;
 }
 
+/* The cheap hash of a name; its front slot is its top bits. */
+static inline uint64_t
+intern_front_hash(const char *p, size_t len)
+{
+	uint64_t h = (uint64_t)len * UINT64_C(0x9e3779b97f4a7c15), w;
+	size_t i = 0;
+
+	/* a multiply carries a byte's difference only upwards: each word's
+	 * top half is folded down before the next (names that differ in
+	 * their eighth byte, 10.0.1.1:80 and 10.0.1.2:80, took one slot) */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w ^ (w >> 32)) * UINT64_C(0x9e3779b97f4a7c15);
+		h ^= h >> 29;
+	}
+	if (i < len) {
+		w = 0;
+		memcpy(&w, p + i, len - i);
+		h = (h ^ w ^ (w >> 32)) * UINT64_C(0x9e3779b97f4a7c15);
+	}
+	h ^= h >> 32;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	return h ^ (h >> 29);
+}
+
+_Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0,
+    "INTERN_FRONT a power of two");
+
 /*
  * The id of str in table t (inserted when new); str NULL gives id 0, which
  * callers store as NULL. Must run inside the batch transaction.
@@ -880,22 +919,33 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen)
 {
 	struct intern_cache *c = &s->intern[t];
+	const struct intern_front *f;
 	struct intern_entry *e;
 	struct hashtab_pos pos;
 	uintptr_t v;
-	size_t len;
-	uint64_t h;
+	size_t len, slot;
+	uint64_t h, fh;
 
 	if (str == NULL) {
 		*id = 0;
 		return 0;
 	}
 	len = strlen(str);
+	fh = intern_front_hash(str, len);
+	slot = (size_t)(fh >> 40) & (INTERN_FRONT - 1);
+	f = &c->front[slot];
+	if (f->h == fh && f->e != NULL && f->e->len == len &&
+	    memcmp(f->e->str, str, len) == 0) {
+		*id = f->e->id;
+		return 0;
+	}
 	h = hashtab_hash(&c->map, str, len);
 	hashtab_first(&c->map, h, &pos);
 	while (hashtab_next(&c->map, &pos, &v)) {
 		e = (struct intern_entry *)v;
 		if (e->len == len && memcmp(e->str, str, len) == 0) {
+			c->front[slot].e = e;
+			c->front[slot].h = fh;
 			*id = e->id;
 			return 0;
 		}
@@ -918,5 +968,9 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 	e->str[len] = '\0';
 	if (hashtab_add(&c->map, h, (uintptr_t)e) != HASHTAB_OK)
 		intern_clear(c);	/* out of memory: correct, uncached */
+	else {
+		c->front[slot].e = e;
+		c->front[slot].h = fh;
+	}
 	return 0;
 }

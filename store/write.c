@@ -12,8 +12,8 @@
  *      histogram (latency.c), which is written when the rows are,
  *      the runs of request ids by second (runs.c);
  *   3. the join of error-log lines to requests (join.c);
- *   4. the rollup upserts (rollup.c);
- *   5. COMMIT.
+ *   4. COMMIT (store_commit), after the rollup and latency upserts
+ *      (rollup.c), summed over the batches of a held transaction.
  * Any failure rolls the whole batch back, position included, and empties
  * the caches that may remember rolled-back ids.
  */
@@ -245,7 +245,6 @@ struct write_stage {
 	int64_t source_id;
 	int64_t next_id;		/* the next request's id */
 	bool ids_given;			/* bound, not left to SQLite */
-	struct rollup_map latency;	/* response-time histogram counts */
 	struct {			/* ev->origin -> child source */
 		const char *origin;	/* (schema 009), this batch's */
 		int64_t source_id;
@@ -346,7 +345,7 @@ write_stage_attempts(struct store *s, struct write_stage *g,
 		k.status = a->status >= 0 ? a->status : -1;
 		k.cause = a->cause;
 		if (rollup_add(&s->rollup_att, &k, 1, -1, -1) != 0 ||
-		    latency_add(&g->latency, k.minute, w->up,
+		    latency_add(&s->latency, k.minute, w->up,
 		    a->response_ms) != 0)
 			return store_fail(err, errlen, "out of memory");
 	}
@@ -696,7 +695,6 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	g.n_req = g.n_att = 0;
 	g.source_id = b->source_id;
 	g.n_origins = g.next_origin = 0;
-	memset(&g.latency, 0, sizeof(g.latency));
 	if (b->n_events > 0 && blocks_next_id(s, &g.next_id, &g.ids_given,
 	    err, errlen) != 0)
 		return -1;
@@ -712,10 +710,8 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	if (rc != 0 || write_flush_requests(s, &g, err, errlen) != 0 ||
 	    blocks_flush(s, err, errlen) != 0 ||
 	    runs_flush(s, err, errlen) != 0 ||
-	    write_flush_attempts(s, &g, err, errlen) != 0 ||
-	    latency_flush(s, &g.latency, err, errlen) != 0)
+	    write_flush_attempts(s, &g, err, errlen) != 0)
 		rc = -1;
-	rollup_map_free(&g.latency);
 	return rc;
 }
 
@@ -757,8 +753,12 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	    write_meta_set(s, STMT_META_SET, "tz_min_hi", s->tz_hi, err,
 	    errlen) != 0)
 		goto fail;
+	/* rollups: at the commit (store_commit), or now if they grew */
 	if (join_batch(s, err, errlen) != 0 ||
-	    rollup_flush(s, err, errlen) != 0 ||
+	    ((s->rollup_req.n >= ROLLUP_HOLD_MAX ||
+	    s->rollup_att.n >= ROLLUP_HOLD_MAX ||
+	    s->latency.n >= ROLLUP_HOLD_MAX) &&
+	    rollup_flush(s, err, errlen) != 0) ||
 	    store_batch_done(s, (int64_t)batch_count(b), err, errlen) != 0)
 		goto fail;
 	return 0;

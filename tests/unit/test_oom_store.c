@@ -20,6 +20,7 @@
 #include "tests/unit/test_store_fixture.h"
 
 #include "core/alloc.h"
+#include "store/block.h"
 #include "store/console.h"
 #include "tui/snapshot.h"
 #include "tests/unit/oom.h"
@@ -170,6 +171,151 @@ test_write_batch(void **state)
 		batch_clear(&ref.b);
 	}
 	char *a = dump(f.path), *b = dump(ref.path);
+	if (strcmp(a, b) != 0)
+		oom_fail_diff("the database differs from a run without faults", a,
+		    b);
+	free(a);
+	free(b);
+	fx_free(&ref);
+	fx_free(&f);
+}
+
+/* Round k's batch for blocks: two full blocks of plain requests and a
+ * few more (the first goes out to be finished while the second fills,
+ * store/blocks.c), failed requests (rows) of new paths while the first is
+ * out; each round's paths its own. */
+static void
+fill_blocks(struct fx *f, int64_t src, int k)
+{
+	int64_t t = T0 + (int64_t)k * 100000;
+
+	for (int i = 0; i < 2 * BLOCK_MAX_ROWS + 100; i++) {
+		char path[48];
+
+		snprintf(path, sizeof(path), "/b/%d/%d", k, i % 300);
+		fx_event(f, t + i, 0, i % 2 ? "10.3.0.1" : "10.3.0.2", "GET",
+		    path, i % 5 ? "q=1" : NULL, 200, i, GW_CAUSE_OK,
+		    "10.0.0.1:80 200 0");
+		/* while the first block is out: failed requests (rows),
+		 * each of a new path (allocations that may fail) */
+		if (i > BLOCK_MAX_ROWS && i % 8 == 0) {
+			snprintf(path, sizeof(path), "/x/%d/%d", k, i);
+			fx_event(f, t + i, 0, "10.3.0.3", "GET", path, NULL,
+			    502, 3, GW_CAUSE_UPSTREAM_5XX, "10.0.0.1:80 502 0");
+		}
+	}
+	f->b.source_id = src;
+	f->b.position = (uint64_t)(k + 1) * 100000;
+	f->b.line_no = (uint64_t)(k + 1) * 9000;
+}
+
+/* The blocks' bytes, which dump() cuts at a NUL. */
+static char *
+dump_blocks(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *out = NULL, *rest = dump(path);
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	fputs(rest, f);
+	free(rest);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT first_id, hex(data)"
+	    " FROM request_blocks ORDER BY first_id", -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(f, "%lld %s\n", (long long)sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	fclose(f);
+	return out;
+}
+
+/*
+ * Blocks: a batch that fails while a full block is out being finished on
+ * the helper thread (or at any other point) stores nothing and forgets
+ * that block (the next batch, another, is stored without it), and the
+ * database is block for block the one a run of the stored batches
+ * without faults writes. The walk steps n
+ * by half again each time (a batch of 8,000 requests makes thousands of
+ * allocations).
+ */
+static void
+test_write_batch_blocks(void **state)
+{
+	struct fx f, ref;
+	int64_t src, ref_src;
+	int rounds = 0, failed = 0, stored[200], n_stored = 0;
+
+	(void)state;
+	fx_init(&f);
+	store_set_blocks(f.s, true);
+	assert_int_equal(store_set_bulk(f.s, true, f.err, sizeof(f.err)), 0);
+	src = fx_source(&f, "a.log", "nginx_access");
+	for (int persistent = 0; persistent < 2; persistent++) {
+		for (long n = 1;; n += n / 2 + 1) {
+			unsigned long hit;
+			char *before, *after;
+			int rc;
+
+			assert_true(n < 10 * OOM_N_MAX && rounds < 190);
+			fill_blocks(&f, src, rounds);
+			before = dump_blocks(f.path);
+			f.err[0] = '\0';
+			gw_fault_install(n, persistent);
+			rc = store_write_batch(f.s, &f.b, f.err, sizeof(f.err));
+			hit = gw_fault_uninstall();
+			batch_clear(&f.b);
+			if (rc == 0)
+				stored[n_stored++] = rounds;
+			rounds++;
+			if (rc != 0) {
+				failed++;
+				assert_true(hit > 0);
+				if (strstr(f.err, "out of memory") == NULL)
+					fail_msg("fault %ld%s: \"%s\"", n,
+					    persistent ? "+" : "", f.err);
+				after = dump_blocks(f.path);
+				if (strcmp(before, after) != 0)
+					fail_msg("fault %ld%s: a failed batch "
+					    "changed the database", n,
+					    persistent ? "+" : "");
+				free(after);
+				/* another batch (what was dropped must not
+				 * come back with it) */
+				fill_blocks(&f, src, rounds);
+				if (store_write_batch(f.s, &f.b, f.err,
+				    sizeof(f.err)) != 0)
+					fail_msg("fault %ld%s, then: %s", n,
+					    persistent ? "+" : "", f.err);
+				batch_clear(&f.b);
+				stored[n_stored++] = rounds++;
+			}
+			free(before);
+			if (hit == 0)
+				break;
+		}
+	}
+	assert_true(failed > 10);
+
+	fx_init(&ref);
+	store_set_blocks(ref.s, true);
+	assert_int_equal(store_set_bulk(ref.s, true, ref.err,
+	    sizeof(ref.err)), 0);
+	ref_src = fx_source(&ref, "a.log", "nginx_access");
+	assert_int_equal(ref_src, src);
+	for (int k = 0; k < n_stored; k++) {
+		fill_blocks(&ref, ref_src, stored[k]);
+		assert_int_equal(store_write_batch(ref.s, &ref.b, ref.err,
+		    sizeof(ref.err)), 0);
+		batch_clear(&ref.b);
+	}
+	char *a = dump_blocks(f.path), *b = dump_blocks(ref.path);
 	if (strcmp(a, b) != 0)
 		oom_fail_diff("the database differs from a run without faults", a,
 		    b);
@@ -467,6 +613,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_batch),
+		cmocka_unit_test(test_write_batch_blocks),
 		cmocka_unit_test(test_queries),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1438,6 +1438,101 @@ test_ingest_holds_batches(void **state)
 }
 
 /*
+ * A held transaction's size follows the pages the last commit wrote
+ * (STORE_TXN_PER_PAGE records a page) as well as the names stored, within
+ * STORE_TXN_MIN..STORE_TXN_MAX; and a commit records its pages.
+ */
+static void
+test_txn_target_pages(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	f.s->txn_pages = 0;
+	assert_int_equal(store_txn_target(f.s), STORE_TXN_MIN);
+	f.s->txn_pages = 100;
+	assert_int_equal(store_txn_target(f.s), STORE_TXN_MIN);
+	f.s->txn_pages = 2000;
+	assert_int_equal(store_txn_target(f.s), 2000 * STORE_TXN_PER_PAGE);
+	f.s->txn_pages = 1000000;
+	assert_int_equal(store_txn_target(f.s), STORE_TXN_MAX);
+	f.s->keys[INTERN_PATH].max_id = 8 * 200000;
+	f.s->txn_pages = 10;
+	assert_int_equal(store_txn_target(f.s), 200000);
+	f.s->keys[INTERN_PATH].max_id = 0;
+
+	/* a commit of many rows wrote pages, and says so */
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	f.s->txn_pages = 0;
+	keys_events(&f, "p", 0, 3000);
+	fx_write(&f, src);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_true(f.s->txn_pages > 10);
+	fx_free(&f);
+}
+
+/*
+ * The front slots of the intern caches (intern.c): thousands of names
+ * (most share a slot with others) keep their ids; a rollback forgets the
+ * ids it took back, in the front as in the map (the name looked up again
+ * gets the id it has now, not the one rolled back).
+ */
+static void
+test_intern_front(void **state)
+{
+	static int64_t ids[3000];
+	int64_t id, again;
+	struct fx f;
+	char name[32];
+
+	(void)state;
+	fx_init(&f);
+	for (int t = 0; t < 2; t++) {
+		enum store_intern_id table = t == 0 ? INTERN_UPSTREAM :
+		    INTERN_PATH;
+
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		for (int round = 0; round < 2; round++)
+			for (int i = 0; i < 3000; i++) {
+				snprintf(name, sizeof(name), "10.%d.%d:80", t,
+				    i);
+				assert_int_equal(intern_id(f.s, table, name,
+				    &id, f.err, sizeof(f.err)), 0);
+				if (round == 0)
+					ids[i] = id;
+				else
+					assert_int_equal(id, ids[i]);
+			}
+		assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		assert_int_equal(intern_id(f.s, table, "/gone", &id, f.err,
+		    sizeof(f.err)), 0);
+		assert_int_equal(id, 3001);
+		store_rollback(f.s);
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		assert_int_equal(intern_id(f.s, table, "/other", &again,
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(again, 3001);
+		assert_int_equal(intern_id(f.s, table, "/gone", &again,
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(again, 3002);
+		assert_int_equal(intern_id(f.s, table, "10.0.7:80", &again,
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	}
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM upstreams"), 3002);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 3003);
+	assert_int_equal(fx_int(&f, "SELECT id FROM upstreams WHERE name ="
+	    " '/gone'"), 3002);
+	assert_int_equal(fx_int(&f, "SELECT id FROM paths WHERE name ="
+	    " '/gone'"), 3002);
+	fx_free(&f);
+}
+
+/*
  * New names wait in a queue with the ids they were given, for the whole
  * transaction, and go in at COMMIT in key order, INTERN_PENDING_ROWS an
  * INSERT: a lookup of a queued name (its cache entry gone) finds it in
@@ -1465,6 +1560,8 @@ test_keyset_queued(void **state)
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 0);
 	/* forget the cache: the lookup finds the name in the queue */
 	hashtab_clear(&f.s->intern[INTERN_PATH].map);
+	memset(f.s->intern[INTERN_PATH].front, 0,
+	    sizeof(f.s->intern[INTERN_PATH].front));
 	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/42", &again, f.err,
 	    sizeof(f.err)), 0);
 	assert_int_equal(again, 43);
@@ -1527,6 +1624,8 @@ main(void)
 		cmocka_unit_test(test_keyset_rollback),
 		cmocka_unit_test(test_keyset_budget),
 		cmocka_unit_test(test_keyset_queued),
+		cmocka_unit_test(test_intern_front),
+		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
 	};
 

@@ -5,6 +5,8 @@
  */
 #include "tests/unit/test_store_fixture.h"
 
+#include "store/store_int.h"
+
 /* Cause name of attempt seq of request id. */
 static const char *
 attempt_cause(struct fx *f, int64_t id, int seq)
@@ -505,6 +507,93 @@ test_join_after_rollback(void **state)
 	fx_free(&f);
 }
 
+/* Rows of table in one database and not the other, both ways. */
+static int64_t
+tables_differ(struct fx *a, struct fx *b, const char *table)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char sql[512];
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open(a->path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "ATTACH '%s' AS b", b->path);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM (SELECT *"
+	    " FROM main.%s EXCEPT SELECT * FROM b.%s)) + (SELECT count(*) FROM"
+	    " (SELECT * FROM b.%s EXCEPT SELECT * FROM main.%s))", table, table,
+	    table, table);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Ingest's held transaction sums the rollup and latency deltas of its
+ * batches and writes them at its commit: a request of one batch joined by
+ * an error line of the next (-1 under its old cause, +1 under the new)
+ * and more keys than a map may hold (ROLLUP_HOLD_MAX: written early) end
+ * as the rows say, as a store committing each batch writes them.
+ */
+static void
+test_join_rollups_held(void **state)
+{
+	struct fx f, ref;
+
+	(void)state;
+	fx_init(&f);
+	fx_init(&ref);
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	for (int k = 0; k < 2; k++) {
+		struct fx *x = k == 0 ? &f : &ref;
+		int64_t acc = fx_source(x, "access.log", "nginx_access");
+		int64_t errlog = fx_source(x, "error.log", "nginx_error");
+
+		add_502(x);
+		fx_event(x, T0 + 5100, 0, "10.1.2.4", "GET", "/v1/users",
+		    NULL, 200, 4, GW_CAUSE_OK, "10.0.0.5:8080 200 1");
+		fx_write(x, acc);
+		if (x == &f) {
+			/* held: the deltas wait in memory */
+			assert_int_equal(fx_int(x, "SELECT count(*) FROM"
+			    " rollup_minute"), 0);
+			assert_true(f.s->rollup_req.n > 0);
+			assert_true(f.s->latency.n > 0);
+		}
+		add_refused(x);
+		fx_write(x, errlog);
+		assert_int_equal(store_end_batches(x->s, x->err,
+		    sizeof(x->err)), 0);
+		assert_string_equal(request_cause(x, 1), "upstream_refused");
+		fx_check_rollups(x);
+		/* a key a minute: past what a map holds (compared with the
+		 * store committing each batch below: fx_check_rollups joins
+		 * a view, quadratic in the rows) */
+		for (int i = 0; i < ROLLUP_HOLD_MAX + 10; i++)
+			fx_event(x, T0 + (int64_t)(i + 1) * 60000, 0,
+			    "10.1.2.5", "GET", "/m", NULL, 200, i % 7,
+			    GW_CAUSE_OK, "10.0.0.6:8080 200 0");
+		fx_write(x, acc);
+		if (x == &f)
+			assert_true(f.s->rollup_req.n < ROLLUP_HOLD_MAX &&
+			    f.s->rollup_att.n < ROLLUP_HOLD_MAX &&
+			    f.s->latency.n < ROLLUP_HOLD_MAX);
+		assert_int_equal(store_end_batches(x->s, x->err,
+		    sizeof(x->err)), 0);
+	}
+	const char *t[] = {"rollup_minute", "rollup_attempt_minute",
+	    "rollup_latency_minute"};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(tables_differ(&f, &ref, t[i]), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rollup_minute"),
+	    ROLLUP_HOLD_MAX + 10 + 2);
+	fx_free(&ref);
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -523,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_join_nearest),
 		cmocka_unit_test(test_join_rollups_many),
 		cmocka_unit_test(test_join_after_rollback),
+		cmocka_unit_test(test_join_rollups_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
