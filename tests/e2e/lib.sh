@@ -148,7 +148,7 @@ gw_sql() {
 gw_wait_rows() {
 	local i
 	for ((i = 0; i < 200; i++)); do
-		[ "$(sqlite3 "$1" "SELECT count(*) FROM requests" 2>/dev/null || true)" = "$2" ] &&
+		[ "$(gw_sql "$1" "SELECT count(*) FROM requests_all" 2>/dev/null || true)" = "$2" ] &&
 			return 0
 		sleep 0.05
 	done
