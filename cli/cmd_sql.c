@@ -10,7 +10,10 @@
  *
  * A table is laid out once its rows are in, so it shows at most
  * --max-rows rows a statement (then says how many more there were); JSON
- * and CSV are written row by row, all of them, in constant memory.
+ * and CSV are written row by row, all of them, in constant memory. List
+ * prints what sqlite3's default mode prints (no header, '|' between
+ * values, NULL as nothing, a real as SQLite turns it into text), text
+ * escaped as everywhere: a script compares it with sqlite3's output.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,7 +25,15 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "core/safe.h"
 #include "store/store.h"
+
+/*
+ * For sqlite3_snprintf() alone (list: a real as SQLite writes it, which
+ * only SQLite's own formatter matches digit for digit); cli/ otherwise
+ * leaves the libraries' headers to cmd_version.c.
+ */
+#include <sqlite3.h>
 
 #define SQL_MAX_TEXT	(1u << 20)	/* SQL read from stdin */
 #define SQL_BLOB_SHOWN	2048		/* bytes of a blob shown as hex */
@@ -31,7 +42,7 @@
 static void
 sql_usage(FILE *f, const struct opt *opts)
 {
-	fputs("usage: gatewatch sql [-d DB] [--format table|json|csv]"
+	fputs("usage: gatewatch sql [-d DB] [--format table|json|csv|list]"
 	    " [--max-rows N] [SQL...]\n\n"
 	    "Runs read-only SQL on the database and prints each statement's\n"
 	    "rows. request_view, attempt_view and attempts_all show every\n"
@@ -45,6 +56,7 @@ sql_usage(FILE *f, const struct opt *opts)
 /* What the row callback needs. */
 struct sql_out {
 	enum out_format fmt;
+	bool list;		/* --format list: sqlite3's default mode */
 	size_t max_rows;	/* table: rows shown a statement (0 all) */
 	struct out o;
 	struct out_col *cols;
@@ -133,6 +145,46 @@ sql_blob(struct out *o, const unsigned char *p, size_t len)
 	out_text(o, buf);
 }
 
+/*
+ * One row as sqlite3's list mode prints it (a statement's column names,
+ * vals NULL, print nothing): values apart by '|', an integer in decimal,
+ * a real as SQLite's own text of it ("%!.15g": 1.0, 2.5, 1.0e+20), NULL as
+ * nothing, text and a blob's bytes escaped (safe_put: control bytes, the
+ * backslash and invalid UTF-8 as \xHH, so a value never spans lines).
+ */
+static int
+sql_list_row(size_t ncols, const struct store_value *vals)
+{
+	char num[64];
+
+	if (vals == NULL)
+		return 0;
+	for (size_t i = 0; i < ncols; i++) {
+		const struct store_value *v = &vals[i];
+		if (i > 0)
+			putchar('|');
+		switch (v->type) {
+		case STORE_V_INT:
+			printf("%" PRId64, v->i);
+			break;
+		case STORE_V_REAL:
+			sqlite3_snprintf(sizeof(num), num, "%!.15g", v->r);
+			fputs(num, stdout);
+			break;
+		case STORE_V_TEXT:
+		case STORE_V_BLOB:
+			safe_put(stdout, v->s, v->len);
+			break;
+		case STORE_V_NULL:
+			break;
+		}
+	}
+	putchar('\n');
+	if (ferror(stdout))
+		return -1;	/* a closed pipe: stop reading */
+	return 0;
+}
+
 static int
 sql_row(void *ctx, size_t ncols, const char *const *names,
     const struct store_value *vals)
@@ -140,6 +192,8 @@ sql_row(void *ctx, size_t ncols, const char *const *names,
 	struct sql_out *so = ctx;
 	char num[64];
 
+	if (so->list)
+		return sql_list_row(ncols, vals);
 	if (vals == NULL)
 		return sql_begin_view(so, ncols, names);
 	so->rows++;
@@ -176,6 +230,23 @@ sql_row(void *ctx, size_t ncols, const char *const *names,
 	out_row_end(&so->o);
 	if (ferror(stdout))
 		return -1;	/* a closed pipe: stop reading */
+	return 0;
+}
+
+/* --format: table, json, csv, or list (this command's own). */
+static int
+sql_format_cb(const struct opt *opt, const char *arg, const char *cmd)
+{
+	struct sql_out *so = opt->value;
+
+	so->list = strcmp(arg, "list") == 0;
+	if (so->list)
+		return 0;
+	if (out_format_parse(arg, &so->fmt) != 0) {
+		fprintf(stderr, "gatewatch %s: --format is table, json, csv or "
+		    "list\n", cmd);
+		return -1;
+	}
 	return 0;
 }
 
@@ -249,8 +320,9 @@ cmd_sql(int argc, char **argv)
 	struct sql_out so = {.fmt = OUT_TABLE, .max_rows = 1000};
 	const struct opt opts[] = {
 		OPT_DB(&db),
-		OPT_CALLBACK('f', "format", &so.fmt, "F",
-		    "table (default), json or csv", opt_out_format_cb),
+		OPT_CALLBACK('f', "format", &so, "F",
+		    "table (default), json, csv or list\n"
+		    "(sqlite3's: no header, '|' between)", sql_format_cb),
 		OPT_CALLBACK(0, "max-rows", &so.max_rows, "N",
 		    "rows a table shows per statement\n"
 		    "(default 1000, 0 all)", opt_count_cb),

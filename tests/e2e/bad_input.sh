@@ -77,7 +77,7 @@ gw_eq "4|4096" "$(sqlite3 "$db" 'SELECT line_no, length(raw) FROM rejects
 gw_eq "5,6,10" "$(sqlite3 "$db" "SELECT group_concat(line_no) FROM
 	(SELECT line_no FROM rejects WHERE reason <> 'line too long'
 	 ORDER BY line_no)")" "rejected line numbers"
-gw_eq 6 "$(sqlite3 "$db" 'SELECT count(*) FROM requests')" "requests kept"
+gw_eq 6 "$(gw_sql "$db" 'SELECT count(*) FROM requests_all')" "requests kept"
 
 # Empty file, directory, missing file: messages, and exit 1 when nothing read.
 : >"$T/empty.log"
@@ -95,10 +95,10 @@ expect_rc 0 "$T/o6" "$GW_BIN" ingest -d "$db" "$T/missing.log" "$T/adir" \
 expect_text "$T/o6" "missing.log: No such file or directory"
 
 # Reading the same file again adds nothing.
-before=$(sqlite3 "$db" 'SELECT count(*) FROM requests')
+before=$(gw_sql "$db" 'SELECT count(*) FROM requests_all')
 expect_rc 0 "$T/o7" "$GW_BIN" ingest -d "$db" "$T/mixed.log"
 expect_text "$T/o7" "resuming there"
-gw_eq "$before" "$(sqlite3 "$db" 'SELECT count(*) FROM requests')" \
+gw_eq "$before" "$(gw_sql "$db" 'SELECT count(*) FROM requests_all')" \
 	"same file twice: no new requests"
 
 # A file being written: its unfinished last line is left for the next run,
@@ -109,7 +109,7 @@ expect_rc 0 "$T/o11" "$GW_BIN" ingest -d "$T/live.db" "$T/live.log"
 expect_text "$T/o11" "left for the next run"
 sed -n 2p "$DEMO/access.log" | tail -c +61 >>"$T/live.log"
 expect_rc 0 "$T/o12" "$GW_BIN" ingest -d "$T/live.db" "$T/live.log"
-gw_eq "2|0" "$(sqlite3 "$T/live.db" 'SELECT (SELECT count(*) FROM requests),
+gw_eq "2|0" "$(gw_sql "$T/live.db" 'SELECT (SELECT count(*) FROM requests_all),
 	(SELECT count(*) FROM rejects)')" "a line finished later: read whole, once"
 
 # A cut .gz: the lines before the cut are kept, the error names the file.
@@ -118,13 +118,13 @@ head -c $(($(stat -c %s "$T/full.log.gz") / 3)) "$T/full.log.gz" >"$T/cut.log.gz
 expect_rc 0 "$T/o8" "$GW_BIN" ingest -d "$T/gz.db" "$T/cut.log.gz"
 expect_text "$T/o8" "cut.log.gz"
 expect_text "$T/o8" "truncated .gz"
-n=$(sqlite3 "$T/gz.db" 'SELECT count(*) FROM requests')
+n=$(gw_sql "$T/gz.db" 'SELECT count(*) FROM requests_all')
 [ "$n" -gt 0 ] && [ "$n" -lt 20000 ] || gw_fail "cut .gz: $n requests kept"
 
 # stdin, gzipped.
 expect_rc 0 "$T/o9" sh -c "gzip -c '$DEMO/access.log' | '$GW_BIN' ingest -d '$T/stdin.db' -"
 gw_eq "$(wc -l <"$DEMO/access.log")" \
-	"$(sqlite3 "$T/stdin.db" 'SELECT count(*) FROM requests')" "gzipped stdin"
+	"$(gw_sql "$T/stdin.db" 'SELECT count(*) FROM requests_all')" "gzipped stdin"
 
 # A format that logs cookies: a line that does not parse is not kept whole
 # (cookies are never stored), but its line number still says where it is.
@@ -133,7 +133,7 @@ printf '%s\n' '1.2.3.4 - [25/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 "s=ok
 expect_rc 0 "$T/o10" "$GW_BIN" ingest -d "$T/cookie.db" \
 	--log-format '$remote_addr - [$time_local] "$request" $status "$http_cookie"' \
 	"$T/cookie.log"
-gw_eq 1 "$(sqlite3 "$T/cookie.db" 'SELECT count(*) FROM requests')" \
+gw_eq 1 "$(gw_sql "$T/cookie.db" 'SELECT count(*) FROM requests_all')" \
 	"cookie format: the good line parsed (pasted without nginx quotes)"
 gw_eq "2|0" "$(sqlite3 "$T/cookie.db" "SELECT line_no, instr(raw, 'SECRET')
 	FROM rejects")" "cookie format: the bad line's number kept, not its cookie"

@@ -32,7 +32,6 @@ gw_need_cmd nginx
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 gw_need_tools badupstream httpload
 [ -x "$GW_BIN" ] || gw_fail "$GW_BIN not built"
-command -v sqlite3 >/dev/null 2>&1 || gw_fail "sqlite3 CLI missing (make test-deps)"
 
 gw_setup 60
 T=$GW_TMP
@@ -210,8 +209,8 @@ gw_eq 1 "$(grep -c 'age=<empty> where the healthy shape has age=<number>' \
 
 # Retries: all 10 failed first on the refusing upstream and were saved by
 # the backup - the same count the database holds as two-attempt requests.
-two=$(sqlite3 "$DB" "SELECT count(*) FROM requests WHERE n_attempts = 2")
-gw_eq 10 "$two" "requests with two attempts (sqlite)" || true
+two=$(gw_sql "$DB" "SELECT count(*) FROM requests_all WHERE n_attempts = 2")
+gw_eq 10 "$two" "requests with two attempts (gatewatch sql)" || true
 gw_eq "$REFUSE_UP|upstream_refused|network|10|10|0|$OK_UP|10" \
 	"$(csv_cols "$T/retry.csv" first_upstream cause who requests saved \
 	failed rescued_by rescued_by_count)" "report --by retry (csv)" || true

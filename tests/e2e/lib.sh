@@ -7,6 +7,7 @@
 #   gw_stop PID            # SIGTERM (or $2), wait for the exit, bounded
 #   gw_eq WANT GOT WHAT    # assert, counted in GW_ASSERTS / GW_FAILURES
 #   gw_wait_rows DB N      # until DB holds N requests (10 s at most)
+#   gw_sql DB SQL          # what `sqlite3 DB SQL` prints, every request seen
 #
 # For the tests of a real gateway in front of badupstream (tests/tools):
 #   gw_need_tools NAME...          # $GW_TOOLS/NAME built, or fail
@@ -128,11 +129,26 @@ gw_wait_file() {
 	return 1
 }
 
+# gw_sql DB SQL: the rows of SQL on DB as `sqlite3 DB SQL` prints them (no
+# header, '|' between values, NULL as nothing, reals as SQLite writes them),
+# read by `gatewatch sql -f list`. Use it for every query on requests: a
+# database may keep some of them in compressed blocks (schema/015), which
+# plain sqlite3 does not read. There request_view, attempt_view and
+# attempts_all see every request, and so does the table requests_all
+# (requests' columns plus path, the text of a block's path, whose path_id
+# is NULL); the table requests holds only the rows. Text is escaped as
+# gatewatch escapes it everywhere (control bytes, the backslash and invalid
+# UTF-8 as \xHH). Exits as gatewatch sql does (1: no database, a bad or
+# writing statement). Not for queries that inspect how requests are stored.
+gw_sql() {
+	"$GW_BIN" sql -d "$1" -f list "$2"
+}
+
 # gw_wait_rows DB N: wait (10 s at most) until DB holds N requests.
 gw_wait_rows() {
 	local i
 	for ((i = 0; i < 200; i++)); do
-		[ "$(sqlite3 "$1" "SELECT count(*) FROM requests" 2>/dev/null || true)" = "$2" ] &&
+		[ "$(gw_sql "$1" "SELECT count(*) FROM requests_all" 2>/dev/null || true)" = "$2" ] &&
 			return 0
 		sleep 0.05
 	done

@@ -38,20 +38,22 @@ G=$GW_BIN
 
 DB=$T/month.db
 SQL() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
+# on requests: every one, also those kept in blocks (lib.sh)
+RSQL() { gw_sql "$DB" "$1"; }
 {
 	echo "this is not a log line"
 	"$GW_TOOLS/genlog" 60000 3 43200 1790000000
 	echo "neither is this"
 } > "$T/access.log"
 "$G" ingest -q -d "$DB" "$T/access.log"
-gw_eq 60000 "$(SQL 'SELECT count(*) FROM requests')" "requests ingested"
+gw_eq 60000 "$(RSQL 'SELECT count(*) FROM requests_all')" "requests ingested"
 gw_eq 2 "$(SQL 'SELECT count(*) FROM rejects')" "bad lines kept"
 
-newest=$(SQL 'SELECT max(ts_ms) FROM requests')
-first=$(SQL 'SELECT min(ts_ms) FROM requests')
+newest=$(RSQL 'SELECT max(ts_ms) FROM requests_all')
+first=$(RSQL 'SELECT min(ts_ms) FROM requests_all')
 [ $((newest - first)) -gt $((29 * 86400000)) ] || gw_fail "log spans less than 29 days"
 cut=$((newest - 7 * 86400000))
-newer=$(SQL "SELECT count(*) FROM requests WHERE ts_ms >= $cut")
+newer=$(RSQL "SELECT count(*) FROM requests_all WHERE ts_ms >= $cut")
 # `report --since` on the first whole minute after the cut.
 week="@$(((cut / 60000 + 1) * 60))"
 
@@ -77,18 +79,18 @@ snap "$T/before"
 	gw_fail "the week's report by minute is too short to compare"
 
 "$G" prune -d "$DB" --older-than 7d > "$T/prune.out"
-gw_eq "$newer" "$(SQL 'SELECT count(*) FROM requests')" "requests kept"
-gw_eq 0 "$(SQL "SELECT count(*) FROM requests WHERE ts_ms < $cut")" \
+gw_eq "$newer" "$(RSQL 'SELECT count(*) FROM requests_all')" "requests kept"
+gw_eq 0 "$(RSQL "SELECT count(*) FROM requests_all WHERE ts_ms < $cut")" \
 	"requests older than 7 days"
-gw_eq "$newer" "$(SQL "SELECT count(*) FROM requests WHERE ts_ms >= $cut")" \
+gw_eq "$newer" "$(RSQL "SELECT count(*) FROM requests_all WHERE ts_ms >= $cut")" \
 	"every newer request still there"
-gw_eq 0 "$(SQL 'SELECT count(*) FROM attempts a WHERE NOT EXISTS
-	(SELECT 1 FROM requests r WHERE r.id = a.request_id)')" "orphan attempts"
+gw_eq 0 "$(RSQL 'SELECT count(*) FROM attempts a WHERE NOT EXISTS
+	(SELECT 1 FROM requests_all r WHERE r.id = a.request_id)')" "orphan attempts"
 gw_eq 1 "$(SQL 'SELECT count(*) FROM rejects')" "the early bad line went"
 gw_eq 60000 "$(SQL 'SELECT sum(requests) FROM rollup_minute')" \
 	"rollups still count the month"
-gw_eq 0 "$(SQL 'SELECT count(*) FROM paths p WHERE NOT EXISTS
-	(SELECT 1 FROM requests r WHERE r.path_id = p.id)')" "unused paths"
+gw_eq 0 "$(RSQL 'SELECT count(*) FROM paths p WHERE NOT EXISTS
+	(SELECT 1 FROM requests_all r WHERE r.path_id = p.id)')" "unused paths"
 gw_eq 1 "$(SQL 'SELECT count(*) FROM sources WHERE position > 0')" \
 	"the source keeps its position"
 
@@ -127,6 +129,7 @@ RATE=4000
 SECS=30
 COUNT=$((RATE * SECS))
 TSQL() { sqlite3 -cmd ".timeout 5000" "$TDB" "$@"; }
+TRSQL() { gw_sql "$TDB" "$1"; }
 fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 : > "$LOG"
@@ -159,14 +162,15 @@ wal_max=$(printf '%s\n' "${wals[@]}" | sort -n | tail -1)
 	gw_eq "<= 32 MiB" "$wal_max" "WAL size"
 gw_eq "$COUNT" "$(TSQL 'SELECT sum(requests) FROM rollup_minute')" \
 	"rollups count every line"
-gw_eq 0 "$(TSQL 'SELECT count(*) FROM requests WHERE ts_ms <
-	(SELECT max(ts_ms) FROM requests) - 3600000')" "rows older than 1h"
-kept=$(TSQL 'SELECT count(*) FROM requests')
+gw_eq 0 "$(TRSQL 'SELECT count(*) FROM requests_all WHERE ts_ms <
+	(SELECT max(ts_ms) FROM requests_all) - 3600000')" "rows older than 1h"
+kept=$(TRSQL 'SELECT count(*) FROM requests_all')
 [ "$kept" -lt $((COUNT / 4)) ] || gw_eq "< $((COUNT / 4))" "$kept" "rows kept"
 paths=$(TSQL 'SELECT count(*) FROM paths')
 [ "$paths" -lt $((COUNT / 2)) ] || gw_eq "< $((COUNT / 2))" "$paths" "paths kept"
-gw_eq 0 "$(TSQL 'SELECT count(*) FROM requests r WHERE NOT EXISTS
-	(SELECT 1 FROM paths p WHERE p.id = r.path_id)')" "rows without their path"
+# (a request of a block has its path as text, in request_view too)
+gw_eq 0 "$(TRSQL 'SELECT count(*) FROM request_view WHERE path IS NULL')" \
+	"rows without their path"
 gw_stop "$TAIL"
 
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"

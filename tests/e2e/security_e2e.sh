@@ -80,7 +80,7 @@ for fmt in auto upstream; do
 	no_secret "$out" "tail ($fmt) output"
 	gw_eq 0 "$(SQL "$T/tail-$fmt.db" "SELECT count(*) FROM rejects
 		WHERE CAST(raw AS TEXT) LIKE '%SECRET%'")" "tail ($fmt): secret not stored"
-	gw_eq 20 "$(SQL "$T/tail-$fmt.db" "SELECT count(*) FROM requests")" \
+	gw_eq 20 "$(gw_sql "$T/tail-$fmt.db" "SELECT count(*) FROM requests_all")" \
 		"tail ($fmt): the real log was read"
 done
 
@@ -122,7 +122,7 @@ has_text "$T/i4.out" "owned by a user other than" "ingest of nobody's file"
 gw_eq 0 "$?" "ingest --follow-symlinks of nobody's file"
 gw_eq 0 "$(SQL "$T/i.db" "SELECT count(*) FROM rejects
 	WHERE CAST(raw AS TEXT) LIKE '%SECRET%'")" "ingest: secret not stored"
-gw_eq 5 "$(SQL "$T/i.db" "SELECT count(*) FROM requests")" \
+gw_eq 5 "$(gw_sql "$T/i.db" "SELECT count(*) FROM requests_all")" \
 	"ingest --follow-symlinks read the file"
 # A regular file that is no log: its content is never shown.
 cp "$T/etc/shadow" "$T/logs/notalog.log"
@@ -131,7 +131,7 @@ has_text "$T/i6.out" "not a log format" "ingest of a non-log"
 no_secret "$T/i6.out" "the not-a-log message"
 # A pipe is fine (ingest <(cat FILE): /dev/fd/N is a symlink to a pipe).
 "$GW_BIN" ingest -d "$T/pipe.db" <(head -5 "$DEMO/access.log") >"$T/i7.out" 2>&1
-gw_eq 5 "$(SQL "$T/pipe.db" "SELECT count(*) FROM requests")" "ingest of a pipe"
+gw_eq 5 "$(gw_sql "$T/pipe.db" "SELECT count(*) FROM requests_all")" "ingest of a pipe"
 
 # 2. The database: modes, and no symlink.
 gw_eq 600 "$(mode_of "$T/i.db")" "new database mode"
@@ -190,7 +190,7 @@ mkdir -m 700 "$T/private"
 "$GW_BIN" capture -d "$T/private/c.db" -r "$T/refused.pcap" >"$T/c1.out" 2>&1
 gw_eq 0 "$?" "capture -r as root: exit status"
 has_text "$T/c1.out" "running as $want_user" "capture -r: drop told"
-gw_eq 1 "$(SQL "$T/private/c.db" "SELECT count(*) FROM requests")" \
+gw_eq 1 "$(gw_sql "$T/private/c.db" "SELECT count(*) FROM requests_all")" \
 	"capture -r: stored after the drop, in a folder $want_user cannot enter"
 gw_start live "$GW_BIN" capture -d "$T/private/live.db" -i lo -f "tcp port 9" \
 	--duration 20
@@ -239,7 +239,7 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 gw_eq 1 "$(TM capture-pane -p -t cap | grep -c "EXIT=0")" "capture --tui -Z nobody: clean exit"
-gw_eq 1 "$(SQL "$T/private/tui.db" "SELECT count(*) FROM requests")" \
+gw_eq 1 "$(gw_sql "$T/private/tui.db" "SELECT count(*) FROM requests_all")" \
 	"capture --tui -Z nobody stored the capture"
 gw_eq 600 "$(mode_of "$T/private/tui.db.capture.log")" "DB.capture.log mode"
 
@@ -253,7 +253,7 @@ cap_bad() {	# NAME TEXT WHAT ARGS...: capture -r fails, naming the file
 	no_secret "$T/cr-$name.out" "capture -r $what"
 }
 cap_count() {	# DB: requests stored
-	SQL "$1" "SELECT count(*) FROM requests"
+	gw_sql "$1" "SELECT count(*) FROM requests_all"
 }
 mkdir -p "$T/caps"
 cp "$T/refused.pcap" "$T/caps/real.pcap"

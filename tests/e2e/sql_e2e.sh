@@ -14,7 +14,12 @@
 #    before are printed;
 #  - SQL from stdin; several statements; --max-rows says how many rows a
 #    table left out; control characters are escaped in every format; the
-#    JSON is valid (jq).
+#    JSON is valid (jq);
+#  - --format list prints what sqlite3 prints (lib.sh's gw_sql, which the
+#    other tests read requests with): the same bytes as sqlite3 on the rows
+#    database (every view, and integers, reals, NULL, '|' in text, two
+#    statements), the same on the blocks database as on the rows one, text
+#    escaped (control bytes and the backslash as \xHH, one line a row).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 gw_setup 120
@@ -69,7 +74,40 @@ for d in demo prod; do
 	    jq -r '.[] | [.id, .client, .path, .query, .status, .upstream, .cause] | map(. // "") | @tsv' >"$T/a"
 	sqlite3 -separator $'\t' "$T/$d-rows.db" "$q" >"$T/b"
 	gw_eq "$(md5sum <"$T/b")" "$(md5sum <"$T/a")" "$d: sql = sqlite3 on rows"
+	# --format list (gw_sql): sqlite3's own output, byte for byte, on
+	# rows; the same on blocks.
+	for q in "SELECT * FROM request_view ORDER BY id" \
+	    "SELECT * FROM attempt_view ORDER BY request_id, seq, grp" \
+	    "SELECT avg(request_ms), avg(status) / 7.0, count(*) FROM request_view GROUP BY upstream ORDER BY 1"; do
+		gw_sql "$T/$d-rows.db" "$q" >"$T/a" ||
+		    gw_fail "$d: sql -f list on rows exited $?: $q"
+		sqlite3 "$T/$d-rows.db" "$q" >"$T/b"
+		GW_ASSERTS=$((GW_ASSERTS + 1))
+		if ! cmp -s "$T/b" "$T/a"; then
+			gw_log "FAIL: $d: sql -f list and sqlite3 differ on rows: $q"
+			diff "$T/b" "$T/a" | head -5 >&2
+			GW_FAILURES=$((GW_FAILURES + 1))
+		fi
+		gw_sql "$T/$d-blocks.db" "$q" >"$T/b" ||
+		    gw_fail "$d: sql -f list on blocks exited $?: $q"
+		gw_eq "$(md5sum <"$T/a")" "$(md5sum <"$T/b")" "$d: list, rows = blocks: $q"
+	done
+	gw_eq "$all" "$(gw_sql "$T/$d-blocks.db" "SELECT count(*) FROM requests_all")" \
+	    "$d: gw_sql counts every request"
 done
+# list: values as sqlite3 prints them; statements one after another.
+q="SELECT 1, -7, 1.0, 2.5, 1e20, 0.1 + 0.2, 1.5e-7, -0.5, NULL, 'a|b', '', x'41', 9223372036854775807; SELECT 'second'"
+gw_eq "$(sqlite3 "$T/demo-rows.db" "$q")" "$(gw_sql "$T/demo-rows.db" "$q")" \
+    "list: the values of sqlite3"
+# list: text escaped, a row on one line; an empty result prints nothing.
+gw_eq 'x\x1b[2J\x0ay\x5cz|\x07' "$(gw_sql "$T/demo-rows.db" \
+    "SELECT 'x'||char(27)||'[2J'||char(10)||'y\\z', char(7)")" "list escaped"
+gw_eq "" "$(gw_sql "$T/demo-rows.db" "SELECT 1 WHERE 0")" "list: no rows, nothing"
+rc=0
+"$GW_BIN" sql -d "$T/demo-rows.db" -f lists "SELECT 1" >/dev/null 2>"$T/err" || rc=$?
+gw_eq 2 "$rc" "--format lists: a usage error"
+gw_eq "gatewatch sql: --format is table, json, csv or list" "$(head -n 1 "$T/err")" \
+    "--format names list"
 
 # Nothing is written.
 db=$T/prod-blocks.db

@@ -29,7 +29,7 @@ LOG="$GW_TMP/access.log"
 # a combined-format line with raw ESC and BEL bytes in its path.
 printf '10.9.9.9 - - [25/Nov/2026:00:00:20 +0000] "GET /evil\033[31mred\007 HTTP/1.1" 502 0 "-" "curl/8"\n' >"$GW_TMP/evil.log"
 "$GW_BIN" ingest -q -d "$DB" "$LOG" "$GW_TMP/evil.log" || gw_fail "ingest"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM paths WHERE name LIKE '/evil%'")" = 1 ] ||
+[ "$(gw_sql "$DB" "SELECT count(*) FROM request_view WHERE path LIKE '/evil%'")" = 1 ] ||
 	gw_fail "the crafted line was not stored"
 
 # The screen as text; wait until it shows a pattern.
@@ -109,7 +109,7 @@ keys BSpace
 wait_for "view: all upstreams" || gw_fail "filter popped"
 
 # The 5m window: the last five minutes of the data, as the report counts.
-last=$(sqlite3 "$DB" "SELECT max(ts_ms) FROM requests")
+last=$(gw_sql "$DB" "SELECT max(ts_ms) FROM requests_all")
 until_s=$(( (last / 60000 + 1) * 60 ))
 since_s=$(( until_s - 300 ))
 keys w

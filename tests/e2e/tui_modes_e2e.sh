@@ -47,7 +47,7 @@ wait_for tail "requests 1200 " 15 || gw_fail "tail --tui: count did not reach 12
 gw_eq 1 "$([ "$first" -le 1200 ] && echo 1)" "count grows to the total"
 TM send-keys -t tail q
 wait_for tail "EXIT=0" 10 || gw_fail "tail --tui: no clean exit"
-gw_eq 1200 "$(sqlite3 "$T/tail.db" 'SELECT count(*) FROM requests')" \
+gw_eq 1200 "$(gw_sql "$T/tail.db" 'SELECT count(*) FROM requests_all')" \
 	"tail --tui stored every line"
 [ -f "$T/tail.db.tail.log" ] || gw_fail "tail --tui: no message log"
 
@@ -80,7 +80,7 @@ TM new-session -d -s cap -x 160 -y 40 \
 wait_for cap "Upstreams \\(" || gw_fail "capture --tui: no console"
 TM send-keys -t cap q
 wait_for cap "EXIT=0" 10 || gw_fail "capture --tui: no clean exit"
-gw_eq 1 "$(sqlite3 "$T/cap.db" "SELECT count(*) FROM request_view
+gw_eq 1 "$(gw_sql "$T/cap.db" "SELECT count(*) FROM request_view
 	WHERE cause = 'upstream_refused'")" "capture --tui stored the refusal"
 
 # 3. gatewatch -d DB FILE: ingest, then the console.

@@ -208,13 +208,16 @@ wire_labels_sed() {
 }
 
 # wire_rows DB [WHERE [SEDFILE]]: "path?query status cause upstream" per
-# request of DB (those WHERE says, an SQL condition on requests r), the
-# upstream names rewritten by SEDFILE, sorted.
+# request of DB with a path (those WHERE says, an SQL condition on
+# requests_all r: every request, also those kept in blocks, whose path is
+# r.path), the upstream names rewritten by SEDFILE, sorted.
 wire_rows() {
-	sqlite3 -separator ' ' "$1" "SELECT p.name || '?' || r.query, r.status,
-	    c.name, u.name FROM requests r JOIN paths p ON p.id = r.path_id
+	gw_sql "$1" "SELECT ifnull(coalesce(p.name, r.path) || '?' || r.query,
+	    '') || ' ' || r.status || ' ' || c.name || ' ' || u.name
+	    FROM requests_all r LEFT JOIN paths p ON p.id = r.path_id
 	    JOIN causes c ON c.id = r.cause JOIN upstreams u ON
-	    u.id = r.upstream_id ${2:+WHERE $2} ORDER BY 1" |
+	    u.id = r.upstream_id WHERE coalesce(p.name, r.path) IS NOT NULL
+	    ${2:+AND ($2)} ORDER BY 1" |
 	    sed -f "${3:-/dev/null}" | sort
 }
 
@@ -375,9 +378,10 @@ wire_compare() {
 # port PORT): failed = 5xx, 009 or a cause; tied = with an attempt.
 wire_shown_checks() {
 	local db=$1 pcap=$2 port=$3 up=$4 sock=$5 R F TIED U SHARE PCT want got i
-	read -r R F TIED < <(sqlite3 -separator ' ' "$db" "SELECT count(*),
-	    sum(status >= 500 OR status = 9 OR cause <> 0), sum((status >= 500 OR
-	    status = 9 OR cause <> 0) AND n_attempts > 0) FROM requests")
+	read -r R F TIED < <(gw_sql "$db" "SELECT count(*) || ' ' ||
+	    ifnull(sum(status >= 500 OR status = 9 OR cause <> 0), '') || ' ' ||
+	    ifnull(sum((status >= 500 OR status = 9 OR cause <> 0) AND
+	    n_attempts > 0), '') FROM requests_all")
 	U=$((F - TIED))
 	SHARE=$(awk -v t="$TIED" -v f="$F" 'BEGIN { printf "%.4f", t / f }')
 	PCT=$(awk -v t="$TIED" -v f="$F" 'BEGIN { printf "%.1f", 100 * t / f }')

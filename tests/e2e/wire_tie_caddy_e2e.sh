@@ -114,8 +114,8 @@ rows() {
 # Caddy's own behaviour, from its log: the status it gave each failure
 # the upstreams make (count_log PATH-PREFIX STATUS).
 count_log() {
-	sqlite3 "$T/logs.db" "SELECT count(*) FROM requests r JOIN paths p ON
-	    p.id = r.path_id WHERE p.name LIKE '/$1/%' AND r.status = $2"
+	gw_sql "$T/logs.db" "SELECT count(*) FROM request_view
+	    WHERE path LIKE '/$1/%' AND status = $2"
 }
 gw_eq 75 "$(count_log refuse 502)" "Caddy: 502 for each refused connect"
 gw_eq 12 "$(count_log blackhole 502)" "Caddy: 502 for each connect timeout"

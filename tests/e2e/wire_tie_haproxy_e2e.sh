@@ -151,9 +151,9 @@ rows() {
 
 # unanswered_log R / unanswered_wire R: "path?query" of those requests.
 unanswered_log() {
-	sqlite3 "$T/logs.db" "SELECT p.name || '?' || r.query FROM requests r
-	    JOIN paths p ON p.id = r.path_id WHERE r.query LIKE 'r=$1&%' AND
-	    r.bytes = 0" | sort -u
+	gw_sql "$T/logs.db" "SELECT path || '?' || query FROM request_view
+	    WHERE path IS NOT NULL AND query LIKE 'r=$1&%' AND bytes = 0" |
+	    sort -u
 }
 unanswered_wire() {
 	sqlite3 "$T/wire_$1.db" "SELECT CAST(raw AS TEXT) FROM rejects WHERE
@@ -191,13 +191,13 @@ gw_eq 75 "$(grep -c " be_refuse/refuse [-0-9/]* 503 [1-9][0-9]* - - SC-- [0-9]*/
 # counted (the wire never sees a SYN's give-up).
 retried() {
 	local n same nb sameb
-	sqlite3 -separator ' ' "$T/logs.db" "SELECT p.name || '?' || r.query,
-	    r.n_attempts FROM requests r JOIN paths p ON p.id = r.path_id WHERE
-	    r.query LIKE 'r=$1&%' AND r.n_attempts > 1 AND r.bytes > 0" |
+	gw_sql "$T/logs.db" "SELECT ifnull(path || '?' || query, '') || ' ' ||
+	    n_attempts FROM request_view WHERE path IS NOT NULL AND
+	    query LIKE 'r=$1&%' AND n_attempts > 1 AND bytes > 0" |
 		sort >"$T/retried_log.$1"
-	sqlite3 -separator ' ' "$T/wire_$1.db" "SELECT p.name || '?' ||
-	    r.query, r.n_attempts FROM requests r JOIN paths p ON
-	    p.id = r.path_id WHERE r.query LIKE 'r=$1&%'" | sort >"$T/retried_wire.$1"
+	gw_sql "$T/wire_$1.db" "SELECT ifnull(path || '?' || query, '') || ' ' ||
+	    n_attempts FROM request_view WHERE path IS NOT NULL AND
+	    query LIKE 'r=$1&%'" | sort >"$T/retried_wire.$1"
 	join "$T/retried_log.$1" "$T/retried_wire.$1" >"$T/retried.$1"
 	n=$(grep -c '^/refuse/' "$T/retried_log.$1" || true)
 	same=$(awk '/^\/refuse\// && $2 == $3' "$T/retried.$1" | wc -l)

@@ -162,7 +162,7 @@ gw_eq 1 "$(grep -c '^<[0-9]*>[A-Z][a-z][a-z] [ 0-9][0-9] ..:..:.. [^ ]* nginx: '
 
 # tail has stored all of it: wait (bounded) for the last request to land.
 for ((i = 0; i < 100; i++)); do
-	got=$(sqlite3 "$T/tail.db" "SELECT count(*) FROM requests" 2>/dev/null ||
+	got=$(gw_sql "$T/tail.db" "SELECT count(*) FROM requests_all" 2>/dev/null ||
 		echo 0)
 	[ "$got" = "$n_sent" ] && break
 	sleep 0.1
@@ -218,7 +218,7 @@ for db in files syslog tail mixed docker cri; do
 		gateway_errors")" "$db: error lines joined" || true
 done
 # The route's upstream (ok) never carries an auth failure.
-gw_eq 0 "$(sqlite3 "$T/files.db" "SELECT count(*) FROM attempt_view
+gw_eq 0 "$(gw_sql "$T/files.db" "SELECT count(*) FROM attempt_view
 	WHERE cause = 'auth_failure' AND upstream = '127.0.0.1:${PORT[ok]}'" \
 	2>&1)" "auth failures laid on the route's upstream" || true
 
@@ -342,7 +342,7 @@ CADDY=$(command -v caddy 2>/dev/null || echo /usr/bin/caddy)
 	grep '"logger":"http.log.access' "$T/logs/caddy.log" >"$T/caddy-access.log"
 	grep -v '"logger":"http.log.access' "$T/logs/caddy.log" >"$T/caddy-runtime.log"
 	ingest "$T/caddy-split.db" "$T/caddy-access.log" "$T/caddy-runtime.log"
-	gw_eq 5 "$(sqlite3 "$T/caddy-split.db" "SELECT count(*) FROM request_view
+	gw_eq 5 "$(gw_sql "$T/caddy-split.db" "SELECT count(*) FROM request_view
 		WHERE cause = 'auth_failure'" 2>&1)" \
 		"caddy, split logs: auth_failure requests" || true
 }

@@ -6,11 +6,15 @@
 # of which rungs of the HAProxy ladders go to which request (wire_join.c,
 # TURN_MAX_US, claim_turn) that wire_tie_gw_replay.sh's verdicts (last
 # server and cause) do not see. Ties with tests/tools/wiredump --tie
-# (WIREDUMP, default build/tools/wiredump). Reads only under each DIR;
-# writes a temporary directory, removed on exit.
+# (WIREDUMP, default build/tools/wiredump); the requests are read with
+# `gatewatch sql` (GW_BIN, default build/gatewatch), which sees those kept
+# in blocks too. Reads only under each DIR; writes a temporary directory,
+# removed on exit.
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: wire_tie_attempts.sh DIR..." >&2; exit 2; }
-W=${WIREDUMP:-$(cd "$(dirname "$0")/../../.." && pwd)/build/tools/wiredump}
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+W=${WIREDUMP:-$ROOT/build/tools/wiredump}
+G=${GW_BIN:-$ROOT/build/gatewatch}
 O=$(mktemp -d)
 trap 'rm -rf "$O"' EXIT
 all=0
@@ -22,11 +26,10 @@ for D in "$@"; do
 		[ -f "$D/wire_$r.pcap" ] && [ -f "$D/logs.db" ] || continue
 		port=$(grep -o 'gateway port [0-9]*' "$D/capture_$r.out" |
 			awk '{ print $3 }' | head -1)
-		sqlite3 -separator ' ' "$D/logs.db" "SELECT p.name || '?' ||
-		    r.query, r.n_attempts FROM requests r JOIN paths p ON
-		    p.id = r.path_id WHERE r.query LIKE 'r=$r&%' AND
-		    r.n_attempts > 1 AND r.bytes > 0 AND
-		    p.name LIKE '/refuse/%'" | sort >"$O/log"
+		"$G" sql -d "$D/logs.db" -f list "SELECT ifnull(path || '?' ||
+		    query, '') || ' ' || n_attempts FROM request_view
+		    WHERE query LIKE 'r=$r&%' AND n_attempts > 1 AND
+		    bytes > 0 AND path LIKE '/refuse/%'" | sort >"$O/log"
 		# T path?query status cause n_attempts ...
 		"$W" --tie "$D/wire_$r.pcap" "$port" 2>/dev/null |
 			awk '$2 ~ /^\/refuse\// { print $2, $5 }' |
