@@ -28,13 +28,6 @@
 #include "core/safe.h"
 #include "store/store.h"
 
-/*
- * For sqlite3_snprintf() alone (list: a real as SQLite writes it, which
- * only SQLite's own formatter matches digit for digit); cli/ otherwise
- * leaves the libraries' headers to cmd_version.c.
- */
-#include <sqlite3.h>
-
 #define SQL_MAX_TEXT	(1u << 20)	/* SQL read from stdin */
 #define SQL_BLOB_SHOWN	2048		/* bytes of a blob shown as hex */
 #define SQL_NAME_MAX	128		/* a column name as shown */
@@ -168,7 +161,7 @@ sql_list_row(size_t ncols, const struct store_value *vals)
 			printf("%" PRId64, v->i);
 			break;
 		case STORE_V_REAL:
-			sqlite3_snprintf(sizeof(num), num, "%!.15g", v->r);
+			store_real_text(num, sizeof(num), v->r);
 			fputs(num, stdout);
 			break;
 		case STORE_V_TEXT:

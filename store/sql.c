@@ -210,3 +210,12 @@ out:
 	sqlite3_exec(s->db, "PRAGMA query_only = 0", NULL, NULL, NULL);
 	return rc;
 }
+
+/* See store.h. */
+void
+store_real_text(char *buf, size_t size, double v)
+{
+	if (size > (size_t)INT32_MAX)
+		size = INT32_MAX;
+	sqlite3_snprintf((int)size, buf, "%!.15g", v);
+}

@@ -332,4 +332,7 @@ typedef int (*store_query_fn)(void *ctx, size_t ncols,
 int store_query(struct store *s, const char *sql, store_query_fn fn,
     void *ctx, char *err, size_t errlen);
 
+/* A real as SQLite's own text of it ("1.0", "1.0e+20": sqlite3's output). */
+void store_real_text(char *buf, size_t size, double v);
+
 #endif
