@@ -66,6 +66,22 @@ struct count_source {
 #define COUNT_RAW_MINUTE \
 	"((r.ts_ms - (((r.ts_ms % 60000) + 60000) % 60000)) / 60000)"
 
+/*
+ * The path of a raw row: its paths.id, or for a request of a block
+ * (schema/015: path_id NULL) its text. Groups of texts are turned into
+ * the path's id once per group (COUNT_PATH_NORM, through the index on
+ * paths' hash), so a path both in rows
+ * and in blocks is one group; a path only blocks name (never interned)
+ * stays a text, and SQLite orders texts after integers: on a database
+ * with blocks, paths of equal counts may therefore come in another order
+ * than without (ids by first use, then texts by bytes).
+ */
+#define COUNT_RAW_PATH "coalesce(r.path_id, r.path)"
+#define COUNT_PATH_NORM(k) \
+	"CASE WHEN typeof(" k ") = 'text' THEN coalesce((SELECT id FROM" \
+	" paths WHERE hash = gw_name_hash(" k ") AND name = " k "), " k ")" \
+	" ELSE " k " END"
+
 #define RUNS_SINCE "k.sec >= :t0 / 1000 - 1 AND r.ts_ms >= :t0"
 #define RUNS_UNTIL "k.sec <= :t1 / 1000 + 1 AND r.ts_ms < :t1"
 
@@ -80,13 +96,13 @@ static const struct count_source count_sources[2][2] = {
 	    NULL, NULL, NULL},
 	/* raw rows by time through request_runs (schema/013) */
 	[1][0] = {" FROM" RUNS_FROM, "1", "r.upstream_id", "r.status",
-	    "r.cause", "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
+	    "r.cause", "r.source_id", COUNT_RAW_MINUTE, COUNT_RAW_PATH,
 	    RUNS_SINCE, RUNS_UNTIL,
 	    "r.request_ms", "r.request_ms IS NOT NULL", NULL},
 	/* attempts inline or not (schema/012, ATT_JOIN in store_int.h) */
 	[1][1] = {" FROM" RUNS_FROM ATT_JOIN, "1", ATT_UPSTREAM,
 	    "coalesce(" ATT_STATUS ", -1)", ATT_CAUSE,
-	    "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
+	    "r.source_id", COUNT_RAW_MINUTE, COUNT_RAW_PATH,
 	    RUNS_SINCE, RUNS_UNTIL, NULL, NULL, ATT_ANY},
 };
 
@@ -96,7 +112,8 @@ static const char *const report_key_names_sql[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_CAUSE] = "(SELECT name FROM causes WHERE id = @)",
 	[REPORT_KEY_STATUS] =
 	    "CASE WHEN @ IS NULL OR @ < 0 THEN '-' ELSE CAST(@ AS TEXT) END",
-	[REPORT_KEY_PATH] = "(SELECT name FROM paths WHERE id = @)",
+	[REPORT_KEY_PATH] = "CASE WHEN typeof(@) = 'text' THEN @ ELSE"
+	    " (SELECT name FROM paths WHERE id = @) END",
 	/* char(64) is '@', which this template uses for the value */
 	[REPORT_KEY_SOURCE] = "(SELECT coalesce(p.path, s.path) ||"
 	    " coalesce(' ' || char(64) || s.origin, '')"
@@ -336,7 +353,11 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 		"ms_n", "s500", "s502", "s503", "s504", "gw5xx",
 	};
 	int n_measures = cq->by_status ? COUNT_DETAILED : COUNT_BASIC;
+	bool norm = false;
 	int i;
+
+	for (i = 0; cq->raw && i < cq->n_keys; i++)
+		norm |= cq->keys[i] == REPORT_KEY_PATH;
 
 	store_sql_add(q, "WITH g(");
 	for (i = 0; i < cq->n_keys; i++) {
@@ -352,7 +373,32 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 	count_half(q, &count_sources[cq->raw][0], cq);
 	store_sql_add(q, " UNION ALL ");
 	count_half(q, &count_sources[cq->raw][1], cq);
-	store_sql_add(q, ") SELECT ");
+	store_sql_add(q, ")");
+	if (norm) {
+		/* g with path texts turned into ids where interned */
+		store_sql_add(q, ", g2 AS (SELECT ");
+		for (i = 0; i < cq->n_keys; i++) {
+			char k[16];
+
+			snprintf(k, sizeof(k), "k%d", i);
+			if (cq->keys[i] == REPORT_KEY_PATH) {
+				char e[256];
+
+				snprintf(e, sizeof(e), COUNT_PATH_NORM("%s"),
+				    k, k, k, k, k);
+				store_sql_add(q, e);
+				store_sql_add(q, " AS ");
+			}
+			store_sql_add(q, k);
+			store_sql_add(q, ", ");
+		}
+		for (i = 0; i < n_measures; i++) {
+			store_sql_add(q, i ? ", " : "");
+			store_sql_add(q, measures[i]);
+		}
+		store_sql_add(q, " FROM g)");
+	}
+	store_sql_add(q, " SELECT ");
 	for (i = 0; i < cq->n_keys; i++) {
 		count_key_name(q, cq->keys[i], i);
 		store_sql_add(q, ", ");
@@ -368,7 +414,7 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 		store_sql_add(q, ", k");
 		store_sql_num(q, i);
 	}
-	store_sql_add(q, " FROM g");
+	store_sql_add(q, norm ? " FROM g2" : " FROM g");
 	for (i = 0; i < cq->n_keys; i++) {
 		store_sql_add(q, i ? ", k" : " GROUP BY k");
 		store_sql_num(q, i);

@@ -150,7 +150,7 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 	" AND (:status < 0 OR r.status = :status) GROUP BY 1, 2"
 #define CONSOLE_REQUEST_COLUMNS(from) \
 	"SELECT r.id, r.ts_ms," STORE_CLIENT_TEXT("r.client") ", m.name," \
-	" h.name, p.name, r.query," \
+	" h.name, coalesce(r.path, p.name), r.query," \
 	" u.name, s.path || coalesce(' @' || s.origin, ''), r.line_no, r.status, coalesce(r.request_ms, -1)," \
 	" r.cause, r.n_attempts, (SELECT message FROM gateway_errors" \
 	" WHERE id = r.error_id) FROM" from \
@@ -180,7 +180,7 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 #define DIAG_SHAPE_SQL(from, ts) \
 	"SELECT coalesce(r.method_id, 0), coalesce(r.path_id, 0)," \
 	" r.upstream_id, coalesce(r.shape_id, 0)," \
-	" r.status BETWEEN 500 AND 599, r.cause" \
+	" r.status BETWEEN 500 AND 599, r.cause, r.path" \
 	" FROM" from "WHERE " ts \
 	" AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID ")"
 /* An interned-name table, id -> name. */
@@ -561,15 +561,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " AND (:cause < 0 OR r.cause = :cause)"
 	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("r.status")
 	    " OR r.cause <> 0 ELSE r.status = :status END)"
-	    " AND (:path IS NULL OR instr(p.name, :path) > 0)"
+	    " AND (:path IS NULL OR instr(coalesce(r.path, p.name), :path) > 0)"
 	    " ORDER BY k.sec DESC, r.ts_ms DESC, r.id DESC LIMIT :limit",
-	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_COLUMNS(" requests r")
+	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_COLUMNS(" requests_all r")
 	    " WHERE r.id = :id",
 	[STMT_CONSOLE_ATTEMPTS] =
 	    "SELECT u.name, coalesce(" ATT_STATUS ", -1),"
 	    " coalesce(" ATT_CONNECT ", -1), coalesce(" ATT_HEADER ", -1),"
 	    " coalesce(" ATT_RESPONSE ", -1)," ATT_CAUSE ", e.message"
-	    " FROM requests r" ATT_JOIN
+	    " FROM requests_all r" ATT_JOIN
 	    " JOIN upstreams u ON u.id =" ATT_UPSTREAM
 	    " LEFT JOIN gateway_errors e ON e.id =" ATT_ERROR
 	    " WHERE r.id = :id AND" ATT_ANY " ORDER BY t.seq",
@@ -577,7 +577,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* diag_query.c */
 	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL(RUNS_FROM,
 	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW),
-	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL(" requests r ",
+	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL(" requests_all r ",
 	    "+r.ts_ms >= ?1 AND +r.ts_ms < ?2"),
 	[STMT_DIAG_ATTEMPT_STREAM] =
 	    "SELECT r.ts_ms, r.id," ATT_UPSTREAM "," ATT_SEQ ","
@@ -590,6 +590,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_DIAG_METHOD_NAMES] = DIAG_NAMES_SQL("methods"),
 	[STMT_DIAG_PATH_NAMES] = DIAG_NAMES_SQL("paths"),
 	[STMT_DIAG_SHAPE_NAMES] = DIAG_NAMES_SQL("shapes"),
+	/* a path's id from its text (a block's request): paths' hash index */
+	[STMT_DIAG_PATH_ID] =
+	    "SELECT id FROM paths WHERE hash = gw_name_hash(?1) AND name = ?1",
 	/*
 	 * x: retried requests with the seq of their first failing attempt;
 	 * then grouped by that attempt's upstream and cause, and the final
@@ -707,14 +710,23 @@ static const char *const stmt_sql[STMT_COUNT] = {
 
 	/* metrics_rows.c: the exporter's grouped reads. */
 	[STMT_METRICS_MARKS] =
-	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"
+	    "SELECT max((SELECT coalesce(max(id), 0) FROM requests),"
+	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks)),"
 	    " (SELECT coalesce(max(id), 0) FROM rejects)",
 	[STMT_METRICS_REQUESTS] =
-	    "SELECT upstream, status, cause, count(*) FROM request_view"
-	    " WHERE id > ?1 AND id <= ?2 GROUP BY 1, 2, 3",
+	    "SELECT u.name, r.status, c.name, count(*) FROM requests_all r"
+	    " JOIN causes c ON c.id = r.cause"
+	    " JOIN upstreams u ON u.id = r.upstream_id"
+	    " WHERE r.id > ?1 AND r.id <= ?2 GROUP BY 1, 2, 3",
 	[STMT_METRICS_ATTEMPTS] =
-	    "SELECT upstream, cause, response_ms, count(*) FROM attempt_view"
-	    " WHERE request_id > ?1 AND request_id <= ?2 GROUP BY 1, 2, 3",
+	    "SELECT u.name, c.name, a.response_ms, count(*) FROM ("
+	    " SELECT r.upstream_id, r.a_cause AS cause,"
+	    "  r.a_response_ms AS response_ms FROM requests_all r"
+	    "  WHERE r.id > ?1 AND r.id <= ?2 AND r.a_cause IS NOT NULL"
+	    " UNION ALL SELECT upstream_id, cause, response_ms FROM attempts"
+	    "  WHERE request_id > ?1 AND request_id <= ?2) a"
+	    " JOIN upstreams u ON u.id = a.upstream_id"
+	    " JOIN causes c ON c.id = a.cause GROUP BY 1, 2, 3",
 	[STMT_METRICS_REJECTS] =
 	    "SELECT s.path, r.reason, count(*) FROM rejects r"
 	    " JOIN sources s ON s.id = r.source_id"
@@ -734,7 +746,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 */
 	/* ?3: only rows whose strings were marked (mark_request_id). */
 	[STMT_PRUNE_REQUESTS] =
-	    "DELETE FROM requests WHERE id IN (SELECT r.id FROM" RUNS_FROM
+	    "DELETE FROM requests WHERE id IN (SELECT r.id FROM" RUNS_FROM_ROWS
 	    " WHERE k.sec <= ?1 / 1000 + 1 AND r.ts_ms < ?1 AND r.id <= ?3"
 	    " ORDER BY k.sec, r.ts_ms, r.id LIMIT ?2)"
 	    " RETURNING ts_ms, source_id, line_no, error_id, id,"
