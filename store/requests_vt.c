@@ -24,6 +24,7 @@
  *
  * Nothing writes through it: writers use requests and request_blocks.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,15 +52,22 @@ enum vt_col {
 	" a_header_ms INTEGER, a_response_ms INTEGER, a_cause INTEGER," \
 	" a_error_id INTEGER, path TEXT)"
 
-/* requests' columns in VT order up to VT_A_ERROR_ID (local_end_ms
- * computed as the table's generated column is). */
-#define VT_ROWS_SQL \
-	"SELECT id, source_id, line_no, ts_ms, tz_min, local_end_ms, client," \
-	" method_id, host_id, path_id, query, shape_id, protocol, status," \
-	" bytes, request_ms, request_id, upstream_id, n_attempts, cause," \
-	" error_id, a_status, a_connect_ms, a_header_ms, a_response_ms," \
-	" a_cause, a_error_id FROM requests" \
-	" WHERE id BETWEEN ?1 AND ?2 ORDER BY id"
+/*
+ * requests' columns in VT order up to VT_A_ERROR_ID (local_end_ms
+ * computed as the table's generated column is). The rows statement
+ * selects only those the scan uses (xBestIndex's colUsed, passed to
+ * xFilter as idxStr), NULL in place of the others: SQLite computes every
+ * result column of a step, and decoding all 27 of each row made a count
+ * over 1M rows 3.6 times slower than over the table (report --by retry on
+ * the production 1M database without blocks, 0.35 s against 1.27 s).
+ */
+static const char *const vt_row_col[VT_PATH] = {
+	"id", "source_id", "line_no", "ts_ms", "tz_min", "local_end_ms",
+	"client", "method_id", "host_id", "path_id", "query", "shape_id",
+	"protocol", "status", "bytes", "request_ms", "request_id",
+	"upstream_id", "n_attempts", "cause", "error_id", "a_status",
+	"a_connect_ms", "a_header_ms", "a_response_ms", "a_cause", "a_error_id",
+};
 /* The blocks that may hold ids ?1..?2: the last starting at or below ?1,
  * and those starting inside. */
 #define VT_BLOCKS_SQL \
@@ -100,6 +108,8 @@ struct vt_tab {
 struct vt_cursor {
 	sqlite3_vtab_cursor base;
 	sqlite3_stmt *rows, *blocks;
+	uint64_t rows_mask;		/* columns rows selects (colUsed) */
+	sqlite3 *db;
 	bool row_ok, blocks_done;	/* rows has a row; blocks is spent */
 	int64_t lo, hi;			/* ids wanted, inclusive */
 	struct block_dec dec;		/* the block decoded last */
@@ -194,6 +204,11 @@ vt_best_index(sqlite3_vtab *v, sqlite3_index_info *ix)
 		ix->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
 	}
 	ix->idxNum = lo_bits | hi_bits | (lo >= 0 && lo == hi ? 16 : 0);
+	/* the columns used, for the rows statement (vt_rows_prepare) */
+	ix->idxStr = sqlite3_mprintf("%llx", (unsigned long long)ix->colUsed);
+	if (ix->idxStr == NULL)
+		return SQLITE_NOMEM;
+	ix->needToFreeIdxStr = 1;
 	ix->estimatedCost = cost;
 	ix->estimatedRows = (sqlite3_int64)cost;
 	if (ix->nOrderBy == 1 && (ix->aOrderBy[0].iColumn == VT_ID ||
@@ -212,11 +227,9 @@ vt_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
 		return SQLITE_NOMEM;
 	memset(c, 0, sizeof(*c));
 	block_dec_init(&c->dec);
-	if (sqlite3_prepare_v3(t->db, VT_ROWS_SQL, -1, 0, &c->rows,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(t->db, VT_BLOCKS_SQL, -1, 0, &c->blocks,
+	c->db = t->db;
+	if (sqlite3_prepare_v3(t->db, VT_BLOCKS_SQL, -1, 0, &c->blocks,
 	    NULL) != SQLITE_OK) {
-		sqlite3_finalize(c->rows);
 		sqlite3_finalize(c->blocks);
 		sqlite3_free(c);
 		return SQLITE_ERROR;
@@ -395,6 +408,38 @@ vt_bound(sqlite3_value *v, bool lower, bool strict, int64_t *out, bool *has)
 	}
 }
 
+/*
+ * The rows statement of the columns in mask (bit i: VT column i; bit 63
+ * all from 63 on, colUsed's convention), id always; kept while the mask
+ * stays (a cursor's scans all have one plan).
+ */
+static int
+vt_rows_prepare(struct vt_cursor *c, uint64_t mask)
+{
+	char sql[768];
+	size_t n = 0;
+
+	mask |= 1;
+	if (c->rows != NULL && c->rows_mask == mask)
+		return SQLITE_OK;
+	sqlite3_finalize(c->rows);
+	c->rows = NULL;
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SELECT");
+	for (int i = 0; i < VT_PATH; i++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s %s",
+		    i ? "," : "", (mask >> (i < 63 ? i : 63)) & 1 ?
+		    vt_row_col[i] : "NULL");
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n, " FROM requests"
+	    " WHERE id BETWEEN ?1 AND ?2 ORDER BY id");
+	if (n >= sizeof(sql))
+		return SQLITE_ERROR;
+	if (sqlite3_prepare_v3(c->db, sql, -1, 0, &c->rows, NULL) !=
+	    SQLITE_OK)
+		return SQLITE_ERROR;
+	c->rows_mask = mask;
+	return SQLITE_OK;
+}
+
 static int
 vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
     int argc, sqlite3_value **argv)
@@ -403,7 +448,9 @@ vt_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	bool has, ok = true;
 	int a = 0, rc;
 
-	(void)idx_str;
+	if ((rc = vt_rows_prepare(c, idx_str != NULL ?
+	    (uint64_t)strtoull(idx_str, NULL, 16) : UINT64_MAX)) != SQLITE_OK)
+		return rc;
 	c->lo = INT64_MIN;
 	c->hi = INT64_MAX;
 	if ((idx_num & VT_LO) && a < argc) {
