@@ -5,10 +5,12 @@
  * requests of request_blocks (blocks.c) together, in id order, with the
  * columns of requests plus one, path: the path's text for a request of a
  * block (whose path_id is NULL), NULL for a row (read paths.name through
- * path_id as before). It is the reader the next step builds on: requests
- * becomes request_rows, and the readers read this under the name
- * requests (issue 11); until then, tests compare it with the rows of an
- * ingest without blocks (test_blocks.c).
+ * path_id as before). The readers of store/ read plain requests through
+ * it (RUNS_FROM in store_int.h: reports, explain, diagnosis, console,
+ * metrics; the console's request by id); those of failed or retried
+ * rows only (requests_trouble_ts, the joins' finds) and prune read the
+ * table. tests/e2e/blocks_readers_e2e.sh compares every reader's answers
+ * with blocks and without; test_blocks.c the rows themselves.
  *
  * Access paths (xBestIndex): an id range (r.id BETWEEN k.first_id AND
  * k.last_id: every reader by time through request_runs), one id (r.id =
