@@ -709,6 +709,94 @@ test_blocks_ingest(void **state)
 	    " tests/data/demo/error.log", 100), 285);
 }
 
+/* Whether st reads the virtual table (every request) or the rows alone. */
+static bool
+reads_all(sqlite3_stmt *st)
+{
+	assert_non_null(st);
+	return strstr(sqlite3_sql(st), "requests_all") != NULL;
+}
+
+/* Requests of report --by path (raw rows) summed, on s. */
+static int64_t
+report_requests(struct store *s)
+{
+	struct report_query q = {.since_ms = INT64_MIN, .until_ms = INT64_MAX,
+	    .keys = {REPORT_KEY_PATH}, .n_keys = 1, .cause = GW_CAUSE_ANY,
+	    .status = -1};
+	struct report_row *rows;
+	size_t n;
+	int64_t sum = 0;
+	char err[256];
+
+	assert_int_equal(store_report(s, &q, &rows, &n, err, sizeof(err)), 0);
+	for (size_t i = 0; i < n; i++)
+		sum += rows[i].requests;
+	store_report_free(rows, n);
+	return sum;
+}
+
+/*
+ * The readers read the table alone while request_blocks is empty (the
+ * virtual table made them twice as slow on a database without blocks),
+ * every request once it holds some: written by another connection
+ * (PRAGMA data_version moves) or by the reader's own (its total
+ * changes do), between two reads of a long-lived reader (the console).
+ */
+static void
+test_blocks_readers_choose(void **state)
+{
+	struct fx f;
+	struct store *r;
+	int64_t src;
+
+	(void)state;
+	fx_init(&f);
+	src = fx_source(&f, "/var/log/a.log", "file");
+	assert_int_equal(store_open(f.path, &r, f.err, sizeof(f.err)), 0);
+	/* a database without blocks (none written yet, then rows only) */
+	assert_false(reads_all(store_stmt(r, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	for (int i = 0; i < 50; i++)
+		fx_event(&f, T0 + i, 0, "10.0.0.1", "GET", "/a", NULL, 200, 5,
+		    GW_CAUSE_OK, "10.1.0.1:80 200 0");
+	fx_write(&f, src);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM request_blocks"), 0);
+	assert_false(reads_all(store_stmt(r, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	assert_false(reads_all(store_stmt(r, STMT_DIAG_TOTALS, f.err,
+	    sizeof(f.err))));
+	assert_false(reads_all(store_stmt(f.s, STMT_METRICS_REQUESTS, f.err,
+	    sizeof(f.err))));
+	assert_int_equal(report_requests(r), 50);
+	/* blocks written by the other connection: the reader sees them */
+	store_set_blocks(f.s, true);
+	for (int i = 0; i < 50; i++)
+		fx_event(&f, T0 + 100 + i, 0, "10.0.0.1", "GET", "/b", NULL,
+		    200, 5, GW_CAUSE_OK, "10.1.0.1:80 200 0");
+	fx_write(&f, src);
+	assert_int_equal(one(f.s, "SELECT sum(n) FROM request_blocks"), 50);
+	assert_true(reads_all(store_stmt(r, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	assert_true(reads_all(store_stmt(r, STMT_DIAG_TOTALS, f.err,
+	    sizeof(f.err))));
+	assert_int_equal(report_requests(r), 100);
+	/* and by its own connection: the writer's handle reads them too */
+	assert_true(reads_all(store_stmt(f.s, STMT_METRICS_REQUESTS, f.err,
+	    sizeof(f.err))));
+	assert_int_equal(report_requests(f.s), 100);
+	/* blocks gone again (as prune through blocks will do): rows alone */
+	assert_int_equal(sqlite3_exec(f.s->db, "DELETE FROM request_blocks",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_false(reads_all(store_stmt(r, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	assert_false(reads_all(store_stmt(f.s, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	assert_int_equal(report_requests(r), 50);
+	store_close(r);
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -725,6 +813,7 @@ main(void)
 		cmocka_unit_test(test_blocks_ids_exhausted),
 		cmocka_unit_test(test_blocks_disagree),
 		cmocka_unit_test(test_blocks_merge_forged_n),
+		cmocka_unit_test(test_blocks_readers_choose),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
