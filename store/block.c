@@ -386,6 +386,14 @@ dec_column(struct block_dec *d, int c, const uint8_t **p, const uint8_t *end)
 int
 block_decode(struct block_dec *d, const void *blob, size_t n, int ncol)
 {
+	return block_decode_cols(d, blob, n, ncol, UINT64_MAX);
+}
+
+/* See block.h. */
+int
+block_decode_cols(struct block_dec *d, const void *blob, size_t n, int ncol,
+    uint64_t cols)
+{
 	const uint8_t *p = blob, *end = p + n, *q, *qe;
 	uint64_t raw_len, nrow, nc;
 	uint8_t method;
@@ -435,11 +443,16 @@ block_decode(struct block_dec *d, const void *blob, size_t n, int ncol)
 		d->v_cap = nrow * nc;
 	}
 	d->nrow = (int)nrow;
-	for (int c = 0; c < ncol; c++)
-		if (!dec_column(d, c, &q, qe)) {
+	for (int c = 0; c < ncol; c++) {
+		const uint8_t *s, *se;
+		bool ok = (cols >> c) & 1 ? dec_column(d, c, &q, qe) :
+		    dec_section(&q, qe, &s, &se) && dec_section(&q, qe, &s, &se);
+
+		if (!ok) {
 			d->nrow = 0;
 			return -1;
 		}
+	}
 	if (q != qe) {
 		d->nrow = 0;
 		return -1;

@@ -97,6 +97,14 @@ void block_dec_free(struct block_dec *d);
  * rows in d->v; -1 not a well-formed block (or out of memory), d empty.
  */
 int block_decode(struct block_dec *d, const void *p, size_t n, int ncol);
+/*
+ * block_decode() of the columns in cols only (bit c: column c): a reader
+ * that uses few of them (requests_vt.c) skips the others' values, which
+ * stay unset in d->v and must not be read. The block's frame and every
+ * column's section lengths are checked all the same.
+ */
+int block_decode_cols(struct block_dec *d, const void *p, size_t n,
+    int ncol, uint64_t cols);
 
 /* Row r's values (r < d->nrow). */
 static inline const struct block_val *
