@@ -75,8 +75,8 @@ static const char *const vt_row_col[VT_PATH] = {
 /*
  * The blocks that may hold ids ?1..?2: the last starting at or below ?1,
  * and those starting inside; their bounds and stored size, not the data,
- * which VT_DATA_SQL reads only for a block to decode: a step that selects
- * a block's data reads all its overflow pages, also for the runs of the
+ * read only for a block to decode (vt_block_load): a step that selects a
+ * block's data reads all its overflow pages, also for the runs of the
  * block the cursor holds decoded (length() does not).
  */
 #define VT_BLOCKS_SQL \
@@ -84,7 +84,8 @@ static const char *const vt_row_col[VT_PATH] = {
 	" WHERE first_id BETWEEN coalesce((SELECT max(first_id)" \
 	" FROM request_blocks WHERE first_id <= ?1), ?1) AND ?2" \
 	" ORDER BY first_id"
-#define VT_DATA_SQL "SELECT data FROM request_blocks WHERE first_id = ?1"
+/* The largest stored block: its raw form, not compressed, and a header. */
+#define VT_BLOCK_MAX	((size_t)BLOCK_MAX_RAW + 16)
 
 /* VT order -> block column (BC_*), -1 when computed or absent. */
 static const int vt_bc[VT_COUNT] = {
@@ -122,7 +123,10 @@ static const int vt_bc[VT_COUNT] = {
  */
 struct vt_decoder {
 	struct block_dec dec;
-	sqlite3_stmt *blocks, *data;	/* VT_BLOCKS_SQL, VT_DATA_SQL */
+	sqlite3_stmt *blocks;		/* VT_BLOCKS_SQL */
+	sqlite3_blob *data;		/* a block's data; open in a cursor */
+	uint8_t *buf;			/* read into this */
+	size_t buf_cap;
 	bool have_block;
 	int64_t first, last, n, len;	/* the block in dec */
 	uint64_t cols;			/* the columns decoded (BC_*) */
@@ -171,7 +175,8 @@ vt_decoder_free(struct vt_decoder *d)
 	if (d == NULL)
 		return;
 	sqlite3_finalize(d->blocks);
-	sqlite3_finalize(d->data);
+	sqlite3_blob_close(d->data);
+	free(d->buf);
 	block_dec_free(&d->dec);
 	sqlite3_free(d);
 }
@@ -315,9 +320,7 @@ vt_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
 		memset(d, 0, sizeof(*d));
 		block_dec_init(&d->dec);
 		if (sqlite3_prepare_v3(t->db, VT_BLOCKS_SQL, -1,
-		    SQLITE_PREPARE_PERSISTENT, &d->blocks, NULL) != SQLITE_OK ||
-		    sqlite3_prepare_v3(t->db, VT_DATA_SQL, -1,
-		    SQLITE_PREPARE_PERSISTENT, &d->data, NULL) != SQLITE_OK) {
+		    SQLITE_PREPARE_PERSISTENT, &d->blocks, NULL) != SQLITE_OK) {
 			vt_decoder_free(d);
 			sqlite3_free(c);
 			return SQLITE_ERROR;
@@ -364,7 +367,9 @@ vt_close(sqlite3_vtab_cursor *cur)
 
 	vt_rows_release(c);
 	sqlite3_reset(c->d->blocks);
-	sqlite3_reset(c->d->data);
+	/* an open blob would keep the read open, as a statement does */
+	sqlite3_blob_close(c->d->data);
+	c->d->data = NULL;
 	if (t->n_idle_dec < VT_IDLE_DECODERS)
 		t->idle_dec[t->n_idle_dec++] = c->d;
 	else
@@ -384,9 +389,47 @@ vt_step_rows(struct vt_cursor *c)
 }
 
 /*
+ * Read the data of block first into d->buf (*n bytes): through a blob
+ * handle, opened once per cursor and moved from block to block, into a
+ * buffer kept (a statement's column of a block's size was a fresh
+ * allocation of it each time, its pages faulted in anew). SQLITE_OK,
+ * SQLITE_CORRUPT (not a blob, or larger than any block) or an error.
+ */
+static int
+vt_block_read(struct vt_cursor *c, int64_t first, size_t *n)
+{
+	struct vt_decoder *d = c->d;
+	int rc, len;
+
+	rc = d->data != NULL ? sqlite3_blob_reopen(d->data, first) :
+	    sqlite3_blob_open(c->tab->db, "main", "request_blocks", "data",
+	    first, 0, &d->data);
+	if (rc != SQLITE_OK) {
+		sqlite3_blob_close(d->data);
+		d->data = NULL;
+		return rc == SQLITE_ERROR ? SQLITE_CORRUPT : rc;
+	}
+	len = sqlite3_blob_bytes(d->data);
+	if (len <= 0 || (size_t)len > VT_BLOCK_MAX)
+		return SQLITE_CORRUPT;
+	if ((size_t)len > d->buf_cap) {
+		uint8_t *b = realloc(d->buf, (size_t)len);
+
+		if (b == NULL)
+			return SQLITE_NOMEM;
+		d->buf = b;
+		d->buf_cap = (size_t)len;
+	}
+	if ((rc = sqlite3_blob_read(d->data, d->buf, len, 0)) != SQLITE_OK)
+		return rc;
+	*n = (size_t)len;
+	return SQLITE_OK;
+}
+
+/*
  * Decode the block first..last (n requests, len bytes stored) into c's
- * decoder, unless it holds it already with the columns c needs; its data
- * read by VT_DATA_SQL. SQLITE_OK, SQLITE_CORRUPT or an error.
+ * decoder, unless it holds it already with the columns c needs.
+ * SQLITE_OK, SQLITE_CORRUPT or an error.
  */
 static int
 vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
@@ -394,7 +437,7 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 {
 	struct vt_decoder *d = c->d;
 	struct block_dec *dec = &d->dec;
-	const void *p;
+	size_t bytes;
 	int rc;
 
 	if (d->have_block && d->first == first && d->last == last &&
@@ -402,17 +445,10 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 	    c->block_cols)
 		return SQLITE_OK;
 	d->have_block = false;
-	sqlite3_bind_int64(d->data, 1, first);
-	if ((rc = sqlite3_step(d->data)) != SQLITE_ROW) {
-		sqlite3_reset(d->data);
-		return rc == SQLITE_DONE ? SQLITE_CORRUPT : rc;
-	}
-	p = sqlite3_column_blob(d->data, 0);
-	rc = p == NULL || block_decode_cols(dec, p,
-	    (size_t)sqlite3_column_bytes(d->data, 0), BLOCK_REQUEST_COLUMNS,
-	    c->block_cols) != 0;
-	sqlite3_reset(d->data);
-	if (rc)
+	if ((rc = vt_block_read(c, first, &bytes)) != SQLITE_OK)
+		return rc;
+	if (block_decode_cols(dec, d->buf, bytes, BLOCK_REQUEST_COLUMNS,
+	    c->block_cols) != 0)
 		return SQLITE_CORRUPT;
 	/* ids ascend inside a block (the writer's order) */
 	for (int r = 1; r < dec->nrow; r++)
