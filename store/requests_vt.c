@@ -17,9 +17,10 @@
  * ?), ids above one (id > ? ORDER BY id), or everything. Inside, one
  * ordered statement on request_rows by id and one on request_blocks by
  * first_id are merged. Only the columns the statement uses are read: of
- * the rows (the rows statement selects them) and of a block (decoded from
- * its column sections, block_decode_cols). The last block decoded is
- * kept, so the runs of one block, read one after another, decode it
+ * the rows (the rows statement selects them) and of a block (its ids
+ * decoded with it, any other column when first read: a filter that
+ * passes few requests never decodes the texts it would show). The last
+ * block decoded is kept, so the runs of one block, read one after another, decode it
  * once, and so does the next statement while the database is unchanged
  * (struct vt_decoder); the statements are kept between cursors too. One
  * id found among the rows is in no block: the block around it is not
@@ -128,8 +129,8 @@ struct vt_decoder {
 	uint8_t *buf;			/* read into this */
 	size_t buf_cap;
 	bool have_block;
-	int64_t first, last, n, len;	/* the block in dec */
-	uint64_t cols;			/* the columns decoded (BC_*) */
+	int64_t first, last, n, len;	/* the block in dec (its columns
+					   decoded as read, dec.done) */
 	int64_t dv, changes;		/* the database it was decoded in */
 };
 
@@ -140,7 +141,7 @@ struct vt_rows {
 };
 
 /* Idle decoders (each up to ~11 MiB for a full block) and statements. */
-#define VT_IDLE_DECODERS	2
+#define VT_IDLE_DECODERS	4
 #define VT_IDLE_ROWS		8
 
 struct vt_tab {
@@ -159,7 +160,6 @@ struct vt_cursor {
 	struct vt_decoder *d;		/* its blocks and block */
 	sqlite3_stmt *rows;		/* the rows of requests */
 	uint64_t rows_mask;		/* columns rows selects (colUsed) */
-	uint64_t block_cols;		/* block columns they need (BC_*) */
 	bool row_ok, blocks_done;	/* rows has a row; blocks is spent */
 	int64_t lo, hi;			/* ids wanted, inclusive */
 	int64_t prev_last;		/* last_id of the block stepped last */
@@ -426,6 +426,15 @@ vt_block_read(struct vt_cursor *c, int64_t first, size_t *n)
 	return SQLITE_OK;
 }
 
+/* Whether d holds block first..last (n, len). */
+static bool
+vt_holds(const struct vt_decoder *d, int64_t first, int64_t last, int64_t n,
+    int64_t len)
+{
+	return d->have_block && d->first == first && d->last == last &&
+	    d->n == n && d->len == len;
+}
+
 /*
  * Decode the block first..last (n requests, len bytes stored) into c's
  * decoder, unless it holds it already with the columns c needs.
@@ -440,15 +449,33 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 	size_t bytes;
 	int rc;
 
-	if (d->have_block && d->first == first && d->last == last &&
-	    d->n == n && d->len == len && (d->cols & c->block_cols) ==
-	    c->block_cols)
+	if (vt_holds(d, first, last, n, len))
 		return SQLITE_OK;
+	/* an idle decoder of the same database may hold it: take its block */
+	for (int i = 0; i < c->tab->n_idle_dec; i++) {
+		struct vt_decoder *x = c->tab->idle_dec[i];
+		struct block_dec tmp;
+
+		if (!vt_holds(x, first, last, n, len) ||
+		    x->dv < 0 || x->dv != d->dv || x->changes != d->changes)
+			continue;
+		tmp = d->dec;
+		d->dec = x->dec;
+		x->dec = tmp;
+		x->have_block = false;
+		d->first = first;
+		d->last = last;
+		d->n = n;
+		d->len = len;
+		d->have_block = true;
+		return SQLITE_OK;
+	}
 	d->have_block = false;
 	if ((rc = vt_block_read(c, first, &bytes)) != SQLITE_OK)
 		return rc;
+	/* ids now, the other columns when first read (vt_column) */
 	if (block_decode_cols(dec, d->buf, bytes, BLOCK_REQUEST_COLUMNS,
-	    c->block_cols) != 0)
+	    (uint64_t)1 << BC_ID) != 0)
 		return SQLITE_CORRUPT;
 	/* ids ascend inside a block (the writer's order) */
 	for (int r = 1; r < dec->nrow; r++)
@@ -465,7 +492,6 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 	d->last = last;
 	d->n = n;
 	d->len = len;
-	d->cols = c->block_cols;
 	d->have_block = true;
 	return SQLITE_OK;
 }
@@ -617,17 +643,6 @@ vt_rows_prepare(struct vt_cursor *c, uint64_t mask)
 	if (c->rows != NULL && c->rows_mask == mask)
 		return SQLITE_OK;
 	vt_rows_release(c);
-	/* the block columns of those (local_end_ms: ts_ms and tz_min) */
-	c->block_cols = (uint64_t)1 << BC_ID;
-	for (int i = 0; i < VT_COUNT; i++) {
-		if (!((mask >> (i < 63 ? i : 63)) & 1))
-			continue;
-		if (i == VT_LOCAL_END_MS)
-			c->block_cols |= (uint64_t)1 << BC_TS_MS |
-			    (uint64_t)1 << BC_TZ_MIN;
-		else if (vt_bc[i] >= 0)
-			c->block_cols |= (uint64_t)1 << vt_bc[i];
-	}
 	c->rows_mask = mask;
 	for (int i = t->n_idle_rows - 1; i >= 0; i--)
 		if (t->idle_rows[i].mask == mask) {
@@ -751,6 +766,7 @@ vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 {
 	struct vt_cursor *c = (struct vt_cursor *)cur;
 	const struct block_val *row;
+	uint64_t need;
 
 	if (!c->on_block) {
 		if (i == VT_PATH)
@@ -759,6 +775,17 @@ vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 			sqlite3_result_value(ctx, sqlite3_column_value(c->rows,
 			    i));
 		return SQLITE_OK;
+	}
+	/* the block's column, decoded when first read (local_end_ms:
+	 * ts_ms and tz_min) */
+	need = i == VT_LOCAL_END_MS ? (uint64_t)1 << BC_TS_MS |
+	    (uint64_t)1 << BC_TZ_MIN : i >= 0 && i < VT_COUNT && vt_bc[i] >= 0 ?
+	    (uint64_t)1 << vt_bc[i] : 0;
+	if ((c->d->dec.done & need) != need) {
+		if (block_decode_more(&c->d->dec, need) != 0) {
+			c->d->have_block = false;
+			return SQLITE_CORRUPT;
+		}
 	}
 	row = block_dec_row(&c->d->dec, c->pos);
 	if (i == VT_LOCAL_END_MS) {
