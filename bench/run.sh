@@ -25,7 +25,8 @@
 #    as a second line, plain and from .gz.
 # 3. The other stages' benchmarks (bench/formats.sh: HAProxy, Caddy JSON,
 #    Envoy JSON and Traefik JSON at the same cardinality; bench/blocks.sh:
-#    rows against request blocks, schema/015; tail, capture, console).
+#    rows against request blocks, schema/015; bench/readers.sh: every
+#    reader on rows against blocks; tail, capture, console).
 # GW_BUILD is the build directory; runstat prints time, lines/s, peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,7 +113,7 @@ gzip -1 -c "$dir/access.log" > "$dir/access.log.gz"
 rm -f "$dir"/access.log* "$dir"/bench*.db*
 
 # The other stages' benchmarks, each printing its own figures.
-for extra in bench/formats.sh bench/blocks.sh bench/tail.sh \
+for extra in bench/formats.sh bench/blocks.sh bench/readers.sh bench/tail.sh \
     bench/capture.sh bench/capture_memory.sh bench/top.sh; do
 	if [ -x "$extra" ]; then
 		echo

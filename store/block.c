@@ -403,12 +403,42 @@ dec_column(struct block_dec *d, int c, const uint8_t **p, const uint8_t *end)
 int
 block_decode(struct block_dec *d, const void *blob, size_t n, int ncol)
 {
+	return block_decode_cols(d, blob, n, ncol, UINT64_MAX);
+}
+
+/* See block.h. */
+int
+block_decode_more(struct block_dec *d, uint64_t cols)
+{
+	for (int c = 0; c < d->ncol; c++) {
+		const uint8_t *q;
+
+		if (!((cols >> c) & 1) || ((d->done >> c) & 1))
+			continue;
+		/* its sections were checked to lie inside raw */
+		q = d->raw + d->sec[c];
+		if (d->nrow <= 0 || !dec_column(d, c, &q, d->raw + d->raw_n)) {
+			d->nrow = 0;
+			d->done = 0;
+			return -1;
+		}
+		d->done |= (uint64_t)1 << c;
+	}
+	return 0;
+}
+
+/* See block.h. */
+int
+block_decode_cols(struct block_dec *d, const void *blob, size_t n, int ncol,
+    uint64_t cols)
+{
 	const uint8_t *p = blob, *end = p + n, *q, *qe;
 	uint64_t raw_len, nrow, nc;
 	uint8_t method;
 
 	d->nrow = 0;
 	d->ncol = ncol;
+	d->done = 0;
 	if (n < 2 || ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
 		return -1;
 	method = *p++;
@@ -452,11 +482,22 @@ block_decode(struct block_dec *d, const void *blob, size_t n, int ncol)
 		d->v_cap = nrow * nc;
 	}
 	d->nrow = (int)nrow;
-	for (int c = 0; c < ncol; c++)
-		if (!dec_column(d, c, &q, qe)) {
+	d->raw_n = raw_len;
+	d->done = 0;
+	for (int c = 0; c < ncol; c++) {
+		const uint8_t *s, *se;
+		bool ok;
+
+		d->sec[c] = (uint32_t)(q - d->raw);
+		ok = (cols >> c) & 1 ? dec_column(d, c, &q, qe) :
+		    dec_section(&q, qe, &s, &se) && dec_section(&q, qe, &s, &se);
+		if (!ok) {
 			d->nrow = 0;
 			return -1;
 		}
+		if ((cols >> c) & 1)
+			d->done |= (uint64_t)1 << c;
+	}
 	if (q != qe) {
 		d->nrow = 0;
 		return -1;

@@ -91,8 +91,11 @@ struct block_dec {
 	struct block_val *v;	/* nrow * ncol values, row after row */
 	size_t v_cap;
 	uint8_t *raw;		/* the decompressed block; texts point here */
-	size_t raw_cap;
+	size_t raw_cap, raw_n;
 	void *dctx;		/* ZSTD_DCtx */
+	uint64_t done;		/* columns decoded (block_decode_cols) */
+	uint32_t sec[BLOCK_MAX_COLUMNS];	/* where each column's sections
+						   start in raw */
 };
 
 void block_dec_init(struct block_dec *d);
@@ -103,6 +106,19 @@ void block_dec_free(struct block_dec *d);
  * rows in d->v; -1 not a well-formed block (or out of memory), d empty.
  */
 int block_decode(struct block_dec *d, const void *p, size_t n, int ncol);
+/*
+ * block_decode() of the columns in cols only (bit c: column c): a reader
+ * that uses few of them (requests_vt.c) skips the others' values, which
+ * stay unset in d->v and must not be read. The block's frame and every
+ * column's section lengths are checked all the same.
+ */
+int block_decode_cols(struct block_dec *d, const void *p, size_t n,
+    int ncol, uint64_t cols);
+/*
+ * Decode the columns in cols not decoded yet of the block d holds (after
+ * block_decode_cols): 0, or -1 when one does not decode (d then empty).
+ */
+int block_decode_more(struct block_dec *d, uint64_t cols);
 
 /* Row r's values (r < d->nrow). */
 static inline const struct block_val *

@@ -270,6 +270,7 @@ store_open_with(const char *path, const struct store_open_opts *o,
 		return -1;
 	if ((s = gw_calloc(1, sizeof(*s))) == NULL)
 		return store_fail(err, errlen, "out of memory");
+	s->blocks_seen = -1;	/* not checked yet (store_reads_blocks) */
 	if ((s->path = gw_strdup(real)) == NULL) {
 		free(s);
 		return store_fail(err, errlen, "out of memory");

@@ -117,6 +117,76 @@ diag_group_get(struct diag_groups *g, const int64_t *k)
 	return &g->v[g->n++];
 }
 
+/*
+ * Paths of requests in blocks (schema/015), which carry the text rather
+ * than paths.id: each text once, with the id paths has for it, or when
+ * none (a path only blocks name) a negative id of its own (-1 - its
+ * index), so the groups are the same as if every path were interned.
+ */
+struct diag_texts {
+	char **name;
+	int64_t *id;
+	size_t n, cap;
+	struct hashtab index;	/* text -> index into name */
+};
+
+static void
+diag_texts_free(struct diag_texts *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->name[i]);
+	free(t->name);
+	free(t->id);
+	hashtab_free(&t->index);
+}
+
+/* The group id of path text p (n bytes) into *id; 0 or -1 with err. */
+static int
+diag_text_id(struct store *s, struct diag_texts *t, const char *p, size_t n,
+    int64_t *id, char *err, size_t errlen)
+{
+	uint64_t h = hashtab_hash(&t->index, p, n);
+	struct hashtab_pos pos;
+	sqlite3_stmt *st;
+	uintptr_t i;
+	size_t cap;
+	int rc;
+
+	hashtab_first(&t->index, h, &pos);
+	while (hashtab_next(&t->index, &pos, &i))
+		if (strlen(t->name[i]) == n && memcmp(t->name[i], p, n) == 0) {
+			*id = t->id[i];
+			return 0;
+		}
+	if ((st = store_stmt_fresh(s, STMT_DIAG_PATH_ID, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, p, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) :
+	    -1 - (int64_t)t->n;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail_db(s, err, errlen, "diagnose: path");
+	cap = t->cap;
+	if (grow_array((void **)&t->name, &cap, t->n, sizeof(*t->name),
+	    4096) != 0)
+		return store_fail(err, errlen, "out of memory");
+	cap = t->cap;
+	if (grow_array((void **)&t->id, &cap, t->n, sizeof(*t->id), 4096) != 0)
+		return store_fail(err, errlen, "out of memory");
+	t->cap = cap;
+	if ((t->name[t->n] = gw_malloc(n + 1)) == NULL)
+		return store_fail(err, errlen, "out of memory");
+	memcpy(t->name[t->n], p, n);
+	t->name[t->n][n] = '\0';
+	if (hashtab_add(&t->index, h, t->n) != HASHTAB_OK) {
+		free(t->name[t->n]);
+		return store_fail(err, errlen, "out of memory");
+	}
+	t->id[t->n++] = *id;
+	return 0;
+}
+
 /* An interned-name table read whole: ids ascending, names copied. */
 struct diag_names {
 	int64_t *id;
@@ -211,21 +281,39 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 	bool open = w->since_ms == INT64_MIN && w->until_ms == INT64_MAX;
 	struct diag_names names[4] = {{0}};
 	struct diag_groups g = {0};
+	struct diag_texts texts = {0};
 	sqlite3_stmt *st;
+	bool by_text;
 	int rc, ret = 0;
 
 	hashtab_init(&g.index, 0);
+	hashtab_init(&texts.index, 0);
 
 	st = diag_prepare(s, open ? STMT_DIAG_SHAPE_COUNTS_ALL :
 	    STMT_DIAG_SHAPE_COUNTS, w, err, errlen);
 	if (st == NULL)
 		return -1;
+	by_text = sqlite3_column_count(st) > 6;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t k[4];
 		struct diag_group *x;
 
 		for (int i = 0; i < 4; i++)
 			k[i] = sqlite3_column_int64(st, i);
+		/* a block's request: its path by text (a column only read
+		 * with blocks, stmt.c's V_BLOCK_PATH) */
+		if (by_text && sqlite3_column_type(st, 6) != SQLITE_NULL) {
+			const char *p = (const char *)sqlite3_column_text(st, 6);
+			size_t n = (size_t)sqlite3_column_bytes(st, 6);
+
+			if (p == NULL || diag_text_id(s, &texts, p, n, &k[1],
+			    err, errlen) != 0) {
+				sqlite3_reset(st);
+				ret = p == NULL ? store_fail(err, errlen,
+				    "out of memory") : -1;
+				goto done;
+			}
+		}
 		if ((x = diag_group_get(&g, k)) == NULL) {
 			sqlite3_reset(st);
 			ret = store_fail(err, errlen, "out of memory");
@@ -258,7 +346,8 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 
 		r = (struct diag_shape_row){
 			.method = diag_name_of(&names[0], x->key[0]),
-			.path = diag_name_of(&names[1], x->key[1]),
+			.path = x->key[1] < 0 ? texts.name[-1 - x->key[1]] :
+			    diag_name_of(&names[1], x->key[1]),
 			.upstream = diag_name_of(&names[2], x->key[2]),
 			.shape = diag_name_of(&names[3], x->key[3]),
 			.requests = x->requests, .failed = x->failed,
@@ -269,6 +358,7 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 done:
 	for (int i = 0; i < 4; i++)
 		diag_names_free(&names[i]);
+	diag_texts_free(&texts);
 	free(g.v);
 	hashtab_free(&g.index);
 	return ret;

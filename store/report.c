@@ -66,6 +66,22 @@ struct count_source {
 #define COUNT_RAW_MINUTE \
 	"((r.ts_ms - (((r.ts_ms % 60000) + 60000) % 60000)) / 60000)"
 
+/*
+ * The path of a raw row: its paths.id, or for a request of a block
+ * (schema/015: path_id NULL) its text. Groups of texts are turned into
+ * the path's id once per group (COUNT_PATH_NORM, through the index on
+ * paths' hash), so a path both in rows
+ * and in blocks is one group; a path only blocks name (never interned)
+ * stays a text, and SQLite orders texts after integers: on a database
+ * with blocks, paths of equal counts may therefore come in another order
+ * than without (ids by first use, then texts by bytes).
+ */
+#define COUNT_RAW_PATH "coalesce(r.path_id, r.path)"
+#define COUNT_PATH_NORM(k) \
+	"CASE WHEN typeof(" k ") = 'text' THEN coalesce((SELECT id FROM" \
+	" paths WHERE hash = gw_name_hash(" k ") AND name = " k "), " k ")" \
+	" ELSE " k " END"
+
 #define RUNS_SINCE "k.sec >= :t0 / 1000 - 1 AND r.ts_ms >= :t0"
 #define RUNS_UNTIL "k.sec <= :t1 / 1000 + 1 AND r.ts_ms < :t1"
 
@@ -80,11 +96,27 @@ static const struct count_source count_sources[2][2] = {
 	    NULL, NULL, NULL},
 	/* raw rows by time through request_runs (schema/013) */
 	[1][0] = {" FROM" RUNS_FROM, "1", "r.upstream_id", "r.status",
-	    "r.cause", "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
+	    "r.cause", "r.source_id", COUNT_RAW_MINUTE, COUNT_RAW_PATH,
 	    RUNS_SINCE, RUNS_UNTIL,
 	    "r.request_ms", "r.request_ms IS NOT NULL", NULL},
 	/* attempts inline or not (schema/012, ATT_JOIN in store_int.h) */
 	[1][1] = {" FROM" RUNS_FROM ATT_JOIN, "1", ATT_UPSTREAM,
+	    "coalesce(" ATT_STATUS ", -1)", ATT_CAUSE,
+	    "r.source_id", COUNT_RAW_MINUTE, COUNT_RAW_PATH,
+	    RUNS_SINCE, RUNS_UNTIL, NULL, NULL, ATT_ANY},
+};
+
+/*
+ * The raw rows alone, for a database whose request_blocks is empty
+ * (store_reads_blocks): the table read directly, not through the virtual
+ * table, which costs twice as much per row (stmt.c, V_RUNS_FROM_ROWS).
+ */
+static const struct count_source count_rows_only[2] = {
+	[0] = {" FROM" RUNS_FROM_ROWS, "1", "r.upstream_id", "r.status",
+	    "r.cause", "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
+	    RUNS_SINCE, RUNS_UNTIL,
+	    "r.request_ms", "r.request_ms IS NOT NULL", NULL},
+	[1] = {" FROM" RUNS_FROM_ROWS ATT_JOIN, "1", ATT_UPSTREAM,
 	    "coalesce(" ATT_STATUS ", -1)", ATT_CAUSE,
 	    "r.source_id", COUNT_RAW_MINUTE, "r.path_id",
 	    RUNS_SINCE, RUNS_UNTIL, NULL, NULL, ATT_ANY},
@@ -96,7 +128,9 @@ static const char *const report_key_names_sql[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_CAUSE] = "(SELECT name FROM causes WHERE id = @)",
 	[REPORT_KEY_STATUS] =
 	    "CASE WHEN @ IS NULL OR @ < 0 THEN '-' ELSE CAST(@ AS TEXT) END",
-	[REPORT_KEY_PATH] = "(SELECT name FROM paths WHERE id = @)",
+	/* a block's path is a text (COUNT_RAW_PATH) */
+	[REPORT_KEY_PATH] = "CASE WHEN typeof(@) = 'text' THEN @ ELSE"
+	    " (SELECT name FROM paths WHERE id = @) END",
 	/* char(64) is '@', which this template uses for the value */
 	[REPORT_KEY_SOURCE] = "(SELECT coalesce(p.path, s.path) ||"
 	    " coalesce(' ' || char(64) || s.origin, '')"
@@ -304,14 +338,19 @@ count_half(struct store_sql *q, const struct count_source *src,
 	}
 }
 
+/* Path names where no request is of a block (only interned ids). */
+#define REPORT_PATH_ROWS_SQL "(SELECT name FROM paths WHERE id = @)"
+
 /* Append key i's template, with "k<i>" for each '@', to q. */
 static void
-count_key_name(struct store_sql *q, enum report_key k, int i)
+count_key_name(struct store_sql *q, const struct count_query *cq, int i)
 {
+	enum report_key k = cq->keys[i];
 	char frag[320];
 	size_t n = 0;
 
-	for (const char *p = report_key_names_sql[k]; ; p++) {
+	for (const char *p = k == REPORT_KEY_PATH && !cq->blocks ?
+	    REPORT_PATH_ROWS_SQL : report_key_names_sql[k]; ; p++) {
 		if (*p == '@' || *p == '\0' || n == sizeof(frag) - 1) {
 			frag[n] = '\0';
 			store_sql_add(q, frag);
@@ -336,7 +375,13 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 		"ms_n", "s500", "s502", "s503", "s504", "gw5xx",
 	};
 	int n_measures = cq->by_status ? COUNT_DETAILED : COUNT_BASIC;
+	const struct count_source *src = !cq->raw ? count_sources[0] :
+	    cq->blocks ? count_sources[1] : count_rows_only;
+	bool norm = false;
 	int i;
+
+	for (i = 0; cq->raw && cq->blocks && i < cq->n_keys; i++)
+		norm |= cq->keys[i] == REPORT_KEY_PATH;
 
 	store_sql_add(q, "WITH g(");
 	for (i = 0; i < cq->n_keys; i++) {
@@ -349,12 +394,37 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 		store_sql_add(q, measures[i]);
 	}
 	store_sql_add(q, ") AS (");
-	count_half(q, &count_sources[cq->raw][0], cq);
+	count_half(q, &src[0], cq);
 	store_sql_add(q, " UNION ALL ");
-	count_half(q, &count_sources[cq->raw][1], cq);
-	store_sql_add(q, ") SELECT ");
+	count_half(q, &src[1], cq);
+	store_sql_add(q, ")");
+	if (norm) {
+		/* g with path texts turned into ids where interned */
+		store_sql_add(q, ", g2 AS (SELECT ");
+		for (i = 0; i < cq->n_keys; i++) {
+			char k[16];
+
+			snprintf(k, sizeof(k), "k%d", i);
+			if (cq->keys[i] == REPORT_KEY_PATH) {
+				char e[256];
+
+				snprintf(e, sizeof(e), COUNT_PATH_NORM("%s"),
+				    k, k, k, k, k);
+				store_sql_add(q, e);
+				store_sql_add(q, " AS ");
+			}
+			store_sql_add(q, k);
+			store_sql_add(q, ", ");
+		}
+		for (i = 0; i < n_measures; i++) {
+			store_sql_add(q, i ? ", " : "");
+			store_sql_add(q, measures[i]);
+		}
+		store_sql_add(q, " FROM g)");
+	}
+	store_sql_add(q, " SELECT ");
 	for (i = 0; i < cq->n_keys; i++) {
-		count_key_name(q, cq->keys[i], i);
+		count_key_name(q, cq, i);
 		store_sql_add(q, ", ");
 	}
 	for (i = 0; i < n_measures; i++) {
@@ -368,7 +438,7 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 		store_sql_add(q, ", k");
 		store_sql_num(q, i);
 	}
-	store_sql_add(q, " FROM g");
+	store_sql_add(q, norm ? " FROM g2" : " FROM g");
 	for (i = 0; i < cq->n_keys; i++) {
 		store_sql_add(q, i ? ", k" : " GROUP BY k");
 		store_sql_num(q, i);
@@ -415,10 +485,12 @@ sqlite3_stmt *
 count_stmt(struct store *s, const struct count_query *cq, char *err,
     size_t errlen)
 {
+	struct count_query c = *cq;
 	struct store_sql q = {0};
 	sqlite3_stmt *st;
 
-	count_sql(&q, cq);
+	c.blocks = c.raw && store_reads_blocks(s);
+	count_sql(&q, &c);
 	if ((st = store_sql_stmt(s, &q, err, errlen)) == NULL)
 		return NULL;
 	store_bind_int64(st, ":m0", count_minute_floor(cq->since_ms));

@@ -136,21 +136,45 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 	" AND (:cause < 0 OR x.cause = :cause)" \
 	" AND (:status < 0 OR x.status = :status) "
 #define IS_5XX(col) " (" col " BETWEEN 500 AND 599) "
+/*
+ * Readers of requests come in two variants, V: ALL reads every request,
+ * rows and blocks (requests_all, schema/015, store/requests_vt.c), ROWS
+ * the table alone, as before blocks; stmt_get() takes ROWS while
+ * request_blocks is empty (store_reads_blocks), as it is unless
+ * GW_INGEST_BLOCKS=1 wrote it: a virtual table's scan costs 2x the
+ * table's (report --by retry on 1M rows 0.36 -> 0.76 s, explain 0.93 ->
+ * 1.73 s). A request of a block has its path as text (r.path, NULL for
+ * a row), where a row has path_id.
+ */
+#define V_RUNS_FROM_ALL RUNS_FROM
+#define V_RUNS_FROM_ROWS RUNS_FROM_ROWS
+#define V_REQUESTS_ALL " requests_all r"
+#define V_REQUESTS_ROWS " requests r"
+#define V_MIN_TS_ALL RUNS_MIN_TS
+#define V_MIN_TS_ROWS RUNS_MIN_TS_ROWS
+#define V_MAX_TS_ALL RUNS_MAX_TS
+#define V_MAX_TS_ROWS RUNS_MAX_TS_ROWS
+/* r's path text: a block's, or p.name (p joined by r.path_id) */
+#define V_PATH_NAME_ALL "coalesce(r.path, p.name)"
+#define V_PATH_NAME_ROWS "p.name"
+/* a block's path text (NULL for a row) as one more column; none on rows */
+#define V_BLOCK_PATH_ALL ", r.path"
+#define V_BLOCK_PATH_ROWS ""
 #define SERIES_MINUTE(col) \
 	"SELECT (x.minute - :base / 60000) / :stepm, " col ", sum(x.requests)," \
 	" sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END)" \
 	" FROM rollup_minute x WHERE" WINDOW_X FILTER_X " GROUP BY 1, 2"
-#define SERIES_RAW(col) \
+#define SERIES_RAW(V, col) \
 	"SELECT (r.ts_ms - :base) / :step, " col ", count(*)," \
-	" sum(" IS_5XX("r.status") ") FROM" RUNS_FROM \
+	" sum(" IS_5XX("r.status") ") FROM" V_RUNS_FROM_##V \
 	" WHERE" RUNS_SECS(":t0", ":t1") "AND r.ts_ms >= :t0" \
 	" AND r.ts_ms < :t1" \
 	" AND (:up IS NULL OR r.upstream_id = :up)" \
 	" AND (:cause < 0 OR r.cause = :cause)" \
 	" AND (:status < 0 OR r.status = :status) GROUP BY 1, 2"
-#define CONSOLE_REQUEST_COLUMNS(from) \
+#define CONSOLE_REQUEST_COLUMNS(V, from) \
 	"SELECT r.id, r.ts_ms," STORE_CLIENT_TEXT("r.client") ", m.name," \
-	" h.name, p.name, r.query," \
+	" h.name, " V_PATH_NAME_##V ", r.query," \
 	" u.name, s.path || coalesce(' @' || s.origin, ''), r.line_no, r.status, coalesce(r.request_ms, -1)," \
 	" r.cause, r.n_attempts, (SELECT message FROM gateway_errors" \
 	" WHERE id = r.error_id) FROM" from \
@@ -177,10 +201,10 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 #define DIAG_INLINE_MATCH \
 	" (r.a_cause = ?4 AND r.upstream_id =" DIAG_UPSTREAM_ID ") "
 /* Every request of the window as ids; summed in C (see diag_shape_counts). */
-#define DIAG_SHAPE_SQL(from, ts) \
+#define DIAG_SHAPE_SQL(V, from, ts) \
 	"SELECT coalesce(r.method_id, 0), coalesce(r.path_id, 0)," \
 	" r.upstream_id, coalesce(r.shape_id, 0)," \
-	" r.status BETWEEN 500 AND 599, r.cause" \
+	" r.status BETWEEN 500 AND 599, r.cause" V_BLOCK_PATH_##V \
 	" FROM" from "WHERE " ts \
 	" AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID ")"
 /* An interned-name table, id -> name. */
@@ -190,6 +214,105 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 	" r.id, r.ts_ms, m.name, p.name, r.query," \
 	STORE_REQUEST_ID_TEXT("r.request_id") ", e.message," \
 	" r.status, r.cause, r.n_attempts "
+
+/* The readers' statements over requests, in both variants (V_*). */
+#define REPORT_TOTALS_SQL(V) \
+	"SELECT (SELECT coalesce(sum(requests), 0) FROM rollup_minute)," \
+	" (SELECT coalesce(sum(attempts), 0) FROM rollup_attempt_minute)," \
+	" (SELECT count(*) FROM gateway_errors)," \
+	" (SELECT count(*) FROM gateway_errors WHERE request_id IS NULL)," \
+	" (SELECT coalesce(sum(rejected), 0) FROM reject_counts)," \
+	V_MIN_TS_##V "," V_MAX_TS_##V
+/* Rollups outlive pruned raw rows: they start the span then. */
+#define CONSOLE_SPAN_SQL(V) \
+	"SELECT min(coalesce(" V_MIN_TS_##V "," \
+	" 9223372036854775807), coalesce((SELECT min(minute) * 60000" \
+	" FROM rollup_minute), 9223372036854775807))," \
+	V_MAX_TS_##V
+#define CONSOLE_SPLITS_RAW_SQL(V) \
+	"SELECT r.ts_ms, r.upstream_id, r.cause, r.status, 1" \
+	" FROM" V_RUNS_FROM_##V "WHERE" RUNS_SECS(":t0", ":t1") \
+	"AND r.ts_ms >= :t0 AND r.ts_ms < :t1" \
+	" AND (:up IS NULL OR r.upstream_id = :up)" \
+	" AND (:cause < 0 OR r.cause = :cause)" \
+	" AND (:status < 0 OR r.status = :status)" \
+	/* lines are made in the order keys first appear, by time */ \
+	" ORDER BY k.sec, r.ts_ms, r.id"
+#define CONSOLE_FAILURES_SQL(V) \
+	CONSOLE_REQUEST_COLUMNS(V, V_RUNS_FROM_##V) \
+	" WHERE" RUNS_SECS(":t0", ":t1") \
+	"AND r.ts_ms >= :t0 AND r.ts_ms < :t1" \
+	" AND (:up IS NULL OR r.upstream_id = :up)" \
+	" AND (:cause < 0 OR r.cause = :cause)" \
+	" AND (CASE WHEN :status < 0 THEN" IS_5XX("r.status") \
+	" OR r.cause <> 0 ELSE r.status = :status END)" \
+	" AND (:path IS NULL OR instr(" V_PATH_NAME_##V ", :path) > 0)" \
+	" ORDER BY k.sec DESC, r.ts_ms DESC, r.id DESC LIMIT :limit"
+#define CONSOLE_REQUEST_SQL(V) \
+	CONSOLE_REQUEST_COLUMNS(V, V_REQUESTS_##V) " WHERE r.id = :id"
+#define CONSOLE_ATTEMPTS_SQL(V) \
+	"SELECT u.name, coalesce(" ATT_STATUS ", -1)," \
+	" coalesce(" ATT_CONNECT ", -1), coalesce(" ATT_HEADER ", -1)," \
+	" coalesce(" ATT_RESPONSE ", -1)," ATT_CAUSE ", e.message" \
+	" FROM" V_REQUESTS_##V ATT_JOIN \
+	" JOIN upstreams u ON u.id =" ATT_UPSTREAM \
+	" LEFT JOIN gateway_errors e ON e.id =" ATT_ERROR \
+	" WHERE r.id = :id AND" ATT_ANY " ORDER BY t.seq"
+#define DIAG_SHAPE_COUNTS_SQL(V) \
+	DIAG_SHAPE_SQL(V, V_RUNS_FROM_##V, \
+	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW)
+#define DIAG_SHAPE_COUNTS_ALL_SQL(V) \
+	DIAG_SHAPE_SQL(V, V_REQUESTS_##V " ", \
+	    "+r.ts_ms >= ?1 AND +r.ts_ms < ?2")
+#define DIAG_ATTEMPT_STREAM_SQL(V) \
+	"SELECT r.ts_ms, r.id," ATT_UPSTREAM "," ATT_SEQ "," \
+	" coalesce(" ATT_STATUS ", -1)," ATT_CAUSE \
+	" FROM" V_RUNS_FROM_##V ATT_JOIN \
+	" WHERE" RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW " AND" ATT_ANY \
+	" AND (?3 IS NULL OR" ATT_UPSTREAM "=" DIAG_UPSTREAM_ID ")" \
+	" ORDER BY k.sec, r.ts_ms, r.id, t.seq"
+/* The window's requests and the mean time of its plain ones (of
+ * upstream ?3) in one scan of them (two scans took twice as long). */
+#define DIAG_TOTALS_SQL(V) \
+	"SELECT t.n, (SELECT count(*) FROM requests r WHERE" DIAG_TROUBLE \
+	"  AND r.n_attempts > 1 AND" DIAG_WINDOW "), t.ms" \
+	" FROM (SELECT count(*) AS n, avg(CASE WHEN r.n_attempts = 1" \
+	"  AND r.cause = 0 AND (?3 IS NULL OR r.upstream_id =" \
+	DIAG_UPSTREAM_ID ") THEN r.request_ms END) AS ms" \
+	" FROM" V_RUNS_FROM_##V "WHERE" RUNS_SECS("?1", "?2") "AND" \
+	DIAG_WINDOW ") t"
+/*
+ * metrics_rows.c's: the high marks, requests and attempts by id range.
+ * Over every request: requests_all and the last id of the blocks; over
+ * the rows alone, the views (the same counts).
+ */
+#define METRICS_MARKS_SQL_ALL \
+	"SELECT max((SELECT coalesce(max(id), 0) FROM requests)," \
+	" (SELECT coalesce(max(last_id), 0) FROM request_blocks))," \
+	" (SELECT coalesce(max(id), 0) FROM rejects)"
+#define METRICS_MARKS_SQL_ROWS \
+	"SELECT (SELECT coalesce(max(id), 0) FROM requests)," \
+	" (SELECT coalesce(max(id), 0) FROM rejects)"
+#define METRICS_REQUESTS_SQL_ALL \
+	"SELECT u.name, r.status, c.name, count(*) FROM requests_all r" \
+	" JOIN causes c ON c.id = r.cause" \
+	" JOIN upstreams u ON u.id = r.upstream_id" \
+	" WHERE r.id > ?1 AND r.id <= ?2 GROUP BY 1, 2, 3"
+#define METRICS_REQUESTS_SQL_ROWS \
+	"SELECT upstream, status, cause, count(*) FROM request_view" \
+	" WHERE id > ?1 AND id <= ?2 GROUP BY 1, 2, 3"
+#define METRICS_ATTEMPTS_SQL_ALL \
+	"SELECT u.name, c.name, a.response_ms, count(*) FROM (" \
+	" SELECT r.upstream_id, r.a_cause AS cause," \
+	"  r.a_response_ms AS response_ms FROM requests_all r" \
+	"  WHERE r.id > ?1 AND r.id <= ?2 AND r.a_cause IS NOT NULL" \
+	" UNION ALL SELECT upstream_id, cause, response_ms FROM attempts" \
+	"  WHERE request_id > ?1 AND request_id <= ?2) a" \
+	" JOIN upstreams u ON u.id = a.upstream_id" \
+	" JOIN causes c ON c.id = a.cause GROUP BY 1, 2, 3"
+#define METRICS_ATTEMPTS_SQL_ROWS \
+	"SELECT upstream, cause, response_ms, count(*) FROM attempt_view" \
+	" WHERE request_id > ?1 AND request_id <= ?2 GROUP BY 1, 2, 3"
 
 /* capture_stats.c's: the columns read_stats() reads, in its order. */
 #define CAPTURE_STATS_COLUMNS \
@@ -396,6 +519,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* db.c */
 	[STMT_DB_USER_VERSION] = "PRAGMA user_version",
 	[STMT_READ_BEGIN] = "BEGIN",
+	/* store_reads_blocks() */
+	[STMT_READ_DATA_VERSION] = "PRAGMA data_version",
+	[STMT_READ_HAS_BLOCKS] = "SELECT EXISTS (SELECT 1 FROM request_blocks)",
 
 	/* intern.c: one SELECT and one INSERT per table of names. */
 	[STMT_INTERN_SELECT_UPSTREAM] = INTERN_SELECT("upstreams"),
@@ -469,13 +595,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " DO UPDATE SET attempts = attempts + excluded.attempts",
 
 	/* report.c: totals in one statement, each part an index or rollup read. */
-	[STMT_REPORT_TOTALS] =
-	    "SELECT (SELECT coalesce(sum(requests), 0) FROM rollup_minute),"
-	    " (SELECT coalesce(sum(attempts), 0) FROM rollup_attempt_minute),"
-	    " (SELECT count(*) FROM gateway_errors),"
-	    " (SELECT count(*) FROM gateway_errors WHERE request_id IS NULL),"
-	    " (SELECT coalesce(sum(rejected), 0) FROM reject_counts),"
-	    RUNS_MIN_TS "," RUNS_MAX_TS,
+	[STMT_REPORT_TOTALS] = REPORT_TOTALS_SQL(ALL),
 	/* Error-log lines by upstream and cause (store_error_groups). */
 	[STMT_REPORT_ERROR_GROUPS] =
 	    "SELECT coalesce(u.name, '-'), e.cause, count(*),"
@@ -495,11 +615,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_CONSOLE_DATA_VERSION] = "PRAGMA data_version",
 	/* Two index seeks. */
 	/* Rollups outlive pruned raw rows: they start the span then. */
-	[STMT_CONSOLE_SPAN] =
-	    "SELECT min(coalesce(" RUNS_MIN_TS ","
-	    " 9223372036854775807), coalesce((SELECT min(minute) * 60000"
-	    " FROM rollup_minute), 9223372036854775807)),"
-	    RUNS_MAX_TS,
+	[STMT_CONSOLE_SPAN] = CONSOLE_SPAN_SQL(ALL),
 	[STMT_CONSOLE_SOURCES] =
 	    "SELECT id, path, kind, position, line_no, last_seen_ms"
 	    " FROM sources WHERE parent_id IS NULL"	/* not a host's (009) */
@@ -528,9 +644,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_CONSOLE_SERIES_MINUTE_UPSTREAM] = SERIES_MINUTE("x.upstream_id"),
 	[STMT_CONSOLE_SERIES_MINUTE_CAUSE] = SERIES_MINUTE("x.cause"),
 	[STMT_CONSOLE_SERIES_MINUTE_STATUS] = SERIES_MINUTE("x.status"),
-	[STMT_CONSOLE_SERIES_RAW_UPSTREAM] = SERIES_RAW("r.upstream_id"),
-	[STMT_CONSOLE_SERIES_RAW_CAUSE] = SERIES_RAW("r.cause"),
-	[STMT_CONSOLE_SERIES_RAW_STATUS] = SERIES_RAW("r.status"),
+	[STMT_CONSOLE_SERIES_RAW_UPSTREAM] = SERIES_RAW(ALL, "r.upstream_id"),
+	[STMT_CONSOLE_SERIES_RAW_CAUSE] = SERIES_RAW(ALL, "r.cause"),
+	[STMT_CONSOLE_SERIES_RAW_STATUS] = SERIES_RAW(ALL, "r.status"),
 	/*
 	 * Every split at once: the rows as they are, summed in C (a GROUP BY
 	 * on other columns than the key's would sort them all first).
@@ -538,15 +654,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_CONSOLE_SPLITS_MINUTE] =
 	    "SELECT x.minute * 60000, x.upstream_id, x.cause, x.status,"
 	    " x.requests FROM rollup_minute x WHERE" WINDOW_X FILTER_X,
-	[STMT_CONSOLE_SPLITS_RAW] =
-	    "SELECT r.ts_ms, r.upstream_id, r.cause, r.status, 1"
-	    " FROM" RUNS_FROM "WHERE" RUNS_SECS(":t0", ":t1")
-	    "AND r.ts_ms >= :t0 AND r.ts_ms < :t1"
-	    " AND (:up IS NULL OR r.upstream_id = :up)"
-	    " AND (:cause < 0 OR r.cause = :cause)"
-	    " AND (:status < 0 OR r.status = :status)"
-	    /* lines are made in the order keys first appear, by time */
-	    " ORDER BY k.sec, r.ts_ms, r.id",
+	[STMT_CONSOLE_SPLITS_RAW] = CONSOLE_SPLITS_RAW_SQL(ALL),
 	/* Minutes with failing requests under the filter, newest first. */
 	[STMT_CONSOLE_FAILING_MINUTES] =
 	    "SELECT x.minute, sum(x.requests) FROM rollup_minute x"
@@ -554,42 +662,21 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("x.status")
 	    " OR x.cause <> 0 ELSE 1 END)"
 	    " GROUP BY x.minute ORDER BY x.minute DESC",
-	[STMT_CONSOLE_FAILURES] = CONSOLE_REQUEST_COLUMNS(RUNS_FROM)
-	    " WHERE" RUNS_SECS(":t0", ":t1")
-	    "AND r.ts_ms >= :t0 AND r.ts_ms < :t1"
-	    " AND (:up IS NULL OR r.upstream_id = :up)"
-	    " AND (:cause < 0 OR r.cause = :cause)"
-	    " AND (CASE WHEN :status < 0 THEN" IS_5XX("r.status")
-	    " OR r.cause <> 0 ELSE r.status = :status END)"
-	    " AND (:path IS NULL OR instr(p.name, :path) > 0)"
-	    " ORDER BY k.sec DESC, r.ts_ms DESC, r.id DESC LIMIT :limit",
-	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_COLUMNS(" requests r")
-	    " WHERE r.id = :id",
-	[STMT_CONSOLE_ATTEMPTS] =
-	    "SELECT u.name, coalesce(" ATT_STATUS ", -1),"
-	    " coalesce(" ATT_CONNECT ", -1), coalesce(" ATT_HEADER ", -1),"
-	    " coalesce(" ATT_RESPONSE ", -1)," ATT_CAUSE ", e.message"
-	    " FROM requests r" ATT_JOIN
-	    " JOIN upstreams u ON u.id =" ATT_UPSTREAM
-	    " LEFT JOIN gateway_errors e ON e.id =" ATT_ERROR
-	    " WHERE r.id = :id AND" ATT_ANY " ORDER BY t.seq",
+	[STMT_CONSOLE_FAILURES] = CONSOLE_FAILURES_SQL(ALL),
+	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_SQL(ALL),
+	[STMT_CONSOLE_ATTEMPTS] = CONSOLE_ATTEMPTS_SQL(ALL),
 
 	/* diag_query.c */
-	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_SQL(RUNS_FROM,
-	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW),
-	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_SQL(" requests r ",
-	    "+r.ts_ms >= ?1 AND +r.ts_ms < ?2"),
-	[STMT_DIAG_ATTEMPT_STREAM] =
-	    "SELECT r.ts_ms, r.id," ATT_UPSTREAM "," ATT_SEQ ","
-	    " coalesce(" ATT_STATUS ", -1)," ATT_CAUSE
-	    " FROM" RUNS_FROM ATT_JOIN
-	    " WHERE" RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW " AND" ATT_ANY
-	    " AND (?3 IS NULL OR" ATT_UPSTREAM "=" DIAG_UPSTREAM_ID ")"
-	    " ORDER BY k.sec, r.ts_ms, r.id, t.seq",
+	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_COUNTS_SQL(ALL),
+	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_COUNTS_ALL_SQL(ALL),
+	[STMT_DIAG_ATTEMPT_STREAM] = DIAG_ATTEMPT_STREAM_SQL(ALL),
 	[STMT_DIAG_UPSTREAM_NAMES] = DIAG_NAMES_SQL("upstreams"),
 	[STMT_DIAG_METHOD_NAMES] = DIAG_NAMES_SQL("methods"),
 	[STMT_DIAG_PATH_NAMES] = DIAG_NAMES_SQL("paths"),
 	[STMT_DIAG_SHAPE_NAMES] = DIAG_NAMES_SQL("shapes"),
+	/* a path's id from its text (a block's request): paths' hash index */
+	[STMT_DIAG_PATH_ID] =
+	    "SELECT id FROM paths WHERE hash = gw_name_hash(?1) AND name = ?1",
 	/*
 	 * x: retried requests with the seq of their first failing attempt;
 	 * then grouped by that attempt's upstream and cause, and the final
@@ -615,15 +702,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " JOIN upstreams lu ON lu.id = x.final_uid"
 	    " WHERE (?3 IS NULL OR a.upstream_id =" DIAG_UPSTREAM_ID ")"
 	    " GROUP BY a.upstream_id, x.final_uid, a.cause",
-	[STMT_DIAG_TOTALS] =
-	    "SELECT (SELECT count(*) FROM" RUNS_FROM "WHERE"
-	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW "),"
-	    " (SELECT count(*) FROM requests r WHERE" DIAG_TROUBLE
-	    "  AND r.n_attempts > 1 AND" DIAG_WINDOW "),"
-	    " (SELECT avg(r.request_ms) FROM" RUNS_FROM "WHERE"
-	    RUNS_SECS("?1", "?2") "AND" DIAG_WINDOW
-	    "  AND r.n_attempts = 1 AND r.cause = 0"
-	    "  AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID "))",
+	[STMT_DIAG_TOTALS] = DIAG_TOTALS_SQL(ALL),
 	/* Failed attempts to the upstream, then attempt-less requests. */
 	[STMT_DIAG_UPSTREAM_CAUSES] =
 	    "SELECT cause, sum(n), sum(fin), sum(msg), min(t0), max(t1) FROM ("
@@ -706,15 +785,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "WHERE source_id = ? ORDER BY port",
 
 	/* metrics_rows.c: the exporter's grouped reads. */
-	[STMT_METRICS_MARKS] =
-	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"
-	    " (SELECT coalesce(max(id), 0) FROM rejects)",
-	[STMT_METRICS_REQUESTS] =
-	    "SELECT upstream, status, cause, count(*) FROM request_view"
-	    " WHERE id > ?1 AND id <= ?2 GROUP BY 1, 2, 3",
-	[STMT_METRICS_ATTEMPTS] =
-	    "SELECT upstream, cause, response_ms, count(*) FROM attempt_view"
-	    " WHERE request_id > ?1 AND request_id <= ?2 GROUP BY 1, 2, 3",
+	[STMT_METRICS_MARKS] = METRICS_MARKS_SQL_ALL,
+	[STMT_METRICS_REQUESTS] = METRICS_REQUESTS_SQL_ALL,
+	[STMT_METRICS_ATTEMPTS] = METRICS_ATTEMPTS_SQL_ALL,
 	[STMT_METRICS_REJECTS] =
 	    "SELECT s.path, r.reason, count(*) FROM rejects r"
 	    " JOIN sources s ON s.id = r.source_id"
@@ -734,7 +807,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	 */
 	/* ?3: only rows whose strings were marked (mark_request_id). */
 	[STMT_PRUNE_REQUESTS] =
-	    "DELETE FROM requests WHERE id IN (SELECT r.id FROM" RUNS_FROM
+	    "DELETE FROM requests WHERE id IN (SELECT r.id FROM" RUNS_FROM_ROWS
 	    " WHERE k.sec <= ?1 / 1000 + 1 AND r.ts_ms < ?1 AND r.id <= ?3"
 	    " ORDER BY k.sec, r.ts_ms, r.id LIMIT ?2)"
 	    " RETURNING ts_ms, source_id, line_no, error_id, id,"
@@ -820,6 +893,30 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ON CONFLICT (key) DO UPDATE SET value = value + 1",
 };
 
+/*
+ * The readers' statements over the rows alone (the ROWS variants, see
+ * V_RUNS_FROM_ROWS): taken in place of stmt_sql's while request_blocks is
+ * empty. A statement listed here has both; stmt_get() chooses.
+ */
+static const char *const stmt_sql_rows[STMT_COUNT] = {
+	[STMT_REPORT_TOTALS] = REPORT_TOTALS_SQL(ROWS),
+	[STMT_CONSOLE_SPAN] = CONSOLE_SPAN_SQL(ROWS),
+	[STMT_CONSOLE_SERIES_RAW_UPSTREAM] = SERIES_RAW(ROWS, "r.upstream_id"),
+	[STMT_CONSOLE_SERIES_RAW_CAUSE] = SERIES_RAW(ROWS, "r.cause"),
+	[STMT_CONSOLE_SERIES_RAW_STATUS] = SERIES_RAW(ROWS, "r.status"),
+	[STMT_CONSOLE_SPLITS_RAW] = CONSOLE_SPLITS_RAW_SQL(ROWS),
+	[STMT_CONSOLE_FAILURES] = CONSOLE_FAILURES_SQL(ROWS),
+	[STMT_CONSOLE_REQUEST] = CONSOLE_REQUEST_SQL(ROWS),
+	[STMT_CONSOLE_ATTEMPTS] = CONSOLE_ATTEMPTS_SQL(ROWS),
+	[STMT_DIAG_SHAPE_COUNTS] = DIAG_SHAPE_COUNTS_SQL(ROWS),
+	[STMT_DIAG_SHAPE_COUNTS_ALL] = DIAG_SHAPE_COUNTS_ALL_SQL(ROWS),
+	[STMT_DIAG_ATTEMPT_STREAM] = DIAG_ATTEMPT_STREAM_SQL(ROWS),
+	[STMT_DIAG_TOTALS] = DIAG_TOTALS_SQL(ROWS),
+	[STMT_METRICS_MARKS] = METRICS_MARKS_SQL_ROWS,
+	[STMT_METRICS_REQUESTS] = METRICS_REQUESTS_SQL_ROWS,
+	[STMT_METRICS_ATTEMPTS] = METRICS_ATTEMPTS_SQL_ROWS,
+};
+
 /* Reset st; clear its bindings too when fresh. */
 static sqlite3_stmt *
 stmt_ready(sqlite3_stmt *st, bool fresh)
@@ -830,21 +927,54 @@ stmt_ready(sqlite3_stmt *st, bool fresh)
 	return st;
 }
 
-/* The named statement, prepared on first use (see the top of the file). */
+/* See store_int.h. */
+bool
+store_reads_blocks(struct store *s)
+{
+	sqlite3_stmt *st;
+	int64_t dv = -1, changes = sqlite3_total_changes64(s->db);
+	int seen = 1;
+
+	if ((st = store_stmt(s, STMT_READ_DATA_VERSION, NULL, 0)) != NULL &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		dv = sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (dv >= 0 && s->blocks_seen >= 0 && dv == s->blocks_dv &&
+	    changes == s->blocks_changes)
+		return s->blocks_seen != 0;
+	/* when the check fails, every request (the variant always right) */
+	if ((st = store_stmt(s, STMT_READ_HAS_BLOCKS, NULL, 0)) != NULL) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			seen = sqlite3_column_int(st, 0) != 0;
+		sqlite3_reset(st);
+	}
+	s->blocks_seen = dv >= 0 && st != NULL ? seen : -1;
+	s->blocks_dv = dv;
+	s->blocks_changes = changes;
+	return seen != 0;
+}
+
+/*
+ * The named statement, prepared on first use (see the top of the file);
+ * of a reader with two variants, the one store_reads_blocks() says.
+ */
 static sqlite3_stmt *
 stmt_get(struct store *s, enum store_stmt_id id, bool fresh, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = s->stmt[id];
+	bool rows = stmt_sql_rows[id] != NULL && !store_reads_blocks(s);
+	sqlite3_stmt **slot = rows ? &s->stmt_rows[id] : &s->stmt[id];
+	sqlite3_stmt *st = *slot;
 
 	if (st != NULL)
 		return stmt_ready(st, fresh);
-	if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
-	    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v3(s->db, rows ? stmt_sql_rows[id] : stmt_sql[id],
+	    -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		store_fail_db(s, err, errlen, "prepare");
 		return NULL;
 	}
-	s->stmt[id] = st;
+	*slot = st;
 	return st;
 }
 
@@ -867,9 +997,12 @@ store_stmt_fresh(struct store *s, enum store_stmt_id id, char *err,
 void
 store_stmt_reset_all(struct store *s)
 {
-	for (int i = 0; i < STMT_COUNT; i++)
+	for (int i = 0; i < STMT_COUNT; i++) {
 		if (s->stmt[i] != NULL)
 			sqlite3_reset(s->stmt[i]);
+		if (s->stmt_rows[i] != NULL)
+			sqlite3_reset(s->stmt_rows[i]);
+	}
 	for (int i = 0; i < STORE_SHAPED_MAX; i++)
 		if (s->shaped[i].st != NULL)
 			sqlite3_reset(s->shaped[i].st);
@@ -881,7 +1014,8 @@ store_stmt_finalize_all(struct store *s)
 {
 	for (int i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(s->stmt[i]);
-		s->stmt[i] = NULL;
+		sqlite3_finalize(s->stmt_rows[i]);
+		s->stmt[i] = s->stmt_rows[i] = NULL;
 	}
 	for (int i = 0; i < STORE_SHAPED_MAX; i++) {
 		sqlite3_finalize(s->shaped[i].st);

@@ -43,6 +43,8 @@ enum store_stmt_id {
 	STMT_ROLLBACK,		/* prepared before every BEGIN (out of memory
 				 * must not leave a transaction open) */
 	STMT_READ_BEGIN,	/* BEGIN: a read that sees one snapshot */
+	STMT_READ_DATA_VERSION,	/* store_reads_blocks() */
+	STMT_READ_HAS_BLOCKS,
 	STMT_DB_USER_VERSION,
 	STMT_SOURCE_FIND,
 	STMT_SOURCE_INSERT,
@@ -143,6 +145,7 @@ enum store_stmt_id {
 	STMT_DIAG_METHOD_NAMES,
 	STMT_DIAG_PATH_NAMES,
 	STMT_DIAG_SHAPE_NAMES,
+	STMT_DIAG_PATH_ID,
 	STMT_DIAG_RETRY_GROUPS,
 	STMT_DIAG_TOTALS,
 	STMT_DIAG_UPSTREAM_CAUSES,
@@ -406,21 +409,41 @@ struct join_probe {
  * automatic index over every request, for each lookup (60 ms a line on
  * 1M requests, instead of 1).
  */
-#define RUNS_FROM \
+#define RUNS_FROM_ROWS \
 	" request_runs k CROSS JOIN requests r NOT INDEXED" \
+	" ON r.id BETWEEN k.first_id AND k.last_id "
+/*
+ * The readers' RUNS_FROM reads every request, rows and blocks
+ * (requests_all, store/requests_vt.c, schema/015), by the same id ranges:
+ * the virtual table takes r.id BETWEEN as its bounds and offers no other
+ * index, so NOT INDEXED is not needed (nor allowed). RUNS_FROM_ROWS, the
+ * table alone, is prune's (which refuses a database with blocks), and the
+ * readers' while request_blocks is empty (stmt.c's ROWS variants,
+ * store_reads_blocks).
+ */
+#define RUNS_FROM \
+	" request_runs k CROSS JOIN requests_all r" \
 	" ON r.id BETWEEN k.first_id AND k.last_id "
 #define RUNS_SECS(t0, t1) \
 	" k.sec BETWEEN (" t0 ") / 1000 - 1 AND (" t1 ") / 1000 + 1 "
 /* min(ts_ms) or max(ts_ms) of requests: in the runs of the first (last)
- * second that still has a row. */
-#define RUNS_TS_END(agg, dir) \
-	" (SELECT " agg "(r.ts_ms) FROM" RUNS_FROM "WHERE k.sec =" \
+ * second that still has a row (from: RUNS_FROM or RUNS_FROM_ROWS, r2 the
+ * same table). */
+#define RUNS_TS_END_OF(agg, dir, from, r2) \
+	" (SELECT " agg "(r.ts_ms) FROM" from "WHERE k.sec =" \
 	" (SELECT k2.sec FROM request_runs k2 WHERE EXISTS (SELECT 1" \
-	" FROM requests r2 NOT INDEXED" \
+	" FROM" r2 \
 	" WHERE r2.id BETWEEN k2.first_id AND k2.last_id)" \
 	" ORDER BY k2.sec " dir " LIMIT 1)) "
+#define RUNS_TS_END(agg, dir) \
+	RUNS_TS_END_OF(agg, dir, RUNS_FROM, " requests_all r2")
 #define RUNS_MIN_TS RUNS_TS_END("min", "ASC")
 #define RUNS_MAX_TS RUNS_TS_END("max", "DESC")
+/* The same over the rows alone (a database without blocks). */
+#define RUNS_TS_END_ROWS(agg, dir) \
+	RUNS_TS_END_OF(agg, dir, RUNS_FROM_ROWS, " requests r2 NOT INDEXED")
+#define RUNS_MIN_TS_ROWS RUNS_TS_END_ROWS("min", "ASC")
+#define RUNS_MAX_TS_ROWS RUNS_TS_END_ROWS("max", "DESC")
 
 /*
  * The run of request ids the writer extends (runs.c, schema/013): ids
@@ -437,6 +460,10 @@ struct store {
 	char *path;			/* the file db is open on, resolved
 					   (store_open_reader) */
 	sqlite3_stmt *stmt[STMT_COUNT];	/* stmt.c: prepared on first use */
+	sqlite3_stmt *stmt_rows[STMT_COUNT];	/* readers over rows alone */
+	int blocks_seen;		/* store_reads_blocks: -1 not known */
+	int64_t blocks_dv, blocks_changes;	/* data_version and total
+						   changes it was seen at */
 	struct store_shaped shaped[STORE_SHAPED_MAX];
 	uint64_t shaped_clock;
 	struct intern_cache intern[INTERN_COUNT];
@@ -541,7 +568,16 @@ sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id,
     char *err, size_t errlen);
 sqlite3_stmt *store_stmt_fresh(struct store *s, enum store_stmt_id id,
     char *err, size_t errlen);
-/* store_stmt() without the reset: for callers that reset after each use. */
+/*
+ * Whether request_blocks holds any request (schema/015): the readers
+ * with two variants (stmt.c) read requests_all then, the table alone
+ * when not. Checked again when PRAGMA data_version or this connection's
+ * total changes moved since the last check (inside a read transaction,
+ * the answer of its snapshot); true when the check fails.
+ */
+bool store_reads_blocks(struct store *s);
+/* store_stmt() without the reset: for callers that reset after each use
+ * (not for a reader with two variants, which store_stmt() chooses). */
 static inline sqlite3_stmt *
 store_stmt_hot(struct store *s, enum store_stmt_id id, char *err,
     size_t errlen)
@@ -607,6 +643,7 @@ struct count_query {
 	int n_keys;
 	enum report_key keys[REPORT_KEYS_MAX];
 	bool raw;		/* count requests and attempts, not rollups */
+	bool blocks;		/* raw: of blocks too (count_stmt sets it) */
 	bool by_status;		/* the COUNT_S5xx and gateway measures */
 	bool by_failed;		/* rows by failed, requests descending, at
 				   most limit (<= 0: all); else by keys */

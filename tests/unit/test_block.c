@@ -52,6 +52,20 @@ round_trip(const struct block_val *rows, int nrow, int ncol)
 		for (int c = 0; c < ncol; c++)
 			check_same(&rows[(size_t)r * ncol + c],
 			    &block_dec_row(&d, r)[c]);
+	/* a column alone, then the others as they are asked for (the
+	 * readers' requests_all): the same values */
+	for (int c = 0; c < ncol; c++) {
+		assert_int_equal(block_decode_cols(&d, p, n, ncol,
+		    (uint64_t)1 << c), 0);
+		assert_int_equal(d.done, (uint64_t)1 << c);
+		for (int k = ncol - 1; k >= 0; k--)
+			assert_int_equal(block_decode_more(&d,
+			    (uint64_t)1 << k), 0);
+		for (int r = 0; r < nrow; r++)
+			for (int k = 0; k < ncol; k++)
+				check_same(&rows[(size_t)r * ncol + k],
+				    &block_dec_row(&d, r)[k]);
+	}
 	/* the wrong number of columns is refused */
 	assert_int_equal(block_decode(&d, p, n, ncol + 1), -1);
 	block_dec_free(&d);
@@ -177,10 +191,18 @@ test_block_damaged(void **state)
 	}
 	for (size_t i = 0; i < n; i++)
 		for (int bit = 0; bit < 8; bit++) {
+			int whole;
+
 			memcpy(copy, p, n);
 			copy[i] ^= (uint8_t)(1u << bit);
-			if (block_decode(&d, copy, n, 3) == 0)
+			if ((whole = block_decode(&d, copy, n, 3)) == 0)
 				assert_int_equal(d.nrow, 3);
+			/* by columns, as read: refused just the same */
+			if (block_decode_cols(&d, copy, n, 3, 0) == 0)
+				assert_int_equal(block_decode_more(&d, 7),
+				    whole);
+			else
+				assert_int_equal(whole, -1);
 		}
 	/* raw blocks: a count beyond the rows, a length past the end, a
 	 * raw_len over the limit, an unknown method */

@@ -758,6 +758,189 @@ test_blocks_capture(void **state)
 	rmdir(dir);
 }
 
+/* Whether st reads the virtual table (every request) or the rows alone. */
+static bool
+reads_all(sqlite3_stmt *st)
+{
+	assert_non_null(st);
+	return strstr(sqlite3_sql(st), "requests_all") != NULL;
+}
+
+/* Requests of report --by path (raw rows) summed, on s. */
+static int64_t
+report_requests(struct store *s)
+{
+	struct report_query q = {.since_ms = INT64_MIN, .until_ms = INT64_MAX,
+	    .keys = {REPORT_KEY_PATH}, .n_keys = 1, .cause = GW_CAUSE_ANY,
+	    .status = -1};
+	struct report_row *rows;
+	size_t n;
+	int64_t sum = 0;
+	char err[256];
+
+	assert_int_equal(store_report(s, &q, &rows, &n, err, sizeof(err)), 0);
+	for (size_t i = 0; i < n; i++)
+		sum += rows[i].requests;
+	store_report_free(rows, n);
+	return sum;
+}
+
+/*
+ * The readers read the table alone while request_blocks is empty (the
+ * virtual table made them twice as slow on a database without blocks),
+ * every request once it holds some: written by another connection
+ * (PRAGMA data_version moves) or by the reader's own (its total
+ * changes do), between two reads of a long-lived reader (the console).
+ */
+static void
+test_blocks_readers_choose(void **state)
+{
+	struct fx f;
+	struct store *r;
+	int64_t src;
+
+	(void)state;
+	fx_init(&f);
+	src = fx_source(&f, "/var/log/a.log", "file");
+	assert_int_equal(store_open(f.path, &r, f.err, sizeof(f.err)), 0);
+	/* a database without blocks (none written yet, then rows only) */
+	assert_false(reads_all(store_stmt(r, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	for (int i = 0; i < 50; i++)
+		fx_event(&f, T0 + i, 0, "10.0.0.1", "GET", "/a", NULL, 200, 5,
+		    GW_CAUSE_OK, "10.1.0.1:80 200 0");
+	fx_write(&f, src);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM request_blocks"), 0);
+	assert_false(reads_all(store_stmt(r, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	assert_false(reads_all(store_stmt(r, STMT_DIAG_TOTALS, f.err,
+	    sizeof(f.err))));
+	assert_false(reads_all(store_stmt(f.s, STMT_METRICS_REQUESTS, f.err,
+	    sizeof(f.err))));
+	assert_int_equal(report_requests(r), 50);
+	/* blocks written by the other connection: the reader sees them */
+	store_set_blocks(f.s, true);
+	for (int i = 0; i < 50; i++)
+		fx_event(&f, T0 + 100 + i, 0, "10.0.0.1", "GET", "/b", NULL,
+		    200, 5, GW_CAUSE_OK, "10.1.0.1:80 200 0");
+	fx_write(&f, src);
+	assert_int_equal(one(f.s, "SELECT sum(n) FROM request_blocks"), 50);
+	assert_true(reads_all(store_stmt(r, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	assert_true(reads_all(store_stmt(r, STMT_DIAG_TOTALS, f.err,
+	    sizeof(f.err))));
+	assert_int_equal(report_requests(r), 100);
+	/* and by its own connection: the writer's handle reads them too */
+	assert_true(reads_all(store_stmt(f.s, STMT_METRICS_REQUESTS, f.err,
+	    sizeof(f.err))));
+	assert_int_equal(report_requests(f.s), 100);
+	/* blocks gone again (as prune through blocks will do): rows alone */
+	assert_int_equal(sqlite3_exec(f.s->db, "DELETE FROM request_blocks",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_false(reads_all(store_stmt(r, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	assert_false(reads_all(store_stmt(f.s, STMT_CONSOLE_FAILURES, f.err,
+	    sizeof(f.err))));
+	assert_int_equal(report_requests(r), 50);
+	store_close(r);
+	fx_free(&f);
+}
+
+/*
+ * Rewrite the block of request id on db with that request's bytes set to
+ * a value of its own whose block has the stored size of the old one (the
+ * same first_id, last_id, n and length: only the database's change tells
+ * them apart); the value set.
+ */
+static int64_t
+rewrite_same_size(sqlite3 *db, int64_t id)
+{
+	struct block_dec d;
+	struct block_enc e;
+	struct block_val *rows;
+	sqlite3_stmt *st;
+	const uint8_t *p;
+	size_t n, len;
+	int64_t first, at = -1;
+
+	block_dec_init(&d);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT first_id, data FROM"
+	    " request_blocks WHERE first_id <= ?1 ORDER BY first_id DESC"
+	    " LIMIT 1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	first = sqlite3_column_int64(st, 0);
+	len = (size_t)sqlite3_column_bytes(st, 1);
+	assert_int_equal(block_decode(&d, sqlite3_column_blob(st, 1), len,
+	    BLOCK_REQUEST_COLUMNS), 0);
+	sqlite3_finalize(st);
+	rows = test_malloc((size_t)d.nrow * BLOCK_REQUEST_COLUMNS *
+	    sizeof(*rows));
+	memcpy(rows, d.v, (size_t)d.nrow * BLOCK_REQUEST_COLUMNS *
+	    sizeof(*rows));
+	for (int r = 0; r < d.nrow; r++)
+		if (rows[r * BLOCK_REQUEST_COLUMNS + BC_ID].i == id)
+			at = r * BLOCK_REQUEST_COLUMNS + BC_BYTES;
+	assert_true(at >= 0);
+	for (int64_t v = 1000; v < 100000; v++) {
+		rows[at].type = BLOCK_INT;
+		rows[at].i = v;
+		assert_int_equal(block_enc_init(&e, BLOCK_REQUEST_COLUMNS, 1),
+		    0);
+		for (int r = 0; r < d.nrow; r++)
+			assert_int_equal(block_enc_row(&e,
+			    &rows[r * BLOCK_REQUEST_COLUMNS]), 0);
+		assert_int_equal(block_enc_finish(&e, &p, &n), 0);
+		if (n == len) {
+			assert_int_equal(sqlite3_prepare_v2(db, "UPDATE"
+			    " request_blocks SET data = ?2 WHERE first_id = ?1",
+			    -1, &st, NULL), SQLITE_OK);
+			sqlite3_bind_int64(st, 1, first);
+			sqlite3_bind_blob(st, 2, p, (int)n, SQLITE_TRANSIENT);
+			assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+			sqlite3_finalize(st);
+			block_enc_free(&e);
+			block_dec_free(&d);
+			test_free(rows);
+			return v;
+		}
+		block_enc_free(&e);
+	}
+	fail_msg("no value of the same block size");
+	return -1;
+}
+
+/*
+ * requests_all keeps the block it decoded last between statements: a
+ * block rewritten since (by another connection, then by its own) is read
+ * anew, though its bounds, count and size are the same.
+ */
+static void
+test_blocks_kept_block_rewritten(void **state)
+{
+	struct fx f;
+	struct store *r;
+	int64_t v, was;
+
+	(void)state;
+	fx_init(&f);
+	store_set_blocks(f.s, true);
+	edge_batches(&f, fx_source(&f, "/var/log/a.log", "file"));
+	assert_int_equal(store_open(f.path, &r, f.err, sizeof(f.err)), 0);
+	was = one(r, "SELECT bytes FROM requests_all WHERE id = 3000");
+	assert_true(was >= 0 && was < 1000);
+	v = rewrite_same_size(f.s->db, 3000);
+	assert_int_equal(one(r, "SELECT bytes FROM requests_all"
+	    " WHERE id = 3000"), v);
+	v = rewrite_same_size(r->db, 3000);
+	assert_int_equal(one(r, "SELECT bytes FROM requests_all"
+	    " WHERE id = 3000"), v);
+	assert_int_equal(one(r, "SELECT count(*) FROM requests_all"
+	    " WHERE id BETWEEN 2990 AND 3010 AND bytes >= 1000"), 1);
+	store_close(r);
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -775,6 +958,8 @@ main(void)
 		cmocka_unit_test(test_blocks_ids_exhausted),
 		cmocka_unit_test(test_blocks_disagree),
 		cmocka_unit_test(test_blocks_merge_forged_n),
+		cmocka_unit_test(test_blocks_readers_choose),
+		cmocka_unit_test(test_blocks_kept_block_rewritten),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
