@@ -280,28 +280,68 @@ prune_error(struct store *s, int64_t id, struct prune_marks *m,
 /*
  * After requests below cutoff went: request_runs (schema/013) no longer
  * reaches above the largest id kept, and loses the runs below cutoff
- * whose requests are all gone (rows, and with blocks theirs). 0 or -1.
+ * whose rows are all gone. With blocks, the runs of the seconds sec_lo..
+ * sec_hi (those of the requests removed: a run loses its last request
+ * only in a step that removes one of its) left with no request, rows or
+ * blocks'. 0 or -1.
  */
 static int
-prune_runs(struct store *s, int64_t cutoff, char *err, size_t errlen)
+prune_runs(struct store *s, int64_t cutoff, int64_t sec_lo, int64_t sec_hi,
+    char *err, size_t errlen)
 {
 	static const enum store_stmt_id rows[] = {STMT_PRUNE_RUNS_ABOVE,
 	    STMT_PRUNE_RUNS_CUT, STMT_PRUNE_RUNS_EMPTY};
 	static const enum store_stmt_id all[] = {STMT_PRUNE_RUNS_ABOVE_ALL,
-	    STMT_PRUNE_RUNS_CUT_ALL, STMT_PRUNE_RUNS_EMPTY_ALL};
-	const enum store_stmt_id *ids = s->prune->blocks ? all : rows;
+	    STMT_PRUNE_RUNS_CUT_ALL};
+	struct id_list secs = {0}, firsts = {0};
+	sqlite3_stmt *st;
+	int rc, ret = -1;
 
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		sqlite3_stmt *st = prune_stmt(s, ids[i], err, errlen);
-
-		if (st == NULL)
-			return -1;
-		if (i == 2)	/* _EMPTY: ?1 */
-			sqlite3_bind_int64(st, 1, runs_sec_of(cutoff) + 1);
-		if (store_stmt_run(s, st, err, errlen) != 0)
-			return -1;
+	if (!s->prune->blocks) {
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			if ((st = prune_stmt(s, rows[i], err, errlen)) == NULL)
+				return -1;
+			if (rows[i] == STMT_PRUNE_RUNS_EMPTY)
+				sqlite3_bind_int64(st, 1, runs_sec_of(cutoff) + 1);
+			if (store_stmt_run(s, st, err, errlen) != 0)
+				return -1;
+		}
+		return 0;
 	}
-	return 0;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if ((st = prune_stmt(s, all[i], err, errlen)) == NULL ||
+		    store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+	if ((st = prune_stmt(s, STMT_PRUNE_RUNS_EMPTY_ALL, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, sec_lo);
+	sqlite3_bind_int64(st, 2, sec_hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!prune_id_add(&secs, sqlite3_column_int64(st, 0)) ||
+		    !prune_id_add(&firsts, sqlite3_column_int64(st, 1))) {
+			sqlite3_reset(st);
+			store_fail(err, errlen, "out of memory");
+			goto out;
+		}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "prune runs");
+		goto out;
+	}
+	for (size_t i = 0; i < secs.n; i++) {
+		if ((st = prune_stmt(s, STMT_PRUNE_RUN_DELETE, err,
+		    errlen)) == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, secs.v[i]);
+		sqlite3_bind_int64(st, 2, firsts.v[i]);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	id_list_free(&secs);
+	id_list_free(&firsts);
+	return ret;
 }
 
 /* What step 1 removes besides requests, from rows and blocks alike. */
@@ -368,8 +408,8 @@ prune_took_block_row(void *ctx, const struct block_val *row)
  */
 static int
 prune_requests_all(struct store *s, int64_t cutoff, int max_rows,
-    struct prune_taken *t, int *n, int64_t *newest, char *err,
-    size_t errlen)
+    struct prune_taken *t, int *n, int64_t *newest, int64_t *oldest,
+    char *err, size_t errlen)
 {
 	struct id_list ids = {0}, blk = {0};
 	sqlite3_stmt *st;
@@ -386,6 +426,8 @@ prune_requests_all(struct store *s, int64_t cutoff, int max_rows,
 
 		if (*n == 0 || ts > *newest)
 			*newest = ts;
+		if (*n == 0 || ts < *oldest)
+			*oldest = ts;
 		(*n)++;
 		if (!prune_id_add(&ids, sqlite3_column_int64(st, 0)))
 			oom = true;
@@ -447,12 +489,13 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 {
 	struct prune_taken t = {.m = m, .r = r};
 	sqlite3_stmt *st;
+	int64_t oldest = 0;
 	int rc, ret = -1;
 
 	*n = 0;
 	if (s->prune->blocks) {
 		if (prune_requests_all(s, cutoff, max_rows, &t, n, newest,
-		    err, errlen) != 0)
+		    &oldest, err, errlen) != 0)
 			goto out;
 	} else {
 		if ((st = prune_stmt(s, STMT_PRUNE_REQUESTS, err,
@@ -477,7 +520,8 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 		}
 	}
 	r->requests += *n;
-	if (*n > 0 && prune_runs(s, cutoff, err, errlen) != 0)
+	if (*n > 0 && prune_runs(s, cutoff, runs_sec_of(oldest),
+	    runs_sec_of(*newest), err, errlen) != 0)
 		goto out;
 	/*
 	 * Attempts by runs of consecutive request ids, one range each:
