@@ -828,10 +828,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
 	    " WHERE source_id IN (SELECT id FROM sources"
 	    " WHERE last_seen_ms < ?1) LIMIT ?2)",
+	/* min() of one column skips NULLs, that of several values does
+	 * not: an empty table (no attempt rollups) must not hide the rest */
 	[STMT_PRUNE_ROLLUP_OLDEST] =
-	    "SELECT min((SELECT min(minute) FROM rollup_minute),"
-	    " (SELECT min(minute) FROM rollup_attempt_minute),"
-	    " (SELECT min(minute) FROM rollup_latency_minute))",
+	    "SELECT min(m) FROM (SELECT min(minute) AS m FROM rollup_minute"
+	    " UNION ALL SELECT min(minute) FROM rollup_attempt_minute"
+	    " UNION ALL SELECT min(minute) FROM rollup_latency_minute)",
 	[STMT_PRUNE_ROLLUP_REQ] = "DELETE FROM rollup_minute WHERE minute < ?1",
 	[STMT_PRUNE_ROLLUP_ATT] =
 	    "DELETE FROM rollup_attempt_minute WHERE minute < ?1",
