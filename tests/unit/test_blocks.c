@@ -946,6 +946,135 @@ test_blocks_prune_damaged(void **state)
 	}
 }
 
+/* Append varint v at b[*n]. */
+static void
+raw_varint(uint8_t *b, size_t *n, uint64_t v)
+{
+	while (v >= 0x80) {
+		b[(*n)++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b[(*n)++] = (uint8_t)v;
+}
+
+/*
+ * A block of BLOCK_MAX_ROWS requests made by hand in block.c's raw form
+ * (not compressed), each with a path of text_len bytes: ids 1.., times
+ * T0 + id - 1 ms, status 200, cause 0, the rest NULL. malloc'd, *len set.
+ */
+static uint8_t *
+raw_block(size_t text_len, size_t *len)
+{
+	size_t cap = (size_t)BLOCK_MAX_ROWS * (text_len + 64) + 4096, n = 0;
+	uint8_t *raw = malloc(cap), *out;
+	size_t o = 0;
+
+	assert_non_null(raw);
+	raw_varint(raw, &n, BLOCK_MAX_ROWS);
+	raw_varint(raw, &n, BLOCK_REQUEST_COLUMNS);
+	for (int c = 0; c < BLOCK_REQUEST_COLUMNS; c++) {
+		uint8_t tags[16];
+		size_t tn = 0, vn = 0;
+		uint8_t *vals = malloc(cap);
+		int type = c == BC_PATH ? BLOCK_TEXT : c == BC_ID ||
+		    c == BC_TS_MS || c == BC_STATUS || c == BC_CAUSE ?
+		    BLOCK_INT : BLOCK_NULL;
+
+		assert_non_null(vals);
+		tags[tn++] = (uint8_t)type;
+		raw_varint(tags, &tn, BLOCK_MAX_ROWS);
+		for (int r = 0; r < BLOCK_MAX_ROWS && type != BLOCK_NULL; r++) {
+			if (type == BLOCK_TEXT) {
+				raw_varint(vals, &vn, text_len);
+				memset(vals + vn, 'a' + r % 26, text_len);
+				vals[vn] = '/';
+				vn += text_len;
+			} else if (c == BC_STATUS)	/* zigzag deltas */
+				raw_varint(vals, &vn, r == 0 ? 400 : 0);
+			else if (c == BC_CAUSE)
+				raw_varint(vals, &vn, 0);
+			else if (c == BC_TS_MS)
+				raw_varint(vals, &vn, r == 0 ?
+				    (uint64_t)T0 * 2 : 2);
+			else
+				raw_varint(vals, &vn, 2);	/* ids 1, 2.. */
+		}
+		raw_varint(raw, &n, tn);
+		memcpy(raw + n, tags, tn);
+		n += tn;
+		raw_varint(raw, &n, vn);
+		memcpy(raw + n, vals, vn);
+		n += vn;
+		free(vals);
+	}
+	assert_true(n <= BLOCK_MAX_RAW);
+	out = malloc(n + 16);
+	assert_non_null(out);
+	out[o++] = 0;	/* the raw form, not compressed */
+	raw_varint(out, &o, n);
+	memcpy(out + o, raw, n);
+	free(raw);
+	*len = o + n;
+	return out;
+}
+
+/*
+ * A block whose requests, all but the oldest 96, do not fit in one block
+ * as the encoder counts (it reserves each value's largest size; a block
+ * near BLOCK_MAX_RAW made elsewhere, a forged file): prune writes the
+ * rest as two blocks that do not overlap, and every request kept reads
+ * back whole.
+ */
+static void
+test_blocks_prune_split(void **state)
+{
+	struct store_prune_policy p = {T0 + 96, INT64_MIN, 0, 0};
+	struct store_prune_result r = {0};
+	sqlite3_stmt *st;
+	size_t len;
+	uint8_t *blob = raw_block(1850, &len);
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	assert_int_equal(sqlite3_prepare_v2(f.s->db, "INSERT INTO"
+	    " request_blocks (first_id, last_id, n, data) VALUES (1, ?1, ?1,"
+	    " ?2)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int(st, 1, BLOCK_MAX_ROWS);
+	sqlite3_bind_blob(st, 2, blob, (int)len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	free(blob);
+	/* its runs: ids 1..4096 at T0 + 0..4095 ms, seconds 0..4 */
+	for (int sec = 0; sec * 1000 < BLOCK_MAX_ROWS; sec++) {
+		char sql[200];
+		int last = (sec + 1) * 1000 < BLOCK_MAX_ROWS ? (sec + 1) * 1000 :
+		    BLOCK_MAX_ROWS;
+
+		snprintf(sql, sizeof(sql), "INSERT INTO request_runs VALUES"
+		    " (%lld, %d, %d)", (long long)(T0 / 1000 + sec),
+		    sec * 1000 + 1, last);
+		assert_int_equal(sqlite3_exec(f.s->db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+	}
+	assert_int_equal(one(f.s, "SELECT count(*) FROM requests_all"),
+	    BLOCK_MAX_ROWS);
+	prune_all(f.s, &p, 1000, &r);
+	assert_int_equal(r.requests, 96);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM request_blocks"), 2);
+	assert_int_equal(one(f.s, "SELECT min(first_id) FROM request_blocks"),
+	    97);
+	assert_int_equal(one(f.s, "SELECT max(last_id) FROM request_blocks"),
+	    BLOCK_MAX_ROWS);
+	assert_int_equal(one(f.s, "SELECT sum(n) FROM request_blocks"),
+	    BLOCK_MAX_ROWS - 96);
+	assert_int_equal(one(f.s, "SELECT count(*) || ' ' || min(id) || ' ' ||"
+	    " sum(length(path)) || ' ' || sum(ts_ms - 1795601700000) ="
+	    " '4000 97 7400000 ' || (4095 * 4096 / 2 - 95 * 96 / 2)"
+	    " FROM requests_all"), 1);
+	fx_free(&f);
+}
+
 /*
  * Requests no run names (a forged file: request_runs emptied) cannot be
  * found by time: under a size cap, which prunes until no request is
@@ -1064,6 +1193,7 @@ main(void)
 		cmocka_unit_test(test_blocks_prune_strings),
 		cmocka_unit_test(test_blocks_prune_damaged),
 		cmocka_unit_test(test_blocks_prune_unreachable),
+		cmocka_unit_test(test_blocks_prune_split),
 		cmocka_unit_test(test_blocks_real_id),
 		cmocka_unit_test(test_blocks_ids_exhausted),
 		cmocka_unit_test(test_blocks_disagree),
