@@ -11,7 +11,8 @@
 # access and error logs (error-log joins), genlog's production profile,
 # HAProxy and Caddy from genfmtlog -P. Then the same cutoffs pruned on
 # both databases of each pair (one inside a block) leave the same answers
-# in every reader again.
+# in every reader again; and a live tail --retain storing blocks, pruned
+# on, against the same log ingested as rows.
 #
 # Fails on a reader that reads the requests table only: the blocks'
 # requests are missing from its answer.
@@ -79,6 +80,10 @@ prune_both() {	# prune_both NAME CUTOFF
 	gw_eq "$a" "$b" "$name: prune --older-than $cut removes the same"
 	gw_eq 0 "$(printf '%s\n' "$a" | grep -c ': 0 requests' || true)" \
 	    "$name: prune --older-than $cut removes requests"
+	compare_pair "$name" "$cut" "${3:-}"
+}
+compare_pair() {	# compare_pair NAME CUTOFF [WINDOWS]: every reader
+	local name=$1 cut=$2 out
 	out=$(GW_COMPARE_TIES=1 GW_CONSOLEDUMP="$GW_TOOLS/consoledump" \
 	    GW_COMPARE_WINDOWS="${3:-}" bash tests/tools/compare_outputs.sh \
 	    "$BIN" "$BIN" "$T/$name-rows.db=$T/$name-blocks.db" 2>&1) || true
@@ -118,6 +123,39 @@ for name in prod demo hap caddy; do
 	    WHERE key = 'raw_pruned_before_ms')")
 	gw_eq 0 "$n" "$name: no request older than the pruning point"
 done
+
+# Live: tail --retain 1h storing blocks (GW_INGEST_BLOCKS=1) follows a log
+# whose event clock runs an hour a second, so its pruner cuts blocks the
+# writer is still merging into; then the same log ingested as rows, both
+# pruned at one cutoff past tail's last one, answer the same in every
+# reader.
+gw_need_tools logwriter
+: >"$T/live.log"
+GW_INGEST_BLOCKS=1 gw_start livetail "$BIN" tail --retain 1h -v \
+    -d "$T/live-blocks.db" "$T/live.log"
+live=$GW_LAST_PID
+"$GW_TOOLS/logwriter" --rate 20000 --count 60000 --time-start 1795564800 \
+    --time-speed 3600 "$T/live.log" 2>/dev/null
+for ((i = 0; i < 200; i++)); do
+	n=$(sqlite3 "$T/live-blocks.db" "SELECT max(coalesce((SELECT max(id)
+	    FROM requests), 0), coalesce((SELECT max(last_id) FROM
+	    request_blocks), 0))" 2>/dev/null || echo 0)
+	[ "$n" = 60000 ] && break
+	sleep 0.1
+done
+sleep 2	# the pruner's last look (once a second when idle)
+gw_stop "$live"
+gw_eq 0 "$(grep -c 'pruning:' "$GW_TMP/livetail.out" || true)" \
+    "live: the pruner never failed"
+n=$(sqlite3 "$T/live-blocks.db" "SELECT coalesce(sum(n), 0) < 60000 AND
+    count(*) > 0 FROM request_blocks")
+gw_eq 1 "$n" "live: tail pruned requests in blocks"
+"$BIN" ingest -q -d "$T/live-rows.db" "$T/live.log"
+newest=$(sqlite3 "$T/live-rows.db" "SELECT max(ts_ms) / 1000 FROM requests")
+for db in live-rows live-blocks; do
+	"$BIN" prune -q -d "$T/$db.db" --older-than "@$((newest - 3000))"
+done
+compare_pair live "@$((newest - 3000))"
 
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"
