@@ -35,6 +35,8 @@
 #       reuse space: the file shrinks after each prune step)
 #   RETAIN=1h PATHS=10000 bench/tail.sh   (10,000 distinct paths instead of
 #       a new one per line, which doubles the pruner's work)
+#   RETAIN=1h BLOCKS=1 bench/tail.sh   (tail stores plain requests in
+#       blocks, GW_INGEST_BLOCKS=1: the pruner takes them out of blocks)
 #
 # METRICS=1: tail also serves Prometheus metrics (--metrics-listen), and
 # while the writer runs a scraper fetches /metrics every SCRAPE_MS (default
@@ -54,6 +56,7 @@ SPEED=${SPEED:-3600}
 AUTO_VACUUM=${AUTO_VACUUM:-}	# "incremental": the database made so first
 PATHS=${PATHS:-}	# K distinct paths (logwriter --paths) instead of one per line
 METRICS=${METRICS:-}
+BLOCKS=${BLOCKS:-}	# 1: tail stores plain requests in blocks (GW_INGEST_BLOCKS)
 SCRAPE_MS=${SCRAPE_MS:-100}
 BIN=${GW_BIN:-$GW_BUILD/gatewatch}
 TOOLS=${GW_TOOLS:-$GW_BUILD/tools}
@@ -104,7 +107,8 @@ if [ "$AUTO_VACUUM" = incremental ]; then
 	echo "  database made with auto_vacuum=$(sqlite3 "$db" 'PRAGMA auto_vacuum')" \
 		"(2 = incremental): free pages given back after each prune step"
 fi
-"$BIN" tail "${tail_opts[@]}" -d "$db" "$log" 2>"$dir/tail.err" &
+GW_INGEST_BLOCKS=${BLOCKS:-0} "$BIN" tail "${tail_opts[@]}" -d "$db" "$log" \
+    2>"$dir/tail.err" &
 tail_pid=$!
 pids+=("$tail_pid")
 sleep 0.3
@@ -247,7 +251,9 @@ echo "  tail CPU: $tail_cpu s for $SECS s of writing"
 if [ -n "$RETAIN" ]; then
 	echo "  database file KiB, once a second: ${db_series[*]}"
 	echo "  its WAL KiB, once a second: ${wal_series[*]}"
-	echo "  rows kept at the end: $(sqlite3 "$db" 'SELECT count(*) FROM requests')," \
+	echo "  rows kept at the end: $(sqlite3 "$db" 'SELECT count(*) FROM requests')" \
+		"and $(sqlite3 "$db" 'SELECT coalesce(sum(n), 0) FROM request_blocks') in" \
+		"$(sqlite3 "$db" 'SELECT count(*) FROM request_blocks') blocks," \
 		"paths $(sqlite3 "$db" 'SELECT count(*) FROM paths')"
 	sed -n 's/^gatewatch tail: pruned/  pruner: pruned/p; s/^gatewatch tail: the writer/  the writer/p' "$dir/tail.err"
 	awk '{

@@ -762,6 +762,11 @@ cmd_tail(int argc, char **argv)
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
 	}
+	/*
+	 * Measurement only, as for ingest (issue 11): plain requests into
+	 * blocks, so bench/tail.sh BLOCKS=1 measures pruning them.
+	 */
+	cli_blocks_from_env(fw.st);
 	if (metricsopts_start(&o.metrics, o.db, "tail") != 0)
 		goto out;
 	/* The writer thread must not take the signals: the loop waits for

@@ -711,6 +711,139 @@ blocks_promote(struct store *s, int64_t id, char *err, size_t errlen)
 	}
 }
 
+/*
+ * Whether decoded block d agrees with its row (first_id, last_id, n): ids
+ * integers, ascending, from first to last, n of them (as requests_all
+ * checks: a forged file may say otherwise).
+ */
+static bool
+blocks_agree(const struct block_dec *d, int64_t first, int64_t last,
+    int64_t n)
+{
+	if (d->nrow < 1 || n != d->nrow)
+		return false;
+	for (int r = 0; r < d->nrow; r++) {
+		const struct block_val *id = &block_dec_row(d, r)[BC_ID];
+
+		if (id->type != BLOCK_INT || (r > 0 &&
+		    id->i <= block_dec_row(d, r - 1)[BC_ID].i))
+			return false;
+	}
+	return block_dec_row(d, 0)[BC_ID].i == first &&
+	    block_dec_row(d, d->nrow - 1)[BC_ID].i == last;
+}
+
+/* Write m->enc's rows as a block of ids first..last; 0 or -1. */
+static int
+blocks_put(struct store *s, struct blocks_merge *m, int64_t first,
+    int64_t last, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	const uint8_t *q;
+	size_t qn;
+
+	if (block_enc_finish(&m->enc, &q, &qn) != 0)
+		return store_fail(err, errlen, "out of memory");
+	if ((st = store_stmt(s, STMT_BLOCKS_INSERT, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_int64(st, 2, last);
+	sqlite3_bind_int(st, 3, m->enc.nrow);
+	sqlite3_bind_blob(st, 4, q, (int)qn, SQLITE_STATIC);
+	if (store_stmt_run(s, st, err, errlen) != 0)
+		return -1;
+	block_enc_reset(&m->enc);
+	return 0;
+}
+
+/*
+ * See store_int.h. The block is decoded, checked as requests_all checks
+ * it, and its rows not taken are encoded again, in id order: one block,
+ * or more should the encoder's bound (it counts each value's largest
+ * size) find them too many bytes for one, each under its own first id,
+ * so blocks still do not overlap. Every id asked for is found first, so
+ * a block that disagrees is refused before anything is written.
+ */
+int
+blocks_take(struct store *s, const int64_t *ids, size_t n, size_t *used,
+    blocks_taken_fn *fn, void *ctx, char *err, size_t errlen)
+{
+	struct blocks_merge *m;
+	sqlite3_stmt *st;
+	int64_t first, last, stored, kfirst = 0, klast = 0;
+	size_t j = 0;
+	int rc;
+
+	*used = 0;
+	if (n == 0)
+		return 0;
+	if ((m = blocks_merge_get(s)) == NULL)
+		return store_fail(err, errlen, "out of memory");
+	if ((st = store_stmt(s, STMT_BLOCKS_OF_ID, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ids[0]);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? store_fail(err, errlen,
+		    "request %lld: in no row and no block", (long long)ids[0]) :
+		    store_fail_db(s, err, errlen, "request block");
+	}
+	first = sqlite3_column_int64(st, 0);
+	last = sqlite3_column_int64(st, 1);
+	stored = sqlite3_column_int64(st, 2);
+	rc = sqlite3_column_blob(st, 3) != NULL ? block_decode(&m->old,
+	    sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+	    BLOCK_REQUEST_COLUMNS) : -1;
+	sqlite3_reset(st);
+	if (rc != 0 || !blocks_agree(&m->old, first, last, stored))
+		return store_fail(err, errlen, "request block %lld: damaged",
+		    (long long)first);
+	/* every id asked for that the block's range holds is one of its */
+	for (int r = 0; r < m->old.nrow && j < n; r++) {
+		int64_t id = block_dec_row(&m->old, r)[BC_ID].i;
+
+		if (ids[j] < id)
+			break;
+		if (ids[j] == id)
+			j++;
+	}
+	if (j == 0 || (j < n && ids[j] <= last))
+		return store_fail(err, errlen, "request %lld: not in request "
+		    "block %lld", (long long)ids[j < n ? j : 0],
+		    (long long)first);
+	if ((st = store_stmt(s, STMT_BLOCKS_DELETE, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, first);
+	if (store_stmt_run(s, st, err, errlen) != 0)
+		return -1;
+	block_enc_reset(&m->enc);
+	for (int r = 0, k = 0; r < m->old.nrow; r++) {
+		const struct block_val *row = block_dec_row(&m->old, r);
+
+		if ((size_t)k < j && ids[k] == row[BC_ID].i) {
+			fn(ctx, row);
+			k++;
+			continue;
+		}
+		if ((rc = block_enc_row(&m->enc, row)) == 1) {
+			if (blocks_put(s, m, kfirst, klast, err, errlen) != 0)
+				return -1;
+			rc = block_enc_row(&m->enc, row);
+		}
+		if (rc != 0)
+			return store_fail(err, errlen, "request block %lld: "
+			    "cannot be written again", (long long)first);
+		if (m->enc.nrow == 1)
+			kfirst = row[BC_ID].i;
+		klast = row[BC_ID].i;
+	}
+	if (m->enc.nrow > 0 && blocks_put(s, m, kfirst, klast, err,
+	    errlen) != 0)
+		return -1;
+	*used = j;
+	return 0;
+}
+
 /* See store.h. */
 void
 store_set_blocks(struct store *s, bool on)

@@ -46,6 +46,17 @@
  * caches when it changed, so no cached id of a removed string is ever
  * written again.
  *
+ * Request blocks (schema/015, store/blocks.c): on a database with any,
+ * each step reads requests through requests_all (store/requests_vt.c) and
+ * removes the same requests, in the same order and steps, as it would
+ * were they all rows: a row is deleted, a block's request taken out of
+ * its block, which is written again with the requests it keeps (deleted
+ * when none is left; blocks_take). The marks read the blocks' requests
+ * too (a block names its host and shape by id, its path as text), and so
+ * does the exact sweep. Without blocks every statement reads the requests
+ * table alone, as it did before them. A block that does not decode or
+ * disagrees with its row fails the step, which removes nothing.
+ *
  * held_ms, the time a step holds the write lock, ends when its commit is
  * done: our WAL hook notes that moment, then checkpoints as SQLite's
  * autocheckpoint would (1000 pages) with the lock already free.
@@ -100,6 +111,7 @@ struct prune_state {
 	bool commit_seen;
 	int64_t gc_last_ms;
 	int64_t mark_req, mark_err;	/* rows marked up to these ids */
+	bool blocks;		/* this step's database has request blocks */
 	/* The time last written for a few string ids, to skip touches
 	   that would change nothing (direct-mapped, per kind). */
 	struct prune_touch memo[PRUNE_KINDS][PRUNE_MEMO];
@@ -268,25 +280,201 @@ prune_error(struct store *s, int64_t id, struct prune_marks *m,
 /*
  * After requests below cutoff went: request_runs (schema/013) no longer
  * reaches above the largest id kept, and loses the runs below cutoff
- * whose rows are all gone. 0 or -1.
+ * whose rows are all gone. With blocks, the runs of the seconds sec_lo..
+ * sec_hi (those of the requests removed: a run loses its last request
+ * only in a step that removes one of its) left with no request, rows or
+ * blocks'. 0 or -1.
  */
 static int
-prune_runs(struct store *s, int64_t cutoff, char *err, size_t errlen)
+prune_runs(struct store *s, int64_t cutoff, int64_t sec_lo, int64_t sec_hi,
+    char *err, size_t errlen)
 {
-	static const enum store_stmt_id ids[] = {STMT_PRUNE_RUNS_ABOVE,
+	static const enum store_stmt_id rows[] = {STMT_PRUNE_RUNS_ABOVE,
 	    STMT_PRUNE_RUNS_CUT, STMT_PRUNE_RUNS_EMPTY};
+	static const enum store_stmt_id all[] = {STMT_PRUNE_RUNS_ABOVE_ALL,
+	    STMT_PRUNE_RUNS_CUT_ALL};
+	struct id_list secs = {0}, firsts = {0};
+	sqlite3_stmt *st;
+	int rc, ret = -1;
 
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		sqlite3_stmt *st = prune_stmt(s, ids[i], err, errlen);
-
-		if (st == NULL)
-			return -1;
-		if (ids[i] == STMT_PRUNE_RUNS_EMPTY)
-			sqlite3_bind_int64(st, 1, runs_sec_of(cutoff) + 1);
-		if (store_stmt_run(s, st, err, errlen) != 0)
-			return -1;
+	if (!s->prune->blocks) {
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			if ((st = prune_stmt(s, rows[i], err, errlen)) == NULL)
+				return -1;
+			if (rows[i] == STMT_PRUNE_RUNS_EMPTY)
+				sqlite3_bind_int64(st, 1, runs_sec_of(cutoff) + 1);
+			if (store_stmt_run(s, st, err, errlen) != 0)
+				return -1;
+		}
+		return 0;
 	}
-	return 0;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if ((st = prune_stmt(s, all[i], err, errlen)) == NULL ||
+		    store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+	if ((st = prune_stmt(s, STMT_PRUNE_RUNS_EMPTY_ALL, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, sec_lo);
+	sqlite3_bind_int64(st, 2, sec_hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!prune_id_add(&secs, sqlite3_column_int64(st, 0)) ||
+		    !prune_id_add(&firsts, sqlite3_column_int64(st, 1))) {
+			sqlite3_reset(st);
+			store_fail(err, errlen, "out of memory");
+			goto out;
+		}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "prune runs");
+		goto out;
+	}
+	for (size_t i = 0; i < secs.n; i++) {
+		if ((st = prune_stmt(s, STMT_PRUNE_RUN_DELETE, err,
+		    errlen)) == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, secs.v[i]);
+		sqlite3_bind_int64(st, 2, firsts.v[i]);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	id_list_free(&secs);
+	id_list_free(&firsts);
+	return ret;
+}
+
+/* What step 1 removes besides requests, from rows and blocks alike. */
+struct prune_taken {
+	struct id_list reqs;		/* rows' ids: their attempts go */
+	struct id_list errs;		/* error-log lines joined to them */
+	struct prune_marks *m;
+	struct store_prune_result *r;
+	bool oom;
+};
+
+/* A request row removed: STMT_PRUNE_REQUESTS' columns (RETURNING). */
+static void
+prune_took_row(struct prune_taken *t, sqlite3_stmt *st)
+{
+	prune_mark(t->m, sqlite3_column_int64(st, 1),
+	    sqlite3_column_int64(st, 2));
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+	    !prune_id_add(&t->errs, sqlite3_column_int64(st, 3)))
+		t->oom = true;
+	if (!prune_id_add(&t->reqs, sqlite3_column_int64(st, 4)))
+		t->oom = true;
+	/* its lone attempt, inline (schema/012) */
+	if (sqlite3_column_int(st, 5) != 0) {
+		t->r->attempts++;
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL &&
+		    !prune_id_add(&t->errs, sqlite3_column_int64(st, 6)))
+			t->oom = true;
+	}
+}
+
+/*
+ * blocks_taken_fn: a request taken out of its block, as prune_took_row
+ * for a row. A block's request has no attempts of its own table and, as
+ * written, no error-log line; a forged one's are removed with it.
+ */
+static void
+prune_took_block_row(void *ctx, const struct block_val *row)
+{
+	struct prune_taken *t = ctx;
+
+	prune_mark(t->m, row[BC_SOURCE_ID].i, row[BC_LINE_NO].i);
+	if (row[BC_ERROR_ID].type == BLOCK_INT &&
+	    !prune_id_add(&t->errs, row[BC_ERROR_ID].i))
+		t->oom = true;
+	if (row[BC_A_CAUSE].type != BLOCK_NULL) {
+		t->r->attempts++;
+		if (row[BC_A_ERROR_ID].type == BLOCK_INT &&
+		    !prune_id_add(&t->errs, row[BC_A_ERROR_ID].i))
+			t->oom = true;
+	}
+}
+
+/*
+ * Step 1 on a database with request blocks: the same requests as on rows
+ * alone (the max_rows oldest below cutoff, marked, in the same order),
+ * found through requests_all; each is deleted as a row when it is one,
+ * else taken out of its block (blocks_take: the block written again with
+ * the requests it keeps, a block wholly older deleted). Removing the same
+ * requests in the same steps as a database without blocks keeps
+ * raw_pruned_before_ms, the size cap's order and so every reader's
+ * answer the same. A block that does not decode, or disagrees with what
+ * requests_all read, fails the step (rolled back, nothing removed).
+ */
+static int
+prune_requests_all(struct store *s, int64_t cutoff, int max_rows,
+    struct prune_taken *t, int *n, int64_t *newest, int64_t *oldest,
+    char *err, size_t errlen)
+{
+	struct id_list ids = {0}, blk = {0};
+	sqlite3_stmt *st;
+	int rc, ret = -1;
+	bool oom = false;
+
+	if ((st = prune_stmt(s, STMT_PRUNE_REQUESTS_ALL, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cutoff);
+	sqlite3_bind_int(st, 2, max_rows);
+	sqlite3_bind_int64(st, 3, s->prune->mark_req);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t ts = sqlite3_column_int64(st, 1);
+
+		if (*n == 0 || ts > *newest)
+			*newest = ts;
+		if (*n == 0 || ts < *oldest)
+			*oldest = ts;
+		(*n)++;
+		if (!prune_id_add(&ids, sqlite3_column_int64(st, 0)))
+			oom = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail_db(s, err, errlen, "prune requests");
+		goto out;
+	}
+	if (oom) {
+		store_fail(err, errlen, "out of memory");
+		goto out;
+	}
+	if (ids.n > 1)
+		qsort(ids.v, ids.n, sizeof(*ids.v), prune_id_cmp);
+	for (size_t i = 0; i < ids.n; i++) {
+		bool row = false;
+
+		if (i > 0 && ids.v[i] == ids.v[i - 1])
+			continue;
+		if ((st = prune_stmt(s, STMT_PRUNE_REQUEST_ID, err,
+		    errlen)) == NULL)
+			goto out;
+		sqlite3_bind_int64(st, 1, ids.v[i]);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			prune_took_row(t, st);
+			row = true;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			store_fail_db(s, err, errlen, "prune requests");
+			goto out;
+		}
+		if (!row && !prune_id_add(&blk, ids.v[i])) {
+			store_fail(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	for (size_t i = 0, used; i < blk.n; i += used)
+		if (blocks_take(s, blk.v + i, blk.n - i, &used,
+		    prune_took_block_row, t, err, errlen) != 0)
+			goto out;
+	ret = 0;
+out:
+	id_list_free(&ids);
+	id_list_free(&blk);
+	return ret;
 }
 
 /*
@@ -299,66 +487,62 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
     struct prune_marks *m, struct store_prune_result *r, int *n,
     int64_t *newest, char *err, size_t errlen)
 {
-	struct id_list reqs = {0}, errs = {0};
+	struct prune_taken t = {.m = m, .r = r};
 	sqlite3_stmt *st;
+	int64_t oldest = 0;
 	int rc, ret = -1;
-	bool oom = false;
 
 	*n = 0;
-	if ((st = prune_stmt(s, STMT_PRUNE_REQUESTS, err, errlen)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, cutoff);
-	sqlite3_bind_int(st, 2, max_rows);
-	sqlite3_bind_int64(st, 3, s->prune->mark_req);
-	/* RETURNING: every row is deleted by the first step. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t ts = sqlite3_column_int64(st, 0);
+	if (s->prune->blocks) {
+		if (prune_requests_all(s, cutoff, max_rows, &t, n, newest,
+		    &oldest, err, errlen) != 0)
+			goto out;
+	} else {
+		if ((st = prune_stmt(s, STMT_PRUNE_REQUESTS, err,
+		    errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, cutoff);
+		sqlite3_bind_int(st, 2, max_rows);
+		sqlite3_bind_int64(st, 3, s->prune->mark_req);
+		/* RETURNING: every row is deleted by the first step. */
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t ts = sqlite3_column_int64(st, 0);
 
-		if (*n == 0 || ts > *newest)
-			*newest = ts;
-		(*n)++;
-		prune_mark(m, sqlite3_column_int64(st, 1),
-		    sqlite3_column_int64(st, 2));
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
-		    !prune_id_add(&errs, sqlite3_column_int64(st, 3)))
-			oom = true;
-		if (!prune_id_add(&reqs, sqlite3_column_int64(st, 4)))
-			oom = true;
-		/* its lone attempt, inline (schema/012) */
-		if (sqlite3_column_int(st, 5) != 0) {
-			r->attempts++;
-			if (sqlite3_column_type(st, 6) != SQLITE_NULL &&
-			    !prune_id_add(&errs, sqlite3_column_int64(st, 6)))
-				oom = true;
+			if (*n == 0 || ts > *newest)
+				*newest = ts;
+			(*n)++;
+			prune_took_row(&t, st);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			store_fail_db(s, err, errlen, "prune requests");
+			goto out;
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail_db(s, err, errlen, "prune requests");
-		goto out;
-	}
 	r->requests += *n;
-	if (*n > 0 && prune_runs(s, cutoff, err, errlen) != 0)
+	if (*n > 0 && prune_runs(s, cutoff, runs_sec_of(oldest),
+	    runs_sec_of(*newest), err, errlen) != 0)
 		goto out;
 	/*
 	 * Attempts by runs of consecutive request ids, one range each:
 	 * the oldest requests of a followed log are mostly consecutive, and
 	 * a range costs a third of the lookups one by one.
 	 */
-	if (reqs.n > 1)
-		qsort(reqs.v, reqs.n, sizeof(*reqs.v), prune_id_cmp);
-	for (size_t i = 0, j; i < reqs.n; i = j) {
-		for (j = i + 1; j < reqs.n && reqs.v[j] == reqs.v[j - 1] + 1; j++)
+	if (t.reqs.n > 1)
+		qsort(t.reqs.v, t.reqs.n, sizeof(*t.reqs.v), prune_id_cmp);
+	for (size_t i = 0, j; i < t.reqs.n; i = j) {
+		for (j = i + 1; j < t.reqs.n &&
+		    t.reqs.v[j] == t.reqs.v[j - 1] + 1; j++)
 			;
 		if ((st = prune_stmt(s, STMT_PRUNE_ATTEMPTS, err, errlen)) == NULL)
 			goto out;
-		sqlite3_bind_int64(st, 1, reqs.v[i]);
-		sqlite3_bind_int64(st, 2, reqs.v[j - 1]);
+		sqlite3_bind_int64(st, 1, t.reqs.v[i]);
+		sqlite3_bind_int64(st, 2, t.reqs.v[j - 1]);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			r->attempts++;
 			if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
-			    !prune_id_add(&errs, sqlite3_column_int64(st, 0)))
-				oom = true;
+			    !prune_id_add(&t.errs, sqlite3_column_int64(st, 0)))
+				t.oom = true;
 		}
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
@@ -366,17 +550,17 @@ prune_requests(struct store *s, int64_t cutoff, int max_rows,
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < errs.n; i++)
-		if (prune_error(s, errs.v[i], m, r, err, errlen) != 0)
+	for (size_t i = 0; i < t.errs.n; i++)
+		if (prune_error(s, t.errs.v[i], m, r, err, errlen) != 0)
 			goto out;
-	if (oom || m->oom) {
+	if (t.oom || m->oom) {
 		store_fail(err, errlen, "out of memory");
 		goto out;
 	}
 	ret = 0;
 out:
-	id_list_free(&reqs);
-	id_list_free(&errs);
+	id_list_free(&t.reqs);
+	id_list_free(&t.errs);
 	return ret;
 }
 
@@ -716,16 +900,22 @@ prune_step_txn(struct store *s, const struct store_prune_policy *p,
 			return 0;
 		}
 	}
-	/* Over the cap, the rest waits until no request is left (some
-	   may wait for their strings to be marked). */
+	/*
+	 * Over the cap, the rest waits until no request is left (some may
+	 * wait for their strings to be marked). Left with every row marked,
+	 * step 1 found none of them: no run names them (a damaged or forged
+	 * file), and more steps would not find them either, so no more.
+	 */
 	if (over) {
 		int64_t left = 0;
 
-		if ((st = prune_stmt(s, STMT_PRUNE_ANY_REQUEST, err, errlen)) == NULL ||
+		if ((st = prune_stmt(s, s->prune->blocks ?
+		    STMT_PRUNE_ANY_REQUEST_ALL : STMT_PRUNE_ANY_REQUEST, err,
+		    errlen)) == NULL ||
 		    prune_int(s, st, &left, NULL, err, errlen) != 0)
 			return -1;
 		if (left > 0) {
-			r->more = true;
+			r->more = !caught_up;
 			return 0;
 		}
 	}
@@ -803,7 +993,8 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 	bool marking = p->raw_before_ms != INT64_MIN || p->max_bytes > 0;
 
 	if (marking) {
-		if (prune_mark_rows(s, STMT_PRUNE_MARK_REQ, "mark_request_id",
+		if (prune_mark_rows(s, ps->blocks ? STMT_PRUNE_MARK_REQ_ALL :
+		    STMT_PRUNE_MARK_REQ, "mark_request_id",
 		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_req, &up_req, err,
 		    errlen) != 0 ||
 		    prune_mark_rows(s, STMT_PRUNE_MARK_ERR, "mark_error_id",
@@ -820,7 +1011,8 @@ prune_step_marked(struct store *s, const struct store_prune_policy *p,
 	    (!ps->gc_done || now_ms - ps->gc_last_ms >= p->strings_every_ms));
 	/* A sweep needs every row marked: the rows written meanwhile. */
 	if (gc_due && marking && !caught_up) {
-		if (prune_mark_rows(s, STMT_PRUNE_MARK_REQ, "mark_request_id",
+		if (prune_mark_rows(s, ps->blocks ? STMT_PRUNE_MARK_REQ_ALL :
+		    STMT_PRUNE_MARK_REQ, "mark_request_id",
 		    PRUNE_MARK_FACTOR * max_rows, &ps->mark_req, &up_req, err,
 		    errlen) != 0 ||
 		    prune_mark_rows(s, STMT_PRUNE_MARK_ERR, "mark_error_id",
@@ -889,15 +1081,15 @@ prune_wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 }
 
 /*
- * Prune does not handle request_blocks yet (schema/015): deleting by the
- * rows alone would leave old block requests behind, and the string sweep
- * would remove hosts and shapes only blocks still name. Until it does,
- * it refuses on a database with any block, inside the step's transaction
- * (a writer with blocks on may have added one since the last step), so
- * nothing is removed.
+ * Whether the database has request blocks (schema/015), noted in
+ * s->prune->blocks inside the transaction (a writer with blocks on may
+ * have added one since the last step). Without, every statement reads
+ * the requests table alone, as before blocks (requests_all costs a
+ * virtual table's steps per row); with, the requests, the marks and the
+ * exact sweep read requests_all, and step 1 takes requests out of blocks.
  */
 static int
-prune_refuse_blocks(struct store *s, char *err, size_t errlen)
+prune_note_blocks(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int64_t any = 0;
@@ -905,12 +1097,7 @@ prune_refuse_blocks(struct store *s, char *err, size_t errlen)
 	if ((st = prune_stmt(s, STMT_PRUNE_HAS_BLOCKS, err, errlen)) == NULL ||
 	    prune_int(s, st, &any, NULL, err, errlen) != 0)
 		return -1;
-	if (any > 0) {
-		snprintf(err, errlen, "this database stores requests in "
-		    "blocks (ingest with GW_INGEST_BLOCKS=1), which prune "
-		    "does not handle yet: nothing removed");
-		return -1;
-	}
+	s->prune->blocks = any > 0;
 	return 0;
 }
 
@@ -940,7 +1127,7 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 		s->prune->hooked = true;
 	}
 	s->prune->commit_seen = false;
-	rc = prune_refuse_blocks(s, err, errlen);
+	rc = prune_note_blocks(s, err, errlen);
 	if (rc == 0)
 		rc = prune_step_marked(s, p, max_rows, r, &m, err, errlen);
 	if (rc == 0)
@@ -974,6 +1161,15 @@ static const enum store_stmt_id prune_strings_stmt[] = {
 	STMT_PRUNE_STRINGS_PATH, STMT_PRUNE_STRINGS_HOST,
 	STMT_PRUNE_STRINGS_SHAPE,
 };
+/*
+ * The same on a database with blocks: the hosts and shapes their
+ * requests name by id count too (requests_all; a block's path is its
+ * text, so paths are still those of rows and error lines).
+ */
+static const enum store_stmt_id prune_strings_all[] = {
+	STMT_PRUNE_STRINGS_PATH, STMT_PRUNE_STRINGS_HOST_ALL,
+	STMT_PRUNE_STRINGS_SHAPE_ALL,
+};
 
 /* See prune.h. */
 int
@@ -986,11 +1182,12 @@ store_prune_strings(struct store *s, struct store_prune_result *r,
 	if ((st = prune_stmt(s, STMT_BEGIN, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0)
 		return -1;
-	if (prune_refuse_blocks(s, err, errlen) != 0)
+	if (prune_note_blocks(s, err, errlen) != 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(prune_strings_stmt) /
 	    sizeof(prune_strings_stmt[0]); i++) {
-		if ((st = prune_stmt(s, prune_strings_stmt[i], err,
+		if ((st = prune_stmt(s, s->prune->blocks ?
+		    prune_strings_all[i] : prune_strings_stmt[i], err,
 		    errlen)) == NULL || store_stmt_run(s, st, err, errlen) != 0)
 			goto fail;
 		n += sqlite3_changes(s->db);

@@ -813,6 +813,22 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " RETURNING ts_ms, source_id, line_no, error_id, id,"
 	    " a_cause IS NOT NULL, a_error_id",
 	/*
+	 * The same on a database with request blocks (prune.c): the ids and
+	 * times of those requests, rows and blocks, through requests_all.
+	 * +r.id: the mark is no bound for requests_all (it takes the first
+	 * upper bound offered, and the mark's would read from each run's
+	 * first id to the mark).
+	 */
+	[STMT_PRUNE_REQUESTS_ALL] =
+	    "SELECT r.id, r.ts_ms FROM" RUNS_FROM
+	    " WHERE k.sec <= ?1 / 1000 + 1 AND r.ts_ms < ?1 AND +r.id <= ?3"
+	    " ORDER BY k.sec, r.ts_ms, r.id LIMIT ?2",
+	/* One of them, when it is a row: STMT_PRUNE_REQUESTS' columns. */
+	[STMT_PRUNE_REQUEST_ID] =
+	    "DELETE FROM requests WHERE id = ?1"
+	    " RETURNING ts_ms, source_id, line_no, error_id, id,"
+	    " a_cause IS NOT NULL, a_error_id",
+	/*
 	 * Runs after a prune: none may reach above the largest id kept
 	 * (SQLite gives a deleted largest id out again), and the runs of the
 	 * pruned seconds (up to ?1) whose rows are all gone go.
@@ -827,6 +843,32 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "DELETE FROM request_runs WHERE sec <= ?1 AND NOT EXISTS"
 	    " (SELECT 1 FROM requests r NOT INDEXED WHERE r.id BETWEEN"
 	    " request_runs.first_id AND request_runs.last_id)",
+	/* The same with blocks: the largest id kept may be a block's (the
+	 * last block's last_id: blocks do not overlap), and a run's requests
+	 * may be in blocks. */
+#define PRUNE_MAX_ID_ALL \
+	" max(coalesce((SELECT max(id) FROM requests), 0)," \
+	" coalesce((SELECT last_id FROM request_blocks" \
+	" ORDER BY first_id DESC LIMIT 1), 0)) "
+	[STMT_PRUNE_RUNS_ABOVE_ALL] =
+	    "DELETE FROM request_runs WHERE first_id >" PRUNE_MAX_ID_ALL,
+	[STMT_PRUNE_RUNS_CUT_ALL] =
+	    "UPDATE request_runs SET last_id =" PRUNE_MAX_ID_ALL
+	    " WHERE last_id >" PRUNE_MAX_ID_ALL,
+	/*
+	 * The runs of seconds ?1..?2 left without a request: one join, so
+	 * one cursor of requests_all reads them all, each block decoded
+	 * once (a NOT EXISTS on requests_all, as _EMPTY has on requests,
+	 * opened a cursor, so decoded a block, for every run: minutes a
+	 * step on 300k requests in blocks).
+	 */
+	[STMT_PRUNE_RUNS_EMPTY_ALL] =
+	    "SELECT k.sec, k.first_id FROM request_runs k"
+	    " LEFT JOIN requests_all r ON r.id BETWEEN k.first_id AND k.last_id"
+	    " WHERE k.sec BETWEEN ?1 AND ?2 GROUP BY k.sec, k.first_id"
+	    " HAVING count(r.id) = 0",
+	[STMT_PRUNE_RUN_DELETE] =
+	    "DELETE FROM request_runs WHERE sec = ?1 AND first_id = ?2",
 	[STMT_PRUNE_ATTEMPTS] =
 	    "DELETE FROM attempts WHERE request_id BETWEEN ?1 AND ?2"
 	    " RETURNING error_id",
@@ -847,10 +889,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
 	    " WHERE source_id IN (SELECT id FROM sources"
 	    " WHERE last_seen_ms < ?1) LIMIT ?2)",
+	/* min() of one column skips NULLs, that of several values does
+	 * not: an empty table (no attempt rollups) must not hide the rest */
 	[STMT_PRUNE_ROLLUP_OLDEST] =
-	    "SELECT min((SELECT min(minute) FROM rollup_minute),"
-	    " (SELECT min(minute) FROM rollup_attempt_minute),"
-	    " (SELECT min(minute) FROM rollup_latency_minute))",
+	    "SELECT min(m) FROM (SELECT min(minute) AS m FROM rollup_minute"
+	    " UNION ALL SELECT min(minute) FROM rollup_attempt_minute"
+	    " UNION ALL SELECT min(minute) FROM rollup_latency_minute)",
 	[STMT_PRUNE_ROLLUP_REQ] = "DELETE FROM rollup_minute WHERE minute < ?1",
 	[STMT_PRUNE_ROLLUP_ATT] =
 	    "DELETE FROM rollup_attempt_minute WHERE minute < ?1",
@@ -858,6 +902,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "DELETE FROM rollup_latency_minute WHERE minute < ?1",
 	[STMT_PRUNE_ANY_REQUEST] =
 	    "SELECT count(*) FROM (SELECT 1 FROM requests LIMIT 1)",
+	[STMT_PRUNE_ANY_REQUEST_ALL] =
+	    "SELECT (SELECT count(*) FROM (SELECT 1 FROM requests LIMIT 1))"
+	    " + (SELECT count(*) FROM (SELECT 1 FROM request_blocks LIMIT 1))",
 	[STMT_PRUNE_HAS_BLOCKS] =
 	    "SELECT count(*) FROM (SELECT 1 FROM request_blocks LIMIT 1)",
 	[STMT_PRUNE_AUTO_VACUUM] = "PRAGMA auto_vacuum",
@@ -866,6 +913,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_PRUNE_MARK_REQ] =
 	    "SELECT id, ts_ms, path_id, host_id, shape_id"
 	    " FROM requests WHERE id > ?1 ORDER BY id LIMIT ?2",
+	/* With blocks: theirs too (hosts and shapes by id; a block's path
+	 * is its text, path_id NULL). */
+	[STMT_PRUNE_MARK_REQ_ALL] =
+	    "SELECT id, ts_ms, path_id, host_id, shape_id"
+	    " FROM requests_all WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[STMT_PRUNE_MARK_ERR] =
 	    "SELECT id, local_ms, path_id, host_id, NULL"
 	    " FROM gateway_errors WHERE id > ?1 ORDER BY id LIMIT ?2",
@@ -887,6 +939,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_PRUNE_STRINGS_SHAPE] =
 	    "DELETE FROM shapes WHERE id NOT IN (SELECT shape_id FROM requests"
 	    " WHERE shape_id IS NOT NULL)",
+	/* With blocks: the hosts and shapes blocks name count too. */
+	[STMT_PRUNE_STRINGS_HOST_ALL] =
+	    "DELETE FROM hosts WHERE id NOT IN (SELECT host_id FROM"
+	    " requests_all WHERE host_id IS NOT NULL UNION SELECT host_id"
+	    " FROM gateway_errors WHERE host_id IS NOT NULL)",
+	[STMT_PRUNE_STRINGS_SHAPE_ALL] =
+	    "DELETE FROM shapes WHERE id NOT IN (SELECT shape_id FROM"
+	    " requests_all WHERE shape_id IS NOT NULL)",
 	/* Removed strings' ids may be given out again: writers forget them. */
 	[STMT_PRUNE_EPOCH_BUMP] =
 	    "INSERT INTO store_meta (key, value) VALUES ('intern_epoch', 1)"

@@ -167,9 +167,15 @@ enum store_stmt_id {
 	STMT_PRUNE_PAGE_SIZE,
 	STMT_PRUNE_NEWEST,
 	STMT_PRUNE_REQUESTS,
+	STMT_PRUNE_REQUESTS_ALL,
+	STMT_PRUNE_REQUEST_ID,
 	STMT_PRUNE_RUNS_ABOVE,
 	STMT_PRUNE_RUNS_CUT,
 	STMT_PRUNE_RUNS_EMPTY,
+	STMT_PRUNE_RUNS_ABOVE_ALL,
+	STMT_PRUNE_RUNS_CUT_ALL,
+	STMT_PRUNE_RUNS_EMPTY_ALL,
+	STMT_PRUNE_RUN_DELETE,
 	STMT_PRUNE_ATTEMPTS,
 	STMT_PRUNE_ERROR_ID,
 	STMT_PRUNE_ERRORS_OLD,
@@ -180,10 +186,12 @@ enum store_stmt_id {
 	STMT_PRUNE_ROLLUP_ATT,
 	STMT_PRUNE_ROLLUP_LAT,
 	STMT_PRUNE_ANY_REQUEST,
+	STMT_PRUNE_ANY_REQUEST_ALL,
 	STMT_PRUNE_HAS_BLOCKS,
 	STMT_PRUNE_AUTO_VACUUM,
 	STMT_PRUNE_INCREMENTAL_VACUUM,
 	STMT_PRUNE_MARK_REQ,
+	STMT_PRUNE_MARK_REQ_ALL,
 	STMT_PRUNE_MARK_ERR,
 	STMT_PRUNE_TOUCH_PATH,		/* _PATH, _HOST, _SHAPE follow */
 	STMT_PRUNE_TOUCH_HOST,		/* each other (prune.c's kinds) */
@@ -194,6 +202,8 @@ enum store_stmt_id {
 	STMT_PRUNE_STRINGS_PATH,
 	STMT_PRUNE_STRINGS_HOST,
 	STMT_PRUNE_STRINGS_SHAPE,
+	STMT_PRUNE_STRINGS_HOST_ALL,	/* _HOST_ALL, _SHAPE_ALL: as the */
+	STMT_PRUNE_STRINGS_SHAPE_ALL,	/* two above, blocks too */
 	STMT_PRUNE_EPOCH_BUMP,
 	STMT_COUNT
 };
@@ -417,8 +427,8 @@ struct join_probe {
  * (requests_all, store/requests_vt.c, schema/015), by the same id ranges:
  * the virtual table takes r.id BETWEEN as its bounds and offers no other
  * index, so NOT INDEXED is not needed (nor allowed). RUNS_FROM_ROWS, the
- * table alone, is prune's (which refuses a database with blocks), and the
- * readers' while request_blocks is empty (stmt.c's ROWS variants,
+ * table alone, is prune's on a database without blocks (prune.c), and
+ * the readers' while request_blocks is empty (stmt.c's ROWS variants,
  * store_reads_blocks).
  */
 #define RUNS_FROM \
@@ -765,6 +775,18 @@ void blocks_forget(struct store *s);
  * is a row already, or nowhere) or -1 with err.
  */
 int blocks_promote(struct store *s, int64_t id, char *err, size_t errlen);
+/*
+ * Prune (prune.c): take the requests ids[0..n) (ascending, ids[0] in a
+ * block) out of the block that holds ids[0]; every one of them up to the
+ * block's last id must be in it. Each request taken is handed to fn
+ * (ctx, its BLOCK_REQUEST_COLUMNS values); the block is written again
+ * with the rest, under the first id left (none left: deleted). *used
+ * gets how many of ids were the block's. 0, or -1 with err (a damaged
+ * block, or one that disagrees with the ids: nothing written then).
+ */
+typedef void blocks_taken_fn(void *ctx, const struct block_val *row);
+int blocks_take(struct store *s, const int64_t *ids, size_t n, size_t *used,
+    blocks_taken_fn *fn, void *ctx, char *err, size_t errlen);
 void blocks_free(struct store *s);
 /* The virtual table requests_all: every request, rows and blocks
  * (requests_vt.c). 0 or -1. */

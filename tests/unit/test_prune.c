@@ -384,6 +384,41 @@ test_prune_rollups(void **state)
 	fx_free(&f);
 }
 
+/*
+ * Rollups of requests no upstream answered (no attempt: the gateway's own
+ * refusals, or a log without upstream fields) go by their cutoff too:
+ * with the attempt and latency rollups empty, the oldest minute of the
+ * three was NULL (SQL's min() of several values is NULL when one is) and
+ * no rollup was ever pruned. Fails on main.
+ */
+static void
+test_prune_rollups_no_attempts(void **state)
+{
+	struct store_prune_result r;
+	struct fx f;
+	int64_t src, cut = T0 - 2 * DAY;
+	char sql[200];
+
+	(void)state;
+	fx_init(&f);
+	src = fx_source(&f, "access.log", "nginx_access");
+	for (int d = 0; d < 5; d++)
+		fx_event(&f, T0 - (4 - d) * DAY, 0, "10.0.0.1", "GET", "/a",
+		    NULL, 403, 1, GW_CAUSE_OK, NULL);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM"
+	    " rollup_attempt_minute"), 0);
+	struct store_prune_policy p = {cut, cut, 0, 0};
+	prune_all(&f, &p, 100, &r);
+	assert_int_equal(r.requests, 2);
+	assert_int_equal(r.rollup_rows, 2);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM rollup_minute WHERE"
+	    " minute < %lld", (long long)(cut / 60000));
+	assert_int_equal(fx_int(&f, sql), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rollup_minute"), 3);
+	fx_free(&f);
+}
+
 /* The size cap takes the oldest raw rows first, rollups only when no raw
  * row is left. */
 static void
@@ -534,6 +569,7 @@ main(void)
 		cmocka_unit_test(test_prune_report_coverage),
 		cmocka_unit_test(test_prune_late_error),
 		cmocka_unit_test(test_prune_rollups),
+		cmocka_unit_test(test_prune_rollups_no_attempts),
 		cmocka_unit_test(test_prune_size_cap),
 		cmocka_unit_test(test_prune_strings_epoch),
 		cmocka_unit_test(test_prune_strings_swept),
