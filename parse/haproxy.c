@@ -189,10 +189,10 @@ hap_split_body(struct logscan *s, struct hap_line *l)
  * stop. plus: whether '+' is allowed ('-' always is). False (and no use
  * of *out) otherwise: the caller's line goes to hap_split.
  */
-static inline bool
+static inline __attribute__((always_inline)) bool
 hf_int(const char **pp, const char *e, char stop, bool plus, int64_t *out)
 {
-	const char *p = *pp, *s;
+	const char *p = *pp, *s, *lim;
 	bool neg = false;
 	int64_t x = 0;
 
@@ -202,7 +202,8 @@ hf_int(const char **pp, const char *e, char stop, bool plus, int64_t *out)
 	}
 	s = p;
 	/* at most 18 digits: a 19th is not stop, so the field is refused */
-	while (p < e && p - s < 18 && (unsigned)(*p - '0') <= 9)
+	lim = e - p > 18 ? p + 18 : e;
+	while (p < lim && (unsigned)(*p - '0') <= 9)
 		x = x * 10 + (*p++ - '0');
 	if (p == s || p >= e || *p != stop)
 		return false;
@@ -212,7 +213,7 @@ hf_int(const char **pp, const char *e, char stop, bool plus, int64_t *out)
 }
 
 /* A non-empty token ended by a space (not the line's end); past it. */
-static inline bool
+static inline __attribute__((always_inline)) bool
 hf_token(const char **pp, const char *e, struct logspan *out)
 {
 	const char *p = *pp, *s = p;
