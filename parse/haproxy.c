@@ -59,6 +59,7 @@ struct hap_state {
 /* The spans and numbers of one httplog line. */
 struct hap_line {
 	struct logspan client, date, frontend, backend, server, tsc, request;
+	struct logspan host;	/* the client's address, without its port */
 	int64_t t[5];		/* TR, Tw, Tc, Tr, Ta */
 	int64_t status, bytes, retries;
 	bool redispatch, nosrv, has_request;
@@ -87,11 +88,12 @@ hap_slashed(struct logspan v, int64_t *out, int n)
 	return true;
 }
 
-/* A client "ip:port" at the start of the body: cheap first check. */
+/* A client "ip:port" at the start of the body: cheap first check; its
+ * address without the port in *h. */
 static bool
-hap_client_ok(struct logspan c)
+hap_client_ok(struct logspan c, struct logspan *h)
 {
-	struct logspan h, p;
+	struct logspan p;
 
 	/* "-:47625" (a unix-socket or abns bind: no address) and "unix:1"
 	 * are clients too */
@@ -99,7 +101,7 @@ hap_client_ok(struct logspan c)
 	    (c.p[0] >= 'a' && c.p[0] <= 'f') || (c.p[0] >= 'A' && c.p[0] <= 'F')
 	    || c.p[0] == '[' || c.p[0] == '-' || c.p[0] == 'u'))
 		return false;
-	return logspan_split_port(c, &h, &p);
+	return logspan_split_port(c, h, &p);
 }
 
 /* Split a body at s; false when it is not an httplog body. */
@@ -110,7 +112,8 @@ hap_split_body(struct logscan *s, struct hap_line *l)
 	int64_t cn[5], q[2];
 	const char *slash;
 
-	if (!logscan_token(s, &l->client) || !hap_client_ok(l->client) ||
+	if (!logscan_token(s, &l->client) || !hap_client_ok(l->client,
+	    &l->host) ||
 	    !logscan_lit(s, " [", 2) || !logscan_until(s, ']', &l->date) ||
 	    !logscan_lit(s, "] ", 2) || !logscan_token(s, &l->frontend) ||
 	    !logscan_char(s, ' ') || !logscan_token(s, &bs) ||
@@ -251,7 +254,7 @@ hap_fast_split(const char *line, size_t len, struct hap_line *l)
 		p++;
 	l->client.p = line;
 	l->client.n = (size_t)(p - line);
-	if (e - p < 2 || p[1] != '[' || !hap_client_ok(l->client))
+	if (e - p < 2 || p[1] != '[' || !hap_client_ok(l->client, &l->host))
 		return false;
 	p += 2;
 	if ((q = memchr(p, ']', (size_t)(e - p))) == NULL)
@@ -711,7 +714,7 @@ hap_other(const char *line, size_t len, const char **reason)
 	size_t lim = len < HAP_BODY_SEARCH ? len : HAP_BODY_SEARCH;
 	const char *tag = memmem(line, lim, "haproxy[", 8);
 	struct logscan s;
-	struct logspan client, date;
+	struct logspan client, date, host;
 
 	if (tag != NULL) {
 		/* an unpeeled syslog header: the body follows "]: " */
@@ -728,7 +731,7 @@ hap_other(const char *line, size_t len, const char **reason)
 			return FORMAT_NOTICE;
 	}
 	logscan_init(&s, line, len);
-	if (logscan_token(&s, &client) && hap_client_ok(client) &&
+	if (logscan_token(&s, &client) && hap_client_ok(client, &host) &&
 	    logscan_lit(&s, " [", 2) && logscan_until(&s, ']', &date) &&
 	    date.n >= 20 && date.p[2] == '/') {
 		*reason = logspan_has((struct logspan){ line, len },
@@ -793,7 +796,6 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	struct hap_state *st = state;
 	struct hap_line l;
 	struct gw_event *ev;
-	struct logspan host, port;
 	struct timeparse t;
 
 	if (!st->general_only && hap_fast_split(line, len, &l))
@@ -813,9 +815,7 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	ev->request_ms = logscan_ms(l.t[4]);
 	ev->status = (int)l.status;
 	ev->bytes = l.bytes;
-	if (!logspan_split_port(l.client, &host, &port))
-		host = l.client;
-	if (!logspan_is_dash(host) && (ev->client = logspan_dup(host,
+	if (!logspan_is_dash(l.host) && (ev->client = logspan_dup(l.host,
 	    b->arena)) == NULL)
 		return FORMAT_NOMEM;
 	if (l.has_request && logreq_fill(ev, l.request, b->arena) < 0)
