@@ -261,7 +261,7 @@ sd_len(const char *p, size_t n)
 
 /* "<PRI>..." at p: RFC 5424 or RFC 3164 (or a bare "<PRI>message"). */
 static bool
-peel_pri(const char *p, size_t n, struct wrapped *out)
+peel_pri(struct wrapper *w, const char *p, size_t n, struct wrapped *out)
 {
 	size_t i = 1, t;
 
@@ -302,7 +302,7 @@ peel_pri(const char *p, size_t n, struct wrapped *out)
 		out->layers |= WRAP_RFC5424;
 		return true;
 	}
-	if ((t = ts_3164(p, n)) > 0 || (t = ts_iso(p, n)) > 0) {
+	if ((t = ts_3164_kept(w, p, n)) > 0 || (t = ts_iso(p, n)) > 0) {
 		if (t < n && p[t] == ' ') {
 			p += t + 1, n -= t + 1;
 			if (!syslog_rest(p, n, false, out))
@@ -770,7 +770,7 @@ wrapper_peel(struct wrapper *w, const char *line, size_t len,
 			out->layers |= WRAP_BOM;
 		} else if (c == '<') {
 			if ((had & (WRAP_SYSLOG | WRAP_RFC5424)) ||
-			    !peel_pri(p, n, out))
+			    !peel_pri(w, p, n, out))
 				break;
 		} else if (c == '{') {
 			if (had & (WRAP_DOCKER | WRAP_JOURNAL | WRAP_CRI))

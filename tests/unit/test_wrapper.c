@@ -158,6 +158,13 @@ test_kept_time(void **state)
 		{ "Feb 29 12:00:00 gw nginx: h", "h" },
 		{ "Feb 29 24:00:00 gw nginx: i", "Feb 29 24:00:00 gw nginx: i" },
 		{ "Feb 29 12:00:00 gw nginx: j", "j" },
+		{ "<134>Feb 29 12:00:00 gw nginx: k", "k" },
+		{ "<134>Feb 29 12:00:00.5 gw nginx: l", "l" },
+		{ "<134>Feb 29 12:00:00. gw nginx: m", "Feb 29 12:00:00. gw "
+		    "nginx: m" },
+		{ "<134>Feb 30 12:00:00 gw nginx: n", "Feb 30 12:00:00 gw "
+		    "nginx: n" },
+		{ "<134>Feb 29 12:00:00 gw nginx: o", "o" },
 	};
 	struct wrapper *w = wrapper_new(1024);
 	char payload[512], host[256], tag[256];
