@@ -14,7 +14,10 @@
  * tests/data/formats; Envoy JSON and Traefik JSON lines generated the
  * same way (Istio's and Envoy Gateway's member names; Traefik's own
  * ForwardAuth lines between them), and their fixtures, each mutated
- * fifty times. The fast paths must also have taken a fair share,
+ * fifty times; HAProxy's httplog bodies (read in one pass when in
+ * HAProxy's own layout, parse/haproxy.c): the HAProxy fixtures, raw and
+ * peeled, and lines generated from odd forms of every field, a third of
+ * them mutated. The fast paths must also have taken a fair share,
  * so the test fails if one silently stopped working (the general path
  * alone would pass it).
  */
