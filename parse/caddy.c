@@ -528,7 +528,11 @@ cf_value(struct jf_scan *c, int depth, struct jf_val *v, struct cf_line *l,
 		for (;;) {
 			struct jf_val item;
 
-			if (!cf_value(c, depth + 1, &item, NULL, 0))
+			/* Caddy's header values: arrays of strings */
+			if (c->p < e && *c->p == '"') {
+				if (!jf_string(c, &item.s))
+					return false;
+			} else if (!cf_value(c, depth + 1, &item, NULL, 0))
 				return false;
 			jf_ws(c);
 			if (c->p < e && *c->p == ',') {
@@ -632,7 +636,12 @@ cf_object(struct jf_scan *c, int depth, struct cf_line *l, int which)
 			if (c->p < e && *c->p == '{')
 				inner = 2;
 		}
-		if (!cf_value(c, depth, &v, l, inner))
+		/* most members are strings: no call for them (as jf_flat) */
+		if (c->p < e && *c->p == '"') {
+			v.type = JF_STR;
+			if (!jf_string(c, &v.s))
+				return false;
+		} else if (!cf_value(c, depth, &v, l, inner))
 			return false;
 		if (m != NULL)
 			*m = v;

@@ -47,11 +47,19 @@ struct hap_state {
 	int tz_min;
 	struct hap_server *servers;	/* sorted by key */
 	size_t n_servers;
+	bool general_only;	/* tests: hap_split for every line */
+	size_t fast_count;	/* lines hap_fast_split read */
+	/* the last accept date's first 20 bytes ("06/Feb/2009:12:14:14")
+	 * and their seconds, read by timeparse_clf (hap_date) */
+	char date_key[20];
+	int64_t date_secs;
+	bool date_valid;
 };
 
 /* The spans and numbers of one httplog line. */
 struct hap_line {
 	struct logspan client, date, frontend, backend, server, tsc, request;
+	struct logspan host;	/* the client's address, without its port */
 	int64_t t[5];		/* TR, Tw, Tc, Tr, Ta */
 	int64_t status, bytes, retries;
 	bool redispatch, nosrv, has_request;
@@ -80,11 +88,12 @@ hap_slashed(struct logspan v, int64_t *out, int n)
 	return true;
 }
 
-/* A client "ip:port" at the start of the body: cheap first check. */
+/* A client "ip:port" at the start of the body: cheap first check; its
+ * address without the port in *h. */
 static bool
-hap_client_ok(struct logspan c)
+hap_client_ok(struct logspan c, struct logspan *h)
 {
-	struct logspan h, p;
+	struct logspan p;
 
 	/* "-:47625" (a unix-socket or abns bind: no address) and "unix:1"
 	 * are clients too */
@@ -92,7 +101,7 @@ hap_client_ok(struct logspan c)
 	    (c.p[0] >= 'a' && c.p[0] <= 'f') || (c.p[0] >= 'A' && c.p[0] <= 'F')
 	    || c.p[0] == '[' || c.p[0] == '-' || c.p[0] == 'u'))
 		return false;
-	return logspan_split_port(c, &h, &p);
+	return logspan_split_port(c, h, &p);
 }
 
 /* Split a body at s; false when it is not an httplog body. */
@@ -103,7 +112,8 @@ hap_split_body(struct logscan *s, struct hap_line *l)
 	int64_t cn[5], q[2];
 	const char *slash;
 
-	if (!logscan_token(s, &l->client) || !hap_client_ok(l->client) ||
+	if (!logscan_token(s, &l->client) || !hap_client_ok(l->client,
+	    &l->host) ||
 	    !logscan_lit(s, " [", 2) || !logscan_until(s, ']', &l->date) ||
 	    !logscan_lit(s, "] ", 2) || !logscan_token(s, &l->frontend) ||
 	    !logscan_char(s, ' ') || !logscan_token(s, &bs) ||
@@ -172,6 +182,138 @@ hap_split_body(struct logscan *s, struct hap_line *l)
 	if (rest.n > 0 && rest.p[rest.n - 1] == '"')
 		rest.n--;	/* else cut by HAProxy: keep what there is */
 	l->request = rest;
+	l->has_request = true;
+	return true;
+}
+
+/*
+ * A field of "a/b/c..." or a token as logspan_int reads it (optional
+ * sign, 1 to 18 digits), ended by the byte stop; the cursor moves past
+ * stop. plus: whether '+' is allowed ('-' always is). False (and no use
+ * of *out) otherwise: the caller's line goes to hap_split.
+ */
+static inline __attribute__((always_inline)) bool
+hf_int(const char **pp, const char *e, char stop, bool plus, int64_t *out)
+{
+	const char *p = *pp, *s, *lim;
+	bool neg = false;
+	int64_t x = 0;
+
+	if (p < e && (*p == '-' || (plus && *p == '+'))) {
+		neg = *p == '-';
+		p++;
+	}
+	s = p;
+	/* at most 18 digits: a 19th is not stop, so the field is refused */
+	lim = e - p > 18 ? p + 18 : e;
+	while (p < lim && (unsigned)(*p - '0') <= 9)
+		x = x * 10 + (*p++ - '0');
+	if (p == s || p >= e || *p != stop)
+		return false;
+	*out = neg ? -x : x;
+	*pp = p + 1;
+	return true;
+}
+
+/* A non-empty token ended by a space (not the line's end); past it. */
+static inline __attribute__((always_inline)) bool
+hf_token(const char **pp, const char *e, struct logspan *out)
+{
+	const char *p = *pp, *s = p;
+
+	while (p < e && *p != ' ')
+		p++;
+	if (p == s || p >= e)
+		return false;
+	out->p = s;
+	out->n = (size_t)(p - s);
+	*pp = p + 1;
+	return true;
+}
+
+/*
+ * The body of an httplog line at the start of line, in the layout HAProxy
+ * writes: one pass over the bytes, no call per field. It takes a line
+ * only when hap_split_body at the same start would take it and fill l
+ * the same (the timers first, no redispatch '+', the queue's two
+ * counters); every other line is hap_split's, which stays the reference
+ * (tests/unit/test_fastpath.c reads HAProxy lines both ways).
+ */
+static bool
+hap_fast_split(const char *line, size_t len, struct hap_line *l)
+{
+	const char *p = line, *e, *q;
+	struct logspan bs, tok;
+	int64_t cn[5], q0;
+
+	while (len > 0 && line[len - 1] == '\r')
+		len--;
+	e = line + len;
+	/* client, then " [" */
+	while (p < e && *p != ' ')
+		p++;
+	l->client.p = line;
+	l->client.n = (size_t)(p - line);
+	if (e - p < 2 || p[1] != '[' || !hap_client_ok(l->client, &l->host))
+		return false;
+	p += 2;
+	if ((q = memchr(p, ']', (size_t)(e - p))) == NULL)
+		return false;
+	l->date.p = p;
+	l->date.n = (size_t)(q - p);
+	p = q + 1;
+	if (p >= e || *p != ' ' || l->date.n < 20 || l->date.p[2] != '/')
+		return false;
+	p++;
+	if (!hf_token(&p, e, &l->frontend) || !hf_token(&p, e, &bs) ||
+	    !hf_int(&p, e, '/', true, &l->t[0]) ||
+	    !hf_int(&p, e, '/', true, &l->t[1]) ||
+	    !hf_int(&p, e, '/', true, &l->t[2]) ||
+	    !hf_int(&p, e, '/', true, &l->t[3]) ||
+	    !hf_int(&p, e, ' ', true, &l->t[4]) ||
+	    !hf_int(&p, e, ' ', true, &l->status) ||
+	    !hf_int(&p, e, ' ', true, &l->bytes) ||
+	    !hf_token(&p, e, &tok) || !hf_token(&p, e, &tok) ||
+	    !hf_token(&p, e, &l->tsc) || l->tsc.n != 4 ||
+	    !hf_int(&p, e, '/', false, &cn[0]) ||
+	    !hf_int(&p, e, '/', false, &cn[1]) ||
+	    !hf_int(&p, e, '/', false, &cn[2]) ||
+	    !hf_int(&p, e, '/', false, &cn[3]) ||
+	    !hf_int(&p, e, ' ', false, &cn[4]) ||
+	    !hf_int(&p, e, '/', true, &q0) ||
+	    !hf_int(&p, e, ' ', true, &q0))
+		return false;
+	if ((q = memchr(bs.p, '/', bs.n)) == NULL)
+		return false;
+	l->backend.p = bs.p;
+	l->backend.n = (size_t)(q - bs.p);
+	l->server.p = q + 1;
+	l->server.n = (size_t)(bs.p + bs.n - l->server.p);
+	l->nosrv = l->server.n == 7 && memcmp(l->server.p, "<NOSRV>", 7) == 0;
+	l->redispatch = false;
+	l->retries = cn[4];
+	/* optional {captures}, then the quoted request, as hap_split_body */
+	for (int i = 0; i < 2; i++) {
+		while (p < e && *p == ' ')
+			p++;
+		if (p < e && *p == '{') {
+			p++;
+			if ((q = memchr(p, '}', (size_t)(e - p))) == NULL)
+				return false;
+			p = q + 1;
+		}
+	}
+	while (p < e && *p == ' ')
+		p++;
+	l->has_request = false;
+	if (p >= e)
+		return true;
+	if (*p != '"')
+		return false;
+	l->request.p = p + 1;
+	l->request.n = (size_t)(e - l->request.p);
+	if (l->request.n > 0 && l->request.p[l->request.n - 1] == '"')
+		l->request.n--;
 	l->has_request = true;
 	return true;
 }
@@ -471,6 +613,7 @@ hap_open(const struct format_opts *o, enum format_result *why, char *err,
 		return NULL;
 	}
 	st->tz_min = o != NULL ? o->tz_min : 0;
+	st->general_only = o != NULL && o->general_only;
 	if (o != NULL && o->haproxy_cfg != NULL &&
 	    (*why = hap_cfg_load(st, o->haproxy_cfg, err, errlen)) !=
 	    FORMAT_EVENT) {
@@ -571,7 +714,7 @@ hap_other(const char *line, size_t len, const char **reason)
 	size_t lim = len < HAP_BODY_SEARCH ? len : HAP_BODY_SEARCH;
 	const char *tag = memmem(line, lim, "haproxy[", 8);
 	struct logscan s;
-	struct logspan client, date;
+	struct logspan client, date, host;
 
 	if (tag != NULL) {
 		/* an unpeeled syslog header: the body follows "]: " */
@@ -588,7 +731,7 @@ hap_other(const char *line, size_t len, const char **reason)
 			return FORMAT_NOTICE;
 	}
 	logscan_init(&s, line, len);
-	if (logscan_token(&s, &client) && hap_client_ok(client) &&
+	if (logscan_token(&s, &client) && hap_client_ok(client, &host) &&
 	    logscan_lit(&s, " [", 2) && logscan_until(&s, ']', &date) &&
 	    date.n >= 20 && date.p[2] == '/') {
 		*reason = logspan_has((struct logspan){ line, len },
@@ -602,6 +745,49 @@ hap_other(const char *line, size_t len, const char **reason)
 	return FORMAT_REJECT;
 }
 
+/*
+ * logspan_clf_time on an accept date, with the seconds of the last one
+ * kept: lines of one second share "06/Feb/2009:12:14:14", so only the
+ * fraction is read (as timeparse_clf reads it: any digits, the first
+ * three kept) when nothing else follows. Anything else, or another
+ * second, is timeparse_clf's, whose seconds are kept when it read no zone.
+ * general_only (tests): timeparse_clf alone.
+ */
+static bool
+hap_date(struct hap_state *st, struct logspan v, struct timeparse *t)
+{
+	if (st->general_only)
+		return logspan_clf_time(v, t);
+	if (st->date_valid && v.n >= 20 && memcmp(v.p, st->date_key, 20) ==
+	    0) {
+		size_t i = 20;
+		int ms = 0, fd = 0;
+
+		if (i < v.n && v.p[i] == '.') {
+			for (i++; i < v.n && v.p[i] >= '0' && v.p[i] <= '9';
+			    i++, fd++)
+				if (fd < 3)
+					ms = ms * 10 + (v.p[i] - '0');
+			for (int k = fd; k < 3; k++)
+				ms *= 10;
+		}
+		if (i == v.n && (v.n == 20 || fd > 0)) {
+			t->ms = st->date_secs * 1000 + ms;
+			t->tz_min = 0;
+			t->has_tz = false;
+			return true;
+		}
+	}
+	if (!logspan_clf_time(v, t))
+		return false;
+	if (!t->has_tz && v.n >= 20) {
+		memcpy(st->date_key, v.p, 20);
+		st->date_secs = t->ms / 1000;
+		st->date_valid = true;
+	}
+	return true;
+}
+
 /* See format.h. */
 static enum format_result
 hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
@@ -610,12 +796,13 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	struct hap_state *st = state;
 	struct hap_line l;
 	struct gw_event *ev;
-	struct logspan host, port;
 	struct timeparse t;
 
-	if (!hap_split(line, len, &l))
+	if (!st->general_only && hap_fast_split(line, len, &l))
+		st->fast_count++;
+	else if (!hap_split(line, len, &l))
 		return hap_other(line, len, reason);
-	if (!logspan_clf_time(l.date, &t)) {
+	if (!hap_date(st, l.date, &t)) {
 		*reason = "bad HAProxy date";
 		return FORMAT_REJECT;
 	}
@@ -628,9 +815,7 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	ev->request_ms = logscan_ms(l.t[4]);
 	ev->status = (int)l.status;
 	ev->bytes = l.bytes;
-	if (!logspan_split_port(l.client, &host, &port))
-		host = l.client;
-	if (!logspan_is_dash(host) && (ev->client = logspan_dup(host,
+	if (!logspan_is_dash(l.host) && (ev->client = logspan_dup(l.host,
 	    b->arena)) == NULL)
 		return FORMAT_NOMEM;
 	if (l.has_request && logreq_fill(ev, l.request, b->arena) < 0)
@@ -641,6 +826,13 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	return FORMAT_EVENT;
 }
 
+/* See format.h. */
+static size_t
+hap_fast_count(void *state)
+{
+	return ((struct hap_state *)state)->fast_count;
+}
+
 const struct line_format haproxy_format = {
 	.name = "haproxy",
 	.kind = "haproxy_access",
@@ -648,4 +840,5 @@ const struct line_format haproxy_format = {
 	.open = hap_open,
 	.close = hap_close,
 	.take = hap_take,
+	.fast_count = hap_fast_count,
 };

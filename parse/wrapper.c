@@ -47,6 +47,10 @@ struct wrapper {
 	char *scratch;		/* decoded JSON values */
 	size_t scratch_cap;
 	struct wrap_join join[2];
+	/* the last RFC 3164 time read whole ("Dec  6 12:00:00"): the lines
+	 * of one second share it (ts_3164_kept) */
+	char ts_key[15];
+	bool ts_valid;
 };
 
 /* See wrapper.h. */
@@ -98,6 +102,27 @@ ts_3164(const char *p, size_t n)
 }
 
 /*
+ * ts_3164 with the last valid time's 15 bytes kept: the same bytes again
+ * without a fraction after them are the same valid 15-byte time (what
+ * decides it is in those bytes), so only another second, or a fraction,
+ * is read again.
+ */
+static size_t
+ts_3164_kept(struct wrapper *w, const char *p, size_t n)
+{
+	size_t t;
+
+	if (w->ts_valid && n >= 15 && memcmp(p, w->ts_key, 15) == 0 &&
+	    (n == 15 || p[15] != '.'))
+		return 15;
+	if ((t = ts_3164(p, n)) > 0) {
+		memcpy(w->ts_key, p, 15);
+		w->ts_valid = true;
+	}
+	return t;
+}
+
+/*
  * Length of an RFC 3339 time with its 'T' ("2026-12-06T12:00:00.123+01:00",
  * zone optional: Z, +hh:mm, +hhmm, +hh) at p, or 0; core/timeparse.c.
  */
@@ -111,6 +136,23 @@ ts_iso(const char *p, size_t n)
 	return timeparse_iso(p, n, 0, &t);
 }
 
+/* The bytes of a program tag's name: letters, digits, "_-./". */
+static const unsigned char tag_char[256] = {
+	['_'] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
 /*
  * A syslog program tag ending at the first ':' of token (tok bytes): "nginx",
  * "haproxy[123]", "traefik/1"; its length without the ':' or 0.
@@ -123,9 +165,7 @@ tag_len(const char *tok, size_t n)
 	if (n < 2 || tok[n - 1] != ':' || !is_alpha(tok[0]))
 		return 0;
 	n--;
-	while (i < n && i < WRAP_TAG_MAX && (is_alpha(tok[i]) ||
-	    is_digit(tok[i]) || tok[i] == '_' || tok[i] == '-' ||
-	    tok[i] == '.' || tok[i] == '/'))
+	while (i < n && i < WRAP_TAG_MAX && tag_char[(unsigned char)tok[i]])
 		i++;
 	if (i < n && tok[i] == '[') {
 		size_t j = i + 1;
@@ -221,7 +261,7 @@ sd_len(const char *p, size_t n)
 
 /* "<PRI>..." at p: RFC 5424 or RFC 3164 (or a bare "<PRI>message"). */
 static bool
-peel_pri(const char *p, size_t n, struct wrapped *out)
+peel_pri(struct wrapper *w, const char *p, size_t n, struct wrapped *out)
 {
 	size_t i = 1, t;
 
@@ -262,7 +302,7 @@ peel_pri(const char *p, size_t n, struct wrapped *out)
 		out->layers |= WRAP_RFC5424;
 		return true;
 	}
-	if ((t = ts_3164(p, n)) > 0 || (t = ts_iso(p, n)) > 0) {
+	if ((t = ts_3164_kept(w, p, n)) > 0 || (t = ts_iso(p, n)) > 0) {
 		if (t < n && p[t] == ' ') {
 			p += t + 1, n -= t + 1;
 			if (!syslog_rest(p, n, false, out))
@@ -730,7 +770,7 @@ wrapper_peel(struct wrapper *w, const char *line, size_t len,
 			out->layers |= WRAP_BOM;
 		} else if (c == '<') {
 			if ((had & (WRAP_SYSLOG | WRAP_RFC5424)) ||
-			    !peel_pri(p, n, out))
+			    !peel_pri(w, p, n, out))
 				break;
 		} else if (c == '{') {
 			if (had & (WRAP_DOCKER | WRAP_JOURNAL | WRAP_CRI))
@@ -759,7 +799,7 @@ wrapper_peel(struct wrapper *w, const char *line, size_t len,
 				break;
 			}
 		} else if (!(had & WRAP_SYSLOG) && c >= 'A' && c <= 'Z' &&
-		    (t = ts_3164(p, n)) > 0 && peel_plain_syslog(p, n, t,
+		    (t = ts_3164_kept(w, p, n)) > 0 && peel_plain_syslog(p, n, t,
 		    out)) {
 			/* RFC 3164 without <PRI>, rsyslog, journalctl short */
 		} else if ((had & ~WRAP_BOM) == 0 && (is_alpha((char)c) ||

@@ -14,7 +14,10 @@
  * tests/data/formats; Envoy JSON and Traefik JSON lines generated the
  * same way (Istio's and Envoy Gateway's member names; Traefik's own
  * ForwardAuth lines between them), and their fixtures, each mutated
- * fifty times. The fast paths must also have taken a fair share,
+ * fifty times; HAProxy's httplog bodies (read in one pass when in
+ * HAProxy's own layout, parse/haproxy.c): the HAProxy fixtures, raw and
+ * peeled, and lines generated from odd forms of every field, a third of
+ * them mutated. The fast paths must also have taken a fair share,
  * so the test fails if one silently stopped working (the general path
  * alone would pass it).
  */
@@ -166,13 +169,13 @@ static const char hostile[] = "\"\\{}[],: 0123456789.-eE+nultrf\t\x01\x7f"
     "\x80\xc3\xa9/u";
 
 static size_t
-mutate(char *s, size_t len, size_t cap)
+mutate_with(char *s, size_t len, size_t cap, const char *set, size_t set_n)
 {
 	int k = 1 + (int)rnd(3);
 
 	while (k-- > 0 && len > 0) {
 		size_t at = rnd((uint32_t)len);
-		char c = rnd(30) == 0 ? '\0' : hostile[rnd(sizeof(hostile) - 1)];
+		char c = rnd(30) == 0 ? '\0' : set[rnd((uint32_t)set_n)];
 
 		switch (rnd(3)) {
 		case 0:
@@ -192,6 +195,12 @@ mutate(char *s, size_t len, size_t cap)
 		}
 	}
 	return len;
+}
+
+static size_t
+mutate(char *s, size_t len, size_t cap)
+{
+	return mutate_with(s, len, cap, hostile, sizeof(hostile) - 1);
 }
 
 /* A value for member key, often the plain one, sometimes odd. */
@@ -707,6 +716,131 @@ test_gw_json_fast_taken(void **state)
 	pair_close(&p);
 }
 
+/* Bytes that decide an HAProxy httplog line. */
+static const char hap_hostile[] = " /+-{}\"[]:<>.0123456789\r\t\x01\x80";
+
+/* One of a few forms of an httplog field (HAProxy's own and odd ones). */
+static const char *
+hap_pick(const char *const *v, size_t n)
+{
+	return v[rnd((uint32_t)n)];
+}
+
+static void
+test_haproxy(void **state)
+{
+	static const char *const client[] = { "10.0.0.7:41000", "::1:41007",
+	    "[2001:db8::1]:443", "-:47625", "unix:1", "10.0.0.2,10.0.0.1:5",
+	    "10.0.0.7", "x:1", "10.0.0.7:123456", ":80" };
+	static const char *const date[] = { "25/Nov/2026:17:27:01.000",
+	    "25/Nov/2026:17:27:01.1", "25/Nov/2026:17:27:01.123456",
+	    "25/Nov/2026:17:27:01", "25/Nov/2026:17:27:02.999",
+	    "25/Nov/2026:17:27:01.", "25/Nov/2026:17:27:01 +0100",
+	    "25/Nov/2026:17:27:01.5 -0130", "31/Feb/2026:17:27:01.000",
+	    "25/Nov/2026:24:00:00.000", "29/Feb/2024:00:00:60.5",
+	    "25/Nov/2026:17:27:01.12x", "5/Nov/2026:17:27:01.000" };
+	static const char *const fe[] = { "fe", "fe~", "http-in", "a]b" };
+	static const char *const bs[] = { "be_api/api1", "be_api/<NOSRV>",
+	    "fe/<NOSRV>", "be/s/x", "noslash", "/s", "b/" };
+	static const char *const timers[] = { "0/0/1/2/3", "-1/-1/-1/-1/5001",
+	    "0/0/-1/-1/1002", "+0/0/1/2/+3", "1/2/3/4/5/6", "1/2/3/4",
+	    "0/0/1003/2/1006", "1/2/3/4/9999999999999999999",
+	    "1/2/3/4/999999999999999999", "a/b/c/d/e", "HTTP/1.1 0/0/1/2/3" };
+	static const char *const status[] = { "200", "503", "-1", "+200",
+	    "2000", "20x", "" };
+	static const char *const bytes[] = { "74", "0", "-5", "123456789012",
+	    "x" };
+	static const char *const tsc[] = { "----", "SC--", "sQ--", "PR--",
+	    "cR--", "CH--", "IH--", "SD--", "sD--", "---", "-----" };
+	static const char *const conn[] = { "1/1/0/0/0", "1/1/0/0/2",
+	    "1/1/0/0/+1", "9/9/8/0/0", "1/1/0/0/+", "+1/1/0/0/0",
+	    "1/1/0/0", "1/1/0/0/0/0", "1/+1/0/0/0", "1/1/0/0/99" };
+	static const char *const queue[] = { "0/0", "0/12", "+1/-1", "0",
+	    "0/0/0" };
+	static const char *const tail[] = { " \"GET /a?b=1&c=x HTTP/1.1\"",
+	    " {example.com|curl/8} {} \"POST /api/v1/orders?id=9 HTTP/1.1\"",
+	    " {h} \"GET / HTTP/1.1\"", "  {a}  {b}  \"GET /x HTTP/1.0\"",
+	    " \"<BADREQ>\"", " \"GET /cut", "", " ", " {unclosed \"GET / \"",
+	    " {a} {b} {c} \"GET / HTTP/1.1\"", " x", " \"\"",
+	    " \"GET http://h:8080/p?q HTTP/1.1\"", " \"CONNECT h:443 "
+	    "HTTP/1.1\"", "\r", " \"GET / HTTP/1.1\"\r" };
+	static const char *const prefix[] = { "", "", "", "",
+	    "<134>Nov 25 17:27:01 lb1 haproxy[1]: ", "lb1 haproxy[1]: ",
+	    "x " };
+	struct pair p;
+	struct lines fx;
+	char line[4096];
+	static const char *const fixtures[] = {
+	    "tests/data/formats/haproxy.log",
+	    "tests/data/formats/wrapped/haproxy-pri.log",
+	    "tests/data/formats/wrapped/lnav-haproxy.log",
+	    "tests/data/formats/wrapped/beats-haproxy.log" };
+
+	pair_open(&p, "haproxy", NULL);
+	for (size_t k = 0; k < sizeof(fixtures) / sizeof(fixtures[0]); k++) {
+		lines_read_first(fixtures[k], &fx, 0);
+		for (size_t i = 0; i < fx.n; i++) {
+			const char *body = memmem(fx.v[i], fx.len[i], "]: ", 3);
+
+			pair_line(&p, fx.v[i], fx.len[i]);
+			if (body != NULL)	/* the body alone, as peeled */
+				pair_line(&p, body + 3, fx.len[i] - (size_t)
+				    (body + 3 - fx.v[i]));
+		}
+		lines_free(&fx);
+	}
+	for (int i = 0; i < 30000; i++) {
+		bool plain = rnd(4) != 0;
+		size_t o = (size_t)snprintf(line, sizeof(line),
+		    "%s%s [%s] %s %s %s %s %s - - %s %s %s%s",
+		    hap_pick(prefix, sizeof(prefix) / sizeof(prefix[0])),
+		    plain ? client[rnd(3)] : hap_pick(client, 10),
+		    plain ? date[rnd(5)] : hap_pick(date, 13),
+		    hap_pick(fe, 4), plain ? bs[rnd(3)] : hap_pick(bs, 7),
+		    plain ? timers[rnd(4)] : hap_pick(timers, 11),
+		    plain ? status[rnd(3)] : hap_pick(status, 7),
+		    plain ? bytes[rnd(3)] : hap_pick(bytes, 5),
+		    plain ? tsc[rnd(9)] : hap_pick(tsc, 11),
+		    plain ? conn[rnd(4)] : hap_pick(conn, 10),
+		    plain ? queue[rnd(3)] : hap_pick(queue, 5),
+		    plain ? tail[rnd(4)] : hap_pick(tail, 16));
+
+		pair_line(&p, line, o);
+		if (i % 3 == 0) {
+			o = mutate_with(line, o, sizeof(line), hap_hostile,
+			    sizeof(hap_hostile) - 1);
+			pair_line(&p, line, o);
+		}
+	}
+	print_message("haproxy: %zu lines, %zu requests, %zu read the fast "
+	    "way\n", p.lines, p.events, p.f->fast_count(p.fast));
+	assert_true(p.events > p.lines / 4);
+	assert_true(p.f->fast_count(p.fast) > 5000);
+	assert_int_equal(p.f->fast_count(p.general), 0);
+	pair_close(&p);
+}
+
+/* A plain httplog body takes the one-pass read, read right. */
+static void
+test_haproxy_fast_taken(void **state)
+{
+	struct pair p;
+	const char line[] = "10.0.0.7:41006 [25/Nov/2026:17:27:01.600] fe "
+	    "be_api/api2 0/0/1003/2/1006 503 120 - - SC-- 1/1/0/0/2 0/0 "
+	    "{h} \"GET /api/retry?b=1 HTTP/1.1\"";
+
+	pair_open(&p, "haproxy", NULL);
+	pair_line(&p, line, sizeof(line) - 1);
+	pair_line(&p, line, sizeof(line) - 1);	/* the date's second kept */
+	assert_int_equal(p.f->fast_count(p.fast), 2);
+	assert_int_equal(p.events, 2);
+	assert_string_equal(p.bf.events[1].path, "/api/retry");
+	assert_string_equal(p.bf.events[1].client, "10.0.0.7");
+	assert_int_equal(p.bf.events[1].n_attempts, 3);
+	assert_string_equal(p.bf.events[1].attempts[2].addr, "be_api/api2");
+	pair_close(&p);
+}
+
 /*
  * jsonfast.h's own edges against json-c, one member "a" read both ways
  * (review, session 5): where the one-pass read takes a line, it must
@@ -804,6 +938,8 @@ main(void)
 		cmocka_unit_test(test_traefik_json),
 		cmocka_unit_test(test_gw_json_fast_taken),
 		cmocka_unit_test(test_jf_edges),
+		cmocka_unit_test(test_haproxy),
+		cmocka_unit_test(test_haproxy_fast_taken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

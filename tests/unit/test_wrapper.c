@@ -136,6 +136,51 @@ test_peel_cases(void **state)
 	wrapper_free(w);
 }
 
+/*
+ * The RFC 3164 time kept from the line before (ts_3164_kept) decides
+ * nothing the time itself would not: the same second with a fraction, a
+ * bad fraction, another (impossible) day, each as read alone.
+ */
+static void
+test_kept_time(void **state)
+{
+	static const struct {
+		const char *in, *payload;
+	} cases[] = {
+		{ "Feb 29 12:00:00 gw nginx: a", "a" },
+		{ "Feb 29 12:00:00 gw nginx: b", "b" },
+		{ "Feb 29 12:00:00.5 gw nginx: c", "c" },
+		{ "Feb 29 12:00:00. gw nginx: d", "Feb 29 12:00:00. gw nginx: d" },
+		{ "Feb 29 12:00:00.x gw nginx: e", "Feb 29 12:00:00.x gw nginx: e" },
+		{ "Feb 29 12:00:00x gw nginx: f", "Feb 29 12:00:00x gw nginx: f" },
+		{ "Feb 29 12:00:00", "Feb 29 12:00:00" },
+		{ "Feb 30 12:00:00 gw nginx: g", "Feb 30 12:00:00 gw nginx: g" },
+		{ "Feb 29 12:00:00 gw nginx: h", "h" },
+		{ "Feb 29 24:00:00 gw nginx: i", "Feb 29 24:00:00 gw nginx: i" },
+		{ "Feb 29 12:00:00 gw nginx: j", "j" },
+		{ "<134>Feb 29 12:00:00 gw nginx: k", "k" },
+		{ "<134>Feb 29 12:00:00.5 gw nginx: l", "l" },
+		{ "<134>Feb 29 12:00:00. gw nginx: m", "Feb 29 12:00:00. gw "
+		    "nginx: m" },
+		{ "<134>Feb 30 12:00:00 gw nginx: n", "Feb 30 12:00:00 gw "
+		    "nginx: n" },
+		{ "<134>Feb 29 12:00:00 gw nginx: o", "o" },
+	};
+	struct wrapper *w = wrapper_new(1024);
+	char payload[512], host[256], tag[256];
+
+	assert_non_null(w);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct wrapped out;
+
+		assert_int_equal(peel(w, cases[i].in, &out, payload,
+		    sizeof(payload), host, tag), WRAP_LINE);
+		if (strcmp(payload, cases[i].payload) != 0)
+			fail_msg("case %zu: got '%s'", i, payload);
+	}
+	wrapper_free(w);
+}
+
 /* CRI P records and Docker records without "\n" are joined per stream,
  * within the budget. */
 static void
@@ -593,6 +638,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_peel_cases),
+		cmocka_unit_test(test_kept_time),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_list_client),
