@@ -22,7 +22,8 @@ for ((r = 0; r < rounds; r++)); do
 			"$b" ingest -q -d "$dir/db" --log-format "$FMT" "$log" \
 			2>"$dir/vg"
 		ir=$(grep -o 'Collected : [0-9]*' "$dir/vg" | grep -o '[0-9]*$')
-		n=$(sqlite3 "$dir/db" "SELECT count(*) FROM requests")
+		n=$(sqlite3 "$dir/db" "SELECT (SELECT count(*) FROM requests) +
+			(SELECT coalesce(sum(n), 0) FROM request_blocks)")
 		printf '%s Ir=%s requests=%s\n' "$b" "$ir" "$n"
 	done
 done

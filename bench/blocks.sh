@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# blocks.sh - issue 11: ingest with plain requests stored as rows (today's
-# default) against blocks (schema/015, GW_INGEST_BLOCKS=1; not yet read
-# by the reports, so a measurement of the writer only), on the
+# blocks.sh - issue 11: ingest with every request stored as a row
+# (GW_INGEST_BLOCKS=0) against plain requests in blocks (schema/015, the
+# default of ingest since session 6; GW_INGEST_BLOCKS=1), on the
 # production-cardinality logs of bench/run.sh (genlog -P, its nginx
 # format) and bench/formats.sh (genfmtlog -P haproxy / caddy), the two
 # runs interleaved. Prints lines/s, peak RSS and CPU (runstat) and bytes

@@ -128,12 +128,13 @@ void cli_print_version(FILE *f);
 int64_t cli_group(const char *name);
 
 /*
- * Measurement only (issues 10 and 11, bench/blocks.sh, bench/capture.sh):
- * with GW_INGEST_BLOCKS=1 in the environment, the writer of ingest and
- * capture stores plain requests in blocks (store_set_blocks), which the
- * readers do not read yet. The one place the switch is read.
+ * Whether the writer stores plain requests in blocks (store_set_blocks,
+ * schema/015): dflt (ingest and capture: true; tail: false, its batches
+ * are small and each would rewrite the last block) unless GW_INGEST_BLOCKS
+ * is set, 1 for blocks, 0 for every request a row (a database for plain
+ * sqlite3, or to measure the two). The one place the switch is read.
  */
 struct store;
-void cli_blocks_from_env(struct store *st);
+void cli_blocks_from_env(struct store *st, bool dflt);
 
 #endif

@@ -777,8 +777,12 @@ cmd_capture(int argc, char **argv)
 		fprintf(stderr, "gatewatch capture: %s\n", err);
 		goto out;
 	}
+	/*
+	 * Plain requests in blocks when reading files; a live capture hands
+	 * small batches over each second, as tail does, so it stores rows.
+	 */
 	if (st != NULL)
-		cli_blocks_from_env(st);	/* GW_INGEST_BLOCKS=1 */
+		cli_blocks_from_env(st, o.cap.iface == NULL);
 	if (!o.discard &&
 	    (rc = open_source(&o, cs, st, &source_id, &r.resume)) != 0) {
 		status = rc > 0 ? EXIT_OK : EXIT_ERR;

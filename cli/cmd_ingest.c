@@ -499,7 +499,7 @@ cmd_ingest(int argc, char **argv)
 		formatopts_free(&o.fmt);
 		return EXIT_ERR;
 	}
-	cli_blocks_from_env(st);	/* GW_INGEST_BLOCKS=1: measurement */
+	cli_blocks_from_env(st, true);
 	struct pipeline *pl = pipeline_new(store_sink, st, err, sizeof(err));
 	if (pl == NULL) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);

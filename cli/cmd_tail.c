@@ -763,10 +763,10 @@ cmd_tail(int argc, char **argv)
 		goto out;
 	}
 	/*
-	 * Measurement only, as for ingest (issue 11): plain requests into
-	 * blocks, so bench/tail.sh BLOCKS=1 measures pruning them.
+	 * Rows unless GW_INGEST_BLOCKS=1 (bench/tail.sh BLOCKS=1): a live
+	 * writer's small batches would each rewrite the last block.
 	 */
-	cli_blocks_from_env(fw.st);
+	cli_blocks_from_env(fw.st, false);
 	if (metricsopts_start(&o.metrics, o.db, "tail") != 0)
 		goto out;
 	/* The writer thread must not take the signals: the loop waits for

@@ -29,12 +29,15 @@ cli_default_db(void)
 
 /* See cli.h. */
 void
-cli_blocks_from_env(struct store *st)
+cli_blocks_from_env(struct store *st, bool dflt)
 {
 	const char *v = getenv("GW_INGEST_BLOCKS");
 
 	if (v != NULL && strcmp(v, "1") == 0)
-		store_set_blocks(st, true);
+		dflt = true;
+	else if (v != NULL && strcmp(v, "0") == 0)
+		dflt = false;
+	store_set_blocks(st, dflt);
 }
 
 int

@@ -14,16 +14,17 @@
 -- requests_all (store/requests_vt.c) reads the rows and the decoded blocks
 -- together in id order.
 --
--- Not yet in use: the readers (reports, console, diagnosis, the views,
--- prune, the joins) read requests only, so the writer fills blocks only
--- when told to (store_set_blocks, GW_INGEST_BLOCKS=1 for measurement);
--- otherwise this table stays empty. The one join that can reach a plain
--- request later (an upstream_truncated error-log line) reads
--- requests_all, and the request it finds moves out of its block into the
--- rows before it is updated (store/blocks.c). Left for the readers' step
--- (issue 11): prune must rewrite a block part of which is past the cut;
--- readers grouping by path_id must take the path's text of a block's
--- request; requests, request_view and attempt_view must read the blocks.
+-- The writer fills blocks when told to (store_set_blocks: ingest and
+-- capture of files do by default, tail and live capture do not; the
+-- GW_INGEST_BLOCKS environment switch, cli/util.c). The readers read
+-- requests_all while this table holds any (store_reads_blocks), prune
+-- takes requests out of blocks as out of rows (blocks_take, rewriting a
+-- block the cut falls inside), and `gatewatch sql` gives request_view and
+-- attempt_view over requests_all (plain sqlite3's views read the rows
+-- only). The one join that can reach a plain request later (an
+-- upstream_truncated error-log line) reads requests_all, and the request
+-- it finds moves out of its block into the rows before it is updated
+-- (store/blocks.c).
 CREATE TABLE request_blocks (
 	first_id	INTEGER PRIMARY KEY,	-- its smallest request id
 	last_id		INTEGER NOT NULL,	-- its largest

@@ -366,6 +366,25 @@ count_key_name(struct store_sql *q, const struct count_query *cq, int i)
 	}
 }
 
+/*
+ * Key i as an ORDER BY term after sep: its id (k<i>), but a path by its
+ * text (the result's column i + 1): a path is an interned id in a row
+ * and text in a block, and which ids a path has depends on what was
+ * stored and pruned, so equal counts come out in one order either way.
+ */
+static void
+count_order_key(struct store_sql *q, const struct count_query *cq, int i,
+    const char *sep)
+{
+	store_sql_add(q, sep);
+	if (cq->keys[i] == REPORT_KEY_PATH) {
+		store_sql_num(q, i + 1);
+		return;
+	}
+	store_sql_add(q, "k");
+	store_sql_num(q, i);
+}
+
 /* The whole statement of cq (see count_stmt). */
 static void
 count_sql(struct store_sql *q, const struct count_query *cq)
@@ -448,17 +467,13 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 		store_sql_add(q, " ORDER BY f DESC, ");
 		store_sql_num(q, cq->n_keys + COUNT_REQUESTS + 1);
 		store_sql_add(q, " DESC");
-		for (i = 0; i < cq->n_keys; i++) {
-			store_sql_add(q, ", k");
-			store_sql_num(q, i);
-		}
+		for (i = 0; i < cq->n_keys; i++)
+			count_order_key(q, cq, i, ", ");
 		store_sql_add(q, " LIMIT :limit");
 		return;
 	}
-	for (i = 0; i < cq->n_keys; i++) {
-		store_sql_add(q, i ? ", k" : " ORDER BY k");
-		store_sql_num(q, i);
-	}
+	for (i = 0; i < cq->n_keys; i++)
+		count_order_key(q, cq, i, i ? ", " : " ORDER BY ");
 }
 
 /* The first minute not before ms; for open bounds the extremes. */

@@ -121,10 +121,9 @@ int store_set_ingest(struct store *s, char *err, size_t errlen);
 
 /*
  * Store plain requests in blocks (schema/015, store/blocks.c) from the
- * next batch on. Not yet for use: the readers (reports, console,
- * diagnosis, views, prune) read request rows only, so a database written
- * this way reports only its other requests. It is there to measure the
- * writer (issue 11); see cli/cmd_ingest.c's GW_INGEST_BLOCKS.
+ * next batch on (off when a store is opened). Every reader of store/
+ * reads them (requests_all), prune included; plain sqlite3's views do
+ * not (store_query's do). The front end's default: cli_blocks_from_env.
  */
 void store_set_blocks(struct store *s, bool on);
 

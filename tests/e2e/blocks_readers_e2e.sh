@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # blocks_readers_e2e.sh - every reader sees requests stored in blocks
-# (schema/015): the same logs ingested without blocks and with them
-# (GW_INGEST_BLOCKS=1) give the same reports in every --by and format,
+# (schema/015): the same logs ingested as rows (GW_INGEST_BLOCKS=0) and
+# with blocks (ingest's default) give the same reports in every --by and format,
 # explain, the diagnosis views (shape, breaker, retry), metrics, over the
 # whole database and over windows that cut minutes (the raw rows), and the
 # same console queries (tests/tools/consoledump: charts, drill-down lists,
@@ -35,13 +35,14 @@ pairs=()
 ingest_both() {	# ingest_both NAME FILE...
 	local name=$1 n
 	shift
-	"$BIN" ingest -q -d "$T/$name-rows.db" "$@"
-	GW_INGEST_BLOCKS=1 "$BIN" ingest -q -d "$T/$name-blocks.db" "$@"
+	GW_INGEST_BLOCKS=0 "$BIN" ingest -q -d "$T/$name-rows.db" "$@"
+	# ingest's default: plain requests in blocks
+	env -u GW_INGEST_BLOCKS "$BIN" ingest -q -d "$T/$name-blocks.db" "$@"
 	n=$(sqlite3 "$T/$name-blocks.db" \
 	    "SELECT coalesce(sum(n), 0) > 0 FROM request_blocks")
-	gw_eq 1 "$n" "$name: requests in blocks"
+	gw_eq 1 "$n" "$name: requests in blocks by default"
 	n=$(sqlite3 "$T/$name-rows.db" "SELECT count(*) FROM request_blocks")
-	gw_eq 0 "$n" "$name: no blocks without GW_INGEST_BLOCKS"
+	gw_eq 0 "$n" "$name: no blocks with GW_INGEST_BLOCKS=0"
 	pairs+=("$T/$name-rows.db=$T/$name-blocks.db")
 }
 ingest_both demo tests/data/demo/access.log tests/data/demo/error.log
@@ -150,7 +151,7 @@ gw_eq 0 "$(grep -c 'pruning:' "$GW_TMP/livetail.out" || true)" \
 n=$(sqlite3 "$T/live-blocks.db" "SELECT coalesce(sum(n), 0) < 60000 AND
     count(*) > 0 FROM request_blocks")
 gw_eq 1 "$n" "live: tail pruned requests in blocks"
-"$BIN" ingest -q -d "$T/live-rows.db" "$T/live.log"
+GW_INGEST_BLOCKS=0 "$BIN" ingest -q -d "$T/live-rows.db" "$T/live.log"
 newest=$(sqlite3 "$T/live-rows.db" "SELECT max(ts_ms) / 1000 FROM requests")
 for db in live-rows live-blocks; do
 	"$BIN" prune -q -d "$T/$db.db" --older-than "@$((newest - 3000))"

@@ -47,7 +47,7 @@ rc=0
 gw_eq 1 "$rc" "writer failed: exit status"
 gw_eq 1 "$([ "$(grep -c '^gatewatch capture: write: ' "$T/full.err")" -ge 1 ] &&
 	echo 1 || echo 0)" "writer failed: its error said"
-stored=$(sqlite3 "$T/full.db" 'SELECT count(*) FROM requests')
+stored=$(gw_sql "$T/full.db" 'SELECT count(*) FROM request_view')
 gw_eq 1 "$([ "$stored" -lt 20000 ] && echo 1 || echo 0)" \
 	"writer failed mid-run ($stored of 20000 stored)"
 agree "$T/full.err" "writer failed"
@@ -77,7 +77,7 @@ for sig in INT TERM; do
 	gw_eq 1 "$(grep -c 'interrupted; what was captured is stored' "$T/sig$sig.err" || true)" \
 		"SIG$sig: says interrupted"
 	said=$(sed -n 's/^  stored: \([0-9]*\) requests.*/\1/p' "$T/sig$sig.err")
-	gw_eq "$said" "$(sqlite3 "$T/sig$sig.db" 'SELECT count(*) FROM requests')" \
+	gw_eq "$said" "$(gw_sql "$T/sig$sig.db" 'SELECT count(*) FROM request_view')" \
 		"SIG$sig: the requests the summary counts are stored"
 	gw_eq "$(sed -n 's/^  gateway port 8080: \([0-9]*\) client requests, \([0-9]*\) failed, \([0-9]*\) tied.*/\1|\2|\3/p' "$T/sig$sig.err")" \
 		"$(sqlite3 "$T/sig$sig.db" 'SELECT requests, failed, failed_tied FROM capture_ports')" \

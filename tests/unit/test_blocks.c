@@ -1101,7 +1101,7 @@ test_blocks_prune_unreachable(void **state)
 }
 
 /*
- * `gatewatch CMD -d DB ARGS` run twice, without and with GW_INGEST_BLOCKS=1,
+ * `gatewatch CMD -d DB ARGS` run twice, GW_INGEST_BLOCKS=0 and =1,
  * into two fresh databases: the same requests (requests_all), rollups,
  * names, attempts and runs, and at least expect_min_plain requests in
  * blocks. Returns the number of requests.
@@ -1120,7 +1120,7 @@ run_both(const char *cmd_name, const char *args, int64_t expect_min_plain)
 	assert_non_null(mkdtemp(dir));
 	snprintf(pa, sizeof(pa), "%s/a.db", dir);
 	snprintf(pb, sizeof(pb), "%s/b.db", dir);
-	snprintf(cmd, sizeof(cmd), "'%s' %s -q -d '%s' %s &&"
+	snprintf(cmd, sizeof(cmd), "GW_INGEST_BLOCKS=0 '%s' %s -q -d '%s' %s &&"
 	    " GW_INGEST_BLOCKS=1 '%s' %s -q -d '%s' %s", bin, cmd_name, pa,
 	    args, bin, cmd_name, pb, args);
 	assert_int_equal(system(cmd), 0);
