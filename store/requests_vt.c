@@ -43,7 +43,7 @@ enum vt_col {
 	VT_PROTOCOL, VT_STATUS, VT_BYTES, VT_REQUEST_MS, VT_REQUEST_ID,
 	VT_UPSTREAM_ID, VT_N_ATTEMPTS, VT_CAUSE, VT_ERROR_ID, VT_A_STATUS,
 	VT_A_CONNECT_MS, VT_A_HEADER_MS, VT_A_RESPONSE_MS, VT_A_CAUSE,
-	VT_A_ERROR_ID, VT_PATH, VT_COUNT
+	VT_A_ERROR_ID, VT_PATH, VT_PATH_KEY, VT_COUNT
 };
 
 #define VT_SCHEMA \
@@ -55,7 +55,7 @@ enum vt_col {
 	" upstream_id INTEGER, n_attempts INTEGER, cause INTEGER," \
 	" error_id INTEGER, a_status INTEGER, a_connect_ms INTEGER," \
 	" a_header_ms INTEGER, a_response_ms INTEGER, a_cause INTEGER," \
-	" a_error_id INTEGER, path TEXT)"
+	" a_error_id INTEGER, path TEXT, path_key HIDDEN)"
 
 /*
  * requests' columns in VT order up to VT_A_ERROR_ID (local_end_ms
@@ -104,7 +104,14 @@ static const int vt_bc[VT_COUNT] = {
 	[VT_A_CONNECT_MS] = BC_A_CONNECT_MS, [VT_A_HEADER_MS] = BC_A_HEADER_MS,
 	[VT_A_RESPONSE_MS] = BC_A_RESPONSE_MS, [VT_A_CAUSE] = BC_A_CAUSE,
 	[VT_A_ERROR_ID] = BC_A_ERROR_ID, [VT_PATH] = BC_PATH,
+	[VT_PATH_KEY] = -1,
 };
+
+/* The interned id of a block request's path (vt_path_keys). */
+#define VT_PATH_ID_SQL \
+	"SELECT id FROM paths WHERE hash = gw_name_hash(?1) AND name = ?1"
+/* Slots of the hash of one block's distinct paths (a power of two). */
+#define VT_PATH_SLOTS	(2 * BLOCK_MAX_ROWS)
 
 /* idxNum bits: which bounds xFilter gets, in this order. */
 #define VT_LO		1	/* id >= argv (or = ) */
@@ -132,7 +139,15 @@ struct vt_decoder {
 	int64_t first, last, n, len;	/* the block in dec (its columns
 					   decoded as read, dec.done) */
 	int64_t dv, changes;		/* the database it was decoded in */
+	/* path_key of each request of the block (vt_path_keys): the
+	 * path's id, VT_PK_TEXT not interned, VT_PK_NULL no path */
+	int64_t *pkey;
+	bool pkey_ok;
+	sqlite3_stmt *path_id;		/* VT_PATH_ID_SQL */
+	uint16_t *slots;		/* VT_PATH_SLOTS: row + 1, 0 free */
 };
+#define VT_PK_TEXT	(-1)
+#define VT_PK_NULL	(-2)
 
 /* A rows statement of the columns in mask (vt_rows_prepare). */
 struct vt_rows {
@@ -175,8 +190,11 @@ vt_decoder_free(struct vt_decoder *d)
 	if (d == NULL)
 		return;
 	sqlite3_finalize(d->blocks);
+	sqlite3_finalize(d->path_id);
 	sqlite3_blob_close(d->data);
 	free(d->buf);
+	free(d->pkey);
+	free(d->slots);
 	block_dec_free(&d->dec);
 	sqlite3_free(d);
 }
@@ -463,6 +481,7 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 		d->dec = x->dec;
 		x->dec = tmp;
 		x->have_block = false;
+		d->pkey_ok = false;
 		d->first = first;
 		d->last = last;
 		d->n = n;
@@ -471,6 +490,7 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 		return SQLITE_OK;
 	}
 	d->have_block = false;
+	d->pkey_ok = false;
 	if ((rc = vt_block_read(c, first, &bytes)) != SQLITE_OK)
 		return rc;
 	/* ids now, the other columns when first read (vt_column) */
@@ -640,6 +660,8 @@ vt_rows_prepare(struct vt_cursor *c, uint64_t mask)
 	size_t n = 0;
 
 	mask |= 1;
+	if ((mask >> VT_PATH_KEY) & 1)
+		mask |= (uint64_t)1 << VT_PATH_ID;
 	if (c->rows != NULL && c->rows_mask == mask)
 		return SQLITE_OK;
 	vt_rows_release(c);
@@ -761,6 +783,92 @@ vt_result(sqlite3_context *ctx, const struct block_val *v)
 	}
 }
 
+/* FNV-1a of n bytes at p. */
+static uint64_t
+vt_text_hash(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 1099511628211u;
+	return h;
+}
+
+/*
+ * path_key of every request of c's block: a path's text looked up in
+ * paths once per distinct text of the block (a hash of the block's rows
+ * by text, VT_PATH_SLOTS, twice the most rows a block has), so a reader
+ * groups by the interned id where there is one and by the text only for
+ * a path no row names. SQLITE_OK, SQLITE_CORRUPT or an error.
+ */
+static int
+vt_path_keys(struct vt_cursor *c)
+{
+	struct vt_decoder *d = c->d;
+	struct block_dec *dec = &d->dec;
+	uint64_t need = (uint64_t)1 << BC_PATH;
+	int rc;
+
+	if (dec->nrow > BLOCK_MAX_ROWS)
+		return SQLITE_CORRUPT;
+	if ((dec->done & need) != need &&
+	    block_decode_more(dec, need) != 0) {
+		d->have_block = false;
+		return SQLITE_CORRUPT;
+	}
+	if (d->pkey == NULL &&
+	    (d->pkey = malloc(BLOCK_MAX_ROWS * sizeof(*d->pkey))) == NULL)
+		return SQLITE_NOMEM;
+	if (d->slots == NULL &&
+	    (d->slots = malloc(VT_PATH_SLOTS * sizeof(*d->slots))) == NULL)
+		return SQLITE_NOMEM;
+	if (d->path_id == NULL && (rc = sqlite3_prepare_v3(c->tab->db,
+	    VT_PATH_ID_SQL, -1, SQLITE_PREPARE_PERSISTENT, &d->path_id,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	memset(d->slots, 0, VT_PATH_SLOTS * sizeof(*d->slots));
+	for (int r = 0; r < dec->nrow; r++) {
+		const struct block_val *v = &block_dec_row(dec, r)[BC_PATH];
+		const char *p = v->p != NULL ? v->p : "";
+		uint64_t h;
+		size_t k;
+
+		if (v->type != BLOCK_TEXT) {
+			d->pkey[r] = VT_PK_NULL;
+			continue;
+		}
+		h = vt_text_hash(p, v->n);
+		for (k = h & (VT_PATH_SLOTS - 1); d->slots[k] != 0;
+		    k = (k + 1) & (VT_PATH_SLOTS - 1)) {
+			const struct block_val *w =
+			    &block_dec_row(dec, d->slots[k] - 1)[BC_PATH];
+
+			if (w->n == v->n && (v->n == 0 ||
+			    memcmp(w->p, p, v->n) == 0))
+				break;
+		}
+		if (d->slots[k] != 0) {
+			d->pkey[r] = d->pkey[d->slots[k] - 1];
+			continue;
+		}
+		d->slots[k] = (uint16_t)(r + 1);
+		sqlite3_bind_text(d->path_id, 1, p, (int)v->n, SQLITE_STATIC);
+		rc = sqlite3_step(d->path_id);
+		d->pkey[r] = rc == SQLITE_ROW ?
+		    sqlite3_column_int64(d->path_id, 0) : VT_PK_TEXT;
+		sqlite3_reset(d->path_id);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return rc;
+		/* an id is never negative (paths' rowid); one that is reads
+		 * as the text */
+		if (d->pkey[r] < 0)
+			d->pkey[r] = VT_PK_TEXT;
+	}
+	sqlite3_clear_bindings(d->path_id);
+	d->pkey_ok = true;
+	return SQLITE_OK;
+}
+
 static int
 vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 {
@@ -773,7 +881,21 @@ vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 			sqlite3_result_null(ctx);
 		else
 			sqlite3_result_value(ctx, sqlite3_column_value(c->rows,
-			    i));
+			    i == VT_PATH_KEY ? VT_PATH_ID : i));
+		return SQLITE_OK;
+	}
+	if (i == VT_PATH_KEY) {
+		int rc;
+
+		if (!c->d->pkey_ok && (rc = vt_path_keys(c)) != SQLITE_OK)
+			return rc;
+		row = block_dec_row(&c->d->dec, c->pos);
+		if (c->d->pkey[c->pos] >= 0)
+			sqlite3_result_int64(ctx, c->d->pkey[c->pos]);
+		else if (c->d->pkey[c->pos] == VT_PK_TEXT)
+			vt_result(ctx, &row[BC_PATH]);
+		else
+			sqlite3_result_null(ctx);
 		return SQLITE_OK;
 	}
 	/* the block's column, decoded when first read (local_end_ms:
