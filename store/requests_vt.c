@@ -159,10 +159,41 @@ struct vt_rows {
 #define VT_IDLE_DECODERS	4
 #define VT_IDLE_ROWS		8
 
+/*
+ * paths in memory, text -> id, for the path_key of blocks' requests
+ * (vt_path_keys): read whole once per database as it is (data_version
+ * and changes, as a decoder's block) when it has at most VT_PATHS_MAX
+ * names of VT_PATHS_BYTES in all, else each text looked up by SQL.
+ */
+#define VT_PATHS_MAX	(1u << 17)
+#define VT_PATHS_BYTES	(8u << 20)
+#define VT_PATHS_SQL \
+	"SELECT id, name FROM paths WHERE typeof(name) = 'text' ORDER BY id"
+#define VT_PATHS_SIZE_SQL \
+	"SELECT count(*), coalesce(sum(length(CAST(name AS BLOB))), 0)" \
+	" FROM paths WHERE typeof(name) = 'text'"
+
+struct vt_path_ent {
+	uint64_t h;
+	int64_t id;
+	uint32_t off, len;
+};
+
+struct vt_paths {
+	bool have, too_big;		/* of the database dv, changes */
+	int64_t dv, changes;
+	uint32_t *slots;		/* nslots (a power of two): ent + 1 */
+	size_t nslots;
+	struct vt_path_ent *ent;
+	size_t n;
+	char *text;
+};
+
 struct vt_tab {
 	sqlite3_vtab base;
 	sqlite3 *db;
 	sqlite3_stmt *data_version;	/* PRAGMA data_version */
+	struct vt_paths paths;
 	struct vt_decoder *idle_dec[VT_IDLE_DECODERS];
 	int n_idle_dec;
 	struct vt_rows idle_rows[VT_IDLE_ROWS];	/* oldest first */
@@ -231,6 +262,9 @@ vt_disconnect(sqlite3_vtab *v)
 	while (t->n_idle_rows > 0)
 		sqlite3_finalize(t->idle_rows[--t->n_idle_rows].st);
 	sqlite3_finalize(t->data_version);
+	free(t->paths.slots);
+	free(t->paths.ent);
+	free(t->paths.text);
 	sqlite3_free(t);
 	return SQLITE_OK;
 }
@@ -794,6 +828,143 @@ vt_text_hash(const char *p, size_t n)
 	return h;
 }
 
+/* Forget pm's names. */
+static void
+vt_paths_clear(struct vt_paths *pm)
+{
+	free(pm->slots);
+	free(pm->ent);
+	free(pm->text);
+	memset(pm, 0, sizeof(*pm));
+}
+
+/* Read paths into c's table's map (VT_PATHS_MAX), or mark it too big. */
+static int
+vt_paths_load(struct vt_cursor *c)
+{
+	struct vt_paths *pm = &c->tab->paths;
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0, bytes = 0;
+	size_t used = 0;
+	int rc;
+
+	vt_paths_clear(pm);
+	pm->have = true;
+	pm->dv = c->d->dv;
+	pm->changes = c->d->changes;
+	if ((rc = sqlite3_prepare_v2(c->tab->db, VT_PATHS_SIZE_SQL, -1, &st,
+	    NULL)) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		goto fail;
+	n = sqlite3_column_int64(st, 0);
+	bytes = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (n < 0 || n > VT_PATHS_MAX || bytes < 0 || bytes > VT_PATHS_BYTES) {
+		pm->too_big = true;
+		return SQLITE_OK;
+	}
+	for (pm->nslots = 16; pm->nslots < 2 * (size_t)n; pm->nslots *= 2)
+		;
+	pm->slots = calloc(pm->nslots, sizeof(*pm->slots));
+	pm->ent = malloc(((size_t)n + 1) * sizeof(*pm->ent));
+	pm->text = malloc((size_t)bytes + 1);
+	if (pm->slots == NULL || pm->ent == NULL || pm->text == NULL) {
+		rc = SQLITE_NOMEM;
+		goto fail;
+	}
+	if ((rc = sqlite3_prepare_v2(c->tab->db, VT_PATHS_SQL, -1, &st,
+	    NULL)) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		struct vt_path_ent *e;
+		size_t k;
+
+		if (p == NULL) {
+			rc = SQLITE_NOMEM;
+			goto fail;
+		}
+		/* the same snapshot as the count; checked all the same */
+		if (pm->n >= (size_t)n || len > (size_t)bytes - used)
+			break;
+		e = &pm->ent[pm->n];
+		e->h = vt_text_hash(p, len);
+		e->id = sqlite3_column_int64(st, 0);
+		e->off = (uint32_t)used;
+		e->len = (uint32_t)len;
+		memcpy(pm->text + used, p, len);
+		for (k = e->h & (pm->nslots - 1); pm->slots[k] != 0;
+		    k = (k + 1) & (pm->nslots - 1)) {
+			const struct vt_path_ent *x = &pm->ent[pm->slots[k] - 1];
+
+			if (x->h == e->h && x->len == len &&
+			    memcmp(pm->text + x->off, p, len) == 0)
+				break;
+		}
+		/* a name twice (a damaged file): its lowest id kept */
+		if (pm->slots[k] != 0)
+			continue;
+		used += len;
+		pm->slots[k] = (uint32_t)++pm->n;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return SQLITE_OK;
+fail:
+	sqlite3_finalize(st);
+	vt_paths_clear(pm);
+	return rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE ?
+	    SQLITE_ERROR : rc;
+}
+
+/*
+ * The id paths has for text p (n bytes, hash h) into *id, VT_PK_TEXT
+ * when none: from the table's map, or by SQL when paths is too big for
+ * it. SQLITE_OK or an error.
+ */
+static int
+vt_path_lookup(struct vt_cursor *c, const char *p, size_t n, uint64_t h,
+    int64_t *id)
+{
+	struct vt_paths *pm = &c->tab->paths;
+	struct vt_decoder *d = c->d;
+	int rc;
+
+	if (!pm->have || pm->dv < 0 || pm->dv != d->dv ||
+	    pm->changes != d->changes)
+		if ((rc = vt_paths_load(c)) != SQLITE_OK)
+			return rc;
+	if (!pm->too_big) {
+		for (size_t k = h & (pm->nslots - 1); pm->slots[k] != 0;
+		    k = (k + 1) & (pm->nslots - 1)) {
+			const struct vt_path_ent *x = &pm->ent[pm->slots[k] - 1];
+
+			if (x->h == h && x->len == n &&
+			    memcmp(pm->text + x->off, p, n) == 0) {
+				*id = x->id;
+				return SQLITE_OK;
+			}
+		}
+		*id = VT_PK_TEXT;
+		return SQLITE_OK;
+	}
+	if (d->path_id == NULL && (rc = sqlite3_prepare_v3(c->tab->db,
+	    VT_PATH_ID_SQL, -1, SQLITE_PREPARE_PERSISTENT, &d->path_id,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(d->path_id, 1, p, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(d->path_id);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(d->path_id, 0) :
+	    VT_PK_TEXT;
+	sqlite3_reset(d->path_id);
+	sqlite3_clear_bindings(d->path_id);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /*
  * path_key of every request of c's block: a path's text looked up in
  * paths once per distinct text of the block (a hash of the block's rows
@@ -822,10 +993,6 @@ vt_path_keys(struct vt_cursor *c)
 	if (d->slots == NULL &&
 	    (d->slots = malloc(VT_PATH_SLOTS * sizeof(*d->slots))) == NULL)
 		return SQLITE_NOMEM;
-	if (d->path_id == NULL && (rc = sqlite3_prepare_v3(c->tab->db,
-	    VT_PATH_ID_SQL, -1, SQLITE_PREPARE_PERSISTENT, &d->path_id,
-	    NULL)) != SQLITE_OK)
-		return rc;
 	memset(d->slots, 0, VT_PATH_SLOTS * sizeof(*d->slots));
 	for (int r = 0; r < dec->nrow; r++) {
 		const struct block_val *v = &block_dec_row(dec, r)[BC_PATH];
@@ -852,19 +1019,14 @@ vt_path_keys(struct vt_cursor *c)
 			continue;
 		}
 		d->slots[k] = (uint16_t)(r + 1);
-		sqlite3_bind_text(d->path_id, 1, p, (int)v->n, SQLITE_STATIC);
-		rc = sqlite3_step(d->path_id);
-		d->pkey[r] = rc == SQLITE_ROW ?
-		    sqlite3_column_int64(d->path_id, 0) : VT_PK_TEXT;
-		sqlite3_reset(d->path_id);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if ((rc = vt_path_lookup(c, p, v->n, h, &d->pkey[r])) !=
+		    SQLITE_OK)
 			return rc;
 		/* an id is never negative (paths' rowid); one that is reads
 		 * as the text */
 		if (d->pkey[r] < 0)
 			d->pkey[r] = VT_PK_TEXT;
 	}
-	sqlite3_clear_bindings(d->path_id);
 	d->pkey_ok = true;
 	return SQLITE_OK;
 }
