@@ -69,11 +69,13 @@ struct count_source {
 /*
  * The path of a raw row: requests_all's path_key, its paths.id, or for a
  * request of a block (schema/015: path_id NULL) the id paths has for its
- * text (looked up once per distinct text of a block), the text itself
- * only for a path no row names (never interned): a path both in rows and
- * in blocks is one group, grouped as an integer. SQLite orders texts
- * after integers, so paths of equal counts are ordered by their text
- * (count_order_key) to come out the same with blocks and without.
+ * text (looked up once per distinct text of a block), and for a path no
+ * row names (never interned) an id of requests_all's own below 0
+ * (gw_path_name() its text), or when it holds too many the text itself:
+ * a path both in rows and in blocks is one group, grouped as an integer.
+ * Which id a path has depends on what was stored and pruned, so paths of
+ * equal counts are ordered by their text (count_order_key) to come out
+ * the same with blocks and without.
  */
 #define COUNT_RAW_PATH "r.path_key"
 
@@ -123,9 +125,11 @@ static const char *const report_key_names_sql[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_CAUSE] = "(SELECT name FROM causes WHERE id = @)",
 	[REPORT_KEY_STATUS] =
 	    "CASE WHEN @ IS NULL OR @ < 0 THEN '-' ELSE CAST(@ AS TEXT) END",
-	/* a block's path is a text (COUNT_RAW_PATH) */
-	[REPORT_KEY_PATH] = "CASE WHEN typeof(@) = 'text' THEN @ ELSE"
-	    " (SELECT name FROM paths WHERE id = @) END",
+	/* a path no row interned: requests_all's own id, or a text
+	 * (COUNT_RAW_PATH) */
+	[REPORT_KEY_PATH] = "CASE WHEN typeof(@) = 'text' THEN @ WHEN @ < 0"
+	    " THEN gw_path_name(@) ELSE (SELECT name FROM paths WHERE id = @)"
+	    " END",
 	/* char(64) is '@', which this template uses for the value */
 	[REPORT_KEY_SOURCE] = "(SELECT coalesce(p.path, s.path) ||"
 	    " coalesce(' ' || char(64) || s.origin, '')"

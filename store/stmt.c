@@ -158,8 +158,9 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 #define V_PATH_NAME_ALL "coalesce(r.path, p.name)"
 #define V_PATH_NAME_ROWS "p.name"
 /* r's path id; for a block's request whose path no row interned, its text
- * (requests_all's path_key) */
-#define V_PATH_KEY_ALL "r.path_key"
+ * (requests_all's path_key, or its own id below 0 for that text) */
+#define V_PATH_KEY_ALL \
+	"CASE WHEN r.path_key < 0 THEN r.path ELSE r.path_key END"
 #define V_PATH_KEY_ROWS "r.path_id"
 #define SERIES_MINUTE(col) \
 	"SELECT (x.minute - :base / 60000) / :stepm, " col ", sum(x.requests)," \

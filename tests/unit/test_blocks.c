@@ -212,17 +212,19 @@ test_blocks_same_requests(void **state)
 }
 
 /* Requests whose path_key is not their path's id, or for a path no row
- * interned its text. */
+ * interned an id below 0 of its text (gw_path_name). */
 #define PATH_KEY_WRONG \
-	"SELECT count(*) FROM requests_all r WHERE r.path_key IS NOT" \
+	"SELECT count(*) FROM requests_all r WHERE CASE WHEN r.path_key < 0" \
+	" THEN gw_path_name(r.path_key) ELSE r.path_key END IS NOT" \
 	" coalesce(r.path_id, (SELECT id FROM paths WHERE name = r.path)," \
 	" r.path)"
 
 /*
  * requests_all's hidden path_key, which report --by path groups by: a
- * block's request gives the id paths has for its text, the text only when
- * no row interned it, also after a path is interned since a block was
- * read (the block kept between statements).
+ * block's request gives the id paths has for its text, or when no row
+ * interned it an id below 0 of that text, one per text, which
+ * gw_path_name() turns back; also after a path is interned since a block
+ * was read (the block kept between statements).
  */
 static void
 test_blocks_path_key(void **state)
@@ -241,8 +243,17 @@ test_blocks_path_key(void **state)
 	    " WHERE path_id IS NULL AND path = '/a' AND path_key ="
 	    " (SELECT id FROM paths WHERE name = '/a')"), 3);
 	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
-	    " WHERE path_id IS NULL AND typeof(path_key) = 'text'"),
-	    6 + BLOCK_MAX_ROWS + 10);	/* "/b/ü", "/d?", "/items/N" */
+	    " WHERE path_id IS NULL AND typeof(path_key) = 'integer'"
+	    " AND path_key < 0"), 6 + BLOCK_MAX_ROWS + 10);
+	/* "/b/ü", "/d?", "/items/N": an id per text */
+	assert_int_equal(one(b.s, "SELECT count(DISTINCT path_key) FROM"
+	    " requests_all WHERE path_key < 0"), 2 + 977);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM (SELECT path FROM"
+	    " requests_all WHERE path_key < 0 GROUP BY path HAVING"
+	    " count(DISTINCT path_key) > 1)"), 0);
+	assert_int_equal(one(b.s, "SELECT gw_path_name(5) IS NULL AND"
+	    " gw_path_name(-1000000) IS NULL AND gw_path_name('x') IS NULL"),
+	    1);
 	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
 	    " WHERE path IS NULL AND path_id IS NULL AND path_key IS NULL"),
 	    3);
