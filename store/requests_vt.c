@@ -200,14 +200,14 @@ struct vt_paths {
  * VT_TEXTS_MAX texts of VT_TEXTS_BYTES, a path beyond given as its text
  * (always so, until they are forgotten).
  */
-#define VT_TEXTS_MAX	(1u << 18)
-#define VT_TEXTS_BYTES	(16u << 20)
-#define VT_TEXTS_SLOTS	(2 * VT_TEXTS_MAX)
+#define VT_TEXTS_MAX	(1u << 20)
+#define VT_TEXTS_BYTES	(32u << 20)
 
 struct vt_texts {
 	bool have;
 	int64_t dv, changes;
-	uint32_t *slots;		/* VT_TEXTS_SLOTS: ent + 1 */
+	uint32_t *slots;		/* nslots (a power of two): ent + 1 */
+	size_t nslots;
 	struct vt_path_ent *ent;
 	size_t n, cap;
 	char *text;
@@ -1026,18 +1026,20 @@ vt_text_id(struct vt_cursor *c, const char *p, size_t n, uint64_t h,
 	 * it changed (new texts) and no other cursor can hold them */
 	if (!x->have || (c->tab->n_open == 1 && d->dv >= 0 &&
 	    (x->dv != d->dv || x->changes != d->changes))) {
-		if (x->slots == NULL && (x->slots = malloc(VT_TEXTS_SLOTS *
-		    sizeof(*x->slots))) == NULL)
+		free(x->slots);
+		x->nslots = 4096;
+		if ((x->slots = calloc(x->nslots, sizeof(*x->slots))) == NULL) {
+			x->have = false;
 			return SQLITE_NOMEM;
-		memset(x->slots, 0, VT_TEXTS_SLOTS * sizeof(*x->slots));
+		}
 		x->n = 0;
 		x->used = 0;
 		x->have = true;
 		x->dv = d->dv;
 		x->changes = d->changes;
 	}
-	for (k = h & (VT_TEXTS_SLOTS - 1); x->slots[k] != 0;
-	    k = (k + 1) & (VT_TEXTS_SLOTS - 1)) {
+	for (k = h & (x->nslots - 1); x->slots[k] != 0;
+	    k = (k + 1) & (x->nslots - 1)) {
 		e = &x->ent[x->slots[k] - 1];
 		if (e->h == h && e->len == n &&
 		    memcmp(x->text + e->off, p, n) == 0) {
@@ -1047,6 +1049,27 @@ vt_text_id(struct vt_cursor *c, const char *p, size_t n, uint64_t h,
 	}
 	if (x->n >= VT_TEXTS_MAX || n > VT_TEXTS_BYTES - x->used)
 		return SQLITE_OK;
+	if (2 * (x->n + 1) > x->nslots) {
+		/* twice the slots, the texts placed again (at most
+		 * 2 * VT_TEXTS_MAX) */
+		size_t ns = 2 * x->nslots;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+
+		if (sl == NULL)
+			return SQLITE_NOMEM;
+		for (size_t i = 0; i < x->n; i++) {
+			size_t j = x->ent[i].h & (ns - 1);
+
+			while (sl[j] != 0)
+				j = (j + 1) & (ns - 1);
+			sl[j] = (uint32_t)(i + 1);
+		}
+		free(x->slots);
+		x->slots = sl;
+		x->nslots = ns;
+		for (k = h & (ns - 1); x->slots[k] != 0; k = (k + 1) & (ns - 1))
+			;
+	}
 	if (x->n == x->cap) {
 		size_t cap = x->cap ? 2 * x->cap : 4096;
 		struct vt_path_ent *v = realloc(x->ent, cap * sizeof(*v));
