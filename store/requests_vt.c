@@ -144,6 +144,7 @@ struct vt_decoder {
 	 * VT_PK_TEXT its text, VT_PK_NULL no path */
 	int64_t *pkey;
 	bool pkey_ok;
+	uint64_t pkey_gen;		/* of vt_texts' ids of this gen */
 	sqlite3_stmt *path_id;		/* VT_PATH_ID_SQL */
 	uint16_t *slots;		/* VT_PATH_SLOTS: row + 1, 0 free */
 };
@@ -205,6 +206,7 @@ struct vt_paths {
 
 struct vt_texts {
 	bool have;
+	uint64_t gen;			/* counts the times forgotten */
 	int64_t dv, changes;
 	uint32_t *slots;		/* nslots (a power of two): ent + 1 */
 	size_t nslots;
@@ -1034,6 +1036,7 @@ vt_text_id(struct vt_cursor *c, const char *p, size_t n, uint64_t h,
 		}
 		x->n = 0;
 		x->used = 0;
+		x->gen++;
 		x->have = true;
 		x->dv = d->dv;
 		x->changes = d->changes;
@@ -1200,6 +1203,7 @@ vt_path_keys(struct vt_cursor *c)
 		 * reads as the text) */
 	}
 	d->pkey_ok = true;
+	d->pkey_gen = c->tab->texts.gen;
 	return SQLITE_OK;
 }
 
@@ -1221,7 +1225,9 @@ vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 	if (i == VT_PATH_KEY) {
 		int rc;
 
-		if (!c->d->pkey_ok && (rc = vt_path_keys(c)) != SQLITE_OK)
+		/* (a block kept from before its ids were forgotten: again) */
+		if ((!c->d->pkey_ok || c->d->pkey_gen != c->tab->texts.gen) &&
+		    (rc = vt_path_keys(c)) != SQLITE_OK)
 			return rc;
 		row = block_dec_row(&c->d->dec, c->pos);
 		if (c->d->pkey[c->pos] == VT_PK_TEXT)
