@@ -283,7 +283,6 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 	struct diag_groups g = {0};
 	struct diag_texts texts = {0};
 	sqlite3_stmt *st;
-	bool by_text;
 	int rc, ret = 0;
 
 	hashtab_init(&g.index, 0);
@@ -293,18 +292,19 @@ diag_shape_counts(struct store *s, const struct diag_window *w,
 	    STMT_DIAG_SHAPE_COUNTS, w, err, errlen);
 	if (st == NULL)
 		return -1;
-	by_text = sqlite3_column_count(st) > 6;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* read before any conversion of the column */
+		bool text = sqlite3_column_type(st, 1) == SQLITE_TEXT;
 		int64_t k[4];
 		struct diag_group *x;
 
 		for (int i = 0; i < 4; i++)
-			k[i] = sqlite3_column_int64(st, i);
-		/* a block's request: its path by text (a column only read
-		 * with blocks, stmt.c's V_BLOCK_PATH) */
-		if (by_text && sqlite3_column_type(st, 6) != SQLITE_NULL) {
-			const char *p = (const char *)sqlite3_column_text(st, 6);
-			size_t n = (size_t)sqlite3_column_bytes(st, 6);
+			k[i] = i == 1 && text ? 0 : sqlite3_column_int64(st, i);
+		/* a block's request whose path no row interned: its text
+		 * (requests_all's path_key, stmt.c's V_PATH_KEY) */
+		if (text) {
+			const char *p = (const char *)sqlite3_column_text(st, 1);
+			size_t n = (size_t)sqlite3_column_bytes(st, 1);
 
 			if (p == NULL || diag_text_id(s, &texts, p, n, &k[1],
 			    err, errlen) != 0) {

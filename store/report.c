@@ -67,20 +67,17 @@ struct count_source {
 	"((r.ts_ms - (((r.ts_ms % 60000) + 60000) % 60000)) / 60000)"
 
 /*
- * The path of a raw row: its paths.id, or for a request of a block
- * (schema/015: path_id NULL) its text. Groups of texts are turned into
- * the path's id once per group (COUNT_PATH_NORM, through the index on
- * paths' hash), so a path both in rows
- * and in blocks is one group; a path only blocks name (never interned)
- * stays a text, and SQLite orders texts after integers: on a database
- * with blocks, paths of equal counts may therefore come in another order
- * than without (ids by first use, then texts by bytes).
+ * The path of a raw row: requests_all's path_key, its paths.id, or for a
+ * request of a block (schema/015: path_id NULL) the id paths has for its
+ * text (looked up once per distinct text of a block), and for a path no
+ * row names (never interned) an id of requests_all's own below 0
+ * (gw_path_name() its text), or when it holds too many the text itself:
+ * a path both in rows and in blocks is one group, grouped as an integer.
+ * Which id a path has depends on what was stored and pruned, so paths of
+ * equal counts are ordered by their text (count_order_key) to come out
+ * the same with blocks and without.
  */
-#define COUNT_RAW_PATH "coalesce(r.path_id, r.path)"
-#define COUNT_PATH_NORM(k) \
-	"CASE WHEN typeof(" k ") = 'text' THEN coalesce((SELECT id FROM" \
-	" paths WHERE hash = gw_name_hash(" k ") AND name = " k "), " k ")" \
-	" ELSE " k " END"
+#define COUNT_RAW_PATH "r.path_key"
 
 #define RUNS_SINCE "k.sec >= :t0 / 1000 - 1 AND r.ts_ms >= :t0"
 #define RUNS_UNTIL "k.sec <= :t1 / 1000 + 1 AND r.ts_ms < :t1"
@@ -128,9 +125,11 @@ static const char *const report_key_names_sql[REPORT_KEY_COUNT] = {
 	[REPORT_KEY_CAUSE] = "(SELECT name FROM causes WHERE id = @)",
 	[REPORT_KEY_STATUS] =
 	    "CASE WHEN @ IS NULL OR @ < 0 THEN '-' ELSE CAST(@ AS TEXT) END",
-	/* a block's path is a text (COUNT_RAW_PATH) */
-	[REPORT_KEY_PATH] = "CASE WHEN typeof(@) = 'text' THEN @ ELSE"
-	    " (SELECT name FROM paths WHERE id = @) END",
+	/* a path no row interned: requests_all's own id, or a text
+	 * (COUNT_RAW_PATH) */
+	[REPORT_KEY_PATH] = "CASE WHEN typeof(@) = 'text' THEN @ WHEN @ < 0"
+	    " THEN gw_path_name(@) ELSE (SELECT name FROM paths WHERE id = @)"
+	    " END",
 	/* char(64) is '@', which this template uses for the value */
 	[REPORT_KEY_SOURCE] = "(SELECT coalesce(p.path, s.path) ||"
 	    " coalesce(' ' || char(64) || s.origin, '')"
@@ -396,11 +395,7 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 	int n_measures = cq->by_status ? COUNT_DETAILED : COUNT_BASIC;
 	const struct count_source *src = !cq->raw ? count_sources[0] :
 	    cq->blocks ? count_sources[1] : count_rows_only;
-	bool norm = false;
 	int i;
-
-	for (i = 0; cq->raw && cq->blocks && i < cq->n_keys; i++)
-		norm |= cq->keys[i] == REPORT_KEY_PATH;
 
 	store_sql_add(q, "WITH g(");
 	for (i = 0; i < cq->n_keys; i++) {
@@ -417,30 +412,6 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 	store_sql_add(q, " UNION ALL ");
 	count_half(q, &src[1], cq);
 	store_sql_add(q, ")");
-	if (norm) {
-		/* g with path texts turned into ids where interned */
-		store_sql_add(q, ", g2 AS (SELECT ");
-		for (i = 0; i < cq->n_keys; i++) {
-			char k[16];
-
-			snprintf(k, sizeof(k), "k%d", i);
-			if (cq->keys[i] == REPORT_KEY_PATH) {
-				char e[256];
-
-				snprintf(e, sizeof(e), COUNT_PATH_NORM("%s"),
-				    k, k, k, k, k);
-				store_sql_add(q, e);
-				store_sql_add(q, " AS ");
-			}
-			store_sql_add(q, k);
-			store_sql_add(q, ", ");
-		}
-		for (i = 0; i < n_measures; i++) {
-			store_sql_add(q, i ? ", " : "");
-			store_sql_add(q, measures[i]);
-		}
-		store_sql_add(q, " FROM g)");
-	}
 	store_sql_add(q, " SELECT ");
 	for (i = 0; i < cq->n_keys; i++) {
 		count_key_name(q, cq, i);
@@ -457,7 +428,7 @@ count_sql(struct store_sql *q, const struct count_query *cq)
 		store_sql_add(q, ", k");
 		store_sql_num(q, i);
 	}
-	store_sql_add(q, norm ? " FROM g2" : " FROM g");
+	store_sql_add(q, " FROM g");
 	for (i = 0; i < cq->n_keys; i++) {
 		store_sql_add(q, i ? ", k" : " GROUP BY k");
 		store_sql_num(q, i);

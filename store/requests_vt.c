@@ -43,7 +43,7 @@ enum vt_col {
 	VT_PROTOCOL, VT_STATUS, VT_BYTES, VT_REQUEST_MS, VT_REQUEST_ID,
 	VT_UPSTREAM_ID, VT_N_ATTEMPTS, VT_CAUSE, VT_ERROR_ID, VT_A_STATUS,
 	VT_A_CONNECT_MS, VT_A_HEADER_MS, VT_A_RESPONSE_MS, VT_A_CAUSE,
-	VT_A_ERROR_ID, VT_PATH, VT_COUNT
+	VT_A_ERROR_ID, VT_PATH, VT_PATH_KEY, VT_COUNT
 };
 
 #define VT_SCHEMA \
@@ -55,7 +55,7 @@ enum vt_col {
 	" upstream_id INTEGER, n_attempts INTEGER, cause INTEGER," \
 	" error_id INTEGER, a_status INTEGER, a_connect_ms INTEGER," \
 	" a_header_ms INTEGER, a_response_ms INTEGER, a_cause INTEGER," \
-	" a_error_id INTEGER, path TEXT)"
+	" a_error_id INTEGER, path TEXT, path_key HIDDEN)"
 
 /*
  * requests' columns in VT order up to VT_A_ERROR_ID (local_end_ms
@@ -104,7 +104,14 @@ static const int vt_bc[VT_COUNT] = {
 	[VT_A_CONNECT_MS] = BC_A_CONNECT_MS, [VT_A_HEADER_MS] = BC_A_HEADER_MS,
 	[VT_A_RESPONSE_MS] = BC_A_RESPONSE_MS, [VT_A_CAUSE] = BC_A_CAUSE,
 	[VT_A_ERROR_ID] = BC_A_ERROR_ID, [VT_PATH] = BC_PATH,
+	[VT_PATH_KEY] = -1,
 };
+
+/* The interned id of a block request's path (vt_path_keys). */
+#define VT_PATH_ID_SQL \
+	"SELECT id FROM paths WHERE hash = gw_name_hash(?1) AND name = ?1"
+/* Slots of the hash of one block's distinct paths (a power of two). */
+#define VT_PATH_SLOTS	(2 * BLOCK_MAX_ROWS)
 
 /* idxNum bits: which bounds xFilter gets, in this order. */
 #define VT_LO		1	/* id >= argv (or = ) */
@@ -132,7 +139,17 @@ struct vt_decoder {
 	int64_t first, last, n, len;	/* the block in dec (its columns
 					   decoded as read, dec.done) */
 	int64_t dv, changes;		/* the database it was decoded in */
+	/* path_key of each request of the block (vt_path_keys): the
+	 * path's id (vt_texts' own, below 0, for a path not interned),
+	 * VT_PK_TEXT its text, VT_PK_NULL no path */
+	int64_t *pkey;
+	bool pkey_ok;
+	uint64_t pkey_gen;		/* of vt_texts' ids of this gen */
+	sqlite3_stmt *path_id;		/* VT_PATH_ID_SQL */
+	uint16_t *slots;		/* VT_PATH_SLOTS: row + 1, 0 free */
 };
+#define VT_PK_TEXT	INT64_MIN
+#define VT_PK_NULL	(INT64_MIN + 1)
 
 /* A rows statement of the columns in mask (vt_rows_prepare). */
 struct vt_rows {
@@ -144,10 +161,74 @@ struct vt_rows {
 #define VT_IDLE_DECODERS	4
 #define VT_IDLE_ROWS		8
 
+/*
+ * paths in memory, text -> id, for the path_key of blocks' requests
+ * (vt_path_keys): read whole once per database as it is (data_version
+ * and changes, as a decoder's block) when it has at most VT_PATHS_MAX
+ * names of VT_PATHS_BYTES in all, else each text looked up by SQL.
+ */
+#define VT_PATHS_MAX	(1u << 17)
+#define VT_PATHS_BYTES	(8u << 20)
+#define VT_PATHS_SQL \
+	"SELECT id, name FROM paths WHERE typeof(name) = 'text' ORDER BY id"
+#define VT_PATHS_SIZE_SQL \
+	"SELECT count(*), coalesce(sum(length(CAST(name AS BLOB))), 0)" \
+	" FROM paths WHERE typeof(name) = 'text'"
+
+struct vt_path_ent {
+	uint64_t h;
+	int64_t id;
+	uint32_t off, len;
+};
+
+struct vt_paths {
+	bool have, too_big;		/* of the database dv, changes */
+	int64_t dv, changes;
+	uint32_t *slots;		/* nslots (a power of two): ent + 1 */
+	size_t nslots;
+	struct vt_path_ent *ent;
+	size_t n;
+	char *text;
+};
+
+/*
+ * Paths of blocks no row interned, given ids of their own below 0 (-1 -
+ * index) so readers group and sort integers (report --by path: the texts
+ * sorted made it 1.6 times slower than rows), turned back into texts by
+ * gw_path_name(). Forgotten when the database changed (dv, changes) and
+ * one cursor alone is open (the database does not change while a
+ * statement runs, so its ids stay valid to its end); at most
+ * VT_TEXTS_MAX texts of VT_TEXTS_BYTES, a path beyond given as its text
+ * (always so, until they are forgotten).
+ */
+#define VT_TEXTS_MAX	(1u << 20)
+#define VT_TEXTS_BYTES	(32u << 20)
+
+struct vt_texts {
+	bool have;
+	uint64_t gen;			/* counts the times forgotten */
+	int64_t dv, changes;
+	uint32_t *slots;		/* nslots (a power of two): ent + 1 */
+	size_t nslots;
+	struct vt_path_ent *ent;
+	size_t n, cap;
+	char *text;
+	size_t used, text_cap;
+};
+
+/* What requests_all and gw_path_name() of one connection share. */
+struct vt_shared {
+	struct vt_tab *tab;		/* NULL until connected */
+};
+
 struct vt_tab {
 	sqlite3_vtab base;
 	sqlite3 *db;
 	sqlite3_stmt *data_version;	/* PRAGMA data_version */
+	struct vt_paths paths;
+	struct vt_texts texts;
+	struct vt_shared *shared;
+	int n_open;			/* cursors open */
 	struct vt_decoder *idle_dec[VT_IDLE_DECODERS];
 	int n_idle_dec;
 	struct vt_rows idle_rows[VT_IDLE_ROWS];	/* oldest first */
@@ -175,8 +256,11 @@ vt_decoder_free(struct vt_decoder *d)
 	if (d == NULL)
 		return;
 	sqlite3_finalize(d->blocks);
+	sqlite3_finalize(d->path_id);
 	sqlite3_blob_close(d->data);
 	free(d->buf);
+	free(d->pkey);
+	free(d->slots);
 	block_dec_free(&d->dec);
 	sqlite3_free(d);
 }
@@ -188,7 +272,6 @@ vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	struct vt_tab *t;
 	int rc;
 
-	(void)aux;
 	(void)argc;
 	(void)argv;
 	(void)errp;
@@ -198,6 +281,9 @@ vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		return SQLITE_NOMEM;
 	memset(t, 0, sizeof(*t));
 	t->db = db;
+	t->shared = aux;
+	if (t->shared != NULL)
+		t->shared->tab = t;
 	*out = &t->base;
 	sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
 	return SQLITE_OK;
@@ -213,6 +299,14 @@ vt_disconnect(sqlite3_vtab *v)
 	while (t->n_idle_rows > 0)
 		sqlite3_finalize(t->idle_rows[--t->n_idle_rows].st);
 	sqlite3_finalize(t->data_version);
+	free(t->paths.slots);
+	free(t->paths.ent);
+	free(t->paths.text);
+	free(t->texts.slots);
+	free(t->texts.ent);
+	free(t->texts.text);
+	if (t->shared != NULL && t->shared->tab == t)
+		t->shared->tab = NULL;
 	sqlite3_free(t);
 	return SQLITE_OK;
 }
@@ -334,6 +428,7 @@ vt_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
 	d->dv = dv;
 	d->changes = changes;
 	c->d = d;
+	t->n_open++;
 	*out = &c->base;
 	return SQLITE_OK;
 }
@@ -374,6 +469,7 @@ vt_close(sqlite3_vtab_cursor *cur)
 		t->idle_dec[t->n_idle_dec++] = c->d;
 	else
 		vt_decoder_free(c->d);
+	t->n_open--;
 	sqlite3_free(c);
 	return SQLITE_OK;
 }
@@ -463,6 +559,7 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 		d->dec = x->dec;
 		x->dec = tmp;
 		x->have_block = false;
+		d->pkey_ok = false;
 		d->first = first;
 		d->last = last;
 		d->n = n;
@@ -471,6 +568,7 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 		return SQLITE_OK;
 	}
 	d->have_block = false;
+	d->pkey_ok = false;
 	if ((rc = vt_block_read(c, first, &bytes)) != SQLITE_OK)
 		return rc;
 	/* ids now, the other columns when first read (vt_column) */
@@ -640,6 +738,8 @@ vt_rows_prepare(struct vt_cursor *c, uint64_t mask)
 	size_t n = 0;
 
 	mask |= 1;
+	if ((mask >> VT_PATH_KEY) & 1)
+		mask |= (uint64_t)1 << VT_PATH_ID;
 	if (c->rows != NULL && c->rows_mask == mask)
 		return SQLITE_OK;
 	vt_rows_release(c);
@@ -761,6 +861,352 @@ vt_result(sqlite3_context *ctx, const struct block_val *v)
 	}
 }
 
+/* FNV-1a of n bytes at p. */
+static uint64_t
+vt_text_hash(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 1099511628211u;
+	return h;
+}
+
+/* Forget pm's names. */
+static void
+vt_paths_clear(struct vt_paths *pm)
+{
+	free(pm->slots);
+	free(pm->ent);
+	free(pm->text);
+	memset(pm, 0, sizeof(*pm));
+}
+
+/* Read paths into c's table's map (VT_PATHS_MAX), or mark it too big. */
+static int
+vt_paths_load(struct vt_cursor *c)
+{
+	struct vt_paths *pm = &c->tab->paths;
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0, bytes = 0;
+	size_t used = 0;
+	int rc;
+
+	vt_paths_clear(pm);
+	pm->have = true;
+	pm->dv = c->d->dv;
+	pm->changes = c->d->changes;
+	if ((rc = sqlite3_prepare_v2(c->tab->db, VT_PATHS_SIZE_SQL, -1, &st,
+	    NULL)) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		goto fail;
+	n = sqlite3_column_int64(st, 0);
+	bytes = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (n < 0 || n > VT_PATHS_MAX || bytes < 0 || bytes > VT_PATHS_BYTES) {
+		pm->too_big = true;
+		return SQLITE_OK;
+	}
+	for (pm->nslots = 16; pm->nslots < 2 * (size_t)n; pm->nslots *= 2)
+		;
+	pm->slots = calloc(pm->nslots, sizeof(*pm->slots));
+	pm->ent = malloc(((size_t)n + 1) * sizeof(*pm->ent));
+	pm->text = malloc((size_t)bytes + 1);
+	if (pm->slots == NULL || pm->ent == NULL || pm->text == NULL) {
+		rc = SQLITE_NOMEM;
+		goto fail;
+	}
+	if ((rc = sqlite3_prepare_v2(c->tab->db, VT_PATHS_SQL, -1, &st,
+	    NULL)) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		struct vt_path_ent *e;
+		size_t k;
+
+		if (p == NULL) {
+			rc = SQLITE_NOMEM;
+			goto fail;
+		}
+		/* the same snapshot as the count; checked all the same */
+		if (pm->n >= (size_t)n || len > (size_t)bytes - used)
+			break;
+		e = &pm->ent[pm->n];
+		e->h = vt_text_hash(p, len);
+		e->id = sqlite3_column_int64(st, 0);
+		e->off = (uint32_t)used;
+		e->len = (uint32_t)len;
+		memcpy(pm->text + used, p, len);
+		for (k = e->h & (pm->nslots - 1); pm->slots[k] != 0;
+		    k = (k + 1) & (pm->nslots - 1)) {
+			const struct vt_path_ent *x = &pm->ent[pm->slots[k] - 1];
+
+			if (x->h == e->h && x->len == len &&
+			    memcmp(pm->text + x->off, p, len) == 0)
+				break;
+		}
+		/* a name twice (a damaged file): its lowest id kept */
+		if (pm->slots[k] != 0)
+			continue;
+		used += len;
+		pm->slots[k] = (uint32_t)++pm->n;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return SQLITE_OK;
+fail:
+	sqlite3_finalize(st);
+	vt_paths_clear(pm);
+	return rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE ?
+	    SQLITE_ERROR : rc;
+}
+
+/*
+ * The id paths has for text p (n bytes, hash h) into *id, VT_PK_TEXT
+ * when none: from the table's map, or by SQL when paths is too big for
+ * it. SQLITE_OK or an error.
+ */
+static int
+vt_path_lookup(struct vt_cursor *c, const char *p, size_t n, uint64_t h,
+    int64_t *id)
+{
+	struct vt_paths *pm = &c->tab->paths;
+	struct vt_decoder *d = c->d;
+	int rc;
+
+	if (!pm->have || pm->dv < 0 || pm->dv != d->dv ||
+	    pm->changes != d->changes)
+		if ((rc = vt_paths_load(c)) != SQLITE_OK)
+			return rc;
+	if (!pm->too_big) {
+		for (size_t k = h & (pm->nslots - 1); pm->slots[k] != 0;
+		    k = (k + 1) & (pm->nslots - 1)) {
+			const struct vt_path_ent *x = &pm->ent[pm->slots[k] - 1];
+
+			if (x->h == h && x->len == n &&
+			    memcmp(pm->text + x->off, p, n) == 0) {
+				*id = x->id;
+				return SQLITE_OK;
+			}
+		}
+		*id = VT_PK_TEXT;
+		return SQLITE_OK;
+	}
+	if (d->path_id == NULL && (rc = sqlite3_prepare_v3(c->tab->db,
+	    VT_PATH_ID_SQL, -1, SQLITE_PREPARE_PERSISTENT, &d->path_id,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(d->path_id, 1, p, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(d->path_id);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(d->path_id, 0) :
+	    VT_PK_TEXT;
+	sqlite3_reset(d->path_id);
+	sqlite3_clear_bindings(d->path_id);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * The own id of text p (n bytes, hash h), not interned, into *id: found
+ * or added in the table's vt_texts, VT_PK_TEXT when it is full (then so
+ * for that text until the database changes). SQLITE_OK or SQLITE_NOMEM.
+ */
+static int
+vt_text_id(struct vt_cursor *c, const char *p, size_t n, uint64_t h,
+    int64_t *id)
+{
+	struct vt_texts *x = &c->tab->texts;
+	struct vt_decoder *d = c->d;
+	struct vt_path_ent *e;
+	size_t k;
+
+	*id = VT_PK_TEXT;
+	/* the ids name texts, whatever the database holds: forgotten when
+	 * it changed (new texts) and no other cursor can hold them */
+	if (!x->have || (c->tab->n_open == 1 && d->dv >= 0 &&
+	    (x->dv != d->dv || x->changes != d->changes))) {
+		free(x->slots);
+		x->nslots = 4096;
+		if ((x->slots = calloc(x->nslots, sizeof(*x->slots))) == NULL) {
+			x->have = false;
+			return SQLITE_NOMEM;
+		}
+		x->n = 0;
+		x->used = 0;
+		x->gen++;
+		x->have = true;
+		x->dv = d->dv;
+		x->changes = d->changes;
+	}
+	for (k = h & (x->nslots - 1); x->slots[k] != 0;
+	    k = (k + 1) & (x->nslots - 1)) {
+		e = &x->ent[x->slots[k] - 1];
+		if (e->h == h && e->len == n &&
+		    memcmp(x->text + e->off, p, n) == 0) {
+			*id = -1 - (int64_t)(x->slots[k] - 1);
+			return SQLITE_OK;
+		}
+	}
+	if (x->n >= VT_TEXTS_MAX || n > VT_TEXTS_BYTES - x->used)
+		return SQLITE_OK;
+	if (2 * (x->n + 1) > x->nslots) {
+		/* twice the slots, the texts placed again (at most
+		 * 2 * VT_TEXTS_MAX) */
+		size_t ns = 2 * x->nslots;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+
+		if (sl == NULL)
+			return SQLITE_NOMEM;
+		for (size_t i = 0; i < x->n; i++) {
+			size_t j = x->ent[i].h & (ns - 1);
+
+			while (sl[j] != 0)
+				j = (j + 1) & (ns - 1);
+			sl[j] = (uint32_t)(i + 1);
+		}
+		free(x->slots);
+		x->slots = sl;
+		x->nslots = ns;
+		for (k = h & (ns - 1); x->slots[k] != 0; k = (k + 1) & (ns - 1))
+			;
+	}
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 4096;
+		struct vt_path_ent *v = realloc(x->ent, cap * sizeof(*v));
+
+		if (v == NULL)
+			return SQLITE_NOMEM;
+		x->ent = v;
+		x->cap = cap;
+	}
+	if (x->used + n > x->text_cap) {
+		size_t cap = x->text_cap ? x->text_cap : 65536;
+		char *t;
+
+		while (cap < x->used + n)
+			cap *= 2;
+		if (cap > VT_TEXTS_BYTES)
+			cap = VT_TEXTS_BYTES;
+		if ((t = realloc(x->text, cap)) == NULL)
+			return SQLITE_NOMEM;
+		x->text = t;
+		x->text_cap = cap;
+	}
+	e = &x->ent[x->n];
+	e->h = h;
+	e->id = 0;
+	e->off = (uint32_t)x->used;
+	e->len = (uint32_t)n;
+	if (n > 0)
+		memcpy(x->text + x->used, p, n);
+	x->used += n;
+	x->slots[k] = (uint32_t)++x->n;
+	*id = -1 - (int64_t)(x->n - 1);
+	return SQLITE_OK;
+}
+
+/*
+ * gw_path_name(k): the text of vt_texts' id k (below 0), NULL for any
+ * other value or an id it does not hold.
+ */
+static void
+vt_sql_path_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct vt_shared *sh = sqlite3_user_data(ctx);
+	const struct vt_texts *x;
+	int64_t k;
+
+	(void)argc;
+	if (sh == NULL || sh->tab == NULL ||
+	    sqlite3_value_type(argv[0]) != SQLITE_INTEGER) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	x = &sh->tab->texts;
+	k = sqlite3_value_int64(argv[0]);
+	if (!x->have || k >= 0 || k < -(int64_t)x->n) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	const struct vt_path_ent *e = &x->ent[-1 - k];
+
+	sqlite3_result_text(ctx, e->len ? x->text + e->off : "", (int)e->len,
+	    SQLITE_TRANSIENT);
+}
+
+/*
+ * path_key of every request of c's block: a path's text looked up in
+ * paths once per distinct text of the block (a hash of the block's rows
+ * by text, VT_PATH_SLOTS, twice the most rows a block has), so a reader
+ * groups by the interned id where there is one and by the text only for
+ * a path no row names. SQLITE_OK, SQLITE_CORRUPT or an error.
+ */
+static int
+vt_path_keys(struct vt_cursor *c)
+{
+	struct vt_decoder *d = c->d;
+	struct block_dec *dec = &d->dec;
+	uint64_t need = (uint64_t)1 << BC_PATH;
+	int rc;
+
+	if (dec->nrow > BLOCK_MAX_ROWS)
+		return SQLITE_CORRUPT;
+	if ((dec->done & need) != need &&
+	    block_decode_more(dec, need) != 0) {
+		d->have_block = false;
+		return SQLITE_CORRUPT;
+	}
+	if (d->pkey == NULL &&
+	    (d->pkey = malloc(BLOCK_MAX_ROWS * sizeof(*d->pkey))) == NULL)
+		return SQLITE_NOMEM;
+	if (d->slots == NULL &&
+	    (d->slots = malloc(VT_PATH_SLOTS * sizeof(*d->slots))) == NULL)
+		return SQLITE_NOMEM;
+	memset(d->slots, 0, VT_PATH_SLOTS * sizeof(*d->slots));
+	for (int r = 0; r < dec->nrow; r++) {
+		const struct block_val *v = &block_dec_row(dec, r)[BC_PATH];
+		const char *p = v->p != NULL ? v->p : "";
+		uint64_t h;
+		size_t k;
+
+		if (v->type != BLOCK_TEXT) {
+			d->pkey[r] = VT_PK_NULL;
+			continue;
+		}
+		h = vt_text_hash(p, v->n);
+		for (k = h & (VT_PATH_SLOTS - 1); d->slots[k] != 0;
+		    k = (k + 1) & (VT_PATH_SLOTS - 1)) {
+			const struct block_val *w =
+			    &block_dec_row(dec, d->slots[k] - 1)[BC_PATH];
+
+			if (w->n == v->n && (v->n == 0 ||
+			    memcmp(w->p, p, v->n) == 0))
+				break;
+		}
+		if (d->slots[k] != 0) {
+			d->pkey[r] = d->pkey[d->slots[k] - 1];
+			continue;
+		}
+		d->slots[k] = (uint16_t)(r + 1);
+		if ((rc = vt_path_lookup(c, p, v->n, h, &d->pkey[r])) !=
+		    SQLITE_OK)
+			return rc;
+		if (d->pkey[r] < 0)
+			d->pkey[r] = VT_PK_TEXT;
+		if (d->pkey[r] == VT_PK_TEXT && (rc = vt_text_id(c, p, v->n,
+		    h, &d->pkey[r])) != SQLITE_OK)
+			return rc;
+		/* paths' ids are never negative (a damaged file's that is
+		 * reads as the text) */
+	}
+	d->pkey_ok = true;
+	d->pkey_gen = c->tab->texts.gen;
+	return SQLITE_OK;
+}
+
 static int
 vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 {
@@ -773,7 +1219,23 @@ vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
 			sqlite3_result_null(ctx);
 		else
 			sqlite3_result_value(ctx, sqlite3_column_value(c->rows,
-			    i));
+			    i == VT_PATH_KEY ? VT_PATH_ID : i));
+		return SQLITE_OK;
+	}
+	if (i == VT_PATH_KEY) {
+		int rc;
+
+		/* (a block kept from before its ids were forgotten: again) */
+		if ((!c->d->pkey_ok || c->d->pkey_gen != c->tab->texts.gen) &&
+		    (rc = vt_path_keys(c)) != SQLITE_OK)
+			return rc;
+		row = block_dec_row(&c->d->dec, c->pos);
+		if (c->d->pkey[c->pos] == VT_PK_TEXT)
+			vt_result(ctx, &row[BC_PATH]);
+		else if (c->d->pkey[c->pos] != VT_PK_NULL)
+			sqlite3_result_int64(ctx, c->d->pkey[c->pos]);
+		else
+			sqlite3_result_null(ctx);
 		return SQLITE_OK;
 	}
 	/* the block's column, decoded when first read (local_end_ms:
@@ -833,6 +1295,17 @@ static const sqlite3_module vt_module = {
 int
 requests_vt_register(sqlite3 *db)
 {
-	return sqlite3_create_module(db, "requests_all", &vt_module, NULL) ==
-	    SQLITE_OK ? 0 : -1;
+	struct vt_shared *sh = sqlite3_malloc(sizeof(*sh));
+
+	if (sh == NULL)
+		return -1;
+	sh->tab = NULL;
+	/* the function first: the module's destructor frees sh */
+	if (sqlite3_create_function_v2(db, "gw_path_name", 1, SQLITE_UTF8,
+	    sh, vt_sql_path_name, NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_free(sh);
+		return -1;
+	}
+	return sqlite3_create_module_v2(db, "requests_all", &vt_module, sh,
+	    sqlite3_free) == SQLITE_OK ? 0 : -1;
 }

@@ -157,9 +157,11 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 /* r's path text: a block's, or p.name (p joined by r.path_id) */
 #define V_PATH_NAME_ALL "coalesce(r.path, p.name)"
 #define V_PATH_NAME_ROWS "p.name"
-/* a block's path text (NULL for a row) as one more column; none on rows */
-#define V_BLOCK_PATH_ALL ", r.path"
-#define V_BLOCK_PATH_ROWS ""
+/* r's path id; for a block's request whose path no row interned, its text
+ * (requests_all's path_key, or its own id below 0 for that text) */
+#define V_PATH_KEY_ALL \
+	"CASE WHEN r.path_key < 0 THEN r.path ELSE r.path_key END"
+#define V_PATH_KEY_ROWS "r.path_id"
 #define SERIES_MINUTE(col) \
 	"SELECT (x.minute - :base / 60000) / :stepm, " col ", sum(x.requests)," \
 	" sum(CASE WHEN" IS_5XX("x.status") "THEN x.requests ELSE 0 END)" \
@@ -202,9 +204,9 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 	" (r.a_cause = ?4 AND r.upstream_id =" DIAG_UPSTREAM_ID ") "
 /* Every request of the window as ids; summed in C (see diag_shape_counts). */
 #define DIAG_SHAPE_SQL(V, from, ts) \
-	"SELECT coalesce(r.method_id, 0), coalesce(r.path_id, 0)," \
+	"SELECT coalesce(r.method_id, 0), coalesce(" V_PATH_KEY_##V ", 0)," \
 	" r.upstream_id, coalesce(r.shape_id, 0)," \
-	" r.status BETWEEN 500 AND 599, r.cause" V_BLOCK_PATH_##V \
+	" r.status BETWEEN 500 AND 599, r.cause" \
 	" FROM" from "WHERE " ts \
 	" AND (?3 IS NULL OR r.upstream_id =" DIAG_UPSTREAM_ID ")"
 /* An interned-name table, id -> name. */

@@ -211,6 +211,92 @@ test_blocks_same_requests(void **state)
 	fx_free(&b);
 }
 
+/* Requests whose path_key is not their path's id, or for a path no row
+ * interned an id below 0 of its text (gw_path_name). */
+#define PATH_KEY_WRONG \
+	"SELECT count(*) FROM requests_all r WHERE CASE WHEN r.path_key < 0" \
+	" THEN gw_path_name(r.path_key) ELSE r.path_key END IS NOT" \
+	" coalesce(r.path_id, (SELECT id FROM paths WHERE name = r.path)," \
+	" r.path)"
+
+/*
+ * requests_all's hidden path_key, which report --by path groups by: a
+ * block's request gives the id paths has for its text, or when no row
+ * interned it an id below 0 of that text, one per text, which
+ * gw_path_name() turns back; also after a path is interned since a block
+ * was read (the block kept between statements).
+ */
+static void
+test_blocks_path_key(void **state)
+{
+	struct fx b;
+	int64_t src;
+
+	(void)state;
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	src = fx_source(&b, "/var/log/a.log", "file");
+	edge_batches(&b, src);
+	assert_int_equal(one(b.s, PATH_KEY_WRONG), 0);
+	/* "/a" of a retried row: blocks' requests of it by id */
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE path_id IS NULL AND path = '/a' AND path_key ="
+	    " (SELECT id FROM paths WHERE name = '/a')"), 3);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE path_id IS NULL AND typeof(path_key) = 'integer'"
+	    " AND path_key < 0"), 6 + BLOCK_MAX_ROWS + 10);
+	/* "/b/ü", "/d?", "/items/N": an id per text */
+	assert_int_equal(one(b.s, "SELECT count(DISTINCT path_key) FROM"
+	    " requests_all WHERE path_key < 0"), 2 + 977);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM (SELECT path FROM"
+	    " requests_all WHERE path_key < 0 GROUP BY path HAVING"
+	    " count(DISTINCT path_key) > 1)"), 0);
+	assert_int_equal(one(b.s, "SELECT gw_path_name(5) IS NULL AND"
+	    " gw_path_name(-1000000) IS NULL AND gw_path_name('x') IS NULL"),
+	    1);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE path IS NULL AND path_id IS NULL AND path_key IS NULL"),
+	    3);
+	/* not in SELECT * */
+	assert_int_equal(one(b.s, "SELECT count(*) FROM pragma_table_info("
+	    "'requests_all') WHERE name = 'path_key'"), 0);
+	/* a failed request interns "/items/5": its blocks' requests now
+	 * give the id */
+	fx_event(&b, T0 + 100000, 0, "10.0.0.9", "GET", "/items/5", NULL,
+	    502, 7, GW_CAUSE_UPSTREAM_5XX, "10.1.0.1:80 502 0");
+	fx_write(&b, src);
+	assert_int_equal(one(b.s, PATH_KEY_WRONG), 0);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests_all"
+	    " WHERE path_id IS NULL AND path = '/items/5' AND path_key > 0"),
+	    (BLOCK_MAX_ROWS + 10) / 977 + 1);
+	/*
+	 * The database changes while a statement reads: a second statement
+	 * keeps the ids (the first may hold them), the next alone forgets
+	 * them; path_key is right throughout, also of the last block kept
+	 * decoded between statements.
+	 */
+	{
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_prepare_v2(b.s->db, "SELECT path_key"
+		    " FROM requests_all", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		fx_event(&b, T0 + 200000, 0, "10.0.0.9", "GET", "/items/6",
+		    NULL, 502, 7, GW_CAUSE_UPSTREAM_5XX, "10.1.0.1:80 502 0");
+		fx_write(&b, src);
+		assert_int_equal(one(b.s, PATH_KEY_WRONG " AND r.id >= (SELECT"
+		    " max(first_id) FROM request_blocks)"), 0);
+		sqlite3_finalize(st);
+		assert_true(one(b.s, "SELECT count(*) FROM requests_all"
+		    " WHERE path_key < 0 AND id <= (SELECT min(last_id) FROM"
+		    " request_blocks)") > 0);
+		assert_int_equal(one(b.s, PATH_KEY_WRONG " AND r.id >= (SELECT"
+		    " max(first_id) FROM request_blocks)"), 0);
+		assert_int_equal(one(b.s, PATH_KEY_WRONG), 0);
+	}
+	fx_free(&b);
+}
+
 /*
  * Writers with blocks and without take turns on one database: ids stay
  * one sequence (rows after blocks name their ids, SQLite's next rowid
@@ -1414,6 +1500,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocks_same_requests),
+		cmocka_unit_test(test_blocks_path_key),
 		cmocka_unit_test(test_blocks_turns),
 		cmocka_unit_test(test_blocks_upgrade_014),
 		cmocka_unit_test(test_blocks_small_batches),
