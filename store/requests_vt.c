@@ -531,6 +531,18 @@ vt_holds(const struct vt_decoder *d, int64_t first, int64_t last, int64_t n,
 	    d->n == n && d->len == len;
 }
 
+/* d now holds block first..last (n, len): what vt_holds() checks. */
+static void
+vt_hold(struct vt_decoder *d, int64_t first, int64_t last, int64_t n,
+    int64_t len)
+{
+	d->first = first;
+	d->last = last;
+	d->n = n;
+	d->len = len;
+	d->have_block = true;
+}
+
 /*
  * Decode the block first..last (n requests, len bytes stored) into c's
  * decoder, unless it holds it already with the columns c needs.
@@ -560,11 +572,7 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 		x->dec = tmp;
 		x->have_block = false;
 		d->pkey_ok = false;
-		d->first = first;
-		d->last = last;
-		d->n = n;
-		d->len = len;
-		d->have_block = true;
+		vt_hold(d, first, last, n, len);
 		return SQLITE_OK;
 	}
 	d->have_block = false;
@@ -586,11 +594,7 @@ vt_block_load(struct vt_cursor *c, int64_t first, int64_t last, int64_t n,
 	    block_dec_row(dec, dec->nrow - 1)[BC_ID].i != last ||
 	    n != dec->nrow)
 		return SQLITE_CORRUPT;
-	d->first = first;
-	d->last = last;
-	d->n = n;
-	d->len = len;
-	d->have_block = true;
+	vt_hold(d, first, last, n, len);
 	return SQLITE_OK;
 }
 
