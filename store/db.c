@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/safe.h"
 #include "store/store_int.h"
 
 /* Virtual-machine steps between two calls of a progress handler. */
@@ -129,18 +130,41 @@ db_schema_count(void)
 
 /*
  * Apply the schema files the database lacks (up to version upto when it is
- * > 0), one transaction each; refuse a database newer than this build. 0
- * or -1.
+ * > 0), one transaction each; refuse a database newer than this build. The
+ * version is read first outside any transaction: a database already at
+ * the target (every reader's case) is left without ever taking the write
+ * lock, so opening it never waits for a writer's batch. Only an older one
+ * is upgraded under BEGIN IMMEDIATE, which reads the version again, as
+ * another process may have upgraded it meanwhile; with no_upgrade it is
+ * refused instead. 0 or -1.
  */
 static int
-db_migrate(struct store *s, const char *path, int upto, char *err,
-    size_t errlen)
+db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
+    char *err, size_t errlen)
 {
 	int known = db_schema_count();
 	int target = upto > 0 && upto < known ? upto : known;
-	char sql[64];
+	char sql[64], shown[256];
 	int v;
 
+	safe_text(shown, sizeof(shown), path, strlen(path));
+	if (db_user_version(s, &v, err, errlen) != 0)
+		return -1;
+	if (v > known)
+		return store_fail(err, errlen, "%s: database schema version "
+		    "%d is newer than this gatewatch knows (%d); use a newer "
+		    "gatewatch", shown, v, known);
+	if (v < 0)
+		return store_fail(err, errlen, "%s: bad schema version %d",
+		    shown, v);
+	if (v >= target)
+		return 0;
+	if (no_upgrade)
+		return store_fail(err, errlen, "%s: database schema version "
+		    "%d is older than this gatewatch's (%d); not upgraded, as "
+		    "this command writes nothing (any other command, e.g. "
+		    "'gatewatch report -d %s', upgrades it)", shown, v, target,
+		    shown);
 	for (;;) {
 		if (db_run(s, STMT_BEGIN, "begin migration", err, errlen) != 0)
 			return -1;
@@ -149,7 +173,7 @@ db_migrate(struct store *s, const char *path, int upto, char *err,
 		if (v > known) {
 			store_fail(err, errlen, "%s: database schema version "
 			    "%d is newer than this gatewatch knows (%d); use a "
-			    "newer gatewatch", path, v, known);
+			    "newer gatewatch", shown, v, known);
 			goto fail;
 		}
 		if (v >= target || v < 0)
@@ -165,7 +189,7 @@ db_migrate(struct store *s, const char *path, int upto, char *err,
 			goto fail;
 	}
 	if (v < 0) {
-		store_fail(err, errlen, "%s: bad schema version %d", path, v);
+		store_fail(err, errlen, "%s: bad schema version %d", shown, v);
 		goto fail;
 	}
 	return db_run(s, STMT_COMMIT, "commit migration", err, errlen);
@@ -294,8 +318,8 @@ store_open_with(const char *path, const struct store_open_opts *o,
 		goto fail;
 	}
 	if (db_pragmas(s, err, errlen) != 0 ||
-	    db_migrate(s, path, o != NULL ? o->schema_upto : 0, err,
-	    errlen) != 0 ||
+	    db_migrate(s, path, o != NULL ? o->schema_upto : 0,
+	    o != NULL && o->no_upgrade, err, errlen) != 0 ||
 	    intern_load_key(s, err, errlen) != 0 ||
 	    db_user_version(s, &s->schema_version, err, errlen) != 0)
 		goto fail;

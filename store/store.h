@@ -43,7 +43,9 @@ void store_library_init(void);
 /*
  * Open (creating if needed) the database at path, switch it to WAL and bring
  * its schema to the newest version (schema/NNN_*.sql applied in order by
- * PRAGMA user_version). Returns 0, or -1 with err filled.
+ * PRAGMA user_version). A database already at the newest version is
+ * only read on open (never the write lock), so a reader opening it does
+ * not wait for a writer's transaction. Returns 0, or -1 with err filled.
  * Free with store_close().
  */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
@@ -71,6 +73,9 @@ struct store_open_opts {
 	int64_t group;		/* gid for a new database; -1 none */
 	int schema_upto;	/* apply the schema files up to this version
 				   only; 0 all (tests of an upgrade) */
+	bool no_upgrade;	/* a database of an older schema is refused
+				   (err names it), not upgraded: for a
+				   command that promises to write nothing */
 };
 
 /* store_open() with options (o NULL: the defaults). */
