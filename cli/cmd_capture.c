@@ -79,8 +79,22 @@ struct capture_run {
 	bool failed;		/* out of memory somewhere */
 	bool reported;		/* the loop printed why */
 	char error[512];	/* why, when not out of memory */
-	uint64_t events, rejects, skipped;
+	uint64_t events, rejects, skipped;	/* built */
+	bool write_failed;	/* the writer failed (said once) */
+	int64_t stored, stored_rejects;	/* of those, committed */
 };
+
+/*
+ * The writer failed (disk full, I/O error): say why, once, however many
+ * of the calls that wait for it tell it again.
+ */
+static void
+capture_write_failed(struct capture_run *r, const char *err)
+{
+	if (!r->write_failed && !(r->reported && strcmp(err, r->error) == 0))
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+	r->write_failed = true;
+}
 
 static volatile sig_atomic_t interrupted;
 
@@ -493,9 +507,22 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 		    "step bound\n", (unsigned long long)js->forced,
 		    (unsigned long long)js->scan_capped);
 	/* --discard builds the same events and stores none: say so */
-	fprintf(stderr, "  %s: %llu requests, %llu incomplete as rejects",
-	    o->discard ? "built (--discard: not stored)" : "stored",
-	    (unsigned long long)r->events, (unsigned long long)r->rejects);
+	if (o->discard)
+		fprintf(stderr, "  built (--discard: not stored): %llu "
+		    "requests, %llu incomplete as rejects",
+		    (unsigned long long)r->events,
+		    (unsigned long long)r->rejects);
+	else
+		fprintf(stderr, "  stored: %llu requests, %llu incomplete as "
+		    "rejects", (unsigned long long)r->stored,
+		    (unsigned long long)r->stored_rejects);
+	/* only what was committed is stored: after a failed write, less */
+	if (!o->discard && (r->events > (uint64_t)r->stored ||
+	    r->rejects > (uint64_t)r->stored_rejects))
+		fprintf(stderr, " (%llu requests and %llu rejects more built, "
+		    "not stored: a write failed)", (unsigned long long)
+		    (r->events - (uint64_t)r->stored), (unsigned long long)
+		    (r->rejects - (uint64_t)r->stored_rejects));
 	if (r->skipped)
 		fprintf(stderr, ", %llu skipped (stored by an earlier run)",
 		    (unsigned long long)r->skipped);
@@ -614,7 +641,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 				b->line_no = pkt_no;
 			}
 			if (flush_due(r, b, ts, err, sizeof(err)) != 0) {
-				fprintf(stderr, "gatewatch capture: %s\n", err);
+				capture_write_failed(r, err);
 				return -1;
 			}
 		}
@@ -755,7 +782,7 @@ cmd_capture(int argc, char **argv)
 	struct retainer *pruner = NULL;
 	char err[512];
 	int status = EXIT_ERR, rc;
-	int64_t source_id = 0, last_ts = 0;
+	int64_t source_id = 0, last_ts = 0, req0 = 0, rej0 = 0;
 	struct top_side side = {.logfd = -1};
 
 	memset(&o, 0, sizeof(o));
@@ -804,6 +831,8 @@ cmd_capture(int argc, char **argv)
 		goto out;
 	if (capture_drop(&o) != 0)
 		goto out;
+	if (st != NULL)
+		store_committed(st, &req0, &rej0);
 	if ((r.pl = pipeline_new(o.discard ? discard_sink : store_sink, st,
 	    err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
@@ -881,8 +910,13 @@ cmd_capture(int argc, char **argv)
 		rc = -1;
 	if (pipeline_flush(r.pl, err, sizeof(err)) != 0 ||
 	    pipeline_sync(r.pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s\n", err);
+		capture_write_failed(&r, err);
 		rc = -1;
+	}
+	if (st != NULL) {	/* the writer is idle: what it committed */
+		store_committed(st, &r.stored, &r.stored_rejects);
+		r.stored -= req0;
+		r.stored_rejects -= rej0;
 	}
 	double secs = clk_mono_secs() - t0;
 
@@ -915,7 +949,7 @@ oom:
 out:
 	retain_stop(pruner, NULL);
 	if (r.pl != NULL && pipeline_free(r.pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s\n", err);
+		capture_write_failed(&r, err);
 		status = EXIT_ERR;
 	}
 	top_side_close(&side);	/* when the console did not run */

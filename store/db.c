@@ -540,7 +540,18 @@ store_commit(struct store *s, char *err, size_t errlen)
 	if (sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_WRITE, &pages, &hi,
 	    1) == SQLITE_OK)
 		s->txn_pages = pages;
+	s->committed_requests += s->txn_requests;
+	s->committed_rejects += s->txn_rejects;
+	s->txn_requests = s->txn_rejects = 0;
 	return 0;
+}
+
+/* See store.h. */
+void
+store_committed(const struct store *s, int64_t *requests, int64_t *rejects)
+{
+	*requests = s->committed_requests;
+	*rejects = s->committed_rejects;
 }
 
 /* See store_int.h. */
@@ -572,6 +583,7 @@ store_rollback(struct store *s)
 	store_rollback_txn(s);
 	s->txn_open = false;
 	s->txn_records = 0;
+	s->txn_requests = s->txn_rejects = 0;
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);

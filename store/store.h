@@ -139,6 +139,16 @@ void store_set_blocks(struct store *s, bool on);
  */
 int store_end_batches(struct store *s, char *err, size_t errlen);
 
+/*
+ * Requests and rejects of the batches store_write_batch() took that are
+ * committed, since s was opened: what a summary may call stored. A batch
+ * in a held transaction counts once it commits; one rolled back (a write
+ * failed: disk full, I/O error) never does. Call from the thread that
+ * writes, or after pipeline_sync().
+ */
+void store_committed(const struct store *s, int64_t *requests,
+    int64_t *rejects);
+
 /* What identifies an input, so re-reading it resumes instead of doubling. */
 struct store_source_info {
 	const char *path;	/* as given; "-" for stdin */

@@ -512,6 +512,10 @@ struct store {
 	bool txn_open;			/* a held transaction is open */
 	int64_t txn_records;		/* records in it */
 	int64_t txn_pages;		/* pages the last commit wrote */
+	int64_t txn_requests, txn_rejects;	/* batches' in the open
+					   transaction, not committed yet */
+	int64_t committed_requests, committed_rejects;	/* committed since
+					   open (store_committed) */
 };
 
 /*

@@ -758,8 +758,12 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	    ((s->rollup_req.n >= ROLLUP_HOLD_MAX ||
 	    s->rollup_att.n >= ROLLUP_HOLD_MAX ||
 	    s->latency.n >= ROLLUP_HOLD_MAX) &&
-	    rollup_flush(s, err, errlen) != 0) ||
-	    store_batch_done(s, (int64_t)batch_count(b), err, errlen) != 0)
+	    rollup_flush(s, err, errlen) != 0))
+		goto fail;
+	/* counted as stored once its transaction commits (store_committed) */
+	s->txn_requests += (int64_t)b->n_events;
+	s->txn_rejects += (int64_t)b->n_rejects;
+	if (store_batch_done(s, (int64_t)batch_count(b), err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:
