@@ -386,10 +386,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    ROWS40(REQUEST_TUPLE_AUTO),
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE(0),
 	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
-	/* blocks.c: ids go on after the largest of rows and blocks */
+	/* blocks.c: ids go on after the largest of rows and blocks, and
+	 * of the ids pruning read (it removes no request above that mark) */
 	[STMT_BLOCKS_NEXT_ID] =
 	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"
-	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks)",
+	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks),"
+	    " (SELECT coalesce(max(value), 0) FROM store_meta"
+	    "  WHERE key = 'mark_request_id')",
 	[STMT_BLOCKS_INSERT] =
 	    "INSERT INTO request_blocks (first_id, last_id, n, data)"
 	    " VALUES (?1, ?2, ?3, ?4)",
