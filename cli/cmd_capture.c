@@ -96,13 +96,13 @@ capture_write_failed(struct capture_run *r, const char *err)
 	r->write_failed = true;
 }
 
-static volatile sig_atomic_t interrupted;
+static cli_stop_flag interrupted;	/* a signal, or q in the console */
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	interrupted = 1;
+	atomic_store(&interrupted, CLI_STOP_SIGNAL);
 }
 
 /* Store one request (with its attempts) or, when its status was lost to
@@ -579,7 +579,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 	struct packet p;
 	int rc = 0;
 
-	while (!interrupted && !r->failed) {
+	while (atomic_load(&interrupted) == 0 && !r->failed) {
 		int got = cap_next(cs, &frame, &caplen, &ts, &offset, err,
 		    sizeof(err));
 
@@ -939,7 +939,8 @@ cmd_capture(int argc, char **argv)
 	}
 	if (!o.quiet)
 		print_summary(&o, cs, &cst, &tst, &hst, &jst, &r, secs);
-	if (interrupted && !o.quiet)
+	/* q in the console is no interruption: it is how one ends it */
+	if (atomic_load(&interrupted) == CLI_STOP_SIGNAL && !o.quiet)
 		fprintf(stderr, "gatewatch capture: interrupted; what was "
 		    "captured is stored\n");
 	status = rc == 0 ? EXIT_OK : EXIT_ERR;
