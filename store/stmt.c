@@ -409,11 +409,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " WHERE first_id = ?1",
 	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
 	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS48(ATTEMPT_TUPLE),
+	/* ?15: the id, NULL for SQLite's next rowid (write_errors) */
 	[STMT_ERROR_INSERT] =
 	    "INSERT INTO gateway_errors (source_id, line_no, local_ms, level,"
 	    " conn, cause, message, client, server, method_id, path_id,"
-	    " query, upstream_id, host_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	    " query, upstream_id, host_id, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	/* the largest id kept, and pruning's mark (prune.c) */
+	[STMT_ERROR_ID_FLOOR] =
+	    "SELECT (SELECT coalesce(max(id), 0) FROM gateway_errors),"
+	    " (SELECT coalesce(max(value), 0) FROM store_meta"
+	    "  WHERE key = 'mark_error_id')",
 	[STMT_REJECT_INSERT] =
 	    "INSERT INTO rejects (source_id, line_no, offset, reason, raw)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",

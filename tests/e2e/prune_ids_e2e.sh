@@ -11,7 +11,10 @@
 #    strings it noted, the only ones it removes) cover the new requests
 #    after the next prune, so their paths and shapes are known in use (with
 #    the ids reissued below the mark they were never marked);
-#  - the same with requests stored as rows and in blocks (GW_INGEST_BLOCKS).
+#  - the same with requests stored as rows and in blocks (GW_INGEST_BLOCKS);
+#  - error-log lines likewise (the bundled demo's 99, all pruned, then
+#    the same lines a month later: ids 100..198, not 1..99 again, and
+#    marked by the next prune).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 gw_need_tools genlog
@@ -44,6 +47,24 @@ for b in 0 1; do
 	gw_eq 500 "$(gw_sql "$db" "SELECT count(*) FROM request_view
 	    WHERE path IS NOT NULL")" "blocks=$b: every new request keeps its path"
 done
+
+DEMO=$(cd "$(dirname "$0")/../data/demo" && pwd)
+db="$T/errors.db"
+"$GW_BIN" ingest -q -d "$db" "$DEMO/access.log" "$DEMO/error.log"
+gw_eq "99|1|99" "$(gw_sql "$db" \
+    "SELECT count(*), min(id), max(id) FROM gateway_errors")" \
+    "ids of the first error-log lines"
+"$GW_BIN" prune -q -d "$db" --older-than 1s --max-db-size 1
+gw_eq 0 "$(gw_sql "$db" "SELECT count(*) FROM gateway_errors")" \
+    "the size cap removed every error-log line"
+sed 's#^2026/11/#2026/12/#' "$DEMO/error.log" >"$T/error-later.log"
+"$GW_BIN" ingest -q -d "$db" "$T/error-later.log"
+gw_eq "99|100|198" "$(gw_sql "$db" \
+    "SELECT count(*), min(id), max(id) FROM gateway_errors")" \
+    "error-log lines after the prune take new ids"
+"$GW_BIN" prune -q -d "$db" --older-than 100d
+gw_eq 198 "$(meta "$db" mark_error_id)" \
+    "the next prune marks the new error-log lines"
 
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"
