@@ -159,6 +159,10 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 		    shown, v);
 	if (v >= target)
 		return 0;
+	if (no_upgrade && v == 0)
+		return store_fail(err, errlen, "%s: not a gatewatch database "
+		    "(no schema; 'gatewatch ingest -d %s' makes one)", shown,
+		    shown);
 	if (no_upgrade)
 		return store_fail(err, errlen, "%s: database schema version "
 		    "%d is older than this gatewatch's (%d); not upgraded, as "
@@ -316,6 +320,16 @@ store_open_with(const char *path, const struct store_open_opts *o,
 	    requests_vt_register(s->db) != 0) {
 		store_fail_db(s, err, errlen, "register functions");
 		goto fail;
+	}
+	/*
+	 * no_upgrade: a database not of the current schema (another
+	 * program's, an empty file) is refused before the pragmas, which
+	 * would switch it to WAL; reading the version writes nothing.
+	 */
+	if (o != NULL && o->no_upgrade) {
+		sqlite3_busy_handler(s->db, db_busy, s);
+		if (db_migrate(s, path, o->schema_upto, true, err, errlen) != 0)
+			goto fail;
 	}
 	if (db_pragmas(s, err, errlen) != 0 ||
 	    db_migrate(s, path, o != NULL ? o->schema_upto : 0,

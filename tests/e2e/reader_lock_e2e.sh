@@ -12,7 +12,11 @@
 #  - once the writer commits, a reader sees its row;
 #  - `sql` on a database of an older schema (tests/data/schema5) refuses
 #    with a message naming the file and leaves it as it was (user_version
-#    5); `report` upgrades it, and then `sql` reads it.
+#    5); `report` upgrades it, and then `sql` reads it;
+#  - `sql` on an empty file or another program's SQLite database refuses
+#    ("not a gatewatch database") and leaves it as it was: the empty file
+#    empty, the other one in its own journal mode (used to get the whole
+#    gatewatch schema, in WAL).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 gw_need_cmd sqlite3
@@ -95,6 +99,22 @@ gw_eq 5 "$(sqlite3 "$T/old.db" 'PRAGMA user_version')" \
 gw_eq "$(ls "$ROOT"/schema/*.sql | wc -l)" \
     "$(sqlite3 "$T/old.db" 'PRAGMA user_version')" "report upgraded it"
 gw_eq 1 "$(gw_sql "$T/old.db" "SELECT 1")" "sql after the upgrade"
+
+# Not a gatewatch database: refused, untouched.
+: >"$T/empty.db"
+sqlite3 "$T/other.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1);"
+for f in empty other; do
+	rc=0
+	"$GW_BIN" sql -d "$T/$f.db" "SELECT 1" >/dev/null 2>"$T/$f.err" || rc=$?
+	gw_eq 1 "$rc" "sql on $f.db exits 1"
+	grep -q "$f.db: not a gatewatch database" "$T/$f.err" &&
+		gw_eq 0 0 "sql says $f.db is not a gatewatch database" ||
+		gw_eq message "$(cat "$T/$f.err")" "sql's message on $f.db"
+done
+gw_eq 0 "$(stat -c %s "$T/empty.db")" "the empty file stays empty"
+gw_eq "delete t" "$(sqlite3 "$T/other.db" "PRAGMA journal_mode;
+    SELECT group_concat(name) FROM sqlite_master" | tr "\n" " " | sed "s/ $//")" \
+    "the other database keeps its journal mode and tables"
 
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"
