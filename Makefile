@@ -116,6 +116,9 @@ $(O)/tests/test_cli_output: $(O)/cli/output.o $(O)/cli/options.o $(O)/cli/util.o
 $(O)/tests/test_capjoin: TEST_CLI_OBJ := $(O)/cli/capjoin.o
 $(O)/tests/test_capjoin: $(O)/cli/capjoin.o
 
+$(O)/tests/test_pipeline: TEST_CLI_OBJ := $(O)/cli/pipeline.o
+$(O)/tests/test_pipeline: $(O)/cli/pipeline.o
+
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \
