@@ -154,4 +154,11 @@ int64_t cli_group(const char *name);
 struct store;
 void cli_blocks_from_env(struct store *st, bool dflt);
 
+/*
+ * After store_open(): when it upgraded the database (written by an older
+ * gatewatch), say so on stderr, naming cmd and db, so that a reader's
+ * user knows it wrote. Nothing otherwise.
+ */
+void cli_note_upgrade(const char *cmd, const char *db, struct store *st);
+
 #endif

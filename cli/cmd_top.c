@@ -111,6 +111,7 @@ top_run(const char *db, struct tui_config *cfg)
 		fprintf(stderr, "gatewatch top: %s\n", err);
 		return EXIT_ERR;
 	}
+	cli_note_upgrade("top", db, st);
 	/* Curses needs the locale for UTF-8; numbers stay in C. */
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");

@@ -145,7 +145,7 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 	int known = db_schema_count();
 	int target = upto > 0 && upto < known ? upto : known;
 	char sql[64], shown[256];
-	int v;
+	int v, first = -1;
 
 	safe_text(shown, sizeof(shown), path, strlen(path));
 	if (db_user_version(s, &v, err, errlen) != 0)
@@ -182,6 +182,8 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 		}
 		if (v >= target || v < 0)
 			break;
+		if (first < 0)
+			first = v;
 		if (db_exec(s, gw_schema_sql[v], gw_schema_names[v], err,
 		    errlen) != 0)
 			goto fail;
@@ -196,6 +198,7 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 		store_fail(err, errlen, "%s: bad schema version %d", shown, v);
 		goto fail;
 	}
+	s->upgraded_from = first > 0 ? first : 0;	/* 0: a new database */
 	return db_run(s, STMT_COMMIT, "commit migration", err, errlen);
 fail:
 	store_rollback_txn(s);
@@ -372,6 +375,13 @@ store_open_reader(const struct store *s, struct store **out, char *err,
     size_t errlen)
 {
 	return store_open_with(s->path, NULL, out, err, errlen);
+}
+
+/* See store.h. */
+int
+store_upgraded_from(const struct store *s)
+{
+	return s->upgraded_from;
 }
 
 /* See store.h. */

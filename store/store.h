@@ -109,6 +109,13 @@ void store_lock_waits(struct store *s, int64_t *waits, int64_t *max_ms);
 int store_schema_version(struct store *s);
 
 /*
+ * The schema version the database had when store_open() upgraded it (an
+ * older gatewatch wrote it; > 0), or 0 when it was current or new: a
+ * reader says so (cli_note_upgrade), as the upgrade wrote to it.
+ */
+int store_upgraded_from(const struct store *s);
+
+/*
  * Bulk mode: synchronous=OFF while true (a crash of the machine, not of
  * gatewatch, may then lose or damage recent batches); NORMAL otherwise.
  * Returns 0, or -1 with err filled.

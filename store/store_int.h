@@ -483,6 +483,8 @@ struct store {
 	int64_t data_version;	/* PRAGMA data_version the sets match */
 	uint64_t hash_key[2];		/* store_hash's secret key */
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
+	int upgraded_from;		/* user_version found on open when this
+					   connection upgraded it, else 0 */
 	int schema_version;		/* user_version name_key was read at
 					   (db.c: checked at each begin) */
 	struct rollup_map rollup_req, rollup_att;
