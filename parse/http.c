@@ -2128,19 +2128,6 @@ http_tracker_stats(const struct http_tracker *t, struct http_stats *s)
 	*s = t->stats;
 }
 
-/* Arena copy of a field; NULL when empty. */
-static const char *
-dup_field(struct arena *a, const char *s, bool *oom)
-{
-	char *d;
-
-	if (s[0] == '\0')
-		return NULL;
-	if ((d = arena_strndup(a, s, strlen(s))) == NULL)
-		*oom = true;
-	return d;
-}
-
 /* Milliseconds from a to b, -1 when either is unknown. */
 static int
 span_ms(int64_t a, int64_t b)
@@ -2302,35 +2289,65 @@ http_exchange_unpack(const void *buf, struct http_exchange *x)
 	return (size_t)(p - (const char *)buf);
 }
 
+/* The next string of an event's one allocation: s's n bytes and a NUL at
+ * *at; NULL when n is 0 and not keep_empty. */
+static const char *
+put_field(char **at, const char *s, size_t n, bool keep_empty)
+{
+	char *d = *at;
+
+	if (n == 0 && !keep_empty)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*at = d + n + 1;
+	return d;
+}
+
 /* See http.h. */
 int
 http_event_add(struct gw_batch *b, const struct http_exchange *x,
     const struct http_exchange *const *att, int n, enum gw_cause cause)
 {
 	struct gw_event *e = batch_add_event(b);
-	bool oom = false;
+	enum { F_CLIENT, F_METHOD, F_HOST, F_PATH, F_QUERY, F_PROTOCOL, F_ID,
+	    F_COUNT };
+	size_t len[F_COUNT], alen[GW_ATTEMPTS_MAX], total = 0;
+	char *at;
 
 	if (e == NULL)
 		return -1;
 	if (n > GW_ATTEMPTS_MAX)
 		n = GW_ATTEMPTS_MAX;
+	/* the strings in one allocation, each with its NUL (an empty one
+	 * takes none: NULL, as a query only when there is none) */
+	len[F_CLIENT] = strlen(x->client);
+	len[F_METHOD] = strlen(x->method);
+	len[F_HOST] = strlen(x->host);
+	len[F_PATH] = strlen(x->path);
+	len[F_QUERY] = x->has_query ? strlen(x->query) : 0;
+	len[F_PROTOCOL] = strlen(x->protocol);
+	len[F_ID] = strlen(x->request_id);
+	for (int f = 0; f < F_COUNT; f++)
+		total += len[f] + 1;
+	for (int i = 0; i < n; i++)
+		total += (alen[i] = strlen(att[i]->server)) + 1;
+	if ((at = arena_alloc(b->arena, total)) == NULL)
+		return -1;
 	e->ts_ms = (x->end_us >= 0 ? x->end_us : x->start_us) / 1000;
 	e->tz_min = 0;
 	e->tz_known = true;
-	e->client = dup_field(b->arena, x->client, &oom);
-	e->method = dup_field(b->arena, x->method, &oom);
-	e->host = dup_field(b->arena, x->host, &oom);
-	e->path = dup_field(b->arena, x->path, &oom);
-	e->query = x->has_query ? arena_strndup(b->arena, x->query,
-	    strlen(x->query)) : NULL;
-	if (x->has_query && e->query == NULL)
-		oom = true;
-	e->protocol = dup_field(b->arena, x->protocol, &oom);
-	e->request_id = dup_field(b->arena, x->request_id, &oom);
+	e->client = put_field(&at, x->client, len[F_CLIENT], false);
+	e->method = put_field(&at, x->method, len[F_METHOD], false);
+	e->host = put_field(&at, x->host, len[F_HOST], false);
+	e->path = put_field(&at, x->path, len[F_PATH], false);
+	e->query = put_field(&at, x->query, len[F_QUERY], x->has_query);
+	e->protocol = put_field(&at, x->protocol, len[F_PROTOCOL], false);
+	e->request_id = put_field(&at, x->request_id, len[F_ID], false);
 	e->shape = NULL;
 	if (e->query != NULL && (e->shape = query_shape(e->query,
-	    strlen(e->query), b->arena)) == NULL)
-		oom = true;
+	    len[F_QUERY], b->arena)) == NULL)
+		return -1;
 	e->status = x->status;
 	e->bytes = x->body_bytes;
 	e->request_ms = x->has_request ? span_ms(x->start_us, x->end_us) : -1;
@@ -2344,17 +2361,17 @@ http_event_add(struct gw_batch *b, const struct http_exchange *x,
 		return -1;
 	for (int i = 0; i < n; i++) {
 		const struct http_exchange *a = att[i];
-		struct gw_attempt *at = &e->attempts[i];
+		struct gw_attempt *ap = &e->attempts[i];
 
-		at->addr = dup_field(b->arena, a->server, &oom);
-		at->status = a->status;
-		at->connect_ms = span_ms(a->syn_us, a->synack_us);
-		at->header_ms = a->conn_only ? -1 :
+		ap->addr = put_field(&at, a->server, alen[i], false);
+		ap->status = a->status;
+		ap->connect_ms = span_ms(a->syn_us, a->synack_us);
+		ap->header_ms = a->conn_only ? -1 :
 		    span_ms(a->start_us, a->first_byte_us);
-		at->response_ms = a->conn_only ? -1 :
+		ap->response_ms = a->conn_only ? -1 :
 		    span_ms(a->start_us, a->end_us);
-		at->group = 0;
-		at->cause = a->cause;
+		ap->group = 0;
+		ap->cause = a->cause;
 	}
-	return oom ? -1 : 0;
+	return 0;
 }
