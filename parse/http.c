@@ -2139,8 +2139,9 @@ span_ms(int64_t a, int64_t b)
 
 /*
  * The packed exchange (http_exchange_pack): this head, then each string
- * of xfields with its NUL, in whole 8-byte words (the bytes after the NUL
- * are the array's), then protocol's 12 bytes in 16. A field added to
+ * (client, server, method, host, path, query, request_id, orig_uri) with
+ * its NUL, in whole 8-byte words (the bytes after the NUL are the
+ * array's), then protocol's 12 bytes in 16. A field added to
  * struct http_exchange must be added here too: the assertion below fails
  * until it is (its size on LP64 targets).
  */
@@ -2171,14 +2172,6 @@ _Static_assert(sizeof(struct xpack_head) + HTTP_ADDR_MAX * 2 +
 _Static_assert(sizeof(((struct http_exchange *)0)->protocol) <= XP_PROTOCOL,
     "protocol fits its room");
 
-#define XFIELD(f) {offsetof(struct http_exchange, f), \
-	sizeof(((struct http_exchange *)0)->f)}
-static const struct {
-	uint16_t off, cap;	/* cap: a multiple of 8, at most 255 words */
-} xfields[8] = {
-	XFIELD(client), XFIELD(server), XFIELD(method), XFIELD(host),
-	XFIELD(path), XFIELD(query), XFIELD(request_id), XFIELD(orig_uri),
-};
 _Static_assert(HTTP_ADDR_MAX % 8 == 0 && HTTP_METHOD_MAX % 8 == 0 &&
     HTTP_HOST_MAX % 8 == 0 && HTTP_PATH_MAX % 8 == 0 &&
     HTTP_QUERY_MAX % 8 == 0 && HTTP_ID_MAX % 8 == 0 &&
@@ -2189,29 +2182,58 @@ _Static_assert(HTTP_ADDR_MAX % 8 == 0 && HTTP_METHOD_MAX % 8 == 0 &&
 #define XHASZERO(v) (((v) - UINT64_C(0x0101010101010101)) & ~(v) & \
 	UINT64_C(0x8080808080808080))
 
+/* One string of a packed exchange: the words of src (max of them, its
+ * array) up to the one holding its NUL, at *p; returns how many. */
+static inline __attribute__((always_inline)) uint8_t
+pack_string(const char *src, size_t max, char **p)
+{
+	size_t n = 0;
+	uint64_t w;
+
+	do {
+		memcpy(&w, src + n * 8, 8);
+		memcpy(*p + n * 8, &w, 8);
+		n++;
+	} while (!XHASZERO(w) && n < max);
+	*p += n * 8;
+	return (uint8_t)n;
+}
+
+/* pack_string's n words at *p back into dst (an array of max words); a
+ * string filling its array stays cut. */
+static inline __attribute__((always_inline)) void
+unpack_string(char *dst, size_t max, size_t n, const char **p)
+{
+	const char *src = *p;
+
+	*p += n * 8;
+	if (n > max)
+		n = max;	/* (not from http_exchange_pack) */
+	for (size_t k = 0; k < n; k++)
+		memcpy(dst + k * 8, src + k * 8, 8);
+	if (n == max)
+		dst[max * 8 - 1] = '\0';
+}
+
 /* See http.h. */
 size_t
 http_exchange_pack(const struct http_exchange *x, void *buf)
 {
-	const char *base = (const char *)x;
 	struct xpack_head h;
 	char *p = (char *)buf + sizeof(h);
 
 	/* each string word by word, up to the word holding its NUL (or its
-	 * array's end): one pass, no call */
-	for (int i = 0; i < 8; i++) {
-		const char *src = base + xfields[i].off;
-		size_t n = 0, max = xfields[i].cap / 8u;
-		uint64_t w;
-
-		do {
-			memcpy(&w, src + n * 8, 8);
-			memcpy(p + n * 8, &w, 8);
-			n++;
-		} while (!XHASZERO(w) && n < max);
-		h.words[i] = (uint8_t)n;
-		p += n * 8;
-	}
+	 * array's end): one pass, no call; the eight unrolled */
+#define XPACK(i, f) (h.words[i] = pack_string(x->f, sizeof(x->f) / 8u, &p))
+	XPACK(0, client);
+	XPACK(1, server);
+	XPACK(2, method);
+	XPACK(3, host);
+	XPACK(4, path);
+	XPACK(5, query);
+	XPACK(6, request_id);
+	XPACK(7, orig_uri);
+#undef XPACK
 	memcpy(p, x->protocol, sizeof(x->protocol));
 	p += XP_PROTOCOL;
 	h.syn_us = x->syn_us;
@@ -2244,23 +2266,20 @@ http_exchange_pack(const struct http_exchange *x, void *buf)
 size_t
 http_exchange_unpack(const void *buf, struct http_exchange *x)
 {
-	char *base = (char *)x;
 	struct xpack_head h;
 	const char *p = (const char *)buf + sizeof(h);
 
 	memcpy(&h, buf, sizeof(h));
-	for (int i = 0; i < 8; i++) {
-		char *dst = base + xfields[i].off;
-		size_t n = h.words[i], max = xfields[i].cap / 8u;
-
-		if (n > max)
-			n = max;	/* (not from http_exchange_pack) */
-		for (size_t k = 0; k < n; k++)
-			memcpy(dst + k * 8, p + k * 8, 8);
-		if (n == max)	/* a string filling its array stays cut */
-			dst[max * 8 - 1] = '\0';
-		p += (size_t)h.words[i] * 8;
-	}
+#define XUNPACK(i, f) unpack_string(x->f, sizeof(x->f) / 8u, h.words[i], &p)
+	XUNPACK(0, client);
+	XUNPACK(1, server);
+	XUNPACK(2, method);
+	XUNPACK(3, host);
+	XUNPACK(4, path);
+	XUNPACK(5, query);
+	XUNPACK(6, request_id);
+	XUNPACK(7, orig_uri);
+#undef XUNPACK
 	memcpy(x->protocol, p, sizeof(x->protocol));
 	x->protocol[sizeof(x->protocol) - 1] = '\0';
 	p += XP_PROTOCOL;
