@@ -574,12 +574,12 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 			pkt_no++;
 			p.ts_us = ts;
 			k = packet_decode(dlt, frame, caplen, &p);
+			/* (tcp_table_add advances the table's clock first) */
 			if (k == PACKET_TCP || k == PACKET_UNREACH) {
 				http_tracker_position(ht, pkt_no, offset);
 				if (tcp_table_add(tt, &p, k) != 0)
 					r->failed = true;
-			}
-			if (!live || pkt_no % 64 == 0)
+			} else if (!live || pkt_no % 64 == 0)
 				tcp_table_advance(tt, ts);
 		}
 		*last_ts = ts;
