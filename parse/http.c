@@ -225,6 +225,8 @@ struct http_conn {
 struct http_tracker {
 	struct http_opts o;
 	http_emit_fn emit;
+	http_pack_reserve_fn pack_reserve;	/* or NULL */
+	http_pack_commit_fn pack_commit;
 	void *ctx;
 	http_parser_settings req_settings, resp_settings;
 	struct pending *free_list;
@@ -1051,6 +1053,9 @@ resp_body(http_parser *hp, const char *at, size_t len)
  * Finish the answer to the oldest request (or to none: an orphan) with
  * status, cause and flags, and emit it.
  */
+static void answer_packed(struct http_conn *hc, const struct pending *p,
+    int status, enum gw_cause cause, bool incomplete);
+
 static void
 answer_head(struct http_conn *hc, int status, enum gw_cause cause,
     bool incomplete)
@@ -1066,6 +1071,11 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
 		if (!p->headers_done) {	/* what we have of it */
 			acc_load(hc);
 			pending_pack(t, p, false);
+		}
+		if (t->pack_reserve != NULL) {
+			answer_packed(hc, p, status, cause, incomplete);
+			pending_put(t, p);
+			return;
 		}
 		pending_exchange(hc, p, &x);
 	}
@@ -2306,6 +2316,123 @@ http_exchange_unpack(const void *buf, struct http_exchange *x)
 	x->end_unsure = (h.flags & XP_END_UNSURE) != 0;
 	x->has_query = (h.flags & XP_HAS_QUERY) != 0;
 	return (size_t)(p - (const char *)buf);
+}
+
+/* pack_string() of an array holding src's len bytes then a NUL (or, len
+ * max * 8 or more, its first max * 8 bytes); the bytes after the NUL in
+ * its last word are zeros. */
+static inline __attribute__((always_inline)) uint8_t
+pack_span(const char *src, size_t len, size_t max, char **p)
+{
+	size_t n = len / 8 + 1;
+
+	if (n > max)
+		n = max;
+	memset(*p + (n - 1) * 8, 0, 8);
+	memcpy(*p, src, len < n * 8 ? len : n * 8);
+	*p += n * 8;
+	return (uint8_t)n;
+}
+
+/*
+ * answer_head() of queued request p, read whole, with the tracker's
+ * emit_packed: the record http_exchange_pack() would make of the exchange
+ * pending_exchange() and answer_head() build (and emit() completes),
+ * written from p and hc directly.
+ */
+static void
+answer_packed(struct http_conn *hc, const struct pending *p, int status,
+    enum gw_cause cause, bool incomplete)
+{
+	struct http_tracker *t = hc->t;
+	char *rec = t->pack_reserve(t->ctx);
+	struct xpack_head h;
+	const char *str[PF_COUNT], *s = p->str, *id;
+	size_t id_len;
+	bool inc = p->incomplete || incomplete;
+
+	if (rec == NULL)
+		return;
+	char *o = rec + sizeof(h);
+	for (int f = 0; f < PF_COUNT; f++) {
+		str[f] = s;
+		s += p->len[f];
+	}
+	id = str[PF_ID];
+	id_len = p->len[PF_ID];
+	h.id_kind = p->id_kind;
+	h.first_byte_us = h.body_bytes = h.header_bytes = -1;
+	if (hc->resp_active) {
+		h.first_byte_us = hc->resp_first_us;
+		h.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
+		h.header_bytes = (int64_t)hc->resp_header_bytes;
+		/* (the request's id, as a string: up to a NUL it holds) */
+		if ((id_len == 0 || id[0] == '\0') && hc->resp_id != NULL &&
+		    hc->resp_id[0] != '\0') {
+			id = hc->resp_id;
+			id_len = strnlen(hc->resp_id, HTTP_ID_MAX);
+			h.id_kind = hc->resp_id_prio + 3;
+		}
+	}
+	h.words[0] = pack_span(hc->addr, hc->client_len, HTTP_ADDR_MAX / 8,
+	    &o);
+	h.words[1] = pack_span(hc->addr + hc->client_len + 1, hc->server_len,
+	    HTTP_ADDR_MAX / 8, &o);
+	if (p->line_known) {
+		const char *m = http_method_str((enum http_method)p->method);
+		size_t n = strlen(m);
+
+		h.words[2] = pack_span(m, n < HTTP_METHOD_MAX ? n :
+		    HTTP_METHOD_MAX - 1, HTTP_METHOD_MAX / 8, &o);
+	} else
+		h.words[2] = pack_span("", 0, HTTP_METHOD_MAX / 8, &o);
+	h.words[3] = pack_span(str[PF_HOST], p->len[PF_HOST],
+	    HTTP_HOST_MAX / 8, &o);
+	h.words[4] = pack_span(str[PF_PATH], p->len[PF_PATH],
+	    HTTP_PATH_MAX / 8, &o);
+	h.words[5] = pack_span(str[PF_QUERY], p->len[PF_QUERY],
+	    HTTP_QUERY_MAX / 8, &o);
+	h.words[6] = pack_span(id, id_len, HTTP_ID_MAX / 8, &o);
+	h.words[7] = pack_span(str[PF_ORIG], p->len[PF_ORIG],
+	    HTTP_ORIG_MAX / 8, &o);
+	memset(o, 0, XP_PROTOCOL);
+	if (p->line_known) {
+		memcpy(o, "HTTP/1.1", 8);
+		o[5] = (char)('0' + p->major);
+		o[7] = (char)('0' + p->minor);
+	}
+	o += XP_PROTOCOL;
+	h.syn_us = p->syn_us;
+	h.synack_us = p->synack_us;
+	h.start_us = h.ready_us = p->start_us;
+	h.end_us = hc->now_us;
+	if (hc->last_answer_us > h.ready_us)
+		h.ready_us = hc->last_answer_us;
+	hc->last_answer_us = h.end_us;
+	h.pkt_no = t->pkt_no;
+	h.pkt_offset = t->pkt_offset;
+	h.status = status;
+	h.cause = (int32_t)cause;
+	h.client_port = hc->c->client_port;
+	h.server_port = hc->c->server_port;
+	h.flags = (uint8_t)((hc->downstream ? XP_DOWNSTREAM : 0) |
+	    XP_HAS_REQUEST | (inc ? XP_INCOMPLETE : 0) |
+	    (p->unanswered ? XP_UNANSWERED : 0) |
+	    (p->has_query ? XP_HAS_QUERY : 0));
+	memcpy(rec, &h, sizeof(h));
+	t->stats.exchanges++;
+	if (inc)
+		t->stats.incomplete++;
+	t->pack_commit(t->ctx, (size_t)(o - rec));
+}
+
+/* See http.h. */
+void
+http_tracker_emit_packed(struct http_tracker *t,
+    http_pack_reserve_fn reserve, http_pack_commit_fn commit)
+{
+	t->pack_reserve = reserve;
+	t->pack_commit = commit;
 }
 
 /* The next string of an event's one allocation: s's n bytes and a NUL at
