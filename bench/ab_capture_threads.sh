@@ -6,10 +6,10 @@
 # (perf record -e cpu-clock at 1 kHz: samples per thread, in the order
 # the threads were made: the packet thread, the store's writer, the join
 # thread, the writer's block encoder) and the load average before and
-# after. On a
-# shared machine the CPU per thread is the figure to compare; wall time
-# follows the load. Needs perf (cpu-clock works on a VM) and root (the
-# capture drops to nobody: the database directory is made world-writable).
+# after. On a shared machine the CPU per thread is the figure to compare;
+# wall time follows the load. Needs perf (cpu-clock works on a VM) and
+# root (the capture drops to nobody: the database directory is made
+# world-writable).
 #
 #   bench/ab_capture_threads.sh BASE_BIN NEW_BIN PCAP [ROUNDS] [CAPTURE ARGS...]
 #
