@@ -2335,8 +2335,8 @@ pack_span(const char *src, size_t len, size_t max, char **p)
 }
 
 /*
- * answer_head() of queued request p, read whole, with the tracker's
- * emit_packed: the record http_exchange_pack() would make of the exchange
+ * answer_head() of queued request p with the tracker's pack_reserve and
+ * pack_commit: the record http_exchange_pack() would make of the exchange
  * pending_exchange() and answer_head() build (and emit() completes),
  * written from p and hc directly.
  */

@@ -192,13 +192,15 @@ typedef void *(*http_pack_reserve_fn)(void *ctx);
 typedef void (*http_pack_commit_fn)(void *ctx, size_t size);
 
 /*
- * From now on, write each answer to a request read whole straight into
- * the consumer's room, packed, without building its struct http_exchange
- * first: the record http_exchange_pack() would make of the exchange the
- * tracker's http_emit_fn would have received (it unpacks to the same
- * numbers and strings; the bytes after a string's end are zeros), with
- * the tracker's ctx. Every other exchange still goes to http_emit_fn.
- * For a consumer that packs exchanges anyway (cli/capjoin.c).
+ * From now on, write each answer to a request the tracker holds (nearly
+ * every exchange) straight into the consumer's room, packed, without
+ * building its struct http_exchange first: the record
+ * http_exchange_pack() would make of the exchange the tracker's
+ * http_emit_fn would have received (it unpacks to the same numbers and
+ * strings; the bytes after a string's end are zeros), with the tracker's
+ * ctx. Every other exchange (a failed connect, an answer to no request
+ * seen, ...) still goes to http_emit_fn. For a consumer that packs
+ * exchanges anyway (cli/capjoin.c).
  */
 void http_tracker_emit_packed(struct http_tracker *t,
     http_pack_reserve_fn reserve, http_pack_commit_fn commit);
