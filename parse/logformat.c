@@ -212,6 +212,7 @@ struct logformat {
 	PCRE2_SIZE *fast_ov;		/* its spans: scratch as md */
 	bool fast_off;			/* tests: PCRE2 alone */
 	size_t fast_count;		/* lines it matched (tests) */
+	struct timeparse_memo clf_memo;	/* $time_local: scratch as md */
 };
 
 /* One piece of the format: literal bytes or a variable name. */
@@ -1695,6 +1696,7 @@ struct lf_val {
 /* What one parse works with. */
 struct lf_ctx {
 	const struct logformat *lf;
+	struct logformat *scratch;	/* lf, its scratch space */
 	const char *line;
 	const PCRE2_SIZE *ov;
 	struct arena *a;
@@ -1974,7 +1976,8 @@ lf_fill_time(struct lf_ctx *c, struct gw_event *ev)
 	struct timeparse t;
 
 	if (lf_get(c, LF_V_TIME_LOCAL, &v)) {
-		if (!lf_whole(&v, timeparse_clf(v.p, v.n, &t)) || !t.has_tz)
+		if (!lf_whole(&v, timeparse_clf_memo(&c->scratch->clf_memo,
+		    v.p, v.n, &t)) || !t.has_tz)
 			return false;
 		ev->ts_ms = t.ms;
 		ev->tz_min = t.tz_min;
@@ -2282,6 +2285,7 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 	c.ov = pcre2_get_ovector_pointer(scratch->md);
 matched:
 	c.lf = lf;
+	c.scratch = scratch;
 	c.line = line;
 	c.a = a;
 	c.oom = false;
