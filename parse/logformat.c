@@ -1700,6 +1700,7 @@ struct lf_ctx {
 	const char *line;
 	const PCRE2_SIZE *ov;
 	struct arena *a;
+	bool plain;		/* no escape to undo in the line */
 	bool oom;
 };
 
@@ -1857,7 +1858,7 @@ lf_copy(struct lf_ctx *c, const char *s, size_t n)
 {
 	char *d;
 
-	if (c->lf->esc == LF_ESC_NONE || memchr(s, '\\', n) == NULL) {
+	if (c->plain || memchr(s, '\\', n) == NULL) {
 		d = arena_strndup(c->a, s, n);
 	} else {
 		d = arena_alloc(c->a, n + 1);
@@ -2108,7 +2109,7 @@ lf_list_next(struct lf_list *l, struct lf_val *item, int *group)
  * Build ev->attempts from the upstream lists. The lists are aligned by
  * position; a shorter list leaves -1/NULL; at most GW_ATTEMPTS_MAX are kept.
  * The group index comes from $upstream_addr, else the next list that has
- * the item.
+ * the item. Each list is read once, straight into the attempts.
  */
 static void
 lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
@@ -2118,24 +2119,46 @@ lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
 		LF_V_UP_RESPONSE, LF_V_UP_HEADER, LF_V_UP_CONNECT,
 		LF_V_UP_STATUS, LF_V_UP_ADDR
 	};
-	/* each list split once: its items kept for the second loop */
-	struct lf_val v, items[5][GW_ATTEMPTS_MAX];
-	int groups[5][GW_ATTEMPTS_MAX], count[5];
+	struct gw_attempt tmp[GW_ATTEMPTS_MAX], *at;
+	struct lf_val v, item;
 	struct lf_list l;
-	struct gw_attempt *at;
-	int n = 0, i, k;
+	int n = 0, i, k, group;
 
 	for (k = 0; k < 5; k++) {
-		count[k] = 0;
 		if (!lf_get(c, lists[k], &v))
 			continue;
 		lf_list_init(&l, &v);
-		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &items[k][i],
-		    &groups[k][i]); i++)
-			;
-		count[k] = i;
-		if (i > n)
-			n = i;
+		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item,
+		    &group); i++) {
+			struct gw_attempt *t = &tmp[i];
+
+			if (i == n) {
+				t->addr = NULL;
+				t->status = t->connect_ms = -1;
+				t->header_ms = t->response_ms = -1;
+				t->cause = GW_CAUSE_OK;
+				n++;
+			}
+			t->group = group;
+			switch (lists[k]) {
+			case LF_V_UP_ADDR:
+				if (!lf_is_dash(&item) && item.n > 0)
+					t->addr = lf_copy(c, item.p, item.n);
+				break;
+			case LF_V_UP_STATUS:
+				t->status = (int)lf_int(item.p, item.n);
+				break;
+			case LF_V_UP_CONNECT:
+				t->connect_ms = lf_ms_int(item.p, item.n);
+				break;
+			case LF_V_UP_HEADER:
+				t->header_ms = lf_ms_int(item.p, item.n);
+				break;
+			default:
+				t->response_ms = lf_ms_int(item.p, item.n);
+				break;
+			}
+		}
 	}
 	if (n == 0)
 		return;
@@ -2144,38 +2167,7 @@ lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
 		c->oom = true;
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		at[i].addr = NULL;
-		at[i].status = at[i].connect_ms = -1;
-		at[i].header_ms = at[i].response_ms = -1;
-		at[i].group = 0;
-		at[i].cause = GW_CAUSE_OK;
-	}
-	for (k = 0; k < 5; k++) {
-		for (i = 0; i < count[k]; i++) {
-			const struct lf_val item = items[k][i];
-			bool dash = lf_is_dash(&item);
-			at[i].group = groups[k][i];
-			switch (lists[k]) {
-			case LF_V_UP_ADDR:
-				if (!dash && item.n > 0)
-					at[i].addr = lf_copy(c, item.p, item.n);
-				break;
-			case LF_V_UP_STATUS:
-				at[i].status = (int)lf_int(item.p, item.n);
-				break;
-			case LF_V_UP_CONNECT:
-				at[i].connect_ms = lf_ms_int(item.p, item.n);
-				break;
-			case LF_V_UP_HEADER:
-				at[i].header_ms = lf_ms_int(item.p, item.n);
-				break;
-			default:
-				at[i].response_ms = lf_ms_int(item.p, item.n);
-				break;
-			}
-		}
-	}
+	memcpy(at, tmp, (size_t)n * sizeof(*at));
 	ev->attempts = at;
 	ev->n_attempts = n;
 }
@@ -2288,6 +2280,8 @@ matched:
 	c.scratch = scratch;
 	c.line = line;
 	c.a = a;
+	/* one look for escapes, not one a field */
+	c.plain = lf->esc == LF_ESC_NONE || memchr(line, '\\', len) == NULL;
 	c.oom = false;
 	why = lf_fill(&c, ev);
 	if (c.oom) {
