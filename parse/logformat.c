@@ -713,36 +713,50 @@ struct lf_op {
 				 * as a little-endian word, and which */
 };
 
-/* Byte classes of the sub-patterns (see lf_emit_var, lf_emit_text). */
+/*
+ * Byte classes of the sub-patterns (see lf_emit_var, lf_emit_text), one
+ * table lookup a byte: LF_CLS(c) is the class bits of byte c, written once
+ * and expanded into the table at compile time.
+ */
+#define LF_CL_DIGIT	0x01	/* [0-9] */
+#define LF_CL_HEXADDR	0x02	/* [0-9A-Fa-f:.] */
+#define LF_CL_ZONE	0x04	/* [0-9A-Za-z_.-] */
+#define LF_CL_UNIX	0x08	/* [^\s"\x00] */
+#define LF_CL_ITEM	0x10	/* [^\s,"\\\x00] */
+#define LF_CL_ALPHA	0x20	/* [A-Za-z] */
+#define LF_IS_DIGIT(c)	((c) >= '0' && (c) <= '9')
+#define LF_IS_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define LF_IS_SPACE(c)	((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+#define LF_IS_UNIX(c)	((c) != 0 && (c) != '"' && !LF_IS_SPACE(c))
+#define LF_CLS(c) (							\
+	(LF_IS_DIGIT(c) ? LF_CL_DIGIT : 0) |				\
+	(LF_IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') ||		\
+	    ((c) >= 'A' && (c) <= 'F') || (c) == ':' || (c) == '.' ?	\
+	    LF_CL_HEXADDR : 0) |					\
+	(LF_IS_DIGIT(c) || LF_IS_ALPHA(c) || (c) == '_' || (c) == '.' ||	\
+	    (c) == '-' ? LF_CL_ZONE : 0) |				\
+	(LF_IS_UNIX(c) ? LF_CL_UNIX : 0) |				\
+	(LF_IS_UNIX(c) && (c) != ',' && (c) != '\\' ? LF_CL_ITEM : 0) |	\
+	(LF_IS_ALPHA(c) ? LF_CL_ALPHA : 0))
+#define LF_CLS4(c)	LF_CLS(c), LF_CLS((c) + 1), LF_CLS((c) + 2), LF_CLS((c) + 3)
+#define LF_CLS16(c)	LF_CLS4(c), LF_CLS4((c) + 4), LF_CLS4((c) + 8), \
+			LF_CLS4((c) + 12)
+#define LF_CLS64(c)	LF_CLS16(c), LF_CLS16((c) + 16), LF_CLS16((c) + 32), \
+			LF_CLS16((c) + 48)
+static const unsigned char lf_cls[256] = {
+	LF_CLS64(0), LF_CLS64(64), LF_CLS64(128), LF_CLS64(192)
+};
+
 static inline bool
 lf_c_digit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return LF_IS_DIGIT(c);
 }
 
 static inline bool
-lf_c_hexaddr(unsigned char c)	/* [0-9A-Fa-f:.] */
+lf_c_is(unsigned char c, unsigned cls)
 {
-	return lf_c_digit(c) || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-}
-
-static inline bool
-lf_c_zone(unsigned char c)	/* [0-9A-Za-z_.-] */
-{
-	return lf_is_alnum(c) || c == '_' || c == '.' || c == '-';
-}
-
-static inline bool
-lf_c_unix(unsigned char c)	/* [^\s"\x00] */
-{
-	return c != 0 && c != '"' && !lf_is_space(c);
-}
-
-static inline bool
-lf_c_item(unsigned char c)	/* [^\s,"\\\x00] */
-{
-	return lf_c_unix(c) && c != ',' && c != '\\';
+	return (lf_cls[c] & cls) != 0;
 }
 
 /* A run byte of escaped text: [^"\\\x00-\x1f], tokens also not ' '. */
@@ -786,7 +800,7 @@ lf_run_end(const unsigned char *s, size_t n, size_t i, bool token,
 }
 
 /* The end of `[0-9]++` from i (at least one digit), or LF_FAIL. */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_digits(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = i;
@@ -797,7 +811,7 @@ lf_sc_digits(const unsigned char *s, size_t n, size_t i)
 }
 
 /* `(?:[0-9]++|-)` */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_num(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = lf_sc_digits(s, n, i);
@@ -808,7 +822,7 @@ lf_sc_num(const unsigned char *s, size_t n, size_t i)
 }
 
 /* `(?:[0-9]++(?:\.[0-9]++)?+|-)` */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_dec(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = lf_sc_digits(s, n, i), k;
@@ -822,7 +836,7 @@ lf_sc_dec(const unsigned char *s, size_t n, size_t i)
 }
 
 /* `(?:[0-9]{3}|-)` */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_status(const unsigned char *s, size_t n, size_t i)
 {
 	if (n - i >= 3 && lf_c_digit(s[i]) && lf_c_digit(s[i + 1]) &&
@@ -853,33 +867,23 @@ lf_sc_shape(const unsigned char *s, size_t n, size_t i, const char *pat)
 static size_t
 lf_sc_time_local(const unsigned char *s, size_t n, size_t i)
 {
-	static const char shape[] = "dd/aaa/dddd:dd:dd:dd +dddd";
+	/* "dd/aaa/dddd:dd:dd:dd +dddd": where the digits and letters are */
+	static const unsigned char digits[] = {
+		0, 1, 7, 8, 9, 10, 12, 13, 15, 16, 18, 19, 22, 23, 24, 25
+	};
 	const unsigned char *t = s + i;
+	unsigned bad = 0;
 
 	if (n - i < 26)
 		return LF_FAIL;
-	for (size_t k = 0; k < 26; k++) {
-		unsigned char c = t[k];
-		bool ok;
-
-		switch (shape[k]) {
-		case 'd':
-			ok = lf_c_digit(c);
-			break;
-		case 'a':
-			ok = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-			break;
-		case '+':
-			ok = c == '+' || c == '-';
-			break;
-		default:
-			ok = c == (unsigned char)shape[k];
-			break;
-		}
-		if (!ok)
-			return LF_FAIL;
-	}
-	return i + 26;
+	if (t[2] != '/' || t[6] != '/' || t[11] != ':' || t[14] != ':' ||
+	    t[17] != ':' || t[20] != ' ' || (t[21] != '+' && t[21] != '-'))
+		return LF_FAIL;
+	for (size_t k = 0; k < sizeof(digits); k++)
+		bad |= (unsigned)(t[digits[k]] - '0') > 9;
+	for (size_t k = 3; k < 6; k++)
+		bad |= !lf_c_is(t[k], LF_CL_ALPHA);
+	return bad ? LF_FAIL : i + 26;
 }
 
 /*
@@ -916,12 +920,12 @@ lf_sc_addr1(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = i, k;
 
-	while (j < n && lf_c_hexaddr(s[j]))
+	while (j < n && lf_c_is(s[j], LF_CL_HEXADDR))
 		j++;
 	if (j == i)
 		return LF_FAIL;
 	if (j < n && s[j] == '%') {
-		for (k = j + 1; k < n && lf_c_zone(s[k]); k++)
+		for (k = j + 1; k < n && lf_c_is(s[k], LF_CL_ZONE); k++)
 			;
 		if (k > j + 1)
 			j = k;
@@ -939,7 +943,7 @@ lf_sc_addr(const unsigned char *s, size_t n, size_t i)
 	size_t j, k;
 
 	if (n - i >= 5 && memcmp(s + i, "unix:", 5) == 0) {
-		for (j = i + 5; j < n && lf_c_unix(s[j]); j++)
+		for (j = i + 5; j < n && lf_c_is(s[j], LF_CL_UNIX); j++)
 			;
 		return j;
 	}
@@ -952,15 +956,16 @@ lf_sc_addr(const unsigned char *s, size_t n, size_t i)
 	return i < n && s[i] == '-' ? i + 1 : LF_FAIL;
 }
 
-/* One item of a list of kind. */
-static size_t
+/* One item of a list of kind. Inlined where kind is known: its switch
+ * then goes. */
+static inline __attribute__((always_inline)) size_t
 lf_sc_item(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
 {
 	size_t j;
 
 	switch (kind) {
 	case LF_K_ADDR_LIST:
-		for (j = i; j < n && lf_c_item(s[j]); j++)
+		for (j = i; j < n && lf_c_is(s[j], LF_CL_ITEM); j++)
 			;
 		return j > i ? j : LF_FAIL;
 	case LF_K_STATUS_LIST:
@@ -978,7 +983,7 @@ lf_sc_item(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
  * (at most max, then *count is max + 1: too many to give back). The end
  * of the longest, or LF_FAIL without a first item.
  */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_list(enum lf_kind kind, const unsigned char *s, size_t n, size_t i,
     size_t *ends, size_t max, size_t *count)
 {
@@ -1043,8 +1048,14 @@ lf_sc_one(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
 		return lf_sc_time_local(s, n, i);
 	case LF_K_TIME_ISO:
 		return lf_sc_time_iso(s, n, i);
+	case LF_K_ADDR_LIST:
+		return lf_sc_list(LF_K_ADDR_LIST, s, n, i, NULL, 0, NULL);
+	case LF_K_STATUS_LIST:
+		return lf_sc_list(LF_K_STATUS_LIST, s, n, i, NULL, 0, NULL);
+	case LF_K_TIME_LIST:
+		return lf_sc_list(LF_K_TIME_LIST, s, n, i, NULL, 0, NULL);
 	default:
-		return lf_sc_list(kind, s, n, i, NULL, 0, NULL);
+		return lf_sc_list(LF_K_NUM_LIST, s, n, i, NULL, 0, NULL);
 	}
 }
 
