@@ -37,6 +37,7 @@
  *
  * Reading log_format from nginx.conf is parse/nginxconf.c.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <endian.h>
 #include <errno.h>
@@ -1704,7 +1705,27 @@ struct lf_val {
 	size_t n;
 };
 
-/* What one parse works with. */
+/*
+ * Most strings noted for one event: client, host, method, protocol, path,
+ * request id, the query twice ($request's "?q" without a path, then
+ * $request_uri's), an address per attempt; with room to spare.
+ */
+#define LF_STRINGS_MAX	(16 + GW_ATTEMPTS_MAX)
+
+/* A string of the event to copy once the line is read: where its pointer
+ * goes and its bytes in the line (still escaped). */
+struct lf_string {
+	const char **to;
+	const char *p;
+	size_t n;
+};
+
+/*
+ * What one parse works with. The event's strings are noted while the line
+ * is read (lf_copy) and copied at its end, into one arena allocation
+ * (lf_copy_all): until then each points at its bytes in the line, not
+ * NUL-terminated, and is only tested for NULL.
+ */
 struct lf_ctx {
 	const struct logformat *lf;
 	struct logformat *scratch;	/* lf, its scratch space */
@@ -1713,6 +1734,11 @@ struct lf_ctx {
 	struct arena *a;
 	bool plain;		/* no escape to undo in the line */
 	bool oom;
+	struct lf_string str[LF_STRINGS_MAX];
+	size_t n_str;
+	size_t str_bytes;	/* their bytes and NULs */
+	struct gw_attempt at[GW_ATTEMPTS_MAX];	/* lf_fill_attempts */
+	int n_at;
 };
 
 /* The span variable v matched, false when the format lacks it. */
@@ -1863,47 +1889,79 @@ lf_unescape_into(char *d, const char *s, size_t n, enum lf_escape esc)
 	return o;
 }
 
-/* Arena copy of the n bytes at s, unescaped; NULL (and oom) on OOM. */
-static char *
-lf_copy(struct lf_ctx *c, const char *s, size_t n)
+/*
+ * *to becomes a copy of the n bytes at s, unescaped, at the end of the
+ * line (lf_copy_all); until then it points at s.
+ */
+static void
+lf_copy(struct lf_ctx *c, const char **to, const char *s, size_t n)
+{
+	assert(c->n_str < LF_STRINGS_MAX);
+	if (c->n_str == LF_STRINGS_MAX) {	/* never (see there) */
+		c->oom = true;
+		return;
+	}
+	c->str[c->n_str++] = (struct lf_string){ to, s, n };
+	c->str_bytes += n + 1;
+	*to = s;
+}
+
+/*
+ * The strings noted by lf_copy, copied into one arena allocation and
+ * unescaped per the format's escape= mode; false when out of memory.
+ */
+static bool
+lf_copy_all(struct lf_ctx *c)
 {
 	char *d;
 
-	if (c->plain || memchr(s, '\\', n) == NULL) {
-		d = arena_strndup(c->a, s, n);
-	} else {
-		d = arena_alloc(c->a, n + 1);
-		if (d != NULL)
-			d[lf_unescape_into(d, s, n, c->lf->esc)] = '\0';
+	if (c->n_str == 0)
+		return true;
+	if ((d = arena_alloc(c->a, c->str_bytes)) == NULL)
+		return false;
+	for (size_t i = 0; i < c->n_str; i++) {
+		const struct lf_string *st = &c->str[i];
+		size_t o;
+
+		if (c->plain || memchr(st->p, '\\', st->n) == NULL) {
+			memcpy(d, st->p, st->n);
+			o = st->n;
+		} else
+			o = lf_unescape_into(d, st->p, st->n, c->lf->esc);
+		d[o] = '\0';
+		*st->to = d;
+		d += o + 1;
 	}
-	if (d == NULL)
-		c->oom = true;
-	return d;
+	return true;
 }
 
-/* Arena copy of variable v's value; NULL when absent or "-". */
-static const char *
-lf_text(struct lf_ctx *c, enum lf_var v)
+/* *to: variable v's value (lf_copy); NULL when absent or "-". */
+static void
+lf_text(struct lf_ctx *c, const char **to, enum lf_var v)
 {
 	struct lf_val val;
 
-	if (!lf_get(c, v, &val) || lf_is_dash(&val))
-		return NULL;
-	return lf_copy(c, val.p, val.n);
+	if (!lf_get(c, v, &val) || lf_is_dash(&val)) {
+		*to = NULL;
+		return;
+	}
+	lf_copy(c, to, val.p, val.n);
 }
 
-/* The client address of variable v: the first of a ", " list. */
-static const char *
-lf_client(struct lf_ctx *c, enum lf_var v)
+/* *to: the client address of variable v, the first of a ", " list. */
+static void
+lf_client(struct lf_ctx *c, const char **to, enum lf_var v)
 {
 	struct lf_val val;
 	const char *comma;
 
-	if (!lf_get(c, v, &val) || lf_is_dash(&val))
-		return NULL;
+	if (!lf_get(c, v, &val) || lf_is_dash(&val)) {
+		*to = NULL;
+		return;
+	}
 	if ((comma = memchr(val.p, ',', val.n)) != NULL)
 		val.n = (size_t)(comma - val.p);
-	return lf_copy(c, val.p, val.n);
+	lf_copy(c, to, val.p, val.n);
 }
 
 /* Digits at s (n bytes) as a number; -1 for "-", empty or non-digits. */
@@ -2017,29 +2075,31 @@ static void
 lf_fill_split(struct lf_ctx *c, struct gw_event *ev, const struct reqline *r)
 {
 	if (r->host.n > 0 && ev->host == NULL)
-		ev->host = lf_copy(c, r->host.p, r->host.n);
+		lf_copy(c, &ev->host, r->host.p, r->host.n);
 	if (r->path.n > 0)
-		ev->path = lf_copy(c, r->path.p, r->path.n);
+		lf_copy(c, &ev->path, r->path.p, r->path.n);
 	if (r->query.n > 0)
-		ev->query = lf_copy(c, r->query.p, r->query.n);
+		lf_copy(c, &ev->query, r->query.p, r->query.n);
 }
 
 /*
  * Split $request ("GET /p?q HTTP/1.1", "GET /p" for HTTP/0.9) with
  * core/reqline.c. Garbage (a TLS hello sent to a plain port, "-") leaves
- * the fields NULL.
+ * the fields NULL. True when its method is CONNECT.
  */
-static void
+static bool
 lf_fill_request(struct lf_ctx *c, struct gw_event *ev, const struct lf_val *v)
 {
 	struct reqline r;
 
 	if (!reqline_split(v->p, v->n, &r))
-		return;
-	ev->method = lf_copy(c, r.method.p, r.method.n);
+		return false;
+	lf_copy(c, &ev->method, r.method.p, r.method.n);
 	if (r.proto.n > 0)
-		ev->protocol = lf_copy(c, r.proto.p, r.proto.n);
+		lf_copy(c, &ev->protocol, r.proto.p, r.proto.n);
 	lf_fill_split(c, ev, &r);
+	/* a method is tchars: no escape in it */
+	return r.method.n == 7 && memcmp(r.method.p, "CONNECT", 7) == 0;
 }
 
 /* Request line fields from $request, else $request_uri / $uri + $args. */
@@ -2047,34 +2107,29 @@ static void
 lf_fill_request_fields(struct lf_ctx *c, struct gw_event *ev)
 {
 	struct lf_val v;
+	bool connect = false;
 
 	if (lf_get(c, LF_V_REQUEST, &v) && !lf_is_dash(&v))
-		lf_fill_request(c, ev, &v);
+		connect = lf_fill_request(c, ev, &v);
 	if (ev->path == NULL) {
 		if (lf_get(c, LF_V_REQUEST_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
 			struct reqline r;
 
-			reqline_target(v.p, v.n, ev->method != NULL &&
-			    strcmp(ev->method, "CONNECT") == 0, &r);
+			reqline_target(v.p, v.n, connect, &r);
 			lf_fill_split(c, ev, &r);
 		} else if (lf_get(c, LF_V_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
-			ev->path = lf_copy(c, v.p, v.n);
+			lf_copy(c, &ev->path, v.p, v.n);
 			if (lf_get(c, LF_V_ARGS, &v) && !lf_is_dash(&v) &&
 			    v.n > 0)
-				ev->query = lf_copy(c, v.p, v.n);
+				lf_copy(c, &ev->query, v.p, v.n);
 		}
 	}
 	if (ev->method == NULL)
-		ev->method = lf_text(c, LF_V_METHOD);
+		lf_text(c, &ev->method, LF_V_METHOD);
 	if (ev->protocol == NULL)
-		ev->protocol = lf_text(c, LF_V_PROTOCOL);
-	if (ev->query != NULL) {
-		ev->shape = query_shape(ev->query, strlen(ev->query), c->a);
-		if (ev->shape == NULL)
-			c->oom = true;
-	}
+		lf_text(c, &ev->protocol, LF_V_PROTOCOL);
 }
 
 /* Iterator over one upstream list ("a, b : c"). */
@@ -2117,20 +2172,21 @@ lf_list_next(struct lf_list *l, struct lf_val *item, int *group)
 }
 
 /*
- * Build ev->attempts from the upstream lists. The lists are aligned by
- * position; a shorter list leaves -1/NULL; at most GW_ATTEMPTS_MAX are kept.
- * The group index comes from $upstream_addr, else the next list that has
- * the item. Each list is read once, straight into the attempts.
+ * Build the attempts (c->at, c->n_at) from the upstream lists. The lists
+ * are aligned by position; a shorter list leaves -1/NULL; at most
+ * GW_ATTEMPTS_MAX are kept. The group index comes from $upstream_addr,
+ * else the next list that has the item. Each list is read once, straight
+ * into the attempts.
  */
 static void
-lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
+lf_fill_attempts(struct lf_ctx *c)
 {
 	/* later entries override the group of earlier ones */
 	static const enum lf_var lists[] = {
 		LF_V_UP_RESPONSE, LF_V_UP_HEADER, LF_V_UP_CONNECT,
 		LF_V_UP_STATUS, LF_V_UP_ADDR
 	};
-	struct gw_attempt tmp[GW_ATTEMPTS_MAX], *at;
+	struct gw_attempt *tmp = c->at;
 	struct lf_val v, item;
 	struct lf_list l;
 	int n = 0, i, k, group;
@@ -2154,7 +2210,7 @@ lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
 			switch (lists[k]) {
 			case LF_V_UP_ADDR:
 				if (!lf_is_dash(&item) && item.n > 0)
-					t->addr = lf_copy(c, item.p, item.n);
+					lf_copy(c, &t->addr, item.p, item.n);
 				break;
 			case LF_V_UP_STATUS:
 				t->status = (int)lf_int(item.p, item.n);
@@ -2171,16 +2227,7 @@ lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
 			}
 		}
 	}
-	if (n == 0)
-		return;
-	at = arena_alloc(c->a, (size_t)n * sizeof(*at));
-	if (at == NULL) {
-		c->oom = true;
-		return;
-	}
-	memcpy(at, tmp, (size_t)n * sizeof(*at));
-	ev->attempts = at;
-	ev->n_attempts = n;
+	c->n_at = n;
 }
 
 /* Fill ev from a matched line; returns NULL or a reason to reject it. */
@@ -2191,30 +2238,46 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 
 	if (!lf_fill_time(c, ev))
 		return "bad time";
-	ev->client = lf_client(c, LF_V_REMOTE_ADDR);
+	lf_client(c, &ev->client, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
-		ev->client = lf_client(c, LF_V_REALIP_ADDR);
-	ev->host = lf_text(c, LF_V_HOST);
+		lf_client(c, &ev->client, LF_V_REALIP_ADDR);
+	lf_text(c, &ev->host, LF_V_HOST);
 	if (ev->host == NULL)
-		ev->host = lf_text(c, LF_V_HTTP_HOST);
+		lf_text(c, &ev->host, LF_V_HTTP_HOST);
 	if (ev->host == NULL)
-		ev->host = lf_text(c, LF_V_SERVER_NAME);
+		lf_text(c, &ev->host, LF_V_SERVER_NAME);
 	/* after the host variables: an absolute-form host only without them */
 	lf_fill_request_fields(c, ev);
-	ev->request_id = lf_text(c, LF_V_REQUEST_ID);
+	lf_text(c, &ev->request_id, LF_V_REQUEST_ID);
 	if (ev->request_id == NULL)
-		ev->request_id = lf_text(c, LF_V_X_REQUEST_ID);
+		lf_text(c, &ev->request_id, LF_V_X_REQUEST_ID);
 	if (lf_get(c, LF_V_STATUS, &v))
 		ev->status = (int)lf_int(v.p, v.n);
 	if (lf_get(c, LF_V_BODY_BYTES, &v))
 		ev->bytes = lf_int(v.p, v.n);
 	if (lf_get(c, LF_V_REQUEST_TIME, &v))
 		ev->request_ms = lf_ms_int(v.p, v.n);
-	lf_fill_attempts(c, ev);
-	if (c->oom)
-		return "out of memory";
+	lf_fill_attempts(c);
+	/* the line read: its strings copied, then what is made of them */
+	if (c->oom || !lf_copy_all(c))
+		goto nomem;
+	if (ev->query != NULL &&
+	    (ev->shape = query_shape(ev->query, strlen(ev->query), c->a)) ==
+	    NULL)
+		goto nomem;
+	if (c->n_at > 0) {
+		size_t bytes = (size_t)c->n_at * sizeof(*ev->attempts);
+
+		if ((ev->attempts = arena_alloc(c->a, bytes)) == NULL)
+			goto nomem;
+		memcpy(ev->attempts, c->at, bytes);
+		ev->n_attempts = c->n_at;
+	}
 	access_cause_infer_logged(ev, c->lf->logged);
 	return NULL;
+nomem:
+	c->oom = true;
+	return "out of memory";
 }
 
 enum format_result
@@ -2294,6 +2357,9 @@ matched:
 	/* one look for escapes, not one a field */
 	c.plain = lf->esc == LF_ESC_NONE || memchr(line, '\\', len) == NULL;
 	c.oom = false;
+	c.n_str = 0;
+	c.str_bytes = 0;
+	c.n_at = 0;
 	why = lf_fill(&c, ev);
 	if (c.oom) {
 		*reason = "out of memory";

@@ -822,6 +822,57 @@ test_gateway_builtins(void **state)
 	assert_string_equal(f->ev.query, "a=1");
 }
 
+/*
+ * An event's strings are copied at the end of the line, all at once: each
+ * must come out whole and unescaped wherever it sat, the query read twice
+ * ("?q" with no path, then $request_uri's) must be the later one, and
+ * every address of the most attempts kept must be there; a line past the
+ * strings of another must not show through.
+ */
+static void
+test_strings_copied_at_end(void **state)
+{
+	struct fixture *f = *state;
+	char line[2048], addrs[1024];
+	size_t o = 0;
+
+	compile_ok(f, "'$remote_addr \"$request\" \"$request_uri\" $status "
+	    "$request_id \"$upstream_addr\" \"$upstream_status\"'", 0);
+	parse_ok(f, "10.0.0.1 \"GET ?a=\\x22 HTTP/1.1\" "
+	    "\"/p\\x41th?b=2&b\\x3D=1\" 200 r\\x5C1 \"u1:80, u2:80\" "
+	    "\"502, 200\"");
+	str_eq(f->ev.client, "10.0.0.1");
+	str_eq(f->ev.method, "GET");
+	str_eq(f->ev.protocol, "HTTP/1.1");
+	str_eq(f->ev.path, "/pAth");
+	str_eq(f->ev.query, "b=2&b==1");
+	str_eq(f->ev.shape, "b=<number>&b=<text>");
+	str_eq(f->ev.request_id, "r\\1");
+	assert_int_equal(f->ev.n_attempts, 2);
+	str_eq(f->ev.attempts[0].addr, "u1:80");
+	str_eq(f->ev.attempts[1].addr, "u2:80");
+	assert_int_equal(f->ev.attempts[1].status, 200);
+
+	/* the most attempts kept, an address each */
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(addrs + o, sizeof(addrs) - o, "%s10.0.%d.1:80",
+		    i > 0 ? ", " : "", i);
+	snprintf(line, sizeof(line), "10.0.0.2 \"GET /x HTTP/1.1\" \"-\" 502 "
+	    "- \"%s\" \"-\"", addrs);
+	parse_ok(f, line);
+	assert_int_equal(f->ev.n_attempts, GW_ATTEMPTS_MAX);
+	for (int i = 0; i < GW_ATTEMPTS_MAX; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "10.0.%d.1:80", i);
+		str_eq(f->ev.attempts[i].addr, want);
+	}
+	str_eq(f->ev.client, "10.0.0.2");
+	str_eq(f->ev.path, "/x");
+	str_eq(f->ev.query, NULL);
+	str_eq(f->ev.request_id, NULL);
+}
+
 int
 main(void)
 {
@@ -846,6 +897,7 @@ main(void)
 		T(test_text_from_arg),
 		T(test_secrets),
 		T(test_gateway_builtins),
+		T(test_strings_copied_at_end),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
