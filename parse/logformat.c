@@ -1729,7 +1729,7 @@ struct lf_string {
 struct lf_ctx {
 	const struct logformat *lf;
 	struct logformat *scratch;	/* lf, its scratch space */
-	const char *line;
+	const char *line, *line_end;
 	const PCRE2_SIZE *ov;
 	struct arena *a;
 	bool plain;		/* no escape to undo in the line */
@@ -2000,6 +2000,11 @@ lf_ms(const char *s, size_t n)
 		return -1;
 	if (secs > INT64_MAX / 1000 - 1)
 		return -1;
+	if (n - ip == 4 && s[ip] == '.' && lf_c_digit((unsigned char)s[ip + 1]) &&
+	    lf_c_digit((unsigned char)s[ip + 2]) &&
+	    lf_c_digit((unsigned char)s[ip + 3]))	/* "0.004", the usual */
+		return secs * 1000 + (s[ip + 1] - '0') * 100 +
+		    (s[ip + 2] - '0') * 10 + (s[ip + 3] - '0');
 	if (ip < n) {
 		if (ip + 1 == n)
 			return -1;
@@ -2135,16 +2140,49 @@ lf_fill_request_fields(struct lf_ctx *c, struct gw_event *ev)
 /* Iterator over one upstream list ("a, b : c"). */
 struct lf_list {
 	const char *p, *end;	/* p NULL when done */
+	const char *lim;	/* bytes up to here may be read (the line's) */
 	int group;
 };
 
-/* Start iterating v; a whole "-" or empty value has no items. */
+/* Start iterating v of line lim; a whole "-" or empty value has no items. */
 static void
-lf_list_init(struct lf_list *l, const struct lf_val *v)
+lf_list_init(struct lf_list *l, const struct lf_val *v, const char *lim)
 {
 	l->group = 0;
+	l->lim = lim;
 	l->end = v->p + v->n;
 	l->p = (v->n == 0 || lf_is_dash(v)) ? NULL : v->p;
+}
+
+/*
+ * The first ',' or ' ' in [q, end), else end; the bytes up to lim >= end
+ * may be read. Sixteen at a time where SSE2 is: an item is most often
+ * the whole value.
+ */
+static const char *
+lf_list_sep(const char *q, const char *end, const char *lim)
+{
+#ifdef __SSE2__
+	const __m128i comma = _mm_set1_epi8(',');
+	const __m128i space = _mm_set1_epi8(' ');
+
+	while (lim - q >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)q);
+		int bits = _mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, space)));
+
+		if (bits != 0) {
+			q += __builtin_ctz((unsigned)bits);
+			return q < end ? q : end;
+		}
+		if (end - q <= 16)
+			return end;
+		q += 16;
+	}
+#endif
+	while (q < end && *q != ',' && *q != ' ')
+		q++;
+	return q;
 }
 
 /* Next item and its group; false at the end. */
@@ -2155,8 +2193,7 @@ lf_list_next(struct lf_list *l, struct lf_val *item, int *group)
 
 	if (l->p == NULL)
 		return false;
-	for (q = l->p; q < l->end && *q != ',' && *q != ' '; q++)
-		;
+	q = lf_list_sep(l->p, l->end, l->lim);
 	item->p = l->p;
 	item->n = (size_t)(q - l->p);
 	*group = l->group;
@@ -2194,7 +2231,7 @@ lf_fill_attempts(struct lf_ctx *c)
 	for (k = 0; k < 5; k++) {
 		if (!lf_get(c, lists[k], &v))
 			continue;
-		lf_list_init(&l, &v);
+		lf_list_init(&l, &v, c->line_end);
 		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item,
 		    &group); i++) {
 			struct gw_attempt *t = &tmp[i];
@@ -2353,6 +2390,7 @@ matched:
 	c.lf = lf;
 	c.scratch = scratch;
 	c.line = line;
+	c.line_end = line + len;
 	c.a = a;
 	/* one look for escapes, not one a field */
 	c.plain = lf->esc == LF_ESC_NONE || memchr(line, '\\', len) == NULL;

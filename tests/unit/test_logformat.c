@@ -873,6 +873,43 @@ test_strings_copied_at_end(void **state)
 	str_eq(f->ev.request_id, NULL);
 }
 
+/*
+ * Upstream items of every length from 1 to 40 bytes, two to a list, with
+ * the list in the middle of the line and at its very end: the items are
+ * cut at ", " and " : " however they fall against 16-byte blocks and the
+ * line's end.
+ */
+static void
+test_list_items_any_length(void **state)
+{
+	struct fixture *f = *state;
+	char a[64], b[64], line[256];
+
+	for (int at_end = 0; at_end < 2; at_end++) {
+		compile_ok(f, at_end ? "'$status $upstream_status $upstream_addr'" :
+		    "'$status $upstream_addr \"$upstream_status\"'", 0);
+		for (size_t n = 1; n <= 40; n++) {
+			for (size_t i = 0; i < n; i++) {
+				a[i] = (char)('a' + i % 26);
+				b[i] = (char)('A' + i % 26);
+			}
+			a[n] = b[n] = '\0';
+			if (at_end)
+				snprintf(line, sizeof(line), "502 502 : 200 "
+				    "%s : %s", a, b);
+			else
+				snprintf(line, sizeof(line), "502 %s, %s "
+				    "\"502, 200\"", a, b);
+			parse_ok(f, line);
+			assert_int_equal(f->ev.n_attempts, 2);
+			str_eq(f->ev.attempts[0].addr, a);
+			str_eq(f->ev.attempts[1].addr, b);
+			assert_int_equal(f->ev.attempts[1].status, 200);
+			assert_int_equal(f->ev.attempts[1].group, at_end);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -898,6 +935,7 @@ main(void)
 		T(test_secrets),
 		T(test_gateway_builtins),
 		T(test_strings_copied_at_end),
+		T(test_list_items_any_length),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
