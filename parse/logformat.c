@@ -708,7 +708,10 @@ struct lf_op {
 	enum lf_form form;
 	enum lf_kind kind;
 	unsigned char nx;	/* LF_F_LAZY: first byte of the next literal */
+	bool then_lit;		/* LF_F_ONE: the literal after it is matched
+				 * here (off..mask), its own op skipped */
 	uint32_t group;		/* capture number of a variable */
+	PCRE2_SIZE *span;	/* its two entries of lf->fast_ov */
 	size_t off, len;	/* LF_F_LIT: bytes in lf->fast_lits */
 	uint64_t word, mask;	/* LF_F_LIT of at most 8 bytes: its bytes
 				 * as a little-endian word, and which */
@@ -1069,6 +1072,30 @@ struct lf_fast_run {
 	bool give_up;
 };
 
+/* The end of op's literal (off..mask) at i, or LF_FAIL. */
+static inline size_t
+lf_lit_at(const struct logformat *lf, const struct lf_op *op,
+    const unsigned char *s, size_t n, size_t i)
+{
+	const char *l = lf->fast_lits + op->off;
+
+	if (op->mask != 0 && n - i >= 8) {
+		/* one load and compare for the short ones */
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		return (le64toh(w) & op->mask) == op->word ? i + op->len :
+		    LF_FAIL;
+	}
+	if (n - i < op->len)
+		return LF_FAIL;
+	/* a few bytes: a loop beats a call to memcmp */
+	for (size_t j = 0; j < op->len; j++)
+		if (s[i + j] != (unsigned char)l[j])
+			return LF_FAIL;
+	return i + op->len;
+}
+
 /*
  * Match ops k.. from i to the end of the line, as PCRE2 backtracks: 1 on
  * a match (spans in lf->fast_ov), 0 when none, -1 when the search gave up.
@@ -1079,41 +1106,27 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 	const struct logformat *lf = r->lf;
 	const unsigned char *s = r->s;
 	size_t n = r->n;
-	PCRE2_SIZE *ov = lf->fast_ov;
 
 	for (; k < lf->n_ops; k++) {
 		const struct lf_op *op = &lf->ops[k];
 		size_t j;
 
 		switch (op->form) {
-		case LF_F_LIT: {
-			const char *l = lf->fast_lits + op->off;
-
-			if (n - i < op->len)
+		case LF_F_LIT:
+			if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
 				return 0;
-			if (op->mask != 0 && n - i >= 8) {
-				/* one load and compare for the short ones */
-				uint64_t w;
-
-				memcpy(&w, s + i, 8);
-				if ((le64toh(w) & op->mask) != op->word)
-					return 0;
-				i += op->len;
-				continue;
-			}
-			/* a few bytes: a loop beats a call to memcmp */
-			for (j = 0; j < op->len; j++)
-				if (s[i + j] != (unsigned char)l[j])
-					return 0;
-			i += op->len;
 			continue;
-		}
 		case LF_F_ONE:
 			if ((j = lf_sc_one(op->kind, s, n, i)) == LF_FAIL)
 				return 0;
-			ov[2 * op->group] = i;
-			ov[2 * op->group + 1] = j;
+			op->span[0] = i;
+			op->span[1] = j;
 			i = j;
+			if (op->then_lit) {
+				if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
+					return 0;
+				k++;
+			}
 			continue;
 		case LF_F_LAZY: {
 			bool token = op->kind == LF_K_TOKEN;
@@ -1126,8 +1139,8 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 
 					if (++r->tries > LF_FAST_TRIES)
 						return -1;
-					ov[2 * op->group] = i;
-					ov[2 * op->group + 1] = j;
+					op->span[0] = i;
+					op->span[1] = j;
 					if ((rc = lf_fast_at(r, k + 1, j)) != 0)
 						return rc;
 					j++;	/* nx as an iteration */
@@ -1154,11 +1167,11 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 				return 0;
 			if (count > LF_FAST_LIST_MAX)
 				return -1;
-			ov[2 * op->group] = i;
+			op->span[0] = i;
 			for (m = count; m-- > 0;) {
 				if (++r->tries > LF_FAST_TRIES)
 					return -1;
-				ov[2 * op->group + 1] = ends[m];
+				op->span[1] = ends[m];
 				if ((rc = lf_fast_at(r, k + 1, ends[m])) != 0)
 					return rc;
 			}
@@ -1289,6 +1302,24 @@ lf_fast_compile(struct logformat *lf, const struct lf_items *it,
 	if (lf->fast_ov == NULL) {
 		free(ops);
 		return -1;
+	}
+	for (i = 0; i < it->n; i++) {
+		struct lf_op *op = &ops[i];
+
+		if (op->form == LF_F_LIT)
+			continue;
+		op->span = lf->fast_ov + 2 * op->group;
+		/* a literal after a single-ended piece: matched with it (no
+		 * search resumes at that literal: only at the op after a
+		 * lazy or greedy piece) */
+		if (op->form == LF_F_ONE && i + 1 < it->n &&
+		    ops[i + 1].form == LF_F_LIT) {
+			op->then_lit = true;
+			op->off = ops[i + 1].off;
+			op->len = ops[i + 1].len;
+			op->word = ops[i + 1].word;
+			op->mask = ops[i + 1].mask;
+		}
 	}
 	lf->ops = ops;
 	lf->n_ops = it->n;
