@@ -23,15 +23,17 @@
  * interpreter runs it. When it is JIT-compiled and made only of pieces
  * whose order of ends is known, a line is first matched by hand (see
  * "Matching without PCRE2": the same spans, at a fraction of the cost);
- * PCRE2 takes the lines that does not match. The match data and the hand
- * matcher's spans live in the logformat, so a struct logformat must be
- * used by one thread at a time (logformat_parse takes it const for
- * callers' sake and writes only that scratch space).
+ * PCRE2 takes the lines that does not match. The match data, the hand
+ * matcher's spans and the memo of the last $time_local live in the
+ * logformat, so a struct logformat must be used by one thread at a time
+ * (logformat_parse takes it const for callers' sake and writes only that
+ * scratch space).
  *
  * Times ($time_local, $time_iso8601, $msec) are read by core/timeparse.c
  * and $request is split by core/reqline.c, the readers every format
  * shares. Parsed strings go to the caller's arena, unescaped per the
- * format's escape= mode. Cookies ($cookie_*, $http_cookie) and Authorization are
+ * format's escape= mode, all of a line's in one allocation made once the
+ * line is read (lf_copy_all). Cookies ($cookie_*, $http_cookie) and Authorization are
  * matched but never stored: struct gw_event has no place for them and no
  * code here copies an opaque variable.
  *
