@@ -755,17 +755,30 @@ enum block_request_column {
 };
 
 /*
+ * A plain request as the writer hands it to the current block: its event
+ * (in the batch: read until blocks_flush returns), the attempt stored
+ * inline (NULL none) and what the writer gave it; blocks.c lays out the
+ * columns (client, request id and protocol in their inline forms).
+ */
+struct blocks_req {
+	const struct gw_event *ev;
+	const struct gw_attempt *inl;
+	int64_t id, source_id;
+	int64_t method, host, shape, up;	/* interned ids, 0 = NULL */
+};
+
+/*
  * Blocks of plain requests (blocks.c). blocks_next_id(): the id after
  * every stored request's; *given: the writer must name the ids of the rows
- * it inserts (else SQLite's next rowid is that id). blocks_add(): row (BLOCK_REQUEST_COLUMNS values)
- * into the current block, which is written first when full; 0, -1 the row
- * cannot go into a block (store it as a row), -2 error (err filled).
+ * it inserts (else SQLite's next rowid is that id). blocks_add(): request
+ * r into the current block, which is written first when full; 0, -1 the
+ * row cannot go into a block (store it as a row), -2 error (err filled).
  * blocks_flush(): write the current block, in the batch's transaction.
  * blocks_forget(): after a rollback.
  */
 int blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
     size_t errlen);
-int blocks_add(struct store *s, const struct block_val *row, char *err,
+int blocks_add(struct store *s, const struct blocks_req *r, char *err,
     size_t errlen);
 int blocks_flush(struct store *s, char *err, size_t errlen);
 void blocks_forget(struct store *s);
@@ -798,6 +811,7 @@ void join_filter_free(struct store *s);
 void join_filter_reset(struct store *s);
 int join_filter_load(struct store *s, char *err, size_t errlen);
 void join_filter_add(struct store *s, uint64_t client_key);
+bool join_filter_empty(const struct store *s);
 bool join_filter_has(const struct store *s, uint64_t client_key);
 int join_probe_add(struct store *s, const struct join_probe *p);
 int join_batch(struct store *s, char *err, size_t errlen);
