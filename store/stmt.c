@@ -83,6 +83,10 @@
 #define ROWS40(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
 	ROWS8(t)
 #define ROWS48(t) ROWS40(t) "," ROWS8(t)
+#define ROWS32(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t)
+_Static_assert(STORE_ROW_QUEUE == 32, "ROWS32 writes 32 tuples");
+_Static_assert(STORE_ROW_QUEUE * (1 + STORE_REQUEST_COLUMNS) <= 999,
+    "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 _Static_assert(STORE_INSERT_ROWS == 48, "ROWS48 writes 48 tuples");
 _Static_assert(STORE_REQUEST_ROWS == 40, "REQUEST_TUPLES40 writes 40 tuples");
 _Static_assert(1 + STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
@@ -91,6 +95,8 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 #define REQUEST_TUPLE_AUTO "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define REQUEST_TUPLE(k) "(?1+" #k ",?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+/* a request with its own id (STMT_REQUEST_INSERT_IDS_N) */
+#define REQUEST_TUPLE_ID "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 /* ids ?1 + 0 .. ?1 + 39 */
 #define REQUEST_TUPLES10(d) REQUEST_TUPLE(d##0) "," REQUEST_TUPLE(d##1) "," \
 	REQUEST_TUPLE(d##2) "," REQUEST_TUPLE(d##3) "," REQUEST_TUPLE(d##4) \
@@ -386,6 +392,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    ROWS40(REQUEST_TUPLE_AUTO),
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE(0),
 	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
+	[STMT_REQUEST_INSERT_IDS_N] = REQUEST_INSERT_INTO
+	    ROWS32(REQUEST_TUPLE_ID),
 	/* blocks.c: ids go on after the largest of rows and blocks */
 	[STMT_BLOCKS_NEXT_ID] =
 	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"

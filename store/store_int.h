@@ -68,6 +68,7 @@ enum store_stmt_id {
 	STMT_BLOCKS_DELETE,
 	STMT_BLOCKS_REPLACE,
 	STMT_REQUEST_INSERT_N,
+	STMT_REQUEST_INSERT_IDS_N,
 	STMT_ATTEMPT_INSERT,
 	STMT_ATTEMPT_INSERT_N,
 	STMT_ERROR_INSERT,
@@ -232,6 +233,11 @@ struct store_sql {
 #define STORE_INSERT_ROWS 48
 #define STORE_REQUEST_ROWS 40
 #define STORE_REQUEST_COLUMNS 24
+/*
+ * Requests that are rows among blocks' (write.c), whose ids do not follow
+ * each other: each names its own, 25 parameters, 32 rows a statement.
+ */
+#define STORE_ROW_QUEUE 32
 #define STORE_ATTEMPT_COLUMNS 9
 
 /* New names of a hashed table inserted per statement (intern.c). */
