@@ -109,6 +109,33 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 	REQUEST_TUPLES10(2) "," REQUEST_TUPLES10(3)
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
 /*
+ * The rollup upserts (rollup.c, latency.c): one key, or ROLLUP_FLUSH_ROWS
+ * keys of a map (all different) through one statement.
+ */
+#define ROLLUP_INTO \
+	"INSERT INTO rollup_minute (minute, source_id, upstream_id," \
+	" status, cause, requests, request_ms_sum, request_ms_n," \
+	" bytes_sum)"
+#define ROLLUP_SUM \
+	" ON CONFLICT (minute, source_id, upstream_id, status, cause)" \
+	" DO UPDATE SET requests = requests + excluded.requests," \
+	" request_ms_sum = request_ms_sum + excluded.request_ms_sum," \
+	" request_ms_n = request_ms_n + excluded.request_ms_n," \
+	" bytes_sum = bytes_sum + excluded.bytes_sum"
+#define ROLLUP_ATTEMPT_INTO \
+	"INSERT INTO rollup_attempt_minute (minute, source_id," \
+	" upstream_id, status, cause, attempts)"
+#define ROLLUP_ATTEMPT_SUM \
+	" ON CONFLICT (minute, source_id, upstream_id, status," \
+	" cause) DO UPDATE SET attempts = attempts + excluded.attempts"
+#define LATENCY_INTO \
+	"INSERT INTO rollup_latency_minute (minute, upstream_id, bucket," \
+	" attempts)"
+#define LATENCY_SUM \
+	" ON CONFLICT (minute, upstream_id, bucket)" \
+	" DO UPDATE SET attempts = attempts + excluded.attempts"
+_Static_assert(ROLLUP_FLUSH_ROWS == 32, "ROWS32 writes 32 tuples");
+/*
  * OR FAIL, not the default ABORT: a statement that may abort half-way
  * through several rows opens a statement journal, and each page it
  * changes that the transaction had already changed is copied there first
@@ -423,24 +450,18 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "INSERT INTO rejects (source_id, line_no, offset, reason, raw)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 
-	[STMT_ROLLUP_UPSERT] =
-	    "INSERT INTO rollup_minute (minute, source_id, upstream_id,"
-	    " status, cause, requests, request_ms_sum, request_ms_n,"
-	    " bytes_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-	    " ON CONFLICT (minute, source_id, upstream_id, status, cause)"
-	    " DO UPDATE SET requests = requests + excluded.requests,"
-	    " request_ms_sum = request_ms_sum + excluded.request_ms_sum,"
-	    " request_ms_n = request_ms_n + excluded.request_ms_n,"
-	    " bytes_sum = bytes_sum + excluded.bytes_sum",
+	[STMT_ROLLUP_UPSERT] = ROLLUP_INTO
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" ROLLUP_SUM,
+	[STMT_ROLLUP_UPSERT_N] = ROLLUP_INTO
+	    " VALUES " ROWS32("(?,?,?,?,?,?,?,?,?)") ROLLUP_SUM,
 	[STMT_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_minute WHERE minute = ?1 AND source_id = ?2"
 	    " AND upstream_id = ?3 AND status = ?4 AND cause = ?5"
 	    " AND requests <= 0",
-	[STMT_ROLLUP_ATTEMPT_UPSERT] =
-	    "INSERT INTO rollup_attempt_minute (minute, source_id,"
-	    " upstream_id, status, cause, attempts) VALUES (?1, ?2, ?3, ?4,"
-	    " ?5, ?6) ON CONFLICT (minute, source_id, upstream_id, status,"
-	    " cause) DO UPDATE SET attempts = attempts + excluded.attempts",
+	[STMT_ROLLUP_ATTEMPT_UPSERT] = ROLLUP_ATTEMPT_INTO
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)" ROLLUP_ATTEMPT_SUM,
+	[STMT_ROLLUP_ATTEMPT_UPSERT_N] = ROLLUP_ATTEMPT_INTO
+	    " VALUES " ROWS32("(?,?,?,?,?,?)") ROLLUP_ATTEMPT_SUM,
 	[STMT_ROLLUP_ATTEMPT_PRUNE] =
 	    "DELETE FROM rollup_attempt_minute WHERE minute = ?1"
 	    " AND source_id = ?2 AND upstream_id = ?3 AND status = ?4"
@@ -598,11 +619,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "SELECT first_id FROM request_runs WHERE sec = ?1"
 	    " AND last_id = ?2",
 
-	[STMT_LATENCY_UPSERT] =
-	    "INSERT INTO rollup_latency_minute (minute, upstream_id, bucket,"
-	    " attempts) VALUES (?1, ?2, ?3, ?4)"
-	    " ON CONFLICT (minute, upstream_id, bucket)"
-	    " DO UPDATE SET attempts = attempts + excluded.attempts",
+	[STMT_LATENCY_UPSERT] = LATENCY_INTO " VALUES (?1, ?2, ?3, ?4)"
+	    LATENCY_SUM,
+	[STMT_LATENCY_UPSERT_N] = LATENCY_INTO " VALUES "
+	    ROWS32("(?,?,?,?)") LATENCY_SUM,
 
 	/* report.c: totals in one statement, each part an index or rollup read. */
 	[STMT_REPORT_TOTALS] = REPORT_TOTALS_SQL(ALL),

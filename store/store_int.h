@@ -97,12 +97,15 @@ enum store_stmt_id {
 	STMT_INTERN_INSERT_IDS_PATH,	/* likewise, INTERN_PENDING_ROWS */
 	STMT_INTERN_INSERT_IDS_SHAPE,
 	STMT_ROLLUP_UPSERT,
+	STMT_ROLLUP_UPSERT_N,
 	STMT_ROLLUP_PRUNE,
 	STMT_ROLLUP_ATTEMPT_UPSERT,
+	STMT_ROLLUP_ATTEMPT_UPSERT_N,
 	STMT_ROLLUP_ATTEMPT_PRUNE,
 	STMT_RUNS_PUT,
 	STMT_RUNS_BEFORE,
 	STMT_LATENCY_UPSERT,
+	STMT_LATENCY_UPSERT_N,
 	STMT_JOIN_ATTEMPT_FIND,
 	STMT_JOIN_ATTEMPT_FIND_TRUNCATED,
 	STMT_JOIN_REQUEST_FIND,
@@ -326,6 +329,7 @@ struct rollup_entry {
  * order their keys first came, found through a hash map of their indexes.
  * All zero is an empty map. */
 #define ROLLUP_FRONT	4096	/* direct-mapped slots (rollup.c) */
+#define ROLLUP_FLUSH_ROWS 32	/* keys upserted per statement */
 struct rollup_map {
 	struct rollup_entry *v;
 	size_t cap, n;
