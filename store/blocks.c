@@ -94,6 +94,8 @@ struct blocks_zip {
 	int cur;			/* the encoder the zip fills, or -1 */
 	int done[ZIP_ENCODERS];		/* finished, oldest first */
 	int n_done;
+	bool finish;			/* the work ends the current block */
+	bool partial[ZIP_ENCODERS];	/* finished by blocks_flush */
 };
 
 static void
@@ -247,6 +249,39 @@ zip_take(struct blocks_zip *z)
 	return 0;
 }
 
+/* The zip: its current block, finished as p[0..n), waits for the writer
+ * (partial: ended by blocks_flush, not full). */
+static void
+zip_done(struct blocks_zip *z, const uint8_t *p, size_t n, bool partial)
+{
+	int i = z->cur;
+
+	pthread_mutex_lock(&z->mu);
+	z->p[i] = p;
+	z->len[i] = n;
+	z->partial[i] = partial;
+	z->state[i] = ZIP_DONE;
+	z->done[z->n_done++] = i;
+	z->cur = -1;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+}
+
+/* The zip: finish its current block, if any (blocks_flush); 0 or -1. */
+static int
+zip_finish(struct blocks_zip *z)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (z->cur < 0)
+		return 0;
+	if (block_enc_finish(z->enc[z->cur], &p, &n) != 0)
+		return -1;
+	zip_done(z, p, n, true);
+	return 0;
+}
+
 /* The zip: request it into the current block, which is finished when
  * full; 0 or -1 (out of memory, or stopping). */
 static int
@@ -263,18 +298,10 @@ zip_add(struct blocks_zip *z, const struct blocks_item *it)
 	if ((rc = block_enc_row(e, row)) == 1) {
 		const uint8_t *p;
 		size_t n;
-		int i = z->cur;
 
 		if (block_enc_finish(e, &p, &n) != 0)
 			return -1;
-		pthread_mutex_lock(&z->mu);
-		z->p[i] = p;
-		z->len[i] = n;
-		z->state[i] = ZIP_DONE;
-		z->done[z->n_done++] = i;
-		z->cur = -1;
-		pthread_cond_broadcast(&z->cv);
-		pthread_mutex_unlock(&z->mu);
+		zip_done(z, p, n, false);
 		if (zip_take(z) != 0)
 			return -1;
 		e = z->enc[z->cur];
@@ -301,12 +328,15 @@ blocks_zip_main(void *arg)
 			break;
 		const struct blocks_item *items = z->chunk[z->work];
 		int n = z->n[z->work];
-		bool failed = z->failed;
+		bool failed = z->failed, finish = z->finish;
 		pthread_mutex_unlock(&z->mu);
 		for (int r = 0; r < n && !failed; r++)
 			failed = zip_add(z, &items[r]) != 0;
+		if (finish && !failed)
+			failed = zip_finish(z) != 0;
 		pthread_mutex_lock(&z->mu);
 		z->failed |= failed;
+		z->finish = false;
 		z->busy = false;
 		pthread_cond_broadcast(&z->cv);
 	}
@@ -371,6 +401,8 @@ fail:
 
 static int blocks_insert(struct store *s, int64_t first, int64_t last,
     int nrow, const uint8_t *p, size_t n, char *err, size_t errlen);
+static int blocks_merge(struct store *s, const uint8_t *p, size_t n,
+    char *err, size_t errlen);
 
 /* Insert the blocks the zip finished, oldest first; 0 or -1. */
 static int
@@ -385,9 +417,21 @@ zip_insert_done(struct store *s, struct blocks_zip *z, char *err,
 		pthread_mutex_unlock(&z->mu);
 		if (i < 0)
 			return 0;
-		/* a DONE encoder is the writer's to read */
-		rc = blocks_insert(s, z->first[i], z->last[i], z->enc[i]->nrow,
-		    z->p[i], z->len[i], err, errlen);
+		/* a DONE encoder is the writer's to read; a small last
+		 * block of a batch merged as blocks_flush_sync() merges */
+		rc = 0;
+		if (z->partial[i] && z->enc[i]->nrow < BLOCKS_SMALL) {
+			s->blk = z->enc[i];
+			s->blk_first = z->first[i];
+			s->blk_last = z->last[i];
+			rc = blocks_merge(s, z->p[i], z->len[i], err, errlen);
+			s->blk = NULL;
+		}
+		if (rc == 0)
+			rc = blocks_insert(s, z->first[i], z->last[i],
+			    z->enc[i]->nrow, z->p[i], z->len[i], err, errlen);
+		else
+			rc = rc < 0 ? -1 : 0;
 		pthread_mutex_lock(&z->mu);
 		memmove(z->done, z->done + 1, (size_t)(z->n_done - 1) *
 		    sizeof(z->done[0]));
@@ -427,13 +471,16 @@ zip_wait_idle(struct store *s, struct blocks_zip *z, char *err,
 	return 0;
 }
 
-/* Hand the writer's chunk over (the one before consumed first); 0 or -1. */
+/* Hand the writer's chunk over (the one before consumed first), and with
+ * finish have the zip finish its current block after it; 0 or -1. */
 static int
-zip_submit(struct store *s, struct blocks_zip *z, char *err, size_t errlen)
+zip_submit(struct store *s, struct blocks_zip *z, bool finish, char *err,
+    size_t errlen)
 {
 	if (zip_wait_idle(s, z, err, errlen) != 0)
 		return -1;
 	pthread_mutex_lock(&z->mu);
+	z->finish = finish;
 	z->work = z->fill;
 	z->fill = !z->fill;
 	z->n[z->fill] = 0;
@@ -463,6 +510,7 @@ zip_drop(struct blocks_zip *z)
 	z->cur = -1;
 	z->n[0] = z->n[1] = 0;
 	z->failed = false;
+	z->finish = false;
 	pthread_mutex_unlock(&z->mu);
 }
 
@@ -586,32 +634,27 @@ blocks_flush_sync(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* See store_int.h. */
+/*
+ * See store_int.h. With the zip, it encodes the last rows handed over
+ * and finishes the last, partial block too (its compression was 7% of
+ * the writer's instructions, done here), while the writer waits; the
+ * writer inserts the blocks, merging a small last one (zip_insert_done).
+ */
 int
 blocks_flush(struct store *s, char *err, size_t errlen)
 {
 	struct blocks_zip *z = s->blk_zip;
-	int i, rc;
 
 	if (z == NULL)
 		return blocks_flush_sync(s, err, errlen);
-	if (z->n[z->fill] > 0 && zip_submit(s, z, err, errlen) != 0)
-		return -1;
+	/* the zip idle, its current block (cur) is stable to read */
 	if (zip_wait_idle(s, z, err, errlen) != 0)
 		return -1;
-	if ((i = z->cur) < 0)
+	if (z->n[z->fill] == 0 && z->cur < 0)
 		return 0;
-	/* the zip is idle: its partial block is the writer's now */
-	s->blk = z->enc[i];
-	s->blk_first = z->first[i];
-	s->blk_last = z->last[i];
-	rc = blocks_flush_sync(s, err, errlen);
-	s->blk = NULL;
-	pthread_mutex_lock(&z->mu);
-	z->state[i] = ZIP_FREE;
-	z->cur = -1;
-	pthread_mutex_unlock(&z->mu);
-	return rc;
+	if (zip_submit(s, z, true, err, errlen) != 0)
+		return -1;
+	return zip_wait_idle(s, z, err, errlen);
 }
 
 /* Insert the block p[0..n) of nrow requests first..last; 0 or -1. */
@@ -656,7 +699,7 @@ blocks_add(struct store *s, const struct blocks_req *r, char *err,
 		}
 		z->chunk[z->fill][z->n[z->fill]] = it;
 		if (++z->n[z->fill] == ZIP_CHUNK &&
-		    zip_submit(s, z, err, errlen) != 0)
+		    zip_submit(s, z, false, err, errlen) != 0)
 			return -2;
 		return 0;
 	}
