@@ -5,7 +5,9 @@
 #
 #   bench/ab_ingest_instr.sh BASE_BIN NEW_BIN LOG [ROUNDS]
 #
-# Prints one line a run: binary, total instructions (Ir), requests stored.
+# Prints one line a run: binary, total instructions (Ir), requests stored,
+# and each thread's instructions (callgrind --separate-threads: main, the
+# parse thread, first; then the writer; then the block encoder).
 set -euo pipefail
 base=$1 new=$2 log=$3 rounds=${4:-1}
 FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
@@ -17,13 +19,17 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-ab.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 for ((r = 0; r < rounds; r++)); do
 	for b in "$base" "$new"; do
-		rm -f "$dir"/db*
+		rm -f "$dir"/db* "$dir"/cg*
 		valgrind --tool=callgrind --callgrind-out-file="$dir/cg" \
+			--separate-threads=yes \
 			"$b" ingest -q -d "$dir/db" --log-format "$FMT" "$log" \
 			2>"$dir/vg"
 		ir=$(grep -o 'Collected : [0-9]*' "$dir/vg" | grep -o '[0-9]*$')
 		n=$(sqlite3 "$dir/db" "SELECT (SELECT count(*) FROM requests) +
 			(SELECT coalesce(sum(n), 0) FROM request_blocks)")
-		printf '%s Ir=%s requests=%s\n' "$b" "$ir" "$n"
+		thr=$(for f in "$dir"/cg-*; do
+			grep -m1 '^summary:' "$f" | cut -d' ' -f2
+		done | tr '\n' ' ')
+		printf '%s Ir=%s requests=%s threads: %s\n' "$b" "$ir" "$n" "$thr"
 	done
 done

@@ -64,8 +64,9 @@ struct tcp_table *tcp_table_new(const struct tcp_opts *opts,
     const struct tcp_handler *h);
 void tcp_table_free(struct tcp_table *t);
 
-/* Take one decoded packet (PACKET_TCP or PACKET_UNREACH). Returns 0, -1
- * when out of memory (the segment was dropped and counted as a gap). */
+/* Take one decoded packet (PACKET_TCP or PACKET_UNREACH), first advancing
+ * the clock to its time (tcp_table_advance). Returns 0, -1 when out of
+ * memory (the segment was dropped and counted as a gap). */
 int tcp_table_add(struct tcp_table *t, const struct packet *p,
     enum packet_kind kind);
 

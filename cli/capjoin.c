@@ -251,6 +251,33 @@ capjoin_exchange(struct capjoin *c, const struct http_exchange *x, char *err,
 }
 
 /* See capjoin.h. */
+void *
+capjoin_reserve(struct capjoin *c, char *err, size_t errlen)
+{
+	if (room(c, sizeof(struct rec_tag) + HTTP_EXCHANGE_PACK_MAX, err,
+	    errlen) != 0)
+		return NULL;
+	return c->filling->buf + c->filling->len + sizeof(struct rec_tag);
+}
+
+/* See capjoin.h. */
+int
+capjoin_commit(struct capjoin *c, size_t size, char *err, size_t errlen)
+{
+	struct rec_tag tag = {REC_EXCHANGE, (uint32_t)(sizeof(tag) + size)};
+
+	/* (capjoin_reserve made room for HTTP_EXCHANGE_PACK_MAX) */
+	if (size > HTTP_EXCHANGE_PACK_MAX || size % 8 != 0) {
+		snprintf(err, errlen, "capjoin: a packed exchange of %zu "
+		    "bytes", size);
+		return -1;
+	}
+	memcpy(c->filling->buf + c->filling->len, &tag, sizeof(tag));
+	c->filling->len += tag.size;
+	return added(c, err, errlen);
+}
+
+/* See capjoin.h. */
 int
 capjoin_tick(struct capjoin *c, int64_t ts_us, bool advance, bool packet,
     uint64_t position, uint64_t line_no, char *err, size_t errlen)

@@ -57,6 +57,16 @@ struct capjoin *capjoin_new(const struct capjoin_fns *fns, void *ctx,
  */
 int capjoin_exchange(struct capjoin *c, const struct http_exchange *x,
     char *err, size_t errlen);
+/*
+ * capjoin_exchange() for an exchange packed in place (see
+ * http_tracker_emit_packed): capjoin_reserve returns room in the chunk
+ * being filled for a record of up to HTTP_EXCHANGE_PACK_MAX bytes, 8-byte
+ * aligned (NULL with err filled: the join thread failed); capjoin_commit
+ * adds the size bytes written there (0, or -1 with err filled, as
+ * capjoin_exchange).
+ */
+void *capjoin_reserve(struct capjoin *c, char *err, size_t errlen);
+int capjoin_commit(struct capjoin *c, size_t size, char *err, size_t errlen);
 int capjoin_tick(struct capjoin *c, int64_t ts_us, bool advance, bool packet,
     uint64_t position, uint64_t line_no, char *err, size_t errlen);
 

@@ -175,6 +175,28 @@ on_exchange(void *ctx, const struct http_exchange *x)
 		r->failed = true;
 }
 
+/* http_pack_reserve_fn and http_pack_commit_fn (with the join thread):
+ * an answered request the HTTP layer packs in place into capjoin's chunk. */
+static void *
+on_pack_reserve(void *ctx)
+{
+	struct capture_run *r = ctx;
+	void *buf = capjoin_reserve(r->cj, r->error, sizeof(r->error));
+
+	if (buf == NULL)
+		r->failed = true;
+	return buf;
+}
+
+static void
+on_pack_commit(void *ctx, size_t size)
+{
+	struct capture_run *r = ctx;
+
+	if (capjoin_commit(r->cj, size, r->error, sizeof(r->error)) != 0)
+		r->failed = true;
+}
+
 /* The batch is full (or, live, a second old): to the writer. */
 static int
 flush_due(struct capture_run *r, struct gw_batch *b, int64_t ts, char *err,
@@ -601,12 +623,12 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 			pkt_no++;
 			p.ts_us = ts;
 			k = packet_decode(dlt, frame, caplen, &p);
+			/* (tcp_table_add advances the table's clock first) */
 			if (k == PACKET_TCP || k == PACKET_UNREACH) {
 				http_tracker_position(ht, pkt_no, offset);
 				if (tcp_table_add(tt, &p, k) != 0)
 					r->failed = true;
-			}
-			if (!live || pkt_no % 64 == 0)
+			} else if (!live || pkt_no % 64 == 0)
 				tcp_table_advance(tt, ts);
 		}
 		*last_ts = ts;
@@ -870,6 +892,9 @@ cmd_capture(int argc, char **argv)
 			fprintf(stderr, "gatewatch capture: %s\n", err);
 			goto out;
 		}
+		/* answered requests packed as they are read (the rest
+		 * through on_exchange, packed there) */
+		http_tracker_emit_packed(ht, on_pack_reserve, on_pack_commit);
 	}
 
 	struct sigaction sa = {.sa_handler = on_signal};

@@ -224,6 +224,45 @@ timeparse_clf(const char *p, size_t n, struct timeparse *out)
 	    has_tz, i, out);
 }
 
+/* See timeparse.h. */
+size_t
+timeparse_clf_memo(struct timeparse_memo *m, const char *p, size_t n,
+    struct timeparse *out)
+{
+	unsigned d1, d0;
+	size_t used;
+
+	if (n < 20 || n > TIMEPARSE_MEMO_MAX)
+		return timeparse_clf(p, n, out);
+	d1 = (unsigned char)p[18] - '0';
+	d0 = (unsigned char)p[19] - '0';
+	if (d1 > 9 || d0 > 9)
+		return timeparse_clf(p, n, out);
+	if (m->len == n && memcmp(p, m->key, 18) == 0 &&
+	    memcmp(p + 20, m->key + 20, n - 20) == 0) {
+		/* the seconds alone differ: timeparse_civil's 0..60 and
+		 * tp_make's range, on an instant linear in them */
+		int64_t secs = m->secs0 + (int64_t)(d1 * 10 + d0);
+
+		if (d1 * 10 + d0 > 60 || secs < 0 || secs > TP_SECS_MAX)
+			return 0;
+		out->ms = secs * 1000 + m->ms;
+		out->tz_min = m->tz_min;
+		out->has_tz = m->has_tz;
+		return m->used;
+	}
+	if ((used = timeparse_clf(p, n, out)) == 0)
+		return 0;
+	memcpy(m->key, p, n);
+	m->len = n;
+	m->used = used;
+	m->ms = (int)(out->ms % 1000);
+	m->secs0 = out->ms / 1000 - (int64_t)(d1 * 10 + d0);
+	m->tz_min = out->tz_min;
+	m->has_tz = out->has_tz;
+	return used;
+}
+
 /* ISO 8601 with RFC 5424's limits when strict. */
 static size_t
 tp_iso(const char *p, size_t n, unsigned flags, bool strict,

@@ -225,6 +225,8 @@ struct http_conn {
 struct http_tracker {
 	struct http_opts o;
 	http_emit_fn emit;
+	http_pack_reserve_fn pack_reserve;	/* or NULL */
+	http_pack_commit_fn pack_commit;
 	void *ctx;
 	http_parser_settings req_settings, resp_settings;
 	struct pending *free_list;
@@ -1051,6 +1053,9 @@ resp_body(http_parser *hp, const char *at, size_t len)
  * Finish the answer to the oldest request (or to none: an orphan) with
  * status, cause and flags, and emit it.
  */
+static void answer_packed(struct http_conn *hc, const struct pending *p,
+    int status, enum gw_cause cause, bool incomplete);
+
 static void
 answer_head(struct http_conn *hc, int status, enum gw_cause cause,
     bool incomplete)
@@ -1066,6 +1071,11 @@ answer_head(struct http_conn *hc, int status, enum gw_cause cause,
 		if (!p->headers_done) {	/* what we have of it */
 			acc_load(hc);
 			pending_pack(t, p, false);
+		}
+		if (t->pack_reserve != NULL) {
+			answer_packed(hc, p, status, cause, incomplete);
+			pending_put(t, p);
+			return;
 		}
 		pending_exchange(hc, p, &x);
 	}
@@ -2128,19 +2138,6 @@ http_tracker_stats(const struct http_tracker *t, struct http_stats *s)
 	*s = t->stats;
 }
 
-/* Arena copy of a field; NULL when empty. */
-static const char *
-dup_field(struct arena *a, const char *s, bool *oom)
-{
-	char *d;
-
-	if (s[0] == '\0')
-		return NULL;
-	if ((d = arena_strndup(a, s, strlen(s))) == NULL)
-		*oom = true;
-	return d;
-}
-
 /* Milliseconds from a to b, -1 when either is unknown. */
 static int
 span_ms(int64_t a, int64_t b)
@@ -2152,8 +2149,9 @@ span_ms(int64_t a, int64_t b)
 
 /*
  * The packed exchange (http_exchange_pack): this head, then each string
- * of xfields with its NUL, in whole 8-byte words (the bytes after the NUL
- * are the array's), then protocol's 12 bytes in 16. A field added to
+ * (client, server, method, host, path, query, request_id, orig_uri) with
+ * its NUL, in whole 8-byte words (the bytes after the NUL are the
+ * array's), then protocol's 12 bytes in 16. A field added to
  * struct http_exchange must be added here too: the assertion below fails
  * until it is (its size on LP64 targets).
  */
@@ -2184,14 +2182,6 @@ _Static_assert(sizeof(struct xpack_head) + HTTP_ADDR_MAX * 2 +
 _Static_assert(sizeof(((struct http_exchange *)0)->protocol) <= XP_PROTOCOL,
     "protocol fits its room");
 
-#define XFIELD(f) {offsetof(struct http_exchange, f), \
-	sizeof(((struct http_exchange *)0)->f)}
-static const struct {
-	uint16_t off, cap;	/* cap: a multiple of 8, at most 255 words */
-} xfields[8] = {
-	XFIELD(client), XFIELD(server), XFIELD(method), XFIELD(host),
-	XFIELD(path), XFIELD(query), XFIELD(request_id), XFIELD(orig_uri),
-};
 _Static_assert(HTTP_ADDR_MAX % 8 == 0 && HTTP_METHOD_MAX % 8 == 0 &&
     HTTP_HOST_MAX % 8 == 0 && HTTP_PATH_MAX % 8 == 0 &&
     HTTP_QUERY_MAX % 8 == 0 && HTTP_ID_MAX % 8 == 0 &&
@@ -2202,29 +2192,58 @@ _Static_assert(HTTP_ADDR_MAX % 8 == 0 && HTTP_METHOD_MAX % 8 == 0 &&
 #define XHASZERO(v) (((v) - UINT64_C(0x0101010101010101)) & ~(v) & \
 	UINT64_C(0x8080808080808080))
 
+/* One string of a packed exchange: the words of src (max of them, its
+ * array) up to the one holding its NUL, at *p; returns how many. */
+static inline __attribute__((always_inline)) uint8_t
+pack_string(const char *src, size_t max, char **p)
+{
+	size_t n = 0;
+	uint64_t w;
+
+	do {
+		memcpy(&w, src + n * 8, 8);
+		memcpy(*p + n * 8, &w, 8);
+		n++;
+	} while (!XHASZERO(w) && n < max);
+	*p += n * 8;
+	return (uint8_t)n;
+}
+
+/* pack_string's n words at *p back into dst (an array of max words); a
+ * string filling its array stays cut. */
+static inline __attribute__((always_inline)) void
+unpack_string(char *dst, size_t max, size_t n, const char **p)
+{
+	const char *src = *p;
+
+	*p += n * 8;
+	if (n > max)
+		n = max;	/* (not from http_exchange_pack) */
+	for (size_t k = 0; k < n; k++)
+		memcpy(dst + k * 8, src + k * 8, 8);
+	if (n == max)
+		dst[max * 8 - 1] = '\0';
+}
+
 /* See http.h. */
 size_t
 http_exchange_pack(const struct http_exchange *x, void *buf)
 {
-	const char *base = (const char *)x;
 	struct xpack_head h;
 	char *p = (char *)buf + sizeof(h);
 
 	/* each string word by word, up to the word holding its NUL (or its
-	 * array's end): one pass, no call */
-	for (int i = 0; i < 8; i++) {
-		const char *src = base + xfields[i].off;
-		size_t n = 0, max = xfields[i].cap / 8u;
-		uint64_t w;
-
-		do {
-			memcpy(&w, src + n * 8, 8);
-			memcpy(p + n * 8, &w, 8);
-			n++;
-		} while (!XHASZERO(w) && n < max);
-		h.words[i] = (uint8_t)n;
-		p += n * 8;
-	}
+	 * array's end): one pass, no call; the eight unrolled */
+#define XPACK(i, f) (h.words[i] = pack_string(x->f, sizeof(x->f) / 8u, &p))
+	XPACK(0, client);
+	XPACK(1, server);
+	XPACK(2, method);
+	XPACK(3, host);
+	XPACK(4, path);
+	XPACK(5, query);
+	XPACK(6, request_id);
+	XPACK(7, orig_uri);
+#undef XPACK
 	memcpy(p, x->protocol, sizeof(x->protocol));
 	p += XP_PROTOCOL;
 	h.syn_us = x->syn_us;
@@ -2257,23 +2276,20 @@ http_exchange_pack(const struct http_exchange *x, void *buf)
 size_t
 http_exchange_unpack(const void *buf, struct http_exchange *x)
 {
-	char *base = (char *)x;
 	struct xpack_head h;
 	const char *p = (const char *)buf + sizeof(h);
 
 	memcpy(&h, buf, sizeof(h));
-	for (int i = 0; i < 8; i++) {
-		char *dst = base + xfields[i].off;
-		size_t n = h.words[i], max = xfields[i].cap / 8u;
-
-		if (n > max)
-			n = max;	/* (not from http_exchange_pack) */
-		for (size_t k = 0; k < n; k++)
-			memcpy(dst + k * 8, p + k * 8, 8);
-		if (n == max)	/* a string filling its array stays cut */
-			dst[max * 8 - 1] = '\0';
-		p += (size_t)h.words[i] * 8;
-	}
+#define XUNPACK(i, f) unpack_string(x->f, sizeof(x->f) / 8u, h.words[i], &p)
+	XUNPACK(0, client);
+	XUNPACK(1, server);
+	XUNPACK(2, method);
+	XUNPACK(3, host);
+	XUNPACK(4, path);
+	XUNPACK(5, query);
+	XUNPACK(6, request_id);
+	XUNPACK(7, orig_uri);
+#undef XUNPACK
 	memcpy(x->protocol, p, sizeof(x->protocol));
 	x->protocol[sizeof(x->protocol) - 1] = '\0';
 	p += XP_PROTOCOL;
@@ -2302,35 +2318,182 @@ http_exchange_unpack(const void *buf, struct http_exchange *x)
 	return (size_t)(p - (const char *)buf);
 }
 
+/* pack_string() of an array holding src's len bytes then a NUL (or, len
+ * max * 8 or more, its first max * 8 bytes); the bytes after the NUL in
+ * its last word are zeros. */
+static inline __attribute__((always_inline)) uint8_t
+pack_span(const char *src, size_t len, size_t max, char **p)
+{
+	size_t n = len / 8 + 1;
+
+	if (n > max)
+		n = max;
+	memset(*p + (n - 1) * 8, 0, 8);
+	memcpy(*p, src, len < n * 8 ? len : n * 8);
+	*p += n * 8;
+	return (uint8_t)n;
+}
+
+/*
+ * answer_head() of queued request p with the tracker's pack_reserve and
+ * pack_commit: the record http_exchange_pack() would make of the exchange
+ * pending_exchange() and answer_head() build (and emit() completes),
+ * written from p and hc directly.
+ */
+static void
+answer_packed(struct http_conn *hc, const struct pending *p, int status,
+    enum gw_cause cause, bool incomplete)
+{
+	struct http_tracker *t = hc->t;
+	char *rec = t->pack_reserve(t->ctx);
+	struct xpack_head h;
+	const char *str[PF_COUNT], *s = p->str, *id;
+	size_t id_len;
+	bool inc = p->incomplete || incomplete;
+
+	if (rec == NULL)
+		return;
+	char *o = rec + sizeof(h);
+	for (int f = 0; f < PF_COUNT; f++) {
+		str[f] = s;
+		s += p->len[f];
+	}
+	id = str[PF_ID];
+	id_len = p->len[PF_ID];
+	h.id_kind = p->id_kind;
+	h.first_byte_us = h.body_bytes = h.header_bytes = -1;
+	if (hc->resp_active) {
+		h.first_byte_us = hc->resp_first_us;
+		h.body_bytes = hc->resp_headers_done ? hc->resp_body : -1;
+		h.header_bytes = (int64_t)hc->resp_header_bytes;
+		/* (the request's id, as a string: up to a NUL it holds) */
+		if ((id_len == 0 || id[0] == '\0') && hc->resp_id != NULL &&
+		    hc->resp_id[0] != '\0') {
+			id = hc->resp_id;
+			id_len = strnlen(hc->resp_id, HTTP_ID_MAX);
+			h.id_kind = hc->resp_id_prio + 3;
+		}
+	}
+	h.words[0] = pack_span(hc->addr, hc->client_len, HTTP_ADDR_MAX / 8,
+	    &o);
+	h.words[1] = pack_span(hc->addr + hc->client_len + 1, hc->server_len,
+	    HTTP_ADDR_MAX / 8, &o);
+	if (p->line_known) {
+		const char *m = http_method_str((enum http_method)p->method);
+		size_t n = strlen(m);
+
+		h.words[2] = pack_span(m, n < HTTP_METHOD_MAX ? n :
+		    HTTP_METHOD_MAX - 1, HTTP_METHOD_MAX / 8, &o);
+	} else
+		h.words[2] = pack_span("", 0, HTTP_METHOD_MAX / 8, &o);
+	h.words[3] = pack_span(str[PF_HOST], p->len[PF_HOST],
+	    HTTP_HOST_MAX / 8, &o);
+	h.words[4] = pack_span(str[PF_PATH], p->len[PF_PATH],
+	    HTTP_PATH_MAX / 8, &o);
+	h.words[5] = pack_span(str[PF_QUERY], p->len[PF_QUERY],
+	    HTTP_QUERY_MAX / 8, &o);
+	h.words[6] = pack_span(id, id_len, HTTP_ID_MAX / 8, &o);
+	h.words[7] = pack_span(str[PF_ORIG], p->len[PF_ORIG],
+	    HTTP_ORIG_MAX / 8, &o);
+	memset(o, 0, XP_PROTOCOL);
+	if (p->line_known) {
+		memcpy(o, "HTTP/1.1", 8);
+		o[5] = (char)('0' + p->major);
+		o[7] = (char)('0' + p->minor);
+	}
+	o += XP_PROTOCOL;
+	h.syn_us = p->syn_us;
+	h.synack_us = p->synack_us;
+	h.start_us = h.ready_us = p->start_us;
+	h.end_us = hc->now_us;
+	if (hc->last_answer_us > h.ready_us)
+		h.ready_us = hc->last_answer_us;
+	hc->last_answer_us = h.end_us;
+	h.pkt_no = t->pkt_no;
+	h.pkt_offset = t->pkt_offset;
+	h.status = status;
+	h.cause = (int32_t)cause;
+	h.client_port = hc->c->client_port;
+	h.server_port = hc->c->server_port;
+	h.flags = (uint8_t)((hc->downstream ? XP_DOWNSTREAM : 0) |
+	    XP_HAS_REQUEST | (inc ? XP_INCOMPLETE : 0) |
+	    (p->unanswered ? XP_UNANSWERED : 0) |
+	    (p->has_query ? XP_HAS_QUERY : 0));
+	memcpy(rec, &h, sizeof(h));
+	t->stats.exchanges++;
+	if (inc)
+		t->stats.incomplete++;
+	t->pack_commit(t->ctx, (size_t)(o - rec));
+}
+
+/* See http.h. */
+void
+http_tracker_emit_packed(struct http_tracker *t,
+    http_pack_reserve_fn reserve, http_pack_commit_fn commit)
+{
+	t->pack_reserve = reserve;
+	t->pack_commit = commit;
+}
+
+/* The next string of an event's one allocation: s's n bytes and a NUL at
+ * *at; NULL when n is 0 and not keep_empty. */
+static const char *
+put_field(char **at, const char *s, size_t n, bool keep_empty)
+{
+	char *d = *at;
+
+	if (n == 0 && !keep_empty)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*at = d + n + 1;
+	return d;
+}
+
 /* See http.h. */
 int
 http_event_add(struct gw_batch *b, const struct http_exchange *x,
     const struct http_exchange *const *att, int n, enum gw_cause cause)
 {
 	struct gw_event *e = batch_add_event(b);
-	bool oom = false;
+	enum { F_CLIENT, F_METHOD, F_HOST, F_PATH, F_QUERY, F_PROTOCOL, F_ID,
+	    F_COUNT };
+	size_t len[F_COUNT], alen[GW_ATTEMPTS_MAX], total = 0;
+	char *at;
 
 	if (e == NULL)
 		return -1;
 	if (n > GW_ATTEMPTS_MAX)
 		n = GW_ATTEMPTS_MAX;
+	/* the strings in one allocation, each with its NUL (an empty one
+	 * takes none: NULL, as a query only when there is none) */
+	len[F_CLIENT] = strlen(x->client);
+	len[F_METHOD] = strlen(x->method);
+	len[F_HOST] = strlen(x->host);
+	len[F_PATH] = strlen(x->path);
+	len[F_QUERY] = x->has_query ? strlen(x->query) : 0;
+	len[F_PROTOCOL] = strlen(x->protocol);
+	len[F_ID] = strlen(x->request_id);
+	for (int f = 0; f < F_COUNT; f++)
+		total += len[f] + 1;
+	for (int i = 0; i < n; i++)
+		total += (alen[i] = strlen(att[i]->server)) + 1;
+	if ((at = arena_alloc(b->arena, total)) == NULL)
+		return -1;
 	e->ts_ms = (x->end_us >= 0 ? x->end_us : x->start_us) / 1000;
 	e->tz_min = 0;
 	e->tz_known = true;
-	e->client = dup_field(b->arena, x->client, &oom);
-	e->method = dup_field(b->arena, x->method, &oom);
-	e->host = dup_field(b->arena, x->host, &oom);
-	e->path = dup_field(b->arena, x->path, &oom);
-	e->query = x->has_query ? arena_strndup(b->arena, x->query,
-	    strlen(x->query)) : NULL;
-	if (x->has_query && e->query == NULL)
-		oom = true;
-	e->protocol = dup_field(b->arena, x->protocol, &oom);
-	e->request_id = dup_field(b->arena, x->request_id, &oom);
+	e->client = put_field(&at, x->client, len[F_CLIENT], false);
+	e->method = put_field(&at, x->method, len[F_METHOD], false);
+	e->host = put_field(&at, x->host, len[F_HOST], false);
+	e->path = put_field(&at, x->path, len[F_PATH], false);
+	e->query = put_field(&at, x->query, len[F_QUERY], x->has_query);
+	e->protocol = put_field(&at, x->protocol, len[F_PROTOCOL], false);
+	e->request_id = put_field(&at, x->request_id, len[F_ID], false);
 	e->shape = NULL;
 	if (e->query != NULL && (e->shape = query_shape(e->query,
-	    strlen(e->query), b->arena)) == NULL)
-		oom = true;
+	    len[F_QUERY], b->arena)) == NULL)
+		return -1;
 	e->status = x->status;
 	e->bytes = x->body_bytes;
 	e->request_ms = x->has_request ? span_ms(x->start_us, x->end_us) : -1;
@@ -2344,17 +2507,17 @@ http_event_add(struct gw_batch *b, const struct http_exchange *x,
 		return -1;
 	for (int i = 0; i < n; i++) {
 		const struct http_exchange *a = att[i];
-		struct gw_attempt *at = &e->attempts[i];
+		struct gw_attempt *ap = &e->attempts[i];
 
-		at->addr = dup_field(b->arena, a->server, &oom);
-		at->status = a->status;
-		at->connect_ms = span_ms(a->syn_us, a->synack_us);
-		at->header_ms = a->conn_only ? -1 :
+		ap->addr = put_field(&at, a->server, alen[i], false);
+		ap->status = a->status;
+		ap->connect_ms = span_ms(a->syn_us, a->synack_us);
+		ap->header_ms = a->conn_only ? -1 :
 		    span_ms(a->start_us, a->first_byte_us);
-		at->response_ms = a->conn_only ? -1 :
+		ap->response_ms = a->conn_only ? -1 :
 		    span_ms(a->start_us, a->end_us);
-		at->group = 0;
-		at->cause = a->cause;
+		ap->group = 0;
+		ap->cause = a->cause;
 	}
-	return oom ? -1 : 0;
+	return 0;
 }

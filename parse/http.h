@@ -181,6 +181,30 @@ int http_event_add(struct gw_batch *b, const struct http_exchange *x,
 size_t http_exchange_pack(const struct http_exchange *x, void *buf);
 size_t http_exchange_unpack(const void *buf, struct http_exchange *x);
 
+/*
+ * A consumer of exchanges packed as the tracker reads them (see
+ * http_tracker_emit_packed): reserve returns room for a record of up to
+ * HTTP_EXCHANGE_PACK_MAX bytes, 8-byte aligned (NULL: it failed, the
+ * exchange is dropped and the failure is the consumer's to report);
+ * commit takes the record written there, size bytes.
+ */
+typedef void *(*http_pack_reserve_fn)(void *ctx);
+typedef void (*http_pack_commit_fn)(void *ctx, size_t size);
+
+/*
+ * From now on, write each answer to a request the tracker holds (nearly
+ * every exchange) straight into the consumer's room, packed, without
+ * building its struct http_exchange first: the record
+ * http_exchange_pack() would make of the exchange the tracker's
+ * http_emit_fn would have received (it unpacks to the same numbers and
+ * strings; the bytes after a string's end are zeros), with the tracker's
+ * ctx. Every other exchange (a failed connect, an answer to no request
+ * seen, ...) still goes to http_emit_fn. For a consumer that packs
+ * exchanges anyway (cli/capjoin.c).
+ */
+void http_tracker_emit_packed(struct http_tracker *t,
+    http_pack_reserve_fn reserve, http_pack_commit_fn commit);
+
 /* The status nginx logs for an attempt that failed with cause c and got
  * no HTTP answer (502; 504 for timeouts; 499 client_closed). */
 int http_failure_status(enum gw_cause c);

@@ -23,20 +23,23 @@
  * interpreter runs it. When it is JIT-compiled and made only of pieces
  * whose order of ends is known, a line is first matched by hand (see
  * "Matching without PCRE2": the same spans, at a fraction of the cost);
- * PCRE2 takes the lines that does not match. The match data and the hand
- * matcher's spans live in the logformat, so a struct logformat must be
- * used by one thread at a time (logformat_parse takes it const for
- * callers' sake and writes only that scratch space).
+ * PCRE2 takes the lines that does not match. The match data, the hand
+ * matcher's spans and the memo of the last $time_local live in the
+ * logformat, so a struct logformat must be used by one thread at a time
+ * (logformat_parse takes it const for callers' sake and writes only that
+ * scratch space).
  *
  * Times ($time_local, $time_iso8601, $msec) are read by core/timeparse.c
  * and $request is split by core/reqline.c, the readers every format
  * shares. Parsed strings go to the caller's arena, unescaped per the
- * format's escape= mode. Cookies ($cookie_*, $http_cookie) and Authorization are
+ * format's escape= mode, all of a line's in one allocation made once the
+ * line is read (lf_copy_all). Cookies ($cookie_*, $http_cookie) and Authorization are
  * matched but never stored: struct gw_event has no place for them and no
  * code here copies an opaque variable.
  *
  * Reading log_format from nginx.conf is parse/nginxconf.c.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <endian.h>
 #include <errno.h>
@@ -212,6 +215,7 @@ struct logformat {
 	PCRE2_SIZE *fast_ov;		/* its spans: scratch as md */
 	bool fast_off;			/* tests: PCRE2 alone */
 	size_t fast_count;		/* lines it matched (tests) */
+	struct timeparse_memo clf_memo;	/* $time_local: scratch as md */
 };
 
 /* One piece of the format: literal bytes or a variable name. */
@@ -706,42 +710,59 @@ struct lf_op {
 	enum lf_form form;
 	enum lf_kind kind;
 	unsigned char nx;	/* LF_F_LAZY: first byte of the next literal */
+	bool then_lit;		/* LF_F_ONE: the literal after it is matched
+				 * here (off..mask), its own op skipped */
 	uint32_t group;		/* capture number of a variable */
+	PCRE2_SIZE *span;	/* its two entries of lf->fast_ov */
 	size_t off, len;	/* LF_F_LIT: bytes in lf->fast_lits */
 	uint64_t word, mask;	/* LF_F_LIT of at most 8 bytes: its bytes
 				 * as a little-endian word, and which */
 };
 
-/* Byte classes of the sub-patterns (see lf_emit_var, lf_emit_text). */
+/*
+ * Byte classes of the sub-patterns (see lf_emit_var, lf_emit_text), one
+ * table lookup a byte: LF_CLS(c) is the class bits of byte c, written once
+ * and expanded into the table at compile time.
+ */
+#define LF_CL_DIGIT	0x01	/* [0-9] */
+#define LF_CL_HEXADDR	0x02	/* [0-9A-Fa-f:.] */
+#define LF_CL_ZONE	0x04	/* [0-9A-Za-z_.-] */
+#define LF_CL_UNIX	0x08	/* [^\s"\x00] */
+#define LF_CL_ITEM	0x10	/* [^\s,"\\\x00] */
+#define LF_CL_ALPHA	0x20	/* [A-Za-z] */
+#define LF_IS_DIGIT(c)	((c) >= '0' && (c) <= '9')
+#define LF_IS_ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define LF_IS_SPACE(c)	((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+#define LF_IS_UNIX(c)	((c) != 0 && (c) != '"' && !LF_IS_SPACE(c))
+#define LF_CLS(c) (							\
+	(LF_IS_DIGIT(c) ? LF_CL_DIGIT : 0) |				\
+	(LF_IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') ||		\
+	    ((c) >= 'A' && (c) <= 'F') || (c) == ':' || (c) == '.' ?	\
+	    LF_CL_HEXADDR : 0) |					\
+	(LF_IS_DIGIT(c) || LF_IS_ALPHA(c) || (c) == '_' || (c) == '.' ||	\
+	    (c) == '-' ? LF_CL_ZONE : 0) |				\
+	(LF_IS_UNIX(c) ? LF_CL_UNIX : 0) |				\
+	(LF_IS_UNIX(c) && (c) != ',' && (c) != '\\' ? LF_CL_ITEM : 0) |	\
+	(LF_IS_ALPHA(c) ? LF_CL_ALPHA : 0))
+#define LF_CLS4(c)	LF_CLS(c), LF_CLS((c) + 1), LF_CLS((c) + 2), LF_CLS((c) + 3)
+#define LF_CLS16(c)	LF_CLS4(c), LF_CLS4((c) + 4), LF_CLS4((c) + 8), \
+			LF_CLS4((c) + 12)
+#define LF_CLS64(c)	LF_CLS16(c), LF_CLS16((c) + 16), LF_CLS16((c) + 32), \
+			LF_CLS16((c) + 48)
+static const unsigned char lf_cls[256] = {
+	LF_CLS64(0), LF_CLS64(64), LF_CLS64(128), LF_CLS64(192)
+};
+
 static inline bool
 lf_c_digit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return LF_IS_DIGIT(c);
 }
 
 static inline bool
-lf_c_hexaddr(unsigned char c)	/* [0-9A-Fa-f:.] */
+lf_c_is(unsigned char c, unsigned cls)
 {
-	return lf_c_digit(c) || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-}
-
-static inline bool
-lf_c_zone(unsigned char c)	/* [0-9A-Za-z_.-] */
-{
-	return lf_is_alnum(c) || c == '_' || c == '.' || c == '-';
-}
-
-static inline bool
-lf_c_unix(unsigned char c)	/* [^\s"\x00] */
-{
-	return c != 0 && c != '"' && !lf_is_space(c);
-}
-
-static inline bool
-lf_c_item(unsigned char c)	/* [^\s,"\\\x00] */
-{
-	return lf_c_unix(c) && c != ',' && c != '\\';
+	return (lf_cls[c] & cls) != 0;
 }
 
 /* A run byte of escaped text: [^"\\\x00-\x1f], tokens also not ' '. */
@@ -785,7 +806,7 @@ lf_run_end(const unsigned char *s, size_t n, size_t i, bool token,
 }
 
 /* The end of `[0-9]++` from i (at least one digit), or LF_FAIL. */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_digits(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = i;
@@ -796,7 +817,7 @@ lf_sc_digits(const unsigned char *s, size_t n, size_t i)
 }
 
 /* `(?:[0-9]++|-)` */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_num(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = lf_sc_digits(s, n, i);
@@ -807,7 +828,7 @@ lf_sc_num(const unsigned char *s, size_t n, size_t i)
 }
 
 /* `(?:[0-9]++(?:\.[0-9]++)?+|-)` */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_dec(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = lf_sc_digits(s, n, i), k;
@@ -821,7 +842,7 @@ lf_sc_dec(const unsigned char *s, size_t n, size_t i)
 }
 
 /* `(?:[0-9]{3}|-)` */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_status(const unsigned char *s, size_t n, size_t i)
 {
 	if (n - i >= 3 && lf_c_digit(s[i]) && lf_c_digit(s[i + 1]) &&
@@ -852,33 +873,23 @@ lf_sc_shape(const unsigned char *s, size_t n, size_t i, const char *pat)
 static size_t
 lf_sc_time_local(const unsigned char *s, size_t n, size_t i)
 {
-	static const char shape[] = "dd/aaa/dddd:dd:dd:dd +dddd";
+	/* "dd/aaa/dddd:dd:dd:dd +dddd": where the digits and letters are */
+	static const unsigned char digits[] = {
+		0, 1, 7, 8, 9, 10, 12, 13, 15, 16, 18, 19, 22, 23, 24, 25
+	};
 	const unsigned char *t = s + i;
+	unsigned bad = 0;
 
 	if (n - i < 26)
 		return LF_FAIL;
-	for (size_t k = 0; k < 26; k++) {
-		unsigned char c = t[k];
-		bool ok;
-
-		switch (shape[k]) {
-		case 'd':
-			ok = lf_c_digit(c);
-			break;
-		case 'a':
-			ok = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-			break;
-		case '+':
-			ok = c == '+' || c == '-';
-			break;
-		default:
-			ok = c == (unsigned char)shape[k];
-			break;
-		}
-		if (!ok)
-			return LF_FAIL;
-	}
-	return i + 26;
+	if (t[2] != '/' || t[6] != '/' || t[11] != ':' || t[14] != ':' ||
+	    t[17] != ':' || t[20] != ' ' || (t[21] != '+' && t[21] != '-'))
+		return LF_FAIL;
+	for (size_t k = 0; k < sizeof(digits); k++)
+		bad |= (unsigned)(t[digits[k]] - '0') > 9;
+	for (size_t k = 3; k < 6; k++)
+		bad |= !lf_c_is(t[k], LF_CL_ALPHA);
+	return bad ? LF_FAIL : i + 26;
 }
 
 /*
@@ -915,12 +926,12 @@ lf_sc_addr1(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = i, k;
 
-	while (j < n && lf_c_hexaddr(s[j]))
+	while (j < n && lf_c_is(s[j], LF_CL_HEXADDR))
 		j++;
 	if (j == i)
 		return LF_FAIL;
 	if (j < n && s[j] == '%') {
-		for (k = j + 1; k < n && lf_c_zone(s[k]); k++)
+		for (k = j + 1; k < n && lf_c_is(s[k], LF_CL_ZONE); k++)
 			;
 		if (k > j + 1)
 			j = k;
@@ -938,7 +949,7 @@ lf_sc_addr(const unsigned char *s, size_t n, size_t i)
 	size_t j, k;
 
 	if (n - i >= 5 && memcmp(s + i, "unix:", 5) == 0) {
-		for (j = i + 5; j < n && lf_c_unix(s[j]); j++)
+		for (j = i + 5; j < n && lf_c_is(s[j], LF_CL_UNIX); j++)
 			;
 		return j;
 	}
@@ -951,15 +962,16 @@ lf_sc_addr(const unsigned char *s, size_t n, size_t i)
 	return i < n && s[i] == '-' ? i + 1 : LF_FAIL;
 }
 
-/* One item of a list of kind. */
-static size_t
+/* One item of a list of kind. Inlined where kind is known: its switch
+ * then goes. */
+static inline __attribute__((always_inline)) size_t
 lf_sc_item(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
 {
 	size_t j;
 
 	switch (kind) {
 	case LF_K_ADDR_LIST:
-		for (j = i; j < n && lf_c_item(s[j]); j++)
+		for (j = i; j < n && lf_c_is(s[j], LF_CL_ITEM); j++)
 			;
 		return j > i ? j : LF_FAIL;
 	case LF_K_STATUS_LIST:
@@ -977,7 +989,7 @@ lf_sc_item(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
  * (at most max, then *count is max + 1: too many to give back). The end
  * of the longest, or LF_FAIL without a first item.
  */
-static size_t
+static inline __attribute__((always_inline)) size_t
 lf_sc_list(enum lf_kind kind, const unsigned char *s, size_t n, size_t i,
     size_t *ends, size_t max, size_t *count)
 {
@@ -1042,8 +1054,14 @@ lf_sc_one(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
 		return lf_sc_time_local(s, n, i);
 	case LF_K_TIME_ISO:
 		return lf_sc_time_iso(s, n, i);
+	case LF_K_ADDR_LIST:
+		return lf_sc_list(LF_K_ADDR_LIST, s, n, i, NULL, 0, NULL);
+	case LF_K_STATUS_LIST:
+		return lf_sc_list(LF_K_STATUS_LIST, s, n, i, NULL, 0, NULL);
+	case LF_K_TIME_LIST:
+		return lf_sc_list(LF_K_TIME_LIST, s, n, i, NULL, 0, NULL);
 	default:
-		return lf_sc_list(kind, s, n, i, NULL, 0, NULL);
+		return lf_sc_list(LF_K_NUM_LIST, s, n, i, NULL, 0, NULL);
 	}
 }
 
@@ -1056,6 +1074,30 @@ struct lf_fast_run {
 	bool give_up;
 };
 
+/* The end of op's literal (off..mask) at i, or LF_FAIL. */
+static inline size_t
+lf_lit_at(const struct logformat *lf, const struct lf_op *op,
+    const unsigned char *s, size_t n, size_t i)
+{
+	const char *l = lf->fast_lits + op->off;
+
+	if (op->mask != 0 && n - i >= 8) {
+		/* one load and compare for the short ones */
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		return (le64toh(w) & op->mask) == op->word ? i + op->len :
+		    LF_FAIL;
+	}
+	if (n - i < op->len)
+		return LF_FAIL;
+	/* a few bytes: a loop beats a call to memcmp */
+	for (size_t j = 0; j < op->len; j++)
+		if (s[i + j] != (unsigned char)l[j])
+			return LF_FAIL;
+	return i + op->len;
+}
+
 /*
  * Match ops k.. from i to the end of the line, as PCRE2 backtracks: 1 on
  * a match (spans in lf->fast_ov), 0 when none, -1 when the search gave up.
@@ -1066,41 +1108,27 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 	const struct logformat *lf = r->lf;
 	const unsigned char *s = r->s;
 	size_t n = r->n;
-	PCRE2_SIZE *ov = lf->fast_ov;
 
 	for (; k < lf->n_ops; k++) {
 		const struct lf_op *op = &lf->ops[k];
 		size_t j;
 
 		switch (op->form) {
-		case LF_F_LIT: {
-			const char *l = lf->fast_lits + op->off;
-
-			if (n - i < op->len)
+		case LF_F_LIT:
+			if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
 				return 0;
-			if (op->mask != 0 && n - i >= 8) {
-				/* one load and compare for the short ones */
-				uint64_t w;
-
-				memcpy(&w, s + i, 8);
-				if ((le64toh(w) & op->mask) != op->word)
-					return 0;
-				i += op->len;
-				continue;
-			}
-			/* a few bytes: a loop beats a call to memcmp */
-			for (j = 0; j < op->len; j++)
-				if (s[i + j] != (unsigned char)l[j])
-					return 0;
-			i += op->len;
 			continue;
-		}
 		case LF_F_ONE:
 			if ((j = lf_sc_one(op->kind, s, n, i)) == LF_FAIL)
 				return 0;
-			ov[2 * op->group] = i;
-			ov[2 * op->group + 1] = j;
+			op->span[0] = i;
+			op->span[1] = j;
 			i = j;
+			if (op->then_lit) {
+				if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
+					return 0;
+				k++;
+			}
 			continue;
 		case LF_F_LAZY: {
 			bool token = op->kind == LF_K_TOKEN;
@@ -1113,8 +1141,8 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 
 					if (++r->tries > LF_FAST_TRIES)
 						return -1;
-					ov[2 * op->group] = i;
-					ov[2 * op->group + 1] = j;
+					op->span[0] = i;
+					op->span[1] = j;
 					if ((rc = lf_fast_at(r, k + 1, j)) != 0)
 						return rc;
 					j++;	/* nx as an iteration */
@@ -1141,11 +1169,11 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 				return 0;
 			if (count > LF_FAST_LIST_MAX)
 				return -1;
-			ov[2 * op->group] = i;
+			op->span[0] = i;
 			for (m = count; m-- > 0;) {
 				if (++r->tries > LF_FAST_TRIES)
 					return -1;
-				ov[2 * op->group + 1] = ends[m];
+				op->span[1] = ends[m];
 				if ((rc = lf_fast_at(r, k + 1, ends[m])) != 0)
 					return rc;
 			}
@@ -1276,6 +1304,24 @@ lf_fast_compile(struct logformat *lf, const struct lf_items *it,
 	if (lf->fast_ov == NULL) {
 		free(ops);
 		return -1;
+	}
+	for (i = 0; i < it->n; i++) {
+		struct lf_op *op = &ops[i];
+
+		if (op->form == LF_F_LIT)
+			continue;
+		op->span = lf->fast_ov + 2 * op->group;
+		/* a literal after a single-ended piece: matched with it (no
+		 * search resumes at that literal: only at the op after a
+		 * lazy or greedy piece) */
+		if (op->form == LF_F_ONE && i + 1 < it->n &&
+		    ops[i + 1].form == LF_F_LIT) {
+			op->then_lit = true;
+			op->off = ops[i + 1].off;
+			op->len = ops[i + 1].len;
+			op->word = ops[i + 1].word;
+			op->mask = ops[i + 1].mask;
+		}
 	}
 	lf->ops = ops;
 	lf->n_ops = it->n;
@@ -1692,13 +1738,40 @@ struct lf_val {
 	size_t n;
 };
 
-/* What one parse works with. */
+/*
+ * Most strings noted for one event: client, host, method, protocol, path,
+ * request id, the query twice ($request's "?q" without a path, then
+ * $request_uri's), an address per attempt; with room to spare.
+ */
+#define LF_STRINGS_MAX	(16 + GW_ATTEMPTS_MAX)
+
+/* A string of the event to copy once the line is read: where its pointer
+ * goes and its bytes in the line (still escaped). */
+struct lf_string {
+	const char **to;
+	const char *p;
+	size_t n;
+};
+
+/*
+ * What one parse works with. The event's strings are noted while the line
+ * is read (lf_copy) and copied at its end, into one arena allocation
+ * (lf_copy_all): until then each points at its bytes in the line, not
+ * NUL-terminated, and is only tested for NULL.
+ */
 struct lf_ctx {
 	const struct logformat *lf;
-	const char *line;
+	struct logformat *scratch;	/* lf, its scratch space */
+	const char *line, *line_end;
 	const PCRE2_SIZE *ov;
 	struct arena *a;
+	bool plain;		/* no escape to undo in the line */
 	bool oom;
+	struct lf_string str[LF_STRINGS_MAX];
+	size_t n_str;
+	size_t str_bytes;	/* their bytes and NULs */
+	struct gw_attempt at[GW_ATTEMPTS_MAX];	/* lf_fill_attempts */
+	int n_at;
 };
 
 /* The span variable v matched, false when the format lacks it. */
@@ -1849,47 +1922,79 @@ lf_unescape_into(char *d, const char *s, size_t n, enum lf_escape esc)
 	return o;
 }
 
-/* Arena copy of the n bytes at s, unescaped; NULL (and oom) on OOM. */
-static char *
-lf_copy(struct lf_ctx *c, const char *s, size_t n)
+/*
+ * *to becomes a copy of the n bytes at s, unescaped, at the end of the
+ * line (lf_copy_all); until then it points at s.
+ */
+static void
+lf_copy(struct lf_ctx *c, const char **to, const char *s, size_t n)
+{
+	assert(c->n_str < LF_STRINGS_MAX);
+	if (c->n_str == LF_STRINGS_MAX) {	/* never (see there) */
+		c->oom = true;
+		return;
+	}
+	c->str[c->n_str++] = (struct lf_string){ to, s, n };
+	c->str_bytes += n + 1;
+	*to = s;
+}
+
+/*
+ * The strings noted by lf_copy, copied into one arena allocation and
+ * unescaped per the format's escape= mode; false when out of memory.
+ */
+static bool
+lf_copy_all(struct lf_ctx *c)
 {
 	char *d;
 
-	if (c->lf->esc == LF_ESC_NONE || memchr(s, '\\', n) == NULL) {
-		d = arena_strndup(c->a, s, n);
-	} else {
-		d = arena_alloc(c->a, n + 1);
-		if (d != NULL)
-			d[lf_unescape_into(d, s, n, c->lf->esc)] = '\0';
+	if (c->n_str == 0)
+		return true;
+	if ((d = arena_alloc(c->a, c->str_bytes)) == NULL)
+		return false;
+	for (size_t i = 0; i < c->n_str; i++) {
+		const struct lf_string *st = &c->str[i];
+		size_t o;
+
+		if (c->plain || memchr(st->p, '\\', st->n) == NULL) {
+			memcpy(d, st->p, st->n);
+			o = st->n;
+		} else
+			o = lf_unescape_into(d, st->p, st->n, c->lf->esc);
+		d[o] = '\0';
+		*st->to = d;
+		d += o + 1;
 	}
-	if (d == NULL)
-		c->oom = true;
-	return d;
+	return true;
 }
 
-/* Arena copy of variable v's value; NULL when absent or "-". */
-static const char *
-lf_text(struct lf_ctx *c, enum lf_var v)
+/* *to: variable v's value (lf_copy); NULL when absent or "-". */
+static void
+lf_text(struct lf_ctx *c, const char **to, enum lf_var v)
 {
 	struct lf_val val;
 
-	if (!lf_get(c, v, &val) || lf_is_dash(&val))
-		return NULL;
-	return lf_copy(c, val.p, val.n);
+	if (!lf_get(c, v, &val) || lf_is_dash(&val)) {
+		*to = NULL;
+		return;
+	}
+	lf_copy(c, to, val.p, val.n);
 }
 
-/* The client address of variable v: the first of a ", " list. */
-static const char *
-lf_client(struct lf_ctx *c, enum lf_var v)
+/* *to: the client address of variable v, the first of a ", " list. */
+static void
+lf_client(struct lf_ctx *c, const char **to, enum lf_var v)
 {
 	struct lf_val val;
 	const char *comma;
 
-	if (!lf_get(c, v, &val) || lf_is_dash(&val))
-		return NULL;
+	if (!lf_get(c, v, &val) || lf_is_dash(&val)) {
+		*to = NULL;
+		return;
+	}
 	if ((comma = memchr(val.p, ',', val.n)) != NULL)
 		val.n = (size_t)(comma - val.p);
-	return lf_copy(c, val.p, val.n);
+	lf_copy(c, to, val.p, val.n);
 }
 
 /* Digits at s (n bytes) as a number; -1 for "-", empty or non-digits. */
@@ -1928,6 +2033,11 @@ lf_ms(const char *s, size_t n)
 		return -1;
 	if (secs > INT64_MAX / 1000 - 1)
 		return -1;
+	if (n - ip == 4 && s[ip] == '.' && lf_c_digit((unsigned char)s[ip + 1]) &&
+	    lf_c_digit((unsigned char)s[ip + 2]) &&
+	    lf_c_digit((unsigned char)s[ip + 3]))	/* "0.004", the usual */
+		return secs * 1000 + (s[ip + 1] - '0') * 100 +
+		    (s[ip + 2] - '0') * 10 + (s[ip + 3] - '0');
 	if (ip < n) {
 		if (ip + 1 == n)
 			return -1;
@@ -1974,7 +2084,8 @@ lf_fill_time(struct lf_ctx *c, struct gw_event *ev)
 	struct timeparse t;
 
 	if (lf_get(c, LF_V_TIME_LOCAL, &v)) {
-		if (!lf_whole(&v, timeparse_clf(v.p, v.n, &t)) || !t.has_tz)
+		if (!lf_whole(&v, timeparse_clf_memo(&c->scratch->clf_memo,
+		    v.p, v.n, &t)) || !t.has_tz)
 			return false;
 		ev->ts_ms = t.ms;
 		ev->tz_min = t.tz_min;
@@ -2002,29 +2113,31 @@ static void
 lf_fill_split(struct lf_ctx *c, struct gw_event *ev, const struct reqline *r)
 {
 	if (r->host.n > 0 && ev->host == NULL)
-		ev->host = lf_copy(c, r->host.p, r->host.n);
+		lf_copy(c, &ev->host, r->host.p, r->host.n);
 	if (r->path.n > 0)
-		ev->path = lf_copy(c, r->path.p, r->path.n);
+		lf_copy(c, &ev->path, r->path.p, r->path.n);
 	if (r->query.n > 0)
-		ev->query = lf_copy(c, r->query.p, r->query.n);
+		lf_copy(c, &ev->query, r->query.p, r->query.n);
 }
 
 /*
  * Split $request ("GET /p?q HTTP/1.1", "GET /p" for HTTP/0.9) with
  * core/reqline.c. Garbage (a TLS hello sent to a plain port, "-") leaves
- * the fields NULL.
+ * the fields NULL. True when its method is CONNECT.
  */
-static void
+static bool
 lf_fill_request(struct lf_ctx *c, struct gw_event *ev, const struct lf_val *v)
 {
 	struct reqline r;
 
 	if (!reqline_split(v->p, v->n, &r))
-		return;
-	ev->method = lf_copy(c, r.method.p, r.method.n);
+		return false;
+	lf_copy(c, &ev->method, r.method.p, r.method.n);
 	if (r.proto.n > 0)
-		ev->protocol = lf_copy(c, r.proto.p, r.proto.n);
+		lf_copy(c, &ev->protocol, r.proto.p, r.proto.n);
 	lf_fill_split(c, ev, &r);
+	/* a method is tchars: no escape in it */
+	return r.method.n == 7 && memcmp(r.method.p, "CONNECT", 7) == 0;
 }
 
 /* Request line fields from $request, else $request_uri / $uri + $args. */
@@ -2032,49 +2145,77 @@ static void
 lf_fill_request_fields(struct lf_ctx *c, struct gw_event *ev)
 {
 	struct lf_val v;
+	bool connect = false;
 
 	if (lf_get(c, LF_V_REQUEST, &v) && !lf_is_dash(&v))
-		lf_fill_request(c, ev, &v);
+		connect = lf_fill_request(c, ev, &v);
 	if (ev->path == NULL) {
 		if (lf_get(c, LF_V_REQUEST_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
 			struct reqline r;
 
-			reqline_target(v.p, v.n, ev->method != NULL &&
-			    strcmp(ev->method, "CONNECT") == 0, &r);
+			reqline_target(v.p, v.n, connect, &r);
 			lf_fill_split(c, ev, &r);
 		} else if (lf_get(c, LF_V_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
-			ev->path = lf_copy(c, v.p, v.n);
+			lf_copy(c, &ev->path, v.p, v.n);
 			if (lf_get(c, LF_V_ARGS, &v) && !lf_is_dash(&v) &&
 			    v.n > 0)
-				ev->query = lf_copy(c, v.p, v.n);
+				lf_copy(c, &ev->query, v.p, v.n);
 		}
 	}
 	if (ev->method == NULL)
-		ev->method = lf_text(c, LF_V_METHOD);
+		lf_text(c, &ev->method, LF_V_METHOD);
 	if (ev->protocol == NULL)
-		ev->protocol = lf_text(c, LF_V_PROTOCOL);
-	if (ev->query != NULL) {
-		ev->shape = query_shape(ev->query, strlen(ev->query), c->a);
-		if (ev->shape == NULL)
-			c->oom = true;
-	}
+		lf_text(c, &ev->protocol, LF_V_PROTOCOL);
 }
 
 /* Iterator over one upstream list ("a, b : c"). */
 struct lf_list {
 	const char *p, *end;	/* p NULL when done */
+	const char *lim;	/* bytes up to here may be read (the line's) */
 	int group;
 };
 
-/* Start iterating v; a whole "-" or empty value has no items. */
+/* Start iterating v of line lim; a whole "-" or empty value has no items. */
 static void
-lf_list_init(struct lf_list *l, const struct lf_val *v)
+lf_list_init(struct lf_list *l, const struct lf_val *v, const char *lim)
 {
 	l->group = 0;
+	l->lim = lim;
 	l->end = v->p + v->n;
 	l->p = (v->n == 0 || lf_is_dash(v)) ? NULL : v->p;
+}
+
+/*
+ * The first ',' or ' ' in [q, end), else end; the bytes up to lim >= end
+ * may be read. Sixteen at a time where SSE2 is: an item is most often
+ * the whole value.
+ */
+static const char *
+lf_list_sep(const char *q, const char *end, const char *lim)
+{
+#ifdef __SSE2__
+	const __m128i comma = _mm_set1_epi8(',');
+	const __m128i space = _mm_set1_epi8(' ');
+
+	while (lim - q >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)q);
+		int bits = _mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, space)));
+
+		if (bits != 0) {
+			q += __builtin_ctz((unsigned)bits);
+			return q < end ? q : end;
+		}
+		if (end - q <= 16)
+			return end;
+		q += 16;
+	}
+#endif
+	while (q < end && *q != ',' && *q != ' ')
+		q++;
+	return q;
 }
 
 /* Next item and its group; false at the end. */
@@ -2085,8 +2226,7 @@ lf_list_next(struct lf_list *l, struct lf_val *item, int *group)
 
 	if (l->p == NULL)
 		return false;
-	for (q = l->p; q < l->end && *q != ',' && *q != ' '; q++)
-		;
+	q = lf_list_sep(l->p, l->end, l->lim);
 	item->p = l->p;
 	item->n = (size_t)(q - l->p);
 	*group = l->group;
@@ -2102,79 +2242,62 @@ lf_list_next(struct lf_list *l, struct lf_val *item, int *group)
 }
 
 /*
- * Build ev->attempts from the upstream lists. The lists are aligned by
- * position; a shorter list leaves -1/NULL; at most GW_ATTEMPTS_MAX are kept.
- * The group index comes from $upstream_addr, else the next list that has
- * the item.
+ * Build the attempts (c->at, c->n_at) from the upstream lists. The lists
+ * are aligned by position; a shorter list leaves -1/NULL; at most
+ * GW_ATTEMPTS_MAX are kept. The group index comes from $upstream_addr,
+ * else the next list that has the item. Each list is read once, straight
+ * into the attempts.
  */
 static void
-lf_fill_attempts(struct lf_ctx *c, struct gw_event *ev)
+lf_fill_attempts(struct lf_ctx *c)
 {
 	/* later entries override the group of earlier ones */
 	static const enum lf_var lists[] = {
 		LF_V_UP_RESPONSE, LF_V_UP_HEADER, LF_V_UP_CONNECT,
 		LF_V_UP_STATUS, LF_V_UP_ADDR
 	};
-	/* each list split once: its items kept for the second loop */
-	struct lf_val v, items[5][GW_ATTEMPTS_MAX];
-	int groups[5][GW_ATTEMPTS_MAX], count[5];
+	struct gw_attempt *tmp = c->at;
+	struct lf_val v, item;
 	struct lf_list l;
-	struct gw_attempt *at;
-	int n = 0, i, k;
+	int n = 0, i, k, group;
 
 	for (k = 0; k < 5; k++) {
-		count[k] = 0;
 		if (!lf_get(c, lists[k], &v))
 			continue;
-		lf_list_init(&l, &v);
-		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &items[k][i],
-		    &groups[k][i]); i++)
-			;
-		count[k] = i;
-		if (i > n)
-			n = i;
-	}
-	if (n == 0)
-		return;
-	at = arena_alloc(c->a, (size_t)n * sizeof(*at));
-	if (at == NULL) {
-		c->oom = true;
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		at[i].addr = NULL;
-		at[i].status = at[i].connect_ms = -1;
-		at[i].header_ms = at[i].response_ms = -1;
-		at[i].group = 0;
-		at[i].cause = GW_CAUSE_OK;
-	}
-	for (k = 0; k < 5; k++) {
-		for (i = 0; i < count[k]; i++) {
-			const struct lf_val item = items[k][i];
-			bool dash = lf_is_dash(&item);
-			at[i].group = groups[k][i];
+		lf_list_init(&l, &v, c->line_end);
+		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item,
+		    &group); i++) {
+			struct gw_attempt *t = &tmp[i];
+
+			if (i == n) {
+				t->addr = NULL;
+				t->status = t->connect_ms = -1;
+				t->header_ms = t->response_ms = -1;
+				t->cause = GW_CAUSE_OK;
+				n++;
+			}
+			t->group = group;
 			switch (lists[k]) {
 			case LF_V_UP_ADDR:
-				if (!dash && item.n > 0)
-					at[i].addr = lf_copy(c, item.p, item.n);
+				if (!lf_is_dash(&item) && item.n > 0)
+					lf_copy(c, &t->addr, item.p, item.n);
 				break;
 			case LF_V_UP_STATUS:
-				at[i].status = (int)lf_int(item.p, item.n);
+				t->status = (int)lf_int(item.p, item.n);
 				break;
 			case LF_V_UP_CONNECT:
-				at[i].connect_ms = lf_ms_int(item.p, item.n);
+				t->connect_ms = lf_ms_int(item.p, item.n);
 				break;
 			case LF_V_UP_HEADER:
-				at[i].header_ms = lf_ms_int(item.p, item.n);
+				t->header_ms = lf_ms_int(item.p, item.n);
 				break;
 			default:
-				at[i].response_ms = lf_ms_int(item.p, item.n);
+				t->response_ms = lf_ms_int(item.p, item.n);
 				break;
 			}
 		}
 	}
-	ev->attempts = at;
-	ev->n_attempts = n;
+	c->n_at = n;
 }
 
 /* Fill ev from a matched line; returns NULL or a reason to reject it. */
@@ -2185,30 +2308,46 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 
 	if (!lf_fill_time(c, ev))
 		return "bad time";
-	ev->client = lf_client(c, LF_V_REMOTE_ADDR);
+	lf_client(c, &ev->client, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
-		ev->client = lf_client(c, LF_V_REALIP_ADDR);
-	ev->host = lf_text(c, LF_V_HOST);
+		lf_client(c, &ev->client, LF_V_REALIP_ADDR);
+	lf_text(c, &ev->host, LF_V_HOST);
 	if (ev->host == NULL)
-		ev->host = lf_text(c, LF_V_HTTP_HOST);
+		lf_text(c, &ev->host, LF_V_HTTP_HOST);
 	if (ev->host == NULL)
-		ev->host = lf_text(c, LF_V_SERVER_NAME);
+		lf_text(c, &ev->host, LF_V_SERVER_NAME);
 	/* after the host variables: an absolute-form host only without them */
 	lf_fill_request_fields(c, ev);
-	ev->request_id = lf_text(c, LF_V_REQUEST_ID);
+	lf_text(c, &ev->request_id, LF_V_REQUEST_ID);
 	if (ev->request_id == NULL)
-		ev->request_id = lf_text(c, LF_V_X_REQUEST_ID);
+		lf_text(c, &ev->request_id, LF_V_X_REQUEST_ID);
 	if (lf_get(c, LF_V_STATUS, &v))
 		ev->status = (int)lf_int(v.p, v.n);
 	if (lf_get(c, LF_V_BODY_BYTES, &v))
 		ev->bytes = lf_int(v.p, v.n);
 	if (lf_get(c, LF_V_REQUEST_TIME, &v))
 		ev->request_ms = lf_ms_int(v.p, v.n);
-	lf_fill_attempts(c, ev);
-	if (c->oom)
-		return "out of memory";
+	lf_fill_attempts(c);
+	/* the line read: its strings copied, then what is made of them */
+	if (c->oom || !lf_copy_all(c))
+		goto nomem;
+	if (ev->query != NULL &&
+	    (ev->shape = query_shape(ev->query, strlen(ev->query), c->a)) ==
+	    NULL)
+		goto nomem;
+	if (c->n_at > 0) {
+		size_t bytes = (size_t)c->n_at * sizeof(*ev->attempts);
+
+		if ((ev->attempts = arena_alloc(c->a, bytes)) == NULL)
+			goto nomem;
+		memcpy(ev->attempts, c->at, bytes);
+		ev->n_attempts = c->n_at;
+	}
 	access_cause_infer_logged(ev, c->lf->logged);
 	return NULL;
+nomem:
+	c->oom = true;
+	return "out of memory";
 }
 
 enum format_result
@@ -2282,9 +2421,16 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 	c.ov = pcre2_get_ovector_pointer(scratch->md);
 matched:
 	c.lf = lf;
+	c.scratch = scratch;
 	c.line = line;
+	c.line_end = line + len;
 	c.a = a;
+	/* one look for escapes, not one a field */
+	c.plain = lf->esc == LF_ESC_NONE || memchr(line, '\\', len) == NULL;
 	c.oom = false;
+	c.n_str = 0;
+	c.str_bytes = 0;
+	c.n_at = 0;
 	why = lf_fill(&c, ev);
 	if (c.oom) {
 		*reason = "out of memory";

@@ -235,7 +235,6 @@ struct urec {
 	struct urec *prev, *next;	/* age list */
 	uint64_t key, akey;
 	uint64_t seq;			/* arrival number (markers too) */
-	uint64_t path_hash;		/* of its whole path */
 	int64_t added_us;		/* capture time it arrived */
 	bool in_auth;
 	bool taken;			/* picked by the walk in progress */
@@ -292,7 +291,7 @@ struct dview {
 	const struct http_exchange *x;
 	const struct drec *self;	/* when it is held, else NULL */
 	const char *seg;
-	uint64_t key, akey, path_hash;
+	uint64_t key, akey;
 	bool failed;
 	bool left;			/* the client left before any answer */
 	uint64_t id;			/* its number (claim_first); 0
@@ -651,7 +650,6 @@ urec_new(const struct wire_join *j, const struct http_exchange *x)
 	    req_key(j->o.seed, 'R', x->method, u->seg, x->has_query, x->query);
 	u->akey = u->in_auth ? req_key(j->o.seed, 'A', "", u->oseg,
 	    o_hq, u->oquery) : 0;
-	u->path_hash = hash_bytes(j->o.seed, x->path, lp);
 	return u;
 }
 
@@ -1835,7 +1833,7 @@ scan_in(struct wire_join *j, const struct dview *d, struct urec *tail,
 		if (u->end_unsure)	/* when it gave up is a guess */
 			score += PATH_PENALTY;
 		if (src == SRC_REQ) {
-			int64_t pp = u->path_hash == d->path_hash ? 0 :
+			int64_t pp = str_eq(u->path, x->path) ? 0 :
 			    path_penalty(j, x->path, u->path);
 
 			/* a rewrite is learned from successes only (their
@@ -1928,7 +1926,7 @@ scan_left(struct wire_join *j, const struct dview *d, struct urec *tail,
 		    u->start_us > x->end_us + LEFT_START_US)
 			continue;
 		/* a failure takes no unlearned rewrite (as scan) */
-		if (u->path_hash != d->path_hash &&
+		if (!str_eq(u->path, x->path) &&
 		    path_penalty(j, x->path, u->path) > 0)
 			continue;
 		best->candidates++;
@@ -2279,7 +2277,6 @@ dview_init(const struct wire_join *j, const struct http_exchange *x,
 	d->failed = wire_join_failed(x);
 	d->left = x->cause == GW_CAUSE_CLIENT_CLOSED && x->first_byte_us < 0 &&
 	    x->has_request;
-	d->path_hash = hash_bytes(j->o.seed, x->path, strlen(x->path));
 	d->id = 0;
 }
 

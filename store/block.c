@@ -207,6 +207,19 @@ block_row_fits(const struct block_val *row, int ncol)
 	return add <= BLOCK_MAX_RAW - (HEAD_SLACK + (size_t)ncol * COL_SLACK);
 }
 
+/* See block.h: val_room() of ncol values, bytes of them texts. */
+bool
+block_row_fits_bytes(int ncol, size_t bytes)
+{
+	size_t room;
+
+	if (ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
+		return false;
+	room = BLOCK_MAX_RAW - (HEAD_SLACK + (size_t)ncol * COL_SLACK);
+	return bytes <= room &&
+	    (size_t)ncol * (2 * VARINT_MAX + 1) <= room - bytes;
+}
+
 /*
  * See block.h. Room: every column keeps enough for one integer (or NULL)
  * in each row the block may still take, in its values and in its runs

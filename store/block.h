@@ -82,6 +82,12 @@ int block_enc_row(struct block_enc *e, const struct block_val *row);
  * is it not refused with -1 for its size or a type (out of memory aside)?
  */
 bool block_row_fits(const struct block_val *row, int ncol);
+/*
+ * A bound for block_row_fits() without the row: true when every row of
+ * ncol values whose texts and blobs hold bytes bytes in all would fit
+ * (false does not mean it would not).
+ */
+bool block_row_fits_bytes(int ncol, size_t bytes);
 
 /* The block of the rows added, in *p / *n (owned by e); 0 or -1 (memory). */
 int block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n);

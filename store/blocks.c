@@ -39,16 +39,18 @@ struct blocks_merge {
 };
 
 /*
- * The zip: the writer copies each plain request's values into a chunk of
- * ZIP_CHUNK rows and hands full chunks over (two chunks: it fills one
- * while the zip encodes the other); the zip encodes them into its current
+ * The zip: the writer puts each plain request (its event, the ids it
+ * gave, its texts' lengths: struct blocks_item) into a chunk of ZIP_CHUNK
+ * and hands full chunks over (two chunks: it fills one while the zip
+ * encodes the other); the zip lays out each request's columns (client,
+ * request id and protocol in their inline forms: a fifth of the writer's
+ * instructions when it did so itself), encodes them into its current
  * encoder and finishes (lays out, compresses) each full block, which waits
  * in `done`, in id order, for the writer to insert it (at its next hand-
  * over, or at blocks_flush, which also takes the last, partial block back
- * to merge or insert it as before). The values' texts point into the
- * batch, which lives until the writer's blocks_flush has waited for the
- * zip; the request id's bytes (write.c holds them only while it stages
- * the request) are copied with the row. ZIP_ENCODERS encoders (~2.5 MB
+ * to merge or insert it as before). The events and their texts are the
+ * batch's, which lives until the writer's blocks_flush has waited for the
+ * zip. ZIP_ENCODERS encoders (~2.5 MB
  * each with their zstd context): the zip waits for a free one while the
  * writer has not yet inserted the other, at most one chunk's time (two
  * or three made no difference to CPU or peak RSS at 1M and 10M
@@ -61,14 +63,25 @@ struct blocks_merge {
 
 enum { ZIP_FREE, ZIP_FILLING, ZIP_DONE };
 
+/* The texts of a request a block holds (blocks_item). */
+enum { BT_CLIENT, BT_PATH, BT_QUERY, BT_PROTOCOL, BT_REQUEST_ID, BT_COUNT };
+
+/* A request handed over: what the writer gave, its texts' lengths. */
+struct blocks_item {
+	struct blocks_req r;
+	size_t len[BT_COUNT];		/* 0 when NULL */
+};
+
 struct blocks_zip {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
-	struct block_val *chunk[2];	/* ZIP_CHUNK rows each */
-	uint8_t (*rid[2])[STORE_RID_BYTES];	/* their request ids' bytes */
-	int n[2];			/* rows in each */
+	struct blocks_item *chunk[2];	/* ZIP_CHUNK requests each */
+	int n[2];			/* requests in each */
+	/* the zip's: the columns of the request it encodes */
+	struct block_val row[BLOCK_REQUEST_COLUMNS];
+	uint8_t rid[STORE_RID_BYTES];
 	int fill;			/* the writer's chunk */
 	int work;			/* the zip's, while busy */
 	bool busy;
@@ -81,7 +94,135 @@ struct blocks_zip {
 	int cur;			/* the encoder the zip fills, or -1 */
 	int done[ZIP_ENCODERS];		/* finished, oldest first */
 	int n_done;
+	bool finish;			/* the work ends the current block */
+	bool partial[ZIP_ENCODERS];	/* finished by blocks_flush */
 };
+
+static void
+bv_int(struct block_val *v, int64_t i)
+{
+	v->type = BLOCK_INT;
+	v->i = i;
+}
+
+/* An integer where negative means "not logged" (NULL). */
+static void
+bv_opt(struct block_val *v, int64_t i)
+{
+	if (i >= 0)
+		bv_int(v, i);
+	else
+		v->type = BLOCK_NULL;
+}
+
+/* An interned id, 0 meaning NULL. */
+static void
+bv_id(struct block_val *v, int64_t id)
+{
+	if (id != 0)
+		bv_int(v, id);
+	else
+		v->type = BLOCK_NULL;
+}
+
+/* Text t of n bytes, or NULL. */
+static void
+bv_text(struct block_val *v, const char *t, size_t n)
+{
+	if (t == NULL) {
+		v->type = BLOCK_NULL;
+		return;
+	}
+	v->type = BLOCK_TEXT;
+	v->p = t;
+	v->n = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/*
+ * The lengths of it's texts (0 for NULL) into it->len; true when they
+ * are few enough bytes for any row to fit in a block (block.h's bound).
+ */
+static bool
+blocks_item_texts(struct blocks_item *it)
+{
+	const struct gw_event *ev = it->r.ev;
+	const char *t[BT_COUNT] = {
+		[BT_CLIENT] = ev->client, [BT_PATH] = ev->path,
+		[BT_QUERY] = ev->query, [BT_PROTOCOL] = ev->protocol,
+		[BT_REQUEST_ID] = ev->request_id,
+	};
+	size_t all = 0;
+
+	for (int i = 0; i < BT_COUNT; i++) {
+		it->len[i] = t[i] != NULL ? strlen(t[i]) : 0;
+		all += it->len[i];
+	}
+	return block_row_fits_bytes(BLOCK_REQUEST_COLUMNS, all);
+}
+
+/*
+ * The columns of request it (its lengths set) into row, as a row of
+ * requests would hold them (write.c's write_bind_request); rid holds the
+ * request id's bytes when they are its column's blob.
+ */
+static void
+blocks_item_row(const struct blocks_item *it, struct block_val *row,
+    uint8_t rid[STORE_RID_BYTES])
+{
+	const struct blocks_req *r = &it->r;
+	const struct gw_event *ev = r->ev;
+	const struct gw_attempt *a = r->inl;
+	struct store_client client;
+	struct store_rid ri;
+	int code;
+
+	bv_int(&row[BC_ID], r->id);
+	bv_int(&row[BC_SOURCE_ID], r->source_id);
+	bv_int(&row[BC_LINE_NO], (int64_t)ev->line_no);
+	bv_int(&row[BC_TS_MS], ev->ts_ms);
+	bv_int(&row[BC_TZ_MIN], ev->tz_min);
+	inline_client(&client, ev->client);
+	if (client.text != NULL && client.v4 >= 0)
+		bv_int(&row[BC_CLIENT], client.v4);
+	else
+		bv_text(&row[BC_CLIENT], ev->client, it->len[BT_CLIENT]);
+	bv_id(&row[BC_METHOD_ID], r->method);
+	bv_id(&row[BC_HOST_ID], r->host);
+	bv_text(&row[BC_PATH], ev->path, it->len[BT_PATH]);
+	bv_text(&row[BC_QUERY], ev->query, it->len[BT_QUERY]);
+	bv_id(&row[BC_SHAPE_ID], r->shape);
+	if (ev->protocol != NULL && (code = inline_protocol(ev->protocol)) >= 0)
+		bv_int(&row[BC_PROTOCOL], code);
+	else
+		bv_text(&row[BC_PROTOCOL], ev->protocol,
+		    it->len[BT_PROTOCOL]);
+	bv_int(&row[BC_STATUS], ev->status);
+	bv_opt(&row[BC_BYTES], ev->bytes);
+	bv_opt(&row[BC_REQUEST_MS], ev->request_ms);
+	inline_request_id(&ri, ev->request_id);
+	if (ri.text != NULL && ri.is_blob) {
+		memcpy(rid, ri.blob, STORE_RID_BYTES);
+		row[BC_REQUEST_ID].type = BLOCK_BLOB;
+		row[BC_REQUEST_ID].p = (const char *)rid;
+		row[BC_REQUEST_ID].n = STORE_RID_BYTES;
+	} else
+		bv_text(&row[BC_REQUEST_ID], ev->request_id,
+		    it->len[BT_REQUEST_ID]);
+	bv_int(&row[BC_UPSTREAM_ID], r->up);
+	bv_int(&row[BC_N_ATTEMPTS], ev->n_attempts);
+	bv_int(&row[BC_CAUSE], (int64_t)ev->cause);
+	row[BC_ERROR_ID].type = BLOCK_NULL;
+	if (a != NULL) {
+		bv_opt(&row[BC_A_STATUS], a->status);
+		bv_opt(&row[BC_A_CONNECT_MS], a->connect_ms);
+		bv_opt(&row[BC_A_HEADER_MS], a->header_ms);
+		bv_opt(&row[BC_A_RESPONSE_MS], a->response_ms);
+		bv_int(&row[BC_A_CAUSE], (int64_t)a->cause);
+	} else
+		for (int c = BC_A_STATUS; c <= BC_A_CAUSE; c++)
+			row[c].type = BLOCK_NULL;
+	row[BC_A_ERROR_ID].type = BLOCK_NULL;
+}
 
 /* The zip: a free encoder to fill (waits for one); 0, -1 stopping. */
 static int
@@ -108,32 +249,59 @@ zip_take(struct blocks_zip *z)
 	return 0;
 }
 
-/* The zip: row into the current block, which is finished when full;
- * 0 or -1 (out of memory, or stopping). */
-static int
-zip_add(struct blocks_zip *z, const struct block_val *row)
+/* The zip: its current block, finished as p[0..n), waits for the writer
+ * (partial: ended by blocks_flush, not full). */
+static void
+zip_done(struct blocks_zip *z, const uint8_t *p, size_t n, bool partial)
 {
+	int i = z->cur;
+
+	pthread_mutex_lock(&z->mu);
+	z->p[i] = p;
+	z->len[i] = n;
+	z->partial[i] = partial;
+	z->state[i] = ZIP_DONE;
+	z->done[z->n_done++] = i;
+	z->cur = -1;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+}
+
+/* The zip: finish its current block, if any (blocks_flush); 0 or -1. */
+static int
+zip_finish(struct blocks_zip *z)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (z->cur < 0)
+		return 0;
+	if (block_enc_finish(z->enc[z->cur], &p, &n) != 0)
+		return -1;
+	zip_done(z, p, n, true);
+	return 0;
+}
+
+/* The zip: request it into the current block, which is finished when
+ * full; 0 or -1 (out of memory, or stopping). */
+static int
+zip_add(struct blocks_zip *z, const struct blocks_item *it)
+{
+	const struct block_val *row = z->row;
 	struct block_enc *e;
 	int rc;
 
+	blocks_item_row(it, z->row, z->rid);
 	if (z->cur < 0 && zip_take(z) != 0)
 		return -1;
 	e = z->enc[z->cur];
 	if ((rc = block_enc_row(e, row)) == 1) {
 		const uint8_t *p;
 		size_t n;
-		int i = z->cur;
 
 		if (block_enc_finish(e, &p, &n) != 0)
 			return -1;
-		pthread_mutex_lock(&z->mu);
-		z->p[i] = p;
-		z->len[i] = n;
-		z->state[i] = ZIP_DONE;
-		z->done[z->n_done++] = i;
-		z->cur = -1;
-		pthread_cond_broadcast(&z->cv);
-		pthread_mutex_unlock(&z->mu);
+		zip_done(z, p, n, false);
 		if (zip_take(z) != 0)
 			return -1;
 		e = z->enc[z->cur];
@@ -158,15 +326,17 @@ blocks_zip_main(void *arg)
 			pthread_cond_wait(&z->cv, &z->mu);
 		if (z->stop)
 			break;
-		const struct block_val *rows = z->chunk[z->work];
+		const struct blocks_item *items = z->chunk[z->work];
 		int n = z->n[z->work];
-		bool failed = z->failed;
+		bool failed = z->failed, finish = z->finish;
 		pthread_mutex_unlock(&z->mu);
 		for (int r = 0; r < n && !failed; r++)
-			failed = zip_add(z, rows + (size_t)r *
-			    BLOCK_REQUEST_COLUMNS) != 0;
+			failed = zip_add(z, &items[r]) != 0;
+		if (finish && !failed)
+			failed = zip_finish(z) != 0;
 		pthread_mutex_lock(&z->mu);
 		z->failed |= failed;
+		z->finish = false;
 		z->busy = false;
 		pthread_cond_broadcast(&z->cv);
 	}
@@ -182,10 +352,8 @@ zip_free_parts(struct blocks_zip *z)
 			block_enc_free(z->enc[i]);
 			free(z->enc[i]);
 		}
-	for (int c = 0; c < 2; c++) {
+	for (int c = 0; c < 2; c++)
 		free(z->chunk[c]);
-		free(z->rid[c]);
-	}
 }
 
 /* The zip, started on first use; NULL when it cannot be (then blocks are
@@ -202,10 +370,8 @@ blocks_zip_get(struct store *s)
 		return NULL;
 	z->cur = -1;
 	for (int c = 0; c < 2; c++)
-		if ((z->chunk[c] = calloc((size_t)ZIP_CHUNK *
-		    BLOCK_REQUEST_COLUMNS, sizeof(struct block_val))) == NULL ||
-		    (z->rid[c] = calloc(ZIP_CHUNK, sizeof(*z->rid[c]))) ==
-		    NULL)
+		if ((z->chunk[c] = calloc(ZIP_CHUNK,
+		    sizeof(*z->chunk[c]))) == NULL)
 			goto fail;
 	for (int i = 0; i < ZIP_ENCODERS; i++) {
 		if ((z->enc[i] = malloc(sizeof(*z->enc[i]))) == NULL)
@@ -235,6 +401,8 @@ fail:
 
 static int blocks_insert(struct store *s, int64_t first, int64_t last,
     int nrow, const uint8_t *p, size_t n, char *err, size_t errlen);
+static int blocks_merge(struct store *s, const uint8_t *p, size_t n,
+    char *err, size_t errlen);
 
 /* Insert the blocks the zip finished, oldest first; 0 or -1. */
 static int
@@ -249,9 +417,21 @@ zip_insert_done(struct store *s, struct blocks_zip *z, char *err,
 		pthread_mutex_unlock(&z->mu);
 		if (i < 0)
 			return 0;
-		/* a DONE encoder is the writer's to read */
-		rc = blocks_insert(s, z->first[i], z->last[i], z->enc[i]->nrow,
-		    z->p[i], z->len[i], err, errlen);
+		/* a DONE encoder is the writer's to read; a small last
+		 * block of a batch merged as blocks_flush_sync() merges */
+		rc = 0;
+		if (z->partial[i] && z->enc[i]->nrow < BLOCKS_SMALL) {
+			s->blk = z->enc[i];
+			s->blk_first = z->first[i];
+			s->blk_last = z->last[i];
+			rc = blocks_merge(s, z->p[i], z->len[i], err, errlen);
+			s->blk = NULL;
+		}
+		if (rc == 0)
+			rc = blocks_insert(s, z->first[i], z->last[i],
+			    z->enc[i]->nrow, z->p[i], z->len[i], err, errlen);
+		else
+			rc = rc < 0 ? -1 : 0;
 		pthread_mutex_lock(&z->mu);
 		memmove(z->done, z->done + 1, (size_t)(z->n_done - 1) *
 		    sizeof(z->done[0]));
@@ -291,13 +471,16 @@ zip_wait_idle(struct store *s, struct blocks_zip *z, char *err,
 	return 0;
 }
 
-/* Hand the writer's chunk over (the one before consumed first); 0 or -1. */
+/* Hand the writer's chunk over (the one before consumed first), and with
+ * finish have the zip finish its current block after it; 0 or -1. */
 static int
-zip_submit(struct store *s, struct blocks_zip *z, char *err, size_t errlen)
+zip_submit(struct store *s, struct blocks_zip *z, bool finish, char *err,
+    size_t errlen)
 {
 	if (zip_wait_idle(s, z, err, errlen) != 0)
 		return -1;
 	pthread_mutex_lock(&z->mu);
+	z->finish = finish;
 	z->work = z->fill;
 	z->fill = !z->fill;
 	z->n[z->fill] = 0;
@@ -327,6 +510,7 @@ zip_drop(struct blocks_zip *z)
 	z->cur = -1;
 	z->n[0] = z->n[1] = 0;
 	z->failed = false;
+	z->finish = false;
 	pthread_mutex_unlock(&z->mu);
 }
 
@@ -461,32 +645,27 @@ blocks_flush_sync(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* See store_int.h. */
+/*
+ * See store_int.h. With the zip, it encodes the last rows handed over
+ * and finishes the last, partial block too (its compression was 7% of
+ * the writer's instructions, done here), while the writer waits; the
+ * writer inserts the blocks, merging a small last one (zip_insert_done).
+ */
 int
 blocks_flush(struct store *s, char *err, size_t errlen)
 {
 	struct blocks_zip *z = s->blk_zip;
-	int i, rc;
 
 	if (z == NULL)
 		return blocks_flush_sync(s, err, errlen);
-	if (z->n[z->fill] > 0 && zip_submit(s, z, err, errlen) != 0)
-		return -1;
+	/* the zip idle, its current block (cur) is stable to read */
 	if (zip_wait_idle(s, z, err, errlen) != 0)
 		return -1;
-	if ((i = z->cur) < 0)
+	if (z->n[z->fill] == 0 && z->cur < 0)
 		return 0;
-	/* the zip is idle: its partial block is the writer's now */
-	s->blk = z->enc[i];
-	s->blk_first = z->first[i];
-	s->blk_last = z->last[i];
-	rc = blocks_flush_sync(s, err, errlen);
-	s->blk = NULL;
-	pthread_mutex_lock(&z->mu);
-	z->state[i] = ZIP_FREE;
-	z->cur = -1;
-	pthread_mutex_unlock(&z->mu);
-	return rc;
+	if (zip_submit(s, z, true, err, errlen) != 0)
+		return -1;
+	return zip_wait_idle(s, z, err, errlen);
 }
 
 /* Insert the block p[0..n) of nrow requests first..last; 0 or -1. */
@@ -505,33 +684,33 @@ blocks_insert(struct store *s, int64_t first, int64_t last, int nrow,
 	return store_stmt_run(s, st, err, errlen);
 }
 
-/* See store_int.h. */
+/*
+ * See store_int.h. With the zip the writer only measures the request's
+ * texts: the zip lays out its columns (blocks_item_row) and encodes them,
+ * off the writer's thread. A request whose texts pass block.h's bound is
+ * laid out here to decide (block_row_fits), as every one is without the
+ * zip.
+ */
 int
-blocks_add(struct store *s, const struct block_val *row, char *err,
+blocks_add(struct store *s, const struct blocks_req *r, char *err,
     size_t errlen)
 {
 	struct blocks_zip *z = blocks_zip_get(s);
+	struct block_val row[BLOCK_REQUEST_COLUMNS];
+	uint8_t rid[STORE_RID_BYTES];
+	struct blocks_item it;
 	int rc;
 
+	it.r = *r;
 	if (z != NULL) {
-		struct block_val *to, *rid;
-
-		if (!block_row_fits(row, BLOCK_REQUEST_COLUMNS) ||
-		    (row[BC_REQUEST_ID].type == BLOCK_BLOB &&
-		    row[BC_REQUEST_ID].n > STORE_RID_BYTES))
-			return -1;	/* too big for a block: a row */
-		to = z->chunk[z->fill] + (size_t)z->n[z->fill] *
-		    BLOCK_REQUEST_COLUMNS;
-		memcpy(to, row, sizeof(*row) * BLOCK_REQUEST_COLUMNS);
-		rid = &to[BC_REQUEST_ID];
-		if (rid->type == BLOCK_BLOB && rid->n > 0) {
-			uint8_t *b = z->rid[z->fill][z->n[z->fill]];
-
-			memcpy(b, rid->p, rid->n);
-			rid->p = (const char *)b;
+		if (!blocks_item_texts(&it)) {
+			blocks_item_row(&it, row, rid);
+			if (!block_row_fits(row, BLOCK_REQUEST_COLUMNS))
+				return -1;	/* too big for a block: a row */
 		}
+		z->chunk[z->fill][z->n[z->fill]] = it;
 		if (++z->n[z->fill] == ZIP_CHUNK &&
-		    zip_submit(s, z, err, errlen) != 0)
+		    zip_submit(s, z, false, err, errlen) != 0)
 			return -2;
 		return 0;
 	}
@@ -545,6 +724,8 @@ blocks_add(struct store *s, const struct block_val *row, char *err,
 			return -1;
 		}
 	}
+	(void)blocks_item_texts(&it);
+	blocks_item_row(&it, row, rid);
 	if ((rc = block_enc_row(s->blk, row)) == 1) {
 		if (blocks_flush_sync(s, err, errlen) != 0)
 			return -2;
@@ -553,8 +734,8 @@ blocks_add(struct store *s, const struct block_val *row, char *err,
 	if (rc != 0)
 		return -1;	/* too big for a block: a row instead */
 	if (s->blk->nrow == 1)
-		s->blk_first = row[BC_ID].i;
-	s->blk_last = row[BC_ID].i;
+		s->blk_first = r->id;
+	s->blk_last = r->id;
 	return 0;
 }
 

@@ -634,7 +634,9 @@ intern_flush_table(struct store *s, enum store_intern_id t, char *err,
 	sqlite3_stmt *st = NULL;
 
 	p->n = 0;
-	qsort(p->v, (size_t)n, sizeof(p->v[0]), intern_pending_cmp);
+	/* empty, v may be NULL: a first name past INTERN_PENDING_BYTES */
+	if (n > 0)
+		qsort(p->v, (size_t)n, sizeof(p->v[0]), intern_pending_cmp);
 	for (int i = 0; i < n; i++) {
 		bool all = i < full;
 		int base = all ? i % INTERN_PENDING_ROWS * 3 : 0;

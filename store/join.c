@@ -122,6 +122,14 @@ join_filter_remove(struct store *s, uint64_t client_key)
 	}
 }
 
+/* True when no unjoined error is counted: join_filter_has() is false
+ * for every client. */
+bool
+join_filter_empty(const struct store *s)
+{
+	return s->err_filter_n == 0;
+}
+
 /* True when the client may have unjoined errors (false positives only). */
 bool
 join_filter_has(const struct store *s, uint64_t client_key)

@@ -67,29 +67,61 @@ latency_add(struct rollup_map *m, int64_t minute, int64_t upstream_id,
 	return rollup_add(m, &k, 1, -1, -1);
 }
 
+/* Bind e's minute, upstream, bucket and count at base + 1... */
+static void
+latency_bind(sqlite3_stmt *st, int base, const struct rollup_entry *e)
+{
+	sqlite3_bind_int64(st, base + 1, e->key.minute);
+	sqlite3_bind_int64(st, base + 2, e->key.upstream_id);
+	sqlite3_bind_int(st, base + 3, e->key.status);
+	sqlite3_bind_int64(st, base + 4, e->count);
+}
+
+/* Upsert counts: ROLLUP_FLUSH_ROWS keys a statement, the rest one by one. */
+static int
+latency_upsert(struct store *s, const struct rollup_entry *const *v, int n,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (n == ROLLUP_FLUSH_ROWS) {
+		if ((st = store_stmt(s, STMT_LATENCY_UPSERT_N, err, errlen)) ==
+		    NULL)
+			return -1;
+		for (int j = 0; j < n; j++)
+			latency_bind(st, j * 4, v[j]);
+		return store_stmt_run(s, st, err, errlen);
+	}
+	for (int j = 0; j < n; j++) {
+		if ((st = store_stmt(s, STMT_LATENCY_UPSERT, err, errlen)) ==
+		    NULL)
+			return -1;
+		latency_bind(st, 0, v[j]);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* See latency.h. */
 int
 latency_flush(struct store *s, struct rollup_map *m, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
+	const struct rollup_entry *some[ROLLUP_FLUSH_ROWS];
+	int k = 0, rc = 0;
 
-	if (m->n == 0)
-		return 0;
-	if ((st = store_stmt(s, STMT_LATENCY_UPSERT, err, errlen)) == NULL)
-		return -1;
 	for (size_t i = 0; i < m->n && rc == 0; i++) {
-		const struct rollup_entry *e = &m->v[i];
-
-		if (e->count == 0)
+		if (m->v[i].count == 0)
 			continue;
-		sqlite3_bind_int64(st, 1, e->key.minute);
-		sqlite3_bind_int64(st, 2, e->key.upstream_id);
-		sqlite3_bind_int(st, 3, e->key.status);
-		sqlite3_bind_int64(st, 4, e->count);
-		rc = store_stmt_run(s, st, err, errlen);
+		some[k++] = &m->v[i];
+		if (k == ROLLUP_FLUSH_ROWS) {
+			rc = latency_upsert(s, some, k, err, errlen);
+			k = 0;
+		}
 	}
+	if (rc == 0 && k > 0)
+		rc = latency_upsert(s, some, k, err, errlen);
 	rollup_map_clear(m);
 	return rc;
 }

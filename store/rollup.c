@@ -149,50 +149,83 @@ add:
 	return 0;
 }
 
-/* Bind the five key columns of a rollup statement. */
+/* Bind the five key columns of a rollup statement at base + 1... */
 static void
-rollup_bind_key(sqlite3_stmt *st, const struct rollup_key *k)
+rollup_bind_key(sqlite3_stmt *st, int base, const struct rollup_key *k)
 {
-	sqlite3_bind_int64(st, 1, k->minute);
-	sqlite3_bind_int64(st, 2, k->source_id);
-	sqlite3_bind_int64(st, 3, k->upstream_id);
-	sqlite3_bind_int(st, 4, k->status);
-	sqlite3_bind_int(st, 5, k->cause);
+	sqlite3_bind_int64(st, base + 1, k->minute);
+	sqlite3_bind_int64(st, base + 2, k->source_id);
+	sqlite3_bind_int64(st, base + 3, k->upstream_id);
+	sqlite3_bind_int(st, base + 4, k->status);
+	sqlite3_bind_int(st, base + 5, k->cause);
 }
 
-/* Upsert the deltas of one map; delete rows a negative delta emptied. */
+/* Bind e's key and sums (6 or, requests, 9 columns) at base + 1... */
+static void
+rollup_bind_entry(sqlite3_stmt *st, int base, const struct rollup_entry *e,
+    bool attempts)
+{
+	rollup_bind_key(st, base, &e->key);
+	sqlite3_bind_int64(st, base + 6, e->count);
+	if (!attempts) {
+		sqlite3_bind_int64(st, base + 7, e->request_ms_sum);
+		sqlite3_bind_int64(st, base + 8, e->request_ms_n);
+		sqlite3_bind_int64(st, base + 9, e->bytes_sum);
+	}
+}
+
+/*
+ * Upsert the deltas of one map, ROLLUP_FLUSH_ROWS keys a statement (the
+ * rest one by one: a statement's own cost was a third of the upsert);
+ * then delete the rows a negative delta emptied.
+ */
 static int
 rollup_flush_map(struct store *s, struct rollup_map *m, bool attempts,
     char *err, size_t errlen)
 {
 	enum store_stmt_id up = attempts ? STMT_ROLLUP_ATTEMPT_UPSERT :
 	    STMT_ROLLUP_UPSERT;
+	enum store_stmt_id up_n = attempts ? STMT_ROLLUP_ATTEMPT_UPSERT_N :
+	    STMT_ROLLUP_UPSERT_N;
 	enum store_stmt_id prune = attempts ? STMT_ROLLUP_ATTEMPT_PRUNE :
 	    STMT_ROLLUP_PRUNE;
+	int cols = attempts ? 6 : 9;
+	size_t some[ROLLUP_FLUSH_ROWS];
+	sqlite3_stmt *st;
+	int k = 0;
 
 	for (size_t i = 0; i < m->n; i++) {
-		struct rollup_entry *e = &m->v[i];
-		sqlite3_stmt *st;
+		const struct rollup_entry *e = &m->v[i];
 
 		if ((e->count == 0 && e->request_ms_sum == 0 &&
 		    e->request_ms_n == 0 && e->bytes_sum == 0))
 			continue;
-		if ((st = store_stmt(s, up, err, errlen)) == NULL)
+		some[k++] = i;
+		if (k < ROLLUP_FLUSH_ROWS)
+			continue;
+		if ((st = store_stmt(s, up_n, err, errlen)) == NULL)
 			return -1;
-		rollup_bind_key(st, &e->key);
-		sqlite3_bind_int64(st, 6, e->count);
-		if (!attempts) {
-			sqlite3_bind_int64(st, 7, e->request_ms_sum);
-			sqlite3_bind_int64(st, 8, e->request_ms_n);
-			sqlite3_bind_int64(st, 9, e->bytes_sum);
-		}
+		for (int j = 0; j < k; j++)
+			rollup_bind_entry(st, j * cols, &m->v[some[j]],
+			    attempts);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
-		if (e->count >= 0)
+		k = 0;
+	}
+	for (int j = 0; j < k; j++) {
+		if ((st = store_stmt(s, up, err, errlen)) == NULL)
+			return -1;
+		rollup_bind_entry(st, 0, &m->v[some[j]], attempts);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+	}
+	/* every key is upserted: the rows some emptied go */
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->v[i].count >= 0)
 			continue;
 		if ((st = store_stmt(s, prune, err, errlen)) == NULL)
 			return -1;
-		rollup_bind_key(st, &e->key);
+		rollup_bind_key(st, 0, &m->v[i].key);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
 	}

@@ -83,6 +83,10 @@
 #define ROWS40(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," \
 	ROWS8(t)
 #define ROWS48(t) ROWS40(t) "," ROWS8(t)
+#define ROWS32(t) ROWS8(t) "," ROWS8(t) "," ROWS8(t) "," ROWS8(t)
+_Static_assert(STORE_ROW_QUEUE == 32, "ROWS32 writes 32 tuples");
+_Static_assert(STORE_ROW_QUEUE * (1 + STORE_REQUEST_COLUMNS) <= 999,
+    "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 _Static_assert(STORE_INSERT_ROWS == 48, "ROWS48 writes 48 tuples");
 _Static_assert(STORE_REQUEST_ROWS == 40, "REQUEST_TUPLES40 writes 40 tuples");
 _Static_assert(1 + STORE_REQUEST_ROWS * STORE_REQUEST_COLUMNS <= 999,
@@ -91,6 +95,8 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
     "SQLITE_MAX_VARIABLE_NUMBER before 3.32");
 #define REQUEST_TUPLE_AUTO "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define REQUEST_TUPLE(k) "(?1+" #k ",?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+/* a request with its own id (STMT_REQUEST_INSERT_IDS_N) */
+#define REQUEST_TUPLE_ID "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 /* ids ?1 + 0 .. ?1 + 39 */
 #define REQUEST_TUPLES10(d) REQUEST_TUPLE(d##0) "," REQUEST_TUPLE(d##1) "," \
 	REQUEST_TUPLE(d##2) "," REQUEST_TUPLE(d##3) "," REQUEST_TUPLE(d##4) \
@@ -102,6 +108,33 @@ _Static_assert(STORE_INSERT_ROWS * STORE_ATTEMPT_COLUMNS <= 999,
 	REQUEST_TUPLE(8) "," REQUEST_TUPLE(9) "," REQUEST_TUPLES10(1) "," \
 	REQUEST_TUPLES10(2) "," REQUEST_TUPLES10(3)
 #define ATTEMPT_TUPLE "(?,?,?,?,?,?,?,?,?)"
+/*
+ * The rollup upserts (rollup.c, latency.c): one key, or ROLLUP_FLUSH_ROWS
+ * keys of a map (all different) through one statement.
+ */
+#define ROLLUP_INTO \
+	"INSERT INTO rollup_minute (minute, source_id, upstream_id," \
+	" status, cause, requests, request_ms_sum, request_ms_n," \
+	" bytes_sum)"
+#define ROLLUP_SUM \
+	" ON CONFLICT (minute, source_id, upstream_id, status, cause)" \
+	" DO UPDATE SET requests = requests + excluded.requests," \
+	" request_ms_sum = request_ms_sum + excluded.request_ms_sum," \
+	" request_ms_n = request_ms_n + excluded.request_ms_n," \
+	" bytes_sum = bytes_sum + excluded.bytes_sum"
+#define ROLLUP_ATTEMPT_INTO \
+	"INSERT INTO rollup_attempt_minute (minute, source_id," \
+	" upstream_id, status, cause, attempts)"
+#define ROLLUP_ATTEMPT_SUM \
+	" ON CONFLICT (minute, source_id, upstream_id, status," \
+	" cause) DO UPDATE SET attempts = attempts + excluded.attempts"
+#define LATENCY_INTO \
+	"INSERT INTO rollup_latency_minute (minute, upstream_id, bucket," \
+	" attempts)"
+#define LATENCY_SUM \
+	" ON CONFLICT (minute, upstream_id, bucket)" \
+	" DO UPDATE SET attempts = attempts + excluded.attempts"
+_Static_assert(ROLLUP_FLUSH_ROWS == 32, "ROWS32 writes 32 tuples");
 /*
  * OR FAIL, not the default ABORT: a statement that may abort half-way
  * through several rows opens a statement journal, and each page it
@@ -386,6 +419,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    ROWS40(REQUEST_TUPLE_AUTO),
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE(0),
 	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
+	[STMT_REQUEST_INSERT_IDS_N] = REQUEST_INSERT_INTO
+	    ROWS32(REQUEST_TUPLE_ID),
 	/* blocks.c: ids go on after the largest of rows and blocks, and
 	 * of the ids pruning read (it removes no request above that mark) */
 	[STMT_BLOCKS_NEXT_ID] =
@@ -424,24 +459,18 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "INSERT INTO rejects (source_id, line_no, offset, reason, raw)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 
-	[STMT_ROLLUP_UPSERT] =
-	    "INSERT INTO rollup_minute (minute, source_id, upstream_id,"
-	    " status, cause, requests, request_ms_sum, request_ms_n,"
-	    " bytes_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-	    " ON CONFLICT (minute, source_id, upstream_id, status, cause)"
-	    " DO UPDATE SET requests = requests + excluded.requests,"
-	    " request_ms_sum = request_ms_sum + excluded.request_ms_sum,"
-	    " request_ms_n = request_ms_n + excluded.request_ms_n,"
-	    " bytes_sum = bytes_sum + excluded.bytes_sum",
+	[STMT_ROLLUP_UPSERT] = ROLLUP_INTO
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" ROLLUP_SUM,
+	[STMT_ROLLUP_UPSERT_N] = ROLLUP_INTO
+	    " VALUES " ROWS32("(?,?,?,?,?,?,?,?,?)") ROLLUP_SUM,
 	[STMT_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_minute WHERE minute = ?1 AND source_id = ?2"
 	    " AND upstream_id = ?3 AND status = ?4 AND cause = ?5"
 	    " AND requests <= 0",
-	[STMT_ROLLUP_ATTEMPT_UPSERT] =
-	    "INSERT INTO rollup_attempt_minute (minute, source_id,"
-	    " upstream_id, status, cause, attempts) VALUES (?1, ?2, ?3, ?4,"
-	    " ?5, ?6) ON CONFLICT (minute, source_id, upstream_id, status,"
-	    " cause) DO UPDATE SET attempts = attempts + excluded.attempts",
+	[STMT_ROLLUP_ATTEMPT_UPSERT] = ROLLUP_ATTEMPT_INTO
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)" ROLLUP_ATTEMPT_SUM,
+	[STMT_ROLLUP_ATTEMPT_UPSERT_N] = ROLLUP_ATTEMPT_INTO
+	    " VALUES " ROWS32("(?,?,?,?,?,?)") ROLLUP_ATTEMPT_SUM,
 	[STMT_ROLLUP_ATTEMPT_PRUNE] =
 	    "DELETE FROM rollup_attempt_minute WHERE minute = ?1"
 	    " AND source_id = ?2 AND upstream_id = ?3 AND status = ?4"
@@ -599,11 +628,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "SELECT first_id FROM request_runs WHERE sec = ?1"
 	    " AND last_id = ?2",
 
-	[STMT_LATENCY_UPSERT] =
-	    "INSERT INTO rollup_latency_minute (minute, upstream_id, bucket,"
-	    " attempts) VALUES (?1, ?2, ?3, ?4)"
-	    " ON CONFLICT (minute, upstream_id, bucket)"
-	    " DO UPDATE SET attempts = attempts + excluded.attempts",
+	[STMT_LATENCY_UPSERT] = LATENCY_INTO " VALUES (?1, ?2, ?3, ?4)"
+	    LATENCY_SUM,
+	[STMT_LATENCY_UPSERT_N] = LATENCY_INTO " VALUES "
+	    ROWS32("(?,?,?,?)") LATENCY_SUM,
 
 	/* report.c: totals in one statement, each part an index or rollup read. */
 	[STMT_REPORT_TOTALS] = REPORT_TOTALS_SQL(ALL),

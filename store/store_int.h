@@ -68,6 +68,7 @@ enum store_stmt_id {
 	STMT_BLOCKS_DELETE,
 	STMT_BLOCKS_REPLACE,
 	STMT_REQUEST_INSERT_N,
+	STMT_REQUEST_INSERT_IDS_N,
 	STMT_ATTEMPT_INSERT,
 	STMT_ATTEMPT_INSERT_N,
 	STMT_ERROR_INSERT,
@@ -97,12 +98,15 @@ enum store_stmt_id {
 	STMT_INTERN_INSERT_IDS_PATH,	/* likewise, INTERN_PENDING_ROWS */
 	STMT_INTERN_INSERT_IDS_SHAPE,
 	STMT_ROLLUP_UPSERT,
+	STMT_ROLLUP_UPSERT_N,
 	STMT_ROLLUP_PRUNE,
 	STMT_ROLLUP_ATTEMPT_UPSERT,
+	STMT_ROLLUP_ATTEMPT_UPSERT_N,
 	STMT_ROLLUP_ATTEMPT_PRUNE,
 	STMT_RUNS_PUT,
 	STMT_RUNS_BEFORE,
 	STMT_LATENCY_UPSERT,
+	STMT_LATENCY_UPSERT_N,
 	STMT_JOIN_ATTEMPT_FIND,
 	STMT_JOIN_ATTEMPT_FIND_TRUNCATED,
 	STMT_JOIN_REQUEST_FIND,
@@ -233,6 +237,11 @@ struct store_sql {
 #define STORE_INSERT_ROWS 48
 #define STORE_REQUEST_ROWS 40
 #define STORE_REQUEST_COLUMNS 24
+/*
+ * Requests that are rows among blocks' (write.c), whose ids do not follow
+ * each other: each names its own, 25 parameters, 32 rows a statement.
+ */
+#define STORE_ROW_QUEUE 32
 #define STORE_ATTEMPT_COLUMNS 9
 
 /* New names of a hashed table inserted per statement (intern.c). */
@@ -321,6 +330,7 @@ struct rollup_entry {
  * order their keys first came, found through a hash map of their indexes.
  * All zero is an empty map. */
 #define ROLLUP_FRONT	4096	/* direct-mapped slots (rollup.c) */
+#define ROLLUP_FLUSH_ROWS 32	/* keys upserted per statement */
 struct rollup_map {
 	struct rollup_entry *v;
 	size_t cap, n;
@@ -762,17 +772,30 @@ enum block_request_column {
 };
 
 /*
+ * A plain request as the writer hands it to the current block: its event
+ * (in the batch: read until blocks_flush returns), the attempt stored
+ * inline (NULL none) and what the writer gave it; blocks.c lays out the
+ * columns (client, request id and protocol in their inline forms).
+ */
+struct blocks_req {
+	const struct gw_event *ev;
+	const struct gw_attempt *inl;
+	int64_t id, source_id;
+	int64_t method, host, shape, up;	/* interned ids, 0 = NULL */
+};
+
+/*
  * Blocks of plain requests (blocks.c). blocks_next_id(): the id after
  * every stored request's; *given: the writer must name the ids of the rows
- * it inserts (else SQLite's next rowid is that id). blocks_add(): row (BLOCK_REQUEST_COLUMNS values)
- * into the current block, which is written first when full; 0, -1 the row
- * cannot go into a block (store it as a row), -2 error (err filled).
+ * it inserts (else SQLite's next rowid is that id). blocks_add(): request
+ * r into the current block, which is written first when full; 0, -1 the
+ * row cannot go into a block (store it as a row), -2 error (err filled).
  * blocks_flush(): write the current block, in the batch's transaction.
  * blocks_forget(): after a rollback.
  */
 int blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
     size_t errlen);
-int blocks_add(struct store *s, const struct block_val *row, char *err,
+int blocks_add(struct store *s, const struct blocks_req *r, char *err,
     size_t errlen);
 int blocks_flush(struct store *s, char *err, size_t errlen);
 void blocks_forget(struct store *s);
@@ -805,6 +828,7 @@ void join_filter_free(struct store *s);
 void join_filter_reset(struct store *s);
 int join_filter_load(struct store *s, char *err, size_t errlen);
 void join_filter_add(struct store *s, uint64_t client_key);
+bool join_filter_empty(const struct store *s);
 bool join_filter_has(const struct store *s, uint64_t client_key);
 int join_probe_add(struct store *s, const struct join_probe *p);
 int join_batch(struct store *s, char *err, size_t errlen);

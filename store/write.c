@@ -255,6 +255,9 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
  * every staged request its id for its attempts. A request's lone attempt
  * (of group 0) goes into the request row itself (schema/012: a_* columns,
  * write_inline()), the attempts of every other request into attempts.
+ * With blocks, a group's requests that are rows wait in a queue of
+ * STORE_ROW_QUEUE (each with its id) and go in together, before the
+ * batch's blocks (write_flush_rows).
  */
 #define WRITE_ORIGINS	16	/* hosts of wrapped lines cached per batch */
 
@@ -284,6 +287,8 @@ struct write_stage {
 		int64_t source_id;
 	} origins[WRITE_ORIGINS];
 	int n_origins, next_origin;
+	struct write_req rows[STORE_ROW_QUEUE];	/* rows among blocks' */
+	int n_rows;
 };
 
 /* Bind the columns of attempt w at parameter base + 1... */
@@ -424,6 +429,52 @@ write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 	sqlite3_bind_null(st, base + 24);	/* a_error_id: joined later */
 }
 
+/* The inline forms of w's client and request id, for its row. */
+static void
+write_req_inline(struct write_req *w)
+{
+	inline_client(&w->client, w->ev->client);
+	inline_request_id(&w->rid, w->ev->request_id);
+}
+
+/*
+ * Insert the queued rows (requests that are rows among those of blocks,
+ * with ids of their own): STORE_ROW_QUEUE through one statement, fewer
+ * one by one. 1M production lines hold 80,000 such rows, one statement
+ * each when inserted with their group of STORE_REQUEST_ROWS.
+ */
+static int
+write_flush_rows(struct store *s, struct write_stage *g, char *err,
+    size_t errlen)
+{
+	int n = g->n_rows;
+	sqlite3_stmt *st;
+
+	g->n_rows = 0;
+	if (n == STORE_ROW_QUEUE) {
+		if ((st = store_stmt(s, STMT_REQUEST_INSERT_IDS_N, err,
+		    errlen)) == NULL)
+			return -1;
+		for (int i = 0; i < n; i++) {
+			int base = i * (1 + STORE_REQUEST_COLUMNS);
+
+			sqlite3_bind_int64(st, base + 1, g->rows[i].id);
+			write_bind_request(st, base + 1, &g->rows[i]);
+		}
+		return store_stmt_run(s, st, err, errlen);
+	}
+	for (int i = 0; i < n; i++) {
+		if ((st = store_stmt(s, STMT_REQUEST_INSERT, err, errlen)) ==
+		    NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, g->rows[i].id);
+		write_bind_request(st, 1, &g->rows[i]);
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int write_block_row(struct store *s, const struct write_req *w,
     char *err, size_t errlen);
 
@@ -458,6 +509,7 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 			/* too big for any block: a row after all */
 			w->plain = false;
 			rows++;
+			write_req_inline(w);
 			if (intern_id(s, INTERN_PATH, w->ev->path, &w->path,
 			    err, errlen) != 0)
 				return -1;
@@ -477,18 +529,27 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 			    &g->req[i]);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
-	} else if (rows > 0) {
+	} else if (rows > 0 && g->ids_given) {
+		/* among blocks' requests: queued, inserted many at once */
 		for (int i = 0; i < n; i++) {
 			if (g->req[i].plain)
 				continue;
-			st = store_stmt(s, g->ids_given ? STMT_REQUEST_INSERT :
-			    STMT_REQUEST_INSERT_AUTO, err, errlen);
+			g->rows[g->n_rows++] = g->req[i];
+			if (g->n_rows == STORE_ROW_QUEUE &&
+			    write_flush_rows(s, g, err, errlen) != 0)
+				return -1;
+		}
+	} else if (rows > 0) {
+		/* SQLite gives the ids: in order, one by one (no blocks,
+		 * so none is plain) */
+		for (int i = 0; i < n; i++) {
+			if (g->req[i].plain)
+				continue;
+			st = store_stmt(s, STMT_REQUEST_INSERT_AUTO, err,
+			    errlen);
 			if (st == NULL)
 				return -1;
-			if (g->ids_given)
-				sqlite3_bind_int64(st, 1, g->req[i].id);
-			write_bind_request(st, g->ids_given ? 1 : 0,
-			    &g->req[i]);
+			write_bind_request(st, 0, &g->req[i]);
 			if (store_stmt_run(s, st, err, errlen) != 0)
 				return -1;
 		}
@@ -570,88 +631,19 @@ write_plain(const struct gw_event *ev)
 	    (ev->n_attempts == 0 || write_inline(ev));
 }
 
-static void
-bv_int(struct block_val *v, int64_t i)
-{
-	v->type = BLOCK_INT;
-	v->i = i;
-}
-
-static void
-bv_opt(struct block_val *v, int64_t i)
-{
-	if (i >= 0)
-		bv_int(v, i);
-	else
-		v->type = BLOCK_NULL;
-}
-
-static void
-bv_text(struct block_val *v, const char *t)
-{
-	size_t n;
-
-	if (t == NULL) {
-		v->type = BLOCK_NULL;
-		return;
-	}
-	n = strlen(t);
-	v->type = BLOCK_TEXT;
-	v->p = t;
-	v->n = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-}
-
-/* The plain request w into the current block, its columns as a row of
- * requests would hold them (write_bind_request); as blocks_add(). */
+/* The plain request w into the current block; as blocks_add(). */
 static int
 write_block_row(struct store *s, const struct write_req *w, char *err,
     size_t errlen)
 {
 	const struct gw_event *ev = w->ev;
-	struct block_val v[BLOCK_REQUEST_COLUMNS];
-	int code;
+	struct blocks_req r = {
+		.ev = ev, .inl = write_inline(ev) ? &ev->attempts[0] : NULL,
+		.id = w->id, .source_id = w->source_id, .method = w->method,
+		.host = w->host, .shape = w->shape, .up = w->up,
+	};
 
-	memset(v, 0, sizeof(v));
-	bv_int(&v[BC_ID], w->id);
-	bv_int(&v[BC_SOURCE_ID], w->source_id);
-	bv_int(&v[BC_LINE_NO], (int64_t)ev->line_no);
-	bv_int(&v[BC_TS_MS], ev->ts_ms);
-	bv_int(&v[BC_TZ_MIN], ev->tz_min);
-	if (w->client.text != NULL && w->client.v4 >= 0)
-		bv_int(&v[BC_CLIENT], w->client.v4);
-	else
-		bv_text(&v[BC_CLIENT], w->client.text);
-	bv_opt(&v[BC_METHOD_ID], w->method != 0 ? w->method : -1);
-	bv_opt(&v[BC_HOST_ID], w->host != 0 ? w->host : -1);
-	bv_text(&v[BC_PATH], ev->path);
-	bv_text(&v[BC_QUERY], ev->query);
-	bv_opt(&v[BC_SHAPE_ID], w->shape != 0 ? w->shape : -1);
-	if (ev->protocol != NULL && (code = inline_protocol(ev->protocol)) >= 0)
-		bv_int(&v[BC_PROTOCOL], code);
-	else
-		bv_text(&v[BC_PROTOCOL], ev->protocol);
-	bv_int(&v[BC_STATUS], ev->status);
-	bv_opt(&v[BC_BYTES], ev->bytes);
-	bv_opt(&v[BC_REQUEST_MS], ev->request_ms);
-	if (w->rid.text != NULL && w->rid.is_blob) {
-		v[BC_REQUEST_ID].type = BLOCK_BLOB;
-		v[BC_REQUEST_ID].p = (const char *)w->rid.blob;
-		v[BC_REQUEST_ID].n = STORE_RID_BYTES;
-	} else
-		bv_text(&v[BC_REQUEST_ID], w->rid.text);
-	bv_int(&v[BC_UPSTREAM_ID], w->up);
-	bv_int(&v[BC_N_ATTEMPTS], ev->n_attempts);
-	bv_int(&v[BC_CAUSE], (int64_t)ev->cause);
-	if (write_inline(ev)) {
-		const struct gw_attempt *a = &ev->attempts[0];
-
-		bv_opt(&v[BC_A_STATUS], a->status);
-		bv_opt(&v[BC_A_CONNECT_MS], a->connect_ms);
-		bv_opt(&v[BC_A_HEADER_MS], a->header_ms);
-		bv_opt(&v[BC_A_RESPONSE_MS], a->response_ms);
-		bv_int(&v[BC_A_CAUSE], (int64_t)a->cause);
-	}
-	return blocks_add(s, v, err, errlen);
+	return blocks_add(s, &r, err, errlen);
 }
 
 /*
@@ -678,11 +670,22 @@ write_stage_event(struct store *s, struct write_stage *g,
 	if (ev->origin != NULL &&
 	    write_origin(s, g, ev->origin, &w->source_id, err, errlen) != 0)
 		return -1;
-	inline_client(&w->client, ev->client);
-	inline_request_id(&w->rid, ev->request_id);
-	probe = w->client.text != NULL &&
-	    join_filter_has(s, inline_client_key(s, &w->client));
-	w->plain = s->blocks && !probe && write_plain(ev);
+	/*
+	 * A plain request's client and request id are laid out by blocks.c
+	 * (off this thread); the client is read here only when some error
+	 * may wait for it (probe).
+	 */
+	w->plain = s->blocks && write_plain(ev);
+	probe = false;
+	if (!join_filter_empty(s) || !w->plain) {
+		inline_client(&w->client, ev->client);
+		probe = w->client.text != NULL &&
+		    join_filter_has(s, inline_client_key(s, &w->client));
+	}
+	if (probe)
+		w->plain = false;
+	if (!w->plain)
+		write_req_inline(w);
 	w->path = 0;
 	/* the order of the names as before blocks: their ids follow it */
 	if (intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
@@ -726,7 +729,7 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	struct write_stage g;
 	int rc = 0;
 
-	g.n_req = g.n_att = 0;
+	g.n_req = g.n_att = g.n_rows = 0;
 	g.source_id = b->source_id;
 	g.n_origins = g.next_origin = 0;
 	if (b->n_events > 0 && blocks_next_id(s, &g.next_id, &g.ids_given,
@@ -742,6 +745,7 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
 		rc = write_stage_event(s, &g, &b->events[i], err, errlen);
 	if (rc != 0 || write_flush_requests(s, &g, err, errlen) != 0 ||
+	    write_flush_rows(s, &g, err, errlen) != 0 ||
 	    blocks_flush(s, err, errlen) != 0 ||
 	    runs_flush(s, err, errlen) != 0 ||
 	    write_flush_attempts(s, &g, err, errlen) != 0)

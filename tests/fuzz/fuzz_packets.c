@@ -12,9 +12,11 @@
  * 8080, so either end of a seed can be the gateway's) with tiny limits.
  * Every frame goes to packet_decode() in a heap copy of exactly its
  * captured length. The gateway-host capture hands each exchange to the
- * join packed and unpacked again (http_exchange_pack, as cli/capjoin.c
- * hands it to the join's thread): the record fits its bound, its size is
- * what unpack reads, and every field comes back the same. Seeds:
+ * join packed and unpacked again, as cli/capjoin.c hands it to the join's
+ * thread: an answered request packed by the tracker in place
+ * (http_tracker_emit_packed), any other by http_exchange_pack; the record
+ * fits its bound, its size is what unpack reads, and (http_exchange_pack)
+ * every field comes back the same. Seeds:
  * tests/tools/mkpcap's scenarios, as pcap and pcapng.
  */
 #include <stdbool.h>
@@ -99,6 +101,29 @@ on_exchange(void *ctx, const struct http_exchange *x)
 		(void)to_batch(r, x, &self, 1, x->cause);
 }
 
+/* http_pack_reserve_fn and http_pack_commit_fn of the gateway-host
+ * capture: the record unpacked to the join. */
+static uint64_t packed_rec[HTTP_EXCHANGE_PACK_MAX / 8];
+
+static void *
+on_reserve(void *ctx)
+{
+	(void)ctx;
+	return packed_rec;
+}
+
+static void
+on_commit(void *ctx, size_t n)
+{
+	struct run *r = ctx;
+	static struct http_exchange y;
+
+	if (n % 8 != 0 || n > sizeof(packed_rec) ||
+	    http_exchange_unpack(packed_rec, &y) != n)
+		abort();
+	(void)wire_join_add(r->join, &y);
+}
+
 static uint32_t
 get32(const uint8_t *p, bool swap)
 {
@@ -142,6 +167,8 @@ pipe_open(struct pipe *p, bool gateway)
 		return false;
 	if ((p->ht = http_tracker_new(&ho, on_exchange, &p->r)) == NULL)
 		goto fail;
+	if (gateway)
+		http_tracker_emit_packed(p->ht, on_reserve, on_commit);
 	http_tracker_handler(p->ht, &h);
 	if ((p->tt = tcp_table_new(&to, &h)) == NULL)
 		goto fail;

@@ -560,6 +560,108 @@ test_blocks_real_id(void **state)
 }
 
 /*
+ * A plain request goes into a block exactly when its row fits in one
+ * (block_row_fits on its stored forms: an IPv4 client and HTTP/1.1 as
+ * integers, the request id as 16 bytes), whether the writer lays it out
+ * itself or hands it to the encoder thread: a path of the most bytes that
+ * fit goes into a block, one byte more makes a row. Both read back as
+ * they do without blocks.
+ */
+static void
+test_blocks_big_row(void **state)
+{
+	/* 26 columns: 31 bytes of slack each and 31 for the block, 21 of
+	 * room each (block.c); the request id's blob takes 16 more */
+	size_t fit = BLOCK_MAX_RAW - 31 - 26 * 31 - 26 * 21 - 16;
+	char *path = malloc(fit + 2);
+	struct fx a, b;
+
+	(void)state;
+	assert_non_null(path);
+	path[0] = '/';
+	memset(path + 1, 'p', fit);
+	fx_init(&a);
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	for (int k = 0; k < 2; k++) {
+		struct fx *f = k == 0 ? &a : &b;
+		int64_t src = fx_source(f, "/var/log/a.log", "file");
+
+		for (size_t len = fit; len <= fit + 1; len++) {
+			struct gw_event *e;
+
+			path[len] = '\0';
+			e = fx_event(f, T0, 0, "10.0.0.1", "GET", path, NULL,
+			    200, 5, GW_CAUSE_OK, "10.1.0.1:80 200 0");
+			e->shape = NULL;
+			e->request_id = fx_str(f,
+			    "890cbd8013c7ac376c72307b7b0739d7");
+			path[len] = 'p';
+			fx_event(f, T0 + 1, 0, "10.0.0.2", "GET", "/a", NULL,
+			    200, 5, GW_CAUSE_OK, "10.1.0.1:80 200 0");
+		}
+		fx_write(f, src);
+	}
+	/* the second big one alone is a row */
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests"), 1);
+	assert_int_equal(one(b.s, "SELECT id FROM requests"), 3);
+	assert_int_equal(one(b.s, "SELECT sum(n) FROM request_blocks"), 3);
+	assert_int_equal(same_rows(a.s->db, b.s->db, ALL_COLUMNS
+	    "ORDER BY id"), 4);
+	fx_free(&a);
+	fx_free(&b);
+	free(path);
+}
+
+/*
+ * Rows among blocks' requests (failed ones between plain ones) go in
+ * STORE_ROW_QUEUE at once, the rest of a batch one by one: 2.5 queues'
+ * worth in one batch and a few in the next read back as without blocks,
+ * each under its own id.
+ */
+static void
+test_blocks_rows_queued(void **state)
+{
+	int n = STORE_ROW_QUEUE * 5 / 2;
+	struct fx a, b;
+
+	(void)state;
+	fx_init(&a);
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	for (int k = 0; k < 2; k++) {
+		struct fx *f = k == 0 ? &a : &b;
+		int64_t src = fx_source(f, "/var/log/a.log", "file");
+
+		for (int batch = 0; batch < 2; batch++) {
+			for (int i = 0; i < (batch == 0 ? n : 3); i++) {
+				char path[32];
+
+				snprintf(path, sizeof(path), "/r/%d", i);
+				fx_event(f, T0 + i, 0, "10.0.0.1", "GET", "/a",
+				    NULL, 200, 5, GW_CAUSE_OK,
+				    "10.1.0.1:80 200 0");
+				fx_event(f, T0 + i, 0, "10.0.0.2", "POST", path,
+				    "x=1", 502, 7, GW_CAUSE_UPSTREAM_5XX,
+				    i % 3 ? "10.1.0.1:80 502 0" :
+				    "10.1.0.1:80 502 0, 10.1.0.2:80 502 0");
+			}
+			fx_write(f, src);
+		}
+	}
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests"), n + 3);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests"
+	    " WHERE id % 2 = 1"), 0);
+	assert_int_equal(same_rows(a.s->db, b.s->db, ALL_COLUMNS
+	    "ORDER BY id"), 2 * (n + 3));
+	assert_int_equal(same_rows(a.s->db, b.s->db, "SELECT * FROM attempts"
+	    " ORDER BY request_id, seq"), one(a.s, "SELECT count(*)"
+	    " FROM attempts"));
+	fx_free(&a);
+	fx_free(&b);
+}
+
+/*
  * A database whose largest id is the largest integer (a hostile or
  * damaged file) leaves no id for the next request: the write fails with
  * a message, and nothing overflows (UBSan) or is stored.
@@ -1516,6 +1618,8 @@ main(void)
 		cmocka_unit_test(test_blocks_prune_split),
 		cmocka_unit_test(test_blocks_real_id),
 		cmocka_unit_test(test_blocks_ids_exhausted),
+		cmocka_unit_test(test_blocks_big_row),
+		cmocka_unit_test(test_blocks_rows_queued),
 		cmocka_unit_test(test_blocks_disagree),
 		cmocka_unit_test(test_blocks_merge_forged_n),
 		cmocka_unit_test(test_blocks_readers_choose),

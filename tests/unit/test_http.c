@@ -34,6 +34,7 @@ struct run {
 	int dlt;
 	struct http_exchange x[XMAX];
 	int n;
+	uint64_t rec[HTTP_EXCHANGE_PACK_MAX / 8 + 1];	/* play_packed's */
 };
 
 static void
@@ -67,8 +68,37 @@ frame(void *ctx, const uint8_t *f, size_t len, int64_t ts)
 	free(copy);
 }
 
+/* http_pack_reserve_fn of play_packed: the run's record, its last word
+ * a guard. */
+static void *
+on_reserve(void *ctx)
+{
+	struct run *r = ctx;
+
+	r->rec[HTTP_EXCHANGE_PACK_MAX / 8] = 0x5a5a5a5a5a5a5a5aULL;
+	return r->rec;
+}
+
+/* http_pack_commit_fn of play_packed: unpacked into the run's next. */
+static void
+on_commit(void *ctx, size_t size)
+{
+	struct run *r = ctx;
+
+	assert_true(r->n < XMAX);
+	assert_int_equal(size % 8, 0);
+	assert_true(size <= HTTP_EXCHANGE_PACK_MAX);
+	assert_true(r->rec[HTTP_EXCHANGE_PACK_MAX / 8] ==
+	    0x5a5a5a5a5a5a5a5aULL);
+	memset(&r->x[r->n], 0xA5, sizeof(r->x[r->n]));
+	assert_int_equal(http_exchange_unpack(r->rec, &r->x[r->n]), size);
+	r->n++;
+}
+
 /* play() reads every message with http-parser (http_opts.parser_only). */
 static bool play_parser_only;
+/* play() takes answered requests packed (http_tracker_emit_packed). */
+static bool play_packed;
 /* play()'s http_opts.id_header (--id-header), or NULL. */
 static const char *play_id_header;
 
@@ -94,6 +124,8 @@ play(const char *name, uint16_t listen)
 	assert_non_null(si);
 	r->h = http_tracker_new(&ho, on_x, r);
 	assert_non_null(r->h);
+	if (play_packed)
+		http_tracker_emit_packed(r->h, on_reserve, on_commit);
 	http_tracker_handler(r->h, &th);
 	r->t = tcp_table_new(NULL, &th);
 	assert_non_null(r->t);
@@ -246,6 +278,48 @@ test_fast_same(void **state)
 				check_same(&fast->x[k], &slow->x[k]);
 			done(fast);
 			done(slow);
+		}
+	}
+}
+
+/*
+ * Answered requests packed as they are read (http_tracker_emit_packed,
+ * capture --listen's way to the join thread) unpack to the exchanges the
+ * tracker hands on otherwise: every scenario, plain and as a gateway's
+ * own port, read the fast way and by http-parser, field by field, in the
+ * same order, with the same packet numbers and counts.
+ */
+static void
+test_packed_same(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(pg_scenarios) / sizeof(*pg_scenarios);
+	    i++) {
+		for (int mode = 0; mode < 4; mode++) {
+			uint16_t listen = mode & 1 ? 8080 : 0;
+			struct run *plain, *packed;
+			struct http_stats a, b;
+
+			play_parser_only = (mode & 2) != 0;
+			plain = play(pg_scenarios[i].name, listen);
+			play_packed = true;
+			packed = play(pg_scenarios[i].name, listen);
+			play_packed = play_parser_only = false;
+			assert_int_equal(plain->n, packed->n);
+			for (int k = 0; k < plain->n; k++) {
+				check_same(&plain->x[k], &packed->x[k]);
+				assert_int_equal(plain->x[k].pkt_no,
+				    packed->x[k].pkt_no);
+				assert_int_equal(plain->x[k].pkt_offset,
+				    packed->x[k].pkt_offset);
+			}
+			http_tracker_stats(plain->h, &a);
+			http_tracker_stats(packed->h, &b);
+			assert_int_equal(a.exchanges, b.exchanges);
+			assert_int_equal(a.incomplete, b.incomplete);
+			assert_int_equal(a.responses, b.responses);
+			done(plain);
+			done(packed);
 		}
 	}
 }
@@ -1835,6 +1909,7 @@ main(void)
 		cmocka_unit_test(test_basic_fields),
 		cmocka_unit_test(test_split_header),
 		cmocka_unit_test(test_fast_same),
+		cmocka_unit_test(test_packed_same),
 		cmocka_unit_test(test_header_bytes),
 		cmocka_unit_test(test_keepalive_mix),
 		cmocka_unit_test(test_id_header),

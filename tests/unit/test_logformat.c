@@ -822,6 +822,94 @@ test_gateway_builtins(void **state)
 	assert_string_equal(f->ev.query, "a=1");
 }
 
+/*
+ * An event's strings are copied at the end of the line, all at once: each
+ * must come out whole and unescaped wherever it sat, the query read twice
+ * ("?q" with no path, then $request_uri's) must be the later one, and
+ * every address of the most attempts kept must be there; a line past the
+ * strings of another must not show through.
+ */
+static void
+test_strings_copied_at_end(void **state)
+{
+	struct fixture *f = *state;
+	char line[2048], addrs[1024];
+	size_t o = 0;
+
+	compile_ok(f, "'$remote_addr \"$request\" \"$request_uri\" $status "
+	    "$request_id \"$upstream_addr\" \"$upstream_status\"'", 0);
+	parse_ok(f, "10.0.0.1 \"GET ?a=\\x22 HTTP/1.1\" "
+	    "\"/p\\x41th?b=2&b\\x3D=1\" 200 r\\x5C1 \"u1:80, u2:80\" "
+	    "\"502, 200\"");
+	str_eq(f->ev.client, "10.0.0.1");
+	str_eq(f->ev.method, "GET");
+	str_eq(f->ev.protocol, "HTTP/1.1");
+	str_eq(f->ev.path, "/pAth");
+	str_eq(f->ev.query, "b=2&b==1");
+	str_eq(f->ev.shape, "b=<number>&b=<text>");
+	str_eq(f->ev.request_id, "r\\1");
+	assert_int_equal(f->ev.n_attempts, 2);
+	str_eq(f->ev.attempts[0].addr, "u1:80");
+	str_eq(f->ev.attempts[1].addr, "u2:80");
+	assert_int_equal(f->ev.attempts[1].status, 200);
+
+	/* the most attempts kept, an address each */
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(addrs + o, sizeof(addrs) - o, "%s10.0.%d.1:80",
+		    i > 0 ? ", " : "", i);
+	snprintf(line, sizeof(line), "10.0.0.2 \"GET /x HTTP/1.1\" \"-\" 502 "
+	    "- \"%s\" \"-\"", addrs);
+	parse_ok(f, line);
+	assert_int_equal(f->ev.n_attempts, GW_ATTEMPTS_MAX);
+	for (int i = 0; i < GW_ATTEMPTS_MAX; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "10.0.%d.1:80", i);
+		str_eq(f->ev.attempts[i].addr, want);
+	}
+	str_eq(f->ev.client, "10.0.0.2");
+	str_eq(f->ev.path, "/x");
+	str_eq(f->ev.query, NULL);
+	str_eq(f->ev.request_id, NULL);
+}
+
+/*
+ * Upstream items of every length from 1 to 40 bytes, two to a list, with
+ * the list in the middle of the line and at its very end: the items are
+ * cut at ", " and " : " however they fall against 16-byte blocks and the
+ * line's end.
+ */
+static void
+test_list_items_any_length(void **state)
+{
+	struct fixture *f = *state;
+	char a[64], b[64], line[256];
+
+	for (int at_end = 0; at_end < 2; at_end++) {
+		compile_ok(f, at_end ? "'$status $upstream_status $upstream_addr'" :
+		    "'$status $upstream_addr \"$upstream_status\"'", 0);
+		for (size_t n = 1; n <= 40; n++) {
+			for (size_t i = 0; i < n; i++) {
+				a[i] = (char)('a' + i % 26);
+				b[i] = (char)('A' + i % 26);
+			}
+			a[n] = b[n] = '\0';
+			if (at_end)
+				snprintf(line, sizeof(line), "502 502 : 200 "
+				    "%s : %s", a, b);
+			else
+				snprintf(line, sizeof(line), "502 %s, %s "
+				    "\"502, 200\"", a, b);
+			parse_ok(f, line);
+			assert_int_equal(f->ev.n_attempts, 2);
+			str_eq(f->ev.attempts[0].addr, a);
+			str_eq(f->ev.attempts[1].addr, b);
+			assert_int_equal(f->ev.attempts[1].status, 200);
+			assert_int_equal(f->ev.attempts[1].group, at_end);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -846,6 +934,8 @@ main(void)
 		T(test_text_from_arg),
 		T(test_secrets),
 		T(test_gateway_builtins),
+		T(test_strings_copied_at_end),
+		T(test_list_items_any_length),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -415,6 +415,47 @@ test_join_rollups_many(void **state)
 }
 
 /*
+ * Joins that move requests of many groups to another cause: the deltas
+ * (-1 under the old key, +1 under the new, each in its minute) are more
+ * than ROLLUP_FLUSH_ROWS keys, upserted many a statement, and the rows
+ * they empty are deleted after; rollups equal the raw rows.
+ */
+static void
+test_join_rollups_many_keys(void **state)
+{
+	int n = ROLLUP_FLUSH_ROWS * 2 + 5;
+	char client[32];
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	for (int i = 0; i < n; i++) {
+		snprintf(client, sizeof(client), "10.3.0.%d", i);
+		fx_event(&f, T0 + (int64_t)i * 60000, 0, client, "GET", "/m",
+		    NULL, 502, 10 + i, GW_CAUSE_UNKNOWN, "10.0.0.1:80 502 1");
+	}
+	fx_write(&f, acc);
+	fx_check_rollups(&f);
+	for (int i = 0; i < n; i++) {
+		snprintf(client, sizeof(client), "10.3.0.%d", i);
+		fx_error(&f, T0 + (int64_t)i * 60000, client, "GET", "/m",
+		    NULL, "10.0.0.1:80", i % 2 ? GW_CAUSE_UPSTREAM_RESET :
+		    GW_CAUSE_UPSTREAM_REFUSED);
+	}
+	fx_write(&f, errlog);
+	assert_string_equal(request_cause(&f, 1), "upstream_refused");
+	assert_string_equal(request_cause(&f, n), "upstream_refused");
+	fx_check_rollups(&f);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rollup_minute"),
+	    n);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rollup_minute"
+	    " WHERE cause = 1"), 0);
+	fx_free(&f);
+}
+
+/*
  * A request whose log named no upstream (Caddy's access log) and an error
  * naming one: the error becomes the request's attempt, in either order, and
  * the request moves from upstream "-" to it in the rollups.
@@ -611,6 +652,7 @@ main(void)
 		cmocka_unit_test(test_join_bare_request),
 		cmocka_unit_test(test_join_nearest),
 		cmocka_unit_test(test_join_rollups_many),
+		cmocka_unit_test(test_join_rollups_many_keys),
 		cmocka_unit_test(test_join_after_rollback),
 		cmocka_unit_test(test_join_rollups_held),
 	};

@@ -301,11 +301,77 @@ test_zone(void **state)
 	assert_int_equal(timeparse_zone("+01:", 4, &tz), 3);
 }
 
+/*
+ * timeparse_clf_memo gives what timeparse_clf gives, whatever came before:
+ * stamps of one minute (the memo's answers), their edges (second 60 and
+ * 61, the first and last instants, a zone pushing past either), fractions,
+ * no zone, trailing bytes, and random mutations of each at every byte.
+ */
+static void
+test_clf_memo(void **state)
+{
+	static const char *const stamps[] = {
+		"10/Oct/2000:13:55:36 -0700", "10/Oct/2000:13:55:00 -0700",
+		"10/Oct/2000:13:55:59 -0700", "10/Oct/2000:13:55:60 -0700",
+		"10/Oct/2000:13:55:61 -0700", "10/Oct/2000:13:55:99 -0700",
+		"10/Oct/2000:13:56:07 -0700", "10/Oct/2000:13:55:36 +0000",
+		"10/Oct/2000:13:55:36.5", "10/Oct/2000:13:55:37.123456 +0100",
+		"10/Oct/2000:13:55:36", "10/Oct/2000:13:55:3x +0000",
+		"10/Oct/2000:13:55:36 x", "01/Jan/1970:00:00:00 +0000",
+		"01/Jan/1970:00:00:30 +0001", "01/Jan/1970:00:00:59 +0001",
+		"01/Jan/1970:00:01:00 +0001", "01/Jan/1970:00:00:00 -0001",
+		"31/Dec/9999:23:59:59 +0000", "31/Dec/9999:23:59:00 -0001",
+		"31/Dec/9999:23:59:60 +0000", "31/Dec/9999:23:59:58 +0000",
+		"29/Feb/2023:13:55:36 +0000", "29/Feb/2024:13:55:36 +0000",
+		"10/Oct/2000:13:55:36 +05:30", "10/Oct/2000:13:55:36 +1500",
+		"10/Oct/2000:13:55:36 +0000 and more bytes past the memo",
+		"10/Oct/2000:13:55:", "",
+	};
+	const size_t n_stamps = sizeof(stamps) / sizeof(stamps[0]);
+	static const char bytes[] = "0123456789:/ +-.xZJ";
+	struct timeparse_memo m;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (int round = 0; round < 200000; round++) {
+		char s[64];
+		size_t n;
+		struct timeparse a, b;
+		size_t ra, rb;
+
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		n = strlen(stamps[rng % n_stamps]);
+		memcpy(s, stamps[rng % n_stamps], n);
+		/* the seconds most often, any byte now and then */
+		if (n > 19 && (rng >> 8) % 2 == 0) {
+			s[18] = (char)('0' + (rng >> 12) % 7);
+			s[19] = (char)('0' + (rng >> 16) % 10);
+		}
+		if (n > 0 && (rng >> 20) % 8 == 0)
+			s[(rng >> 24) % n] = bytes[(rng >> 32) %
+			    (sizeof(bytes) - 1)];
+		memset(&a, 0x5a, sizeof(a));
+		memset(&b, 0x5a, sizeof(b));
+		ra = timeparse_clf(s, n, &a);
+		rb = timeparse_clf_memo(&m, s, n, &b);
+		assert_int_equal(ra, rb);
+		if (ra > 0) {
+			assert_int_equal(a.ms, b.ms);
+			assert_int_equal(a.tz_min, b.tz_min);
+			assert_int_equal(a.has_tz, b.has_tz);
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clf),
+		cmocka_unit_test(test_clf_memo),
 		cmocka_unit_test(test_iso),
 		cmocka_unit_test(test_rfc5424),
 		cmocka_unit_test(test_nginx),
