@@ -41,6 +41,12 @@ ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
+# TSAN=1 (with O=build-tsan): ThreadSanitizer instead, for the threads of
+# ingest, tail and capture (the console beside them: tui_modes_e2e.sh).
+ifneq ($(TSAN),)
+ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=thread
+endif
 # The fuzzing build (make fuzz-build sets FUZZ=1, CC=$(FUZZ_CC), O=build-fuzz):
 # the project's objects with coverage for libFuzzer, ASan and UBSan.
 ifneq ($(FUZZ),)
@@ -109,6 +115,9 @@ $(O)/tests/test_cli_output: $(O)/cli/output.o $(O)/cli/options.o $(O)/cli/util.o
 
 $(O)/tests/test_capjoin: TEST_CLI_OBJ := $(O)/cli/capjoin.o
 $(O)/tests/test_capjoin: $(O)/cli/capjoin.o
+
+$(O)/tests/test_pipeline: TEST_CLI_OBJ := $(O)/cli/pipeline.o
+$(O)/tests/test_pipeline: $(O)/cli/pipeline.o
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -11,6 +11,7 @@
  * memory never grows.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +160,19 @@ capjoin_new(const struct capjoin_fns *fns, void *ctx, char *err,
 	c->filling = &c->chunks[0];
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
-	if (pthread_create(&c->thread, NULL, join_main, c) != 0) {
+	/*
+	 * Signals are the capture loop's and the console's (their handlers
+	 * stop them, and a signal interrupts the wait they are in): the
+	 * thread starts with every one blocked, so none lands on it.
+	 */
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&c->thread, NULL, join_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the join thread");
 		capjoin_free(c);
 		return NULL;

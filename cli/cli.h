@@ -14,6 +14,22 @@
 #include "core/safe.h"
 
 #include <signal.h>
+#include <stdatomic.h>
+
+/*
+ * The flag that stops a loop running on a thread of its own (tail's and
+ * capture's beside the console), set by a signal handler or by the
+ * console's thread: a lock-free atomic, which C11 lets a handler write
+ * and threads share (volatile sig_atomic_t is for a handler and the one
+ * thread it interrupts; across threads it is a data race). 0 while the
+ * loop runs; else why it stops, so the summary can tell a signal from
+ * the user's quitting the console.
+ */
+typedef atomic_int cli_stop_flag;
+#define CLI_STOP_SIGNAL	1	/* SIGINT, SIGTERM */
+#define CLI_STOP_QUIT	2	/* the user quit the console (--tui) */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2,
+    "a signal handler may only touch a lock-free atomic");
 
 /* Exit statuses. */
 #define EXIT_OK		0
@@ -46,12 +62,13 @@ int cmd_open_files(int argc, char **argv);
 /*
  * --tui of tail and capture: run work(arg) on a thread of its own while
  * the console shows database db on this one; when the user quits the
- * console, *stop is set and the thread joined. what ("tail", "capture")
+ * console, *stop becomes CLI_STOP_QUIT (unless a signal set it first)
+ * and the thread is joined. what ("tail", "capture")
  * names the messages file DB.what.log that stderr goes to meanwhile.
  * Returns 0, or -1 when the console could not run (message printed).
  */
 int top_beside(const char *db, const char *what, void *(*work)(void *),
-    void *arg, volatile sig_atomic_t *stop);
+    void *arg, cli_stop_flag *stop);
 
 /*
  * top_beside() in two steps, for capture, which drops privileges between
@@ -69,7 +86,7 @@ struct top_side {
 };
 int top_side_open(const char *db, const char *what, struct top_side *ts);
 int top_side_run(struct top_side *ts, void *(*work)(void *), void *arg,
-    volatile sig_atomic_t *stop);
+    cli_stop_flag *stop);
 void top_side_close(struct top_side *ts);
 
 /*
@@ -136,5 +153,12 @@ int64_t cli_group(const char *name);
  */
 struct store;
 void cli_blocks_from_env(struct store *st, bool dflt);
+
+/*
+ * After store_open(): when it upgraded the database (written by an older
+ * gatewatch), say so on stderr, naming cmd and db, so that a reader's
+ * user knows it wrote. Nothing otherwise.
+ */
+void cli_note_upgrade(const char *cmd, const char *db, struct store *st);
 
 #endif

@@ -79,16 +79,30 @@ struct capture_run {
 	bool failed;		/* out of memory somewhere */
 	bool reported;		/* the loop printed why */
 	char error[512];	/* why, when not out of memory */
-	uint64_t events, rejects, skipped;
+	uint64_t events, rejects, skipped;	/* built */
+	bool write_failed;	/* the writer failed (said once) */
+	int64_t stored, stored_rejects;	/* of those, committed */
 };
 
-static volatile sig_atomic_t interrupted;
+/*
+ * The writer failed (disk full, I/O error): say why, once, however many
+ * of the calls that wait for it tell it again.
+ */
+static void
+capture_write_failed(struct capture_run *r, const char *err)
+{
+	if (!r->write_failed && !(r->reported && strcmp(err, r->error) == 0))
+		fprintf(stderr, "gatewatch capture: %s\n", err);
+	r->write_failed = true;
+}
+
+static cli_stop_flag interrupted;	/* a signal, or q in the console */
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	interrupted = 1;
+	atomic_store(&interrupted, CLI_STOP_SIGNAL);
 }
 
 /* Store one request (with its attempts) or, when its status was lost to
@@ -515,9 +529,22 @@ print_summary(const struct capture_opts *o, struct cap_source *cs,
 		    "step bound\n", (unsigned long long)js->forced,
 		    (unsigned long long)js->scan_capped);
 	/* --discard builds the same events and stores none: say so */
-	fprintf(stderr, "  %s: %llu requests, %llu incomplete as rejects",
-	    o->discard ? "built (--discard: not stored)" : "stored",
-	    (unsigned long long)r->events, (unsigned long long)r->rejects);
+	if (o->discard)
+		fprintf(stderr, "  built (--discard: not stored): %llu "
+		    "requests, %llu incomplete as rejects",
+		    (unsigned long long)r->events,
+		    (unsigned long long)r->rejects);
+	else
+		fprintf(stderr, "  stored: %llu requests, %llu incomplete as "
+		    "rejects", (unsigned long long)r->stored,
+		    (unsigned long long)r->stored_rejects);
+	/* only what was committed is stored: after a failed write, less */
+	if (!o->discard && (r->events > (uint64_t)r->stored ||
+	    r->rejects > (uint64_t)r->stored_rejects))
+		fprintf(stderr, " (%llu requests and %llu rejects more built, "
+		    "not stored: a write failed)", (unsigned long long)
+		    (r->events - (uint64_t)r->stored), (unsigned long long)
+		    (r->rejects - (uint64_t)r->stored_rejects));
 	if (r->skipped)
 		fprintf(stderr, ", %llu skipped (stored by an earlier run)",
 		    (unsigned long long)r->skipped);
@@ -574,7 +601,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 	struct packet p;
 	int rc = 0;
 
-	while (!interrupted && !r->failed) {
+	while (atomic_load(&interrupted) == 0 && !r->failed) {
 		int got = cap_next(cs, &frame, &caplen, &ts, &offset, err,
 		    sizeof(err));
 
@@ -636,7 +663,7 @@ capture_loop(const struct capture_opts *o, struct cap_source *cs,
 				b->line_no = pkt_no;
 			}
 			if (flush_due(r, b, ts, err, sizeof(err)) != 0) {
-				fprintf(stderr, "gatewatch capture: %s\n", err);
+				capture_write_failed(r, err);
 				return -1;
 			}
 		}
@@ -777,7 +804,7 @@ cmd_capture(int argc, char **argv)
 	struct retainer *pruner = NULL;
 	char err[512];
 	int status = EXIT_ERR, rc;
-	int64_t source_id = 0, last_ts = 0;
+	int64_t source_id = 0, last_ts = 0, req0 = 0, rej0 = 0;
 	struct top_side side = {.logfd = -1};
 
 	memset(&o, 0, sizeof(o));
@@ -826,6 +853,8 @@ cmd_capture(int argc, char **argv)
 		goto out;
 	if (capture_drop(&o) != 0)
 		goto out;
+	if (st != NULL)
+		store_committed(st, &req0, &rej0);
 	if ((r.pl = pipeline_new(o.discard ? discard_sink : store_sink, st,
 	    err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewatch capture: %s\n", err);
@@ -906,8 +935,13 @@ cmd_capture(int argc, char **argv)
 		rc = -1;
 	if (pipeline_flush(r.pl, err, sizeof(err)) != 0 ||
 	    pipeline_sync(r.pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s\n", err);
+		capture_write_failed(&r, err);
 		rc = -1;
+	}
+	if (st != NULL) {	/* the writer is idle: what it committed */
+		store_committed(st, &r.stored, &r.stored_rejects);
+		r.stored -= req0;
+		r.stored_rejects -= rej0;
 	}
 	double secs = clk_mono_secs() - t0;
 
@@ -930,7 +964,8 @@ cmd_capture(int argc, char **argv)
 	}
 	if (!o.quiet)
 		print_summary(&o, cs, &cst, &tst, &hst, &jst, &r, secs);
-	if (interrupted && !o.quiet)
+	/* q in the console is no interruption: it is how one ends it */
+	if (atomic_load(&interrupted) == CLI_STOP_SIGNAL && !o.quiet)
 		fprintf(stderr, "gatewatch capture: interrupted; what was "
 		    "captured is stored\n");
 	status = rc == 0 ? EXIT_OK : EXIT_ERR;
@@ -940,7 +975,7 @@ oom:
 out:
 	retain_stop(pruner, NULL);
 	if (r.pl != NULL && pipeline_free(r.pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch capture: %s\n", err);
+		capture_write_failed(&r, err);
 		status = EXIT_ERR;
 	}
 	top_side_close(&side);	/* when the console did not run */

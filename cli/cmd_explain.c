@@ -309,6 +309,7 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "gatewatch explain: %s\n", err);
 		return EXIT_ERR;
 	}
+	cli_note_upgrade("explain", db, st);
 	if (retain_note(stderr, "explain", st, w.since_ms, true, err,
 	    sizeof(err)) != 0 ||
 	    explain_upstream(st, &w, limit, NULL, NULL, &r, err,

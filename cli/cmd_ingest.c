@@ -56,6 +56,8 @@ struct ingest_opts {
 struct ingest_counts {
 	uint64_t lines, events, errors, notices, blank, held, rejects;
 	uint64_t kept;			/* rejects kept in the table (a cap) */
+	uint64_t unstored;		/* requests read, then lost to a
+					   failed write (not committed) */
 	struct {
 		const char *reason;
 		uint64_t n;
@@ -92,6 +94,7 @@ add_counts(struct ingest_counts *to, const struct ingest_counts *from)
 	to->blank += from->blank;
 	to->kept += from->kept;
 	to->held += from->held;
+	to->unstored += from->unstored;
 	for (int i = 0; i < REASONS_MAX && from->reasons[i].reason; i++)
 		count_reject(to, from->reasons[i].reason, from->reasons[i].n, 0);
 }
@@ -143,6 +146,9 @@ print_counts(const char *label, const struct ingest_counts *c, double secs)
 	if (c->held)
 		fprintf(stderr, ", %llu partial records joined",
 		    (unsigned long long)c->held);
+	if (c->unstored)
+		fprintf(stderr, ", %llu more requests read but not stored (a "
+		    "write failed)", (unsigned long long)c->unstored);
 	if (secs >= 0)
 		fprintf(stderr, " in %.2f s (%.0f lines/s)", secs,
 		    secs > 0 ? (double)c->lines / secs : 0.0);
@@ -179,9 +185,43 @@ still_written(const struct reader *r)
 }
 
 /*
+ * Counts of a file the writer failed on (disk full, I/O error): requests
+ * are what its committed transactions hold (from req0, rej0, the store's
+ * counts when the file began), the rest read but lost; the summary says
+ * so, and why.
+ */
+static void
+count_unstored(const char *shown, const char *why, const struct ingest_opts *o,
+    struct store *st, int64_t source_id, int64_t req0, int64_t rej0,
+    int64_t kept0, struct ingest_counts *c)
+{
+	int64_t req1, rej1, rejected, kept1;
+	char err[512];
+
+	store_committed(st, &req1, &rej1);
+	c->unstored = c->events > (uint64_t)(req1 - req0) ?
+	    c->events - (uint64_t)(req1 - req0) : 0;
+	c->events = (uint64_t)(req1 - req0);
+	/* rejects the table keeps: its committed rows, if it can be read */
+	c->kept = source_id > 0 && store_reject_counts(st, source_id,
+	    &rejected, &kept1, err, sizeof(err)) == 0 && kept1 >= kept0 ?
+	    (uint64_t)(kept1 - kept0) : (uint64_t)(rej1 - rej0);
+	if (c->kept > c->rejects)
+		c->kept = c->rejects;
+	if (!o->quiet)
+		print_counts(shown, c, -1);
+	fprintf(stderr, "gatewatch: %s: stopped: a write failed (%s); only "
+	    "the %llu requests counted above are stored, the next run "
+	    "resumes after them\n", shown, why,
+	    (unsigned long long)c->events);
+}
+
+/*
  * Ingest one file. Returns 0 when it was read (even with rejects), 1 when
  * it held nothing, -1 on an error that stopped it, -2 when it was refused
- * (capture/logopen.h; message printed).
+ * (capture/logopen.h; message printed), -3 when a write failed (the store
+ * or the disk: no later file can be stored either; counts and message
+ * printed).
  */
 static int
 ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
@@ -224,12 +264,17 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	reader_identity(r, &si.dev, &si.ino);
 	if (strcmp(path, "-") == 0)
 		si.fingerprint_len = 0;
-	int64_t source_id, rejected, kept0 = 0, kept1;
-	bool kept_known = false;
+	int64_t source_id = 0, rejected, kept0 = 0, kept1, req0, rej0;
+	bool kept_known = false, write_failed = false;
 	uint64_t resume = 0, line_no = 0;
 	char kind_was[64];
-	if (pipeline_sync(pl, err, sizeof(err)) != 0 ||
-	    store_source_open(st, &si, &source_id, &resume, &line_no,
+	int synced = pipeline_sync(pl, err, sizeof(err));
+	store_committed(st, &req0, &rej0);	/* the writer is idle now */
+	if (synced != 0) {
+		write_failed = true;
+		goto out;
+	}
+	if (store_source_open(st, &si, &source_id, &resume, &line_no,
 	    kind_was, sizeof(kind_was), err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
 		goto out;
@@ -343,7 +388,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 		if (batch_count(b) >= BATCH_RECORDS ||
 		    arena_used(b->arena) > BATCH_BYTES) {
 			if (pipeline_flush(pl, err, sizeof(err)) != 0) {
-				fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
+				write_failed = true;
 				goto out;
 			}
 			b = pipeline_batch(pl);
@@ -394,7 +439,7 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 	if (pipeline_flush(pl, err, sizeof(err)) != 0 ||
 	    pipeline_sync(pl, err, sizeof(err)) != 0 ||
 	    store_end_batches(st, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
+		write_failed = true;
 		goto out;
 	}
 	/* The store decides which rejects it keeps; ask it how many. */
@@ -422,9 +467,22 @@ ingest_file(const char *path, const struct ingest_opts *o, struct store *st,
 out:
 	/* batches stored before a stop are kept (their positions with
 	   them); after a writer's failure none is held */
-	if (rc != 0 && pipeline_sync(pl, err, sizeof(err)) == 0 &&
-	    store_end_batches(st, err, sizeof(err)) != 0)
-		fprintf(stderr, "gatewatch: %s: %s\n", shown, err);
+	if (rc != 0 && !write_failed) {
+		char why[512];
+
+		if (pipeline_sync(pl, why, sizeof(why)) != 0 ||
+		    store_end_batches(st, why, sizeof(why)) != 0) {
+			snprintf(err, sizeof(err), "%s", why);
+			write_failed = true;
+		}
+	}
+	if (write_failed) {
+		batch_clear(pipeline_batch(pl));
+		count_unstored(shown, err, o, st, source_id, req0, rej0, kept0,
+		    &c);
+		rc = -3;
+		kept_known = true;
+	}
 	if (!kept_known)
 		c.kept = c.rejects;	/* not told: none said to be dropped */
 	add_counts(total, &c);
@@ -514,8 +572,9 @@ cmd_ingest(int argc, char **argv)
 	struct ingest_counts total;
 	memset(&total, 0, sizeof(total));
 	int read_ok = 0, failed = 0, refused = 0;
+	bool write_failed = false;
 	double t0 = clk_mono_secs();
-	for (int i = first; i < argc && !interrupted; i++) {
+	for (int i = first; i < argc && !interrupted && !write_failed; i++) {
 		int rc = ingest_file(argv[i], &o, st, pl, &total);
 		if (rc == 0)
 			read_ok++;
@@ -523,8 +582,11 @@ cmd_ingest(int argc, char **argv)
 			failed++;
 		if (rc == -2)
 			refused++;
+		/* no later file can be stored: the summary says what is */
+		if (rc == -3)
+			write_failed = true;
 	}
-	if (pipeline_free(pl, err, sizeof(err)) != 0) {
+	if (pipeline_free(pl, err, sizeof(err)) != 0 && !write_failed) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
 		failed++;
 	}
@@ -539,7 +601,12 @@ cmd_ingest(int argc, char **argv)
 	if (interrupted)
 		fprintf(stderr, "gatewatch ingest: interrupted; what was read is "
 		    "stored and the next run resumes there\n");
-	if (failed > 0 && read_ok == 0)
+	if (write_failed && !interrupted && first + read_ok + failed < argc)
+		fprintf(stderr, "gatewatch ingest: %d file%s not read (a write "
+		    "failed)\n", argc - first - read_ok - failed,
+		    argc - first - read_ok - failed == 1 ? "" : "s");
+	/* a failed write loses what was read: never a success */
+	if ((failed > 0 && read_ok == 0) || write_failed)
 		return EXIT_ERR;
 	return EXIT_OK;
 }

@@ -74,7 +74,9 @@ cmd_metrics(int argc, char **argv)
 		fprintf(stderr, "gatewatch metrics: %s: no such database\n", db);
 		return EXIT_ERR;
 	}
-	if (store_open(db, &st, err, sizeof(err)) != 0 ||
+	if (store_open(db, &st, err, sizeof(err)) == 0)
+		cli_note_upgrade("metrics", db, st);
+	if (st == NULL ||
 	    exporter_render_db(st, &mo.limits, GW_VERSION, &text, &len, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch metrics: %s\n", err);

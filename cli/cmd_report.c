@@ -461,6 +461,7 @@ cmd_report(int argc, char **argv)
 		fprintf(stderr, "gatewatch report: %s\n", err);
 		return EXIT_ERR;
 	}
+	cli_note_upgrade("report", db, st);
 	if (by_capture) {
 		rc = report_captures(st, fmt);
 		store_close(st);

@@ -340,7 +340,9 @@ cmd_sql(int argc, char **argv)
 		free(sql);
 		return EXIT_ERR;
 	}
-	if (store_open(db, &st, err, sizeof(err)) != 0) {
+	/* An older schema is refused, not upgraded: sql writes nothing. */
+	struct store_open_opts sopts = {.group = -1, .no_upgrade = true};
+	if (store_open_with(db, &sopts, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch sql: %s\n", err);
 		free(sql);
 		return EXIT_ERR;

@@ -103,16 +103,16 @@ struct follow {
 	int rc;					/* of follow_run, --tui */
 };
 
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t reopen_requested;
+static cli_stop_flag stop_requested;	/* a signal, or q in the console */
+static atomic_int reopen_requested;	/* SIGHUP; read by the follow loop */
 
 static void
 follow_on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		reopen_requested = 1;
+		atomic_store(&reopen_requested, 1);
 	else
-		stop_requested = 1;
+		atomic_store(&stop_requested, CLI_STOP_SIGNAL);
 }
 
 /*
@@ -587,9 +587,8 @@ follow_run(struct follow *fw)
 	uint64_t last_lines = 0, problem_seq = 0;
 	int rc = EXIT_OK;
 
-	while (!stop_requested) {
-		if (reopen_requested) {
-			reopen_requested = 0;
+	while (atomic_load(&stop_requested) == 0) {
+		if (atomic_exchange(&reopen_requested, 0) != 0) {
 			if (follow_flush(fw, true, err, sizeof(err)) != 0)
 				goto fail;
 			if (fw->o->verbose)

@@ -111,6 +111,7 @@ top_run(const char *db, struct tui_config *cfg)
 		fprintf(stderr, "gatewatch top: %s\n", err);
 		return EXIT_ERR;
 	}
+	cli_note_upgrade("top", db, st);
 	/* Curses needs the locale for UTF-8; numbers stay in C. */
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
@@ -237,7 +238,7 @@ top_side_close(struct top_side *ts)
  */
 int
 top_beside(const char *db, const char *what, void *(*work)(void *),
-    void *arg, volatile sig_atomic_t *stop)
+    void *arg, cli_stop_flag *stop)
 {
 	struct top_side ts;
 
@@ -249,7 +250,7 @@ top_beside(const char *db, const char *what, void *(*work)(void *),
 /* See cli.h. */
 int
 top_side_run(struct top_side *ts, void *(*work)(void *), void *arg,
-    volatile sig_atomic_t *stop)
+    cli_stop_flag *stop)
 {
 	char err[512];
 	struct tui_config cfg;
@@ -289,8 +290,11 @@ top_side_run(struct top_side *ts, void *(*work)(void *), void *arg,
 	} else {
 		tui_config_default(&cfg);
 		cfg.worker_store = ts->worker;
+		int running = 0;
+
 		rc = tui_run(ts->view, &cfg, err, sizeof(err));
-		*stop = 1;
+		/* quit, unless a signal stopped it first (then it says so) */
+		atomic_compare_exchange_strong(stop, &running, CLI_STOP_QUIT);
 		pthread_join(th, NULL);
 	}
 	fflush(stderr);

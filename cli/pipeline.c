@@ -4,8 +4,12 @@
  * State: `filling` belongs to the caller, `pending` to the writer while
  * `busy` is set. A mutex and one condition variable guard the hand-over;
  * the first error of the writer is kept and returned at the next call.
+ * The writer thread takes no signal (nor do the threads it starts, such
+ * as store/blocks.c's): they are the caller's, whose loop waits for them
+ * (poll(2) in tail, the capture's read) and whose handler stops it.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +75,14 @@ pipeline_new(gw_sink_fn sink, void *ctx, char *err, size_t errlen)
 	p->filling = &p->batches[0];
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	if (pthread_create(&p->thread, NULL, writer_main, p) != 0) {
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&p->thread, NULL, writer_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the writer thread");
 		batch_destroy(&p->batches[0]);
 		batch_destroy(&p->batches[1]);

@@ -40,6 +40,21 @@ cli_blocks_from_env(struct store *st, bool dflt)
 	store_set_blocks(st, dflt);
 }
 
+/* See cli.h. */
+void
+cli_note_upgrade(const char *cmd, const char *db, struct store *st)
+{
+	char shown[512];
+	int from = store_upgraded_from(st);
+
+	if (from <= 0)
+		return;
+	safe_text(shown, sizeof(shown), db, strlen(db));
+	fprintf(stderr, "gatewatch %s: %s: upgraded from schema version %d "
+	    "(an older gatewatch's) to %d\n", cmd, shown, from,
+	    store_schema_version(st));
+}
+
 int
 cli_local_tz(void)
 {

@@ -520,7 +520,7 @@ blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_BLOCKS_NEXT_ID, err, errlen);
-	int64_t rows = 0, blocks = 0;
+	int64_t rows = 0, blocks = 0, pruned = 0, top;
 	int rc;
 
 	if (st == NULL)
@@ -529,21 +529,32 @@ blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
 	if (rc == SQLITE_ROW) {
 		rows = sqlite3_column_int64(st, 0);
 		blocks = sqlite3_column_int64(st, 1);
+		pruned = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_fail_db(s, err, errlen, "next request id");
+	/*
+	 * Never an id given before: pruning may have removed the newest
+	 * requests (a size cap, a cutoff past them all), but never one above
+	 * its mark (prune.c), which stores, metrics and the console's marks
+	 * go by.
+	 */
+	top = rows > blocks ? rows : blocks;
+	if (pruned > top)
+		top = pruned;
 	/* a database's largest id (external input) may leave none after it */
-	if ((rows > blocks ? rows : blocks) == INT64_MAX)
+	if (top == INT64_MAX)
 		return store_fail(err, errlen, "no request id left after %lld",
 		    (long long)INT64_MAX);
-	*id = (rows > blocks ? rows : blocks) + 1;
+	*id = top + 1;
 	/*
-	 * SQLite's own next rowid is the same (max + 1) unless blocks hold
-	 * ids: an INSERT that names its rowid costs a seek to check it is
-	 * free (+6% writer instructions on 200k production lines).
+	 * SQLite's own next rowid is the same (max + 1) unless blocks or
+	 * pruning's mark hold larger ids: an INSERT that names its rowid costs
+	 * a seek to check it is free (+6% writer instructions on 200k
+	 * production lines).
 	 */
-	*given = s->blocks || blocks > rows;
+	*given = s->blocks || blocks > rows || pruned > rows;
 	return 0;
 }
 

@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/safe.h"
 #include "store/store_int.h"
 
 /* Virtual-machine steps between two calls of a progress handler. */
@@ -129,18 +130,45 @@ db_schema_count(void)
 
 /*
  * Apply the schema files the database lacks (up to version upto when it is
- * > 0), one transaction each; refuse a database newer than this build. 0
- * or -1.
+ * > 0), one transaction each; refuse a database newer than this build. The
+ * version is read first outside any transaction: a database already at
+ * the target (every reader's case) is left without ever taking the write
+ * lock, so opening it never waits for a writer's batch. Only an older one
+ * is upgraded under BEGIN IMMEDIATE, which reads the version again, as
+ * another process may have upgraded it meanwhile; with no_upgrade it is
+ * refused instead. 0 or -1.
  */
 static int
-db_migrate(struct store *s, const char *path, int upto, char *err,
-    size_t errlen)
+db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
+    char *err, size_t errlen)
 {
 	int known = db_schema_count();
 	int target = upto > 0 && upto < known ? upto : known;
-	char sql[64];
-	int v;
+	char sql[64], shown[256];
+	int v, first = -1;
 
+	safe_text(shown, sizeof(shown), path, strlen(path));
+	if (db_user_version(s, &v, err, errlen) != 0)
+		return -1;
+	if (v > known)
+		return store_fail(err, errlen, "%s: database schema version "
+		    "%d is newer than this gatewatch knows (%d); use a newer "
+		    "gatewatch", shown, v, known);
+	if (v < 0)
+		return store_fail(err, errlen, "%s: bad schema version %d",
+		    shown, v);
+	if (v >= target)
+		return 0;
+	if (no_upgrade && v == 0)
+		return store_fail(err, errlen, "%s: not a gatewatch database "
+		    "(no schema; 'gatewatch ingest -d %s' makes one)", shown,
+		    shown);
+	if (no_upgrade)
+		return store_fail(err, errlen, "%s: database schema version "
+		    "%d is older than this gatewatch's (%d); not upgraded, as "
+		    "this command writes nothing (any other command, e.g. "
+		    "'gatewatch report -d %s', upgrades it)", shown, v, target,
+		    shown);
 	for (;;) {
 		if (db_run(s, STMT_BEGIN, "begin migration", err, errlen) != 0)
 			return -1;
@@ -149,11 +177,13 @@ db_migrate(struct store *s, const char *path, int upto, char *err,
 		if (v > known) {
 			store_fail(err, errlen, "%s: database schema version "
 			    "%d is newer than this gatewatch knows (%d); use a "
-			    "newer gatewatch", path, v, known);
+			    "newer gatewatch", shown, v, known);
 			goto fail;
 		}
 		if (v >= target || v < 0)
 			break;
+		if (first < 0)
+			first = v;
 		if (db_exec(s, gw_schema_sql[v], gw_schema_names[v], err,
 		    errlen) != 0)
 			goto fail;
@@ -165,9 +195,10 @@ db_migrate(struct store *s, const char *path, int upto, char *err,
 			goto fail;
 	}
 	if (v < 0) {
-		store_fail(err, errlen, "%s: bad schema version %d", path, v);
+		store_fail(err, errlen, "%s: bad schema version %d", shown, v);
 		goto fail;
 	}
+	s->upgraded_from = first > 0 ? first : 0;	/* 0: a new database */
 	return db_run(s, STMT_COMMIT, "commit migration", err, errlen);
 fail:
 	store_rollback_txn(s);
@@ -293,9 +324,19 @@ store_open_with(const char *path, const struct store_open_opts *o,
 		store_fail_db(s, err, errlen, "register functions");
 		goto fail;
 	}
+	/*
+	 * no_upgrade: a database not of the current schema (another
+	 * program's, an empty file) is refused before the pragmas, which
+	 * would switch it to WAL; reading the version writes nothing.
+	 */
+	if (o != NULL && o->no_upgrade) {
+		sqlite3_busy_handler(s->db, db_busy, s);
+		if (db_migrate(s, path, o->schema_upto, true, err, errlen) != 0)
+			goto fail;
+	}
 	if (db_pragmas(s, err, errlen) != 0 ||
-	    db_migrate(s, path, o != NULL ? o->schema_upto : 0, err,
-	    errlen) != 0 ||
+	    db_migrate(s, path, o != NULL ? o->schema_upto : 0,
+	    o != NULL && o->no_upgrade, err, errlen) != 0 ||
 	    intern_load_key(s, err, errlen) != 0 ||
 	    db_user_version(s, &s->schema_version, err, errlen) != 0)
 		goto fail;
@@ -334,6 +375,13 @@ store_open_reader(const struct store *s, struct store **out, char *err,
     size_t errlen)
 {
 	return store_open_with(s->path, NULL, out, err, errlen);
+}
+
+/* See store.h. */
+int
+store_upgraded_from(const struct store *s)
+{
+	return s->upgraded_from;
 }
 
 /* See store.h. */
@@ -516,7 +564,18 @@ store_commit(struct store *s, char *err, size_t errlen)
 	if (sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_WRITE, &pages, &hi,
 	    1) == SQLITE_OK)
 		s->txn_pages = pages;
+	s->committed_requests += s->txn_requests;
+	s->committed_rejects += s->txn_rejects;
+	s->txn_requests = s->txn_rejects = 0;
 	return 0;
+}
+
+/* See store.h. */
+void
+store_committed(const struct store *s, int64_t *requests, int64_t *rejects)
+{
+	*requests = s->committed_requests;
+	*rejects = s->committed_rejects;
 }
 
 /* See store_int.h. */
@@ -548,6 +607,7 @@ store_rollback(struct store *s)
 	store_rollback_txn(s);
 	s->txn_open = false;
 	s->txn_records = 0;
+	s->txn_requests = s->txn_rejects = 0;
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);

@@ -421,10 +421,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
 	[STMT_REQUEST_INSERT_IDS_N] = REQUEST_INSERT_INTO
 	    ROWS32(REQUEST_TUPLE_ID),
-	/* blocks.c: ids go on after the largest of rows and blocks */
+	/* blocks.c: ids go on after the largest of rows and blocks, and
+	 * of the ids pruning read (it removes no request above that mark) */
 	[STMT_BLOCKS_NEXT_ID] =
 	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"
-	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks)",
+	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks),"
+	    " (SELECT coalesce(max(value), 0) FROM store_meta"
+	    "  WHERE key = 'mark_request_id')",
 	[STMT_BLOCKS_INSERT] =
 	    "INSERT INTO request_blocks (first_id, last_id, n, data)"
 	    " VALUES (?1, ?2, ?3, ?4)",
@@ -441,11 +444,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " WHERE first_id = ?1",
 	[STMT_ATTEMPT_INSERT] = ATTEMPT_INSERT_INTO ATTEMPT_TUPLE,
 	[STMT_ATTEMPT_INSERT_N] = ATTEMPT_INSERT_INTO ROWS48(ATTEMPT_TUPLE),
+	/* ?15: the id, NULL for SQLite's next rowid (write_errors) */
 	[STMT_ERROR_INSERT] =
 	    "INSERT INTO gateway_errors (source_id, line_no, local_ms, level,"
 	    " conn, cause, message, client, server, method_id, path_id,"
-	    " query, upstream_id, host_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	    " query, upstream_id, host_id, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	/* the largest id kept, and pruning's mark (prune.c) */
+	[STMT_ERROR_ID_FLOOR] =
+	    "SELECT (SELECT coalesce(max(id), 0) FROM gateway_errors),"
+	    " (SELECT coalesce(max(value), 0) FROM store_meta"
+	    "  WHERE key = 'mark_error_id')",
 	[STMT_REJECT_INSERT] =
 	    "INSERT INTO rejects (source_id, line_no, offset, reason, raw)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",

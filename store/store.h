@@ -43,7 +43,9 @@ void store_library_init(void);
 /*
  * Open (creating if needed) the database at path, switch it to WAL and bring
  * its schema to the newest version (schema/NNN_*.sql applied in order by
- * PRAGMA user_version). Returns 0, or -1 with err filled.
+ * PRAGMA user_version). A database already at the newest version is
+ * only read on open (never the write lock), so a reader opening it does
+ * not wait for a writer's transaction. Returns 0, or -1 with err filled.
  * Free with store_close().
  */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
@@ -71,6 +73,9 @@ struct store_open_opts {
 	int64_t group;		/* gid for a new database; -1 none */
 	int schema_upto;	/* apply the schema files up to this version
 				   only; 0 all (tests of an upgrade) */
+	bool no_upgrade;	/* a database of an older schema is refused
+				   (err names it), not upgraded: for a
+				   command that promises to write nothing */
 };
 
 /* store_open() with options (o NULL: the defaults). */
@@ -104,6 +109,13 @@ void store_lock_waits(struct store *s, int64_t *waits, int64_t *max_ms);
 int store_schema_version(struct store *s);
 
 /*
+ * The schema version the database had when store_open() upgraded it (an
+ * older gatewatch wrote it; > 0), or 0 when it was current or new: a
+ * reader says so (cli_note_upgrade), as the upgrade wrote to it.
+ */
+int store_upgraded_from(const struct store *s);
+
+/*
  * Bulk mode: synchronous=OFF while true (a crash of the machine, not of
  * gatewatch, may then lose or damage recent batches); NORMAL otherwise.
  * Returns 0, or -1 with err filled.
@@ -133,6 +145,16 @@ void store_set_blocks(struct store *s, bool on);
  * filled (the held batches are then rolled back).
  */
 int store_end_batches(struct store *s, char *err, size_t errlen);
+
+/*
+ * Requests and rejects of the batches store_write_batch() took that are
+ * committed, since s was opened: what a summary may call stored. A batch
+ * in a held transaction counts once it commits; one rolled back (a write
+ * failed: disk full, I/O error) never does. Call from the thread that
+ * writes, or after pipeline_sync().
+ */
+void store_committed(const struct store *s, int64_t *requests,
+    int64_t *rejects);
 
 /* What identifies an input, so re-reading it resumes instead of doubling. */
 struct store_source_info {

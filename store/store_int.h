@@ -72,6 +72,7 @@ enum store_stmt_id {
 	STMT_ATTEMPT_INSERT,
 	STMT_ATTEMPT_INSERT_N,
 	STMT_ERROR_INSERT,
+	STMT_ERROR_ID_FLOOR,
 	STMT_REJECT_INSERT,
 	STMT_REJECT_SEEN,
 	STMT_REJECT_COUNT,
@@ -492,6 +493,8 @@ struct store {
 	int64_t data_version;	/* PRAGMA data_version the sets match */
 	uint64_t hash_key[2];		/* store_hash's secret key */
 	uint64_t name_key[2];		/* key of paths.hash, shapes.hash */
+	int upgraded_from;		/* user_version found on open when this
+					   connection upgraded it, else 0 */
 	int schema_version;		/* user_version name_key was read at
 					   (db.c: checked at each begin) */
 	struct rollup_map rollup_req, rollup_att;
@@ -522,6 +525,10 @@ struct store {
 	bool txn_open;			/* a held transaction is open */
 	int64_t txn_records;		/* records in it */
 	int64_t txn_pages;		/* pages the last commit wrote */
+	int64_t txn_requests, txn_rejects;	/* batches' in the open
+					   transaction, not committed yet */
+	int64_t committed_requests, committed_rejects;	/* committed since
+					   open (store_committed) */
 };
 
 /*

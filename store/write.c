@@ -165,11 +165,43 @@ write_rejects(struct store *s, const struct gw_batch *b, char *err,
 	return reject_write(s, b, err, errlen);
 }
 
+/*
+ * The id the batch's first error-log line must take, or 0 for SQLite's
+ * next rowid (the largest kept + 1). Pruning may have removed the newest
+ * lines, never one above its mark (prune.c); SQLite would give their ids
+ * out again, below the mark, so never marked. Then the first line takes
+ * the mark + 1, and SQLite's rowids go on from there. 0 or -1.
+ */
+static int
+write_error_first_id(struct store *s, int64_t *id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ERROR_ID_FLOOR, err, errlen);
+	int64_t kept = 0, mark = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		kept = sqlite3_column_int64(st, 0);
+		mark = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail_db(s, err, errlen, "next error id");
+	*id = mark > kept && mark < INT64_MAX ? mark + 1 : 0;
+	return 0;
+}
+
 /* Insert the batch's gateway errors and remember them for the join. */
 static int
 write_errors(struct store *s, const struct gw_batch *b, char *err,
     size_t errlen)
 {
+	int64_t first_id = 0;	/* the batch's first line's id; 0 SQLite's */
+
+	if (b->n_errors > 0 &&
+	    write_error_first_id(s, &first_id, err, errlen) != 0)
+		return -1;
 	for (size_t i = 0; i < b->n_errors; i++) {
 		const struct gw_gateway_error *e = &b->errors[i];
 		int64_t method, path, upstream, host, id;
@@ -200,6 +232,8 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 		write_bind_text(st, 12, e->query);
 		write_bind_id(st, 13, upstream);
 		write_bind_id(st, 14, host);
+		write_bind_id(st, 15, first_id);
+		first_id = 0;	/* the next ones follow it */
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
 		if (client.text == NULL)
@@ -762,8 +796,12 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	    ((s->rollup_req.n >= ROLLUP_HOLD_MAX ||
 	    s->rollup_att.n >= ROLLUP_HOLD_MAX ||
 	    s->latency.n >= ROLLUP_HOLD_MAX) &&
-	    rollup_flush(s, err, errlen) != 0) ||
-	    store_batch_done(s, (int64_t)batch_count(b), err, errlen) != 0)
+	    rollup_flush(s, err, errlen) != 0))
+		goto fail;
+	/* counted as stored once its transaction commits (store_committed) */
+	s->txn_requests += (int64_t)b->n_events;
+	s->txn_rejects += (int64_t)b->n_rejects;
+	if (store_batch_done(s, (int64_t)batch_count(b), err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -29,6 +29,7 @@
  */
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,14 +48,15 @@
 #define APP_MIN_COLS 40
 #define APP_MIN_LINES 12
 
-static volatile sig_atomic_t app_stop;
+/* A lock-free atomic: a signal may land on any thread of the process. */
+static atomic_int app_stop;
 
 /* Note that the user or the system asked us to stop. */
 static void
 app_on_signal(int sig)
 {
 	(void)sig;
-	app_stop = 1;
+	atomic_store(&app_stop, 1);
 }
 
 /* See tui.h. */
@@ -788,7 +790,7 @@ tui_run(struct store *s, const struct tui_config *cfg, char *err,
 	curs_set(0);
 	theme_init(&a->theme, cfg->no_color);
 
-	while (!a->quit && !app_stop) {
+	while (!a->quit && atomic_load(&app_stop) == 0) {
 		struct diagnosis_spec sp;
 
 		if (app_refresh_due(a, clk_wall_ms()))

@@ -5,9 +5,13 @@
 #     shows the request count growing; q stops both, every line is stored,
 #     the exit status is 0;
 #   - `gatewatch capture -r FILE --tui`: the capture is stored and the
-#     console opens on it; q exits 0;
+#     console opens on it; q exits 0, and the summary does not call it
+#     interrupted;
 #   - `gatewatch -d DB FILE` (GoAccess style): ingest, then the console, with
 #     the same total as `gatewatch report`.
+# Under ThreadSanitizer (make O=build-tsan TSAN=1 build-tsan/gatewatch,
+# GW_BIN=$PWD/build-tsan/gatewatch) a race makes the exit status 66: the
+# console's quitting and the loop it stops share one atomic flag.
 set -u
 . "$(dirname "$0")/lib.sh"
 gw_need_cmd tmux sqlite3
@@ -80,6 +84,11 @@ TM new-session -d -s cap -x 160 -y 40 \
 wait_for cap "Upstreams \\(" || gw_fail "capture --tui: no console"
 TM send-keys -t cap q
 wait_for cap "EXIT=0" 10 || gw_fail "capture --tui: no clean exit"
+# q is how one ends it, not an interruption: the summary says what was
+# stored, and nothing of a signal.
+screen cap | grep -q "stored: 1 requests" && gw_eq 0 0 "capture --tui: summary after q" ||
+	{ screen cap >&2; gw_eq shown missing "capture --tui: summary after q"; }
+gw_eq 0 "$(screen cap | grep -c interrupted)" "capture --tui: q is no interruption"
 gw_eq 1 "$(gw_sql "$T/cap.db" "SELECT count(*) FROM request_view
 	WHERE cause = 'upstream_refused'")" "capture --tui stored the refusal"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # upgrade_e2e.sh - a database of an older schema (user_version 5,
 # tests/data/schema5: clients interned in a table, paths and shapes with a
-# UNIQUE name) upgrades itself when opened (migration 006: clients inline,
+# UNIQUE name) upgrades itself when opened (report says so; migration 006: clients inline,
 # paths/shapes by hash; 012: lone attempts in their request rows, compact
 # request ids and protocols; 013: request_runs instead of the index
 # requests_ts) and then says exactly what a database that the
@@ -22,7 +22,13 @@ gw_eq 5 "$(sqlite3 old.db 'PRAGMA user_version')" "fixture schema version"
 
 "$GW_BIN" ingest -q -d new.db access.log error.log gen.log
 
-# The first open (a report) upgrades the old database.
+# The first open (a report) upgrades the old database, and says so; the
+# next opens say nothing.
+"$GW_BIN" report -d old.db >/dev/null 2>upgrade.err ||
+	gw_fail "report on the old database"
+grep -q "^gatewatch report: old.db: upgraded from schema version 5 " upgrade.err &&
+	gw_eq 0 0 "report says it upgraded the database" ||
+	gw_eq said "$(cat upgrade.err)" "report says it upgraded the database"
 for by in upstream,cause cause status source path minute shape retry \
     breaker who; do
 	"$GW_BIN" report -d old.db --by "$by" >"old.$by" 2>&1 ||

@@ -6,6 +6,8 @@
  * holds is released and counted, as the packet loop flushed the join
  * after its failures); capjoin_finish returns the first error. The
  * functions here are the test's own; cmd_capture's are wire_join's.
+ * The thread takes no signal: they are the capture loop's and the
+ * console's.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 
 #include <cmocka.h>
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "cli/capjoin.h"
@@ -35,6 +38,7 @@ struct seen {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool gate_open;
+	sigset_t mask;			/* the join thread's, at finish */
 };
 
 static int
@@ -89,6 +93,7 @@ seen_finish(void *ctx, char *err, size_t errlen)
 {
 	struct seen *s = ctx;
 
+	pthread_sigmask(SIG_BLOCK, NULL, &s->mask);
 	s->n_finish++;
 	if (s->finish_fails) {
 		snprintf(err, errlen, "finish failed");
@@ -261,6 +266,35 @@ test_capjoin_free_early(void **state)
 }
 
 /*
+ * The join thread blocks every signal (a SIGINT, SIGTERM or SIGWINCH
+ * landing there would not interrupt the capture loop's or the console's
+ * wait, which then saw it late), and the caller's own mask is as before.
+ */
+static void
+test_capjoin_signals_blocked(void **state)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+	struct seen s = {.next_pkt = 1};
+	char err[512] = "";
+	struct capjoin *c;
+	sigset_t none, mine;
+
+	(void)state;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	assert_non_null(c = capjoin_new(&fns, &s, err, sizeof(err)));
+	pthread_sigmask(SIG_BLOCK, NULL, &mine);
+	assert_int_equal(feed(c, 100, err, sizeof(err)), 100);
+	assert_int_equal(capjoin_finish(c, err, sizeof(err)), 0);
+	capjoin_free(c);
+	assert_int_equal(s.n_finish, 1);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		assert_int_equal(sigismember(&s.mask, sigs[i]), 1);
+		assert_int_equal(sigismember(&mine, sigs[i]), 0);
+	}
+}
+
+/*
  * capjoin_handoff (a live capture's, every 50 ms) never waits for the
  * thread: while it works on a chunk (here held in a function, as by a
  * slow writer), the records stay in the other and go with a later call.
@@ -312,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_capjoin_finish_fails),
 		cmocka_unit_test(test_capjoin_free_early),
 		cmocka_unit_test(test_capjoin_handoff_busy),
+		cmocka_unit_test(test_capjoin_signals_blocked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
