@@ -46,7 +46,24 @@
 #include "core/alloc.h"
 #include "store/store_int.h"
 
+/*
+ * The first key of requests_join (schema/016), word for word: the minute
+ * of a request's local end, -1 for a request longer than ten minutes.
+ * JOIN_MINUTES: the keys a request that error t belongs to can have: -1,
+ * or a minute of t - 2000 .. t + min(?4, 600000) + 2000, where a request
+ * of at most ten minutes and at most the longest stored (?4) ends: an
+ * index seek each, two to twelve.
+ */
+#define JOIN_MINUTE \
+	" (CASE WHEN r.request_ms > 600000 THEN -1" \
+	" ELSE r.local_end_ms / 60000 END) "
+#define JOIN_MINUTES \
+	" (WITH RECURSIVE m(v) AS (VALUES ((?3 - 2000) / 60000) UNION ALL" \
+	" SELECT v + 1 FROM m" \
+	" WHERE v < (?3 + min(?4, 600000) + 2000) / 60000)" \
+	" SELECT v FROM m UNION ALL VALUES (-1)) "
 #define JOIN_WINDOW \
+	JOIN_MINUTE "IN" JOIN_MINUTES "AND" \
 	" r.client = ?1 AND r.path_id IS ?2" \
 	" AND r.local_end_ms BETWEEN ?3 - 2000 AND ?3 + ?4 + 2000" \
 	" AND r.method_id IS ?5 AND r.query IS ?6" \
