@@ -1,7 +1,7 @@
 # errlog_for.awk - an nginx error log for an access log of bench/run.sh's
 # log_format (genlog -P): for each 502 or 504 line, the error line nginx
 # would have written, so the join of error-log lines to requests can be
-# timed and compared at scale (bench/join_same.sh). A 502 is a refused
+# timed and compared at scale (ingest it after the access log). A 502 is a refused
 # connect, logged at the request's start (its end less rt, to the second);
 # a 504 a read timeout, logged at its end. Every 7th is left out (errors
 # of another gateway, rotated away...) so some requests stay unjoined.

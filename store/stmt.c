@@ -404,9 +404,16 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_REQUEST_INSERT] = REQUEST_INSERT_INTO REQUEST_TUPLE(0),
 	[STMT_REQUEST_INSERT_N] = REQUEST_INSERT_INTO REQUEST_TUPLES40,
 	/* blocks.c: ids go on after the largest of rows and blocks */
+	/*
+	 * The last block's last_id, blocks do not overlap (as prune's
+	 * PRUNE_MAX_ID_ALL): one seek. max(last_id) read every block's
+	 * row at every batch, a cost that grew with the database (9M
+	 * production lines: 73,000 pages read back per 600,000 lines).
+	 */
 	[STMT_BLOCKS_NEXT_ID] =
 	    "SELECT (SELECT coalesce(max(id), 0) FROM requests),"
-	    " (SELECT coalesce(max(last_id), 0) FROM request_blocks)",
+	    " coalesce((SELECT last_id FROM request_blocks"
+	    " ORDER BY first_id DESC LIMIT 1), 0)",
 	[STMT_BLOCKS_INSERT] =
 	    "INSERT INTO request_blocks (first_id, last_id, n, data)"
 	    " VALUES (?1, ?2, ?3, ?4)",
