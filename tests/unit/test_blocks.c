@@ -12,6 +12,7 @@
  */
 #include "tests/unit/test_store_fixture.h"
 
+#include "store/metrics_rows.h"
 #include "store/prune.h"
 #include "store/store_int.h"
 
@@ -595,9 +596,9 @@ test_blocks_ids_exhausted(void **state)
 
 /*
  * The writer's next request id comes from the last block (blocks do not
- * overlap) by one seek, whatever the number of blocks: on main it read
- * every block's row at every batch (max(last_id)), a cost that grew with
- * the database.
+ * overlap) by one seek, whatever the number of blocks, and so does the
+ * exporter's high mark: on main they read every block's row (max(last_id))
+ * at every batch and every second, a cost that grew with the database.
  */
 static void
 test_blocks_next_id_seek(void **state)
@@ -622,6 +623,18 @@ test_blocks_next_id_seek(void **state)
 	    sizeof(f.err)), 0);
 	assert_int_equal(id, 20001);
 	assert_true(given);
+	assert_in_range(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0),
+	    1, 100);
+	/* the exporter's high mark likewise, once a second */
+	int64_t req = 0, rej = -1;
+	assert_true(store_reads_blocks(f.s));
+	assert_non_null(st = store_stmt(f.s, STMT_METRICS_MARKS, f.err,
+	    sizeof(f.err)));
+	(void)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+	assert_int_equal(store_metrics_marks(f.s, &req, &rej, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(req, 20000);
+	assert_int_equal(rej, 0);
 	assert_in_range(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0),
 	    1, 100);
 	/* rows past the blocks: theirs */
