@@ -962,6 +962,14 @@ test_upgrade_015_join_by_minute(void **state)
 	assert_string_equal(fx_text(&f, "SELECT group_concat(coalesce(name,"
 	    " '<expr>'), ',') FROM pragma_index_xinfo('requests_join')"
 	    " WHERE key"), "<expr>,client,path_id,local_end_ms");
+	/* the index sorted through files; the connection's temporaries
+	 * are in memory again (db.c's pragma) */
+	sqlite3_stmt *ts;
+	assert_int_equal(sqlite3_prepare_v2(f.s->db, "PRAGMA temp_store", -1,
+	    &ts, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(ts), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(ts, 0), 2);
+	sqlite3_finalize(ts);
 	/* the three failed or retried requests, in the new index */
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"
 	    " INDEXED BY requests_join WHERE cause <> 0 OR n_attempts > 1"),
