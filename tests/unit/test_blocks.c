@@ -12,6 +12,7 @@
  */
 #include "tests/unit/test_store_fixture.h"
 
+#include "store/metrics_rows.h"
 #include "store/prune.h"
 #include "store/store_int.h"
 
@@ -336,7 +337,7 @@ test_blocks_turns(void **state)
 
 /*
  * A database of schema 14 with rows upgrades on open to 15 (an empty
- * request_blocks); a writer with blocks then goes on after its ids.
+ * request_blocks) and on; a writer with blocks then goes on after its ids.
  */
 static void
 test_blocks_upgrade_014(void **state)
@@ -372,7 +373,8 @@ test_blocks_upgrade_014(void **state)
 	assert_int_equal(src, 1);
 	store_close(f.s);
 	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
-	assert_int_equal(store_schema_version(f.s), 15);
+	/* 15 and every later one */
+	assert_true(store_schema_version(f.s) >= 15);
 	assert_int_equal(one(f.s, "SELECT count(*) FROM request_blocks"), 0);
 	assert_int_equal(one(f.s, "SELECT count(*) FROM requests"), 50);
 	store_set_blocks(f.s, true);
@@ -691,6 +693,60 @@ test_blocks_ids_exhausted(void **state)
 	assert_non_null(strstr(f.err, "request id"));
 	batch_clear(&f.b);
 	assert_int_equal(one(f.s, "SELECT count(*) FROM requests_all"), n);
+	fx_free(&f);
+}
+
+/*
+ * The writer's next request id comes from the last block (blocks do not
+ * overlap) by one seek, whatever the number of blocks, and so does the
+ * exporter's high mark: on main they read every block's row (max(last_id))
+ * at every batch and every second, a cost that grew with the database.
+ */
+static void
+test_blocks_next_id_seek(void **state)
+{
+	struct fx f;
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	bool given = false;
+
+	(void)state;
+	fx_init(&f);
+	store_set_blocks(f.s, true);
+	assert_int_equal(sqlite3_exec(f.s->db, "WITH RECURSIVE k(v) AS"
+	    " (VALUES (0) UNION ALL SELECT v + 1 FROM k WHERE v < 1999)"
+	    " INSERT INTO request_blocks (first_id, last_id, n, data)"
+	    " SELECT v * 10 + 1, v * 10 + 10, 10, x'00' FROM k", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_non_null(st = store_stmt(f.s, STMT_BLOCKS_NEXT_ID, f.err,
+	    sizeof(f.err)));
+	(void)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+	assert_int_equal(blocks_next_id(f.s, &id, &given, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(id, 20001);
+	assert_true(given);
+	assert_in_range(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0),
+	    1, 100);
+	/* the exporter's high mark likewise, once a second */
+	int64_t req = 0, rej = -1;
+	assert_true(store_reads_blocks(f.s));
+	assert_non_null(st = store_stmt(f.s, STMT_METRICS_MARKS, f.err,
+	    sizeof(f.err)));
+	(void)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+	assert_int_equal(store_metrics_marks(f.s, &req, &rej, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(req, 20000);
+	assert_int_equal(rej, 0);
+	assert_in_range(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0),
+	    1, 100);
+	/* rows past the blocks: theirs */
+	assert_int_equal(sqlite3_exec(f.s->db, "INSERT INTO requests (id,"
+	    " source_id, line_no, ts_ms, tz_min, status, upstream_id,"
+	    " n_attempts, cause) VALUES (30000, 1, 1, 0, 0, 200, 1, 0, 0)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(blocks_next_id(f.s, &id, &given, f.err,
+	    sizeof(f.err)), 0);
+	assert_int_equal(id, 30001);
 	fx_free(&f);
 }
 
@@ -1620,6 +1676,7 @@ main(void)
 		cmocka_unit_test(test_blocks_ids_exhausted),
 		cmocka_unit_test(test_blocks_big_row),
 		cmocka_unit_test(test_blocks_rows_queued),
+		cmocka_unit_test(test_blocks_next_id_seek),
 		cmocka_unit_test(test_blocks_disagree),
 		cmocka_unit_test(test_blocks_merge_forged_n),
 		cmocka_unit_test(test_blocks_readers_choose),

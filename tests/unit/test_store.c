@@ -916,6 +916,81 @@ test_schema_upgraded_under_writer(void **state)
 }
 
 /*
+ * Schema 016 keys requests_join by the minute of a request's local end:
+ * a database of 015 with failed and retried requests, a long one among
+ * them, upgrades on open, its views unchanged, and error-log lines
+ * written afterwards join to the requests stored before.
+ */
+static void
+test_upgrade_015_join_by_minute(void **state)
+{
+	static const char *const views[] = {
+		"SELECT * FROM request_view ORDER BY id",
+		"SELECT * FROM attempt_view ORDER BY request_id, seq",
+	};
+	char before[2][4096], after[4096];
+	struct fx f;
+
+	(void)state;
+	fx_open_old(&f, 15);
+	assert_int_equal(batch_init(&f.b), 0);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	fx_event(&f, T0 + 1000, 0, "10.1.0.1", "GET", "/a", NULL, 502, 3,
+	    GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+	fx_event(&f, T0 + 2000, 60, "10.1.0.2", "GET", "/b", "q=1", 200, 9,
+	    GW_CAUSE_OK, "10.0.0.5:8080 502 1, 10.0.0.6:8080 200 0");
+	fx_event(&f, T0 + 900000, 0, "10.1.0.3", "POST", "/c", NULL, 502,
+	    800000, GW_CAUSE_UNKNOWN, "10.0.0.6:8080 502 1");
+	fx_event(&f, T0 + 3000, 0, "10.1.0.4", "GET", "/a", NULL, 200, 1,
+	    GW_CAUSE_OK, "10.0.0.5:8080 200 0");
+	fx_write(&f, acc);
+	assert_string_equal(fx_text(&f, "SELECT group_concat(coalesce(name,"
+	    " '<expr>'), ',') FROM pragma_index_xinfo('requests_join')"
+	    " WHERE key"), "client,path_id,local_end_ms");
+	store_close(f.s);
+	f.s = NULL;
+	for (int i = 0; i < 2; i++)
+		dump_rows(f.path, views[i], before[i], sizeof(before[i]));
+
+	assert_int_equal(store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(store_schema_version(f.s), schema_files());
+	for (int i = 0; i < 2; i++) {
+		dump_rows(f.path, views[i], after, sizeof(after));
+		assert_string_equal(after, before[i]);
+	}
+	assert_string_equal(fx_text(&f, "SELECT group_concat(coalesce(name,"
+	    " '<expr>'), ',') FROM pragma_index_xinfo('requests_join')"
+	    " WHERE key"), "<expr>,client,path_id,local_end_ms");
+	/* the index sorted through files; the connection's temporaries
+	 * are in memory again (db.c's pragma) */
+	sqlite3_stmt *ts;
+	assert_int_equal(sqlite3_prepare_v2(f.s->db, "PRAGMA temp_store", -1,
+	    &ts, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(ts), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(ts, 0), 2);
+	sqlite3_finalize(ts);
+	/* the three failed or retried requests, in the new index */
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"
+	    " INDEXED BY requests_join WHERE cause <> 0 OR n_attempts > 1"),
+	    3);
+	fx_error(&f, T0 + 1000 - 500, "10.1.0.1", "GET", "/a", NULL,
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_error(&f, T0 + 2000 + 3600000 - 5, "10.1.0.2", "GET", "/b", "q=1",
+	    "10.0.0.5:8080", GW_CAUSE_UPSTREAM_RESET);
+	fx_error(&f, T0 + 900000 - 799000, "10.1.0.3", "POST", "/c", NULL,
+	    "10.0.0.6:8080", GW_CAUSE_UPSTREAM_READ_TIMEOUT);
+	fx_write(&f, errlog);
+	assert_string_equal(fx_text(&f, "SELECT group_concat(id || ':' ||"
+	    " request_id, ',') FROM (SELECT * FROM gateway_errors"
+	    " ORDER BY id)"), "1:1,2:2,3:3");
+	assert_string_equal(fx_text(&f, "SELECT group_concat(cause, ',')"
+	    " FROM (SELECT * FROM request_view ORDER BY id)"),
+	    "upstream_refused,ok,upstream_read_timeout,ok");
+	fx_free(&f);
+}
+
+/*
  * A populated database of schema 11 (text request ids and protocols, every
  * attempt in attempts) upgrades to 012 on open: the views show every row
  * exactly as before, lone attempts of group 0 move into their request rows
@@ -1615,6 +1690,7 @@ main(void)
 		cmocka_unit_test(test_row_shape),
 		cmocka_unit_test(test_upgrade_011_row_shape),
 		cmocka_unit_test(test_upgrade_012_request_runs),
+		cmocka_unit_test(test_upgrade_015_join_by_minute),
 		cmocka_unit_test(test_schema_upgraded_under_writer),
 		cmocka_unit_test(test_request_runs),
 		cmocka_unit_test(test_client_inline),

@@ -635,6 +635,120 @@ test_join_rollups_held(void **state)
 	fx_free(&f);
 }
 
+/*
+ * requests_join is keyed by the minute of a request's local end, -1 for a
+ * request longer than ten minutes (schema/016); the join looks up the
+ * minutes a request an error can belong to may end in. Each request
+ * here ends near a minute's edge or lasts long, its error comes later at
+ * the far end of the window it may take, and each one joins.
+ */
+static void
+test_join_minute_edges(void **state)
+{
+	/* end (ms past T0's minute), tz, request_ms, error - end (ms) */
+	static const struct {
+		int64_t end;
+		int tz;
+		int request_ms;
+		int64_t err;
+	} c[] = {
+		{60000 + 500, 0, 1, -1500},	/* error a minute before */
+		{60000 - 1000, 0, 1, 2000},	/* error a minute after */
+		{120000 + 100, 60, 59000, -60900},	/* two minutes before */
+		{180000 + 100, 0, 60001, -62000},	/* a 60 s timeout */
+		{900000 + 100, 0, 600000, -601999},	/* as long as the CASE */
+		{1800000 - 10, 0, 600001, -601990},	/* one ms longer: -1 */
+		{2400000, 0, 3600000, -3601999},	/* an hour, at its start */
+		{3000000 + 1, -90, -1, -1999},	/* time not logged */
+		{7 * 3600000LL, 0, 3 * 3600000, -3 * 3600000 - 1000},
+	};
+	const int n = (int)(sizeof(c) / sizeof(c[0]));
+	int64_t m0 = T0 - T0 % 60000;
+	char client[32];
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t acc = fx_source(&f, "access.log", "nginx_access");
+	int64_t errlog = fx_source(&f, "error.log", "nginx_error");
+	/* one at a time: the minutes looked up end at the longest request
+	 * stored so far (59 s for the third) */
+	for (int i = 0; i < n; i++) {
+		snprintf(client, sizeof(client), "10.9.0.%d", i + 1);
+		/* ts_ms is UTC: local end - tz */
+		fx_event(&f, m0 + c[i].end - (int64_t)c[i].tz * 60000,
+		    c[i].tz, client, "GET", "/e", NULL, 502, c[i].request_ms,
+		    GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+		fx_write(&f, acc);
+		fx_error(&f, m0 + c[i].end + c[i].err, client, "GET", "/e",
+		    NULL, "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+		fx_write(&f, errlog);
+	}
+	for (int i = 0; i < n; i++)
+		assert_string_equal(request_cause(&f, i + 1),
+		    "upstream_refused");
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM gateway_errors"
+	    " WHERE request_id IS NOT NULL"), n);
+	/* the window's edge: 1 ms past it, no request takes the error */
+	fx_event(&f, m0 + 9000000, 0, "10.9.1.1", "GET", "/e", NULL, 502,
+	    600000, GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+	fx_event(&f, m0 + 9600000, 0, "10.9.1.2", "GET", "/e", NULL, 502,
+	    1000, GW_CAUSE_UNKNOWN, "10.0.0.5:8080 502 1");
+	fx_write(&f, acc);
+	fx_error(&f, m0 + 9000000 - 600000 - 2001, "10.9.1.1", "GET", "/e",
+	    NULL, "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_error(&f, m0 + 9600000 - 1000 - 2001, "10.9.1.2", "GET", "/e",
+	    NULL, "10.0.0.5:8080", GW_CAUSE_UPSTREAM_REFUSED);
+	fx_write(&f, errlog);
+	assert_string_equal(request_cause(&f, n + 1), "unknown");
+	assert_string_equal(request_cause(&f, n + 2), "unknown");
+	fx_check_rollups(&f);
+	fx_free(&f);
+}
+
+/*
+ * The join's lookups seek requests_join by minute, client and path
+ * (schema/016): on main they sought by client first, an index whose
+ * inserts land at random places.
+ */
+static void
+test_join_index_by_minute(void **state)
+{
+	static const enum store_stmt_id finds[] = {
+		STMT_JOIN_ATTEMPT_FIND, STMT_JOIN_BARE_FIND,
+		STMT_JOIN_REQUEST_FIND,
+	};
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	assert_string_equal(fx_text(&f, "SELECT group_concat(coalesce(name,"
+	    " '<expr>'), ',') FROM pragma_index_xinfo('requests_join')"
+	    " WHERE key"), "<expr>,client,path_id,local_end_ms");
+	for (size_t i = 0; i < sizeof(finds) / sizeof(finds[0]); i++) {
+		sqlite3_stmt *st = store_stmt(f.s, finds[i], f.err,
+		    sizeof(f.err)), *plan;
+		char sql[8192], found[512] = "";
+
+		assert_non_null(st);
+		snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
+		    sqlite3_sql(st));
+		assert_int_equal(sqlite3_prepare_v2(f.s->db, sql, -1,
+		    &plan, NULL), SQLITE_OK);
+		while (sqlite3_step(plan) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(plan,
+			    3);
+			if (d != NULL && strstr(d, "requests_join") != NULL)
+				snprintf(found, sizeof(found), "%s", d);
+		}
+		sqlite3_finalize(plan);
+		assert_non_null(strstr(found, "requests_join (<expr>=? AND"
+		    " client=? AND path_id=? AND local_end_ms>? AND"
+		    " local_end_ms<?)"));
+	}
+	fx_free(&f);
+}
+
 int
 main(void)
 {
@@ -655,6 +769,8 @@ main(void)
 		cmocka_unit_test(test_join_rollups_many_keys),
 		cmocka_unit_test(test_join_after_rollback),
 		cmocka_unit_test(test_join_rollups_held),
+		cmocka_unit_test(test_join_minute_edges),
+		cmocka_unit_test(test_join_index_by_minute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
