@@ -8,6 +8,8 @@
 # Prints one line a run: binary, total instructions (Ir), requests stored,
 # and each thread's instructions (callgrind --separate-threads: main, the
 # parse thread, first; then the writer; then the block encoder).
+# FMT_KIND=auto: no format argument (HAProxy, Caddy, ... logs of
+# genfmtlog), as in ab_ingest_threads.sh.
 set -euo pipefail
 base=$1 new=$2 log=$3 rounds=${4:-1}
 FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
@@ -15,6 +17,8 @@ FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
 FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
 FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
 FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+args=(--log-format "$FMT")
+[ "${FMT_KIND:-nginx}" = nginx ] || args=()
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-ab.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 for ((r = 0; r < rounds; r++)); do
@@ -22,7 +26,7 @@ for ((r = 0; r < rounds; r++)); do
 		rm -f "$dir"/db* "$dir"/cg*
 		valgrind --tool=callgrind --callgrind-out-file="$dir/cg" \
 			--separate-threads=yes \
-			"$b" ingest -q -d "$dir/db" --log-format "$FMT" "$log" \
+			"$b" ingest -q -d "$dir/db" "${args[@]}" "$log" \
 			2>"$dir/vg"
 		ir=$(grep -o 'Collected : [0-9]*' "$dir/vg" | grep -o '[0-9]*$')
 		n=$(sqlite3 "$dir/db" "SELECT (SELECT count(*) FROM requests) +

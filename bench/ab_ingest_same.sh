@@ -9,6 +9,12 @@
 # differs.
 #
 #   bench/ab_ingest_same.sh BASE_BIN NEW_BIN LOG [INGEST ARGS...]
+#
+# FIXED_KEY=1: both ingest with one fixed hash key (getrandom(2) replaced
+# through LD_PRELOAD). The filter of clients with unjoined errors is keyed
+# at random, and a request whose client shares a slot with one is a row,
+# its path interned: with error lines (Caddy's), paths differs between two
+# runs of one binary unless the key is fixed.
 set -euo pipefail
 base=$1 new=$2 log=$3
 shift 3
@@ -38,6 +44,15 @@ queries=(
 	"methods:SELECT * FROM methods ORDER BY id"
 	"sources:SELECT id, path, position, line_no FROM sources ORDER BY id"
 )
+if [ "${FIXED_KEY:-0}" = 1 ]; then
+	printf '%s\n' '#include <sys/types.h>' \
+	    'ssize_t getrandom(void *b, size_t n, unsigned f) {' \
+	    '(void)f; for (size_t i = 0; i < n; i++)' \
+	    '((unsigned char *)b)[i] = (unsigned char)(0x5a + i * 17);' \
+	    'return (ssize_t)n; }' >"$dir/fixkey.c"
+	cc -shared -fPIC -o "$dir/fixkey.so" "$dir/fixkey.c"
+	export LD_PRELOAD="$dir/fixkey.so"
+fi
 for b in base new; do
 	bin=$base
 	[ $b = new ] && bin=$new

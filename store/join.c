@@ -26,7 +26,11 @@
  * widened by the spread of the logs' UTC offsets) - or the
  * partial index of unjoined errors. Probing every new request would cost a lookup per row, so a
  * small table counts unjoined errors by hash of client id and only
- * requests whose client appears there are probed.
+ * requests whose client appears there are probed. A probe skips the
+ * errors of its own batch (direction (a) matched them already), so the
+ * count of those is kept apart too: a request whose client has only
+ * errors of this batch is not probed and may stay plain (a hot client
+ * with an error in every batch made a fifth of Caddy's requests rows).
  *
  * An error naming an upstream whose request logged no upstream at all
  * (Caddy's access log names none) becomes that request's one attempt.
@@ -72,7 +76,9 @@ int
 join_filter_init(struct store *s)
 {
 	s->err_filter = gw_calloc(STORE_ERR_FILTER_SIZE, sizeof(*s->err_filter));
-	return s->err_filter == NULL ? -1 : 0;
+	s->err_filter_new = gw_calloc(STORE_ERR_FILTER_SIZE,
+	    sizeof(*s->err_filter_new));
+	return s->err_filter == NULL || s->err_filter_new == NULL ? -1 : 0;
 }
 
 /* Free the filter. */
@@ -81,6 +87,8 @@ join_filter_free(struct store *s)
 {
 	free(s->err_filter);
 	s->err_filter = NULL;
+	free(s->err_filter_new);
+	s->err_filter_new = NULL;
 }
 
 /*
@@ -96,6 +104,17 @@ join_filter_reset(struct store *s)
 		    STORE_ERR_FILTER_SIZE * sizeof(*s->err_filter));
 	s->err_filter_n = 0;
 	s->err_filter_seen = 0;
+	join_filter_batch_begin(s);
+}
+
+/* A new batch: none of the counted errors is its own yet. */
+void
+join_filter_batch_begin(struct store *s)
+{
+	if (s->err_filter_new_used && s->err_filter_new != NULL)
+		memset(s->err_filter_new, 0,
+		    STORE_ERR_FILTER_SIZE * sizeof(*s->err_filter_new));
+	s->err_filter_new_used = false;
 }
 
 /* Count one more unjoined error of the client with key client_key. */
@@ -107,6 +126,20 @@ join_filter_add(struct store *s, uint64_t client_key)
 	if (*c < UINT32_MAX) {
 		(*c)++;
 		s->err_filter_n++;
+	}
+}
+
+/* Count one more unjoined error of the client, written by this batch. */
+void
+join_filter_add_new(struct store *s, uint64_t client_key)
+{
+	size_t i = join_filter_slot(s, client_key);
+
+	/* counted in both, or in neither: new never above total */
+	if (s->err_filter[i] < UINT32_MAX) {
+		join_filter_add(s, client_key);
+		s->err_filter_new[i]++;
+		s->err_filter_new_used = true;
 	}
 }
 
@@ -136,6 +169,21 @@ join_filter_has(const struct store *s, uint64_t client_key)
 {
 	return s->err_filter_n > 0 &&	/* no error counted: no hash */
 	    s->err_filter[join_filter_slot(s, client_key)] != 0;
+}
+
+/*
+ * True when the client may have unjoined errors written before this batch
+ * (false positives only): the ones a probe of its request can find.
+ */
+bool
+join_filter_has_older(const struct store *s, uint64_t client_key)
+{
+	size_t i;
+
+	if (s->err_filter_n == 0)
+		return false;
+	i = join_filter_slot(s, client_key);
+	return s->err_filter[i] > s->err_filter_new[i];
 }
 
 /*

@@ -501,6 +501,9 @@ struct store {
 	struct rollup_map latency;	/* latency.c: histogram counts */
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
 	uint64_t err_filter_n;		/* their sum: 0, no slot to hash */
+	uint32_t *err_filter_new;	/* the counts of this batch's errors
+					   among them (join_filter_has_older) */
+	bool err_filter_new_used;	/* some err_filter_new count not 0 */
 	int64_t err_filter_seen;	/* errors with id <= this are counted */
 	int64_t max_request_ms;		/* longest request stored (meta) */
 	bool tz_known;			/* some request stored: tz_lo..tz_hi */
@@ -828,8 +831,11 @@ void join_filter_free(struct store *s);
 void join_filter_reset(struct store *s);
 int join_filter_load(struct store *s, char *err, size_t errlen);
 void join_filter_add(struct store *s, uint64_t client_key);
+void join_filter_add_new(struct store *s, uint64_t client_key);
+void join_filter_batch_begin(struct store *s);
 bool join_filter_empty(const struct store *s);
 bool join_filter_has(const struct store *s, uint64_t client_key);
+bool join_filter_has_older(const struct store *s, uint64_t client_key);
 int join_probe_add(struct store *s, const struct join_probe *p);
 int join_batch(struct store *s, char *err, size_t errlen);
 /*

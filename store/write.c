@@ -241,7 +241,7 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 		id = sqlite3_last_insert_rowid(s->db);
 		if (id_list_add(&s->new_errors, id) != 0)
 			return store_fail(err, errlen, "out of memory");
-		join_filter_add(s, inline_client_key(s, &client));
+		join_filter_add_new(s, inline_client_key(s, &client));
 		s->err_filter_seen = id;
 	}
 	return 0;
@@ -619,7 +619,9 @@ write_origin(struct store *s, struct write_stage *g, const char *origin,
  * (cause 0: the joins of error lines naming no upstream, and of errors
  * naming one for a request without attempts, look only at failed or
  * retried requests, JOIN_JOINABLE in stmt.c) with at most its one inline
- * attempt. A request some unjoined error may own (probe) is not plain.
+ * attempt. A request some unjoined error of an earlier batch may own
+ * (probe) is not plain; this batch's errors are matched against it as
+ * against every stored request (join.c (a)), which finds no plain one.
  * The join of a later upstream_truncated line looks at every request with
  * an attempt (STMT_JOIN_ATTEMPT_FIND_TRUNCATED): the plain one it finds
  * moves out of its block first (blocks_promote).
@@ -657,7 +659,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 {
 	struct write_req *w;
 	struct rollup_key k;
-	bool probe;
+	bool probe, near;
 
 	if (g->n_req == STORE_REQUEST_ROWS &&
 	    write_flush_requests(s, g, err, errlen) != 0)
@@ -676,21 +678,31 @@ write_stage_event(struct store *s, struct write_stage *g,
 	 * may wait for it (probe).
 	 */
 	w->plain = s->blocks && write_plain(ev);
-	probe = false;
+	probe = near = false;
 	if (!join_filter_empty(s) || !w->plain) {
+		uint64_t key;
+
 		inline_client(&w->client, ev->client);
-		probe = w->client.text != NULL &&
-		    join_filter_has(s, inline_client_key(s, &w->client));
+		if (w->client.text != NULL) {
+			key = inline_client_key(s, &w->client);
+			near = join_filter_has(s, key);
+			probe = near && join_filter_has_older(s, key);
+		}
 	}
 	if (probe)
 		w->plain = false;
 	if (!w->plain)
 		write_req_inline(w);
 	w->path = 0;
-	/* the order of the names as before blocks: their ids follow it */
+	/*
+	 * The order of the names as before blocks: their ids follow it. A
+	 * plain request whose client has an error of this batch (near)
+	 * interns its path as when every such request was a row, so paths
+	 * stays what it was (its block keeps the text).
+	 */
 	if (intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
 	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
-	    (!w->plain &&
+	    ((!w->plain || near) &&
 	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen)) ||
 	    intern_id(s, INTERN_SHAPE, ev->shape, &w->shape, err, errlen) ||
 	    write_final_upstream(s, ev, &w->up, err, errlen) ||
@@ -765,6 +777,7 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	s->new_errors.n = 0;
 	s->candidates.n = 0;
 	s->n_probes = 0;
+	join_filter_batch_begin(s);
 	if (!s->txn_open && store_begin(s, err, errlen) != 0)
 		return -1;
 	if (write_position(s, b, err, errlen) != 0 ||

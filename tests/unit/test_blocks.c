@@ -497,6 +497,64 @@ test_blocks_truncated_join(void **state)
 	fx_free(&b);
 }
 
+/*
+ * Caddy's shape: a client with an error line in every batch (a hot one)
+ * and many requests that succeeded. Only an error of an earlier batch
+ * makes a request of the client a row (its probe finds only those): the
+ * error of its own batch is matched against every stored request anyway.
+ * Batch 1 brings an error and the request it explains (no upstream in the
+ * access line: the error becomes its attempt) with 20 plain requests of
+ * the client: 1 row (20 before). Batch 2 an error alone, batch 3 its
+ * request and one plain one of the client: both rows, the error joined.
+ * The same requests, errors, rollups and paths as without blocks.
+ */
+static void
+test_blocks_hot_client(void **state)
+{
+	struct fx a, b;
+	int64_t src[2];
+
+	(void)state;
+	fx_init(&a);
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	for (int k = 0; k < 2; k++) {
+		struct fx *f = k == 0 ? &a : &b;
+
+		src[k] = fx_source(f, "caddy.log", "caddy");
+		fx_error(f, T0 + 100, "10.0.0.7", "GET", "/pay", NULL,
+		    "10.1.0.1:80", GW_CAUSE_UPSTREAM_REFUSED);
+		for (int i = 0; i < 20; i++)
+			fx_event(f, T0 + i * 10, 0, "10.0.0.7", "GET", "/a",
+			    NULL, 200, 5, GW_CAUSE_OK, NULL);
+		fx_event(f, T0 + 105, 0, "10.0.0.7", "GET", "/pay", NULL,
+		    502, 10, GW_CAUSE_UNKNOWN, NULL);
+		fx_write(f, src[k]);
+		fx_error(f, T0 + 5000, "10.0.0.8", "GET", "/pay", NULL,
+		    "10.1.0.1:80", GW_CAUSE_UPSTREAM_REFUSED);
+		fx_write(f, src[k]);
+		fx_event(f, T0 + 5005, 0, "10.0.0.8", "GET", "/pay", NULL,
+		    502, 10, GW_CAUSE_UNKNOWN, NULL);
+		fx_event(f, T0 + 5010, 0, "10.0.0.8", "GET", "/b", NULL,
+		    200, 5, GW_CAUSE_OK, NULL);
+		fx_write(f, src[k]);
+	}
+	assert_int_equal(one(a.s, "SELECT count(*) FROM gateway_errors"
+	    " WHERE request_id IS NOT NULL"), 2);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests"), 3);
+	assert_int_equal(one(b.s, "SELECT sum(n) FROM request_blocks"), 20);
+	assert_int_equal(same_rows(a.s->db, b.s->db, ALL_COLUMNS
+	    "ORDER BY id"), 23);
+	same_rows(a.s->db, b.s->db, "SELECT * FROM gateway_errors ORDER BY id");
+	same_rows(a.s->db, b.s->db, "SELECT * FROM rollup_minute"
+	    " ORDER BY 1, 2, 3, 4, 5");
+	same_rows(a.s->db, b.s->db, "SELECT * FROM rollup_attempt_minute"
+	    " ORDER BY 1, 2, 3, 4, 5");
+	same_rows(a.s->db, b.s->db, "SELECT id, name FROM paths ORDER BY id");
+	fx_free(&a);
+	fx_free(&b);
+}
+
 /* A damaged block is an error of the read, not a crash or a wrong row. */
 static void
 test_blocks_damaged(void **state)
@@ -1663,6 +1721,7 @@ main(void)
 		cmocka_unit_test(test_blocks_upgrade_014),
 		cmocka_unit_test(test_blocks_small_batches),
 		cmocka_unit_test(test_blocks_truncated_join),
+		cmocka_unit_test(test_blocks_hot_client),
 		cmocka_unit_test(test_blocks_damaged),
 		cmocka_unit_test(test_blocks_ingest),
 		cmocka_unit_test(test_blocks_capture),
