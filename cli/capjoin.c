@@ -11,13 +11,13 @@
  * memory never grows.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/capjoin.h"
 #include "core/alloc.h"
+#include "core/quiet_thread.h"
 
 #define CHUNK_CAP	(CAPJOIN_CHUNK + HTTP_EXCHANGE_PACK_MAX + 64)
 
@@ -160,19 +160,8 @@ capjoin_new(const struct capjoin_fns *fns, void *ctx, char *err,
 	c->filling = &c->chunks[0];
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
-	/*
-	 * Signals are the capture loop's and the console's (their handlers
-	 * stop them, and a signal interrupts the wait they are in): the
-	 * thread starts with every one blocked, so none lands on it.
-	 */
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&c->thread, NULL, join_main, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	/* no signal lands on it: they are the capture loop's and console's */
+	if (quiet_thread_create(&c->thread, join_main, c) != 0) {
 		snprintf(err, errlen, "cannot start the join thread");
 		capjoin_free(c);
 		return NULL;

@@ -9,13 +9,13 @@
  * (poll(2) in tail, the capture's read) and whose handler stops it.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/pipeline.h"
+#include "core/quiet_thread.h"
 
 struct pipeline {
 	gw_sink_fn sink;
@@ -75,14 +75,7 @@ pipeline_new(gw_sink_fn sink, void *ctx, char *err, size_t errlen)
 	p->filling = &p->batches[0];
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&p->thread, NULL, writer_main, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (quiet_thread_create(&p->thread, writer_main, p) != 0) {
 		snprintf(err, errlen, "cannot start the writer thread");
 		batch_destroy(&p->batches[0]);
 		batch_destroy(&p->batches[1]);
