@@ -12,11 +12,7 @@
 # genfmtlog), as in ab_ingest_threads.sh.
 set -euo pipefail
 base=$1 new=$2 log=$3 rounds=${4:-1}
-FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
-FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
-FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
-FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
-FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+. "$(dirname "$0")/nginx_format.sh"
 args=(--log-format "$FMT")
 [ "${FMT_KIND:-nginx}" = nginx ] || args=()
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-ab.XXXXXX")

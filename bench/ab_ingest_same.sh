@@ -18,11 +18,7 @@
 set -euo pipefail
 base=$1 new=$2 log=$3
 shift 3
-FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
-FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
-FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
-FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
-FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+. "$(dirname "$0")/nginx_format.sh"
 args=("$@")
 if [ ${#args[@]} -eq 0 ] && [ "${FMT_KIND:-nginx}" = nginx ]; then
 	args=(--log-format "$FMT")

@@ -13,11 +13,7 @@
 # parse thread).
 set -euo pipefail
 base=$1 new=$2 log=$3 rounds=${4:-1}
-FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
-FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
-FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
-FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
-FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+. "$(dirname "$0")/nginx_format.sh"
 args=()
 if [ "${FMT_KIND:-nginx}" = nginx ]; then
 	args=(--log-format "$FMT")

@@ -16,11 +16,7 @@ tools=$GW_BUILD/tools
 gw=$GW_BUILD/gatewatch
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-bench-blocks.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
-FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
-FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
-FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
-FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+. bench/nginx_format.sh
 
 for fmt in $FORMATS; do
 	if [ "$fmt" = nginx ]; then

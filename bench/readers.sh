@@ -30,11 +30,7 @@ else
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-bench-readers.XXXXXX")
 	trap 'rm -rf "$dir"' EXIT
 fi
-FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
-FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
-FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
-FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
-FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+. bench/nginx_format.sh
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 

@@ -37,11 +37,7 @@ GOACCESS_LINES=${GOACCESS_LINES:-$((LINES > BIG_LINES ? LINES : BIG_LINES))}
 tools=$GW_BUILD/tools
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
-FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
-FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
-FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
-FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+. bench/nginx_format.sh
 
 # Bytes on disk per request of database $1 holding $2 requests.
 per_request() {

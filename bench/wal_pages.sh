@@ -15,11 +15,7 @@
 set -euo pipefail
 bin=$1 log=$2 n=$3 k=$4
 shift 4
-FMT='$remote_addr - $remote_user [$time_local] "$request" $status'
-FMT+=' $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time'
-FMT+=' uaddr="$upstream_addr" us="$upstream_status"'
-FMT+=' uct="$upstream_connect_time" uht="$upstream_header_time"'
-FMT+=' urt="$upstream_response_time" rid=$request_id host=$host'
+. "$(dirname "$0")/nginx_format.sh"
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(--log-format "$FMT")
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gw-walpages.XXXXXX")
