@@ -101,6 +101,7 @@ struct follow {
 	double batch_t0;			/* when its first line came */
 	uint64_t lines;				/* since start */
 	int rc;					/* of follow_run, --tui */
+	char told[512];				/* the error follow_run printed */
 };
 
 static cli_stop_flag stop_requested;	/* a signal, or q in the console */
@@ -641,6 +642,7 @@ follow_run(struct follow *fw)
 fail:
 	fprintf(stderr, "%sgatewatch tail: %s\n", fw->o->status ? "\n" : "",
 	    err);
+	snprintf(fw->told, sizeof(fw->told), "%s", err);
 	rc = EXIT_ERR;
 out:
 	if (fw->o->status)
@@ -828,8 +830,10 @@ out:
 		    "taken %lld times, waited at most %lld ms\n",
 		    (long long)waits, (long long)wait_max);
 	}
+	/* the writer's error, unless the follow loop said it already */
 	if (fw.pl != NULL && pipeline_free(fw.pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch tail: %s\n", err);
+		if (strcmp(err, fw.told) != 0)
+			fprintf(stderr, "gatewatch tail: %s\n", err);
 		rc = EXIT_ERR;
 	}
 	while (fw.sources != NULL)

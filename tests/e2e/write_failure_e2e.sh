@@ -16,7 +16,10 @@
 #    "stored: N requests, M incomplete as rejects" are the database's
 #    counts, what was built beside them "not stored: a write failed", and
 #    the writer's error is printed once, not once per call that waits for
-#    the writer.
+#    the writer;
+#  - tail of a file the writer fails on: exits 1, the writer's error said
+#    once (it was printed by the follow loop and again when the writer
+#    thread stopped).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 gw_need_cmd sqlite3
@@ -81,6 +84,15 @@ grep -q 'more built, not stored: a write failed' <<<"$line" &&
 	gw_eq said "$line" "capture says what was not stored"
 gw_eq 1 "$(grep -c '^gatewatch capture: write: ' "$T/capture.err")" \
     "the writer's error said once"
+
+# tail: stops on the failed write by itself (bounded by timeout).
+rc=0
+limited 4096 timeout 60 "$GW_BIN" tail -d "$T/t.db" "$T/big.log" \
+    2>"$T/tail.err" || rc=$?
+sed 's/^/  | /' "$T/tail.err" >&2
+gw_eq 1 "$rc" "tail exits 1 after a failed write"
+gw_eq 1 "$(grep -c '^gatewatch tail: write: ' "$T/tail.err")" \
+    "tail says the writer's error once"
 
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"
