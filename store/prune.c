@@ -1101,6 +1101,18 @@ prune_note_blocks(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The largest reject id given, kept before any is removed (reject ids
+ * are never given twice: STMT_REJECT_INSERT); 0 or -1. */
+static int
+prune_reject_high(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prune_stmt(s, STMT_PRUNE_REJECT_HIGH, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	return store_stmt_run(s, st, err, errlen);
+}
+
 /* See prune.h. */
 int
 store_prune_step(struct store *s, const struct store_prune_policy *p,
@@ -1128,6 +1140,8 @@ store_prune_step(struct store *s, const struct store_prune_policy *p,
 	}
 	s->prune->commit_seen = false;
 	rc = prune_note_blocks(s, err, errlen);
+	if (rc == 0)
+		rc = prune_reject_high(s, err, errlen);
 	if (rc == 0)
 		rc = prune_step_marked(s, p, max_rows, r, &m, err, errlen);
 	if (rc == 0)

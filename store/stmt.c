@@ -482,9 +482,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "SELECT (SELECT coalesce(max(id), 0) FROM gateway_errors),"
 	    " (SELECT coalesce(max(value), 0) FROM store_meta"
 	    "  WHERE key = 'mark_error_id')",
+	/* the id past the largest kept and the largest pruning removed
+	 * (store_meta reject_id_high, STMT_PRUNE_REJECT_HIGH): never one
+	 * given before */
 	[STMT_REJECT_INSERT] =
-	    "INSERT INTO rejects (source_id, line_no, offset, reason, raw)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "INSERT INTO rejects (id, source_id, line_no, offset, reason, raw)"
+	    " VALUES (max(coalesce((SELECT max(id) FROM rejects), 0),"
+	    " coalesce((SELECT value FROM store_meta"
+	    " WHERE key = 'reject_id_high'), 0)) + 1, ?1, ?2, ?3, ?4, ?5)",
 
 	[STMT_ROLLUP_UPSERT] = ROLLUP_INTO
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" ROLLUP_SUM,
@@ -955,6 +960,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "DELETE FROM rejects WHERE id IN (SELECT id FROM rejects"
 	    " WHERE source_id IN (SELECT id FROM sources"
 	    " WHERE last_seen_ms < ?1) LIMIT ?2)",
+	/* before a step deletes any: the largest reject id given, so the
+	 * next ones follow it (STMT_REJECT_INSERT); no write when unchanged */
+	[STMT_PRUNE_REJECT_HIGH] =
+	    "INSERT INTO store_meta (key, value) SELECT 'reject_id_high',"
+	    " max(id) FROM rejects WHERE true HAVING max(id) IS NOT NULL"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+	    " WHERE excluded.value > value",
 	/* min() of one column skips NULLs, that of several values does
 	 * not: an empty table (no attempt rollups) must not hide the rest */
 	[STMT_PRUNE_ROLLUP_OLDEST] =

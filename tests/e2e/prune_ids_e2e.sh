@@ -14,7 +14,10 @@
 #  - the same with requests stored as rows and in blocks (GW_INGEST_BLOCKS);
 #  - error-log lines likewise (the bundled demo's 99, all pruned, then
 #    the same lines a month later: ids 100..198, not 1..99 again, and
-#    marked by the next prune).
+#    marked by the next prune);
+#  - rejected lines likewise (kept ones pruned with the requests around
+#    them, then new ones: ids past every one given, store_meta
+#    reject_id_high, not 1.. again).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 gw_need_tools genlog
@@ -65,6 +68,23 @@ gw_eq "99|100|198" "$(gw_sql "$db" \
 "$GW_BIN" prune -q -d "$db" --older-than 100d
 gw_eq 198 "$(meta "$db" mark_error_id)" \
     "the next prune marks the new error-log lines"
+
+# Rejects: five unparseable lines among 3,000, all pruned with their
+# requests; five more in a later file take ids 6..10.
+db="$T/rejects.db"
+"$GW_TOOLS/genlog" 3000 11 | awk 'NR % 600 == 0 { print "garbage " NR } 1' \
+    >"$T/rej-old.log"
+"$GW_TOOLS/genlog" 500 5 | sed 's#/Nov/2026:#/Dec/2026:#' |
+    awk 'NR % 100 == 0 { print "garbage " NR } 1' >"$T/rej-new.log"
+"$GW_BIN" ingest -q -d "$db" "$T/rej-old.log"
+gw_eq "5|1|5" "$(gw_sql "$db" "SELECT count(*), min(id), max(id) FROM rejects")" \
+    "ids of the first rejects"
+"$GW_BIN" prune -q -d "$db" --older-than 1s --max-db-size 1
+gw_eq 0 "$(gw_sql "$db" "SELECT count(*) FROM rejects")" \
+    "the prune removed every reject with its requests"
+"$GW_BIN" ingest -q -d "$db" "$T/rej-new.log"
+gw_eq "5|6|10" "$(gw_sql "$db" "SELECT count(*), min(id), max(id) FROM rejects")" \
+    "rejects after the prune take new ids"
 
 [ "$GW_FAILURES" -eq 0 ] || gw_fail "$GW_FAILURES of $GW_ASSERTS checks failed"
 gw_log "ok: $GW_ASSERTS checks passed"
