@@ -750,7 +750,6 @@ cmd_tail(int argc, char **argv)
 	struct retainer *pruner = NULL;
 	struct retain_stats pruned;
 	char err[512];
-	sigset_t sigs, old;
 	int rc;
 
 	if ((rc = follow_parse_args(argc, argv, &o)) >= 0) {
@@ -770,15 +769,9 @@ cmd_tail(int argc, char **argv)
 	cli_blocks_from_env(fw.st, false);
 	if (metricsopts_start(&o.metrics, o.db, "tail") != 0)
 		goto out;
-	/* The writer thread must not take the signals: the loop waits for
-	   them in poll(2). */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	/* its writer thread takes no signal (core/quiet_thread.h): the
+	   loop waits for them in poll(2) */
 	fw.pl = pipeline_new(store_sink, fw.st, err, sizeof(err));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (fw.pl == NULL) {
 		fprintf(stderr, "gatewatch tail: %s\n", err);
 		goto out;
