@@ -144,7 +144,8 @@ ckpt_open(struct store *s, struct ckpt *c)
 /*
  * Let the WAL file shrink back to twice `cap` frames when it starts over
  * after growing past that (a reader's snapshot kept it from starting
- * over); below that its pages are reused. 0 or -1.
+ * over); below that its pages are reused. 0 or -1 (the file then keeps
+ * the size it grew to).
  */
 static int
 ckpt_size_limit(struct store *s, int cap)
@@ -182,8 +183,7 @@ ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
 		return store_fail(err, errlen, "out of memory");
 	c->every = every > 0 ? every : 1;
 	c->cap = cap > c->every ? cap : c->every;
-	if (ckpt_open(s, c) != 0 || ckpt_size_limit(s, c->cap) != 0 ||
-	    pthread_mutex_init(&c->mu, NULL) != 0)
+	if (ckpt_open(s, c) != 0 || pthread_mutex_init(&c->mu, NULL) != 0)
 		goto fail;
 	if (pthread_cond_init(&c->cv, NULL) != 0) {
 		pthread_mutex_destroy(&c->mu);
@@ -196,6 +196,7 @@ ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
 	}
 	s->ckpt = c;
 	sqlite3_wal_hook(s->db, ckpt_hook, c);
+	(void)ckpt_size_limit(s, c->cap);	/* without, the file stays */
 	return 0;
 fail:
 	store_fail(err, errlen, "checkpointer: %s", c->db != NULL ?

@@ -16,6 +16,7 @@
  *   console.c the console's reads; diag_query.c analyze/'s;
  *             metrics_rows.c the exporter's; capture_stats.c captures'
  *   prune.c   retention: old rows removed in small transactions
+ *   checkpoint.c  WAL checkpoints on a thread of their own (ingest)
  */
 #ifndef GW_STORE_INT_H
 #define GW_STORE_INT_H
