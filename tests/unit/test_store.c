@@ -1608,6 +1608,41 @@ test_ingest_checkpoints_aside(void **state)
 }
 
 /*
+ * A checkpointer that cannot start (here its connection cannot open the
+ * file, moved aside for the moment) leaves ingest as it was: the writer
+ * checkpoints itself every 8192 pages, and stores as before.
+ */
+static void
+test_ingest_checkpoints_fallback(void **state)
+{
+	struct fx f;
+	sqlite3_stmt *st;
+	char aside[96];
+	int64_t runs, restarts;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	snprintf(aside, sizeof(aside), "%s.aside", f.path);
+	assert_int_equal(rename(f.path, aside), 0);
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(rename(aside, f.path), 0);
+	assert_null(f.s->ckpt);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_int_equal(runs + restarts, 0);
+	assert_int_equal(sqlite3_prepare_v2(f.s->db, "PRAGMA wal_autocheckpoint",
+	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 8192);
+	sqlite3_finalize(st);
+	keys_events(&f, "fb", 0, 100);
+	fx_write(&f, src);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 100);
+	fx_free(&f);
+}
+
+/*
  * A held transaction's size follows the pages the last commit wrote
  * (STORE_TXN_PER_PAGE records a page) as well as the names stored, within
  * STORE_TXN_MIN..STORE_TXN_MAX; and a commit records its pages.
@@ -1799,6 +1834,7 @@ main(void)
 		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
 		cmocka_unit_test(test_ingest_checkpoints_aside),
+		cmocka_unit_test(test_ingest_checkpoints_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
