@@ -423,15 +423,17 @@ store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen)
 /*
  * See store.h. Checkpoints run on a thread of their own (checkpoint.c),
  * every CKPT_EVERY frames, the WAL starting over at CKPT_CAP; the writer
- * only waits, at CKPT_CAP, for the checkpoint of its last commit (1M
- * production lines: the close's 0.15-0.3 s alone at the end, copying the
- * whole database, down to 35-100 ms; 10M: the writer's twelve checkpoints
- * of 8192 frames gone). If that thread cannot start, the writer
- * checkpoints itself every 8192 pages (128 MiB), not SQLite's 1000: once
- * the random indexes outgrow the cache an ingest commit writes ~2000
- * pages, so every commit checkpointed, copying to the database again
- * pages the next commits rewrite anyway (3M production lines: sys 4.6 ->
- * 3.9 s). Only for ingest: tail's small commits would wait for a
+ * only waits, at CKPT_CAP, for the checkpoint of its last commit. 1M
+ * production lines: the end phase, main alone after the writer's last
+ * commit (the close copying the whole database), 157-170 -> 62-65 ms at
+ * load 2; 10M: the writer's CPU 9.7-9.9 -> 8.6-8.7 s, its twelve
+ * checkpoints of 8192 frames moved to that thread (1.0 s), the waits for
+ * the WAL to start over 0.3-0.7 s in all. If that thread cannot start,
+ * the writer checkpoints itself every 8192 pages (128 MiB), not SQLite's
+ * 1000: once the random indexes outgrow the cache an ingest commit writes
+ * ~2000 pages, so every commit checkpointed, copying to the database
+ * again pages the next commits rewrite anyway (3M production lines: sys
+ * 4.6 -> 3.9 s). Only for ingest: tail's small commits would wait for a
  * checkpoint of up to 128 MiB at once. The WAL goes when the last
  * connection closes.
  */
