@@ -105,6 +105,12 @@ void store_set_progress(struct store *s, int (*fn)(void *), void *ctx);
  */
 void store_lock_waits(struct store *s, int64_t *waits, int64_t *max_ms);
 
+/*
+ * Checkpoints the connection's checkpointer thread ran (store_set_ingest)
+ * and times its writer found the WAL started over; 0 and 0 without one.
+ */
+void store_checkpoints(struct store *s, int64_t *runs, int64_t *restarts);
+
 /* Schema version of the open database (PRAGMA user_version). */
 int store_schema_version(struct store *s);
 
@@ -123,8 +129,9 @@ int store_upgraded_from(const struct store *s);
 int store_set_bulk(struct store *s, bool bulk, char *err, size_t errlen);
 
 /*
- * A connection that writes in large batches (ingest): checkpoints the WAL
- * less often, and store_write_batch() keeps its transaction open for the
+ * A connection that writes in large batches (ingest): a thread with a
+ * connection of its own checkpoints the WAL (until store_close(), which
+ * stops it), and store_write_batch() keeps its transaction open for the
  * next batches, committing once it took enough records (more as the
  * hashed tables grow: store/db.c); store_end_batches() commits what it
  * holds. Every batch's rows and position still commit together. 0 or -1.

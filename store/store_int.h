@@ -16,6 +16,7 @@
  *   console.c the console's reads; diag_query.c analyze/'s;
  *             metrics_rows.c the exporter's; capture_stats.c captures'
  *   prune.c   retention: old rows removed in small transactions
+ *   checkpoint.c  WAL checkpoints on a thread of their own (ingest)
  */
 #ifndef GW_STORE_INT_H
 #define GW_STORE_INT_H
@@ -522,6 +523,7 @@ struct store {
 	struct join_probe *probes;	/* new requests to look errors up for */
 	size_t n_probes, cap_probes;
 	struct prune_state *prune;	/* prune.c's statements, NULL unused */
+	struct ckpt *ckpt;		/* checkpoint.c's thread, NULL none */
 	int64_t lock_waits;		/* times the lock was busy (db_busy) */
 	int64_t lock_wait_max_ms;	/* the longest wait, ms (1 ms polls) */
 	bool hold;			/* batches share a transaction
@@ -850,6 +852,22 @@ void join_causes(int status, enum gw_cause cause, int n_attempts, int seq,
     enum gw_cause *attempt, enum gw_cause *request);
 int id_list_add(struct id_list *l, int64_t id);
 void id_list_free(struct id_list *l);
+
+/*
+ * WAL checkpoints on a thread with its own connection (checkpoint.c).
+ * ckpt_start: start it and hand it this connection's checkpoints (its WAL
+ * hook replaces the autocheckpoint); 0, or -1 with err filled when it
+ * cannot start, nothing changed. ckpt_before_begin: before a write
+ * transaction, lets a full WAL start over (may wait for the checkpoint
+ * of the last commit). ckpt_stop: stop and free it (store_close, before
+ * the connection closes); nothing when none runs.
+ */
+#define CKPT_EVERY	1024	/* frames the WAL grows by between two */
+#define CKPT_CAP	8192	/* frames past which it starts over */
+int ckpt_start(struct store *s, int every, int cap, char *err,
+    size_t errlen);
+void ckpt_before_begin(struct store *s);
+void ckpt_stop(struct store *s);
 
 /* Pruning (prune.c). */
 void prune_free(struct store *s);

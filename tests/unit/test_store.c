@@ -1512,6 +1512,136 @@ test_ingest_holds_batches(void **state)
 	fx_free(&f);
 }
 
+/* Bytes of a file, -1 when there is none. */
+static int64_t
+ckpt_file_size(const char *path, const char *suffix)
+{
+	char p[128];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return stat(p, &sb) == 0 ? (int64_t)sb.st_size : -1;
+}
+
+/* n batches of 500 new paths from *next on, each committed. */
+static void
+ckpt_batches(struct fx *f, int64_t src, int *next, int n)
+{
+	for (int i = 0; i < n; i++) {
+		keys_events(f, "ck", *next, 500);
+		*next += 500;
+		fx_write(f, src);
+		assert_int_equal(store_end_batches(f->s, f->err,
+		    sizeof(f->err)), 0);
+	}
+}
+
+/*
+ * Ingest's checkpoints (store/checkpoint.c) run on a thread with its own
+ * connection: pages reach the database file while the writer's connection
+ * is open and the writer never checkpoints itself; the WAL starts over
+ * once it holds `cap` frames, so its file stays near that size. A
+ * reader's snapshot held meanwhile keeps seeing its rows and stops no
+ * commit (the WAL cannot start over under it, and does once it ends).
+ * Closing leaves every row in the database and no WAL.
+ */
+static void
+test_ingest_checkpoints_aside(void **state)
+{
+	struct fx f;
+	sqlite3 *rd;
+	sqlite3_stmt *st;
+	int64_t runs, restarts, restarts_pinned, db0, frame;
+	int next = 0;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_int_equal(runs + restarts, 0);
+	/* small thresholds, in frames, for a small test */
+	ckpt_stop(f.s);
+	assert_int_equal(ckpt_start(f.s, 8, 48, f.err, sizeof(f.err)), 0);
+	frame = 16384 + 24;
+	db0 = ckpt_file_size(f.path, "");
+	ckpt_batches(&f, src, &next, 40);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_true(runs > 0);
+	assert_true(restarts > 0);
+	/* copied into the database by the checkpointer: the writer's own
+	   autocheckpoint (8192 frames) would not have run yet */
+	assert_true(ckpt_file_size(f.path, "") > db0 + 20 * 16384);
+	assert_true(ckpt_file_size(f.path, "-wal") < 3 * 48 * frame);
+
+	/* a reader's snapshot: commits go on, it sees what it saw */
+	assert_int_equal(sqlite3_open(f.path, &rd), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(rd, "BEGIN", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(rd, "SELECT count(*) FROM "
+	    "requests", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), next);
+	sqlite3_reset(st);
+	store_checkpoints(f.s, &runs, &restarts_pinned);
+	ckpt_batches(&f, src, &next, 20);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), next - 20 * 500);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_true(restarts <= restarts_pinned + 1);
+	/* snapshot gone: the WAL starts over again */
+	ckpt_batches(&f, src, &next, 20);
+	store_checkpoints(f.s, &runs, &restarts_pinned);
+	assert_true(restarts_pinned > restarts);
+	sqlite3_close(rd);
+
+	store_close(f.s);
+	f.s = NULL;
+	assert_int_equal(ckpt_file_size(f.path, "-wal"), -1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"),
+	    next);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), next);
+	fx_free(&f);
+}
+
+/*
+ * A checkpointer that cannot start (here its connection cannot open the
+ * file, moved aside for the moment) leaves ingest as it was: the writer
+ * checkpoints itself every 8192 pages, and stores as before.
+ */
+static void
+test_ingest_checkpoints_fallback(void **state)
+{
+	struct fx f;
+	sqlite3_stmt *st;
+	char aside[96];
+	int64_t runs, restarts;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	snprintf(aside, sizeof(aside), "%s.aside", f.path);
+	assert_int_equal(rename(f.path, aside), 0);
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(rename(aside, f.path), 0);
+	assert_null(f.s->ckpt);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_int_equal(runs + restarts, 0);
+	assert_int_equal(sqlite3_prepare_v2(f.s->db, "PRAGMA wal_autocheckpoint",
+	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 8192);
+	sqlite3_finalize(st);
+	keys_events(&f, "fb", 0, 100);
+	fx_write(&f, src);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 100);
+	fx_free(&f);
+}
+
 /*
  * A held transaction's size follows the pages the last commit wrote
  * (STORE_TXN_PER_PAGE records a page) as well as the names stored, within
@@ -1703,6 +1833,8 @@ main(void)
 		cmocka_unit_test(test_intern_front),
 		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
+		cmocka_unit_test(test_ingest_checkpoints_aside),
+		cmocka_unit_test(test_ingest_checkpoints_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
