@@ -258,8 +258,10 @@ enum store_intern_id {
 };
 
 /* One string -> id cache: core/hashtab.h over entries in an arena. */
-/* Direct-mapped slots in front of an intern cache's map (intern.c). */
-#define INTERN_FRONT	2048
+/* Direct-mapped slots in front of an intern cache's map (intern.c): few
+ * for the tables of a few names, more for paths and shapes. */
+#define INTERN_FRONT		2048
+#define INTERN_FRONT_HASHED	32768
 
 struct intern_front {
 	const struct intern_entry *e;	/* NULL: empty */
@@ -269,8 +271,11 @@ struct intern_front {
 struct intern_cache {
 	struct hashtab map;	/* values: struct intern_entry * */
 	struct arena *strings;
-	/* entries of map by a cheap hash of their name */
-	struct intern_front front[INTERN_FRONT];
+	/* entries of map by a cheap hash of their name: front_mask + 1
+	 * slots (a power of two), NULL before intern_init */
+	struct intern_front *front;
+	size_t front_mask;
+	int64_t front_hits;	/* lookups the front answered (tests) */
 };
 
 /*
@@ -716,6 +721,13 @@ int intern_flush(struct store *s, char *err, size_t errlen);
 void intern_keys_budget(struct store *s, size_t bytes);
 int intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen);
+/*
+ * Ask the CPU for what intern_id(s, t, str) will read, some requests
+ * ahead: its front slot, or (entry, later) the entry that slot names.
+ * Changes nothing; a hint.
+ */
+void intern_prefetch(const struct store *s, enum store_intern_id t,
+    const char *str, bool entry);
 
 /* Inline values (inline.c). */
 void inline_client(struct store_client *c, const char *text);
