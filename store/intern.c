@@ -58,7 +58,7 @@
  * production lines name 40,000 shapes, and 2,048 slots answered 47% of
  * their lookups, 32,768 slots 81%. Their slots and entries are cache
  * misses then, so the writer asks for them some requests ahead
- * (intern_prefetch, write.c): 1M production lines, writer samples in
+ * (intern_hint_of, intern_prefetch_entry; write.c): 1M production lines, writer samples in
  * intern_id 327-418 -> 181-187 (+ 54-56 in intern_prefetch).
  *
  * Memory is bounded: a cache whose slots and strings reach
@@ -914,11 +914,18 @@ intern_front_hash(const char *p, size_t len)
 		h ^= h >> 29;
 	}
 	if (i < len) {
-		/* byte by byte: a memcpy of a variable length was a call,
-		 * and its bytes stored then loaded as a word stalled */
-		w = 0;
-		for (size_t j = 0; j < len - i; j++)
-			w |= (uint64_t)(unsigned char)p[i + j] << (8 * j);
+		/* the last 8 bytes, shifted down to those not yet taken
+		 * (a memcpy of len - i bytes was a call, and its bytes
+		 * stored then loaded as a word stalled); shorter names
+		 * byte by byte */
+		if (len >= 8) {
+			memcpy(&w, p + len - 8, 8);
+			w >>= 8 * (8 - (len - i));
+		} else {
+			w = 0;
+			for (size_t j = 0; j < len; j++)
+				w |= (uint64_t)(unsigned char)p[j] << (8 * j);
+		}
 		h = (h ^ w ^ (w >> 32)) * UINT64_C(0x9e3779b97f4a7c15);
 	}
 	h ^= h >> 32;
@@ -933,28 +940,43 @@ _Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0 &&
 
 /* See store_int.h. */
 void
-intern_prefetch(const struct store *s, enum store_intern_id t,
-    const char *str, bool entry)
+intern_hint_of(const struct store *s, enum store_intern_id t,
+    const char *str, struct intern_hint *h)
+{
+	const struct intern_cache *c = &s->intern[t];
+
+	h->str = str;
+	h->keyed = false;
+	if (str == NULL)
+		return;
+	h->len = strlen(str);
+	h->fh = intern_front_hash(str, h->len);
+	__builtin_prefetch(&c->front[(size_t)(h->fh >> 40) & c->front_mask]);
+}
+
+/* See store_int.h. */
+void
+intern_prefetch_entry(const struct store *s, enum store_intern_id t,
+    struct intern_hint *h)
 {
 	const struct intern_cache *c = &s->intern[t];
 	const struct intern_front *f;
-	size_t len;
-	uint64_t fh;
 
-	if (str == NULL)
+	if (h->str == NULL)
 		return;
-	len = strlen(str);
-	fh = intern_front_hash(str, len);
-	f = &c->front[(size_t)(fh >> 40) & c->front_mask];
-	if (!entry) {
-		__builtin_prefetch(f);
-		return;
-	}
-	if (f->h == fh && f->e != NULL) {
+	f = &c->front[(size_t)(h->fh >> 40) & c->front_mask];
+	if (f->h == h->fh && f->e != NULL) {
 		__builtin_prefetch(f->e);
-		if (offsetof(struct intern_entry, str) + len >= 64)
+		if (offsetof(struct intern_entry, str) + h->len >= 64)
 			__builtin_prefetch((const char *)f->e + 64);
+		return;
 	}
+	/* the map's key never changes: the hash holds until the lookup */
+	h->h = hashtab_hash(&c->map, h->str, h->len);
+	h->keyed = true;
+	if (c->map.cap != 0)
+		__builtin_prefetch(&c->map.slots[hashtab_stored(h->h) &
+		    (c->map.cap - 1)]);
 }
 
 /*
@@ -964,6 +986,14 @@ intern_prefetch(const struct store *s, enum store_intern_id t,
 int
 intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen)
+{
+	return intern_id_hinted(s, t, str, NULL, id, err, errlen);
+}
+
+/* See store_int.h. */
+int
+intern_id_hinted(struct store *s, enum store_intern_id t, const char *str,
+    const struct intern_hint *hint, int64_t *id, char *err, size_t errlen)
 {
 	struct intern_cache *c = &s->intern[t];
 	const struct intern_front *f;
@@ -977,8 +1007,13 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		*id = 0;
 		return 0;
 	}
-	len = strlen(str);
-	fh = intern_front_hash(str, len);
+	if (hint != NULL && hint->str == str) {
+		len = hint->len;
+		fh = hint->fh;
+	} else {
+		len = strlen(str);
+		fh = intern_front_hash(str, len);
+	}
 	slot = (size_t)(fh >> 40) & c->front_mask;
 	f = &c->front[slot];
 	if (f->h == fh && f->e != NULL && f->e->len == len &&
@@ -987,7 +1022,10 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		*id = f->e->id;
 		return 0;
 	}
-	h = hashtab_hash(&c->map, str, len);
+	if (hint != NULL && hint->str == str && hint->keyed)
+		h = hint->h;
+	else
+		h = hashtab_hash(&c->map, str, len);
 	hashtab_first(&c->map, h, &pos);
 	while (hashtab_next(&c->map, &pos, &v)) {
 		e = (struct intern_entry *)v;

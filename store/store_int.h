@@ -722,12 +722,28 @@ void intern_keys_budget(struct store *s, size_t bytes);
 int intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen);
 /*
- * Ask the CPU for what intern_id(s, t, str) will read, some requests
- * ahead: its front slot, or (entry, later) the entry that slot names.
- * Changes nothing; a hint.
+ * What intern_id() computes of a name before it looks: the length and
+ * front hash of str, worked out some requests ahead by a caller that
+ * asks the CPU for the memory the lookup will read (write.c).
  */
-void intern_prefetch(const struct store *s, enum store_intern_id t,
-    const char *str, bool entry);
+struct intern_hint {
+	const char *str;	/* the name; NULL: no hint */
+	size_t len;
+	uint64_t fh;		/* intern_front_hash() */
+	uint64_t h;		/* the map's hash, when keyed */
+	bool keyed;
+};
+/* Fill h for str (NULL: no hint) and prefetch its front slot in t. */
+void intern_hint_of(const struct store *s, enum store_intern_id t,
+    const char *str, struct intern_hint *h);
+/* Prefetch the entry that h's front slot names, if it is h's name's;
+ * else hash the name for the map (keyed) and prefetch its slot there. */
+void intern_prefetch_entry(const struct store *s, enum store_intern_id t,
+    struct intern_hint *h);
+/* intern_id(), taking str's length and hash from h when h is str's. */
+int intern_id_hinted(struct store *s, enum store_intern_id t,
+    const char *str, const struct intern_hint *h, int64_t *id, char *err,
+    size_t errlen);
 
 /* Inline values (inline.c). */
 void inline_client(struct store_client *c, const char *text);

@@ -1611,12 +1611,15 @@ test_intern_front(void **state)
  * Paths and shapes have INTERN_FRONT_HASHED front slots (the tables of a
  * few names INTERN_FRONT): 6,000 shapes looked up again are mostly
  * answered by the front (2,048 slots answered at most a third of them),
- * and intern_prefetch() of any name, known, new or NULL, changes no id.
+ * and a hint (intern_hint_of, intern_prefetch_entry, which hashes a name
+ * the front lost for the map) of any name, known, new, NULL or another,
+ * changes no id.
  */
 static void
 test_intern_front_hashed(void **state)
 {
 	static int64_t ids[6000];
+	struct intern_hint hint;
 	int64_t id, hits;
 	struct fx f;
 	char name[32];
@@ -1632,24 +1635,42 @@ test_intern_front_hashed(void **state)
 	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
 	for (int i = 0; i < 6000; i++) {
 		snprintf(name, sizeof(name), "a=num&b%d=str", i);
-		intern_prefetch(f.s, INTERN_SHAPE, name, false);
-		intern_prefetch(f.s, INTERN_SHAPE, name, true);
-		assert_int_equal(intern_id(f.s, INTERN_SHAPE, name, &ids[i],
-		    f.err, sizeof(f.err)), 0);
+		intern_hint_of(f.s, INTERN_SHAPE, name, &hint);
+		intern_prefetch_entry(f.s, INTERN_SHAPE, &hint);
+		assert_int_equal(intern_id_hinted(f.s, INTERN_SHAPE, name,
+		    &hint, &ids[i], f.err, sizeof(f.err)), 0);
 		assert_int_equal(ids[i], i + 1);
 	}
-	intern_prefetch(f.s, INTERN_SHAPE, NULL, false);
-	intern_prefetch(f.s, INTERN_SHAPE, NULL, true);
-	hits = f.s->intern[INTERN_SHAPE].front_hits;
-	for (int i = 0; i < 6000; i++) {
-		snprintf(name, sizeof(name), "a=num&b%d=str", i);
-		intern_prefetch(f.s, INTERN_SHAPE, name, false);
-		intern_prefetch(f.s, INTERN_SHAPE, name, true);
-		assert_int_equal(intern_id(f.s, INTERN_SHAPE, name, &id,
-		    f.err, sizeof(f.err)), 0);
-		assert_int_equal(id, ids[i]);
+	intern_hint_of(f.s, INTERN_SHAPE, NULL, &hint);
+	intern_prefetch_entry(f.s, INTERN_SHAPE, &hint);
+	assert_int_equal(intern_id_hinted(f.s, INTERN_SHAPE, NULL, &hint,
+	    &id, f.err, sizeof(f.err)), 0);
+	assert_int_equal(id, 0);
+	/* a hint of another name is not taken */
+	intern_hint_of(f.s, INTERN_SHAPE, "a=num&b7=str", &hint);
+	assert_int_equal(intern_id_hinted(f.s, INTERN_SHAPE, "a=num&b9=str",
+	    &hint, &id, f.err, sizeof(f.err)), 0);
+	assert_int_equal(id, ids[9]);
+	/* without hints, then with: the same ids, from the front mostly;
+	 * names the front lost are found in the map by their hash, the
+	 * hint's (intern_prefetch_entry) as the lookup's, not added again */
+	for (int pass = 0; pass < 2; pass++) {
+		hits = f.s->intern[INTERN_SHAPE].front_hits;
+		for (int i = 0; i < 6000; i++) {
+			snprintf(name, sizeof(name), "a=num&b%d=str", i);
+			intern_hint_of(f.s, INTERN_SHAPE, name, &hint);
+			intern_prefetch_entry(f.s, INTERN_SHAPE, &hint);
+			assert_int_equal(intern_id_hinted(f.s, INTERN_SHAPE,
+			    name, pass == 0 ? NULL : &hint, &id, f.err,
+			    sizeof(f.err)), 0);
+			assert_int_equal(id, ids[i]);
+		}
+		assert_true(f.s->intern[INTERN_SHAPE].front_hits - hits >
+		    5000);
+		assert_true(f.s->intern[INTERN_SHAPE].front_hits - hits <
+		    6000);
+		assert_int_equal(f.s->intern[INTERN_SHAPE].map.n, 6000);
 	}
-	assert_true(f.s->intern[INTERN_SHAPE].front_hits - hits > 5000);
 	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM shapes"), 6000);
 	fx_free(&f);
