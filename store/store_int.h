@@ -762,6 +762,10 @@ int inline_register(sqlite3 *db);
 /* Rollups (rollup.c). */
 void rollup_map_free(struct rollup_map *m);
 void rollup_map_clear(struct rollup_map *m);
+/* Order m's entries by key (the tables' primary keys: latency's are
+ * minute, upstream, bucket with source 0), ready to flush; m's lookups
+ * are void until it is cleared. */
+void rollup_map_sort(struct rollup_map *m);
 int rollup_add(struct rollup_map *m, const struct rollup_key *k,
     int64_t count, int64_t request_ms, int64_t bytes);
 int rollup_flush(struct store *s, char *err, size_t errlen);

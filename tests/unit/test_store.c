@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/latency.h"
 #include "store/prune.h"
 #include "tests/unit/test_store_fixture.h"
 #include "store/store_int.h"
@@ -1677,6 +1678,72 @@ test_intern_front_hashed(void **state)
 }
 
 /*
+ * A rollup map is flushed in the order of its keys (rollup_map_sort: the
+ * tables' primary keys), not the order they came: keys added backwards
+ * come out sorted with their sums, and are stored as added.
+ */
+static void
+test_rollup_map_sort(void **state)
+{
+	struct rollup_map m;
+	struct fx f;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (int i = 39; i >= 0; i--) {
+		struct rollup_key k = {.minute = 100 + i / 10, .source_id = 1,
+		    .upstream_id = 1 + i % 5, .status = 200 + i % 2,
+		    .cause = 0};
+
+		assert_int_equal(rollup_add(&m, &k, 1, i, 10), 0);
+		assert_int_equal(rollup_add(&m, &k, 2, -1, -1), 0);
+	}
+	assert_int_equal(m.n, 40);
+	rollup_map_sort(&m);
+	for (size_t i = 0; i < m.n; i++) {
+		assert_int_equal(m.v[i].count, 3);
+		assert_int_equal(m.v[i].bytes_sum, 10);
+		if (i > 0) {
+			const struct rollup_key *a = &m.v[i - 1].key;
+			const struct rollup_key *b = &m.v[i].key;
+
+			assert_true(a->minute < b->minute ||
+			    (a->minute == b->minute && (a->upstream_id <
+			    b->upstream_id || (a->upstream_id ==
+			    b->upstream_id && a->status < b->status))));
+		}
+	}
+	rollup_map_clear(&m);
+	rollup_map_free(&m);
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	for (int i = 39; i >= 0; i--) {
+		struct rollup_key k = {.minute = 100 + i / 10,
+		    .source_id = src, .upstream_id = 1 + i % 5,
+		    .status = 200 + i % 2, .cause = 0};
+
+		assert_int_equal(rollup_add(&f.s->rollup_req, &k, 1, i, 10),
+		    0);
+		assert_int_equal(rollup_add(&f.s->rollup_att, &k, 1, -1, -1),
+		    0);
+		assert_int_equal(latency_add(&f.s->latency, k.minute,
+		    k.upstream_id, i), 0);
+	}
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rollup_minute"),
+	    40);
+	assert_int_equal(fx_int(&f, "SELECT sum(requests) + sum(request_ms_sum)"
+	    " FROM rollup_minute"), 40 + 39 * 40 / 2);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM"
+	    " rollup_attempt_minute WHERE attempts = 1"), 40);
+	assert_int_equal(fx_int(&f, "SELECT sum(attempts) FROM"
+	    " rollup_latency_minute"), 40);
+	fx_free(&f);
+}
+
+/*
  * New names wait in a queue with the ids they were given, for the whole
  * transaction, and go in at COMMIT in key order, INTERN_PENDING_ROWS an
  * INSERT: a lookup of a queued name (its cache entry gone) finds it in
@@ -1772,6 +1839,7 @@ main(void)
 		cmocka_unit_test(test_keyset_queued),
 		cmocka_unit_test(test_intern_front),
 		cmocka_unit_test(test_intern_front_hashed),
+		cmocka_unit_test(test_rollup_map_sort),
 		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
 	};
