@@ -630,6 +630,56 @@ intern_pending_cmp(const void *a, const void *b)
 }
 
 /*
+ * See store_int.h. Sort n queued names by key, then id: a radix sort on the key, 8 bits a
+ * pass (a pass where every key has the same byte skipped), stable, so
+ * names of one key stay in the order queued, which is their ids'. glibc's
+ * qsort (a merge sort calling intern_pending_cmp) took 725 instructions a
+ * name. Out of memory for the second array: qsort.
+ */
+void
+intern_pending_sort(struct intern_pending_row *v, int n)
+{
+	struct intern_pending_row *tmp, *src = v, *dst;
+	size_t count[256];
+
+	if (n < 64 || (tmp = gw_calloc((size_t)n, sizeof(*v))) == NULL) {
+		if (n > 1)
+			qsort(v, (size_t)n, sizeof(v[0]), intern_pending_cmp);
+		return;
+	}
+	dst = tmp;
+	for (int shift = 0; shift < 64; shift += 8) {
+		struct intern_pending_row *swap;
+		size_t sum = 0;
+		bool one = false;
+
+		memset(count, 0, sizeof(count));
+		/* the sign bit flipped: signed keys in order as unsigned */
+		for (int i = 0; i < n; i++)
+			count[(((uint64_t)src[i].key ^ UINT64_C(1) << 63) >>
+			    shift) & 0xff]++;
+		for (int d = 0; d < 256; d++) {
+			size_t c = count[d];
+
+			one |= c == (size_t)n;
+			count[d] = sum;
+			sum += c;
+		}
+		if (one)
+			continue;
+		for (int i = 0; i < n; i++)
+			dst[count[(((uint64_t)src[i].key ^ UINT64_C(1) <<
+			    63) >> shift) & 0xff]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != v)
+		memcpy(v, src, (size_t)n * sizeof(*v));
+	free(tmp);
+}
+
+/*
  * Insert the pending new names of table t in the order of their keys,
  * INTERN_PENDING_ROWS a statement, the rest one by one. A transaction's
  * new names land all over the hash index; in key order each of its pages
@@ -650,7 +700,7 @@ intern_flush_table(struct store *s, enum store_intern_id t, char *err,
 	p->n = 0;
 	/* empty, v may be NULL: a first name past INTERN_PENDING_BYTES */
 	if (n > 0)
-		qsort(p->v, (size_t)n, sizeof(p->v[0]), intern_pending_cmp);
+		intern_pending_sort(p->v, n);
 	for (int i = 0; i < n; i++) {
 		bool all = i < full;
 		int base = all ? i % INTERN_PENDING_ROWS * 3 : 0;

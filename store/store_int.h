@@ -717,6 +717,9 @@ void intern_clear_all(struct store *s);
 int intern_keys_begin(struct store *s, char *err, size_t errlen);
 /* Insert the names given ids but not yet stored; before COMMIT. 0 or -1. */
 int intern_flush(struct store *s, char *err, size_t errlen);
+/* Sort queued names by key, then by id for equal keys, when queued in
+ * the order of their ids (intern_flush; tests). */
+void intern_pending_sort(struct intern_pending_row *v, int n);
 /* Tests: the key sets' budget in bytes (0: the default). */
 void intern_keys_budget(struct store *s, size_t bytes);
 int intern_id(struct store *s, enum store_intern_id t, const char *str,

@@ -1678,6 +1678,55 @@ test_intern_front_hashed(void **state)
 }
 
 /*
+ * Queued names go in by key (intern_pending_sort, a radix sort past 64
+ * names): any keys, negative, equal (then by id, the order queued) or
+ * sharing most bytes, come out in order, none lost.
+ */
+static void
+test_intern_pending_sort(void **state)
+{
+	static struct intern_pending_row v[5000];
+	static const int sizes[] = {0, 1, 63, 64, 5000};
+	uint64_t x = 88172645463325252u;
+
+	(void)state;
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		int n = sizes[z];
+		int64_t idsum = 0, got = 0;
+
+		for (int i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			v[i].id = i + 1;
+			idsum += i + 1;
+			switch (i % 4) {
+			case 0:
+				v[i].key = (int64_t)x;
+				break;
+			case 1:
+				v[i].key = (int64_t)(x % 7) - 3;
+				break;
+			case 2:
+				v[i].key = (int64_t)(0x123456 << 8 | (x & 0xff));
+				break;
+			default:
+				v[i].key = INT64_MIN + (int64_t)(x % 3);
+			}
+		}
+		intern_pending_sort(v, n);
+		for (int i = 0; i < n; i++) {
+			got += v[i].id;
+			if (i > 0)
+				assert_true(v[i - 1].key < v[i].key ||
+				    (v[i - 1].key == v[i].key &&
+				    v[i - 1].id < v[i].id));
+		}
+		assert_int_equal(got, idsum);
+	}
+}
+
+/*
  * A rollup map is flushed in the order of its keys (rollup_map_sort: the
  * tables' primary keys), not the order they came: keys added backwards
  * come out sorted with their sums, and are stored as added.
@@ -1840,6 +1889,7 @@ main(void)
 		cmocka_unit_test(test_intern_front),
 		cmocka_unit_test(test_intern_front_hashed),
 		cmocka_unit_test(test_rollup_map_sort),
+		cmocka_unit_test(test_intern_pending_sort),
 		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
 	};
