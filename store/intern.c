@@ -56,10 +56,13 @@
  * only evict each other: a miss goes to the map, as before. Paths and
  * shapes have INTERN_FRONT_HASHED slots (512 KiB each, fixed): 1M
  * production lines name 40,000 shapes, and 2,048 slots answered 47% of
- * their lookups, 32,768 slots 81%. Their slots and entries are cache
- * misses then, so the writer asks for them some requests ahead
- * (intern_hint_of, intern_prefetch_entry; write.c): 1M production lines, writer samples in
- * intern_id 327-418 -> 181-187 (+ 54-56 in intern_prefetch).
+ * their lookups, 32,768 slots 81%. Those slots, their entries and the
+ * map's slots were cache misses, most of intern_id's time, so the writer
+ * works out a shape's length and hashes some requests ahead and asks the
+ * CPU for what the lookup will read (intern_hint_of,
+ * intern_prefetch_entry; write.c): 1M production lines, writer samples
+ * in interning 324-418 -> ~190 (load 5-7). A hint's map hash is under
+ * the map's key, which never changes: crafted names cost what they did.
  *
  * Memory is bounded: a cache whose slots and strings reach
  * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
@@ -630,11 +633,12 @@ intern_pending_cmp(const void *a, const void *b)
 }
 
 /*
- * See store_int.h. Sort n queued names by key, then id: a radix sort on the key, 8 bits a
- * pass (a pass where every key has the same byte skipped), stable, so
- * names of one key stay in the order queued, which is their ids'. glibc's
- * qsort (a merge sort calling intern_pending_cmp) took 725 instructions a
- * name. Out of memory for the second array: qsort.
+ * See store_int.h. A radix sort on the key, 8 bits a pass (a pass where
+ * every key has the same byte skipped), stable, so names of one key stay
+ * in the order queued, which is their ids'. glibc's qsort (a merge sort
+ * calling intern_pending_cmp) took 725 instructions a name. The second
+ * array is as large as the queue (at most INTERN_PENDING_MAX rows, 2 MiB,
+ * what glibc's merge sort took too); out of memory for it: qsort.
  */
 void
 intern_pending_sort(struct intern_pending_row *v, int n)
