@@ -662,8 +662,8 @@ write_block_row(struct store *s, const struct write_req *w, char *err,
 
 /*
  * Stage one request: give it its id, intern its strings (its shape with
- * the hint worked out ahead), count it, queue it for the join; a plain one goes into the current block, any other
- * into the rows to insert.
+ * the hint worked out ahead), count it, queue it for the join; a plain
+ * one goes into the current block, any other into the rows to insert.
  */
 static int
 write_stage_event(struct store *s, struct write_stage *g,
