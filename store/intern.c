@@ -53,13 +53,23 @@
  * again, and a hit there costs a multiply per 8 bytes and a compare where
  * the keyed hash of the map cost ~200 instructions (4 lookups a request,
  * 14% of the writer's instructions). Crafted names that collide there
- * only evict each other: a miss goes to the map, as before.
+ * only evict each other: a miss goes to the map, as before. Paths and
+ * shapes have INTERN_FRONT_HASHED slots (512 KiB each, fixed): 1M
+ * production lines name 40,000 shapes, and 2,048 slots answered 47% of
+ * their lookups, 32,768 slots 81%. Those slots, their entries and the
+ * map's slots were cache misses, most of intern_id's time, so the writer
+ * works out a shape's length and hashes some requests ahead and asks the
+ * CPU for what the lookup will read (intern_hint_of,
+ * intern_prefetch_entry; write.c): 1M production lines, writer samples
+ * in interning 324-418 -> ~190 (load 5-7). A hint's map hash is under
+ * the map's key, which never changes: crafted names cost what they did.
  *
  * Memory is bounded: a cache whose slots and strings reach
  * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
  * rolled-back batch empties all caches, since ids learnt inside it may no
  * longer exist.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +157,11 @@ intern_init(struct store *s)
 		s->keys[i].mix[1] = hashkey_seed();
 		hashtab_init(&c->map, 0);
 		c->strings = arena_new();
+		c->front_mask = (intern_hashed[i] ? INTERN_FRONT_HASHED :
+		    INTERN_FRONT) - 1;
+		if ((c->front = gw_calloc(c->front_mask + 1,
+		    sizeof(*c->front))) == NULL)
+			return -1;
 		if (intern_hashed[i] &&
 		    (s->pending[i].names = arena_new()) == NULL)
 			return -1;
@@ -168,6 +183,7 @@ intern_free(struct store *s)
 
 		hashtab_free(&c->map);
 		arena_free(c->strings);
+		free(c->front);
 		memset(c, 0, sizeof(*c));
 		keyset_unload(&s->keys[i]);
 		arena_free(s->pending[i].names);
@@ -181,7 +197,8 @@ intern_free(struct store *s)
 static void
 intern_clear(struct intern_cache *c)
 {
-	memset(c->front, 0, sizeof(c->front));
+	if (c->front != NULL)
+		memset(c->front, 0, (c->front_mask + 1) * sizeof(*c->front));
 	if (c->strings == NULL)
 		return;
 	hashtab_clear(&c->map);
@@ -616,6 +633,57 @@ intern_pending_cmp(const void *a, const void *b)
 }
 
 /*
+ * See store_int.h. A radix sort on the key, 8 bits a pass (a pass where
+ * every key has the same byte skipped), stable, so names of one key stay
+ * in the order queued, which is their ids'. glibc's qsort (a merge sort
+ * calling intern_pending_cmp) took 725 instructions a name. The second
+ * array is as large as the queue (at most INTERN_PENDING_MAX rows, 2 MiB,
+ * what glibc's merge sort took too); out of memory for it: qsort.
+ */
+void
+intern_pending_sort(struct intern_pending_row *v, int n)
+{
+	struct intern_pending_row *tmp, *src = v, *dst;
+	size_t count[256];
+
+	if (n < 64 || (tmp = gw_calloc((size_t)n, sizeof(*v))) == NULL) {
+		if (n > 1)
+			qsort(v, (size_t)n, sizeof(v[0]), intern_pending_cmp);
+		return;
+	}
+	dst = tmp;
+	for (int shift = 0; shift < 64; shift += 8) {
+		struct intern_pending_row *swap;
+		size_t sum = 0;
+		bool one = false;
+
+		memset(count, 0, sizeof(count));
+		/* the sign bit flipped: signed keys in order as unsigned */
+		for (int i = 0; i < n; i++)
+			count[(((uint64_t)src[i].key ^ UINT64_C(1) << 63) >>
+			    shift) & 0xff]++;
+		for (int d = 0; d < 256; d++) {
+			size_t c = count[d];
+
+			one |= c == (size_t)n;
+			count[d] = sum;
+			sum += c;
+		}
+		if (one)
+			continue;
+		for (int i = 0; i < n; i++)
+			dst[count[(((uint64_t)src[i].key ^ UINT64_C(1) <<
+			    63) >> shift) & 0xff]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != v)
+		memcpy(v, src, (size_t)n * sizeof(*v));
+	free(tmp);
+}
+
+/*
  * Insert the pending new names of table t in the order of their keys,
  * INTERN_PENDING_ROWS a statement, the rest one by one. A transaction's
  * new names land all over the hash index; in key order each of its pages
@@ -636,7 +704,7 @@ intern_flush_table(struct store *s, enum store_intern_id t, char *err,
 	p->n = 0;
 	/* empty, v may be NULL: a first name past INTERN_PENDING_BYTES */
 	if (n > 0)
-		qsort(p->v, (size_t)n, sizeof(p->v[0]), intern_pending_cmp);
+		intern_pending_sort(p->v, n);
 	for (int i = 0; i < n; i++) {
 		bool all = i < full;
 		int base = all ? i % INTERN_PENDING_ROWS * 3 : 0;
@@ -900,8 +968,18 @@ intern_front_hash(const char *p, size_t len)
 		h ^= h >> 29;
 	}
 	if (i < len) {
-		w = 0;
-		memcpy(&w, p + i, len - i);
+		/* the last 8 bytes, shifted down to those not yet taken
+		 * (a memcpy of len - i bytes was a call, and its bytes
+		 * stored then loaded as a word stalled); shorter names
+		 * byte by byte */
+		if (len >= 8) {
+			memcpy(&w, p + len - 8, 8);
+			w >>= 8 * (8 - (len - i));
+		} else {
+			w = 0;
+			for (size_t j = 0; j < len; j++)
+				w |= (uint64_t)(unsigned char)p[j] << (8 * j);
+		}
 		h = (h ^ w ^ (w >> 32)) * UINT64_C(0x9e3779b97f4a7c15);
 	}
 	h ^= h >> 32;
@@ -909,8 +987,51 @@ intern_front_hash(const char *p, size_t len)
 	return h ^ (h >> 29);
 }
 
-_Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0,
-    "INTERN_FRONT a power of two");
+_Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0 &&
+    (INTERN_FRONT_HASHED & (INTERN_FRONT_HASHED - 1)) == 0 &&
+    INTERN_FRONT_HASHED <= (1 << 24), "INTERN_FRONT* powers of two,"
+    " at most 24 bits of the hash");
+
+/* See store_int.h. */
+void
+intern_hint_of(const struct store *s, enum store_intern_id t,
+    const char *str, struct intern_hint *h)
+{
+	const struct intern_cache *c = &s->intern[t];
+
+	h->str = str;
+	h->keyed = false;
+	if (str == NULL)
+		return;
+	h->len = strlen(str);
+	h->fh = intern_front_hash(str, h->len);
+	__builtin_prefetch(&c->front[(size_t)(h->fh >> 40) & c->front_mask]);
+}
+
+/* See store_int.h. */
+void
+intern_prefetch_entry(const struct store *s, enum store_intern_id t,
+    struct intern_hint *h)
+{
+	const struct intern_cache *c = &s->intern[t];
+	const struct intern_front *f;
+
+	if (h->str == NULL)
+		return;
+	f = &c->front[(size_t)(h->fh >> 40) & c->front_mask];
+	if (f->h == h->fh && f->e != NULL) {
+		__builtin_prefetch(f->e);
+		if (offsetof(struct intern_entry, str) + h->len >= 64)
+			__builtin_prefetch((const char *)f->e + 64);
+		return;
+	}
+	/* the map's key never changes: the hash holds until the lookup */
+	h->h = hashtab_hash(&c->map, h->str, h->len);
+	h->keyed = true;
+	if (c->map.cap != 0)
+		__builtin_prefetch(&c->map.slots[hashtab_stored(h->h) &
+		    (c->map.cap - 1)]);
+}
 
 /*
  * The id of str in table t (inserted when new); str NULL gives id 0, which
@@ -919,6 +1040,14 @@ _Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0,
 int
 intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen)
+{
+	return intern_id_hinted(s, t, str, NULL, id, err, errlen);
+}
+
+/* See store_int.h. */
+int
+intern_id_hinted(struct store *s, enum store_intern_id t, const char *str,
+    const struct intern_hint *hint, int64_t *id, char *err, size_t errlen)
 {
 	struct intern_cache *c = &s->intern[t];
 	const struct intern_front *f;
@@ -932,16 +1061,25 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 		*id = 0;
 		return 0;
 	}
-	len = strlen(str);
-	fh = intern_front_hash(str, len);
-	slot = (size_t)(fh >> 40) & (INTERN_FRONT - 1);
+	if (hint != NULL && hint->str == str) {
+		len = hint->len;
+		fh = hint->fh;
+	} else {
+		len = strlen(str);
+		fh = intern_front_hash(str, len);
+	}
+	slot = (size_t)(fh >> 40) & c->front_mask;
 	f = &c->front[slot];
 	if (f->h == fh && f->e != NULL && f->e->len == len &&
 	    memcmp(f->e->str, str, len) == 0) {
+		c->front_hits++;
 		*id = f->e->id;
 		return 0;
 	}
-	h = hashtab_hash(&c->map, str, len);
+	if (hint != NULL && hint->str == str && hint->keyed)
+		h = hint->h;
+	else
+		h = hashtab_hash(&c->map, str, len);
 	hashtab_first(&c->map, h, &pos);
 	while (hashtab_next(&c->map, &pos, &v)) {
 		e = (struct intern_entry *)v;

@@ -111,6 +111,7 @@ latency_flush(struct store *s, struct rollup_map *m, char *err,
 	const struct rollup_entry *some[ROLLUP_FLUSH_ROWS];
 	int k = 0, rc = 0;
 
+	rollup_map_sort(m);
 	for (size_t i = 0; i < m->n && rc == 0; i++) {
 		if (m->v[i].count == 0)
 			continue;

@@ -260,8 +260,10 @@ enum store_intern_id {
 };
 
 /* One string -> id cache: core/hashtab.h over entries in an arena. */
-/* Direct-mapped slots in front of an intern cache's map (intern.c). */
-#define INTERN_FRONT	2048
+/* Direct-mapped slots in front of an intern cache's map (intern.c): few
+ * for the tables of a few names, more for paths and shapes. */
+#define INTERN_FRONT		2048
+#define INTERN_FRONT_HASHED	32768
 
 struct intern_front {
 	const struct intern_entry *e;	/* NULL: empty */
@@ -271,8 +273,11 @@ struct intern_front {
 struct intern_cache {
 	struct hashtab map;	/* values: struct intern_entry * */
 	struct arena *strings;
-	/* entries of map by a cheap hash of their name */
-	struct intern_front front[INTERN_FRONT];
+	/* entries of map by a cheap hash of their name: front_mask + 1
+	 * slots (a power of two), NULL before intern_init */
+	struct intern_front *front;
+	size_t front_mask;
+	int64_t front_hits;	/* lookups the front answered (tests) */
 };
 
 /*
@@ -715,10 +720,36 @@ void intern_clear_all(struct store *s);
 int intern_keys_begin(struct store *s, char *err, size_t errlen);
 /* Insert the names given ids but not yet stored; before COMMIT. 0 or -1. */
 int intern_flush(struct store *s, char *err, size_t errlen);
+/* Sort queued names by key, then by id for equal keys, when queued in
+ * the order of their ids (intern_flush; tests). */
+void intern_pending_sort(struct intern_pending_row *v, int n);
 /* Tests: the key sets' budget in bytes (0: the default). */
 void intern_keys_budget(struct store *s, size_t bytes);
 int intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen);
+/*
+ * What intern_id() computes of a name before it looks: the length and
+ * front hash of str, worked out some requests ahead by a caller that
+ * asks the CPU for the memory the lookup will read (write.c).
+ */
+struct intern_hint {
+	const char *str;	/* the name; NULL: no hint */
+	size_t len;
+	uint64_t fh;		/* intern_front_hash() */
+	uint64_t h;		/* the map's hash, when keyed */
+	bool keyed;
+};
+/* Fill h for str (NULL: no hint) and prefetch its front slot in t. */
+void intern_hint_of(const struct store *s, enum store_intern_id t,
+    const char *str, struct intern_hint *h);
+/* Prefetch the entry that h's front slot names, if it is h's name's;
+ * else hash the name for the map (keyed) and prefetch its slot there. */
+void intern_prefetch_entry(const struct store *s, enum store_intern_id t,
+    struct intern_hint *h);
+/* intern_id(), taking str's length and hash from h when h is str's. */
+int intern_id_hinted(struct store *s, enum store_intern_id t,
+    const char *str, const struct intern_hint *h, int64_t *id, char *err,
+    size_t errlen);
 
 /* Inline values (inline.c). */
 void inline_client(struct store_client *c, const char *text);
@@ -737,6 +768,10 @@ int inline_register(sqlite3 *db);
 /* Rollups (rollup.c). */
 void rollup_map_free(struct rollup_map *m);
 void rollup_map_clear(struct rollup_map *m);
+/* Order m's entries by key (the tables' primary keys: latency's are
+ * minute, upstream, bucket with source 0), ready to flush; m's lookups
+ * are void until it is cleared. */
+void rollup_map_sort(struct rollup_map *m);
 int rollup_add(struct rollup_map *m, const struct rollup_key *k,
     int64_t count, int64_t request_ms, int64_t bytes);
 int rollup_flush(struct store *s, char *err, size_t errlen);

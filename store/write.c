@@ -261,6 +261,16 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
  */
 #define WRITE_ORIGINS	16	/* hosts of wrapped lines cached per batch */
 
+/*
+ * Requests ahead of the one staged whose names are asked of the CPU: the
+ * strings of request i + WRITE_AHEAD, the shape's front slot at
+ * i + WRITE_AHEAD / 2 (intern_hint_of, whose length and hash the lookup
+ * then takes), its entry at i + WRITE_AHEAD / 4. Shapes are many (40,000
+ * in 1M production lines) and their slots and entries were cache misses,
+ * most of intern_id's time.
+ */
+#define WRITE_AHEAD	16
+
 struct write_req {
 	const struct gw_event *ev;
 	struct store_client client;
@@ -289,6 +299,8 @@ struct write_stage {
 	int n_origins, next_origin;
 	struct write_req rows[STORE_ROW_QUEUE];	/* rows among blocks' */
 	int n_rows;
+	struct intern_hint shape[WRITE_AHEAD];	/* of request i at
+						   i % WRITE_AHEAD */
 };
 
 /* Bind the columns of attempt w at parameter base + 1... */
@@ -649,13 +661,14 @@ write_block_row(struct store *s, const struct write_req *w, char *err,
 }
 
 /*
- * Stage one request: give it its id, intern its strings, count it, queue
- * it for the join; a plain one goes into the current block, any other
- * into the rows to insert.
+ * Stage one request: give it its id, intern its strings (its shape with
+ * the hint worked out ahead), count it, queue it for the join; a plain
+ * one goes into the current block, any other into the rows to insert.
  */
 static int
 write_stage_event(struct store *s, struct write_stage *g,
-    const struct gw_event *ev, char *err, size_t errlen)
+    const struct gw_event *ev, const struct intern_hint *shape, char *err,
+    size_t errlen)
 {
 	struct write_req *w;
 	struct rollup_key k;
@@ -704,7 +717,8 @@ write_stage_event(struct store *s, struct write_stage *g,
 	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
 	    ((!w->plain || near) &&
 	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen)) ||
-	    intern_id(s, INTERN_SHAPE, ev->shape, &w->shape, err, errlen) ||
+	    intern_id_hinted(s, INTERN_SHAPE, ev->shape, shape, &w->shape,
+	    err, errlen) ||
 	    write_final_upstream(s, ev, &w->up, err, errlen) ||
 	    runs_note(s, w->id, runs_sec_of(ev->ts_ms), err, errlen))
 		return -1;
@@ -733,6 +747,29 @@ write_stage_event(struct store *s, struct write_stage *g,
 	return 0;
 }
 
+
+/* Prefetch for the requests ahead of request i of b (WRITE_AHEAD). */
+static void
+write_prefetch(const struct store *s, struct write_stage *g,
+    const struct gw_batch *b, size_t i)
+{
+	size_t half = i + WRITE_AHEAD / 2, quarter = i + WRITE_AHEAD / 4;
+
+	if (i + WRITE_AHEAD < b->n_events) {
+		const struct gw_event *ev = &b->events[i + WRITE_AHEAD];
+
+		if (ev->shape != NULL)
+			__builtin_prefetch(ev->shape);
+		__builtin_prefetch(ev->host);
+	}
+	if (half < b->n_events)
+		intern_hint_of(s, INTERN_SHAPE, b->events[half].shape,
+		    &g->shape[half % WRITE_AHEAD]);
+	if (quarter < b->n_events)
+		intern_prefetch_entry(s, INTERN_SHAPE,
+		    &g->shape[quarter % WRITE_AHEAD]);
+}
+
 /* Insert every request of b with its attempts. */
 static int
 write_events(struct store *s, const struct gw_batch *b, char *err,
@@ -754,8 +791,13 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 		return store_fail(err, errlen, "no request id left for %zu"
 		    " requests after %lld", b->n_events,
 		    (long long)g.next_id - 1);
-	for (size_t i = 0; i < b->n_events && rc == 0; i++)
-		rc = write_stage_event(s, &g, &b->events[i], err, errlen);
+	for (int i = 0; i < WRITE_AHEAD; i++)
+		g.shape[i].str = NULL;
+	for (size_t i = 0; i < b->n_events && rc == 0; i++) {
+		write_prefetch(s, &g, b, i);
+		rc = write_stage_event(s, &g, &b->events[i],
+		    &g.shape[i % WRITE_AHEAD], err, errlen);
+	}
 	if (rc != 0 || write_flush_requests(s, &g, err, errlen) != 0 ||
 	    write_flush_rows(s, &g, err, errlen) != 0 ||
 	    blocks_flush(s, err, errlen) != 0 ||

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/latency.h"
 #include "store/prune.h"
 #include "tests/unit/test_store_fixture.h"
 #include "store/store_int.h"
@@ -1738,6 +1739,190 @@ test_intern_front(void **state)
 }
 
 /*
+ * Paths and shapes have INTERN_FRONT_HASHED front slots (the tables of a
+ * few names INTERN_FRONT): 6,000 shapes looked up again are mostly
+ * answered by the front (2,048 slots answered at most a third of them),
+ * and a hint (intern_hint_of, intern_prefetch_entry, which hashes a name
+ * the front lost for the map) of any name, known, new, NULL or another,
+ * changes no id.
+ */
+static void
+test_intern_front_hashed(void **state)
+{
+	static int64_t ids[6000];
+	struct intern_hint hint;
+	int64_t id, hits;
+	struct fx f;
+	char name[32];
+
+	(void)state;
+	fx_init(&f);
+	assert_int_equal(f.s->intern[INTERN_SHAPE].front_mask + 1,
+	    INTERN_FRONT_HASHED);
+	assert_int_equal(f.s->intern[INTERN_PATH].front_mask + 1,
+	    INTERN_FRONT_HASHED);
+	assert_int_equal(f.s->intern[INTERN_HOST].front_mask + 1,
+	    INTERN_FRONT);
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	for (int i = 0; i < 6000; i++) {
+		snprintf(name, sizeof(name), "a=num&b%d=str", i);
+		intern_hint_of(f.s, INTERN_SHAPE, name, &hint);
+		intern_prefetch_entry(f.s, INTERN_SHAPE, &hint);
+		assert_int_equal(intern_id_hinted(f.s, INTERN_SHAPE, name,
+		    &hint, &ids[i], f.err, sizeof(f.err)), 0);
+		assert_int_equal(ids[i], i + 1);
+	}
+	intern_hint_of(f.s, INTERN_SHAPE, NULL, &hint);
+	intern_prefetch_entry(f.s, INTERN_SHAPE, &hint);
+	assert_int_equal(intern_id_hinted(f.s, INTERN_SHAPE, NULL, &hint,
+	    &id, f.err, sizeof(f.err)), 0);
+	assert_int_equal(id, 0);
+	/* a hint of another name is not taken */
+	intern_hint_of(f.s, INTERN_SHAPE, "a=num&b7=str", &hint);
+	assert_int_equal(intern_id_hinted(f.s, INTERN_SHAPE, "a=num&b9=str",
+	    &hint, &id, f.err, sizeof(f.err)), 0);
+	assert_int_equal(id, ids[9]);
+	/* without hints, then with: the same ids, from the front mostly;
+	 * names the front lost are found in the map by their hash, the
+	 * hint's (intern_prefetch_entry) as the lookup's, not added again */
+	for (int pass = 0; pass < 2; pass++) {
+		hits = f.s->intern[INTERN_SHAPE].front_hits;
+		for (int i = 0; i < 6000; i++) {
+			snprintf(name, sizeof(name), "a=num&b%d=str", i);
+			intern_hint_of(f.s, INTERN_SHAPE, name, &hint);
+			intern_prefetch_entry(f.s, INTERN_SHAPE, &hint);
+			assert_int_equal(intern_id_hinted(f.s, INTERN_SHAPE,
+			    name, pass == 0 ? NULL : &hint, &id, f.err,
+			    sizeof(f.err)), 0);
+			assert_int_equal(id, ids[i]);
+		}
+		assert_true(f.s->intern[INTERN_SHAPE].front_hits - hits >
+		    5000);
+		assert_true(f.s->intern[INTERN_SHAPE].front_hits - hits <
+		    6000);
+		assert_int_equal(f.s->intern[INTERN_SHAPE].map.n, 6000);
+	}
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM shapes"), 6000);
+	fx_free(&f);
+}
+
+/*
+ * Queued names go in by key (intern_pending_sort, a radix sort past 64
+ * names): any keys, negative, equal (then by id, the order queued) or
+ * sharing most bytes, come out in order, none lost.
+ */
+static void
+test_intern_pending_sort(void **state)
+{
+	static struct intern_pending_row v[5000];
+	static const int sizes[] = {0, 1, 63, 64, 5000};
+	uint64_t x = 88172645463325252u;
+
+	(void)state;
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		int n = sizes[z];
+		int64_t idsum = 0, got = 0;
+
+		for (int i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			v[i].id = i + 1;
+			idsum += i + 1;
+			switch (i % 4) {
+			case 0:
+				v[i].key = (int64_t)x;
+				break;
+			case 1:
+				v[i].key = (int64_t)(x % 7) - 3;
+				break;
+			case 2:
+				v[i].key = (int64_t)(0x123456 << 8 | (x & 0xff));
+				break;
+			default:
+				v[i].key = INT64_MIN + (int64_t)(x % 3);
+			}
+		}
+		intern_pending_sort(v, n);
+		for (int i = 0; i < n; i++) {
+			got += v[i].id;
+			if (i > 0)
+				assert_true(v[i - 1].key < v[i].key ||
+				    (v[i - 1].key == v[i].key &&
+				    v[i - 1].id < v[i].id));
+		}
+		assert_int_equal(got, idsum);
+	}
+}
+
+/*
+ * A rollup map is flushed in the order of its keys (rollup_map_sort: the
+ * tables' primary keys), not the order they came: keys added backwards
+ * come out sorted with their sums, and are stored as added.
+ */
+static void
+test_rollup_map_sort(void **state)
+{
+	struct rollup_map m;
+	struct fx f;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (int i = 39; i >= 0; i--) {
+		struct rollup_key k = {.minute = 100 + i / 10, .source_id = 1,
+		    .upstream_id = 1 + i % 5, .status = 200 + i % 2,
+		    .cause = 0};
+
+		assert_int_equal(rollup_add(&m, &k, 1, i, 10), 0);
+		assert_int_equal(rollup_add(&m, &k, 2, -1, -1), 0);
+	}
+	assert_int_equal(m.n, 40);
+	rollup_map_sort(&m);
+	for (size_t i = 0; i < m.n; i++) {
+		assert_int_equal(m.v[i].count, 3);
+		assert_int_equal(m.v[i].bytes_sum, 10);
+		if (i > 0) {
+			const struct rollup_key *a = &m.v[i - 1].key;
+			const struct rollup_key *b = &m.v[i].key;
+
+			assert_true(a->minute < b->minute ||
+			    (a->minute == b->minute && (a->upstream_id <
+			    b->upstream_id || (a->upstream_id ==
+			    b->upstream_id && a->status < b->status))));
+		}
+	}
+	rollup_map_clear(&m);
+	rollup_map_free(&m);
+
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	for (int i = 39; i >= 0; i--) {
+		struct rollup_key k = {.minute = 100 + i / 10,
+		    .source_id = src, .upstream_id = 1 + i % 5,
+		    .status = 200 + i % 2, .cause = 0};
+
+		assert_int_equal(rollup_add(&f.s->rollup_req, &k, 1, i, 10),
+		    0);
+		assert_int_equal(rollup_add(&f.s->rollup_att, &k, 1, -1, -1),
+		    0);
+		assert_int_equal(latency_add(&f.s->latency, k.minute,
+		    k.upstream_id, i), 0);
+	}
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM rollup_minute"),
+	    40);
+	assert_int_equal(fx_int(&f, "SELECT sum(requests) + sum(request_ms_sum)"
+	    " FROM rollup_minute"), 40 + 39 * 40 / 2);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM"
+	    " rollup_attempt_minute WHERE attempts = 1"), 40);
+	assert_int_equal(fx_int(&f, "SELECT sum(attempts) FROM"
+	    " rollup_latency_minute"), 40);
+	fx_free(&f);
+}
+
+/*
  * New names wait in a queue with the ids they were given, for the whole
  * transaction, and go in at COMMIT in key order, INTERN_PENDING_ROWS an
  * INSERT: a lookup of a queued name (its cache entry gone) finds it in
@@ -1766,7 +1951,8 @@ test_keyset_queued(void **state)
 	/* forget the cache: the lookup finds the name in the queue */
 	hashtab_clear(&f.s->intern[INTERN_PATH].map);
 	memset(f.s->intern[INTERN_PATH].front, 0,
-	    sizeof(f.s->intern[INTERN_PATH].front));
+	    (f.s->intern[INTERN_PATH].front_mask + 1) *
+	    sizeof(*f.s->intern[INTERN_PATH].front));
 	assert_int_equal(intern_id(f.s, INTERN_PATH, "/q/42", &again, f.err,
 	    sizeof(f.err)), 0);
 	assert_int_equal(again, 43);
@@ -1831,6 +2017,9 @@ main(void)
 		cmocka_unit_test(test_keyset_budget),
 		cmocka_unit_test(test_keyset_queued),
 		cmocka_unit_test(test_intern_front),
+		cmocka_unit_test(test_intern_front_hashed),
+		cmocka_unit_test(test_rollup_map_sort),
+		cmocka_unit_test(test_intern_pending_sort),
 		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
 		cmocka_unit_test(test_ingest_checkpoints_aside),
