@@ -910,6 +910,41 @@ test_list_items_any_length(void **state)
 	}
 }
 
+/*
+ * Seconds to milliseconds, every digit read ("0.058" has a short way of
+ * its own): $request_time and each item of $upstream_response_time.
+ */
+static void
+test_seconds_to_ms(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *text;
+		int ms;
+	} cases[] = {
+		{ "0.058", 58 }, { "9.999", 9999 }, { "0.000", 0 },
+		{ "1.234", 1234 }, { "5.807", 5807 }, { "12.34", 12340 },
+		{ "123.4", 123400 }, { "1.5", 1500 }, { "12", 12000 },
+		{ "0.0001", 0 }, { "0.0589", 58 }, { "7", 7000 },
+		{ "00.058", 58 }, { "2147483.647", 2147483647 },
+		{ "2147483.648", 2147483647 }, { "-", -1 },
+	};
+	char line[128];
+
+	compile_ok(f, "'$request_time|$upstream_response_time'", 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), "%s|%s, %s", cases[i].text,
+		    cases[i].text, cases[i].text);
+		parse_ok(f, line);
+		if (f->ev.request_ms != cases[i].ms)
+			fail_msg("%s: %d ms, want %d", cases[i].text,
+			    f->ev.request_ms, cases[i].ms);
+		assert_int_equal(f->ev.n_attempts, 2);
+		assert_int_equal(f->ev.attempts[0].response_ms, cases[i].ms);
+		assert_int_equal(f->ev.attempts[1].response_ms, cases[i].ms);
+	}
+}
+
 int
 main(void)
 {
@@ -936,6 +971,7 @@ main(void)
 		T(test_gateway_builtins),
 		T(test_strings_copied_at_end),
 		T(test_list_items_any_length),
+		T(test_seconds_to_ms),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
