@@ -2104,6 +2104,33 @@ lf_copy(struct lf_ctx *c, const char **to, const char *s, size_t n)
 }
 
 /*
+ * memcpy(d, s, n) for the short strings of a line without a call: two
+ * loads that may overlap, none outside s[0..n) or d[0..n).
+ */
+static inline void
+lf_copy_bytes(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else
+		memcpy(d, s, n);
+}
+
+/*
  * The strings noted by lf_copy, copied into one arena allocation and
  * unescaped per the format's escape= mode; false when out of memory.
  */
@@ -2121,7 +2148,7 @@ lf_copy_all(struct lf_ctx *c)
 		size_t o;
 
 		if (c->plain || memchr(st->p, '\\', st->n) == NULL) {
-			memcpy(d, st->p, st->n);
+			lf_copy_bytes(d, st->p, st->n);
 			o = st->n;
 		} else
 			o = lf_unescape_into(d, st->p, st->n, c->lf->esc);
@@ -2168,6 +2195,16 @@ lf_int(const char *s, size_t n)
 	int64_t v = 0;
 	size_t i;
 
+	if (n == 3) {
+		/* a status */
+		unsigned d0 = (unsigned char)s[0] - '0';
+		unsigned d1 = (unsigned char)s[1] - '0';
+		unsigned d2 = (unsigned char)s[2] - '0';
+
+		if (d0 > 9 || d1 > 9 || d2 > 9)
+			return -1;
+		return d0 * 100 + d1 * 10 + d2;
+	}
 	if (n == 0 || n > 18)
 		return -1;
 	for (i = 0; i < n; i++) {
