@@ -45,6 +45,15 @@ batch_add_event(struct gw_batch *b)
 	return e;
 }
 
+struct gw_event *
+batch_add_event_unset(struct gw_batch *b)
+{
+	if (grow_array((void **)&b->events, &b->cap_events, b->n_events,
+	    sizeof(*b->events), 256) != 0)
+		return NULL;
+	return &b->events[b->n_events++];
+}
+
 struct gw_gateway_error *
 batch_add_error(struct gw_batch *b)
 {

@@ -45,6 +45,11 @@ void batch_clear(struct gw_batch *b);
 
 /* A zeroed slot at the end of each array; NULL when out of memory. */
 struct gw_event *batch_add_event(struct gw_batch *b);
+/*
+ * The same slot not zeroed, for a parser that sets every field itself
+ * (logformat_parse overwrites all but line_no and offset).
+ */
+struct gw_event *batch_add_event_unset(struct gw_batch *b);
 struct gw_gateway_error *batch_add_error(struct gw_batch *b);
 
 /*

@@ -160,9 +160,15 @@ reqline_split(const char *p, size_t n, struct reqline *out)
 		end--;
 	if (end == i)
 		return false;
-	/* the version: the last word, when it is "HTTP/..." */
-	for (last = end; last > i && p[last - 1] != ' '; last--)
-		;
+	/* the version: the last word, when it is "HTTP/..."; most often
+	 * " HTTP/x.y", seen without walking back over it */
+	if (end - i > 9 && p[end - 9] == ' ' &&
+	    memcmp(p + end - 8, "HTTP/", 5) == 0 && p[end - 3] != ' ' &&
+	    p[end - 2] != ' ' && p[end - 1] != ' ')
+		last = end - 8;
+	else
+		for (last = end; last > i && p[last - 1] != ' '; last--)
+			;
 	if (last > i && end - last > 5 && memcmp(p + last, "HTTP/", 5) == 0) {
 		out->proto.p = p + last;
 		out->proto.n = end - last;

@@ -75,6 +75,16 @@ access_cause_infer_logged(struct gw_event *ev, unsigned logged)
 		ev->attempts[ev->n_attempts - 1].cause =
 		    GW_CAUSE_UPSTREAM_INVALID_RESPONSE;
 
+	/*
+	 * An answer that is no failure (most lines): the claims below would
+	 * all be the access log's own, none an earlier run's (PRIOR) nor the
+	 * error log's, and cause_merge() gives such an answer OK; said here
+	 * without building them.
+	 */
+	if (!((s >= 500 && s <= 599) || s == 9 || s == 499 || s == 429)) {
+		ev->cause = GW_CAUSE_OK;
+		return;
+	}
 	/* The evidence this line holds; cause_merge() weighs it. */
 	if ((s >= 500 && s <= 599) || s == 9)
 		answer = CAUSE_ANSWER_FAILED;

@@ -75,6 +75,15 @@
 #define LF_JIT_STACK_MAX	(1024 * 1024)
 /* Most variables in one format. */
 #define LF_VARS_MAX		256
+/* Bytes of a $time_local: "10/Oct/2000:13:55:36 -0700". */
+#define LF_TIME_LOCAL_LEN	26
+
+/*
+ * A scanner of text runs (lf_run_end_bytes): the fastest the CPU has,
+ * picked when a format is compiled.
+ */
+typedef size_t lf_run_end_fn(const unsigned char *s, size_t n, size_t i,
+    bool token, unsigned char stop);
 
 /* next-literal markers for the pattern emitters */
 #define LF_NEXT_VAR		(-1)
@@ -214,7 +223,11 @@ struct logformat {
 	char *fast_lits;		/* literal bytes of the ops */
 	PCRE2_SIZE *fast_ov;		/* its spans: scratch as md */
 	bool fast_off;			/* tests: PCRE2 alone */
+	lf_run_end_fn *run_end;		/* its scanner of text runs */
 	size_t fast_count;		/* lines it matched (tests) */
+	/* the last $time_local it took, seconds aside: scratch as md */
+	unsigned char fast_time[LF_TIME_LOCAL_LEN];
+	bool fast_time_set;
 	struct timeparse_memo clf_memo;	/* $time_local: scratch as md */
 };
 
@@ -772,37 +785,117 @@ lf_c_run(unsigned char c, bool token)
 	return c > (token ? 0x20 : 0x1f) && c != '"' && c != '\\';
 }
 
+#ifdef __SSE2__
+/* Bits of the bytes of v that end a run (see lf_run_end). */
+static inline unsigned
+lf_run_stops16(__m128i v, __m128i nx, __m128i ctl)
+{
+	__m128i m = _mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, nx),
+	    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
+
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /*
- * The first j >= i where s[j] is not a run byte (lf_c_run) or is stop (0:
- * none; NUL is never a run byte). Sixteen bytes at a time where SSE2 is:
- * text fields (the user agent, the request) are most of a line's bytes.
+ * The first j >= i where s[j] is not a run byte (lf_c_run) or is stop
+ * (0: none; NUL is never a run byte), byte by byte.
  */
 static size_t
-lf_run_end(const unsigned char *s, size_t n, size_t i, bool token,
+lf_run_end_bytes(const unsigned char *s, size_t n, size_t i, bool token,
     unsigned char stop)
 {
-#ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"');
-	const __m128i bslash = _mm_set1_epi8('\\');
-	const __m128i nx = _mm_set1_epi8((char)stop);
-	const __m128i ctl = _mm_set1_epi8(token ? 0x20 : 0x1f);
-
-	while (n - i >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-		__m128i m = _mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-		    _mm_or_si128(_mm_cmpeq_epi8(v, nx),
-		    _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v)));
-		int bits = _mm_movemask_epi8(m);
-
-		if (bits != 0)
-			return i + (size_t)__builtin_ctz((unsigned)bits);
-		i += 16;
-	}
-#endif
 	while (i < n && lf_c_run(s[i], token) && (stop == 0 || s[i] != stop))
 		i++;
 	return i;
+}
+
+#ifdef __SSE2__
+/*
+ * lf_run_end_bytes sixteen bytes at a time: text fields (the user agent,
+ * the request) are most of a line's bytes. The last bytes are one load
+ * that ends at n (the bytes before i, read already, shifted out), never
+ * one past it.
+ */
+static size_t
+lf_run_end_sse2(const unsigned char *s, size_t n, size_t i, bool token,
+    unsigned char stop)
+{
+	const __m128i nx = _mm_set1_epi8((char)stop);
+	const __m128i ctl = _mm_set1_epi8(token ? 0x20 : 0x1f);
+	unsigned bits;
+
+	if (n < 16)
+		return lf_run_end_bytes(s, n, i, token, stop);
+	while (n - i >= 16) {
+		bits = lf_run_stops16(_mm_loadu_si128((const __m128i *)(s + i)),
+		    nx, ctl);
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz(bits);
+		i += 16;
+	}
+	if (i == n)
+		return n;
+	bits = lf_run_stops16(_mm_loadu_si128((const __m128i *)(s + n - 16)),
+	    nx, ctl) >> (16 - (n - i));
+	return bits != 0 ? i + (size_t)__builtin_ctz(bits) : n;
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define LF_HAVE_AVX2	1
+#include <immintrin.h>
+
+/* lf_run_end_sse2 thirty-two bytes at a time, for CPUs with AVX2. */
+__attribute__((target("avx2"))) static size_t
+lf_run_end_avx2(const unsigned char *s, size_t n, size_t i, bool token,
+    unsigned char stop)
+{
+	const __m256i quote = _mm256_set1_epi8('"');
+	const __m256i bslash = _mm256_set1_epi8('\\');
+	const __m256i nx = _mm256_set1_epi8((char)stop);
+	const __m256i ctl = _mm256_set1_epi8(token ? 0x20 : 0x1f);
+	unsigned bits, skip = 0;
+
+	if (n < 32)
+		return lf_run_end_bytes(s, n, i, token, stop);
+	while (i < n) {
+		__m256i v, m;
+
+		if (n - i < 32) {
+			skip = (unsigned)(32 - (n - i));
+			i = n - 32;
+		}
+		v = _mm256_loadu_si256((const __m256i *)(s + i));
+		m = _mm256_or_si256(_mm256_or_si256(
+		    _mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bslash)),
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v, nx),
+		    _mm256_cmpeq_epi8(_mm256_min_epu8(v, ctl), v)));
+		bits = (unsigned)_mm256_movemask_epi8(m) >> skip;
+		if (bits != 0)
+			return i + skip + (size_t)__builtin_ctz(bits);
+		i += 32;
+	}
+	return n;
+}
+#endif
+
+/* The run scanner for this CPU: AVX2, SSE2 or bytes. */
+static lf_run_end_fn *
+lf_run_end_pick(void)
+{
+#ifdef LF_HAVE_AVX2
+	if (__builtin_cpu_supports("avx2"))
+		return lf_run_end_avx2;
+#endif
+#ifdef __SSE2__
+	return lf_run_end_sse2;
+#else
+	return lf_run_end_bytes;
+#endif
 }
 
 /* The end of `[0-9]++` from i (at least one digit), or LF_FAIL. */
@@ -920,14 +1013,60 @@ lf_sc_time_iso(const unsigned char *s, size_t n, size_t i)
 	return j;
 }
 
+/*
+ * The first j >= i where s[j] is not of class LF_CL_HEXADDR (hexaddr) or
+ * LF_CL_ITEM (!hexaddr), sixteen bytes at a time while sixteen are left:
+ * a client address or an upstream's is most often one load.
+ */
+static inline size_t
+lf_class_end(const unsigned char *s, size_t n, size_t i, bool hexaddr)
+{
+#ifdef __SSE2__
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i in;
+		unsigned out;
+
+		if (hexaddr) {
+			__m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+			__m128i h = _mm_sub_epi8(_mm_or_si128(v,
+			    _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+
+			in = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d),
+			    _mm_cmpeq_epi8(_mm_min_epu8(h, _mm_set1_epi8(5)), h)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
+			out = ~(unsigned)_mm_movemask_epi8(in) & 0xffffu;
+		} else {
+			/* stops: \s (' ', \t..\r), ',', '"', '\\', NUL */
+			__m128i c = _mm_sub_epi8(v, _mm_set1_epi8('\t'));
+			__m128i stop = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(_mm_min_epu8(c, _mm_set1_epi8(4)), c),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))),
+			    _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+			    _mm_cmpeq_epi8(v, _mm_setzero_si128()))));
+			out = (unsigned)_mm_movemask_epi8(stop);
+		}
+		if (out != 0)
+			return i + (size_t)__builtin_ctz(out);
+		i += 16;
+	}
+#endif
+	while (i < n && lf_c_is(s[i], hexaddr ? LF_CL_HEXADDR : LF_CL_ITEM))
+		i++;
+	return i;
+}
+
 /* `[0-9A-Fa-f:.]++(?:%[0-9A-Za-z_.-]++)?+` */
 static size_t
 lf_sc_addr1(const unsigned char *s, size_t n, size_t i)
 {
-	size_t j = i, k;
+	size_t j = lf_class_end(s, n, i, true), k;
 
-	while (j < n && lf_c_is(s[j], LF_CL_HEXADDR))
-		j++;
 	if (j == i)
 		return LF_FAIL;
 	if (j < n && s[j] == '%') {
@@ -944,11 +1083,12 @@ lf_sc_addr1(const unsigned char *s, size_t n, size_t i)
  * ADDR1 as lf_sc_addr1.
  */
 static size_t
-lf_sc_addr(const unsigned char *s, size_t n, size_t i)
+lf_sc_addr(const unsigned char *s, size_t n, size_t i, bool *esc)
 {
 	size_t j, k;
 
 	if (n - i >= 5 && memcmp(s + i, "unix:", 5) == 0) {
+		*esc = true;	/* a '\\' may be in it */
 		for (j = i + 5; j < n && lf_c_is(s[j], LF_CL_UNIX); j++)
 			;
 		return j;
@@ -971,8 +1111,7 @@ lf_sc_item(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
 
 	switch (kind) {
 	case LF_K_ADDR_LIST:
-		for (j = i; j < n && lf_c_is(s[j], LF_CL_ITEM); j++)
-			;
+		j = lf_class_end(s, n, i, false);
 		return j > i ? j : LF_FAIL;
 	case LF_K_STATUS_LIST:
 		return lf_sc_status(s, n, i);
@@ -1021,27 +1160,79 @@ lf_sc_list(enum lf_kind kind, const unsigned char *s, size_t n, size_t i,
 	return j;
 }
 
-/* Possessive text: `RUN*+(?:\\[^\x00]RUN*+)*+`. */
+/* Search state of one line. */
+struct lf_fast_run {
+	struct logformat *lf;		/* its scratch space written */
+	const unsigned char *s;
+	size_t n;
+	unsigned tries;		/* ends tried at branching pieces */
+	bool esc;		/* a '\\' passed in a variable's value */
+};
+
+/* Possessive text: `RUN*+(?:\\[^\x00]RUN*+)*+`; r->esc set past an escape. */
 static size_t
-lf_sc_text(const unsigned char *s, size_t n, size_t i, bool token)
+lf_sc_text(struct lf_fast_run *r, size_t i, bool token)
 {
+	const unsigned char *s = r->s;
+	size_t n = r->n;
+
 	for (;;) {
-		i = lf_run_end(s, n, i, token, 0);
-		if (n - i >= 2 && s[i] == '\\' && s[i + 1] != 0)
+		i = r->lf->run_end(s, n, i, token, 0);
+		if (n - i >= 2 && s[i] == '\\' && s[i + 1] != 0) {
+			r->esc = true;
 			i += 2;
-		else
+		} else
 			return i;
 	}
 }
 
+/*
+ * lf_sc_time_local, first against the last one it took (lf->fast_time):
+ * a log's lines share their time for a second, the shape is a function of
+ * the bytes, and only the seconds' two digits are read again.
+ */
+static size_t
+lf_sc_time_local_memo(struct logformat *lf, const unsigned char *s, size_t n,
+    size_t i)
+{
+	const unsigned char *t = s + i;
+	const unsigned char *m = lf->fast_time;
+	uint64_t a, b, c, ma, mb, mc;
+	size_t j;
+
+	if (n - i < LF_TIME_LOCAL_LEN)
+		return LF_FAIL;
+	if (lf->fast_time_set) {
+		/* bytes 0..17 and 20..25: three loads, 18..19 masked */
+		memcpy(&a, t, 8);
+		memcpy(&b, t + 8, 8);
+		memcpy(&c, t + 18, 8);
+		memcpy(&ma, m, 8);
+		memcpy(&mb, m + 8, 8);
+		memcpy(&mc, m + 18, 8);
+		if (a == ma && b == mb && t[16] == m[16] && t[17] == m[17] &&
+		    ((c ^ mc) & le64toh(~(uint64_t)0xffff)) == 0 &&
+		    lf_c_digit(t[18]) && lf_c_digit(t[19]))
+			return i + LF_TIME_LOCAL_LEN;
+	}
+	if ((j = lf_sc_time_local(s, n, i)) != LF_FAIL) {
+		memcpy(lf->fast_time, t, LF_TIME_LOCAL_LEN);
+		lf->fast_time_set = true;
+	}
+	return j;
+}
+
 /* The one end of a LF_F_ONE piece of kind from i, or LF_FAIL. */
 static size_t
-lf_sc_one(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
+lf_sc_one(struct lf_fast_run *r, enum lf_kind kind, size_t i)
 {
+	const unsigned char *s = r->s;
+	size_t n = r->n;
+
 	switch (kind) {
 	case LF_K_TEXT:
 	case LF_K_TOKEN:
-		return lf_sc_text(s, n, i, kind == LF_K_TOKEN);
+		return lf_sc_text(r, i, kind == LF_K_TOKEN);
 	case LF_K_STATUS:
 		return lf_sc_status(s, n, i);
 	case LF_K_NUM:
@@ -1049,9 +1240,9 @@ lf_sc_one(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
 	case LF_K_DEC:
 		return lf_sc_dec(s, n, i);
 	case LF_K_ADDR:
-		return lf_sc_addr(s, n, i);
+		return lf_sc_addr(s, n, i, &r->esc);
 	case LF_K_TIME_LOCAL:
-		return lf_sc_time_local(s, n, i);
+		return lf_sc_time_local_memo(r->lf, s, n, i);
 	case LF_K_TIME_ISO:
 		return lf_sc_time_iso(s, n, i);
 	case LF_K_ADDR_LIST:
@@ -1064,15 +1255,6 @@ lf_sc_one(enum lf_kind kind, const unsigned char *s, size_t n, size_t i)
 		return lf_sc_list(LF_K_NUM_LIST, s, n, i, NULL, 0, NULL);
 	}
 }
-
-/* Search state of one line. */
-struct lf_fast_run {
-	const struct logformat *lf;
-	const unsigned char *s;
-	size_t n;
-	unsigned tries;		/* ends tried at branching pieces */
-	bool give_up;
-};
 
 /* The end of op's literal (off..mask) at i, or LF_FAIL. */
 static inline size_t
@@ -1119,7 +1301,7 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 				return 0;
 			continue;
 		case LF_F_ONE:
-			if ((j = lf_sc_one(op->kind, s, n, i)) == LF_FAIL)
+			if ((j = lf_sc_one(r, op->kind, i)) == LF_FAIL)
 				return 0;
 			op->span[0] = i;
 			op->span[1] = j;
@@ -1152,11 +1334,13 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 					return 0;
 				c = s[j];
 				if (lf_c_run(c, token))
-					j = lf_run_end(s, n, j, token, op->nx);
+					j = lf->run_end(s, n, j, token,
+					    op->nx);
 				else if (c == '\\' && n - j >= 2 &&
-				    s[j + 1] != 0)
+				    s[j + 1] != 0) {
+					r->esc = true;
 					j += 2;
-				else
+				} else
 					return 0;
 			}
 		}
@@ -1184,9 +1368,12 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 	return i == n ? 1 : 0;
 }
 
-/* True when the line matched by hand (spans in lf->fast_ov). */
+/*
+ * True when the line matched by hand (spans in lf->fast_ov); *esc false
+ * when no value of a variable holds a '\\' (nothing to unescape).
+ */
 static bool
-lf_fast_match(const struct logformat *lf, const char *line, size_t len)
+lf_fast_match(struct logformat *lf, const char *line, size_t len, bool *esc)
 {
 	struct lf_fast_run r = {
 		.lf = lf, .s = (const unsigned char *)line, .n = len,
@@ -1196,7 +1383,10 @@ lf_fast_match(const struct logformat *lf, const char *line, size_t len)
 		return false;
 	lf->fast_ov[0] = 0;
 	lf->fast_ov[1] = len;
-	return lf_fast_at(&r, 0, 0) == 1;
+	if (lf_fast_at(&r, 0, 0) != 1)
+		return false;
+	*esc = r.esc;
+	return true;
 }
 
 /*
@@ -1472,6 +1662,24 @@ logformat_use_fast(struct logformat *lf, bool on)
 }
 
 /* See logformat.h. */
+bool
+logformat_use_scanner(struct logformat *lf, const char *name)
+{
+	if (strcmp(name, "bytes") == 0)
+		lf->run_end = lf_run_end_bytes;
+#ifdef __SSE2__
+	else if (strcmp(name, "sse2") == 0)
+		lf->run_end = lf_run_end_sse2;
+#endif
+#ifdef LF_HAVE_AVX2
+	else if (strcmp(name, "avx2") == 0 && __builtin_cpu_supports("avx2"))
+		lf->run_end = lf_run_end_avx2;
+#endif
+	else
+		return false;
+	return true;
+}
+
 size_t
 logformat_fast_count(const struct logformat *lf)
 {
@@ -1590,6 +1798,7 @@ logformat_compile(const char *text, int default_tz_min,
 		return LOGFORMAT_NOMEM;
 	}
 	lf->default_tz_min = default_tz_min;
+	lf->run_end = lf_run_end_pick();
 	if ((rc = lf_tokenize(text, &it, &lf->esc, err, errlen)) < 0)
 		goto fail;
 	rc = -1;
@@ -1940,6 +2149,33 @@ lf_copy(struct lf_ctx *c, const char **to, const char *s, size_t n)
 }
 
 /*
+ * memcpy(d, s, n) for the short strings of a line without a call: two
+ * loads that may overlap, none outside s[0..n) or d[0..n).
+ */
+static inline void
+lf_copy_bytes(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else
+		memcpy(d, s, n);
+}
+
+/*
  * The strings noted by lf_copy, copied into one arena allocation and
  * unescaped per the format's escape= mode; false when out of memory.
  */
@@ -1957,7 +2193,7 @@ lf_copy_all(struct lf_ctx *c)
 		size_t o;
 
 		if (c->plain || memchr(st->p, '\\', st->n) == NULL) {
-			memcpy(d, st->p, st->n);
+			lf_copy_bytes(d, st->p, st->n);
 			o = st->n;
 		} else
 			o = lf_unescape_into(d, st->p, st->n, c->lf->esc);
@@ -2004,6 +2240,16 @@ lf_int(const char *s, size_t n)
 	int64_t v = 0;
 	size_t i;
 
+	if (n == 3) {
+		/* a status */
+		unsigned d0 = (unsigned char)s[0] - '0';
+		unsigned d1 = (unsigned char)s[1] - '0';
+		unsigned d2 = (unsigned char)s[2] - '0';
+
+		if (d0 > 9 || d1 > 9 || d2 > 9)
+			return -1;
+		return d0 * 100 + d1 * 10 + d2;
+	}
 	if (n == 0 || n > 18)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -2024,6 +2270,17 @@ lf_ms(const char *s, size_t n)
 	int64_t secs = 0, ms = 0;
 	size_t i, ip;
 
+	if (n == 5 && s[1] == '.') {
+		/* "0.004", nginx's usual: four digits and the dot */
+		unsigned d0 = (unsigned char)s[0] - '0';
+		unsigned d2 = (unsigned char)s[2] - '0';
+		unsigned d3 = (unsigned char)s[3] - '0';
+		unsigned d4 = (unsigned char)s[4] - '0';
+
+		if (d0 > 9 || d2 > 9 || d3 > 9 || d4 > 9)
+			return -1;
+		return d0 * 1000 + d2 * 100 + d3 * 10 + d4;
+	}
 	/* one pass: the whole part ends at the first non-digit, which
 	 * must be the dot (anything else is malformed either way) */
 	for (ip = 0; ip < n && s[ip] >= '0' && s[ip] <= '9'; ip++)
@@ -2359,6 +2616,7 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 	struct lf_ctx c;
 	uint64_t line_no = ev->line_no, offset = ev->offset;
 	const char *why;
+	bool esc = true;
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
@@ -2386,7 +2644,7 @@ logformat_parse(const struct logformat *lf, const char *line, size_t len,
 		return FORMAT_REJECT;
 	}
 	if (lf->ops != NULL && !lf->fast_off &&
-	    lf_fast_match(lf, line, len)) {
+	    lf_fast_match(scratch, line, len, &esc)) {
 		scratch->fast_count++;
 		c.ov = lf->fast_ov;
 		goto matched;
@@ -2425,8 +2683,10 @@ matched:
 	c.line = line;
 	c.line_end = line + len;
 	c.a = a;
-	/* one look for escapes, not one a field */
-	c.plain = lf->esc == LF_ESC_NONE || memchr(line, '\\', len) == NULL;
+	/* one look for escapes, not one a field: the hand matcher's
+	 * (it passes every '\\' of a value), else the line's */
+	c.plain = lf->esc == LF_ESC_NONE || !esc ||
+	    memchr(line, '\\', len) == NULL;
 	c.oom = false;
 	c.n_str = 0;
 	c.str_bytes = 0;

@@ -82,6 +82,13 @@ enum format_result logformat_parse(const struct logformat *lf, const char *line,
 bool logformat_has_fast(const struct logformat *lf);
 void logformat_use_fast(struct logformat *lf, bool on);
 
+/*
+ * The hand matcher's scanner of text runs: "avx2", "sse2" or "bytes"
+ * (compile picks the fastest the CPU has); false when this build or CPU
+ * has none by that name. For tests, which compare them.
+ */
+bool logformat_use_scanner(struct logformat *lf, const char *name);
+
 /* Lines the hand matcher matched since compile (tests). */
 size_t logformat_fast_count(const struct logformat *lf);
 

@@ -92,7 +92,8 @@ na_take(void *state, struct gw_batch *b, const char *line, size_t len,
     uint64_t line_no, uint64_t offset, const char **reason)
 {
 	struct nginx_access *na = state;
-	struct gw_event *ev = batch_add_event(b);
+	/* not zeroed twice: logformat_parse sets every field */
+	struct gw_event *ev = batch_add_event_unset(b);
 	enum format_result r;
 
 	if (ev == NULL)

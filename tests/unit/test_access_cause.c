@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "core/cause.h"
 #include "parse/access_cause.h"
 
 /* An attempt: addr, status, connect/header ms (-1 for nginx's "-"). */
@@ -216,6 +217,69 @@ test_relayed_garbage_blames_last_attempt(void **state)
 	assert_int_equal(at[0].cause, GW_CAUSE_UNKNOWN);
 }
 
+/*
+ * The event's cause as access_cause_infer_logged gave it before it said OK
+ * for an answer that is no failure without asking cause_merge (main at
+ * 78ecc5b), the attempts' causes already set.
+ */
+static enum gw_cause
+ref_event_cause(const struct gw_event *ev, unsigned logged)
+{
+	struct cause_claim c[4];
+	enum cause_answer answer = CAUSE_ANSWER_OK;
+	size_t n = 0;
+	int s = ev->status;
+
+	if ((s >= 500 && s <= 599) || s == 9)
+		answer = CAUSE_ANSWER_FAILED;
+	if (s == 499) {
+		c[n++] = (struct cause_claim){GW_CAUSE_CLIENT_CLOSED,
+		    CAUSE_SRC_ACCESS, CAUSE_ROLE_CLIENT};
+		answer = CAUSE_ANSWER_OTHER;
+	} else if (s == 429 && ev->n_attempts == 0 &&
+	    (logged & (ACCESS_LOGGED_ADDR | ACCESS_LOGGED_STATUS)) != 0) {
+		c[n++] = (struct cause_claim){GW_CAUSE_RATE_LIMITED,
+		    CAUSE_SRC_ACCESS, CAUSE_ROLE_GATEWAY};
+		answer = CAUSE_ANSWER_OTHER;
+	}
+	if (ev->n_attempts > 0)
+		c[n++] = (struct cause_claim){
+		    ev->attempts[ev->n_attempts - 1].cause, CAUSE_SRC_ACCESS,
+		    CAUSE_ROLE_LAST};
+	if (s == 9)
+		c[n++] = (struct cause_claim){
+		    GW_CAUSE_UPSTREAM_INVALID_RESPONSE, CAUSE_SRC_ACCESS,
+		    CAUSE_ROLE_ANSWER};
+	return cause_merge(answer, c, n);
+}
+
+/* Every final status with every attempt status (and none), every set of
+ * logged fields: the same cause as cause_merge weighing the claims. */
+static void
+test_same_as_merge(void **state)
+{
+	static const int up[] = { 0, 9, 200, 404, 429, 499, 500, 502, 503,
+	    504 };
+	static const char *const addrs[] = { "10.0.0.1:80", "backend" };
+
+	for (int s = -1; s < 1000; s++)
+		for (size_t u = 0; u < sizeof(up) / sizeof(up[0]); u++)
+			for (unsigned logged = 0; logged <= ACCESS_LOGGED_ALL;
+			    logged++)
+				for (int h = -1; h < 2; h += 2) {
+					struct gw_attempt at[2];
+					struct gw_event ev;
+					int n = up[u] == 0 ? 0 : 2;
+
+					at[0] = att(addrs[0], 502, 1, h);
+					at[1] = att(addrs[h > 0], up[u], -1, h);
+					ev = ev_with(s, at, n);
+					access_cause_infer_logged(&ev, logged);
+					assert_int_equal(ev.cause,
+					    ref_event_cause(&ev, logged));
+				}
+}
+
 int
 main(void)
 {
@@ -226,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_request_rules),
 		cmocka_unit_test(test_retry_success_keeps_attempt_causes),
 		cmocka_unit_test(test_relayed_garbage_blames_last_attempt),
+		cmocka_unit_test(test_same_as_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,6 +191,82 @@ test_target_alone(void **state)
 	span_eq(r.path, NULL);
 }
 
+/*
+ * The version and target as reqline_split found them before it looked for
+ * " HTTP/x.y" at the end first (main at 78ecc5b: a walk back to the last
+ * space), for request lines that have a method: *proto and the target's
+ * bounds [*ti, *te).
+ */
+static void
+ref_version(const char *p, size_t n, size_t m, struct reqline_span *proto,
+    size_t *ti, size_t *te)
+{
+	size_t i, end = n, last;
+
+	for (i = m; i < n && p[i] == ' '; i++)
+		;
+	while (end > i && p[end - 1] == ' ')
+		end--;
+	proto->p = NULL;
+	proto->n = 0;
+	for (last = end; last > i && p[last - 1] != ' '; last--)
+		;
+	if (last > i && end - last > 5 && memcmp(p + last, "HTTP/", 5) == 0) {
+		proto->p = p + last;
+		proto->n = end - last;
+		for (end = last; end > i && p[end - 1] == ' '; end--)
+			;
+	}
+	*ti = i;
+	*te = end;
+}
+
+/* Random request lines of the pieces that decide the version: the same
+ * version and target as the walk back. */
+static void
+test_version_as_walk_back(void **state)
+{
+	static const char *const pieces[] = {
+		" ", " ", "  ", "/a", "?q=1", "HTTP/", "HTTP/1.1", "1.1", "x",
+		"HTTP/1. ", "HTTP/2", " HTTP/1.1", "H", "HTTP/1.1 ",
+	};
+	uint64_t seed = 0x2545f4914f6cdd1dull;
+	char line[256];
+
+	for (int round = 0; round < 100000; round++) {
+		size_t n = 4, k = 0;
+		struct reqline r, t;
+		struct reqline_span proto;
+		size_t ti, te;
+
+		memcpy(line, "GET ", 4);
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		for (k = seed % 7; k > 0; k--) {
+			const char *pc;
+
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			pc = pieces[seed % (sizeof(pieces) / sizeof(pieces[0]))];
+			memcpy(line + n, pc, strlen(pc));
+			n += strlen(pc);
+		}
+		if (!reqline_split(line, n, &r))
+			continue;
+		ref_version(line, n, 3, &proto, &ti, &te);
+		assert_int_equal(r.proto.n, proto.n);
+		if (proto.n > 0)
+			assert_ptr_equal(r.proto.p, proto.p);
+		reqline_target(line + ti, te - ti, false, &t);
+		assert_ptr_equal(r.path.p, t.path.p);
+		assert_int_equal(r.path.n, t.path.n);
+		assert_ptr_equal(r.query.p, t.query.p);
+		assert_int_equal(r.query.n, t.query.n);
+	}
+}
+
 int
 main(void)
 {
@@ -201,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_http09),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_target_alone),
+		cmocka_unit_test(test_version_as_walk_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
