@@ -27,11 +27,13 @@
 #include "core/quiet_thread.h"
 
 /*
- * Three batches with an async sink (one filled, one written, one the
- * block encoder may still read), two with a sink done when it returns
- * (tail's and capture's memory as before).
+ * Two batches, with an async sink too: the one filled, the one written
+ * or read. A third (the caller up to two batches ahead of the writer)
+ * cost 5 MiB of peak RSS (1M production lines: 56 -> 61 MiB, 10M: 59 ->
+ * 66 with a third encoder in blocks.c, past issue 11's 64) for a gain
+ * the shared 2-core machine (load 6-8) could not show.
  */
-#define PIPELINE_BATCHES	3
+#define PIPELINE_BATCHES	2
 
 enum { PB_FREE, PB_FILLING, PB_QUEUED, PB_WRITING, PB_READ };
 
@@ -41,7 +43,6 @@ struct pipeline {
 	pipeline_read_fn read;
 	void *ctx;
 	struct gw_batch batches[PIPELINE_BATCHES];
-	int n;				/* batches in use */
 	int state[PIPELINE_BATCHES];
 	uint64_t seq[PIPELINE_BATCHES];	/* order handed over */
 	uint64_t mark[PIPELINE_BATCHES];	/* PB_READ: the sink's */
@@ -64,7 +65,7 @@ oldest(const struct pipeline *p, int st)
 {
 	int i = -1;
 
-	for (int k = 0; k < p->n; k++)
+	for (int k = 0; k < PIPELINE_BATCHES; k++)
 		if (p->state[k] == st && (i < 0 || p->seq[k] < p->seq[i]))
 			i = k;
 	return i;
@@ -84,7 +85,7 @@ note_failure(struct pipeline *p, const char *err)
 static void
 free_read(struct pipeline *p)
 {
-	for (int k = 0; k < p->n; k++)
+	for (int k = 0; k < PIPELINE_BATCHES; k++)
 		if (p->state[k] == PB_READ) {
 			batch_clear(&p->batches[k]);
 			p->state[k] = PB_FREE;
@@ -165,8 +166,7 @@ pipeline_make(gw_sink_fn sink, pipeline_async_fn async, pipeline_read_fn read,
 	p->async = async;
 	p->read = read;
 	p->ctx = ctx;
-	p->n = async != NULL ? PIPELINE_BATCHES : 2;
-	for (k = 0; k < p->n; k++)
+	for (k = 0; k < PIPELINE_BATCHES; k++)
 		if (batch_init(&p->batches[k]) != 0)
 			goto oom;
 	p->filling = 0;
@@ -177,7 +177,7 @@ pipeline_make(gw_sink_fn sink, pipeline_async_fn async, pipeline_read_fn read,
 		snprintf(err, errlen, "cannot start the writer thread");
 		pthread_mutex_destroy(&p->mu);
 		pthread_cond_destroy(&p->cv);
-		for (k = 0; k < p->n; k++)
+		for (k = 0; k < PIPELINE_BATCHES; k++)
 			batch_destroy(&p->batches[k]);
 		free(p);
 		return NULL;
@@ -186,7 +186,7 @@ pipeline_make(gw_sink_fn sink, pipeline_async_fn async, pipeline_read_fn read,
 oom:
 	snprintf(err, errlen, "out of memory");
 	if (p != NULL) {
-		for (k = 0; k < p->n; k++)
+		for (k = 0; k < PIPELINE_BATCHES; k++)
 			batch_destroy(&p->batches[k]);
 		free(p);
 	}
@@ -304,7 +304,7 @@ pipeline_free(struct pipeline *p, char *err, size_t errlen)
 	pthread_join(p->thread, NULL);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
-	for (int k = 0; k < p->n; k++)
+	for (int k = 0; k < PIPELINE_BATCHES; k++)
 		batch_destroy(&p->batches[k]);
 	free(p);
 	return rc;

@@ -3,9 +3,9 @@
  *
  * The caller fills the batch pipeline_batch() returns and calls
  * pipeline_flush(); the full batch goes to a writer thread that hands it to
- * the sink, while the caller fills another batch. So parsing and SQLite
- * writing overlap on two cores, and memory stays at two batches (three
- * with pipeline_new_async).
+ * the sink, while the caller fills the other of two batches. So parsing
+ * and SQLite writing overlap on two cores, and memory stays at two
+ * batches.
  */
 #ifndef GW_PIPELINE_H
 #define GW_PIPELINE_H
