@@ -558,7 +558,8 @@ cmd_ingest(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	cli_blocks_from_env(st, true);
-	struct pipeline *pl = pipeline_new(store_sink, st, err, sizeof(err));
+	struct pipeline *pl = pipeline_new_async(store_sink_async,
+	    store_sink_read, st, err, sizeof(err));
 	if (pl == NULL) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
 		store_close(st);

@@ -1,12 +1,13 @@
 /*
  * blocks.c - the writer's side of request_blocks (schema/015): plain
  * requests encoded into the current block (block.c), which goes in as one
- * row when it is full and at the end of each batch, inside the batch's
- * transaction (so the batch's position and its rows commit together).
- * A rollback forgets the block being built, as it forgets the batch.
+ * row when it is full and when the transaction commits (or a join may
+ * read it: blocks_flush), so a block may span the batches of one
+ * transaction and the batches' positions and rows commit together.
+ * A rollback forgets the block being built, as it forgets the batches.
  *
- * A batch of few plain requests (tail's, every few hundred ms) would leave
- * a small block each: a block of fewer than BLOCKS_SMALL requests is
+ * A transaction of few plain requests (tail's, a batch every few hundred
+ * ms) would leave a small block each: a block of fewer than BLOCKS_SMALL requests is
  * instead merged into the last stored block when the two fit in one and
  * its ids come after that block's (decoded, encoded again with these
  * rows, written over it), so a block grows to BLOCK_MAX_ROWS before a new
@@ -41,25 +42,37 @@ struct blocks_merge {
 /*
  * The zip: the writer puts each plain request (its event, the ids it
  * gave, its texts' lengths: struct blocks_item) into a chunk of ZIP_CHUNK
- * and hands full chunks over (two chunks: it fills one while the zip
- * encodes the other); the zip lays out each request's columns (client,
- * request id and protocol in their inline forms: a fifth of the writer's
+ * and hands full chunks over into a queue of ZIP_QUEUE (it fills the next
+ * while the zip encodes those queued, and waits only when all are
+ * queued); the zip lays out each request's columns (client, request id
+ * and protocol in their inline forms: a fifth of the writer's
  * instructions when it did so itself), encodes them into its current
- * encoder and finishes (lays out, compresses) each full block, which waits
- * in `done`, in id order, for the writer to insert it (at its next hand-
- * over, or at blocks_flush, which also takes the last, partial block back
- * to merge or insert it as before). The events and their texts are the
- * batch's, which lives until the writer's blocks_flush has waited for the
- * zip. ZIP_ENCODERS encoders (~2.5 MB
- * each with their zstd context): the zip waits for a free one while the
- * writer has not yet inserted the other, at most one chunk's time (two
- * or three made no difference to CPU or peak RSS at 1M and 10M
- * production lines). The mutex guards the states,
- * `done`, `busy`, `work` and `failed`; an encoder in state ZIP_FILLING
- * and the chunk being worked on are the zip's alone.
+ * encoder and finishes (lays out, compresses) each full block, which
+ * waits in `done`, in id order, for the writer to insert it (at its next
+ * hand-over). The current block stays open across the batches of a
+ * transaction: blocks_flush (at the commit, or before a join that may
+ * read plain requests) has the zip finish it and takes it back to merge
+ * or insert. The events and their texts are the batch's: at the batch's
+ * end blocks_release waits until the zip has read them all (encoded:
+ * `consumed` reaches `handed`), not for the block to be finished; or,
+ * behind store_sink_async, the writer goes on to the next batch and the
+ * pipeline keeps this one until blocks_read says the zip read it.
+ * With two chunks and the block finished at every batch's end, the
+ * writer waited for the zip 0.28-0.49 s of a 1M production-line ingest
+ * (1,300-1,700 waits, 2-core machine at load 2.4-3.0); with a queue of
+ * ZIP_QUEUE chunks (a batch's plain requests) 0.03-0.16 s (50-80 waits,
+ * load 5.8-6.0). ZIP_ENCODERS encoders (~2.5 MB each with their zstd
+ * context): the zip waits for a free one while the writer has not yet
+ * inserted the others (it does at each hand-over and before it sleeps);
+ * once the queue lets the zip run behind and catch up, two kept it
+ * waiting 0.5-1.1 s, three 3-96 ms (load 5.5-6). The mutex guards the
+ * states, `done`, `queued`, `work`, `handed`, `consumed`, `skip` and
+ * `failed`; an encoder in state ZIP_FILLING and the chunk being worked
+ * on are the zip's alone, the chunk being filled (`fill`) the writer's.
  */
 #define ZIP_CHUNK	256
-#define ZIP_ENCODERS	2
+#define ZIP_QUEUE	64
+#define ZIP_ENCODERS	3
 
 enum { ZIP_FREE, ZIP_FILLING, ZIP_DONE };
 
@@ -77,14 +90,19 @@ struct blocks_zip {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
-	struct blocks_item *chunk[2];	/* ZIP_CHUNK requests each */
-	int n[2];			/* requests in each */
+	struct blocks_item *chunk[ZIP_QUEUE];	/* ZIP_CHUNK requests each */
+	int n[ZIP_QUEUE];		/* requests in each */
+	bool fin[ZIP_QUEUE];		/* the zip finishes its block after */
 	/* the zip's: the columns of the request it encodes */
 	struct block_val row[BLOCK_REQUEST_COLUMNS];
 	uint8_t rid[STORE_RID_BYTES];
 	int fill;			/* the writer's chunk */
-	int work;			/* the zip's, while busy */
-	bool busy;
+	int work;			/* the oldest queued (the zip's) */
+	int queued;			/* chunks handed over, not yet read */
+	uint64_t handed, consumed;	/* requests handed over, read */
+	int64_t top;			/* the last id handed since the last
+					   blocks_flush (the writer's), or 0 */
+	bool skip;			/* read nothing: dropping (rollback) */
 	bool failed;			/* out of memory in the zip */
 	struct block_enc *enc[ZIP_ENCODERS];
 	int state[ZIP_ENCODERS];
@@ -94,7 +112,6 @@ struct blocks_zip {
 	int cur;			/* the encoder the zip fills, or -1 */
 	int done[ZIP_ENCODERS];		/* finished, oldest first */
 	int n_done;
-	bool finish;			/* the work ends the current block */
 	bool partial[ZIP_ENCODERS];	/* finished by blocks_flush */
 };
 
@@ -322,22 +339,25 @@ blocks_zip_main(void *arg)
 
 	pthread_mutex_lock(&z->mu);
 	for (;;) {
-		while (!z->stop && !z->busy)
+		while (!z->stop && z->queued == 0)
 			pthread_cond_wait(&z->cv, &z->mu);
 		if (z->stop)
 			break;
-		const struct blocks_item *items = z->chunk[z->work];
-		int n = z->n[z->work];
-		bool failed = z->failed, finish = z->finish;
+		int w = z->work;
+		const struct blocks_item *items = z->chunk[w];
+		int n = z->n[w];
+		bool skip = z->failed || z->skip, finish = z->fin[w];
+		bool failed = false;
 		pthread_mutex_unlock(&z->mu);
-		for (int r = 0; r < n && !failed; r++)
+		for (int r = 0; r < n && !skip && !failed; r++)
 			failed = zip_add(z, &items[r]) != 0;
-		if (finish && !failed)
+		if (finish && !skip && !failed)
 			failed = zip_finish(z) != 0;
 		pthread_mutex_lock(&z->mu);
 		z->failed |= failed;
-		z->finish = false;
-		z->busy = false;
+		z->consumed += (uint64_t)n;
+		z->work = (w + 1) % ZIP_QUEUE;
+		z->queued--;
 		pthread_cond_broadcast(&z->cv);
 	}
 	pthread_mutex_unlock(&z->mu);
@@ -352,7 +372,7 @@ zip_free_parts(struct blocks_zip *z)
 			block_enc_free(z->enc[i]);
 			free(z->enc[i]);
 		}
-	for (int c = 0; c < 2; c++)
+	for (int c = 0; c < ZIP_QUEUE; c++)
 		free(z->chunk[c]);
 }
 
@@ -369,7 +389,7 @@ blocks_zip_get(struct store *s)
 	if ((z = calloc(1, sizeof(*z))) == NULL)
 		return NULL;
 	z->cur = -1;
-	for (int c = 0; c < 2; c++)
+	for (int c = 0; c < ZIP_QUEUE; c++)
 		if ((z->chunk[c] = calloc(ZIP_CHUNK,
 		    sizeof(*z->chunk[c]))) == NULL)
 			goto fail;
@@ -458,9 +478,9 @@ zip_wait_idle(struct store *s, struct blocks_zip *z, char *err,
 		if (zip_insert_done(s, z, err, errlen) != 0)
 			return -1;
 		pthread_mutex_lock(&z->mu);
-		if (z->busy && z->n_done == 0)
+		if (z->queued > 0 && z->n_done == 0)
 			pthread_cond_wait(&z->cv, &z->mu);
-		idle = !z->busy && z->n_done == 0;
+		idle = z->queued == 0 && z->n_done == 0;
 		failed = z->failed;
 		pthread_mutex_unlock(&z->mu);
 		if (idle)
@@ -471,46 +491,64 @@ zip_wait_idle(struct store *s, struct blocks_zip *z, char *err,
 	return 0;
 }
 
-/* Hand the writer's chunk over (the one before consumed first), and with
- * finish have the zip finish its current block after it; 0 or -1. */
+/* Hand the writer's chunk over, and with finish have the zip finish its
+ * current block after it; then wait for a chunk to fill while every one
+ * is queued, inserting the blocks the zip finishes (as at every hand-
+ * over); 0 or -1. */
 static int
 zip_submit(struct store *s, struct blocks_zip *z, bool finish, char *err,
     size_t errlen)
 {
-	if (zip_wait_idle(s, z, err, errlen) != 0)
-		return -1;
+	bool full, failed;
+
 	pthread_mutex_lock(&z->mu);
-	z->finish = finish;
-	z->work = z->fill;
-	z->fill = !z->fill;
-	z->n[z->fill] = 0;
-	z->busy = true;
+	z->fin[z->fill] = finish;
+	z->handed += (uint64_t)z->n[z->fill];
+	z->queued++;
 	pthread_cond_broadcast(&z->cv);
 	pthread_mutex_unlock(&z->mu);
+	z->fill = (z->fill + 1) % ZIP_QUEUE;
+	for (;;) {
+		if (zip_insert_done(s, z, err, errlen) != 0)
+			return -1;
+		pthread_mutex_lock(&z->mu);
+		if (z->queued == ZIP_QUEUE && z->n_done == 0)
+			pthread_cond_wait(&z->cv, &z->mu);
+		full = z->queued == ZIP_QUEUE;
+		failed = z->failed;
+		pthread_mutex_unlock(&z->mu);
+		if (!full)
+			break;
+	}
+	z->n[z->fill] = 0;
+	if (failed)
+		return store_fail(err, errlen, "out of memory");
 	return 0;
 }
 
 /* Drop everything handed over and finished (a rollback): waits for the
- * zip, freeing the encoders it may wait for. */
+ * zip to pass over what is queued, freeing the encoders it may wait for. */
 static void
 zip_drop(struct blocks_zip *z)
 {
 	pthread_mutex_lock(&z->mu);
+	z->skip = true;
 	for (;;) {
 		for (int i = 0; i < z->n_done; i++)
 			z->state[z->done[i]] = ZIP_FREE;
 		z->n_done = 0;
 		pthread_cond_broadcast(&z->cv);
-		if (!z->busy)
+		if (z->queued == 0)
 			break;
 		pthread_cond_wait(&z->cv, &z->mu);
 	}
 	if (z->cur >= 0)
 		z->state[z->cur] = ZIP_FREE;
 	z->cur = -1;
-	z->n[0] = z->n[1] = 0;
+	z->n[z->fill] = 0;
+	z->top = 0;
+	z->skip = false;
 	z->failed = false;
-	z->finish = false;
 	pthread_mutex_unlock(&z->mu);
 }
 
@@ -543,6 +581,11 @@ blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
 	top = rows > blocks ? rows : blocks;
 	if (pruned > top)
 		top = pruned;
+	/* the open block's requests, stored at blocks_flush */
+	if (s->blk_zip != NULL && s->blk_zip->top > top)
+		top = s->blk_zip->top;
+	if (s->blk != NULL && s->blk->nrow > 0 && s->blk_last > top)
+		top = s->blk_last;
 	/* a database's largest id (external input) may leave none after it */
 	if (top == INT64_MAX)
 		return store_fail(err, errlen, "no request id left after %lld",
@@ -661,11 +704,70 @@ blocks_flush(struct store *s, char *err, size_t errlen)
 	/* the zip idle, its current block (cur) is stable to read */
 	if (zip_wait_idle(s, z, err, errlen) != 0)
 		return -1;
-	if (z->n[z->fill] == 0 && z->cur < 0)
+	if (z->n[z->fill] == 0 && z->cur < 0) {
+		z->top = 0;
 		return 0;
-	if (zip_submit(s, z, true, err, errlen) != 0)
+	}
+	if (zip_submit(s, z, true, err, errlen) != 0 ||
+	    zip_wait_idle(s, z, err, errlen) != 0)
+		return -1;
+	z->top = 0;
+	return 0;
+}
+
+/* See store_int.h: the zip is asked to finish the open block after the
+ * requests handed, if any were since the last blocks_flush. */
+int
+blocks_flush_start(struct store *s, char *err, size_t errlen)
+{
+	struct blocks_zip *z = s->blk_zip;
+
+	if (z == NULL || z->top == 0)
+		return 0;
+	return zip_submit(s, z, true, err, errlen);
+}
+
+/*
+ * See store_int.h. The last requests handed go over as a chunk of their
+ * own (without wait: only that, the zip encoding them while the writer
+ * ends the batch); the zip's open block stays open.
+ */
+int
+blocks_release(struct store *s, bool wait, char *err, size_t errlen)
+{
+	struct blocks_zip *z = s->blk_zip;
+
+	if (z == NULL)
+		return 0;
+	if (!wait)
+		return z->n[z->fill] > 0 ? zip_submit(s, z, false, err,
+		    errlen) : 0;
+	if (z->n[z->fill] > 0 && zip_submit(s, z, false, err, errlen) != 0)
 		return -1;
 	return zip_wait_idle(s, z, err, errlen);
+}
+
+/* See store_int.h. */
+uint64_t
+blocks_mark(const struct store *s)
+{
+	return s->blk_zip != NULL ? s->blk_zip->handed : 0;
+}
+
+/* See store_int.h: the zip exists (a mark > 0 was handed), and its
+ * counters are read under its mutex, on any thread. */
+int
+blocks_read(struct store *s, uint64_t mark, bool wait)
+{
+	struct blocks_zip *z = s->blk_zip;
+	bool reads;
+
+	pthread_mutex_lock(&z->mu);
+	while (wait && z->consumed < mark)
+		pthread_cond_wait(&z->cv, &z->mu);
+	reads = z->consumed < mark;
+	pthread_mutex_unlock(&z->mu);
+	return reads;
 }
 
 /* Insert the block p[0..n) of nrow requests first..last; 0 or -1. */
@@ -709,6 +811,7 @@ blocks_add(struct store *s, const struct blocks_req *r, char *err,
 				return -1;	/* too big for a block: a row */
 		}
 		z->chunk[z->fill][z->n[z->fill]] = it;
+		z->top = r->id;
 		if (++z->n[z->fill] == ZIP_CHUNK &&
 		    zip_submit(s, z, false, err, errlen) != 0)
 			return -2;

@@ -576,8 +576,9 @@ store_begin(struct store *s, char *err, size_t errlen)
 }
 
 /*
- * Commit the batch transaction, with the new names still queued
- * (intern.c); 0 or -1 (the caller then rolls back).
+ * Commit the batch transaction, with the open request block and the new
+ * names still queued (blocks.c, intern.c); 0 or -1 (the caller then
+ * rolls back).
  */
 int
 store_commit(struct store *s, char *err, size_t errlen)
@@ -586,8 +587,11 @@ store_commit(struct store *s, char *err, size_t errlen)
 
 	int pages = 0, hi = 0;
 
-	if (rollup_flush(s, err, errlen) != 0 ||
+	/* the zip finishes the open block while the rollups and names go in */
+	if (blocks_flush_start(s, err, errlen) != 0 ||
+	    rollup_flush(s, err, errlen) != 0 ||
 	    intern_flush(s, err, errlen) != 0 ||
+	    blocks_flush(s, err, errlen) != 0 ||
 	    (st = store_stmt(s, STMT_COMMIT, err, errlen)) == NULL ||
 	    store_stmt_run(s, st, err, errlen) != 0)
 		return -1;

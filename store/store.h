@@ -222,6 +222,22 @@ int store_write_batch(struct store *s, struct gw_batch *b, char *err,
 /* Fits gw_sink_fn; ctx is the struct store. */
 int store_sink(void *ctx, struct gw_batch *b, char *err, size_t errlen);
 
+/*
+ * Fit cli/pipeline.h's pipeline_new_async (ctx is the struct store):
+ * store_sink_async() is store_sink(), but returns while the block encoder
+ * may still read b's plain requests: b stays as it is until
+ * store_sink_read(ctx, *mark, ...) returns 0. store_sink_read(): with a
+ * mark > 0, 1 while the encoder reads the batch of that mark, 0 once not
+ * (wait: waits for 0; any thread but the writer's, which the encoder may
+ * wait for); with mark 0, on the writer's thread between batches: waits
+ * until it reads no batch, 0, or -1 with err filled and the held
+ * transaction rolled back (as a failed store_write_batch).
+ */
+int store_sink_async(void *ctx, struct gw_batch *b, uint64_t *mark,
+    char *err, size_t errlen);
+int store_sink_read(void *ctx, uint64_t mark, bool wait, char *err,
+    size_t errlen);
+
 /* Grouping keys of a report. */
 enum report_key {
 	REPORT_KEY_UPSTREAM,

@@ -814,7 +814,7 @@ enum block_request_column {
 
 /*
  * A plain request as the writer hands it to the current block: its event
- * (in the batch: read until blocks_flush returns), the attempt stored
+ * (in the batch: read until blocks_release returns), the attempt stored
  * inline (NULL none) and what the writer gave it; blocks.c lays out the
  * columns (client, request id and protocol in their inline forms).
  */
@@ -831,13 +831,29 @@ struct blocks_req {
  * it inserts (else SQLite's next rowid is that id). blocks_add(): request
  * r into the current block, which is written first when full; 0, -1 the
  * row cannot go into a block (store it as a row), -2 error (err filled).
- * blocks_flush(): write the current block, in the batch's transaction.
+ * blocks_release(): at a batch's end, hand the last requests over, and
+ * with wait, wait until nothing of the batch is read any more (the
+ * current block, encoded, stays open); 0 or -1.
+ * blocks_flush(): write the current block, in the transaction: before it
+ * commits (store_commit) and before anything reads plain requests;
+ * blocks_flush_start() first has the block finished meanwhile.
  * blocks_forget(): after a rollback.
  */
 int blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
     size_t errlen);
 int blocks_add(struct store *s, const struct blocks_req *r, char *err,
     size_t errlen);
+int blocks_release(struct store *s, bool wait, char *err, size_t errlen);
+/*
+ * blocks_mark(): what the zip must have read for every request handed so
+ * far to be read (0: none ever was). blocks_read(): 1 while the zip has
+ * not read up to mark (> 0), 0 once it has; with wait, waits for 0. Not
+ * on the writer's thread with wait: the zip may wait for the writer to
+ * insert the blocks it finished (blocks_release does both).
+ */
+uint64_t blocks_mark(const struct store *s);
+int blocks_read(struct store *s, uint64_t mark, bool wait);
+int blocks_flush_start(struct store *s, char *err, size_t errlen);
 int blocks_flush(struct store *s, char *err, size_t errlen);
 void blocks_forget(struct store *s);
 /*

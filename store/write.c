@@ -10,7 +10,9 @@
  *      rows per INSERT), strings through the intern caches, rollup deltas
  *      summed in memory, upstream times counted into the latency
  *      histogram (latency.c), which is written when the rows are,
- *      the runs of request ids by second (runs.c);
+ *      the runs of request ids by second (runs.c); plain requests go
+ *      to the block encoder (blocks.c), whose open block goes in at the
+ *      commit, or before the join when the batch has one to do;
  *   3. the join of error-log lines to requests (join.c);
  *   4. COMMIT (store_commit), after the rollup and latency upserts
  *      (rollup.c), summed over the batches of a held transaction.
@@ -800,16 +802,16 @@ write_events(struct store *s, const struct gw_batch *b, char *err,
 	}
 	if (rc != 0 || write_flush_requests(s, &g, err, errlen) != 0 ||
 	    write_flush_rows(s, &g, err, errlen) != 0 ||
-	    blocks_flush(s, err, errlen) != 0 ||
+	    blocks_release(s, false, err, errlen) != 0 ||
 	    runs_flush(s, err, errlen) != 0 ||
 	    write_flush_attempts(s, &g, err, errlen) != 0)
 		rc = -1;
 	return rc;
 }
 
-/* See store.h. */
-int
-store_write_batch(struct store *s, struct gw_batch *b, char *err,
+/* store_write_batch(); with wait, the zip has read b when it returns. */
+static int
+write_batch(struct store *s, struct gw_batch *b, bool wait, char *err,
     size_t errlen)
 {
 	int64_t max_before;
@@ -846,8 +848,14 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	    write_meta_set(s, STMT_META_SET, "tz_min_hi", s->tz_hi, err,
 	    errlen) != 0)
 		goto fail;
-	/* rollups: at the commit (store_commit), or now if they grew */
-	if (join_batch(s, err, errlen) != 0 ||
+	/*
+	 * The join may read plain requests (blocks_promote): the open block
+	 * goes in first. Else it waits for the commit (store_commit).
+	 * Rollups: at the commit, or now if they grew.
+	 */
+	if (((s->new_errors.n > 0 || s->n_probes > 0) &&
+	    blocks_flush(s, err, errlen) != 0) ||
+	    join_batch(s, err, errlen) != 0 ||
 	    ((s->rollup_req.n >= ROLLUP_HOLD_MAX ||
 	    s->rollup_att.n >= ROLLUP_HOLD_MAX ||
 	    s->latency.n >= ROLLUP_HOLD_MAX) &&
@@ -856,7 +864,9 @@ store_write_batch(struct store *s, struct gw_batch *b, char *err,
 	/* counted as stored once its transaction commits (store_committed) */
 	s->txn_requests += (int64_t)b->n_events;
 	s->txn_rejects += (int64_t)b->n_rejects;
-	if (store_batch_done(s, (int64_t)batch_count(b), err, errlen) != 0)
+	/* the zip encoded the last requests meanwhile: b is ours again */
+	if (store_batch_done(s, (int64_t)batch_count(b), err, errlen) != 0 ||
+	    (wait && blocks_release(s, true, err, errlen) != 0))
 		goto fail;
 	return 0;
 fail:
@@ -866,7 +876,42 @@ fail:
 
 /* See store.h. */
 int
+store_write_batch(struct store *s, struct gw_batch *b, char *err,
+    size_t errlen)
+{
+	return write_batch(s, b, true, err, errlen);
+}
+
+/* See store.h. */
+int
 store_sink(void *ctx, struct gw_batch *b, char *err, size_t errlen)
 {
 	return store_write_batch(ctx, b, err, errlen);
+}
+
+/* See store.h. */
+int
+store_sink_async(void *ctx, struct gw_batch *b, uint64_t *mark, char *err,
+    size_t errlen)
+{
+	int rc = write_batch(ctx, b, false, err, errlen);
+
+	*mark = blocks_mark(ctx);
+	return rc;
+}
+
+/* See store.h. */
+int
+store_sink_read(void *ctx, uint64_t mark, bool wait, char *err,
+    size_t errlen)
+{
+	struct store *s = ctx;
+
+	if (mark > 0)
+		return blocks_read(s, mark, wait);
+	if (blocks_release(s, true, err, errlen) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
 }

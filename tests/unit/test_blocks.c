@@ -721,6 +721,206 @@ test_blocks_rows_queued(void **state)
 	fx_free(&b);
 }
 
+/* n plain requests (one inline attempt each) from T0 + at ms, into f. */
+static void
+plain_batch(struct fx *f, int n, int at)
+{
+	for (int i = 0; i < n; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/p/%d", (at + i) % 613);
+		fx_event(f, T0 + at + i, 0, i % 2 ? "10.3.0.1" : "10.3.0.2",
+		    "GET", path, NULL, 200, i, GW_CAUSE_OK,
+		    "10.1.0.1:80 200 0");
+	}
+}
+
+/*
+ * A block spans the batches of one transaction (store_set_ingest): the
+ * zip's open block is finished and inserted when the transaction commits,
+ * not at each batch's end, so three batches of 1,500 plain requests make
+ * a full block and its rest (main: three blocks of 1,500, each batch's
+ * last block inserted at its end, too many rows to merge), and no block
+ * but the full one is in request_blocks before the commit. The ids of the later batches
+ * follow those of the open block; the requests are those written without
+ * blocks.
+ */
+static void
+test_blocks_span_batches(void **state)
+{
+	struct fx a, b;
+
+	(void)state;
+	fx_init(&a);
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	for (int k = 0; k < 2; k++) {
+		struct fx *f = k == 0 ? &a : &b;
+		int64_t src = fx_source(f, "/var/log/a.log", "file");
+
+		assert_int_equal(store_set_ingest(f->s, f->err,
+		    sizeof(f->err)), 0);
+		for (int batch = 0; batch < 3; batch++) {
+			plain_batch(f, 1500, batch * 1500);
+			fx_write(f, src);
+			/* held: no block inserted but the full one */
+			assert_int_equal(one(f->s, "SELECT count(*) FROM"
+			    " request_blocks"), k == 1 && batch == 2);
+		}
+		assert_int_equal(store_end_batches(f->s, f->err,
+		    sizeof(f->err)), 0);
+	}
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests"), 0);
+	assert_int_equal(one(b.s, "SELECT group_concat(first_id || '-' ||"
+	    " last_id || '/' || n, ' ') = '1-4096/4096 4097-4500/404'"
+	    " FROM (SELECT * FROM request_blocks ORDER BY first_id)"), 1);
+	assert_int_equal(same_rows(a.s->db, b.s->db, ALL_COLUMNS
+	    "ORDER BY id"), 4500);
+	same_rows(a.s->db, b.s->db, "SELECT * FROM request_runs ORDER BY 1, 2");
+	same_rows(a.s->db, b.s->db, "SELECT * FROM rollup_minute"
+	    " ORDER BY 1, 2, 3, 4, 5");
+	fx_free(&a);
+	fx_free(&b);
+}
+
+/*
+ * A failed batch rolls back the whole held transaction: the requests of
+ * its earlier batches, waiting in the zip's open block, go with it, and
+ * the next batch's ids start again after what is stored (none: 1), its
+ * block holding its requests alone.
+ */
+static void
+test_blocks_span_rollback(void **state)
+{
+	struct fx f;
+	int64_t src;
+
+	(void)state;
+	fx_init(&f);
+	store_set_blocks(f.s, true);
+	src = fx_source(&f, "/var/log/a.log", "file");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	plain_batch(&f, 1500, 0);
+	fx_write(&f, src);
+	plain_batch(&f, 700, 1500);
+	fx_write(&f, src);
+	/* a batch of an unknown source fails, the transaction rolled back */
+	plain_batch(&f, 300, 2200);
+	f.b.source_id = src + 100;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	batch_clear(&f.b);
+	plain_batch(&f, 1200, 5000);
+	fx_write(&f, src);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(one(f.s, "SELECT count(*) FROM requests_all"), 1200);
+	assert_int_equal(one(f.s, "SELECT min(id) || '-' || max(id) = '1-1200'"
+	    " FROM requests_all"), 1);
+	assert_int_equal(one(f.s, "SELECT min(ts_ms) - 1795601700000"
+	    " FROM requests_all"), 5000);
+	assert_int_equal(one(f.s, "SELECT group_concat(first_id || '-' ||"
+	    " last_id || '/' || n) = '1-1200/1200' FROM request_blocks"), 1);
+	fx_free(&f);
+}
+
+/*
+ * The join reads plain requests (an upstream_truncated error line finds
+ * the request it cut short, in a block): with the requests in the zip's
+ * open block, held from an earlier batch of the transaction, the block
+ * goes in before the join, which finds and joins them as without blocks.
+ */
+static void
+test_blocks_span_join(void **state)
+{
+	struct fx a, b;
+
+	(void)state;
+	fx_init(&a);
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	for (int k = 0; k < 2; k++) {
+		struct fx *f = k == 0 ? &a : &b;
+		int64_t acc = fx_source(f, "access.log", "nginx_access");
+		int64_t errlog = fx_source(f, "error.log", "nginx_error");
+
+		assert_int_equal(store_set_ingest(f->s, f->err,
+		    sizeof(f->err)), 0);
+		for (int i = 0; i < 30; i++) {
+			char client[24];
+
+			snprintf(client, sizeof(client), "10.0.0.%d", i);
+			fx_event(f, T0 + 5000 + i * 10, 0, client, "GET",
+			    "/dl", NULL, 200, 900, GW_CAUSE_OK,
+			    "10.1.0.1:80 200 0");
+		}
+		fx_write(f, acc);
+		fx_error(f, T0 + 4900 + 150, "10.0.0.15", "GET", "/dl", NULL,
+		    "10.1.0.1:80", GW_CAUSE_UPSTREAM_TRUNCATED);
+		fx_write(f, errlog);
+		assert_int_equal(store_end_batches(f->s, f->err,
+		    sizeof(f->err)), 0);
+	}
+	assert_int_equal(one(a.s, "SELECT count(*) FROM gateway_errors"
+	    " WHERE request_id IS NOT NULL"), 1);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests"), 1);
+	assert_int_equal(one(b.s, "SELECT sum(n) FROM request_blocks"), 29);
+	assert_int_equal(same_rows(a.s->db, b.s->db, ALL_COLUMNS
+	    "ORDER BY id"), 30);
+	same_rows(a.s->db, b.s->db, "SELECT * FROM gateway_errors ORDER BY id");
+	same_rows(a.s->db, b.s->db, "SELECT * FROM rollup_minute"
+	    " ORDER BY 1, 2, 3, 4, 5");
+	fx_free(&a);
+	fx_free(&b);
+}
+
+/*
+ * store_sink_async (ingest's pipeline): it returns while the zip may
+ * still read the batch; store_sink_read() with its mark says when the
+ * batch is the caller's again (waiting, on another thread than the
+ * writer's: here the test's, between batches), and with mark 0 waits
+ * until it reads none. What is stored is what store_write_batch stores.
+ */
+static void
+test_blocks_sink_async(void **state)
+{
+	struct fx a, b;
+	uint64_t mark = 0, last = 0;
+
+	(void)state;
+	fx_init(&a);
+	fx_init(&b);
+	store_set_blocks(b.s, true);
+	int64_t sa = fx_source(&a, "/var/log/a.log", "file");
+	int64_t sb = fx_source(&b, "/var/log/a.log", "file");
+	assert_int_equal(store_set_ingest(a.s, a.err, sizeof(a.err)), 0);
+	assert_int_equal(store_set_ingest(b.s, b.err, sizeof(b.err)), 0);
+	for (int batch = 0; batch < 4; batch++) {
+		plain_batch(&a, 2000 + batch * 7, batch * 3000);
+		fx_write(&a, sa);
+		plain_batch(&b, 2000 + batch * 7, batch * 3000);
+		b.b.source_id = sb;
+		b.b.position += 1000;
+		b.b.line_no += 10;
+		assert_int_equal(store_sink_async(b.s, &b.b, &mark, b.err,
+		    sizeof(b.err)), 0);
+		assert_true(mark > last);
+		last = mark;
+		assert_int_equal(store_sink_read(b.s, mark, true, NULL, 0), 0);
+		assert_int_equal(store_sink_read(b.s, mark, false, NULL, 0),
+		    0);
+		batch_clear(&b.b);
+	}
+	assert_int_equal(store_sink_read(b.s, 0, true, b.err, sizeof(b.err)),
+	    0);
+	assert_int_equal(store_end_batches(a.s, a.err, sizeof(a.err)), 0);
+	assert_int_equal(store_end_batches(b.s, b.err, sizeof(b.err)), 0);
+	assert_int_equal(same_rows(a.s->db, b.s->db, ALL_COLUMNS
+	    "ORDER BY id"), 4 * 2000 + 7 * 6);
+	assert_int_equal(one(b.s, "SELECT count(*) FROM requests"), 0);
+	fx_free(&a);
+	fx_free(&b);
+}
+
 /*
  * A database whose largest id is the largest integer (a hostile or
  * damaged file) leaves no id for the next request: the write fails with
@@ -1735,6 +1935,10 @@ main(void)
 		cmocka_unit_test(test_blocks_ids_exhausted),
 		cmocka_unit_test(test_blocks_big_row),
 		cmocka_unit_test(test_blocks_rows_queued),
+		cmocka_unit_test(test_blocks_span_batches),
+		cmocka_unit_test(test_blocks_span_rollback),
+		cmocka_unit_test(test_blocks_span_join),
+		cmocka_unit_test(test_blocks_sink_async),
 		cmocka_unit_test(test_blocks_next_id_seek),
 		cmocka_unit_test(test_blocks_disagree),
 		cmocka_unit_test(test_blocks_merge_forged_n),

@@ -3,7 +3,8 @@
  * handed over reaches the sink, in order; the sink's first failure is
  * the caller's error at the next call, and the batches after it are not
  * stored; the thread takes no signal (the caller's loop waits for them
- * and its handler stops it), and the caller's own mask is as before.
+ * and its handler stops it), and the caller's own mask is as before; an
+ * async sink's batches are not reused while it reads them.
  * The sink here is the test's own; the commands' is store_sink.
  */
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "cli/pipeline.h"
 
@@ -122,6 +124,161 @@ test_pipeline_signals_blocked(void **state)
 	}
 }
 
+/*
+ * An async sink (pipeline_new_async: store_sink_async's) still reads the
+ * batches it returned from until read() says it is done with them: none
+ * is cleared or given to the caller to fill before (its position as
+ * sunk, never the caller's current batch), each is released by the
+ * caller's wait on its mark or by the writer's drain before it sleeps,
+ * in order, and pipeline_sync returns with none read.
+ */
+#define READ_MAX	8
+
+struct reader {
+	pthread_mutex_t mu;
+	struct gw_batch *b[READ_MAX];	/* read after the sink returned */
+	uint64_t pos[READ_MAX], mark[READ_MAX];
+	int n;
+	uint64_t next_mark, last_position;
+	int batches, waits, drains, fail_at;
+	bool reused, out_of_order, too_many;
+};
+
+static int
+reader_sink(void *ctx, struct gw_batch *b, uint64_t *mark, char *err,
+    size_t errlen)
+{
+	struct reader *r = ctx;
+
+	pthread_mutex_lock(&r->mu);
+	if (b->position != r->last_position + 1)
+		r->out_of_order = true;
+	r->last_position = b->position;
+	*mark = ++r->next_mark;
+	if (++r->batches == r->fail_at) {
+		pthread_mutex_unlock(&r->mu);
+		snprintf(err, errlen, "batch %d failed", r->batches);
+		return -1;
+	}
+	if (r->n == READ_MAX)
+		r->too_many = true;
+	else {
+		r->b[r->n] = b;
+		r->pos[r->n] = b->position;
+		r->mark[r->n++] = *mark;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
+/* With r->mu held: forget the batches read up to mark (all: 0). */
+static void
+reader_done(struct reader *r, uint64_t mark)
+{
+	int k = 0;
+
+	for (int i = 0; i < r->n; i++) {
+		if (r->b[i]->position != r->pos[i])
+			r->reused = true;
+		if (mark == 0 || r->mark[i] <= mark)
+			continue;
+		r->b[k] = r->b[i];
+		r->pos[k] = r->pos[i];
+		r->mark[k++] = r->mark[i];
+	}
+	r->n = k;
+}
+
+static int
+reader_read(void *ctx, uint64_t mark, bool wait, char *err, size_t errlen)
+{
+	struct reader *r = ctx;
+
+	(void)err;
+	(void)errlen;
+	if (mark > 0 && !wait)
+		return 1;
+	usleep(50);		/* the encoder still at it */
+	pthread_mutex_lock(&r->mu);
+	reader_done(r, mark);
+	if (mark > 0)
+		r->waits++;
+	else
+		r->drains++;
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
+/* Hand over batches 1..n, checking the caller's batch is never one the
+ * sink reads; the first failing call's number, or 0. */
+static int
+feed_read(struct pipeline *p, struct reader *r, int n, char *err,
+    size_t errlen)
+{
+	for (int k = 1; k <= n; k++) {
+		struct gw_batch *b = pipeline_batch(p);
+
+		pthread_mutex_lock(&r->mu);
+		for (int i = 0; i < r->n; i++)
+			if (r->b[i] == b)
+				r->reused = true;
+		pthread_mutex_unlock(&r->mu);
+		assert_int_equal(b->n_events, 0);
+		b->position = (uint64_t)k;
+		/* an event, so a batch reused uncleared shows */
+		assert_non_null(batch_add_event(b));
+		if (pipeline_flush(p, err, errlen) != 0)
+			return k;
+		if (k % 97 == 0)
+			usleep(200);	/* the writer sleeps: drains */
+	}
+	return 0;
+}
+
+static void
+test_pipeline_async(void **state)
+{
+	struct reader r = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	char err[512] = "";
+	struct pipeline *p;
+
+	(void)state;
+	assert_non_null(p = pipeline_new_async(reader_sink, reader_read, &r,
+	    err, sizeof(err)));
+	assert_int_equal(feed_read(p, &r, 1000, err, sizeof(err)), 0);
+	assert_int_equal(pipeline_sync(p, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(pipeline_free(p, err, sizeof(err)), 0);
+	assert_int_equal(r.batches, 1000);
+	assert_false(r.out_of_order);
+	assert_false(r.reused);
+	assert_false(r.too_many);
+	assert_true(r.drains > 0);
+}
+
+/* An async sink's failure: as a sink's, and no batch is left read. */
+static void
+test_pipeline_async_fail(void **state)
+{
+	struct reader r = {.mu = PTHREAD_MUTEX_INITIALIZER, .fail_at = 10};
+	char err[512] = "";
+	struct pipeline *p;
+	int at;
+
+	(void)state;
+	assert_non_null(p = pipeline_new_async(reader_sink, reader_read, &r,
+	    err, sizeof(err)));
+	at = feed_read(p, &r, 1000, err, sizeof(err));
+	if (at <= 10 || at > 14)
+		fail_msg("failure seen at batch %d", at);
+	assert_string_equal(err, "batch 10 failed");
+	assert_int_equal(pipeline_sync(p, err, sizeof(err)), -1);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(pipeline_free(p, err, sizeof(err)), -1);
+	assert_int_equal(r.batches, 10);
+	assert_false(r.reused);
+}
+
 int
 main(void)
 {
@@ -129,6 +286,8 @@ main(void)
 		cmocka_unit_test(test_pipeline_order),
 		cmocka_unit_test(test_pipeline_fail),
 		cmocka_unit_test(test_pipeline_signals_blocked),
+		cmocka_unit_test(test_pipeline_async),
+		cmocka_unit_test(test_pipeline_async_fail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
