@@ -34,25 +34,13 @@
 
 #define BLOCK_METHOD_RAW	0
 #define BLOCK_METHOD_ZSTD	1
-#define VARINT_MAX		10
+#define VARINT_MAX		BLOCK_VARINT_MAX
 /* Upper bound of a column's bytes beyond its runs and values (two
  * lengths, one open run) and of the block's header. */
 #define COL_SLACK		(3 * VARINT_MAX + 1)
 #define HEAD_SLACK		(3 * VARINT_MAX + 1)
 
-/* Write v at p (room for VARINT_MAX assumed); bytes written. */
-static inline size_t
-varint_put(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
+#define varint_put		block_varint_put
 
 /* Read a varint from [*p, end); false when cut short or over 64 bits. */
 static bool
@@ -170,6 +158,8 @@ void
 block_enc_reset(struct block_enc *e)
 {
 	e->nrow = 0;
+	e->bad = false;
+	e->row_bytes = e->row_room = 0;
 	e->raw = HEAD_SLACK + (size_t)e->ncol * COL_SLACK;
 	for (int c = 0; c < e->ncol; c++) {
 		struct block_col *k = &e->col[c];
@@ -278,6 +268,56 @@ block_enc_row(struct block_enc *e, const struct block_val *row)
 		}
 	}
 	e->raw += add;
+	e->nrow++;
+	return 0;
+}
+
+/* See block.h. */
+bool
+block_col_grow(struct block_enc *e, struct block_col *k, uint32_t n)
+{
+	size_t left = (size_t)(BLOCK_MAX_ROWS - e->nrow - 1);
+
+	return buf_reserve(&k->vals, VARINT_MAX + (size_t)n +
+	    left * VARINT_MAX) == 0;
+}
+
+/* Bytes a row of ncol values adds to e->raw besides its texts' bytes
+ * (val_room() of each). */
+static size_t
+row_room(int ncol)
+{
+	return (size_t)ncol * (2 * VARINT_MAX + 1);
+}
+
+/*
+ * See block.h: the bound block_enc_row() takes, with the texts' bytes
+ * given (val_room() of any value is 2 * VARINT_MAX + 1 and its bytes).
+ * Room for the bytes is taken by block_enc_bytes(), so a row that runs
+ * out of memory half way leaves the encoder bad.
+ */
+int
+block_enc_begin(struct block_enc *e, size_t bytes)
+{
+	if (e->bad)
+		return -1;
+	if (e->nrow >= BLOCK_MAX_ROWS)
+		return 1;
+	if (bytes > BLOCK_MAX_RAW || row_room(e->ncol) + bytes >
+	    BLOCK_MAX_RAW - e->raw)
+		return e->nrow > 0 ? 1 : -1;
+	e->row_bytes = 0;
+	e->row_room = bytes;
+	return 0;
+}
+
+/* See block.h. */
+int
+block_enc_end(struct block_enc *e)
+{
+	if (e->bad)
+		return -1;
+	e->raw += row_room(e->ncol) + e->row_bytes;
 	e->nrow++;
 	return 0;
 }

@@ -162,6 +162,105 @@ test_block_full(void **state)
 	free(big);
 }
 
+/* Row rows[r] added value by value (block_enc_begin ...); as
+ * block_enc_row() answers. */
+static int
+add_by_value(struct block_enc *e, const struct block_val *row, int ncol)
+{
+	size_t bytes = 0;
+	int rc;
+
+	for (int c = 0; c < ncol; c++)
+		if (row[c].type >= BLOCK_TEXT)
+			bytes += row[c].n;
+	if ((rc = block_enc_begin(e, bytes)) != 0)
+		return rc;
+	/* columns in any order: last to first */
+	for (int c = ncol - 1; c >= 0; c--)
+		switch (row[c].type) {
+		case BLOCK_INT:
+			block_enc_int(e, c, row[c].i);
+			break;
+		case BLOCK_NULL:
+			block_enc_null(e, c);
+			break;
+		default:
+			block_enc_bytes(e, c, row[c].type, row[c].p, row[c].n);
+		}
+	return block_enc_end(e);
+}
+
+/*
+ * Rows added value by value (the writer's block encoder) make the very
+ * block block_enc_row() makes of them, fill it at the same row, refuse a
+ * row too big alone the same way (the encoder unchanged), and a row whose
+ * texts hold more than announced leaves the encoder bad (-1) until reset.
+ */
+static void
+test_block_by_value(void **state)
+{
+	static struct block_val rows[BLOCK_MAX_ROWS + 1][NCOL];
+	static char text[BLOCK_MAX_ROWS + 1][24];
+	struct block_enc a, b;
+	const uint8_t *pa, *pb;
+	size_t na, nb;
+	uint64_t x = 88172645463325252ULL;
+	int r;
+
+	(void)state;
+	for (r = 0; r <= BLOCK_MAX_ROWS; r++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		snprintf(text[r], sizeof(text[r]), "/p/%llu",
+		    (unsigned long long)(x % 1000));
+		rows[r][0] = (struct block_val){.type = BLOCK_INT, .i = r};
+		rows[r][1] = (struct block_val){.type = BLOCK_INT,
+		    .i = (int64_t)x};
+		rows[r][2] = (struct block_val){.type = BLOCK_TEXT,
+		    .p = text[r], .n = (uint32_t)strlen(text[r])};
+		rows[r][3] = (struct block_val){.type = (uint8_t)(x % 4),
+		    .i = (int64_t)(x >> 40), .p = text[r], .n = 2};
+		rows[r][4] = (struct block_val){.type = x % 3 ? BLOCK_BLOB :
+		    BLOCK_NULL, .p = text[r], .n = 0};
+		rows[r][5] = (struct block_val){.type = BLOCK_INT,
+		    .i = INT64_MIN + (int64_t)(x % 3)};
+	}
+	assert_int_equal(block_enc_init(&a, NCOL, 1), 0);
+	assert_int_equal(block_enc_init(&b, NCOL, 1), 0);
+	for (r = 0; r < BLOCK_MAX_ROWS; r++) {
+		assert_int_equal(block_enc_row(&a, rows[r]), 0);
+		assert_int_equal(add_by_value(&b, rows[r], NCOL), 0);
+	}
+	assert_int_equal(block_enc_row(&a, rows[r]), 1);
+	assert_int_equal(add_by_value(&b, rows[r], NCOL), 1);
+	assert_int_equal(a.raw, b.raw);
+	assert_int_equal(block_enc_finish(&a, &pa, &na), 0);
+	assert_int_equal(block_enc_finish(&b, &pb, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(pa, pb, na);
+
+	/* a row too big alone: -1, nothing changed; full by bytes: 1 */
+	block_enc_reset(&b);
+	assert_int_equal(block_enc_begin(&b, BLOCK_MAX_RAW), -1);
+	assert_int_equal(b.nrow, 0);
+	assert_int_equal(add_by_value(&b, rows[0], NCOL), 0);
+	assert_int_equal(block_enc_begin(&b, BLOCK_MAX_RAW - 200), 1);
+	assert_int_equal(b.nrow, 1);
+
+	/* more bytes than announced: bad until reset */
+	assert_int_equal(block_enc_begin(&b, 1), 0);
+	for (int c = 0; c < NCOL; c++)
+		block_enc_bytes(&b, c, BLOCK_TEXT, "ab", 2);
+	assert_int_equal(block_enc_end(&b), -1);
+	assert_int_equal(block_enc_begin(&b, 0), -1);
+	block_enc_reset(&b);
+	assert_int_equal(add_by_value(&b, rows[0], NCOL), 0);
+	assert_int_equal(block_enc_finish(&b, &pb, &nb), 0);
+	block_enc_free(&a);
+	block_enc_free(&b);
+}
+
 /* Every cut and every single flipped byte of a block is refused or
  * decodes within bounds (ASan watches); forged headers are refused. */
 static void
@@ -233,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_block_round_trip_edges),
 		cmocka_unit_test(test_block_round_trip_many),
 		cmocka_unit_test(test_block_full),
+		cmocka_unit_test(test_block_by_value),
 		cmocka_unit_test(test_block_damaged),
 	};
 

@@ -1711,6 +1711,146 @@ test_blocks_kept_block_rewritten(void **state)
 	fx_free(&f);
 }
 
+/* inline.c's readers as they were (a digit, a table load at a time):
+ * the reference the faster ones must agree with. */
+static bool
+ref_ipv4(const char *p, size_t n, int64_t *v)
+{
+	int64_t acc = 0;
+	size_t i = 0;
+
+	for (int part = 0; part < 4; part++) {
+		unsigned x = 0;
+		size_t start = i;
+
+		if (part > 0) {
+			if (i >= n || p[i] != '.')
+				return false;
+			start = ++i;
+		}
+		while (i < n && p[i] >= '0' && p[i] <= '9' && i - start < 3)
+			x = x * 10 + (unsigned)(p[i++] - '0');
+		if (i == start || x > 255 || (p[start] == '0' && i - start > 1))
+			return false;
+		acc = acc << 8 | x;
+	}
+	if (i != n)
+		return false;
+	*v = acc;
+	return true;
+}
+
+static bool
+ref_rid(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
+{
+	if (n != STORE_RID_HEX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' &&
+		    p[i] <= 'f')))
+			return false;
+	for (size_t i = 0; i < STORE_RID_BYTES; i++) {
+		unsigned hi = p[2 * i] <= '9' ? p[2 * i] - '0' :
+		    p[2 * i] - 'a' + 10;
+		unsigned lo = p[2 * i + 1] <= '9' ? p[2 * i + 1] - '0' :
+		    p[2 * i + 1] - 'a' + 10;
+
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/*
+ * The block encoder's readers of a client address and a request id
+ * (inline_ipv4, inline_rid_blob: a 16-byte copy, 8 digits in a word)
+ * say what the plain ones said for every text: addresses near and past
+ * every limit (leading zeros, 256, four digits, missing or extra parts,
+ * NUL bytes, other characters), every byte value at every place of an
+ * id.
+ */
+static void
+test_blocks_inline_readers(void **state)
+{
+	static const char *const ip[] = {
+		"0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.7",
+		"192.168.100.200", "256.1.1.1", "1.2.3.256", "01.2.3.4",
+		"1.02.3.4", "1.2.3.04", "1.2.3.00", "0.0.0.00", "1.2.3",
+		"1.2.3.4.", "1.2.3.4.5", ".1.2.3.4", "1..2.3", "1.2.3.4 ",
+		" 1.2.3.4", "1.2.3.1000", "1000.2.3.4", "1.2.3.a", "a.b.c.d",
+		"1,2,3,4", "", "1", "999.999.999.999", "255.255.255.2555",
+		"2001:db8::1", "unix:", "1.2.3.4\0", "12.34.56.78",
+		"100.100.100.100", "9.99.199.249",
+	};
+	char buf[40];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ip) / sizeof(ip[0]); i++) {
+		size_t n = strlen(ip[i]);
+		int64_t a = -7, b = -7;
+		bool ra = ref_ipv4(ip[i], n, &a), rb = inline_ipv4(ip[i], n,
+		    &b);
+
+		assert_int_equal(ra, rb);
+		if (ra)
+			assert_true(a == b);
+	}
+	/* with a NUL inside: the length decides */
+	{
+		int64_t v;
+
+		assert_false(inline_ipv4("1.2.3.4\0", 8, &v));
+		assert_false(inline_ipv4("1.2\0.3.4", 8, &v));
+	}
+	/* random dotted texts of digits, dots and a few others */
+	for (int k = 0; k < 200000; k++) {
+		static const char alpha[] = "0123456789.0123456789..a 5";
+		size_t n;
+		int64_t a = -7, b = -7;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = 5 + x % 13;
+		for (size_t j = 0; j < n; j++)
+			buf[j] = alpha[(x >> (4 + j * 3)) % (sizeof(alpha) - 1)];
+		assert_int_equal(ref_ipv4(buf, n, &a), inline_ipv4(buf, n, &b));
+		assert_true(a == b);
+	}
+	/* ids: every byte value at every place of a valid one */
+	{
+		static const char good[] = "890cbd8013c7ac376c72307b7b0739d7";
+		uint8_t a[STORE_RID_BYTES], b[STORE_RID_BYTES];
+
+		assert_true(inline_rid_blob(good, 32, b));
+		assert_true(ref_rid(good, 32, a));
+		assert_memory_equal(a, b, sizeof(a));
+		assert_false(inline_rid_blob(good, 31, b));
+		for (int at = 0; at < 32; at++)
+			for (int c = 0; c < 256; c++) {
+				bool ra, rb;
+
+				memcpy(buf, good, 32);
+				buf[at] = (char)c;
+				ra = ref_rid(buf, 32, a);
+				rb = inline_rid_blob(buf, 32, b);
+				assert_int_equal(ra, rb);
+				if (ra)
+					assert_memory_equal(a, b, sizeof(a));
+			}
+		assert_true(inline_rid_blob("0123456789abcdef0123456789abcdef",
+		    32, b));
+		assert_int_equal(b[0], 0x01);
+		assert_int_equal(b[7], 0xef);
+		assert_false(inline_rid_blob("0123456789ABCDEF0123456789abcdef",
+		    32, b));
+	}
+	assert_int_equal(inline_protocol_code("HTTP/1.1", 8), 1);
+	assert_int_equal(inline_protocol_code("HTTP/2", 6), 4);
+	assert_int_equal(inline_protocol_code("HTTP/1.2", 8), -1);
+	assert_int_equal(inline_protocol_code("HTTP/1.1", 7), -1);
+}
+
 int
 main(void)
 {
@@ -1740,6 +1880,7 @@ main(void)
 		cmocka_unit_test(test_blocks_merge_forged_n),
 		cmocka_unit_test(test_blocks_readers_choose),
 		cmocka_unit_test(test_blocks_kept_block_rewritten),
+		cmocka_unit_test(test_blocks_inline_readers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
