@@ -161,52 +161,46 @@ inline_protocol_code(const char *p, size_t n)
 }
 
 /*
- * 8 text bytes (little-endian in w) as 4 bytes of the id; false unless
- * all 8 are lowercase hex digits. Each byte is checked and turned into
- * its value at once in the 64-bit word (a table load a digit cost the
- * block encoder 230 instructions an id): with no byte >= 0x80, a digit
- * is b ^ 0x30 < 10 and a letter 1 <= b ^ 0x60 <= 6 (each sum below stays
- * inside its byte); the value is b's low four bits, plus 9 for a letter
- * (bit 0x40).
+ * See store_int.h: true when p[0..n) is STORE_RID_HEX lowercase hex
+ * digits; bytes to out (written in any case). Eight digits at a time in
+ * a 64-bit word, byte 0 the lowest (a table load a digit cost the block
+ * encoder 230 instructions an id): with no byte >= 0x80, a digit is
+ * b ^ 0x30 < 10 and a letter 1 <= b ^ 0x60 <= 6 (no sum below carries
+ * out of its byte); a digit's value is b's low four bits, plus 9 for a
+ * letter (bit 0x40); then each pair of values makes a byte.
  */
-static inline bool
-inline_hex8(uint64_t w, uint8_t out[4])
-{
-	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
-	uint64_t t = w ^ ones * 0x30, l = w ^ ones * 0x60, ok, v;
-
-	ok = ~(t + ones * (0x80 - 10)) & high;		/* a digit */
-	ok |= ~(l + ones * (0x80 - 7)) & (l + ones * (0x80 - 1)) & high;
-	if ((w & high) != 0 || ok != high)
-		return false;
-	v = (w & ones * 0x0f) + ((w >> 6) & ones) * 9;
-	/* value of bytes 0 1 2 3 ...: the pairs' bytes hi << 4 | lo */
-	v = ((v & 0x00ff00ff00ff00ffULL) << 4 | (v >> 8 & 0x00ff00ff00ff00ffULL));
-	v = (v | v >> 8) & 0x0000ffff0000ffffULL;
-	v = (v | v >> 16) & 0x00000000ffffffffULL;
-	out[0] = (uint8_t)v;
-	out[1] = (uint8_t)(v >> 8);
-	out[2] = (uint8_t)(v >> 16);
-	out[3] = (uint8_t)(v >> 24);	/* one store, as compiled */
-	return true;
-}
-
-/* See store_int.h: true when p[0..n) is STORE_RID_HEX lowercase hex
- * digits; bytes to out. */
 bool
 inline_rid_blob(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
 {
-	uint64_t w[4];
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t bad = 0;
 
 	if (n != STORE_RID_HEX)
 		return false;
-	memcpy(w, p, sizeof(w));
+	for (int k = 0; k < 4; k++) {
+		uint64_t w, t, l, ok, v;
+		uint32_t o;
+
+		memcpy(&w, p + 8 * k, 8);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	for (int i = 0; i < 4; i++)	/* byte 0 the lowest */
-		w[i] = __builtin_bswap64(w[i]);
+		w = __builtin_bswap64(w);
 #endif
-	return inline_hex8(w[0], out) && inline_hex8(w[1], out + 4) &&
-	    inline_hex8(w[2], out + 8) && inline_hex8(w[3], out + 12);
+		t = w ^ ones * 0x30;
+		l = w ^ ones * 0x60;
+		ok = ~(t + ones * (0x80 - 10));			/* a digit */
+		ok |= ~(l + ones * (0x80 - 7)) & (l + ones * (0x80 - 1));
+		bad |= (~ok | w) & high;
+		v = (w & ones * 0x0f) + ((w >> 6) & ones) * 9;
+		v = (v & 0x00ff00ff00ff00ffULL) << 4 |
+		    (v >> 8 & 0x00ff00ff00ff00ffULL);
+		v = (v | v >> 8) & 0x0000ffff0000ffffULL;
+		o = (uint32_t)(v | v >> 16);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		o = __builtin_bswap32(o);
+#endif
+		memcpy(out + 4 * k, &o, 4);
+	}
+	return bad == 0;
 }
 
 /* See store_int.h. */

@@ -137,14 +137,20 @@ edge_batches(struct fx *f, int64_t src)
 		e->protocol = fx_str(f, "HTTP/2");
 		fx_write(f, src);
 	}
-	/* more than one block's rows in one batch */
+	/* more than one block's rows in one batch; random request ids (a
+	 * block's stored part, block.c) */
 	for (int i = 0; i < BLOCK_MAX_ROWS + 10; i++) {
-		char path[32];
+		uint64_t x = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1);
+		char path[32], rid[40];
 
 		snprintf(path, sizeof(path), "/items/%d", i % 977);
-		fx_event(f, T0 + 1000 + i * 3, 0, i % 2 ? "10.2.0.1" :
+		e = fx_event(f, T0 + 1000 + i * 3, 0, i % 2 ? "10.2.0.1" :
 		    "10.2.0.2", "GET", path, i % 3 ? "q=1" : NULL, 200, i,
 		    GW_CAUSE_OK, "10.1.0.1:80 200 0");
+		snprintf(rid, sizeof(rid), "%016llx%016llx",
+		    (unsigned long long)x, (unsigned long long)(x ^ x >> 29) *
+		    0xbf58476d1ce4e5b9ULL);
+		e->request_id = fx_str(f, rid);
 	}
 	fx_write(f, src);
 }
@@ -1617,12 +1623,12 @@ test_blocks_readers_choose(void **state)
 }
 
 /*
- * Rewrite the block of request id on db with that request's bytes set to
- * a value of its own whose block has the stored size of the old one (the
- * same first_id, last_id, n and length: only the database's change tells
- * them apart); the value set.
+ * Rewrite the block of request id on db with that request's request id
+ * (16 random bytes: in the block's stored part) changed in its first
+ * byte: the same first_id, last_id, n and length, only the database's
+ * change tells them apart.
  */
-static int64_t
+static void
 rewrite_same_size(sqlite3 *db, int64_t id)
 {
 	struct block_dec d;
@@ -1630,6 +1636,7 @@ rewrite_same_size(sqlite3 *db, int64_t id)
 	struct block_val *rows;
 	sqlite3_stmt *st;
 	const uint8_t *p;
+	uint8_t rid[STORE_RID_BYTES];
 	size_t n, len;
 	int64_t first, at = -1;
 
@@ -1650,34 +1657,28 @@ rewrite_same_size(sqlite3 *db, int64_t id)
 	    sizeof(*rows));
 	for (int r = 0; r < d.nrow; r++)
 		if (rows[r * BLOCK_REQUEST_COLUMNS + BC_ID].i == id)
-			at = r * BLOCK_REQUEST_COLUMNS + BC_BYTES;
+			at = r * BLOCK_REQUEST_COLUMNS + BC_REQUEST_ID;
 	assert_true(at >= 0);
-	for (int64_t v = 1000; v < 100000; v++) {
-		rows[at].type = BLOCK_INT;
-		rows[at].i = v;
-		assert_int_equal(block_enc_init(&e, BLOCK_REQUEST_COLUMNS, 1),
-		    0);
-		for (int r = 0; r < d.nrow; r++)
-			assert_int_equal(block_enc_row(&e,
-			    &rows[r * BLOCK_REQUEST_COLUMNS]), 0);
-		assert_int_equal(block_enc_finish(&e, &p, &n), 0);
-		if (n == len) {
-			assert_int_equal(sqlite3_prepare_v2(db, "UPDATE"
-			    " request_blocks SET data = ?2 WHERE first_id = ?1",
-			    -1, &st, NULL), SQLITE_OK);
-			sqlite3_bind_int64(st, 1, first);
-			sqlite3_bind_blob(st, 2, p, (int)n, SQLITE_TRANSIENT);
-			assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-			sqlite3_finalize(st);
-			block_enc_free(&e);
-			block_dec_free(&d);
-			test_free(rows);
-			return v;
-		}
-		block_enc_free(&e);
-	}
-	fail_msg("no value of the same block size");
-	return -1;
+	assert_int_equal(rows[at].type, BLOCK_BLOB);
+	assert_int_equal(rows[at].n, STORE_RID_BYTES);
+	memcpy(rid, rows[at].p, sizeof(rid));
+	rid[0] ^= 0x5a;
+	rows[at].p = (const char *)rid;
+	assert_int_equal(block_enc_init(&e, BLOCK_REQUEST_COLUMNS, 1), 0);
+	for (int r = 0; r < d.nrow; r++)
+		assert_int_equal(block_enc_row(&e,
+		    &rows[r * BLOCK_REQUEST_COLUMNS]), 0);
+	assert_int_equal(block_enc_finish(&e, &p, &n), 0);
+	assert_int_equal(n, len);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE request_blocks"
+	    " SET data = ?2 WHERE first_id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_blob(st, 2, p, (int)n, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	block_enc_free(&e);
+	block_dec_free(&d);
+	test_free(rows);
 }
 
 /*
@@ -1690,23 +1691,27 @@ test_blocks_kept_block_rewritten(void **state)
 {
 	struct fx f;
 	struct store *r;
-	int64_t v, was;
+	int64_t was;
 
 	(void)state;
 	fx_init(&f);
 	store_set_blocks(f.s, true);
 	edge_batches(&f, fx_source(&f, "/var/log/a.log", "file"));
 	assert_int_equal(store_open(f.path, &r, f.err, sizeof(f.err)), 0);
-	was = one(r, "SELECT bytes FROM requests_all WHERE id = 3000");
-	assert_true(was >= 0 && was < 1000);
-	v = rewrite_same_size(f.s->db, 3000);
-	assert_int_equal(one(r, "SELECT bytes FROM requests_all"
-	    " WHERE id = 3000"), v);
-	v = rewrite_same_size(r->db, 3000);
-	assert_int_equal(one(r, "SELECT bytes FROM requests_all"
-	    " WHERE id = 3000"), v);
-	assert_int_equal(one(r, "SELECT count(*) FROM requests_all"
-	    " WHERE id BETWEEN 2990 AND 3010 AND bytes >= 1000"), 1);
+	was = one(r, "SELECT instr('0123456789ABCDEF', substr(hex(request_id),"
+	    " 1, 1)) * 16 + instr('0123456789ABCDEF', substr(hex(request_id),"
+	    " 2, 1)) - 17 FROM requests_all WHERE id = 3000");
+	assert_true(was >= 0 && was < 256);
+	rewrite_same_size(f.s->db, 3000);
+	assert_int_equal(one(r, "SELECT instr('0123456789ABCDEF',"
+	    " substr(hex(request_id), 1, 1)) * 16 + instr('0123456789ABCDEF',"
+	    " substr(hex(request_id), 2, 1)) - 17 FROM requests_all"
+	    " WHERE id = 3000"), was ^ 0x5a);
+	rewrite_same_size(r->db, 3000);
+	assert_int_equal(one(r, "SELECT instr('0123456789ABCDEF',"
+	    " substr(hex(request_id), 1, 1)) * 16 + instr('0123456789ABCDEF',"
+	    " substr(hex(request_id), 2, 1)) - 17 FROM requests_all"
+	    " WHERE id = 3000"), was);
 	store_close(r);
 	fx_free(&f);
 }
