@@ -34,6 +34,9 @@
  *     functions, so plain sqlite3 users see the same text through the views.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "store/store_int.h"
 
@@ -162,46 +165,74 @@ inline_protocol_code(const char *p, size_t n)
 
 /*
  * See store_int.h: true when p[0..n) is STORE_RID_HEX lowercase hex
- * digits; bytes to out (written in any case). Eight digits at a time in
- * a 64-bit word, byte 0 the lowest (a table load a digit cost the block
- * encoder 230 instructions an id): with no byte >= 0x80, a digit is
- * b ^ 0x30 < 10 and a letter 1 <= b ^ 0x60 <= 6 (no sum below carries
- * out of its byte); a digit's value is b's low four bits, plus 9 for a
- * letter (bit 0x40); then each pair of values makes a byte.
+ * digits; bytes to out (written in any case).
+ */
+#ifdef __SSE2__
+/*
+ * 16 digits a vector (x86-64 always has SSE2): a digit is
+ * b - '0' <= 9 unsigned, a letter b - 'a' <= 5 (saturating subtractions
+ * that leave 0); each 16-bit lane's two values v0 | v1 << 8 become the
+ * byte v0 << 4 | v1, and 2 x 8 lanes pack into the 16 bytes (about 40
+ * instructions an id; a table load a digit, below, cost the block
+ * encoder 230).
  */
 bool
 inline_rid_blob(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
 {
-	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
-	uint64_t bad = 0;
+	const __m128i zero = _mm_setzero_si128(), ff = _mm_set1_epi16(0xff);
+	__m128i half[2];
+	int ok = 0xffff;
 
 	if (n != STORE_RID_HEX)
 		return false;
-	for (int k = 0; k < 4; k++) {
-		uint64_t w, t, l, ok, v;
-		uint32_t o;
+	for (int k = 0; k < 2; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + 16 * k));
+		__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+		__m128i l = _mm_sub_epi8(x, _mm_set1_epi8('a'));
+		__m128i isd = _mm_cmpeq_epi8(_mm_subs_epu8(d,
+		    _mm_set1_epi8(9)), zero);
+		__m128i isl = _mm_cmpeq_epi8(_mm_subs_epu8(l,
+		    _mm_set1_epi8(5)), zero);
+		__m128i v = _mm_or_si128(_mm_and_si128(isd, d),
+		    _mm_andnot_si128(isd, _mm_add_epi8(l, _mm_set1_epi8(10))));
 
-		memcpy(&w, p + 8 * k, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		w = __builtin_bswap64(w);
-#endif
-		t = w ^ ones * 0x30;
-		l = w ^ ones * 0x60;
-		ok = ~(t + ones * (0x80 - 10));			/* a digit */
-		ok |= ~(l + ones * (0x80 - 7)) & (l + ones * (0x80 - 1));
-		bad |= (~ok | w) & high;
-		v = (w & ones * 0x0f) + ((w >> 6) & ones) * 9;
-		v = (v & 0x00ff00ff00ff00ffULL) << 4 |
-		    (v >> 8 & 0x00ff00ff00ff00ffULL);
-		v = (v | v >> 8) & 0x0000ffff0000ffffULL;
-		o = (uint32_t)(v | v >> 16);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		o = __builtin_bswap32(o);
-#endif
-		memcpy(out + 4 * k, &o, 4);
+		ok &= _mm_movemask_epi8(_mm_or_si128(isd, isl));
+		half[k] = _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4),
+		    _mm_srli_epi16(v, 8)), ff);
 	}
-	return bad == 0;
+	_mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(half[0],
+	    half[1]));
+	return ok == 0xffff;
 }
+#else
+/* Each lowercase hex digit's value with bit 0x10 set, 0 for any other
+ * byte: one load a digit and one test for the whole id. */
+#define H(c, v) [c] = 0x10 | v
+static const uint8_t inline_hex[256] = {
+	H('0', 0), H('1', 1), H('2', 2), H('3', 3), H('4', 4), H('5', 5),
+	H('6', 6), H('7', 7), H('8', 8), H('9', 9), H('a', 10), H('b', 11),
+	H('c', 12), H('d', 13), H('e', 14), H('f', 15),
+};
+#undef H
+
+bool
+inline_rid_blob(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
+{
+	const unsigned char *u = (const unsigned char *)p;
+	uint8_t all = 0x10;
+
+	if (n != STORE_RID_HEX)
+		return false;
+	for (size_t i = 0; i < STORE_RID_BYTES; i++) {
+		uint8_t hi = inline_hex[u[2 * i]], lo = inline_hex[u[2 * i + 1]];
+
+		all &= hi & lo;
+		out[i] = (uint8_t)((hi & 15) << 4 | (lo & 15));
+	}
+	return all != 0;
+}
+#endif
 
 /* See store_int.h. */
 void
