@@ -201,7 +201,7 @@ block_enc_reset(struct block_enc *e)
 
 		k->tags.n = k->vals.n = 0;
 		k->prev = 0;
-		k->run = 0;
+		k->start = 0;
 		k->tag = BLOCK_NULL;
 	}
 }
@@ -277,15 +277,7 @@ block_enc_row(struct block_enc *e, const struct block_val *row)
 		struct block_col *k = &e->col[c];
 		const struct block_val *v = &row[c];
 
-		if (k->tag != v->type) {
-			if (k->run > 0) {
-				k->tags.p[k->tags.n++] = k->tag;
-				buf_varint(&k->tags, k->run);
-				k->run = 0;
-			}
-			k->tag = v->type;
-		}
-		k->run++;
+		block_col_tag(k, v->type, e->nrow);
 		switch (v->type) {
 		case BLOCK_INT:
 			buf_varint(&k->vals, zigzag((uint64_t)v->i -
@@ -416,14 +408,14 @@ block_col_stored(const struct block_col *k)
 
 /* Column k's sections onto f (room there taken). */
 static void
-flat_column(struct block_buf *f, const struct block_col *k)
+flat_column(struct block_buf *f, const struct block_col *k, int nrow)
 {
 	uint8_t run[1 + VARINT_MAX];
 	size_t rn = 0;
 
-	if (k->run > 0) {
+	if ((uint32_t)nrow > k->start) {
 		run[0] = k->tag;
-		rn = 1 + varint_put(run + 1, k->run);
+		rn = 1 + varint_put(run + 1, (uint32_t)nrow - k->start);
 	}
 	buf_varint(f, k->tags.n + rn);
 	if (k->tags.n > 0)
@@ -453,11 +445,11 @@ block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n)
 	buf_varint(f, stored);
 	for (int c = 0; c < e->ncol; c++)
 		if (!((stored >> c) & 1))
-			flat_column(f, &e->col[c]);
+			flat_column(f, &e->col[c], e->nrow);
 	plen = f->n;
 	for (int c = 0; c < e->ncol; c++)
 		if ((stored >> c) & 1)
-			flat_column(f, &e->col[c]);
+			flat_column(f, &e->col[c], e->nrow);
 	bound = ZSTD_compressBound(plen);
 	o->n = 0;
 	if (buf_reserve(o, 1 + 3 * VARINT_MAX + (bound > plen ? bound :

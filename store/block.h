@@ -49,7 +49,7 @@ struct block_col {
 	struct block_buf tags;	/* runs: a type byte, a varint count */
 	struct block_buf vals;	/* varints (zigzag deltas), lengths + bytes */
 	int64_t prev;		/* the column's last integer, for the delta */
-	uint32_t run;		/* rows in the open run of tag */
+	uint32_t start;		/* the row the open run of tag starts at */
 	uint8_t tag;
 };
 
@@ -178,21 +178,20 @@ block_varint_put(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* A value of type in column k: its run extended, or the run before
- * closed (room for it is kept: block_enc_init). */
+/* A value of type in row nrow of column k: its run goes on, or the run
+ * before is closed (room for it is kept: block_enc_init). */
 static inline void
-block_col_tag(struct block_col *k, uint8_t type)
+block_col_tag(struct block_col *k, uint8_t type, int nrow)
 {
 	if (k->tag != type) {
-		if (k->run > 0) {
+		if ((uint32_t)nrow > k->start) {
 			k->tags.p[k->tags.n++] = k->tag;
 			k->tags.n += block_varint_put(k->tags.p + k->tags.n,
-			    k->run);
-			k->run = 0;
+			    (uint32_t)nrow - k->start);
 		}
 		k->tag = type;
+		k->start = (uint32_t)nrow;
 	}
-	k->run++;
 }
 
 static inline void
@@ -201,7 +200,7 @@ block_enc_int(struct block_enc *e, int c, int64_t v)
 	struct block_col *k = &e->col[c];
 	uint64_t d = (uint64_t)v - (uint64_t)k->prev;
 
-	block_col_tag(k, BLOCK_INT);
+	block_col_tag(k, BLOCK_INT, e->nrow);
 	/* zigzag: 0, -1, 1, -2 ... as 0, 1, 2, 3 ... */
 	k->vals.n += block_varint_put(k->vals.p + k->vals.n,
 	    d << 1 ^ (0 - (d >> 63)));
@@ -211,7 +210,7 @@ block_enc_int(struct block_enc *e, int c, int64_t v)
 static inline void
 block_enc_null(struct block_enc *e, int c)
 {
-	block_col_tag(&e->col[c], BLOCK_NULL);
+	block_col_tag(&e->col[c], BLOCK_NULL, e->nrow);
 }
 
 /* Room in column k's values for a text of n bytes and then an integer
@@ -238,10 +237,10 @@ block_enc_bytes(struct block_enc *e, int c, uint8_t type, const void *p,
 		e->bad = true;
 		/* the column still gets its value, so the block's shape
 		 * stays whole until it is reset */
-		block_col_tag(k, BLOCK_NULL);
+		block_col_tag(k, BLOCK_NULL, e->nrow);
 		return;
 	}
-	block_col_tag(k, type);
+	block_col_tag(k, type, e->nrow);
 	k->vals.n += block_varint_put(k->vals.p + k->vals.n, n);
 	if (n > 0) {
 		memcpy(k->vals.p + k->vals.n, p, n);
