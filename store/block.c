@@ -24,7 +24,26 @@
  * Values of one column lie together, so an id or a time stamp that grows
  * by little costs a byte before compression, a status that repeats almost
  * nothing after it, and a repeated path is found by zstd's window.
+ *
+ * Method 2 (written since session 8; methods 0 and 1 are still read):
+ *   method   1 byte: 2
+ *   raw_len  varint: bytes of the raw form
+ *   plen     varint: bytes of its packed part, the first ones
+ *   zlen     varint: bytes of the zstd frame of the packed part, or 0
+ *            when that part follows as it is (it did not compress)
+ *   payload  the packed part (zlen bytes of zstd, or plen plain), then
+ *            the stored part: raw_len - plen bytes as they are
+ * and its raw form:
+ *   nrow, ncol, stored       varints; stored: bit c set when column c
+ *                            is in the stored part (none beyond ncol)
+ *   the sections (tags_len, tags, vals_len, vals as above) of the
+ *   columns not stored, in column order: they end the packed part
+ *   exactly; then those of the stored columns, in column order.
+ * A column whose values look random to a byte histogram (a request id's
+ * 16 bytes: block_enc_stored) is stored, not fed to zstd, which found
+ * nothing in it and spent a tenth of its time looking.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,25 +53,22 @@
 
 #define BLOCK_METHOD_RAW	0
 #define BLOCK_METHOD_ZSTD	1
-#define VARINT_MAX		10
+#define BLOCK_METHOD_SPLIT	2
+#define VARINT_MAX		BLOCK_VARINT_MAX
 /* Upper bound of a column's bytes beyond its runs and values (two
  * lengths, one open run) and of the block's header. */
 #define COL_SLACK		(3 * VARINT_MAX + 1)
 #define HEAD_SLACK		(3 * VARINT_MAX + 1)
+/*
+ * zstd's hash table at levels of its fast strategy (1 and below): 2^12
+ * entries (16 KiB) instead of the 2^14 that level 1 takes for a packed
+ * part of ~250 KB, which miss the first-level cache on every lookup
+ * (1M production lines, compression alone: 157 -> 133 ns a request, blocks
+ * 46.98 -> 47.65 B a request; 2^13: 142 ns, 47.19 B).
+ */
+#define BLOCK_HASH_LOG		12
 
-/* Write v at p (room for VARINT_MAX assumed); bytes written. */
-static inline size_t
-varint_put(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
+#define varint_put		block_varint_put
 
 /* Read a varint from [*p, end); false when cut short or over 64 bits. */
 static bool
@@ -136,8 +152,15 @@ block_enc_init(struct block_enc *e, int ncol, int level)
 		return -1;
 	e->ncol = ncol;
 	e->level = level;
-	if ((e->cctx = ZSTD_createCCtx()) == NULL)
+	if ((e->cctx = ZSTD_createCCtx()) == NULL ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx,
+	    ZSTD_c_compressionLevel, level)) || (level <= 1 &&
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_hashLog,
+	    BLOCK_HASH_LOG)))) {
+		ZSTD_freeCCtx(e->cctx);
+		e->cctx = NULL;
 		return -1;
+	}
 	/* an integer (or NULL) for every row, in values and runs: ~85 KiB a
 	 * column, taken once (block_enc_row) */
 	for (int c = 0; c < ncol; c++)
@@ -170,13 +193,15 @@ void
 block_enc_reset(struct block_enc *e)
 {
 	e->nrow = 0;
+	e->bad = false;
+	e->row_bytes = e->row_room = 0;
 	e->raw = HEAD_SLACK + (size_t)e->ncol * COL_SLACK;
 	for (int c = 0; c < e->ncol; c++) {
 		struct block_col *k = &e->col[c];
 
 		k->tags.n = k->vals.n = 0;
 		k->prev = 0;
-		k->run = 0;
+		k->start = 0;
 		k->tag = BLOCK_NULL;
 	}
 }
@@ -252,15 +277,7 @@ block_enc_row(struct block_enc *e, const struct block_val *row)
 		struct block_col *k = &e->col[c];
 		const struct block_val *v = &row[c];
 
-		if (k->tag != v->type) {
-			if (k->run > 0) {
-				k->tags.p[k->tags.n++] = k->tag;
-				buf_varint(&k->tags, k->run);
-				k->run = 0;
-			}
-			k->tag = v->type;
-		}
-		k->run++;
+		block_col_tag(k, v->type, e->nrow);
 		switch (v->type) {
 		case BLOCK_INT:
 			buf_varint(&k->vals, zigzag((uint64_t)v->i -
@@ -283,55 +300,184 @@ block_enc_row(struct block_enc *e, const struct block_val *row)
 }
 
 /* See block.h. */
+bool
+block_col_grow(struct block_enc *e, struct block_col *k, uint32_t n)
+{
+	size_t left = (size_t)(BLOCK_MAX_ROWS - e->nrow - 1);
+
+	return buf_reserve(&k->vals, VARINT_MAX + (size_t)n +
+	    left * VARINT_MAX) == 0;
+}
+
+/* Bytes a row of ncol values adds to e->raw besides its texts' bytes
+ * (val_room() of each). */
+static size_t
+row_room(int ncol)
+{
+	return (size_t)ncol * (2 * VARINT_MAX + 1);
+}
+
+/*
+ * See block.h: the bound block_enc_row() takes, with the texts' bytes
+ * given (val_room() of any value is 2 * VARINT_MAX + 1 and its bytes).
+ * Room for the bytes is taken by block_enc_bytes(), so a row that runs
+ * out of memory half way leaves the encoder bad.
+ */
+int
+block_enc_begin(struct block_enc *e, size_t bytes)
+{
+	if (e->bad)
+		return -1;
+	if (e->nrow >= BLOCK_MAX_ROWS)
+		return 1;
+	if (bytes > BLOCK_MAX_RAW || row_room(e->ncol) + bytes >
+	    BLOCK_MAX_RAW - e->raw)
+		return e->nrow > 0 ? 1 : -1;
+	e->row_bytes = 0;
+	e->row_room = bytes;
+	return 0;
+}
+
+/* See block.h. */
+int
+block_enc_end(struct block_enc *e)
+{
+	if (e->bad)
+		return -1;
+	e->raw += row_room(e->ncol) + e->row_bytes;
+	e->nrow++;
+	return 0;
+}
+
+/*
+ * Whether column k's values go to the stored part: they are enough bytes
+ * to matter and a histogram of STORED_SAMPLE of them, from four places
+ * in the column, says at least STORED_BITS bits of information a byte (order
+ * 0), i.e. Huffman coding would save less than an eighth of them, and
+ * zstd's matches find nothing either (a request id's random bytes: 7.8
+ * bits; 7.6 as sampled). A column a little below stays packed: client
+ * addresses (6.7 bits), durations (6.4, and zstd matches them against
+ * the attempt's, the same). A first look at STORED_PEEK bytes leaves
+ * out at once the columns of few byte values (most: an integer column
+ * of small deltas holds a handful), so the histogram and its logarithms
+ * are spent on one or two columns a block.
+ */
+#define STORED_MIN	2048
+#define STORED_PEEK	256
+#define STORED_SAMPLE	1024
+#define STORED_BITS	7.0
+
+static bool
+block_col_stored(const struct block_col *k)
+{
+	const uint8_t *v = k->vals.p;
+	size_t n = k->vals.n, step;
+	uint32_t h[256];
+	uint64_t seen[4] = {0};
+	double sum = 0;
+	int distinct = 0;
+
+	if (n < STORED_MIN)
+		return false;
+	/* samples are runs of bytes from four places (a byte every so
+	 * many could fall on the same field of every row) */
+	step = n / 4;
+	/* STORED_PEEK bytes: random ones show ~160 values in 256, a
+	 * column of small integers or of text far fewer */
+	for (size_t w = 0; w < 4; w++)
+		for (size_t i = 0; i < STORED_PEEK / 4; i++) {
+			uint8_t b = v[w * step + i];
+
+			seen[b >> 6] |= (uint64_t)1 << (b & 63);
+		}
+	for (int w = 0; w < 4; w++)
+		distinct += __builtin_popcountll(seen[w]);
+	if (distinct < 128)
+		return false;
+	memset(h, 0, sizeof(h));
+	for (size_t w = 0; w < 4; w++)
+		for (size_t i = 0; i < STORED_SAMPLE / 4; i++)
+			h[v[w * step + i]]++;
+	for (int b = 0; b < 256; b++)
+		if (h[b] > 1)
+			sum += h[b] * log2(h[b]);
+	/* H = log2(n) - sum(h log2 h) / n */
+	return log2((double)STORED_SAMPLE) - sum / STORED_SAMPLE >=
+	    STORED_BITS;
+}
+
+/* Column k's sections onto f (room there taken). */
+static void
+flat_column(struct block_buf *f, const struct block_col *k, int nrow)
+{
+	uint8_t run[1 + VARINT_MAX];
+	size_t rn = 0;
+
+	if ((uint32_t)nrow > k->start) {
+		run[0] = k->tag;
+		rn = 1 + varint_put(run + 1, (uint32_t)nrow - k->start);
+	}
+	buf_varint(f, k->tags.n + rn);
+	if (k->tags.n > 0)
+		buf_put(f, k->tags.p, k->tags.n);
+	buf_put(f, run, rn);
+	buf_varint(f, k->vals.n);
+	if (k->vals.n > 0)
+		buf_put(f, k->vals.p, k->vals.n);
+}
+
+/* See block.h: method 2 (above). */
 int
 block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n)
 {
-	struct block_buf *f = &e->flat;
-	size_t bound;
+	struct block_buf *f = &e->flat, *o = &e->out;
+	uint64_t stored = 0;
+	size_t bound, plen, z;
 
 	f->n = 0;
 	if (buf_reserve(f, e->raw) != 0)
 		return -1;
+	for (int c = 0; c < e->ncol; c++)
+		if (block_col_stored(&e->col[c]))
+			stored |= (uint64_t)1 << c;
 	buf_varint(f, (uint64_t)e->nrow);
 	buf_varint(f, (uint64_t)e->ncol);
-	for (int c = 0; c < e->ncol; c++) {
-		struct block_col *k = &e->col[c];
-		uint8_t run[1 + VARINT_MAX];
-		size_t rn = 0;
-
-		if (k->run > 0) {
-			run[0] = k->tag;
-			rn = 1 + varint_put(run + 1, k->run);
-		}
-		buf_varint(f, k->tags.n + rn);
-		if (k->tags.n > 0)
-			buf_put(f, k->tags.p, k->tags.n);
-		buf_put(f, run, rn);
-		buf_varint(f, k->vals.n);
-		if (k->vals.n > 0)
-			buf_put(f, k->vals.p, k->vals.n);
-	}
-	bound = ZSTD_compressBound(f->n);
-	e->out.n = 0;
-	if (buf_reserve(&e->out, 1 + VARINT_MAX + (bound > f->n ? bound :
-	    f->n)) != 0)
+	buf_varint(f, stored);
+	for (int c = 0; c < e->ncol; c++)
+		if (!((stored >> c) & 1))
+			flat_column(f, &e->col[c], e->nrow);
+	plen = f->n;
+	for (int c = 0; c < e->ncol; c++)
+		if ((stored >> c) & 1)
+			flat_column(f, &e->col[c], e->nrow);
+	bound = ZSTD_compressBound(plen);
+	o->n = 0;
+	if (buf_reserve(o, 1 + 3 * VARINT_MAX + (bound > plen ? bound :
+	    plen) + (f->n - plen)) != 0)
 		return -1;
-	e->out.p[0] = BLOCK_METHOD_ZSTD;
-	e->out.n = 1;
-	buf_varint(&e->out, f->n);
-	{
-		size_t z = ZSTD_compressCCtx(e->cctx, e->out.p + e->out.n,
-		    e->out.cap - e->out.n, f->p, f->n, e->level);
+	o->p[0] = BLOCK_METHOD_SPLIT;
+	o->n = 1;
+	buf_varint(o, f->n);
+	buf_varint(o, plen);
+	/* the frame after zlen's varint, which takes 3 bytes for any frame
+	 * under 2 MiB (and is moved otherwise) */
+	z = ZSTD_compress2(e->cctx, o->p + o->n + 3, o->cap - o->n - 3,
+	    f->p, plen);
+	if (!ZSTD_isError(z) && z > 0 && z < plen) {
+		uint8_t zv[VARINT_MAX];
+		size_t zn = varint_put(zv, z);
 
-		if (!ZSTD_isError(z) && z < f->n)
-			e->out.n += z;
-		else {	/* incompressible: stored as it is */
-			e->out.p[0] = BLOCK_METHOD_RAW;
-			buf_put(&e->out, f->p, f->n);
-		}
+		if (zn != 3)
+			memmove(o->p + o->n + zn, o->p + o->n + 3, z);
+		buf_put(o, zv, zn);
+		o->n += z;
+	} else {	/* incompressible: the packed part as it is */
+		buf_varint(o, 0);
+		buf_put(o, f->p, plen);
 	}
-	*p = e->out.p;
-	*n = e->out.n;
+	buf_put(o, f->p + plen, f->n - plen);
+	*p = o->p;
+	*n = o->n;
 	return 0;
 }
 
@@ -440,51 +586,102 @@ block_decode_more(struct block_dec *d, uint64_t cols)
 	return 0;
 }
 
+/* Decompress the zstd frame p[0..n) into d->raw[0..len): exactly len
+ * bytes; false otherwise. */
+static bool
+dec_zstd(struct block_dec *d, const uint8_t *p, size_t n, size_t len)
+{
+	size_t z;
+
+	if (d->dctx == NULL && (d->dctx = ZSTD_createDCtx()) == NULL)
+		return false;
+	z = ZSTD_decompressDCtx(d->dctx, d->raw, len, p, n);
+	return !ZSTD_isError(z) && z == len;
+}
+
+/*
+ * The raw form of block p[0..end) into d->raw (d->raw_n its bytes);
+ * *plen: bytes of its packed part (all of it but for method 2), *split:
+ * method 2's raw form (a stored mask after ncol). false: not a block.
+ */
+static bool
+dec_raw(struct block_dec *d, const uint8_t *p, const uint8_t *end,
+    size_t *plen, bool *split)
+{
+	uint64_t raw_len, pl, zl;
+	uint8_t method = *p++;
+
+	if (!varint_get(&p, end, &raw_len) || raw_len > BLOCK_MAX_RAW ||
+	    raw_len == 0)
+		return false;
+	if (raw_len > d->raw_cap) {
+		uint8_t *r = realloc(d->raw, raw_len);
+
+		if (r == NULL)
+			return false;
+		d->raw = r;
+		d->raw_cap = raw_len;
+	}
+	*split = method == BLOCK_METHOD_SPLIT;
+	*plen = raw_len;
+	d->raw_n = raw_len;
+	switch (method) {
+	case BLOCK_METHOD_RAW:
+		if ((uint64_t)(end - p) != raw_len)
+			return false;
+		memcpy(d->raw, p, raw_len);
+		return true;
+	case BLOCK_METHOD_ZSTD:
+		return dec_zstd(d, p, (size_t)(end - p), raw_len);
+	case BLOCK_METHOD_SPLIT:
+		if (!varint_get(&p, end, &pl) || pl == 0 || pl > raw_len ||
+		    !varint_get(&p, end, &zl))
+			return false;
+		if (zl == 0) {	/* the packed part as it is */
+			if (pl > (uint64_t)(end - p))
+				return false;
+			memcpy(d->raw, p, pl);
+			p += pl;
+		} else {
+			if (zl > (uint64_t)(end - p) ||
+			    !dec_zstd(d, p, zl, pl))
+				return false;
+			p += zl;
+		}
+		if ((uint64_t)(end - p) != raw_len - pl)
+			return false;
+		if (raw_len > pl)
+			memcpy(d->raw + pl, p, raw_len - pl);
+		*plen = pl;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* See block.h. */
 int
 block_decode_cols(struct block_dec *d, const void *blob, size_t n, int ncol,
     uint64_t cols)
 {
-	const uint8_t *p = blob, *end = p + n, *q, *qe;
-	uint64_t raw_len, nrow, nc;
-	uint8_t method;
+	const uint8_t *p = blob, *q, *qe;
+	uint64_t nrow, nc, stored = 0;
+	size_t plen;
+	bool split;
 
 	d->nrow = 0;
 	d->ncol = ncol;
 	d->done = 0;
-	if (n < 2 || ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
+	if (n < 2 || ncol < 1 || ncol > BLOCK_MAX_COLUMNS ||
+	    !dec_raw(d, p, p + n, &plen, &split))
 		return -1;
-	method = *p++;
-	if (!varint_get(&p, end, &raw_len) || raw_len > BLOCK_MAX_RAW ||
-	    raw_len == 0)
-		return -1;
-	if (raw_len > d->raw_cap) {
-		uint8_t *r = realloc(d->raw, raw_len);
-
-		if (r == NULL)
-			return -1;
-		d->raw = r;
-		d->raw_cap = raw_len;
-	}
-	if (method == BLOCK_METHOD_RAW) {
-		if ((uint64_t)(end - p) != raw_len)
-			return -1;
-		memcpy(d->raw, p, raw_len);
-	} else if (method == BLOCK_METHOD_ZSTD) {
-		size_t z;
-
-		if (d->dctx == NULL && (d->dctx = ZSTD_createDCtx()) == NULL)
-			return -1;
-		z = ZSTD_decompressDCtx(d->dctx, d->raw, raw_len, p,
-		    (size_t)(end - p));
-		if (ZSTD_isError(z) || z != raw_len)
-			return -1;
-	} else
-		return -1;
+	/* the header and the packed columns lie in the packed part */
 	q = d->raw;
-	qe = q + raw_len;
+	qe = q + plen;
 	if (!varint_get(&q, qe, &nrow) || nrow < 1 || nrow > BLOCK_MAX_ROWS ||
-	    !varint_get(&q, qe, &nc) || nc != (uint64_t)ncol)
+	    !varint_get(&q, qe, &nc) || nc != (uint64_t)ncol ||
+	    (split && (!varint_get(&q, qe, &stored) ||
+	    (stored >> ncol) != 0)))
 		return -1;
 	if (nrow * nc > d->v_cap) {
 		struct block_val *v = realloc(d->v, nrow * nc * sizeof(*v));
@@ -495,25 +692,31 @@ block_decode_cols(struct block_dec *d, const void *blob, size_t n, int ncol,
 		d->v_cap = nrow * nc;
 	}
 	d->nrow = (int)nrow;
-	d->raw_n = raw_len;
 	d->done = 0;
-	for (int c = 0; c < ncol; c++) {
-		const uint8_t *s, *se;
-		bool ok;
+	/* the packed columns, then the stored ones */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int c = 0; c < ncol; c++) {
+			const uint8_t *s, *se;
+			bool ok;
 
-		d->sec[c] = (uint32_t)(q - d->raw);
-		ok = (cols >> c) & 1 ? dec_column(d, c, &q, qe) :
-		    dec_section(&q, qe, &s, &se) && dec_section(&q, qe, &s, &se);
-		if (!ok) {
+			if (((stored >> c) & 1) != (uint64_t)pass)
+				continue;
+			d->sec[c] = (uint32_t)(q - d->raw);
+			ok = (cols >> c) & 1 ? dec_column(d, c, &q, qe) :
+			    dec_section(&q, qe, &s, &se) &&
+			    dec_section(&q, qe, &s, &se);
+			if (!ok) {
+				d->nrow = 0;
+				return -1;
+			}
+			if ((cols >> c) & 1)
+				d->done |= (uint64_t)1 << c;
+		}
+		if (q != qe) {
 			d->nrow = 0;
 			return -1;
 		}
-		if ((cols >> c) & 1)
-			d->done |= (uint64_t)1 << c;
-	}
-	if (q != qe) {
-		d->nrow = 0;
-		return -1;
+		qe = d->raw + d->raw_n;
 	}
 	return 0;
 }

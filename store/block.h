@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define BLOCK_MAX_ROWS		4096
 #define BLOCK_MAX_COLUMNS	32
@@ -48,13 +49,17 @@ struct block_col {
 	struct block_buf tags;	/* runs: a type byte, a varint count */
 	struct block_buf vals;	/* varints (zigzag deltas), lengths + bytes */
 	int64_t prev;		/* the column's last integer, for the delta */
-	uint32_t run;		/* rows in the open run of tag */
+	uint32_t start;		/* the row the open run of tag starts at */
 	uint8_t tag;
 };
 
 struct block_enc {
 	int ncol, nrow;
 	size_t raw;		/* bytes of the block as it stands */
+	size_t row_bytes;	/* texts' bytes of the row being added
+				   (block_enc_begin), what it announced */
+	size_t row_room;
+	bool bad;		/* a row added by value did not fit */
 	struct block_col col[BLOCK_MAX_COLUMNS];
 	struct block_buf out;	/* the finished block */
 	struct block_buf flat;	/* its columns side by side, uncompressed */
@@ -88,6 +93,25 @@ bool block_row_fits(const struct block_val *row, int ncol);
  * (false does not mean it would not).
  */
 bool block_row_fits_bytes(int ncol, size_t bytes);
+
+/*
+ * A row added value by value, without a struct block_val row (the
+ * writer's block encoder lays out requests so): block_enc_begin() with
+ * the bytes the row's texts and blobs hold in all, answered as
+ * block_enc_row() answers (0, 1 full, -1 too big: the encoder unchanged
+ * unless 0); after 0, each of the e->ncol columns once, in any order,
+ * by block_enc_int(), block_enc_null() or block_enc_bytes(); then
+ * block_enc_end(): 0, or -1 when the texts held more bytes than
+ * announced or memory ran out (the encoder must then be reset: the row
+ * is half written).
+ */
+int block_enc_begin(struct block_enc *e, size_t bytes);
+static inline void block_enc_int(struct block_enc *e, int c, int64_t v);
+static inline void block_enc_null(struct block_enc *e, int c);
+/* type BLOCK_TEXT or BLOCK_BLOB, p[0..n) */
+static inline void block_enc_bytes(struct block_enc *e, int c, uint8_t type,
+    const void *p, uint32_t n);
+int block_enc_end(struct block_enc *e);
 
 /* The block of the rows added, in *p / *n (owned by e); 0 or -1 (memory). */
 int block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n);
@@ -131,6 +155,97 @@ static inline const struct block_val *
 block_dec_row(const struct block_dec *d, int r)
 {
 	return d->v + (size_t)r * (size_t)d->ncol;
+}
+
+/* The inline part of adding by value (see block_enc_begin above). */
+#define BLOCK_VARINT_MAX	10
+
+/* Write v at p (room for BLOCK_VARINT_MAX assumed); bytes written. */
+static inline size_t
+block_varint_put(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	if (v < 0x80) {
+		p[0] = (uint8_t)v;
+		return 1;
+	}
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* A value of type in row nrow of column k: its run goes on, or the run
+ * before is closed (room for it is kept: block_enc_init). */
+static inline void
+block_col_tag(struct block_col *k, uint8_t type, int nrow)
+{
+	if (k->tag != type) {
+		if ((uint32_t)nrow > k->start) {
+			k->tags.p[k->tags.n++] = k->tag;
+			k->tags.n += block_varint_put(k->tags.p + k->tags.n,
+			    (uint32_t)nrow - k->start);
+		}
+		k->tag = type;
+		k->start = (uint32_t)nrow;
+	}
+}
+
+static inline void
+block_enc_int(struct block_enc *e, int c, int64_t v)
+{
+	struct block_col *k = &e->col[c];
+	uint64_t d = (uint64_t)v - (uint64_t)k->prev;
+
+	block_col_tag(k, BLOCK_INT, e->nrow);
+	/* zigzag: 0, -1, 1, -2 ... as 0, 1, 2, 3 ... */
+	k->vals.n += block_varint_put(k->vals.p + k->vals.n,
+	    d << 1 ^ (0 - (d >> 63)));
+	k->prev = v;
+}
+
+static inline void
+block_enc_null(struct block_enc *e, int c)
+{
+	block_col_tag(&e->col[c], BLOCK_NULL, e->nrow);
+}
+
+/* Room in column k's values for a text of n bytes and then an integer
+ * in each row the block may still take; false out of memory. */
+bool block_col_grow(struct block_enc *e, struct block_col *k, uint32_t n);
+
+static inline bool
+block_col_room(struct block_enc *e, struct block_col *k, uint32_t n)
+{
+	size_t left = (size_t)(BLOCK_MAX_ROWS - e->nrow - 1);
+
+	return k->vals.cap - k->vals.n >= BLOCK_VARINT_MAX * (left + 1) +
+	    (size_t)n || block_col_grow(e, k, n);
+}
+
+static inline void
+block_enc_bytes(struct block_enc *e, int c, uint8_t type, const void *p,
+    uint32_t n)
+{
+	struct block_col *k = &e->col[c];
+
+	e->row_bytes += n;
+	if (e->row_bytes > e->row_room || !block_col_room(e, k, n)) {
+		e->bad = true;
+		/* the column still gets its value, so the block's shape
+		 * stays whole until it is reset */
+		block_col_tag(k, BLOCK_NULL, e->nrow);
+		return;
+	}
+	block_col_tag(k, type, e->nrow);
+	k->vals.n += block_varint_put(k->vals.p + k->vals.n, n);
+	if (n > 0) {
+		memcpy(k->vals.p + k->vals.n, p, n);
+		k->vals.n += n;
+	}
 }
 
 #endif

@@ -29,7 +29,10 @@
 
 /* zstd level 1 (prod1m, user CPU of ingest / bytes a request): level 3
  * 2.01 s / 62.9 B, 1 1.80 s / 63.4 B, -1 1.74 s / 67.3 B, -5 1.69 s /
- * 69.3 B (loaded machine: a rough guide). */
+ * 69.3 B (loaded machine: a rough guide). Compression alone of the
+ * packed part (request ids stored beside it, block.c), 1M lines, ns /
+ * bytes a request: level 1 157 / 47.0, with a 2^13 hash table 142 /
+ * 47.2, 2^12 (block.c's BLOCK_HASH_LOG) 133 / 47.7. */
 #define BLOCKS_LEVEL	1
 #define BLOCKS_SMALL	(BLOCK_MAX_ROWS / 4)
 
@@ -93,9 +96,6 @@ struct blocks_zip {
 	struct blocks_item *chunk[ZIP_QUEUE];	/* ZIP_CHUNK requests each */
 	int n[ZIP_QUEUE];		/* requests in each */
 	bool fin[ZIP_QUEUE];		/* the zip finishes its block after */
-	/* the zip's: the columns of the request it encodes */
-	struct block_val row[BLOCK_REQUEST_COLUMNS];
-	uint8_t rid[STORE_RID_BYTES];
 	int fill;			/* the writer's chunk */
 	int work;			/* the oldest queued (the zip's) */
 	int queued;			/* chunks handed over, not yet read */
@@ -114,46 +114,6 @@ struct blocks_zip {
 	int n_done;
 	bool partial[ZIP_ENCODERS];	/* finished by blocks_flush */
 };
-
-static void
-bv_int(struct block_val *v, int64_t i)
-{
-	v->type = BLOCK_INT;
-	v->i = i;
-}
-
-/* An integer where negative means "not logged" (NULL). */
-static void
-bv_opt(struct block_val *v, int64_t i)
-{
-	if (i >= 0)
-		bv_int(v, i);
-	else
-		v->type = BLOCK_NULL;
-}
-
-/* An interned id, 0 meaning NULL. */
-static void
-bv_id(struct block_val *v, int64_t id)
-{
-	if (id != 0)
-		bv_int(v, id);
-	else
-		v->type = BLOCK_NULL;
-}
-
-/* Text t of n bytes, or NULL. */
-static void
-bv_text(struct block_val *v, const char *t, size_t n)
-{
-	if (t == NULL) {
-		v->type = BLOCK_NULL;
-		return;
-	}
-	v->type = BLOCK_TEXT;
-	v->p = t;
-	v->n = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-}
 
 /*
  * The lengths of it's texts (0 for NULL) into it->len; true when they
@@ -177,68 +137,128 @@ blocks_item_texts(struct blocks_item *it)
 	return block_row_fits_bytes(BLOCK_REQUEST_COLUMNS, all);
 }
 
-/*
- * The columns of request it (its lengths set) into row, as a row of
- * requests would hold them (write.c's write_bind_request); rid holds the
- * request id's bytes when they are its column's blob.
- */
+/* How a request's client, request id and protocol are stored (inline.c's
+ * forms, as a row of requests holds them: write.c's write_bind_request),
+ * and the bytes of its texts and blobs in a block. */
+struct blocks_forms {
+	int64_t v4;		/* >= 0: the client as this integer */
+	int protocol;		/* >= 0: the protocol as this code */
+	bool rid_blob;		/* the request id as the bytes of rid */
+	uint8_t rid[STORE_RID_BYTES];
+	size_t bytes;
+};
+
+/* The forms of request it (its lengths set) into f. */
 static void
-blocks_item_row(const struct blocks_item *it, struct block_val *row,
-    uint8_t rid[STORE_RID_BYTES])
+blocks_item_forms(const struct blocks_item *it, struct blocks_forms *f)
+{
+	const struct gw_event *ev = it->r.ev;
+
+	f->bytes = it->len[BT_PATH] + it->len[BT_QUERY];
+	f->v4 = -1;
+	if (ev->client != NULL && !inline_ipv4(ev->client,
+	    it->len[BT_CLIENT], &f->v4)) {
+		f->v4 = -1;
+		f->bytes += it->len[BT_CLIENT];
+	}
+	f->protocol = -1;
+	if (ev->protocol != NULL && (f->protocol = inline_protocol_code(
+	    ev->protocol, it->len[BT_PROTOCOL])) < 0)
+		f->bytes += it->len[BT_PROTOCOL];
+	f->rid_blob = ev->request_id != NULL && inline_rid_blob(
+	    ev->request_id, it->len[BT_REQUEST_ID], f->rid);
+	f->bytes += f->rid_blob ? STORE_RID_BYTES : it->len[BT_REQUEST_ID];
+}
+
+/* An integer where negative means "not logged" (NULL). */
+static inline void
+enc_opt(struct block_enc *e, int c, int64_t i)
+{
+	if (i >= 0)
+		block_enc_int(e, c, i);
+	else
+		block_enc_null(e, c);
+}
+
+/* An interned id, 0 meaning NULL. */
+static inline void
+enc_id(struct block_enc *e, int c, int64_t id)
+{
+	if (id != 0)
+		block_enc_int(e, c, id);
+	else
+		block_enc_null(e, c);
+}
+
+/* Text t of n bytes (a block's row is under BLOCK_MAX_RAW), or NULL. */
+static inline void
+enc_text(struct block_enc *e, int c, const char *t, size_t n)
+{
+	if (t != NULL)
+		block_enc_bytes(e, c, BLOCK_TEXT, t, (uint32_t)n);
+	else
+		block_enc_null(e, c);
+}
+
+/*
+ * Request it (its lengths and forms f set) into e, column by column as a
+ * row of requests holds them (write.c's write_bind_request): 0, 1 the
+ * block is full, -1 the request is too big for any block (e unchanged
+ * then), -2 out of memory (e must be reset).
+ */
+static int
+blocks_item_enc(const struct blocks_item *it, const struct blocks_forms *f,
+    struct block_enc *e)
 {
 	const struct blocks_req *r = &it->r;
 	const struct gw_event *ev = r->ev;
 	const struct gw_attempt *a = r->inl;
-	struct store_client client;
-	struct store_rid ri;
-	int code;
+	int rc;
 
-	bv_int(&row[BC_ID], r->id);
-	bv_int(&row[BC_SOURCE_ID], r->source_id);
-	bv_int(&row[BC_LINE_NO], (int64_t)ev->line_no);
-	bv_int(&row[BC_TS_MS], ev->ts_ms);
-	bv_int(&row[BC_TZ_MIN], ev->tz_min);
-	inline_client(&client, ev->client);
-	if (client.text != NULL && client.v4 >= 0)
-		bv_int(&row[BC_CLIENT], client.v4);
+	if ((rc = block_enc_begin(e, f->bytes)) != 0)
+		return rc;
+	block_enc_int(e, BC_ID, r->id);
+	block_enc_int(e, BC_SOURCE_ID, r->source_id);
+	block_enc_int(e, BC_LINE_NO, (int64_t)ev->line_no);
+	block_enc_int(e, BC_TS_MS, ev->ts_ms);
+	block_enc_int(e, BC_TZ_MIN, ev->tz_min);
+	if (f->v4 >= 0)
+		block_enc_int(e, BC_CLIENT, f->v4);
 	else
-		bv_text(&row[BC_CLIENT], ev->client, it->len[BT_CLIENT]);
-	bv_id(&row[BC_METHOD_ID], r->method);
-	bv_id(&row[BC_HOST_ID], r->host);
-	bv_text(&row[BC_PATH], ev->path, it->len[BT_PATH]);
-	bv_text(&row[BC_QUERY], ev->query, it->len[BT_QUERY]);
-	bv_id(&row[BC_SHAPE_ID], r->shape);
-	if (ev->protocol != NULL && (code = inline_protocol(ev->protocol)) >= 0)
-		bv_int(&row[BC_PROTOCOL], code);
+		enc_text(e, BC_CLIENT, ev->client, it->len[BT_CLIENT]);
+	enc_id(e, BC_METHOD_ID, r->method);
+	enc_id(e, BC_HOST_ID, r->host);
+	enc_text(e, BC_PATH, ev->path, it->len[BT_PATH]);
+	enc_text(e, BC_QUERY, ev->query, it->len[BT_QUERY]);
+	enc_id(e, BC_SHAPE_ID, r->shape);
+	if (f->protocol >= 0)
+		block_enc_int(e, BC_PROTOCOL, f->protocol);
 	else
-		bv_text(&row[BC_PROTOCOL], ev->protocol,
-		    it->len[BT_PROTOCOL]);
-	bv_int(&row[BC_STATUS], ev->status);
-	bv_opt(&row[BC_BYTES], ev->bytes);
-	bv_opt(&row[BC_REQUEST_MS], ev->request_ms);
-	inline_request_id(&ri, ev->request_id);
-	if (ri.text != NULL && ri.is_blob) {
-		memcpy(rid, ri.blob, STORE_RID_BYTES);
-		row[BC_REQUEST_ID].type = BLOCK_BLOB;
-		row[BC_REQUEST_ID].p = (const char *)rid;
-		row[BC_REQUEST_ID].n = STORE_RID_BYTES;
-	} else
-		bv_text(&row[BC_REQUEST_ID], ev->request_id,
+		enc_text(e, BC_PROTOCOL, ev->protocol, it->len[BT_PROTOCOL]);
+	block_enc_int(e, BC_STATUS, ev->status);
+	enc_opt(e, BC_BYTES, ev->bytes);
+	enc_opt(e, BC_REQUEST_MS, ev->request_ms);
+	if (f->rid_blob)
+		block_enc_bytes(e, BC_REQUEST_ID, BLOCK_BLOB, f->rid,
+		    STORE_RID_BYTES);
+	else
+		enc_text(e, BC_REQUEST_ID, ev->request_id,
 		    it->len[BT_REQUEST_ID]);
-	bv_int(&row[BC_UPSTREAM_ID], r->up);
-	bv_int(&row[BC_N_ATTEMPTS], ev->n_attempts);
-	bv_int(&row[BC_CAUSE], (int64_t)ev->cause);
-	row[BC_ERROR_ID].type = BLOCK_NULL;
+	block_enc_int(e, BC_UPSTREAM_ID, r->up);
+	block_enc_int(e, BC_N_ATTEMPTS, ev->n_attempts);
+	block_enc_int(e, BC_CAUSE, (int64_t)ev->cause);
+	block_enc_null(e, BC_ERROR_ID);
 	if (a != NULL) {
-		bv_opt(&row[BC_A_STATUS], a->status);
-		bv_opt(&row[BC_A_CONNECT_MS], a->connect_ms);
-		bv_opt(&row[BC_A_HEADER_MS], a->header_ms);
-		bv_opt(&row[BC_A_RESPONSE_MS], a->response_ms);
-		bv_int(&row[BC_A_CAUSE], (int64_t)a->cause);
+		enc_opt(e, BC_A_STATUS, a->status);
+		enc_opt(e, BC_A_CONNECT_MS, a->connect_ms);
+		enc_opt(e, BC_A_HEADER_MS, a->header_ms);
+		enc_opt(e, BC_A_RESPONSE_MS, a->response_ms);
+		block_enc_int(e, BC_A_CAUSE, (int64_t)a->cause);
 	} else
 		for (int c = BC_A_STATUS; c <= BC_A_CAUSE; c++)
-			row[c].type = BLOCK_NULL;
-	row[BC_A_ERROR_ID].type = BLOCK_NULL;
+			block_enc_null(e, c);
+	block_enc_null(e, BC_A_ERROR_ID);
+	return block_enc_end(e) == 0 ? 0 : -2;
 }
 
 /* The zip: a free encoder to fill (waits for one); 0, -1 stopping. */
@@ -304,15 +324,15 @@ zip_finish(struct blocks_zip *z)
 static int
 zip_add(struct blocks_zip *z, const struct blocks_item *it)
 {
-	const struct block_val *row = z->row;
+	struct blocks_forms f;
 	struct block_enc *e;
 	int rc;
 
-	blocks_item_row(it, z->row, z->rid);
+	blocks_item_forms(it, &f);
 	if (z->cur < 0 && zip_take(z) != 0)
 		return -1;
 	e = z->enc[z->cur];
-	if ((rc = block_enc_row(e, row)) == 1) {
+	if ((rc = blocks_item_enc(it, &f, e)) == 1) {
 		const uint8_t *p;
 		size_t n;
 
@@ -322,13 +342,13 @@ zip_add(struct blocks_zip *z, const struct blocks_item *it)
 		if (zip_take(z) != 0)
 			return -1;
 		e = z->enc[z->cur];
-		rc = block_enc_row(e, row);
+		rc = blocks_item_enc(it, &f, e);
 	}
 	if (rc != 0)
 		return -1;
 	if (e->nrow == 1)
-		z->first[z->cur] = row[BC_ID].i;
-	z->last[z->cur] = row[BC_ID].i;
+		z->first[z->cur] = it->r.id;
+	z->last[z->cur] = it->r.id;
 	return 0;
 }
 
@@ -798,16 +818,16 @@ blocks_add(struct store *s, const struct blocks_req *r, char *err,
     size_t errlen)
 {
 	struct blocks_zip *z = blocks_zip_get(s);
-	struct block_val row[BLOCK_REQUEST_COLUMNS];
-	uint8_t rid[STORE_RID_BYTES];
+	struct blocks_forms f;
 	struct blocks_item it;
 	int rc;
 
 	it.r = *r;
 	if (z != NULL) {
 		if (!blocks_item_texts(&it)) {
-			blocks_item_row(&it, row, rid);
-			if (!block_row_fits(row, BLOCK_REQUEST_COLUMNS))
+			blocks_item_forms(&it, &f);
+			if (!block_row_fits_bytes(BLOCK_REQUEST_COLUMNS,
+			    f.bytes))
 				return -1;	/* too big for a block: a row */
 		}
 		z->chunk[z->fill][z->n[z->fill]] = it;
@@ -828,12 +848,14 @@ blocks_add(struct store *s, const struct blocks_req *r, char *err,
 		}
 	}
 	(void)blocks_item_texts(&it);
-	blocks_item_row(&it, row, rid);
-	if ((rc = block_enc_row(s->blk, row)) == 1) {
+	blocks_item_forms(&it, &f);
+	if ((rc = blocks_item_enc(&it, &f, s->blk)) == 1) {
 		if (blocks_flush_sync(s, err, errlen) != 0)
 			return -2;
-		rc = block_enc_row(s->blk, row);
+		rc = blocks_item_enc(&it, &f, s->blk);
 	}
+	if (rc == -2)
+		return store_fail(err, errlen, "out of memory");
 	if (rc != 0)
 		return -1;	/* too big for a block: a row instead */
 	if (s->blk->nrow == 1)

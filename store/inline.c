@@ -34,34 +34,59 @@
  *     functions, so plain sqlite3 users see the same text through the views.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "store/store_int.h"
 
-/* True when [p, p + n) is a canonical dotted quad; its integer in *v. */
-static bool
+/*
+ * See store_int.h: true when [p, p + n) is a canonical dotted quad. The
+ * text is read from a zero-padded copy (at most 15 bytes), so no digit
+ * needs a bound check: a 0 byte ends a number as a '.' would, and the
+ * last must end exactly at n.
+ */
+bool
 inline_ipv4(const char *p, size_t n, int64_t *v)
 {
-	int64_t acc = 0;
+	unsigned char b[16 + 4] = {0};
+	uint32_t acc = 0;
 	size_t i = 0;
 
+	if (n < 7 || n > 15)
+		return false;
+	memcpy(b, p, n);
 	for (int part = 0; part < 4; part++) {
-		unsigned x = 0;
-		size_t start = i;
+		unsigned d = (unsigned)b[i] - '0', x;
 
 		if (part > 0) {
-			if (i >= n || p[i] != '.')
+			if (b[i] != '.')
 				return false;
-			start = ++i;
+			d = (unsigned)b[++i] - '0';
 		}
-		while (i < n && p[i] >= '0' && p[i] <= '9' && i - start < 3)
-			x = x * 10 + (unsigned)(p[i++] - '0');
-		if (i == start || x > 255 || (p[start] == '0' && i - start > 1))
+		if (d > 9)
 			return false;
+		x = d;
+		d = (unsigned)b[++i] - '0';
+		if (d <= 9) {
+			if (x == 0)
+				return false;	/* a leading zero */
+			x = x * 10 + d;
+			d = (unsigned)b[++i] - '0';
+			if (d <= 9) {
+				x = x * 10 + d;
+				if (x > 255)
+					return false;
+				d = (unsigned)b[++i] - '0';
+				if (d <= 9)
+					return false;	/* four digits */
+			}
+		}
 		acc = acc << 8 | x;
 	}
 	if (i != n)
 		return false;
-	*v = acc;
+	*v = (int64_t)acc;
 	return true;
 }
 
@@ -117,10 +142,20 @@ static const struct {
 _Static_assert(sizeof(inline_protocols) / sizeof(inline_protocols[0]) ==
     STORE_PROTOCOLS, "STORE_PROTOCOL_TEXT spells every code");
 
-/* The code of protocol p[0..n), or -1 when it is stored as text. */
-static int
+/* See store_int.h: the code of protocol p[0..n), or -1 when it is
+ * stored as text. */
+int
 inline_protocol_code(const char *p, size_t n)
 {
+	/* "HTTP/1.1" nearly always: one comparison of 8 bytes */
+	if (n == 8) {
+		uint64_t a, b;
+
+		memcpy(&a, p, 8);
+		memcpy(&b, "HTTP/1.1", 8);
+		if (a == b)
+			return 1;
+	}
 	for (int i = 0; i < STORE_PROTOCOLS; i++)
 		if (inline_protocols[i].len == n &&
 		    memcmp(inline_protocols[i].text, p, n) == 0)
@@ -129,10 +164,50 @@ inline_protocol_code(const char *p, size_t n)
 }
 
 /*
- * Each lowercase hex digit's value with bit 0x10 set, 0 for any other
- * byte: one load a digit and one test for the whole id (a branch a digit
- * cost the writer 350 instructions an id).
+ * See store_int.h: true when p[0..n) is STORE_RID_HEX lowercase hex
+ * digits; bytes to out (written in any case).
  */
+#ifdef __SSE2__
+/*
+ * 16 digits a vector (x86-64 always has SSE2): a digit is
+ * b - '0' <= 9 unsigned, a letter b - 'a' <= 5 (saturating subtractions
+ * that leave 0); each 16-bit lane's two values v0 | v1 << 8 become the
+ * byte v0 << 4 | v1, and 2 x 8 lanes pack into the 16 bytes (about 40
+ * instructions an id; a table load a digit, below, cost the block
+ * encoder 230).
+ */
+bool
+inline_rid_blob(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
+{
+	const __m128i zero = _mm_setzero_si128(), ff = _mm_set1_epi16(0xff);
+	__m128i half[2];
+	int ok = 0xffff;
+
+	if (n != STORE_RID_HEX)
+		return false;
+	for (int k = 0; k < 2; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + 16 * k));
+		__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+		__m128i l = _mm_sub_epi8(x, _mm_set1_epi8('a'));
+		__m128i isd = _mm_cmpeq_epi8(_mm_subs_epu8(d,
+		    _mm_set1_epi8(9)), zero);
+		__m128i isl = _mm_cmpeq_epi8(_mm_subs_epu8(l,
+		    _mm_set1_epi8(5)), zero);
+		__m128i v = _mm_or_si128(_mm_and_si128(isd, d),
+		    _mm_andnot_si128(isd, _mm_add_epi8(l, _mm_set1_epi8(10))));
+
+		ok &= _mm_movemask_epi8(_mm_or_si128(isd, isl));
+		half[k] = _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4),
+		    _mm_srli_epi16(v, 8)), ff);
+	}
+	_mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(half[0],
+	    half[1]));
+	return ok == 0xffff;
+}
+#else
+/* Each lowercase hex digit's value with bit 0x10 set, 0 for any other
+ * byte: one load a digit and one test for the whole id. */
 #define H(c, v) [c] = 0x10 | v
 static const uint8_t inline_hex[256] = {
 	H('0', 0), H('1', 1), H('2', 2), H('3', 3), H('4', 4), H('5', 5),
@@ -141,8 +216,7 @@ static const uint8_t inline_hex[256] = {
 };
 #undef H
 
-/* True when p[0..n) is STORE_RID_HEX lowercase hex digits; bytes to out. */
-static bool
+bool
 inline_rid_blob(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -158,6 +232,7 @@ inline_rid_blob(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
 	}
 	return all != 0;
 }
+#endif
 
 /* See store_int.h. */
 void

@@ -762,6 +762,14 @@ void inline_bind_request_id(sqlite3_stmt *st, int i, const struct store_rid *r);
 void inline_bind_protocol(sqlite3_stmt *st, int i, const char *text);
 /* The code protocol text is stored as (0..STORE_PROTOCOLS-1), or -1. */
 int inline_protocol(const char *text);
+/*
+ * The same of a text whose length n is known (blocks.c): p[0..n) a
+ * canonical dotted quad (its integer in *v), 32 lowercase hex digits (the
+ * 16 bytes to out), a protocol's code or -1.
+ */
+bool inline_ipv4(const char *p, size_t n, int64_t *v);
+bool inline_rid_blob(const char *p, size_t n, uint8_t out[STORE_RID_BYTES]);
+int inline_protocol_code(const char *p, size_t n);
 /* gw_client_key() (migration 006), gw_request_id(), gw_protocol() (012). */
 int inline_register(sqlite3 *db);
 

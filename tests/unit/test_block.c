@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zstd.h>
+
 #include "store/block.h"
 
 #define NCOL 6
@@ -162,6 +164,372 @@ test_block_full(void **state)
 	free(big);
 }
 
+/* Row rows[r] added value by value (block_enc_begin ...); as
+ * block_enc_row() answers. */
+static int
+add_by_value(struct block_enc *e, const struct block_val *row, int ncol)
+{
+	size_t bytes = 0;
+	int rc;
+
+	for (int c = 0; c < ncol; c++)
+		if (row[c].type >= BLOCK_TEXT)
+			bytes += row[c].n;
+	if ((rc = block_enc_begin(e, bytes)) != 0)
+		return rc;
+	/* columns in any order: last to first */
+	for (int c = ncol - 1; c >= 0; c--)
+		switch (row[c].type) {
+		case BLOCK_INT:
+			block_enc_int(e, c, row[c].i);
+			break;
+		case BLOCK_NULL:
+			block_enc_null(e, c);
+			break;
+		default:
+			block_enc_bytes(e, c, row[c].type, row[c].p, row[c].n);
+		}
+	return block_enc_end(e);
+}
+
+/*
+ * Rows added value by value (the writer's block encoder) make the very
+ * block block_enc_row() makes of them, fill it at the same row, refuse a
+ * row too big alone the same way (the encoder unchanged), and a row whose
+ * texts hold more than announced leaves the encoder bad (-1) until reset.
+ */
+static void
+test_block_by_value(void **state)
+{
+	static struct block_val rows[BLOCK_MAX_ROWS + 1][NCOL];
+	static char text[BLOCK_MAX_ROWS + 1][24];
+	struct block_enc a, b;
+	const uint8_t *pa, *pb;
+	size_t na, nb;
+	uint64_t x = 88172645463325252ULL;
+	int r;
+
+	(void)state;
+	for (r = 0; r <= BLOCK_MAX_ROWS; r++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		snprintf(text[r], sizeof(text[r]), "/p/%llu",
+		    (unsigned long long)(x % 1000));
+		rows[r][0] = (struct block_val){.type = BLOCK_INT, .i = r};
+		rows[r][1] = (struct block_val){.type = BLOCK_INT,
+		    .i = (int64_t)x};
+		rows[r][2] = (struct block_val){.type = BLOCK_TEXT,
+		    .p = text[r], .n = (uint32_t)strlen(text[r])};
+		rows[r][3] = (struct block_val){.type = (uint8_t)(x % 4),
+		    .i = (int64_t)(x >> 40), .p = text[r], .n = 2};
+		rows[r][4] = (struct block_val){.type = x % 3 ? BLOCK_BLOB :
+		    BLOCK_NULL, .p = text[r], .n = 0};
+		rows[r][5] = (struct block_val){.type = BLOCK_INT,
+		    .i = INT64_MIN + (int64_t)(x % 3)};
+	}
+	assert_int_equal(block_enc_init(&a, NCOL, 1), 0);
+	assert_int_equal(block_enc_init(&b, NCOL, 1), 0);
+	for (r = 0; r < BLOCK_MAX_ROWS; r++) {
+		assert_int_equal(block_enc_row(&a, rows[r]), 0);
+		assert_int_equal(add_by_value(&b, rows[r], NCOL), 0);
+	}
+	assert_int_equal(block_enc_row(&a, rows[r]), 1);
+	assert_int_equal(add_by_value(&b, rows[r], NCOL), 1);
+	assert_int_equal(a.raw, b.raw);
+	assert_int_equal(block_enc_finish(&a, &pa, &na), 0);
+	assert_int_equal(block_enc_finish(&b, &pb, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(pa, pb, na);
+
+	/* a row too big alone: -1, nothing changed; full by bytes: 1 */
+	block_enc_reset(&b);
+	assert_int_equal(block_enc_begin(&b, BLOCK_MAX_RAW), -1);
+	assert_int_equal(b.nrow, 0);
+	assert_int_equal(add_by_value(&b, rows[0], NCOL), 0);
+	assert_int_equal(block_enc_begin(&b, BLOCK_MAX_RAW - 200), 1);
+	assert_int_equal(b.nrow, 1);
+
+	/* more bytes than announced: bad until reset */
+	assert_int_equal(block_enc_begin(&b, 1), 0);
+	for (int c = 0; c < NCOL; c++)
+		block_enc_bytes(&b, c, BLOCK_TEXT, "ab", 2);
+	assert_int_equal(block_enc_end(&b), -1);
+	assert_int_equal(block_enc_begin(&b, 0), -1);
+	block_enc_reset(&b);
+	assert_int_equal(add_by_value(&b, rows[0], NCOL), 0);
+	assert_int_equal(block_enc_finish(&b, &pb, &nb), 0);
+	block_enc_free(&a);
+	block_enc_free(&b);
+}
+
+/* LEB128 of v at p; bytes written. */
+static size_t
+put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/*
+ * The block of rows (nrow x ncol) as the encoder wrote it before method 2
+ * (sessions 6-7): the raw form, columns in order, without a stored mask,
+ * as one zstd frame (method 1), or as it is (method 0) when raw; its
+ * bytes in out, their count returned.
+ */
+static size_t
+v1_block(const struct block_val *rows, int nrow, int ncol, bool raw,
+    uint8_t *out, size_t cap)
+{
+	static uint8_t flat[1 << 16], tags[1 << 14], vals[1 << 15];
+	size_t f = 0, n = 0;
+
+	f += put_varint(flat + f, (uint64_t)nrow);
+	f += put_varint(flat + f, (uint64_t)ncol);
+	for (int c = 0; c < ncol; c++) {
+		size_t t = 0, v = 0;
+		uint64_t prev = 0;
+
+		for (int r = 0; r < nrow; ) {
+			const struct block_val *x = &rows[(size_t)r * ncol + c];
+			int run = 1;
+
+			while (r + run < nrow &&
+			    rows[(size_t)(r + run) * ncol + c].type == x->type)
+				run++;
+			tags[t++] = x->type;
+			t += put_varint(tags + t, (uint64_t)run);
+			for (int k = r; k < r + run; k++) {
+				const struct block_val *y =
+				    &rows[(size_t)k * ncol + c];
+				uint64_t d;
+
+				switch (y->type) {
+				case BLOCK_INT:
+					d = (uint64_t)y->i - prev;
+					prev = (uint64_t)y->i;
+					v += put_varint(vals + v, d << 1 ^
+					    (0 - (d >> 63)));
+					break;
+				case BLOCK_TEXT:
+				case BLOCK_BLOB:
+					v += put_varint(vals + v, y->n);
+					memcpy(vals + v, y->p, y->n);
+					v += y->n;
+					break;
+				}
+			}
+			r += run;
+		}
+		f += put_varint(flat + f, t);
+		memcpy(flat + f, tags, t);
+		f += t;
+		f += put_varint(flat + f, v);
+		memcpy(flat + f, vals, v);
+		f += v;
+	}
+	out[n++] = raw ? 0 : 1;
+	n += put_varint(out + n, f);
+	if (raw) {
+		memcpy(out + n, flat, f);
+		return n + f;
+	}
+	return n + ZSTD_compress(out + n, cap - n, flat, f, 1);
+}
+
+/*
+ * Blocks of the format before method 2 (one frame of the whole raw form,
+ * or the raw form as it is), as databases of sessions 6-7 hold them, read
+ * the same rows: whole, column by column, and then merged with new rows
+ * into a block of method 2.
+ */
+static void
+test_block_old_format(void **state)
+{
+	static struct block_val rows[300][NCOL];
+	static char text[300][40];
+	static uint8_t blob[1 << 17];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	struct block_dec d;
+	struct block_enc e;
+	const uint8_t *p;
+	size_t n, bn;
+
+	(void)state;
+	for (int r = 0; r < 300; r++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		snprintf(text[r], sizeof(text[r]), "%016llx%016llx",
+		    (unsigned long long)x, (unsigned long long)(x * 31));
+		rows[r][0] = (struct block_val){.type = BLOCK_INT, .i = r};
+		rows[r][1] = (struct block_val){.type = BLOCK_INT,
+		    .i = (int64_t)x};
+		rows[r][2] = (struct block_val){.type = BLOCK_TEXT,
+		    .p = text[r], .n = 9};
+		rows[r][3] = (struct block_val){.type = (uint8_t)(x % 4),
+		    .i = -(int64_t)(x >> 50), .p = text[r] + 3, .n = 5};
+		rows[r][4] = (struct block_val){.type = BLOCK_BLOB,
+		    .p = text[r], .n = 16};
+		rows[r][5] = (struct block_val){.type = BLOCK_NULL};
+	}
+	block_dec_init(&d);
+	for (int raw = 0; raw < 2; raw++) {
+		bn = v1_block(&rows[0][0], 300, NCOL, raw, blob, sizeof(blob));
+		assert_int_equal(blob[0], raw ? 0 : 1);
+		assert_int_equal(block_decode(&d, blob, bn, NCOL), 0);
+		assert_int_equal(d.nrow, 300);
+		for (int r = 0; r < 300; r++)
+			for (int c = 0; c < NCOL; c++)
+				check_same(&rows[r][c], &block_dec_row(&d, r)[c]);
+		assert_int_equal(block_decode_cols(&d, blob, bn, NCOL, 4), 0);
+		assert_int_equal(block_decode_more(&d, 0x3f), 0);
+		for (int r = 0; r < 300; r++)
+			for (int c = 0; c < NCOL; c++)
+				check_same(&rows[r][c], &block_dec_row(&d, r)[c]);
+		/* every cut refused */
+		for (size_t cut = 0; cut < bn; cut += 7)
+			assert_int_equal(block_decode(&d, blob, cut, NCOL), -1);
+		/* merged (blocks.c re-encodes): method 2, the same rows */
+		assert_int_equal(block_decode(&d, blob, bn, NCOL), 0);
+		assert_int_equal(block_enc_init(&e, NCOL, 1), 0);
+		for (int r = 0; r < d.nrow; r++)
+			assert_int_equal(block_enc_row(&e, block_dec_row(&d, r)),
+			    0);
+		assert_int_equal(block_enc_finish(&e, &p, &n), 0);
+		assert_int_equal(p[0], 2);
+		assert_int_equal(block_decode(&d, p, n, NCOL), 0);
+		for (int r = 0; r < 300; r++)
+			for (int c = 0; c < NCOL; c++)
+				check_same(&rows[r][c], &block_dec_row(&d, r)[c]);
+		block_enc_free(&e);
+	}
+	block_dec_free(&d);
+}
+
+/*
+ * Method 2's stored part: a column of random bytes is stored (not in the
+ * zstd frame), a text column is not, and blocks forged around the split
+ * are refused: the packed part longer than the raw form, a stored bit
+ * beyond the columns, the packed columns not ending the packed part, a
+ * stored part cut or too long; a packed part written as it is (zlen 0)
+ * reads.
+ */
+static void
+test_block_stored_part(void **state)
+{
+	static struct block_val rows[BLOCK_MAX_ROWS][2];
+	static uint8_t rnd[BLOCK_MAX_ROWS][16];
+	static uint8_t buf[1 << 20];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	struct block_enc e;
+	struct block_dec d;
+	const uint8_t *p, *q;
+	uint64_t raw_len, plen, zlen;
+	size_t n, head;
+
+	(void)state;
+	for (int r = 0; r < BLOCK_MAX_ROWS; r++) {
+		for (int k = 0; k < 16; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			rnd[r][k] = (uint8_t)(x >> 32);
+		}
+		rows[r][0] = (struct block_val){.type = BLOCK_TEXT,
+		    .p = "/api/v1/items", .n = 13};
+		rows[r][1] = (struct block_val){.type = BLOCK_BLOB,
+		    .p = (const char *)rnd[r], .n = 16};
+	}
+	assert_int_equal(block_enc_init(&e, 2, 1), 0);
+	for (int r = 0; r < BLOCK_MAX_ROWS; r++)
+		assert_int_equal(block_enc_row(&e, rows[r]), 0);
+	assert_int_equal(block_enc_finish(&e, &p, &n), 0);
+	/* method 2; the stored part is column 1's sections, its random
+	 * bytes as they are at the block's end */
+	assert_int_equal(p[0], 2);
+	q = p + 1;
+	raw_len = plen = zlen = 0;
+	for (uint64_t *v = &raw_len; v != NULL;
+	    v = v == &raw_len ? &plen : v == &plen ? &zlen : NULL) {
+		int sh = 0;
+
+		do
+			*v |= (uint64_t)(*q & 0x7f) << sh, sh += 7;
+		while (*q++ & 0x80);
+	}
+	head = (size_t)(q - p);
+	assert_true(zlen > 0 && zlen < plen);
+	assert_true(raw_len - plen > (size_t)BLOCK_MAX_ROWS * 17);
+	assert_int_equal(n, head + zlen + (raw_len - plen));
+	assert_memory_equal(p + n - 16, rnd[BLOCK_MAX_ROWS - 1], 16);
+	block_dec_init(&d);
+	assert_int_equal(block_decode(&d, p, n, 2), 0);
+	for (int r = 0; r < BLOCK_MAX_ROWS; r++) {
+		check_same(&rows[r][0], &block_dec_row(&d, r)[0]);
+		check_same(&rows[r][1], &block_dec_row(&d, r)[1]);
+	}
+	/* the stored part cut, or a byte too many */
+	assert_int_equal(block_decode(&d, p, n - 1, 2), -1);
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	assert_int_equal(block_decode(&d, buf, n + 1, 2), -1);
+
+	/* hand-made method 2 blocks of one column (x, then bad forms):
+	 * raw form: nrow 1, ncol 1, stored s, tags (1: one INT), vals */
+	{
+		/* packed as it is: header, column 0 packed */
+		static const uint8_t ok_plain[] = {2, 8, 8, 0,
+		    1, 1, 0, 2, 1, 1, 1, 4};
+		/* column 0 stored: header packed (3 bytes), column stored;
+		 * and a byte too many */
+		static const uint8_t ok_stored[] = {2, 8, 3, 0,
+		    1, 1, 1, 2, 1, 1, 1, 4, 0};
+		/* plen past raw_len */
+		static const uint8_t plen_over[] = {2, 8, 9, 0,
+		    1, 1, 0, 2, 1, 1, 1, 4};
+		/* a stored bit beyond ncol */
+		static const uint8_t bit_over[] = {2, 8, 8, 0,
+		    1, 1, 2, 2, 1, 1, 1, 4};
+		/* column 0 packed but the packed part ends after the header:
+		 * the column lies in the stored part */
+		static const uint8_t not_ended[] = {2, 8, 3, 0,
+		    1, 1, 0, 2, 1, 1, 1, 4};
+		/* plen 0 */
+		static const uint8_t plen_zero[] = {2, 8, 0, 0,
+		    1, 1, 0, 2, 1, 1, 1, 4};
+		size_t sn = sizeof(ok_stored) - 1;
+
+		assert_int_equal(block_decode(&d, ok_plain, sizeof(ok_plain),
+		    1), 0);
+		assert_int_equal(block_dec_row(&d, 0)[0].type, BLOCK_INT);
+		assert_int_equal(block_dec_row(&d, 0)[0].i, 2);
+		assert_int_equal(block_decode(&d, ok_stored, sn, 1), 0);
+		assert_int_equal(block_dec_row(&d, 0)[0].i, 2);
+		assert_int_equal(block_decode_cols(&d, ok_stored, sn, 1, 0), 0);
+		assert_int_equal(block_decode_more(&d, 1), 0);
+		assert_int_equal(block_dec_row(&d, 0)[0].i, 2);
+		assert_int_equal(block_decode(&d, ok_stored, sn + 1, 1), -1);
+		assert_int_equal(block_decode(&d, ok_stored, sn - 1, 1), -1);
+		assert_int_equal(block_decode(&d, plen_over, sizeof(plen_over),
+		    1), -1);
+		assert_int_equal(block_decode(&d, bit_over, sizeof(bit_over),
+		    1), -1);
+		assert_int_equal(block_decode(&d, not_ended, sizeof(not_ended),
+		    1), -1);
+		assert_int_equal(block_decode(&d, plen_zero, sizeof(plen_zero),
+		    1), -1);
+	}
+	block_dec_free(&d);
+	block_enc_free(&e);
+}
+
 /* Every cut and every single flipped byte of a block is refused or
  * decodes within bounds (ASan watches); forged headers are refused. */
 static void
@@ -233,6 +601,9 @@ main(void)
 		cmocka_unit_test(test_block_round_trip_edges),
 		cmocka_unit_test(test_block_round_trip_many),
 		cmocka_unit_test(test_block_full),
+		cmocka_unit_test(test_block_by_value),
+		cmocka_unit_test(test_block_old_format),
+		cmocka_unit_test(test_block_stored_part),
 		cmocka_unit_test(test_block_damaged),
 	};
 

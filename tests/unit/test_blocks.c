@@ -137,14 +137,20 @@ edge_batches(struct fx *f, int64_t src)
 		e->protocol = fx_str(f, "HTTP/2");
 		fx_write(f, src);
 	}
-	/* more than one block's rows in one batch */
+	/* more than one block's rows in one batch; random request ids (a
+	 * block's stored part, block.c) */
 	for (int i = 0; i < BLOCK_MAX_ROWS + 10; i++) {
-		char path[32];
+		uint64_t x = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1);
+		char path[32], rid[40];
 
 		snprintf(path, sizeof(path), "/items/%d", i % 977);
-		fx_event(f, T0 + 1000 + i * 3, 0, i % 2 ? "10.2.0.1" :
+		e = fx_event(f, T0 + 1000 + i * 3, 0, i % 2 ? "10.2.0.1" :
 		    "10.2.0.2", "GET", path, i % 3 ? "q=1" : NULL, 200, i,
 		    GW_CAUSE_OK, "10.1.0.1:80 200 0");
+		snprintf(rid, sizeof(rid), "%016llx%016llx",
+		    (unsigned long long)x, (unsigned long long)(x ^ x >> 29) *
+		    0xbf58476d1ce4e5b9ULL);
+		e->request_id = fx_str(f, rid);
 	}
 	fx_write(f, src);
 }
@@ -1817,12 +1823,12 @@ test_blocks_readers_choose(void **state)
 }
 
 /*
- * Rewrite the block of request id on db with that request's bytes set to
- * a value of its own whose block has the stored size of the old one (the
- * same first_id, last_id, n and length: only the database's change tells
- * them apart); the value set.
+ * Rewrite the block of request id on db with that request's request id
+ * (16 random bytes: in the block's stored part) changed in its first
+ * byte: the same first_id, last_id, n and length, only the database's
+ * change tells them apart.
  */
-static int64_t
+static void
 rewrite_same_size(sqlite3 *db, int64_t id)
 {
 	struct block_dec d;
@@ -1830,6 +1836,7 @@ rewrite_same_size(sqlite3 *db, int64_t id)
 	struct block_val *rows;
 	sqlite3_stmt *st;
 	const uint8_t *p;
+	uint8_t rid[STORE_RID_BYTES];
 	size_t n, len;
 	int64_t first, at = -1;
 
@@ -1850,34 +1857,28 @@ rewrite_same_size(sqlite3 *db, int64_t id)
 	    sizeof(*rows));
 	for (int r = 0; r < d.nrow; r++)
 		if (rows[r * BLOCK_REQUEST_COLUMNS + BC_ID].i == id)
-			at = r * BLOCK_REQUEST_COLUMNS + BC_BYTES;
+			at = r * BLOCK_REQUEST_COLUMNS + BC_REQUEST_ID;
 	assert_true(at >= 0);
-	for (int64_t v = 1000; v < 100000; v++) {
-		rows[at].type = BLOCK_INT;
-		rows[at].i = v;
-		assert_int_equal(block_enc_init(&e, BLOCK_REQUEST_COLUMNS, 1),
-		    0);
-		for (int r = 0; r < d.nrow; r++)
-			assert_int_equal(block_enc_row(&e,
-			    &rows[r * BLOCK_REQUEST_COLUMNS]), 0);
-		assert_int_equal(block_enc_finish(&e, &p, &n), 0);
-		if (n == len) {
-			assert_int_equal(sqlite3_prepare_v2(db, "UPDATE"
-			    " request_blocks SET data = ?2 WHERE first_id = ?1",
-			    -1, &st, NULL), SQLITE_OK);
-			sqlite3_bind_int64(st, 1, first);
-			sqlite3_bind_blob(st, 2, p, (int)n, SQLITE_TRANSIENT);
-			assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-			sqlite3_finalize(st);
-			block_enc_free(&e);
-			block_dec_free(&d);
-			test_free(rows);
-			return v;
-		}
-		block_enc_free(&e);
-	}
-	fail_msg("no value of the same block size");
-	return -1;
+	assert_int_equal(rows[at].type, BLOCK_BLOB);
+	assert_int_equal(rows[at].n, STORE_RID_BYTES);
+	memcpy(rid, rows[at].p, sizeof(rid));
+	rid[0] ^= 0x5a;
+	rows[at].p = (const char *)rid;
+	assert_int_equal(block_enc_init(&e, BLOCK_REQUEST_COLUMNS, 1), 0);
+	for (int r = 0; r < d.nrow; r++)
+		assert_int_equal(block_enc_row(&e,
+		    &rows[r * BLOCK_REQUEST_COLUMNS]), 0);
+	assert_int_equal(block_enc_finish(&e, &p, &n), 0);
+	assert_int_equal(n, len);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE request_blocks"
+	    " SET data = ?2 WHERE first_id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_blob(st, 2, p, (int)n, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	block_enc_free(&e);
+	block_dec_free(&d);
+	test_free(rows);
 }
 
 /*
@@ -1890,25 +1891,169 @@ test_blocks_kept_block_rewritten(void **state)
 {
 	struct fx f;
 	struct store *r;
-	int64_t v, was;
+	int64_t was;
 
 	(void)state;
 	fx_init(&f);
 	store_set_blocks(f.s, true);
 	edge_batches(&f, fx_source(&f, "/var/log/a.log", "file"));
 	assert_int_equal(store_open(f.path, &r, f.err, sizeof(f.err)), 0);
-	was = one(r, "SELECT bytes FROM requests_all WHERE id = 3000");
-	assert_true(was >= 0 && was < 1000);
-	v = rewrite_same_size(f.s->db, 3000);
-	assert_int_equal(one(r, "SELECT bytes FROM requests_all"
-	    " WHERE id = 3000"), v);
-	v = rewrite_same_size(r->db, 3000);
-	assert_int_equal(one(r, "SELECT bytes FROM requests_all"
-	    " WHERE id = 3000"), v);
-	assert_int_equal(one(r, "SELECT count(*) FROM requests_all"
-	    " WHERE id BETWEEN 2990 AND 3010 AND bytes >= 1000"), 1);
+	was = one(r, "SELECT instr('0123456789ABCDEF', substr(hex(request_id),"
+	    " 1, 1)) * 16 + instr('0123456789ABCDEF', substr(hex(request_id),"
+	    " 2, 1)) - 17 FROM requests_all WHERE id = 3000");
+	assert_true(was >= 0 && was < 256);
+	rewrite_same_size(f.s->db, 3000);
+	assert_int_equal(one(r, "SELECT instr('0123456789ABCDEF',"
+	    " substr(hex(request_id), 1, 1)) * 16 + instr('0123456789ABCDEF',"
+	    " substr(hex(request_id), 2, 1)) - 17 FROM requests_all"
+	    " WHERE id = 3000"), was ^ 0x5a);
+	rewrite_same_size(r->db, 3000);
+	assert_int_equal(one(r, "SELECT instr('0123456789ABCDEF',"
+	    " substr(hex(request_id), 1, 1)) * 16 + instr('0123456789ABCDEF',"
+	    " substr(hex(request_id), 2, 1)) - 17 FROM requests_all"
+	    " WHERE id = 3000"), was);
 	store_close(r);
 	fx_free(&f);
+}
+
+/* inline.c's readers as they were (a digit, a table load at a time):
+ * the reference the faster ones must agree with. */
+static bool
+ref_ipv4(const char *p, size_t n, int64_t *v)
+{
+	int64_t acc = 0;
+	size_t i = 0;
+
+	for (int part = 0; part < 4; part++) {
+		unsigned x = 0;
+		size_t start = i;
+
+		if (part > 0) {
+			if (i >= n || p[i] != '.')
+				return false;
+			start = ++i;
+		}
+		while (i < n && p[i] >= '0' && p[i] <= '9' && i - start < 3)
+			x = x * 10 + (unsigned)(p[i++] - '0');
+		if (i == start || x > 255 || (p[start] == '0' && i - start > 1))
+			return false;
+		acc = acc << 8 | x;
+	}
+	if (i != n)
+		return false;
+	*v = acc;
+	return true;
+}
+
+static bool
+ref_rid(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
+{
+	if (n != STORE_RID_HEX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' &&
+		    p[i] <= 'f')))
+			return false;
+	for (size_t i = 0; i < STORE_RID_BYTES; i++) {
+		unsigned hi = p[2 * i] <= '9' ? p[2 * i] - '0' :
+		    p[2 * i] - 'a' + 10;
+		unsigned lo = p[2 * i + 1] <= '9' ? p[2 * i + 1] - '0' :
+		    p[2 * i + 1] - 'a' + 10;
+
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/*
+ * The block encoder's readers of a client address and a request id
+ * (inline_ipv4, inline_rid_blob: a 16-byte copy, 8 digits in a word)
+ * say what the plain ones said for every text: addresses near and past
+ * every limit (leading zeros, 256, four digits, missing or extra parts,
+ * NUL bytes, other characters), every byte value at every place of an
+ * id.
+ */
+static void
+test_blocks_inline_readers(void **state)
+{
+	static const char *const ip[] = {
+		"0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.7",
+		"192.168.100.200", "256.1.1.1", "1.2.3.256", "01.2.3.4",
+		"1.02.3.4", "1.2.3.04", "1.2.3.00", "0.0.0.00", "1.2.3",
+		"1.2.3.4.", "1.2.3.4.5", ".1.2.3.4", "1..2.3", "1.2.3.4 ",
+		" 1.2.3.4", "1.2.3.1000", "1000.2.3.4", "1.2.3.a", "a.b.c.d",
+		"1,2,3,4", "", "1", "999.999.999.999", "255.255.255.2555",
+		"2001:db8::1", "unix:", "1.2.3.4\0", "12.34.56.78",
+		"100.100.100.100", "9.99.199.249",
+	};
+	char buf[40];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ip) / sizeof(ip[0]); i++) {
+		size_t n = strlen(ip[i]);
+		int64_t a = -7, b = -7;
+		bool ra = ref_ipv4(ip[i], n, &a), rb = inline_ipv4(ip[i], n,
+		    &b);
+
+		assert_int_equal(ra, rb);
+		if (ra)
+			assert_true(a == b);
+	}
+	/* with a NUL inside: the length decides */
+	{
+		int64_t v;
+
+		assert_false(inline_ipv4("1.2.3.4\0", 8, &v));
+		assert_false(inline_ipv4("1.2\0.3.4", 8, &v));
+	}
+	/* random dotted texts of digits, dots and a few others */
+	for (int k = 0; k < 200000; k++) {
+		static const char alpha[] = "0123456789.0123456789..a 5";
+		size_t n;
+		int64_t a = -7, b = -7;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = 5 + x % 13;
+		for (size_t j = 0; j < n; j++)
+			buf[j] = alpha[(x >> (4 + j * 3)) % (sizeof(alpha) - 1)];
+		assert_int_equal(ref_ipv4(buf, n, &a), inline_ipv4(buf, n, &b));
+		assert_true(a == b);
+	}
+	/* ids: every byte value at every place of a valid one */
+	{
+		static const char good[] = "890cbd8013c7ac376c72307b7b0739d7";
+		uint8_t a[STORE_RID_BYTES], b[STORE_RID_BYTES];
+
+		assert_true(inline_rid_blob(good, 32, b));
+		assert_true(ref_rid(good, 32, a));
+		assert_memory_equal(a, b, sizeof(a));
+		assert_false(inline_rid_blob(good, 31, b));
+		for (int at = 0; at < 32; at++)
+			for (int c = 0; c < 256; c++) {
+				bool ra, rb;
+
+				memcpy(buf, good, 32);
+				buf[at] = (char)c;
+				ra = ref_rid(buf, 32, a);
+				rb = inline_rid_blob(buf, 32, b);
+				assert_int_equal(ra, rb);
+				if (ra)
+					assert_memory_equal(a, b, sizeof(a));
+			}
+		assert_true(inline_rid_blob("0123456789abcdef0123456789abcdef",
+		    32, b));
+		assert_int_equal(b[0], 0x01);
+		assert_int_equal(b[7], 0xef);
+		assert_false(inline_rid_blob("0123456789ABCDEF0123456789abcdef",
+		    32, b));
+	}
+	assert_int_equal(inline_protocol_code("HTTP/1.1", 8), 1);
+	assert_int_equal(inline_protocol_code("HTTP/2", 6), 4);
+	assert_int_equal(inline_protocol_code("HTTP/1.2", 8), -1);
+	assert_int_equal(inline_protocol_code("HTTP/1.1", 7), -1);
 }
 
 int
@@ -1944,6 +2089,7 @@ main(void)
 		cmocka_unit_test(test_blocks_merge_forged_n),
 		cmocka_unit_test(test_blocks_readers_choose),
 		cmocka_unit_test(test_blocks_kept_block_rewritten),
+		cmocka_unit_test(test_blocks_inline_readers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
