@@ -7,7 +7,7 @@
  * Opens (creates) DB through store_open (the current schema and the
  * writer's pragmas), then inserts ROWS requests of the current row shape
  * (store/write.c's 24 columns, its lone attempt inline) through the very
- * multi-row INSERT the writer uses (STMT_REQUEST_INSERT_N, 40 rows a
+ * multi-row INSERT the writer uses (STMT_REQUEST_INSERT_AUTO_N, 40 rows a
  * statement), ROWS_PER_TXN rows a transaction (default 8192, tail's
  * batch). No parsing, no interning, no rollups, no join: ids are drawn at
  * production cardinality (genlog -P: ~725k clients, 400k paths, 20 hosts,
@@ -131,7 +131,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (abort_mode) {
-		sqlite3_stmt *st = store_stmt(s, STMT_REQUEST_INSERT_N, err,
+		sqlite3_stmt *st = store_stmt(s, STMT_REQUEST_INSERT_AUTO_N, err,
 		    sizeof(err));
 		const char *sql = st != NULL ? sqlite3_sql(st) : NULL;
 		const char *tail = sql != NULL ? strstr(sql, "OR FAIL ") : NULL;
@@ -155,7 +155,7 @@ main(int argc, char **argv)
 		for (uint64_t n = 0; n < per_txn && i < rows;
 		    n += STORE_REQUEST_ROWS) {
 			sqlite3_stmt *st = abort_st != NULL ? abort_st :
-			    store_stmt(s, STMT_REQUEST_INSERT_N, err,
+			    store_stmt(s, STMT_REQUEST_INSERT_AUTO_N, err,
 			    sizeof(err));
 
 			if (st == NULL)
