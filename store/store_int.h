@@ -548,8 +548,11 @@ struct store {
  * the last commit wrote more pages (STORE_TXN_PER_PAGE records a page it
  * wrote), at most STORE_TXN_MAX, which keeps the write lock ~2 s at most.
  * store_txn_target() says how many, from s->keys and s->txn_pages.
+ * STORE_TXN_MIN is about a minute of a busy log: each commit rewrites
+ * the rollup rows of the minutes it touched and most pages of the name
+ * hash indexes (db.c, store_txn_target).
  */
-#define STORE_TXN_MIN		32768
+#define STORE_TXN_MIN		65536
 #define STORE_TXN_MAX		262144
 #define STORE_TXN_PER_PAGE	64
 int64_t store_txn_target(const struct store *s);

@@ -1469,8 +1469,8 @@ test_keyset_budget(void **state)
 /*
  * Ingest's held transaction (store_set_ingest): batches go into one
  * transaction that a reader does not see, rows and positions alike, until
- * it commits (store_end_batches, or once it holds STORE_TXN_MIN records);
- * a rollback drops every held batch with its position.
+ * it commits (store_end_batches, or once it holds STORE_TXN_MIN records,
+ * more than 40,000); a rollback drops every held batch with its position.
  */
 static void
 test_ingest_holds_batches(void **state)
@@ -1504,11 +1504,19 @@ test_ingest_holds_batches(void **state)
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 20);
 	assert_int_equal(fx_int(&f, "SELECT position FROM sources"), 2000);
 
+	/* 40,000 records (40 s of a busy log) are held: each commit
+	 * rewrites the rollups of the minutes it touched */
+	keys_events(&f, "h", 40, 40000);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 20);
+	assert_int_equal(store_end_batches(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 40020);
+
 	/* a batch past STORE_TXN_MIN records commits by itself */
-	keys_events(&f, "h", 40, STORE_TXN_MIN);
+	keys_events(&f, "h", 40040, STORE_TXN_MIN);
 	fx_write(&f, src);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"),
-	    20 + STORE_TXN_MIN);
+	    40020 + STORE_TXN_MIN);
 	assert_int_equal(keys_dups(&f), 0);
 	fx_free(&f);
 }
