@@ -10,11 +10,13 @@
 #  - parsebench reads every line of a production-cardinality log as a
 #    request, with the benchmark's log_format and by recognition;
 #  - blockzip finishes the blocks of an ingested database: as many
-#    requests as the blocks hold.
+#    requests as the blocks hold;
+#  - rollupbench's commits store the rows it says, a request and an
+#    attempt under each rollup key.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 gw_need_cmd sqlite3
-gw_need_tools sqlitefloor parsebench blockzip genlog
+gw_need_tools sqlitefloor parsebench blockzip genlog rollupbench
 gw_setup 120
 T=$GW_TMP
 . "$(dirname "$0")/../../bench/nginx_format.sh"
@@ -30,6 +32,20 @@ for opt in "" "-p 2000" "-J"; do
 done
 gw_eq 2000 "$(sqlite3 "$T/floor-p2000.db" "SELECT count(*) FROM paths")" \
     "sqlitefloor -p: the new path names"
+
+out=$("$GW_TOOLS/rollupbench" -m 3 -u 5 -c 2 "$T/rollup.db" 2>&1) ||
+	gw_fail "rollupbench: $out"
+gw_log "$out"
+rows=$(sqlite3 "$T/rollup.db" "SELECT (SELECT count(*) FROM
+    rollup_latency_minute) + (SELECT count(*) FROM rollup_minute) +
+    (SELECT count(*) FROM rollup_attempt_minute)")
+case $out in
+*" 6 commits, "*" $rows rows, "*) gw_eq 0 0 "rollupbench: its commits and rows" ;;
+*) gw_eq "6 commits, $rows rows" "$out" "rollupbench: its commits and rows" ;;
+esac
+gw_eq "$(sqlite3 "$T/rollup.db" "SELECT sum(requests) FROM rollup_minute")" \
+    "$(sqlite3 "$T/rollup.db" "SELECT sum(attempts) FROM rollup_attempt_minute")" \
+    "rollupbench: a request and an attempt under each key"
 
 "$GW_TOOLS/genlog" -P 5000 >"$T/prod.log"
 for args in "-l $FMT" ""; do
