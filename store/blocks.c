@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/quiet_thread.h"
 #include "store/block.h"
 #include "store/store_int.h"
 
@@ -338,6 +339,7 @@ blocks_zip_main(void *arg)
 {
 	struct blocks_zip *z = arg;
 
+	quiet_thread_name("gw-zip");
 	pthread_mutex_lock(&z->mu);
 	for (;;) {
 		while (!z->stop && z->queued == 0)

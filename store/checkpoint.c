@@ -76,6 +76,7 @@ ckpt_main(void *arg)
 {
 	struct ckpt *c = arg;
 
+	quiet_thread_name("gw-ckpt");
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
 		while (!c->want && !c->stop)
