@@ -97,6 +97,7 @@ writer_main(void *arg)
 {
 	struct pipeline *p = arg;
 
+	quiet_thread_name("gw-writer");
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		int i = oldest(p, PB_QUEUED);

@@ -483,6 +483,17 @@ block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n)
 
 /* See block.h. */
 void
+block_enc_swap_out(struct block_enc *e, struct block_buf *b)
+{
+	struct block_buf t = e->out;
+
+	e->out = *b;
+	e->out.n = 0;
+	*b = t;
+}
+
+/* See block.h. */
+void
 block_dec_init(struct block_dec *d)
 {
 	memset(d, 0, sizeof(*d));

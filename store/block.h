@@ -115,6 +115,12 @@ int block_enc_end(struct block_enc *e);
 
 /* The block of the rows added, in *p / *n (owned by e); 0 or -1 (memory). */
 int block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n);
+/*
+ * Trade e's output buffer (the block block_enc_finish() just gave) for *b:
+ * the block's bytes stay in *b (b->p, b->n), and e, once reset, finishes
+ * the next block into b's old buffer (grown as needed; b may be empty).
+ */
+void block_enc_swap_out(struct block_enc *e, struct block_buf *b);
 
 struct block_dec {
 	int ncol, nrow;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/quiet_thread.h"
 #include "store/block.h"
 #include "store/store_int.h"
 
@@ -49,8 +50,8 @@ struct blocks_merge {
  * while the zip encodes those queued, and waits only when all are
  * queued); the zip lays out each request's columns (client, request id
  * and protocol in their inline forms: a fifth of the writer's
- * instructions when it did so itself), encodes them into its current
- * encoder and finishes (lays out, compresses) each full block, which
+ * instructions when it did so itself), encodes them into its encoder and
+ * finishes (lays out, compresses) each full block into a slot, where it
  * waits in `done`, in id order, for the writer to insert it (at its next
  * hand-over). The current block stays open across the batches of a
  * transaction: blocks_flush (at the commit, or before a join that may
@@ -64,20 +65,23 @@ struct blocks_merge {
  * writer waited for the zip 0.28-0.49 s of a 1M production-line ingest
  * (1,300-1,700 waits, 2-core machine at load 2.4-3.0); with a queue of
  * ZIP_QUEUE chunks (a batch's plain requests) 0.03-0.16 s (50-80 waits,
- * load 5.8-6.0). ZIP_ENCODERS encoders (~2.5 MB each with their zstd
- * context): the zip waits for a free one while the writer has not yet
- * inserted the others (it does at each hand-over and before it sleeps);
- * once the queue lets the zip run behind and catch up, two kept it
- * waiting 0.5-1.1 s, three 3-96 ms (load 5.5-6). The mutex guards the
- * states, `done`, `queued`, `work`, `handed`, `consumed`, `skip` and
- * `failed`; an encoder in state ZIP_FILLING and the chunk being worked
- * on are the zip's alone, the chunk being filled (`fill`) the writer's.
+ * load 5.8-6.0). A finished block waits in one of ZIP_SLOTS slots,
+ * which takes its bytes from the encoder (block_enc_swap_out): the zip
+ * waits for a free slot while the writer has not yet inserted the others
+ * (it does at each hand-over and before it sleeps). Once the queue let
+ * the zip run behind and catch up, it waited 0.5-1.1 s with two
+ * finished blocks pending at most, 3-96 ms with three (load 5.5-6).
+ * Those were three encoders of ~1.25 MiB each (resident: columns, layout,
+ * zstd context); one encoder and three slots (~0.2 MiB each) hold as
+ * many finished blocks (1M production lines: peak RSS 56.3 -> 54.1 MiB).
+ * The mutex guards `done` and `n_done`, `queued`, `work`, `handed`,
+ * `consumed`, `skip` and `failed`; the encoder and the chunk being worked
+ * on are the zip's alone, a slot in `done` the writer's to read, the
+ * chunk being filled (`fill`) the writer's.
  */
 #define ZIP_CHUNK	256
 #define ZIP_QUEUE	64
-#define ZIP_ENCODERS	3
-
-enum { ZIP_FREE, ZIP_FILLING, ZIP_DONE };
+#define ZIP_SLOTS	3
 
 /* The texts of a request a block holds (blocks_item). */
 enum { BT_CLIENT, BT_PATH, BT_QUERY, BT_PROTOCOL, BT_REQUEST_ID, BT_COUNT };
@@ -86,6 +90,14 @@ enum { BT_CLIENT, BT_PATH, BT_QUERY, BT_PROTOCOL, BT_REQUEST_ID, BT_COUNT };
 struct blocks_item {
 	struct blocks_req r;
 	size_t len[BT_COUNT];		/* 0 when NULL */
+};
+
+/* A finished block waiting for the writer to insert it. */
+struct zip_slot {
+	struct block_buf buf;		/* its bytes (block_enc_swap_out) */
+	int64_t first, last;		/* its ids */
+	int nrow;
+	bool partial;			/* finished by blocks_flush, not full */
 };
 
 struct blocks_zip {
@@ -104,15 +116,11 @@ struct blocks_zip {
 					   blocks_flush (the writer's), or 0 */
 	bool skip;			/* read nothing: dropping (rollback) */
 	bool failed;			/* out of memory in the zip */
-	struct block_enc *enc[ZIP_ENCODERS];
-	int state[ZIP_ENCODERS];
-	int64_t first[ZIP_ENCODERS], last[ZIP_ENCODERS];
-	const uint8_t *p[ZIP_ENCODERS];	/* a finished block */
-	size_t len[ZIP_ENCODERS];
-	int cur;			/* the encoder the zip fills, or -1 */
-	int done[ZIP_ENCODERS];		/* finished, oldest first */
-	int n_done;
-	bool partial[ZIP_ENCODERS];	/* finished by blocks_flush */
+	struct block_enc enc;		/* the open block (rows: enc.nrow) */
+	int64_t first, last;		/* its ids */
+	struct zip_slot slot[ZIP_SLOTS];
+	int head;			/* the oldest finished slot */
+	int n_done;			/* slots head.. (a ring) finished */
 };
 
 /*
@@ -261,94 +269,68 @@ blocks_item_enc(const struct blocks_item *it, const struct blocks_forms *f,
 	return block_enc_end(e) == 0 ? 0 : -2;
 }
 
-/* The zip: a free encoder to fill (waits for one); 0, -1 stopping. */
+/*
+ * The zip: finish its open block into the next slot, which waits for the
+ * writer (partial: ended by blocks_flush, not full), and start the next
+ * block; waits for the slot while every one holds a block. 0, -1 out of
+ * memory or stopping.
+ */
 static int
-zip_take(struct blocks_zip *z)
-{
-	int i = -1;
-
-	pthread_mutex_lock(&z->mu);
-	while (!z->stop) {
-		for (int k = 0; k < ZIP_ENCODERS && i < 0; k++)
-			if (z->state[k] == ZIP_FREE)
-				i = k;
-		if (i >= 0)
-			break;
-		pthread_cond_wait(&z->cv, &z->mu);
-	}
-	if (i >= 0)
-		z->state[i] = ZIP_FILLING;
-	pthread_mutex_unlock(&z->mu);
-	if (i < 0)
-		return -1;
-	block_enc_reset(z->enc[i]);
-	z->cur = i;
-	return 0;
-}
-
-/* The zip: its current block, finished as p[0..n), waits for the writer
- * (partial: ended by blocks_flush, not full). */
-static void
-zip_done(struct blocks_zip *z, const uint8_t *p, size_t n, bool partial)
-{
-	int i = z->cur;
-
-	pthread_mutex_lock(&z->mu);
-	z->p[i] = p;
-	z->len[i] = n;
-	z->partial[i] = partial;
-	z->state[i] = ZIP_DONE;
-	z->done[z->n_done++] = i;
-	z->cur = -1;
-	pthread_cond_broadcast(&z->cv);
-	pthread_mutex_unlock(&z->mu);
-}
-
-/* The zip: finish its current block, if any (blocks_flush); 0 or -1. */
-static int
-zip_finish(struct blocks_zip *z)
+zip_done(struct blocks_zip *z, bool partial)
 {
 	const uint8_t *p;
 	size_t n;
+	struct zip_slot *sl;
 
-	if (z->cur < 0)
-		return 0;
-	if (block_enc_finish(z->enc[z->cur], &p, &n) != 0)
+	if (block_enc_finish(&z->enc, &p, &n) != 0)
 		return -1;
-	zip_done(z, p, n, true);
+	pthread_mutex_lock(&z->mu);
+	while (z->n_done == ZIP_SLOTS && !z->stop)
+		pthread_cond_wait(&z->cv, &z->mu);
+	if (z->stop) {
+		pthread_mutex_unlock(&z->mu);
+		return -1;
+	}
+	sl = &z->slot[(z->head + z->n_done) % ZIP_SLOTS];
+	block_enc_swap_out(&z->enc, &sl->buf);
+	sl->first = z->first;
+	sl->last = z->last;
+	sl->nrow = z->enc.nrow;
+	sl->partial = partial;
+	z->n_done++;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+	block_enc_reset(&z->enc);
 	return 0;
 }
 
-/* The zip: request it into the current block, which is finished when
- * full; 0 or -1 (out of memory, or stopping). */
+/* The zip: finish its open block, if any (blocks_flush); 0 or -1. */
+static int
+zip_finish(struct blocks_zip *z)
+{
+	return z->enc.nrow > 0 ? zip_done(z, true) : 0;
+}
+
+/* The zip: request it into the open block, which is finished when full;
+ * 0 or -1 (out of memory, or stopping). */
 static int
 zip_add(struct blocks_zip *z, const struct blocks_item *it)
 {
 	struct blocks_forms f;
-	struct block_enc *e;
+	struct block_enc *e = &z->enc;
 	int rc;
 
 	blocks_item_forms(it, &f);
-	if (z->cur < 0 && zip_take(z) != 0)
-		return -1;
-	e = z->enc[z->cur];
 	if ((rc = blocks_item_enc(it, &f, e)) == 1) {
-		const uint8_t *p;
-		size_t n;
-
-		if (block_enc_finish(e, &p, &n) != 0)
+		if (zip_done(z, false) != 0)
 			return -1;
-		zip_done(z, p, n, false);
-		if (zip_take(z) != 0)
-			return -1;
-		e = z->enc[z->cur];
 		rc = blocks_item_enc(it, &f, e);
 	}
 	if (rc != 0)
 		return -1;
 	if (e->nrow == 1)
-		z->first[z->cur] = it->r.id;
-	z->last[z->cur] = it->r.id;
+		z->first = it->r.id;
+	z->last = it->r.id;
 	return 0;
 }
 
@@ -357,6 +339,7 @@ blocks_zip_main(void *arg)
 {
 	struct blocks_zip *z = arg;
 
+	quiet_thread_name("gw-zip");
 	pthread_mutex_lock(&z->mu);
 	for (;;) {
 		while (!z->stop && z->queued == 0)
@@ -387,11 +370,9 @@ blocks_zip_main(void *arg)
 static void
 zip_free_parts(struct blocks_zip *z)
 {
-	for (int i = 0; i < ZIP_ENCODERS; i++)
-		if (z->enc[i] != NULL) {
-			block_enc_free(z->enc[i]);
-			free(z->enc[i]);
-		}
+	block_enc_free(&z->enc);	/* zeroed, or started */
+	for (int i = 0; i < ZIP_SLOTS; i++)
+		free(z->slot[i].buf.p);
 	for (int c = 0; c < ZIP_QUEUE; c++)
 		free(z->chunk[c]);
 }
@@ -408,21 +389,12 @@ blocks_zip_get(struct store *s)
 	s->blk_zip_failed = true;	/* until it works */
 	if ((z = calloc(1, sizeof(*z))) == NULL)
 		return NULL;
-	z->cur = -1;
 	for (int c = 0; c < ZIP_QUEUE; c++)
 		if ((z->chunk[c] = calloc(ZIP_CHUNK,
 		    sizeof(*z->chunk[c]))) == NULL)
 			goto fail;
-	for (int i = 0; i < ZIP_ENCODERS; i++) {
-		if ((z->enc[i] = malloc(sizeof(*z->enc[i]))) == NULL)
-			goto fail;
-		if (block_enc_init(z->enc[i], BLOCK_REQUEST_COLUMNS,
-		    BLOCKS_LEVEL) != 0) {
-			free(z->enc[i]);
-			z->enc[i] = NULL;
-			goto fail;
-		}
-	}
+	if (block_enc_init(&z->enc, BLOCK_REQUEST_COLUMNS, BLOCKS_LEVEL) != 0)
+		goto fail;
 	pthread_mutex_init(&z->mu, NULL);
 	pthread_cond_init(&z->cv, NULL);
 	if (pthread_create(&z->thread, NULL, blocks_zip_main, z) != 0) {
@@ -441,8 +413,8 @@ fail:
 
 static int blocks_insert(struct store *s, int64_t first, int64_t last,
     int nrow, const uint8_t *p, size_t n, char *err, size_t errlen);
-static int blocks_merge(struct store *s, const uint8_t *p, size_t n,
-    char *err, size_t errlen);
+static int blocks_merge(struct store *s, int64_t first, int64_t last,
+    int nrow, const uint8_t *p, size_t n, char *err, size_t errlen);
 
 /* Insert the blocks the zip finished, oldest first; 0 or -1. */
 static int
@@ -450,33 +422,28 @@ zip_insert_done(struct store *s, struct blocks_zip *z, char *err,
     size_t errlen)
 {
 	for (;;) {
-		int i, rc;
+		const struct zip_slot *sl;
+		int rc;
 
 		pthread_mutex_lock(&z->mu);
-		i = z->n_done > 0 ? z->done[0] : -1;
+		sl = z->n_done > 0 ? &z->slot[z->head] : NULL;
 		pthread_mutex_unlock(&z->mu);
-		if (i < 0)
+		if (sl == NULL)
 			return 0;
-		/* a DONE encoder is the writer's to read; a small last
+		/* a finished slot is the writer's to read; a small last
 		 * block of a batch merged as blocks_flush_sync() merges */
 		rc = 0;
-		if (z->partial[i] && z->enc[i]->nrow < BLOCKS_SMALL) {
-			s->blk = z->enc[i];
-			s->blk_first = z->first[i];
-			s->blk_last = z->last[i];
-			rc = blocks_merge(s, z->p[i], z->len[i], err, errlen);
-			s->blk = NULL;
-		}
+		if (sl->partial && sl->nrow < BLOCKS_SMALL)
+			rc = blocks_merge(s, sl->first, sl->last, sl->nrow,
+			    sl->buf.p, sl->buf.n, err, errlen);
 		if (rc == 0)
-			rc = blocks_insert(s, z->first[i], z->last[i],
-			    z->enc[i]->nrow, z->p[i], z->len[i], err, errlen);
+			rc = blocks_insert(s, sl->first, sl->last, sl->nrow,
+			    sl->buf.p, sl->buf.n, err, errlen);
 		else
 			rc = rc < 0 ? -1 : 0;
 		pthread_mutex_lock(&z->mu);
-		memmove(z->done, z->done + 1, (size_t)(z->n_done - 1) *
-		    sizeof(z->done[0]));
+		z->head = (z->head + 1) % ZIP_SLOTS;
 		z->n_done--;
-		z->state[i] = ZIP_FREE;
 		pthread_cond_broadcast(&z->cv);
 		pthread_mutex_unlock(&z->mu);
 		if (rc != 0)
@@ -547,24 +514,21 @@ zip_submit(struct store *s, struct blocks_zip *z, bool finish, char *err,
 }
 
 /* Drop everything handed over and finished (a rollback): waits for the
- * zip to pass over what is queued, freeing the encoders it may wait for. */
+ * zip to pass over what is queued, freeing the slots it may wait for. */
 static void
 zip_drop(struct blocks_zip *z)
 {
 	pthread_mutex_lock(&z->mu);
 	z->skip = true;
 	for (;;) {
-		for (int i = 0; i < z->n_done; i++)
-			z->state[z->done[i]] = ZIP_FREE;
 		z->n_done = 0;
 		pthread_cond_broadcast(&z->cv);
 		if (z->queued == 0)
 			break;
 		pthread_cond_wait(&z->cv, &z->mu);
 	}
-	if (z->cur >= 0)
-		z->state[z->cur] = ZIP_FREE;
-	z->cur = -1;
+	/* the zip idle (nothing queued): its encoder may be reset here */
+	block_enc_reset(&z->enc);
 	z->n[z->fill] = 0;
 	z->top = 0;
 	z->skip = false;
@@ -624,13 +588,14 @@ blocks_next_id(struct store *s, int64_t *id, bool *given, char *err,
 static struct blocks_merge *blocks_merge_get(struct store *s);
 
 /*
- * Merge the finished block p[0..n) (s->blk's rows) into the last stored
- * block when they fit together and its ids come after that block's:
- * 1 merged, 0 not (stored as a block of its own then), -1 error.
+ * Merge the finished block p[0..n) (nrow requests, ids first..last) into
+ * the last stored block when they fit together and its ids come after
+ * that block's: 1 merged, 0 not (stored as a block of its own then), -1
+ * error.
  */
 static int
-blocks_merge(struct store *s, const uint8_t *p, size_t n, char *err,
-    size_t errlen)
+blocks_merge(struct store *s, int64_t first_id, int64_t last_id, int nrow,
+    const uint8_t *p, size_t n, char *err, size_t errlen)
 {
 	struct blocks_merge *m = s->blk_merge;
 	sqlite3_stmt *st = store_stmt(s, STMT_BLOCKS_LAST, err, errlen);
@@ -653,8 +618,8 @@ blocks_merge(struct store *s, const uint8_t *p, size_t n, char *err,
 	last = sqlite3_column_int64(st, 1);
 	/* a damaged block stays as it is: no merge (n is the file's: not
 	 * added to, it may be any integer) */
-	rc = sqlite3_column_int64(st, 2) <= BLOCK_MAX_ROWS - s->blk->nrow &&
-	    last < s->blk_first && sqlite3_column_blob(st, 3) != NULL &&
+	rc = sqlite3_column_int64(st, 2) <= BLOCK_MAX_ROWS - nrow &&
+	    last < first_id && sqlite3_column_blob(st, 3) != NULL &&
 	    block_decode(&m->old, sqlite3_column_blob(st, 3),
 	    (size_t)sqlite3_column_bytes(st, 3), BLOCK_REQUEST_COLUMNS) == 0;
 	sqlite3_reset(st);
@@ -672,7 +637,7 @@ blocks_merge(struct store *s, const uint8_t *p, size_t n, char *err,
 	if ((st = store_stmt(s, STMT_BLOCKS_REPLACE, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, first);
-	sqlite3_bind_int64(st, 2, s->blk_last);
+	sqlite3_bind_int64(st, 2, last_id);
 	sqlite3_bind_int(st, 3, m->enc.nrow);
 	sqlite3_bind_blob(st, 4, q, (int)qn, SQLITE_STATIC);
 	if (store_stmt_run(s, st, err, errlen) != 0)
@@ -695,7 +660,8 @@ blocks_flush_sync(struct store *s, char *err, size_t errlen)
 	if (block_enc_finish(e, &p, &n) != 0)
 		return store_fail(err, errlen, "out of memory");
 	if (e->nrow < BLOCKS_SMALL &&
-	    (rc = blocks_merge(s, p, n, err, errlen)) != 0) {
+	    (rc = blocks_merge(s, s->blk_first, s->blk_last, e->nrow, p, n,
+	    err, errlen)) != 0) {
 		if (rc < 0)
 			return -1;
 		block_enc_reset(e);
@@ -721,10 +687,10 @@ blocks_flush(struct store *s, char *err, size_t errlen)
 
 	if (z == NULL)
 		return blocks_flush_sync(s, err, errlen);
-	/* the zip idle, its current block (cur) is stable to read */
+	/* the zip idle, its open block (enc.nrow) is stable to read */
 	if (zip_wait_idle(s, z, err, errlen) != 0)
 		return -1;
-	if (z->n[z->fill] == 0 && z->cur < 0) {
+	if (z->n[z->fill] == 0 && z->enc.nrow == 0) {
 		z->top = 0;
 		return 0;
 	}

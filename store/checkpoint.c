@@ -30,15 +30,25 @@
  * one, so that wait is one transaction's frames and the syncs, not
  * `every` of them. The WAL then starts over, reusing the file's pages.
  *
+ * A checkpoint syncs the database file only when it copied the whole WAL,
+ * which the writer, appending meanwhile, leaves rare: the last one, at
+ * the end of an ingest, synced every page of the database all at once
+ * (1M production lines: fdatasync 48 ms of a 145 ms end phase). After
+ * each checkpoint the thread has the kernel start writing what it copied
+ * (sync_file_range, no wait for the disk), so the last sync finds little
+ * left.
+ *
  * Durability is SQLite's: the WAL is the truth until a checkpoint (on
  * whichever connection) has copied and synced it; a crash at any moment
  * loses nothing committed. If the thread or its connection cannot start,
  * ckpt_start fails and the caller keeps SQLite's autocheckpoint.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/quiet_thread.h"
@@ -46,6 +56,7 @@
 
 struct ckpt {
 	sqlite3 *db;		/* the thread's own connection */
+	int dbfd;		/* the database file read-only, or -1 */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* a checkpoint asked for; one done */
@@ -65,6 +76,7 @@ ckpt_main(void *arg)
 {
 	struct ckpt *c = arg;
 
+	quiet_thread_name("gw-ckpt");
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
 		while (!c->want && !c->stop)
@@ -78,6 +90,12 @@ ckpt_main(void *arg)
 		   error copies less; the next commit asks again */
 		(void)sqlite3_wal_checkpoint_v2(c->db, NULL,
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+#ifdef SYNC_FILE_RANGE_WRITE
+		/* the pages copied on their way to the disk (best effort) */
+		if (c->dbfd >= 0)
+			(void)sync_file_range(c->dbfd, 0, 0,
+			    SYNC_FILE_RANGE_WRITE);
+#endif
 		pthread_mutex_lock(&c->mu);
 		c->runs++;
 		c->busy = false;
@@ -183,6 +201,7 @@ ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
 		return store_fail(err, errlen, "out of memory");
 	c->every = every > 0 ? every : 1;
 	c->cap = cap > c->every ? cap : c->every;
+	c->dbfd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (ckpt_open(s, c) != 0 || pthread_mutex_init(&c->mu, NULL) != 0)
 		goto fail;
 	if (pthread_cond_init(&c->cv, NULL) != 0) {
@@ -202,6 +221,8 @@ fail:
 	store_fail(err, errlen, "checkpointer: %s", c->db != NULL ?
 	    sqlite3_errmsg(c->db) : "cannot open the database");
 	sqlite3_close(c->db);
+	if (c->dbfd >= 0)
+		close(c->dbfd);
 	free(c);
 	return -1;
 }
@@ -238,6 +259,8 @@ ckpt_stop(struct store *s)
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	sqlite3_close(c->db);
+	if (c->dbfd >= 0)
+		close(c->dbfd);
 	free(c);
 	s->ckpt = NULL;
 }

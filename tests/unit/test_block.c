@@ -2,8 +2,9 @@
  * test_block.c - store/block.c: rows in, the same rows out (every type,
  * integer extremes and wrapping deltas, empty and long texts, texts with
  * NUL bytes, blobs, runs of NULL), full blocks by rows and by bytes, a row
- * too big for any block, and refusal of every damaged block (each cut,
- * each flipped byte of a small one, forged headers).
+ * too big for any block, refusal of every damaged block (each cut,
+ * each flipped byte of a small one, forged headers), and finished blocks
+ * kept apart from the encoder (block_enc_swap_out).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,68 @@ test_block_round_trip_many(void **state)
 		    .i = x % 7 == 0 ? 502 : 200};
 	}
 	round_trip(&rows[0][0], BLOCK_MAX_ROWS, NCOL);
+}
+
+/*
+ * Blocks taken out of the encoder by block_enc_swap_out stay whole while
+ * it finishes more, into the buffers it was given back (store/blocks.c's
+ * zip keeps three finished blocks so, with one encoder).
+ */
+static void
+test_block_swap_out(void **state)
+{
+	struct block_buf held[3] = {{0}};
+	struct block_enc e;
+	struct block_dec d;
+
+	(void)state;
+	assert_int_equal(block_enc_init(&e, 2, 1), 0);
+	block_dec_init(&d);
+	for (int round = 0; round < 4; round++)
+		for (int k = 0; k < 3; k++) {
+			int nrow = 10 + 100 * k + round;
+			const uint8_t *p;
+			size_t n;
+
+			block_enc_reset(&e);
+			for (int r = 0; r < nrow; r++) {
+				char t[32];
+				int tn = snprintf(t, sizeof(t), "/r%d/k%d/%d",
+				    round, k, r);
+				struct block_val row[2] = {
+					{.type = BLOCK_INT, .i = r * 7 + k},
+					{.type = BLOCK_TEXT, .p = t,
+					    .n = (uint32_t)tn},
+				};
+
+				assert_int_equal(block_enc_row(&e, row), 0);
+			}
+			assert_int_equal(block_enc_finish(&e, &p, &n), 0);
+			block_enc_swap_out(&e, &held[k]);
+			assert_ptr_equal(held[k].p, p);
+			assert_int_equal(held[k].n, n);
+			assert_int_equal(e.out.n, 0);
+		}
+	/* every block of the last round, finished before the others went
+	 * out, still holds its rows */
+	for (int k = 0; k < 3; k++) {
+		int nrow = 10 + 100 * k + 3;
+
+		assert_int_equal(block_decode(&d, held[k].p, held[k].n, 2), 0);
+		assert_int_equal(d.nrow, nrow);
+		for (int r = 0; r < nrow; r++) {
+			char t[32];
+			int tn = snprintf(t, sizeof(t), "/r3/k%d/%d", k, r);
+
+			assert_true(block_dec_row(&d, r)[0].i == r * 7 + k);
+			assert_int_equal(block_dec_row(&d, r)[1].n, tn);
+			assert_memory_equal(block_dec_row(&d, r)[1].p, t,
+			    (size_t)tn);
+		}
+		free(held[k].p);
+	}
+	block_dec_free(&d);
+	block_enc_free(&e);
 }
 
 /* Full by rows, by bytes; a row bigger than any block is refused. */
@@ -601,6 +664,7 @@ main(void)
 		cmocka_unit_test(test_block_round_trip_edges),
 		cmocka_unit_test(test_block_round_trip_many),
 		cmocka_unit_test(test_block_full),
+		cmocka_unit_test(test_block_swap_out),
 		cmocka_unit_test(test_block_by_value),
 		cmocka_unit_test(test_block_old_format),
 		cmocka_unit_test(test_block_stored_part),

@@ -4,7 +4,8 @@
  * the caller's error at the next call, and the batches after it are not
  * stored; the thread takes no signal (the caller's loop waits for them
  * and its handler stops it), and the caller's own mask is as before; an
- * async sink's batches are not reused while it reads them.
+ * async sink's batches are not reused while it reads them; the thread is
+ * named gw-writer (top -H, perf).
  * The sink here is the test's own; the commands' is store_sink.
  */
 #include <stdarg.h>
@@ -28,6 +29,7 @@ struct seen {
 	int fail_at;			/* batch (1-based) that fails, 0 none */
 	bool out_of_order;
 	sigset_t mask;			/* the writer thread's */
+	char name[16];			/* the writer thread's */
 };
 
 static int
@@ -36,6 +38,9 @@ seen_sink(void *ctx, struct gw_batch *b, char *err, size_t errlen)
 	struct seen *s = ctx;
 
 	pthread_sigmask(SIG_BLOCK, NULL, &s->mask);
+#ifdef __linux__
+	(void)pthread_getname_np(pthread_self(), s->name, sizeof(s->name));
+#endif
 	if (b->position != s->last_position + 1)
 		s->out_of_order = true;
 	s->last_position = b->position;
@@ -73,6 +78,9 @@ test_pipeline_order(void **state)
 	assert_int_equal(pipeline_free(p, err, sizeof(err)), 0);
 	assert_int_equal(s.batches, 1000);
 	assert_false(s.out_of_order);
+#ifdef __linux__
+	assert_string_equal(s.name, "gw-writer");
+#endif
 }
 
 /* A failing batch: a later call says why, none after it is sunk. */
