@@ -66,9 +66,9 @@
  *
  * Methods, hosts and upstreams (a few names, looked up three times a
  * request, ~100% front hits) have INTERN_SHORT short slots before their
- * front: a name of at most 16 bytes is held whole there, as two words
- * and its length, and found with a multiply and three compares, no entry
- * read and no memcmp (intern_short_words).
+ * front: a name of at most 32 bytes is held whole there, as four words
+ * and its length, and found with two multiplies and five compares, no
+ * entry read and no memcmp (intern_short_words).
  *
  * Memory is bounded: a cache whose slots and strings reach
  * INTERN_CACHE_BYTES is emptied and refills from the hot values. A
@@ -147,6 +147,20 @@ intern_bytes(const struct intern_cache *c)
 	return hashtab_bytes(&c->map) + arena_used(c->strings);
 }
 
+/* INTERN_SHORT empty short slots, a slot a cache line; NULL out of
+ * memory. */
+static struct intern_short *
+intern_short_new(void)
+{
+	struct intern_short *v;
+
+	_Static_assert(sizeof(*v) == 64, "a short slot is a cache line");
+	if (gw_fault_check() || (v = aligned_alloc(64, INTERN_SHORT *
+	    sizeof(*v))) == NULL)
+		return NULL;
+	return memset(v, 0, INTERN_SHORT * sizeof(*v));
+}
+
 /* Allocate every cache; 0 or -1 when out of memory. */
 int
 intern_init(struct store *s)
@@ -169,8 +183,8 @@ intern_init(struct store *s)
 		if ((c->front = gw_zeroed(c->front_mask + 1,
 		    sizeof(*c->front))) == NULL)
 			return -1;
-		if (!intern_hashed[i] && (c->shorts = gw_zeroed(
-		    INTERN_SHORT, sizeof(*c->shorts))) == NULL)
+		if (!intern_hashed[i] && (c->shorts = intern_short_new()) ==
+		    NULL)
 			return -1;
 		if (intern_hashed[i] &&
 		    (s->pending[i].names = arena_new()) == NULL)
@@ -1006,21 +1020,31 @@ _Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0 &&
     " at most 24 bits of the hash");
 
 /*
- * A name of at most INTERN_SHORT_LEN bytes as two words that, with its
- * length, tell it from every other: 8-16 bytes, the first 8 and the last
- * 8; 4-7, the first 4 and the last 4; 1-3, the first, middle and last
- * byte. Every byte is read inside the name.
+ * A name of at most INTERN_SHORT_LEN bytes as four words that, with its
+ * length, tell it from every other: from 8 bytes on, word j the 8 bytes
+ * at 8 * j (the last one ending at the name's end, overlapping the one
+ * before), 0 past the end; 4-7 bytes, the first 4 and the last 4; 1-3,
+ * the first, middle and last byte. Every byte is read inside the name.
  */
 static inline void
-intern_short_words(const char *p, size_t len, uint64_t w[2])
+intern_short_words(const char *p, size_t len, uint64_t w[4])
 {
 	uint32_t a, b;
 
-	w[1] = 0;
 	if (len >= 8) {
+		size_t e = len - 8;	/* where the last word starts */
+
 		memcpy(&w[0], p, 8);
-		memcpy(&w[1], p + len - 8, 8);
-	} else if (len >= 4) {
+		memcpy(&w[1], p + (e < 8 ? e : 8), 8);
+		memcpy(&w[2], p + (e < 16 ? e : 16), 8);
+		memcpy(&w[3], p + e, 8);
+		w[1] &= -(uint64_t)(len > 8);
+		w[2] &= -(uint64_t)(len > 16);
+		w[3] &= -(uint64_t)(len > 24);
+		return;
+	}
+	w[1] = w[2] = w[3] = 0;
+	if (len >= 4) {
 		memcpy(&a, p, 4);
 		memcpy(&b, p + len - 4, 4);
 		w[0] = (uint64_t)a | (uint64_t)b << 32;
@@ -1032,14 +1056,28 @@ intern_short_words(const char *p, size_t len, uint64_t w[2])
 		w[0] = 0;
 }
 
-/* The short slot of a name's words and length. */
+/*
+ * The short slot of a name's words and length: the top bits of two
+ * products (independent multiplies) of its length, first 8 bytes and next
+ * (or last) 8. Names that differ only past their 16th byte and before
+ * their last 8 share a slot: they only evict each other.
+ */
 static inline size_t
-intern_short_slot(const uint64_t w[2], size_t len)
+intern_short_slot(const uint64_t w[4], size_t len)
 {
-	uint64_t h = (w[0] ^ len) * UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t h = ((w[0] ^ len) * UINT64_C(0x9e3779b97f4a7c15)) ^
+	    (w[1] * UINT64_C(0xbf58476d1ce4e5b9));
 
-	h = (h ^ (h >> 29) ^ w[1]) * UINT64_C(0xbf58476d1ce4e5b9);
 	return (size_t)(h >> 54) & (INTERN_SHORT - 1);
+}
+
+/* Does short slot ss hold the name of words w and length len? */
+static inline bool
+intern_short_is(const struct intern_short *ss, const uint64_t w[4],
+    size_t len)
+{
+	return ((ss->len1 ^ (len + 1)) | (ss->w[0] ^ w[0]) |
+	    (ss->w[1] ^ w[1]) | (ss->w[2] ^ w[2]) | (ss->w[3] ^ w[3])) == 0;
 }
 
 _Static_assert(INTERN_SHORT == 1024, "intern_short_slot takes 10 bits");
@@ -1163,13 +1201,12 @@ intern_id_short_miss(struct store *s, enum store_intern_id t,
     const char *str, size_t len, const struct intern_hint *hint,
     struct intern_short *ss, int64_t *id, char *err, size_t errlen)
 {
-	uint64_t sw[2];
+	uint64_t sw[4];
 
 	if (intern_id_cached(s, t, str, len, hint, id, err, errlen) != 0)
 		return -1;
 	intern_short_words(str, len, sw);
-	ss->w[0] = sw[0];
-	ss->w[1] = sw[1];
+	memcpy(ss->w, sw, sizeof(sw));
 	ss->id = *id;
 	ss->len1 = len + 1;
 	return 0;
@@ -1188,7 +1225,7 @@ intern_id_at(struct store *s, enum store_intern_id t, const char *str,
 {
 	struct intern_cache *c = &s->intern[t];
 	struct intern_short *ss;
-	uint64_t sw[2];
+	uint64_t sw[4];
 	size_t len;
 
 	if (str == NULL) {
@@ -1200,7 +1237,7 @@ intern_id_at(struct store *s, enum store_intern_id t, const char *str,
 		return intern_id_cached(s, t, str, len, hint, id, err, errlen);
 	intern_short_words(str, len, sw);
 	ss = &c->shorts[intern_short_slot(sw, len)];
-	if (ss->len1 == len + 1 && ss->w[0] == sw[0] && ss->w[1] == sw[1]) {
+	if (intern_short_is(ss, sw, len)) {
 		c->short_hits++;
 		*id = ss->id;
 		return 0;

@@ -270,15 +270,16 @@ struct intern_front {
 	uint64_t h;			/* the cheap hash of its name */
 };
 
-/* Slots of names of at most 16 bytes held whole (intern.c), in front of
- * the front of the tables of a few names. */
+/* Slots of names of at most 32 bytes held whole (intern.c), in front of
+ * the front of the tables of a few names; a slot is a cache line. */
 #define INTERN_SHORT		1024
-#define INTERN_SHORT_LEN	16
+#define INTERN_SHORT_LEN	32
 
 struct intern_short {
-	uint64_t w[2];		/* the name's bytes (intern_short_words) */
+	uint64_t w[4];		/* the name's bytes (intern_short_words) */
 	int64_t id;
 	uint64_t len1;		/* its length + 1; 0: empty */
+	uint64_t pad[2];
 };
 
 struct intern_cache {

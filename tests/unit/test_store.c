@@ -1748,8 +1748,8 @@ test_intern_front(void **state)
 static void
 test_intern_short(void **state)
 {
-	static int64_t ids[400];
-	static char names[400][24];
+	static int64_t ids[800];
+	static char names[800][40];
 	int n = 0;
 	struct fx f;
 	char sql[128];
@@ -1764,7 +1764,7 @@ test_intern_short(void **state)
 				names[n][at] = 'b';
 			n++;
 		}
-	assert_true(n < 400);
+	assert_true(n < 800);
 	for (int t = 0; t < 3; t++) {
 		enum store_intern_id table = t == 0 ? INTERN_UPSTREAM :
 		    t == 1 ? INTERN_HOST : INTERN_METHOD;
@@ -1784,11 +1784,11 @@ test_intern_short(void **state)
 			    f.err, sizeof(f.err)), 0);
 			assert_int_equal(id, ids[i]);
 		}
-		assert_true(f.s->intern[table].short_hits - hits > n / 2);
+		assert_true(f.s->intern[table].short_hits - hits > n / 3);
 		assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
 		for (int i = 0; i < n; i++) {
 			snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE"
-			    " name = '%.23s'", t == 0 ? "upstreams" : t == 1 ?
+			    " name = '%.39s'", t == 0 ? "upstreams" : t == 1 ?
 			    "hosts" : "methods", names[i]);
 			assert_int_equal(fx_int(&f, sql), ids[i]);
 		}
