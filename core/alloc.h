@@ -91,6 +91,27 @@ gw_calloc(size_t n, size_t sz)
 	return gw_fault_check() ? NULL : calloc(n, sz);
 }
 
+/*
+ * As gw_calloc(), the bytes zeroed by writing them: for a table probed at
+ * random, read before it is written. calloc's fresh pages read as the
+ * kernel's zero page, and the first write after a read faults again to
+ * copy it, flushing the TLB of every core running another of our threads
+ * (an interrupt to each). Written first, a page faults once. (The asm
+ * keeps the compiler from making malloc + memset a calloc.)
+ */
+static inline void *
+gw_zeroed(size_t n, size_t sz)
+{
+	void *p;
+
+	if (sz != 0 && n > (size_t)-1 / sz)
+		return NULL;
+	if ((p = gw_malloc(n * sz)) == NULL)
+		return NULL;
+	__asm__ volatile("" : : "r"(p) : "memory");
+	return memset(p, 0, n * sz);
+}
+
 /* As realloc(): on failure p is untouched and still owned by the caller. */
 static inline void *
 gw_realloc(void *p, size_t n)

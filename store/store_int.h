@@ -270,6 +270,18 @@ struct intern_front {
 	uint64_t h;			/* the cheap hash of its name */
 };
 
+/* Slots of names of at most 32 bytes held whole (intern.c), in front of
+ * the front of the tables of a few names; a slot is a cache line. */
+#define INTERN_SHORT		1024
+#define INTERN_SHORT_LEN	32
+
+struct intern_short {
+	uint64_t w[4];		/* the name's bytes (intern_short_words) */
+	int64_t id;
+	uint64_t len1;		/* its length + 1; 0: empty */
+	uint64_t pad[2];
+};
+
 struct intern_cache {
 	struct hashtab map;	/* values: struct intern_entry * */
 	struct arena *strings;
@@ -277,7 +289,10 @@ struct intern_cache {
 	 * slots (a power of two), NULL before intern_init */
 	struct intern_front *front;
 	size_t front_mask;
+	/* INTERN_SHORT slots, or NULL (paths and shapes) */
+	struct intern_short *shorts;
 	int64_t front_hits;	/* lookups the front answered (tests) */
+	int64_t short_hits;	/* lookups the short slots answered */
 };
 
 /*

@@ -265,11 +265,14 @@ write_errors(struct store *s, const struct gw_batch *b, char *err,
 
 /*
  * Requests ahead of the one staged whose names are asked of the CPU: the
- * strings of request i + WRITE_AHEAD, the shape's front slot at
- * i + WRITE_AHEAD / 2 (intern_hint_of, whose length and hash the lookup
- * then takes), its entry at i + WRITE_AHEAD / 4. Shapes are many (40,000
- * in 1M production lines) and their slots and entries were cache misses,
- * most of intern_id's time.
+ * event itself at i + 2 * WRITE_AHEAD (written by the parse thread on the
+ * other core: reading request i + WRITE_AHEAD's string pointers stalled
+ * on it, 40% of write_events' samples), the strings and last attempt of
+ * request i + WRITE_AHEAD, that attempt's upstream and the shape's front
+ * slot at i + WRITE_AHEAD / 2 (intern_hint_of, whose length and hash the
+ * lookup then takes), its entry at i + WRITE_AHEAD / 4. Shapes are many
+ * (40,000 in 1M production lines) and their slots and entries were cache
+ * misses, most of intern_id's time.
  */
 #define WRITE_AHEAD	16
 
@@ -757,13 +760,26 @@ write_prefetch(const struct store *s, struct write_stage *g,
 {
 	size_t half = i + WRITE_AHEAD / 2, quarter = i + WRITE_AHEAD / 4;
 
+	if (i + 2 * WRITE_AHEAD < b->n_events) {
+		const char *ev = (const char *)&b->events[i + 2 * WRITE_AHEAD];
+
+		__builtin_prefetch(ev);
+		__builtin_prefetch(ev + 64);
+		__builtin_prefetch(ev + sizeof(struct gw_event) - 1);
+	}
 	if (i + WRITE_AHEAD < b->n_events) {
 		const struct gw_event *ev = &b->events[i + WRITE_AHEAD];
 
 		if (ev->shape != NULL)
 			__builtin_prefetch(ev->shape);
 		__builtin_prefetch(ev->host);
+		__builtin_prefetch(ev->method);
+		if (ev->n_attempts > 0)
+			__builtin_prefetch(ev->attempts + ev->n_attempts - 1);
 	}
+	if (half < b->n_events && b->events[half].n_attempts > 0)
+		__builtin_prefetch(b->events[half].attempts[
+		    b->events[half].n_attempts - 1].addr);
 	if (half < b->n_events)
 		intern_hint_of(s, INTERN_SHAPE, b->events[half].shape,
 		    &g->shape[half % WRITE_AHEAD]);

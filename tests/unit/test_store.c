@@ -1747,6 +1747,80 @@ test_intern_front(void **state)
 }
 
 /*
+ * Names of at most INTERN_SHORT_LEN bytes of the tables of a few names are
+ * held whole in short slots (intern.c): every length from 0 to past the
+ * limit, each byte in turn the one that differs, gets its own id, the
+ * stored one, and the same again (mostly from the short slots); a
+ * rollback empties them too.
+ */
+static void
+test_intern_short(void **state)
+{
+	static int64_t ids[800];
+	static char names[800][40];
+	int n = 0;
+	struct fx f;
+	char sql[128];
+
+	(void)state;
+	fx_init(&f);
+	for (int len = 0; len <= INTERN_SHORT_LEN + 3; len++)
+		for (int at = -1; at < len; at++) {
+			memset(names[n], 'a', (size_t)len);
+			names[n][len] = '\0';
+			if (at >= 0)
+				names[n][at] = 'b';
+			n++;
+		}
+	assert_true(n < 800);
+	for (int t = 0; t < 3; t++) {
+		enum store_intern_id table = t == 0 ? INTERN_UPSTREAM :
+		    t == 1 ? INTERN_HOST : INTERN_METHOD;
+		int64_t hits, id;
+
+		assert_non_null(f.s->intern[table].shorts);
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(intern_id(f.s, table, names[i], &ids[i],
+			    f.err, sizeof(f.err)), 0);
+			for (int j = 0; j < i; j++)
+				assert_true(ids[j] != ids[i]);
+		}
+		hits = f.s->intern[table].short_hits;
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(intern_id(f.s, table, names[i], &id,
+			    f.err, sizeof(f.err)), 0);
+			assert_int_equal(id, ids[i]);
+		}
+		assert_true(f.s->intern[table].short_hits - hits > n / 3);
+		assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+		for (int i = 0; i < n; i++) {
+			snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE"
+			    " name = '%.39s'", t == 0 ? "upstreams" : t == 1 ?
+			    "hosts" : "methods", names[i]);
+			assert_int_equal(fx_int(&f, sql), ids[i]);
+		}
+		/* a rolled-back name's id is forgotten, short or not */
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		assert_int_equal(intern_id(f.s, table, "gone", &id, f.err,
+		    sizeof(f.err)), 0);
+		store_rollback(f.s);
+		assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+		assert_int_equal(intern_id(f.s, table, "other", &hits, f.err,
+		    sizeof(f.err)), 0);
+		assert_int_equal(hits, id);
+		assert_int_equal(intern_id(f.s, table, "gone", &hits, f.err,
+		    sizeof(f.err)), 0);
+		assert_int_equal(hits, id + 1);
+		assert_int_equal(intern_id(f.s, table, names[n - 1], &hits,
+		    f.err, sizeof(f.err)), 0);
+		assert_int_equal(hits, ids[n - 1]);
+		assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	}
+	fx_free(&f);
+}
+
+/*
  * Paths and shapes have INTERN_FRONT_HASHED front slots (the tables of a
  * few names INTERN_FRONT): 6,000 shapes looked up again are mostly
  * answered by the front (2,048 slots answered at most a third of them),
@@ -2025,6 +2099,7 @@ main(void)
 		cmocka_unit_test(test_keyset_budget),
 		cmocka_unit_test(test_keyset_queued),
 		cmocka_unit_test(test_intern_front),
+		cmocka_unit_test(test_intern_short),
 		cmocka_unit_test(test_intern_front_hashed),
 		cmocka_unit_test(test_rollup_map_sort),
 		cmocka_unit_test(test_intern_pending_sort),
