@@ -567,6 +567,11 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 	if (r == FORMAT_EVENT && b->n_events > had &&
 	    set_origin(lp, b, &b->events[b->n_events - 1]) != 0)
 		return FORMAT_NOMEM;
+	/* what the format did not work out of the strings it set (one
+	 * that read the client's form set every length it knew) */
+	for (size_t i = had; i < b->n_events; i++)
+		if (b->events[i].client_form == GW_CLIENT_UNSET)
+			event_fill(&b->events[i]);
 	if (r != FORMAT_REJECT)
 		return r;
 	if (f->line_withholds != NULL && f->line_withholds(st, p, n)) {

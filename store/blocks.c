@@ -116,8 +116,9 @@ struct blocks_zip {
 };
 
 /*
- * The lengths of it's texts (0 for NULL) into it->len; true when they
- * are few enough bytes for any row to fit in a block (block.h's bound).
+ * The lengths of it's texts (0 for NULL) into it->len, as its event
+ * carries them (event_strlen); true when they are few enough bytes for
+ * any row to fit in a block (block.h's bound).
  */
 static bool
 blocks_item_texts(struct blocks_item *it)
@@ -128,10 +129,15 @@ blocks_item_texts(struct blocks_item *it)
 		[BT_QUERY] = ev->query, [BT_PROTOCOL] = ev->protocol,
 		[BT_REQUEST_ID] = ev->request_id,
 	};
+	const uint16_t n[BT_COUNT] = {
+		[BT_CLIENT] = ev->client_len, [BT_PATH] = ev->path_len,
+		[BT_QUERY] = ev->query_len, [BT_PROTOCOL] = ev->protocol_len,
+		[BT_REQUEST_ID] = ev->request_id_len,
+	};
 	size_t all = 0;
 
 	for (int i = 0; i < BT_COUNT; i++) {
-		it->len[i] = t[i] != NULL ? strlen(t[i]) : 0;
+		it->len[i] = t[i] != NULL ? event_strlen(t[i], n[i]) : 0;
 		all += it->len[i];
 	}
 	return block_row_fits_bytes(BLOCK_REQUEST_COLUMNS, all);
@@ -156,8 +162,12 @@ blocks_item_forms(const struct blocks_item *it, struct blocks_forms *f)
 
 	f->bytes = it->len[BT_PATH] + it->len[BT_QUERY];
 	f->v4 = -1;
-	if (ev->client != NULL && !inline_ipv4(ev->client,
-	    it->len[BT_CLIENT], &f->v4)) {
+	if (ev->client == NULL)
+		;
+	else if (ev->client_form == GW_CLIENT_V4)
+		f->v4 = (int64_t)ev->client_v4;	/* event_fill's reading */
+	else if (ev->client_form == GW_CLIENT_TEXT ||
+	    !inline_ipv4(ev->client, it->len[BT_CLIENT], &f->v4)) {
 		f->v4 = -1;
 		f->bytes += it->len[BT_CLIENT];
 	}

@@ -1033,6 +1033,40 @@ intern_prefetch_entry(const struct store *s, enum store_intern_id t,
 		    (c->map.cap - 1)]);
 }
 
+/* See store_int.h. */
+void
+intern_hint_of_len(const struct store *s, enum store_intern_id t,
+    const char *str, uint16_t len, struct intern_hint *h)
+{
+	const struct intern_cache *c = &s->intern[t];
+
+	if (str == NULL || len == 0) {
+		intern_hint_of(s, t, str, h);
+		return;
+	}
+	h->str = str;
+	h->keyed = false;
+	h->len = len;
+	h->fh = intern_front_hash(str, len);
+	__builtin_prefetch(&c->front[(size_t)(h->fh >> 40) & c->front_mask]);
+}
+
+/* See store_int.h. */
+int
+intern_id_len(struct store *s, enum store_intern_id t, const char *str,
+    uint16_t len, int64_t *id, char *err, size_t errlen)
+{
+	struct intern_hint h;
+
+	if (str == NULL || len == 0)
+		return intern_id_hinted(s, t, str, NULL, id, err, errlen);
+	h.str = str;
+	h.keyed = false;
+	h.len = len;
+	h.fh = intern_front_hash(str, len);
+	return intern_id_hinted(s, t, str, &h, id, err, errlen);
+}
+
 /*
  * The id of str in table t (inserted when new); str NULL gives id 0, which
  * callers store as NULL. Must run inside the batch transaction.
