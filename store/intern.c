@@ -1056,6 +1056,8 @@ int
 intern_id_len(struct store *s, enum store_intern_id t, const char *str,
     uint16_t len, int64_t *id, char *err, size_t errlen)
 {
+	struct intern_cache *c = &s->intern[t];
+	const struct intern_front *f;
 	struct intern_hint h;
 
 	if (str == NULL || len == 0)
@@ -1064,6 +1066,14 @@ intern_id_len(struct store *s, enum store_intern_id t, const char *str,
 	h.keyed = false;
 	h.len = len;
 	h.fh = intern_front_hash(str, len);
+	/* the front answers most (methods, hosts, upstreams): here */
+	f = &c->front[(size_t)(h.fh >> 40) & c->front_mask];
+	if (f->h == h.fh && f->e != NULL && f->e->len == len &&
+	    memcmp(f->e->str, str, len) == 0) {
+		c->front_hits++;
+		*id = f->e->id;
+		return 0;
+	}
 	return intern_id_hinted(s, t, str, &h, id, err, errlen);
 }
 
