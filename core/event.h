@@ -156,7 +156,5 @@ void event_fill_client(struct gw_event *ev);
  * integer a << 24 | b << 16 | c << 8 | d in *v (store/inline.c's form).
  */
 bool event_ipv4(const char *p, size_t n, uint32_t *v);
-/* The same of a NUL-terminated s of length n, without a copy. */
-bool event_ipv4_str(const char *s, size_t n, uint32_t *v);
 
 #endif
