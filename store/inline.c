@@ -40,13 +40,19 @@
 
 #include "store/store_int.h"
 
-/* See store_int.h: core/event.c's reading, as an int64_t. */
+/* See store_int.h: core/event.c's reading of a NUL-terminated copy (p
+ * need not be one), as an int64_t. */
 bool
 inline_ipv4(const char *p, size_t n, int64_t *v)
 {
+	char b[16];
 	uint32_t u;
 
-	if (!event_ipv4(p, n, &u))
+	if (n < 7 || n > 15)
+		return false;
+	memcpy(b, p, n);
+	b[n] = '\0';
+	if (!event_ipv4(b, n, &u))
 		return false;
 	*v = (int64_t)u;
 	return true;

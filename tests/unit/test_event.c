@@ -46,16 +46,17 @@ ref_ipv4(const char *p, size_t n, uint32_t *v)
 }
 
 /* event_ipv4 and ref_ipv4 agree on p[0..n), read from a heap copy of
- * exactly n bytes (the sanitizer build sees any read past it). */
+ * exactly n bytes and a NUL (the sanitizer build sees any read past it). */
 static void
 same_ipv4(const char *p, size_t n)
 {
-	char *copy = malloc(n > 0 ? n : 1);
+	char *copy = malloc(n + 1);
 	uint32_t v1 = 0xdeadbeef, v2 = 0xdeadbeef;
 	bool r1, r2;
 
 	assert_non_null(copy);
 	memcpy(copy, p, n);
+	copy[n] = '\0';
 	r1 = event_ipv4(copy, n, &v1);
 	r2 = ref_ipv4(copy, n, &v2);
 	if (r1 != r2 || (r1 && v1 != v2))
