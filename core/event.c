@@ -76,12 +76,3 @@ event_fill(struct gw_event *ev)
 	if (ev->client_form == GW_CLIENT_UNSET)
 		event_fill_client(ev);
 }
-
-/* See event.h. */
-void
-event_fill_client(struct gw_event *ev)
-{
-	ev->client_form = ev->client != NULL && event_ipv4(ev->client,
-	    event_strlen(ev->client, ev->client_len), &ev->client_v4) ?
-	    GW_CLIENT_V4 : GW_CLIENT_TEXT;
-}

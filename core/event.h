@@ -140,6 +140,15 @@ event_strlen(const char *s, uint16_t len)
 }
 
 /*
+ * True when s[0..n) is an IPv4 address in canonical dotted-quad form
+ * (four decimal numbers 0-255 without leading zeros, "10.0.0.7"), its
+ * integer a << 24 | b << 16 | c << 8 | d in *v (store/inline.c's form).
+ * s is NUL-terminated (an event's string, SQLite's text): s[n] may be
+ * read, nothing after a NUL is.
+ */
+bool event_ipv4(const char *s, size_t n, uint32_t *v);
+
+/*
  * Fill what ev does not carry yet, from its strings: the lengths that are
  * 0 (of the strings set, its attempts' addresses included) and the
  * client's form. Every producer of events runs it on each event it made,
@@ -148,15 +157,12 @@ event_strlen(const char *s, uint16_t len)
  */
 void event_fill(struct gw_event *ev);
 /* ev's client_form and client_v4, from its client (and client_len). */
-void event_fill_client(struct gw_event *ev);
-
-/*
- * True when s[0..n) is an IPv4 address in canonical dotted-quad form
- * (four decimal numbers 0-255 without leading zeros, "10.0.0.7"), its
- * integer a << 24 | b << 16 | c << 8 | d in *v (store/inline.c's form).
- * s is NUL-terminated (an event's string, SQLite's text): s[n] may be
- * read, nothing after a NUL is.
- */
-bool event_ipv4(const char *s, size_t n, uint32_t *v);
+static inline void
+event_fill_client(struct gw_event *ev)
+{
+	ev->client_form = ev->client != NULL && event_ipv4(ev->client,
+	    event_strlen(ev->client, ev->client_len), &ev->client_v4) ?
+	    GW_CLIENT_V4 : GW_CLIENT_TEXT;
+}
 
 #endif
