@@ -10,6 +10,12 @@
  * Conventions:
  *   - every string is NUL-terminated and owned by the batch arena; NULL means
  *     the log said "-" (or did not carry the field);
+ *   - beside a string its length as strlen() gives it, when the producer
+ *     knew it (the parse thread has the line in its cache, the writer
+ *     would read every string again for it): 0 means "not known", and a
+ *     reader takes strlen() then (event_strlen). A producer that sets
+ *     none stays correct; one that sets a length must set strlen's
+ *     (a NUL inside a field ends the string: its length stops there);
  *   - every integer that can be absent uses -1 for "none" (nginx's "-");
  *   - times are UTC milliseconds since the epoch; durations milliseconds.
  */
@@ -19,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/cause.h"
 
@@ -32,15 +39,29 @@ struct gw_attempt {
 	int connect_ms;		/* -1 when the phase was not reached */
 	int header_ms;
 	int response_ms;
-	int group;		/* index of the ` : ` internal-redirect group */
+	int16_t group;		/* index of the ` : ` internal-redirect group
+				 * (at most GW_ATTEMPTS_MAX) */
+	uint16_t addr_len;	/* strlen(addr), 0 not known (event_len) */
 	enum gw_cause cause;	/* GW_CAUSE_OK unless the attempt failed */
+};
+_Static_assert(sizeof(struct gw_attempt) <= 32 || sizeof(void *) != 8,
+    "struct gw_attempt grew");
+
+/* How the client address is written (event_fill). */
+enum gw_client_form {
+	GW_CLIENT_UNSET = 0,	/* not looked at: a reader looks itself */
+	GW_CLIENT_V4,		/* a canonical dotted quad, in client_v4 */
+	GW_CLIENT_TEXT		/* anything else, or no client */
 };
 
 /* One request as the gateway answered it. */
 struct gw_event {
 	int64_t ts_ms;		/* request end (nginx) in UTC ms */
-	int tz_min;		/* offset of the log's local time, minutes */
+	int16_t tz_min;		/* offset of the log's local time, minutes
+				 * (core/timeparse.h: TIMEPARSE_TZ_MAX) */
 	bool tz_known;		/* tz_min came from the line itself */
+	uint8_t client_form;	/* enum gw_client_form */
+	uint32_t client_v4;	/* GW_CLIENT_V4: a << 24 | b << 16 | c << 8 | d */
 	const char *client;	/* client address, IPv4 or IPv6 text */
 	const char *method;
 	const char *host;
@@ -50,8 +71,8 @@ struct gw_event {
 	const char *request_id;
 	const char *shape;	/* query shape, see parse/query.h */
 	int status;		/* final status sent to the client */
-	int64_t bytes;		/* body bytes sent, -1 none */
 	int request_ms;		/* -1 none */
+	int64_t bytes;		/* body bytes sent, -1 none */
 	enum gw_cause cause;	/* GW_CAUSE_OK unless the request failed */
 	int n_attempts;
 	struct gw_attempt *attempts;	/* n_attempts entries, in order */
@@ -60,7 +81,13 @@ struct gw_event {
 	const char *origin;	/* host named by the line's transport (syslog,
 				 * journald), NULL none: the store files the
 				 * request under that host's child source */
+	/* strlen() of the strings above, 0 not known (event_len) */
+	uint16_t client_len, method_len, host_len, path_len, query_len,
+	    protocol_len, request_id_len, shape_len;
 };
+/* 152 bytes: 2 x 16,384 of them in flight (cli/pipeline.c) */
+_Static_assert(sizeof(struct gw_event) <= 152 || sizeof(void *) != 8,
+    "struct gw_event grew");
 
 /*
  * One line of a gateway's own error log that states why an upstream
@@ -94,5 +121,48 @@ struct gw_reject {
 };
 
 #define GW_REJECT_RAW_MAX 4096
+
+/*
+ * A length as an event carries it: n, or 0 ("not known") when it does not
+ * fit (a string over 64 KiB; an empty one's 0 is right either way).
+ */
+static inline uint16_t
+event_len(size_t n)
+{
+	return n <= UINT16_MAX ? (uint16_t)n : 0;
+}
+
+/* The length of string s (not NULL) that an event carries as len. */
+static inline size_t
+event_strlen(const char *s, uint16_t len)
+{
+	return len != 0 ? len : strlen(s);
+}
+
+/*
+ * True when s[0..n) is an IPv4 address in canonical dotted-quad form
+ * (four decimal numbers 0-255 without leading zeros, "10.0.0.7"), its
+ * integer a << 24 | b << 16 | c << 8 | d in *v (store/inline.c's form).
+ * s is NUL-terminated (an event's string, SQLite's text): s[n] may be
+ * read, nothing after a NUL is.
+ */
+bool event_ipv4(const char *s, size_t n, uint32_t *v);
+
+/*
+ * Fill what ev does not carry yet, from its strings: the lengths that are
+ * 0 (of the strings set, its attempts' addresses included) and the
+ * client's form. Every producer of events runs it on each event it made,
+ * after its strings are set (core/event.c), unless it set the client's
+ * form itself and with it every length it could (the nginx parser).
+ */
+void event_fill(struct gw_event *ev);
+/* ev's client_form and client_v4, from its client (and client_len). */
+static inline void
+event_fill_client(struct gw_event *ev)
+{
+	ev->client_form = ev->client != NULL && event_ipv4(ev->client,
+	    event_strlen(ev->client, ev->client_len), &ev->client_v4) ?
+	    GW_CLIENT_V4 : GW_CLIENT_TEXT;
+}
 
 #endif

@@ -2490,10 +2490,22 @@ http_event_add(struct gw_batch *b, const struct http_exchange *x,
 	e->query = put_field(&at, x->query, len[F_QUERY], x->has_query);
 	e->protocol = put_field(&at, x->protocol, len[F_PROTOCOL], false);
 	e->request_id = put_field(&at, x->request_id, len[F_ID], false);
+	e->client_len = event_len(len[F_CLIENT]);
+	e->method_len = event_len(len[F_METHOD]);
+	e->host_len = event_len(len[F_HOST]);
+	e->path_len = event_len(len[F_PATH]);
+	e->query_len = event_len(len[F_QUERY]);
+	e->protocol_len = event_len(len[F_PROTOCOL]);
+	e->request_id_len = event_len(len[F_ID]);
 	e->shape = NULL;
-	if (e->query != NULL && (e->shape = query_shape(e->query,
-	    len[F_QUERY], b->arena)) == NULL)
-		return -1;
+	if (e->query != NULL) {
+		size_t shape_len;
+
+		if ((e->shape = query_shape_len(e->query, len[F_QUERY],
+		    b->arena, &shape_len)) == NULL)
+			return -1;
+		e->shape_len = event_len(shape_len);
+	}
 	e->status = x->status;
 	e->bytes = x->body_bytes;
 	e->request_ms = x->has_request ? span_ms(x->start_us, x->end_us) : -1;
@@ -2510,6 +2522,7 @@ http_event_add(struct gw_batch *b, const struct http_exchange *x,
 		struct gw_attempt *ap = &e->attempts[i];
 
 		ap->addr = put_field(&at, a->server, alen[i], false);
+		ap->addr_len = event_len(alen[i]);
 		ap->status = a->status;
 		ap->connect_ms = span_ms(a->syn_us, a->synack_us);
 		ap->header_ms = a->conn_only ? -1 :
@@ -2519,5 +2532,6 @@ http_event_add(struct gw_batch *b, const struct http_exchange *x,
 		ap->group = 0;
 		ap->cause = a->cause;
 	}
+	event_fill(e);
 	return 0;
 }

@@ -564,9 +564,17 @@ lineparse_take(struct lineparse *lp, struct gw_batch *b, const char *line,
 	}
 	size_t had = b->n_events;
 	enum format_result r = f->take(st, b, p, n, line_no, offset, reason);
-	if (r == FORMAT_EVENT && b->n_events > had &&
-	    set_origin(lp, b, &b->events[b->n_events - 1]) != 0)
-		return FORMAT_NOMEM;
+	if (r == FORMAT_EVENT && b->n_events > had) {
+		struct gw_event *ev = &b->events[b->n_events - 1];
+
+		if (set_origin(lp, b, ev) != 0)
+			return FORMAT_NOMEM;
+		/* what the format did not work out of the strings it set
+		 * (one that read the client's form set every length it
+		 * knew); a take makes one event */
+		if (ev->client_form == GW_CLIENT_UNSET)
+			event_fill(ev);
+	}
 	if (r != FORMAT_REJECT)
 		return r;
 	if (f->line_withholds != NULL && f->line_withholds(st, p, n)) {

@@ -1955,9 +1955,11 @@ struct lf_val {
 #define LF_STRINGS_MAX	(16 + GW_ATTEMPTS_MAX)
 
 /* A string of the event to copy once the line is read: where its pointer
- * goes and its bytes in the line (still escaped). */
+ * and its length (core/event.h's event_len) go and its bytes in the line
+ * (still escaped). */
 struct lf_string {
 	const char **to;
+	uint16_t *len;
 	const char *p;
 	size_t n;
 };
@@ -2133,17 +2135,18 @@ lf_unescape_into(char *d, const char *s, size_t n, enum lf_escape esc)
 
 /*
  * *to becomes a copy of the n bytes at s, unescaped, at the end of the
- * line (lf_copy_all); until then it points at s.
+ * line (lf_copy_all), *len its length; until then *to points at s.
  */
 static void
-lf_copy(struct lf_ctx *c, const char **to, const char *s, size_t n)
+lf_copy(struct lf_ctx *c, const char **to, uint16_t *len, const char *s,
+    size_t n)
 {
 	assert(c->n_str < LF_STRINGS_MAX);
 	if (c->n_str == LF_STRINGS_MAX) {	/* never (see there) */
 		c->oom = true;
 		return;
 	}
-	c->str[c->n_str++] = (struct lf_string){ to, s, n };
+	c->str[c->n_str++] = (struct lf_string){ to, len, s, n };
 	c->str_bytes += n + 1;
 	*to = s;
 }
@@ -2177,7 +2180,8 @@ lf_copy_bytes(char *d, const char *s, size_t n)
 
 /*
  * The strings noted by lf_copy, copied into one arena allocation and
- * unescaped per the format's escape= mode; false when out of memory.
+ * unescaped per the format's escape= mode, with their lengths; false
+ * when out of memory.
  */
 static bool
 lf_copy_all(struct lf_ctx *c)
@@ -2199,6 +2203,10 @@ lf_copy_all(struct lf_ctx *c)
 			o = lf_unescape_into(d, st->p, st->n, c->lf->esc);
 		d[o] = '\0';
 		*st->to = d;
+		/* strlen's: a matched value holds no NUL (the patterns and
+		 * the hand matcher exclude it, LF_ESC_NONE lines with one
+		 * are rejected) and unescaping makes none */
+		*st->len = event_len(o);
 		d += o + 1;
 	}
 	return true;
@@ -2206,7 +2214,7 @@ lf_copy_all(struct lf_ctx *c)
 
 /* *to: variable v's value (lf_copy); NULL when absent or "-". */
 static void
-lf_text(struct lf_ctx *c, const char **to, enum lf_var v)
+lf_text(struct lf_ctx *c, const char **to, uint16_t *len, enum lf_var v)
 {
 	struct lf_val val;
 
@@ -2214,12 +2222,12 @@ lf_text(struct lf_ctx *c, const char **to, enum lf_var v)
 		*to = NULL;
 		return;
 	}
-	lf_copy(c, to, val.p, val.n);
+	lf_copy(c, to, len, val.p, val.n);
 }
 
 /* *to: the client address of variable v, the first of a ", " list. */
 static void
-lf_client(struct lf_ctx *c, const char **to, enum lf_var v)
+lf_client(struct lf_ctx *c, const char **to, uint16_t *len, enum lf_var v)
 {
 	struct lf_val val;
 	const char *comma;
@@ -2230,7 +2238,7 @@ lf_client(struct lf_ctx *c, const char **to, enum lf_var v)
 	}
 	if ((comma = memchr(val.p, ',', val.n)) != NULL)
 		val.n = (size_t)(comma - val.p);
-	lf_copy(c, to, val.p, val.n);
+	lf_copy(c, to, len, val.p, val.n);
 }
 
 /* Digits at s (n bytes) as a number; -1 for "-", empty or non-digits. */
@@ -2370,11 +2378,12 @@ static void
 lf_fill_split(struct lf_ctx *c, struct gw_event *ev, const struct reqline *r)
 {
 	if (r->host.n > 0 && ev->host == NULL)
-		lf_copy(c, &ev->host, r->host.p, r->host.n);
+		lf_copy(c, &ev->host, &ev->host_len, r->host.p, r->host.n);
 	if (r->path.n > 0)
-		lf_copy(c, &ev->path, r->path.p, r->path.n);
+		lf_copy(c, &ev->path, &ev->path_len, r->path.p, r->path.n);
 	if (r->query.n > 0)
-		lf_copy(c, &ev->query, r->query.p, r->query.n);
+		lf_copy(c, &ev->query, &ev->query_len, r->query.p,
+		    r->query.n);
 }
 
 /*
@@ -2389,9 +2398,10 @@ lf_fill_request(struct lf_ctx *c, struct gw_event *ev, const struct lf_val *v)
 
 	if (!reqline_split(v->p, v->n, &r))
 		return false;
-	lf_copy(c, &ev->method, r.method.p, r.method.n);
+	lf_copy(c, &ev->method, &ev->method_len, r.method.p, r.method.n);
 	if (r.proto.n > 0)
-		lf_copy(c, &ev->protocol, r.proto.p, r.proto.n);
+		lf_copy(c, &ev->protocol, &ev->protocol_len, r.proto.p,
+		    r.proto.n);
 	lf_fill_split(c, ev, &r);
 	/* a method is tchars: no escape in it */
 	return r.method.n == 7 && memcmp(r.method.p, "CONNECT", 7) == 0;
@@ -2415,16 +2425,16 @@ lf_fill_request_fields(struct lf_ctx *c, struct gw_event *ev)
 			lf_fill_split(c, ev, &r);
 		} else if (lf_get(c, LF_V_URI, &v) && !lf_is_dash(&v) &&
 		    v.n > 0) {
-			lf_copy(c, &ev->path, v.p, v.n);
+			lf_copy(c, &ev->path, &ev->path_len, v.p, v.n);
 			if (lf_get(c, LF_V_ARGS, &v) && !lf_is_dash(&v) &&
 			    v.n > 0)
-				lf_copy(c, &ev->query, v.p, v.n);
+				lf_copy(c, &ev->query, &ev->query_len, v.p, v.n);
 		}
 	}
 	if (ev->method == NULL)
-		lf_text(c, &ev->method, LF_V_METHOD);
+		lf_text(c, &ev->method, &ev->method_len, LF_V_METHOD);
 	if (ev->protocol == NULL)
-		lf_text(c, &ev->protocol, LF_V_PROTOCOL);
+		lf_text(c, &ev->protocol, &ev->protocol_len, LF_V_PROTOCOL);
 }
 
 /* Iterator over one upstream list ("a, b : c"). */
@@ -2528,6 +2538,7 @@ lf_fill_attempts(struct lf_ctx *c)
 
 			if (i == n) {
 				t->addr = NULL;
+				t->addr_len = 0;
 				t->status = t->connect_ms = -1;
 				t->header_ms = t->response_ms = -1;
 				t->cause = GW_CAUSE_OK;
@@ -2537,7 +2548,8 @@ lf_fill_attempts(struct lf_ctx *c)
 			switch (lists[k]) {
 			case LF_V_UP_ADDR:
 				if (!lf_is_dash(&item) && item.n > 0)
-					lf_copy(c, &t->addr, item.p, item.n);
+					lf_copy(c, &t->addr, &t->addr_len, item.p,
+					    item.n);
 				break;
 			case LF_V_UP_STATUS:
 				t->status = (int)lf_int(item.p, item.n);
@@ -2565,19 +2577,20 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 
 	if (!lf_fill_time(c, ev))
 		return "bad time";
-	lf_client(c, &ev->client, LF_V_REMOTE_ADDR);
+	lf_client(c, &ev->client, &ev->client_len, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
-		lf_client(c, &ev->client, LF_V_REALIP_ADDR);
-	lf_text(c, &ev->host, LF_V_HOST);
+		lf_client(c, &ev->client, &ev->client_len, LF_V_REALIP_ADDR);
+	lf_text(c, &ev->host, &ev->host_len, LF_V_HOST);
 	if (ev->host == NULL)
-		lf_text(c, &ev->host, LF_V_HTTP_HOST);
+		lf_text(c, &ev->host, &ev->host_len, LF_V_HTTP_HOST);
 	if (ev->host == NULL)
-		lf_text(c, &ev->host, LF_V_SERVER_NAME);
+		lf_text(c, &ev->host, &ev->host_len, LF_V_SERVER_NAME);
 	/* after the host variables: an absolute-form host only without them */
 	lf_fill_request_fields(c, ev);
-	lf_text(c, &ev->request_id, LF_V_REQUEST_ID);
+	lf_text(c, &ev->request_id, &ev->request_id_len, LF_V_REQUEST_ID);
 	if (ev->request_id == NULL)
-		lf_text(c, &ev->request_id, LF_V_X_REQUEST_ID);
+		lf_text(c, &ev->request_id, &ev->request_id_len,
+		    LF_V_X_REQUEST_ID);
 	if (lf_get(c, LF_V_STATUS, &v))
 		ev->status = (int)lf_int(v.p, v.n);
 	if (lf_get(c, LF_V_BODY_BYTES, &v))
@@ -2588,10 +2601,15 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 	/* the line read: its strings copied, then what is made of them */
 	if (c->oom || !lf_copy_all(c))
 		goto nomem;
-	if (ev->query != NULL &&
-	    (ev->shape = query_shape(ev->query, strlen(ev->query), c->a)) ==
-	    NULL)
-		goto nomem;
+	event_fill_client(ev);	/* the copy is in the cache now */
+	if (ev->query != NULL) {
+		size_t n;
+
+		if ((ev->shape = query_shape_len(ev->query,
+		    event_strlen(ev->query, ev->query_len), c->a, &n)) == NULL)
+			goto nomem;
+		ev->shape_len = event_len(n);
+	}
 	if (c->n_at > 0) {
 		size_t bytes = (size_t)c->n_at * sizeof(*ev->attempts);
 

@@ -295,8 +295,10 @@ qs_scan_vec(const char *q, size_t len, struct qs_param *params,
 }
 #endif
 
+/* See query.h. */
 char *
-query_shape(const char *q, size_t len, struct arena *a)
+query_shape_len(const char *q, size_t len, struct arena *a,
+    size_t *shape_len)
 {
 	struct qs_param params[QS_KEYS_MAX];
 	char dec[QS_KEYS_MAX][QS_KEY_MAX];	/* keys with '%' or '+' */
@@ -357,5 +359,14 @@ query_shape(const char *q, size_t len, struct arena *a)
 		w += n > 0 ? 4 : 3;
 	}
 	*w = '\0';
+	if (shape_len != NULL)
+		*shape_len = (size_t)(w - out);
 	return out;
+}
+
+/* See query.h. */
+char *
+query_shape(const char *q, size_t len, struct arena *a)
+{
+	return query_shape_len(q, len, a, NULL);
 }

@@ -21,5 +21,9 @@
  * at 64 bytes and at most 32 are kept (then "&..."). NULL only on OOM.
  */
 char *query_shape(const char *q, size_t len, struct arena *a);
+/* The same, its length in *shape_len (strlen's when q[0..len) holds no
+ * NUL: a decoded %00 stays "%00"). */
+char *query_shape_len(const char *q, size_t len, struct arena *a,
+    size_t *shape_len);
 
 #endif

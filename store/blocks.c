@@ -44,8 +44,8 @@ struct blocks_merge {
 };
 
 /*
- * The zip: the writer puts each plain request (its event, the ids it
- * gave, its texts' lengths: struct blocks_item) into a chunk of ZIP_CHUNK
+ * The zip: the writer puts each plain request (its event and the ids
+ * it gave: struct blocks_item) into a chunk of ZIP_CHUNK
  * and hands full chunks over into a queue of ZIP_QUEUE (it fills the next
  * while the zip encodes those queued, and waits only when all are
  * queued); the zip lays out each request's columns (client, request id
@@ -86,10 +86,13 @@ struct blocks_merge {
 /* The texts of a request a block holds (blocks_item). */
 enum { BT_CLIENT, BT_PATH, BT_QUERY, BT_PROTOCOL, BT_REQUEST_ID, BT_COUNT };
 
-/* A request handed over: what the writer gave, its texts' lengths. */
+/*
+ * A request handed over: what the writer gave. Its texts' lengths are
+ * the event's (event_strlen), read again by the zip: 64 bytes an item,
+ * not 104 with them (ZIP_QUEUE x ZIP_CHUNK of them, 640 KiB less).
+ */
 struct blocks_item {
 	struct blocks_req r;
-	size_t len[BT_COUNT];		/* 0 when NULL */
 };
 
 /* A finished block waiting for the writer to insert it. */
@@ -123,32 +126,18 @@ struct blocks_zip {
 	int n_done;			/* slots head.. (a ring) finished */
 };
 
-/*
- * The lengths of it's texts (0 for NULL) into it->len; true when they
- * are few enough bytes for any row to fit in a block (block.h's bound).
- */
-static bool
-blocks_item_texts(struct blocks_item *it)
+/* The length of text t whose event carries len, 0 for NULL. */
+static inline size_t
+blocks_len(const char *t, uint16_t len)
 {
-	const struct gw_event *ev = it->r.ev;
-	const char *t[BT_COUNT] = {
-		[BT_CLIENT] = ev->client, [BT_PATH] = ev->path,
-		[BT_QUERY] = ev->query, [BT_PROTOCOL] = ev->protocol,
-		[BT_REQUEST_ID] = ev->request_id,
-	};
-	size_t all = 0;
-
-	for (int i = 0; i < BT_COUNT; i++) {
-		it->len[i] = t[i] != NULL ? strlen(t[i]) : 0;
-		all += it->len[i];
-	}
-	return block_row_fits_bytes(BLOCK_REQUEST_COLUMNS, all);
+	return t != NULL ? event_strlen(t, len) : 0;
 }
 
 /* How a request's client, request id and protocol are stored (inline.c's
  * forms, as a row of requests holds them: write.c's write_bind_request),
- * and the bytes of its texts and blobs in a block. */
+ * its texts' lengths, and the bytes of its texts and blobs in a block. */
 struct blocks_forms {
+	size_t len[BT_COUNT];	/* 0 when NULL */
 	int64_t v4;		/* >= 0: the client as this integer */
 	int protocol;		/* >= 0: the protocol as this code */
 	bool rid_blob;		/* the request id as the bytes of rid */
@@ -156,26 +145,48 @@ struct blocks_forms {
 	size_t bytes;
 };
 
-/* The forms of request it (its lengths set) into f. */
+/*
+ * The lengths of ev's texts into f->len, as the event carries them
+ * (event_strlen); true when they are few enough bytes for any row to fit
+ * in a block (block.h's bound).
+ */
+static bool
+blocks_texts(const struct gw_event *ev, struct blocks_forms *f)
+{
+	f->len[BT_CLIENT] = blocks_len(ev->client, ev->client_len);
+	f->len[BT_PATH] = blocks_len(ev->path, ev->path_len);
+	f->len[BT_QUERY] = blocks_len(ev->query, ev->query_len);
+	f->len[BT_PROTOCOL] = blocks_len(ev->protocol, ev->protocol_len);
+	f->len[BT_REQUEST_ID] = blocks_len(ev->request_id,
+	    ev->request_id_len);
+	return block_row_fits_bytes(BLOCK_REQUEST_COLUMNS, f->len[BT_CLIENT] +
+	    f->len[BT_PATH] + f->len[BT_QUERY] + f->len[BT_PROTOCOL] +
+	    f->len[BT_REQUEST_ID]);
+}
+
+/* The forms of request it (f's lengths set: blocks_texts) into f. */
 static void
 blocks_item_forms(const struct blocks_item *it, struct blocks_forms *f)
 {
 	const struct gw_event *ev = it->r.ev;
+	const size_t *len = f->len;
 
-	f->bytes = it->len[BT_PATH] + it->len[BT_QUERY];
+	f->bytes = len[BT_PATH] + len[BT_QUERY];
 	f->v4 = -1;
-	if (ev->client != NULL && !inline_ipv4(ev->client,
-	    it->len[BT_CLIENT], &f->v4)) {
+	if (ev->client != NULL && ev->client_form == GW_CLIENT_V4)
+		f->v4 = (int64_t)ev->client_v4;	/* event_fill's reading */
+	else if (ev->client != NULL && (ev->client_form == GW_CLIENT_TEXT ||
+	    !inline_ipv4(ev->client, len[BT_CLIENT], &f->v4))) {
 		f->v4 = -1;
-		f->bytes += it->len[BT_CLIENT];
+		f->bytes += len[BT_CLIENT];
 	}
 	f->protocol = -1;
 	if (ev->protocol != NULL && (f->protocol = inline_protocol_code(
-	    ev->protocol, it->len[BT_PROTOCOL])) < 0)
-		f->bytes += it->len[BT_PROTOCOL];
+	    ev->protocol, len[BT_PROTOCOL])) < 0)
+		f->bytes += len[BT_PROTOCOL];
 	f->rid_blob = ev->request_id != NULL && inline_rid_blob(
-	    ev->request_id, it->len[BT_REQUEST_ID], f->rid);
-	f->bytes += f->rid_blob ? STORE_RID_BYTES : it->len[BT_REQUEST_ID];
+	    ev->request_id, len[BT_REQUEST_ID], f->rid);
+	f->bytes += f->rid_blob ? STORE_RID_BYTES : len[BT_REQUEST_ID];
 }
 
 /* An integer where negative means "not logged" (NULL). */
@@ -233,16 +244,16 @@ blocks_item_enc(const struct blocks_item *it, const struct blocks_forms *f,
 	if (f->v4 >= 0)
 		block_enc_int(e, BC_CLIENT, f->v4);
 	else
-		enc_text(e, BC_CLIENT, ev->client, it->len[BT_CLIENT]);
+		enc_text(e, BC_CLIENT, ev->client, f->len[BT_CLIENT]);
 	enc_id(e, BC_METHOD_ID, r->method);
 	enc_id(e, BC_HOST_ID, r->host);
-	enc_text(e, BC_PATH, ev->path, it->len[BT_PATH]);
-	enc_text(e, BC_QUERY, ev->query, it->len[BT_QUERY]);
+	enc_text(e, BC_PATH, ev->path, f->len[BT_PATH]);
+	enc_text(e, BC_QUERY, ev->query, f->len[BT_QUERY]);
 	enc_id(e, BC_SHAPE_ID, r->shape);
 	if (f->protocol >= 0)
 		block_enc_int(e, BC_PROTOCOL, f->protocol);
 	else
-		enc_text(e, BC_PROTOCOL, ev->protocol, it->len[BT_PROTOCOL]);
+		enc_text(e, BC_PROTOCOL, ev->protocol, f->len[BT_PROTOCOL]);
 	block_enc_int(e, BC_STATUS, ev->status);
 	enc_opt(e, BC_BYTES, ev->bytes);
 	enc_opt(e, BC_REQUEST_MS, ev->request_ms);
@@ -251,7 +262,7 @@ blocks_item_enc(const struct blocks_item *it, const struct blocks_forms *f,
 		    STORE_RID_BYTES);
 	else
 		enc_text(e, BC_REQUEST_ID, ev->request_id,
-		    it->len[BT_REQUEST_ID]);
+		    f->len[BT_REQUEST_ID]);
 	block_enc_int(e, BC_UPSTREAM_ID, r->up);
 	block_enc_int(e, BC_N_ATTEMPTS, ev->n_attempts);
 	block_enc_int(e, BC_CAUSE, (int64_t)ev->cause);
@@ -320,6 +331,7 @@ zip_add(struct blocks_zip *z, const struct blocks_item *it)
 	struct block_enc *e = &z->enc;
 	int rc;
 
+	(void)blocks_texts(it->r.ev, &f);
 	blocks_item_forms(it, &f);
 	if ((rc = blocks_item_enc(it, &f, e)) == 1) {
 		if (zip_done(z, false) != 0)
@@ -790,7 +802,7 @@ blocks_add(struct store *s, const struct blocks_req *r, char *err,
 
 	it.r = *r;
 	if (z != NULL) {
-		if (!blocks_item_texts(&it)) {
+		if (!blocks_texts(r->ev, &f)) {
 			blocks_item_forms(&it, &f);
 			if (!block_row_fits_bytes(BLOCK_REQUEST_COLUMNS,
 			    f.bytes))
@@ -813,7 +825,7 @@ blocks_add(struct store *s, const struct blocks_req *r, char *err,
 			return -1;
 		}
 	}
-	(void)blocks_item_texts(&it);
+	(void)blocks_texts(r->ev, &f);
 	blocks_item_forms(&it, &f);
 	if ((rc = blocks_item_enc(&it, &f, s->blk)) == 1) {
 		if (blocks_flush_sync(s, err, errlen) != 0)

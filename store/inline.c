@@ -40,53 +40,21 @@
 
 #include "store/store_int.h"
 
-/*
- * See store_int.h: true when [p, p + n) is a canonical dotted quad. The
- * text is read from a zero-padded copy (at most 15 bytes), so no digit
- * needs a bound check: a 0 byte ends a number as a '.' would, and the
- * last must end exactly at n.
- */
+/* See store_int.h: core/event.c's reading of a NUL-terminated copy (p
+ * need not be one), as an int64_t. */
 bool
 inline_ipv4(const char *p, size_t n, int64_t *v)
 {
-	unsigned char b[16 + 4] = {0};
-	uint32_t acc = 0;
-	size_t i = 0;
+	char b[16];
+	uint32_t u;
 
 	if (n < 7 || n > 15)
 		return false;
 	memcpy(b, p, n);
-	for (int part = 0; part < 4; part++) {
-		unsigned d = (unsigned)b[i] - '0', x;
-
-		if (part > 0) {
-			if (b[i] != '.')
-				return false;
-			d = (unsigned)b[++i] - '0';
-		}
-		if (d > 9)
-			return false;
-		x = d;
-		d = (unsigned)b[++i] - '0';
-		if (d <= 9) {
-			if (x == 0)
-				return false;	/* a leading zero */
-			x = x * 10 + d;
-			d = (unsigned)b[++i] - '0';
-			if (d <= 9) {
-				x = x * 10 + d;
-				if (x > 255)
-					return false;
-				d = (unsigned)b[++i] - '0';
-				if (d <= 9)
-					return false;	/* four digits */
-			}
-		}
-		acc = acc << 8 | x;
-	}
-	if (i != n)
+	b[n] = '\0';
+	if (!event_ipv4(b, n, &u))
 		return false;
-	*v = (int64_t)acc;
+	*v = (int64_t)u;
 	return true;
 }
 
@@ -98,6 +66,19 @@ inline_client(struct store_client *c, const char *text)
 	c->v4 = -1;
 	if (text != NULL && !inline_ipv4(text, strlen(text), &c->v4))
 		c->v4 = -1;
+}
+
+/* See store_int.h. */
+void
+inline_client_event(struct store_client *c, const struct gw_event *ev)
+{
+	c->text = ev->client;
+	if (ev->client == NULL || ev->client_form == GW_CLIENT_TEXT)
+		c->v4 = -1;
+	else if (ev->client_form == GW_CLIENT_V4)
+		c->v4 = (int64_t)ev->client_v4;
+	else
+		inline_client(c, ev->client);
 }
 
 /* See store_int.h. */
@@ -236,11 +217,11 @@ inline_rid_blob(const char *p, size_t n, uint8_t out[STORE_RID_BYTES])
 
 /* See store_int.h. */
 void
-inline_request_id(struct store_rid *r, const char *text)
+inline_request_id(struct store_rid *r, const char *text, uint16_t len)
 {
 	r->text = text;
 	r->is_blob = text != NULL &&
-	    inline_rid_blob(text, strlen(text), r->blob);
+	    inline_rid_blob(text, event_strlen(text, len), r->blob);
 }
 
 /* See store_int.h. */

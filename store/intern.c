@@ -1123,6 +1123,24 @@ intern_prefetch_entry(const struct store *s, enum store_intern_id t,
 		    (c->map.cap - 1)]);
 }
 
+/* See store_int.h. */
+void
+intern_hint_of_len(const struct store *s, enum store_intern_id t,
+    const char *str, uint16_t len, struct intern_hint *h)
+{
+	const struct intern_cache *c = &s->intern[t];
+
+	if (str == NULL || len == 0) {
+		intern_hint_of(s, t, str, h);
+		return;
+	}
+	h->str = str;
+	h->keyed = false;
+	h->len = len;
+	h->fh = intern_front_hash(str, len);
+	__builtin_prefetch(&c->front[(size_t)(h->fh >> 40) & c->front_mask]);
+}
+
 
 /*
  * intern_id_hinted() past the short slots: the front, the map, then the
@@ -1232,18 +1250,20 @@ intern_id_short_miss(struct store *s, enum store_intern_id t,
  */
 static inline __attribute__((always_inline)) int
 intern_id_at(struct store *s, enum store_intern_id t, const char *str,
-    const struct intern_hint *hint, int64_t *id, char *err, size_t errlen)
+    size_t len, const struct intern_hint *hint, int64_t *id, char *err,
+    size_t errlen)
 {
 	struct intern_cache *c = &s->intern[t];
 	struct intern_short *ss;
 	uint64_t sw[4];
-	size_t len;
 
 	if (str == NULL) {
 		*id = 0;
 		return 0;
 	}
-	len = hint != NULL && hint->str == str ? hint->len : strlen(str);
+	if (len == 0)	/* not known (or empty: strlen says so) */
+		len = hint != NULL && hint->str == str ? hint->len :
+		    strlen(str);
 	if (c->shorts == NULL || len > INTERN_SHORT_LEN)
 		return intern_id_cached(s, t, str, len, hint, id, err, errlen);
 	intern_short_words(str, len, sw);
@@ -1265,7 +1285,18 @@ int
 intern_id(struct store *s, enum store_intern_id t, const char *str,
     int64_t *id, char *err, size_t errlen)
 {
-	return intern_id_at(s, t, str, NULL, id, err, errlen);
+	return intern_id_at(s, t, str, 0, NULL, id, err, errlen);
+}
+
+/*
+ * See store_int.h: intern_id() of a str whose length the event carried
+ * (0: not known).
+ */
+int
+intern_id_len(struct store *s, enum store_intern_id t, const char *str,
+    uint16_t len, int64_t *id, char *err, size_t errlen)
+{
+	return intern_id_at(s, t, str, len, NULL, id, err, errlen);
 }
 
 /* See store_int.h. */
@@ -1277,5 +1308,5 @@ intern_id_hinted(struct store *s, enum store_intern_id t, const char *str,
 	    s->intern[t].shorts == NULL)
 		return intern_id_front(s, t, str, hint->len, hint, id, err,
 		    errlen);
-	return intern_id_at(s, t, str, hint, id, err, errlen);
+	return intern_id_at(s, t, str, 0, hint, id, err, errlen);
 }

@@ -764,6 +764,14 @@ void intern_hint_of(const struct store *s, enum store_intern_id t,
  * else hash the name for the map (keyed) and prefetch its slot there. */
 void intern_prefetch_entry(const struct store *s, enum store_intern_id t,
     struct intern_hint *h);
+/*
+ * intern_hint_of() and intern_id() of a str whose length len an event
+ * carries (core/event.h: 0 means not known, strlen).
+ */
+void intern_hint_of_len(const struct store *s, enum store_intern_id t,
+    const char *str, uint16_t len, struct intern_hint *h);
+int intern_id_len(struct store *s, enum store_intern_id t, const char *str,
+    uint16_t len, int64_t *id, char *err, size_t errlen);
 /* intern_id(), taking str's length and hash from h when h is str's. */
 int intern_id_hinted(struct store *s, enum store_intern_id t,
     const char *str, const struct intern_hint *h, int64_t *id, char *err,
@@ -771,11 +779,15 @@ int intern_id_hinted(struct store *s, enum store_intern_id t,
 
 /* Inline values (inline.c). */
 void inline_client(struct store_client *c, const char *text);
+/* inline_client() of ev's client, from its form when the event carries it
+ * (event_fill). */
+void inline_client_event(struct store_client *c, const struct gw_event *ev);
 void inline_bind_client(sqlite3_stmt *st, int i, const struct store_client *c);
 /* A 64-bit key of a client for the join filter (the integer, or a hash). */
 uint64_t inline_client_key(const struct store *s, const struct store_client *c);
 uint64_t inline_client_key_value(const struct store *s, sqlite3_value *v);
-void inline_request_id(struct store_rid *r, const char *text);
+/* text's form; len its length as an event carries it (0: strlen). */
+void inline_request_id(struct store_rid *r, const char *text, uint16_t len);
 void inline_bind_request_id(sqlite3_stmt *st, int i, const struct store_rid *r);
 void inline_bind_protocol(sqlite3_stmt *st, int i, const char *text);
 /* The code protocol text is stored as (0..STORE_PROTOCOLS-1), or -1. */

@@ -393,8 +393,9 @@ write_stage_attempts(struct store *s, struct write_stage *g,
 			w->a = a;
 			w->request_id = id;
 			w->seq = i;
-			if (intern_id(s, INTERN_UPSTREAM, a->addr != NULL ?
-			    a->addr : "-", &w->up, err, errlen) != 0)
+			if (intern_id_len(s, INTERN_UPSTREAM, a->addr != NULL ?
+			    a->addr : "-", a->addr != NULL ? a->addr_len : 1,
+			    &w->up, err, errlen) != 0)
 				return -1;
 		}
 		k.upstream_id = w->up;
@@ -450,8 +451,8 @@ write_bind_request(sqlite3_stmt *st, int base, const struct write_req *w)
 static void
 write_req_inline(struct write_req *w)
 {
-	inline_client(&w->client, w->ev->client);
-	inline_request_id(&w->rid, w->ev->request_id);
+	inline_client_event(&w->client, w->ev);
+	inline_request_id(&w->rid, w->ev->request_id, w->ev->request_id_len);
 }
 
 /*
@@ -527,8 +528,8 @@ write_flush_requests(struct store *s, struct write_stage *g, char *err,
 			w->plain = false;
 			rows++;
 			write_req_inline(w);
-			if (intern_id(s, INTERN_PATH, w->ev->path, &w->path,
-			    err, errlen) != 0)
+			if (intern_id_len(s, INTERN_PATH, w->ev->path,
+			    w->ev->path_len, &w->path, err, errlen) != 0)
 				return -1;
 		}
 	}
@@ -587,14 +588,16 @@ write_final_upstream(struct store *s, const struct gw_event *ev,
     int64_t *up, char *err, size_t errlen)
 {
 	const char *addr = "-";
+	uint16_t len = 1;
 
-	if (ev->n_attempts > 0 && ev->attempts[ev->n_attempts - 1].addr != NULL)
+	if (ev->n_attempts > 0 && ev->attempts[ev->n_attempts - 1].addr != NULL) {
 		addr = ev->attempts[ev->n_attempts - 1].addr;
-	else if (s->dash_upstream != 0) {
+		len = ev->attempts[ev->n_attempts - 1].addr_len;
+	} else if (s->dash_upstream != 0) {
 		*up = s->dash_upstream;
 		return 0;
 	}
-	if (intern_id(s, INTERN_UPSTREAM, addr, up, err, errlen) != 0)
+	if (intern_id_len(s, INTERN_UPSTREAM, addr, len, up, err, errlen) != 0)
 		return -1;
 	if (addr[0] == '-' && addr[1] == '\0')
 		s->dash_upstream = *up;
@@ -700,7 +703,7 @@ write_stage_event(struct store *s, struct write_stage *g,
 	if (!join_filter_empty(s) || !w->plain) {
 		uint64_t key;
 
-		inline_client(&w->client, ev->client);
+		inline_client_event(&w->client, ev);
 		if (w->client.text != NULL) {
 			key = inline_client_key(s, &w->client);
 			near = join_filter_has(s, key);
@@ -718,10 +721,12 @@ write_stage_event(struct store *s, struct write_stage *g,
 	 * interns its path as when every such request was a row, so paths
 	 * stays what it was (its block keeps the text).
 	 */
-	if (intern_id(s, INTERN_METHOD, ev->method, &w->method, err, errlen) ||
-	    intern_id(s, INTERN_HOST, ev->host, &w->host, err, errlen) ||
-	    ((!w->plain || near) &&
-	    intern_id(s, INTERN_PATH, ev->path, &w->path, err, errlen)) ||
+	if (intern_id_len(s, INTERN_METHOD, ev->method, ev->method_len,
+	    &w->method, err, errlen) ||
+	    intern_id_len(s, INTERN_HOST, ev->host, ev->host_len, &w->host,
+	    err, errlen) ||
+	    ((!w->plain || near) && intern_id_len(s, INTERN_PATH, ev->path,
+	    ev->path_len, &w->path, err, errlen)) ||
 	    intern_id_hinted(s, INTERN_SHAPE, ev->shape, shape, &w->shape,
 	    err, errlen) ||
 	    write_final_upstream(s, ev, &w->up, err, errlen) ||
@@ -781,8 +786,8 @@ write_prefetch(const struct store *s, struct write_stage *g,
 		__builtin_prefetch(b->events[half].attempts[
 		    b->events[half].n_attempts - 1].addr);
 	if (half < b->n_events)
-		intern_hint_of(s, INTERN_SHAPE, b->events[half].shape,
-		    &g->shape[half % WRITE_AHEAD]);
+		intern_hint_of_len(s, INTERN_SHAPE, b->events[half].shape,
+		    b->events[half].shape_len, &g->shape[half % WRITE_AHEAD]);
 	if (quarter < b->n_events)
 		intern_prefetch_entry(s, INTERN_SHAPE,
 		    &g->shape[quarter % WRITE_AHEAD]);

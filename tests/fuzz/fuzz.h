@@ -57,6 +57,49 @@ fuzz_same_str(const char *x, const char *y)
 	    (x != NULL && y != NULL && strcmp(x, y) == 0);
 }
 
+/* A length an event carries is strlen's, or 0 (not known: event.h). */
+static inline bool
+fuzz_len_ok(const char *s, uint16_t len)
+{
+	return s == NULL ? len == 0 : len == 0 || len == strlen(s);
+}
+
+/*
+ * What ev carries of its strings (core/event.h) is what they hold: every
+ * length set is strlen's, a client read as a dotted quad is one, with its
+ * value, and one read as text is none.
+ */
+static inline bool
+fuzz_event_lens_ok(const struct gw_event *ev)
+{
+	uint32_t v;
+
+	if (!fuzz_len_ok(ev->client, ev->client_len) ||
+	    !fuzz_len_ok(ev->method, ev->method_len) ||
+	    !fuzz_len_ok(ev->host, ev->host_len) ||
+	    !fuzz_len_ok(ev->path, ev->path_len) ||
+	    !fuzz_len_ok(ev->query, ev->query_len) ||
+	    !fuzz_len_ok(ev->protocol, ev->protocol_len) ||
+	    !fuzz_len_ok(ev->request_id, ev->request_id_len) ||
+	    !fuzz_len_ok(ev->shape, ev->shape_len))
+		return false;
+	for (int i = 0; i < ev->n_attempts; i++)
+		if (!fuzz_len_ok(ev->attempts[i].addr, ev->attempts[i].addr_len))
+			return false;
+	switch (ev->client_form) {
+	case GW_CLIENT_UNSET:
+		return true;
+	case GW_CLIENT_V4:
+		return ev->client != NULL && event_ipv4(ev->client,
+		    strlen(ev->client), &v) && v == ev->client_v4;
+	case GW_CLIENT_TEXT:
+		return ev->client == NULL || !event_ipv4(ev->client,
+		    strlen(ev->client), &v);
+	default:
+		return false;
+	}
+}
+
 /* Every field of two events alike: a fast path against its general twin. */
 static inline bool
 fuzz_same_event(const struct gw_event *x, const struct gw_event *y)

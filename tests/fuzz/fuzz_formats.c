@@ -107,8 +107,12 @@ one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 		    m != FORMAT_NOMEM)
 			abort();
 	}
+	size_t had = r->b.n_events;
 	enum format_result x = r->lf->take(r->state, &r->b, line, len, no,
 	    off, &reason);
+	for (size_t i = had; i < r->b.n_events; i++)
+		if (!fuzz_event_lens_ok(&r->b.events[i]))
+			abort();	/* a length that is not strlen's */
 	if (r->general != NULL)
 		check_twin(r, x, reason, line, len, no, off);
 	if (batch_count(&r->b) >= 64) {

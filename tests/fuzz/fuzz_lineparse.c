@@ -59,7 +59,13 @@ one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 		r->lp = r->next;
 		r->next = NULL;
 	}
+	size_t had = r->b.n_events;
+
 	(void)lineparse_take(r->lp, &r->b, line, len, false, no, off, &reason);
+	for (size_t i = had; i < r->b.n_events; i++)
+		if (!fuzz_event_lens_ok(&r->b.events[i]) ||
+		    r->b.events[i].client_form == GW_CLIENT_UNSET)
+			abort();	/* not filled, or not strlen's */
 	if (batch_count(&r->b) >= 64)
 		batch_clear(&r->b);
 }

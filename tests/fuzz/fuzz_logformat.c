@@ -48,6 +48,9 @@ one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 		    (x == FORMAT_REJECT && !fuzz_same_str(reason, reason2)) ||
 		    (x == FORMAT_EVENT && !fuzz_same_event(&ev, &ev2)))
 			abort();	/* the hand matcher and PCRE2 differ */
+		if (x == FORMAT_EVENT && (!fuzz_event_lens_ok(&ev) ||
+		    !fuzz_event_lens_ok(&ev2)))
+			abort();	/* a length that is not strlen's */
 		arena_reset(r->a);
 		arena_reset(r->b);
 	}

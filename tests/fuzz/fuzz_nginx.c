@@ -52,8 +52,9 @@ one_line(void *ctx, const char *line, size_t len, uint64_t no, uint64_t off)
 		memset(&ev, 0, sizeof(ev));
 		ev.line_no = no;
 		ev.offset = off;
-		(void)logformat_parse(formats[i], line, len, arena, &ev,
-		    &reason);
+		if (logformat_parse(formats[i], line, len, arena, &ev,
+		    &reason) == FORMAT_EVENT && !fuzz_event_lens_ok(&ev))
+			abort();	/* a length that is not strlen's */
 		arena_reset(arena);
 	}
 	if (nginx_error_match(line, len)) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "parse/lineparse.h"
+#include "tests/unit/lines.h"
 
 #define MAX_LINES 8
 
@@ -246,6 +247,128 @@ test_json_reject_withholds_credentials(void **state)
 	lineparse_free(lp);
 }
 
+/* s's length as ev carries it is strlen's (every test string is short). */
+static void
+check_len(const char *what, const char *s, uint16_t len)
+{
+	if (s == NULL ? len != 0 : len != strlen(s))
+		fail_msg("%s: length %u, strlen %zu", what, (unsigned)len,
+		    s != NULL ? strlen(s) : 0);
+}
+
+/* What ev carries of its strings (core/event.h) is what they hold. */
+static void
+check_event_lens(const struct gw_event *ev)
+{
+	uint32_t v = 0;
+
+	check_len("client", ev->client, ev->client_len);
+	check_len("method", ev->method, ev->method_len);
+	check_len("host", ev->host, ev->host_len);
+	check_len("path", ev->path, ev->path_len);
+	check_len("query", ev->query, ev->query_len);
+	check_len("protocol", ev->protocol, ev->protocol_len);
+	check_len("request_id", ev->request_id, ev->request_id_len);
+	check_len("shape", ev->shape, ev->shape_len);
+	for (int i = 0; i < ev->n_attempts; i++)
+		check_len("addr", ev->attempts[i].addr,
+		    ev->attempts[i].addr_len);
+	if (ev->client != NULL && event_ipv4(ev->client, strlen(ev->client),
+	    &v)) {
+		assert_int_equal(ev->client_form, GW_CLIENT_V4);
+		assert_int_equal(ev->client_v4, v);
+	} else
+		assert_int_equal(ev->client_form, GW_CLIENT_TEXT);
+}
+
+/* Every line of path through the parser its first lines get; the events'
+ * count in *n. */
+static void
+take_file(const char *path, const struct lineparse_opts *o, size_t *n)
+{
+	struct lines l;
+	struct lineparse *lp = NULL;
+	struct gw_batch b;
+	const char *reason;
+	char err[256];
+
+	lines_read_first(path, &l, LINES_MAX);
+	if (lineparse_new(o, (const char *const *)l.v, l.len,
+	    l.n < 16 ? l.n : 16, &lp, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", path, err);
+	assert_int_equal(batch_init(&b), 0);
+	for (size_t i = 0; i < l.n; i++)
+		(void)lineparse_take(lp, &b, l.v[i], l.len[i], false, i + 1, 0,
+		    &reason);
+	for (size_t i = 0; i < b.n_events; i++)
+		check_event_lens(&b.events[i]);
+	*n = b.n_events;
+	batch_destroy(&b);
+	lineparse_free(lp);
+	lines_free(&l);
+}
+
+/*
+ * Every event a log format makes carries its strings' lengths and its
+ * client's form (event_fill, the nginx parser's own), and they are
+ * strlen's and inline.c's reading: the store takes them instead.
+ */
+static void
+test_event_lengths(void **state)
+{
+	static const char *const files[] = {
+		"tests/data/demo/access.log", "tests/data/formats/alb.log",
+		"tests/data/formats/caddy.log", "tests/data/formats/clf.log",
+		"tests/data/formats/envoy.log",
+		"tests/data/formats/envoy-json.log",
+		"tests/data/formats/haproxy.log",
+		"tests/data/formats/traefik.log",
+		"tests/data/formats/traefik-json.log",
+	};
+	static const char *const odd[] = {
+		/* not canonical quads, IPv6, a list, escapes */
+		"10.0.0.01 - - [25/Nov/2026:10:00:00 +0000] \"GET /a?x=1 "
+		    "HTTP/1.1\" 200 10 \"-\" \"curl\" \"-\"",
+		"2001:db8::1 - - [25/Nov/2026:10:00:00 +0000] \"GET /b "
+		    "HTTP/1.1\" 200 10 \"-\" \"curl\" \"-\"",
+		"256.1.1.1 - - [25/Nov/2026:10:00:00 +0000] \"GET /c\\x41\\x00?"
+		    "k=\\x22 HTTP/1.1\" 200 10 \"-\" \"curl\" \"-\"",
+		"1.2.3.4 - - [25/Nov/2026:10:00:00 +0000] \"GET /d HTTP/1.1\" "
+		    "200 10 \"-\" \"curl\" \"-\"",
+		NULL
+	};
+	struct lineparse_opts o = { .nginx_conf = "/nonexistent" };
+	struct lineparse *lp;
+	struct gw_batch b;
+	const char *reason;
+	char err[256];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		take_file(files[i], &o, &n);
+		assert_true(n > 0);
+	}
+	lp = decide(&o, main_lines, err, sizeof(err));
+	assert_non_null(lp);
+	assert_int_equal(batch_init(&b), 0);
+	for (size_t i = 0; odd[i] != NULL; i++)
+		assert_int_equal(lineparse_take(lp, &b, odd[i], strlen(odd[i]),
+		    false, i + 1, 0, &reason), FORMAT_EVENT);
+	for (size_t i = 0; i < b.n_events; i++)
+		check_event_lens(&b.events[i]);
+	assert_int_equal(b.events[0].client_form, GW_CLIENT_TEXT);
+	assert_int_equal(b.events[1].client_form, GW_CLIENT_TEXT);
+	assert_int_equal(b.events[2].client_form, GW_CLIENT_TEXT);
+	assert_string_equal(b.events[2].path, "/cA\\x00");
+	assert_int_equal(b.events[2].path_len, 7);
+	assert_int_equal(b.events[3].client_form, GW_CLIENT_V4);
+	assert_int_equal(b.events[3].client_v4, 0x01020304);
+	assert_int_equal(b.events[3].method_len, 3);
+	batch_destroy(&b);
+	lineparse_free(lp);
+}
+
 int
 main(void)
 {
@@ -255,6 +378,7 @@ main(void)
 		cmocka_unit_test(test_formats_of_nginx_conf),
 		cmocka_unit_test(test_take_kinds),
 		cmocka_unit_test(test_json_reject_withholds_credentials),
+		cmocka_unit_test(test_event_lengths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
