@@ -60,6 +60,28 @@ test_open_fresh_and_again(void **state)
 	fx_free(&f);
 }
 
+/*
+ * A new database takes every schema file in one transaction (db.c,
+ * db_migrate): its WAL holds each page once, the commit of the last
+ * file. On main each file committed on its own: 81 frames for the 40
+ * pages of a new database.
+ */
+static void
+test_open_fresh_one_transaction(void **state)
+{
+	struct fx f;
+	int log = -1, done = -1, pages;
+
+	(void)state;
+	fx_init(&f);
+	pages = fx_int(&f, "PRAGMA page_count");
+	assert_int_equal(sqlite3_wal_checkpoint_v2(f.s->db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, &log, &done), SQLITE_OK);
+	assert_true(log > 0);
+	assert_true(log <= pages);
+	fx_free(&f);
+}
+
 /* A database at version 0 holding someone's data is upgraded in place. */
 static void
 test_open_upgrades_version_0(void **state)
@@ -2073,6 +2095,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_fresh_and_again),
+		cmocka_unit_test(test_open_fresh_one_transaction),
 		cmocka_unit_test(test_open_upgrades_version_0),
 		cmocka_unit_test(test_open_newer_fails),
 		cmocka_unit_test(test_write_and_read_back),
