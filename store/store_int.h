@@ -945,6 +945,8 @@ int ckpt_start(struct store *s, int every, int cap, char *err,
     size_t errlen);
 void ckpt_before_begin(struct store *s);
 void ckpt_stop(struct store *s);
+/* Writebacks of the WAL the checkpointer started (tests). */
+int64_t ckpt_writebacks(struct store *s);
 
 /* Pruning (prune.c). */
 void prune_free(struct store *s);
