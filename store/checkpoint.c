@@ -46,6 +46,7 @@
  * loses nothing committed. If the thread or its connection cannot start,
  * ckpt_start fails and the caller keeps SQLite's autocheckpoint.
  */
+#include <assert.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -214,6 +215,44 @@ ckpt_size_limit(struct store *s, int cap)
 	    -1;
 }
 
+/*
+ * Hand c's descriptors to s, to be closed after s's connection
+ * (ckpt_close_files) or taken again by the next checkpointer (ckpt_start
+ * takes them before it opens any): closing one now would drop that
+ * connection's locks.
+ */
+static void
+ckpt_park_files(struct store *s, struct ckpt *c)
+{
+	assert(s->ckpt_fd[0] < 0 && s->ckpt_fd[1] < 0);
+	s->ckpt_fd[0] = c->dbfd;
+	s->ckpt_fd[1] = c->walfd;
+	c->dbfd = c->walfd = -1;
+}
+
+/* The descriptor parked in s->ckpt_fd[i], if any, else path opened. */
+static int
+ckpt_take_file(struct store *s, int i, const char *path)
+{
+	int fd = s->ckpt_fd[i];
+
+	s->ckpt_fd[i] = -1;
+	if (fd >= 0 || path == NULL)
+		return fd;
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* See store_int.h. */
+void
+ckpt_close_files(struct store *s)
+{
+	for (int i = 0; i < 2; i++) {
+		if (s->ckpt_fd[i] >= 0)
+			(void)close(s->ckpt_fd[i]);
+		s->ckpt_fd[i] = -1;
+	}
+}
+
 /* See store_int.h. */
 int
 ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
@@ -228,8 +267,8 @@ ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
 		return store_fail(err, errlen, "out of memory");
 	c->every = every > 0 ? every : 1;
 	c->cap = cap > c->every ? cap : c->every;
-	c->dbfd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	c->walfd = -1;
+	c->dbfd = ckpt_take_file(s, 0, s->path);
+	c->walfd = ckpt_take_file(s, 1, NULL);
 	if (ckpt_open(s, c) != 0 || pthread_mutex_init(&c->mu, NULL) != 0)
 		goto fail;
 	if (pthread_cond_init(&c->cv, NULL) != 0) {
@@ -242,8 +281,9 @@ ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
 		goto fail;
 	}
 	/* opened by ckpt_open's connection; its name is SQLite's */
-	c->walfd = open(sqlite3_filename_wal(sqlite3_db_filename(c->db,
-	    "main")), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (c->walfd < 0)
+		c->walfd = open(sqlite3_filename_wal(sqlite3_db_filename(
+		    c->db, "main")), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	s->ckpt = c;
 	sqlite3_wal_hook(s->db, ckpt_hook, c);
 	(void)ckpt_size_limit(s, c->cap);	/* without, the file stays */
@@ -252,8 +292,7 @@ fail:
 	store_fail(err, errlen, "checkpointer: %s", c->db != NULL ?
 	    sqlite3_errmsg(c->db) : "cannot open the database");
 	sqlite3_close(c->db);
-	if (c->dbfd >= 0)
-		close(c->dbfd);
+	ckpt_park_files(s, c);
 	free(c);
 	return -1;
 }
@@ -290,10 +329,7 @@ ckpt_stop(struct store *s)
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	sqlite3_close(c->db);
-	if (c->dbfd >= 0)
-		close(c->dbfd);
-	if (c->walfd >= 0)
-		close(c->walfd);
+	ckpt_park_files(s, c);
 	free(c);
 	s->ckpt = NULL;
 }

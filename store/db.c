@@ -346,6 +346,7 @@ store_open_with(const char *path, const struct store_open_opts *o,
 	if ((s = gw_calloc(1, sizeof(*s))) == NULL)
 		return store_fail(err, errlen, "out of memory");
 	s->blocks_seen = -1;	/* not checked yet (store_reads_blocks) */
+	s->ckpt_fd[0] = s->ckpt_fd[1] = -1;
 	if ((s->path = gw_strdup(real)) == NULL) {
 		free(s);
 		return store_fail(err, errlen, "out of memory");
@@ -411,6 +412,7 @@ store_close(struct store *s)
 	id_list_free(&s->candidates);
 	free(s->probes);
 	sqlite3_close(s->db);
+	ckpt_close_files(s);
 	free(s->path);
 	free(s);
 }

@@ -4,6 +4,8 @@
  * The join is in test_store_join.c, reports in test_store_report.c.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1674,6 +1676,66 @@ test_ingest_checkpoints_wal_writeback(void **state)
 	fx_free(&f);
 }
 
+/* 1 if another process sees a lock on the database file's SHARED
+ * range (SQLite's unix locking: PENDING_BYTE 0x40000000, then 2 bytes
+ * on, 510 bytes), 0 if not. */
+static int
+db_shared_locked(const char *path)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+		    .l_start = 0x40000000 + 2, .l_len = 510};
+		int fd = open(path, O_RDWR);
+
+		if (fd < 0 || fcntl(fd, F_GETLK, &fl) != 0)
+			_exit(2);
+		_exit(fl.l_type == F_UNLCK ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) < 2);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Stopping the checkpointer leaves the writer's connection its SHARED
+ * lock on the database file (checkpoint.c, ckpt_park_files): the
+ * checkpointer's own descriptor of the file is closed only after that
+ * connection, as closing any descriptor drops every POSIX lock the
+ * process holds on the file; with the lock gone, another process's
+ * closing connection takes itself for the last one and checkpoints and
+ * deletes the WAL under this one. On the branch before, ckpt_stop closed
+ * it at once: no lock seen from outside until the close.
+ */
+static void
+test_ingest_checkpoints_stop_keeps_lock(void **state)
+{
+	struct fx f;
+	int next = 0;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	ckpt_batches(&f, src, &next, 2);
+	assert_int_equal(db_shared_locked(f.path), 1);
+	ckpt_stop(f.s);
+	assert_int_equal(db_shared_locked(f.path), 1);
+	/* started again, it takes the same descriptors */
+	assert_int_equal(ckpt_start(f.s, 8, 48, f.err, sizeof(f.err)), 0);
+	ckpt_batches(&f, src, &next, 2);
+	ckpt_stop(f.s);
+	assert_int_equal(db_shared_locked(f.path), 1);
+	store_close(f.s);
+	f.s = NULL;
+	assert_int_equal(ckpt_file_size(f.path, "-wal"), -1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), next);
+	fx_free(&f);
+}
+
 /*
  * A checkpointer that cannot start (here its connection cannot open the
  * file, moved aside for the moment) leaves ingest as it was: the writer
@@ -2166,6 +2228,7 @@ main(void)
 		cmocka_unit_test(test_ingest_holds_batches),
 		cmocka_unit_test(test_ingest_checkpoints_aside),
 		cmocka_unit_test(test_ingest_checkpoints_wal_writeback),
+		cmocka_unit_test(test_ingest_checkpoints_stop_keeps_lock),
 		cmocka_unit_test(test_ingest_checkpoints_fallback),
 	};
 
