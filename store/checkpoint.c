@@ -36,13 +36,17 @@
  * (1M production lines: fdatasync 48 ms of a 145 ms end phase). After
  * each checkpoint the thread has the kernel start writing what it copied
  * (sync_file_range, no wait for the disk), so the last sync finds little
- * left.
+ * left; likewise the WAL after each commit that grew it, so a
+ * checkpoint's sync of the WAL, and the close's after the last commit,
+ * find little left (1M production lines: the close's fdatasync of the
+ * WAL 15 ms -> 0.3 ms, load 2-5).
  *
  * Durability is SQLite's: the WAL is the truth until a checkpoint (on
  * whichever connection) has copied and synced it; a crash at any moment
  * loses nothing committed. If the thread or its connection cannot start,
  * ckpt_start fails and the caller keeps SQLite's autocheckpoint.
  */
+#include <assert.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -57,6 +61,7 @@
 struct ckpt {
 	sqlite3 *db;		/* the thread's own connection */
 	int dbfd;		/* the database file read-only, or -1 */
+	int walfd;		/* the WAL file read-only, or -1 */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* a checkpoint asked for; one done */
@@ -64,10 +69,13 @@ struct ckpt {
 	int frames;		/* in the WAL after the writer's last commit */
 	int asked;		/* frames the last checkpoint asked covers */
 	bool want;		/* a checkpoint is asked for */
+	bool written;		/* a commit appended frames since the last
+				   writeback of the WAL */
 	bool busy;		/* the thread runs one */
 	bool stop;
 	int64_t runs;		/* checkpoints run */
 	int64_t restarts;	/* commits that found the WAL started over */
+	int64_t writebacks;	/* writebacks of the WAL started */
 };
 
 /* The thread: a PASSIVE checkpoint each time one is asked for. */
@@ -79,11 +87,27 @@ ckpt_main(void *arg)
 	quiet_thread_name("gw-ckpt");
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		while (!c->want && !c->stop)
+		while (!c->want && !c->written && !c->stop)
 			pthread_cond_wait(&c->cv, &c->mu);
 		if (c->stop)
 			break;
+		if (!c->want) {
+			/* a commit's frames on their way to the disk, so the
+			   next checkpoint's sync of the WAL, or the close's,
+			   finds little left (best effort) */
+			c->written = false;
+			pthread_mutex_unlock(&c->mu);
+#ifdef SYNC_FILE_RANGE_WRITE
+			if (c->walfd >= 0)
+				(void)sync_file_range(c->walfd, 0, 0,
+				    SYNC_FILE_RANGE_WRITE);
+#endif
+			pthread_mutex_lock(&c->mu);
+			c->writebacks++;
+			continue;
+		}
 		c->want = false;
+		c->written = false;
 		c->busy = true;
 		pthread_mutex_unlock(&c->mu);
 		/* SQLITE_BUSY (another connection's checkpoint runs) or an
@@ -123,6 +147,10 @@ ckpt_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 		c->restarts++;
 	if (frames < c->asked)
 		c->asked = 0;	/* the WAL started over */
+	if (frames != c->frames && c->walfd >= 0) {
+		c->written = true;
+		pthread_cond_broadcast(&c->cv);
+	}
 	c->frames = frames;
 	if (frames - c->asked >= c->every ||
 	    (frames > c->asked && frames >= c->cap - c->every)) {
@@ -187,6 +215,44 @@ ckpt_size_limit(struct store *s, int cap)
 	    -1;
 }
 
+/*
+ * Hand c's descriptors to s, to be closed after s's connection
+ * (ckpt_close_files) or taken again by the next checkpointer (ckpt_start
+ * takes them before it opens any): closing one now would drop that
+ * connection's locks.
+ */
+static void
+ckpt_park_files(struct store *s, struct ckpt *c)
+{
+	assert(s->ckpt_fd[0] < 0 && s->ckpt_fd[1] < 0);
+	s->ckpt_fd[0] = c->dbfd;
+	s->ckpt_fd[1] = c->walfd;
+	c->dbfd = c->walfd = -1;
+}
+
+/* The descriptor parked in s->ckpt_fd[i], if any, else path opened. */
+static int
+ckpt_take_file(struct store *s, int i, const char *path)
+{
+	int fd = s->ckpt_fd[i];
+
+	s->ckpt_fd[i] = -1;
+	if (fd >= 0 || path == NULL)
+		return fd;
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* See store_int.h. */
+void
+ckpt_close_files(struct store *s)
+{
+	for (int i = 0; i < 2; i++) {
+		if (s->ckpt_fd[i] >= 0)
+			(void)close(s->ckpt_fd[i]);
+		s->ckpt_fd[i] = -1;
+	}
+}
+
 /* See store_int.h. */
 int
 ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
@@ -201,7 +267,8 @@ ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
 		return store_fail(err, errlen, "out of memory");
 	c->every = every > 0 ? every : 1;
 	c->cap = cap > c->every ? cap : c->every;
-	c->dbfd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	c->dbfd = ckpt_take_file(s, 0, s->path);
+	c->walfd = ckpt_take_file(s, 1, NULL);
 	if (ckpt_open(s, c) != 0 || pthread_mutex_init(&c->mu, NULL) != 0)
 		goto fail;
 	if (pthread_cond_init(&c->cv, NULL) != 0) {
@@ -213,6 +280,10 @@ ckpt_start(struct store *s, int every, int cap, char *err, size_t errlen)
 		pthread_mutex_destroy(&c->mu);
 		goto fail;
 	}
+	/* opened by ckpt_open's connection; its name is SQLite's */
+	if (c->walfd < 0)
+		c->walfd = open(sqlite3_filename_wal(sqlite3_db_filename(
+		    c->db, "main")), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	s->ckpt = c;
 	sqlite3_wal_hook(s->db, ckpt_hook, c);
 	(void)ckpt_size_limit(s, c->cap);	/* without, the file stays */
@@ -221,8 +292,7 @@ fail:
 	store_fail(err, errlen, "checkpointer: %s", c->db != NULL ?
 	    sqlite3_errmsg(c->db) : "cannot open the database");
 	sqlite3_close(c->db);
-	if (c->dbfd >= 0)
-		close(c->dbfd);
+	ckpt_park_files(s, c);
 	free(c);
 	return -1;
 }
@@ -259,10 +329,24 @@ ckpt_stop(struct store *s)
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	sqlite3_close(c->db);
-	if (c->dbfd >= 0)
-		close(c->dbfd);
+	ckpt_park_files(s, c);
 	free(c);
 	s->ckpt = NULL;
+}
+
+/* See store_int.h. */
+int64_t
+ckpt_writebacks(struct store *s)
+{
+	struct ckpt *c = s->ckpt;
+	int64_t n;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	n = c->writebacks;
+	pthread_mutex_unlock(&c->mu);
+	return n;
 }
 
 /* See store.h. */

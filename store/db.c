@@ -8,7 +8,7 @@
  * user_version, so two processes opening an old database at once cannot
  * both upgrade it, and a failed upgrade leaves the previous version intact.
  * A database newer than the files we carry is refused rather than guessed
- * at.
+ * at. A new database takes them all in one transaction (db_migrate).
  *
  * Pragmas: 16 KiB pages (new databases only); WAL so readers (report, console) never block the writer and the
  * writer never blocks them; synchronous=NORMAL (a power loss may drop the
@@ -117,6 +117,8 @@ db_user_version(struct store *s, int *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int db_temp_memory(struct store *s, char *err, size_t errlen);
+
 /* Number of schema files this build carries. */
 static int
 db_schema_count(void)
@@ -146,6 +148,7 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 	int target = upto > 0 && upto < known ? upto : known;
 	char sql[64], shown[256];
 	int v, first = -1;
+	bool fresh, in_txn = false;
 
 	safe_text(shown, sizeof(shown), path, strlen(path));
 	if (db_user_version(s, &v, err, errlen) != 0)
@@ -169,11 +172,34 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 		    "this command writes nothing (any other command, e.g. "
 		    "'gatewatch report -d %s', upgrades it)", shown, v, target,
 		    shown);
+	/*
+	 * A new database (version 0: no table of ours) takes every file in
+	 * one transaction, its temporaries (statement journals of the
+	 * ALTER TABLEs) in memory, as its tables are empty: no commit and
+	 * no temporary file between two files. Failing, it is left at
+	 * version 0, as one transaction a file would leave it at the one
+	 * before; another process upgrading it meanwhile is seen below.
+	 */
+	fresh = v == 0;
+	if (fresh && db_temp_memory(s, err, errlen) != 0)
+		return -1;
 	for (;;) {
-		if (db_run(s, STMT_BEGIN, "begin migration", err, errlen) != 0)
+		if (!in_txn && db_run(s, STMT_BEGIN, "begin migration", err,
+		    errlen) != 0)
 			return -1;
+		in_txn = true;
 		if (db_user_version(s, &v, err, errlen) != 0)
 			goto fail;
+		if (fresh && first < 0 && v > 0) {
+			/* another process made it meanwhile: the files it
+			   lacks one by one, temporaries in files */
+			store_rollback_txn(s);
+			in_txn = fresh = false;
+			if (db_exec(s, "PRAGMA temp_store = FILE", "temp_store",
+			    err, errlen) != 0)
+				return -1;
+			continue;
+		}
 		if (v > known) {
 			store_fail(err, errlen, "%s: database schema version "
 			    "%d is newer than this gatewatch knows (%d); use a "
@@ -190,9 +216,12 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if (db_exec(s, sql, "user_version", err, errlen) != 0)
 			goto fail;
+		if (fresh)
+			continue;
 		if (db_run(s, STMT_COMMIT, "commit migration", err, errlen) !=
 		    0)
 			goto fail;
+		in_txn = false;
 	}
 	if (v < 0) {
 		store_fail(err, errlen, "%s: bad schema version %d", shown, v);
@@ -317,6 +346,7 @@ store_open_with(const char *path, const struct store_open_opts *o,
 	if ((s = gw_calloc(1, sizeof(*s))) == NULL)
 		return store_fail(err, errlen, "out of memory");
 	s->blocks_seen = -1;	/* not checked yet (store_reads_blocks) */
+	s->ckpt_fd[0] = s->ckpt_fd[1] = -1;
 	if ((s->path = gw_strdup(real)) == NULL) {
 		free(s);
 		return store_fail(err, errlen, "out of memory");
@@ -382,6 +412,7 @@ store_close(struct store *s)
 	id_list_free(&s->candidates);
 	free(s->probes);
 	sqlite3_close(s->db);
+	ckpt_close_files(s);
 	free(s->path);
 	free(s);
 }

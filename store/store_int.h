@@ -544,6 +544,9 @@ struct store {
 	size_t n_probes, cap_probes;
 	struct prune_state *prune;	/* prune.c's statements, NULL unused */
 	struct ckpt *ckpt;		/* checkpoint.c's thread, NULL none */
+	/* its own descriptors of the database and the WAL, or -1: closed
+	   only after this connection (ckpt_close_files) */
+	int ckpt_fd[2];
 	int64_t lock_waits;		/* times the lock was busy (db_busy) */
 	int64_t lock_wait_max_ms;	/* the longest wait, ms (1 ms polls) */
 	bool hold;			/* batches share a transaction
@@ -957,6 +960,16 @@ int ckpt_start(struct store *s, int every, int cap, char *err,
     size_t errlen);
 void ckpt_before_begin(struct store *s);
 void ckpt_stop(struct store *s);
+/*
+ * Close the files a stopped checkpointer had open for its writebacks,
+ * after the store's connection closed: closing a descriptor of the
+ * database drops every lock the process holds on it (POSIX), the
+ * connection's SHARED lock too, which tells another process's closing
+ * connection that it is not the last and must leave the WAL alone.
+ */
+void ckpt_close_files(struct store *s);
+/* Writebacks of the WAL the checkpointer started (tests). */
+int64_t ckpt_writebacks(struct store *s);
 
 /* Pruning (prune.c). */
 void prune_free(struct store *s);

@@ -4,6 +4,8 @@
  * The join is in test_store_join.c, reports in test_store_report.c.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +59,28 @@ test_open_fresh_and_again(void **state)
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 1);
 	assert_int_equal(fx_int(&f, "SELECT count(*) FROM causes"),
 	    GW_CAUSE_COUNT);
+	fx_free(&f);
+}
+
+/*
+ * A new database takes every schema file in one transaction (db.c,
+ * db_migrate): its WAL holds each page once, the commit of the last
+ * file. On main each file committed on its own: 81 frames for the 40
+ * pages of a new database.
+ */
+static void
+test_open_fresh_one_transaction(void **state)
+{
+	struct fx f;
+	int log = -1, done = -1, pages;
+
+	(void)state;
+	fx_init(&f);
+	pages = fx_int(&f, "PRAGMA page_count");
+	assert_int_equal(sqlite3_wal_checkpoint_v2(f.s->db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, &log, &done), SQLITE_OK);
+	assert_true(log > 0);
+	assert_true(log <= pages);
 	fx_free(&f);
 }
 
@@ -1617,6 +1641,102 @@ test_ingest_checkpoints_aside(void **state)
 }
 
 /*
+ * The checkpointer starts the writeback of the WAL after each commit that
+ * grew it, checkpoint asked or not (checkpoint.c), so the sync of the
+ * WAL at the close, after the last commit, finds little left; on main
+ * only checkpoints wrote it, and the close synced every frame since the
+ * last one (1M production lines: 15 ms of the end phase).
+ */
+static void
+test_ingest_checkpoints_wal_writeback(void **state)
+{
+	struct timespec ms = {0, 1000000};
+	struct fx f;
+	int64_t runs, restarts;
+	int next = 0, i;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	/* no checkpoint asked for in a test this small */
+	ckpt_stop(f.s);
+	assert_int_equal(ckpt_start(f.s, 100000, 200000, f.err,
+	    sizeof(f.err)), 0);
+	ckpt_batches(&f, src, &next, 2);
+	for (i = 0; i < 5000 && ckpt_writebacks(f.s) == 0; i++)
+		nanosleep(&ms, NULL);
+	assert_true(ckpt_writebacks(f.s) > 0);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_int_equal(runs, 0);
+	store_close(f.s);
+	f.s = NULL;
+	assert_int_equal(ckpt_file_size(f.path, "-wal"), -1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), next);
+	fx_free(&f);
+}
+
+/* 1 if another process sees a lock on the database file's SHARED
+ * range (SQLite's unix locking: PENDING_BYTE 0x40000000, then 2 bytes
+ * on, 510 bytes), 0 if not. */
+static int
+db_shared_locked(const char *path)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+		    .l_start = 0x40000000 + 2, .l_len = 510};
+		int fd = open(path, O_RDWR);
+
+		if (fd < 0 || fcntl(fd, F_GETLK, &fl) != 0)
+			_exit(2);
+		_exit(fl.l_type == F_UNLCK ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) < 2);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Stopping the checkpointer leaves the writer's connection its SHARED
+ * lock on the database file (checkpoint.c, ckpt_park_files): the
+ * checkpointer's own descriptor of the file is closed only after that
+ * connection, as closing any descriptor drops every POSIX lock the
+ * process holds on the file; with the lock gone, another process's
+ * closing connection takes itself for the last one and checkpoints and
+ * deletes the WAL under this one. On the branch before, ckpt_stop closed
+ * it at once: no lock seen from outside until the close.
+ */
+static void
+test_ingest_checkpoints_stop_keeps_lock(void **state)
+{
+	struct fx f;
+	int next = 0;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	ckpt_batches(&f, src, &next, 2);
+	assert_int_equal(db_shared_locked(f.path), 1);
+	ckpt_stop(f.s);
+	assert_int_equal(db_shared_locked(f.path), 1);
+	/* started again, it takes the same descriptors */
+	assert_int_equal(ckpt_start(f.s, 8, 48, f.err, sizeof(f.err)), 0);
+	ckpt_batches(&f, src, &next, 2);
+	ckpt_stop(f.s);
+	assert_int_equal(db_shared_locked(f.path), 1);
+	store_close(f.s);
+	f.s = NULL;
+	assert_int_equal(ckpt_file_size(f.path, "-wal"), -1);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), next);
+	fx_free(&f);
+}
+
+/*
  * A checkpointer that cannot start (here its connection cannot open the
  * file, moved aside for the moment) leaves ingest as it was: the writer
  * checkpoints itself every 8192 pages, and stores as before.
@@ -2073,6 +2193,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_fresh_and_again),
+		cmocka_unit_test(test_open_fresh_one_transaction),
 		cmocka_unit_test(test_open_upgrades_version_0),
 		cmocka_unit_test(test_open_newer_fails),
 		cmocka_unit_test(test_write_and_read_back),
@@ -2106,6 +2227,8 @@ main(void)
 		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
 		cmocka_unit_test(test_ingest_checkpoints_aside),
+		cmocka_unit_test(test_ingest_checkpoints_wal_writeback),
+		cmocka_unit_test(test_ingest_checkpoints_stop_keeps_lock),
 		cmocka_unit_test(test_ingest_checkpoints_fallback),
 	};
 
