@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/latency.h"
 
 /* See latency.h. */
@@ -103,7 +104,7 @@ latency_hist_of(struct latency_map *l, int64_t minute, int64_t upstream_id)
 	if (l->nh == LATENCY_HISTS)
 		return NULL;
 	if (l->h == NULL &&
-	    (l->h = calloc(LATENCY_HISTS, sizeof(*l->h))) == NULL)
+	    (l->h = gw_zeroed(LATENCY_HISTS, sizeof(*l->h))) == NULL)
 		return NULL;
 	h = &l->h[l->nh++];
 	h->minute = minute;
@@ -174,7 +175,7 @@ latency_bind(sqlite3_stmt *st, int base, const struct rollup_entry *e)
 
 /* Upsert counts: ROLLUP_FLUSH_ROWS keys a statement, the rest one by one. */
 static int
-latency_upsert(struct store *s, const struct rollup_entry *const *v, int n,
+latency_upsert(struct store *s, const struct rollup_entry *v, int n,
     char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
@@ -184,30 +185,89 @@ latency_upsert(struct store *s, const struct rollup_entry *const *v, int n,
 		    NULL)
 			return -1;
 		for (int j = 0; j < n; j++)
-			latency_bind(st, j * 4, v[j]);
+			latency_bind(st, j * 4, &v[j]);
 		return store_stmt_run(s, st, err, errlen);
 	}
 	for (int j = 0; j < n; j++) {
 		if ((st = store_stmt(s, STMT_LATENCY_UPSERT, err, errlen)) ==
 		    NULL)
 			return -1;
-		latency_bind(st, 0, v[j]);
+		latency_bind(st, 0, &v[j]);
 		if (store_stmt_run(s, st, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* See latency.h. The histograms' counts go into the map first: it
- * orders the upserts by the table's key. */
+/* Rows to upsert, ROLLUP_FLUSH_ROWS at a time, in the table's key order. */
+struct latency_rows {
+	struct rollup_entry v[ROLLUP_FLUSH_ROWS];	/* key and count */
+	int n;
+};
+
+/* Queue the count of (minute, upstream, bucket); a full queue is upserted.
+ * 0 or -1. */
+static int
+latency_row(struct store *s, struct latency_rows *r, int64_t minute,
+    int64_t upstream_id, int bucket, int64_t count, char *err, size_t errlen)
+{
+	struct rollup_entry *e = &r->v[r->n++];
+
+	e->key.minute = minute;
+	e->key.upstream_id = upstream_id;
+	e->key.status = bucket;
+	e->count = count;
+	if (r->n < ROLLUP_FLUSH_ROWS)
+		return 0;
+	r->n = 0;
+	return latency_upsert(s, r->v, ROLLUP_FLUSH_ROWS, err, errlen);
+}
+
+/* qsort order of histograms: by minute, then upstream. */
+static int
+latency_hist_cmp(const void *a, const void *b)
+{
+	const struct latency_hist *x = *(const struct latency_hist *const *)a;
+	const struct latency_hist *y = *(const struct latency_hist *const *)b;
+
+	if (x->minute != y->minute)
+		return x->minute < y->minute ? -1 : 1;
+	return (x->upstream_id > y->upstream_id) -
+	    (x->upstream_id < y->upstream_id);
+}
+
+/*
+ * See latency.h. Upserts go in the table's key order: the histograms'
+ * buckets by minute and upstream when they hold every count, else (pairs
+ * past LATENCY_HISTS) their counts go into the map first, which sorts its
+ * keys.
+ */
 int
 latency_flush(struct store *s, struct latency_map *l, char *err,
     size_t errlen)
 {
-	const struct rollup_entry *some[ROLLUP_FLUSH_ROWS];
+	const struct latency_hist *order[LATENCY_HISTS];
 	struct rollup_map *m = &l->m;
-	int k = 0, rc = 0;
+	struct latency_rows r;
+	int rc = 0;
 
+	r.n = 0;
+	if (m->n == 0) {
+		for (int i = 0; i < l->nh; i++)
+			order[i] = &l->h[i];
+		if (l->nh > 1)
+			qsort(order, (size_t)l->nh, sizeof(order[0]),
+			    latency_hist_cmp);
+		for (int i = 0; i < l->nh && rc == 0; i++)
+			for (int b = 0; b < LATENCY_HIST_BUCKETS && rc == 0;
+			    b++)
+				if (order[i]->count[b] != 0)
+					rc = latency_row(s, &r,
+					    order[i]->minute,
+					    order[i]->upstream_id, b,
+					    order[i]->count[b], err, errlen);
+		goto done;
+	}
 	for (int i = 0; i < l->nh; i++)
 		for (int b = 0; b < LATENCY_HIST_BUCKETS; b++)
 			if (l->h[i].count[b] != 0 &&
@@ -218,17 +278,14 @@ latency_flush(struct store *s, struct latency_map *l, char *err,
 				    "out of memory");
 			}
 	rollup_map_sort(m);
-	for (size_t i = 0; i < m->n && rc == 0; i++) {
-		if (m->v[i].count == 0)
-			continue;
-		some[k++] = &m->v[i];
-		if (k == ROLLUP_FLUSH_ROWS) {
-			rc = latency_upsert(s, some, k, err, errlen);
-			k = 0;
-		}
-	}
-	if (rc == 0 && k > 0)
-		rc = latency_upsert(s, some, k, err, errlen);
+	for (size_t i = 0; i < m->n && rc == 0; i++)
+		if (m->v[i].count != 0)
+			rc = latency_row(s, &r, m->v[i].key.minute,
+			    m->v[i].key.upstream_id, m->v[i].key.status,
+			    m->v[i].count, err, errlen);
+done:
+	if (rc == 0 && r.n > 0)
+		rc = latency_upsert(s, r.v, r.n, err, errlen);
 	latency_map_clear(l);
 	return rc;
 }
