@@ -9,8 +9,8 @@
  * histograms per (minute, upstream) (struct latency_map; the pairs past
  * LATENCY_HISTS in a rollup map, the same hash map rollup.c uses, with the
  * bucket in the status field) and upserts them once per key, in key
- * order, inside the batch's transaction. The join never changes a time, so unlike the other rollups
- * this one only ever grows.
+ * order, inside the batch's transaction. The join never changes a time,
+ * so unlike the other rollups this one only ever grows.
  */
 #include <stdlib.h>
 #include <string.h>
