@@ -407,7 +407,7 @@ store_close(struct store *s)
 	join_filter_free(s);
 	rollup_map_free(&s->rollup_req);
 	rollup_map_free(&s->rollup_att);
-	rollup_map_free(&s->latency);
+	latency_map_free(&s->latency);
 	id_list_free(&s->new_errors);
 	id_list_free(&s->candidates);
 	free(s->probes);
@@ -687,7 +687,7 @@ store_rollback(struct store *s)
 	intern_clear_all(s);
 	rollup_map_clear(&s->rollup_req);
 	rollup_map_clear(&s->rollup_att);
-	rollup_map_clear(&s->latency);
+	latency_map_clear(&s->latency);
 	s->dash_upstream = 0;
 	runs_forget(s);
 	blocks_forget(s);

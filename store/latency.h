@@ -28,11 +28,14 @@ int64_t latency_bucket_hi(int bucket);
  * response_ms (negative: not logged, ignored) into the batch's map m.
  * 0, or -1 when out of memory.
  */
-int latency_add(struct rollup_map *m, int64_t minute, int64_t upstream_id,
+int latency_add(struct latency_map *l, int64_t minute, int64_t upstream_id,
     int response_ms);
 
-/* Upsert the counts of m (inside the batch's transaction), then clear m. */
-int latency_flush(struct store *s, struct rollup_map *m, char *err,
+/* Upsert the counts of l (inside the batch's transaction), then clear l. */
+int latency_flush(struct store *s, struct latency_map *l, char *err,
     size_t errlen);
+
+_Static_assert(LATENCY_HIST_BUCKETS == LATENCY_BUCKETS,
+    "a histogram holds every bucket");
 
 #endif

@@ -360,6 +360,27 @@ struct rollup_map {
 	uint32_t front[ROLLUP_FRONT];	/* index + 1 by a cheap hash, 0 none */
 };
 
+/*
+ * The latency histograms of a batch (latency.c): per (minute, upstream),
+ * up to LATENCY_HISTS dense arrays of bucket counts, found through a small
+ * open-addressed table; the pairs past them go to the rollup map m. n is
+ * how many (minute, upstream, bucket) keys both hold.
+ */
+#define LATENCY_HISTS		256
+#define LATENCY_HIST_SLOTS	512	/* 2 * LATENCY_HISTS, a power of 2 */
+#define LATENCY_HIST_BUCKETS	128	/* LATENCY_BUCKETS (latency.h) */
+struct latency_hist {
+	int64_t minute, upstream_id;
+	uint32_t count[LATENCY_HIST_BUCKETS];
+};
+struct latency_map {
+	struct rollup_map m;
+	size_t n;
+	struct latency_hist *h;		/* LATENCY_HISTS, NULL until used */
+	int nh;				/* of them in use */
+	uint16_t slot[LATENCY_HIST_SLOTS];	/* index + 1 into h, 0 none */
+};
+
 /* A growable list of row ids. */
 struct id_list {
 	int64_t *v;
@@ -520,7 +541,7 @@ struct store {
 	int schema_version;		/* user_version name_key was read at
 					   (db.c: checked at each begin) */
 	struct rollup_map rollup_req, rollup_att;
-	struct rollup_map latency;	/* latency.c: histogram counts */
+	struct latency_map latency;	/* latency.c: histogram counts */
 	uint32_t *err_filter;		/* STORE_ERR_FILTER_SIZE counts */
 	uint64_t err_filter_n;		/* their sum: 0, no slot to hash */
 	uint32_t *err_filter_new;	/* the counts of this batch's errors
@@ -816,6 +837,10 @@ void rollup_map_sort(struct rollup_map *m);
 int rollup_add(struct rollup_map *m, const struct rollup_key *k,
     int64_t count, int64_t request_ms, int64_t bytes);
 int rollup_flush(struct store *s, char *err, size_t errlen);
+/* Latency histograms (latency.c): free, or forget the counts keeping the
+ * memory. */
+void latency_map_free(struct latency_map *l);
+void latency_map_clear(struct latency_map *l);
 /*
  * The rollup and latency deltas of a held transaction (store_set_ingest)
  * are summed over its batches and written at its commit (store_commit),

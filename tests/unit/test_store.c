@@ -2125,6 +2125,58 @@ test_rollup_map_sort(void **state)
 }
 
 /*
+ * Latency counts go into dense histograms per (minute, upstream), the
+ * pairs past LATENCY_HISTS into the rollup map: n counts each (minute,
+ * upstream, bucket) key once wherever it is, and the flush writes every
+ * key's count whichever held it, the map's pairs too.
+ */
+static void
+test_latency_hists(void **state)
+{
+	int pairs = LATENCY_HISTS + 40;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	for (int rep = 0; rep < 3; rep++)
+		for (int p = 0; p < pairs; p++) {
+			int64_t minute = 1000 + p / 2, up = 1 + p % 2;
+
+			/* buckets 0 and 2 each time, 100 ms the first */
+			assert_int_equal(latency_add(&f.s->latency, minute, up,
+			    0), 0);
+			assert_int_equal(latency_add(&f.s->latency, minute, up,
+			    rep == 0 ? 100 : 2), 0);
+			assert_int_equal(latency_add(&f.s->latency, minute, up,
+			    -1), 0);
+		}
+	assert_int_equal(f.s->latency.nh, LATENCY_HISTS);
+	assert_int_equal(f.s->latency.n, 3 * pairs);
+	assert_int_equal(f.s->latency.m.n, 3 * 40);
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(f.s->latency.n, 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM"
+	    " rollup_latency_minute"), 3 * pairs);
+	assert_int_equal(fx_int(&f, "SELECT sum(attempts) FROM"
+	    " rollup_latency_minute"), 3 * 2 * pairs);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM"
+	    " rollup_latency_minute WHERE bucket = 0 AND attempts = 3"), pairs);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM"
+	    " rollup_latency_minute WHERE bucket = 2 AND attempts = 2"), pairs);
+	assert_int_equal(fx_int(&f, "SELECT count(DISTINCT minute) FROM"
+	    " rollup_latency_minute WHERE upstream_id = 2"), pairs / 2);
+	/* a second transaction adds to the rows: the memory is reused */
+	assert_int_equal(store_begin(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(latency_add(&f.s->latency, 1000, 1, 0), 0);
+	assert_int_equal(f.s->latency.nh, 1);
+	assert_int_equal(store_commit(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(fx_int(&f, "SELECT attempts FROM rollup_latency_minute"
+	    " WHERE minute = 1000 AND upstream_id = 1 AND bucket = 0"), 4);
+	fx_free(&f);
+}
+
+/*
  * New names wait in a queue with the ids they were given, for the whole
  * transaction, and go in at COMMIT in key order, INTERN_PENDING_ROWS an
  * INSERT: a lookup of a queued name (its cache entry gone) finds it in
@@ -2223,6 +2275,7 @@ main(void)
 		cmocka_unit_test(test_intern_short),
 		cmocka_unit_test(test_intern_front_hashed),
 		cmocka_unit_test(test_rollup_map_sort),
+		cmocka_unit_test(test_latency_hists),
 		cmocka_unit_test(test_intern_pending_sort),
 		cmocka_unit_test(test_txn_target_pages),
 		cmocka_unit_test(test_ingest_holds_batches),
