@@ -170,16 +170,13 @@ blocks_item_forms(const struct blocks_item *it, struct blocks_forms *f)
 {
 	const struct gw_event *ev = it->r.ev;
 	const size_t *len = f->len;
+	struct store_client c;
 
 	f->bytes = len[BT_PATH] + len[BT_QUERY];
-	f->v4 = -1;
-	if (ev->client != NULL && ev->client_form == GW_CLIENT_V4)
-		f->v4 = (int64_t)ev->client_v4;	/* event_fill's reading */
-	else if (ev->client != NULL && (ev->client_form == GW_CLIENT_TEXT ||
-	    !inline_ipv4(ev->client, len[BT_CLIENT], &f->v4))) {
-		f->v4 = -1;
+	inline_client_event(&c, ev);	/* event_fill's reading, mostly */
+	f->v4 = c.v4;
+	if (ev->client != NULL && f->v4 < 0)
 		f->bytes += len[BT_CLIENT];
-	}
 	f->protocol = -1;
 	if (ev->protocol != NULL && (f->protocol = inline_protocol_code(
 	    ev->protocol, len[BT_PROTOCOL])) < 0)

@@ -77,8 +77,9 @@ inline_client_event(struct store_client *c, const struct gw_event *ev)
 		c->v4 = -1;
 	else if (ev->client_form == GW_CLIENT_V4)
 		c->v4 = (int64_t)ev->client_v4;
-	else
-		inline_client(c, ev->client);
+	else if (!inline_ipv4(ev->client, event_strlen(ev->client,
+	    ev->client_len), &c->v4))
+		c->v4 = -1;
 }
 
 /* See store_int.h. */

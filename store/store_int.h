@@ -804,7 +804,8 @@ int intern_id_hinted(struct store *s, enum store_intern_id t,
 /* Inline values (inline.c). */
 void inline_client(struct store_client *c, const char *text);
 /* inline_client() of ev's client, from its form when the event carries it
- * (event_fill). */
+ * (event_fill), else read with its carried length: the writer's rows and
+ * the block encoder (blocks_item_forms) alike. */
 void inline_client_event(struct store_client *c, const struct gw_event *ev);
 void inline_bind_client(sqlite3_stmt *st, int i, const struct store_client *c);
 /* A 64-bit key of a client for the join filter (the integer, or a hash). */
