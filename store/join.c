@@ -19,12 +19,14 @@
  *   upstream_truncated error may join an attempt that looked fine. The
  *   nearest request in time wins.
  *
- * Each lookup is an index range: requests_join (client, path, local end)
- * bounded by the longest request stored - a partial index of the requests
- * that failed or were retried, the only ones an error can explain, except
- * upstream_truncated ones, looked up by time (request_runs, the window
- * widened by the spread of the logs' UTC offsets) - or the
- * partial index of unjoined errors. Probing every new request would cost a lookup per row, so a
+ * Each lookup is an index range: requests_join (minute, client, path,
+ * local end) bounded by the longest request stored, one seek per minute
+ * a candidate can end in, the nearest candidate kept here - a partial
+ * index of the requests that failed or were retried, the only ones an
+ * error can explain, except upstream_truncated ones, looked up by time
+ * (request_runs, the window widened by the spread of the logs' UTC
+ * offsets) - or the partial index of unjoined errors. No lookup makes
+ * SQLite open a temporary table (join_find). Probing every new request would cost a lookup per row, so a
  * small table counts unjoined errors by hash of client id and only
  * requests whose client appears there are probed. A probe skips the
  * errors of its own batch (direction (a) matched them already), so the
@@ -459,11 +461,90 @@ join_apply(struct store *s, int64_t eid, enum gw_cause ecause,
 	return 0;
 }
 
+/* Columns of a find statement (stmt.c: JOIN_REQUEST_COLUMNS, then the
+ * attempt's for the statements that yield one). */
+enum {
+	JOIN_COL_OUTSIDE = 9,	/* JOIN_NEAREST: t outside the request */
+	JOIN_COL_DISTANCE,	/* |local end - t| */
+	JOIN_COL_SEQ,		/* the attempt's seq, status and cause */
+	JOIN_COL_ASTATUS,
+	JOIN_COL_ACAUSE
+};
+
+/* A candidate's place in JOIN_NEAREST's order: the least wins. */
+struct join_rank {
+	int64_t outside, distance, id, seq;
+};
+
+/* True when candidate a comes before b. */
+static bool
+join_rank_before(const struct join_rank *a, const struct join_rank *b)
+{
+	if (a->outside != b->outside)
+		return a->outside < b->outside;
+	if (a->distance != b->distance)
+		return a->distance < b->distance;
+	if (a->id != b->id)
+		return a->id < b->id;
+	return a->seq < b->seq;
+}
+
+/*
+ * Step find (bound) through its rows and keep the first in JOIN_NEAREST's
+ * order in *r (and the attempt's seq/status/cause when the statement
+ * yields them), *best its rank (*found: one was kept before). 0, or -1
+ * on error.
+ */
+static int
+join_find_rows(struct store *s, sqlite3_stmt *find, bool *found,
+    struct join_rank *best, struct join_request *r, int *seq, int *astatus,
+    enum gw_cause *acause, char *err, size_t errlen)
+{
+	bool attempt = sqlite3_column_count(find) > JOIN_COL_SEQ;
+	int rc;
+
+	while ((rc = sqlite3_step(find)) == SQLITE_ROW) {
+		struct join_rank k = {
+			.outside = sqlite3_column_int64(find, JOIN_COL_OUTSIDE),
+			.distance = sqlite3_column_int64(find,
+			    JOIN_COL_DISTANCE),
+			.id = sqlite3_column_int64(find, 0),
+			.seq = attempt ? sqlite3_column_int64(find,
+			    JOIN_COL_SEQ) : 0,
+		};
+
+		if (*found && !join_rank_before(&k, best))
+			continue;
+		*found = true;
+		*best = k;
+		join_read_request(find, r);
+		if (attempt) {
+			*seq = sqlite3_column_int(find, JOIN_COL_SEQ);
+			*astatus = (int)join_column_opt(find, JOIN_COL_ASTATUS);
+			*acause = cause_from_id(sqlite3_column_int(find,
+			    JOIN_COL_ACAUSE));
+		}
+	}
+	sqlite3_reset(find);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail_db(s, err, errlen, "join");
+}
+
+/* Error times beyond this (no parser makes them) match no request: the
+ * minutes' arithmetic below stays in range. */
+#define JOIN_LOCAL_MAX ((int64_t)1 << 60)
+
 /*
  * Run find statement id with the window of the error row that get points
  * at (and upstream up when the statement takes one). Returns 1 with *r
  * (and the attempt's seq/status/cause when the statement yields them)
  * filled, 0 when nothing matched, -1 on error.
+ *
+ * The windowed statements seek one minute key of requests_join each
+ * (stmt.c, JOIN_MINUTE): the minutes a request ending in the window can
+ * have, lo .. hi as SQLite's integer division gives them, and -1; the
+ * first candidate of them all in JOIN_NEAREST's order is the one.
  */
 static int
 join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
@@ -471,11 +552,18 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
     int *astatus, enum gw_cause *acause, char *err, size_t errlen)
 {
 	sqlite3_stmt *find;
-	int64_t local;
-	int rc;
+	struct join_rank best = { 0, 0, 0, 0 };
+	bool found = false;
+	int64_t local, lo, hi;
 
 	if (id == STMT_JOIN_ATTEMPT_FIND_TRUNCATED && !s->tz_known)
 		return 0;	/* no request stored yet */
+	/* local_ms is an INTEGER NOT NULL column */
+	if (sqlite3_column_type(get, 2) != SQLITE_INTEGER)
+		return 0;
+	local = sqlite3_column_int64(get, 2);
+	if (local < -JOIN_LOCAL_MAX || local > JOIN_LOCAL_MAX)
+		return 0;
 	/*
 	 * It matches a block's request (schema/015) by the text of the
 	 * error's path, read from paths, where this transaction's new names
@@ -488,7 +576,7 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
 		return -1;
 	sqlite3_bind_value(find, 1, sqlite3_column_value(get, 0));
 	sqlite3_bind_value(find, 2, sqlite3_column_value(get, 1));
-	sqlite3_bind_value(find, 3, sqlite3_column_value(get, 2));
+	sqlite3_bind_int64(find, 3, local);
 	/*
 	 * A body cut short ends its request there and then: the error and
 	 * the request's end are within the 2 s slack, so the scan by time
@@ -502,28 +590,32 @@ join_find(struct store *s, enum store_stmt_id id, sqlite3_stmt *get,
 		sqlite3_bind_int64(find, 7, up);
 	if (id == STMT_JOIN_ATTEMPT_FIND_TRUNCATED) {
 		/* local end in [local - 2 s, local + 2 s], ts = end - tz. */
-		local = sqlite3_column_int64(get, 2);
 		sqlite3_bind_int64(find, 8,
 		    local - 2000 - (int64_t)s->tz_hi * 60000);
 		sqlite3_bind_int64(find, 9,
 		    local + 2000 - (int64_t)s->tz_lo * 60000);
+		if (join_find_rows(s, find, &found, &best, r, seq, astatus,
+		    acause, err, errlen) != 0)
+			return -1;
+		return found;
 	}
-	rc = sqlite3_step(find);
-	if (rc == SQLITE_ROW) {
-		join_read_request(find, r);
-		if (sqlite3_column_count(find) > 9) {
-			*seq = sqlite3_column_int(find, 9);
-			*astatus = (int)join_column_opt(find, 10);
-			*acause = cause_from_id(
-			    sqlite3_column_int(find, 11));
-		}
+	lo = (local - 2000) / 60000;
+	hi = (local + (s->max_request_ms < 600000 ? s->max_request_ms :
+	    600000) + 2000) / 60000;
+	if (hi < lo)
+		hi = lo;	/* the recursive WITH's lo, alone */
+	/* lo .. hi, then minute -1 unless it was one of them */
+	for (int64_t m = lo; m <= hi + 1; m++) {
+		int64_t key = m <= hi ? m : -1;
+
+		if (m > hi && lo <= -1 && -1 <= hi)
+			break;
+		sqlite3_bind_int64(find, 10, key);
+		if (join_find_rows(s, find, &found, &best, r, seq, astatus,
+		    acause, err, errlen) != 0)
+			return -1;
 	}
-	sqlite3_reset(find);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail_db(s, err, errlen, "join");
+	return found;
 }
 
 /*

@@ -33,11 +33,13 @@
  *
  * Join parameters: ?1 client, ?2 path, ?3 the error's local_ms, ?4 the
  * longest request stored (bounds the index range), ?5 method, ?6 query,
- * ?7 upstream, ?8 and ?9 a range of ts_ms (the truncated lookup).
+ * ?7 upstream, ?8 and ?9 a range of ts_ms (the truncated lookup), ?10
+ * the minute sought (JOIN_MINUTE).
  * An error at local time t belongs to a request whose local end e and
  * duration d satisfy e - d - 2000 <= t <= e + 2000 (2 s of slack for the
  * error log's whole seconds and clock steps). Candidates are ordered by
- * whether t falls inside the request, then by distance to its end.
+ * whether t falls inside the request, then by distance to its end
+ * (JOIN_NEAREST's columns, join.c keeps the first).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -49,21 +51,19 @@
 /*
  * The first key of requests_join (schema/016), word for word: the minute
  * of a request's local end, -1 for a request longer than ten minutes.
- * JOIN_MINUTES: the keys a request that error t belongs to can have: -1,
- * or a minute of t - 2000 .. t + min(?4, 600000) + 2000, where a request
- * of at most ten minutes and at most the longest stored (?4) ends: an
- * index seek each, two to twelve.
+ * A request that error t belongs to has the key -1 or a minute of
+ * t - 2000 .. t + min(?4, 600000) + 2000, where a request of at most ten
+ * minutes and at most the longest stored (?4) ends: join.c seeks each of
+ * those (two to twelve) in turn as ?10. An IN list of them (a recursive
+ * WITH) and an ORDER BY ... LIMIT 1 made SQLite open and drop three
+ * temporary tables per lookup, zeroing their pages: 53% of the writer's
+ * instructions on a Caddy log with its error lines.
  */
 #define JOIN_MINUTE \
 	" (CASE WHEN r.request_ms > 600000 THEN -1" \
 	" ELSE r.local_end_ms / 60000 END) "
-#define JOIN_MINUTES \
-	" (WITH RECURSIVE m(v) AS (VALUES ((?3 - 2000) / 60000) UNION ALL" \
-	" SELECT v + 1 FROM m" \
-	" WHERE v < (?3 + min(?4, 600000) + 2000) / 60000)" \
-	" SELECT v FROM m UNION ALL VALUES (-1)) "
 #define JOIN_WINDOW \
-	JOIN_MINUTE "IN" JOIN_MINUTES "AND" \
+	JOIN_MINUTE "= ?10 AND" \
 	" r.client = ?1 AND r.path_id IS ?2" \
 	" AND r.local_end_ms BETWEEN ?3 - 2000 AND ?3 + ?4 + 2000" \
 	" AND r.method_id IS ?5 AND r.query IS ?6" \
@@ -81,12 +81,17 @@
 	" AND ?3 >= r.local_end_ms - coalesce(r.request_ms, 0) - 2000 "
 /* The condition of the partial index requests_join, word for word. */
 #define JOIN_JOINABLE " (r.cause <> 0 OR r.n_attempts > 1) "
+/*
+ * The order of candidates (join.c: JOIN_COL_*), the first wins: whether
+ * t falls outside the request, its distance to the end, the request's id
+ * (then its attempt's seq). Columns, not an ORDER BY: see JOIN_MINUTE.
+ */
 #define JOIN_NEAREST \
 	" (?3 < r.local_end_ms - coalesce(r.request_ms, 0) - 1000" \
-	"  OR ?3 > r.local_end_ms), abs(r.local_end_ms - ?3), r.id "
+	"  OR ?3 > r.local_end_ms), abs(r.local_end_ms - ?3) "
 #define JOIN_REQUEST_COLUMNS \
 	" r.id, r.ts_ms, r.source_id, r.upstream_id, r.status, r.cause," \
-	" r.request_ms, r.bytes, r.n_attempts "
+	" r.request_ms, r.bytes, r.n_attempts," JOIN_NEAREST
 
 /*
  * Multi-row VALUES lists: STORE_REQUEST_ROWS and STORE_INSERT_ROWS tuples
@@ -520,7 +525,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " WHERE" JOIN_WINDOW " AND" JOIN_JOINABLE " AND" ATT_ANY
 	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL"
 	    " AND (" ATT_STATUS ">= 500 OR" ATT_STATUS "= 9 OR" ATT_CAUSE
-	    "<> 0) ORDER BY" JOIN_NEAREST ", t.seq LIMIT 1",
+	    "<> 0)",
 	/*
 	 * ... except upstream_truncated: the body broke after a 2xx header,
 	 * so the request looked fine. Those few are found by time: ?8..?9
@@ -535,8 +540,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " ON r.id BETWEEN k.first_id AND k.last_id" ATT_JOIN
 	    " WHERE" RUNS_SECS("?8", "?9") "AND r.ts_ms BETWEEN ?8 AND ?9"
 	    " AND" JOIN_WINDOW_ALL " AND" ATT_ANY
-	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL"
-	    " ORDER BY" JOIN_NEAREST ", t.seq LIMIT 1",
+	    " AND" ATT_UPSTREAM "= ?7 AND" ATT_ERROR "IS NULL",
 	/*
 	 * An error naming an upstream for a request whose log named none
 	 * (Caddy's access log): a failed request without attempts.
@@ -544,8 +548,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_JOIN_BARE_FIND] =
 	    "SELECT" JOIN_REQUEST_COLUMNS
 	    " FROM requests r WHERE" JOIN_WINDOW " AND" JOIN_JOINABLE
-	    " AND r.n_attempts = 0 AND r.error_id IS NULL"
-	    " ORDER BY" JOIN_NEAREST " LIMIT 1",
+	    " AND r.n_attempts = 0 AND r.error_id IS NULL",
 	/*
 	 * Its one attempt, inline in the row (schema/012), to upstream ?2,
 	 * which becomes the request's.
@@ -559,8 +562,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_JOIN_REQUEST_FIND] =
 	    "SELECT" JOIN_REQUEST_COLUMNS
 	    " FROM requests r WHERE" JOIN_WINDOW " AND" JOIN_JOINABLE
-	    " AND r.error_id IS NULL"
-	    " ORDER BY" JOIN_NEAREST " LIMIT 1",
+	    " AND r.error_id IS NULL",
 	/* ?3 the request's local end, ?4 its duration. */
 	[STMT_JOIN_ERRORS_FOR_REQUEST] =
 	    "SELECT id FROM gateway_errors"
