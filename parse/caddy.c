@@ -363,9 +363,11 @@ caddy_attach(struct caddy_state *st, struct gw_event *ev,
 	for (int i = 0; i < n; i++) {
 		struct caddy_pending *p = &st->ring[idx[i]];
 
-		if ((at[i].addr = arena_strndup(a, p->addr,
-		    strlen(p->addr))) == NULL)
+		size_t addr_n = strlen(p->addr);	/* a NUL may cut it */
+
+		if ((at[i].addr = arena_strndup(a, p->addr, addr_n)) == NULL)
 			return -1;
+		at[i].addr_len = event_len(addr_n);
 		at[i].status = p->status;
 		at[i].response_ms = p->duration_ms;
 		at[i].cause = p->cause;
@@ -397,31 +399,48 @@ caddy_request_cause(const struct gw_event *ev)
 	    GW_CAUSE_UNKNOWN;
 }
 
-/* Copy r's client, method, host, path, query into ev. */
+/*
+ * Copy r's client, method, host, path, query into ev, with their lengths
+ * when lens (r's spans hold no NUL: caddy_fast_access's; json-c decodes
+ * \u0000 into a string, whose length is strlen()'s then, event_fill).
+ */
 static int
 caddy_fill_request(struct gw_event *ev, const struct caddy_request *r,
-    struct arena *a)
+    struct arena *a, bool lens)
 {
-	if ((r->ip.n > 0 && (ev->client = logspan_dup(r->ip, a)) == NULL) ||
-	    (r->method.n > 0 && (ev->method = logspan_dup(r->method, a)) ==
+	uint16_t n[4] = { 0, 0, 0, 0 };
+
+	if ((r->ip.n > 0 && (ev->client = logspan_dup_len(r->ip, a, &n[0])) ==
 	    NULL) ||
-	    (r->host.n > 0 && (ev->host = logspan_dup(r->host, a)) == NULL) ||
-	    (r->proto.n > 0 && (ev->protocol = logspan_dup(r->proto, a)) ==
-	    NULL))
+	    (r->method.n > 0 && (ev->method = logspan_dup_len(r->method, a,
+	    &n[1])) == NULL) ||
+	    (r->host.n > 0 && (ev->host = logspan_dup_len(r->host, a,
+	    &n[2])) == NULL) ||
+	    (r->proto.n > 0 && (ev->protocol = logspan_dup_len(r->proto, a,
+	    &n[3])) == NULL))
 		return -1;
-	if (r->uri.n > 0 && logreq_target(ev, r->uri, a) != 0)
+	if (lens) {
+		ev->client_len = n[0];
+		ev->method_len = n[1];
+		ev->host_len = n[2];
+		ev->protocol_len = n[3];
+		if (r->uri.n > 0 && logreq_target_lens(ev, r->uri, a) != 0)
+			return -1;
+	} else if (r->uri.n > 0 && logreq_target(ev, r->uri, a) != 0)
 		return -1;
 	return 0;
 }
 
 /*
  * The request of an access line, with the roundtrips remembered for it:
- * bytes -1 and request_ms -1 when the line has none.
+ * bytes -1 and request_ms -1 when the line has none; lens as
+ * caddy_fill_request.
  */
 static enum format_result
 caddy_access_event(struct caddy_state *st, struct gw_batch *b, int64_t ts,
     const struct caddy_request *r, int64_t status, int64_t bytes,
-    int request_ms, uint64_t line_no, uint64_t offset, const char **reason)
+    int request_ms, bool lens, uint64_t line_no, uint64_t offset,
+    const char **reason)
 {
 	struct gw_event *ev;
 
@@ -439,10 +458,12 @@ caddy_access_event(struct caddy_state *st, struct gw_batch *b, int64_t ts,
 	ev->status = (int)status;
 	ev->bytes = bytes;
 	ev->request_ms = request_ms;
-	if (caddy_fill_request(ev, r, b->arena) != 0 ||
+	if (caddy_fill_request(ev, r, b->arena, lens) != 0 ||
 	    caddy_attach(st, ev, r, b->arena) != 0)
 		return FORMAT_NOMEM;
 	ev->cause = caddy_request_cause(ev);
+	if (lens)
+		event_fill_client(ev);	/* every length is set */
 	return FORMAT_EVENT;
 }
 
@@ -461,7 +482,7 @@ caddy_access(struct caddy_state *st, struct json_object *o,
 	}
 	return caddy_access_event(st, b, ts, &r, status,
 	    jsonlog_int(o, "size", &size) ? size : -1,
-	    caddy_duration_ms(o, "duration"), line_no, offset, reason);
+	    caddy_duration_ms(o, "duration"), false, line_no, offset, reason);
 }
 
 /* ------------------------------------------------------------------ */
@@ -720,9 +741,10 @@ caddy_fast_access(struct caddy_state *st, struct gw_batch *b,
 	d = l.duration.type == JF_ABSENT ? -1 : l.duration.type == JF_INT ?
 	    (double)jf_int(&l.duration) * 1000.0 : jf_double(&l.duration) *
 	    1000.0;
+	/* the subset's strings hold no byte below 0x20 (jsonfast.h) */
 	return caddy_access_event(st, b, ts, &r, jf_int(&l.status),
 	    l.size.type == JF_INT ? jf_int(&l.size) : -1,
-	    l.duration.type == JF_ABSENT ? -1 : caddy_ms_int(d), line_no,
+	    l.duration.type == JF_ABSENT ? -1 : caddy_ms_int(d), true, line_no,
 	    offset, reason);
 }
 
@@ -767,7 +789,7 @@ caddy_gateway_error(struct json_object *o, struct gw_batch *b,
 	e->offset = offset;
 	/* the request's fields, split as for an event */
 	logev_init(&tmp, line_no, offset);
-	if (caddy_fill_request(&tmp, r, a) != 0)
+	if (caddy_fill_request(&tmp, r, a, false) != 0)
 		return FORMAT_NOMEM;
 	e->client = tmp.client;
 	e->method = tmp.method;

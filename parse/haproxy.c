@@ -40,6 +40,7 @@ struct hap_server {
 	char *key;
 	size_t key_len;
 	char *addr;
+	uint16_t addr_len;	/* event_len(strlen(addr)) */
 };
 
 /* Per-input state. */
@@ -422,9 +423,9 @@ hap_server_cmp(const void *a, const void *b)
 	return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
 }
 
-/* The configured address of "backend/server" (span k), or NULL. */
-static const char *
-hap_server_addr(const struct hap_state *st, struct logspan k)
+/* The configured server "backend/server" (span k), or NULL. */
+static const struct hap_server *
+hap_server_find(const struct hap_state *st, struct logspan k)
 {
 	size_t lo = 0, hi = st->n_servers;
 
@@ -437,7 +438,7 @@ hap_server_addr(const struct hap_state *st, struct logspan k)
 		if (c == 0)
 			c = m->key_len < k.n ? -1 : m->key_len > k.n;
 		if (c == 0)
-			return m->addr;
+			return m;
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -476,6 +477,7 @@ hap_server_add(struct hap_state *st, size_t *cap, const char *backend,
 	sv->key[bl] = '/';
 	memcpy(sv->key + bl + 1, name.p, name.n);
 	sv->key[sv->key_len] = '\0';
+	sv->addr_len = event_len(strlen(sv->addr));	/* a NUL may cut it */
 	st->n_servers++;
 	return 0;
 }
@@ -628,7 +630,9 @@ static int
 hap_attempts(struct hap_state *st, struct gw_event *ev,
     const struct hap_line *l, struct arena *a)
 {
+	const struct hap_server *sv;
 	const char *addr, *group;
+	uint16_t addr_len = 0, group_len;
 	struct logspan bs;
 	struct gw_attempt *at, *last;
 	enum gw_cause retry_cause = GW_CAUSE_UNKNOWN;
@@ -640,7 +644,8 @@ hap_attempts(struct hap_state *st, struct gw_event *ev,
 		    ev->cause != GW_CAUSE_UPSTREAM_OVERLOADED)
 			return 0;
 		if ((at = logev_attempts(a, 1)) == NULL ||
-		    (at->addr = logspan_dup(l->backend, a)) == NULL)
+		    (at->addr = logspan_dup_len(l->backend, a,
+		    &at->addr_len)) == NULL)
 			return -1;
 		at->status = (int)l->status;
 		at->cause = ev->cause;
@@ -650,10 +655,15 @@ hap_attempts(struct hap_state *st, struct gw_event *ev,
 	}
 	bs.p = l->backend.p;
 	bs.n = l->backend.n + 1 + l->server.n;
-	addr = st->n_servers > 0 ? hap_server_addr(st, bs) : NULL;
-	if (addr == NULL)
-		addr = logspan_dup(bs, a);
-	group = l->redispatch ? logspan_dup(l->backend, a) : addr;
+	sv = st->n_servers > 0 ? hap_server_find(st, bs) : NULL;
+	if (sv != NULL) {
+		addr = sv->addr;
+		addr_len = sv->addr_len;
+	} else
+		addr = logspan_dup_len(bs, a, &addr_len);
+	group_len = addr_len;
+	group = l->redispatch ? logspan_dup_len(l->backend, a, &group_len) :
+	    addr;
 	if (addr == NULL || group == NULL)
 		return -1;
 	retries = l->retries < 0 ? 0 : l->retries > GW_ATTEMPTS_MAX - 1 ?
@@ -666,10 +676,12 @@ hap_attempts(struct hap_state *st, struct gw_event *ev,
 		retry_cause = ev->cause;
 	for (int i = 0; i < retries; i++) {
 		at[i].addr = group;
+		at[i].addr_len = group_len;
 		at[i].cause = retry_cause;
 	}
 	last = &at[n - 1];
 	last->addr = addr;
+	last->addr_len = addr_len;
 	if (l->t[2] >= 0)
 		last->connect_ms = logscan_ms(l->t[2]);
 	if (l->t[2] >= 0 && l->t[3] >= 0)
@@ -815,14 +827,17 @@ hap_take(void *state, struct gw_batch *b, const char *line, size_t len,
 	ev->request_ms = logscan_ms(l.t[4]);
 	ev->status = (int)l.status;
 	ev->bytes = l.bytes;
-	if (!logspan_is_dash(l.host) && (ev->client = logspan_dup(l.host,
-	    b->arena)) == NULL)
+	if (!logspan_is_dash(l.host) && (ev->client = logspan_dup_len(l.host,
+	    b->arena, &ev->client_len)) == NULL)
 		return FORMAT_NOMEM;
-	if (l.has_request && logreq_fill(ev, l.request, b->arena) < 0)
+	if (l.has_request && logreq_fill_lens(ev, l.request, b->arena) < 0)
 		return FORMAT_NOMEM;
 	ev->cause = hap_cause(&l);
 	if (hap_attempts(st, ev, &l, b->arena) != 0)
 		return FORMAT_NOMEM;
+	/* every string is a span of the line (HAProxy writes a NUL of a
+	 * request as it came) */
+	logev_lens_done(ev, line, len);
 	return FORMAT_EVENT;
 }
 

@@ -285,40 +285,71 @@ logspan_url_hostport(struct logspan v)
 
 /*
  * Fill ev's host (when it has none yet), path, query and shape from a
- * request split by core/reqline.c; 0, or -1 when out of memory.
+ * request split by core/reqline.c, with their lengths when lens (the
+ * spans' lengths: the caller's spans hold no NUL); 0, or -1 when out of
+ * memory.
  */
 static int
-logreq_apply(struct gw_event *ev, const struct reqline *r, struct arena *a)
+logreq_apply(struct gw_event *ev, const struct reqline *r, struct arena *a,
+    bool lens)
 {
-	if (r->host.n > 0 && ev->host == NULL &&
-	    (ev->host = arena_strndup(a, r->host.p, r->host.n)) == NULL)
-		return -1;
-	if (r->path.n > 0 &&
-	    (ev->path = arena_strndup(a, r->path.p, r->path.n)) == NULL)
-		return -1;
+	if (r->host.n > 0 && ev->host == NULL) {
+		if ((ev->host = arena_strndup(a, r->host.p, r->host.n)) == NULL)
+			return -1;
+		if (lens)
+			ev->host_len = event_len(r->host.n);
+	}
+	if (r->path.n > 0) {
+		if ((ev->path = arena_strndup(a, r->path.p, r->path.n)) == NULL)
+			return -1;
+		if (lens)
+			ev->path_len = event_len(r->path.n);
+	}
 	if (r->query.n > 0) {
+		size_t n;
+
 		ev->query = arena_strndup(a, r->query.p, r->query.n);
-		ev->shape = query_shape(r->query.p, r->query.n, a);
+		ev->shape = query_shape_len(r->query.p, r->query.n, a, &n);
 		if (ev->query == NULL || ev->shape == NULL)
 			return -1;
+		if (lens) {
+			ev->query_len = event_len(r->query.n);
+			ev->shape_len = event_len(n);
+		}
 	}
 	return 0;
+}
+
+/* logreq_target's work; lens as logreq_apply. */
+static int
+logreq_target_at(struct gw_event *ev, struct logspan t, struct arena *a,
+    bool lens)
+{
+	struct reqline r;
+
+	reqline_target(t.p, t.n, ev->method != NULL &&
+	    strcmp(ev->method, "CONNECT") == 0, &r);
+	return logreq_apply(ev, &r, a, lens);
 }
 
 /* See logscan.h. */
 int
 logreq_target(struct gw_event *ev, struct logspan t, struct arena *a)
 {
-	struct reqline r;
-
-	reqline_target(t.p, t.n, ev->method != NULL &&
-	    strcmp(ev->method, "CONNECT") == 0, &r);
-	return logreq_apply(ev, &r, a);
+	return logreq_target_at(ev, t, a, false);
 }
 
 /* See logscan.h. */
 int
-logreq_fill(struct gw_event *ev, struct logspan req, struct arena *a)
+logreq_target_lens(struct gw_event *ev, struct logspan t, struct arena *a)
+{
+	return logreq_target_at(ev, t, a, true);
+}
+
+/* logreq_fill's work; lens as logreq_apply. */
+static int
+logreq_fill_at(struct gw_event *ev, struct logspan req, struct arena *a,
+    bool lens)
 {
 	struct reqline r;
 
@@ -329,7 +360,51 @@ logreq_fill(struct gw_event *ev, struct logspan req, struct arena *a)
 	if (r.proto.n > 0 && (ev->protocol = arena_strndup(a, r.proto.p,
 	    r.proto.n)) == NULL)
 		return -1;
-	return logreq_apply(ev, &r, a);
+	if (lens) {
+		ev->method_len = event_len(r.method.n);
+		ev->protocol_len = r.proto.n > 0 ? event_len(r.proto.n) : 0;
+	}
+	return logreq_apply(ev, &r, a, lens);
+}
+
+/* See logscan.h. */
+int
+logreq_fill(struct gw_event *ev, struct logspan req, struct arena *a)
+{
+	return logreq_fill_at(ev, req, a, false);
+}
+
+/* See logscan.h. */
+int
+logreq_fill_lens(struct gw_event *ev, struct logspan req, struct arena *a)
+{
+	return logreq_fill_at(ev, req, a, true);
+}
+
+/* See logscan.h. */
+char *
+logspan_dup_len(struct logspan v, struct arena *a, uint16_t *len)
+{
+	if (v.n == 0)
+		return NULL;
+	*len = event_len(v.n);
+	return arena_strndup(a, v.p, v.n);
+}
+
+/* See logscan.h. */
+void
+logev_lens_done(struct gw_event *ev, const char *line, size_t len)
+{
+	if (memchr(line, '\0', len) == NULL) {
+		event_fill_client(ev);
+		return;
+	}
+	ev->client_len = ev->method_len = ev->host_len = ev->path_len = 0;
+	ev->query_len = ev->protocol_len = ev->request_id_len = 0;
+	ev->shape_len = 0;
+	for (int i = 0; i < ev->n_attempts; i++)
+		ev->attempts[i].addr_len = 0;
+	ev->client_form = GW_CLIENT_UNSET;
 }
 
 /* See logscan.h. */

@@ -111,6 +111,30 @@ int logreq_fill(struct gw_event *ev, struct logspan req, struct arena *a);
 /* Fill path, query, shape (and host) from a target alone, core/reqline.c. */
 int logreq_target(struct gw_event *ev, struct logspan target, struct arena *a);
 
+/*
+ * Lengths taken from spans (event.h), for a take that knows them, in
+ * place of event_fill's strlen() of each string at lineparse_take. A
+ * string copied from a span that holds a NUL is shorter than the span,
+ * so such a take ends with logev_lens_done on the bytes its spans are
+ * in, which forgets the lengths when they hold a NUL.
+ *
+ * logreq_fill and logreq_target, with the lengths of what they set;
+ * logspan_dup with the span's length in *len (set only when copied).
+ */
+int logreq_fill_lens(struct gw_event *ev, struct logspan req,
+    struct arena *a);
+int logreq_target_lens(struct gw_event *ev, struct logspan target,
+    struct arena *a);
+char *logspan_dup_len(struct logspan v, struct arena *a, uint16_t *len);
+/*
+ * The end of a take that set the length of every string it could (those
+ * it left 0 are read with strlen() where used) from spans of
+ * line[0..len): when the bytes hold no NUL, the client's form (then
+ * lineparse_take has nothing left to do); else every length is
+ * forgotten (0) and the form unset, for event_fill's strlen() of each.
+ */
+void logev_lens_done(struct gw_event *ev, const char *line, size_t len);
+
 /* Zero ev, set the "none" values (-1) and the position. */
 void logev_init(struct gw_event *ev, uint64_t line_no, uint64_t offset);
 

@@ -285,6 +285,115 @@ test_caddy_error_fields(void **state)
 	batch_destroy(&b);
 }
 
+/* Every length ev carries is its string's strlen (0: not known). */
+static void
+check_lens(const struct gw_event *ev)
+{
+	const struct {
+		const char *s;
+		uint16_t n;
+	} f[] = {
+		{ ev->client, ev->client_len }, { ev->method, ev->method_len },
+		{ ev->host, ev->host_len }, { ev->path, ev->path_len },
+		{ ev->query, ev->query_len },
+		{ ev->protocol, ev->protocol_len },
+		{ ev->request_id, ev->request_id_len },
+		{ ev->shape, ev->shape_len },
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i].s == NULL)
+			assert_int_equal(f[i].n, 0);
+		else if (f[i].n != 0)
+			assert_int_equal(f[i].n, strlen(f[i].s));
+	for (int i = 0; i < ev->n_attempts; i++)
+		if (ev->attempts[i].addr_len != 0)
+			assert_int_equal(ev->attempts[i].addr_len,
+			    strlen(ev->attempts[i].addr));
+}
+
+/*
+ * HAProxy and Caddy's access lines carry the lengths of their strings
+ * from the spans they copied, and the client's form, so lineparse_take
+ * has no strlen() left to take (event_fill); a line with a NUL in its
+ * request (HAProxy writes it as it came; Caddy's JSON has \u0000, which
+ * json-c decodes) carries none, for event_fill to take strlen's.
+ */
+static void
+test_formats_carry_lengths(void **state)
+{
+	static const char hap[] = "10.1.2.3:41007 [25/Nov/2026:17:27:01.700]"
+	    " fe be/s 1/0/0/2/3 200 5 - - ---- 1/1/0/0/1 0/0 \"GET "
+	    "http://h.example/p/q?b=2&a= HTTP/1.1\"";
+	static const char hap_nul[] = "10.1.2.3:41007 [25/Nov/2026:17:27:01.700]"
+	    " fe be/s 1/0/0/2/3 200 5 - - ---- 1/1/0/0/0 0/0 \"GET "
+	    "/p\0x?b=2 HTTP/1.1\"";
+	static const char caddy[] = "{\"level\":\"info\",\"ts\":1795627546.5,"
+	    "\"logger\":\"http.log.access.log0\",\"msg\":\"handled "
+	    "request\",\"request\":{\"remote_ip\":\"10.1.2.3\","
+	    "\"remote_port\":\"5\",\"proto\":\"HTTP/1.1\",\"method\":"
+	    "\"GET\",\"host\":\"api\",\"uri\":\"/a/b?x=1\"},\"duration\":"
+	    "0.5,\"size\":3,\"status\":200}";
+	static const char caddy_nul[] = "{\"level\":\"info\",\"ts\":"
+	    "1795627546.5,\"logger\":\"http.log.access.log0\",\"msg\":"
+	    "\"handled request\",\"request\":{\"remote_ip\":\"10.1.2.3\","
+	    "\"remote_port\":\"5\",\"proto\":\"HTTP/1.1\",\"method\":"
+	    "\"GET\",\"host\":\"a\\u0000pi\",\"uri\":\"/a\\u0000b?x=1\"},"
+	    "\"status\":200}";
+	const struct {
+		const char *format, *line;
+		size_t len;
+		bool carried;
+	} c[] = {
+		{ "haproxy", hap, sizeof(hap) - 1, true },
+		{ "haproxy", hap_nul, sizeof(hap_nul) - 1, false },
+		{ "caddy", caddy, sizeof(caddy) - 1, true },
+		{ "caddy", caddy_nul, sizeof(caddy_nul) - 1, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const struct line_format *f = format_by_name(c[i].format);
+		struct gw_batch b;
+		const char *reason;
+		char err[64];
+		void *st = f->open(NULL, &open_why, err, sizeof(err));
+		struct gw_event *ev;
+
+		assert_non_null(st);
+		assert_int_equal(batch_init(&b), 0);
+		assert_int_equal(f->take(st, &b, c[i].line, c[i].len, 1, 0,
+		    &reason), FORMAT_EVENT);
+		ev = &b.events[0];
+		check_lens(ev);
+		assert_non_null(ev->client);
+		assert_non_null(ev->path);
+		if (c[i].carried) {
+			assert_int_equal(ev->client_form, GW_CLIENT_V4);
+			assert_int_equal(ev->client_v4, 0x0a010203);
+			assert_int_equal(ev->client_len, 8);
+			assert_int_equal(ev->method_len, 3);
+			assert_int_equal(ev->protocol_len, 8);
+			assert_int_equal(ev->path_len, strlen(ev->path));
+			assert_int_equal(ev->query_len, strlen(ev->query));
+			assert_int_equal(ev->shape_len, strlen(ev->shape));
+			assert_int_equal(ev->host_len, strlen(ev->host));
+		} else {
+			assert_int_equal(ev->client_form, GW_CLIENT_UNSET);
+			assert_int_equal(ev->path_len, 0);
+			event_fill(ev);		/* lineparse_take's */
+			check_lens(ev);
+			assert_int_equal(ev->path_len, 2);	/* "/p", "/a" */
+		}
+		for (int k = 0; k < ev->n_attempts; k++)
+			if (c[i].carried)
+				assert_int_equal(ev->attempts[k].addr_len,
+				    strlen(ev->attempts[k].addr));
+		f->close(st);
+		batch_destroy(&b);
+	}
+}
+
 static void
 test_traefik(void **state)
 {
@@ -1004,6 +1113,7 @@ main(void)
 		cmocka_unit_test(test_json_status_range),
 		cmocka_unit_test(test_caddy),
 		cmocka_unit_test(test_caddy_error_fields),
+		cmocka_unit_test(test_formats_carry_lengths),
 		cmocka_unit_test(test_traefik),
 		cmocka_unit_test(test_traefik_json),
 		cmocka_unit_test(test_alb),
