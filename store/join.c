@@ -26,13 +26,14 @@
  * error can explain, except upstream_truncated ones, looked up by time
  * (request_runs, the window widened by the spread of the logs' UTC
  * offsets) - or the partial index of unjoined errors. No lookup makes
- * SQLite open a temporary table (join_find). Probing every new request would cost a lookup per row, so a
- * small table counts unjoined errors by hash of client id and only
- * requests whose client appears there are probed. A probe skips the
- * errors of its own batch (direction (a) matched them already), so the
- * count of those is kept apart too: a request whose client has only
- * errors of this batch is not probed and may stay plain (a hot client
- * with an error in every batch made a fifth of Caddy's requests rows).
+ * SQLite open a temporary table (join_find). Probing every new request
+ * would cost a lookup per row, so a small table counts unjoined errors
+ * by hash of client id and only requests whose client appears there are
+ * probed. A probe skips the errors of its own batch (direction (a)
+ * matched them already), so the count of those is kept apart too: a
+ * request whose client has only errors of this batch is not probed and
+ * may stay plain (a hot client with an error in every batch made a fifth
+ * of Caddy's requests rows).
  *
  * An error naming an upstream whose request logged no upstream at all
  * (Caddy's access log names none) becomes that request's one attempt.
