@@ -115,6 +115,19 @@ fail:
 	return -1;
 }
 
+/* Remove the database at path with its -wal and -shm files. */
+static void
+remove_db(const char *path)
+{
+	char p[4096];
+
+	(void)unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	(void)unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	(void)unlink(p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -130,7 +143,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	store_library_init();
-	(void)unlink(argv[1]);
+	remove_db(argv[1]);
 	if (store_open(argv[1], &s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "schema_flatten: %s\n", err);
 		return 1;
@@ -180,7 +193,7 @@ done:
 	if (fclose(out) != 0)
 		rc = 1;
 	sqlite3_close(db);
-	(void)unlink(argv[1]);
+	remove_db(argv[1]);
 	if (rc != 0)
 		(void)unlink(argv[2]);
 	return rc;
