@@ -47,16 +47,24 @@
  * ckpt_start fails and the caller keeps SQLite's autocheckpoint.
  */
 #include <assert.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/quiet_thread.h"
 #include "store/store_int.h"
+
+/* A removed WAL this big is freed by a child process (ckpt_release_wal). */
+#define CKPT_RELEASE_MIN	(8 << 20)
 
 struct ckpt {
 	sqlite3 *db;		/* the thread's own connection */
@@ -242,12 +250,85 @@ ckpt_take_file(struct store *s, int i, const char *path)
 	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 
+/* A detached thread: wait for the child ckpt_release_wal started. */
+static void *
+ckpt_reap(void *arg)
+{
+	pid_t pid = (pid_t)(intptr_t)arg;
+
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * Close fd, the WAL's descriptor, after the last connection closed. When
+ * SQLite removed the file and it is big, ours is the last reference, and
+ * closing it frees its blocks there and then (1M production lines: a
+ * 90 MB WAL, 31-39 ms on this disk, mounted with discard), the last
+ * serial step of an ingest. A child process takes the reference over
+ * instead: /bin/cat with the descriptor as fd 3 and, as its input, a pipe
+ * whose other end we close right after ours, so it can only end (and
+ * free the blocks, on another core, while we exit) once we no longer
+ * hold the file. Nothing waits for it but a detached thread that reaps
+ * it (ckpt_reap): an ingest exits at once, and the child, reparented, is
+ * reaped by init; a process that goes on (`gatewatch FILE`: ingest, then
+ * the console) keeps no zombie. Without /bin/cat, or if the spawn fails,
+ * the close frees the blocks as before.
+ */
+static void
+ckpt_release_wal(int fd)
+{
+	static char *const argv[] = {"cat", NULL};
+	static char *const envp[] = {NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
+	struct stat st;
+	pthread_t t;
+	int p[2], rc = -1;
+	pid_t pid;
+
+	if (fstat(fd, &st) != 0 || st.st_nlink != 0 ||
+	    st.st_size < CKPT_RELEASE_MIN || pipe2(p, O_CLOEXEC) != 0) {
+		(void)close(fd);
+		return;
+	}
+	sigemptyset(&none);
+	if (posix_spawn_file_actions_init(&fa) == 0) {
+		if (posix_spawnattr_init(&at) == 0) {
+			/* fd 3 is free in the child: 0-2 are dup2's */
+			if (posix_spawnattr_setflags(&at,
+			    POSIX_SPAWN_SETSIGMASK) == 0 &&
+			    posix_spawnattr_setsigmask(&at, &none) == 0 &&
+			    posix_spawn_file_actions_adddup2(&fa, p[0], 0) ==
+			    0 && posix_spawn_file_actions_addopen(&fa, 1,
+			    "/dev/null", O_WRONLY, 0) == 0 &&
+			    posix_spawn_file_actions_addopen(&fa, 2,
+			    "/dev/null", O_WRONLY, 0) == 0 &&
+			    posix_spawn_file_actions_adddup2(&fa, fd, 3) == 0)
+				rc = posix_spawn(&pid, "/bin/cat", &fa, &at,
+				    argv, envp);
+			posix_spawnattr_destroy(&at);
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	(void)close(fd);
+	(void)close(p[0]);
+	(void)close(p[1]);	/* the child may end now */
+	if (rc == 0 && quiet_thread_create(&t, ckpt_reap,
+	    (void *)(intptr_t)pid) == 0)
+		(void)pthread_detach(t);
+}
+
 /* See store_int.h. */
 void
 ckpt_close_files(struct store *s)
 {
 	for (int i = 0; i < 2; i++) {
-		if (s->ckpt_fd[i] >= 0)
+		if (s->ckpt_fd[i] >= 0 && i == 1)
+			ckpt_release_wal(s->ckpt_fd[i]);
+		else if (s->ckpt_fd[i] >= 0)
 			(void)close(s->ckpt_fd[i]);
 		s->ckpt_fd[i] = -1;
 	}

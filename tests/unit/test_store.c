@@ -3,6 +3,7 @@
  * rejects, rollback, and the write speed (printed, loosely asserted).
  * The join is in test_store_join.c, reports in test_store_report.c.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -1859,6 +1860,45 @@ test_ingest_checkpoints_stop_keeps_lock(void **state)
 }
 
 /*
+ * Closing an ingest whose removed WAL is big hands the file's last
+ * reference to a child process (checkpoint.c, ckpt_release_wal), which
+ * frees the file's blocks while we go on, and which a detached thread
+ * reaps: the usage of reaped children (RUSAGE_CHILDREN) grows by its
+ * own. On main the close freed them itself: no child, no such usage.
+ */
+static void
+test_ingest_close_hands_wal_to_child(void **state)
+{
+	struct rusage before, now;
+	struct stat st;
+	struct fx f;
+	char wal[96];
+
+	(void)state;
+	fx_init(&f);
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(sqlite3_exec(f.s->db, "CREATE TABLE big (x);"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 3000) INSERT INTO big SELECT randomblob(4096) FROM n",
+	    NULL, NULL, NULL), SQLITE_OK);
+	snprintf(wal, sizeof(wal), "%s-wal", f.path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size >= 8 << 20);
+	assert_int_equal(getrusage(RUSAGE_CHILDREN, &before), 0);
+	store_close(f.s);
+	f.s = NULL;
+	assert_int_equal(stat(wal, &st), -1);
+	for (int i = 0; i < 5000; i++) {
+		assert_int_equal(getrusage(RUSAGE_CHILDREN, &now), 0);
+		if (now.ru_minflt > before.ru_minflt)
+			break;
+		usleep(1000);
+	}
+	assert_true(now.ru_minflt > before.ru_minflt);
+	fx_free(&f);
+}
+
+/*
  * A checkpointer that cannot start (here its connection cannot open the
  * file, moved aside for the moment) leaves ingest as it was: the writer
  * checkpoints itself every 8192 pages, and stores as before.
@@ -2406,6 +2446,7 @@ main(void)
 		cmocka_unit_test(test_ingest_checkpoints_aside),
 		cmocka_unit_test(test_ingest_checkpoints_wal_writeback),
 		cmocka_unit_test(test_ingest_checkpoints_stop_keeps_lock),
+		cmocka_unit_test(test_ingest_close_hands_wal_to_child),
 		cmocka_unit_test(test_ingest_checkpoints_fallback),
 	};
 
