@@ -50,7 +50,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,31 +261,55 @@ ckpt_reap(void *arg)
 }
 
 /*
+ * The child of ckpt_release_wal: keep the WAL (fd) until the parent's end
+ * of the pipe (rd) closes, then exit, freeing its blocks. Only
+ * async-signal-safe calls: the parent may have other threads. Every other
+ * descriptor is closed first (a terminal, a pipe a caller reads until it
+ * closes, the database's).
+ */
+static void
+ckpt_wal_keeper(int fd, int rd)
+{
+	char c;
+
+	if (dup2(rd, 0) < 0 || dup2(fd, 1) < 0)
+		_exit(1);
+	if (close_range(2, ~0U, 0) != 0)
+		for (int i = 2; i < 1024; i++)
+			(void)close(i);
+	for (;;) {
+		ssize_t n = read(0, &c, 1);
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	_exit(0);
+}
+
+/*
  * Close fd, the WAL's descriptor, after the last connection closed. When
  * SQLite removed the file and it is big, ours is the last reference, and
  * closing it frees its blocks there and then (1M production lines: a
- * 90 MB WAL, 31-39 ms on this disk, mounted with discard), the last
- * serial step of an ingest. A child process takes the reference over
- * instead: /bin/cat with the descriptor as fd 3 and, as its input, a pipe
- * whose other end we close right after ours, so it can only end (and
- * free the blocks, on another core, while we exit) once we no longer
- * hold the file. Nothing waits for it but a detached thread that reaps
- * it (ckpt_reap): an ingest exits at once, and the child, reparented, is
- * reaped by init; a process that goes on (`gatewatch FILE`: ingest, then
- * the console) keeps no zombie. Without /bin/cat, or if the spawn fails,
- * the close frees the blocks as before.
+ * 90 MB WAL, 31-39 ms on this disk, mounted with discard, 84-109 ms at
+ * load 9), the last serial step of an ingest. A child process takes the
+ * reference over instead (ckpt_wal_keeper), forked with a pipe whose
+ * other end we close right after the file, so it can only end, and free
+ * the blocks on another core while we exit, once we no longer hold the
+ * file. fork(), not a spawn of a program: posix_spawn's parent waits
+ * until the child runs exec, on a loaded host up to 50 ms; fork returns
+ * at once, having copied the page tables (the memory still mapped at
+ * this point), and the child shares the pages until it ends. Nothing
+ * waits for it but a detached thread that reaps it (ckpt_reap): an
+ * ingest exits at once, and the child, reparented, is reaped by init; a
+ * process that goes on (`gatewatch FILE`: ingest, then the console)
+ * keeps no zombie. If fork fails the close frees the blocks as before.
  */
 static void
 ckpt_release_wal(int fd)
 {
-	static char *const argv[] = {"cat", NULL};
-	static char *const envp[] = {NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none;
 	struct stat st;
 	pthread_t t;
-	int p[2], rc = -1;
+	int p[2];
 	pid_t pid;
 
 	if (fstat(fd, &st) != 0 || st.st_nlink != 0 ||
@@ -294,29 +317,12 @@ ckpt_release_wal(int fd)
 		(void)close(fd);
 		return;
 	}
-	sigemptyset(&none);
-	if (posix_spawn_file_actions_init(&fa) == 0) {
-		if (posix_spawnattr_init(&at) == 0) {
-			/* fd 3 is free in the child: 0-2 are dup2's */
-			if (posix_spawnattr_setflags(&at,
-			    POSIX_SPAWN_SETSIGMASK) == 0 &&
-			    posix_spawnattr_setsigmask(&at, &none) == 0 &&
-			    posix_spawn_file_actions_adddup2(&fa, p[0], 0) ==
-			    0 && posix_spawn_file_actions_addopen(&fa, 1,
-			    "/dev/null", O_WRONLY, 0) == 0 &&
-			    posix_spawn_file_actions_addopen(&fa, 2,
-			    "/dev/null", O_WRONLY, 0) == 0 &&
-			    posix_spawn_file_actions_adddup2(&fa, fd, 3) == 0)
-				rc = posix_spawn(&pid, "/bin/cat", &fa, &at,
-				    argv, envp);
-			posix_spawnattr_destroy(&at);
-		}
-		posix_spawn_file_actions_destroy(&fa);
-	}
+	if ((pid = fork()) == 0)
+		ckpt_wal_keeper(fd, p[0]);
 	(void)close(fd);
 	(void)close(p[0]);
 	(void)close(p[1]);	/* the child may end now */
-	if (rc == 0 && quiet_thread_create(&t, ckpt_reap,
+	if (pid > 0 && quiet_thread_create(&t, ckpt_reap,
 	    (void *)(intptr_t)pid) == 0)
 		(void)pthread_detach(t);
 }
