@@ -421,6 +421,23 @@ ckpt_stop(struct store *s)
 	s->ckpt = NULL;
 }
 
+/* See store.h. */
+void
+store_checkpoint_rest(struct store *s)
+{
+	struct ckpt *c = s->ckpt;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if (c->frames > c->asked) {
+		c->asked = c->frames;
+		c->want = true;
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
 /* See store_int.h. */
 int64_t
 ckpt_writebacks(struct store *s)

@@ -423,7 +423,8 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	ckpt_stop(s);
+	/* the memory first: a checkpoint asked for at the end
+	   (store_checkpoint_rest) runs meanwhile, ckpt_stop waits for it */
 	store_stmt_finalize_all(s);
 	prune_free(s);
 	blocks_free(s);
@@ -435,6 +436,7 @@ store_close(struct store *s)
 	id_list_free(&s->new_errors);
 	id_list_free(&s->candidates);
 	free(s->probes);
+	ckpt_stop(s);
 	sqlite3_close(s->db);
 	ckpt_close_files(s);
 	free(s->path);

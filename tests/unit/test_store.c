@@ -1860,6 +1860,49 @@ test_ingest_checkpoints_stop_keeps_lock(void **state)
 }
 
 /*
+ * Asked at the end of an ingest (store_checkpoint_rest), the checkpointer
+ * copies what the WAL still holds though it grew by less than `every`
+ * frames since the last checkpoint: all of it is in the database before
+ * the close, which then has nothing to copy or sync. Asking again with
+ * nothing new runs none. (On main the close copied it, after every
+ * thread was done.)
+ */
+static void
+test_ingest_checkpoint_rest(void **state)
+{
+	struct fx f;
+	int64_t runs = 0, restarts, size;
+	struct stat st;
+	int next = 0;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(ckpt_start(f.s, 1 << 20, 1 << 21, f.err,
+	    sizeof(f.err)), 0);
+	ckpt_batches(&f, src, &next, 2);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_int_equal(runs, 0);
+	size = fx_int(&f, "PRAGMA page_count") * fx_int(&f, "PRAGMA page_size");
+	assert_int_equal(stat(f.path, &st), 0);
+	assert_true(st.st_size < size);
+	store_checkpoint_rest(f.s);
+	for (int i = 0; i < 5000 && runs == 0; i++) {
+		usleep(1000);
+		store_checkpoints(f.s, &runs, &restarts);
+	}
+	assert_int_equal(runs, 1);
+	/* every page in the database file, before any close */
+	assert_int_equal(stat(f.path, &st), 0);
+	assert_int_equal(st.st_size, size);
+	store_checkpoint_rest(f.s);
+	usleep(50000);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_int_equal(runs, 1);
+	fx_free(&f);
+}
+
+/*
  * Closing an ingest whose removed WAL is big hands the file's last
  * reference to a child process (checkpoint.c, ckpt_release_wal), which
  * frees the file's blocks while we go on, and which a detached thread
@@ -2447,6 +2490,7 @@ main(void)
 		cmocka_unit_test(test_ingest_checkpoints_wal_writeback),
 		cmocka_unit_test(test_ingest_checkpoints_stop_keeps_lock),
 		cmocka_unit_test(test_ingest_close_hands_wal_to_child),
+		cmocka_unit_test(test_ingest_checkpoint_rest),
 		cmocka_unit_test(test_ingest_checkpoints_fallback),
 	};
 
