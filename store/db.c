@@ -164,8 +164,8 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 	int known = db_schema_count();
 	int target = upto > 0 && upto < known ? upto : known;
 	char sql[64], shown[256];
-	int v, first = -1, step;
-	bool fresh, in_txn = false;
+	int v, first = -1;
+	bool fresh, all, in_txn = false;
 
 	safe_text(shown, sizeof(shown), path, strlen(path));
 	if (db_user_version(s, &v, err, errlen) != 0)
@@ -232,12 +232,12 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 			break;
 		if (first < 0)
 			first = v;
-		step = db_final_applies(fresh, v, target, known);
-		if (db_exec(s, step ? gw_schema_final_sql : gw_schema_sql[v],
-		    step ? "schema" : gw_schema_names[v], err, errlen) != 0)
+		all = db_final_applies(fresh, v, target, known);
+		if (db_exec(s, all ? gw_schema_final_sql : gw_schema_sql[v],
+		    all ? "schema" : gw_schema_names[v], err, errlen) != 0)
 			goto fail;
-		step = step ? known - v : 1;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + step);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    all ? known : v + 1);
 		if (db_exec(s, sql, "user_version", err, errlen) != 0)
 			goto fail;
 		if (fresh)
