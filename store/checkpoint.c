@@ -96,7 +96,9 @@ ckpt_main(void *arg)
 	for (;;) {
 		while (!c->want && !c->written && !c->stop)
 			pthread_cond_wait(&c->cv, &c->mu);
-		if (c->stop)
+		/* a checkpoint asked for runs before the thread stops: the
+		   close would copy it otherwise, alone (store_checkpoint_rest) */
+		if (c->stop && !c->want)
 			break;
 		if (!c->want) {
 			/* a commit's frames on their way to the disk, so the

@@ -1899,6 +1899,16 @@ test_ingest_checkpoint_rest(void **state)
 	usleep(50000);
 	store_checkpoints(f.s, &runs, &restarts);
 	assert_int_equal(runs, 1);
+	/* asked just before the thread stops, it still runs (on main the
+	   thread, woken after the stop, left it to the close) */
+	ckpt_batches(&f, src, &next, 2);
+	size = fx_int(&f, "PRAGMA page_count") * fx_int(&f, "PRAGMA page_size");
+	assert_int_equal(stat(f.path, &st), 0);
+	assert_true(st.st_size < size);
+	store_checkpoint_rest(f.s);
+	ckpt_stop(f.s);
+	assert_int_equal(stat(f.path, &st), 0);
+	assert_int_equal(st.st_size, size);
 	fx_free(&f);
 }
 
