@@ -82,7 +82,9 @@ put_rows(sqlite3 *db, const char *sql, FILE *out)
 static int
 put_table_rows(sqlite3 *db, const char *table, FILE *out)
 {
-	char sql[512];
+	char sql[512], *rows_sql = NULL;
+	sqlite3_stmt *st;
+	int rc;
 
 	if (strcmp(table, "name_hash_key") == 0) {
 		put_c_string(out, "INSERT INTO name_hash_key (k0, k1) VALUES "
@@ -95,9 +97,6 @@ put_table_rows(sqlite3 *db, const char *table, FILE *out)
 	    "group_concat('quote(\"' || name || '\")', ' || '','' || ') || "
 	    "' || '');'' FROM \"%s\"' "
 	    "FROM pragma_table_info('%s')", table, table, table);
-	sqlite3_stmt *st;
-	char *rows_sql = NULL;
-	int rc;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		goto fail;
