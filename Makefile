@@ -63,7 +63,7 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 SCHEMA   := $(sort $(wildcard schema/*.sql))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/schema_sql.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/schema_sql.o $(O)/schema_final.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(O)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(O)/tools/%)
@@ -105,6 +105,17 @@ $(O)/schema_sql.c: $(SCHEMA) Makefile
 	  echo 'NULL };'; } > $@
 
 $(O)/schema_sql.o: $(O)/schema_sql.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The script a new database takes instead of the files (store/db.c): what
+# they leave, made by schema/flatten.c through them at build time.
+$(O)/schema_flatten: schema/flatten.c $(filter-out $(O)/schema_final.o,$(LIB_OBJ))
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBS)
+
+$(O)/schema_final.c: $(O)/schema_flatten
+	$(O)/schema_flatten $(O)/schema_final.db $@
+
+$(O)/schema_final.o: $(O)/schema_final.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Tests of cli/ pieces link the cli objects they test (TEST_CLI_OBJ).

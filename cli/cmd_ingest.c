@@ -587,6 +587,8 @@ cmd_ingest(int argc, char **argv)
 		if (rc == -3)
 			write_failed = true;
 	}
+	/* what the WAL holds is copied while the pipeline and store free */
+	store_checkpoint_rest(st);
 	if (pipeline_free(pl, err, sizeof(err)) != 0 && !write_failed) {
 		fprintf(stderr, "gatewatch ingest: %s\n", err);
 		failed++;

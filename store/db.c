@@ -8,7 +8,8 @@
  * user_version, so two processes opening an old database at once cannot
  * both upgrade it, and a failed upgrade leaves the previous version intact.
  * A database newer than the files we carry is refused rather than guessed
- * at. A new database takes them all in one transaction (db_migrate).
+ * at. A new database takes them all in one transaction, as one script
+ * made from them at build time (schema/flatten.c; db_migrate).
  *
  * Pragmas: 16 KiB pages (new databases only); WAL so readers (report, console) never block the writer and the
  * writer never blocks them; synchronous=NORMAL (a power loss may drop the
@@ -39,6 +40,9 @@
 
 extern const char *const gw_schema_sql[];
 extern const char *const gw_schema_names[];
+/* what the files leave, one script (schema/flatten.c); NULL: none */
+extern const char *const gw_schema_final_sql;
+extern const int gw_schema_final_version;
 
 /* How long a writer waits for another one's transaction, ms. */
 #define STORE_BUSY_TIMEOUT_MS 10000
@@ -131,6 +135,19 @@ db_schema_count(void)
 }
 
 /*
+ * Does the final script (gw_schema_final_sql) stand for the files a
+ * database at version v lacks? Only for a new database (fresh, v 0)
+ * brought to the latest version, and only a script made from the files
+ * this build carries.
+ */
+static bool
+db_final_applies(bool fresh, int v, int target, int known)
+{
+	return fresh && v == 0 && target == known &&
+	    gw_schema_final_sql != NULL && gw_schema_final_version == known;
+}
+
+/*
  * Apply the schema files the database lacks (up to version upto when it is
  * > 0), one transaction each; refuse a database newer than this build. The
  * version is read first outside any transaction: a database already at
@@ -148,7 +165,7 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 	int target = upto > 0 && upto < known ? upto : known;
 	char sql[64], shown[256];
 	int v, first = -1;
-	bool fresh, in_txn = false;
+	bool fresh, all, in_txn = false;
 
 	safe_text(shown, sizeof(shown), path, strlen(path));
 	if (db_user_version(s, &v, err, errlen) != 0)
@@ -179,6 +196,11 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 	 * no temporary file between two files. Failing, it is left at
 	 * version 0, as one transaction a file would leave it at the one
 	 * before; another process upgrading it meanwhile is seen below.
+	 * Brought to the latest version, it takes instead the one script of
+	 * what the files leave (db_final_applies): each object parsed once,
+	 * not the whole schema again at each ALTER TABLE (a 3-line ingest
+	 * into a new database: 75.3M -> 27.6M instructions, CPU 17-19 ->
+	 * 12 ms).
 	 */
 	fresh = v == 0;
 	if (fresh && db_temp_memory(s, err, errlen) != 0)
@@ -210,10 +232,12 @@ db_migrate(struct store *s, const char *path, int upto, bool no_upgrade,
 			break;
 		if (first < 0)
 			first = v;
-		if (db_exec(s, gw_schema_sql[v], gw_schema_names[v], err,
-		    errlen) != 0)
+		all = db_final_applies(fresh, v, target, known);
+		if (db_exec(s, all ? gw_schema_final_sql : gw_schema_sql[v],
+		    all ? "schema" : gw_schema_names[v], err, errlen) != 0)
 			goto fail;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    all ? known : v + 1);
 		if (db_exec(s, sql, "user_version", err, errlen) != 0)
 			goto fail;
 		if (fresh)
@@ -399,7 +423,8 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	ckpt_stop(s);
+	/* the memory first: a checkpoint asked for at the end
+	   (store_checkpoint_rest) runs meanwhile, ckpt_stop waits for it */
 	store_stmt_finalize_all(s);
 	prune_free(s);
 	blocks_free(s);
@@ -411,6 +436,7 @@ store_close(struct store *s)
 	id_list_free(&s->new_errors);
 	id_list_free(&s->candidates);
 	free(s->probes);
+	ckpt_stop(s);
 	sqlite3_close(s->db);
 	ckpt_close_files(s);
 	free(s->path);

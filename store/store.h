@@ -111,6 +111,14 @@ void store_lock_waits(struct store *s, int64_t *waits, int64_t *max_ms);
  */
 void store_checkpoints(struct store *s, int64_t *runs, int64_t *restarts);
 
+/*
+ * The writing is done (ingest's last commit): have the checkpointer
+ * thread copy what the WAL still holds now, while the caller frees its
+ * memory and closes, instead of the close copying and syncing it alone
+ * at the end. Nothing without a checkpointer; never waits.
+ */
+void store_checkpoint_rest(struct store *s);
+
 /* Schema version of the open database (PRAGMA user_version). */
 int store_schema_version(struct store *s);
 

@@ -3,6 +3,7 @@
  * rejects, rollback, and the write speed (printed, loosely asserted).
  * The join is in test_store_join.c, reports in test_store_report.c.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -82,6 +83,128 @@ test_open_fresh_one_transaction(void **state)
 	assert_true(log > 0);
 	assert_true(log <= pages);
 	fx_free(&f);
+}
+
+static void fx_open_old(struct fx *f, int version);
+
+/*
+ * Every row sql returns on path's database, as text, one line a row
+ * (malloc'd).
+ */
+static char *
+db_rows(const char *path, const char *sql)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	assert_non_null(buf);
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const unsigned char *t = sqlite3_column_text(st, i);
+			size_t len = t != NULL ? strlen((const char *)t) : 6;
+
+			while (n + len + 2 >= cap) {
+				cap *= 2;
+				assert_non_null(buf = realloc(buf, cap));
+			}
+			memcpy(buf + n, t != NULL ? (const char *)t : "(null)",
+			    len);
+			n += len;
+			buf[n++] = i + 1 < sqlite3_column_count(st) ? '|' : '\n';
+			buf[n] = '\0';
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return buf;
+}
+
+/*
+ * A new database takes one script of what the schema files leave
+ * (schema/flatten.c, db_migrate) and ends up as the files make it: the
+ * same user_version, the same objects in sqlite_schema with the same
+ * text in the same order (a planner choosing among equal indexes sees
+ * them as it did), the same rows in every table (name_hash_key: one key
+ * each, drawn per database). The files' database: every file but the
+ * last, then the last on its own, as an upgrade does.
+ */
+static void
+test_open_final_schema_same(void **state)
+{
+	struct fx a, b;
+	char *ta, *tb, *tables;
+
+	(void)state;
+	fx_init(&a);
+	fx_open_old(&b, schema_files() - 1);
+	store_close(b.s);
+	assert_int_equal(store_open(b.path, &b.s, b.err, sizeof(b.err)), 0);
+	assert_int_equal(store_upgraded_from(b.s), schema_files() - 1);
+	assert_int_equal(fx_int(&a, "PRAGMA user_version"), schema_files());
+	assert_int_equal(fx_int(&b, "PRAGMA user_version"), schema_files());
+	ta = db_rows(a.path, "SELECT type, name, tbl_name, sql FROM "
+	    "sqlite_schema ORDER BY rowid");
+	tb = db_rows(b.path, "SELECT type, name, tbl_name, sql FROM "
+	    "sqlite_schema ORDER BY rowid");
+	assert_true(strlen(ta) > 1000);
+	assert_string_equal(ta, tb);
+	free(ta);
+	free(tb);
+	/* every table's rows, in the order of its key (a full scan's) */
+	tables = db_rows(a.path, "SELECT name FROM sqlite_schema WHERE "
+	    "type = 'table' AND name <> 'name_hash_key' ORDER BY rowid");
+	for (char *t = tables, *nl; (nl = strchr(t, '\n')) != NULL;
+	    t = nl + 1) {
+		char sql[256];
+
+		*nl = '\0';
+		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"", t);
+		ta = db_rows(a.path, sql);
+		tb = db_rows(b.path, sql);
+		assert_string_equal(ta, tb);
+		free(ta);
+		free(tb);
+	}
+	free(tables);
+	assert_int_equal(fx_int(&a, "SELECT count(*) FROM causes"),
+	    GW_CAUSE_COUNT);
+	assert_int_equal(fx_int(&a, "SELECT count(*) FROM name_hash_key "
+	    "WHERE k0 <> 0 OR k1 <> 0"), 1);
+	assert_int_equal(fx_int(&b, "SELECT count(*) FROM name_hash_key"), 1);
+	assert_string_equal(fx_text(&a, "PRAGMA integrity_check"), "ok");
+	fx_free(&a);
+	fx_free(&b);
+}
+
+/*
+ * The script stands for the files: the new database's schema changed
+ * once an object, not at every DROP, RENAME and ALTER TABLE of the files
+ * (PRAGMA schema_version counts the changes). On main a new database ran
+ * every file: 84 changes, against 36 here (one per object).
+ */
+static void
+test_open_fresh_takes_final_script(void **state)
+{
+	struct fx a, b;
+	int64_t objects;
+
+	(void)state;
+	fx_init(&a);
+	fx_open_old(&b, schema_files() - 1);
+	store_close(b.s);
+	assert_int_equal(store_open(b.path, &b.s, b.err, sizeof(b.err)), 0);
+	objects = fx_int(&a, "SELECT count(*) FROM sqlite_schema WHERE "
+	    "sql IS NOT NULL");
+	assert_true(fx_int(&a, "PRAGMA schema_version") <= objects);
+	assert_true(fx_int(&b, "PRAGMA schema_version") > objects);
+	fx_free(&a);
+	fx_free(&b);
 }
 
 /* A database at version 0 holding someone's data is upgraded in place. */
@@ -1737,6 +1860,98 @@ test_ingest_checkpoints_stop_keeps_lock(void **state)
 }
 
 /*
+ * Asked at the end of an ingest (store_checkpoint_rest), the checkpointer
+ * copies what the WAL still holds though it grew by less than `every`
+ * frames since the last checkpoint: all of it is in the database before
+ * the close, which then has nothing to copy or sync. Asking again with
+ * nothing new runs none. (On main the close copied it, after every
+ * thread was done.)
+ */
+static void
+test_ingest_checkpoint_rest(void **state)
+{
+	struct fx f;
+	int64_t runs = 0, restarts, size;
+	struct stat st;
+	int next = 0;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	assert_int_equal(ckpt_start(f.s, 1 << 20, 1 << 21, f.err,
+	    sizeof(f.err)), 0);
+	ckpt_batches(&f, src, &next, 2);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_int_equal(runs, 0);
+	size = fx_int(&f, "PRAGMA page_count") * fx_int(&f, "PRAGMA page_size");
+	assert_int_equal(stat(f.path, &st), 0);
+	assert_true(st.st_size < size);
+	store_checkpoint_rest(f.s);
+	for (int i = 0; i < 5000 && runs == 0; i++) {
+		usleep(1000);
+		store_checkpoints(f.s, &runs, &restarts);
+	}
+	assert_int_equal(runs, 1);
+	/* every page in the database file, before any close */
+	assert_int_equal(stat(f.path, &st), 0);
+	assert_int_equal(st.st_size, size);
+	store_checkpoint_rest(f.s);
+	usleep(50000);
+	store_checkpoints(f.s, &runs, &restarts);
+	assert_int_equal(runs, 1);
+	/* asked just before the thread stops, it still runs (on main the
+	   thread, woken after the stop, left it to the close) */
+	ckpt_batches(&f, src, &next, 2);
+	size = fx_int(&f, "PRAGMA page_count") * fx_int(&f, "PRAGMA page_size");
+	assert_int_equal(stat(f.path, &st), 0);
+	assert_true(st.st_size < size);
+	store_checkpoint_rest(f.s);
+	ckpt_stop(f.s);
+	assert_int_equal(stat(f.path, &st), 0);
+	assert_int_equal(st.st_size, size);
+	fx_free(&f);
+}
+
+/*
+ * Closing an ingest whose removed WAL is big hands the file's last
+ * reference to a child process (checkpoint.c, ckpt_release_wal), which
+ * frees the file's blocks while we go on, and which a detached thread
+ * reaps: the usage of reaped children (RUSAGE_CHILDREN) grows by its
+ * own. On main the close freed them itself: no child, no such usage.
+ */
+static void
+test_ingest_close_hands_wal_to_child(void **state)
+{
+	struct rusage before, now;
+	struct stat st;
+	struct fx f;
+	char wal[96];
+
+	(void)state;
+	fx_init(&f);
+	assert_int_equal(store_set_ingest(f.s, f.err, sizeof(f.err)), 0);
+	assert_int_equal(sqlite3_exec(f.s->db, "CREATE TABLE big (x);"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 3000) INSERT INTO big SELECT randomblob(4096) FROM n",
+	    NULL, NULL, NULL), SQLITE_OK);
+	snprintf(wal, sizeof(wal), "%s-wal", f.path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size >= 8 << 20);
+	assert_int_equal(getrusage(RUSAGE_CHILDREN, &before), 0);
+	store_close(f.s);
+	f.s = NULL;
+	assert_int_equal(stat(wal, &st), -1);
+	for (int i = 0; i < 5000; i++) {
+		assert_int_equal(getrusage(RUSAGE_CHILDREN, &now), 0);
+		if (now.ru_minflt > before.ru_minflt)
+			break;
+		usleep(1000);
+	}
+	assert_true(now.ru_minflt > before.ru_minflt);
+	fx_free(&f);
+}
+
+/*
  * A checkpointer that cannot start (here its connection cannot open the
  * file, moved aside for the moment) leaves ingest as it was: the writer
  * checkpoints itself every 8192 pages, and stores as before.
@@ -2246,6 +2461,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_fresh_and_again),
 		cmocka_unit_test(test_open_fresh_one_transaction),
+		cmocka_unit_test(test_open_final_schema_same),
+		cmocka_unit_test(test_open_fresh_takes_final_script),
 		cmocka_unit_test(test_open_upgrades_version_0),
 		cmocka_unit_test(test_open_newer_fails),
 		cmocka_unit_test(test_write_and_read_back),
@@ -2282,6 +2499,8 @@ main(void)
 		cmocka_unit_test(test_ingest_checkpoints_aside),
 		cmocka_unit_test(test_ingest_checkpoints_wal_writeback),
 		cmocka_unit_test(test_ingest_checkpoints_stop_keeps_lock),
+		cmocka_unit_test(test_ingest_close_hands_wal_to_child),
+		cmocka_unit_test(test_ingest_checkpoint_rest),
 		cmocka_unit_test(test_ingest_checkpoints_fallback),
 	};
 
