@@ -2508,65 +2508,96 @@ lf_list_next(struct lf_list *l, struct lf_val *item, int *group)
 	return true;
 }
 
+/* A new attempt at t: nothing known yet. */
+static inline void
+lf_attempt_init(struct gw_attempt *t)
+{
+	t->addr = NULL;
+	t->addr_len = 0;
+	t->status = t->connect_ms = -1;
+	t->header_ms = t->response_ms = -1;
+	t->cause = GW_CAUSE_OK;
+}
+
+/* What item of list says of attempt t. */
+static inline __attribute__((always_inline)) void
+lf_attempt_set(struct lf_ctx *c, struct gw_attempt *t, enum lf_var list,
+    const struct lf_val *item)
+{
+	switch (list) {
+	case LF_V_UP_ADDR:
+		if (!lf_is_dash(item) && item->n > 0)
+			lf_copy(c, &t->addr, &t->addr_len, item->p, item->n);
+		break;
+	case LF_V_UP_STATUS:
+		t->status = (int)lf_int(item->p, item->n);
+		break;
+	case LF_V_UP_CONNECT:
+		t->connect_ms = lf_ms_int(item->p, item->n);
+		break;
+	case LF_V_UP_HEADER:
+		t->header_ms = lf_ms_int(item->p, item->n);
+		break;
+	default:
+		t->response_ms = lf_ms_int(item->p, item->n);
+		break;
+	}
+}
+
+/*
+ * Read upstream list `list` into the attempts c->at (c->n_at of them so
+ * far), list a constant where it is inlined. A value of one item (no ','
+ * or ' ' in it: one try, most requests) is that item, in group 0, with
+ * no iterator; lf_list_next reads the others.
+ */
+static inline __attribute__((always_inline)) void
+lf_fill_list(struct lf_ctx *c, enum lf_var list)
+{
+	struct lf_val v, item;
+	struct lf_list l;
+	int i, group;
+
+	if (!lf_get(c, list, &v) || v.n == 0 || lf_is_dash(&v))
+		return;
+	if (lf_list_sep(v.p, v.p + v.n, c->line_end) == v.p + v.n) {
+		if (c->n_at == 0) {
+			lf_attempt_init(&c->at[0]);
+			c->n_at = 1;
+		}
+		c->at[0].group = 0;
+		lf_attempt_set(c, &c->at[0], list, &v);
+		return;
+	}
+	lf_list_init(&l, &v, c->line_end);
+	for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item, &group);
+	    i++) {
+		struct gw_attempt *t = &c->at[i];
+
+		if (i == c->n_at) {
+			lf_attempt_init(t);
+			c->n_at++;
+		}
+		t->group = (int16_t)group;
+		lf_attempt_set(c, t, list, &item);
+	}
+}
+
 /*
  * Build the attempts (c->at, c->n_at) from the upstream lists. The lists
  * are aligned by position; a shorter list leaves -1/NULL; at most
  * GW_ATTEMPTS_MAX are kept. The group index comes from $upstream_addr,
- * else the next list that has the item. Each list is read once, straight
- * into the attempts.
+ * else the next list that has the item: later lists override the group
+ * of earlier ones. Each list is read once, straight into the attempts.
  */
 static void
 lf_fill_attempts(struct lf_ctx *c)
 {
-	/* later entries override the group of earlier ones */
-	static const enum lf_var lists[] = {
-		LF_V_UP_RESPONSE, LF_V_UP_HEADER, LF_V_UP_CONNECT,
-		LF_V_UP_STATUS, LF_V_UP_ADDR
-	};
-	struct gw_attempt *tmp = c->at;
-	struct lf_val v, item;
-	struct lf_list l;
-	int n = 0, i, k, group;
-
-	for (k = 0; k < 5; k++) {
-		if (!lf_get(c, lists[k], &v))
-			continue;
-		lf_list_init(&l, &v, c->line_end);
-		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item,
-		    &group); i++) {
-			struct gw_attempt *t = &tmp[i];
-
-			if (i == n) {
-				t->addr = NULL;
-				t->addr_len = 0;
-				t->status = t->connect_ms = -1;
-				t->header_ms = t->response_ms = -1;
-				t->cause = GW_CAUSE_OK;
-				n++;
-			}
-			t->group = group;
-			switch (lists[k]) {
-			case LF_V_UP_ADDR:
-				if (!lf_is_dash(&item) && item.n > 0)
-					lf_copy(c, &t->addr, &t->addr_len, item.p,
-					    item.n);
-				break;
-			case LF_V_UP_STATUS:
-				t->status = (int)lf_int(item.p, item.n);
-				break;
-			case LF_V_UP_CONNECT:
-				t->connect_ms = lf_ms_int(item.p, item.n);
-				break;
-			case LF_V_UP_HEADER:
-				t->header_ms = lf_ms_int(item.p, item.n);
-				break;
-			default:
-				t->response_ms = lf_ms_int(item.p, item.n);
-				break;
-			}
-		}
-	}
-	c->n_at = n;
+	c->n_at = 0;
+	lf_fill_list(c, LF_V_UP_RESPONSE);
+	lf_fill_list(c, LF_V_UP_HEADER);
+	lf_fill_list(c, LF_V_UP_CONNECT);
+	lf_fill_list(c, LF_V_UP_STATUS);
+	lf_fill_list(c, LF_V_UP_ADDR);
 }
 
 /* Fill ev from a matched line; returns NULL or a reason to reject it. */
