@@ -32,8 +32,9 @@
  * Times ($time_local, $time_iso8601, $msec) are read by core/timeparse.c
  * and $request is split by core/reqline.c, the readers every format
  * shares. Parsed strings go to the caller's arena, unescaped per the
- * format's escape= mode, all of a line's in one allocation made once the
- * line is read (lf_copy_all). Cookies ($cookie_*, $http_cookie) and Authorization are
+ * format's escape= mode, each copied as it is found into room reserved
+ * for the line's strings once it matched, the room's unused end given
+ * back (lf_copy). Cookies ($cookie_*, $http_cookie) and Authorization are
  * matched but never stored: struct gw_event has no place for them and no
  * code here copies an opaque variable.
  *
@@ -1948,27 +1949,20 @@ struct lf_val {
 };
 
 /*
- * Most strings noted for one event: client, host, method, protocol, path,
- * request id, the query twice ($request's "?q" without a path, then
- * $request_uri's), an address per attempt; with room to spare.
+ * The room reserved for a line's strings (lf_copy): its bytes, at most
+ * LF_ROOM_LINE of them, and a NUL for each of LF_ROOM_STRINGS strings.
+ * The strings of an event are parts of its line, so they most often fit
+ * (a format can copy the same bytes twice: $request's "?q" without a path,
+ * then $request_uri's); one that does not gets an allocation of its own.
  */
-#define LF_STRINGS_MAX	(16 + GW_ATTEMPTS_MAX)
-
-/* A string of the event to copy once the line is read: where its pointer
- * and its length (core/event.h's event_len) go and its bytes in the line
- * (still escaped). */
-struct lf_string {
-	const char **to;
-	uint16_t *len;
-	const char *p;
-	size_t n;
-};
+#define LF_ROOM_LINE	2048
+#define LF_ROOM_STRINGS	(16 + GW_ATTEMPTS_MAX)
 
 /*
- * What one parse works with. The event's strings are noted while the line
- * is read (lf_copy) and copied at its end, into one arena allocation
- * (lf_copy_all): until then each points at its bytes in the line, not
- * NUL-terminated, and is only tested for NULL.
+ * What one parse works with. The event's strings are copied as the line
+ * is read (lf_copy), one after the other into room reserved in the arena
+ * once the line matched (c->room..c->room_end), whose unused end is given
+ * back when the event is filled.
  */
 struct lf_ctx {
 	const struct logformat *lf;
@@ -1978,9 +1972,9 @@ struct lf_ctx {
 	struct arena *a;
 	bool plain;		/* no escape to undo in the line */
 	bool oom;
-	struct lf_string str[LF_STRINGS_MAX];
-	size_t n_str;
-	size_t str_bytes;	/* their bytes and NULs */
+	char *room, *room_end;	/* reserved: [room, room_end) */
+	char *w;		/* the next string goes here */
+	size_t room_n;		/* bytes reserved (arena_shrink) */
 	struct gw_attempt at[GW_ATTEMPTS_MAX];	/* lf_fill_attempts */
 	int n_at;
 };
@@ -2134,24 +2128,6 @@ lf_unescape_into(char *d, const char *s, size_t n, enum lf_escape esc)
 }
 
 /*
- * *to becomes a copy of the n bytes at s, unescaped, at the end of the
- * line (lf_copy_all), *len its length; until then *to points at s.
- */
-static void
-lf_copy(struct lf_ctx *c, const char **to, uint16_t *len, const char *s,
-    size_t n)
-{
-	assert(c->n_str < LF_STRINGS_MAX);
-	if (c->n_str == LF_STRINGS_MAX) {	/* never (see there) */
-		c->oom = true;
-		return;
-	}
-	c->str[c->n_str++] = (struct lf_string){ to, len, s, n };
-	c->str_bytes += n + 1;
-	*to = s;
-}
-
-/*
  * memcpy(d, s, n) for the short strings of a line without a call: two
  * loads that may overlap, none outside s[0..n) or d[0..n).
  */
@@ -2178,37 +2154,74 @@ lf_copy_bytes(char *d, const char *s, size_t n)
 		memcpy(d, s, n);
 }
 
+/* lf_copy's other cases: a string that does not fit the room or holds a
+ * '\\' (unescaped). */
+static __attribute__((noinline)) void
+lf_copy_slow(struct lf_ctx *c, const char **to, uint16_t *len,
+    const char *s, size_t n)
+{
+	char *d = c->w;
+	size_t o;
+
+	if ((size_t)(c->room_end - d) > n)
+		c->w = d + n + 1;	/* o <= n: unescaping only shortens */
+	else if ((d = arena_alloc(c->a, n + 1)) == NULL) {
+		c->oom = true;
+		*to = NULL;
+		return;
+	}
+	if (c->plain || memchr(s, '\\', n) == NULL) {
+		lf_copy_bytes(d, s, n);
+		o = n;
+	} else {
+		o = lf_unescape_into(d, s, n, c->lf->esc);
+		if (d + n + 1 == c->w)
+			c->w = d + o + 1;
+	}
+	d[o] = '\0';
+	*to = d;
+	/* strlen's: a matched value holds no NUL (the patterns and the
+	 * hand matcher exclude it, LF_ESC_NONE lines with one are
+	 * rejected) and unescaping makes none */
+	*len = event_len(o);
+}
+
 /*
- * The strings noted by lf_copy, copied into one arena allocation and
- * unescaped per the format's escape= mode, with their lengths; false
- * when out of memory.
+ * *to becomes a NUL-terminated copy of the n bytes at s, unescaped per the
+ * format's escape= mode, *len its length: in the room reserved for the
+ * line when it fits, else in an allocation of its own (c->oom when none).
+ */
+static inline __attribute__((always_inline)) void
+lf_copy(struct lf_ctx *c, const char **to, uint16_t *len, const char *s,
+    size_t n)
+{
+	char *d = c->w;
+
+	if (__builtin_expect(c->plain && (size_t)(c->room_end - d) > n, 1)) {
+		c->w = d + n + 1;
+		lf_copy_bytes(d, s, n);
+		d[n] = '\0';
+		*to = d;
+		*len = event_len(n);	/* as lf_copy_slow's */
+		return;
+	}
+	lf_copy_slow(c, to, len, s, n);
+}
+
+/*
+ * Reserve the room for the strings of the line (lf_copy); false when out
+ * of memory.
  */
 static bool
-lf_copy_all(struct lf_ctx *c)
+lf_room(struct lf_ctx *c)
 {
-	char *d;
+	size_t n = (size_t)(c->line_end - c->line);
 
-	if (c->n_str == 0)
-		return true;
-	if ((d = arena_alloc(c->a, c->str_bytes)) == NULL)
+	c->room_n = (n < LF_ROOM_LINE ? n : LF_ROOM_LINE) + LF_ROOM_STRINGS;
+	if ((c->room = arena_alloc(c->a, c->room_n)) == NULL)
 		return false;
-	for (size_t i = 0; i < c->n_str; i++) {
-		const struct lf_string *st = &c->str[i];
-		size_t o;
-
-		if (c->plain || memchr(st->p, '\\', st->n) == NULL) {
-			lf_copy_bytes(d, st->p, st->n);
-			o = st->n;
-		} else
-			o = lf_unescape_into(d, st->p, st->n, c->lf->esc);
-		d[o] = '\0';
-		*st->to = d;
-		/* strlen's: a matched value holds no NUL (the patterns and
-		 * the hand matcher exclude it, LF_ESC_NONE lines with one
-		 * are rejected) and unescaping makes none */
-		*st->len = event_len(o);
-		d += o + 1;
-	}
+	c->room_end = c->room + c->room_n;
+	c->w = c->room;
 	return true;
 }
 
@@ -2608,6 +2621,8 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 
 	if (!lf_fill_time(c, ev))
 		return "bad time";
+	if (!lf_room(c))
+		goto nomem;
 	lf_client(c, &ev->client, &ev->client_len, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
 		lf_client(c, &ev->client, &ev->client_len, LF_V_REALIP_ADDR);
@@ -2630,7 +2645,8 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 		ev->request_ms = lf_ms_int(v.p, v.n);
 	lf_fill_attempts(c);
 	/* the line read: its strings copied, then what is made of them */
-	if (c->oom || !lf_copy_all(c))
+	arena_shrink(c->a, c->room, c->room_n, (size_t)(c->w - c->room));
+	if (c->oom)
 		goto nomem;
 	event_fill_client(ev);	/* the copy is in the cache now */
 	if (ev->query != NULL) {
@@ -2737,8 +2753,7 @@ matched:
 	c.plain = lf->esc == LF_ESC_NONE || !esc ||
 	    memchr(line, '\\', len) == NULL;
 	c.oom = false;
-	c.n_str = 0;
-	c.str_bytes = 0;
+	c.room = c.room_end = c.w = NULL;
 	c.n_at = 0;
 	why = lf_fill(&c, ev);
 	if (c.oom) {
