@@ -720,9 +720,18 @@ enum lf_form {
 	LF_F_GREEDY		/* list, items given back from the most */
 };
 
+/* What lf_fast_at does for an op: its form, and a LF_F_ONE's kind. */
+enum lf_code {
+	LF_C_LIT,
+	LF_C_LAZY,
+	LF_C_GREEDY,
+	LF_C_ONE		/* + its kind: LF_C_ONE + LF_K_NUM_LIST the last */
+};
+
 struct lf_op {
 	enum lf_form form;
 	enum lf_kind kind;
+	unsigned char code;	/* enum lf_code, + kind for LF_F_ONE */
 	unsigned char nx;	/* LF_F_LAZY: first byte of the next literal */
 	bool then_lit;		/* LF_F_ONE: the literal after it is matched
 				 * here (off..mask), its own op skipped */
@@ -1223,40 +1232,6 @@ lf_sc_time_local_memo(struct logformat *lf, const unsigned char *s, size_t n,
 	return j;
 }
 
-/* The one end of a LF_F_ONE piece of kind from i, or LF_FAIL. */
-static size_t
-lf_sc_one(struct lf_fast_run *r, enum lf_kind kind, size_t i)
-{
-	const unsigned char *s = r->s;
-	size_t n = r->n;
-
-	switch (kind) {
-	case LF_K_TEXT:
-	case LF_K_TOKEN:
-		return lf_sc_text(r, i, kind == LF_K_TOKEN);
-	case LF_K_STATUS:
-		return lf_sc_status(s, n, i);
-	case LF_K_NUM:
-		return lf_sc_num(s, n, i);
-	case LF_K_DEC:
-		return lf_sc_dec(s, n, i);
-	case LF_K_ADDR:
-		return lf_sc_addr(s, n, i, &r->esc);
-	case LF_K_TIME_LOCAL:
-		return lf_sc_time_local_memo(r->lf, s, n, i);
-	case LF_K_TIME_ISO:
-		return lf_sc_time_iso(s, n, i);
-	case LF_K_ADDR_LIST:
-		return lf_sc_list(LF_K_ADDR_LIST, s, n, i, NULL, 0, NULL);
-	case LF_K_STATUS_LIST:
-		return lf_sc_list(LF_K_STATUS_LIST, s, n, i, NULL, 0, NULL);
-	case LF_K_TIME_LIST:
-		return lf_sc_list(LF_K_TIME_LIST, s, n, i, NULL, 0, NULL);
-	default:
-		return lf_sc_list(LF_K_NUM_LIST, s, n, i, NULL, 0, NULL);
-	}
-}
-
 /* The end of op's literal (off..mask) at i, or LF_FAIL. */
 static inline size_t
 lf_lit_at(const struct logformat *lf, const struct lf_op *op,
@@ -1296,24 +1271,49 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 		const struct lf_op *op = &lf->ops[k];
 		size_t j;
 
-		switch (op->form) {
-		case LF_F_LIT:
+		/* one switch a piece: a LF_F_ONE's kind is in its code */
+		switch (op->code) {
+		case LF_C_LIT:
 			if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
 				return 0;
 			continue;
-		case LF_F_ONE:
-			if ((j = lf_sc_one(r, op->kind, i)) == LF_FAIL)
-				return 0;
-			op->span[0] = i;
-			op->span[1] = j;
-			i = j;
-			if (op->then_lit) {
-				if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
-					return 0;
-				k++;
-			}
-			continue;
-		case LF_F_LAZY: {
+		case LF_C_ONE + LF_K_TEXT:
+			j = lf_sc_text(r, i, false);
+			break;
+		case LF_C_ONE + LF_K_TOKEN:
+			j = lf_sc_text(r, i, true);
+			break;
+		case LF_C_ONE + LF_K_STATUS:
+			j = lf_sc_status(s, n, i);
+			break;
+		case LF_C_ONE + LF_K_NUM:
+			j = lf_sc_num(s, n, i);
+			break;
+		case LF_C_ONE + LF_K_DEC:
+			j = lf_sc_dec(s, n, i);
+			break;
+		case LF_C_ONE + LF_K_ADDR:
+			j = lf_sc_addr(s, n, i, &r->esc);
+			break;
+		case LF_C_ONE + LF_K_TIME_LOCAL:
+			j = lf_sc_time_local_memo(r->lf, s, n, i);
+			break;
+		case LF_C_ONE + LF_K_TIME_ISO:
+			j = lf_sc_time_iso(s, n, i);
+			break;
+		case LF_C_ONE + LF_K_ADDR_LIST:
+			j = lf_sc_list(LF_K_ADDR_LIST, s, n, i, NULL, 0, NULL);
+			break;
+		case LF_C_ONE + LF_K_STATUS_LIST:
+			j = lf_sc_list(LF_K_STATUS_LIST, s, n, i, NULL, 0, NULL);
+			break;
+		case LF_C_ONE + LF_K_TIME_LIST:
+			j = lf_sc_list(LF_K_TIME_LIST, s, n, i, NULL, 0, NULL);
+			break;
+		case LF_C_ONE + LF_K_NUM_LIST:
+			j = lf_sc_list(LF_K_NUM_LIST, s, n, i, NULL, 0, NULL);
+			break;
+		case LF_C_LAZY: {
 			bool token = op->kind == LF_K_TOKEN;
 
 			for (j = i;;) {
@@ -1345,7 +1345,7 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 					return 0;
 			}
 		}
-		case LF_F_GREEDY: {
+		default: {	/* LF_C_GREEDY */
 			size_t ends[LF_FAST_LIST_MAX], count, m;
 			int rc;
 
@@ -1364,6 +1364,17 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 			}
 			return 0;
 		}
+		}
+		/* a LF_F_ONE piece, its one end j */
+		if (j == LF_FAIL)
+			return 0;
+		op->span[0] = i;
+		op->span[1] = j;
+		i = j;
+		if (op->then_lit) {
+			if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
+				return 0;
+			k++;
 		}
 	}
 	return i == n ? 1 : 0;
@@ -1467,6 +1478,7 @@ lf_fast_compile(struct logformat *lf, const struct lf_items *it,
 
 		if (!item->is_var) {
 			op->form = LF_F_LIT;
+			op->code = LF_C_LIT;
 			op->off = item->off;
 			op->len = item->len;
 			for (size_t b = 0; b < item->len && item->len <= 8; b++) {
@@ -1490,6 +1502,9 @@ lf_fast_compile(struct logformat *lf, const struct lf_items *it,
 			free(ops);
 			return 0;
 		}
+		op->code = op->form == LF_F_LAZY ? LF_C_LAZY :
+		    op->form == LF_F_GREEDY ? LF_C_GREEDY :
+		    (unsigned char)(LF_C_ONE + op->kind);
 	}
 	lf->fast_ov = gw_calloc(2 * (nvars + 1), sizeof(*lf->fast_ov));
 	if (lf->fast_ov == NULL) {
