@@ -830,7 +830,7 @@ lf_run_end_bytes(const unsigned char *s, size_t n, size_t i, bool token,
  * that ends at n (the bytes before i, read already, shifted out), never
  * one past it.
  */
-static size_t
+static inline size_t
 lf_run_end_sse2(const unsigned char *s, size_t n, size_t i, bool token,
     unsigned char stop)
 {
@@ -860,7 +860,7 @@ lf_run_end_sse2(const unsigned char *s, size_t n, size_t i, bool token,
 #include <immintrin.h>
 
 /* lf_run_end_sse2 thirty-two bytes at a time, for CPUs with AVX2. */
-__attribute__((target("avx2"))) static size_t
+__attribute__((target("avx2"))) static inline size_t
 lf_run_end_avx2(const unsigned char *s, size_t n, size_t i, bool token,
     unsigned char stop)
 {
@@ -1179,15 +1179,20 @@ struct lf_fast_run {
 	bool esc;		/* a '\\' passed in a variable's value */
 };
 
-/* Possessive text: `RUN*+(?:\\[^\x00]RUN*+)*+`; r->esc set past an escape. */
-static size_t
-lf_sc_text(struct lf_fast_run *r, size_t i, bool token)
+/*
+ * Possessive text: `RUN*+(?:\\[^\x00]RUN*+)*+`; r->esc set past an escape.
+ * run_end is the format's scanner (lf->run_end), a constant where the
+ * matcher is made for one (lf_fast_at_with).
+ */
+static inline __attribute__((always_inline)) size_t
+lf_sc_text(struct lf_fast_run *r, size_t i, bool token,
+    lf_run_end_fn *run_end)
 {
 	const unsigned char *s = r->s;
 	size_t n = r->n;
 
 	for (;;) {
-		i = r->lf->run_end(s, n, i, token, 0);
+		i = run_end(s, n, i, token, 0);
 		if (n - i >= 2 && s[i] == '\\' && s[i + 1] != 0) {
 			r->esc = true;
 			i += 2;
@@ -1256,12 +1261,18 @@ lf_lit_at(const struct logformat *lf, const struct lf_op *op,
 	return i + op->len;
 }
 
+typedef int lf_fast_at_fn(struct lf_fast_run *r, size_t k, size_t i);
+
 /*
  * Match ops k.. from i to the end of the line, as PCRE2 backtracks: 1 on
  * a match (spans in lf->fast_ov), 0 when none, -1 when the search gave up.
+ * Made once for each run scanner (lf_fast_at_avx2, _sse2, _any): run_end
+ * and at (the one made, for the search's next piece) are constants there,
+ * the scanner inlined into its callers.
  */
-static int
-lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
+static inline __attribute__((always_inline)) int
+lf_fast_at_with(struct lf_fast_run *r, size_t k, size_t i,
+    lf_run_end_fn *run_end, lf_fast_at_fn *at)
 {
 	const struct logformat *lf = r->lf;
 	const unsigned char *s = r->s;
@@ -1278,10 +1289,10 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 				return 0;
 			continue;
 		case LF_C_ONE + LF_K_TEXT:
-			j = lf_sc_text(r, i, false);
+			j = lf_sc_text(r, i, false, run_end);
 			break;
 		case LF_C_ONE + LF_K_TOKEN:
-			j = lf_sc_text(r, i, true);
+			j = lf_sc_text(r, i, true, run_end);
 			break;
 		case LF_C_ONE + LF_K_STATUS:
 			j = lf_sc_status(s, n, i);
@@ -1326,7 +1337,7 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 						return -1;
 					op->span[0] = i;
 					op->span[1] = j;
-					if ((rc = lf_fast_at(r, k + 1, j)) != 0)
+					if ((rc = at(r, k + 1, j)) != 0)
 						return rc;
 					j++;	/* nx as an iteration */
 					continue;
@@ -1335,8 +1346,7 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 					return 0;
 				c = s[j];
 				if (lf_c_run(c, token))
-					j = lf->run_end(s, n, j, token,
-					    op->nx);
+					j = run_end(s, n, j, token, op->nx);
 				else if (c == '\\' && n - j >= 2 &&
 				    s[j + 1] != 0) {
 					r->esc = true;
@@ -1359,7 +1369,7 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 				if (++r->tries > LF_FAST_TRIES)
 					return -1;
 				op->span[1] = ends[m];
-				if ((rc = lf_fast_at(r, k + 1, ends[m])) != 0)
+				if ((rc = at(r, k + 1, ends[m])) != 0)
 					return rc;
 			}
 			return 0;
@@ -1380,6 +1390,46 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 	return i == n ? 1 : 0;
 }
 
+/* lf_fast_at_with for a scanner that is a pointer (tests' "bytes"). */
+static int
+lf_fast_at_any(struct lf_fast_run *r, size_t k, size_t i)
+{
+	return lf_fast_at_with(r, k, i, r->lf->run_end, lf_fast_at_any);
+}
+
+#ifdef __SSE2__
+/* lf_fast_at_with, lf_run_end_sse2 inlined. */
+static int
+lf_fast_at_sse2(struct lf_fast_run *r, size_t k, size_t i)
+{
+	return lf_fast_at_with(r, k, i, lf_run_end_sse2, lf_fast_at_sse2);
+}
+#endif
+
+#ifdef LF_HAVE_AVX2
+/* lf_fast_at_with, lf_run_end_avx2 inlined: for CPUs with AVX2 only. */
+__attribute__((target("avx2"))) static int
+lf_fast_at_avx2(struct lf_fast_run *r, size_t k, size_t i)
+{
+	return lf_fast_at_with(r, k, i, lf_run_end_avx2, lf_fast_at_avx2);
+}
+#endif
+
+/* The hand matcher made for lf's scanner. */
+static int
+lf_fast_at(struct lf_fast_run *r)
+{
+#ifdef LF_HAVE_AVX2
+	if (r->lf->run_end == lf_run_end_avx2)
+		return lf_fast_at_avx2(r, 0, 0);
+#endif
+#ifdef __SSE2__
+	if (r->lf->run_end == lf_run_end_sse2)
+		return lf_fast_at_sse2(r, 0, 0);
+#endif
+	return lf_fast_at_any(r, 0, 0);
+}
+
 /*
  * True when the line matched by hand (spans in lf->fast_ov); *esc false
  * when no value of a variable holds a '\\' (nothing to unescape).
@@ -1395,7 +1445,7 @@ lf_fast_match(struct logformat *lf, const char *line, size_t len, bool *esc)
 		return false;
 	lf->fast_ov[0] = 0;
 	lf->fast_ov[1] = len;
-	if (lf_fast_at(&r, 0, 0) != 1)
+	if (lf_fast_at(&r) != 1)
 		return false;
 	*esc = r.esc;
 	return true;
