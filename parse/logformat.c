@@ -2303,20 +2303,33 @@ lf_text(struct lf_ctx *c, const char **to, uint16_t *len, enum lf_var v)
 	lf_copy(c, to, len, val.p, val.n);
 }
 
-/* *to: the client address of variable v, the first of a ", " list. */
+/*
+ * ev's client: the address of variable v, the first of a ", " list. A
+ * canonical dotted quad is read as such from the line (ev->client_form,
+ * client_v4), so neither the list's ',' nor the copy is looked at again.
+ */
 static void
-lf_client(struct lf_ctx *c, const char **to, uint16_t *len, enum lf_var v)
+lf_client(struct lf_ctx *c, struct gw_event *ev, enum lf_var v)
 {
 	struct lf_val val;
 	const char *comma;
 
 	if (!lf_get(c, v, &val) || lf_is_dash(&val)) {
-		*to = NULL;
+		ev->client = NULL;
+		return;
+	}
+	/* event_ipv4 reads no byte past s[n] when it is not a digit or a
+	 * dot (core/event.h): the byte after an address in the line */
+	if (val.p + val.n < c->line_end && !lf_c_digit(
+	    (unsigned char)val.p[val.n]) && val.p[val.n] != '.' &&
+	    event_ipv4(val.p, val.n, &ev->client_v4)) {
+		ev->client_form = GW_CLIENT_V4;
+		lf_copy(c, &ev->client, &ev->client_len, val.p, val.n);
 		return;
 	}
 	if ((comma = memchr(val.p, ',', val.n)) != NULL)
 		val.n = (size_t)(comma - val.p);
-	lf_copy(c, to, len, val.p, val.n);
+	lf_copy(c, &ev->client, &ev->client_len, val.p, val.n);
 }
 
 /* Digits at s (n bytes) as a number; -1 for "-", empty or non-digits. */
@@ -2688,9 +2701,9 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 		return "bad time";
 	if (!lf_room(c))
 		goto nomem;
-	lf_client(c, &ev->client, &ev->client_len, LF_V_REMOTE_ADDR);
+	lf_client(c, ev, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
-		lf_client(c, &ev->client, &ev->client_len, LF_V_REALIP_ADDR);
+		lf_client(c, ev, LF_V_REALIP_ADDR);
 	lf_text(c, &ev->host, &ev->host_len, LF_V_HOST);
 	if (ev->host == NULL)
 		lf_text(c, &ev->host, &ev->host_len, LF_V_HTTP_HOST);
@@ -2713,7 +2726,8 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 	arena_shrink(c->a, c->room, c->room_n, (size_t)(c->w - c->room));
 	if (c->oom)
 		goto nomem;
-	event_fill_client(ev);	/* the copy is in the cache now */
+	if (ev->client_form == GW_CLIENT_UNSET)
+		event_fill_client(ev);	/* the copy is in the cache now */
 	if (ev->query != NULL) {
 		size_t n;
 
