@@ -1277,9 +1277,10 @@ lf_fast_at_with(struct lf_fast_run *r, size_t k, size_t i,
 	const struct logformat *lf = r->lf;
 	const unsigned char *s = r->s;
 	size_t n = r->n;
+	/* the ops' bounds in locals: the spans' stores could be to them */
+	const struct lf_op *ops = lf->ops, *end = ops + lf->n_ops, *op;
 
-	for (; k < lf->n_ops; k++) {
-		const struct lf_op *op = &lf->ops[k];
+	for (op = ops + k; op < end; op++) {
 		size_t j;
 
 		/* one switch a piece: a LF_F_ONE's kind is in its code */
@@ -1337,7 +1338,8 @@ lf_fast_at_with(struct lf_fast_run *r, size_t k, size_t i,
 						return -1;
 					op->span[0] = i;
 					op->span[1] = j;
-					if ((rc = at(r, k + 1, j)) != 0)
+					if ((rc = at(r, (size_t)(op - ops) + 1,
+					    j)) != 0)
 						return rc;
 					j++;	/* nx as an iteration */
 					continue;
@@ -1369,7 +1371,8 @@ lf_fast_at_with(struct lf_fast_run *r, size_t k, size_t i,
 				if (++r->tries > LF_FAST_TRIES)
 					return -1;
 				op->span[1] = ends[m];
-				if ((rc = at(r, k + 1, ends[m])) != 0)
+				if ((rc = at(r, (size_t)(op - ops) + 1,
+				    ends[m])) != 0)
 					return rc;
 			}
 			return 0;
@@ -1384,7 +1387,7 @@ lf_fast_at_with(struct lf_fast_run *r, size_t k, size_t i,
 		if (op->then_lit) {
 			if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
 				return 0;
-			k++;
+			op++;
 		}
 	}
 	return i == n ? 1 : 0;
