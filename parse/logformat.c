@@ -2196,8 +2196,9 @@ lf_unescape_into(char *d, const char *s, size_t n, enum lf_escape esc)
 }
 
 /*
- * memcpy(d, s, n) for the short strings of a line without a call: two
- * loads that may overlap, none outside s[0..n) or d[0..n).
+ * memcpy(d, s, n) for the short strings of a line (up to 32 bytes)
+ * without a call: two loads that may overlap, none outside s[0..n) or
+ * d[0..n).
  */
 static inline void
 lf_copy_bytes(char *d, const char *s, size_t n)
@@ -2218,6 +2219,14 @@ lf_copy_bytes(char *d, const char *s, size_t n)
 	} else if (n < 4) {
 		for (size_t i = 0; i < n; i++)
 			d[i] = s[i];
+	} else if (n <= 32) {
+		/* a request id, a host, most paths */
+		unsigned char h[16], t[16];
+
+		memcpy(h, s, 16);
+		memcpy(t, s + n - 16, 16);
+		memcpy(d, h, 16);
+		memcpy(d + n - 16, t, 16);
 	} else
 		memcpy(d, s, n);
 }
