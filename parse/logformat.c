@@ -908,11 +908,38 @@ lf_run_end_pick(void)
 #endif
 }
 
+/*
+ * The top bit of each byte of the eight at s that is not a digit: b ^ '0'
+ * is a digit's value when below 10, adding 0x76 sets the top bit from 10
+ * up, or'ing b ^ '0' from 0x80 up. A carry out of a byte (from 0x8a up,
+ * not a digit) only reaches the bytes after it: the first non-digit's
+ * bit is always right, and the next one's when the first is a '.'.
+ */
+static inline uint64_t
+lf_nondigits8(const unsigned char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	w = le64toh(w) ^ 0x3030303030303030u;
+	return ((w + 0x7676767676767676u) | w) & 0x8080808080808080u;
+}
+
 /* The end of `[0-9]++` from i (at least one digit), or LF_FAIL. */
 static inline __attribute__((always_inline)) size_t
 lf_sc_digits(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = i;
+
+	if (n - i >= 8) {
+		/* most numbers of a line are short: one word */
+		uint64_t m = lf_nondigits8(s + i);
+
+		if (m != 0) {
+			j = i + (size_t)__builtin_ctzll(m) / 8;
+			return j > i ? j : LF_FAIL;
+		}
+	}
 
 	while (j < n && lf_c_digit(s[j]))
 		j++;
@@ -934,7 +961,25 @@ lf_sc_num(const unsigned char *s, size_t n, size_t i)
 static inline __attribute__((always_inline)) size_t
 lf_sc_dec(const unsigned char *s, size_t n, size_t i)
 {
-	size_t j = lf_sc_digits(s, n, i), k;
+	size_t j, k;
+
+	if (n - i >= 8) {
+		/* "0.004" and the like in one word: the first non-digit,
+		 * and past a '.' the next */
+		uint64_t m = lf_nondigits8(s + i);
+
+		if (m != 0 && (m & 0x80) == 0) {
+			j = i + (size_t)__builtin_ctzll(m) / 8;
+			if (s[j] != '.')
+				return j;
+			m &= m - 1;
+			if (m != 0) {
+				k = i + (size_t)__builtin_ctzll(m) / 8;
+				return k > j + 1 ? k : j;
+			}
+		}
+	}
+	j = lf_sc_digits(s, n, i);
 
 	if (j == LF_FAIL)
 		return i < n && s[i] == '-' ? i + 1 : LF_FAIL;
