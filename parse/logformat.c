@@ -2623,7 +2623,7 @@ lf_list_init(struct lf_list *l, const struct lf_val *v, const char *lim)
  * may be read. Sixteen at a time where SSE2 is: an item is most often
  * the whole value.
  */
-static const char *
+static inline __attribute__((always_inline)) const char *
 lf_list_sep(const char *q, const char *end, const char *lim)
 {
 #ifdef __SSE2__
