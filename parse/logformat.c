@@ -2075,7 +2075,8 @@ struct lf_val {
  * What one parse works with. The event's strings are copied as the line
  * is read (lf_copy), one after the other into room reserved in the arena
  * once the line matched (c->room..c->room_end), whose unused end is given
- * back when the event is filled.
+ * back when the event is filled (kept when a string that did not fit took
+ * an allocation of its own after it: at most one room a line).
  */
 struct lf_ctx {
 	const struct logformat *lf;
