@@ -133,6 +133,21 @@ arena_alloc(struct arena *a, size_t n)
 	return p;
 }
 
+void
+arena_shrink(struct arena *a, void *p, size_t n, size_t keep)
+{
+	const size_t align = alignof(max_align_t);
+	size_t need = (n + align - 1) & ~(align - 1);
+	size_t kept = (keep + align - 1) & ~(align - 1);
+	struct arena_block *b = a->head;
+
+	if (keep > n || need < n || b->used < need ||
+	    (unsigned char *)p != b->data + b->used - need)
+		return;
+	b->used -= need - kept;
+	a->total -= need - kept;
+}
+
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {

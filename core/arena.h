@@ -20,6 +20,12 @@ void arena_free(struct arena *a);
 /* n bytes aligned for any type; NULL only when out of memory. */
 void *arena_alloc(struct arena *a, size_t n);
 
+/*
+ * Give back the end of p, the last allocation made from a (n bytes asked),
+ * keeping its first keep <= n bytes: a caller that reserved a bound and
+ * used less. Nothing happens when p is not the last allocation.
+ */
+void arena_shrink(struct arena *a, void *p, size_t n, size_t keep);
 /* A NUL-terminated copy of the n bytes at s; NULL when out of memory. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 

@@ -144,7 +144,8 @@ event_strlen(const char *s, uint16_t len)
  * (four decimal numbers 0-255 without leading zeros, "10.0.0.7"), its
  * integer a << 24 | b << 16 | c << 8 | d in *v (store/inline.c's form).
  * s is NUL-terminated (an event's string, SQLite's text): s[n] may be
- * read, nothing after a NUL is.
+ * read, nothing after a NUL is. Nor after s[n] when it is not a digit or
+ * a '.' (a span of a line: the byte after an address).
  */
 bool event_ipv4(const char *s, size_t n, uint32_t *v);
 

@@ -7,6 +7,8 @@
  * here allocates, calls the C library's time functions or reads the
  * environment.
  */
+#include <endian.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/timeparse.h"
@@ -224,6 +226,33 @@ timeparse_clf(const char *p, size_t n, struct timeparse *out)
 	    has_tz, i, out);
 }
 
+/*
+ * True when the n bytes (20 <= n <= TIMEPARSE_MEMO_MAX) at p and key are
+ * the same but for bytes 18 and 19 (a CLF stamp's seconds): the stamp of
+ * $time_local (26 bytes) in four word compares, not two calls to memcmp.
+ */
+static inline bool
+tp_same_but_seconds(const char *p, const char *key, size_t n)
+{
+	uint64_t a, b, c, x, y, z;
+	uint16_t e, f;
+
+	if (n != 26)
+		return memcmp(p, key, 18) == 0 &&
+		    memcmp(p + 20, key + 20, n - 20) == 0;
+	memcpy(&a, p, 8);
+	memcpy(&x, key, 8);
+	memcpy(&b, p + 8, 8);
+	memcpy(&y, key + 8, 8);
+	memcpy(&e, p + 16, 2);
+	memcpy(&f, key + 16, 2);
+	memcpy(&c, p + 18, 8);
+	memcpy(&z, key + 18, 8);
+	/* bytes 20..25: the last six of the word at 18 */
+	return ((a ^ x) | (b ^ y) | (uint64_t)(e ^ f) |
+	    ((c ^ z) & le64toh(~(uint64_t)0xffff))) == 0;
+}
+
 /* See timeparse.h. */
 size_t
 timeparse_clf_memo(struct timeparse_memo *m, const char *p, size_t n,
@@ -238,8 +267,7 @@ timeparse_clf_memo(struct timeparse_memo *m, const char *p, size_t n,
 	d0 = (unsigned char)p[19] - '0';
 	if (d1 > 9 || d0 > 9)
 		return timeparse_clf(p, n, out);
-	if (m->len == n && memcmp(p, m->key, 18) == 0 &&
-	    memcmp(p + 20, m->key + 20, n - 20) == 0) {
+	if (m->len == n && tp_same_but_seconds(p, m->key, n)) {
 		/* the seconds alone differ: timeparse_civil's 0..60 and
 		 * tp_make's range, on an instant linear in them */
 		int64_t secs = m->secs0 + (int64_t)(d1 * 10 + d0);

@@ -32,8 +32,9 @@
  * Times ($time_local, $time_iso8601, $msec) are read by core/timeparse.c
  * and $request is split by core/reqline.c, the readers every format
  * shares. Parsed strings go to the caller's arena, unescaped per the
- * format's escape= mode, all of a line's in one allocation made once the
- * line is read (lf_copy_all). Cookies ($cookie_*, $http_cookie) and Authorization are
+ * format's escape= mode, each copied as it is found into room reserved
+ * for the line's strings once it matched, the room's unused end given
+ * back (lf_copy). Cookies ($cookie_*, $http_cookie) and Authorization are
  * matched but never stored: struct gw_event has no place for them and no
  * code here copies an opaque variable.
  *
@@ -719,9 +720,18 @@ enum lf_form {
 	LF_F_GREEDY		/* list, items given back from the most */
 };
 
+/* What lf_fast_at does for an op: its form, and a LF_F_ONE's kind. */
+enum lf_code {
+	LF_C_LIT,
+	LF_C_LAZY,
+	LF_C_GREEDY,
+	LF_C_ONE		/* + its kind: LF_C_ONE + LF_K_NUM_LIST the last */
+};
+
 struct lf_op {
 	enum lf_form form;
 	enum lf_kind kind;
+	unsigned char code;	/* enum lf_code, + kind for LF_F_ONE */
 	unsigned char nx;	/* LF_F_LAZY: first byte of the next literal */
 	bool then_lit;		/* LF_F_ONE: the literal after it is matched
 				 * here (off..mask), its own op skipped */
@@ -820,7 +830,7 @@ lf_run_end_bytes(const unsigned char *s, size_t n, size_t i, bool token,
  * that ends at n (the bytes before i, read already, shifted out), never
  * one past it.
  */
-static size_t
+static inline size_t
 lf_run_end_sse2(const unsigned char *s, size_t n, size_t i, bool token,
     unsigned char stop)
 {
@@ -850,7 +860,7 @@ lf_run_end_sse2(const unsigned char *s, size_t n, size_t i, bool token,
 #include <immintrin.h>
 
 /* lf_run_end_sse2 thirty-two bytes at a time, for CPUs with AVX2. */
-__attribute__((target("avx2"))) static size_t
+__attribute__((target("avx2"))) static inline size_t
 lf_run_end_avx2(const unsigned char *s, size_t n, size_t i, bool token,
     unsigned char stop)
 {
@@ -898,11 +908,38 @@ lf_run_end_pick(void)
 #endif
 }
 
+/*
+ * The top bit of each byte of the eight at s that is not a digit: b ^ '0'
+ * is a digit's value when below 10, adding 0x76 sets the top bit from 10
+ * up, or'ing b ^ '0' from 0x80 up. A carry out of a byte (from 0x8a up,
+ * not a digit) only reaches the bytes after it: the first non-digit's
+ * bit is always right, and the next one's when the first is a '.'.
+ */
+static inline uint64_t
+lf_nondigits8(const unsigned char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	w = le64toh(w) ^ 0x3030303030303030u;
+	return ((w + 0x7676767676767676u) | w) & 0x8080808080808080u;
+}
+
 /* The end of `[0-9]++` from i (at least one digit), or LF_FAIL. */
 static inline __attribute__((always_inline)) size_t
 lf_sc_digits(const unsigned char *s, size_t n, size_t i)
 {
 	size_t j = i;
+
+	if (n - i >= 8) {
+		/* most numbers of a line are short: one word */
+		uint64_t m = lf_nondigits8(s + i);
+
+		if (m != 0) {
+			j = i + (size_t)__builtin_ctzll(m) / 8;
+			return j > i ? j : LF_FAIL;
+		}
+	}
 
 	while (j < n && lf_c_digit(s[j]))
 		j++;
@@ -924,7 +961,25 @@ lf_sc_num(const unsigned char *s, size_t n, size_t i)
 static inline __attribute__((always_inline)) size_t
 lf_sc_dec(const unsigned char *s, size_t n, size_t i)
 {
-	size_t j = lf_sc_digits(s, n, i), k;
+	size_t j, k;
+
+	if (n - i >= 8) {
+		/* "0.004" and the like in one word: the first non-digit,
+		 * and past a '.' the next */
+		uint64_t m = lf_nondigits8(s + i);
+
+		if (m != 0 && (m & 0x80) == 0) {
+			j = i + (size_t)__builtin_ctzll(m) / 8;
+			if (s[j] != '.')
+				return j;
+			m &= m - 1;
+			if (m != 0) {
+				k = i + (size_t)__builtin_ctzll(m) / 8;
+				return k > j + 1 ? k : j;
+			}
+		}
+	}
+	j = lf_sc_digits(s, n, i);
 
 	if (j == LF_FAIL)
 		return i < n && s[i] == '-' ? i + 1 : LF_FAIL;
@@ -1169,15 +1224,20 @@ struct lf_fast_run {
 	bool esc;		/* a '\\' passed in a variable's value */
 };
 
-/* Possessive text: `RUN*+(?:\\[^\x00]RUN*+)*+`; r->esc set past an escape. */
-static size_t
-lf_sc_text(struct lf_fast_run *r, size_t i, bool token)
+/*
+ * Possessive text: `RUN*+(?:\\[^\x00]RUN*+)*+`; r->esc set past an escape.
+ * run_end is the format's scanner (lf->run_end), a constant where the
+ * matcher is made for one (lf_fast_at_with).
+ */
+static inline __attribute__((always_inline)) size_t
+lf_sc_text(struct lf_fast_run *r, size_t i, bool token,
+    lf_run_end_fn *run_end)
 {
 	const unsigned char *s = r->s;
 	size_t n = r->n;
 
 	for (;;) {
-		i = r->lf->run_end(s, n, i, token, 0);
+		i = run_end(s, n, i, token, 0);
 		if (n - i >= 2 && s[i] == '\\' && s[i + 1] != 0) {
 			r->esc = true;
 			i += 2;
@@ -1222,40 +1282,6 @@ lf_sc_time_local_memo(struct logformat *lf, const unsigned char *s, size_t n,
 	return j;
 }
 
-/* The one end of a LF_F_ONE piece of kind from i, or LF_FAIL. */
-static size_t
-lf_sc_one(struct lf_fast_run *r, enum lf_kind kind, size_t i)
-{
-	const unsigned char *s = r->s;
-	size_t n = r->n;
-
-	switch (kind) {
-	case LF_K_TEXT:
-	case LF_K_TOKEN:
-		return lf_sc_text(r, i, kind == LF_K_TOKEN);
-	case LF_K_STATUS:
-		return lf_sc_status(s, n, i);
-	case LF_K_NUM:
-		return lf_sc_num(s, n, i);
-	case LF_K_DEC:
-		return lf_sc_dec(s, n, i);
-	case LF_K_ADDR:
-		return lf_sc_addr(s, n, i, &r->esc);
-	case LF_K_TIME_LOCAL:
-		return lf_sc_time_local_memo(r->lf, s, n, i);
-	case LF_K_TIME_ISO:
-		return lf_sc_time_iso(s, n, i);
-	case LF_K_ADDR_LIST:
-		return lf_sc_list(LF_K_ADDR_LIST, s, n, i, NULL, 0, NULL);
-	case LF_K_STATUS_LIST:
-		return lf_sc_list(LF_K_STATUS_LIST, s, n, i, NULL, 0, NULL);
-	case LF_K_TIME_LIST:
-		return lf_sc_list(LF_K_TIME_LIST, s, n, i, NULL, 0, NULL);
-	default:
-		return lf_sc_list(LF_K_NUM_LIST, s, n, i, NULL, 0, NULL);
-	}
-}
-
 /* The end of op's literal (off..mask) at i, or LF_FAIL. */
 static inline size_t
 lf_lit_at(const struct logformat *lf, const struct lf_op *op,
@@ -1280,39 +1306,71 @@ lf_lit_at(const struct logformat *lf, const struct lf_op *op,
 	return i + op->len;
 }
 
+typedef int lf_fast_at_fn(struct lf_fast_run *r, size_t k, size_t i);
+
 /*
  * Match ops k.. from i to the end of the line, as PCRE2 backtracks: 1 on
  * a match (spans in lf->fast_ov), 0 when none, -1 when the search gave up.
+ * Made once for each run scanner (lf_fast_at_avx2, _sse2, _any): run_end
+ * and at (the one made, for the search's next piece) are constants there,
+ * the scanner inlined into its callers.
  */
-static int
-lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
+static inline __attribute__((always_inline)) int
+lf_fast_at_with(struct lf_fast_run *r, size_t k, size_t i,
+    lf_run_end_fn *run_end, lf_fast_at_fn *at)
 {
 	const struct logformat *lf = r->lf;
 	const unsigned char *s = r->s;
 	size_t n = r->n;
+	/* the ops' bounds in locals: the spans' stores could be to them */
+	const struct lf_op *ops = lf->ops, *end = ops + lf->n_ops, *op;
 
-	for (; k < lf->n_ops; k++) {
-		const struct lf_op *op = &lf->ops[k];
+	for (op = ops + k; op < end; op++) {
 		size_t j;
 
-		switch (op->form) {
-		case LF_F_LIT:
+		/* one switch a piece: a LF_F_ONE's kind is in its code */
+		switch (op->code) {
+		case LF_C_LIT:
 			if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
 				return 0;
 			continue;
-		case LF_F_ONE:
-			if ((j = lf_sc_one(r, op->kind, i)) == LF_FAIL)
-				return 0;
-			op->span[0] = i;
-			op->span[1] = j;
-			i = j;
-			if (op->then_lit) {
-				if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
-					return 0;
-				k++;
-			}
-			continue;
-		case LF_F_LAZY: {
+		case LF_C_ONE + LF_K_TEXT:
+			j = lf_sc_text(r, i, false, run_end);
+			break;
+		case LF_C_ONE + LF_K_TOKEN:
+			j = lf_sc_text(r, i, true, run_end);
+			break;
+		case LF_C_ONE + LF_K_STATUS:
+			j = lf_sc_status(s, n, i);
+			break;
+		case LF_C_ONE + LF_K_NUM:
+			j = lf_sc_num(s, n, i);
+			break;
+		case LF_C_ONE + LF_K_DEC:
+			j = lf_sc_dec(s, n, i);
+			break;
+		case LF_C_ONE + LF_K_ADDR:
+			j = lf_sc_addr(s, n, i, &r->esc);
+			break;
+		case LF_C_ONE + LF_K_TIME_LOCAL:
+			j = lf_sc_time_local_memo(r->lf, s, n, i);
+			break;
+		case LF_C_ONE + LF_K_TIME_ISO:
+			j = lf_sc_time_iso(s, n, i);
+			break;
+		case LF_C_ONE + LF_K_ADDR_LIST:
+			j = lf_sc_list(LF_K_ADDR_LIST, s, n, i, NULL, 0, NULL);
+			break;
+		case LF_C_ONE + LF_K_STATUS_LIST:
+			j = lf_sc_list(LF_K_STATUS_LIST, s, n, i, NULL, 0, NULL);
+			break;
+		case LF_C_ONE + LF_K_TIME_LIST:
+			j = lf_sc_list(LF_K_TIME_LIST, s, n, i, NULL, 0, NULL);
+			break;
+		case LF_C_ONE + LF_K_NUM_LIST:
+			j = lf_sc_list(LF_K_NUM_LIST, s, n, i, NULL, 0, NULL);
+			break;
+		case LF_C_LAZY: {
 			bool token = op->kind == LF_K_TOKEN;
 
 			for (j = i;;) {
@@ -1325,7 +1383,8 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 						return -1;
 					op->span[0] = i;
 					op->span[1] = j;
-					if ((rc = lf_fast_at(r, k + 1, j)) != 0)
+					if ((rc = at(r, (size_t)(op - ops) + 1,
+					    j)) != 0)
 						return rc;
 					j++;	/* nx as an iteration */
 					continue;
@@ -1334,8 +1393,7 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 					return 0;
 				c = s[j];
 				if (lf_c_run(c, token))
-					j = lf->run_end(s, n, j, token,
-					    op->nx);
+					j = run_end(s, n, j, token, op->nx);
 				else if (c == '\\' && n - j >= 2 &&
 				    s[j + 1] != 0) {
 					r->esc = true;
@@ -1344,7 +1402,7 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 					return 0;
 			}
 		}
-		case LF_F_GREEDY: {
+		default: {	/* LF_C_GREEDY */
 			size_t ends[LF_FAST_LIST_MAX], count, m;
 			int rc;
 
@@ -1358,14 +1416,66 @@ lf_fast_at(struct lf_fast_run *r, size_t k, size_t i)
 				if (++r->tries > LF_FAST_TRIES)
 					return -1;
 				op->span[1] = ends[m];
-				if ((rc = lf_fast_at(r, k + 1, ends[m])) != 0)
+				if ((rc = at(r, (size_t)(op - ops) + 1,
+				    ends[m])) != 0)
 					return rc;
 			}
 			return 0;
 		}
 		}
+		/* a LF_F_ONE piece, its one end j */
+		if (j == LF_FAIL)
+			return 0;
+		op->span[0] = i;
+		op->span[1] = j;
+		i = j;
+		if (op->then_lit) {
+			if ((i = lf_lit_at(lf, op, s, n, i)) == LF_FAIL)
+				return 0;
+			op++;
+		}
 	}
 	return i == n ? 1 : 0;
+}
+
+/* lf_fast_at_with for a scanner that is a pointer (tests' "bytes"). */
+static int
+lf_fast_at_any(struct lf_fast_run *r, size_t k, size_t i)
+{
+	return lf_fast_at_with(r, k, i, r->lf->run_end, lf_fast_at_any);
+}
+
+#ifdef __SSE2__
+/* lf_fast_at_with, lf_run_end_sse2 inlined. */
+static int
+lf_fast_at_sse2(struct lf_fast_run *r, size_t k, size_t i)
+{
+	return lf_fast_at_with(r, k, i, lf_run_end_sse2, lf_fast_at_sse2);
+}
+#endif
+
+#ifdef LF_HAVE_AVX2
+/* lf_fast_at_with, lf_run_end_avx2 inlined: for CPUs with AVX2 only. */
+__attribute__((target("avx2"))) static int
+lf_fast_at_avx2(struct lf_fast_run *r, size_t k, size_t i)
+{
+	return lf_fast_at_with(r, k, i, lf_run_end_avx2, lf_fast_at_avx2);
+}
+#endif
+
+/* The hand matcher made for lf's scanner. */
+static int
+lf_fast_at(struct lf_fast_run *r)
+{
+#ifdef LF_HAVE_AVX2
+	if (r->lf->run_end == lf_run_end_avx2)
+		return lf_fast_at_avx2(r, 0, 0);
+#endif
+#ifdef __SSE2__
+	if (r->lf->run_end == lf_run_end_sse2)
+		return lf_fast_at_sse2(r, 0, 0);
+#endif
+	return lf_fast_at_any(r, 0, 0);
 }
 
 /*
@@ -1383,7 +1493,7 @@ lf_fast_match(struct logformat *lf, const char *line, size_t len, bool *esc)
 		return false;
 	lf->fast_ov[0] = 0;
 	lf->fast_ov[1] = len;
-	if (lf_fast_at(&r, 0, 0) != 1)
+	if (lf_fast_at(&r) != 1)
 		return false;
 	*esc = r.esc;
 	return true;
@@ -1466,6 +1576,7 @@ lf_fast_compile(struct logformat *lf, const struct lf_items *it,
 
 		if (!item->is_var) {
 			op->form = LF_F_LIT;
+			op->code = LF_C_LIT;
 			op->off = item->off;
 			op->len = item->len;
 			for (size_t b = 0; b < item->len && item->len <= 8; b++) {
@@ -1489,6 +1600,9 @@ lf_fast_compile(struct logformat *lf, const struct lf_items *it,
 			free(ops);
 			return 0;
 		}
+		op->code = op->form == LF_F_LAZY ? LF_C_LAZY :
+		    op->form == LF_F_GREEDY ? LF_C_GREEDY :
+		    (unsigned char)(LF_C_ONE + op->kind);
 	}
 	lf->fast_ov = gw_calloc(2 * (nvars + 1), sizeof(*lf->fast_ov));
 	if (lf->fast_ov == NULL) {
@@ -1948,27 +2062,21 @@ struct lf_val {
 };
 
 /*
- * Most strings noted for one event: client, host, method, protocol, path,
- * request id, the query twice ($request's "?q" without a path, then
- * $request_uri's), an address per attempt; with room to spare.
+ * The room reserved for a line's strings (lf_copy): its bytes, at most
+ * LF_ROOM_LINE of them, and a NUL for each of LF_ROOM_STRINGS strings.
+ * The strings of an event are parts of its line, so they most often fit
+ * (a format can copy the same bytes twice: $request's "?q" without a path,
+ * then $request_uri's); one that does not gets an allocation of its own.
  */
-#define LF_STRINGS_MAX	(16 + GW_ATTEMPTS_MAX)
-
-/* A string of the event to copy once the line is read: where its pointer
- * and its length (core/event.h's event_len) go and its bytes in the line
- * (still escaped). */
-struct lf_string {
-	const char **to;
-	uint16_t *len;
-	const char *p;
-	size_t n;
-};
+#define LF_ROOM_LINE	2048
+#define LF_ROOM_STRINGS	(16 + GW_ATTEMPTS_MAX)
 
 /*
- * What one parse works with. The event's strings are noted while the line
- * is read (lf_copy) and copied at its end, into one arena allocation
- * (lf_copy_all): until then each points at its bytes in the line, not
- * NUL-terminated, and is only tested for NULL.
+ * What one parse works with. The event's strings are copied as the line
+ * is read (lf_copy), one after the other into room reserved in the arena
+ * once the line matched (c->room..c->room_end), whose unused end is given
+ * back when the event is filled (kept when a string that did not fit took
+ * an allocation of its own after it: at most one room a line).
  */
 struct lf_ctx {
 	const struct logformat *lf;
@@ -1978,9 +2086,9 @@ struct lf_ctx {
 	struct arena *a;
 	bool plain;		/* no escape to undo in the line */
 	bool oom;
-	struct lf_string str[LF_STRINGS_MAX];
-	size_t n_str;
-	size_t str_bytes;	/* their bytes and NULs */
+	char *room, *room_end;	/* reserved: [room, room_end) */
+	char *w;		/* the next string goes here */
+	size_t room_n;		/* bytes reserved (arena_shrink) */
 	struct gw_attempt at[GW_ATTEMPTS_MAX];	/* lf_fill_attempts */
 	int n_at;
 };
@@ -2134,26 +2242,9 @@ lf_unescape_into(char *d, const char *s, size_t n, enum lf_escape esc)
 }
 
 /*
- * *to becomes a copy of the n bytes at s, unescaped, at the end of the
- * line (lf_copy_all), *len its length; until then *to points at s.
- */
-static void
-lf_copy(struct lf_ctx *c, const char **to, uint16_t *len, const char *s,
-    size_t n)
-{
-	assert(c->n_str < LF_STRINGS_MAX);
-	if (c->n_str == LF_STRINGS_MAX) {	/* never (see there) */
-		c->oom = true;
-		return;
-	}
-	c->str[c->n_str++] = (struct lf_string){ to, len, s, n };
-	c->str_bytes += n + 1;
-	*to = s;
-}
-
-/*
- * memcpy(d, s, n) for the short strings of a line without a call: two
- * loads that may overlap, none outside s[0..n) or d[0..n).
+ * memcpy(d, s, n) for the short strings of a line (up to 32 bytes)
+ * without a call: two loads that may overlap, none outside s[0..n) or
+ * d[0..n).
  */
 static inline void
 lf_copy_bytes(char *d, const char *s, size_t n)
@@ -2174,41 +2265,86 @@ lf_copy_bytes(char *d, const char *s, size_t n)
 	} else if (n < 4) {
 		for (size_t i = 0; i < n; i++)
 			d[i] = s[i];
+	} else if (n <= 32) {
+		/* a request id, a host, most paths */
+		unsigned char h[16], t[16];
+
+		memcpy(h, s, 16);
+		memcpy(t, s + n - 16, 16);
+		memcpy(d, h, 16);
+		memcpy(d + n - 16, t, 16);
 	} else
 		memcpy(d, s, n);
 }
 
+/* lf_copy's other cases: a string that does not fit the room or holds a
+ * '\\' (unescaped). */
+static __attribute__((noinline)) void
+lf_copy_slow(struct lf_ctx *c, const char **to, uint16_t *len,
+    const char *s, size_t n)
+{
+	char *d = c->w;
+	size_t o;
+
+	if ((size_t)(c->room_end - d) > n)
+		c->w = d + n + 1;	/* o <= n: unescaping only shortens */
+	else if ((d = arena_alloc(c->a, n + 1)) == NULL) {
+		c->oom = true;
+		*to = NULL;
+		return;
+	}
+	if (c->plain || memchr(s, '\\', n) == NULL) {
+		lf_copy_bytes(d, s, n);
+		o = n;
+	} else {
+		o = lf_unescape_into(d, s, n, c->lf->esc);
+		if (d + n + 1 == c->w)
+			c->w = d + o + 1;
+	}
+	d[o] = '\0';
+	*to = d;
+	/* strlen's: a matched value holds no NUL (the patterns and the
+	 * hand matcher exclude it, LF_ESC_NONE lines with one are
+	 * rejected) and unescaping makes none */
+	*len = event_len(o);
+}
+
 /*
- * The strings noted by lf_copy, copied into one arena allocation and
- * unescaped per the format's escape= mode, with their lengths; false
- * when out of memory.
+ * *to becomes a NUL-terminated copy of the n bytes at s, unescaped per the
+ * format's escape= mode, *len its length: in the room reserved for the
+ * line when it fits, else in an allocation of its own (c->oom when none).
+ */
+static inline __attribute__((always_inline)) void
+lf_copy(struct lf_ctx *c, const char **to, uint16_t *len, const char *s,
+    size_t n)
+{
+	char *d = c->w;
+
+	if (__builtin_expect(c->plain && (size_t)(c->room_end - d) > n, 1)) {
+		c->w = d + n + 1;
+		lf_copy_bytes(d, s, n);
+		d[n] = '\0';
+		*to = d;
+		*len = event_len(n);	/* as lf_copy_slow's */
+		return;
+	}
+	lf_copy_slow(c, to, len, s, n);
+}
+
+/*
+ * Reserve the room for the strings of the line (lf_copy); false when out
+ * of memory.
  */
 static bool
-lf_copy_all(struct lf_ctx *c)
+lf_room(struct lf_ctx *c)
 {
-	char *d;
+	size_t n = (size_t)(c->line_end - c->line);
 
-	if (c->n_str == 0)
-		return true;
-	if ((d = arena_alloc(c->a, c->str_bytes)) == NULL)
+	c->room_n = (n < LF_ROOM_LINE ? n : LF_ROOM_LINE) + LF_ROOM_STRINGS;
+	if ((c->room = arena_alloc(c->a, c->room_n)) == NULL)
 		return false;
-	for (size_t i = 0; i < c->n_str; i++) {
-		const struct lf_string *st = &c->str[i];
-		size_t o;
-
-		if (c->plain || memchr(st->p, '\\', st->n) == NULL) {
-			lf_copy_bytes(d, st->p, st->n);
-			o = st->n;
-		} else
-			o = lf_unescape_into(d, st->p, st->n, c->lf->esc);
-		d[o] = '\0';
-		*st->to = d;
-		/* strlen's: a matched value holds no NUL (the patterns and
-		 * the hand matcher exclude it, LF_ESC_NONE lines with one
-		 * are rejected) and unescaping makes none */
-		*st->len = event_len(o);
-		d += o + 1;
-	}
+	c->room_end = c->room + c->room_n;
+	c->w = c->room;
 	return true;
 }
 
@@ -2225,39 +2361,42 @@ lf_text(struct lf_ctx *c, const char **to, uint16_t *len, enum lf_var v)
 	lf_copy(c, to, len, val.p, val.n);
 }
 
-/* *to: the client address of variable v, the first of a ", " list. */
+/*
+ * ev's client: the address of variable v, the first of a ", " list. A
+ * canonical dotted quad is read as such from the line (ev->client_form,
+ * client_v4), so neither the list's ',' nor the copy is looked at again.
+ */
 static void
-lf_client(struct lf_ctx *c, const char **to, uint16_t *len, enum lf_var v)
+lf_client(struct lf_ctx *c, struct gw_event *ev, enum lf_var v)
 {
 	struct lf_val val;
 	const char *comma;
 
 	if (!lf_get(c, v, &val) || lf_is_dash(&val)) {
-		*to = NULL;
+		ev->client = NULL;
+		return;
+	}
+	/* event_ipv4 reads no byte past s[n] when it is not a digit or a
+	 * dot (core/event.h): the byte after an address in the line */
+	if (val.p + val.n < c->line_end && !lf_c_digit(
+	    (unsigned char)val.p[val.n]) && val.p[val.n] != '.' &&
+	    event_ipv4(val.p, val.n, &ev->client_v4)) {
+		ev->client_form = GW_CLIENT_V4;
+		lf_copy(c, &ev->client, &ev->client_len, val.p, val.n);
 		return;
 	}
 	if ((comma = memchr(val.p, ',', val.n)) != NULL)
 		val.n = (size_t)(comma - val.p);
-	lf_copy(c, to, len, val.p, val.n);
+	lf_copy(c, &ev->client, &ev->client_len, val.p, val.n);
 }
 
-/* Digits at s (n bytes) as a number; -1 for "-", empty or non-digits. */
-static int64_t
-lf_int(const char *s, size_t n)
+/* lf_int but for three bytes. */
+static __attribute__((noinline)) int64_t
+lf_int_any(const char *s, size_t n)
 {
 	int64_t v = 0;
 	size_t i;
 
-	if (n == 3) {
-		/* a status */
-		unsigned d0 = (unsigned char)s[0] - '0';
-		unsigned d1 = (unsigned char)s[1] - '0';
-		unsigned d2 = (unsigned char)s[2] - '0';
-
-		if (d0 > 9 || d1 > 9 || d2 > 9)
-			return -1;
-		return d0 * 100 + d1 * 10 + d2;
-	}
 	if (n == 0 || n > 18)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -2269,26 +2408,31 @@ lf_int(const char *s, size_t n)
 }
 
 /*
- * Seconds with an optional fraction ("0.004", "12") at s as milliseconds,
- * digits past the third decimal dropped; -1 for "-" or malformed.
+ * Digits at s (n bytes) as a number; -1 for "-", empty or non-digits. A
+ * status, three bytes, without a call.
  */
-static int64_t
-lf_ms(const char *s, size_t n)
+static inline int64_t
+lf_int(const char *s, size_t n)
+{
+	if (n == 3) {
+		unsigned d0 = (unsigned char)s[0] - '0';
+		unsigned d1 = (unsigned char)s[1] - '0';
+		unsigned d2 = (unsigned char)s[2] - '0';
+
+		if (d0 > 9 || d1 > 9 || d2 > 9)
+			return -1;
+		return d0 * 100 + d1 * 10 + d2;
+	}
+	return lf_int_any(s, n);
+}
+
+/* lf_ms but for "d.ddd". */
+static __attribute__((noinline)) int64_t
+lf_ms_any(const char *s, size_t n)
 {
 	int64_t secs = 0, ms = 0;
 	size_t i, ip;
 
-	if (n == 5 && s[1] == '.') {
-		/* "0.004", nginx's usual: four digits and the dot */
-		unsigned d0 = (unsigned char)s[0] - '0';
-		unsigned d2 = (unsigned char)s[2] - '0';
-		unsigned d3 = (unsigned char)s[3] - '0';
-		unsigned d4 = (unsigned char)s[4] - '0';
-
-		if (d0 > 9 || d2 > 9 || d3 > 9 || d4 > 9)
-			return -1;
-		return d0 * 1000 + d2 * 100 + d3 * 10 + d4;
-	}
 	/* one pass: the whole part ends at the first non-digit, which
 	 * must be the dot (anything else is malformed either way) */
 	for (ip = 0; ip < n && s[ip] >= '0' && s[ip] <= '9'; ip++)
@@ -2320,8 +2464,29 @@ lf_ms(const char *s, size_t n)
 	return secs * 1000 + ms;
 }
 
+/*
+ * Seconds with an optional fraction ("0.004", "12") at s as milliseconds,
+ * digits past the third decimal dropped; -1 for "-" or malformed. nginx's
+ * usual "0.004", four digits and the dot, without a call.
+ */
+static inline int64_t
+lf_ms(const char *s, size_t n)
+{
+	if (n == 5 && s[1] == '.') {
+		unsigned d0 = (unsigned char)s[0] - '0';
+		unsigned d2 = (unsigned char)s[2] - '0';
+		unsigned d3 = (unsigned char)s[3] - '0';
+		unsigned d4 = (unsigned char)s[4] - '0';
+
+		if (d0 > 9 || d2 > 9 || d3 > 9 || d4 > 9)
+			return -1;
+		return d0 * 1000 + d2 * 100 + d3 * 10 + d4;
+	}
+	return lf_ms_any(s, n);
+}
+
 /* A duration in ms clamped to int; -1 stays -1. */
-static int
+static inline int
 lf_ms_int(const char *s, size_t n)
 {
 	int64_t v = lf_ms(s, n);
@@ -2459,7 +2624,7 @@ lf_list_init(struct lf_list *l, const struct lf_val *v, const char *lim)
  * may be read. Sixteen at a time where SSE2 is: an item is most often
  * the whole value.
  */
-static const char *
+static inline __attribute__((always_inline)) const char *
 lf_list_sep(const char *q, const char *end, const char *lim)
 {
 #ifdef __SSE2__
@@ -2508,65 +2673,96 @@ lf_list_next(struct lf_list *l, struct lf_val *item, int *group)
 	return true;
 }
 
+/* A new attempt at t: nothing known yet. */
+static inline void
+lf_attempt_init(struct gw_attempt *t)
+{
+	t->addr = NULL;
+	t->addr_len = 0;
+	t->status = t->connect_ms = -1;
+	t->header_ms = t->response_ms = -1;
+	t->cause = GW_CAUSE_OK;
+}
+
+/* What item of list says of attempt t. */
+static inline __attribute__((always_inline)) void
+lf_attempt_set(struct lf_ctx *c, struct gw_attempt *t, enum lf_var list,
+    const struct lf_val *item)
+{
+	switch (list) {
+	case LF_V_UP_ADDR:
+		if (!lf_is_dash(item) && item->n > 0)
+			lf_copy(c, &t->addr, &t->addr_len, item->p, item->n);
+		break;
+	case LF_V_UP_STATUS:
+		t->status = (int)lf_int(item->p, item->n);
+		break;
+	case LF_V_UP_CONNECT:
+		t->connect_ms = lf_ms_int(item->p, item->n);
+		break;
+	case LF_V_UP_HEADER:
+		t->header_ms = lf_ms_int(item->p, item->n);
+		break;
+	default:
+		t->response_ms = lf_ms_int(item->p, item->n);
+		break;
+	}
+}
+
+/*
+ * Read upstream list `list` into the attempts c->at (c->n_at of them so
+ * far), list a constant where it is inlined. A value of one item (no ','
+ * or ' ' in it: one try, most requests) is that item, in group 0, with
+ * no iterator; lf_list_next reads the others.
+ */
+static inline __attribute__((always_inline)) void
+lf_fill_list(struct lf_ctx *c, enum lf_var list)
+{
+	struct lf_val v, item;
+	struct lf_list l;
+	int i, group;
+
+	if (!lf_get(c, list, &v) || v.n == 0 || lf_is_dash(&v))
+		return;
+	if (lf_list_sep(v.p, v.p + v.n, c->line_end) == v.p + v.n) {
+		if (c->n_at == 0) {
+			lf_attempt_init(&c->at[0]);
+			c->n_at = 1;
+		}
+		c->at[0].group = 0;
+		lf_attempt_set(c, &c->at[0], list, &v);
+		return;
+	}
+	lf_list_init(&l, &v, c->line_end);
+	for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item, &group);
+	    i++) {
+		struct gw_attempt *t = &c->at[i];
+
+		if (i == c->n_at) {
+			lf_attempt_init(t);
+			c->n_at++;
+		}
+		t->group = (int16_t)group;
+		lf_attempt_set(c, t, list, &item);
+	}
+}
+
 /*
  * Build the attempts (c->at, c->n_at) from the upstream lists. The lists
  * are aligned by position; a shorter list leaves -1/NULL; at most
  * GW_ATTEMPTS_MAX are kept. The group index comes from $upstream_addr,
- * else the next list that has the item. Each list is read once, straight
- * into the attempts.
+ * else the next list that has the item: later lists override the group
+ * of earlier ones. Each list is read once, straight into the attempts.
  */
 static void
 lf_fill_attempts(struct lf_ctx *c)
 {
-	/* later entries override the group of earlier ones */
-	static const enum lf_var lists[] = {
-		LF_V_UP_RESPONSE, LF_V_UP_HEADER, LF_V_UP_CONNECT,
-		LF_V_UP_STATUS, LF_V_UP_ADDR
-	};
-	struct gw_attempt *tmp = c->at;
-	struct lf_val v, item;
-	struct lf_list l;
-	int n = 0, i, k, group;
-
-	for (k = 0; k < 5; k++) {
-		if (!lf_get(c, lists[k], &v))
-			continue;
-		lf_list_init(&l, &v, c->line_end);
-		for (i = 0; i < GW_ATTEMPTS_MAX && lf_list_next(&l, &item,
-		    &group); i++) {
-			struct gw_attempt *t = &tmp[i];
-
-			if (i == n) {
-				t->addr = NULL;
-				t->addr_len = 0;
-				t->status = t->connect_ms = -1;
-				t->header_ms = t->response_ms = -1;
-				t->cause = GW_CAUSE_OK;
-				n++;
-			}
-			t->group = group;
-			switch (lists[k]) {
-			case LF_V_UP_ADDR:
-				if (!lf_is_dash(&item) && item.n > 0)
-					lf_copy(c, &t->addr, &t->addr_len, item.p,
-					    item.n);
-				break;
-			case LF_V_UP_STATUS:
-				t->status = (int)lf_int(item.p, item.n);
-				break;
-			case LF_V_UP_CONNECT:
-				t->connect_ms = lf_ms_int(item.p, item.n);
-				break;
-			case LF_V_UP_HEADER:
-				t->header_ms = lf_ms_int(item.p, item.n);
-				break;
-			default:
-				t->response_ms = lf_ms_int(item.p, item.n);
-				break;
-			}
-		}
-	}
-	c->n_at = n;
+	c->n_at = 0;
+	lf_fill_list(c, LF_V_UP_RESPONSE);
+	lf_fill_list(c, LF_V_UP_HEADER);
+	lf_fill_list(c, LF_V_UP_CONNECT);
+	lf_fill_list(c, LF_V_UP_STATUS);
+	lf_fill_list(c, LF_V_UP_ADDR);
 }
 
 /* Fill ev from a matched line; returns NULL or a reason to reject it. */
@@ -2577,9 +2773,11 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 
 	if (!lf_fill_time(c, ev))
 		return "bad time";
-	lf_client(c, &ev->client, &ev->client_len, LF_V_REMOTE_ADDR);
+	if (!lf_room(c))
+		goto nomem;
+	lf_client(c, ev, LF_V_REMOTE_ADDR);
 	if (ev->client == NULL)
-		lf_client(c, &ev->client, &ev->client_len, LF_V_REALIP_ADDR);
+		lf_client(c, ev, LF_V_REALIP_ADDR);
 	lf_text(c, &ev->host, &ev->host_len, LF_V_HOST);
 	if (ev->host == NULL)
 		lf_text(c, &ev->host, &ev->host_len, LF_V_HTTP_HOST);
@@ -2599,9 +2797,11 @@ lf_fill(struct lf_ctx *c, struct gw_event *ev)
 		ev->request_ms = lf_ms_int(v.p, v.n);
 	lf_fill_attempts(c);
 	/* the line read: its strings copied, then what is made of them */
-	if (c->oom || !lf_copy_all(c))
+	arena_shrink(c->a, c->room, c->room_n, (size_t)(c->w - c->room));
+	if (c->oom)
 		goto nomem;
-	event_fill_client(ev);	/* the copy is in the cache now */
+	if (ev->client_form == GW_CLIENT_UNSET)
+		event_fill_client(ev);	/* the copy is in the cache now */
 	if (ev->query != NULL) {
 		size_t n;
 
@@ -2706,8 +2906,7 @@ matched:
 	c.plain = lf->esc == LF_ESC_NONE || !esc ||
 	    memchr(line, '\\', len) == NULL;
 	c.oom = false;
-	c.n_str = 0;
-	c.str_bytes = 0;
+	c.room = c.room_end = c.w = NULL;
 	c.n_at = 0;
 	why = lf_fill(&c, ev);
 	if (c.oom) {

@@ -874,6 +874,96 @@ test_strings_copied_at_end(void **state)
 }
 
 /*
+ * A line's strings are copied into room reserved for them (at most 2,048
+ * bytes of the line): strings past it get their own allocation, escaped
+ * or not, and what the room did not use is given back to the arena.
+ */
+static void
+test_strings_past_room(void **state)
+{
+	struct fixture *f = *state;
+	static char line[8192], path[4096], ua[2048];
+	size_t before;
+
+	compile_ok(f, logformat_builtin("combined"), 0);
+	for (int esc = 0; esc < 2; esc++) {
+		memset(path, 'p', 3000);
+		path[0] = '/';
+		path[3000] = '\0';
+		if (esc)
+			memcpy(path + 1000, "\\x41", 4);
+		snprintf(line, sizeof(line), "10.0.0.3 - - "
+		    "[25/Nov/2026:10:15:02 +0000] \"GET %s?q=1 HTTP/1.1\" 200 "
+		    "5 \"-\" \"ua\"", path);
+		parse_ok(f, line);
+		if (esc)
+			memmove(path + 1001, path + 1004, strlen(path + 1004) + 1),
+			    path[1000] = 'A';
+		str_eq(f->ev.path, path);
+		assert_int_equal(f->ev.path_len, strlen(path));
+		str_eq(f->ev.query, "q=1");
+		assert_int_equal(f->ev.query_len, 3);
+		str_eq(f->ev.client, "10.0.0.3");
+		assert_int_equal(f->ev.client_len, 8);
+		str_eq(f->ev.method, "GET");
+		str_eq(f->ev.protocol, "HTTP/1.1");
+	}
+
+	/* a long user agent (not stored): the room's end given back */
+	memset(ua, 'u', 1500);
+	ua[1500] = '\0';
+	snprintf(line, sizeof(line), "10.0.0.4 - - [25/Nov/2026:10:15:02 "
+	    "+0000] \"GET /a HTTP/1.1\" 200 5 \"-\" \"%s\"", ua);
+	before = arena_used(f->a);
+	parse_ok(f, line);
+	str_eq(f->ev.path, "/a");
+	assert_true(arena_used(f->a) - before < 256);
+}
+
+/*
+ * The client's form as the store reads it (core/event.h): a dotted quad
+ * read from the line as it is copied, at the line's start or end, after
+ * a list's first address is cut, anything else text.
+ */
+static void
+test_client_form(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *fmt, *line, *client;
+		int form;		/* enum gw_client_form */
+		uint32_t v4;
+	} cases[] = {
+		{ "'$remote_addr $status'", "10.0.0.1 200", "10.0.0.1",
+		    GW_CLIENT_V4, 0x0a000001 },
+		{ "'$status $remote_addr'", "200 192.168.7.255",
+		    "192.168.7.255", GW_CLIENT_V4, 0xc0a807ff },
+		{ "'$status $remote_addr'", "200 1.2.3.4", "1.2.3.4",
+		    GW_CLIENT_V4, 0x01020304 },
+		{ "'$remote_addr $status'", "10.0.0.1, 10.0.0.2 200",
+		    "10.0.0.1", GW_CLIENT_V4, 0x0a000001 },
+		{ "'$remote_addr $status'", "010.0.0.1 200", "010.0.0.1",
+		    GW_CLIENT_TEXT, 0 },
+		{ "'$remote_addr $status'", "10.0.0.256 200", "10.0.0.256",
+		    GW_CLIENT_TEXT, 0 },
+		{ "'$remote_addr $status'", "2001:db8::1 200", "2001:db8::1",
+		    GW_CLIENT_TEXT, 0 },
+		{ "'$remote_addr $status'", "1.2.3.4%eth0 200", "1.2.3.4%eth0",
+		    GW_CLIENT_TEXT, 0 },
+		{ "'$remote_addr $status'", "- 200", NULL, GW_CLIENT_TEXT, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		compile_ok(f, cases[i].fmt, 0);
+		parse_ok(f, cases[i].line);
+		str_eq(f->ev.client, cases[i].client);
+		assert_int_equal(f->ev.client_form, cases[i].form);
+		if (cases[i].form == GW_CLIENT_V4)
+			assert_int_equal(f->ev.client_v4, cases[i].v4);
+	}
+}
+
+/*
  * Upstream items of every length from 1 to 40 bytes, two to a list, with
  * the list in the middle of the line and at its very end: the items are
  * cut at ", " and " : " however they fall against 16-byte blocks and the
@@ -1038,6 +1128,8 @@ main(void)
 		T(test_secrets),
 		T(test_gateway_builtins),
 		T(test_strings_copied_at_end),
+		T(test_strings_past_room),
+		T(test_client_form),
 		T(test_list_items_any_length),
 		T(test_seconds_to_ms),
 		T(test_event_overwritten),

@@ -392,6 +392,78 @@ test_same_as_pcre2(void **state)
 	arena_free(t.b);
 }
 
+/*
+ * Numbers of every shape ($request_time's `[0-9]++(?:\.[0-9]++)?+`,
+ * $body_bytes_sent's digits, their lists) read a word at a time: where the
+ * first non-digit falls in it, a '.' with or without digits after it,
+ * digits past the word, and the line's end within the word.
+ */
+static void
+test_numbers_every_shape(void **state)
+{
+	/* a format, and its line: the value, then a tail in the field
+	 * after it (or at the line's end) */
+	static const struct {
+		const char *fmt, *line;
+	} fmts[] = {
+		{ "'$request_time $request_id'", "%s r%s" },
+		{ "'$request_time \"$http_referer\"'", "%s \"r%s\"" },
+		{ "'$body_bytes_sent $request_id'", "%s r%s" },
+		{ "'x=\"$upstream_response_time\" $request_id'", "x=\"%s\" r%s" },
+		{ "'$status \"$upstream_connect_time\" $request_id'",
+		    "200 \"%s\" r%s" },
+		{ "'$upstream_header_time $request_id'", "%s r%s" },
+		{ "'$status $request_time'", "200 %s%s" },
+		{ "'$request_time'", "%s%s" },
+	};
+	static const char *const vals[] = {
+		"0", "7", "0.004", "12.5", "1.", ".5", "1.2.3", "1..2",
+		"12345678", "1234567", "123456789", "1234567.1", "123456789.1",
+		"1.23456789", "1.2345678", "0.0000001", "-", "1.x", "7.-",
+		"99999999.99999999", "0.004, 0.002", "1 : 2", "5x", "",
+		"\\x31", "0.5\\x2e", "1.\"", "12.\"5",
+	};
+	static const char *const tails[] = { "", "1", "12", "1234567", "." };
+	struct both t = { 0 };
+	char line[256];
+
+	(void)state;
+	t.a = arena_new();
+	t.b = arena_new();
+	assert_non_null(t.a);
+	assert_non_null(t.b);
+	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		struct logformat *lf = NULL;
+		char err[256];
+
+		if (logformat_compile(fmts[f].fmt, 0, &lf, err,
+		    sizeof(err)) != 0)
+			fail_msg("%s: %s", fmts[f].fmt, err);
+		assert_true(logformat_has_fast(lf));
+		for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
+			for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]);
+			    k++) {
+				int len;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+				len = snprintf(line, sizeof(line), fmts[f].line,
+				    vals[v], tails[k]);
+#pragma GCC diagnostic pop
+				assert_true(len >= 0 && (size_t)len < sizeof(line));
+				check_line(&t, lf, line, (size_t)len);
+			}
+		}
+		logformat_free(lf);
+	}
+	/* both outcomes reached */
+	print_message("%zu lines, %zu events\n", t.lines, t.events);
+	assert_true(t.events > t.lines / 4);
+	assert_true(t.events < t.lines);
+	arena_free(t.a);
+	arena_free(t.b);
+}
+
 /* A prod line whose user agent is n bytes of unit (repeated). */
 static char *
 long_line(const char *unit, size_t n, size_t *len)
@@ -536,6 +608,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_pcre2),
+		cmocka_unit_test(test_numbers_every_shape),
 		cmocka_unit_test(test_hostile_lines),
 		cmocka_unit_test(test_time_memo),
 	};
