@@ -18,7 +18,8 @@
  *
  * Prints blocks, requests, ns of CPU a request to finish and bytes a
  * request of the finished blocks; a database written by an older build
- * is read too (its blocks come out in this build's format).
+ * is read too (its blocks come out in this build's format: clients'
+ * addresses as 4 bytes, method 3, as ingest writes them).
  */
 #define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_c_literalCompressionMode */
 #include <stdio.h>
@@ -68,7 +69,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	block_dec_init(&d);
-	if (block_enc_init(&e, BLOCK_REQUEST_COLUMNS, level) != 0) {
+	if (block_enc_init(&e, BLOCK_REQUEST_COLUMNS, level) != 0 ||
+	    block_enc_u32_cols(&e, BLOCK_REQUEST_U32_COLS) != 0) {
 		fprintf(stderr, "blockzip: out of memory\n");
 		return 1;
 	}
