@@ -73,10 +73,9 @@
 #define BLOCK_METHOD_SPLIT	2
 #define BLOCK_METHOD_FIXED	3
 #define VARINT_MAX		BLOCK_VARINT_MAX
-/* Upper bound of a column's bytes beyond its runs and values (three
- * lengths, one open run) and of the block's header. */
-#define COL_SLACK		(4 * VARINT_MAX + 1)
-#define HEAD_SLACK		(4 * VARINT_MAX + 1)
+/* block.h's bounds of a column's and the header's bytes. */
+#define COL_SLACK		BLOCK_COL_SLACK
+#define HEAD_SLACK		BLOCK_HEAD_SLACK
 /*
  * zstd's hash table at levels of its fast strategy (1 and below): 2^12
  * entries (16 KiB) instead of the 2^14 that level 1 takes for a packed
@@ -276,19 +275,6 @@ block_row_fits(const struct block_val *row, int ncol)
 	return add <= BLOCK_MAX_RAW - (HEAD_SLACK + (size_t)ncol * COL_SLACK);
 }
 
-/* See block.h: val_room() of ncol values, bytes of them texts. */
-bool
-block_row_fits_bytes(int ncol, size_t bytes)
-{
-	size_t room;
-
-	if (ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
-		return false;
-	room = BLOCK_MAX_RAW - (HEAD_SLACK + (size_t)ncol * COL_SLACK);
-	return bytes <= room &&
-	    (size_t)ncol * (2 * VARINT_MAX + 1) <= room - bytes;
-}
-
 /*
  * See block.h. Room: every column keeps enough for one integer (or NULL)
  * in each row the block may still take, in its values and in its runs
@@ -356,46 +342,6 @@ block_col_grow(struct block_enc *e, struct block_col *k, uint32_t n)
 
 	return buf_reserve(&k->vals, VARINT_MAX + (size_t)n +
 	    left * VARINT_MAX) == 0;
-}
-
-/* Bytes a row of ncol values adds to e->raw besides its texts' bytes
- * (val_room() of each). */
-static size_t
-row_room(int ncol)
-{
-	return (size_t)ncol * (2 * VARINT_MAX + 1);
-}
-
-/*
- * See block.h: the bound block_enc_row() takes, with the texts' bytes
- * given (val_room() of any value is 2 * VARINT_MAX + 1 and its bytes).
- * Room for the bytes is taken by block_enc_bytes(), so a row that runs
- * out of memory half way leaves the encoder bad.
- */
-int
-block_enc_begin(struct block_enc *e, size_t bytes)
-{
-	if (e->bad)
-		return -1;
-	if (e->nrow >= BLOCK_MAX_ROWS)
-		return 1;
-	if (bytes > BLOCK_MAX_RAW || row_room(e->ncol) + bytes >
-	    BLOCK_MAX_RAW - e->raw)
-		return e->nrow > 0 ? 1 : -1;
-	e->row_bytes = 0;
-	e->row_room = bytes;
-	return 0;
-}
-
-/* See block.h. */
-int
-block_enc_end(struct block_enc *e)
-{
-	if (e->bad)
-		return -1;
-	e->raw += row_room(e->ncol) + e->row_bytes;
-	e->nrow++;
-	return 0;
 }
 
 /*

@@ -111,7 +111,7 @@ bool block_row_fits(const struct block_val *row, int ncol);
  * ncol values whose texts and blobs hold bytes bytes in all would fit
  * (false does not mean it would not).
  */
-bool block_row_fits_bytes(int ncol, size_t bytes);
+static inline bool block_row_fits_bytes(int ncol, size_t bytes);
 
 /*
  * A row added value by value, without a struct block_val row (the
@@ -124,7 +124,7 @@ bool block_row_fits_bytes(int ncol, size_t bytes);
  * announced or memory ran out (the encoder must then be reset: the row
  * is half written).
  */
-int block_enc_begin(struct block_enc *e, size_t bytes);
+static inline int block_enc_begin(struct block_enc *e, size_t bytes);
 static inline void block_enc_int(struct block_enc *e, int c, int64_t v);
 static inline void block_enc_null(struct block_enc *e, int c);
 /* v as 4 bytes (BLOCK_TAG_U32), in a column of block_enc_u32_cols():
@@ -134,7 +134,7 @@ static inline void block_enc_u32(struct block_enc *e, int c, uint32_t v);
 /* type BLOCK_TEXT or BLOCK_BLOB, p[0..n) */
 static inline void block_enc_bytes(struct block_enc *e, int c, uint8_t type,
     const void *p, uint32_t n);
-int block_enc_end(struct block_enc *e);
+static inline int block_enc_end(struct block_enc *e);
 
 /* The block of the rows added, in *p / *n (owned by e); 0 or -1 (memory). */
 int block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n);
@@ -192,6 +192,57 @@ block_dec_row(const struct block_dec *d, int r)
 
 /* The inline part of adding by value (see block_enc_begin above). */
 #define BLOCK_VARINT_MAX	10
+/* Upper bound of a column's bytes beyond its runs and values (three
+ * lengths, one open run) and of the block's header (block.c). */
+#define BLOCK_COL_SLACK		(4 * BLOCK_VARINT_MAX + 1)
+#define BLOCK_HEAD_SLACK	(4 * BLOCK_VARINT_MAX + 1)
+/* Bytes a row of ncol values adds to e->raw besides its texts' bytes
+ * (an integer's varint and a run closed, block.c's val_room() of each). */
+#define BLOCK_ROW_ROOM(ncol)	((size_t)(ncol) * (2 * BLOCK_VARINT_MAX + 1))
+
+/* See above: BLOCK_ROW_ROOM of ncol values, bytes of them texts. */
+static inline bool
+block_row_fits_bytes(int ncol, size_t bytes)
+{
+	size_t room;
+
+	if (ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
+		return false;
+	room = BLOCK_MAX_RAW - (BLOCK_HEAD_SLACK + (size_t)ncol *
+	    BLOCK_COL_SLACK);
+	return bytes <= room && BLOCK_ROW_ROOM(ncol) <= room - bytes;
+}
+
+/*
+ * See above: the bound block_enc_row() takes, with the texts' bytes
+ * given (val_room() of any value is 2 * BLOCK_VARINT_MAX + 1 and its
+ * bytes). Room for the bytes is taken by block_enc_bytes(), so a row
+ * that runs out of memory half way leaves the encoder bad.
+ */
+static inline int
+block_enc_begin(struct block_enc *e, size_t bytes)
+{
+	if (e->bad)
+		return -1;
+	if (e->nrow >= BLOCK_MAX_ROWS)
+		return 1;
+	if (bytes > BLOCK_MAX_RAW || BLOCK_ROW_ROOM(e->ncol) + bytes >
+	    BLOCK_MAX_RAW - e->raw)
+		return e->nrow > 0 ? 1 : -1;
+	e->row_bytes = 0;
+	e->row_room = bytes;
+	return 0;
+}
+
+static inline int
+block_enc_end(struct block_enc *e)
+{
+	if (e->bad)
+		return -1;
+	e->raw += BLOCK_ROW_ROOM(e->ncol) + e->row_bytes;
+	e->nrow++;
+	return 0;
+}
 
 /* Write v at p (room for BLOCK_VARINT_MAX assumed); bytes written. */
 static inline size_t
@@ -199,7 +250,7 @@ block_varint_put(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;
 
-	if (v < 0x80) {
+	if (__builtin_expect(v < 0x80, 1)) {
 		p[0] = (uint8_t)v;
 		return 1;
 	}
