@@ -127,9 +127,9 @@ static inline bool block_row_fits_bytes(int ncol, size_t bytes);
 static inline int block_enc_begin(struct block_enc *e, size_t bytes);
 static inline void block_enc_int(struct block_enc *e, int c, int64_t v);
 static inline void block_enc_null(struct block_enc *e, int c);
-/* v as 4 bytes (BLOCK_TAG_U32), in a column of block_enc_u32_cols():
- * for values whose deltas are as large as they are (client addresses);
- * read back as block_enc_int's */
+/* v as 4 bytes (BLOCK_TAG_U32) in a column of block_enc_u32_cols() (in
+ * another, as block_enc_int): for values whose deltas are as large as
+ * they are (client addresses); read back as block_enc_int's */
 static inline void block_enc_u32(struct block_enc *e, int c, uint32_t v);
 /* type BLOCK_TEXT or BLOCK_BLOB, p[0..n) */
 static inline void block_enc_bytes(struct block_enc *e, int c, uint8_t type,
@@ -303,6 +303,10 @@ block_enc_u32(struct block_enc *e, int c, uint32_t v)
 	struct block_col *k = &e->col[c];
 	uint8_t *p;
 
+	if (!((e->u32_cols >> c) & 1)) {	/* no room taken for it */
+		block_enc_int(e, c, v);
+		return;
+	}
 	block_col_tag(k, BLOCK_TAG_U32, e->nrow);
 	/* room for every row's (block_enc_u32_cols) */
 	p = k->fixed.p + k->fixed.n;

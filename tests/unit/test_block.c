@@ -697,6 +697,17 @@ test_block_fixed_u32(void **state)
 	/* every cut refused */
 	for (size_t cut = 0; cut < na; cut += 97)
 		assert_int_equal(block_decode(&d, pa, cut, 3), -1);
+	/* a column without room for them: as block_enc_int, method 2 */
+	block_enc_reset(&b);
+	assert_int_equal(block_enc_begin(&b, 0), 0);
+	block_enc_int(&b, 0, 5);
+	block_enc_null(&b, 1);
+	block_enc_u32(&b, 2, UINT32_MAX);
+	assert_int_equal(block_enc_end(&b), 0);
+	assert_int_equal(block_enc_finish(&b, &pb, &nb), 0);
+	assert_int_equal(pb[0], 2);
+	assert_int_equal(block_decode(&d, pb, nb, 3), 0);
+	assert_true(block_dec_row(&d, 0)[2].i == (int64_t)UINT32_MAX);
 	/* no address: method 2 */
 	{
 		struct block_val n3[3] = {{.type = BLOCK_INT, .i = 1},
