@@ -42,6 +42,23 @@
  * A column whose values look random to a byte histogram (a request id's
  * 16 bytes: block_enc_stored) is stored, not fed to zstd, which found
  * nothing in it and spent a tenth of its time looking.
+ *
+ * Method 3 (since session 10) is method 2 with a fixed section beside a
+ * column's runs and values, for the runs of tag BLOCK_TAG_U32 (4): an
+ * integer of 0..2^32-1 as 4 bytes, little-endian, read as a BLOCK_INT
+ * that the column's deltas skip (the next BLOCK_INT is a delta from the
+ * one before it). Its raw form:
+ *   nrow, ncol, stored, fixed  varints; fixed: bit c set when column c
+ *                            has a fixed section (none beyond ncol)
+ *   the sections of the packed columns, then of the stored ones (as in
+ *   method 2), then for each column in fixed, in column order:
+ *     fixed_len, fixed         4 bytes a tag-4 value, top to bottom
+ * The fixed sections are in the stored part (after the zstd frame).
+ * Client addresses are so written: a zigzag delta between two random
+ * addresses is a 5-byte varint for zstd to find nothing in, and deltas
+ * hide an address seen before; the IPv6 texts of the same column stay
+ * among its values, in the frame. The encoder writes method 2 when no
+ * column has a fixed section, so such a block reads in older builds.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -54,11 +71,11 @@
 #define BLOCK_METHOD_RAW	0
 #define BLOCK_METHOD_ZSTD	1
 #define BLOCK_METHOD_SPLIT	2
+#define BLOCK_METHOD_FIXED	3
 #define VARINT_MAX		BLOCK_VARINT_MAX
-/* Upper bound of a column's bytes beyond its runs and values (two
- * lengths, one open run) and of the block's header. */
-#define COL_SLACK		(3 * VARINT_MAX + 1)
-#define HEAD_SLACK		(3 * VARINT_MAX + 1)
+/* block.h's bounds of a column's and the header's bytes. */
+#define COL_SLACK		BLOCK_COL_SLACK
+#define HEAD_SLACK		BLOCK_HEAD_SLACK
 /*
  * zstd's hash table at levels of its fast strategy (1 and below): 2^12
  * entries (16 KiB) instead of the 2^14 that level 1 takes for a packed
@@ -67,6 +84,17 @@
  * 46.98 -> 47.65 B a request; 2^13: 142 ns, 47.19 B).
  */
 #define BLOCK_HASH_LOG		12
+/*
+ * And its targetLength at 2: the fast strategy then looks for a match
+ * every third byte after a miss, not every second, and leaves literals
+ * as they are, not Huffman-coded (zstd 1.5: a fast level with a
+ * targetLength is what its negative levels are). 1M production lines'
+ * blocks (method 3), blockzip at load 12, ns and bytes a request to
+ * finish: targetLength 0 123-126 ns 45.45 B (block_enc_finish's
+ * instructions 1672 a request), 1 98-106 ns 51.46 B (1337), 2 93-94 ns
+ * 52.13 B (1205), 3 88-90 ns 52.61 B (1116), 4 53.45 B (1037).
+ */
+#define BLOCK_TARGET_LEN	2
 
 #define varint_put		block_varint_put
 
@@ -155,8 +183,9 @@ block_enc_init(struct block_enc *e, int ncol, int level)
 	if ((e->cctx = ZSTD_createCCtx()) == NULL ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx,
 	    ZSTD_c_compressionLevel, level)) || (level <= 1 &&
-	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_hashLog,
-	    BLOCK_HASH_LOG)))) {
+	    (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_hashLog,
+	    BLOCK_HASH_LOG)) || ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx,
+	    ZSTD_c_targetLength, BLOCK_TARGET_LEN))))) {
 		ZSTD_freeCCtx(e->cctx);
 		e->cctx = NULL;
 		return -1;
@@ -181,6 +210,7 @@ block_enc_free(struct block_enc *e)
 	for (int c = 0; c < BLOCK_MAX_COLUMNS; c++) {
 		free(e->col[c].tags.p);
 		free(e->col[c].vals.p);
+		free(e->col[c].fixed.p);
 	}
 	free(e->out.p);
 	free(e->flat.p);
@@ -199,11 +229,24 @@ block_enc_reset(struct block_enc *e)
 	for (int c = 0; c < e->ncol; c++) {
 		struct block_col *k = &e->col[c];
 
-		k->tags.n = k->vals.n = 0;
+		k->tags.n = k->vals.n = k->fixed.n = 0;
 		k->prev = 0;
 		k->start = 0;
 		k->tag = BLOCK_NULL;
 	}
+}
+
+/* See block.h. */
+int
+block_enc_u32_cols(struct block_enc *e, uint64_t cols)
+{
+	for (int c = 0; c < e->ncol; c++)
+		if (((cols >> c) & 1) && buf_reserve(&e->col[c].fixed,
+		    (size_t)BLOCK_MAX_ROWS * 4) != 0)
+			return -1;
+	e->u32_cols = cols & (e->ncol < 64 ? ((uint64_t)1 << e->ncol) - 1 :
+	    UINT64_MAX);
+	return 0;
 }
 
 /* At most the bytes value v adds to its column: a value, and a run of
@@ -230,19 +273,6 @@ block_row_fits(const struct block_val *row, int ncol)
 		add += val_room(&row[c]);
 	}
 	return add <= BLOCK_MAX_RAW - (HEAD_SLACK + (size_t)ncol * COL_SLACK);
-}
-
-/* See block.h: val_room() of ncol values, bytes of them texts. */
-bool
-block_row_fits_bytes(int ncol, size_t bytes)
-{
-	size_t room;
-
-	if (ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
-		return false;
-	room = BLOCK_MAX_RAW - (HEAD_SLACK + (size_t)ncol * COL_SLACK);
-	return bytes <= room &&
-	    (size_t)ncol * (2 * VARINT_MAX + 1) <= room - bytes;
 }
 
 /*
@@ -277,6 +307,11 @@ block_enc_row(struct block_enc *e, const struct block_val *row)
 		struct block_col *k = &e->col[c];
 		const struct block_val *v = &row[c];
 
+		if (v->type == BLOCK_INT && ((e->u32_cols >> c) & 1) &&
+		    v->i >= 0 && v->i <= (int64_t)UINT32_MAX) {
+			block_enc_u32(e, c, (uint32_t)v->i);
+			continue;
+		}
 		block_col_tag(k, v->type, e->nrow);
 		switch (v->type) {
 		case BLOCK_INT:
@@ -307,46 +342,6 @@ block_col_grow(struct block_enc *e, struct block_col *k, uint32_t n)
 
 	return buf_reserve(&k->vals, VARINT_MAX + (size_t)n +
 	    left * VARINT_MAX) == 0;
-}
-
-/* Bytes a row of ncol values adds to e->raw besides its texts' bytes
- * (val_room() of each). */
-static size_t
-row_room(int ncol)
-{
-	return (size_t)ncol * (2 * VARINT_MAX + 1);
-}
-
-/*
- * See block.h: the bound block_enc_row() takes, with the texts' bytes
- * given (val_room() of any value is 2 * VARINT_MAX + 1 and its bytes).
- * Room for the bytes is taken by block_enc_bytes(), so a row that runs
- * out of memory half way leaves the encoder bad.
- */
-int
-block_enc_begin(struct block_enc *e, size_t bytes)
-{
-	if (e->bad)
-		return -1;
-	if (e->nrow >= BLOCK_MAX_ROWS)
-		return 1;
-	if (bytes > BLOCK_MAX_RAW || row_room(e->ncol) + bytes >
-	    BLOCK_MAX_RAW - e->raw)
-		return e->nrow > 0 ? 1 : -1;
-	e->row_bytes = 0;
-	e->row_room = bytes;
-	return 0;
-}
-
-/* See block.h. */
-int
-block_enc_end(struct block_enc *e)
-{
-	if (e->bad)
-		return -1;
-	e->raw += row_room(e->ncol) + e->row_bytes;
-	e->nrow++;
-	return 0;
 }
 
 /*
@@ -426,23 +421,28 @@ flat_column(struct block_buf *f, const struct block_col *k, int nrow)
 		buf_put(f, k->vals.p, k->vals.n);
 }
 
-/* See block.h: method 2 (above). */
+/* See block.h: method 2, or 3 with fixed sections (above). */
 int
 block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n)
 {
 	struct block_buf *f = &e->flat, *o = &e->out;
-	uint64_t stored = 0;
+	uint64_t stored = 0, fixed = 0;
 	size_t bound, plen, z;
 
 	f->n = 0;
 	if (buf_reserve(f, e->raw) != 0)
 		return -1;
-	for (int c = 0; c < e->ncol; c++)
+	for (int c = 0; c < e->ncol; c++) {
 		if (block_col_stored(&e->col[c]))
 			stored |= (uint64_t)1 << c;
+		if (e->col[c].fixed.n > 0)
+			fixed |= (uint64_t)1 << c;
+	}
 	buf_varint(f, (uint64_t)e->nrow);
 	buf_varint(f, (uint64_t)e->ncol);
 	buf_varint(f, stored);
+	if (fixed != 0)
+		buf_varint(f, fixed);
 	for (int c = 0; c < e->ncol; c++)
 		if (!((stored >> c) & 1))
 			flat_column(f, &e->col[c], e->nrow);
@@ -450,12 +450,17 @@ block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n)
 	for (int c = 0; c < e->ncol; c++)
 		if ((stored >> c) & 1)
 			flat_column(f, &e->col[c], e->nrow);
+	for (int c = 0; c < e->ncol; c++)
+		if ((fixed >> c) & 1) {
+			buf_varint(f, e->col[c].fixed.n);
+			buf_put(f, e->col[c].fixed.p, e->col[c].fixed.n);
+		}
 	bound = ZSTD_compressBound(plen);
 	o->n = 0;
 	if (buf_reserve(o, 1 + 3 * VARINT_MAX + (bound > plen ? bound :
 	    plen) + (f->n - plen)) != 0)
 		return -1;
-	o->p[0] = BLOCK_METHOD_SPLIT;
+	o->p[0] = fixed != 0 ? BLOCK_METHOD_FIXED : BLOCK_METHOD_SPLIT;
 	o->n = 1;
 	buf_varint(o, f->n);
 	buf_varint(o, plen);
@@ -529,6 +534,7 @@ static bool
 dec_column(struct block_dec *d, int c, const uint8_t **p, const uint8_t *end)
 {
 	const uint8_t *t, *te, *v, *ve;
+	const uint8_t *f = d->raw + d->fix[c], *fe = f + d->fix_n[c];
 	uint64_t prev = 0;
 	int r = 0;
 
@@ -538,7 +544,7 @@ dec_column(struct block_dec *d, int c, const uint8_t **p, const uint8_t *end)
 		uint8_t tag = *t++;
 		uint64_t count;
 
-		if (tag > BLOCK_BLOB || !varint_get(&t, te, &count) ||
+		if (tag > d->tag_max || !varint_get(&t, te, &count) ||
 		    count == 0 || count > (uint64_t)(d->nrow - r))
 			return false;
 		for (uint64_t i = 0; i < count; i++, r++) {
@@ -552,6 +558,16 @@ dec_column(struct block_dec *d, int c, const uint8_t **p, const uint8_t *end)
 			x->n = 0;
 			if (tag == BLOCK_NULL)
 				continue;
+			if (tag == BLOCK_TAG_U32) {
+				if (fe - f < 4)
+					return false;
+				x->type = BLOCK_INT;
+				x->i = (int64_t)((uint32_t)f[0] |
+				    (uint32_t)f[1] << 8 | (uint32_t)f[2] << 16 |
+				    (uint32_t)f[3] << 24);
+				f += 4;
+				continue;
+			}
 			if (!varint_get(&v, ve, &u))
 				return false;
 			if (tag == BLOCK_INT) {
@@ -566,7 +582,7 @@ dec_column(struct block_dec *d, int c, const uint8_t **p, const uint8_t *end)
 			v += u;
 		}
 	}
-	return r == d->nrow && v == ve;
+	return r == d->nrow && v == ve && f == fe;
 }
 
 /* See block.h. */
@@ -633,7 +649,10 @@ dec_raw(struct block_dec *d, const uint8_t *p, const uint8_t *end,
 		d->raw = r;
 		d->raw_cap = raw_len;
 	}
-	*split = method == BLOCK_METHOD_SPLIT;
+	*split = method == BLOCK_METHOD_SPLIT ||
+	    method == BLOCK_METHOD_FIXED;
+	d->tag_max = method == BLOCK_METHOD_FIXED ? BLOCK_TAG_U32 :
+	    BLOCK_BLOB;
 	*plen = raw_len;
 	d->raw_n = raw_len;
 	switch (method) {
@@ -645,6 +664,7 @@ dec_raw(struct block_dec *d, const uint8_t *p, const uint8_t *end,
 	case BLOCK_METHOD_ZSTD:
 		return dec_zstd(d, p, (size_t)(end - p), raw_len);
 	case BLOCK_METHOD_SPLIT:
+	case BLOCK_METHOD_FIXED:
 		if (!varint_get(&p, end, &pl) || pl == 0 || pl > raw_len ||
 		    !varint_get(&p, end, &zl))
 			return false;
@@ -675,8 +695,8 @@ int
 block_decode_cols(struct block_dec *d, const void *blob, size_t n, int ncol,
     uint64_t cols)
 {
-	const uint8_t *p = blob, *q, *qe;
-	uint64_t nrow, nc, stored = 0;
+	const uint8_t *p = blob, *q, *qe, *s, *se;
+	uint64_t nrow, nc, stored = 0, fixed = 0;
 	size_t plen;
 	bool split;
 
@@ -692,7 +712,9 @@ block_decode_cols(struct block_dec *d, const void *blob, size_t n, int ncol,
 	if (!varint_get(&q, qe, &nrow) || nrow < 1 || nrow > BLOCK_MAX_ROWS ||
 	    !varint_get(&q, qe, &nc) || nc != (uint64_t)ncol ||
 	    (split && (!varint_get(&q, qe, &stored) ||
-	    (stored >> ncol) != 0)))
+	    (stored >> ncol) != 0)) || (d->tag_max == BLOCK_TAG_U32 &&
+	    (!varint_get(&q, qe, &fixed) || fixed == 0 ||
+	    (fixed >> ncol) != 0)))
 		return -1;
 	if (nrow * nc > d->v_cap) {
 		struct block_val *v = realloc(d->v, nrow * nc * sizeof(*v));
@@ -702,32 +724,32 @@ block_decode_cols(struct block_dec *d, const void *blob, size_t n, int ncol,
 		d->v = v;
 		d->v_cap = nrow * nc;
 	}
-	d->nrow = (int)nrow;
-	d->done = 0;
-	/* the packed columns, then the stored ones */
+	/* where each column's sections lie: the packed columns, then the
+	 * stored ones, then the fixed sections (method 3) */
 	for (int pass = 0; pass < 2; pass++) {
 		for (int c = 0; c < ncol; c++) {
-			const uint8_t *s, *se;
-			bool ok;
-
 			if (((stored >> c) & 1) != (uint64_t)pass)
 				continue;
 			d->sec[c] = (uint32_t)(q - d->raw);
-			ok = (cols >> c) & 1 ? dec_column(d, c, &q, qe) :
-			    dec_section(&q, qe, &s, &se) &&
-			    dec_section(&q, qe, &s, &se);
-			if (!ok) {
-				d->nrow = 0;
+			if (!dec_section(&q, qe, &s, &se) ||
+			    !dec_section(&q, qe, &s, &se))
 				return -1;
-			}
-			if ((cols >> c) & 1)
-				d->done |= (uint64_t)1 << c;
 		}
-		if (q != qe) {
-			d->nrow = 0;
+		if (pass == 0 && q != qe)
 			return -1;
-		}
 		qe = d->raw + d->raw_n;
 	}
-	return 0;
+	for (int c = 0; c < ncol; c++) {
+		d->fix[c] = d->fix_n[c] = 0;
+		if (!((fixed >> c) & 1))
+			continue;
+		if (!dec_section(&q, qe, &s, &se))
+			return -1;
+		d->fix[c] = (uint32_t)(s - d->raw);
+		d->fix_n[c] = (uint32_t)(se - s);
+	}
+	if (q != qe)
+		return -1;
+	d->nrow = (int)nrow;
+	return block_decode_more(d, cols);
 }

@@ -32,6 +32,15 @@ enum block_type {
 	BLOCK_BLOB = 3,
 };
 
+/*
+ * A run's tag besides the types above (method 3 blocks, block.c): an
+ * integer of 0..2^32-1 written as 4 bytes, little-endian, in the
+ * column's own fixed section, not as a delta among its values
+ * (block_enc_u32); it reads back as a BLOCK_INT and leaves the column's
+ * delta base as it was.
+ */
+#define BLOCK_TAG_U32	4
+
 /* One value: i for BLOCK_INT, p and n (not NUL-terminated) otherwise. */
 struct block_val {
 	int64_t i;
@@ -48,6 +57,7 @@ struct block_buf {
 struct block_col {
 	struct block_buf tags;	/* runs: a type byte, a varint count */
 	struct block_buf vals;	/* varints (zigzag deltas), lengths + bytes */
+	struct block_buf fixed;	/* BLOCK_TAG_U32's values, 4 bytes each */
 	int64_t prev;		/* the column's last integer, for the delta */
 	uint32_t start;		/* the row the open run of tag starts at */
 	uint8_t tag;
@@ -60,6 +70,7 @@ struct block_enc {
 				   (block_enc_begin), what it announced */
 	size_t row_room;
 	bool bad;		/* a row added by value did not fit */
+	uint64_t u32_cols;	/* block_enc_u32_cols */
 	struct block_col col[BLOCK_MAX_COLUMNS];
 	struct block_buf out;	/* the finished block */
 	struct block_buf flat;	/* its columns side by side, uncompressed */
@@ -72,6 +83,14 @@ int block_enc_init(struct block_enc *e, int ncol, int level);
 void block_enc_free(struct block_enc *e);
 /* Forget the rows added (keeps memory). */
 void block_enc_reset(struct block_enc *e);
+/*
+ * Columns (bit c: column c) that may hold block_enc_u32()'s values, room
+ * taken for one in every row; block_enc_row() writes an integer of
+ * 0..2^32-1 in them as block_enc_u32() does, so a block of rows read back
+ * and written again (merged, pruned) keeps the form the by-value writer
+ * chose. 0, or -1 out of memory (then as before).
+ */
+int block_enc_u32_cols(struct block_enc *e, uint64_t cols);
 
 /*
  * Add a row of e->ncol values. 0 added; 1 the block is full (rows or
@@ -92,7 +111,7 @@ bool block_row_fits(const struct block_val *row, int ncol);
  * ncol values whose texts and blobs hold bytes bytes in all would fit
  * (false does not mean it would not).
  */
-bool block_row_fits_bytes(int ncol, size_t bytes);
+static inline bool block_row_fits_bytes(int ncol, size_t bytes);
 
 /*
  * A row added value by value, without a struct block_val row (the
@@ -105,13 +124,17 @@ bool block_row_fits_bytes(int ncol, size_t bytes);
  * announced or memory ran out (the encoder must then be reset: the row
  * is half written).
  */
-int block_enc_begin(struct block_enc *e, size_t bytes);
+static inline int block_enc_begin(struct block_enc *e, size_t bytes);
 static inline void block_enc_int(struct block_enc *e, int c, int64_t v);
 static inline void block_enc_null(struct block_enc *e, int c);
+/* v as 4 bytes (BLOCK_TAG_U32) in a column of block_enc_u32_cols() (in
+ * another, as block_enc_int): for values whose deltas are as large as
+ * they are (client addresses); read back as block_enc_int's */
+static inline void block_enc_u32(struct block_enc *e, int c, uint32_t v);
 /* type BLOCK_TEXT or BLOCK_BLOB, p[0..n) */
 static inline void block_enc_bytes(struct block_enc *e, int c, uint8_t type,
     const void *p, uint32_t n);
-int block_enc_end(struct block_enc *e);
+static inline int block_enc_end(struct block_enc *e);
 
 /* The block of the rows added, in *p / *n (owned by e); 0 or -1 (memory). */
 int block_enc_finish(struct block_enc *e, const uint8_t **p, size_t *n);
@@ -130,6 +153,10 @@ struct block_dec {
 	size_t raw_cap, raw_n;
 	void *dctx;		/* ZSTD_DCtx */
 	uint64_t done;		/* columns decoded (block_decode_cols) */
+	uint8_t tag_max;	/* the last tag the block's method knows */
+	uint32_t fix[BLOCK_MAX_COLUMNS];	/* each column's fixed section
+						   in raw, and its bytes */
+	uint32_t fix_n[BLOCK_MAX_COLUMNS];
 	uint32_t sec[BLOCK_MAX_COLUMNS];	/* where each column's sections
 						   start in raw */
 };
@@ -165,6 +192,57 @@ block_dec_row(const struct block_dec *d, int r)
 
 /* The inline part of adding by value (see block_enc_begin above). */
 #define BLOCK_VARINT_MAX	10
+/* Upper bound of a column's bytes beyond its runs and values (three
+ * lengths, one open run) and of the block's header (block.c). */
+#define BLOCK_COL_SLACK		(4 * BLOCK_VARINT_MAX + 1)
+#define BLOCK_HEAD_SLACK	(4 * BLOCK_VARINT_MAX + 1)
+/* Bytes a row of ncol values adds to e->raw besides its texts' bytes
+ * (an integer's varint and a run closed, block.c's val_room() of each). */
+#define BLOCK_ROW_ROOM(ncol)	((size_t)(ncol) * (2 * BLOCK_VARINT_MAX + 1))
+
+/* See above: BLOCK_ROW_ROOM of ncol values, bytes of them texts. */
+static inline bool
+block_row_fits_bytes(int ncol, size_t bytes)
+{
+	size_t room;
+
+	if (ncol < 1 || ncol > BLOCK_MAX_COLUMNS)
+		return false;
+	room = BLOCK_MAX_RAW - (BLOCK_HEAD_SLACK + (size_t)ncol *
+	    BLOCK_COL_SLACK);
+	return bytes <= room && BLOCK_ROW_ROOM(ncol) <= room - bytes;
+}
+
+/*
+ * See above: the bound block_enc_row() takes, with the texts' bytes
+ * given (val_room() of any value is 2 * BLOCK_VARINT_MAX + 1 and its
+ * bytes). Room for the bytes is taken by block_enc_bytes(), so a row
+ * that runs out of memory half way leaves the encoder bad.
+ */
+static inline int
+block_enc_begin(struct block_enc *e, size_t bytes)
+{
+	if (e->bad)
+		return -1;
+	if (e->nrow >= BLOCK_MAX_ROWS)
+		return 1;
+	if (bytes > BLOCK_MAX_RAW || BLOCK_ROW_ROOM(e->ncol) + bytes >
+	    BLOCK_MAX_RAW - e->raw)
+		return e->nrow > 0 ? 1 : -1;
+	e->row_bytes = 0;
+	e->row_room = bytes;
+	return 0;
+}
+
+static inline int
+block_enc_end(struct block_enc *e)
+{
+	if (e->bad)
+		return -1;
+	e->raw += BLOCK_ROW_ROOM(e->ncol) + e->row_bytes;
+	e->nrow++;
+	return 0;
+}
 
 /* Write v at p (room for BLOCK_VARINT_MAX assumed); bytes written. */
 static inline size_t
@@ -172,7 +250,7 @@ block_varint_put(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;
 
-	if (v < 0x80) {
+	if (__builtin_expect(v < 0x80, 1)) {
 		p[0] = (uint8_t)v;
 		return 1;
 	}
@@ -217,6 +295,26 @@ static inline void
 block_enc_null(struct block_enc *e, int c)
 {
 	block_col_tag(&e->col[c], BLOCK_NULL, e->nrow);
+}
+
+static inline void
+block_enc_u32(struct block_enc *e, int c, uint32_t v)
+{
+	struct block_col *k = &e->col[c];
+	uint8_t *p;
+
+	if (!((e->u32_cols >> c) & 1)) {	/* no room taken for it */
+		block_enc_int(e, c, v);
+		return;
+	}
+	block_col_tag(k, BLOCK_TAG_U32, e->nrow);
+	/* room for every row's (block_enc_u32_cols) */
+	p = k->fixed.p + k->fixed.n;
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+	k->fixed.n += 4;
 }
 
 /* Room in column k's values for a text of n bytes and then an integer

@@ -126,6 +126,19 @@ struct blocks_zip {
 	int n_done;			/* slots head.. (a ring) finished */
 };
 
+/* An encoder of request blocks (its clients' addresses as 4 bytes). */
+static int
+blocks_enc_init(struct block_enc *e)
+{
+	if (block_enc_init(e, BLOCK_REQUEST_COLUMNS, BLOCKS_LEVEL) != 0)
+		return -1;
+	if (block_enc_u32_cols(e, BLOCK_REQUEST_U32_COLS) != 0) {
+		block_enc_free(e);
+		return -1;
+	}
+	return 0;
+}
+
 /* The length of text t whose event carries len, 0 for NULL. */
 static inline size_t
 blocks_len(const char *t, uint16_t len)
@@ -238,8 +251,8 @@ blocks_item_enc(const struct blocks_item *it, const struct blocks_forms *f,
 	block_enc_int(e, BC_LINE_NO, (int64_t)ev->line_no);
 	block_enc_int(e, BC_TS_MS, ev->ts_ms);
 	block_enc_int(e, BC_TZ_MIN, ev->tz_min);
-	if (f->v4 >= 0)
-		block_enc_int(e, BC_CLIENT, f->v4);
+	if (f->v4 >= 0)	/* an address: 4 bytes (block.c, method 3) */
+		block_enc_u32(e, BC_CLIENT, (uint32_t)f->v4);
 	else
 		enc_text(e, BC_CLIENT, ev->client, f->len[BT_CLIENT]);
 	enc_id(e, BC_METHOD_ID, r->method);
@@ -402,7 +415,7 @@ blocks_zip_get(struct store *s)
 		if ((z->chunk[c] = calloc(ZIP_CHUNK,
 		    sizeof(*z->chunk[c]))) == NULL)
 			goto fail;
-	if (block_enc_init(&z->enc, BLOCK_REQUEST_COLUMNS, BLOCKS_LEVEL) != 0)
+	if (blocks_enc_init(&z->enc) != 0)
 		goto fail;
 	pthread_mutex_init(&z->mu, NULL);
 	pthread_cond_init(&z->cv, NULL);
@@ -815,8 +828,7 @@ blocks_add(struct store *s, const struct blocks_req *r, char *err,
 	if (s->blk == NULL) {
 		if ((s->blk = malloc(sizeof(*s->blk))) == NULL)
 			return -1;
-		if (block_enc_init(s->blk, BLOCK_REQUEST_COLUMNS,
-		    BLOCKS_LEVEL) != 0) {
+		if (blocks_enc_init(s->blk) != 0) {
 			free(s->blk);
 			s->blk = NULL;
 			return -1;
@@ -849,7 +861,7 @@ blocks_merge_get(struct store *s)
 		return m;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
-	if (block_enc_init(&m->enc, BLOCK_REQUEST_COLUMNS, BLOCKS_LEVEL) != 0) {
+	if (blocks_enc_init(&m->enc) != 0) {
 		free(m);
 		return NULL;
 	}

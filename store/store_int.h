@@ -878,6 +878,9 @@ enum block_request_column {
 	BC_A_HEADER_MS, BC_A_RESPONSE_MS, BC_A_CAUSE, BC_A_ERROR_ID,
 	BLOCK_REQUEST_COLUMNS
 };
+/* The columns whose integers a block holds as 4 bytes (block.h's
+ * block_enc_u32_cols): the client's IPv4 address. */
+#define BLOCK_REQUEST_U32_COLS	((uint64_t)1 << BC_CLIENT)
 
 /*
  * A plain request as the writer hands it to the current block: its event

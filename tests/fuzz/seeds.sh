@@ -8,7 +8,7 @@
 #   OUTDIR/fuzz_logformat/  log_format text, NUL, lines it should parse
 #   OUTDIR/fuzz_packets/    every pktgen scenario as pcap and pcapng (MKPCAP)
 #   OUTDIR/fuzz_core/       tests/data/core/stamps.txt, demo access.log (16)
-#   OUTDIR/fuzz_block/      small raw blocks (a column count byte, a block)
+#   OUTDIR/fuzz_block/      small blocks (a column count byte, a block)
 set -euo pipefail
 out=$1
 mkpcap=$2
@@ -39,6 +39,13 @@ printf '\001\000\021\002\002\002\001\002\002\012\002\004\000\001\002\001\003\002
 # zstd method: 2 columns, 20 rows of 7 * r and "/api/v1/items/xx" (block.c)
 printf '\001\001\363\002\050\265\057\375\140\163\000\075\001\000\360\024\002\002\001\024\024\000\016\002\002\024\324\002\020\057\141\160\151\057\166\061\057\151\164\145\155\163\057\170\170\002\000\200\150\252\315\003\134' \
     >"$out/fuzz_block/zstd"
+# method 3 (fixed sections): 1 column, 1 row: 4-byte integer 0x07060504;
+# 2 columns, 20 rows: addresses 10.0.0.r as 4 bytes, "::1" every fifth
+# row, and 7 * r (block.c, block_enc_u32_cols)
+printf '\000\003\015\010\000\001\001\000\001\002\004\001\000\004\004\005\006\007' \
+    >"$out/fuzz_block/fixed"
+printf '\001\003\177\076\047\050\265\057\375\040\076\365\000\000\240\024\002\000\001\020\002\001\004\004\020\003\072\072\061\002\001\024\024\000\016\003\000\070\257\000\116\317\271\043\100\002\000\000\012\003\000\000\012\004\000\000\012\005\000\000\012\007\000\000\012\010\000\000\012\011\000\000\012\012\000\000\012\014\000\000\012\015\000\000\012\016\000\000\012\017\000\000\012\021\000\000\012\022\000\000\012\023\000\000\012\024\000\000\012' \
+    >"$out/fuzz_block/fixed_zstd"
 cp "$data/core/stamps.txt" "$out/fuzz_core/stamps"
 head -n 16 "$data/demo/access.log" >"$out/fuzz_core/access"
 pieces "$data/demo/error.log" 16 "$out/fuzz_nginx" error

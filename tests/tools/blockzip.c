@@ -7,18 +7,23 @@
  *
  *   blockzip DB [LEVEL] [ROUNDS] [MINMATCH TARGETLEN LITERALS]
  *
- * LEVEL: zstd's (default 1, ingest's). MINMATCH, TARGETLEN: zstd's
- * parameters of those names, set over the level's (0: the level's);
+ * LEVEL: zstd's (default 1, ingest's, with block.c's hashLog and
+ * targetLength). MINMATCH, TARGETLEN: zstd's parameters of those names,
+ * set over the level's (0: block.c's; TARGETLEN -1: 0);
  * LITERALS: 1 Huffman-coded, 2 stored as they are, 0 the level's choice
  * (ZSTD_c_literalCompressionMode). 1M production lines, load 5, bytes a
  * request and zstd's instructions a request (callgrind,
  * --toggle-collect=ZSTD_compress2): level 1 48.10 B 1659; 1 6 2 1 48.04 B
  * 1579; 1 7 2 1 48.72 B 1509; -1 52.27 B 1342; -2 52.90 B 1179; literals
- * stored 53.09 B, a fifth less time.
+ * stored 53.09 B, a fifth less time. Session 10 (method 3's blocks,
+ * block.c's BLOCK_TARGET_LEN): targetLength 0 45.45 B, 1672 instructions
+ * a request to finish; 1 51.46 B 1337; 2 52.13 B 1205; 3 52.61 B 1116;
+ * 4 53.45 B 1037 (the former default: blockzip DB 1 3 0 -1).
  *
  * Prints blocks, requests, ns of CPU a request to finish and bytes a
  * request of the finished blocks; a database written by an older build
- * is read too (its blocks come out in this build's format).
+ * is read too (its blocks come out in this build's format: clients'
+ * addresses as 4 bytes, method 3, as ingest writes them).
  */
 #define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_c_literalCompressionMode */
 #include <stdio.h>
@@ -68,14 +73,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	block_dec_init(&d);
-	if (block_enc_init(&e, BLOCK_REQUEST_COLUMNS, level) != 0) {
+	if (block_enc_init(&e, BLOCK_REQUEST_COLUMNS, level) != 0 ||
+	    block_enc_u32_cols(&e, BLOCK_REQUEST_U32_COLS) != 0) {
 		fprintf(stderr, "blockzip: out of memory\n");
 		return 1;
 	}
 	if ((min_match > 0 && ZSTD_isError(ZSTD_CCtx_setParameter(e.cctx,
-	    ZSTD_c_minMatch, min_match))) || (target_len > 0 &&
+	    ZSTD_c_minMatch, min_match))) || (target_len != 0 &&
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e.cctx, ZSTD_c_targetLength,
-	    target_len))) || (literals > 0 &&
+	    target_len < 0 ? 0 : target_len))) || (literals > 0 &&
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e.cctx,
 	    ZSTD_c_literalCompressionMode, literals)))) {
 		fprintf(stderr, "blockzip: a zstd parameter out of range\n");
@@ -122,7 +128,7 @@ main(int argc, char **argv)
 		printf("no blocks\n");
 		return 0;
 	}
-	if (min_match > 0 || target_len > 0 || literals > 0)
+	if (min_match > 0 || target_len != 0 || literals > 0)
 		printf("minmatch %d targetlen %d literals %d, ", min_match,
 		    target_len, literals);
 	printf("level %d: %lld blocks, %lld requests, %.1f ns a request to"

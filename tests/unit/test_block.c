@@ -3,8 +3,9 @@
  * integer extremes and wrapping deltas, empty and long texts, texts with
  * NUL bytes, blobs, runs of NULL), full blocks by rows and by bytes, a row
  * too big for any block, refusal of every damaged block (each cut,
- * each flipped byte of a small one, forged headers), and finished blocks
- * kept apart from the encoder (block_enc_swap_out).
+ * each flipped byte of a small one, forged headers), finished blocks
+ * kept apart from the encoder (block_enc_swap_out), and integers in a
+ * column's fixed section (method 3).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -593,6 +594,175 @@ test_block_stored_part(void **state)
 	block_enc_free(&e);
 }
 
+/*
+ * Method 3: integers of 0..2^32-1 in a column of block_enc_u32_cols()
+ * (clients' addresses) as 4 bytes in the column's fixed section, at the
+ * block's end; block_enc_row() and block_enc_u32() make the same block,
+ * the values read back as integers (the column's other integers keep
+ * their deltas across them), a block without one is method 2; forged
+ * fixed sections are refused: tag 4 in a method 2 block or in a column
+ * without a fixed section, a section longer or shorter than its values,
+ * a fixed bit beyond the columns, a fixed mask of none.
+ */
+static void
+test_block_fixed_u32(void **state)
+{
+	static struct block_val rows[BLOCK_MAX_ROWS][3];
+	static char text[BLOCK_MAX_ROWS][24];
+	struct block_enc a, b;
+	struct block_dec d;
+	const uint8_t *pa, *pb;
+	size_t na, nb;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	int64_t last = -1;
+
+	(void)state;
+	for (int r = 0; r < BLOCK_MAX_ROWS; r++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		snprintf(text[r], sizeof(text[r]), "2001:db8::%x",
+		    (unsigned)(x % 65536));
+		rows[r][0] = (struct block_val){.type = BLOCK_INT, .i = r};
+		/* addresses, a text now and then, integers out of 32 bits
+		 * (a delta), NULL */
+		switch (x % 8) {
+		case 0:
+			rows[r][1] = (struct block_val){.type = BLOCK_TEXT,
+			    .p = text[r], .n = (uint32_t)strlen(text[r])};
+			break;
+		case 1:
+			rows[r][1] = (struct block_val){.type = BLOCK_INT,
+			    .i = -(int64_t)(x >> 40)};
+			break;
+		case 2:
+			rows[r][1] = (struct block_val){.type = BLOCK_INT,
+			    .i = (int64_t)UINT32_MAX + 1 + (int64_t)(x >> 50)};
+			break;
+		case 3:
+			rows[r][1] = (struct block_val){.type = BLOCK_NULL};
+			break;
+		default:
+			rows[r][1] = (struct block_val){.type = BLOCK_INT,
+			    .i = r % 5 == 0 ? (int64_t)UINT32_MAX :
+			    (int64_t)(uint32_t)(x >> 17)};
+		}
+		rows[r][2] = (struct block_val){.type = BLOCK_INT,
+		    .i = (int64_t)(uint32_t)x};
+	}
+	assert_int_equal(block_enc_init(&a, 3, 1), 0);
+	assert_int_equal(block_enc_init(&b, 3, 1), 0);
+	assert_int_equal(block_enc_u32_cols(&a, 2), 0);
+	assert_int_equal(block_enc_u32_cols(&b, 2), 0);
+	for (int r = 0; r < BLOCK_MAX_ROWS; r++) {
+		const struct block_val *v = rows[r];
+
+		assert_int_equal(block_enc_row(&a, v), 0);
+		assert_int_equal(block_enc_begin(&b, v[1].type == BLOCK_TEXT ?
+		    v[1].n : 0), 0);
+		block_enc_int(&b, 0, v[0].i);
+		if (v[1].type == BLOCK_INT && v[1].i >= 0 &&
+		    v[1].i <= (int64_t)UINT32_MAX)
+			block_enc_u32(&b, 1, (uint32_t)v[1].i);
+		else if (v[1].type == BLOCK_INT)
+			block_enc_int(&b, 1, v[1].i);
+		else if (v[1].type == BLOCK_TEXT)
+			block_enc_bytes(&b, 1, BLOCK_TEXT, v[1].p, v[1].n);
+		else
+			block_enc_null(&b, 1);
+		block_enc_int(&b, 2, v[2].i);
+		assert_int_equal(block_enc_end(&b), 0);
+		if (v[1].type == BLOCK_INT && v[1].i >= 0 &&
+		    v[1].i <= (int64_t)UINT32_MAX)
+			last = v[1].i;
+	}
+	assert_int_equal(block_enc_finish(&a, &pa, &na), 0);
+	assert_int_equal(block_enc_finish(&b, &pb, &nb), 0);
+	assert_int_equal(na, nb);
+	assert_memory_equal(pa, pb, na);
+	/* method 3, the last address the block's last 4 bytes */
+	assert_int_equal(pa[0], 3);
+	assert_int_equal(pa[na - 4] | pa[na - 3] << 8 | pa[na - 2] << 16 |
+	    (uint32_t)pa[na - 1] << 24, (uint32_t)last);
+	block_dec_init(&d);
+	assert_int_equal(block_decode(&d, pa, na, 3), 0);
+	for (int r = 0; r < BLOCK_MAX_ROWS; r++)
+		for (int c = 0; c < 3; c++)
+			check_same(&rows[r][c], &block_dec_row(&d, r)[c]);
+	assert_int_equal(block_decode_cols(&d, pa, na, 3, 1), 0);
+	assert_int_equal(block_decode_more(&d, 6), 0);
+	for (int r = 0; r < BLOCK_MAX_ROWS; r++)
+		for (int c = 0; c < 3; c++)
+			check_same(&rows[r][c], &block_dec_row(&d, r)[c]);
+	/* every cut refused */
+	for (size_t cut = 0; cut < na; cut += 97)
+		assert_int_equal(block_decode(&d, pa, cut, 3), -1);
+	/* a column without room for them: as block_enc_int, method 2 */
+	block_enc_reset(&b);
+	assert_int_equal(block_enc_begin(&b, 0), 0);
+	block_enc_int(&b, 0, 5);
+	block_enc_null(&b, 1);
+	block_enc_u32(&b, 2, UINT32_MAX);
+	assert_int_equal(block_enc_end(&b), 0);
+	assert_int_equal(block_enc_finish(&b, &pb, &nb), 0);
+	assert_int_equal(pb[0], 2);
+	assert_int_equal(block_decode(&d, pb, nb, 3), 0);
+	assert_true(block_dec_row(&d, 0)[2].i == (int64_t)UINT32_MAX);
+	/* no address: method 2 */
+	{
+		struct block_val n3[3] = {{.type = BLOCK_INT, .i = 1},
+		    {.type = BLOCK_NULL}, {.type = BLOCK_INT, .i = -1}};
+
+		block_enc_reset(&a);
+		assert_int_equal(block_enc_row(&a, n3), 0);
+		assert_int_equal(block_enc_finish(&a, &pa, &na), 0);
+		assert_int_equal(pa[0], 2);
+	}
+
+	/* hand-made blocks of one column, raw form: nrow 1, ncol 1,
+	 * stored 0, fixed f; tags (tag, count 1), vals; fixed sections */
+	{
+		/* packed part as it is (zlen 0): 8 bytes; the fixed
+		 * section 5 more: 7 = 0x07060504 */
+		static const uint8_t ok[] = {3, 13, 8, 0,
+		    1, 1, 0, 1, 2, 4, 1, 0, 4, 4, 5, 6, 7};
+		/* tag 4 in method 2 */
+		static const uint8_t m2[] = {2, 7, 7, 0,
+		    1, 1, 0, 2, 4, 1, 0};
+		/* tag 4, no fixed section (fixed 2: beyond ncol) */
+		static const uint8_t beyond[] = {3, 13, 8, 0,
+		    1, 1, 0, 2, 2, 4, 1, 0, 4, 4, 5, 6, 7};
+		/* fixed mask of none */
+		static const uint8_t none[] = {3, 8, 8, 0,
+		    1, 1, 0, 0, 2, 4, 1, 0};
+		/* fixed section of 5 bytes, one value */
+		static const uint8_t longer[] = {3, 14, 8, 0,
+		    1, 1, 0, 1, 2, 4, 1, 0, 5, 4, 5, 6, 7, 8};
+		/* of 3 bytes */
+		static const uint8_t shorter[] = {3, 12, 8, 0,
+		    1, 1, 0, 1, 2, 4, 1, 0, 3, 4, 5, 6};
+		/* its length past the end */
+		static const uint8_t past[] = {3, 13, 8, 0,
+		    1, 1, 0, 1, 2, 4, 1, 0, 5, 4, 5, 6, 7};
+
+		assert_int_equal(block_decode(&d, ok, sizeof(ok), 1), 0);
+		assert_int_equal(block_dec_row(&d, 0)[0].type, BLOCK_INT);
+		assert_int_equal(block_dec_row(&d, 0)[0].i, 0x07060504);
+		assert_int_equal(block_decode(&d, m2, sizeof(m2), 1), -1);
+		assert_int_equal(block_decode(&d, beyond, sizeof(beyond), 1),
+		    -1);
+		assert_int_equal(block_decode(&d, none, sizeof(none), 1), -1);
+		assert_int_equal(block_decode(&d, longer, sizeof(longer), 1),
+		    -1);
+		assert_int_equal(block_decode(&d, shorter, sizeof(shorter), 1),
+		    -1);
+		assert_int_equal(block_decode(&d, past, sizeof(past), 1), -1);
+	}
+	block_dec_free(&d);
+	block_enc_free(&a);
+	block_enc_free(&b);
+}
+
 /* Every cut and every single flipped byte of a block is refused or
  * decodes within bounds (ASan watches); forged headers are refused. */
 static void
@@ -668,6 +838,7 @@ main(void)
 		cmocka_unit_test(test_block_by_value),
 		cmocka_unit_test(test_block_old_format),
 		cmocka_unit_test(test_block_stored_part),
+		cmocka_unit_test(test_block_fixed_u32),
 		cmocka_unit_test(test_block_damaged),
 	};
 
