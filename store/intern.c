@@ -13,11 +13,15 @@
  * variety (hundreds of thousands per million lines): a UNIQUE index on
  * their text cost every new one an insert at a random place of a B-tree
  * three times the size of an index of 8-byte keys, and most of the
- * pages written per batch. They have an index on hash (schema 006) instead,
- * a key made with SipHash-1-3 (core/hashkey.h) under a key kept in the
+ * pages written per batch. They are found by hash instead (schema 006), a
+ * key made with SipHash-1-3 (core/hashkey.h) under a key kept in the
  * database (table name_hash_key, random per database; intern_name_key): a
  * SELECT by hash and name, then an INSERT when new (we hold the write
  * lock, so no one can add it between the two; the name stays unique).
+ * The keys are tables of their own, path_keys and shape_keys (schema
+ * 017; an index on hash before), so a transaction's new names go into
+ * the table in id order, appended, and into the keys in key order
+ * (intern_flush_table).
  *
  * The caches hash with hashtab_hash (keyed, a key per table from
  * getrandom()): the strings come from logs, which anyone can write into,
@@ -433,6 +437,22 @@ _Static_assert(STMT_INTERN_INSERT_ID_SHAPE - STMT_INTERN_INSERT_ID_PATH ==
     INTERN_SHAPE - INTERN_PATH && STMT_INTERN_INSERT_IDS_SHAPE -
     STMT_INTERN_INSERT_IDS_PATH == INTERN_SHAPE - INTERN_PATH,
     "queued insert statements: paths, then shapes");
+_Static_assert(STMT_INTERN_INSERT_KEY_SHAPE - STMT_INTERN_INSERT_KEY_PATH ==
+    INTERN_SHAPE - INTERN_PATH && STMT_INTERN_INSERT_KEYS_SHAPE -
+    STMT_INTERN_INSERT_KEYS_PATH == INTERN_SHAPE - INTERN_PATH,
+    "key insert statements: paths, then shapes");
+_Static_assert(STMT_INTERN_SELECT_INDEXED_SHAPE -
+    STMT_INTERN_SELECT_INDEXED_PATH == INTERN_SHAPE - INTERN_PATH &&
+    STMT_INTERN_KEYS_INDEXED_SHAPE - STMT_INTERN_KEYS_INDEXED_PATH ==
+    INTERN_SHAPE - INTERN_PATH, "indexed statements: paths, then shapes");
+
+/* Are paths' and shapes' keys tables of their own (schema 017)? Before,
+ * an index on hash, which SQLite keeps. */
+static bool
+intern_keys_table(const struct store *s)
+{
+	return s->schema_version >= INTERN_KEYS_SCHEMA;
+}
 
 /* The statement of table t among those starting at first. */
 static enum store_stmt_id
@@ -576,7 +596,8 @@ intern_keys_load(struct store *s, enum store_intern_id t, char *err,
 		return -1;
 	keyset_unload(k);
 	k->state = KEYSET_LOADED;
-	return intern_keys_read(s, t, intern_stmt(STMT_INTERN_KEYS_ALL_PATH,
+	return intern_keys_read(s, t, intern_stmt(intern_keys_table(s) ?
+	    STMT_INTERN_KEYS_ALL_PATH : STMT_INTERN_KEYS_INDEXED_PATH,
 	    (enum store_intern_id)(t - INTERN_PATH)), err, errlen);
 }
 
@@ -711,41 +732,81 @@ intern_pending_sort(struct intern_pending_row *v, int n)
 }
 
 /*
- * Insert the pending new names of table t in the order of their keys,
- * INTERN_PENDING_ROWS a statement, the rest one by one. A transaction's
- * new names land all over the hash index; in key order each of its pages
- * is read and dirtied once per flush, where inserts in arrival order
- * fetch and spill the same pages again and again once the index
- * outgrows the page cache (10M production-cardinality lines: the index
- * is 40 MB, the cache 16 MiB). 0 or -1.
+ * Insert rows v[0..n) of table t's queue, INTERN_PENDING_ROWS a
+ * statement, the rest one by one: into the table (keys false: name and
+ * hash) or into its keys (hash, id). The rows are given no id: SQLite's
+ * next rowid (the highest + 1) appends each to the table without the
+ * seek an explicit id costs to rule out a duplicate, and it is the id
+ * intern_defer gave (the queue is in id order, its ids follow the highest
+ * stored one, and we hold the write lock); checked at each statement's
+ * end, a table out of step with the key set fails the batch. 0 or -1.
+ */
+static int
+intern_insert_rows(struct store *s, enum store_intern_id t,
+    const struct intern_pending_row *v, int n, bool keys, char *err,
+    size_t errlen)
+{
+	enum store_intern_id rel = (enum store_intern_id)(t - INTERN_PATH);
+	enum store_stmt_id one = keys ? STMT_INTERN_INSERT_KEY_PATH :
+	    STMT_INTERN_INSERT_ID_PATH;
+	enum store_stmt_id many = keys ? STMT_INTERN_INSERT_KEYS_PATH :
+	    STMT_INTERN_INSERT_IDS_PATH;
+	int full = n - n % INTERN_PENDING_ROWS;
+	sqlite3_stmt *st = NULL;
+
+	for (int i = 0; i < n; i++) {
+		bool all = i < full;
+		int base = all ? i % INTERN_PENDING_ROWS * 2 : 0;
+
+		if ((!all || base == 0) && (st = store_stmt(s, intern_stmt(all ?
+		    many : one, rel), err, errlen)) == NULL)
+			return -1;
+		if (keys) {
+			sqlite3_bind_int64(st, base + 1, v[i].key);
+			sqlite3_bind_int64(st, base + 2, v[i].id);
+		} else {
+			sqlite3_bind_text(st, base + 1, v[i].name,
+			    (int)v[i].len, SQLITE_STATIC);
+			sqlite3_bind_int64(st, base + 2, v[i].key);
+		}
+		if (all && i % INTERN_PENDING_ROWS != INTERN_PENDING_ROWS - 1)
+			continue;
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+		if (!keys && sqlite3_last_insert_rowid(s->db) != v[i].id)
+			return store_fail(err, errlen, "%s: new name given id"
+			    " %lld, queued as %lld", intern_table[t],
+			    (long long)sqlite3_last_insert_rowid(s->db),
+			    (long long)v[i].id);
+	}
+	return 0;
+}
+
+/*
+ * Insert the pending new names of table t: the rows in the order queued,
+ * which is their ids' (each an append to the table), then their keys
+ * (schema 017) in key order. A transaction's new names land all over
+ * the keys; in key order each of their pages is read and dirtied once per
+ * flush, where inserts in arrival order fetch and spill the same pages
+ * again and again once the keys outgrow the page cache (10M
+ * production-cardinality lines: the keys are 40 MB, the cache 16 MiB).
+ * 0 or -1.
  */
 static int
 intern_flush_table(struct store *s, enum store_intern_id t, char *err,
     size_t errlen)
 {
 	struct intern_pending *p = &s->pending[t];
-	enum store_intern_id rel = (enum store_intern_id)(t - INTERN_PATH);
-	int n = p->n, full = n - n % INTERN_PENDING_ROWS;
-	sqlite3_stmt *st = NULL;
+	int n = p->n;
 
 	p->n = 0;
 	/* empty, v may be NULL: a first name past INTERN_PENDING_BYTES */
-	if (n > 0)
-		intern_pending_sort(p->v, n);
-	for (int i = 0; i < n; i++) {
-		bool all = i < full;
-		int base = all ? i % INTERN_PENDING_ROWS * 3 : 0;
-
-		if ((!all || base == 0) && (st = store_stmt(s, intern_stmt(all ?
-		    STMT_INTERN_INSERT_IDS_PATH : STMT_INTERN_INSERT_ID_PATH,
-		    rel), err, errlen)) == NULL)
+	if (n > 0) {
+		if (intern_insert_rows(s, t, p->v, n, false, err, errlen) != 0)
 			return -1;
-		sqlite3_bind_int64(st, base + 1, p->v[i].id);
-		sqlite3_bind_text(st, base + 2, p->v[i].name, (int)p->v[i].len,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(st, base + 3, p->v[i].key);
-		if ((!all || i % INTERN_PENDING_ROWS == INTERN_PENDING_ROWS -
-		    1) && store_stmt_run(s, st, err, errlen) != 0)
+		intern_pending_sort(p->v, n);
+		if (intern_keys_table(s) && intern_insert_rows(s, t, p->v, n,
+		    true, err, errlen) != 0)
 			return -1;
 	}
 	arena_reset(p->names);
@@ -871,6 +932,9 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		if (!keyset_live(k) && s->pending[t].n > 0 &&
 		    intern_flush_table(s, t, err, errlen) != 0)
 			return -1;
+		if (!intern_keys_table(s))
+			sel = intern_stmt(STMT_INTERN_SELECT_INDEXED_PATH,
+			    (enum store_intern_id)(t - INTERN_PATH));
 		if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
 			return -1;
 		sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
@@ -889,6 +953,10 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, err, errlen, intern_table[t]);
 		*id = sqlite3_last_insert_rowid(s->db);
+		if (intern_keys_table(s) && intern_insert_rows(s, t,
+		    &(struct intern_pending_row){.id = *id, .key = h}, 1, true,
+		    err, errlen) != 0)
+			return -1;
 		if (keyset_live(k)) {
 			if (keyset_add(k, fp) != 0)
 				keyset_off(k);

@@ -98,6 +98,14 @@ enum store_stmt_id {
 	STMT_INTERN_INSERT_ID_SHAPE,
 	STMT_INTERN_INSERT_IDS_PATH,	/* likewise, INTERN_PENDING_ROWS */
 	STMT_INTERN_INSERT_IDS_SHAPE,
+	STMT_INTERN_INSERT_KEY_PATH,	/* paths' keys, then shapes' */
+	STMT_INTERN_INSERT_KEY_SHAPE,
+	STMT_INTERN_INSERT_KEYS_PATH,	/* likewise, INTERN_PENDING_ROWS */
+	STMT_INTERN_INSERT_KEYS_SHAPE,
+	STMT_INTERN_SELECT_INDEXED_PATH, /* before INTERN_KEYS_SCHEMA: */
+	STMT_INTERN_SELECT_INDEXED_SHAPE, /* paths' index, then shapes' */
+	STMT_INTERN_KEYS_INDEXED_PATH,	/* likewise */
+	STMT_INTERN_KEYS_INDEXED_SHAPE,
 	STMT_ROLLUP_UPSERT,
 	STMT_ROLLUP_UPSERT_N,
 	STMT_ROLLUP_PRUNE,
@@ -245,6 +253,19 @@ struct store_sql {
  */
 #define STORE_ROW_QUEUE 32
 #define STORE_ATTEMPT_COLUMNS 9
+
+/*
+ * The id of the path whose text is ?1, through its key (schema 017:
+ * path_keys): a block's request names its path by text (diag_query.c,
+ * requests_vt.c).
+ */
+#define PATH_ID_BY_NAME_SQL \
+	"SELECT p.id FROM path_keys k JOIN paths p ON p.id = k.id" \
+	" WHERE k.hash = gw_name_hash(?1) AND p.name = ?1"
+
+/* The schema version whose paths and shapes keep their keys in tables of
+ * their own (schema/017); before it, in an index on hash. */
+#define INTERN_KEYS_SCHEMA 17
 
 /* New names of a hashed table inserted per statement (intern.c). */
 #define INTERN_PENDING_ROWS 40
