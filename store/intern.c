@@ -1087,67 +1087,6 @@ _Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0 &&
     INTERN_FRONT_HASHED <= (1 << 24), "INTERN_FRONT* powers of two,"
     " at most 24 bits of the hash");
 
-/*
- * A name of at most INTERN_SHORT_LEN bytes as four words that, with its
- * length, tell it from every other: from 8 bytes on, word j the 8 bytes
- * at 8 * j (the last one ending at the name's end, overlapping the one
- * before), 0 past the end; 4-7 bytes, the first 4 and the last 4; 1-3,
- * the first, middle and last byte. Every byte is read inside the name.
- */
-static inline void
-intern_short_words(const char *p, size_t len, uint64_t w[4])
-{
-	uint32_t a, b;
-
-	if (len >= 8) {
-		size_t e = len - 8;	/* where the last word starts */
-
-		memcpy(&w[0], p, 8);
-		memcpy(&w[1], p + (e < 8 ? e : 8), 8);
-		memcpy(&w[2], p + (e < 16 ? e : 16), 8);
-		memcpy(&w[3], p + e, 8);
-		w[1] &= -(uint64_t)(len > 8);
-		w[2] &= -(uint64_t)(len > 16);
-		w[3] &= -(uint64_t)(len > 24);
-		return;
-	}
-	w[1] = w[2] = w[3] = 0;
-	if (len >= 4) {
-		memcpy(&a, p, 4);
-		memcpy(&b, p + len - 4, 4);
-		w[0] = (uint64_t)a | (uint64_t)b << 32;
-	} else if (len > 0)
-		w[0] = (uint64_t)(unsigned char)p[0] |
-		    (uint64_t)(unsigned char)p[len / 2] << 8 |
-		    (uint64_t)(unsigned char)p[len - 1] << 16;
-	else
-		w[0] = 0;
-}
-
-/*
- * The short slot of a name's words and length: the top bits of two
- * products (independent multiplies) of its length, first 8 bytes and next
- * (or last) 8. Names that differ only past their 16th byte and before
- * their last 8 share a slot: they only evict each other.
- */
-static inline size_t
-intern_short_slot(const uint64_t w[4], size_t len)
-{
-	uint64_t h = ((w[0] ^ len) * UINT64_C(0x9e3779b97f4a7c15)) ^
-	    (w[1] * UINT64_C(0xbf58476d1ce4e5b9));
-
-	return (size_t)(h >> 54) & (INTERN_SHORT - 1);
-}
-
-/* Does short slot ss hold the name of words w and length len? */
-static inline bool
-intern_short_is(const struct intern_short *ss, const uint64_t w[4],
-    size_t len)
-{
-	return ((ss->len1 ^ (len + 1)) | (ss->w[0] ^ w[0]) |
-	    (ss->w[1] ^ w[1]) | (ss->w[2] ^ w[2]) | (ss->w[3] ^ w[3])) == 0;
-}
-
 _Static_assert(INTERN_SHORT == 1024, "intern_short_slot takes 10 bits");
 
 /* See store_int.h. */
@@ -1310,7 +1249,8 @@ intern_id_short_miss(struct store *s, enum store_intern_id t,
 }
 
 /*
- * intern_id_hinted(), inlined into it and intern_id(): a short name of a
+ * intern_id_hinted(), inlined into it, intern_id() and intern_id_len_slow()
+ * (intern_id_len's hit is in store_int.h): a short name of a
  * table of a few (methods, hosts, upstreams) is compared whole in its
  * short slot, where the front's hash, entry and memcmp took ~60
  * instructions and a dependent load (3 lookups a request); anything else
@@ -1356,12 +1296,9 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 	return intern_id_at(s, t, str, 0, NULL, id, err, errlen);
 }
 
-/*
- * See store_int.h: intern_id() of a str whose length the event carried
- * (0: not known).
- */
+/* See store_int.h: intern_id_len() past a short slot's hit. */
 int
-intern_id_len(struct store *s, enum store_intern_id t, const char *str,
+intern_id_len_slow(struct store *s, enum store_intern_id t, const char *str,
     uint16_t len, int64_t *id, char *err, size_t errlen)
 {
 	return intern_id_at(s, t, str, len, NULL, id, err, errlen);
