@@ -1391,6 +1391,43 @@ test_name_keys_table(void **state)
 }
 
 /*
+ * A queued new name goes in with no id: SQLite's next rowid must be the
+ * id the writer gave it (and the requests name). A key set whose highest
+ * id is out of step with the table (made so here) fails the batch,
+ * storing nothing, rather than store names under ids no request names;
+ * the sets reload and the batch written again is stored as it should be.
+ */
+static void
+test_name_ids_out_of_step(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	int64_t src = fx_source(&f, "access.log", "nginx_access");
+	keys_events(&f, "a", 0, 10);
+	fx_write(&f, src);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_LOADED);
+	f.s->keys[INTERN_PATH].max_id -= 3;
+	keys_events(&f, "a", 10, 5);
+	f.b.source_id = src;
+	assert_int_equal(store_write_batch(f.s, &f.b, f.err, sizeof(f.err)),
+	    -1);
+	assert_non_null(strstr(f.err, "queued as"));
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 10);
+	assert_int_equal(f.s->keys[INTERN_PATH].state, KEYSET_UNLOADED);
+	fx_write(&f, src);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM paths"), 15);
+	assert_int_equal(keys_dups(&f), 0);
+	assert_int_equal(keys_held(&f, "paths", "path_keys"), 15);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests r"
+	    " JOIN paths p ON p.id = r.path_id"
+	    " WHERE p.name <> '/a/' || (p.id - 1)"), 0);
+	assert_int_equal(fx_int(&f, "SELECT count(*) FROM requests"), 15);
+	fx_free(&f);
+}
+
+/*
  * The key set of paths (store/intern.c): a new name skips the SELECT, a
  * stored one (here from an earlier process, so not in the string cache)
  * is still found, and nothing is stored twice.
@@ -2349,6 +2386,7 @@ main(void)
 		cmocka_unit_test(test_client_inline),
 		cmocka_unit_test(test_path_keys),
 		cmocka_unit_test(test_name_keys_table),
+		cmocka_unit_test(test_name_ids_out_of_step),
 		cmocka_unit_test(test_keyset_new_and_stored),
 		cmocka_unit_test(test_keyset_other_writer),
 		cmocka_unit_test(test_keyset_rollback),
