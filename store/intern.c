@@ -13,11 +13,15 @@
  * variety (hundreds of thousands per million lines): a UNIQUE index on
  * their text cost every new one an insert at a random place of a B-tree
  * three times the size of an index of 8-byte keys, and most of the
- * pages written per batch. They have an index on hash (schema 006) instead,
- * a key made with SipHash-1-3 (core/hashkey.h) under a key kept in the
+ * pages written per batch. They are found by hash instead (schema 006), a
+ * key made with SipHash-1-3 (core/hashkey.h) under a key kept in the
  * database (table name_hash_key, random per database; intern_name_key): a
  * SELECT by hash and name, then an INSERT when new (we hold the write
  * lock, so no one can add it between the two; the name stays unique).
+ * The keys are tables of their own, path_keys and shape_keys (schema
+ * 017; an index on hash before), so a transaction's new names go into
+ * the table in id order, appended, and into the keys in key order
+ * (intern_flush_table).
  *
  * The caches hash with hashtab_hash (keyed, a key per table from
  * getrandom()): the strings come from logs, which anyone can write into,
@@ -433,6 +437,22 @@ _Static_assert(STMT_INTERN_INSERT_ID_SHAPE - STMT_INTERN_INSERT_ID_PATH ==
     INTERN_SHAPE - INTERN_PATH && STMT_INTERN_INSERT_IDS_SHAPE -
     STMT_INTERN_INSERT_IDS_PATH == INTERN_SHAPE - INTERN_PATH,
     "queued insert statements: paths, then shapes");
+_Static_assert(STMT_INTERN_INSERT_KEY_SHAPE - STMT_INTERN_INSERT_KEY_PATH ==
+    INTERN_SHAPE - INTERN_PATH && STMT_INTERN_INSERT_KEYS_SHAPE -
+    STMT_INTERN_INSERT_KEYS_PATH == INTERN_SHAPE - INTERN_PATH,
+    "key insert statements: paths, then shapes");
+_Static_assert(STMT_INTERN_SELECT_INDEXED_SHAPE -
+    STMT_INTERN_SELECT_INDEXED_PATH == INTERN_SHAPE - INTERN_PATH &&
+    STMT_INTERN_KEYS_INDEXED_SHAPE - STMT_INTERN_KEYS_INDEXED_PATH ==
+    INTERN_SHAPE - INTERN_PATH, "indexed statements: paths, then shapes");
+
+/* Are paths' and shapes' keys tables of their own (schema 017)? Before,
+ * an index on hash, which SQLite keeps. */
+static bool
+intern_keys_table(const struct store *s)
+{
+	return s->schema_version >= INTERN_KEYS_SCHEMA;
+}
 
 /* The statement of table t among those starting at first. */
 static enum store_stmt_id
@@ -576,7 +596,8 @@ intern_keys_load(struct store *s, enum store_intern_id t, char *err,
 		return -1;
 	keyset_unload(k);
 	k->state = KEYSET_LOADED;
-	return intern_keys_read(s, t, intern_stmt(STMT_INTERN_KEYS_ALL_PATH,
+	return intern_keys_read(s, t, intern_stmt(intern_keys_table(s) ?
+	    STMT_INTERN_KEYS_ALL_PATH : STMT_INTERN_KEYS_INDEXED_PATH,
 	    (enum store_intern_id)(t - INTERN_PATH)), err, errlen);
 }
 
@@ -711,41 +732,82 @@ intern_pending_sort(struct intern_pending_row *v, int n)
 }
 
 /*
- * Insert the pending new names of table t in the order of their keys,
- * INTERN_PENDING_ROWS a statement, the rest one by one. A transaction's
- * new names land all over the hash index; in key order each of its pages
- * is read and dirtied once per flush, where inserts in arrival order
- * fetch and spill the same pages again and again once the index
- * outgrows the page cache (10M production-cardinality lines: the index
- * is 40 MB, the cache 16 MiB). 0 or -1.
+ * Insert rows v[0..n) of table t's queue, INTERN_PENDING_ROWS a
+ * statement, the rest one by one: into the table (keys false: name and
+ * hash) or into its keys (hash, id). The rows are given no id: SQLite's
+ * next rowid (the highest + 1) appends each to the table without the
+ * seek an explicit id costs to rule out a duplicate, and it is the id
+ * intern_defer gave (the queue is in id order, its ids follow the highest
+ * stored one, and we hold the write lock); checked at each statement's
+ * end, a table out of step with the key set fails the batch. 0 or -1.
+ */
+static int
+intern_insert_rows(struct store *s, enum store_intern_id t,
+    const struct intern_pending_row *v, int n, bool keys, char *err,
+    size_t errlen)
+{
+	enum store_intern_id rel = (enum store_intern_id)(t - INTERN_PATH);
+	enum store_stmt_id one = keys ? STMT_INTERN_INSERT_KEY_PATH :
+	    STMT_INTERN_INSERT_ID_PATH;
+	enum store_stmt_id many = keys ? STMT_INTERN_INSERT_KEYS_PATH :
+	    STMT_INTERN_INSERT_IDS_PATH;
+	int full = n - n % INTERN_PENDING_ROWS;
+	sqlite3_stmt *st = NULL;
+
+	for (int i = 0; i < n; i++) {
+		bool all = i < full;
+		int base = all ? i % INTERN_PENDING_ROWS * 2 : 0;
+
+		if ((!all || base == 0) && (st = store_stmt(s, intern_stmt(all ?
+		    many : one, rel), err, errlen)) == NULL)
+			return -1;
+		if (keys) {
+			sqlite3_bind_int64(st, base + 1, v[i].key);
+			sqlite3_bind_int64(st, base + 2, v[i].id);
+		} else {
+			sqlite3_bind_text(st, base + 1, v[i].name,
+			    (int)v[i].len, SQLITE_STATIC);
+			sqlite3_bind_int64(st, base + 2, v[i].key);
+		}
+		if (all && i % INTERN_PENDING_ROWS != INTERN_PENDING_ROWS - 1)
+			continue;
+		if (store_stmt_run(s, st, err, errlen) != 0)
+			return -1;
+		if (!keys && sqlite3_last_insert_rowid(s->db) != v[i].id)
+			return store_fail(err, errlen, "%s: new name given id"
+			    " %lld, queued as %lld", intern_table[t],
+			    (long long)sqlite3_last_insert_rowid(s->db),
+			    (long long)v[i].id);
+	}
+	return 0;
+}
+
+/*
+ * Insert the pending new names of table t: the rows in the order queued,
+ * which is their ids' (each an append to the table), then their keys
+ * (schema 017) in key order. A transaction's new names land all over
+ * the keys; in key order each of their pages is read and dirtied once per
+ * flush, where inserts in arrival order fetch and spill the same pages
+ * again and again once the keys outgrow the page cache of 16 MiB (the
+ * index was 40 MB at 10M production-cardinality lines when every path
+ * was interned; with request blocks, 10M lines' path_keys are 5.7 MB).
+ * 0 or -1.
  */
 static int
 intern_flush_table(struct store *s, enum store_intern_id t, char *err,
     size_t errlen)
 {
 	struct intern_pending *p = &s->pending[t];
-	enum store_intern_id rel = (enum store_intern_id)(t - INTERN_PATH);
-	int n = p->n, full = n - n % INTERN_PENDING_ROWS;
-	sqlite3_stmt *st = NULL;
+	int n = p->n;
 
 	p->n = 0;
 	/* empty, v may be NULL: a first name past INTERN_PENDING_BYTES */
-	if (n > 0)
-		intern_pending_sort(p->v, n);
-	for (int i = 0; i < n; i++) {
-		bool all = i < full;
-		int base = all ? i % INTERN_PENDING_ROWS * 3 : 0;
-
-		if ((!all || base == 0) && (st = store_stmt(s, intern_stmt(all ?
-		    STMT_INTERN_INSERT_IDS_PATH : STMT_INTERN_INSERT_ID_PATH,
-		    rel), err, errlen)) == NULL)
+	if (n > 0) {
+		if (intern_insert_rows(s, t, p->v, n, false, err, errlen) != 0)
 			return -1;
-		sqlite3_bind_int64(st, base + 1, p->v[i].id);
-		sqlite3_bind_text(st, base + 2, p->v[i].name, (int)p->v[i].len,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(st, base + 3, p->v[i].key);
-		if ((!all || i % INTERN_PENDING_ROWS == INTERN_PENDING_ROWS -
-		    1) && store_stmt_run(s, st, err, errlen) != 0)
+		intern_pending_sort(p->v, n);
+		if (intern_keys_table(s) && intern_insert_rows(s, t, p->v, n,
+		    true, err, errlen) != 0)
 			return -1;
 	}
 	arena_reset(p->names);
@@ -871,6 +933,9 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		if (!keyset_live(k) && s->pending[t].n > 0 &&
 		    intern_flush_table(s, t, err, errlen) != 0)
 			return -1;
+		if (!intern_keys_table(s))
+			sel = intern_stmt(STMT_INTERN_SELECT_INDEXED_PATH,
+			    (enum store_intern_id)(t - INTERN_PATH));
 		if ((select = store_stmt_hot(s, sel, err, errlen)) == NULL)
 			return -1;
 		sqlite3_bind_text(select, 1, str, (int)len, SQLITE_STATIC);
@@ -889,6 +954,10 @@ intern_lookup_db(struct store *s, enum store_intern_id t, const char *str,
 		if (rc != SQLITE_DONE)
 			return store_fail_db(s, err, errlen, intern_table[t]);
 		*id = sqlite3_last_insert_rowid(s->db);
+		if (intern_keys_table(s) && intern_insert_rows(s, t,
+		    &(struct intern_pending_row){.id = *id, .key = h}, 1, true,
+		    err, errlen) != 0)
+			return -1;
 		if (keyset_live(k)) {
 			if (keyset_add(k, fp) != 0)
 				keyset_off(k);
@@ -1018,67 +1087,6 @@ _Static_assert((INTERN_FRONT & (INTERN_FRONT - 1)) == 0 &&
     (INTERN_FRONT_HASHED & (INTERN_FRONT_HASHED - 1)) == 0 &&
     INTERN_FRONT_HASHED <= (1 << 24), "INTERN_FRONT* powers of two,"
     " at most 24 bits of the hash");
-
-/*
- * A name of at most INTERN_SHORT_LEN bytes as four words that, with its
- * length, tell it from every other: from 8 bytes on, word j the 8 bytes
- * at 8 * j (the last one ending at the name's end, overlapping the one
- * before), 0 past the end; 4-7 bytes, the first 4 and the last 4; 1-3,
- * the first, middle and last byte. Every byte is read inside the name.
- */
-static inline void
-intern_short_words(const char *p, size_t len, uint64_t w[4])
-{
-	uint32_t a, b;
-
-	if (len >= 8) {
-		size_t e = len - 8;	/* where the last word starts */
-
-		memcpy(&w[0], p, 8);
-		memcpy(&w[1], p + (e < 8 ? e : 8), 8);
-		memcpy(&w[2], p + (e < 16 ? e : 16), 8);
-		memcpy(&w[3], p + e, 8);
-		w[1] &= -(uint64_t)(len > 8);
-		w[2] &= -(uint64_t)(len > 16);
-		w[3] &= -(uint64_t)(len > 24);
-		return;
-	}
-	w[1] = w[2] = w[3] = 0;
-	if (len >= 4) {
-		memcpy(&a, p, 4);
-		memcpy(&b, p + len - 4, 4);
-		w[0] = (uint64_t)a | (uint64_t)b << 32;
-	} else if (len > 0)
-		w[0] = (uint64_t)(unsigned char)p[0] |
-		    (uint64_t)(unsigned char)p[len / 2] << 8 |
-		    (uint64_t)(unsigned char)p[len - 1] << 16;
-	else
-		w[0] = 0;
-}
-
-/*
- * The short slot of a name's words and length: the top bits of two
- * products (independent multiplies) of its length, first 8 bytes and next
- * (or last) 8. Names that differ only past their 16th byte and before
- * their last 8 share a slot: they only evict each other.
- */
-static inline size_t
-intern_short_slot(const uint64_t w[4], size_t len)
-{
-	uint64_t h = ((w[0] ^ len) * UINT64_C(0x9e3779b97f4a7c15)) ^
-	    (w[1] * UINT64_C(0xbf58476d1ce4e5b9));
-
-	return (size_t)(h >> 54) & (INTERN_SHORT - 1);
-}
-
-/* Does short slot ss hold the name of words w and length len? */
-static inline bool
-intern_short_is(const struct intern_short *ss, const uint64_t w[4],
-    size_t len)
-{
-	return ((ss->len1 ^ (len + 1)) | (ss->w[0] ^ w[0]) |
-	    (ss->w[1] ^ w[1]) | (ss->w[2] ^ w[2]) | (ss->w[3] ^ w[3])) == 0;
-}
 
 _Static_assert(INTERN_SHORT == 1024, "intern_short_slot takes 10 bits");
 
@@ -1242,7 +1250,8 @@ intern_id_short_miss(struct store *s, enum store_intern_id t,
 }
 
 /*
- * intern_id_hinted(), inlined into it and intern_id(): a short name of a
+ * intern_id_hinted(), inlined into it, intern_id() and intern_id_len_slow()
+ * (intern_id_len's hit is in store_int.h): a short name of a
  * table of a few (methods, hosts, upstreams) is compared whole in its
  * short slot, where the front's hash, entry and memcmp took ~60
  * instructions and a dependent load (3 lookups a request); anything else
@@ -1288,12 +1297,9 @@ intern_id(struct store *s, enum store_intern_id t, const char *str,
 	return intern_id_at(s, t, str, 0, NULL, id, err, errlen);
 }
 
-/*
- * See store_int.h: intern_id() of a str whose length the event carried
- * (0: not known).
- */
+/* See store_int.h: intern_id_len() past a short slot's hit. */
 int
-intern_id_len(struct store *s, enum store_intern_id t, const char *str,
+intern_id_len_slow(struct store *s, enum store_intern_id t, const char *str,
     uint16_t len, int64_t *id, char *err, size_t errlen)
 {
 	return intern_id_at(s, t, str, len, NULL, id, err, errlen);

@@ -108,8 +108,7 @@ static const int vt_bc[VT_COUNT] = {
 };
 
 /* The interned id of a block request's path (vt_path_keys). */
-#define VT_PATH_ID_SQL \
-	"SELECT id FROM paths WHERE hash = gw_name_hash(?1) AND name = ?1"
+#define VT_PATH_ID_SQL PATH_ID_BY_NAME_SQL
 /* Slots of the hash of one block's distinct paths (a power of two). */
 #define VT_PATH_SLOTS	(2 * BLOCK_MAX_ROWS)
 

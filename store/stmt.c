@@ -388,15 +388,19 @@ _Static_assert(ROLLUP_FLUSH_ROWS == 32, "ROWS32 writes 32 tuples");
 	"DELETE FROM " table " WHERE id IN (SELECT id FROM " table \
 	" WHERE last_ms < ?1 LIMIT ?2)"
 
-/* intern.c's: hashed tables are found by hash then name (paths, shapes). */
+/* intern.c's: hashed tables are found by hash in their keys (schema 017),
+ * then by id and name (paths, shapes). */
 #define INTERN_SELECT(t) "SELECT id FROM " t " WHERE name = ?1"
-#define INTERN_SELECT_HASHED(t) \
-	"SELECT id FROM " t " WHERE hash = ?2 AND name = ?1"
+#define INTERN_SELECT_HASHED(t, k) \
+	"SELECT t.id FROM " k " k JOIN " t " t ON t.id = k.id" \
+	" WHERE k.hash = ?2 AND t.name = ?1"
 #define INTERN_INSERT(t) \
 	"INSERT INTO " t " (name) VALUES (?1) ON CONFLICT (name) DO NOTHING"
 #define INTERN_INSERT_HASHED(t) "INSERT INTO " t " (name, hash) VALUES (?1, ?2)"
-#define INTERN_INSERT_ID(t) "INSERT OR FAIL INTO " t " (id, name, hash) VALUES "
-#define NAME_TUPLE "(?,?,?)"
+#define INTERN_INSERT_ID(t) "INSERT OR FAIL INTO " t " (name, hash) VALUES "
+#define NAME_TUPLE "(?,?)"
+#define INTERN_INSERT_KEY(k) "INSERT OR FAIL INTO " k " (hash, id) VALUES "
+#define KEY_TUPLE "(?,?)"
 _Static_assert(INTERN_PENDING_ROWS == 40, "STMT_INTERN_INSERT_IDS_*: ROWS40");
 
 static const char *const stmt_sql[STMT_COUNT] = {
@@ -600,8 +604,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* intern.c: one SELECT and one INSERT per table of names. */
 	[STMT_INTERN_SELECT_UPSTREAM] = INTERN_SELECT("upstreams"),
 	[STMT_INTERN_SELECT_HOST] = INTERN_SELECT("hosts"),
-	[STMT_INTERN_SELECT_PATH] = INTERN_SELECT_HASHED("paths"),
-	[STMT_INTERN_SELECT_SHAPE] = INTERN_SELECT_HASHED("shapes"),
+	[STMT_INTERN_SELECT_PATH] =
+	    INTERN_SELECT_HASHED("paths", "path_keys"),
+	[STMT_INTERN_SELECT_SHAPE] =
+	    INTERN_SELECT_HASHED("shapes", "shape_keys"),
 	[STMT_INTERN_SELECT_METHOD] = INTERN_SELECT("methods"),
 	[STMT_INTERN_INSERT_UPSTREAM] = INTERN_INSERT("upstreams"),
 	[STMT_INTERN_INSERT_HOST] = INTERN_INSERT("hosts"),
@@ -610,23 +616,42 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_INTERN_INSERT_METHOD] = INTERN_INSERT("methods"),
 	[STMT_INTERN_NAME_KEY] = "SELECT k0, k1 FROM name_hash_key",
 	/* The key sets: names stored past the highest id known (a range of
-	   rowids), or all of them (paths_hash holds hash and rowid: a scan
-	   of the index, a third of the table's pages). */
+	   rowids), or all of them (path_keys holds hash and id: a third of
+	   the table's pages). */
 	[STMT_INTERN_KEYS_PATH] = "SELECT id, hash FROM paths WHERE id > ?1",
 	[STMT_INTERN_KEYS_SHAPE] = "SELECT id, hash FROM shapes WHERE id > ?1",
 	[STMT_INTERN_KEYS_ALL_PATH] =
-	    "SELECT id, hash FROM paths INDEXED BY paths_hash",
+	    "SELECT id, hash FROM path_keys",
 	[STMT_INTERN_KEYS_ALL_SHAPE] =
-	    "SELECT id, hash FROM shapes INDEXED BY shapes_hash",
+	    "SELECT id, hash FROM shape_keys",
 	[STMT_INTERN_DATA_VERSION] = "PRAGMA data_version",
-	/* New names with the ids intern.c gave them (OR FAIL: no statement
-	   journal, see REQUEST_INSERT_INTO). */
+	/* New names, appended: SQLite's next rowids are the ids intern.c
+	   gave them (it checks); then their keys (schema 017). OR FAIL: no
+	   statement journal, see REQUEST_INSERT_INTO. */
 	[STMT_INTERN_INSERT_ID_PATH] = INTERN_INSERT_ID("paths") NAME_TUPLE,
 	[STMT_INTERN_INSERT_ID_SHAPE] = INTERN_INSERT_ID("shapes") NAME_TUPLE,
 	[STMT_INTERN_INSERT_IDS_PATH] =
 	    INTERN_INSERT_ID("paths") ROWS40(NAME_TUPLE),
 	[STMT_INTERN_INSERT_IDS_SHAPE] =
 	    INTERN_INSERT_ID("shapes") ROWS40(NAME_TUPLE),
+	[STMT_INTERN_INSERT_KEY_PATH] =
+	    INTERN_INSERT_KEY("path_keys") KEY_TUPLE,
+	[STMT_INTERN_INSERT_KEY_SHAPE] =
+	    INTERN_INSERT_KEY("shape_keys") KEY_TUPLE,
+	[STMT_INTERN_INSERT_KEYS_PATH] =
+	    INTERN_INSERT_KEY("path_keys") ROWS40(KEY_TUPLE),
+	[STMT_INTERN_INSERT_KEYS_SHAPE] =
+	    INTERN_INSERT_KEY("shape_keys") ROWS40(KEY_TUPLE),
+	/* A database before schema 017 (a test's, upgraded on its next
+	   open): the keys are an index on hash, kept by SQLite. */
+	[STMT_INTERN_SELECT_INDEXED_PATH] =
+	    "SELECT id FROM paths WHERE hash = ?2 AND name = ?1",
+	[STMT_INTERN_SELECT_INDEXED_SHAPE] =
+	    "SELECT id FROM shapes WHERE hash = ?2 AND name = ?1",
+	[STMT_INTERN_KEYS_INDEXED_PATH] =
+	    "SELECT id, hash FROM paths INDEXED BY paths_hash",
+	[STMT_INTERN_KEYS_INDEXED_SHAPE] =
+	    "SELECT id, hash FROM shapes INDEXED BY shapes_hash",
 
 	/* source.c: the child sources of a parent, by origin (schema 009). */
 	[STMT_SOURCE_ORIGIN_FIND] =
@@ -747,9 +772,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_DIAG_METHOD_NAMES] = DIAG_NAMES_SQL("methods"),
 	[STMT_DIAG_PATH_NAMES] = DIAG_NAMES_SQL("paths"),
 	[STMT_DIAG_SHAPE_NAMES] = DIAG_NAMES_SQL("shapes"),
-	/* a path's id from its text (a block's request): paths' hash index */
-	[STMT_DIAG_PATH_ID] =
-	    "SELECT id FROM paths WHERE hash = gw_name_hash(?1) AND name = ?1",
+	/* a path's id from its text (a block's request): paths' keys */
+	[STMT_DIAG_PATH_ID] = PATH_ID_BY_NAME_SQL,
 	/*
 	 * x: retried requests with the seq of their first failing attempt;
 	 * then grouped by that attempt's upstream and cause, and the final

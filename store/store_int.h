@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -98,6 +99,14 @@ enum store_stmt_id {
 	STMT_INTERN_INSERT_ID_SHAPE,
 	STMT_INTERN_INSERT_IDS_PATH,	/* likewise, INTERN_PENDING_ROWS */
 	STMT_INTERN_INSERT_IDS_SHAPE,
+	STMT_INTERN_INSERT_KEY_PATH,	/* paths' keys, then shapes' */
+	STMT_INTERN_INSERT_KEY_SHAPE,
+	STMT_INTERN_INSERT_KEYS_PATH,	/* likewise, INTERN_PENDING_ROWS */
+	STMT_INTERN_INSERT_KEYS_SHAPE,
+	STMT_INTERN_SELECT_INDEXED_PATH, /* before INTERN_KEYS_SCHEMA: */
+	STMT_INTERN_SELECT_INDEXED_SHAPE, /* paths' index, then shapes' */
+	STMT_INTERN_KEYS_INDEXED_PATH,	/* likewise */
+	STMT_INTERN_KEYS_INDEXED_SHAPE,
 	STMT_ROLLUP_UPSERT,
 	STMT_ROLLUP_UPSERT_N,
 	STMT_ROLLUP_PRUNE,
@@ -245,6 +254,19 @@ struct store_sql {
  */
 #define STORE_ROW_QUEUE 32
 #define STORE_ATTEMPT_COLUMNS 9
+
+/*
+ * The id of the path whose text is ?1, through its key (schema 017:
+ * path_keys): a block's request names its path by text (diag_query.c,
+ * requests_vt.c).
+ */
+#define PATH_ID_BY_NAME_SQL \
+	"SELECT p.id FROM path_keys k JOIN paths p ON p.id = k.id" \
+	" WHERE k.hash = gw_name_hash(?1) AND p.name = ?1"
+
+/* The schema version whose paths and shapes keep their keys in tables of
+ * their own (schema/017); before it, in an index on hash. */
+#define INTERN_KEYS_SCHEMA 17
 
 /* New names of a hashed table inserted per statement (intern.c). */
 #define INTERN_PENDING_ROWS 40
@@ -794,8 +816,97 @@ void intern_prefetch_entry(const struct store *s, enum store_intern_id t,
  */
 void intern_hint_of_len(const struct store *s, enum store_intern_id t,
     const char *str, uint16_t len, struct intern_hint *h);
-int intern_id_len(struct store *s, enum store_intern_id t, const char *str,
-    uint16_t len, int64_t *id, char *err, size_t errlen);
+/*
+ * A name of at most INTERN_SHORT_LEN bytes as four words that, with its
+ * length, tell it from every other: from 8 bytes on, word j the 8 bytes
+ * at 8 * j (the last one ending at the name's end, overlapping the one
+ * before), 0 past the end; 4-7 bytes, the first 4 and the last 4; 1-3,
+ * the first, middle and last byte. Every byte is read inside the name.
+ */
+static inline void
+intern_short_words(const char *p, size_t len, uint64_t w[4])
+{
+	uint32_t a, b;
+
+	if (len >= 8) {
+		size_t e = len - 8;	/* where the last word starts */
+
+		memcpy(&w[0], p, 8);
+		memcpy(&w[1], p + (e < 8 ? e : 8), 8);
+		memcpy(&w[2], p + (e < 16 ? e : 16), 8);
+		memcpy(&w[3], p + e, 8);
+		w[1] &= -(uint64_t)(len > 8);
+		w[2] &= -(uint64_t)(len > 16);
+		w[3] &= -(uint64_t)(len > 24);
+		return;
+	}
+	w[1] = w[2] = w[3] = 0;
+	if (len >= 4) {
+		memcpy(&a, p, 4);
+		memcpy(&b, p + len - 4, 4);
+		w[0] = (uint64_t)a | (uint64_t)b << 32;
+	} else if (len > 0)
+		w[0] = (uint64_t)(unsigned char)p[0] |
+		    (uint64_t)(unsigned char)p[len / 2] << 8 |
+		    (uint64_t)(unsigned char)p[len - 1] << 16;
+	else
+		w[0] = 0;
+}
+
+/*
+ * The short slot of a name's words and length: the top bits of two
+ * products (independent multiplies) of its length, first 8 bytes and next
+ * (or last) 8. Names that differ only past their 16th byte and before
+ * their last 8 share a slot: they only evict each other.
+ */
+static inline size_t
+intern_short_slot(const uint64_t w[4], size_t len)
+{
+	uint64_t h = ((w[0] ^ len) * UINT64_C(0x9e3779b97f4a7c15)) ^
+	    (w[1] * UINT64_C(0xbf58476d1ce4e5b9));
+
+	return (size_t)(h >> 54) & (INTERN_SHORT - 1);
+}
+
+/* Does short slot ss hold the name of words w and length len? */
+static inline bool
+intern_short_is(const struct intern_short *ss, const uint64_t w[4],
+    size_t len)
+{
+	return ((ss->len1 ^ (len + 1)) | (ss->w[0] ^ w[0]) |
+	    (ss->w[1] ^ w[1]) | (ss->w[2] ^ w[2]) | (ss->w[3] ^ w[3])) == 0;
+}
+
+int intern_id_len_slow(struct store *s, enum store_intern_id t,
+    const char *str, uint16_t len, int64_t *id, char *err, size_t errlen);
+
+/*
+ * intern_id() of a str whose length len an event carries (0: not known):
+ * a short name of a table of a few (methods, hosts, upstreams) its short
+ * slot holds is answered here, inlined into the writer's loop (3 lookups
+ * a request, ~98% of them such hits: the call, its saved registers and
+ * the table's checks were ~45 of the ~80 instructions a lookup took);
+ * anything else goes on to intern_id_len_slow.
+ */
+static inline __attribute__((always_inline)) int
+intern_id_len(struct store *s, enum store_intern_id t, const char *str,
+    uint16_t len, int64_t *id, char *err, size_t errlen)
+{
+	struct intern_cache *c = &s->intern[t];
+	const struct intern_short *ss;
+	uint64_t w[4];
+
+	if (str == NULL || len == 0 || len > INTERN_SHORT_LEN ||
+	    c->shorts == NULL)
+		return intern_id_len_slow(s, t, str, len, id, err, errlen);
+	intern_short_words(str, len, w);
+	ss = &c->shorts[intern_short_slot(w, len)];
+	if (!intern_short_is(ss, w, len))
+		return intern_id_len_slow(s, t, str, len, id, err, errlen);
+	c->short_hits++;
+	*id = ss->id;
+	return 0;
+}
 /* intern_id(), taking str's length and hash from h when h is str's. */
 int intern_id_hinted(struct store *s, enum store_intern_id t,
     const char *str, const struct intern_hint *h, int64_t *id, char *err,
