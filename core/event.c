@@ -76,3 +76,15 @@ event_fill(struct gw_event *ev)
 	if (ev->client_form == GW_CLIENT_UNSET)
 		event_fill_client(ev);
 }
+
+/* See event.h: the fields event_fill fills, as it lists them. */
+void
+event_unfill(struct gw_event *ev)
+{
+	ev->client_len = ev->method_len = ev->host_len = ev->path_len = 0;
+	ev->query_len = ev->protocol_len = ev->request_id_len = 0;
+	ev->shape_len = 0;
+	for (int i = 0; i < ev->n_attempts; i++)
+		ev->attempts[i].addr_len = 0;
+	ev->client_form = GW_CLIENT_UNSET;
+}

@@ -157,6 +157,13 @@ bool event_ipv4(const char *s, size_t n, uint32_t *v);
  * form itself and with it every length it could (the nginx parser).
  */
 void event_fill(struct gw_event *ev);
+
+/*
+ * Forget what event_fill fills: every length 0 (not known) and the
+ * client's form unset, for a producer that set them from spans it then
+ * finds hold a NUL (a string copied from such a span is shorter).
+ */
+void event_unfill(struct gw_event *ev);
 /* ev's client_form and client_v4, from its client (and client_len). */
 static inline void
 event_fill_client(struct gw_event *ev)

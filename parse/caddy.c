@@ -732,9 +732,20 @@ cf_duration_ms(const struct jf_val *v)
 	    jf_double(v) * 1000.0);
 }
 
-static enum format_result caddy_gateway_error(int level, struct gw_batch *b,
-    const struct caddy_request *r, struct logspan upstream,
-    struct logspan msg, enum gw_cause cause, int64_t ts, uint64_t line_no,
+/* An "upstream roundtrip" line's values, as either reader finds them. */
+struct caddy_trip {
+	struct logspan up;	/* "upstream", not empty */
+	struct logspan msg;	/* "msg" */
+	struct logspan err;	/* "error"; n 0: none */
+	int64_t status;		/* "status", or -1 */
+	int duration_ms;	/* "duration", or -1 */
+	int level;		/* caddy_level_name's */
+	bool auth;		/* a forward_auth request (caddy_forward_auth) */
+};
+
+static enum format_result caddy_roundtrip(struct caddy_state *st,
+    struct gw_batch *b, const struct caddy_request *r,
+    const struct caddy_trip *t, int64_t ts, uint64_t line_no,
     uint64_t offset);
 static int caddy_level_name(const struct logspan *lv);
 
@@ -752,13 +763,11 @@ caddy_fast_roundtrip(struct caddy_state *st, struct gw_batch *b,
     const struct cf_line *l, int64_t ts, uint64_t line_no, uint64_t offset)
 {
 	struct caddy_request r;
-	struct logspan up = l->upstream.s, err = l->error.s;
-	int level, dur;
-	enum gw_cause cause;
+	struct caddy_trip t = { .up = l->upstream.s, .msg = l->msg.s };
 
 	if (l->msg.type != JF_STR || !logspan_eq(l->msg.s,
 	    "upstream roundtrip") || l->upstream.type != JF_STR ||
-	    up.n == 0 || l->request.type != JF_OBJ ||
+	    t.up.n == 0 || l->request.type != JF_OBJ ||
 	    l->fwd_uri.type != JF_ABSENT || !cf_str_or_absent(&l->level) ||
 	    !cf_str_or_absent(&l->error) ||
 	    (l->status.type != JF_ABSENT && l->status.type != JF_INT) ||
@@ -770,24 +779,13 @@ caddy_fast_roundtrip(struct caddy_state *st, struct gw_batch *b,
 	    !cf_str_or_absent(&l->proto))
 		return FORMAT_BLANK;
 	cf_request(l, &r);
-	dur = cf_duration_ms(&l->duration);
-	level = caddy_level_name(l->level.type == JF_STR ? &l->level.s : NULL);
-	if (l->error.type != JF_STR || err.n == 0) {
-		int64_t status = l->status.type == JF_INT ? jf_int(&l->status) :
-		    -1;
-		bool is5xx = status >= 500 && status <= 599;
-
-		caddy_remember(st, &r, up, (int)status, dur, ts,
-		    is5xx ? GW_CAUSE_UPSTREAM_5XX : GW_CAUSE_OK);
-		if (!is5xx)
-			return FORMAT_NOTICE;
-		return caddy_gateway_error(level, b, &r, up, l->msg.s,
-		    GW_CAUSE_UPSTREAM_5XX, ts, line_no, offset);
-	}
-	cause = caddy_error_cause(err);
-	caddy_remember(st, &r, up, -1, dur, ts, cause);
-	return caddy_gateway_error(level, b, &r, up, err, cause, ts, line_no,
-	    offset);
+	if (l->error.type == JF_STR)
+		t.err = l->error.s;
+	t.status = l->status.type == JF_INT ? jf_int(&l->status) : -1;
+	t.duration_ms = cf_duration_ms(&l->duration);
+	t.level = caddy_level_name(l->level.type == JF_STR ? &l->level.s :
+	    NULL);
+	return caddy_roundtrip(st, b, &r, &t, ts, line_no, offset);
 }
 
 /*
@@ -908,16 +906,53 @@ caddy_gateway_error(int level, struct gw_batch *b,
 	return FORMAT_ERROR;
 }
 
+/*
+ * An "upstream roundtrip" t of request r, as both readers take it
+ * (caddy_runtime through json-c, caddy_fast_roundtrip): remembered for
+ * the access line to come, and a gateway error when the upstream failed
+ * (an error) or answered 5xx; FORMAT_NOTICE otherwise. An auth service
+ * that fails is the client's auth_failure, never the route's upstream's
+ * (causes.md).
+ */
+static enum format_result
+caddy_roundtrip(struct caddy_state *st, struct gw_batch *b,
+    const struct caddy_request *r, const struct caddy_trip *t, int64_t ts,
+    uint64_t line_no, uint64_t offset)
+{
+	enum gw_cause fail5xx = t->auth ? GW_CAUSE_AUTH_FAILURE :
+	    GW_CAUSE_UPSTREAM_5XX;
+	enum gw_cause cause;
+
+	if (t->err.n == 0) {
+		bool is5xx = t->status >= 500 && t->status <= 599;
+
+		caddy_remember(st, r, t->up, (int)t->status, t->duration_ms,
+		    ts, is5xx ? fail5xx : GW_CAUSE_OK);
+		/*
+		 * The upstream itself answered 5xx: when the access log is
+		 * a file of its own, this line is the only evidence of who
+		 * answered, so it is kept for the store to join like a
+		 * failure.
+		 */
+		if (!is5xx)
+			return FORMAT_NOTICE;
+		return caddy_gateway_error(t->level, b, r, t->up, t->msg,
+		    fail5xx, ts, line_no, offset);
+	}
+	cause = t->auth ? GW_CAUSE_AUTH_FAILURE : caddy_error_cause(t->err);
+	caddy_remember(st, r, t->up, -1, t->duration_ms, ts, cause);
+	return caddy_gateway_error(t->level, b, r, t->up, t->err, cause, ts,
+	    line_no, offset);
+}
+
 /* A runtime line of the reverse proxy or the error logger. */
 static enum format_result
 caddy_runtime(struct caddy_state *st, struct json_object *o,
     struct gw_batch *b, struct logspan logger, int64_t ts, uint64_t line_no,
     uint64_t offset)
 {
-	struct logspan msg = { "", 0 }, up = { "", 0 }, err = { "", 0 };
+	struct logspan msg = { "", 0 }, up = { "", 0 };
 	struct caddy_request r;
-	int64_t status;
-	enum gw_cause cause;
 
 	jsonlog_str(o, "msg", &msg);
 	if (!caddy_request(o, &r))
@@ -925,34 +960,16 @@ caddy_runtime(struct caddy_state *st, struct json_object *o,
 	if (logspan_eq(logger, "http.handlers.reverse_proxy") &&
 	    logspan_eq(msg, "upstream roundtrip") &&
 	    jsonlog_str(o, "upstream", &up) && up.n > 0) {
-		int dur = caddy_duration_ms(o, "duration");
-		/* an auth service that fails is the client's auth_failure,
-		 * never the route's upstream's (causes.md) */
-		bool auth = caddy_forward_auth(o, &r);
-		enum gw_cause fail5xx = auth ? GW_CAUSE_AUTH_FAILURE :
-		    GW_CAUSE_UPSTREAM_5XX;
+		struct caddy_trip t = { .up = up, .msg = msg };
 
-		if (!jsonlog_str(o, "error", &err) || err.n == 0) {
-			if (!jsonlog_int(o, "status", &status))
-				status = -1;
-			bool is5xx = status >= 500 && status <= 599;
-			caddy_remember(st, &r, up, (int)status, dur, ts,
-			    is5xx ? fail5xx : GW_CAUSE_OK);
-			/*
-			 * The upstream itself answered 5xx: when the access
-			 * log is a file of its own, this line is the only
-			 * evidence of who answered, so it is kept for the
-			 * store to join like a failure.
-			 */
-			if (!is5xx)
-				return FORMAT_NOTICE;
-			return caddy_gateway_error(caddy_level(o), b, &r, up,
-			    msg, fail5xx, ts, line_no, offset);
-		}
-		cause = auth ? GW_CAUSE_AUTH_FAILURE : caddy_error_cause(err);
-		caddy_remember(st, &r, up, -1, dur, ts, cause);
-		return caddy_gateway_error(caddy_level(o), b, &r, up, err,
-		    cause, ts, line_no, offset);
+		if (!jsonlog_str(o, "error", &t.err))
+			t.err.n = 0;
+		if (!jsonlog_int(o, "status", &t.status))
+			t.status = -1;
+		t.duration_ms = caddy_duration_ms(o, "duration");
+		t.level = caddy_level(o);
+		t.auth = caddy_forward_auth(o, &r);
+		return caddy_roundtrip(st, b, &r, &t, ts, line_no, offset);
 	}
 	if (logger.n >= 14 && memcmp(logger.p, "http.log.error", 14) == 0 &&
 	    logspan_has(msg, "no upstreams available")) {

@@ -399,12 +399,7 @@ logev_lens_done(struct gw_event *ev, const char *line, size_t len)
 		event_fill_client(ev);
 		return;
 	}
-	ev->client_len = ev->method_len = ev->host_len = ev->path_len = 0;
-	ev->query_len = ev->protocol_len = ev->request_id_len = 0;
-	ev->shape_len = 0;
-	for (int i = 0; i < ev->n_attempts; i++)
-		ev->attempts[i].addr_len = 0;
-	ev->client_form = GW_CLIENT_UNSET;
+	event_unfill(ev);
 }
 
 /* See logscan.h. */

@@ -138,6 +138,15 @@ ckpt_main(void *arg)
 	return NULL;
 }
 
+/* Ask the thread for a checkpoint of the WAL's c->frames (c->mu held). */
+static void
+ckpt_ask(struct ckpt *c)
+{
+	c->asked = c->frames;
+	c->want = true;
+	pthread_cond_broadcast(&c->cv);
+}
+
 /*
  * The writer's WAL hook, after each commit, the write lock free again:
  * note the WAL's frames and ask for a checkpoint when it grew by `every`
@@ -162,11 +171,8 @@ ckpt_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 	}
 	c->frames = frames;
 	if (frames - c->asked >= c->every ||
-	    (frames > c->asked && frames >= c->cap - c->every)) {
-		c->asked = frames;
-		c->want = true;
-		pthread_cond_broadcast(&c->cv);
-	}
+	    (frames > c->asked && frames >= c->cap - c->every))
+		ckpt_ask(c);
 	pthread_mutex_unlock(&c->mu);
 	return SQLITE_OK;
 }
@@ -432,11 +438,8 @@ store_checkpoint_rest(struct store *s)
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&c->mu);
-	if (c->frames > c->asked) {
-		c->asked = c->frames;
-		c->want = true;
-		pthread_cond_broadcast(&c->cv);
-	}
+	if (c->frames > c->asked)
+		ckpt_ask(c);
 	pthread_mutex_unlock(&c->mu);
 }
 
